@@ -1,0 +1,71 @@
+// tinyforge's command-line entry: dispatches to the commands in commands/index.ts, prints usage for
+// unknown commands or options (exit 2), and prints user errors as one line (exit 1), never a stack trace.
+import { parseArgs } from 'node:util';
+import { TinyforgeError, UsageError } from '../diagnostics.ts';
+import type { Command } from './command.ts';
+import { commands } from './commands/index.ts';
+
+function usageOf(cmd: Command, prefix = 'tinyforge'): string {
+  const lines = [`usage: ${prefix} ${cmd.usage}`, '', cmd.summary];
+  if (cmd.subcommands) {
+    lines.push('', 'subcommands:');
+    for (const s of cmd.subcommands) lines.push(`  ${s.usage.padEnd(48)} ${s.summary}`);
+  }
+  const opts = Object.entries(cmd.options);
+  if (opts.length) {
+    lines.push('', 'options:');
+    for (const [name, o] of opts) {
+      const flag = (o.short ? `-${o.short}, ` : '') + `--${name}` + (o.type === 'string' ? ' <value>' : '');
+      lines.push(`  ${flag.padEnd(28)} ${o.description}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export function globalUsage(): string {
+  const lines = ['usage: tinyforge <command> [options]', '', 'commands:'];
+  for (const c of commands) lines.push(`  ${c.name.padEnd(10)} ${c.summary}`);
+  lines.push('', 'Run `tinyforge <command> --help` for a command\'s options.');
+  return lines.join('\n');
+}
+
+async function dispatch(cmd: Command, argv: string[], prefix: string): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(usageOf(cmd, prefix) + '\n');
+    return 0;
+  }
+  if (cmd.subcommands) {
+    const sub = cmd.subcommands.find((s) => s.name === argv[0]);
+    if (!sub) throw new UsageError(argv[0] ? `unknown subcommand '${prefix} ${argv[0]}'\n\n${usageOf(cmd, prefix)}` : usageOf(cmd, prefix));
+    return dispatch(sub, argv.slice(1), `${prefix} ${sub.name}`);
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: cmd.options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${usageOf(cmd, prefix)}`);
+  }
+  const [min, max] = cmd.positionals;
+  if (parsed.positionals.length < min || parsed.positionals.length > max) {
+    throw new UsageError(`expected ${min === max ? min : `${min} to ${max}`} argument(s), got ${parsed.positionals.length}\n\n${usageOf(cmd, prefix)}`);
+  }
+  return cmd.run({ positionals: parsed.positionals, values: parsed.values as Record<string, string | boolean | string[] | undefined> });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+      process.stdout.write(globalUsage() + '\n');
+      return argv.length === 0 ? 2 : 0;
+    }
+    const cmd = commands.find((c) => c.name === argv[0]);
+    if (!cmd) throw new UsageError(`unknown command '${argv[0]}'\n\n${globalUsage()}`);
+    return await dispatch(cmd, argv.slice(1), `tinyforge ${cmd.name}`);
+  } catch (e) {
+    if (e instanceof TinyforgeError) {
+      process.stderr.write(`tinyforge: ${e instanceof UsageError ? '' : 'error: '}${e.format()}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+}

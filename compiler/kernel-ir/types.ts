@@ -1,0 +1,186 @@
+// Kernel IR: *how much and where*. Each op is legalised for the backends: fused activation turned into a
+// clamp range, requantisation folded into per-output-channel (multiplier, shift) pairs from TFLite's
+// QuantizeMultiplier, zero points turned into offsets, padding made explicit, layouts fixed (NHWC
+// activations, OHWI / [1,KH,KW,C*M] / [O,I] int8 weights, int32 bias always present). Activations live
+// in buffers with lifetimes (op indices) and sizes; constants live in a separate table (flash on an MCU).
+// Both backends read only this IR; its textual form (printer.ts) is a stable contract.
+
+import type { DType } from '../ir/graph.ts';
+import type { Arith } from '../quant/multiplier.ts';
+
+export interface KBuffer {
+  id: number;
+  name: string;
+  kind: 'input' | 'output' | 'activation';
+  shape: number[];
+  dtype: DType;
+  bytes: number;
+  /** Per-tensor quantisation of the activation. */
+  scale: number;
+  zeroPoint: number;
+  /** Index of the kernel op that writes it (-1 for graph inputs) and of the last op that reads it (ops.length for graph outputs). */
+  def: number;
+  lastUse: number;
+  /** Set when this buffer is a view of another (reshape): same bytes, no storage of its own. */
+  aliasOf?: number;
+}
+
+export interface KConst {
+  id: number;
+  name: string;
+  dtype: DType;
+  shape: number[];
+  data: Int8Array | Int16Array | Int32Array;
+}
+
+/** Per output channel (length 1 when per-tensor): real multiplier = multiplier * 2^(shift - 31). */
+export interface Requant {
+  multiplier: Int32Array;
+  /** Positive = left shift, as TFLite. */
+  shift: Int32Array;
+}
+
+export interface QM { multiplier: number; shift: number }
+
+interface KOpBase {
+  /** Position in `ops`. */
+  index: number;
+  /** Index of the graph-IR op this came from. */
+  sourceOp: number;
+  name: string;
+  /** Activation buffers read, in operand order. */
+  inputs: number[];
+  /** Activation buffer written. */
+  output: number;
+  /** Multiply-accumulates (0 for data movement). */
+  macs: number;
+  /** Schedule annotations added by passes and backends (channel splits, tiling choices, ...). */
+  schedule: Record<string, number | string | boolean>;
+}
+
+/** Geometry shared by the window ops (convolutions and pools). */
+export interface Window {
+  batches: number;
+  inH: number; inW: number; inC: number;
+  outH: number; outW: number; outC: number;
+  kH: number; kW: number;
+  strideH: number; strideW: number;
+  dilationH: number; dilationW: number;
+  padTop: number; padLeft: number; padBottom: number; padRight: number;
+}
+
+/** Everything that turns an int32 accumulator into the int8 output. */
+export interface Requantise {
+  /** Added to every input value before multiplying: -inputZeroPoint. */
+  inputOffset: number;
+  /** Added after requantisation: outputZeroPoint. */
+  outputOffset: number;
+  requant: Requant;
+  actMin: number;
+  actMax: number;
+}
+
+export interface KConv2d extends KOpBase, Window, Requantise {
+  kind: 'conv2d';
+  groups: number;
+  /** KConst ids: int8 OHWI weights (I = inC / groups), int32 bias [outC]. */
+  weights: number;
+  bias: number;
+}
+
+export interface KDepthwiseConv2d extends KOpBase, Window, Requantise {
+  kind: 'depthwise_conv2d';
+  depthMultiplier: number;
+  /** int8 [1, KH, KW, outC]; int32 bias [outC]. */
+  weights: number;
+  bias: number;
+}
+
+export interface KFullyConnected extends KOpBase, Requantise {
+  kind: 'fully_connected';
+  batches: number;
+  inDepth: number;
+  outDepth: number;
+  /** int8 [outDepth, inDepth]; int32 bias [outDepth]. */
+  weights: number;
+  bias: number;
+}
+
+/** Shift convolution: per-input-channel spatial shift (reads outside the image give the input zero point), then 1x1. */
+export interface KShiftConv2d extends KOpBase, Window, Requantise {
+  kind: 'shift_conv2d';
+  /** [dy, dx] per input channel. kH = kW = 1. */
+  shifts: Array<[number, number]>;
+  weights: number;
+  bias: number;
+}
+
+/** Add (AdderNet) convolution: acc = bias - sum |(x + inputOffset) - w|, requantised as conv2d. */
+export interface KAddConv2d extends KOpBase, Window, Requantise {
+  kind: 'add_conv2d';
+  weights: number;
+  bias: number;
+}
+
+/** TFLite's quantised ADD: both inputs rescaled to a common scale with a left shift of 20. */
+export interface KAdd extends KOpBase {
+  kind: 'add';
+  /** Output shape and each input's shape, all right-aligned to 4D for broadcasting. */
+  outShape: [number, number, number, number];
+  aShape: [number, number, number, number];
+  bShape: [number, number, number, number];
+  input1Offset: number;
+  input2Offset: number;
+  outputOffset: number;
+  leftShift: number;
+  input1Q: QM;
+  input2Q: QM;
+  outputQ: QM;
+  actMin: number;
+  actMax: number;
+}
+
+export interface KPool2d extends KOpBase, Window {
+  kind: 'average_pool2d' | 'max_pool2d';
+  actMin: number;
+  actMax: number;
+}
+
+/** A view: the output buffer aliases the input. */
+export interface KReshape extends KOpBase {
+  kind: 'reshape';
+}
+
+/** TFLite's int8 softmax over the last axis (fixed-point exp, as the reference kernel). */
+export interface KSoftmax extends KOpBase {
+  kind: 'softmax';
+  rows: number;
+  depth: number;
+  inputMultiplier: number;
+  inputLeftShift: number;
+  diffMin: number;
+  outputOffset: number;
+}
+
+export type KernelOp =
+  | KConv2d
+  | KDepthwiseConv2d
+  | KFullyConnected
+  | KShiftConv2d
+  | KAddConv2d
+  | KAdd
+  | KPool2d
+  | KReshape
+  | KSoftmax;
+
+export type KernelOpKind = KernelOp['kind'];
+
+export interface KernelModule {
+  name: string;
+  arith: Arith;
+  buffers: KBuffer[];
+  consts: KConst[];
+  ops: KernelOp[];
+  inputs: number[];
+  outputs: number[];
+}

@@ -1,0 +1,40 @@
+// Paths tests need: the repository root, ../shared/models, and a scratch directory.
+// The real models are required when CI=true (a missing model fails the test); elsewhere a test may skip.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function findRoot(start: string): string {
+  let d = start;
+  while (!existsSync(join(d, 'package.json')) || !existsSync(join(d, 'compiler'))) {
+    const up = dirname(d);
+    if (up === d) throw new Error('repository root not found above ' + start);
+    d = up;
+  }
+  return d;
+}
+
+export const repoRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
+export const modelsDir = join(repoRoot, '..', 'shared', 'models');
+
+export const MODELS = {
+  kws: 'kws_ref_model.tflite',
+  vww: 'vww_96_int8.tflite',
+  resnet: 'pretrainedResnet_quant.tflite',
+  ad01: 'ad01_int8.tflite',
+  str_ww: 'str_ww_ref_model.tflite',
+} as const;
+export type ModelKey = keyof typeof MODELS;
+
+/** Path of a real model, or undefined (so the caller can skip) when absent outside CI. Throws in CI. */
+export function modelPath(key: ModelKey): string | undefined {
+  const p = join(modelsDir, MODELS[key]);
+  if (existsSync(p)) return p;
+  if (process.env.CI === 'true') throw new Error(`model ${p} is required when CI=true`);
+  return undefined;
+}
+
+export function scratchDir(prefix = 'tinyforge-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
