@@ -16,15 +16,14 @@ function findRoot(start: string): string {
 }
 
 export const repoRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
-/** ../shared/models next to the checkout; from a worktree nested deeper, the nearest ancestor's shared/models. */
-function findModelsDir(): string {
-  if (process.env.TINYFORGE_MODELS_DIR) return process.env.TINYFORGE_MODELS_DIR;
+/** ../shared/models next to the checkout; a git worktree nested deeper finds it in an ancestor's sibling. */
+function findModels(): string {
   for (let d = dirname(repoRoot); ; d = dirname(d)) {
     if (existsSync(join(d, 'shared', 'models'))) return join(d, 'shared', 'models');
     if (dirname(d) === d) return join(repoRoot, '..', 'shared', 'models');
   }
 }
-export const modelsDir = findModelsDir();
+export const modelsDir = findModels();
 
 export const MODELS = {
   kws: 'kws_ref_model.tflite',
