@@ -304,7 +304,7 @@ export class GoldenRuntime {
         return { scratch: 0, make: () => (p) => ex.copyBytes(p[xId], p[yId], bytes) };
       }
       case 'softmax': {
-        const q = softmaxQuantParams(graph, op);
+        const q = softmaxQuantParams(graph, op, arith);
         const shape = T(0).shape;
         const depth = shape[shape.length - 1];
         const rows = numElements(shape) / depth;
