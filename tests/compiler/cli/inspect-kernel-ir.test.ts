@@ -16,15 +16,12 @@ test('inspect --kernel-ir prints the kernel IR (the golden file of str_ww)', (t)
   const r = cli('inspect', p, '--kernel-ir');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, readFileSync(join(repoRoot, 'tests/golden/kernel/str_ww.txt'), 'utf8'));
-  const r2 = cli('inspect', p, '--kernel-ir', '--arith', 'tflite');
-  assert.match(r2.stdout.split('\n')[0], /\{arith=tflite, macs=826368,/);
 });
 
-test('inspect: --arith must be a known arithmetic and needs --kernel-ir', (t) => {
+test('inspect: --arith must be a known arithmetic', (t) => {
   const p = modelPath('str_ww');
   if (!p) { t.skip('model absent'); return; }
   const bad = cli('inspect', p, '--kernel-ir', '--arith', 'fast');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--arith must be one of tflm, tflite, got 'fast'/);
-  assert.equal(cli('inspect', p, '--arith', 'tflm').status, 2);
 });
