@@ -121,7 +121,10 @@ export interface KShiftConv2d extends KOpBase, Window, Requantise {
   bias: number;
 }
 
-/** Add (AdderNet) convolution: acc = bias - sum |(x + inputOffset) - w|, requantised as conv2d. */
+/**
+ * Add (AdderNet) convolution: acc = bias - sum |(x + inputOffset) - w|, requantised as conv2d. Padding taps
+ * read real 0 (x + inputOffset = 0), so they still contribute |w|, unlike conv2d's padding.
+ */
 export interface KAddConv2d extends KOpBase, Window, Requantise {
   kind: 'add_conv2d';
   weights: number;
