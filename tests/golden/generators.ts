@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { importTflite } from '../../compiler/frontend/tflite/import.ts';
 import { printGraph } from '../../compiler/ir/printer.ts';
+import { configSchema } from '../../compiler/frontend/yaml/schema.ts';
 import { MODELS, modelPath, type ModelKey } from '../helpers/paths.ts';
 
 export interface GoldenGenerator {
@@ -22,6 +23,12 @@ export function graphGoldens(): Map<string, string> {
   return out;
 }
 
+/** configs/tinyforge.schema.json, the editor-facing copy of the config schema (schema.ts is the source). */
+export function schemaFile(): Map<string, string> {
+  return new Map([['configs/tinyforge.schema.json', JSON.stringify(configSchema, null, 2) + '\n']]);
+}
+
 export const generators: GoldenGenerator[] = [
   { name: 'graph', produce: graphGoldens },
+  { name: 'schema', produce: schemaFile },
 ];
