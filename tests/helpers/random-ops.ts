@@ -114,7 +114,7 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
     const perChannel = r.chance(0.8);
     const ws = perChannel ? wScales : [wScales[0]];
     const w = g.add('weights', [outC, ...sp.k, inC / groups], 'int8',
-      { scale: ws, zeroPoint: ws.map(() => 0), ...(perChannel ? { axis: 0 } : {}) }, r.int8(outC * sp.k[0] * sp.k[1] * (inC / groups), -127, 127));
+      { scale: ws, zeroPoint: ws.map(() => 0), ...(ws.length > 1 ? { axis: 0 } : {}) }, r.int8(outC * sp.k[0] * sp.k[1] * (inC / groups), -127, 127));
     const kSize = sp.k[0] * sp.k[1] * (inC / groups);
     const accRms = RMS8 * RMS8 * Math.sqrt(kSize);
     // TFLite's int8 CONV_2D / DEPTHWISE_CONV_2D require the bias input.
@@ -136,7 +136,7 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
     const perChannel = r.chance(0.8);
     const ws = perChannel ? Array.from({ length: outC }, () => r.logScale(-9, -5)) : [r.logScale(-9, -5)];
     const w = g.add('weights', [1, ...sp.k, outC], 'int8',
-      { scale: ws, zeroPoint: ws.map(() => 0), ...(perChannel ? { axis: 3 } : {}) }, r.int8(sp.k[0] * sp.k[1] * outC, -127, 127));
+      { scale: ws, zeroPoint: ws.map(() => 0), ...(ws.length > 1 ? { axis: 3 } : {}) }, r.int8(sp.k[0] * sp.k[1] * outC, -127, 127));
     const accRms = RMS8 * RMS8 * Math.sqrt(sp.k[0] * sp.k[1]);
     // TFLite's int8 CONV_2D / DEPTHWISE_CONV_2D require the bias input.
     const b = bias(r, g, outC, xq.scale[0], ws, accRms);

@@ -10,34 +10,16 @@
 import { Builder } from 'flatbuffers';
 import { TinyforgeError } from '../../diagnostics.ts';
 import type { Activation, Graph, Op, Padding, Tensor } from '../../ir/graph.ts';
+import {
+  ActivationCode, BuiltinOperator, BuiltinOptionsType, FILE_IDENTIFIER, PaddingCode, Slot, TensorType,
+} from './schema.ts';
 
-// Field slots of the schema tables written here (vtable offset = 4 + 2 * slot), tensorflow/lite/schema/schema.fbs.
-const Slot = {
-  Model: { version: 0, operatorCodes: 1, subgraphs: 2, description: 3, buffers: 4 },
-  SubGraph: { tensors: 0, inputs: 1, outputs: 2, operators: 3, name: 4 },
-  Buffer: { data: 0 },
-  Tensor: { shape: 0, type: 1, buffer: 2, name: 3, quantization: 4 },
-  Quantization: { scale: 2, zeroPoint: 3, quantizedDimension: 6 },
-  OperatorCode: { deprecatedBuiltinCode: 0, version: 2, builtinCode: 3 },
-  Operator: { opcodeIndex: 0, inputs: 1, outputs: 2, builtinOptionsType: 3, builtinOptions: 4 },
-  Conv2DOptions: { padding: 0, strideW: 1, strideH: 2, activation: 3, dilationW: 4, dilationH: 5 },
-  DepthwiseConv2DOptions: { padding: 0, strideW: 1, strideH: 2, depthMultiplier: 3, activation: 4, dilationW: 5, dilationH: 6 },
-  FullyConnectedOptions: { activation: 0, weightsFormat: 1, keepNumDims: 2 },
-  AddOptions: { activation: 0 },
-  Pool2DOptions: { padding: 0, strideW: 1, strideH: 2, filterW: 3, filterH: 4, activation: 5 },
-  ReshapeOptions: { newShape: 0 },
-  SoftmaxOptions: { beta: 0 },
-} as const;
-
-const TensorTypeCode = { int32: 2, int16: 7, int8: 9 } as const;
-const PaddingCode: Record<Padding, number> = { same: 0, valid: 1 };
-const ActivationCode: Record<Activation, number> = { none: 0, relu: 1, relu_n1_to_1: 2, relu6: 3 };
-
-/** BuiltinOptions union tags. */
-const OptionsType = {
-  Conv2DOptions: 1, DepthwiseConv2DOptions: 2, Pool2DOptions: 5, FullyConnectedOptions: 8, SoftmaxOptions: 9,
-  AddOptions: 11, ReshapeOptions: 17,
-} as const;
+const TensorTypeCode: Record<Tensor['dtype'], number> = { int32: TensorType.INT32, int16: TensorType.INT16, int8: TensorType.INT8 };
+const PaddingOf: Record<Padding, number> = { same: PaddingCode.SAME, valid: PaddingCode.VALID };
+const ActivationOf: Record<Activation, number> = {
+  none: ActivationCode.NONE, relu: ActivationCode.RELU, relu_n1_to_1: ActivationCode.RELU_N1_TO_1, relu6: ActivationCode.RELU6,
+};
+const OptionsType = BuiltinOptionsType;
 
 /**
  * How each graph op kind is written: builtin operator code, op version (the int8 versions the TFLite converter
@@ -57,62 +39,62 @@ function table(b: Builder, nfields: number, fill: () => void): number {
 
 const RULES: Partial<Record<Op['kind'], OpRule>> = {
   conv2d: {
-    builtin: 3, version: 3,
+    builtin: BuiltinOperator.CONV_2D, version: 3,
     options: (b, op) => {
       const o = op as Extract<Op, { kind: 'conv2d' }>;
       const s = Slot.Conv2DOptions;
       return [OptionsType.Conv2DOptions, table(b, 6, () => {
-        b.addFieldInt8(s.padding, PaddingCode[o.padding], 0);
+        b.addFieldInt8(s.padding, PaddingOf[o.padding], 0);
         b.addFieldInt32(s.strideW, o.stride[1], 0);
         b.addFieldInt32(s.strideH, o.stride[0], 0);
-        b.addFieldInt8(s.activation, ActivationCode[o.activation], 0);
+        b.addFieldInt8(s.activation, ActivationOf[o.activation], 0);
         b.addFieldInt32(s.dilationW, o.dilation[1], 1);
         b.addFieldInt32(s.dilationH, o.dilation[0], 1);
       })];
     },
   },
   depthwise_conv2d: {
-    builtin: 4, version: 3,
+    builtin: BuiltinOperator.DEPTHWISE_CONV_2D, version: 3,
     options: (b, op) => {
       const o = op as Extract<Op, { kind: 'depthwise_conv2d' }>;
       const s = Slot.DepthwiseConv2DOptions;
       return [OptionsType.DepthwiseConv2DOptions, table(b, 7, () => {
-        b.addFieldInt8(s.padding, PaddingCode[o.padding], 0);
+        b.addFieldInt8(s.padding, PaddingOf[o.padding], 0);
         b.addFieldInt32(s.strideW, o.stride[1], 0);
         b.addFieldInt32(s.strideH, o.stride[0], 0);
         b.addFieldInt32(s.depthMultiplier, o.depthMultiplier, 0);
-        b.addFieldInt8(s.activation, ActivationCode[o.activation], 0);
+        b.addFieldInt8(s.activation, ActivationOf[o.activation], 0);
         b.addFieldInt32(s.dilationW, o.dilation[1], 1);
         b.addFieldInt32(s.dilationH, o.dilation[0], 1);
       })];
     },
   },
   fully_connected: {
-    builtin: 9, version: 4,
+    builtin: BuiltinOperator.FULLY_CONNECTED, version: 4,
     options: (b, op) => {
       const o = op as Extract<Op, { kind: 'fully_connected' }>;
       const s = Slot.FullyConnectedOptions;
       return [OptionsType.FullyConnectedOptions, table(b, 3, () => {
-        b.addFieldInt8(s.activation, ActivationCode[o.activation], 0);
+        b.addFieldInt8(s.activation, ActivationOf[o.activation], 0);
         b.addFieldInt8(s.keepNumDims, o.keepNumDims ? 1 : 0, 0);
       })];
     },
   },
   add: {
-    builtin: 0, version: 2,
+    builtin: BuiltinOperator.ADD, version: 2,
     options: (b, op) => {
       const o = op as Extract<Op, { kind: 'add' }>;
-      return [OptionsType.AddOptions, table(b, 1, () => b.addFieldInt8(Slot.AddOptions.activation, ActivationCode[o.activation], 0))];
+      return [OptionsType.AddOptions, table(b, 1, () => b.addFieldInt8(Slot.AddOptions.activation, ActivationOf[o.activation], 0))];
     },
   },
-  average_pool2d: { builtin: 1, version: 2, options: (b, op) => poolOptions(b, op) },
-  max_pool2d: { builtin: 17, version: 2, options: (b, op) => poolOptions(b, op) },
+  average_pool2d: { builtin: BuiltinOperator.AVERAGE_POOL_2D, version: 2, options: (b, op) => poolOptions(b, op) },
+  max_pool2d: { builtin: BuiltinOperator.MAX_POOL_2D, version: 2, options: (b, op) => poolOptions(b, op) },
   reshape: {
-    builtin: 22, version: 1,
+    builtin: BuiltinOperator.RESHAPE, version: 1,
     options: () => [0, 0], // filled in by writeOp: the new shape is the output tensor's shape
   },
   softmax: {
-    builtin: 25, version: 2,
+    builtin: BuiltinOperator.SOFTMAX, version: 2,
     options: (b, op) => {
       const o = op as Extract<Op, { kind: 'softmax' }>;
       return [OptionsType.SoftmaxOptions, table(b, 1, () => b.addFieldFloat32(Slot.SoftmaxOptions.beta, o.beta, 0))];
@@ -124,12 +106,12 @@ function poolOptions(b: Builder, op: Op): [number, number] {
   const o = op as Extract<Op, { kind: 'average_pool2d' | 'max_pool2d' }>;
   const s = Slot.Pool2DOptions;
   return [OptionsType.Pool2DOptions, table(b, 6, () => {
-    b.addFieldInt8(s.padding, PaddingCode[o.padding], 0);
+    b.addFieldInt8(s.padding, PaddingOf[o.padding], 0);
     b.addFieldInt32(s.strideW, o.stride[1], 0);
     b.addFieldInt32(s.strideH, o.stride[0], 0);
     b.addFieldInt32(s.filterW, o.filter[1], 0);
     b.addFieldInt32(s.filterH, o.filter[0], 0);
-    b.addFieldInt8(s.activation, ActivationCode[o.activation], 0);
+    b.addFieldInt8(s.activation, ActivationOf[o.activation], 0);
   })];
 }
 
@@ -266,6 +248,6 @@ export function writeTflite(graph: Graph, description = 'tinyforge'): Uint8Array
     b.addFieldOffset(m.description, desc, 0);
     b.addFieldOffset(m.buffers, buffersVec, 0);
   });
-  b.finish(model, 'TFL3');
+  b.finish(model, FILE_IDENTIFIER);
   return b.asUint8Array().slice();
 }
