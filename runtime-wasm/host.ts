@@ -279,6 +279,11 @@ export class GoldenRuntime {
         const [fh, fw] = op.filter;
         const padT = padBefore(h, fh, op.stride[0], 1, op.padding);
         const padL = padBefore(w, fw, op.stride[1], 1, op.padding);
+        const xq = T(0).quant, yq = Y.quant;
+        if (xq?.scale[0] !== yq?.scale[0] || xq?.zeroPoint[0] !== yq?.zeroPoint[0]) {
+          throw new TinyforgeError(`${op.kind}: input and output quantisation differ (scale ${xq?.scale[0]} / ${yq?.scale[0]}, zero point ${xq?.zeroPoint[0]} / ${yq?.zeroPoint[0]})`,
+            {}, 'TFLite int8 pooling requires the output to keep the input\'s scale and zero point');
+        }
         const isMax = op.kind === 'max_pool2d' ? 1 : 0;
         return {
           scratch: 0,
@@ -305,6 +310,10 @@ export class GoldenRuntime {
       }
       case 'softmax': {
         const q = softmaxQuantParams(graph, op, arith);
+        if (q.outputOffset !== -128 || Y.quant?.scale[0] !== 1 / 256) {
+          throw new TinyforgeError(`softmax output '${Y.name}' has scale ${Y.quant?.scale[0]}, zero point ${q.outputOffset}`, {},
+            'TFLite int8 softmax requires output scale 1/256 and zero point -128');
+        }
         const shape = T(0).shape;
         const depth = shape[shape.length - 1];
         const rows = numElements(shape) / depth;
