@@ -1,5 +1,5 @@
 // Seeded generator of random single-op int8 graphs (one op, its weights, random quantisation) for oracle tests:
-// conv2d (optionally grouped), depthwise_conv2d, fully_connected, add (with broadcast), average/max pool, reshape
+// conv2d (optionally grouped), depthwise_conv2d, fully_connected (per-tensor or per-channel), add (with broadcast), average/max pool, reshape
 // and softmax, with random shapes, strides, dilations, padding, activations, depth multipliers, per-channel
 // weight scales and zero points. Scales are float32-exact (a .tflite file stores float32 scales, so the golden
 // runtime and TFLite's interpreter see the same numbers), and output scales are chosen from the expected
@@ -41,8 +41,8 @@ export const RANDOM_OP_KINDS = [
 export type RandomOpKind = (typeof RANDOM_OP_KINDS)[number];
 
 export interface RandomOpOptions {
-  /** Allow grouped conv2d (TFLite's int8 CONV_2D kernel may reject groups; off by default). */
-  groups?: boolean;
+  /** Grouped conv2d: never (default), in about 30% of the cases, or always. */
+  groups?: 'none' | 'mixed' | 'only';
   /** Allow batch 2 (default true). */
   batch?: boolean;
 }
@@ -105,7 +105,7 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
   conv2d: (r, g, o) => {
     const n = batch(r, o);
     const sp = spatial(r, 5);
-    const groups = o.groups && r.chance(0.3) ? r.int(2, 3) : 1;
+    const groups = o.groups === 'only' || (o.groups === 'mixed' && r.chance(0.3)) ? r.int(2, 3) : 1;
     const inC = groups * r.int(1, 8);
     const outC = groups * r.int(1, 8);
     const xq = actQuant(r);
@@ -169,8 +169,10 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
     }
     const xq = actQuant(r);
     const x = g.add('input', inShape, 'int8', xq);
-    const ws = [r.logScale(-9, -5)];
-    const w = g.add('weights', [outC, k], 'int8', perTensor(ws[0], 0), r.int8(outC * k, -127, 127));
+    // Per-channel FC weights (TFLite's FULLY_CONNECTED accepts them) in a third of the cases.
+    const ws = outC > 1 && r.chance(0.33) ? Array.from({ length: outC }, () => r.logScale(-9, -5)) : [r.logScale(-9, -5)];
+    const w = g.add('weights', [outC, k], 'int8', { scale: ws, zeroPoint: ws.map(() => 0), ...(ws.length > 1 ? { axis: 0 } : {}) },
+      r.int8(outC * k, -127, 127));
     const accRms = RMS8 * RMS8 * Math.sqrt(k);
     const b = r.chance(0.9) ? bias(r, g, outC, xq.scale[0], ws, accRms) : -1;
     const y = g.add('output', outShape, 'int8', outQuant(r, accRms * xq.scale[0] * ws[0]));
