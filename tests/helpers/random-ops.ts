@@ -71,9 +71,18 @@ function actQuant(r: Rng): Quant {
   return perTensor(r.logScale(-8, -3), r.chance(0.1) ? r.int(-128, 127) : zp);
 }
 
-/** Output scale for an accumulator whose real RMS is `realRms`: outputs land around +-40, give or take 3x. */
+/**
+ * Output scale for an accumulator whose real RMS is `realRms`: outputs land around +-40, give or take 3x; one
+ * case in ten is extreme (outputs from nearly constant to mostly saturated, requantisation multipliers > 1).
+ */
 function outQuant(r: Rng, realRms: number): Quant {
-  return perTensor(Math.fround(realRms / (40 * 2 ** (r.next() * 3 - 1.5))), r.int(-60, 60));
+  const u = r.chance(0.1) ? r.next() * 14 - 6 : r.next() * 3 - 1.5;
+  return perTensor(Math.fround(realRms / (40 * 2 ** u)), r.int(-60, 60));
+}
+
+/** A channel count: usually small, sometimes wide (SIMD tails, long accumulations). */
+function channels(r: Rng, max: number): number {
+  return r.chance(0.15) ? r.int(max + 1, 5 * max) : r.int(1, max);
 }
 
 /** int32 bias [n] with scale inputScale * weightScale (per channel when the weights are). */
@@ -106,8 +115,8 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
     const n = batch(r, o);
     const sp = spatial(r, 5);
     const groups = o.groups === 'only' || (o.groups === 'mixed' && r.chance(0.3)) ? r.int(2, 3) : 1;
-    const inC = groups * r.int(1, 8);
-    const outC = groups * r.int(1, 8);
+    const inC = groups * channels(r, 8);
+    const outC = groups * channels(r, 8);
     const xq = actQuant(r);
     const x = g.add('input', [n, ...sp.inHW, inC], 'int8', xq);
     const wScales = Array.from({ length: outC }, () => r.logScale(-9, -5));
@@ -128,7 +137,7 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
   depthwise_conv2d: (r, g, o) => {
     const n = batch(r, o);
     const sp = spatial(r, 5);
-    const inC = r.int(1, 12);
+    const inC = channels(r, 12);
     const mult = r.chance(0.6) ? 1 : r.int(2, 3);
     const outC = inC * mult;
     const xq = actQuant(r);
@@ -153,12 +162,12 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
     let outShape: number[];
     let k: number;
     if (keepNumDims) {
-      k = r.int(1, 64);
+      k = channels(r, 64);
       inShape = r.chance(0.5) ? [batch(r, o), k] : [1, r.int(1, 4), k];
       outShape = [...inShape.slice(0, -1), outC];
     } else if (r.chance(0.5)) {
       const b = batch(r, o);
-      k = r.int(1, 64);
+      k = channels(r, 64);
       inShape = [b, k];
       outShape = [b, outC];
     } else {
@@ -189,13 +198,15 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
       if (r.chance(0.3)) other = other.slice(r.int(0, other.length - 1));
     }
     const swap = r.chance(0.5);
+    // Sometimes the (possibly broadcast) other operand is a constant, as a bias-like ADD in a real model.
+    const constant = r.chance(0.2) ? r.int8(numElements(other)) : undefined;
     const aq = actQuant(r), bq = actQuant(r);
-    const a = g.add('input_a', swap ? other : shape, 'int8', aq);
-    const b = g.add('input_b', swap ? shape : other, 'int8', bq);
+    const a = g.add('input_a', swap ? other : shape, 'int8', aq, swap ? constant : undefined);
+    const b = g.add('input_b', swap ? shape : other, 'int8', bq, swap ? undefined : constant);
     const realRms = RMS8 * Math.hypot(aq.scale[0], bq.scale[0]);
     const y = g.add('output', shape, 'int8', outQuant(r, realRms));
     const op: Op = { kind: 'add', inputs: [a, b], outputs: [y], activation: r.pick(ACTIVATIONS) };
-    return { op, input: [a, b], output: y };
+    return { op, input: constant ? [swap ? b : a] : [a, b], output: y };
   },
   average_pool2d: (r, g, o) => pool(r, g, o, 'average_pool2d'),
   max_pool2d: (r, g, o) => pool(r, g, o, 'max_pool2d'),
