@@ -1,9 +1,10 @@
 // Golden-runtime speed: ms per inference of the five real models on the golden runtime's SIMD and scalar
 // modules (arith tflite) and on TFLite's own interpreter (its plain wasm build, XNNPACK patched out, one
 // thread), all in the same process and run, with ratios. The XNNPACK build is timed too, for information
-// only (it is not bit-exact). Each configuration: 3 warm-up runs, then runs until 1.5 s or 200 runs (at least
-// 10); the median is reported. Outputs are checked bit-exact (golden tflite vs interpreter) on the way.
+// only (it is not bit-exact). The configurations are timed interleaved (see timeInterleaved) and the median
+// is reported. Outputs are checked bit-exact (golden SIMD and scalar, arith tflite, vs the interpreter).
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { importTflite } from '../compiler/frontend/tflite/import.ts';
 import { numElements } from '../compiler/ir/graph.ts';
 import { graphStats } from '../compiler/ir/stats.ts';
@@ -14,18 +15,27 @@ import { Rng } from '../tests/helpers/random-ops.ts';
 
 interface Timing { medianMs: number; minMs: number; runs: number }
 
-function time(fn: () => void): Timing {
-  for (let i = 0; i < 3; i++) fn();
-  const ms: number[] = [];
+/**
+ * Times several configurations interleaved (one run of each per round), so that load from other processes on
+ * this shared machine hits them alike: 3 warm-up rounds, then rounds until 4 s or 200 rounds (at least 10).
+ */
+function timeInterleaved<K extends string>(fns: Record<K, () => void>): Record<K, Timing> {
+  const keys = Object.keys(fns) as K[];
+  const ms = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let i = 0; i < 3; i++) for (const k of keys) fns[k]();
   const start = performance.now();
-  while (ms.length < 200 && (ms.length < 10 || performance.now() - start < 1500)) {
-    const t = performance.now();
-    fn();
-    ms.push(performance.now() - t);
+  for (let round = 0; round < 200 && (round < 10 || performance.now() - start < 4000); round++) {
+    for (const k of keys) {
+      const t = performance.now();
+      fns[k]();
+      ms[k].push(performance.now() - t);
+    }
   }
-  ms.sort((a, b) => a - b);
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  return { medianMs: round(ms[ms.length >> 1]), minMs: round(ms[0]), runs: ms.length };
+  const round3 = (x: number) => Math.round(x * 1000) / 1000;
+  return Object.fromEntries(keys.map((k) => {
+    const v = ms[k].sort((a, b) => a - b);
+    return [k, { medianMs: round3(v[v.length >> 1]), minMs: round3(v[0]), runs: v.length }];
+  })) as Record<K, Timing>;
 }
 
 export default async function run() {
@@ -45,12 +55,12 @@ export default async function run() {
     const refX = xnnpack.prepare(file);
     const refOut = ref.run(inputs);
     const bitExact = [simd, scalar].every((g) => g.run(graph, inputs, { arith: 'tflite' }).outputs.every((o, i) => o.every((v, k) => v === refOut[i][k])));
-    const t = {
-      goldenSimd: time(() => simd.run(graph, inputs, { arith: 'tflite' })),
-      goldenScalar: time(() => scalar.run(graph, inputs, { arith: 'tflite' })),
-      tflite: time(() => ref.run(inputs)),
-      tfliteXnnpack: time(() => refX.run(inputs)),
-    };
+    const t = timeInterleaved({
+      goldenSimd: () => simd.run(graph, inputs, { arith: 'tflite' }),
+      goldenScalar: () => scalar.run(graph, inputs, { arith: 'tflite' }),
+      tflite: () => ref.run(inputs),
+      tfliteXnnpack: () => refX.run(inputs),
+    });
     ref.dispose();
     refX.dispose();
     const macs = graphStats(graph).totals.macs;
@@ -73,8 +83,10 @@ export default async function run() {
   console.log(line(head));
   for (const r of rows) console.log(line(r));
   console.log('median ms per inference; golden arith tflite; TFLite = plain wasm interpreter, XNNPACK off, 1 thread');
+  console.log(`load average (1 min) at the end: ${loadavg()[0].toFixed(2)} on ${cpus().length} cores (shared machine: figures are noisy)`);
   return {
     description: 'ms per inference (median) of the five models: golden runtime SIMD and scalar (arith tflite) vs TFLite\'s wasm interpreter with XNNPACK off (1 thread); the XNNPACK build for information',
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadAverage1m: Math.round(loadavg()[0] * 100) / 100 },
     models,
   };
 }
