@@ -3,6 +3,8 @@
 // (weights widened to int16 rows, biases, per-channel multipliers/shifts) are uploaded once per Graph
 // object and arithmetic; activations live above them and are freed after every run. Quantisation
 // parameters come from compiler/quant/params.ts, the same source the lowering uses.
+// Arithmetic: `tflm` double-rounds everywhere; `tflite` single-rounds ungrouped CONV_2D and FULLY_CONNECTED
+// (desktop TFLite's optimized kernels) and double-rounds everything else, grouped CONV_2D included.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
@@ -201,8 +203,11 @@ export class GoldenRuntime {
         if (c % icg !== 0 || oc % (c / icg) !== 0) {
           throw new TinyforgeError(`input channels ${c} / weight input channels ${icg} do not form whole groups for ${oc} output channels`);
         }
-        const q = convQuantParams(graph, op, op.kind === 'conv2d' ? arith : 'tflm');
-        const single = op.kind === 'conv2d' && arith === 'tflite' ? 1 : 0;
+        // tflite arithmetic single-rounds ungrouped CONV_2D only: desktop TFLite runs grouped convolutions in
+        // its reference per-channel kernel, which double-rounds (measured by the oracle suite).
+        const singleRounding = op.kind === 'conv2d' && arith === 'tflite' && icg === c;
+        const q = convQuantParams(graph, op, singleRounding ? 'tflite' : 'tflm');
+        const single = singleRounding ? 1 : 0;
         const { ptr: wp, kp } = this.weightRows(T(1), oc, kh * kw * icg);
         const bp = this.bias(graph, op, oc);
         const [mp, sp] = this.uploadRequant(q.requant.multiplier, q.requant.shift, oc);
