@@ -1,5 +1,5 @@
 // Seeded generator of random single-op int8 graphs (one op, its weights, random quantisation) for oracle tests:
-// conv2d (optionally grouped), depthwise_conv2d, fully_connected, add (with broadcast), average/max pool, reshape
+// conv2d (optionally grouped), depthwise_conv2d, fully_connected (per-tensor or per-channel), add (with broadcast), average/max pool, reshape
 // and softmax, with random shapes, strides, dilations, padding, activations, depth multipliers, per-channel
 // weight scales and zero points. Scales are float32-exact (a .tflite file stores float32 scales, so the golden
 // runtime and TFLite's interpreter see the same numbers), and output scales are chosen from the expected
@@ -41,8 +41,8 @@ export const RANDOM_OP_KINDS = [
 export type RandomOpKind = (typeof RANDOM_OP_KINDS)[number];
 
 export interface RandomOpOptions {
-  /** Allow grouped conv2d (TFLite's int8 CONV_2D kernel may reject groups; off by default). */
-  groups?: boolean;
+  /** Grouped conv2d: never (default), in about 30% of the cases, or always. */
+  groups?: 'none' | 'mixed' | 'only';
   /** Allow batch 2 (default true). */
   batch?: boolean;
 }
@@ -71,9 +71,18 @@ function actQuant(r: Rng): Quant {
   return perTensor(r.logScale(-8, -3), r.chance(0.1) ? r.int(-128, 127) : zp);
 }
 
-/** Output scale for an accumulator whose real RMS is `realRms`: outputs land around +-40, give or take 3x. */
+/**
+ * Output scale for an accumulator whose real RMS is `realRms`: outputs land around +-40, give or take 3x; one
+ * case in ten is extreme (outputs from nearly constant to mostly saturated, requantisation multipliers > 1).
+ */
 function outQuant(r: Rng, realRms: number): Quant {
-  return perTensor(Math.fround(realRms / (40 * 2 ** (r.next() * 3 - 1.5))), r.int(-60, 60));
+  const u = r.chance(0.1) ? r.next() * 14 - 6 : r.next() * 3 - 1.5;
+  return perTensor(Math.fround(realRms / (40 * 2 ** u)), r.int(-60, 60));
+}
+
+/** A channel count: usually small, sometimes wide (SIMD tails, long accumulations). */
+function channels(r: Rng, max: number): number {
+  return r.chance(0.15) ? r.int(max + 1, 5 * max) : r.int(1, max);
 }
 
 /** int32 bias [n] with scale inputScale * weightScale (per channel when the weights are). */
@@ -105,9 +114,9 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
   conv2d: (r, g, o) => {
     const n = batch(r, o);
     const sp = spatial(r, 5);
-    const groups = o.groups && r.chance(0.3) ? r.int(2, 3) : 1;
-    const inC = groups * r.int(1, 8);
-    const outC = groups * r.int(1, 8);
+    const groups = o.groups === 'only' || (o.groups === 'mixed' && r.chance(0.3)) ? r.int(2, 3) : 1;
+    const inC = groups * channels(r, 8);
+    const outC = groups * channels(r, 8);
     const xq = actQuant(r);
     const x = g.add('input', [n, ...sp.inHW, inC], 'int8', xq);
     const wScales = Array.from({ length: outC }, () => r.logScale(-9, -5));
@@ -128,7 +137,7 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
   depthwise_conv2d: (r, g, o) => {
     const n = batch(r, o);
     const sp = spatial(r, 5);
-    const inC = r.int(1, 12);
+    const inC = channels(r, 12);
     const mult = r.chance(0.6) ? 1 : r.int(2, 3);
     const outC = inC * mult;
     const xq = actQuant(r);
@@ -153,12 +162,12 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
     let outShape: number[];
     let k: number;
     if (keepNumDims) {
-      k = r.int(1, 64);
+      k = channels(r, 64);
       inShape = r.chance(0.5) ? [batch(r, o), k] : [1, r.int(1, 4), k];
       outShape = [...inShape.slice(0, -1), outC];
     } else if (r.chance(0.5)) {
       const b = batch(r, o);
-      k = r.int(1, 64);
+      k = channels(r, 64);
       inShape = [b, k];
       outShape = [b, outC];
     } else {
@@ -169,8 +178,10 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
     }
     const xq = actQuant(r);
     const x = g.add('input', inShape, 'int8', xq);
-    const ws = [r.logScale(-9, -5)];
-    const w = g.add('weights', [outC, k], 'int8', perTensor(ws[0], 0), r.int8(outC * k, -127, 127));
+    // Per-channel FC weights (TFLite's FULLY_CONNECTED accepts them) in a third of the cases.
+    const ws = outC > 1 && r.chance(0.33) ? Array.from({ length: outC }, () => r.logScale(-9, -5)) : [r.logScale(-9, -5)];
+    const w = g.add('weights', [outC, k], 'int8', { scale: ws, zeroPoint: ws.map(() => 0), ...(ws.length > 1 ? { axis: 0 } : {}) },
+      r.int8(outC * k, -127, 127));
     const accRms = RMS8 * RMS8 * Math.sqrt(k);
     const b = r.chance(0.9) ? bias(r, g, outC, xq.scale[0], ws, accRms) : -1;
     const y = g.add('output', outShape, 'int8', outQuant(r, accRms * xq.scale[0] * ws[0]));
@@ -187,13 +198,15 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
       if (r.chance(0.3)) other = other.slice(r.int(0, other.length - 1));
     }
     const swap = r.chance(0.5);
+    // Sometimes the (possibly broadcast) other operand is a constant, as a bias-like ADD in a real model.
+    const constant = r.chance(0.2) ? r.int8(numElements(other)) : undefined;
     const aq = actQuant(r), bq = actQuant(r);
-    const a = g.add('input_a', swap ? other : shape, 'int8', aq);
-    const b = g.add('input_b', swap ? shape : other, 'int8', bq);
+    const a = g.add('input_a', swap ? other : shape, 'int8', aq, swap ? constant : undefined);
+    const b = g.add('input_b', swap ? shape : other, 'int8', bq, swap ? undefined : constant);
     const realRms = RMS8 * Math.hypot(aq.scale[0], bq.scale[0]);
     const y = g.add('output', shape, 'int8', outQuant(r, realRms));
     const op: Op = { kind: 'add', inputs: [a, b], outputs: [y], activation: r.pick(ACTIVATIONS) };
-    return { op, input: [a, b], output: y };
+    return { op, input: constant ? [swap ? b : a] : [a, b], output: y };
   },
   average_pool2d: (r, g, o) => pool(r, g, o, 'average_pool2d'),
   max_pool2d: (r, g, o) => pool(r, g, o, 'max_pool2d'),
