@@ -74,3 +74,16 @@ test('unsupported shapes are TinyforgeErrors naming the op', () => {
   assert.throws(() => rt.run(b.graph([y]), [new Int8Array(12)]),
     (e: unknown) => e instanceof TinyforgeError && e.where.op === 'bad_conv' && /whole groups/.test(e.message));
 });
+
+test('softmax and pooling reject output quantisation TFLite would reject', () => {
+  let b = new GraphBuilder();
+  let x = b.input([1, 4], 0.1, 0);
+  let y = b.tensor([1, 4], 1 / 128, 0);
+  b.op({ kind: 'softmax', inputs: [x], outputs: [y], beta: 1 });
+  assert.throws(() => rt.run(b.graph([y]), [new Int8Array(4)]), (e: unknown) => e instanceof TinyforgeError && /1\/256 and zero point -128/.test(e.hint ?? ''));
+  b = new GraphBuilder();
+  x = b.input([1, 2, 2, 1], 0.1, 0);
+  y = b.tensor([1, 1, 1, 1], 0.2, 0);
+  b.op({ kind: 'average_pool2d', inputs: [x], outputs: [y], filter: [2, 2], stride: [2, 2], padding: 'valid', activation: 'none' });
+  assert.throws(() => rt.run(b.graph([y]), [new Int8Array(4)]), (e: unknown) => e instanceof TinyforgeError && /quantisation differ/.test(e.message));
+});

@@ -245,3 +245,14 @@ check('reshape', () => {
   const out = b.op({ kind: 'reshape', inputs: [x], outputs: [y] });
   return { b, out, inputs: [i8(-1, 2, -3, 4)] };
 }, [-1, 2, -3, 4]);
+
+// Grouped conv2d in the tflite arithmetic double-rounds (desktop TFLite runs grouped convs in its reference
+// kernel): 2 groups of one channel, weights 1, output scale 4: 5 * 0.25 -> 2 (not the single-rounded 1).
+check('grouped conv2d double-rounds in tflite mode', () => {
+  const b = new GraphBuilder();
+  const x = b.input([1, 1, 1, 2], 1, 0);
+  const w = b.tensor([2, 1, 1, 1], 1, 0, i8(1, 1), 0);
+  const y = b.tensor([1, 1, 1, 2], 4, 0);
+  const out = b.op({ kind: 'conv2d', inputs: [x, w, -1], outputs: [y], stride: [1, 1], dilation: [1, 1], padding: 'valid', activation: 'none' });
+  return { b, out, inputs: [i8(5, -6)] };
+}, [2, -2], 'tflite');
