@@ -1,5 +1,6 @@
 // Hand-built kernel modules for the Cortex-M backend tests, and a plain TypeScript evaluation of every
-// kernel-IR op (except softmax) written from TFLite's reference-kernel definitions with the host's one
+// kernel-IR op (except softmax) written from TFLite's reference-kernel definitions (and, for the shift
+// and add convolutions, graph.ts's definitions: double rounding, add_conv2d padding reads real 0) with the host's one
 // requantisation implementation (compiler/quant/multiplier.ts) — independent of the generated C.
 import type {
   KAdd, KAddConv2d, KBuffer, KConst, KConv2d, KDepthwiseConv2d, KFullyConnected, KernelModule, KernelOp, KPool2d,
@@ -113,15 +114,16 @@ function convLike(op: KConv2d | KAddConv2d, x: Int8Array, w: Int8Array, b: Int32
           for (let ky = 0; ky < op.kH; ky++)
             for (let kx = 0; kx < op.kW; kx++) {
               const iy = oy * op.strideH - op.padTop + ky * op.dilationH, ix = ox * op.strideW - op.padLeft + kx * op.dilationW;
-              if (iy < 0 || iy >= op.inH || ix < 0 || ix >= op.inW) continue;
+              const inside = iy >= 0 && iy < op.inH && ix >= 0 && ix < op.inW;
               for (let c = 0; c < icpg; c++) {
-                const xv = x[((n * op.inH + iy) * op.inW + ix) * op.inC + g * icpg + c] + op.inputOffset;
+                // Outside the image the input is the real value 0 (zero padding).
+                const xv = inside ? x[((n * op.inH + iy) * op.inW + ix) * op.inC + g * icpg + c] + op.inputOffset : 0;
                 const wv = w[((oc * op.kH + ky) * op.kW + kx) * icpg + c];
                 acc += op.kind === 'conv2d' ? xv * wv : Math.abs(xv - wv);
               }
             }
           acc = op.kind === 'conv2d' ? b[oc] + acc : b[oc] - acc;
-          out[k++] = clamp(rq(acc, op.requant, oc, arith) + op.outputOffset, op.actMin, op.actMax);
+          out[k++] = clamp(rq(acc, op.requant, oc, op.kind === 'conv2d' ? arith : 'tflm') + op.outputOffset, op.actMin, op.actMax);
         }
   return out;
 }
@@ -169,7 +171,7 @@ function shiftConv(op: KShiftConv2d, x: Int8Array, w: Int8Array, b: Int32Array, 
             if (iy < 0 || iy >= op.inH || ix < 0 || ix >= op.inW) continue;
             acc += (x[((n * op.inH + iy) * op.inW + ix) * op.inC + c] + op.inputOffset) * w[oc * op.inC + c];
           }
-          out[k++] = clamp(rq(acc, op.requant, oc, arith) + op.outputOffset, op.actMin, op.actMax);
+          out[k++] = clamp(rq(acc, op.requant, oc, 'tflm') + op.outputOffset, op.actMin, op.actMax);
         }
   return out;
 }
