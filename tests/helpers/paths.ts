@@ -16,7 +16,14 @@ function findRoot(start: string): string {
 }
 
 export const repoRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
-export const modelsDir = join(repoRoot, '..', 'shared', 'models');
+/** ../shared/models next to the checkout; a git worktree nested deeper finds it in an ancestor's sibling. */
+function findModels(): string {
+  for (let d = dirname(repoRoot); ; d = dirname(d)) {
+    if (existsSync(join(d, 'shared', 'models'))) return join(d, 'shared', 'models');
+    if (dirname(d) === d) return join(repoRoot, '..', 'shared', 'models');
+  }
+}
+export const modelsDir = findModels();
 
 export const MODELS = {
   kws: 'kws_ref_model.tflite',

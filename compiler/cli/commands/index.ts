@@ -1,4 +1,5 @@
 // Every CLI command, in the order `tinyforge --help` lists them.
 import type { Command } from '../command.ts';
+import { inspect } from './inspect.ts';
 
-export const commands: Command[] = [];
+export const commands: Command[] = [inspect];

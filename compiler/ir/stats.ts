@@ -1,0 +1,89 @@
+// Per-op cost figures of a graph: multiply-accumulates (the theoretical count papers use: energy is linear
+// in it), constant bytes (weights + bias) and activation bytes (non-constant inputs + output, the floor for
+// a planner that materialises whole tensors). Used by `inspect`, `build` and the backends' reports.
+import { bytesPerElement, numElements, type Graph, type Op, type OpKind, type Tensor } from './graph.ts';
+
+export interface OpStats {
+  index: number;
+  kind: OpKind;
+  name: string;
+  inputShapes: number[][];
+  outputShape: number[];
+  macs: number;
+  weightBytes: number;
+  activationBytes: number;
+}
+
+export interface GraphStats {
+  ops: OpStats[];
+  totals: {
+    ops: number;
+    macs: number;
+    weightBytes: number;
+    /** The largest per-op activation bytes (input + output of one op). */
+    activationBytes: number;
+    histogram: Partial<Record<OpKind, number>>;
+  };
+}
+
+const bytes = (t: Tensor) => numElements(t.shape) * bytesPerElement(t.dtype);
+
+/** Multiply-accumulates of one op (0 for data movement, pooling, add and softmax). */
+export function opMacs(g: Graph, op: Op): number {
+  const x = g.tensors[op.inputs[0]!]!;
+  const out = g.tensors[op.outputs[0]!]!;
+  const w = op.inputs[1] !== undefined && op.inputs[1] >= 0 ? g.tensors[op.inputs[1]]! : undefined;
+  switch (op.kind) {
+    case 'conv2d':
+    case 'add_conv2d':
+    case 'shift_conv2d': {
+      // out elements x window x (inC / groups) = out elements x KH*KW*I of the OHWI weights.
+      const [, kh, kw, wi] = w!.shape as [number, number, number, number];
+      return numElements(out.shape) * kh * kw * wi;
+    }
+    case 'depthwise_conv2d': {
+      const [, kh, kw] = w!.shape as [number, number, number, number];
+      return numElements(out.shape) * kh * kw;
+    }
+    case 'fully_connected': {
+      const [outC, inC] = w!.shape as [number, number];
+      return (numElements(x.shape) / inC) * inC * outC;
+    }
+    default:
+      return 0;
+  }
+}
+
+export function opStats(g: Graph, op: Op, index: number): OpStats {
+  let weightBytes = 0;
+  let activationBytes = 0;
+  const inputShapes: number[][] = [];
+  for (const id of op.inputs) {
+    if (id < 0) continue;
+    const t = g.tensors[id]!;
+    inputShapes.push(t.shape);
+    if (t.data) weightBytes += bytes(t);
+    else activationBytes += bytes(t);
+  }
+  const out = g.tensors[op.outputs[0]!]!;
+  activationBytes += bytes(out);
+  return { index, kind: op.kind, name: op.name ?? `${op.kind}_${index}`, inputShapes, outputShape: out.shape, macs: opMacs(g, op), weightBytes, activationBytes };
+}
+
+export function graphStats(g: Graph): GraphStats {
+  const ops = g.ops.map((op, i) => opStats(g, op, i));
+  const histogram: Partial<Record<OpKind, number>> = {};
+  for (const s of ops) histogram[s.kind] = (histogram[s.kind] ?? 0) + 1;
+  return {
+    ops,
+    totals: {
+      ops: ops.length,
+      macs: ops.reduce((a, s) => a + s.macs, 0),
+      // Each constant counted once, even when several ops read it.
+      weightBytes: [...new Set(g.ops.flatMap((op) => op.inputs.filter((id) => id >= 0 && g.tensors[id]!.data)))]
+        .reduce((a, id) => a + bytes(g.tensors[id]!), 0),
+      activationBytes: ops.reduce((a, s) => Math.max(a, s.activationBytes), 0),
+      histogram,
+    },
+  };
+}
