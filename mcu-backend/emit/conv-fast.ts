@@ -8,11 +8,13 @@
 // channels do not fill words, or when the reduction is too long to unroll.
 
 import type { KConv2d, KernelModule } from '../../compiler/kernel-ir/types.ts';
+import type { Arith } from '../../compiler/quant/multiplier.ts';
 import { chooseBlocking, evaluateBlocking, ARMV7M_REGISTERS, type Blocking, type ConvShape } from './blocking.ts';
 import { emitDotBlocks, type DotGeometry } from './dot-blocks.ts';
 import { cIdent, constById, type FastResult } from './fast-kernel.ts';
 import { channelAt, padBytes, padGeom, widenInt16C } from './prepass.ts';
 import { maxAbsInput, planRequant } from './requant.ts';
+import { SIMD_PRELUDE } from './simd-prelude.ts';
 
 const MAX_UNROLLED_STEPS = 64;
 
@@ -48,7 +50,7 @@ export function planConv(op: KConv2d): ConvPlan | { reason: string } {
   return { geom, shape, registers: ARMV7M_REGISTERS - (rowLoop ? 1 : 0), flat };
 }
 
-export function emitConvFast(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts: { blocking?: Blocking } = {}): FastResult {
+export function emitConvFast(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts: { blocking?: Blocking; fn?: string; arith?: Arith } = {}): FastResult {
   if (op.batches !== 1) return { ok: false, reason: 'batches > 1' };
   const plan = planConv(op);
   if ('reason' in plan) return { ok: false, reason: plan.reason };
@@ -62,10 +64,10 @@ export function emitConvFast(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts:
     (c) => { let s = 0; for (let i = 0; i < perOut; i++) s = Math.max(s, Math.abs(wc[c * perOut + i]!)); return s; });
   if (!rp.ok) return { ok: false, reason: rp.reason };
   const blocking = opts.blocking ?? chooseBlocking(plan.shape, plan.registers, [2]);
-  const name = cIdent(`tf_conv_${op.index}_${op.name}`);
+  const name = opts.fn ?? cIdent(`tf_conv_${op.index}_${op.name}`);
   const g = plan.geom;
   const dot = emitDotBlocks({
-    name, kind: 'smlad', geom: g, blocking, rq: op, requant: rp.channels,
+    name, kind: 'smlad', geom: g, blocking, rq: op, requant: rp.channels, singleRounding: opts.arith === 'tflite',
     weight: (oc, ky, kx, pos) => {
       const ic = channelAt(pos);
       return ic < Ig ? wc[((oc * op.kH + ky) * op.kW + kx) * Ig + ic]! * rp.channels[oc]!.wScale : 0;
@@ -74,17 +76,18 @@ export function emitConvFast(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts:
   });
   const pg = padGeom(op, g.bufC);
   const code = [
+    SIMD_PRELUDE,
     widenInt16C(`${name}_widen`, pg, op.inputOffset),
     dot.code,
-    `void ${name}(const int8_t *x, int8_t *y, void *scratch) {`,
-    `  int16_t *s = (int16_t *)scratch;`,
-    `  ${name}_widen(x, s);`,
-    `  ${name}_dot(s, y);`,
+    `static void ${name}(const int8_t *in, int8_t *out, int8_t *scratch) {`,
+    `  int16_t *s = (int16_t *)(void *)scratch;`,
+    `  ${name}_widen(in, s);`,
+    `  ${name}_dot(s, out);`,
     `}`,
   ].join('\n');
   const ev = evaluateBlocking(plan.shape, blocking.pixels, blocking.channels, blocking.width, blocking.held);
   const macs = op.outH * op.outW * op.outC * plan.shape.reduction;
   const prepass = pg.bufH * pg.bufW * g.bufC / 2;
-  return { ok: true, kernel: { fn: name, code, scratchBytes: padBytes(pg, 2), constBytes: dot.constBytes, blocking: ev,
+  return { ok: true, kernel: { fn: name, data: dot.data, code, scratchBytes: padBytes(pg, 2), constBytes: dot.constBytes, blocking: ev,
     estimate: { instructions: Math.round(ev.instructionsPerMac * macs + 1.5 * prepass), loads: Math.round(ev.loadsPerMac * macs + prepass / 2) } } };
 }

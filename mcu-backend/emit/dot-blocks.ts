@@ -52,9 +52,12 @@ export interface DotSpec {
   start: (oc: number) => number;
   requant: ChannelRequant[];
   rq: Requantise;
+  /** Requantise with TFLite's single rounding (conv-like ops in 'tflite' arithmetic) instead of the trick. */
+  singleRounding?: boolean;
 }
 
 export interface DotEmitted {
+  data: string;
   code: string;
   /** Bytes of const data (weights + parameters). */
   constBytes: number;
@@ -86,7 +89,7 @@ export function emitDotBlocks(spec: DotSpec): DotEmitted {
       .sort((a, b) => spec.requant[a]!.e - spec.requant[b]!.e || a - b);
     for (let i = 0; i < chans.length; i += Q) {
       const blk = { group: gr, channels: chans.slice(i, i + Q) };
-      const key = blk.channels.map((c) => spec.requant[c]!.e).join('_') +
+      const key = blk.channels.map((c) => spec.singleRounding ? spec.requant[c]!.shift : spec.requant[c]!.e).join('_') +
         (spec.kind === 'usada8' ? 'k' + blk.channels.map((c) => Math.log2(spec.requant[c]!.wScale)).join('_') : '');
       (blocksByKey.get(key) ?? blocksByKey.set(key, []).get(key)!).push(blk);
     }
@@ -111,6 +114,7 @@ export function emitDotBlocks(spec: DotSpec): DotEmitted {
     const q = blocks[0]!.channels.length;
     const es = blocks[0]!.channels.map((c) => spec.requant[c]!.e);
     const ks = blocks[0]!.channels.map((c) => Math.log2(spec.requant[c]!.wScale));
+    const ss = blocks[0]!.channels.map((c) => spec.requant[c]!.shift);
     const fn = `${name}_b${inst++}`;
     const wOff = wTab.length;
     const pOff = pTab.length;
@@ -124,8 +128,8 @@ export function emitDotBlocks(spec: DotSpec): DotEmitted {
       pTab.push(blk.group * g.inPerGroup);
     }
     const wPerBlock = steps.length * q * valsPerLoad;
-    parts.push(emitBlockFn(spec, `${fn}_p${P}`, P, q, es, ks, steps, rowLoop, valType));
-    if (tailP) parts.push(emitBlockFn(spec, `${fn}_p${tailP}`, tailP, q, es, ks, steps, rowLoop, valType));
+    parts.push(emitBlockFn(spec, `${fn}_p${P}`, P, q, es, ks, ss, steps, rowLoop, valType));
+    if (tailP) parts.push(emitBlockFn(spec, `${fn}_p${tailP}`, tailP, q, es, ks, ss, steps, rowLoop, valType));
     const fullEnd = Math.floor(g.rowPixels / P) * P;
     driver.push(
       `  for (int b = 0; b < ${blocks.length}; b++) {`,
@@ -140,16 +144,15 @@ export function emitDotBlocks(spec: DotSpec): DotEmitted {
   const wDecl = spec.kind === 'smlad'
     ? `static const int16_t ${name}_w[${wTab.length}] __attribute__((aligned(8))) = {${wTab.join(',')}};`
     : `static const uint8_t ${name}_w[${wTab.length}] __attribute__((aligned(8))) = {${wTab.join(',')}};`;
+  const data = [wDecl, `static const int32_t ${name}_prm[${pTab.length}] = {${pTab.join(',')}};`].join('\n');
   const code = [
-    wDecl,
-    `static const int32_t ${name}_prm[${pTab.length}] = {${pTab.join(',')}};`,
     ...parts,
     `static void ${name}_dot(const ${valType} *s, int8_t *y) {`,
-    `  const ${valType} *W = (const ${valType} *)tf_hide(${name}_w); const int32_t *R = (const int32_t *)tf_hide(${name}_prm);`,
+    `  const ${valType} *W = (const ${valType} *)tfk_hide(${name}_w); const int32_t *R = (const int32_t *)tfk_hide(${name}_prm);`,
     ...driver,
     `}`,
   ].join('\n');
-  return { code, constBytes: wTab.length * eb + pTab.length * 4, instances: inst };
+  return { data, code, constBytes: wTab.length * eb + pTab.length * 4, instances: inst };
 }
 
 interface Step {
@@ -186,11 +189,11 @@ function reductionSteps(g: DotGeometry, vpl: number): Step[] {
   return steps;
 }
 
-function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es: number[], ks: number[], steps: Step[], rowLoop: boolean,
+function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es: number[], ks: number[], ss: number[], steps: Step[], rowLoop: boolean,
   valType: string): string {
   const g = spec.geom;
   const eb = elemBytes(spec.kind);
-  const mac = spec.kind === 'smlad' ? 'tf_smlad' : 'tf_usada8';
+  const mac = spec.kind === 'smlad' ? 'tfk_smlad' : 'tfk_usada8';
   const held = spec.blocking.held;
   const L: string[] = [];
   const acc = (p: number, q: number) => `a${p}_${q}`;
@@ -198,7 +201,7 @@ function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es: number
   const accDecl: string[] = [];
   for (let p = 0; p < P; p++) for (let q = 0; q < Q; q++) accDecl.push(spec.kind === 'smlad' ? `${acc(p, q)} = prm[${q}]` : `${acc(p, q)} = 0`);
   L.push(`  int32_t ${accDecl.join(', ')};`);
-  L.push(`  uint32_t u0, u1, ${Array.from({ length: Math.max(P, Q) }, (_, i) => `h${i}a, h${i}b`).join(', ')};`);
+  L.push(`  uint32_t u0, u1, ${Array.from({ length: held === 'weights' ? Q : P }, (_, i) => `h${i}a, h${i}b`).join(', ')};`);
   const body = rowLoop ? steps.filter((s) => s.ky === 0) : steps;
   let base = 0; // byte offset already added to `in`
   const stepCode = (st: Step): void => {
@@ -209,15 +212,15 @@ function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es: number
       base = lo;
     }
     if (held === 'weights') {
-      for (let q = 0; q < Q; q++) L.push(`  TF_LDRD_POST(h${q}a, h${q}b, w);`);
+      for (let q = 0; q < Q; q++) L.push(`  TFK_LDRD_POST(h${q}a, h${q}b, w);`);
       for (let p = 0; p < P; p++) {
-        L.push(`  TF_LDRD(u0, u1, in, ${offs[p]! - base});`);
+        L.push(`  TFK_LDRD(u0, u1, in, ${offs[p]! - base});`);
         for (let q = 0; q < Q; q++) L.push(`  ${acc(p, q)} = ${mac}(u0, h${q}a, ${acc(p, q)}); ${acc(p, q)} = ${mac}(u1, h${q}b, ${acc(p, q)});`);
       }
     } else {
-      for (let p = 0; p < P; p++) L.push(`  TF_LDRD(h${p}a, h${p}b, in, ${offs[p]! - base});`);
+      for (let p = 0; p < P; p++) L.push(`  TFK_LDRD(h${p}a, h${p}b, in, ${offs[p]! - base});`);
       for (let q = 0; q < Q; q++) {
-        L.push(`  TF_LDRD_POST(u0, u1, w);`);
+        L.push(`  TFK_LDRD_POST(u0, u1, w);`);
         for (let p = 0; p < P; p++) L.push(`  ${acc(p, q)} = ${mac}(h${p}a, u0, ${acc(p, q)}); ${acc(p, q)} = ${mac}(h${p}b, u1, ${acc(p, q)});`);
       }
     }
@@ -237,7 +240,8 @@ function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es: number
       L.push(`    const int32_t st = prm[${q}];`);
       for (let p = 0; p < P; p++) L.push(`    ${acc(p, q)} = st - (int32_t)((uint32_t)${acc(p, q)} << ${ks[q]});`);
     }
-    for (let p = 0; p < P; p++) L.push(`    { ${requantC(acc(p, q), 'm', 'c', es[q]!, `r${p}`, spec.rq)} oq[${p * g.outC}] = (int8_t)r${p}; }`);
+    const single = spec.singleRounding ? { k: ks[q]!, shift: ss[q]! } : undefined;
+    for (let p = 0; p < P; p++) L.push(`    { ${requantC(acc(p, q), 'm', 'c', es[q]!, `r${p}`, spec.rq, single)} oq[${p * g.outC}] = (int8_t)r${p}; }`);
     L.push(`  }`);
   }
   L.push(`}`);

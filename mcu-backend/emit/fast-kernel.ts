@@ -1,13 +1,14 @@
-// What a fast Cortex-M4 kernel generator returns, and the small helpers they share. The emitted C defines
-// `void <fn>(const int8_t *x, int8_t *y, void *scratch)` plus its static const tables; it expects the
-// SIMD prelude (simd-prelude.ts) to be included once before it. Adapted to the backend's variant table
-// in fast-variants.ts.
+// What a fast Cortex-M4 kernel generator returns, and the small helpers they share. The emitted `code`
+// starts with the (include-guarded) SIMD prelude and defines `static void <fn>(const int8_t *in, int8_t
+// *out, int8_t *scratch)`; `data` holds its static const tables. It needs runtime.h before it (TF_ALIGN,
+// the tflite-arithmetic requantisation). Adapted to the backend's variant table in fast-variants.ts.
 
 import type { KConst, KernelModule } from '../../compiler/kernel-ir/types.ts';
 import type { Blocking } from './blocking.ts';
 
 export interface FastKernel {
   fn: string;
+  data: string;
   code: string;
   scratchBytes: number;
   constBytes: number;

@@ -36,7 +36,7 @@ function borderC(p: PadGeom, elem: number, fill: string): string[] {
   const perRow = p.bufW * p.bufC * elem / 4;
   const left = p.padLeft * p.bufC * elem / 4;
   const right = (p.bufW - p.padLeft - p.inW) * p.bufC * elem / 4;
-  const L: string[] = [`  uint32_t *z = (uint32_t *)s;`];
+  const L: string[] = [`  uint32_t *z = (uint32_t *)(void *)s; (void)z;`];
   if (p.padTop) L.push(`  for (int i = 0; i < ${p.padTop * perRow}; i++) z[i] = ${fill};`);
   const bottom = p.bufH - p.padTop - p.inH;
   if (bottom) L.push(`  for (int i = ${(p.padTop + p.inH) * perRow}; i < ${p.bufH * perRow}; i++) z[i] = ${fill};`);
@@ -58,8 +58,8 @@ export function widenInt16C(name: string, p: PadGeom, inputOffset: number): stri
     L.push(`  const uint32_t off2 = ${off}u;`,
       `  for (int y = 0; y < ${p.inH}; y++) {`,
       `    const int8_t *src = x + y * ${p.inW * p.inC}; uint32_t *d = (uint32_t *)(${interior});`,
-      `    for (int n = 0; n < ${p.inW * p.inC / 4}; n++) { uint32_t v = (uint32_t)tf_ld32(src); src += 4;`,
-      `      d[0] = tf_sxtab16(off2, v); d[1] = tf_sxtab16_ror8(off2, v); d += 2; }`,
+      `    for (int n = 0; n < ${p.inW * p.inC / 4}; n++) { uint32_t v = (uint32_t)tfk_ld32(src); src += 4;`,
+      `      d[0] = tfk_sxtab16(off2, v); d[1] = tfk_sxtab16_ror8(off2, v); d += 2; }`,
       `  }`);
   } else {
     const perm = Array.from({ length: p.bufC }, (_, pos) => channelAt(pos));
@@ -83,7 +83,7 @@ export function biasUint8C(name: string, p: PadGeom, inputOffset: number): strin
   if (p.inC === p.bufC) {
     L.push(`  for (int y = 0; y < ${p.inH}; y++) {`,
       `    const int8_t *src = x + y * ${p.inW * p.inC}; uint32_t *d = (uint32_t *)(${interior});`,
-      `    for (int n = 0; n < ${p.inW * p.inC / 4}; n++) { d[n] = (uint32_t)tf_ld32(src) ^ 0x80808080u; src += 4; }`,
+      `    for (int n = 0; n < ${p.inW * p.inC / 4}; n++) { d[n] = (uint32_t)tfk_ld32(src) ^ 0x80808080u; src += 4; }`,
       `  }`);
   } else {
     L.push(`  for (int y = 0; y < ${p.inH}; y++) for (int xx = 0; xx < ${p.inW}; xx++) {`,

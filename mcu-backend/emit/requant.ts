@@ -23,6 +23,8 @@ export interface ChannelRequant {
   wScale: number;
   /** Rounding constant with the output zero point folded in. */
   C: number;
+  /** TFLite's shift (positive = left), for the single-rounding fallback. */
+  shift: number;
 }
 
 export type RequantPlan = { ok: true; channels: ChannelRequant[]; clampMin: boolean; clampMax: boolean } | { ok: false; reason: string };
@@ -49,7 +51,7 @@ export function planRequant(rq: Requantise, outC: number, accBound: (c: number) 
     if (accBound(c) * 2 ** left >= TWO30) return { ok: false, reason: `channel ${c}: |acc| bound ${accBound(c)} x 2^${left} >= 2^30` };
     const C = e > 0 ? 2 ** (e - 1) + rq.outputOffset * 2 ** e : rq.outputOffset;
     if (Math.abs(C) >= TWO30) return { ok: false, reason: `channel ${c}: rounding constant ${C} out of range` };
-    channels.push({ M, e, wScale, C });
+    channels.push({ M, e, wScale, C, shift });
   }
   return { ok: true, channels, clampMin: rq.actMin > -128, clampMax: rq.actMax < 127 };
 }
@@ -63,11 +65,17 @@ export function maxAbsInput(inputOffset: number): number {
  * C statements turning the int32 variable `acc` (already scaled by wScale) into int8 in `dst`,
  * with multiplier/constant expressions `m`, `c` and the channel's shift `e` (an immediate).
  */
-export function requantC(acc: string, m: string, c: string, e: number, dst: string, rq: Requantise): string {
+export function requantC(acc: string, m: string, c: string, e: number, dst: string, rq: Requantise, single?: { k: number; shift: number }): string {
   const t = `${dst}_t`;
-  let s = `int32_t ${t} = tf_smmlar(${acc}, ${m}, ${c});`;
-  if (e > 0) s += ` ${t} -= (int32_t)((uint32_t)(${acc}) >> 31); int32_t ${dst}; TF_SSAT_ASR(${dst}, ${t}, ${e});`;
-  else s += ` int32_t ${dst}; TF_SSAT0(${dst}, ${t});`;
+  let s = `int32_t ${t} = tfk_smmlar(${acc}, ${m}, ${c});`;
+  if (single) {
+    // TFLite single rounding (conv/FC in 'tflite' arithmetic): undo the exact 2^k scaling, use runtime.h.
+    s = `int32_t ${dst} = tf_requant_tflite((${acc}) >> ${single.k}, ${m}, ${single.shift}) + ${rq.outputOffset};` +
+      ` if (${dst} < ${rq.actMin}) ${dst} = ${rq.actMin}; if (${dst} > ${rq.actMax}) ${dst} = ${rq.actMax}; (void)${c};`;
+    return s;
+  }
+  if (e > 0) s += ` ${t} -= (int32_t)((uint32_t)(${acc}) >> 31); int32_t ${dst}; TFK_SSAT_ASR(${dst}, ${t}, ${e});`;
+  else s += ` int32_t ${dst}; TFK_SSAT0(${dst}, ${t});`;
   if (rq.actMin > -128) s += ` if (${dst} < ${rq.actMin}) ${dst} = ${rq.actMin};`;
   if (rq.actMax < 127) s += ` if (${dst} > ${rq.actMax}) ${dst} = ${rq.actMax};`;
   return s;
