@@ -102,7 +102,7 @@ export function emitDotBlocks(spec: DotSpec): DotEmitted {
   if (steps.length > MAX_UNROLLED_STEPS && !rowLoop) throw new Error(`${name}: reduction of ${steps.length} steps too long to unroll`);
 
   const wTab: number[] = [];
-  const pTab: number[] = [];
+  const biasInStream = spec.kind === 'smlad' && !rowLoop;
   const parts: string[] = [];
   const driver: string[] = [];
   let inst = 0;
@@ -117,42 +117,48 @@ export function emitDotBlocks(spec: DotSpec): DotEmitted {
     const ss = blocks[0]!.channels.map((c) => spec.requant[c]!.shift);
     const fn = `${name}_b${inst++}`;
     const wOff = wTab.length;
-    const pOff = pTab.length;
-    const rb = 4 * q + 1;
     for (const blk of blocks) {
-      for (const st of steps) for (const oc of blk.channels) for (const [ky, kx, pos] of st.vals) wTab.push(spec.weight(oc, ky, kx, pos));
-      for (const oc of blk.channels) pTab.push(spec.start(oc));
-      for (const oc of blk.channels) pTab.push(spec.requant[oc]!.M);
-      for (const oc of blk.channels) pTab.push(spec.requant[oc]!.C);
-      for (const oc of blk.channels) pTab.push(oc);
-      pTab.push(blk.group * g.inPerGroup);
+      if (rowLoop && spec.kind === 'smlad') for (const oc of blk.channels) wTab.push(spec.start(oc) >>> 0);
+      steps.forEach((st, si) => {
+        for (const oc of blk.channels) {
+          const vals = st.vals.map(([ky, kx, pos]) => spec.weight(oc, ky, kx, pos));
+          wTab.push(...packWords(vals, spec.kind));
+          // Bias rides in the weight stream after each channel's first pair (read at a negative offset).
+          if (si === 0 && biasInStream) wTab.push(spec.start(oc) >>> 0);
+        }
+      });
+      // Parameters follow the weights, so the block reaches them through the weight pointer it already
+      // holds (no extra live register during the reduction).
+      for (const oc of blk.channels) wTab.push(spec.start(oc) >>> 0);
+      for (const oc of blk.channels) wTab.push(spec.requant[oc]!.M >>> 0);
+      for (const oc of blk.channels) wTab.push(spec.requant[oc]!.C >>> 0);
+      for (const oc of blk.channels) wTab.push(oc);
+      wTab.push(blk.group * g.inPerGroup);
     }
-    const wPerBlock = steps.length * q * valsPerLoad;
-    parts.push(emitBlockFn(spec, `${fn}_p${P}`, P, q, es, ks, ss, steps, rowLoop, valType));
-    if (tailP) parts.push(emitBlockFn(spec, `${fn}_p${tailP}`, tailP, q, es, ks, ss, steps, rowLoop, valType));
+    const wPerBlock = (wTab.length - wOff) / blocks.length;
+    parts.push(emitBlockFn(spec, `${fn}_p${P}`, P, q, es, ks, ss, steps, rowLoop, valType, biasInStream));
+    if (tailP) parts.push(emitBlockFn(spec, `${fn}_p${tailP}`, tailP, q, es, ks, ss, steps, rowLoop, valType, biasInStream));
     const fullEnd = Math.floor(g.rowPixels / P) * P;
     driver.push(
       `  for (int b = 0; b < ${blocks.length}; b++) {`,
-      `    const ${valType} *wb = W + ${wOff} + b * ${wPerBlock}; const int32_t *rb = R + ${pOff} + b * ${rb};`,
-      `    const ${valType} *sb = s + rb[${rb - 1}];`,
+      `    const uint32_t *wb = W + ${wOff} + b * ${wPerBlock};`,
+      `    const ${valType} *sb = s + wb[${wPerBlock - 1}];`,
       `    for (int r = 0; r < ${g.rows}; r++) {`,
       `      const ${valType} *in = sb + r * ${g.rowStep}; int8_t *o = y + r * ${g.outRowStep};`,
-      `      for (int x = 0; x < ${fullEnd}; x += ${P}) ${fn}_p${P}(in + x * ${g.pixelStep}, wb, rb, o + x * ${g.outC});`,
-      ...(tailP ? [`      ${fn}_p${tailP}(in + ${fullEnd * g.pixelStep}, wb, rb, o + ${fullEnd * g.outC});`] : []),
+      `      ${fn}_p${P}(in, wb, o, ${fullEnd / P});`,
+      ...(tailP ? [`      ${fn}_p${tailP}(in + ${fullEnd * g.pixelStep}, wb, o + ${fullEnd * g.outC}, 1);`] : []),
       `    }`, `  }`);
   }
-  const wDecl = spec.kind === 'smlad'
-    ? `static const int16_t ${name}_w[${wTab.length}] __attribute__((aligned(8))) = {${wTab.join(',')}};`
-    : `static const uint8_t ${name}_w[${wTab.length}] __attribute__((aligned(8))) = {${wTab.join(',')}};`;
-  const data = [wDecl, `static const int32_t ${name}_prm[${pTab.length}] = {${pTab.join(',')}};`].join('\n');
+  const wDecl = `static const uint32_t ${name}_w[${wTab.length}] __attribute__((aligned(8))) = {${wTab.map((v) => v + 'u').join(',')}};`;
+  const data = wDecl;
   const code = [
     ...parts,
     `static void ${name}_dot(const ${valType} *s, int8_t *y) {`,
-    `  const ${valType} *W = (const ${valType} *)tfk_hide(${name}_w); const int32_t *R = (const int32_t *)tfk_hide(${name}_prm);`,
+    `  const uint32_t *W = (const uint32_t *)tfk_hide(${name}_w);`,
     ...driver,
     `}`,
   ].join('\n');
-  return { data, code, constBytes: wTab.length * eb + pTab.length * 4, instances: inst };
+  return { data, code, constBytes: wTab.length * 4, instances: inst };
 }
 
 interface Step {
@@ -189,52 +195,77 @@ function reductionSteps(g: DotGeometry, vpl: number): Step[] {
   return steps;
 }
 
+function packWords(vals: number[], kind: DotKind): number[] {
+  const out: number[] = [];
+  if (kind === 'smlad') for (let i = 0; i < vals.length; i += 2) out.push(((vals[i]! & 0xffff) | (vals[i + 1]! & 0xffff) << 16) >>> 0);
+  else for (let i = 0; i < vals.length; i += 4) out.push(((vals[i]! & 0xff) | (vals[i + 1]! & 0xff) << 8 | (vals[i + 2]! & 0xff) << 16 | (vals[i + 3]! & 0xff) << 24) >>> 0);
+  return out;
+}
+
 function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es: number[], ks: number[], ss: number[], steps: Step[], rowLoop: boolean,
-  valType: string): string {
+  valType: string, biasInStream: boolean): string {
   const g = spec.geom;
   const eb = elemBytes(spec.kind);
   const mac = spec.kind === 'smlad' ? 'tfk_smlad' : 'tfk_usada8';
   const held = spec.blocking.held;
   const L: string[] = [];
   const acc = (p: number, q: number) => `a${p}_${q}`;
-  L.push(`static void __attribute__((noinline)) ${fn}(const ${valType} *in, const ${valType} *w, const int32_t *prm, int8_t *out) {`);
-  const accDecl: string[] = [];
-  for (let p = 0; p < P; p++) for (let q = 0; q < Q; q++) accDecl.push(spec.kind === 'smlad' ? `${acc(p, q)} = prm[${q}]` : `${acc(p, q)} = 0`);
-  L.push(`  int32_t ${accDecl.join(', ')};`);
+  L.push(`static void __attribute__((noinline)) ${fn}(const ${valType} *in, const uint32_t *w, int8_t *out_, int n_) {`);
+  // The output pointer and the count live in memory: all 14 registers go to the reduction.
+  L.push(`  int8_t *volatile outv = out_; const ${valType} *volatile endv = in + (n_ - 1) * ${P * g.pixelStep};`, `  for (;;) {`);
+  const accs = Array.from({ length: P * Q }, (_, i) => acc(Math.floor(i / Q), i % Q));
+  if (rowLoop) {
+    L.push(`  int32_t ${accs.map((a, i) => `${a} = ${spec.kind === 'smlad' ? `(int32_t)w[${i % Q}]` : '0'}`).join(', ')};`);
+    if (spec.kind === 'smlad') L.push(`  w += ${Q};`);
+  }
+  else L.push(`  int32_t ${accs.join(', ')};`);
   L.push(`  uint32_t u0, u1, ${Array.from({ length: held === 'weights' ? Q : P }, (_, i) => `h${i}a, h${i}b`).join(', ')};`);
   const body = rowLoop ? steps.filter((s) => s.ky === 0) : steps;
   let base = 0; // byte offset already added to `in`
-  const stepCode = (st: Step): void => {
+  // First MAC into an accumulator: from the bias in the stream (smlad), from nothing (usada8: USAD8).
+  const first = (p: number, q: number, x: string, y: string, biasOff: number): string => {
+    if (spec.kind === 'usada8') return `${acc(p, q)} = (int32_t)tfk_usad8(${x}, ${y});`;
+    return `{ int32_t b_; TFK_LDR_OFF(b_, w, ${biasOff}); ${acc(p, q)} = ${mac}(${x}, ${y}, b_); }`;
+  };
+  const stepCode = (st: Step, isFirst: boolean): void => {
     const offs = Array.from({ length: P }, (_, p) => (p * g.pixelStep + st.off + (rowLoop ? 0 : st.ky * g.kRowStep)) * eb);
     const lo = Math.min(...offs), hi = Math.max(...offs);
     if (lo - base < 0 || hi - base > LDRD_MAX) {
-      L.push(`  in = (const ${valType} *)((const char *)in + ${lo - base});`);
+      // Opaque to gcc, so it does not keep the old pointer alive to recompute the next block's address.
+      L.push(`  in = (const ${valType} *)((const char *)in + ${lo - base}); __asm__("" : "+r"(in));`);
       base = lo;
     }
+    const init = isFirst && !rowLoop;
+    const post = init && biasInStream ? 'TFK_LDRD_POST12' : 'TFK_LDRD_POST';
+    const macLine = (p: number, q: number, x0: string, x1: string, y0: string, y1: string, biasOff: number) =>
+      init ? `  ${first(p, q, x0, y0, biasOff)} ${acc(p, q)} = ${mac}(${x1}, ${y1}, ${acc(p, q)});`
+        : `  ${acc(p, q)} = ${mac}(${x0}, ${y0}, ${acc(p, q)}); ${acc(p, q)} = ${mac}(${x1}, ${y1}, ${acc(p, q)});`;
     if (held === 'weights') {
-      for (let q = 0; q < Q; q++) L.push(`  TFK_LDRD_POST(h${q}a, h${q}b, w);`);
+      for (let q = 0; q < Q; q++) L.push(`  ${post}(h${q}a, h${q}b, w);`);
       for (let p = 0; p < P; p++) {
         L.push(`  TFK_LDRD(u0, u1, in, ${offs[p]! - base});`);
-        for (let q = 0; q < Q; q++) L.push(`  ${acc(p, q)} = ${mac}(u0, h${q}a, ${acc(p, q)}); ${acc(p, q)} = ${mac}(u1, h${q}b, ${acc(p, q)});`);
+        for (let q = 0; q < Q; q++) L.push(macLine(p, q, 'u0', 'u1', `h${q}a`, `h${q}b`, -(12 * (Q - q) - 8)));
       }
     } else {
       for (let p = 0; p < P; p++) L.push(`  TFK_LDRD(h${p}a, h${p}b, in, ${offs[p]! - base});`);
       for (let q = 0; q < Q; q++) {
-        L.push(`  TFK_LDRD_POST(u0, u1, w);`);
-        for (let p = 0; p < P; p++) L.push(`  ${acc(p, q)} = ${mac}(h${p}a, u0, ${acc(p, q)}); ${acc(p, q)} = ${mac}(h${p}b, u1, ${acc(p, q)});`);
+        L.push(`  ${post}(u0, u1, w);`);
+        for (let p = 0; p < P; p++) L.push(macLine(p, q, `h${p}a`, `h${p}b`, 'u0', 'u1', -4));
       }
     }
   };
   if (rowLoop) {
     L.push(`  for (int ky = 0; ky < ${g.kH}; ky++) {`);
-    for (const st of body) stepCode(st);
+    body.forEach((st, i) => stepCode(st, i === 0));
     L.push(`    in = (const ${valType} *)((const char *)in + ${g.kRowStep * eb - base});`, `  }`);
+    base = g.kH * g.kRowStep * eb;
   } else {
-    for (const st of body) stepCode(st);
+    body.forEach((st, i) => stepCode(st, i === 0));
   }
-  // Requantise and store.
+  // Requantise and store; the parameters follow the weights.
+  L.push(`  const int32_t *prm = (const int32_t *)w; int8_t *o = outv;`);
   for (let q = 0; q < Q; q++) {
-    L.push(`  { const int32_t m = prm[${Q + q}], c = prm[${2 * Q + q}]; int8_t *oq = out + prm[${3 * Q + q}];`);
+    L.push(`  { const int32_t m = prm[${Q + q}], c = prm[${2 * Q + q}]; int8_t *oq = o + prm[${3 * Q + q}];`);
     if (spec.kind === 'usada8') {
       // acc2 = wScale * (bias' - S) = start - (S << k)
       L.push(`    const int32_t st = prm[${q}];`);
@@ -244,6 +275,11 @@ function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es: number
     for (let p = 0; p < P; p++) L.push(`    { ${requantC(acc(p, q), 'm', 'c', es[q]!, `r${p}`, spec.rq, single)} oq[${p * g.outC}] = (int8_t)r${p}; }`);
     L.push(`  }`);
   }
+  // Next pixel block of the row: same weights (rewind), next pixels.
+  const wordsBeforePrm = (rowLoop && spec.kind === 'smlad' ? Q : 0) + steps.length * Q * 2 + (biasInStream ? Q : 0);
+  L.push(`  in = (const ${valType} *)((const char *)in + ${P * g.pixelStep * eb - base});`,
+    `  if (in > endv) break;`,
+    `  w -= ${wordsBeforePrm}; outv = o + ${P * g.outC};`, `  }`);
   L.push(`}`);
   return L.join('\n');
 }

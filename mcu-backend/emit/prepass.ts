@@ -55,12 +55,20 @@ export function widenInt16C(name: string, p: PadGeom, inputOffset: number): stri
   const interior = `s + ((y + ${p.padTop}) * ${p.bufW} + ${p.padLeft}) * ${p.bufC}`;
   if (p.inC === p.bufC) {
     const off = ((inputOffset & 0xffff) * 65537) >>> 0;
+    const words = p.inW * p.inC / 4;
+    const unit = [`      d[0] = tfk_sxtab16(off2, v); d[1] = tfk_sxtab16_ror8(off2, v); d += 2; }`];
     L.push(`  const uint32_t off2 = ${off}u;`,
       `  for (int y = 0; y < ${p.inH}; y++) {`,
-      `    const int8_t *src = x + y * ${p.inW * p.inC}; uint32_t *d = (uint32_t *)(${interior});`,
-      `    for (int n = 0; n < ${p.inW * p.inC / 4}; n++) { uint32_t v = (uint32_t)tfk_ld32(src); src += 4;`,
-      `      d[0] = tfk_sxtab16(off2, v); d[1] = tfk_sxtab16_ror8(off2, v); d += 2; }`,
-      `  }`);
+      `    const int8_t *src = x + y * ${p.inW * p.inC}; uint32_t *d = (uint32_t *)(void *)(${interior});`);
+    if (words % 4 === 0) {
+      // Word-aligned input (the usual case): 16 values per iteration, two LDRDs.
+      L.push(`    if (((uintptr_t)src & 3) == 0) {`,
+        `      for (int n = 0; n < ${words / 4}; n++) { uint32_t v0, v1, v2, v3; TFK_LDRD_POST(v0, v1, src); TFK_LDRD_POST(v2, v3, src);`,
+        `        d[0] = tfk_sxtab16(off2, v0); d[1] = tfk_sxtab16_ror8(off2, v0); d[2] = tfk_sxtab16(off2, v1); d[3] = tfk_sxtab16_ror8(off2, v1);`,
+        `        d[4] = tfk_sxtab16(off2, v2); d[5] = tfk_sxtab16_ror8(off2, v2); d[6] = tfk_sxtab16(off2, v3); d[7] = tfk_sxtab16_ror8(off2, v3); d += 8; }`,
+        `      continue;`, `    }`);
+    }
+    L.push(`    for (int n = 0; n < ${words}; n++) { uint32_t v = (uint32_t)tfk_ld32(src); src += 4;`, ...unit, `  }`);
   } else {
     const perm = Array.from({ length: p.bufC }, (_, pos) => channelAt(pos));
     L.push(`  static const uint8_t perm[${p.bufC}] = {${perm.join(',')}};`,

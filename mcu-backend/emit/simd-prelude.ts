@@ -33,6 +33,9 @@ TFK_INLINE uint32_t tfk_pkhtb(uint32_t a, uint32_t b) { uint32_t r; __asm__("pkh
 #define TFK_LDRD(a, b, p, off) __asm__ volatile("ldrd %0, %1, [%2, #" #off "]" : "=r"(a), "=r"(b) : "r"(p))
 #define TFK_LDRD_POST(a, b, p) __asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(a), "=r"(b), "+r"(p))
 #define TFK_LDR_POST(a, p, n) __asm__ volatile("ldr %0, [%1], #" #n : "=r"(a), "+r"(p))
+#define TFK_LDRD_POST12(a, b, p) __asm__ volatile("ldrd %0, %1, [%2], #12" : "=r"(a), "=r"(b), "+r"(p))
+#define TFK_LDR_OFF(a, p, off) __asm__ volatile("ldr %0, [%1, #" #off "]" : "=r"(a) : "r"(p))
+#define tfk_usad8(x, y) __usad8((x), (y))
 #else
 TFK_INLINE int32_t tfk_lo(int32_t x) { return (int16_t)(x & 0xffff); }
 TFK_INLINE int32_t tfk_hi(int32_t x) { return (int16_t)((uint32_t)x >> 16); }
@@ -61,6 +64,9 @@ TFK_INLINE int32_t tfk_sat8(int32_t x) { return x < -128 ? -128 : x > 127 ? 127 
 #define TFK_LDRD(a, b, p, off) do { memcpy(&(a), (const char *)(p) + (off), 4); memcpy(&(b), (const char *)(p) + (off) + 4, 4); } while (0)
 #define TFK_LDRD_POST(a, b, p) do { memcpy(&(a), (p), 4); memcpy(&(b), (const char *)(p) + 4, 4); (p) = (const void *)((const char *)(p) + 8); } while (0)
 #define TFK_LDR_POST(a, p, n) do { memcpy(&(a), (p), 4); (p) = (const void *)((const char *)(p) + (n)); } while (0)
+#define TFK_LDRD_POST12(a, b, p) do { memcpy(&(a), (p), 4); memcpy(&(b), (const char *)(p) + 4, 4); (p) = (const void *)((const char *)(p) + 12); } while (0)
+#define TFK_LDR_OFF(a, p, off) memcpy(&(a), (const char *)(p) + (off), 4)
+#define tfk_usad8(x, y) tfk_usada8((x), (y), 0)
 #endif
 TFK_INLINE int32_t tfk_ld32(const void *p) { int32_t v; memcpy(&v, p, 4); return v; }
 TFK_INLINE void tfk_st32(void *p, uint32_t v) { memcpy(p, &v, 4); }
