@@ -6,6 +6,8 @@
 // depthwise weights are [1, KH, KW, inC * depthMultiplier]; fully-connected weights are [outC, inC];
 // biases are int32 [outC] with scale = inputScale * weightScale[c] and zero point 0.
 
+import { roundHalfAway } from '../quant/multiplier.ts';
+
 export type DType = 'int8' | 'int16' | 'int32';
 
 /** Per-tensor quantisation has one scale and zero point; per-axis has one per index along `axis`. */
@@ -168,11 +170,15 @@ export function padBefore(inSize: number, k: number, stride: number, dilation: n
   return Math.max(0, Math.floor(((out - 1) * stride + effK - inSize) / 2));
 }
 
-/** Clamp range of a fused activation for an int8 output with (scale, zeroPoint), as TFLite computes it. */
+/**
+ * Clamp range of a fused activation for an output with (scale, zeroPoint), as TFLite's
+ * CalculateActivationRangeQuantized computes it: zeroPoint + TfLiteRound(f / scale), where f / scale is a
+ * float32 division and TfLiteRound rounds half away from zero (Math.round would round -2.5 to -2).
+ */
 export function activationRange(act: Activation, scale: number, zeroPoint: number, dtype: DType = 'int8'): [number, number] {
   const qmin = dtype === 'int8' ? -128 : dtype === 'int16' ? -32768 : -2147483648;
   const qmax = dtype === 'int8' ? 127 : dtype === 'int16' ? 32767 : 2147483647;
-  const q = (x: number) => zeroPoint + Math.round(x / scale);
+  const q = (x: number) => zeroPoint + roundHalfAway(Math.fround(x / Math.fround(scale)));
   switch (act) {
     case 'none': return [qmin, qmax];
     case 'relu': return [Math.max(qmin, q(0)), qmax];

@@ -16,7 +16,14 @@ function findRoot(start: string): string {
 }
 
 export const repoRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
-export const modelsDir = join(repoRoot, '..', 'shared', 'models');
+/** ../shared/models next to the checkout; a git worktree nested deeper finds it in an ancestor's sibling. */
+function findModels(): string {
+  for (let d = dirname(repoRoot); ; d = dirname(d)) {
+    if (existsSync(join(d, 'shared', 'models'))) return join(d, 'shared', 'models');
+    if (dirname(d) === d) return join(repoRoot, '..', 'shared', 'models');
+  }
+}
+export const modelsDir = findModels();
 
 export const MODELS = {
   kws: 'kws_ref_model.tflite',
@@ -32,6 +39,24 @@ export function modelPath(key: ModelKey): string | undefined {
   const p = join(modelsDir, MODELS[key]);
   if (existsSync(p)) return p;
   if (process.env.CI === 'true') throw new Error(`model ${p} is required when CI=true`);
+  return undefined;
+}
+
+/** ../shared/data next to the checkout (found like modelsDir from nested worktrees). */
+function findSharedData(): string {
+  for (let d = dirname(repoRoot); ; d = dirname(d)) {
+    if (existsSync(join(d, 'shared', 'data'))) return join(d, 'shared', 'data');
+    if (dirname(d) === d) return join(repoRoot, '..', 'shared', 'data');
+  }
+}
+export const sharedDataDir = findSharedData();
+
+/** Path of a file under ../shared/data (e.g. 'heepsilon-wp-conv/bitstream.h'), or undefined (so the caller
+ *  can skip) when absent outside CI. Throws when CI=true and it is missing. */
+export function sharedDataPath(rel: string): string | undefined {
+  const p = join(sharedDataDir, rel);
+  if (existsSync(p)) return p;
+  if (process.env.CI === 'true') throw new Error(`shared data file ${p} is required when CI=true`);
   return undefined;
 }
 

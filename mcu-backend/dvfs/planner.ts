@@ -1,0 +1,169 @@
+// Per-segment operating-point planner (the DATE'24 DAE-DVFS idea): choose one operating point per segment
+// to minimise modelled energy under a latency budget, counting the time and energy of every switch.
+// It is a multiple-choice knapsack with a pairwise transition term, solved exactly by dynamic programming
+// over Pareto fronts of (time, energy) per last-chosen point; `bruteForce` enumerates every choice and is
+// the cross-check on small instances. Baselines: race-to-idle (fastest point, then stop mode) and the
+// single lowest point that meets the deadline. Energy here is a model (see parts.ts), not a measurement.
+
+import { type OperatingPoint, type PartSpec, transitionCost } from './parts.ts';
+
+/** A piece of a layer run at one operating point. */
+export interface Segment {
+  name: string;
+  layer: number;
+  kind: 'access' | 'execute';
+  /** Cycles that do not depend on the clock (instructions executed, from the measured counts and the cycle model). */
+  cycles: number;
+  /** Flash line fetches that stall for the wait states of the point. */
+  flashLines: number;
+}
+
+export interface PlanInput {
+  part: PartSpec;
+  points: OperatingPoint[];
+  segments: Segment[];
+  deadlineUs: number;
+  /** Point the MCU is at before and after the inference (periodic execution returns to it). Default: the fastest. */
+  homePoint?: number;
+}
+
+export interface Plan {
+  /** Operating point id per segment. */
+  choice: number[];
+  /** Busy time including switches and wake-up, µs. */
+  busyUs: number;
+  /** Energy over the whole period (deadline), idle time in stop mode included, µJ. */
+  energyUj: number;
+  switches: number;
+  feasible: boolean;
+}
+
+export function segmentCost(seg: Segment, pt: OperatingPoint): { us: number; uj: number } {
+  const cycles = seg.cycles + seg.flashLines * pt.waitStates;
+  const us = cycles / pt.fMHz;
+  return { us, uj: (pt.powerMw * us) / 1000 };
+}
+
+function stopMw(part: PartSpec): number {
+  return part.vddV * part.stopmA;
+}
+
+/** Energy and time of a complete assignment, as every strategy is scored. */
+export function evaluate(input: PlanInput, choice: number[]): Plan {
+  const { part, points, segments, deadlineUs } = input;
+  const home = points[input.homePoint ?? 0]!;
+  let us = part.wakeUs;
+  let uj = 0;
+  let prev = home;
+  let switches = 0;
+  segments.forEach((s, i) => {
+    const pt = points[choice[i]!]!;
+    const t = transitionCost(part, prev, pt);
+    if (t.us > 0) switches++;
+    const c = segmentCost(s, pt);
+    us += t.us + c.us;
+    uj += t.uj + c.uj;
+    prev = pt;
+  });
+  const back = transitionCost(part, prev, home);
+  if (back.us > 0) switches++;
+  us += back.us;
+  uj += back.uj;
+  const idle = Math.max(0, deadlineUs - us);
+  uj += (stopMw(part) * (idle + part.wakeUs)) / 1000;
+  return { choice, busyUs: us, energyUj: uj, switches, feasible: us <= deadlineUs * (1 + 1e-12) };
+}
+
+interface Label { t: number; e: number; pt: number; parent: Label | null }
+
+/** Exact DP over Pareto fronts. Returns the minimum-energy feasible plan, or the fastest plan marked infeasible. */
+export function planDvfs(input: PlanInput): Plan {
+  const { part, points, segments, deadlineUs } = input;
+  const home = points[input.homePoint ?? 0]!;
+  const pStop = stopMw(part);
+  // Idle energy = pStop * (deadline - busy): fold "- pStop * t" into every time-consuming step so the
+  // objective is additive.
+  const adj = (c: { us: number; uj: number }) => ({ us: c.us, uj: c.uj - (pStop * c.us) / 1000 });
+  // Lower bound on the time still needed after segment i (fastest point for each), for pruning.
+  const minRest = new Array<number>(segments.length + 1).fill(0);
+  for (let i = segments.length - 1; i >= 0; i--) {
+    minRest[i] = minRest[i + 1]! + Math.min(...points.map((p) => segmentCost(segments[i]!, p).us));
+  }
+  let fronts: Label[][] = points.map(() => []);
+  fronts[home.id] = [{ t: part.wakeUs, e: 0, pt: home.id, parent: null }];
+  for (let i = 0; i < segments.length; i++) {
+    const next: Label[][] = points.map(() => []);
+    for (const q of points) {
+      const seg = adj(segmentCost(segments[i]!, q));
+      const cands: Label[] = [];
+      for (const p of points) {
+        const front = fronts[p.id]!;
+        if (front.length === 0) continue;
+        const tr = adj(transitionCost(part, p, q));
+        for (const l of front) {
+          const t = l.t + tr.us + seg.us;
+          if (t + minRest[i + 1]! > deadlineUs * (1 + 1e-12)) continue;
+          cands.push({ t, e: l.e + tr.uj + seg.uj, pt: q.id, parent: l });
+        }
+      }
+      next[q.id] = paretoPrune(cands);
+    }
+    fronts = next;
+  }
+  let best: Label | null = null;
+  let bestE = Infinity;
+  for (const p of points) {
+    const back = adj(transitionCost(part, p, home));
+    for (const l of fronts[p.id]!) {
+      if (l.t + back.us > deadlineUs * (1 + 1e-12)) continue;
+      const e = l.e + back.uj;
+      if (e < bestE) { bestE = e; best = l; }
+    }
+  }
+  if (!best) return { ...evaluate(input, segments.map(() => home.id)), feasible: false };
+  const choice: number[] = [];
+  for (let l: Label | null = best; l && l.parent; l = l.parent) choice.unshift(l.pt);
+  return evaluate(input, choice);
+}
+
+/** Keep labels not dominated in (time, energy): sorted by time, energy strictly decreasing. */
+function paretoPrune(ls: Label[]): Label[] {
+  ls.sort((a, b) => a.t - b.t || a.e - b.e);
+  const out: Label[] = [];
+  let bestE = Infinity;
+  for (const l of ls) {
+    if (l.e < bestE - 1e-15) { out.push(l); bestE = l.e; }
+  }
+  return out;
+}
+
+/** Every assignment, for cross-checking the DP on small instances (points^segments evaluations). */
+export function bruteForce(input: PlanInput): Plan | null {
+  const n = input.segments.length;
+  const k = input.points.length;
+  const choice = new Array<number>(n).fill(0);
+  let best: Plan | null = null;
+  for (;;) {
+    const p = evaluate(input, [...choice]);
+    if (p.feasible && (!best || p.energyUj < best.energyUj)) best = p;
+    let i = 0;
+    while (i < n && ++choice[i]! === k) { choice[i] = 0; i++; }
+    if (i === n) break;
+  }
+  return best;
+}
+
+/** Race-to-idle: everything at the fastest point, then stop mode until the deadline. */
+export function raceToIdle(input: PlanInput): Plan {
+  return evaluate(input, input.segments.map(() => input.points[0]!.id));
+}
+
+/** The single slowest operating point (ties: the least power) that still meets the deadline, for every segment. */
+export function lowestSinglePoint(input: PlanInput): Plan {
+  const byF = [...input.points].sort((a, b) => a.fMHz - b.fMHz || a.powerMw - b.powerMw);
+  for (const p of byF) {
+    const plan = evaluate(input, input.segments.map(() => p.id));
+    if (plan.feasible) return plan;
+  }
+  return { ...raceToIdle(input), feasible: false };
+}

@@ -1,0 +1,79 @@
+// The DVFS planner's DP against exhaustive enumeration on random small instances, plus hand-checked
+// properties of the part model (wait states, transition costs) and of the baselines.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PARTS, operatingPoints, transitionCost, waitStates } from '../../mcu-backend/dvfs/parts.ts';
+import { bruteForce, lowestSinglePoint, planDvfs, raceToIdle, type PlanInput, type Segment } from '../../mcu-backend/dvfs/planner.ts';
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+}
+
+test('wait states follow the datasheet thresholds (L4R5 range 1: one per 20 MHz)', () => {
+  const r1 = PARTS.stm32l4r5!.ranges.find((r) => r.name === 'range1-boost')!;
+  assert.equal(waitStates(r1, 20), 0);
+  assert.equal(waitStates(r1, 21), 1);
+  assert.equal(waitStates(r1, 80), 3);
+  assert.equal(waitStates(r1, 120), 5);
+  const h7 = PARTS.stm32h743!;
+  const p480 = operatingPoints(h7).find((p) => p.fMHz === 480)!;
+  assert.equal(p480.waitStates, 4); // AXI at 240 MHz under VOS0
+});
+
+test('transition costs: same point free, prescaler-only cheap, range change pays VOS + relock', () => {
+  const part = PARTS.stm32l4r5!;
+  const pts = operatingPoints(part);
+  const a = pts.find((p) => p.pllMHz === 120 && p.hpre === 1)!;
+  const b = pts.find((p) => p.pllMHz === 120 && p.hpre === 2)!;
+  const c = pts.find((p) => p.range === 'range2')!;
+  assert.equal(transitionCost(part, a, a).us, 0);
+  assert.equal(transitionCost(part, a, b).us, 1);
+  assert.equal(transitionCost(part, a, c).us, 80);
+});
+
+test('DP equals brute force on 240 random small instances', () => {
+  const rand = rng(12345);
+  const partNames = Object.keys(PARTS);
+  let feasibleCount = 0;
+  for (let inst = 0; inst < 240; inst++) {
+    const part = PARTS[partNames[inst % partNames.length]!]!;
+    const all = operatingPoints(part);
+    // 2..5 points (always including the fastest, the home point), 1..5 segments.
+    const k = 2 + Math.floor(rand() * 4);
+    const picked = [all[0]!, ...all.slice(1).sort(() => rand() - 0.5).slice(0, k - 1)].map((p, id) => ({ ...p, id }));
+    const n = 1 + Math.floor(rand() * 5);
+    const segments: Segment[] = Array.from({ length: n }, (_, i) => ({
+      name: `s${i}`, layer: i >> 1, kind: rand() < 0.5 ? 'access' : 'execute',
+      cycles: Math.floor(1e3 + rand() * 2e6), flashLines: rand() < 0.5 ? Math.floor(rand() * 1e5) : 0,
+    }));
+    const base: PlanInput = { part, points: picked, segments, deadlineUs: 1 };
+    const fast = raceToIdle(base).busyUs;
+    const input = { ...base, deadlineUs: fast * (0.9 + rand() * 3) };
+    const dp = planDvfs(input);
+    const bf = bruteForce(input);
+    if (!bf) { assert.equal(dp.feasible, false, `instance ${inst}: DP found a plan where none exists`); continue; }
+    feasibleCount++;
+    assert.ok(dp.feasible, `instance ${inst}: DP found no plan, brute force did`);
+    assert.ok(Math.abs(dp.energyUj - bf.energyUj) <= 1e-9 * bf.energyUj, `instance ${inst}: DP ${dp.energyUj} vs brute force ${bf.energyUj}`);
+  }
+  assert.ok(feasibleCount >= 200, `only ${feasibleCount} feasible instances`);
+});
+
+test('baselines: race-to-idle meets any feasible deadline; the single lowest point is never faster than needed', () => {
+  const part = PARTS.stm32h743!;
+  const points = operatingPoints(part);
+  const segments: Segment[] = [{ name: 'x', layer: 0, kind: 'execute', cycles: 4_000_000, flashLines: 0 }];
+  const fast = raceToIdle({ part, points, segments, deadlineUs: 1e9 }).busyUs;
+  const input = { part, points, segments, deadlineUs: 2 * fast };
+  assert.ok(raceToIdle(input).feasible);
+  const low = lowestSinglePoint(input);
+  assert.ok(low.feasible);
+  // 4 M cycles in 2x the time at 480 MHz (~16.7 ms) needs >= ~240 MHz: the chosen clock is the slowest such.
+  const f = points[low.choice[0]!]!.fMHz;
+  assert.ok(f >= 240 && points.every((p) => p.fMHz >= f || evaluateTooSlow(p.fMHz)), `chose ${f} MHz`);
+  function evaluateTooSlow(fm: number) { return 4_000_000 / fm + part.wakeUs > 2 * fast; }
+  // The DP is never worse than either baseline.
+  const dp = planDvfs(input);
+  assert.ok(dp.energyUj <= raceToIdle(input).energyUj + 1e-9 && dp.energyUj <= low.energyUj + 1e-9);
+});
