@@ -1,0 +1,27 @@
+// The table of golden-file generators run by scripts/update-golden.mjs (`npm run golden:update [-- name...]`).
+// Each entry produces a map from a path relative to the repository root to the file's text. Add an entry
+// here for a new kind of golden file (e.g. kernel IR); never edit golden files by hand.
+import { readFileSync } from 'node:fs';
+import { importTflite } from '../../compiler/frontend/tflite/import.ts';
+import { printGraph } from '../../compiler/ir/printer.ts';
+import { MODELS, modelPath, type ModelKey } from '../helpers/paths.ts';
+
+export interface GoldenGenerator {
+  name: string;
+  produce(): Map<string, string>;
+}
+
+/** Graph IR of the five real models (skipped, with a note, when a model is absent). */
+export function graphGoldens(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const key of Object.keys(MODELS) as ModelKey[]) {
+    const p = modelPath(key);
+    if (!p) { process.stderr.write(`golden: model ${key} absent, graph/${key}.txt not regenerated\n`); continue; }
+    out.set(`tests/golden/graph/${key}.txt`, printGraph(importTflite(new Uint8Array(readFileSync(p)), MODELS[key])));
+  }
+  return out;
+}
+
+export const generators: GoldenGenerator[] = [
+  { name: 'graph', produce: graphGoldens },
+];
