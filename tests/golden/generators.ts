@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { importTflite } from '../../compiler/frontend/tflite/import.ts';
 import { printGraph } from '../../compiler/ir/printer.ts';
+import { printKernelModule } from '../../compiler/kernel-ir/printer.ts';
+import { runPipeline } from '../../compiler/passes/registry.ts';
 import { MODELS, modelPath, type ModelKey } from '../helpers/paths.ts';
 
 export interface GoldenGenerator {
@@ -22,6 +24,19 @@ export function graphGoldens(): Map<string, string> {
   return out;
 }
 
+/** Kernel IR (tflm arithmetic, default pass options) of the five real models. */
+export function kernelGoldens(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const key of Object.keys(MODELS) as ModelKey[]) {
+    const p = modelPath(key);
+    if (!p) { process.stderr.write(`golden: model ${key} absent, kernel/${key}.txt not regenerated\n`); continue; }
+    const graph = importTflite(new Uint8Array(readFileSync(p)), MODELS[key]);
+    out.set(`tests/golden/kernel/${key}.txt`, printKernelModule(runPipeline(graph, { arith: 'tflm' })));
+  }
+  return out;
+}
+
 export const generators: GoldenGenerator[] = [
   { name: 'graph', produce: graphGoldens },
+  { name: 'kernel', produce: kernelGoldens },
 ];
