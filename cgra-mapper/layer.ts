@@ -57,7 +57,7 @@ export function layerOf(op: KernelOp, consts: KConst[]): CgraLayer | undefined {
   if (op.kind !== 'conv2d' && op.kind !== 'depthwise_conv2d') return undefined;
   if (op.batches !== 1) throw new Error(`${op.name}: batches ${op.batches} (the CGRA mapper handles batch 1)`);
   Object.assign(q, { inputOffset: op.inputOffset, outputOffset: op.outputOffset, requant: op.requant, actMin: op.actMin, actMax: op.actMax });
-  return {
+  return columnsToRows({
     index: op.index, name: op.name, kind: op.kind,
     inH: op.inH, inW: op.inW, inC: op.inC, outH: op.outH, outW: op.outW, outC: op.outC,
     kH: op.kH, kW: op.kW, strideH: op.strideH, strideW: op.strideW, dilH: op.dilationH, dilW: op.dilationW,
@@ -65,6 +65,19 @@ export function layerOf(op: KernelOp, consts: KConst[]): CgraLayer | undefined {
     depthMultiplier: op.kind === 'depthwise_conv2d' ? op.depthMultiplier : 1,
     weights: constData(consts, op.weights) as Int8Array, bias: constData(consts, op.bias) as Int32Array,
     q, inZero: -op.inputOffset, macs: op.macs,
+  });
+}
+
+/**
+ * A one-column image (W = 1, a 1-D signal stored as [H, 1, C]) is the same bytes as a one-row image
+ * [1, H, C]; the pair dataflows pair pixels along a row, so such layers are turned on their side.
+ * Weight indexing is unchanged too ([.., kH, 1, ..] and [.., 1, kH, ..] are the same bytes).
+ */
+function columnsToRows(L: CgraLayer): CgraLayer {
+  if (L.inW !== 1 || L.outW !== 1 || L.kW !== 1 || L.padLeft !== 0 || L.inH === 1) return L;
+  return {
+    ...L, inH: 1, inW: L.inH, outH: 1, outW: L.outH, kH: 1, kW: L.kH, strideH: 1, strideW: L.strideH,
+    dilH: 1, dilW: L.dilH, padTop: 0, padLeft: L.padTop,
   };
 }
 

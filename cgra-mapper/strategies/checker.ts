@@ -21,7 +21,8 @@
 import type { BusModel, CgraArch } from '../arch.ts';
 import { kernelCycles } from '../cost.ts';
 import type { CgraLayer } from '../layer.ts';
-import { inputAt, weightAt } from '../layer.ts';
+import { weightAt } from '../layer.ts';
+import { bandLayout, ceil4, flatLayout, im2colLayout, type PairLayout } from './layouts.ts';
 import { MemLayout, splitSteps, wordMsbFirst, type Launch, type LayerPlan, type MemBlock } from '../plan.ts';
 import { ins, KernelBuilder, type PE, type PInstr, type Src } from './program.ts';
 
@@ -139,93 +140,64 @@ export function checkerKernel(arch: CgraArch, id: number, p: CheckerParams): { k
   return { kernel: b.toKernel(), counts };
 }
 
-/** How a pixel's reduction stream is laid out in memory. */
-type Mode = 'natural' | 'natural-rows' | 'fc' | 'band' | 'im2col';
+interface Stream { layout: PairLayout; K: number; tap(k: number): [number, number, number] | undefined }
 
-interface Stream {
-  mode: Mode;
-  K: number;
-  /** Reduction index k -> (ky, kx, c), or undefined for a padding byte (weight 0). */
-  tap(k: number): [number, number, number] | undefined;
-}
-
-const ceil4 = (x: number): number => Math.ceil(x / 4) * 4;
-
-function streamOf(L: CgraLayer): Stream {
+/** Candidate reduction streams for a layer (the cheapest by the cost model is chosen). */
+function streamsOf(L: CgraLayer): Stream[] {
   const C = L.inC;
-  const pointwise = L.kH === 1 && L.kW === 1 && L.padTop === 0 && L.padLeft === 0;
-  if (L.kind === 'fully_connected') return { mode: 'fc', K: C, tap: (k) => [0, 0, k] };
-  if (pointwise && C % 4 === 0) {
-    const all = L.strideH === 1 && L.strideW === 1 && L.outW === L.inW;
-    return { mode: all ? 'natural' : 'natural-rows', K: C, tap: (k) => [0, 0, k] };
+  if (L.kH === 1 && L.kW === 1 && L.padTop === 0 && L.padLeft === 0 && C % 4 === 0) {
+    return [{ layout: flatLayout(L), K: C, tap: (k) => [0, 0, k] }];
   }
   if (L.dilW === 1) {
     const col = ceil4(L.kH * C);
-    return {
-      mode: 'band', K: L.kW * col,
-      tap: (k) => { const kx = Math.floor(k / col), r = k % col; return r < L.kH * C ? [Math.floor(r / C), kx, r % C] : undefined; },
+    const tap = (k: number): [number, number, number] | undefined => {
+      const kx = Math.floor(k / col), r = k % col;
+      return r < L.kH * C ? [Math.floor(r / C), kx, r % C] : undefined;
     };
+    const out = [{ layout: bandLayout(L, col, false), K: L.kW * col, tap }];
+    const merged = bandLayout(L, col, true);
+    if (merged.passes <= 4095) out.push({ layout: merged, K: L.kW * col, tap });
+    return out;
   }
   const n = L.kH * L.kW * C;
-  return {
-    mode: 'im2col', K: ceil4(n),
-    tap: (k) => (k < n ? [Math.floor(k / (L.kW * C)), Math.floor(k / C) % L.kW, k % C] : undefined),
-  };
+  return [{ layout: im2colLayout(L, ceil4(n)), K: ceil4(n), tap: (k) => (k < n ? [Math.floor(k / (L.kW * C)), Math.floor(k / C) % L.kW, k % C] : undefined) }];
 }
 
 export function checkerSupports(L: CgraLayer): string | undefined {
   if (L.kind === 'depthwise_conv2d') return 'depthwise has no reduction over channels (use checker-dw)';
-  const s = streamOf(L);
+  const s = streamsOf(L)[0];
   if (s.K + 1 > 1020) return `reduction length ${s.K} too long`;
   return undefined;
 }
 
-/** The checker plan for a CONV_2D / FC layer. */
+/** The checker plan for a CONV_2D / FC layer: the cheapest layout under the shared-bus cost model. */
 export function planChecker(L: CgraLayer, arch: CgraArch): LayerPlan {
   const why = checkerSupports(L);
   if (why) throw new Error(`checker: ${L.name}: ${why}`);
-  const s = streamOf(L);
-  const { K } = s;
+  const plans = streamsOf(L).map((s) => planCheckerWith(L, arch, s));
+  return plans.reduce((a, b) => (b.cost.shared + b.cost.launches * arch.callCycles < a.cost.shared + a.cost.launches * arch.callCycles ? b : a));
+}
+
+function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream): LayerPlan {
+  const { K, layout } = s;
   const iters = K + 1;
   const tiles = Math.ceil(L.outC / 16);
   const P = L.outH * L.outW;
   const mem = new MemLayout();
-
-  // Launch geometry per mode.
-  interface LaunchGeo { tile: number; inAddr: number; firstPixel: number; count: number }
-  let passes: number, D: number, iAdvance: number, wAdvance: number;
-  let inBytes: number, preBytes = 0;
-  const colBytes = s.mode === 'band' ? s.K / L.kW : 0;
-  const rowPasses = Math.ceil(L.outW / 2);
-  const bandCols = (2 * rowPasses - 1) * L.strideW + L.kW;
-  switch (s.mode) {
-    case 'natural': passes = Math.ceil(P / 2); D = L.inC; iAdvance = 2 * L.inC; wAdvance = 0; inBytes = L.inH * L.inW * L.inC; break;
-    case 'natural-rows': passes = rowPasses; D = L.strideW * L.inC; iAdvance = 2 * D; wAdvance = 0; inBytes = L.inH * L.inW * L.inC; break;
-    case 'fc': passes = P === 1 ? tiles : Math.ceil(P / 2); D = P === 1 ? 0 : L.inC; iAdvance = P === 1 ? 0 : 2 * L.inC;
-      wAdvance = P === 1 ? 8 * iters : 0; inBytes = P * L.inC; break;
-    case 'band': passes = rowPasses; D = L.strideW * colBytes; iAdvance = 2 * D; wAdvance = 0;
-      inBytes = L.outH * bandCols * colBytes; preBytes = inBytes; break;
-    case 'im2col': passes = Math.ceil(P / 2); D = K; iAdvance = 2 * K; wAdvance = 0; inBytes = P * K; preBytes = inBytes; break;
-  }
-  const inAddr = mem.alloc('input', inBytes, 2 * K + 2 * D + 16);
+  const D = layout.pixelStride;
+  // Tile-major when the whole layer is one pixel pair (FC, 1x1 images): passes walk the channel tiles.
+  const tileMajor = layout.passes === 1 && layout.starts.length === 1;
+  const passes = tileMajor ? tiles : layout.passes;
+  const iAdvance = tileMajor ? 0 : 2 * D;
   const wStream = 8 * iters; // bytes per weight column per tile
+  const wAdvance = tileMajor ? wStream : 0;
+  const inAddr = mem.alloc('input', layout.inBytes, 2 * K + 2 * D + 16);
   const w1 = mem.alloc('weights col 1', tiles * wStream);
   const w3 = mem.alloc('weights col 3', tiles * wStream);
-
+  interface LaunchGeo { tile: number; start: number; l: number }
   const geos: LaunchGeo[] = [];
-  const fcTileMajor = s.mode === 'fc' && P === 1;
-  if (fcTileMajor) geos.push({ tile: 0, inAddr, firstPixel: 0, count: 1 });
-  else {
-    for (let t = 0; t < tiles; t++) {
-      if (s.mode === 'natural' || s.mode === 'im2col' || s.mode === 'fc') geos.push({ tile: t, inAddr, firstPixel: 0, count: P });
-      else {
-        for (let oy = 0; oy < L.outH; oy++) {
-          const a = s.mode === 'band' ? inAddr + oy * bandCols * colBytes : inAddr + oy * L.strideH * L.inW * L.inC;
-          geos.push({ tile: t, inAddr: a, firstPixel: oy * L.outW, count: L.outW });
-        }
-      }
-    }
-  }
+  if (tileMajor) geos.push({ tile: 0, start: 0, l: 0 });
+  else for (let t = 0; t < tiles; t++) layout.starts.forEach((start, l) => geos.push({ tile: t, start, l }));
   const perLaunchOut = 4 * passes * 32;
   const outAddr = mem.alloc('output', geos.length * perLaunchOut);
   const { kernel, counts } = checkerKernel(arch, 1, { K, D, passes, iAdvance, wAdvance });
@@ -247,36 +219,13 @@ export function planChecker(L: CgraLayer, arch: CgraArch): LayerPlan {
     }
   }
   const constBlocks: MemBlock[] = [{ addr: w1, words: col1, what: 'weights, column 1 (groups 1, 0)' }, { addr: w3, words: col3, what: 'weights, column 3 (groups 3, 2)' }];
-
-  const stage = (input: Int8Array): MemBlock[] => {
-    if (s.mode === 'natural' || s.mode === 'natural-rows' || s.mode === 'fc') return [{ addr: inAddr, words: bytesToWords(input), what: 'input (model tensor, NHWC)' }];
-    const buf = new Int8Array(inBytes);
-    if (s.mode === 'band') {
-      for (let oy = 0; oy < L.outH; oy++) {
-        for (let x = 0; x < bandCols; x++) {
-          const base = (oy * bandCols + x) * colBytes;
-          for (let ky = 0; ky < L.kH; ky++) {
-            for (let c = 0; c < L.inC; c++) {
-              buf[base + ky * L.inC + c] = inputAt(L, input, oy * L.strideH - L.padTop + ky * L.dilH, x - L.padLeft, c);
-            }
-          }
-        }
-      }
-    } else {
-      for (let p = 0; p < P; p++) {
-        const oy = Math.floor(p / L.outW), ox = p % L.outW;
-        for (let k = 0; k < K; k++) {
-          const t = s.tap(k);
-          if (t) buf[p * K + k] = inputAt(L, input, oy * L.strideH - L.padTop + t[0] * L.dilH, ox * L.strideW - L.padLeft + t[1] * L.dilW, t[2]);
-        }
-      }
-    }
-    return [{ addr: inAddr, words: bytesToWords(buf), what: s.mode === 'band' ? 'input bands (host-built, per output row)' : 'input im2col rows (host-built)' }];
-  };
-
+  const stage = (input: Int8Array): MemBlock[] => [{
+    addr: inAddr, words: bytesToWords(layout.build ? layout.build(input) : input),
+    what: layout.build ? `input, host-built ${layout.mode} layout` : 'input (model tensor, NHWC, in place)',
+  }];
   const launches: Launch[] = geos.map((g, l) => ({
     kernel: 1,
-    ptrIn: [g.inAddr, w1 + g.tile * wStream, g.inAddr, w3 + g.tile * wStream],
+    ptrIn: [inAddr + g.start, w1 + g.tile * wStream, inAddr + g.start, w3 + g.tile * wStream],
     ptrOut: [0, 1, 2, 3].map((c) => outAddr + l * perLaunchOut + c * passes * 32),
   }));
   const outRegions = geos.map((_, l) => ({ addr: outAddr + l * perLaunchOut, words: perLaunchOut / 4 }));
@@ -288,15 +237,15 @@ export function planChecker(L: CgraLayer, arch: CgraArch): LayerPlan {
       const r = regions[l];
       for (let c = 0; c < 4; c++) {
         for (let p = 0; p < passes; p++) {
-          for (let j = 0; j < 4; j++) {
-            byCol[c].forEach((m, idx) => {
-              const v = r[c * passes * 8 + p * 8 + 2 * j + idx];
-              let pixel: number, tile: number;
-              if (fcTileMajor) { if (m.P !== 0) return; pixel = 0; tile = p; } else { pixel = 2 * p + m.P; tile = g.tile; if (pixel >= g.count) return; pixel += g.firstPixel; }
+          byCol[c].forEach((m, idx) => {
+            const pixel = tileMajor ? layout.pixelOf(0, 0, m.P) : layout.pixelOf(g.l, p, m.P);
+            if (pixel < 0) return;
+            const tile = tileMajor ? p : g.tile;
+            for (let j = 0; j < 4; j++) {
               const o = tile * 16 + 4 * m.g + j;
-              if (o < L.outC) raw[pixel * L.outC + o] = v;
-            });
-          }
+              if (o < L.outC) raw[pixel * L.outC + o] = r[c * passes * 8 + p * 8 + 2 * j + idx];
+            }
+          });
         }
       }
     });
@@ -305,16 +254,16 @@ export function planChecker(L: CgraLayer, arch: CgraArch): LayerPlan {
 
   const cost = (bus: BusModel): number => kernelCycles(kernel, counts, launches.length, bus);
   const view = [
-    `checker: ${L.name} ${s.mode} stream, K=${K} bytes/pixel, ${passes} passes x ${launches.length} launches, ${tiles} tile(s) of 16 channels`,
+    `checker: ${L.name}: ${layout.mode} layout, K=${K} bytes per pixel stream, ${passes} passes x ${launches.length} launches, ${tiles} tile(s) of 16 output channels${tileMajor ? ' (passes walk the tiles)' : ''}`,
     'PE grid (row: col0 | col1 | col2 | col3):',
     ...[0, 1, 2, 3].map((r) => `  row ${r}: ` + [0, 1, 2, 3].map((c) => roleName(r, c)).join(' | ')),
-    `  input stream: pixel pair (P0, P1) at +${D} bytes, one byte per k, column pointers 0 and 2`,
-    `  weights: 4 int8 per word, ${2 * iters} words per column per tile (columns 1 and 3)`,
-    `  outputs: 4 SWD per multiplier per pass, int32 raw sums; host adds folded bias and requantises`,
+    `  inputs: pixel pair (P0, P1) ${D} bytes apart, one byte per k, on column pointers 0 and 2 (steps +${D}, ${1 - D})`,
+    `  weights: 4 int8 per word in emission order, ${2 * iters} words per column per tile on columns 1 and 3`,
+    '  outputs: 4 SWD per multiplier per pass (int32 raw sums); the host adds the folded bias and requantises',
   ].join('\n');
   return {
     strategy: 'checker', layer: L, kernels: [kernel], memoryBytes: mem.size, constBlocks, stage, launches, outRegions, gather,
-    hostWork: { preBytes, requantOps: P * L.outC, adds: P * L.outC, notes: [s.mode === 'band' ? 'host builds per-row input bands' : s.mode === 'im2col' ? 'host im2col' : 'input read in place'] },
+    hostWork: { preBytes: layout.preBytes, requantOps: P * L.outC, adds: P * L.outC, notes: [layout.build ? `host builds the ${layout.mode} input layout` : 'input read in place'] },
     cost: { shared: cost('shared'), ports: cost('ports'), launches: launches.length },
     view,
   };
