@@ -117,6 +117,37 @@ export interface LaunchStats {
   trace?: TraceStep[];
 }
 
+export interface StepTiming {
+  /** Cycles the instruction step takes (without the launch's bubble). */
+  cycles: number;
+  /** Any SMUL / FXPMUL in the step. */
+  mul: boolean;
+  /** Memory accesses in the step, in total and per column. */
+  accesses: number;
+  perColumn: number[];
+}
+
+/**
+ * The duration of every step of `kernel` (fixed by the words, so known without running):
+ * max(3 if a multiply else 1, 1 + accesses) with accesses = the busiest column's on `ports`, all on `shared`.
+ */
+export function staticStepTiming(kernel: Kernel, bus: BusModel): StepTiming[] {
+  return kernel.words.map((rows) => {
+    let mul = false;
+    const perColumn = new Array<number>(kernel.cols).fill(0);
+    for (const row of rows) {
+      row.forEach((w, c) => {
+        const cls = OPCODES[decode(w).op]?.cls;
+        if (cls === 'mul') mul = true;
+        if (cls === 'load' || cls === 'store') perColumn[c]++;
+      });
+    }
+    const accesses = perColumn.reduce((a, b) => a + b, 0);
+    const mem = bus === 'shared' ? accesses : Math.max(...perColumn);
+    return { cycles: Math.max(mul ? 3 : 1, mem > 0 ? 1 + mem : 1), mul, accesses, perColumn };
+  });
+}
+
 /** A kernel flattened for execution; indices are into CgraSim's state array. */
 interface Decoded {
   kernel: Kernel;
@@ -232,13 +263,9 @@ export class CgraSim {
       return f ? S_ROUT + ((r + f[0] + rows) % rows) * C + ((c + f[1] + C) % C) : S_ONE;
     };
     for (let t = 0; t < n; t++) {
-      let mul = 0, total = 0, maxCol = 0;
       for (let c = 0; c < kc; c++) {
-        let inCol = 0;
         for (let r = 0; r < rows; r++) {
-          const w = kernel.words[t][r][c];
-          const ins = decode(w);
-          const info = OPCODES[ins.op];
+          const ins = decode(kernel.words[t][r][c]);
           const i = t * np + c * rows + r;
           d.opc[i] = ins.op;
           d.ia[i] = this.srcSlot(ins.a, r, c, t);
@@ -246,18 +273,10 @@ export class CgraSim {
           d.iF[i] = flagSlot(ins.f, r, c);
           d.imm[i] = ins.imm;
           d.dst[i] = ins.we ? this.regBase + (r * C + c) * 4 + ins.rd : -1;
-          this.S[this.immBase + t * this.P + r * C + c] = ins.imm;
-          if (info.cls === 'mul') mul = 1;
-          if (info.cls === 'load' || info.cls === 'store') inCol++;
         }
-        total += inCol;
-        maxCol = Math.max(maxCol, inCol);
       }
-      const mem = this.bus === 'shared' ? total : maxCol;
-      d.stepMul[t] = mul;
-      d.stepMem[t] = total;
-      d.stepCycles[t] = Math.max(mul ? 3 : 1, mem > 0 ? 1 + mem : 1);
     }
+    staticStepTiming(kernel, this.bus).forEach((s, t) => { d.stepCycles[t] = s.cycles; d.stepMul[t] = s.mul ? 1 : 0; d.stepMem[t] = s.accesses; });
     this.cache.set(id, d);
     return d;
   }
