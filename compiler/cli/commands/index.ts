@@ -1,6 +1,7 @@
 // Every CLI command, in the order `tinyforge --help` lists them.
 import type { Command } from '../command.ts';
 import { inspect } from './inspect.ts';
+import { build } from './build.ts';
 import { cgra } from './cgra.ts';
 
-export const commands: Command[] = [inspect, cgra];
+export const commands: Command[] = [inspect, build, cgra];
