@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadModel } from '../../compiler/frontend/load.ts';
 import { importTflite } from '../../compiler/frontend/tflite/import.ts';
 import { printGraph } from '../../compiler/ir/printer.ts';
+import { configSchema } from '../../compiler/frontend/yaml/schema.ts';
 import { printKernelModule } from '../../compiler/kernel-ir/printer.ts';
 import { runPipeline } from '../../compiler/passes/registry.ts';
 import { MODELS, modelPath, repoRoot, type ModelKey } from '../helpers/paths.ts';
@@ -24,6 +25,11 @@ export function graphGoldens(): Map<string, string> {
     out.set(`tests/golden/graph/${key}.txt`, printGraph(importTflite(new Uint8Array(readFileSync(p)), MODELS[key])));
   }
   return out;
+}
+
+/** configs/tinyforge.schema.json, the editor-facing copy of the config schema (schema.ts is the source). */
+export function schemaFile(): Map<string, string> {
+  return new Map([['configs/tinyforge.schema.json', JSON.stringify(configSchema, null, 2) + '\n']]);
 }
 
 /** Kernel IR (tflm arithmetic, default pass options) of the five real models. */
@@ -50,5 +56,6 @@ export const KERNEL_YAML_GOLDENS: ReadonlyArray<[string, string]> = [
 
 export const generators: GoldenGenerator[] = [
   { name: 'graph', produce: graphGoldens },
+  { name: 'schema', produce: schemaFile },
   { name: 'kernel', produce: kernelGoldens },
 ];
