@@ -79,9 +79,10 @@ export interface Requantise {
   /**
    * How the accumulator is multiplied by `requant`: 'double' = SaturatingRoundingDoublingHighMul then
    * RoundingDivideByPOT (tflm everywhere); 'single' = one 64-bit multiply and one rounding shift, which
-   * TFLite (arith tflite) uses only for ops that are CONV_2D or FULLY_CONNECTED in the graph.
+   * desktop TFLite (arith tflite) uses only for ungrouped CONV_2D and FULLY_CONNECTED. The pass pipeline
+   * always sets it; absent (hand-built modules) means 'double'.
    */
-  rounding: 'double' | 'single';
+  rounding?: 'double' | 'single';
   actMin: number;
   actMax: number;
 }

@@ -97,12 +97,10 @@ export const LOWERING_RULES: readonly LoweringRule[] = [
     name: 'conv2d-grouped-as-depthwise',
     kinds: ['conv2d'],
     priority: 10,
-    // Not in the tflite arithmetic: there TFLite rounds CONV_2D once but depthwise twice, and although the
-    // op's `rounding` field keeps the conv2d's single rounding, a backend that derives rounding from the
-    // kernel op kind would get it wrong; the plain conv2d rule is used instead.
+    // (Rounding is unaffected: TFLite rounds grouped convolutions twice in both arithmetics, as depthwise.)
     when: (ctx, op) => {
       const inC = ctx.t(op.inputs[0]).shape[3];
-      return ctx.options.groupedAsDepthwise && ctx.arith !== 'tflite' && inC > 1 && ctx.t(op.inputs[1]).shape[3] === 1;
+      return ctx.options.groupedAsDepthwise && inC > 1 && ctx.t(op.inputs[1]).shape[3] === 1;
     },
     lower: (ctx, op) => {
       const x = ctx.t(op.inputs[0]), w = ctx.t(op.inputs[1]), y = ctx.t(op.outputs[0]);
