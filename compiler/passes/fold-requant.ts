@@ -1,26 +1,17 @@
 // fold-requant: turn each op's quantisation into the integers its kernel needs: zero points become
 // offsets (input offset = -zero point, output offset = +zero point), and real rescaling factors become
-// TFLite's (multiplier, shift) pairs, one per output channel for convolution-like ops (computed in the
-// pipeline's arithmetic: single-rounding builds cap the shift at 30), ADD's three multipliers with its
-// left shift of 20, and SOFTMAX's input multiplier and diff_min. All values come from quant/params.ts,
-// the same code the golden runtime uses. The rounding of each convolution-like op is made explicit:
-// in the tflite arithmetic only ungrouped CONV_2D and FULLY_CONNECTED round once (and cap their shift at
-// 30), as desktop TFLite does (its grouped convolutions take the reference path, which rounds twice);
-// everything else rounds twice, as TFLite Micro.
+// TFLite's (multiplier, shift) pairs, one per output channel for convolution-like ops, ADD's three
+// multipliers with its left shift of 20, and SOFTMAX's input multiplier and diff_min. All values come
+// from quant/params.ts, the same code the golden runtime uses. The rounding of each convolution-like op
+// is made explicit (`rounding`): in the tflite arithmetic only ungrouped CONV_2D and FULLY_CONNECTED
+// round once (and cap their shift at 30), as desktop TFLite does; everything else rounds twice, as
+// TFLite Micro. A kernel op keeps the rounding of the graph op it came from.
 
-import type { AddOp, Graph, Op, SoftmaxOp } from '../ir/graph.ts';
-import { tensorById } from '../ir/lookup.ts';
-import { addQuantParams, convQuantParams, softmaxQuantParams, type ConvLikeOp } from '../quant/params.ts';
+import type { AddOp, Op, SoftmaxOp } from '../ir/graph.ts';
+import { addQuantParams, convQuantParams, singleRounding, softmaxQuantParams, type ConvLikeOp } from '../quant/params.ts';
 import { definePass, requireModule } from './pass.ts';
 
 const CONV_LIKE = new Set(['conv2d', 'depthwise_conv2d', 'fully_connected', 'shift_conv2d', 'add_conv2d']);
-/** Whether desktop TFLite requantises this graph op with single rounding: ungrouped conv2d and FC. */
-export function singleRounding(g: Graph, op: Op): boolean {
-  if (op.kind === 'fully_connected') return true;
-  if (op.kind !== 'conv2d') return false;
-  const x = tensorById(g, op.inputs[0]), w = tensorById(g, op.inputs[1]);
-  return x !== undefined && w !== undefined && x.shape[3] === w.shape[3];
-}
 
 export const foldRequant = definePass({
   name: 'fold-requant',
@@ -34,7 +25,7 @@ export const foldRequant = definePass({
       const op: Op = g.ops[k.sourceOp];
       if (k.kind === 'conv2d' || k.kind === 'depthwise_conv2d' || k.kind === 'fully_connected' || k.kind === 'shift_conv2d' || k.kind === 'add_conv2d') {
         if (!CONV_LIKE.has(op.kind)) throw new Error(`fold-requant: ${k.kind} came from ${op.kind}`);
-        const single = state.arith === 'tflite' && singleRounding(g, op);
+        const single = singleRounding(g, op, state.arith);
         const p = convQuantParams(g, op as ConvLikeOp, single ? 'tflite' : 'tflm');
         return { ...k, inputOffset: p.inputOffset, outputOffset: p.outputOffset, requant: p.requant, rounding: single ? 'single' as const : 'double' as const };
       }

@@ -7,10 +7,9 @@
 
 import { TinyforgeError } from '../diagnostics.ts';
 import {
-  numElements, padBefore, type Graph, type Op, type OpKind, type Padding, type Tensor,
+  numElements, padBefore, type DType, type Graph, type Op, type OpKind, type Padding, type Tensor,
 } from '../ir/graph.ts';
 import { opLabel } from '../ir/lookup.ts';
-import type { DType } from '../ir/graph.ts';
 import type { KernelOp, Requantise, Window } from '../kernel-ir/types.ts';
 import type { Arith } from '../quant/multiplier.ts';
 
