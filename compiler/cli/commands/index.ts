@@ -1,6 +1,8 @@
 // Every CLI command, in the order `tinyforge --help` lists them.
 import type { Command } from '../command.ts';
 import { inspect } from './inspect.ts';
+import { build } from './build.ts';
+import { run } from './run.ts';
 import { cgra } from './cgra.ts';
 
-export const commands: Command[] = [inspect, cgra];
+export const commands: Command[] = [inspect, build, run, cgra];

@@ -1,0 +1,82 @@
+// Small helpers shared by the C emitters: const-array literals, the requantisation call for a module's
+// arithmetic, and the SIMD dot-product snippet (DSP path with a portable fallback, same results).
+import type { Arith } from '../../compiler/quant/multiplier.ts';
+import type { Requant } from '../../compiler/kernel-ir/types.ts';
+
+export type CType = 'int8_t' | 'int16_t' | 'int32_t' | 'uint8_t';
+
+/** `static const T name[n] = {...};` in flash, 4-byte aligned. */
+export function cArray(name: string, type: CType, data: ArrayLike<number>): string {
+  const parts: string[] = [];
+  const perLine = type === 'int32_t' ? 8 : 24;
+  for (let i = 0; i < data.length; i += perLine) {
+    parts.push('  ' + Array.from({ length: Math.min(perLine, data.length - i) }, (_, k) => cInt(data[i + k])).join(', '));
+  }
+  const n = Math.max(1, data.length);
+  return `static const ${type} ${name}[${n}] TF_ALIGN(4) = {\n${parts.join(',\n') || '  0'}\n};\n`;
+}
+
+export function bytesOf(type: CType, n: number): number {
+  return n * (type === 'int32_t' ? 4 : type === 'int16_t' ? 2 : 1);
+}
+
+/** An int32 literal that is valid C for INT32_MIN too. */
+export function cInt(v: number): string {
+  return v === -2147483648 ? '(-2147483647 - 1)' : String(v);
+}
+
+/**
+ * CONV_2D and FULLY_CONNECTED requantise in the module's arithmetic; every other op (depthwise, add,
+ * the shift and add convolutions) always uses double rounding (tflite-reference.md, golden runtime).
+ */
+export function requantFn(arith: Arith, arithDependent: boolean): string {
+  return arithDependent && arith === 'tflite' ? 'tf_requant_tflite' : 'tf_requant_tflm';
+}
+
+/**
+ * Per-channel requantisation tables (or literals when per-tensor). Returns data declarations and a
+ * function `expr(acc, ch)` giving the C expression of the requantised value (before the output offset).
+ */
+export function requantTables(prefix: string, rq: Requant, fnName: string): { data: string; bytes: number; expr: (acc: string, ch: string) => string } {
+  if (rq.multiplier.length === 1) {
+    const m = rq.multiplier[0], s = rq.shift[0];
+    return { data: '', bytes: 0, expr: (acc) => `${fnName}(${acc}, ${cInt(m)}, ${s})` };
+  }
+  const data = cArray(`${prefix}_mult`, 'int32_t', rq.multiplier) + cArray(`${prefix}_shift`, 'int8_t', rq.shift);
+  return { data, bytes: rq.multiplier.length * 5, expr: (acc, ch) => `${fnName}(${acc}, ${prefix}_mult[${ch}], ${prefix}_shift[${ch}])` };
+}
+
+/** Replicated int16 input offset for __sxtab16: (off, off) in the two halfwords. */
+export function offset2(inputOffset: number): string {
+  const h = inputOffset & 0xffff;
+  return `0x${((h << 16 | h) >>> 0).toString(16)}u`;
+}
+
+/**
+ * C block adding sum_{i<n} (x[i] + inputOffset) * w[i] to `acc` (int32), for int8 pointers x, w.
+ * DSP path: 4 values per step with SXTAB16 (offset folded in) / SXTB16 and two SMLADs, then a portable
+ * tail; the portable path is the tail loop alone. `n` is a literal or a C expression.
+ */
+export function dotSnippet(acc: string, x: string, w: string, n: number | string, inputOffset: number, indent = '      '): string {
+  const I = indent;
+  const off = inputOffset;
+  const simd = typeof n === 'string' || n >= 4;
+  const lines: string[] = [`${I}{`, `${I}  int i_ = 0;`];
+  if (simd) {
+    lines.push('#if TF_DSP');
+    lines.push(`${I}  for (; i_ + 4 <= ${n}; i_ += 4) {`);
+    lines.push(`${I}    const uint32_t xv = (uint32_t)tf_read32(${x} + i_), wv = (uint32_t)tf_read32(${w} + i_);`);
+    lines.push(`${I}    ${acc} = __smlad(__sxtab16((int32_t)${offset2(off)}, (int32_t)xv), __sxtb16((int32_t)wv), ${acc});`);
+    lines.push(`${I}    ${acc} = __smlad(tf_sxtab16_ror8((int32_t)${offset2(off)}, xv), tf_sxtb16_ror8(wv), ${acc});`);
+    lines.push(`${I}  }`);
+    lines.push('#endif');
+  }
+  lines.push(`${I}  for (; i_ < ${n}; i_++) ${acc} += (${x}[i_] + ${off}) * ${w}[i_];`);
+  lines.push(`${I}}`);
+  return lines.join('\n');
+}
+
+/** `(void)p;` for each parameter a kernel does not read. */
+export function unused(...names: string[]): string {
+  return names.map((n) => `  (void)${n};`).join('\n');
+}

@@ -1,0 +1,26 @@
+// The rule table of Cortex-M kernel variants: every variant the backend may choose from, per op kind,
+// selected by priority among the applicable ones (variant.ts). Add a variant with one import and one
+// entry; the generic variants (priority 0, no scratch) cover every kernel-IR op kind.
+import type { AnyVariant } from './variant.ts';
+import { addConvGeneric } from './add-conv.ts';
+import { addGeneric } from './add.ts';
+import { conv2dGeneric } from './conv2d.ts';
+import { depthwiseGeneric } from './depthwise.ts';
+import { fullyConnectedGeneric } from './fully-connected.ts';
+import { avgPoolGeneric, maxPoolGeneric } from './pool.ts';
+import { reshapeAlias } from './reshape.ts';
+import { shiftConvGather } from './shift-conv.ts';
+import { softmaxReference } from './softmax.ts';
+
+export const VARIANTS: AnyVariant[] = [
+  conv2dGeneric,
+  depthwiseGeneric,
+  fullyConnectedGeneric,
+  addGeneric,
+  avgPoolGeneric,
+  maxPoolGeneric,
+  reshapeAlias,
+  softmaxReference,
+  shiftConvGather,
+  addConvGeneric,
+];

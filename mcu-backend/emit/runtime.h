@@ -1,0 +1,200 @@
+/* tinyforge Cortex-M runtime: the requantisation arithmetic of TFLite (Micro) in C, the instruction-count
+ * markers, and portable definitions of the ACLE DSP intrinsics used by the SIMD kernels.
+ * Copied next to every generated model; C99, no libc beyond <stdint.h>/<string.h> (memcpy, memset).
+ *
+ *   TF_DSP      1 when the SIMD (DSP) path is compiled: on a core with __ARM_FEATURE_DSP, or on the host
+ *               with -DTF_HOST_SIMD=1 (the intrinsics below then have portable C definitions of the
+ *               same semantics, so the SIMD source is checked on the host too).
+ *   TF_MARK(n)  `dbg #n` on Armv7-M and later (a no-op hint on real cores and in QEMU; the icount plugin counts the
+ *               instructions between markers), nothing elsewhere or with -DTF_NO_MARKERS.
+ *
+ * Arithmetic (names as in ../shared/docs/tflite-reference.md):
+ *   tf_requant_tflm   SaturatingRoundingDoublingHighMul then RoundingDivideByPOT (double rounding)
+ *   tf_requant_tflite one 64-bit multiply and one round-half-up shift (single rounding)
+ */
+#ifndef TF_RUNTIME_H
+#define TF_RUNTIME_H
+#include <stdint.h>
+#include <string.h>
+
+#define TF_ALIGN(n) __attribute__((aligned(n)))
+
+#if defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7 && !defined(TF_NO_MARKERS)
+#define TF_MARK_(n) __asm volatile("dbg #" #n ::: "memory")
+#else
+#define TF_MARK_(n) do { } while (0)
+#endif
+#define TF_MARK(n) TF_MARK_(n)
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include <arm_acle.h>
+#define TF_DSP 1
+/* gcc 12 does not fold the rotate into SXTB16/SXTAB16 (one instruction per 4 values): inline asm. */
+static inline int16x2_t tf_sxtb16_ror8(uint32_t x) { int32_t r; __asm("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x)); return r; }
+static inline int16x2_t tf_sxtab16_ror8(int16x2_t a, uint32_t x) { int32_t r; __asm("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x)); return r; }
+#elif defined(TF_HOST_SIMD) && TF_HOST_SIMD
+#define TF_DSP 1
+/* Portable ACLE: lanes are the low and high halfwords; arithmetic wraps per lane as the instructions do. */
+typedef int32_t int16x2_t;
+typedef int32_t int8x4_t;
+static inline int16x2_t tf_pack16(int32_t lo, int32_t hi) { return (int16x2_t)(((uint32_t)(uint16_t)lo) | ((uint32_t)(uint16_t)hi << 16)); }
+static inline int32_t tf_lo16(int16x2_t x) { return (int16_t)(uint16_t)((uint32_t)x & 0xffffu); }
+static inline int32_t tf_hi16(int16x2_t x) { return (int16_t)(uint16_t)((uint32_t)x >> 16); }
+static inline int16x2_t __sxtb16(int8x4_t x) { return tf_pack16((int8_t)(uint8_t)x, (int8_t)(uint8_t)((uint32_t)x >> 16)); }
+static inline int16x2_t __sxtab16(int16x2_t a, int8x4_t b)
+{
+  return tf_pack16(tf_lo16(a) + (int8_t)(uint8_t)b, tf_hi16(a) + (int8_t)(uint8_t)((uint32_t)b >> 16));
+}
+static inline int32_t __smlad(int16x2_t a, int16x2_t b, int32_t acc)
+{
+  return (int32_t)((uint32_t)acc + (uint32_t)(tf_lo16(a) * tf_lo16(b)) + (uint32_t)(tf_hi16(a) * tf_hi16(b)));
+}
+static inline int32_t __smuad(int16x2_t a, int16x2_t b) { return __smlad(a, b, 0); }
+static inline int16x2_t tf_sxtb16_ror8(uint32_t x) { return __sxtb16((int8x4_t)(x >> 8 | x << 24)); }
+static inline int16x2_t tf_sxtab16_ror8(int16x2_t a, uint32_t x) { return __sxtab16(a, (int8x4_t)(x >> 8 | x << 24)); }
+#else
+#define TF_DSP 0
+#endif
+
+/* Unaligned 32-bit load (one LDR on ARMv7-M). */
+static inline int32_t tf_read32(const void *p) { int32_t v; memcpy(&v, p, 4); return v; }
+
+static inline int32_t tf_min(int32_t a, int32_t b) { return a < b ? a : b; }
+static inline int32_t tf_max(int32_t a, int32_t b) { return a > b ? a : b; }
+static inline int32_t tf_clamp(int32_t x, int32_t lo, int32_t hi) { return x < lo ? lo : x > hi ? hi : x; }
+
+/* gemmlowp SaturatingRoundingDoublingHighMul. */
+static inline int32_t tf_srdhm(int32_t a, int32_t b)
+{
+  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+  int64_t ab = (int64_t)a * (int64_t)b;
+  int64_t nudge = ab >= 0 ? (1ll << 30) : (1ll - (1ll << 30));
+  return (int32_t)((ab + nudge) / (1ll << 31));
+}
+
+/* gemmlowp RoundingDivideByPOT (round half away from zero), 0 <= e <= 31. */
+static inline int32_t tf_rdbpot(int32_t x, int e)
+{
+  const int32_t mask = (int32_t)((1u << e) - 1u);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> e) + (remainder > threshold ? 1 : 0);
+}
+
+/* TFLite Micro MultiplyByQuantizedMultiplier (double rounding); shift > 0 is a left shift. */
+static inline int32_t tf_requant_tflm(int32_t x, int32_t m, int shift)
+{
+  const int left = shift > 0 ? shift : 0;
+  const int right = shift > 0 ? 0 : -shift;
+  return tf_rdbpot(tf_srdhm((int32_t)((uint32_t)x << left), m), right);
+}
+
+/* TFLite (TFLITE_SINGLE_ROUNDING) MultiplyByQuantizedMultiplier; shift <= 30. */
+static inline int32_t tf_requant_tflite(int32_t x, int32_t m, int shift)
+{
+  const int total = 31 - shift;
+  const int64_t round = (int64_t)1 << (total - 1);
+  return (int32_t)(((int64_t)x * (int64_t)m + round) >> total);
+}
+
+/* gemmlowp SaturatingRoundingMultiplyByPOT with a positive exponent (saturating left shift). */
+static inline int32_t tf_sat_lshift(int32_t x, int e)
+{
+  const int32_t threshold = (int32_t)((1u << (31 - e)) - 1u);
+  if (x > threshold) return INT32_MAX;
+  if (x < -threshold) return INT32_MIN;
+  return (int32_t)((uint32_t)x << e);
+}
+
+static inline int32_t tf_add_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
+static inline int32_t tf_sub_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_t)a - (uint32_t)b); }
+
+/* gemmlowp exp_on_interval_between_negative_one_quarter_and_0_excl, Q0.31 in and out. */
+static inline int32_t tf_exp_quarter(int32_t a)
+{
+  const int32_t constant_term = 1895147668; /* exp(-1/8) */
+  const int32_t one_third = 715827883;
+  const int32_t x = tf_add_wrap(a, 1 << 28); /* a + 1/8 */
+  const int32_t x2 = tf_srdhm(x, x);
+  const int32_t x3 = tf_srdhm(x2, x);
+  const int32_t x4 = tf_srdhm(x2, x2);
+  const int32_t x4_over_4 = tf_rdbpot(x4, 2);
+  const int32_t poly = tf_rdbpot(tf_add_wrap(tf_srdhm(tf_add_wrap(x4_over_4, x3), one_third), x2), 1);
+  return tf_add_wrap(constant_term, tf_srdhm(constant_term, tf_add_wrap(x, poly)));
+}
+
+/* gemmlowp exp_on_negative_values for a Q5.26 input <= 0; result Q0.31. */
+static inline int32_t tf_exp_neg_q5_26(int32_t a)
+{
+  const int32_t one_quarter = 1 << 24;
+  const int32_t mask = one_quarter - 1;
+  const int32_t a_mod_quarter_minus_one_quarter = tf_sub_wrap(a & mask, one_quarter);
+  int32_t result = tf_exp_quarter(tf_sat_lshift(a_mod_quarter_minus_one_quarter, 5));
+  const int32_t remainder = tf_sub_wrap(a_mod_quarter_minus_one_quarter, a);
+  if (remainder & (1 << 24)) result = tf_srdhm(result, 1672461947);
+  if (remainder & (1 << 25)) result = tf_srdhm(result, 1302514674);
+  if (remainder & (1 << 26)) result = tf_srdhm(result, 790015084);
+  if (remainder & (1 << 27)) result = tf_srdhm(result, 290630308);
+  if (remainder & (1 << 28)) result = tf_srdhm(result, 39332535);
+  if (remainder & (1 << 29)) result = tf_srdhm(result, 720401);
+  if (remainder & (1 << 30)) result = tf_srdhm(result, 242);
+  return a == 0 ? INT32_MAX : result;
+}
+
+/* gemmlowp one_over_one_plus_x_for_x_in_0_1: Q0.31 in, Q0.31 out (Newton-Raphson in Q2.29). */
+static inline int32_t tf_one_over_one_plus_x(int32_t a)
+{
+  const int64_t sum = (int64_t)a + INT32_MAX;
+  const int32_t half_denominator = (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
+  const int32_t c48_17 = 1515870810, cneg32_17 = -1010580540;
+  int32_t x = tf_add_wrap(c48_17, tf_srdhm(half_denominator, cneg32_17));
+  for (int i = 0; i < 3; i++) {
+    const int32_t hdx = tf_srdhm(half_denominator, x);
+    const int32_t one_minus = tf_sub_wrap(1 << 29, hdx);
+    x = tf_add_wrap(x, tf_sat_lshift(tf_srdhm(x, one_minus), 2));
+  }
+  return tf_sat_lshift(x, 1);
+}
+
+static inline int tf_clz32(uint32_t x)
+{
+  int n = 0;
+  if (x == 0) return 32;
+  while (!(x & 0x80000000u)) { x <<= 1; n++; }
+  return n;
+}
+
+/* TFLite Micro's int8 reference softmax (fixed-point exp, 5 integer bits for the scaled differences,
+ * 12 for the sum). Output zero point -128, scale 1/256, as TFLite requires. */
+static inline void tf_softmax_s8(const int8_t *in, int8_t *out, int rows, int depth, int32_t mult, int left_shift, int32_t diff_min)
+{
+  for (int r = 0; r < rows; r++, in += depth, out += depth) {
+    int32_t max_in_row = -128;
+    for (int c = 0; c < depth; c++) max_in_row = tf_max(max_in_row, in[c]);
+    int32_t sum_of_exps = 0;
+    for (int c = 0; c < depth; c++) {
+      const int32_t diff = in[c] - max_in_row;
+      if (diff >= diff_min) {
+        const int32_t scaled = tf_srdhm((int32_t)((uint32_t)diff << left_shift), mult);
+        sum_of_exps = tf_add_wrap(sum_of_exps, tf_rdbpot(tf_exp_neg_q5_26(scaled), 12));
+      }
+    }
+    const int headroom_plus_one = tf_clz32((uint32_t)sum_of_exps);
+    const int num_bits_over_unit = 12 - headroom_plus_one;
+    const int32_t shifted_sum_minus_one = (int32_t)(((uint32_t)sum_of_exps << headroom_plus_one) - (1u << 31));
+    const int32_t shifted_scale = tf_one_over_one_plus_x(shifted_sum_minus_one);
+    for (int c = 0; c < depth; c++) {
+      const int32_t diff = in[c] - max_in_row;
+      if (diff >= diff_min) {
+        const int32_t scaled = tf_srdhm((int32_t)((uint32_t)diff << left_shift), mult);
+        const int32_t e = tf_exp_neg_q5_26(scaled);
+        const int32_t unsat = tf_rdbpot(tf_srdhm(shifted_scale, e), num_bits_over_unit + 31 - 8);
+        out[c] = (int8_t)tf_clamp(unsat - 128, -128, 127);
+      } else {
+        out[c] = -128;
+      }
+    }
+  }
+}
+
+#endif

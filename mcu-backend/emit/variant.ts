@@ -1,0 +1,119 @@
+// The kernel-variant interface of the Cortex-M C backend and the selection rules.
+//
+// A KernelVariant turns one kernel-IR op into a specialised C function (shapes and quantisation
+// constants folded in) plus the const data it reads, in the layout it wants. Several variants may apply
+// to one op (a lean generic kernel, a faster one needing scratch or DSP); `selectVariants` picks, per
+// op, the applicable variant of highest priority, then — when a `sram` budget is given and the arena
+// (activations + scratch, see ../memory/arena.ts) exceeds it — replaces the variants of the ops live at
+// the peak by leaner ones (less scratch) until the plan fits or nothing leaner exists, recording each
+// replacement and its estimated cost. New variants are added to the table in registry.ts.
+import type { Arith } from '../../compiler/quant/multiplier.ts';
+import type { KBuffer, KConst, KernelModule, KernelOp } from '../../compiler/kernel-ir/types.ts';
+import type { McuCpu } from '../harness/run.ts';
+
+export interface McuTargetInfo {
+  cpu: McuCpu;
+  /** The core has the DSP extension (the generated code still selects with #if TF_DSP at compile time). */
+  dsp: boolean;
+  flashBytes?: number;
+  sramBytes?: number;
+}
+
+export interface EmitContext {
+  module: KernelModule;
+  target: McuTargetInfo;
+  arith: Arith;
+  /** C identifier for this op's kernel function; also the prefix of its data (e.g. `kws_l3`). */
+  fn: string;
+  konst(id: number): KConst;
+  buffer(id: number): KBuffer;
+}
+
+/**
+ * The C a variant emits. `code` defines `static void <fn>(const int8_t *in0[, const int8_t *in1], int8_t
+ * *out[, int8_t *scratch])`: one pointer per op input (in operand order), the output, and the scratch
+ * pointer only when scratchBytes(op) > 0. `data` holds the const (flash) arrays it reads.
+ */
+export interface EmittedKernel {
+  data: string;
+  code: string;
+  /** Bytes of const data in `data` (flash), for the report. */
+  constBytes: number;
+}
+
+export interface KernelVariant<K extends KernelOp = KernelOp> {
+  name: string;
+  kind: K['kind'];
+  /** Higher wins among the applicable variants. */
+  priority: number;
+  applies(op: K, target: McuTargetInfo): boolean;
+  /** Arena scratch the kernel needs (bytes, 0 for none). */
+  scratchBytes(op: K): number;
+  emit(op: K, ctx: EmitContext): EmittedKernel;
+  /** Analytic estimate, for reporting and selection. */
+  estimate?(op: K): { instructions: number; loads: number };
+}
+
+/** Type-erased view used by the table (each entry is typed by its own kind). */
+export type AnyVariant = KernelVariant<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function defineVariant<K extends KernelOp>(v: KernelVariant<K>): AnyVariant {
+  return v as AnyVariant;
+}
+
+export interface Selection {
+  /** The chosen variant per op index. */
+  variants: AnyVariant[];
+  /** Replacements made to fit the sram budget. */
+  downgrades: Array<{ op: number; opName: string; from: string; to: string; scratchSaved: number; instructionCost?: number }>;
+}
+
+/** Applicable variants of an op, best first. */
+export function candidates(table: readonly AnyVariant[], op: KernelOp, target: McuTargetInfo): AnyVariant[] {
+  return table.filter((v) => v.kind === op.kind && v.applies(op, target)).sort((a, b) => b.priority - a.priority);
+}
+
+/**
+ * Picks a variant per op. `peakOf(scratch)` returns the arena size and the live bytes while each op runs
+ * for the given per-op scratch sizes (so the planner stays in ../memory). `ramBudget` is the SRAM left for
+ * the arena; undefined = no limit. While over budget, the op with the most live bytes that has a leaner
+ * applicable variant gets it.
+ */
+export function selectVariants(
+  module: KernelModule, table: readonly AnyVariant[], target: McuTargetInfo,
+  peakOf: (scratch: number[]) => { peak: number; liveByOp: number[] }, ramBudget?: number,
+): Selection {
+  const cands = module.ops.map((op) => {
+    const c = candidates(table, op, target);
+    if (c.length === 0) throw new Error(`no Cortex-M kernel variant applies to op ${op.index} '${op.name}' (${op.kind})`);
+    return c;
+  });
+  const pick = cands.map(() => 0);
+  const downgrades: Selection['downgrades'] = [];
+  const scratchOf = () => module.ops.map((op, i) => cands[i][pick[i]].scratchBytes(op));
+  if (ramBudget !== undefined) {
+    for (;;) {
+      const { peak, liveByOp } = peakOf(scratchOf());
+      if (peak <= ramBudget) break;
+      // The op with the most live bytes that has a leaner variant takes the one saving the most scratch.
+      let best: { i: number; j: number; saved: number } | undefined;
+      const byLive = liveByOp.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]).map(([, i]) => i);
+      for (const i of byLive) {
+        if (best) break;
+        const op = module.ops[i];
+        const cur = cands[i][pick[i]].scratchBytes(op);
+        for (let j = pick[i] + 1; j < cands[i].length; j++) {
+          const saved = cur - cands[i][j].scratchBytes(op);
+          if (saved > 0 && (!best || saved > best.saved)) best = { i, j, saved };
+        }
+      }
+      if (!best) break;
+      const op = module.ops[best.i];
+      const from = cands[best.i][pick[best.i]], to = cands[best.i][best.j];
+      const cost = from.estimate && to.estimate ? to.estimate(op).instructions - from.estimate(op).instructions : undefined;
+      downgrades.push({ op: best.i, opName: op.name, from: from.name, to: to.name, scratchSaved: best.saved, instructionCost: cost });
+      pick[best.i] = best.j;
+    }
+  }
+  return { variants: module.ops.map((_, i) => cands[i][pick[i]]), downgrades };
+}

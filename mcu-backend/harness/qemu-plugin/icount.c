@@ -1,0 +1,125 @@
+/* QEMU TCG plugin (API v1) counting executed guest instructions between `dbg #n` markers.
+ *
+ * QEMU's qemu-plugin.h is not shipped by Debian, so the few API-v1 entry points used here are declared
+ * below from their documented signatures (our own declarations, ABI of QEMU 7.x, plugin API version 1).
+ *
+ * Counting: every translated block adds its instruction count to a 64-bit counter when it starts
+ * executing (an inline add, exact and cheap). A `dbg #n` (Thumb-2 hint, halfwords F3AF 80Fn; a no-op on
+ * real cores and in QEMU) gets an exec callback that records (n, instructions executed before this
+ * marker) — the counter minus the block's instructions from the marker onwards.
+ *
+ * Output (file given by `out=PATH`, else stderr), one line per executed marker, then a total:
+ *     M <n> <instructions executed before this marker>
+ *     T <total instructions executed>
+ * The instructions strictly between two markers a and b are M_b - M_a - 1 (the marker a itself excluded).
+ * Marker protocol of the generated code (mcu-backend/harness/README.md): dbg #1 before each layer's
+ * kernel, dbg #2 after it, dbg #3 / dbg #4 around a whole invoke. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdbool.h>
+
+#define QEMU_PLUGIN_EXPORT __attribute__((visibility("default")))
+
+typedef uint64_t qemu_plugin_id_t;
+typedef struct qemu_info_t qemu_info_t; /* only passed through */
+struct qemu_plugin_tb;
+struct qemu_plugin_insn;
+
+enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_CB_R_REGS, QEMU_PLUGIN_CB_RW_REGS };
+enum qemu_plugin_op { QEMU_PLUGIN_INLINE_ADD_U64 };
+
+typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
+typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int vcpu_index, void *userdata);
+typedef void (*qemu_plugin_udata_cb_t)(qemu_plugin_id_t id, void *userdata);
+
+void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id, qemu_plugin_vcpu_tb_trans_cb_t cb);
+size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
+struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
+const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
+size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
+void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *tb, enum qemu_plugin_op op, void *ptr, uint64_t imm);
+void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn, qemu_plugin_vcpu_udata_cb_t cb,
+                                            enum qemu_plugin_cb_flags flags, void *userdata);
+void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
+
+static uint64_t insn_count;
+static FILE *out;
+
+/* Executed markers, kept in memory and written at exit. */
+static struct { uint32_t n; uint64_t before; } *marks;
+static size_t n_marks, cap_marks;
+
+/* userdata of a marker callback: the marker number and how many of its block's instructions are at or
+ * after the marker (the counter already includes them when the callback runs). Packed in a pointer. */
+static void on_marker(unsigned int vcpu, void *udata)
+{
+  (void)vcpu;
+  uintptr_t u = (uintptr_t)udata;
+  uint32_t n = (uint32_t)(u & 0xf);
+  uint64_t tail = u >> 4;
+  if (n_marks == cap_marks) {
+    cap_marks = cap_marks ? cap_marks * 2 : 4096;
+    marks = realloc(marks, cap_marks * sizeof *marks);
+    if (!marks) { fprintf(stderr, "icount: out of memory\n"); exit(99); }
+  }
+  marks[n_marks].n = n;
+  marks[n_marks].before = insn_count - tail;
+  n_marks++;
+}
+
+/* QEMU 7.2 sometimes reports a 32-bit Thumb instruction at a block start with a size of 6 (its first
+ * four data bytes are right), so only a size below 4 rules an instruction out. */
+static bool is_dbg(const struct qemu_plugin_insn *insn, uint32_t *n)
+{
+  if (qemu_plugin_insn_size(insn) < 4) return false;
+  const uint8_t *b = qemu_plugin_insn_data(insn);
+  uint16_t hw1 = (uint16_t)(b[0] | b[1] << 8), hw2 = (uint16_t)(b[2] | b[3] << 8);
+  if (hw1 != 0xF3AF || (hw2 & 0xFFF0) != 0x80F0) return false;
+  *n = hw2 & 0xF;
+  return true;
+}
+
+static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+  (void)id;
+  size_t n = qemu_plugin_tb_n_insns(tb);
+  qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &insn_count, n);
+  for (size_t i = 0; i < n; i++) {
+    struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+    uint32_t m;
+    if (is_dbg(insn, &m)) {
+      uintptr_t u = ((uintptr_t)(n - i) << 4) | m;
+      qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker, QEMU_PLUGIN_CB_NO_REGS, (void *)u);
+    }
+  }
+}
+
+static void on_exit_cb(qemu_plugin_id_t id, void *udata)
+{
+  (void)id; (void)udata;
+  FILE *f = out ? out : stderr;
+  for (size_t i = 0; i < n_marks; i++) fprintf(f, "M %u %llu\n", marks[i].n, (unsigned long long)marks[i].before);
+  fprintf(f, "T %llu\n", (unsigned long long)insn_count);
+  fflush(f);
+  if (out) fclose(out);
+  out = NULL;
+}
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv);
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv)
+{
+  (void)info;
+  for (int i = 0; i < argc; i++) {
+    if (strncmp(argv[i], "out=", 4) == 0) {
+      out = fopen(argv[i] + 4, "w");
+      if (!out) { fprintf(stderr, "icount: cannot open %s\n", argv[i] + 4); return -1; }
+    }
+  }
+  qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb_trans);
+  qemu_plugin_register_atexit_cb(id, on_exit_cb, NULL);
+  return 0;
+}

@@ -1,0 +1,227 @@
+// Runners for generated C: host gcc, and QEMU's mps2 boards (Cortex-M3 an385, M4 an386, M7 an500) with
+// arm-none-eabi-gcc, the linker script and startup of this folder, semihosting exit status, and the
+// icount TCG plugin (built with host gcc into .cache/mcu on demand) for exact per-marker instruction
+// counts. Every program runs under a timeout. A missing tool raises a TinyforgeError naming the
+// Debian package to install (tests turn that into a skip outside CI, a failure when CI=true).
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { TinyforgeError } from '../../compiler/diagnostics.ts';
+import { repoRoot } from '../../compiler/paths.ts';
+
+/** Cores the backend compiles for; the ones with a QEMU board (m3, m4, m7) can also run and be measured. */
+export type McuCpu = 'm0plus' | 'm3' | 'm4' | 'm7' | 'm33' | 'm55';
+export type QemuCpu = 'm3' | 'm4' | 'm7';
+export type RunOn = 'host' | QemuCpu;
+export const RUN_ON: readonly RunOn[] = ['host', 'm3', 'm4', 'm7'];
+
+export interface CpuInfo {
+  cpu: McuCpu;
+  /** QEMU machine emulating this core with the harness's memory map (code at 0, RAM at 0x20000000). */
+  board?: string;
+  /** arm-none-eabi-gcc flags selecting the core, ISA and float ABI. */
+  flags: string[];
+  /** Has the DSP extension (SMLAD, SXTB16, ...): the SIMD kernels' path. */
+  dsp: boolean;
+  fpu: boolean;
+}
+
+export const CPUS: Record<McuCpu, CpuInfo> = {
+  m3: { cpu: 'm3', board: 'mps2-an385', flags: ['-mcpu=cortex-m3', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
+  m4: { cpu: 'm4', board: 'mps2-an386', flags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16'], dsp: true, fpu: true },
+  m7: { cpu: 'm7', board: 'mps2-an500', flags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-d16'], dsp: true, fpu: true },
+  m0plus: { cpu: 'm0plus', flags: ['-mcpu=cortex-m0plus', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
+  m33: { cpu: 'm33', flags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-sp-d16'], dsp: true, fpu: true },
+  m55: { cpu: 'm55', flags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], dsp: true, fpu: true },
+};
+
+export function hasBoard(cpu: McuCpu): cpu is QemuCpu {
+  return CPUS[cpu].board !== undefined;
+}
+
+export function parseCpu(s: string, where = 'cpu'): McuCpu {
+  const k = s.toLowerCase().replace(/^cortex-/, '') as McuCpu;
+  if (!(k in CPUS)) throw new TinyforgeError(`unknown ${where} '${s}'`, {}, `valid: ${Object.keys(CPUS).map((c) => `cortex-${c}`).join(', ')}`);
+  return k;
+}
+
+export const harnessDir = join(repoRoot, 'mcu-backend', 'harness');
+export const emitDir = join(repoRoot, 'mcu-backend', 'emit');
+export const cacheDir = join(repoRoot, '.cache', 'mcu');
+
+/**
+ * Optimisation and warning flags shared by both compilers. Not -ffreestanding (it implies -fno-builtin
+ * and turns memcpy-based unaligned loads into calls); -fno-schedule-insns keeps gcc's pre-RA scheduler
+ * from hoisting every load of an unrolled block into spills.
+ */
+export const COMMON_CFLAGS = ['-std=c99', '-O2', '-fno-schedule-insns', '-Wall', '-Wextra', '-Werror'];
+
+function has(cmd: string): boolean {
+  const r = spawnSync(cmd, ['--version'], { stdio: 'ignore' });
+  return r.status === 0;
+}
+const toolCache = new Map<string, boolean>();
+function tool(cmd: string): boolean {
+  if (!toolCache.has(cmd)) toolCache.set(cmd, has(cmd));
+  return toolCache.get(cmd)!;
+}
+
+export interface ToolStatus { hostGcc: boolean; armGcc: boolean; qemu: boolean }
+export function toolStatus(): ToolStatus {
+  return { hostGcc: tool('gcc'), armGcc: tool('arm-none-eabi-gcc'), qemu: tool('qemu-system-arm') };
+}
+
+/** What `on` needs that is missing, as a sentence naming the Debian packages; undefined when all is there. */
+export function missingTools(on: RunOn | 'arm-gcc'): string | undefined {
+  const t = toolStatus();
+  const miss: string[] = [];
+  if (on === 'host' && !t.hostGcc) miss.push('gcc (Debian: gcc libc6-dev)');
+  if (on !== 'host' && !t.armGcc) miss.push('arm-none-eabi-gcc (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi)');
+  if (on !== 'host' && on !== 'arm-gcc' && !t.qemu) miss.push('qemu-system-arm (Debian: qemu-system-arm)');
+  if (on !== 'host' && on !== 'arm-gcc' && !t.hostGcc) miss.push('gcc for the QEMU plugin (Debian: gcc)');
+  return miss.length ? `missing ${miss.join(', ')}` : undefined;
+}
+
+export function requireTools(on: RunOn | 'arm-gcc'): void {
+  const m = missingTools(on);
+  if (m) throw new TinyforgeError(`cannot run on ${on}: ${m}`, {}, 'install them, or see .ci/run');
+}
+
+export interface ExecResult { status: number; stdout: string; stderr: string; timedOut: boolean }
+
+function exec(cmd: string, args: string[], timeoutMs: number, cwd?: string): ExecResult {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 28, killSignal: 'SIGKILL' });
+  const timedOut = r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
+  if (r.error && !timedOut) throw new TinyforgeError(`cannot run ${cmd}: ${r.error.message}`);
+  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '', timedOut };
+}
+
+function mustCompile(cmd: string, args: string[], what: string): void {
+  const r = exec(cmd, args, 300_000);
+  if (r.status !== 0) {
+    throw new TinyforgeError(`${what} failed (${cmd} exit ${r.status}${r.timedOut ? ', timed out' : ''}):\n${(r.stderr + r.stdout).trim().slice(0, 4000)}`);
+  }
+}
+
+/** A C program: sources plus include directories and defines. */
+export interface CProgram {
+  sources: string[];
+  includeDirs: string[];
+  defines?: Record<string, string | number>;
+}
+
+function progArgs(p: CProgram): string[] {
+  return [
+    ...p.includeDirs.map((d) => `-I${d}`),
+    ...Object.entries(p.defines ?? {}).map(([k, v]) => `-D${k}=${v}`),
+    ...p.sources,
+  ];
+}
+
+/**
+ * Host build. `simd` compiles the DSP path through runtime.h's portable definitions of the ACLE
+ * intrinsics (same semantics), so the SIMD source is checked on the host too.
+ */
+export function compileHost(p: CProgram, exe: string, opts: { simd: boolean }): void {
+  requireTools('host');
+  const defs = opts.simd ? ['-DTF_HOST_SIMD=1'] : [];
+  mustCompile('gcc', [...COMMON_CFLAGS, ...defs, ...progArgs(p), '-o', exe], 'host gcc');
+}
+
+export interface Budget { flashBytes?: number; ramBytes?: number; stackBytes?: number }
+
+/** arm-none-eabi-gcc build against the harness (startup, linker script with the part's budget). */
+export function compileArm(p: CProgram, elf: string, cpu: McuCpu, budget: Budget = {}, extraFlags: string[] = []): ExecResult {
+  requireTools('arm-gcc');
+  const defsym: string[] = [];
+  if (budget.flashBytes !== undefined) defsym.push(`-Wl,--defsym=__flash_size=${budget.flashBytes}`);
+  if (budget.ramBytes !== undefined) defsym.push(`-Wl,--defsym=__ram_size=${budget.ramBytes}`);
+  if (budget.stackBytes !== undefined) defsym.push(`-Wl,--defsym=__stack_size=${budget.stackBytes}`);
+  const args = [
+    ...CPUS[cpu].flags, ...COMMON_CFLAGS, ...extraFlags, '-ffunction-sections', '-fdata-sections',
+    '-nostartfiles', '-T', join(harnessDir, 'link.ld'), `-I${harnessDir}`, join(harnessDir, 'startup.c'),
+    ...progArgs(p), '-Wl,--gc-sections', ...defsym, '-o', elf, '-lc', '-lgcc',
+  ];
+  return exec('arm-none-eabi-gcc', args, 300_000);
+}
+
+export function compileArmOrThrow(p: CProgram, elf: string, cpu: McuCpu, budget: Budget = {}): void {
+  const r = compileArm(p, elf, cpu, budget);
+  if (r.status !== 0) throw new TinyforgeError(`arm-none-eabi-gcc failed (exit ${r.status}):\n${(r.stderr + r.stdout).trim().slice(0, 4000)}`);
+}
+
+export interface SizeInfo { text: number; data: number; bss: number; flash: number; ram: number }
+
+/** Section sizes (arm-none-eabi-size, Berkeley format): flash = text + data, ram = data + bss (bss includes the stack). */
+export function armSize(elf: string): SizeInfo {
+  const r = exec('arm-none-eabi-size', [elf], 30_000);
+  const line = r.stdout.trim().split('\n')[1];
+  if (r.status !== 0 || !line) throw new TinyforgeError(`arm-none-eabi-size ${elf} failed: ${r.stderr}`);
+  const [text, data, bss] = line.trim().split(/\s+/).map(Number);
+  return { text, data, bss, flash: text + data, ram: data + bss };
+}
+
+export function runHost(exe: string, timeoutMs = 60_000): ExecResult {
+  return exec(exe, [], timeoutMs);
+}
+
+/** The icount plugin, compiled on demand into .cache/mcu (keyed by the source's hash). */
+export function pluginPath(): string {
+  const src = join(harnessDir, 'qemu-plugin', 'icount.c');
+  const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 12);
+  const so = join(cacheDir, `icount-${hash}.so`);
+  if (existsSync(so)) return so;
+  requireTools('host');
+  mkdirSync(cacheDir, { recursive: true });
+  const tmp = `${so}.${process.pid}.tmp`;
+  mustCompile('gcc', ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror', '-o', tmp, src], 'building the QEMU icount plugin');
+  renameSync(tmp, so);
+  return so;
+}
+
+export interface Marker { n: number; before: number }
+export interface QemuResult extends ExecResult {
+  /** Executed `dbg #n` markers in order, each with the instructions executed before it (when counting). */
+  markers: Marker[];
+  totalInstructions?: number;
+}
+
+/** Runs an ELF on the cpu's QEMU board with semihosting; `count` adds the icount plugin. */
+export function runQemu(elf: string, cpu: QemuCpu, opts: { timeoutMs?: number; count?: boolean } = {}): QemuResult {
+  requireTools(cpu);
+  const args = ['-M', CPUS[cpu].board!, '-nographic', '-monitor', 'none', '-serial', 'none',
+    '-semihosting-config', 'enable=on,target=native', '-kernel', elf];
+  let countFile: string | undefined;
+  if (opts.count) {
+    countFile = `${elf}.icount.${process.pid}.txt`;
+    rmSync(countFile, { force: true });
+    args.push('-plugin', `${pluginPath()},out=${countFile}`);
+  }
+  const r = exec('qemu-system-arm', args, opts.timeoutMs ?? 120_000);
+  const markers: Marker[] = [];
+  let total: number | undefined;
+  if (countFile && existsSync(countFile) && statSync(countFile).size > 0) {
+    for (const line of readFileSync(countFile, 'utf8').split('\n')) {
+      const m = /^M (\d+) (\d+)$/.exec(line);
+      if (m) markers.push({ n: Number(m[1]), before: Number(m[2]) });
+      const t = /^T (\d+)$/.exec(line);
+      if (t) total = Number(t[1]);
+    }
+    rmSync(countFile, { force: true });
+  }
+  return { ...r, markers, totalInstructions: total };
+}
+
+/** Instructions strictly between consecutive markers a -> b (a and b excluded). */
+export function between(a: Marker, b: Marker): number {
+  return b.before - a.before - 1;
+}
+
+/** A readable reason for a non-zero guest status (faults exit with 200 + exception number). */
+export function describeStatus(status: number, timedOut: boolean): string {
+  if (timedOut) return 'timed out (hang?)';
+  const names: Record<number, string> = { 2: 'NMI', 3: 'HardFault', 4: 'MemManage', 5: 'BusFault', 6: 'UsageFault (e.g. an instruction this core lacks)' };
+  if (status >= 200 && status < 216) return `fault: exception ${status - 200} ${names[status - 200] ?? ''}`.trim();
+  return `exit status ${status}`;
+}
