@@ -84,12 +84,12 @@ export default async () => {
   const load = loadavg()[0];
 
   const rate = (slots: number, ms: number) => Math.round(slots / (ms / 1000));
-  const show = (name: string, r: { slots: number; ms: number; cpuMs: number }) =>
-    console.log(`${name}: ${(rate(r.slots, r.cpuMs) / 1e6).toFixed(1)} M PE instructions per CPU second, ` +
+  const show = (name: string, r: { slots: number; ms: number; cpuMs: number }, unit = 'PE instructions') =>
+    console.log(`${name}: ${(rate(r.slots, r.cpuMs) / 1e6).toFixed(1)} M ${unit} per CPU second, ` +
       `${(rate(r.slots, r.ms) / 1e6).toFixed(1)} M per wall second (${r.slots} in ${r.cpuMs.toFixed(0)} ms CPU / ${r.ms.toFixed(0)} ms wall)`);
   show('conv3x3 relaunched', c);
   show('busy loop, one launch', b);
-  show('calibration: trivial typed-array loop (ops, not PE instructions)', cal);
+  show('calibration: trivial typed-array loop', cal, 'loop iterations');
   console.log(`load average during the run: ${load.toFixed(1)} on ${cpus().length} cores`);
   return {
     unit: 'simulated PE instructions per second (kernel PEs x executed steps, NOPs included), per CPU second of this process and per wall second',
