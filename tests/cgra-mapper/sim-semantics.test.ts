@@ -211,3 +211,11 @@ test('other array sizes from targets.cgra; alternating kernels reconfigure, rela
   assert.equal(sim.launch(1, [], []).configured, false);
   assert.equal(sim.readWords(0, 1)[0], 12);
 });
+
+test('a read pointer stepping one byte at a time reads the containing word; the kernel picks the byte with shifts', () => {
+  // word at 0 = 0x44332211 (little-endian bytes 11 22 33 44); byte k = (word << (24 - 8k)) >> 24 (arithmetic)
+  const text = grid1([['LWD R0, 1'], ['LWD R1, 1'], ['LWD R2, 1'], ['SLL R2, R2, 8'], ['SRA R2, R2, 24'], ['SWI 16, R2'], ['SWI 20, R1'], ['EXIT']]);
+  const { sim, stats } = runAsm(text, { arch: one, mem: [{ addr: 0, words: [0x44332211] }], ptrIn: [0] });
+  assert.deepEqual(sim.readWords(16, 2), [0x33, 0x44332211]); // byte 2; address 1 read the whole word at 0
+  assert.equal(stats.unalignedAccesses, 2); // addresses 1 and 2
+});
