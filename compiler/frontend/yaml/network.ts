@@ -80,11 +80,13 @@ const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v
 const CALIBRATION_INPUTS = 8;
 const concat = (parts: Float64Array[]) => { const out = new Float64Array(parts.reduce((a, p) => a + p.length, 0)); let o = 0; for (const p of parts) { out.set(p, o); o += p.length; } return out; };
 
-/** Per-tensor int8 quantisation covering the bulk of `values` (0.1..99.9th percentile, +10%, including 0). */
+/** Per-tensor int8 quantisation covering the bulk of `values` (0.1..99.9th percentile, including 0) plus a
+ *  margin for unseen inputs: 10%, or 25% when few values make the percentiles noisy. */
 export function calibratedQuant(values: Float64Array): Quant {
   const v = Float64Array.from(values).sort();
-  let lo = Math.min(0, v[Math.floor(0.001 * (v.length - 1))] ?? 0) * 1.1;
-  let hi = Math.max(0, v[Math.ceil(0.999 * (v.length - 1))] ?? 0) * 1.1;
+  const margin = v.length >= 1000 ? 1.1 : 1.25;
+  let lo = Math.min(0, v[Math.floor(0.001 * (v.length - 1))] ?? 0) * margin;
+  let hi = Math.max(0, v[Math.ceil(0.999 * (v.length - 1))] ?? 0) * margin;
   if (!(hi - lo > 1e-12)) { lo = -1e-3; hi = 1e-3; }
   const scale = f32((hi - lo) / 255);
   return { scale: [scale], zeroPoint: [clamp(Math.round(-128 - lo / scale), -128, 127)] };
