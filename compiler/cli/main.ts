@@ -6,7 +6,9 @@ import type { Command } from './command.ts';
 import { commands } from './commands/index.ts';
 
 function usageOf(cmd: Command, prefix = 'tinyforge'): string {
-  const lines = [`usage: ${prefix} ${cmd.usage}`, '', cmd.summary];
+  // `prefix` ends with the command's own name, which `cmd.usage` already starts with.
+  const parent = prefix.includes(' ') ? prefix.slice(0, prefix.lastIndexOf(' ')) : prefix;
+  const lines = [`usage: ${parent} ${cmd.usage}`, '', cmd.summary];
   if (cmd.subcommands) {
     lines.push('', 'subcommands:');
     for (const s of cmd.subcommands) lines.push(`  ${s.usage.padEnd(48)} ${s.summary}`);
