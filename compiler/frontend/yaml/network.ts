@@ -147,7 +147,7 @@ function makeWeights(c: Ctx, shape: number[], outC: number, fanIn: number, axis:
     const bytes = readFileSync(file);
     if (bytes.length !== n) c.fail(`weights file ${w.file} has ${bytes.length} bytes; shape [${shape}] int8 needs ${n}`, ['weights', 'file']);
     data = new Int8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + n));
-    const given = w.scale === undefined ? [1 / (127 * Math.sqrt(fanIn))] : typeof w.scale === 'number' ? [w.scale] : w.scale;
+    const given = w.scale === undefined ? [Math.sqrt(6 / fanIn) / 127] : typeof w.scale === 'number' ? [w.scale] : w.scale;
     if (given.length !== 1 && given.length !== outC) c.fail(`weights.scale needs 1 or ${outC} values, has ${given.length}`, ['weights', 'scale']);
     scales = Array.from({ length: outC }, (_, ch) => f32(given[given.length === 1 ? 0 : ch]!));
   } else {
@@ -155,8 +155,9 @@ function makeWeights(c: Ctx, shape: number[], outC: number, fanIn: number, axis:
     if (w.scale !== undefined) c.fail('weights.scale needs weights.file (generated weights choose their scales)', ['weights', 'scale']);
     if (w.seed !== undefined) c.rng = mulberry32(w.seed);
     data = Int8Array.from({ length: n }, () => Math.floor(c.rng() * 255) - 127);
-    // Real weights ~ U(-v, v) / sqrt(fanIn), v in [0.5, 1.5) per channel: distinct per-channel scales.
-    scales = Array.from({ length: outC }, () => f32((0.5 + c.rng()) / (127 * Math.sqrt(fanIn))));
+    // Real weights ~ U(-v, v) * sqrt(6 / fanIn) (He initialisation for ReLU networks, so magnitudes neither
+    // vanish nor explode with depth), v in [0.5, 1.5) per channel: distinct per-channel scales.
+    scales = Array.from({ length: outC }, () => f32(((0.5 + c.rng()) * Math.sqrt(6 / fanIn)) / 127));
   }
   const biasScales = scales.map((s) => f32(xq.scale[0]! * s));
   let bias = new Int32Array(outC);
