@@ -30,7 +30,7 @@ test('inspect --json on kws: ops and totals', { skip: !modelPath('kws') && 'mode
 test('inspect text table and build on the default config', () => {
   const r = run('inspect', 'configs/default.yaml');
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^\s*0\s+conv2d\s+\[1,49,10,1\] \[16,10,4,1\] \[16\]\s+\[1,25,5,16\]\s+80,000/m);
+  assert.match(r.stdout, /^\s*0\s+conv1\s+conv2d\s+\[1,49,10,1\] \[16,10,4,1\] \[16\]\s+\[1,25,5,16\]\s+80,000/m);
   assert.match(r.stdout, /total\s+9 ops\s+180,192/);
   const b = run('build', 'configs/default.yaml', '--json');
   assert.equal(b.status, 0, b.stderr);
