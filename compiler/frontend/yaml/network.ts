@@ -77,7 +77,7 @@ const pair = (v: Pair | undefined, d: number): [number, number] => (v === undefi
 const clampI32 = (v: number) => Math.max(-2147483648, Math.min(2147483647, Math.round(v)));
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 /** Random inputs the calibration runs (enough values for a percentile even at a 10-unit output). */
-const CALIBRATION_INPUTS = 8;
+const CALIBRATION_INPUTS = 4;
 const concat = (parts: Float64Array[]) => { const out = new Float64Array(parts.reduce((a, p) => a + p.length, 0)); let o = 0; for (const p of parts) { out.set(p, o); o += p.length; } return out; };
 
 /** Per-tensor int8 quantisation covering the bulk of `values` (0.1..99.9th percentile, including 0) plus a
