@@ -1,11 +1,12 @@
 // The `network:` section of a build config -> graph IR. Layers are listed in order; each reads the previous
 // layer unless `input`/`inputs` name others. Which keys an op takes is a table (LAYER_FIELDS). Weights are
 // generated from a seed (mulberry32; int8 in [-127, 127], int32 bias) or read from raw little-endian files.
-// Quantisation is calibrated as post-training quantisation does (calibrate.ts): a seeded random input runs
-// through the layers in float, and each output's scale and zero point cover the values seen (0.1..99.9th
-// percentile, 10% margin, always including 0), unless `output:` sets them. Biases are drawn relative to the
-// accumulator's spread (add_conv2d: chosen to centre it). All scales are float32 values. Per-channel weight scales for conv/depthwise/FC (axis 0 / 3 as TFLite); add_conv2d uses
-// one weight scale equal to its input scale (AdderNet's L1 distance is then in input units).
+// Quantisation is calibrated as post-training quantisation does (calibrate.ts): a few seeded random inputs
+// run through the layers in float, and each output's scale and zero point cover the values seen (0.1..99.9th
+// percentile plus a margin, always including 0), unless `output:` sets them. Biases are drawn relative to
+// the accumulator's spread (add_conv2d: chosen to centre it). All scales are float32 values. Per-channel
+// weight scales for conv/depthwise/FC (axis 0 / 3 as TFLite); add_conv2d uses one weight scale equal to
+// its input scale (AdderNet's L1 distance is then in input units).
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TinyforgeError } from '../../diagnostics.ts';
