@@ -4,9 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../compiler/frontend/yaml/config.ts';
+import { loadModel } from '../../compiler/frontend/load.ts';
 import { importTflite } from '../../compiler/frontend/tflite/import.ts';
 import { printGraph } from '../../compiler/ir/printer.ts';
 import { configSchema } from '../../compiler/frontend/yaml/schema.ts';
+import { printKernelModule } from '../../compiler/kernel-ir/printer.ts';
+import { runPipeline } from '../../compiler/passes/registry.ts';
 import { MODELS, modelPath, repoRoot, type ModelKey } from '../helpers/paths.ts';
 
 export interface GoldenGenerator {
@@ -35,7 +38,30 @@ export function schemaFile(): Map<string, string> {
   return new Map([['configs/tinyforge.schema.json', JSON.stringify(configSchema, null, 2) + '\n']]);
 }
 
+/** Kernel IR (tflm arithmetic, default pass options) of the five real models. */
+export function kernelGoldens(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const key of Object.keys(MODELS) as ModelKey[]) {
+    const p = modelPath(key);
+    if (!p) { process.stderr.write(`golden: model ${key} absent, kernel/${key}.txt not regenerated\n`); continue; }
+    const graph = importTflite(new Uint8Array(readFileSync(p)), MODELS[key]);
+    out.set(`tests/golden/kernel/${key}.txt`, printKernelModule(runPipeline(graph, { arith: 'tflm' })));
+  }
+  // YAML networks, in the arithmetic their config names: the default config and one with every op kind.
+  for (const [name, rel] of KERNEL_YAML_GOLDENS) {
+    const { graph, config } = loadModel(join(repoRoot, rel));
+    out.set(`tests/golden/kernel/${name}.txt`, printKernelModule(runPipeline(graph, { arith: config!.arith })));
+  }
+  return out;
+}
+
+export const KERNEL_YAML_GOLDENS: ReadonlyArray<[string, string]> = [
+  ['default', 'configs/default.yaml'],
+  ['all-ops', 'tests/compiler/passes/fixtures/all-ops.yaml'],
+];
+
 export const generators: GoldenGenerator[] = [
   { name: 'graph', produce: graphGoldens },
   { name: 'schema', produce: schemaFile },
+  { name: 'kernel', produce: kernelGoldens },
 ];
