@@ -1,7 +1,8 @@
 // `tinyforge inspect`: loads a model (.tflite or YAML config), validates it and prints its layer table
 // (shapes, MACs, weight and activation bytes per op, totals, op histogram), or the same as JSON; with
 // --kernel-ir, the kernel IR the pass pipeline produces (--arith tflm|tflite; default: the YAML config's
-// arith, else tflm), and with --print-after-all the IR after every pass (graph IR until lowering).
+// arith, else tflm), and with --print-after-all the IR after every pass (graph IR until lowering); with
+// --graph-ir, the graph IR as the front end produced it (printer.ts).
 import type { Command } from '../command.ts';
 import { UsageError } from '../../diagnostics.ts';
 import { printKernelModule } from '../../kernel-ir/printer.ts';
@@ -16,9 +17,10 @@ import { formatLayerTable } from '../../report/layers.ts';
 export const inspect: Command = {
   name: 'inspect',
   summary: 'Show a model\'s layers: shapes, MACs, weight and activation bytes',
-  usage: 'inspect <model.tflite|config.yaml> [--json] [--kernel-ir [--arith tflm|tflite] [--print-after-all]]',
+  usage: 'inspect <model.tflite|config.yaml> [--json | --graph-ir | --kernel-ir [--arith tflm|tflite] [--print-after-all]]',
   options: {
     json: { type: 'boolean', description: 'print {"ops": [...], "totals": {...}} as JSON' },
+    'graph-ir': { type: 'boolean', description: 'print the graph IR (constants summarised)' },
     'kernel-ir': { type: 'boolean', description: 'print the kernel IR produced by the pass pipeline' },
     arith: { type: 'string', description: 'arithmetic for --kernel-ir: tflm or tflite (default: the config\'s, else tflm)' },
     'print-after-all': { type: 'boolean', description: 'with --kernel-ir: print the IR after every pass' },
@@ -30,8 +32,12 @@ export const inspect: Command = {
       throw new UsageError(`--arith must be one of ${ARITH_MODES.join(', ')}, got '${values.arith}'`);
     }
     for (const o of ['arith', 'print-after-all']) if (values[o] !== undefined && !values['kernel-ir']) throw new UsageError(`--${o} needs --kernel-ir`);
-    if (values.json && values['kernel-ir']) throw new UsageError('--json and --kernel-ir cannot be combined');
+    if ([values.json, values['kernel-ir'], values['graph-ir']].filter(Boolean).length > 1) throw new UsageError('--json, --graph-ir and --kernel-ir cannot be combined');
     const { graph, config } = loadModel(path);
+    if (values['graph-ir']) {
+      process.stdout.write(printGraph(graph));
+      return 0;
+    }
     if (values['kernel-ir']) {
       const arith = (values.arith as Arith | undefined) ?? config?.arith ?? 'tflm';
       const afterPass = values['print-after-all']
