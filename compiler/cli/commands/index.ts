@@ -2,5 +2,6 @@
 import type { Command } from '../command.ts';
 import { inspect } from './inspect.ts';
 import { build } from './build.ts';
+import { verify } from './verify.ts';
 
-export const commands: Command[] = [inspect, build];
+export const commands: Command[] = [inspect, build, verify];
