@@ -1,16 +1,17 @@
 // The `network:` section of a build config -> graph IR. Layers are listed in order; each reads the previous
 // layer unless `input`/`inputs` name others. Which keys an op takes is a table (LAYER_FIELDS). Weights are
 // generated from a seed (mulberry32; int8 in [-127, 127], int32 bias) or read from raw little-endian files.
-// Quantisation is chosen so activations keep a useful int8 range: each tensor carries an estimate of its
-// real range and RMS; a layer's pre-activation RMS is predicted from its actual weights, and the output
-// scale/zero point cover +-3 RMS clipped by the activation (or `output:` overrides them). All scales are
-// float32 values. Per-channel weight scales for conv/depthwise/FC (axis 0 / 3 as TFLite); add_conv2d uses
+// Quantisation is calibrated as post-training quantisation does (calibrate.ts): a seeded random input runs
+// through the layers in float, and each output's scale and zero point cover the values seen (0.1..99.9th
+// percentile, 10% margin, always including 0), unless `output:` sets them. Biases are drawn relative to the
+// accumulator's spread (add_conv2d: chosen to centre it). All scales are float32 values. Per-channel weight scales for conv/depthwise/FC (axis 0 / 3 as TFLite); add_conv2d uses
 // one weight scale equal to its input scale (AdderNet's L1 distance is then in input units).
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TinyforgeError } from '../../diagnostics.ts';
 import { numElements, type Activation, type Graph, type Op, type Padding, type Quant, type Tensor, type TensorData } from '../../ir/graph.ts';
 import { inferShape, validateGraph } from '../../ir/validate.ts';
+import { applyActivation, fakeQuant, floatOp } from './calibrate.ts';
 import type { LAYER_OPS } from './schema.ts';
 import { showValue, type YamlPath, type YamlSource } from './source.ts';
 
@@ -71,36 +72,29 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** Estimated real-valued range and root mean square of a tensor's values. */
-interface Dist { lo: number; hi: number; rms: number }
-
 const f32 = Math.fround;
 const pair = (v: Pair | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 const clampI32 = (v: number) => Math.max(-2147483648, Math.min(2147483647, Math.round(v)));
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+/** Random inputs the calibration runs (enough values for a percentile even at a 10-unit output). */
+const CALIBRATION_INPUTS = 8;
+const concat = (parts: Float64Array[]) => { const out = new Float64Array(parts.reduce((a, p) => a + p.length, 0)); let o = 0; for (const p of parts) { out.set(p, o); o += p.length; } return out; };
 
-/** Output quantisation covering [lo, hi] (widened to include 0) after the activation clips it. */
-function chooseQuant(r: number, act: Activation, lo0 = -3 * r, hi0 = 3 * r): { quant: Quant; dist: Dist } {
-  let lo = lo0, hi = hi0, rms = r;
-  if (act === 'relu' || act === 'relu6') { lo = 0; rms = r / Math.SQRT2; }
-  if (act === 'relu6') { hi = Math.min(hi, 6); rms = Math.min(rms, 6); }
-  if (act === 'relu_n1_to_1') { lo = Math.max(lo, -1); hi = Math.min(hi, 1); rms = Math.min(rms, 1); }
-  lo = Math.min(lo, 0); hi = Math.max(hi, 0);
-  if (!(hi - lo > 1e-30)) { lo = -1e-6; hi = 1e-6; }
+/** Per-tensor int8 quantisation covering the bulk of `values` (0.1..99.9th percentile, +10%, including 0). */
+export function calibratedQuant(values: Float64Array): Quant {
+  const v = Float64Array.from(values).sort();
+  let lo = Math.min(0, v[Math.floor(0.001 * (v.length - 1))] ?? 0) * 1.1;
+  let hi = Math.max(0, v[Math.ceil(0.999 * (v.length - 1))] ?? 0) * 1.1;
+  if (!(hi - lo > 1e-12)) { lo = -1e-3; hi = 1e-3; }
   const scale = f32((hi - lo) / 255);
-  const zp = Math.max(-128, Math.min(127, Math.round(-128 - lo / scale)));
-  return { quant: { scale: [scale], zeroPoint: [zp] }, dist: { lo, hi, rms: Math.max(rms, 1e-30) } };
-}
-
-function distOfQuant(q: Quant, rms?: number): Dist {
-  const s = q.scale[0]!, z = q.zeroPoint[0]!;
-  const lo = (-128 - z) * s, hi = (127 - z) * s;
-  return { lo, hi, rms: rms ?? Math.sqrt((lo * lo + lo * hi + hi * hi) / 3) };
+  return { scale: [scale], zeroPoint: [clamp(Math.round(-128 - lo / scale), -128, 127)] };
 }
 
 class NetBuilder {
   readonly tensors: Tensor[] = [];
   readonly ops: Op[] = [];
-  readonly dist = new Map<number, Dist>();
+  /** Calibration values (real, fake-quantised) of every activation built so far, one map per input sample. */
+  readonly vals: Array<Map<number, Float64Array>> = Array.from({ length: CALIBRATION_INPUTS }, () => new Map());
   readonly byName = new Map<string, number>();
   constructor(readonly src: YamlSource, readonly dir: string, readonly name: string) {}
 
@@ -128,8 +122,18 @@ interface Ctx {
   fail(message: string, key?: keyof LayerSpec | YamlPath): never;
 }
 
-/** Weights and bias of a conv-like layer: generated or read from files. `rows(c)` lists channel c's weight indices. */
-function makeWeights(c: Ctx, shape: number[], outC: number, fanIn: number, axis: number, rows: (ch: number) => number[], xq: Quant, xd: Dist) {
+/** What a layer rule returns: the op (outputs filled in later) and, for ops that keep their input's grid or
+ *  have a fixed one, the output quantisation; `bias` is set for ops whose bias is calibrated afterwards. */
+interface LayerResult {
+  op: Op;
+  quant?: Quant;
+  shape?: number[];
+  bias?: { id: number; centre: boolean };
+}
+type LayerRule = (c: Ctx, x: Tensor) => LayerResult;
+
+/** Weights (generated or from files) and a bias tensor of a conv-like layer. */
+function makeWeights(c: Ctx, shape: number[], outC: number, fanIn: number, axis: number, xq: Quant): { wId: number; bId: number; fromFile: boolean } {
   const n = numElements(shape);
   const w = c.spec.weights ?? {};
   let data: Int8Array;
@@ -149,17 +153,11 @@ function makeWeights(c: Ctx, shape: number[], outC: number, fanIn: number, axis:
     if (w.scale !== undefined) c.fail('weights.scale needs weights.file (generated weights choose their scales)', ['weights', 'scale']);
     if (w.seed !== undefined) c.rng = mulberry32(w.seed);
     data = Int8Array.from({ length: n }, () => Math.floor(c.rng() * 255) - 127);
-    // Real weights ~ U(-v, v) / sqrt(fanIn) with v in [0.5, 1.5) per channel: output RMS stays near the input's.
+    // Real weights ~ U(-v, v) / sqrt(fanIn), v in [0.5, 1.5) per channel: distinct per-channel scales.
     scales = Array.from({ length: outC }, () => f32((0.5 + c.rng()) / (127 * Math.sqrt(fanIn))));
   }
-  // Predicted pre-activation RMS per channel from the actual weights.
-  const rc = Array.from({ length: outC }, (_, ch) => {
-    let s = 0;
-    for (const i of rows(ch)) s += (data[i]! * scales[ch]!) ** 2;
-    return xd.rms * Math.sqrt(s);
-  });
   const biasScales = scales.map((s) => f32(xq.scale[0]! * s));
-  let bias: Int32Array;
+  let bias = new Int32Array(outC);
   if (w.bias !== undefined) {
     const file = resolve(c.b.dir, w.bias);
     if (!existsSync(file)) c.fail(`bias file not found: ${file}`, ['weights', 'bias']);
@@ -167,8 +165,6 @@ function makeWeights(c: Ctx, shape: number[], outC: number, fanIn: number, axis:
     if (bytes.length !== 4 * outC) c.fail(`bias file ${w.bias} has ${bytes.length} bytes; ${outC} int32 values need ${4 * outC}`, ['weights', 'bias']);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
     bias = Int32Array.from({ length: outC }, (_, i) => dv.getInt32(4 * i, true));
-  } else {
-    bias = Int32Array.from({ length: outC }, (_, ch) => clampI32(((c.rng() * 2 - 1) * 0.2 * rc[ch]!) / biasScales[ch]!));
   }
   const perChannel = outC > 1;
   const wq: Quant = { scale: perChannel ? scales : [scales[0]!], zeroPoint: perChannel ? scales.map(() => 0) : [0] };
@@ -176,142 +172,121 @@ function makeWeights(c: Ctx, shape: number[], outC: number, fanIn: number, axis:
   if (perChannel) { wq.axis = axis; bq.axis = 0; }
   const wId = c.b.tensor(`${c.name}/weights`, shape, 'int8', wq, data);
   const bId = c.b.tensor(`${c.name}/bias`, [outC], 'int32', bq, bias);
-  return { wId, bId, r: Math.sqrt(rc.reduce((a, v) => a + v * v, 0) / outC) };
+  return { wId, bId, fromFile: w.file !== undefined };
 }
 
-type LayerResult = { op: Op; quant?: Quant; dist?: Dist; shape?: number[] };
-type LayerRule = (c: Ctx, x: Tensor, xd: Dist) => LayerResult;
-
 const act = (c: Ctx): Activation => c.spec.activation ?? 'none';
+const nhwc = (c: Ctx, x: Tensor) => { if (x.shape.length !== 4) c.fail(`${c.spec.op} needs an NHWC input, got shape [${x.shape}]`, 'input'); return x.shape as [number, number, number, number]; };
 
-function convLike(c: Ctx, x: Tensor, xd: Dist, kind: 'conv2d' | 'add_conv2d'): LayerResult {
+function conv(c: Ctx, x: Tensor): LayerResult {
   const s = c.spec;
-  if (x.shape.length !== 4) c.fail(`${kind} needs an NHWC input, got shape [${x.shape}]`, 'input');
-  const inC = x.shape[3]!;
+  const inC = nhwc(c, x)[3];
   const groups = s.groups ?? 1;
   if (inC % groups !== 0 || s.filters! % groups !== 0) c.fail(`groups ${groups} must divide the input channels ${inC} and filters ${s.filters}`, 'groups');
   const [kh, kw] = pair(s.kernel, 1);
-  const wShape = [s.filters!, kh, kw, inC / groups];
-  const K = kh * kw * (inC / groups);
-  const rows = (ch: number) => Array.from({ length: K }, (_, i) => ch * K + i);
-  const common = { stride: pair(s.stride, 1), dilation: pair(s.dilation, 1), padding: s.padding ?? 'same', activation: act(c) };
-  if (kind === 'conv2d') {
-    const { wId, bId, r } = makeWeights(c, wShape, s.filters!, K, 0, rows, x.quant!, xd);
-    return { op: { kind, ...common, inputs: [x.id, wId, bId], outputs: [] }, ...chooseQuant(r, act(c)) };
-  }
-  return addConv(c, x, xd, wShape, K, rows, common);
+  const { wId, bId, fromFile } = makeWeights(c, [s.filters!, kh, kw, inC / groups], s.filters!, kh * kw * (inC / groups), 0, x.quant!);
+  const op: Op = { kind: 'conv2d', stride: pair(s.stride, 1), dilation: pair(s.dilation, 1), padding: s.padding ?? 'same', activation: act(c), inputs: [x.id, wId, bId], outputs: [] };
+  return fromFile ? { op } : { op, bias: { id: bId, centre: false } };
 }
 
-/** AdderNet: acc = bias - sum |x - zp - w|; weights in the input's units (weight scale = input scale). */
-function addConv(c: Ctx, x: Tensor, xd: Dist, wShape: number[], K: number, rows: (ch: number) => number[], common: Omit<Extract<Op, { kind: 'add_conv2d' }>, 'kind' | 'inputs' | 'outputs'>): LayerResult {
+/** AdderNet: acc = bias - sum |x - zp - w|; one weight scale equal to the input scale, weights drawn from
+ *  calibration inputs (templates of the input), bias centring the accumulator. Generated weights only. */
+function addConv(c: Ctx, x: Tensor): LayerResult {
   const s = c.spec;
+  const inC = nhwc(c, x)[3];
+  if ((s.groups ?? 1) !== 1) c.fail('add_conv2d does not support groups', 'groups');
   if (s.weights?.file !== undefined || s.weights?.bias !== undefined || s.weights?.scale !== undefined) c.fail('add_conv2d takes only generated weights ({seed: N})', 'weights');
   if (s.weights?.seed !== undefined) c.rng = mulberry32(s.weights.seed);
+  const [kh, kw] = pair(s.kernel, 1);
   const xs = x.quant!.scale[0]!, zp = x.quant!.zeroPoint[0]!;
-  const wlo = Math.max(-127, -128 - zp), whi = Math.min(127, 127 - zp);
-  const data = Int8Array.from({ length: numElements(wShape) }, () => wlo + Math.floor(c.rng() * (whi - wlo + 1)));
-  // x - zp modelled as uniform on [a, b] (quantised units): mean and variance of |X - w| per weight.
-  const a = Math.max(-128 - zp, xd.lo / xs), b = Math.min(127 - zp, xd.hi / xs);
-  const mid = (a + b) / 2, varX = (b - a) ** 2 / 12;
-  const outC = wShape[0]!;
-  const stats = Array.from({ length: outC }, (_, ch) => {
-    let m = 0, v = 0;
-    for (const i of rows(ch)) {
-      const w = data[i]!;
-      const mean = w <= a ? mid - w : w >= b ? w - mid : ((w - a) ** 2 + (b - w) ** 2) / (2 * (b - a));
-      m += mean;
-      v += Math.max(0, varX + (mid - w) ** 2 - mean * mean);
-    }
-    return { m, v };
+  const xv = c.b.vals[0]!.get(x.id)!;
+  const shape = [s.filters!, kh, kw, inC];
+  const data = Int8Array.from({ length: numElements(shape) }, (_, i) => {
+    const v = xv[Math.floor(c.rng() * (xv.length / inC)) * inC + (i % inC)]!; // same channel, random position
+    return clamp(Math.round(v / xs), Math.max(-127, -128 - zp), Math.min(127, 127 - zp));
   });
   const ws = f32(xs);
-  const bs = f32(xs * ws);
-  const bias = Int32Array.from(stats, (st) => clampI32(st.m)); // centres the accumulator
-  const wId = c.b.tensor(`${c.name}/weights`, wShape, 'int8', { scale: [ws], zeroPoint: [0] }, data);
-  const bId = c.b.tensor(`${c.name}/bias`, [outC], 'int32', { scale: [bs], zeroPoint: [0] }, bias);
-  // Real value of the accumulator is acc * inputScale * weightScale.
-  const r = Math.sqrt(stats.reduce((acc, st) => acc + st.v, 0) / outC) * bs;
-  void K;
-  return { op: { kind: 'add_conv2d', ...common, inputs: [x.id, wId, bId], outputs: [] }, ...chooseQuant(r, act(c)) };
+  const wId = c.b.tensor(`${c.name}/weights`, shape, 'int8', { scale: [ws], zeroPoint: [0] }, data);
+  const bId = c.b.tensor(`${c.name}/bias`, [s.filters!], 'int32', { scale: [f32(xs * ws)], zeroPoint: [0] }, new Int32Array(s.filters!));
+  const op: Op = { kind: 'add_conv2d', stride: pair(s.stride, 1), dilation: pair(s.dilation, 1), padding: s.padding ?? 'same', activation: act(c), inputs: [x.id, wId, bId], outputs: [] };
+  return { op, bias: { id: bId, centre: true } };
 }
 
-function pool(c: Ctx, x: Tensor, xd: Dist): LayerResult {
+function pool(c: Ctx, x: Tensor): LayerResult {
   const s = c.spec;
-  const filter = pair(s.kernel, 1);
-  const op = { kind: s.op as 'average_pool2d' | 'max_pool2d', filter, stride: pair(s.stride ?? s.kernel, 1), padding: s.padding ?? 'valid', activation: act(c), inputs: [x.id], outputs: [] };
-  return { op, quant: x.quant, dist: xd };
+  nhwc(c, x);
+  const op: Op = { kind: s.op as 'average_pool2d' | 'max_pool2d', filter: pair(s.kernel, 1), stride: pair(s.stride ?? s.kernel, 1), padding: s.padding ?? 'valid', activation: act(c), inputs: [x.id], outputs: [] };
+  return { op, quant: x.quant };
 }
 
 export const LAYER_RULES: Record<LayerOp, LayerRule> = {
-  conv2d: (c, x, xd) => convLike(c, x, xd, 'conv2d'),
-  add_conv2d: (c, x, xd) => convLike(c, x, xd, 'add_conv2d'),
-  depthwise_conv2d: (c, x, xd) => {
+  conv2d: conv,
+  add_conv2d: addConv,
+  depthwise_conv2d: (c, x) => {
     const s = c.spec;
-    if (x.shape.length !== 4) c.fail(`depthwise_conv2d needs an NHWC input, got shape [${x.shape}]`, 'input');
+    const inC = nhwc(c, x)[3];
     const [kh, kw] = pair(s.kernel, 1);
     const m = s.depth_multiplier ?? 1;
-    const outC = x.shape[3]! * m;
-    const K = kh * kw;
-    const rows = (ch: number) => Array.from({ length: K }, (_, i) => i * outC + ch);
-    const { wId, bId, r } = makeWeights(c, [1, kh, kw, outC], outC, K, 3, rows, x.quant!, xd);
-    return {
-      op: { kind: 'depthwise_conv2d', stride: pair(s.stride, 1), dilation: pair(s.dilation, 1), padding: s.padding ?? 'same', depthMultiplier: m, activation: act(c), inputs: [x.id, wId, bId], outputs: [] },
-      ...chooseQuant(r, act(c)),
-    };
+    const { wId, bId, fromFile } = makeWeights(c, [1, kh, kw, inC * m], inC * m, kh * kw, 3, x.quant!);
+    const op: Op = { kind: 'depthwise_conv2d', stride: pair(s.stride, 1), dilation: pair(s.dilation, 1), padding: s.padding ?? 'same', depthMultiplier: m, activation: act(c), inputs: [x.id, wId, bId], outputs: [] };
+    return fromFile ? { op } : { op, bias: { id: bId, centre: false } };
   },
-  fully_connected: (c, x, xd) => {
+  fully_connected: (c, x) => {
     const inC = x.shape[x.shape.length - 1]!;
-    const outC = c.spec.units!;
-    const rows = (ch: number) => Array.from({ length: inC }, (_, i) => ch * inC + i);
-    const { wId, bId, r } = makeWeights(c, [outC, inC], outC, inC, 0, rows, x.quant!, xd);
-    return { op: { kind: 'fully_connected', activation: act(c), keepNumDims: false, inputs: [x.id, wId, bId], outputs: [] }, ...chooseQuant(r, act(c)) };
+    const { wId, bId, fromFile } = makeWeights(c, [c.spec.units!, inC], c.spec.units!, inC, 0, x.quant!);
+    const op: Op = { kind: 'fully_connected', activation: act(c), keepNumDims: false, inputs: [x.id, wId, bId], outputs: [] };
+    return fromFile ? { op } : { op, bias: { id: bId, centre: false } };
   },
-  add: (c, x) => {
-    const [a, b] = c.inputs.map((id) => c.b.tensors[id]!);
-    const da = c.b.dist.get(a!.id)!, db = c.b.dist.get(b!.id)!;
-    const r = Math.sqrt(da.rms ** 2 + db.rms ** 2);
-    void x;
-    return { op: { kind: 'add', activation: act(c), inputs: [a!.id, b!.id], outputs: [] }, ...chooseQuant(r, act(c), Math.max(da.lo + db.lo, -3 * r), Math.min(da.hi + db.hi, 3 * r)) };
-  },
+  add: (c) => ({ op: { kind: 'add', activation: act(c), inputs: [c.inputs[0]!, c.inputs[1]!], outputs: [] } }),
   average_pool2d: pool,
   max_pool2d: pool,
-  reshape: (c, x, xd) => {
+  reshape: (c, x) => {
     const shape = [...c.spec.shape!];
     const n = numElements(x.shape);
     const free = shape.filter((d) => d === -1).length;
     if (free > 1 || shape.some((d) => d === 0)) c.fail(`shape [${shape}] may contain at most one -1 and no 0`, 'shape');
-    const known = numElements(shape.filter((d) => d !== -1));
-    if (free) shape[shape.indexOf(-1)] = n / known;
-    if (!Number.isInteger(numElements(shape) ) || numElements(shape) !== n || !shape.every(Number.isInteger)) c.fail(`shape [${c.spec.shape}] does not hold the input's ${n} elements ([${x.shape}])`, 'shape');
-    return { op: { kind: 'reshape', inputs: [x.id], outputs: [] }, quant: x.quant, dist: xd, shape };
+    if (free) shape[shape.indexOf(-1)] = n / numElements(shape.filter((d) => d !== -1));
+    if (numElements(shape) !== n || !shape.every(Number.isInteger)) c.fail(`shape [${c.spec.shape}] does not hold the input's ${n} elements ([${x.shape}])`, 'shape');
+    return { op: { kind: 'reshape', inputs: [x.id], outputs: [] }, quant: x.quant, shape };
   },
-  flatten: (c, x, xd) => ({ op: { kind: 'reshape', inputs: [x.id], outputs: [] }, quant: x.quant, dist: xd, shape: [x.shape[0]!, numElements(x.shape.slice(1))] }),
-  softmax: (c, x) => {
-    const n = x.shape[x.shape.length - 1]!;
-    return { op: { kind: 'softmax', beta: c.spec.beta ?? 1, inputs: [x.id], outputs: [] }, quant: { scale: [1 / 256], zeroPoint: [-128] }, dist: { lo: 0, hi: 1, rms: 1 / Math.sqrt(n) } };
-  },
-  shift_conv2d: (c, x, xd) => {
+  flatten: (_c, x) => ({ op: { kind: 'reshape', inputs: [x.id], outputs: [] }, quant: x.quant, shape: [x.shape[0]!, numElements(x.shape.slice(1))] }),
+  softmax: (c, x) => ({ op: { kind: 'softmax', beta: c.spec.beta ?? 1, inputs: [x.id], outputs: [] }, quant: { scale: [1 / 256], zeroPoint: [-128] } }),
+  shift_conv2d: (c, x) => {
     const s = c.spec;
-    if (x.shape.length !== 4) c.fail(`shift_conv2d needs an NHWC input, got shape [${x.shape}]`, 'input');
-    const inC = x.shape[3]!;
+    const inC = nhwc(c, x)[3];
     let shifts: Array<[number, number]>;
     if (s.shifts) {
       if (s.shifts.length !== inC) c.fail(`shifts needs one [dy, dx] per input channel (${inC}), has ${s.shifts.length}`, 'shifts');
       if (s.kernel !== undefined) c.fail('give either shifts or kernel (for generated shifts), not both', 'kernel');
       shifts = s.shifts.map(([dy, dx]) => [dy, dx]);
     } else {
-      // Channels split into k*k groups, one per offset of a k x k window (as ShiftNet's grouped shift).
+      // Channels split into k*k equal groups, one per offset of a k x k window (ShiftNet's grouped shift).
       const [kh, kw] = pair(s.kernel, 3);
       const offsets: Array<[number, number]> = [];
       for (let dy = -(kh >> 1); dy <= (kh - 1) >> 1; dy++) for (let dx = -(kw >> 1); dx <= (kw - 1) >> 1; dx++) offsets.push([dy, dx]);
       shifts = Array.from({ length: inC }, (_, ch) => offsets[Math.floor((ch * offsets.length) / inC)]!);
     }
-    const rows = (ch: number) => Array.from({ length: inC }, (_, i) => ch * inC + i);
-    // Shifting brings zeros in at the borders: same RMS estimate as the input.
-    const { wId, bId, r } = makeWeights(c, [s.filters!, 1, 1, inC], s.filters!, inC, 0, rows, x.quant!, xd);
-    return { op: { kind: 'shift_conv2d', shifts, stride: pair(s.stride, 1), activation: act(c), inputs: [x.id, wId, bId], outputs: [] }, ...chooseQuant(r, act(c)) };
+    const { wId, bId, fromFile } = makeWeights(c, [s.filters!, 1, 1, inC], s.filters!, inC, 0, x.quant!);
+    const op: Op = { kind: 'shift_conv2d', shifts, stride: pair(s.stride, 1), activation: act(c), inputs: [x.id, wId, bId], outputs: [] };
+    return fromFile ? { op } : { op, bias: { id: bId, centre: false } };
   },
 };
+
+/** Draws (or, for add_conv2d, centres) the bias from the accumulator's calibration values; returns the
+ *  pre-activation values with the bias added. */
+function calibrateBias(c: Ctx, t: Tensor, acc: Float64Array, centre: boolean): Float64Array {
+  const n = t.shape[0]!;
+  const sum = new Float64Array(n), sq = new Float64Array(n), cnt = acc.length / n;
+  acc.forEach((v, i) => { sum[i % n] += v; sq[i % n] += v * v; });
+  const bias = t.data as Int32Array;
+  for (let ch = 0; ch < n; ch++) {
+    const mean = sum[ch]! / cnt, rms = Math.sqrt(sq[ch]! / cnt);
+    const real = centre ? -mean : (c.rng() * 2 - 1) * 0.2 * rms;
+    bias[ch] = clampI32(real / t.quant!.scale[t.quant!.scale.length === 1 ? 0 : ch]!);
+  }
+  const scale = (ch: number) => t.quant!.scale[t.quant!.scale.length === 1 ? 0 : ch]!;
+  return acc.map((v, i) => v + bias[i % n]! * scale(i % n));
+}
 
 export function buildNetwork(src: YamlSource, net: NetworkSpec, dir: string, name: string): Graph {
   const b = new NetBuilder(src, dir, name);
@@ -319,10 +294,12 @@ export function buildNetwork(src: YamlSource, net: NetworkSpec, dir: string, nam
   const inQuant: Quant = { scale: [f32(net.input.scale ?? 1 / 128)], zeroPoint: [net.input.zero_point ?? 0] };
   const inName = net.input.name ?? 'input';
   const inId = b.tensor(inName, inShape, 'int8', inQuant);
-  b.dist.set(inId, distOfQuant(inQuant));
+  const baseSeed = net.seed ?? 1;
+  // Calibration input: uniform over the input's int8 range.
+  const calRng = mulberry32(baseSeed ^ 0x5eed);
+  for (const v of b.vals) v.set(inId, Float64Array.from({ length: numElements(inShape) }, () => (Math.floor(calRng() * 256) - 128 - inQuant.zeroPoint[0]!) * inQuant.scale[0]!));
   b.byName.set(inName, inId);
   let prev = inId;
-  const baseSeed = net.seed ?? 1;
   net.layers.forEach((spec, index) => {
     const path: YamlPath = ['network', 'layers', index];
     const layerName = spec.name ?? `${spec.op}_${index}`;
@@ -349,8 +326,7 @@ export function buildNetwork(src: YamlSource, net: NetworkSpec, dir: string, nam
       return id;
     }) : [prev];
     const c: Ctx = { b, spec, index, name: layerName, path, inputs, rng: mulberry32(baseSeed + index), fail };
-    const x = b.tensors[inputs[0]!]!;
-    const res = LAYER_RULES[spec.op](c, x, b.dist.get(x.id)!);
+    const res = LAYER_RULES[spec.op](c, b.tensors[inputs[0]!]!);
     const op = res.op;
     op.name = layerName;
     const outId = b.tensors.length;
@@ -363,10 +339,16 @@ export function buildNetwork(src: YamlSource, net: NetworkSpec, dir: string, nam
       if (e instanceof TinyforgeError) fail(e.message);
       throw e;
     }
-    b.tensor(layerName, shape, 'int8', res.quant);
-    const q = spec.output ? { scale: [f32(spec.output.scale)], zeroPoint: [spec.output.zero_point ?? 0] } : undefined;
-    if (q) b.tensors[outId]!.quant = q;
-    b.dist.set(outId, q ? distOfQuant(q, res.dist!.rms) : res.dist!);
+    b.tensor(layerName, shape, 'int8');
+    // Calibrate: float pre-activation values -> bias (if generated) -> activation -> output quantisation.
+    const accs = b.vals.map((v) => floatOp(b.graph, op, v));
+    const per = accs[0]!.length;
+    let pre: Float64Array = concat(accs);
+    if (res.bias) pre = calibrateBias(c, b.tensors[res.bias.id]!, pre, res.bias.centre);
+    const post = pre.map((v) => applyActivation('activation' in op ? op.activation : 'none', v));
+    const quant = spec.output ? { scale: [f32(spec.output.scale)], zeroPoint: [spec.output.zero_point ?? 0] } : res.quant ?? calibratedQuant(post);
+    b.tensors[outId]!.quant = quant;
+    b.vals.forEach((v, i) => v.set(outId, fakeQuant(post.subarray(i * per, (i + 1) * per), quant)));
     b.byName.set(layerName, outId);
     prev = outId;
   });

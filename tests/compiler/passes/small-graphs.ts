@@ -1,6 +1,9 @@
 // Small hand-built graphs shared by the pass tests (not a test file itself).
 import type { Graph } from '../../../compiler/ir/graph.ts';
 import { GraphBuilder } from '../../helpers/graph-builder.ts';
+import { PASSES, runPass } from '../../../compiler/passes/registry.ts';
+import type { PipelineState } from '../../../compiler/passes/pass.ts';
+import type { Arith } from '../../../compiler/quant/multiplier.ts';
 
 /**
  * x [1,5,5,2] -> conv2d 3x3 stride 2 same (4 out, per-channel, no bias, relu6) -> a [1,3,3,4]
@@ -30,4 +33,22 @@ export function smallNet(): Graph {
   const y = b.act('y', [1, 3], 1 / 256, -128);
   b.op({ kind: 'softmax', name: 'prob', inputs: [f], outputs: [y], beta: 1 });
   return b.io([x], [y]);
+}
+
+
+/** The pipeline state right after pass `name` (all earlier passes run with default options). */
+export function stateAfter(graph: Graph, name: string, arith: Arith = 'tflm', overrides: Record<string, Record<string, boolean | number | string>> = {}): PipelineState {
+  let state: PipelineState = { graph, arith };
+  for (const p of PASSES) {
+    state = runPass(p, state, overrides[p.name]);
+    if (p.name === name) return state;
+  }
+  throw new Error(`no pass ${name}`);
+}
+
+/** The state right before pass `name`. */
+export function stateBefore(graph: Graph, name: string, arith: Arith = 'tflm'): PipelineState {
+  const i = PASSES.findIndex((p) => p.name === name);
+  if (i <= 0) return { graph, arith };
+  return stateAfter(graph, PASSES[i - 1].name, arith);
 }
