@@ -79,6 +79,8 @@ export function zooModule(arith: Arith, seed = 7): KernelModule {
   };
   addConv(window({ inH: 9, inW: 10, inC: 12, outC: 5, kH: 3, kW: 3 }, 'same'));
   addConv(window({ inH: 9, inW: 10, inC: 12, outC: 3, kH: 2, kW: 2, strideH: 2, strideW: 2 }, 'valid'));
+  // One channel: only the channel tail of depthwise.chan4.
+  dw(X2, window({ inH: 16, inW: 16, inC: 1, outC: 1, kH: 3, kW: 3, strideH: 2, strideW: 2 }, 'same'), 1, 5);
   const R = conv(X2, window({ inH: 16, inW: 16, inC: 1, outC: 4, kH: 3, kW: 3, strideH: 2, strideW: 2 }, 'same'), 1, 5, true);
   return k.done([R]);
 }
