@@ -32,7 +32,7 @@ function requantOf(rng: Rng, outC: number, perOut: number, opts: { zpIn?: number
     shift[c] = -Math.round(Math.log2(perOut * 64)) + rng.int(-1, 2);
   }
   const [actMin, actMax] = opts.act ?? [-128, 127];
-  return { inputOffset: -(opts.zpIn ?? rng.int(-128, 127)), outputOffset: rng.int(-20, 20), requant: { multiplier, shift }, actMin, actMax };
+  return { inputOffset: -(opts.zpIn ?? rng.int(-128, 127)), outputOffset: rng.int(-20, 20), requant: { multiplier, shift }, actMin, actMax, rounding: 'double' };
 }
 
 function requantise(acc: number, rq: Requantise, c: number): number {
