@@ -1,6 +1,6 @@
 // depthwise_conv2d: the generic kernel (any depth multiplier, stride, dilation, padding), specialised
-// per layer; weights [1, KH, KW, C*M] int8 in flash as TFLite stores them. Requantisation always uses
-// double rounding (TFLite and TFLite Micro agree on DEPTHWISE_CONV_2D, tflite-reference.md).
+// per layer; weights [1, KH, KW, C*M] int8 in flash as TFLite stores them. Requantisation rounding as the
+// kernel IR says (double, unless the op is a lowered CONV_2D in the tflite arithmetic).
 import type { KDepthwiseConv2d } from '../../compiler/kernel-ir/types.ts';
 import { cArray, requantFn, requantTables } from './c.ts';
 import { defineVariant, type EmitContext, type EmittedKernel } from './variant.ts';
@@ -9,7 +9,7 @@ export function emitDepthwise(op: KDepthwiseConv2d, ctx: EmitContext): EmittedKe
   const f = ctx.fn;
   const w = ctx.konst(op.weights), b = ctx.konst(op.bias);
   const M = op.depthMultiplier;
-  const rq = requantTables(f, op.requant, requantFn(ctx.arith, false));
+  const rq = requantTables(f, op.requant, requantFn(op.rounding));
   const data = cArray(`${f}_w`, 'int8_t', w.data) + cArray(`${f}_b`, 'int32_t', b.data) + rq.data;
   const code = `static void ${f}(const int8_t *in, int8_t *out)
 {

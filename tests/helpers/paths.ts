@@ -42,6 +42,24 @@ export function modelPath(key: ModelKey): string | undefined {
   return undefined;
 }
 
+/** ../shared/data next to the checkout (found like modelsDir from nested worktrees). */
+function findSharedData(): string {
+  for (let d = dirname(repoRoot); ; d = dirname(d)) {
+    if (existsSync(join(d, 'shared', 'data'))) return join(d, 'shared', 'data');
+    if (dirname(d) === d) return join(repoRoot, '..', 'shared', 'data');
+  }
+}
+export const sharedDataDir = findSharedData();
+
+/** Path of a file under ../shared/data (e.g. 'heepsilon-wp-conv/bitstream.h'), or undefined (so the caller
+ *  can skip) when absent outside CI. Throws when CI=true and it is missing. */
+export function sharedDataPath(rel: string): string | undefined {
+  const p = join(sharedDataDir, rel);
+  if (existsSync(p)) return p;
+  if (process.env.CI === 'true') throw new Error(`shared data file ${p} is required when CI=true`);
+  return undefined;
+}
+
 export function scratchDir(prefix = 'tinyforge-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

@@ -1,0 +1,74 @@
+// Depthwise conv2d (TFLite DEPTHWISE_CONV_2D, per-channel int8): output channel oc = ic * m + j reads input
+// channel ic only; depth multiplier m, dilation, same/valid padding. Taps in the padding are skipped (as in
+// TFLite's reference kernel). Weights arrive as int16 [kh * kw][c * m]. With m == 1 the SIMD build
+// accumulates 8 channels at a time with i32x4.extmul_{low,high}_i16x8_s; exact int32 sums, same bits.
+import { requant } from './quant';
+
+export function depthwiseConv2d(x: usize, n: i32, h: i32, wd: i32, c: i32,
+  w: usize, bias: usize, mult: usize, shift: usize,
+  out: usize, oh: i32, ow: i32, m: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padT: i32, padL: i32,
+  inOffset: i32, outOffset: i32, actMin: i32, actMax: i32, single: i32, acc: usize): void {
+  const oc = c * m;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - padT;
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - padL;
+        let ci = 0;
+        if (ASC_FEATURE_SIMD) {
+          if (m == 1) {
+            const off = i16x8.splat(<i16>inOffset);
+            for (; ci + 8 <= c; ci += 8) {
+              let a0 = i32x4.splat(0);
+              let a1 = i32x4.splat(0);
+              for (let ky = 0; ky < kh; ky++) {
+                const iy = iy0 + ky * dh;
+                if (iy < 0 || iy >= h) continue;
+                const rowBase = x + <usize>((b * h + iy) * wd) * <usize>c + <usize>ci;
+                const wRow = w + ((<usize>(ky * kw) * <usize>oc + <usize>ci) << 1);
+                for (let kx = 0; kx < kw; kx++) {
+                  const ix = ix0 + kx * dw;
+                  if (ix < 0 || ix >= wd) continue;
+                  const xv = i16x8.add(v128.load8x8_s(rowBase + <usize>ix * <usize>c), off);
+                  const wv = v128.load(wRow + ((<usize>kx * <usize>oc) << 1));
+                  a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(xv, wv));
+                  a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(xv, wv));
+                }
+              }
+              v128.store(acc + (<usize>ci << 2), a0);
+              v128.store(acc + (<usize>ci << 2) + 16, a1);
+            }
+          }
+        }
+        // Scalar path (and the SIMD build's remaining channels): channels ci.. of every tap.
+        if (ci < c) {
+          memory.fill(acc + (<usize>(ci * m) << 2), 0, <usize>((c - ci) * m) << 2);
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = iy0 + ky * dh;
+            if (iy < 0 || iy >= h) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ix0 + kx * dw;
+              if (ix < 0 || ix >= wd) continue;
+              const src = x + <usize>((b * h + iy) * wd + ix) * <usize>c;
+              const wt = w + ((<usize>(ky * kw + kx) * <usize>oc) << 1);
+              for (let i = ci; i < c; i++) {
+                const xv = <i32>load<i8>(src + <usize>i) + inOffset;
+                for (let j = 0; j < m; j++) {
+                  const o = <usize>(i * m + j);
+                  store<i32>(acc + (o << 2), load<i32>(acc + (o << 2)) + xv * <i32>load<i16>(wt + (o << 1)));
+                }
+              }
+            }
+          }
+        }
+        const outPix = out + <usize>((b * oh + oy) * ow + ox) * <usize>oc;
+        for (let o = 0; o < oc; o++) {
+          const a = load<i32>(acc + (<usize>o << 2)) + (bias != 0 ? load<i32>(bias + (<usize>o << 2)) : 0);
+          store<i8>(outPix + <usize>o, <i8>requant(a, load<i32>(mult + (<usize>o << 2)), load<i32>(shift + (<usize>o << 2)),
+            single, outOffset, actMin, actMax));
+        }
+      }
+    }
+  }
+}

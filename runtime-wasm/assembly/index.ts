@@ -1,0 +1,17 @@
+// The golden runtime's WebAssembly exports: the bump allocator, one kernel per op family (graph IR ops,
+// executed directly by runtime-wasm/host.ts), and the fixed-point helpers (exported for known-answer tests).
+// Built twice by scripts/build.mjs: scalar (dist/golden.wasm) and SIMD (dist/golden-simd.wasm).
+export { alloc, mark, reset, simdEnabled } from './memory';
+export { conv2d, shiftConv2d } from './conv';
+export { depthwiseConv2d } from './depthwise';
+export { add } from './add';
+export { pool2d } from './pool';
+export { softmax } from './softmax';
+export { copyBytes } from './reshape';
+import { mbqm, rdbpot, srdhm, expOnNegativeValuesQ5, oneOverOnePlusX } from './quant';
+
+export function qMultiply(x: i32, multiplier: i32, shift: i32, single: i32): i32 { return mbqm(x, multiplier, shift, single); }
+export function qSrdhm(a: i32, b: i32): i32 { return srdhm(a, b); }
+export function qRdbpot(x: i32, exponent: i32): i32 { return rdbpot(x, exponent); }
+export function qExpOnNegativeValues(a: i32): i32 { return expOnNegativeValuesQ5(a); }
+export function qOneOverOnePlusX(a: i32): i32 { return oneOverOnePlusX(a); }

@@ -1,0 +1,38 @@
+// int8 softmax over the last axis, bit-exact with TFLite's reference kernel (reference_ops::Softmax for
+// int8 in / int8 out, used by TFLite Micro): differences to the row maximum are rescaled into Q5 by the
+// beta multiplier, exponentiated with gemmlowp's exp_on_negative_values, summed in Q12, inverted with
+// one_over_one_plus_x_for_x_in_0_1, and each output is exp * 1/sum shifted down to 8 bits, offset -128.
+// Differences below diffMin contribute nothing and output -128.
+import { expOnNegativeValuesQ5, oneOverOnePlusX, rdbpot, srdhm } from './quant';
+
+export function softmax(x: usize, out: usize, rows: i32, depth: i32, inputMultiplier: i32, inputLeftShift: i32, diffMin: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const row = x + <usize>r * <usize>depth;
+    const orow = out + <usize>r * <usize>depth;
+    let maxv = -128;
+    for (let i = 0; i < depth; i++) maxv = max(maxv, <i32>load<i8>(row + <usize>i));
+    let sum = 0;
+    for (let i = 0; i < depth; i++) {
+      const diff = <i32>load<i8>(row + <usize>i) - maxv;
+      if (diff >= diffMin) {
+        const scaled = srdhm(diff * (1 << inputLeftShift), inputMultiplier);
+        sum += rdbpot(expOnNegativeValuesQ5(scaled), 12); // Rescale Q0 -> Q12
+      }
+    }
+    const headroomPlusOne = <i32>clz<u32>(<u32>sum);
+    const numBitsOverUnit = 12 - headroomPlusOne;
+    const shiftedSumMinusOne = <i32>((<u32>sum << <u32>headroomPlusOne) - (<u32>1 << 31));
+    const shiftedScale = oneOverOnePlusX(shiftedSumMinusOne);
+    for (let i = 0; i < depth; i++) {
+      const diff = <i32>load<i8>(row + <usize>i) - maxv;
+      let v = -128;
+      if (diff >= diffMin) {
+        const scaled = srdhm(diff * (1 << inputLeftShift), inputMultiplier);
+        const e = expOnNegativeValuesQ5(scaled);
+        v = rdbpot(srdhm(shiftedScale, e), numBitsOverUnit + 31 - 8) - 128;
+        v = v < -128 ? -128 : v > 127 ? 127 : v;
+      }
+      store<i8>(orow + <usize>i, <i8>v);
+    }
+  }
+}

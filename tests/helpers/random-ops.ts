@@ -1,0 +1,377 @@
+// Seeded generator of random single-op int8 graphs (one op, its weights, random quantisation) for oracle tests:
+// conv2d (optionally grouped), depthwise_conv2d, fully_connected (per-tensor or per-channel), add (with broadcast), average/max pool, reshape
+// and softmax, with random shapes, strides, dilations, padding, activations, depth multipliers, per-channel
+// weight scales and zero points. Scales are float32-exact (a .tflite file stores float32 scales, so the golden
+// runtime and TFLite's interpreter see the same numbers), and output scales are chosen from the expected
+// accumulator spread so that outputs are mostly not saturated. Same seed -> same graph, on every machine.
+import type { Activation, Graph, Op, OpKind, Padding, Quant, Tensor, TensorData } from '../../compiler/ir/graph.ts';
+import { convOutSize, numElements } from '../../compiler/ir/graph.ts';
+
+/** mulberry32: small, fast, good enough for test data. */
+export class Rng {
+  private s: number;
+  constructor(seed: number) { this.s = seed >>> 0; }
+  next(): number {
+    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  /** Integer in [lo, hi]. */
+  int(lo: number, hi: number): number { return lo + Math.floor(this.next() * (hi - lo + 1)); }
+  pick<T>(xs: readonly T[]): T { return xs[Math.floor(this.next() * xs.length)]; }
+  chance(p: number): boolean { return this.next() < p; }
+  /** 2^u with u uniform in [lo, hi], rounded to float32. */
+  logScale(lo: number, hi: number): number { return Math.fround(2 ** (lo + this.next() * (hi - lo))); }
+  int8(n: number, lo = -128, hi = 127): Int8Array {
+    const a = new Int8Array(n);
+    for (let i = 0; i < n; i++) a[i] = this.int(lo, hi);
+    return a;
+  }
+  int32(n: number, lo: number, hi: number): Int32Array {
+    const a = new Int32Array(n);
+    for (let i = 0; i < n; i++) a[i] = this.int(lo, hi);
+    return a;
+  }
+}
+
+export const RANDOM_OP_KINDS = [
+  'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'average_pool2d', 'max_pool2d', 'reshape', 'softmax',
+] as const satisfies readonly OpKind[];
+export type RandomOpKind = (typeof RANDOM_OP_KINDS)[number];
+
+export interface RandomOpOptions {
+  /** Grouped conv2d: never (default), in about 30% of the cases, or always. */
+  groups?: 'none' | 'mixed' | 'only';
+  /** Allow batch 2 (default true). */
+  batch?: boolean;
+}
+
+const ACTIVATIONS: readonly Activation[] = ['none', 'relu', 'relu6', 'relu_n1_to_1'];
+const PADDINGS: readonly Padding[] = ['same', 'valid'];
+/** RMS of a uniform int8 value (about 74): used to predict accumulator spread. */
+const RMS8 = 74;
+
+class GraphBuilder {
+  tensors: Tensor[] = [];
+  add(name: string, shape: number[], dtype: Tensor['dtype'], quant?: Quant, data?: TensorData): number {
+    const id = this.tensors.length;
+    this.tensors.push({ id, name, shape, dtype, ...(quant ? { quant } : {}), ...(data ? { data } : {}) });
+    return id;
+  }
+}
+
+function perTensor(scale: number, zeroPoint: number): Quant {
+  return { scale: [scale], zeroPoint: [zeroPoint] };
+}
+
+/** Activation quantisation: scale 2^[-8,-3], zero point anywhere in int8 (biased towards the middle). */
+function actQuant(r: Rng): Quant {
+  const zp = r.chance(0.3) ? 0 : r.int(-100, 100);
+  return perTensor(r.logScale(-8, -3), r.chance(0.1) ? r.int(-128, 127) : zp);
+}
+
+/**
+ * Output scale for an accumulator whose real RMS is `realRms`: outputs land around +-40, give or take 3x; one
+ * case in ten is extreme (outputs from nearly constant to mostly saturated, requantisation multipliers > 1).
+ */
+function outQuant(r: Rng, realRms: number): Quant {
+  const u = r.chance(0.1) ? r.next() * 14 - 6 : r.next() * 3 - 1.5;
+  return perTensor(Math.fround(realRms / (40 * 2 ** u)), r.int(-60, 60));
+}
+
+/** A channel count: usually small, sometimes wide (SIMD tails, long accumulations). */
+function channels(r: Rng, max: number): number {
+  return r.chance(0.15) ? r.int(max + 1, 5 * max) : r.int(1, max);
+}
+
+/** int32 bias [n] with scale inputScale * weightScale (per channel when the weights are). */
+function bias(r: Rng, g: GraphBuilder, n: number, inScale: number, wScales: number[], accRms: number): number {
+  const q: Quant = { scale: wScales.map((w) => Math.fround(inScale * w)), zeroPoint: wScales.map(() => 0), ...(wScales.length > 1 ? { axis: 0 } : {}) };
+  const lim = Math.max(1, Math.round(accRms));
+  return g.add('bias', [n], 'int32', q, r.int32(n, -lim, lim));
+}
+
+function spatial(r: Rng, maxK: number): { k: [number, number]; stride: [number, number]; dilation: [number, number]; padding: Padding; inHW: [number, number] } {
+  const k: [number, number] = [r.int(1, maxK), r.int(1, maxK)];
+  const stride: [number, number] = r.chance(0.5) ? [1, 1] : [r.int(1, 3), r.int(1, 3)];
+  const dilation: [number, number] = r.chance(0.75) ? [1, 1] : [r.int(1, 3), r.int(1, 3)];
+  const padding = r.pick(PADDINGS);
+  const inHW = [0, 1].map((d) => {
+    const effK = (k[d] - 1) * dilation[d] + 1;
+    return r.int(padding === 'valid' ? effK : 1, Math.max(effK, 12));
+  }) as [number, number];
+  return { k, stride, dilation, padding, inHW };
+}
+
+function batch(r: Rng, o: RandomOpOptions): number {
+  return o.batch !== false && r.chance(0.1) ? 2 : 1;
+}
+
+type Gen = (r: Rng, g: GraphBuilder, o: RandomOpOptions) => { op: Op; input: number[]; output: number };
+
+const GENERATORS: Record<RandomOpKind, Gen> = {
+  conv2d: (r, g, o) => {
+    const n = batch(r, o);
+    const sp = spatial(r, 5);
+    const groups = o.groups === 'only' || (o.groups === 'mixed' && r.chance(0.3)) ? r.int(2, 3) : 1;
+    const inC = groups * channels(r, 8);
+    const outC = groups * channels(r, 8);
+    const xq = actQuant(r);
+    const x = g.add('input', [n, ...sp.inHW, inC], 'int8', xq);
+    const wScales = Array.from({ length: outC }, () => r.logScale(-9, -5));
+    const perChannel = r.chance(0.8);
+    const ws = perChannel ? wScales : [wScales[0]];
+    const w = g.add('weights', [outC, ...sp.k, inC / groups], 'int8',
+      { scale: ws, zeroPoint: ws.map(() => 0), ...(ws.length > 1 ? { axis: 0 } : {}) }, r.int8(outC * sp.k[0] * sp.k[1] * (inC / groups), -127, 127));
+    const kSize = sp.k[0] * sp.k[1] * (inC / groups);
+    const accRms = RMS8 * RMS8 * Math.sqrt(kSize);
+    // TFLite's int8 CONV_2D / DEPTHWISE_CONV_2D require the bias input.
+    const b = bias(r, g, outC, xq.scale[0], ws, accRms);
+    const oh = convOutSize(sp.inHW[0], sp.k[0], sp.stride[0], sp.dilation[0], sp.padding);
+    const ow = convOutSize(sp.inHW[1], sp.k[1], sp.stride[1], sp.dilation[1], sp.padding);
+    const y = g.add('output', [n, oh, ow, outC], 'int8', outQuant(r, accRms * xq.scale[0] * ws[0]));
+    const op: Op = { kind: 'conv2d', inputs: [x, w, b], outputs: [y], stride: sp.stride, dilation: sp.dilation, padding: sp.padding, activation: r.pick(ACTIVATIONS) };
+    return { op, input: [x], output: y };
+  },
+  depthwise_conv2d: (r, g, o) => {
+    const n = batch(r, o);
+    const sp = spatial(r, 5);
+    const inC = channels(r, 12);
+    const mult = r.chance(0.6) ? 1 : r.int(2, 3);
+    const outC = inC * mult;
+    const xq = actQuant(r);
+    const x = g.add('input', [n, ...sp.inHW, inC], 'int8', xq);
+    const perChannel = r.chance(0.8);
+    const ws = perChannel ? Array.from({ length: outC }, () => r.logScale(-9, -5)) : [r.logScale(-9, -5)];
+    const w = g.add('weights', [1, ...sp.k, outC], 'int8',
+      { scale: ws, zeroPoint: ws.map(() => 0), ...(ws.length > 1 ? { axis: 3 } : {}) }, r.int8(sp.k[0] * sp.k[1] * outC, -127, 127));
+    const accRms = RMS8 * RMS8 * Math.sqrt(sp.k[0] * sp.k[1]);
+    // TFLite's int8 CONV_2D / DEPTHWISE_CONV_2D require the bias input.
+    const b = bias(r, g, outC, xq.scale[0], ws, accRms);
+    const oh = convOutSize(sp.inHW[0], sp.k[0], sp.stride[0], sp.dilation[0], sp.padding);
+    const ow = convOutSize(sp.inHW[1], sp.k[1], sp.stride[1], sp.dilation[1], sp.padding);
+    const y = g.add('output', [n, oh, ow, outC], 'int8', outQuant(r, accRms * xq.scale[0] * ws[0]));
+    const op: Op = { kind: 'depthwise_conv2d', inputs: [x, w, b], outputs: [y], stride: sp.stride, dilation: sp.dilation, padding: sp.padding, depthMultiplier: mult, activation: r.pick(ACTIVATIONS) };
+    return { op, input: [x], output: y };
+  },
+  fully_connected: (r, g, o) => {
+    const keepNumDims = r.chance(0.2);
+    const outC = r.int(1, 32);
+    let inShape: number[];
+    let outShape: number[];
+    let k: number;
+    if (keepNumDims) {
+      k = channels(r, 64);
+      inShape = r.chance(0.5) ? [batch(r, o), k] : [1, r.int(1, 4), k];
+      outShape = [...inShape.slice(0, -1), outC];
+    } else if (r.chance(0.5)) {
+      const b = batch(r, o);
+      k = channels(r, 64);
+      inShape = [b, k];
+      outShape = [b, outC];
+    } else {
+      // A 4-D input flattened by the op, as after a pooling layer.
+      inShape = [1, r.int(1, 3), r.int(1, 3), r.int(1, 8)];
+      k = numElements(inShape);
+      outShape = [1, outC];
+    }
+    const xq = actQuant(r);
+    const x = g.add('input', inShape, 'int8', xq);
+    // Per-channel FC weights (TFLite's FULLY_CONNECTED accepts them) in a third of the cases.
+    const ws = outC > 1 && r.chance(0.33) ? Array.from({ length: outC }, () => r.logScale(-9, -5)) : [r.logScale(-9, -5)];
+    const w = g.add('weights', [outC, k], 'int8', { scale: ws, zeroPoint: ws.map(() => 0), ...(ws.length > 1 ? { axis: 0 } : {}) },
+      r.int8(outC * k, -127, 127));
+    const accRms = RMS8 * RMS8 * Math.sqrt(k);
+    const b = r.chance(0.9) ? bias(r, g, outC, xq.scale[0], ws, accRms) : -1;
+    const y = g.add('output', outShape, 'int8', outQuant(r, accRms * xq.scale[0] * ws[0]));
+    const op: Op = { kind: 'fully_connected', inputs: [x, w, b], outputs: [y], activation: r.pick(ACTIVATIONS), keepNumDims };
+    return { op, input: [x], output: y };
+  },
+  add: (r, g, o) => {
+    const rank = r.int(1, 4);
+    const shape = Array.from({ length: rank }, (_, d) => (rank === 4 && d === 0 ? batch(r, o) : r.int(1, 8)));
+    // The other operand: same shape, or broadcast (dims set to 1 and/or fewer leading dims).
+    let other = [...shape];
+    if (r.chance(0.5)) {
+      other = other.map((d) => (r.chance(0.5) ? 1 : d));
+      if (r.chance(0.3)) other = other.slice(r.int(0, other.length - 1));
+    }
+    const swap = r.chance(0.5);
+    // Sometimes the (possibly broadcast) other operand is a constant, as a bias-like ADD in a real model.
+    const constant = r.chance(0.2) ? r.int8(numElements(other)) : undefined;
+    const aq = actQuant(r), bq = actQuant(r);
+    const a = g.add('input_a', swap ? other : shape, 'int8', aq, swap ? constant : undefined);
+    const b = g.add('input_b', swap ? shape : other, 'int8', bq, swap ? undefined : constant);
+    const realRms = RMS8 * Math.hypot(aq.scale[0], bq.scale[0]);
+    const y = g.add('output', shape, 'int8', outQuant(r, realRms));
+    const op: Op = { kind: 'add', inputs: [a, b], outputs: [y], activation: r.pick(ACTIVATIONS) };
+    return { op, input: constant ? [swap ? b : a] : [a, b], output: y };
+  },
+  average_pool2d: (r, g, o) => pool(r, g, o, 'average_pool2d'),
+  max_pool2d: (r, g, o) => pool(r, g, o, 'max_pool2d'),
+  reshape: (r, g, o) => {
+    const shape = [batch(r, o), r.int(1, 6), r.int(1, 6), r.int(1, 8)];
+    const total = numElements(shape);
+    // A random factorisation of the element count into 1-4 dims.
+    const outShape: number[] = [];
+    let rest = total;
+    const rank = r.int(1, 4);
+    for (let d = 0; d < rank - 1; d++) {
+      const divisors = Array.from({ length: rest }, (_, i) => i + 1).filter((v) => rest % v === 0);
+      const f = r.pick(divisors);
+      outShape.push(f);
+      rest /= f;
+    }
+    outShape.push(rest);
+    const q = actQuant(r);
+    const x = g.add('input', shape, 'int8', q);
+    const y = g.add('output', outShape, 'int8', q);
+    return { op: { kind: 'reshape', inputs: [x], outputs: [y] }, input: [x], output: y };
+  },
+  softmax: (r, g, o) => {
+    const shape = r.chance(0.5) ? [batch(r, o), r.int(1, 40)] : [1, r.int(1, 4), r.int(1, 4), r.int(1, 16)];
+    const x = g.add('input', shape, 'int8', perTensor(r.logScale(-7, -3), r.int(-128, 127)));
+    const y = g.add('output', shape, 'int8', perTensor(1 / 256, -128));
+    const beta = r.chance(0.7) ? 1 : Math.fround(0.25 + r.next() * 1.75);
+    return { op: { kind: 'softmax', inputs: [x], outputs: [y], beta }, input: [x], output: y };
+  },
+};
+
+function pool(r: Rng, g: GraphBuilder, o: RandomOpOptions, kind: 'average_pool2d' | 'max_pool2d') {
+  const n = batch(r, o);
+  const filter: [number, number] = [r.int(1, 4), r.int(1, 4)];
+  const stride: [number, number] = [r.int(1, 3), r.int(1, 3)];
+  const padding = r.pick(PADDINGS);
+  const inHW = filter.map((f) => r.int(padding === 'valid' ? f : 1, 12)) as [number, number];
+  const c = r.int(1, 12);
+  // TFLite's int8 pooling requires the output quantisation to equal the input's.
+  const q = actQuant(r);
+  const x = g.add('input', [n, ...inHW, c], 'int8', q);
+  const oh = convOutSize(inHW[0], filter[0], stride[0], 1, padding);
+  const ow = convOutSize(inHW[1], filter[1], stride[1], 1, padding);
+  const y = g.add('output', [n, oh, ow, c], 'int8', q);
+  const op: Op = { kind, inputs: [x], outputs: [y], filter, stride, padding, activation: r.pick(ACTIVATIONS) };
+  return { op, input: [x], output: y };
+}
+
+export interface RandomOpCase {
+  seed: number;
+  kind: RandomOpKind;
+  graph: Graph;
+}
+
+/** A random single-op graph of `kind` (or a kind picked from the seed). */
+export function randomOpGraph(seed: number, kind?: RandomOpKind, opts: RandomOpOptions = {}): RandomOpCase {
+  const r = new Rng(seed);
+  const k = kind ?? r.pick(RANDOM_OP_KINDS);
+  const g = new GraphBuilder();
+  const { op, input, output } = GENERATORS[k](r, g, opts);
+  op.name = `${k}#${seed}`;
+  return { seed, kind: k, graph: { name: `random_${k}_${seed}`, tensors: g.tensors, ops: [op], inputs: input, outputs: [output] } };
+}
+
+/** Random int8 data for each graph input (seeded separately from the graph). */
+export function randomInputs(graph: Graph, seed: number): Int8Array[] {
+  const r = new Rng(seed ^ 0x5bd1e995);
+  return graph.inputs.map((id) => r.int8(numElements(graph.tensors[id].shape)));
+}
+
+/** One line describing a case, for failure messages. */
+export function describeOp(c: RandomOpCase): string {
+  const op = c.graph.ops[0];
+  const t = (id: number) => (id < 0 ? '-' : `[${c.graph.tensors[id].shape}]`);
+  const attrs = Object.entries(op).filter(([k]) => !['inputs', 'outputs', 'kind', 'name'].includes(k))
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+  return `seed ${c.seed} ${op.kind} in ${op.inputs.map(t).join(' ')} out ${op.outputs.map(t).join(' ')} ${attrs}`;
+}
+
+// ---- Random small networks: chains of the ops above with residual ADDs and a classifier head -------------
+
+interface Cur { id: number; shape: number[]; quant: Quant }
+
+type Layer = (r: Rng, g: GraphBuilder, x: Cur, ops: Op[]) => Cur;
+
+function convLayer(r: Rng, g: GraphBuilder, x: Cur, ops: Op[], k: number, stride: number, outC: number, keepShape = false): Cur {
+  const [n, h, w, c] = x.shape;
+  const padding: Padding = !keepShape && k <= Math.min(h, w) && r.chance(0.3) ? 'valid' : 'same';
+  const ws = Array.from({ length: outC }, () => r.logScale(-9, -5));
+  const wt = g.add(`w${ops.length}`, [outC, k, k, c], 'int8', { scale: ws, zeroPoint: ws.map(() => 0), ...(outC > 1 ? { axis: 0 } : {}) },
+    r.int8(outC * k * k * c, -127, 127));
+  const accRms = RMS8 * RMS8 * Math.sqrt(k * k * c);
+  const b = bias(r, g, outC, x.quant.scale[0], ws, accRms);
+  const shape = [n, convOutSize(h, k, stride, 1, padding), convOutSize(w, k, stride, 1, padding), outC];
+  const quant = outQuant(r, accRms * x.quant.scale[0] * ws[0]);
+  const y = g.add(`conv${ops.length}`, shape, 'int8', quant);
+  ops.push({ kind: 'conv2d', inputs: [x.id, wt, b], outputs: [y], stride: [stride, stride], dilation: [1, 1], padding, activation: r.pick(ACTIVATIONS) });
+  return { id: y, shape, quant };
+}
+
+const LAYERS: Record<'conv' | 'depthwise' | 'pool' | 'residual', Layer> = {
+  conv: (r, g, x, ops) => convLayer(r, g, x, ops, r.int(1, 3), r.int(1, 2), channels(r, 12)),
+  depthwise: (r, g, x, ops) => {
+    const [n, h, w, c] = x.shape;
+    const k = r.int(1, 3), stride = r.int(1, 2), mult = r.chance(0.7) ? 1 : 2;
+    const padding: Padding = k <= Math.min(h, w) && r.chance(0.3) ? 'valid' : 'same';
+    const outC = c * mult;
+    const ws = Array.from({ length: outC }, () => r.logScale(-9, -5));
+    const wt = g.add(`w${ops.length}`, [1, k, k, outC], 'int8', { scale: ws, zeroPoint: ws.map(() => 0), ...(outC > 1 ? { axis: 3 } : {}) },
+      r.int8(k * k * outC, -127, 127));
+    const accRms = RMS8 * RMS8 * k;
+    const b = bias(r, g, outC, x.quant.scale[0], ws, accRms);
+    const shape = [n, convOutSize(h, k, stride, 1, padding), convOutSize(w, k, stride, 1, padding), outC];
+    const quant = outQuant(r, accRms * x.quant.scale[0] * ws[0]);
+    const y = g.add(`dw${ops.length}`, shape, 'int8', quant);
+    ops.push({ kind: 'depthwise_conv2d', inputs: [x.id, wt, b], outputs: [y], stride: [stride, stride], dilation: [1, 1], padding, depthMultiplier: mult, activation: r.pick(ACTIVATIONS) });
+    return { id: y, shape, quant };
+  },
+  pool: (r, g, x, ops) => {
+    const [n, h, w, c] = x.shape;
+    const shape = [n, convOutSize(h, 2, 2, 1, 'same'), convOutSize(w, 2, 2, 1, 'same'), c];
+    const y = g.add(`pool${ops.length}`, shape, 'int8', x.quant);
+    ops.push({ kind: r.chance(0.5) ? 'max_pool2d' : 'average_pool2d', inputs: [x.id], outputs: [y], filter: [2, 2], stride: [2, 2], padding: 'same', activation: 'none' });
+    return { id: y, shape, quant: x.quant };
+  },
+  residual: (r, g, x, ops) => {
+    // y = x + conv1x1(x): a two-op block whose ADD reads a tensor produced two ops earlier.
+    const branch = convLayer(r, g, x, ops, r.pick([1, 3]), 1, x.shape[3], true);
+    const quant = outQuant(r, RMS8 * Math.hypot(x.quant.scale[0], branch.quant.scale[0]));
+    const y = g.add(`add${ops.length}`, x.shape, 'int8', quant);
+    ops.push({ kind: 'add', inputs: [x.id, branch.id], outputs: [y], activation: r.pick(ACTIVATIONS) });
+    return { id: y, shape: x.shape, quant };
+  },
+};
+
+/** A random network: 2-6 spatial layers (conv, depthwise, pool, residual block), then usually a classifier head. */
+export function randomNetGraph(seed: number): Graph {
+  const r = new Rng(seed);
+  const g = new GraphBuilder();
+  const ops: Op[] = [];
+  const shape = [r.chance(0.1) ? 2 : 1, r.int(4, 16), r.int(4, 16), r.int(1, 8)];
+  const input = g.add('input', shape, 'int8', actQuant(r));
+  let cur: Cur = { id: input, shape, quant: g.tensors[input].quant! };
+  const layers = r.int(2, 6);
+  for (let i = 0; i < layers; i++) cur = LAYERS[r.pick(['conv', 'depthwise', 'pool', 'residual'] as const)](r, g, cur, ops);
+  if (r.chance(0.7)) {
+    const [n, h, w, c] = cur.shape;
+    const gap = g.add('gap', [n, 1, 1, c], 'int8', cur.quant);
+    ops.push({ kind: 'average_pool2d', inputs: [cur.id], outputs: [gap], filter: [h, w], stride: [1, 1], padding: 'valid', activation: 'none' });
+    const flat = g.add('flat', [n, c], 'int8', cur.quant);
+    ops.push({ kind: 'reshape', inputs: [gap], outputs: [flat] });
+    const outC = r.int(2, 12);
+    const ws = [r.logScale(-9, -5)];
+    const wt = g.add('fc_w', [outC, c], 'int8', perTensor(ws[0], 0), r.int8(outC * c, -127, 127));
+    const accRms = RMS8 * RMS8 * Math.sqrt(c);
+    const b = bias(r, g, outC, cur.quant.scale[0], ws, accRms);
+    const logits = g.add('logits', [n, outC], 'int8', outQuant(r, accRms * cur.quant.scale[0] * ws[0]));
+    ops.push({ kind: 'fully_connected', inputs: [flat, wt, b], outputs: [logits], activation: 'none', keepNumDims: false });
+    cur = { id: logits, shape: [n, outC], quant: g.tensors[logits].quant! };
+    if (r.chance(0.5)) {
+      const probs = g.add('probs', cur.shape, 'int8', perTensor(1 / 256, -128));
+      ops.push({ kind: 'softmax', inputs: [logits], outputs: [probs], beta: 1 });
+      cur = { id: probs, shape: cur.shape, quant: g.tensors[probs].quant! };
+    }
+  }
+  ops.forEach((op, i) => { op.name = `${op.kind}_${i}`; });
+  return { name: `random_net_${seed}`, tensors: g.tensors, ops, inputs: [input], outputs: [cur.id] };
+}
