@@ -8,7 +8,6 @@
 // channels do not fill words, or when the reduction is too long to unroll.
 
 import type { KConv2d, KernelModule } from '../../compiler/kernel-ir/types.ts';
-import type { Arith } from '../../compiler/quant/multiplier.ts';
 import { chooseBlocking, evaluateBlocking, ARMV7M_REGISTERS, type Blocking, type ConvShape } from './blocking.ts';
 import { emitDotBlocks, MAX_UNROLLED_STEPS, reductionLoop, type DotGeometry } from './dot-blocks.ts';
 import { cIdent, constById, type FastResult } from './fast-kernel.ts';
@@ -49,7 +48,7 @@ export function planConv(op: KConv2d): ConvPlan | { reason: string } {
   return { geom, shape, registers: ARMV7M_REGISTERS - (rowLoop ? 1 : 0), flat };
 }
 
-export function emitConvFast(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts: { blocking?: Blocking; fn?: string; arith?: Arith } = {}): FastResult {
+export function emitConvFast(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts: { blocking?: Blocking; fn?: string } = {}): FastResult {
   if (op.batches !== 1) return { ok: false, reason: 'batches > 1' };
   const plan = planConv(op);
   if ('reason' in plan) return { ok: false, reason: plan.reason };
@@ -66,7 +65,7 @@ export function emitConvFast(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts:
   const name = opts.fn ?? cIdent(`tf_conv_${op.index}_${op.name}`);
   const g = plan.geom;
   const dot = emitDotBlocks({
-    name, kind: 'smlad', geom: g, blocking, rq: op, requant: rp.channels, singleRounding: opts.arith === 'tflite',
+    name, kind: 'smlad', geom: g, blocking, rq: op, requant: rp.channels, singleRounding: op.rounding === 'single',
     weight: (oc, ky, kx, pos) => {
       const ic = channelAt(pos);
       return ic < Ig ? wc[((oc * op.kH + ky) * op.kW + kx) * Ig + ic]! * rp.channels[oc]!.wScale : 0;

@@ -5,7 +5,6 @@
 // requantisation, and a looped reduction for long input vectors.
 
 import type { KConv2d, KFullyConnected, KernelModule } from '../../compiler/kernel-ir/types.ts';
-import type { Arith } from '../../compiler/quant/multiplier.ts';
 import { emitConvFast, planConv } from './conv-fast.ts';
 import type { FastResult } from './fast-kernel.ts';
 
@@ -14,7 +13,7 @@ export function fcAsConv(op: KFullyConnected): KConv2d {
     index: op.index, sourceOp: op.sourceOp, name: op.name, inputs: op.inputs, output: op.output, macs: op.macs, schedule: op.schedule,
     kind: 'conv2d', batches: 1, inH: 1, inW: op.batches, inC: op.inDepth, outH: 1, outW: op.batches, outC: op.outDepth,
     kH: 1, kW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0,
-    inputOffset: op.inputOffset, outputOffset: op.outputOffset, requant: op.requant, actMin: op.actMin, actMax: op.actMax,
+    inputOffset: op.inputOffset, outputOffset: op.outputOffset, requant: op.requant, rounding: op.rounding, actMin: op.actMin, actMax: op.actMax,
     groups: 1, weights: op.weights, bias: op.bias,
   };
 }
@@ -24,6 +23,6 @@ export function fcFastApplies(op: KFullyConnected): string | undefined {
   return 'reason' in p ? p.reason : undefined;
 }
 
-export function emitFcFast(op: KFullyConnected, m: Pick<KernelModule, 'consts'>, opts: { fn?: string; arith?: Arith } = {}): FastResult {
-  return emitConvFast(fcAsConv(op), m, { fn: opts.fn ?? `tf_fc_${op.index}`, arith: opts.arith });
+export function emitFcFast(op: KFullyConnected, m: Pick<KernelModule, 'consts'>, opts: { fn?: string } = {}): FastResult {
+  return emitConvFast(fcAsConv(op), m, { fn: opts.fn ?? `tf_fc_${op.index}` });
 }
