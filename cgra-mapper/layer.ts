@@ -73,7 +73,7 @@ export function layerOf(op: KernelOp, consts: KConst[]): CgraLayer | undefined {
  * [1, H, C]; the pair dataflows pair pixels along a row, so such layers are turned on their side.
  * Weight indexing is unchanged too ([.., kH, 1, ..] and [.., 1, kH, ..] are the same bytes).
  */
-function columnsToRows(L: CgraLayer): CgraLayer {
+export function columnsToRows(L: CgraLayer): CgraLayer {
   if (L.inW !== 1 || L.outW !== 1 || L.kW !== 1 || L.padLeft !== 0 || L.inH === 1) return L;
   return {
     ...L, inH: 1, inW: L.inH, outH: 1, outW: L.outH, kH: 1, kW: L.kH, strideH: 1, strideW: L.strideH,

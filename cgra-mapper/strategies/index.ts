@@ -43,7 +43,8 @@ export function choosePlan(L: CgraLayer, arch: CgraArch, requested: string): Cho
   for (const s of STRATEGIES) {
     const why = s.supports(L);
     if (why) { candidates.push({ strategy: s.name, reason: why }); continue; }
-    const p = s.plan(L, arch);
+    let p: LayerPlan;
+    try { p = s.plan(L, arch); } catch (e) { candidates.push({ strategy: s.name, reason: (e as Error).message }); continue; }
     plans.set(s.name, p);
     candidates.push({ strategy: s.name, estimate: { ...p.cost } });
   }

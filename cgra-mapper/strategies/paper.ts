@@ -169,7 +169,7 @@ function planPixelOc(L: CgraLayer, arch: CgraArch, direct: boolean): LayerPlan {
   const outAddr = mem.alloc('output', P * tiles * 32);
   const n1 = direct ? L.kW * L.inC : K, n2 = direct ? L.kH : 1;
   const rowAdvance = n1 * 4;
-  const xJump2 = direct ? (L.dilH * Wp * L.inC * 4 - rowAdvance) : 0;
+  const xJump2 = direct && L.kH > 1 ? (L.dilH * Wp * L.inC * 4 - rowAdvance) : 0;
   const built = pairDotKernel(arch, {
     n1, n2, n3: tiles, xStep: [0, 0, 0, 4], wStep: [4, 4, 4, 4], xJump2, xJump3: -n2 * (rowAdvance + xJump2), wJump3: 0,
   });
