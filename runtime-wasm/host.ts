@@ -3,6 +3,8 @@
 // (weights widened to int16 rows, biases, per-channel multipliers/shifts) are uploaded once per Graph
 // object and arithmetic; activations live above them and are freed after every run. Quantisation
 // parameters come from compiler/quant/params.ts, the same source the lowering uses.
+// Arithmetic: `tflm` double-rounds everywhere; `tflite` single-rounds ungrouped CONV_2D and FULLY_CONNECTED
+// (desktop TFLite's optimized kernels) and double-rounds everything else, grouped CONV_2D included.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
@@ -201,8 +203,11 @@ export class GoldenRuntime {
         if (c % icg !== 0 || oc % (c / icg) !== 0) {
           throw new TinyforgeError(`input channels ${c} / weight input channels ${icg} do not form whole groups for ${oc} output channels`);
         }
-        const q = convQuantParams(graph, op, op.kind === 'conv2d' ? arith : 'tflm');
-        const single = op.kind === 'conv2d' && arith === 'tflite' ? 1 : 0;
+        // tflite arithmetic single-rounds ungrouped CONV_2D only: desktop TFLite runs grouped convolutions in
+        // its reference per-channel kernel, which double-rounds (measured by the oracle suite).
+        const singleRounding = op.kind === 'conv2d' && arith === 'tflite' && icg === c;
+        const q = convQuantParams(graph, op, singleRounding ? 'tflite' : 'tflm');
+        const single = singleRounding ? 1 : 0;
         const { ptr: wp, kp } = this.weightRows(T(1), oc, kh * kw * icg);
         const bp = this.bias(graph, op, oc);
         const [mp, sp] = this.uploadRequant(q.requant.multiplier, q.requant.shift, oc);
@@ -279,6 +284,11 @@ export class GoldenRuntime {
         const [fh, fw] = op.filter;
         const padT = padBefore(h, fh, op.stride[0], 1, op.padding);
         const padL = padBefore(w, fw, op.stride[1], 1, op.padding);
+        const xq = T(0).quant, yq = Y.quant;
+        if (xq?.scale[0] !== yq?.scale[0] || xq?.zeroPoint[0] !== yq?.zeroPoint[0]) {
+          throw new TinyforgeError(`${op.kind}: input and output quantisation differ (scale ${xq?.scale[0]} / ${yq?.scale[0]}, zero point ${xq?.zeroPoint[0]} / ${yq?.zeroPoint[0]})`,
+            {}, 'TFLite int8 pooling requires the output to keep the input\'s scale and zero point');
+        }
         const isMax = op.kind === 'max_pool2d' ? 1 : 0;
         return {
           scratch: 0,
@@ -305,6 +315,10 @@ export class GoldenRuntime {
       }
       case 'softmax': {
         const q = softmaxQuantParams(graph, op, arith);
+        if (q.outputOffset !== -128 || Y.quant?.scale[0] !== 1 / 256) {
+          throw new TinyforgeError(`softmax output '${Y.name}' has scale ${Y.quant?.scale[0]}, zero point ${q.outputOffset}`, {},
+            'TFLite int8 softmax requires output scale 1/256 and zero point -128');
+        }
         const shape = T(0).shape;
         const depth = shape[shape.length - 1];
         const rows = numElements(shape) / depth;

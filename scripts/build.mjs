@@ -50,7 +50,25 @@ export async function buildWasm() {
     const { error, stderr } = await asc.main(args);
     if (error) throw new Error(`asc (${mode}) failed: ${error.message}\n${stderr.toString()}`);
   }
+  await checkWasmFeatures();
   return true;
+}
+
+/**
+ * The scalar module must contain no SIMD instruction and the SIMD one must use them (asconfig.json's
+ * targets: scalar disables simd, simd enables it). Checked on the binaries with binaryen's text form.
+ */
+export async function checkWasmFeatures() {
+  const binaryen = (await import('binaryen')).default;
+  const { readFileSync } = await import('node:fs');
+  for (const [mode, out] of Object.entries(wasmOutputs)) {
+    const m = binaryen.readBinary(readFileSync(out));
+    m.setFeatures(binaryen.Features.All);
+    const simdOps = (m.emitText().match(/\b(?:v128|i8x16|i16x8|i32x4|i64x2)\.\w+/g) ?? []).length;
+    m.dispose();
+    if (mode === 'scalar' && simdOps > 0) throw new Error(`${out}: the scalar golden runtime contains ${simdOps} SIMD instructions`);
+    if (mode === 'simd' && simdOps === 0) throw new Error(`${out}: the SIMD golden runtime contains no SIMD instruction`);
+  }
 }
 
 export async function ensureBuilt({ quiet = false, force = false } = {}) {

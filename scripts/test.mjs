@@ -64,8 +64,10 @@ if (tests.length > 0) {
 
 // 3. as-pect specs of the AssemblyScript kernels (SIMD enabled in as-pect.asconfig.json).
 const specDir = join(root, 'runtime-wasm', 'assembly', '__tests__');
-if (filters.length === 0 && existsSync(specDir)) {
-  const r = await run(process.execPath, [join(root, 'node_modules', '@as-pect', 'cli', 'lib', 'test.js')], { FORCE_COLOR: '0' });
+// Runs with the whole suite, or when a filter names the spec folder (e.g. `npm test -- assembly/__tests__`).
+if (existsSync(specDir) && (filters.length === 0 || filters.some((f) => relative(root, specDir).includes(f) || f === 'as-pect'))) {
+  const r = await run(process.execPath, [join(root, 'node_modules', '@as-pect', 'cli', 'lib', 'test.js'),
+    '--config', 'runtime-wasm/as-pect.config.js', '--as-config', 'runtime-wasm/as-pect.asconfig.json'], { FORCE_COLOR: '0' });
   const m = /\[Tests\]:\s*(\d+)\s*\/\s*(\d+)/.exec(r.out.replace(/\x1b\[[0-9;]*m/g, ''));
   if (m) { passed += Number(m[1]); failed += Number(m[2]) - Number(m[1]); }
   if (!m || r.code !== 0) { failed += m ? 0 : 1; if (!m) console.log('as-pect did not report a summary'); }

@@ -112,6 +112,8 @@ export interface ShiftConv2dOp extends OpBase {
  * |(x - xZeroPoint) - w| (weights have zero point 0), then requantised exactly like conv2d with the real
  * multiplier inputScale * weightScale[o] / outputScale. Meaningful when weightScale == inputScale (the
  * YAML generator makes it so), but the integer arithmetic is defined for any scales. inputs [x, w (OHWI), bias?].
+ * Padding taps (same padding) read real 0 (x - xZeroPoint = 0), so each contributes |w|, as AdderNet's
+ * zero-padded unfold does (unlike conv2d, where a zero tap contributes nothing either way).
  */
 export interface AddConv2dOp extends OpBase {
   kind: 'add_conv2d';

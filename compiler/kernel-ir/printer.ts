@@ -51,8 +51,8 @@ function printWindow(w: Window): string {
     ` pad=[t${w.padTop},l${w.padLeft},b${w.padBottom},r${w.padRight}]`;
 }
 
-function printRequant(r: Requant): string {
-  return `requant: multiplier=${summarizeList(r.multiplier)} shift=${summarizeList(r.shift)}`;
+function printRequant(r: Requant, rounding: 'double' | 'single'): string {
+  return `requant: rounding=${rounding} multiplier=${summarizeList(r.multiplier)} shift=${summarizeList(r.shift)}`;
 }
 
 const clamp = (o: { actMin: number; actMax: number }) => `clamp=[${o.actMin},${o.actMax}]`;
@@ -78,13 +78,13 @@ function printOp(op: KernelOp): string[] {
           : `shifts: [${op.shifts.length}]{${op.shifts.slice(0, HEAD).map(pair).join(',')},…} fnv1a=${checksum(Int32Array.from(op.shifts.flat()))}`);
       }
       more(`weights=@${op.weights} bias=@${op.bias} inputOffset=${op.inputOffset} outputOffset=${op.outputOffset} ${clamp(op)}`);
-      more(printRequant(op.requant));
+      more(printRequant(op.requant, op.rounding));
       break;
     }
     case 'fully_connected':
       more(`matrix: batches=${op.batches} inDepth=${op.inDepth} outDepth=${op.outDepth}`);
       more(`weights=@${op.weights} bias=@${op.bias} inputOffset=${op.inputOffset} outputOffset=${op.outputOffset} ${clamp(op)}`);
-      more(printRequant(op.requant));
+      more(printRequant(op.requant, op.rounding));
       break;
     case 'add':
       more(`shapes: a=[${op.aShape.join(',')}] b=[${op.bShape.join(',')}] out=[${op.outShape.join(',')}]`);

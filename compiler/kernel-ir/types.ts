@@ -76,6 +76,12 @@ export interface Requantise {
   /** Added after requantisation: outputZeroPoint. */
   outputOffset: number;
   requant: Requant;
+  /**
+   * How the accumulator is multiplied by `requant`: 'double' = SaturatingRoundingDoublingHighMul then
+   * RoundingDivideByPOT (tflm everywhere); 'single' = one 64-bit multiply and one rounding shift, which
+   * TFLite (arith tflite) uses only for ops that are CONV_2D or FULLY_CONNECTED in the graph.
+   */
+  rounding: 'double' | 'single';
   actMin: number;
   actMax: number;
 }

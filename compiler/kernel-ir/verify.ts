@@ -65,7 +65,8 @@ function checkWindow(op: Window, x: KBuffer, y: KBuffer, fail: (msg: string) => 
 function checkRequant(m: KernelModule, op: Requantise, channels: number, x: KBuffer, y: KBuffer, fail: (msg: string) => void): void {
   const { multiplier, shift } = op.requant;
   if (multiplier.length !== channels || shift.length !== channels) fail(`requant has ${multiplier.length}/${shift.length} entries for ${channels} channels`);
-  const maxShift = m.arith === 'tflite' ? 30 : 31;
+  if (op.rounding === 'single' && m.arith !== 'tflite') fail('single rounding in a tflm module');
+  const maxShift = op.rounding === 'single' ? 30 : 31;
   for (let c = 0; c < multiplier.length; c++) {
     if (multiplier[c] !== 0 && (multiplier[c] < 2 ** 30 || multiplier[c] >= 2 ** 31)) { fail(`multiplier[${c}] = ${multiplier[c]} is not a Q31 mantissa`); break; }
     if (shift[c] < -31 || shift[c] > maxShift) { fail(`shift[${c}] = ${shift[c]} outside [-31, ${maxShift}]`); break; }

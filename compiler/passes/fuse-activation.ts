@@ -18,7 +18,8 @@ export const fuseActivation = definePass({
       const op: Op = g.ops[k.sourceOp];
       switch (k.kind) {
         case 'conv2d': case 'depthwise_conv2d': case 'fully_connected': case 'shift_conv2d': case 'add_conv2d': {
-          const { actMin, actMax } = convQuantParams(g, op as ConvLikeOp, state.arith);
+          // the clamp does not depend on the arithmetic
+          const { actMin, actMax } = convQuantParams(g, op as ConvLikeOp, 'tflm');
           return { ...k, actMin, actMax };
         }
         case 'add': {

@@ -12,6 +12,7 @@ import {
 import { opLabel } from '../ir/lookup.ts';
 import type { DType } from '../ir/graph.ts';
 import type { KernelOp, Requantise, Window } from '../kernel-ir/types.ts';
+import type { Arith } from '../quant/multiplier.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** A kernel op without the fields the driver fills in (position, source, name, MACs, schedule). */
@@ -25,6 +26,7 @@ export interface LowerOptions {
 /** What a rule may use: the graph, options, and the module builder's buffer and constant tables. */
 export interface LowerCtx {
   graph: Graph;
+  arith: Arith;
   options: LowerOptions;
   t(id: number): Tensor;
   /** The activation buffer of a tensor (created on first use). */
@@ -51,7 +53,10 @@ function rule<K extends OpKind>(r: LoweringRule<K>): LoweringRule {
 
 /** Requantisation not yet folded: fold-requant and fuse-activation replace every field. */
 export function unfolded(): Requantise {
-  return { inputOffset: 0, outputOffset: 0, requant: { multiplier: new Int32Array(0), shift: new Int32Array(0) }, actMin: -128, actMax: 127 };
+  return {
+    inputOffset: 0, outputOffset: 0, requant: { multiplier: new Int32Array(0), shift: new Int32Array(0) },
+    rounding: 'double', actMin: -128, actMax: 127,
+  };
 }
 
 /** NHWC window geometry with TFLite's explicit padding (the odd pixel of `same` goes after). */
@@ -92,9 +97,12 @@ export const LOWERING_RULES: readonly LoweringRule[] = [
     name: 'conv2d-grouped-as-depthwise',
     kinds: ['conv2d'],
     priority: 10,
+    // Not in the tflite arithmetic: there TFLite rounds CONV_2D once but depthwise twice, and although the
+    // op's `rounding` field keeps the conv2d's single rounding, a backend that derives rounding from the
+    // kernel op kind would get it wrong; the plain conv2d rule is used instead.
     when: (ctx, op) => {
       const inC = ctx.t(op.inputs[0]).shape[3];
-      return ctx.options.groupedAsDepthwise && inC > 1 && ctx.t(op.inputs[1]).shape[3] === 1;
+      return ctx.options.groupedAsDepthwise && ctx.arith !== 'tflite' && inC > 1 && ctx.t(op.inputs[1]).shape[3] === 1;
     },
     lower: (ctx, op) => {
       const x = ctx.t(op.inputs[0]), w = ctx.t(op.inputs[1]), y = ctx.t(op.outputs[0]);

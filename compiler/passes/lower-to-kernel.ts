@@ -27,6 +27,7 @@ function lower(state: PipelineState, options: LowerOptions): KernelModule {
   };
   const ctx: LowerCtx = {
     graph: g,
+    arith: state.arith,
     options,
     t,
     buffer(id) {

@@ -25,9 +25,12 @@ export function cInt(v: number): string {
   return v === -2147483648 ? '(-2147483647 - 1)' : String(v);
 }
 
-/** Conv-like ops requantise in the module's arithmetic; the others always use double rounding (tflite-reference.md). */
-export function requantFn(arith: Arith, convLike: boolean): string {
-  return convLike && arith === 'tflite' ? 'tf_requant_tflite' : 'tf_requant_tflm';
+/**
+ * CONV_2D and FULLY_CONNECTED requantise in the module's arithmetic; every other op (depthwise, add,
+ * the shift and add convolutions) always uses double rounding (tflite-reference.md, golden runtime).
+ */
+export function requantFn(arith: Arith, arithDependent: boolean): string {
+  return arithDependent && arith === 'tflite' ? 'tf_requant_tflite' : 'tf_requant_tflm';
 }
 
 /**

@@ -5,7 +5,7 @@
  *   TF_DSP      1 when the SIMD (DSP) path is compiled: on a core with __ARM_FEATURE_DSP, or on the host
  *               with -DTF_HOST_SIMD=1 (the intrinsics below then have portable C definitions of the
  *               same semantics, so the SIMD source is checked on the host too).
- *   TF_MARK(n)  `dbg #n` on Arm (a no-op hint on real cores and in QEMU; the icount plugin counts the
+ *   TF_MARK(n)  `dbg #n` on Armv7-M and later (a no-op hint on real cores and in QEMU; the icount plugin counts the
  *               instructions between markers), nothing elsewhere or with -DTF_NO_MARKERS.
  *
  * Arithmetic (names as in ../shared/docs/tflite-reference.md):
@@ -19,7 +19,7 @@
 
 #define TF_ALIGN(n) __attribute__((aligned(n)))
 
-#if defined(__arm__) && !defined(TF_NO_MARKERS)
+#if defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7 && !defined(TF_NO_MARKERS)
 #define TF_MARK_(n) __asm volatile("dbg #" #n ::: "memory")
 #else
 #define TF_MARK_(n) do { } while (0)

@@ -74,13 +74,14 @@ export function candidates(table: readonly AnyVariant[], op: KernelOp, target: M
 }
 
 /**
- * Picks a variant per op. `peakOf(scratch)` returns the arena plan's peak bytes and the ops live at the
- * peak for the given per-op scratch sizes (so the planner stays in ../memory). `ramBudget` is the SRAM
- * left for the arena; undefined = no limit.
+ * Picks a variant per op. `peakOf(scratch)` returns the arena size and the live bytes while each op runs
+ * for the given per-op scratch sizes (so the planner stays in ../memory). `ramBudget` is the SRAM left for
+ * the arena; undefined = no limit. While over budget, the op with the most live bytes that has a leaner
+ * applicable variant gets it.
  */
 export function selectVariants(
   module: KernelModule, table: readonly AnyVariant[], target: McuTargetInfo,
-  peakOf: (scratch: number[]) => { peak: number; liveAtPeak: number[] }, ramBudget?: number,
+  peakOf: (scratch: number[]) => { peak: number; liveByOp: number[] }, ramBudget?: number,
 ): Selection {
   const cands = module.ops.map((op) => {
     const c = candidates(table, op, target);
@@ -92,11 +93,13 @@ export function selectVariants(
   const scratchOf = () => module.ops.map((op, i) => cands[i][pick[i]].scratchBytes(op));
   if (ramBudget !== undefined) {
     for (;;) {
-      const { peak, liveAtPeak } = peakOf(scratchOf());
+      const { peak, liveByOp } = peakOf(scratchOf());
       if (peak <= ramBudget) break;
-      // Among the ops live at the peak, take the next leaner variant that saves the most scratch.
+      // The op with the most live bytes that has a leaner variant takes the one saving the most scratch.
       let best: { i: number; j: number; saved: number } | undefined;
-      for (const i of liveAtPeak) {
+      const byLive = liveByOp.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]).map(([, i]) => i);
+      for (const i of byLive) {
+        if (best) break;
         const op = module.ops[i];
         const cur = cands[i][pick[i]].scratchBytes(op);
         for (let j = pick[i] + 1; j < cands[i].length; j++) {

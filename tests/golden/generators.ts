@@ -2,11 +2,14 @@
 // Each entry produces a map from a path relative to the repository root to the file's text. Add an entry
 // here for a new kind of golden file (e.g. kernel IR); never edit golden files by hand.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModel } from '../../compiler/frontend/load.ts';
 import { importTflite } from '../../compiler/frontend/tflite/import.ts';
 import { printGraph } from '../../compiler/ir/printer.ts';
+import { configSchema } from '../../compiler/frontend/yaml/schema.ts';
 import { printKernelModule } from '../../compiler/kernel-ir/printer.ts';
 import { runPipeline } from '../../compiler/passes/registry.ts';
-import { MODELS, modelPath, type ModelKey } from '../helpers/paths.ts';
+import { MODELS, modelPath, repoRoot, type ModelKey } from '../helpers/paths.ts';
 
 export interface GoldenGenerator {
   name: string;
@@ -24,6 +27,11 @@ export function graphGoldens(): Map<string, string> {
   return out;
 }
 
+/** configs/tinyforge.schema.json, the editor-facing copy of the config schema (schema.ts is the source). */
+export function schemaFile(): Map<string, string> {
+  return new Map([['configs/tinyforge.schema.json', JSON.stringify(configSchema, null, 2) + '\n']]);
+}
+
 /** Kernel IR (tflm arithmetic, default pass options) of the five real models. */
 export function kernelGoldens(): Map<string, string> {
   const out = new Map<string, string>();
@@ -33,10 +41,21 @@ export function kernelGoldens(): Map<string, string> {
     const graph = importTflite(new Uint8Array(readFileSync(p)), MODELS[key]);
     out.set(`tests/golden/kernel/${key}.txt`, printKernelModule(runPipeline(graph, { arith: 'tflm' })));
   }
+  // YAML networks, in the arithmetic their config names: the default config and one with every op kind.
+  for (const [name, rel] of KERNEL_YAML_GOLDENS) {
+    const { graph, config } = loadModel(join(repoRoot, rel));
+    out.set(`tests/golden/kernel/${name}.txt`, printKernelModule(runPipeline(graph, { arith: config!.arith })));
+  }
   return out;
 }
 
+export const KERNEL_YAML_GOLDENS: ReadonlyArray<[string, string]> = [
+  ['default', 'configs/default.yaml'],
+  ['all-ops', 'tests/compiler/passes/fixtures/all-ops.yaml'],
+];
+
 export const generators: GoldenGenerator[] = [
   { name: 'graph', produce: graphGoldens },
+  { name: 'schema', produce: schemaFile },
   { name: 'kernel', produce: kernelGoldens },
 ];

@@ -1,5 +1,5 @@
 // Seeded generator of random single-op int8 graphs (one op, its weights, random quantisation) for oracle tests:
-// conv2d (optionally grouped), depthwise_conv2d, fully_connected, add (with broadcast), average/max pool, reshape
+// conv2d (optionally grouped), depthwise_conv2d, fully_connected (per-tensor or per-channel), add (with broadcast), average/max pool, reshape
 // and softmax, with random shapes, strides, dilations, padding, activations, depth multipliers, per-channel
 // weight scales and zero points. Scales are float32-exact (a .tflite file stores float32 scales, so the golden
 // runtime and TFLite's interpreter see the same numbers), and output scales are chosen from the expected
@@ -41,8 +41,8 @@ export const RANDOM_OP_KINDS = [
 export type RandomOpKind = (typeof RANDOM_OP_KINDS)[number];
 
 export interface RandomOpOptions {
-  /** Allow grouped conv2d (TFLite's int8 CONV_2D kernel may reject groups; off by default). */
-  groups?: boolean;
+  /** Grouped conv2d: never (default), in about 30% of the cases, or always. */
+  groups?: 'none' | 'mixed' | 'only';
   /** Allow batch 2 (default true). */
   batch?: boolean;
 }
@@ -71,9 +71,18 @@ function actQuant(r: Rng): Quant {
   return perTensor(r.logScale(-8, -3), r.chance(0.1) ? r.int(-128, 127) : zp);
 }
 
-/** Output scale for an accumulator whose real RMS is `realRms`: outputs land around +-40, give or take 3x. */
+/**
+ * Output scale for an accumulator whose real RMS is `realRms`: outputs land around +-40, give or take 3x; one
+ * case in ten is extreme (outputs from nearly constant to mostly saturated, requantisation multipliers > 1).
+ */
 function outQuant(r: Rng, realRms: number): Quant {
-  return perTensor(Math.fround(realRms / (40 * 2 ** (r.next() * 3 - 1.5))), r.int(-60, 60));
+  const u = r.chance(0.1) ? r.next() * 14 - 6 : r.next() * 3 - 1.5;
+  return perTensor(Math.fround(realRms / (40 * 2 ** u)), r.int(-60, 60));
+}
+
+/** A channel count: usually small, sometimes wide (SIMD tails, long accumulations). */
+function channels(r: Rng, max: number): number {
+  return r.chance(0.15) ? r.int(max + 1, 5 * max) : r.int(1, max);
 }
 
 /** int32 bias [n] with scale inputScale * weightScale (per channel when the weights are). */
@@ -105,9 +114,9 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
   conv2d: (r, g, o) => {
     const n = batch(r, o);
     const sp = spatial(r, 5);
-    const groups = o.groups && r.chance(0.3) ? r.int(2, 3) : 1;
-    const inC = groups * r.int(1, 8);
-    const outC = groups * r.int(1, 8);
+    const groups = o.groups === 'only' || (o.groups === 'mixed' && r.chance(0.3)) ? r.int(2, 3) : 1;
+    const inC = groups * channels(r, 8);
+    const outC = groups * channels(r, 8);
     const xq = actQuant(r);
     const x = g.add('input', [n, ...sp.inHW, inC], 'int8', xq);
     const wScales = Array.from({ length: outC }, () => r.logScale(-9, -5));
@@ -128,7 +137,7 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
   depthwise_conv2d: (r, g, o) => {
     const n = batch(r, o);
     const sp = spatial(r, 5);
-    const inC = r.int(1, 12);
+    const inC = channels(r, 12);
     const mult = r.chance(0.6) ? 1 : r.int(2, 3);
     const outC = inC * mult;
     const xq = actQuant(r);
@@ -153,12 +162,12 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
     let outShape: number[];
     let k: number;
     if (keepNumDims) {
-      k = r.int(1, 64);
+      k = channels(r, 64);
       inShape = r.chance(0.5) ? [batch(r, o), k] : [1, r.int(1, 4), k];
       outShape = [...inShape.slice(0, -1), outC];
     } else if (r.chance(0.5)) {
       const b = batch(r, o);
-      k = r.int(1, 64);
+      k = channels(r, 64);
       inShape = [b, k];
       outShape = [b, outC];
     } else {
@@ -169,8 +178,10 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
     }
     const xq = actQuant(r);
     const x = g.add('input', inShape, 'int8', xq);
-    const ws = [r.logScale(-9, -5)];
-    const w = g.add('weights', [outC, k], 'int8', perTensor(ws[0], 0), r.int8(outC * k, -127, 127));
+    // Per-channel FC weights (TFLite's FULLY_CONNECTED accepts them) in a third of the cases.
+    const ws = outC > 1 && r.chance(0.33) ? Array.from({ length: outC }, () => r.logScale(-9, -5)) : [r.logScale(-9, -5)];
+    const w = g.add('weights', [outC, k], 'int8', { scale: ws, zeroPoint: ws.map(() => 0), ...(ws.length > 1 ? { axis: 0 } : {}) },
+      r.int8(outC * k, -127, 127));
     const accRms = RMS8 * RMS8 * Math.sqrt(k);
     const b = r.chance(0.9) ? bias(r, g, outC, xq.scale[0], ws, accRms) : -1;
     const y = g.add('output', outShape, 'int8', outQuant(r, accRms * xq.scale[0] * ws[0]));
@@ -187,13 +198,15 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
       if (r.chance(0.3)) other = other.slice(r.int(0, other.length - 1));
     }
     const swap = r.chance(0.5);
+    // Sometimes the (possibly broadcast) other operand is a constant, as a bias-like ADD in a real model.
+    const constant = r.chance(0.2) ? r.int8(numElements(other)) : undefined;
     const aq = actQuant(r), bq = actQuant(r);
-    const a = g.add('input_a', swap ? other : shape, 'int8', aq);
-    const b = g.add('input_b', swap ? shape : other, 'int8', bq);
+    const a = g.add('input_a', swap ? other : shape, 'int8', aq, swap ? constant : undefined);
+    const b = g.add('input_b', swap ? shape : other, 'int8', bq, swap ? undefined : constant);
     const realRms = RMS8 * Math.hypot(aq.scale[0], bq.scale[0]);
     const y = g.add('output', shape, 'int8', outQuant(r, realRms));
     const op: Op = { kind: 'add', inputs: [a, b], outputs: [y], activation: r.pick(ACTIVATIONS) };
-    return { op, input: [a, b], output: y };
+    return { op, input: constant ? [swap ? b : a] : [a, b], output: y };
   },
   average_pool2d: (r, g, o) => pool(r, g, o, 'average_pool2d'),
   max_pool2d: (r, g, o) => pool(r, g, o, 'max_pool2d'),
@@ -271,4 +284,94 @@ export function describeOp(c: RandomOpCase): string {
   const attrs = Object.entries(op).filter(([k]) => !['inputs', 'outputs', 'kind', 'name'].includes(k))
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
   return `seed ${c.seed} ${op.kind} in ${op.inputs.map(t).join(' ')} out ${op.outputs.map(t).join(' ')} ${attrs}`;
+}
+
+// ---- Random small networks: chains of the ops above with residual ADDs and a classifier head -------------
+
+interface Cur { id: number; shape: number[]; quant: Quant }
+
+type Layer = (r: Rng, g: GraphBuilder, x: Cur, ops: Op[]) => Cur;
+
+function convLayer(r: Rng, g: GraphBuilder, x: Cur, ops: Op[], k: number, stride: number, outC: number, keepShape = false): Cur {
+  const [n, h, w, c] = x.shape;
+  const padding: Padding = !keepShape && k <= Math.min(h, w) && r.chance(0.3) ? 'valid' : 'same';
+  const ws = Array.from({ length: outC }, () => r.logScale(-9, -5));
+  const wt = g.add(`w${ops.length}`, [outC, k, k, c], 'int8', { scale: ws, zeroPoint: ws.map(() => 0), ...(outC > 1 ? { axis: 0 } : {}) },
+    r.int8(outC * k * k * c, -127, 127));
+  const accRms = RMS8 * RMS8 * Math.sqrt(k * k * c);
+  const b = bias(r, g, outC, x.quant.scale[0], ws, accRms);
+  const shape = [n, convOutSize(h, k, stride, 1, padding), convOutSize(w, k, stride, 1, padding), outC];
+  const quant = outQuant(r, accRms * x.quant.scale[0] * ws[0]);
+  const y = g.add(`conv${ops.length}`, shape, 'int8', quant);
+  ops.push({ kind: 'conv2d', inputs: [x.id, wt, b], outputs: [y], stride: [stride, stride], dilation: [1, 1], padding, activation: r.pick(ACTIVATIONS) });
+  return { id: y, shape, quant };
+}
+
+const LAYERS: Record<'conv' | 'depthwise' | 'pool' | 'residual', Layer> = {
+  conv: (r, g, x, ops) => convLayer(r, g, x, ops, r.int(1, 3), r.int(1, 2), channels(r, 12)),
+  depthwise: (r, g, x, ops) => {
+    const [n, h, w, c] = x.shape;
+    const k = r.int(1, 3), stride = r.int(1, 2), mult = r.chance(0.7) ? 1 : 2;
+    const padding: Padding = k <= Math.min(h, w) && r.chance(0.3) ? 'valid' : 'same';
+    const outC = c * mult;
+    const ws = Array.from({ length: outC }, () => r.logScale(-9, -5));
+    const wt = g.add(`w${ops.length}`, [1, k, k, outC], 'int8', { scale: ws, zeroPoint: ws.map(() => 0), ...(outC > 1 ? { axis: 3 } : {}) },
+      r.int8(k * k * outC, -127, 127));
+    const accRms = RMS8 * RMS8 * k;
+    const b = bias(r, g, outC, x.quant.scale[0], ws, accRms);
+    const shape = [n, convOutSize(h, k, stride, 1, padding), convOutSize(w, k, stride, 1, padding), outC];
+    const quant = outQuant(r, accRms * x.quant.scale[0] * ws[0]);
+    const y = g.add(`dw${ops.length}`, shape, 'int8', quant);
+    ops.push({ kind: 'depthwise_conv2d', inputs: [x.id, wt, b], outputs: [y], stride: [stride, stride], dilation: [1, 1], padding, depthMultiplier: mult, activation: r.pick(ACTIVATIONS) });
+    return { id: y, shape, quant };
+  },
+  pool: (r, g, x, ops) => {
+    const [n, h, w, c] = x.shape;
+    const shape = [n, convOutSize(h, 2, 2, 1, 'same'), convOutSize(w, 2, 2, 1, 'same'), c];
+    const y = g.add(`pool${ops.length}`, shape, 'int8', x.quant);
+    ops.push({ kind: r.chance(0.5) ? 'max_pool2d' : 'average_pool2d', inputs: [x.id], outputs: [y], filter: [2, 2], stride: [2, 2], padding: 'same', activation: 'none' });
+    return { id: y, shape, quant: x.quant };
+  },
+  residual: (r, g, x, ops) => {
+    // y = x + conv1x1(x): a two-op block whose ADD reads a tensor produced two ops earlier.
+    const branch = convLayer(r, g, x, ops, r.pick([1, 3]), 1, x.shape[3], true);
+    const quant = outQuant(r, RMS8 * Math.hypot(x.quant.scale[0], branch.quant.scale[0]));
+    const y = g.add(`add${ops.length}`, x.shape, 'int8', quant);
+    ops.push({ kind: 'add', inputs: [x.id, branch.id], outputs: [y], activation: r.pick(ACTIVATIONS) });
+    return { id: y, shape: x.shape, quant };
+  },
+};
+
+/** A random network: 2-6 spatial layers (conv, depthwise, pool, residual block), then usually a classifier head. */
+export function randomNetGraph(seed: number): Graph {
+  const r = new Rng(seed);
+  const g = new GraphBuilder();
+  const ops: Op[] = [];
+  const shape = [r.chance(0.1) ? 2 : 1, r.int(4, 16), r.int(4, 16), r.int(1, 8)];
+  const input = g.add('input', shape, 'int8', actQuant(r));
+  let cur: Cur = { id: input, shape, quant: g.tensors[input].quant! };
+  const layers = r.int(2, 6);
+  for (let i = 0; i < layers; i++) cur = LAYERS[r.pick(['conv', 'depthwise', 'pool', 'residual'] as const)](r, g, cur, ops);
+  if (r.chance(0.7)) {
+    const [n, h, w, c] = cur.shape;
+    const gap = g.add('gap', [n, 1, 1, c], 'int8', cur.quant);
+    ops.push({ kind: 'average_pool2d', inputs: [cur.id], outputs: [gap], filter: [h, w], stride: [1, 1], padding: 'valid', activation: 'none' });
+    const flat = g.add('flat', [n, c], 'int8', cur.quant);
+    ops.push({ kind: 'reshape', inputs: [gap], outputs: [flat] });
+    const outC = r.int(2, 12);
+    const ws = [r.logScale(-9, -5)];
+    const wt = g.add('fc_w', [outC, c], 'int8', perTensor(ws[0], 0), r.int8(outC * c, -127, 127));
+    const accRms = RMS8 * RMS8 * Math.sqrt(c);
+    const b = bias(r, g, outC, cur.quant.scale[0], ws, accRms);
+    const logits = g.add('logits', [n, outC], 'int8', outQuant(r, accRms * cur.quant.scale[0] * ws[0]));
+    ops.push({ kind: 'fully_connected', inputs: [flat, wt, b], outputs: [logits], activation: 'none', keepNumDims: false });
+    cur = { id: logits, shape: [n, outC], quant: g.tensors[logits].quant! };
+    if (r.chance(0.5)) {
+      const probs = g.add('probs', cur.shape, 'int8', perTensor(1 / 256, -128));
+      ops.push({ kind: 'softmax', inputs: [logits], outputs: [probs], beta: 1 });
+      cur = { id: probs, shape: cur.shape, quant: g.tensors[probs].quant! };
+    }
+  }
+  ops.forEach((op, i) => { op.name = `${op.kind}_${i}`; });
+  return { name: `random_net_${seed}`, tensors: g.tensors, ops, inputs: [input], outputs: [cur.id] };
 }

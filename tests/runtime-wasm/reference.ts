@@ -27,8 +27,9 @@ export function referenceOp(g: Graph, op: Op, vals: Map<number, Int8Array>, arit
       const [, OH, OW] = Y.shape;
       const w = T(1).data as Int8Array;
       const groups = C / ICG;
-      const q = convQuantParams(g, op, op.kind === 'conv2d' ? arith : 'tflm');
-      const mode: Arith = op.kind === 'conv2d' ? arith : 'tflm';
+      // Desktop TFLite single-rounds only ungrouped CONV_2D (grouped ones run its double-rounding reference kernel).
+      const mode: Arith = op.kind === 'conv2d' && groups === 1 ? arith : 'tflm';
+      const q = convQuantParams(g, op, mode);
       const pt = padBefore(H, KH, op.stride[0], op.dilation[0], op.padding);
       const pl = padBefore(W, KW, op.stride[1], op.dilation[1], op.padding);
       for (let b = 0; b < N; b++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) for (let oc = 0; oc < OC; oc++) {

@@ -5,17 +5,27 @@ import { UsageError } from '../../diagnostics.ts';
 import { loadConfig, type BuildConfig } from '../../frontend/yaml/config.ts';
 import { graphStats, type GraphStats } from '../../ir/stats.ts';
 import { formatLayerTable } from '../../report/layers.ts';
+import { runPipeline } from '../../passes/registry.ts';
+import { mcuBuildStep, type McuLayerReport, type McuTotals } from '../../../mcu-backend/build.ts';
+import type { VerifyResult } from '../../../mcu-backend/verify.ts';
 
 export interface BuildReport {
   config: { file: string; name: string; arith: BuildConfig['arith']; outDir: string; model?: string; targets: BuildConfig['targets'] };
   graph: GraphStats;
+  /** One entry per kernel-IR op; each backend adds its own figures (mcu: ...). */
+  layers?: Array<{ index: number; name: string; kind: string; sourceOp: number; macs: number; mcu?: Omit<McuLayerReport, 'index' | 'name' | 'kind' | 'sourceOp' | 'macs'> }>;
+  totals?: { ops: number; macs: number; mcu?: McuTotals };
+  verify?: { mcu: VerifyResult[] };
 }
 
 export const build: Command = {
   name: 'build',
   summary: 'Build a YAML config for its targets (prints the layer table)',
-  usage: 'build <config.yaml> [--json]',
-  options: { json: { type: 'boolean', description: 'print the build report as JSON' } },
+  usage: 'build <config.yaml> [--json] [--no-verify]',
+  options: {
+    json: { type: 'boolean', description: 'print the build report as JSON' },
+    'no-verify': { type: 'boolean', description: 'do not run the built targets against the golden runtime' },
+  },
   positionals: [1, 1],
   async run({ positionals, values }) {
     const path = positionals[0]!;
@@ -25,6 +35,18 @@ export const build: Command = {
       config: { file: config.file, name: config.name, arith: config.arith, outDir: config.outDir, targets: config.targets, ...(config.model ? { model: config.model } : {}) },
       graph: graphStats(config.graph),
     };
+    const texts: string[] = [];
+    let ok = true;
+    if (config.targets.mcu) {
+      const module = runPipeline(config.graph, { arith: config.arith });
+      const step = await mcuBuildStep(config.graph, module, config.targets.mcu, config.outDir,
+        { file: config.file, verifyInputs: values['no-verify'] ? 0 : 2 });
+      report.layers = step.build.layers.map(({ index, name, kind, sourceOp, macs, ...mcu }) => ({ index, name, kind, sourceOp, macs, mcu }));
+      report.totals = { ops: module.ops.length, macs: module.ops.reduce((s, o) => s + o.macs, 0), mcu: step.build.totals };
+      report.verify = { mcu: step.verify };
+      texts.push(step.text);
+      ok &&= step.ok;
+    }
     if (values.json) {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     } else {
@@ -34,9 +56,11 @@ export const build: Command = {
         `targets: ${[t.mcu && `mcu ${t.mcu.cpu} (flash ${t.mcu.flash} B, sram ${t.mcu.sram} B)`, t.cgra && `cgra ${t.cgra.rows}x${t.cgra.cols} ${t.cgra.bus} bus, strategy ${t.cgra.strategy}`].filter(Boolean).join('; ') || 'none'}`,
         '',
         formatLayerTable(`graph ${config.graph.name}`, report.graph),
+        ...texts.flatMap((t) => ['', t]),
       ];
       process.stdout.write(lines.join('\n') + '\n');
     }
-    return 0;
+    if (!ok) process.stderr.write('tinyforge: error: verification against the golden runtime failed (see the report)\n');
+    return ok ? 0 : 1;
   },
 };

@@ -12,7 +12,7 @@ import { importTflite } from '../tflite/import.ts';
 import { readModelFile } from '../read.ts';
 import { configSchema, CPU_NAMES, CGRA_STRATEGIES } from './schema.ts';
 import { buildNetwork, type NetworkSpec } from './network.ts';
-import { showPath, showValue, YamlSource, type YamlPath } from './source.ts';
+import { closest, showPath, showValue, YamlSource, type YamlPath } from './source.ts';
 
 export type CpuName = (typeof CPU_NAMES)[number];
 export type CgraStrategy = (typeof CGRA_STRATEGIES)[number];
@@ -75,7 +75,9 @@ function schemaError(src: YamlSource, e: ErrorObject): TinyforgeError {
     case 'additionalProperties': {
       const props = (e.parentSchema as { properties?: Record<string, unknown> }).properties;
       const key = String(p.additionalProperty);
-      return src.error([...path, key], `unknown key '${key}' in ${where}`, { key: true, hint: props ? `expected one of ${Object.keys(props).join(', ')}` : undefined });
+      const known = Object.keys(props ?? {});
+      const guess = closest(key, known);
+      return src.error([...path, key], `unknown key '${key}' in ${where}${guess ? `; did you mean '${guess}'?` : ''}`, { key: true, hint: known.length ? `expected one of ${known.join(', ')}` : undefined });
     }
     case 'required':
       return src.error(path, `${where}: missing required key '${String(p.missingProperty)}'`);

@@ -1,5 +1,5 @@
 // The build config's JSON Schema: the single description of every key, used by the loader (ajv, so typos
-// and wrong types are caught with the expected form) and written to configs/tinyforge.schema.json so
+// and wrong types are caught with the expected form) and written to configs/tinyforge.schema.json (npm run golden:update -- schema) so
 // editors with the YAML language server complete and check configs. `description` doubles as the
 // "expected form" in error messages. Op-specific rules (which layer takes which keys) live in network.ts.
 import { OP_KINDS } from '../../ir/graph.ts';

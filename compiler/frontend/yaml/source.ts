@@ -61,3 +61,25 @@ export function showValue(v: unknown): string {
   const s = JSON.stringify(v);
   return s.length > 40 ? s.slice(0, 37) + '...' : s;
 }
+
+/** The candidate closest to `word` by edit distance, if it is close enough to be a likely typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  // Edit distance counting a swap of neighbours as one edit (optimal string alignment).
+  const dist = (a: string, b: string) => {
+    let older: number[] = [];
+    let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      const cur = [i];
+      for (let j = 1; j <= b.length; j++) {
+        cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cur[j] = Math.min(cur[j]!, older[j - 2]! + 1);
+      }
+      older = prev;
+      prev = cur;
+    }
+    return prev[b.length]!;
+  };
+  let best: string | undefined, bestD = Infinity;
+  for (const c of candidates) { const d = dist(word, c); if (d < bestD) { best = c; bestD = d; } }
+  return bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+}

@@ -42,7 +42,7 @@ test('printKernelModule: exact text of a hand-built module', () => {
     ops: [{
       kind: 'fully_connected', index: 0, sourceOp: 0, name: 'fc', inputs: [0], output: 1, macs: 4, schedule: { split: 2, tile: 'x' },
       batches: 1, inDepth: 2, outDepth: 2, weights: 0, bias: 1,
-      inputOffset: 1, outputOffset: 3, requant: { multiplier: Int32Array.of(1073741824, 1073741824), shift: Int32Array.of(-1, 0) },
+      inputOffset: 1, outputOffset: 3, requant: { multiplier: Int32Array.of(1073741824, 1073741824), shift: Int32Array.of(-1, 0) }, rounding: 'double',
       actMin: -128, actMax: 127,
     }],
     inputs: [0], outputs: [1],
@@ -61,7 +61,7 @@ test('printKernelModule: exact text of a hand-built module', () => {
     '  op 0 fully_connected "fc" (%0) -> %1 {src=0, macs=4, split=2, tile=x}',
     '      matrix: batches=1 inDepth=2 outDepth=2',
     '      weights=@0 bias=@1 inputOffset=1 outputOffset=3 clamp=[-128,127]',
-    '      requant: multiplier=[1073741824,1073741824] shift=[-1,0]',
+    '      requant: rounding=double multiplier=[1073741824,1073741824] shift=[-1,0]',
     '',
   ].join('\n'));
 });

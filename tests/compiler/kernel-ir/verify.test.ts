@@ -23,7 +23,8 @@ test('verify: each broken invariant is reported', () => {
     ['bytes', (m) => { m.buffers[2].bytes = 35; }, /35 bytes for int8 \[1,3,3,4\]/],
     ['weights', (m) => { m.consts[0].shape = [4, 3, 3, 1]; }, /72 values for \[4,3,3,1\]/],
     ['multiplier', (m) => { (m.ops[0] as KConv2d).requant.multiplier[1] = 5; }, /multiplier\[1\] = 5 is not a Q31 mantissa/],
-    ['tflite shift', (m) => { m.arith = 'tflite'; (m.ops[0] as KConv2d).requant.shift[0] = 31; }, /shift\[0\] = 31 outside \[-31, 30\]/],
+    ['single-rounding shift', (m) => { m.arith = 'tflite'; (m.ops[0] as KConv2d).rounding = 'single'; (m.ops[0] as KConv2d).requant.shift[0] = 31; }, /shift\[0\] = 31 outside \[-31, 30\]/],
+    ['single rounding in tflm', (m) => { (m.ops[0] as KConv2d).rounding = 'single'; }, /single rounding in a tflm module/],
   ];
   for (const [what, corrupt, expected] of cases) {
     const m = fresh();

@@ -24,17 +24,17 @@ test('fold-requant: offsets and multipliers appear; nothing else changes', () =>
   const after = changed.map(([, a]) => a);
   // conv: x (0.5, zp -1), w scales [0.25, 0.025, 0.125, 0.5], a (0.125, zp 3):
   //   effective [1, 0.1, 0.5, 2] -> (2^30, 1), (1717986918, -3), (2^30, 0), (2^30, 2); offsets in +1, out 3
-  assert.equal(changed.filter(([b]) => b === 'requant: multiplier=[] shift=[]').length, 3); // conv, dw, fc
-  assert.ok(after.includes('requant: multiplier=[1073741824,1717986918,1073741824,1073741824] shift=[1,-3,0,2]'));
+  assert.equal(changed.filter(([b]) => b === 'requant: rounding=double multiplier=[] shift=[]').length, 3); // conv, dw, fc
+  assert.ok(after.includes('requant: rounding=double multiplier=[1073741824,1717986918,1073741824,1073741824] shift=[1,-3,0,2]'));
   assert.ok(after.includes('weights=@0 bias=@1 inputOffset=1 outputOffset=3 clamp=[-128,127]'));
   // dw: a (0.125, zp 3), w 0.5, b (0.25, zp 0): 0.25 -> (2^30, -1) on all 4 channels; offsets -3, 0
-  assert.ok(after.includes('requant: multiplier=[1073741824,1073741824,1073741824,1073741824] shift=[-1,-1,-1,-1]'));
+  assert.ok(after.includes('requant: rounding=double multiplier=[1073741824,1073741824,1073741824,1073741824] shift=[-1,-1,-1,-1]'));
   assert.ok(after.includes('weights=@2 bias=@3 inputOffset=-3 outputOffset=0 clamp=[-128,127]'));
   // add: a 0.125, b 0.25 -> twice max = 0.5; 0.25 -> (2^30,-1), 0.5 -> (2^30,0); out 0.5/(2^20*0.5) = 2^-20 -> (2^30,-19)
   assert.ok(after.includes('requant: input1=(1073741824,-1) input2=(1073741824,0) output=(1073741824,-19)'));
   assert.ok(after.includes('input1Offset=-3 input2Offset=0 outputOffset=-2 leftShift=20 clamp=[-128,127]'));
   // fc: e (0.5, zp -2), w 0.25, f (0.0625, zp 1): 2 -> (2^30, 2)
-  assert.ok(after.includes('requant: multiplier=[1073741824,1073741824,1073741824] shift=[2,2,2]'));
+  assert.ok(after.includes('requant: rounding=double multiplier=[1073741824,1073741824,1073741824] shift=[2,2,2]'));
   // softmax: 0.0625 * 2^26 = 2^22 -> (2^30, 23); diff_min = -floor(31 * 2^26 / 2^23) = -248
   assert.ok(after.includes('rows=1 depth=3 inputMultiplier=1073741824 inputLeftShift=23 diffMin=-248 outputOffset=-128'));
   // 3 convolution-like ops x 2 lines + add 2 lines + softmax 1 line; clamps untouched
@@ -68,4 +68,10 @@ test('count-macs: per-op multiply-accumulates', () => {
   // conv: 3*3*4 outputs x 3*3*2 window = 36 * 18 = 648; dw: 36 x 9 = 324; fc: 4 x 3 = 12; the rest 0;
   // module total 648 + 324 + 12 = 984
   assert.deepEqual(changed, ['kernel:984', 'op 0:648', 'op 1:324', 'op 5:12']);
+});
+
+test('fold-requant in the tflite arithmetic: conv2d and fully_connected round once, depthwise twice', () => {
+  const state = runPass(passByName('fold-requant'), stateBefore(smallNet(), 'fold-requant', 'tflite'));
+  const rounding = state.module!.ops.map((o) => ('rounding' in o ? `${o.kind}:${o.rounding}` : undefined)).filter(Boolean);
+  assert.deepEqual(rounding, ['conv2d:single', 'depthwise_conv2d:double', 'fully_connected:single']);
 });

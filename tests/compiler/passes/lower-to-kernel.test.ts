@@ -61,8 +61,16 @@ test('conv2d with groups == input channels lowers to depthwise (priority 10) wit
   assert.deepEqual([...m.consts[op.weights].data], [0, 10, 20, 30, 1, 11, 21, 31]);
   // per-channel requant stays in output-channel order: 0.5*0.5/0.5 = 0.5 -> shift 0; 0.5*0.25/0.5 = 0.25 -> shift -1
   assert.deepEqual([...op.requant.shift], [0, -1, 0, -1]);
+  assert.equal(op.rounding, 'double');
   // the same-padding geometry of a 2x1 window on 3x3: total H = 2*1 + 2 - 3 = 1 -> top 0, bottom 1
   assert.deepEqual([op.padTop, op.padBottom, op.padLeft, op.padRight], [0, 1, 0, 0]);
+});
+
+test('tflite arithmetic: grouped conv stays conv2d and rounds once', () => {
+  const m = runPipeline(groupedNet(), { arith: 'tflite' });
+  const op = m.ops[0] as KConv2d;
+  assert.equal(op.kind, 'conv2d');
+  assert.equal(op.rounding, 'single');
 });
 
 test('the grouped-as-depthwise rule can be switched off: plain grouped conv2d', () => {
@@ -82,9 +90,10 @@ test('unknown pass options are rejected', () => {
 
 test('rule table: every graph op kind has a rule; equal priorities are reported; no rule is an error naming the op', () => {
   const g = groupedNet();
-  const ctx = { graph: g, options: { groupedAsDepthwise: true }, t: (id: number) => g.tensors[id] } as unknown as LowerCtx;
+  const ctx = { graph: g, arith: 'tflm', options: { groupedAsDepthwise: true }, t: (id: number) => g.tensors[id] } as unknown as LowerCtx;
   assert.equal(selectRule(ctx, g.ops[0]).name, 'conv2d-grouped-as-depthwise');
   assert.equal(selectRule({ ...ctx, options: { groupedAsDepthwise: false } }, g.ops[0]).name, 'conv2d');
+  assert.equal(selectRule({ ...ctx, arith: 'tflite' }, g.ops[0]).name, 'conv2d');
   const twin = LOWERING_RULES.find((r) => r.name === 'conv2d')!;
   assert.throws(() => selectRule(ctx, g.ops[0], [twin, { ...twin, name: 'conv2d-copy' }]), /both match conv2d at priority 0/);
   assert.throws(() => selectRule(ctx, g.ops[0], LOWERING_RULES.filter((r) => !r.kinds.includes('conv2d'))),

@@ -1,11 +1,13 @@
 // The TFLite interpreter oracle on its own: XNNPACK is really patched out (no delegate log line, and results
 // differ from the XNNPACK build on some layer), runs are deterministic across runs and instances, and
-// withAllOutputs exposes every operator output without changing the final result.
+// withAllOutputs exposes every operator output without changing the final result; none of it is bundled
+// into the CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TfliteInterpreter, allOpOutputs, withAllOutputs } from '../../../runtime-wasm/oracle/tflite-interpreter.ts';
-import { MODELS, modelPath, type ModelKey } from '../../helpers/paths.ts';
+import { MODELS, modelPath, repoRoot, type ModelKey } from '../../helpers/paths.ts';
 import { Rng } from '../../helpers/random-ops.ts';
 
 const interp = TfliteInterpreter.load();
@@ -98,4 +100,11 @@ test('withAllOutputs lists every op output and keeps the final output unchanged'
 test('a malformed model is rejected with the interpreter message', async () => {
   const it = await interp;
   assert.throws(() => it.prepare(new Uint8Array(64)), /TFLite interpreter rejected the model/);
+});
+
+test('the oracle stays out of the CLI bundle', () => {
+  const bundle = readFileSync(join(repoRoot, 'dist', 'tinyforge.mjs'), 'utf8');
+  for (const marker of ['tflite_web_api', 'disableXnnpack', 'TfliteInterpreter']) {
+    assert.equal(bundle.includes(marker), false, `dist/tinyforge.mjs contains ${marker}`);
+  }
 });

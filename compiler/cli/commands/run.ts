@@ -1,0 +1,137 @@
+// `tinyforge run`: executes a model on the golden runtime (runtime-wasm, bit-exact int8 reference) from raw
+// int8 NHWC input bytes (several inputs concatenated in input order) and writes the raw output bytes
+// (outputs concatenated). --gen-input SEED first writes a deterministic random input file; --dump-dir
+// writes every tensor (one file per tensor, named by op index and tensor name) plus an index.json.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from '../command.ts';
+import { TinyforgeError, UsageError } from '../../diagnostics.ts';
+import { loadModel } from '../../frontend/load.ts';
+import { numElements, type Graph } from '../../ir/graph.ts';
+import { ARITH_MODES, type Arith } from '../../quant/multiplier.ts';
+import { GoldenRuntime } from '../../../runtime-wasm/host.ts';
+
+/** Writes through a temporary name, so a failure never leaves a half-written file. */
+function writeAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+/** Deterministic int8 input bytes for every graph input (mulberry32 seeded by `seed`). */
+export function generateInput(graph: Graph, seed: number): Uint8Array {
+  const n = graph.inputs.reduce((s, id) => s + numElements(graph.tensors[id].shape), 0);
+  const out = new Uint8Array(n);
+  let a = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (t ^ (t >>> 14)) >>> 24;
+  }
+  return out;
+}
+
+function splitInputs(graph: Graph, bytes: Uint8Array, file: string): Int8Array[] {
+  const sizes = graph.inputs.map((id) => numElements(graph.tensors[id].shape));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (bytes.length !== total) {
+    const parts = graph.inputs.map((id, i) => `'${graph.tensors[id].name}' [${graph.tensors[id].shape.join(', ')}] = ${sizes[i]}`).join(', ');
+    throw new TinyforgeError(`input is ${bytes.length} bytes, expected ${total}`, { file }, `raw int8 NHWC: ${parts}`);
+  }
+  let off = 0;
+  return sizes.map((n) => {
+    const v = new Int8Array(bytes.buffer, bytes.byteOffset + off, n).slice();
+    off += n;
+    return v;
+  });
+}
+
+const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
+
+function dumpTensors(dir: string, graph: Graph, tensors: Map<number, Int8Array>): number {
+  mkdirSync(dir, { recursive: true });
+  const producer = new Map<number, number>();
+  graph.ops.forEach((op, k) => op.outputs.forEach((o) => producer.set(o, k)));
+  const index: object[] = [];
+  for (const [id, data] of tensors) {
+    const t = graph.tensors[id];
+    const k = producer.get(id);
+    const file = `${k === undefined ? 'input' : String(k).padStart(3, '0')}_${safeName(t.name)}.bin`;
+    writeAtomic(join(dir, file), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    index.push({
+      file, tensor: id, name: t.name, shape: t.shape, dtype: t.dtype,
+      scale: t.quant?.scale[0] ?? null, zeroPoint: t.quant?.zeroPoint[0] ?? null,
+      op: k ?? null, opKind: k === undefined ? 'input' : graph.ops[k].kind, opName: k === undefined ? null : graph.ops[k].name ?? null,
+    });
+  }
+  writeAtomic(join(dir, 'index.json'), JSON.stringify({ graph: graph.name, tensors: index }, null, 2) + '\n');
+  return index.length;
+}
+
+export const run: Command = {
+  name: 'run',
+  summary: 'Run a model on the golden runtime (bit-exact int8 reference): raw input bytes in, raw output bytes out',
+  usage: 'run <model.tflite|config.yaml> --input in.bin --output out.bin [--arith tflm|tflite] [--dump-dir DIR] [--gen-input SEED] [--scalar] [--json]',
+  options: {
+    input: { type: 'string', description: 'raw int8 NHWC input bytes (several inputs concatenated in input order)' },
+    output: { type: 'string', description: 'where to write the raw int8 output bytes (outputs concatenated)' },
+    arith: { type: 'string', description: 'requantisation arithmetic: tflm (default, TFLite Micro / CMSIS-NN) or tflite (desktop TFLite)' },
+    'dump-dir': { type: 'string', description: 'write every tensor to DIR (one .bin per tensor, by op index and name) plus index.json' },
+    'gen-input': { type: 'string', description: 'first write a deterministic random input file (seeded by SEED) to the --input path' },
+    scalar: { type: 'boolean', description: 'use the scalar module instead of the SIMD one (bit-identical, slower)' },
+    json: { type: 'boolean', description: 'print a JSON summary on stdout' },
+  },
+  positionals: [1, 1],
+  async run({ positionals, values }) {
+    const path = positionals[0]!;
+    const inputPath = values.input as string | undefined;
+    const outputPath = values.output as string | undefined;
+    if (!inputPath) throw new UsageError('run: --input <file> is required');
+    if (!outputPath) throw new UsageError('run: --output <file> is required');
+    const loaded = loadModel(path);
+    const graph = loaded.graph;
+    const configArith = (loaded.config as unknown as { arith?: string } | undefined)?.arith;
+    const arithName = (values.arith as string | undefined) ?? configArith ?? 'tflm';
+    if (!ARITH_MODES.includes(arithName as Arith)) {
+      throw new TinyforgeError(`unknown arithmetic '${arithName}'`, values.arith ? {} : { file: path }, `expected one of ${ARITH_MODES.join(', ')}`);
+    }
+    const arith = arithName as Arith;
+    const seedText = values['gen-input'] as string | undefined;
+    if (seedText !== undefined) {
+      const seed = Number(seedText);
+      if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--gen-input: '${seedText}' is not a seed (an integer 0..4294967295)`);
+      writeAtomic(inputPath, generateInput(graph, seed));
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(readFileSync(inputPath));
+    } catch {
+      throw new TinyforgeError('cannot read input file', { file: inputPath }, 'pass --gen-input SEED to create one');
+    }
+    const inputs = splitInputs(graph, bytes, inputPath);
+    const rt = await GoldenRuntime.load({ simd: !values.scalar });
+    const dumpDir = values['dump-dir'] as string | undefined;
+    const t0 = performance.now();
+    const result = rt.run(graph, inputs, { arith, keepAll: dumpDir !== undefined });
+    const ms = performance.now() - t0;
+    const total = result.outputs.reduce((s, o) => s + o.length, 0);
+    const out = new Uint8Array(total);
+    let off = 0;
+    for (const o of result.outputs) { out.set(new Uint8Array(o.buffer, o.byteOffset, o.length), off); off += o.length; }
+    writeAtomic(outputPath, out);
+    const dumped = dumpDir !== undefined ? dumpTensors(dumpDir, graph, result.tensors!) : 0;
+    const describe = (id: number) => ({ name: graph.tensors[id].name, shape: graph.tensors[id].shape, bytes: numElements(graph.tensors[id].shape) });
+    if (values.json) {
+      process.stdout.write(JSON.stringify({
+        model: path, graph: graph.name, arith, simd: rt.simd, ms: Number(ms.toFixed(3)),
+        input: inputPath, output: outputPath, inputs: graph.inputs.map(describe), outputs: graph.outputs.map(describe),
+        ...(dumpDir !== undefined ? { dumpDir, tensorsDumped: dumped } : {}),
+      }, null, 2) + '\n');
+    } else {
+      process.stdout.write(`${graph.name}: ${graph.ops.length} ops, arith ${arith}, ${rt.simd ? 'SIMD' : 'scalar'}, ${ms.toFixed(2)} ms; wrote ${total} bytes to ${outputPath}`
+        + (dumpDir !== undefined ? `; ${dumped} tensors to ${dumpDir}` : '') + '\n');
+    }
+    return 0;
+  },
+};
