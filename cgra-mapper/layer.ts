@@ -106,8 +106,11 @@ export function foldedBias(L: CgraLayer): Int32Array {
   return out;
 }
 
-/** Host post-step: int32 raw sums (sum of w * x over the window, padding = zero point) -> int8 output. */
-export function requantise(L: CgraLayer, raw: Int32Array, arith: Arith, bias = foldedBias(L)): Int8Array {
+/**
+ * Host post-step: int32 raw sums (sum of w * x over the window, padding = zero point) -> int8 output, with
+ * the op's own rounding from the kernel IR (single rounding = the tflite arithmetic's conv/FC path).
+ */
+export function requantise(L: CgraLayer, raw: Int32Array, _arith: Arith, bias = foldedBias(L)): Int8Array {
   const out = new Int8Array(raw.length);
   const { multiplier, shift } = L.q.requant;
   const perChannel = multiplier.length > 1;

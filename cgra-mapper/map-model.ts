@@ -48,6 +48,9 @@ export interface LayerFigures {
   energyJ: number;
   hostWork: HostWork;
   estimate: { shared: number; ports: number };
+  /** The dataflow's loop-body ceiling (MAC/cycle) and the multiply slots executed (real + wasted). */
+  peakMacPerCycle: number;
+  slotMacs: number;
   candidates: Candidate[];
   bitExact: boolean;
   mismatches: number;
@@ -89,6 +92,7 @@ export function simulateModel(graph: Graph, km: KernelModule, mapped: MappedLaye
         cyclesPorts: ports.figures.cycles, macPerCyclePorts: m.layer.macs / ports.figures.cycles, peUtilisation: f.peUtilisation,
         memAccesses: { loads: f.loads, stores: f.stores, unaligned: f.unaligned }, energyJ: f.energyJ, hostWork: plan.hostWork,
         estimate: { shared: plan.cost.shared + plan.cost.launches * arch.callCycles, ports: plan.cost.ports + plan.cost.launches * arch.callCycles },
+        peakMacPerCycle: plan.peak, slotMacs: plan.slotMacs,
         candidates: m.choice.candidates, bitExact: mismatches === 0, mismatches, inputsChecked: inputs.length,
       },
     };

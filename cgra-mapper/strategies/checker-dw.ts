@@ -190,6 +190,6 @@ function planDwWith(L: CgraLayer, arch: CgraArch, layout: PairLayout): LayerPlan
     strategy: 'checker-dw', layer: L, kernels: [kernel], memoryBytes: mem.size, constBlocks, stage, launches, outRegions, gather,
     hostWork: { preBytes: layout.preBytes, requantOps: P * L.outC, adds: P * L.outC, notes: [`host builds the ${layout.mode} input layout`] },
     cost: { shared: cost('shared'), ports: cost('ports'), launches: launches.length },
-    view,
+    view, peak: 1, slotMacs: launches.length * passes * 16 * iters,
   };
 }

@@ -107,7 +107,7 @@ const kOf = (L: CgraLayer, o: number, k: number): number =>
   weightAt(L, o, Math.floor(k / (L.kW * L.inC)), Math.floor(k / L.inC) % L.kW, k % L.inC);
 
 function finish(strategy: string, L: CgraLayer, arch: CgraArch, built: Built, mem: MemLayout, parts: {
-  constBlocks: MemBlock[]; stage(input: Int8Array): MemBlock[]; launches: Launch[]; outRegions: { addr: number; words: number }[];
+  peak: number; slotMacs: number; constBlocks: MemBlock[]; stage(input: Int8Array): MemBlock[]; launches: Launch[]; outRegions: { addr: number; words: number }[];
   gather(r: Int32Array[]): Int32Array; preBytes: number; adds: number; note: string; view: string;
 }): LayerPlan {
   const cost = (bus: BusModel): number => kernelCycles(built.kernel, built.counts, parts.launches.length, bus);
@@ -117,6 +117,7 @@ function finish(strategy: string, L: CgraLayer, arch: CgraArch, built: Built, me
     launches: parts.launches, outRegions: parts.outRegions, gather: parts.gather,
     hostWork: { preBytes: parts.preBytes, requantOps: P * L.outC, adds: parts.adds, notes: [parts.note] },
     cost: { shared: cost('shared'), ports: cost('ports'), launches: parts.launches.length }, view: parts.view,
+    peak: parts.peak, slotMacs: parts.slotMacs,
   };
 }
 
@@ -137,6 +138,7 @@ function planIm2colIc(L: CgraLayer, arch: CgraArch): LayerPlan {
     launches.push({ kernel: 1, ptrIn: [x, x + 16, wr + 16, wr], ptrOut: [out, out + 16, 0, 0] });
   }
   return finish('im2col-ic', L, arch, built, mem, {
+    peak: 8 / 21, slotMacs: launchesN * Kp,
     constBlocks: [{ addr: wAddr, words: w, what: 'weights, int32 rows padded to 8' }],
     stage: (input) => {
       const x = new Int32Array(P * Kp);
@@ -191,6 +193,7 @@ function planPixelOc(L: CgraLayer, arch: CgraArch, direct: boolean): LayerPlan {
   }
   const name = direct ? 'oc' : 'im2col-oc';
   return finish(name, L, arch, built, mem, {
+    peak: 8 / 21, slotMacs: P * tiles * 8 * K,
     constBlocks: [{ addr: w2, words: wc2, what: 'weights column 2' }, { addr: w3, words: wc3, what: 'weights column 3' }],
     stage: (input) => {
       if (direct) return [{ addr: xAddr, words: paddedInput(L, input, Hp, Wp), what: 'input unpacked to int32, padded (host)' }];
@@ -293,6 +296,7 @@ function planWp(L: CgraLayer, arch: CgraArch): LayerPlan {
     };
   });
   return finish('wp', L, arch, built, mem, {
+    peak: 9 / 21, slotMacs: launches.length * P * 9,
     constBlocks: [{ addr: hdrAddr, words: hdr, what: 'per-launch tap headers (9 weights + output plane address)' }],
     stage: (input) => {
       const x = new Int32Array(L.inC * Hp * Wp);

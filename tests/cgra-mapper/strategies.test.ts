@@ -34,7 +34,7 @@ function makeLayer(sh: Shape, seed: number): { L: CgraLayer; input: Int8Array } 
   const L: CgraLayer = {
     index: 0, name: 'synthetic', kind: sh.kind, inH: sh.h, inW: sh.w, inC: sh.c, outH, outW, outC: sh.o, kH: sh.kh, kW: sh.kw,
     strideH: sh.s, strideW: sh.s, dilH: 1, dilW: 1, padTop: sh.pt, padLeft: sh.pl, depthMultiplier: 1, weights, bias,
-    q: { inputOffset: 3, outputOffset: -5, requant: { multiplier, shift }, actMin: -128, actMax: 127 }, inZero: -3,
+    q: { inputOffset: 3, outputOffset: -5, requant: { multiplier, shift }, rounding: 'double', actMin: -128, actMax: 127 }, inZero: -3,
     macs: outH * outW * sh.o * sh.kh * sh.kw * (dw ? 1 : sh.c),
   };
   return { L, input };
