@@ -18,6 +18,9 @@ export interface VoltageRange {
   kmAPerMHz: number;
   /** Flash wait-state thresholds: WS = number of entries of `wsLimitsMHz` strictly below the flash clock. */
   wsLimitsMHz: number[];
+  /** Highest bus (AHB/AXI) clock in this range when it is below the CPU's (H7: half of fMaxMHz); the flash
+   *  runs at the CPU clock divided by the smallest power of two that respects it. Absent = flash at CPU clock. */
+  busMaxMHz?: number;
   source: Provenance;
 }
 
@@ -26,12 +29,11 @@ export interface PartSpec {
   core: 'cortex-m4' | 'cortex-m7';
   vddV: number;
   ranges: VoltageRange[];
-  /** PLL output frequencies available per range (MHz); each can be divided by an AHB prescaler. */
+  /** PLL output frequencies offered per range (MHz; our choice [A], each the range's maximum and one lower
+   *  setting reachable from HSI); each can be divided by the CPU clock prescaler. */
   pllMHz: Record<string, number[]>;
   /** AHB prescaler divisors offered (1 = none). */
   hpre: number[];
-  /** Flash clock = CPU clock, except where the flash sits behind a divided bus clock (H7: AXI <= 240 MHz). */
-  flashClockMHz(fMHz: number): number;
   /** Bytes fetched per flash access (line width). */
   flashLineBytes: number;
   /** Frequency-independent run power of the board outside the MCU core model, mW (absent in stop mode). */
@@ -54,6 +56,16 @@ export function waitStates(range: VoltageRange, flashMHz: number): number {
   return ws;
 }
 
+/** Thresholds given as "WS n below f" (H7): a clock equal to f needs WS n+1. */
+const lt = (limits: number[]) => limits.map((l) => l - 0.001);
+
+/** Flash clock of a CPU clock under a range: divided by the smallest power of two that respects busMaxMHz. */
+export function flashClockMHz(range: VoltageRange, fMHz: number): number {
+  let f = fMHz;
+  while (range.busMaxMHz !== undefined && f > range.busMaxMHz) f /= 2;
+  return f;
+}
+
 const stm32l4r5: PartSpec = {
   name: 'stm32l4r5',
   core: 'cortex-m4',
@@ -68,7 +80,6 @@ const stm32l4r5: PartSpec = {
   ],
   pllMHz: { range2: [26, 16], range1: [80, 64], 'range1-boost': [120, 100] },
   hpre: [1, 2, 4],
-  flashClockMHz: (f) => f,
   flashLineBytes: 8,
   // MLPerf Tiny: NUCLEO-L4R5ZI at 120 MHz, 1.8 V draws ~25 mA (45 mW) [V]; the core model gives 20.8 mA,
   // leaving ~4.2 mA x 1.8 V = 7.5 mW of frequency-independent board run power [D].
@@ -85,16 +96,17 @@ const stm32h743: PartSpec = {
   name: 'stm32h743',
   core: 'cortex-m7',
   vddV: 3.3,
-  // ITCM run-current fits, DS12110 rev V Table 129 [D]; flash WS vs AXI clock, RM0433 Table 17 [V].
+  // ITCM run-current fits, DS12110 rev V Table 129 [D]; flash WS vs AXI clock, RM0433 Table 17 [V]
+  // (the table says "<": a limit equal to the clock already needs the next WS, hence the -0.001);
+  // AXI/AHB maximum per VOS 100/150/200/240 MHz, DS12110 Table 122 [V].
   ranges: [
-    { name: 'vos3', vcore: 1.0, fMaxMHz: 200, i0mA: 5.4, kmAPerMHz: 0.207, wsLimitsMHz: [45, 90, 135, 180], source: 'D' },
-    { name: 'vos2', vcore: 1.1, fMaxMHz: 300, i0mA: 6.1, kmAPerMHz: 0.233, wsLimitsMHz: [55, 110, 165], source: 'D' },
-    { name: 'vos1', vcore: 1.2, fMaxMHz: 400, i0mA: 6.0, kmAPerMHz: 0.260, wsLimitsMHz: [70, 140, 210], source: 'D' },
-    { name: 'vos0', vcore: 1.35, fMaxMHz: 480, i0mA: 10.0, kmAPerMHz: 0.288, wsLimitsMHz: [70, 140, 210, 225], source: 'D' },
+    { name: 'vos3', vcore: 1.0, fMaxMHz: 200, busMaxMHz: 100, i0mA: 5.4, kmAPerMHz: 0.207, wsLimitsMHz: lt([45, 90, 135, 180]), source: 'D' },
+    { name: 'vos2', vcore: 1.1, fMaxMHz: 300, busMaxMHz: 150, i0mA: 6.1, kmAPerMHz: 0.233, wsLimitsMHz: lt([55, 110, 165]), source: 'D' },
+    { name: 'vos1', vcore: 1.2, fMaxMHz: 400, busMaxMHz: 200, i0mA: 6.0, kmAPerMHz: 0.260, wsLimitsMHz: lt([70, 140, 210]), source: 'D' },
+    { name: 'vos0', vcore: 1.35, fMaxMHz: 480, busMaxMHz: 240, i0mA: 10.0, kmAPerMHz: 0.288, wsLimitsMHz: lt([70, 140, 210, 225]), source: 'D' },
   ],
   pllMHz: { vos3: [200, 160], vos2: [300, 240], vos1: [400, 320], vos0: [480] },
   hpre: [1, 2, 4],
-  flashClockMHz: (f) => (f > 240 ? f / 2 : f),
   flashLineBytes: 32, // 256-bit flash word [A]
   boardRunMw: 0, // no board-level figure for an H743 board in the sources [A]
   stopmA: 1.27, // all-domain Stop, SVOS5, flash off [V]
@@ -102,7 +114,7 @@ const stm32h743: PartSpec = {
   pllRelockUs: 150, // max [V]
   rangeChangeUs: 100, // VOS settle time unspecified [A]
   prescalerUs: 1, // [A]
-  notes: ['Board run power unknown (0 mW assumed); VOS settle time assumed 100 us.'],
+  notes: ['Board run power unknown (0 mW assumed); VOS settle time assumed 100 us; AXI (flash) clock at most half the CPU clock limit of each VOS, so VOS3 200 MHz reads flash at 100 MHz (2 WS).'],
 };
 
 const stm32f401: PartSpec = {
@@ -112,12 +124,12 @@ const stm32f401: PartSpec = {
   // F411 proxy (DocID026289 Table 23) [P]: S3 fit from 20/50/64 MHz -> 1.17 mA + 86 uA/MHz [D];
   // S2 at 84 MHz 9.7 mA with the same slope -> I0 2.44 mA [D]. WS: one per 30 MHz at 3.3 V [V].
   ranges: [
+    // fMax 60 MHz in Scale 3 is the unverified F401 belief of stm32-power.md section 2 [A] (F411: 64 MHz [V]).
     { name: 'scale3', vcore: 1.14, fMaxMHz: 60, i0mA: 1.17, kmAPerMHz: 0.0864, wsLimitsMHz: [30], source: 'P' },
     { name: 'scale2', vcore: 1.26, fMaxMHz: 84, i0mA: 2.44, kmAPerMHz: 0.0864, wsLimitsMHz: [30, 60], source: 'P' },
   ],
   pllMHz: { scale3: [60, 48], scale2: [84] },
   hpre: [1, 2, 4],
-  flashClockMHz: (f) => f,
   flashLineBytes: 16, // 128-bit flash interface [V] (RM0383)
   boardRunMw: 11.5, // NUCLEO-F401RE floor, primitive_of_convolution measurements [D]
   stopmA: 0.043, // LP regulator [V] (F411)
@@ -125,7 +137,8 @@ const stm32f401: PartSpec = {
   pllRelockUs: 200, // F4 75-300 us [V]
   rangeChangeUs: 0, // F4: a VOS change needs the PLL off; its cost is the relock counted above [V]
   prescalerUs: 1, // [A]
-  notes: ['F411 used as proxy for F401 current; F401 Scale 3 <= 60 MHz is unverified.'],
+  notes: ['F411 used as proxy for F401 current (its Table 23 is at VDD 3.6 V; the LDO keeps the current about the same at 3.3 V); F401 Scale 3 <= 60 MHz is unverified.',
+    'The NUCLEO-F401RE board fit (11.5 mW + 0.51-0.64 mW/MHz) has about twice the datasheet slope used here (0.29 mW/MHz): the model may underestimate the frequency-dependent power on that board.'],
 };
 
 const stm32f446: PartSpec = {
@@ -141,7 +154,6 @@ const stm32f446: PartSpec = {
   ],
   pllMHz: { scale3: [120, 96], scale2: [144], scale1: [168], 'scale1-od': [180] },
   hpre: [1, 2, 4],
-  flashClockMHz: (f) => f,
   flashLineBytes: 16,
   boardRunMw: 11.5, // NUCLEO-class floor (F401 board) used as proxy [P]
   stopmA: 0.4, // main regulator [V] (F429)
@@ -160,12 +172,13 @@ const stm32f746: PartSpec = {
   ranges: [
     { name: 'scale3', vcore: 1.14, fMaxMHz: 144, i0mA: 2.6, kmAPerMHz: 0.336, wsLimitsMHz: [30, 60, 90, 120], source: 'P' },
     { name: 'scale2', vcore: 1.26, fMaxMHz: 168, i0mA: 9.55, kmAPerMHz: 0.336, wsLimitsMHz: [30, 60, 90, 120, 150], source: 'P' },
-    { name: 'scale1', vcore: 1.32, fMaxMHz: 200, i0mA: 13.5, kmAPerMHz: 0.336, wsLimitsMHz: [30, 60, 90, 120, 150, 180], source: 'P' },
+    // Scale 1 without over-drive stops at 180 MHz (DocID029808 Table 17 [V]); I0 from the 180 MHz point [D].
+    { name: 'scale1', vcore: 1.32, fMaxMHz: 180, i0mA: 13.5, kmAPerMHz: 0.336, wsLimitsMHz: [30, 60, 90, 120, 150], source: 'P' },
+    // Over-drive (200 and 216 MHz): I0 from the 216 MHz point (90 mA) [D]; the 200 MHz point (84 mA) gives 16.8.
     { name: 'scale1-od', vcore: 1.32, fMaxMHz: 216, i0mA: 17.4, kmAPerMHz: 0.336, wsLimitsMHz: [30, 60, 90, 120, 150, 180, 210], source: 'P' },
   ],
-  pllMHz: { scale3: [144, 96], scale2: [168], scale1: [200], 'scale1-od': [216] },
+  pllMHz: { scale3: [144, 96], scale2: [168], scale1: [180], 'scale1-od': [216, 200] },
   hpre: [1, 2, 4],
-  flashClockMHz: (f) => f,
   flashLineBytes: 16,
   boardRunMw: 11.5, // [P]
   stopmA: 0.4, // [P] F429
@@ -173,7 +186,7 @@ const stm32f746: PartSpec = {
   pllRelockUs: 300, // [P]
   rangeChangeUs: 45, // over-drive set-up [V] (F722)
   prescalerUs: 1,
-  notes: ['F722 used as proxy for F746 (same M7 core, 216 MHz, over-drive).'],
+  notes: ['F722 used as proxy for F746 (same M7 core, 216 MHz, over-drive); 200 MHz needs over-drive (Scale 1 alone stops at 180 MHz).'],
 };
 
 export const PARTS: Record<string, PartSpec> = { stm32l4r5, stm32h743, stm32f401, stm32f446, stm32f746 };
@@ -197,7 +210,7 @@ export function operatingPoints(part: PartSpec): OperatingPoint[] {
       for (const h of part.hpre) {
         const f = pll / h;
         if (f > r.fMaxMHz) continue;
-        pts.push({ range: r.name, pllMHz: pll, hpre: h, fMHz: f, waitStates: waitStates(r, part.flashClockMHz(f)),
+        pts.push({ range: r.name, pllMHz: pll, hpre: h, fMHz: f, waitStates: waitStates(r, flashClockMHz(r, f)),
           powerMw: part.vddV * (r.i0mA + r.kmAPerMHz * f) + part.boardRunMw });
       }
     }

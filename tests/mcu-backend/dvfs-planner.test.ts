@@ -77,3 +77,20 @@ test('baselines: race-to-idle meets any feasible deadline; the single lowest poi
   const dp = planDvfs(input);
   assert.ok(dp.energyUj <= raceToIdle(input).energyUj + 1e-9 && dp.energyUj <= low.energyUj + 1e-9);
 });
+
+test('H743 flash runs on the AXI clock, at most half the VOS maximum (DS12110 Table 122, RM0433 Table 17)', () => {
+  const pts = operatingPoints(PARTS.stm32h743!);
+  // VOS3 200 MHz: AXI 100 MHz -> 2 WS (1 below 90, 2 below 135).
+  assert.equal(pts.find((p) => p.range === 'vos3' && p.fMHz === 200)!.waitStates, 2);
+  // VOS1 400 MHz: AXI 200 MHz -> 2 WS (below 210).
+  assert.equal(pts.find((p) => p.range === 'vos1' && p.fMHz === 400)!.waitStates, 2);
+  // VOS1 160 MHz (320 / 2): AXI 160 MHz -> 2 WS; VOS1 100 MHz -> 1 WS (70 <= f < 140).
+  assert.equal(pts.find((p) => p.range === 'vos1' && p.fMHz === 160)!.waitStates, 2);
+  assert.equal(pts.find((p) => p.range === 'vos1' && p.fMHz === 100)!.waitStates, 1);
+});
+
+test('F746 (F722 proxy): 200 MHz is an over-drive point, Scale 1 stops at 180 MHz', () => {
+  const pts = operatingPoints(PARTS.stm32f746!);
+  assert.ok(pts.filter((p) => p.fMHz === 200).every((p) => p.range === 'scale1-od'));
+  assert.ok(pts.filter((p) => p.range === 'scale1').every((p) => p.fMHz <= 180));
+});
