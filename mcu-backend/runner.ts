@@ -1,7 +1,8 @@
 // Runs an emitted model on the host (gcc) or on a QEMU Cortex-M board: writes the model's C, a tf_run.h
 // with the inputs baked in and the shared driver (harness/driver.c), compiles, runs every input in one
 // process, and parses the outputs, the per-layer tensors (debug hook) and, on QEMU, the instruction
-// counts of each layer (markers 1/2) and of each invoke (markers 3/4).
+// counts of each layer (markers 1/2), of each decoupled access segment (5/6), of each DVFS hook call
+// (7/8) and of each invoke (markers 3/4).
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
@@ -10,10 +11,11 @@ import {
   between, compileArmOrThrow, compileHost, describeStatus, harnessDir, runHost, runQemu, type Marker, type RunOn,
 } from './harness/run.ts';
 
-/** Writes `<name>.h`, `<name>.c` and runtime.h into dir (each through a temp name, then renamed). */
+/** Writes `<name>.h`, `<name>.c`, runtime.h and the extra files into dir (each through a temp name, then renamed). */
 export function writeModelFiles(dir: string, em: EmittedModel): string[] {
   mkdirSync(dir, { recursive: true });
-  const files: Array<[string, string]> = [[`${em.cname}.h`, em.files.header], [`${em.cname}.c`, em.files.source], ['runtime.h', em.files.runtime]];
+  const files: Array<[string, string]> = [[`${em.cname}.h`, em.files.header], [`${em.cname}.c`, em.files.source], ['runtime.h', em.files.runtime],
+    ...Object.entries(em.extraFiles ?? {})];
   const out: string[] = [];
   for (const [n, text] of files) {
     const p = join(dir, n);
@@ -51,6 +53,10 @@ export interface ModelRun {
   layerInstructions?: number[][];
   /** Per run: instructions of the whole invoke (markers 3..4). */
   invokeInstructions?: number[];
+  /** Per run, per layer: instructions of the layer's access segment (markers 5/6; 0 for a coupled layer). */
+  accessInstructions?: number[][];
+  /** Per run: instructions of each DVFS hook call (markers 7/8), in invoke order. */
+  hookInstructions?: number[][];
   /** Host executable or ELF that ran. */
   binary: string;
 }
@@ -75,7 +81,8 @@ export function runModel(em: EmittedModel, inputs: readonly Int8Array[], on: Run
   const dir = opts.workDir;
   writeModelFiles(dir, em);
   writeFileSync(join(dir, 'tf_run.h'), runHeader(em, inputs, opts.debug ?? false));
-  const prog = { sources: [join(dir, `${em.cname}.c`), join(harnessDir, 'driver.c')], includeDirs: [dir, harnessDir] };
+  const extraC = Object.keys(em.extraFiles ?? {}).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
+  const prog = { sources: [join(dir, `${em.cname}.c`), ...extraC, join(harnessDir, 'driver.c')], includeDirs: [dir, harnessDir] };
   let text: string;
   let markers: Marker[] = [];
   let binary: string;
@@ -106,17 +113,36 @@ export function runModel(em: EmittedModel, inputs: readonly Int8Array[], on: Run
   }
   for (let i = 0; i < n; i++) if (!outputs[i]) throw new TinyforgeError(`${em.cname} on ${on}: no output for input ${i}\n${text.slice(-1000)}`);
   const result: ModelRun = { outputs, layers, binary };
-  if (opts.count && on !== 'host') {
-    const L = em.layers.length;
-    const per = 2 + 2 * L;
-    if (markers.length !== per * n) throw new TinyforgeError(`instruction markers: expected ${per * n}, got ${markers.length}`);
-    result.layerInstructions = [];
-    result.invokeInstructions = [];
-    for (let r = 0; r < n; r++) {
-      const ms = markers.slice(r * per, (r + 1) * per);
-      result.invokeInstructions.push(between(ms[0], ms[per - 1]));
-      result.layerInstructions.push(Array.from({ length: L }, (_, k) => between(ms[1 + 2 * k], ms[2 + 2 * k])));
+  if (opts.count && on !== 'host') Object.assign(result, parseMarkers(markers, em.layers.length, n));
+  return result;
+}
+
+/** Splits the marker stream into per-run counts: 3 [7 8] [5 6] [7 8] 1 2 ... 4 per invoke. */
+function parseMarkers(markers: Marker[], L: number, n: number): Required<Pick<ModelRun, 'layerInstructions' | 'invokeInstructions' | 'accessInstructions' | 'hookInstructions'>> {
+  const out = { layerInstructions: [] as number[][], invokeInstructions: [] as number[], accessInstructions: [] as number[][], hookInstructions: [] as number[][] };
+  let start: Marker | undefined, open: Marker | undefined;
+  let layers: number[] = [], access: number[] = [], hooks: number[] = [];
+  const bad = (why: string): never => { throw new TinyforgeError(`instruction markers: ${why}`); };
+  for (const m of markers) {
+    if (m.n === 3) {
+      if (start) bad('invoke start inside an invoke');
+      start = m; layers = []; access = new Array<number>(L).fill(0); hooks = [];
+    } else if (m.n === 4) {
+      if (!start || open) bad('unbalanced invoke end');
+      if (layers.length !== L) bad(`expected ${L} layers per invoke, got ${layers.length}`);
+      out.invokeInstructions.push(between(start!, m));
+      out.layerInstructions.push(layers); out.accessInstructions.push(access); out.hookInstructions.push(hooks);
+      start = undefined;
+    } else if (m.n === 1 || m.n === 5 || m.n === 7) {
+      if (!start || open) bad(`marker ${m.n} outside an invoke or inside a pair`);
+      open = m;
+    } else if (m.n === 2 || m.n === 6 || m.n === 8) {
+      if (!open || open.n !== m.n - 1) bad(`marker ${m.n} without its opening marker`);
+      const c = between(open!, m);
+      if (m.n === 2) layers.push(c); else if (m.n === 6) access[layers.length] = c; else hooks.push(c);
+      open = undefined;
     }
   }
-  return result;
+  if (out.invokeInstructions.length !== n) bad(`expected ${n} invokes, got ${out.invokeInstructions.length}`);
+  return out;
 }

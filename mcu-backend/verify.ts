@@ -26,6 +26,9 @@ export interface VerifyResult {
   /** QEMU runs: instructions per layer of the first input, and of each whole invoke. */
   layerInstructions?: number[];
   invokeInstructions?: number[];
+  /** QEMU runs, first input: instructions of each layer's access segment (0 = coupled) and of each DVFS hook call. */
+  accessInstructions?: number[];
+  hookInstructions?: number[];
 }
 
 /** Deterministic pseudo-random int8 inputs (xorshift32), concatenated over the model's inputs. */
@@ -94,6 +97,7 @@ export async function verifyMcu(
   return {
     on, inputs: opts.inputs.length, ok: bad.length === 0, results,
     layerInstructions: run.layerInstructions?.[0], invokeInstructions: run.invokeInstructions,
+    accessInstructions: run.accessInstructions?.[0], hookInstructions: run.hookInstructions?.[0],
   };
 }
 

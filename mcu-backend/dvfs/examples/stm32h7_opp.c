@@ -2,7 +2,7 @@
  * (RCC, PWR, FLASH, SYSCFG). It cannot run on QEMU's boards; the tests only compile it with
  * arm-none-eabi-gcc. Rules (RM0433): when increasing performance change VOS before the frequency; when
  * decreasing, lower the frequency first. VOS0 = VOS1 plus SYSCFG over-drive (ODEN). The CPU prescaler is
- * D1CPRE; HPRE keeps the AXI/flash clock <= 240 MHz. PLL1 runs from HSI (64 MHz); SYSCLK switches to HSI
+ * D1CPRE; HPRE (bus_div) keeps the AXI/flash clock within the VOS limit (100/150/200/240 MHz). PLL1 runs from HSI (64 MHz); SYSCLK switches to HSI
  * while PLL1 relocks. */
 #include "tinyforge_opp.h"
 
@@ -44,10 +44,9 @@ static void set_wait_states(uint8_t ws, uint32_t axi_hz) {
 static tinyforge_opp_t current;
 
 void tinyforge_apply_operating_point(const tinyforge_opp_t *p) {
-  int faster = p->cpu_hz > current.cpu_hz;
   int pll_change = p->pll_n != current.pll_n || p->pll_m != current.pll_m || p->pll_r != current.pll_r;
-  uint32_t axi_hz = p->cpu_hz > 240000000u ? p->cpu_hz / 2u : p->cpu_hz;
-  if (faster && p->range > current.range) set_range(p->range);
+  uint32_t axi_hz = p->cpu_hz / p->bus_div;
+  if (p->range > current.range) set_range(p->range); /* voltage up first, whatever the clock does */
   if (p->flash_ws > current.flash_ws) set_wait_states(p->flash_ws, axi_hz);
   if (pll_change) {
     RCC_CFGR &= ~0x7u; /* SW = HSI */
@@ -59,13 +58,12 @@ void tinyforge_apply_operating_point(const tinyforge_opp_t *p) {
     RCC_CR |= RCC_CR_PLL1ON;
     while (!(RCC_CR & RCC_CR_PLL1RDY)) { }
   }
-  RCC_D1CFGR = (RCC_D1CFGR & ~((0xFu << 8) | 0xFu)) | (presc_bits(p->prescaler) << 8) |
-               (p->cpu_hz > 240000000u ? 0x8u : 0x0u);
+  RCC_D1CFGR = (RCC_D1CFGR & ~((0xFu << 8) | 0xFu)) | (presc_bits(p->prescaler) << 8) | presc_bits(p->bus_div); /* D1CPRE, HPRE */
   if (pll_change) {
     RCC_CFGR = (RCC_CFGR & ~0x7u) | 0x3u; /* SW = PLL1 */
     while (((RCC_CFGR >> 3) & 0x7u) != 0x3u) { }
   }
   if (p->flash_ws < current.flash_ws) set_wait_states(p->flash_ws, axi_hz);
-  if (!faster && p->range < current.range) set_range(p->range);
+  if (p->range < current.range) set_range(p->range); /* voltage down last */
   current = *p;
 }

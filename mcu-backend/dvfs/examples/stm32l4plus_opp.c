@@ -51,7 +51,7 @@ static tinyforge_opp_t current;
 void tinyforge_apply_operating_point(const tinyforge_opp_t *p) {
   int faster = p->cpu_hz > current.cpu_hz;
   int pll_change = p->pll_n != current.pll_n || p->pll_m != current.pll_m || p->pll_r != current.pll_r;
-  if (faster && p->range > current.range) set_range(p->range);
+  if (p->range > current.range) set_range(p->range); /* voltage up first, whatever the clock does */
   if (faster || p->flash_ws > current.flash_ws) set_wait_states(p->flash_ws > current.flash_ws ? p->flash_ws : current.flash_ws);
   if (pll_change) {
     RCC_CR |= RCC_CR_HSION;
@@ -72,6 +72,6 @@ void tinyforge_apply_operating_point(const tinyforge_opp_t *p) {
     while (((RCC_CFGR >> CFGR_SWS_SHIFT) & 0x3u) != CFGR_SW_PLL) { }
   }
   if (p->flash_ws < current.flash_ws || !faster) set_wait_states(p->flash_ws);
-  if (!faster && p->range < current.range) set_range(p->range);
+  if (p->range < current.range) set_range(p->range); /* voltage down last */
   current = *p;
 }

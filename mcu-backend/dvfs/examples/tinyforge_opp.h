@@ -12,6 +12,7 @@ typedef struct {
   uint16_t pll_n;     /* PLL multiplier (VCO = input / M * N) */
   uint16_t pll_m;     /* PLL input divider */
   uint32_t cpu_hz;    /* resulting CPU clock */
+  uint8_t bus_div;    /* bus (AHB/AXI, flash) clock = cpu_hz / bus_div (H7: HPRE; 1 elsewhere) */
 } tinyforge_opp_t;
 
 #endif
