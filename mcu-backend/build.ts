@@ -2,8 +2,10 @@
 // <outDir>/mcu, variant selection under the sram budget, flash/RAM measured with arm-none-eabi-size on a
 // minimal program (the model plus a main calling it once), the budgets checked with a message naming the
 // budget, the need and the largest contributors, and per-layer instruction counts measured on QEMU
-// (markers, icount plugin) when the core has a board and QEMU is installed.
-import { writeFileSync } from 'node:fs';
+// (markers, icount plugin) when the core has a board and QEMU is installed. With `part`, the layers run
+// decoupled access-execute and a per-segment DVFS plan is built (../dvfs/wire.ts): <name>_dvfs.h/.c,
+// tinyforge_opp.h and <name>_dvfs.svg next to the model, the plan in the report (energy is modelled).
+import { renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
 import type { KernelModule } from '../compiler/kernel-ir/types.ts';
@@ -14,6 +16,9 @@ import type { McuTargetInfo } from './emit/variant.ts';
 import { formatVerify, randomInputs, verifyMcu, type VerifyResult } from './verify.ts';
 import { GoldenRuntime } from '../runtime-wasm/host.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
+import { dvfsFiles, modelSegments, planModel, resolvePart, type DvfsBuild, type SegmentCounts } from './dvfs/wire.ts';
+import { dvfsSvg, formatDvfs, type DvfsResult } from './dvfs/report.ts';
+import { operatingPoints, type PartSpec } from './dvfs/parts.ts';
 
 /** Stack reserved by the size build (the generated kernels use a few hundred bytes). */
 export const STACK_BYTES = 2048;
@@ -30,6 +35,8 @@ export interface McuLayerReport {
   instructionsPerMac?: number;
   /** Analytic estimate of the variant (loads are not measured). */
   estimatedLoadsPerMac?: number;
+  /** Decoupled access-execute: bytes staged in SRAM, and the access segment's measured instructions. */
+  dae?: { stageBytes: number; accessInstructions?: number };
   scratchBytes: number;
   constBytes: number;
 }
@@ -55,9 +62,25 @@ export interface McuBuild {
   totals: McuTotals;
   files: string[];
   notes: string[];
+  /** The DVFS part, when targets.mcu.part names one. */
+  part?: PartSpec;
+  /** Instruction counts per layer, access segment and hook call of the first measured inference. */
+  counts?: SegmentCounts;
+  dvfs?: McuDvfsReport;
 }
 
-export interface McuTargetConfig { cpu: string; flash: number; sram: number }
+export interface McuDvfsReport extends DvfsResult {
+  maxClockUs: number;
+  deadlineFrom: DvfsBuild['deadlineFrom'];
+  instructionsFrom: DvfsBuild['instructionsFrom'];
+  /** Measured instructions of the DVFS hook calls (weak no-op) and of the access segments, per inference. */
+  hookInstructions?: number;
+  hookCalls: number;
+  accessInstructions?: number;
+  svg: string;
+}
+
+export interface McuTargetConfig { cpu: string; flash: number; sram: number; part?: string; latencyMs?: number; dae?: boolean }
 
 const num = (n: number) => n.toLocaleString('en-US');
 
@@ -66,7 +89,11 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
   const cpu = parseCpu(cfg.cpu, 'targets.mcu.cpu');
   const target: McuTargetInfo = { cpu, dsp: CPUS[cpu].dsp, flashBytes: cfg.flash, sramBytes: cfg.sram };
   const notes: string[] = [];
-  const em = emitModel(module, target, { arenaBudget: Math.max(0, cfg.sram - STACK_BYTES - em0Io(module)) });
+  const part = cfg.part !== undefined ? resolvePart(cfg.part, where) : undefined;
+  const em = emitModel(module, target, { arenaBudget: Math.max(0, cfg.sram - STACK_BYTES - em0Io(module)), dae: cfg.dae ?? part !== undefined, segmentHooks: part !== undefined });
+  // Before measuring, the plan file puts every segment at the fastest point (rewritten after planning).
+  if (part) em.extraFiles = dvfsFiles(em, part, operatingPoints(part), modelSegments(em, part));
+  for (const d of em.daeOff) notes.push(`layer ${d.op} '${d.opName}' not decoupled: ${d.reason}`);
   const dir = join(outDir, 'mcu');
   const files = writeModelFiles(dir, em);
 
@@ -79,7 +106,8 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
     writeFileSync(main, `/* Minimal program for the size report: the model and one call. */\n#include "${em.cname}.h"\nstatic int8_t tf_in[${em.cname.toUpperCase()}_INPUT_BYTES], tf_out[${em.cname.toUpperCase()}_OUTPUT_BYTES];\nint main(void) { return ${em.cname}_invoke(tf_in, tf_out); }\n`);
     const elf = join(dir, `${em.cname}-${cpu}-size.elf`);
     const big = 64 * 1024 * 1024;
-    const r = compileArm({ sources: [join(dir, `${em.cname}.c`), main], includeDirs: [dir, harnessDir] }, elf, cpu, { flashBytes: big, ramBytes: big, stackBytes: STACK_BYTES });
+    const extraC = Object.keys(em.extraFiles).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
+    const r = compileArm({ sources: [join(dir, `${em.cname}.c`), ...extraC, main], includeDirs: [dir, harnessDir] }, elf, cpu, { flashBytes: big, ramBytes: big, stackBytes: STACK_BYTES });
     if (r.status !== 0) throw new TinyforgeError(`arm-none-eabi-gcc failed on the generated C:\n${r.stderr.slice(0, 3000)}`, where);
     size = armSize(elf);
     files.push(main);
@@ -93,12 +121,12 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
   };
   checkBudgets(module, em, cfg, totals, where);
   const layers: McuLayerReport[] = em.layers.map((l) => ({
-    index: l.index, name: l.name, kind: l.kind, sourceOp: module.ops[l.index].sourceOp, variant: l.variant, macs: l.macs,
+    index: l.index, name: l.name, kind: l.kind, sourceOp: module.ops[l.index].sourceOp, variant: l.variant + (l.dae ? '+dae' : ''), macs: l.macs,
     estimatedLoadsPerMac: l.macs > 0 && l.estimate ? +(l.estimate.loads / l.macs).toFixed(3) : undefined,
-    scratchBytes: l.scratchBytes, constBytes: l.constBytes,
+    scratchBytes: l.scratchBytes, constBytes: l.constBytes, ...(l.dae ? { dae: { stageBytes: l.dae.stageBytes } } : {}),
   }));
   if (!hasBoard(cpu)) notes.push(`instructions not measured: no QEMU board for cortex-${cpu} in the harness (m3, m4, m7)`);
-  return { em, target, layers, totals, files: files.map((f) => resolve(f)), notes };
+  return { em, target, layers, totals, files: files.map((f) => resolve(f)), notes, ...(part ? { part } : {}) };
 }
 
 /** Input and output buffers of the size program (the application's, counted in its RAM). */
@@ -159,6 +187,7 @@ export function formatMcuReport(b: McuBuild): string {
     out.push(`sram budget: layer ${d.op} '${d.opName}' uses ${d.to} instead of ${d.from} (saves ${num(d.scratchSaved)} B of scratch${d.instructionCost !== undefined ? `, costs ~${num(d.instructionCost)} instructions` : ''})`);
   }
   for (const n of b.notes) out.push(`note: ${n}`);
+  if (b.dvfs) out.push('', formatDvfsReport(b.dvfs));
   return out.join('\n');
 }
 
@@ -184,6 +213,7 @@ export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuT
   const inputs = randomInputs(b.em.inputBytes, Math.max(1, opts.verifyInputs), opts.seed ?? 1);
   const work = join(outDir, 'mcu', 'verify');
   const golden = opts.verifyInputs > 0 ? await GoldenRuntime.load() : undefined;
+  let counts: SegmentCounts | undefined;
   if (opts.verifyInputs > 0 && !missingTools('host')) {
     verify.push(await verifyMcu(graph, module, b.em, 'host', { inputs, workDir: work, golden }));
   } else if (opts.verifyInputs > 0) {
@@ -197,12 +227,47 @@ export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuT
       const v = await verifyMcu(graph, module, b.em, cpu, { inputs, workDir: work, golden, count: true });
       verify.push(v);
       addInstructionCounts(b, v.layerInstructions, v.invokeInstructions?.[0]);
+      counts = v.layerInstructions && { layers: v.layerInstructions, access: v.accessInstructions, hooks: v.hookInstructions };
     } else {
       const r = runModel(b.em, inputs.slice(0, 1), cpu, { workDir: join(work, cpu), count: true });
       addInstructionCounts(b, r.layerInstructions?.[0], r.invokeInstructions?.[0]);
+      counts = r.layerInstructions && { layers: r.layerInstructions[0]!, access: r.accessInstructions?.[0], hooks: r.hookInstructions?.[0] };
     }
   }
+  if (counts) b.counts = counts;
+  if (b.part) addDvfs(b, b.part, counts, cfg.latencyMs, outDir);
   texts.push(formatMcuReport(b));
   for (const v of verify) texts.push(formatVerify(module.name, v));
   return { build: b, verify, text: texts.join('\n'), ok: verify.every((v) => v.ok) };
+}
+
+// ---------- DVFS (targets.mcu.part) ----------
+
+/** Plans the segments with the measured counts, rewrites <name>_dvfs.c with the plan, writes the SVG. */
+function addDvfs(b: McuBuild, part: PartSpec, counts: SegmentCounts | undefined, latencyMs: number | undefined, outDir: string): void {
+  const d = planModel(b.em, part, counts, latencyMs);
+  const dir = join(outDir, 'mcu');
+  b.em.extraFiles = dvfsFiles(b.em, part, d.points, d.input.segments, d.result.plan);
+  writeModelFiles(dir, b.em);
+  const svg = join(dir, `${b.em.cname}_dvfs.svg`);
+  writeFileSync(`${svg}.tmp`, dvfsSvg(part, d.points, d.input, d.result.plan, `${b.em.cname} on ${part.name}`));
+  renameSync(`${svg}.tmp`, svg);
+  for (const f of [...Object.keys(b.em.extraFiles).map((n) => join(dir, n)), svg]) if (!b.files.includes(resolve(f))) b.files.push(resolve(f));
+  const sum = (xs: number[] | undefined) => xs?.reduce((s, x) => s + x, 0);
+  b.layers.forEach((l) => { if (l.dae && counts?.access) l.dae.accessInstructions = counts.access[l.index]; });
+  if (part.core !== `cortex-${b.target.cpu}`) b.notes.push(`DVFS: instructions counted for cortex-${b.target.cpu}, the part ${part.name} has a ${part.core}`);
+  b.dvfs = {
+    ...d.result, maxClockUs: d.maxClockUs, deadlineFrom: d.deadlineFrom, instructionsFrom: d.instructionsFrom,
+    hookInstructions: sum(counts?.hooks), hookCalls: b.em.segments.length, accessInstructions: sum(counts?.access), svg: resolve(svg),
+  };
+}
+
+export function formatDvfsReport(d: McuDvfsReport): string {
+  const lines = [formatDvfs(d)];
+  lines.push(`latency budget ${(d.deadlineUs / 1000).toFixed(3)} ms (${d.deadlineFrom === 'config' ? 'targets.mcu.latency_ms' : `default: 1.5 x ${(d.maxClockUs / 1000).toFixed(3)} ms at the fastest point`}); segment cycles from ${d.instructionsFrom} instructions and the cycle model of mcu-backend/dvfs/segments.ts`);
+  if (d.hookInstructions !== undefined) lines.push(`DVFS hook calls: ${d.hookCalls} per inference, ${num(d.hookInstructions)} instructions with the weak no-op hook (QEMU icount)`);
+  if (d.accessInstructions !== undefined) lines.push(`access segments (flash -> SRAM copies): ${num(d.accessInstructions)} instructions per inference`);
+  lines.push(`plot of clock and power over one inference: ${d.svg}`);
+  lines.push(`note: ${d.note}`);
+  return lines.join('\n');
 }

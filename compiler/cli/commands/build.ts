@@ -6,7 +6,7 @@ import { loadConfig, type BuildConfig } from '../../frontend/yaml/config.ts';
 import { graphStats, type GraphStats } from '../../ir/stats.ts';
 import { formatLayerTable } from '../../report/layers.ts';
 import { runPipeline } from '../../passes/registry.ts';
-import { mcuBuildStep, type McuLayerReport, type McuTotals } from '../../../mcu-backend/build.ts';
+import { mcuBuildStep, type McuDvfsReport, type McuLayerReport, type McuTotals } from '../../../mcu-backend/build.ts';
 import type { VerifyResult } from '../../../mcu-backend/verify.ts';
 import { join } from 'node:path';
 import { makeArch } from '../../../cgra-mapper/arch.ts';
@@ -21,6 +21,8 @@ export interface BuildReport {
   layers?: Array<{ index: number; name: string; kind: string; op?: string; sourceOp: number; macs: number; mcu?: Omit<McuLayerReport, 'index' | 'name' | 'kind' | 'sourceOp' | 'macs'>; cgra?: LayerFigures }>;
   totals?: { ops: number; macs: number; mcu?: McuTotals; cgra?: ModelTotals };
   verify?: { mcu: VerifyResult[] };
+  /** Per-segment clock plan of the mcu target (targets.mcu.part); its energy is modelled. */
+  dvfs?: McuDvfsReport;
 }
 
 export const build: Command = {
@@ -49,6 +51,7 @@ export const build: Command = {
       report.layers = step.build.layers.map(({ index, name, kind, sourceOp, macs, ...mcu }) => ({ index, name, kind, sourceOp, macs, mcu }));
       report.totals = { ops: module.ops.length, macs: module.ops.reduce((s, o) => s + o.macs, 0), mcu: step.build.totals };
       report.verify = { mcu: step.verify };
+      if (step.build.dvfs) report.dvfs = step.build.dvfs;
       texts.push(step.text);
       ok &&= step.ok;
     }
