@@ -1,19 +1,19 @@
 // DVFS plans for the five real models on stm32l4r5 (Cortex-M4, measured on QEMU mps2-an386) and stm32h743
 // (Cortex-M7, measured on mps2-an500), at latency budgets of 1.0x, 1.5x and 2x the max-clock latency:
 // modelled energy of the per-segment plan against race-to-idle and the single lowest operating point.
-// Per-layer instruction counts are measured (QEMU plugin); loads are the kernels' analytic estimates;
-// access segments (weights streamed from flash) follow the documented cycle model in
-// mcu-backend/dvfs/segments.ts. Energy is a model, not a measurement.
+// The models are built as `tinyforge build` builds them with targets.mcu.part: decoupled access-execute
+// layers and DVFS hook calls. Measured on QEMU (icount plugin): the execute segments' instructions, the
+// access segments' copy loops (markers 5/6) and the hook calls (7/8); loads are the kernels' analytic
+// estimates; cycles follow the documented model in mcu-backend/dvfs/segments.ts. Energy is a model.
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importTflite } from '../compiler/frontend/tflite/import.ts';
 import { runPipeline } from '../compiler/passes/registry.ts';
 import { mcuBuildStep } from '../mcu-backend/build.ts';
-import { PARTS, operatingPoints } from '../mcu-backend/dvfs/parts.ts';
-import { raceToIdle } from '../mcu-backend/dvfs/planner.ts';
-import { dvfsSvg, runDvfs } from '../mcu-backend/dvfs/report.ts';
-import { buildSegments, type LayerCost } from '../mcu-backend/dvfs/segments.ts';
+import { PARTS } from '../mcu-backend/dvfs/parts.ts';
+import { dvfsSvg } from '../mcu-backend/dvfs/report.ts';
+import { planModel } from '../mcu-backend/dvfs/wire.ts';
 import { MODELS, modelPath, repoRoot, type ModelKey } from '../tests/helpers/paths.ts';
 
 const PART_CPU = { stm32l4r5: 'cortex-m4', stm32h743: 'cortex-m7' } as const;
@@ -31,18 +31,20 @@ export default async function run() {
     for (const [partName, cpu] of Object.entries(PART_CPU)) {
       const part = PARTS[partName]!;
       const out = mkdtempSync(join(tmpdir(), `tf-dvfs-${key}-`));
-      const step = await mcuBuildStep(graph, module, { cpu, flash: 64 << 20, sram: 64 << 20 }, out, { verifyInputs: 0 });
-      const layers: LayerCost[] = step.build.layers.map((l) => {
-        if (l.instructions === undefined) throw new Error(`${key}: no measured instructions for layer ${l.index} (QEMU missing?)`);
-        return { name: `${l.index}:${l.name}`, instructions: l.instructions, loads: Math.round((l.estimatedLoadsPerMac ?? 0) * l.macs), weightBytes: l.constBytes };
-      });
-      const points = operatingPoints(part);
-      const segments = buildSegments(layers, part);
-      const fastest = raceToIdle({ part, points, segments, deadlineUs: Number.MAX_SAFE_INTEGER }).busyUs;
+      const step = await mcuBuildStep(graph, module, { cpu, flash: 64 << 20, sram: 64 << 20, part: partName }, out, { verifyInputs: 0 });
+      const counts = step.build.counts;
+      if (!counts) throw new Error(`${key}: no measured instructions (QEMU missing?)`);
+      const em = step.build.em;
+      const maxClockUs = planModel(em, part, counts).maxClockUs;
+      const instructions = counts.layers.reduce((s, x) => s + x, 0);
+      const accessInstructions = (counts.access ?? []).reduce((s, x) => s + x, 0);
+      const hookInstructions = (counts.hooks ?? []).reduce((s, x) => s + x, 0);
+      const stagedBytes = em.layers.reduce((s, l) => s + (l.dae?.stageBytes ?? 0), 0);
       for (const k of BUDGETS) {
-        const input = { part, points, segments, deadlineUs: fastest * k };
-        const r = runDvfs(input);
-        rows.push({ model: key, part: partName, cpu, budget: k, deadlineUs: Math.round(input.deadlineUs), instructions: layers.reduce((s, l) => s + l.instructions, 0),
+        const d = planModel(em, part, counts, (k * maxClockUs) / 1000);
+        const r = d.result, input = d.input, points = d.points;
+        rows.push({ model: key, part: partName, cpu, budget: k, deadlineUs: Math.round(input.deadlineUs), instructions, accessInstructions, hookInstructions, hookCalls: em.segments.length, stagedBytes,
+          accessUsAtMax: input.segments.filter((s) => s.kind === 'access').reduce((s, seg) => s + (seg.cycles + seg.flashLines * points[0]!.waitStates) / points[0]!.fMHz, 0),
           planUj: r.plan.energyUj, raceToIdleUj: r.raceToIdle.energyUj, lowestPointUj: r.lowestPoint.energyUj,
           lowestPointMHz: points[r.lowestPoint.choice[0] ?? 0]!.fMHz, lowestPointFeasible: r.lowestPoint.feasible,
           savingVsRace: r.savingVsRace, savingVsLowest: r.savingVsLowest, switches: r.plan.switches,
