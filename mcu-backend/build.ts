@@ -255,6 +255,7 @@ function addDvfs(b: McuBuild, part: PartSpec, counts: SegmentCounts | undefined,
   for (const f of [...Object.keys(b.em.extraFiles).map((n) => join(dir, n)), svg]) if (!b.files.includes(resolve(f))) b.files.push(resolve(f));
   const sum = (xs: number[] | undefined) => xs?.reduce((s, x) => s + x, 0);
   b.layers.forEach((l) => { if (l.dae && counts?.access) l.dae.accessInstructions = counts.access[l.index]; });
+  if (!d.result.plan.feasible) b.notes.push(`DVFS: latency budget ${(d.input.deadlineUs / 1000).toFixed(3)} ms is below the ${(d.maxClockUs / 1000).toFixed(3)} ms of the fastest point; every segment runs at the fastest point`);
   if (part.core !== `cortex-${b.target.cpu}`) b.notes.push(`DVFS: instructions counted for cortex-${b.target.cpu}, the part ${part.name} has a ${part.core}`);
   b.dvfs = {
     ...d.result, maxClockUs: d.maxClockUs, deadlineFrom: d.deadlineFrom, instructionsFrom: d.instructionsFrom,

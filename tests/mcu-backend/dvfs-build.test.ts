@@ -1,0 +1,74 @@
+// `tinyforge build` with targets.mcu.part: the clock plan wired into the generated model (configs/default.yaml's
+// small network, built through the CLI on QEMU Cortex-M4). Checks the files, that the emitted per-segment
+// table is the reported plan, one hook call per segment (measured), the budget and dae options, and that
+// every report says the energy is modelled.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, scratchDir } from '../helpers/paths.ts';
+import { needTools } from './helpers/tools.ts';
+
+const bin = join(repoRoot, 'bin', 'tinyforge.mjs');
+const work = scratchDir('tinyforge-dvfs-build-');
+
+function config(name: string, mcu: string): string {
+  const src = readFileSync(join(repoRoot, 'configs', 'default.yaml'), 'utf8')
+    .replace(/^name: .*$/m, `name: ${name}\nout: out-${name}`)
+    .replace(/^  mcu: .*$/m, `  mcu: { ${mcu} }`).replace(/^  cgra: .*$/m, '');
+  const p = join(work, `${name}.yaml`);
+  writeFileSync(p, src);
+  return p;
+}
+
+function build(path: string, json: boolean, verify = true) {
+  const r = spawnSync(process.execPath, [bin, 'build', path, ...(json ? ['--json'] : []), ...(verify ? [] : ['--no-verify'])], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  return r.stdout;
+}
+
+test('part: plan files next to the model, the emitted table is the reported plan, one measured hook call per segment', (t) => {
+  if (!needTools(t, 'm4')) return;
+  const p = config('dv', 'cpu: cortex-m4, flash: 1M, sram: 256K, part: STM32L4R5ZI, latency_ms: 40');
+  const r = JSON.parse(build(p, true));
+  const d = r.dvfs;
+  assert.equal(d.part, 'stm32l4r5');
+  assert.match(d.note, /modelled/);
+  assert.equal(d.deadlineUs, 40_000);
+  assert.equal(d.deadlineFrom, 'config');
+  assert.equal(d.instructionsFrom, 'measured');
+  // Layers with constants: conv1, dw1, pw1, dw2, pw2, fc -> 6 access + 9 execute segments.
+  assert.equal(d.segments.length, 15);
+  assert.equal(d.hookCalls, 15);
+  assert.ok(d.hookInstructions >= 15 && d.hookInstructions <= 15 * 16, `${d.hookInstructions}`);
+  assert.equal(r.layers.filter((l: { mcu: { variant: string } }) => l.mcu.variant.endsWith('+dae')).length, 6);
+  const out = join(work, 'out-dv', 'mcu');
+  for (const f of ['dv_dvfs.h', 'dv_dvfs.c', 'tinyforge_opp.h', 'dv_dvfs.svg']) assert.ok(existsSync(join(out, f)), f);
+  const c = readFileSync(join(out, 'dv_dvfs.c'), 'utf8');
+  const table = /dv_segment_opp\[DV_DVFS_SEGMENTS\] = \{ ([0-9, ]+) \}/.exec(c);
+  assert.ok(table, c);
+  assert.deepEqual(table[1]!.split(', ').map(Number), d.plan.choice);
+  assert.ok(d.plan.feasible && d.plan.busyUs <= 40_000);
+  assert.ok(d.plan.energyUj <= d.raceToIdle.energyUj + 1e-9 && d.plan.energyUj <= d.lowestPoint.energyUj + 1e-9);
+  assert.match(readFileSync(join(out, 'dv.c'), 'utf8'), /DV_DVFS_ENTER\(14\)/);
+  assert.match(readFileSync(join(out, 'dv_dvfs.svg'), 'utf8'), /modelled/);
+});
+
+test('part without latency_ms: default budget 1.5 x the fastest latency; text report says modelled; dae: false keeps layers coupled', (t) => {
+  if (!needTools(t, 'm4')) return;
+  const text = build(config('dv2', 'cpu: cortex-m4, flash: 1M, sram: 256K, part: stm32h743, dae: false'), false, false);
+  assert.match(text, /DVFS plan for stm32h743/);
+  assert.match(text, /default: 1\.5 x/);
+  assert.match(text, /Energy is modelled/);
+  assert.doesNotMatch(text, /\+dae/);
+  assert.doesNotMatch(text, /\.access/);
+  assert.match(text, /DVFS hook calls: 9 per inference/);
+});
+
+test('a latency budget below the fastest point is reported, and the plan falls back to the fastest point', (t) => {
+  if (!needTools(t, 'm4')) return;
+  const r = JSON.parse(build(config('dv3', 'cpu: cortex-m4, flash: 1M, sram: 256K, part: stm32l4r5, latency_ms: 0.001'), true, false));
+  assert.equal(r.dvfs.plan.feasible, false);
+  assert.ok(r.dvfs.plan.choice.every((c: number) => c === 0));
+});
