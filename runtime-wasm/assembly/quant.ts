@@ -159,3 +159,16 @@ export function oneOverOnePlusX(a: i32): i32 {
   const n16 = i16x8.narrow_i32x4_s(v, v);
   v128.store32_lane(dst, i8x16.narrow_i16x8_s(n16, n16), 0);
 }
+
+/** Double-rounding MultiplyByQuantizedMultiplier of four lanes sharing one (multiplier, shift). */
+// @ts-ignore: decorator
+@inline export function mbqm4Uniform(x: v128, multiplier: i32, shift: i32): v128 {
+  const left = shift > 0 ? shift : 0;
+  const right = shift > 0 ? 0 : -shift;
+  const xs = i32x4.shl(x, left);
+  const m = i32x4.splat(multiplier);
+  const r = v128.shuffle<i32>(srdhm2(i64x2.extmul_low_i32x4_s(xs, m)), srdhm2(i64x2.extmul_high_i32x4_s(xs, m)), 0, 2, 4, 6);
+  const mask = i32x4.splat(<i32>((<u32>1 << <u32>right) - 1));
+  const threshold = i32x4.sub(i32x4.shr_u(mask, 1), i32x4.shr_s(r, 31));
+  return i32x4.sub(i32x4.shr_s(r, right), i32x4.gt_s(v128.and(r, mask), threshold));
+}
