@@ -285,3 +285,93 @@ export function describeOp(c: RandomOpCase): string {
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
   return `seed ${c.seed} ${op.kind} in ${op.inputs.map(t).join(' ')} out ${op.outputs.map(t).join(' ')} ${attrs}`;
 }
+
+// ---- Random small networks: chains of the ops above with residual ADDs and a classifier head -------------
+
+interface Cur { id: number; shape: number[]; quant: Quant }
+
+type Layer = (r: Rng, g: GraphBuilder, x: Cur, ops: Op[]) => Cur;
+
+function convLayer(r: Rng, g: GraphBuilder, x: Cur, ops: Op[], k: number, stride: number, outC: number, keepShape = false): Cur {
+  const [n, h, w, c] = x.shape;
+  const padding: Padding = !keepShape && k <= Math.min(h, w) && r.chance(0.3) ? 'valid' : 'same';
+  const ws = Array.from({ length: outC }, () => r.logScale(-9, -5));
+  const wt = g.add(`w${ops.length}`, [outC, k, k, c], 'int8', { scale: ws, zeroPoint: ws.map(() => 0), ...(outC > 1 ? { axis: 0 } : {}) },
+    r.int8(outC * k * k * c, -127, 127));
+  const accRms = RMS8 * RMS8 * Math.sqrt(k * k * c);
+  const b = bias(r, g, outC, x.quant.scale[0], ws, accRms);
+  const shape = [n, convOutSize(h, k, stride, 1, padding), convOutSize(w, k, stride, 1, padding), outC];
+  const quant = outQuant(r, accRms * x.quant.scale[0] * ws[0]);
+  const y = g.add(`conv${ops.length}`, shape, 'int8', quant);
+  ops.push({ kind: 'conv2d', inputs: [x.id, wt, b], outputs: [y], stride: [stride, stride], dilation: [1, 1], padding, activation: r.pick(ACTIVATIONS) });
+  return { id: y, shape, quant };
+}
+
+const LAYERS: Record<'conv' | 'depthwise' | 'pool' | 'residual', Layer> = {
+  conv: (r, g, x, ops) => convLayer(r, g, x, ops, r.int(1, 3), r.int(1, 2), channels(r, 12)),
+  depthwise: (r, g, x, ops) => {
+    const [n, h, w, c] = x.shape;
+    const k = r.int(1, 3), stride = r.int(1, 2), mult = r.chance(0.7) ? 1 : 2;
+    const padding: Padding = k <= Math.min(h, w) && r.chance(0.3) ? 'valid' : 'same';
+    const outC = c * mult;
+    const ws = Array.from({ length: outC }, () => r.logScale(-9, -5));
+    const wt = g.add(`w${ops.length}`, [1, k, k, outC], 'int8', { scale: ws, zeroPoint: ws.map(() => 0), ...(outC > 1 ? { axis: 3 } : {}) },
+      r.int8(k * k * outC, -127, 127));
+    const accRms = RMS8 * RMS8 * k;
+    const b = bias(r, g, outC, x.quant.scale[0], ws, accRms);
+    const shape = [n, convOutSize(h, k, stride, 1, padding), convOutSize(w, k, stride, 1, padding), outC];
+    const quant = outQuant(r, accRms * x.quant.scale[0] * ws[0]);
+    const y = g.add(`dw${ops.length}`, shape, 'int8', quant);
+    ops.push({ kind: 'depthwise_conv2d', inputs: [x.id, wt, b], outputs: [y], stride: [stride, stride], dilation: [1, 1], padding, depthMultiplier: mult, activation: r.pick(ACTIVATIONS) });
+    return { id: y, shape, quant };
+  },
+  pool: (r, g, x, ops) => {
+    const [n, h, w, c] = x.shape;
+    const shape = [n, convOutSize(h, 2, 2, 1, 'same'), convOutSize(w, 2, 2, 1, 'same'), c];
+    const y = g.add(`pool${ops.length}`, shape, 'int8', x.quant);
+    ops.push({ kind: r.chance(0.5) ? 'max_pool2d' : 'average_pool2d', inputs: [x.id], outputs: [y], filter: [2, 2], stride: [2, 2], padding: 'same', activation: 'none' });
+    return { id: y, shape, quant: x.quant };
+  },
+  residual: (r, g, x, ops) => {
+    // y = x + conv1x1(x): a two-op block whose ADD reads a tensor produced two ops earlier.
+    const branch = convLayer(r, g, x, ops, r.pick([1, 3]), 1, x.shape[3], true);
+    const quant = outQuant(r, RMS8 * Math.hypot(x.quant.scale[0], branch.quant.scale[0]));
+    const y = g.add(`add${ops.length}`, x.shape, 'int8', quant);
+    ops.push({ kind: 'add', inputs: [x.id, branch.id], outputs: [y], activation: r.pick(ACTIVATIONS) });
+    return { id: y, shape: x.shape, quant };
+  },
+};
+
+/** A random network: 2-6 spatial layers (conv, depthwise, pool, residual block), then usually a classifier head. */
+export function randomNetGraph(seed: number): Graph {
+  const r = new Rng(seed);
+  const g = new GraphBuilder();
+  const ops: Op[] = [];
+  const shape = [r.chance(0.1) ? 2 : 1, r.int(4, 16), r.int(4, 16), r.int(1, 8)];
+  const input = g.add('input', shape, 'int8', actQuant(r));
+  let cur: Cur = { id: input, shape, quant: g.tensors[input].quant! };
+  const layers = r.int(2, 6);
+  for (let i = 0; i < layers; i++) cur = LAYERS[r.pick(['conv', 'depthwise', 'pool', 'residual'] as const)](r, g, cur, ops);
+  if (r.chance(0.7)) {
+    const [n, h, w, c] = cur.shape;
+    const gap = g.add('gap', [n, 1, 1, c], 'int8', cur.quant);
+    ops.push({ kind: 'average_pool2d', inputs: [cur.id], outputs: [gap], filter: [h, w], stride: [1, 1], padding: 'valid', activation: 'none' });
+    const flat = g.add('flat', [n, c], 'int8', cur.quant);
+    ops.push({ kind: 'reshape', inputs: [gap], outputs: [flat] });
+    const outC = r.int(2, 12);
+    const ws = [r.logScale(-9, -5)];
+    const wt = g.add('fc_w', [outC, c], 'int8', perTensor(ws[0], 0), r.int8(outC * c, -127, 127));
+    const accRms = RMS8 * RMS8 * Math.sqrt(c);
+    const b = bias(r, g, outC, cur.quant.scale[0], ws, accRms);
+    const logits = g.add('logits', [n, outC], 'int8', outQuant(r, accRms * cur.quant.scale[0] * ws[0]));
+    ops.push({ kind: 'fully_connected', inputs: [flat, wt, b], outputs: [logits], activation: 'none', keepNumDims: false });
+    cur = { id: logits, shape: [n, outC], quant: g.tensors[logits].quant! };
+    if (r.chance(0.5)) {
+      const probs = g.add('probs', cur.shape, 'int8', perTensor(1 / 256, -128));
+      ops.push({ kind: 'softmax', inputs: [logits], outputs: [probs], beta: 1 });
+      cur = { id: probs, shape: cur.shape, quant: g.tensors[probs].quant! };
+    }
+  }
+  ops.forEach((op, i) => { op.name = `${op.kind}_${i}`; });
+  return { name: `random_net_${seed}`, tensors: g.tensors, ops, inputs: [input], outputs: [cur.id] };
+}

@@ -2,7 +2,8 @@
 //  - every layer of the five real models (withAllOutputs exposes each op's output) on 5 random inputs each,
 //    on the SIMD and the scalar golden module;
 //  - 512 random single-op models (64 per op kind, written with the .tflite writer), on the SIMD and the scalar
-//    golden module, plus 40 grouped convolutions (see the note at the end: TFLite double-rounds those).
+//    golden module, plus 40 grouped convolutions (see the note below: TFLite double-rounds those);
+//  - every layer of 100 random small networks (residual ADDs, pooling, classifier heads).
 // A mismatch is reported with the model/op, the tensor, the first differing index, both values and the seed
 // that reproduces it (tests/helpers/random-ops.ts randomOpGraph(seed, kind, opts)).
 import { test } from 'node:test';
@@ -15,7 +16,7 @@ import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { TfliteInterpreter, allOpOutputs, withAllOutputs } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
 import { MODELS, modelPath, type ModelKey } from '../helpers/paths.ts';
 import {
-  RANDOM_OP_KINDS, Rng, describeOp, randomInputs, randomOpGraph, type RandomOpKind, type RandomOpOptions,
+  RANDOM_OP_KINDS, Rng, describeOp, randomInputs, randomNetGraph, randomOpGraph, type RandomOpKind, type RandomOpOptions,
 } from '../helpers/random-ops.ts';
 import type { Arith } from '../../compiler/quant/multiplier.ts';
 
@@ -118,16 +119,39 @@ test('sensitivity: golden arith tflm differs from TFLite on some of the same con
 });
 
 // Grouped CONV_2D: desktop TFLite runs it in its reference per-channel kernel, whose requantisation is the
-// double-rounding one (measured: 859/859 random grouped convs equal the golden runtime's `tflm` arithmetic,
-// 126 of them differ from its `tflite` arithmetic), unlike ungrouped CONV_2D (single rounding).
+// double-rounding one, unlike ungrouped CONV_2D (single rounding). Found by this suite (859/859 random grouped
+// convs equalled the `tflm` arithmetic, 126 differed from the then `tflite` one); the golden runtime's tflite
+// mode now double-rounds grouped convs, and both modes must equal TFLite on them.
 const GROUPED = 40;
 test(`grouped conv2d: ${GROUPED} random models equal TFLite with double rounding (golden arith tflm)`, async () => {
   const mismatches = await compareSingleOps('conv2d', 90000, GROUPED, { groups: 'only' }, 'tflm', ['simd', 'scalar']);
   assert.deepEqual(mismatches, [], `${mismatches.length} mismatches:\n${mismatches.slice(0, 12).join('\n')}`);
 });
-test(`grouped conv2d: golden arith tflite equals TFLite on ${GROUPED} random models`, {
-  todo: 'golden runtime bug: its tflite arithmetic single-rounds grouped CONV_2D, TFLite double-rounds it (seeds 90000+)',
-}, async () => {
-  const mismatches = await compareSingleOps('conv2d', 90000, GROUPED, { groups: 'only' }, 'tflite', ['simd']);
+test(`grouped conv2d: golden arith tflite equals TFLite on ${GROUPED} random models (SIMD and scalar golden)`, async () => {
+  const mismatches = await compareSingleOps('conv2d', 90000, GROUPED, { groups: 'only' }, 'tflite', ['simd', 'scalar']);
+  assert.deepEqual(mismatches, [], `${mismatches.length} mismatches:\n${mismatches.slice(0, 12).join('\n')}`);
+});
+
+// Random small networks (chains with residual ADDs, pooling and a classifier head), every layer compared.
+const NETS = 100;
+test(`${NETS} random networks: every layer equals TFLite's interpreter (SIMD and scalar golden)`, async () => {
+  const [it, simd, scalar] = await Promise.all([interp, goldenSimd, goldenScalar]);
+  const mismatches: string[] = [];
+  for (let seed = 500; seed < 500 + NETS; seed++) {
+    const graph = randomNetGraph(seed);
+    const file = writeTflite(graph);
+    const ids = graphOpOutputs(graph);
+    assert.deepEqual(allOpOutputs(file), ids, 'the writer keeps tensor indices');
+    const inputs = randomInputs(graph, seed);
+    const ref = it.runTensors(withAllOutputs(file), inputs);
+    for (const [label, golden] of [['simd', simd], ['scalar', scalar]] as const) {
+      const got = golden.run(graph, inputs, { arith: 'tflite', keepAll: true });
+      ids.forEach((id, k) => {
+        const d = firstDiff(got.tensors!.get(id) ?? new Int8Array(0), ref[k].data);
+        const op = graph.ops.find((o) => o.outputs.includes(id))!;
+        if (d) mismatches.push(`randomNetGraph(${seed}) [${label}] ${op.name} [${graph.tensors[id].shape}]: ${d}`);
+      });
+    }
+  }
   assert.deepEqual(mismatches, [], `${mismatches.length} mismatches:\n${mismatches.slice(0, 12).join('\n')}`);
 });

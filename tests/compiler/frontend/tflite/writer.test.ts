@@ -11,7 +11,7 @@ import { importTflite } from '../../../../compiler/frontend/tflite/import.ts';
 import { numElements, type Graph } from '../../../../compiler/ir/graph.ts';
 import { TfliteInterpreter } from '../../../../runtime-wasm/oracle/tflite-interpreter.ts';
 import { MODELS, modelPath, type ModelKey } from '../../../helpers/paths.ts';
-import { RANDOM_OP_KINDS, Rng, describeOp, randomOpGraph } from '../../../helpers/random-ops.ts';
+import { RANDOM_OP_KINDS, Rng, describeOp, randomNetGraph, randomOpGraph } from '../../../helpers/random-ops.ts';
 
 const interp = TfliteInterpreter.load();
 
@@ -108,6 +108,13 @@ test('writer -> importer gives the same graph for 200 random single-op graphs', 
     const c = randomOpGraph(seed, RANDOM_OP_KINDS[seed % RANDOM_OP_KINDS.length], { groups: 'mixed' });
     const back = importTflite(writeTflite(c.graph), `${c.graph.name}.tflite`);
     assert.deepEqual(withoutNames(back), withoutNames(c.graph), describeOp(c));
+  }
+});
+
+test('writer -> importer gives the same graph (and a valid one) for 50 random networks', () => {
+  for (let seed = 500; seed < 550; seed++) {
+    const g = randomNetGraph(seed);
+    assert.deepEqual(withoutNames(importTflite(writeTflite(g), `${g.name}.tflite`)), withoutNames(g), g.name);
   }
 });
 
