@@ -28,7 +28,7 @@ export interface RunResult { outputs: Int8Array[]; tensors?: Map<number, Int8Arr
 type Step = (ptr: number[]) => void;
 interface Prepared { gen: number; steps: Step[]; constPtr: Map<number, number> }
 
-/** Constants stop being cached (and are re-uploaded on demand) past this many bytes of wasm memory. */
+/** Constants stop being cached (all are dropped and re-uploaded on demand) past this many bytes of wasm memory. */
 const CONST_LIMIT = 512 * 1024 * 1024;
 
 export class GoldenRuntime {
@@ -39,9 +39,12 @@ export class GoldenRuntime {
   /** Everything below this address is cached constants. */
   private constTop: number;
 
-  private constructor(ex: GoldenExports, simd: boolean) {
+  private readonly constLimit: number;
+
+  private constructor(ex: GoldenExports, simd: boolean, constLimit: number) {
     this.ex = ex;
     this.simd = simd;
+    this.constLimit = constLimit;
     this.constTop = ex.mark();
   }
 
@@ -51,8 +54,11 @@ export class GoldenRuntime {
     return join(distDir, simd ? 'golden-simd.wasm' : 'golden.wasm');
   }
 
-  /** `wasm` overrides the module file (e.g. to compare two builds); `simd` must say what it was built with. */
-  static async load(opts: { simd?: boolean; wasm?: string } = {}): Promise<GoldenRuntime> {
+  /**
+   * `wasm` overrides the module file (e.g. to compare two builds; `simd` must say what it was built with);
+   * `constLimit` the bytes of cached constants after which the cache is dropped (tests use a tiny one).
+   */
+  static async load(opts: { simd?: boolean; wasm?: string; constLimit?: number } = {}): Promise<GoldenRuntime> {
     const simd = opts.simd ?? true;
     const path = opts.wasm ?? GoldenRuntime.wasmPath(simd);
     if (!existsSync(path)) throw new TinyforgeError(`golden runtime ${path} is missing`, {}, 'run `npm run build` first');
@@ -65,7 +71,7 @@ export class GoldenRuntime {
     const instance = await WebAssembly.instantiate(mod, { env });
     const ex = instance.exports as unknown as GoldenExports;
     if ((ex.simdEnabled() === 1) !== simd) throw new Error(`${path}: SIMD flag is ${ex.simdEnabled()}, expected ${simd ? 1 : 0}`);
-    return new GoldenRuntime(ex, simd);
+    return new GoldenRuntime(ex, simd, opts.constLimit ?? CONST_LIMIT);
   }
 
   /** Executes `graph` on raw int8 inputs (NHWC, graph.inputs order). */
@@ -116,7 +122,7 @@ export class GoldenRuntime {
     let perArith = this.cache.get(graph);
     const hit = perArith?.get(arith);
     if (hit && hit.gen === this.gen) return hit;
-    if (this.constTop > CONST_LIMIT) {
+    if (this.constTop > this.constLimit) {
       this.ex.reset(0);
       this.constTop = this.ex.mark();
       this.gen++;
