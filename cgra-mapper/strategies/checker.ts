@@ -265,7 +265,7 @@ function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream): LayerPlan {
     strategy: 'checker', layer: L, kernels: [kernel], memoryBytes: mem.size, constBlocks, stage, launches, outRegions, gather,
     hostWork: { preBytes: layout.preBytes, requantOps: P * L.outC, adds: P * L.outC, notes: [layout.build ? `host builds the ${layout.mode} input layout` : 'input read in place'] },
     cost: { shared: cost('shared'), ports: cost('ports'), launches: launches.length },
-    view,
+    view, peak: 2, slotMacs: launches.length * passes * 32 * iters,
   };
 }
 
