@@ -117,6 +117,37 @@ export interface LaunchStats {
   trace?: TraceStep[];
 }
 
+export interface StepTiming {
+  /** Cycles the instruction step takes (without the launch's bubble). */
+  cycles: number;
+  /** Any SMUL / FXPMUL in the step. */
+  mul: boolean;
+  /** Memory accesses in the step, in total and per column. */
+  accesses: number;
+  perColumn: number[];
+}
+
+/**
+ * The duration of every step of `kernel` (fixed by the words, so known without running):
+ * max(3 if a multiply else 1, 1 + accesses) with accesses = the busiest column's on `ports`, all on `shared`.
+ */
+export function staticStepTiming(kernel: Kernel, bus: BusModel): StepTiming[] {
+  return kernel.words.map((rows) => {
+    let mul = false;
+    const perColumn = new Array<number>(kernel.cols).fill(0);
+    for (const row of rows) {
+      row.forEach((w, c) => {
+        const cls = OPCODES[decode(w).op]?.cls;
+        if (cls === 'mul') mul = true;
+        if (cls === 'load' || cls === 'store') perColumn[c]++;
+      });
+    }
+    const accesses = perColumn.reduce((a, b) => a + b, 0);
+    const mem = bus === 'shared' ? accesses : Math.max(...perColumn);
+    return { cycles: Math.max(mul ? 3 : 1, mem > 0 ? 1 + mem : 1), mul, accesses, perColumn };
+  });
+}
+
 /** A kernel flattened for execution; indices are into CgraSim's state array. */
 interface Decoded {
   kernel: Kernel;
@@ -127,9 +158,19 @@ interface Decoded {
   opc: Uint8Array; ia: Int32Array; ib: Int32Array; iF: Int32Array; dst: Int32Array; imm: Int32Array;
   /** Per q: the PE's ROUT slot and its column. */
   routOf: Int32Array; colOf: Int32Array;
+  /** The non-NOP cells of every step, in service order: act[k] = t*np + q for k in actStart[t]..actStart[t+1]-1,
+   *  with the cell's ROUT slot and column (NOPs keep ROUT and do nothing, so the loop skips them). */
+  act: Int32Array; actStart: Int32Array; actRout: Int32Array; actCol: Int32Array;
   /** Per step: cycles, multiply present, accesses (total / max per column). */
   stepCycles: Int32Array; stepMul: Uint8Array; stepMem: Int32Array;
+  /** Estimated energy of one execution of each step (energy.ts). */
+  stepJoules: Float64Array;
   bus: BusModel;
+}
+
+/** (A*B) >> 15, bits 46:15 of the 64-bit product (kept out of the hot loop: BigInt). */
+function fxpmul(a: number, b: number): number {
+  return Number((BigInt(a) * BigInt(b)) >> 15n & 0xffffffffn) | 0;
 }
 
 const S_ZERO = 0;
@@ -224,7 +265,8 @@ export class CgraSim {
       kernel, n, np,
       opc: new Uint8Array(n * np), ia: new Int32Array(n * np), ib: new Int32Array(n * np), iF: new Int32Array(n * np),
       dst: new Int32Array(n * np), imm: new Int32Array(n * np), routOf: new Int32Array(np), colOf: new Int32Array(np),
-      stepCycles: new Int32Array(n), stepMul: new Uint8Array(n), stepMem: new Int32Array(n), bus: this.bus,
+      act: new Int32Array(0), actStart: new Int32Array(n + 1), actRout: new Int32Array(0), actCol: new Int32Array(0),
+      stepCycles: new Int32Array(n), stepMul: new Uint8Array(n), stepMem: new Int32Array(n), stepJoules: new Float64Array(n), bus: this.bus,
     };
     for (let c = 0; c < kc; c++) for (let r = 0; r < rows; r++) { const q = c * rows + r; d.routOf[q] = S_ROUT + r * C + c; d.colOf[q] = c; }
     const flagSlot = (code: number, r: number, c: number): number => {
@@ -232,13 +274,9 @@ export class CgraSim {
       return f ? S_ROUT + ((r + f[0] + rows) % rows) * C + ((c + f[1] + C) % C) : S_ONE;
     };
     for (let t = 0; t < n; t++) {
-      let mul = 0, total = 0, maxCol = 0;
       for (let c = 0; c < kc; c++) {
-        let inCol = 0;
         for (let r = 0; r < rows; r++) {
-          const w = kernel.words[t][r][c];
-          const ins = decode(w);
-          const info = OPCODES[ins.op];
+          const ins = decode(kernel.words[t][r][c]);
           const i = t * np + c * rows + r;
           d.opc[i] = ins.op;
           d.ia[i] = this.srcSlot(ins.a, r, c, t);
@@ -246,18 +284,22 @@ export class CgraSim {
           d.iF[i] = flagSlot(ins.f, r, c);
           d.imm[i] = ins.imm;
           d.dst[i] = ins.we ? this.regBase + (r * C + c) * 4 + ins.rd : -1;
-          this.S[this.immBase + t * this.P + r * C + c] = ins.imm;
-          if (info.cls === 'mul') mul = 1;
-          if (info.cls === 'load' || info.cls === 'store') inCol++;
         }
-        total += inCol;
-        maxCol = Math.max(maxCol, inCol);
       }
-      const mem = this.bus === 'shared' ? total : maxCol;
-      d.stepMul[t] = mul;
-      d.stepMem[t] = total;
-      d.stepCycles[t] = Math.max(mul ? 3 : 1, mem > 0 ? 1 + mem : 1);
     }
+    const act: number[] = [];
+    for (let t = 0; t < n; t++) {
+      d.actStart[t] = act.length;
+      for (let q = 0; q < np; q++) if (d.opc[t * np + q] !== 0) act.push(t * np + q);
+    }
+    d.actStart[n] = act.length;
+    d.act = Int32Array.from(act);
+    d.actRout = Int32Array.from(act, (i) => d.routOf[i % np]);
+    d.actCol = Int32Array.from(act, (i) => d.colOf[i % np]);
+    staticStepTiming(kernel, this.bus).forEach((s, t) => {
+      d.stepCycles[t] = s.cycles; d.stepMul[t] = s.mul ? 1 : 0; d.stepMem[t] = s.accesses;
+      for (let q = 0; q < np; q++) d.stepJoules[t] += opPowerW(d.opc[t * np + q], s.cycles) * s.cycles * CLOCK_PERIOD_S;
+    });
     this.cache.set(id, d);
     return d;
   }
@@ -289,87 +331,91 @@ export class CgraSim {
 
     const overheadCycles = LAUNCH_BASE_CYCLES + LAUNCH_PER_COLUMN_CYCLES * kc;
     const configCycles = configured ? kc * (d.n + 1) : 0;
-    const startCycle = overheadCycles + configCycles;
+    const r = this.execute(d, kernelId, pIn, pOut, overheadCycles + configCycles);
+    return this.stats(d, kernelId, r.stepExec, r.cycles, overheadCycles, configCycles, configured, r.unaligned, r.trace);
+  }
+
+  /** The instruction loop: runs kernel `d` from step 0 to its EXIT; the pointer arrays are updated in place. */
+  private execute(d: Decoded, kernelId: number, pIn: Int32Array, pOut: Int32Array, startCycle: number):
+    { cycles: number; unaligned: number; stepExec: Float64Array; trace: TraceStep[] | undefined } {
+    const { rows, cols: C } = this.arch;
+    const S = this.S;
     const stepExec = new Float64Array(d.n);
-    const { opc, ia, ib, iF, dst, imm, routOf, colOf, stepCycles, n, np } = d;
+    const { opc, ia, ib, iF, dst, imm, act, actStart, actRout, actCol, stepCycles, n, np } = d;
     const mem = this.memory;
     const memBytes = this.memoryBytes;
     const legacy = this.legacyStep;
     const limit = this.cycleLimit;
     const nxt = new Int32Array(np);
+
     const trace: TraceStep[] | undefined = this.tracing ? [] : undefined;
     let memLog: MemAccess[] = [];
     let unaligned = 0;
     let cycles = 1; // the NOP bubble
     let pc = 0;
 
-    const memFault = (q: number, addr: number, kind: string): TinyforgeError => {
-      const r = q % rows, c = colOf[q];
-      return kernelError(d.kernel, r, c, pc, `${kind} address 0x${(addr >>> 0).toString(16)} is outside data memory [0, 0x${memBytes.toString(16)})`,
-        {}, d.kernel.words[pc][r][c]);
-    };
-
     for (;;) {
       const base = pc * np;
       let brCount = 0, brTarget = 0, exit = false;
-      for (let q = 0; q < np; q++) {
-        const i = base + q;
+      const k0 = actStart[pc], k1 = actStart[pc + 1];
+      for (let k = k0; k < k1; k++) {
+        const i = act[k];
+        const A = S[ia[i]], B = S[ib[i]];
         let v: number;
         switch (opc[i]) {
-          case 0: /* NOP */ nxt[q] = S[routOf[q]]; continue;
-          case 1: v = (S[ia[i]] + S[ib[i]]) | 0; break;
-          case 2: v = (S[ia[i]] - S[ib[i]]) | 0; break;
-          case 3: v = Math.imul(S[ia[i]], S[ib[i]]); break;
-          case 4: v = Number((BigInt(S[ia[i]]) * BigInt(S[ib[i]])) >> 15n & 0xffffffffn) | 0; break;
-          case 5: v = S[ia[i]] << (S[ib[i]] & 31); break;
-          case 6: v = (S[ia[i]] >>> (S[ib[i]] & 31)) | 0; break;
-          case 7: v = S[ia[i]] >> (S[ib[i]] & 31); break;
-          case 8: v = S[ia[i]] & S[ib[i]]; break;
-          case 9: v = S[ia[i]] | S[ib[i]]; break;
-          case 10: v = S[ia[i]] ^ S[ib[i]]; break;
-          case 11: v = ~(S[ia[i]] & S[ib[i]]); break;
-          case 12: v = ~(S[ia[i]] | S[ib[i]]); break;
-          case 13: v = ~(S[ia[i]] ^ S[ib[i]]); break;
-          case 14: v = S[iF[i]] < 0 ? S[ia[i]] : S[ib[i]]; break;
-          case 15: v = S[iF[i]] === 0 ? S[ia[i]] : S[ib[i]]; break;
+          case 1: v = (A + B) | 0; break;
+          case 2: v = (A - B) | 0; break;
+          case 3: v = Math.imul(A, B); break;
+          case 4: v = fxpmul(A, B); break;
+          case 5: v = A << (B & 31); break;
+          case 6: v = (A >>> (B & 31)) | 0; break;
+          case 7: v = A >> (B & 31); break;
+          case 8: v = A & B; break;
+          case 9: v = A | B; break;
+          case 10: v = A ^ B; break;
+          case 11: v = ~(A & B); break;
+          case 12: v = ~(A | B); break;
+          case 13: v = ~(A ^ B); break;
+          case 14: v = S[iF[i]] < 0 ? A : B; break;
+          case 15: v = S[iF[i]] === 0 ? A : B; break;
           case 16: case 17: case 18: case 19: {
-            const a = S[ia[i]], b = S[ib[i]], o = opc[i];
-            const taken = o === 16 ? a === b : o === 17 ? a !== b : o === 18 ? a < b : a >= b;
+            const o = opc[i];
+            const taken = o === 16 ? A === B : o === 17 ? A !== B : o === 18 ? A < B : A >= B;
             if (taken) { brCount++; brTarget = imm[i] & 31; v = 1; } else v = 0;
             break;
           }
-          case 20: v = (S[ia[i]] + S[ib[i]]) | 0; brCount++; brTarget = v & 31; break;
+          case 20: v = (A + B) | 0; brCount++; brTarget = v & 31; break;
           case 21: case 23: { // LWD, LWI
-            const c = colOf[q];
+            const c = actCol[k];
             let addr: number;
-            if (opc[i] === 21) { addr = pIn[c]; pIn[c] = (addr + (legacy ? 4 : imm[i])) | 0; } else addr = S[ib[i]];
+            if (opc[i] === 21) { addr = pIn[c]; pIn[c] = (addr + (legacy ? 4 : imm[i])) | 0; } else addr = B;
             const a = addr >>> 0;
-            if (a >= memBytes) throw memFault(q, addr, 'load');
+            if (a >= memBytes) throw this.memFault(d, i - base, pc, addr, 'load');
             if (a & 3) unaligned++;
             v = mem[a >>> 2];
-            if (trace) memLog.push({ row: q % rows, col: c, kind: 'load', addr: a, value: v });
+            if (trace) memLog.push({ row: (i - base) % rows, col: c, kind: 'load', addr: a, value: v });
             break;
           }
           case 22: case 24: { // SWD, SWI
-            const c = colOf[q];
+            const c = actCol[k];
             let addr: number;
-            if (opc[i] === 22) { addr = pOut[c]; pOut[c] = (addr + (legacy ? 4 : imm[i])) | 0; } else addr = S[ib[i]];
+            if (opc[i] === 22) { addr = pOut[c]; pOut[c] = (addr + (legacy ? 4 : imm[i])) | 0; } else addr = B;
             const a = addr >>> 0;
-            if (a >= memBytes) throw memFault(q, addr, 'store');
+            if (a >= memBytes) throw this.memFault(d, i - base, pc, addr, 'store');
             if (a & 3) unaligned++;
-            mem[a >>> 2] = S[ia[i]];
-            if (trace) memLog.push({ row: q % rows, col: c, kind: 'store', addr: a, value: S[ia[i]] });
-            nxt[q] = STORE_CLOBBER;
+            mem[a >>> 2] = A;
+            if (trace) memLog.push({ row: (i - base) % rows, col: c, kind: 'store', addr: a, value: A });
+            nxt[k - k0] = STORE_CLOBBER;
             continue; // a store with the write bit set leaves the register alone
           }
-          case 25: exit = true; nxt[q] = S[routOf[q]]; continue;
-          default: throw kernelError(d.kernel, q % rows, colOf[q], pc, `undefined opcode ${opc[i]}`);
+          case 25: exit = true; nxt[k - k0] = S[actRout[k]]; continue;
+          default: throw kernelError(d.kernel, (i - base) % rows, actCol[k], pc, `undefined opcode ${opc[i]}`);
         }
-        nxt[q] = v;
+        nxt[k - k0] = v;
         const r = dst[i];
         if (r >= 0) S[r] = v;
       }
-      for (let q = 0; q < np; q++) S[routOf[q]] = nxt[q];
+      for (let k = k0; k < k1; k++) S[actRout[k]] = nxt[k - k0];
       stepExec[pc]++;
       const thisPc = pc;
       const thisCycle = cycles;
@@ -392,7 +438,13 @@ export class CgraSim {
         throw new TinyforgeError(`kernel ${kernelId}: no EXIT within ${limit} cycles (at step ${pc}); the kernel never ends`, {}, 'check loop counters and branch conditions, or raise the cycle limit');
       }
     }
-    return this.stats(d, kernelId, stepExec, cycles, overheadCycles, configCycles, configured, unaligned, trace);
+    return { cycles, unaligned, stepExec, trace };
+  }
+
+  private memFault(d: Decoded, q: number, pc: number, addr: number, kind: string): TinyforgeError {
+    const r = q % this.arch.rows, c = d.colOf[q];
+    return kernelError(d.kernel, r, c, pc, `${kind} address 0x${(addr >>> 0).toString(16)} is outside data memory [0, 0x${this.memoryBytes.toString(16)})`,
+      {}, d.kernel.words[pc][r][c]);
   }
 
   private stats(d: Decoded, kernelId: number, stepExec: Float64Array, execCycles: number, overheadCycles: number, configCycles: number,
@@ -412,10 +464,7 @@ export class CgraSim {
       const memOnly = d.stepMem[t] > 0 ? cyc : 1;
       if (d.stepMul[t]) { mulStall += e * 2; memStall += e * Math.max(0, cyc - 3); } else memStall += e * (memOnly - 1);
       for (const col of perColumn) col.stallCycles += e * (cyc - 1);
-      for (let q = 0; q < d.np; q++) {
-        const op = d.opc[t * d.np + q];
-        joules += e * opPowerW(op, cyc) * cyc * CLOCK_PERIOD_S;
-      }
+      joules += e * d.stepJoules[t];
     }
     for (let r = 0; r < rows; r++) for (let c = 0; c < kc; c++) {
       const q = c * rows + r;

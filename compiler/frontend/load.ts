@@ -1,22 +1,18 @@
 // One entry point for every model source: picks the front end by file extension (.tflite -> the flatbuffer
 // importer, .yaml/.yml -> the build config loader, which returns its graph and the config).
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { TinyforgeError } from '../diagnostics.ts';
 import type { Graph } from '../ir/graph.ts';
+import { readModelFile } from './read.ts';
 import { importTflite } from './tflite/import.ts';
 import { loadConfig, type BuildConfig } from './yaml/config.ts';
+
+export { readModelFile };
 
 export interface LoadedModel {
   graph: Graph;
   /** Present when the model came from a YAML build config. */
   config?: BuildConfig;
-}
-
-export function readModelFile(path: string): Uint8Array {
-  if (!existsSync(path)) throw new TinyforgeError(`no such file`, { file: path });
-  if (!statSync(path).isFile()) throw new TinyforgeError(`not a file`, { file: path });
-  return new Uint8Array(readFileSync(path));
 }
 
 export function loadModel(path: string): LoadedModel {

@@ -10,6 +10,8 @@
 //   SOFTMAX (int8)  PreprocessSoftmaxScaling(beta, inScale, kScaledDiffIntegerBits = 5) and
 //                   diff_min = -CalculateInputRadius(5, left_shift).
 //   clamps          CalculateActivationRangeQuantized (graph.ts activationRange).
+// Which ops round once in the tflite arithmetic (ungrouped CONV_2D and FULLY_CONNECTED) is decided by
+// `singleRounding`; pass its answer as the `arith` of convQuantParams ('tflite' = single-rounding build).
 // Scales in the graph IR are the float32 values of the model, held as doubles, so `double(x)` is x.
 
 import { TinyforgeError } from '../diagnostics.ts';
@@ -27,6 +29,7 @@ import {
   type SoftmaxOp,
   type Tensor,
 } from '../ir/graph.ts';
+import { opLabel, opTensor } from '../ir/lookup.ts';
 import type { QM, Requant } from '../kernel-ir/types.ts';
 import { quantizeMultiplier, type Arith } from './multiplier.ts';
 
@@ -38,16 +41,6 @@ export interface AddQuantParams {
 export interface SoftmaxQuantParams { inputMultiplier: number; inputLeftShift: number; diffMin: number; outputOffset: number }
 
 export type ConvLikeOp = Conv2dOp | DepthwiseConv2dOp | FullyConnectedOp | ShiftConv2dOp | AddConv2dOp;
-
-function opLabel(g: Graph, op: Op): string | number {
-  return op.name ?? g.ops.indexOf(op);
-}
-
-function tensor(g: Graph, op: Op, id: number, role: string): Tensor {
-  const t = g.tensors[id]?.id === id ? g.tensors[id] : g.tensors.find((x) => x.id === id);
-  if (!t) throw new TinyforgeError(`${op.kind}: ${role} tensor ${id} does not exist`, { op: opLabel(g, op) });
-  return t;
-}
 
 /** Per-tensor (scale, zeroPoint) of an activation; an error naming the op when it is not quantised. */
 function actQuant(g: Graph, op: Op, t: Tensor, role: string): { scale: number; zeroPoint: number } {
@@ -68,11 +61,25 @@ export function convOutChannels(op: ConvLikeOp, w: Tensor): number {
   return op.kind === 'depthwise_conv2d' ? w.shape[3] : w.shape[0];
 }
 
+/**
+ * Whether TFLite requantises `op` with single rounding in arithmetic `arith`: only desktop TFLite
+ * (tflite) does, and only for FULLY_CONNECTED and ungrouped CONV_2D (its grouped convolutions take the
+ * reference path, which rounds twice, as TFLite Micro everywhere).
+ */
+export function singleRounding(g: Graph, op: Op, arith: Arith): boolean {
+  if (arith !== 'tflite') return false;
+  if (op.kind === 'fully_connected') return true;
+  if (op.kind !== 'conv2d') return false;
+  const x = opTensor(g, op, op.inputs[0], 'input');
+  const w = opTensor(g, op, op.inputs[1], 'weight');
+  return x.shape[3] === w.shape[3];
+}
+
 /** Requantisation for CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED and the shift/add convolutions. */
 export function convQuantParams(g: Graph, op: ConvLikeOp, arith: Arith): ConvQuantParams {
-  const x = tensor(g, op, op.inputs[0], 'input');
-  const w = tensor(g, op, op.inputs[1], 'weight');
-  const y = tensor(g, op, op.outputs[0], 'output');
+  const x = opTensor(g, op, op.inputs[0], 'input');
+  const w = opTensor(g, op, op.inputs[1], 'weight');
+  const y = opTensor(g, op, op.outputs[0], 'output');
   const xq = actQuant(g, op, x, 'input');
   const yq = actQuant(g, op, y, 'output');
   const wScales = w.quant?.scale ?? [];
@@ -106,9 +113,9 @@ function quantizeSmallerThanOne(g: Graph, op: Op, real: number, what: string): Q
 
 /** TFLite's quantised ADD (int8: left shift 20; int16: 15). */
 export function addQuantParams(g: Graph, op: AddOp): AddQuantParams {
-  const a = tensor(g, op, op.inputs[0], 'first input');
-  const b = tensor(g, op, op.inputs[1], 'second input');
-  const y = tensor(g, op, op.outputs[0], 'output');
+  const a = opTensor(g, op, op.inputs[0], 'first input');
+  const b = opTensor(g, op, op.inputs[1], 'second input');
+  const y = opTensor(g, op, op.outputs[0], 'output');
   const aq = actQuant(g, op, a, 'first input');
   const bq = actQuant(g, op, b, 'second input');
   const yq = actQuant(g, op, y, 'output');
@@ -138,8 +145,8 @@ export function calculateInputRadius(inputIntegerBits: number, inputLeftShift: n
  * 2^30 - 1 in single-rounding builds), which is reached only when beta * inputScale > 32 (resp. 16).
  */
 export function softmaxQuantParams(g: Graph, op: SoftmaxOp, arith: Arith = 'tflm'): SoftmaxQuantParams {
-  const x = tensor(g, op, op.inputs[0], 'input');
-  const y = tensor(g, op, op.outputs[0], 'output');
+  const x = opTensor(g, op, op.inputs[0], 'input');
+  const y = opTensor(g, op, op.outputs[0], 'output');
   const xq = actQuant(g, op, x, 'input');
   const yq = actQuant(g, op, y, 'output');
   const bits = SOFTMAX_SCALED_DIFF_INTEGER_BITS;
@@ -157,7 +164,7 @@ export function softmaxQuantParams(g: Graph, op: SoftmaxOp, arith: Arith = 'tflm
 
 /** AVERAGE_POOL_2D / MAX_POOL_2D: only the fused-activation clamp. */
 export function poolQuantParams(g: Graph, op: Pool2dOp): { actMin: number; actMax: number } {
-  const y = tensor(g, op, op.outputs[0], 'output');
+  const y = opTensor(g, op, op.outputs[0], 'output');
   const yq = actQuant(g, op, y, 'output');
   const [actMin, actMax] = activationRange(op.activation, yq.scale, yq.zeroPoint, y.dtype);
   return { actMin, actMax };

@@ -1,6 +1,7 @@
 // add_conv2d (AdderNet): acc = bias - sum over the window and input channels of |(x + inputOffset) - w|,
-// requantised as conv2d. Window taps outside the image are skipped, as conv2d skips them (there they
-// would add 0 to a convolution).
+// then requantised with the op's rounding (double in both arithmetics, as the golden runtime defines it).
+// Window taps outside the image read the real value 0 (zero padding), so they add |w|: per (oc, tap)
+// those sums are folded into a const table and added instead of a loop over the channels.
 import type { KAddConv2d } from '../../compiler/kernel-ir/types.ts';
 import { cArray, requantFn, requantTables } from './c.ts';
 import { defineVariant, type EmitContext, type EmittedKernel } from './variant.ts';
@@ -8,8 +9,13 @@ import { defineVariant, type EmitContext, type EmittedKernel } from './variant.t
 export function emitAddConv(op: KAddConv2d, ctx: EmitContext): EmittedKernel {
   const f = ctx.fn;
   const w = ctx.konst(op.weights), b = ctx.konst(op.bias);
-  const rq = requantTables(f, op.requant, requantFn(ctx.arith, true));
-  const data = cArray(`${f}_w`, 'int8_t', w.data) + cArray(`${f}_b`, 'int32_t', b.data) + rq.data;
+  const rq = requantTables(f, op.requant, requantFn(op.rounding));
+  const taps = op.kH * op.kW;
+  const padSum = new Int32Array(op.outC * taps);
+  for (let o = 0; o < op.outC; o++)
+    for (let t = 0; t < taps; t++)
+      for (let c = 0; c < op.inC; c++) padSum[o * taps + t] += Math.abs(w.data[(o * taps + t) * op.inC + c]);
+  const data = cArray(`${f}_w`, 'int8_t', w.data) + cArray(`${f}_b`, 'int32_t', b.data) + rq.data + cArray(`${f}_pad`, 'int32_t', padSum);
   const code = `static void ${f}(const int8_t *in, int8_t *out)
 {
   for (int b = 0; b < ${op.batches}; b++)
@@ -23,10 +29,12 @@ export function emitAddConv(op: KAddConv2d, ctx: EmitContext): EmittedKernel {
         const int8_t *wk = ${f}_w + oc * ${op.kH * op.kW * op.inC};
         for (int ky = 0; ky < ${op.kH}; ky++) {
           const int iy = iy0 + ky * ${op.dilationH};
-          if (iy < 0 || iy >= ${op.inH}) continue;
           for (int kx = 0; kx < ${op.kW}; kx++) {
             const int ix = ix0 + kx * ${op.dilationW};
-            if (ix < 0 || ix >= ${op.inW}) continue;
+            if (iy < 0 || iy >= ${op.inH} || ix < 0 || ix >= ${op.inW}) {
+              acc += ${f}_pad[oc * ${taps} + ky * ${op.kW} + kx];
+              continue;
+            }
             const int8_t *x = in + ((b * ${op.inH} + iy) * ${op.inW} + ix) * ${op.inC};
             const int8_t *w = wk + (ky * ${op.kW} + kx) * ${op.inC};
             for (int c = 0; c < ${op.inC}; c++) {
@@ -42,7 +50,7 @@ export function emitAddConv(op: KAddConv2d, ctx: EmitContext): EmittedKernel {
   }
 }
 `;
-  return { data, code, constBytes: w.data.length + 4 * b.data.length + rq.bytes };
+  return { data, code, constBytes: w.data.length + 4 * b.data.length + rq.bytes + 4 * padSum.length };
 }
 
 export const addConvGeneric = defineVariant<KAddConv2d>({

@@ -5,7 +5,7 @@
  *   TF_DSP      1 when the SIMD (DSP) path is compiled: on a core with __ARM_FEATURE_DSP, or on the host
  *               with -DTF_HOST_SIMD=1 (the intrinsics below then have portable C definitions of the
  *               same semantics, so the SIMD source is checked on the host too).
- *   TF_MARK(n)  `dbg #n` on Arm (a no-op hint on real cores and in QEMU; the icount plugin counts the
+ *   TF_MARK(n)  `dbg #n` on Armv7-M and later (a no-op hint on real cores and in QEMU; the icount plugin counts the
  *               instructions between markers), nothing elsewhere or with -DTF_NO_MARKERS.
  *
  * Arithmetic (names as in ../shared/docs/tflite-reference.md):
@@ -19,7 +19,7 @@
 
 #define TF_ALIGN(n) __attribute__((aligned(n)))
 
-#if defined(__arm__) && !defined(TF_NO_MARKERS)
+#if defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7 && !defined(TF_NO_MARKERS)
 #define TF_MARK_(n) __asm volatile("dbg #" #n ::: "memory")
 #else
 #define TF_MARK_(n) do { } while (0)
@@ -50,6 +50,8 @@ static inline int32_t __smlad(int16x2_t a, int16x2_t b, int32_t acc)
   return (int32_t)((uint32_t)acc + (uint32_t)(tf_lo16(a) * tf_lo16(b)) + (uint32_t)(tf_hi16(a) * tf_hi16(b)));
 }
 static inline int32_t __smuad(int16x2_t a, int16x2_t b) { return __smlad(a, b, 0); }
+static inline int32_t __smlabb(int32_t a, int32_t b, int32_t acc) { return (int32_t)((uint32_t)acc + (uint32_t)(tf_lo16(a) * tf_lo16(b))); }
+static inline int32_t __smlatt(int32_t a, int32_t b, int32_t acc) { return (int32_t)((uint32_t)acc + (uint32_t)(tf_hi16(a) * tf_hi16(b))); }
 static inline int16x2_t tf_sxtb16_ror8(uint32_t x) { return __sxtb16((int8x4_t)(x >> 8 | x << 24)); }
 static inline int16x2_t tf_sxtab16_ror8(int16x2_t a, uint32_t x) { return __sxtab16(a, (int8x4_t)(x >> 8 | x << 24)); }
 #else

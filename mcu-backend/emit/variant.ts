@@ -46,7 +46,8 @@ export interface KernelVariant<K extends KernelOp = KernelOp> {
   kind: K['kind'];
   /** Higher wins among the applicable variants. */
   priority: number;
-  applies(op: K, target: McuTargetInfo): boolean;
+  /** `module` gives access to the op's constants (e.g. to prove a requantisation shortcut exact); optional. */
+  applies(op: K, target: McuTargetInfo, module?: KernelModule): boolean;
   /** Arena scratch the kernel needs (bytes, 0 for none). */
   scratchBytes(op: K): number;
   emit(op: K, ctx: EmitContext): EmittedKernel;
@@ -69,21 +70,22 @@ export interface Selection {
 }
 
 /** Applicable variants of an op, best first. */
-export function candidates(table: readonly AnyVariant[], op: KernelOp, target: McuTargetInfo): AnyVariant[] {
-  return table.filter((v) => v.kind === op.kind && v.applies(op, target)).sort((a, b) => b.priority - a.priority);
+export function candidates(table: readonly AnyVariant[], op: KernelOp, target: McuTargetInfo, module?: KernelModule): AnyVariant[] {
+  return table.filter((v) => v.kind === op.kind && v.applies(op, target, module)).sort((a, b) => b.priority - a.priority);
 }
 
 /**
- * Picks a variant per op. `peakOf(scratch)` returns the arena plan's peak bytes and the ops live at the
- * peak for the given per-op scratch sizes (so the planner stays in ../memory). `ramBudget` is the SRAM
- * left for the arena; undefined = no limit.
+ * Picks a variant per op. `peakOf(scratch)` returns the arena size and the live bytes while each op runs
+ * for the given per-op scratch sizes (so the planner stays in ../memory). `ramBudget` is the SRAM left for
+ * the arena; undefined = no limit. While over budget, the op with the most live bytes that has a leaner
+ * applicable variant gets it.
  */
 export function selectVariants(
   module: KernelModule, table: readonly AnyVariant[], target: McuTargetInfo,
-  peakOf: (scratch: number[]) => { peak: number; liveAtPeak: number[] }, ramBudget?: number,
+  peakOf: (scratch: number[]) => { peak: number; liveByOp: number[] }, ramBudget?: number,
 ): Selection {
   const cands = module.ops.map((op) => {
-    const c = candidates(table, op, target);
+    const c = candidates(table, op, target, module);
     if (c.length === 0) throw new Error(`no Cortex-M kernel variant applies to op ${op.index} '${op.name}' (${op.kind})`);
     return c;
   });
@@ -92,11 +94,13 @@ export function selectVariants(
   const scratchOf = () => module.ops.map((op, i) => cands[i][pick[i]].scratchBytes(op));
   if (ramBudget !== undefined) {
     for (;;) {
-      const { peak, liveAtPeak } = peakOf(scratchOf());
+      const { peak, liveByOp } = peakOf(scratchOf());
       if (peak <= ramBudget) break;
-      // Among the ops live at the peak, take the next leaner variant that saves the most scratch.
+      // The op with the most live bytes that has a leaner variant takes the one saving the most scratch.
       let best: { i: number; j: number; saved: number } | undefined;
-      for (const i of liveAtPeak) {
+      const byLive = liveByOp.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]).map(([, i]) => i);
+      for (const i of byLive) {
+        if (best) break;
         const op = module.ops[i];
         const cur = cands[i][pick[i]].scratchBytes(op);
         for (let j = pick[i] + 1; j < cands[i].length; j++) {

@@ -10,14 +10,16 @@ import { join } from 'node:path';
 import { TinyforgeError } from '../../compiler/diagnostics.ts';
 import { repoRoot } from '../../compiler/paths.ts';
 
-export type McuCpu = 'm3' | 'm4' | 'm7';
-export type RunOn = 'host' | McuCpu;
+/** Cores the backend compiles for; the ones with a QEMU board (m3, m4, m7) can also run and be measured. */
+export type McuCpu = 'm0plus' | 'm3' | 'm4' | 'm7' | 'm33' | 'm55';
+export type QemuCpu = 'm3' | 'm4' | 'm7';
+export type RunOn = 'host' | QemuCpu;
 export const RUN_ON: readonly RunOn[] = ['host', 'm3', 'm4', 'm7'];
 
 export interface CpuInfo {
   cpu: McuCpu;
-  /** QEMU machine emulating this core. */
-  board: string;
+  /** QEMU machine emulating this core with the harness's memory map (code at 0, RAM at 0x20000000). */
+  board?: string;
   /** arm-none-eabi-gcc flags selecting the core, ISA and float ABI. */
   flags: string[];
   /** Has the DSP extension (SMLAD, SXTB16, ...): the SIMD kernels' path. */
@@ -29,11 +31,18 @@ export const CPUS: Record<McuCpu, CpuInfo> = {
   m3: { cpu: 'm3', board: 'mps2-an385', flags: ['-mcpu=cortex-m3', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
   m4: { cpu: 'm4', board: 'mps2-an386', flags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16'], dsp: true, fpu: true },
   m7: { cpu: 'm7', board: 'mps2-an500', flags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-d16'], dsp: true, fpu: true },
+  m0plus: { cpu: 'm0plus', flags: ['-mcpu=cortex-m0plus', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
+  m33: { cpu: 'm33', flags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-sp-d16'], dsp: true, fpu: true },
+  m55: { cpu: 'm55', flags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], dsp: true, fpu: true },
 };
+
+export function hasBoard(cpu: McuCpu): cpu is QemuCpu {
+  return CPUS[cpu].board !== undefined;
+}
 
 export function parseCpu(s: string, where = 'cpu'): McuCpu {
   const k = s.toLowerCase().replace(/^cortex-/, '') as McuCpu;
-  if (!(k in CPUS)) throw new TinyforgeError(`unknown ${where} '${s}'`, {}, `valid: ${Object.keys(CPUS).join(', ')} (or cortex-m3/m4/m7)`);
+  if (!(k in CPUS)) throw new TinyforgeError(`unknown ${where} '${s}'`, {}, `valid: ${Object.keys(CPUS).map((c) => `cortex-${c}`).join(', ')}`);
   return k;
 }
 
@@ -179,9 +188,9 @@ export interface QemuResult extends ExecResult {
 }
 
 /** Runs an ELF on the cpu's QEMU board with semihosting; `count` adds the icount plugin. */
-export function runQemu(elf: string, cpu: McuCpu, opts: { timeoutMs?: number; count?: boolean } = {}): QemuResult {
+export function runQemu(elf: string, cpu: QemuCpu, opts: { timeoutMs?: number; count?: boolean } = {}): QemuResult {
   requireTools(cpu);
-  const args = ['-M', CPUS[cpu].board, '-nographic', '-monitor', 'none', '-serial', 'none',
+  const args = ['-M', CPUS[cpu].board!, '-nographic', '-monitor', 'none', '-serial', 'none',
     '-semihosting-config', 'enable=on,target=native', '-kernel', elf];
   let countFile: string | undefined;
   if (opts.count) {

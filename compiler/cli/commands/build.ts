@@ -1,0 +1,88 @@
+// `tinyforge build`: loads and validates a YAML build config, prints its layer table, and (as targets are
+// added) runs each configured target's back end. Kept a small orchestrator: one step per target.
+import type { Command } from '../command.ts';
+import { UsageError } from '../../diagnostics.ts';
+import { loadConfig, type BuildConfig } from '../../frontend/yaml/config.ts';
+import { graphStats, type GraphStats } from '../../ir/stats.ts';
+import { formatLayerTable } from '../../report/layers.ts';
+import { runPipeline } from '../../passes/registry.ts';
+import { mcuBuildStep, type McuLayerReport, type McuTotals } from '../../../mcu-backend/build.ts';
+import type { VerifyResult } from '../../../mcu-backend/verify.ts';
+import { join } from 'node:path';
+import { makeArch } from '../../../cgra-mapper/arch.ts';
+import type { LayerFigures, ModelTotals } from '../../../cgra-mapper/map-model.ts';
+import { reportText } from '../../../cgra-mapper/report.ts';
+import { runCgraTarget } from '../../../cgra-mapper/target.ts';
+
+export interface BuildReport {
+  config: { file: string; name: string; arith: BuildConfig['arith']; outDir: string; model?: string; targets: BuildConfig['targets'] };
+  graph: GraphStats;
+  /** One entry per kernel-IR op; each backend adds its own figures (mcu: ...). */
+  layers?: Array<{ index: number; name: string; kind: string; op?: string; sourceOp: number; macs: number; mcu?: Omit<McuLayerReport, 'index' | 'name' | 'kind' | 'sourceOp' | 'macs'>; cgra?: LayerFigures }>;
+  totals?: { ops: number; macs: number; mcu?: McuTotals; cgra?: ModelTotals };
+  verify?: { mcu: VerifyResult[] };
+}
+
+export const build: Command = {
+  name: 'build',
+  summary: 'Build a YAML config for its targets (prints the layer table)',
+  usage: 'build <config.yaml> [--json] [--no-verify]',
+  options: {
+    json: { type: 'boolean', description: 'print the build report as JSON' },
+    'no-verify': { type: 'boolean', description: 'do not run the built targets against the golden runtime' },
+  },
+  positionals: [1, 1],
+  async run({ positionals, values }) {
+    const path = positionals[0]!;
+    if (!/\.ya?ml$/i.test(path)) throw new UsageError(`build takes a .yaml config, got '${path}' (use inspect for a .tflite model)`);
+    const config = loadConfig(path);
+    const report: BuildReport = {
+      config: { file: config.file, name: config.name, arith: config.arith, outDir: config.outDir, targets: config.targets, ...(config.model ? { model: config.model } : {}) },
+      graph: graphStats(config.graph),
+    };
+    const texts: string[] = [];
+    let ok = true;
+    if (config.targets.mcu) {
+      const module = runPipeline(config.graph, { arith: config.arith });
+      const step = await mcuBuildStep(config.graph, module, config.targets.mcu, config.outDir,
+        { file: config.file, verifyInputs: values['no-verify'] ? 0 : 2 });
+      report.layers = step.build.layers.map(({ index, name, kind, sourceOp, macs, ...mcu }) => ({ index, name, kind, sourceOp, macs, mcu }));
+      report.totals = { ops: module.ops.length, macs: module.ops.reduce((s, o) => s + o.macs, 0), mcu: step.build.totals };
+      report.verify = { mcu: step.verify };
+      texts.push(step.text);
+      ok &&= step.ok;
+    }
+    if (config.targets.cgra) {
+      const cg = config.targets.cgra;
+      const module = runPipeline(config.graph, { arith: config.arith });
+      const { report: cr, files } = await runCgraTarget(config.graph, {
+        arch: makeArch({ rows: cg.rows, cols: cg.cols, bus: cg.bus, callCycles: cg.callCycles }), arith: config.arith, strategy: cg.strategy,
+        ...(cg.layers ? { layers: cg.layers } : {}), inputs: values['no-verify'] ? 1 : 2, outDir: join(config.outDir, 'cgra'),
+      });
+      report.layers ??= module.ops.map((o) => ({ index: o.index, name: o.name, kind: o.kind, sourceOp: o.sourceOp, macs: o.macs }));
+      for (const l of report.layers) {
+        const c = cr.layers.find((x) => x.index === l.index);
+        if (c) { l.op = c.op; l.cgra = c.cgra; }
+      }
+      report.totals ??= { ops: module.ops.length, macs: module.ops.reduce((a, o) => a + o.macs, 0) };
+      report.totals.cgra = cr.totals;
+      texts.push(reportText(cr) + `\nwrote ${files.length} CGRA files to ${join(config.outDir, 'cgra')}`);
+      ok &&= values['no-verify'] ? true : cr.totals.bitExact;
+    }
+    if (values.json) {
+      process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    } else {
+      const t = config.targets;
+      const lines = [
+        `build ${config.name} (${config.file}), arithmetic ${config.arith}, output ${config.outDir}`,
+        `targets: ${[t.mcu && `mcu ${t.mcu.cpu} (flash ${t.mcu.flash} B, sram ${t.mcu.sram} B)`, t.cgra && `cgra ${t.cgra.rows}x${t.cgra.cols} ${t.cgra.bus} bus, strategy ${t.cgra.strategy}`].filter(Boolean).join('; ') || 'none'}`,
+        '',
+        formatLayerTable(`graph ${config.graph.name}`, report.graph),
+        ...texts.flatMap((t) => ['', t]),
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
+    }
+    if (!ok) process.stderr.write('tinyforge: error: verification against the golden runtime failed (see the report)\n');
+    return ok ? 0 : 1;
+  },
+};

@@ -1,0 +1,127 @@
+// The build config's JSON Schema: the single description of every key, used by the loader (ajv, so typos
+// and wrong types are caught with the expected form) and written to configs/tinyforge.schema.json (npm run golden:update -- schema) so
+// editors with the YAML language server complete and check configs. `description` doubles as the
+// "expected form" in error messages. Op-specific rules (which layer takes which keys) live in network.ts.
+import { OP_KINDS } from '../../ir/graph.ts';
+
+export const CPU_NAMES = ['cortex-m0plus', 'cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55'] as const;
+export const CGRA_STRATEGIES = ['auto', 'wp', 'oc', 'im2col-ic', 'im2col-oc', 'checker', 'checker-dw', 'checker-dw4'] as const;
+export const LAYER_OPS = [...OP_KINDS, 'flatten'] as const;
+export const ACTIVATIONS = ['none', 'relu', 'relu6', 'relu_n1_to_1'] as const;
+
+const size = {
+  type: ['integer', 'string'], minimum: 1, pattern: '^[0-9]+[KM]?$',
+  description: 'a size in bytes: an integer or a string like 256K or 1M (K = 1024, M = 1048576)',
+};
+const pos = { type: 'integer', minimum: 1, description: 'a positive integer' };
+const pair = {
+  type: ['integer', 'array'], minimum: 1, items: { type: 'integer', minimum: 1 }, minItems: 2, maxItems: 2,
+  description: 'a positive integer or a pair [height, width]',
+};
+const layerName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.-]*$', description: 'a name of letters, digits, _ . - (starting with a letter or _)' };
+const quant = {
+  type: 'object', additionalProperties: false, required: ['scale'],
+  properties: {
+    scale: { type: 'number', exclusiveMinimum: 0, description: 'a positive number' },
+    zero_point: { type: 'integer', minimum: -128, maximum: 127, description: 'an integer in [-128, 127]' },
+  },
+};
+
+export const configSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'tinyforge build config',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    name: { ...layerName, description: 'the build name (default: the config file name); outputs go to out/<name>' },
+    model: { type: 'string', minLength: 1, description: 'path of a .tflite model, relative to this config file' },
+    network: {
+      type: 'object', additionalProperties: false, required: ['input', 'layers'],
+      description: 'a network described layer by layer (instead of model)',
+      properties: {
+        seed: { type: 'integer', minimum: 0, description: 'default seed of generated weights (layer i uses seed + i)' },
+        input: {
+          type: 'object', additionalProperties: false, required: ['shape'],
+          properties: {
+            name: layerName,
+            shape: { type: 'array', items: pos, minItems: 1, maxItems: 4, description: 'a list of 1 to 4 positive integers; [H, W, C] gets batch 1 prepended' },
+            scale: quant.properties.scale,
+            zero_point: quant.properties.zero_point,
+          },
+        },
+        layers: {
+          type: 'array', minItems: 1, description: 'a list of layers',
+          items: {
+            type: 'object', additionalProperties: false, required: ['op'],
+            properties: {
+              op: { enum: LAYER_OPS },
+              name: layerName,
+              input: { type: 'string', description: 'the name of an earlier layer or of the input' },
+              inputs: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 2, description: 'a list of earlier layer names' },
+              filters: pos,
+              units: pos,
+              kernel: pair,
+              stride: pair,
+              dilation: pair,
+              padding: { enum: ['same', 'valid'] },
+              groups: pos,
+              depth_multiplier: pos,
+              activation: { enum: ACTIVATIONS },
+              shape: { type: 'array', items: { type: 'integer', minimum: -1 }, minItems: 1, maxItems: 4, description: 'a list of dimensions (one may be -1)' },
+              beta: { type: 'number', exclusiveMinimum: 0, description: 'a positive number' },
+              shifts: {
+                type: 'array', items: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2 },
+                description: 'one [dy, dx] integer pair per input channel',
+              },
+              output: quant,
+              weights: {
+                type: 'object', additionalProperties: false,
+                description: '{seed: N} for generated weights or {file: w.bin, bias: b.bin} for raw little-endian data',
+                properties: {
+                  seed: { type: 'integer', minimum: 0, description: 'a non-negative integer' },
+                  file: { type: 'string', minLength: 1, description: 'path of raw int8 weights (OHWI / [1,KH,KW,C*M] / [O,I]), relative to this config file' },
+                  bias: { type: 'string', minLength: 1, description: 'path of raw little-endian int32 biases, relative to this config file' },
+                  scale: {
+                    type: ['number', 'array'], exclusiveMinimum: 0, items: { type: 'number', exclusiveMinimum: 0 }, minItems: 1,
+                    description: 'a positive number or one per output channel',
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    arith: { enum: ['tflm', 'tflite'], description: 'the requantisation arithmetic (default tflm)' },
+    out: { type: 'string', minLength: 1, description: 'output directory, relative to this config file (default out/<name>)' },
+    targets: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        mcu: {
+          type: 'object', additionalProperties: false, required: ['cpu', 'flash', 'sram'],
+          properties: {
+            cpu: { enum: CPU_NAMES },
+            flash: size,
+            sram: size,
+            part: { type: 'string', description: 'the part number, e.g. STM32F401RE' },
+            latency_ms: { type: 'number', exclusiveMinimum: 0, description: 'a positive number of milliseconds' },
+          },
+        },
+        cgra: {
+          type: 'object', additionalProperties: false, required: ['rows', 'cols'],
+          properties: {
+            rows: pos,
+            cols: pos,
+            bus: { enum: ['ports', 'shared'], description: 'memory access: one port per column (ports) or one shared bus (default shared)' },
+            strategy: { enum: CGRA_STRATEGIES, description: 'convolution mapping strategy (default auto)' },
+            layers: {
+              type: 'object', additionalProperties: { enum: CGRA_STRATEGIES },
+              description: 'per-layer strategy overrides: layer name -> strategy',
+            },
+            call_cycles: { type: 'integer', minimum: 0, description: 'CPU cycles per kernel launch (default 190)' },
+          },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,85 @@
+// A parsed YAML file that remembers where every value came from, so any error about a config value can
+// name file:line:column. Paths are lists of keys and indices, as in ajv's instancePath.
+import { readFileSync, existsSync } from 'node:fs';
+import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { TinyforgeError } from '../../diagnostics.ts';
+
+export type YamlPath = ReadonlyArray<string | number>;
+
+export class YamlSource {
+  private constructor(readonly file: string, readonly doc: Document.Parsed, private readonly lc: LineCounter) {}
+
+  /** Reads and parses `file`; YAML syntax errors become located TinyforgeErrors. */
+  static read(file: string): YamlSource {
+    if (!existsSync(file)) throw new TinyforgeError('no such file', { file });
+    const text = readFileSync(file, 'utf8');
+    const lc = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+    const err = doc.errors[0];
+    if (err) {
+      const at = err.linePos?.[0] ?? lc.linePos(err.pos[0]);
+      throw new TinyforgeError(`YAML syntax error: ${err.message.split('\n')[0]}`, { file, line: at.line, column: at.col });
+    }
+    return new YamlSource(file, doc, lc);
+  }
+
+  /** Line and column of the value at `path` (or of its key, with key = true); the nearest ancestor if absent. */
+  locate(path: YamlPath, key = false): { line: number; column: number } {
+    for (let n = path.length; n >= 0; n--) {
+      const sub = path.slice(0, n);
+      let node: unknown;
+      if (key && n === path.length && n > 0) {
+        const parent = this.doc.getIn(sub.slice(0, -1), true);
+        if (isMap(parent)) node = parent.items.find((p) => isNode(p.key) && (p.key as { value?: unknown }).value === sub[n - 1])?.key;
+      } else {
+        node = n === 0 ? this.doc.contents : this.doc.getIn(sub, true);
+      }
+      if (isNode(node) && node.range) {
+        const p = this.lc.linePos(node.range[0]);
+        return { line: p.line, column: p.col };
+      }
+    }
+    return { line: 1, column: 1 };
+  }
+
+  error(path: YamlPath, message: string, opts: { key?: boolean; hint?: string } = {}): TinyforgeError {
+    return new TinyforgeError(message, { file: this.file, ...this.locate(path, opts.key) }, opts.hint);
+  }
+}
+
+/** `targets.mcu.cpu`, `network.layers[2].kernel`; `config` for the root. */
+export function showPath(path: YamlPath): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${p}` : p;
+  return s || 'config';
+}
+
+/** A value as quoted in messages. */
+export function showValue(v: unknown): string {
+  if (typeof v === 'string') return `'${v}'`;
+  if (v === null || v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s.length > 40 ? s.slice(0, 37) + '...' : s;
+}
+
+/** The candidate closest to `word` by edit distance, if it is close enough to be a likely typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  // Edit distance counting a swap of neighbours as one edit (optimal string alignment).
+  const dist = (a: string, b: string) => {
+    let older: number[] = [];
+    let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      const cur = [i];
+      for (let j = 1; j <= b.length; j++) {
+        cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cur[j] = Math.min(cur[j]!, older[j - 2]! + 1);
+      }
+      older = prev;
+      prev = cur;
+    }
+    return prev[b.length]!;
+  };
+  let best: string | undefined, bestD = Infinity;
+  for (const c of candidates) { const d = dist(word, c); if (d < bestD) { best = c; bestD = d; } }
+  return bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+}

@@ -1,0 +1,119 @@
+// The kernel IR's textual form: stable (the same module always prints the same text), diffable (one
+// entity per line, fixed order, no timestamps or paths) and compact (constant data and long per-channel
+// lists are summarised by count, first values, min/max and a 32-bit FNV-1a checksum over their
+// little-endian bytes, so any change to a value changes the text). Golden files and `inspect
+// --kernel-ir` use it; treat changes to this format as contract changes.
+//
+// Style follows the graph-IR printer (compiler/ir/printer.ts): %N buffers, @N constants, quoted names,
+// key=value attributes, scales as the shortest decimal that reads back to the same float32.
+
+import { f32str, fnv1a } from '../ir/printer.ts';
+import type { KBuffer, KConst, KernelModule, KernelOp, Requant, Window } from './types.ts';
+
+/** The little-endian bytes of typed-array values (copied, so offsets do not matter). */
+export function bytesOf(d: Int8Array | Int16Array | Int32Array): Uint8Array {
+  return new Uint8Array(d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength));
+}
+
+const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
+const checksum = (d: Int8Array | Int16Array | Int32Array) => hex(fnv1a(bytesOf(d)));
+
+const SHORT = 8;
+const HEAD = 4;
+
+/** A list printed in full when short, else as `[n]{first values, …} fnv1a=…`; `[n]{all v}` when constant. */
+export function summarizeList(values: Int32Array | Int8Array | Int16Array): string {
+  const n = values.length;
+  if (n <= SHORT) return `[${Array.from(values).join(',')}]`;
+  if (values.every((v) => v === values[0])) return `[${n}]{all ${values[0]}}`;
+  return `[${n}]{${Array.from(values.subarray(0, HEAD)).join(',')},…} fnv1a=${checksum(values)}`;
+}
+
+function minMax(d: ArrayLike<number>): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < d.length; i++) { if (d[i] < lo) lo = d[i]; if (d[i] > hi) hi = d[i]; }
+  return d.length ? [lo, hi] : [0, 0];
+}
+
+function printBuffer(b: KBuffer): string {
+  return `%${b.id} = ${b.kind} ${JSON.stringify(b.name)} [${b.shape.join(',')}] ${b.dtype} quant(scale=${f32str(b.scale)}, zp=${b.zeroPoint})` +
+    ` bytes=${b.bytes} live=[${b.def}..${b.lastUse}]${b.aliasOf !== undefined ? ` alias=%${b.aliasOf}` : ''}`;
+}
+
+function printConst(c: KConst): string {
+  const [lo, hi] = minMax(c.data);
+  return `@${c.id} = const ${JSON.stringify(c.name)} [${c.shape.join(',')}] ${c.dtype} data(n=${c.data.length}, min=${lo}, max=${hi}, fnv1a=${checksum(c.data)})`;
+}
+
+function printWindow(w: Window): string {
+  return `window: n=${w.batches} in=${w.inH}x${w.inW}x${w.inC} out=${w.outH}x${w.outW}x${w.outC} k=${w.kH}x${w.kW}` +
+    ` stride=${w.strideH}x${w.strideW} dilation=${w.dilationH}x${w.dilationW}` +
+    ` pad=[t${w.padTop},l${w.padLeft},b${w.padBottom},r${w.padRight}]`;
+}
+
+function printRequant(r: Requant, rounding: 'double' | 'single' = 'double'): string {
+  return `requant: rounding=${rounding} multiplier=${summarizeList(r.multiplier)} shift=${summarizeList(r.shift)}`;
+}
+
+const clamp = (o: { actMin: number; actMax: number }) => `clamp=[${o.actMin},${o.actMax}]`;
+
+function printOp(op: KernelOp): string[] {
+  const sched = Object.keys(op.schedule).sort().map((k) => `, ${k}=${op.schedule[k]}`).join('');
+  const lines = [`op ${op.index} ${op.kind} ${JSON.stringify(op.name)} (${op.inputs.map((i) => '%' + i).join(', ')}) -> %${op.output}` +
+    ` {src=${op.sourceOp}, macs=${op.macs}${sched}}`];
+  const more = (s: string) => lines.push('    ' + s);
+  switch (op.kind) {
+    case 'conv2d':
+    case 'depthwise_conv2d':
+    case 'shift_conv2d':
+    case 'add_conv2d': {
+      let extra = '';
+      if (op.kind === 'conv2d') extra = ` groups=${op.groups}`;
+      if (op.kind === 'depthwise_conv2d') extra = ` depthMultiplier=${op.depthMultiplier}`;
+      more(printWindow(op) + extra);
+      if (op.kind === 'shift_conv2d') {
+        const pair = ([dy, dx]: [number, number]) => `(${dy},${dx})`;
+        more(op.shifts.length <= SHORT
+          ? `shifts: [${op.shifts.map(pair).join(',')}]`
+          : `shifts: [${op.shifts.length}]{${op.shifts.slice(0, HEAD).map(pair).join(',')},…} fnv1a=${checksum(Int32Array.from(op.shifts.flat()))}`);
+      }
+      more(`weights=@${op.weights} bias=@${op.bias} inputOffset=${op.inputOffset} outputOffset=${op.outputOffset} ${clamp(op)}`);
+      more(printRequant(op.requant, op.rounding));
+      break;
+    }
+    case 'fully_connected':
+      more(`matrix: batches=${op.batches} inDepth=${op.inDepth} outDepth=${op.outDepth}`);
+      more(`weights=@${op.weights} bias=@${op.bias} inputOffset=${op.inputOffset} outputOffset=${op.outputOffset} ${clamp(op)}`);
+      more(printRequant(op.requant, op.rounding));
+      break;
+    case 'add':
+      more(`shapes: a=[${op.aShape.join(',')}] b=[${op.bShape.join(',')}] out=[${op.outShape.join(',')}]`);
+      more(`input1Offset=${op.input1Offset} input2Offset=${op.input2Offset} outputOffset=${op.outputOffset} leftShift=${op.leftShift} ${clamp(op)}`);
+      more(`requant: input1=(${op.input1Q.multiplier},${op.input1Q.shift}) input2=(${op.input2Q.multiplier},${op.input2Q.shift}) output=(${op.outputQ.multiplier},${op.outputQ.shift})`);
+      break;
+    case 'average_pool2d':
+    case 'max_pool2d':
+      more(printWindow(op));
+      more(clamp(op));
+      break;
+    case 'softmax':
+      more(`rows=${op.rows} depth=${op.depth} inputMultiplier=${op.inputMultiplier} inputLeftShift=${op.inputLeftShift} diffMin=${op.diffMin} outputOffset=${op.outputOffset}`);
+      break;
+    case 'reshape':
+      break;
+  }
+  return lines;
+}
+
+export function printKernelModule(m: KernelModule): string {
+  const totalMacs = m.ops.reduce((s, o) => s + o.macs, 0);
+  const constBytes = m.consts.reduce((s, c) => s + c.data.byteLength, 0);
+  const lines = [
+    `kernel ${JSON.stringify(m.name)} (inputs ${m.inputs.map((i) => '%' + i).join(', ')}; outputs ${m.outputs.map((i) => '%' + i).join(', ')})` +
+      ` {arith=${m.arith}, macs=${totalMacs}, constBytes=${constBytes}}`,
+    ...m.buffers.map((b) => '  ' + printBuffer(b)),
+    ...m.consts.map((c) => '  ' + printConst(c)),
+    ...m.ops.flatMap((o) => printOp(o).map((l) => '  ' + l)),
+  ];
+  return lines.join('\n') + '\n';
+}

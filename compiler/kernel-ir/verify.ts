@@ -1,0 +1,150 @@
+// Kernel-IR verifier: the invariants every backend may rely on, checked on a finished module. Returns
+// the list of violations (empty when the module is well formed); the pipeline's last pass throws on any.
+// Checked: ids and positions; buffer sizes, lifetimes and views; constant shapes and dtypes; per op,
+// that operand shapes agree with the geometry (explicit padding included), that weights and the
+// always-present int32 bias have the expected layouts, that requantisation has one (multiplier, shift)
+// per output channel in range for the module's arithmetic, and that clamps lie in the int8 range.
+
+import { bytesPerElement, numElements } from '../ir/graph.ts';
+import type { KBuffer, KConst, KernelModule, KernelOp, Requantise, Window } from './types.ts';
+
+const eq = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+export function verifyKernelModule(m: KernelModule): string[] {
+  const errors: string[] = [];
+  const bad = (where: string, msg: string) => errors.push(`${where}: ${msg}`);
+
+  m.buffers.forEach((b, i) => {
+    const w = `buffer %${i} '${b.name}'`;
+    if (b.id !== i) bad(w, `id ${b.id} differs from its position`);
+    if (b.bytes !== numElements(b.shape) * bytesPerElement(b.dtype)) bad(w, `${b.bytes} bytes for ${b.dtype} [${b.shape}]`);
+    if (b.kind === 'input' && b.def !== -1) bad(w, `graph input defined by op ${b.def}`);
+    if (b.kind !== 'input' && (b.def < 0 || b.def >= m.ops.length)) bad(w, `def ${b.def} is not an op`);
+    if (b.lastUse < b.def || b.lastUse > m.ops.length) bad(w, `lastUse ${b.lastUse} outside [def ${b.def}, ${m.ops.length}]`);
+    if (b.kind === 'output' && b.lastUse !== m.ops.length) bad(w, `graph output's lastUse ${b.lastUse} is not ${m.ops.length}`);
+    if (b.aliasOf !== undefined) {
+      const r = m.buffers[b.aliasOf];
+      if (!r || r.aliasOf !== undefined) bad(w, `aliasOf %${b.aliasOf} is not a buffer with storage`);
+      else if (r.bytes !== b.bytes) bad(w, `view of ${b.bytes} bytes over %${r.id} of ${r.bytes}`);
+      else if (r.lastUse < b.lastUse) bad(w, `outlives its storage %${r.id}`);
+    }
+  });
+  m.consts.forEach((c, i) => {
+    const w = `const @${i} '${c.name}'`;
+    if (c.id !== i) bad(w, `id ${c.id} differs from its position`);
+    if (c.data.length !== numElements(c.shape)) bad(w, `${c.data.length} values for [${c.shape}]`);
+    const arrayType = c.data instanceof Int8Array ? 'int8' : c.data instanceof Int16Array ? 'int16' : 'int32';
+    if (arrayType !== c.dtype) bad(w, `dtype ${c.dtype} holds ${arrayType} data`);
+  });
+  for (const id of [...m.inputs, ...m.outputs]) if (!m.buffers[id]) bad('module', `input/output %${id} does not exist`);
+
+  m.ops.forEach((op, i) => {
+    const w = `op #${i} ${op.kind} '${op.name}'`;
+    const fail = (msg: string) => bad(w, msg);
+    if (op.index !== i) fail(`index ${op.index} differs from its position`);
+    const ins = op.inputs.map((id) => m.buffers[id]);
+    const out = m.buffers[op.output];
+    if (ins.some((b) => !b) || !out) { fail('refers to a buffer that does not exist'); return; }
+    for (const b of ins) if (b.def >= i || b.lastUse < i) fail(`reads %${b.id} outside its lifetime [${b.def}, ${b.lastUse}]`);
+    if (out.def !== i) fail(`writes %${out.id}, whose def is ${out.def}`);
+    if (!Number.isSafeInteger(op.macs) || op.macs < 0) fail(`macs ${op.macs}`);
+    checkOp(m, op, ins, out, fail);
+  });
+  return errors;
+}
+
+function checkWindow(op: Window, x: KBuffer, y: KBuffer, fail: (msg: string) => void): void {
+  if (!eq(x.shape, [op.batches, op.inH, op.inW, op.inC])) fail(`input shape [${x.shape}] differs from the window's input`);
+  if (!eq(y.shape, [op.batches, op.outH, op.outW, op.outC])) fail(`output shape [${y.shape}] differs from the window's output`);
+  const out = (n: number, k: number, s: number, d: number, p0: number, p1: number) => Math.floor((n + p0 + p1 - ((k - 1) * d + 1)) / s) + 1;
+  if (out(op.inH, op.kH, op.strideH, op.dilationH, op.padTop, op.padBottom) !== op.outH) fail('outH does not follow from inH, kH, stride, dilation and padding');
+  if (out(op.inW, op.kW, op.strideW, op.dilationW, op.padLeft, op.padRight) !== op.outW) fail('outW does not follow from inW, kW, stride, dilation and padding');
+  if ([op.padTop, op.padLeft, op.padBottom, op.padRight].some((p) => p < 0)) fail('negative padding');
+}
+
+function checkRequant(m: KernelModule, op: Requantise, channels: number, x: KBuffer, y: KBuffer, fail: (msg: string) => void): void {
+  const { multiplier, shift } = op.requant;
+  if (multiplier.length !== channels || shift.length !== channels) fail(`requant has ${multiplier.length}/${shift.length} entries for ${channels} channels`);
+  if (op.rounding === 'single' && m.arith !== 'tflite') fail('single rounding in a tflm module');
+  const maxShift = op.rounding === 'single' ? 30 : 31;
+  for (let c = 0; c < multiplier.length; c++) {
+    if (multiplier[c] !== 0 && (multiplier[c] < 2 ** 30 || multiplier[c] >= 2 ** 31)) { fail(`multiplier[${c}] = ${multiplier[c]} is not a Q31 mantissa`); break; }
+    if (shift[c] < -31 || shift[c] > maxShift) { fail(`shift[${c}] = ${shift[c]} outside [-31, ${maxShift}]`); break; }
+  }
+  if (op.inputOffset !== -x.zeroPoint) fail(`inputOffset ${op.inputOffset} is not -(input zero point ${x.zeroPoint})`);
+  if (op.outputOffset !== y.zeroPoint) fail(`outputOffset ${op.outputOffset} is not the output zero point ${y.zeroPoint}`);
+  checkClamp(op, fail);
+}
+
+function checkClamp(op: { actMin: number; actMax: number }, fail: (msg: string) => void): void {
+  if (!(op.actMin >= -128 && op.actMin <= op.actMax && op.actMax <= 127)) fail(`clamp [${op.actMin}, ${op.actMax}] is not an int8 range`);
+}
+
+function checkConsts(m: KernelModule, weights: number, bias: number, wShape: number[], channels: number, fail: (msg: string) => void): void {
+  const w: KConst | undefined = m.consts[weights];
+  const b: KConst | undefined = m.consts[bias];
+  if (!w || w.dtype !== 'int8' || !eq(w.shape, wShape)) fail(`weights @${weights} are not int8 [${wShape}]`);
+  if (!b || b.dtype !== 'int32' || numElements(b.shape) !== channels) fail(`bias @${bias} is not int32 [${channels}]`);
+}
+
+function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fail: (msg: string) => void): void {
+  const arity = op.kind === 'add' ? 2 : 1;
+  if (ins.length !== arity) { fail(`${ins.length} inputs, expected ${arity}`); return; }
+  const x = ins[0];
+  switch (op.kind) {
+    case 'conv2d':
+      checkWindow(op, x, out, fail);
+      if (op.inC % op.groups !== 0 || op.outC % op.groups !== 0) fail(`${op.groups} groups do not divide ${op.inC} -> ${op.outC} channels`);
+      checkConsts(m, op.weights, op.bias, [op.outC, op.kH, op.kW, op.inC / op.groups], op.outC, fail);
+      checkRequant(m, op, op.outC, x, out, fail);
+      return;
+    case 'depthwise_conv2d':
+      checkWindow(op, x, out, fail);
+      if (op.inC * op.depthMultiplier !== op.outC) fail(`${op.inC} x ${op.depthMultiplier} != ${op.outC} channels`);
+      checkConsts(m, op.weights, op.bias, [1, op.kH, op.kW, op.outC], op.outC, fail);
+      checkRequant(m, op, op.outC, x, out, fail);
+      return;
+    case 'add_conv2d':
+      checkWindow(op, x, out, fail);
+      checkConsts(m, op.weights, op.bias, [op.outC, op.kH, op.kW, op.inC], op.outC, fail);
+      checkRequant(m, op, op.outC, x, out, fail);
+      return;
+    case 'shift_conv2d':
+      checkWindow(op, x, out, fail);
+      if (op.kH !== 1 || op.kW !== 1) fail('shift convolution with a window larger than 1x1');
+      if (op.shifts.length !== op.inC) fail(`${op.shifts.length} shifts for ${op.inC} channels`);
+      checkConsts(m, op.weights, op.bias, [op.outC, 1, 1, op.inC], op.outC, fail);
+      checkRequant(m, op, op.outC, x, out, fail);
+      return;
+    case 'fully_connected':
+      if (numElements(x.shape) !== op.batches * op.inDepth) fail(`input [${x.shape}] is not ${op.batches} x ${op.inDepth}`);
+      if (numElements(out.shape) !== op.batches * op.outDepth) fail(`output [${out.shape}] is not ${op.batches} x ${op.outDepth}`);
+      checkConsts(m, op.weights, op.bias, [op.outDepth, op.inDepth], op.outDepth, fail);
+      checkRequant(m, op, op.outDepth, x, out, fail);
+      return;
+    case 'add': {
+      const b = ins[1];
+      if (numElements(op.aShape) !== numElements(x.shape) || numElements(op.bShape) !== numElements(b.shape) || numElements(op.outShape) !== numElements(out.shape)) fail('4D shapes disagree with the buffers');
+      if (op.outShape.some((d, i) => (op.aShape[i] !== d && op.aShape[i] !== 1) || (op.bShape[i] !== d && op.bShape[i] !== 1))) fail('operands do not broadcast to the output');
+      if (op.input1Offset !== -x.zeroPoint || op.input2Offset !== -b.zeroPoint || op.outputOffset !== out.zeroPoint) fail('offsets disagree with the zero points');
+      for (const q of [op.input1Q, op.input2Q, op.outputQ]) if (q.shift > 0 || q.multiplier < 2 ** 30 || q.multiplier >= 2 ** 31) fail(`multiplier (${q.multiplier}, ${q.shift}) is not below one`);
+      checkClamp(op, fail);
+      return;
+    }
+    case 'average_pool2d':
+    case 'max_pool2d':
+      checkWindow(op, x, out, fail);
+      if (op.inC !== op.outC) fail('pooling changes the channel count');
+      checkClamp(op, fail);
+      return;
+    case 'reshape':
+      if (out.bytes !== x.bytes) fail('reshape changes the size');
+      if (out.aliasOf !== (x.aliasOf ?? x.id)) fail(`output %${out.id} is not a view of %${x.aliasOf ?? x.id}`);
+      return;
+    case 'softmax':
+      if (op.rows * op.depth !== numElements(x.shape) || x.shape[x.shape.length - 1] !== op.depth) fail(`rows x depth ${op.rows} x ${op.depth} does not match [${x.shape}]`);
+      if (op.inputMultiplier < 2 ** 30 || op.inputLeftShift < 0 || op.diffMin > 0) fail('input multiplier/shift/diffMin not folded');
+      if (op.outputOffset !== out.zeroPoint) fail('outputOffset is not the output zero point');
+      return;
+  }
+}

@@ -1,0 +1,29 @@
+// count-macs: the theoretical multiply-accumulate count of every kernel op, from its geometry alone
+// (what energy scales with on the MCU, per research.md). Add convolution counts one |x - w| accumulate
+// as one MAC; data movement and element-wise ops (reshape, pooling, add, softmax) count 0.
+
+import type { KernelOp } from '../kernel-ir/types.ts';
+import { definePass, requireModule } from './pass.ts';
+
+export function macsOf(op: KernelOp): number {
+  switch (op.kind) {
+    case 'conv2d': return op.batches * op.outH * op.outW * op.outC * op.kH * op.kW * (op.inC / op.groups);
+    case 'depthwise_conv2d': return op.batches * op.outH * op.outW * op.outC * op.kH * op.kW;
+    case 'shift_conv2d': return op.batches * op.outH * op.outW * op.outC * op.inC;
+    case 'add_conv2d': return op.batches * op.outH * op.outW * op.outC * op.kH * op.kW * op.inC;
+    case 'fully_connected': return op.batches * op.inDepth * op.outDepth;
+    default: return 0;
+  }
+}
+
+export const countMacs = definePass({
+  name: 'count-macs',
+  summary: 'multiply-accumulates per kernel op',
+  stage: 'kernel',
+  options: {},
+  run(state) {
+    const m = requireModule(state, 'count-macs');
+    m.ops = m.ops.map((op) => ({ ...op, macs: macsOf(op) }));
+    return state;
+  },
+});

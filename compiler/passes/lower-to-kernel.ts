@@ -1,0 +1,82 @@
+// lower-to-kernel: build the kernel module from the graph IR. Activation tensors become buffers (graph
+// inputs first, then in the order ops write them), constant tensors become entries of the constant
+// table (shared when several ops use one tensor), and each graph op becomes one kernel op chosen by the
+// pattern rules of lower-rules.ts. Lifetimes, MACs and quantisation are left to the later passes.
+
+import { bytesPerElement, numElements, type DType, type Tensor } from '../ir/graph.ts';
+import { opLabel, tensorById } from '../ir/lookup.ts';
+import type { KBuffer, KConst, KernelModule, KernelOp } from '../kernel-ir/types.ts';
+import { selectRule, type LowerCtx, type LowerOptions } from './lower-rules.ts';
+import { definePass, type PipelineState } from './pass.ts';
+
+function lower(state: PipelineState, options: LowerOptions): KernelModule {
+  const g = state.graph;
+  const buffers: KBuffer[] = [];
+  const consts: KConst[] = [];
+  const bufferOf = new Map<number, number>();
+  const constOf = new Map<number, number>();
+
+  const t = (id: number): Tensor => {
+    const x = tensorById(g, id);
+    if (!x) throw new Error(`lower-to-kernel: tensor ${id} does not exist (run legalize first)`);
+    return x;
+  };
+  const newConstant = (name: string, dtype: DType, shape: number[], data: Int8Array | Int16Array | Int32Array): number => {
+    consts.push({ id: consts.length, name, dtype, shape: [...shape], data });
+    return consts.length - 1;
+  };
+  const ctx: LowerCtx = {
+    graph: g,
+    arith: state.arith,
+    options,
+    t,
+    buffer(id) {
+      const known = bufferOf.get(id);
+      if (known !== undefined) return known;
+      const x = t(id);
+      if (x.data) throw new Error(`lower-to-kernel: constant '${x.name}' used as an activation (run legalize first)`);
+      const kind = g.inputs.includes(id) ? 'input' : g.outputs.includes(id) ? 'output' : 'activation';
+      buffers.push({
+        id: buffers.length, name: x.name, kind, shape: [...x.shape], dtype: x.dtype,
+        bytes: numElements(x.shape) * bytesPerElement(x.dtype),
+        scale: x.quant?.scale[0] ?? 0, zeroPoint: x.quant?.zeroPoint[0] ?? 0, def: -1, lastUse: -1,
+      });
+      bufferOf.set(id, buffers.length - 1);
+      return buffers.length - 1;
+    },
+    constant(id) {
+      if (id === undefined || id < 0) throw new Error('lower-to-kernel: a missing constant (bias?): run materialize-bias first');
+      const known = constOf.get(id);
+      if (known !== undefined) return known;
+      const x = t(id);
+      if (!x.data) throw new Error(`lower-to-kernel: '${x.name}' is not a constant`);
+      const c = newConstant(x.name, x.dtype, x.shape, x.data);
+      constOf.set(id, c);
+      return c;
+    },
+    newConstant,
+  };
+
+  for (const id of g.inputs) ctx.buffer(id);
+  const ops: KernelOp[] = g.ops.map((op, i) => {
+    const draft = selectRule(ctx, op).lower(ctx, op);
+    const label = opLabel(g, op);
+    return { ...draft, index: i, sourceOp: i, name: typeof label === 'string' ? label : `${op.kind}_${i}`, macs: 0, schedule: {} } as KernelOp;
+  });
+  return {
+    name: g.name, arith: state.arith, buffers, consts, ops,
+    inputs: g.inputs.map((id) => ctx.buffer(id)), outputs: g.outputs.map((id) => ctx.buffer(id)),
+  };
+}
+
+export const lowerToKernel = definePass({
+  name: 'lower-to-kernel',
+  summary: 'graph ops -> kernel ops by prioritised pattern rules; tensors -> buffers and constants',
+  stage: 'lower',
+  options: {
+    groupedAsDepthwise: { default: true, description: 'lower conv2d with groups == input channels to depthwise_conv2d' },
+  },
+  run(state, options) {
+    return { ...state, module: lower(state, options) };
+  },
+});

@@ -1,0 +1,208 @@
+// The Cortex-M target of `tinyforge build`: kernel module -> C files (<name>.h/.c + runtime.h) in
+// <outDir>/mcu, variant selection under the sram budget, flash/RAM measured with arm-none-eabi-size on a
+// minimal program (the model plus a main calling it once), the budgets checked with a message naming the
+// budget, the need and the largest contributors, and per-layer instruction counts measured on QEMU
+// (markers, icount plugin) when the core has a board and QEMU is installed.
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { TinyforgeError } from '../compiler/diagnostics.ts';
+import type { KernelModule } from '../compiler/kernel-ir/types.ts';
+import { emitModel, type EmittedModel } from './emit/model.ts';
+import { armSize, compileArm, CPUS, harnessDir, hasBoard, missingTools, parseCpu, type McuCpu, type SizeInfo } from './harness/run.ts';
+import { runModel, writeModelFiles } from './runner.ts';
+import type { McuTargetInfo } from './emit/variant.ts';
+import { formatVerify, randomInputs, verifyMcu, type VerifyResult } from './verify.ts';
+import { GoldenRuntime } from '../runtime-wasm/host.ts';
+import type { Graph } from '../compiler/ir/graph.ts';
+
+/** Stack reserved by the size build (the generated kernels use a few hundred bytes). */
+export const STACK_BYTES = 2048;
+
+export interface McuLayerReport {
+  index: number;
+  name: string;
+  kind: string;
+  sourceOp: number;
+  variant: string;
+  macs: number;
+  /** Measured on QEMU (first input), when available. */
+  instructions?: number;
+  instructionsPerMac?: number;
+  /** Analytic estimate of the variant (loads are not measured). */
+  estimatedLoadsPerMac?: number;
+  scratchBytes: number;
+  constBytes: number;
+}
+
+export interface McuTotals {
+  cpu: McuCpu;
+  instructions?: number;
+  flashBytes: number;
+  ramBytes: number;
+  arenaBytes: number;
+  peakLayer: number;
+  peakLayerName: string;
+  constBytes: number;
+  /** Where the figures come from: 'arm-none-eabi-size' or 'estimate' (toolchain missing). */
+  sizeSource: 'arm-none-eabi-size' | 'estimate';
+  downgrades: EmittedModel['downgrades'];
+}
+
+export interface McuBuild {
+  em: EmittedModel;
+  target: McuTargetInfo;
+  layers: McuLayerReport[];
+  totals: McuTotals;
+  files: string[];
+  notes: string[];
+}
+
+export interface McuTargetConfig { cpu: string; flash: number; sram: number }
+
+const num = (n: number) => n.toLocaleString('en-US');
+
+/** Writes the C and measures sizes; throws a TinyforgeError when a budget is exceeded. */
+export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: string, where: { file?: string } = {}): McuBuild {
+  const cpu = parseCpu(cfg.cpu, 'targets.mcu.cpu');
+  const target: McuTargetInfo = { cpu, dsp: CPUS[cpu].dsp, flashBytes: cfg.flash, sramBytes: cfg.sram };
+  const notes: string[] = [];
+  const em = emitModel(module, target, { arenaBudget: Math.max(0, cfg.sram - STACK_BYTES - em0Io(module)) });
+  const dir = join(outDir, 'mcu');
+  const files = writeModelFiles(dir, em);
+
+  let size: SizeInfo | undefined;
+  const noArm = missingTools('arm-gcc');
+  if (noArm) {
+    notes.push(`flash/RAM estimated, not measured: ${noArm}`);
+  } else {
+    const main = join(dir, 'tf_size_main.c');
+    writeFileSync(main, `/* Minimal program for the size report: the model and one call. */\n#include "${em.cname}.h"\nstatic int8_t tf_in[${em.cname.toUpperCase()}_INPUT_BYTES], tf_out[${em.cname.toUpperCase()}_OUTPUT_BYTES];\nint main(void) { return ${em.cname}_invoke(tf_in, tf_out); }\n`);
+    const elf = join(dir, `${em.cname}-${cpu}-size.elf`);
+    const big = 64 * 1024 * 1024;
+    const r = compileArm({ sources: [join(dir, `${em.cname}.c`), main], includeDirs: [dir, harnessDir] }, elf, cpu, { flashBytes: big, ramBytes: big, stackBytes: STACK_BYTES });
+    if (r.status !== 0) throw new TinyforgeError(`arm-none-eabi-gcc failed on the generated C:\n${r.stderr.slice(0, 3000)}`, where);
+    size = armSize(elf);
+    files.push(main);
+  }
+  const flashBytes = size ? size.flash : em.constBytes;
+  const ramBytes = size ? size.ram : em.plan.arenaBytes + STACK_BYTES + em.inputBytes + em.outputBytes;
+  const peak = em.plan.peakOp;
+  const totals: McuTotals = {
+    cpu, flashBytes, ramBytes, arenaBytes: em.plan.arenaBytes, peakLayer: peak, peakLayerName: module.ops[peak]?.name ?? '',
+    constBytes: em.constBytes, sizeSource: size ? 'arm-none-eabi-size' : 'estimate', downgrades: em.downgrades,
+  };
+  checkBudgets(module, em, cfg, totals, where);
+  const layers: McuLayerReport[] = em.layers.map((l) => ({
+    index: l.index, name: l.name, kind: l.kind, sourceOp: module.ops[l.index].sourceOp, variant: l.variant, macs: l.macs,
+    estimatedLoadsPerMac: l.macs > 0 && l.estimate ? +(l.estimate.loads / l.macs).toFixed(3) : undefined,
+    scratchBytes: l.scratchBytes, constBytes: l.constBytes,
+  }));
+  if (!hasBoard(cpu)) notes.push(`instructions not measured: no QEMU board for cortex-${cpu} in the harness (m3, m4, m7)`);
+  return { em, target, layers, totals, files: files.map((f) => resolve(f)), notes };
+}
+
+/** Input and output buffers of the size program (the application's, counted in its RAM). */
+function em0Io(module: KernelModule): number {
+  const sum = (ids: number[]) => ids.reduce((s, id) => s + module.buffers[id].bytes, 0);
+  return sum(module.inputs) + sum(module.outputs);
+}
+
+function checkBudgets(module: KernelModule, em: EmittedModel, cfg: McuTargetConfig, t: McuTotals, where: { file?: string }): void {
+  if (t.flashBytes > cfg.flash) {
+    const top = [...em.layers].sort((a, b) => b.constBytes - a.constBytes).slice(0, 3)
+      .map((l) => `layer ${l.index} '${l.name}' (${l.kind}) constants ${num(l.constBytes)} B`);
+    const code = Math.max(0, t.flashBytes - t.constBytes);
+    throw new TinyforgeError(
+      `mcu flash budget of ${num(cfg.flash)} B exceeded: the program needs ${num(t.flashBytes)} B (${num(t.flashBytes - cfg.flash)} B over; ${t.sizeSource}); largest contributors: ${top.join(', ')}, code and runtime ${num(code)} B`,
+      where, 'raise targets.mcu.flash or use a smaller model');
+  }
+  if (t.ramBytes > cfg.sram) {
+    const p = em.plan;
+    const live = p.items.filter((it) => it.first <= p.peakOp && p.peakOp <= it.last).sort((a, b) => b.bytes - a.bytes).slice(0, 3)
+      .map((it) => `${it.kind === 'scratch' ? 'scratch of' : 'tensor'} '${it.name}' ${num(it.bytes)} B`);
+    throw new TinyforgeError(
+      `mcu sram budget of ${num(cfg.sram)} B exceeded: the program needs ${num(t.ramBytes)} B (${num(t.ramBytes - cfg.sram)} B over; ${t.sizeSource}); largest contributors: activation arena ${num(p.arenaBytes)} B peaking at layer ${p.peakOp} '${module.ops[p.peakOp]?.name}' (${live.join(', ')}), stack ${num(STACK_BYTES)} B, input+output buffers ${num(em.inputBytes + em.outputBytes)} B`,
+      where, em.downgrades.length ? `already replaced ${em.downgrades.length} kernel(s) by leaner ones; raise targets.mcu.sram` : 'raise targets.mcu.sram');
+  }
+}
+
+/** Adds measured per-layer instruction counts (from a QEMU run) to the report. */
+export function addInstructionCounts(b: McuBuild, layerInstructions: number[] | undefined, invoke: number | undefined): void {
+  if (!layerInstructions) return;
+  b.layers.forEach((l, i) => {
+    l.instructions = layerInstructions[i];
+    if (l.macs > 0) l.instructionsPerMac = +(layerInstructions[i] / l.macs).toFixed(3);
+  });
+  b.totals.instructions = invoke;
+}
+
+export function formatMcuReport(b: McuBuild): string {
+  const header = ['#', 'kind', 'name', 'variant', 'MACs', 'instr', 'instr/MAC', 'loads/MAC', 'scratch B', 'const B'];
+  const rows = b.layers.map((l) => [
+    String(l.index), l.kind, l.name.length > 28 ? l.name.slice(0, 27) + '…' : l.name, l.variant, num(l.macs),
+    l.instructions !== undefined ? num(l.instructions) : '-', l.instructionsPerMac !== undefined ? l.instructionsPerMac.toFixed(2) : '-',
+    l.estimatedLoadsPerMac !== undefined ? `~${l.estimatedLoadsPerMac.toFixed(2)}` : '-', num(l.scratchBytes), num(l.constBytes),
+  ]);
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => r[c].length)));
+  const right = new Set([0, 4, 5, 6, 7, 8, 9]);
+  const line = (r: string[]) => r.map((cell, c) => (right.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+  const t = b.totals;
+  const macs = b.layers.reduce((s, l) => s + l.macs, 0);
+  const out = [
+    `mcu target cortex-${t.cpu}: ${b.files.filter((f) => /\.(c|h)$/.test(f) && !f.endsWith('tf_size_main.c')).map((f) => f.split('/').pop()).join(', ')} in ${b.files[0]?.replace(/\/[^/]*$/, '')}`,
+    line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line),
+    `total: ${num(macs)} MACs` + (t.instructions !== undefined ? `, ${num(t.instructions)} instructions per inference (${(t.instructions / Math.max(1, macs)).toFixed(2)} per MAC, QEMU icount; ~ = estimate)` : ''),
+    `flash ${num(t.flashBytes)} B, RAM ${num(t.ramBytes)} B (${t.sizeSource}; arena ${num(t.arenaBytes)} B peaking at layer ${t.peakLayer} '${t.peakLayerName}', stack ${num(STACK_BYTES)} B)`,
+  ];
+  for (const d of t.downgrades) {
+    out.push(`sram budget: layer ${d.op} '${d.opName}' uses ${d.to} instead of ${d.from} (saves ${num(d.scratchSaved)} B of scratch${d.instructionCost !== undefined ? `, costs ~${num(d.instructionCost)} instructions` : ''})`);
+  }
+  for (const n of b.notes) out.push(`note: ${n}`);
+  return out.join('\n');
+}
+
+// ---------- the build step as `tinyforge build` runs it ----------
+
+export interface McuStepResult {
+  build: McuBuild;
+  verify: VerifyResult[];
+  text: string;
+  ok: boolean;
+}
+
+/**
+ * Build the mcu target of a config and verify it: on the host always, and on the core's QEMU board when
+ * installed (that run also measures the per-layer instructions). `verifyInputs` = 0 skips verification.
+ */
+export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuTargetConfig, outDir: string,
+  opts: { file?: string; verifyInputs: number; seed?: number }): Promise<McuStepResult> {
+  const b = buildMcu(module, cfg, outDir, { file: opts.file });
+  const verify: VerifyResult[] = [];
+  const texts: string[] = [];
+  const cpu = b.target.cpu;
+  const inputs = randomInputs(b.em.inputBytes, Math.max(1, opts.verifyInputs), opts.seed ?? 1);
+  const work = join(outDir, 'mcu', 'verify');
+  const golden = opts.verifyInputs > 0 ? await GoldenRuntime.load() : undefined;
+  if (opts.verifyInputs > 0 && !missingTools('host')) {
+    verify.push(await verifyMcu(graph, module, b.em, 'host', { inputs, workDir: work, golden }));
+  } else if (opts.verifyInputs > 0) {
+    b.notes.push(`host verification skipped: ${missingTools('host')}`);
+  }
+  if (hasBoard(cpu)) {
+    const miss = missingTools(cpu);
+    if (miss) {
+      b.notes.push(`QEMU run skipped (no instruction counts, no on-target verification): ${miss}`);
+    } else if (opts.verifyInputs > 0) {
+      const v = await verifyMcu(graph, module, b.em, cpu, { inputs, workDir: work, golden, count: true });
+      verify.push(v);
+      addInstructionCounts(b, v.layerInstructions, v.invokeInstructions?.[0]);
+    } else {
+      const r = runModel(b.em, inputs.slice(0, 1), cpu, { workDir: join(work, cpu), count: true });
+      addInstructionCounts(b, r.layerInstructions?.[0], r.invokeInstructions?.[0]);
+    }
+  }
+  texts.push(formatMcuReport(b));
+  for (const v of verify) texts.push(formatVerify(module.name, v));
+  return { build: b, verify, text: texts.join('\n'), ok: verify.every((v) => v.ok) };
+}

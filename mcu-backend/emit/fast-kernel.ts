@@ -1,0 +1,31 @@
+// What a fast Cortex-M4 kernel generator returns, and the small helpers they share. The emitted `code`
+// starts with the (include-guarded) SIMD prelude and defines `static void <fn>(const int8_t *in, int8_t
+// *out, int8_t *scratch)`; `data` holds its static const tables. It needs runtime.h before it (TF_ALIGN,
+// the tflite-arithmetic requantisation). Adapted to the backend's variant table in fast-variants.ts.
+
+import type { KConst, KernelModule } from '../../compiler/kernel-ir/types.ts';
+import type { Blocking } from './blocking.ts';
+
+export interface FastKernel {
+  fn: string;
+  data: string;
+  code: string;
+  scratchBytes: number;
+  constBytes: number;
+  blocking?: Blocking;
+  /** Analytic estimate for the whole call (prepass included). */
+  estimate: { instructions: number; loads: number };
+}
+
+export type FastResult = { ok: true; kernel: FastKernel } | { ok: false; reason: string };
+
+export function constById(m: Pick<KernelModule, 'consts'>, id: number): KConst {
+  const c = m.consts.find((k) => k.id === id);
+  if (!c) throw new Error(`kernel IR constant ${id} not found`);
+  return c;
+}
+
+export function cIdent(s: string): string {
+  const t = s.replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[0-9]/.test(t) ? '_' + t : t;
+}

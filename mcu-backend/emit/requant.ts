@@ -1,0 +1,82 @@
+// The 4-instruction requantisation of the fast Cortex-M4 kernels, and the static proof that it is
+// bit-exact with TFLite Micro's double rounding for a given layer.
+//
+//   smmlar t, acc2, M, C   ;  t = C + floor((acc2*M + 2^31) / 2^32) = C + SRDHM(acc, M)
+//   sub    t, t, acc2, lsr #31          ; ties away from zero for negative values
+//   ssat   t, #8, t, asr #e             ; RoundingDivideByPOT(., e) + zero point, clamped to int8
+//   strb   t, [...]
+// where acc2 = 2^(left+1) * acc (weights and bias are stored multiplied by 2^(left+1), which also folds a
+// left shift into them) and C = 2^(e-1) + outputZeroPoint * 2^e (C = zero point when e = 0; no sub then).
+// SRDHM(a, M) = floor((a*M + 2^30) / 2^31) whenever it cannot saturate, and SMMULR(2a, M) computes exactly
+// that, so the identity holds when: |acc2| < 2^31 (|acc| * 2^left < 2^30), M >= 0, the widened weights fit
+// int16, and |C| < 2^30. `planRequant` checks those per output channel; a kernel variant that uses the
+// trick is not applicable when any channel fails. Narrower activation ranges cost an extra max/min.
+
+import type { Requantise } from '../../compiler/kernel-ir/types.ts';
+
+export interface ChannelRequant {
+  /** Q31 multiplier (>= 0). */
+  M: number;
+  /** Right shift applied by SSAT (0..31). */
+  e: number;
+  /** Factor applied to stored weights and bias: 2^(left + 1). */
+  wScale: number;
+  /** Rounding constant with the output zero point folded in. */
+  C: number;
+  /** TFLite's shift (positive = left), for the single-rounding fallback. */
+  shift: number;
+}
+
+export type RequantPlan = { ok: true; channels: ChannelRequant[]; clampMin: boolean; clampMax: boolean } | { ok: false; reason: string };
+
+const TWO30 = 2 ** 30;
+
+/**
+ * Plans the trick for `outC` channels. `accBound(c)` bounds |acc| of channel c before any left shift
+ * (bias included); `maxAbsWeight(c)` is the largest |stored weight| of channel c before scaling (weights
+ * are scaled by wScale and must stay within int16).
+ */
+export function planRequant(rq: Requantise, outC: number, accBound: (c: number) => number, maxAbsWeight: (c: number) => number): RequantPlan {
+  const channels: ChannelRequant[] = [];
+  for (let c = 0; c < outC; c++) {
+    const i = rq.requant.multiplier.length === 1 ? 0 : c;
+    const M = rq.requant.multiplier[i]!;
+    const shift = rq.requant.shift[i]!;
+    if (M < 0) return { ok: false, reason: `channel ${c}: negative multiplier ${M}` };
+    const left = shift > 0 ? shift : 0;
+    const e = shift > 0 ? 0 : -shift;
+    if (e > 31) return { ok: false, reason: `channel ${c}: right shift ${e} > 31` };
+    const wScale = 2 ** (left + 1);
+    if (maxAbsWeight(c) * wScale > 32767) return { ok: false, reason: `channel ${c}: weight x ${wScale} does not fit int16` };
+    if (accBound(c) * 2 ** left >= TWO30) return { ok: false, reason: `channel ${c}: |acc| bound ${accBound(c)} x 2^${left} >= 2^30` };
+    const C = e > 0 ? 2 ** (e - 1) + rq.outputOffset * 2 ** e : rq.outputOffset;
+    if (Math.abs(C) >= TWO30) return { ok: false, reason: `channel ${c}: rounding constant ${C} out of range` };
+    channels.push({ M, e, wScale, C, shift });
+  }
+  return { ok: true, channels, clampMin: rq.actMin > -128, clampMax: rq.actMax < 127 };
+}
+
+/** Largest |x + inputOffset| over int8 x. */
+export function maxAbsInput(inputOffset: number): number {
+  return Math.max(Math.abs(-128 + inputOffset), Math.abs(127 + inputOffset));
+}
+
+/**
+ * C statements turning the int32 variable `acc` (already scaled by wScale) into int8 in `dst`,
+ * with multiplier/constant expressions `m`, `c` and the channel's shift `e` (an immediate).
+ */
+export function requantC(acc: string, m: string, c: string, e: number, dst: string, rq: Requantise, single?: { k: number; shift: number }): string {
+  const t = `${dst}_t`;
+  let s = `int32_t ${t} = tfk_smmlar(${acc}, ${m}, ${c});`;
+  if (single) {
+    // TFLite single rounding (conv/FC in 'tflite' arithmetic): undo the exact 2^k scaling, use runtime.h.
+    s = `int32_t ${dst} = tf_requant_tflite((${acc}) >> ${single.k}, ${m}, ${single.shift}) + ${rq.outputOffset};` +
+      ` if (${dst} < ${rq.actMin}) ${dst} = ${rq.actMin}; if (${dst} > ${rq.actMax}) ${dst} = ${rq.actMax}; (void)${c};`;
+    return s;
+  }
+  if (e > 0) s += ` ${t} -= (int32_t)((uint32_t)(${acc}) >> 31); int32_t ${dst}; TFK_SSAT_ASR(${dst}, ${t}, ${e});`;
+  else s += ` int32_t ${dst}; TFK_SSAT0(${dst}, ${t});`;
+  if (rq.actMin > -128) s += ` if (${dst} < ${rq.actMin}) ${dst} = ${rq.actMin};`;
+  if (rq.actMax < 127) s += ` if (${dst} > ${rq.actMax}) ${dst} = ${rq.actMax};`;
+  return s;
+}

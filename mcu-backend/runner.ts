@@ -1,0 +1,122 @@
+// Runs an emitted model on the host (gcc) or on a QEMU Cortex-M board: writes the model's C, a tf_run.h
+// with the inputs baked in and the shared driver (harness/driver.c), compiles, runs every input in one
+// process, and parses the outputs, the per-layer tensors (debug hook) and, on QEMU, the instruction
+// counts of each layer (markers 1/2) and of each invoke (markers 3/4).
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TinyforgeError } from '../compiler/diagnostics.ts';
+import type { EmittedModel } from './emit/model.ts';
+import {
+  between, compileArmOrThrow, compileHost, describeStatus, harnessDir, runHost, runQemu, type Marker, type RunOn,
+} from './harness/run.ts';
+
+/** Writes `<name>.h`, `<name>.c` and runtime.h into dir (each through a temp name, then renamed). */
+export function writeModelFiles(dir: string, em: EmittedModel): string[] {
+  mkdirSync(dir, { recursive: true });
+  const files: Array<[string, string]> = [[`${em.cname}.h`, em.files.header], [`${em.cname}.c`, em.files.source], ['runtime.h', em.files.runtime]];
+  const out: string[] = [];
+  for (const [n, text] of files) {
+    const p = join(dir, n);
+    writeFileSync(`${p}.tmp`, text);
+    renameSync(`${p}.tmp`, p);
+    out.push(p);
+  }
+  return out;
+}
+
+function runHeader(em: EmittedModel, inputs: readonly Int8Array[], debug: boolean): string {
+  const rows = inputs.map((x) => {
+    if (x.length !== em.inputBytes) throw new TinyforgeError(`input has ${x.length} bytes, the model takes ${em.inputBytes}`);
+    return '  {' + Array.from(x).join(',') + '}';
+  });
+  return `#include "${em.cname}.h"
+#define TF_RUN_INVOKE ${em.cname}_invoke
+#define TF_RUN_SET_HOOK ${em.cname}_set_debug_hook
+#define TF_RUN_IN_BYTES ${em.inputBytes}
+#define TF_RUN_OUT_BYTES ${em.outputBytes}
+#define TF_RUN_N ${inputs.length}
+#define TF_RUN_DEBUG ${debug ? 1 : 0}
+static const int8_t tf_run_inputs[TF_RUN_N][TF_RUN_IN_BYTES] = {
+${rows.join(',\n')}
+};
+`;
+}
+
+export interface ModelRun {
+  /** Per run: the output bytes. */
+  outputs: Int8Array[];
+  /** Per run, per layer: the layer's output (only with debug). */
+  layers?: Int8Array[][];
+  /** Per run, per layer: executed instructions between the layer's markers (QEMU with count). */
+  layerInstructions?: number[][];
+  /** Per run: instructions of the whole invoke (markers 3..4). */
+  invokeInstructions?: number[];
+  /** Host executable or ELF that ran. */
+  binary: string;
+}
+
+export interface RunOptions {
+  debug?: boolean;
+  /** Count instructions with the QEMU plugin (QEMU only). */
+  count?: boolean;
+  /** Host only: compile the DSP (SIMD) source through the portable intrinsics (default true). */
+  simd?: boolean;
+  workDir: string;
+  timeoutMs?: number;
+}
+
+function hexBytes(h: string): Int8Array {
+  const out = new Int8Array(h.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.substr(2 * i, 2), 16) << 24 >> 24;
+  return out;
+}
+
+export function runModel(em: EmittedModel, inputs: readonly Int8Array[], on: RunOn, opts: RunOptions): ModelRun {
+  const dir = opts.workDir;
+  writeModelFiles(dir, em);
+  writeFileSync(join(dir, 'tf_run.h'), runHeader(em, inputs, opts.debug ?? false));
+  const prog = { sources: [join(dir, `${em.cname}.c`), join(harnessDir, 'driver.c')], includeDirs: [dir, harnessDir] };
+  let text: string;
+  let markers: Marker[] = [];
+  let binary: string;
+  if (on === 'host') {
+    binary = join(dir, `${em.cname}-host${opts.simd === false ? '' : '-simd'}`);
+    rmSync(binary, { force: true });
+    compileHost(prog, binary, { simd: opts.simd ?? true });
+    const r = runHost(binary, opts.timeoutMs ?? 120_000);
+    if (r.status !== 0) throw new TinyforgeError(`${em.cname} on host failed: ${describeStatus(r.status, r.timedOut)}\n${r.stderr.slice(0, 2000)}`);
+    text = r.stdout;
+  } else {
+    binary = join(dir, `${em.cname}-${on}.elf`);
+    rmSync(binary, { force: true });
+    compileArmOrThrow(prog, binary, on);
+    const r = runQemu(binary, on, { timeoutMs: opts.timeoutMs ?? 120_000, count: opts.count });
+    if (r.status !== 0) throw new TinyforgeError(`${em.cname} on QEMU ${on} failed: ${describeStatus(r.status, r.timedOut)}\n${r.stderr.slice(-2000)}`);
+    text = r.stderr + r.stdout;
+    markers = r.markers;
+  }
+  const n = inputs.length;
+  const outputs: Int8Array[] = new Array(n);
+  const layers: Int8Array[][] | undefined = opts.debug ? Array.from({ length: n }, () => []) : undefined;
+  for (const line of text.split('\n')) {
+    let m = /^O (\d+) ([0-9a-f]*)$/.exec(line);
+    if (m) { outputs[Number(m[1])] = hexBytes(m[2]); continue; }
+    m = /^L (\d+) (\d+) ([0-9a-f]*)$/.exec(line);
+    if (m && layers) layers[Number(m[1])][Number(m[2])] = hexBytes(m[3]);
+  }
+  for (let i = 0; i < n; i++) if (!outputs[i]) throw new TinyforgeError(`${em.cname} on ${on}: no output for input ${i}\n${text.slice(-1000)}`);
+  const result: ModelRun = { outputs, layers, binary };
+  if (opts.count && on !== 'host') {
+    const L = em.layers.length;
+    const per = 2 + 2 * L;
+    if (markers.length !== per * n) throw new TinyforgeError(`instruction markers: expected ${per * n}, got ${markers.length}`);
+    result.layerInstructions = [];
+    result.invokeInstructions = [];
+    for (let r = 0; r < n; r++) {
+      const ms = markers.slice(r * per, (r + 1) * per);
+      result.invokeInstructions.push(between(ms[0], ms[per - 1]));
+      result.layerInstructions.push(Array.from({ length: L }, (_, k) => between(ms[1 + 2 * k], ms[2 + 2 * k])));
+    }
+  }
+  return result;
+}

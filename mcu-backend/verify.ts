@@ -1,0 +1,112 @@
+// Verification of the Cortex-M C against the golden runtime: runs every input through the generated
+// program (host gcc or QEMU, all inputs in one process) and through the golden runtime, compares every
+// output byte and, for an input that differs, reruns with the debug hook to name the first layer whose
+// tensor differs from the golden tensor of the same graph op.
+import { join } from 'node:path';
+import type { Graph } from '../compiler/ir/graph.ts';
+import type { KernelModule } from '../compiler/kernel-ir/types.ts';
+import { GoldenRuntime } from '../runtime-wasm/host.ts';
+import type { EmittedModel } from './emit/model.ts';
+import type { RunOn } from './harness/run.ts';
+import { runModel } from './runner.ts';
+
+export interface LayerMismatch {
+  layer: number; name: string; kind: string;
+  /** First differing byte and the two values. */
+  at: number; want: number; got: number;
+  differing: number; total: number;
+}
+
+export interface VerifyResult {
+  on: RunOn;
+  inputs: number;
+  ok: boolean;
+  /** Per input: equal or not, and for a differing one the first differing layer (when found). */
+  results: Array<{ input: number; ok: boolean; firstBadByte?: number; firstLayer?: LayerMismatch }>;
+  /** QEMU runs: instructions per layer of the first input, and of each whole invoke. */
+  layerInstructions?: number[];
+  invokeInstructions?: number[];
+}
+
+/** Deterministic pseudo-random int8 inputs (xorshift32), concatenated over the model's inputs. */
+export function randomInputs(bytes: number, count: number, seed = 1): Int8Array[] {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  const next = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
+  return Array.from({ length: count }, () => Int8Array.from({ length: bytes }, () => (next() & 0xff) - 128));
+}
+
+function split(graph: Graph, x: Int8Array): Int8Array[] {
+  let off = 0;
+  return graph.inputs.map((id) => {
+    const n = graph.tensors[id].shape.reduce((a, b) => a * b, 1);
+    const part = x.subarray(off, off + n);
+    off += n;
+    return part;
+  });
+}
+
+function concat(parts: Int8Array[]): Int8Array {
+  const out = new Int8Array(parts.reduce((s, p) => s + p.length, 0));
+  let off = 0;
+  for (const p of parts) { out.set(p, off); off += p.length; }
+  return out;
+}
+
+export async function verifyMcu(
+  graph: Graph, module: KernelModule, em: EmittedModel, on: RunOn,
+  opts: { inputs: Int8Array[]; workDir: string; count?: boolean; golden?: GoldenRuntime },
+): Promise<VerifyResult> {
+  const golden = opts.golden ?? await GoldenRuntime.load();
+  const run = runModel(em, opts.inputs, on, { workDir: join(opts.workDir, on), count: opts.count && on !== 'host' });
+  const results: VerifyResult['results'] = [];
+  const bad: number[] = [];
+  opts.inputs.forEach((x, i) => {
+    const want = concat(golden.run(graph, split(graph, x), { arith: module.arith }).outputs);
+    const got = run.outputs[i];
+    const at = want.findIndex((v, j) => v !== got[j]);
+    const ok = at < 0 && want.length === got.length;
+    results.push(ok ? { input: i, ok } : { input: i, ok, firstBadByte: at });
+    if (!ok) bad.push(i);
+  });
+  if (bad.length > 0) {
+    // Rerun the differing inputs with the debug hook and find the first layer that differs.
+    const inputs = bad.map((i) => opts.inputs[i]);
+    const dbg = runModel(em, inputs, on, { workDir: join(opts.workDir, `${on}-debug`), debug: true });
+    const lastOfSource = new Map<number, number>();
+    module.ops.forEach((op, k) => lastOfSource.set(op.sourceOp, k));
+    bad.forEach((i, r) => {
+      const keep = golden.run(graph, split(graph, opts.inputs[i]), { arith: module.arith, keepAll: true }).tensors!;
+      for (const op of module.ops) {
+        if (lastOfSource.get(op.sourceOp) !== op.index) continue;
+        const tid = graph.ops[op.sourceOp]?.outputs[0];
+        const want = tid === undefined ? undefined : keep.get(tid);
+        const got = dbg.layers?.[r]?.[op.index];
+        if (!want || !got) continue;
+        const diffs = want.reduce((n, v, j) => n + (v !== got[j] ? 1 : 0), 0);
+        if (diffs > 0) {
+          const at = want.findIndex((v, j) => v !== got[j]);
+          results[i].firstLayer = { layer: op.index, name: op.name, kind: op.kind, at, want: want[at], got: got[at], differing: diffs, total: want.length };
+          break;
+        }
+      }
+    });
+  }
+  return {
+    on, inputs: opts.inputs.length, ok: bad.length === 0, results,
+    layerInstructions: run.layerInstructions?.[0], invokeInstructions: run.invokeInstructions,
+  };
+}
+
+export function formatVerify(name: string, v: VerifyResult): string {
+  const where = v.on === 'host' ? 'host' : `QEMU Cortex-${v.on.toUpperCase()}`;
+  if (v.ok) return `verify ${name} on ${where}: all outputs of ${v.inputs} input(s) equal the golden runtime's`;
+  const lines = [`verify ${name} on ${where}: MISMATCH on ${v.results.filter((r) => !r.ok).length} of ${v.inputs} input(s)`];
+  for (const r of v.results) {
+    if (r.ok) continue;
+    const l = r.firstLayer;
+    lines.push(`  input ${r.input}: output byte ${r.firstBadByte} differs` + (l
+      ? `; first differing layer ${l.layer} '${l.name}' (${l.kind}): ${l.differing}/${l.total} values, first at ${l.at}: golden ${l.want}, got ${l.got}`
+      : '; no single layer found (debug run equal?)'));
+  }
+  return lines.join('\n');
+}

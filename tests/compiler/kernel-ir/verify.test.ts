@@ -1,0 +1,35 @@
+// The kernel-IR verifier accepts the pipeline's output and reports each kind of broken invariant.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KConv2d, KernelModule } from '../../../compiler/kernel-ir/types.ts';
+import { verifyKernelModule } from '../../../compiler/kernel-ir/verify.ts';
+import { runPipeline } from '../../../compiler/passes/registry.ts';
+import { smallNet } from '../passes/small-graphs.ts';
+
+const fresh = (): KernelModule => runPipeline(smallNet(), { arith: 'tflm' });
+
+test('verify: the pipeline output is well formed', () => {
+  assert.deepEqual(verifyKernelModule(fresh()), []);
+});
+
+test('verify: each broken invariant is reported', () => {
+  const cases: Array<[string, (m: KernelModule) => void, RegExp]> = [
+    ['requant length', (m) => { (m.ops[0] as KConv2d).requant.shift = new Int32Array(3); }, /requant has 4\/3 entries for 4 channels/],
+    ['padding', (m) => { (m.ops[0] as KConv2d).padBottom = 3; }, /outH does not follow/],
+    ['lifetime', (m) => { m.buffers[1].lastUse = 1; }, /op #2 add 'res': reads %1 outside its lifetime \[0, 1\]/],
+    ['view', (m) => { delete m.buffers[5].aliasOf; }, /output %5 is not a view of %4/],
+    ['clamp', (m) => { (m.ops[0] as KConv2d).actMin = 60; }, /clamp \[60, 51\] is not an int8 range/],
+    ['offset', (m) => { (m.ops[0] as KConv2d).inputOffset = -1; }, /inputOffset -1 is not -\(input zero point -1\)/],
+    ['bytes', (m) => { m.buffers[2].bytes = 35; }, /35 bytes for int8 \[1,3,3,4\]/],
+    ['weights', (m) => { m.consts[0].shape = [4, 3, 3, 1]; }, /72 values for \[4,3,3,1\]/],
+    ['multiplier', (m) => { (m.ops[0] as KConv2d).requant.multiplier[1] = 5; }, /multiplier\[1\] = 5 is not a Q31 mantissa/],
+    ['single-rounding shift', (m) => { m.arith = 'tflite'; (m.ops[0] as KConv2d).rounding = 'single'; (m.ops[0] as KConv2d).requant.shift[0] = 31; }, /shift\[0\] = 31 outside \[-31, 30\]/],
+    ['single rounding in tflm', (m) => { (m.ops[0] as KConv2d).rounding = 'single'; }, /single rounding in a tflm module/],
+  ];
+  for (const [what, corrupt, expected] of cases) {
+    const m = fresh();
+    corrupt(m);
+    const errors = verifyKernelModule(m);
+    assert.ok(errors.some((e) => expected.test(e)), `${what}: ${JSON.stringify(errors)}`);
+  }
+});

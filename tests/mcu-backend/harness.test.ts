@@ -1,0 +1,63 @@
+// The Cortex-M harness: the icount plugin's count against hand-counted instruction sequences, fault and
+// exit statuses through semihosting, DSP instructions faulting on the Cortex-M3 board, and a RAM budget
+// given with --defsym failing the link.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { between, compileArm, runQemu } from '../../mcu-backend/harness/run.ts';
+import { scratchDir } from '../helpers/paths.ts';
+import { needTools } from './helpers/tools.ts';
+
+function program(dir: string, name: string, body: string): string {
+  const src = join(dir, `${name}.c`);
+  writeFileSync(src, `int main(void)\n{\n${body}\n}\n`);
+  return src;
+}
+
+test('icount plugin counts exactly the instructions between dbg markers', (t) => {
+  if (!needTools(t, 'm4')) return;
+  const dir = scratchDir();
+  // Between dbg #1 and dbg #2: movs (1) + 10 x (subs, bne) = 21. Between dbg #2 and dbg #3: 3 nops.
+  // Between dbg #3 and dbg #4: a loop of 7 iterations of 3 instructions + movs = 22.
+  const src = program(dir, 'count', `  __asm volatile(
+    "dbg #1\\n\\tmovs r0, #10\\n1:\\n\\tsubs r0, #1\\n\\tbne 1b\\n\\t"
+    "dbg #2\\n\\tnop\\n\\tnop\\n\\tnop\\n\\t"
+    "dbg #3\\n\\tmovs r1, #7\\n2:\\n\\tadds r2, r2, r1\\n\\tsubs r1, #1\\n\\tbne 2b\\n\\tdbg #4" ::: "r0", "r1", "r2", "cc");
+  return 42;`);
+  const elf = join(dir, 'count.elf');
+  const c = compileArm({ sources: [src], includeDirs: [] }, elf, 'm4');
+  assert.equal(c.status, 0, c.stderr);
+  for (let rep = 0; rep < 2; rep++) {
+    const r = runQemu(elf, 'm4', { count: true, timeoutMs: 20_000 });
+    assert.equal(r.status, 42, 'exit status through SYS_EXIT_EXTENDED');
+    assert.deepEqual(r.markers.map((m) => m.n), [1, 2, 3, 4]);
+    assert.equal(between(r.markers[0], r.markers[1]), 21);
+    assert.equal(between(r.markers[1], r.markers[2]), 3);
+    assert.equal(between(r.markers[2], r.markers[3]), 22);
+    assert.ok((r.totalInstructions ?? 0) > r.markers[3].before);
+  }
+});
+
+test('a DSP instruction faults on the Cortex-M3 board (UsageFault = 206) and runs on the M4', (t) => {
+  if (!needTools(t, 'm3')) return;
+  const dir = scratchDir();
+  const src = program(dir, 'dsp', '  int r;\n  __asm volatile("sxtb16 %0, %1" : "=r"(r) : "r"(0x00ff00fe));\n  return r == (int)0xffffFFFE ? 7 : 8;');
+  const elf = join(dir, 'dsp.elf');
+  const c = compileArm({ sources: [src], includeDirs: [] }, elf, 'm4');
+  assert.equal(c.status, 0, c.stderr);
+  assert.equal(runQemu(elf, 'm3', { timeoutMs: 20_000 }).status, 206);
+  assert.equal(runQemu(elf, 'm4', { timeoutMs: 20_000 }).status, 7);
+});
+
+test('a RAM budget below the program\'s needs fails the link', (t) => {
+  if (!needTools(t, 'arm-gcc')) return;
+  const dir = scratchDir();
+  const src = program(dir, 'big', '  static volatile char buf[6000];\n  buf[5] = 1;\n  return buf[5];');
+  const elf = join(dir, 'big.elf');
+  const bad = compileArm({ sources: [src], includeDirs: [] }, elf, 'm3', { ramBytes: 8 * 1024, stackBytes: 4096 });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /region `RAM' overflowed/);
+  const ok = compileArm({ sources: [src], includeDirs: [] }, elf, 'm3', { ramBytes: 12 * 1024, stackBytes: 4096 });
+  assert.equal(ok.status, 0, ok.stderr);
+});
