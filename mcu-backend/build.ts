@@ -137,11 +137,11 @@ export function addInstructionCounts(b: McuBuild, layerInstructions: number[] | 
 }
 
 export function formatMcuReport(b: McuBuild): string {
-  const header = ['#', 'kind', 'name', 'variant', 'MACs', 'instr', 'instr/MAC', 'est loads/MAC', 'scratch B', 'const B'];
+  const header = ['#', 'kind', 'name', 'variant', 'MACs', 'instr', 'instr/MAC', 'loads/MAC', 'scratch B', 'const B'];
   const rows = b.layers.map((l) => [
     String(l.index), l.kind, l.name.length > 28 ? l.name.slice(0, 27) + '…' : l.name, l.variant, num(l.macs),
     l.instructions !== undefined ? num(l.instructions) : '-', l.instructionsPerMac !== undefined ? l.instructionsPerMac.toFixed(2) : '-',
-    l.estimatedLoadsPerMac !== undefined ? l.estimatedLoadsPerMac.toFixed(2) : '-', num(l.scratchBytes), num(l.constBytes),
+    l.estimatedLoadsPerMac !== undefined ? `~${l.estimatedLoadsPerMac.toFixed(2)}` : '-', num(l.scratchBytes), num(l.constBytes),
   ]);
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((r) => r[c].length)));
@@ -152,7 +152,7 @@ export function formatMcuReport(b: McuBuild): string {
   const out = [
     `mcu target cortex-${t.cpu}: ${b.files.filter((f) => /\.(c|h)$/.test(f) && !f.endsWith('tf_size_main.c')).map((f) => f.split('/').pop()).join(', ')} in ${b.files[0]?.replace(/\/[^/]*$/, '')}`,
     line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line),
-    `total: ${num(macs)} MACs` + (t.instructions !== undefined ? `, ${num(t.instructions)} instructions per inference (${(t.instructions / Math.max(1, macs)).toFixed(2)} per MAC, QEMU icount)` : ''),
+    `total: ${num(macs)} MACs` + (t.instructions !== undefined ? `, ${num(t.instructions)} instructions per inference (${(t.instructions / Math.max(1, macs)).toFixed(2)} per MAC, QEMU icount; ~ = estimate)` : ''),
     `flash ${num(t.flashBytes)} B, RAM ${num(t.ramBytes)} B (${t.sizeSource}; arena ${num(t.arenaBytes)} B peaking at layer ${t.peakLayer} '${t.peakLayerName}', stack ${num(STACK_BYTES)} B)`,
   ];
   for (const d of t.downgrades) {

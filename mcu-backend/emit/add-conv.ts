@@ -1,5 +1,5 @@
 // add_conv2d (AdderNet): acc = bias - sum over the window and input channels of |(x + inputOffset) - w|,
-// then requantised with double rounding in both arithmetics (as the golden runtime defines the op).
+// then requantised with the op's rounding (double in both arithmetics, as the golden runtime defines it).
 // Window taps outside the image read the real value 0 (zero padding), so they add |w|: per (oc, tap)
 // those sums are folded into a const table and added instead of a loop over the channels.
 import type { KAddConv2d } from '../../compiler/kernel-ir/types.ts';
@@ -9,7 +9,7 @@ import { defineVariant, type EmitContext, type EmittedKernel } from './variant.t
 export function emitAddConv(op: KAddConv2d, ctx: EmitContext): EmittedKernel {
   const f = ctx.fn;
   const w = ctx.konst(op.weights), b = ctx.konst(op.bias);
-  const rq = requantTables(f, op.requant, requantFn(ctx.arith, false));
+  const rq = requantTables(f, op.requant, requantFn(op.rounding));
   const taps = op.kH * op.kW;
   const padSum = new Int32Array(op.outC * taps);
   for (let o = 0; o < op.outC; o++)

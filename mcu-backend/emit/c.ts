@@ -1,6 +1,5 @@
 // Small helpers shared by the C emitters: const-array literals, the requantisation call for a module's
 // arithmetic, and the SIMD dot-product snippet (DSP path with a portable fallback, same results).
-import type { Arith } from '../../compiler/quant/multiplier.ts';
 import type { Requant } from '../../compiler/kernel-ir/types.ts';
 
 export type CType = 'int8_t' | 'int16_t' | 'int32_t' | 'uint8_t';
@@ -26,11 +25,11 @@ export function cInt(v: number): string {
 }
 
 /**
- * CONV_2D and FULLY_CONNECTED requantise in the module's arithmetic; every other op (depthwise, add,
- * the shift and add convolutions) always uses double rounding (tflite-reference.md, golden runtime).
+ * The requantisation function for an op's `rounding` (kernel IR): 'single' (TFLite's CONV_2D and
+ * FULLY_CONNECTED in the tflite arithmetic) or 'double' (everything else, tflite-reference.md).
  */
-export function requantFn(arith: Arith, arithDependent: boolean): string {
-  return arithDependent && arith === 'tflite' ? 'tf_requant_tflite' : 'tf_requant_tflm';
+export function requantFn(rounding: 'single' | 'double' | undefined): string {
+  return rounding === 'single' ? 'tf_requant_tflite' : 'tf_requant_tflm';
 }
 
 /**

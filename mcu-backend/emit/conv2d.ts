@@ -11,7 +11,7 @@ export function emitConv2d(op: KConv2d, ctx: EmitContext): EmittedKernel {
   const f = ctx.fn;
   const w = ctx.konst(op.weights), b = ctx.konst(op.bias);
   const icpg = op.inC / op.groups, ocpg = op.outC / op.groups;
-  const rq = requantTables(f, op.requant, requantFn(ctx.arith, true));
+  const rq = requantTables(f, op.requant, requantFn(op.rounding));
   const data = cArray(`${f}_w`, 'int8_t', w.data) + cArray(`${f}_b`, 'int32_t', b.data) + rq.data;
   const contiguous = op.groups === 1 && op.dilationW === 1;
   const rowRun = contiguous

@@ -1,6 +1,6 @@
 // fully_connected: one dot product per (batch, output) over the contiguous input row and weight row
-// ([outDepth, inDepth] int8 in flash), DSP path 4 MACs per 2 SMLADs, requantised in the module's
-// arithmetic (FULLY_CONNECTED differs between tflm and tflite, tflite-reference.md).
+// ([outDepth, inDepth] int8 in flash), DSP path 4 MACs per 2 SMLADs, requantised with the op's
+// rounding (FULLY_CONNECTED rounds once in the tflite arithmetic, tflite-reference.md).
 import type { KFullyConnected } from '../../compiler/kernel-ir/types.ts';
 import { cArray, dotSnippet, requantFn, requantTables } from './c.ts';
 import { defineVariant, type EmitContext, type EmittedKernel } from './variant.ts';
@@ -8,7 +8,7 @@ import { defineVariant, type EmitContext, type EmittedKernel } from './variant.t
 export function emitFullyConnected(op: KFullyConnected, ctx: EmitContext): EmittedKernel {
   const f = ctx.fn;
   const w = ctx.konst(op.weights), b = ctx.konst(op.bias);
-  const rq = requantTables(f, op.requant, requantFn(ctx.arith, true));
+  const rq = requantTables(f, op.requant, requantFn(op.rounding));
   const data = cArray(`${f}_w`, 'int8_t', w.data) + cArray(`${f}_b`, 'int32_t', b.data) + rq.data;
   const code = `static void ${f}(const int8_t *in, int8_t *out)
 {

@@ -1,8 +1,8 @@
 // shift_conv2d (Active-Shift / ShiftNet): per output pixel, gather the input pixel of every channel
 // at its own shift (y + dy[c], x + dx[c]) into an inC-byte scratch row — pixels outside the image read
 // the input zero point, i.e. the value 0 after the offset — then a 1x1 convolution of that row with the
-// [outC, inC] weights (the same dot product as conv2d, DSP path included). Requantised with double
-// rounding in both arithmetics, as the golden runtime defines the op.
+// [outC, inC] weights (the same dot product as conv2d, DSP path included). Requantised with the op's
+// rounding (double in both arithmetics, as the golden runtime defines the op).
 import type { KShiftConv2d } from '../../compiler/kernel-ir/types.ts';
 import { cArray, dotSnippet, requantFn, requantTables } from './c.ts';
 import { defineVariant, type EmitContext, type EmittedKernel } from './variant.ts';
@@ -10,7 +10,7 @@ import { defineVariant, type EmitContext, type EmittedKernel } from './variant.t
 export function emitShiftConv(op: KShiftConv2d, ctx: EmitContext): EmittedKernel {
   const f = ctx.fn;
   const w = ctx.konst(op.weights), b = ctx.konst(op.bias);
-  const rq = requantTables(f, op.requant, requantFn(ctx.arith, false));
+  const rq = requantTables(f, op.requant, requantFn(op.rounding));
   const dy = op.shifts.map((s) => s[0]), dx = op.shifts.map((s) => s[1]);
   const data = cArray(`${f}_w`, 'int8_t', w.data) + cArray(`${f}_b`, 'int32_t', b.data) + rq.data
     + cArray(`${f}_dy`, 'int8_t', dy) + cArray(`${f}_dx`, 'int8_t', dx);

@@ -3,6 +3,7 @@ import type { Command } from '../command.ts';
 import { inspect } from './inspect.ts';
 import { build } from './build.ts';
 import { run } from './run.ts';
+import { verify } from './verify.ts';
 import { cgra } from './cgra.ts';
 
-export const commands: Command[] = [inspect, build, run, cgra];
+export const commands: Command[] = [inspect, build, run, verify, cgra];

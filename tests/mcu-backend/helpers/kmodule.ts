@@ -95,12 +95,12 @@ export function window(p: Partial<Window> & Pick<Window, 'inH' | 'inW' | 'inC' |
 
 // ---------- reference evaluation ----------
 
-function rq(acc: number, r: Requant, ch: number, arith: Arith): number {
+function rq(acc: number, r: Requant, ch: number, rounding: 'single' | 'double'): number {
   const i = r.multiplier.length === 1 ? 0 : ch;
-  return multiplyByQuantizedMultiplier(acc, { multiplier: r.multiplier[i], shift: r.shift[i] }, arith);
+  return multiplyByQuantizedMultiplier(acc, { multiplier: r.multiplier[i], shift: r.shift[i] }, rounding === 'single' ? 'tflite' : 'tflm');
 }
 
-function convLike(op: KConv2d | KAddConv2d, x: Int8Array, w: Int8Array, b: Int32Array, arith: Arith): Int8Array {
+function convLike(op: KConv2d | KAddConv2d, x: Int8Array, w: Int8Array, b: Int32Array): Int8Array {
   const groups = op.kind === 'conv2d' ? op.groups : 1;
   const icpg = op.inC / groups, ocpg = op.outC / groups;
   const out = new Int8Array(op.batches * op.outH * op.outW * op.outC);
@@ -123,7 +123,7 @@ function convLike(op: KConv2d | KAddConv2d, x: Int8Array, w: Int8Array, b: Int32
               }
             }
           acc = op.kind === 'conv2d' ? b[oc] + acc : b[oc] - acc;
-          out[k++] = clamp(rq(acc, op.requant, oc, op.kind === 'conv2d' ? arith : 'tflm') + op.outputOffset, op.actMin, op.actMax);
+          out[k++] = clamp(rq(acc, op.requant, oc, op.rounding) + op.outputOffset, op.actMin, op.actMax);
         }
   return out;
 }
@@ -142,23 +142,23 @@ function depthwise(op: KDepthwiseConv2d, x: Int8Array, w: Int8Array, b: Int32Arr
               if (iy < 0 || iy >= op.inH || ix < 0 || ix >= op.inW) continue;
               acc += (x[((n * op.inH + iy) * op.inW + ix) * op.inC + Math.floor(oc / op.depthMultiplier)] + op.inputOffset) * w[(ky * op.kW + kx) * op.outC + oc];
             }
-          out[k++] = clamp(rq(acc, op.requant, oc, 'tflm') + op.outputOffset, op.actMin, op.actMax);
+          out[k++] = clamp(rq(acc, op.requant, oc, op.rounding) + op.outputOffset, op.actMin, op.actMax);
         }
   return out;
 }
 
-function fc(op: KFullyConnected, x: Int8Array, w: Int8Array, b: Int32Array, arith: Arith): Int8Array {
+function fc(op: KFullyConnected, x: Int8Array, w: Int8Array, b: Int32Array): Int8Array {
   const out = new Int8Array(op.batches * op.outDepth);
   for (let n = 0; n < op.batches; n++)
     for (let o = 0; o < op.outDepth; o++) {
       let acc = b[o];
       for (let i = 0; i < op.inDepth; i++) acc += (x[n * op.inDepth + i] + op.inputOffset) * w[o * op.inDepth + i];
-      out[n * op.outDepth + o] = clamp(rq(acc, op.requant, o, arith) + op.outputOffset, op.actMin, op.actMax);
+      out[n * op.outDepth + o] = clamp(rq(acc, op.requant, o, op.rounding) + op.outputOffset, op.actMin, op.actMax);
     }
   return out;
 }
 
-function shiftConv(op: KShiftConv2d, x: Int8Array, w: Int8Array, b: Int32Array, arith: Arith): Int8Array {
+function shiftConv(op: KShiftConv2d, x: Int8Array, w: Int8Array, b: Int32Array): Int8Array {
   const out = new Int8Array(op.batches * op.outH * op.outW * op.outC);
   let k = 0;
   for (let n = 0; n < op.batches; n++)
@@ -171,7 +171,7 @@ function shiftConv(op: KShiftConv2d, x: Int8Array, w: Int8Array, b: Int32Array, 
             if (iy < 0 || iy >= op.inH || ix < 0 || ix >= op.inW) continue;
             acc += (x[((n * op.inH + iy) * op.inW + ix) * op.inC + c] + op.inputOffset) * w[oc * op.inC + c];
           }
-          out[k++] = clamp(rq(acc, op.requant, oc, 'tflm') + op.outputOffset, op.actMin, op.actMax);
+          out[k++] = clamp(rq(acc, op.requant, oc, op.rounding) + op.outputOffset, op.actMin, op.actMax);
         }
   return out;
 }
@@ -223,10 +223,10 @@ export function evaluate(m: KernelModule, input: Int8Array): Int8Array[] {
     const x = val.get(op.inputs[0])!;
     let y: Int8Array;
     switch (op.kind) {
-      case 'conv2d': case 'add_conv2d': y = convLike(op, x, C(op.weights), C(op.bias), m.arith); break;
+      case 'conv2d': case 'add_conv2d': y = convLike(op, x, C(op.weights), C(op.bias)); break;
       case 'depthwise_conv2d': y = depthwise(op, x, C(op.weights), C(op.bias)); break;
-      case 'fully_connected': y = fc(op, x, C(op.weights), C(op.bias), m.arith); break;
-      case 'shift_conv2d': y = shiftConv(op, x, C(op.weights), C(op.bias), m.arith); break;
+      case 'fully_connected': y = fc(op, x, C(op.weights), C(op.bias)); break;
+      case 'shift_conv2d': y = shiftConv(op, x, C(op.weights), C(op.bias)); break;
       case 'add': y = add(op, x, val.get(op.inputs[1])!); break;
       case 'average_pool2d': case 'max_pool2d': y = pool(op, x); break;
       case 'reshape': y = x; break;

@@ -7,6 +7,8 @@ import { KBuilder, window } from './kmodule.ts';
 
 export function zooModule(arith: Arith, seed = 7): KernelModule {
   const k = new KBuilder(`zoo_${arith}`, arith);
+  // TFLite rounds CONV_2D and FULLY_CONNECTED once in the tflite arithmetic, every other op twice.
+  const single = arith === 'tflite' ? 'single' : 'double';
   const X = k.buffer('x', [1, 9, 10, 12], 'input', 3);
   const X2 = k.buffer('x2', [1, 16, 16, 1], 'input', -5);
   void seed;
@@ -16,22 +18,24 @@ export function zooModule(arith: Arith, seed = 7): KernelModule {
     return k.op({
       kind: 'conv2d', name: `conv${k.m.ops.length}`, ...w, groups, weights: k.konst('w', k.weights(n), [w.outC, w.kH, w.kW, w.inC / groups]),
       bias: k.konst('b', k.bias(w.outC), [w.outC]), macs, inputOffset, outputOffset: -7,
-      requant: k.requant(w.outC, Math.sqrt(n) * 70 * 70, perChannel), actMin: act[0], actMax: act[1],
+      requant: k.requant(w.outC, Math.sqrt(n) * 70 * 70, perChannel), rounding: single, actMin: act[0], actMax: act[1],
     }, [inp], [1, w.outH, w.outW, w.outC]);
   };
   const A = conv(X, window({ inH: 9, inW: 10, inC: 12, outC: 8, kH: 3, kW: 3 }, 'same'), 1, -3, true, [-100, 90]);
   conv(X, window({ inH: 9, inW: 10, inC: 12, outC: 8, kH: 3, kW: 3, strideH: 2, strideW: 2, dilationH: 2, dilationW: 2 }, 'same'), 4, -3, true);
   const C = conv(A, window({ inH: 9, inW: 10, inC: 8, outC: 8, kH: 1, kW: 1 }), 1, 7, false);
-  const dw = (inp: number, w: ReturnType<typeof window>, mult: number, inputOffset: number) => {
+  const dw = (inp: number, w: ReturnType<typeof window>, mult: number, inputOffset: number, rounding: 'single' | 'double' = 'double') => {
     const n = w.kH * w.kW * w.outC;
     return k.op({
       kind: 'depthwise_conv2d', name: `dw${k.m.ops.length}`, ...w, depthMultiplier: mult, weights: k.konst('w', k.weights(n), [1, w.kH, w.kW, w.outC]),
       bias: k.konst('b', k.bias(w.outC), [w.outC]), macs: w.outH * w.outW * n, inputOffset, outputOffset: 4,
-      requant: k.requant(w.outC, 3 * 70 * 70), actMin: -128, actMax: 127,
+      requant: k.requant(w.outC, 3 * 70 * 70), rounding, actMin: -128, actMax: 127,
     }, [inp], [1, w.outH, w.outW, w.outC]);
   };
   dw(X, window({ inH: 9, inW: 10, inC: 12, outC: 24, kH: 3, kW: 3, strideH: 2, strideW: 2 }, 'same'), 2, -3);
   dw(A, window({ inH: 9, inW: 10, inC: 8, outC: 8, kH: 3, kW: 3, dilationH: 2, dilationW: 2 }, 'valid'), 1, 7);
+  // A grouped conv2d lowered to a depthwise kernel keeps the conv2d's rounding.
+  dw(X, window({ inH: 9, inW: 10, inC: 12, outC: 12, kH: 3, kW: 3 }, 'same'), 1, -3, single);
   const pool = (kind: 'max_pool2d' | 'average_pool2d', inp: number, w: ReturnType<typeof window>, act: [number, number]) =>
     k.op({ kind, name: `${kind}${k.m.ops.length}`, ...w, actMin: act[0], actMax: act[1], macs: 0 }, [inp], [1, w.outH, w.outW, w.outC]);
   pool('max_pool2d', A, window({ inH: 9, inW: 10, inC: 8, outC: 8, kH: 3, kW: 3, strideH: 2, strideW: 2 }, 'same'), [-50, 127]);
@@ -49,7 +53,7 @@ export function zooModule(arith: Arith, seed = 7): KernelModule {
   const fc = (inp: number, batches: number, inDepth: number, outDepth: number, perChannel: boolean) => k.op({
     kind: 'fully_connected', name: `fc${k.m.ops.length}`, batches, inDepth, outDepth,
     weights: k.konst('w', k.weights(inDepth * outDepth), [outDepth, inDepth]), bias: k.konst('b', k.bias(outDepth), [outDepth]),
-    macs: batches * inDepth * outDepth, inputOffset: 3, outputOffset: -1, requant: k.requant(outDepth, Math.sqrt(inDepth) * 70 * 70, perChannel),
+    macs: batches * inDepth * outDepth, inputOffset: 3, outputOffset: -1, requant: k.requant(outDepth, Math.sqrt(inDepth) * 70 * 70, perChannel), rounding: single,
     actMin: -128, actMax: 127,
   }, [inp], [batches, outDepth]);
   fc(K, 1, 720, 10, true);
@@ -60,7 +64,7 @@ export function zooModule(arith: Arith, seed = 7): KernelModule {
     return k.op({
       kind: 'shift_conv2d', name: `shift${k.m.ops.length}`, ...w, shifts: shifts(12), weights: k.konst('w', k.weights(outC * 12), [outC, 1, 1, 12]),
       bias: k.konst('b', k.bias(outC), [outC]), macs: w.outH * w.outW * outC * 12, inputOffset: -3, outputOffset: 2,
-      requant: k.requant(outC, 4 * 70 * 70), actMin: -128, actMax: 127,
+      requant: k.requant(outC, 4 * 70 * 70), rounding: 'double', actMin: -128, actMax: 127,
     }, [X], [1, w.outH, w.outW, outC]);
   };
   shiftConv(1, 6);
@@ -70,11 +74,13 @@ export function zooModule(arith: Arith, seed = 7): KernelModule {
     return k.op({
       kind: 'add_conv2d', name: `addconv${k.m.ops.length}`, ...w, weights: k.konst('w', k.weights(n), [w.outC, w.kH, w.kW, w.inC]),
       bias: k.konst('b', k.bias(w.outC, 20000), [w.outC]), macs: w.outH * w.outW * n, inputOffset: -3, outputOffset: 0,
-      requant: k.requant(w.outC, n * 60), actMin: -128, actMax: 127,
+      requant: k.requant(w.outC, n * 60), rounding: 'double', actMin: -128, actMax: 127,
     }, [X], [1, w.outH, w.outW, w.outC]);
   };
   addConv(window({ inH: 9, inW: 10, inC: 12, outC: 5, kH: 3, kW: 3 }, 'same'));
   addConv(window({ inH: 9, inW: 10, inC: 12, outC: 3, kH: 2, kW: 2, strideH: 2, strideW: 2 }, 'valid'));
+  // One channel: only the channel tail of depthwise.chan4.
+  dw(X2, window({ inH: 16, inW: 16, inC: 1, outC: 1, kH: 3, kW: 3, strideH: 2, strideW: 2 }, 'same'), 1, 5);
   const R = conv(X2, window({ inH: 16, inW: 16, inC: 1, outC: 4, kH: 3, kW: 3, strideH: 2, strideW: 2 }, 'same'), 1, 5, true);
   return k.done([R]);
 }

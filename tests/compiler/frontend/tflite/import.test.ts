@@ -99,6 +99,10 @@ test('unsupported operator is named with its op index and the supported list', (
     ops: [{ code: BuiltinOperator.TANH, inputs: [0], outputs: [1] }], inputs: [0], outputs: [1],
   };
   expectError(() => importTflite(buildTflite(m), 'tanh.tflite'), /^tanh\.tflite: op 0: unsupported operator TANH \(builtin 28\) \(supported: .*CONV_2D.*SOFTMAX/);
+  m.ops[0]!.code = BuiltinOperator.CUSTOM;
+  m.ops[0]!.customCode = 'MyOp';
+  expectError(() => importTflite(buildTflite(m), 'custom.tflite'), /op 0: unsupported operator CUSTOM 'MyOp' \(builtin 32\)/);
+  delete m.ops[0]!.customCode;
   // A code above 127 lives only in builtin_code (deprecated_builtin_code = 127).
   m.ops[0]!.code = 150;
   expectError(() => importTflite(buildTflite(m), 'new.tflite'), /op 0: unsupported operator BUILTIN_150 \(builtin 150\)/);

@@ -1,0 +1,56 @@
+// `tinyforge verify`: compiles the Cortex-M C of a config (or .tflite model), runs it on the host or a
+// QEMU Cortex-M board with N random inputs in one process, and compares every output with the golden
+// runtime; on a mismatch it names the first differing layer (debug hook). Exit 0 only when all match.
+import { basename, join } from 'node:path';
+import type { Command } from '../command.ts';
+import { TinyforgeError, UsageError } from '../../diagnostics.ts';
+import { loadModel } from '../../frontend/load.ts';
+import { runPipeline } from '../../passes/registry.ts';
+import { ARITH_MODES, type Arith } from '../../quant/multiplier.ts';
+import { emitModel } from '../../../mcu-backend/emit/model.ts';
+import { CPUS, parseCpu, requireTools, RUN_ON, type RunOn } from '../../../mcu-backend/harness/run.ts';
+import { formatVerify, randomInputs, verifyMcu } from '../../../mcu-backend/verify.ts';
+
+export const verify: Command = {
+  name: 'verify',
+  summary: 'Run the Cortex-M C on the host or QEMU and compare every output with the golden runtime',
+  usage: 'verify <config.yaml|model.tflite> --on host|m3|m4|m7 [--inputs N] [--seed S] [--arith tflm|tflite] [--json]',
+  options: {
+    on: { type: 'string', description: 'where to run: host (gcc), m3, m4 or m7 (QEMU mps2 boards)' },
+    inputs: { type: 'string', description: 'number of random inputs (default 4)' },
+    seed: { type: 'string', description: 'seed of the random inputs (default 1)' },
+    arith: { type: 'string', description: 'arithmetic for a .tflite model (a config names its own): tflm (default) or tflite' },
+    json: { type: 'boolean', description: 'print the result as JSON' },
+  },
+  positionals: [1, 1],
+  async run({ positionals, values }) {
+    const on = String(values.on ?? '');
+    if (!RUN_ON.includes(on as RunOn)) throw new UsageError(`--on must be one of ${RUN_ON.join(', ')}, got '${on}'`);
+    const count = Number(values.inputs ?? 4);
+    if (!Number.isInteger(count) || count < 1 || count > 64) throw new UsageError(`--inputs must be an integer in 1..64, got '${values.inputs}'`);
+    const seed = Number(values.seed ?? 1);
+    if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got '${values.seed}'`);
+    const path = positionals[0]!;
+    const loaded = loadModel(path);
+    let arith: Arith = loaded.config?.arith ?? 'tflm';
+    if (values.arith !== undefined) {
+      if (!ARITH_MODES.includes(values.arith as Arith)) throw new UsageError(`--arith must be tflm or tflite, got '${values.arith}'`);
+      arith = values.arith as Arith;
+    }
+    requireTools(on as RunOn);
+    const graph = loaded.graph;
+    const module = runPipeline(graph, { arith });
+    const cpu = on === 'host' ? parseCpu(loaded.config?.targets.mcu?.cpu ?? 'm4') : (on as Exclude<RunOn, 'host'>);
+    const em = emitModel(module, { cpu, dsp: CPUS[cpu].dsp });
+    const outDir = loaded.config?.outDir ?? join('out', basename(path).replace(/\.[^.]*$/, ''));
+    const inputs = randomInputs(em.inputBytes, count, seed);
+    const v = await verifyMcu(graph, module, em, on as RunOn, { inputs, workDir: join(outDir, 'mcu', 'verify'), count: on !== 'host' });
+    if (values.json) process.stdout.write(JSON.stringify({ model: path, arith, ...v }, null, 2) + '\n');
+    else {
+      process.stdout.write(formatVerify(module.name, v) + '\n');
+      if (v.invokeInstructions) process.stdout.write(`instructions per inference: ${v.invokeInstructions.join(', ')}\n`);
+    }
+    if (!v.ok) throw new TinyforgeError(`verification failed on ${on}`, { file: path });
+    return 0;
+  },
+};
