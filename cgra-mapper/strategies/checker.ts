@@ -72,6 +72,8 @@ export interface CheckerParams {
   iAdvance: number;
   /** Move of each weight column's stream start per pass (bytes). */
   wAdvance: number;
+  /** Column 2's input stream start relative to column 0's (0, or 2D in the quad form). */
+  col2Offset?: number;
 }
 
 /** The checker kernel: 2 prologue steps, an 8-step body run K+1 times per pass, 9 epilogue steps, EXIT. */
@@ -84,9 +86,15 @@ export function checkerKernel(arch: CgraArch, id: number, p: CheckerParams, muls
   const r10 = 24 + 32 * Math.max(0, Math.ceil((8 * iters - 24 - 4096) / 32));
   const limit = r10 - 8 * iters;
   if (r10 > 4095 || limit < -4096) throw new Error(`checker: reduction length ${p.K} too long (at most ~1020)`);
+  // Streams need not be word-aligned: a feeder's first shift follows its start's byte offset (launch starts
+  // are aligned), and between passes every shift register moves by the pass advance instead of resetting.
+  const colOff = (pe: PE): number => (pe[1] === 2 ? p.col2Offset ?? 0 : 0);
+  const aligned = p.D % 4 === 0 && p.iAdvance % 4 === 0 && colOff([0, 2]) % 4 === 0;
+  const drift = ((p.iAdvance % 4) + 4) % 4;
+  if (!aligned && 8 * iters - 8 * drift > 4095) throw new Error(`checker: unaligned streams need K <= 510 (K = ${p.K})`);
   const pro0 = b.step(), pro1 = b.step();
-  for (const pe of IFEED_P0) { b.set(pro0, pe, ins.sadd('R3', 'ZERO', limit)); b.set(pro1, pe, ins.sadd('R1', 'ZERO', r10)); }
-  for (const pe of IFEED_P1) b.set(pro0, pe, ins.sadd('R1', 'ZERO', r10 + 8));
+  for (const pe of IFEED_P0) { b.set(pro0, pe, ins.sadd('R3', 'ZERO', limit)); b.set(pro1, pe, ins.sadd('R1', 'ZERO', r10 - 8 * (colOff(pe) & 3))); }
+  for (const pe of IFEED_P1) b.set(pro0, pe, ins.sadd('R1', 'ZERO', r10 + 8 - 8 * ((colOff(pe) + p.D) & 3)));
   b.set(pro0, COUNTER, ins.sadd('R1', 'ZERO', p.passes));
 
   const body = Array.from({ length: 8 }, (_, i) => b.step(i === 0 ? 'body' : undefined));
@@ -131,8 +139,14 @@ export function checkerKernel(arch: CgraArch, id: number, p: CheckerParams, muls
   }
   b.set(ep[0], COUNTER, ins.ssub('R1', 'R1', 1));
   b.set(ep[8], COUNTER, ins.bne('R1', 'ZERO', 'body'));
-  for (const pe of IFEED_P0) b.set(ep[8], pe, ins.sadd('R1', 'ZERO', r10));
-  for (const pe of IFEED_P1) b.set(ep[8], pe, ins.sadd('R1', 'ZERO', r10 + 8));
+  if (aligned) {
+    for (const pe of IFEED_P0) b.set(ep[8], pe, ins.sadd('R1', 'ZERO', r10));
+    for (const pe of IFEED_P1) b.set(ep[8], pe, ins.sadd('R1', 'ZERO', r10 + 8));
+  } else {
+    // Counter base back by the iterations, shift on by the pass advance; the limit drifts with it.
+    for (const pe of [...IFEED_P0, ...IFEED_P1]) b.set(ep[8], pe, ins.sadd('R1', 'R1', 8 * iters - 8 * drift));
+    if (drift) b.set(ep[0], BRANCHER, ins.ssub('R3', 'R3', 8 * drift));
+  }
   // Pointer jumps between passes: dummy loads (ROUT only) in free feeder slots, after the stores if possible.
   const order = [5, 6, 7, 1, 2, 3, 4];
   const jump = (pes: PE[], delta: number, avoid: number[] = []): void => {
@@ -164,9 +178,9 @@ function streamsOf(L: CgraLayer, perPass = 2): Stream[] {
     return [{ layout: flatLayout(L, perPass), K: C, tap: (k) => [0, 0, k] }];
   }
   if (L.dilW === 1) {
-    // Band columns of kH*C bytes rounded up so a pixel step (stride x column) stays word-aligned.
+    // Band columns of exactly kH*C bytes; long reductions round them up so the streams stay word-aligned.
     let col = L.kH * C;
-    while ((L.strideW * col) % 4 !== 0) col++;
+    if (L.kW * col + 1 > 510) while ((L.strideW * col) % 4 !== 0) col++;
     const tap = (k: number): [number, number, number] | undefined => {
       const kx = Math.floor(k / col), r = k % col;
       return r < L.kH * C ? [Math.floor(r / C), kx, r % C] : undefined;
@@ -221,7 +235,7 @@ function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream, perPass: 2 | 4
   else for (let t = 0; t < tiles; t++) layout.starts.forEach((start, l) => geos.push({ tile: t, start, l }));
   const perLaunchOut = 4 * passes * 32;
   const outAddr = mem.alloc('output', geos.length * perLaunchOut);
-  const { kernel, counts } = checkerKernel(arch, 1, { K, D, passes, iAdvance, wAdvance }, muls);
+  const { kernel, counts } = checkerKernel(arch, 1, { K, D, passes, iAdvance, wAdvance, col2Offset: quad ? 2 * D : 0 }, muls);
 
   // Weights, offline: per tile, column 1 streams groups (1: phase 2, 0: phase 0), column 3 groups (3, 2);
   // the quad form has two groups, fed from one stream read by both columns.
