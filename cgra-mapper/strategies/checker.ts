@@ -174,7 +174,7 @@ interface Stream { layout: PairLayout; K: number; tap(k: number): [number, numbe
 /** Candidate reduction streams for a layer with `perPass` pixels per pass (the cheapest by the cost model wins). */
 function streamsOf(L: CgraLayer, perPass = 2): Stream[] {
   const C = L.inC;
-  if (L.kH === 1 && L.kW === 1 && L.padTop === 0 && L.padLeft === 0 && C % 4 === 0) {
+  if (L.kH === 1 && L.kW === 1 && L.padTop === 0 && L.padLeft === 0 && (C % 4 === 0 || C + 1 <= 510)) {
     return [{ layout: flatLayout(L, perPass), K: C, tap: (k) => [0, 0, k] }];
   }
   if (L.dilW === 1) {

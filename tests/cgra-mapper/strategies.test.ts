@@ -69,6 +69,7 @@ const SHAPES: Record<string, Shape> = {
   'vww first conv: 3x3 stride 2 SAME, 3 -> 8 channels (quad form)': { kind: 'conv2d', h: 12, w: 11, c: 3, o: 8, kh: 3, kw: 3, s: 2, pt: 0, pl: 0, oh: 6, ow: 6 },
   'resnet first conv: 3x3 SAME, 3 -> 16 channels (unaligned 9-byte band columns)': { kind: 'conv2d', h: 9, w: 11, c: 3, o: 16, kh: 3, kw: 3, s: 1, pt: 1, pl: 1 },
   'pointwise 1x1, 24 -> 36 channels': { kind: 'conv2d', h: 5, w: 7, c: 24, o: 36, kh: 1, kw: 1, s: 1, pt: 0, pl: 0 },
+  'pointwise 1x1, 6 -> 10 channels (unaligned pixels read in place)': { kind: 'conv2d', h: 5, w: 5, c: 6, o: 10, kh: 1, kw: 1, s: 1, pt: 0, pl: 0 },
   'pointwise 1x1 stride 2': { kind: 'conv2d', h: 8, w: 8, c: 16, o: 16, kh: 1, kw: 1, s: 2, pt: 0, pl: 0 },
   'depthwise 3x3 SAME, 24 channels': { kind: 'depthwise_conv2d', h: 7, w: 6, c: 24, o: 24, kh: 3, kw: 3, s: 1, pt: 1, pl: 1 },
   'depthwise 3x3 stride 2': { kind: 'depthwise_conv2d', h: 9, w: 9, c: 8, o: 8, kh: 3, kw: 3, s: 2, pt: 1, pl: 1, oh: 5, ow: 5 },
