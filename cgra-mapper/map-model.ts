@@ -91,7 +91,8 @@ export function simulateModel(graph: Graph, km: KernelModule, mapped: MappedLaye
         strategy: plan.strategy, requested: m.choice.requested, ...(m.choice.note ? { note: m.choice.note } : {}),
         launches: f.launches, cycles: f.cycles, macPerCycle: m.layer.macs / f.cycles, arrayCycles: f.arrayCycles,
         cyclesPorts: ports.figures.cycles, macPerCyclePorts: m.layer.macs / ports.figures.cycles, peUtilisation: f.peUtilisation,
-        memAccesses: { loads: f.loads, stores: f.stores, unaligned: f.unaligned }, energyJ: f.energyJ, hostWork: plan.hostWork,
+        memAccesses: { loads: f.loads, stores: f.stores, unaligned: f.unaligned }, energyJ: f.energyJ,
+        hostWork: { ...plan.hostWork, notes: [...plan.hostWork.notes, `input offset ${m.layer.q.inputOffset} x sum of weights folded into the bias offline`, 'bias added and int32 requantised to int8 on the host'] },
         estimate: {
           shared: plan.cost.shared + plan.cost.launches * arch.callCycles, ports: plan.cost.ports + plan.cost.launches * arch.callCycles,
           exact: plan.cost.shared === f.arrayCycles && plan.cost.ports === ports.figures.arrayCycles,
