@@ -66,7 +66,10 @@ const SHAPES: Record<string, Shape> = {
   'paper layer 16x16x16 -> 14x14x16, 3x3 valid': { kind: 'conv2d', h: 16, w: 16, c: 16, o: 16, kh: 3, kw: 3, s: 1, pt: 0, pl: 0 },
   '3x3 stride 2, SAME padding, 3 input channels, 20 outputs': { kind: 'conv2d', h: 9, w: 10, c: 3, o: 20, kh: 3, kw: 3, s: 2, pt: 1, pl: 1 },
   'kws first conv 10x4 stride 2 (smaller image)': { kind: 'conv2d', h: 15, w: 10, c: 1, o: 18, kh: 10, kw: 4, s: 2, pt: 4, pl: 1, oh: 8, ow: 5 },
+  'vww first conv: 3x3 stride 2 SAME, 3 -> 8 channels (quad form)': { kind: 'conv2d', h: 12, w: 11, c: 3, o: 8, kh: 3, kw: 3, s: 2, pt: 0, pl: 0, oh: 6, ow: 6 },
+  'resnet first conv: 3x3 SAME, 3 -> 16 channels (unaligned 9-byte band columns)': { kind: 'conv2d', h: 9, w: 11, c: 3, o: 16, kh: 3, kw: 3, s: 1, pt: 1, pl: 1 },
   'pointwise 1x1, 24 -> 36 channels': { kind: 'conv2d', h: 5, w: 7, c: 24, o: 36, kh: 1, kw: 1, s: 1, pt: 0, pl: 0 },
+  'pointwise 1x1, 6 -> 10 channels (unaligned pixels read in place)': { kind: 'conv2d', h: 5, w: 5, c: 6, o: 10, kh: 1, kw: 1, s: 1, pt: 0, pl: 0 },
   'pointwise 1x1 stride 2': { kind: 'conv2d', h: 8, w: 8, c: 16, o: 16, kh: 1, kw: 1, s: 2, pt: 0, pl: 0 },
   'depthwise 3x3 SAME, 24 channels': { kind: 'depthwise_conv2d', h: 7, w: 6, c: 24, o: 24, kh: 3, kw: 3, s: 1, pt: 1, pl: 1 },
   'depthwise 3x3 stride 2': { kind: 'depthwise_conv2d', h: 9, w: 9, c: 8, o: 8, kh: 3, kw: 3, s: 2, pt: 1, pl: 1, oh: 5, ow: 5 },
@@ -110,6 +113,13 @@ test('1-D layers (W = 1) are turned on their side and stay exact', () => {
       assert.deepEqual(runPlan(plan, input, 'tflm', arch, 'shared').output, want.out, s);
     }
   }
+});
+
+test('layers with at most 8 output channels use the quad form of checker (4 pixels x 8 channels per pass)', () => {
+  const { L } = makeLayer(SHAPES['vww first conv: 3x3 stride 2 SAME, 3 -> 8 channels (quad form)'], 2);
+  assert.match(choosePlan(L, arch, 'checker').plan.view, /quad form/);
+  const { L: L2 } = makeLayer(SHAPES['pointwise 1x1, 24 -> 36 channels'], 2);
+  assert.doesNotMatch(choosePlan(L2, arch, 'checker').plan.view, /quad form/);
 });
 
 test('the checker strategy runs the paper layer at >= 1.8 MAC/cycle on the shared bus with 190-cycle calls', () => {

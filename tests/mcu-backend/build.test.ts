@@ -114,3 +114,16 @@ test('verify names the first differing layer when a kernel is wrong', async (t) 
     assert.ok(r.firstLayer!.got > r.firstLayer!.want && r.firstLayer!.at % 16 === 3, JSON.stringify(r.firstLayer));
   }
 });
+
+test('tinyforge verify: exit 0 when every output matches; usage error without --on', (t) => {
+  if (!needTools(t, 'host')) return;
+  const cfg = join(repoRoot, 'configs', 'default.yaml');
+  const ok = spawnSync(process.execPath, [bin, 'verify', cfg, '--on', 'host', '--inputs', '3', '--json'], { encoding: 'utf8', cwd: work });
+  assert.equal(ok.status, 0, ok.stderr);
+  const v = JSON.parse(ok.stdout);
+  assert.equal(v.ok, true);
+  assert.equal(v.results.length, 3);
+  const bad = spawnSync(process.execPath, [bin, 'verify', cfg], { encoding: 'utf8', cwd: work });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--on must be one of host, m3, m4, m7/);
+});
