@@ -4,29 +4,34 @@
 // scratch of that layer) with LDM/STM of four words per step, and the EXECUTE segment runs the same kernel
 // on the SRAM copy (its array names are redirected by macros to the struct members in the arena). Same
 // kernel, same arithmetic: bit-exact by construction, checked on QEMU by tests/mcu-backend/dae.test.ts.
-// Works on any variant whose `data` consists of cArray() declarations (every variant in registry.ts);
-// otherwise `daeForm` says why not and the layer stays coupled.
-import { bytesOf, type CType } from './c.ts';
+// Works on any variant whose `data` consists of plain const array declarations (cArray() of the generic
+// kernels, the one-line `__attribute__((aligned(8)))` word tables of the fast ones: every variant in
+// registry.ts); otherwise `daeForm` says why not and the layer stays coupled.
 import type { EmittedKernel } from './variant.ts';
 
-interface ConstArray { type: CType; name: string; n: number; body: string; offset: number }
+type ElemType = 'int8_t' | 'uint8_t' | 'int16_t' | 'int32_t' | 'uint32_t';
+const ELEM_BYTES: Record<ElemType, number> = { int8_t: 1, uint8_t: 1, int16_t: 2, int32_t: 4, uint32_t: 4 };
+const bytesOf = (t: ElemType, n: number) => ELEM_BYTES[t] * n;
+
+interface ConstArray { type: ElemType; name: string; n: number; align: number; body: string; offset: number }
 
 export interface DaeForm {
   arrays: ConstArray[];
-  /** Bytes of the staging buffer (and of the flash struct): the arrays 4-aligned, padded to 16. */
+  /** Bytes of the staging buffer (and of the flash struct): the arrays at their alignment, padded to 16. */
   stageBytes: number;
 }
 
-const ARRAY_RE = /static const (int8_t|int16_t|int32_t|uint8_t) (\w+)\[(\d+)\] TF_ALIGN\(4\) = \{\n([\s\S]*?)\n\};\n/g;
+const ARRAY_RE = /static const (int8_t|uint8_t|int16_t|int32_t|uint32_t) (\w+)\[(\d+)\] (?:TF_ALIGN\((\d+)\)|__attribute__\(\(aligned\((\d+)\)\)\)) = \{([\s\S]*?)\};\n?/g;
 
 /** Layout of a kernel's constant block, or the reason it cannot be decoupled. */
 export function daeForm(k: EmittedKernel): DaeForm | { reason: string } {
   const arrays: ConstArray[] = [];
   let off = 0;
   for (const m of k.data.matchAll(ARRAY_RE)) {
-    const type = m[1] as CType, n = Number(m[3]);
-    off = Math.ceil(off / 4) * 4;
-    arrays.push({ type, name: m[2]!, n, body: m[4]!, offset: off });
+    const type = m[1] as ElemType, n = Number(m[3]), align = Number(m[4] ?? m[5]);
+    if (align > 8) return { reason: `constant alignment ${align} above the arena's 8` };
+    off = Math.ceil(off / align) * align;
+    arrays.push({ type, name: m[2]!, n, align, body: m[6]!, offset: off });
     off += bytesOf(type, n);
   }
   if (arrays.length === 0) return { reason: 'no constants' };
@@ -42,7 +47,7 @@ export function daeForm(k: EmittedKernel): DaeForm | { reason: string } {
 export function emitDae(fn: string, k: EmittedKernel, form: DaeForm, stage: string): EmittedKernel {
   const used = form.arrays.reduce((s, a) => Math.max(s, a.offset + bytesOf(a.type, a.n)), 0);
   const pad = form.stageBytes - used;
-  const members = form.arrays.map((a) => `  ${a.type} m_${a.name}[${a.n}] TF_ALIGN(4);`);
+  const members = form.arrays.map((a) => `  ${a.type} m_${a.name}[${a.n}] TF_ALIGN(${a.align});`);
   if (pad > 0) members.push(`  uint8_t pad_[${pad}];`);
   const data = `/* Constant block of ${fn}, copied to SRAM by its access segment (decoupled access-execute). */
 typedef struct {
@@ -50,12 +55,13 @@ ${members.join('\n')}
 } ${fn}_k_t;
 typedef char ${fn}_k_size_check[sizeof(${fn}_k_t) == ${form.stageBytes} ? 1 : -1];
 static const ${fn}_k_t ${fn}_k TF_ALIGN(8) = {
-${[...form.arrays.map((a) => `  {\n${a.body}\n  }`), ...(pad > 0 ? ['  { 0 }'] : [])].join(',\n')}
+${[...form.arrays.map((a) => `  {${a.body}}`), ...(pad > 0 ? ['  { 0 }'] : [])].join(',\n')}
 };
 `;
   const defines = form.arrays.map((a) => `#define ${a.name} (((const ${fn}_k_t *)(const void *)(${stage}))->m_${a.name})`);
   const undefs = form.arrays.map((a) => `#undef ${a.name}`);
-  return { data, code: `${defines.join('\n')}\n${k.code}${undefs.join('\n')}\n`, constBytes: form.stageBytes };
+  const body = k.code.endsWith('\n') ? k.code : `${k.code}\n`;
+  return { data, code: `${defines.join('\n')}\n${body}${undefs.join('\n')}\n`, constBytes: form.stageBytes };
 }
 
 /** The copy loop shared by every DAE layer of a model (LDM/STM of 16 bytes per step; memcpy off-target). */
