@@ -90,7 +90,7 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
   const target: McuTargetInfo = { cpu, dsp: CPUS[cpu].dsp, flashBytes: cfg.flash, sramBytes: cfg.sram };
   const notes: string[] = [];
   const part = cfg.part !== undefined ? resolvePart(cfg.part, where) : undefined;
-  const em = emitModel(module, target, { arenaBudget: Math.max(0, cfg.sram - STACK_BYTES - em0Io(module)), dae: cfg.dae ?? part !== undefined, segmentHooks: part !== undefined });
+  const em = emitModel(module, target, { arenaBudget: Math.max(0, cfg.sram - STACK_BYTES - em0Io(module)), dae: cfg.dae ?? (part ? 'auto' : false), segmentHooks: part !== undefined });
   // Before measuring, the plan file puts every segment at the fastest point (rewritten after planning).
   if (part) em.extraFiles = dvfsFiles(em, part, operatingPoints(part), modelSegments(em, part));
   for (const d of em.daeOff) notes.push(`layer ${d.op} '${d.opName}' not decoupled: ${d.reason}`);

@@ -7,7 +7,8 @@
 // QEMU icount plugin's marker protocol, ../harness/README.md). C99, no malloc, only memcpy/memset.
 // With `dae`, layers with constants run decoupled access-execute (./dae.ts): the access segment (copy of
 // the constant block to SRAM) is bracketed by TF_MARK(5) / TF_MARK(6) before the layer's pair; it is
-// turned off per layer while the staging buffer would break the arena budget. With `segmentHooks`, the
+// turned off per layer while the staging buffer would break the arena budget (and, with 'auto', where
+// the layer uses its constants about once). With `segmentHooks`, the
 // invoke calls `<name>_set_operating_point` (declared in `<name>_dvfs.h`, ../dvfs/emit.ts) before every
 // segment, each call bracketed by TF_MARK(7) / TF_MARK(8).
 import { readFileSync } from 'node:fs';
@@ -67,8 +68,10 @@ export interface EmitOptions {
   table?: readonly AnyVariant[];
   /** Bytes of SRAM the arena may use (the sram budget minus the program's other RAM). */
   arenaBudget?: number;
-  /** Decoupled access-execute for every layer with constants (default false). */
-  dae?: boolean;
+  /** Decoupled access-execute: every layer with constants (true), those that reuse their constants
+   *  ('auto': more MACs than staged bytes; a layer using each constant about once, such as a fully
+   *  connected layer, only gains flash traffic from the copy), or none (false, the default). */
+  dae?: boolean | 'auto';
   /** Call `<name>_set_operating_point` (from `<name>_dvfs.h`) at every segment boundary (default false). */
   segmentHooks?: boolean;
 }
@@ -199,6 +202,11 @@ function chooseDae(module: KernelModule, kernels: EmittedKernel[], baseScratch: 
     const f = daeForm(k);
     if ('reason' in f) {
       if (f.reason !== 'no constants') off.push({ op: i, opName: module.ops[i].name, reason: f.reason });
+      return undefined;
+    }
+    const op = module.ops[i];
+    if (opts.dae === 'auto' && op.macs <= f.stageBytes) {
+      off.push({ op: i, opName: op.name, reason: `constants used about once (${op.macs} MACs for ${f.stageBytes} B staged): a copy would only add flash traffic` });
       return undefined;
     }
     return f;
