@@ -27,6 +27,7 @@ export function depthwise3x3Applies(op: KDepthwiseConv2d): string | undefined {
   if (op.dilationH !== 1 || op.dilationW !== 1) return 'dilated';
   if (op.depthMultiplier !== 1) return 'depth multiplier > 1';
   if (op.batches !== 1) return 'batches > 1';
+  if (op.rounding === 'single') return 'single rounding: the 4-instruction requantisation is double rounding only';
   return undefined;
 }
 
