@@ -20,6 +20,7 @@ import { MemLayout, splitSteps, wordMsbFirst, type Launch, type LayerPlan, type 
 import { bytesToWords } from './checker.ts';
 import { accOfByte } from './checker-dw4.ts';
 import { ins, KernelBuilder, type PE, type Src } from './program.ts';
+import { orientations, transposedPlan } from './transpose.ts';
 
 type Half = 0 | 1;
 interface XFeed { pe: PE; Q: 0 | 1; half: Half; loadAt: number }
@@ -138,8 +139,9 @@ export function dwSupports(L: CgraLayer): string | undefined {
 export function planCheckerDw(L: CgraLayer, arch: CgraArch): LayerPlan {
   const why = dwSupports(L);
   if (why) throw new Error(`checker-dw: ${L.name}: ${why}`);
-  const plans = [planDwLag(L, arch, 'rows'), planDwLag(L, arch, 'quads')];
-  return plans.reduce((a, b) => (b.cost.shared < a.cost.shared ? b : a));
+  const best = (plans: LayerPlan[]): LayerPlan => plans.reduce((a, b) => (b.cost.shared < a.cost.shared ? b : a));
+  const candidates = (LL: CgraLayer): LayerPlan => best([planDwLag(LL, arch, 'rows'), planDwLag(LL, arch, 'quads')]);
+  return best(orientations(L).map((t) => (t ? transposedPlan(L, candidates) : candidates(L))));
 }
 
 /**

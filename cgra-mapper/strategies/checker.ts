@@ -23,6 +23,7 @@ import { kernelCycles } from '../cost.ts';
 import type { CgraLayer } from '../layer.ts';
 import { weightAt } from '../layer.ts';
 import { bandLayout, ceil4, flatLayout, im2colLayout, type PairLayout } from './layouts.ts';
+import { orientations, transposedPlan } from './transpose.ts';
 import { MemLayout, splitSteps, wordMsbFirst, type Launch, type LayerPlan, type MemBlock } from '../plan.ts';
 import { ins, KernelBuilder, type PE, type PInstr, type Src } from './program.ts';
 
@@ -205,9 +206,14 @@ export function checkerSupports(L: CgraLayer): string | undefined {
 export function planChecker(L: CgraLayer, arch: CgraArch): LayerPlan {
   const why = checkerSupports(L);
   if (why) throw new Error(`checker: ${L.name}: ${why}`);
-  const plans = streamsOf(L).map((s) => planCheckerWith(L, arch, s, 2));
-  if (L.outC <= 8) plans.push(...streamsOf(L, 4).map((s) => planCheckerWith(L, arch, s, 4)));
-  return plans.reduce((a, b) => (b.cost.shared + b.cost.launches * arch.callCycles < a.cost.shared + a.cost.launches * arch.callCycles ? b : a));
+  const best = (plans: LayerPlan[]): LayerPlan =>
+    plans.reduce((a, b) => (b.cost.shared + b.cost.launches * arch.callCycles < a.cost.shared + a.cost.launches * arch.callCycles ? b : a));
+  const candidates = (LL: CgraLayer): LayerPlan => {
+    const plans = streamsOf(LL).map((s) => planCheckerWith(LL, arch, s, 2));
+    if (LL.outC <= 8) plans.push(...streamsOf(LL, 4).map((s) => planCheckerWith(LL, arch, s, 4)));
+    return best(plans);
+  };
+  return best(orientations(L).map((t) => (t ? transposedPlan(L, candidates) : candidates(L))));
 }
 
 function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream, perPass: 2 | 4): LayerPlan {

@@ -9,6 +9,9 @@ import { makeArch } from '../../cgra-mapper/arch.ts';
 import { columnsToRows, type CgraLayer, type LayerKind } from '../../cgra-mapper/layer.ts';
 import { runPlan } from '../../cgra-mapper/run.ts';
 import { STRATEGIES, choosePlan } from '../../cgra-mapper/strategies/index.ts';
+import { planChecker } from '../../cgra-mapper/strategies/checker.ts';
+import { planCheckerDw } from '../../cgra-mapper/strategies/checker-dw.ts';
+import { transposeLayer, transposedPlan } from '../../cgra-mapper/strategies/transpose.ts';
 import { clamp, multiplyByQuantizedMultiplier } from '../../compiler/quant/multiplier.ts';
 
 const arch = makeArch();
@@ -112,6 +115,18 @@ test('1-D layers (W = 1) are turned on their side and stay exact', () => {
       assert.equal(plan.strategy, s);
       assert.deepEqual(runPlan(plan, input, 'tflm', arch, 'shared').output, want.out, s);
     }
+  }
+});
+
+test('a layer mapped on its transpose (H and W swapped) stays exact', () => {
+  for (const [name, plan] of [['kws first conv 10x4 stride 2 (smaller image)', planChecker], ['depthwise 3x3 SAME, 24 channels', planCheckerDw]] as const) {
+    const { L, input } = makeLayer(SHAPES[name], 9);
+    const want = reference(L, input);
+    const t = transposeLayer(L);
+    assert.deepEqual([t.outH, t.outW, t.kH, t.kW], [L.outW, L.outH, L.kW, L.kH]);
+    const p = transposedPlan(L, (x) => plan(x, arch));
+    assert.match(p.view, /transposed/);
+    assert.deepEqual(runPlan(p, input, 'tflm', arch, 'shared').output, want.out, name);
   }
 });
 
