@@ -55,7 +55,8 @@ function explain(l: LayerResult): string {
   const waste = 1 - l.macs / c.slotMacs;
   if (waste > 0.05) {
     const what = l.op === 'fully_connected' ? 'a single pixel leaves the second pixel of each pair (and unused channels of the last 16-channel tile) idle'
-      : l.op === 'depthwise_conv2d' ? 'the lagged windows, the zero-weight iteration and pixels past the row end'
+      : c.strategy === 'checker-dw' ? 'the lagged windows, the zero-weight iteration and pixels past the row end'
+      : l.op === 'depthwise_conv2d' ? 'the zero-weight iteration, the idle half of the multipliers and pixels past the row end'
       : 'padding bytes of the input columns, pixels past the row end, unused channels of the last tile and the zero-weight iteration';
     why.push(`${(100 * waste).toFixed(0)}% of its multiply slots do no real MAC (${what})`);
   }
