@@ -21,12 +21,13 @@ function rng(seed: number): () => number {
   return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return (s >>> 24) - 128; };
 }
 
-interface Shape { kind: LayerKind; h: number; w: number; c: number; o: number; kh: number; kw: number; s: number; pt: number; pl: number; oh?: number; ow?: number }
+interface Shape { kind: LayerKind; h: number; w: number; c: number; o: number; kh: number; kw: number; s: number; pt: number; pl: number; oh?: number; ow?: number; d?: number }
 
 function makeLayer(sh: Shape, seed: number): { L: CgraLayer; input: Int8Array } {
   const r = rng(seed);
-  const outH = sh.oh ?? Math.floor((sh.h + 2 * sh.pt - sh.kh) / sh.s) + 1;
-  const outW = sh.ow ?? Math.floor((sh.w + 2 * sh.pl - sh.kw) / sh.s) + 1;
+  const d = sh.d ?? 1;
+  const outH = sh.oh ?? Math.floor((sh.h + 2 * sh.pt - (sh.kh - 1) * d - 1) / sh.s) + 1;
+  const outW = sh.ow ?? Math.floor((sh.w + 2 * sh.pl - (sh.kw - 1) * d - 1) / sh.s) + 1;
   const dw = sh.kind === 'depthwise_conv2d';
   const nW = sh.kind === 'fully_connected' ? sh.o * sh.c : dw ? sh.kh * sh.kw * sh.o : sh.o * sh.kh * sh.kw * sh.c;
   const weights = Int8Array.from({ length: nW }, r);
@@ -36,7 +37,7 @@ function makeLayer(sh: Shape, seed: number): { L: CgraLayer; input: Int8Array } 
   const shift = Int32Array.from({ length: sh.o }, (_, i) => -7 - (i % 3));
   const L: CgraLayer = {
     index: 0, name: 'synthetic', kind: sh.kind, inH: sh.h, inW: sh.w, inC: sh.c, outH, outW, outC: sh.o, kH: sh.kh, kW: sh.kw,
-    strideH: sh.s, strideW: sh.s, dilH: 1, dilW: 1, padTop: sh.pt, padLeft: sh.pl, depthMultiplier: 1, weights, bias,
+    strideH: sh.s, strideW: sh.s, dilH: d, dilW: d, padTop: sh.pt, padLeft: sh.pl, depthMultiplier: 1, weights, bias,
     q: { inputOffset: 3, outputOffset: -5, requant: { multiplier, shift }, rounding: 'double', actMin: -128, actMax: 127 }, inZero: -3,
     macs: outH * outW * sh.o * sh.kh * sh.kw * (dw ? 1 : sh.c),
   };
@@ -51,7 +52,7 @@ function reference(L: CgraLayer, x: Int8Array): { acc: Int32Array; out: Int8Arra
   for (let oy = 0; oy < L.outH; oy++) for (let ox = 0; ox < L.outW; ox++) for (let o = 0; o < L.outC; o++) {
     let s = L.bias[o];
     for (let ky = 0; ky < L.kH; ky++) for (let kx = 0; kx < L.kW; kx++) for (let c = 0; c < (dw ? 1 : L.inC); c++) {
-      const y = oy * L.strideH - L.padTop + ky, xx = ox * L.strideW - L.padLeft + kx;
+      const y = oy * L.strideH - L.padTop + ky * L.dilH, xx = ox * L.strideW - L.padLeft + kx * L.dilW;
       if (y < 0 || y >= L.inH || xx < 0 || xx >= L.inW) continue;
       const ci = dw ? o : c;
       const w = fc ? L.weights[o * L.inC + c] : dw ? L.weights[(ky * L.kW + kx) * L.outC + o] : L.weights[((o * L.kH + ky) * L.kW + kx) * L.inC + c];
@@ -73,6 +74,7 @@ const SHAPES: Record<string, Shape> = {
   'resnet first conv: 3x3 SAME, 3 -> 16 channels (unaligned 9-byte band columns)': { kind: 'conv2d', h: 9, w: 11, c: 3, o: 16, kh: 3, kw: 3, s: 1, pt: 1, pl: 1 },
   'pointwise 1x1, 24 -> 36 channels': { kind: 'conv2d', h: 5, w: 7, c: 24, o: 36, kh: 1, kw: 1, s: 1, pt: 0, pl: 0 },
   'pointwise 1x1, 6 -> 10 channels (unaligned pixels read in place)': { kind: 'conv2d', h: 5, w: 5, c: 6, o: 10, kh: 1, kw: 1, s: 1, pt: 0, pl: 0 },
+  'dilation 2, 3x3 SAME (band rows dilated; im2col for the dilated width)': { kind: 'conv2d', h: 9, w: 8, c: 4, o: 12, kh: 3, kw: 3, s: 1, pt: 2, pl: 2, d: 2 },
   'pointwise 1x1 stride 2': { kind: 'conv2d', h: 8, w: 8, c: 16, o: 16, kh: 1, kw: 1, s: 2, pt: 0, pl: 0 },
   'depthwise 3x3 SAME, 24 channels': { kind: 'depthwise_conv2d', h: 7, w: 6, c: 24, o: 24, kh: 3, kw: 3, s: 1, pt: 1, pl: 1 },
   'depthwise 3x3 stride 2': { kind: 'depthwise_conv2d', h: 9, w: 9, c: 8, o: 8, kh: 3, kw: 3, s: 2, pt: 1, pl: 1, oh: 5, ow: 5 },
