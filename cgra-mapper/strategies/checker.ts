@@ -75,7 +75,11 @@ export interface CheckerParams {
   wAdvance: number;
   /** Column 2's input stream start relative to column 0's (0, or 2D in the quad form). */
   col2Offset?: number;
+  /** Band rows walked by one launch (passes is then per row) and the extra input move between rows. */
+  rows?: number;
+  rowJump?: number;
 }
+const ROWCTR: PE = [2, 3];
 
 /** The checker kernel: 2 prologue steps, an 8-step body run K+1 times per pass, 9 epilogue steps, EXIT. */
 export function checkerKernel(arch: CgraArch, id: number, p: CheckerParams, muls: MulRole[] = MULS): { kernel: ReturnType<KernelBuilder['toKernel']>; counts: number[] } {
@@ -90,13 +94,16 @@ export function checkerKernel(arch: CgraArch, id: number, p: CheckerParams, muls
   // Streams need not be word-aligned: a feeder's first shift follows its start's byte offset (launch starts
   // are aligned), and between passes every shift register moves by the pass advance instead of resetting.
   const colOff = (pe: PE): number => (pe[1] === 2 ? p.col2Offset ?? 0 : 0);
-  const aligned = p.D % 4 === 0 && p.iAdvance % 4 === 0 && colOff([0, 2]) % 4 === 0;
+  const rows = p.rows ?? 1, rowJump = p.rowJump ?? 0;
+  if (rows < 1 || rows > 4095) throw new Error(`checker: ${rows} rows per launch (1..4095)`);
+  const aligned = p.D % 4 === 0 && p.iAdvance % 4 === 0 && colOff([0, 2]) % 4 === 0 && rowJump % 4 === 0;
   const drift = ((p.iAdvance % 4) + 4) % 4;
   if (!aligned && 8 * iters - 8 * drift > 4095) throw new Error(`checker: unaligned streams need K <= 510 (K = ${p.K})`);
   const pro0 = b.step(), pro1 = b.step();
   for (const pe of IFEED_P0) { b.set(pro0, pe, ins.sadd('R3', 'ZERO', limit)); b.set(pro1, pe, ins.sadd('R1', 'ZERO', r10 - 8 * (colOff(pe) & 3))); }
   for (const pe of IFEED_P1) b.set(pro0, pe, ins.sadd('R1', 'ZERO', r10 + 8 - 8 * ((colOff(pe) + p.D) & 3)));
   b.set(pro0, COUNTER, ins.sadd('R1', 'ZERO', p.passes));
+  if (rows > 1) b.set(pro0, ROWCTR, ins.sadd('R1', 'ZERO', rows));
 
   const body = Array.from({ length: 8 }, (_, i) => b.step(i === 0 ? 'body' : undefined));
   const acc = ['R0', 'R1', 'R2', 'R3'] as const;
@@ -160,13 +167,31 @@ export function checkerKernel(arch: CgraArch, id: number, p: CheckerParams, muls
   jump([[1, 2], [3, 2]], p.iAdvance - iters);
   jump([[2, 1], [0, 1]], p.wAdvance - 8 * iters);
   jump([[2, 3], [0, 3]], p.wAdvance - 8 * iters);
+  // Row block (several band rows per launch): next band, pass counter reset, shift registers moved along.
+  const rowSteps: number[] = [];
+  if (rows > 1) {
+    const r0 = b.step(), r1 = b.step(), r2 = b.step();
+    rowSteps.push(r0, r1, r2);
+    const rj = splitSteps(rowJump);
+    if (rj.length > 1) throw new Error(`checker: row jump ${rowJump} too large`);
+    if (rj.length) for (const pe of IFEED_P1) b.set(r0, pe, ins.lwd('ROUT', rj[0]));
+    b.set(r0, COUNTER, ins.sadd('R1', 'ZERO', p.passes));
+    b.set(r0, ROWCTR, ins.ssub('R1', 'R1', 1));
+    const rd = ((rowJump % 4) + 4) % 4;
+    if (!aligned && rd) {
+      for (const pe of [...IFEED_P0, ...IFEED_P1]) b.set(r1, pe, ins.ssub('R1', 'R1', 8 * rd));
+      b.set(r2, BRANCHER, ins.ssub('R3', 'R3', 8 * rd));
+    }
+    b.set(r2, ROWCTR, ins.bne('R1', 'ZERO', 'body'));
+  }
   const exit = b.step();
   b.set(exit, [0, 0], ins.exit());
 
   const counts = new Array<number>(b.steps.length).fill(0);
   counts[pro0] = counts[pro1] = counts[exit] = 1;
-  for (const t of body) counts[t] = p.passes * iters;
-  for (const t of ep) counts[t] = p.passes;
+  for (const t of body) counts[t] = rows * p.passes * iters;
+  for (const t of ep) counts[t] = rows * p.passes;
+  for (const t of rowSteps) counts[t] = rows;
   return { kernel: b.toKernel(), counts };
 }
 
@@ -228,7 +253,12 @@ function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream, perPass: 2 | 4
   const D = layout.pixelStride;
   // Tile-major when the whole layer is one pass (FC, 1x1 images): passes walk the channel tiles.
   const tileMajor = layout.passes === 1 && layout.starts.length === 1;
-  const passes = tileMajor ? tiles : layout.passes;
+  // Several band rows: one launch walks them all with a row loop (rowLoop), else one launch per row.
+  const rowLoop = !tileMajor && layout.starts.length > 1 && layout.starts.length <= 4095;
+  const rows = rowLoop ? layout.starts.length : 1;
+  const rowStride = rowLoop ? layout.starts[1] - layout.starts[0] : 0;
+  const passesPerRow = tileMajor ? tiles : layout.passes;
+  const passes = rows * passesPerRow; // per launch
   const iAdvance = tileMajor ? 0 : perPass * D;
   const wStream = 8 * iters; // bytes per weight column per tile
   const wAdvance = tileMajor ? wStream : 0;
@@ -238,10 +268,14 @@ function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream, perPass: 2 | 4
   interface LaunchGeo { tile: number; start: number; l: number }
   const geos: LaunchGeo[] = [];
   if (tileMajor) geos.push({ tile: 0, start: 0, l: 0 });
+  else if (rowLoop) for (let t = 0; t < tiles; t++) geos.push({ tile: t, start: layout.starts[0], l: 0 });
   else for (let t = 0; t < tiles; t++) layout.starts.forEach((start, l) => geos.push({ tile: t, start, l }));
   const perLaunchOut = 4 * passes * 32;
   const outAddr = mem.alloc('output', geos.length * perLaunchOut);
-  const { kernel, counts } = checkerKernel(arch, 1, { K, D, passes, iAdvance, wAdvance, col2Offset: quad ? 2 * D : 0 }, muls);
+  const { kernel, counts } = checkerKernel(arch, 1, {
+    K, D, passes: passesPerRow, iAdvance, wAdvance, col2Offset: quad ? 2 * D : 0,
+    ...(rowLoop ? { rows, rowJump: rowStride - passesPerRow * iAdvance } : {}),
+  }, muls);
 
   // Weights, offline: per tile, column 1 streams groups (1: phase 2, 0: phase 0), column 3 groups (3, 2);
   // the quad form has two groups, fed from one stream read by both columns.
@@ -281,7 +315,8 @@ function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream, perPass: 2 | 4
       for (let c = 0; c < 4; c++) {
         for (let p = 0; p < passes; p++) {
           byCol[c].forEach((m, idx) => {
-            const pixel = tileMajor ? layout.pixelOf(0, 0, m.P) : layout.pixelOf(g.l, p, m.P);
+            const pixel = tileMajor ? layout.pixelOf(0, 0, m.P)
+              : rowLoop ? layout.pixelOf(Math.floor(p / passesPerRow), p % passesPerRow, m.P) : layout.pixelOf(g.l, p, m.P);
             if (pixel < 0) return;
             const tile = tileMajor ? p : g.tile;
             for (let j = 0; j < 4; j++) {
