@@ -75,6 +75,7 @@ const SHAPES: Record<string, Shape> = {
   'pointwise 1x1, 24 -> 36 channels': { kind: 'conv2d', h: 5, w: 7, c: 24, o: 36, kh: 1, kw: 1, s: 1, pt: 0, pl: 0 },
   'pointwise 1x1, 6 -> 10 channels (unaligned pixels read in place)': { kind: 'conv2d', h: 5, w: 5, c: 6, o: 10, kh: 1, kw: 1, s: 1, pt: 0, pl: 0 },
   'dilation 2, 3x3 SAME (band rows dilated; im2col for the dilated width)': { kind: 'conv2d', h: 9, w: 8, c: 4, o: 12, kh: 3, kw: 3, s: 1, pt: 2, pl: 2, d: 2 },
+  'merged bands with 3-byte columns: 6x5x3 -> 2x2x26, 1x2 stride 3 (regression)': { kind: 'conv2d', h: 6, w: 5, c: 3, o: 26, kh: 1, kw: 2, s: 3, pt: 0, pl: 0 },
   'pointwise 1x1 stride 2': { kind: 'conv2d', h: 8, w: 8, c: 16, o: 16, kh: 1, kw: 1, s: 2, pt: 0, pl: 0 },
   'depthwise 3x3 SAME, 24 channels': { kind: 'depthwise_conv2d', h: 7, w: 6, c: 24, o: 24, kh: 3, kw: 3, s: 1, pt: 1, pl: 1 },
   'depthwise 3x3 stride 2': { kind: 'depthwise_conv2d', h: 9, w: 9, c: 8, o: 8, kh: 3, kw: 3, s: 2, pt: 1, pl: 1, oh: 5, ow: 5 },
@@ -155,4 +156,33 @@ test('auto picks the cheapest estimate; an unsupported request falls back to aut
   const wp = choosePlan(L, arch, 'wp');
   assert.equal(wp.plan.strategy, auto.plan.strategy);
   assert.match(wp.note ?? '', /wp cannot map this layer/);
+});
+
+test('random layers (fixed seed): every strategy exact, every estimate equal to the simulation', () => {
+  let seed = 20261123;
+  const rnd = (n: number): number => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed % n; };
+  for (let it = 0; it < 24; it++) {
+    const kind = (['conv2d', 'depthwise_conv2d', 'fully_connected'] as const)[rnd(3)];
+    const fc = kind === 'fully_connected', dw = kind === 'depthwise_conv2d';
+    const kh = fc ? 1 : 1 + rnd(4), kw = fc ? 1 : 1 + rnd(4), st = fc ? 1 : 1 + rnd(3), d = fc || rnd(4) ? 1 : 2;
+    const c = dw ? 4 * (1 + rnd(5)) : 1 + rnd(36), o = dw ? c : 1 + rnd(36);
+    const h = fc ? 1 : (kh - 1) * d + 1 + rnd(7), w = fc ? 1 : (kw - 1) * d + 1 + rnd(7);
+    const same = !fc && rnd(2) === 1;
+    const oh = same ? Math.ceil(h / st) : Math.floor((h - (kh - 1) * d - 1) / st) + 1;
+    const ow = same ? Math.ceil(w / st) : Math.floor((w - (kw - 1) * d - 1) / st) + 1;
+    const pt = same ? Math.max(0, Math.floor(((oh - 1) * st + (kh - 1) * d + 1 - h) / 2)) : 0;
+    const pl = same ? Math.max(0, Math.floor(((ow - 1) * st + (kw - 1) * d + 1 - w) / 2)) : 0;
+    const sh: Shape = { kind, h, w, c, o, kh, kw, s: st, pt, pl, oh, ow, d };
+    const { L, input } = makeLayer(sh, it);
+    const want = reference(L, input);
+    const name = `${kind} ${h}x${w}x${c} -> ${oh}x${ow}x${o}, ${kh}x${kw} stride ${st} dilation ${d} pad ${pt},${pl}`;
+    for (const s of STRATEGIES) {
+      if (s.supports(L) || (s.name === 'im2col-ic' && oh * ow * o > 400)) continue;
+      let plan;
+      try { plan = s.plan(L, arch); } catch { continue; } // a planner may decline (e.g. a pointer jump too large)
+      const r = runPlan(plan, input, 'tflm', arch, 'shared');
+      assert.deepEqual(r.output, want.out, `${s.name}: ${name}`);
+      assert.equal(r.figures.arrayCycles, plan.cost.shared, `${s.name} estimate: ${name}`);
+    }
+  }
 });
