@@ -221,5 +221,13 @@ export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuT
   }
   texts.push(formatMcuReport(b));
   for (const v of verify) texts.push(formatVerify(module.name, v));
-  return { build: b, verify, text: texts.join('\n'), ok: verify.every((v) => v.ok) };
+  const text = texts.join('\n');
+  // The report next to the C: report.txt (as printed) and report.json (layers, totals, verification).
+  const final = join(outDir, 'mcu');
+  for (const [name, body] of [['report.txt', text + '\n'], ['report.json', JSON.stringify({ layers: b.layers, totals: b.totals, verify }, null, 2) + '\n']]) {
+    writeFileSync(join(final, `${name}.tmp`), body);
+    renameSync(join(final, `${name}.tmp`), join(final, name));
+    b.files.push(resolve(final, name));
+  }
+  return { build: b, verify, text, ok: verify.every((v) => v.ok) };
 }

@@ -61,6 +61,8 @@ test('build --json: every layer carries mcu figures, totals carry instructions, 
   const h = readFileSync(join(work, 'out-json', 'mcu', 'jsontest.h'), 'utf8');
   assert.match(h, new RegExp(`#define JSONTEST_ARENA_BYTES ${tot.arenaBytes}\\b`));
   assert.match(h, /int jsontest_invoke\(const int8_t \*input, int8_t \*output\);/);
+  const saved = JSON.parse(readFileSync(join(work, 'out-json', 'mcu', 'report.json'), 'utf8'));
+  assert.equal(saved.totals.instructions, tot.instructions);
 });
 
 function budgetConfig(name: string, flash: string, sram: string): string {
