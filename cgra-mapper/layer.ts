@@ -73,7 +73,7 @@ export function layerOf(op: KernelOp, consts: KConst[]): CgraLayer | undefined {
  * [1, H, C]; the pair dataflows pair pixels along a row, so such layers are turned on their side.
  * Weight indexing is unchanged too ([.., kH, 1, ..] and [.., 1, kH, ..] are the same bytes).
  */
-function columnsToRows(L: CgraLayer): CgraLayer {
+export function columnsToRows(L: CgraLayer): CgraLayer {
   if (L.inW !== 1 || L.outW !== 1 || L.kW !== 1 || L.padLeft !== 0 || L.inH === 1) return L;
   return {
     ...L, inH: 1, inW: L.inH, outH: 1, outW: L.outH, kH: 1, kW: L.kH, strideH: 1, strideW: L.strideH,
@@ -106,8 +106,11 @@ export function foldedBias(L: CgraLayer): Int32Array {
   return out;
 }
 
-/** Host post-step: int32 raw sums (sum of w * x over the window, padding = zero point) -> int8 output. */
-export function requantise(L: CgraLayer, raw: Int32Array, arith: Arith, bias = foldedBias(L)): Int8Array {
+/**
+ * Host post-step: int32 raw sums (sum of w * x over the window, padding = zero point) -> int8 output, with
+ * the op's own rounding from the kernel IR (single rounding = the tflite arithmetic's conv/FC path).
+ */
+export function requantise(L: CgraLayer, raw: Int32Array, _arith: Arith, bias = foldedBias(L)): Int8Array {
   const out = new Int8Array(raw.length);
   const { multiplier, shift } = L.q.requant;
   const perChannel = multiplier.length > 1;

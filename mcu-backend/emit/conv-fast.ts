@@ -8,15 +8,13 @@
 // channels do not fill words, or when the reduction is too long to unroll.
 
 import type { KConv2d, KernelModule } from '../../compiler/kernel-ir/types.ts';
-import type { Arith } from '../../compiler/quant/multiplier.ts';
 import { chooseBlocking, evaluateBlocking, ARMV7M_REGISTERS, type Blocking, type ConvShape } from './blocking.ts';
-import { emitDotBlocks, type DotGeometry } from './dot-blocks.ts';
+import { emitDotBlocks, MAX_UNROLLED_STEPS, reductionLoop, type DotGeometry } from './dot-blocks.ts';
 import { cIdent, constById, type FastResult } from './fast-kernel.ts';
 import { channelAt, padBytes, padGeom, widenInt16C } from './prepass.ts';
 import { maxAbsInput, planRequant } from './requant.ts';
 import { SIMD_PRELUDE } from './simd-prelude.ts';
 
-const MAX_UNROLLED_STEPS = 64;
 
 export interface ConvPlan {
   geom: DotGeometry;
@@ -38,19 +36,19 @@ export function planConv(op: KConv2d): ConvPlan | { reason: string } {
   const contiguous = groups === 1 && op.dilationW === 1;
   const steps = contiguous ? op.kH * Math.ceil(op.kW * bufC / 4) : op.kH * op.kW * inPerGroup / 4;
   const rowLoop = steps > MAX_UNROLLED_STEPS;
-  if (rowLoop && (op.kH === 1 || steps / op.kH > MAX_UNROLLED_STEPS)) return { reason: `reduction of ${steps} LDRD steps is too long to unroll` };
   const geom: DotGeometry = {
     bufW: pg.bufW, bufC, rows: flat ? 1 : op.outH, rowPixels: flat ? op.outH * op.outW : op.outW,
     rowStep: op.strideH * pg.bufW * bufC, pixelStep: op.strideW * bufC,
     kH: op.kH, kW: op.kW, kRowStep: op.dilationH * pg.bufW * bufC, kColStep: op.dilationW * bufC,
     groups, inPerGroup, outPerGroup: op.outC / groups, outC: op.outC, outRowStep: op.outW * op.outC,
   };
+  if (rowLoop && !reductionLoop(geom, steps, 8)) return { reason: `reduction of ${steps} LDRD steps is too long to unroll and not loopable` };
   const shape: ConvShape = { rowPixels: geom.rowPixels, rows: geom.rows * op.batches, channelsPerGroup: geom.outPerGroup, groups,
     reduction: op.kH * op.kW * inPerGroup, lanes: 2, maxPixels: Math.floor(1016 / (geom.pixelStep * 2)) + 1 };
   return { geom, shape, registers: ARMV7M_REGISTERS - (rowLoop ? 1 : 0), flat };
 }
 
-export function emitConvFast(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts: { blocking?: Blocking; fn?: string; arith?: Arith } = {}): FastResult {
+export function emitConvFast(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts: { blocking?: Blocking; fn?: string } = {}): FastResult {
   if (op.batches !== 1) return { ok: false, reason: 'batches > 1' };
   const plan = planConv(op);
   if ('reason' in plan) return { ok: false, reason: plan.reason };
@@ -67,7 +65,7 @@ export function emitConvFast(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts:
   const name = opts.fn ?? cIdent(`tf_conv_${op.index}_${op.name}`);
   const g = plan.geom;
   const dot = emitDotBlocks({
-    name, kind: 'smlad', geom: g, blocking, rq: op, requant: rp.channels, singleRounding: opts.arith === 'tflite',
+    name, kind: 'smlad', geom: g, blocking, rq: op, requant: rp.channels, singleRounding: op.rounding === 'single',
     weight: (oc, ky, kx, pos) => {
       const ic = channelAt(pos);
       return ic < Ig ? wc[((oc * op.kH + ky) * op.kW + kx) * Ig + ic]! * rp.channels[oc]!.wScale : 0;

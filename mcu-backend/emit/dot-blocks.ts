@@ -65,7 +65,7 @@ export interface DotEmitted {
   instances: number;
 }
 
-const MAX_UNROLLED_STEPS = 64;
+export const MAX_UNROLLED_STEPS = 64;
 const LDRD_MAX = 1020;
 
 interface ChannelBlock { group: number; channels: number[] }
@@ -98,8 +98,9 @@ export function emitDotBlocks(spec: DotSpec): DotEmitted {
   // The reduction as a list of steps; each step is one LDRD per operand. Row-contiguous buffers (one group,
   // unit column step) let a step straddle kernel columns.
   const steps = reductionSteps(g, valsPerLoad);
-  const rowLoop = steps.length > MAX_UNROLLED_STEPS && g.kH > 1 && steps.length / g.kH <= MAX_UNROLLED_STEPS;
-  if (steps.length > MAX_UNROLLED_STEPS && !rowLoop) throw new Error(`${name}: reduction of ${steps.length} steps too long to unroll`);
+  const loop = reductionLoop(g, steps.length, valsPerLoad * eb);
+  if (steps.length > MAX_UNROLLED_STEPS && !loop) throw new Error(`${name}: reduction of ${steps.length} steps too long to unroll`);
+  const rowLoop = loop !== undefined;
 
   const wTab: number[] = [];
   const biasInStream = spec.kind === 'smlad' && !rowLoop;
@@ -136,8 +137,8 @@ export function emitDotBlocks(spec: DotSpec): DotEmitted {
       wTab.push(blk.group * g.inPerGroup);
     }
     const wPerBlock = (wTab.length - wOff) / blocks.length;
-    parts.push(emitBlockFn(spec, `${fn}_p${P}`, P, q, es, ks, ss, steps, rowLoop, valType, biasInStream));
-    if (tailP) parts.push(emitBlockFn(spec, `${fn}_p${tailP}`, tailP, q, es, ks, ss, steps, rowLoop, valType, biasInStream));
+    parts.push(emitBlockFn(spec, `${fn}_p${P}`, P, q, es, ks, ss, steps, loop, valType, biasInStream));
+    if (tailP) parts.push(emitBlockFn(spec, `${fn}_p${tailP}`, tailP, q, es, ks, ss, steps, loop, valType, biasInStream));
     const fullEnd = Math.floor(g.rowPixels / P) * P;
     driver.push(
       `  for (int b = 0; b < ${blocks.length}; b++) {`,
@@ -202,13 +203,32 @@ function packWords(vals: number[], kind: DotKind): number[] {
   return out;
 }
 
-function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es: number[], ks: number[], ss: number[], steps: Step[], rowLoop: boolean,
+/**
+ * Long reductions are looped: over kernel rows when a row fits the unroll limit (body = the steps of
+ * kernel row 0, advance one kernel row), else, for a contiguous single-row reduction (1x1 / FC), over
+ * chunks of U steps (U the largest divisor <= 32 of the step count).
+ */
+export interface ReductionLoop { iters: number; bodySteps: number; advanceBytes: number; byRow: boolean }
+
+export function reductionLoop(g: DotGeometry, nSteps: number, stepBytes: number): ReductionLoop | undefined {
+  if (nSteps <= MAX_UNROLLED_STEPS) return undefined;
+  if (g.kH > 1 && nSteps / g.kH <= MAX_UNROLLED_STEPS) return { iters: g.kH, bodySteps: nSteps / g.kH, advanceBytes: 0, byRow: true };
+  if (g.kH === 1 && (g.kW === 1 || contiguousRow(g))) {
+    let U = 32;
+    while (nSteps % U) U--;
+    if (U >= 4) return { iters: nSteps / U, bodySteps: U, advanceBytes: U * stepBytes, byRow: false };
+  }
+  return undefined;
+}
+
+function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es: number[], ks: number[], ss: number[], steps: Step[], loop: ReductionLoop | undefined,
   valType: string, biasInStream: boolean): string {
   const g = spec.geom;
   const eb = elemBytes(spec.kind);
   const mac = spec.kind === 'smlad' ? 'tfk_smlad' : 'tfk_usada8';
   const held = spec.blocking.held;
   const L: string[] = [];
+  const rowLoop = loop !== undefined;
   const acc = (p: number, q: number) => `a${p}_${q}`;
   L.push(`static void __attribute__((noinline)) ${fn}(const ${valType} *in, const uint32_t *w, int8_t *out_, int n_) {`);
   // The output pointer and the count live in memory: all 14 registers go to the reduction.
@@ -220,7 +240,7 @@ function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es: number
   }
   else L.push(`  int32_t ${accs.join(', ')};`);
   L.push(`  uint32_t u0, u1, ${Array.from({ length: held === 'weights' ? Q : P }, (_, i) => `h${i}a, h${i}b`).join(', ')};`);
-  const body = rowLoop ? steps.filter((s) => s.ky === 0) : steps;
+  const body = loop ? steps.slice(0, loop.bodySteps) : steps;
   let base = 0; // byte offset already added to `in`
   // First MAC into an accumulator: from the bias in the stream (smlad), from nothing (usada8: USAD8).
   const first = (p: number, q: number, x: string, y: string, biasOff: number): string => {
@@ -254,11 +274,12 @@ function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es: number
       }
     }
   };
-  if (rowLoop) {
-    L.push(`  for (int ky = 0; ky < ${g.kH}; ky++) {`);
+  if (loop) {
+    const adv = loop.byRow ? g.kRowStep * eb : loop.advanceBytes;
+    L.push(`  for (int it = 0; it < ${loop.iters}; it++) {`);
     body.forEach((st, i) => stepCode(st, i === 0));
-    L.push(`    in = (const ${valType} *)((const char *)in + ${g.kRowStep * eb - base});`, `  }`);
-    base = g.kH * g.kRowStep * eb;
+    L.push(`    in = (const ${valType} *)((const char *)in + ${adv - base});`, `  }`);
+    base = loop.iters * adv;
   } else {
     body.forEach((st, i) => stepCode(st, i === 0));
   }

@@ -22,6 +22,7 @@ TFK_INLINE const void *tfk_hide(const void *p) { __asm__("" : "+r"(p)); return p
 #define tfk_smlatb(x, y, a) __smlatb((x), (y), (a))
 #define tfk_smlatt(x, y, a) __smlatt((x), (y), (a))
 #define tfk_usada8(x, y, a) __usada8((x), (y), (a))
+#define tfk_smladx(x, y, a) __smladx((x), (y), (a))
 TFK_INLINE int32_t tfk_smmlar(int32_t a, int32_t b, int32_t c) { int32_t r; __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(c)); return r; }
 TFK_INLINE uint32_t tfk_sxtab16(uint32_t a, uint32_t x) { uint32_t r; __asm__("sxtab16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(x)); return r; }
 TFK_INLINE uint32_t tfk_sxtab16_ror8(uint32_t a, uint32_t x) { uint32_t r; __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x)); return r; }
@@ -45,6 +46,7 @@ TFK_INLINE int32_t tfk_add3(int32_t a, int32_t p, int32_t q) { return (int32_t)(
 #define tfk_smlabt(x, y, a) tfk_add3((a), tfk_lo(x) * tfk_hi(y), 0)
 #define tfk_smlatb(x, y, a) tfk_add3((a), tfk_hi(x) * tfk_lo(y), 0)
 #define tfk_smlatt(x, y, a) tfk_add3((a), tfk_hi(x) * tfk_hi(y), 0)
+#define tfk_smladx(x, y, a) tfk_add3((a), tfk_lo(x) * tfk_hi(y), tfk_hi(x) * tfk_lo(y))
 TFK_INLINE int32_t tfk_usada8(uint32_t x, uint32_t y, int32_t a) {
   uint32_t s = (uint32_t)a;
   for (int i = 0; i < 32; i += 8) { int d = (int)((x >> i) & 0xff) - (int)((y >> i) & 0xff); s += (uint32_t)(d < 0 ? -d : d); }

@@ -46,7 +46,8 @@ export interface KernelVariant<K extends KernelOp = KernelOp> {
   kind: K['kind'];
   /** Higher wins among the applicable variants. */
   priority: number;
-  applies(op: K, target: McuTargetInfo): boolean;
+  /** `module` gives access to the op's constants (e.g. to prove a requantisation shortcut exact); optional. */
+  applies(op: K, target: McuTargetInfo, module?: KernelModule): boolean;
   /** Arena scratch the kernel needs (bytes, 0 for none). */
   scratchBytes(op: K): number;
   emit(op: K, ctx: EmitContext): EmittedKernel;
@@ -69,8 +70,8 @@ export interface Selection {
 }
 
 /** Applicable variants of an op, best first. */
-export function candidates(table: readonly AnyVariant[], op: KernelOp, target: McuTargetInfo): AnyVariant[] {
-  return table.filter((v) => v.kind === op.kind && v.applies(op, target)).sort((a, b) => b.priority - a.priority);
+export function candidates(table: readonly AnyVariant[], op: KernelOp, target: McuTargetInfo, module?: KernelModule): AnyVariant[] {
+  return table.filter((v) => v.kind === op.kind && v.applies(op, target, module)).sort((a, b) => b.priority - a.priority);
 }
 
 /**
@@ -84,7 +85,7 @@ export function selectVariants(
   peakOf: (scratch: number[]) => { peak: number; liveByOp: number[] }, ramBudget?: number,
 ): Selection {
   const cands = module.ops.map((op) => {
-    const c = candidates(table, op, target);
+    const c = candidates(table, op, target, module);
     if (c.length === 0) throw new Error(`no Cortex-M kernel variant applies to op ${op.index} '${op.name}' (${op.kind})`);
     return c;
   });

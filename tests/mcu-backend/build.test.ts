@@ -99,17 +99,17 @@ test('verify names the first differing layer when a kernel is wrong', async (t) 
   if (!needTools(t, 'host')) return;
   const cfg = loadConfig(join(repoRoot, 'configs', 'default.yaml'));
   const module = runPipeline(cfg.graph, { arith: 'tflm' });
-  // A deliberately wrong depthwise kernel: output channel 3 off by 20 before the clamp (a small error
+  // A deliberately wrong depthwise kernel: output channel 3 off by 60 before the clamp (a small error
   // can vanish in the average pool and the softmax of this network).
   const broken = defineVariant<KDepthwiseConv2d>({
     ...depthwiseGeneric, name: 'depthwise.broken-test', priority: 100,
     emit: (op, ctx) => {
       const k = depthwiseGeneric.emit(op, ctx);
-      return { ...k, code: k.code.replace('o[oc] = (int8_t)tf_clamp(acc,', 'o[oc] = (int8_t)tf_clamp(acc + 20 * (oc == 3),') };
+      return { ...k, code: k.code.replace('o[oc] = (int8_t)tf_clamp(acc,', 'o[oc] = (int8_t)tf_clamp(acc + 60 * (oc == 3),') };
     },
   });
   const em = emitModel(module, { cpu: 'm4', dsp: true }, { table: [broken, ...VARIANTS] });
-  assert.ok(em.files.source.includes('acc + 20 * (oc == 3)'));
+  assert.ok(em.files.source.includes('acc + 60 * (oc == 3)'));
   const v = await verifyMcu(cfg.graph, module, em, 'host', { inputs: randomInputs(em.inputBytes, 2, 3), workDir: join(work, 'broken') });
   assert.equal(v.ok, false);
   const first = module.ops.find((o) => o.kind === 'depthwise_conv2d')!;

@@ -1,7 +1,7 @@
 // Test fixtures for the fast Cortex-M4 kernels: random kernel-IR ops with their constants, straightforward
 // TFLite-Micro-style reference implementations (independent of the generators: plain loops over the
 // definitions, requantised with compiler/quant/multiplier.ts), and the C driver that runs generated
-// kernels on given inputs and reports mismatches against expected outputs.
+// kernels on given inputs lives in mcu-backend/emit/fast-run.ts.
 
 import { multiplyByQuantizedMultiplier, clamp } from '../../compiler/quant/multiplier.ts';
 import type { KConst, KConv2d, KDepthwiseConv2d, KFullyConnected, KAddConv2d, KShiftConv2d, Requantise } from '../../compiler/kernel-ir/types.ts';
@@ -24,7 +24,7 @@ export function makeInput(n: number, pattern: InputPattern, zeroPoint: number, r
   return a;
 }
 
-function requantOf(rng: Rng, outC: number, perOut: number, opts: { zpIn?: number; act?: [number, number] } = {}): Requantise {
+function requantOf(rng: Rng, outC: number, perOut: number, opts: { zpIn?: number; act?: [number, number]; single?: boolean } = {}): Requantise {
   const multiplier = new Int32Array(outC), shift = new Int32Array(outC);
   for (let c = 0; c < outC; c++) {
     multiplier[c] = rng.int(1 << 30, 2 ** 31 - 1);
@@ -32,12 +32,12 @@ function requantOf(rng: Rng, outC: number, perOut: number, opts: { zpIn?: number
     shift[c] = -Math.round(Math.log2(perOut * 64)) + rng.int(-1, 2);
   }
   const [actMin, actMax] = opts.act ?? [-128, 127];
-  return { inputOffset: -(opts.zpIn ?? rng.int(-128, 127)), outputOffset: rng.int(-20, 20), requant: { multiplier, shift }, actMin, actMax, rounding: 'double' };
+  return { inputOffset: -(opts.zpIn ?? rng.int(-128, 127)), outputOffset: rng.int(-20, 20), requant: { multiplier, shift }, rounding: opts.single ? 'single' : 'double', actMin, actMax };
 }
 
 function requantise(acc: number, rq: Requantise, c: number): number {
   const i = rq.requant.multiplier.length === 1 ? 0 : c;
-  const v = multiplyByQuantizedMultiplier(acc, { multiplier: rq.requant.multiplier[i]!, shift: rq.requant.shift[i]! }, 'tflm') + rq.outputOffset;
+  const v = multiplyByQuantizedMultiplier(acc, { multiplier: rq.requant.multiplier[i]!, shift: rq.requant.shift[i]! }, rq.rounding === 'single' ? 'tflite' : 'tflm') + rq.outputOffset;
   return clamp(v, rq.actMin, rq.actMax);
 }
 
@@ -45,7 +45,7 @@ function randInt8(n: number, rng: Rng): Int8Array { const a = new Int8Array(n); 
 function randBias(n: number, rng: Rng, mag: number): Int32Array { const a = new Int32Array(n); for (let i = 0; i < n; i++) a[i] = rng.int(-mag, mag); return a; }
 
 export interface ConvParams { inH: number; inW: number; inC: number; outC: number; kH: number; kW: number; stride?: number; dilation?: number;
-  pad?: number; groups?: number; zpIn?: number; act?: [number, number] }
+  pad?: number; groups?: number; zpIn?: number; act?: [number, number]; single?: boolean }
 
 function windowOf(p: ConvParams) {
   const s = p.stride ?? 1, d = p.dilation ?? 1, pad = p.pad ?? 0;
@@ -104,7 +104,7 @@ export function depthwiseFixture(p: ConvParams, rng: Rng, pattern: InputPattern 
   return { op, consts, input, expected: out, label: `${name} dw ${JSON.stringify(p)} ${pattern}` };
 }
 
-export function fcFixture(p: { batches: number; inDepth: number; outDepth: number; zpIn?: number }, rng: Rng, pattern: InputPattern = 'random', name = 'f'): Fixture<KFullyConnected> {
+export function fcFixture(p: { batches: number; inDepth: number; outDepth: number; zpIn?: number; single?: boolean; act?: [number, number] }, rng: Rng, pattern: InputPattern = 'random', name = 'f'): Fixture<KFullyConnected> {
   const wt = randInt8(p.outDepth * p.inDepth, rng);
   const rq = requantOf(rng, p.outDepth, p.inDepth, p);
   const bias = randBias(p.outDepth, rng, 5000);
@@ -171,25 +171,3 @@ export function shiftConvFixture(p: { inH: number; inW: number; inC: number; out
   return { op, consts, input, expected: out, label: `${name} shift ${JSON.stringify(p)} ${pattern}` };
 }
 
-/** One C translation unit running every case: main returns the number of mismatching cases; `dbg #1/#2` bracket each call. */
-export function driverC(cases: Array<{ fn: string; data: string; code: string; input: Int8Array; expected: Int8Array; scratchBytes: number }>): string {
-  const scratch = Math.max(8, ...cases.map((c) => c.scratchBytes));
-  const L = ['#include "runtime.h"', '#if !defined(__arm__)', '#include <stdio.h>', '#endif', `static uint64_t tf_scratch[${Math.ceil(scratch / 8)}];`];
-  cases.forEach((c, i) => {
-    L.push(c.data, c.code,
-      `static const int8_t in${i}[${c.input.length}] = {${Array.from(c.input).join(',')}};`,
-      `static const int8_t ex${i}[${c.expected.length}] = {${Array.from(c.expected).join(',')}};`,
-      `static int8_t out${i}[${c.expected.length}];`);
-  });
-  L.push(`int main(void) {`, `  int bad = 0;`);
-  cases.forEach((c, i) => {
-    L.push(`  { TF_MARK(1); ${c.fn}(in${i}, out${i}, (int8_t *)tf_scratch); TF_MARK(2);`,
-      `    int n = 0; for (int i = 0; i < ${c.expected.length}; i++) if (out${i}[i] != ex${i}[i]) n++;`,
-      `#if !defined(__arm__)`,
-      `    if (n) printf("case ${i} (${c.fn}): %d of ${c.expected.length} outputs differ\\n", n);`,
-      `#endif`,
-      `    bad += n ? 1 : 0; }`);
-  });
-  L.push(`  return bad;`, `}`);
-  return L.join('\n');
-}
