@@ -65,7 +65,9 @@ export const depthwise3x3Fast = defineVariant<KDepthwiseConv2d>({
   name: 'depthwise.3x3-planar-m4',
   kind: 'depthwise_conv2d',
   priority: 10,
-  applies: (op, t, m) => dsp(t) && depthwise3x3Applies(op) === undefined && probe(op, m, (mm) => emitDepthwise3x3Fast(op, mm, { fn: 'probe' })),
+  // Its requantisation is double rounding only: a single-rounding op (a CONV_2D lowered to depthwise in
+  // the tflite arithmetic) keeps the generic kernels.
+  applies: (op, t, m) => dsp(t) && op.rounding !== 'single' && depthwise3x3Applies(op) === undefined && probe(op, m, (mm) => emitDepthwise3x3Fast(op, mm, { fn: 'probe' })),
   scratchBytes: depthwise3x3Scratch,
   emit: (op, ctx) => toEmitted(emitDepthwise3x3Fast(op, consts(ctx), { fn: ctx.fn }), op),
   estimate: (op) => { const macs = op.outH * op.outW * op.outC * 9; return { instructions: Math.round(macs * 57 / 36 + op.inH * op.inW * op.inC * 2.4), loads: Math.round(macs * 10 / 36) }; },
