@@ -170,10 +170,13 @@ export function emitDepthwise3x3Fast(op: KDepthwiseConv2d, m: Pick<KernelModule,
   const fullPairs = Math.floor(op.outW / 2), oddW = op.outW % 2 === 1;
   const fullRows = Math.floor(op.outH / 2), oddH = op.outH % 2 === 1;
   for (const [e, idx] of byE) {
-    const variants: Array<[1 | 2, boolean]> = [[2, true]];
-    if (oddW) variants.push([2, false]);
-    if (oddH) { variants.push([1, true]); if (oddW) variants.push([1, false]); }
-    for (const [r, b] of variants) if (!(r === 2 && !b && !oddW)) parts.push(emitRun(e, r, b));
+    // Only the (rows, both columns) variants the driver below calls.
+    const variants: Array<[1 | 2, boolean]> = [];
+    if (fullRows && fullPairs) variants.push([2, true]);
+    if (fullRows && oddW) variants.push([2, false]);
+    if (oddH && fullPairs) variants.push([1, true]);
+    if (oddH && oddW) variants.push([1, false]);
+    for (const [r, b] of variants) parts.push(emitRun(e, r, b));
     driver.push(`  for (int i = ${idx[0]}; i <= ${idx[idx.length - 1]}; i++) {`,
       `    const uint32_t *w = W + i * ${per}; const int c = (int)w[9];`,
       `    const uint32_t *p = pl + c * ${g.chanStride}; int8_t *o = y + c;`);
