@@ -10,7 +10,7 @@ import type { KernelModule, KernelOp } from '../../compiler/kernel-ir/types.ts';
 import { emitAddConvFast } from '../../mcu-backend/emit/addconv-fast.ts';
 import { ARMV7M_REGISTERS, chooseBlocking, evaluateBlocking, type ConvShape } from '../../mcu-backend/emit/blocking.ts';
 import { emitConvFast } from '../../mcu-backend/emit/conv-fast.ts';
-import { emitDepthwise3x3Fast } from '../../mcu-backend/emit/depthwise-fast.ts';
+import { emitDepthwise3x3Fast, emitDepthwiseGeneralFast } from '../../mcu-backend/emit/depthwise-fast.ts';
 import { emitFcFast } from '../../mcu-backend/emit/fc-fast.ts';
 import type { FastResult } from '../../mcu-backend/emit/fast-kernel.ts';
 import { runCasesHost, runCasesM4, type RunCase } from '../../mcu-backend/emit/fast-run.ts';
@@ -56,6 +56,10 @@ function randomCases(seed: number, n: number): Array<RunCase & { label: string }
     add(c, (fn) => emitConvFast(c.op, { consts: c.consts }, { fn }));
     const d = depthwiseFixture({ inH: rng.int(3, 11), inW: rng.int(3, 11), inC: rng.int(1, 20), outC: 0, kH: 3, kW: 3, pad: rng.int(0, 1), act }, rng, pt(1), `dw${i}`);
     add(d, (fn) => emitDepthwise3x3Fast(d.op, { consts: d.consts }, { fn }));
+    const gk = [2, 3, 5][rng.int(0, 2)]!;
+    const dg = depthwiseFixture({ inH: rng.int(gk, 9), inW: rng.int(gk, 9), inC: rng.int(1, 20), outC: 0, kH: gk, kW: gk, stride: rng.int(1, 2),
+      pad: rng.int(0, Math.floor(gk / 2)), act }, rng, pt(i + 2), `dwg${i}`);
+    add(dg, (fn) => emitDepthwiseGeneralFast(dg.op, { consts: dg.consts }, { fn }));
     const f = fcFixture({ batches: rng.int(1, 3), inDepth: rng.int(1, i === 0 ? 400 : 100), outDepth: rng.int(1, 10), single }, rng, pt(2), `fc${i}`);
     add(f, (fn) => emitFcFast(f.op, { consts: f.consts }, { fn }));
     const ak = [1, 3][rng.int(0, 1)]!;
