@@ -41,3 +41,19 @@ for (const key of Object.keys(MODELS) as ModelKey[]) {
     }
   });
 }
+
+test('kws in the tflite arithmetic (single rounding for CONV_2D / FULLY_CONNECTED): equal on the host and QEMU M4', async (t) => {
+  const path = modelPath('kws');
+  if (!path) { t.skip('kws model not found'); return; }
+  if (!needTools(t, 'host')) return;
+  golden ??= await GoldenRuntime.load();
+  const graph = loadModel(path).graph;
+  const module = runPipeline(graph, { arith: 'tflite' });
+  assert.ok(module.ops.some((o) => 'rounding' in o && o.rounding === 'single'));
+  const inputs = randomInputs(49 * 10, 4, 23);
+  for (const on of (needTools(t, 'm4') ? ['host', 'm4'] : ['host']) as RunOn[]) {
+    const em = emitModel(module, { cpu: 'm4', dsp: true });
+    const v = await verifyMcu(graph, module, em, on, { inputs, workDir: join(work, 'kws-tflite'), golden });
+    assert.ok(v.ok, `${on}: ${JSON.stringify(v.results)}`);
+  }
+});

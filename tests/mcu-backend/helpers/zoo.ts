@@ -23,6 +23,8 @@ export function zooModule(arith: Arith, seed = 7): KernelModule {
   };
   const A = conv(X, window({ inH: 9, inW: 10, inC: 12, outC: 8, kH: 3, kW: 3 }, 'same'), 1, -3, true, [-100, 90]);
   conv(X, window({ inH: 9, inW: 10, inC: 12, outC: 8, kH: 3, kW: 3, strideH: 2, strideW: 2, dilationH: 2, dilationW: 2 }, 'same'), 4, -3, true);
+  // Odd output channels: the single-channel tail after the channel pairs.
+  conv(X, window({ inH: 9, inW: 10, inC: 12, outC: 5, kH: 2, kW: 3, strideH: 1, strideW: 2 }, 'same'), 1, -3, false);
   const C = conv(A, window({ inH: 9, inW: 10, inC: 8, outC: 8, kH: 1, kW: 1 }), 1, 7, false);
   const dw = (inp: number, w: ReturnType<typeof window>, mult: number, inputOffset: number, rounding: 'single' | 'double' = 'double') => {
     const n = w.kH * w.kW * w.outC;
