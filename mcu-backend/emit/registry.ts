@@ -11,6 +11,7 @@ import { avgPoolGeneric, maxPoolGeneric } from './pool.ts';
 import { reshapeAlias } from './reshape.ts';
 import { shiftConvGather } from './shift-conv.ts';
 import { softmaxReference } from './softmax.ts';
+import { FAST_VARIANTS } from './fast-variants.ts';
 
 export const VARIANTS: AnyVariant[] = [
   conv2dGeneric,
@@ -24,4 +25,5 @@ export const VARIANTS: AnyVariant[] = [
   softmaxReference,
   shiftConvGather,
   addConvGeneric,
+  ...FAST_VARIANTS,
 ];

@@ -1,7 +1,7 @@
 // Test fixtures for the fast Cortex-M4 kernels: random kernel-IR ops with their constants, straightforward
 // TFLite-Micro-style reference implementations (independent of the generators: plain loops over the
 // definitions, requantised with compiler/quant/multiplier.ts), and the C driver that runs generated
-// kernels on given inputs and reports mismatches against expected outputs.
+// kernels on given inputs lives in mcu-backend/emit/fast-run.ts.
 
 import { multiplyByQuantizedMultiplier, clamp } from '../../compiler/quant/multiplier.ts';
 import type { KConst, KConv2d, KDepthwiseConv2d, KFullyConnected, KAddConv2d, KShiftConv2d, Requantise } from '../../compiler/kernel-ir/types.ts';
@@ -171,25 +171,3 @@ export function shiftConvFixture(p: { inH: number; inW: number; inC: number; out
   return { op, consts, input, expected: out, label: `${name} shift ${JSON.stringify(p)} ${pattern}` };
 }
 
-/** One C translation unit running every case: main returns the number of mismatching cases; `dbg #1/#2` bracket each call. */
-export function driverC(cases: Array<{ fn: string; data: string; code: string; input: Int8Array; expected: Int8Array; scratchBytes: number }>): string {
-  const scratch = Math.max(8, ...cases.map((c) => c.scratchBytes));
-  const L = ['#include "runtime.h"', '#if !defined(__arm__)', '#include <stdio.h>', '#endif', `static uint64_t tf_scratch[${Math.ceil(scratch / 8)}];`];
-  cases.forEach((c, i) => {
-    L.push(c.data, c.code,
-      `static const int8_t in${i}[${c.input.length}] = {${Array.from(c.input).join(',')}};`,
-      `static const int8_t ex${i}[${c.expected.length}] = {${Array.from(c.expected).join(',')}};`,
-      `static int8_t out${i}[${c.expected.length}];`);
-  });
-  L.push(`int main(void) {`, `  int bad = 0;`);
-  cases.forEach((c, i) => {
-    L.push(`  { TF_MARK(1); ${c.fn}(in${i}, out${i}, (int8_t *)tf_scratch); TF_MARK(2);`,
-      `    int n = 0; for (int i = 0; i < ${c.expected.length}; i++) if (out${i}[i] != ex${i}[i]) n++;`,
-      `#if !defined(__arm__)`,
-      `    if (n) printf("case ${i} (${c.fn}): %d of ${c.expected.length} outputs differ\\n", n);`,
-      `#endif`,
-      `    bad += n ? 1 : 0; }`);
-  });
-  L.push(`  return bad;`, `}`);
-  return L.join('\n');
-}

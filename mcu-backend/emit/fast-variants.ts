@@ -1,0 +1,104 @@
+// The fast Cortex-M4 (Armv7E-M DSP) kernel variants in the backend's variant table (registry.ts):
+// conv2d (general and pointwise), depthwise 3x3 stride 1, fully connected, shift and add convolution.
+// Each applies only on a DSP core, when its generator accepts the shape, and when the 4-instruction
+// requantisation is proven exact for the layer's constants (requant.ts) — otherwise the table falls back
+// to the generic variant. All need int16 (or biased byte) scratch, reported by scratchBytes so that the
+// backend's SRAM-budget policy can trade them for the lean variants; `estimate` comes from the blocking
+// model (blocking.ts) plus the prepass.
+
+import type { KAddConv2d, KConv2d, KDepthwiseConv2d, KFullyConnected, KShiftConv2d, KernelModule, KernelOp } from '../../compiler/kernel-ir/types.ts';
+import { addConvFastApplies, addConvFastScratch, emitAddConvFast } from './addconv-fast.ts';
+import { chooseBlocking, evaluateBlocking } from './blocking.ts';
+import { emitConvFast, planConv } from './conv-fast.ts';
+import { depthwise3x3Applies, depthwise3x3Scratch, emitDepthwise3x3Fast } from './depthwise-fast.ts';
+import { emitFcFast, fcAsConv } from './fc-fast.ts';
+import type { FastResult } from './fast-kernel.ts';
+import { padBytes, padGeom } from './prepass.ts';
+import { emitShiftConvFast, shiftConvFastApplies, shiftConvFastScratch } from './shiftconv-fast.ts';
+import { defineVariant, type AnyVariant, type EmitContext, type EmittedKernel, type McuTargetInfo } from './variant.ts';
+
+/** Applicability needs the constants (requantisation proof): probe the generator once per op. */
+const probed = new WeakMap<KernelOp, boolean>();
+function probe(op: KernelOp, module: KernelModule | undefined, gen: (m: Pick<KernelModule, 'consts'>) => FastResult): boolean {
+  if (!module) return false;
+  let ok = probed.get(op);
+  if (ok === undefined) { ok = gen(module).ok; probed.set(op, ok); }
+  return ok;
+}
+
+function toEmitted(r: FastResult, op: KernelOp): EmittedKernel {
+  if (!r.ok) throw new Error(`fast kernel for op ${op.index} '${op.name}' not applicable: ${r.reason}`);
+  return { data: r.kernel.data, code: r.kernel.code, constBytes: r.kernel.constBytes };
+}
+
+const consts = (ctx: EmitContext) => ({ consts: ctx.module.consts });
+
+function convScratch(op: KConv2d): number {
+  const p = planConv(op);
+  return 'reason' in p ? 0 : padBytes(padGeom(op, p.geom.bufC), 2);
+}
+
+export function estimateConvFast(op: KConv2d): { instructions: number; loads: number } {
+  const p = planConv(op);
+  if ('reason' in p) return { instructions: Infinity, loads: Infinity };
+  const b = chooseBlocking(p.shape, p.registers, [2]);
+  const ev = evaluateBlocking(p.shape, b.pixels, b.channels, b.width, b.held);
+  const macs = op.outH * op.outW * op.outC * p.shape.reduction;
+  const pg = padGeom(op, p.geom.bufC);
+  const prepass = pg.bufH * pg.bufW * p.geom.bufC;
+  return { instructions: Math.round(ev.instructionsPerMac * macs + 1.3 * prepass), loads: Math.round(ev.loadsPerMac * macs + prepass / 4) };
+}
+
+const dsp = (t: McuTargetInfo) => t.dsp;
+
+export const conv2dFast = defineVariant<KConv2d>({
+  name: 'conv2d.fast-m4',
+  kind: 'conv2d',
+  priority: 10,
+  applies: (op, t, m) => dsp(t) && probe(op, m, (mm) => emitConvFast(op, mm, { fn: 'probe' })),
+  scratchBytes: convScratch,
+  emit: (op, ctx) => toEmitted(emitConvFast(op, consts(ctx), { fn: ctx.fn }), op),
+  estimate: estimateConvFast,
+});
+
+export const depthwise3x3Fast = defineVariant<KDepthwiseConv2d>({
+  name: 'depthwise.3x3-planar-m4',
+  kind: 'depthwise_conv2d',
+  priority: 10,
+  applies: (op, t, m) => dsp(t) && depthwise3x3Applies(op) === undefined && probe(op, m, (mm) => emitDepthwise3x3Fast(op, mm, { fn: 'probe' })),
+  scratchBytes: depthwise3x3Scratch,
+  emit: (op, ctx) => toEmitted(emitDepthwise3x3Fast(op, consts(ctx), { fn: ctx.fn }), op),
+  estimate: (op) => { const macs = op.outH * op.outW * op.outC * 9; return { instructions: Math.round(macs * 57 / 36 + op.inH * op.inW * op.inC * 2.4), loads: Math.round(macs * 10 / 36) }; },
+});
+
+export const fullyConnectedFast = defineVariant<KFullyConnected>({
+  name: 'fully_connected.fast-m4',
+  kind: 'fully_connected',
+  priority: 10,
+  applies: (op, t, m) => dsp(t) && probe(op, m, (mm) => emitFcFast(op, mm, { fn: 'probe' })),
+  scratchBytes: (op) => convScratch(fcAsConv(op)),
+  emit: (op, ctx) => toEmitted(emitFcFast(op, consts(ctx), { fn: ctx.fn }), op),
+  estimate: (op) => estimateConvFast(fcAsConv(op)),
+});
+
+export const addConvFast = defineVariant<KAddConv2d>({
+  name: 'add_conv2d.usada8-m4',
+  kind: 'add_conv2d',
+  priority: 10,
+  applies: (op, t, m) => dsp(t) && addConvFastApplies(op) === undefined && probe(op, m, (mm) => emitAddConvFast(op, mm, { fn: 'probe' })),
+  scratchBytes: addConvFastScratch,
+  emit: (op, ctx) => toEmitted(emitAddConvFast(op, consts(ctx), { fn: ctx.fn }), op),
+  estimate: (op) => ({ instructions: Math.round(op.macs * 0.45), loads: Math.round(op.macs * 0.1) }),
+});
+
+export const shiftConvFast = defineVariant<KShiftConv2d>({
+  name: 'shift_conv2d.fast-m4',
+  kind: 'shift_conv2d',
+  priority: 10,
+  applies: (op, t, m) => dsp(t) && shiftConvFastApplies(op) === undefined && probe(op, m, (mm) => emitShiftConvFast(op, mm, { fn: 'probe' })),
+  scratchBytes: shiftConvFastScratch,
+  emit: (op, ctx) => toEmitted(emitShiftConvFast(op, consts(ctx), { fn: ctx.fn }), op),
+  estimate: (op) => ({ instructions: Math.round(op.macs * 1.3 + op.outH * op.outW * op.inC * 4), loads: Math.round(op.macs * 0.3) }),
+});
+
+export const FAST_VARIANTS: AnyVariant[] = [conv2dFast, depthwise3x3Fast, fullyConnectedFast, addConvFast, shiftConvFast];
