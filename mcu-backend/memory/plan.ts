@@ -7,9 +7,24 @@ import { TinyforgeError } from '../../compiler/diagnostics.ts';
 import { findInPlace, type InPlace } from './inplace.ts';
 import { applySplits, divisors, findChains, type SplitChain } from './partial.ts';
 import { bestFit, greedyTflm, type Placement } from './placement.ts';
-import { liveBytes, type MemRequest, tensorRequests, wholeTensorFloor } from './requests.ts';
+import { liveBytes, type MemRequest, storageOf, tensorRequests, wholeTensorFloor } from './requests.ts';
 
 export type MemoryStrategy = 'greedy' | 'planner' | 'planner+partial';
+
+/** What the emitter adds to the figures: kernel scratch, which ops its chosen kernels can run in place or split, alignment. */
+export interface PlanOptions {
+  /** Kernel scratch per op (bytes), a request live during its op. */
+  scratch?: readonly number[];
+  /** May op i run in place / take part in a channel-split chain (its kernel emits the modal form)? Default: yes. */
+  canInPlace?: (op: number) => boolean;
+  canSplit?: (op: number) => boolean;
+  /** Round every request up to a multiple of this (the emitted arena uses 8; the figures 1). */
+  align?: number;
+}
+
+/** Request ids of an op's kernel scratch and of its in-place delay buffer (buffer ids are small). */
+export const scratchId = (op: number) => 1_000_000 + op;
+export const delayId = (op: number) => 2_000_000 + op;
 
 export interface MemoryPlan extends Placement {
   strategy: MemoryStrategy;
@@ -21,42 +36,64 @@ export interface MemoryPlan extends Placement {
 }
 
 /** Requests with in-place ties and delay buffers (scratch live during its op only). */
-function withInPlace(m: KernelModule, reqs: MemRequest[], skipOps: Set<number>): { reqs: MemRequest[]; inPlace: InPlace[] } {
+function withInPlace(m: KernelModule, reqs: MemRequest[], skip: (op: number) => boolean): { reqs: MemRequest[]; inPlace: InPlace[] } {
   const out = reqs.map((r) => ({ ...r }));
   const byId = new Map(out.map((r) => [r.id, r]));
-  const inPlace = findInPlace(m).filter((ip) => !skipOps.has(ip.op));
-  let nextId = Math.max(...out.map((r) => r.id)) + 1;
-  for (const ip of inPlace) {
+  const inPlace: InPlace[] = [];
+  for (const ip of findInPlace(m)) {
+    if (skip(ip.op)) continue;
     const input = byId.get(ip.input)!;
-    const output = byId.get(m.ops[ip.op]!.output)!;
+    const output = byId.get(storageOf(m, m.ops[ip.op]!.output))!;
     if (input.kind === 'slice' || output.kind === 'slice') continue;
+    inPlace.push(ip);
+    // Union of the two groups (an in-place chain shares one offset throughout).
     const g = input.group ?? output.group ?? ip.input;
+    const old = [input.group, output.group].filter((x) => x !== undefined && x !== g);
+    for (const r of out) if (r.group !== undefined && old.includes(r.group)) r.group = g;
     input.group = g;
     output.group = g;
-    if (ip.scratchBytes > 0) out.push({ id: nextId++, name: `op${ip.op}.delay`, bytes: ip.scratchBytes, first: ip.op, last: ip.op, kind: 'scratch' });
+    if (ip.scratchBytes > 0) out.push({ id: delayId(ip.op), name: `${m.ops[ip.op]!.name} delay rows`, bytes: ip.scratchBytes, first: ip.op, last: ip.op, kind: 'scratch' });
   }
   return { reqs: out, inPlace };
 }
 
-export function planMemory(m: KernelModule, strategy: MemoryStrategy, chains: SplitChain[] = []): MemoryPlan {
+function finish(m: KernelModule, reqs: MemRequest[], opts: PlanOptions): MemRequest[] {
+  const out = [...reqs];
+  (opts.scratch ?? []).forEach((bytes, op) => {
+    if (bytes > 0) out.push({ id: scratchId(op), name: `${m.ops[op]!.name} scratch`, bytes, first: op, last: op, kind: 'scratch' });
+  });
+  const a = opts.align ?? 1;
+  return out.map((r) => ({ ...r, bytes: Math.ceil(r.bytes / a) * a }));
+}
+
+export function planMemory(m: KernelModule, strategy: MemoryStrategy, chains: SplitChain[] = [], opts: PlanOptions = {}): MemoryPlan {
   const n = m.ops.length;
   const base = tensorRequests(m);
   if (strategy === 'greedy') {
-    const p = greedyTflm(base, n);
-    return { ...p, strategy, requests: base, inPlace: [], chains: [], live: liveBytes(base, n) };
+    const reqs = finish(m, base, opts);
+    const p = greedyTflm(reqs, n);
+    return { ...p, strategy, requests: reqs, inPlace: [], chains: [], live: liveBytes(reqs, n) };
   }
   const split = applySplits(m, base, chains);
   const inChain = new Set(chains.flatMap((c) => c.ops));
-  const { reqs, inPlace } = withInPlace(m, split, inChain);
+  const can = opts.canInPlace ?? (() => true);
+  const { reqs: tied, inPlace } = withInPlace(m, split, (op) => inChain.has(op) || !can(op));
+  const reqs = finish(m, tied, opts);
   const p = bestFit(reqs, n);
   return { ...p, strategy, requests: reqs, inPlace, chains, live: liveBytes(reqs, n) };
 }
 
+/** Chains whose every op may be split (PlanOptions.canSplit). */
+export function splittableChains(m: KernelModule, opts: PlanOptions = {}): ReturnType<typeof findChains> {
+  const can = opts.canSplit ?? (() => true);
+  return findChains(m).filter((c) => c.ops.every(can));
+}
+
 /** Greedy descent over chain split factors: split the chain at the peak with the least factor that lowers it. */
-export function searchPartial(m: KernelModule, budget = 0): MemoryPlan {
-  const cands = findChains(m);
+export function searchPartial(m: KernelModule, budget = 0, opts: PlanOptions = {}): MemoryPlan {
+  const cands = splittableChains(m, opts);
   let chosen: SplitChain[] = [];
-  let best = planMemory(m, 'planner+partial', chosen);
+  let best = planMemory(m, 'planner+partial', chosen, opts);
   for (let iter = 0; iter < 2 * cands.length + 2 && best.peak > budget; iter++) {
     let improved: MemoryPlan | null = null;
     let improvedChains: SplitChain[] = [];
@@ -64,7 +101,7 @@ export function searchPartial(m: KernelModule, budget = 0): MemoryPlan {
       const current = chosen.find((x) => x.ops[0] === c.ops[0])?.split ?? 1;
       for (const s of divisors(c.channels).filter((d) => d > current)) {
         const trial = [...chosen.filter((x) => x.ops[0] !== c.ops[0]), { ...c, split: s }];
-        const p = planMemory(m, 'planner+partial', trial);
+        const p = planMemory(m, 'planner+partial', trial, opts);
         if (p.peak < (improved?.peak ?? best.peak)) { improved = p; improvedChains = trial; }
         if (p.peak < best.peak) break; // least factor that helps this chain
       }
