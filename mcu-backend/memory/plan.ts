@@ -77,10 +77,28 @@ export function planMemory(m: KernelModule, strategy: MemoryStrategy, chains: Sp
   const split = applySplits(m, base, chains);
   const inChain = new Set(chains.flatMap((c) => c.ops));
   const can = opts.canInPlace ?? (() => true);
-  const { reqs: tied, inPlace } = withInPlace(m, split, (op) => inChain.has(op) || !can(op));
-  const reqs = finish(m, tied, opts);
-  const p = bestFit(reqs, n);
-  return { ...p, strategy, requests: reqs, inPlace, chains, live: liveBytes(reqs, n) };
+  const dropped = new Set<number>();
+  const attempt = (): MemoryPlan => {
+    const { reqs: tied, inPlace } = withInPlace(m, split, (op) => inChain.has(op) || !can(op) || dropped.has(op));
+    const reqs = finish(m, tied, opts);
+    return { ...bestFit(reqs, n), strategy, requests: reqs, inPlace, chains, live: liveBytes(reqs, n) };
+  };
+  let best = attempt();
+  // A tie pins the output to its input's offset, which can fragment the arena (a growing output tied
+  // to an input that sits above a buffer still live): drop ties near the peak while that lowers it.
+  for (let iter = 0; iter < 8; iter++) {
+    let better: MemoryPlan | null = null;
+    for (const ip of best.inPlace.filter((x) => Math.abs(x.op - best.peakOp) <= 1)) {
+      dropped.add(ip.op);
+      const t = attempt();
+      if (t.peak < (better?.peak ?? best.peak)) better = t;
+      dropped.delete(ip.op);
+      if (better === t) { dropped.add(ip.op); break; }
+    }
+    if (!better) break;
+    best = better;
+  }
+  return best;
 }
 
 /** Chains whose every op may be split (PlanOptions.canSplit). */
