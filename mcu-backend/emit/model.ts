@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KernelModule, KernelOp } from '../../compiler/kernel-ir/types.ts';
 import { ARENA_ALIGN, arenaFromPlan, type ArenaPlan } from '../memory/arena.ts';
-import { planMemory, searchPartial, type MemoryPlan, type PlanOptions } from '../memory/plan.ts';
+import type { SplitChain } from '../memory/partial.ts';
+import { planForBudget, planMemory, type MemoryPlan, type MemorySchedule, type PlanOptions } from '../memory/plan.ts';
 import { emitDir } from '../harness/run.ts';
 import { VARIANTS } from './registry.ts';
 import { selectVariants, type AnyVariant, type EmitContext, type McuTargetInfo, type ModalForm, type Selection } from './variant.ts';
@@ -32,6 +33,8 @@ export interface EmittedModel {
   cname: string;
   files: { header: string; source: string; runtime: string };
   plan: ArenaPlan;
+  /** The memory planner's plan behind `plan` (requests, placement, live curve). */
+  memory: MemoryPlan;
   layers: EmittedLayer[];
   downgrades: Selection['downgrades'];
   inputBytes: number;
@@ -58,7 +61,9 @@ export interface EmitOptions {
    * split partial execution only when over arenaBudget. 'partial': always split chains for the least
    * peak. 'whole': whole tensors, no in-place (best-fit placement only).
    */
-  memory?: 'auto' | 'partial' | 'whole';
+  memory?: MemorySchedule;
+  /** Tests: run exactly these split chains (those the chosen kernels can split), in place elsewhere. */
+  splits?: SplitChain[];
 }
 
 /** What the planner needs to know about the chosen kernels. */
@@ -72,19 +77,17 @@ export function planOptions(module: KernelModule, vs: readonly AnyVariant[]): Pl
 }
 
 /**
- * The memory plan for a choice of kernels. Under a budget the cheaper memory schedule comes first:
- * in-place execution costs one row copy per output row and partial execution a few loop instructions
- * per slice (bench/results/memory.json), while a leaner kernel costs 2-3x the layer's instructions; so
- * selectVariants (variant.ts) swaps kernels only while even the split schedule is over the budget.
+ * The memory plan for a choice of kernels (memory/plan.ts planForBudget). Under a budget the cheaper
+ * memory schedule comes first: in-place execution costs one row copy per output row and partial execution
+ * a few loop instructions per slice (bench/results/memory.json: well under 1% of a model), while a leaner
+ * kernel costs 2-3x the layer's instructions; so selectVariants (variant.ts) swaps kernels only while
+ * even the split schedule is over the budget, and each swap makes its op eligible for in-place and split
+ * execution (the lean kernels have the modal form).
  */
-export function planFor(module: KernelModule, vs: readonly AnyVariant[], memory: EmitOptions['memory'], budget?: number): MemoryPlan {
+export function planFor(module: KernelModule, vs: readonly AnyVariant[], memory: MemorySchedule | undefined, budget?: number, splits?: SplitChain[]): MemoryPlan {
   const o = planOptions(module, vs);
-  if (memory === 'whole') return planMemory(module, 'planner', [], { ...o, canInPlace: () => false });
-  if (memory === 'partial') return searchPartial(module, 0, o);
-  const p = planMemory(module, 'planner', [], o);
-  if (budget === undefined || p.peak <= budget) return p;
-  const q = searchPartial(module, budget, o);
-  return q.peak < p.peak ? q : p;
+  if (splits) return planMemory(module, 'planner+partial', splits.filter((c) => c.ops.every((i) => o.canSplit!(i))), o);
+  return planForBudget(module, budget, o, memory);
 }
 
 export function emitModel(module: KernelModule, target: McuTargetInfo, opts: EmitOptions = {}): EmittedModel {
@@ -92,11 +95,12 @@ export function emitModel(module: KernelModule, target: McuTargetInfo, opts: Emi
   const name = cIdent(module.name);
   const NAME = name.toUpperCase();
   const sel = selectVariants(module, table, target, (vs) => {
-    const p = planFor(module, vs, opts.memory, opts.arenaBudget);
+    const p = planFor(module, vs, opts.memory, opts.arenaBudget, opts.splits);
     return { peak: p.peak, liveByOp: p.live };
   }, opts.arenaBudget);
   const scratch = module.ops.map((op, i) => sel.variants[i].scratchBytes(op));
-  const plan = arenaFromPlan(module, planFor(module, sel.variants, opts.memory, opts.arenaBudget));
+  const memory = planFor(module, sel.variants, opts.memory, opts.arenaBudget, opts.splits);
+  const plan = arenaFromPlan(module, memory);
   const inPlace = new Map(plan.inPlace.map((ip) => [ip.op, ip]));
   const chainOf = new Map(plan.chains.flatMap((c) => c.ops.map((o) => [o, c] as const)));
 
@@ -201,7 +205,7 @@ ${copyOut.join('\n')}
 }
 `;
   return {
-    cname: name, files: { header, source, runtime: runtimeHeader() }, plan, layers, downgrades: sel.downgrades,
+    cname: name, files: { header, source, runtime: runtimeHeader() }, plan, memory, layers, downgrades: sel.downgrades,
     inputBytes: inOff, outputBytes: outOff, constBytes,
   };
 }

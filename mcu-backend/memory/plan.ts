@@ -142,14 +142,35 @@ export function memoryFigures(m: KernelModule): MemoryFigures {
   return { floor: wholeTensorFloor(m), greedy: planMemory(m, 'greedy'), planner: planMemory(m, 'planner'), partial: searchPartial(m) };
 }
 
-/** The plan the backend uses under an SRAM budget for activations: the cheapest strategy that fits. */
-export function planForBudget(m: KernelModule, budgetBytes: number, where: { file?: string } = {}): MemoryPlan {
-  const planner = planMemory(m, 'planner');
-  if (planner.peak <= budgetBytes) return planner;
-  const partial = searchPartial(m, budgetBytes);
-  if (partial.peak <= budgetBytes) return partial;
-  const op = m.ops[partial.peakOp]!;
-  throw new TinyforgeError(
-    `activations need ${partial.peak} bytes of SRAM at best (with in-place and partial execution), over the sram budget of ${budgetBytes} bytes; the peak is at op ${op.index} (${op.kind} ${op.name})`,
+export type MemorySchedule = 'auto' | 'partial' | 'whole';
+
+/**
+ * The plan the backend uses. 'auto': the planner (best fit, in-place execution), and only when that is
+ * over `budgetBytes` the partial-execution search, which stops as soon as the budget is met (the fewest
+ * split chains, the least loop overhead). 'partial': the split search for the least peak. 'whole': whole
+ * tensors, no in-place (best fit only).
+ */
+export function planForBudget(m: KernelModule, budgetBytes: number | undefined, opts: PlanOptions = {}, schedule: MemorySchedule = 'auto'): MemoryPlan {
+  if (schedule === 'whole') return planMemory(m, 'planner', [], { ...opts, canInPlace: () => false });
+  if (schedule === 'partial') return searchPartial(m, 0, opts);
+  const planner = planMemory(m, 'planner', [], opts);
+  if (budgetBytes === undefined || planner.peak <= budgetBytes) return planner;
+  const partial = searchPartial(m, budgetBytes, opts);
+  return partial.peak < planner.peak ? partial : planner;
+}
+
+/** Ops whose live bytes are the plan's peak: the op index with the most live bytes. */
+export function livePeakOp(p: MemoryPlan): number {
+  let k = 0;
+  p.live.forEach((v, i) => { if (v > p.live[k]!) k = i; });
+  return k;
+}
+
+/** The failure when even the best schedule is over the budget: the budget, the best peak and where it is. */
+export function budgetError(m: KernelModule, p: MemoryPlan, budgetBytes: number, where: { file?: string } = {}, what = 'activations'): TinyforgeError {
+  const op = m.ops[livePeakOp(p)]!;
+  const how = p.chains.length ? `in-place and partial execution (${p.chains.length} split chain(s))` : p.inPlace.length ? 'in-place execution' : 'whole tensors';
+  return new TinyforgeError(
+    `${what} need ${p.peak} bytes of SRAM at best (${how}), over the sram budget of ${budgetBytes} bytes; the peak is at op ${op.index} (${op.kind} ${op.name})`,
     where, 'raise targets.mcu.sram or shrink that layer');
 }
