@@ -107,7 +107,10 @@ export function splittableChains(m: KernelModule, opts: PlanOptions = {}): Retur
   return findChains(m).filter((c) => c.ops.every(can));
 }
 
-/** Greedy descent over chain split factors: split the chain at the peak with the least factor that lowers it. */
+/**
+ * Greedy descent over chain split factors: split a chain at the peak with the least factor that lowers
+ * it (a split only shrinks bytes inside its chain's ops, so chains away from the peak are not tried).
+ */
 export function searchPartial(m: KernelModule, budget = 0, opts: PlanOptions = {}): MemoryPlan {
   const cands = splittableChains(m, opts);
   let chosen: SplitChain[] = [];
@@ -115,7 +118,9 @@ export function searchPartial(m: KernelModule, budget = 0, opts: PlanOptions = {
   for (let iter = 0; iter < 2 * cands.length + 2 && best.peak > budget; iter++) {
     let improved: MemoryPlan | null = null;
     let improvedChains: SplitChain[] = [];
+    const at = [best.peakOp, livePeakOp(best)];
     for (const c of cands) {
+      if (!at.some((t) => c.ops[0]! <= t && t <= c.ops[c.ops.length - 1]!)) continue;
       const current = chosen.find((x) => x.ops[0] === c.ops[0])?.split ?? 1;
       for (const s of divisors(c.channels).filter((d) => d > current)) {
         const trial = [...chosen.filter((x) => x.ops[0] !== c.ops[0]), { ...c, split: s }];
