@@ -46,6 +46,12 @@ export interface McuTotals {
   /** Where the figures come from: 'arm-none-eabi-size' or 'estimate' (toolchain missing). */
   sizeSource: 'arm-none-eabi-size' | 'estimate';
   downgrades: EmittedModel['downgrades'];
+  /** The memory schedule the arena comes from (memory/plan.ts): which ops run in place or split. */
+  memory: {
+    strategy: string;
+    inPlace: Array<{ layer: number; direction: string; delayRows: number; delayBytes: number }>;
+    split: Array<{ layers: number[]; slices: number; sliceChannels: number }>;
+  };
 }
 
 export interface McuBuild {
@@ -104,6 +110,11 @@ function stagedBuild(module: KernelModule, cfg: McuTargetConfig, em: EmittedMode
   const totals: McuTotals = {
     cpu, flashBytes, ramBytes, arenaBytes: em.plan.arenaBytes, peakLayer: peak, peakLayerName: module.ops[peak]?.name ?? '',
     constBytes: em.constBytes, sizeSource: size ? 'arm-none-eabi-size' : 'estimate', downgrades: em.downgrades,
+    memory: {
+      strategy: em.plan.strategy,
+      inPlace: em.plan.inPlace.map((ip) => ({ layer: ip.op, direction: ip.direction, delayRows: ip.direction === 'elementwise' ? 0 : ip.delay + 1, delayBytes: ip.scratchBytes })),
+      split: em.plan.chains.map((c) => ({ layers: c.ops, slices: c.split, sliceChannels: c.channels / c.split })),
+    },
   };
   checkBudgets(module, em, cfg, totals, where);
   const layers: McuLayerReport[] = em.layers.map((l) => ({
@@ -136,10 +147,11 @@ function checkBudgets(module: KernelModule, em: EmittedModel, cfg: McuTargetConf
   if (t.ramBytes > cfg.sram) {
     const p = em.plan;
     const live = p.items.filter((it) => it.first <= p.peakOp && p.peakOp <= it.last).sort((a, b) => b.bytes - a.bytes).slice(0, 3)
-      .map((it) => `${it.kind === 'scratch' ? 'scratch of' : 'tensor'} '${it.name}' ${num(it.bytes)} B`);
+      .map((it) => `${it.kind === 'scratch' ? '' : it.kind === 'slice' ? 'slice of ' : 'tensor '}'${it.name}' ${num(it.bytes)} B`);
+    const how = p.chains.length ? `in-place and partial execution, ${p.chains.length} split chain(s)` : p.inPlace.length ? 'in-place execution' : 'whole tensors';
     throw new TinyforgeError(
-      `mcu sram budget of ${num(cfg.sram)} B exceeded: the program needs ${num(t.ramBytes)} B (${num(t.ramBytes - cfg.sram)} B over; ${t.sizeSource}); largest contributors: activation arena ${num(p.arenaBytes)} B peaking at layer ${p.peakOp} '${module.ops[p.peakOp]?.name}' (${live.join(', ')}), stack ${num(STACK_BYTES)} B, input+output buffers ${num(em.inputBytes + em.outputBytes)} B`,
-      where, em.downgrades.length ? `already replaced ${em.downgrades.length} kernel(s) by leaner ones; raise targets.mcu.sram` : 'raise targets.mcu.sram');
+      `mcu sram budget of ${num(cfg.sram)} B exceeded: the program needs ${num(t.ramBytes)} B (${num(t.ramBytes - cfg.sram)} B over; ${t.sizeSource}); the best schedule found (${how}${em.downgrades.length ? `, ${em.downgrades.length} kernel(s) replaced by leaner ones` : ''}) needs an activation arena of ${num(p.arenaBytes)} B peaking at layer ${p.peakOp} '${module.ops[p.peakOp]?.name}' (${module.ops[p.peakOp]?.kind}; ${live.join(', ')}), plus stack ${num(STACK_BYTES)} B and input+output buffers ${num(em.inputBytes + em.outputBytes)} B`,
+      where, 'raise targets.mcu.sram or shrink that layer');
   }
 }
 
@@ -172,6 +184,9 @@ export function formatMcuReport(b: McuBuild): string {
     `total: ${num(macs)} MACs` + (t.instructions !== undefined ? `, ${num(t.instructions)} instructions per inference (${(t.instructions / Math.max(1, macs)).toFixed(2)} per MAC, QEMU icount; ~ = estimate)` : ''),
     `flash ${num(t.flashBytes)} B, RAM ${num(t.ramBytes)} B (${t.sizeSource}; arena ${num(t.arenaBytes)} B peaking at layer ${t.peakLayer} '${t.peakLayerName}', stack ${num(STACK_BYTES)} B)`,
   ];
+  const mem = t.memory;
+  out.push(`memory: ${mem.strategy} schedule; in place: ${mem.inPlace.length ? mem.inPlace.map((ip) => `${ip.layer}${ip.direction === 'elementwise' ? '' : ` (${ip.direction}, ${ip.delayRows} row${ip.delayRows > 1 ? 's' : ''})`}`).join(', ') : 'none'}` +
+    `; split: ${mem.split.length ? mem.split.map((c) => `${c.layers.join('->')} in ${c.slices} slices of ${c.sliceChannels} channel${c.sliceChannels > 1 ? 's' : ''}`).join(', ') : 'none'}`);
   for (const d of t.downgrades) {
     out.push(`sram budget: layer ${d.op} '${d.opName}' uses ${d.to} instead of ${d.from} (saves ${num(d.scratchSaved)} B of scratch${d.instructionCost !== undefined ? `, costs ~${num(d.instructionCost)} instructions` : ''})`);
   }
