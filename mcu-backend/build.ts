@@ -5,7 +5,7 @@
 // (markers, icount plugin) when the core has a board and QEMU is installed. With `part`, the layers run
 // decoupled access-execute and a per-segment DVFS plan is built (../dvfs/wire.ts): <name>_dvfs.h/.c,
 // tinyforge_opp.h and <name>_dvfs.svg next to the model, the plan in the report (energy is modelled).
-import { renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
 import type { KernelModule } from '../compiler/kernel-ir/types.ts';
@@ -53,6 +53,12 @@ export interface McuTotals {
   /** Where the figures come from: 'arm-none-eabi-size' or 'estimate' (toolchain missing). */
   sizeSource: 'arm-none-eabi-size' | 'estimate';
   downgrades: EmittedModel['downgrades'];
+  /** The memory schedule the arena comes from (memory/plan.ts): which ops run in place or split. */
+  memory: {
+    strategy: string;
+    inPlace: Array<{ layer: number; direction: string; delayRows: number; delayBytes: number }>;
+    split: Array<{ layers: number[]; slices: number; sliceChannels: number }>;
+  };
 }
 
 export interface McuBuild {
@@ -94,7 +100,23 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
   // Before measuring, the plan file puts every segment at the fastest point (rewritten after planning).
   if (part) em.extraFiles = dvfsFiles(em, part, operatingPoints(part), modelSegments(em, part));
   for (const d of em.daeOff) notes.push(`layer ${d.op} '${d.opName}' not decoupled: ${d.reason}`);
-  const dir = join(outDir, 'mcu');
+  // Everything is written to a staging directory and moved to <out>/mcu only when the build succeeds.
+  const final = join(outDir, 'mcu');
+  const dir = join(outDir, `.mcu-staging-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  try {
+    const b = stagedBuild(module, cfg, em, target, dir, final, notes, where);
+    if (part) b.part = part;
+    return b;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function stagedBuild(module: KernelModule, cfg: McuTargetConfig, em: EmittedModel, target: McuTargetInfo, dir: string, final: string,
+  notes: string[], where: { file?: string }): McuBuild {
+  const cpu = target.cpu;
   const files = writeModelFiles(dir, em);
 
   let size: SizeInfo | undefined;
@@ -118,6 +140,11 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
   const totals: McuTotals = {
     cpu, flashBytes, ramBytes, arenaBytes: em.plan.arenaBytes, peakLayer: peak, peakLayerName: module.ops[peak]?.name ?? '',
     constBytes: em.constBytes, sizeSource: size ? 'arm-none-eabi-size' : 'estimate', downgrades: em.downgrades,
+    memory: {
+      strategy: em.plan.strategy,
+      inPlace: em.plan.inPlace.map((ip) => ({ layer: ip.op, direction: ip.direction, delayRows: ip.direction === 'elementwise' ? 0 : ip.delay + 1, delayBytes: ip.scratchBytes })),
+      split: em.plan.chains.map((c) => ({ layers: c.ops, slices: c.split, sliceChannels: c.channels / c.split })),
+    },
   };
   checkBudgets(module, em, cfg, totals, where);
   const layers: McuLayerReport[] = em.layers.map((l) => ({
@@ -126,7 +153,10 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
     scratchBytes: l.scratchBytes, constBytes: l.constBytes, ...(l.dae ? { dae: { stageBytes: l.dae.stageBytes } } : {}),
   }));
   if (!hasBoard(cpu)) notes.push(`instructions not measured: no QEMU board for cortex-${cpu} in the harness (m3, m4, m7)`);
-  return { em, target, layers, totals, files: files.map((f) => resolve(f)), notes, ...(part ? { part } : {}) };
+  rmSync(final, { recursive: true, force: true });
+  renameSync(dir, final);
+  const moved = files.map((f) => resolve(final, f.slice(dir.length + 1)));
+  return { em, target, layers, totals, files: moved, notes };
 }
 
 /** Input and output buffers of the size program (the application's, counted in its RAM). */
@@ -147,10 +177,11 @@ function checkBudgets(module: KernelModule, em: EmittedModel, cfg: McuTargetConf
   if (t.ramBytes > cfg.sram) {
     const p = em.plan;
     const live = p.items.filter((it) => it.first <= p.peakOp && p.peakOp <= it.last).sort((a, b) => b.bytes - a.bytes).slice(0, 3)
-      .map((it) => `${it.kind === 'scratch' ? 'scratch of' : 'tensor'} '${it.name}' ${num(it.bytes)} B`);
+      .map((it) => `${it.kind === 'scratch' ? '' : it.kind === 'slice' ? 'slice of ' : 'tensor '}'${it.name}' ${num(it.bytes)} B`);
+    const how = p.chains.length ? `in-place and partial execution, ${p.chains.length} split chain(s)` : p.inPlace.length ? 'in-place execution' : 'whole tensors';
     throw new TinyforgeError(
-      `mcu sram budget of ${num(cfg.sram)} B exceeded: the program needs ${num(t.ramBytes)} B (${num(t.ramBytes - cfg.sram)} B over; ${t.sizeSource}); largest contributors: activation arena ${num(p.arenaBytes)} B peaking at layer ${p.peakOp} '${module.ops[p.peakOp]?.name}' (${live.join(', ')}), stack ${num(STACK_BYTES)} B, input+output buffers ${num(em.inputBytes + em.outputBytes)} B`,
-      where, em.downgrades.length ? `already replaced ${em.downgrades.length} kernel(s) by leaner ones; raise targets.mcu.sram` : 'raise targets.mcu.sram');
+      `mcu sram budget of ${num(cfg.sram)} B exceeded: the program needs ${num(t.ramBytes)} B (${num(t.ramBytes - cfg.sram)} B over; ${t.sizeSource}); the best schedule found (${how}${em.downgrades.length ? `, ${em.downgrades.length} kernel(s) replaced by leaner ones` : ''}) needs an activation arena of ${num(p.arenaBytes)} B peaking at layer ${p.peakOp} '${module.ops[p.peakOp]?.name}' (${module.ops[p.peakOp]?.kind}; ${live.join(', ')}), plus stack ${num(STACK_BYTES)} B and input+output buffers ${num(em.inputBytes + em.outputBytes)} B`,
+      where, 'raise targets.mcu.sram or shrink that layer');
   }
 }
 
@@ -183,6 +214,9 @@ export function formatMcuReport(b: McuBuild): string {
     `total: ${num(macs)} MACs` + (t.instructions !== undefined ? `, ${num(t.instructions)} instructions per inference (${(t.instructions / Math.max(1, macs)).toFixed(2)} per MAC, QEMU icount; ~ = estimate)` : ''),
     `flash ${num(t.flashBytes)} B, RAM ${num(t.ramBytes)} B (${t.sizeSource}; arena ${num(t.arenaBytes)} B peaking at layer ${t.peakLayer} '${t.peakLayerName}', stack ${num(STACK_BYTES)} B)`,
   ];
+  const mem = t.memory;
+  out.push(`memory: ${mem.strategy} schedule; in place: ${mem.inPlace.length ? mem.inPlace.map((ip) => `${ip.layer}${ip.direction === 'elementwise' ? '' : ` (${ip.direction}, ${ip.delayRows} row${ip.delayRows > 1 ? 's' : ''})`}`).join(', ') : 'none'}` +
+    `; split: ${mem.split.length ? mem.split.map((c) => `${c.layers.join('->')} in ${c.slices} slices of ${c.sliceChannels} channel${c.sliceChannels > 1 ? 's' : ''}`).join(', ') : 'none'}`);
   for (const d of t.downgrades) {
     out.push(`sram budget: layer ${d.op} '${d.opName}' uses ${d.to} instead of ${d.from} (saves ${num(d.scratchSaved)} B of scratch${d.instructionCost !== undefined ? `, costs ~${num(d.instructionCost)} instructions` : ''})`);
   }
@@ -238,7 +272,15 @@ export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuT
   if (b.part) addDvfs(b, b.part, counts, cfg.latencyMs, outDir);
   texts.push(formatMcuReport(b));
   for (const v of verify) texts.push(formatVerify(module.name, v));
-  return { build: b, verify, text: texts.join('\n'), ok: verify.every((v) => v.ok) };
+  const text = texts.join('\n');
+  // The report next to the C: report.txt (as printed) and report.json (layers, totals, verification).
+  const final = join(outDir, 'mcu');
+  for (const [name, body] of [['report.txt', text + '\n'], ['report.json', JSON.stringify({ layers: b.layers, totals: b.totals, verify, ...(b.dvfs ? { dvfs: b.dvfs } : {}) }, null, 2) + '\n']]) {
+    writeFileSync(join(final, `${name}.tmp`), body);
+    renameSync(join(final, `${name}.tmp`), join(final, name));
+    b.files.push(resolve(final, name));
+  }
+  return { build: b, verify, text, ok: verify.every((v) => v.ok) };
 }
 
 // ---------- DVFS (targets.mcu.part) ----------

@@ -23,6 +23,7 @@ import { kernelCycles } from '../cost.ts';
 import type { CgraLayer } from '../layer.ts';
 import { weightAt } from '../layer.ts';
 import { bandLayout, ceil4, flatLayout, im2colLayout, type PairLayout } from './layouts.ts';
+import { orientations, transposedPlan } from './transpose.ts';
 import { MemLayout, splitSteps, wordMsbFirst, type Launch, type LayerPlan, type MemBlock } from '../plan.ts';
 import { ins, KernelBuilder, type PE, type PInstr, type Src } from './program.ts';
 
@@ -74,7 +75,16 @@ export interface CheckerParams {
   wAdvance: number;
   /** Column 2's input stream start relative to column 0's (0, or 2D in the quad form). */
   col2Offset?: number;
+  /** Band rows walked by one launch (passes is then per row) and the extra input move between rows. */
+  rows?: number;
+  rowJump?: number;
+  /** Channel tiles walked by one launch, and the pointer moves from one tile's end to the next tile's start. */
+  tiles?: number;
+  tileJumpX?: number;
+  tileJumpW?: number;
 }
+const ROWCTR: PE = [2, 3];
+const TILECTR: PE = [0, 3];
 
 /** The checker kernel: 2 prologue steps, an 8-step body run K+1 times per pass, 9 epilogue steps, EXIT. */
 export function checkerKernel(arch: CgraArch, id: number, p: CheckerParams, muls: MulRole[] = MULS): { kernel: ReturnType<KernelBuilder['toKernel']>; counts: number[] } {
@@ -89,13 +99,18 @@ export function checkerKernel(arch: CgraArch, id: number, p: CheckerParams, muls
   // Streams need not be word-aligned: a feeder's first shift follows its start's byte offset (launch starts
   // are aligned), and between passes every shift register moves by the pass advance instead of resetting.
   const colOff = (pe: PE): number => (pe[1] === 2 ? p.col2Offset ?? 0 : 0);
-  const aligned = p.D % 4 === 0 && p.iAdvance % 4 === 0 && colOff([0, 2]) % 4 === 0;
+  const rows = p.rows ?? 1, rowJump = p.rowJump ?? 0;
+  if (rows < 1 || rows > 4095) throw new Error(`checker: ${rows} rows per launch (1..4095)`);
+  const aligned = p.D % 4 === 0 && p.iAdvance % 4 === 0 && colOff([0, 2]) % 4 === 0 && rowJump % 4 === 0;
   const drift = ((p.iAdvance % 4) + 4) % 4;
   if (!aligned && 8 * iters - 8 * drift > 4095) throw new Error(`checker: unaligned streams need K <= 510 (K = ${p.K})`);
   const pro0 = b.step(), pro1 = b.step();
   for (const pe of IFEED_P0) { b.set(pro0, pe, ins.sadd('R3', 'ZERO', limit)); b.set(pro1, pe, ins.sadd('R1', 'ZERO', r10 - 8 * (colOff(pe) & 3))); }
   for (const pe of IFEED_P1) b.set(pro0, pe, ins.sadd('R1', 'ZERO', r10 + 8 - 8 * ((colOff(pe) + p.D) & 3)));
   b.set(pro0, COUNTER, ins.sadd('R1', 'ZERO', p.passes));
+  if (rows > 1) b.set(pro0, ROWCTR, ins.sadd('R1', 'ZERO', rows));
+  const tiles = p.tiles ?? 1;
+  if (tiles > 1) b.set(pro0, TILECTR, ins.sadd('R1', 'ZERO', tiles));
 
   const body = Array.from({ length: 8 }, (_, i) => b.step(i === 0 ? 'body' : undefined));
   const acc = ['R0', 'R1', 'R2', 'R3'] as const;
@@ -159,13 +174,53 @@ export function checkerKernel(arch: CgraArch, id: number, p: CheckerParams, muls
   jump([[1, 2], [3, 2]], p.iAdvance - iters);
   jump([[2, 1], [0, 1]], p.wAdvance - 8 * iters);
   jump([[2, 3], [0, 3]], p.wAdvance - 8 * iters);
+  // Row block (several band rows per launch): next band, pass counter reset, shift registers moved along.
+  const rowSteps: number[] = [];
+  if (rows > 1) {
+    const r0 = b.step(), r1 = b.step(), r2 = b.step();
+    rowSteps.push(r0, r1, r2);
+    const rj = splitSteps(rowJump);
+    if (rj.length > 1) throw new Error(`checker: row jump ${rowJump} too large`);
+    if (rj.length) for (const pe of IFEED_P1) b.set(r0, pe, ins.lwd('ROUT', rj[0]));
+    b.set(r0, COUNTER, ins.sadd('R1', 'ZERO', p.passes));
+    b.set(r0, ROWCTR, ins.ssub('R1', 'R1', 1));
+    const rd = ((rowJump % 4) + 4) % 4;
+    if (!aligned && rd) {
+      for (const pe of [...IFEED_P0, ...IFEED_P1]) b.set(r1, pe, ins.ssub('R1', 'R1', 8 * rd));
+      b.set(r2, BRANCHER, ins.ssub('R3', 'R3', 8 * rd));
+    }
+    b.set(r2, ROWCTR, ins.bne('R1', 'ZERO', 'body'));
+  }
+  // Tile block (several channel tiles per launch): inputs back to the first pass, weights on to the next
+  // tile's stream, counters reset, shift registers moved with the input jump.
+  const tileSteps: number[] = [];
+  if (tiles > 1) {
+    const t = [b.step(), b.step(), b.step(), b.step()];
+    tileSteps.push(...t);
+    b.set(t[0], TILECTR, ins.ssub('R1', 'R1', 1));
+    b.set(t[0], rows > 1 ? ROWCTR : COUNTER, ins.sadd('R1', 'ZERO', rows > 1 ? rows : p.passes));
+    const xj = splitSteps(p.tileJumpX ?? 0), wj = splitSteps(p.tileJumpW ?? 0);
+    if (xj.length > 5 || wj.length > 2) throw new Error('checker: tile jumps too large');
+    // Input jump chunks: P1 feeders in t0..t2, then P0 feeders in t1, t2 (the brancher may adjust R3 in t0).
+    const xSlots: [PE[], number][] = [[IFEED_P1, 0], [IFEED_P1, 1], [IFEED_P1, 2], [IFEED_P0, 1], [IFEED_P0, 2]];
+    xj.forEach((st, i) => { for (const pe of xSlots[i][0]) b.set(t[xSlots[i][1]], pe, ins.lwd('ROUT', st)); });
+    wj.forEach((st, i) => { for (const pe of [[2, 1], [2, 3]] as PE[]) b.set(t[1 + i], pe, ins.lwd('ROUT', st)); });
+    const td = ((((p.tileJumpX ?? 0) % 4) + 4) % 4);
+    if (!aligned && td) {
+      b.set(t[0], BRANCHER, ins.ssub('R3', 'R3', 8 * td));
+      for (const pe of [...IFEED_P0, ...IFEED_P1]) b.set(t[3], pe, ins.ssub('R1', 'R1', 8 * td));
+    }
+    b.set(t[3], TILECTR, ins.bne('R1', 'ZERO', 'body'));
+  }
   const exit = b.step();
   b.set(exit, [0, 0], ins.exit());
 
   const counts = new Array<number>(b.steps.length).fill(0);
   counts[pro0] = counts[pro1] = counts[exit] = 1;
-  for (const t of body) counts[t] = p.passes * iters;
-  for (const t of ep) counts[t] = p.passes;
+  for (const t of body) counts[t] = tiles * rows * p.passes * iters;
+  for (const t of ep) counts[t] = tiles * rows * p.passes;
+  for (const t of rowSteps) counts[t] = tiles * rows;
+  for (const t of tileSteps) counts[t] = tiles;
   return { kernel: b.toKernel(), counts };
 }
 
@@ -205,9 +260,14 @@ export function checkerSupports(L: CgraLayer): string | undefined {
 export function planChecker(L: CgraLayer, arch: CgraArch): LayerPlan {
   const why = checkerSupports(L);
   if (why) throw new Error(`checker: ${L.name}: ${why}`);
-  const plans = streamsOf(L).map((s) => planCheckerWith(L, arch, s, 2));
-  if (L.outC <= 8) plans.push(...streamsOf(L, 4).map((s) => planCheckerWith(L, arch, s, 4)));
-  return plans.reduce((a, b) => (b.cost.shared + b.cost.launches * arch.callCycles < a.cost.shared + a.cost.launches * arch.callCycles ? b : a));
+  const best = (plans: LayerPlan[]): LayerPlan =>
+    plans.reduce((a, b) => (b.cost.shared + b.cost.launches * arch.callCycles < a.cost.shared + a.cost.launches * arch.callCycles ? b : a));
+  const candidates = (LL: CgraLayer): LayerPlan => {
+    const plans = streamsOf(LL).map((s) => planCheckerWith(LL, arch, s, 2));
+    if (LL.outC <= 8) plans.push(...streamsOf(LL, 4).map((s) => planCheckerWith(LL, arch, s, 4)));
+    return best(plans);
+  };
+  return best(orientations(L).map((t) => (t ? transposedPlan(L, candidates) : candidates(L))));
 }
 
 function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream, perPass: 2 | 4): LayerPlan {
@@ -222,20 +282,35 @@ function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream, perPass: 2 | 4
   const D = layout.pixelStride;
   // Tile-major when the whole layer is one pass (FC, 1x1 images): passes walk the channel tiles.
   const tileMajor = layout.passes === 1 && layout.starts.length === 1;
-  const passes = tileMajor ? tiles : layout.passes;
+  // Several band rows: one launch walks them all with a row loop (rowLoop), else one launch per row.
+  const rowLoop = !tileMajor && layout.starts.length > 1 && layout.starts.length <= 4095;
+  const rows = rowLoop ? layout.starts.length : 1;
+  const rowStride = rowLoop ? layout.starts[1] - layout.starts[0] : 0;
+  const passesPerRow = tileMajor ? tiles : layout.passes;
+  const passes = rows * passesPerRow; // per launch
   const iAdvance = tileMajor ? 0 : perPass * D;
   const wStream = 8 * iters; // bytes per weight column per tile
   const wAdvance = tileMajor ? wStream : 0;
   const inAddr = mem.alloc('input', layout.inBytes, 2 * K + 4 * D + 16);
   const w1 = mem.alloc('weights col 1', tiles * wStream);
   const w3 = quad ? w1 : mem.alloc('weights col 3', tiles * wStream);
+  // One launch can also walk every channel tile (tile loop) when the pointer moves between tiles fit.
+  const tileJumpX = -(rowLoop ? rows * rowStride : passes * iAdvance);
+  const tileLoop = !tileMajor && tiles > 1 && (rowLoop || layout.starts.length === 1)
+    && splitSteps(tileJumpX).length <= 5 && splitSteps(wStream).length <= 2;
+  const tilesPerLaunch = tileLoop ? tiles : 1;
   interface LaunchGeo { tile: number; start: number; l: number }
   const geos: LaunchGeo[] = [];
-  if (tileMajor) geos.push({ tile: 0, start: 0, l: 0 });
+  if (tileMajor || tileLoop) geos.push({ tile: 0, start: layout.starts[0], l: 0 });
+  else if (rowLoop) for (let t = 0; t < tiles; t++) geos.push({ tile: t, start: layout.starts[0], l: 0 });
   else for (let t = 0; t < tiles; t++) layout.starts.forEach((start, l) => geos.push({ tile: t, start, l }));
-  const perLaunchOut = 4 * passes * 32;
+  const perLaunchOut = 4 * tilesPerLaunch * passes * 32;
   const outAddr = mem.alloc('output', geos.length * perLaunchOut);
-  const { kernel, counts } = checkerKernel(arch, 1, { K, D, passes, iAdvance, wAdvance, col2Offset: quad ? 2 * D : 0 }, muls);
+  const { kernel, counts } = checkerKernel(arch, 1, {
+    K, D, passes: passesPerRow, iAdvance, wAdvance, col2Offset: quad ? 2 * D : 0,
+    ...(rowLoop ? { rows, rowJump: rowStride - passesPerRow * iAdvance } : {}),
+    ...(tileLoop ? { tiles, tileJumpX, tileJumpW: wStream } : {}),
+  }, muls);
 
   // Weights, offline: per tile, column 1 streams groups (1: phase 2, 0: phase 0), column 3 groups (3, 2);
   // the quad form has two groups, fed from one stream read by both columns.
@@ -263,7 +338,7 @@ function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream, perPass: 2 | 4
   const launches: Launch[] = geos.map((g, l) => ({
     kernel: 1,
     ptrIn: [inAddr + g.start, w1 + g.tile * wStream, inAddr + g.start + (quad ? 2 * D : 0), w3 + g.tile * wStream],
-    ptrOut: [0, 1, 2, 3].map((c) => outAddr + l * perLaunchOut + c * passes * 32),
+    ptrOut: [0, 1, 2, 3].map((c) => outAddr + l * perLaunchOut + c * tilesPerLaunch * passes * 32),
   }));
   const outRegions = geos.map((_, l) => ({ addr: outAddr + l * perLaunchOut, words: perLaunchOut / 4 }));
   // Store order within a column per pass: accumulator j, then the column's multipliers by row.
@@ -272,15 +347,16 @@ function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream, perPass: 2 | 4
     const raw = new Int32Array(P * L.outC);
     geos.forEach((g, l) => {
       const r = regions[l];
-      for (let c = 0; c < 4; c++) {
+      for (let c = 0; c < 4; c++) for (let tt = 0; tt < tilesPerLaunch; tt++) {
         for (let p = 0; p < passes; p++) {
           byCol[c].forEach((m, idx) => {
-            const pixel = tileMajor ? layout.pixelOf(0, 0, m.P) : layout.pixelOf(g.l, p, m.P);
+            const pixel = tileMajor ? layout.pixelOf(0, 0, m.P)
+              : rowLoop ? layout.pixelOf(Math.floor(p / passesPerRow), p % passesPerRow, m.P) : layout.pixelOf(g.l, p, m.P);
             if (pixel < 0) return;
-            const tile = tileMajor ? p : g.tile;
+            const tile = tileMajor ? p : g.tile + tt;
             for (let j = 0; j < 4; j++) {
               const o = tile * tileC + 4 * m.g + j;
-              if (o < L.outC) raw[pixel * L.outC + o] = r[c * passes * 8 + p * 8 + 2 * j + idx];
+              if (o < L.outC) raw[pixel * L.outC + o] = r[(c * tilesPerLaunch + tt) * passes * 8 + p * 8 + 2 * j + idx];
             }
           });
         }
@@ -291,7 +367,7 @@ function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream, perPass: 2 | 4
 
   const cost = (bus: BusModel): number => kernelCycles(kernel, counts, launches.length, bus);
   const view = [
-    `checker${quad ? ' (quad form: 4 pixels x 8 channels per pass)' : ''}: ${L.name}: ${layout.mode} layout, K=${K} bytes per pixel stream, ${passes} passes x ${launches.length} launches, ${tiles} tile(s) of ${tileC} output channels${tileMajor ? ' (passes walk the tiles)' : ''}`,
+    `checker${quad ? ' (quad form: 4 pixels x 8 channels per pass)' : ''}: ${L.name}: ${layout.mode} layout, K=${K} bytes per pixel stream, ${passes} passes x ${launches.length} launches, ${tiles} tile(s) of ${tileC} output channels${tileMajor ? ' (passes walk the tiles)' : tileLoop ? ' (looped in the kernel)' : ''}`,
     'PE grid (row: col0 | col1 | col2 | col3):',
     ...[0, 1, 2, 3].map((r) => `  row ${r}: ` + [0, 1, 2, 3].map((c) => roleName(muls, quad, r, c)).join(' | ')),
     `  inputs: pixels ${D} bytes apart, one byte per k, on column pointers 0 and 2 (steps +${D}, ${1 - D})`,

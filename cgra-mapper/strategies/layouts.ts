@@ -41,9 +41,10 @@ export function bandLayout(L: CgraLayer, colBytes: number, merged: boolean, perP
   const s = L.strideW;
   const need = Math.ceil(L.outW / perPass);
   const rp = merged ? Math.max(need, Math.ceil(((L.outW - 1) * s + L.kW) / (perPass * s))) : need;
-  // Whole words per band, so every launch's stream starts word-aligned.
+  // Merged bands follow each other at exactly the pass walk; separate bands are whole words, so a launch
+  // per row would start word-aligned.
   let cols = merged ? perPass * rp * s : (perPass * rp - 1) * s + L.kW;
-  while ((cols * colBytes) % 4 !== 0) cols++;
+  while (!merged && (cols * colBytes) % 4 !== 0) cols++;
   const bandBytes = cols * colBytes;
   const pixelStride = s * colBytes;
   const build = (input: Int8Array): Int8Array => {

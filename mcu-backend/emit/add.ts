@@ -56,6 +56,9 @@ export const addGeneric = defineVariant<KAdd>({
   priority: 0,
   applies: () => true,
   scratchBytes: () => 0,
+  // Each output element is written after both its inputs are read, at the index of the same-shaped
+  // input: safe with the output over that input (the in-place rule only ties same-shape operands).
+  modes: { elementwise: true },
   emit: emitAdd,
   estimate: (op) => ({ instructions: op.outShape.reduce((p, d) => p * d, 1) * 40, loads: op.outShape.reduce((p, d) => p * d, 1) * 2 }),
 });

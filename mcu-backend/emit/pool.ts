@@ -1,7 +1,9 @@
 // average_pool2d and max_pool2d: TFLite Micro's int8 reference pooling (the window clipped to the
 // image; average = sum rounded half away from zero divided by the number of valid taps), specialised
-// per layer, channels innermost so input reads are contiguous.
+// per layer, channels innermost so input reads are contiguous. Modal form (variant.ts KernelModes) for
+// in-place and channel-split execution.
 import type { KPool2d } from '../../compiler/kernel-ir/types.ts';
+import { modalHead } from './depthwise.ts';
 import { defineVariant, type EmitContext, type EmittedKernel } from './variant.ts';
 
 export function emitPool(op: KPool2d, ctx: EmitContext): EmittedKernel {
@@ -12,21 +14,20 @@ export function emitPool(op: KPool2d, ctx: EmitContext): EmittedKernel {
   const fin = avg
     ? 'const int32_t n = (fy1 - fy0) * (fx1 - fx0);\n        acc = acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n;'
     : '';
-  const code = `static void ${f}(const int8_t *in, int8_t *out)
-{
-  for (int b = 0; b < ${op.batches}; b++)
-  for (int oy = 0; oy < ${op.outH}; oy++) {
+  const mh = modalHead(op, ctx.mode, f);
+  const IS = ctx.mode ? ctx.mode.inStride : op.inC;
+  const code = `${mh.head}
     const int iy0 = oy * ${op.strideH} - ${op.padTop};
     const int fy0 = tf_max(0, -iy0), fy1 = tf_min(${op.kH}, ${op.inH} - iy0);
     for (int ox = 0; ox < ${op.outW}; ox++) {
       const int ix0 = ox * ${op.strideW} - ${op.padLeft};
       const int fx0 = tf_max(0, -ix0), fx1 = tf_min(${op.kW}, ${op.inW} - ix0);
-      int8_t *o = out + ((b * ${op.outH} + oy) * ${op.outW} + ox) * ${op.outC};
-      for (int c = 0; c < ${op.outC}; c++) {
+      int8_t *o = out + ${mh.outPixel};
+      for (int c = 0; c < ${mh.channels}; c++) {
         ${init}
         for (int fy = fy0; fy < fy1; fy++)
           for (int fx = fx0; fx < fx1; fx++) {
-            const int8_t *x = in + ((b * ${op.inH} + iy0 + fy) * ${op.inW} + ix0 + fx) * ${op.inC};
+            const int8_t *x = in + ((b * ${op.inH} + iy0 + fy) * ${op.inW} + ix0 + fx) * ${IS};
             ${step}
           }
         ${fin}
@@ -47,6 +48,7 @@ export const avgPoolGeneric = defineVariant<KPool2d>({
   priority: 0,
   applies: () => true,
   scratchBytes: () => 0,
+  modes: { rows: true, slice: true },
   emit: emitPool,
   estimate: (op) => ({ instructions: outputs(op) * (op.kH * op.kW * 4 + 20), loads: outputs(op) * op.kH * op.kW }),
 });
@@ -57,6 +59,7 @@ export const maxPoolGeneric = defineVariant<KPool2d>({
   priority: 0,
   applies: () => true,
   scratchBytes: () => 0,
+  modes: { rows: true, slice: true },
   emit: emitPool,
   estimate: (op) => ({ instructions: outputs(op) * (op.kH * op.kW * 4 + 8), loads: outputs(op) * op.kH * op.kW }),
 });

@@ -27,3 +27,9 @@ export const VARIANTS: AnyVariant[] = [
   addConvGeneric,
   ...FAST_VARIANTS,
 ];
+
+/**
+ * The scratch-free variants alone (the table without the fast M4 kernels): every op can then run in place
+ * or split where the memory plan allows; what a tight sram budget falls back to.
+ */
+export const LEAN_VARIANTS: AnyVariant[] = VARIANTS.filter((v) => !FAST_VARIANTS.includes(v));

@@ -27,7 +27,26 @@ export interface EmitContext {
   fn: string;
   konst(id: number): KConst;
   buffer(id: number): KBuffer;
+  /**
+   * Set when the memory plan runs the op in place (row by row through a delay buffer) or as part of a
+   * channel-split chain (../memory/): the variant then emits the modal form (see KernelModes).
+   */
+  mode?: ModalForm;
 }
+
+/**
+ * Execution forms beyond the plain call that a variant can emit, for the memory planner. Both use one
+ * signature, `static void <fn>(const int8_t *in, int8_t *out, int oy0, int oy1, int c0)` (batches 1):
+ * output rows [oy0, oy1) are written from `out` on (row oy at out + (oy - oy0) * outW * outStride), and
+ * only the output channels [c0, c0 + width) are computed; `in` and `out` point at channel c0 of a full
+ * tensor or at a slice buffer (pixel strides inStride / outStride), except that a convolution (which
+ * reads every input channel) always gets its whole input.
+ *   rows:  in-place execution (rows into a delay buffer, copied over the input the output overlays);
+ *   slice: partial execution along channels (the op in a split chain);
+ *   elementwise: the plain kernel is safe with the output at the same address as an input.
+ */
+export interface KernelModes { rows?: boolean; slice?: boolean; elementwise?: boolean }
+export interface ModalForm { width: number; inStride: number; outStride: number }
 
 /**
  * The C a variant emits. `code` defines `static void <fn>(const int8_t *in0[, const int8_t *in1], int8_t
@@ -53,6 +72,8 @@ export interface KernelVariant<K extends KernelOp = KernelOp> {
   emit(op: K, ctx: EmitContext): EmittedKernel;
   /** Analytic estimate, for reporting and selection. */
   estimate?(op: K): { instructions: number; loads: number };
+  /** Modal forms the variant can emit (none: it runs only as a whole-tensor call). */
+  modes?: KernelModes;
 }
 
 /** Type-erased view used by the table (each entry is typed by its own kind). */
@@ -75,14 +96,15 @@ export function candidates(table: readonly AnyVariant[], op: KernelOp, target: M
 }
 
 /**
- * Picks a variant per op. `peakOf(scratch)` returns the arena size and the live bytes while each op runs
- * for the given per-op scratch sizes (so the planner stays in ../memory). `ramBudget` is the SRAM left for
+ * Picks a variant per op. `peakOf(variants)` returns the arena size and the live bytes while each op runs
+ * for the given choice (so the planner, which also sees which ops can run in place or split, stays in
+ * ../memory). `ramBudget` is the SRAM left for
  * the arena; undefined = no limit. While over budget, the op with the most live bytes that has a leaner
  * applicable variant gets it.
  */
 export function selectVariants(
   module: KernelModule, table: readonly AnyVariant[], target: McuTargetInfo,
-  peakOf: (scratch: number[]) => { peak: number; liveByOp: number[] }, ramBudget?: number,
+  peakOf: (variants: AnyVariant[]) => { peak: number; liveByOp: number[] }, ramBudget?: number,
 ): Selection {
   const cands = module.ops.map((op) => {
     const c = candidates(table, op, target, module);
@@ -91,10 +113,10 @@ export function selectVariants(
   });
   const pick = cands.map(() => 0);
   const downgrades: Selection['downgrades'] = [];
-  const scratchOf = () => module.ops.map((op, i) => cands[i][pick[i]].scratchBytes(op));
+  const chosen = () => module.ops.map((_, i) => cands[i][pick[i]]);
   if (ramBudget !== undefined) {
     for (;;) {
-      const { peak, liveByOp } = peakOf(scratchOf());
+      const { peak, liveByOp } = peakOf(chosen());
       if (peak <= ramBudget) break;
       // The op with the most live bytes that has a leaner variant takes the one saving the most scratch.
       let best: { i: number; j: number; saved: number } | undefined;
@@ -116,5 +138,5 @@ export function selectVariants(
       pick[best.i] = best.j;
     }
   }
-  return { variants: module.ops.map((_, i) => cands[i][pick[i]]), downgrades };
+  return { variants: chosen(), downgrades };
 }

@@ -1,102 +1,72 @@
-// Static activation arena planner for the Cortex-M backend. Every activation buffer and every kernel's
-// scratch gets an offset in one arena; two of them may share bytes only when their lifetimes (op
-// intervals [def, lastUse], scratch: [op, op]) do not overlap. Views (KBuffer.aliasOf, from reshape)
-// take their root's offset, and the root lives as long as any of its views. Placement is greedy by
-// size, largest first, each at the lowest offset free over its lifetime (the strategy of TFLite Micro's
-// greedy planner). Reports the arena size and the op where the live bytes peak.
-import type { KBuffer, KernelModule } from '../../compiler/kernel-ir/types.ts';
+// The emitted activation arena: the memory planner's placement (plan.ts: best fit with in-place ties and,
+// when asked, channel-split chains) turned into what the C emitter needs — the arena offset of every
+// buffer (views resolved to their storage), of each op's kernel scratch, of each in-place op's delay
+// rows and of each split chain's slice buffers — plus a flat item list for reports and the no-overlap
+// check. No placement algorithm lives here: one planner, the TFLite-Micro-style greedy one
+// (placement.ts greedyTflm) is kept only as the reported baseline.
+import type { KernelModule } from '../../compiler/kernel-ir/types.ts';
+import type { InPlace } from './inplace.ts';
+import type { SplitChain } from './partial.ts';
+import { delayId, type MemoryPlan, scratchId } from './plan.ts';
+import { storageOf } from './requests.ts';
 
+/** Every request is rounded up to this many bytes, so every offset is 8-byte aligned (LDRD, int16 scratch). */
 export const ARENA_ALIGN = 8;
 
 export interface ArenaItem {
-  /** 'buffer' items are activation buffers (id = buffer id); 'scratch' items belong to op `id`. */
-  kind: 'buffer' | 'scratch';
+  kind: 'tensor' | 'slice' | 'scratch';
+  /** Request id (buffer id for tensors and slices). */
   id: number;
   name: string;
   bytes: number;
   first: number;
   last: number;
   offset: number;
+  /** In-place tie group (members may share bytes). */
+  group?: number;
 }
 
 export interface ArenaPlan {
   arenaBytes: number;
-  /** Arena offset of every buffer (views resolved to their root). */
+  /** Arena offset of every buffer (views resolved to their storage; a split chain's intermediates: their slice buffer). */
   bufferOffset: Map<number, number>;
-  /** Scratch offset per op (-1 when it has none). */
+  /** Kernel scratch offset per op (-1: none). */
   scratchOffset: number[];
+  /** Delay-row buffer offset per op (-1: not in place or no delay buffer). */
+  delayOffset: number[];
+  inPlace: InPlace[];
+  chains: SplitChain[];
   items: ArenaItem[];
-  /** Live bytes (buffers + scratch) while op i runs. */
+  /** Live bytes while op i runs (sum of live requests; an in-place pair counts once). */
   liveByOp: number[];
   peakOp: number;
   peakLiveBytes: number;
+  strategy: MemoryPlan['strategy'];
 }
 
-const align = (n: number) => Math.ceil(n / ARENA_ALIGN) * ARENA_ALIGN;
-
-export function rootOf(buffers: readonly KBuffer[], id: number): number {
-  let b = buffers[id];
-  const seen = new Set<number>();
-  while (b.aliasOf !== undefined) {
-    if (seen.has(b.id)) throw new Error(`alias cycle at buffer ${b.id}`);
-    seen.add(b.id);
-    b = buffers[b.aliasOf];
-  }
-  return b.id;
-}
-
-export function planArena(module: KernelModule, scratchBytes: readonly number[]): ArenaPlan {
-  const items: ArenaItem[] = [];
-  const byRoot = new Map<number, ArenaItem>();
-  for (const b of module.buffers) {
-    const r = rootOf(module.buffers, b.id);
-    let it = byRoot.get(r);
-    if (!it) {
-      const root = module.buffers[r];
-      it = { kind: 'buffer', id: r, name: root.name, bytes: root.bytes, first: root.def, last: root.lastUse, offset: -1 };
-      byRoot.set(r, it);
-      items.push(it);
-    }
-    it.first = Math.min(it.first, b.def);
-    it.last = Math.max(it.last, b.lastUse);
-    it.bytes = Math.max(it.bytes, b.bytes);
-  }
-  module.ops.forEach((op, i) => {
-    if (scratchBytes[i] > 0) items.push({ kind: 'scratch', id: i, name: `${op.name} scratch`, bytes: scratchBytes[i], first: i, last: i, offset: -1 });
-  });
-  const order = [...items].sort((a, b) => b.bytes - a.bytes || a.first - b.first);
-  const placed: ArenaItem[] = [];
-  let arenaBytes = 0;
-  for (const it of order) {
-    const clash = placed
-      .filter((p) => p.first <= it.last && it.first <= p.last)
-      .sort((a, b) => a.offset - b.offset);
-    let off = 0;
-    for (const p of clash) {
-      if (off + it.bytes <= p.offset) break;
-      off = Math.max(off, align(p.offset + p.bytes));
-    }
-    it.offset = off;
-    placed.push(it);
-    arenaBytes = Math.max(arenaBytes, align(off + it.bytes));
-  }
+export function arenaFromPlan(m: KernelModule, p: MemoryPlan): ArenaPlan {
+  const off = (id: number) => p.offsets.get(id) ?? -1;
   const bufferOffset = new Map<number, number>();
-  for (const b of module.buffers) bufferOffset.set(b.id, byRoot.get(rootOf(module.buffers, b.id))!.offset);
-  const scratchOffset = module.ops.map(() => -1);
-  for (const it of items) if (it.kind === 'scratch') scratchOffset[it.id] = it.offset;
-  const liveByOp = module.ops.map((_, i) => items.filter((it) => it.first <= i && i <= it.last).reduce((s, it) => s + it.bytes, 0));
+  for (const b of m.buffers) bufferOffset.set(b.id, off(storageOf(m, b.id)));
+  const items: ArenaItem[] = p.requests.map((r) => ({ kind: r.kind, id: r.id, name: r.name, bytes: r.bytes, first: r.first, last: r.last, offset: off(r.id), group: r.group }));
   let peakOp = 0;
-  liveByOp.forEach((v, i) => { if (v > liveByOp[peakOp]) peakOp = i; });
-  return { arenaBytes, bufferOffset, scratchOffset, items, liveByOp, peakOp, peakLiveBytes: liveByOp[peakOp] ?? 0 };
+  p.live.forEach((v, i) => { if (v > p.live[peakOp]!) peakOp = i; });
+  return {
+    arenaBytes: p.peak, bufferOffset,
+    scratchOffset: m.ops.map((_, i) => off(scratchId(i))),
+    delayOffset: m.ops.map((_, i) => off(delayId(i))),
+    inPlace: p.inPlace, chains: p.chains, items, liveByOp: p.live, peakOp, peakLiveBytes: p.live[peakOp] ?? 0, strategy: p.strategy,
+  };
 }
 
-/** Checks a plan: every pair of items with overlapping lifetimes has disjoint bytes (used by tests). */
-export function planConflicts(plan: ArenaPlan): string[] {
+/** Pairs of items live at the same time whose bytes overlap, except members of one in-place group (tests). */
+export function planConflicts(plan: Pick<ArenaPlan, 'items'>): string[] {
   const bad: string[] = [];
   const its = plan.items;
   for (let i = 0; i < its.length; i++) {
     for (let j = i + 1; j < its.length; j++) {
-      const a = its[i], b = its[j];
+      const a = its[i]!, b = its[j]!;
+      if (a.group !== undefined && a.group === b.group) continue;
       const time = a.first <= b.last && b.first <= a.last;
       const space = a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes;
       if (time && space) bad.push(`${a.name} and ${b.name}`);

@@ -7,9 +7,24 @@ import { TinyforgeError } from '../../compiler/diagnostics.ts';
 import { findInPlace, type InPlace } from './inplace.ts';
 import { applySplits, divisors, findChains, type SplitChain } from './partial.ts';
 import { bestFit, greedyTflm, type Placement } from './placement.ts';
-import { liveBytes, type MemRequest, tensorRequests, wholeTensorFloor } from './requests.ts';
+import { liveBytes, type MemRequest, storageOf, tensorRequests, wholeTensorFloor } from './requests.ts';
 
 export type MemoryStrategy = 'greedy' | 'planner' | 'planner+partial';
+
+/** What the emitter adds to the figures: kernel scratch, which ops its chosen kernels can run in place or split, alignment. */
+export interface PlanOptions {
+  /** Kernel scratch per op (bytes), a request live during its op. */
+  scratch?: readonly number[];
+  /** May op i run in place / take part in a channel-split chain (its kernel emits the modal form)? Default: yes. */
+  canInPlace?: (op: number) => boolean;
+  canSplit?: (op: number) => boolean;
+  /** Round every request up to a multiple of this (the emitted arena uses 8; the figures 1). */
+  align?: number;
+}
+
+/** Request ids of an op's kernel scratch and of its in-place delay buffer (buffer ids are small). */
+export const scratchId = (op: number) => 1_000_000 + op;
+export const delayId = (op: number) => 2_000_000 + op;
 
 export interface MemoryPlan extends Placement {
   strategy: MemoryStrategy;
@@ -21,50 +36,95 @@ export interface MemoryPlan extends Placement {
 }
 
 /** Requests with in-place ties and delay buffers (scratch live during its op only). */
-function withInPlace(m: KernelModule, reqs: MemRequest[], skipOps: Set<number>): { reqs: MemRequest[]; inPlace: InPlace[] } {
+function withInPlace(m: KernelModule, reqs: MemRequest[], skip: (op: number) => boolean): { reqs: MemRequest[]; inPlace: InPlace[] } {
   const out = reqs.map((r) => ({ ...r }));
   const byId = new Map(out.map((r) => [r.id, r]));
-  const inPlace = findInPlace(m).filter((ip) => !skipOps.has(ip.op));
-  let nextId = Math.max(...out.map((r) => r.id)) + 1;
-  for (const ip of inPlace) {
+  const inPlace: InPlace[] = [];
+  for (const ip of findInPlace(m)) {
+    if (skip(ip.op)) continue;
     const input = byId.get(ip.input)!;
-    const output = byId.get(m.ops[ip.op]!.output)!;
+    const output = byId.get(storageOf(m, m.ops[ip.op]!.output))!;
     if (input.kind === 'slice' || output.kind === 'slice') continue;
+    inPlace.push(ip);
+    // Union of the two groups (an in-place chain shares one offset throughout).
     const g = input.group ?? output.group ?? ip.input;
+    const old = [input.group, output.group].filter((x) => x !== undefined && x !== g);
+    for (const r of out) if (r.group !== undefined && old.includes(r.group)) r.group = g;
     input.group = g;
     output.group = g;
-    if (ip.scratchBytes > 0) out.push({ id: nextId++, name: `op${ip.op}.delay`, bytes: ip.scratchBytes, first: ip.op, last: ip.op, kind: 'scratch' });
+    if (ip.scratchBytes > 0) out.push({ id: delayId(ip.op), name: `${m.ops[ip.op]!.name} delay rows`, bytes: ip.scratchBytes, first: ip.op, last: ip.op, kind: 'scratch' });
   }
   return { reqs: out, inPlace };
 }
 
-export function planMemory(m: KernelModule, strategy: MemoryStrategy, chains: SplitChain[] = []): MemoryPlan {
+function finish(m: KernelModule, reqs: MemRequest[], opts: PlanOptions): MemRequest[] {
+  const out = [...reqs];
+  (opts.scratch ?? []).forEach((bytes, op) => {
+    if (bytes > 0) out.push({ id: scratchId(op), name: `${m.ops[op]!.name} scratch`, bytes, first: op, last: op, kind: 'scratch' });
+  });
+  const a = opts.align ?? 1;
+  return out.map((r) => ({ ...r, bytes: Math.ceil(r.bytes / a) * a }));
+}
+
+export function planMemory(m: KernelModule, strategy: MemoryStrategy, chains: SplitChain[] = [], opts: PlanOptions = {}): MemoryPlan {
   const n = m.ops.length;
   const base = tensorRequests(m);
   if (strategy === 'greedy') {
-    const p = greedyTflm(base, n);
-    return { ...p, strategy, requests: base, inPlace: [], chains: [], live: liveBytes(base, n) };
+    const reqs = finish(m, base, opts);
+    const p = greedyTflm(reqs, n);
+    return { ...p, strategy, requests: reqs, inPlace: [], chains: [], live: liveBytes(reqs, n) };
   }
   const split = applySplits(m, base, chains);
   const inChain = new Set(chains.flatMap((c) => c.ops));
-  const { reqs, inPlace } = withInPlace(m, split, inChain);
-  const p = bestFit(reqs, n);
-  return { ...p, strategy, requests: reqs, inPlace, chains, live: liveBytes(reqs, n) };
+  const can = opts.canInPlace ?? (() => true);
+  const dropped = new Set<number>();
+  const attempt = (): MemoryPlan => {
+    const { reqs: tied, inPlace } = withInPlace(m, split, (op) => inChain.has(op) || !can(op) || dropped.has(op));
+    const reqs = finish(m, tied, opts);
+    return { ...bestFit(reqs, n), strategy, requests: reqs, inPlace, chains, live: liveBytes(reqs, n) };
+  };
+  let best = attempt();
+  // A tie pins the output to its input's offset, which can fragment the arena (a growing output tied
+  // to an input that sits above a buffer still live): drop ties near the peak while that lowers it.
+  for (let iter = 0; iter < 8; iter++) {
+    let better: MemoryPlan | null = null;
+    for (const ip of best.inPlace.filter((x) => Math.abs(x.op - best.peakOp) <= 1)) {
+      dropped.add(ip.op);
+      const t = attempt();
+      if (t.peak < (better?.peak ?? best.peak)) better = t;
+      dropped.delete(ip.op);
+      if (better === t) { dropped.add(ip.op); break; }
+    }
+    if (!better) break;
+    best = better;
+  }
+  return best;
 }
 
-/** Greedy descent over chain split factors: split the chain at the peak with the least factor that lowers it. */
-export function searchPartial(m: KernelModule, budget = 0): MemoryPlan {
-  const cands = findChains(m);
+/** Chains whose every op may be split (PlanOptions.canSplit). */
+export function splittableChains(m: KernelModule, opts: PlanOptions = {}): ReturnType<typeof findChains> {
+  const can = opts.canSplit ?? (() => true);
+  return findChains(m).filter((c) => c.ops.every(can));
+}
+
+/**
+ * Greedy descent over chain split factors: split a chain at the peak with the least factor that lowers
+ * it (a split only shrinks bytes inside its chain's ops, so chains away from the peak are not tried).
+ */
+export function searchPartial(m: KernelModule, budget = 0, opts: PlanOptions = {}): MemoryPlan {
+  const cands = splittableChains(m, opts);
   let chosen: SplitChain[] = [];
-  let best = planMemory(m, 'planner+partial', chosen);
+  let best = planMemory(m, 'planner+partial', chosen, opts);
   for (let iter = 0; iter < 2 * cands.length + 2 && best.peak > budget; iter++) {
     let improved: MemoryPlan | null = null;
     let improvedChains: SplitChain[] = [];
+    const at = [best.peakOp, livePeakOp(best)];
     for (const c of cands) {
+      if (!at.some((t) => c.ops[0]! <= t && t <= c.ops[c.ops.length - 1]!)) continue;
       const current = chosen.find((x) => x.ops[0] === c.ops[0])?.split ?? 1;
       for (const s of divisors(c.channels).filter((d) => d > current)) {
         const trial = [...chosen.filter((x) => x.ops[0] !== c.ops[0]), { ...c, split: s }];
-        const p = planMemory(m, 'planner+partial', trial);
+        const p = planMemory(m, 'planner+partial', trial, opts);
         if (p.peak < (improved?.peak ?? best.peak)) { improved = p; improvedChains = trial; }
         if (p.peak < best.peak) break; // least factor that helps this chain
       }
@@ -87,14 +147,35 @@ export function memoryFigures(m: KernelModule): MemoryFigures {
   return { floor: wholeTensorFloor(m), greedy: planMemory(m, 'greedy'), planner: planMemory(m, 'planner'), partial: searchPartial(m) };
 }
 
-/** The plan the backend uses under an SRAM budget for activations: the cheapest strategy that fits. */
-export function planForBudget(m: KernelModule, budgetBytes: number, where: { file?: string } = {}): MemoryPlan {
-  const planner = planMemory(m, 'planner');
-  if (planner.peak <= budgetBytes) return planner;
-  const partial = searchPartial(m, budgetBytes);
-  if (partial.peak <= budgetBytes) return partial;
-  const op = m.ops[partial.peakOp]!;
-  throw new TinyforgeError(
-    `activations need ${partial.peak} bytes of SRAM at best (with in-place and partial execution), over the sram budget of ${budgetBytes} bytes; the peak is at op ${op.index} (${op.kind} ${op.name})`,
+export type MemorySchedule = 'auto' | 'partial' | 'whole';
+
+/**
+ * The plan the backend uses. 'auto': the planner (best fit, in-place execution), and only when that is
+ * over `budgetBytes` the partial-execution search, which stops as soon as the budget is met (the fewest
+ * split chains, the least loop overhead). 'partial': the split search for the least peak. 'whole': whole
+ * tensors, no in-place (best fit only).
+ */
+export function planForBudget(m: KernelModule, budgetBytes: number | undefined, opts: PlanOptions = {}, schedule: MemorySchedule = 'auto'): MemoryPlan {
+  if (schedule === 'whole') return planMemory(m, 'planner', [], { ...opts, canInPlace: () => false });
+  if (schedule === 'partial') return searchPartial(m, 0, opts);
+  const planner = planMemory(m, 'planner', [], opts);
+  if (budgetBytes === undefined || planner.peak <= budgetBytes) return planner;
+  const partial = searchPartial(m, budgetBytes, opts);
+  return partial.peak < planner.peak ? partial : planner;
+}
+
+/** Ops whose live bytes are the plan's peak: the op index with the most live bytes. */
+export function livePeakOp(p: MemoryPlan): number {
+  let k = 0;
+  p.live.forEach((v, i) => { if (v > p.live[k]!) k = i; });
+  return k;
+}
+
+/** The failure when even the best schedule is over the budget: the budget, the best peak and where it is. */
+export function budgetError(m: KernelModule, p: MemoryPlan, budgetBytes: number, where: { file?: string } = {}, what = 'activations'): TinyforgeError {
+  const op = m.ops[livePeakOp(p)]!;
+  const how = p.chains.length ? `in-place and partial execution (${p.chains.length} split chain(s))` : p.inPlace.length ? 'in-place execution' : 'whole tensors';
+  return new TinyforgeError(
+    `${what} need ${p.peak} bytes of SRAM at best (${how}), over the sram budget of ${budgetBytes} bytes; the peak is at op ${op.index} (${op.kind} ${op.name})`,
     where, 'raise targets.mcu.sram or shrink that layer');
 }

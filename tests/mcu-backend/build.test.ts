@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../compiler/frontend/yaml/config.ts';
 import { runPipeline } from '../../compiler/passes/registry.ts';
@@ -61,6 +61,8 @@ test('build --json: every layer carries mcu figures, totals carry instructions, 
   const h = readFileSync(join(work, 'out-json', 'mcu', 'jsontest.h'), 'utf8');
   assert.match(h, new RegExp(`#define JSONTEST_ARENA_BYTES ${tot.arenaBytes}\\b`));
   assert.match(h, /int jsontest_invoke\(const int8_t \*input, int8_t \*output\);/);
+  const saved = JSON.parse(readFileSync(join(work, 'out-json', 'mcu', 'report.json'), 'utf8'));
+  assert.equal(saved.totals.instructions, tot.instructions);
 });
 
 function budgetConfig(name: string, flash: string, sram: string): string {
@@ -75,9 +77,13 @@ test('a build over its sram budget fails naming the budget, the need and the lar
   const r = spawnSync(process.execPath, [bin, 'build', budgetConfig('tightram', '1M', '4K'), '--no-verify'], { encoding: 'utf8' });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /mcu sram budget of 4,096 B exceeded: the program needs [\d,]+ B/);
-  assert.match(r.stderr, /largest contributors: activation arena [\d,]+ B peaking at layer \d+ '\w+'/);
+  assert.match(r.stderr, /the best schedule found \((in-place|whole)[^)]*\) needs an activation arena of [\d,]+ B peaking at layer \d+ '\w+'/);
   assert.match(r.stderr, /stack 2,048 B/);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  // Nothing half-written: no mcu output directory, no staging directory left behind.
+  const out = join(work, 'out-tightram');
+  assert.ok(!existsSync(join(out, 'mcu')));
+  assert.deepEqual(existsSync(out) ? readdirSync(out).filter((n) => n.startsWith('.mcu-staging')) : [], []);
 });
 
 test('a build over its flash budget fails naming the budget, the need and the largest contributors', (t) => {

@@ -1,0 +1,78 @@
+// The five MLPerf Tiny models with the memory planner's most aggressive schedule (in-place execution and
+// channel-split partial execution, lean kernels), bit-exact with the golden runtime on QEMU Cortex-M4
+// (two inputs per model in one run); the sram budget driving the schedule (a budget the whole-tensor
+// plan misses is met by splitting, bit-exact on the host) and the failure naming the budget, the best
+// peak and its op.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { loadModel } from '../../compiler/frontend/load.ts';
+import { runPipeline } from '../../compiler/passes/registry.ts';
+import { buildMcu } from '../../mcu-backend/build.ts';
+import { emitModel } from '../../mcu-backend/emit/model.ts';
+import { LEAN_VARIANTS } from '../../mcu-backend/emit/registry.ts';
+import { planConflicts } from '../../mcu-backend/memory/arena.ts';
+import { wholeTensorFloor } from '../../mcu-backend/memory/requests.ts';
+import { randomInputs, verifyMcu } from '../../mcu-backend/verify.ts';
+import { GoldenRuntime } from '../../runtime-wasm/host.ts';
+import { MODELS, modelPath, scratchDir, type ModelKey } from '../helpers/paths.ts';
+import { needTools } from './helpers/tools.ts';
+
+const work = scratchDir('tinyforge-mcu-memory-models-');
+let golden: GoldenRuntime | undefined;
+
+function load(key: ModelKey) {
+  const path = modelPath(key);
+  if (!path) return undefined;
+  const graph = loadModel(path).graph;
+  return { graph, module: runPipeline(graph, { arith: 'tflm' }) };
+}
+
+for (const key of Object.keys(MODELS) as ModelKey[]) {
+  test(`${key}: in-place + partial execution bit-exact on QEMU Cortex-M4 (2 inputs, one run)`, async (t) => {
+    const l = load(key);
+    if (!l) { t.skip(`model ${MODELS[key]} not found`); return; }
+    const em = emitModel(l.module, { cpu: 'm4', dsp: true }, { table: LEAN_VARIANTS, memory: 'partial' });
+    assert.deepEqual(planConflicts(em.plan), []);
+    // Never above the whole-tensor floor plus the delay rows (kws and vww: well below, bench/memory).
+    const floor = wholeTensorFloor(l.module).bytes;
+    assert.ok(em.plan.arenaBytes <= floor + 2048, `${key}: arena ${em.plan.arenaBytes} vs floor ${floor}`);
+    if (key === 'vww') assert.ok(em.plan.chains.length > 0, 'vww runs a split chain');
+    if (!needTools(t, 'm4')) return;
+    golden ??= await GoldenRuntime.load();
+    const inputs = randomInputs(em.inputBytes, 2, 31);
+    const v = await verifyMcu(l.graph, l.module, em, 'm4', { inputs, workDir: join(work, key), golden });
+    for (const r of v.results) assert.ok(r.ok, `${key}, input ${r.input}: ${JSON.stringify(r)}`);
+  });
+}
+
+test('vww under an arena budget the whole-tensor planner misses: split chains and leaner kernels meet it, bit-exact on the host', async (t) => {
+  const l = load('vww');
+  if (!l) { t.skip('vww not found'); return; }
+  const target = { cpu: 'm4' as const, dsp: true };
+  const free = emitModel(l.module, target);
+  const budget = 31_000;
+  assert.ok(free.plan.arenaBytes > budget && free.plan.chains.length === 0);
+  const em = emitModel(l.module, target, { arenaBudget: budget });
+  assert.ok(em.plan.arenaBytes <= budget, `arena ${em.plan.arenaBytes}`);
+  assert.ok(em.plan.chains.length > 0, 'the budget needed a split chain');
+  assert.ok(em.downgrades.length > 0, 'and leaner kernels at the peak (the fast ones cannot split)');
+  if (!needTools(t, 'host')) return;
+  golden ??= await GoldenRuntime.load();
+  const v = await verifyMcu(l.graph, l.module, em, 'host', { inputs: randomInputs(em.inputBytes, 2, 3), workDir: join(work, 'vww-budget'), golden });
+  assert.ok(v.ok, JSON.stringify(v.results));
+});
+
+test('a budget below the best schedule fails naming the budget, the best peak and the op where it peaks', (t) => {
+  const l = load('vww');
+  if (!l) { t.skip('vww not found'); return; }
+  if (!needTools(t, 'arm-gcc')) return;
+  const best = emitModel(l.module, { cpu: 'm4', dsp: true }, { table: LEAN_VARIANTS, memory: 'partial' }).plan;
+  const sram = 24 * 1024;
+  assert.ok(best.arenaBytes > sram);
+  assert.throws(() => buildMcu(l.module, { cpu: 'cortex-m4', flash: 4 << 20, sram }, join(work, 'vww-tight')), (e: Error) => {
+    assert.match(e.message, /mcu sram budget of 24,576 B exceeded/);
+    assert.match(e.message, /the best schedule found \(in-place and partial execution, \d+ split chain\(s\), \d+ kernel\(s\) replaced by leaner ones\) needs an activation arena of [\d,]+ B peaking at layer \d+ '[^']+' \((conv2d|depthwise_conv2d)/);
+    return true;
+  });
+});
