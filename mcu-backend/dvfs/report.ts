@@ -1,7 +1,7 @@
 // The DVFS report: per segment the chosen point, time and energy; totals against race-to-idle and the
 // single lowest point; and an SVG of clock and power over one inference period. Every figure is modelled.
 
-import type { OperatingPoint, PartSpec } from './parts.ts';
+import { transitionCost, type OperatingPoint, type PartSpec } from './parts.ts';
 import { type Plan, type PlanInput, type Segment, lowestSinglePoint, planDvfs, raceToIdle, segmentCost } from './planner.ts';
 
 export interface DvfsResult {
@@ -48,28 +48,39 @@ export function formatDvfs(r: DvfsResult): string {
 /** Clock (top) and power (bottom) over one period, as a step plot. */
 export function dvfsSvg(part: PartSpec, points: OperatingPoint[], input: PlanInput, plan: Plan, title: string): string {
   const W = 800, H = 320, pad = 50;
-  const steps: Array<{ t0: number; t1: number; f: number; p: number; label: string }> = [];
+  const steps: Array<{ t0: number; t1: number; f: number; p: number; label: string; sw?: boolean }> = [];
   let t = part.wakeUs;
+  const home = points[input.homePoint ?? 0]!;
+  let prev = home;
+  const switchTo = (pt: OperatingPoint) => {
+    const tr = transitionCost(part, prev, pt);
+    if (tr.us > 0) steps.push({ t0: t, t1: t + tr.us, f: 0, p: tr.uj / tr.us * 1000, label: `switch ${prev.fMHz} -> ${pt.fMHz} MHz (${tr.us} us)`, sw: true });
+    t += tr.us;
+    prev = pt;
+  };
   input.segments.forEach((s: Segment, i) => {
     const pt = points[plan.choice[i]!]!;
+    switchTo(pt);
     const c = segmentCost(s, pt);
     steps.push({ t0: t, t1: t + c.us, f: pt.fMHz, p: pt.powerMw, label: s.name });
     t += c.us;
   });
+  switchTo(home);
   const T = Math.max(input.deadlineUs, t);
   const fMax = Math.max(...points.map((p) => p.fMHz));
   const pMax = Math.max(...points.map((p) => p.powerMw));
   const x = (us: number) => pad + ((W - 2 * pad) * us) / T;
   const yF = (f: number) => pad + (H / 2 - pad) * (1 - f / fMax);
   const yP = (p: number) => H / 2 + 20 + (H / 2 - pad - 20) * (1 - p / pMax);
-  const rects = steps.map((s) =>
-    `<rect x="${x(s.t0).toFixed(1)}" y="${yF(s.f).toFixed(1)}" width="${Math.max(0.5, x(s.t1) - x(s.t0)).toFixed(1)}" height="${(yF(0) - yF(s.f)).toFixed(1)}" fill="#4a7ebb"><title>${s.label}: ${s.f} MHz</title></rect>` +
+  const rects = steps.map((s) => s.sw
+    ? `<rect x="${x(s.t0).toFixed(1)}" y="${yP(s.p).toFixed(1)}" width="${Math.max(0.5, x(s.t1) - x(s.t0)).toFixed(1)}" height="${(yP(0) - yP(s.p)).toFixed(1)}" fill="#999"><title>${s.label}, ${s.p.toFixed(1)} mW</title></rect>`
+    : `<rect x="${x(s.t0).toFixed(1)}" y="${yF(s.f).toFixed(1)}" width="${Math.max(0.5, x(s.t1) - x(s.t0)).toFixed(1)}" height="${(yF(0) - yF(s.f)).toFixed(1)}" fill="#4a7ebb"><title>${s.label}: ${s.f} MHz</title></rect>` +
     `<rect x="${x(s.t0).toFixed(1)}" y="${yP(s.p).toFixed(1)}" width="${Math.max(0.5, x(s.t1) - x(s.t0)).toFixed(1)}" height="${(yP(0) - yP(s.p)).toFixed(1)}" fill="#d9822b"><title>${s.label}: ${s.p.toFixed(1)} mW</title></rect>`).join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">
 <text x="${pad}" y="20" font-size="13">${title} (modelled)</text>
 <text x="8" y="${yF(fMax) + 4}">${fMax} MHz</text><text x="8" y="${yP(pMax) + 4}">${pMax.toFixed(0)} mW</text>
 <line x1="${pad}" y1="${yF(0)}" x2="${W - pad}" y2="${yF(0)}" stroke="#333"/><line x1="${pad}" y1="${yP(0)}" x2="${W - pad}" y2="${yP(0)}" stroke="#333"/>
-<text x="${W - pad}" y="${H - 8}" text-anchor="end">${(T / 1000).toFixed(2)} ms (deadline); idle time in stop mode</text>
+<text x="${W - pad}" y="${H - 8}" text-anchor="end">${(T / 1000).toFixed(2)} ms (deadline); grey: clock switches; after the last segment: stop mode (${(part.vddV * part.stopmA).toFixed(2)} mW)</text>
 ${rects}
 </svg>
 `;
