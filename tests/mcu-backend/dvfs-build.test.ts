@@ -31,7 +31,8 @@ function build(path: string, json: boolean, verify = true) {
 test('part: plan files next to the model, the emitted table is the reported plan, one measured hook call per segment', (t) => {
   if (!needTools(t, 'm4')) return;
   const p = config('dv', 'cpu: cortex-m4, flash: 1M, sram: 256K, part: STM32L4R5ZI, latency_ms: 40');
-  const r = JSON.parse(build(p, true));
+  // Bit-exactness with DAE and hooks is dae.test.ts's job; the build still runs QEMU for the counts.
+  const r = JSON.parse(build(p, true, false));
   const d = r.dvfs;
   assert.equal(d.part, 'stm32l4r5');
   assert.match(d.note, /modelled/);
