@@ -225,6 +225,7 @@ export function depthwiseGeneralApplies(op: KDepthwiseConv2d): string | undefine
   if (op.batches !== 1) return 'batches > 1';
   if (op.kH * op.kW > 64) return 'kernel larger than 64 taps';
   if (op.kH * op.kW < 4) return 'fewer than 4 taps (the prepass would dominate)';
+  if (op.rounding === 'single') return 'single rounding: the 4-instruction requantisation is double rounding only';
   return undefined;
 }
 
