@@ -131,7 +131,11 @@ export function emitModel(module: KernelModule, target: McuTargetInfo, opts: Emi
       konst: (id) => module.consts.find((c) => c.id === id) ?? raise(`op ${i}: const ${id} not found`),
       buffer: (id) => module.buffers[id] ?? raise(`op ${i}: buffer ${id} not found`),
     };
-    const k = v.emit(op, ctx);
+    const k0 = v.emit(op, ctx);
+    // Layer functions stay out of line: inlined into one huge invoke (and into the in-place / slice
+    // loops) gcc's register allocation got worse by up to 65% per layer (resnet conv, QEMU M4); out of
+    // line every layer is as fast or faster (bench/results/memory.json).
+    const k = { ...k0, code: k0.code.replace(`static void ${fn}(`, `__attribute__((noinline)) static void ${fn}(`) };
     const how = chain ? `, channel slices of ${chain.channels / chain.split}` : ip ? `, in place (${ip.direction}${ip.direction === 'elementwise' ? '' : `, ${ip.delay + 1} delay row(s)`})` : '';
     data.push(`/* layer ${i}: ${op.name} (${op.kind}, ${v.name}) */\n${k.data}`);
     code.push(`/* layer ${i}: ${op.name} (${op.kind}, ${v.name}${how}) */\n${k.code}`);
