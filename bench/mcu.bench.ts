@@ -58,7 +58,7 @@ export default async function run() {
     const counts = m4.instructions!.slice(li * PATTERNS.length, (li + 1) * PATTERNS.length);
     const instr = counts[0]!;
     // The trace covers all five calls of the kernel; per call = total / 5.
-    const mix = mixFromQemuLog(trace, m.fn);
+    const mix = mixFromQemuLog(trace, [m.fn, 'memset', 'memcpy']);
     const perCall = (x: number) => x / PATTERNS.length;
     const loads = perCall(mix.byClass.ldrd_strd + mix.byClass.load_store + mix.byClass.ldm_stm);
     return {

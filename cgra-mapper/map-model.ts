@@ -47,7 +47,8 @@ export interface LayerFigures {
   memAccesses: { loads: number; stores: number; unaligned: number };
   energyJ: number;
   hostWork: HostWork;
-  estimate: { shared: number; ports: number };
+  /** The analytical cost model's figures (same accounting) and whether the simulation confirmed them exactly. */
+  estimate: { shared: number; ports: number; exact: boolean };
   /** The dataflow's loop-body ceiling (MAC/cycle) and the multiply slots executed (real + wasted). */
   peakMacPerCycle: number;
   slotMacs: number;
@@ -90,8 +91,12 @@ export function simulateModel(graph: Graph, km: KernelModule, mapped: MappedLaye
         strategy: plan.strategy, requested: m.choice.requested, ...(m.choice.note ? { note: m.choice.note } : {}),
         launches: f.launches, cycles: f.cycles, macPerCycle: m.layer.macs / f.cycles, arrayCycles: f.arrayCycles,
         cyclesPorts: ports.figures.cycles, macPerCyclePorts: m.layer.macs / ports.figures.cycles, peUtilisation: f.peUtilisation,
-        memAccesses: { loads: f.loads, stores: f.stores, unaligned: f.unaligned }, energyJ: f.energyJ, hostWork: plan.hostWork,
-        estimate: { shared: plan.cost.shared + plan.cost.launches * arch.callCycles, ports: plan.cost.ports + plan.cost.launches * arch.callCycles },
+        memAccesses: { loads: f.loads, stores: f.stores, unaligned: f.unaligned }, energyJ: f.energyJ,
+        hostWork: { ...plan.hostWork, notes: [...plan.hostWork.notes, `input offset ${m.layer.q.inputOffset} x sum of weights folded into the bias offline`, 'bias added and int32 requantised to int8 on the host'] },
+        estimate: {
+          shared: plan.cost.shared + plan.cost.launches * arch.callCycles, ports: plan.cost.ports + plan.cost.launches * arch.callCycles,
+          exact: plan.cost.shared === f.arrayCycles && plan.cost.ports === ports.figures.arrayCycles,
+        },
         peakMacPerCycle: plan.peak, slotMacs: plan.slotMacs,
         candidates: m.choice.candidates, bitExact: mismatches === 0, mismatches, inputsChecked: inputs.length,
       },

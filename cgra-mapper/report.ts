@@ -10,6 +10,7 @@ import { formatBitstreamH, imageToJson } from './isa/bitstream.ts';
 import { buildImage } from './isa/image.ts';
 import type { LayerResult, MappedLayer, ModelTotals } from './map-model.ts';
 import type { LayerPlan } from './plan.ts';
+import { viewHtml } from './view/grid.ts';
 
 export interface ModelReport { model: string; arch: { rows: number; cols: number; callCycles: number }; layers: LayerResult[]; totals: ModelTotals }
 
@@ -73,7 +74,7 @@ export function launchFileOf(plan: LayerPlan, input: Int8Array): string {
   }) + '\n';
 }
 
-/** Writes layer-<index>-<strategy>.{bitstream.h, image.json, launch.json, mapping.txt} per layer. */
+/** Writes layer-<index>-<strategy>.{bitstream.h, image.json, launch.json, mapping.txt, view.html} per layer. */
 export function writeArtefacts(dir: string, arch: CgraArch, mapped: MappedLayer[], inputOf: (m: MappedLayer) => Int8Array): string[] {
   mkdirSync(dir, { recursive: true });
   const files: string[] = [];
@@ -86,7 +87,9 @@ export function writeArtefacts(dir: string, arch: CgraArch, mapped: MappedLayer[
     writeAtomic(`${base}.image.json`, imageToJson(image));
     writeAtomic(`${base}.launch.json`, launchFileOf(plan, inputOf(m)));
     writeAtomic(`${base}.mapping.txt`, plan.view + '\n');
-    files.push(`${base}.bitstream.h`, `${base}.image.json`, `${base}.launch.json`, `${base}.mapping.txt`);
+    // The kernel as PE grids per step (who reads which neighbour, who loads and stores), for the mapping view.
+    writeAtomic(`${base}.view.html`, viewHtml(arch, plan.kernels, { bus: 'shared', title: `layer ${m.op.index} (${m.name}): ${plan.strategy}` }));
+    files.push(`${base}.bitstream.h`, `${base}.image.json`, `${base}.launch.json`, `${base}.mapping.txt`, `${base}.view.html`);
   }
   return files;
 }

@@ -20,6 +20,7 @@ import { MemLayout, splitSteps, wordMsbFirst, type Launch, type LayerPlan, type 
 import { bytesToWords } from './checker.ts';
 import { accOfByte } from './checker-dw4.ts';
 import { ins, KernelBuilder, type PE, type Src } from './program.ts';
+import { orientations, transposedPlan } from './transpose.ts';
 
 type Half = 0 | 1;
 interface XFeed { pe: PE; Q: 0 | 1; half: Half; loadAt: number }
@@ -44,6 +45,7 @@ const MULS: Mul[] = [
 const ITER: PE = [0, 1]; // weight feeder whose R1 counts iterations (its ROUT is re-emitted at b0)
 const PASS: PE = [2, 1]; // pass counter (within a band row)
 const ROWS: PE = [2, 3]; // band-row counter
+const TILES: PE = [0, 3]; // channel-tile counter
 
 function dirTo([r, c]: PE, [r2, c2]: PE): Src {
   if (r2 === (r + 3) % 4 && c2 === c) return 'RCT';
@@ -57,6 +59,8 @@ export interface DwLagParams {
   iters: number; C: number;
   /** Passes per band row and band rows per launch; the input pointers move iAdvance per pass, rowJump more per row. */
   rp: number; rows: number; iAdvance: number; rowJump: number;
+  /** Channel tiles walked by one launch (tile loop) and the input pointers' move to the next tile. */
+  tiles?: number; tileJump?: number; wStream?: number;
 }
 
 export function dwLagKernel(arch: CgraArch, id: number, p: DwLagParams): { kernel: ReturnType<KernelBuilder['toKernel']>; counts: number[] } {
@@ -67,6 +71,8 @@ export function dwLagKernel(arch: CgraArch, id: number, p: DwLagParams): { kerne
   b.set(pro, ITER, ins.sadd('R1', 'ZERO', p.iters));
   b.set(pro, PASS, ins.sadd('R1', 'ZERO', p.rp));
   b.set(pro, ROWS, ins.sadd('R1', 'ZERO', p.rows));
+  const tiles = p.tiles ?? 1;
+  if (tiles > 1) b.set(pro, TILES, ins.sadd('R1', 'ZERO', tiles));
   const body = Array.from({ length: 10 }, (_, i) => b.step(i === 0 ? 'body' : undefined));
   const acc = ['R0', 'R1', 'R2', 'R3'] as const;
   for (const m of MULS) {
@@ -115,13 +121,29 @@ export function dwLagKernel(arch: CgraArch, id: number, p: DwLagParams): { kerne
   const rj = splitSteps(p.rowJump);
   if (rj.length > 2) throw new Error(`checker-dw: row jump ${p.rowJump} too large`);
   rj.forEach((st, i) => { for (const c of [0, 2]) b.set(r0, [1 + 2 * i, c], ins.lwd('ROUT', st)); });
+  // Tile block: the next 8 channels (input pointers on by tileJump, weights on to the next tile's stream).
+  const tileSteps: number[] = [];
+  if (tiles > 1) {
+    const t0 = b.step(), t1 = b.step();
+    tileSteps.push(t0, t1);
+    b.set(t0, ROWS, ins.sadd('R1', 'ZERO', p.rows));
+    b.set(t0, TILES, ins.ssub('R1', 'R1', 1));
+    const xj = splitSteps(p.tileJump ?? 0);
+    if (xj.length > 4) throw new Error(`checker-dw: tile jump ${p.tileJump} too large`);
+    xj.forEach((st, i) => { for (const c of [0, 2]) b.set([t0, t0, t1, t1][i], [i % 2 === 0 ? 1 : 3, c], ins.lwd('ROUT', st)); });
+    const wj = splitSteps(p.wStream ?? 0);
+    if (wj.length > 1) throw new Error('checker-dw: weight stream too long for the tile loop');
+    if (wj.length) { b.set(t1, [2, 1], ins.lwd('ROUT', wj[0])); b.set(t1, [2, 3], ins.lwd('ROUT', wj[0])); }
+    b.set(t1, TILES, ins.bne('R1', 'ZERO', 'body'));
+  }
   const exit = b.step();
   b.set(exit, [0, 0], ins.exit());
   const counts = new Array<number>(b.steps.length).fill(0);
   counts[pro] = counts[exit] = 1;
-  for (const t of body) counts[t] = p.rows * p.rp * p.iters;
-  for (const t of ep) counts[t] = p.rows * p.rp;
-  counts[r0] = counts[r1] = p.rows;
+  for (const t of body) counts[t] = tiles * p.rows * p.rp * p.iters;
+  for (const t of ep) counts[t] = tiles * p.rows * p.rp;
+  counts[r0] = counts[r1] = tiles * p.rows;
+  for (const t of tileSteps) counts[t] = tiles;
   return { kernel: b.toKernel(), counts };
 }
 
@@ -130,7 +152,8 @@ export function dwSupports(L: CgraLayer): string | undefined {
   if (L.depthMultiplier !== 1) return `depth multiplier ${L.depthMultiplier} (checker-dw handles 1)`;
   if (L.inC % 4 !== 0) return `${L.inC} channels (checker-dw needs a multiple of 4)`;
   if (L.dilW !== 1) return `dilation ${L.dilW} along the width`;
-  if (Math.ceil(L.outH / 2) > 4095 || L.outW > 8190) return 'image too large for one launch';
+  if (Math.ceil(L.outH / 2) > 4095 || L.outW > 8190 || Math.ceil(L.inC / 8) > 4095) return 'image too large for one launch';
+  if (8 * ((L.kW + L.strideW) * L.kH + 1) > 4092) return `kernel ${L.kH}x${L.kW} too large`;
   return undefined;
 }
 
@@ -138,8 +161,9 @@ export function dwSupports(L: CgraLayer): string | undefined {
 export function planCheckerDw(L: CgraLayer, arch: CgraArch): LayerPlan {
   const why = dwSupports(L);
   if (why) throw new Error(`checker-dw: ${L.name}: ${why}`);
-  const plans = [planDwLag(L, arch, 'rows'), planDwLag(L, arch, 'quads')];
-  return plans.reduce((a, b) => (b.cost.shared < a.cost.shared ? b : a));
+  const best = (plans: LayerPlan[]): LayerPlan => plans.reduce((a, b) => (b.cost.shared < a.cost.shared ? b : a));
+  const candidates = (LL: CgraLayer): LayerPlan => best([planDwLag(LL, arch, 'rows'), planDwLag(LL, arch, 'quads')]);
+  return best(orientations(L).map((t) => (t ? transposedPlan(L, candidates) : candidates(L))));
 }
 
 /**
@@ -149,28 +173,36 @@ export function planCheckerDw(L: CgraLayer, arch: CgraArch): LayerPlan {
  */
 function planDwLag(L: CgraLayer, arch: CgraArch, mode: 'rows' | 'quads'): LayerPlan {
   const C = L.inC, s = L.strideW, T = L.kH * L.kW;
-  const colBytes = L.kH * C;
+  // Bands hold one 8-channel tile each (column = kH x 8 bytes), tiles one after another in the order the
+  // launch walks them, so the input pointers run straight on from one tile into the next.
+  const colBytes = L.kH * 8;
   const quads = mode === 'quads';
   const perPass = quads ? 4 : 2;                  // pixels of one row per pass
   const rp = Math.ceil(L.outW / perPass);
   // Band columns: every real pixel's window inside; the passes of a row advance perPass * s columns.
   const cols = Math.max(perPass * rp * s, (L.outW - 1) * s + L.kW);
   const B = cols * colBytes;                  // one band
-  const H2 = quads ? L.outH : Math.ceil(L.outH / 2);  // band rows walked per launch
-  const DQ = quads ? 2 * s * colBytes : H2 * B;       // Q0 stream -> Q1 stream
-  const regionBytes = quads ? L.outH * B : 2 * H2 * B;
+  const H2 = quads ? L.outH : Math.ceil(L.outH / 2);  // band rows walked per tile
+  const tiles = Math.ceil(C / 8);
+  // rows: [even-row bands of tiles 0..n-1][odd-row bands of tiles 0..n-1]; quads: [bands of tile 0][tile 1]...
+  const DQ = quads ? 2 * s * colBytes : tiles * H2 * B;   // Q0 stream -> Q1 stream
+  const regionBytes = quads ? tiles * L.outH * B : 2 * tiles * H2 * B;
   const passes = H2 * rp;
   const iters = (L.kW + s) * L.kH + 1;        // window of kW + s columns, plus the zero-weight iteration
-  const tiles = Math.ceil(C / 8);
   const P = L.outH * L.outW;
   const mem = new MemLayout();
-  const inAddr = mem.alloc(quads ? 'input bands' : 'input bands (even rows, then odd rows)', regionBytes, iters * C + 2 * B + 64);
+  const inAddr = mem.alloc('input bands (8-channel tiles)', regionBytes, iters * 8 + 2 * B + 64);
   const wStream = 8 * iters;
   const w0 = mem.alloc('weights lag 0', tiles * wStream);
   const w1 = mem.alloc('weights lag 1', tiles * wStream);
-  const perLaunchOut = 4 * passes * 32;
-  const outAddr = mem.alloc('output', tiles * perLaunchOut);
-  const { kernel, counts } = dwLagKernel(arch, 1, { iters, C, rp, rows: H2, iAdvance: perPass * s * colBytes, rowJump: B - rp * perPass * s * colBytes });
+  const tilesPerLaunch = tiles;
+  const launchesN = 1;
+  const perLaunchOut = 4 * tilesPerLaunch * passes * 32;
+  const outAddr = mem.alloc('output', launchesN * perLaunchOut);
+  const { kernel, counts } = dwLagKernel(arch, 1, {
+    iters, C: 8, rp, rows: H2, iAdvance: perPass * s * colBytes, rowJump: B - rp * perPass * s * colBytes,
+    ...(tiles > 1 ? { tiles, tileJump: 0, wStream } : {}),
+  });
 
   // Weight of channel o at stream tap t for a multiplier `lag` pixels to the right (0 outside the window).
   const wl = (o: number, t: number, lag: number): number => {
@@ -196,28 +228,31 @@ function planDwLag(L: CgraLayer, arch: CgraArch, mode: 'rows' | 'quads'): LayerP
   ];
   const stage = (input: Int8Array): MemBlock[] => {
     const buf = new Int8Array(regionBytes);
-    for (let oy = 0; oy < (quads ? L.outH : 2 * H2); oy++) {
-      const base = quads ? oy * B : (oy % 2) * DQ + Math.floor(oy / 2) * B;
-      for (let x = 0; x < cols; x++) {
-        for (let ky = 0; ky < L.kH; ky++) {
-          const y = oy * L.strideH - L.padTop + ky * L.dilH;
-          for (let c = 0; c < C; c++) buf[base + x * colBytes + ky * C + c] = inputAt(L, input, y, x - L.padLeft, c);
+    for (let t = 0; t < tiles; t++) {
+      for (let oy = 0; oy < (quads ? L.outH : 2 * H2); oy++) {
+        const base = quads ? (t * L.outH + oy) * B : (oy % 2) * DQ + (t * H2 + Math.floor(oy / 2)) * B;
+        for (let x = 0; x < cols; x++) {
+          for (let ky = 0; ky < L.kH; ky++) {
+            const y = oy * L.strideH - L.padTop + ky * L.dilH;
+            for (let cc = 0; cc < 8 && t * 8 + cc < C; cc++) buf[base + x * colBytes + ky * 8 + cc] = inputAt(L, input, y, x - L.padLeft, t * 8 + cc);
+          }
         }
       }
     }
-    return [{ addr: inAddr, words: bytesToWords(buf), what: 'input bands, host-built (even rows, then odd rows)' }];
+    return [{ addr: inAddr, words: bytesToWords(buf), what: `input bands, host-built (8-channel tiles${quads ? '' : ', even rows then odd rows'})` }];
   };
-  const launches: Launch[] = Array.from({ length: tiles }, (_, t) => ({
+  const launches: Launch[] = [{
     kernel: 1,
-    ptrIn: [inAddr + 8 * t, w0 + t * wStream, inAddr + DQ + 8 * t, w1 + t * wStream],
-    ptrOut: [0, 1, 2, 3].map((c) => outAddr + t * perLaunchOut + c * passes * 32),
-  }));
+    ptrIn: [inAddr, w0, inAddr + DQ, w1],
+    ptrOut: [0, 1, 2, 3].map((c) => outAddr + c * tilesPerLaunch * passes * 32),
+  }];
   const outRegions = launches.map((_, t) => ({ addr: outAddr + t * perLaunchOut, words: perLaunchOut / 4 }));
   const byCol = [0, 1, 2, 3].map((c) => MULS.filter((m) => m.pe[1] === c).sort((a, b2) => a.pe[0] - b2.pe[0]));
   const gather = (regions: Int32Array[]): Int32Array => {
     const raw = new Int32Array(P * L.outC);
-    regions.forEach((r, t) => {
-      for (let c = 0; c < 4; c++) {
+    regions.forEach((r, l) => {
+      for (let c = 0; c < 4; c++) for (let tt = 0; tt < tilesPerLaunch; tt++) {
+        const t = l * tilesPerLaunch + tt;
         byCol[c].forEach((m, idx) => {
           const x = XF.find((f) => f.Q === m.Q && f.half === m.half)!;
           for (let p = 0; p < passes; p++) {
@@ -227,7 +262,7 @@ function planDwLag(L: CgraLayer, arch: CgraArch, mode: 'rows' | 'quads'): LayerP
             for (let byte = 0; byte < 4; byte++) {
               const o = t * 8 + 4 * m.half + byte;
               if (o >= L.outC) continue;
-              raw[(oy * L.outW + ox) * L.outC + o] = r[c * passes * 8 + p * 8 + 2 * accOfByte(x.loadAt, byte) + idx];
+              raw[(oy * L.outW + ox) * L.outC + o] = r[(c * tilesPerLaunch + tt) * passes * 8 + p * 8 + 2 * accOfByte(x.loadAt, byte) + idx];
             }
           }
         });
@@ -237,7 +272,7 @@ function planDwLag(L: CgraLayer, arch: CgraArch, mode: 'rows' | 'quads'): LayerP
   };
   const cost = (bus: BusModel): number => kernelCycles(kernel, counts, launches.length, bus);
   const view = [
-    `checker-dw: ${L.name}: ${passes} passes (${rp} x ${perPass} pixels per row x ${H2} ${quads ? 'rows' : 'row pairs'}; Q1 ${quads ? '2 pixels to the right' : 'one row below'}) of ${iters} taps, ${launches.length} launches (8 channels each)`,
+    `checker-dw: ${L.name}: ${tiles} tile(s) of 8 channels x ${passes} passes (${rp} x ${perPass} pixels per row x ${H2} ${quads ? 'rows' : 'row pairs'}; Q1 ${quads ? '2 pixels to the right' : 'one row below'}) of ${iters} taps, one launch`,
     'PE grid (row: col0 | col1 | col2 | col3):',
     ...[0, 1, 2, 3].map((r) => `  row ${r}: ` + [0, 1, 2, 3].map((c) => {
       const m = MULS.find((q) => q.pe[0] === r && q.pe[1] === c);

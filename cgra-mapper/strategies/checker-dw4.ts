@@ -1,5 +1,6 @@
-// Strategy `checker-dw4`: DEPTHWISE_CONV_2D on the checkerboard, the simple form (4 multipliers; checker-dw doubles it). Depthwise has no reduction over channels,
-// so an input value serves one multiply only and every multiplier needs a private input stream. Four
+// Strategy `checker-dw4`: DEPTHWISE_CONV_2D on the checkerboard in its simple form (checker-dw doubles it).
+// Depthwise has no reduction over channels, so an input value serves one multiply only and every
+// multiplier needs a private input stream. Four
 // multipliers run, each with its own input feeder and weight feeder (8 feeders, 4 multipliers):
 //   (0,0) pixel P0, channels c..c+3   input (1,0) below, weights (0,1) right
 //   (0,2) pixel P1, channels c..c+3   input (1,2) below, weights (0,3) right
@@ -103,7 +104,7 @@ export function dw4Supports(L: CgraLayer): string | undefined {
   return undefined;
 }
 
-/** The checker-dw plan: the cheaper of per-row and merged band layouts under the shared-bus model. */
+/** The checker-dw4 plan: the cheaper of per-row and merged band layouts under the shared-bus model. */
 export function planCheckerDw4(L: CgraLayer, arch: CgraArch): LayerPlan {
   const why = dw4Supports(L);
   if (why) throw new Error(`checker-dw4: ${L.name}: ${why}`);

@@ -2,6 +2,7 @@
 // paper's four, a support check and its planner). `choosePlan` resolves a requested strategy for one
 // layer: `auto` takes the supported strategy with the fewest estimated cycles on the shared bus including
 // the per-launch call cost; a named strategy that cannot map the layer falls back to auto, and says so.
+import { TinyforgeError } from '../../compiler/diagnostics.ts';
 import type { CgraArch } from '../arch.ts';
 import type { CgraLayer } from '../layer.ts';
 import type { LayerPlan } from '../plan.ts';
@@ -50,7 +51,10 @@ export function choosePlan(L: CgraLayer, arch: CgraArch, requested: string): Cho
     plans.set(s.name, p);
     candidates.push({ strategy: s.name, estimate: { ...p.cost } });
   }
-  if (plans.size === 0) throw new Error(`${L.name}: no CGRA strategy maps this layer (${candidates.map((c) => `${c.strategy}: ${c.reason}`).join('; ')})`);
+  if (plans.size === 0) {
+    throw new TinyforgeError(`no CGRA strategy maps this ${L.kind} layer`, { op: `${L.index} (${L.name})` },
+      candidates.map((c) => `${c.strategy}: ${c.reason}`).join('; '));
+  }
   if (requested !== 'auto' && plans.has(requested)) return { plan: plans.get(requested)!, requested, candidates };
   let best: LayerPlan | undefined;
   for (const p of plans.values()) if (!best || estimateWithCalls(p, arch) < estimateWithCalls(best, arch)) best = p;

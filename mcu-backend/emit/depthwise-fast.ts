@@ -27,6 +27,7 @@ export function depthwise3x3Applies(op: KDepthwiseConv2d): string | undefined {
   if (op.dilationH !== 1 || op.dilationW !== 1) return 'dilated';
   if (op.depthMultiplier !== 1) return 'depth multiplier > 1';
   if (op.batches !== 1) return 'batches > 1';
+  if (op.rounding === 'single') return 'single rounding: the 4-instruction requantisation is double rounding only';
   return undefined;
 }
 
@@ -170,10 +171,13 @@ export function emitDepthwise3x3Fast(op: KDepthwiseConv2d, m: Pick<KernelModule,
   const fullPairs = Math.floor(op.outW / 2), oddW = op.outW % 2 === 1;
   const fullRows = Math.floor(op.outH / 2), oddH = op.outH % 2 === 1;
   for (const [e, idx] of byE) {
-    const variants: Array<[1 | 2, boolean]> = [[2, true]];
-    if (oddW) variants.push([2, false]);
-    if (oddH) { variants.push([1, true]); if (oddW) variants.push([1, false]); }
-    for (const [r, b] of variants) if (!(r === 2 && !b && !oddW)) parts.push(emitRun(e, r, b));
+    // Only the (rows, both columns) variants the driver below calls.
+    const variants: Array<[1 | 2, boolean]> = [];
+    if (fullRows && fullPairs) variants.push([2, true]);
+    if (fullRows && oddW) variants.push([2, false]);
+    if (oddH && fullPairs) variants.push([1, true]);
+    if (oddH && oddW) variants.push([1, false]);
+    for (const [r, b] of variants) parts.push(emitRun(e, r, b));
     driver.push(`  for (int i = ${idx[0]}; i <= ${idx[idx.length - 1]}; i++) {`,
       `    const uint32_t *w = W + i * ${per}; const int c = (int)w[9];`,
       `    const uint32_t *p = pl + c * ${g.chanStride}; int8_t *o = y + c;`);
@@ -204,4 +208,136 @@ export function emitDepthwise3x3Fast(op: KDepthwiseConv2d, m: Pick<KernelModule,
   const macs = op.outH * op.outW * C * 9;
   return { ok: true, kernel: { fn: name, data, code, scratchBytes: depthwise3x3Scratch(op), constBytes: tab.length * 4,
     estimate: { instructions: Math.round(macs * 57 / 36 + op.inH * op.inW * C * 1.75), loads: Math.round(macs * 10 / 36 + op.inH * op.inW * C / 4) } } };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// General depthwise (any kernel size, stride, dilation, padding; depth multiplier 1). Layout: the padded
+// NHWC int16 buffer of prepass.ts (SXTAB16 order c0,c2,c1,c3 per group of four channels). Per kernel tap
+// and group of four channels one LDRD brings the four inputs and one post-incremented LDRD the four
+// weights; SMLABB/SMLATT accumulate each channel (no tap pairs in this layout, so 4 MAC instructions per
+// 4 MACs). Two adjacent output pixels share every weight load (8 accumulators + 2 + 2 operand registers
+// + 2 pointers = 14). Groups of four channels are visited grouped by their requantisation-shift tuple.
+
+import { channelAt, padBytes as padBytesG, padGeom as padGeomG, widenInt16C as widenG } from './prepass.ts';
+
+export function depthwiseGeneralApplies(op: KDepthwiseConv2d): string | undefined {
+  if (op.depthMultiplier !== 1) return 'depth multiplier > 1';
+  if (op.batches !== 1) return 'batches > 1';
+  if (op.kH * op.kW > 64) return 'kernel larger than 64 taps';
+  if (op.kH * op.kW < 4) return 'fewer than 4 taps (the prepass would dominate)';
+  return undefined;
+}
+
+function generalBufC(op: KDepthwiseConv2d): number { return Math.ceil(op.inC / 4) * 4; }
+
+export function depthwiseGeneralScratch(op: KDepthwiseConv2d): number {
+  return padBytesG(padGeomG(op, generalBufC(op)), 2);
+}
+
+export function emitDepthwiseGeneralFast(op: KDepthwiseConv2d, m: Pick<KernelModule, 'consts'>, opts: { fn?: string } = {}): FastResult {
+  const why = depthwiseGeneralApplies(op);
+  if (why) return { ok: false, reason: why };
+  const C = op.outC, bufC = generalBufC(op);
+  const wc = constById(m, op.weights).data;
+  const bias = constById(m, op.bias).data;
+  const taps = op.kH * op.kW;
+  const xMax = maxAbsInput(op.inputOffset);
+  const wAt = (c: number, t: number) => wc[t * C + c]!;
+  const rp = planRequant(op, C,
+    (c) => { let s = Math.abs(bias[c]!); for (let t = 0; t < taps; t++) s += Math.abs(wAt(c, t)) * xMax; return s; },
+    (c) => { let s = 0; for (let t = 0; t < taps; t++) s = Math.max(s, Math.abs(wAt(c, t))); return s; });
+  if (!rp.ok) return { ok: false, reason: rp.reason };
+  const name = opts.fn ?? cIdent(`tf_dwg_${op.index}_${op.name}`);
+  const pg = padGeomG(op, bufC);
+  const pixB = op.strideW * bufC * 2; // bytes between adjacent output pixels
+  // The LDRD immediates of one tap window for two pixels must fit (+-1020): else no pixel pairing / not applicable.
+  const tapOff = (t: number) => ((Math.floor(t / op.kW) * op.dilationH * pg.bufW + (t % op.kW) * op.dilationW) * bufC) * 2;
+  if (pixB + 8 > 1020) return { ok: false, reason: 'pixels too far apart for immediate offsets' };
+  const P2 = op.outW >= 2;
+  const groups = bufC / 4;
+  // Group key: the four stored positions' shifts (absent channels take e = 0).
+  const chOf = (g: number, j: number) => 4 * g + channelAt(j);
+  const eOf = (c: number) => (c < C ? rp.channels[c]!.e : 0);
+  const byKey = new Map<string, number[]>();
+  for (let g = 0; g < groups; g++) {
+    const key = [0, 1, 2, 3].map((j) => eOf(chOf(g, j))).join('_');
+    (byKey.get(key) ?? byKey.set(key, []).get(key)!).push(g);
+  }
+  const per = taps * 2 + 4 * 4 + 1;
+  const tab: number[] = [];
+  const pack = (lo: number, hi: number) => (((lo & 0xffff) | (hi & 0xffff) << 16) >>> 0);
+  const parts: string[] = [];
+  const driver: string[] = [];
+  let inst = 0;
+  const oRow = op.outW * C;
+  for (const [key, gs] of byKey) {
+    const es = key.split('_').map(Number);
+    const off = tab.length;
+    for (const g of gs) {
+      const cs = [0, 1, 2, 3].map((j) => chOf(g, j));
+      const sw = (c: number, t: number) => (c < C ? wAt(c, t) * rp.channels[c]!.wScale : 0);
+      for (let t = 0; t < taps; t++) tab.push(pack(sw(cs[0]!, t), sw(cs[1]!, t)), pack(sw(cs[2]!, t), sw(cs[3]!, t)));
+      for (const c of cs) tab.push(c < C ? (bias[c]! * rp.channels[c]!.wScale) >>> 0 : 0);
+      for (const c of cs) tab.push(c < C ? rp.channels[c]!.M >>> 0 : 0);
+      for (const c of cs) tab.push(c < C ? rp.channels[c]!.C >>> 0 : 0);
+      for (const c of cs) tab.push(c < C ? c : -1 >>> 0);
+      tab.push(g * 4);
+    }
+    const fnName = `${name}_g${inst++}`;
+    const body = (P: 1 | 2): string => {
+      const L = [`static void __attribute__((noinline)) ${fnName}_p${P}(const int16_t *in, const uint32_t *w, int8_t *out_) {`,
+        `  const int32_t *bq = (const int32_t *)w + ${taps * 2};`,
+        `  int32_t ${Array.from({ length: 4 * P }, (_, i) => `a${i} = bq[${i % 4}]`).join(', ')};`,
+        `  uint32_t x0, x1, w0, w1;`];
+      let base = 0;
+      for (let t = 0; t < taps; t++) {
+        L.push(`  TFK_LDRD_POST(w0, w1, w);`);
+        if (tapOff(t) + (P - 1) * pixB - base > 1020) {
+          L.push(`  in = (const int16_t *)((const char *)in + ${tapOff(t) - base}); __asm__("" : "+r"(in));`);
+          base = tapOff(t);
+        }
+        for (let p = 0; p < P; p++) {
+          const o = tapOff(t) + p * pixB - base;
+          L.push(`  TFK_LDRD(x0, x1, in, ${o}); a${4 * p} = tfk_smlabb(x0, w0, a${4 * p}); a${4 * p + 1} = tfk_smlatt(x0, w0, a${4 * p + 1});`,
+            `  a${4 * p + 2} = tfk_smlabb(x1, w1, a${4 * p + 2}); a${4 * p + 3} = tfk_smlatt(x1, w1, a${4 * p + 3});`);
+        }
+      }
+      L.push(`  const int32_t *prm = (const int32_t *)w + 4;`);
+      for (let j = 0; j < 4; j++) {
+        if (chOf(gs[0]!, j) >= C && gs.every((g) => chOf(g, j) >= C)) continue;
+        const someAbsent = gs.some((g) => chOf(g, j) >= C);
+        L.push(`  ${someAbsent ? `if (prm[${8 + j}] >= 0) ` : ''}{ const int32_t mm = prm[${j}], cc = prm[${4 + j}]; int8_t *o = out_ + prm[${8 + j}];`);
+        for (let p = 0; p < P; p++) L.push(`    { ${requantC(`a${4 * p + j}`, 'mm', 'cc', es[j]!, `r${p}`, op)} o[${p * C}] = (int8_t)r${p}; }`);
+        L.push(`  }`);
+      }
+      for (let j = 0; j < 4; j++) if (chOf(gs[0]!, j) >= C && gs.every((g) => chOf(g, j) >= C)) for (let p = 0; p < P; p++) L.push(`  (void)a${4 * p + j};`);
+      L.push(`}`);
+      return L.join('\n');
+    };
+    if (P2) parts.push(body(2));
+    if (!P2 || op.outW % 2) parts.push(body(1));
+    const fullEnd = P2 ? op.outW - (op.outW % 2) : 0;
+    driver.push(`  for (int i = 0; i < ${gs.length}; i++) {`,
+      `    const uint32_t *w = W + ${off} + i * ${per}; const int16_t *sg = s + w[${per - 1}];`,
+      `    for (int oy = 0; oy < ${op.outH}; oy++) {`,
+      `      const int16_t *row = sg + oy * ${op.strideH * pg.bufW * bufC}; int8_t *o = out + oy * ${oRow};`,
+      ...(P2 ? [`      for (int ox = 0; ox < ${fullEnd}; ox += 2) ${fnName}_p2(row + ox * ${op.strideW * bufC}, w, o + ox * ${C});`] : []),
+      ...(fullEnd < op.outW ? [`      for (int ox = ${fullEnd}; ox < ${op.outW}; ox++) ${fnName}_p1(row + ox * ${op.strideW * bufC}, w, o + ox * ${C});`] : []),
+      `    }`, `  }`);
+  }
+  const data = `static const uint32_t ${name}_w[${tab.length}] __attribute__((aligned(8))) = {${tab.map((v) => v + 'u').join(',')}};`;
+  const code = [
+    SIMD_PRELUDE,
+    widenG(`${name}_widen`, pg, op.inputOffset),
+    ...parts,
+    `static void ${name}(const int8_t *in, int8_t *out, int8_t *scratch) {`,
+    `  int16_t *s = (int16_t *)(void *)scratch;`,
+    `  ${name}_widen(in, s);`,
+    `  const uint32_t *W = (const uint32_t *)tfk_hide(${name}_w);`,
+    ...driver,
+    `}`,
+  ].join('\n');
+  const macs = op.outH * op.outW * C * taps;
+  return { ok: true, kernel: { fn: name, data, code, scratchBytes: depthwiseGeneralScratch(op), constBytes: tab.length * 4,
+    estimate: { instructions: Math.round(macs * 1.45 + op.outH * op.outW * bufC * 6), loads: Math.round(macs * 0.4) } } };
 }

@@ -206,7 +206,7 @@ function packWords(vals: number[], kind: DotKind): number[] {
 /**
  * Long reductions are looped: over kernel rows when a row fits the unroll limit (body = the steps of
  * kernel row 0, advance one kernel row), else, for a contiguous single-row reduction (1x1 / FC), over
- * chunks of U steps (U the largest divisor <= 32 of the step count).
+ * chunks of U steps (a divisor in 16..32 of the step count if there is one, else 32 and an unrolled remainder).
  */
 export interface ReductionLoop { iters: number; bodySteps: number; advanceBytes: number; byRow: boolean }
 
@@ -214,9 +214,10 @@ export function reductionLoop(g: DotGeometry, nSteps: number, stepBytes: number)
   if (nSteps <= MAX_UNROLLED_STEPS) return undefined;
   if (g.kH > 1 && nSteps / g.kH <= MAX_UNROLLED_STEPS) return { iters: g.kH, bodySteps: nSteps / g.kH, advanceBytes: 0, byRow: true };
   if (g.kH === 1 && (g.kW === 1 || contiguousRow(g))) {
+    // Chunks of U steps; a remainder (< U) is unrolled after the loop.
     let U = 32;
-    while (nSteps % U) U--;
-    if (U >= 4) return { iters: nSteps / U, bodySteps: U, advanceBytes: U * stepBytes, byRow: false };
+    for (let u = 32; u >= 16; u--) if (nSteps % u === 0) { U = u; break; }
+    return { iters: Math.floor(nSteps / U), bodySteps: U, advanceBytes: U * stepBytes, byRow: false };
   }
   return undefined;
 }
@@ -280,6 +281,7 @@ function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es: number
     body.forEach((st, i) => stepCode(st, i === 0));
     L.push(`    in = (const ${valType} *)((const char *)in + ${adv - base});`, `  }`);
     base = loop.iters * adv;
+    if (!loop.byRow) steps.slice(loop.iters * loop.bodySteps).forEach((st) => stepCode(st, false));
   } else {
     body.forEach((st, i) => stepCode(st, i === 0));
   }

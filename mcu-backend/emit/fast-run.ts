@@ -38,7 +38,10 @@ export function runCasesM4(dir: string, cases: RunCase[], extraFlags: string[] =
   return { ok: r.status === 0, failedCases: r.status, log: describeStatus(r.status, r.timedOut) + r.stderr, instructions, elf };
 }
 
-/** One C translation unit running every case: main returns the number of mismatching cases; `dbg #1/#2` bracket each call. */
+/**
+ * One C translation unit running every case: main returns the number of mismatching cases; `dbg #1/#2`
+ * bracket each call. A kernel takes the scratch pointer only when it needs scratch (variant.ts contract).
+ */
 export function driverC(cases: Array<{ fn: string; data: string; code: string; input: Int8Array; expected: Int8Array; scratchBytes: number }>): string {
   const scratch = Math.max(8, ...cases.map((c) => c.scratchBytes));
   const L = ['#include "runtime.h"', '#if !defined(__arm__)', '#include <stdio.h>', '#endif', `static uint64_t tf_scratch[${Math.ceil(scratch / 8)}];`];
@@ -52,7 +55,8 @@ export function driverC(cases: Array<{ fn: string; data: string; code: string; i
   });
   L.push(`int main(void) {`, `  int bad = 0;`);
   cases.forEach((c, i) => {
-    L.push(`  { TF_MARK(1); ${c.fn}(in${i}, out${i}, (int8_t *)tf_scratch); TF_MARK(2);`,
+    const args = c.scratchBytes > 0 ? `in${i}, out${i}, (int8_t *)tf_scratch` : `in${i}, out${i}`;
+    L.push(`  { TF_MARK(1); ${c.fn}(${args}); TF_MARK(2);`,
       `    int n = 0; for (int i = 0; i < ${c.expected.length}; i++) if (out${i}[i] != ex${i}[i]) n++;`,
       `#if !defined(__arm__)`,
       `    if (n) printf("case ${i} (${c.fn}): %d of ${c.expected.length} outputs differ\\n", n);`,

@@ -1,5 +1,6 @@
 // The fast Cortex-M4 (Armv7E-M DSP) kernel variants in the backend's variant table (registry.ts):
-// conv2d (general and pointwise), depthwise 3x3 stride 1, fully connected, shift and add convolution.
+// conv2d (general and pointwise), depthwise (3x3 stride 1 planar; general NHWC), fully connected, shift
+// and add convolution.
 // Each applies only on a DSP core, when its generator accepts the shape, and when the 4-instruction
 // requantisation is proven exact for the layer's constants (requant.ts) — otherwise the table falls back
 // to the generic variant. All need int16 (or biased byte) scratch, reported by scratchBytes so that the
@@ -10,7 +11,7 @@ import type { KAddConv2d, KConv2d, KDepthwiseConv2d, KFullyConnected, KShiftConv
 import { addConvFastApplies, addConvFastScratch, emitAddConvFast } from './addconv-fast.ts';
 import { chooseBlocking, evaluateBlocking } from './blocking.ts';
 import { emitConvFast, planConv } from './conv-fast.ts';
-import { depthwise3x3Applies, depthwise3x3Scratch, emitDepthwise3x3Fast } from './depthwise-fast.ts';
+import { depthwise3x3Applies, depthwise3x3Scratch, depthwiseGeneralApplies, depthwiseGeneralScratch, emitDepthwise3x3Fast, emitDepthwiseGeneralFast } from './depthwise-fast.ts';
 import { emitFcFast, fcAsConv } from './fc-fast.ts';
 import type { FastResult } from './fast-kernel.ts';
 import { padBytes, padGeom } from './prepass.ts';
@@ -18,11 +19,12 @@ import { emitShiftConvFast, shiftConvFastApplies, shiftConvFastScratch } from '.
 import { defineVariant, type AnyVariant, type EmitContext, type EmittedKernel, type McuTargetInfo } from './variant.ts';
 
 /** Applicability needs the constants (requantisation proof): probe the generator once per op. */
-const probed = new WeakMap<KernelOp, boolean>();
-function probe(op: KernelOp, module: KernelModule | undefined, gen: (m: Pick<KernelModule, 'consts'>) => FastResult): boolean {
+const probed = new Map<string, WeakMap<KernelOp, boolean>>();
+function probe(who: string, op: KernelOp, module: KernelModule | undefined, gen: (m: Pick<KernelModule, 'consts'>) => FastResult): boolean {
   if (!module) return false;
-  let ok = probed.get(op);
-  if (ok === undefined) { ok = gen(module).ok; probed.set(op, ok); }
+  const cache = probed.get(who) ?? probed.set(who, new WeakMap()).get(who)!;
+  let ok = cache.get(op);
+  if (ok === undefined) { ok = gen(module).ok; cache.set(op, ok); }
   return ok;
 }
 
@@ -55,7 +57,7 @@ export const conv2dFast = defineVariant<KConv2d>({
   name: 'conv2d.fast-m4',
   kind: 'conv2d',
   priority: 10,
-  applies: (op, t, m) => dsp(t) && probe(op, m, (mm) => emitConvFast(op, mm, { fn: 'probe' })),
+  applies: (op, t, m) => dsp(t) && probe('emitConvFast', op, m, (mm) => emitConvFast(op, mm, { fn: 'probe' })),
   scratchBytes: convScratch,
   emit: (op, ctx) => toEmitted(emitConvFast(op, consts(ctx), { fn: ctx.fn }), op),
   estimate: estimateConvFast,
@@ -65,17 +67,28 @@ export const depthwise3x3Fast = defineVariant<KDepthwiseConv2d>({
   name: 'depthwise.3x3-planar-m4',
   kind: 'depthwise_conv2d',
   priority: 10,
-  applies: (op, t, m) => dsp(t) && depthwise3x3Applies(op) === undefined && probe(op, m, (mm) => emitDepthwise3x3Fast(op, mm, { fn: 'probe' })),
+  // Its requantisation is double rounding only: depthwise3x3Applies refuses single-rounding ops.
+  applies: (op, t, m) => dsp(t) && depthwise3x3Applies(op) === undefined && probe('emitDepthwise3x3Fast', op, m, (mm) => emitDepthwise3x3Fast(op, mm, { fn: 'probe' })),
   scratchBytes: depthwise3x3Scratch,
   emit: (op, ctx) => toEmitted(emitDepthwise3x3Fast(op, consts(ctx), { fn: ctx.fn }), op),
   estimate: (op) => { const macs = op.outH * op.outW * op.outC * 9; return { instructions: Math.round(macs * 57 / 36 + op.inH * op.inW * op.inC * 2.4), loads: Math.round(macs * 10 / 36) }; },
+});
+
+export const depthwiseGeneralFast = defineVariant<KDepthwiseConv2d>({
+  name: 'depthwise.nhwc16-m4',
+  kind: 'depthwise_conv2d',
+  priority: 5,
+  applies: (op, t, m) => dsp(t) && depthwiseGeneralApplies(op) === undefined && probe('emitDepthwiseGeneralFast', op, m, (mm) => emitDepthwiseGeneralFast(op, mm, { fn: 'probe' })),
+  scratchBytes: depthwiseGeneralScratch,
+  emit: (op, ctx) => toEmitted(emitDepthwiseGeneralFast(op, consts(ctx), { fn: ctx.fn }), op),
+  estimate: (op) => { const macs = op.outH * op.outW * op.outC * op.kH * op.kW; return { instructions: Math.round(macs * 1.45 + op.outH * op.outW * op.outC * 6), loads: Math.round(macs * 0.4) }; },
 });
 
 export const fullyConnectedFast = defineVariant<KFullyConnected>({
   name: 'fully_connected.fast-m4',
   kind: 'fully_connected',
   priority: 10,
-  applies: (op, t, m) => dsp(t) && probe(op, m, (mm) => emitFcFast(op, mm, { fn: 'probe' })),
+  applies: (op, t, m) => dsp(t) && probe('emitFcFast', op, m, (mm) => emitFcFast(op, mm, { fn: 'probe' })),
   scratchBytes: (op) => convScratch(fcAsConv(op)),
   emit: (op, ctx) => toEmitted(emitFcFast(op, consts(ctx), { fn: ctx.fn }), op),
   estimate: (op) => estimateConvFast(fcAsConv(op)),
@@ -85,7 +98,7 @@ export const addConvFast = defineVariant<KAddConv2d>({
   name: 'add_conv2d.usada8-m4',
   kind: 'add_conv2d',
   priority: 10,
-  applies: (op, t, m) => dsp(t) && addConvFastApplies(op) === undefined && probe(op, m, (mm) => emitAddConvFast(op, mm, { fn: 'probe' })),
+  applies: (op, t, m) => dsp(t) && addConvFastApplies(op) === undefined && probe('emitAddConvFast', op, m, (mm) => emitAddConvFast(op, mm, { fn: 'probe' })),
   scratchBytes: addConvFastScratch,
   emit: (op, ctx) => toEmitted(emitAddConvFast(op, consts(ctx), { fn: ctx.fn }), op),
   estimate: (op) => ({ instructions: Math.round(op.macs * 0.45), loads: Math.round(op.macs * 0.1) }),
@@ -95,10 +108,10 @@ export const shiftConvFast = defineVariant<KShiftConv2d>({
   name: 'shift_conv2d.fast-m4',
   kind: 'shift_conv2d',
   priority: 10,
-  applies: (op, t, m) => dsp(t) && shiftConvFastApplies(op) === undefined && probe(op, m, (mm) => emitShiftConvFast(op, mm, { fn: 'probe' })),
+  applies: (op, t, m) => dsp(t) && shiftConvFastApplies(op) === undefined && probe('emitShiftConvFast', op, m, (mm) => emitShiftConvFast(op, mm, { fn: 'probe' })),
   scratchBytes: shiftConvFastScratch,
   emit: (op, ctx) => toEmitted(emitShiftConvFast(op, consts(ctx), { fn: ctx.fn }), op),
   estimate: (op) => ({ instructions: Math.round(op.macs * 1.3 + op.outH * op.outW * op.inC * 4), loads: Math.round(op.macs * 0.3) }),
 });
 
-export const FAST_VARIANTS: AnyVariant[] = [conv2dFast, depthwise3x3Fast, fullyConnectedFast, addConvFast, shiftConvFast];
+export const FAST_VARIANTS: AnyVariant[] = [conv2dFast, depthwise3x3Fast, depthwiseGeneralFast, fullyConnectedFast, addConvFast, shiftConvFast];

@@ -60,7 +60,8 @@ interface TbInsn { mnemonic: string; operands: string }
  * Instruction mix of the blocks whose symbol starts with `fnPrefix`, from a QEMU log written with
  * `-d in_asm,exec,nochain` (every block execution is logged when chaining is off).
  */
-export function mixFromQemuLog(log: string, fnPrefix: string): InsnMix {
+export function mixFromQemuLog(log: string, fnPrefix: string | string[]): InsnMix {
+  const prefixes = Array.isArray(fnPrefix) ? fnPrefix : [fnPrefix];
   const tbs = new Map<number, { sym: string; insns: TbInsn[] }>();
   const execs = new Map<number, number>();
   let cur: { sym: string; insns: TbInsn[] } | undefined;
@@ -82,7 +83,7 @@ export function mixFromQemuLog(log: string, fnPrefix: string): InsnMix {
   let instructions = 0, cycles = 0, ldmRegisters = 0;
   for (const [pc, n] of execs) {
     const tb = tbs.get(pc);
-    if (!tb || !tb.sym.startsWith(fnPrefix)) continue;
+    if (!tb || !prefixes.some((p) => tb.sym.startsWith(p))) continue;
     for (const i of tb.insns) {
       const c = classify(i.mnemonic, i.operands);
       byClass[c.cls] += n;

@@ -71,7 +71,7 @@ export function widenInt16C(name: string, p: PadGeom, inputOffset: number): stri
     L.push(`    for (int n = 0; n < ${words}; n++) { uint32_t v = (uint32_t)tfk_ld32(src); src += 4;`, ...unit, `  }`);
   } else {
     const perm = Array.from({ length: p.bufC }, (_, pos) => channelAt(pos));
-    L.push(`  static const uint8_t perm[${p.bufC}] = {${perm.join(',')}};`,
+    L.push(`  static const uint16_t perm[${p.bufC}] = {${perm.join(',')}};`,
       `  for (int y = 0; y < ${p.inH}; y++) for (int xx = 0; xx < ${p.inW}; xx++) {`,
       `    const int8_t *src = x + (y * ${p.inW} + xx) * ${p.inC}; int16_t *d = ${interior} + xx * ${p.bufC};`,
       `    for (int i = 0; i < ${p.bufC}; i++) d[i] = perm[i] < ${p.inC} ? (int16_t)(src[perm[i]] + ${inputOffset}) : 0;`,

@@ -25,6 +25,7 @@ for (const [key, n] of Object.entries(EXPECTED_LAYERS) as [ModelKey, number][]) 
       assert.equal(l.cgra.mismatches, 0, `layer ${l.index} (${l.op}, ${l.cgra.strategy})`);
       assert.equal(l.cgra.inputsChecked, 2);
       assert.ok(l.cgra.cycles > l.cgra.launches * 190, 'cycles include the call cost');
+      assert.ok(l.cgra.estimate.exact, `layer ${l.index}: the cost model that chose ${l.cgra.strategy} matches the simulation`);
     }
     assert.equal(report.totals.bitExactLayers, n);
   });

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../compiler/frontend/yaml/config.ts';
 import { runPipeline } from '../../compiler/passes/registry.ts';
@@ -61,6 +61,8 @@ test('build --json: every layer carries mcu figures, totals carry instructions, 
   const h = readFileSync(join(work, 'out-json', 'mcu', 'jsontest.h'), 'utf8');
   assert.match(h, new RegExp(`#define JSONTEST_ARENA_BYTES ${tot.arenaBytes}\\b`));
   assert.match(h, /int jsontest_invoke\(const int8_t \*input, int8_t \*output\);/);
+  const saved = JSON.parse(readFileSync(join(work, 'out-json', 'mcu', 'report.json'), 'utf8'));
+  assert.equal(saved.totals.instructions, tot.instructions);
 });
 
 function budgetConfig(name: string, flash: string, sram: string): string {
@@ -78,6 +80,10 @@ test('a build over its sram budget fails naming the budget, the need and the lar
   assert.match(r.stderr, /the best schedule found \((in-place|whole)[^)]*\) needs an activation arena of [\d,]+ B peaking at layer \d+ '\w+'/);
   assert.match(r.stderr, /stack 2,048 B/);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  // Nothing half-written: no mcu output directory, no staging directory left behind.
+  const out = join(work, 'out-tightram');
+  assert.ok(!existsSync(join(out, 'mcu')));
+  assert.deepEqual(existsSync(out) ? readdirSync(out).filter((n) => n.startsWith('.mcu-staging')) : [], []);
 });
 
 test('a build over its flash budget fails naming the budget, the need and the largest contributors', (t) => {
@@ -113,4 +119,17 @@ test('verify names the first differing layer when a kernel is wrong', async (t) 
     assert.equal(r.firstLayer?.kind, 'depthwise_conv2d');
     assert.ok(r.firstLayer!.got > r.firstLayer!.want && r.firstLayer!.at % 16 === 3, JSON.stringify(r.firstLayer));
   }
+});
+
+test('tinyforge verify: exit 0 when every output matches; usage error without --on', (t) => {
+  if (!needTools(t, 'host')) return;
+  const cfg = join(repoRoot, 'configs', 'default.yaml');
+  const ok = spawnSync(process.execPath, [bin, 'verify', cfg, '--on', 'host', '--inputs', '3', '--json'], { encoding: 'utf8', cwd: work });
+  assert.equal(ok.status, 0, ok.stderr);
+  const v = JSON.parse(ok.stdout);
+  assert.equal(v.ok, true);
+  assert.equal(v.results.length, 3);
+  const bad = spawnSync(process.execPath, [bin, 'verify', cfg], { encoding: 'utf8', cwd: work });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--on must be one of host, m3, m4, m7/);
 });

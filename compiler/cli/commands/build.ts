@@ -6,6 +6,7 @@ import { loadConfig, type BuildConfig } from '../../frontend/yaml/config.ts';
 import { graphStats, type GraphStats } from '../../ir/stats.ts';
 import { formatLayerTable } from '../../report/layers.ts';
 import { runPipeline } from '../../passes/registry.ts';
+import { formatCgraVsMcu } from '../../report/compare.ts';
 import { mcuBuildStep, type McuLayerReport, type McuTotals } from '../../../mcu-backend/build.ts';
 import type { VerifyResult } from '../../../mcu-backend/verify.ts';
 import { join } from 'node:path';
@@ -67,6 +68,8 @@ export const build: Command = {
       report.totals ??= { ops: module.ops.length, macs: module.ops.reduce((a, o) => a + o.macs, 0) };
       report.totals.cgra = cr.totals;
       texts.push(reportText(cr) + `\nwrote ${files.length} CGRA files to ${join(config.outDir, 'cgra')}`);
+      const cmp = config.targets.mcu ? formatCgraVsMcu(report.layers, config.targets.mcu.cpu) : undefined;
+      if (cmp) texts.push(cmp);
       ok &&= values['no-verify'] ? true : cr.totals.bitExact;
     }
     if (values.json) {

@@ -138,3 +138,23 @@ test('truncations of a real model fail cleanly', { skip: !modelPath('kws') && 'm
     expectError(() => importTflite(full.subarray(0, n), 'kws.tflite'), /^kws\.tflite: not a valid \.tflite file: .* outside the \d+-byte file/);
   }
 });
+
+test('random byte changes in a real model give a graph or a TinyforgeError, never another exception', { skip: !modelPath('kws') && 'model not present' }, () => {
+  const full = new Uint8Array(readFileSync(modelPath('kws')!));
+  let a = 12345;
+  const rnd = () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 4294967296); // any fixed sequence will do
+  for (let i = 0; i < 200; i++) {
+    const b = full.slice();
+    for (let k = 0; k < 3; k++) {
+      // Mostly the flatbuffer's tables and vtables (its last bytes, after the weight data), sometimes anywhere.
+      const pos = rnd() < 0.7 ? b.length - 1 - Math.floor(rnd() * 6000) : Math.floor(rnd() * b.length);
+      b[pos] = Math.floor(rnd() * 256);
+    }
+    try {
+      const g = importTflite(b, 'mutated.tflite');
+      graphStats(g);
+    } catch (e) {
+      assert.ok(e instanceof TinyforgeError, `mutation ${i}: ${e}`);
+    }
+  }
+});
