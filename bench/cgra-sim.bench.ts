@@ -48,6 +48,19 @@ function timeIt(fn: () => number, minMs: number): { slots: number; ms: number; c
   return { slots, ms, cpuMs: (c.user + c.system) / 1000 };
 }
 
+/** Calibration: the rate of a trivial typed-array loop (two loads, an add, a store) on this machine now. */
+function calibrate(): { slots: number; ms: number; cpuMs: number } {
+  const S = new Int32Array(1024);
+  const A = Int32Array.from({ length: 16 }, (_, i) => (i * 7) % 64), B = Int32Array.from({ length: 16 }, (_, i) => (i * 13) % 64);
+  let x = 0;
+  const r = timeIt(() => {
+    for (let it = 0; it < 250_000; it++) for (let k = 0; k < 16; k++) { const v = (S[A[k]] + S[B[k]] + it) | 0; S[100 + k] = v; x ^= v; }
+    return 4_000_000;
+  }, 1000);
+  if (x === 12345) console.log('');
+  return r;
+}
+
 export default async () => {
   const arch = makeArch();
 
@@ -67,19 +80,22 @@ export default async () => {
   busy.writeWords(0, [ITER]);
   let s!: ReturnType<CgraSim['launch']>;
   const b = timeIt(() => { s = busy.launch(1, [0], [64]); return s.peSlots; }, 0);
+  const cal = calibrate();
   const load = loadavg()[0];
 
   const rate = (slots: number, ms: number) => Math.round(slots / (ms / 1000));
-  const show = (name: string, r: { slots: number; ms: number; cpuMs: number }) =>
-    console.log(`${name}: ${(rate(r.slots, r.cpuMs) / 1e6).toFixed(1)} M PE instructions per CPU second, ` +
+  const show = (name: string, r: { slots: number; ms: number; cpuMs: number }, unit = 'PE instructions') =>
+    console.log(`${name}: ${(rate(r.slots, r.cpuMs) / 1e6).toFixed(1)} M ${unit} per CPU second, ` +
       `${(rate(r.slots, r.ms) / 1e6).toFixed(1)} M per wall second (${r.slots} in ${r.cpuMs.toFixed(0)} ms CPU / ${r.ms.toFixed(0)} ms wall)`);
   show('conv3x3 relaunched', c);
   show('busy loop, one launch', b);
+  show('calibration: trivial typed-array loop', cal, 'loop iterations');
   console.log(`load average during the run: ${load.toFixed(1)} on ${cpus().length} cores`);
   return {
     unit: 'simulated PE instructions per second (kernel PEs x executed steps, NOPs included), per CPU second of this process and per wall second',
     target: 50e6,
     loadAverage: load,
+    calibrationTrivialLoopOpsPerCpuSecond: rate(cal.slots, cal.cpuMs),
     cores: cpus().length,
     conv3x3Relaunched: { perCpuSecond: rate(c.slots, c.cpuMs), perWallSecond: rate(c.slots, c.ms), peInstructions: c.slots, cpuMs: Math.round(c.cpuMs), wallMs: Math.round(c.ms) },
     busyLoop: { perCpuSecond: rate(b.slots, b.cpuMs), perWallSecond: rate(b.slots, b.ms), peInstructions: b.slots, cpuMs: Math.round(b.cpuMs), wallMs: Math.round(b.ms), cycles: s.cycles },

@@ -72,17 +72,24 @@ export default async function run() {
         goldenScalarOverSimd: ratio(t.goldenScalar.medianMs, t.goldenSimd.medianMs),
         tfliteOverGoldenScalar: ratio(t.tflite.medianMs, t.goldenScalar.medianMs),
       },
+      // Minima are less sensitive to other processes on a shared machine.
+      ratiosOfMin: {
+        tfliteOverGoldenSimd: ratio(t.tflite.minMs, t.goldenSimd.minMs),
+        goldenScalarOverSimd: ratio(t.goldenScalar.minMs, t.goldenSimd.minMs),
+        tfliteOverGoldenScalar: ratio(t.tflite.minMs, t.goldenScalar.minMs),
+      },
     };
-    rows.push([key, (macs / 1e6).toFixed(2), t.goldenSimd.medianMs.toFixed(2), t.goldenScalar.medianMs.toFixed(2),
-      t.tflite.medianMs.toFixed(2), t.tfliteXnnpack.medianMs.toFixed(2), ratio(t.tflite.medianMs, t.goldenSimd.medianMs).toFixed(2),
-      ratio(t.goldenScalar.medianMs, t.goldenSimd.medianMs).toFixed(2), bitExact ? 'yes' : 'NO']);
+    const cell = (x: Timing) => `${x.medianMs.toFixed(2)} (${x.minMs.toFixed(2)})`;
+    rows.push([key, (macs / 1e6).toFixed(2), cell(t.goldenSimd), cell(t.goldenScalar), cell(t.tflite), cell(t.tfliteXnnpack),
+      ratio(t.tflite.medianMs, t.goldenSimd.medianMs).toFixed(2), ratio(t.goldenScalar.medianMs, t.goldenSimd.medianMs).toFixed(2),
+      bitExact ? 'yes' : 'NO']);
   }
   const head = ['model', 'MMACs', 'golden SIMD ms', 'golden scalar ms', 'TFLite ms', 'TFLite+XNNPACK ms', 'TFLite/SIMD', 'scalar/SIMD', 'bit-exact'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
   console.log(line(head));
   for (const r of rows) console.log(line(r));
-  console.log('median ms per inference; golden arith tflite; TFLite = plain wasm interpreter, XNNPACK off, 1 thread');
+  console.log('ms per inference: median (min); ratios of medians; golden arith tflite; TFLite = plain wasm interpreter, XNNPACK off, 1 thread');
   console.log(`load average (1 min) at the end: ${loadavg()[0].toFixed(2)} on ${cpus().length} cores (shared machine: figures are noisy)`);
   return {
     description: 'ms per inference (median) of the five models: golden runtime SIMD and scalar (arith tflite) vs TFLite\'s wasm interpreter with XNNPACK off (1 thread); the XNNPACK build for information',

@@ -43,9 +43,9 @@ function constData(consts: KConst[], id: number): KConst['data'] {
 /** The mapper's record of a kernel-IR op; undefined for ops the CGRA does not run. */
 export function layerOf(op: KernelOp, consts: KConst[]): CgraLayer | undefined {
   if (!isMappable(op)) return undefined;
-  const q: Requantise = { inputOffset: 0, outputOffset: 0, requant: { multiplier: new Int32Array(0), shift: new Int32Array(0) }, actMin: 0, actMax: 0 };
+  const q: Requantise = { inputOffset: 0, outputOffset: 0, requant: { multiplier: new Int32Array(0), shift: new Int32Array(0) }, actMin: 0, actMax: 0, rounding: 'double' };
   if (op.kind === 'fully_connected') {
-    Object.assign(q, { inputOffset: op.inputOffset, outputOffset: op.outputOffset, requant: op.requant, actMin: op.actMin, actMax: op.actMax });
+    Object.assign(q, { inputOffset: op.inputOffset, outputOffset: op.outputOffset, requant: op.requant, actMin: op.actMin, actMax: op.actMax, rounding: op.rounding });
     return {
       index: op.index, name: op.name, kind: 'fully_connected',
       inH: op.batches, inW: 1, inC: op.inDepth, outH: op.batches, outW: 1, outC: op.outDepth,
@@ -56,7 +56,7 @@ export function layerOf(op: KernelOp, consts: KConst[]): CgraLayer | undefined {
   }
   if (op.kind !== 'conv2d' && op.kind !== 'depthwise_conv2d') return undefined;
   if (op.batches !== 1) throw new Error(`${op.name}: batches ${op.batches} (the CGRA mapper handles batch 1)`);
-  Object.assign(q, { inputOffset: op.inputOffset, outputOffset: op.outputOffset, requant: op.requant, actMin: op.actMin, actMax: op.actMax });
+  Object.assign(q, { inputOffset: op.inputOffset, outputOffset: op.outputOffset, requant: op.requant, actMin: op.actMin, actMax: op.actMax, rounding: op.rounding });
   return columnsToRows({
     index: op.index, name: op.name, kind: op.kind,
     inH: op.inH, inW: op.inW, inC: op.inC, outH: op.outH, outW: op.outW, outC: op.outC,
@@ -73,7 +73,7 @@ export function layerOf(op: KernelOp, consts: KConst[]): CgraLayer | undefined {
  * [1, H, C]; the pair dataflows pair pixels along a row, so such layers are turned on their side.
  * Weight indexing is unchanged too ([.., kH, 1, ..] and [.., 1, kH, ..] are the same bytes).
  */
-function columnsToRows(L: CgraLayer): CgraLayer {
+export function columnsToRows(L: CgraLayer): CgraLayer {
   if (L.inW !== 1 || L.outW !== 1 || L.kW !== 1 || L.padLeft !== 0 || L.inH === 1) return L;
   return {
     ...L, inH: 1, inW: L.inH, outH: 1, outW: L.outH, kH: 1, kW: L.kH, strideH: 1, strideW: L.strideH,
@@ -106,8 +106,11 @@ export function foldedBias(L: CgraLayer): Int32Array {
   return out;
 }
 
-/** Host post-step: int32 raw sums (sum of w * x over the window, padding = zero point) -> int8 output. */
-export function requantise(L: CgraLayer, raw: Int32Array, arith: Arith, bias = foldedBias(L)): Int8Array {
+/**
+ * Host post-step: int32 raw sums (sum of w * x over the window, padding = zero point) -> int8 output, with
+ * the op's own rounding from the kernel IR (single rounding = the tflite arithmetic's conv/FC path).
+ */
+export function requantise(L: CgraLayer, raw: Int32Array, _arith: Arith, bias = foldedBias(L)): Int8Array {
   const out = new Int8Array(raw.length);
   const { multiplier, shift } = L.q.requant;
   const perChannel = multiplier.length > 1;
@@ -115,7 +118,7 @@ export function requantise(L: CgraLayer, raw: Int32Array, arith: Arith, bias = f
     const o = p % L.outC;
     const m = { multiplier: multiplier[perChannel ? o : 0], shift: shift[perChannel ? o : 0] };
     const acc = (raw[p] + bias[o]) | 0;
-    out[p] = clamp(multiplyByQuantizedMultiplier(acc, m, arith) + L.q.outputOffset, L.q.actMin, L.q.actMax);
+    out[p] = clamp(multiplyByQuantizedMultiplier(acc, m, L.q.rounding === 'single' ? 'tflite' : 'tflm') + L.q.outputOffset, L.q.actMin, L.q.actMax);
   }
   return out;
 }

@@ -45,6 +45,10 @@ export interface LayerPlan {
   cost: CostEstimate;
   /** Which PE does what, how data move. */
   view: string;
+  /** MAC/cycle of the kernel's loop body (the dataflow's ceiling before epilogues, calls and waste). */
+  peak: number;
+  /** Multiply slots the array executes (real MACs + padding, dropped pixels, zero-weight iterations). */
+  slotMacs: number;
 }
 
 /** A bump allocator over the data memory, word-aligned, with a little slack after each block. */

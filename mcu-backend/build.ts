@@ -3,7 +3,7 @@
 // minimal program (the model plus a main calling it once), the budgets checked with a message naming the
 // budget, the need and the largest contributors, and per-layer instruction counts measured on QEMU
 // (markers, icount plugin) when the core has a board and QEMU is installed.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
 import type { KernelModule } from '../compiler/kernel-ir/types.ts';
@@ -67,7 +67,21 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
   const target: McuTargetInfo = { cpu, dsp: CPUS[cpu].dsp, flashBytes: cfg.flash, sramBytes: cfg.sram };
   const notes: string[] = [];
   const em = emitModel(module, target, { arenaBudget: Math.max(0, cfg.sram - STACK_BYTES - em0Io(module)) });
-  const dir = join(outDir, 'mcu');
+  // Everything is written to a staging directory and moved to <out>/mcu only when the build succeeds.
+  const final = join(outDir, 'mcu');
+  const dir = join(outDir, `.mcu-staging-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  try {
+    return stagedBuild(module, cfg, em, target, dir, final, notes, where);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function stagedBuild(module: KernelModule, cfg: McuTargetConfig, em: EmittedModel, target: McuTargetInfo, dir: string, final: string,
+  notes: string[], where: { file?: string }): McuBuild {
+  const cpu = target.cpu;
   const files = writeModelFiles(dir, em);
 
   let size: SizeInfo | undefined;
@@ -98,7 +112,10 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
     scratchBytes: l.scratchBytes, constBytes: l.constBytes,
   }));
   if (!hasBoard(cpu)) notes.push(`instructions not measured: no QEMU board for cortex-${cpu} in the harness (m3, m4, m7)`);
-  return { em, target, layers, totals, files: files.map((f) => resolve(f)), notes };
+  rmSync(final, { recursive: true, force: true });
+  renameSync(dir, final);
+  const moved = files.map((f) => resolve(final, f.slice(dir.length + 1)));
+  return { em, target, layers, totals, files: moved, notes };
 }
 
 /** Input and output buffers of the size program (the application's, counted in its RAM). */
@@ -137,11 +154,11 @@ export function addInstructionCounts(b: McuBuild, layerInstructions: number[] | 
 }
 
 export function formatMcuReport(b: McuBuild): string {
-  const header = ['#', 'kind', 'name', 'variant', 'MACs', 'instr', 'instr/MAC', 'est loads/MAC', 'scratch B', 'const B'];
+  const header = ['#', 'kind', 'name', 'variant', 'MACs', 'instr', 'instr/MAC', 'loads/MAC', 'scratch B', 'const B'];
   const rows = b.layers.map((l) => [
     String(l.index), l.kind, l.name.length > 28 ? l.name.slice(0, 27) + '…' : l.name, l.variant, num(l.macs),
     l.instructions !== undefined ? num(l.instructions) : '-', l.instructionsPerMac !== undefined ? l.instructionsPerMac.toFixed(2) : '-',
-    l.estimatedLoadsPerMac !== undefined ? l.estimatedLoadsPerMac.toFixed(2) : '-', num(l.scratchBytes), num(l.constBytes),
+    l.estimatedLoadsPerMac !== undefined ? `~${l.estimatedLoadsPerMac.toFixed(2)}` : '-', num(l.scratchBytes), num(l.constBytes),
   ]);
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((r) => r[c].length)));
@@ -152,7 +169,7 @@ export function formatMcuReport(b: McuBuild): string {
   const out = [
     `mcu target cortex-${t.cpu}: ${b.files.filter((f) => /\.(c|h)$/.test(f) && !f.endsWith('tf_size_main.c')).map((f) => f.split('/').pop()).join(', ')} in ${b.files[0]?.replace(/\/[^/]*$/, '')}`,
     line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line),
-    `total: ${num(macs)} MACs` + (t.instructions !== undefined ? `, ${num(t.instructions)} instructions per inference (${(t.instructions / Math.max(1, macs)).toFixed(2)} per MAC, QEMU icount)` : ''),
+    `total: ${num(macs)} MACs` + (t.instructions !== undefined ? `, ${num(t.instructions)} instructions per inference (${(t.instructions / Math.max(1, macs)).toFixed(2)} per MAC, QEMU icount; ~ = estimate)` : ''),
     `flash ${num(t.flashBytes)} B, RAM ${num(t.ramBytes)} B (${t.sizeSource}; arena ${num(t.arenaBytes)} B peaking at layer ${t.peakLayer} '${t.peakLayerName}', stack ${num(STACK_BYTES)} B)`,
   ];
   for (const d of t.downgrades) {
@@ -204,5 +221,13 @@ export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuT
   }
   texts.push(formatMcuReport(b));
   for (const v of verify) texts.push(formatVerify(module.name, v));
-  return { build: b, verify, text: texts.join('\n'), ok: verify.every((v) => v.ok) };
+  const text = texts.join('\n');
+  // The report next to the C: report.txt (as printed) and report.json (layers, totals, verification).
+  const final = join(outDir, 'mcu');
+  for (const [name, body] of [['report.txt', text + '\n'], ['report.json', JSON.stringify({ layers: b.layers, totals: b.totals, verify }, null, 2) + '\n']]) {
+    writeFileSync(join(final, `${name}.tmp`), body);
+    renameSync(join(final, `${name}.tmp`), join(final, name));
+    b.files.push(resolve(final, name));
+  }
+  return { build: b, verify, text, ok: verify.every((v) => v.ok) };
 }

@@ -28,7 +28,7 @@ export interface RunResult { outputs: Int8Array[]; tensors?: Map<number, Int8Arr
 type Step = (ptr: number[]) => void;
 interface Prepared { gen: number; steps: Step[]; constPtr: Map<number, number> }
 
-/** Constants stop being cached (and are re-uploaded on demand) past this many bytes of wasm memory. */
+/** Constants stop being cached (all are dropped and re-uploaded on demand) past this many bytes of wasm memory. */
 const CONST_LIMIT = 512 * 1024 * 1024;
 
 export class GoldenRuntime {
@@ -39,9 +39,12 @@ export class GoldenRuntime {
   /** Everything below this address is cached constants. */
   private constTop: number;
 
-  private constructor(ex: GoldenExports, simd: boolean) {
+  private readonly constLimit: number;
+
+  private constructor(ex: GoldenExports, simd: boolean, constLimit: number) {
     this.ex = ex;
     this.simd = simd;
+    this.constLimit = constLimit;
     this.constTop = ex.mark();
   }
 
@@ -51,9 +54,13 @@ export class GoldenRuntime {
     return join(distDir, simd ? 'golden-simd.wasm' : 'golden.wasm');
   }
 
-  static async load(opts: { simd?: boolean } = {}): Promise<GoldenRuntime> {
+  /**
+   * `wasm` overrides the module file (e.g. to compare two builds; `simd` must say what it was built with);
+   * `constLimit` the bytes of cached constants after which the cache is dropped (tests use a tiny one).
+   */
+  static async load(opts: { simd?: boolean; wasm?: string; constLimit?: number } = {}): Promise<GoldenRuntime> {
     const simd = opts.simd ?? true;
-    const path = GoldenRuntime.wasmPath(simd);
+    const path = opts.wasm ?? GoldenRuntime.wasmPath(simd);
     if (!existsSync(path)) throw new TinyforgeError(`golden runtime ${path} is missing`, {}, 'run `npm run build` first');
     const env = {
       abort(_msg: number, _file: number, line: number, col: number): never {
@@ -64,7 +71,7 @@ export class GoldenRuntime {
     const instance = await WebAssembly.instantiate(mod, { env });
     const ex = instance.exports as unknown as GoldenExports;
     if ((ex.simdEnabled() === 1) !== simd) throw new Error(`${path}: SIMD flag is ${ex.simdEnabled()}, expected ${simd ? 1 : 0}`);
-    return new GoldenRuntime(ex, simd);
+    return new GoldenRuntime(ex, simd, opts.constLimit ?? CONST_LIMIT);
   }
 
   /** Executes `graph` on raw int8 inputs (NHWC, graph.inputs order). */
@@ -115,7 +122,7 @@ export class GoldenRuntime {
     let perArith = this.cache.get(graph);
     const hit = perArith?.get(arith);
     if (hit && hit.gen === this.gen) return hit;
-    if (this.constTop > CONST_LIMIT) {
+    if (this.constTop > this.constLimit) {
       this.ex.reset(0);
       this.constTop = this.ex.mark();
       this.gen++;
@@ -146,7 +153,7 @@ export class GoldenRuntime {
     return prep;
   }
 
-  private upload(data: Int8Array | Int16Array | Int32Array): number {
+  private upload(data: Int8Array | Uint8Array | Int16Array | Int32Array): number {
     const p = this.ex.alloc(data.byteLength);
     new Uint8Array(this.ex.memory.buffer, p, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return p;
@@ -164,6 +171,26 @@ export class GoldenRuntime {
   private uploadRequant(mult: Int32Array, shift: Int32Array, outC: number): [number, number] {
     const expand = (a: Int32Array) => (a.length === outC ? a : Int32Array.from({ length: outC }, () => a[0]));
     return [this.upload(expand(mult)), this.upload(expand(shift))];
+  }
+
+  /**
+   * The double-rounding table of assembly/quant.ts (requant4Double): leftMul i32 [outC], mask i32 [outC],
+   * rightMul i64 [outC], so the SIMD kernels requantise four channels per instruction.
+   */
+  private requantTable(shift: Int32Array, outC: number): number {
+    const buf = new ArrayBuffer(outC * 16);
+    const left = new Int32Array(buf, 0, outC);
+    const mask = new Int32Array(buf, outC * 4, outC);
+    const rightMul = new BigInt64Array(buf, outC * 8, outC);
+    for (let c = 0; c < outC; c++) {
+      const s = shift.length === outC ? shift[c] : shift[0];
+      const l = Math.max(s, 0), r = Math.max(-s, 0);
+      if (r > 31) throw new TinyforgeError(`requantisation shift ${s} is out of range`);
+      left[c] = 2 ** l | 0;
+      mask[c] = (2 ** r - 1) | 0;
+      rightMul[c] = 1n << BigInt(32 - r);
+    }
+    return this.upload(new Uint8Array(buf));
   }
 
   private bias(graph: Graph, op: Op, outC: number): number {
@@ -211,12 +238,13 @@ export class GoldenRuntime {
         const { ptr: wp, kp } = this.weightRows(T(1), oc, kh * kw * icg);
         const bp = this.bias(graph, op, oc);
         const [mp, sp] = this.uploadRequant(q.requant.multiplier, q.requant.shift, oc);
+        const rq = single ? 0 : this.requantTable(q.requant.shift, oc);
         const padT = padBefore(h, kh, op.stride[0], op.dilation[0], op.padding);
         const padL = padBefore(w, kw, op.stride[1], op.dilation[1], op.padding);
         const l1 = op.kind === 'add_conv2d' ? 1 : 0;
         return {
-          scratch: kp * 2,
-          make: (scratch) => (p) => ex.conv2d(l1, p[xId], n, h, w, c, wp, kp, bp, mp, sp, p[yId], oh, ow, oc,
+          scratch: kp * 4,
+          make: (scratch) => (p) => ex.conv2d(l1, p[xId], n, h, w, c, wp, kp, bp, mp, sp, rq, p[yId], oh, ow, oc,
             kh, kw, icg, op.stride[0], op.stride[1], op.dilation[0], op.dilation[1], padT, padL,
             q.inputOffset, q.outputOffset, q.actMin, q.actMax, single, scratch),
         };
@@ -231,9 +259,10 @@ export class GoldenRuntime {
         const { ptr: wp, kp } = this.weightRows(T(1), oc, ic);
         const bp = this.bias(graph, op, oc);
         const [mp, sp] = this.uploadRequant(q.requant.multiplier, q.requant.shift, oc);
+        const rq = single ? 0 : this.requantTable(q.requant.shift, oc);
         return {
-          scratch: kp * 2,
-          make: (scratch) => (p) => ex.conv2d(0, p[xId], batches, 1, 1, ic, wp, kp, bp, mp, sp, p[yId], 1, 1, oc,
+          scratch: kp * 4,
+          make: (scratch) => (p) => ex.conv2d(0, p[xId], batches, 1, 1, ic, wp, kp, bp, mp, sp, rq, p[yId], 1, 1, oc,
             1, 1, ic, 1, 1, 1, 1, 0, 0, q.inputOffset, q.outputOffset, q.actMin, q.actMax, single, scratch),
         };
       }
@@ -247,9 +276,10 @@ export class GoldenRuntime {
         const bp = this.bias(graph, op, oc);
         const [mp, sp] = this.uploadRequant(q.requant.multiplier, q.requant.shift, oc);
         const shp = this.upload(Int32Array.from(op.shifts.flat()));
+        const rq = this.requantTable(q.requant.shift, oc);
         return {
           scratch: kp * 2,
-          make: (scratch) => (p) => ex.shiftConv2d(p[xId], n, h, w, c, shp, wp, kp, bp, mp, sp, p[yId], oh, ow, oc,
+          make: (scratch) => (p) => ex.shiftConv2d(p[xId], n, h, w, c, shp, wp, kp, bp, mp, sp, rq, p[yId], oh, ow, oc,
             op.stride[0], op.stride[1], q.inputOffset, q.outputOffset, q.actMin, q.actMax, 0, scratch),
         };
       }
@@ -266,11 +296,12 @@ export class GoldenRuntime {
         const wp = this.upload(Int16Array.from(w8));
         const bp = this.bias(graph, op, oc);
         const [mp, sp] = this.uploadRequant(q.requant.multiplier, q.requant.shift, oc);
+        const rq = this.requantTable(q.requant.shift, oc);
         const padT = padBefore(h, kh, op.stride[0], op.dilation[0], op.padding);
         const padL = padBefore(w, kw, op.stride[1], op.dilation[1], op.padding);
         return {
           scratch: (oc + 8) * 4,
-          make: (scratch) => (p) => ex.depthwiseConv2d(p[xId], n, h, w, c, wp, bp, mp, sp, p[yId], oh, ow, m,
+          make: (scratch) => (p) => ex.depthwiseConv2d(p[xId], n, h, w, c, wp, bp, mp, sp, rq, p[yId], oh, ow, m,
             kh, kw, op.stride[0], op.stride[1], op.dilation[0], op.dilation[1], padT, padL,
             q.inputOffset, q.outputOffset, q.actMin, q.actMax, 0, scratch),
         };

@@ -1,80 +1,100 @@
-// Strategy `checker-dw`: DEPTHWISE_CONV_2D on the checkerboard. Depthwise has no reduction over channels,
-// so an input value serves one multiply only and every multiplier needs a private input stream. Four
-// multipliers run, each with its own input feeder and weight feeder (8 feeders, 4 multipliers):
-//   (0,0) pixel P0, channels c..c+3   input (1,0) below, weights (0,1) right
-//   (0,2) pixel P1, channels c..c+3   input (1,2) below, weights (0,3) right
-//   (2,0) pixel P0, channels c+4..c+7 input (3,0) below, weights (2,1) right
-//   (2,2) pixel P1, channels c+4..c+7 input (3,2) below, weights (2,3) right
-// Every feeder loads one word of 4 int8 channels per tap (inputs straight from NHWC-ordered band columns,
-// weights as the model stores them, [tap][channel]) and unpacks it with SRA 24 / SLL 8, one channel per
-// SMUL step; the four pairs load at four different steps, so each SMUL step carries exactly two loads.
-// A multiplier's 4 accumulators are 4 channels of one pixel. A pass (2 pixels x 8 channels) runs T+1
-// iterations over the T = kH*kW taps (the extra one multiplies by a zero weight word, which removes
-// priming at the pass boundaries). An idle multiplier keeps the loop counter and branches; another the
-// pass counter. Peak 4 MACs per 4 cycles = 1 MAC/cycle.
+// Strategy `checker-dw`: DEPTHWISE_CONV_2D with all 8 multipliers of the checkerboard busy. In a depthwise
+// layer an input value serves one channel only, so a multiplier needs a private input stream; the trick is
+// that two horizontally adjacent output pixels see the same input value at taps s columns apart. A feeder
+// walking the window of pixel ox, one tap further than kW (kW + s columns), serves two multipliers: one
+// for pixel ox (weights of tap t) and one for pixel ox+1 (weights of tap t - s*kH, "lag 1").
+//   4 input feeders  (pixel pair Q0 on an even output row, Q1 on the odd row below) x (channel half a/b),
+//                    each loads one word of 4 NHWC channels per tap from the host-built bands and unpacks it;
+//   4 weight feeders (channel half) x (lag), words of 4 weights permuted offline to match the input bytes;
+//   8 multipliers    (Q, half, lag), 4 accumulators = 4 channels of one pixel: 4 pixels x 8 channels a pass.
+// The four feeder groups load at four different SMUL steps (two loads each, hidden under the multiply);
+// the weight feeders run one step ahead of their input feeders, which is what the permuted words absorb.
+// Every feeder slot is taken, so the loop adds two steps (counter, branch): 18 cycles per 32 multiply slots.
+// Taps run kx-major over band columns of kH*C bytes (ky, channel), so a window is one contiguous stream.
+// Bands are stored even output rows first, then odd rows, so Q1 = Q0 + a constant and passes walk pairs.
 import type { BusModel, CgraArch } from '../arch.ts';
 import { kernelCycles } from '../cost.ts';
 import type { CgraLayer } from '../layer.ts';
-import { weightAt } from '../layer.ts';
-import { MemLayout, splitSteps, type Launch, type LayerPlan, type MemBlock } from '../plan.ts';
+import { inputAt, weightAt } from '../layer.ts';
+import { MemLayout, splitSteps, wordMsbFirst, type Launch, type LayerPlan, type MemBlock } from '../plan.ts';
 import { bytesToWords } from './checker.ts';
-import { bandLayout, type PairLayout } from './layouts.ts';
-import { ins, KernelBuilder, type PE } from './program.ts';
+import { accOfByte } from './checker-dw4.ts';
+import { ins, KernelBuilder, type PE, type Src } from './program.ts';
 
-interface Pair { mul: PE; x: PE; w: PE; P: 0 | 1; half: 0 | 1; loadAt: number }
-/** loadAt: the body step (1, 3, 5, 7 = the SMUL steps) at which both feeders of the pair load. */
-const PAIRS: Pair[] = [
-  { mul: [0, 0], x: [1, 0], w: [0, 1], P: 0, half: 0, loadAt: 1 },
-  { mul: [0, 2], x: [1, 2], w: [0, 3], P: 1, half: 0, loadAt: 3 },
-  { mul: [2, 0], x: [3, 0], w: [2, 1], P: 0, half: 1, loadAt: 5 },
-  { mul: [2, 2], x: [3, 2], w: [2, 3], P: 1, half: 1, loadAt: 7 },
+type Half = 0 | 1;
+interface XFeed { pe: PE; Q: 0 | 1; half: Half; loadAt: number }
+interface WFeed { pe: PE; lag: 0 | 1; half: Half; loadAt: number }
+interface Mul { pe: PE; Q: 0 | 1; half: Half; lag: 0 | 1 }
+
+// A placement found by exhaustive search over the torus: every multiplier touches its two feeders.
+const XF: XFeed[] = [
+  { pe: [1, 0], Q: 0, half: 0, loadAt: 3 }, { pe: [3, 0], Q: 0, half: 1, loadAt: 7 },
+  { pe: [1, 2], Q: 1, half: 0, loadAt: 3 }, { pe: [3, 2], Q: 1, half: 1, loadAt: 7 },
 ];
-const LOOP: PE = [1, 1];
-const PASS: PE = [1, 3];
+const WF: WFeed[] = [
+  { pe: [0, 1], lag: 0, half: 0, loadAt: 1 }, { pe: [2, 1], lag: 0, half: 1, loadAt: 5 },
+  { pe: [0, 3], lag: 1, half: 0, loadAt: 1 }, { pe: [2, 3], lag: 1, half: 1, loadAt: 5 },
+];
+const MULS: Mul[] = [
+  { pe: [0, 0], Q: 0, half: 0, lag: 0 }, { pe: [1, 3], Q: 0, half: 0, lag: 1 },
+  { pe: [2, 0], Q: 0, half: 1, lag: 0 }, { pe: [3, 3], Q: 0, half: 1, lag: 1 },
+  { pe: [1, 1], Q: 1, half: 0, lag: 0 }, { pe: [0, 2], Q: 1, half: 0, lag: 1 },
+  { pe: [3, 1], Q: 1, half: 1, lag: 0 }, { pe: [2, 2], Q: 1, half: 1, lag: 1 },
+];
+const ITER: PE = [0, 1]; // weight feeder whose R1 counts iterations (its ROUT is re-emitted at b0)
+const PASS: PE = [2, 1]; // pass counter (within a band row)
+const ROWS: PE = [2, 3]; // band-row counter
 
-/** Accumulator (0..3) that receives byte b (0 = least significant) of a word loaded at body step loadAt. */
-export function accOfByte(loadAt: number, b: number): number {
-  // Emitted most significant first at the S steps after the load; the SMUL at step loadAt + 2 + 2i uses byte 3 - i.
-  const i = 3 - b;
-  return (((loadAt + 2 + 2 * i) % 8) - 1) / 2;
+function dirTo([r, c]: PE, [r2, c2]: PE): Src {
+  if (r2 === (r + 3) % 4 && c2 === c) return 'RCT';
+  if (r2 === (r + 1) % 4 && c2 === c) return 'RCB';
+  if (r2 === r && c2 === (c + 3) % 4) return 'RCL';
+  if (r2 === r && c2 === (c + 1) % 4) return 'RCR';
+  throw new Error(`PE(${r},${c}) and PE(${r2},${c2}) are not neighbours`);
 }
 
-export interface DwParams { taps: number; C: number; D: number; passes: number; iAdvance: number; wAdvance: number }
+export interface DwLagParams {
+  iters: number; C: number;
+  /** Passes per band row and band rows per launch; the input pointers move iAdvance per pass, rowJump more per row. */
+  rp: number; rows: number; iAdvance: number; rowJump: number;
+}
 
-export function dwKernel(arch: CgraArch, id: number, p: DwParams): { kernel: ReturnType<KernelBuilder['toKernel']>; counts: number[] } {
+export function dwLagKernel(arch: CgraArch, id: number, p: DwLagParams): { kernel: ReturnType<KernelBuilder['toKernel']>; counts: number[] } {
   if (arch.rows !== 4 || arch.cols !== 4) throw new Error('checker-dw strategy needs a 4x4 array');
-  if (p.passes < 1 || p.passes > 4095) throw new Error(`checker-dw: ${p.passes} passes per launch (1..4095)`);
-  const iters = p.taps + 1;
+  if (p.rp > 4095 || p.rows > 4095 || p.iters > 4095) throw new Error(`checker-dw: ${p.rows} x ${p.rp} passes of ${p.iters} iterations`);
   const b = new KernelBuilder(arch, id, 'checker-dw');
   const pro = b.step();
-  b.set(pro, LOOP, ins.sadd('R1', 'ZERO', iters));
-  b.set(pro, PASS, ins.sadd('R1', 'ZERO', p.passes));
-  const body = Array.from({ length: 8 }, (_, i) => b.step(i === 0 ? 'body' : undefined));
+  b.set(pro, ITER, ins.sadd('R1', 'ZERO', p.iters));
+  b.set(pro, PASS, ins.sadd('R1', 'ZERO', p.rp));
+  b.set(pro, ROWS, ins.sadd('R1', 'ZERO', p.rows));
+  const body = Array.from({ length: 10 }, (_, i) => b.step(i === 0 ? 'body' : undefined));
   const acc = ['R0', 'R1', 'R2', 'R3'] as const;
-  for (const q of PAIRS) {
+  for (const m of MULS) {
+    const x = XF.find((f) => f.Q === m.Q && f.half === m.half)!;
+    const w = WF.find((f) => f.lag === m.lag && f.half === m.half)!;
     for (let s = 0; s < 4; s++) {
-      b.set(body[2 * s + 1], q.mul, ins.smul('ROUT', 'RCR', 'RCB'));
-      b.set(body[(2 * s + 2) % 8], q.mul, ins.sadd(acc[s], acc[s], 'SELF'));
-    }
-    // Per column, the two input feeders walk [P, tap, 8 channels]: +4 to the second half, then to the next tap.
-    const xStep = q.half === 0 ? 4 : p.C - 4;
-    for (const [pe, step] of [[q.x, xStep], [q.w, 4]] as [PE, number][]) {
-      for (const t of [0, 2, 4, 6]) b.set(body[t], pe, ins.sra('ROUT', 'R0', 24));
-      for (const t of [1, 3, 5, 7]) b.set(body[t], pe, t === q.loadAt ? ins.lwd('R0', step) : ins.sll('R0', 'R0', 8));
+      b.set(body[2 * s + 1], m.pe, ins.smul('ROUT', dirTo(m.pe, w.pe), dirTo(m.pe, x.pe)));
+      b.set(body[(2 * s + 2) % 8], m.pe, ins.sadd(acc[s], acc[s], 'SELF'));
     }
   }
-  b.set(body[1], LOOP, ins.ssub('R1', 'R1', 1));
-  b.set(body[7], LOOP, ins.bne('R1', 'ZERO', 'body'));
+  const unpack = (pe: PE, loadAt: number, step: number): void => {
+    for (const t of [0, 2, 4, 6]) b.set(body[t], pe, ins.sra('ROUT', 'R0', 24));
+    for (const t of [1, 3, 5, 7]) b.set(body[t], pe, t === loadAt ? ins.lwd('R0', step) : ins.sll('R0', 'R0', 8));
+  };
+  for (const f of XF) unpack(f.pe, f.loadAt, f.half === 0 ? 4 : p.C - 4);
+  for (const f of WF) unpack(f.pe, f.loadAt, 4);
+  b.set(body[8], ITER, ins.ssub('R1', 'R1', 1));
+  b.set(body[9], ITER, ins.bne('R1', 'ZERO', 'body'));
 
   const ep = Array.from({ length: 9 }, () => b.step());
-  for (const q of PAIRS) {
-    b.set(ep[0], q.mul, ins.sadd('R3', 'R3', 'SELF'));
-    for (let j = 0; j < 4; j++) b.set(ep[1 + j], q.mul, ins.swd(acc[j], 4));
-    for (let j = 0; j < 4; j++) b.set(ep[5 + j], q.mul, ins.sadd(acc[j], 'ZERO', 'ZERO'));
+  for (const m of MULS) {
+    b.set(ep[0], m.pe, ins.sadd('R3', 'R3', 'SELF'));
+    for (let j = 0; j < 4; j++) b.set(ep[1 + j], m.pe, ins.swd(acc[j], 4));
+    for (let j = 0; j < 4; j++) b.set(ep[5 + j], m.pe, ins.sadd(acc[j], 'ZERO', 'ZERO'));
   }
   b.set(ep[0], PASS, ins.ssub('R1', 'R1', 1));
   b.set(ep[8], PASS, ins.bne('R1', 'ZERO', 'body'));
-  b.set(ep[8], LOOP, ins.sadd('R1', 'ZERO', iters));
+  b.set(ep[8], ITER, ins.sadd('R1', 'ZERO', p.iters));
   const order = [5, 6, 7, 1, 2, 3, 4];
   const jump = (pes: PE[], delta: number): void => {
     const slots: [PE, number][] = pes.flatMap((pe) => order.map((t) => [pe, t] as [PE, number]));
@@ -82,16 +102,26 @@ export function dwKernel(arch: CgraArch, id: number, p: DwParams): { kernel: Ret
     if (steps.length > slots.length) throw new Error(`checker-dw: pointer jump ${delta} needs too many steps`);
     steps.forEach((s, i) => b.set(ep[slots[i][1]], slots[i][0], ins.lwd('ROUT', s)));
   };
-  jump([[1, 0], [3, 0]], p.iAdvance - iters * p.C);
-  jump([[1, 2], [3, 2]], p.iAdvance - iters * p.C);
-  jump([[0, 1], [2, 1]], p.wAdvance - 8 * iters);
-  jump([[0, 3], [2, 3]], p.wAdvance - 8 * iters);
+  jump([[1, 0], [3, 0]], p.iAdvance - p.iters * p.C);
+  jump([[1, 2], [3, 2]], p.iAdvance - p.iters * p.C);
+  jump([[0, 3], [2, 3]], -8 * p.iters);
+  // Column 1's counters sit in ep[0] / ep[8]; their rewinds use the remaining steps.
+  jump([[2, 1], [0, 1]], -8 * p.iters);
+  // Row block: next band row (the band is wider than rp pairs), pass counter reset.
+  const r0 = b.step(), r1 = b.step();
+  b.set(r0, PASS, ins.sadd('R1', 'ZERO', p.rp));
+  b.set(r0, ROWS, ins.ssub('R1', 'R1', 1));
+  b.set(r1, ROWS, ins.bne('R1', 'ZERO', 'body'));
+  const rj = splitSteps(p.rowJump);
+  if (rj.length > 2) throw new Error(`checker-dw: row jump ${p.rowJump} too large`);
+  rj.forEach((st, i) => { for (const c of [0, 2]) b.set(r0, [1 + 2 * i, c], ins.lwd('ROUT', st)); });
   const exit = b.step();
   b.set(exit, [0, 0], ins.exit());
   const counts = new Array<number>(b.steps.length).fill(0);
   counts[pro] = counts[exit] = 1;
-  for (const t of body) counts[t] = p.passes * iters;
-  for (const t of ep) counts[t] = p.passes;
+  for (const t of body) counts[t] = p.rows * p.rp * p.iters;
+  for (const t of ep) counts[t] = p.rows * p.rp;
+  counts[r0] = counts[r1] = p.rows;
   return { kernel: b.toKernel(), counts };
 }
 
@@ -100,96 +130,129 @@ export function dwSupports(L: CgraLayer): string | undefined {
   if (L.depthMultiplier !== 1) return `depth multiplier ${L.depthMultiplier} (checker-dw handles 1)`;
   if (L.inC % 4 !== 0) return `${L.inC} channels (checker-dw needs a multiple of 4)`;
   if (L.dilW !== 1) return `dilation ${L.dilW} along the width`;
+  if (Math.ceil(L.outH / 2) > 4095 || L.outW > 8190) return 'image too large for one launch';
   return undefined;
 }
 
-/** The checker-dw plan: the cheaper of per-row and merged band layouts under the shared-bus model. */
+/** The cheaper (shared bus + calls) of the two pixel groupings: Q1 on the next row, or 2 pixels further along the row. */
 export function planCheckerDw(L: CgraLayer, arch: CgraArch): LayerPlan {
   const why = dwSupports(L);
   if (why) throw new Error(`checker-dw: ${L.name}: ${why}`);
-  const colBytes = L.kH * L.inC;
-  const cands = [bandLayout(L, colBytes, false)];
-  const merged = bandLayout(L, colBytes, true);
-  if (merged.passes <= 4095) cands.push(merged);
-  const plans = cands.map((c) => planDwWith(L, arch, c));
-  return plans.reduce((a, b) => (b.cost.shared + b.cost.launches * arch.callCycles < a.cost.shared + a.cost.launches * arch.callCycles ? b : a));
+  const plans = [planDwLag(L, arch, 'rows'), planDwLag(L, arch, 'quads')];
+  return plans.reduce((a, b) => (b.cost.shared < a.cost.shared ? b : a));
 }
 
-function planDwWith(L: CgraLayer, arch: CgraArch, layout: PairLayout): LayerPlan {
-  const C = L.inC;
-  const T = L.kH * L.kW;
-  const iters = T + 1;
+/**
+ * rows:  Q0 = pixels (2j, 2j+1) of an even output row, Q1 the same pixels one row below (bands stored even
+ *        rows first, then odd rows, so Q1 = Q0 + a constant);
+ * quads: Q1 = pixels (4j+2, 4j+3) of the same row (better for one-row images).
+ */
+function planDwLag(L: CgraLayer, arch: CgraArch, mode: 'rows' | 'quads'): LayerPlan {
+  const C = L.inC, s = L.strideW, T = L.kH * L.kW;
+  const colBytes = L.kH * C;
+  const quads = mode === 'quads';
+  const perPass = quads ? 4 : 2;                  // pixels of one row per pass
+  const rp = Math.ceil(L.outW / perPass);
+  // Band columns: every real pixel's window inside; the passes of a row advance perPass * s columns.
+  const cols = Math.max(perPass * rp * s, (L.outW - 1) * s + L.kW);
+  const B = cols * colBytes;                  // one band
+  const H2 = quads ? L.outH : Math.ceil(L.outH / 2);  // band rows walked per launch
+  const DQ = quads ? 2 * s * colBytes : H2 * B;       // Q0 stream -> Q1 stream
+  const regionBytes = quads ? L.outH * B : 2 * H2 * B;
+  const passes = H2 * rp;
+  const iters = (L.kW + s) * L.kH + 1;        // window of kW + s columns, plus the zero-weight iteration
   const tiles = Math.ceil(C / 8);
   const P = L.outH * L.outW;
-  const D = layout.pixelStride;
   const mem = new MemLayout();
-  const passes = layout.passes;
-  const inAddr = mem.alloc('input', layout.inBytes, 2 * D + iters * C + 16);
+  const inAddr = mem.alloc(quads ? 'input bands' : 'input bands (even rows, then odd rows)', regionBytes, iters * C + 2 * B + 64);
   const wStream = 8 * iters;
-  const wAddr = mem.alloc('weights', tiles * wStream);
-  const geos: { tile: number; start: number; l: number }[] = [];
-  for (let t = 0; t < tiles; t++) layout.starts.forEach((start, l) => geos.push({ tile: t, start, l }));
+  const w0 = mem.alloc('weights lag 0', tiles * wStream);
+  const w1 = mem.alloc('weights lag 1', tiles * wStream);
   const perLaunchOut = 4 * passes * 32;
-  const outAddr = mem.alloc('output', geos.length * perLaunchOut);
-  const { kernel, counts } = dwKernel(arch, 1, { taps: T, C, D, passes, iAdvance: 2 * D, wAdvance: 0 });
-  // Band column = [ky][c], so tap t = kx * kH + ky sits at t * C in a pixel's window.
-  const words = new Int32Array(tiles * 2 * iters);
-  for (let t = 0; t < tiles; t++) {
-    for (let i = 0; i < T; i++) {
-      const kx = Math.floor(i / L.kH), ky = i % L.kH;
-      for (let half = 0; half < 2; half++) {
-        let w = 0;
-        for (let bb = 0; bb < 4; bb++) {
-          const o = t * 8 + 4 * half + bb;
-          if (o < L.outC) w |= (weightAt(L, o, ky, kx, 0) & 255) << (8 * bb);
+  const outAddr = mem.alloc('output', tiles * perLaunchOut);
+  const { kernel, counts } = dwLagKernel(arch, 1, { iters, C, rp, rows: H2, iAdvance: perPass * s * colBytes, rowJump: B - rp * perPass * s * colBytes });
+
+  // Weight of channel o at stream tap t for a multiplier `lag` pixels to the right (0 outside the window).
+  const wl = (o: number, t: number, lag: number): number => {
+    const u = t - lag * s * L.kH;
+    if (o >= L.outC || u < 0 || u >= T) return 0;
+    return weightAt(L, o, u % L.kH, Math.floor(u / L.kH), 0);
+  };
+  const streams = [new Int32Array(tiles * 2 * iters), new Int32Array(tiles * 2 * iters)];
+  for (let lag = 0; lag < 2; lag++) {
+    for (let tile = 0; tile < tiles; tile++) {
+      for (let i = 0; i < iters; i++) {
+        for (let half = 0; half < 2; half++) {
+          const c0 = tile * 8 + 4 * half;
+          // The weight word leads its input word by one SMUL step: [w(i-1, ch0), w(i, ch3), w(i, ch2), w(i, ch1)].
+          streams[lag][(tile * iters + i) * 2 + half] = wordMsbFirst(wl(c0, i - 1, lag), wl(c0 + 3, i, lag), wl(c0 + 2, i, lag), wl(c0 + 1, i, lag));
         }
-        words[(t * iters + i) * 2 + half] = w;
       }
     }
   }
-  const constBlocks: MemBlock[] = [{ addr: wAddr, words, what: 'depthwise weights [tile][tap][8 channels], zero word after each tile' }];
-  const stage = (input: Int8Array): MemBlock[] => [{ addr: inAddr, words: bytesToWords(layout.build!(input)), what: `input, host-built ${layout.mode} layout` }];
-  const launches: Launch[] = geos.map((g, l) => ({
+  const constBlocks: MemBlock[] = [
+    { addr: w0, words: streams[0], what: 'depthwise weights, lag 0 (column 1)' },
+    { addr: w1, words: streams[1], what: 'depthwise weights, lag 1 (column 3)' },
+  ];
+  const stage = (input: Int8Array): MemBlock[] => {
+    const buf = new Int8Array(regionBytes);
+    for (let oy = 0; oy < (quads ? L.outH : 2 * H2); oy++) {
+      const base = quads ? oy * B : (oy % 2) * DQ + Math.floor(oy / 2) * B;
+      for (let x = 0; x < cols; x++) {
+        for (let ky = 0; ky < L.kH; ky++) {
+          const y = oy * L.strideH - L.padTop + ky * L.dilH;
+          for (let c = 0; c < C; c++) buf[base + x * colBytes + ky * C + c] = inputAt(L, input, y, x - L.padLeft, c);
+        }
+      }
+    }
+    return [{ addr: inAddr, words: bytesToWords(buf), what: 'input bands, host-built (even rows, then odd rows)' }];
+  };
+  const launches: Launch[] = Array.from({ length: tiles }, (_, t) => ({
     kernel: 1,
-    ptrIn: [inAddr + g.start + 8 * g.tile, wAddr + g.tile * wStream, inAddr + g.start + D + 8 * g.tile, wAddr + g.tile * wStream],
-    ptrOut: [0, 1, 2, 3].map((c) => outAddr + l * perLaunchOut + c * passes * 32),
+    ptrIn: [inAddr + 8 * t, w0 + t * wStream, inAddr + DQ + 8 * t, w1 + t * wStream],
+    ptrOut: [0, 1, 2, 3].map((c) => outAddr + t * perLaunchOut + c * passes * 32),
   }));
-  const outRegions = geos.map((_, l) => ({ addr: outAddr + l * perLaunchOut, words: perLaunchOut / 4 }));
+  const outRegions = launches.map((_, t) => ({ addr: outAddr + t * perLaunchOut, words: perLaunchOut / 4 }));
+  const byCol = [0, 1, 2, 3].map((c) => MULS.filter((m) => m.pe[1] === c).sort((a, b2) => a.pe[0] - b2.pe[0]));
   const gather = (regions: Int32Array[]): Int32Array => {
     const raw = new Int32Array(P * L.outC);
-    geos.forEach((g, l) => {
-      const r = regions[l];
-      for (const q of PAIRS) {
-        const c = q.mul[1];
-        const idx = q.mul[0] === 0 ? 0 : 1; // the column's multipliers store in row order
-        for (let p = 0; p < passes; p++) {
-          const pixel = layout.pixelOf(g.l, p, q.P);
-          if (pixel < 0) continue;
-          for (let bb = 0; bb < 4; bb++) {
-            const o = g.tile * 8 + 4 * q.half + bb;
-            if (o >= L.outC) continue;
-            const j = accOfByte(q.loadAt, bb);
-            raw[pixel * L.outC + o] = r[c * passes * 8 + p * 8 + 2 * j + idx];
+    regions.forEach((r, t) => {
+      for (let c = 0; c < 4; c++) {
+        byCol[c].forEach((m, idx) => {
+          const x = XF.find((f) => f.Q === m.Q && f.half === m.half)!;
+          for (let p = 0; p < passes; p++) {
+            const oy = quads ? Math.floor(p / rp) : 2 * Math.floor(p / rp) + m.Q;
+            const ox = perPass * (p % rp) + (quads ? 2 * m.Q : 0) + m.lag;
+            if (oy >= L.outH || ox >= L.outW) continue;
+            for (let byte = 0; byte < 4; byte++) {
+              const o = t * 8 + 4 * m.half + byte;
+              if (o >= L.outC) continue;
+              raw[(oy * L.outW + ox) * L.outC + o] = r[c * passes * 8 + p * 8 + 2 * accOfByte(x.loadAt, byte) + idx];
+            }
           }
-        }
+        });
       }
     });
     return raw;
   };
   const cost = (bus: BusModel): number => kernelCycles(kernel, counts, launches.length, bus);
   const view = [
-    `checker-dw: ${L.name}: ${layout.mode} layout, ${T} taps, ${passes} passes x ${launches.length} launches, ${tiles} tile(s) of 8 channels`,
+    `checker-dw: ${L.name}: ${passes} passes (${rp} x ${perPass} pixels per row x ${H2} ${quads ? 'rows' : 'row pairs'}; Q1 ${quads ? '2 pixels to the right' : 'one row below'}) of ${iters} taps, ${launches.length} launches (8 channels each)`,
     'PE grid (row: col0 | col1 | col2 | col3):',
-    '  row 0: MUL P0 c0-3 | W c0-3 | MUL P1 c0-3 | W c0-3',
-    '  row 1: IN P0 c0-3 | loop counter | IN P1 c0-3 | pass counter',
-    '  row 2: MUL P0 c4-7 | W c4-7 | MUL P1 c4-7 | W c4-7',
-    '  row 3: IN P0 c4-7 | idle | IN P1 c4-7 | idle',
-    '  every feeder loads a word of 4 channels per tap and unpacks it; the four pairs load at four different steps',
+    ...[0, 1, 2, 3].map((r) => `  row ${r}: ` + [0, 1, 2, 3].map((c) => {
+      const m = MULS.find((q) => q.pe[0] === r && q.pe[1] === c);
+      if (m) return `MUL row${m.Q} ch${4 * m.half}-${4 * m.half + 3} px+${m.lag}`;
+      const x = XF.find((q) => q.pe[0] === r && q.pe[1] === c);
+      if (x) return `IN row${x.Q} ch${4 * x.half}-${4 * x.half + 3}`;
+      const w = WF.find((q) => q.pe[0] === r && q.pe[1] === c)!;
+      return `W ch${4 * w.half}-${4 * w.half + 3} lag${w.lag}`;
+    }).join(' | ')),
+    `  an input feeder walks one window of ${L.kW + s} band columns (kx-major taps); the lag-1 multiplier uses it ${s * L.kH} taps later for the next pixel`,
   ].join('\n');
   return {
     strategy: 'checker-dw', layer: L, kernels: [kernel], memoryBytes: mem.size, constBlocks, stage, launches, outRegions, gather,
-    hostWork: { preBytes: layout.preBytes, requantOps: P * L.outC, adds: P * L.outC, notes: [`host builds the ${layout.mode} input layout`] },
+    hostWork: { preBytes: regionBytes, requantOps: P * L.outC, adds: P * L.outC, notes: [`host builds the input bands (${quads ? 'row order' : 'even rows, then odd rows'})`] },
     cost: { shared: cost('shared'), ports: cost('ports'), launches: launches.length },
-    view,
+    view, peak: 32 / 18, slotMacs: launches.length * passes * 32 * iters,
   };
 }

@@ -26,7 +26,7 @@ import { bandLayout, ceil4, flatLayout, im2colLayout, type PairLayout } from './
 import { MemLayout, splitSteps, wordMsbFirst, type Launch, type LayerPlan, type MemBlock } from '../plan.ts';
 import { ins, KernelBuilder, type PE, type PInstr, type Src } from './program.ts';
 
-interface MulRole { pe: PE; w: Src; x: Src; P: 0 | 1; g: number }
+interface MulRole { pe: PE; w: Src; x: Src; P: number; g: number }
 /** Multipliers: where their weight and input come from, which pixel and which channel group they own. */
 const MULS: MulRole[] = [
   { pe: [0, 0], w: 'RCR', x: 'RCT', P: 1, g: 0 },
@@ -37,6 +37,21 @@ const MULS: MulRole[] = [
   { pe: [1, 3], w: 'RCT', x: 'RCL', P: 0, g: 2 },
   { pe: [3, 1], w: 'RCT', x: 'RCL', P: 1, g: 1 },
   { pe: [3, 3], w: 'RCT', x: 'RCL', P: 1, g: 3 },
+];
+/**
+ * Quad form for layers with at most 8 output channels: the two weight groups are each fed twice (columns 1
+ * and 3 read the same stream) and the four input feeders own four different pixels (P0, P1 on column 0,
+ * P2, P3 on column 2): 4 pixels x 8 channels per pass instead of 2 x 16.
+ */
+const MULS_QUAD: MulRole[] = [
+  { pe: [0, 0], w: 'RCR', x: 'RCB', P: 0, g: 0 },
+  { pe: [0, 2], w: 'RCR', x: 'RCB', P: 2, g: 0 },
+  { pe: [2, 0], w: 'RCR', x: 'RCB', P: 1, g: 1 },
+  { pe: [2, 2], w: 'RCR', x: 'RCB', P: 3, g: 1 },
+  { pe: [1, 1], w: 'RCB', x: 'RCL', P: 0, g: 1 },
+  { pe: [1, 3], w: 'RCB', x: 'RCL', P: 2, g: 1 },
+  { pe: [3, 1], w: 'RCB', x: 'RCL', P: 1, g: 0 },
+  { pe: [3, 3], w: 'RCB', x: 'RCL', P: 3, g: 0 },
 ];
 /** Weight feeders by group: PE and load phase (0: loads at pos 6, 2: at pos 2). */
 const WFEED: { pe: PE; phase: 0 | 2 }[] = [
@@ -57,10 +72,12 @@ export interface CheckerParams {
   iAdvance: number;
   /** Move of each weight column's stream start per pass (bytes). */
   wAdvance: number;
+  /** Column 2's input stream start relative to column 0's (0, or 2D in the quad form). */
+  col2Offset?: number;
 }
 
 /** The checker kernel: 2 prologue steps, an 8-step body run K+1 times per pass, 9 epilogue steps, EXIT. */
-export function checkerKernel(arch: CgraArch, id: number, p: CheckerParams): { kernel: ReturnType<KernelBuilder['toKernel']>; counts: number[] } {
+export function checkerKernel(arch: CgraArch, id: number, p: CheckerParams, muls: MulRole[] = MULS): { kernel: ReturnType<KernelBuilder['toKernel']>; counts: number[] } {
   if (arch.rows !== 4 || arch.cols !== 4) throw new Error('checker strategy needs a 4x4 array');
   if (p.passes < 1 || p.passes > 4095) throw new Error(`checker: ${p.passes} passes per launch (1..4095)`);
   const b = new KernelBuilder(arch, id, 'checker');
@@ -69,14 +86,20 @@ export function checkerKernel(arch: CgraArch, id: number, p: CheckerParams): { k
   const r10 = 24 + 32 * Math.max(0, Math.ceil((8 * iters - 24 - 4096) / 32));
   const limit = r10 - 8 * iters;
   if (r10 > 4095 || limit < -4096) throw new Error(`checker: reduction length ${p.K} too long (at most ~1020)`);
+  // Streams need not be word-aligned: a feeder's first shift follows its start's byte offset (launch starts
+  // are aligned), and between passes every shift register moves by the pass advance instead of resetting.
+  const colOff = (pe: PE): number => (pe[1] === 2 ? p.col2Offset ?? 0 : 0);
+  const aligned = p.D % 4 === 0 && p.iAdvance % 4 === 0 && colOff([0, 2]) % 4 === 0;
+  const drift = ((p.iAdvance % 4) + 4) % 4;
+  if (!aligned && 8 * iters - 8 * drift > 4095) throw new Error(`checker: unaligned streams need K <= 510 (K = ${p.K})`);
   const pro0 = b.step(), pro1 = b.step();
-  for (const pe of IFEED_P0) { b.set(pro0, pe, ins.sadd('R3', 'ZERO', limit)); b.set(pro1, pe, ins.sadd('R1', 'ZERO', r10)); }
-  for (const pe of IFEED_P1) b.set(pro0, pe, ins.sadd('R1', 'ZERO', r10 + 8));
+  for (const pe of IFEED_P0) { b.set(pro0, pe, ins.sadd('R3', 'ZERO', limit)); b.set(pro1, pe, ins.sadd('R1', 'ZERO', r10 - 8 * (colOff(pe) & 3))); }
+  for (const pe of IFEED_P1) b.set(pro0, pe, ins.sadd('R1', 'ZERO', r10 + 8 - 8 * ((colOff(pe) + p.D) & 3)));
   b.set(pro0, COUNTER, ins.sadd('R1', 'ZERO', p.passes));
 
   const body = Array.from({ length: 8 }, (_, i) => b.step(i === 0 ? 'body' : undefined));
   const acc = ['R0', 'R1', 'R2', 'R3'] as const;
-  for (const m of MULS) {
+  for (const m of muls) {
     for (let s = 0; s < 4; s++) {
       b.set(body[2 * s + 1], m.pe, ins.smul('ROUT', m.w, m.x));
       // The SADD of step s lands one step after its SMUL; step 3's SADD opens the next iteration.
@@ -109,15 +132,21 @@ export function checkerKernel(arch: CgraArch, id: number, p: CheckerParams): { k
   }
 
   const ep = Array.from({ length: 9 }, () => b.step());
-  for (const m of MULS) {
+  for (const m of muls) {
     b.set(ep[0], m.pe, ins.sadd('R3', 'R3', 'SELF'));
     for (let j = 0; j < 4; j++) b.set(ep[1 + j], m.pe, ins.swd(acc[j], 4));
     for (let j = 0; j < 4; j++) b.set(ep[5 + j], m.pe, ins.sadd(acc[j], 'ZERO', 'ZERO'));
   }
   b.set(ep[0], COUNTER, ins.ssub('R1', 'R1', 1));
   b.set(ep[8], COUNTER, ins.bne('R1', 'ZERO', 'body'));
-  for (const pe of IFEED_P0) b.set(ep[8], pe, ins.sadd('R1', 'ZERO', r10));
-  for (const pe of IFEED_P1) b.set(ep[8], pe, ins.sadd('R1', 'ZERO', r10 + 8));
+  if (aligned) {
+    for (const pe of IFEED_P0) b.set(ep[8], pe, ins.sadd('R1', 'ZERO', r10));
+    for (const pe of IFEED_P1) b.set(ep[8], pe, ins.sadd('R1', 'ZERO', r10 + 8));
+  } else {
+    // Counter base back by the iterations, shift on by the pass advance; the limit drifts with it.
+    for (const pe of [...IFEED_P0, ...IFEED_P1]) b.set(ep[8], pe, ins.sadd('R1', 'R1', 8 * iters - 8 * drift));
+    if (drift) b.set(ep[0], BRANCHER, ins.ssub('R3', 'R3', 8 * drift));
+  }
   // Pointer jumps between passes: dummy loads (ROUT only) in free feeder slots, after the stores if possible.
   const order = [5, 6, 7, 1, 2, 3, 4];
   const jump = (pes: PE[], delta: number, avoid: number[] = []): void => {
@@ -142,25 +171,27 @@ export function checkerKernel(arch: CgraArch, id: number, p: CheckerParams): { k
 
 interface Stream { layout: PairLayout; K: number; tap(k: number): [number, number, number] | undefined }
 
-/** Candidate reduction streams for a layer (the cheapest by the cost model is chosen). */
-function streamsOf(L: CgraLayer): Stream[] {
+/** Candidate reduction streams for a layer with `perPass` pixels per pass (the cheapest by the cost model wins). */
+function streamsOf(L: CgraLayer, perPass = 2): Stream[] {
   const C = L.inC;
-  if (L.kH === 1 && L.kW === 1 && L.padTop === 0 && L.padLeft === 0 && C % 4 === 0) {
-    return [{ layout: flatLayout(L), K: C, tap: (k) => [0, 0, k] }];
+  if (L.kH === 1 && L.kW === 1 && L.padTop === 0 && L.padLeft === 0 && (C % 4 === 0 || C + 1 <= 510)) {
+    return [{ layout: flatLayout(L, perPass), K: C, tap: (k) => [0, 0, k] }];
   }
   if (L.dilW === 1) {
-    const col = ceil4(L.kH * C);
+    // Band columns of exactly kH*C bytes; long reductions round them up so the streams stay word-aligned.
+    let col = L.kH * C;
+    if (L.kW * col + 1 > 510) while ((L.strideW * col) % 4 !== 0) col++;
     const tap = (k: number): [number, number, number] | undefined => {
       const kx = Math.floor(k / col), r = k % col;
       return r < L.kH * C ? [Math.floor(r / C), kx, r % C] : undefined;
     };
-    const out = [{ layout: bandLayout(L, col, false), K: L.kW * col, tap }];
-    const merged = bandLayout(L, col, true);
+    const out = [{ layout: bandLayout(L, col, false, perPass), K: L.kW * col, tap }];
+    const merged = bandLayout(L, col, true, perPass);
     if (merged.passes <= 4095) out.push({ layout: merged, K: L.kW * col, tap });
     return out;
   }
   const n = L.kH * L.kW * C;
-  return [{ layout: im2colLayout(L, ceil4(n)), K: ceil4(n), tap: (k) => (k < n ? [Math.floor(k / (L.kW * C)), Math.floor(k / C) % L.kW, k % C] : undefined) }];
+  return [{ layout: im2colLayout(L, ceil4(n), perPass), K: ceil4(n), tap: (k) => (k < n ? [Math.floor(k / (L.kW * C)), Math.floor(k / C) % L.kW, k % C] : undefined) }];
 }
 
 export function checkerSupports(L: CgraLayer): string | undefined {
@@ -170,39 +201,44 @@ export function checkerSupports(L: CgraLayer): string | undefined {
   return undefined;
 }
 
-/** The checker plan for a CONV_2D / FC layer: the cheapest layout under the shared-bus cost model. */
+/** The checker plan for a CONV_2D / FC layer: the cheapest layout (and pixel grouping) under the shared-bus cost model. */
 export function planChecker(L: CgraLayer, arch: CgraArch): LayerPlan {
   const why = checkerSupports(L);
   if (why) throw new Error(`checker: ${L.name}: ${why}`);
-  const plans = streamsOf(L).map((s) => planCheckerWith(L, arch, s));
+  const plans = streamsOf(L).map((s) => planCheckerWith(L, arch, s, 2));
+  if (L.outC <= 8) plans.push(...streamsOf(L, 4).map((s) => planCheckerWith(L, arch, s, 4)));
   return plans.reduce((a, b) => (b.cost.shared + b.cost.launches * arch.callCycles < a.cost.shared + a.cost.launches * arch.callCycles ? b : a));
 }
 
-function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream): LayerPlan {
+function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream, perPass: 2 | 4): LayerPlan {
   const { K, layout } = s;
+  const quad = perPass === 4;
+  const muls = quad ? MULS_QUAD : MULS;
+  const tileC = quad ? 8 : 16;
   const iters = K + 1;
-  const tiles = Math.ceil(L.outC / 16);
+  const tiles = Math.ceil(L.outC / tileC);
   const P = L.outH * L.outW;
   const mem = new MemLayout();
   const D = layout.pixelStride;
-  // Tile-major when the whole layer is one pixel pair (FC, 1x1 images): passes walk the channel tiles.
+  // Tile-major when the whole layer is one pass (FC, 1x1 images): passes walk the channel tiles.
   const tileMajor = layout.passes === 1 && layout.starts.length === 1;
   const passes = tileMajor ? tiles : layout.passes;
-  const iAdvance = tileMajor ? 0 : 2 * D;
+  const iAdvance = tileMajor ? 0 : perPass * D;
   const wStream = 8 * iters; // bytes per weight column per tile
   const wAdvance = tileMajor ? wStream : 0;
-  const inAddr = mem.alloc('input', layout.inBytes, 2 * K + 2 * D + 16);
+  const inAddr = mem.alloc('input', layout.inBytes, 2 * K + 4 * D + 16);
   const w1 = mem.alloc('weights col 1', tiles * wStream);
-  const w3 = mem.alloc('weights col 3', tiles * wStream);
+  const w3 = quad ? w1 : mem.alloc('weights col 3', tiles * wStream);
   interface LaunchGeo { tile: number; start: number; l: number }
   const geos: LaunchGeo[] = [];
   if (tileMajor) geos.push({ tile: 0, start: 0, l: 0 });
   else for (let t = 0; t < tiles; t++) layout.starts.forEach((start, l) => geos.push({ tile: t, start, l }));
   const perLaunchOut = 4 * passes * 32;
   const outAddr = mem.alloc('output', geos.length * perLaunchOut);
-  const { kernel, counts } = checkerKernel(arch, 1, { K, D, passes, iAdvance, wAdvance });
+  const { kernel, counts } = checkerKernel(arch, 1, { K, D, passes, iAdvance, wAdvance, col2Offset: quad ? 2 * D : 0 }, muls);
 
-  // Weights, offline: per tile, column 1 streams groups (1: phase 2, 0: phase 0), column 3 groups (3, 2).
+  // Weights, offline: per tile, column 1 streams groups (1: phase 2, 0: phase 0), column 3 groups (3, 2);
+  // the quad form has two groups, fed from one stream read by both columns.
   const wOf = (o: number, k: number): number => {
     if (o >= L.outC || k < 0 || k >= K) return 0;
     const t = s.tap(k);
@@ -210,27 +246,28 @@ function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream): LayerPlan {
   };
   const p0Word = (o0: number, i: number): number => wordMsbFirst(wOf(o0, i), wOf(o0 + 1, i), wOf(o0 + 2, i), wOf(o0 + 3, i));
   const p2Word = (o0: number, i: number): number => wordMsbFirst(wOf(o0 + 2, i - 1), wOf(o0 + 3, i - 1), wOf(o0, i), wOf(o0 + 1, i));
-  const col1 = new Int32Array(tiles * 2 * iters), col3 = new Int32Array(tiles * 2 * iters);
+  const col1 = new Int32Array(tiles * 2 * iters), col3 = new Int32Array(quad ? 0 : tiles * 2 * iters);
   for (let t = 0; t < tiles; t++) {
     for (let i = 0; i < iters; i++) {
       const at = (t * iters + i) * 2;
-      col1[at] = p2Word(t * 16 + 4, i); col1[at + 1] = p0Word(t * 16 + 0, i);
-      col3[at] = p2Word(t * 16 + 12, i); col3[at + 1] = p0Word(t * 16 + 8, i);
+      col1[at] = p2Word(t * tileC + 4, i); col1[at + 1] = p0Word(t * tileC + 0, i);
+      if (!quad) { col3[at] = p2Word(t * tileC + 12, i); col3[at + 1] = p0Word(t * tileC + 8, i); }
     }
   }
-  const constBlocks: MemBlock[] = [{ addr: w1, words: col1, what: 'weights, column 1 (groups 1, 0)' }, { addr: w3, words: col3, what: 'weights, column 3 (groups 3, 2)' }];
+  const constBlocks: MemBlock[] = quad ? [{ addr: w1, words: col1, what: 'weights, columns 1 and 3 (groups 1, 0)' }]
+    : [{ addr: w1, words: col1, what: 'weights, column 1 (groups 1, 0)' }, { addr: w3, words: col3, what: 'weights, column 3 (groups 3, 2)' }];
   const stage = (input: Int8Array): MemBlock[] => [{
     addr: inAddr, words: bytesToWords(layout.build ? layout.build(input) : input),
     what: layout.build ? `input, host-built ${layout.mode} layout` : 'input (model tensor, NHWC, in place)',
   }];
   const launches: Launch[] = geos.map((g, l) => ({
     kernel: 1,
-    ptrIn: [inAddr + g.start, w1 + g.tile * wStream, inAddr + g.start, w3 + g.tile * wStream],
+    ptrIn: [inAddr + g.start, w1 + g.tile * wStream, inAddr + g.start + (quad ? 2 * D : 0), w3 + g.tile * wStream],
     ptrOut: [0, 1, 2, 3].map((c) => outAddr + l * perLaunchOut + c * passes * 32),
   }));
   const outRegions = geos.map((_, l) => ({ addr: outAddr + l * perLaunchOut, words: perLaunchOut / 4 }));
   // Store order within a column per pass: accumulator j, then the column's multipliers by row.
-  const byCol = [0, 1, 2, 3].map((c) => MULS.filter((m) => m.pe[1] === c).sort((a, b2) => a.pe[0] - b2.pe[0]));
+  const byCol = [0, 1, 2, 3].map((c) => muls.filter((m) => m.pe[1] === c).sort((a, b2) => a.pe[0] - b2.pe[0]));
   const gather = (regions: Int32Array[]): Int32Array => {
     const raw = new Int32Array(P * L.outC);
     geos.forEach((g, l) => {
@@ -242,7 +279,7 @@ function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream): LayerPlan {
             if (pixel < 0) return;
             const tile = tileMajor ? p : g.tile;
             for (let j = 0; j < 4; j++) {
-              const o = tile * 16 + 4 * m.g + j;
+              const o = tile * tileC + 4 * m.g + j;
               if (o < L.outC) raw[pixel * L.outC + o] = r[c * passes * 8 + p * 8 + 2 * j + idx];
             }
           });
@@ -254,10 +291,10 @@ function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream): LayerPlan {
 
   const cost = (bus: BusModel): number => kernelCycles(kernel, counts, launches.length, bus);
   const view = [
-    `checker: ${L.name}: ${layout.mode} layout, K=${K} bytes per pixel stream, ${passes} passes x ${launches.length} launches, ${tiles} tile(s) of 16 output channels${tileMajor ? ' (passes walk the tiles)' : ''}`,
+    `checker${quad ? ' (quad form: 4 pixels x 8 channels per pass)' : ''}: ${L.name}: ${layout.mode} layout, K=${K} bytes per pixel stream, ${passes} passes x ${launches.length} launches, ${tiles} tile(s) of ${tileC} output channels${tileMajor ? ' (passes walk the tiles)' : ''}`,
     'PE grid (row: col0 | col1 | col2 | col3):',
-    ...[0, 1, 2, 3].map((r) => `  row ${r}: ` + [0, 1, 2, 3].map((c) => roleName(r, c)).join(' | ')),
-    `  inputs: pixel pair (P0, P1) ${D} bytes apart, one byte per k, on column pointers 0 and 2 (steps +${D}, ${1 - D})`,
+    ...[0, 1, 2, 3].map((r) => `  row ${r}: ` + [0, 1, 2, 3].map((c) => roleName(muls, quad, r, c)).join(' | ')),
+    `  inputs: pixels ${D} bytes apart, one byte per k, on column pointers 0 and 2 (steps +${D}, ${1 - D})`,
     `  weights: 4 int8 per word in emission order, ${2 * iters} words per column per tile on columns 1 and 3`,
     '  outputs: 4 SWD per multiplier per pass (int32 raw sums); the host adds the folded bias and requantises',
   ].join('\n');
@@ -265,16 +302,16 @@ function planCheckerWith(L: CgraLayer, arch: CgraArch, s: Stream): LayerPlan {
     strategy: 'checker', layer: L, kernels: [kernel], memoryBytes: mem.size, constBlocks, stage, launches, outRegions, gather,
     hostWork: { preBytes: layout.preBytes, requantOps: P * L.outC, adds: P * L.outC, notes: [layout.build ? `host builds the ${layout.mode} input layout` : 'input read in place'] },
     cost: { shared: cost('shared'), ports: cost('ports'), launches: launches.length },
-    view,
+    view, peak: 2, slotMacs: launches.length * passes * 32 * iters,
   };
 }
 
-function roleName(r: number, c: number): string {
-  const m = MULS.find((x) => x.pe[0] === r && x.pe[1] === c);
+function roleName(muls: MulRole[], quad: boolean, r: number, c: number): string {
+  const m = muls.find((x) => x.pe[0] === r && x.pe[1] === c);
   if (m) return `MUL P${m.P} oc${4 * m.g}-${4 * m.g + 3}`;
   const w = WFEED.findIndex((x) => x.pe[0] === r && x.pe[1] === c);
-  if (w >= 0) return `W g${w} ph${WFEED[w].phase}`;
-  return r === 1 ? 'IN P0' : 'IN P1';
+  if (w >= 0) return `W g${quad ? w % 2 : w} ph${WFEED[w].phase}`;
+  return `IN P${(r === 1 ? 0 : 1) + (quad && c === 2 ? 2 : 0)}`;
 }
 
 export function bytesToWords(b: Int8Array): Int32Array {

@@ -25,7 +25,7 @@ export interface PairLayout {
   /** Passes (pixel pairs) per launch and the launches' stream starts (offsets into the input region). */
   passes: number;
   starts: number[];
-  /** Global output pixel of pixel P (0/1) of pass `pass` in launch `l`, or -1 for a dropped pixel. */
+  /** Global output pixel of pixel P (0 .. pixels per pass - 1) of pass `pass` in launch `l`, or -1 for a dropped pixel. */
   pixelOf(l: number, pass: number, P: number): number;
   /** Host pre-step: the input region's bytes (undefined: the tensor itself). */
   build?(input: Int8Array): Int8Array;
@@ -37,11 +37,13 @@ export const ceil4 = (x: number): number => Math.ceil(x / 4) * 4;
  * A band layout: input column x of band oy holds rows oy*s - padTop + ky*dH (ky < kH), colBytes bytes,
  * channel-minor, padded with zeros after kH*C. `merged` puts bands back to back (one launch).
  */
-export function bandLayout(L: CgraLayer, colBytes: number, merged: boolean): PairLayout {
+export function bandLayout(L: CgraLayer, colBytes: number, merged: boolean, perPass = 2): PairLayout {
   const s = L.strideW;
-  const need = Math.ceil(L.outW / 2);
-  const rp = merged ? Math.max(need, Math.ceil(((L.outW - 1) * s + L.kW) / (2 * s))) : need;
-  const cols = merged ? 2 * rp * s : (2 * rp - 1) * s + L.kW;
+  const need = Math.ceil(L.outW / perPass);
+  const rp = merged ? Math.max(need, Math.ceil(((L.outW - 1) * s + L.kW) / (perPass * s))) : need;
+  // Whole words per band, so every launch's stream starts word-aligned.
+  let cols = merged ? perPass * rp * s : (perPass * rp - 1) * s + L.kW;
+  while ((cols * colBytes) % 4 !== 0) cols++;
   const bandBytes = cols * colBytes;
   const pixelStride = s * colBytes;
   const build = (input: Int8Array): Int8Array => {
@@ -61,21 +63,21 @@ export function bandLayout(L: CgraLayer, colBytes: number, merged: boolean): Pai
   if (merged) {
     return {
       mode: 'band-merged', ...common, passes: L.outH * rp, starts: [0],
-      pixelOf: (_l, pass, P) => { const oy = Math.floor(pass / rp), ox = 2 * (pass % rp) + P; return ox < L.outW ? oy * L.outW + ox : -1; },
+      pixelOf: (_l, pass, P) => { const oy = Math.floor(pass / rp), ox = perPass * (pass % rp) + P; return ox < L.outW ? oy * L.outW + ox : -1; },
     };
   }
   return {
     mode: 'band-rows', ...common, passes: rp, starts: Array.from({ length: L.outH }, (_, oy) => oy * bandBytes),
-    pixelOf: (l, pass, P) => { const ox = 2 * pass + P; return ox < L.outW ? l * L.outW + ox : -1; },
+    pixelOf: (l, pass, P) => { const ox = perPass * pass + P; return ox < L.outW ? l * L.outW + ox : -1; },
   };
 }
 
 /** Every output pixel's stream contiguous at `pixelStride` (natural or host-subsampled 1x1). */
-export function flatLayout(L: CgraLayer): PairLayout {
+export function flatLayout(L: CgraLayer, perPass = 2): PairLayout {
   const P = L.outH * L.outW;
-  const pixelOf = (_l: number, pass: number, Pi: number): number => (2 * pass + Pi < P ? 2 * pass + Pi : -1);
+  const pixelOf = (_l: number, pass: number, Pi: number): number => (perPass * pass + Pi < P ? perPass * pass + Pi : -1);
   if (L.strideH === 1 && L.strideW === 1 && L.outW === L.inW && L.outH === L.inH) {
-    return { mode: 'natural', pixelStride: L.inC, preBytes: 0, inBytes: L.inH * L.inW * L.inC, passes: Math.ceil(P / 2), starts: [0], pixelOf };
+    return { mode: 'natural', pixelStride: L.inC, preBytes: 0, inBytes: L.inH * L.inW * L.inC, passes: Math.ceil(P / perPass), starts: [0], pixelOf };
   }
   const build = (input: Int8Array): Int8Array => {
     const buf = new Int8Array(P * L.inC);
@@ -84,11 +86,11 @@ export function flatLayout(L: CgraLayer): PairLayout {
     }
     return buf;
   };
-  return { mode: 'subsample', pixelStride: L.inC, preBytes: P * L.inC, inBytes: P * L.inC, passes: Math.ceil(P / 2), starts: [0], pixelOf, build };
+  return { mode: 'subsample', pixelStride: L.inC, preBytes: P * L.inC, inBytes: P * L.inC, passes: Math.ceil(P / perPass), starts: [0], pixelOf, build };
 }
 
 /** Per-pixel im2col rows of `rowBytes` (>= kH*kW*C), order (ky, kx, c). */
-export function im2colLayout(L: CgraLayer, rowBytes: number): PairLayout {
+export function im2colLayout(L: CgraLayer, rowBytes: number, perPass = 2): PairLayout {
   const P = L.outH * L.outW;
   const n = L.kH * L.kW * L.inC;
   const build = (input: Int8Array): Int8Array => {
@@ -103,7 +105,7 @@ export function im2colLayout(L: CgraLayer, rowBytes: number): PairLayout {
     return buf;
   };
   return {
-    mode: 'im2col', pixelStride: rowBytes, preBytes: P * rowBytes, inBytes: P * rowBytes, passes: Math.ceil(P / 2), starts: [0],
-    pixelOf: (_l, pass, Pi) => (2 * pass + Pi < P ? 2 * pass + Pi : -1), build,
+    mode: 'im2col', pixelStride: rowBytes, preBytes: P * rowBytes, inBytes: P * rowBytes, passes: Math.ceil(P / perPass), starts: [0],
+    pixelOf: (_l, pass, Pi) => (perPass * pass + Pi < P ? perPass * pass + Pi : -1), build,
   };
 }

@@ -5,8 +5,9 @@ import { TinyforgeError, UsageError } from '../diagnostics.ts';
 import type { Command } from './command.ts';
 import { commands } from './commands/index.ts';
 
-function usageOf(cmd: Command, prefix = 'tinyforge'): string {
-  const lines = [`usage: ${prefix} ${cmd.usage}`, '', cmd.summary];
+/** Usage text; `cmd.usage` spells the whole command line after `tinyforge` (e.g. `cgra asm <file.s> ...`). */
+function usageOf(cmd: Command): string {
+  const lines = [`usage: tinyforge ${cmd.usage}`, '', cmd.summary];
   if (cmd.subcommands) {
     lines.push('', 'subcommands:');
     for (const s of cmd.subcommands) lines.push(`  ${s.usage.padEnd(48)} ${s.summary}`);
@@ -30,24 +31,22 @@ export function globalUsage(): string {
 }
 
 async function dispatch(cmd: Command, argv: string[], prefix: string): Promise<number> {
+  const sub = cmd.subcommands?.find((s) => s.name === argv[0]);
+  if (sub) return dispatch(sub, argv.slice(1), `${prefix} ${sub.name}`);
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(usageOf(cmd, prefix) + '\n');
+    process.stdout.write(usageOf(cmd) + '\n');
     return 0;
   }
-  if (cmd.subcommands) {
-    const sub = cmd.subcommands.find((s) => s.name === argv[0]);
-    if (!sub) throw new UsageError(argv[0] ? `unknown subcommand '${prefix} ${argv[0]}'\n\n${usageOf(cmd, prefix)}` : usageOf(cmd, prefix));
-    return dispatch(sub, argv.slice(1), `${prefix} ${sub.name}`);
-  }
+  if (cmd.subcommands) throw new UsageError(argv[0] ? `unknown subcommand '${prefix} ${argv[0]}'\n\n${usageOf(cmd)}` : usageOf(cmd));
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: cmd.options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${usageOf(cmd, prefix)}`);
+    throw new UsageError(`${(e as Error).message}\n\n${usageOf(cmd)}`);
   }
   const [min, max] = cmd.positionals;
   if (parsed.positionals.length < min || parsed.positionals.length > max) {
-    throw new UsageError(`expected ${min === max ? min : `${min} to ${max}`} argument(s), got ${parsed.positionals.length}\n\n${usageOf(cmd, prefix)}`);
+    throw new UsageError(`expected ${min === max ? min : `${min} to ${max}`} argument(s), got ${parsed.positionals.length}\n\n${usageOf(cmd)}`);
   }
   return cmd.run({ positionals: parsed.positionals, values: parsed.values as Record<string, string | boolean | string[] | undefined> });
 }

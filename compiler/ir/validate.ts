@@ -186,6 +186,7 @@ export function validateGraph(g: Graph, file?: string): void {
   g.tensors.forEach((t, i) => {
     if (t.id !== i) throw new TinyforgeError(`tensor ${i} '${t.name}' has id ${t.id}; ids must equal positions`, where);
     if (!t.shape.every((d) => Number.isInteger(d) && d >= 1)) throw new TinyforgeError(`tensor ${i} '${t.name}' has invalid shape [${t.shape}] (dynamic or zero dimensions are not supported)`, where);
+    if (numElements(t.shape) > 0x7fffffff) throw new TinyforgeError(`tensor ${i} '${t.name}' has shape [${t.shape}], more than 2^31 - 1 elements`, where);
     if (t.data && t.data.length !== numElements(t.shape)) throw new TinyforgeError(`tensor ${i} '${t.name}' has ${t.data.length} values for shape [${t.shape}]`, where);
     if (t.quant) {
       const q = t.quant;

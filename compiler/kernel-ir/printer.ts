@@ -51,7 +51,7 @@ function printWindow(w: Window): string {
     ` pad=[t${w.padTop},l${w.padLeft},b${w.padBottom},r${w.padRight}]`;
 }
 
-function printRequant(r: Requant, rounding: 'double' | 'single'): string {
+function printRequant(r: Requant, rounding: 'double' | 'single' = 'double'): string {
   return `requant: rounding=${rounding} multiplier=${summarizeList(r.multiplier)} shift=${summarizeList(r.shift)}`;
 }
 

@@ -79,9 +79,10 @@ export interface Requantise {
   /**
    * How the accumulator is multiplied by `requant`: 'double' = SaturatingRoundingDoublingHighMul then
    * RoundingDivideByPOT (tflm everywhere); 'single' = one 64-bit multiply and one rounding shift, which
-   * TFLite (arith tflite) uses only for ops that are CONV_2D or FULLY_CONNECTED in the graph.
+   * desktop TFLite (arith tflite) uses only for ungrouped CONV_2D and FULLY_CONNECTED. The pass pipeline
+   * always sets it; absent (hand-built modules) means 'double'.
    */
-  rounding: 'double' | 'single';
+  rounding?: 'double' | 'single';
   actMin: number;
   actMax: number;
 }
@@ -121,7 +122,10 @@ export interface KShiftConv2d extends KOpBase, Window, Requantise {
   bias: number;
 }
 
-/** Add (AdderNet) convolution: acc = bias - sum |(x + inputOffset) - w|, requantised as conv2d. */
+/**
+ * Add (AdderNet) convolution: acc = bias - sum |(x + inputOffset) - w|, requantised as conv2d. Padding taps
+ * read real 0 (x + inputOffset = 0), so they still contribute |w|, unlike conv2d's padding.
+ */
 export interface KAddConv2d extends KOpBase, Window, Requantise {
   kind: 'add_conv2d';
   weights: number;

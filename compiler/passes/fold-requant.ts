@@ -1,20 +1,17 @@
 // fold-requant: turn each op's quantisation into the integers its kernel needs: zero points become
 // offsets (input offset = -zero point, output offset = +zero point), and real rescaling factors become
-// TFLite's (multiplier, shift) pairs, one per output channel for convolution-like ops (computed in the
-// pipeline's arithmetic: single-rounding builds cap the shift at 30), ADD's three multipliers with its
-// left shift of 20, and SOFTMAX's input multiplier and diff_min. All values come from quant/params.ts,
-// the same code the golden runtime uses. The rounding of each convolution-like op is made explicit:
-// in the tflite arithmetic only ops that are CONV_2D or FULLY_CONNECTED in the graph round once (and cap
-// their shift at 30), as desktop TFLite does; everything else rounds twice, as TFLite Micro. A grouped
-// conv2d lowered to a depthwise kernel keeps the conv2d's rounding.
+// TFLite's (multiplier, shift) pairs, one per output channel for convolution-like ops, ADD's three
+// multipliers with its left shift of 20, and SOFTMAX's input multiplier and diff_min. All values come
+// from quant/params.ts, the same code the golden runtime uses. The rounding of each convolution-like op
+// is made explicit (`rounding`): in the tflite arithmetic only ungrouped CONV_2D and FULLY_CONNECTED
+// round once (and cap their shift at 30), as desktop TFLite does; everything else rounds twice, as
+// TFLite Micro. A kernel op keeps the rounding of the graph op it came from.
 
 import type { AddOp, Op, SoftmaxOp } from '../ir/graph.ts';
-import { addQuantParams, convQuantParams, softmaxQuantParams, type ConvLikeOp } from '../quant/params.ts';
+import { addQuantParams, convQuantParams, singleRounding, softmaxQuantParams, type ConvLikeOp } from '../quant/params.ts';
 import { definePass, requireModule } from './pass.ts';
 
 const CONV_LIKE = new Set(['conv2d', 'depthwise_conv2d', 'fully_connected', 'shift_conv2d', 'add_conv2d']);
-/** Graph op kinds that desktop TFLite requantises with single rounding (tflite-reference.md). */
-export const SINGLE_ROUNDING_KINDS: ReadonlySet<string> = new Set(['conv2d', 'fully_connected']);
 
 export const foldRequant = definePass({
   name: 'fold-requant',
@@ -28,7 +25,7 @@ export const foldRequant = definePass({
       const op: Op = g.ops[k.sourceOp];
       if (k.kind === 'conv2d' || k.kind === 'depthwise_conv2d' || k.kind === 'fully_connected' || k.kind === 'shift_conv2d' || k.kind === 'add_conv2d') {
         if (!CONV_LIKE.has(op.kind)) throw new Error(`fold-requant: ${k.kind} came from ${op.kind}`);
-        const single = state.arith === 'tflite' && SINGLE_ROUNDING_KINDS.has(op.kind);
+        const single = singleRounding(g, op, state.arith);
         const p = convQuantParams(g, op as ConvLikeOp, single ? 'tflite' : 'tflm');
         return { ...k, inputOffset: p.inputOffset, outputOffset: p.outputOffset, requant: p.requant, rounding: single ? 'single' as const : 'double' as const };
       }

@@ -7,10 +7,9 @@
 
 import { TinyforgeError } from '../diagnostics.ts';
 import {
-  numElements, padBefore, type Graph, type Op, type OpKind, type Padding, type Tensor,
+  numElements, padBefore, type DType, type Graph, type Op, type OpKind, type Padding, type Tensor,
 } from '../ir/graph.ts';
 import { opLabel } from '../ir/lookup.ts';
-import type { DType } from '../ir/graph.ts';
 import type { KernelOp, Requantise, Window } from '../kernel-ir/types.ts';
 import type { Arith } from '../quant/multiplier.ts';
 
@@ -97,12 +96,10 @@ export const LOWERING_RULES: readonly LoweringRule[] = [
     name: 'conv2d-grouped-as-depthwise',
     kinds: ['conv2d'],
     priority: 10,
-    // Not in the tflite arithmetic: there TFLite rounds CONV_2D once but depthwise twice, and although the
-    // op's `rounding` field keeps the conv2d's single rounding, a backend that derives rounding from the
-    // kernel op kind would get it wrong; the plain conv2d rule is used instead.
+    // (Rounding is unaffected: TFLite rounds grouped convolutions twice in both arithmetics, as depthwise.)
     when: (ctx, op) => {
       const inC = ctx.t(op.inputs[0]).shape[3];
-      return ctx.options.groupedAsDepthwise && ctx.arith !== 'tflite' && inC > 1 && ctx.t(op.inputs[1]).shape[3] === 1;
+      return ctx.options.groupedAsDepthwise && inC > 1 && ctx.t(op.inputs[1]).shape[3] === 1;
     },
     lower: (ctx, op) => {
       const x = ctx.t(op.inputs[0]), w = ctx.t(op.inputs[1]), y = ctx.t(op.outputs[0]);

@@ -10,6 +10,8 @@
 //   SOFTMAX (int8)  PreprocessSoftmaxScaling(beta, inScale, kScaledDiffIntegerBits = 5) and
 //                   diff_min = -CalculateInputRadius(5, left_shift).
 //   clamps          CalculateActivationRangeQuantized (graph.ts activationRange).
+// Which ops round once in the tflite arithmetic (ungrouped CONV_2D and FULLY_CONNECTED) is decided by
+// `singleRounding`; pass its answer as the `arith` of convQuantParams ('tflite' = single-rounding build).
 // Scales in the graph IR are the float32 values of the model, held as doubles, so `double(x)` is x.
 
 import { TinyforgeError } from '../diagnostics.ts';
@@ -57,6 +59,20 @@ function actQuant(g: Graph, op: Op, t: Tensor, role: string): { scale: number; z
 /** Number of output channels of a conv-like op, read from its weights as TFLite does. */
 export function convOutChannels(op: ConvLikeOp, w: Tensor): number {
   return op.kind === 'depthwise_conv2d' ? w.shape[3] : w.shape[0];
+}
+
+/**
+ * Whether TFLite requantises `op` with single rounding in arithmetic `arith`: only desktop TFLite
+ * (tflite) does, and only for FULLY_CONNECTED and ungrouped CONV_2D (its grouped convolutions take the
+ * reference path, which rounds twice, as TFLite Micro everywhere).
+ */
+export function singleRounding(g: Graph, op: Op, arith: Arith): boolean {
+  if (arith !== 'tflite') return false;
+  if (op.kind === 'fully_connected') return true;
+  if (op.kind !== 'conv2d') return false;
+  const x = opTensor(g, op, op.inputs[0], 'input');
+  const w = opTensor(g, op, op.inputs[1], 'weight');
+  return x.shape[3] === w.shape[3];
 }
 
 /** Requantisation for CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED and the shift/add convolutions. */

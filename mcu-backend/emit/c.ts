@@ -75,6 +75,37 @@ export function dotSnippet(acc: string, x: string, w: string, n: number | string
   return lines.join('\n');
 }
 
+/**
+ * Like dotSnippet for two weight rows sharing the input: acc0 += x . w0, acc1 += x . w1. Each input word
+ * is loaded and widened once for both (DSP path: 16 instructions per 8 MACs instead of 22).
+ */
+export function dot2Snippet(acc: [string, string], x: string, w: [string, string], n: number | string, inputOffset: number, indent = '      '): string {
+  const I = indent;
+  const off = inputOffset;
+  const simd = typeof n === 'string' || n >= 4;
+  const lines: string[] = [`${I}{`, `${I}  int i_ = 0;`];
+  if (simd) {
+    lines.push('#if TF_DSP');
+    lines.push(`${I}  for (; i_ + 4 <= ${n}; i_ += 4) {`);
+    lines.push(`${I}    const uint32_t xv = (uint32_t)tf_read32(${x} + i_);`);
+    lines.push(`${I}    const int32_t xa = __sxtab16((int32_t)${offset2(off)}, (int32_t)xv), xb = tf_sxtab16_ror8((int32_t)${offset2(off)}, xv);`);
+    lines.push(`${I}    const uint32_t v0 = (uint32_t)tf_read32(${w[0]} + i_), v1 = (uint32_t)tf_read32(${w[1]} + i_);`);
+    lines.push(`${I}    ${acc[0]} = __smlad(xa, __sxtb16((int32_t)v0), ${acc[0]});`);
+    lines.push(`${I}    ${acc[0]} = __smlad(xb, tf_sxtb16_ror8(v0), ${acc[0]});`);
+    lines.push(`${I}    ${acc[1]} = __smlad(xa, __sxtb16((int32_t)v1), ${acc[1]});`);
+    lines.push(`${I}    ${acc[1]} = __smlad(xb, tf_sxtb16_ror8(v1), ${acc[1]});`);
+    lines.push(`${I}  }`);
+    lines.push('#endif');
+  }
+  lines.push(`${I}  for (; i_ < ${n}; i_++) {`);
+  lines.push(`${I}    const int32_t xv = ${x}[i_] + ${off};`);
+  lines.push(`${I}    ${acc[0]} += xv * ${w[0]}[i_];`);
+  lines.push(`${I}    ${acc[1]} += xv * ${w[1]}[i_];`);
+  lines.push(`${I}  }`);
+  lines.push(`${I}}`);
+  return lines.join('\n');
+}
+
 /** `(void)p;` for each parameter a kernel does not read. */
 export function unused(...names: string[]): string {
   return names.map((n) => `  (void)${n};`).join('\n');

@@ -5,7 +5,7 @@ import type { AnyVariant } from './variant.ts';
 import { addConvGeneric } from './add-conv.ts';
 import { addGeneric } from './add.ts';
 import { conv2dGeneric } from './conv2d.ts';
-import { depthwiseGeneric } from './depthwise.ts';
+import { depthwiseChan4, depthwiseGeneric } from './depthwise.ts';
 import { fullyConnectedGeneric } from './fully-connected.ts';
 import { avgPoolGeneric, maxPoolGeneric } from './pool.ts';
 import { reshapeAlias } from './reshape.ts';
@@ -16,6 +16,7 @@ import { FAST_VARIANTS } from './fast-variants.ts';
 export const VARIANTS: AnyVariant[] = [
   conv2dGeneric,
   depthwiseGeneric,
+  depthwiseChan4,
   fullyConnectedGeneric,
   addGeneric,
   avgPoolGeneric,

@@ -50,6 +50,8 @@ static inline int32_t __smlad(int16x2_t a, int16x2_t b, int32_t acc)
   return (int32_t)((uint32_t)acc + (uint32_t)(tf_lo16(a) * tf_lo16(b)) + (uint32_t)(tf_hi16(a) * tf_hi16(b)));
 }
 static inline int32_t __smuad(int16x2_t a, int16x2_t b) { return __smlad(a, b, 0); }
+static inline int32_t __smlabb(int32_t a, int32_t b, int32_t acc) { return (int32_t)((uint32_t)acc + (uint32_t)(tf_lo16(a) * tf_lo16(b))); }
+static inline int32_t __smlatt(int32_t a, int32_t b, int32_t acc) { return (int32_t)((uint32_t)acc + (uint32_t)(tf_hi16(a) * tf_hi16(b))); }
 static inline int16x2_t tf_sxtb16_ror8(uint32_t x) { return __sxtb16((int8x4_t)(x >> 8 | x << 24)); }
 static inline int16x2_t tf_sxtab16_ror8(int16x2_t a, uint32_t x) { return __sxtab16(a, (int8x4_t)(x >> 8 | x << 24)); }
 #else

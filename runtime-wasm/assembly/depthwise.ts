@@ -1,11 +1,12 @@
 // Depthwise conv2d (TFLite DEPTHWISE_CONV_2D, per-channel int8): output channel oc = ic * m + j reads input
 // channel ic only; depth multiplier m, dilation, same/valid padding. Taps in the padding are skipped (as in
 // TFLite's reference kernel). Weights arrive as int16 [kh * kw][c * m]. With m == 1 the SIMD build
-// accumulates 8 channels at a time with i32x4.extmul_{low,high}_i16x8_s; exact int32 sums, same bits.
-import { requant } from './quant';
+// accumulates 8 channels at a time with i32x4.extmul_{low,high}_i16x8_s and requantises them in registers
+// (quant.ts requant4Double, double rounding); exact int32 sums and the same integer steps, so the same bits.
+import { requant, requant4Double, store4 } from './quant';
 
 export function depthwiseConv2d(x: usize, n: i32, h: i32, wd: i32, c: i32,
-  w: usize, bias: usize, mult: usize, shift: usize,
+  w: usize, bias: usize, mult: usize, shift: usize, rq: usize,
   out: usize, oh: i32, ow: i32, m: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padT: i32, padL: i32,
   inOffset: i32, outOffset: i32, actMin: i32, actMax: i32, single: i32, acc: usize): void {
@@ -36,8 +37,17 @@ export function depthwiseConv2d(x: usize, n: i32, h: i32, wd: i32, c: i32,
                   a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(xv, wv));
                 }
               }
-              v128.store(acc + (<usize>ci << 2), a0);
-              v128.store(acc + (<usize>ci << 2) + 16, a1);
+              if (rq != 0) {
+                // Requantise the 8 channels in registers (table rq: see quant.ts).
+                const outPix = out + <usize>((b * oh + oy) * ow + ox) * <usize>oc;
+                const b0 = bias != 0 ? v128.load(bias + (<usize>ci << 2)) : i32x4.splat(0);
+                const b1 = bias != 0 ? v128.load(bias + (<usize>ci << 2) + 16) : i32x4.splat(0);
+                store4(outPix + <usize>ci, requant4Double(i32x4.add(a0, b0), ci, oc, mult, rq, outOffset, actMin, actMax));
+                store4(outPix + <usize>ci + 4, requant4Double(i32x4.add(a1, b1), ci + 4, oc, mult, rq, outOffset, actMin, actMax));
+              } else {
+                v128.store(acc + (<usize>ci << 2), a0);
+                v128.store(acc + (<usize>ci << 2) + 16, a1);
+              }
             }
           }
         }
@@ -63,7 +73,8 @@ export function depthwiseConv2d(x: usize, n: i32, h: i32, wd: i32, c: i32,
           }
         }
         const outPix = out + <usize>((b * oh + oy) * ow + ox) * <usize>oc;
-        for (let o = 0; o < oc; o++) {
+        const done = rq != 0 && m == 1 ? ci : 0; // channels already requantised in the SIMD loop
+        for (let o = done; o < oc; o++) {
           const a = load<i32>(acc + (<usize>o << 2)) + (bias != 0 ? load<i32>(bias + (<usize>o << 2)) : 0);
           store<i8>(outPix + <usize>o, <i8>requant(a, load<i32>(mult + (<usize>o << 2)), load<i32>(shift + (<usize>o << 2)),
             single, outOffset, actMin, actMax));

@@ -112,3 +112,63 @@ export function oneOverOnePlusX(a: i32): i32 {
   }
   return satShiftLeft(x, 1);
 }
+
+// ---- four channels at once (SIMD build only) ----
+// The requantisation table `rq` of a layer with oc channels holds, per channel, what the double-rounding
+// MultiplyByQuantizedMultiplier needs as lane-wise operands (wasm SIMD has no per-lane variable shift):
+//   leftMul i32 [oc] = 1 << max(shift, 0), mask i32 [oc] = 2^right - 1, rightMul i64 [oc] = 2^(32 - right),
+// with right = max(-shift, 0). x >> right is computed as (x * 2^(32 - right)) >> 32 in 64-bit lanes.
+
+/** Double-rounding requantisation of channels oc..oc+3 (acc lanes), offset, clamp; returns i32x4. */
+// @ts-ignore: decorator
+@inline export function requant4Double(acc: v128, oc: i32, nChannels: i32, mult: usize, rq: usize,
+  outOffset: i32, actMin: i32, actMax: i32): v128 {
+  const o4 = <usize>oc << 2;
+  const m = v128.load(mult + o4);
+  const x = i32x4.mul(acc, v128.load(rq + o4));
+  // SaturatingRoundingDoublingHighMul (the INT32_MIN * INT32_MIN case cannot occur: multipliers are >= 0).
+  const hiLo = srdhm2(i64x2.extmul_low_i32x4_s(x, m));
+  const hiHi = srdhm2(i64x2.extmul_high_i32x4_s(x, m));
+  const r = v128.shuffle<i32>(hiLo, hiHi, 0, 2, 4, 6);
+  // RoundingDivideByPOT with per-lane exponents.
+  const mask = v128.load(rq + (<usize>nChannels << 2) + o4);
+  const rMul = rq + (<usize>nChannels << 3) + (<usize>oc << 3);
+  const fLo = i64x2.shr_s(i64x2.mul(i64x2.extend_low_i32x4_s(r), v128.load(rMul)), 32);
+  const fHi = i64x2.shr_s(i64x2.mul(i64x2.extend_high_i32x4_s(r), v128.load(rMul + 16)), 32);
+  const floorShift = v128.shuffle<i32>(fLo, fHi, 0, 2, 4, 6);
+  const remainder = v128.and(r, mask);
+  const threshold = i32x4.sub(i32x4.shr_u(mask, 1), i32x4.shr_s(r, 31));
+  let v = i32x4.sub(floorShift, i32x4.gt_s(remainder, threshold));
+  v = i32x4.add(v, i32x4.splat(outOffset));
+  v = i32x4.max_s(v, i32x4.splat(actMin));
+  return i32x4.min_s(v, i32x4.splat(actMax));
+}
+
+/** srdhm's rounding and truncating division by 2^31 on two 64-bit products. */
+// @ts-ignore: decorator
+@inline function srdhm2(ab: v128): v128 {
+  const neg = i64x2.shr_s(ab, 63);
+  const nudged = i64x2.add(ab, i64x2.add(i64x2.splat(1 << 30), v128.and(neg, i64x2.splat(<i64>1 - (<i64>1 << 31)))));
+  const bias = v128.and(i64x2.shr_s(nudged, 63), i64x2.splat((<i64>1 << 31) - 1));
+  return i64x2.shr_s(i64x2.add(nudged, bias), 31);
+}
+
+/** Stores the four int8 values of an i32x4 already clamped to int8. */
+// @ts-ignore: decorator
+@inline export function store4(dst: usize, v: v128): void {
+  const n16 = i16x8.narrow_i32x4_s(v, v);
+  v128.store32_lane(dst, i8x16.narrow_i16x8_s(n16, n16), 0);
+}
+
+/** Double-rounding MultiplyByQuantizedMultiplier of four lanes sharing one (multiplier, shift). */
+// @ts-ignore: decorator
+@inline export function mbqm4Uniform(x: v128, multiplier: i32, shift: i32): v128 {
+  const left = shift > 0 ? shift : 0;
+  const right = shift > 0 ? 0 : -shift;
+  const xs = i32x4.shl(x, left);
+  const m = i32x4.splat(multiplier);
+  const r = v128.shuffle<i32>(srdhm2(i64x2.extmul_low_i32x4_s(xs, m)), srdhm2(i64x2.extmul_high_i32x4_s(xs, m)), 0, 2, 4, 6);
+  const mask = i32x4.splat(<i32>((<u32>1 << <u32>right) - 1));
+  const threshold = i32x4.sub(i32x4.shr_u(mask, 1), i32x4.shr_s(r, 31));
+  return i32x4.sub(i32x4.shr_s(r, right), i32x4.gt_s(v128.and(r, mask), threshold));
+}

@@ -191,3 +191,31 @@ test('errors: access outside memory names PE, step, instruction and address; no 
   e = errorOf(() => runAsm(grid1([['SADD R0, 9, ZERO'], ['JUMP R0, ZERO'], ['EXIT']]), { arch: one }));
   assert.match(e.message, /jump from step 1 to step 9, past the kernel/);
 });
+
+test('other array sizes from targets.cgra; alternating kernels reconfigure, relaunching one does not', async () => {
+  const { archFromConfig, makeArch } = await import('../../cgra-mapper/arch.ts');
+  const a = archFromConfig({ rows: 2, cols: 3, bus: 'shared', strategy: 'wp', callCycles: 100 });
+  assert.deepEqual([a.rows, a.cols, a.bus, a.callCycles], [2, 3, 'shared', 100]);
+  assert.throws(() => makeArch({ rows: 0 }), /rows = 0 is not an integer in \[1, 16\]/);
+  assert.throws(() => archFromConfig({ bus: 'mesh' as never }), /bus 'mesh' is not one of ports \| shared/);
+  // 2x3 torus: PE(1,2) reads RCR -> PE(1,0) and RCB -> PE(0,2) (both wrap).
+  const text = ['kernel 1 cols=3', 'step 0', '  NOP | NOP | SADD ROUT, 7, ZERO', '  SADD ROUT, 5, ZERO | NOP | NOP',
+    'step 1', '  NOP | NOP | NOP', '  NOP | NOP | SADD R0, RCR, RCB',
+    'step 2', '  EXIT | NOP | NOP', '  NOP | NOP | SWI 0, R0', 'end',
+    'kernel 2 cols=1', 'step 0', '  EXIT', '  NOP', 'end'].join('\n');
+  const { sim, stats } = runAsm(text, { arch: { rows: 2, cols: 3 }, bus: 'shared' });
+  assert.equal(sim.readWords(0, 1)[0], 12);
+  assert.equal(stats.configured, true);
+  assert.equal(sim.launch(2, [], []).configured, true);
+  assert.equal(sim.launch(1, [], []).configured, true); // column 0 last ran kernel 2
+  assert.equal(sim.launch(1, [], []).configured, false);
+  assert.equal(sim.readWords(0, 1)[0], 12);
+});
+
+test('a read pointer stepping one byte at a time reads the containing word; the kernel picks the byte with shifts', () => {
+  // word at 0 = 0x44332211 (little-endian bytes 11 22 33 44); byte k = (word << (24 - 8k)) >> 24 (arithmetic)
+  const text = grid1([['LWD R0, 1'], ['LWD R1, 1'], ['LWD R2, 1'], ['SLL R2, R2, 8'], ['SRA R2, R2, 24'], ['SWI 16, R2'], ['SWI 20, R1'], ['EXIT']]);
+  const { sim, stats } = runAsm(text, { arch: one, mem: [{ addr: 0, words: [0x44332211] }], ptrIn: [0] });
+  assert.deepEqual(sim.readWords(16, 2), [0x33, 0x44332211]); // byte 2; address 1 read the whole word at 0
+  assert.equal(stats.unalignedAccesses, 2); // addresses 1 and 2
+});

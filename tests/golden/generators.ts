@@ -3,6 +3,7 @@
 // here for a new kind of golden file (e.g. kernel IR); never edit golden files by hand.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig } from '../../compiler/frontend/yaml/config.ts';
 import { loadModel } from '../../compiler/frontend/load.ts';
 import { importTflite } from '../../compiler/frontend/tflite/import.ts';
 import { printGraph } from '../../compiler/ir/printer.ts';
@@ -16,13 +17,18 @@ export interface GoldenGenerator {
   produce(): Map<string, string>;
 }
 
-/** Graph IR of the five real models (skipped, with a note, when a model is absent). */
+/** Graph IR of the five real models (skipped, with a note, when a model is absent) and of the generated
+ *  networks of configs/default.yaml and configs/examples/primitives.yaml (pins the YAML generator's output). */
 export function graphGoldens(): Map<string, string> {
   const out = new Map<string, string>();
   for (const key of Object.keys(MODELS) as ModelKey[]) {
     const p = modelPath(key);
     if (!p) { process.stderr.write(`golden: model ${key} absent, graph/${key}.txt not regenerated\n`); continue; }
     out.set(`tests/golden/graph/${key}.txt`, printGraph(importTflite(new Uint8Array(readFileSync(p)), MODELS[key])));
+  }
+  for (const cfg of ['default', 'examples/primitives']) {
+    const c = loadConfig(join(repoRoot, 'configs', `${cfg}.yaml`));
+    out.set(`tests/golden/graph/${cfg.replace('examples/', '')}.txt`, printGraph(c.graph));
   }
   return out;
 }

@@ -15,6 +15,8 @@ export interface TTensor {
 }
 export interface TOp {
   code: number;
+  /** OperatorCode.custom_code (for CUSTOM ops). */
+  customCode?: string;
   inputs: number[];
   outputs: number[];
   /** BuiltinOptions union tag and a writer of the options table. */
@@ -69,7 +71,10 @@ export function buildTflite(m: TModel): Uint8Array {
   }
   const codes = [...new Set(m.ops.map((o) => o.code))];
   const codeOffsets = codes.map((code) => {
+    const custom = m.ops.find((o) => o.code === code)?.customCode;
+    const cc = custom !== undefined ? b.createString(custom) : 0;
     b.startObject(4);
+    if (cc) b.addFieldOffset(Slot.OperatorCode.customCode, cc, 0);
     b.addFieldInt8(Slot.OperatorCode.deprecatedBuiltinCode, Math.min(code, 127), 0);
     b.addFieldInt32(Slot.OperatorCode.version, 1, 1);
     b.addFieldInt32(Slot.OperatorCode.builtinCode, code, 0);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { KConv2d, KernelModule } from '../../compiler/kernel-ir/types.ts';
 import { planArena, planConflicts } from '../../mcu-backend/memory/arena.ts';
 import { conv2dGeneric } from '../../mcu-backend/emit/conv2d.ts';
-import { VARIANTS } from '../../mcu-backend/emit/registry.ts';
+import { GENERIC } from './helpers/generic.ts';
 import { defineVariant, selectVariants } from '../../mcu-backend/emit/variant.ts';
 import { emitModel } from '../../mcu-backend/emit/model.ts';
 import { zooModule } from './helpers/zoo.ts';
@@ -65,7 +65,7 @@ test('under a tight SRAM budget the op at the peak gets the leaner variant, and 
     ...conv2dGeneric, name: 'conv2d.greedy-test', priority: 10, scratchBytes: () => 4096,
     estimate: (op) => ({ instructions: op.macs, loads: 0 }),
   });
-  const table = [greedy, ...VARIANTS];
+  const table = [greedy, ...GENERIC];
   const peakOf = (s: number[]) => { const p = planArena(m, s); return { peak: p.arenaBytes, liveByOp: p.liveByOp }; };
   const free = selectVariants(m, table, { cpu: 'm4', dsp: true }, peakOf);
   const convs = m.ops.filter((o) => o.kind === 'conv2d').map((o) => o.index);

@@ -87,3 +87,13 @@ test('softmax and pooling reject output quantisation TFLite would reject', () =>
   b.op({ kind: 'average_pool2d', inputs: [x], outputs: [y], filter: [2, 2], stride: [2, 2], padding: 'valid', activation: 'none' });
   assert.throws(() => rt.run(b.graph([y]), [new Int8Array(4)]), (e: unknown) => e instanceof TinyforgeError && /quantisation differ/.test(e.message));
 });
+
+test('dropping the constant cache past its limit re-uploads constants transparently', async () => {
+  const tiny = await GoldenRuntime.load({ constLimit: 1 });
+  const a = randomOpGraph('conv2d', 21), b = randomOpGraph('depthwise_conv2d', 22);
+  const ra = rt.run(a.graph, a.inputs).outputs[0], rb = rt.run(b.graph, b.inputs).outputs[0];
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual(tiny.run(a.graph, a.inputs).outputs[0], ra);
+    assert.deepEqual(tiny.run(b.graph, b.inputs).outputs[0], rb);
+  }
+});

@@ -8,7 +8,8 @@ import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { TfliteInterpreter, withAllOutputs } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
 import { loadModel } from '../../compiler/frontend/load.ts';
 import { numElements, type Graph } from '../../compiler/ir/graph.ts';
-import { MODELS, modelPath, type ModelKey } from '../helpers/paths.ts';
+import { MODELS, modelPath, repoRoot, type ModelKey } from '../helpers/paths.ts';
+import { join } from 'node:path';
 import { randI8, rng } from './graphs.ts';
 
 const scalar = await GoldenRuntime.load({ simd: false });
@@ -53,3 +54,18 @@ for (const key of Object.keys(MODELS) as ModelKey[]) {
     }
   });
 }
+
+test('configs/examples/primitives.yaml (grouped, shift and add convs, residual ADDs): SIMD == scalar on every tensor', () => {
+  const { graph, config } = loadModel(join(repoRoot, 'configs', 'examples', 'primitives.yaml'));
+  const kinds = new Set(graph.ops.map((o) => o.kind));
+  for (const k of ['shift_conv2d', 'add_conv2d', 'add', 'depthwise_conv2d']) assert.ok(kinds.has(k as never), `network has a ${k}`);
+  for (let s = 0; s < 3; s++) {
+    const inputs = randomInputs(graph, 300 + s);
+    for (const arith of ['tflm', 'tflite'] as const) {
+      const a = scalar.run(graph, inputs, { arith, keepAll: true });
+      const b = simd.run(graph, inputs, { arith, keepAll: true });
+      for (const [id, t] of a.tensors!) assert.ok(same(t, b.tensors!.get(id)!), `${arith}: tensor ${graph.tensors[id].name}`);
+    }
+  }
+  assert.equal(config?.arith, 'tflm');
+});

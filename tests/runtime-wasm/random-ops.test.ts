@@ -64,3 +64,25 @@ test('softmax is close to the float softmax (within 1 LSB) on random rows', () =
     }
   }
 });
+
+test('extreme output scales (left shifts, right shifts near 31): SIMD == scalar == reference', () => {
+  let cases = 0;
+  for (const kind of ['conv2d', 'depthwise_conv2d', 'fully_connected', 'shift_conv2d', 'add_conv2d'] as const) {
+    for (let seed = 0; seed < 40; seed++) {
+      const { graph, inputs } = randomOpGraph(kind, 5000 + seed);
+      const y = graph.tensors[graph.ops[0].outputs[0]];
+      // 1e-4: real multipliers above 1 (left shifts); 1e5..1e7: right shifts of 20..30 bits.
+      const factor = [1e-4, 1e-2, 1e5, 1e7][seed % 4];
+      y.quant = { ...y.quant!, scale: [y.quant!.scale[0] * factor] };
+      for (const arith of ['tflm', 'tflite'] as const) {
+        const a = scalar.run(graph, inputs, { arith }).outputs[0];
+        const b = simd.run(graph, inputs, { arith }).outputs[0];
+        const vals = new Map(graph.inputs.map((id, i) => [id, inputs[i]] as const));
+        assert.ok(same(a, b), `${graph.name} x${factor} ${arith}: SIMD differs from scalar`);
+        assert.ok(same(a, referenceOp(graph, graph.ops[0], vals, arith)), `${graph.name} x${factor} ${arith}: differs from the reference`);
+        cases++;
+      }
+    }
+  }
+  assert.equal(cases, 400);
+});

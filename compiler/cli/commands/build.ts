@@ -8,13 +8,18 @@ import { formatLayerTable } from '../../report/layers.ts';
 import { runPipeline } from '../../passes/registry.ts';
 import { mcuBuildStep, type McuLayerReport, type McuTotals } from '../../../mcu-backend/build.ts';
 import type { VerifyResult } from '../../../mcu-backend/verify.ts';
+import { join } from 'node:path';
+import { makeArch } from '../../../cgra-mapper/arch.ts';
+import type { LayerFigures, ModelTotals } from '../../../cgra-mapper/map-model.ts';
+import { reportText } from '../../../cgra-mapper/report.ts';
+import { runCgraTarget } from '../../../cgra-mapper/target.ts';
 
 export interface BuildReport {
   config: { file: string; name: string; arith: BuildConfig['arith']; outDir: string; model?: string; targets: BuildConfig['targets'] };
   graph: GraphStats;
   /** One entry per kernel-IR op; each backend adds its own figures (mcu: ...). */
-  layers?: Array<{ index: number; name: string; kind: string; sourceOp: number; macs: number; mcu?: Omit<McuLayerReport, 'index' | 'name' | 'kind' | 'sourceOp' | 'macs'> }>;
-  totals?: { ops: number; macs: number; mcu?: McuTotals };
+  layers?: Array<{ index: number; name: string; kind: string; op?: string; sourceOp: number; macs: number; mcu?: Omit<McuLayerReport, 'index' | 'name' | 'kind' | 'sourceOp' | 'macs'>; cgra?: LayerFigures }>;
+  totals?: { ops: number; macs: number; mcu?: McuTotals; cgra?: ModelTotals };
   verify?: { mcu: VerifyResult[] };
 }
 
@@ -46,6 +51,23 @@ export const build: Command = {
       report.verify = { mcu: step.verify };
       texts.push(step.text);
       ok &&= step.ok;
+    }
+    if (config.targets.cgra) {
+      const cg = config.targets.cgra;
+      const module = runPipeline(config.graph, { arith: config.arith });
+      const { report: cr, files } = await runCgraTarget(config.graph, {
+        arch: makeArch({ rows: cg.rows, cols: cg.cols, bus: cg.bus, callCycles: cg.callCycles }), arith: config.arith, strategy: cg.strategy,
+        ...(cg.layers ? { layers: cg.layers } : {}), inputs: values['no-verify'] ? 1 : 2, outDir: join(config.outDir, 'cgra'),
+      });
+      report.layers ??= module.ops.map((o) => ({ index: o.index, name: o.name, kind: o.kind, sourceOp: o.sourceOp, macs: o.macs }));
+      for (const l of report.layers) {
+        const c = cr.layers.find((x) => x.index === l.index);
+        if (c) { l.op = c.op; l.cgra = c.cgra; }
+      }
+      report.totals ??= { ops: module.ops.length, macs: module.ops.reduce((a, o) => a + o.macs, 0) };
+      report.totals.cgra = cr.totals;
+      texts.push(reportText(cr) + `\nwrote ${files.length} CGRA files to ${join(config.outDir, 'cgra')}`);
+      ok &&= values['no-verify'] ? true : cr.totals.bitExact;
     }
     if (values.json) {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -14,6 +14,7 @@ import { buildImage, kernelsOf, type CgraImage } from '../../../cgra-mapper/isa/
 import { parseLaunchFile, runLaunchFile, type LaunchFileResult } from '../../../cgra-mapper/sim/launch-file.ts';
 import type { LaunchStats } from '../../../cgra-mapper/sim/sim.ts';
 import { viewHtml, viewText } from '../../../cgra-mapper/view/grid.ts';
+import { cgraMap } from './cgra-map.ts';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -189,9 +190,9 @@ const view: Command = {
 export const cgra: Command = {
   name: 'cgra',
   summary: 'OpenEdgeCGRA: assemble, disassemble, simulate and view bitstreams',
-  usage: 'cgra <asm|disasm|sim|view> ...',
+  usage: 'cgra <asm|disasm|sim|view|map> ...',
   options: {},
   positionals: [1, 1],
-  subcommands: [asm, disasm, sim, view],
+  subcommands: [asm, disasm, sim, view, cgraMap],
   async run() { return 2; },
 };

@@ -1,10 +1,14 @@
 // `tinyforge inspect`: loads a model (.tflite or YAML config), validates it and prints its layer table
 // (shapes, MACs, weight and activation bytes per op, totals, op histogram), or the same as JSON; with
-// --kernel-ir, the kernel IR the pass pipeline produces (--arith tflm|tflite).
+// --kernel-ir, the kernel IR the pass pipeline produces (--arith tflm|tflite; default: the YAML config's
+// arith, else tflm), and with --print-after-all the IR after every pass (graph IR until lowering); with
+// --graph-ir, the graph IR as the front end produced it (printer.ts).
 import type { Command } from '../command.ts';
 import { UsageError } from '../../diagnostics.ts';
 import { printKernelModule } from '../../kernel-ir/printer.ts';
-import { runPipeline } from '../../passes/registry.ts';
+import { printGraph } from '../../ir/printer.ts';
+import type { PipelineState } from '../../passes/pass.ts';
+import { PASSES, runPipeline } from '../../passes/registry.ts';
 import { ARITH_MODES, type Arith } from '../../quant/multiplier.ts';
 import { loadModel } from '../../frontend/load.ts';
 import { graphStats } from '../../ir/stats.ts';
@@ -13,22 +17,38 @@ import { formatLayerTable } from '../../report/layers.ts';
 export const inspect: Command = {
   name: 'inspect',
   summary: 'Show a model\'s layers: shapes, MACs, weight and activation bytes',
-  usage: 'inspect <model.tflite|config.yaml> [--json] [--kernel-ir [--arith tflm|tflite]]',
+  usage: 'inspect <model.tflite|config.yaml> [--json | --graph-ir | --kernel-ir [--arith tflm|tflite] [--print-after-all]]',
   options: {
     json: { type: 'boolean', description: 'print {"ops": [...], "totals": {...}} as JSON' },
+    'graph-ir': { type: 'boolean', description: 'print the graph IR (constants summarised)' },
     'kernel-ir': { type: 'boolean', description: 'print the kernel IR produced by the pass pipeline' },
-    arith: { type: 'string', description: 'arithmetic for --kernel-ir: tflm (default) or tflite' },
+    arith: { type: 'string', description: 'arithmetic for --kernel-ir: tflm or tflite (default: the config\'s, else tflm)' },
+    'print-after-all': { type: 'boolean', description: 'with --kernel-ir: print the IR after every pass' },
   },
   positionals: [1, 1],
   async run({ positionals, values }) {
     const path = positionals[0]!;
-    const arith = (values.arith ?? 'tflm') as Arith;
-    if (!ARITH_MODES.includes(arith)) throw new UsageError(`--arith must be one of ${ARITH_MODES.join(', ')}, got '${arith}'`);
-    if (values.arith !== undefined && !values['kernel-ir']) throw new UsageError('--arith needs --kernel-ir');
-    if (values.json && values['kernel-ir']) throw new UsageError('--json and --kernel-ir cannot be combined');
-    const { graph } = loadModel(path);
+    if (values.arith !== undefined && !ARITH_MODES.includes(values.arith as Arith)) {
+      throw new UsageError(`--arith must be one of ${ARITH_MODES.join(', ')}, got '${values.arith}'`);
+    }
+    for (const o of ['arith', 'print-after-all']) if (values[o] !== undefined && !values['kernel-ir']) throw new UsageError(`--${o} needs --kernel-ir`);
+    if ([values.json, values['kernel-ir'], values['graph-ir']].filter(Boolean).length > 1) throw new UsageError('--json, --graph-ir and --kernel-ir cannot be combined');
+    const { graph, config } = loadModel(path);
+    if (values['graph-ir']) {
+      process.stdout.write(printGraph(graph));
+      return 0;
+    }
     if (values['kernel-ir']) {
-      process.stdout.write(printKernelModule(runPipeline(graph, { arith })));
+      const arith = (values.arith as Arith | undefined) ?? config?.arith ?? 'tflm';
+      const afterPass = values['print-after-all']
+        ? (name: string, state: PipelineState) => {
+          const stage = PASSES.find((p) => p.name === name)!.stage;
+          process.stdout.write(`// ---- after ${name} ----\n`);
+          process.stdout.write(stage === 'graph' ? printGraph(state.graph) : printKernelModule(state.module!));
+        }
+        : undefined;
+      const m = runPipeline(graph, { arith, afterPass });
+      if (!afterPass) process.stdout.write(printKernelModule(m));
       return 0;
     }
     const stats = graphStats(graph);

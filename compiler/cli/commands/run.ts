@@ -91,8 +91,7 @@ export const run: Command = {
     if (!outputPath) throw new UsageError('run: --output <file> is required');
     const loaded = loadModel(path);
     const graph = loaded.graph;
-    const configArith = (loaded.config as unknown as { arith?: string } | undefined)?.arith;
-    const arithName = (values.arith as string | undefined) ?? configArith ?? 'tflm';
+    const arithName = (values.arith as string | undefined) ?? loaded.config?.arith ?? 'tflm';
     if (!ARITH_MODES.includes(arithName as Arith)) {
       throw new TinyforgeError(`unknown arithmetic '${arithName}'`, values.arith ? {} : { file: path }, `expected one of ${ARITH_MODES.join(', ')}`);
     }

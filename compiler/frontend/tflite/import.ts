@@ -140,8 +140,8 @@ export function importTflite(bytes: Uint8Array, file: string): Graph {
   }
   const sg = subgraphs[0]!;
   const buffers = model.tables(S.Model.buffers, 'buffers');
-  const opcodes = model.tables(S.Model.operatorCodes, 'operator codes').map((oc) =>
-    Math.max(oc.i8(S.OperatorCode.deprecatedBuiltinCode), oc.i32(S.OperatorCode.builtinCode)));
+  const codeTables = model.tables(S.Model.operatorCodes, 'operator codes');
+  const opcodes = codeTables.map((oc) => Math.max(oc.i8(S.OperatorCode.deprecatedBuiltinCode), oc.i32(S.OperatorCode.builtinCode)));
   const fileTensors = sg.tables(S.SubGraph.tensors, 'tensors');
   const fileOps = sg.tables(S.SubGraph.operators, 'operators');
 
@@ -159,7 +159,8 @@ export function importTflite(bytes: Uint8Array, file: string): Graph {
     const code = opcodes[oi]!;
     const rule = OP_RULES[code];
     if (!rule) {
-      throw new TinyforgeError(`unsupported operator ${builtinName(code)} (builtin ${code})`, { file, op: index },
+      const custom = code === BuiltinOperator.CUSTOM ? ` '${codeTables[oi]!.string(S.OperatorCode.customCode, 'custom code')}'` : '';
+      throw new TinyforgeError(`unsupported operator ${builtinName(code)}${custom} (builtin ${code})`, { file, op: index },
         `supported: ${SUPPORTED_OPERATORS.join(', ')}`);
     }
     const optType = op.u8(S.Operator.builtinOptionsType);
@@ -219,6 +220,12 @@ export function importTflite(bytes: Uint8Array, file: string): Graph {
   }
   const m = (t: number) => (t === -1 ? -1 : remap.get(t)!);
   const ops = rawOps.map((op) => ({ ...op, inputs: op.inputs.map(m), outputs: op.outputs.map(m) }));
+  // The filter's shape is authoritative for a depthwise multiplier (some converters write 0 or a stale value).
+  for (const op of ops) {
+    if (op.kind !== 'depthwise_conv2d') continue;
+    const inC = tensors[op.inputs[0]!]?.shape[3], outC = tensors[op.inputs[1]!]?.shape[3];
+    if (inC && outC && outC % inC === 0) op.depthMultiplier = outC / inC;
+  }
   const name = file.replace(/^.*[\\/]/, '').replace(/\.tflite$/, '') || sg.string(S.SubGraph.name, 'subgraph name');
   const g: Graph = { name, tensors, ops, inputs: sgInputs.map(m), outputs: sgOutputs.map(m) };
   validateGraph(g, file);

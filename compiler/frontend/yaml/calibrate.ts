@@ -60,12 +60,16 @@ export function floatOp(g: Graph, op: Op, vals: Map<number, Float64Array>): Floa
             if (inside) acc += x[(iy * W + ix) * C + Math.floor(oc / op.depthMultiplier)]! * w[(ky * KW + kx) * OC + oc]!;
             continue;
           }
-          const c0 = Math.floor(oc / perGroup) * wi;
-          for (let i = 0; i < wi; i++) {
-            const xv = inside ? x[(iy * W + ix) * C + c0 + i]! : 0;
-            const wv = w[((oc * KH + ky) * KW + kx) * wi + i]!;
-            // add_conv2d: the accumulator is -sum |x - w| in input units, requantised with inputScale * weightScale.
-            acc += op.kind === 'add_conv2d' ? -Math.abs(xv - wv) * wScale : xv * wv;
+          const xo = (iy * W + ix) * C + Math.floor(oc / perGroup) * wi;
+          const wo = ((oc * KH + ky) * KW + kx) * wi;
+          if (op.kind === 'add_conv2d') {
+            // The accumulator is -sum |x - w| in input units, requantised with inputScale * weightScale;
+            // padding reads the zero point (real 0).
+            let l1 = 0;
+            for (let i = 0; i < wi; i++) l1 += Math.abs((inside ? x[xo + i]! : 0) - w[wo + i]!);
+            acc -= l1 * wScale;
+          } else if (inside) {
+            for (let i = 0; i < wi; i++) acc += x[xo + i]! * w[wo + i]!;
           }
         }
         out[(oy * OW + ox) * OC + oc] = acc + bias(oc, b);

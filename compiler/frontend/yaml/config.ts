@@ -109,7 +109,7 @@ export function loadConfig(path: string): BuildConfig {
   if (c.model !== undefined) {
     model = resolve(dir, c.model);
     if (!existsSync(model)) throw src.error(['model'], `model file not found: ${model}`, { hint: 'the path is relative to the config file' });
-    if (extname(model).toLowerCase() !== '.tflite') throw src.error(['model'], `model must be a .tflite file${` (got ${showValue(c.model)})`}`);
+    if (extname(model).toLowerCase() !== '.tflite') throw src.error(['model'], `model must be a .tflite file (got ${showValue(c.model)})`);
     graph = importTflite(readModelFile(model), model);
   } else {
     graph = buildNetwork(src, c.network!, dir, name);

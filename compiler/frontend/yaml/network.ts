@@ -1,11 +1,12 @@
 // The `network:` section of a build config -> graph IR. Layers are listed in order; each reads the previous
 // layer unless `input`/`inputs` name others. Which keys an op takes is a table (LAYER_FIELDS). Weights are
 // generated from a seed (mulberry32; int8 in [-127, 127], int32 bias) or read from raw little-endian files.
-// Quantisation is calibrated as post-training quantisation does (calibrate.ts): a seeded random input runs
-// through the layers in float, and each output's scale and zero point cover the values seen (0.1..99.9th
-// percentile, 10% margin, always including 0), unless `output:` sets them. Biases are drawn relative to the
-// accumulator's spread (add_conv2d: chosen to centre it). All scales are float32 values. Per-channel weight scales for conv/depthwise/FC (axis 0 / 3 as TFLite); add_conv2d uses
-// one weight scale equal to its input scale (AdderNet's L1 distance is then in input units).
+// Quantisation is calibrated as post-training quantisation does (calibrate.ts): a few seeded random inputs
+// run through the layers in float, and each output's scale and zero point cover the values seen (0.1..99.9th
+// percentile plus a margin, always including 0), unless `output:` sets them. Biases are drawn relative to
+// the accumulator's spread (add_conv2d: chosen to centre it). All scales are float32 values. Per-channel
+// weight scales for conv/depthwise/FC (axis 0 / 3 as TFLite); add_conv2d uses one weight scale equal to
+// its input scale (AdderNet's L1 distance is then in input units).
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TinyforgeError } from '../../diagnostics.ts';
@@ -77,14 +78,16 @@ const pair = (v: Pair | undefined, d: number): [number, number] => (v === undefi
 const clampI32 = (v: number) => Math.max(-2147483648, Math.min(2147483647, Math.round(v)));
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 /** Random inputs the calibration runs (enough values for a percentile even at a 10-unit output). */
-const CALIBRATION_INPUTS = 8;
+const CALIBRATION_INPUTS = 4;
 const concat = (parts: Float64Array[]) => { const out = new Float64Array(parts.reduce((a, p) => a + p.length, 0)); let o = 0; for (const p of parts) { out.set(p, o); o += p.length; } return out; };
 
-/** Per-tensor int8 quantisation covering the bulk of `values` (0.1..99.9th percentile, +10%, including 0). */
+/** Per-tensor int8 quantisation covering the bulk of `values` (0.1..99.9th percentile, including 0) plus a
+ *  margin for unseen inputs: 10%, or 25% when few values make the percentiles noisy. */
 export function calibratedQuant(values: Float64Array): Quant {
   const v = Float64Array.from(values).sort();
-  let lo = Math.min(0, v[Math.floor(0.001 * (v.length - 1))] ?? 0) * 1.1;
-  let hi = Math.max(0, v[Math.ceil(0.999 * (v.length - 1))] ?? 0) * 1.1;
+  const margin = v.length >= 1000 ? 1.1 : 1.25;
+  let lo = Math.min(0, v[Math.floor(0.001 * (v.length - 1))] ?? 0) * margin;
+  let hi = Math.max(0, v[Math.ceil(0.999 * (v.length - 1))] ?? 0) * margin;
   if (!(hi - lo > 1e-12)) { lo = -1e-3; hi = 1e-3; }
   const scale = f32((hi - lo) / 255);
   return { scale: [scale], zeroPoint: [clamp(Math.round(-128 - lo / scale), -128, 127)] };
@@ -145,7 +148,7 @@ function makeWeights(c: Ctx, shape: number[], outC: number, fanIn: number, axis:
     const bytes = readFileSync(file);
     if (bytes.length !== n) c.fail(`weights file ${w.file} has ${bytes.length} bytes; shape [${shape}] int8 needs ${n}`, ['weights', 'file']);
     data = new Int8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + n));
-    const given = w.scale === undefined ? [1 / (127 * Math.sqrt(fanIn))] : typeof w.scale === 'number' ? [w.scale] : w.scale;
+    const given = w.scale === undefined ? [Math.sqrt(6 / fanIn) / 127] : typeof w.scale === 'number' ? [w.scale] : w.scale;
     if (given.length !== 1 && given.length !== outC) c.fail(`weights.scale needs 1 or ${outC} values, has ${given.length}`, ['weights', 'scale']);
     scales = Array.from({ length: outC }, (_, ch) => f32(given[given.length === 1 ? 0 : ch]!));
   } else {
@@ -153,8 +156,9 @@ function makeWeights(c: Ctx, shape: number[], outC: number, fanIn: number, axis:
     if (w.scale !== undefined) c.fail('weights.scale needs weights.file (generated weights choose their scales)', ['weights', 'scale']);
     if (w.seed !== undefined) c.rng = mulberry32(w.seed);
     data = Int8Array.from({ length: n }, () => Math.floor(c.rng() * 255) - 127);
-    // Real weights ~ U(-v, v) / sqrt(fanIn), v in [0.5, 1.5) per channel: distinct per-channel scales.
-    scales = Array.from({ length: outC }, () => f32((0.5 + c.rng()) / (127 * Math.sqrt(fanIn))));
+    // Real weights ~ U(-v, v) * sqrt(6 / fanIn) (He initialisation for ReLU networks, so magnitudes neither
+    // vanish nor explode with depth), v in [0.5, 1.5) per channel: distinct per-channel scales.
+    scales = Array.from({ length: outC }, () => f32(((0.5 + c.rng()) * Math.sqrt(6 / fanIn)) / 127));
   }
   const biasScales = scales.map((s) => f32(xq.scale[0]! * s));
   let bias = new Int32Array(outC);

@@ -8,6 +8,9 @@
  * real cores and in QEMU) gets an exec callback that records (n, instructions executed before this
  * marker) — the counter minus the block's instructions from the marker onwards.
  *
+ * Loads are not counted: QEMU 7.2's memory callbacks (inline or not) were tried and missed every access
+ * to the mps2 boards' RAM, so load figures in reports are the kernel variants' analytic estimates.
+ *
  * Output (file given by `out=PATH`, else stderr), one line per executed marker, then a total:
  *     M <n> <instructions executed before this marker>
  *     T <total instructions executed>

@@ -8,6 +8,18 @@ import { softmax } from '../softmax';
 
 function ptr<T>(a: StaticArray<T>): usize { return changetype<usize>(a); }
 
+/** quant.ts's double-rounding table for n channels of multiplier shift 1 (leftMul 2, mask 0, rightMul 2^32). */
+function unitTable(n: i32): StaticArray<i32> {
+  const t = new StaticArray<i32>(n * 4);
+  for (let c = 0; c < n; c++) {
+    t[c] = 2;
+    t[n + c] = 0;
+    t[2 * n + 2 * c] = 0; // rightMul as little-endian i64 = 2^32
+    t[2 * n + 2 * c + 1] = 1;
+  }
+  return t;
+}
+
 describe('conv2d', () => {
   it('1x1 conv, 16 input channels, 5 output channels: out[o] = (o + 1) * sum(x) (multiplier 1)', () => {
     const x = new StaticArray<i8>(16);
@@ -18,13 +30,16 @@ describe('conv2d', () => {
     const shift = new StaticArray<i32>(5);
     for (let o = 0; o < 5; o++) { mult[o] = 1 << 30; shift[o] = 1; } // QuantizeMultiplier(1.0)
     const out = new StaticArray<i8>(5);
-    const patch = new StaticArray<i16>(16);
-    conv2d(0, ptr(x), 1, 1, 1, 16, ptr(w), 16, 0, ptr(mult), ptr(shift), ptr(out), 1, 1, 5,
-      1, 1, 16, 1, 1, 1, 1, 0, 0, 0, 0, -128, 127, 0, ptr(patch));
-    expect(out[0]).toBe(56);
-    expect(out[1]).toBe(112);
-    expect(out[2]).toBe(127); // 168 clamps
-    expect(out[4]).toBe(127);
+    const patch = new StaticArray<i16>(32);
+    const table = unitTable(5);
+    for (let useTable = 0; useTable < 2; useTable++) { // scalar requantisation, then the vector one
+      conv2d(0, ptr(x), 1, 1, 1, 16, ptr(w), 16, 0, ptr(mult), ptr(shift), useTable ? ptr(table) : 0, ptr(out), 1, 1, 5,
+        1, 1, 16, 1, 1, 1, 1, 0, 0, 0, 0, -128, 127, 0, ptr(patch));
+      expect(out[0]).toBe(56);
+      expect(out[1]).toBe(112);
+      expect(out[2]).toBe(127); // 168 clamps
+      expect(out[4]).toBe(127);
+    }
   });
   it('L1 (add conv): bias - sum |x - w|', () => {
     const x = new StaticArray<i8>(8);
@@ -37,8 +52,8 @@ describe('conv2d', () => {
     const shift = new StaticArray<i32>(1);
     mult[0] = 1 << 30; shift[0] = 1;
     const out = new StaticArray<i8>(1);
-    const patch = new StaticArray<i16>(8);
-    conv2d(1, ptr(x), 1, 1, 1, 8, ptr(w), 8, ptr(bias), ptr(mult), ptr(shift), ptr(out), 1, 1, 1,
+    const patch = new StaticArray<i16>(16);
+    conv2d(1, ptr(x), 1, 1, 1, 8, ptr(w), 8, ptr(bias), ptr(mult), ptr(shift), 0, ptr(out), 1, 1, 1,
       1, 1, 8, 1, 1, 1, 1, 0, 0, 0, 0, -128, 127, 0, ptr(patch));
     expect(out[0]).toBe(82);
   });
@@ -54,9 +69,12 @@ describe('depthwiseConv2d', () => {
     for (let c = 0; c < 16; c++) { x[c] = <i8>(c - 8); w[c] = 3; bias[c] = c; mult[c] = 1 << 30; shift[c] = 1; }
     const out = new StaticArray<i8>(16);
     const acc = new StaticArray<i32>(24);
-    depthwiseConv2d(ptr(x), 1, 1, 1, 16, ptr(w), ptr(bias), ptr(mult), ptr(shift), ptr(out), 1, 1, 1,
-      1, 1, 1, 1, 1, 1, 0, 0, 0, 0, -128, 127, 0, ptr(acc));
-    for (let c = 0; c < 16; c++) expect(out[c]).toBe(<i8>((c - 8) * 3 + c));
+    const table = unitTable(16);
+    for (let useTable = 0; useTable < 2; useTable++) {
+      depthwiseConv2d(ptr(x), 1, 1, 1, 16, ptr(w), ptr(bias), ptr(mult), ptr(shift), useTable ? ptr(table) : 0, ptr(out), 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 0, 0, 0, 0, -128, 127, 0, ptr(acc));
+      for (let c = 0; c < 16; c++) expect(out[c]).toBe(<i8>((c - 8) * 3 + c));
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 // Fixed-point helpers (quant.ts) on hand-computed answers: ties, negatives, saturation, large shifts.
-import { mbqm, rdbpot, srdhm, expOnNegativeValuesQ5, oneOverOnePlusX } from '../quant';
+import { mbqm, rdbpot, srdhm, expOnNegativeValuesQ5, oneOverOnePlusX, requant4Double } from '../quant';
 
 describe('srdhm', () => {
   it('saturates INT32_MIN * INT32_MIN', () => {
@@ -51,5 +51,31 @@ describe('gemmlowp exp and reciprocal', () => {
   it('1 / (1 + 0.5) is within 1e-6 of 2/3', () => {
     const v = <f64>oneOverOnePlusX(1 << 30) / 2147483648.0;
     expect(Math.abs(v - 2.0 / 3.0) < 1e-6).toBe(true);
+  });
+});
+
+describe('requant4Double', () => {
+  it('equals the scalar double rounding lane by lane (shifts -1, -3, 0, 2)', () => {
+    // Table for 4 channels: leftMul, mask, rightMul (i64) per channel.
+    const shifts: i32[] = [-1, -3, 0, 2];
+    const t = new StaticArray<i32>(16);
+    const mult = new StaticArray<i32>(4);
+    for (let c = 0; c < 4; c++) {
+      const s = shifts[c];
+      const l = s > 0 ? s : 0;
+      const r = s > 0 ? 0 : -s;
+      mult[c] = 1518500250 + c * 12345;
+      t[c] = 1 << l;
+      t[4 + c] = (1 << r) - 1;
+      const rm: i64 = <i64>1 << (32 - r);
+      t[8 + 2 * c] = <i32>rm;
+      t[8 + 2 * c + 1] = <i32>(rm >> 32);
+    }
+    const accs: i32[] = [12345, -12345, -7, 100000];
+    const v = requant4Double(i32x4(accs[0], accs[1], accs[2], accs[3]), 0, 4, changetype<usize>(mult), changetype<usize>(t), 3, -1000000, 1000000);
+    expect(i32x4.extract_lane(v, 0)).toBe(mbqm(accs[0], mult[0], shifts[0], 0) + 3);
+    expect(i32x4.extract_lane(v, 1)).toBe(mbqm(accs[1], mult[1], shifts[1], 0) + 3);
+    expect(i32x4.extract_lane(v, 2)).toBe(mbqm(accs[2], mult[2], shifts[2], 0) + 3);
+    expect(i32x4.extract_lane(v, 3)).toBe(mbqm(accs[3], mult[3], shifts[3], 0) + 3);
   });
 });

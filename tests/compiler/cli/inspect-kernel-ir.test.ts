@@ -25,3 +25,16 @@ test('inspect: --arith must be a known arithmetic', (t) => {
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--arith must be one of tflm, tflite, got 'fast'/);
 });
+
+test('inspect --kernel-ir --print-after-all: graph IR after the graph passes, kernel IR after the others', () => {
+  const r = cli('inspect', join(repoRoot, 'configs/default.yaml'), '--kernel-ir', '--print-after-all');
+  assert.equal(r.status, 0, r.stderr);
+  const headers = r.stdout.split('\n').filter((l) => l.startsWith('// ----') || /^(graph|kernel) "/.test(l)).map((l) => l.replace(/ \(.*/, ''));
+  assert.deepEqual(headers, [
+    '// ---- after legalize ----', 'graph "default"', '// ---- after materialize-bias ----', 'graph "default"',
+    ...['lower-to-kernel', 'fold-requant', 'fuse-activation', 'assign-buffers', 'count-macs', 'verify-kernel']
+      .flatMap((p) => [`// ---- after ${p} ----`, 'kernel "default"']),
+  ]);
+  // the last printout is the final kernel IR: the golden file of default.yaml
+  assert.ok(r.stdout.endsWith(readFileSync(join(repoRoot, 'tests/golden/kernel/default.txt'), 'utf8')));
+});

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelPath, repoRoot, scratchDir } from '../../helpers/paths.ts';
 
@@ -30,7 +30,7 @@ test('inspect --json on kws: ops and totals', { skip: !modelPath('kws') && 'mode
 test('inspect text table and build on the default config', () => {
   const r = run('inspect', 'configs/default.yaml');
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^\s*0\s+conv2d\s+\[1,49,10,1\] \[16,10,4,1\] \[16\]\s+\[1,25,5,16\]\s+80,000/m);
+  assert.match(r.stdout, /^\s*0\s+conv1\s+conv2d\s+\[1,49,10,1\] \[16,10,4,1\] \[16\]\s+\[1,25,5,16\]\s+80,000/m);
   assert.match(r.stdout, /total\s+9 ops\s+180,192/);
   const b = run('build', 'configs/default.yaml', '--json');
   assert.equal(b.status, 0, b.stderr);
@@ -40,11 +40,19 @@ test('inspect text table and build on the default config', () => {
   assert.equal(j.graph.totals.macs, 180_192);
 });
 
+test('inspect --graph-ir prints the graph IR (as in the golden file)', () => {
+  const r = run('inspect', 'configs/default.yaml', '--graph-ir');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, readFileSync(join(repoRoot, 'tests', 'golden', 'graph', 'default.txt'), 'utf8'));
+  const both = run('inspect', 'configs/default.yaml', '--graph-ir', '--json');
+  assert.equal(both.status, 2);
+});
+
 test('unknown option exits 2 with usage; bad input exits 1 with one line', () => {
   const u = run('inspect', 'configs/default.yaml', '--frobnicate');
   assert.equal(u.status, 2);
   assert.match(u.stderr, /Unknown option '--frobnicate'/);
-  assert.match(u.stderr, /usage: tinyforge inspect/);
+  assert.match(u.stderr, /^usage: tinyforge inspect <model\.tflite\|config\.yaml> \[--json/m);
   const dir = scratchDir();
   const bad = join(dir, 'bad.tflite');
   writeFileSync(bad, 'this is not a flatbuffer at all');

@@ -65,3 +65,21 @@ test('run rejects an input of the wrong size, naming the expected bytes, and bad
   r = cli(model!, '--output', join(dir, 'o.bin'));
   assert.equal(r.status, 2);
 });
+
+test('run takes the arithmetic from a YAML config\'s arith key unless --arith overrides it', async () => {
+  const dir = scratchDir();
+  const src = readFileSync(join(repoRoot, 'configs', 'examples', 'primitives.yaml'), 'utf8');
+  const cfg = join(dir, 'p.yaml');
+  writeFileSync(cfg, src.replace('name: primitives\n', 'name: primitives\narith: tflite\n').replace('../tinyforge.schema.json', join(repoRoot, 'configs', 'tinyforge.schema.json')));
+  let r = cli(cfg, '--input', join(dir, 'in.bin'), '--output', join(dir, 'a.bin'), '--gen-input', '9', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).arith, 'tflite');
+  r = cli(cfg, '--input', join(dir, 'in.bin'), '--output', join(dir, 'b.bin'), '--arith', 'tflm', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).arith, 'tflm');
+  const { graph } = loadModel(cfg);
+  const rt = await GoldenRuntime.load();
+  const input = readI8(join(dir, 'in.bin'));
+  assert.deepEqual(readI8(join(dir, 'a.bin')), rt.run(graph, [input], { arith: 'tflite' }).outputs[0]);
+  assert.deepEqual(readI8(join(dir, 'b.bin')), rt.run(graph, [input], { arith: 'tflm' }).outputs[0]);
+});

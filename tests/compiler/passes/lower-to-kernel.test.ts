@@ -66,11 +66,11 @@ test('conv2d with groups == input channels lowers to depthwise (priority 10) wit
   assert.deepEqual([op.padTop, op.padBottom, op.padLeft, op.padRight], [0, 1, 0, 0]);
 });
 
-test('tflite arithmetic: grouped conv stays conv2d and rounds once', () => {
-  const m = runPipeline(groupedNet(), { arith: 'tflite' });
-  const op = m.ops[0] as KConv2d;
-  assert.equal(op.kind, 'conv2d');
-  assert.equal(op.rounding, 'single');
+test('tflite arithmetic: a grouped conv rounds twice (as desktop TFLite), lowered or not', () => {
+  const dw = runPipeline(groupedNet(), { arith: 'tflite' }).ops[0] as KDepthwiseConv2d;
+  assert.deepEqual([dw.kind, dw.rounding], ['depthwise_conv2d', 'double']);
+  const conv = runPipeline(groupedNet(), { arith: 'tflite', passOptions: { 'lower-to-kernel': { groupedAsDepthwise: false } } }).ops[0] as KConv2d;
+  assert.deepEqual([conv.kind, conv.groups, conv.rounding], ['conv2d', 2, 'double']);
 });
 
 test('the grouped-as-depthwise rule can be switched off: plain grouped conv2d', () => {
@@ -93,7 +93,6 @@ test('rule table: every graph op kind has a rule; equal priorities are reported;
   const ctx = { graph: g, arith: 'tflm', options: { groupedAsDepthwise: true }, t: (id: number) => g.tensors[id] } as unknown as LowerCtx;
   assert.equal(selectRule(ctx, g.ops[0]).name, 'conv2d-grouped-as-depthwise');
   assert.equal(selectRule({ ...ctx, options: { groupedAsDepthwise: false } }, g.ops[0]).name, 'conv2d');
-  assert.equal(selectRule({ ...ctx, arith: 'tflite' }, g.ops[0]).name, 'conv2d');
   const twin = LOWERING_RULES.find((r) => r.name === 'conv2d')!;
   assert.throws(() => selectRule(ctx, g.ops[0], [twin, { ...twin, name: 'conv2d-copy' }]), /both match conv2d at priority 0/);
   assert.throws(() => selectRule(ctx, g.ops[0], LOWERING_RULES.filter((r) => !r.kinds.includes('conv2d'))),

@@ -2,6 +2,7 @@
 // are left alone.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { printGraph } from '../../../compiler/ir/printer.ts';
 import { materializeBias } from '../../../compiler/passes/materialize-bias.ts';
 import { runPass } from '../../../compiler/passes/registry.ts';
 import { smallNet } from './small-graphs.ts';
@@ -27,4 +28,24 @@ test('materialize-bias: zero biases for conv and fc; dw keeps its own; input gra
   assert.equal(out.ops[1].inputs[2], g.ops[1].inputs[2]);
   // ops without weights are the same objects
   assert.equal(out.ops[2], g.ops[2]);
+});
+
+test('materialize-bias, printed: two new const lines; the conv and fc op lines gain their bias operand', () => {
+  const g = smallNet();
+  const before = printGraph(g).split('\n');
+  const after = printGraph(runPass(materializeBias, { graph: g, arith: 'tflm' }).graph).split('\n');
+  const added = after.filter((l) => !before.includes(l));
+  const removed = before.filter((l) => !after.includes(l));
+  // smallNet has tensors %0..%11 (x w0 a w1 b1 b c d e w2 f y); the new ones are %12 (conv, 4 channels)
+  // and %13 (fc, 3 channels)
+  assert.deepEqual(removed.map((l) => l.trim().replace(/ \{.*/, '')), [
+    'op 0 conv2d "conv" (%0, %1, _) -> %2',
+    'op 5 fully_connected "fc" (%8, %9, _) -> %10',
+  ]);
+  assert.deepEqual(added.map((l) => l.trim().replace(/ (quant|\{).*/, '')), [
+    '%12 = const "conv.zero_bias" [4] int32',
+    '%13 = const "fc.zero_bias" [3] int32',
+    'op 0 conv2d "conv" (%0, %1, %12) -> %2',
+    'op 5 fully_connected "fc" (%8, %9, %13) -> %10',
+  ]);
 });

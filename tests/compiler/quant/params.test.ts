@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { activationRange } from '../../../compiler/ir/graph.ts';
-import { addQuantParams, convQuantParams, poolQuantParams, softmaxQuantParams } from '../../../compiler/quant/params.ts';
+import { addQuantParams, convQuantParams, poolQuantParams, singleRounding, softmaxQuantParams } from '../../../compiler/quant/params.ts';
 import { TinyforgeError } from '../../../compiler/diagnostics.ts';
 import { GraphBuilder } from '../../helpers/graph-builder.ts';
 
@@ -117,4 +117,22 @@ test('poolQuantParams: relu clamp of the output', () => {
   const y = b.act('y', [1, 2, 2, 1], 0.5, -3);
   const op = b.op({ kind: 'max_pool2d', inputs: [x], outputs: [y], filter: [2, 2], stride: [2, 2], padding: 'valid', activation: 'relu' } as const);
   assert.deepEqual(poolQuantParams(b.io([x], [y]), op), { actMin: -3, actMax: 127 });
+});
+
+test('singleRounding: only ungrouped conv2d and fully_connected, only in tflite', () => {
+  const b = new GraphBuilder();
+  const x = b.act('x', [1, 2, 2, 4], 0.5, 0);
+  const y = b.act('y', [1, 2, 2, 4], 0.5, 0);
+  const full = b.constant('wf', [4, 1, 1, 4], new Int8Array(16), [0.5]);
+  const grouped = b.constant('wg', [4, 1, 1, 2], new Int8Array(8), [0.5]);
+  const dw = b.constant('wd', [1, 1, 1, 4], new Int8Array(4), [0.5]);
+  const fcw = b.constant('wfc', [4, 16], new Int8Array(64), [0.5]);
+  const z = b.act('z', [1, 4], 0.5, 0);
+  const conv = b.op({ kind: 'conv2d', inputs: [x, full, -1], outputs: [y], stride: [1, 1], dilation: [1, 1], padding: 'same', activation: 'none' } as const);
+  const gconv = b.op({ kind: 'conv2d', inputs: [x, grouped, -1], outputs: [y], stride: [1, 1], dilation: [1, 1], padding: 'same', activation: 'none' } as const);
+  const dconv = b.op({ kind: 'depthwise_conv2d', inputs: [x, dw, -1], outputs: [y], stride: [1, 1], dilation: [1, 1], padding: 'same', depthMultiplier: 1, activation: 'none' } as const);
+  const fc = b.op({ kind: 'fully_connected', inputs: [x, fcw, -1], outputs: [z], activation: 'none', keepNumDims: false } as const);
+  const g = b.io([x], [z]);
+  assert.deepEqual([conv, gconv, dconv, fc].map((op) => singleRounding(g, op, 'tflite')), [true, false, false, true]);
+  assert.deepEqual([conv, gconv, dconv, fc].map((op) => singleRounding(g, op, 'tflm')), [false, false, false, false]);
 });

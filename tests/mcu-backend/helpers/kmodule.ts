@@ -95,7 +95,7 @@ export function window(p: Partial<Window> & Pick<Window, 'inH' | 'inW' | 'inC' |
 
 // ---------- reference evaluation ----------
 
-function rq(acc: number, r: Requant, ch: number, rounding: 'single' | 'double'): number {
+function rq(acc: number, r: Requant, ch: number, rounding: 'single' | 'double' = 'double'): number {
   const i = r.multiplier.length === 1 ? 0 : ch;
   return multiplyByQuantizedMultiplier(acc, { multiplier: r.multiplier[i], shift: r.shift[i] }, rounding === 'single' ? 'tflite' : 'tflm');
 }

@@ -23,6 +23,8 @@ export function zooModule(arith: Arith, seed = 7): KernelModule {
   };
   const A = conv(X, window({ inH: 9, inW: 10, inC: 12, outC: 8, kH: 3, kW: 3 }, 'same'), 1, -3, true, [-100, 90]);
   conv(X, window({ inH: 9, inW: 10, inC: 12, outC: 8, kH: 3, kW: 3, strideH: 2, strideW: 2, dilationH: 2, dilationW: 2 }, 'same'), 4, -3, true);
+  // Odd output channels: the single-channel tail after the channel pairs.
+  conv(X, window({ inH: 9, inW: 10, inC: 12, outC: 5, kH: 2, kW: 3, strideH: 1, strideW: 2 }, 'same'), 1, -3, false);
   const C = conv(A, window({ inH: 9, inW: 10, inC: 8, outC: 8, kH: 1, kW: 1 }), 1, 7, false);
   const dw = (inp: number, w: ReturnType<typeof window>, mult: number, inputOffset: number, rounding: 'single' | 'double' = 'double') => {
     const n = w.kH * w.kW * w.outC;
@@ -79,6 +81,8 @@ export function zooModule(arith: Arith, seed = 7): KernelModule {
   };
   addConv(window({ inH: 9, inW: 10, inC: 12, outC: 5, kH: 3, kW: 3 }, 'same'));
   addConv(window({ inH: 9, inW: 10, inC: 12, outC: 3, kH: 2, kW: 2, strideH: 2, strideW: 2 }, 'valid'));
+  // One channel: only the channel tail of depthwise.chan4.
+  dw(X2, window({ inH: 16, inW: 16, inC: 1, outC: 1, kH: 3, kW: 3, strideH: 2, strideW: 2 }, 'same'), 1, 5);
   const R = conv(X2, window({ inH: 16, inW: 16, inC: 1, outC: 4, kH: 3, kW: 3, strideH: 2, strideW: 2 }, 'same'), 1, 5, true);
   return k.done([R]);
 }

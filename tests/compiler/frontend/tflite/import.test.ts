@@ -99,6 +99,10 @@ test('unsupported operator is named with its op index and the supported list', (
     ops: [{ code: BuiltinOperator.TANH, inputs: [0], outputs: [1] }], inputs: [0], outputs: [1],
   };
   expectError(() => importTflite(buildTflite(m), 'tanh.tflite'), /^tanh\.tflite: op 0: unsupported operator TANH \(builtin 28\) \(supported: .*CONV_2D.*SOFTMAX/);
+  m.ops[0]!.code = BuiltinOperator.CUSTOM;
+  m.ops[0]!.customCode = 'MyOp';
+  expectError(() => importTflite(buildTflite(m), 'custom.tflite'), /op 0: unsupported operator CUSTOM 'MyOp' \(builtin 32\)/);
+  delete m.ops[0]!.customCode;
   // A code above 127 lives only in builtin_code (deprecated_builtin_code = 127).
   m.ops[0]!.code = 150;
   expectError(() => importTflite(buildTflite(m), 'new.tflite'), /op 0: unsupported operator BUILTIN_150 \(builtin 150\)/);
@@ -132,5 +136,25 @@ test('truncations of a real model fail cleanly', { skip: !modelPath('kws') && 'm
   const full = new Uint8Array(readFileSync(modelPath('kws')!));
   for (let n = 8; n < full.length; n += 487) {
     expectError(() => importTflite(full.subarray(0, n), 'kws.tflite'), /^kws\.tflite: not a valid \.tflite file: .* outside the \d+-byte file/);
+  }
+});
+
+test('random byte changes in a real model give a graph or a TinyforgeError, never another exception', { skip: !modelPath('kws') && 'model not present' }, () => {
+  const full = new Uint8Array(readFileSync(modelPath('kws')!));
+  let a = 12345;
+  const rnd = () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 4294967296); // any fixed sequence will do
+  for (let i = 0; i < 200; i++) {
+    const b = full.slice();
+    for (let k = 0; k < 3; k++) {
+      // Mostly the flatbuffer's tables and vtables (its last bytes, after the weight data), sometimes anywhere.
+      const pos = rnd() < 0.7 ? b.length - 1 - Math.floor(rnd() * 6000) : Math.floor(rnd() * b.length);
+      b[pos] = Math.floor(rnd() * 256);
+    }
+    try {
+      const g = importTflite(b, 'mutated.tflite');
+      graphStats(g);
+    } catch (e) {
+      assert.ok(e instanceof TinyforgeError, `mutation ${i}: ${e}`);
+    }
   }
 });

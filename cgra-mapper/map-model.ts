@@ -1,0 +1,129 @@
+// Maps every CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED of a kernel module onto the array (one plan per
+// layer, strategy per config: global `strategy` and per-layer `layers` overrides, `auto` by the analytical
+// cost model), then checks every layer in the simulator against the golden runtime: each layer is fed the
+// golden runtime's own input tensor of that layer and its int8 output must equal the golden one bit for bit.
+// The figures per layer (both bus models, MAC/cycle, PE utilisation, memory accesses, energy, host work) are
+// what the report prints.
+import type { Graph } from '../compiler/ir/graph.ts';
+import type { KernelModule, KernelOp } from '../compiler/kernel-ir/types.ts';
+import type { Arith } from '../compiler/quant/multiplier.ts';
+import type { CgraArch } from './arch.ts';
+import { layerOf, type CgraLayer } from './layer.ts';
+import type { HostWork } from './plan.ts';
+import { runPlan } from './run.ts';
+import { choosePlan, type Candidate, type Choice } from './strategies/index.ts';
+
+export interface MapOptions { arch: CgraArch; strategy: string; layers?: Record<string, string> }
+export interface MappedLayer { op: KernelOp; name: string; layer: CgraLayer; choice: Choice }
+
+/** The name a config's `layers:` uses for a kernel op: its graph op's name, else its graph op index. */
+export const layerKey = (op: KernelOp, graph?: Graph): string => graph?.ops[op.sourceOp]?.name ?? op.name ?? String(op.sourceOp);
+
+export function mapModule(km: KernelModule, opts: MapOptions, graph?: Graph): MappedLayer[] {
+  const out: MappedLayer[] = [];
+  for (const op of km.ops) {
+    const layer = layerOf(op, km.consts);
+    if (!layer) continue;
+    const name = layerKey(op, graph);
+    const requested = opts.layers?.[name] ?? opts.strategy;
+    out.push({ op, name, layer, choice: choosePlan(layer, opts.arch, requested) });
+  }
+  return out;
+}
+
+export interface LayerFigures {
+  strategy: string;
+  requested: string;
+  note?: string;
+  launches: number;
+  /** Shared bus, array cycles + callCycles per launch (the headline figure). */
+  cycles: number;
+  macPerCycle: number;
+  arrayCycles: number;
+  /** Ports bus, same accounting. */
+  cyclesPorts: number;
+  macPerCyclePorts: number;
+  peUtilisation: number;
+  memAccesses: { loads: number; stores: number; unaligned: number };
+  energyJ: number;
+  hostWork: HostWork;
+  /** The analytical cost model's figures (same accounting) and whether the simulation confirmed them exactly. */
+  estimate: { shared: number; ports: number; exact: boolean };
+  /** The dataflow's loop-body ceiling (MAC/cycle) and the multiply slots executed (real + wasted). */
+  peakMacPerCycle: number;
+  slotMacs: number;
+  candidates: Candidate[];
+  bitExact: boolean;
+  mismatches: number;
+  inputsChecked: number;
+}
+export interface LayerResult { index: number; name: string; op: string; macs: number; cgra: LayerFigures }
+export interface ModelTotals {
+  layers: number; macs: number; cycles: number; macPerCycle: number; cyclesPorts: number; macPerCyclePorts: number;
+  launches: number; energyJ: number; hostPreBytes: number; bitExact: boolean; bitExactLayers: number;
+}
+export interface GoldenLike { run(graph: Graph, inputs: Int8Array[], opts: { arith: Arith; keepAll: boolean }): { tensors?: Map<number, Int8Array> } }
+
+/** Runs every mapped layer on the simulator for each input and compares with the golden runtime. */
+export function simulateModel(graph: Graph, km: KernelModule, mapped: MappedLayer[], golden: GoldenLike, inputs: Int8Array[][], arith: Arith,
+  arch: CgraArch, onLayer?: (r: LayerResult) => void): { layers: LayerResult[]; totals: ModelTotals } {
+  const tensorByName = new Map(graph.tensors.map((t) => [t.name, t.id]));
+  const runs = inputs.map((inp) => golden.run(graph, inp, { arith, keepAll: true }).tensors!);
+  const layers: LayerResult[] = [];
+  for (const m of mapped) {
+    const inId = tensorByName.get(km.buffers[m.op.inputs[0]].name);
+    const outId = tensorByName.get(km.buffers[m.op.output].name);
+    if (inId === undefined || outId === undefined) throw new Error(`${m.name}: its tensors are not in the graph`);
+    let mismatches = 0;
+    let shared: ReturnType<typeof runPlan> | undefined;
+    runs.forEach((t, i) => {
+      const r = runPlan(m.choice.plan, t.get(inId)!, arith, arch, 'shared');
+      if (i === 0) shared = r;
+      const want = t.get(outId)!;
+      for (let k = 0; k < want.length; k++) if (want[k] !== r.output[k]) mismatches++;
+    });
+    const ports = runPlan(m.choice.plan, runs[0].get(inId)!, arith, arch, 'ports');
+    const f = shared!.figures;
+    const plan = m.choice.plan;
+    const res: LayerResult = {
+      index: m.op.index, name: m.name, op: m.op.kind, macs: m.layer.macs,
+      cgra: {
+        strategy: plan.strategy, requested: m.choice.requested, ...(m.choice.note ? { note: m.choice.note } : {}),
+        launches: f.launches, cycles: f.cycles, macPerCycle: m.layer.macs / f.cycles, arrayCycles: f.arrayCycles,
+        cyclesPorts: ports.figures.cycles, macPerCyclePorts: m.layer.macs / ports.figures.cycles, peUtilisation: f.peUtilisation,
+        memAccesses: { loads: f.loads, stores: f.stores, unaligned: f.unaligned }, energyJ: f.energyJ,
+        hostWork: { ...plan.hostWork, notes: [...plan.hostWork.notes, `input offset ${m.layer.q.inputOffset} x sum of weights folded into the bias offline`, 'bias added and int32 requantised to int8 on the host'] },
+        estimate: {
+          shared: plan.cost.shared + plan.cost.launches * arch.callCycles, ports: plan.cost.ports + plan.cost.launches * arch.callCycles,
+          exact: plan.cost.shared === f.arrayCycles && plan.cost.ports === ports.figures.arrayCycles,
+        },
+        peakMacPerCycle: plan.peak, slotMacs: plan.slotMacs,
+        candidates: m.choice.candidates, bitExact: mismatches === 0, mismatches, inputsChecked: inputs.length,
+      },
+    };
+    layers.push(res);
+    onLayer?.(res);
+  }
+  return { layers, totals: totalsOf(layers) };
+}
+
+export function totalsOf(layers: LayerResult[]): ModelTotals {
+  const sum = (f: (l: LayerResult) => number): number => layers.reduce((a, l) => a + f(l), 0);
+  const macs = sum((l) => l.macs), cycles = sum((l) => l.cgra.cycles), cyclesPorts = sum((l) => l.cgra.cyclesPorts);
+  const exact = layers.filter((l) => l.cgra.bitExact).length;
+  return {
+    layers: layers.length, macs, cycles, macPerCycle: cycles ? macs / cycles : 0, cyclesPorts, macPerCyclePorts: cyclesPorts ? macs / cyclesPorts : 0,
+    launches: sum((l) => l.cgra.launches), energyJ: sum((l) => l.cgra.energyJ), hostPreBytes: sum((l) => l.cgra.hostWork.preBytes),
+    bitExact: exact === layers.length, bitExactLayers: exact,
+  };
+}
+
+/** Deterministic random int8 inputs for a graph (xorshift), `count` sets. */
+export function randomInputs(graph: Graph, count: number, seed = 1): Int8Array[][] {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  const next = (): number => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
+  return Array.from({ length: count }, () => graph.inputs.map((id) => {
+    const n = graph.tensors[id].shape.reduce((a, b) => a * b, 1);
+    return Int8Array.from({ length: n }, () => (next() & 255) - 128);
+  }));
+}

@@ -1,0 +1,52 @@
+// The CGRA target end to end, shared by `tinyforge build` (targets.cgra) and `tinyforge cgra map`:
+// graph -> kernel IR (pass pipeline) -> one plan per conv/depthwise/FC layer -> every layer simulated on
+// both bus models and compared bit for bit with the golden runtime on random inputs -> report (+ artefacts).
+import type { Graph } from '../compiler/ir/graph.ts';
+import { runPipeline } from '../compiler/passes/registry.ts';
+import type { Arith } from '../compiler/quant/multiplier.ts';
+import { GoldenRuntime } from '../runtime-wasm/host.ts';
+import type { CgraArch } from './arch.ts';
+import { mapModule, randomInputs, simulateModel, type LayerResult, type MappedLayer } from './map-model.ts';
+import { reportHtml, writeArtefacts, type ModelReport } from './report.ts';
+import { TinyforgeError } from '../compiler/diagnostics.ts';
+import { STRATEGY_NAMES } from './strategies/index.ts';
+import { writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface CgraTargetOptions {
+  arch: CgraArch;
+  arith: Arith;
+  strategy: string;
+  layers?: Record<string, string>;
+  /** Random input sets checked against the golden runtime (default 2). */
+  inputs?: number;
+  seed?: number;
+  /** Write bitstreams, launch files, mapping views and report.html here. */
+  outDir?: string;
+  onLayer?: (r: LayerResult) => void;
+}
+
+export async function runCgraTarget(graph: Graph, o: CgraTargetOptions): Promise<{ report: ModelReport; mapped: MappedLayer[]; files: string[] }> {
+  for (const s of [o.strategy, ...Object.values(o.layers ?? {})]) {
+    if (!STRATEGY_NAMES.includes(s)) throw new TinyforgeError(`unknown CGRA strategy '${s}'`, {}, `strategies: ${STRATEGY_NAMES.join(', ')}`);
+  }
+  const km = runPipeline(graph, { arith: o.arith });
+  const mapped = mapModule(km, { arch: o.arch, strategy: o.strategy, ...(o.layers ? { layers: o.layers } : {}) }, graph);
+  const golden = await GoldenRuntime.load();
+  const inputs = randomInputs(graph, o.inputs ?? 2, o.seed ?? 1);
+  const { layers, totals } = simulateModel(graph, km, mapped, golden, inputs, o.arith, o.arch, o.onLayer);
+  const report: ModelReport = { model: graph.name, arch: { rows: o.arch.rows, cols: o.arch.cols, callCycles: o.arch.callCycles }, layers, totals };
+  const files: string[] = [];
+  if (o.outDir) {
+    // The launch files replay the first input set: each layer's input is the golden runtime's tensor.
+    const t = golden.run(graph, inputs[0], { arith: o.arith, keepAll: true }).tensors!;
+    const byName = new Map(graph.tensors.map((x) => [x.name, x.id]));
+    files.push(...writeArtefacts(o.outDir, o.arch, mapped, (m) => t.get(byName.get(km.buffers[m.op.inputs[0]].name)!)!));
+    mkdirSync(o.outDir, { recursive: true });
+    const html = join(o.outDir, 'report.html');
+    writeFileSync(html + '.tmp', reportHtml(report, new Map(mapped.map((m) => [m.op.index, m.choice.plan.view]))));
+    renameSync(html + '.tmp', html);
+    files.push(html);
+  }
+  return { report, mapped, files };
+}
