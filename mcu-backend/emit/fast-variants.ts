@@ -67,7 +67,8 @@ export const depthwise3x3Fast = defineVariant<KDepthwiseConv2d>({
   name: 'depthwise.3x3-planar-m4',
   kind: 'depthwise_conv2d',
   priority: 10,
-  // Its requantisation is double rounding only: depthwise3x3Applies refuses single-rounding ops.
+  // Double rounding only (depthwise3x3Applies declines single-rounding ops: a CONV_2D lowered to
+  // depthwise in the tflite arithmetic keeps the generic kernels).
   applies: (op, t, m) => dsp(t) && depthwise3x3Applies(op) === undefined && probe('emitDepthwise3x3Fast', op, m, (mm) => emitDepthwise3x3Fast(op, mm, { fn: 'probe' })),
   scratchBytes: depthwise3x3Scratch,
   emit: (op, ctx) => toEmitted(emitDepthwise3x3Fast(op, consts(ctx), { fn: ctx.fn }), op),
