@@ -4,7 +4,7 @@
 // constants folded in) plus the const data it reads, in the layout it wants. Several variants may apply
 // to one op (a lean generic kernel, a faster one needing scratch or DSP); `selectVariants` picks, per
 // op, the applicable variant of highest priority, then — when a `sram` budget is given and the arena
-// (activations + scratch, see ../memory/arena.ts) exceeds it — replaces the variants of the ops live at
+// (activations + scratch, placed by ../memory/plan.ts) exceeds it — replaces the variants of the ops live at
 // the peak by leaner ones (less scratch) until the plan fits or nothing leaner exists, recording each
 // replacement and its estimated cost. New variants are added to the table in registry.ts.
 import type { Arith } from '../../compiler/quant/multiplier.ts';
