@@ -8,7 +8,8 @@ import { join, relative } from 'node:path';
 import { ensureBuilt, root } from './build.mjs';
 
 const filters = process.argv.slice(2);
-const cache = join(root, '.cache', 'tests');
+// One bundle directory per run, so concurrent runs (a filtered run beside a full one) never clobber each other.
+const cache = join(root, '.cache', `tests-${process.pid}`);
 
 function findTests(dir) {
   const out = [];
@@ -73,5 +74,6 @@ if (existsSync(specDir) && (filters.length === 0 || filters.some((f) => relative
   if (!m || r.code !== 0) { failed += m ? 0 : 1; if (!m) console.log('as-pect did not report a summary'); }
 }
 
+rmSync(cache, { recursive: true, force: true });
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exitCode = failed === 0 && passed > 0 ? 0 : 1;
