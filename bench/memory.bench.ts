@@ -34,7 +34,7 @@ function opLabel(m: KernelModule, i: number) {
 function schedule(m: KernelModule, p: MemoryPlan) {
   return {
     peakBytes: p.peak, peakAt: opLabel(m, p.peakOp), liveMaxBytes: Math.max(...p.live), liveMaxAt: opLabel(m, livePeakOp(p)),
-    inPlace: p.inPlace.map((ip) => ({ op: ip.op, direction: ip.direction, delayRows: ip.direction === 'elementwise' ? 0 : ip.delay + 1 })),
+    inPlace: p.inPlace.map((ip) => ({ op: ip.op, direction: ip.direction, delayRows: ip.direction === 'forward' || ip.direction === 'backward' ? ip.delay + 1 : 0 })),
     split: p.chains.map((c) => ({ ops: c.ops, channels: c.channels, slices: c.split })),
   };
 }

@@ -43,9 +43,11 @@ export interface EmitContext {
  * reads every input channel) always gets its whole input.
  *   rows:  in-place execution (rows into a delay buffer, copied over the input the output overlays);
  *   slice: partial execution along channels (the op in a split chain);
- *   elementwise: the plain kernel is safe with the output at the same address as an input.
+ *   elementwise: the plain kernel is safe with the output at the same address as an input;
+ *   prepass: the plain kernel reads its input only in a prepass into its scratch, before it writes any
+ *            output, so the output may overlay the input whole (no delay buffer, any shape).
  */
-export interface KernelModes { rows?: boolean; slice?: boolean; elementwise?: boolean }
+export interface KernelModes { rows?: boolean; slice?: boolean; elementwise?: boolean; prepass?: boolean }
 export interface ModalForm { width: number; inStride: number; outStride: number }
 
 /**
