@@ -22,6 +22,7 @@ export interface PlanarGeom {
 }
 
 export function depthwise3x3Applies(op: KDepthwiseConv2d): string | undefined {
+  if (op.rounding === 'single') return 'single rounding (this kernel requantises with double rounding only)';
   if (op.kH !== 3 || op.kW !== 3) return 'kernel is not 3x3';
   if (op.strideH !== 1 || op.strideW !== 1) return 'stride is not 1';
   if (op.dilationH !== 1 || op.dilationW !== 1) return 'dilated';
@@ -221,6 +222,7 @@ export function emitDepthwise3x3Fast(op: KDepthwiseConv2d, m: Pick<KernelModule,
 import { channelAt, padBytes as padBytesG, padGeom as padGeomG, widenInt16C as widenG } from './prepass.ts';
 
 export function depthwiseGeneralApplies(op: KDepthwiseConv2d): string | undefined {
+  if (op.rounding === 'single') return 'single rounding (this kernel requantises with double rounding only)';
   if (op.depthMultiplier !== 1) return 'depth multiplier > 1';
   if (op.batches !== 1) return 'batches > 1';
   if (op.kH * op.kW > 64) return 'kernel larger than 64 taps';

@@ -4,7 +4,7 @@
 // constants folded in) plus the const data it reads, in the layout it wants. Several variants may apply
 // to one op (a lean generic kernel, a faster one needing scratch or DSP); `selectVariants` picks, per
 // op, the applicable variant of highest priority, then — when a `sram` budget is given and the arena
-// (activations + scratch, see ../memory/arena.ts) exceeds it — replaces the variants of the ops live at
+// (activations + scratch, placed by ../memory/plan.ts) exceeds it — replaces the variants of the ops live at
 // the peak by leaner ones (less scratch) until the plan fits or nothing leaner exists, recording each
 // replacement and its estimated cost. New variants are added to the table in registry.ts.
 import type { Arith } from '../../compiler/quant/multiplier.ts';
@@ -43,9 +43,11 @@ export interface EmitContext {
  * reads every input channel) always gets its whole input.
  *   rows:  in-place execution (rows into a delay buffer, copied over the input the output overlays);
  *   slice: partial execution along channels (the op in a split chain);
- *   elementwise: the plain kernel is safe with the output at the same address as an input.
+ *   elementwise: the plain kernel is safe with the output at the same address as an input;
+ *   prepass: the plain kernel reads its input only in a prepass into its scratch, before it writes any
+ *            output, so the output may overlay the input whole (no delay buffer, any shape).
  */
-export interface KernelModes { rows?: boolean; slice?: boolean; elementwise?: boolean }
+export interface KernelModes { rows?: boolean; slice?: boolean; elementwise?: boolean; prepass?: boolean }
 export interface ModalForm { width: number; inStride: number; outStride: number }
 
 /**
