@@ -28,7 +28,6 @@ export function depthwise3x3Applies(op: KDepthwiseConv2d): string | undefined {
   if (op.dilationH !== 1 || op.dilationW !== 1) return 'dilated';
   if (op.depthMultiplier !== 1) return 'depth multiplier > 1';
   if (op.batches !== 1) return 'batches > 1';
-  if (op.rounding === 'single') return 'single rounding: the 4-instruction requantisation is double rounding only';
   return undefined;
 }
 
@@ -227,7 +226,6 @@ export function depthwiseGeneralApplies(op: KDepthwiseConv2d): string | undefine
   if (op.batches !== 1) return 'batches > 1';
   if (op.kH * op.kW > 64) return 'kernel larger than 64 taps';
   if (op.kH * op.kW < 4) return 'fewer than 4 taps (the prepass would dominate)';
-  if (op.rounding === 'single') return 'single rounding: the 4-instruction requantisation is double rounding only';
   return undefined;
 }
 
