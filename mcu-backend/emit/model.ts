@@ -94,8 +94,9 @@ export interface EmitOptions {
 export function planOptions(module: KernelModule, vs: readonly AnyVariant[]): PlanOptions {
   return {
     scratch: module.ops.map((op, i) => vs[i]!.scratchBytes(op)),
-    canInPlace: (i) => (module.ops[i]!.kind === 'add' ? vs[i]!.modes?.elementwise : vs[i]!.modes?.rows) === true,
+    canInPlace: (i) => (module.ops[i]!.kind === 'add' ? vs[i]!.modes?.elementwise : vs[i]!.modes?.rows || vs[i]!.modes?.prepass) === true,
     canSplit: (i) => vs[i]!.modes?.slice === true,
+    prepass: (i) => vs[i]!.modes?.prepass === true,
     align: ARENA_ALIGN,
   };
 }
@@ -155,7 +156,7 @@ export function emitModel(module: KernelModule, target: McuTargetInfo, opts: Emi
       const W = chain.channels / chain.split;
       const first = chain.ops[0] === i, last = chain.ops[chain.ops.length - 1] === i;
       mode = { width: W, inStride: first ? lastDim(op.inputs[0]) : W, outStride: last ? lastDim(op.output) : W };
-    } else if (ip && ip.direction !== 'elementwise') {
+    } else if (ip && (ip.direction === 'forward' || ip.direction === 'backward')) {
       mode = { width: lastDim(op.output), inStride: lastDim(op.inputs[0]), outStride: lastDim(op.output) };
     }
     const k0 = v.emit(op, contextOf(module, target, fn, i, mode));
@@ -165,8 +166,13 @@ export function emitModel(module: KernelModule, target: McuTargetInfo, opts: Emi
       const again = daeForm(k0);
       if ('reason' in again || again.stageBytes !== form.stageBytes) throw new Error(`op ${i}: constant block changed with the memory schedule`);
     }
-    const k = form ? emitDae(fn, k0, form, stage) : k0;
-    const how = (chain ? `, channel slices of ${chain.channels / chain.split}` : ip ? `, in place (${ip.direction}${ip.direction === 'elementwise' ? '' : `, ${ip.delay + 1} delay row(s)`})` : '') +
+    const k1 = form ? emitDae(fn, k0, form, stage) : k0;
+    // Layer functions stay out of line: inlined into one huge invoke (and into the in-place / slice
+    // loops) gcc's register allocation got worse by up to 65% per layer (resnet conv, QEMU M4); out of
+    // line every layer is as fast or faster (bench/results/memory.json).
+    const k = { ...k1, code: k1.code.replace(`static void ${fn}(`, `__attribute__((noinline)) static void ${fn}(`) };
+    const rows = ip && (ip.direction === 'forward' || ip.direction === 'backward');
+    const how = (chain ? `, channel slices of ${chain.channels / chain.split}` : ip ? `, in place (${ip.direction}${rows ? `, ${ip.delay + 1} delay row(s)` : ''})` : '') +
       (form ? ', decoupled access-execute' : '');
     data.push(`/* layer ${i}: ${op.name} (${op.kind}, ${v.name}${form ? ', decoupled access-execute' : ''}) */\n${k.data}`);
     code.push(`/* layer ${i}: ${op.name} (${op.kind}, ${v.name}${how}) */\n${k.code}`);
@@ -183,7 +189,7 @@ export function emitModel(module: KernelModule, target: McuTargetInfo, opts: Emi
       // Ran inside the producer's slice loop: an empty marker pair keeps one pair per layer; only the
       // chain's last op has a whole output tensor for the debug hook.
       calls.push(`  TF_MARK(1);\n  TF_MARK(2);${chain.ops[chain.ops.length - 1] === i ? hook : ''}`);
-    } else if (ip && ip.direction !== 'elementwise') {
+    } else if (ip && (ip.direction === 'forward' || ip.direction === 'backward')) {
       calls.push(`  TF_MARK(1);\n${inPlaceLoop(module, i, ip.direction, ip.delay, fn, plan)}\n  TF_MARK(2);${hook}`);
     } else {
       const args = [...op.inputs.map(ptr), ptr(op.output)];
