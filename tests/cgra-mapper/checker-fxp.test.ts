@@ -10,6 +10,7 @@ import type { CgraLayer } from '../../cgra-mapper/layer.ts';
 import { runPlan } from '../../cgra-mapper/run.ts';
 import { MAX_PAIRS, decodeFxp, planCheckerFxp } from '../../cgra-mapper/strategies/checker-fxp.ts';
 import { planChecker } from '../../cgra-mapper/strategies/checker.ts';
+import { planFcFxp } from '../../cgra-mapper/strategies/fc-fxp.ts';
 
 const arch = makeArch({ callCycles: 190 });
 
@@ -93,4 +94,32 @@ test('checker-fxp runs the paper layer above 2.0 MAC/cycle (shared bus, 190-cycl
   const rate = L.macs / fxpRun.figures.cycles;
   assert.ok(rate > 2.0, `${rate.toFixed(3)} MAC/cycle`);
   assert.ok(fxpRun.figures.cycles < chkRun.figures.cycles);
+});
+
+const FC: Record<string, Shape> = {
+  'fully connected 640 -> 128 (ad01 first layer, 3 chunks)': { kind: 'fully_connected', h: 1, w: 1, c: 640, o: 128, kh: 1, kw: 1, s: 1, pt: 0, pl: 0, oh: 1, ow: 1 },
+  'fully connected 128 -> 8 (ad01 bottleneck), extremes': { kind: 'fully_connected', h: 1, w: 1, c: 128, o: 8, kh: 1, kw: 1, s: 1, pt: 0, pl: 0, oh: 1, ow: 1, extreme: true },
+  'fully connected 75 -> 12 (odd taps, kws-like head)': { kind: 'fully_connected', h: 1, w: 1, c: 75, o: 12, kh: 1, kw: 1, s: 1, pt: 0, pl: 0, oh: 1, ow: 1 },
+  'conv with a 1x1 output: 3x3 SAME on a 1x1x40 image': { kind: 'conv2d', h: 1, w: 1, c: 40, o: 5, kh: 3, kw: 3, s: 1, pt: 1, pl: 1, oh: 1, ow: 1 },
+};
+
+for (const [name, sh] of Object.entries(FC)) {
+  test(`fc-fxp raw sums exact, estimate = simulation: ${name}`, () => {
+    const { L, input } = layer(sh, name.length);
+    const want = rawSums(L, input);
+    const plan = planFcFxp(L, arch);
+    for (const bus of ['shared', 'ports'] as const) {
+      const r = runPlan(plan, input, 'tflm', arch, bus);
+      assert.deepEqual(r.raw, want, `${bus}: raw int32 sums`);
+      assert.equal(r.figures.arrayCycles, plan.cost[bus], `estimate = simulated cycles on ${bus}`);
+    }
+  });
+}
+
+test('fc-fxp beats checker on a single-pixel FC layer (ad01 shape)', () => {
+  const { L, input } = layer(FC['fully connected 640 -> 128 (ad01 first layer, 3 chunks)'], 3);
+  const fc = runPlan(planFcFxp(L, arch), input, 'tflm', arch, 'shared');
+  const chk = runPlan(planChecker(L, arch), input, 'tflm', arch, 'shared');
+  assert.deepEqual(fc.raw, chk.raw);
+  assert.ok(fc.figures.cycles < chk.figures.cycles, `${fc.figures.cycles} vs ${chk.figures.cycles}`);
 });
