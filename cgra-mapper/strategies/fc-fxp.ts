@@ -161,13 +161,15 @@ function planWith(L: CgraLayer, arch: CgraArch, a: number): LayerPlan {
   for (let col = 0; col < 4; col++) { outBase.push(outAddr + off * 4); off += outCols[col].length * a * passes; }
   const constBlocks: MemBlock[] = streams.map((w, col) => ({ addr: base[col], words: w, what: `packed weight pairs, column ${col}` }));
   const xOf = (input: Int8Array, t?: [number, number, number]): number => (t ? inputAt(L, input, t[0] * L.dilH - L.padTop, t[1] * L.dilW - L.padLeft, t[2]) : 0);
+  // The X slots are single words inside the weight streams: the host writes only those per inference
+  // (returned as whole column streams so a replayed launch.json stays compact).
   const stage = (input: Int8Array): MemBlock[] => {
-    // The X slots are single words inside the weight streams: the host writes them per inference.
-    return xSlots.map((x) => ({
-      addr: base[x.col] + 4 * x.at,
-      words: Int32Array.of(x.pair < n ? pack(xOf(input, tapOf(x.chunk, x.pair, 0)), xOf(input, tapOf(x.chunk, x.pair, 1))) : 0),
-      what: 'packed input pair',
-    }));
+    const filled = new Map<number, Int32Array>();
+    for (const x of xSlots) {
+      if (!filled.has(x.col)) filled.set(x.col, Int32Array.from(streams[x.col]));
+      filled.get(x.col)![x.at] = x.pair < n ? pack(xOf(input, tapOf(x.chunk, x.pair, 0)), xOf(input, tapOf(x.chunk, x.pair, 1))) : 0;
+    }
+    return [...filled].map(([col, words]) => ({ addr: base[col], words, what: `column ${col} stream with the packed input pairs in their slots` }));
   };
   const { kernel, counts } = fcKernel(arch, 1, a, iters, passes);
   const launches = [{ kernel: 1, ptrIn: base, ptrOut: outBase }];
