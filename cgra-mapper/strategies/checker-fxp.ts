@@ -80,14 +80,17 @@ const accRole = (m: number, s: number): { f: number; set: 0 | 1; j: number } => 
 /** Output channel within an 8-channel tile of weight feeder f, set A/B. */
 const chanOf = (f: number, set: 0 | 1): number => 4 * set + f;
 
-/** The kernel: 1 prologue step, an 8-step body (A0 M1 A1 M2 A2 M3 A3 M4) run iters times per pass, 9 epilogue steps, EXIT. */
-export function fxpKernel(arch: CgraArch, id: number, iters: number, passes: number): { kernel: ReturnType<KernelBuilder['toKernel']>; counts: number[] } {
+/**
+ * The kernel: 1 prologue step, an 8-step body (A0 M1 A1 M2 A2 M3 A3 M4) run n times per pass (n + 1 in the
+ * first pass of a launch: its first iteration only primes the feeders), 9 epilogue steps, EXIT.
+ */
+export function fxpKernel(arch: CgraArch, id: number, n: number, passes: number): { kernel: ReturnType<KernelBuilder['toKernel']>; counts: number[] } {
   if (arch.rows !== 4 || arch.cols !== 4) throw new Error('checker-fxp needs a 4x4 array');
-  if (iters < 2 || iters > MAX_PAIRS + 1) throw new Error(`checker-fxp: ${iters} iterations per pass`);
+  if (n < 1 || n > MAX_PAIRS) throw new Error(`checker-fxp: ${n} tap pairs per pass (1..${MAX_PAIRS})`);
   if (passes < 1 || passes > 4095) throw new Error(`checker-fxp: ${passes} passes per launch (1..4095)`);
   const b = new KernelBuilder(arch, id, 'checker-fxp');
   const pro = b.step();
-  b.set(pro, ITER_CTR, ins.sadd('R2', 'ZERO', iters));
+  b.set(pro, ITER_CTR, ins.sadd('R2', 'ZERO', n + 1));
   b.set(pro, PASS_CTR, ins.sadd('R2', 'ZERO', passes));
   const body = Array.from({ length: 8 }, (_, i) => b.step(i === 0 ? 'body' : undefined));
   const M = [1, 3, 5, 7].map((i) => body[i]);
@@ -133,18 +136,18 @@ export function fxpKernel(arch: CgraArch, id: number, iters: number, passes: num
     for (let j = 0; j < 4; j++) b.set(ep[1 + j], m, ins.swd(acc[j], 4));
     for (let j = 0; j < 4; j++) b.set(ep[5 + j], m, ins.sadd(acc[j], 'ZERO', 'ZERO'));
   }
-  b.set(ep[0], ITER_CTR, ins.sadd('R2', 'ZERO', iters));
+  b.set(ep[0], ITER_CTR, ins.sadd('R2', 'ZERO', n));
   b.set(ep[0], PASS_CTR, ins.ssub('R2', 'R2', 1));
   // Weight streams back to the tile's first tap pair (a dummy load that only writes ROUT).
-  b.set(ep[5], [0, 1], ins.lwd('ROUT', -16 * iters));
-  b.set(ep[6], [0, 3], ins.lwd('ROUT', -16 * iters));
+  b.set(ep[5], [0, 1], ins.lwd('ROUT', -16 * n));
+  b.set(ep[6], [0, 3], ins.lwd('ROUT', -16 * n));
   b.set(ep[8], PASS_CTR, ins.bne('R2', 'ZERO', 'body'));
   const exit = b.step();
   b.set(exit, [0, 0], ins.exit());
 
   const counts = new Array<number>(b.steps.length).fill(0);
   counts[pro] = counts[exit] = 1;
-  for (const t of body) counts[t] = passes * iters;
+  for (const t of body) counts[t] = passes * n + 1;
   for (const t of ep) counts[t] = passes;
   return { kernel: b.toKernel(), counts };
 }
@@ -174,7 +177,6 @@ export function planCheckerFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
   const pairs = Math.ceil(taps.length / 2);
   const chunks = Math.ceil(pairs / MAX_PAIRS);
   const n = Math.ceil(pairs / chunks); // pairs per chunk (the last chunk padded with zero taps)
-  const iters = n + 1;
   const P = L.outH * L.outW;
   const groups = Math.ceil(P / 4);
   const tiles = Math.ceil(L.outC / 8);
@@ -188,26 +190,33 @@ export function planCheckerFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
     return pack(w2, w1);
   };
   const mem = new MemLayout();
-  const wWords = 4 * iters; // per column per (tile, chunk)
+  const wWords = 4 + 4 * n; // per column per (tile, chunk): the priming group, then n iterations
   const w1 = mem.alloc('weights col 1', tiles * chunks * wWords * 4);
   const w3 = mem.alloc('weights col 3', tiles * chunks * wWords * 4);
-  const xWords = 2 * iters * groups; // per column per chunk
+  const xWords = 2 * n * groups + 2; // per column per chunk: every group's pairs in order, one dummy pair
   const x0 = mem.alloc('packed inputs col 0', chunks * xWords * 4);
   const x2 = mem.alloc('packed inputs col 2', chunks * xWords * 4);
   const outPerCol = groups * 8; // words per column per launch
   const nLaunch = tiles * chunks;
   const out = mem.alloc('output', nLaunch * 4 * outPerCol * 4);
 
-  // Weights, offline: per iteration i the column loads [B_i(row 0), B_i(row 2), A_{i+1}(row 0), A_{i+1}(row 2)];
-  // iteration i >= 1 works on pair i-1, iteration 0 multiplies by zero words.
+  // Weights, offline. Iteration i (1..n) of a pass works on pair i - 1; its column loads are
+  // [B(row 0), B(row 2)] of pair i - 1, then [A(row 0), A(row 2)] of pair i (pair 0 again after the last, for
+  // the next pass of the launch; the epilogue rewinds 16n bytes). A launch starts with one priming
+  // iteration whose products are all zero (the input registers are reset): its group loads pair 0's A words.
   const col1 = new Int32Array(tiles * chunks * wWords), col3 = new Int32Array(col1.length);
-  for (let t = 0; t < tiles; t++) for (let c = 0; c < chunks; c++) for (let i = 0; i < iters; i++) {
-    const at = ((t * chunks + c) * iters + i) * 4;
+  for (let t = 0; t < tiles; t++) for (let c = 0; c < chunks; c++) {
+    const base = (t * chunks + c) * wWords;
     for (const [col, f0] of [[col1, 0], [col3, 2]] as const) {
-      col[at] = wWord(8 * t + chanOf(f0, 1), c, i - 1);
-      col[at + 1] = wWord(8 * t + chanOf(f0 + 1, 1), c, i - 1);
-      col[at + 2] = wWord(8 * t + chanOf(f0, 0), c, i);
-      col[at + 3] = wWord(8 * t + chanOf(f0 + 1, 0), c, i);
+      col[base + 2] = wWord(8 * t + chanOf(f0, 0), c, 0);
+      col[base + 3] = wWord(8 * t + chanOf(f0 + 1, 0), c, 0);
+      for (let i = 1; i <= n; i++) {
+        const at = base + 4 * i;
+        col[at] = wWord(8 * t + chanOf(f0, 1), c, i - 1);
+        col[at + 1] = wWord(8 * t + chanOf(f0 + 1, 1), c, i - 1);
+        col[at + 2] = wWord(8 * t + chanOf(f0, 0), c, i % n);
+        col[at + 3] = wWord(8 * t + chanOf(f0 + 1, 0), c, i % n);
+      }
     }
   }
   const constBlocks: MemBlock[] = [
@@ -215,7 +224,8 @@ export function planCheckerFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
     { addr: w3, words: col3, what: 'packed weight pairs, column 3 (feeders 2, 3)' },
   ];
   const pixelXY = (p: number): [number, number] => [Math.floor(p / L.outW), p % L.outW];
-  // Inputs, per inference: per column, per group, iteration i loads pair i of its two pixels (a zero word last).
+  // Inputs, per inference: per column, every group's pairs in order (each iteration loads the next pair's
+  // words, across pass boundaries; a dummy pair at the end).
   const stage = (input: Int8Array): MemBlock[] => {
     const c0 = new Int32Array(chunks * xWords), c2 = new Int32Array(c0.length);
     const xAt = (p: number, t?: [number, number, number]): number => {
@@ -224,7 +234,7 @@ export function planCheckerFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
       return inputAt(L, input, oy * L.strideH - L.padTop + t[0] * L.dilH, ox * L.strideW - L.padLeft + t[1] * L.dilW, t[2]);
     };
     for (let c = 0; c < chunks; c++) for (let g = 0; g < groups; g++) for (let i = 0; i < n; i++) {
-      const at = c * xWords + (g * iters + i) * 2;
+      const at = c * xWords + (g * n + i) * 2;
       const t1 = tapOf(c, i, 0), t2 = tapOf(c, i, 1);
       for (const [col, j0] of [[c0, 0], [c2, 2]] as const) {
         for (let h = 0; h < 2; h++) { const p = 4 * g + j0 + h; col[at + h] = pack(xAt(p, t1), xAt(p, t2)); }
@@ -233,7 +243,7 @@ export function planCheckerFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
     return [{ addr: x0, words: c0, what: 'packed input pairs, column 0 (pixels 0, 1 of each group)' },
       { addr: x2, words: c2, what: 'packed input pairs, column 2 (pixels 2, 3 of each group)' }];
   };
-  const { kernel, counts } = fxpKernel(arch, 1, iters, groups);
+  const { kernel, counts } = fxpKernel(arch, 1, n, groups);
   const launches: Launch[] = [];
   for (let t = 0; t < tiles; t++) for (let c = 0; c < chunks; c++) {
     const l = launches.length;
@@ -269,7 +279,7 @@ export function planCheckerFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
     `checker-fxp: ${L.name}: ${taps.length} taps = ${pairs} packed pairs${chunks > 1 ? ` in ${chunks} chunks of ${n}` : ''}, ${groups} passes of 4 pixels x 8 channels per launch, ${launches.length} launch(es) (${tiles} tile(s) x ${chunks} chunk(s))`,
     'PE grid (row: col0 | col1 | col2 | col3):',
     ...[0, 1, 2, 3].map((r) => `  row ${r}: ` + [0, 1, 2, 3].map((c) => roleName(r, c)).join(' | ')),
-    `  inputs: x1 + 2^23 x2 per pixel and tap pair (host-packed im2col, ${iters} words per pixel per chunk); weights: w2 + 2^23 w1 per channel and tap pair`,
+    `  inputs: x1 + 2^23 x2 per pixel and tap pair (host-packed im2col, ${n} words per pixel per chunk); weights: w2 + 2^23 w1 per channel and tap pair`,
     '  FXPMUL (bits 46:15 of the product) puts the two-tap dot product in bits 30:8; the host sign-extends bit 30 and shifts 8 away',
     '  outputs: 4 SWD per multiplier per pass; the host decodes, adds the chunks and the folded bias, and requantises',
   ].join('\n');
@@ -280,7 +290,7 @@ export function planCheckerFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
       notes: ['host builds the packed im2col input (one word per pixel per tap pair)', 'host decodes each accumulator (shift, add, shift)'],
     },
     cost: { shared: cost('shared'), ports: cost('ports'), launches: launches.length },
-    view, peak: 3.2, slotMacs: launches.length * groups * iters * 64,
+    view, peak: 3.2, slotMacs: launches.length * (groups * n + 1) * 64,
   };
 }
 
