@@ -112,7 +112,7 @@ function stagedBuild(module: KernelModule, cfg: McuTargetConfig, em: EmittedMode
     constBytes: em.constBytes, sizeSource: size ? 'arm-none-eabi-size' : 'estimate', downgrades: em.downgrades,
     memory: {
       strategy: em.plan.strategy,
-      inPlace: em.plan.inPlace.map((ip) => ({ layer: ip.op, direction: ip.direction, delayRows: ip.direction === 'elementwise' ? 0 : ip.delay + 1, delayBytes: ip.scratchBytes })),
+      inPlace: em.plan.inPlace.map((ip) => ({ layer: ip.op, direction: ip.direction, delayRows: ip.direction === 'forward' || ip.direction === 'backward' ? ip.delay + 1 : 0, delayBytes: ip.scratchBytes })),
       split: em.plan.chains.map((c) => ({ layers: c.ops, slices: c.split, sliceChannels: c.channels / c.split })),
     },
   };
@@ -185,7 +185,7 @@ export function formatMcuReport(b: McuBuild): string {
     `flash ${num(t.flashBytes)} B, RAM ${num(t.ramBytes)} B (${t.sizeSource}; arena ${num(t.arenaBytes)} B peaking at layer ${t.peakLayer} '${t.peakLayerName}', stack ${num(STACK_BYTES)} B)`,
   ];
   const mem = t.memory;
-  out.push(`memory: ${mem.strategy} schedule; in place: ${mem.inPlace.length ? mem.inPlace.map((ip) => `${ip.layer}${ip.direction === 'elementwise' ? '' : ` (${ip.direction}, ${ip.delayRows} row${ip.delayRows > 1 ? 's' : ''})`}`).join(', ') : 'none'}` +
+  out.push(`memory: ${mem.strategy} schedule; in place: ${mem.inPlace.length ? mem.inPlace.map((ip) => `${ip.layer}${ip.direction === 'elementwise' ? '' : ip.direction === 'prepass' ? ' (after its prepass)' : ` (${ip.direction}, ${ip.delayRows} row${ip.delayRows > 1 ? 's' : ''})`}`).join(', ') : 'none'}` +
     `; split: ${mem.split.length ? mem.split.map((c) => `${c.layers.join('->')} in ${c.slices} slices of ${c.sliceChannels} channel${c.sliceChannels > 1 ? 's' : ''}`).join(', ') : 'none'}`);
   for (const d of t.downgrades) {
     out.push(`sram budget: layer ${d.op} '${d.opName}' uses ${d.to} instead of ${d.from} (saves ${num(d.scratchSaved)} B of scratch${d.instructionCost !== undefined ? `, costs ~${num(d.instructionCost)} instructions` : ''})`);

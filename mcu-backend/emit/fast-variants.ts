@@ -58,6 +58,7 @@ export const conv2dFast = defineVariant<KConv2d>({
   kind: 'conv2d',
   priority: 10,
   applies: (op, t, m) => dsp(t) && probe('emitConvFast', op, m, (mm) => emitConvFast(op, mm, { fn: 'probe' })),
+  modes: { prepass: true }, // input read only by the widening prepass: the output may overlay it
   scratchBytes: convScratch,
   emit: (op, ctx) => toEmitted(emitConvFast(op, consts(ctx), { fn: ctx.fn }), op),
   estimate: estimateConvFast,
@@ -67,8 +68,10 @@ export const depthwise3x3Fast = defineVariant<KDepthwiseConv2d>({
   name: 'depthwise.3x3-planar-m4',
   kind: 'depthwise_conv2d',
   priority: 10,
-  // Its requantisation is double rounding only: depthwise3x3Applies refuses single-rounding ops.
+  // Double rounding only (depthwise3x3Applies declines single-rounding ops: a CONV_2D lowered to
+  // depthwise in the tflite arithmetic keeps the generic kernels).
   applies: (op, t, m) => dsp(t) && depthwise3x3Applies(op) === undefined && probe('emitDepthwise3x3Fast', op, m, (mm) => emitDepthwise3x3Fast(op, mm, { fn: 'probe' })),
+  modes: { prepass: true }, // input read only by the widening prepass: the output may overlay it
   scratchBytes: depthwise3x3Scratch,
   emit: (op, ctx) => toEmitted(emitDepthwise3x3Fast(op, consts(ctx), { fn: ctx.fn }), op),
   estimate: (op) => { const macs = op.outH * op.outW * op.outC * 9; return { instructions: Math.round(macs * 57 / 36 + op.inH * op.inW * op.inC * 2.4), loads: Math.round(macs * 10 / 36) }; },
@@ -79,6 +82,7 @@ export const depthwiseGeneralFast = defineVariant<KDepthwiseConv2d>({
   kind: 'depthwise_conv2d',
   priority: 5,
   applies: (op, t, m) => dsp(t) && depthwiseGeneralApplies(op) === undefined && probe('emitDepthwiseGeneralFast', op, m, (mm) => emitDepthwiseGeneralFast(op, mm, { fn: 'probe' })),
+  modes: { prepass: true }, // input read only by the widening prepass: the output may overlay it
   scratchBytes: depthwiseGeneralScratch,
   emit: (op, ctx) => toEmitted(emitDepthwiseGeneralFast(op, consts(ctx), { fn: ctx.fn }), op),
   estimate: (op) => { const macs = op.outH * op.outW * op.outC * op.kH * op.kW; return { instructions: Math.round(macs * 1.45 + op.outH * op.outW * op.outC * 6), loads: Math.round(macs * 0.4) }; },

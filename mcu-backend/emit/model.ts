@@ -70,8 +70,9 @@ export interface EmitOptions {
 export function planOptions(module: KernelModule, vs: readonly AnyVariant[]): PlanOptions {
   return {
     scratch: module.ops.map((op, i) => vs[i]!.scratchBytes(op)),
-    canInPlace: (i) => (module.ops[i]!.kind === 'add' ? vs[i]!.modes?.elementwise : vs[i]!.modes?.rows) === true,
+    canInPlace: (i) => (module.ops[i]!.kind === 'add' ? vs[i]!.modes?.elementwise : vs[i]!.modes?.rows || vs[i]!.modes?.prepass) === true,
     canSplit: (i) => vs[i]!.modes?.slice === true,
+    prepass: (i) => vs[i]!.modes?.prepass === true,
     align: ARENA_ALIGN,
   };
 }
@@ -123,7 +124,7 @@ export function emitModel(module: KernelModule, target: McuTargetInfo, opts: Emi
       const W = chain.channels / chain.split;
       const first = chain.ops[0] === i, last = chain.ops[chain.ops.length - 1] === i;
       mode = { width: W, inStride: first ? lastDim(op.inputs[0]) : W, outStride: last ? lastDim(op.output) : W };
-    } else if (ip && ip.direction !== 'elementwise') {
+    } else if (ip && (ip.direction === 'forward' || ip.direction === 'backward')) {
       mode = { width: lastDim(op.output), inStride: lastDim(op.inputs[0]), outStride: lastDim(op.output) };
     }
     const ctx: EmitContext = {
@@ -131,8 +132,13 @@ export function emitModel(module: KernelModule, target: McuTargetInfo, opts: Emi
       konst: (id) => module.consts.find((c) => c.id === id) ?? raise(`op ${i}: const ${id} not found`),
       buffer: (id) => module.buffers[id] ?? raise(`op ${i}: buffer ${id} not found`),
     };
-    const k = v.emit(op, ctx);
-    const how = chain ? `, channel slices of ${chain.channels / chain.split}` : ip ? `, in place (${ip.direction}${ip.direction === 'elementwise' ? '' : `, ${ip.delay + 1} delay row(s)`})` : '';
+    const k0 = v.emit(op, ctx);
+    // Layer functions stay out of line: inlined into one huge invoke (and into the in-place / slice
+    // loops) gcc's register allocation got worse by up to 65% per layer (resnet conv, QEMU M4); out of
+    // line every layer is as fast or faster (bench/results/memory.json).
+    const k = { ...k0, code: k0.code.replace(`static void ${fn}(`, `__attribute__((noinline)) static void ${fn}(`) };
+    const rows = ip && (ip.direction === 'forward' || ip.direction === 'backward');
+    const how = chain ? `, channel slices of ${chain.channels / chain.split}` : ip ? `, in place (${ip.direction}${rows ? `, ${ip.delay + 1} delay row(s)` : ''})` : '';
     data.push(`/* layer ${i}: ${op.name} (${op.kind}, ${v.name}) */\n${k.data}`);
     code.push(`/* layer ${i}: ${op.name} (${op.kind}, ${v.name}${how}) */\n${k.code}`);
     const outBytes = module.buffers[op.output].bytes;
@@ -143,7 +149,7 @@ export function emitModel(module: KernelModule, target: McuTargetInfo, opts: Emi
       // Ran inside the producer's slice loop: an empty marker pair keeps one pair per layer; only the
       // chain's last op has a whole output tensor for the debug hook.
       calls.push(`  TF_MARK(1);\n  TF_MARK(2);${chain.ops[chain.ops.length - 1] === i ? hook : ''}`);
-    } else if (ip && ip.direction !== 'elementwise') {
+    } else if (ip && (ip.direction === 'forward' || ip.direction === 'backward')) {
       calls.push(`  TF_MARK(1);\n${inPlaceLoop(module, i, ip.direction, ip.delay, fn, plan)}\n  TF_MARK(2);${hook}`);
     } else {
       const args = [...op.inputs.map(ptr), ptr(op.output)];

@@ -4,7 +4,7 @@
 // constants folded in) plus the const data it reads, in the layout it wants. Several variants may apply
 // to one op (a lean generic kernel, a faster one needing scratch or DSP); `selectVariants` picks, per
 // op, the applicable variant of highest priority, then — when a `sram` budget is given and the arena
-// (activations + scratch, see ../memory/arena.ts) exceeds it — replaces the variants of the ops live at
+// (activations + scratch, placed by ../memory/plan.ts) exceeds it — replaces the variants of the ops live at
 // the peak by leaner ones (less scratch) until the plan fits or nothing leaner exists, recording each
 // replacement and its estimated cost. New variants are added to the table in registry.ts.
 import type { Arith } from '../../compiler/quant/multiplier.ts';
@@ -43,9 +43,11 @@ export interface EmitContext {
  * reads every input channel) always gets its whole input.
  *   rows:  in-place execution (rows into a delay buffer, copied over the input the output overlays);
  *   slice: partial execution along channels (the op in a split chain);
- *   elementwise: the plain kernel is safe with the output at the same address as an input.
+ *   elementwise: the plain kernel is safe with the output at the same address as an input;
+ *   prepass: the plain kernel reads its input only in a prepass into its scratch, before it writes any
+ *            output, so the output may overlay the input whole (no delay buffer, any shape).
  */
-export interface KernelModes { rows?: boolean; slice?: boolean; elementwise?: boolean }
+export interface KernelModes { rows?: boolean; slice?: boolean; elementwise?: boolean; prepass?: boolean }
 export interface ModalForm { width: number; inStride: number; outStride: number }
 
 /**
@@ -114,6 +116,8 @@ export function selectVariants(
   const pick = cands.map(() => 0);
   const downgrades: Selection['downgrades'] = [];
   const chosen = () => module.ops.map((_, i) => cands[i][pick[i]]);
+  /** The pick each downgrade replaced, to undo it. */
+  const prev: number[] = [];
   if (ramBudget !== undefined) {
     for (;;) {
       const { peak, liveByOp } = peakOf(chosen());
@@ -135,7 +139,16 @@ export function selectVariants(
       const from = cands[best.i][pick[best.i]], to = cands[best.i][best.j];
       const cost = from.estimate && to.estimate ? to.estimate(op).instructions - from.estimate(op).instructions : undefined;
       downgrades.push({ op: best.i, opName: op.name, from: from.name, to: to.name, scratchSaved: best.saved, instructionCost: cost });
+      prev.push(pick[best.i]);
       pick[best.i] = best.j;
+    }
+    // A later replacement may have made an earlier one unnecessary: undo those that still fit, last first.
+    for (let k = downgrades.length - 1; k >= 0; k--) {
+      const i = downgrades[k].op, keep = pick[i];
+      if (downgrades.some((d, m) => m > k && d.op === i)) continue;
+      pick[i] = prev[k];
+      if (peakOf(chosen()).peak <= ramBudget) downgrades.splice(k, 1);
+      else pick[i] = keep;
     }
   }
   return { variants: chosen(), downgrades };

@@ -7,6 +7,8 @@
 //   backward (a growing output, e.g. a pointwise conv with outC > inC) with the least delay that is safe;
 //   TinyEngine's in-place depthwise and the "pointwise writes over pixels it no longer needs" idea are
 //   the two cases of this one rule;
+// - a kernel that reads its input only in a prepass into its own scratch (the fast M4 kernels' int16
+//   widening, PlanOptions.prepass) can overlay its output on the whole input: no delay, any shape;
 // - everything else: never in place.
 
 import type { KAdd, KernelModule, KernelOp, Window } from '../../compiler/kernel-ir/types.ts';
@@ -16,7 +18,7 @@ export interface InPlace {
   op: number;
   /** Storage buffer the output overlays. */
   input: number;
-  direction: 'forward' | 'backward' | 'elementwise';
+  direction: 'forward' | 'backward' | 'elementwise' | 'prepass';
   /** Output rows held back before being written (the delay buffer holds delay + 1 rows). */
   delay: number;
   scratchBytes: number;
@@ -79,15 +81,22 @@ export const IN_PLACE_RULES: Partial<Record<KernelOp['kind'], Rule>> = {
   max_pool2d: (op) => (op.kind === 'max_pool2d' ? windowRule(op) : null),
 };
 
-/** Every op that can run in place over an input it reads for the last time (graph inputs/outputs excluded). */
-export function findInPlace(m: KernelModule): InPlace[] {
+const PREPASS_KINDS = new Set<KernelOp['kind']>(['conv2d', 'depthwise_conv2d']);
+
+/**
+ * Every op that can run in place over an input it reads for the last time (graph outputs excluded);
+ * `prepass(op)`: the op's kernel reads its input only in a prepass into scratch.
+ */
+export function findInPlace(m: KernelModule, prepass: (op: number) => boolean = () => false): InPlace[] {
   const protectedIds = new Set([...m.outputs.map((o) => storageOf(m, o))]);
   const lastUse = new Map<number, number>();
   for (const op of m.ops) for (const i of op.inputs) lastUse.set(storageOf(m, i), op.index);
   for (const o of m.outputs) lastUse.set(storageOf(m, o), Infinity);
   const res: InPlace[] = [];
   for (const op of m.ops) {
-    const rule = IN_PLACE_RULES[op.kind];
+    const rule = PREPASS_KINDS.has(op.kind) && prepass(op.index)
+      ? () => ({ direction: 'prepass' as const, delay: 0, scratchBytes: 0 })
+      : IN_PLACE_RULES[op.kind];
     if (!rule) continue;
     const r = rule(op, m);
     if (!r) continue;

@@ -18,6 +18,8 @@ export interface PlanOptions {
   /** May op i run in place / take part in a channel-split chain (its kernel emits the modal form)? Default: yes. */
   canInPlace?: (op: number) => boolean;
   canSplit?: (op: number) => boolean;
+  /** Does op i's kernel read its input only in a prepass into its scratch (in place whole, inplace.ts)? */
+  prepass?: (op: number) => boolean;
   /** Round every request up to a multiple of this (the emitted arena uses 8; the figures 1). */
   align?: number;
 }
@@ -36,11 +38,11 @@ export interface MemoryPlan extends Placement {
 }
 
 /** Requests with in-place ties and delay buffers (scratch live during its op only). */
-function withInPlace(m: KernelModule, reqs: MemRequest[], skip: (op: number) => boolean): { reqs: MemRequest[]; inPlace: InPlace[] } {
+function withInPlace(m: KernelModule, reqs: MemRequest[], skip: (op: number) => boolean, prepass?: (op: number) => boolean): { reqs: MemRequest[]; inPlace: InPlace[] } {
   const out = reqs.map((r) => ({ ...r }));
   const byId = new Map(out.map((r) => [r.id, r]));
   const inPlace: InPlace[] = [];
-  for (const ip of findInPlace(m)) {
+  for (const ip of findInPlace(m, prepass)) {
     if (skip(ip.op)) continue;
     const input = byId.get(ip.input)!;
     const output = byId.get(storageOf(m, m.ops[ip.op]!.output))!;
@@ -79,7 +81,7 @@ export function planMemory(m: KernelModule, strategy: MemoryStrategy, chains: Sp
   const can = opts.canInPlace ?? (() => true);
   const dropped = new Set<number>();
   const attempt = (): MemoryPlan => {
-    const { reqs: tied, inPlace } = withInPlace(m, split, (op) => inChain.has(op) || !can(op) || dropped.has(op));
+    const { reqs: tied, inPlace } = withInPlace(m, split, (op) => inChain.has(op) || !can(op) || dropped.has(op), opts.prepass);
     const reqs = finish(m, tied, opts);
     return { ...bestFit(reqs, n), strategy, requests: reqs, inPlace, chains, live: liveBytes(reqs, n) };
   };

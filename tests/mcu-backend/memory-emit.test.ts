@@ -1,5 +1,6 @@
 // The emitted C really executes the memory plan: ops written in place through a delay buffer (forward and
-// backward row orders), elementwise add over its input, and channel-split chains (partial execution),
+// backward row orders), outputs over inputs after a fast kernel's widening prepass, elementwise add over
+// its input, and channel-split chains (partial execution),
 // bit-exact with the independent TypeScript evaluation (helpers/kmodule.ts) on random shapes: one module
 // of many small chains, each run in one process on the host (SIMD source) and on QEMU
 // Cortex-M4 (DSP path) and M3 (portable). Plus planner invariants on the real plans.
@@ -103,6 +104,18 @@ test('random module: the plan exercises forward and backward in-place rows with 
     // In place means the output starts where the input does.
     for (const ip of p.inPlace) assert.equal(p.bufferOffset.get(M.ops[ip.op]!.output), p.bufferOffset.get(ip.input));
   }
+});
+
+test('random module with the fast M4 kernels: outputs overlay inputs after the widening prepass, bit-exact on QEMU M4', (t) => {
+  const em = emitModel(M, target);
+  const pre = em.plan.inPlace.filter((ip) => ip.direction === 'prepass');
+  assert.ok(pre.length >= 3, `prepass overlays: ${pre.length}`);
+  for (const ip of pre) {
+    assert.match(em.layers[ip.op]!.variant, /-m4$/);
+    assert.equal(em.plan.bufferOffset.get(M.ops[ip.op]!.output), em.plan.bufferOffset.get(ip.input));
+  }
+  assert.deepEqual(planConflicts(em.plan), []);
+  if (needTools(t, 'm4')) check(M, em, 'm4', 'prepass');
 });
 
 for (const [tag, make] of [['inplace', inPlace], ['split', split]] as const) {
