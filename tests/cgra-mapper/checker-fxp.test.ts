@@ -11,6 +11,7 @@ import { runPlan } from '../../cgra-mapper/run.ts';
 import { MAX_PAIRS, decodeFxp, planCheckerFxp } from '../../cgra-mapper/strategies/checker-fxp.ts';
 import { planChecker } from '../../cgra-mapper/strategies/checker.ts';
 import { planFcFxp } from '../../cgra-mapper/strategies/fc-fxp.ts';
+import { choosePlan } from '../../cgra-mapper/strategies/index.ts';
 
 const arch = makeArch({ callCycles: 190 });
 
@@ -122,4 +123,9 @@ test('fc-fxp beats checker on a single-pixel FC layer (ad01 shape)', () => {
   const chk = runPlan(planChecker(L, arch), input, 'tflm', arch, 'shared');
   assert.deepEqual(fc.raw, chk.raw);
   assert.ok(fc.figures.cycles < chk.figures.cycles, `${fc.figures.cycles} vs ${chk.figures.cycles}`);
+});
+
+test('auto picks checker-fxp for the paper layer and fc-fxp for a large single-pixel FC layer', () => {
+  assert.equal(choosePlan(layer(SHAPES['paper layer 16x16x16 -> 14x14x16, 3x3 valid'], 1).L, arch, 'auto').plan.strategy, 'checker-fxp');
+  assert.equal(choosePlan(layer(FC['fully connected 640 -> 128 (ad01 first layer, 3 chunks)'], 1).L, arch, 'auto').plan.strategy, 'fc-fxp');
 });
