@@ -16,7 +16,7 @@ import type { BusModel, CgraArch } from '../arch.ts';
 import { kernelCycles } from '../cost.ts';
 import type { CgraLayer } from '../layer.ts';
 import { inputAt, weightAt } from '../layer.ts';
-import { MemLayout, type LayerPlan, type MemBlock } from '../plan.ts';
+import { MemLayout, type Launch, type LayerPlan, type MemBlock } from '../plan.ts';
 import { MAX_PAIRS, decodeFxp } from './checker-fxp.ts';
 import { ins, KernelBuilder, type PE, type Src } from './program.ts';
 
@@ -113,11 +113,46 @@ export function fcSupports(L: CgraLayer): string | undefined {
 export function planFcFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
   const why = fcSupports(L);
   if (why) throw new Error(`fc-fxp: ${L.name}: ${why}`);
-  const plans = [1, 2, 3].map((a) => planWith(L, arch, a));
-  return plans.reduce((x, y) => (y.cost.shared < x.cost.shared ? y : x));
+  // One kernel for all channels, or full tiles with `a` accumulators and the channels left over under a
+  // second kernel with fewer (fewer idle multiply slots in the last tile, one more launch).
+  const splits: { a: number; n: number }[][] = [];
+  for (let a = 1; a <= 3; a++) {
+    splits.push([{ a, n: L.outC }]);
+    const full = Math.floor(L.outC / (7 * a)) * 7 * a, rest = L.outC - full;
+    if (full > 0 && rest > 0) for (let b = 1; b < a; b++) splits.push([{ a, n: full }, { a: b, n: rest }]);
+  }
+  const plans = splits.map((sp) => planSplit(L, arch, sp));
+  return plans.reduce((x, y) => (y.cost.shared + y.cost.launches * arch.callCycles < x.cost.shared + x.cost.launches * arch.callCycles ? y : x));
 }
 
-function planWith(L: CgraLayer, arch: CgraArch, a: number): LayerPlan {
+interface Segment {
+  kernel: ReturnType<typeof fcKernel>['kernel']; counts: number[]; constBlocks: MemBlock[];
+  stage(input: Int8Array): MemBlock[]; launch: Launch; outRegion: { addr: number; words: number };
+  gather(raw: Int32Array, region: Int32Array): void; view: string; slotMacs: number; preBytes: number; chunks: number;
+}
+
+function planSplit(L: CgraLayer, arch: CgraArch, split: { a: number; n: number }[]): LayerPlan {
+  const mem = new MemLayout();
+  let oc0 = 0;
+  const segs = split.map((sp, k) => { const sg = segment(L, arch, sp.a, oc0, sp.n, k + 1, mem); oc0 += sp.n; return sg; });
+  const kernels = segs.map((sg) => sg.kernel);
+  const cost = (bus: BusModel): number => segs.reduce((t, sg) => t + kernelCycles(sg.kernel, sg.counts, 1, bus), 0);
+  return {
+    strategy: 'fc-fxp', layer: L, kernels, memoryBytes: mem.size, constBlocks: segs.flatMap((sg) => sg.constBlocks),
+    stage: (input) => segs.flatMap((sg) => sg.stage(input)),
+    launches: segs.map((sg) => sg.launch), outRegions: segs.map((sg) => sg.outRegion),
+    gather: (regions) => { const raw = new Int32Array(L.outC); segs.forEach((sg, k) => sg.gather(raw, regions[k])); return raw; },
+    hostWork: { preBytes: segs.reduce((t, sg) => t + sg.preBytes, 0), requantOps: L.outC, adds: L.outC * (segs[0].chunks + 2), notes: ['host writes the packed input pairs into the weight streams', 'host decodes each accumulator'] },
+    cost: { shared: cost('shared'), ports: cost('ports'), launches: segs.length },
+    view: [...segs.map((sg) => sg.view),
+      ...MATCH.map((m) => `  MUL (${m.mul}) <- weights from (${m.feed}), X from (${xFeedOf(m.mul)})`),
+      `  (${CTRL}) counts and branches; (${MULS.find((m) => !MATCH.some((x) => same(x.mul, m)))}) idles`].join('\n'),
+    peak: Math.max(...split.map((sp) => (14 * sp.a) / (9 * sp.a + 3))), slotMacs: segs.reduce((t, sg) => t + sg.slotMacs, 0),
+  };
+}
+
+/** Output channels oc0 .. oc0 + ocN - 1 with `a` accumulators per multiplier: one kernel (id), one launch. */
+function segment(L: CgraLayer, arch: CgraArch, a: number, oc0: number, ocN: number, id: number, mem: MemLayout): Segment {
   const taps: [number, number, number][] = [];
   for (let ky = 0; ky < L.kH; ky++) for (let kx = 0; kx < L.kW; kx++) for (let c = 0; c < L.inC; c++) taps.push([ky, kx, c]);
   const pairs = Math.ceil(taps.length / 2);
@@ -125,21 +160,21 @@ function planWith(L: CgraLayer, arch: CgraArch, a: number): LayerPlan {
   const n = Math.ceil(pairs / chunks);
   const iters = n + 1;
   const tileC = MATCH.length * a;
-  const tiles = Math.ceil(L.outC / tileC);
+  const tiles = Math.ceil(ocN / tileC);
   const passes = tiles * chunks;
+  const end = oc0 + ocN;
   const tapOf = (c: number, i: number, h: number): [number, number, number] | undefined => taps[2 * (c * n + i) + h];
   const wWord = (o: number, c: number, i: number): number => {
-    if (o >= L.outC || i < 0 || i >= n) return 0;
+    if (o >= end || i < 0 || i >= n) return 0;
     const t1 = tapOf(c, i, 0), t2 = tapOf(c, i, 1);
     return pack(t2 ? weightAt(L, o, t2[0], t2[1], t2[2]) : 0, t1 ? weightAt(L, o, t1[0], t1[1], t1[2]) : 0);
   };
-  const ocOf = (t: number, q: number, s: number): number => t * tileC + q * a + s;
+  const ocOf = (t: number, q: number, s: number): number => oc0 + t * tileC + q * a + s;
   // Stream order per column and iteration i (pair i - 1; iteration 0 multiplies by zero words): at multiply
   // step s the column's feeders (by row) load the word of step s + 1 (pair i - 1), the last one step 1's of
   // pair i; then the X feeder loads X of pair i.
   const cols = [0, 1, 2, 3].map((col) => FEEDS.filter((f) => f[1] === col).sort((x, y) => x[0] - y[0]));
   const perIter = cols.map((fs) => a * fs.length + fs.filter((f) => X_FEEDS.some((x) => same(x, f))).length);
-  const mem = new MemLayout();
   const base = cols.map((_, col) => mem.alloc(`stream col ${col}`, passes * iters * perIter[col] * 4 + 4));
   const xSlots: { col: number; at: number; chunk: number; pair: number }[] = [];
   const streams = cols.map((fs, col) => {
@@ -171,11 +206,8 @@ function planWith(L: CgraLayer, arch: CgraArch, a: number): LayerPlan {
     }
     return [...filled].map(([col, words]) => ({ addr: base[col], words, what: `column ${col} stream with the packed input pairs in their slots` }));
   };
-  const { kernel, counts } = fcKernel(arch, 1, a, iters, passes);
-  const launches = [{ kernel: 1, ptrIn: base, ptrOut: outBase }];
-  const outRegions = [{ addr: outAddr, words: MATCH.length * a * passes }];
-  const gather = (regions: Int32Array[]): Int32Array => {
-    const raw = new Int32Array(L.outC);
+  const { kernel, counts } = fcKernel(arch, id, a, iters, passes);
+  const gather = (raw: Int32Array, region: Int32Array): void => {
     let col0 = 0;
     for (let col = 0; col < 4; col++) {
       const ms = outCols[col];
@@ -184,23 +216,17 @@ function planWith(L: CgraLayer, arch: CgraArch, a: number): LayerPlan {
         for (let j = 0; j < a; j++) ms.forEach((m, idx) => {
           const q = MATCH.indexOf(m);
           const o = ocOf(t, q, j);
-          if (o < L.outC) raw[o] = (raw[o] + decodeFxp(regions[0][col0 + (p * a + j) * ms.length + idx])) | 0;
+          if (o < end) raw[o] = (raw[o] + decodeFxp(region[col0 + (p * a + j) * ms.length + idx])) | 0;
         });
       }
       col0 += ms.length * a * passes;
     }
-    return raw;
   };
-  const cost = (bus: BusModel): number => kernelCycles(kernel, counts, 1, bus);
-  const view = [
-    `fc-fxp: ${L.name}: ${taps.length} taps = ${pairs} packed pairs${chunks > 1 ? ` in ${chunks} chunks of ${n}` : ''}, ${a} accumulator(s) per multiplier, ${passes} passes (${tiles} tiles of ${tileC} channels x ${chunks} chunks), one launch`,
-    ...MATCH.map((m) => `  MUL (${m.mul}) <- weights from (${m.feed}), X from (${xFeedOf(m.mul)})`),
-    `  (${CTRL}) counts and branches; (${MULS.find((m) => !MATCH.some((x) => same(x.mul, m)))}) idles`,
-  ].join('\n');
   return {
-    strategy: 'fc-fxp', layer: L, kernels: [kernel], memoryBytes: mem.size, constBlocks, stage, launches, outRegions, gather,
-    hostWork: { preBytes: 4 * xSlots.length, requantOps: L.outC, adds: L.outC * (chunks + 2), notes: ['host writes the packed input pairs into the weight streams', 'host decodes each accumulator'] },
-    cost: { shared: cost('shared'), ports: cost('ports'), launches: 1 },
-    view, peak: (14 * a) / (9 * a + 3), slotMacs: passes * iters * 14 * a,
+    kernel, counts, constBlocks, stage, gather, chunks,
+    launch: { kernel: id, ptrIn: base, ptrOut: outBase },
+    outRegion: { addr: outAddr, words: MATCH.length * a * passes },
+    view: `fc-fxp: ${L.name}: channels ${oc0}..${end - 1}: ${taps.length} taps = ${pairs} packed pairs${chunks > 1 ? ` in ${chunks} chunks of ${n}` : ''}, ${a} accumulator(s) per multiplier, ${passes} passes (${tiles} tiles of ${tileC} channels x ${chunks} chunks), kernel ${id}, one launch`,
+    slotMacs: passes * iters * 14 * a, preBytes: 4 * xSlots.length,
   };
 }

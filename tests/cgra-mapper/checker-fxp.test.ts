@@ -119,7 +119,11 @@ for (const [name, sh] of Object.entries(FC)) {
 
 test('fc-fxp beats checker on a single-pixel FC layer (ad01 shape)', () => {
   const { L, input } = layer(FC['fully connected 640 -> 128 (ad01 first layer, 3 chunks)'], 3);
-  const fc = runPlan(planFcFxp(L, arch), input, 'tflm', arch, 'shared');
+  const plan = planFcFxp(L, arch);
+  // 128 = 6 full tiles of 21 channels (3 accumulators) + 2 channels under a second kernel.
+  assert.equal(plan.kernels.length, 2);
+  assert.equal(plan.launches.length, 2);
+  const fc = runPlan(plan, input, 'tflm', arch, 'shared');
   const chk = runPlan(planChecker(L, arch), input, 'tflm', arch, 'shared');
   assert.deepEqual(fc.raw, chk.raw);
   assert.ok(fc.figures.cycles < chk.figures.cycles, `${fc.figures.cycles} vs ${chk.figures.cycles}`);
