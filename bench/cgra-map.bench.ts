@@ -56,9 +56,10 @@ function explain(l: LayerResult): string {
   if (c.peakMacPerCycle < 3.2 || c.strategy !== 'checker-fxp') why.push(`${c.strategy} peaks at ${c.peakMacPerCycle.toFixed(2)} MAC/cycle (${ceiling[c.strategy] ?? 'a paper strategy'})`);
   const waste = 1 - l.macs / c.slotMacs;
   if (waste > 0.05) {
-    const what = l.op === 'fully_connected' ? 'a single pixel leaves the second pixel of each pair (and unused channels of the last 16-channel tile) idle'
+    const what = c.strategy === 'fc-fxp' ? 'the zero-weight iteration per pass, a zero tap for odd reductions and unused channels of the last tile'
+      : c.strategy === 'checker-fxp' ? 'the priming iteration per launch, a zero tap for odd reductions, pixels past the last group of 4 and unused channels of the last 8-channel tile'
+      : l.op === 'fully_connected' ? 'a single pixel leaves the second pixel of each pair (and unused channels of the last 16-channel tile) idle'
       : c.strategy === 'checker-dw' ? 'the lagged windows, the zero-weight iteration and pixels past the row end'
-      : c.strategy === 'checker-fxp' ? 'the zero-weight iteration per pass, a zero tap for odd reductions, pixels past the last group of 4 and unused channels of the last 8-channel tile'
       : l.op === 'depthwise_conv2d' ? 'the zero-weight iteration, the idle half of the multipliers and pixels past the row end'
       : 'padding bytes of the input columns, pixels past the row end, unused channels of the last tile and the zero-weight iteration';
     why.push(`${(100 * waste).toFixed(0)}% of its multiply slots do no real MAC (${what})`);
