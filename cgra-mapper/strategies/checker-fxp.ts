@@ -16,6 +16,8 @@
 // multipliers cover all 16 pairs (assignment found by search below); each multiplier keeps 4 accumulators.
 // Per pair of taps: 12 word loads (8 weight words, 4 packed input words) spread 3 per multiply step, so a
 // multiply step costs 4 cycles on the shared bus: 64 MACs per 20 cycles = 3.2 MAC/cycle in the body.
+// A pass runs one iteration per tap pair; its last iteration already loads the next pass's first pair, so
+// only a launch's first pass has an extra (priming) iteration, whose products are zero (registers reset).
 // Host work: a packed im2col stream (one word per pixel per tap pair) built per inference, the offline
 // packed weights, the decode above, the input-offset fold (offline, into the bias) and requantisation.
 import type { BusModel, CgraArch } from '../arch.ts';

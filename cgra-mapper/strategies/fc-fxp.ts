@@ -2,7 +2,7 @@
 // where every weight is used once, so the shared bus (one word per cycle) bounds the speed. It uses the
 // packed pairs of `checker-fxp` (one FXPMUL = two MACs, exact for chunks of <= 127 tap pairs, see there):
 // a weight word carries two MACs instead of the one a `checker` weight feeder can unpack per 4 cycles.
-//   - 7 multipliers (checkerboard, even row + col; (1,1) idles) keep the pixel's packed input pair X in R3
+//   - 7 multipliers (checkerboard, even row + col; the one left over by the matching idles) keep the pixel's packed input pair X in R3
 //     and `a` accumulators (a = 1..3 output channels) in R0..R2;
 //   - 7 weight feeders, one per multiplier (a perfect matching on the torus), load one packed weight word
 //     per multiply step (the word for the next multiply step), so a multiply step carries 7 loads;
@@ -12,6 +12,7 @@
 // Body per tap pair: C, then (FXPMUL, SADD) x a. A pass = one tile of 7a output channels x one reduction
 // chunk (the host adds the chunks' decoded sums); all passes run in one launch, the weight stream (packed
 // offline, the per-inference X words written by the host into its slots) is read strictly in order.
+// The channels left after the full tiles may run under a second kernel with fewer accumulators (planner's choice).
 import type { BusModel, CgraArch } from '../arch.ts';
 import { kernelCycles } from '../cost.ts';
 import type { CgraLayer } from '../layer.ts';
