@@ -50,11 +50,15 @@ function explain(l: LayerResult): string {
     'checker-dw': 'depthwise has no reduction over channels, so each input byte feeds one multiply: 8 multipliers share lagged input windows (kW + stride columns per window), and the loop needs 2 control steps per 16-cycle iteration',
     'checker-dw4': 'depthwise with 4 multipliers on private feeders',
     checker: 'checkerboard body: 8 MACs per 4 cycles',
+    'checker-fxp': 'two products per FXPMUL: 64 MACs per 20-cycle body (12 word loads per tap pair)',
+    'fc-fxp': 'single pixel: every packed weight word is used once, 7 loads per multiply step on the shared bus',
   };
-  if (c.peakMacPerCycle < 2 || c.strategy !== 'checker') why.push(`${c.strategy} peaks at ${c.peakMacPerCycle.toFixed(2)} MAC/cycle (${ceiling[c.strategy] ?? 'a paper strategy'})`);
+  if (c.peakMacPerCycle < 3.2 || c.strategy !== 'checker-fxp') why.push(`${c.strategy} peaks at ${c.peakMacPerCycle.toFixed(2)} MAC/cycle (${ceiling[c.strategy] ?? 'a paper strategy'})`);
   const waste = 1 - l.macs / c.slotMacs;
   if (waste > 0.05) {
-    const what = l.op === 'fully_connected' ? 'a single pixel leaves the second pixel of each pair (and unused channels of the last 16-channel tile) idle'
+    const what = c.strategy === 'fc-fxp' ? 'the zero-weight iteration per pass, a zero tap for odd reductions and unused channels of the last tile'
+      : c.strategy === 'checker-fxp' ? 'the priming iteration per launch, a zero tap for odd reductions, pixels past the last group of 4 and unused channels of the last 8-channel tile'
+      : l.op === 'fully_connected' ? 'a single pixel leaves the second pixel of each pair (and unused channels of the last 16-channel tile) idle'
       : c.strategy === 'checker-dw' ? 'the lagged windows, the zero-weight iteration and pixels past the row end'
       : l.op === 'depthwise_conv2d' ? 'the zero-weight iteration, the idle half of the multipliers and pixels past the row end'
       : 'padding bytes of the input columns, pixels past the row end, unused channels of the last tile and the zero-weight iteration';
@@ -89,7 +93,11 @@ export default async function run(): Promise<object> {
       `${(L.macs / sh.figures.cycles).toFixed(3)} MAC/c   ports ${String(po.figures.cycles).padStart(8)} ${(L.macs / po.figures.cycles).toFixed(3)} MAC/c  ${exact ? 'exact' : 'NOT EXACT'}`);
   }
   console.log(lines.join('\n'));
-  const headline = (paper.checker as { macPerCycleShared: number }).macPerCycleShared;
+  // The headline: the fastest strategy on the paper layer (shared bus with calls); checker shown next to it.
+  const rate = (n: string): number => (paper[n] as { macPerCycleShared: number }).macPerCycleShared;
+  const headlineStrategy = Object.keys(paper).reduce((a, b) => (rate(b) > rate(a) ? b : a));
+  const headline = rate(headlineStrategy);
+  console.log(`headline: ${headlineStrategy} ${headline.toFixed(3)} MAC/cycle vs checker ${rate('checker').toFixed(3)} (shared bus, with calls)`);
 
   // 2. The models.
   const models: Record<string, object> = {};
@@ -137,7 +145,9 @@ export default async function run(): Promise<object> {
   return {
     arch: { rows: 4, cols: 4, callCycles: 190 },
     modelsWithPaperStrategyForced: forced,
-    paperLayer: { macs: L.macs, headlineStrategy: 'checker', headlineMacPerCycleShared: headline, strategies: paper,
+    paperLayer: { macs: L.macs, headlineStrategy, headlineMacPerCycleShared: headline,
+      sideBySide: Object.fromEntries(['checker', headlineStrategy].map((n) => [n, { shared: rate(n), ports: (paper[n] as { macPerCyclePorts: number }).macPerCyclePorts }])),
+      strategies: paper,
       reference: { paperWpBest: 0.665, rtlWpShared: 0.70, handMappedInt8Shared: 1.937 } },
     models,
   };

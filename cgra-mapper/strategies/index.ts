@@ -7,6 +7,8 @@ import type { CgraArch } from '../arch.ts';
 import type { CgraLayer } from '../layer.ts';
 import type { LayerPlan } from '../plan.ts';
 import { checkerSupports, planChecker } from './checker.ts';
+import { fxpSupports, planCheckerFxp } from './checker-fxp.ts';
+import { fcSupports, planFcFxp } from './fc-fxp.ts';
 import { dwSupports, planCheckerDw } from './checker-dw.ts';
 import { dw4Supports, planCheckerDw4 } from './checker-dw4.ts';
 import { PAPER_STRATEGIES } from './paper.ts';
@@ -23,6 +25,8 @@ export interface Strategy {
 
 export const STRATEGIES: readonly Strategy[] = [
   { name: 'checker', summary: 'checkerboard int8 dataflow: 8 multipliers, 2 pixels x 16 channels per pass (conv, pointwise, FC)', paper: false, supports: checkerSupports, plan: planChecker },
+  { name: 'checker-fxp', summary: 'two int8 products per FXPMUL (packed x1 + 2^23 x2 times w2 + 2^23 w1): 8 multipliers, 4 pixels x 8 channels per pass (conv, pointwise, FC)', paper: false, supports: fxpSupports, plan: planCheckerFxp },
+  { name: 'fc-fxp', summary: 'single-pixel layers (FC batch 1): packed pairs, 7 multipliers each fed one weight word per multiply step, input pair in a register', paper: false, supports: fcSupports, plan: planFcFxp },
   { name: 'checker-dw', summary: 'checkerboard depthwise: 8 multipliers, an input stream shared by two adjacent pixels at lagged taps, 4 pixels x 8 channels per pass', paper: false, supports: dwSupports, plan: planCheckerDw },
   { name: 'checker-dw4', summary: 'checkerboard depthwise, simple form: 4 multipliers with private feeders, 2 pixels x 8 channels per pass', paper: false, supports: dw4Supports, plan: planCheckerDw4 },
   ...PAPER_STRATEGIES,

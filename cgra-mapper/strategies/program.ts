@@ -41,6 +41,8 @@ export const ins = {
   sadd: (d: Dst, a: Src, b: Src): PInstr => build(OP.SADD, d, a, b),
   ssub: (d: Dst, a: Src, b: Src): PInstr => build(OP.SSUB, d, a, b),
   smul: (d: Dst, a: Src, b: Src): PInstr => build(OP.SMUL, d, a, b),
+  /** Bits 46:15 of the 64-bit product A*B. */
+  fxpmul: (d: Dst, a: Src, b: Src): PInstr => build(OP.FXPMUL, d, a, b),
   sll: (d: Dst, a: Src, b: Src): PInstr => build(OP.SLL, d, a, b),
   sra: (d: Dst, a: Src, b: Src): PInstr => build(OP.SRA, d, a, b),
   land: (d: Dst, a: Src, b: Src): PInstr => build(OP.LAND, d, a, b),

@@ -12,6 +12,7 @@
 import type { KDepthwiseConv2d, KernelModule } from '../../compiler/kernel-ir/types.ts';
 import { cIdent, constById, type FastResult } from './fast-kernel.ts';
 import { accRangeOf, maxAbsInput, planRequant, requantC } from './requant.ts';
+import { channelAt, padBytes as padBytesG, padGeom as padGeomG, widenInt16C as widenG } from './prepass.ts';
 import { SIMD_PRELUDE } from './simd-prelude.ts';
 
 export interface PlanarGeom {
@@ -219,7 +220,6 @@ export function emitDepthwise3x3Fast(op: KDepthwiseConv2d, m: Pick<KernelModule,
 // 4 MACs). Two adjacent output pixels share every weight load (8 accumulators + 2 + 2 operand registers
 // + 2 pointers = 14). Groups of four channels are visited grouped by their requantisation-shift tuple.
 
-import { channelAt, padBytes as padBytesG, padGeom as padGeomG, widenInt16C as widenG } from './prepass.ts';
 
 export function depthwiseGeneralApplies(op: KDepthwiseConv2d): string | undefined {
   if (op.rounding === 'single') return 'single rounding (this kernel requantises with double rounding only)';

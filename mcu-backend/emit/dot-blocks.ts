@@ -4,12 +4,16 @@
 // channel the stored weight values (already in the buffer's channel order and scaled), an accumulator
 // start value and a requantisation plan; this file emits:
 //   - one `static` block function per (pixels, channel-block key): P output pixels x Q output channels,
-//     fully unrolled over the reduction (or looped over kernel rows when long), operands loaded with LDRD
-//     at immediate offsets from one input pointer and a post-incremented weight pointer, in the order the
-//     block consumes them, so the weight table is read strictly sequentially;
-//   - the const tables (weights in consumption order; per block: start values, multipliers, rounding
-//     constants, output channel indices, group input offset);
-//   - the driver loop over channel blocks (outer, so a block's weights stay hot) and pixel blocks.
+//     fully unrolled over the reduction (looped over kernel rows, or over chunks of a long 1x1 reduction,
+//     when long), operands loaded with LDRD at immediate offsets from one input pointer and a
+//     post-incremented weight pointer, in the order the block consumes them; the function also walks the
+//     row's pixel blocks itself (rewinding the weight pointer), with the output pointer and loop end in
+//     volatile stack slots so that all 14 registers serve the reduction;
+//   - one const word table per kernel: per channel block the weights in consumption order with the bias
+//     words riding after the first step's pairs (read at negative offsets, no extra register), then the
+//     requantisation parameters (start, multiplier, rounding constant, output channel) and the group's
+//     input offset, reached through the weight pointer after the reduction;
+//   - the driver loop over channel blocks (outer, so a block's weights stay hot) and rows.
 // Output channels of a group are sorted by their requantisation shift so that blocks share one SSAT
 // immediate tuple; the block function is specialised per tuple and the channel index comes from the table.
 
