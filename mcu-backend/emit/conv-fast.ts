@@ -12,7 +12,7 @@ import { chooseBlocking, evaluateBlocking, ARMV7M_REGISTERS, type Blocking, type
 import { emitDotBlocks, MAX_UNROLLED_STEPS, reductionLoop, type DotGeometry } from './dot-blocks.ts';
 import { cIdent, constById, type FastResult } from './fast-kernel.ts';
 import { channelAt, padBytes, padGeom, widenInt16C } from './prepass.ts';
-import { maxAbsInput, planRequant } from './requant.ts';
+import { accRangeOf, maxAbsInput, planRequant } from './requant.ts';
 import { SIMD_PRELUDE } from './simd-prelude.ts';
 
 
@@ -59,7 +59,8 @@ export function emitConvFast(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts:
   const xMax = maxAbsInput(op.inputOffset);
   const rp = planRequant(op, op.outC,
     (c) => { let s = Math.abs(bias[c]!); for (let i = 0; i < perOut; i++) s += Math.abs(wc[c * perOut + i]!) * xMax; return s; },
-    (c) => { let s = 0; for (let i = 0; i < perOut; i++) s = Math.max(s, Math.abs(wc[c * perOut + i]!)); return s; });
+    (c) => { let s = 0; for (let i = 0; i < perOut; i++) s = Math.max(s, Math.abs(wc[c * perOut + i]!)); return s; },
+    (c) => accRangeOf(bias[c]!, wc, op.inputOffset, c * perOut, perOut));
   if (!rp.ok) return { ok: false, reason: rp.reason };
   const blocking = opts.blocking ?? chooseBlocking(plan.shape, plan.registers, [2]);
   const name = opts.fn ?? cIdent(`tf_conv_${op.index}_${op.name}`);

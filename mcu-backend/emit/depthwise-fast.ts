@@ -11,7 +11,7 @@
 
 import type { KDepthwiseConv2d, KernelModule } from '../../compiler/kernel-ir/types.ts';
 import { cIdent, constById, type FastResult } from './fast-kernel.ts';
-import { maxAbsInput, planRequant, requantC } from './requant.ts';
+import { accRangeOf, maxAbsInput, planRequant, requantC } from './requant.ts';
 import { SIMD_PRELUDE } from './simd-prelude.ts';
 
 export interface PlanarGeom {
@@ -28,7 +28,6 @@ export function depthwise3x3Applies(op: KDepthwiseConv2d): string | undefined {
   if (op.dilationH !== 1 || op.dilationW !== 1) return 'dilated';
   if (op.depthMultiplier !== 1) return 'depth multiplier > 1';
   if (op.batches !== 1) return 'batches > 1';
-  if (op.rounding === 'single') return 'single rounding: the 4-instruction requantisation is double rounding only';
   return undefined;
 }
 
@@ -109,7 +108,8 @@ export function emitDepthwise3x3Fast(op: KDepthwiseConv2d, m: Pick<KernelModule,
   const wAt = (c: number, ky: number, kx: number) => wc[(ky * 3 + kx) * C + c]!;
   const rp = planRequant(op, C,
     (c) => { let s = Math.abs(bias[c]!); for (let t = 0; t < 9; t++) s += Math.abs(wAt(c, Math.floor(t / 3), t % 3)) * xMax; return s; },
-    (c) => { let s = 0; for (let t = 0; t < 9; t++) s = Math.max(s, Math.abs(wAt(c, Math.floor(t / 3), t % 3))); return s; });
+    (c) => { let s = 0; for (let t = 0; t < 9; t++) s = Math.max(s, Math.abs(wAt(c, Math.floor(t / 3), t % 3))); return s; },
+    (c) => accRangeOf(bias[c]!, wc, op.inputOffset, c, 9, C));
   if (!rp.ok) return { ok: false, reason: rp.reason };
   const name = opts.fn ?? cIdent(`tf_dw_${op.index}_${op.name}`);
   const g = planarGeom(op);
@@ -247,7 +247,8 @@ export function emitDepthwiseGeneralFast(op: KDepthwiseConv2d, m: Pick<KernelMod
   const wAt = (c: number, t: number) => wc[t * C + c]!;
   const rp = planRequant(op, C,
     (c) => { let s = Math.abs(bias[c]!); for (let t = 0; t < taps; t++) s += Math.abs(wAt(c, t)) * xMax; return s; },
-    (c) => { let s = 0; for (let t = 0; t < taps; t++) s = Math.max(s, Math.abs(wAt(c, t))); return s; });
+    (c) => { let s = 0; for (let t = 0; t < taps; t++) s = Math.max(s, Math.abs(wAt(c, t))); return s; },
+    (c) => accRangeOf(bias[c]!, wc, op.inputOffset, c, taps, C));
   if (!rp.ok) return { ok: false, reason: rp.reason };
   const name = opts.fn ?? cIdent(`tf_dwg_${op.index}_${op.name}`);
   const pg = padGeomG(op, bufC);

@@ -11,8 +11,14 @@
 // that, so the identity holds when: |acc2| < 2^31 (|acc| * 2^left < 2^30), M >= 0, the widened weights fit
 // int16, and |C| < 2^30. `planRequant` checks those per output channel; a kernel variant that uses the
 // trick is not applicable when any channel fails. Narrower activation ranges cost an extra max/min.
+// A channel that fails can still be folded when its output is provably constant: the requantised value
+// is monotone in acc (M >= 0), so when the extremes of acc over every possible input (bias + sum of
+// min/max of w*x, x in the offset input range and 0 for padding) give the same int8, the channel gets
+// zero weights, M = 0 and C = that value (real models have such dead channels, e.g. a zero-weight
+// channel whose bias TFLite quantised near 2^31, or a vanishing multiplier). Double rounding only.
 
 import type { Requantise } from '../../compiler/kernel-ir/types.ts';
+import { clamp, multiplyByQuantizedMultiplier } from '../../compiler/quant/multiplier.ts';
 
 export interface ChannelRequant {
   /** Q31 multiplier (>= 0). */
@@ -25,6 +31,28 @@ export interface ChannelRequant {
   C: number;
   /** TFLite's shift (positive = left), for the single-rounding fallback. */
   shift: number;
+  /** Set when the channel's output is provably this constant (weights and multiplier zeroed). */
+  constant?: number;
+}
+
+/** The int8 output when it is the same for every accumulator in [lo, hi] (double rounding), else undefined. */
+function constantOutput(rq: Requantise, M: number, shift: number, [lo, hi]: [number, number]): number | undefined {
+  if (lo < -2147483648 || hi > 2147483647) return undefined;
+  const f = (acc: number) => clamp(multiplyByQuantizedMultiplier(acc, { multiplier: M, shift }, 'tflm') + rq.outputOffset, rq.actMin, rq.actMax);
+  const a = f(lo), b = f(hi);
+  return a === b ? a : undefined;
+}
+
+/** Range of bias + sum w_i * x_i over x_i in [-128, 127] + inputOffset (and 0, for padding). */
+export function accRangeOf(bias: number, weights: ArrayLike<number>, inputOffset: number, start = 0, n = weights.length, stride = 1): [number, number] {
+  const xl = Math.min(-128 + inputOffset, 0), xh = Math.max(127 + inputOffset, 0);
+  let lo = bias, hi = bias;
+  for (let i = 0; i < n; i++) {
+    const w = weights[start + i * stride]!;
+    lo += Math.min(w * xl, w * xh);
+    hi += Math.max(w * xl, w * xh);
+  }
+  return [lo, hi];
 }
 
 export type RequantPlan = { ok: true; channels: ChannelRequant[]; clampMin: boolean; clampMax: boolean } | { ok: false; reason: string };
@@ -36,22 +64,26 @@ const TWO30 = 2 ** 30;
  * (bias included); `maxAbsWeight(c)` is the largest |stored weight| of channel c before scaling (weights
  * are scaled by wScale and must stay within int16).
  */
-export function planRequant(rq: Requantise, outC: number, accBound: (c: number) => number, maxAbsWeight: (c: number) => number): RequantPlan {
+export function planRequant(rq: Requantise, outC: number, accBound: (c: number) => number, maxAbsWeight: (c: number) => number,
+  accRange?: (c: number) => [number, number]): RequantPlan {
   const channels: ChannelRequant[] = [];
   for (let c = 0; c < outC; c++) {
     const i = rq.requant.multiplier.length === 1 ? 0 : c;
     const M = rq.requant.multiplier[i]!;
     const shift = rq.requant.shift[i]!;
-    if (M < 0) return { ok: false, reason: `channel ${c}: negative multiplier ${M}` };
     const left = shift > 0 ? shift : 0;
     const e = shift > 0 ? 0 : -shift;
-    if (e > 31) return { ok: false, reason: `channel ${c}: right shift ${e} > 31` };
     const wScale = 2 ** (left + 1);
-    if (maxAbsWeight(c) * wScale > 32767) return { ok: false, reason: `channel ${c}: weight x ${wScale} does not fit int16` };
-    if (accBound(c) * 2 ** left >= TWO30) return { ok: false, reason: `channel ${c}: |acc| bound ${accBound(c)} x 2^${left} >= 2^30` };
     const C = e > 0 ? 2 ** (e - 1) + rq.outputOffset * 2 ** e : rq.outputOffset;
-    if (Math.abs(C) >= TWO30) return { ok: false, reason: `channel ${c}: rounding constant ${C} out of range` };
-    channels.push({ M, e, wScale, C, shift });
+    const why = M < 0 ? `channel ${c}: negative multiplier ${M}`
+      : e > 31 ? `channel ${c}: right shift ${e} > 31`
+      : maxAbsWeight(c) * wScale > 32767 ? `channel ${c}: weight x ${wScale} does not fit int16`
+      : accBound(c) * 2 ** left >= TWO30 ? `channel ${c}: |acc| bound ${accBound(c)} x 2^${left} >= 2^30`
+      : Math.abs(C) >= TWO30 ? `channel ${c}: rounding constant ${C} out of range` : undefined;
+    if (!why) { channels.push({ M, e, wScale, C, shift }); continue; }
+    const k = accRange && rq.rounding !== 'single' && M >= 0 ? constantOutput(rq, M, shift, accRange(c)) : undefined;
+    if (k === undefined) return { ok: false, reason: why };
+    channels.push({ M: 0, e: 0, wScale: 0, C: k, shift, constant: k });
   }
   return { ok: true, channels, clampMin: rq.actMin > -128, clampMax: rq.actMax < 127 };
 }

@@ -10,7 +10,7 @@ import { ARMV7M_REGISTERS, chooseBlocking, evaluateBlocking, type ConvShape } fr
 import { emitDotBlocks, MAX_UNROLLED_STEPS, reductionLoop, type DotGeometry } from './dot-blocks.ts';
 import { cIdent, constById, type FastResult } from './fast-kernel.ts';
 import { channelAt } from './prepass.ts';
-import { maxAbsInput, planRequant } from './requant.ts';
+import { accRangeOf, maxAbsInput, planRequant } from './requant.ts';
 import { SIMD_PRELUDE } from './simd-prelude.ts';
 
 function shiftGeom(op: KShiftConv2d): { geom: DotGeometry; steps: number } {
@@ -67,7 +67,8 @@ export function emitShiftConvFast(op: KShiftConv2d, m: Pick<KernelModule, 'const
   const xMax = maxAbsInput(op.inputOffset);
   const rp = planRequant(op, op.outC,
     (c) => { let s = Math.abs(bias[c]!); for (let i = 0; i < op.inC; i++) s += Math.abs(wc[c * op.inC + i]!) * xMax; return s; },
-    (c) => { let s = 0; for (let i = 0; i < op.inC; i++) s = Math.max(s, Math.abs(wc[c * op.inC + i]!)); return s; });
+    (c) => { let s = 0; for (let i = 0; i < op.inC; i++) s = Math.max(s, Math.abs(wc[c * op.inC + i]!)); return s; },
+    (c) => accRangeOf(bias[c]!, wc, op.inputOffset, c * op.inC, op.inC));
   if (!rp.ok) return { ok: false, reason: rp.reason };
   const shape: ConvShape = { rowPixels: g.rowPixels, rows: 1, channelsPerGroup: op.outC, groups: 1, reduction: g.bufC, lanes: 2,
     maxPixels: Math.floor(1016 / (g.pixelStep * 2)) + 1 };

@@ -116,6 +116,8 @@ export function selectVariants(
   const pick = cands.map(() => 0);
   const downgrades: Selection['downgrades'] = [];
   const chosen = () => module.ops.map((_, i) => cands[i][pick[i]]);
+  /** The pick each downgrade replaced, to undo it. */
+  const prev: number[] = [];
   if (ramBudget !== undefined) {
     for (;;) {
       const { peak, liveByOp } = peakOf(chosen());
@@ -137,7 +139,16 @@ export function selectVariants(
       const from = cands[best.i][pick[best.i]], to = cands[best.i][best.j];
       const cost = from.estimate && to.estimate ? to.estimate(op).instructions - from.estimate(op).instructions : undefined;
       downgrades.push({ op: best.i, opName: op.name, from: from.name, to: to.name, scratchSaved: best.saved, instructionCost: cost });
+      prev.push(pick[best.i]);
       pick[best.i] = best.j;
+    }
+    // A later replacement may have made an earlier one unnecessary: undo those that still fit, last first.
+    for (let k = downgrades.length - 1; k >= 0; k--) {
+      const i = downgrades[k].op, keep = pick[i];
+      if (downgrades.some((d, m) => m > k && d.op === i)) continue;
+      pick[i] = prev[k];
+      if (peakOf(chosen()).peak <= ramBudget) downgrades.splice(k, 1);
+      else pick[i] = keep;
     }
   }
   return { variants: chosen(), downgrades };

@@ -45,7 +45,9 @@ function randInt8(n: number, rng: Rng): Int8Array { const a = new Int8Array(n); 
 function randBias(n: number, rng: Rng, mag: number): Int32Array { const a = new Int32Array(n); for (let i = 0; i < n; i++) a[i] = rng.int(-mag, mag); return a; }
 
 export interface ConvParams { inH: number; inW: number; inC: number; outC: number; kH: number; kW: number; stride?: number; dilation?: number;
-  pad?: number; groups?: number; zpIn?: number; act?: [number, number]; single?: boolean }
+  pad?: number; groups?: number; zpIn?: number; act?: [number, number]; single?: boolean;
+  /** Channel 0 dead: zero weights and a bias near 2^31 (its output is constant). */
+  dead?: boolean }
 
 function windowOf(p: ConvParams) {
   const s = p.stride ?? 1, d = p.dilation ?? 1, pad = p.pad ?? 0;
@@ -64,6 +66,7 @@ export function convFixture(p: ConvParams, rng: Rng, pattern: InputPattern = 'ra
   const wt = randInt8(p.outC * p.kH * p.kW * Ig, rng);
   const rq = requantOf(rng, p.outC, p.kH * p.kW * Ig, p);
   const bias = randBias(p.outC, rng, 5000);
+  if (p.dead) { for (let i = 0; i < p.kH * p.kW * Ig; i++) wt[i] = 0; bias[0] = 2147483000; }
   const op: KConv2d = { ...base, ...w, ...rq, kind: 'conv2d', name, macs: w.outH * w.outW * p.outC * p.kH * p.kW * Ig, groups, weights: 10, bias: 11 };
   const consts: KConst[] = [{ id: 10, name: 'w', dtype: 'int8', shape: [p.outC, p.kH, p.kW, Ig], data: wt }, { id: 11, name: 'b', dtype: 'int32', shape: [p.outC], data: bias }];
   const input = makeInput(p.inH * p.inW * p.inC, pattern, -rq.inputOffset, rng);

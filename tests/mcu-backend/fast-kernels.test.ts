@@ -52,7 +52,7 @@ function randomCases(seed: number, n: number): Array<RunCase & { label: string }
     const span = (k - 1) * dilation + 1;
     const cp = { inH: rng.int(span, 10), inW: rng.int(span, 10), inC, outC: groups * rng.int(1, 6), kH: k, kW: k, stride: rng.int(1, 2),
       dilation, pad: rng.int(0, Math.floor(k / 2)), groups, single, act };
-    const c = convFixture(cp, rng, pt(0), `conv${i}`);
+    const c = convFixture({ ...cp, dead: i === 1 && !single }, rng, pt(0), `conv${i}`);
     add(c, (fn) => emitConvFast(c.op, { consts: c.consts }, { fn }));
     const d = depthwiseFixture({ inH: rng.int(3, 11), inW: rng.int(3, 11), inC: rng.int(1, 20), outC: 0, kH: 3, kW: 3, pad: rng.int(0, 1), act }, rng, pt(1), `dw${i}`);
     add(d, (fn) => emitDepthwise3x3Fast(d.op, { consts: d.consts }, { fn }));
@@ -135,15 +135,14 @@ test('the requantisation shortcut is refused when its preconditions fail', () =>
   assert.ok(emitConvFast(base.op, { consts: base.consts }).ok);
   assert.equal(conv2dFast.applies(base.op, m4, module(base)), true);
   assert.equal(conv2dFast.applies(base.op, { cpu: 'm3', dsp: false }, module(base)), false, 'no DSP, no fast variant');
-  // |acc| may reach 2^30: a huge bias.
-  const big = { ...base, consts: base.consts.map((c) => c.id === base.op.bias ? { ...c, data: Int32Array.from([1 << 30, 0, 0, 0]) } : c) };
-  const r1 = emitConvFast(big.op, { consts: big.consts });
+  // |acc| may reach 2^30 and the output is not constant over the accumulator range: refused.
+  const r1 = planRequant(base.op, 1, () => 2 ** 30, () => 1, () => [-(2 ** 30), 2 ** 30]);
   assert.equal(r1.ok, false);
   assert.match((r1 as { reason: string }).reason, /2\^30/);
-  assert.equal(conv2dFast.applies({ ...big.op }, m4, module(big)), false);
-  // A negative multiplier.
+  // A negative multiplier: the generator and the variant both refuse.
   const neg = { ...base.op, requant: { multiplier: Int32Array.from([-5, 1 << 30, 1 << 30, 1 << 30]), shift: Int32Array.from([-8, -8, -8, -8]) } };
   assert.match((emitConvFast(neg, { consts: base.consts }) as { reason: string }).reason, /negative multiplier/);
+  assert.equal(conv2dFast.applies(neg, m4, module(base)), false);
   // A left shift that does not fit the int16 weights.
   const left = { ...base.op, requant: { multiplier: Int32Array.from([1 << 30, 1 << 30, 1 << 30, 1 << 30]), shift: Int32Array.from([9, 0, 0, 0]) } };
   assert.match((emitConvFast(left, { consts: base.consts }) as { reason: string }).reason, /int16/);
@@ -153,10 +152,15 @@ test('the requantisation shortcut is refused when its preconditions fail', () =>
   if (p.ok) {
     assert.deepEqual(p.channels.map((c) => [c.e, c.wScale, c.C]), [[10, 2, 512 - 3 * 1024], [0, 8, -3]]);
   }
-  // FC variant on a layer whose reduction is fine but whose bias breaks the bound.
+  // A dead channel (zero weights, bias near 2^31) breaks the bound but has a provably constant output: folded.
+  const dead = convFixture({ inH: 4, inW: 4, inC: 8, outC: 4, kH: 3, kW: 3, pad: 1, dead: true }, rng);
+  const rd = emitConvFast(dead.op, { consts: dead.consts });
+  assert.ok(rd.ok, (rd as { reason?: string }).reason);
+  assert.equal(dead.expected.filter((_, i) => i % 4 === 0).every((v) => v === dead.expected[0]), true, 'reference output of the dead channel is constant');
+  // FC variant: refused with a negative multiplier, applicable otherwise.
   const f = fcFixture({ batches: 1, inDepth: 16, outDepth: 2 }, rng);
-  const fBig = { ...f, consts: f.consts.map((c) => c.id === f.op.bias ? { ...c, data: Int32Array.from([-(1 << 30), 0]) } : c) };
-  assert.equal(fullyConnectedFast.applies({ ...fBig.op }, m4, module(fBig)), false);
+  const fNeg = { ...f.op, requant: { multiplier: Int32Array.from([-(1 << 30), 1 << 30]), shift: Int32Array.from([-10, -10]) } };
+  assert.equal(fullyConnectedFast.applies(fNeg, m4, module(f)), false);
   assert.equal(fullyConnectedFast.applies(f.op, m4, module(f)), true);
 });
 
