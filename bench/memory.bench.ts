@@ -79,6 +79,9 @@ export default async function run() {
       whole: { table: LEAN_VARIANTS, memory: 'whole' },
       planner: { table: LEAN_VARIANTS, memory: 'auto' },
       partial: { table: LEAN_VARIANTS, memory: 'partial' },
+      // For reference: the backend's default choice on M4 (fast kernels with int16 scratch, in place
+      // after their prepass), no budget.
+      fastDefault: {},
     };
     const emitted: Record<string, { arenaBytes: number; instructions?: number; bitExact?: boolean; layers?: number[]; chains?: number[][] }> = {};
     for (const [name, o] of Object.entries(configs)) {

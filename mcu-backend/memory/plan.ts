@@ -1,9 +1,10 @@
-// The memory planner's driver: the four figures of a model side by side (whole-tensor floor, TFLite-Micro
-// greedy baseline, our planner with in-place execution, and the planner with partial execution), and the
-// budget-driven search that finds a schedule fitting `sram` or fails naming the best peak and its op.
+// The memory planner's driver, the one planner the emitted arena comes from (arena.ts turns a plan into
+// offsets): best-fit placement with in-place ties (and their delay rows), kernel scratch, channel-split
+// chains; the four figures of a model side by side (whole-tensor floor, TFLite-Micro greedy baseline,
+// the planner with in-place execution, and with partial execution); and the budget-driven choice of
+// schedule (planForBudget; the build names the budget, the best peak and its op when even that misses).
 
 import type { KernelModule } from '../../compiler/kernel-ir/types.ts';
-import { TinyforgeError } from '../../compiler/diagnostics.ts';
 import { findInPlace, type InPlace } from './inplace.ts';
 import { applySplits, divisors, findChains, type SplitChain } from './partial.ts';
 import { bestFit, greedyTflm, type Placement } from './placement.ts';
@@ -166,18 +167,9 @@ export function planForBudget(m: KernelModule, budgetBytes: number | undefined, 
   return partial.peak < planner.peak ? partial : planner;
 }
 
-/** Ops whose live bytes are the plan's peak: the op index with the most live bytes. */
+/** The op with the most live bytes (the first, on a tie). */
 export function livePeakOp(p: MemoryPlan): number {
   let k = 0;
   p.live.forEach((v, i) => { if (v > p.live[k]!) k = i; });
   return k;
-}
-
-/** The failure when even the best schedule is over the budget: the budget, the best peak and where it is. */
-export function budgetError(m: KernelModule, p: MemoryPlan, budgetBytes: number, where: { file?: string } = {}, what = 'activations'): TinyforgeError {
-  const op = m.ops[livePeakOp(p)]!;
-  const how = p.chains.length ? `in-place and partial execution (${p.chains.length} split chain(s))` : p.inPlace.length ? 'in-place execution' : 'whole tensors';
-  return new TinyforgeError(
-    `${what} need ${p.peak} bytes of SRAM at best (${how}), over the sram budget of ${budgetBytes} bytes; the peak is at op ${op.index} (${op.kind} ${op.name})`,
-    where, 'raise targets.mcu.sram or shrink that layer');
 }

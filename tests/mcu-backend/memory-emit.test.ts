@@ -122,9 +122,10 @@ for (const [tag, make] of [['inplace', inPlace], ['split', split]] as const) {
   test(`random module (${tag}): bit-exact on the host (SIMD source through the portable intrinsics)`, (t) => {
     if (needTools(t, 'host')) check(M, make(), 'host', tag);
   });
-  test(`random module (${tag}): bit-exact on QEMU Cortex-M4 (DSP) and M3 (portable)`, (t) => {
+  test(`random module (${tag}): bit-exact on QEMU Cortex-M4 (DSP)${tag === 'split' ? ' and M3 (portable)' : ''}`, (t) => {
     if (!needTools(t, 'm4')) return;
     check(M, make(), 'm4', tag);
-    check(M, emitModel(M, { cpu: 'm3', dsp: false }, tag === 'split' ? { table: LEAN_VARIANTS, splits } : { table: LEAN_VARIANTS }), 'm3', tag);
+    // M3 once: the split run goes through the same modal kernel functions the in-place rows use.
+    if (tag === 'split') check(M, emitModel(M, { cpu: 'm3', dsp: false }, { table: LEAN_VARIANTS, splits }), 'm3', tag);
   });
 }
