@@ -6,17 +6,12 @@
 // accumulator spread so that outputs are mostly not saturated. Same seed -> same graph, on every machine.
 import type { Activation, Graph, Op, OpKind, Padding, Quant, Tensor, TensorData } from '../../compiler/ir/graph.ts';
 import { convOutSize, numElements } from '../../compiler/ir/graph.ts';
+import { mulberry32 } from '../../compiler/rng.ts';
 
-/** mulberry32: small, fast, good enough for test data. */
+/** Seeded test data on top of mulberry32 (compiler/rng.ts). */
 export class Rng {
-  private s: number;
-  constructor(seed: number) { this.s = seed >>> 0; }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+  readonly next: () => number;
+  constructor(seed: number) { this.next = mulberry32(seed); }
   /** Integer in [lo, hi]. */
   int(lo: number, hi: number): number { return lo + Math.floor(this.next() * (hi - lo + 1)); }
   pick<T>(xs: readonly T[]): T { return xs[Math.floor(this.next() * xs.length)]; }

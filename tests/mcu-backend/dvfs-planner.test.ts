@@ -4,11 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PARTS, operatingPoints, transitionCost, waitStates } from '../../mcu-backend/dvfs/parts.ts';
 import { bruteForce, lowestSinglePoint, planDvfs, raceToIdle, type PlanInput, type Segment } from '../../mcu-backend/dvfs/planner.ts';
+import { mulberry32 } from '../../compiler/rng.ts';
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-}
 
 test('wait states follow the datasheet thresholds (L4R5 range 1: one per 20 MHz)', () => {
   const r1 = PARTS.stm32l4r5!.ranges.find((r) => r.name === 'range1-boost')!;
@@ -33,7 +30,7 @@ test('transition costs: same point free, prescaler-only cheap, range change pays
 });
 
 test('DP equals brute force on 240 random small instances', () => {
-  const rand = rng(12345);
+  const rand = mulberry32(12345);
   const partNames = Object.keys(PARTS);
   let feasibleCount = 0;
   for (let inst = 0; inst < 240; inst++) {

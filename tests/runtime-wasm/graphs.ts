@@ -1,18 +1,10 @@
 // Graph builders for the golden runtime's tests: tiny hand-made graphs and seeded random single-op graphs.
 import type { Activation, Graph, Op, Padding, Tensor } from '../../compiler/ir/graph.ts';
 import { convOutSize } from '../../compiler/ir/graph.ts';
+import { mulberry32 } from '../../compiler/rng.ts';
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32, compiler/rng.ts). */
+export const rng = mulberry32;
 export const randInt = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 export function randI8(r: () => number, n: number): Int8Array {
   return Int8Array.from({ length: n }, () => randInt(r, -128, 127));

@@ -10,6 +10,7 @@ import { loadModel } from '../../frontend/load.ts';
 import { numElements, type Graph } from '../../ir/graph.ts';
 import { ARITH_MODES, type Arith } from '../../quant/multiplier.ts';
 import { GoldenRuntime } from '../../../runtime-wasm/host.ts';
+import { mulberry32 } from '../../rng.ts';
 
 /** Writes through a temporary name, so a failure never leaves a half-written file. */
 function writeAtomic(path: string, data: Uint8Array | string): void {
@@ -22,13 +23,8 @@ function writeAtomic(path: string, data: Uint8Array | string): void {
 export function generateInput(graph: Graph, seed: number): Uint8Array {
   const n = graph.inputs.reduce((s, id) => s + numElements(graph.tensors[id].shape), 0);
   const out = new Uint8Array(n);
-  let a = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (t ^ (t >>> 14)) >>> 24;
-  }
+  const next = mulberry32(seed);
+  for (let i = 0; i < n; i++) out[i] = Math.floor(next() * 256);
   return out;
 }
 

@@ -15,6 +15,7 @@ import { inferShape, validateGraph } from '../../ir/validate.ts';
 import { applyActivation, fakeQuant, floatOp } from './calibrate.ts';
 import type { LAYER_OPS } from './schema.ts';
 import { showValue, type YamlPath, type YamlSource } from './source.ts';
+import { mulberry32 } from '../../rng.ts';
 
 export type LayerOp = (typeof LAYER_OPS)[number];
 type Pair = number | [number, number];
@@ -61,17 +62,7 @@ export const LAYER_FIELDS: Record<LayerOp, { required: (keyof LayerSpec)[]; opti
   add_conv2d: { required: ['filters', 'kernel'], optional: ['stride', 'padding', 'dilation', 'activation', 'output', 'weights'] },
 };
 
-/** mulberry32: a small deterministic PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 const f32 = Math.fround;
 const pair = (v: Pair | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]]);

@@ -7,18 +7,10 @@ import type {
   KShiftConv2d, Requant, Window,
 } from '../../../compiler/kernel-ir/types.ts';
 import { clamp, multiplyByQuantizedMultiplier, quantizeMultiplier, type Arith } from '../../../compiler/quant/multiplier.ts';
+import { mulberry32 } from '../../../compiler/rng.ts';
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32, compiler/rng.ts). */
+export const rng = mulberry32;
 export function randInt8(r: () => number, n: number): Int8Array {
   return Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128);
 }
