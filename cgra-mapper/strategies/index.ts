@@ -11,6 +11,7 @@ import { fxpSupports, planCheckerFxp } from './checker-fxp.ts';
 import { fcSupports, planFcFxp } from './fc-fxp.ts';
 import { dwSupports, planCheckerDw } from './checker-dw.ts';
 import { dw4Supports, planCheckerDw4 } from './checker-dw4.ts';
+import { planDwResident, residentSupports } from './dw-resident.ts';
 import { PAPER_STRATEGIES } from './paper.ts';
 
 export interface Strategy {
@@ -29,6 +30,7 @@ export const STRATEGIES: readonly Strategy[] = [
   { name: 'fc-fxp', summary: 'single-pixel layers (FC batch 1): packed pairs, 7 multipliers each fed one weight word per multiply step, input pair in a register', paper: false, supports: fcSupports, plan: planFcFxp },
   { name: 'checker-dw', summary: 'checkerboard depthwise: 8 multipliers, an input stream shared by two adjacent pixels at lagged taps, 4 pixels x 8 channels per pass', paper: false, supports: dwSupports, plan: planCheckerDw },
   { name: 'checker-dw4', summary: 'checkerboard depthwise, simple form: 4 multipliers with private feeders, 2 pixels x 8 channels per pass', paper: false, supports: dw4Supports, plan: planCheckerDw4 },
+  { name: 'dw-resident', summary: 'depthwise with weights resident in registers: 4 chains (loader, FXPMUL multiplier, two accumulators), two int8 products per multiply, 4 channels per launch', paper: false, supports: residentSupports, plan: planDwResident },
   ...PAPER_STRATEGIES,
 ];
 
