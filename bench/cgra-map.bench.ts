@@ -49,6 +49,7 @@ function explain(l: LayerResult): string {
   const ceiling: Record<string, string> = {
     'checker-dw': 'depthwise has no reduction over channels, so each input byte feeds one multiply: 8 multipliers share lagged input windows (kW + stride columns per window), and the loop needs 2 control steps per 16-cycle iteration',
     'checker-dw4': 'depthwise with 4 multipliers on private feeders',
+    'dw-resident': 'depthwise with resident weights: 4 loader/multiplier/accumulator chains, every packed input pair is one load (4 loads + up to 1 store per 3-cycle multiply step on the shared bus), ceil(T/2) >= 4 pair slots per pixel',
     checker: 'checkerboard body: 8 MACs per 4 cycles',
     'checker-fxp': 'two products per FXPMUL: 64 MACs per 20-cycle body (12 word loads per tap pair)',
     'fc-fxp': 'single pixel: every packed weight word is used once, 7 loads per multiply step on the shared bus',
