@@ -11,8 +11,8 @@
 // them to store its sum, to show weight word 4, and (chain 0's A1) to count and branch. Stores are spread
 // so that every step carries 4 loads and at most one store: 2n steps cost 2n*5 + 8 cycles on the shared
 // bus for 4 chains x 2 pixels x T MACs (3x3: 72 MACs per 58 cycles, 1.24 MAC/cycle).
-// A launch covers 4 channels (one per chain) and up to 8188 pixels; its prologue loads the weights from the
-// column streams. Every column's stream (weights then packed pairs, in the exact order the column's PEs
+// A group covers 4 channels (one per chain) and up to 8188 pixels; the kernel loops over all channel groups
+// in one launch, each group starting with 4 steps that load its weights from the column streams. Every column's stream (weights then packed pairs, in the exact order the column's PEs
 // load) is host-built per inference; the host decodes every sum.
 import type { BusModel, CgraArch } from '../arch.ts';
 import { kernelCycles } from '../cost.ts';
@@ -71,8 +71,8 @@ function findChains(): Chain[] {
 const CHAINS = findChains();
 
 /** What a load fetches or a store holds, by role and global body step g (-1 = the first executed step). */
-type Load = { kind: 'w'; chain: number; j: number } | { kind: 'x'; chain: number; g: number };
-type Store = { chain: number; pixel: number };
+type Load = { kind: 'w'; grp: number; chain: number; j: number } | { kind: 'x'; grp: number; chain: number; g: number };
+type Store = { grp: number; chain: number; pixel: number };
 
 export interface ResidentKernel {
   kernel: ReturnType<KernelBuilder['toKernel']>;
@@ -82,22 +82,28 @@ export interface ResidentKernel {
   stores: Store[][];
 }
 
-/** The kernel for n pair words (4 or 5) and N loop iterations (2 pixels each, the last one drains). */
-export function residentKernel(arch: CgraArch, id: number, n: number, N: number): ResidentKernel {
+/** The kernel for n pair words (4 or 5), G channel groups of 4 and N loop iterations per group (2 pixels each, the last one drains). */
+export function residentKernel(arch: CgraArch, id: number, n: number, N: number, G: number): ResidentKernel {
   if (arch.rows !== 4 || arch.cols !== 4) throw new Error('dw-resident needs a 4x4 array');
   if (n < 4 || n > 5) throw new Error(`dw-resident: ${n} pair words (4 or 5)`);
   if (N < 2 || N > 4095) throw new Error(`dw-resident: ${N} iterations (2..4095)`);
+  if (G < 1 || G > 4095) throw new Error(`dw-resident: ${G} channel groups (1..4095)`);
   const P2 = 2 * n;
   const b = new KernelBuilder(arch, id, 'dw-resident');
   const regs = ['R0', 'R1', 'R2', 'R3'] as const;
-  // Prologue: weights into M's R0..R3 and the accumulators' R3 (word 4), the loop counter.
-  const pro = [b.step(), b.step(), b.step(), b.step()];
+  // Once: the group counter (chain 1's A1, R1). Per group: weights into M's R0..R3 and the accumulators' R3
+  // (word 4), the pixel loop counter (chain 0's A1, R2).
+  const c1 = CHAINS[1];
+  const first = b.step();
+  b.set(first, c1.A1, ins.sadd('R1', 'ZERO', G));
+  const pro = [b.step('group'), b.step(), b.step(), b.step()];
   CHAINS.forEach((ch) => {
     for (let j = 0; j < 4; j++) b.set(pro[j], ch.M, ins.lwd(regs[j], 4));
     if (n === 5) { b.set(pro[0], ch.A1, ins.lwd('R3', 4)); b.set(pro[0], ch.A2, ins.lwd('R3', 4)); }
   });
   const c0 = CHAINS[0];
   b.set(pro[1], c0.A1, ins.sadd('R2', 'ZERO', N));
+  b.set(pro[2], c1.A1, ins.ssub('R1', 'R1', 1));
   // Body, executed in phase order 2n-1, 0, 1, ..., 2n-2 (the branch sits in the last).
   const phases = [P2 - 1, ...Array.from({ length: P2 - 1 }, (_, i) => i)];
   const body = new Map<number, number>();
@@ -128,13 +134,16 @@ export function residentKernel(arch: CgraArch, id: number, n: number, N: number)
   });
   b.set(at(1), c0.A1, ins.ssub('R2', 'R2', 1));
   b.set(at(P2 - 2), c0.A1, ins.bne('R2', 'ZERO', 'body'));
+  const next = b.step();
+  b.set(next, c1.A1, ins.bne('R1', 'ZERO', 'group'));
   const exit = b.step();
   b.set(exit, [0, 0], ins.exit());
   const kernel = b.toKernel();
   const counts = new Array<number>(b.steps.length).fill(0);
-  for (const t of pro) counts[t] = 1;
-  for (const t of body.values()) counts[t] = N;
-  counts[exit] = 1;
+  for (const t of pro) counts[t] = G;
+  for (const t of body.values()) counts[t] = G * N;
+  counts[first] = counts[exit] = 1;
+  counts[next] = G;
 
   // The column streams of one launch, by replaying the executed steps (row order within a step).
   const loads: Load[][] = [[], [], [], []], stores: Store[][] = [[], [], [], []];
@@ -142,24 +151,26 @@ export function residentKernel(arch: CgraArch, id: number, n: number, N: number)
     for (let k = 0; k < 4; k++) for (const r of ['L', 'M', 'A1', 'A2'] as const) if (CHAINS[k][r][0] === pe[0] && CHAINS[k][r][1] === pe[1]) return { chain: k, r };
     return undefined;
   };
-  const replay = (t: number, g: number): void => {
+  const replay = (t: number, g: number, grp: number): void => {
     for (let c = 0; c < 4; c++) for (let r = 0; r < 4; r++) {
       const i: PInstr | undefined = b.get(t, [r, c]);
       if (!i) continue;
       const who = role([r, c])!;
       if (i.op === ins.lwd('ROUT', 4).op) {
-        if (who.r === 'L') loads[c].push({ kind: 'x', chain: who.chain, g });
-        else if (who.r === 'M') loads[c].push({ kind: 'w', chain: who.chain, j: i.rd });
-        else loads[c].push({ kind: 'w', chain: who.chain, j: 4 });
+        if (who.r === 'L') loads[c].push({ kind: 'x', grp, chain: who.chain, g });
+        else if (who.r === 'M') loads[c].push({ kind: 'w', grp, chain: who.chain, j: i.rd });
+        else loads[c].push({ kind: 'w', grp, chain: who.chain, j: 4 });
       } else if (i.op === ins.swd('R0', 4).op) {
         const ph = ((g % P2) + P2) % P2, it = Math.floor(g / P2);
         const pixel = who.r === 'A1' ? (ph >= n + 2 ? 2 * it : 2 * it - 2) : 2 * it - 1;
-        stores[c].push({ chain: who.chain, pixel });
+        stores[c].push({ grp, chain: who.chain, pixel });
       }
     }
   };
-  for (const t of pro) replay(t, -2);
-  for (let g = -1; g < N * P2 - 1; g++) replay(at(g), g);
+  for (let grp = 0; grp < G; grp++) {
+    for (const t of pro) replay(t, -2, grp);
+    for (let g = -1; g < N * P2 - 1; g++) replay(at(g), g, grp);
+  }
   return { kernel, counts, loads, stores };
 }
 
@@ -182,8 +193,8 @@ export function planDwResident(L: CgraLayer, arch: CgraArch): LayerPlan {
   const chunks = Math.ceil(P / 8188);
   const N = Math.ceil(Math.ceil(P / chunks) / 2) + 1;
   const Pc = 2 * (N - 1); // pixels per launch (the last chunk padded)
-  const { kernel, counts, loads, stores } = residentKernel(arch, 1, n, N);
-  const nLaunch = groups * chunks;
+  const { kernel, counts, loads, stores } = residentKernel(arch, 1, n, N, groups);
+  const nLaunch = chunks;
   const mem = new MemLayout();
   const inBase = loads.map((l, c) => mem.alloc(`column ${c} load stream`, nLaunch * l.length * 4, 8));
   const outBase = stores.map((s, c) => mem.alloc(`column ${c} sums`, nLaunch * s.length * 4));
@@ -194,7 +205,6 @@ export function planDwResident(L: CgraLayer, arch: CgraArch): LayerPlan {
     return pack(t2 ? weightAt(L, o, t2[0], t2[1], 0) : 0, t1 ? weightAt(L, o, t1[0], t1[1], 0) : 0);
   };
   const wWords = Array.from({ length: groups }, (_, gI) => Array.from({ length: 4 }, (_, k) => Array.from({ length: 5 }, (_, j) => wWord(4 * gI + k, j))));
-  const launchOf = (l: number): { group: number; chunk: number } => ({ group: l % groups, chunk: Math.floor(l / groups) });
   const stage = (input: Int8Array): MemBlock[] => {
     const xAt = (p: number, o: number, t?: [number, number]): number => {
       if (!t) return 0;
@@ -204,8 +214,9 @@ export function planDwResident(L: CgraLayer, arch: CgraArch): LayerPlan {
     return loads.map((seq, c) => {
       const words = new Int32Array(nLaunch * seq.length);
       for (let l = 0; l < nLaunch; l++) {
-        const { group, chunk } = launchOf(l);
+        const chunk = l;
         seq.forEach((d, i) => {
+          const group = d.grp;
           let v = 0;
           if (d.kind === 'w') v = wWords[group][d.chain][d.j];
           else if (d.g >= 0) {
@@ -228,9 +239,8 @@ export function planDwResident(L: CgraLayer, arch: CgraArch): LayerPlan {
   const gather = (regions: Int32Array[]): Int32Array => {
     const raw = new Int32Array(P * C);
     for (let c = 0; c < 4; c++) for (let l = 0; l < nLaunch; l++) {
-      const { group, chunk } = launchOf(l);
       stores[c].forEach((s, i) => {
-        const p = chunk * Pc + s.pixel, o = 4 * group + s.chain;
+        const p = l * Pc + s.pixel, o = 4 * s.grp + s.chain;
         if (s.pixel < 0 || s.pixel >= Pc || p >= P || o >= C) return;
         raw[p * C + o] = decodeFxp(regions[c][l * stores[c].length + i]);
       });
@@ -243,7 +253,7 @@ export function planDwResident(L: CgraLayer, arch: CgraArch): LayerPlan {
     return '?';
   }).join(' | '));
   const view = [
-    `dw-resident: ${L.name}: ${T} taps as ${n} packed pairs, ${groups} launch(es) of 4 channels x ${chunks} pixel chunk(s) of ${Pc}, ${N} iterations of ${2 * n} steps`,
+    `dw-resident: ${L.name}: ${T} taps as ${n} packed pairs, ${groups} group(s) of 4 channels (a loop in the kernel) x ${chunks} launch(es) of up to ${Pc} pixels, ${N} iterations of ${2 * n} steps per group`,
     'PE grid (L loader, M multiplier with resident weights, A1/A2 accumulators of the even/odd pixel; digit = chain = channel in the launch):',
     ...grid,
   ].join('\n');

@@ -53,6 +53,7 @@ const SHAPES: Record<string, Shape> = {
   'str_ww 30x1x40 kernel 3x1 valid': { h: 30, w: 1, c: 40, kh: 3, kw: 1, s: 1, pt: 0, pl: 0, oh: 28, ow: 1 },
   'str_ww 28x1x128 kernel 5x1 valid': { h: 28, w: 1, c: 128, kh: 5, kw: 1, s: 1, pt: 0, pl: 0, oh: 24, ow: 1 },
   'str_ww 24x1x128 kernel 10x1 valid': { h: 24, w: 1, c: 128, kh: 10, kw: 1, s: 1, pt: 0, pl: 0, oh: 15, ow: 1 },
+  'more than 8188 pixels: two launches (91x91x4)': { h: 91, w: 91, c: 4, kh: 3, kw: 3, s: 1, pt: 1, pl: 1, oh: 91, ow: 91 },
   '3x3 with 6 channels (partial channel group), odd pixel count': { h: 5, w: 3, c: 6, kh: 3, kw: 3, s: 1, pt: 1, pl: 1, oh: 5, ow: 3 },
 };
 
