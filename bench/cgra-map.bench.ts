@@ -61,6 +61,7 @@ function explain(l: LayerResult): string {
       : c.strategy === 'checker-fxp' ? 'the priming iteration per launch, a zero tap for odd reductions, pixels past the last group of 4 and unused channels of the last 8-channel tile'
       : l.op === 'fully_connected' ? 'a single pixel leaves the second pixel of each pair (and unused channels of the last 16-channel tile) idle'
       : c.strategy === 'checker-dw' ? 'the lagged windows, the zero-weight iteration and pixels past the row end'
+      : c.strategy === 'dw-resident' ? 'zero taps up to 2n pair slots (n >= 4 packed words), the drain iteration per 4-channel group and unused channels of the last group'
       : l.op === 'depthwise_conv2d' ? 'the zero-weight iteration, the idle half of the multipliers and pixels past the row end'
       : 'padding bytes of the input columns, pixels past the row end, unused channels of the last tile and the zero-weight iteration';
     why.push(`${(100 * waste).toFixed(0)}% of its multiply slots do no real MAC (${what})`);

@@ -265,6 +265,7 @@ export function planDwResident(L: CgraLayer, arch: CgraArch): LayerPlan {
       notes: ['host builds every column stream per inference (packed input pairs, one word per pixel per tap pair and channel, with the weight words in load order)', 'host decodes each sum (shift, add, shift)'],
     },
     cost: { shared: cost('shared'), ports: cost('ports'), launches: nLaunch },
-    view, peak: (8 * T) / (2 * n * 5 + 8), slotMacs: nLaunch * N * 8 * 2 * n,
+    // Multiply slots: 4 chains x 2 pixels x 2n taps per iteration (zero taps included); peak = slots per body cycle.
+    view, peak: (16 * n) / (10 * n + 8), slotMacs: nLaunch * groups * N * 16 * n,
   };
 }
