@@ -25,9 +25,9 @@ import { ins, KernelBuilder, type PE, type PInstr, type Src } from './program.ts
 const SHIFT = 23;
 const pack = (lo: number, hi: number): number => (lo + hi * (1 << SHIFT)) | 0;
 
-interface Chain { L: PE; M: PE; A1: PE; A2: PE }
+export interface Chain { L: PE; M: PE; A1: PE; A2: PE }
 
-function dirOf(at: PE, from: PE): Src {
+export function dirOf(at: PE, from: PE): Src {
   const dr = (from[0] - at[0] + 4) % 4, dc = (from[1] - at[1] + 4) % 4;
   if (dr === 0 && dc === 1) return 'RCR';
   if (dr === 0 && dc === 3) return 'RCL';
@@ -68,7 +68,7 @@ function findChains(): Chain[] {
   if (!go()) throw new Error('dw-resident: no chain tiling of the 4x4 torus');
   return out;
 }
-const CHAINS = findChains();
+export const CHAINS = findChains();
 
 /** What a load fetches or a store holds, by role and global body step g (-1 = the first executed step). */
 type Load = { kind: 'w'; grp: number; chain: number; j: number } | { kind: 'x'; grp: number; chain: number; g: number };

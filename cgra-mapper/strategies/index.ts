@@ -12,6 +12,7 @@ import { fcSupports, planFcFxp } from './fc-fxp.ts';
 import { dwSupports, planCheckerDw } from './checker-dw.ts';
 import { dw4Supports, planCheckerDw4 } from './checker-dw4.ts';
 import { planDwResident, residentSupports } from './dw-resident.ts';
+import { planDwReuse, reuseSupports } from './dw-reuse.ts';
 import { PAPER_STRATEGIES } from './paper.ts';
 
 export interface Strategy {
@@ -31,6 +32,7 @@ export const STRATEGIES: readonly Strategy[] = [
   { name: 'checker-dw', summary: 'checkerboard depthwise: 8 multipliers, an input stream shared by two adjacent pixels at lagged taps, 4 pixels x 8 channels per pass', paper: false, supports: dwSupports, plan: planCheckerDw },
   { name: 'checker-dw4', summary: 'checkerboard depthwise, simple form: 4 multipliers with private feeders, 2 pixels x 8 channels per pass', paper: false, supports: dw4Supports, plan: planCheckerDw4 },
   { name: 'dw-resident', summary: 'depthwise with weights resident in registers: 4 chains (loader, FXPMUL multiplier, two accumulators), two int8 products per multiply, 4 channels per launch', paper: false, supports: residentSupports, plan: planDwResident },
+  { name: 'dw-reuse', summary: 'depthwise 3x3: dw-resident chains on horizontal packed pairs, every loaded word multiplied twice (its own pixel, and the tap-2 column of the previous pixel of the line)', paper: false, supports: reuseSupports, plan: planDwReuse },
   ...PAPER_STRATEGIES,
 ];
 

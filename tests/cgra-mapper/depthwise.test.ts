@@ -1,8 +1,8 @@
-// dw-resident (depthwise, weights resident in registers, packed FXPMUL pairs) on the models' depthwise
-// shapes: the simulator's raw int32 sums must equal a direct loop over the layer's definition written here
+// dw-resident and dw-reuse (depthwise, weights resident in registers, packed FXPMUL pairs; dw-reuse also
+// multiplies every loaded word twice) on the models' depthwise shapes: the simulator's raw int32 sums must equal a direct loop over the layer's definition written here
 // (padded taps hold the input zero point), the analytical estimate must equal the simulated cycles on both
 // bus models, and the packed pairs must stay exact at the int8 extremes. End to end on kws against the
-// golden runtime: tests/cgra-mapper/models.test.ts (auto picks dw-resident for kws's depthwise layers).
+// golden runtime: tests/cgra-mapper/models.test.ts (auto picks dw-reuse for kws's depthwise layers).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeArch } from '../../cgra-mapper/arch.ts';
@@ -10,6 +10,7 @@ import { columnsToRows, type CgraLayer } from '../../cgra-mapper/layer.ts';
 import { runPlan } from '../../cgra-mapper/run.ts';
 import { choosePlan } from '../../cgra-mapper/strategies/index.ts';
 import { planDwResident, residentSupports } from '../../cgra-mapper/strategies/dw-resident.ts';
+import { planDwReuse } from '../../cgra-mapper/strategies/dw-reuse.ts';
 
 const arch = makeArch();
 
@@ -68,6 +69,16 @@ for (const [name, sh] of Object.entries(SHAPES)) {
       assert.equal(r.figures.arrayCycles, plan.cost[bus], `estimate = simulated cycles on ${bus}`);
     }
   });
+  if (sh.kh === 3 && sh.kw === 3) test(`dw-reuse raw sums are exact and the estimate equals the simulator: ${name}`, () => {
+    const { L, input } = layer(sh, name.length * 17);
+    const plan = planDwReuse(L, arch);
+    const want = rawRef(L, input);
+    for (const bus of ['shared', 'ports'] as const) {
+      const r = runPlan(plan, input, 'tflm', arch, bus);
+      assert.deepEqual(r.raw, want, `${bus}: raw int32 sums`);
+      assert.equal(r.figures.arrayCycles, plan.cost[bus], `estimate = simulated cycles on ${bus}`);
+    }
+  });
 }
 
 test('dw-resident packed pairs stay exact at the int8 extremes (10 taps)', () => {
@@ -81,9 +92,23 @@ test('dw-resident packed pairs stay exact at the int8 extremes (10 taps)', () =>
   }
 });
 
-test('dw-resident refuses kernels with more than 10 taps, and auto takes it on kws-shaped layers', () => {
+test('dw-reuse packed pairs stay exact at the int8 extremes (3x3)', () => {
+  for (const [wv, xv] of [[-128, -128], [127, -128], [-128, 127], [127, 127]]) {
+    const { L, input } = layer(SHAPES['vww 6x6x128 3x3 s1 SAME'], 1);
+    L.weights.fill(wv);
+    input.fill(xv);
+    const r = runPlan(planDwReuse(L, arch), input, 'tflm', arch, 'shared');
+    assert.equal(r.raw[7 * L.outC], 9 * wv * xv); // pixel (1, 1): a full window
+    assert.deepEqual(r.raw, rawRef(L, input));
+  }
+});
+
+test('dw-resident refuses kernels with more than 10 taps; auto takes dw-reuse on kws-shaped layers, dw-resident on 10 taps', () => {
   const big = layer({ h: 15, w: 1, c: 8, kh: 15, kw: 1, s: 1, pt: 0, pl: 0, oh: 1, ow: 1 }, 3).L;
   assert.match(residentSupports(big) ?? '', /15 taps/);
   const { L } = layer(SHAPES['kws 25x5x64 3x3 SAME'], 4);
-  assert.equal(choosePlan(L, arch, 'auto').plan.strategy, 'dw-resident');
+  assert.equal(choosePlan(L, arch, 'auto').plan.strategy, 'dw-reuse');
+  const ten = layer(SHAPES['str_ww 24x1x128 kernel 10x1 valid'], 4).L;
+  assert.equal(choosePlan(ten, arch, 'dw-resident').plan.strategy, 'dw-resident');
+  assert.match(choosePlan(ten, arch, 'dw-reuse').note ?? '', /dw-reuse cannot map this layer/);
 });
