@@ -49,6 +49,7 @@ function explain(l: LayerResult): string {
   const ceiling: Record<string, string> = {
     'checker-dw': 'depthwise has no reduction over channels, so each input byte feeds one multiply: 8 multipliers share lagged input windows (kW + stride columns per window), and the loop needs 2 control steps per 16-cycle iteration',
     'checker-dw4': 'depthwise with 4 multipliers on private feeders',
+    'dw-reuse': 'depthwise 3x3 with resident weights, every loaded packed pair multiplied twice: 2 loads per 3-cycle multiply step, one int32 store per pixel',
     'dw-resident': 'depthwise with resident weights: 4 loader/multiplier/accumulator chains, every packed input pair is one load (4 loads + up to 1 store per 3-cycle multiply step on the shared bus), ceil(T/2) >= 4 pair slots per pixel',
     checker: 'checkerboard body: 8 MACs per 4 cycles',
     'checker-fxp': 'two products per FXPMUL: 64 MACs per 20-cycle body (12 word loads per tap pair)',
@@ -61,6 +62,7 @@ function explain(l: LayerResult): string {
       : c.strategy === 'checker-fxp' ? 'the priming iteration per launch, a zero tap for odd reductions, pixels past the last group of 4 and unused channels of the last 8-channel tile'
       : l.op === 'fully_connected' ? 'a single pixel leaves the second pixel of each pair (and unused channels of the last 16-channel tile) idle'
       : c.strategy === 'checker-dw' ? 'the lagged windows, the zero-weight iteration and pixels past the row end'
+      : c.strategy === 'dw-reuse' ? '12 pair slots for 9 taps (the tap-2 column rides in a half-empty pair), one dummy pixel per line, padding slots of the last iteration and unused channels of the last group'
       : c.strategy === 'dw-resident' ? 'zero taps up to 2n pair slots (n >= 4 packed words), the drain iteration per 4-channel group and unused channels of the last group'
       : l.op === 'depthwise_conv2d' ? 'the zero-weight iteration, the idle half of the multipliers and pixels past the row end'
       : 'padding bytes of the input columns, pixels past the row end, unused channels of the last tile and the zero-weight iteration';
