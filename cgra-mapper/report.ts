@@ -3,7 +3,8 @@
 // artefacts: HEEPsilon bitstream.h, the JSON image, a launch.json that `tinyforge cgra sim` replays alone
 // (memory = constants + the host-staged input of the first test input; dump = the output regions) and the
 // mapping view. Files are written to a temporary name and renamed, so nothing is left half-written.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../compiler/files.ts';
 import { join } from 'node:path';
 import type { CgraArch } from './arch.ts';
 import { formatBitstreamH, imageToJson } from './isa/bitstream.ts';
@@ -60,10 +61,7 @@ export function reportJson(r: ModelReport): string {
   return JSON.stringify({ model: r.model, arch: r.arch, layers: r.layers, totals: r.totals }, null, 2) + '\n';
 }
 
-function writeAtomic(path: string, text: string): void {
-  writeFileSync(path + '.tmp', text);
-  renameSync(path + '.tmp', path);
-}
+const writeAtomic = (path: string, text: string): void => writeFileAtomic(path, text);
 
 /** launch.json of one layer for `tinyforge cgra sim`: constants + staged input, launches, dump of the outputs. */
 export function launchFileOf(plan: LayerPlan, input: Int8Array): string {
