@@ -17,9 +17,9 @@ export const cgraMap: Command = {
   options: {
     strategy: { type: 'string', description: `mapping strategy for every layer (${STRATEGY_NAMES.join(' | ')}); default: the config's, else auto` },
     inputs: { type: 'string', description: 'random input sets compared with the golden runtime (default 2)' },
-    arith: { type: 'string', description: 'tflm (default) | tflite' },
+    arith: { type: 'string', description: 'tflm | tflite (default: the config\'s, else tflm)' },
     'call-cycles': { type: 'string', description: 'CPU cycles per kernel launch (default 190)' },
-    out: { type: 'string', description: 'write per-layer bitstream.h, image.json, launch.json, mapping.txt and report.html here' },
+    out: { type: 'string', description: 'write per-layer bitstream.h, image.json, launch.json, mapping.txt and view.html, plus report.html, here' },
     html: { type: 'string', description: 'write the report as a self-contained HTML page' },
     json: { type: 'boolean', description: 'print {"layers": [...], "totals": {...}} as JSON' },
   },

@@ -111,7 +111,7 @@ function fmtTrace(s: LaunchStats): string {
 const sim: Command = {
   name: 'sim',
   summary: 'Run a bitstream\'s launches on the cycle-level simulator',
-  usage: 'cgra sim --bitstream <bitstream.h|image.json> --launch <launch.json> [--bus ports|shared] [--legacy-step] [--json] [--trace]',
+  usage: 'cgra sim --bitstream <bitstream.h|image.json|instructions.csv> --launch <launch.json> [--bus ports|shared] [--legacy-step] [--cycle-limit N] [--json] [--trace]',
   options: {
     bitstream: { type: 'string', description: 'bitstream.h, JSON image or ESL instructions.csv' },
     launch: { type: 'string', description: 'launch.json: {"memory", "launches", "dump"}' },
