@@ -45,6 +45,9 @@ test('a directory named like a config or weights file is a one-line error', asyn
   const dir = scratchDir();
   mkdirSync(join(dir, 'd.yaml'));
   failsWith(await cli('inspect', join(dir, 'd.yaml')), 1, /d\.yaml: is a directory/);
+  failsWith(await cli('inspect', dir, '--json'), 1, /: is a directory \(expected a \.tflite model or a \.yaml\/\.yml build config\)/);
+  writeFileSync(join(dir, 'm.yaml'), 'model: 42\n');
+  failsWith(await cli('inspect', join(dir, 'm.yaml')), 1, /m\.yaml:1:8: model must be a path of a \.tflite model/);
   failsWith(await cli('build', join(dir, 'd.yaml'), '--json'), 1, /d\.yaml: is a directory/);
   mkdirSync(join(dir, 'w'));
   writeFileSync(join(dir, 'n.yaml'), 'network:\n  input: { shape: [8, 8, 3] }\n  layers:\n    - { op: conv2d, filters: 4, kernel: 3, weights: { file: w } }\n');
