@@ -49,7 +49,7 @@ ${views.has(l.index) ? `<tr><td></td><td colspan="14"><details><summary>mapping<
   const t = r.totals;
   return `<!doctype html><html><head><meta charset="utf-8"><title>CGRA mapping: ${esc(r.model)}</title><style>
 body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right;vertical-align:top}
-td:nth-child(-n+4),th:nth-child(-n+4),td:nth-child(14),th:nth-child(14){text-align:left}td:nth-child(14){max-width:28em}.bar{height:4px;background:#4a7}.bad{background:#fdd}pre{text-align:left;font-size:12px}</style></head><body>
+td:nth-child(-n+4),th:nth-child(-n+4),td:nth-child(14),th:nth-child(14){text-align:left}td:nth-child(14){min-width:24em;max-width:36em}.bar{height:4px;background:#4a7}.bad{background:#fdd}pre{text-align:left;font-size:12px}</style></head><body>
 <h1>CGRA mapping: ${esc(r.model)}</h1><p>${r.arch.rows}x${r.arch.cols} OpenEdgeCGRA; cycles = array cycles + ${r.arch.callCycles} CPU cycles per launch.
 Total ${fmt(t.macs)} MACs in ${fmt(t.cycles)} cycles (shared bus) = <b>${fmt(t.macPerCycle, 3)} MAC/cycle</b>; ports bus ${fmt(t.macPerCyclePorts, 3)};
 bit-exact layers ${t.bitExactLayers}/${t.layers}.</p>
