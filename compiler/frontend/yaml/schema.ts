@@ -33,7 +33,7 @@ export const configSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    name: { ...layerName, description: 'the build name (default: the config file name); outputs go to out/<name>' },
+    name: { ...layerName, description: 'a build name of letters, digits, _ . - starting with a letter or _ (default: the config file name; outputs go to out/<name>)' },
     model: { type: 'string', minLength: 1, description: 'a path of a .tflite model, relative to this config file' },
     network: {
       type: 'object', additionalProperties: false, required: ['input', 'layers'],
@@ -50,7 +50,7 @@ export const configSchema = {
           },
         },
         layers: {
-          type: 'array', minItems: 1, description: 'a list of layers',
+          type: 'array', minItems: 1, description: 'a list of at least one layer',
           items: {
             type: 'object', additionalProperties: false, required: ['op'],
             properties: {

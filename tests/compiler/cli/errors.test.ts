@@ -48,6 +48,10 @@ test('a directory named like a config or weights file is a one-line error', asyn
   failsWith(await cli('inspect', dir, '--json'), 1, /: is a directory \(expected a \.tflite model or a \.yaml\/\.yml build config\)/);
   writeFileSync(join(dir, 'm.yaml'), 'model: 42\n');
   failsWith(await cli('inspect', join(dir, 'm.yaml')), 1, /m\.yaml:1:8: model must be a path of a \.tflite model/);
+  writeFileSync(join(dir, 'b.yaml'), "name: 'a b/c'\nnetwork: { input: { shape: [4, 4, 1] }, layers: [] }\n");
+  failsWith(await cli('inspect', join(dir, 'b.yaml')), 1, /b\.yaml:1:7: name must be a build name of letters, digits, _ \. - starting with a letter or _ .*\(got 'a b\/c'\)/);
+  writeFileSync(join(dir, 'e.yaml'), 'network: { input: { shape: [4, 4, 1] }, layers: [] }\n');
+  failsWith(await cli('inspect', join(dir, 'e.yaml')), 1, /e\.yaml:1:\d+: network\.layers must be a list of at least one layer \(got \[\]\)/);
   failsWith(await cli('build', join(dir, 'd.yaml'), '--json'), 1, /d\.yaml: is a directory/);
   mkdirSync(join(dir, 'w'));
   writeFileSync(join(dir, 'n.yaml'), 'network:\n  input: { shape: [8, 8, 3] }\n  layers:\n    - { op: conv2d, filters: 4, kernel: 3, weights: { file: w } }\n');
