@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel } from '../../compiler/frontend/load.ts';
 import { loadConfig } from '../../compiler/frontend/yaml/config.ts';
@@ -61,6 +62,26 @@ test('vww at flash 512K: leaner kernels where they save most flash per instructi
   assert.ok(sum(per) > 0 && sum(per) < sum(fastConstByOp), `replaced layers: ${sum(per)} B linked vs ${sum(fastConstByOp)} B fast constants`);
   const text = formatMcuReport(b);
   for (const r of reps) assert.ok(text.includes(`flash budget: layer ${r.op} '${r.opName}' uses ${r.to} instead of ${r.from} (saves `), text);
+});
+
+test('build --json: the flash replacements next to the sram downgrades, and in report.txt', (t) => {
+  const path = modelPath('kws');
+  if (!path) { t.skip('kws model not found'); return; }
+  if (!needTools(t, 'arm-gcc')) return;
+  // kws with the fast kernels links to about 110 KB; 96 KiB forces some replacements.
+  const cfg = join(work, 'kws96.yaml');
+  writeFileSync(cfg, `name: kws96\nmodel: ${path}\narith: tflm\ntargets:\n  mcu: { cpu: cortex-m4, flash: 96K, sram: 256K }\nout: ${join(work, 'out-kws96')}\n`);
+  const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'tinyforge.mjs'), 'build', cfg, '--no-verify', '--json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const tot = JSON.parse(r.stdout).totals.mcu;
+  assert.ok(tot.flashBytes <= 96 * K && tot.sizeSource === 'arm-none-eabi-size', JSON.stringify(tot));
+  assert.deepEqual(tot.downgrades, []);
+  assert.ok(tot.flashReplacements.length > 0);
+  const txt = readFileSync(join(work, 'out-kws96', 'mcu', 'report.txt'), 'utf8');
+  for (const d of tot.flashReplacements) {
+    assert.ok(typeof d.flashSaved === 'number' && d.flashSaved > 0 && typeof d.instructionCost === 'number', JSON.stringify(d));
+    assert.ok(txt.includes(`flash budget: layer ${d.op} '${d.opName}' uses ${d.to} instead of ${d.from}`), txt);
+  }
 });
 
 test('a flash budget below even the leanest selection fails naming the budget, the need and the contributors', (t) => {
