@@ -15,13 +15,49 @@ import { TinyforgeError } from '../../compiler/diagnostics.ts';
 import { buildMcu, formatMcuReport, layerFlashFromElf } from '../../mcu-backend/build.ts';
 import { emitModel, estimateLayerFlash } from '../../mcu-backend/emit/model.ts';
 import { VARIANTS } from '../../mcu-backend/emit/registry.ts';
-import { candidates } from '../../mcu-backend/emit/variant.ts';
+import { candidates, defineVariant, selectVariants, type AnyVariant } from '../../mcu-backend/emit/variant.ts';
+import type { KReshape, KernelModule } from '../../compiler/kernel-ir/types.ts';
 import { randomInputs, verifyMcu } from '../../mcu-backend/verify.ts';
 import { modelPath, repoRoot, scratchDir } from '../helpers/paths.ts';
 import { needTools } from './helpers/tools.ts';
 
 const work = scratchDir('tinyforge-mcu-flashfit-');
 const K = 1024;
+
+/** Three reshape ops in a chain (the variants below never emit: the selection alone is under test). */
+function chain3(): KernelModule {
+  const buffers = [0, 1, 2, 3].map((id) => ({
+    id, name: `t${id}`, kind: (id === 0 ? 'input' : id === 3 ? 'output' : 'activation') as 'input',
+    shape: [8], dtype: 'int8' as const, bytes: 8, scale: 1, zeroPoint: 0, def: id - 1, lastUse: id === 3 ? 3 : id,
+  }));
+  const ops = [0, 1, 2].map((i) => ({ kind: 'reshape' as const, index: i, sourceOp: i, name: `op${i}`, inputs: [i], output: i + 1, macs: 0, schedule: {} }));
+  return { name: 'chain3', arith: 'tflm', buffers, consts: [], ops, inputs: [0], outputs: [3] };
+}
+
+test('selection under both budgets: sram downgrades first, then flash bytes saved per extra instruction, never breaking sram', () => {
+  // Per op i (m = 2^i): A costs 1000m instructions and 100 B of flash, B 1040m and 60 B, C 1400m and 10 B.
+  // Scratch: A needs 400 B on op 2, B 500 B on op 1, else none.
+  const mk = (name: string, priority: number, extra: number, scratch: number[]) => defineVariant<KReshape>({
+    name, kind: 'reshape', priority, applies: () => true, scratchBytes: (op) => scratch[op.index]!,
+    emit: () => { throw new Error('not emitted'); }, estimate: (op) => ({ instructions: (1000 + extra) * 2 ** op.index, loads: 0 }),
+  });
+  const A = mk('A', 10, 0, [0, 0, 400]), B = mk('B', 5, 40, [0, 500, 0]), C = mk('C', 0, 400, [0, 0, 0]);
+  const flashOf = new Map<AnyVariant, number>([[A, 100], [B, 60], [C, 10]]);
+  const m = chain3();
+  const peakOf = (vs: AnyVariant[]) => { const live = m.ops.map((op, i) => vs[i]!.scratchBytes(op)); return { peak: Math.max(...live), liveByOp: live }; };
+  const sel = selectVariants(m, [A, B, C], { cpu: 'm4', dsp: true }, peakOf, 300, { budget: 215, cost: (_, v) => flashOf.get(v)! });
+  // By hand: sram 400 > 300 at op 2 -> op 2 takes B (saves 400 B; first of the equal savings). Flash is
+  // then 100+100+60 = 260 > 215. Ratios (B saved / extra instructions): op0 A->B 40/40 = 1 (-> 220),
+  // then op1 A->B 40/80 = 0.5 is ruled out (500 B scratch > 300), op0 B->C 50/360 = 0.139 beats op1 A->C
+  // 90/800 = 0.113 and op2 B->C 50/1440 (-> 170). Undoing op0 B->C would give 220 > 215: kept.
+  assert.deepEqual(sel.variants.map((v) => v.name), ['C', 'A', 'B']);
+  assert.deepEqual(sel.downgrades.map((d) => [d.op, d.from, d.to, d.scratchSaved]), [[2, 'A', 'B', 400]]);
+  assert.deepEqual(sel.flashReplacements.map((d) => [d.op, d.from, d.to, d.flashSaved, d.instructionCost]), [[0, 'A', 'B', 40, 40], [0, 'B', 'C', 50, 360]]);
+  assert.equal(sel.layerFlashBytes, 170);
+  // A looser flash budget: one replacement suffices; no flash budget: no flash replacements.
+  assert.deepEqual(selectVariants(m, [A, B, C], { cpu: 'm4', dsp: true }, peakOf, 300, { budget: 250, cost: (_, v) => flashOf.get(v)! }).variants.map((v) => v.name), ['B', 'A', 'B']);
+  assert.deepEqual(selectVariants(m, [A, B, C], { cpu: 'm4', dsp: true }, peakOf, 300).flashReplacements, []);
+});
 
 test('vww at flash 512K: leaner kernels where they save most flash per instruction, measured to fit', (t) => {
   const path = modelPath('vww');
