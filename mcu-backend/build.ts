@@ -1,7 +1,8 @@
 // The Cortex-M target of `tinyforge build`: kernel module -> C files (<name>.h/.c + runtime.h) in
 // <outDir>/mcu, variant selection under the sram and flash budgets (per-layer flash measured with
-// arm-none-eabi-nm), flash/RAM measured with arm-none-eabi-size on a minimal program (the model plus a main calling it once), the budgets checked with a message naming the
-// budget, the need and the largest contributors, and per-layer instruction counts measured on QEMU
+// arm-none-eabi-nm), flash/RAM measured with arm-none-eabi-size on a minimal program (the model plus
+// a main calling it once), the budgets checked with a message naming the budget, the need and the
+// largest contributors, and per-layer instruction counts measured on QEMU
 // (markers, icount plugin) when the core has a board and QEMU is installed. With `part`, the layers run
 // decoupled access-execute and a per-segment DVFS plan is built (../dvfs/wire.ts): <name>_dvfs.h/.c,
 // tinyforge_opp.h and <name>_dvfs.svg next to the model, the plan in the report (energy is modelled).
