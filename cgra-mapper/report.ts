@@ -3,7 +3,8 @@
 // artefacts: HEEPsilon bitstream.h, the JSON image, a launch.json that `tinyforge cgra sim` replays alone
 // (memory = constants + the host-staged input of the first test input; dump = the output regions) and the
 // mapping view. Files are written to a temporary name and renamed, so nothing is left half-written.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../compiler/files.ts';
 import { join } from 'node:path';
 import type { CgraArch } from './arch.ts';
 import { formatBitstreamH, imageToJson } from './isa/bitstream.ts';
@@ -48,11 +49,11 @@ ${views.has(l.index) ? `<tr><td></td><td colspan="14"><details><summary>mapping<
   const t = r.totals;
   return `<!doctype html><html><head><meta charset="utf-8"><title>CGRA mapping: ${esc(r.model)}</title><style>
 body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right;vertical-align:top}
-td:nth-child(-n+4),th:nth-child(-n+4){text-align:left}.bar{height:4px;background:#4a7}.bad{background:#fdd}pre{text-align:left;font-size:12px}</style></head><body>
+td:nth-child(-n+4),th:nth-child(-n+4),td:nth-child(14),th:nth-child(14){text-align:left}td:nth-child(14){min-width:24em;max-width:36em}.bar{height:4px;background:#4a7}.bad{background:#fdd}pre{text-align:left;font-size:12px}</style></head><body>
 <h1>CGRA mapping: ${esc(r.model)}</h1><p>${r.arch.rows}x${r.arch.cols} OpenEdgeCGRA; cycles = array cycles + ${r.arch.callCycles} CPU cycles per launch.
 Total ${fmt(t.macs)} MACs in ${fmt(t.cycles)} cycles (shared bus) = <b>${fmt(t.macPerCycle, 3)} MAC/cycle</b>; ports bus ${fmt(t.macPerCyclePorts, 3)};
 bit-exact layers ${t.bitExactLayers}/${t.layers}.</p>
-<table><tr><th>#</th><th>layer</th><th>op</th><th>strategy</th><th>MACs</th><th>launches</th><th>cycles (shared)</th><th>MAC/c</th><th>cycles (ports)</th><th>MAC/c</th><th>PE util</th><th>loads / stores</th><th>energy uJ</th><th>host work</th><th>bit-exact</th></tr>
+<table><tr><th>#</th><th>layer</th><th>op</th><th>strategy</th><th>MACs</th><th>launches</th><th>cycles (shared)</th><th>MAC/c</th><th>cycles (ports)</th><th>MAC/c</th><th>PE util</th><th>loads / stores</th><th>energy µJ</th><th>host work</th><th>bit-exact</th></tr>
 ${rows}</table></body></html>\n`;
 }
 
@@ -60,10 +61,7 @@ export function reportJson(r: ModelReport): string {
   return JSON.stringify({ model: r.model, arch: r.arch, layers: r.layers, totals: r.totals }, null, 2) + '\n';
 }
 
-function writeAtomic(path: string, text: string): void {
-  writeFileSync(path + '.tmp', text);
-  renameSync(path + '.tmp', path);
-}
+const writeAtomic = (path: string, text: string): void => writeFileAtomic(path, text);
 
 /** launch.json of one layer for `tinyforge cgra sim`: constants + staged input, launches, dump of the outputs. */
 export function launchFileOf(plan: LayerPlan, input: Int8Array): string {

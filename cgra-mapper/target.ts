@@ -10,7 +10,8 @@ import { mapModule, randomInputs, simulateModel, type LayerResult, type MappedLa
 import { reportHtml, writeArtefacts, type ModelReport } from './report.ts';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
 import { STRATEGY_NAMES } from './strategies/index.ts';
-import { writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../compiler/files.ts';
 import { join } from 'node:path';
 
 export interface CgraTargetOptions {
@@ -44,8 +45,7 @@ export async function runCgraTarget(graph: Graph, o: CgraTargetOptions): Promise
     files.push(...writeArtefacts(o.outDir, o.arch, mapped, (m) => t.get(byName.get(km.buffers[m.op.inputs[0]].name)!)!));
     mkdirSync(o.outDir, { recursive: true });
     const html = join(o.outDir, 'report.html');
-    writeFileSync(html + '.tmp', reportHtml(report, new Map(mapped.map((m) => [m.op.index, m.choice.plan.view]))));
-    renameSync(html + '.tmp', html);
+    writeFileAtomic(html, reportHtml(report, new Map(mapped.map((m) => [m.op.index, m.choice.plan.view]))));
     files.push(html);
   }
   return { report, mapped, files };

@@ -1,7 +1,8 @@
 // The Cortex-M target of `tinyforge build`: kernel module -> C files (<name>.h/.c + runtime.h) in
-// <outDir>/mcu, variant selection under the sram budget, flash/RAM measured with arm-none-eabi-size on a
-// minimal program (the model plus a main calling it once), the budgets checked with a message naming the
-// budget, the need and the largest contributors, and per-layer instruction counts measured on QEMU
+// <outDir>/mcu, variant selection under the sram and flash budgets (per-layer flash measured with
+// arm-none-eabi-nm), flash/RAM measured with arm-none-eabi-size on a minimal program (the model plus
+// a main calling it once), the budgets checked with a message naming the budget, the need and the
+// largest contributors, and per-layer instruction counts measured on QEMU
 // (markers, icount plugin) when the core has a board and QEMU is installed. With `part`, the layers run
 // decoupled access-execute and a per-segment DVFS plan is built (../dvfs/wire.ts): <name>_dvfs.h/.c,
 // tinyforge_opp.h and <name>_dvfs.svg next to the model, the plan in the report (energy is modelled).
@@ -9,10 +10,11 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
 import type { KernelModule } from '../compiler/kernel-ir/types.ts';
-import { emitModel, type EmittedModel } from './emit/model.ts';
+import { spawnSync } from 'node:child_process';
+import { emitModel, estimateLayerFlash, type EmittedModel } from './emit/model.ts';
 import { armSize, compileArm, CPUS, harnessDir, hasBoard, missingTools, parseCpu, type McuCpu, type SizeInfo } from './harness/run.ts';
 import { runModel, writeModelFiles } from './runner.ts';
-import type { McuTargetInfo } from './emit/variant.ts';
+import type { AnyVariant, McuTargetInfo } from './emit/variant.ts';
 import { formatVerify, randomInputs, verifyMcu, type VerifyResult } from './verify.ts';
 import { GoldenRuntime } from '../runtime-wasm/host.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
@@ -53,6 +55,8 @@ export interface McuTotals {
   /** Where the figures come from: 'arm-none-eabi-size' or 'estimate' (toolchain missing). */
   sizeSource: 'arm-none-eabi-size' | 'estimate';
   downgrades: EmittedModel['downgrades'];
+  /** Kernels replaced by leaner ones to fit the flash budget (layer, from, to, flash saved, estimated instruction cost). */
+  flashReplacements: EmittedModel['flashReplacements'];
   /** The memory schedule the arena comes from (memory/plan.ts): which ops run in place or split. */
   memory: {
     strategy: string;
@@ -96,17 +100,20 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
   const target: McuTargetInfo = { cpu, dsp: CPUS[cpu].dsp, flashBytes: cfg.flash, sramBytes: cfg.sram };
   const notes: string[] = [];
   const part = cfg.part !== undefined ? resolvePart(cfg.part, where) : undefined;
-  const em = emitModel(module, target, { arenaBudget: Math.max(0, cfg.sram - STACK_BYTES - em0Io(module)), dae: cfg.dae ?? (part ? 'auto' : false), segmentHooks: part !== undefined });
-  // Before measuring, the plan file puts every segment at the fastest point (rewritten after planning).
-  if (part) em.extraFiles = dvfsFiles(em, part, operatingPoints(part), modelSegments(em, part));
-  for (const d of em.daeOff) notes.push(`layer ${d.op} '${d.opName}' not decoupled: ${d.reason}`);
+  const emit: Emit = (flash) => {
+    const em = emitModel(module, target, { arenaBudget: Math.max(0, cfg.sram - STACK_BYTES - em0Io(module)), dae: cfg.dae ?? (part ? 'auto' : false), segmentHooks: part !== undefined,
+      ...(flash ? { flashBudget: flash.budget, flashCost: flash.cost } : {}) });
+    // Before measuring, the plan file puts every segment at the fastest point (rewritten after planning).
+    if (part) em.extraFiles = dvfsFiles(em, part, operatingPoints(part), modelSegments(em, part));
+    return em;
+  };
   // Everything is written to a staging directory and moved to <out>/mcu only when the build succeeds.
   const final = join(outDir, 'mcu');
   const dir = join(outDir, `.mcu-staging-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   try {
-    const b = stagedBuild(module, cfg, em, target, dir, final, notes, where);
+    const b = stagedBuild(module, cfg, emit, target, dir, final, notes, where);
     if (part) b.part = part;
     return b;
   } finally {
@@ -114,32 +121,83 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
   }
 }
 
-function stagedBuild(module: KernelModule, cfg: McuTargetConfig, em: EmittedModel, target: McuTargetInfo, dir: string, final: string,
+type Emit = (flash?: { budget: number; cost?: (op: number, v: AnyVariant) => number }) => EmittedModel;
+
+/** Compiles the model with a minimal main (tf_size_main.c) and measures it; undefined without the toolchain. */
+function measureSize(em: EmittedModel, cpu: McuCpu, dir: string, where: { file?: string }): { size: SizeInfo; elf: string; main: string } | undefined {
+  if (missingTools('arm-gcc')) return undefined;
+  const main = join(dir, 'tf_size_main.c');
+  writeFileSync(main, `/* Minimal program for the size report: the model and one call. */\n#include "${em.cname}.h"\nstatic int8_t tf_in[${em.cname.toUpperCase()}_INPUT_BYTES], tf_out[${em.cname.toUpperCase()}_OUTPUT_BYTES];\nint main(void) { return ${em.cname}_invoke(tf_in, tf_out); }\n`);
+  const elf = join(dir, `${em.cname}-${cpu}-size.elf`);
+  const big = 64 * 1024 * 1024;
+  const extraC = Object.keys(em.extraFiles).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
+  const r = compileArm({ sources: [join(dir, `${em.cname}.c`), ...extraC, main], includeDirs: [dir, harnessDir] }, elf, cpu, { flashBytes: big, ramBytes: big, stackBytes: STACK_BYTES });
+  if (r.status !== 0) throw new TinyforgeError(`arm-none-eabi-gcc failed on the generated C:\n${r.stderr.slice(0, 3000)}`, where);
+  return { size: armSize(elf), elf, main };
+}
+
+/**
+ * Flash bytes of each layer in a linked program: every symbol (code and constants) named after the layer
+ * function `<cname>_l<i>` (its helpers and data arrays carry that prefix), from arm-none-eabi-nm -S.
+ */
+export function layerFlashFromElf(elf: string, cname: string, layers: number): number[] {
+  const r = spawnSync('arm-none-eabi-nm', ['-S', elf], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`arm-none-eabi-nm failed on ${elf}: ${r.stderr}`);
+  const per = new Array<number>(layers).fill(0);
+  const re = new RegExp(`^${cname}_l(\\d+)(?:[._]|$)`);
+  for (const line of r.stdout.split('\n')) {
+    const m = /^[0-9a-f]+ ([0-9a-f]+) [tTrRdD] (\S+)$/.exec(line.trim());
+    const l = m && re.exec(m[2]!);
+    if (m && l && Number(l[1]) < layers) per[Number(l[1])]! += parseInt(m[1]!, 16);
+  }
+  return per;
+}
+
+/**
+ * The flash budget (targets.mcu.flash): the fastest selection is compiled and measured; while over the
+ * budget, each layer's measured bytes (layerFlashFromElf) price its variant, the variants not built yet
+ * are priced by emit/model.ts estimateLayerFlash, the rest of the program (runtime, invoke, startup) is
+ * what the measurement leaves, and selectVariants replaces variants until the layers fit; the result is
+ * measured again (up to 3 rounds, as estimates may be off). Without the toolchain: estimates only.
+ */
+function fitFlash(module: KernelModule, cfg: McuTargetConfig, emit: Emit, target: McuTargetInfo, dir: string, where: { file?: string }):
+  { em: EmittedModel; files: string[]; measured?: { size: SizeInfo; main: string } } {
+  let em = emit();
+  let files = writeModelFiles(dir, em);
+  let m = measureSize(em, target.cpu, dir, where);
+  if (!m) {
+    if (em.constBytes > cfg.flash) { em = emit({ budget: cfg.flash }); files = writeModelFiles(dir, em); }
+    return { em, files };
+  }
+  const known = new Map<string, number>();
+  for (let round = 0; round < 3 && m.size.flash > cfg.flash; round++) {
+    const per = layerFlashFromElf(m.elf, em.cname, module.ops.length);
+    em.layers.forEach((l, i) => known.set(`${i}:${l.variant}`, per[i]!));
+    const rest = m.size.flash - per.reduce((s, b) => s + b, 0);
+    const name = em.cname;
+    const next = emit({ budget: cfg.flash - rest, cost: (i, v) => known.get(`${i}:${v.name}`) ?? estimateLayerFlash(module, target, name, i, v) });
+    if (next.layers.every((l, i) => l.variant === em.layers[i]!.variant)) break; // nothing leaner left to try
+    em = next;
+    files = writeModelFiles(dir, em);
+    m = measureSize(em, target.cpu, dir, where)!;
+  }
+  return { em, files, measured: m };
+}
+
+function stagedBuild(module: KernelModule, cfg: McuTargetConfig, emit: Emit, target: McuTargetInfo, dir: string, final: string,
   notes: string[], where: { file?: string }): McuBuild {
   const cpu = target.cpu;
-  const files = writeModelFiles(dir, em);
-
-  let size: SizeInfo | undefined;
-  const noArm = missingTools('arm-gcc');
-  if (noArm) {
-    notes.push(`flash/RAM estimated, not measured: ${noArm}`);
-  } else {
-    const main = join(dir, 'tf_size_main.c');
-    writeFileSync(main, `/* Minimal program for the size report: the model and one call. */\n#include "${em.cname}.h"\nstatic int8_t tf_in[${em.cname.toUpperCase()}_INPUT_BYTES], tf_out[${em.cname.toUpperCase()}_OUTPUT_BYTES];\nint main(void) { return ${em.cname}_invoke(tf_in, tf_out); }\n`);
-    const elf = join(dir, `${em.cname}-${cpu}-size.elf`);
-    const big = 64 * 1024 * 1024;
-    const extraC = Object.keys(em.extraFiles).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
-    const r = compileArm({ sources: [join(dir, `${em.cname}.c`), ...extraC, main], includeDirs: [dir, harnessDir] }, elf, cpu, { flashBytes: big, ramBytes: big, stackBytes: STACK_BYTES });
-    if (r.status !== 0) throw new TinyforgeError(`arm-none-eabi-gcc failed on the generated C:\n${r.stderr.slice(0, 3000)}`, where);
-    size = armSize(elf);
-    files.push(main);
-  }
+  const { em, files, measured } = fitFlash(module, cfg, emit, target, dir, where);
+  for (const d of em.daeOff) notes.push(`layer ${d.op} '${d.opName}' not decoupled: ${d.reason}`);
+  const size = measured?.size;
+  if (measured) files.push(measured.main);
+  else notes.push(`flash/RAM estimated, not measured: ${missingTools('arm-gcc')}`);
   const flashBytes = size ? size.flash : em.constBytes;
   const ramBytes = size ? size.ram : em.plan.arenaBytes + STACK_BYTES + em.inputBytes + em.outputBytes;
   const peak = em.plan.peakOp;
   const totals: McuTotals = {
     cpu, flashBytes, ramBytes, arenaBytes: em.plan.arenaBytes, peakLayer: peak, peakLayerName: module.ops[peak]?.name ?? '',
-    constBytes: em.constBytes, sizeSource: size ? 'arm-none-eabi-size' : 'estimate', downgrades: em.downgrades,
+    constBytes: em.constBytes, sizeSource: size ? 'arm-none-eabi-size' : 'estimate', downgrades: em.downgrades, flashReplacements: em.flashReplacements,
     memory: {
       strategy: em.plan.strategy,
       inPlace: em.plan.inPlace.map((ip) => ({ layer: ip.op, direction: ip.direction, delayRows: ip.direction === 'forward' || ip.direction === 'backward' ? ip.delay + 1 : 0, delayBytes: ip.scratchBytes })),
@@ -170,8 +228,9 @@ function checkBudgets(module: KernelModule, em: EmittedModel, cfg: McuTargetConf
     const top = [...em.layers].sort((a, b) => b.constBytes - a.constBytes).slice(0, 3)
       .map((l) => `layer ${l.index} '${l.name}' (${l.kind}) constants ${num(l.constBytes)} B`);
     const code = Math.max(0, t.flashBytes - t.constBytes);
+    const lean = em.flashReplacements.length ? `the leanest kernel selection found (${em.flashReplacements.length} kernel(s) replaced by leaner ones); ` : '';
     throw new TinyforgeError(
-      `mcu flash budget of ${num(cfg.flash)} B exceeded: the program needs ${num(t.flashBytes)} B (${num(t.flashBytes - cfg.flash)} B over; ${t.sizeSource}); largest contributors: ${top.join(', ')}, code and runtime ${num(code)} B`,
+      `mcu flash budget of ${num(cfg.flash)} B exceeded: the program needs ${num(t.flashBytes)} B (${num(t.flashBytes - cfg.flash)} B over; ${t.sizeSource}); ${lean}largest contributors: ${top.join(', ')}, code and runtime ${num(code)} B`,
       where, 'raise targets.mcu.flash or use a smaller model');
   }
   if (t.ramBytes > cfg.sram) {
@@ -219,6 +278,9 @@ export function formatMcuReport(b: McuBuild): string {
     `; split: ${mem.split.length ? mem.split.map((c) => `${c.layers.join('->')} in ${c.slices} slices of ${c.sliceChannels} channel${c.sliceChannels > 1 ? 's' : ''}`).join(', ') : 'none'}`);
   for (const d of t.downgrades) {
     out.push(`sram budget: layer ${d.op} '${d.opName}' uses ${d.to} instead of ${d.from} (saves ${num(d.scratchSaved)} B of scratch${d.instructionCost !== undefined ? `, costs ~${num(d.instructionCost)} instructions` : ''})`);
+  }
+  for (const d of t.flashReplacements) {
+    out.push(`flash budget: layer ${d.op} '${d.opName}' uses ${d.to} instead of ${d.from} (saves ${num(d.flashSaved)} B of flash${d.instructionCost !== undefined ? `, costs ~${num(d.instructionCost)} instructions` : ''})`);
   }
   for (const n of b.notes) out.push(`note: ${n}`);
   if (b.dvfs) out.push('', formatDvfsReport(b.dvfs));

@@ -75,7 +75,7 @@ export function assemble(text: string, opts: AsmOptions): Kernel[] {
     if (rowsLeft > 0 && cur) {
       const cells = body.split('|');
       if (cells.length !== cur.cols) {
-        throw err(`kernel ${cur.id}: step ${cur.steps.length - 1} row ${arch.rows - rowsLeft} has ${cells.length} cells, the kernel ${cur.cols} columns`, ln,
+        throw err(`kernel ${cur.id}: step ${cur.steps.length - 1} row ${arch.rows - rowsLeft} has ${cells.length} cells, but the kernel has ${cur.cols} columns`, ln,
           undefined, "one cell per column, separated by '|'");
       }
       let col = lines[i].indexOf(body) + 1;

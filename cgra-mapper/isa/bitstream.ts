@@ -7,7 +7,7 @@
 //
 // API: `parseBitstreamH(text, arch, file?)`, `formatBitstreamH(image, name)`, `imageToJson(image)`,
 //      `imageFromJson(text, arch?, file?)`, `readImageFile(path, arch)`, `writeImageFile(path, image)`.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readInputText, writeFileAtomic } from '../../compiler/files.ts';
 import { TinyforgeError } from '../../compiler/diagnostics.ts';
 import { makeArch, type CgraArch } from '../arch.ts';
 import { kernelsOf, type CgraImage } from './image.ts';
@@ -112,14 +112,12 @@ export function imageFromJson(text: string, arch: CgraArch, file?: string): Cgra
 
 /** Reads a .json image or a bitstream.h (anything else). */
 export function readImageFile(path: string, arch: CgraArch): CgraImage {
-  let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (e) { throw new TinyforgeError(`cannot read bitstream: ${(e as Error).message}`, { file: path }); }
+  const text = readInputText(path, 'bitstream');
   return path.endsWith('.json') ? imageFromJson(text, arch, path) : parseBitstreamH(text, arch, path);
 }
 
 /** Writes `.json` or bitstream.h (by extension), via a temporary file and a rename. */
 export function writeImageFile(path: string, image: CgraImage, name = 'kernels'): void {
   const text = path.endsWith('.json') ? imageToJson(image) : formatBitstreamH(image, name);
-  writeFileSync(path + '.tmp', text);
-  renameSync(path + '.tmp', path);
+  writeFileAtomic(path, text, 'bitstream');
 }

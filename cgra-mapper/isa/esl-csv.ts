@@ -52,7 +52,10 @@ export function parseEslCsv(text: string, opts: EslImportOptions): Kernel {
   }
   const n = rows.length / per;
   const id = opts.id ?? 1;
-  const cols = arch.cols;
+  // A kernel may use fewer columns than the array (formatEslCsv writes only its columns): the width is
+  // the first row's number of non-empty cells.
+  const used = (cells: string[]) => cells.length - [...cells].reverse().findIndex((c) => c.trim() !== '');
+  const cols = Math.min(arch.cols, used(rows[1] ?? []));
   const words: number[][][] = [];
   for (let t = 0; t < n; t++) {
     const head = rows[t * per][0].trim();
@@ -61,7 +64,7 @@ export function parseEslCsv(text: string, opts: EslImportOptions): Kernel {
     for (let r = 0; r < arch.rows; r++) {
       const cells = rows[t * per + 1 + r];
       if (cells.length < cols || cells.slice(cols).some((c) => c.trim() !== '')) {
-        throw new TinyforgeError(`step ${t} row ${r}: ${cells.length} cells, the array has ${cols} columns`, { file });
+        throw new TinyforgeError(`step ${t} row ${r}: ${used(cells)} cells, expected ${cols} (one per column the kernel uses, as in step 0 row 0; the array has ${arch.cols})`, { file });
       }
       step.push(cells.slice(0, cols).map((cell, c) => {
         try {

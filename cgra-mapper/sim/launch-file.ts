@@ -74,10 +74,18 @@ export function memoryBytesFor(lf: LaunchFile): number {
 
 export interface LaunchFileResult { launches: LaunchStats[]; dump: { addr: number; words: number[] }[]; memoryBytes: number }
 
-export function runLaunchFile(arch: CgraArch, image: CgraImage, lf: LaunchFile, opts: SimOptions): LaunchFileResult {
+export function runLaunchFile(arch: CgraArch, image: CgraImage, lf: LaunchFile, opts: SimOptions, file?: string): LaunchFileResult {
   const memoryBytes = memoryBytesFor(lf);
   const sim = new CgraSim(arch, image, memoryBytes, opts);
   for (const m of lf.memory) sim.writeWords(m.addr, m.words);
-  const launches = lf.launches.map((l) => sim.launch(l.kernel, l.ptrIn, l.ptrOut));
+  const launches = lf.launches.map((l, i) => {
+    try {
+      return sim.launch(l.kernel, l.ptrIn, l.ptrOut);
+    } catch (e) {
+      // Name the launch (and the launch file, when known) in the one-line error.
+      if (!(e instanceof TinyforgeError) || e.where.file) throw e;
+      throw new TinyforgeError(`launches[${i}]: ${e.message}`, { ...e.where, ...(file ? { file } : {}) }, e.hint);
+    }
+  });
   return { launches, dump: lf.dump.map((d) => ({ addr: d.addr, words: sim.readWords(d.addr, d.words) })), memoryBytes };
 }

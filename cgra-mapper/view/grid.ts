@@ -53,7 +53,7 @@ export function viewText(arch: CgraArch, k: Kernel, o: ViewOptions): string {
   const label = (c: CellInfo): string => `${c.text}${c.from.length ? ' ' + c.from.map((s) => ARROW[s]).join('') : ''}${c.mem ? ` [${c.mem}]` : ''}`;
   const width = Math.max(8, ...cells.flat(2).map((c) => label(c).length));
   const total = o.measured ? o.measured.reduce((s, m) => s + m.cycles, 0) : undefined;
-  const out = [`kernel ${k.id}${k.name ? ` (${k.name})` : ''}: ${arch.rows} rows x ${k.cols} columns, ${k.words.length} steps, ${o.bus} bus` +
+  const out = [`kernel ${k.id}${k.name ? ` (${k.name})` : ''}: ${arch.rows} rows x ${k.cols} columns, ${k.words.length} step${k.words.length === 1 ? '' : 's'}, ${o.bus} bus` +
     (total !== undefined ? `, ${total} instruction cycles in the simulated launch` : ''),
   'legend: ← → ↑ ↓ operand from the left/right/top/bottom neighbour, [ld]/[st] memory access'];
   const sep = '+' + Array(k.cols).fill('-'.repeat(width + 2)).join('+') + '+';
@@ -80,7 +80,8 @@ function stepSvg(arch: CgraArch, k: Kernel, rows: CellInfo[][]): string {
     const cx = x(c), cy = y(r);
     parts.push(`<rect x="${cx}" y="${cy}" width="${W}" height="${H}" rx="6" fill="${COLOR[cell.cls]}" stroke="#888"/>`,
       `<text x="${cx + 6}" y="${cy + 16}" font-size="10" fill="#666">PE(${r},${c})${cell.mem ? ' · ' + (cell.mem === 'ld' ? 'load' : 'store') : ''}</text>`,
-      `<text x="${cx + 6}" y="${cy + 36}" font-size="12" font-family="monospace">${esc(cell.text)}</text>`);
+      // Monospace 12px is ~7.2px a character; longer instructions are squeezed to the cell's width.
+      `<text x="${cx + 6}" y="${cy + 36}" font-size="12" font-family="monospace"${cell.text.length * 7.3 > W - 12 ? ` textLength="${W - 12}" lengthAdjust="spacingAndGlyphs"` : ''}>${esc(cell.text)}</text>`);
     for (const s of cell.from) {
       // an arrow from the neighbour's side into this PE (wrap-around links are drawn as stubs at the edge)
       const [x1, y1, x2, y2] = s === 'L' ? [cx - G, cy + H / 2 - 6, cx, cy + H / 2 - 6] : s === 'R' ? [cx + W + G, cy + H / 2 + 6, cx + W, cy + H / 2 + 6]
@@ -97,7 +98,7 @@ export function viewHtml(arch: CgraArch, kernels: Kernel[], o: ViewOptions & { t
   for (const k of kernels) {
     const timing = staticStepTiming(k, o.bus);
     const ko: ViewOptions = { bus: o.bus, measured: o.measuredByKernel?.[k.id] };
-    body.push(`<h2>kernel ${k.id}${k.name ? ` (${esc(k.name)})` : ''}: ${arch.rows} x ${k.cols} PEs, ${k.words.length} steps, ${o.bus} bus</h2>`);
+    body.push(`<h2>kernel ${k.id}${k.name ? ` (${esc(k.name)})` : ''}: ${arch.rows} x ${k.cols} PEs, ${k.words.length} step${k.words.length === 1 ? '' : 's'}, ${o.bus} bus</h2>`);
     k.words.forEach((rows, t) => {
       body.push(`<section><h3>${esc(stepHeader(t, k, ko, timing[t]))}</h3>${stepSvg(arch, k, rows.map((r) => r.map(cellInfo)))}</section>`);
     });

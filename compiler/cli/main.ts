@@ -1,7 +1,9 @@
 // tinyforge's command-line entry: dispatches to the commands in commands/index.ts, prints usage for
-// unknown commands or options (exit 2), and prints user errors as one line (exit 1), never a stack trace.
+// unknown commands or options (exit 2), and prints user errors as one line (exit 1), never a stack trace
+// (file-system errors name their path; internal errors print one line unless TINYFORGE_DEBUG is set).
 import { parseArgs } from 'node:util';
 import { TinyforgeError, UsageError } from '../diagnostics.ts';
+import { fromFsError } from '../files.ts';
 import type { Command } from './command.ts';
 import { commands } from './commands/index.ts';
 
@@ -10,7 +12,7 @@ function usageOf(cmd: Command): string {
   const lines = [`usage: tinyforge ${cmd.usage}`, '', cmd.summary];
   if (cmd.subcommands) {
     lines.push('', 'subcommands:');
-    for (const s of cmd.subcommands) lines.push(`  ${s.usage.padEnd(48)} ${s.summary}`);
+    for (const s of cmd.subcommands) lines.push(`  ${s.usage}`, `      ${s.summary}`);
   }
   const opts = Object.entries(cmd.options);
   if (opts.length) {
@@ -60,11 +62,17 @@ export async function main(argv: string[]): Promise<number> {
     const cmd = commands.find((c) => c.name === argv[0]);
     if (!cmd) throw new UsageError(`unknown command '${argv[0]}'\n\n${globalUsage()}`);
     return await dispatch(cmd, argv.slice(1), `tinyforge ${cmd.name}`);
-  } catch (e) {
-    if (e instanceof TinyforgeError) {
+  } catch (caught) {
+    // Last line of defence: a file-system error names its path; anything else is a bug in tinyforge,
+    // reported in one line (TINYFORGE_DEBUG=1 prints the stack trace).
+    const e = caught instanceof TinyforgeError ? caught : fromFsError(caught);
+    if (e) {
       process.stderr.write(`tinyforge: ${e instanceof UsageError ? '' : 'error: '}${e.format()}\n`);
       return e.exitCode;
     }
-    throw e;
+    if (process.env.TINYFORGE_DEBUG) throw caught;
+    const msg = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
+    process.stderr.write(`tinyforge: internal error: ${msg.split('\n')[0]} (a bug in tinyforge; rerun with TINYFORGE_DEBUG=1 for the stack trace)\n`);
+    return 1;
   }
 }

@@ -1,5 +1,6 @@
 // One entry point for every model source: picks the front end by file extension (.tflite -> the flatbuffer
 // importer, .yaml/.yml -> the build config loader, which returns its graph and the config).
+import { existsSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { TinyforgeError } from '../diagnostics.ts';
 import type { Graph } from '../ir/graph.ts';
@@ -16,6 +17,9 @@ export interface LoadedModel {
 }
 
 export function loadModel(path: string): LoadedModel {
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new TinyforgeError('is a directory', { file: path }, 'expected a .tflite model or a .yaml/.yml build config');
+  }
   const ext = extname(path).toLowerCase();
   if (ext === '.tflite') return { graph: importTflite(readModelFile(path), path) };
   if (ext === '.yaml' || ext === '.yml') {

@@ -45,13 +45,16 @@ export function formatDvfs(r: DvfsResult): string {
   return lines.join('\n');
 }
 
-/** Clock (top) and power (bottom) over one period, as a step plot. */
+/** Clock (top) and power (bottom) over one period, as a step plot with labelled axes: each level the plan
+ *  uses is a tick on its panel's axis, the time axis marks the start, the end of the work and the deadline,
+ *  and the idle (stop mode) part is shaded. Hovering a bar names its segment. */
 export function dvfsSvg(part: PartSpec, points: OperatingPoint[], input: PlanInput, plan: Plan, title: string): string {
-  const W = 800, H = 320, pad = 50;
+  const W = 800, H = 350, left = 90, right = 30;
   const steps: Array<{ t0: number; t1: number; f: number; p: number; label: string; sw?: boolean }> = [];
   let t = part.wakeUs;
   const home = points[input.homePoint ?? 0]!;
   let prev = home;
+  // Clock switches take time at a stalled or HSI clock: drawn as grey power bars with no clock bar.
   const switchTo = (pt: OperatingPoint) => {
     const tr = transitionCost(part, prev, pt);
     if (tr.us > 0) steps.push({ t0: t, t1: t + tr.us, f: 0, p: tr.uj / tr.us * 1000, label: `switch ${prev.fMHz} -> ${pt.fMHz} MHz (${tr.us} us)`, sw: true });
@@ -66,22 +69,52 @@ export function dvfsSvg(part: PartSpec, points: OperatingPoint[], input: PlanInp
     t += c.us;
   });
   switchTo(home);
+  const busyEnd = t;
   const T = Math.max(input.deadlineUs, t);
   const fMax = Math.max(...points.map((p) => p.fMHz));
   const pMax = Math.max(...points.map((p) => p.powerMw));
-  const x = (us: number) => pad + ((W - 2 * pad) * us) / T;
-  const yF = (f: number) => pad + (H / 2 - pad) * (1 - f / fMax);
-  const yP = (p: number) => H / 2 + 20 + (H / 2 - pad - 20) * (1 - p / pMax);
+  const x = (us: number) => left + ((W - left - right) * us) / T;
+  const fTop = 45, fBot = 145, pTop = 185, pBot = 285;
+  const yF = (f: number) => fBot - (fBot - fTop) * (f / fMax);
+  const yP = (p: number) => pBot - (pBot - pTop) * (p / pMax);
+  const bar = (x0: number, x1: number, y: number, y0: number, fill: string, tip: string) =>
+    `<rect x="${x(x0).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(0.5, x(x1) - x(x0)).toFixed(1)}" height="${(y0 - y).toFixed(1)}" fill="${fill}"><title>${tip}</title></rect>`;
   const rects = steps.map((s) => s.sw
-    ? `<rect x="${x(s.t0).toFixed(1)}" y="${yP(s.p).toFixed(1)}" width="${Math.max(0.5, x(s.t1) - x(s.t0)).toFixed(1)}" height="${(yP(0) - yP(s.p)).toFixed(1)}" fill="#999"><title>${s.label}, ${s.p.toFixed(1)} mW</title></rect>`
-    : `<rect x="${x(s.t0).toFixed(1)}" y="${yF(s.f).toFixed(1)}" width="${Math.max(0.5, x(s.t1) - x(s.t0)).toFixed(1)}" height="${(yF(0) - yF(s.f)).toFixed(1)}" fill="#4a7ebb"><title>${s.label}: ${s.f} MHz</title></rect>` +
-    `<rect x="${x(s.t0).toFixed(1)}" y="${yP(s.p).toFixed(1)}" width="${Math.max(0.5, x(s.t1) - x(s.t0)).toFixed(1)}" height="${(yP(0) - yP(s.p)).toFixed(1)}" fill="#d9822b"><title>${s.label}: ${s.p.toFixed(1)} mW</title></rect>`).join('\n');
+    ? bar(s.t0, s.t1, yP(s.p), pBot, '#999', `${s.label}, ${s.p.toFixed(1)} mW`)
+    : bar(s.t0, s.t1, yF(s.f), fBot, '#4a7ebb', `${s.label}: ${s.f} MHz`) + bar(s.t0, s.t1, yP(s.p), pBot, '#d9822b', `${s.label}: ${s.p.toFixed(1)} mW`)).join('\n');
+  // Axis ticks at the levels the plan uses (and 0), skipping labels that would overlap a neighbour.
+  const ticks = (vals: number[], y: (v: number) => number, fmt: (v: number) => string) => {
+    const out: string[] = [];
+    let lastY = Infinity;
+    for (const v of [...new Set([0, ...vals])].sort((a, b) => a - b)) {
+      const yy = y(v);
+      out.push(`<line x1="${left - 4}" y1="${yy.toFixed(1)}" x2="${left}" y2="${yy.toFixed(1)}" stroke="#333"/>`);
+      if (lastY - yy >= 11) { out.push(`<text x="${left - 6}" y="${(yy + 4).toFixed(1)}" text-anchor="end">${fmt(v)}</text>`); lastY = yy; }
+    }
+    return out.join('');
+  };
+  const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
+  const xTick = (us: number, label: string, anchor: string, dy = 0) =>
+    `<line x1="${x(us).toFixed(1)}" y1="${pBot}" x2="${x(us).toFixed(1)}" y2="${pBot + 5 + dy}" stroke="#333"/><text x="${x(us).toFixed(1)}" y="${pBot + 18 + dy}" text-anchor="${anchor}">${label}</text>`;
+  // The end-of-work label drops a line when it would run into the deadline's.
+  const endDy = x(T) - x(busyEnd) < 130 ? 14 : 0;
+  const idle = busyEnd < T
+    ? `<rect x="${x(busyEnd).toFixed(1)}" y="${fTop}" width="${(x(T) - x(busyEnd)).toFixed(1)}" height="${pBot - fTop}" fill="#eee"/>` +
+      `<text x="${((x(busyEnd) + x(T)) / 2).toFixed(1)}" y="${(fTop + 12).toFixed(1)}" text-anchor="middle" fill="#666">idle</text>`
+    : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">
-<text x="${pad}" y="20" font-size="13">${title} (modelled)</text>
-<text x="8" y="${yF(fMax) + 4}">${fMax} MHz</text><text x="8" y="${yP(pMax) + 4}">${pMax.toFixed(0)} mW</text>
-<line x1="${pad}" y1="${yF(0)}" x2="${W - pad}" y2="${yF(0)}" stroke="#333"/><line x1="${pad}" y1="${yP(0)}" x2="${W - pad}" y2="${yP(0)}" stroke="#333"/>
-<text x="${W - pad}" y="${H - 8}" text-anchor="end">${(T / 1000).toFixed(2)} ms (deadline); grey: clock switches; after the last segment: stop mode (${(part.vddV * part.stopmA).toFixed(2)} mW)</text>
+<rect width="${W}" height="${H}" fill="#fff"/>
+<text x="${left}" y="20" font-size="13">${title} (modelled)</text>
+${idle}
+<text x="12" y="${(fTop + fBot) / 2}" transform="rotate(-90 12 ${(fTop + fBot) / 2})" text-anchor="middle">clock (MHz)</text>
+<text x="12" y="${(pTop + pBot) / 2}" transform="rotate(-90 12 ${(pTop + pBot) / 2})" text-anchor="middle">power (mW)</text>
+${ticks(steps.filter((s) => !s.sw).map((s) => s.f), yF, (v) => String(v))}
+${ticks(steps.map((s) => s.p), yP, (v) => v.toFixed(0))}
+<line x1="${left}" y1="${fTop}" x2="${left}" y2="${fBot}" stroke="#333"/><line x1="${left}" y1="${pTop}" x2="${left}" y2="${pBot}" stroke="#333"/>
+<line x1="${left}" y1="${fBot}" x2="${W - right}" y2="${fBot}" stroke="#333"/><line x1="${left}" y1="${pBot}" x2="${W - right}" y2="${pBot}" stroke="#333"/>
 ${rects}
+${xTick(0, '0', 'start')}${busyEnd < T ? xTick(busyEnd, `work ends ${ms(busyEnd)}`, 'end', endDy) : ''}${xTick(T, `deadline ${ms(T)}`, 'end')}
+<text x="${W - right}" y="${H - 6}" text-anchor="end">time; grey: clock switches; the idle part runs in stop mode (max clock ${fMax} MHz, ${pMax.toFixed(0)} mW)</text>
 </svg>
 `;
 }

@@ -49,6 +49,8 @@ export interface EmittedModel {
   memory: MemoryPlan;
   layers: EmittedLayer[];
   downgrades: Selection['downgrades'];
+  /** Replacements made to fit the flash budget (EmitOptions.flashBudget). */
+  flashReplacements: Selection['flashReplacements'];
   inputBytes: number;
   outputBytes: number;
   constBytes: number;
@@ -86,6 +88,13 @@ export interface EmitOptions {
    *  ('auto': more MACs than staged bytes; a layer using each constant about once, such as a fully
    *  connected layer, only gains flash traffic from the copy), or none (false, the default). */
   dae?: boolean | 'auto';
+  /**
+   * Flash bytes the layers may take (constants + code of every layer function; the caller subtracts the
+   * runtime, invoke and startup code). Over it, variants are replaced by leaner ones (variant.ts).
+   */
+  flashBudget?: number;
+  /** Flash bytes of variant v on op i (default: `estimateLayerFlash`); e.g. measured by the build. */
+  flashCost?: (op: number, v: AnyVariant) => number;
   /** Call `<name>_set_operating_point` (from `<name>_dvfs.h`) at every segment boundary (default false). */
   segmentHooks?: boolean;
 }
@@ -123,7 +132,8 @@ export function emitModel(module: KernelModule, target: McuTargetInfo, opts: Emi
   const sel = selectVariants(module, table, target, (vs) => {
     const p = planFor(module, vs, opts.memory, opts.arenaBudget, opts.splits);
     return { peak: p.peak, liveByOp: p.live };
-  }, opts.arenaBudget);
+  }, opts.arenaBudget, opts.flashBudget === undefined ? undefined
+    : { budget: opts.flashBudget, cost: opts.flashCost ?? ((i, v) => estimateLayerFlash(module, target, name, i, v)) });
   const baseScratch = module.ops.map((op, i) => sel.variants[i].scratchBytes(op));
   const dae = chooseDae(module, target, sel.variants, name, opts);
   const scratch = baseScratch.map((b, i) => (dae.forms[i] ? align8(b) + dae.forms[i]!.stageBytes : b));
@@ -252,12 +262,37 @@ ${copyOut.join('\n')}
 }
 `;
   return {
-    cname: name, files: { header, source, runtime: runtimeHeader() }, plan, memory, layers, downgrades: sel.downgrades,
+    cname: name, files: { header, source, runtime: runtimeHeader() }, plan, memory, layers, downgrades: sel.downgrades, flashReplacements: sel.flashReplacements,
     inputBytes: inOff, outputBytes: outOff, constBytes, segments, daeOff: dae.off, extraFiles: {},
   };
 }
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
+
+/**
+ * Code bytes of a layer's C, estimated from its text: 0.12 bytes of Thumb-2 per character (whitespace
+ * runs counted as one). Calibrated on vww's layer functions with arm-none-eabi-gcc -O2 -mcpu=cortex-m4
+ * (nm sizes minus constants: 0.09-0.13 per character for the generated fast and generic kernels; lower
+ * where gcc shares code between identical layers, so this errs high). The build measures instead when
+ * the toolchain is there (build.ts); this is the fallback and the cost of not-yet-measured variants.
+ */
+export function estimateCodeBytes(code: string): number {
+  return Math.max(32, Math.round(0.12 * code.replace(/\s+/g, ' ').length));
+}
+
+const flashMemo = new WeakMap<KernelModule, Map<string, number>>();
+/** Constants (as the variant emits them) + estimated code bytes of variant v on op i (memoised per module). */
+export function estimateLayerFlash(module: KernelModule, target: McuTargetInfo, name: string, i: number, v: AnyVariant): number {
+  const memo = flashMemo.get(module) ?? flashMemo.set(module, new Map()).get(module)!;
+  const key = `${target.cpu}:${i}:${v.name}`;
+  let b = memo.get(key);
+  if (b === undefined) {
+    const k = v.emit(module.ops[i]!, contextOf(module, target, `${name}_l${i}`, i)) as EmittedKernel;
+    b = k.constBytes + estimateCodeBytes(k.code);
+    memo.set(key, b);
+  }
+  return b;
+}
 
 function contextOf(module: KernelModule, target: McuTargetInfo, fn: string, i: number, mode?: ModalForm): EmitContext {
   return {

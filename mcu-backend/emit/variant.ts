@@ -6,7 +6,10 @@
 // op, the applicable variant of highest priority, then — when a `sram` budget is given and the arena
 // (activations + scratch, placed by ../memory/plan.ts) exceeds it — replaces the variants of the ops live at
 // the peak by leaner ones (less scratch) until the plan fits or nothing leaner exists, recording each
-// replacement and its estimated cost. New variants are added to the table in registry.ts.
+// replacement and its estimated cost; then, when a `flash` budget is given and the layers' flash (constants
+// in each variant's layout + code) exceeds it, replaces variants greedily by flash bytes saved per extra
+// instruction until it fits, never breaking the sram budget (see selectVariants). New variants are added
+// to the table in registry.ts.
 import type { Arith } from '../../compiler/quant/multiplier.ts';
 import type { KBuffer, KConst, KernelModule, KernelOp } from '../../compiler/kernel-ir/types.ts';
 import type { McuCpu } from '../harness/run.ts';
@@ -90,6 +93,18 @@ export interface Selection {
   variants: AnyVariant[];
   /** Replacements made to fit the sram budget. */
   downgrades: Array<{ op: number; opName: string; from: string; to: string; scratchSaved: number; instructionCost?: number }>;
+  /** Replacements made to fit the flash budget (after the sram downgrades). */
+  flashReplacements: FlashReplacement[];
+  /** The layers' flash bytes under the chosen variants (by `FlashBudget.cost`), when a flash budget was given. */
+  layerFlashBytes?: number;
+}
+
+export interface FlashReplacement { op: number; opName: string; from: string; to: string; flashSaved: number; instructionCost?: number }
+
+/** The flash the layers may take, and what a variant costs on an op (constants in its layout + code bytes). */
+export interface FlashBudget {
+  budget: number;
+  cost(op: number, v: AnyVariant): number;
 }
 
 /** Applicable variants of an op, best first. */
@@ -106,7 +121,7 @@ export function candidates(table: readonly AnyVariant[], op: KernelOp, target: M
  */
 export function selectVariants(
   module: KernelModule, table: readonly AnyVariant[], target: McuTargetInfo,
-  peakOf: (variants: AnyVariant[]) => { peak: number; liveByOp: number[] }, ramBudget?: number,
+  peakOf: (variants: AnyVariant[]) => { peak: number; liveByOp: number[] }, ramBudget?: number, flash?: FlashBudget,
 ): Selection {
   const cands = module.ops.map((op) => {
     const c = candidates(table, op, target, module);
@@ -151,5 +166,60 @@ export function selectVariants(
       else pick[i] = keep;
     }
   }
-  return { variants: chosen(), downgrades };
+  if (!flash) return { variants: chosen(), downgrades, flashReplacements: [] };
+  const r = fitFlash(module, cands, pick, flash, () => ramBudget === undefined || peakOf(chosen()).peak <= ramBudget);
+  return { variants: chosen(), downgrades, flashReplacements: r.replacements, layerFlashBytes: r.total };
+}
+
+const instr = (v: AnyVariant, op: KernelOp) => v.estimate?.(op).instructions;
+
+/**
+ * The flash half of selectVariants: while the layers' flash exceeds the budget, the replacement (any op,
+ * any leaner candidate of it) saving the most flash bytes per extra estimated instruction is made (a
+ * variant without an estimate counts as costing infinitely many, so it comes last); a replacement that
+ * would break the sram budget (`ramFits`) is ruled out. Greedy steps can overshoot, so afterwards each
+ * replacement is undone, last first, when the selection still fits both budgets without it. `pick` is
+ * updated in place.
+ */
+function fitFlash(module: KernelModule, cands: AnyVariant[][], pick: number[], flash: FlashBudget, ramFits: () => boolean):
+  { replacements: FlashReplacement[]; total: number } {
+  const cost = (i: number, j: number) => flash.cost(i, cands[i]![j]!);
+  const total = () => pick.reduce((s, j, i) => s + cost(i, j), 0);
+  const replacements: FlashReplacement[] = [];
+  const prev: number[] = [];
+  const ruledOut = new Set<string>();
+  let need = total();
+  while (need > flash.budget) {
+    let best: { i: number; j: number; saved: number; extra: number; ratio: number } | undefined;
+    module.ops.forEach((op, i) => {
+      const cur = cands[i]![pick[i]!]!;
+      for (let j = pick[i]! + 1; j < cands[i]!.length; j++) {
+        if (ruledOut.has(`${i}:${j}`)) continue;
+        const saved = cost(i, pick[i]!) - cost(i, j);
+        if (saved <= 0) continue;
+        const a = instr(cur, op), b = instr(cands[i]![j]!, op);
+        const extra = a === undefined || b === undefined ? Infinity : b - a;
+        const ratio = saved / Math.max(1, extra);
+        if (!best || ratio > best.ratio || (ratio === best.ratio && saved > best.saved)) best = { i, j, saved, extra, ratio };
+      }
+    });
+    if (!best) break;
+    const keep = pick[best.i]!;
+    pick[best.i] = best.j;
+    if (!ramFits()) { pick[best.i] = keep; ruledOut.add(`${best.i}:${best.j}`); continue; }
+    const op = module.ops[best.i]!;
+    replacements.push({ op: best.i, opName: op.name, from: cands[best.i]![keep]!.name, to: cands[best.i]![best.j]!.name, flashSaved: best.saved,
+      ...(Number.isFinite(best.extra) ? { instructionCost: best.extra } : {}) });
+    prev.push(keep);
+    need -= best.saved;
+  }
+  if (need <= flash.budget) {
+    for (let k = replacements.length - 1; k >= 0; k--) {
+      const i = replacements[k]!.op, keep = pick[i]!;
+      if (replacements.some((d, m) => m > k && d.op === i)) continue;
+      pick[i] = prev[k]!;
+      if (total() <= flash.budget && ramFits()) { replacements.splice(k, 1); prev.splice(k, 1); } else pick[i] = keep;
+    }
+  }
+  return { replacements, total: total() };
 }

@@ -172,6 +172,6 @@ test('invalid input: undefined opcode, immediate used twice, branch past the ker
   img.imem[2 * 128 + 1] = encode({ op: 16, a: 0, b: 0, rd: 0, we: 0, f: 0, imm: 5 });
   assert.match(errorOf(() => kernelsOf(img)).message, /PE\(row 2, col 0\) step 1 'BEQ ZERO, ZERO, 5': branch target 5 is past the kernel's last instruction 1/);
   // Shape errors.
-  assert.match(errorOf(() => assemble('kernel 1 cols=2\nstep 0\n  NOP\n', { arch })).message, /has 1 cells, the kernel 2 columns/);
+  assert.match(errorOf(() => assemble('kernel 1 cols=2\nstep 0\n  NOP\n', { arch })).message, /has 1 cells, but the kernel has 2 columns/);
   assert.match(errorOf(() => assemble('arch 2x2\n', { arch })).message, /written for a 2x2 array, the target is 4x4/);
 });

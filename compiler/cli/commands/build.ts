@@ -10,6 +10,7 @@ import { formatCgraVsMcu } from '../../report/compare.ts';
 import { mcuBuildStep, type McuDvfsReport, type McuLayerReport, type McuTotals } from '../../../mcu-backend/build.ts';
 import type { VerifyResult } from '../../../mcu-backend/verify.ts';
 import { join } from 'node:path';
+import { ensureDir } from '../../files.ts';
 import { makeArch } from '../../../cgra-mapper/arch.ts';
 import type { LayerFigures, ModelTotals } from '../../../cgra-mapper/map-model.ts';
 import { reportText } from '../../../cgra-mapper/report.ts';
@@ -39,13 +40,16 @@ export const build: Command = {
     const path = positionals[0]!;
     if (!/\.ya?ml$/i.test(path)) throw new UsageError(`build takes a .yaml config, got '${path}' (use inspect for a .tflite model)`);
     const config = loadConfig(path);
+    ensureDir(config.outDir);
     const report: BuildReport = {
       config: { file: config.file, name: config.name, arith: config.arith, outDir: config.outDir, targets: config.targets, ...(config.model ? { model: config.model } : {}) },
       graph: graphStats(config.graph),
     };
     const texts: string[] = [];
     let ok = true;
+    const progress = (msg: string) => process.stderr.write(`tinyforge: ${msg}\n`);
     if (config.targets.mcu) {
+      progress(`mcu ${config.targets.mcu.cpu}: emitting and compiling C${values['no-verify'] ? '' : ', then verifying on the host and QEMU'}...`);
       const module = runPipeline(config.graph, { arith: config.arith });
       const step = await mcuBuildStep(config.graph, module, config.targets.mcu, config.outDir,
         { file: config.file, verifyInputs: values['no-verify'] ? 0 : 2 });
@@ -59,7 +63,9 @@ export const build: Command = {
     if (config.targets.cgra) {
       const cg = config.targets.cgra;
       const module = runPipeline(config.graph, { arith: config.arith });
+      progress(`cgra ${cg.rows}x${cg.cols}: mapping and simulating ${module.ops.filter((o) => o.macs > 0).length} layers...`);
       const { report: cr, files } = await runCgraTarget(config.graph, {
+        onLayer: (l) => progress(`  cgra layer ${l.index} '${l.name}' (${l.op}): ${l.cgra.bitExact ? 'bit-exact' : 'MISMATCH'}`),
         arch: makeArch({ rows: cg.rows, cols: cg.cols, bus: cg.bus, callCycles: cg.callCycles }), arith: config.arith, strategy: cg.strategy,
         ...(cg.layers ? { layers: cg.layers } : {}), inputs: values['no-verify'] ? 1 : 2, outDir: join(config.outDir, 'cgra'),
       });

@@ -8,7 +8,7 @@ import { makeArch } from '../../../cgra-mapper/arch.ts';
 import { runCgraTarget } from '../../../cgra-mapper/target.ts';
 import { reportJson, reportText, reportHtml } from '../../../cgra-mapper/report.ts';
 import { STRATEGY_NAMES } from '../../../cgra-mapper/strategies/index.ts';
-import { writeFileSync, renameSync } from 'node:fs';
+import { ensureDir, writeFileAtomic } from '../../files.ts';
 
 export const cgraMap: Command = {
   name: 'map',
@@ -17,9 +17,9 @@ export const cgraMap: Command = {
   options: {
     strategy: { type: 'string', description: `mapping strategy for every layer (${STRATEGY_NAMES.join(' | ')}); default: the config's, else auto` },
     inputs: { type: 'string', description: 'random input sets compared with the golden runtime (default 2)' },
-    arith: { type: 'string', description: 'tflm (default) | tflite' },
+    arith: { type: 'string', description: 'tflm | tflite (default: the config\'s, else tflm)' },
     'call-cycles': { type: 'string', description: 'CPU cycles per kernel launch (default 190)' },
-    out: { type: 'string', description: 'write per-layer bitstream.h, image.json, launch.json, mapping.txt and report.html here' },
+    out: { type: 'string', description: 'write per-layer bitstream.h, image.json, launch.json, mapping.txt and view.html, plus report.html, here' },
     html: { type: 'string', description: 'write the report as a self-contained HTML page' },
     json: { type: 'boolean', description: 'print {"layers": [...], "totals": {...}} as JSON' },
   },
@@ -39,11 +39,15 @@ export const cgraMap: Command = {
     const strategy = (values.strategy as string | undefined) ?? cg?.strategy ?? 'auto';
     if (!STRATEGY_NAMES.includes(strategy)) throw new UsageError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got '${strategy}'`);
     const arch = makeArch({ ...(cg ? { rows: cg.rows, cols: cg.cols } : {}), callCycles: num('call-cycles') ?? cg?.callCycles ?? 190 });
+    const inputs = num('inputs') ?? 2;
+    if (inputs < 1) throw new UsageError(`--inputs must be at least 1 (random input sets to compare), got ${inputs}`);
+    if (typeof values.out === 'string') ensureDir(values.out, '--out directory');
     const { report, files } = await runCgraTarget(graph, {
-      arch, arith, strategy, ...(cg?.layers ? { layers: cg.layers } : {}), inputs: num('inputs') ?? 2,
+      arch, arith, strategy, ...(cg?.layers ? { layers: cg.layers } : {}), inputs,
+      onLayer: (l) => process.stderr.write(`tinyforge: cgra layer ${l.index} '${l.name}' (${l.op}): ${l.cgra.bitExact ? 'bit-exact' : 'MISMATCH'}\n`),
       ...(typeof values.out === 'string' ? { outDir: values.out } : {}),
     });
-    if (typeof values.html === 'string') { writeFileSync(values.html + '.tmp', reportHtml(report)); renameSync(values.html + '.tmp', values.html); }
+    if (typeof values.html === 'string') writeFileAtomic(values.html, reportHtml(report), '--html file');
     if (values.json) process.stdout.write(reportJson(report));
     else process.stdout.write(reportText(report) + (files.length ? `\nwrote ${files.length} files` : '') + '\n');
     return report.totals.bitExact ? 0 : 1;

@@ -3,9 +3,9 @@
 //   disasm  bitstream (.h, .json, or an ESL .csv) -> assembly text
 //   sim     runs the launches of a launch.json on the cycle-level simulator; text or --json
 //   view    the kernels as PE grids per instruction step, as text or a self-contained HTML page
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { TinyforgeError, UsageError } from '../../diagnostics.ts';
 import type { Command, OptionSpec } from '../command.ts';
+import { readInputText, writeFileAtomic } from '../../files.ts';
 import { makeArch, type BusModel, type CgraArch } from '../../../cgra-mapper/arch.ts';
 import { assemble, disassemble } from '../../../cgra-mapper/isa/asm.ts';
 import { readImageFile, writeImageFile } from '../../../cgra-mapper/isa/bitstream.ts';
@@ -27,7 +27,7 @@ const BUS_OPT: Record<string, OptionSpec> = { bus: { type: 'string', description
 function intOpt(v: Values, name: string): number | undefined {
   const s = v[name];
   if (s === undefined) return undefined;
-  if (typeof s !== 'string' || !/^\d+$/.test(s)) throw new UsageError(`--${name} must be a positive integer, got '${String(s)}'`);
+  if (typeof s !== 'string' || !/^\d+$/.test(s) || Number(s) === 0) throw new UsageError(`--${name} must be a positive integer, got '${String(s)}'`);
   return Number(s);
 }
 
@@ -42,9 +42,7 @@ function archOf(v: Values): CgraArch {
   return makeArch(p);
 }
 
-function readText(path: string): string {
-  try { return readFileSync(path, 'utf8'); } catch (e) { throw new TinyforgeError(`cannot read: ${(e as Error).message}`, { file: path }); }
-}
+const readText = (path: string, what = 'file'): string => readInputText(path, what);
 
 /** A bitstream: .json image, bitstream.h, or an ESL instructions.csv (one kernel, slot 1). */
 function loadImage(path: string, arch: CgraArch): CgraImage {
@@ -66,12 +64,12 @@ const asm: Command = {
     const src = positionals[0]!;
     const out = values.output;
     if (typeof out !== 'string') throw new UsageError('cgra asm needs -o <bitstream.h|image.json|instructions.csv>');
+    if (!/\.(h|json|csv)$/.test(out)) throw new UsageError(`cgra asm -o: '${out}' has no known extension; the extension picks the format: .h (bitstream.h), .json (image) or .csv (ESL instructions.csv)`);
     const arch = archOf(values);
     const kernels = assemble(readText(src), { arch, file: src });
     if (out.endsWith('.csv')) {
       if (kernels.length !== 1) throw new TinyforgeError(`instructions.csv holds one kernel, ${src} has ${kernels.length}`, { file: src });
-      writeFileSync(out + '.tmp', formatEslCsv(kernels[0]));
-      renameSync(out + '.tmp', out);
+      writeFileAtomic(out, formatEslCsv(kernels[0]), '-o file');
     } else {
       const name = typeof values.name === 'string' ? values.name : src.replace(/^.*\//, '').replace(/\.[^.]*$/, '').replace(/\W/g, '_');
       writeImageFile(out, buildImage(arch, kernels), name);
@@ -113,7 +111,7 @@ function fmtTrace(s: LaunchStats): string {
 const sim: Command = {
   name: 'sim',
   summary: 'Run a bitstream\'s launches on the cycle-level simulator',
-  usage: 'cgra sim --bitstream <bitstream.h|image.json> --launch <launch.json> [--bus ports|shared] [--legacy-step] [--json] [--trace]',
+  usage: 'cgra sim --bitstream <bitstream.h|image.json|instructions.csv> --launch <launch.json> [--bus ports|shared] [--legacy-step] [--cycle-limit N] [--json] [--trace]',
   options: {
     bitstream: { type: 'string', description: 'bitstream.h, JSON image or ESL instructions.csv' },
     launch: { type: 'string', description: 'launch.json: {"memory", "launches", "dump"}' },
@@ -131,7 +129,7 @@ const sim: Command = {
     const image = loadImage(values.bitstream, arch);
     const lf = parseLaunchFile(readText(values.launch), arch, values.launch);
     const limit = intOpt(values, 'cycle-limit');
-    const res: LaunchFileResult = runLaunchFile(arch, image, lf, { bus: arch.bus, legacyStep: !!values['legacy-step'], trace: !!values.trace, ...(limit ? { cycleLimit: limit } : {}) });
+    const res: LaunchFileResult = runLaunchFile(arch, image, lf, { bus: arch.bus, legacyStep: !!values['legacy-step'], trace: !!values.trace, ...(limit ? { cycleLimit: limit } : {}) }, values.launch);
     if (values.json) {
       process.stdout.write(JSON.stringify({ bus: arch.bus, legacyStep: !!values['legacy-step'], memoryBytes: res.memoryBytes, launches: res.launches, dump: res.dump }) + '\n');
       return 0;
@@ -162,6 +160,7 @@ const view: Command = {
   positionals: [1, 1],
   async run({ positionals, values }) {
     const path = positionals[0]!;
+    if (values['legacy-step'] && typeof values.launch !== 'string') throw new UsageError('--legacy-step needs --launch launch.json');
     const arch = archOf(values);
     const image = loadImage(path, arch);
     const only = intOpt(values, 'kernel');
@@ -169,7 +168,7 @@ const view: Command = {
     if (kernels.length === 0) throw new TinyforgeError(`kernel ${only} is not in the bitstream`, { file: path });
     const measured: Record<number, LaunchStats['perStep']> = {};
     if (typeof values.launch === 'string') {
-      const res = runLaunchFile(arch, image, parseLaunchFile(readText(values.launch), arch, values.launch), { bus: arch.bus, legacyStep: !!values['legacy-step'] });
+      const res = runLaunchFile(arch, image, parseLaunchFile(readText(values.launch), arch, values.launch), { bus: arch.bus, legacyStep: !!values['legacy-step'] }, values.launch);
       for (const s of res.launches) {
         const m = (measured[s.kernel] ??= s.perStep.map((p) => ({ ...p, executions: 0, cycles: 0 })));
         s.perStep.forEach((p, t) => { m[t].executions += p.executions; m[t].cycles += p.cycles; });
@@ -177,8 +176,7 @@ const view: Command = {
     }
     if (typeof values.html === 'string') {
       const html = viewHtml(arch, kernels, { bus: arch.bus, title: `OpenEdgeCGRA kernels of ${path}`, measuredByKernel: measured });
-      writeFileSync(values.html + '.tmp', html);
-      renameSync(values.html + '.tmp', values.html);
+      writeFileAtomic(values.html, html, '--html file');
       process.stderr.write(`wrote ${values.html}\n`);
     } else {
       process.stdout.write(kernels.map((k) => viewText(arch, k, { bus: arch.bus, measured: measured[k.id] })).join('\n'));

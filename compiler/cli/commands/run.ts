@@ -2,7 +2,7 @@
 // int8 NHWC input bytes (several inputs concatenated in input order) and writes the raw output bytes
 // (outputs concatenated). --gen-input SEED first writes a deterministic random input file; --dump-dir
 // writes every tensor (one file per tensor, named by op index and tensor name) plus an index.json.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command.ts';
 import { TinyforgeError, UsageError } from '../../diagnostics.ts';
@@ -11,13 +11,7 @@ import { numElements, type Graph } from '../../ir/graph.ts';
 import { ARITH_MODES, type Arith } from '../../quant/multiplier.ts';
 import { GoldenRuntime } from '../../../runtime-wasm/host.ts';
 import { mulberry32 } from '../../rng.ts';
-
-/** Writes through a temporary name, so a failure never leaves a half-written file. */
-function writeAtomic(path: string, data: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
+import { ensureDir, readInputFile, writeFileAtomic as writeAtomic } from '../../files.ts';
 
 /** Deterministic int8 input bytes for every graph input (mulberry32 seeded by `seed`). */
 export function generateInput(graph: Graph, seed: number): Uint8Array {
@@ -46,7 +40,7 @@ function splitInputs(graph: Graph, bytes: Uint8Array, file: string): Int8Array[]
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
 
 function dumpTensors(dir: string, graph: Graph, tensors: Map<number, Int8Array>): number {
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir, '--dump-dir');
   const producer = new Map<number, number>();
   graph.ops.forEach((op, k) => op.outputs.forEach((o) => producer.set(o, k)));
   const index: object[] = [];
@@ -85,25 +79,20 @@ export const run: Command = {
     const outputPath = values.output as string | undefined;
     if (!inputPath) throw new UsageError('run: --input <file> is required');
     if (!outputPath) throw new UsageError('run: --output <file> is required');
+    if (values.arith !== undefined && !ARITH_MODES.includes(values.arith as Arith)) {
+      throw new UsageError(`--arith must be one of ${ARITH_MODES.join(', ')}, got '${values.arith}'`);
+    }
     const loaded = loadModel(path);
     const graph = loaded.graph;
-    const arithName = (values.arith as string | undefined) ?? loaded.config?.arith ?? 'tflm';
-    if (!ARITH_MODES.includes(arithName as Arith)) {
-      throw new TinyforgeError(`unknown arithmetic '${arithName}'`, values.arith ? {} : { file: path }, `expected one of ${ARITH_MODES.join(', ')}`);
-    }
-    const arith = arithName as Arith;
+    const arith = ((values.arith as Arith | undefined) ?? loaded.config?.arith ?? 'tflm');
     const seedText = values['gen-input'] as string | undefined;
     if (seedText !== undefined) {
       const seed = Number(seedText);
       if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--gen-input: '${seedText}' is not a seed (an integer 0..4294967295)`);
-      writeAtomic(inputPath, generateInput(graph, seed));
+      writeAtomic(inputPath, generateInput(graph, seed), '--input file');
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(readFileSync(inputPath));
-    } catch {
-      throw new TinyforgeError('cannot read input file', { file: inputPath }, 'pass --gen-input SEED to create one');
-    }
+    if (!existsSync(inputPath)) throw new TinyforgeError('input file not found', { file: inputPath }, 'pass --gen-input SEED to create one');
+    const bytes = new Uint8Array(readInputFile(inputPath, 'input file'));
     const inputs = splitInputs(graph, bytes, inputPath);
     const rt = await GoldenRuntime.load({ simd: !values.scalar });
     const dumpDir = values['dump-dir'] as string | undefined;
@@ -114,7 +103,7 @@ export const run: Command = {
     const out = new Uint8Array(total);
     let off = 0;
     for (const o of result.outputs) { out.set(new Uint8Array(o.buffer, o.byteOffset, o.length), off); off += o.length; }
-    writeAtomic(outputPath, out);
+    writeAtomic(outputPath, out, '--output file');
     const dumped = dumpDir !== undefined ? dumpTensors(dumpDir, graph, result.tensors!) : 0;
     const describe = (id: number) => ({ name: graph.tensors[id].name, shape: graph.tensors[id].shape, bytes: numElements(graph.tensors[id].shape) });
     if (values.json) {

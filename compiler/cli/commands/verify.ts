@@ -44,6 +44,7 @@ export const verify: Command = {
     const em = emitModel(module, { cpu, dsp: CPUS[cpu].dsp });
     const outDir = loaded.config?.outDir ?? join('out', basename(path).replace(/\.[^.]*$/, ''));
     const inputs = randomInputs(em.inputBytes, count, seed);
+    process.stderr.write(`tinyforge: compiling ${module.name} and running ${count} input(s) on ${on}...\n`);
     const v = await verifyMcu(graph, module, em, on as RunOn, { inputs, workDir: join(outDir, 'mcu', 'verify'), count: on !== 'host' });
     if (values.json) process.stdout.write(JSON.stringify({ model: path, arith, ...v }, null, 2) + '\n');
     else {

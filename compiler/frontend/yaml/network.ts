@@ -7,7 +7,7 @@
 // the accumulator's spread (add_conv2d: chosen to centre it). All scales are float32 values. Per-channel
 // weight scales for conv/depthwise/FC (axis 0 / 3 as TFLite); add_conv2d uses one weight scale equal to
 // its input scale (AdderNet's L1 distance is then in input units).
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TinyforgeError } from '../../diagnostics.ts';
 import { numElements, type Activation, type Graph, type Op, type Padding, type Quant, type Tensor, type TensorData } from '../../ir/graph.ts';
@@ -136,6 +136,7 @@ function makeWeights(c: Ctx, shape: number[], outC: number, fanIn: number, axis:
     if (w.seed !== undefined) c.fail('weights take either seed or file, not both', ['weights', 'seed']);
     const file = resolve(c.b.dir, w.file);
     if (!existsSync(file)) c.fail(`weights file not found: ${file}`, ['weights', 'file']);
+    if (statSync(file).isDirectory()) c.fail(`weights file ${w.file} is a directory, not a file`, ['weights', 'file']);
     const bytes = readFileSync(file);
     if (bytes.length !== n) c.fail(`weights file ${w.file} has ${bytes.length} bytes; shape [${shape}] int8 needs ${n}`, ['weights', 'file']);
     data = new Int8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + n));
@@ -156,6 +157,7 @@ function makeWeights(c: Ctx, shape: number[], outC: number, fanIn: number, axis:
   if (w.bias !== undefined) {
     const file = resolve(c.b.dir, w.bias);
     if (!existsSync(file)) c.fail(`bias file not found: ${file}`, ['weights', 'bias']);
+    if (statSync(file).isDirectory()) c.fail(`bias file ${w.bias} is a directory, not a file`, ['weights', 'bias']);
     const bytes = readFileSync(file);
     if (bytes.length !== 4 * outC) c.fail(`bias file ${w.bias} has ${bytes.length} bytes; ${outC} int32 values need ${4 * outC}`, ['weights', 'bias']);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);

@@ -33,8 +33,8 @@ export const configSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    name: { ...layerName, description: 'the build name (default: the config file name); outputs go to out/<name>' },
-    model: { type: 'string', minLength: 1, description: 'path of a .tflite model, relative to this config file' },
+    name: { ...layerName, description: 'a build name of letters, digits, _ . - starting with a letter or _ (default: the config file name; outputs go to out/<name>)' },
+    model: { type: 'string', minLength: 1, description: 'a path of a .tflite model, relative to this config file' },
     network: {
       type: 'object', additionalProperties: false, required: ['input', 'layers'],
       description: 'a network described layer by layer (instead of model)',
@@ -50,7 +50,7 @@ export const configSchema = {
           },
         },
         layers: {
-          type: 'array', minItems: 1, description: 'a list of layers',
+          type: 'array', minItems: 1, description: 'a list of at least one layer',
           items: {
             type: 'object', additionalProperties: false, required: ['op'],
             properties: {
@@ -79,8 +79,8 @@ export const configSchema = {
                 description: '{seed: N} for generated weights or {file: w.bin, bias: b.bin} for raw little-endian data',
                 properties: {
                   seed: { type: 'integer', minimum: 0, description: 'a non-negative integer' },
-                  file: { type: 'string', minLength: 1, description: 'path of raw int8 weights (OHWI / [1,KH,KW,C*M] / [O,I]), relative to this config file' },
-                  bias: { type: 'string', minLength: 1, description: 'path of raw little-endian int32 biases, relative to this config file' },
+                  file: { type: 'string', minLength: 1, description: 'a path of raw int8 weights (OHWI / [1,KH,KW,C*M] / [O,I]), relative to this config file' },
+                  bias: { type: 'string', minLength: 1, description: 'a path of raw little-endian int32 biases, relative to this config file' },
                   scale: {
                     type: ['number', 'array'], exclusiveMinimum: 0, items: { type: 'number', exclusiveMinimum: 0 }, minItems: 1,
                     description: 'a positive number or one per output channel',
@@ -93,7 +93,7 @@ export const configSchema = {
       },
     },
     arith: { enum: ['tflm', 'tflite'], description: 'the requantisation arithmetic (default tflm)' },
-    out: { type: 'string', minLength: 1, description: 'output directory, relative to this config file (default out/<name>)' },
+    out: { type: 'string', minLength: 1, description: 'an output directory, relative to this config file (default out/<name>)' },
     targets: {
       type: 'object', additionalProperties: false,
       properties: {

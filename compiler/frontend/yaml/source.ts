@@ -1,6 +1,7 @@
 // A parsed YAML file that remembers where every value came from, so any error about a config value can
 // name file:line:column. Paths are lists of keys and indices, as in ajv's instancePath.
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readInputText } from '../../files.ts';
 import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { TinyforgeError } from '../../diagnostics.ts';
 
@@ -12,7 +13,8 @@ export class YamlSource {
   /** Reads and parses `file`; YAML syntax errors become located TinyforgeErrors. */
   static read(file: string): YamlSource {
     if (!existsSync(file)) throw new TinyforgeError('no such file', { file });
-    const text = readFileSync(file, 'utf8');
+    if (statSync(file).isDirectory()) throw new TinyforgeError('is a directory, not a config file', { file });
+    const text = readInputText(file, 'config');
     const lc = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
     const err = doc.errors[0];

@@ -25,5 +25,5 @@ test('missing files, directories and unknown extensions', () => {
   fails(() => loadModel(join(dir, 'nope.yml')), /nope\.yml: no such file$/);
   writeFileSync(join(dir, 'model.onnx'), 'x');
   fails(() => loadModel(join(dir, 'model.onnx')), /model\.onnx: unknown model format '\.onnx' \(expected a \.tflite model or a \.yaml\/\.yml build config\)/);
-  fails(() => loadModel(dir), /unknown model format '\(no extension\)'/);
+  fails(() => loadModel(dir), /: is a directory \(expected a \.tflite model or a \.yaml\/\.yml build config\)/);
 });
