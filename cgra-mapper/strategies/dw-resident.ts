@@ -197,7 +197,7 @@ export function planDwResident(L: CgraLayer, arch: CgraArch): LayerPlan {
   const nLaunch = chunks;
   const mem = new MemLayout();
   const inBase = loads.map((l, c) => mem.alloc(`column ${c} load stream`, nLaunch * l.length * 4, 8));
-  const outBase = stores.map((s, c) => mem.alloc(`column ${c} sums`, nLaunch * s.length * 4));
+  const outBase = stores.map((s, c) => mem.alloc(`column ${c} sums`, Math.max(4, nLaunch * s.length * 4)));
   const tap = (t: number): [number, number] | undefined => (t < T ? [Math.floor(t / L.kW), t % L.kW] : undefined);
   const wWord = (o: number, j: number): number => {
     if (o >= C || j >= n) return 0;
@@ -235,7 +235,8 @@ export function planDwResident(L: CgraLayer, arch: CgraArch): LayerPlan {
     ptrIn: inBase.map((a, c) => a + l * loads[c].length * 4),
     ptrOut: outBase.map((a, c) => a + l * stores[c].length * 4),
   }));
-  const outRegions = stores.map((s, c) => ({ addr: outBase[c], words: nLaunch * s.length }));
+  // A column without stores still reads back one word (a region must not be empty).
+  const outRegions = stores.map((s, c) => ({ addr: outBase[c], words: Math.max(1, nLaunch * s.length) }));
   const gather = (regions: Int32Array[]): Int32Array => {
     const raw = new Int32Array(P * C);
     for (let c = 0; c < 4; c++) for (let l = 0; l < nLaunch; l++) {

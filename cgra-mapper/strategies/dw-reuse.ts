@@ -162,7 +162,7 @@ function planOriented(L: CgraLayer, arch: CgraArch): LayerPlan {
   const { kernel, counts, loads, stores } = reuseKernel(arch, 1, N, groups);
   const mem = new MemLayout();
   const inBase = loads.map((l, c) => mem.alloc(`column ${c} load stream`, l.length * 4, 8));
-  const outBase = stores.map((s, c) => mem.alloc(`column ${c} sums`, s.length * 4));
+  const outBase = stores.map((s, c) => mem.alloc(`column ${c} sums`, Math.max(4, s.length * 4)));
   const wAt = (o: number, ky: number, kx: number): number => (o < C ? weightAt(L, o, ky, kx, 0) : 0);
   const wWord = (o: number, w: number): number => {
     if (w < 3) return pack(wAt(o, w, 1), wAt(o, w, 0));
@@ -187,7 +187,8 @@ function planOriented(L: CgraLayer, arch: CgraArch): LayerPlan {
     });
   };
   const launches: Launch[] = [{ kernel: 1, ptrIn: inBase, ptrOut: outBase }];
-  const outRegions = stores.map((s, c) => ({ addr: outBase[c], words: s.length }));
+  // A column without stores still reads back one word (a region must not be empty).
+  const outRegions = stores.map((s, c) => ({ addr: outBase[c], words: Math.max(1, s.length) }));
   const gather = (regions: Int32Array[]): Int32Array => {
     const raw = new Int32Array(P * C);
     for (let c = 0; c < 4; c++) stores[c].forEach((s, i) => {
