@@ -13,6 +13,7 @@ import { STRATEGY_NAMES } from './strategies/index.ts';
 import { mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../compiler/files.ts';
 import { join } from 'node:path';
+import type { KernelModule } from '../compiler/kernel-ir/types.ts';
 
 export interface CgraTargetOptions {
   arch: CgraArch;
@@ -25,13 +26,15 @@ export interface CgraTargetOptions {
   /** Write bitstreams, launch files, mapping views and report.html here. */
   outDir?: string;
   onLayer?: (r: LayerResult) => void;
+  /** The graph's kernel IR in `arith`, when the caller has lowered it already (build shares one lowering). */
+  module?: KernelModule;
 }
 
 export async function runCgraTarget(graph: Graph, o: CgraTargetOptions): Promise<{ report: ModelReport; mapped: MappedLayer[]; files: string[] }> {
   for (const s of [o.strategy, ...Object.values(o.layers ?? {})]) {
     if (!STRATEGY_NAMES.includes(s)) throw new TinyforgeError(`unknown CGRA strategy '${s}'`, {}, `strategies: ${STRATEGY_NAMES.join(', ')}`);
   }
-  const km = runPipeline(graph, { arith: o.arith });
+  const km = o.module ?? runPipeline(graph, { arith: o.arith });
   const mapped = mapModule(km, { arch: o.arch, strategy: o.strategy, ...(o.layers ? { layers: o.layers } : {}) }, graph);
   const golden = await GoldenRuntime.load();
   const inputs = randomInputs(graph, o.inputs ?? 2, o.seed ?? 1);

@@ -48,9 +48,10 @@ export const build: Command = {
     const texts: string[] = [];
     let ok = true;
     const progress = (msg: string) => process.stderr.write(`tinyforge: ${msg}\n`);
+    // One lowering: both backends read the same kernel IR.
+    const module = runPipeline(config.graph, { arith: config.arith });
     if (config.targets.mcu) {
       progress(`mcu ${config.targets.mcu.cpu}: emitting and compiling C${values['no-verify'] ? '' : ', then verifying on the host and QEMU'}...`);
-      const module = runPipeline(config.graph, { arith: config.arith });
       const step = await mcuBuildStep(config.graph, module, config.targets.mcu, config.outDir,
         { file: config.file, verifyInputs: values['no-verify'] ? 0 : 2 });
       report.layers = step.build.layers.map(({ index, name, kind, sourceOp, macs, ...mcu }) => ({ index, name, kind, sourceOp, macs, mcu }));
@@ -62,9 +63,9 @@ export const build: Command = {
     }
     if (config.targets.cgra) {
       const cg = config.targets.cgra;
-      const module = runPipeline(config.graph, { arith: config.arith });
       progress(`cgra ${cg.rows}x${cg.cols}: mapping and simulating ${module.ops.filter((o) => o.macs > 0).length} layers...`);
       const { report: cr, files } = await runCgraTarget(config.graph, {
+        module,
         onLayer: (l) => progress(`  cgra layer ${l.index} '${l.name}' (${l.op}): ${l.cgra.bitExact ? 'bit-exact' : 'MISMATCH'}`),
         arch: makeArch({ rows: cg.rows, cols: cg.cols, bus: cg.bus, callCycles: cg.callCycles }), arith: config.arith, strategy: cg.strategy,
         ...(cg.layers ? { layers: cg.layers } : {}), inputs: values['no-verify'] ? 1 : 2, outDir: join(config.outDir, 'cgra'),
