@@ -58,30 +58,28 @@ const SHAPES: Record<string, Shape> = {
   '3x3 with 6 channels (partial channel group), odd pixel count': { h: 5, w: 3, c: 6, kh: 3, kw: 3, s: 1, pt: 1, pl: 1, oh: 5, ow: 3 },
 };
 
+// Each strategy, the shapes it takes, and the seed multiplier its cases have always used.
+const STRATEGIES = [
+  { name: 'dw-resident', plan: planDwResident, takes: () => true, seedMul: 31 },
+  { name: 'dw-reuse', plan: planDwReuse, takes: (sh: { kh: number; kw: number }) => sh.kh === 3 && sh.kw === 3, seedMul: 17 },
+];
+
 for (const [name, sh] of Object.entries(SHAPES)) {
-  test(`dw-resident raw sums are exact and the estimate equals the simulator: ${name}`, () => {
-    const { L, input } = layer(sh, name.length * 31);
-    const plan = planDwResident(L, arch);
-    assert.ok(plan.outRegions.every((r) => r.words >= 1), 'no empty output region');
-    const want = rawRef(L, input);
-    for (const bus of ['shared', 'ports'] as const) {
-      const r = runPlan(plan, input, 'tflm', arch, bus);
-      assert.deepEqual(r.raw, want, `${bus}: raw int32 sums`);
-      assert.equal(r.figures.arrayCycles, plan.cost[bus], `estimate = simulated cycles on ${bus}`);
-    }
-  });
-  if (sh.kh === 3 && sh.kw === 3) test(`dw-reuse raw sums are exact and the estimate equals the simulator: ${name}`, () => {
-    const { L, input } = layer(sh, name.length * 17);
-    const plan = planDwReuse(L, arch);
-    // launch.json dumps every region; a column without stores must still read back a word.
-    assert.ok(plan.outRegions.every((r) => r.words >= 1), 'no empty output region');
-    const want = rawRef(L, input);
-    for (const bus of ['shared', 'ports'] as const) {
-      const r = runPlan(plan, input, 'tflm', arch, bus);
-      assert.deepEqual(r.raw, want, `${bus}: raw int32 sums`);
-      assert.equal(r.figures.arrayCycles, plan.cost[bus], `estimate = simulated cycles on ${bus}`);
-    }
-  });
+  for (const st of STRATEGIES) {
+    if (!st.takes(sh)) continue;
+    test(`${st.name} raw sums are exact and the estimate equals the simulator: ${name}`, () => {
+      const { L, input } = layer(sh, name.length * st.seedMul);
+      const plan = st.plan(L, arch);
+      // launch.json dumps every region; a column without stores must still read back a word.
+      assert.ok(plan.outRegions.every((r) => r.words >= 1), 'no empty output region');
+      const want = rawRef(L, input);
+      for (const bus of ['shared', 'ports'] as const) {
+        const r = runPlan(plan, input, 'tflm', arch, bus);
+        assert.deepEqual(r.raw, want, `${bus}: raw int32 sums`);
+        assert.equal(r.figures.arrayCycles, plan.cost[bus], `estimate = simulated cycles on ${bus}`);
+      }
+    });
+  }
 }
 
 test('dw-resident packed pairs stay exact at the int8 extremes (10 taps)', () => {
