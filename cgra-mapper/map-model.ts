@@ -12,6 +12,7 @@ import { layerOf, type CgraLayer } from './layer.ts';
 import type { HostWork } from './plan.ts';
 import { runPlan } from './run.ts';
 import { choosePlan, type Candidate, type Choice } from './strategies/index.ts';
+import { randomInt8Sets } from '../compiler/rng.ts';
 
 export interface MapOptions { arch: CgraArch; strategy: string; layers?: Record<string, string> }
 export interface MappedLayer { op: KernelOp; name: string; layer: CgraLayer; choice: Choice }
@@ -120,10 +121,9 @@ export function totalsOf(layers: LayerResult[]): ModelTotals {
 
 /** Deterministic random int8 inputs for a graph (xorshift), `count` sets. */
 export function randomInputs(graph: Graph, count: number, seed = 1): Int8Array[][] {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const next = (): number => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
-  return Array.from({ length: count }, () => graph.inputs.map((id) => {
-    const n = graph.tensors[id].shape.reduce((a, b) => a * b, 1);
-    return Int8Array.from({ length: n }, () => (next() & 255) - 128);
-  }));
+  const sizes = graph.inputs.map((id) => graph.tensors[id].shape.reduce((a, b) => a * b, 1));
+  return randomInt8Sets(sizes.reduce((a, b) => a + b, 0), count, seed).map((set) => {
+    let at = 0;
+    return sizes.map((n) => set.slice(at, (at += n)));
+  });
 }

@@ -11,3 +11,13 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * `count` sets of `bytes` random int8 values from one xorshift32 stream: the inputs both backends verify
+ * with (a multi-input graph takes each set's bytes in input order).
+ */
+export function randomInt8Sets(bytes: number, count: number, seed = 1): Int8Array[] {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  const next = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
+  return Array.from({ length: count }, () => Int8Array.from({ length: bytes }, () => (next() & 0xff) - 128));
+}

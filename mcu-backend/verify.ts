@@ -9,6 +9,7 @@ import { GoldenRuntime } from '../runtime-wasm/host.ts';
 import type { EmittedModel } from './emit/model.ts';
 import type { RunOn } from './harness/run.ts';
 import { runModel } from './runner.ts';
+import { randomInt8Sets } from '../compiler/rng.ts';
 
 export interface LayerMismatch {
   layer: number; name: string; kind: string;
@@ -32,11 +33,7 @@ export interface VerifyResult {
 }
 
 /** Deterministic pseudo-random int8 inputs (xorshift32), concatenated over the model's inputs. */
-export function randomInputs(bytes: number, count: number, seed = 1): Int8Array[] {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const next = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
-  return Array.from({ length: count }, () => Int8Array.from({ length: bytes }, () => (next() & 0xff) - 128));
-}
+export const randomInputs = randomInt8Sets;
 
 function split(graph: Graph, x: Int8Array): Int8Array[] {
   let off = 0;
