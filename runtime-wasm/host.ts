@@ -8,18 +8,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
-import { numElements, padBefore, type Graph, type Op, type Tensor } from '../compiler/ir/graph.ts';
+import { numElements, type Graph, type Op, type Tensor } from '../compiler/ir/graph.ts';
+import type { GoldenCtx, GoldenKernels, GoldenLaunch } from '../compiler/ops/golden-abi.ts';
+import { int8Data } from '../compiler/ops/golden-abi.ts';
+import { opDef } from '../compiler/ops/index.ts';
 import { distDir } from '../compiler/paths.ts';
 import type { Arith } from '../compiler/quant/multiplier.ts';
-import { addQuantParams, convQuantParams, poolQuantParams, softmaxQuantParams } from '../compiler/quant/params.ts';
 
-type Fn = (...args: number[]) => number;
-export interface GoldenExports {
-  memory: WebAssembly.Memory;
-  alloc: Fn; mark: Fn; reset: Fn; simdEnabled: Fn;
-  conv2d: Fn; shiftConv2d: Fn; depthwiseConv2d: Fn; add: Fn; pool2d: Fn; softmax: Fn; copyBytes: Fn;
-  qMultiply: Fn; qSrdhm: Fn; qRdbpot: Fn; qExpOnNegativeValues: Fn; qOneOverOnePlusX: Fn;
-}
+export type GoldenExports = GoldenKernels;
 
 export interface RunOptions { arith?: Arith; keepAll?: boolean }
 export interface RunResult { outputs: Int8Array[]; tensors?: Map<number, Int8Array> }
@@ -214,175 +210,19 @@ export class GoldenRuntime {
     return { ptr: this.upload(w16), kp };
   }
 
-  private prepareOp(graph: Graph, op: Op, arith: Arith, prep: Prepared): { scratch: number; make: (scratch: number) => Step } {
-    const ex = this.ex;
-    const T = (i: number) => graph.tensors[op.inputs[i]];
-    const Y = graph.tensors[op.outputs[0]];
-    const xId = op.inputs[0];
-    const yId = op.outputs[0];
-    for (const id of op.inputs.slice(0, op.kind === 'add' ? 2 : 1)) this.constOperand(graph, id, prep);
-    switch (op.kind) {
-      case 'conv2d':
-      case 'add_conv2d': {
-        const [n, h, w, c] = nhwc(T(0));
-        const [oc, kh, kw, icg] = T(1).shape;
-        const [, oh, ow] = nhwc(Y);
-        if (c % icg !== 0 || oc % (c / icg) !== 0) {
-          throw new TinyforgeError(`input channels ${c} / weight input channels ${icg} do not form whole groups for ${oc} output channels`);
-        }
-        // tflite arithmetic single-rounds ungrouped CONV_2D only: desktop TFLite runs grouped convolutions in
-        // its reference per-channel kernel, which double-rounds (measured by the oracle suite).
-        const singleRounding = op.kind === 'conv2d' && arith === 'tflite' && icg === c;
-        const q = convQuantParams(graph, op, singleRounding ? 'tflite' : 'tflm');
-        const single = singleRounding ? 1 : 0;
-        const { ptr: wp, kp } = this.weightRows(T(1), oc, kh * kw * icg);
-        const bp = this.bias(graph, op, oc);
-        const [mp, sp] = this.uploadRequant(q.requant.multiplier, q.requant.shift, oc);
-        const rq = single ? 0 : this.requantTable(q.requant.shift, oc);
-        const padT = padBefore(h, kh, op.stride[0], op.dilation[0], op.padding);
-        const padL = padBefore(w, kw, op.stride[1], op.dilation[1], op.padding);
-        const l1 = op.kind === 'add_conv2d' ? 1 : 0;
-        return {
-          scratch: kp * 4,
-          make: (scratch) => (p) => ex.conv2d(l1, p[xId], n, h, w, c, wp, kp, bp, mp, sp, rq, p[yId], oh, ow, oc,
-            kh, kw, icg, op.stride[0], op.stride[1], op.dilation[0], op.dilation[1], padT, padL,
-            q.inputOffset, q.outputOffset, q.actMin, q.actMax, single, scratch),
-        };
-      }
-      case 'fully_connected': {
-        const [oc, ic] = T(1).shape;
-        const total = numElements(T(0).shape);
-        if (total % ic !== 0) throw new TinyforgeError(`input of ${total} values is not a whole number of rows of ${ic}`);
-        const batches = total / ic;
-        const q = convQuantParams(graph, op, arith);
-        const single = arith === 'tflite' ? 1 : 0;
-        const { ptr: wp, kp } = this.weightRows(T(1), oc, ic);
-        const bp = this.bias(graph, op, oc);
-        const [mp, sp] = this.uploadRequant(q.requant.multiplier, q.requant.shift, oc);
-        const rq = single ? 0 : this.requantTable(q.requant.shift, oc);
-        return {
-          scratch: kp * 4,
-          make: (scratch) => (p) => ex.conv2d(0, p[xId], batches, 1, 1, ic, wp, kp, bp, mp, sp, rq, p[yId], 1, 1, oc,
-            1, 1, ic, 1, 1, 1, 1, 0, 0, q.inputOffset, q.outputOffset, q.actMin, q.actMax, single, scratch),
-        };
-      }
-      case 'shift_conv2d': {
-        const [n, h, w, c] = nhwc(T(0));
-        const [oc] = T(1).shape;
-        const [, oh, ow] = nhwc(Y);
-        if (op.shifts.length !== c) throw new TinyforgeError(`shift_conv2d has ${op.shifts.length} shifts for ${c} input channels`);
-        const q = convQuantParams(graph, op, 'tflm');
-        const { ptr: wp, kp } = this.weightRows(T(1), oc, c);
-        const bp = this.bias(graph, op, oc);
-        const [mp, sp] = this.uploadRequant(q.requant.multiplier, q.requant.shift, oc);
-        const shp = this.upload(Int32Array.from(op.shifts.flat()));
-        const rq = this.requantTable(q.requant.shift, oc);
-        return {
-          scratch: kp * 2,
-          make: (scratch) => (p) => ex.shiftConv2d(p[xId], n, h, w, c, shp, wp, kp, bp, mp, sp, rq, p[yId], oh, ow, oc,
-            op.stride[0], op.stride[1], q.inputOffset, q.outputOffset, q.actMin, q.actMax, 0, scratch),
-        };
-      }
-      case 'depthwise_conv2d': {
-        const [n, h, w, c] = nhwc(T(0));
-        const [, kh, kw, oc] = T(1).shape;
-        const [, oh, ow] = nhwc(Y);
-        const m = op.depthMultiplier;
-        if (oc !== c * m) throw new TinyforgeError(`depthwise weights have ${oc} channels, expected ${c} x ${m}`);
-        const q = convQuantParams(graph, op, 'tflm');
-        const wt = T(1);
-        const w8 = int8Data(wt);
-        if (w8.length !== kh * kw * oc) throw new TinyforgeError(`weights '${wt.name}' have ${w8.length} values, expected ${kh * kw * oc}`);
-        const wp = this.upload(Int16Array.from(w8));
-        const bp = this.bias(graph, op, oc);
-        const [mp, sp] = this.uploadRequant(q.requant.multiplier, q.requant.shift, oc);
-        const rq = this.requantTable(q.requant.shift, oc);
-        const padT = padBefore(h, kh, op.stride[0], op.dilation[0], op.padding);
-        const padL = padBefore(w, kw, op.stride[1], op.dilation[1], op.padding);
-        return {
-          scratch: (oc + 8) * 4,
-          make: (scratch) => (p) => ex.depthwiseConv2d(p[xId], n, h, w, c, wp, bp, mp, sp, rq, p[yId], oh, ow, m,
-            kh, kw, op.stride[0], op.stride[1], op.dilation[0], op.dilation[1], padT, padL,
-            q.inputOffset, q.outputOffset, q.actMin, q.actMax, 0, scratch),
-        };
-      }
-      case 'average_pool2d':
-      case 'max_pool2d': {
-        const [n, h, w, c] = nhwc(T(0));
-        const [, oh, ow, oc] = nhwc(Y);
-        if (oc !== c) throw new TinyforgeError(`pooling changes channels ${c} -> ${oc}`);
-        const { actMin, actMax } = poolQuantParams(graph, op);
-        const [fh, fw] = op.filter;
-        const padT = padBefore(h, fh, op.stride[0], 1, op.padding);
-        const padL = padBefore(w, fw, op.stride[1], 1, op.padding);
-        const xq = T(0).quant, yq = Y.quant;
-        if (xq?.scale[0] !== yq?.scale[0] || xq?.zeroPoint[0] !== yq?.zeroPoint[0]) {
-          throw new TinyforgeError(`${op.kind}: input and output quantisation differ (scale ${xq?.scale[0]} / ${yq?.scale[0]}, zero point ${xq?.zeroPoint[0]} / ${yq?.zeroPoint[0]})`,
-            {}, 'TFLite int8 pooling requires the output to keep the input\'s scale and zero point');
-        }
-        const isMax = op.kind === 'max_pool2d' ? 1 : 0;
-        return {
-          scratch: 0,
-          make: () => (p) => ex.pool2d(isMax, p[xId], n, h, w, c, p[yId], oh, ow, fh, fw, op.stride[0], op.stride[1], padT, padL, actMin, actMax),
-        };
-      }
-      case 'add': {
-        const q = addQuantParams(graph, op);
-        const out = pad4(Y.shape);
-        const sa = broadcastStrides(T(0).shape, out);
-        const sb = broadcastStrides(T(1).shape, out);
-        const bId = op.inputs[1];
-        return {
-          scratch: 0,
-          make: () => (p) => ex.add(p[xId], p[bId], p[yId], out[0], out[1], out[2], out[3], ...sa, ...sb,
-            q.input1Offset, q.input2Offset, q.outputOffset, q.leftShift, q.input1Q.multiplier, q.input1Q.shift,
-            q.input2Q.multiplier, q.input2Q.shift, q.outputQ.multiplier, q.outputQ.shift, q.actMin, q.actMax),
-        };
-      }
-      case 'reshape': {
-        const bytes = numElements(T(0).shape);
-        if (bytes !== numElements(Y.shape)) throw new TinyforgeError(`reshape from [${T(0).shape}] to [${Y.shape}] changes the element count`);
-        return { scratch: 0, make: () => (p) => ex.copyBytes(p[xId], p[yId], bytes) };
-      }
-      case 'softmax': {
-        const q = softmaxQuantParams(graph, op, arith);
-        if (q.outputOffset !== -128 || Y.quant?.scale[0] !== 1 / 256) {
-          throw new TinyforgeError(`softmax output '${Y.name}' has scale ${Y.quant?.scale[0]}, zero point ${q.outputOffset}`, {},
-            'TFLite int8 softmax requires output scale 1/256 and zero point -128');
-        }
-        const shape = T(0).shape;
-        const depth = shape[shape.length - 1];
-        const rows = numElements(shape) / depth;
-        return { scratch: 0, make: () => (p) => ex.softmax(p[xId], p[yId], rows, depth, q.inputMultiplier, q.inputLeftShift, q.diffMin) };
-      }
-    }
+  private prepareOp(graph: Graph, op: Op, arith: Arith, prep: Prepared): GoldenLaunch {
+    const def = opDef(op.kind);
+    for (const slot of def.arity.activations(op as never)) this.constOperand(graph, op.inputs[slot]!, prep);
+    const ctx: GoldenCtx = {
+      ex: this.ex, graph, arith,
+      T: (i) => graph.tensors[op.inputs[i]!]!,
+      Y: graph.tensors[op.outputs[0]!]!,
+      upload: (data) => this.upload(data),
+      weightRows: (t, rows, k) => this.weightRows(t, rows, k),
+      bias: (o, outC) => this.bias(graph, o, outC),
+      uploadRequant: (mult, shift, outC) => this.uploadRequant(mult, shift, outC),
+      requantTable: (shift, outC) => this.requantTable(shift, outC),
+    };
+    return def.golden(ctx, op as never);
   }
-}
-
-function int8Data(t: Tensor): Int8Array {
-  if (!(t.data instanceof Int8Array)) throw new TinyforgeError(`weights '${t.name}' must be constant int8 (got ${t.data ? t.dtype : 'no data'})`);
-  return t.data;
-}
-
-function nhwc(t: Tensor): [number, number, number, number] {
-  if (t.shape.length !== 4) throw new TinyforgeError(`tensor '${t.name}' must be 4-D NHWC, has shape [${t.shape.join(', ')}]`);
-  return t.shape as [number, number, number, number];
-}
-
-function pad4(shape: number[]): number[] {
-  if (shape.length > 4) throw new TinyforgeError(`broadcast ADD supports up to 4 dimensions, got [${shape.join(', ')}]`);
-  return [...new Array(4 - shape.length).fill(1), ...shape];
-}
-
-/** Byte strides of `shape` read as the 4-D output `out`, NumPy broadcasting: 0 along broadcast dimensions. */
-function broadcastStrides(shape: number[], out: number[]): [number, number, number, number] {
-  const s = pad4(shape);
-  const strides: [number, number, number, number] = [0, 0, 0, 0];
-  let step = 1;
-  for (let d = 3; d >= 0; d--) {
-    if (s[d] !== out[d] && s[d] !== 1) throw new TinyforgeError(`shape [${shape.join(', ')}] does not broadcast to [${out.join(', ')}]`);
-    strides[d] = s[d] === 1 && out[d] !== 1 ? 0 : step;
-    step *= s[d];
-  }
-  return strides;
 }

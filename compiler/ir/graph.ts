@@ -34,7 +34,7 @@ export type Padding = 'same' | 'valid';
 /** Fused activation, as TFLite's ActivationFunctionType (tanh/sign-bit are not supported). */
 export type Activation = 'none' | 'relu' | 'relu_n1_to_1' | 'relu6';
 
-interface OpBase {
+export interface OpBase {
   /** Inputs and outputs are tensor ids; an optional input (a missing bias) is -1. */
   inputs: number[];
   outputs: number[];
@@ -42,86 +42,25 @@ interface OpBase {
   name?: string;
 }
 
-/** inputs [x, w (OHWI), bias?]. Grouped when inC / w.shape[3] > 1 (groups = inC / w.shape[3]). */
-export interface Conv2dOp extends OpBase {
-  kind: 'conv2d';
-  stride: [number, number];
-  dilation: [number, number];
-  padding: Padding;
-  activation: Activation;
-}
-
-/** inputs [x, w (1,KH,KW,C*M), bias?]. */
-export interface DepthwiseConv2dOp extends OpBase {
-  kind: 'depthwise_conv2d';
-  stride: [number, number];
-  dilation: [number, number];
-  padding: Padding;
-  depthMultiplier: number;
-  activation: Activation;
-}
-
-/** inputs [x, w (outC, inC), bias?]; x is flattened to [batches, inC]. */
-export interface FullyConnectedOp extends OpBase {
-  kind: 'fully_connected';
-  activation: Activation;
-  /** TFLite keep_num_dims: output keeps x's leading dims instead of [batches, outC]. */
-  keepNumDims: boolean;
-}
-
-/** inputs [a, b]; b (or a) broadcast NumPy-style. */
-export interface AddOp extends OpBase {
-  kind: 'add';
-  activation: Activation;
-}
-
-export interface Pool2dOp extends OpBase {
-  kind: 'average_pool2d' | 'max_pool2d';
-  filter: [number, number];
-  stride: [number, number];
-  padding: Padding;
-  activation: Activation;
-}
-
-/** inputs [x] (a second shape input from TFLite is dropped by the front end); output tensor's shape rules. */
-export interface ReshapeOp extends OpBase {
-  kind: 'reshape';
-}
-
-/** TFLite int8 softmax over the last axis; output is normally scale 1/256, zero point -128. */
-export interface SoftmaxOp extends OpBase {
-  kind: 'softmax';
-  beta: number;
-}
-
-/**
- * Shift convolution (Active-Shift / ShiftNet): each input channel c is first shifted spatially by a fixed
- * (dy[c], dx[c]) (out-of-range pixels read the input zero point, i.e. real 0), then a pointwise conv
- * (weights [outC, 1, 1, inC], optional stride) is applied. inputs [x, w, bias?].
- */
-export interface ShiftConv2dOp extends OpBase {
-  kind: 'shift_conv2d';
-  /** One [dy, dx] per input channel: output pixel (y, x) of channel c reads input (y + dy, x + dx). */
-  shifts: Array<[number, number]>;
-  stride: [number, number];
-  activation: Activation;
-}
-
-/**
- * Add convolution (AdderNet, L1): acc[o] = bias[o] - sum over window and input channels of
- * |(x - xZeroPoint) - w| (weights have zero point 0), then requantised exactly like conv2d with the real
- * multiplier inputScale * weightScale[o] / outputScale. Meaningful when weightScale == inputScale (the
- * YAML generator makes it so), but the integer arithmetic is defined for any scales. inputs [x, w (OHWI), bias?].
- * Padding taps (same padding) read real 0 (x - xZeroPoint = 0), so each contributes |w|, as AdderNet's
- * zero-padded unfold does (unlike conv2d, where a zero tap contributes nothing either way).
- */
-export interface AddConv2dOp extends OpBase {
-  kind: 'add_conv2d';
-  stride: [number, number];
-  dilation: [number, number];
-  padding: Padding;
-  activation: Activation;
-}
+// Each operator's attribute type lives with its definition (compiler/ops/<op>.ts).
+export type { Conv2dOp } from '../ops/conv2d.ts';
+export type { DepthwiseConv2dOp } from '../ops/depthwise-conv2d.ts';
+export type { FullyConnectedOp } from '../ops/fully-connected.ts';
+export type { AddOp } from '../ops/add.ts';
+export type { Pool2dOp } from '../ops/pool2d.ts';
+export type { ReshapeOp } from '../ops/reshape.ts';
+export type { SoftmaxOp } from '../ops/softmax.ts';
+export type { ShiftConv2dOp } from '../ops/shift-conv2d.ts';
+export type { AddConv2dOp } from '../ops/add-conv2d.ts';
+import type { Conv2dOp } from '../ops/conv2d.ts';
+import type { DepthwiseConv2dOp } from '../ops/depthwise-conv2d.ts';
+import type { FullyConnectedOp } from '../ops/fully-connected.ts';
+import type { AddOp } from '../ops/add.ts';
+import type { Pool2dOp } from '../ops/pool2d.ts';
+import type { ReshapeOp } from '../ops/reshape.ts';
+import type { SoftmaxOp } from '../ops/softmax.ts';
+import type { ShiftConv2dOp } from '../ops/shift-conv2d.ts';
+import type { AddConv2dOp } from '../ops/add-conv2d.ts';
 
 export type Op =
   | Conv2dOp
@@ -144,11 +83,6 @@ export interface Graph {
   inputs: number[];
   outputs: number[];
 }
-
-export const OP_KINDS: readonly OpKind[] = [
-  'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'average_pool2d', 'max_pool2d', 'reshape',
-  'softmax', 'shift_conv2d', 'add_conv2d',
-];
 
 export function numElements(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);

@@ -1,6 +1,7 @@
 // Per-op cost figures of a graph: multiply-accumulates (the theoretical count papers use: energy is linear
 // in it), constant bytes (weights + bias) and activation bytes (non-constant inputs + output, the floor for
 // a planner that materialises whole tensors). Used by `inspect`, `build` and the backends' reports.
+import { opDef } from '../ops/index.ts';
 import { bytesPerElement, numElements, type Graph, type Op, type OpKind, type Tensor } from './graph.ts';
 
 export interface OpStats {
@@ -28,30 +29,9 @@ export interface GraphStats {
 
 const bytes = (t: Tensor) => numElements(t.shape) * bytesPerElement(t.dtype);
 
-/** Multiply-accumulates of one op (0 for data movement, pooling, add and softmax). */
+/** Multiply-accumulates of one op (its definition's count; 0 for data movement and element-wise ops). */
 export function opMacs(g: Graph, op: Op): number {
-  const x = g.tensors[op.inputs[0]!]!;
-  const out = g.tensors[op.outputs[0]!]!;
-  const w = op.inputs[1] !== undefined && op.inputs[1] >= 0 ? g.tensors[op.inputs[1]]! : undefined;
-  switch (op.kind) {
-    case 'conv2d':
-    case 'add_conv2d':
-    case 'shift_conv2d': {
-      // out elements x window x (inC / groups) = out elements x KH*KW*I of the OHWI weights.
-      const [, kh, kw, wi] = w!.shape as [number, number, number, number];
-      return numElements(out.shape) * kh * kw * wi;
-    }
-    case 'depthwise_conv2d': {
-      const [, kh, kw] = w!.shape as [number, number, number, number];
-      return numElements(out.shape) * kh * kw;
-    }
-    case 'fully_connected': {
-      const [outC, inC] = w!.shape as [number, number];
-      return (numElements(x.shape) / inC) * inC * outC;
-    }
-    default:
-      return 0;
-  }
+  return opDef(op.kind).macs(g, op as never, (id) => g.tensors[id]!);
 }
 
 export function opStats(g: Graph, op: Op, index: number): OpStats {

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
-import { OP_KINDS } from '../../compiler/ir/graph.ts';
+import { OP_KINDS } from '../../compiler/ops/index.ts';
 import { randomOpGraph } from './graphs.ts';
 import { referenceOp } from './reference.ts';
 

@@ -1,113 +1,29 @@
 // .tflite importer: reads a TFLite flatbuffer (one subgraph) into the graph IR. Every read is bounds-checked
-// (reader.ts), so a truncated or foreign file fails with one clear line instead of garbage. Supported
-// operators are a table (OP_RULES) from builtin code to graph-IR op; anything else is rejected by name and
-// op index. Only the tensors the graph uses are kept (RESHAPE's shape input is dropped), renumbered densely.
+// (reader.ts), so a truncated or foreign file fails with one clear line instead of garbage. Each builtin
+// code maps to the op definition that claims it (compiler/ops/, `tflite.import`); anything else is rejected
+// by name and op index. Only the tensors the graph uses are kept (RESHAPE's shape input is dropped), renumbered densely.
 // Scales stay the exact float32 values of the file; per-axis quantisation keeps its axis.
-import type { Activation, DType, Graph, Op, Padding, Quant, Tensor, TensorData } from '../../ir/graph.ts';
+import type { DType, Graph, Op, Quant, Tensor, TensorData } from '../../ir/graph.ts';
 import { TinyforgeError } from '../../diagnostics.ts';
 import { validateGraph } from '../../ir/validate.ts';
+import { BY_BUILTIN } from '../../ops/index.ts';
+import type { OptionsReader } from '../../ops/op-def.ts';
 import { FbReader, type Table } from './reader.ts';
-import {
-  ActivationCode, BuiltinOperator, BuiltinOptionsType, FILE_IDENTIFIER, PaddingCode, Slot, TensorType,
-  builtinName, tensorTypeName, WeightsFormat,
-} from './schema.ts';
+import { BuiltinOperator, BuiltinOptionsType, FILE_IDENTIFIER, Slot as S, TensorType, builtinName, tensorTypeName } from './schema.ts';
 
 const DTYPES: Partial<Record<number, DType>> = { [TensorType.INT8]: 'int8', [TensorType.INT16]: 'int16', [TensorType.INT32]: 'int32' };
 
-interface OpContext {
-  file: string;
-  index: number;
-  name: string;
-  opts: Table | undefined;
-}
+export const SUPPORTED_OPERATORS = [...BY_BUILTIN.keys()].sort((x, y) => x - y).map(builtinName);
 
-/** An op without its operands (distributes over the union, so each kind keeps its attributes). */
-type OpAttrs = Op extends infer T ? (T extends Op ? Omit<T, 'inputs' | 'outputs'> : never) : never;
-type OpRule = { optionsType: number; make(c: OpContext): OpAttrs };
-
-function padding(c: OpContext, code: number): Padding {
-  if (code === PaddingCode.SAME) return 'same';
-  if (code === PaddingCode.VALID) return 'valid';
-  throw new TinyforgeError(`unknown padding code ${code}`, { file: c.file, op: c.index });
-}
-
-function activation(c: OpContext, code: number): Activation {
-  switch (code) {
-    case ActivationCode.NONE: return 'none';
-    case ActivationCode.RELU: return 'relu';
-    case ActivationCode.RELU_N1_TO_1: return 'relu_n1_to_1';
-    case ActivationCode.RELU6: return 'relu6';
-  }
-  const name = Object.entries(ActivationCode).find(([, v]) => v === code)?.[0] ?? `code ${code}`;
-  throw new TinyforgeError(`unsupported fused activation ${name}`, { file: c.file, op: c.index },
-    'supported: NONE, RELU, RELU_N1_TO_1, RELU6');
-}
-
-const S = Slot;
-/** Absent options table = all defaults (what the flatbuffer reader would return). */
-const o = (c: OpContext) => ({
-  i8: (slot: number, d = 0) => c.opts?.i8(slot, d) ?? d,
-  i32: (slot: number, d = 0) => c.opts?.i32(slot, d) ?? d,
-  f32: (slot: number, d = 0) => c.opts?.f32(slot, d) ?? d,
-  bool: (slot: number, d = false) => c.opts?.bool(slot, d) ?? d,
-});
-
-/** Builtin code -> graph-IR op (attributes only; operands are filled in by the caller). */
-export const OP_RULES: Partial<Record<number, OpRule>> = {
-  [BuiltinOperator.CONV_2D]: {
-    optionsType: BuiltinOptionsType.Conv2DOptions,
-    make: (c) => {
-      const x = o(c), s = S.Conv2DOptions;
-      return {
-        kind: 'conv2d', name: c.name, padding: padding(c, x.i8(s.padding)),
-        stride: [x.i32(s.strideH), x.i32(s.strideW)], dilation: [x.i32(s.dilationH, 1), x.i32(s.dilationW, 1)],
-        activation: activation(c, x.i8(s.activation)),
-      };
-    },
-  },
-  [BuiltinOperator.DEPTHWISE_CONV_2D]: {
-    optionsType: BuiltinOptionsType.DepthwiseConv2DOptions,
-    make: (c) => {
-      const x = o(c), s = S.DepthwiseConv2DOptions;
-      return {
-        kind: 'depthwise_conv2d', name: c.name, padding: padding(c, x.i8(s.padding)),
-        stride: [x.i32(s.strideH), x.i32(s.strideW)], dilation: [x.i32(s.dilationH, 1), x.i32(s.dilationW, 1)],
-        depthMultiplier: x.i32(s.depthMultiplier), activation: activation(c, x.i8(s.activation)),
-      };
-    },
-  },
-  [BuiltinOperator.FULLY_CONNECTED]: {
-    optionsType: BuiltinOptionsType.FullyConnectedOptions,
-    make: (c) => {
-      const x = o(c), s = S.FullyConnectedOptions;
-      if (x.i8(s.weightsFormat) !== WeightsFormat.DEFAULT) {
-        throw new TinyforgeError('unsupported FULLY_CONNECTED weights_format (shuffled weights)', { file: c.file, op: c.index });
-      }
-      return { kind: 'fully_connected', name: c.name, activation: activation(c, x.i8(s.activation)), keepNumDims: x.bool(s.keepNumDims) };
-    },
-  },
-  [BuiltinOperator.ADD]: {
-    optionsType: BuiltinOptionsType.AddOptions,
-    make: (c) => ({ kind: 'add', name: c.name, activation: activation(c, o(c).i8(S.AddOptions.activation)) }),
-  },
-  [BuiltinOperator.AVERAGE_POOL_2D]: { optionsType: BuiltinOptionsType.Pool2DOptions, make: (c) => pool(c, 'average_pool2d') },
-  [BuiltinOperator.MAX_POOL_2D]: { optionsType: BuiltinOptionsType.Pool2DOptions, make: (c) => pool(c, 'max_pool2d') },
-  [BuiltinOperator.RESHAPE]: { optionsType: BuiltinOptionsType.ReshapeOptions, make: (c) => ({ kind: 'reshape', name: c.name }) },
-  [BuiltinOperator.SOFTMAX]: {
-    optionsType: BuiltinOptionsType.SoftmaxOptions,
-    make: (c) => ({ kind: 'softmax', name: c.name, beta: o(c).f32(S.SoftmaxOptions.beta) }),
-  },
-};
-
-function pool(c: OpContext, kind: 'average_pool2d' | 'max_pool2d'): OpAttrs {
-  const x = o(c), s = S.Pool2DOptions;
+/** Typed reads of an options table; an absent table reads as all defaults (what the flatbuffer reader would return). */
+function optionsReader(opts: Table | undefined): OptionsReader {
   return {
-    kind, name: c.name, padding: padding(c, x.i8(s.padding)), stride: [x.i32(s.strideH), x.i32(s.strideW)],
-    filter: [x.i32(s.filterH), x.i32(s.filterW)], activation: activation(c, x.i8(s.activation)),
+    i8: (slot, d = 0) => opts?.i8(slot, d) ?? d,
+    i32: (slot, d = 0) => opts?.i32(slot, d) ?? d,
+    f32: (slot, d = 0) => opts?.f32(slot, d) ?? d,
+    bool: (slot, d = false) => opts?.bool(slot, d) ?? d,
   };
 }
-
-export const SUPPORTED_OPERATORS = Object.keys(OP_RULES).map((k) => builtinName(Number(k)));
 
 function readQuant(t: Table, what: string): Quant | undefined {
   const q = t.table(S.Tensor.quantization, `${what} quantization`);
@@ -157,7 +73,7 @@ export function importTflite(bytes: Uint8Array, file: string): Graph {
     const oi = op.u32(S.Operator.opcodeIndex);
     if (oi >= opcodes.length) throw new TinyforgeError(`opcode index ${oi} out of range (${opcodes.length} operator codes)`, { file, op: index });
     const code = opcodes[oi]!;
-    const rule = OP_RULES[code];
+    const rule = BY_BUILTIN.get(code)?.tflite;
     if (!rule) {
       const custom = code === BuiltinOperator.CUSTOM ? ` '${codeTables[oi]!.string(S.OperatorCode.customCode, 'custom code')}'` : '';
       throw new TinyforgeError(`unsupported operator ${builtinName(code)}${custom} (builtin ${code})`, { file, op: index },
@@ -170,8 +86,11 @@ export function importTflite(bytes: Uint8Array, file: string): Graph {
     const opts = optType === BuiltinOptionsType.NONE ? undefined : op.table(S.Operator.builtinOptions, `op ${index} options`);
     let inputs = op.i32s(S.Operator.inputs, `op ${index} inputs`).map((t) => checkTensor(t, `op ${index} input`));
     const outputs = op.i32s(S.Operator.outputs, `op ${index} outputs`).map((t) => checkTensor(t, `op ${index} output`));
-    if (code === BuiltinOperator.RESHAPE) inputs = inputs.slice(0, 1);
-    const attrs = rule.make({ file, index, name: `${builtinName(code).toLowerCase()}_${index}`, opts });
+    if (rule.operands) inputs = rule.operands(inputs);
+    const attrs = rule.import({
+      file, index, name: `${builtinName(code).toLowerCase()}_${index}`, opts: optionsReader(opts),
+      fail: (message, hint) => { throw new TinyforgeError(message, { file, op: index }, hint); },
+    });
     return { ...attrs, inputs, outputs } as Op;
   });
 

@@ -1,125 +1,21 @@
 // Writes a graph IR as a .tflite flatbuffer (schema version 3) with the flatbuffers runtime Builder and the
 // schema's field slots. It exists so that tests can hand TFLite's own interpreter the exact graph the golden
 // runtime executes (random single-op models, whole graphs), and so that writer -> importer round trips check
-// the importer. Supported: CONV_2D (incl. groups), DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD, AVERAGE_POOL_2D,
-// MAX_POOL_2D, RESHAPE, SOFTMAX; int8/int16/int32 tensors with per-tensor or per-axis quantisation.
+// the importer. Every op whose definition has a TFLite mapping (compiler/ops/, `tflite.export`) is written;
+// int8/int16/int32 tensors with per-tensor or per-axis quantisation.
 //
 // Quantisation scales are stored as float32 (as in every .tflite file): a graph whose scales are not exactly
 // representable in float32 is written with rounded scales, so producers that want bit-exact agreement with the
 // interpreter (tests/helpers/random-ops.ts) use float32-exact scales.
 import { Builder } from 'flatbuffers';
 import { TinyforgeError } from '../../diagnostics.ts';
-import type { Activation, Graph, Op, Padding, Tensor } from '../../ir/graph.ts';
-import {
-  ActivationCode, BuiltinOperator, BuiltinOptionsType, FILE_IDENTIFIER, PaddingCode, Slot, TensorType,
-} from './schema.ts';
+import type { Graph, OpKind, Tensor } from '../../ir/graph.ts';
+import { OP_KINDS, opDef } from '../../ops/index.ts';
+import type { TfliteMapping } from '../../ops/op-def.ts';
+import { int32Vector, table } from '../../ops/tflite-options.ts';
+import { FILE_IDENTIFIER, Slot, TensorType } from './schema.ts';
 
 const TensorTypeCode: Record<Tensor['dtype'], number> = { int32: TensorType.INT32, int16: TensorType.INT16, int8: TensorType.INT8 };
-const PaddingOf: Record<Padding, number> = { same: PaddingCode.SAME, valid: PaddingCode.VALID };
-const ActivationOf: Record<Activation, number> = {
-  none: ActivationCode.NONE, relu: ActivationCode.RELU, relu_n1_to_1: ActivationCode.RELU_N1_TO_1, relu6: ActivationCode.RELU6,
-};
-const OptionsType = BuiltinOptionsType;
-
-/**
- * How each graph op kind is written: builtin operator code, op version (the int8 versions the TFLite converter
- * emits) and a function that adds the builtin options table and returns [union tag, offset].
- */
-interface OpRule {
-  builtin: number;
-  version: number;
-  options(b: Builder, op: Op): [number, number];
-}
-
-function table(b: Builder, nfields: number, fill: () => void): number {
-  b.startObject(nfields);
-  fill();
-  return b.endObject();
-}
-
-const RULES: Partial<Record<Op['kind'], OpRule>> = {
-  conv2d: {
-    builtin: BuiltinOperator.CONV_2D, version: 3,
-    options: (b, op) => {
-      const o = op as Extract<Op, { kind: 'conv2d' }>;
-      const s = Slot.Conv2DOptions;
-      return [OptionsType.Conv2DOptions, table(b, 6, () => {
-        b.addFieldInt8(s.padding, PaddingOf[o.padding], 0);
-        b.addFieldInt32(s.strideW, o.stride[1], 0);
-        b.addFieldInt32(s.strideH, o.stride[0], 0);
-        b.addFieldInt8(s.activation, ActivationOf[o.activation], 0);
-        b.addFieldInt32(s.dilationW, o.dilation[1], 1);
-        b.addFieldInt32(s.dilationH, o.dilation[0], 1);
-      })];
-    },
-  },
-  depthwise_conv2d: {
-    builtin: BuiltinOperator.DEPTHWISE_CONV_2D, version: 3,
-    options: (b, op) => {
-      const o = op as Extract<Op, { kind: 'depthwise_conv2d' }>;
-      const s = Slot.DepthwiseConv2DOptions;
-      return [OptionsType.DepthwiseConv2DOptions, table(b, 7, () => {
-        b.addFieldInt8(s.padding, PaddingOf[o.padding], 0);
-        b.addFieldInt32(s.strideW, o.stride[1], 0);
-        b.addFieldInt32(s.strideH, o.stride[0], 0);
-        b.addFieldInt32(s.depthMultiplier, o.depthMultiplier, 0);
-        b.addFieldInt8(s.activation, ActivationOf[o.activation], 0);
-        b.addFieldInt32(s.dilationW, o.dilation[1], 1);
-        b.addFieldInt32(s.dilationH, o.dilation[0], 1);
-      })];
-    },
-  },
-  fully_connected: {
-    builtin: BuiltinOperator.FULLY_CONNECTED, version: 4,
-    options: (b, op) => {
-      const o = op as Extract<Op, { kind: 'fully_connected' }>;
-      const s = Slot.FullyConnectedOptions;
-      return [OptionsType.FullyConnectedOptions, table(b, 3, () => {
-        b.addFieldInt8(s.activation, ActivationOf[o.activation], 0);
-        b.addFieldInt8(s.keepNumDims, o.keepNumDims ? 1 : 0, 0);
-      })];
-    },
-  },
-  add: {
-    builtin: BuiltinOperator.ADD, version: 2,
-    options: (b, op) => {
-      const o = op as Extract<Op, { kind: 'add' }>;
-      return [OptionsType.AddOptions, table(b, 1, () => b.addFieldInt8(Slot.AddOptions.activation, ActivationOf[o.activation], 0))];
-    },
-  },
-  average_pool2d: { builtin: BuiltinOperator.AVERAGE_POOL_2D, version: 2, options: (b, op) => poolOptions(b, op) },
-  max_pool2d: { builtin: BuiltinOperator.MAX_POOL_2D, version: 2, options: (b, op) => poolOptions(b, op) },
-  reshape: {
-    builtin: BuiltinOperator.RESHAPE, version: 1,
-    options: () => [0, 0], // filled in by writeOp: the new shape is the output tensor's shape
-  },
-  softmax: {
-    builtin: BuiltinOperator.SOFTMAX, version: 2,
-    options: (b, op) => {
-      const o = op as Extract<Op, { kind: 'softmax' }>;
-      return [OptionsType.SoftmaxOptions, table(b, 1, () => b.addFieldFloat32(Slot.SoftmaxOptions.beta, o.beta, 0))];
-    },
-  },
-};
-
-function poolOptions(b: Builder, op: Op): [number, number] {
-  const o = op as Extract<Op, { kind: 'average_pool2d' | 'max_pool2d' }>;
-  const s = Slot.Pool2DOptions;
-  return [OptionsType.Pool2DOptions, table(b, 6, () => {
-    b.addFieldInt8(s.padding, PaddingOf[o.padding], 0);
-    b.addFieldInt32(s.strideW, o.stride[1], 0);
-    b.addFieldInt32(s.strideH, o.stride[0], 0);
-    b.addFieldInt32(s.filterW, o.filter[1], 0);
-    b.addFieldInt32(s.filterH, o.filter[0], 0);
-    b.addFieldInt8(s.activation, ActivationOf[o.activation], 0);
-  })];
-}
-
-function int32Vector(b: Builder, values: readonly number[]): number {
-  b.startVector(4, values.length, 4);
-  for (let i = values.length - 1; i >= 0; i--) b.addInt32(values[i]);
-  return b.endVector();
-}
 
 function offsetVector(b: Builder, offsets: readonly number[]): number {
   b.startVector(4, offsets.length, 4);
@@ -187,21 +83,16 @@ export function writeTflite(graph: Graph, description = 'tinyforge'): Uint8Array
   });
 
   // Operator codes in first-use order.
-  const codes: OpRule[] = [];
+  const codes: TfliteMapping<OpKind>[] = [];
   const opOffsets = graph.ops.map((op, k) => {
-    const rule = RULES[op.kind];
+    const rule = opDef(op.kind).tflite as TfliteMapping<OpKind> | undefined;
     if (!rule) {
       throw new TinyforgeError(`writeTflite: op kind ${op.kind} has no TFLite builtin`, { op: op.name ?? k },
-        `writable kinds: ${Object.keys(RULES).join(', ')}`);
+        `writable kinds: ${OP_KINDS.filter((kind) => opDef(kind).tflite).join(', ')}`);
     }
     let code = codes.indexOf(rule);
     if (code < 0) { code = codes.length; codes.push(rule); }
-    let [optType, opts] = rule.options(b, op);
-    if (op.kind === 'reshape') {
-      const out = graph.tensors[tensorIndex(op.outputs[0])];
-      const newShape = int32Vector(b, out.shape);
-      [optType, opts] = [OptionsType.ReshapeOptions, table(b, 1, () => b.addFieldOffset(Slot.ReshapeOptions.newShape, newShape, 0))];
-    }
+    const [optType, opts] = rule.export(b, op as never, graph);
     const inputs = int32Vector(b, op.inputs.map(tensorIndex));
     const outputs = int32Vector(b, op.outputs.map(tensorIndex));
     const s = Slot.Operator;

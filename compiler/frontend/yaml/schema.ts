@@ -2,7 +2,7 @@
 // and wrong types are caught with the expected form) and written to configs/tinyforge.schema.json (npm run golden:update -- schema) so
 // editors with the YAML language server complete and check configs. `description` doubles as the
 // "expected form" in error messages. Op-specific rules (which layer takes which keys) live in network.ts.
-import { OP_KINDS } from '../../ir/graph.ts';
+import { OP_KINDS } from '../../ops/index.ts';
 
 export const CPU_NAMES = ['cortex-m0plus', 'cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55'] as const;
 export const CGRA_STRATEGIES = ['auto', 'wp', 'oc', 'im2col-ic', 'im2col-oc', 'checker', 'checker-fxp', 'fc-fxp', 'checker-dw', 'checker-dw4', 'dw-resident', 'dw-reuse'] as const;

@@ -1,0 +1,87 @@
+// ADD: element-wise sum with NumPy broadcasting up to 4-D, TFLite's quantised arithmetic (both inputs
+// rescaled to twice the larger input scale after a left shift of 20, then to the output scale).
+import { type Activation, type OpBase } from '../ir/graph.ts';
+import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
+import { addQuantParams } from '../quant/params.ts';
+import { broadcastShape } from './checks.ts';
+import { broadcastStrides, pad4 } from './golden-abi.ts';
+import { rule, to4d } from './lowering.ts';
+import { defineOp } from './op-def.ts';
+import { ACTIVATION_CODE, activation, table } from './tflite-options.ts';
+
+/** inputs [a, b]; b (or a) broadcast NumPy-style. */
+export interface AddOp extends OpBase {
+  kind: 'add';
+  activation: Activation;
+}
+
+export const add = defineOp<'add'>({
+  kind: 'add',
+  summary: 'element-wise sum with broadcasting',
+  tflite: {
+    builtin: BuiltinOperator.ADD,
+    optionsType: BuiltinOptionsType.AddOptions,
+    import: (c) => ({ kind: 'add', name: c.name, activation: activation(c, c.opts.i8(Slot.AddOptions.activation)) }),
+    version: 2,
+    export: (b, o) => [BuiltinOptionsType.AddOptions, table(b, 1, () => b.addFieldInt8(Slot.AddOptions.activation, ACTIVATION_CODE[o.activation], 0))],
+  },
+  arity: { inputs: [2, 2], activations: () => [0, 1] },
+  infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
+  legalize: (c, op) => {
+    const a = c.act(op.inputs[0], 'first input');
+    const b = c.act(op.inputs[1], 'second input');
+    const y = c.act(op.outputs[0], 'output');
+    c.activation(op.activation);
+    const r = y.shape.length;
+    if (r > 4 || a.shape.length > r || b.shape.length > r) c.fail(`shapes [${a.shape}] + [${b.shape}] -> [${y.shape}] exceed 4 dimensions or the output's rank`);
+    for (let i = 1; i <= r; i++) {
+      const da = a.shape[a.shape.length - i] ?? 1;
+      const db = b.shape[b.shape.length - i] ?? 1;
+      const dy = y.shape[r - i]!;
+      if ((da !== dy && da !== 1) || (db !== dy && db !== 1) || Math.max(da, db) !== dy) {
+        c.fail(`shapes [${a.shape}] and [${b.shape}] do not broadcast to [${y.shape}]`, 'each dimension must match the output or be 1');
+      }
+    }
+  },
+  fold: (q, op, k) => {
+    const p = addQuantParams(q.graph, op);
+    return {
+      ...k, input1Offset: p.input1Offset, input2Offset: p.input2Offset, outputOffset: p.outputOffset,
+      leftShift: p.leftShift, input1Q: p.input1Q, input2Q: p.input2Q, outputQ: p.outputQ,
+    } as typeof k;
+  },
+  clamp: (g, op) => addQuantParams(g, op),
+  lower: [
+    rule({
+      name: 'add',
+      kinds: ['add'],
+      priority: 0,
+      lower: (ctx, op) => {
+        const a = ctx.t(op.inputs[0]!), b = ctx.t(op.inputs[1]!), y = ctx.t(op.outputs[0]!);
+        const q = { multiplier: 0, shift: 0 };
+        return {
+          kind: 'add', inputs: [ctx.buffer(a.id), ctx.buffer(b.id)], output: ctx.buffer(y.id),
+          outShape: to4d(y.shape), aShape: to4d(a.shape), bShape: to4d(b.shape),
+          input1Offset: 0, input2Offset: 0, outputOffset: 0, leftShift: 0,
+          input1Q: { ...q }, input2Q: { ...q }, outputQ: { ...q }, actMin: -128, actMax: 127,
+        };
+      },
+    }),
+  ],
+  macs: () => 0,
+  golden: (ctx, op) => {
+    const { ex } = ctx;
+    const q = addQuantParams(ctx.graph, op);
+    const out = pad4(ctx.Y.shape);
+    const sa = broadcastStrides(ctx.T(0).shape, out);
+    const sb = broadcastStrides(ctx.T(1).shape, out);
+    const aId = op.inputs[0]!, bId = op.inputs[1]!, yId = op.outputs[0]!;
+    return {
+      scratch: 0,
+      make: () => (p) => ex.add(p[aId]!, p[bId]!, p[yId]!, out[0]!, out[1]!, out[2]!, out[3]!, ...sa, ...sb,
+        q.input1Offset, q.input2Offset, q.outputOffset, q.leftShift, q.input1Q.multiplier, q.input1Q.shift,
+        q.input2Q.multiplier, q.input2Q.shift, q.outputQ.multiplier, q.outputQ.shift, q.actMin, q.actMax),
+    };
+  },
+  cgra: { host: 'element-wise: no multiply-accumulates to map' },
+});

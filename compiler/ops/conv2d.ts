@@ -1,0 +1,162 @@
+// CONV_2D: 2-D convolution over NHWC input with OHWI int8 weights, grouped when the weights' input
+// channels divide the input's. inputs [x, w, bias?]. Lowered to kernel conv2d, or to depthwise_conv2d
+// when every group is one channel; tflite arithmetic rounds once in the ungrouped case (desktop TFLite's
+// optimised kernel), twice otherwise.
+import { TinyforgeError } from '../diagnostics.ts';
+import { padBefore, type Activation, type Graph, type OpBase, type Padding } from '../ir/graph.ts';
+import type { KernelOp } from '../kernel-ir/types.ts';
+import type { Arith } from '../quant/multiplier.ts';
+import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
+import { convQuantParams, singleRounding, type ConvLikeOp } from '../quant/params.ts';
+import type { AddConv2dOp } from './add-conv2d.ts';
+import { convLikeShape } from './checks.ts';
+import { nhwc, type GoldenCtx, type GoldenLaunch } from './golden-abi.ts';
+import { rule, unfolded, windowOf } from './lowering.ts';
+import { defineOp } from './op-def.ts';
+import { ACTIVATION_CODE, PADDING_CODE, activation, padding, table } from './tflite-options.ts';
+
+/** inputs [x, w (OHWI), bias?]. Grouped when inC / w.shape[3] > 1 (groups = inC / w.shape[3]). */
+export interface Conv2dOp extends OpBase {
+  kind: 'conv2d';
+  stride: [number, number];
+  dilation: [number, number];
+  padding: Padding;
+  activation: Activation;
+}
+
+/** [O, KH, KW, 1] grouped weights -> [1, KH, KW, O] depthwise weights (same channel order). */
+function groupedToDepthwise(w: Int8Array, o: number, kh: number, kw: number): Int8Array {
+  const out = new Int8Array(w.length);
+  for (let c = 0; c < o; c++) {
+    for (let i = 0; i < kh * kw; i++) out[i * o + c] = w[c * kh * kw + i];
+  }
+  return out;
+}
+
+/** Requantisation of every conv-like kernel op: offsets, per-channel multipliers, rounding. */
+export function foldConvLike(q: { graph: Graph; arith: Arith }, op: ConvLikeOp, k: KernelOp): KernelOp {
+  const single = singleRounding(q.graph, op, q.arith);
+  const p = convQuantParams(q.graph, op, single ? 'tflite' : 'tflm');
+  return { ...k, inputOffset: p.inputOffset, outputOffset: p.outputOffset, requant: p.requant, rounding: single ? 'single' : 'double' } as KernelOp;
+}
+
+export const conv2d = defineOp<'conv2d'>({
+  kind: 'conv2d',
+  summary: '2-D convolution (grouped, dilated, per-tensor or per-channel weights)',
+  tflite: {
+    builtin: BuiltinOperator.CONV_2D,
+    optionsType: BuiltinOptionsType.Conv2DOptions,
+    import: (c) => {
+      const x = c.opts, s = Slot.Conv2DOptions;
+      return {
+        kind: 'conv2d', name: c.name, padding: padding(c, x.i8(s.padding)),
+        stride: [x.i32(s.strideH), x.i32(s.strideW)], dilation: [x.i32(s.dilationH, 1), x.i32(s.dilationW, 1)],
+        activation: activation(c, x.i8(s.activation)),
+      };
+    },
+    version: 3,
+    export: (b, o) => {
+      const s = Slot.Conv2DOptions;
+      return [BuiltinOptionsType.Conv2DOptions, table(b, 6, () => {
+        b.addFieldInt8(s.padding, PADDING_CODE[o.padding], 0);
+        b.addFieldInt32(s.strideW, o.stride[1], 0);
+        b.addFieldInt32(s.strideH, o.stride[0], 0);
+        b.addFieldInt8(s.activation, ACTIVATION_CODE[o.activation], 0);
+        b.addFieldInt32(s.dilationW, o.dilation[1], 1);
+        b.addFieldInt32(s.dilationH, o.dilation[0], 1);
+      })];
+    },
+  },
+  arity: { inputs: [2, 3], activations: () => [0] },
+  infer: (c) => convLikeShape(c, true),
+  legalize: (c, op) => {
+    const x = c.act(op.inputs[0], 'input');
+    const y = c.act(op.outputs[0], 'output');
+    c.positive(op.stride, 'stride');
+    c.positive(op.dilation, 'dilation');
+    c.activation(op.activation);
+    c.rank(x, 4, 'input');
+    const w = c.weights(op.inputs[1], 4, 0, y.shape[y.shape.length - 1]!);
+    const inC = x.shape[3]!;
+    if (w.shape[3]! < 1 || inC % w.shape[3]! !== 0) c.fail(`weights '${w.name}' have ${w.shape[3]} input channels, which does not divide the input's ${inC}`, 'OHWI weights with I = inC / groups');
+    const groups = inC / w.shape[3]!;
+    if (w.shape[0]! % groups !== 0) c.fail(`${w.shape[0]} output channels are not divisible by ${groups} groups`);
+    c.spatial(x, y, [w.shape[1]!, w.shape[2]!], op.stride, op.dilation, op.padding, w.shape[0]!);
+    c.bias(op.inputs[2], w.shape[0]!);
+  },
+  fold: (q, op, k) => foldConvLike(q, op, k),
+  clamp: (g, op) => convQuantParams(g, op, 'tflm'),
+  lower: [
+    rule({
+      name: 'conv2d-grouped-as-depthwise',
+      kinds: ['conv2d'],
+      priority: 10,
+      // (Rounding is unaffected: TFLite rounds grouped convolutions twice in both arithmetics, as depthwise.)
+      when: (ctx, op) => {
+        const inC = ctx.t(op.inputs[0]!).shape[3]!;
+        return ctx.options.groupedAsDepthwise && inC > 1 && ctx.t(op.inputs[1]!).shape[3] === 1;
+      },
+      lower: (ctx, op) => {
+        const x = ctx.t(op.inputs[0]!), w = ctx.t(op.inputs[1]!), y = ctx.t(op.outputs[0]!);
+        const [o, kh, kw] = w.shape as [number, number, number];
+        const dw = groupedToDepthwise(w.data as Int8Array, o, kh, kw);
+        return {
+          kind: 'depthwise_conv2d', inputs: [ctx.buffer(x.id)], output: ctx.buffer(y.id),
+          ...windowOf(x, y, [kh, kw], op.stride, op.dilation, op.padding), ...unfolded(),
+          depthMultiplier: o / x.shape[3]!,
+          weights: ctx.newConstant(`${w.name}.depthwise`, 'int8', [1, kh, kw, o], dw),
+          bias: ctx.constant(op.inputs[2]!),
+        };
+      },
+    }),
+    rule({
+      name: 'conv2d',
+      kinds: ['conv2d'],
+      priority: 0,
+      lower: (ctx, op) => {
+        const x = ctx.t(op.inputs[0]!), w = ctx.t(op.inputs[1]!), y = ctx.t(op.outputs[0]!);
+        return {
+          kind: 'conv2d', inputs: [ctx.buffer(x.id)], output: ctx.buffer(y.id),
+          ...windowOf(x, y, [w.shape[1]!, w.shape[2]!], op.stride, op.dilation, op.padding), ...unfolded(),
+          groups: x.shape[3]! / w.shape[3]!, weights: ctx.constant(w.id), bias: ctx.constant(op.inputs[2]!),
+        };
+      },
+    }),
+  ],
+  // out elements x window x (inC / groups) = out elements x KH*KW*I of the OHWI weights.
+  macs: (_g, op, t) => {
+    const [, kh, kw, wi] = t(op.inputs[1]!).shape as [number, number, number, number];
+    return t(op.outputs[0]!).shape.reduce((a, b) => a * b, 1) * kh * kw * wi;
+  },
+  golden: (ctx, op) => goldenConvLike(ctx, op, 0),
+  cgra: { maps: 'conv' },
+});
+
+/** CONV_2D and the add convolution share one golden kernel (`l1` selects |x - w| accumulation). */
+export function goldenConvLike(ctx: GoldenCtx, op: Conv2dOp | AddConv2dOp, l1: 0 | 1): GoldenLaunch {
+  const { ex } = ctx;
+  const [n, h, w, c] = nhwc(ctx.T(0));
+  const [oc, kh, kw, icg] = ctx.T(1).shape as [number, number, number, number];
+  const [, oh, ow] = nhwc(ctx.Y);
+  if (c % icg !== 0 || oc % (c / icg) !== 0) {
+    throw new TinyforgeError(`input channels ${c} / weight input channels ${icg} do not form whole groups for ${oc} output channels`);
+  }
+  // tflite arithmetic single-rounds ungrouped CONV_2D only: desktop TFLite runs grouped convolutions in
+  // its reference per-channel kernel, which double-rounds (measured by the oracle suite).
+  const singleRounding = op.kind === 'conv2d' && ctx.arith === 'tflite' && icg === c;
+  const q = convQuantParams(ctx.graph, op, singleRounding ? 'tflite' : 'tflm');
+  const single = singleRounding ? 1 : 0;
+  const { ptr: wp, kp } = ctx.weightRows(ctx.T(1), oc, kh * kw * icg);
+  const bp = ctx.bias(op, oc);
+  const [mp, sp] = ctx.uploadRequant(q.requant.multiplier, q.requant.shift, oc);
+  const rq = single ? 0 : ctx.requantTable(q.requant.shift, oc);
+  const padT = padBefore(h, kh, op.stride[0], op.dilation[0], op.padding);
+  const padL = padBefore(w, kw, op.stride[1], op.dilation[1], op.padding);
+  const xId = op.inputs[0]!, yId = op.outputs[0]!;
+  return {
+    scratch: kp * 4,
+    make: (scratch) => (p) => ex.conv2d(l1, p[xId]!, n, h, w, c, wp, kp, bp, mp, sp, rq, p[yId]!, oh, ow, oc,
+      kh, kw, icg, op.stride[0], op.stride[1], op.dilation[0], op.dilation[1], padT, padL,
+      q.inputOffset, q.outputOffset, q.actMin, q.actMax, single, scratch),
+  };
+}

@@ -1,0 +1,74 @@
+// The interface between operator definitions and the golden runtime (runtime-wasm/host.ts): the
+// AssemblyScript kernels' exports as the host calls them, and the context an op's `golden` binding uses
+// to upload its constants once and return the launch that runs it. host.ts implements GoldenCtx; the op
+// definitions only describe which kernel to call with which arguments, so the runtime stays one loop.
+import { TinyforgeError } from '../diagnostics.ts';
+import type { Graph, Op, Tensor } from '../ir/graph.ts';
+import type { Arith } from '../quant/multiplier.ts';
+
+type Fn = (...args: number[]) => number;
+
+/** The golden module's exports (runtime-wasm/assembly/index.ts). */
+export interface GoldenKernels {
+  memory: WebAssembly.Memory;
+  alloc: Fn; mark: Fn; reset: Fn; simdEnabled: Fn;
+  conv2d: Fn; shiftConv2d: Fn; depthwiseConv2d: Fn; add: Fn; pool2d: Fn; softmax: Fn; copyBytes: Fn;
+  qMultiply: Fn; qSrdhm: Fn; qRdbpot: Fn; qExpOnNegativeValues: Fn; qOneOverOnePlusX: Fn;
+}
+
+/** What an op's golden binding may use while it prepares (constants are uploaded once per graph and arith). */
+export interface GoldenCtx {
+  ex: GoldenKernels;
+  graph: Graph;
+  arith: Arith;
+  /** Tensor of operand `i`, and the (first) output. */
+  T(i: number): Tensor;
+  Y: Tensor;
+  /** Copies bytes into wasm memory; returns the address. */
+  upload(data: Int8Array | Uint8Array | Int16Array | Int32Array): number;
+  /** Weight rows widened to int16, each padded with zeros to kp (a multiple of 8). */
+  weightRows(t: Tensor, rows: number, k: number): { ptr: number; kp: number };
+  /** The bias of operand 2 (0 when absent), checked to be int32 [outC]. */
+  bias(op: Op, outC: number): number;
+  /** Requant arrays expanded to one entry per output channel: [multipliers, shifts]. */
+  uploadRequant(mult: Int32Array, shift: Int32Array, outC: number): [number, number];
+  /** The double-rounding table of assembly/quant.ts (requant4Double) for the SIMD kernels. */
+  requantTable(shift: Int32Array, outC: number): number;
+}
+
+/**
+ * A prepared op: the scratch bytes it needs and a factory that, given the shared scratch address, returns
+ * the launch. A launch reads tensor addresses from `ptr` (indexed by tensor id).
+ */
+export interface GoldenLaunch {
+  scratch: number;
+  make(scratch: number): (ptr: number[]) => void;
+}
+
+export function int8Data(t: Tensor): Int8Array {
+  if (!(t.data instanceof Int8Array)) throw new TinyforgeError(`weights '${t.name}' must be constant int8 (got ${t.data ? t.dtype : 'no data'})`);
+  return t.data;
+}
+
+export function nhwc(t: Tensor): [number, number, number, number] {
+  if (t.shape.length !== 4) throw new TinyforgeError(`tensor '${t.name}' must be 4-D NHWC, has shape [${t.shape.join(', ')}]`);
+  return t.shape as [number, number, number, number];
+}
+
+export function pad4(shape: number[]): number[] {
+  if (shape.length > 4) throw new TinyforgeError(`broadcast ADD supports up to 4 dimensions, got [${shape.join(', ')}]`);
+  return [...new Array(4 - shape.length).fill(1), ...shape];
+}
+
+/** Byte strides of `shape` read as the 4-D output `out`, NumPy broadcasting: 0 along broadcast dimensions. */
+export function broadcastStrides(shape: number[], out: number[]): [number, number, number, number] {
+  const s = pad4(shape);
+  const strides: [number, number, number, number] = [0, 0, 0, 0];
+  let step = 1;
+  for (let d = 3; d >= 0; d--) {
+    if (s[d] !== out[d] && s[d] !== 1) throw new TinyforgeError(`shape [${shape.join(', ')}] does not broadcast to [${out.join(', ')}]`);
+    strides[d] = s[d] === 1 && out[d] !== 1 ? 0 : step;
+    step *= s[d];
+  }
+  return strides;
+}

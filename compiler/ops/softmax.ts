@@ -1,0 +1,69 @@
+// SOFTMAX over the last axis, TFLite's int8 fixed-point reference (exp on negative values, 1/(1+x)); the
+// output must be scale 1/256, zero point -128.
+import { TinyforgeError } from '../diagnostics.ts';
+import { numElements, type OpBase } from '../ir/graph.ts';
+import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
+import { softmaxQuantParams } from '../quant/params.ts';
+import { rule } from './lowering.ts';
+import { defineOp } from './op-def.ts';
+import { table } from './tflite-options.ts';
+
+/** TFLite int8 softmax over the last axis; output is normally scale 1/256, zero point -128. */
+export interface SoftmaxOp extends OpBase {
+  kind: 'softmax';
+  beta: number;
+}
+
+export const softmax = defineOp<'softmax'>({
+  kind: 'softmax',
+  summary: 'softmax over the last axis (int8 fixed point)',
+  tflite: {
+    builtin: BuiltinOperator.SOFTMAX,
+    optionsType: BuiltinOptionsType.SoftmaxOptions,
+    import: (c) => ({ kind: 'softmax', name: c.name, beta: c.opts.f32(Slot.SoftmaxOptions.beta) }),
+    version: 2,
+    export: (b, o) => [BuiltinOptionsType.SoftmaxOptions, table(b, 1, () => b.addFieldFloat32(Slot.SoftmaxOptions.beta, o.beta, 0))],
+  },
+  arity: { inputs: [1, 1], activations: () => [0] },
+  infer: (c, op) => {
+    if (!(op.beta > 0)) c.fail(`beta must be positive, got ${op.beta}`);
+    return c.tensor(0, 'input').shape;
+  },
+  legalize: (c, op) => {
+    const x = c.act(op.inputs[0], 'input');
+    const y = c.act(op.outputs[0], 'output');
+    if (x.shape.length !== y.shape.length || x.shape.some((d, i) => d !== y.shape[i])) c.fail(`output shape [${y.shape}] differs from input shape [${x.shape}]`);
+    if (!(op.beta > 0)) c.fail(`beta ${op.beta} is not positive`);
+  },
+  fold: (q, op, k) => ({ ...k, ...softmaxQuantParams(q.graph, op, q.arith) }),
+  lower: [
+    rule({
+      name: 'softmax',
+      kinds: ['softmax'],
+      priority: 0,
+      lower: (ctx, op) => {
+        const x = ctx.t(op.inputs[0]!);
+        const depth = x.shape[x.shape.length - 1]!;
+        return {
+          kind: 'softmax', inputs: [ctx.buffer(x.id)], output: ctx.buffer(op.outputs[0]!),
+          rows: numElements(x.shape) / depth, depth, inputMultiplier: 0, inputLeftShift: 0, diffMin: 0, outputOffset: 0,
+        };
+      },
+    }),
+  ],
+  macs: () => 0,
+  golden: (ctx, op) => {
+    const q = softmaxQuantParams(ctx.graph, op, ctx.arith);
+    const Y = ctx.Y;
+    if (q.outputOffset !== -128 || Y.quant?.scale[0] !== 1 / 256) {
+      throw new TinyforgeError(`softmax output '${Y.name}' has scale ${Y.quant?.scale[0]}, zero point ${q.outputOffset}`, {},
+        'TFLite int8 softmax requires output scale 1/256 and zero point -128');
+    }
+    const shape = ctx.T(0).shape;
+    const depth = shape[shape.length - 1]!;
+    const rows = numElements(shape) / depth;
+    const xId = op.inputs[0]!, yId = op.outputs[0]!;
+    return { scratch: 0, make: () => (p) => ctx.ex.softmax(p[xId]!, p[yId]!, rows, depth, q.inputMultiplier, q.inputLeftShift, q.diffMin) };
+  },
+  cgra: { host: 'exp and division: no multiply-accumulates to map' },
+});

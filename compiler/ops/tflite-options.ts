@@ -1,0 +1,41 @@
+// Codecs shared by the op definitions' TFLite mappings: padding and fused-activation enums in both
+// directions, and the flatbuffers table helper the exporters use.
+import type { Builder } from 'flatbuffers';
+import type { Activation, Padding } from '../ir/graph.ts';
+import { ActivationCode, PaddingCode } from '../frontend/tflite/schema.ts';
+import type { ImportCtx } from './op-def.ts';
+
+export function padding(c: ImportCtx, code: number): Padding {
+  if (code === PaddingCode.SAME) return 'same';
+  if (code === PaddingCode.VALID) return 'valid';
+  return c.fail(`unknown padding code ${code}`);
+}
+
+export function activation(c: ImportCtx, code: number): Activation {
+  switch (code) {
+    case ActivationCode.NONE: return 'none';
+    case ActivationCode.RELU: return 'relu';
+    case ActivationCode.RELU_N1_TO_1: return 'relu_n1_to_1';
+    case ActivationCode.RELU6: return 'relu6';
+  }
+  const name = Object.entries(ActivationCode).find(([, v]) => v === code)?.[0] ?? `code ${code}`;
+  return c.fail(`unsupported fused activation ${name}`, 'supported: NONE, RELU, RELU_N1_TO_1, RELU6');
+}
+
+export const PADDING_CODE: Record<Padding, number> = { same: PaddingCode.SAME, valid: PaddingCode.VALID };
+export const ACTIVATION_CODE: Record<Activation, number> = {
+  none: ActivationCode.NONE, relu: ActivationCode.RELU, relu_n1_to_1: ActivationCode.RELU_N1_TO_1, relu6: ActivationCode.RELU6,
+};
+
+/** Builds one flatbuffers table of `nfields` fields. */
+export function table(b: Builder, nfields: number, fill: () => void): number {
+  b.startObject(nfields);
+  fill();
+  return b.endObject();
+}
+
+export function int32Vector(b: Builder, values: readonly number[]): number {
+  b.startVector(4, values.length, 4);
+  for (let i = values.length - 1; i >= 0; i--) b.addInt32(values[i]!);
+  return b.endVector();
+}
