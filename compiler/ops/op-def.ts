@@ -35,6 +35,13 @@ export interface OptionsReader {
   bool(slot: number, d?: boolean): boolean;
 }
 
+export interface OperandInfo {
+  shape: number[];
+  /** TensorType name (INT8, INT32, FLOAT32, ...). */
+  type: string;
+  values?: number[];
+}
+
 export interface ImportCtx {
   file: string;
   /** Operator index in the file. */
@@ -42,6 +49,9 @@ export interface ImportCtx {
   /** Default op name (`<builtin>_<index>`). */
   name: string;
   opts: OptionsReader;
+  /** Operand `slot` of the file's operator (before `operands` filters them): shape, type and, for a constant
+   *  INT32/INT64 tensor, its values (parameters such as paddings, permutations, axes). */
+  operand(slot: number): OperandInfo | undefined;
   /** Fails naming the file and op. */
   fail(message: string, hint?: string): never;
 }

@@ -7,7 +7,7 @@ import type { DType, Graph, Op, Quant, Tensor, TensorData } from '../../ir/graph
 import { TinyforgeError } from '../../diagnostics.ts';
 import { validateGraph } from '../../ir/validate.ts';
 import { BY_BUILTIN } from '../../ops/index.ts';
-import type { OptionsReader } from '../../ops/op-def.ts';
+import type { OperandInfo, OptionsReader } from '../../ops/op-def.ts';
 import { FbReader, type Table } from './reader.ts';
 import { BuiltinOperator, BuiltinOptionsType, FILE_IDENTIFIER, Slot as S, TensorType, builtinName, tensorTypeName } from './schema.ts';
 
@@ -69,6 +69,20 @@ export function importTflite(bytes: Uint8Array, file: string): Graph {
     }
     return t;
   };
+  /** A file tensor's shape, type and, when it is a constant integer tensor, its values (for op parameters). */
+  const fileOperand = (t: number): OperandInfo => {
+    const ft = fileTensors[t]!;
+    const type = ft.i8(S.Tensor.type);
+    const info: OperandInfo = { shape: ft.i32s(S.Tensor.shape, `tensor ${t} shape`), type: tensorTypeName(type) };
+    const bi = ft.u32(S.Tensor.buffer);
+    if (bi === 0 || bi >= buffers.length) return info;
+    const raw = buffers[bi]!.bytes(S.Buffer.data, `buffer ${bi}`);
+    if (raw.length === 0) return info;
+    const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    if (type === TensorType.INT32) info.values = Array.from({ length: raw.length >> 2 }, (_, i) => dv.getInt32(4 * i, true));
+    else if (type === TensorType.INT64) info.values = Array.from({ length: raw.length >> 3 }, (_, i) => Number(dv.getBigInt64(8 * i, true)));
+    return info;
+  };
   const rawOps = fileOps.map((op, index) => {
     const oi = op.u32(S.Operator.opcodeIndex);
     if (oi >= opcodes.length) throw new TinyforgeError(`opcode index ${oi} out of range (${opcodes.length} operator codes)`, { file, op: index });
@@ -84,12 +98,16 @@ export function importTflite(bytes: Uint8Array, file: string): Graph {
       throw new TinyforgeError(`${builtinName(code)} has options of union type ${optType}, expected ${rule.optionsType}`, { file, op: index });
     }
     const opts = optType === BuiltinOptionsType.NONE ? undefined : op.table(S.Operator.builtinOptions, `op ${index} options`);
-    let inputs = op.i32s(S.Operator.inputs, `op ${index} inputs`).map((t) => checkTensor(t, `op ${index} input`));
+    const fileInputs = op.i32s(S.Operator.inputs, `op ${index} inputs`).map((t) => checkTensor(t, `op ${index} input`));
     const outputs = op.i32s(S.Operator.outputs, `op ${index} outputs`).map((t) => checkTensor(t, `op ${index} output`));
-    if (rule.operands) inputs = rule.operands(inputs);
+    const inputs = rule.operands ? rule.operands(fileInputs) : fileInputs;
+    const fail = (message: string, hint?: string): never => { throw new TinyforgeError(message, { file, op: index }, hint); };
     const attrs = rule.import({
-      file, index, name: `${builtinName(code).toLowerCase()}_${index}`, opts: optionsReader(opts),
-      fail: (message, hint) => { throw new TinyforgeError(message, { file, op: index }, hint); },
+      file, index, name: `${builtinName(code).toLowerCase()}_${index}`, opts: optionsReader(opts), fail,
+      operand: (slot) => {
+        const t = fileInputs[slot];
+        return t === undefined || t < 0 ? undefined : fileOperand(t);
+      },
     });
     return { ...attrs, inputs, outputs } as Op;
   });
