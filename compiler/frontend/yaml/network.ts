@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { TinyforgeError } from '../../diagnostics.ts';
 import { numElements, type Activation, type Graph, type Op, type Padding, type Quant, type Tensor, type TensorData } from '../../ir/graph.ts';
 import { inferShape, validateGraph } from '../../ir/validate.ts';
-import { applyActivation, fakeQuant, floatOp } from './calibrate.ts';
+import { applyActivation, fakeQuant, floatOp, type LayerGraphOp } from './calibrate.ts';
 import type { LAYER_OPS } from './schema.ts';
 import { showValue, type YamlPath, type YamlSource } from './source.ts';
 import { mulberry32 } from '../../rng.ts';
@@ -338,7 +338,7 @@ export function buildNetwork(src: YamlSource, net: NetworkSpec, dir: string, nam
     }
     b.tensor(layerName, shape, 'int8');
     // Calibrate: float pre-activation values -> bias (if generated) -> activation -> output quantisation.
-    const accs = b.vals.map((v) => floatOp(b.graph, op, v));
+    const accs = b.vals.map((v) => floatOp(b.graph, op as LayerGraphOp, v));
     const per = accs[0]!.length;
     let pre: Float64Array = concat(accs);
     if (res.bias) pre = calibrateBias(c, b.tensors[res.bias.id]!, pre, res.bias.centre);
