@@ -10,7 +10,7 @@ export function operatorTable(): string {
     const tflite = d.tflite ? `${builtinName(d.tflite.builtin)} (v${d.tflite.version})` : '-';
     const cgra = 'maps' in d.cgra ? `mapped (${d.cgra.maps})` : `host: ${d.cgra.host}`;
     const lower = d.lower.map((r) => r.name).join(', ');
-    return `| \`${d.kind}\` | ${tflite} | ${d.summary} | ${lower} | ${cgra} | ${yaml.has(d.kind) ? 'yes' : '-'} |`;
+    return `| \`${d.kind}\` | ${tflite} | ${d.summary} | ${d.arith} | ${lower} | ${cgra} | ${yaml.has(d.kind) ? 'yes' : '-'} |`;
   });
   return [
     '# Operators',
@@ -18,9 +18,11 @@ export function operatorTable(): string {
     'Generated from the operator registry (`compiler/ops/`) by `npm run golden:update -- ops`; do not edit by hand.',
     'Each row is one operator definition: its TFLite builtin (and the version the writer emits), the lowering',
     'rules that turn it into kernel IR, where OpenEdgeCGRA runs it, and whether a YAML `network:` layer can be it.',
+    'The arithmetic column says how `--arith tflm` (TFLite Micro\'s reference kernels, CMSIS-NN) and `--arith tflite`',
+    '(desktop TFLite\'s interpreter, XNNPACK off) compute the op where they differ.',
     '',
-    '| kind | TFLite builtin | what it computes | lowering rules | OpenEdgeCGRA | YAML layer |',
-    '|---|---|---|---|---|---|',
+    '| kind | TFLite builtin | what it computes | tflm vs tflite arithmetic | lowering rules | OpenEdgeCGRA | YAML layer |',
+    '|---|---|---|---|---|---|---|',
     ...rows,
     '',
   ].join('\n');
