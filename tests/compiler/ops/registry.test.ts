@@ -2,6 +2,7 @@
 // other, and everything generated from it (importer's supported list, the config schema's layer enum,
 // docs/operators.md) is current.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
@@ -49,4 +50,15 @@ test('docs/operators.md is current (npm run golden:update -- ops)', () => {
   const text = readFileSync(join(repoRoot, 'docs', 'operators.md'), 'utf8');
   assert.equal(text, operatorTable());
   for (const kind of OP_KINDS) assert.ok(text.includes(`| \`${kind}\` |`), `${kind} has a row`);
+});
+
+test('`tinyforge ops --json` lists exactly the registry, one row per kind', () => {
+  const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'tinyforge.mjs'), 'ops', '--json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const rows = JSON.parse(r.stdout) as Array<{ kind: string; tflite: string | null }>;
+  assert.deepEqual(rows.map((x) => x.kind), [...OP_KINDS]);
+  for (const row of rows) {
+    const def = ALL_OPS.find((d) => d.kind === row.kind)!;
+    assert.equal(row.tflite, def.tflite ? builtinName(def.tflite.builtin) : null);
+  }
 });
