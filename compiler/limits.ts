@@ -10,3 +10,5 @@ export const MAX_DIMENSION = 1 << 16;
 export const MAX_WINDOW = 1 << 10;
 /** YAML aliases in one config (each may expand a whole subtree). */
 export const MAX_YAML_ALIASES = 64;
+/** Bytes of one input file (model, config, bitstream, launch file, raw input): 256 MiB. */
+export const MAX_INPUT_FILE_BYTES = 256 * 1024 * 1024;

@@ -19,7 +19,6 @@ const size = {
   type: ['integer', 'string'], minimum: 1, pattern: '^[0-9]+[KM]?$',
   description: 'a size in bytes: an integer or a string like 256K or 1M (K = 1024, M = 1048576)',
 };
-const pos = { type: 'integer', minimum: 1, description: 'a positive integer' };
 const dim = { type: 'integer', minimum: 1, maximum: MAX_DIMENSION, description: `an integer from 1 to ${MAX_DIMENSION}` };
 const pair = {
   type: ['integer', 'array'], minimum: 1, maximum: MAX_WINDOW, items: { type: 'integer', minimum: 1, maximum: MAX_WINDOW }, minItems: 2, maxItems: 2,
@@ -118,15 +117,15 @@ export const configSchema = {
         cgra: {
           type: 'object', additionalProperties: false, required: ['rows', 'cols'],
           properties: {
-            rows: pos,
-            cols: pos,
+            rows: { type: 'integer', minimum: 1, maximum: 16, description: 'an integer from 1 to 16 (the mapper maps 4x4 today)' },
+            cols: { type: 'integer', minimum: 1, maximum: 16, description: 'an integer from 1 to 16 (the mapper maps 4x4 today)' },
             bus: { enum: ['ports', 'shared'], description: 'memory access: one port per column (ports) or one shared bus (default shared)' },
             strategy: { enum: CGRA_STRATEGIES, description: 'convolution mapping strategy (default auto)' },
             layers: {
               type: 'object', additionalProperties: { enum: CGRA_STRATEGIES },
               description: 'per-layer strategy overrides: layer name -> strategy',
             },
-            call_cycles: { type: 'integer', minimum: 0, description: 'CPU cycles per kernel launch (default 190)' },
+            call_cycles: { type: 'integer', minimum: 0, maximum: 1000000000, description: 'CPU cycles per kernel launch, an integer from 0 to 10^9 (default 190)' },
           },
         },
       },
