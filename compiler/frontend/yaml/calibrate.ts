@@ -134,5 +134,7 @@ export function floatOp(g: Graph, op: Op, vals: Map<number, Float64Array>): Floa
       }
       return out;
     }
+    default:
+      throw new Error(`calibrate: no float reference for ${op.kind}`);
   }
 }

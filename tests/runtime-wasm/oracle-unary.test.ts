@@ -1,0 +1,79 @@
+// The element-wise activations and int8 QUANTIZE on the golden runtime's `tflite` arithmetic against TFLite's
+// own interpreter (XNNPACK off), bit for bit: random single-op models (tests/helpers/random-ops.ts, every
+// op kind of UNARY_OP_KINDS with random shapes, scales, zero points, alphas), written with the .tflite writer,
+// on the SIMD and the scalar golden module. Many cases go through one interpreter per kind; a mismatch names
+// the seed (randomOpGraph(seed, kind)) and the first differing value.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeTflite } from '../../compiler/frontend/tflite/writer.ts';
+import { GoldenRuntime } from '../../runtime-wasm/host.ts';
+import { TfliteInterpreter } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
+import { UNARY_OP_KINDS, describeOp, randomInputs, randomOpGraph } from '../helpers/random-ops.ts';
+
+const CASES = Number(process.env.UNARY_CASES ?? 240);
+const SENS = Number(process.env.UNARY_SENS ?? 120);
+
+const interp = TfliteInterpreter.load();
+const goldenSimd = GoldenRuntime.load({ simd: true });
+const goldenScalar = GoldenRuntime.load({ simd: false });
+
+function firstDiff(golden: Int8Array, tflite: ArrayLike<number>): string | undefined {
+  if (golden.length !== tflite.length) return `length ${golden.length} (golden) vs ${tflite.length} (tflite)`;
+  let n = 0, first = -1;
+  for (let i = 0; i < golden.length; i++) if (golden[i] !== tflite[i]) { n++; if (first < 0) first = i; }
+  return n === 0 ? undefined : `${n}/${golden.length} values differ, first at index ${first}: golden ${golden[first]}, tflite ${tflite[first]}`;
+}
+
+UNARY_OP_KINDS.forEach((kind, k) => {
+  test(`${kind}: ${CASES} random single-op models equal TFLite's interpreter (SIMD and scalar golden)`, async () => {
+    const it = await interp;
+    const goldens = { simd: await goldenSimd, scalar: await goldenScalar };
+    const mismatches: string[] = [];
+    let unsaturated = 0, total = 0;
+    for (let i = 0; i < CASES; i++) {
+      const c = randomOpGraph(200000 + 10000 * k + i, kind);
+      const inputs = randomInputs(c.graph, c.seed);
+      const [ref] = it.run(writeTflite(c.graph), inputs);
+      for (const label of ['simd', 'scalar'] as const) {
+        let out: Int8Array;
+        try {
+          out = goldens[label].run(c.graph, inputs, { arith: 'tflite' }).outputs[0]!;
+        } catch (e) {
+          mismatches.push(`${describeOp(c)} [${label}]: golden threw ${(e as Error).message}`);
+          continue;
+        }
+        const d = firstDiff(out, ref!);
+        if (d) mismatches.push(`${describeOp(c)} [${label}]: ${d}`);
+        if (label === 'simd') { total += out.length; unsaturated += out.filter((v) => v > -128 && v < 127).length; }
+      }
+    }
+    assert.deepEqual(mismatches, [], `${kind}: ${mismatches.length} mismatches:\n${mismatches.slice(0, 12).join('\n')}`);
+    // The cases must exercise the arithmetic, not only the int8 limits.
+    assert.ok(unsaturated > total * 0.3, `${kind}: only ${unsaturated}/${total} outputs inside (-128, 127)`);
+  });
+});
+
+// The two arithmetics differ where TFLite Micro's kernels do (compiler/quant/unary.ts): the comparison must
+// see it. On the same cases, golden `tflm` differs from TFLite for LOGISTIC and TANH (fixed point vs float
+// table) and RELU6 (a plain clamp when input and output quantisation differ), and agrees for the ops whose
+// arithmetic is the same in both.
+test('sensitivity: golden tflm differs from TFLite exactly for the ops whose TFLite Micro kernels differ', async () => {
+  const it = await interp;
+  const golden = await goldenSimd;
+  const differing: Record<string, number> = {};
+  UNARY_OP_KINDS.forEach((kind, k) => {
+    let n = 0;
+    for (let i = 0; i < SENS; i++) {
+      const c = randomOpGraph(200000 + 10000 * k + i, kind);
+      const inputs = randomInputs(c.graph, c.seed);
+      const [ref] = it.run(writeTflite(c.graph), inputs);
+      let out: Int8Array;
+      try { out = golden.run(c.graph, inputs, { arith: 'tflm' }).outputs[0]!; } catch { n++; continue; }
+      if (firstDiff(out, ref!)) n++;
+    }
+    differing[kind] = n;
+  });
+  for (const kind of ['logistic', 'tanh', 'relu6'] as const) assert.ok(differing[kind]! > 0, `${kind}: tflm agreed with TFLite on every case (${JSON.stringify(differing)})`);
+  for (const kind of ['relu', 'relu_n1_to_1', 'leaky_relu', 'hard_swish', 'quantize'] as const) assert.equal(differing[kind], 0, `${kind}: ${JSON.stringify(differing)}`);
+  console.log(`cases of ${SENS} where tflm differs from TFLite: ${JSON.stringify(differing)}`);
+});
