@@ -1,0 +1,79 @@
+// The element-wise activations and int8 QUANTIZE through the Cortex-M backend on the host: the random
+// single-op graphs of the oracle test (tests/runtime-wasm/oracle-unary.test.ts, same seeds) merged into one
+// graph per arithmetic (every op reads its own graph input), lowered (lut / prelu kernel ops, the lut tables
+// computed by compiler/quant/unary.ts), emitted as C, compiled with host gcc once and run on three input
+// sets; every op's output must equal the golden runtime's (which computes each op with its own
+// AssemblyScript arithmetic, not with the tables) in the same arithmetic. Plus hand-computed kernel-IR
+// lut and prelu cases.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { numElements, type Graph, type Op, type Tensor } from '../../compiler/ir/graph.ts';
+import { runPipeline } from '../../compiler/passes/registry.ts';
+import type { Arith } from '../../compiler/quant/multiplier.ts';
+import { emitModel } from '../../mcu-backend/emit/model.ts';
+import { runModel } from '../../mcu-backend/runner.ts';
+import { GoldenRuntime } from '../../runtime-wasm/host.ts';
+import { scratchDir } from '../helpers/paths.ts';
+import { UNARY_OP_KINDS, describeOp, randomInputs, randomOpGraph, type RandomOpCase } from '../helpers/random-ops.ts';
+import { needTools } from './helpers/tools.ts';
+
+const work = scratchDir('tinyforge-mcu-unary-');
+const PER_KIND = Number(process.env.UNARY_MCU_CASES ?? 240);
+
+/** Independent graphs side by side: tensors renumbered, inputs and outputs concatenated in case order. */
+function mergeGraphs(cases: RandomOpCase[]): Graph {
+  const tensors: Tensor[] = [];
+  const ops: Op[] = [];
+  const inputs: number[] = [];
+  const outputs: number[] = [];
+  cases.forEach((c, k) => {
+    const base = tensors.length;
+    for (const t of c.graph.tensors) tensors.push({ ...t, id: base + t.id, name: `c${k}_${t.name}` });
+    const re = (id: number) => (id < 0 ? id : base + id);
+    for (const op of c.graph.ops) ops.push({ ...op, name: `c${k}_${op.kind}`, inputs: op.inputs.map(re), outputs: op.outputs.map(re) } as Op);
+    inputs.push(...c.graph.inputs.map(re));
+    outputs.push(...c.graph.outputs.map(re));
+  });
+  return { name: 'unary_cases', tensors, ops, inputs, outputs };
+}
+
+function concat(parts: Int8Array[]): Int8Array {
+  const out = new Int8Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+for (const arith of ['tflm', 'tflite'] as const) {
+  test(`${UNARY_OP_KINDS.length} x ${PER_KIND} random element-wise ops: Cortex-M C on the host equals the golden runtime (${arith})`, async (t) => {
+    if (!needTools(t, 'host')) return;
+    const cases = UNARY_OP_KINDS.flatMap((kind, k) => Array.from({ length: PER_KIND }, (_, i) => randomOpGraph(200000 + 10000 * k + i, kind)));
+    const graph = mergeGraphs(cases);
+    const module = runPipeline(graph, { arith });
+    assert.equal(module.ops.filter((o) => o.kind === 'lut').length, cases.filter((c) => c.kind !== 'prelu').length);
+    assert.equal(module.ops.filter((o) => o.kind === 'prelu').length, cases.filter((c) => c.kind === 'prelu').length);
+    const em = emitModel(module, { cpu: 'm4', dsp: true });
+    // Three input sets: the oracle test's inputs, their negation, and all -128 then all 127 halves.
+    const sets = [
+      cases.flatMap((c) => randomInputs(c.graph, c.seed)),
+      cases.flatMap((c) => randomInputs(c.graph, c.seed).map((x) => x.map((v) => (v === -128 ? 127 : -v)))),
+      cases.flatMap((c) => c.graph.inputs.map((id, j) => new Int8Array(numElements(c.graph.tensors[id]!.shape)).fill(j % 2 ? 127 : -128))),
+    ];
+    const run = runModel(em, sets.map(concat), 'host', { workDir: join(work, arith) });
+    const golden = await GoldenRuntime.load();
+    const mismatches: string[] = [];
+    sets.forEach((inputs, s) => {
+      const want = golden.run(graph, inputs, { arith }).outputs;
+      let off = 0;
+      want.forEach((w, k) => {
+        const got = run.outputs[s]!.subarray(off, off + w.length);
+        off += w.length;
+        const i = w.findIndex((v, j) => v !== got[j]);
+        if (i >= 0) mismatches.push(`input set ${s}, ${describeOp(cases[k]!)}: index ${i} golden ${w[i]} C ${got[i]}`);
+      });
+      assert.equal(off, run.outputs[s]!.length);
+    });
+    assert.deepEqual(mismatches, [], `${mismatches.length} mismatches:\n${mismatches.slice(0, 12).join('\n')}`);
+  });
+}
