@@ -11,6 +11,7 @@ import { importTflite } from '../../compiler/frontend/tflite/import.ts';
 import { writeTflite } from '../../compiler/frontend/tflite/writer.ts';
 import type { Graph, Op, Tensor } from '../../compiler/ir/graph.ts';
 import type { Arith } from '../../compiler/quant/multiplier.ts';
+import type { OpAttrs } from '../../compiler/ops/op-def.ts';
 import { expf, tanhf } from '../../compiler/quant/libm.ts';
 import { preluParams, unaryParams, unaryTable } from '../../compiler/quant/unary.ts';
 import { runPipeline } from '../../compiler/passes/registry.ts';
@@ -20,7 +21,7 @@ import { UNARY_OP_KINDS, describeOp, randomOpGraph } from '../helpers/random-ops
 const golden = GoldenRuntime.load({ simd: true });
 
 /** x -> op -> y, one input of `values.length` elements. */
-function single(op: Omit<Op, 'inputs' | 'outputs'>, inQ: [number, number], outQ: [number, number], n: number, alpha?: { shape: number[]; q: [number, number]; data: number[] }): Graph {
+function single(op: OpAttrs, inQ: [number, number], outQ: [number, number], n: number, alpha?: { shape: number[]; q: [number, number]; data: number[] }): Graph {
   const tensors: Tensor[] = [
     { id: 0, name: 'x', shape: [1, n], dtype: 'int8', quant: { scale: [Math.fround(inQ[0])], zeroPoint: [inQ[1]] } },
     { id: 1, name: 'y', shape: [1, n], dtype: 'int8', quant: { scale: [Math.fround(outQ[0])], zeroPoint: [outQ[1]] } },
@@ -143,7 +144,7 @@ test('musl expf / tanhf on the host: known values and the table arithmetic', () 
 });
 
 test('every new kind survives the .tflite writer and importer (kind, alpha, operands)', () => {
-  const kinds: Array<Omit<Op, 'inputs' | 'outputs'>> = [
+  const kinds: OpAttrs[] = [
     { kind: 'relu' }, { kind: 'relu6' }, { kind: 'relu_n1_to_1' }, { kind: 'leaky_relu', alpha: Math.fround(0.2) },
     { kind: 'logistic' }, { kind: 'tanh' }, { kind: 'hard_swish' }, { kind: 'quantize' },
   ] as never;
