@@ -59,6 +59,15 @@ test('logistic: TFLite Micro Q4 parameters and outputs (input scale 1/16)', asyn
   for (const arith of ['tflm', 'tflite'] as const) await expect(g, xs, arith, want);
 });
 
+test('logistic: fixed point (tflm) and the float32 table (tflite) part at a value 4e-6 below a rounding tie', async () => {
+  // s_in = 0.15927833 (float32), zp -16, x = 13: real input float32(0.15927833 * 29) = 4.6190715; 256 sigmoid =
+  // 253.4999960 exactly -> 253 -> 125 (TFLite Micro's Q31 fixed point resolves it); float32 1/(1+expf(-x)) =
+  // 0.9902344 = 253.5 / 256 exactly -> rounds half away to 254 -> 126 (desktop TFLite's table).
+  const g = single({ kind: 'logistic' }, [0.15927833318710327, -16], [1 / 256, -128], 1);
+  await expect(g, [13], 'tflm', [125]);
+  await expect(g, [13], 'tflite', [126]);
+});
+
 test('tanh: TFLite Micro writes scale 1/128, zero point 0 whatever the output tensor says; TFLite honours it', async () => {
   const g = single({ kind: 'tanh' }, [1 / 16, 0], [1 / 64, 10], 7);
   const xs = [0, 16, -16, 8, 32, 119, -125];

@@ -53,11 +53,13 @@ UNARY_OP_KINDS.forEach((kind, k) => {
   });
 });
 
-// The two arithmetics differ where TFLite Micro's kernels do (compiler/quant/unary.ts): the comparison must
-// see it. On the same cases, golden `tflm` differs from TFLite for LOGISTIC and TANH (fixed point vs float
-// table) and RELU6 (a plain clamp when input and output quantisation differ), and agrees for the ops whose
-// arithmetic is the same in both.
-test('sensitivity: golden tflm differs from TFLite exactly for the ops whose TFLite Micro kernels differ', async () => {
+// The two arithmetics differ where TFLite Micro's kernels do (compiler/quant/unary.ts), and the comparison
+// must see it: on the same cases, golden `tflm` differs from TFLite for RELU6 (a plain clamp when input and
+// output quantisation differ) and TANH (TFLite Micro's fixed output scale, on the cases with another output
+// quantisation), and agrees for the ops whose arithmetic is the same in both. LOGISTIC / TANH fixed point vs
+// the float table and PRELU's multipliers differ too rarely for random cases (about 1 model in 1000; see
+// activations.test.ts for a hand-picked one): their counts are only reported.
+test('sensitivity: golden tflm differs from TFLite for the ops whose TFLite Micro kernels differ', async () => {
   const it = await interp;
   const golden = await goldenSimd;
   const differing: Record<string, number> = {};
@@ -73,7 +75,19 @@ test('sensitivity: golden tflm differs from TFLite exactly for the ops whose TFL
     }
     differing[kind] = n;
   });
-  for (const kind of ['logistic', 'tanh', 'relu6'] as const) assert.ok(differing[kind]! > 0, `${kind}: tflm agreed with TFLite on every case (${JSON.stringify(differing)})`);
+  for (const kind of ['relu6', 'tanh'] as const) assert.ok(differing[kind]! > 0, `${kind}: tflm agreed with TFLite on every case (${JSON.stringify(differing)})`);
   for (const kind of ['relu', 'relu_n1_to_1', 'leaky_relu', 'hard_swish', 'quantize'] as const) assert.equal(differing[kind], 0, `${kind}: ${JSON.stringify(differing)}`);
   console.log(`cases of ${SENS} where tflm differs from TFLite: ${JSON.stringify(differing)}`);
+});
+
+// The LOGISTIC case of activations.test.ts where float32 lands exactly on a rounding tie (256 sigmoid =
+// 253.4999960, float32 gives 253.5 -> 254): TFLite's interpreter gives 126, as the golden `tflite` mode.
+test('logistic at a float32 rounding tie: TFLite gives the float table\'s value', async () => {
+  const it = await interp;
+  const g = randomOpGraph(200000 + 10000 * UNARY_OP_KINDS.indexOf('logistic'), 'logistic').graph;
+  g.tensors[g.inputs[0]!] = { ...g.tensors[g.inputs[0]!]!, shape: [1, 1], quant: { scale: [Math.fround(0.15927833318710327)], zeroPoint: [-16] } };
+  g.tensors[g.outputs[0]!] = { ...g.tensors[g.outputs[0]!]!, shape: [1, 1] };
+  const [ref] = it.run(writeTflite(g), [Int8Array.from([13])]);
+  assert.equal(ref![0], 126);
+  assert.equal((await goldenSimd).run(g, [Int8Array.from([13])], { arith: 'tflite' }).outputs[0]![0], 126);
 });
