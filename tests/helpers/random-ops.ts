@@ -461,3 +461,42 @@ export function randomNetGraph(seed: number): Graph {
   ops.forEach((op, i) => { op.name = `${op.kind}_${i}`; });
   return { name: `random_net_${seed}`, tensors: g.tensors, ops, inputs: [input], outputs: [cur.id] };
 }
+
+// ---- Random chains of element-wise ops (after a convolution half of the time) ---------------------------
+
+/** One element-wise layer of `kind` on `x`, its output quantisation derived from x's as TFLite's rules allow. */
+function unaryLayer(r: Rng, g: GraphBuilder, x: Cur, ops: Op[], kind: UnaryOpKind): Cur {
+  let quant: Quant;
+  switch (kind) {
+    case 'logistic': quant = perTensor(1 / 256, -128); break;
+    case 'tanh': quant = perTensor(1 / 128, 0); break;
+    case 'hard_swish': quant = perTensor(Math.fround(x.quant.scale[0] * 2 ** (r.next() * 3.5 - 2)), r.int(-128, 100)); break;
+    default: quant = nearQuant(r, x.quant, 1);
+  }
+  const y = g.add(`${kind}${ops.length}`, x.shape, 'int8', quant);
+  if (kind === 'prelu') {
+    const c = x.shape[x.shape.length - 1]!;
+    const a = g.add(`alpha${ops.length}`, [c], 'int8', perTensor(r.logScale(-9, -6), r.chance(0.6) ? 0 : r.int(-60, 60)), r.int8(c));
+    ops.push({ kind, inputs: [x.id, a], outputs: [y] });
+  } else if (kind === 'leaky_relu') {
+    ops.push({ kind, inputs: [x.id], outputs: [y], alpha: Math.fround(r.chance(0.5) ? 0.1 : r.next()) });
+  } else {
+    ops.push({ kind, inputs: [x.id], outputs: [y] });
+  }
+  return { id: y, shape: x.shape, quant };
+}
+
+/** A chain: [conv2d] then 2-5 element-wise ops of random kinds; every tensor an intermediate output. */
+export function randomUnaryChain(seed: number): Graph {
+  const r = new Rng(seed);
+  const g = new GraphBuilder();
+  const ops: Op[] = [];
+  const shape = [1, r.int(1, 8), r.int(1, 8), r.int(1, 8)];
+  const input = g.add('input', shape, 'int8', actQuant(r));
+  let cur: Cur = { id: input, shape, quant: g.tensors[input].quant! };
+  if (r.chance(0.5)) cur = convLayer(r, g, cur, ops, r.int(1, 3), 1, channels(r, 8), true);
+  const n = r.int(2, 5);
+  for (let i = 0; i < n; i++) cur = unaryLayer(r, g, cur, ops, r.pick(UNARY_OP_KINDS));
+  ops.forEach((op, i) => { op.name = `${op.kind}_${i}`; });
+  return { name: `unary_chain_${seed}`, tensors: g.tensors, ops, inputs: [input], outputs: [cur.id] };
+}

@@ -18,7 +18,7 @@ import { runModel } from '../../mcu-backend/runner.ts';
 import type { RunOn } from '../../mcu-backend/harness/run.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { scratchDir } from '../helpers/paths.ts';
-import { UNARY_OP_KINDS, describeOp, randomInputs, randomOpGraph, type RandomOpCase } from '../helpers/random-ops.ts';
+import { UNARY_OP_KINDS, describeOp, randomInputs, randomOpGraph, randomUnaryChain } from '../helpers/random-ops.ts';
 import { needTools } from './helpers/tools.ts';
 
 const work = scratchDir('tinyforge-mcu-unary-');
@@ -27,7 +27,7 @@ const PER_KIND = Number(process.env.UNARY_MCU_CASES ?? 50);
 const PER_KIND_M4 = 4;
 
 /** Independent graphs side by side: tensors renumbered, inputs and outputs concatenated in case order. */
-function mergeGraphs(cases: RandomOpCase[]): Graph {
+function mergeGraphs(cases: Array<{ graph: Graph }>): Graph {
   const tensors: Tensor[] = [];
   const ops: Op[] = [];
   const inputs: number[] = [];
@@ -36,7 +36,7 @@ function mergeGraphs(cases: RandomOpCase[]): Graph {
     const base = tensors.length;
     for (const t of c.graph.tensors) tensors.push({ ...t, id: base + t.id, name: `c${k}_${t.name}` });
     const re = (id: number) => (id < 0 ? id : base + id);
-    for (const op of c.graph.ops) ops.push({ ...op, name: `c${k}_${op.kind}`, inputs: op.inputs.map(re), outputs: op.outputs.map(re) } as Op);
+    c.graph.ops.forEach((op, j) => ops.push({ ...op, name: `c${k}_${j}_${op.kind}`, inputs: op.inputs.map(re), outputs: op.outputs.map(re) } as Op));
     inputs.push(...c.graph.inputs.map(re));
     outputs.push(...c.graph.outputs.map(re));
   });
@@ -92,3 +92,20 @@ for (const arith of ['tflm', 'tflite'] as const) {
 test(`${UNARY_OP_KINDS.length} x ${PER_KIND_M4} random element-wise ops on QEMU Cortex-M4 equal the golden runtime (tflm)`, async (t) => {
   if (needTools(t, 'm4')) await check('tflm', 'm4', PER_KIND_M4, 'auto');
 });
+
+// The oracle test's element-wise chains (after a conv2d half of the time), 20 per arithmetic, in place (the in-place search grows quickly with the op count).
+for (const arith of ['tflm', 'tflite'] as const) {
+  test(`20 random element-wise chains: Cortex-M C on the host equals the golden runtime (${arith})`, async (t) => {
+    if (!needTools(t, 'host')) return;
+    const chains = Array.from({ length: 20 }, (_, i) => ({ graph: randomUnaryChain(700 + i), seed: 700 + i }));
+    const graph = mergeGraphs(chains);
+    const module = runPipeline(graph, { arith });
+    const em = emitModel(module, { cpu: 'm4', dsp: true });
+    const inputs = chains.flatMap((c) => randomInputs(c.graph, c.seed));
+    const run = runModel(em, [concat(inputs)], 'host', { workDir: join(work, `chains-${arith}`) });
+    const want = concat((await GoldenRuntime.load()).run(graph, inputs, { arith }).outputs);
+    const bad = Array.from(want).findIndex((v, i) => v !== run.outputs[0]![i]);
+    assert.equal(bad, -1, `first difference at output byte ${bad}`);
+    assert.equal(run.outputs[0]!.length, want.length);
+  });
+}

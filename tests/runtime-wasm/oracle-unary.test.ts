@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeTflite } from '../../compiler/frontend/tflite/writer.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
-import { TfliteInterpreter } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
-import { UNARY_OP_KINDS, describeOp, randomInputs, randomOpGraph } from '../helpers/random-ops.ts';
+import { TfliteInterpreter, withAllOutputs } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
+import { UNARY_OP_KINDS, describeOp, randomInputs, randomOpGraph, randomUnaryChain } from '../helpers/random-ops.ts';
 
 const CASES = Number(process.env.UNARY_CASES ?? 240);
 const SENS = Number(process.env.UNARY_SENS ?? 120);
@@ -90,4 +90,31 @@ test('logistic at a float32 rounding tie: TFLite gives the float table\'s value'
   const [ref] = it.run(writeTflite(g), [Int8Array.from([13])]);
   assert.equal(ref![0], 126);
   assert.equal((await goldenSimd).run(g, [Int8Array.from([13])], { arith: 'tflite' }).outputs[0]![0], 126);
+});
+
+// Chains of element-wise ops (after a conv2d half of the time), every layer compared: the ops on each other's
+// outputs rather than on uniform random bytes.
+const CHAINS = 100;
+test(`${CHAINS} random element-wise chains: every layer equals TFLite's interpreter (SIMD and scalar golden)`, async () => {
+  const it = await interp;
+  const goldens = { simd: await goldenSimd, scalar: await goldenScalar };
+  const mismatches: string[] = [];
+  let layers = 0;
+  for (let seed = 700; seed < 700 + CHAINS; seed++) {
+    const graph = randomUnaryChain(seed);
+    const file = writeTflite(graph);
+    const ids = graph.ops.map((op) => op.outputs[0]!);
+    const inputs = randomInputs(graph, seed);
+    const ref = it.runTensors(withAllOutputs(file), inputs);
+    for (const label of ['simd', 'scalar'] as const) {
+      const got = goldens[label].run(graph, inputs, { arith: 'tflite', keepAll: true });
+      ids.forEach((id, k) => {
+        const d = firstDiff(got.tensors!.get(id) ?? new Int8Array(0), ref[k]!.data);
+        if (d) mismatches.push(`randomUnaryChain(${seed}) [${label}] ${graph.ops[k]!.name}: ${d}`);
+        layers++;
+      });
+    }
+  }
+  assert.deepEqual(mismatches, [], `${mismatches.length} mismatches:\n${mismatches.slice(0, 12).join('\n')}`);
+  assert.ok(layers > CHAINS * 2 * 2);
 });
