@@ -148,9 +148,11 @@ function unary(kind: 'relu' | 'relu6' | 'relu_n1_to_1' | 'logistic' | 'tanh' | '
         yq = kind === 'logistic' ? perTensor(1 / 256, -128) : r.chance(0.85) ? perTensor(1 / 128, 0) : perTensor(r.logScale(-8, -5), r.int(-50, 50));
         break;
       case 'hard_swish':
-        xq = perTensor(r.logScale(-7, -2), r.int(-100, 100));
-        // Output multiplier s_in / 128 / s_out must stay <= 1 (TFLite's HARD_SWISH requires it).
-        yq = perTensor(Math.fround(xq.scale[0] * 2 ** (r.next() * 3.5 - 2)), r.int(-128, 100));
+        // Input scales below 2^-7.4 give a right-shifting "reluish" multiplier.
+        xq = perTensor(r.logScale(-10, -2), r.int(-100, 100));
+        // Output multiplier s_in / 128 / s_out must stay <= 1 (TFLite's HARD_SWISH requires it); one case in
+        // ten has an output shift beyond 15 (TFLite's int16 rounding divide degenerates there).
+        yq = perTensor(Math.fround(xq.scale[0] * 2 ** (r.chance(0.1) ? 9 + r.next() * 3 : r.next() * 3.5 - 2)), r.int(-128, 100));
         break;
       case 'quantize':
         yq = r.chance(0.1) ? perTensor(xq.scale[0], r.int(-128, 127)) : nearQuant(r, xq, 3);
