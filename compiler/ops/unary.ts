@@ -5,15 +5,14 @@
 // byte is a 256-entry table, computed here at compile time in the module's arithmetic (the lowering context
 // knows it), so a Cortex-M kernel is one load per element whatever the op's arithmetic.
 import type { Builder } from 'flatbuffers';
-import { numElements, type Graph, type OpBase } from '../ir/graph.ts';
+import { numElements, type Graph, type Op, type OpBase } from '../ir/graph.ts';
 import { unaryParams, unaryTable, type LutKind } from '../quant/unary.ts';
 import type { LegalCheck } from './checks.ts';
 import type { GoldenCtx, GoldenLaunch } from './golden-abi.ts';
 import { rule } from './lowering.ts';
-import type { ImportCtx, OpDef, OpOf } from './op-def.ts';
+import type { ImportCtx, OpDef } from './op-def.ts';
 import { BuiltinOptionsType } from '../frontend/tflite/schema.ts';
 import { table } from './tflite-options.ts';
-import type { Op } from '../ir/graph.ts';
 
 /** The parameterless element-wise kinds (LEAKY_RELU carries alpha: leaky-relu.ts). */
 export interface ElementwiseOp extends OpBase {
@@ -101,4 +100,3 @@ export function elementwiseDef<K extends ElementwiseOp['kind']>(kind: K, builtin
   return def as unknown as OpDef<K>;
 }
 
-export type { OpOf };

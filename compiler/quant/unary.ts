@@ -28,7 +28,7 @@ import { activationRange, type Graph, type Op, type Tensor } from '../ir/graph.t
 import { opLabel, opTensor } from '../ir/lookup.ts';
 import { expf, tanhf } from './libm.ts';
 import { logisticFx, rdbpot16, satLeftShift16, sdhm16, srdhm16, tanhFx } from './fixedpoint.ts';
-import { clamp, frexp, multiplyByQuantizedMultiplier, quantizeMultiplier, roundHalfAway, type Arith } from './multiplier.ts';
+import { clamp, frexp, multiplyByQuantizedMultiplier, quantizeMultiplier, roundHalfAway, roundingDivideByPOT, type Arith } from './multiplier.ts';
 import { calculateInputRadius } from './params.ts';
 
 /** The element-wise kinds that are a function of one int8 input (lowered to a lookup table). */
@@ -163,11 +163,11 @@ export function unaryElement(p: UnaryParams, v: number): number {
     case 'logistic_fx':
     case 'tanh_fx': {
       const d = v - p.inZp;
-      if (d <= -p.radius) return p.type === 'logistic_fx' ? -128 : -128;
+      if (d <= -p.radius) return -128;
       if (d >= p.radius) return 127;
       const q4 = multiplyByQuantizedMultiplier(d, { multiplier: p.mult, shift: p.shift }, 'tflm');
-      if (p.type === 'logistic_fx') return clamp(roundDiv(logisticFx(q4, 4), 23) - 128, -128, 127);
-      return clamp(roundDiv(tanhFx(q4, 4), 24), -128, 127);
+      if (p.type === 'logistic_fx') return clamp(roundingDivideByPOT(logisticFx(q4, 4), 23) - 128, -128, 127);
+      return clamp(roundingDivideByPOT(tanhFx(q4, 4), 24), -128, 127);
     }
     case 'logistic_lut':
     case 'tanh_lut': {
@@ -177,13 +177,6 @@ export function unaryElement(p: UnaryParams, v: number): number {
       return clamp(r + p.outZp, -128, 127);
     }
   }
-}
-
-function roundDiv(x: number, e: number): number {
-  const mask = 2 ** e - 1;
-  const remainder = x & mask;
-  const threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return (x >> e) + (remainder > threshold ? 1 : 0);
 }
 
 /** The op's 256-entry table, indexed by the input byte read as uint8 (entry i is the output for int8(i)). */
