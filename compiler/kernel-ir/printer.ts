@@ -102,6 +102,13 @@ function printOp(op: KernelOp): string[] {
       break;
     case 'reshape':
       break;
+    case 'lut':
+      more(`fn=${op.fn} size=${op.size} table=@${op.table}`);
+      break;
+    case 'prelu':
+      more(`shapes: alpha=[${op.alphaShape.join(',')}] out=[${op.outShape.join(',')}] alpha=@${op.alpha}`);
+      more(`inputOffset=${op.inputOffset} alphaOffset=${op.alphaOffset} outputOffset=${op.outputOffset} requant: identity=(${op.mult1},${op.shift1}) alpha=(${op.mult2},${op.shift2})`);
+      break;
     default:
       assertNever(op, 'kernel op kind');
   }

@@ -172,6 +172,39 @@ export interface KSoftmax extends KOpBase {
   outputOffset: number;
 }
 
+/**
+ * An int8 -> int8 function of one byte applied element-wise (RELU family, LEAKY_RELU, LOGISTIC, TANH,
+ * HARD_SWISH, QUANTIZE int8 -> int8): out[i] = table[(uint8) in[i]]. The table is computed at compile time
+ * with the op's arithmetic in the module's `arith` (compiler/quant/unary.ts).
+ */
+export interface KLut extends KOpBase {
+  kind: 'lut';
+  /** Elements. */
+  size: number;
+  /** KConst id: int8 [256], indexed by the input byte read as uint8. */
+  table: number;
+  /** The graph op it implements (for reports). */
+  fn: string;
+}
+
+/**
+ * TFLite's int8 PRELU: v = x + inputOffset; v >= 0 ? v * (mult1, shift1) : v * (alpha + alphaOffset) *
+ * (mult2, shift2); + outputOffset, clamped to int8 (double rounding). alpha is broadcast to the output.
+ */
+export interface KPrelu extends KOpBase {
+  kind: 'prelu';
+  /** Output (= input) shape and alpha's shape, both right-aligned to 4D. */
+  outShape: [number, number, number, number];
+  alphaShape: [number, number, number, number];
+  /** KConst id of the int8 alpha tensor (row-major in alphaShape). */
+  alpha: number;
+  inputOffset: number;
+  alphaOffset: number;
+  outputOffset: number;
+  mult1: number; shift1: number;
+  mult2: number; shift2: number;
+}
+
 export type KernelOp =
   | KConv2d
   | KDepthwiseConv2d
@@ -181,7 +214,9 @@ export type KernelOp =
   | KAdd
   | KPool2d
   | KReshape
-  | KSoftmax;
+  | KSoftmax
+  | KLut
+  | KPrelu;
 
 export type KernelOpKind = KernelOp['kind'];
 

@@ -147,6 +147,21 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       if (op.inputMultiplier < 2 ** 30 || op.inputLeftShift < 0 || op.diffMin > 0) fail('input multiplier/shift/diffMin not folded');
       if (op.outputOffset !== out.zeroPoint) fail('outputOffset is not the output zero point');
       return;
+    case 'lut': {
+      const t: KConst | undefined = m.consts[op.table];
+      if (!t || t.dtype !== 'int8' || t.data.length !== 256) fail(`table @${op.table} is not int8 [256]`);
+      if (op.size !== numElements(x.shape) || op.size !== numElements(out.shape)) fail(`size ${op.size} does not match [${x.shape}] -> [${out.shape}]`);
+      return;
+    }
+    case 'prelu': {
+      const a: KConst | undefined = m.consts[op.alpha];
+      if (!a || a.dtype !== 'int8' || a.data.length !== numElements(op.alphaShape)) fail(`alpha @${op.alpha} is not int8 [${op.alphaShape}]`);
+      if (numElements(op.outShape) !== numElements(x.shape) || numElements(op.outShape) !== numElements(out.shape)) fail('4D shape disagrees with the buffers');
+      if (op.outShape.some((d, i) => op.alphaShape[i] !== d && op.alphaShape[i] !== 1)) fail('alpha does not broadcast to the output');
+      if (op.inputOffset !== -x.zeroPoint || op.outputOffset !== out.zeroPoint) fail('offsets disagree with the zero points');
+      for (const [mm, sh] of [[op.mult1, op.shift1], [op.mult2, op.shift2]]) if (mm !== 0 && (mm < 2 ** 30 || mm >= 2 ** 31 || sh > 31 || sh < -31)) fail(`multiplier (${mm}, ${sh}) is not a Q31 multiplier`);
+      return;
+    }
     default:
       assertNever(op, 'kernel op kind');
   }

@@ -15,6 +15,12 @@ import { averagePool2d, maxPool2d } from './pool2d.ts';
 import { reshape } from './reshape.ts';
 import { shiftConv2d } from './shift-conv2d.ts';
 import { softmax } from './softmax.ts';
+import { relu, relu6, reluN1To1 } from './relu.ts';
+import { leakyRelu } from './leaky-relu.ts';
+import { prelu } from './prelu.ts';
+import { logistic, tanh } from './logistic-tanh.ts';
+import { hardSwish } from './hard-swish.ts';
+import { quantize } from './quantize.ts';
 
 export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   conv2d,
@@ -27,6 +33,15 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   softmax,
   shift_conv2d: shiftConv2d,
   add_conv2d: addConv2d,
+  relu,
+  relu6,
+  relu_n1_to_1: reluN1To1,
+  leaky_relu: leakyRelu,
+  prelu,
+  logistic,
+  tanh,
+  hard_swish: hardSwish,
+  quantize,
 };
 
 /** Every op kind, in registry order. */

@@ -99,11 +99,14 @@ export interface EmitOptions {
   segmentHooks?: boolean;
 }
 
+/** Kernel kinds whose in-place form is element-wise (output over a same-shape input, memory/inplace.ts). */
+const ELEMENTWISE_KINDS = new Set<KernelOp['kind']>(['add', 'lut', 'prelu']);
+
 /** What the planner needs to know about the chosen kernels. */
 export function planOptions(module: KernelModule, vs: readonly AnyVariant[]): PlanOptions {
   return {
     scratch: module.ops.map((op, i) => vs[i]!.scratchBytes(op)),
-    canInPlace: (i) => (module.ops[i]!.kind === 'add' ? vs[i]!.modes?.elementwise : vs[i]!.modes?.rows || vs[i]!.modes?.prepass) === true,
+    canInPlace: (i) => (ELEMENTWISE_KINDS.has(module.ops[i]!.kind) ? vs[i]!.modes?.elementwise : vs[i]!.modes?.rows || vs[i]!.modes?.prepass) === true,
     canSplit: (i) => vs[i]!.modes?.slice === true,
     prepass: (i) => vs[i]!.modes?.prepass === true,
     align: ARENA_ALIGN,

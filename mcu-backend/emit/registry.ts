@@ -11,6 +11,8 @@ import { avgPoolGeneric, maxPoolGeneric } from './pool.ts';
 import { reshapeAlias } from './reshape.ts';
 import { shiftConvGather } from './shift-conv.ts';
 import { softmaxReference } from './softmax.ts';
+import { lutTable } from './lut.ts';
+import { preluGeneric } from './prelu.ts';
 import { FAST_VARIANTS } from './fast-variants.ts';
 
 export const VARIANTS: AnyVariant[] = [
@@ -25,6 +27,8 @@ export const VARIANTS: AnyVariant[] = [
   softmaxReference,
   shiftConvGather,
   addConvGeneric,
+  lutTable,
+  preluGeneric,
   ...FAST_VARIANTS,
 ];
 

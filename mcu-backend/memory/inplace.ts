@@ -2,7 +2,8 @@
 // which it produces output rows never overwrites input rows it still has to read. The output starts at the
 // input's offset; finished output rows wait in a small delay buffer (scratch) until the input rows under
 // them are consumed. Rules per op kind, as a table:
-// - add: elementwise, the output overlays a same-shape input, no buffer;
+// - add: elementwise, the output overlays a same-shape input, no buffer; lut and prelu (one activation
+//   input of the output's shape) likewise;
 // - conv2d (groups 1), depthwise conv2d, pools: rows forward (a shrinking or same-size output) or
 //   backward (a growing output, e.g. a pointwise conv with outC > inC) with the least delay that is safe;
 //   TinyEngine's in-place depthwise and the "pointwise writes over pixels it no longer needs" idea are
@@ -75,6 +76,9 @@ export const IN_PLACE_RULES: Partial<Record<KernelOp['kind'], Rule>> = {
     const same = (s: number[]) => s.every((v, i) => v === a.outShape[i]);
     return same(a.aShape) || same(a.bShape) ? { direction: 'elementwise', delay: 0, scratchBytes: 0 } : null;
   },
+  // Element-wise ops of one activation: the output has the input's shape.
+  lut: () => ({ direction: 'elementwise', delay: 0, scratchBytes: 0 }),
+  prelu: () => ({ direction: 'elementwise', delay: 0, scratchBytes: 0 }),
   conv2d: (op) => (op.kind === 'conv2d' && op.groups === 1 ? windowRule(op) : null),
   depthwise_conv2d: (op) => (op.kind === 'depthwise_conv2d' ? windowRule(op) : null),
   average_pool2d: (op) => (op.kind === 'average_pool2d' ? windowRule(op) : null),

@@ -15,3 +15,4 @@ export function qSrdhm(a: i32, b: i32): i32 { return srdhm(a, b); }
 export function qRdbpot(x: i32, exponent: i32): i32 { return rdbpot(x, exponent); }
 export function qExpOnNegativeValues(a: i32): i32 { return expOnNegativeValuesQ5(a); }
 export function qOneOverOnePlusX(a: i32): i32 { return oneOverOnePlusX(a); }
+export { rescale8, leakyRelu8, hardSwish8, logisticQ4s8, tanhQ4s8, sigmoidLut8, prelu8 } from './activations';

@@ -172,3 +172,82 @@ export function oneOverOnePlusX(a: i32): i32 {
   const threshold = i32x4.sub(i32x4.shr_u(mask, 1), i32x4.shr_s(r, 31));
   return i32x4.sub(i32x4.shr_s(r, right), i32x4.gt_s(v128.and(r, mask), threshold));
 }
+
+// ---- gemmlowp logistic / tanh on a Q4 input (TFLite Micro's int8 LOGISTIC and TANH) ----
+
+/** exp_on_negative_values for a raw input with `intBits` integer bits (4 or 5 here); result Q0. */
+export function expOnNegativeValues(a: i32, intBits: i32): i32 {
+  const fracBits = 31 - intBits;
+  const quarter = 1 << (fracBits - 2);
+  const aModQuarterMinusQuarter = (a & (quarter - 1)) - quarter;
+  let result = expOnIntervalNegQuarterTo0(satShiftLeft(aModQuarterMinusQuarter, intBits));
+  const remainder = aModQuarterMinusQuarter - a;
+  // Barrel shifter: exp(-2^k) for the set bits fracBits + k of the remainder, k = -2 .. intBits - 1.
+  if (intBits > -2 && (remainder & (1 << (fracBits - 2)))) result = srdhm(result, 1672461947);
+  if (intBits > -1 && (remainder & (1 << (fracBits - 1)))) result = srdhm(result, 1302514674);
+  if (intBits > 0 && (remainder & (1 << fracBits))) result = srdhm(result, 790015084);
+  if (intBits > 1 && (remainder & (1 << (fracBits + 1)))) result = srdhm(result, 290630308);
+  if (intBits > 2 && (remainder & (1 << (fracBits + 2)))) result = srdhm(result, 39332535);
+  if (intBits > 3 && (remainder & (1 << (fracBits + 3)))) result = srdhm(result, 720401);
+  if (intBits > 4 && (remainder & (1 << (fracBits + 4)))) result = srdhm(result, 242);
+  return a == 0 ? i32.MAX_VALUE : result;
+}
+
+/** gemmlowp one_minus_x_over_one_plus_x_for_x_in_0_1: (1 - a) / (1 + a), Q0 -> Q0. */
+export function oneMinusXOverOnePlusX(a: i32): i32 {
+  const halfDenominator = roundingHalfSum(a, i32.MAX_VALUE);
+  let x = 1515870810 + srdhm(halfDenominator, -1010580540);
+  for (let i = 0; i < 3; i++) {
+    const oneMinusHalfDenTimesX = (1 << 29) - srdhm(halfDenominator, x);
+    x = x + satShiftLeft(srdhm(x, oneMinusHalfDenTimesX), 2);
+  }
+  return satShiftLeft(x - (1 << 29), 2);
+}
+
+/** gemmlowp logistic of a Q4 raw value; Q0 result. */
+export function logisticQ4(a: i32): i32 {
+  if (a == 0) return 1 << 30;
+  const pos = oneOverOnePlusX(expOnNegativeValues(a > 0 ? -a : a, 4));
+  return a > 0 ? pos : i32.MAX_VALUE - pos;
+}
+
+/** gemmlowp tanh of a Q4 raw value; Q0 result (exp(2x) read as Q5 of the same raw value). */
+export function tanhQ4(a: i32): i32 {
+  if (a == 0) return 0;
+  const t = oneMinusXOverOnePlusX(expOnNegativeValues(a < 0 ? a : -a, 5));
+  return a < 0 ? -t : t;
+}
+
+// ---- int16 fixed point of TFLite's int8 HARD_SWISH ----
+
+/** gemmlowp SaturatingRoundingDoublingHighMul on int16 values. */
+// @ts-ignore: decorator
+@inline export function srdhm16(a: i32, b: i32): i32 {
+  if (a == -32768 && b == -32768) return 32767;
+  const ab = a * b;
+  const nudge = ab >= 0 ? 1 << 14 : 1 - (1 << 14);
+  return <i32><i16>((ab + nudge) / 32768);
+}
+
+/** (a * b) / 2^15 truncated (TFLite's SaturatingDoublingHighMul, like SQDMULH). */
+// @ts-ignore: decorator
+@inline export function sdhm16(a: i32, b: i32): i32 {
+  if (a == -32768 && b == -32768) return 32767;
+  return <i32><i16>((a * b) / 32768);
+}
+
+/** gemmlowp RoundingDivideByPOT on int16 (mask and threshold are int16: degenerate for exponent >= 16). */
+// @ts-ignore: decorator
+@inline export function rdbpot16(x: i32, exponent: i32): i32 {
+  const mask = <i32><i16>((<i64>1 << <i64>exponent) - 1);
+  const remainder = <i32><i16>(x & mask);
+  const threshold = <i32><i16>((mask >> 1) + (x < 0 ? 1 : 0));
+  return <i32><i16>((x >> exponent) + (remainder > threshold ? 1 : 0));
+}
+
+/** int16 left shift saturated to int16. */
+// @ts-ignore: decorator
+@inline export function satLeftShift16(x: i32, amount: i32): i32 {
+  const v = <i64>x << <i64>amount;
+  return v > 32767 ? 32767 : v < -32768 ? -32768 : <i32>v;
+}

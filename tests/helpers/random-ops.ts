@@ -35,6 +35,13 @@ export const RANDOM_OP_KINDS = [
 ] as const satisfies readonly OpKind[];
 export type RandomOpKind = (typeof RANDOM_OP_KINDS)[number];
 
+/** The element-wise activations and int8 requantisation (random-unary cases, oracle-unary.test.ts). */
+export const UNARY_OP_KINDS = [
+  'relu', 'relu6', 'relu_n1_to_1', 'leaky_relu', 'prelu', 'logistic', 'tanh', 'hard_swish', 'quantize',
+] as const satisfies readonly OpKind[];
+export type UnaryOpKind = (typeof UNARY_OP_KINDS)[number];
+export type AnyRandomOpKind = RandomOpKind | UnaryOpKind;
+
 export interface RandomOpOptions {
   /** Grouped conv2d: never (default), in about 30% of the cases, or always. */
   groups?: 'none' | 'mixed' | 'only';
@@ -104,6 +111,91 @@ function batch(r: Rng, o: RandomOpOptions): number {
 }
 
 type Gen = (r: Rng, g: GraphBuilder, o: RandomOpOptions) => { op: Op; input: number[]; output: number };
+
+/** A random tensor shape of rank 1-4 (batch 2 sometimes), up to 8 per dimension, sometimes one long row. */
+function elementShape(r: Rng, o: RandomOpOptions): number[] {
+  const rank = r.int(1, 4);
+  const s = Array.from({ length: rank }, (_, d) => (rank === 4 && d === 0 ? batch(r, o) : r.int(1, 8)));
+  if (r.chance(0.1)) s[s.length - 1] = r.int(9, 70);
+  return s;
+}
+
+/** An output quantisation near the input's (scale x 2^[-span, span]), the input's own one case in five. */
+function nearQuant(r: Rng, q: Quant, span: number): Quant {
+  if (r.chance(0.2)) return q;
+  return perTensor(Math.fround(q.scale[0] * 2 ** (r.next() * 2 * span - span)), r.chance(0.3) ? q.zeroPoint[0] : r.int(-128, 127));
+}
+
+function unary(kind: 'relu' | 'relu6' | 'relu_n1_to_1' | 'logistic' | 'tanh' | 'hard_swish' | 'quantize'): Gen {
+  return (r, g, o) => {
+    const shape = elementShape(r, o);
+    let xq = actQuant(r);
+    let yq: Quant;
+    switch (kind) {
+      case 'relu': yq = nearQuant(r, xq, 1.5); if (r.chance(0.3)) yq = perTensor(yq.scale[0], -128); break;
+      case 'relu6':
+        // Scales where 6 falls inside the int8 range most of the time.
+        if (r.chance(0.5)) xq = perTensor(Math.fround(r.logScale(-1, 1) * 12 / 255), r.int(-128, 40));
+        yq = r.chance(0.4) ? perTensor(Math.fround(6 / 255), -128) : nearQuant(r, xq, 1.5);
+        break;
+      case 'relu_n1_to_1':
+        if (r.chance(0.5)) xq = perTensor(Math.fround(r.logScale(-1, 1) * 4 / 255), r.int(-60, 60));
+        yq = r.chance(0.4) ? perTensor(Math.fround(2 / 255), r.int(-2, 2)) : nearQuant(r, xq, 1.5);
+        break;
+      case 'logistic': case 'tanh':
+        // Inputs spanning about [-2, 2] to [-64, 64], sometimes far beyond (saturated).
+        xq = perTensor(r.logScale(-6, r.chance(0.15) ? 0 : -1), r.chance(0.3) ? 0 : r.int(-100, 100));
+        yq = kind === 'logistic' ? perTensor(1 / 256, -128) : r.chance(0.85) ? perTensor(1 / 128, 0) : perTensor(r.logScale(-8, -5), r.int(-50, 50));
+        break;
+      case 'hard_swish':
+        // Input scales below 2^-7.4 give a right-shifting "reluish" multiplier.
+        xq = perTensor(r.logScale(-10, -2), r.int(-100, 100));
+        // Output multiplier s_in / 128 / s_out must stay <= 1 (TFLite's HARD_SWISH requires it); one case in
+        // ten has an output shift beyond 15 (TFLite's int16 rounding divide degenerates there).
+        yq = perTensor(Math.fround(xq.scale[0] * 2 ** (r.chance(0.1) ? 9 + r.next() * 3 : r.next() * 3.5 - 2)), r.int(-128, 100));
+        break;
+      case 'quantize':
+        yq = r.chance(0.1) ? perTensor(xq.scale[0], r.int(-128, 127)) : nearQuant(r, xq, 3);
+        break;
+    }
+    const x = g.add('input', shape, 'int8', xq);
+    const y = g.add('output', shape, 'int8', yq);
+    return { op: { kind, inputs: [x], outputs: [y] }, input: [x], output: y };
+  };
+}
+
+const UNARY_GENERATORS: Record<UnaryOpKind, Gen> = {
+  relu: unary('relu'),
+  relu6: unary('relu6'),
+  relu_n1_to_1: unary('relu_n1_to_1'),
+  logistic: unary('logistic'),
+  tanh: unary('tanh'),
+  hard_swish: unary('hard_swish'),
+  quantize: unary('quantize'),
+  leaky_relu: (r, g, o) => {
+    const shape = elementShape(r, o);
+    const xq = actQuant(r);
+    const alpha = r.chance(0.5) ? r.pick([0.1, 0.2, 0.01, 0.3]) : r.chance(0.85) ? r.next() * 1.5 : -r.next();
+    const y = g.add('output', shape, 'int8', nearQuant(r, xq, 1.5));
+    const x = g.add('input', shape, 'int8', xq);
+    return { op: { kind: 'leaky_relu', inputs: [x], outputs: [y], alpha: Math.fround(alpha) }, input: [x], output: y };
+  },
+  prelu: (r, g, o) => {
+    const shape = elementShape(r, o);
+    // alpha: one per channel (the usual case), the trailing dims, a scalar, or the whole shape.
+    const c = shape[shape.length - 1]!;
+    const form = r.int(0, 3);
+    let aShape = form === 0 ? [c] : form === 1 ? shape.slice(1) : form === 2 ? [1] : shape.map((d) => (r.chance(0.5) ? 1 : d));
+    if (aShape.length === 0) aShape = [1];
+    if (r.chance(0.3) && aShape.length < shape.length) aShape = [...Array(shape.length - aShape.length).fill(1), ...aShape];
+    const xq = actQuant(r);
+    const aq = perTensor(r.logScale(-9, -6), r.chance(0.6) ? 0 : r.int(-60, 60));
+    const x = g.add('input', shape, 'int8', xq);
+    const a = g.add('alpha', aShape, 'int8', aq, r.int8(numElements(aShape)));
+    const y = g.add('output', shape, 'int8', nearQuant(r, xq, 1.5));
+    return { op: { kind: 'prelu', inputs: [x, a], outputs: [y] }, input: [x], output: y };
+  },
+};
 
 const GENERATORS: Record<RandomOpKind, Gen> = {
   conv2d: (r, g, o) => {
@@ -252,16 +344,17 @@ function pool(r: Rng, g: GraphBuilder, o: RandomOpOptions, kind: 'average_pool2d
 
 export interface RandomOpCase {
   seed: number;
-  kind: RandomOpKind;
+  kind: AnyRandomOpKind;
   graph: Graph;
 }
 
 /** A random single-op graph of `kind` (or a kind picked from the seed). */
-export function randomOpGraph(seed: number, kind?: RandomOpKind, opts: RandomOpOptions = {}): RandomOpCase {
+export function randomOpGraph(seed: number, kind?: AnyRandomOpKind, opts: RandomOpOptions = {}): RandomOpCase {
   const r = new Rng(seed);
   const k = kind ?? r.pick(RANDOM_OP_KINDS);
   const g = new GraphBuilder();
-  const { op, input, output } = GENERATORS[k](r, g, opts);
+  const gen = (GENERATORS as Record<string, Gen>)[k] ?? (UNARY_GENERATORS as Record<string, Gen>)[k]!;
+  const { op, input, output } = gen(r, g, opts);
   op.name = `${k}#${seed}`;
   return { seed, kind: k, graph: { name: `random_${k}_${seed}`, tensors: g.tensors, ops: [op], inputs: input, outputs: [output] } };
 }
@@ -369,4 +462,43 @@ export function randomNetGraph(seed: number): Graph {
   }
   ops.forEach((op, i) => { op.name = `${op.kind}_${i}`; });
   return { name: `random_net_${seed}`, tensors: g.tensors, ops, inputs: [input], outputs: [cur.id] };
+}
+
+// ---- Random chains of element-wise ops (after a convolution half of the time) ---------------------------
+
+/** One element-wise layer of `kind` on `x`, its output quantisation derived from x's as TFLite's rules allow. */
+function unaryLayer(r: Rng, g: GraphBuilder, x: Cur, ops: Op[], kind: UnaryOpKind): Cur {
+  let quant: Quant;
+  switch (kind) {
+    case 'logistic': quant = perTensor(1 / 256, -128); break;
+    case 'tanh': quant = perTensor(1 / 128, 0); break;
+    case 'hard_swish': quant = perTensor(Math.fround(x.quant.scale[0] * 2 ** (r.next() * 3.5 - 2)), r.int(-128, 100)); break;
+    default: quant = nearQuant(r, x.quant, 1);
+  }
+  const y = g.add(`${kind}${ops.length}`, x.shape, 'int8', quant);
+  if (kind === 'prelu') {
+    const c = x.shape[x.shape.length - 1]!;
+    const a = g.add(`alpha${ops.length}`, [c], 'int8', perTensor(r.logScale(-9, -6), r.chance(0.6) ? 0 : r.int(-60, 60)), r.int8(c));
+    ops.push({ kind, inputs: [x.id, a], outputs: [y] });
+  } else if (kind === 'leaky_relu') {
+    ops.push({ kind, inputs: [x.id], outputs: [y], alpha: Math.fround(r.chance(0.5) ? 0.1 : r.next()) });
+  } else {
+    ops.push({ kind, inputs: [x.id], outputs: [y] });
+  }
+  return { id: y, shape: x.shape, quant };
+}
+
+/** A chain: [conv2d] then 2-5 element-wise ops of random kinds; every tensor an intermediate output. */
+export function randomUnaryChain(seed: number): Graph {
+  const r = new Rng(seed);
+  const g = new GraphBuilder();
+  const ops: Op[] = [];
+  const shape = [1, r.int(1, 8), r.int(1, 8), r.int(1, 8)];
+  const input = g.add('input', shape, 'int8', actQuant(r));
+  let cur: Cur = { id: input, shape, quant: g.tensors[input].quant! };
+  if (r.chance(0.5)) cur = convLayer(r, g, cur, ops, r.int(1, 3), 1, channels(r, 8), true);
+  const n = r.int(2, 5);
+  for (let i = 0; i < n; i++) cur = unaryLayer(r, g, cur, ops, r.pick(UNARY_OP_KINDS));
+  ops.forEach((op, i) => { op.name = `${op.kind}_${i}`; });
+  return { name: `unary_chain_${seed}`, tensors: g.tensors, ops, inputs: [input], outputs: [cur.id] };
 }

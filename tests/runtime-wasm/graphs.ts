@@ -44,6 +44,11 @@ export interface ConvSpec {
 }
 
 /** A random conv2d / add_conv2d / depthwise / FC / pool / add / softmax / shift-conv graph of one op. */
+/** The op kinds this generator builds (the element-wise ops have their own: tests/helpers/random-ops.ts). */
+export const GRAPH_KINDS = [
+  'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'average_pool2d', 'max_pool2d', 'reshape', 'softmax', 'shift_conv2d', 'add_conv2d',
+] as const satisfies readonly Op['kind'][];
+
 export function randomOpGraph(kind: Op['kind'], seed: number): { graph: Graph; inputs: Int8Array[] } {
   const r = rng(seed);
   const b = new GraphBuilder();
@@ -151,6 +156,8 @@ export function randomOpGraph(kind: Op['kind'], seed: number): { graph: Graph; i
       out = b.op({ kind, inputs: [x], outputs: [y] });
       break;
     }
+    default:
+      throw new Error(`no random graph for ${kind}`);
   }
   const graph = b.graph([out], `${kind}#${seed}`);
   const inputs = graph.inputs.map((id) => randI8(r, graph.tensors[id].shape.reduce((a, v) => a * v, 1)));

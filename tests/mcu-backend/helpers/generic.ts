@@ -10,8 +10,10 @@ import { avgPoolGeneric, maxPoolGeneric } from '../../../mcu-backend/emit/pool.t
 import { reshapeAlias } from '../../../mcu-backend/emit/reshape.ts';
 import { shiftConvGather } from '../../../mcu-backend/emit/shift-conv.ts';
 import { softmaxReference } from '../../../mcu-backend/emit/softmax.ts';
+import { lutTable } from '../../../mcu-backend/emit/lut.ts';
+import { preluGeneric } from '../../../mcu-backend/emit/prelu.ts';
 
 export const GENERIC: AnyVariant[] = [
   conv2dGeneric, depthwiseGeneric, depthwiseChan4, fullyConnectedGeneric, addGeneric, avgPoolGeneric, maxPoolGeneric,
-  reshapeAlias, softmaxReference, shiftConvGather, addConvGeneric,
+  reshapeAlias, softmaxReference, shiftConvGather, addConvGeneric, lutTable, preluGeneric,
 ];

@@ -3,7 +3,7 @@
 // and add convolutions, graph.ts's definitions: double rounding, add_conv2d padding reads real 0) with the host's one
 // requantisation implementation (compiler/quant/multiplier.ts) — independent of the generated C.
 import type {
-  KAdd, KAddConv2d, KBuffer, KConst, KConv2d, KDepthwiseConv2d, KFullyConnected, KernelModule, KernelOp, KPool2d,
+  KAdd, KPrelu, KAddConv2d, KBuffer, KConst, KConv2d, KDepthwiseConv2d, KFullyConnected, KernelModule, KernelOp, KPool2d,
   KShiftConv2d, Requant, Window,
 } from '../../../compiler/kernel-ir/types.ts';
 import { clamp, multiplyByQuantizedMultiplier, quantizeMultiplier, type Arith } from '../../../compiler/quant/multiplier.ts';
@@ -205,6 +205,23 @@ function pool(op: KPool2d, x: Int8Array): Int8Array {
   return out;
 }
 
+/** PRELU from its kernel-IR fields: broadcast alpha, two double-rounding multipliers. */
+function prelu(op: KPrelu, x: Int8Array, alpha: Int8Array): Int8Array {
+  const [n0, n1, n2, n3] = op.outShape;
+  const as = op.alphaShape;
+  const out = new Int8Array(x.length);
+  let k = 0;
+  for (let i0 = 0; i0 < n0; i0++) for (let i1 = 0; i1 < n1; i1++) for (let i2 = 0; i2 < n2; i2++) for (let i3 = 0; i3 < n3; i3++) {
+    const ai = (((as[0] === 1 ? 0 : i0) * as[1] + (as[1] === 1 ? 0 : i1)) * as[2] + (as[2] === 1 ? 0 : i2)) * as[3] + (as[3] === 1 ? 0 : i3);
+    const v = x[k]! + op.inputOffset;
+    const r = v >= 0
+      ? multiplyByQuantizedMultiplier(v, { multiplier: op.mult1, shift: op.shift1 }, 'tflm')
+      : multiplyByQuantizedMultiplier(v * (alpha[ai]! + op.alphaOffset), { multiplier: op.mult2, shift: op.shift2 }, 'tflm');
+    out[k++] = clamp(r + op.outputOffset, -128, 127);
+  }
+  return out;
+}
+
 /** Every op's output for the given module inputs (concatenated as the C entry point takes them). */
 export function evaluate(m: KernelModule, input: Int8Array): Int8Array[] {
   const val = new Map<number, Int8Array>();
@@ -223,6 +240,8 @@ export function evaluate(m: KernelModule, input: Int8Array): Int8Array[] {
       case 'average_pool2d': case 'max_pool2d': y = pool(op, x); break;
       case 'reshape': y = x; break;
       case 'softmax': throw new Error('softmax has no TypeScript reference here (tested against hand-computed values)');
+      case 'lut': { const t = C(op.table) as Int8Array; y = Int8Array.from(x, (v) => t[v & 0xff]!); break; }
+      case 'prelu': y = prelu(op, x, C(op.alpha)); break;
     }
     val.set(op.output, y);
     return y;

@@ -1,8 +1,9 @@
 // A kernel module exercising every kernel-IR op kind and their variations (groups, dilation, stride,
 // padding, depth multiplier, per-tensor and per-channel requantisation, broadcast add, aliasing reshape,
-// batched FC, shift and add convolutions, two concatenated inputs), for the kernel tests.
+// batched FC, shift and add convolutions, two concatenated inputs, a lookup table and PRELU), for the kernel tests.
 import type { KernelModule } from '../../../compiler/kernel-ir/types.ts';
 import type { Arith } from '../../../compiler/quant/multiplier.ts';
+import { quantizeMultiplier } from '../../../compiler/quant/multiplier.ts';
 import { KBuilder, window } from './kmodule.ts';
 
 export function zooModule(arith: Arith, seed = 7): KernelModule {
@@ -84,5 +85,12 @@ export function zooModule(arith: Arith, seed = 7): KernelModule {
   // One channel: only the channel tail of depthwise.chan4.
   dw(X2, window({ inH: 16, inW: 16, inC: 1, outC: 1, kH: 3, kW: 3, strideH: 2, strideW: 2 }, 'same'), 1, 5);
   const R = conv(X2, window({ inH: 16, inW: 16, inC: 1, outC: 4, kH: 3, kW: 3, strideH: 2, strideW: 2 }, 'same'), 1, 5, true);
-  return k.done([R]);
+  // Element-wise: a 256-entry table, then PRELU with one alpha per channel (offset -3), both in place.
+  const L = k.op({ kind: 'lut', name: 'lut', size: 256, table: k.konst('lut', k.weights(256), [256]), fn: 'tanh', macs: 0 }, [R], [1, 8, 8, 4]);
+  const m1 = quantizeMultiplier(0.8), m2 = quantizeMultiplier(0.9 / 128);
+  const P = k.op({
+    kind: 'prelu', name: 'prelu', outShape: [1, 8, 8, 4], alphaShape: [1, 1, 1, 4], alpha: k.konst('alpha', k.weights(4), [4]),
+    inputOffset: 0, alphaOffset: -3, outputOffset: 0, mult1: m1.multiplier, shift1: m1.shift, mult2: m2.multiplier, shift2: m2.shift, macs: 0,
+  }, [L], [1, 8, 8, 4]);
+  return k.done([P]);
 }

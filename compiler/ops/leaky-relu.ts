@@ -1,0 +1,37 @@
+// LEAKY_RELU on int8: x >= zp_in -> identity multiplier, else the alpha multiplier (s_in * alpha / s_out in
+// float32; negative alpha gives a negative multiplier), double rounding, same in TFLite and TFLite Micro
+// (quant/unary.ts). Lowered to a lookup table (unary.ts).
+import type { OpBase } from '../ir/graph.ts';
+import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
+import { defineOp } from './op-def.ts';
+import { table } from './tflite-options.ts';
+import { legalizeSameShape, lutRule, unaryGolden } from './unary.ts';
+
+export interface LeakyReluOp extends OpBase {
+  kind: 'leaky_relu';
+  /** Slope below zero (a float32 in the file). */
+  alpha: number;
+}
+
+export const leakyRelu = defineOp<'leaky_relu'>({
+  kind: 'leaky_relu',
+  summary: 'x if x >= 0 else alpha * x',
+  arith: 'same in both',
+  tflite: {
+    builtin: BuiltinOperator.LEAKY_RELU,
+    optionsType: BuiltinOptionsType.LeakyReluOptions,
+    import: (c) => ({ kind: 'leaky_relu', name: c.name, alpha: c.opts.f32(Slot.LeakyReluOptions.alpha) }),
+    version: 2,
+    export: (b, o) => [BuiltinOptionsType.LeakyReluOptions, table(b, 1, () => b.addFieldFloat32(Slot.LeakyReluOptions.alpha, o.alpha, 0))],
+  },
+  arity: { inputs: [1, 1], activations: () => [0] },
+  infer: (c, op) => {
+    if (!Number.isFinite(op.alpha)) c.fail(`alpha must be finite, got ${op.alpha}`);
+    return c.tensor(0, 'input').shape;
+  },
+  legalize: (c, op) => legalizeSameShape(c, op),
+  lower: [lutRule('leaky_relu') as never],
+  macs: () => 0,
+  golden: (ctx, op) => unaryGolden(ctx, op),
+  cgra: { host: 'element-wise: no multiply-accumulates to map' },
+});
