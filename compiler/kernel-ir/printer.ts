@@ -101,6 +101,15 @@ function printOp(op: KernelOp): string[] {
       break;
     case 'reshape':
       break;
+    case 'copy':
+      if (op.fill !== undefined) more(`fill=${op.fill}`);
+      op.regions.forEach((r, k) => more(`region ${k}: shape=[${r.shape.join(',')}] in=${r.inOffset}+[${r.inStrides.join(',')}] out=${r.outOffset}+[${r.outStrides.join(',')}]`));
+      break;
+    case 'resize_nearest': {
+      const idx = (v: number[]) => summarizeList(Int32Array.from(v));
+      more(`n=${op.batches} in=${op.inH}x${op.inW}x${op.channels} out=${op.outH}x${op.outW}x${op.channels} rows=${idx(op.rowIndex)} cols=${idx(op.colIndex)}`);
+      break;
+    }
   }
   return lines;
 }

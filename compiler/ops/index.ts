@@ -15,6 +15,14 @@ import { averagePool2d, maxPool2d } from './pool2d.ts';
 import { reshape } from './reshape.ts';
 import { shiftConv2d } from './shift-conv2d.ts';
 import { softmax } from './softmax.ts';
+import { concatenation } from './concatenation.ts';
+import { expandDims, squeeze } from './expand-squeeze.ts';
+import { pack, unpack } from './pack.ts';
+import { pad, padV2 } from './pad.ts';
+import { resizeNearestNeighbor } from './resize-nearest.ts';
+import { slice, stridedSlice } from './slice.ts';
+import { split, splitV } from './split.ts';
+import { transpose } from './transpose.ts';
 
 export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   conv2d,
@@ -27,6 +35,19 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   softmax,
   shift_conv2d: shiftConv2d,
   add_conv2d: addConv2d,
+  pad,
+  pad_v2: padV2,
+  transpose,
+  slice,
+  strided_slice: stridedSlice,
+  concatenation,
+  split,
+  split_v: splitV,
+  pack,
+  unpack,
+  expand_dims: expandDims,
+  squeeze,
+  resize_nearest_neighbor: resizeNearestNeighbor,
 };
 
 /** Every op kind, in registry order. */

@@ -5,8 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
-import { OP_KINDS } from '../../compiler/ops/index.ts';
-import { randomOpGraph } from './graphs.ts';
+import { GRAPH_KINDS as OP_KINDS, randomOpGraph } from './graphs.ts';
 import { referenceOp } from './reference.ts';
 
 const scalar = await GoldenRuntime.load({ simd: false });

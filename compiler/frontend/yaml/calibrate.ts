@@ -3,6 +3,7 @@
 // far (dequantised weights, activations fake-quantised to their int8 grids) and pick each new output's
 // scale and zero point from the values actually seen. Not bit-exact and never used for verification (the
 // golden runtime is); it only has to be close enough to choose useful ranges.
+import { TinyforgeError } from '../../diagnostics.ts';
 import { padBefore, type Activation, type Graph, type Op, type Quant, type Tensor } from '../../ir/graph.ts';
 
 /** Real values of a constant tensor (per-axis scales honoured). */
@@ -134,5 +135,7 @@ export function floatOp(g: Graph, op: Op, vals: Map<number, Float64Array>): Floa
       }
       return out;
     }
+    default:
+      throw new TinyforgeError(`calibration has no float model of ${op.kind}`, {}, 'YAML networks use conv, depthwise, fully connected, add, pooling, reshape and softmax layers');
   }
 }

@@ -2,11 +2,14 @@
 // and wrong types are caught with the expected form) and written to configs/tinyforge.schema.json (npm run golden:update -- schema) so
 // editors with the YAML language server complete and check configs. `description` doubles as the
 // "expected form" in error messages. Op-specific rules (which layer takes which keys) live in network.ts.
-import { OP_KINDS } from '../../ops/index.ts';
+import type { OpKind } from '../../ir/graph.ts';
 
 export const CPU_NAMES = ['cortex-m0plus', 'cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55'] as const;
 export const CGRA_STRATEGIES = ['auto', 'wp', 'oc', 'im2col-ic', 'im2col-oc', 'checker', 'checker-fxp', 'fc-fxp', 'checker-dw', 'checker-dw4', 'dw-resident', 'dw-reuse'] as const;
-export const LAYER_OPS = [...OP_KINDS, 'flatten'] as const;
+/** The graph ops a YAML network may name (the data-movement ops of TFLite models have no YAML layer yet), and `flatten`. */
+export const LAYER_OPS = [
+  'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'average_pool2d', 'max_pool2d', 'reshape', 'softmax', 'shift_conv2d', 'add_conv2d', 'flatten',
+] as const satisfies readonly (OpKind | 'flatten')[];
 export const ACTIVATIONS = ['none', 'relu', 'relu6', 'relu_n1_to_1'] as const;
 
 const size = {
