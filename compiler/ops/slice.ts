@@ -126,6 +126,9 @@ export function stridedSlicePlan(fail: Fail, x: readonly number[], op: StridedSl
       if (seenEllipsis) continue; // TensorFlow allows one ellipsis; later bits are ignored
       seenEllipsis = true;
       const next = Math.min(rank - (sparse - i) + 1 + addAfter, rank);
+      // TFLite's kernel expands an explicit ellipsis that stands for no dimension differently from
+      // TensorFlow (found by tests/runtime-wasm/movement.test.ts): refuse rather than pick one.
+      if (next === full && op.ellipsisMask !== 0) fail(`the ellipsis (ellipsis_mask ${op.ellipsisMask}) stands for no dimension of the rank-${rank} input; TFLite and TensorFlow disagree on such slices, so they are not supported`);
       for (; full < next; full++) final.push(full);
     } else if (bit(op.newAxisMask, i)) {
       final.push('new');

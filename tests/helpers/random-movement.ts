@@ -126,7 +126,10 @@ const GEN: Record<MovementKind, Gen> = {
       el = 1 << r.int(0, n - 1);
       for (let i = 0; i < n; i++) if (!(el & (1 << i)) && r.chance(0.25)) na |= 1 << i;
       const named = range(n).filter((i) => !(el & (1 << i)) && !(na & (1 << i))).length;
-      if (named > x.length) return undefined;
+      // an ellipsis must stand for at least one dimension (compiler/ops/slice.ts refuses the others)
+      if (named >= x.length) return undefined;
+      // TFLite: input rank plus added axes at most 5
+      if (x.length + range(n).filter((i) => (na & (1 << i)) !== 0).length > 5) return undefined;
     } else if (r.chance(0.3)) {
       n = r.int(1, x.length); // trailing dimensions taken whole
     }
