@@ -296,3 +296,70 @@ export function describeCase(c: MovementCase): string {
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
   return `seed ${c.seed} ${op.kind} in ${op.inputs.map(t).join(' ')} out ${op.outputs.map(t).join(' ')} ${attrs}`;
 }
+
+// ---- Random networks of data-movement ops ------------------------------------------------------------------
+
+/**
+ * A random chain of 3-7 data-movement steps on an NHWC tensor (one quantisation throughout): pad, transpose,
+ * strided slice, split then concatenation of the parts in reverse order, unpack then pack in reverse order,
+ * nearest resize, expand_dims then squeeze, and concatenations with an earlier tensor of matching shape, so
+ * ops read multi-output ops' outputs, views and tensors written several ops earlier.
+ */
+export function randomMovementNet(seed: number): Graph {
+  const r = new Rng(seed);
+  const g = new B();
+  const q = quant(r);
+  const ops: Op[] = [];
+  let cur = g.add('input', [1, r.int(1, 6), r.int(1, 6), r.int(1, 6)], q);
+  const input = cur;
+  const seen: number[] = [cur];
+  const shape = () => g.tensors[cur]!.shape;
+  const emit = (op: Op) => { ops.push(op); cur = op.outputs[op.outputs.length - 1]!; seen.push(...op.outputs); };
+  const steps = r.int(3, 7);
+  for (let s = 0; s < steps; s++) {
+    const x = shape();
+    const step = r.pick(['pad', 'transpose', 'slice', 'split', 'unpack', 'resize', 'view', 'concat'] as const);
+    if (step === 'pad') {
+      const paddings = x.map((_, d) => (d === 0 ? [0, 0] : [r.int(0, 2), r.int(0, 2)]) as [number, number]);
+      emit({ kind: 'pad', inputs: [cur], outputs: [g.add(`pad${s}`, x.map((d, i) => d + paddings[i]![0] + paddings[i]![1]), q)], paddings });
+    } else if (step === 'transpose') {
+      const perm = [0, ...shuffle(r, [1, 2, 3])];
+      emit({ kind: 'transpose', inputs: [cur], outputs: [g.add(`tr${s}`, perm.map((p) => x[p]!), q)], perm });
+    } else if (step === 'slice') {
+      const strides = x.map((_, d) => (d === 0 ? 1 : r.pick([1, 1, 2, -1])));
+      const begin = x.map((d) => r.int(-d, d - 1)), end = x.map((d) => r.int(-d - 1, d + 1));
+      const m = { b: r.int(0, 15), e: r.int(0, 15), el: 0, na: 0, sh: 0, offset: false };
+      const out = stridedOut(x, begin, end, strides, m);
+      if (!out || out.some((d) => d < 1)) continue;
+      emit({ kind: 'strided_slice', inputs: [cur], outputs: [g.add(`ss${s}`, out, q)], begin, end, strides, beginMask: m.b, endMask: m.e, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0, offset: false });
+    } else if (step === 'split') {
+      const axis = r.int(1, 3);
+      if (x[axis]! % 2 !== 0) continue;
+      const part = x.map((d, i) => (i === axis ? d / 2 : d));
+      const a = g.add(`sa${s}`, part, q), b = g.add(`sb${s}`, [...part], q);
+      ops.push({ kind: 'split', inputs: [cur], outputs: [a, b], axis, numSplits: 2 });
+      emit({ kind: 'concatenation', inputs: [b, a], outputs: [g.add(`cat${s}`, [...x], q)], axis: axis - 4, activation: 'none' });
+    } else if (step === 'unpack') {
+      const axis = r.int(1, 3);
+      if (x[axis]! > 4) continue;
+      const parts = range(x[axis]!).map((k) => g.add(`u${s}_${k}`, x.filter((_, i) => i !== axis), q));
+      ops.push({ kind: 'unpack', inputs: [cur], outputs: parts, axis });
+      emit({ kind: 'pack', inputs: [...parts].reverse(), outputs: [g.add(`pk${s}`, [...x], q)], axis });
+    } else if (step === 'resize') {
+      const size: [number, number] = [r.int(1, 8), r.int(1, 8)];
+      const mode = r.int(0, 2);
+      emit({ kind: 'resize_nearest_neighbor', inputs: [cur], outputs: [g.add(`rs${s}`, [x[0]!, size[0], size[1], x[3]!], q)], alignCorners: mode === 1, halfPixelCenters: mode === 2, size });
+    } else if (step === 'view') {
+      const e = g.add(`ex${s}`, [1, ...x], q);
+      ops.push({ kind: 'expand_dims', inputs: [cur], outputs: [e], axis: 0 });
+      emit({ kind: 'squeeze', inputs: [e], outputs: [g.add(`sq${s}`, [...x], q)], squeezeDims: [0] });
+    } else {
+      // concatenate with an earlier tensor matching in all but the channels
+      const other = r.pick(seen.filter((t) => { const y = g.tensors[t]!.shape; return y.length === 4 && y[0] === x[0] && y[1] === x[1] && y[2] === x[2]; }));
+      const c = g.tensors[other]!.shape[3]!;
+      emit({ kind: 'concatenation', inputs: [cur, other], outputs: [g.add(`cc${s}`, [x[0]!, x[1]!, x[2]!, x[3]! + c], q)], axis: 3, activation: 'none' });
+    }
+  }
+  ops.forEach((op, i) => { op.name = `${op.kind}_${i}`; });
+  return { name: `movement_net_${seed}`, tensors: g.tensors, ops, inputs: [input], outputs: [cur] };
+}

@@ -4,7 +4,8 @@
 // lowered (kernel `copy` / `resize_nearest` / aliasing `reshape`), emitted as C, compiled once and run on the
 // host; every output equals the golden runtime's (which tests/runtime-wasm/movement.test.ts checks against
 // TFLite's interpreter), and the kernel IR read literally (helpers/kmodule.ts evaluate) gives the same
-// bytes. A sample of every operator also runs on QEMU Cortex-M4.
+// bytes. A sample of every operator also runs on QEMU Cortex-M4, and 40 random chains of them (the oracle
+// test's networks) on the host.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import type { RunOn } from '../../mcu-backend/harness/run.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { randomInputs } from '../helpers/random-ops.ts';
-import { MOVEMENT_KINDS, mergeGraphs, randomMovementGraph, type MovementKind } from '../helpers/random-movement.ts';
+import { MOVEMENT_KINDS, mergeGraphs, randomMovementGraph, randomMovementNet, type MovementKind } from '../helpers/random-movement.ts';
 import { evaluate } from './helpers/kmodule.ts';
 import { needTools } from './helpers/tools.ts';
 
@@ -82,5 +83,12 @@ test('every data-movement operator, 4 random ops each, on QEMU Cortex-M4 equals 
   const graph = mergeGraphs('mv_all', MOVEMENT_KINDS.flatMap((kind, i) =>
     Array.from({ length: 4 }, (_, k) => randomMovementGraph(300_000 + 10_000 * i + k, kind, { ellipsis: true }).graph)));
   const bad = await check(graph, 5, 'm4');
+  assert.deepEqual(bad, [], `${bad.length} mismatches:\n${bad.slice(0, 12).join('\n')}`);
+});
+
+test('40 random data-movement networks as Cortex-M C on the host equal the golden runtime', async (t) => {
+  if (!needTools(t, 'host')) return;
+  const graph = mergeGraphs('mv_nets', Array.from({ length: 40 }, (_, i) => randomMovementNet(700 + i)));
+  const bad = await check(graph, 9, 'host');
   assert.deepEqual(bad, [], `${bad.length} mismatches:\n${bad.slice(0, 12).join('\n')}`);
 });

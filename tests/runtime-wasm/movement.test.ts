@@ -3,7 +3,8 @@
 // axes and strides, masks, several inputs/outputs), written with the project's .tflite writer (parameter
 // tensors included) and run in batches (BATCH models side by side in one file, one interpreter run), on the
 // SIMD and the scalar golden module, in the tflite arithmetic; the tflm arithmetic gives the same bytes
-// (data movement has no arithmetic). Every case also goes through the importer: the file read back equals
+// (data movement has no arithmetic). NETS random chains of them (split/unpack outputs feeding
+// concatenation/pack, views, concatenations with earlier tensors) are compared layer by layer. Every case also goes through the importer: the file read back equals
 // the graph written (attributes recovered from the parameter tensors).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,10 +12,10 @@ import { importTflite } from '../../compiler/frontend/tflite/import.ts';
 import { writeTflite } from '../../compiler/frontend/tflite/writer.ts';
 import { validateGraph } from '../../compiler/ir/validate.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
-import { TfliteInterpreter } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
+import { TfliteInterpreter, allOpOutputs, withAllOutputs } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
 import { randomInputs } from '../helpers/random-ops.ts';
 import {
-  MOVEMENT_KINDS, describeCase, mergeGraphs, randomMovementGraph, type MovementCase, type MovementKind, type MovementOptions,
+  MOVEMENT_KINDS, describeCase, mergeGraphs, randomMovementGraph, randomMovementNet, type MovementCase, type MovementKind, type MovementOptions,
 } from '../helpers/random-movement.ts';
 
 const CASES = 200;
@@ -80,5 +81,31 @@ MOVEMENT_KINDS.forEach((kind, i) => {
 // against hand-computed slices in tests/compiler/ops/movement.test.ts instead.
 test(`strided_slice with ellipsis_mask and new_axis_mask: ${CASES} random models equal TFLite's interpreter`, async () => {
   const { mismatches } = await compare('strided_slice', 400_000, CASES, { ellipsis: true });
+  assert.deepEqual(mismatches, [], `${mismatches.length} mismatches:\n${mismatches.slice(0, 12).join('\n')}`);
+});
+
+const NETS = 40;
+test(`${NETS} random data-movement networks: every layer equals TFLite's interpreter (SIMD and scalar golden)`, async () => {
+  const [it, simd, scalar] = await Promise.all([interp, goldenSimd, goldenScalar]);
+  const mismatches: string[] = [];
+  let layers = 0;
+  for (let seed = 700; seed < 700 + NETS; seed++) {
+    const graph = randomMovementNet(seed);
+    validateGraph(graph);
+    const file = writeTflite(graph);
+    const ids = allOpOutputs(file);
+    const inputs = randomInputs(graph, seed);
+    const ref = it.runTensors(withAllOutputs(file), inputs);
+    for (const [label, golden] of [['simd', simd], ['scalar', scalar]] as const) {
+      const got = golden.run(graph, inputs, { arith: 'tflite', keepAll: true });
+      ids.forEach((id, k) => {
+        const d = firstDiff(got.tensors!.get(id) ?? new Int8Array(0), ref[k]!.data);
+        const op = graph.ops.find((o) => o.outputs.includes(id))!;
+        if (d) mismatches.push(`randomMovementNet(${seed}) [${label}] ${op.name} [${graph.tensors[id]!.shape}]: ${d}`);
+      });
+    }
+    layers += ids.length;
+  }
+  assert.ok(layers >= 4 * NETS, `only ${layers} layers`);
   assert.deepEqual(mismatches, [], `${mismatches.length} mismatches:\n${mismatches.slice(0, 12).join('\n')}`);
 });
