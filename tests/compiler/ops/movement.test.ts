@@ -150,6 +150,27 @@ test('RESHAPE import: a shape tensor with -1 is resolved and checked against the
   assert.throws(() => importTflite(reshapeFile([-1, -1], [3, 4]), 'r.tflite'), /one -1/);
 });
 
+test('RESHAPE import: new_shape in the options (no shape operand) with -1', () => {
+  const file = (newShape: number[]) => buildTflite({
+    tensors: [
+      { name: 'x', shape: [2, 6], type: TensorType.INT8, scale: [0.5], zeroPoint: [5] },
+      { name: 'y', shape: [3, 4], type: TensorType.INT8, scale: [0.5], zeroPoint: [5] },
+    ],
+    ops: [{
+      code: BuiltinOperator.RESHAPE, inputs: [0], outputs: [1], optionsType: BuiltinOptionsType.ReshapeOptions,
+      options: (b: Builder) => {
+        b.startVector(4, newShape.length, 4);
+        for (let i = newShape.length - 1; i >= 0; i--) b.addInt32(newShape[i]!);
+        const v = b.endVector();
+        b.startObject(1); b.addFieldOffset(Slot.ReshapeOptions.newShape, v, 0); return b.endObject();
+      },
+    }],
+    inputs: [0], outputs: [1],
+  });
+  assert.equal(importTflite(file([-1, 4]), 'o.tflite').ops[0]!.kind, 'reshape');
+  assert.throws(() => importTflite(file([-1, 3]), 'o.tflite'), /new shape \[-1,3\] gives \[4,3\], but the output tensor is \[3,4\]/);
+});
+
 test('PADV2 import reads paddings and the int8 constant into attributes; SPLIT reads its leading axis operand', () => {
   const pad = buildTflite({
     tensors: [
