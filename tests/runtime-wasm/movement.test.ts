@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { importTflite } from '../../compiler/frontend/tflite/import.ts';
 import { writeTflite } from '../../compiler/frontend/tflite/writer.ts';
 import { validateGraph } from '../../compiler/ir/validate.ts';
+import { runPipeline } from '../../compiler/passes/registry.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { TfliteInterpreter, allOpOutputs, withAllOutputs } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
 import { randomInputs } from '../helpers/random-ops.ts';
@@ -108,4 +109,24 @@ test(`${NETS} random data-movement networks: every layer equals TFLite's interpr
   }
   assert.ok(layers >= 4 * NETS, `only ${layers} layers`);
   assert.deepEqual(mismatches, [], `${mismatches.length} mismatches:\n${mismatches.slice(0, 12).join('\n')}`);
+});
+
+// What TFLite does with int8 CONCATENATION inputs of differing scales: it refuses them in Prepare (as TFLite
+// Micro does); neither requantises. The legalize pass refuses them too (compiler/ops/concatenation.ts).
+test('TFLite rejects int8 CONCATENATION with differing input quantisation, as legalize does', async () => {
+  const it = await interp;
+  const q = (scale: number) => ({ scale: [scale], zeroPoint: [3] });
+  const graph = {
+    name: 'concat_scales',
+    tensors: [
+      { id: 0, name: 'a', shape: [1, 2], dtype: 'int8' as const, quant: q(0.5) },
+      { id: 1, name: 'b', shape: [1, 2], dtype: 'int8' as const, quant: q(0.25) },
+      { id: 2, name: 'y', shape: [1, 4], dtype: 'int8' as const, quant: q(0.5) },
+    ],
+    ops: [{ kind: 'concatenation' as const, inputs: [0, 1], outputs: [2], axis: 1, activation: 'none' as const }],
+    inputs: [0, 1], outputs: [2],
+  };
+  validateGraph(graph);
+  assert.throws(() => it.run(writeTflite(graph), [new Int8Array(2), new Int8Array(2)]), /concatenation\.cc.*scale != output->params\.scale.*CONCATENATION/);
+  assert.throws(() => runPipeline(graph, { arith: 'tflite' }), /concatenation: 'b' is quantised \(scale 0\.25/);
 });
