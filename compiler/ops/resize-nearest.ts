@@ -1,7 +1,10 @@
 // RESIZE_NEAREST_NEIGHBOR over NHWC int8: output pixel (y, x) copies input pixel (nearest(y), nearest(x)),
 // with TFLite's GetNearestNeighbor: scale = in / out in float32 ((in - 1) / (out - 1) with align_corners),
 // source = floor((i + 0.5 * half_pixel_centers) * scale) (rounded half away from zero with align_corners),
-// clamped to the input. TFLite Micro and desktop TFLite's int8 kernel use that reference formula. The
+// clamped to the input. TFLite Micro and desktop TFLite's int8 kernel (the interpreter the oracle tests
+// run) use that reference formula; newer desktop builds route plain (no align/half-pixel) 8-bit resizes
+// through an optimized kernel with a 16.16 fixed-point scale, which picks another pixel for a few size
+// ratios (e.g. width 2 -> 82, output 41: float32 gives 0, fixed point 1). The
 // output size is the output tensor's; the size operand is read at import only to check it. The golden
 // kernel computes the indices itself in float32; the lowering computes them here (Math.fround) into the
 // kernel op's index tables, so the Cortex-M code needs no floating point.

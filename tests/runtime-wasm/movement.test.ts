@@ -130,3 +130,28 @@ test('TFLite rejects int8 CONCATENATION with differing input quantisation, as le
   assert.throws(() => it.run(writeTflite(graph), [new Int8Array(2), new Int8Array(2)]), /concatenation\.cc.*scale != output->params\.scale.*CONCATENATION/);
   assert.throws(() => runPipeline(graph, { arith: 'tflite' }), /concatenation: 'b' is quantised \(scale 0\.25/);
 });
+
+// Width 2 -> 82: float32(2 / 82) * 41 = 0.99999994, so TFLite's float reference reads column 0 for output 41
+// where exact arithmetic (or a 16.16 fixed-point scale, as newer desktop builds use for plain 8-bit resizes)
+// reads column 1. The interpreter here follows the float reference, as TFLite Micro does; so does the golden.
+test('RESIZE_NEAREST_NEIGHBOR float32 index edge (width 2 -> 82) equals TFLite', async () => {
+  const it = await interp;
+  const g = await goldenSimd;
+  const q = { scale: [0.5], zeroPoint: [0] };
+  const graph = {
+    name: 'resize_edge',
+    tensors: [
+      { id: 0, name: 'x', shape: [1, 1, 2, 1], dtype: 'int8' as const, quant: q },
+      { id: 1, name: 'y', shape: [1, 1, 82, 1], dtype: 'int8' as const, quant: q },
+    ],
+    ops: [{ kind: 'resize_nearest_neighbor' as const, inputs: [0], outputs: [1], alignCorners: false, halfPixelCenters: false, size: [1, 82] as [number, number] }],
+    inputs: [0], outputs: [1],
+  };
+  const x = Int8Array.from([10, 20]);
+  const [ref] = it.run(writeTflite(graph), [x]);
+  assert.equal(ref![41], 10, 'TFLite reads column 0 for output 41');
+  assert.deepEqual(Array.from(g.run(graph, [x], { arith: 'tflite' }).outputs[0]!), Array.from(ref!));
+  const m = runPipeline(graph, { arith: 'tflm' });
+  const k = m.ops[0]!;
+  assert.ok(k.kind === 'resize_nearest' && k.colIndex[41] === 0 && k.colIndex[42] === 1, 'lowered index table');
+});
