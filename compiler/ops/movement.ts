@@ -5,7 +5,7 @@
 // execute exactly those regions; TFLite's interpreter checks both (tests/runtime-wasm/movement.test.ts).
 // Also here: reading constant parameter operands at import, writing them back at export, and the
 // legalize rule all of these ops share (int8, the output quantised exactly as the input: no requantisation).
-import type { Graph, Op, Tensor } from '../ir/graph.ts';
+import type { Op, Tensor } from '../ir/graph.ts';
 import type { LegalCheck, ShapeCheck } from './checks.ts';
 import type { GoldenCtx, GoldenLaunch } from './golden-abi.ts';
 import type { KernelOpDraft, LowerCtx } from './lowering.ts';
@@ -126,10 +126,6 @@ export function legalShape(c: LegalCheck, t: Tensor, want: readonly number[]): v
   if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) c.fail(`output '${t.name}' has shape [${t.shape}]`, `expected [${want}]`);
 }
 
-/** Tensor ids of a graph op's outputs, with their tensors. */
-export function outputsOf(g: Graph, op: Op): Tensor[] {
-  return op.outputs.map((id) => g.tensors[id]!);
-}
 
 // ---- golden launch and lowering of regions ----
 
