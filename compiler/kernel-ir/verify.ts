@@ -5,6 +5,7 @@
 // always-present int32 bias have the expected layouts, that requantisation has one (multiplier, shift)
 // per output channel in range for the module's arithmetic, and that clamps lie in the int8 range.
 
+import { assertNever } from '../diagnostics.ts';
 import { bytesPerElement, numElements } from '../ir/graph.ts';
 import type { KBuffer, KConst, KCopy, KernelModule, KernelOp, Requantise, Window } from './types.ts';
 
@@ -193,5 +194,7 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       if (op.inputMultiplier < 2 ** 30 || op.inputLeftShift < 0 || op.diffMin > 0) fail('input multiplier/shift/diffMin not folded');
       if (op.outputOffset !== out.zeroPoint) fail('outputOffset is not the output zero point');
       return;
+    default:
+      assertNever(op, 'kernel op kind');
   }
 }

@@ -40,6 +40,7 @@ function regions(shapes: number[][], out: number[], axisAttr: number): CopyRegio
 export const concatenation = defineOp<'concatenation'>({
   kind: 'concatenation',
   summary: 'joins its inputs along an axis',
+  arith: 'same in both (values moved unchanged; both refuse int8 inputs quantised unlike the output)',
   tflite: {
     builtin: BuiltinOperator.CONCATENATION,
     optionsType: BuiltinOptionsType.ConcatenationOptions,

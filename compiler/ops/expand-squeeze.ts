@@ -52,6 +52,7 @@ const asReshape = (ctx: LowerCtx, op: Op): KernelOpDraft => ({ kind: 'reshape', 
 export const expandDims = defineOp<'expand_dims'>({
   kind: 'expand_dims',
   summary: 'inserts a dimension of size 1 (a view)',
+  arith: 'same in both (no arithmetic)',
   tflite: {
     builtin: BuiltinOperator.EXPAND_DIMS,
     optionsType: BuiltinOptionsType.ExpandDimsOptions,
@@ -77,6 +78,7 @@ export const expandDims = defineOp<'expand_dims'>({
 export const squeeze = defineOp<'squeeze'>({
   kind: 'squeeze',
   summary: 'removes dimensions of size 1 (a view)',
+  arith: 'same in both (no arithmetic)',
   tflite: {
     builtin: BuiltinOperator.SQUEEZE,
     optionsType: BuiltinOptionsType.SqueezeOptions,

@@ -60,6 +60,7 @@ function unpackInfer(c: ShapeCheck, op: UnpackOp): number[][] {
 export const pack = defineOp<'pack'>({
   kind: 'pack',
   summary: 'stacks same-shaped inputs along a new axis',
+  arith: 'same in both (int8 values moved unchanged)',
   tflite: {
     builtin: BuiltinOperator.PACK,
     optionsType: BuiltinOptionsType.PackOptions,
@@ -97,6 +98,7 @@ export const pack = defineOp<'pack'>({
 export const unpack = defineOp<'unpack'>({
   kind: 'unpack',
   summary: 'cuts the input into its slices along an axis (several outputs)',
+  arith: 'same in both (int8 values moved unchanged)',
   tflite: {
     builtin: BuiltinOperator.UNPACK,
     optionsType: BuiltinOptionsType.UnpackOptions,

@@ -75,6 +75,7 @@ const paddingsParam = (op: PadOp | PadV2Op) => int32Param(`${op.name ?? 'pad'}/p
 export const pad = defineOp<'pad'>({
   kind: 'pad',
   summary: 'pads with the output zero point (real 0)',
+  arith: 'same in both (int8 values moved unchanged)',
   ...shared,
   lower: [rule({ name: 'pad', kinds: ['pad'], priority: 0, lower: lowerPad })],
   tflite: {
@@ -91,6 +92,7 @@ export const pad = defineOp<'pad'>({
 export const padV2 = defineOp<'pad_v2'>({
   kind: 'pad_v2',
   summary: 'pads with a given int8 constant',
+  arith: 'same in both (int8 values moved unchanged)',
   ...shared,
   lower: [rule({ name: 'pad_v2', kinds: ['pad_v2'], priority: 0, lower: lowerPad })],
   tflite: {

@@ -42,6 +42,7 @@ export function nearestIndex(i: number, inSize: number, outSize: number, alignCo
 export const resizeNearestNeighbor = defineOp<'resize_nearest_neighbor'>({
   kind: 'resize_nearest_neighbor',
   summary: 'nearest-neighbour resize of height and width',
+  arith: 'same in both (float32 source index as TFLite\'s reference kernel; values moved unchanged)',
   tflite: {
     builtin: BuiltinOperator.RESIZE_NEAREST_NEIGHBOR,
     optionsType: BuiltinOptionsType.ResizeNearestNeighborOptions,

@@ -59,6 +59,7 @@ function sliceRegion(x: readonly number[], op: SliceOp): CopyRegion {
 export const slice = defineOp<'slice'>({
   kind: 'slice',
   summary: 'a block of the input',
+  arith: 'same in both (int8 values moved unchanged)',
   tflite: {
     builtin: BuiltinOperator.SLICE,
     optionsType: BuiltinOptionsType.SliceOptions,
@@ -183,6 +184,7 @@ function stridedRegion(x: readonly number[], op: StridedSliceOp): CopyRegion {
 export const stridedSlice = defineOp<'strided_slice'>({
   kind: 'strided_slice',
   summary: 'a strided block of the input (TFLite masks)',
+  arith: 'same in both (values moved unchanged); ellipsis_mask / new_axis_mask as desktop TFLite and TensorFlow (TFLite Micro ignores them)',
   tflite: {
     builtin: BuiltinOperator.STRIDED_SLICE,
     optionsType: BuiltinOptionsType.StridedSliceOptions,

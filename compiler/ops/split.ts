@@ -73,6 +73,7 @@ const common = {
 export const split = defineOp<'split'>({
   kind: 'split',
   summary: 'cuts the input into equal parts along an axis (several outputs)',
+  arith: 'same in both (int8 values moved unchanged)',
   tflite: {
     builtin: BuiltinOperator.SPLIT,
     optionsType: BuiltinOptionsType.SplitOptions,
@@ -110,6 +111,7 @@ export const split = defineOp<'split'>({
 export const splitV = defineOp<'split_v'>({
   kind: 'split_v',
   summary: 'cuts the input into parts of given sizes along an axis (several outputs)',
+  arith: 'same in both (int8 values moved unchanged)',
   tflite: {
     builtin: BuiltinOperator.SPLIT_V,
     optionsType: BuiltinOptionsType.SplitVOptions,

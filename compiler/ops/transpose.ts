@@ -27,6 +27,7 @@ function region(inS: readonly number[], perm: readonly number[]): CopyRegion {
 export const transpose = defineOp<'transpose'>({
   kind: 'transpose',
   summary: 'permutes the dimensions',
+  arith: 'same in both (int8 values moved unchanged)',
   tflite: {
     builtin: BuiltinOperator.TRANSPOSE,
     optionsType: BuiltinOptionsType.TransposeOptions,

@@ -3,8 +3,12 @@
 // far (dequantised weights, activations fake-quantised to their int8 grids) and pick each new output's
 // scale and zero point from the values actually seen. Not bit-exact and never used for verification (the
 // golden runtime is); it only has to be close enough to choose useful ranges.
-import { TinyforgeError } from '../../diagnostics.ts';
+import { assertNever } from '../../diagnostics.ts';
 import { padBefore, type Activation, type Graph, type Op, type Quant, type Tensor } from '../../ir/graph.ts';
+import type { YAML_LAYER_KINDS } from './schema.ts';
+
+/** The graph ops a `network:` layer builds. */
+export type LayerGraphOp = Extract<Op, { kind: (typeof YAML_LAYER_KINDS)[number] }>;
 
 /** Real values of a constant tensor (per-axis scales honoured). */
 export function dequantize(t: Tensor): Float64Array {
@@ -33,7 +37,7 @@ export function fakeQuant(v: Float64Array, q: Quant): Float64Array {
 }
 
 /** Pre-activation output of `op` (NHWC, channels last) from the real values of its activation inputs. */
-export function floatOp(g: Graph, op: Op, vals: Map<number, Float64Array>): Float64Array {
+export function floatOp(g: Graph, op: LayerGraphOp, vals: Map<number, Float64Array>): Float64Array {
   const xt = g.tensors[op.inputs[0]!]!;
   const x = vals.get(xt.id)!;
   const ot = g.tensors[op.outputs[0]!]!;
@@ -136,6 +140,6 @@ export function floatOp(g: Graph, op: Op, vals: Map<number, Float64Array>): Floa
       return out;
     }
     default:
-      throw new TinyforgeError(`calibration has no float model of ${op.kind}`, {}, 'YAML networks use conv, depthwise, fully connected, add, pooling, reshape and softmax layers');
+      return assertNever(op, 'network layer op');
   }
 }
