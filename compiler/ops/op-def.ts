@@ -42,6 +42,8 @@ export interface OperandInfo {
   /** TensorType name (INT8, INT32, FLOAT32, ...). */
   type: string;
   values?: number[];
+  /** Its quantisation, when it has one. */
+  quant?: Quant;
 }
 
 export interface ImportCtx {

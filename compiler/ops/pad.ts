@@ -105,6 +105,12 @@ export const padV2 = defineOp<'pad_v2'>({
     if (!o) return { kind: 'pad_v2', name: c.name, paddings };
     if (o.type !== 'INT8') c.fail(`constant_values is ${o.type}`, 'an int8 PADV2 needs an int8 constant_values');
     if (o.values === undefined || o.values.length !== 1) return c.fail('constant_values must be a constant holding one value');
+    // TFLite Micro's Prepare: the constant must be quantised as the output (its raw value is written as is).
+    const y = c.result(0)?.quant, q = o.quant;
+    if (y && (!q || q.scale[0] !== y.scale[0] || q.zeroPoint[0] !== y.zeroPoint[0])) {
+      c.fail(`constant_values is quantised (scale ${q?.scale[0]}, zero point ${q?.zeroPoint[0]}) unlike the output (scale ${y.scale[0]}, zero point ${y.zeroPoint[0]})`,
+        'PADV2 writes the constant unchanged: it must have the output\'s scale and zero point');
+    }
     return { kind: 'pad_v2', name: c.name, paddings, value: o.values[0]! };
   },
   operands: (inputs) => inputs.slice(0, 1),

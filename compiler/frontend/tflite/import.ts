@@ -75,6 +75,8 @@ export function importTflite(bytes: Uint8Array, file: string): Graph {
     const ft = fileTensors[t]!;
     const type = ft.i8(S.Tensor.type);
     const info: OperandInfo = { shape: ft.i32s(S.Tensor.shape, `tensor ${t} shape`), type: tensorTypeName(type) };
+    const quant = readQuant(ft, `tensor ${t}`);
+    if (quant) info.quant = quant;
     const bi = ft.u32(S.Tensor.buffer);
     if (bi === 0 || bi >= buffers.length) return info;
     const raw = buffers[bi]!.bytes(S.Buffer.data, `buffer ${bi}`);

@@ -183,6 +183,17 @@ test('PADV2 import reads paddings and the int8 constant into attributes; SPLIT r
     inputs: [0], outputs: [3],
   });
   const g = importTflite(pad, 'p.tflite');
+  const badValue = buildTflite({
+    tensors: [
+      { name: 'x', shape: [1, 2], type: TensorType.INT8, scale: [0.5], zeroPoint: [5] },
+      { name: 'paddings', shape: [2, 2], type: TensorType.INT32, data: i32([0, 0, 1, 2]) },
+      { name: 'value', shape: [], type: TensorType.INT8, scale: [0.25], zeroPoint: [5], data: Uint8Array.from([0xf9]) },
+      { name: 'y', shape: [1, 5], type: TensorType.INT8, scale: [0.5], zeroPoint: [5] },
+    ],
+    ops: [{ code: BuiltinOperator.PADV2, inputs: [0, 1, 2], outputs: [3] }],
+    inputs: [0], outputs: [3],
+  });
+  assert.throws(() => importTflite(badValue, 'p.tflite'), /constant_values is quantised \(scale 0\.25, zero point 5\) unlike the output/);
   const { inputs, outputs: _o, name: _n, ...attrs } = g.ops[0]!;
   assert.deepEqual(attrs, { kind: 'pad_v2', paddings: [[0, 0], [1, 2]], value: -7 });
   assert.deepEqual(inputs, [0]);
