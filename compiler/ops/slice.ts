@@ -154,6 +154,9 @@ export function stridedSlicePlan(fail: Fail, x: readonly number[], op: StridedSl
     // StridedSliceEndForAxis
     let e: number;
     if (s.shrink) {
+      // TFLite's loop walks from start towards start + 1 with the given stride: a negative one copies nothing
+      // (TensorFlow requires stride 1 on a shrunk axis)
+      if (s.stride < 0) fail(`shrink_axis_mask shrinks dimension ${d} with stride ${s.stride}; a shrunk axis needs a positive stride`);
       e = b >= size ? b : b + 1;
       // a shrunk axis reads one element whatever the stride's sign
       start.push(b); stride.push(1); count.push(Math.max(0, e - b));

@@ -123,6 +123,9 @@ test('legalize and validation errors name the op and the rule', () => {
   assert.throws(() => validateGraph(oneOp([[4, 5]], [[4]], {
     kind: 'strided_slice', begin: [0, 0, 0], end: [1, 1, 1], strides: [1, 1, 1], beginMask: 0, endMask: 0, ellipsisMask: 1, newAxisMask: 0, shrinkAxisMask: 6, offset: false,
   })), /the ellipsis .* stands for no dimension/);
+  assert.throws(() => validateGraph(oneOp([[4, 5]], [[5]], {
+    kind: 'strided_slice', begin: [1, 0], end: [2, 5], strides: [-1, 1], beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 1, offset: false,
+  })), /shrinks dimension 0 with stride -1/);
 });
 
 // ---- import of parameter tensors ----
