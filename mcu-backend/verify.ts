@@ -77,8 +77,12 @@ export async function verifyMcu(
     bad.forEach((i, r) => {
       const keep = golden.run(graph, split(graph, opts.inputs[i]), { arith: module.arith, keepAll: true }).tensors!;
       for (const op of module.ops) {
-        if (lastOfSource.get(op.sourceOp) !== op.index) continue;
-        const tid = graph.ops[op.sourceOp]?.outputs[0];
+        // The graph tensor this kernel op writes: one of its graph op's outputs by name (SPLIT / UNPACK lower
+        // to one kernel op per output), else the graph op's output once its last kernel op has run.
+        const outs = graph.ops[op.sourceOp]?.outputs ?? [];
+        const named = outs.find((id) => graph.tensors[id]?.name === module.buffers[op.output]?.name);
+        if (named === undefined && lastOfSource.get(op.sourceOp) !== op.index) continue;
+        const tid = named ?? outs[0];
         const want = tid === undefined ? undefined : keep.get(tid);
         const got = dbg.layers?.[r]?.[op.index];
         if (!want || !got) continue;

@@ -55,6 +55,14 @@ export type { AddConv2dOp } from '../ops/add-conv2d.ts';
 export type { ElementwiseOp } from '../ops/unary.ts';
 export type { LeakyReluOp } from '../ops/leaky-relu.ts';
 export type { PreluOp } from '../ops/prelu.ts';
+export type { PadOp, PadV2Op } from '../ops/pad.ts';
+export type { TransposeOp } from '../ops/transpose.ts';
+export type { SliceOp, StridedSliceOp } from '../ops/slice.ts';
+export type { ConcatenationOp } from '../ops/concatenation.ts';
+export type { SplitOp, SplitVOp } from '../ops/split.ts';
+export type { PackOp, UnpackOp } from '../ops/pack.ts';
+export type { ExpandDimsOp, SqueezeOp } from '../ops/expand-squeeze.ts';
+export type { ResizeNearestNeighborOp } from '../ops/resize-nearest.ts';
 import type { Conv2dOp } from '../ops/conv2d.ts';
 import type { DepthwiseConv2dOp } from '../ops/depthwise-conv2d.ts';
 import type { FullyConnectedOp } from '../ops/fully-connected.ts';
@@ -67,6 +75,14 @@ import type { AddConv2dOp } from '../ops/add-conv2d.ts';
 import type { ElementwiseOp } from '../ops/unary.ts';
 import type { LeakyReluOp } from '../ops/leaky-relu.ts';
 import type { PreluOp } from '../ops/prelu.ts';
+import type { PadOp, PadV2Op } from '../ops/pad.ts';
+import type { TransposeOp } from '../ops/transpose.ts';
+import type { SliceOp, StridedSliceOp } from '../ops/slice.ts';
+import type { ConcatenationOp } from '../ops/concatenation.ts';
+import type { SplitOp, SplitVOp } from '../ops/split.ts';
+import type { PackOp, UnpackOp } from '../ops/pack.ts';
+import type { ExpandDimsOp, SqueezeOp } from '../ops/expand-squeeze.ts';
+import type { ResizeNearestNeighborOp } from '../ops/resize-nearest.ts';
 
 export type Op =
   | Conv2dOp
@@ -80,7 +96,20 @@ export type Op =
   | AddConv2dOp
   | ElementwiseOp
   | LeakyReluOp
-  | PreluOp;
+  | PreluOp
+  | PadOp
+  | PadV2Op
+  | TransposeOp
+  | SliceOp
+  | StridedSliceOp
+  | ConcatenationOp
+  | SplitOp
+  | SplitVOp
+  | PackOp
+  | UnpackOp
+  | ExpandDimsOp
+  | SqueezeOp
+  | ResizeNearestNeighborOp;
 
 export type OpKind = Op['kind'];
 

@@ -10,6 +10,8 @@ export interface OpStats {
   name: string;
   inputShapes: number[][];
   outputShape: number[];
+  /** Every output's shape (several for SPLIT / UNPACK). */
+  outputShapes: number[][];
   macs: number;
   weightBytes: number;
   activationBytes: number;
@@ -45,9 +47,12 @@ export function opStats(g: Graph, op: Op, index: number): OpStats {
     if (t.data) weightBytes += bytes(t);
     else activationBytes += bytes(t);
   }
-  const out = g.tensors[op.outputs[0]!]!;
-  activationBytes += bytes(out);
-  return { index, kind: op.kind, name: op.name ?? `${op.kind}_${index}`, inputShapes, outputShape: out.shape, macs: opMacs(g, op), weightBytes, activationBytes };
+  const outs = op.outputs.map((id) => g.tensors[id]!);
+  for (const t of outs) activationBytes += bytes(t);
+  return {
+    index, kind: op.kind, name: op.name ?? `${op.kind}_${index}`, inputShapes, outputShape: outs[0]!.shape, outputShapes: outs.map((t) => t.shape),
+    macs: opMacs(g, op), weightBytes, activationBytes,
+  };
 }
 
 export function graphStats(g: Graph): GraphStats {

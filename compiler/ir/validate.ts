@@ -11,16 +11,27 @@ import { numElements, type Graph, type Op } from './graph.ts';
 /** Zero points a quantised tensor of each type may have (its value range). */
 const ZERO_POINT_RANGE: Record<string, [number, number]> = { int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647] };
 
-/** The output shape `op` computes from its inputs and attributes; throws if they are inconsistent. */
+/** The output shape `op` computes from its inputs and attributes (its first output's); throws if they are inconsistent. */
 export function inferShape(g: Graph, op: Op, file?: string): number[] {
+  return inferShapes(g, op, file)[0]!;
+}
+
+/** The shape of every output of `op`, in order; throws if its inputs and attributes are inconsistent. */
+export function inferShapes(g: Graph, op: Op, file?: string): number[][] {
   const c = new Check(g, op, g.ops.indexOf(op), file);
   const def = opDef(op.kind);
   const [min, max] = def.arity.inputs;
   if (op.inputs.length < min || op.inputs.length > max) c.fail(`needs ${min === max ? min : `${min} to ${max}`} inputs, has ${op.inputs.length}`);
-  if (op.outputs.length !== 1) c.fail(`needs exactly 1 output, has ${op.outputs.length}`);
-  const out = def.infer(c, op as never);
-  if (out.some((d) => !Number.isInteger(d) || d < 1)) c.fail(`inferred output shape [${out}] is empty (window larger than input?)`);
-  return out;
+  const [omin, omax] = def.arity.outputs ?? [1, 1];
+  if (op.outputs.length < omin || op.outputs.length > omax) {
+    c.fail(`needs ${omin === omax ? `exactly ${omin}` : `${omin} to ${omax}`} output${omax === 1 ? '' : 's'}, has ${op.outputs.length}`);
+  }
+  const outs = def.inferAll ? def.inferAll(c, op as never) : [def.infer(c, op as never)];
+  if (outs.length !== op.outputs.length) c.fail(`computes ${outs.length} outputs, has ${op.outputs.length}`);
+  for (const out of outs) {
+    if (out.some((d) => !Number.isInteger(d) || d < 1)) c.fail(`inferred output shape [${out}] is empty (window larger than input?)`);
+  }
+  return outs;
 }
 
 /** Throws a TinyforgeError naming the op and the broken rule if `g` is not a well-formed graph. */
@@ -61,9 +72,11 @@ export function validateGraph(g: Graph, file?: string): void {
       if (defined.has(id)) c.fail(`writes tensor ${id} '${t.name}', which is already defined`);
       defined.add(id);
     }
-    const declared = g.tensors[op.outputs[0]!]!.shape;
-    const inferred = inferShape(g, op, file);
-    if (declared.join(',') !== inferred.join(',')) c.fail(`output '${g.tensors[op.outputs[0]!]!.name}' is declared [${declared}] but the op computes [${inferred}]`);
+    const inferred = inferShapes(g, op, file);
+    op.outputs.forEach((id, k) => {
+      const declared = g.tensors[id]!.shape;
+      if (declared.join(',') !== inferred[k]!.join(',')) c.fail(`output '${g.tensors[id]!.name}' is declared [${declared}] but the op computes [${inferred[k]}]`);
+    });
     checkTypes(c);
   });
   for (const id of g.outputs) {
@@ -85,8 +98,12 @@ function checkTypes(c: Check): void {
     if (x.dtype !== 'int8') c.fail(`input '${x.name}' is ${x.dtype}; only int8 activations are supported`);
     if (!x.quant || x.quant.scale.length !== 1) c.fail(`input '${x.name}' needs per-tensor quantisation (one scale and zero point)`);
   }
-  if (out.dtype !== 'int8') c.fail(`output '${out.name}' is ${out.dtype}; only int8 activations are supported`);
-  if (!out.quant || out.quant.scale.length !== 1) c.fail(`output '${out.name}' needs per-tensor quantisation (one scale and zero point)`);
+  for (const id of op.outputs) {
+    const y = c.g.tensors[id]!;
+    if (y.dtype !== 'int8') c.fail(`output '${y.name}' is ${y.dtype}; only int8 activations are supported`);
+    if (!y.quant || y.quant.scale.length !== 1) c.fail(`output '${y.name}' needs per-tensor quantisation (one scale and zero point)`);
+  }
+  if (!out.quant) return;
   if (op.kind === 'max_pool2d' || op.kind === 'average_pool2d') {
     const x = c.tensor(0, 'input');
     if (x.quant!.scale[0] !== out.quant.scale[0] || x.quant!.zeroPoint[0] !== out.quant.zeroPoint[0]) {

@@ -109,6 +109,15 @@ function printOp(op: KernelOp): string[] {
       more(`shapes: alpha=[${op.alphaShape.join(',')}] out=[${op.outShape.join(',')}] alpha=@${op.alpha}`);
       more(`inputOffset=${op.inputOffset} alphaOffset=${op.alphaOffset} outputOffset=${op.outputOffset} requant: identity=(${op.mult1},${op.shift1}) alpha=(${op.mult2},${op.shift2})`);
       break;
+    case 'copy':
+      if (op.fill !== undefined) more(`fill=${op.fill}`);
+      op.regions.forEach((r, k) => more(`region ${k}: shape=[${r.shape.join(',')}] in=${r.inOffset}+[${r.inStrides.join(',')}] out=${r.outOffset}+[${r.outStrides.join(',')}]`));
+      break;
+    case 'resize_nearest': {
+      const idx = (v: number[]) => summarizeList(Int32Array.from(v));
+      more(`n=${op.batches} in=${op.inH}x${op.inW}x${op.channels} out=${op.outH}x${op.outW}x${op.channels} rows=${idx(op.rowIndex)} cols=${idx(op.colIndex)}`);
+      break;
+    }
     default:
       assertNever(op, 'kernel op kind');
   }

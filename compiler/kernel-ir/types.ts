@@ -205,7 +205,38 @@ export interface KPrelu extends KOpBase {
   mult2: number; shift2: number;
 }
 
+/**
+ * An affine strided copy (data movement: pad, transpose, slice, strided slice, concatenation, pack, and one
+ * op per output of split / unpack). Optionally the whole output is first set to `fill` (pad); then region k
+ * copies from inputs[k]: out[outOffset + sum i_d * outStrides[d]] = in[inOffset + sum i_d * inStrides[d]] for
+ * every index i of `shape` (1 to 6 dimensions, outermost first; element offsets and strides, input strides
+ * may be negative). Regions are normalised (no size-1 dimensions, mergeable neighbours merged).
+ */
+export interface KCopy extends KOpBase {
+  kind: 'copy';
+  /** One per input, in operand order. */
+  regions: Array<{ shape: number[]; inOffset: number; inStrides: number[]; outOffset: number; outStrides: number[] }>;
+  /** int8 value the output holds outside the regions (absent: the regions cover the output exactly). */
+  fill?: number;
+}
+
+/**
+ * Nearest-neighbour resize of NHWC [batches, inH, inW, channels] to [batches, outH, outW, channels]: output
+ * pixel (y, x) is input pixel (rowIndex[y], colIndex[x]), indices computed at compile time as TFLite does
+ * (float32 scale, align_corners / half_pixel_centers).
+ */
+export interface KResizeNearest extends KOpBase {
+  kind: 'resize_nearest';
+  batches: number;
+  inH: number; inW: number; channels: number;
+  outH: number; outW: number;
+  rowIndex: number[];
+  colIndex: number[];
+}
+
 export type KernelOp =
+  | KCopy
+  | KResizeNearest
   | KConv2d
   | KDepthwiseConv2d
   | KFullyConnected

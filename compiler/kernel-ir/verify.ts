@@ -7,7 +7,7 @@
 
 import { assertNever } from '../diagnostics.ts';
 import { bytesPerElement, numElements } from '../ir/graph.ts';
-import type { KBuffer, KConst, KernelModule, KernelOp, Requantise, Window } from './types.ts';
+import type { KBuffer, KConst, KCopy, KernelModule, KernelOp, Requantise, Window } from './types.ts';
 
 const eq = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
@@ -63,6 +63,42 @@ function checkWindow(op: Window, x: KBuffer, y: KBuffer, fail: (msg: string) => 
   if ([op.padTop, op.padLeft, op.padBottom, op.padRight].some((p) => p < 0)) fail('negative padding');
 }
 
+/** Every region reads inside its input and writes inside the output; without `fill` the regions tile the output exactly. */
+function checkCopy(op: KCopy, ins: KBuffer[], out: KBuffer, fail: (msg: string) => void): void {
+  const covered = new Uint8Array(out.bytes);
+  let overlap = false;
+  op.regions.forEach((r, k) => {
+    const x = ins[k]!;
+    const n = r.shape.length;
+    if (n < 1 || n > 6 || r.inStrides.length !== n || r.outStrides.length !== n || r.shape.some((d) => !Number.isInteger(d) || d < 1)) {
+      fail(`region ${k} has an invalid shape [${r.shape}] or stride lists`);
+      return;
+    }
+    // extent of an affine index set: offset + sum over dims of min/max (stride * (size - 1))
+    const span = (off: number, st: number[]) => st.reduce(([lo, hi], s, d) => {
+      const e = s * (r.shape[d]! - 1);
+      return [lo + Math.min(0, e), hi + Math.max(0, e)];
+    }, [off, off]);
+    const [ilo, ihi] = span(r.inOffset, r.inStrides);
+    const [olo, ohi] = span(r.outOffset, r.outStrides);
+    if (ilo < 0 || ihi >= x.bytes) fail(`region ${k} reads [${ilo}, ${ihi}] outside input %${x.id} of ${x.bytes} bytes`);
+    if (olo < 0 || ohi >= out.bytes) { fail(`region ${k} writes [${olo}, ${ohi}] outside output %${out.id} of ${out.bytes} bytes`); return; }
+    const idx = new Array<number>(n).fill(0);
+    const total = r.shape.reduce((a, b) => a * b, 1);
+    for (let e = 0; e < total; e++) {
+      let o = r.outOffset;
+      for (let d = 0; d < n; d++) o += idx[d]! * r.outStrides[d]!;
+      if (covered[o]) overlap = true;
+      covered[o] = 1;
+      for (let d = n - 1; d >= 0; d--) { if (++idx[d]! < r.shape[d]!) break; idx[d] = 0; }
+    }
+  });
+  if (overlap) fail('regions write some output element twice');
+  if (op.fill === undefined && covered.some((v) => v === 0)) fail('regions leave output elements unwritten and there is no fill value');
+  if (op.fill !== undefined && !(Number.isInteger(op.fill) && op.fill >= -128 && op.fill <= 127)) fail(`fill ${op.fill} is not an int8 value`);
+  if (ins.some((b) => b.zeroPoint !== out.zeroPoint || b.scale !== out.scale)) fail('input and output quantisation differ (a copy cannot requantise)');
+}
+
 function checkRequant(m: KernelModule, op: Requantise, channels: number, x: KBuffer, y: KBuffer, fail: (msg: string) => void): void {
   const { multiplier, shift } = op.requant;
   if (multiplier.length !== channels || shift.length !== channels) fail(`requant has ${multiplier.length}/${shift.length} entries for ${channels} channels`);
@@ -89,8 +125,8 @@ function checkConsts(m: KernelModule, weights: number, bias: number, wShape: num
 }
 
 function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fail: (msg: string) => void): void {
-  const arity = op.kind === 'add' ? 2 : 1;
-  if (ins.length !== arity) { fail(`${ins.length} inputs, expected ${arity}`); return; }
+  const arity = op.kind === 'add' ? 2 : op.kind === 'copy' ? op.regions.length : 1;
+  if (ins.length !== arity || arity < 1) { fail(`${ins.length} inputs, expected ${arity}`); return; }
   const x = ins[0];
   switch (op.kind) {
     case 'conv2d':
@@ -142,6 +178,17 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       if (out.bytes !== x.bytes) fail('reshape changes the size');
       if (out.aliasOf !== (x.aliasOf ?? x.id)) fail(`output %${out.id} is not a view of %${x.aliasOf ?? x.id}`);
       return;
+    case 'copy':
+      checkCopy(op, ins, out, fail);
+      return;
+    case 'resize_nearest': {
+      if (!eq(x.shape.length === 4 ? x.shape : [], [op.batches, op.inH, op.inW, op.channels])) fail(`input shape [${x.shape}] is not [${op.batches},${op.inH},${op.inW},${op.channels}]`);
+      if (!eq(out.shape.length === 4 ? out.shape : [], [op.batches, op.outH, op.outW, op.channels])) fail(`output shape [${out.shape}] is not [${op.batches},${op.outH},${op.outW},${op.channels}]`);
+      if (op.rowIndex.length !== op.outH || op.rowIndex.some((v) => !(v >= 0 && v < op.inH))) fail('row indices are not outH indices into the input rows');
+      if (op.colIndex.length !== op.outW || op.colIndex.some((v) => !(v >= 0 && v < op.inW))) fail('column indices are not outW indices into the input columns');
+      if (x.zeroPoint !== out.zeroPoint || x.scale !== out.scale) fail('input and output quantisation differ');
+      return;
+    }
     case 'softmax':
       if (op.rows * op.depth !== numElements(x.shape) || x.shape[x.shape.length - 1] !== op.depth) fail(`rows x depth ${op.rows} x ${op.depth} does not match [${x.shape}]`);
       if (op.inputMultiplier < 2 ** 30 || op.inputLeftShift < 0 || op.diffMin > 0) fail('input multiplier/shift/diffMin not folded');

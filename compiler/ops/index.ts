@@ -21,6 +21,14 @@ import { prelu } from './prelu.ts';
 import { logistic, tanh } from './logistic-tanh.ts';
 import { hardSwish } from './hard-swish.ts';
 import { quantize } from './quantize.ts';
+import { concatenation } from './concatenation.ts';
+import { expandDims, squeeze } from './expand-squeeze.ts';
+import { pack, unpack } from './pack.ts';
+import { pad, padV2 } from './pad.ts';
+import { resizeNearestNeighbor } from './resize-nearest.ts';
+import { slice, stridedSlice } from './slice.ts';
+import { split, splitV } from './split.ts';
+import { transpose } from './transpose.ts';
 
 export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   conv2d,
@@ -42,6 +50,19 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   tanh,
   hard_swish: hardSwish,
   quantize,
+  pad,
+  pad_v2: padV2,
+  transpose,
+  slice,
+  strided_slice: stridedSlice,
+  concatenation,
+  split,
+  split_v: splitV,
+  pack,
+  unpack,
+  expand_dims: expandDims,
+  squeeze,
+  resize_nearest_neighbor: resizeNearestNeighbor,
 };
 
 /** Every op kind, in registry order. */

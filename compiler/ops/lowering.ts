@@ -1,5 +1,5 @@
 // What a lowering rule is (in the spirit of Cranelift's ISLE): the graph op kinds it matches, an optional
-// guard, a priority and a builder of one kernel op. Each operator's rules live in its definition
+// guard, a priority and a builder of one kernel op (or several, in order: one per output of a multi-output op). Each operator's rules live in its definition
 // (compiler/ops/<op>.ts); compiler/passes/lower-rules.ts collects them and picks, per op, the applicable
 // rule of highest priority. Rules produce structure only: geometry with explicit padding, layouts, buffers
 // and constants. Quantisation (offsets, multipliers, clamps) is left neutral here and filled in by the
@@ -38,7 +38,8 @@ export interface LoweringRule<K extends OpKind = OpKind> {
   kinds: readonly K[];
   priority: number;
   when?: (ctx: LowerCtx, op: OpOf<K>) => boolean;
-  lower: (ctx: LowerCtx, op: OpOf<K>) => KernelOpDraft;
+  /** One kernel op, or several (e.g. one per output of SPLIT / UNPACK), run in order. */
+  lower: (ctx: LowerCtx, op: OpOf<K>) => KernelOpDraft | KernelOpDraft[];
 }
 
 /** Identity helper that keeps a rule's matched kinds precise at its definition site. */

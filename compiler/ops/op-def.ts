@@ -16,7 +16,7 @@
 // The Cortex-M emitter is bound through the kernel-IR ops the lowering rules produce: mcu-backend/emit
 // has one variant table keyed by kernel-op kind (several graph ops share a kernel op).
 import type { Builder } from 'flatbuffers';
-import type { Graph, Op, OpKind, Tensor } from '../ir/graph.ts';
+import type { Graph, Op, OpKind, Quant, Tensor } from '../ir/graph.ts';
 import type { KernelOp } from '../kernel-ir/types.ts';
 import type { Arith } from '../quant/multiplier.ts';
 import type { LegalCheck, ShapeCheck } from './checks.ts';
@@ -33,6 +33,8 @@ export interface OptionsReader {
   i32(slot: number, d?: number): number;
   f32(slot: number, d?: number): number;
   bool(slot: number, d?: boolean): boolean;
+  /** An int vector field (empty when absent). */
+  i32s(slot: number): number[];
 }
 
 export interface OperandInfo {
@@ -40,6 +42,8 @@ export interface OperandInfo {
   /** TensorType name (INT8, INT32, FLOAT32, ...). */
   type: string;
   values?: number[];
+  /** Its quantisation, when it has one. */
+  quant?: Quant;
 }
 
 export interface ImportCtx {
@@ -52,8 +56,19 @@ export interface ImportCtx {
   /** Operand `slot` of the file's operator (before `operands` filters them): shape, type and, for a constant
    *  INT32/INT64 tensor, its values (parameters such as paddings, permutations, axes). */
   operand(slot: number): OperandInfo | undefined;
+  /** Output `slot` of the file's operator: its shape and type (e.g. RESHAPE checks its new shape against it). */
+  result(slot: number): OperandInfo | undefined;
   /** Fails naming the file and op. */
   fail(message: string, hint?: string): never;
+}
+
+/** A parameter tensor the exporter adds to an operator (paddings, axes, ...): appended to the file's tensors. */
+export interface ParamTensor {
+  name: string;
+  dtype: 'int32' | 'int8';
+  shape: number[];
+  values: readonly number[];
+  quant?: Quant;
 }
 
 export interface TfliteMapping<K extends OpKind> {
@@ -65,6 +80,9 @@ export interface TfliteMapping<K extends OpKind> {
   import(c: ImportCtx): OpAttrs<K>;
   /** The file's operand list -> the graph op's (default: all of them); e.g. RESHAPE drops its shape tensor. */
   operands?(inputs: number[]): number[];
+  /** The file's operand list written for `op` (default: op.inputs): graph tensor ids and parameter tensors
+   *  (constant operands the importer turned into attributes), in the file's operand order. */
+  exportInputs?(op: OpOf<K>, g: Graph): Array<number | ParamTensor>;
   /** Operator version written by the exporter (the int8 versions the TFLite converter emits). */
   version: number;
   /** Adds the options table; returns [union tag, offset] ([0, 0] for none). */
@@ -81,10 +99,14 @@ export interface OpDef<K extends OpKind = OpKind> {
    *  interpreter) compute it, where they differ; 'same in both' otherwise. Printed in docs/operators.md. */
   arith: string;
   tflite?: TfliteMapping<K>;
-  /** [min, max] operand counts, and the operand slots that hold activations (the others are constants). */
+  /** [min, max] operand and result counts (results default to exactly 1), and the operand slots that hold
+   *  activations (the others are constants). */
   arity: { inputs: [number, number]; outputs?: [number, number]; activations(op: OpOf<K>): number[] };
-  /** The output shape(s) this op computes from its inputs and attributes; fails through `c` if inconsistent. */
+  /** The output shape this op computes from its inputs and attributes; fails through `c` if inconsistent.
+   *  (For an op with several outputs: the first one's; `inferAll` gives them all.) */
   infer(c: ShapeCheck, op: OpOf<K>): number[];
+  /** Ops with several outputs (SPLIT, UNPACK, ...): one shape per output, in order. */
+  inferAll?(c: ShapeCheck, op: OpOf<K>): number[][];
   /** The backends' requirements beyond a well-formed graph (legalize pass). */
   legalize(c: LegalCheck, op: OpOf<K>): void;
   /** Fills the quantisation fields of the kernel op lowered from `op` (fold-requant). */

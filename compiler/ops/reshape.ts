@@ -1,11 +1,36 @@
-// RESHAPE: a view with a new shape (the output tensor's shape rules; TFLite's shape operand is dropped on
-// import). Lowered to a kernel reshape whose output buffer aliases its input.
+// RESHAPE: a view with a new shape. The output tensor's shape rules; at import the requested new shape (the
+// constant shape operand when there is one, else ReshapeOptions.new_shape), with at most one -1 resolved
+// from the input's element count, must equal it; the shape operand is then dropped. The exporter writes the
+// shape operand (its first entry -1, so TFLite resolves it) and new_shape. Lowered to a kernel reshape whose
+// output buffer aliases its input.
 import { TinyforgeError } from '../diagnostics.ts';
 import { numElements, type OpBase } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { rule } from './lowering.ts';
 import { defineOp } from './op-def.ts';
 import { int32Vector, table } from './tflite-options.ts';
+import { int32Param } from './movement.ts';
+import type { ImportCtx } from './op-def.ts';
+
+/** The new shape the file asks for (shape operand or new_shape option), -1 resolved, must be the output's. */
+function checkNewShape(c: ImportCtx): void {
+  const x = c.operand(0), y = c.result(0), shapeOperand = c.operand(1);
+  if (!x || !y) return;
+  // A 1-D shape operand wins over the option (TFLite's rule); a non-constant one cannot be checked here.
+  let want: number[] | undefined;
+  if (shapeOperand && shapeOperand.shape.length === 1) want = shapeOperand.values;
+  else if (!shapeOperand || shapeOperand.values !== undefined) want = c.opts.i32s(Slot.ReshapeOptions.newShape);
+  if (!want || (want.length === 0 && !shapeOperand)) return;
+  const unknown = want.filter((d) => d === -1).length;
+  if (unknown > 1 || want.some((d) => d < -1 || d === 0)) c.fail(`new shape [${want}] may hold one -1 and otherwise positive sizes`);
+  const total = numElements(x.shape);
+  const known = want.reduce((a, d) => (d === -1 ? a : a * d), 1);
+  const resolved = want.map((d) => (d === -1 ? total / known : d));
+  if (resolved.some((d) => !Number.isInteger(d)) || numElements(resolved) !== total) {
+    c.fail(`new shape [${want}] does not fit the ${total} elements of input [${x.shape}]`);
+  }
+  if (resolved.join(',') !== y.shape.join(',')) c.fail(`new shape [${want}] gives [${resolved}], but the output tensor is [${y.shape}]`);
+}
 
 /** inputs [x] (a second shape input from TFLite is dropped by the front end); output tensor's shape rules. */
 export interface ReshapeOp extends OpBase {
@@ -19,8 +44,15 @@ export const reshape = defineOp<'reshape'>({
   tflite: {
     builtin: BuiltinOperator.RESHAPE,
     optionsType: BuiltinOptionsType.ReshapeOptions,
-    import: (c) => ({ kind: 'reshape', name: c.name }),
+    import: (c) => {
+      checkNewShape(c);
+      return { kind: 'reshape', name: c.name };
+    },
     operands: (inputs) => inputs.slice(0, 1),
+    exportInputs: (op, g) => {
+      const shape = g.tensors[op.outputs[0]!]!.shape;
+      return [op.inputs[0]!, int32Param(`${op.name ?? 'reshape'}/shape`, shape.map((d, i) => (i === 0 ? -1 : d)))];
+    },
     version: 1,
     // The new shape is the output tensor's shape.
     export: (b, _op, g) => {

@@ -21,7 +21,10 @@ export function activationInputs(op: Op): number[] {
 function checkOp(g: Graph, op: Op): void {
   const c = new LegalCheck(g, op);
   if (!(OP_KINDS as string[]).includes(op.kind)) c.fail('unsupported operator', `supported: ${OP_KINDS.join(', ')}`);
-  if (op.outputs.length !== 1) c.fail(`has ${op.outputs.length} outputs`, 'every operator writes exactly one tensor');
+  const [omin, omax] = opDef(op.kind).arity.outputs ?? [1, 1];
+  if (op.outputs.length < omin || op.outputs.length > omax) {
+    c.fail(`has ${op.outputs.length} outputs`, omin === omax ? `${op.kind} writes exactly ${omin} tensor${omin === 1 ? '' : 's'}` : `${op.kind} writes ${omin} to ${omax} tensors`);
+  }
   opDef(op.kind).legalize(c, op as never);
 }
 

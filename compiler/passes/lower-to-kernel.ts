@@ -1,7 +1,7 @@
 // lower-to-kernel: build the kernel module from the graph IR. Activation tensors become buffers (graph
 // inputs first, then in the order ops write them), constant tensors become entries of the constant
-// table (shared when several ops use one tensor), and each graph op becomes one kernel op chosen by the
-// pattern rules of lower-rules.ts. Lifetimes, MACs and quantisation are left to the later passes.
+// table (shared when several ops use one tensor), and each graph op becomes one kernel op (or several, one
+// per output of a multi-output op) chosen by the pattern rules of lower-rules.ts. Lifetimes, MACs and quantisation are left to the later passes.
 
 import { bytesPerElement, numElements, type DType, type Tensor } from '../ir/graph.ts';
 import { opLabel, tensorById } from '../ir/lookup.ts';
@@ -58,10 +58,17 @@ function lower(state: PipelineState, options: LowerOptions): KernelModule {
   };
 
   for (const id of g.inputs) ctx.buffer(id);
-  const ops: KernelOp[] = g.ops.map((op, i) => {
-    const draft = selectRule(ctx, op).lower(ctx, op);
+  // A rule may return several kernel ops (one per output of SPLIT / UNPACK): `index` is then the kernel op's
+  // position and `sourceOp` the graph op's, and the drafts are named `<op>:<k>`.
+  const ops: KernelOp[] = [];
+  g.ops.forEach((op, i) => {
+    const lowered = selectRule(ctx, op).lower(ctx, op);
+    const drafts = Array.isArray(lowered) ? lowered : [lowered];
     const label = opLabel(g, op);
-    return { ...draft, index: i, sourceOp: i, name: typeof label === 'string' ? label : `${op.kind}_${i}`, macs: 0, schedule: {} } as KernelOp;
+    const name = typeof label === 'string' ? label : `${op.kind}_${i}`;
+    drafts.forEach((draft, k) => {
+      ops.push({ ...draft, index: ops.length, sourceOp: i, name: drafts.length > 1 ? `${name}:${k}` : name, macs: 0, schedule: {} } as KernelOp);
+    });
   });
   return {
     name: g.name, arith: state.arith, buffers, consts, ops,

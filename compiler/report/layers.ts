@@ -8,7 +8,7 @@ const num = (n: number) => n.toLocaleString('en-US');
 export function formatLayerTable(title: string, stats: GraphStats): string {
   const header = ['#', 'name', 'kind', 'inputs', 'output', 'MACs', 'weight B', 'act B'];
   const rows = stats.ops.map((s) => [
-    String(s.index), s.name, s.kind, s.inputShapes.map(shape).join(' '), shape(s.outputShape), num(s.macs), num(s.weightBytes), num(s.activationBytes),
+    String(s.index), s.name, s.kind, s.inputShapes.map(shape).join(' '), s.outputShapes.map(shape).join(' '), num(s.macs), num(s.weightBytes), num(s.activationBytes),
   ]);
   const t = stats.totals;
   const footer = ['', 'total', `${t.ops} ops`, '', '', num(t.macs), num(t.weightBytes), `max ${num(t.activationBytes)}`];

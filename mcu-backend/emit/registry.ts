@@ -4,6 +4,8 @@
 import type { AnyVariant } from './variant.ts';
 import { addConvGeneric } from './add-conv.ts';
 import { addGeneric } from './add.ts';
+import { copyGeneric } from './copy.ts';
+import { resizeNearestTable } from './resize.ts';
 import { conv2dGeneric } from './conv2d.ts';
 import { depthwiseChan4, depthwiseGeneric } from './depthwise.ts';
 import { fullyConnectedGeneric } from './fully-connected.ts';
@@ -29,6 +31,8 @@ export const VARIANTS: AnyVariant[] = [
   addConvGeneric,
   lutTable,
   preluGeneric,
+  copyGeneric,
+  resizeNearestTable,
   ...FAST_VARIANTS,
 ];
 

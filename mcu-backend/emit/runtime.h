@@ -19,6 +19,15 @@
 
 #define TF_ALIGN(n) __attribute__((aligned(n)))
 
+/* Keeps gcc's interprocedural analysis out of a layer function (the data-movement kernels: gcc 12.2 -O2,
+ * host and arm-none-eabi, miscompiled invokes of many small copy layers through IPA constant propagation,
+ * dropping or moving a layer call past the next one; found by tests/mcu-backend/movement.test.ts). */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#define TF_NOIPA __attribute__((noipa))
+#else
+#define TF_NOIPA
+#endif
+
 #if defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7 && !defined(TF_NO_MARKERS)
 #define TF_MARK_(n) __asm volatile("dbg #" #n ::: "memory")
 #else

@@ -43,13 +43,14 @@ export interface ConvSpec {
   stride: [number, number]; dilation: [number, number]; padding: Padding; activation: Activation;
 }
 
-/** A random conv2d / add_conv2d / depthwise / FC / pool / add / softmax / shift-conv graph of one op. */
-/** The op kinds this generator builds (the element-wise ops have their own: tests/helpers/random-ops.ts). */
+/** The op kinds randomOpGraph builds (the data-movement ops have their own generator, tests/helpers/random-movement.ts). */
 export const GRAPH_KINDS = [
   'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'average_pool2d', 'max_pool2d', 'reshape', 'softmax', 'shift_conv2d', 'add_conv2d',
 ] as const satisfies readonly Op['kind'][];
+export type GraphKind = (typeof GRAPH_KINDS)[number];
 
-export function randomOpGraph(kind: Op['kind'], seed: number): { graph: Graph; inputs: Int8Array[] } {
+/** A random conv2d / add_conv2d / depthwise / FC / pool / add / softmax / shift-conv graph of one op. */
+export function randomOpGraph(kind: GraphKind, seed: number): { graph: Graph; inputs: Int8Array[] } {
   const r = rng(seed);
   const b = new GraphBuilder();
   const acts: Activation[] = ['none', 'relu', 'relu6', 'relu_n1_to_1'];

@@ -150,6 +150,6 @@ export function referenceOp(g: Graph, op: Op, vals: Map<number, Int8Array>, arit
     case 'softmax':
       throw new Error('softmax has no TypeScript reference here');
     default:
-      throw new Error(`${op.kind} has no TypeScript reference here (checked against TFLite's interpreter)`);
+      throw new Error(`no naive reference for ${op.kind}`);
   }
 }

@@ -22,6 +22,7 @@ function optionsReader(opts: Table | undefined): OptionsReader {
     i32: (slot, d = 0) => opts?.i32(slot, d) ?? d,
     f32: (slot, d = 0) => opts?.f32(slot, d) ?? d,
     bool: (slot, d = false) => opts?.bool(slot, d) ?? d,
+    i32s: (slot) => opts?.i32s(slot, `options field ${slot}`) ?? [],
   };
 }
 
@@ -69,17 +70,20 @@ export function importTflite(bytes: Uint8Array, file: string): Graph {
     }
     return t;
   };
-  /** A file tensor's shape, type and, when it is a constant integer tensor, its values (for op parameters). */
+  /** A file tensor's shape, type and, when it is a constant INT8/INT32/INT64 tensor, its values (for op parameters). */
   const fileOperand = (t: number): OperandInfo => {
     const ft = fileTensors[t]!;
     const type = ft.i8(S.Tensor.type);
     const info: OperandInfo = { shape: ft.i32s(S.Tensor.shape, `tensor ${t} shape`), type: tensorTypeName(type) };
+    const quant = readQuant(ft, `tensor ${t}`);
+    if (quant) info.quant = quant;
     const bi = ft.u32(S.Tensor.buffer);
     if (bi === 0 || bi >= buffers.length) return info;
     const raw = buffers[bi]!.bytes(S.Buffer.data, `buffer ${bi}`);
     if (raw.length === 0) return info;
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    if (type === TensorType.INT32) info.values = Array.from({ length: raw.length >> 2 }, (_, i) => dv.getInt32(4 * i, true));
+    if (type === TensorType.INT8) info.values = Array.from(new Int8Array(raw.buffer, raw.byteOffset, raw.byteLength));
+    else if (type === TensorType.INT32) info.values = Array.from({ length: raw.length >> 2 }, (_, i) => dv.getInt32(4 * i, true));
     else if (type === TensorType.INT64) info.values = Array.from({ length: raw.length >> 3 }, (_, i) => Number(dv.getBigInt64(8 * i, true)));
     return info;
   };
@@ -106,6 +110,10 @@ export function importTflite(bytes: Uint8Array, file: string): Graph {
       file, index, name: `${builtinName(code).toLowerCase()}_${index}`, opts: optionsReader(opts), fail,
       operand: (slot) => {
         const t = fileInputs[slot];
+        return t === undefined || t < 0 ? undefined : fileOperand(t);
+      },
+      result: (slot) => {
+        const t = outputs[slot];
         return t === undefined || t < 0 ? undefined : fileOperand(t);
       },
     });

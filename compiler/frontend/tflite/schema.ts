@@ -19,6 +19,14 @@ export const Slot = {
   SoftmaxOptions: { beta: 0 },
   ReshapeOptions: { newShape: 0 },
   LeakyReluOptions: { alpha: 0 },
+  ConcatenationOptions: { axis: 0, activation: 1 },
+  SqueezeOptions: { squeezeDims: 0 },
+  SplitOptions: { numSplits: 0 },
+  SplitVOptions: { numSplits: 0 },
+  StridedSliceOptions: { beginMask: 0, endMask: 1, ellipsisMask: 2, newAxisMask: 3, shrinkAxisMask: 4, offset: 5 },
+  PackOptions: { valuesCount: 0, axis: 1 },
+  UnpackOptions: { num: 0, axis: 1 },
+  ResizeNearestNeighborOptions: { alignCorners: 0, halfPixelCenters: 1 },
 } as const;
 
 /** TensorType. */
@@ -70,8 +78,10 @@ export function builtinName(code: number): string {
 /** BuiltinOptions union tags of the options tables we read (checked against an op's builtin_options_type). */
 export const BuiltinOptionsType = {
   NONE: 0, Conv2DOptions: 1, DepthwiseConv2DOptions: 2, Pool2DOptions: 5, FullyConnectedOptions: 8,
-  SoftmaxOptions: 9, AddOptions: 11, ReshapeOptions: 17, LeakyReluOptions: 75, QuantizeOptions: 89,
-  HardSwishOptions: 91,
+  SoftmaxOptions: 9, ConcatenationOptions: 10, AddOptions: 11, ReshapeOptions: 17, PadOptions: 22, TransposeOptions: 26,
+  SqueezeOptions: 30, StridedSliceOptions: 32, SplitOptions: 35, PadV2Options: 43, SliceOptions: 48, ExpandDimsOptions: 52,
+  PackOptions: 59, UnpackOptions: 64, ResizeNearestNeighborOptions: 74, LeakyReluOptions: 75, SplitVOptions: 79,
+  QuantizeOptions: 89, HardSwishOptions: 91,
 } as const;
 
 /** The 4-byte file identifier at offset 4 of every .tflite file. */

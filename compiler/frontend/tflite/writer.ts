@@ -40,10 +40,25 @@ export function writeTflite(graph: Graph, description = 'tinyforge'): Uint8Array
     return i;
   };
 
+  // Each op's file operands: graph tensors, and parameter tensors (paddings, axes, ...) appended after the
+  // graph's tensors, so graph tensor ids stay file tensor indices.
+  const params: Tensor[] = [];
+  const opInputs = graph.ops.map((op) => {
+    const rule = opDef(op.kind).tflite as TfliteMapping<OpKind> | undefined;
+    const list = rule?.exportInputs ? rule.exportInputs(op as never, graph) : op.inputs;
+    return list.map((x) => {
+      if (typeof x === 'number') return tensorIndex(x);
+      const data = x.dtype === 'int8' ? Int8Array.from(x.values) : Int32Array.from(x.values);
+      params.push({ id: graph.tensors.length + params.length, name: x.name, shape: x.shape, dtype: x.dtype, data, ...(x.quant ? { quant: x.quant } : {}) });
+      return graph.tensors.length + params.length - 1;
+    });
+  });
+  const fileTensors = [...graph.tensors, ...params];
+
   // Buffers: 0 is the empty sentinel; each constant tensor gets its own.
   const bufferOffsets: number[] = [table(b, 1, () => {})];
   const tensorBuffer: number[] = [];
-  for (const t of graph.tensors) {
+  for (const t of fileTensors) {
     if (!t.data) { tensorBuffer.push(0); continue; }
     const bytes = bufferBytes(t);
     b.startVector(1, bytes.length, 16); // Buffer.data is force_align: 16
@@ -53,7 +68,7 @@ export function writeTflite(graph: Graph, description = 'tinyforge'): Uint8Array
     bufferOffsets.push(table(b, 1, () => b.addFieldOffset(Slot.Buffer.data, data, 0)));
   }
 
-  const tensorOffsets = graph.tensors.map((t, i) => {
+  const tensorOffsets = fileTensors.map((t, i) => {
     const name = b.createString(t.name);
     const shape = int32Vector(b, t.shape);
     let quant = 0;
@@ -93,7 +108,7 @@ export function writeTflite(graph: Graph, description = 'tinyforge'): Uint8Array
     let code = codes.indexOf(rule);
     if (code < 0) { code = codes.length; codes.push(rule); }
     const [optType, opts] = rule.export(b, op as never, graph);
-    const inputs = int32Vector(b, op.inputs.map(tensorIndex));
+    const inputs = int32Vector(b, opInputs[k]!);
     const outputs = int32Vector(b, op.outputs.map(tensorIndex));
     const s = Slot.Operator;
     return table(b, 5, () => {

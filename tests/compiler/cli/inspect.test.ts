@@ -22,7 +22,7 @@ test('inspect --json on kws: ops and totals', { skip: !modelPath('kws') && 'mode
   assert.deepEqual(j.totals.histogram, { conv2d: 5, depthwise_conv2d: 4, average_pool2d: 1, reshape: 1, fully_connected: 1, softmax: 1 });
   // op 0: 49x10x1 -> 25x5x64 with a 10x4 kernel: 25*5*64*40 MACs; weights 64*10*4 int8 + 64 int32.
   assert.deepEqual(j.ops[0], {
-    index: 0, kind: 'conv2d', name: j.ops[0].name, inputShapes: [[1, 49, 10, 1], [64, 10, 4, 1], [64]], outputShape: [1, 25, 5, 64],
+    index: 0, kind: 'conv2d', name: j.ops[0].name, inputShapes: [[1, 49, 10, 1], [64, 10, 4, 1], [64]], outputShape: [1, 25, 5, 64], outputShapes: [[1, 25, 5, 64]],
     macs: 320_000, weightBytes: 2560 + 256, activationBytes: 490 + 8000,
   });
 });

@@ -127,5 +127,28 @@ export function evalKernelOp(m: KernelModule, op: KernelOp, inputs: Int8Array[])
       return x.slice();
     case 'softmax':
       return undefined;
+    case 'copy': {
+      // fill, then each region element by element: out[outOffset + i.outStrides] = in[inOffset + i.inStrides]
+      const out = new Int8Array(m.buffers[op.output].bytes).fill(op.fill ?? 0);
+      op.regions.forEach((r, k) => {
+        const idx = r.shape.map(() => 0);
+        const n = r.shape.reduce((a, b) => a * b, 1);
+        for (let e = 0; e < n; e++) {
+          let i = r.inOffset, o = r.outOffset;
+          for (let d = 0; d < idx.length; d++) { i += idx[d] * r.inStrides[d]; o += idx[d] * r.outStrides[d]; }
+          out[o] = inputs[k][i];
+          for (let d = idx.length - 1; d >= 0 && ++idx[d] === r.shape[d]; d--) idx[d] = 0;
+        }
+      });
+      return out;
+    }
+    case 'resize_nearest': {
+      const out = new Int8Array(op.batches * op.outH * op.outW * op.channels);
+      let i = 0;
+      for (let b = 0; b < op.batches; b++) for (let y = 0; y < op.outH; y++) for (let xo = 0; xo < op.outW; xo++) {
+        for (let ch = 0; ch < op.channels; ch++) out[i++] = x[((b * op.inH + op.rowIndex[y]) * op.inW + op.colIndex[xo]) * op.channels + ch];
+      }
+      return out;
+    }
   }
 }

@@ -1,7 +1,7 @@
 // Lowering preserves meaning: every kernel op, evaluated naively from its kernel-IR fields on the golden
 // runtime's own values of its inputs, must reproduce the golden runtime's value of its output exactly
 // (the golden runtime executes the graph IR directly). Checked in both arithmetics on the all-ops YAML
-// network and on the real models with one random input each.
+// network, on random networks of the data-movement ops, and on the real models with one random input each.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { runPipeline } from '../../../compiler/passes/registry.ts';
 import { GoldenRuntime } from '../../../runtime-wasm/host.ts';
 import { MODELS, modelPath, repoRoot, type ModelKey } from '../../helpers/paths.ts';
 import { evalKernelOp } from './kernel-eval.ts';
+import { randomMovementNet } from '../../helpers/random-movement.ts';
 
 let golden: GoldenRuntime;
 before(async () => { golden = await GoldenRuntime.load({ simd: true }); });
@@ -33,12 +34,17 @@ function check(graph: Graph, arith: Arith, seed: number): number {
   const value = (id: number) => tensors!.get(id) ?? inputs[graph.inputs.indexOf(id)];
   const m = runPipeline(graph, { arith });
   let compared = 0;
+  const firstOf = new Map<number, number>();
+  for (const op of m.ops) if (!firstOf.has(op.sourceOp)) firstOf.set(op.sourceOp, op.index);
   for (const op of m.ops) {
     const gop = graph.ops[op.sourceOp];
-    const ins = (op.kind === 'add' ? gop.inputs.slice(0, 2) : gop.inputs.slice(0, 1)).map(value);
+    // a copy reads one input per region (CONCATENATION, PACK: all of them); SPLIT / UNPACK lower to one
+    // kernel op per output, in order
+    const n = op.kind === 'add' ? 2 : op.kind === 'copy' ? op.regions.length : 1;
+    const ins = gop.inputs.slice(0, n).map(value);
     const got = evalKernelOp(m, op, ins);
     if (!got) continue;
-    const want = value(gop.outputs[0]);
+    const want = value(gop.outputs[op.index - firstOf.get(op.sourceOp)!]);
     const firstDiff = got.findIndex((v, i) => v !== want[i]);
     assert.equal(firstDiff, -1, `${graph.name} ${arith} op ${op.index} ${op.kind} '${op.name}': element ${firstDiff} is ${got[firstDiff]}, golden ${want[firstDiff]}`);
     compared++;
@@ -52,6 +58,15 @@ for (const arith of ['tflm', 'tflite'] as const) {
     assert.equal(check(graph, arith, 1), 11); // 12 ops, softmax not evaluated
   });
 }
+
+test('40 random data-movement networks, both arithmetics: every kernel op matches the golden runtime', () => {
+  let compared = 0;
+  for (let seed = 700; seed < 740; seed++) {
+    const graph = randomMovementNet(seed);
+    for (const arith of ['tflm', 'tflite'] as const) compared += check(graph, arith, seed);
+  }
+  assert.ok(compared >= 2 * 40 * 4, `only ${compared} kernel ops compared`);
+});
 
 // The two largest models in tflm only (the naive evaluator takes ~1 s per arithmetic on them); the tflite
 // rounding paths are covered by the other three and the all-ops network.

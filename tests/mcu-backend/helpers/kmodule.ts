@@ -3,6 +3,7 @@
 // and add convolutions, graph.ts's definitions: double rounding, add_conv2d padding reads real 0) with the host's one
 // requantisation implementation (compiler/quant/multiplier.ts) — independent of the generated C.
 import type {
+  KCopy, KResizeNearest,
   KAdd, KPrelu, KAddConv2d, KBuffer, KConst, KConv2d, KDepthwiseConv2d, KFullyConnected, KernelModule, KernelOp, KPool2d,
   KShiftConv2d, Requant, Window,
 } from '../../../compiler/kernel-ir/types.ts';
@@ -222,6 +223,33 @@ function prelu(op: KPrelu, x: Int8Array, alpha: Int8Array): Int8Array {
   return out;
 }
 
+/** The kernel `copy` op read literally: fill, then every region element by element. */
+function copy(op: KCopy, ins: Int8Array[], bytes: number): Int8Array {
+  const out = new Int8Array(bytes).fill(op.fill ?? 0);
+  op.regions.forEach((r, k) => {
+    const x = ins[k]!;
+    const idx = r.shape.map(() => 0);
+    const total = r.shape.reduce((a, b) => a * b, 1);
+    for (let e = 0; e < total; e++) {
+      let i = r.inOffset, o = r.outOffset;
+      r.shape.forEach((_, d) => { i += idx[d] * r.inStrides[d]; o += idx[d] * r.outStrides[d]; });
+      out[o] = x[i];
+      for (let d = r.shape.length - 1; d >= 0; d--) { if (++idx[d] < r.shape[d]) break; idx[d] = 0; }
+    }
+  });
+  return out;
+}
+
+function resizeNearest(op: KResizeNearest, x: Int8Array): Int8Array {
+  const out = new Int8Array(op.batches * op.outH * op.outW * op.channels);
+  let k = 0;
+  for (let b = 0; b < op.batches; b++)
+    for (let y = 0; y < op.outH; y++)
+      for (let xo = 0; xo < op.outW; xo++)
+        for (let c = 0; c < op.channels; c++) out[k++] = x[((b * op.inH + op.rowIndex[y]) * op.inW + op.colIndex[xo]) * op.channels + c];
+  return out;
+}
+
 /** Every op's output for the given module inputs (concatenated as the C entry point takes them). */
 export function evaluate(m: KernelModule, input: Int8Array): Int8Array[] {
   const val = new Map<number, Int8Array>();
@@ -242,6 +270,8 @@ export function evaluate(m: KernelModule, input: Int8Array): Int8Array[] {
       case 'softmax': throw new Error('softmax has no TypeScript reference here (tested against hand-computed values)');
       case 'lut': { const t = C(op.table) as Int8Array; y = Int8Array.from(x, (v) => t[v & 0xff]!); break; }
       case 'prelu': y = prelu(op, x, C(op.alpha)); break;
+      case 'copy': y = copy(op, op.inputs.map((i) => val.get(i)!), m.buffers[op.output].bytes); break;
+      case 'resize_nearest': y = resizeNearest(op, x); break;
     }
     val.set(op.output, y);
     return y;
