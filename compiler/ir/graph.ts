@@ -52,6 +52,10 @@ export type { ReshapeOp } from '../ops/reshape.ts';
 export type { SoftmaxOp } from '../ops/softmax.ts';
 export type { ShiftConv2dOp } from '../ops/shift-conv2d.ts';
 export type { AddConv2dOp } from '../ops/add-conv2d.ts';
+export type { SubOp } from '../ops/sub.ts';
+export type { MulOp } from '../ops/mul.ts';
+export type { SquaredDifferenceOp } from '../ops/squared-difference.ts';
+export type { MaximumMinimumOp } from '../ops/maximum-minimum.ts';
 import type { Conv2dOp } from '../ops/conv2d.ts';
 import type { DepthwiseConv2dOp } from '../ops/depthwise-conv2d.ts';
 import type { FullyConnectedOp } from '../ops/fully-connected.ts';
@@ -61,6 +65,10 @@ import type { ReshapeOp } from '../ops/reshape.ts';
 import type { SoftmaxOp } from '../ops/softmax.ts';
 import type { ShiftConv2dOp } from '../ops/shift-conv2d.ts';
 import type { AddConv2dOp } from '../ops/add-conv2d.ts';
+import type { SubOp } from '../ops/sub.ts';
+import type { MulOp } from '../ops/mul.ts';
+import type { SquaredDifferenceOp } from '../ops/squared-difference.ts';
+import type { MaximumMinimumOp } from '../ops/maximum-minimum.ts';
 
 export type Op =
   | Conv2dOp
@@ -71,7 +79,11 @@ export type Op =
   | ReshapeOp
   | SoftmaxOp
   | ShiftConv2dOp
-  | AddConv2dOp;
+  | AddConv2dOp
+  | SubOp
+  | MulOp
+  | SquaredDifferenceOp
+  | MaximumMinimumOp;
 
 export type OpKind = Op['kind'];
 

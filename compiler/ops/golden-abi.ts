@@ -12,7 +12,7 @@ type Fn = (...args: number[]) => number;
 export interface GoldenKernels {
   memory: WebAssembly.Memory;
   alloc: Fn; mark: Fn; reset: Fn; simdEnabled: Fn;
-  conv2d: Fn; shiftConv2d: Fn; depthwiseConv2d: Fn; add: Fn; pool2d: Fn; softmax: Fn; copyBytes: Fn;
+  conv2d: Fn; shiftConv2d: Fn; depthwiseConv2d: Fn; add: Fn; binary: Fn; pool2d: Fn; softmax: Fn; copyBytes: Fn;
   qMultiply: Fn; qSrdhm: Fn; qRdbpot: Fn; qExpOnNegativeValues: Fn; qOneOverOnePlusX: Fn;
 }
 

@@ -10,11 +10,15 @@ import { addConv2d } from './add-conv2d.ts';
 import { conv2d } from './conv2d.ts';
 import { depthwiseConv2d } from './depthwise-conv2d.ts';
 import { fullyConnected } from './fully-connected.ts';
+import { maximum, minimum } from './maximum-minimum.ts';
+import { mul } from './mul.ts';
 import type { OpDef } from './op-def.ts';
 import { averagePool2d, maxPool2d } from './pool2d.ts';
 import { reshape } from './reshape.ts';
 import { shiftConv2d } from './shift-conv2d.ts';
 import { softmax } from './softmax.ts';
+import { squaredDifference } from './squared-difference.ts';
+import { sub } from './sub.ts';
 
 export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   conv2d,
@@ -27,6 +31,11 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   softmax,
   shift_conv2d: shiftConv2d,
   add_conv2d: addConv2d,
+  sub,
+  mul,
+  squared_difference: squaredDifference,
+  maximum,
+  minimum,
 };
 
 /** Every op kind, in registry order. */

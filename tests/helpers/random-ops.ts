@@ -33,13 +33,20 @@ export class Rng {
 export const RANDOM_OP_KINDS = [
   'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'average_pool2d', 'max_pool2d', 'reshape', 'softmax',
 ] as const satisfies readonly OpKind[];
-export type RandomOpKind = (typeof RANDOM_OP_KINDS)[number];
+/** The element-wise binary ops (random broadcasting up to `maxRank`, constant operands, activations). */
+export const BINARY_OP_KINDS = ['add', 'sub', 'mul', 'squared_difference', 'maximum', 'minimum'] as const satisfies readonly OpKind[];
+export type RandomOpKind = (typeof RANDOM_OP_KINDS)[number] | (typeof BINARY_OP_KINDS)[number];
 
 export interface RandomOpOptions {
   /** Grouped conv2d: never (default), in about 30% of the cases, or always. */
   groups?: 'none' | 'mixed' | 'only';
   /** Allow batch 2 (default true). */
   batch?: boolean;
+  /** Element-wise binary ops other than ADD: the highest rank drawn (default 4). ADD draws ranks up to 4
+   *  unless this is set (its seeds keep their graphs). */
+  maxRank?: number;
+  /** Element-wise binary ops other than ADD: how often one operand is a constant (default 0.2). */
+  constantRate?: number;
 }
 
 const ACTIVATIONS: readonly Activation[] = ['none', 'relu', 'relu6', 'relu_n1_to_1'];
@@ -184,6 +191,7 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
     return { op, input: [x], output: y };
   },
   add: (r, g, o) => {
+    if (o.maxRank !== undefined) return binaryOp(r, g, o, 'add');
     const rank = r.int(1, 4);
     const shape = Array.from({ length: rank }, (_, d) => (rank === 4 && d === 0 ? batch(r, o) : r.int(1, 8)));
     // The other operand: same shape, or broadcast (dims set to 1 and/or fewer leading dims).
@@ -203,6 +211,11 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
     const op: Op = { kind: 'add', inputs: [a, b], outputs: [y], activation: r.pick(ACTIVATIONS) };
     return { op, input: constant ? [swap ? b : a] : [a, b], output: y };
   },
+  sub: (r, g, o) => binaryOp(r, g, o, 'sub'),
+  mul: (r, g, o) => binaryOp(r, g, o, 'mul'),
+  squared_difference: (r, g, o) => binaryOp(r, g, o, 'squared_difference'),
+  maximum: (r, g, o) => binaryOp(r, g, o, 'maximum'),
+  minimum: (r, g, o) => binaryOp(r, g, o, 'minimum'),
   average_pool2d: (r, g, o) => pool(r, g, o, 'average_pool2d'),
   max_pool2d: (r, g, o) => pool(r, g, o, 'max_pool2d'),
   reshape: (r, g, o) => {
@@ -232,6 +245,35 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
     return { op: { kind: 'softmax', inputs: [x], outputs: [y], beta }, input: [x], output: y };
   },
 };
+
+/**
+ * An element-wise binary op: rank 1..maxRank (dims up to 8, up to 3 beyond 4-D), the other operand equal or
+ * broadcast (dims set to 1, fewer leading dims), operands swapped half the time, one of them constant at
+ * `constantRate`. MAXIMUM / MINIMUM share one quantisation (TFLite compares raw values); the others draw
+ * each scale and zero point and an output scale from the result's spread.
+ */
+function binaryOp(r: Rng, g: GraphBuilder, o: RandomOpOptions, kind: (typeof BINARY_OP_KINDS)[number]) {
+  const rank = r.int(1, o.maxRank ?? 4);
+  const shape = Array.from({ length: rank }, (_, d) => (d === 0 && rank >= 4 ? batch(r, o) : r.int(1, rank > 4 ? 3 : 8)));
+  let other = [...shape];
+  if (r.chance(0.6)) {
+    other = other.map((d) => (r.chance(0.5) ? 1 : d));
+    if (r.chance(0.3)) other = other.slice(r.int(0, other.length - 1));
+  }
+  const swap = r.chance(0.5);
+  const constant = r.chance(o.constantRate ?? 0.2) ? r.int8(numElements(other)) : undefined;
+  const minMax = kind === 'maximum' || kind === 'minimum';
+  const aq = actQuant(r);
+  const bq = minMax ? aq : actQuant(r);
+  const a = g.add('input_a', swap ? other : shape, 'int8', aq, swap ? constant : undefined);
+  const b = g.add('input_b', swap ? shape : other, 'int8', bq, swap ? undefined : constant);
+  const sa = aq.scale[0], sb = bq.scale[0];
+  const spread = kind === 'mul' ? RMS8 * RMS8 * sa * sb : kind === 'squared_difference' ? (RMS8 * Math.hypot(sa, sb)) ** 2 : RMS8 * Math.hypot(sa, sb);
+  const y = g.add('output', shape, 'int8', minMax ? aq : outQuant(r, spread));
+  const operands = { inputs: [a, b], outputs: [y] };
+  const op: Op = kind === 'squared_difference' || minMax ? { kind, ...operands } : { kind, ...operands, activation: r.pick(ACTIVATIONS) };
+  return { op, input: constant ? [swap ? b : a] : [a, b], output: y };
+}
 
 function pool(r: Rng, g: GraphBuilder, o: RandomOpOptions, kind: 'average_pool2d' | 'max_pool2d') {
   const n = batch(r, o);

@@ -128,6 +128,20 @@ export function randomOpGraph(kind: Op['kind'], seed: number): { graph: Graph; i
       out = b.op({ kind, inputs: [xa, xb], outputs: [y], activation: act });
       break;
     }
+    case 'sub': case 'mul': case 'squared_difference': case 'maximum': case 'minimum': {
+      // Ranks 1-6, NumPy broadcasting either way; MAXIMUM / MINIMUM share one quantisation.
+      const rank = randInt(r, 1, 6);
+      const full = Array.from({ length: rank }, () => randInt(r, 1, rank > 4 ? 3 : 6));
+      let other = full.map((d) => (r() < 0.4 ? 1 : d));
+      if (r() < 0.3) other = other.slice(randInt(r, 0, other.length - 1));
+      const swap = r() < 0.4;
+      const minMax = kind === 'maximum' || kind === 'minimum';
+      const xa = b.input(swap ? other : full, sIn, zIn);
+      const xb = minMax ? b.input(swap ? full : other, sIn, zIn) : b.input(swap ? full : other, 0.01 + r() * 0.2, randInt(r, -30, 30));
+      const y = minMax ? b.tensor(full, sIn, zIn) : b.tensor(full, kind === 'mul' ? 0.0005 + r() * 0.01 : 0.05 + r() * 0.2, randInt(r, -20, 20));
+      out = kind === 'sub' || kind === 'mul' ? b.op({ kind, inputs: [xa, xb], outputs: [y], activation: act }) : b.op({ kind, inputs: [xa, xb], outputs: [y] });
+      break;
+    }
     case 'softmax': {
       const x = b.input([n, randInt(r, 1, 30)], 0.01 + r() * 0.3, randInt(r, -20, 20));
       const y = b.tensor(b.tensors[x].shape, 1 / 256, -128);

@@ -15,6 +15,8 @@ export const Slot = {
   DepthwiseConv2DOptions: { padding: 0, strideW: 1, strideH: 2, depthMultiplier: 3, activation: 4, dilationW: 5, dilationH: 6 },
   FullyConnectedOptions: { activation: 0, weightsFormat: 1, keepNumDims: 2 },
   AddOptions: { activation: 0 },
+  MulOptions: { activation: 0 },
+  SubOptions: { activation: 0, potScaleInt16: 1 },
   Pool2DOptions: { padding: 0, strideW: 1, strideH: 2, filterW: 3, filterH: 4, activation: 5 },
   SoftmaxOptions: { beta: 0 },
   ReshapeOptions: { newShape: 0 },
@@ -69,7 +71,8 @@ export function builtinName(code: number): string {
 /** BuiltinOptions union tags of the options tables we read (checked against an op's builtin_options_type). */
 export const BuiltinOptionsType = {
   NONE: 0, Conv2DOptions: 1, DepthwiseConv2DOptions: 2, Pool2DOptions: 5, FullyConnectedOptions: 8,
-  SoftmaxOptions: 9, AddOptions: 11, ReshapeOptions: 17,
+  SoftmaxOptions: 9, AddOptions: 11, ReshapeOptions: 17, MulOptions: 21, SubOptions: 28, MaximumMinimumOptions: 39,
+  SquaredDifferenceOptions: 76,
 } as const;
 
 /** The 4-byte file identifier at offset 4 of every .tflite file. */

@@ -123,6 +123,8 @@ export function floatOp(g: Graph, op: Op, vals: Map<number, Float64Array>): Floa
     case 'reshape':
       out.set(x);
       return out;
+    case 'sub': case 'mul': case 'squared_difference': case 'maximum': case 'minimum':
+      throw new Error(`calibrate: ${op.kind} is not a network layer`);
     case 'softmax': {
       const n = xt.shape[xt.shape.length - 1]!;
       for (let r = 0; r < x.length / n; r++) {

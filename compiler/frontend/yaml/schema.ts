@@ -2,11 +2,17 @@
 // and wrong types are caught with the expected form) and written to configs/tinyforge.schema.json (npm run golden:update -- schema) so
 // editors with the YAML language server complete and check configs. `description` doubles as the
 // "expected form" in error messages. Op-specific rules (which layer takes which keys) live in network.ts.
+import type { OpKind } from '../../ir/graph.ts';
 import { OP_KINDS } from '../../ops/index.ts';
 
 export const CPU_NAMES = ['cortex-m0plus', 'cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55'] as const;
 export const CGRA_STRATEGIES = ['auto', 'wp', 'oc', 'im2col-ic', 'im2col-oc', 'checker', 'checker-fxp', 'fc-fxp', 'checker-dw', 'checker-dw4', 'dw-resident', 'dw-reuse'] as const;
-export const LAYER_OPS = [...OP_KINDS, 'flatten'] as const;
+/** Operator kinds the `network:` section does not offer (yet): the element-wise binary ops beyond ADD. */
+const NOT_YAML_LAYERS = ['sub', 'mul', 'squared_difference', 'maximum', 'minimum'] as const;
+type YamlKind = Exclude<OpKind, (typeof NOT_YAML_LAYERS)[number]>;
+export const LAYER_OPS = [
+  ...OP_KINDS.filter((k): k is YamlKind => !(NOT_YAML_LAYERS as readonly string[]).includes(k)), 'flatten',
+] as const;
 export const ACTIVATIONS = ['none', 'relu', 'relu6', 'relu_n1_to_1'] as const;
 
 const size = {
