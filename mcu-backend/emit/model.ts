@@ -103,7 +103,7 @@ export interface EmitOptions {
 export function planOptions(module: KernelModule, vs: readonly AnyVariant[]): PlanOptions {
   return {
     scratch: module.ops.map((op, i) => vs[i]!.scratchBytes(op)),
-    canInPlace: (i) => (module.ops[i]!.kind === 'add' ? vs[i]!.modes?.elementwise : vs[i]!.modes?.rows || vs[i]!.modes?.prepass) === true,
+    canInPlace: (i) => (module.ops[i]!.kind === 'add' || module.ops[i]!.kind === 'binary' ? vs[i]!.modes?.elementwise : vs[i]!.modes?.rows || vs[i]!.modes?.prepass) === true,
     canSplit: (i) => vs[i]!.modes?.slice === true,
     prepass: (i) => vs[i]!.modes?.prepass === true,
     align: ARENA_ALIGN,

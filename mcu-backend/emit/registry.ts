@@ -4,6 +4,7 @@
 import type { AnyVariant } from './variant.ts';
 import { addConvGeneric } from './add-conv.ts';
 import { addGeneric } from './add.ts';
+import { binaryGeneric } from './binary.ts';
 import { conv2dGeneric } from './conv2d.ts';
 import { depthwiseChan4, depthwiseGeneric } from './depthwise.ts';
 import { fullyConnectedGeneric } from './fully-connected.ts';
@@ -19,6 +20,7 @@ export const VARIANTS: AnyVariant[] = [
   depthwiseChan4,
   fullyConnectedGeneric,
   addGeneric,
+  binaryGeneric,
   avgPoolGeneric,
   maxPoolGeneric,
   reshapeAlias,

@@ -37,7 +37,7 @@ BINARY_OP_KINDS.forEach((kind, k) => {
       const inputs = randomInputs(g, c.seed);
       let ref: ArrayLike<number>;
       try {
-        [ref] = it.run(writeTflite(g), inputs) as [ArrayLike<number>];
+        ref = it.run(writeTflite(g), inputs)[0]!;
       } catch (e) {
         skipped.push(`${describeOp(c)}: ${(e as Error).message.split('\n')[0]}`);
         assert.ok(broadcast && y.shape.length > 4, `TFLite failed on a case it should run: ${describeOp(c)}: ${(e as Error).message}`);
