@@ -7,6 +7,12 @@
 //                   per-tensor weight scales are broadcast to every channel.
 //   ADD             left shift 20 (15 for int16), inputs rescaled to twice the larger input scale,
 //                   QuantizeMultiplierSmallerThanOneExp for all three multipliers.
+//   SUB             as ADD; TFLite Micro computes the real multipliers in float32, desktop TFLite in double
+//                   and negates the second (it runs its ADD kernel).
+//   MUL             QuantizeMultiplier(double(s1) * double(s2) / double(sOut)), any magnitude.
+//   SQUARED_DIFF.   left shift 7, input multipliers as ADD's, output (2 max s)^2 / (2^14 sOut)
+//                   (QuantizeMultiplier in TFLite Micro; desktop TFLite requires it below one).
+//   MAXIMUM/MINIMUM nothing: raw int8 compare.
 //   SOFTMAX (int8)  PreprocessSoftmaxScaling(beta, inScale, kScaledDiffIntegerBits = 5) and
 //                   diff_min = -CalculateInputRadius(5, left_shift).
 //   clamps          CalculateActivationRangeQuantized (graph.ts activationRange).
