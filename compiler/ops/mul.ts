@@ -1,6 +1,7 @@
 // MUL: element-wise product with NumPy broadcasting up to 6-D and a fused activation, TFLite's int8
 // arithmetic: (x1 - z1) * (x2 - z2) requantised by one multiplier s1 * s2 / sOut (QuantizeMultiplier, any
-// magnitude; double rounding in TFLite Micro and desktop TFLite alike).
+// magnitude; double rounding in both runtimes). The real multiplier is computed in double by TFLite Micro and
+// in float32 by desktop TFLite (compiler/quant/params.ts mulQuantParams).
 import { type Activation, type OpBase } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { mulQuantParams } from '../quant/params.ts';
@@ -33,7 +34,7 @@ export const mul = defineOp<'mul'>({
     c.activation(op.activation);
   },
   fold: (q, op, k) => foldBinary(q, op, k),
-  clamp: (g, op) => mulQuantParams(g, op),
+  clamp: (g, op) => mulQuantParams(g, op, 'tflm'),
   lower: [rule({ name: 'mul', kinds: ['mul'], priority: 0, lower: lowerBinary })],
   macs: () => 0,
   golden: goldenBinary,

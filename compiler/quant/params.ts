@@ -9,7 +9,8 @@
 //                   QuantizeMultiplierSmallerThanOneExp for all three multipliers.
 //   SUB             as ADD; TFLite Micro computes the real multipliers in float32, desktop TFLite in double
 //                   and negates the second (it runs its ADD kernel).
-//   MUL             QuantizeMultiplier(double(s1) * double(s2) / double(sOut)), any magnitude.
+//   MUL             QuantizeMultiplier(s1 * s2 / sOut), any magnitude: in double (TFLite Micro) or in
+//                   float32 (desktop TFLite).
 //   SQUARED_DIFF.   left shift 7, input multipliers as ADD's, output (2 max s)^2 / (2^14 sOut)
 //                   (QuantizeMultiplier in TFLite Micro; desktop TFLite requires it below one).
 //   MAXIMUM/MINIMUM nothing: raw int8 compare.
@@ -225,10 +226,17 @@ export function subQuantParams(g: Graph, op: Op & { kind: 'sub'; activation: Add
   return { input1Offset: -aq.zeroPoint, input2Offset: -bq.zeroPoint, outputOffset: yq.zeroPoint, leftShift, input1Q, input2Q, outputQ, actMin, actMax };
 }
 
-/** MUL (int8): one multiplier QuantizeMultiplier(double(s1) * double(s2) / double(sOut)), any magnitude. */
-export function mulQuantParams(g: Graph, op: Op & { kind: 'mul'; activation: AddOp['activation'] }): BinaryQuantParams {
+/**
+ * MUL (int8): one multiplier s1 * s2 / sOut, quantised with QuantizeMultiplier (any magnitude). TFLite Micro
+ * computes the real multiplier in double (each scale widened first); desktop TFLite multiplies and divides
+ * the float32 scales in float32 and widens the result (measured against its interpreter: it matches where
+ * the two differ).
+ */
+export function mulQuantParams(g: Graph, op: Op & { kind: 'mul'; activation: AddOp['activation'] }, arith: Arith): BinaryQuantParams {
   const { y, aq, bq, yq } = binaryTensors(g, op);
-  const m = quantizeMultiplier(aq.scale * bq.scale / yq.scale);
+  const f = Math.fround;
+  const real = arith === 'tflite' ? f(f(aq.scale * bq.scale) / yq.scale) : aq.scale * bq.scale / yq.scale;
+  const m = quantizeMultiplier(real);
   const [actMin, actMax] = activationRange(op.activation, yq.scale, yq.zeroPoint, y.dtype);
   return {
     input1Offset: -aq.zeroPoint, input2Offset: -bq.zeroPoint, outputOffset: yq.zeroPoint, leftShift: 0,
@@ -270,7 +278,7 @@ export function binaryQuantParams(g: Graph, op: BinaryArithOp | AddOp, arith: Ar
   switch (op.kind) {
     case 'add': return addQuantParams(g, op);
     case 'sub': return subQuantParams(g, op as never, arith);
-    case 'mul': return mulQuantParams(g, op as never);
+    case 'mul': return mulQuantParams(g, op as never, arith);
     case 'squared_difference': return squaredDifferenceQuantParams(g, op as never, arith);
     case 'maximum': case 'minimum': return minMaxQuantParams(g, op as never);
   }

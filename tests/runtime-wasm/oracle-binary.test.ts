@@ -66,32 +66,37 @@ BINARY_OP_KINDS.forEach((kind, k) => {
   });
 });
 
-// The comparison can tell the two SUB arithmetics apart: on large SUB models the `tflm` mode (TFLite Micro's
-// float32 multipliers) differs from `tflite` (double multipliers, the second negated into TFLite's ADD
-// kernel) now and then, and TFLite's interpreter then equals `tflite` every time (measured: 4 of 300).
-test('SUB sensitivity: where the golden tflm and tflite modes differ, TFLite equals tflite', async () => {
-  const [it, simd] = await Promise.all([interp, goldenSimd]);
-  const shape = [1, 32, 32, 16];
-  let differ = 0;
-  const wrong: string[] = [];
-  for (let s = 1; s <= 300; s++) {
-    const r = new Rng(s);
-    const q = () => ({ scale: [r.logScale(-8, -3)], zeroPoint: [r.int(-100, 100)] });
-    const qa = q(), qb = q();
-    const qy = { scale: [Math.fround(Math.hypot(qa.scale[0]!, qb.scale[0]!) * 74 / 40 * 2 ** (r.next() * 3 - 1.5))], zeroPoint: [r.int(-50, 50)] };
-    const g: Graph = {
-      name: `sub_${s}`, inputs: [0, 1], outputs: [2],
-      tensors: [{ id: 0, name: 'a', shape, dtype: 'int8', quant: qa }, { id: 1, name: 'b', shape, dtype: 'int8', quant: qb }, { id: 2, name: 'y', shape, dtype: 'int8', quant: qy }],
-      ops: [{ kind: 'sub', inputs: [0, 1], outputs: [2], activation: 'none' }],
-    };
-    const inputs = [r.int8(16384), r.int8(16384)];
-    const l = simd.run(g, inputs, { arith: 'tflite' }).outputs[0]!;
-    const m = simd.run(g, inputs, { arith: 'tflm' }).outputs[0]!;
-    if (l.every((v, i) => v === m[i])) continue;
-    differ++;
-    const ref = it.run(writeTflite(g), inputs)[0]!;
-    if (!l.every((v, i) => v === ref[i])) wrong.push(`seed ${s}`);
-  }
-  assert.ok(differ >= 2, `only ${differ} SUB models tell tflm from tflite`);
-  assert.deepEqual(wrong, []);
-});
+// The comparison can tell the two arithmetics apart where they differ: SUB (TFLite Micro computes its
+// multipliers in float32, desktop TFLite in double and negates the second into its ADD kernel) and MUL
+// (TFLite Micro in double, desktop TFLite in float32). On large models the golden `tflm` mode differs from
+// `tflite` now and then, and TFLite's interpreter then equals `tflite` every time (measured 3-4 of 300; the
+// MUL float32 rule was found this way: a double multiplier gave 3 mismatches in 400 such models).
+for (const kind of ['sub', 'mul'] as const) {
+  test(`${kind} sensitivity: where the golden tflm and tflite modes differ, TFLite equals tflite`, async () => {
+    const [it, simd] = await Promise.all([interp, goldenSimd]);
+    const shape = [1, 32, 32, 16];
+    let differ = 0;
+    const wrong: string[] = [];
+    for (let s = 1; s <= 300; s++) {
+      const r = new Rng(s);
+      const q = () => ({ scale: [r.logScale(-8, -3)], zeroPoint: [r.int(-100, 100)] });
+      const qa = q(), qb = q();
+      const spread = kind === 'sub' ? Math.hypot(qa.scale[0]!, qb.scale[0]!) * 74 : qa.scale[0]! * qb.scale[0]! * 74 * 74;
+      const qy = { scale: [Math.fround(spread / 40 * 2 ** (r.next() * 3 - 1.5))], zeroPoint: [r.int(-50, 50)] };
+      const g: Graph = {
+        name: `${kind}_${s}`, inputs: [0, 1], outputs: [2],
+        tensors: [{ id: 0, name: 'a', shape, dtype: 'int8', quant: qa }, { id: 1, name: 'b', shape, dtype: 'int8', quant: qb }, { id: 2, name: 'y', shape, dtype: 'int8', quant: qy }],
+        ops: [{ kind, inputs: [0, 1], outputs: [2], activation: 'none' }],
+      };
+      const inputs = [r.int8(16384), r.int8(16384)];
+      const l = simd.run(g, inputs, { arith: 'tflite' }).outputs[0]!;
+      const m = simd.run(g, inputs, { arith: 'tflm' }).outputs[0]!;
+      if (l.every((v, i) => v === m[i])) continue;
+      differ++;
+      const ref = it.run(writeTflite(g), inputs)[0]!;
+      if (!l.every((v, i) => v === ref[i])) wrong.push(`seed ${s}`);
+    }
+    assert.ok(differ >= 2, `only ${differ} ${kind} models tell tflm from tflite`);
+    assert.deepEqual(wrong, []);
+  });
+}

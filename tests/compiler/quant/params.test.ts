@@ -166,15 +166,18 @@ test('subQuantParams: desktop TFLite in double with the second multiplier negate
   assert.deepEqual([m.input1Offset, m.input2Offset, m.outputOffset, m.leftShift, m.actMin, m.actMax], [1, -2, 4, 20, 4, 127]);
 });
 
-test('mulQuantParams: one multiplier s1 * s2 / sOut of any magnitude', () => {
-  // 0.5 * 0.25 / 0.0625 = 2 = 0.5 * 2^2 -> (2^30, 2); relu6 at scale 1/16, zp 5: [5, 5 + 96 = 101]
+test('mulQuantParams: one multiplier s1 * s2 / sOut of any magnitude, in double (tflm) or float32 (tflite)', () => {
+  // 0.5 * 0.25 / 0.0625 = 2 = 0.5 * 2^2 -> (2^30, 2), exact in both; relu6 at scale 1/16, zp 5: [5, 5 + 96 = 101]
   const a = binaryGraph('mul', [0.5, 0.25, 0.0625], [-1, 3, 5], 'relu6');
-  const p = mulQuantParams(a.g, a.op);
-  assert.deepEqual(p.outputQ, { multiplier: 1073741824, shift: 2 });
-  assert.deepEqual([p.input1Offset, p.input2Offset, p.outputOffset, p.actMin, p.actMax], [1, -3, 5, 5, 101]);
-  // 0.1f * 0.2f / 0.003f = 6.666666... -> (1789569744, 3)
+  for (const arith of ['tflm', 'tflite'] as const) {
+    const p = mulQuantParams(a.g, a.op, arith);
+    assert.deepEqual(p.outputQ, { multiplier: 1073741824, shift: 2 });
+    assert.deepEqual([p.input1Offset, p.input2Offset, p.outputOffset, p.actMin, p.actMax], [1, -3, 5, 5, 101]);
+  }
+  // 0.1f * 0.2f / 0.003f: double 6.666666807399856 -> (1789569744, 3); float32 6.6666669845581055 -> (1789569792, 3)
   const b = binaryGraph('mul', [0.1, 0.2, 0.003], [0, 0, 0], 'none');
-  assert.deepEqual(mulQuantParams(b.g, b.op).outputQ, { multiplier: 1789569744, shift: 3 });
+  assert.deepEqual(mulQuantParams(b.g, b.op, 'tflm').outputQ, { multiplier: 1789569744, shift: 3 });
+  assert.deepEqual(mulQuantParams(b.g, b.op, 'tflite').outputQ, { multiplier: 1789569792, shift: 3 });
 });
 
 test('squaredDifferenceQuantParams: left shift 7; output (2 max s)^2 / (2^14 sOut), desktop TFLite requires it below one', () => {
