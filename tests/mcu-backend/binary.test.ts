@@ -3,7 +3,7 @@
 // arithmetic merged into one model, lowered, emitted as C (the generic variants) and
 // compiled for the host (all ops of one arithmetic in one program, one gcc run): every output equals the
 // golden runtime's on 2 random inputs, and the kernel IR evaluated naively from its fields
-// (helpers/kmodule.ts) equals the golden runtime too. In-place execution on a smaller set; a few on QEMU M4.
+// (helpers/kmodule.ts) equals the golden runtime too. In-place execution on a smaller set; a few on QEMU M4 and M3.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -88,12 +88,14 @@ test('binary ops run in place over a same-shape input they read last (host, tflm
   assert.ok(v.ok, JSON.stringify(v.results));
 });
 
-test('element-wise binary ops on QEMU Cortex-M4: 8 random graphs per op in one program (tflm)', async (t) => {
+test('element-wise binary ops on QEMU Cortex-M4 (whole variant table) and M3: 8 random graphs per op in one program (tflm)', async (t) => {
   if (!needTools(t, 'm4')) return;
   const g0 = await golden;
   const graph = casesOf('bin_m4', BINARY_OP_KINDS, 8, 310000);
   const module = runPipeline(graph, { arith: 'tflm' });
-  const em = emitModel(module, { cpu: 'm4', dsp: true });
-  const v = await verifyMcu(graph, module, em, 'm4', { inputs: randomInputs(inputBytes(graph), 1, 77), workDir: join(work, 'm4'), golden: g0 });
-  assert.ok(v.ok, JSON.stringify(v.results));
+  for (const on of ['m4', 'm3'] as const) {
+    const em = emitModel(module, { cpu: on, dsp: on === 'm4' });
+    const v = await verifyMcu(graph, module, em, on, { inputs: randomInputs(inputBytes(graph), 1, 77), workDir: join(work, on), golden: g0 });
+    assert.ok(v.ok, `${on}: ${JSON.stringify(v.results)}`);
+  }
 });
