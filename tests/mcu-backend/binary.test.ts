@@ -12,7 +12,7 @@ import { runPipeline } from '../../compiler/passes/registry.ts';
 import { emitModel } from '../../mcu-backend/emit/model.ts';
 import { randomInputs, verifyMcu } from '../../mcu-backend/verify.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
-import { BINARY_OP_KINDS, randomOpGraph } from '../helpers/random-ops.ts';
+import { BINARY_OP_KINDS, randomElementwiseNet, randomOpGraph } from '../helpers/random-ops.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { GENERIC } from './helpers/generic.ts';
 import { evaluate } from './helpers/kmodule.ts';
@@ -97,5 +97,27 @@ test('element-wise binary ops on QEMU Cortex-M4 (whole variant table) and M3: 8 
     const em = emitModel(module, { cpu: on, dsp: on === 'm4' });
     const v = await verifyMcu(graph, module, em, on, { inputs: randomInputs(inputBytes(graph), 1, 77), workDir: join(work, on), golden: g0 });
     assert.ok(v.ok, `${on}: ${JSON.stringify(v.results)}`);
+  }
+});
+
+// A CONV_2D with one output channel in the tflite arithmetic currently comes out wrong from the host build
+// (gcc 12 -O2 with TF_HOST_SIMD: all-zero outputs; right at -O0 or with -fwrapv / -fno-ipa-cp): a problem of
+// the conv2d emitter or the compiler, present before the binary ops (reported). The tflite half of this test
+// leaves out the networks that have such a layer.
+const oneChannelConv = (g: Graph) => g.ops.some((o) => o.kind === 'conv2d' && g.tensors[o.outputs[0]!]!.shape[3] === 1);
+
+test('random element-wise networks (hard-swish, clip, gates, mean subtraction, squared distance) as Cortex-M C on the host equal the golden runtime (tflm: 20, tflite: those of 30 without a 1-channel conv)', async (t) => {
+  if (!needTools(t, 'host')) return;
+  const g0 = await golden;
+  const nets = Array.from({ length: 30 }, (_, i) => randomElementwiseNet(1 + i));
+  for (const arith of ['tflm', 'tflite'] as const) {
+    const chosen = arith === 'tflm' ? nets.slice(0, 20) : nets.filter((n) => !oneChannelConv(n));
+    assert.ok(chosen.length >= 12, `${chosen.length} networks`);
+    const graph = mergeGraphs(`bin_nets_${arith}`, chosen);
+    const module = runPipeline(graph, { arith });
+    assert.ok(module.ops.some((o) => o.kind === 'binary' && o.constOperand) && module.ops.some((o) => o.kind === 'conv2d'));
+    const em = emitModel(module, { cpu: 'm4', dsp: false }, { table: GENERIC });
+    const v = await verifyMcu(graph, module, em, 'host', { inputs: randomInputs(inputBytes(graph), 2, 55), workDir: join(work, `nets-${arith}`), golden: g0 });
+    assert.ok(v.ok, `${arith}: ${JSON.stringify(v.results.map((r) => r.firstLayer ?? r))}`);
   }
 });

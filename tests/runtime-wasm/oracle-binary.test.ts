@@ -13,8 +13,8 @@ import assert from 'node:assert/strict';
 import { writeTflite } from '../../compiler/frontend/tflite/writer.ts';
 import { numElements, type Graph } from '../../compiler/ir/graph.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
-import { TfliteInterpreter } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
-import { BINARY_OP_KINDS, Rng, describeOp, randomInputs, randomOpGraph } from '../helpers/random-ops.ts';
+import { TfliteInterpreter, allOpOutputs, withAllOutputs } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
+import { BINARY_OP_KINDS, Rng, describeOp, randomElementwiseNet, randomInputs, randomOpGraph } from '../helpers/random-ops.ts';
 
 const CASES = 260;
 
@@ -100,3 +100,32 @@ for (const kind of ['sub', 'mul'] as const) {
     assert.deepEqual(wrong, []);
   });
 }
+
+// Networks mixing convolutions with element-wise blocks as real models use them (hard-swish with constant
+// 3 and 1/6, clip by MAXIMUM / MINIMUM with constants, multiplicative gates, mean subtraction, squared
+// distances): every layer equals TFLite's interpreter.
+const NETS = 80;
+test(`${NETS} random element-wise networks: every layer equals TFLite's interpreter (SIMD and scalar golden)`, async () => {
+  const [it, simd, scalar] = await Promise.all([interp, goldenSimd, goldenScalar]);
+  const mismatches: string[] = [];
+  const kinds = new Set<string>();
+  for (let seed = 1; seed <= NETS; seed++) {
+    const graph = randomElementwiseNet(seed);
+    graph.ops.forEach((o) => kinds.add(o.kind));
+    const file = writeTflite(graph);
+    const ids = graph.ops.map((o) => o.outputs[0]!);
+    assert.deepEqual(allOpOutputs(file), ids, 'the writer keeps tensor indices');
+    const inputs = randomInputs(graph, seed);
+    const ref = it.runTensors(withAllOutputs(file), inputs);
+    for (const [label, golden] of [['simd', simd], ['scalar', scalar]] as const) {
+      const got = golden.run(graph, inputs, { arith: 'tflite', keepAll: true });
+      ids.forEach((id, k) => {
+        const g = got.tensors!.get(id)!;
+        const n = g.reduce((s, v, j) => s + (v !== ref[k]!.data[j] ? 1 : 0), 0);
+        if (n) mismatches.push(`randomElementwiseNet(${seed}) [${label}] ${graph.ops[k]!.name}: ${n}/${g.length} differ`);
+      });
+    }
+  }
+  assert.deepEqual(mismatches, [], `${mismatches.length} mismatches:\n${mismatches.slice(0, 12).join('\n')}`);
+  assert.deepEqual([...kinds].sort(), ['add', 'conv2d', 'maximum', 'minimum', 'mul', 'squared_difference', 'sub']);
+});
