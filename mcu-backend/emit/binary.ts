@@ -58,11 +58,11 @@ export function emitBinary(op: KBinary, ctx: EmitContext): EmittedKernel {
   let constBytes = 0;
   if (c) {
     const k = ctx.konst(c.const);
-    data = cArray(`${f}_k`, 'int8_t', k.data);
+    data = cArray(`${f}_c`, 'int8_t', k.data);
     constBytes = k.data.length;
   }
   const params = !c ? 'const int8_t *a, const int8_t *b, int8_t *out' : c.slot === 0 ? 'const int8_t *b, int8_t *out' : 'const int8_t *a, int8_t *out';
-  const aliases = !c ? '' : c.slot === 0 ? `  const int8_t *a = ${f}_k;\n` : `  const int8_t *b = ${f}_k;\n`;
+  const aliases = !c ? '' : c.slot === 0 ? `  const int8_t *a = ${f}_c;\n` : `  const int8_t *b = ${f}_c;\n`;
   const loops = binaryLoops(op);
   const inner = loops[loops.length - 1]!;
   const outer = loops.slice(0, -1);

@@ -88,15 +88,17 @@ test('binary ops run in place over a same-shape input they read last (host, tflm
   assert.ok(v.ok, JSON.stringify(v.results));
 });
 
-test('element-wise binary ops on QEMU Cortex-M4 (whole variant table) and M3: 8 random graphs per op in one program (tflm)', async (t) => {
+test('element-wise binary ops on QEMU Cortex-M4 (whole variant table; and decoupled access-execute) and M3: 8 random graphs per op in one program (tflm)', async (t) => {
   if (!needTools(t, 'm4')) return;
   const g0 = await golden;
   const graph = casesOf('bin_m4', BINARY_OP_KINDS, 8, 310000);
   const module = runPipeline(graph, { arith: 'tflm' });
-  for (const on of ['m4', 'm3'] as const) {
-    const em = emitModel(module, { cpu: on, dsp: on === 'm4' });
-    const v = await verifyMcu(graph, module, em, on, { inputs: randomInputs(inputBytes(graph), 1, 77), workDir: join(work, on), golden: g0 });
-    assert.ok(v.ok, `${on}: ${JSON.stringify(v.results)}`);
+  for (const [on, dae] of [['m4', false], ['m4', true], ['m3', false]] as const) {
+    // DAE: a constant operand is staged to SRAM like any layer's constants (mcu-backend/emit/dae.ts).
+    const em = emitModel(module, { cpu: on, dsp: on === 'm4' }, { dae });
+    if (dae) assert.ok(em.layers.some((l) => l.kind === 'binary' && l.dae), 'no binary layer decoupled');
+    const v = await verifyMcu(graph, module, em, on, { inputs: randomInputs(inputBytes(graph), 1, 77), workDir: join(work, `${on}${dae ? '-dae' : ''}`), golden: g0 });
+    assert.ok(v.ok, `${on}${dae ? ' dae' : ''}: ${JSON.stringify(v.results)}`);
   }
 });
 
