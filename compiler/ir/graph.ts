@@ -63,6 +63,10 @@ export type { SplitOp, SplitVOp } from '../ops/split.ts';
 export type { PackOp, UnpackOp } from '../ops/pack.ts';
 export type { ExpandDimsOp, SqueezeOp } from '../ops/expand-squeeze.ts';
 export type { ResizeNearestNeighborOp } from '../ops/resize-nearest.ts';
+export type { SubOp } from '../ops/sub.ts';
+export type { MulOp } from '../ops/mul.ts';
+export type { SquaredDifferenceOp } from '../ops/squared-difference.ts';
+export type { MaximumMinimumOp } from '../ops/maximum-minimum.ts';
 import type { Conv2dOp } from '../ops/conv2d.ts';
 import type { DepthwiseConv2dOp } from '../ops/depthwise-conv2d.ts';
 import type { FullyConnectedOp } from '../ops/fully-connected.ts';
@@ -83,6 +87,10 @@ import type { SplitOp, SplitVOp } from '../ops/split.ts';
 import type { PackOp, UnpackOp } from '../ops/pack.ts';
 import type { ExpandDimsOp, SqueezeOp } from '../ops/expand-squeeze.ts';
 import type { ResizeNearestNeighborOp } from '../ops/resize-nearest.ts';
+import type { SubOp } from '../ops/sub.ts';
+import type { MulOp } from '../ops/mul.ts';
+import type { SquaredDifferenceOp } from '../ops/squared-difference.ts';
+import type { MaximumMinimumOp } from '../ops/maximum-minimum.ts';
 
 export type Op =
   | Conv2dOp
@@ -109,7 +117,11 @@ export type Op =
   | UnpackOp
   | ExpandDimsOp
   | SqueezeOp
-  | ResizeNearestNeighborOp;
+  | ResizeNearestNeighborOp
+  | SubOp
+  | MulOp
+  | SquaredDifferenceOp
+  | MaximumMinimumOp;
 
 export type OpKind = Op['kind'];
 

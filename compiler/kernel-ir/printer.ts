@@ -92,6 +92,13 @@ function printOp(op: KernelOp): string[] {
       more(`input1Offset=${op.input1Offset} input2Offset=${op.input2Offset} outputOffset=${op.outputOffset} leftShift=${op.leftShift} ${clamp(op)}`);
       more(`requant: input1=(${op.input1Q.multiplier},${op.input1Q.shift}) input2=(${op.input2Q.multiplier},${op.input2Q.shift}) output=(${op.outputQ.multiplier},${op.outputQ.shift})`);
       break;
+    case 'binary':
+      more(`op=${op.op}${op.constOperand ? ` ${op.constOperand.slot === 0 ? 'a' : 'b'}=@${op.constOperand.const}` : ''} shapes: a=[${op.aShape.join(',')}] b=[${op.bShape.join(',')}] out=[${op.outShape.join(',')}]`);
+      if (op.op === 'maximum' || op.op === 'minimum') { more(clamp(op)); break; }
+      more(`input1Offset=${op.input1Offset} input2Offset=${op.input2Offset} outputOffset=${op.outputOffset}${op.op === 'mul' ? '' : ` leftShift=${op.leftShift}`} ${clamp(op)}`);
+      more(op.op === 'mul' ? `requant: output=(${op.outputQ.multiplier},${op.outputQ.shift})`
+        : `requant: input1=(${op.input1Q.multiplier},${op.input1Q.shift}) input2=(${op.input2Q.multiplier},${op.input2Q.shift}) output=(${op.outputQ.multiplier},${op.outputQ.shift})`);
+      break;
     case 'average_pool2d':
     case 'max_pool2d':
       more(printWindow(op));

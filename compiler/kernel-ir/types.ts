@@ -150,6 +150,40 @@ export interface KAdd extends KOpBase {
   actMax: number;
 }
 
+/** What a `binary` kernel op computes per element (see KBinary). */
+export type BinaryOpCode = 'add' | 'sub' | 'mul' | 'squared_difference' | 'maximum' | 'minimum';
+
+/**
+ * TFLite's int8 element-wise binary ops with NumPy broadcasting over up to 6 dimensions (ADD of rank 5-6
+ * too; ADD of rank <= 4 is `add`). Shapes are right-aligned to `outShape.length` (4 to 6) dimensions.
+ *   add, sub: s_i = MBQM((x_i + input_iOffset) << leftShift, input_iQ) (double rounding); raw = s1 + s2,
+ *             for sub s1 - s2 when input2Q.multiplier > 0 (TFLite Micro), s1 + s2 when it is negative
+ *             (desktop TFLite's ADD kernel with the negated multiplier); out = MBQM(raw, outputQ) + outputOffset.
+ *   mul:      out = MBQM((x1 + input1Offset) * (x2 + input2Offset), outputQ) + outputOffset (outputQ any shift).
+ *   squared_difference: as sub (leftShift 7, positive multipliers), raw = (s1 - s2)^2, outputQ any shift.
+ *   maximum, minimum: the larger / smaller raw int8 value (operands and output share one quantisation).
+ * Then the clamp [actMin, actMax]. Fields an op does not use are 0.
+ */
+export interface KBinary extends KOpBase {
+  kind: 'binary';
+  op: BinaryOpCode;
+  /** Set when operand `slot` is the constant `@const` (int8, its elements in aShape / bShape); `inputs`
+   *  then holds only the other operand's buffer. */
+  constOperand?: { slot: 0 | 1; const: number };
+  outShape: number[];
+  aShape: number[];
+  bShape: number[];
+  input1Offset: number;
+  input2Offset: number;
+  outputOffset: number;
+  leftShift: number;
+  input1Q: QM;
+  input2Q: QM;
+  outputQ: QM;
+  actMin: number;
+  actMax: number;
+}
+
 export interface KPool2d extends KOpBase, Window {
   kind: 'average_pool2d' | 'max_pool2d';
   actMin: number;
@@ -243,6 +277,7 @@ export type KernelOp =
   | KShiftConv2d
   | KAddConv2d
   | KAdd
+  | KBinary
   | KPool2d
   | KReshape
   | KSoftmax

@@ -7,7 +7,7 @@
 
 import { assertNever } from '../diagnostics.ts';
 import { bytesPerElement, numElements } from '../ir/graph.ts';
-import type { KBuffer, KConst, KCopy, KernelModule, KernelOp, Requantise, Window } from './types.ts';
+import type { KBinary, KBuffer, KConst, KCopy, KernelModule, KernelOp, QM, Requantise, Window } from './types.ts';
 
 const eq = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
@@ -124,8 +124,38 @@ function checkConsts(m: KernelModule, weights: number, bias: number, wShape: num
   if (!b || b.dtype !== 'int32' || numElements(b.shape) !== channels) fail(`bias @${bias} is not int32 [${channels}]`);
 }
 
+/** The operands of a binary op in slot order: a buffer, or a constant (no quantisation known here). */
+function checkBinary(m: KernelModule, op: KBinary, ins: KBuffer[], out: KBuffer, fail: (msg: string) => void): void {
+  const r = op.outShape.length;
+  if (r < 4 || r > 6 || op.aShape.length !== r || op.bShape.length !== r) fail(`shapes of rank ${op.aShape.length}/${op.bShape.length}/${r}, expected one rank in 4..6`);
+  const c = op.constOperand;
+  const k = c ? m.consts[c.const] : undefined;
+  if (c && (!k || k.dtype !== 'int8')) fail(`constant operand @${c.const} is not int8`);
+  const operands: Array<KBuffer | undefined> = c ? (c.slot === 0 ? [undefined, ins[0]] : [ins[0], undefined]) : [ins[0], ins[1]];
+  const shapes = [op.aShape, op.bShape];
+  for (let i = 0; i < 2; i++) {
+    const n = operands[i] ? numElements(operands[i]!.shape) : numElements(k!.shape);
+    if (numElements(shapes[i]) !== n) fail(`operand ${i} shape [${shapes[i]}] disagrees with its ${operands[i] ? 'buffer' : 'constant'}`);
+  }
+  if (numElements(op.outShape) !== numElements(out.shape)) fail('output shape disagrees with its buffer');
+  if (op.outShape.some((d, i) => (op.aShape[i] !== d && op.aShape[i] !== 1) || (op.bShape[i] !== d && op.bShape[i] !== 1))) fail('operands do not broadcast to the output');
+  const [x1, x2] = operands;
+  if (op.op === 'maximum' || op.op === 'minimum') {
+    for (const x of [x1, x2]) if (x && (x.scale !== out.scale || x.zeroPoint !== out.zeroPoint)) fail(`${op.op} operand %${x.id} is quantised unlike the output`);
+  } else {
+    if ((x1 && op.input1Offset !== -x1.zeroPoint) || (x2 && op.input2Offset !== -x2.zeroPoint) || op.outputOffset !== out.zeroPoint) fail('offsets disagree with the zero points');
+    const q31 = (q: QM) => Math.abs(q.multiplier) >= 2 ** 30 && Math.abs(q.multiplier) < 2 ** 31;
+    if (!q31(op.outputQ) || op.outputQ.shift > 30 || op.outputQ.shift < -31) fail(`output multiplier (${op.outputQ.multiplier}, ${op.outputQ.shift}) out of range`);
+    if (op.op !== 'mul') {
+      for (const q of [op.input1Q, op.input2Q]) if (!q31(q) || q.shift > 0) fail(`input multiplier (${q.multiplier}, ${q.shift}) is not below one`);
+      if (op.input1Q.multiplier < 0 || (op.op !== 'sub' && op.input2Q.multiplier < 0)) fail('negative input multiplier');
+    }
+  }
+  checkClamp(op, fail);
+}
+
 function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fail: (msg: string) => void): void {
-  const arity = op.kind === 'add' ? 2 : op.kind === 'copy' ? op.regions.length : 1;
+  const arity = op.kind === 'add' || (op.kind === 'binary' && !op.constOperand) ? 2 : op.kind === 'copy' ? op.regions.length : 1;
   if (ins.length !== arity || arity < 1) { fail(`${ins.length} inputs, expected ${arity}`); return; }
   const x = ins[0];
   switch (op.kind) {
@@ -168,6 +198,9 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       checkClamp(op, fail);
       return;
     }
+    case 'binary':
+      checkBinary(m, op, ins, out, fail);
+      return;
     case 'average_pool2d':
     case 'max_pool2d':
       checkWindow(op, x, out, fail);

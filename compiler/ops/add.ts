@@ -1,9 +1,11 @@
-// ADD: element-wise sum with NumPy broadcasting up to 4-D, TFLite's quantised arithmetic (both inputs
+// ADD: element-wise sum with NumPy broadcasting up to 6-D (the kernel-IR `add` op up to 4-D, the general
+// `binary` op beyond it or with a constant operand), TFLite's quantised arithmetic (both inputs
 // rescaled to twice the larger input scale after a left shift of 20, then to the output scale).
 import { type Activation, type OpBase } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { addQuantParams } from '../quant/params.ts';
 import { broadcastShape } from './checks.ts';
+import { foldBinary, goldenBinary, legalizeBinary, lowerBinary } from './elementwise.ts';
 import { broadcastStrides, pad4 } from './golden-abi.ts';
 import { rule, to4d } from './lowering.ts';
 import { defineOp } from './op-def.ts';
@@ -29,22 +31,11 @@ export const add = defineOp<'add'>({
   arity: { inputs: [2, 2], activations: () => [0, 1] },
   infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
   legalize: (c, op) => {
-    const a = c.act(op.inputs[0], 'first input');
-    const b = c.act(op.inputs[1], 'second input');
-    const y = c.act(op.outputs[0], 'output');
+    legalizeBinary(c, op);
     c.activation(op.activation);
-    const r = y.shape.length;
-    if (r > 4 || a.shape.length > r || b.shape.length > r) c.fail(`shapes [${a.shape}] + [${b.shape}] -> [${y.shape}] exceed 4 dimensions or the output's rank`);
-    for (let i = 1; i <= r; i++) {
-      const da = a.shape[a.shape.length - i] ?? 1;
-      const db = b.shape[b.shape.length - i] ?? 1;
-      const dy = y.shape[r - i]!;
-      if ((da !== dy && da !== 1) || (db !== dy && db !== 1) || Math.max(da, db) !== dy) {
-        c.fail(`shapes [${a.shape}] and [${b.shape}] do not broadcast to [${y.shape}]`, 'each dimension must match the output or be 1');
-      }
-    }
   },
   fold: (q, op, k) => {
+    if (k.kind === 'binary') return foldBinary(q, op, k);
     const p = addQuantParams(q.graph, op);
     return {
       ...k, input1Offset: p.input1Offset, input2Offset: p.input2Offset, outputOffset: p.outputOffset,
@@ -53,6 +44,14 @@ export const add = defineOp<'add'>({
   },
   clamp: (g, op) => addQuantParams(g, op),
   lower: [
+    // Beyond 4-D, or with a constant operand: the general element-wise kernel.
+    rule({
+      name: 'add-binary',
+      kinds: ['add'],
+      priority: 1,
+      when: (ctx, op) => ctx.t(op.outputs[0]!).shape.length > 4 || op.inputs.some((id) => ctx.t(id).data !== undefined),
+      lower: lowerBinary,
+    }),
     rule({
       name: 'add',
       kinds: ['add'],
@@ -71,6 +70,7 @@ export const add = defineOp<'add'>({
   ],
   macs: () => 0,
   golden: (ctx, op) => {
+    if (ctx.Y.shape.length > 4) return goldenBinary(ctx, op);
     const { ex } = ctx;
     const q = addQuantParams(ctx.graph, op);
     const out = pad4(ctx.Y.shape);

@@ -10,6 +10,8 @@ import { addConv2d } from './add-conv2d.ts';
 import { conv2d } from './conv2d.ts';
 import { depthwiseConv2d } from './depthwise-conv2d.ts';
 import { fullyConnected } from './fully-connected.ts';
+import { maximum, minimum } from './maximum-minimum.ts';
+import { mul } from './mul.ts';
 import type { OpDef } from './op-def.ts';
 import { averagePool2d, maxPool2d } from './pool2d.ts';
 import { reshape } from './reshape.ts';
@@ -29,6 +31,8 @@ import { resizeNearestNeighbor } from './resize-nearest.ts';
 import { slice, stridedSlice } from './slice.ts';
 import { split, splitV } from './split.ts';
 import { transpose } from './transpose.ts';
+import { squaredDifference } from './squared-difference.ts';
+import { sub } from './sub.ts';
 
 export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   conv2d,
@@ -63,6 +67,11 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   expand_dims: expandDims,
   squeeze,
   resize_nearest_neighbor: resizeNearestNeighbor,
+  sub,
+  mul,
+  squared_difference: squaredDifference,
+  maximum,
+  minimum,
 };
 
 /** Every op kind, in registry order. */

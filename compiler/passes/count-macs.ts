@@ -14,7 +14,7 @@ export function macsOf(op: KernelOp): number {
     case 'add_conv2d': return op.batches * op.outH * op.outW * op.outC * op.kH * op.kW * op.inC;
     case 'fully_connected': return op.batches * op.inDepth * op.outDepth;
     case 'add': case 'average_pool2d': case 'max_pool2d': case 'reshape': case 'softmax': case 'lut': case 'prelu':
-    case 'copy': case 'resize_nearest':
+    case 'copy': case 'resize_nearest': case 'binary':
       return 0;
     default: return assertNever(op, 'kernel op kind');
   }

@@ -7,6 +7,13 @@
 //                   per-tensor weight scales are broadcast to every channel.
 //   ADD             left shift 20 (15 for int16), inputs rescaled to twice the larger input scale,
 //                   QuantizeMultiplierSmallerThanOneExp for all three multipliers.
+//   SUB             as ADD; TFLite Micro computes the real multipliers in float32, desktop TFLite in double
+//                   and negates the second (it runs its ADD kernel).
+//   MUL             QuantizeMultiplier(s1 * s2 / sOut), any magnitude: in double (TFLite Micro) or in
+//                   float32 (desktop TFLite).
+//   SQUARED_DIFF.   left shift 7, input multipliers as ADD's, output (2 max s)^2 / (2^14 sOut)
+//                   (QuantizeMultiplier in TFLite Micro; desktop TFLite requires it below one).
+//   MAXIMUM/MINIMUM nothing: raw int8 compare.
 //   SOFTMAX (int8)  PreprocessSoftmaxScaling(beta, inScale, kScaledDiffIntegerBits = 5) and
 //                   diff_min = -CalculateInputRadius(5, left_shift).
 //   clamps          CalculateActivationRangeQuantized (graph.ts activationRange).
@@ -172,4 +179,111 @@ export function poolQuantParams(g: Graph, op: Pool2dOp): { actMin: number; actMa
   const yq = actQuant(g, op, y, 'output');
   const [actMin, actMax] = activationRange(op.activation, yq.scale, yq.zeroPoint, y.dtype);
   return { actMin, actMax };
+}
+
+// ---- Element-wise binary ops (SUB, MUL, SQUARED_DIFFERENCE, MAXIMUM, MINIMUM) ------------------------------
+
+/** The integers of an element-wise binary kernel. Fields an op does not use are 0 (and its clamp int8). */
+export interface BinaryQuantParams extends AddQuantParams {}
+
+type BinaryArithOp = Op & { kind: 'sub' | 'mul' | 'squared_difference' | 'maximum' | 'minimum' };
+
+function binaryTensors(g: Graph, op: Op) {
+  const a = opTensor(g, op, op.inputs[0], 'first input');
+  const b = opTensor(g, op, op.inputs[1], 'second input');
+  const y = opTensor(g, op, op.outputs[0], 'output');
+  return { a, b, y, aq: actQuant(g, op, a, 'first input'), bq: actQuant(g, op, b, 'second input'), yq: actQuant(g, op, y, 'output') };
+}
+
+const NEUTRAL: QM = { multiplier: 0, shift: 0 };
+
+/**
+ * SUB (int8, left shift 20) as each runtime prepares it:
+ *   tflite: desktop TFLite computes the three real multipliers in double (as ADD) and negates the second
+ *           input's multiplier, then runs its ADD kernel (scaled1 + scaled2 with the negated multiplier);
+ *           the negative multiplier below is that kernel's input (SRDHM rounds a product's exact half up,
+ *           so -SRDHM(x, m) and SRDHM(x, -m) can differ by one).
+ *   tflm:   TFLite Micro computes twice_max_input_scale and all three real multipliers in float32 before
+ *           widening to double, and subtracts scaled2 (positive multiplier).
+ */
+export function subQuantParams(g: Graph, op: Op & { kind: 'sub'; activation: AddOp['activation'] }, arith: Arith): BinaryQuantParams {
+  const { y, aq, bq, yq } = binaryTensors(g, op);
+  const leftShift = 20;
+  let r1: number, r2: number, ro: number;
+  if (arith === 'tflm') {
+    const f = Math.fround;
+    const twice = f(2 * f(Math.max(aq.scale, bq.scale)));
+    r1 = f(aq.scale / twice);
+    r2 = f(bq.scale / twice);
+    ro = f(twice / f(2 ** leftShift * yq.scale));
+  } else {
+    const twice = 2 * Math.max(aq.scale, bq.scale);
+    r1 = aq.scale / twice;
+    r2 = bq.scale / twice;
+    ro = twice / (2 ** leftShift * yq.scale);
+  }
+  const input1Q = quantizeSmallerThanOne(g, op, r1, 'first input');
+  const input2Q = quantizeSmallerThanOne(g, op, r2, 'second input');
+  const outputQ = quantizeSmallerThanOne(g, op, ro, 'output');
+  if (arith === 'tflite') input2Q.multiplier = -input2Q.multiplier;
+  const [actMin, actMax] = activationRange(op.activation, yq.scale, yq.zeroPoint, y.dtype);
+  return { input1Offset: -aq.zeroPoint, input2Offset: -bq.zeroPoint, outputOffset: yq.zeroPoint, leftShift, input1Q, input2Q, outputQ, actMin, actMax };
+}
+
+/**
+ * MUL (int8): one multiplier s1 * s2 / sOut, quantised with QuantizeMultiplier (any magnitude). TFLite Micro
+ * computes the real multiplier in double (each scale widened first); desktop TFLite multiplies and divides
+ * the float32 scales in float32 and widens the result (measured against its interpreter: it matches where
+ * the two differ).
+ */
+export function mulQuantParams(g: Graph, op: Op & { kind: 'mul'; activation: AddOp['activation'] }, arith: Arith): BinaryQuantParams {
+  const { y, aq, bq, yq } = binaryTensors(g, op);
+  const f = Math.fround;
+  const real = arith === 'tflite' ? f(f(aq.scale * bq.scale) / yq.scale) : aq.scale * bq.scale / yq.scale;
+  const m = quantizeMultiplier(real);
+  const [actMin, actMax] = activationRange(op.activation, yq.scale, yq.zeroPoint, y.dtype);
+  return {
+    input1Offset: -aq.zeroPoint, input2Offset: -bq.zeroPoint, outputOffset: yq.zeroPoint, leftShift: 0,
+    input1Q: { ...NEUTRAL }, input2Q: { ...NEUTRAL }, outputQ: { multiplier: m.multiplier, shift: m.shift }, actMin, actMax,
+  };
+}
+
+/**
+ * SQUARED_DIFFERENCE (int8): left shift 7, input multipliers as ADD's (double), output multiplier
+ * (2 max(s1, s2))^2 / (2^14 sOut). TFLite Micro quantises it with QuantizeMultiplier (any magnitude); desktop
+ * TFLite with QuantizeMultiplierSmallerThanOneExp, which fails for a real multiplier >= 1 (the same integers
+ * otherwise). No fused activation: the clamp is the int8 range.
+ */
+export function squaredDifferenceQuantParams(g: Graph, op: Op & { kind: 'squared_difference' }, arith: Arith): BinaryQuantParams {
+  const { aq, bq, yq } = binaryTensors(g, op);
+  const leftShift = 7;
+  const twice = 2 * Math.max(aq.scale, bq.scale);
+  const input1Q = quantizeSmallerThanOne(g, op, aq.scale / twice, 'first input');
+  const input2Q = quantizeSmallerThanOne(g, op, bq.scale / twice, 'second input');
+  const real = (twice * twice) / Math.fround(2 ** (2 * leftShift) * yq.scale);
+  const outputQ = arith === 'tflite' ? quantizeSmallerThanOne(g, op, real, 'output') : (({ multiplier, shift }) => ({ multiplier, shift }))(quantizeMultiplier(real));
+  return {
+    input1Offset: -aq.zeroPoint, input2Offset: -bq.zeroPoint, outputOffset: yq.zeroPoint, leftShift, input1Q, input2Q, outputQ,
+    actMin: -128, actMax: 127,
+  };
+}
+
+/** MAXIMUM / MINIMUM (int8): TFLite compares the raw int8 values; no parameters (the clamp is the int8 range). */
+export function minMaxQuantParams(g: Graph, op: Op & { kind: 'maximum' | 'minimum' }): BinaryQuantParams {
+  binaryTensors(g, op);
+  return {
+    input1Offset: 0, input2Offset: 0, outputOffset: 0, leftShift: 0,
+    input1Q: { ...NEUTRAL }, input2Q: { ...NEUTRAL }, outputQ: { ...NEUTRAL }, actMin: -128, actMax: 127,
+  };
+}
+
+/** The parameters of any element-wise binary op in arithmetic `arith`. */
+export function binaryQuantParams(g: Graph, op: BinaryArithOp | AddOp, arith: Arith): BinaryQuantParams {
+  switch (op.kind) {
+    case 'add': return addQuantParams(g, op);
+    case 'sub': return subQuantParams(g, op as never, arith);
+    case 'mul': return mulQuantParams(g, op as never, arith);
+    case 'squared_difference': return squaredDifferenceQuantParams(g, op as never, arith);
+    case 'maximum': case 'minimum': return minMaxQuantParams(g, op as never);
+  }
 }

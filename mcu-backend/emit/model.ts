@@ -100,7 +100,7 @@ export interface EmitOptions {
 }
 
 /** Kernel kinds whose in-place form is element-wise (output over a same-shape input, memory/inplace.ts). */
-const ELEMENTWISE_KINDS = new Set<KernelOp['kind']>(['add', 'lut', 'prelu']);
+const ELEMENTWISE_KINDS = new Set<KernelOp['kind']>(['add', 'binary', 'lut', 'prelu']);
 
 /** What the planner needs to know about the chosen kernels. */
 export function planOptions(module: KernelModule, vs: readonly AnyVariant[]): PlanOptions {

@@ -6,6 +6,7 @@ import { addConvGeneric } from './add-conv.ts';
 import { addGeneric } from './add.ts';
 import { copyGeneric } from './copy.ts';
 import { resizeNearestTable } from './resize.ts';
+import { binaryGeneric } from './binary.ts';
 import { conv2dGeneric } from './conv2d.ts';
 import { depthwiseChan4, depthwiseGeneric } from './depthwise.ts';
 import { fullyConnectedGeneric } from './fully-connected.ts';
@@ -23,6 +24,7 @@ export const VARIANTS: AnyVariant[] = [
   depthwiseChan4,
   fullyConnectedGeneric,
   addGeneric,
+  binaryGeneric,
   avgPoolGeneric,
   maxPoolGeneric,
   reshapeAlias,

@@ -12,7 +12,7 @@
 //   widening, PlanOptions.prepass) can overlay its output on the whole input: no delay, any shape;
 // - everything else: never in place.
 
-import type { KAdd, KernelModule, KernelOp, Window } from '../../compiler/kernel-ir/types.ts';
+import type { KAdd, KBinary, KernelModule, KernelOp, Window } from '../../compiler/kernel-ir/types.ts';
 import { storageOf } from './requests.ts';
 
 export interface InPlace {
@@ -79,6 +79,11 @@ export const IN_PLACE_RULES: Partial<Record<KernelOp['kind'], Rule>> = {
   // Element-wise ops of one activation: the output has the input's shape.
   lut: () => ({ direction: 'elementwise', delay: 0, scratchBytes: 0 }),
   prelu: () => ({ direction: 'elementwise', delay: 0, scratchBytes: 0 }),
+  binary: (op) => {
+    const a = op as KBinary;
+    const same = (s: number[]) => s.every((v, i) => v === a.outShape[i]);
+    return same(a.aShape) || same(a.bShape) ? { direction: 'elementwise', delay: 0, scratchBytes: 0 } : null;
+  },
   conv2d: (op) => (op.kind === 'conv2d' && op.groups === 1 ? windowRule(op) : null),
   depthwise_conv2d: (op) => (op.kind === 'depthwise_conv2d' ? windowRule(op) : null),
   average_pool2d: (op) => (op.kind === 'average_pool2d' ? windowRule(op) : null),
@@ -104,11 +109,12 @@ export function findInPlace(m: KernelModule, prepass: (op: number) => boolean = 
     if (!rule) continue;
     const r = rule(op, m);
     if (!r) continue;
-    const candidates = op.kind === 'add' ? op.inputs : op.inputs.slice(0, 1);
+    const elementwise = op.kind === 'add' || op.kind === 'binary';
+    const candidates = elementwise ? op.inputs : op.inputs.slice(0, 1);
     for (const i of candidates) {
       const s = storageOf(m, i);
       if (protectedIds.has(s) || lastUse.get(s) !== op.index) continue;
-      if (op.kind === 'add' && m.buffers[i]!.bytes !== m.buffers[op.output]!.bytes) continue;
+      if (elementwise && m.buffers[i]!.bytes !== m.buffers[op.output]!.bytes) continue;
       res.push({ op: op.index, input: s, ...r });
       break;
     }

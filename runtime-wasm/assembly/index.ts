@@ -5,6 +5,7 @@ export { alloc, mark, reset, simdEnabled } from './memory';
 export { conv2d, shiftConv2d } from './conv';
 export { depthwiseConv2d } from './depthwise';
 export { add } from './add';
+export { binary } from './binary';
 export { pool2d } from './pool';
 export { softmax } from './softmax';
 export { copyBytes } from './reshape';

@@ -33,7 +33,9 @@ export class Rng {
 export const RANDOM_OP_KINDS = [
   'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'average_pool2d', 'max_pool2d', 'reshape', 'softmax',
 ] as const satisfies readonly OpKind[];
-export type RandomOpKind = (typeof RANDOM_OP_KINDS)[number];
+/** The element-wise binary ops (random broadcasting up to `maxRank`, constant operands, activations). */
+export const BINARY_OP_KINDS = ['add', 'sub', 'mul', 'squared_difference', 'maximum', 'minimum'] as const satisfies readonly OpKind[];
+export type RandomOpKind = (typeof RANDOM_OP_KINDS)[number] | (typeof BINARY_OP_KINDS)[number];
 
 /** The element-wise activations and int8 requantisation (random-unary cases, oracle-unary.test.ts). */
 export const UNARY_OP_KINDS = [
@@ -47,6 +49,11 @@ export interface RandomOpOptions {
   groups?: 'none' | 'mixed' | 'only';
   /** Allow batch 2 (default true). */
   batch?: boolean;
+  /** Element-wise binary ops other than ADD: the highest rank drawn (default 4). ADD draws ranks up to 4
+   *  unless this is set (its seeds keep their graphs). */
+  maxRank?: number;
+  /** Element-wise binary ops other than ADD: how often one operand is a constant (default 0.2). */
+  constantRate?: number;
 }
 
 const ACTIVATIONS: readonly Activation[] = ['none', 'relu', 'relu6', 'relu_n1_to_1'];
@@ -276,6 +283,7 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
     return { op, input: [x], output: y };
   },
   add: (r, g, o) => {
+    if (o.maxRank !== undefined) return binaryOp(r, g, o, 'add');
     const rank = r.int(1, 4);
     const shape = Array.from({ length: rank }, (_, d) => (rank === 4 && d === 0 ? batch(r, o) : r.int(1, 8)));
     // The other operand: same shape, or broadcast (dims set to 1 and/or fewer leading dims).
@@ -295,6 +303,11 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
     const op: Op = { kind: 'add', inputs: [a, b], outputs: [y], activation: r.pick(ACTIVATIONS) };
     return { op, input: constant ? [swap ? b : a] : [a, b], output: y };
   },
+  sub: (r, g, o) => binaryOp(r, g, o, 'sub'),
+  mul: (r, g, o) => binaryOp(r, g, o, 'mul'),
+  squared_difference: (r, g, o) => binaryOp(r, g, o, 'squared_difference'),
+  maximum: (r, g, o) => binaryOp(r, g, o, 'maximum'),
+  minimum: (r, g, o) => binaryOp(r, g, o, 'minimum'),
   average_pool2d: (r, g, o) => pool(r, g, o, 'average_pool2d'),
   max_pool2d: (r, g, o) => pool(r, g, o, 'max_pool2d'),
   reshape: (r, g, o) => {
@@ -324,6 +337,35 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
     return { op: { kind: 'softmax', inputs: [x], outputs: [y], beta }, input: [x], output: y };
   },
 };
+
+/**
+ * An element-wise binary op: rank 1..maxRank (dims up to 8, up to 3 beyond 4-D), the other operand equal or
+ * broadcast (dims set to 1, fewer leading dims), operands swapped half the time, one of them constant at
+ * `constantRate`. MAXIMUM / MINIMUM share one quantisation (TFLite compares raw values); the others draw
+ * each scale and zero point and an output scale from the result's spread.
+ */
+function binaryOp(r: Rng, g: GraphBuilder, o: RandomOpOptions, kind: (typeof BINARY_OP_KINDS)[number]) {
+  const rank = r.int(1, o.maxRank ?? 4);
+  const shape = Array.from({ length: rank }, (_, d) => (d === 0 && rank >= 4 ? batch(r, o) : r.int(1, rank > 4 ? 3 : 8)));
+  let other = [...shape];
+  if (r.chance(0.6)) {
+    other = other.map((d) => (r.chance(0.5) ? 1 : d));
+    if (r.chance(0.3)) other = other.slice(r.int(0, other.length - 1));
+  }
+  const swap = r.chance(0.5);
+  const constant = r.chance(o.constantRate ?? 0.2) ? r.int8(numElements(other)) : undefined;
+  const minMax = kind === 'maximum' || kind === 'minimum';
+  const aq = actQuant(r);
+  const bq = minMax ? aq : actQuant(r);
+  const a = g.add('input_a', swap ? other : shape, 'int8', aq, swap ? constant : undefined);
+  const b = g.add('input_b', swap ? shape : other, 'int8', bq, swap ? undefined : constant);
+  const sa = aq.scale[0], sb = bq.scale[0];
+  const spread = kind === 'mul' ? RMS8 * RMS8 * sa * sb : kind === 'squared_difference' ? (RMS8 * Math.hypot(sa, sb)) ** 2 : RMS8 * Math.hypot(sa, sb);
+  const y = g.add('output', shape, 'int8', minMax ? aq : outQuant(r, spread));
+  const operands = { inputs: [a, b], outputs: [y] };
+  const op: Op = kind === 'squared_difference' || minMax ? { kind, ...operands } : { kind, ...operands, activation: r.pick(ACTIVATIONS) };
+  return { op, input: constant ? [swap ? b : a] : [a, b], output: y };
+}
 
 function pool(r: Rng, g: GraphBuilder, o: RandomOpOptions, kind: 'average_pool2d' | 'max_pool2d') {
   const n = batch(r, o);
@@ -501,4 +543,95 @@ export function randomUnaryChain(seed: number): Graph {
   for (let i = 0; i < n; i++) cur = unaryLayer(r, g, cur, ops, r.pick(UNARY_OP_KINDS));
   ops.forEach((op, i) => { op.name = `${op.kind}_${i}`; });
   return { name: `unary_chain_${seed}`, tensors: g.tensors, ops, inputs: [input], outputs: [cur.id] };
+}
+
+// ---- Random networks of element-wise blocks, as real models use them ---------------------------------------
+
+/** A constant int8 tensor of `shape` holding the quantised values `real(i)` in quantisation q. */
+function constTensor(g: GraphBuilder, name: string, shape: number[], q: Quant, real: (i: number) => number): number {
+  const s = q.scale[0]!, z = q.zeroPoint[0]!;
+  const data = Int8Array.from({ length: numElements(shape) }, (_, i) => Math.max(-128, Math.min(127, Math.round(real(i) / s) + z)));
+  return g.add(name, shape, 'int8', q, data);
+}
+
+type Block = (r: Rng, g: GraphBuilder, x: Cur, ops: Op[]) => Cur;
+
+const BLOCKS: Record<'hswish' | 'sqdiff' | 'bias' | 'clip' | 'gate', Block> = {
+  // hard-swish: x * relu6(x + 3) * (1/6): ADD with a constant scalar (fused relu6), MUL, MUL by a constant.
+  hswish: (r, g, x, ops) => {
+    const sx = x.quant.scale[0]!;
+    const three = constTensor(g, `three${ops.length}`, [1], perTensor(Math.fround(3 / 127), 0), () => 3);
+    const t = g.add(`hs_t${ops.length}`, x.shape, 'int8', perTensor(Math.fround(6 / 255), -128));
+    ops.push({ kind: 'add', inputs: [x.id, three], outputs: [t], activation: 'relu6' });
+    const p = g.add(`hs_p${ops.length}`, x.shape, 'int8', outQuant(r, RMS8 * sx * 3));
+    ops.push({ kind: 'mul', inputs: [x.id, t], outputs: [p], activation: 'none' });
+    const sixth = constTensor(g, `sixth${ops.length}`, [1], perTensor(Math.fround(1 / 6 / 100), 0), () => 1 / 6);
+    const q = outQuant(r, RMS8 * g.tensors[p]!.quant!.scale[0]! / 6);
+    const y = g.add(`hswish${ops.length}`, x.shape, 'int8', q);
+    ops.push({ kind: 'mul', inputs: r.chance(0.5) ? [p, sixth] : [sixth, p], outputs: [y], activation: 'none' });
+    return { id: y, shape: x.shape, quant: q };
+  },
+  // (x - conv1x1(x))^2, as in a distance or variance layer.
+  sqdiff: (r, g, x, ops) => {
+    const c = convLayer(r, g, x, ops, 1, 1, x.shape[3]!, true);
+    const q = outQuant(r, (RMS8 * Math.hypot(x.quant.scale[0]!, c.quant.scale[0]!)) ** 2);
+    const y = g.add(`sqd${ops.length}`, x.shape, 'int8', q);
+    ops.push({ kind: 'squared_difference', inputs: [x.id, c.id], outputs: [y] });
+    return { id: y, shape: x.shape, quant: q };
+  },
+  // x - per-channel constant (a mean subtraction), with a fused activation.
+  bias: (r, g, x, ops) => {
+    const c = x.shape[3]!;
+    const k = constTensor(g, `mean${ops.length}`, [c], actQuant(r), () => (r.next() - 0.5) * 40 * x.quant.scale[0]!);
+    const q = outQuant(r, RMS8 * Math.hypot(x.quant.scale[0]!, g.tensors[k]!.quant!.scale[0]!));
+    const y = g.add(`sub${ops.length}`, x.shape, 'int8', q);
+    ops.push({ kind: 'sub', inputs: [x.id, k], outputs: [y], activation: r.pick(ACTIVATIONS) });
+    return { id: y, shape: x.shape, quant: q };
+  },
+  // clip(x, lo, hi) as MINIMUM(MAXIMUM(x, lo), hi) with per-channel / scalar constants in x's quantisation.
+  clip: (r, g, x, ops) => {
+    const c = x.shape[3]!;
+    const lo = constTensor(g, `lo${ops.length}`, r.chance(0.5) ? [c] : [1], x.quant, () => -r.next() * 30 * x.quant.scale[0]!);
+    const m = g.add(`max${ops.length}`, x.shape, 'int8', x.quant);
+    ops.push({ kind: 'maximum', inputs: [x.id, lo], outputs: [m] });
+    const hi = constTensor(g, `hi${ops.length}`, [1], x.quant, () => r.next() * 30 * x.quant.scale[0]!);
+    const y = g.add(`min${ops.length}`, x.shape, 'int8', x.quant);
+    ops.push({ kind: 'minimum', inputs: r.chance(0.5) ? [m, hi] : [hi, m], outputs: [y] });
+    return { id: y, shape: x.shape, quant: x.quant };
+  },
+  // x * conv1x1(x) (a multiplicative gate), broadcast over a per-pixel gate of one channel half the time.
+  gate: (r, g, x, ops) => {
+    const c = convLayer(r, g, x, ops, 1, 1, r.chance(0.5) ? 1 : x.shape[3]!, true);
+    const q = outQuant(r, RMS8 * RMS8 * x.quant.scale[0]! * c.quant.scale[0]!);
+    const y = g.add(`gate${ops.length}`, x.shape, 'int8', q);
+    ops.push({ kind: 'mul', inputs: r.chance(0.5) ? [x.id, c.id] : [c.id, x.id], outputs: [y], activation: r.pick(ACTIVATIONS) });
+    return { id: y, shape: x.shape, quant: q };
+  },
+};
+
+/** A random network mixing convolutions with element-wise blocks (hard-swish, clip, gates, mean subtraction). */
+export function randomElementwiseNet(seed: number): Graph {
+  const r = new Rng(seed);
+  const g = new GraphBuilder();
+  const ops: Op[] = [];
+  const shape = [1, r.int(2, 10), r.int(2, 10), r.int(1, 8)];
+  const input = g.add('input', shape, 'int8', actQuant(r));
+  let cur: Cur = { id: input, shape, quant: g.tensors[input]!.quant! };
+  // Real activations stay within a few units; products and squares would otherwise compound the scales
+  // from block to block, so a layer whose outputs would spread beyond that gets a scale for about +-8.
+  const bounded = (c: Cur): Cur => {
+    if (c.quant.scale[0]! * 40 <= 8) return c;
+    const quant = perTensor(Math.fround(8 / 40 * 2 ** (r.next() - 0.5)), c.quant.zeroPoint[0]!);
+    g.tensors[c.id]!.quant = quant;
+    return { ...c, quant };
+  };
+  const n = r.int(2, 5);
+  for (let i = 0; i < n; i++) {
+    if (r.chance(0.4)) cur = bounded(convLayer(r, g, cur, ops, r.pick([1, 3]), 1, channels(r, 8), true));
+    const block = r.pick(['hswish', 'sqdiff', 'bias', 'clip', 'gate'] as const);
+    // MAXIMUM / MINIMUM keep their input's quantisation (bounded already).
+    cur = block === 'clip' ? BLOCKS.clip(r, g, cur, ops) : bounded(BLOCKS[block](r, g, cur, ops));
+  }
+  ops.forEach((op, i) => { op.name = `${op.kind}_${i}`; });
+  return { name: `random_elementwise_net_${seed}`, tensors: g.tensors, ops, inputs: [input], outputs: [cur.id] };
 }

@@ -46,6 +46,7 @@ export interface ConvSpec {
 /** The op kinds randomOpGraph builds (the data-movement ops have their own generator, tests/helpers/random-movement.ts). */
 export const GRAPH_KINDS = [
   'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'average_pool2d', 'max_pool2d', 'reshape', 'softmax', 'shift_conv2d', 'add_conv2d',
+  'sub', 'mul', 'squared_difference', 'maximum', 'minimum',
 ] as const satisfies readonly Op['kind'][];
 export type GraphKind = (typeof GRAPH_KINDS)[number];
 
@@ -132,6 +133,20 @@ export function randomOpGraph(kind: GraphKind, seed: number): { graph: Graph; in
       const xb = b.input(swap ? full : bShape, 0.01 + r() * 0.2, randInt(r, -30, 30));
       const y = b.tensor(full, 0.05 + r() * 0.2, randInt(r, -20, 20));
       out = b.op({ kind, inputs: [xa, xb], outputs: [y], activation: act });
+      break;
+    }
+    case 'sub': case 'mul': case 'squared_difference': case 'maximum': case 'minimum': {
+      // Ranks 1-6, NumPy broadcasting either way; MAXIMUM / MINIMUM share one quantisation.
+      const rank = randInt(r, 1, 6);
+      const full = Array.from({ length: rank }, () => randInt(r, 1, rank > 4 ? 3 : 6));
+      let other = full.map((d) => (r() < 0.4 ? 1 : d));
+      if (r() < 0.3) other = other.slice(randInt(r, 0, other.length - 1));
+      const swap = r() < 0.4;
+      const minMax = kind === 'maximum' || kind === 'minimum';
+      const xa = b.input(swap ? other : full, sIn, zIn);
+      const xb = minMax ? b.input(swap ? full : other, sIn, zIn) : b.input(swap ? full : other, 0.01 + r() * 0.2, randInt(r, -30, 30));
+      const y = minMax ? b.tensor(full, sIn, zIn) : b.tensor(full, kind === 'mul' ? 0.0005 + r() * 0.01 : 0.05 + r() * 0.2, randInt(r, -20, 20));
+      out = kind === 'sub' || kind === 'mul' ? b.op({ kind, inputs: [xa, xb], outputs: [y], activation: act }) : b.op({ kind, inputs: [xa, xb], outputs: [y] });
       break;
     }
     case 'softmax': {

@@ -5,7 +5,7 @@
 // hand-computed values and the float softmax instead.
 import { numElements, padBefore, type Graph, type Op } from '../../compiler/ir/graph.ts';
 import { clamp, multiplyByQuantizedMultiplier, type Arith } from '../../compiler/quant/multiplier.ts';
-import { addQuantParams, convQuantParams, poolQuantParams } from '../../compiler/quant/params.ts';
+import { addQuantParams, binaryQuantParams, convQuantParams, poolQuantParams } from '../../compiler/quant/params.ts';
 
 function requant(acc: number, q: ReturnType<typeof convQuantParams>, oc: number, arith: Arith): number {
   const i = q.requant.multiplier.length === 1 ? 0 : oc;
@@ -142,6 +142,38 @@ export function referenceOp(g: Graph, op: Op, vals: Map<number, Int8Array>, arit
         const sa = multiplyByQuantizedMultiplier(a, q.input1Q, 'tflm');
         const sb = multiplyByQuantizedMultiplier(bb, q.input2Q, 'tflm');
         out[e] = clamp(multiplyByQuantizedMultiplier(sa + sb, q.outputQ, 'tflm') + q.outputOffset, q.actMin, q.actMax);
+      }
+      return out;
+    }
+    case 'sub': case 'mul': case 'squared_difference': case 'maximum': case 'minimum': {
+      // Element by element from TFLite's formulas (SUB in the tflite arithmetic: ADD with the second
+      // multiplier negated, which binaryQuantParams returns negative).
+      const q = binaryQuantParams(g, op, arith);
+      const A = vals.get(op.inputs[0]) ?? (T(0).data as Int8Array), Bv = vals.get(op.inputs[1]) ?? (T(1).data as Int8Array);
+      const os = Y.shape;
+      const idx = (shape: number[], coord: number[]) => {
+        let i = 0;
+        const off = coord.length - shape.length;
+        for (let d = 0; d < shape.length; d++) i = i * shape[d] + (shape[d] === 1 ? 0 : coord[d + off]);
+        return i;
+      };
+      const mb = (v: number, m: { multiplier: number; shift: number }) => multiplyByQuantizedMultiplier(v, m, 'tflm');
+      const coord = new Array(os.length).fill(0);
+      for (let e = 0; e < out.length; e++) {
+        let rem = e;
+        for (let d = os.length - 1; d >= 0; d--) { coord[d] = rem % os[d]; rem = Math.floor(rem / os[d]); }
+        const x1 = A[idx(T(0).shape, coord)], x2 = Bv[idx(T(1).shape, coord)];
+        let v: number;
+        if (op.kind === 'maximum') v = Math.max(x1, x2);
+        else if (op.kind === 'minimum') v = Math.min(x1, x2);
+        else if (op.kind === 'mul') v = mb((x1 + q.input1Offset) * (x2 + q.input2Offset), q.outputQ) + q.outputOffset;
+        else {
+          const s1 = mb((x1 + q.input1Offset) * 2 ** q.leftShift, q.input1Q);
+          const s2 = mb((x2 + q.input2Offset) * 2 ** q.leftShift, q.input2Q);
+          const raw = op.kind === 'sub' ? (q.input2Q.multiplier < 0 ? s1 + s2 : s1 - s2) : (s1 - s2) * (s1 - s2);
+          v = mb(raw, q.outputQ) + q.outputOffset;
+        }
+        out[e] = clamp(v, q.actMin, q.actMax);
       }
       return out;
     }

@@ -15,6 +15,8 @@ export const Slot = {
   DepthwiseConv2DOptions: { padding: 0, strideW: 1, strideH: 2, depthMultiplier: 3, activation: 4, dilationW: 5, dilationH: 6 },
   FullyConnectedOptions: { activation: 0, weightsFormat: 1, keepNumDims: 2 },
   AddOptions: { activation: 0 },
+  MulOptions: { activation: 0 },
+  SubOptions: { activation: 0, potScaleInt16: 1 },
   Pool2DOptions: { padding: 0, strideW: 1, strideH: 2, filterW: 3, filterH: 4, activation: 5 },
   SoftmaxOptions: { beta: 0 },
   ReshapeOptions: { newShape: 0 },
@@ -81,7 +83,8 @@ export const BuiltinOptionsType = {
   SoftmaxOptions: 9, ConcatenationOptions: 10, AddOptions: 11, ReshapeOptions: 17, PadOptions: 22, TransposeOptions: 26,
   SqueezeOptions: 30, StridedSliceOptions: 32, SplitOptions: 35, PadV2Options: 43, SliceOptions: 48, ExpandDimsOptions: 52,
   PackOptions: 59, UnpackOptions: 64, ResizeNearestNeighborOptions: 74, LeakyReluOptions: 75, SplitVOptions: 79,
-  QuantizeOptions: 89, HardSwishOptions: 91,
+  QuantizeOptions: 89, HardSwishOptions: 91, MulOptions: 21, SubOptions: 28, MaximumMinimumOptions: 39,
+  SquaredDifferenceOptions: 76,
 } as const;
 
 /** The 4-byte file identifier at offset 4 of every .tflite file. */

@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import { fnv1a } from '../../../compiler/ir/printer.ts';
 import { bytesOf, printKernelModule, summarizeList } from '../../../compiler/kernel-ir/printer.ts';
 import type { KernelModule } from '../../../compiler/kernel-ir/types.ts';
+import { runPipeline } from '../../../compiler/passes/registry.ts';
+import { GraphBuilder } from '../../helpers/graph-builder.ts';
 
 test('FNV-1a over little-endian bytes matches the reference test vectors', () => {
   // FNV-1a 32 of "" = 0x811c9dc5, "a" = 0xe40c292c, "foobar" = 0xbf9cf968 (the FNV reference vectors)
@@ -64,4 +66,35 @@ test('printKernelModule: exact text of a hand-built module', () => {
     '      requant: rounding=double multiplier=[1073741824,1073741824] shift=[-1,0]',
     '',
   ].join('\n'));
+});
+
+test('printKernelModule: the binary op lines (6-D SUB with a constant operand, MAXIMUM, MUL)', () => {
+  const b = new GraphBuilder();
+  const x = b.act('x', [1, 2, 1, 2, 3, 4], 0.5, 3);
+  const k = b.tensor({ name: 'k', shape: [3, 1], dtype: 'int8', quant: { scale: [0.25], zeroPoint: [-5] }, data: Int8Array.from([1, -2, 3]) });
+  const y = b.act('y', [1, 2, 1, 2, 3, 4], 0.25, 0);
+  const z = b.act('z', [1, 2, 1, 2, 3, 4], 0.25, 0);
+  const w = b.act('w', [1, 2, 1, 2, 3, 4], 0.0625, 0);
+  b.op({ kind: 'sub', name: 'sub', inputs: [x, k], outputs: [y], activation: 'relu' });
+  b.op({ kind: 'maximum', name: 'max', inputs: [y, y], outputs: [z] });
+  b.op({ kind: 'mul', name: 'mul', inputs: [z, x], outputs: [w], activation: 'none' });
+  const text = printKernelModule(runPipeline(b.io([x], [w]), { arith: 'tflm' }));
+  const lines = text.split('\n').filter((l) => l.startsWith('  op ') || l.startsWith('      '));
+  assert.deepEqual(lines, [
+    '  op 0 binary "sub" (%0) -> %1 {src=0, macs=0}',
+    // the constant k is b = @0, [3,1] right-aligned to 6-D
+    '      op=sub b=@0 shapes: a=[1,2,1,2,3,4] b=[1,1,1,1,3,1] out=[1,2,1,2,3,4]',
+    // offsets -3, +5, 0; relu at zero point 0: [0, 127]
+    '      input1Offset=-3 input2Offset=5 outputOffset=0 leftShift=20 clamp=[0,127]',
+    // twice the larger scale = 1: 0.5 -> (2^30, 0), 0.25 -> (2^30, -1); 1 / (2^20 * 0.25) = 2^-18 -> (2^30, -17)
+    '      requant: input1=(1073741824,0) input2=(1073741824,-1) output=(1073741824,-17)',
+    '  op 1 binary "max" (%1, %1) -> %2 {src=1, macs=0}',
+    '      op=maximum shapes: a=[1,2,1,2,3,4] b=[1,2,1,2,3,4] out=[1,2,1,2,3,4]',
+    '      clamp=[-128,127]',
+    '  op 2 binary "mul" (%2, %0) -> %3 {src=2, macs=0}',
+    '      op=mul shapes: a=[1,2,1,2,3,4] b=[1,2,1,2,3,4] out=[1,2,1,2,3,4]',
+    // 0.25 * 0.5 / 0.0625 = 2 -> (2^30, 2)
+    '      input1Offset=0 input2Offset=-3 outputOffset=0 clamp=[-128,127]',
+    '      requant: output=(1073741824,2)',
+  ]);
 });

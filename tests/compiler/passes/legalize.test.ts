@@ -91,9 +91,9 @@ test('legalize: a reshape that changes the element count', () => {
   rejects(g, 'flat', /\[1,1,1,4\] has 4 elements, \[1,5\] has 5/);
 });
 
-test('legalize: a constant used as an activation', () => {
+test('legalize: a constant operand that is not int8 (a bias)', () => {
   const g = smallNet();
   const res = opNamed(g, 'res');
-  res.inputs[1] = opNamed(g, 'dw').inputs[1];
-  rejects(g, 'res', /second input 'w1' is a constant/);
+  res.inputs[1] = opNamed(g, 'dw').inputs[2];
+  rejects(g, 'res', /constant second input '\w+' is not an int8 tensor/);
 });

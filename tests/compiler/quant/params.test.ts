@@ -3,7 +3,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { activationRange } from '../../../compiler/ir/graph.ts';
-import { addQuantParams, convQuantParams, poolQuantParams, singleRounding, softmaxQuantParams } from '../../../compiler/quant/params.ts';
+import {
+  addQuantParams, convQuantParams, minMaxQuantParams, mulQuantParams, poolQuantParams, singleRounding, softmaxQuantParams, squaredDifferenceQuantParams,
+  subQuantParams,
+} from '../../../compiler/quant/params.ts';
 import { TinyforgeError } from '../../../compiler/diagnostics.ts';
 import { GraphBuilder } from '../../helpers/graph-builder.ts';
 
@@ -135,4 +138,65 @@ test('singleRounding: only ungrouped conv2d and fully_connected, only in tflite'
   const g = b.io([x], [z]);
   assert.deepEqual([conv, gconv, dconv, fc].map((op) => singleRounding(g, op, 'tflite')), [true, false, false, true]);
   assert.deepEqual([conv, gconv, dconv, fc].map((op) => singleRounding(g, op, 'tflm')), [false, false, false, false]);
+});
+
+// ---- element-wise binary ops. Expected integers computed independently (Python: IEEE float32 via
+// struct.pack('f'), math.frexp, mantissa * 2^31 rounded; no ties) from TFLite's Prepare formulas. ----
+
+function binaryGraph<K extends 'sub' | 'mul' | 'squared_difference' | 'maximum' | 'minimum'>(kind: K, s: [number, number, number], z: [number, number, number], activation?: string) {
+  const b = new GraphBuilder();
+  const x1 = b.act('a', [1, 2, 2, 3], Math.fround(s[0]), z[0]);
+  const x2 = b.act('b', [3], Math.fround(s[1]), z[1]);
+  const y = b.act('y', [1, 2, 2, 3], Math.fround(s[2]), z[2]);
+  const op = b.op({ kind, inputs: [x1, x2], outputs: [y], ...(activation ? { activation } : {}) } as never) as never;
+  return { g: b.io([x1, x2], [y]), op };
+}
+
+test('subQuantParams: desktop TFLite in double with the second multiplier negated; TFLite Micro in float32', () => {
+  // scales 0.3f, 0.1f -> 0.05f. twice = 0.6f. input1: 0.3/0.6 = 0.5 -> (2^30, 0) in both.
+  // input2, double: 0.1f / 0.6f = 0.16666666252745538 -> (1431655730, -2), negated for TFLite's ADD kernel.
+  //         float:  f32(0.1f / 0.6f) = 0.1666666567325592 -> (1431655680, -2).
+  // output, double: 0.6f / (2^20 * 0.05f) -> (1610612776, -16); float -> (1610612736, -16).
+  const { g, op } = binaryGraph('sub', [0.3, 0.1, 0.05], [-1, 2, 4], 'relu');
+  const l = subQuantParams(g, op, 'tflite');
+  assert.deepEqual([l.input1Q, l.input2Q, l.outputQ], [{ multiplier: 1073741824, shift: 0 }, { multiplier: -1431655730, shift: -2 }, { multiplier: 1610612776, shift: -16 }]);
+  const m = subQuantParams(g, op, 'tflm');
+  assert.deepEqual([m.input1Q, m.input2Q, m.outputQ], [{ multiplier: 1073741824, shift: 0 }, { multiplier: 1431655680, shift: -2 }, { multiplier: 1610612736, shift: -16 }]);
+  // offsets -z, left shift 20; relu: [zOut, 127]
+  assert.deepEqual([m.input1Offset, m.input2Offset, m.outputOffset, m.leftShift, m.actMin, m.actMax], [1, -2, 4, 20, 4, 127]);
+});
+
+test('mulQuantParams: one multiplier s1 * s2 / sOut of any magnitude, in double (tflm) or float32 (tflite)', () => {
+  // 0.5 * 0.25 / 0.0625 = 2 = 0.5 * 2^2 -> (2^30, 2), exact in both; relu6 at scale 1/16, zp 5: [5, 5 + 96 = 101]
+  const a = binaryGraph('mul', [0.5, 0.25, 0.0625], [-1, 3, 5], 'relu6');
+  for (const arith of ['tflm', 'tflite'] as const) {
+    const p = mulQuantParams(a.g, a.op, arith);
+    assert.deepEqual(p.outputQ, { multiplier: 1073741824, shift: 2 });
+    assert.deepEqual([p.input1Offset, p.input2Offset, p.outputOffset, p.actMin, p.actMax], [1, -3, 5, 5, 101]);
+  }
+  // 0.1f * 0.2f / 0.003f: double 6.666666807399856 -> (1789569744, 3); float32 6.6666669845581055 -> (1789569792, 3)
+  const b = binaryGraph('mul', [0.1, 0.2, 0.003], [0, 0, 0], 'none');
+  assert.deepEqual(mulQuantParams(b.g, b.op, 'tflm').outputQ, { multiplier: 1789569744, shift: 3 });
+  assert.deepEqual(mulQuantParams(b.g, b.op, 'tflite').outputQ, { multiplier: 1789569792, shift: 3 });
+});
+
+test('squaredDifferenceQuantParams: left shift 7; output (2 max s)^2 / (2^14 sOut), desktop TFLite requires it below one', () => {
+  // 0.02f, 0.03f -> 0.001f: twice = 0.06f; input1 0.02/0.06 -> (1431655765, -1); input2 0.5 -> (2^30, 0);
+  // output 0.06^2 / (16384 * 0.001) = 0.00021972654... -> (1932735105, -12). Clamp: the int8 range.
+  const { g, op } = binaryGraph('squared_difference', [0.02, 0.03, 0.001], [7, -9, -128]);
+  for (const arith of ['tflm', 'tflite'] as const) {
+    const p = squaredDifferenceQuantParams(g, op, arith);
+    assert.deepEqual([p.input1Q, p.input2Q, p.outputQ], [{ multiplier: 1431655765, shift: -1 }, { multiplier: 1073741824, shift: 0 }, { multiplier: 1932735105, shift: -12 }]);
+    assert.deepEqual([p.input1Offset, p.input2Offset, p.outputOffset, p.leftShift, p.actMin, p.actMax], [-7, 9, -128, 7, -128, 127]);
+  }
+  // Output scale 1e-7: real multiplier 2.197... -> (1179647933, 2) in TFLite Micro; desktop TFLite fails.
+  const big = binaryGraph('squared_difference', [0.02, 0.03, 1e-7], [0, 0, 0]);
+  assert.deepEqual(squaredDifferenceQuantParams(big.g, big.op, 'tflm').outputQ, { multiplier: 1179647933, shift: 2 });
+  assert.throws(() => squaredDifferenceQuantParams(big.g, big.op, 'tflite'), (e: unknown) => e instanceof TinyforgeError && /output multiplier 2\.19\d* is outside \(0, 1\)/.test(e.message));
+});
+
+test('minMaxQuantParams: no parameters, the int8 range', () => {
+  const { g, op } = binaryGraph('maximum', [0.1, 0.1, 0.1], [3, 3, 3]);
+  const p = minMaxQuantParams(g, op);
+  assert.deepEqual([p.input1Offset, p.input2Offset, p.outputOffset, p.actMin, p.actMax, p.outputQ.multiplier], [0, 0, 0, -128, 127, 0]);
 });

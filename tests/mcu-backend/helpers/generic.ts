@@ -3,6 +3,7 @@
 import type { AnyVariant } from '../../../mcu-backend/emit/variant.ts';
 import { addConvGeneric } from '../../../mcu-backend/emit/add-conv.ts';
 import { addGeneric } from '../../../mcu-backend/emit/add.ts';
+import { binaryGeneric } from '../../../mcu-backend/emit/binary.ts';
 import { conv2dGeneric } from '../../../mcu-backend/emit/conv2d.ts';
 import { depthwiseChan4, depthwiseGeneric } from '../../../mcu-backend/emit/depthwise.ts';
 import { fullyConnectedGeneric } from '../../../mcu-backend/emit/fully-connected.ts';
@@ -16,4 +17,6 @@ import { preluGeneric } from '../../../mcu-backend/emit/prelu.ts';
 export const GENERIC: AnyVariant[] = [
   conv2dGeneric, depthwiseGeneric, depthwiseChan4, fullyConnectedGeneric, addGeneric, avgPoolGeneric, maxPoolGeneric,
   reshapeAlias, softmaxReference, shiftConvGather, addConvGeneric, lutTable, preluGeneric,
+  conv2dGeneric, depthwiseGeneric, depthwiseChan4, fullyConnectedGeneric, addGeneric, binaryGeneric, avgPoolGeneric, maxPoolGeneric,
+  reshapeAlias, softmaxReference, shiftConvGather, addConvGeneric,
 ];

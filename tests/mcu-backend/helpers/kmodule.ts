@@ -4,7 +4,7 @@
 // requantisation implementation (compiler/quant/multiplier.ts) — independent of the generated C.
 import type {
   KCopy, KResizeNearest,
-  KAdd, KPrelu, KAddConv2d, KBuffer, KConst, KConv2d, KDepthwiseConv2d, KFullyConnected, KernelModule, KernelOp, KPool2d,
+  KAdd, KBinary, KPrelu, KAddConv2d, KBuffer, KConst, KConv2d, KDepthwiseConv2d, KFullyConnected, KernelModule, KernelOp, KPool2d,
   KShiftConv2d, Requant, Window,
 } from '../../../compiler/kernel-ir/types.ts';
 import { clamp, multiplyByQuantizedMultiplier, quantizeMultiplier, type Arith } from '../../../compiler/quant/multiplier.ts';
@@ -184,6 +184,35 @@ function add(op: KAdd, a: Int8Array, b: Int8Array): Int8Array {
   return out;
 }
 
+/** The kernel-IR `binary` op evaluated from its fields (types.ts KBinary), element by element. */
+function binary(op: KBinary, a: Int8Array, b: Int8Array): Int8Array {
+  const os = op.outShape;
+  const total = os.reduce((p, d) => p * d, 1);
+  const out = new Int8Array(total);
+  const mb = (v: number, q: { multiplier: number; shift: number }) => multiplyByQuantizedMultiplier(v, q, 'tflm');
+  const idx = (s: readonly number[], c: number[]) => c.reduce((acc, v, d) => acc * s[d] + (s[d] === 1 ? 0 : v), 0);
+  const c = new Array(os.length).fill(0);
+  for (let e = 0; e < total; e++) {
+    let rem = e;
+    for (let d = os.length - 1; d >= 0; d--) { c[d] = rem % os[d]; rem = Math.floor(rem / os[d]); }
+    const x1 = a[idx(op.aShape, c)], x2 = b[idx(op.bShape, c)];
+    let v: number;
+    switch (op.op) {
+      case 'maximum': v = Math.max(x1, x2); break;
+      case 'minimum': v = Math.min(x1, x2); break;
+      case 'mul': v = mb((x1 + op.input1Offset) * (x2 + op.input2Offset), op.outputQ) + op.outputOffset; break;
+      default: {
+        const s1 = mb((x1 + op.input1Offset) * 2 ** op.leftShift, op.input1Q);
+        const s2 = mb((x2 + op.input2Offset) * 2 ** op.leftShift, op.input2Q);
+        const raw = op.op === 'add' ? s1 + s2 : op.op === 'sub' ? (op.input2Q.multiplier < 0 ? s1 + s2 : s1 - s2) : (s1 - s2) * (s1 - s2);
+        v = mb(raw, op.outputQ) + op.outputOffset;
+      }
+    }
+    out[e] = clamp(v, op.actMin, op.actMax);
+  }
+  return out;
+}
+
 function pool(op: KPool2d, x: Int8Array): Int8Array {
   const out = new Int8Array(op.batches * op.outH * op.outW * op.outC);
   let k = 0;
@@ -265,6 +294,12 @@ export function evaluate(m: KernelModule, input: Int8Array): Int8Array[] {
       case 'fully_connected': y = fc(op, x, C(op.weights), C(op.bias)); break;
       case 'shift_conv2d': y = shiftConv(op, x, C(op.weights), C(op.bias)); break;
       case 'add': y = add(op, x, val.get(op.inputs[1])!); break;
+      case 'binary': {
+        const k = op.constOperand ? (m.consts[op.constOperand.const].data as Int8Array) : undefined;
+        const [a, b] = !op.constOperand ? [x, val.get(op.inputs[1])!] : op.constOperand.slot === 0 ? [k!, x] : [x, k!];
+        y = binary(op, a, b);
+        break;
+      }
       case 'average_pool2d': case 'max_pool2d': y = pool(op, x); break;
       case 'reshape': y = x; break;
       case 'softmax': throw new Error('softmax has no TypeScript reference here (tested against hand-computed values)');

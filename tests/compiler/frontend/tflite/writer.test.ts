@@ -11,7 +11,7 @@ import { importTflite } from '../../../../compiler/frontend/tflite/import.ts';
 import { numElements, type Graph } from '../../../../compiler/ir/graph.ts';
 import { TfliteInterpreter } from '../../../../runtime-wasm/oracle/tflite-interpreter.ts';
 import { MODELS, modelPath, type ModelKey } from '../../../helpers/paths.ts';
-import { RANDOM_OP_KINDS, Rng, describeOp, randomNetGraph, randomOpGraph } from '../../../helpers/random-ops.ts';
+import { BINARY_OP_KINDS, RANDOM_OP_KINDS, Rng, describeOp, randomNetGraph, randomOpGraph } from '../../../helpers/random-ops.ts';
 
 const interp = TfliteInterpreter.load();
 
@@ -106,6 +106,14 @@ function withoutNames(g: Graph) {
 test('writer -> importer gives the same graph for 200 random single-op graphs', () => {
   for (let seed = 1; seed <= 200; seed++) {
     const c = randomOpGraph(seed, RANDOM_OP_KINDS[seed % RANDOM_OP_KINDS.length], { groups: 'mixed' });
+    const back = importTflite(writeTflite(c.graph), `${c.graph.name}.tflite`);
+    assert.deepEqual(withoutNames(back), withoutNames(c.graph), describeOp(c));
+  }
+});
+
+test('writer -> importer gives the same graph for 120 random element-wise binary ops (options, ranks 1-6, constants)', () => {
+  for (let seed = 1; seed <= 120; seed++) {
+    const c = randomOpGraph(seed, BINARY_OP_KINDS[seed % BINARY_OP_KINDS.length], { maxRank: 6 });
     const back = importTflite(writeTflite(c.graph), `${c.graph.name}.tflite`);
     assert.deepEqual(withoutNames(back), withoutNames(c.graph), describeOp(c));
   }

@@ -1,0 +1,43 @@
+// MUL: element-wise product with NumPy broadcasting up to 6-D and a fused activation, TFLite's int8
+// arithmetic: (x1 - z1) * (x2 - z2) requantised by one multiplier s1 * s2 / sOut (QuantizeMultiplier, any
+// magnitude; double rounding in both runtimes). The real multiplier is computed in double by TFLite Micro and
+// in float32 by desktop TFLite (compiler/quant/params.ts mulQuantParams).
+import { type Activation, type OpBase } from '../ir/graph.ts';
+import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
+import { mulQuantParams } from '../quant/params.ts';
+import { broadcastShape } from './checks.ts';
+import { foldBinary, goldenBinary, legalizeBinary, lowerBinary } from './elementwise.ts';
+import { rule } from './lowering.ts';
+import { defineOp } from './op-def.ts';
+import { ACTIVATION_CODE, activation, table } from './tflite-options.ts';
+
+/** inputs [a, b], broadcast NumPy-style; either may be a constant. */
+export interface MulOp extends OpBase {
+  kind: 'mul';
+  activation: Activation;
+}
+
+export const mul = defineOp<'mul'>({
+  kind: 'mul',
+  summary: 'element-wise product with broadcasting',
+  arith: 'the multiplier input1Scale * input2Scale / outputScale is computed in double by tflm, in float32 by tflite',
+  tflite: {
+    builtin: BuiltinOperator.MUL,
+    optionsType: BuiltinOptionsType.MulOptions,
+    import: (c) => ({ kind: 'mul', name: c.name, activation: activation(c, c.opts.i8(Slot.MulOptions.activation)) }),
+    version: 2,
+    export: (b, o) => [BuiltinOptionsType.MulOptions, table(b, 1, () => b.addFieldInt8(Slot.MulOptions.activation, ACTIVATION_CODE[o.activation], 0))],
+  },
+  arity: { inputs: [2, 2], activations: () => [0, 1] },
+  infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
+  legalize: (c, op) => {
+    legalizeBinary(c, op);
+    c.activation(op.activation);
+  },
+  fold: (q, op, k) => foldBinary(q, op, k),
+  clamp: (g, op) => mulQuantParams(g, op, 'tflm'),
+  lower: [rule({ name: 'mul', kinds: ['mul'], priority: 0, lower: lowerBinary })],
+  macs: () => 0,
+  golden: goldenBinary,
+  cgra: { host: 'element-wise: no multiply-accumulates to map' },
+});

@@ -1,0 +1,44 @@
+// SUB: element-wise difference with NumPy broadcasting up to 6-D and a fused activation, TFLite's int8
+// arithmetic (ADD's: left shift 20, both inputs rescaled to twice the larger input scale, then to the
+// output). The two runtimes differ in two details (compiler/quant/params.ts subQuantParams): TFLite Micro
+// computes the real multipliers in float32 and subtracts; desktop TFLite computes them in double and runs
+// its ADD kernel with the second input's multiplier negated.
+import { type Activation, type OpBase } from '../ir/graph.ts';
+import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
+import { subQuantParams } from '../quant/params.ts';
+import { broadcastShape } from './checks.ts';
+import { foldBinary, goldenBinary, legalizeBinary, lowerBinary } from './elementwise.ts';
+import { rule } from './lowering.ts';
+import { defineOp } from './op-def.ts';
+import { ACTIVATION_CODE, activation, table } from './tflite-options.ts';
+
+/** inputs [a, b] (a - b), broadcast NumPy-style; either may be a constant. */
+export interface SubOp extends OpBase {
+  kind: 'sub';
+  activation: Activation;
+}
+
+export const sub = defineOp<'sub'>({
+  kind: 'sub',
+  summary: 'element-wise difference with broadcasting',
+  arith: 'tflm computes the three multipliers in float32 and subtracts; tflite computes them in double and adds the negated second input',
+  tflite: {
+    builtin: BuiltinOperator.SUB,
+    optionsType: BuiltinOptionsType.SubOptions,
+    import: (c) => ({ kind: 'sub', name: c.name, activation: activation(c, c.opts.i8(Slot.SubOptions.activation)) }),
+    version: 2,
+    export: (b, o) => [BuiltinOptionsType.SubOptions, table(b, 1, () => b.addFieldInt8(Slot.SubOptions.activation, ACTIVATION_CODE[o.activation], 0))],
+  },
+  arity: { inputs: [2, 2], activations: () => [0, 1] },
+  infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
+  legalize: (c, op) => {
+    legalizeBinary(c, op);
+    c.activation(op.activation);
+  },
+  fold: (q, op, k) => foldBinary(q, op, k),
+  clamp: (g, op) => subQuantParams(g, op, 'tflite'),
+  lower: [rule({ name: 'sub', kinds: ['sub'], priority: 0, lower: lowerBinary })],
+  macs: () => 0,
+  golden: goldenBinary,
+  cgra: { host: 'element-wise: no multiply-accumulates to map' },
+});
