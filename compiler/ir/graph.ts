@@ -52,6 +52,9 @@ export type { ReshapeOp } from '../ops/reshape.ts';
 export type { SoftmaxOp } from '../ops/softmax.ts';
 export type { ShiftConv2dOp } from '../ops/shift-conv2d.ts';
 export type { AddConv2dOp } from '../ops/add-conv2d.ts';
+export type { ReduceOp } from '../ops/reduce.ts';
+export type { ResizeBilinearOp } from '../ops/resize-bilinear.ts';
+export type { TransposeConvOp } from '../ops/transpose-conv.ts';
 import type { Conv2dOp } from '../ops/conv2d.ts';
 import type { DepthwiseConv2dOp } from '../ops/depthwise-conv2d.ts';
 import type { FullyConnectedOp } from '../ops/fully-connected.ts';
@@ -61,6 +64,9 @@ import type { ReshapeOp } from '../ops/reshape.ts';
 import type { SoftmaxOp } from '../ops/softmax.ts';
 import type { ShiftConv2dOp } from '../ops/shift-conv2d.ts';
 import type { AddConv2dOp } from '../ops/add-conv2d.ts';
+import type { ReduceOp } from '../ops/reduce.ts';
+import type { ResizeBilinearOp } from '../ops/resize-bilinear.ts';
+import type { TransposeConvOp } from '../ops/transpose-conv.ts';
 
 export type Op =
   | Conv2dOp
@@ -71,7 +77,10 @@ export type Op =
   | ReshapeOp
   | SoftmaxOp
   | ShiftConv2dOp
-  | AddConv2dOp;
+  | AddConv2dOp
+  | ReduceOp
+  | ResizeBilinearOp
+  | TransposeConvOp;
 
 export type OpKind = Op['kind'];
 

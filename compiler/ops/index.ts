@@ -12,9 +12,12 @@ import { depthwiseConv2d } from './depthwise-conv2d.ts';
 import { fullyConnected } from './fully-connected.ts';
 import type { OpDef } from './op-def.ts';
 import { averagePool2d, maxPool2d } from './pool2d.ts';
+import { mean, sum } from './reduce.ts';
 import { reshape } from './reshape.ts';
+import { resizeBilinear } from './resize-bilinear.ts';
 import { shiftConv2d } from './shift-conv2d.ts';
 import { softmax } from './softmax.ts';
+import { transposeConv } from './transpose-conv.ts';
 
 export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   conv2d,
@@ -27,6 +30,10 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   softmax,
   shift_conv2d: shiftConv2d,
   add_conv2d: addConv2d,
+  mean,
+  sum,
+  resize_bilinear: resizeBilinear,
+  transpose_conv: transposeConv,
 };
 
 /** Every op kind, in registry order. */

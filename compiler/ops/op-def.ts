@@ -56,6 +56,9 @@ export interface ImportCtx {
   fail(message: string, hint?: string): never;
 }
 
+/** A constant int32 parameter tensor written for an operand the graph op holds as an attribute. */
+export interface ParamTensor { name: string; values: readonly number[] }
+
 export interface TfliteMapping<K extends OpKind> {
   /** BuiltinOperator code (schema.ts). */
   builtin: number;
@@ -65,6 +68,12 @@ export interface TfliteMapping<K extends OpKind> {
   import(c: ImportCtx): OpAttrs<K>;
   /** The file's operand list -> the graph op's (default: all of them); e.g. RESHAPE drops its shape tensor. */
   operands?(inputs: number[]): number[];
+  /**
+   * The file's operand list the exporter writes, when it differs from the graph op's: graph tensor ids
+   * (-1 = absent) and constant int32 parameter tensors the graph op keeps as attributes (axes, sizes,
+   * output shapes), which the writer adds to the file. The inverse of `operands`.
+   */
+  writeOperands?(op: OpOf<K>, g: Graph): Array<number | ParamTensor>;
   /** Operator version written by the exporter (the int8 versions the TFLite converter emits). */
   version: number;
   /** Adds the options table; returns [union tag, offset] ([0, 0] for none). */

@@ -151,6 +151,8 @@ export function randomOpGraph(kind: Op['kind'], seed: number): { graph: Graph; i
       out = b.op({ kind, inputs: [x], outputs: [y] });
       break;
     }
+    default:
+      throw new Error(`no random ${kind} graph here (tests/helpers/random-reduce-ops.ts)`);
   }
   const graph = b.graph([out], `${kind}#${seed}`);
   const inputs = graph.inputs.map((id) => randI8(r, graph.tensors[id].shape.reduce((a, v) => a * v, 1)));

@@ -149,5 +149,7 @@ export function referenceOp(g: Graph, op: Op, vals: Map<number, Int8Array>, arit
       return X.slice();
     case 'softmax':
       throw new Error('softmax has no TypeScript reference here');
+    default:
+      throw new Error(`${op.kind} has no TypeScript reference here (checked against TFLite's interpreter instead)`);
   }
 }

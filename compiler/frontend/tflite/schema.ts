@@ -18,6 +18,9 @@ export const Slot = {
   Pool2DOptions: { padding: 0, strideW: 1, strideH: 2, filterW: 3, filterH: 4, activation: 5 },
   SoftmaxOptions: { beta: 0 },
   ReshapeOptions: { newShape: 0 },
+  ReducerOptions: { keepDims: 0 },
+  ResizeBilinearOptions: { alignCorners: 2, halfPixelCenters: 3 },
+  TransposeConvOptions: { padding: 0, strideW: 1, strideH: 2, activation: 3 },
 } as const;
 
 /** TensorType. */
@@ -69,7 +72,8 @@ export function builtinName(code: number): string {
 /** BuiltinOptions union tags of the options tables we read (checked against an op's builtin_options_type). */
 export const BuiltinOptionsType = {
   NONE: 0, Conv2DOptions: 1, DepthwiseConv2DOptions: 2, Pool2DOptions: 5, FullyConnectedOptions: 8,
-  SoftmaxOptions: 9, AddOptions: 11, ReshapeOptions: 17,
+  SoftmaxOptions: 9, AddOptions: 11, ResizeBilinearOptions: 15, ReshapeOptions: 17, ReducerOptions: 27,
+  TransposeConvOptions: 49,
 } as const;
 
 /** The 4-byte file identifier at offset 4 of every .tflite file. */

@@ -40,10 +40,24 @@ export function writeTflite(graph: Graph, description = 'tinyforge'): Uint8Array
     return i;
   };
 
+  // Operand lists; parameter tensors an op keeps as attributes (writeOperands) become extra int32 constants
+  // after the graph's tensors.
+  const extra: Tensor[] = [];
+  const opInputs = graph.ops.map((op) => {
+    const rule = opDef(op.kind).tflite as TfliteMapping<OpKind> | undefined;
+    if (!rule?.writeOperands) return op.inputs.map(tensorIndex);
+    return rule.writeOperands(op as never, graph).map((o) => {
+      if (typeof o === 'number') return tensorIndex(o);
+      extra.push({ id: -1, name: o.name, shape: [o.values.length], dtype: 'int32', data: Int32Array.from(o.values) });
+      return graph.tensors.length + extra.length - 1;
+    });
+  });
+  const allTensors = [...graph.tensors, ...extra];
+
   // Buffers: 0 is the empty sentinel; each constant tensor gets its own.
   const bufferOffsets: number[] = [table(b, 1, () => {})];
   const tensorBuffer: number[] = [];
-  for (const t of graph.tensors) {
+  for (const t of allTensors) {
     if (!t.data) { tensorBuffer.push(0); continue; }
     const bytes = bufferBytes(t);
     b.startVector(1, bytes.length, 16); // Buffer.data is force_align: 16
@@ -53,7 +67,7 @@ export function writeTflite(graph: Graph, description = 'tinyforge'): Uint8Array
     bufferOffsets.push(table(b, 1, () => b.addFieldOffset(Slot.Buffer.data, data, 0)));
   }
 
-  const tensorOffsets = graph.tensors.map((t, i) => {
+  const tensorOffsets = allTensors.map((t, i) => {
     const name = b.createString(t.name);
     const shape = int32Vector(b, t.shape);
     let quant = 0;
@@ -93,7 +107,7 @@ export function writeTflite(graph: Graph, description = 'tinyforge'): Uint8Array
     let code = codes.indexOf(rule);
     if (code < 0) { code = codes.length; codes.push(rule); }
     const [optType, opts] = rule.export(b, op as never, graph);
-    const inputs = int32Vector(b, op.inputs.map(tensorIndex));
+    const inputs = int32Vector(b, opInputs[k]!);
     const outputs = int32Vector(b, op.outputs.map(tensorIndex));
     const s = Slot.Operator;
     return table(b, 5, () => {

@@ -1,0 +1,139 @@
+// Seeded random single-op int8 graphs for the operators added after the first eight (MEAN, SUM,
+// RESIZE_BILINEAR, TRANSPOSE_CONV), in the style of random-ops.ts (same Rng, float32-exact scales, output
+// scales chosen from the expected spread so that most outputs are not saturated):
+//   mean / sum       rank 1-5, random non-empty axis sets (negative and repeated axes too), keep_dims or
+//                    not; a third of the MEANs are the 4-D H,W keep_dims case desktop TFLite special-cases,
+//                    some MEANs keep the input's quantisation;
+//   resize_bilinear  1-8 -> 1-16 pixels per side (exact 2x upsampling included), align_corners,
+//                    half_pixel_centers or neither;
+//   transpose_conv   kernels 1-4, strides 1-3, same / valid with every output size TFLite accepts for
+//                    the input size, per-tensor or per-channel weights, with or without bias.
+import type { Activation, Graph, Op, Padding, Quant, Tensor, TensorData } from '../../compiler/ir/graph.ts';
+import { numElements } from '../../compiler/ir/graph.ts';
+import { reduceShape } from '../../compiler/ops/reduce.ts';
+import { Rng } from './random-ops.ts';
+
+export const EXTRA_OP_KINDS = ['mean', 'sum', 'resize_bilinear', 'transpose_conv'] as const;
+export type ExtraOpKind = (typeof EXTRA_OP_KINDS)[number];
+
+export interface ExtraOpOptions {
+  /** Fused activations for transpose_conv (default: none only). */
+  activations?: boolean;
+}
+
+const RMS8 = 74;
+
+class Builder {
+  tensors: Tensor[] = [];
+  add(name: string, shape: number[], dtype: Tensor['dtype'], quant?: Quant, data?: TensorData): number {
+    const id = this.tensors.length;
+    this.tensors.push({ id, name, shape, dtype, ...(quant ? { quant } : {}), ...(data ? { data } : {}) });
+    return id;
+  }
+}
+
+const perTensor = (scale: number, zeroPoint: number): Quant => ({ scale: [scale], zeroPoint: [zeroPoint] });
+
+function actQuant(r: Rng): Quant {
+  const zp = r.chance(0.3) ? 0 : r.int(-100, 100);
+  return perTensor(r.logScale(-8, -3), r.chance(0.1) ? r.int(-128, 127) : zp);
+}
+
+/** Output scale for a real spread `realRms`: outputs around +-40, give or take 3x (one case in ten extreme). */
+function outQuant(r: Rng, realRms: number): Quant {
+  const u = r.chance(0.1) ? r.next() * 10 - 5 : r.next() * 3 - 1.5;
+  return perTensor(Math.fround(realRms / (40 * 2 ** u)), r.int(-60, 60));
+}
+
+type Gen = (r: Rng, g: Builder, o: ExtraOpOptions) => { op: Op; input: number[]; output: number };
+
+function reduceGen(kind: 'mean' | 'sum'): Gen {
+  return (r, g) => {
+    let shape: number[];
+    let axes: number[];
+    let keepDims: boolean;
+    if (kind === 'mean' && r.chance(0.35)) {
+      shape = [r.chance(0.15) ? 2 : 1, r.int(1, 10), r.int(1, 10), r.int(1, 24)];
+      axes = r.chance(0.5) ? [1, 2] : [2, 1];
+      keepDims = true;
+    } else {
+      const rank = r.chance(0.1) ? 5 : r.int(1, 4);
+      shape = Array.from({ length: rank }, () => r.int(1, rank > 3 ? 5 : 8));
+      const set = Array.from({ length: rank }, (_, i) => i).filter(() => r.chance(0.5));
+      if (set.length === 0) set.push(r.int(0, rank - 1));
+      axes = set.map((a) => (r.chance(0.2) ? a - rank : a));
+      if (r.chance(0.1)) axes.push(axes[0]!);
+      if (r.chance(0.5)) axes.reverse();
+      keepDims = r.chance(0.5);
+      if (!keepDims && set.length === rank) keepDims = true;
+    }
+    const xq = actQuant(r);
+    const x = g.add('input', shape, 'int8', xq);
+    const outShape = reduceShape(shape, axes, keepDims);
+    const count = numElements(shape) / numElements(outShape);
+    let yq: Quant;
+    if (kind === 'mean' && r.chance(0.2)) yq = xq;
+    else {
+      const spread = kind === 'mean' ? RMS8 / Math.sqrt(count) + Math.abs(xq.zeroPoint[0]!) * 0.5 : RMS8 * Math.sqrt(count) + Math.abs(xq.zeroPoint[0]!) * count * 0.5;
+      yq = outQuant(r, xq.scale[0]! * spread);
+    }
+    const y = g.add('output', outShape, 'int8', yq);
+    return { op: { kind, inputs: [x], outputs: [y], axes, keepDims }, input: [x], output: y };
+  };
+}
+
+const GENERATORS: Record<ExtraOpKind, Gen> = {
+  mean: reduceGen('mean'),
+  sum: reduceGen('sum'),
+  resize_bilinear: (r, g) => {
+    const n = r.chance(0.1) ? 2 : 1;
+    const h = r.int(1, 8), w = r.int(1, 8), c = r.int(1, 12);
+    const [oh, ow] = r.chance(0.25) ? [2 * h, 2 * w] : [r.int(1, 16), r.int(1, 16)];
+    const mode = r.int(0, 2);
+    const q = actQuant(r);
+    const x = g.add('input', [n, h, w, c], 'int8', q);
+    const y = g.add('output', [n, oh, ow, c], 'int8', q);
+    return { op: { kind: 'resize_bilinear', inputs: [x], outputs: [y], alignCorners: mode === 1, halfPixelCenters: mode === 2 }, input: [x], output: y };
+  },
+  transpose_conv: (r, g, o) => {
+    const n = r.chance(0.1) ? 2 : 1;
+    const k: [number, number] = [r.int(1, 4), r.int(1, 4)];
+    const stride: [number, number] = r.chance(0.3) ? [1, 1] : [r.int(1, 3), r.int(1, 3)];
+    const padding: Padding = r.chance(0.5) ? 'same' : 'valid';
+    const inHW = [r.int(1, 7), r.int(1, 7)];
+    // Every output size whose convolution back to the output has the input's size.
+    const outHW = [0, 1].map((d) => (padding === 'same'
+      ? r.int((inHW[d]! - 1) * stride[d]! + 1, inHW[d]! * stride[d]!)
+      : r.int((inHW[d]! - 1) * stride[d]! + k[d]!, inHW[d]! * stride[d]! + k[d]! - 1)));
+    const inC = r.chance(0.15) ? r.int(9, 24) : r.int(1, 8);
+    const outC = r.chance(0.15) ? r.int(9, 24) : r.int(1, 8);
+    const xq = actQuant(r);
+    const x = g.add('input', [n, inHW[0]!, inHW[1]!, inC], 'int8', xq);
+    const ws = r.chance(0.7) ? Array.from({ length: outC }, () => r.logScale(-9, -5)) : [r.logScale(-9, -5)];
+    const w = g.add('weights', [outC, k[0], k[1], inC], 'int8', { scale: ws, zeroPoint: ws.map(() => 0), ...(ws.length > 1 ? { axis: 0 } : {}) },
+      r.int8(outC * k[0] * k[1] * inC, -127, 127));
+    const taps = Math.max(1, (k[0] * k[1]) / (stride[0] * stride[1])) * inC;
+    const accRms = RMS8 * RMS8 * Math.sqrt(taps);
+    let b = -1;
+    if (r.chance(0.8)) {
+      const lim = Math.max(1, Math.round(accRms));
+      b = g.add('bias', [outC], 'int32', { scale: ws.map((s) => Math.fround(xq.scale[0]! * s)), zeroPoint: ws.map(() => 0), ...(ws.length > 1 ? { axis: 0 } : {}) },
+        r.int32(outC, -lim, lim));
+    }
+    const y = g.add('output', [n, outHW[0]!, outHW[1]!, outC], 'int8', outQuant(r, accRms * xq.scale[0]! * ws[0]!));
+    const activation: Activation = o.activations ? r.pick(['none', 'relu', 'relu6', 'relu_n1_to_1'] as const) : 'none';
+    const op: Op = { kind: 'transpose_conv', inputs: b >= 0 ? [x, w, b] : [x, w], outputs: [y], stride, padding, activation };
+    return { op, input: [x], output: y };
+  },
+};
+
+export interface ExtraOpCase { seed: number; kind: ExtraOpKind; graph: Graph }
+
+/** A random single-op graph of `kind`. */
+export function randomExtraOpGraph(seed: number, kind: ExtraOpKind, opts: ExtraOpOptions = {}): ExtraOpCase {
+  const r = new Rng(seed);
+  const g = new Builder();
+  const { op, input, output } = GENERATORS[kind](r, g, opts);
+  op.name = `${kind}#${seed}`;
+  return { seed, kind, graph: { name: `random_${kind}_${seed}`, tensors: g.tensors, ops: [op], inputs: input, outputs: [output] } };
+}

@@ -1,0 +1,82 @@
+// The golden runtime's `tflite` arithmetic against TFLite's interpreter (XNNPACK off), bit for bit, for
+// MEAN, SUM, RESIZE_BILINEAR and TRANSPOSE_CONV: random single-op models (tests/helpers/random-ops-extra.ts)
+// written with the .tflite writer, on the SIMD and the scalar golden module. The sensitivity checks show
+// the comparison can tell the arithmetics apart where they differ (MEAN and SUM).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeTflite } from '../../compiler/frontend/tflite/writer.ts';
+import { importTflite } from '../../compiler/frontend/tflite/import.ts';
+import type { Arith } from '../../compiler/quant/multiplier.ts';
+import { GoldenRuntime } from '../../runtime-wasm/host.ts';
+import { TfliteInterpreter } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
+import { randomInputs } from '../helpers/random-ops.ts';
+import { EXTRA_OP_KINDS, randomExtraOpGraph, type ExtraOpCase, type ExtraOpKind, type ExtraOpOptions } from '../helpers/random-ops-extra.ts';
+
+const CASES: Record<ExtraOpKind, number> = { mean: 240, sum: 200, resize_bilinear: 200, transpose_conv: 200 };
+
+const interp = TfliteInterpreter.load();
+const goldenSimd = GoldenRuntime.load({ simd: true });
+const goldenScalar = GoldenRuntime.load({ simd: false });
+
+function describe(c: ExtraOpCase): string {
+  const op = c.graph.ops[0]!;
+  const t = (id: number) => (id < 0 ? '-' : `[${c.graph.tensors[id]!.shape}]`);
+  const q = (id: number) => { const x = c.graph.tensors[id]!.quant!; return `(${x.scale[0]},${x.zeroPoint[0]})`; };
+  const attrs = Object.entries(op).filter(([k]) => !['inputs', 'outputs', 'kind', 'name'].includes(k)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+  return `randomExtraOpGraph(${c.seed}, '${c.kind}') in ${op.inputs.map(t).join(' ')} ${q(op.inputs[0]!)} out ${t(op.outputs[0]!)} ${q(op.outputs[0]!)} ${attrs}`;
+}
+
+function firstDiff(golden: Int8Array, ref: ArrayLike<number>): string | undefined {
+  if (golden.length !== ref.length) return `length ${golden.length} (golden) vs ${ref.length} (tflite)`;
+  let n = 0, first = -1;
+  for (let i = 0; i < golden.length; i++) if (golden[i] !== ref[i]) { n++; if (first < 0) first = i; }
+  return n === 0 ? undefined : `${n}/${golden.length} values differ, first at ${first}: golden ${golden[first]}, tflite ${ref[first]}`;
+}
+
+async function compare(kind: ExtraOpKind, firstSeed: number, count: number, arith: Arith, modules: Array<'simd' | 'scalar'>, opts: ExtraOpOptions = {}): Promise<string[]> {
+  const it = await interp;
+  const goldens = { simd: await goldenSimd, scalar: await goldenScalar };
+  const bad: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const c = randomExtraOpGraph(firstSeed + i, kind, opts);
+    const inputs = randomInputs(c.graph, c.seed);
+    const [ref] = it.run(writeTflite(c.graph), inputs);
+    for (const label of modules) {
+      try {
+        const d = firstDiff(goldens[label].run(c.graph, inputs, { arith }).outputs[0]!, ref!);
+        if (d) bad.push(`${describe(c)} [${label}]: ${d}`);
+      } catch (e) {
+        bad.push(`${describe(c)} [${label}]: golden threw ${(e as Error).message}`);
+      }
+    }
+  }
+  return bad;
+}
+
+for (const kind of EXTRA_OP_KINDS) {
+  test(`${kind}: ${CASES[kind]} random single-op models equal TFLite's interpreter (SIMD and scalar golden)`, async () => {
+    const bad = await compare(kind, 700000 + 10000 * EXTRA_OP_KINDS.indexOf(kind), CASES[kind], 'tflite', ['simd', 'scalar']);
+    assert.deepEqual(bad, [], `${kind}: ${bad.length} mismatches:\n${bad.slice(0, 12).join('\n')}`);
+  });
+}
+
+for (const kind of ['mean', 'sum'] as const) {
+  test(`sensitivity: golden arith tflm (TFLite Micro's integer ${kind}) differs from TFLite on some of the same cases`, async () => {
+    const bad = await compare(kind, 700000 + 10000 * EXTRA_OP_KINDS.indexOf(kind), 100, 'tflm', ['simd']);
+    assert.ok(bad.length > 0, `tflm and tflite agreed on every ${kind} case`);
+  });
+}
+
+test('writer -> importer round trip keeps the parameter operands as attributes (axes, size, output shape)', () => {
+  for (const kind of EXTRA_OP_KINDS) {
+    for (let s = 0; s < 10; s++) {
+      const c = randomExtraOpGraph(123 + s, kind);
+      const back = importTflite(writeTflite(c.graph), `${kind}.tflite`);
+      const a = c.graph.ops[0]!, b = back.ops[0]!;
+      const strip = (o: object) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'name' && k !== 'inputs' && k !== 'outputs'));
+      assert.deepEqual(strip(b), strip(a), `${kind} seed ${123 + s}`);
+      assert.equal(b.inputs.length, a.inputs.length, `${kind}: graph operands`);
+      assert.deepEqual(back.tensors[b.outputs[0]!]!.shape, c.graph.tensors[a.outputs[0]!]!.shape);
+    }
+  }
+});
