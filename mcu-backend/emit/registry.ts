@@ -11,6 +11,9 @@ import { avgPoolGeneric, maxPoolGeneric } from './pool.ts';
 import { reshapeAlias } from './reshape.ts';
 import { shiftConvGather } from './shift-conv.ts';
 import { softmaxReference } from './softmax.ts';
+import { reduceGeneric } from './reduce.ts';
+import { resizeBilinearGeneric } from './resize.ts';
+import { transposeConvGeneric } from './transpose-conv.ts';
 import { FAST_VARIANTS } from './fast-variants.ts';
 
 export const VARIANTS: AnyVariant[] = [
@@ -25,6 +28,9 @@ export const VARIANTS: AnyVariant[] = [
   softmaxReference,
   shiftConvGather,
   addConvGeneric,
+  reduceGeneric,
+  resizeBilinearGeneric,
+  transposeConvGeneric,
   ...FAST_VARIANTS,
 ];
 

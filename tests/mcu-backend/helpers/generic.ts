@@ -10,8 +10,11 @@ import { avgPoolGeneric, maxPoolGeneric } from '../../../mcu-backend/emit/pool.t
 import { reshapeAlias } from '../../../mcu-backend/emit/reshape.ts';
 import { shiftConvGather } from '../../../mcu-backend/emit/shift-conv.ts';
 import { softmaxReference } from '../../../mcu-backend/emit/softmax.ts';
+import { reduceGeneric } from '../../../mcu-backend/emit/reduce.ts';
+import { resizeBilinearGeneric } from '../../../mcu-backend/emit/resize.ts';
+import { transposeConvGeneric } from '../../../mcu-backend/emit/transpose-conv.ts';
 
 export const GENERIC: AnyVariant[] = [
   conv2dGeneric, depthwiseGeneric, depthwiseChan4, fullyConnectedGeneric, addGeneric, avgPoolGeneric, maxPoolGeneric,
-  reshapeAlias, softmaxReference, shiftConvGather, addConvGeneric,
+  reshapeAlias, softmaxReference, shiftConvGather, addConvGeneric, reduceGeneric, resizeBilinearGeneric, transposeConvGeneric,
 ];
