@@ -137,3 +137,96 @@ export function randomExtraOpGraph(seed: number, kind: ExtraOpKind, opts: ExtraO
   op.name = `${kind}#${seed}`;
   return { seed, kind, graph: { name: `random_${kind}_${seed}`, tensors: g.tensors, ops: [op], inputs: input, outputs: [output] } };
 }
+
+// ---- Audit of the older families: the options real models set that random-ops.ts draws rarely or never ----
+//   fc_dims      FULLY_CONNECTED on rank-3/4 inputs: batch dimensions flattened (keep_num_dims false) or
+//                kept (true), 4-D keep_num_dims, per-tensor / per-channel weights, with and without bias;
+//   dilated      CONV_2D and DEPTHWISE_CONV_2D with dilation >= 2 on at least one axis (strides 1-2,
+//                depth multipliers 1-3), every fused activation;
+//   global_pool  AVERAGE_POOL_2D / MAX_POOL_2D with whole-image windows (up to 25 x 10, as keyword-spotting
+//                models pool) and large SAME-padded windows whose taps are mostly outside the image.
+export const AUDIT_FAMILIES = ['fc_dims', 'dilated', 'global_pool'] as const;
+export type AuditFamily = (typeof AUDIT_FAMILIES)[number];
+
+const ACTS: readonly Activation[] = ['none', 'relu', 'relu6', 'relu_n1_to_1'];
+
+function weightScales(r: Rng, n: number, perChannel: boolean): number[] {
+  return perChannel && n > 1 ? Array.from({ length: n }, () => r.logScale(-9, -5)) : [r.logScale(-9, -5)];
+}
+
+function biasTensor(r: Rng, g: Builder, n: number, inScale: number, ws: number[], accRms: number): number {
+  const lim = Math.max(1, Math.round(accRms));
+  return g.add('bias', [n], 'int32', { scale: ws.map((s) => Math.fround(inScale * s)), zeroPoint: ws.map(() => 0), ...(ws.length > 1 ? { axis: 0 } : {}) },
+    r.int32(n, -lim, lim));
+}
+
+const AUDIT: Record<AuditFamily, Gen> = {
+  fc_dims: (r, g) => {
+    const k = r.chance(0.2) ? r.int(33, 96) : r.int(1, 32);
+    const outC = r.int(1, 24);
+    const lead = r.chance(0.5) ? [r.int(1, 3), r.int(2, 4)] : [r.int(1, 2), r.int(1, 3), r.int(1, 3)];
+    const keepNumDims = r.chance(0.5);
+    const inShape = [...lead, k];
+    const rows = numElements(lead);
+    const outShape = keepNumDims ? [...lead, outC] : [rows, outC];
+    const xq = actQuant(r);
+    const x = g.add('input', inShape, 'int8', xq);
+    const ws = weightScales(r, outC, r.chance(0.5));
+    const w = g.add('weights', [outC, k], 'int8', { scale: ws, zeroPoint: ws.map(() => 0), ...(ws.length > 1 ? { axis: 0 } : {}) }, r.int8(outC * k, -127, 127));
+    const accRms = RMS8 * RMS8 * Math.sqrt(k);
+    const b = r.chance(0.5) ? biasTensor(r, g, outC, xq.scale[0]!, ws, accRms) : -1;
+    const y = g.add('output', outShape, 'int8', outQuant(r, accRms * xq.scale[0]! * ws[0]!));
+    return { op: { kind: 'fully_connected', inputs: [x, w, b], outputs: [y], activation: r.pick(ACTS), keepNumDims }, input: [x], output: y };
+  },
+  dilated: (r, g) => {
+    const depthwise = r.chance(0.5);
+    const k: [number, number] = [r.int(2, 3), r.int(2, 3)];
+    const dilation: [number, number] = r.chance(0.5) ? [r.int(2, 4), r.int(2, 4)] : r.chance(0.5) ? [r.int(2, 4), 1] : [1, r.int(2, 4)];
+    const stride: [number, number] = r.chance(0.7) ? [1, 1] : [r.int(1, 2), r.int(1, 2)];
+    const padding: Padding = r.chance(0.5) ? 'same' : 'valid';
+    const inHW = [0, 1].map((d) => r.int((k[d]! - 1) * dilation[d]! + 1, 16));
+    const n = r.chance(0.1) ? 2 : 1;
+    const inC = r.int(1, 12);
+    const mult = depthwise ? r.int(1, 3) : 1;
+    const outC = depthwise ? inC * mult : r.int(1, 12);
+    const xq = actQuant(r);
+    const x = g.add('input', [n, inHW[0]!, inHW[1]!, inC], 'int8', xq);
+    const ws = weightScales(r, outC, r.chance(0.6));
+    const axis = depthwise ? 3 : 0;
+    const wShape = depthwise ? [1, k[0], k[1], outC] : [outC, k[0], k[1], inC];
+    const w = g.add('weights', wShape, 'int8', { scale: ws, zeroPoint: ws.map(() => 0), ...(ws.length > 1 ? { axis } : {}) }, r.int8(numElements(wShape), -127, 127));
+    const accRms = RMS8 * RMS8 * Math.sqrt(k[0] * k[1] * (depthwise ? 1 : inC));
+    const b = biasTensor(r, g, outC, xq.scale[0]!, ws, accRms);
+    const out = (i: number, d: number) => (padding === 'same' ? Math.ceil(i / stride[d]!) : Math.ceil((i - (k[d]! - 1) * dilation[d]!) / stride[d]!));
+    const y = g.add('output', [n, out(inHW[0]!, 0), out(inHW[1]!, 1), outC], 'int8', outQuant(r, accRms * xq.scale[0]! * ws[0]!));
+    const activation = r.pick(ACTS);
+    const op: Op = depthwise
+      ? { kind: 'depthwise_conv2d', inputs: [x, w, b], outputs: [y], stride, dilation, padding, depthMultiplier: mult, activation }
+      : { kind: 'conv2d', inputs: [x, w, b], outputs: [y], stride, dilation, padding, activation };
+    return { op, input: [x], output: y };
+  },
+  global_pool: (r, g) => {
+    const kind = r.chance(0.6) ? 'average_pool2d' : 'max_pool2d';
+    const n = r.chance(0.15) ? 2 : 1;
+    const h = r.int(1, 25), w = r.int(1, 10), c = r.int(1, 16);
+    let filter: [number, number], stride: [number, number], padding: Padding;
+    if (r.chance(0.5)) { filter = [h, w]; stride = [r.int(1, 2), r.int(1, 2)]; padding = 'valid'; }
+    else { filter = [r.int(h, h + 6), r.int(w, w + 4)]; stride = [r.int(1, h + 1), r.int(1, w + 1)]; padding = 'same'; }
+    const q = actQuant(r);
+    const x = g.add('input', [n, h, w, c], 'int8', q);
+    const out = (i: number, d: number) => (padding === 'same' ? Math.ceil(i / stride[d]!) : Math.ceil((i - filter[d]! + 1) / stride[d]!));
+    const y = g.add('output', [n, out(h, 0), out(w, 1), c], 'int8', q);
+    return { op: { kind, inputs: [x], outputs: [y], filter, stride, padding, activation: r.pick(ACTS) }, input: [x], output: y };
+  },
+};
+
+export interface AuditCase { seed: number; family: AuditFamily; graph: Graph }
+
+/** A random single-op graph of an audit family. */
+export function randomAuditGraph(seed: number, family: AuditFamily): AuditCase {
+  const r = new Rng(seed);
+  const g = new Builder();
+  const { op, input, output } = AUDIT[family](r, g, {});
+  op.name = `${family}#${seed}`;
+  return { seed, family, graph: { name: `audit_${family}_${seed}`, tensors: g.tensors, ops: [op], inputs: input, outputs: [output] } };
+}

@@ -10,7 +10,11 @@ import type { Arith } from '../../compiler/quant/multiplier.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { TfliteInterpreter } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
 import { randomInputs } from '../helpers/random-ops.ts';
-import { EXTRA_OP_KINDS, randomExtraOpGraph, type ExtraOpCase, type ExtraOpKind, type ExtraOpOptions } from '../helpers/random-ops-extra.ts';
+import {
+  AUDIT_FAMILIES, EXTRA_OP_KINDS, randomAuditGraph, randomExtraOpGraph, type ExtraOpCase, type ExtraOpKind, type ExtraOpOptions,
+} from '../helpers/random-ops-extra.ts';
+import { reduceQuantParams } from '../../compiler/quant/params.ts';
+import type { ReduceOp } from '../../compiler/ir/graph.ts';
 
 const CASES: Record<ExtraOpKind, number> = { mean: 240, sum: 200, resize_bilinear: 200, transpose_conv: 200 };
 
@@ -18,12 +22,12 @@ const interp = TfliteInterpreter.load();
 const goldenSimd = GoldenRuntime.load({ simd: true });
 const goldenScalar = GoldenRuntime.load({ simd: false });
 
-function describe(c: ExtraOpCase): string {
+function describe(c: { seed: number; graph: ExtraOpCase['graph'] } & ({ kind: string } | { family: string })): string {
   const op = c.graph.ops[0]!;
   const t = (id: number) => (id < 0 ? '-' : `[${c.graph.tensors[id]!.shape}]`);
   const q = (id: number) => { const x = c.graph.tensors[id]!.quant!; return `(${x.scale[0]},${x.zeroPoint[0]})`; };
   const attrs = Object.entries(op).filter(([k]) => !['inputs', 'outputs', 'kind', 'name'].includes(k)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
-  return `randomExtraOpGraph(${c.seed}, '${c.kind}') in ${op.inputs.map(t).join(' ')} ${q(op.inputs[0]!)} out ${t(op.outputs[0]!)} ${q(op.outputs[0]!)} ${attrs}`;
+  return `${'kind' in c ? `randomExtraOpGraph(${c.seed}, '${c.kind}')` : `randomAuditGraph(${c.seed}, '${c.family}')`} in ${op.inputs.map(t).join(' ')} ${q(op.inputs[0]!)} out ${t(op.outputs[0]!)} ${q(op.outputs[0]!)} ${attrs}`;
 }
 
 function firstDiff(golden: Int8Array, ref: ArrayLike<number>): string | undefined {
@@ -33,12 +37,14 @@ function firstDiff(golden: Int8Array, ref: ArrayLike<number>): string | undefine
   return n === 0 ? undefined : `${n}/${golden.length} values differ, first at ${first}: golden ${golden[first]}, tflite ${ref[first]}`;
 }
 
-async function compare(kind: ExtraOpKind, firstSeed: number, count: number, arith: Arith, modules: Array<'simd' | 'scalar'>, opts: ExtraOpOptions = {}): Promise<string[]> {
+async function compare(kind: ExtraOpKind | (typeof AUDIT_FAMILIES)[number], firstSeed: number, count: number, arith: Arith, modules: Array<'simd' | 'scalar'>, opts: ExtraOpOptions = {}): Promise<string[]> {
   const it = await interp;
   const goldens = { simd: await goldenSimd, scalar: await goldenScalar };
   const bad: string[] = [];
   for (let i = 0; i < count; i++) {
-    const c = randomExtraOpGraph(firstSeed + i, kind, opts);
+    const c = (AUDIT_FAMILIES as readonly string[]).includes(kind)
+      ? randomAuditGraph(firstSeed + i, kind as (typeof AUDIT_FAMILIES)[number])
+      : randomExtraOpGraph(firstSeed + i, kind as ExtraOpKind, opts);
     const inputs = randomInputs(c.graph, c.seed);
     const [ref] = it.run(writeTflite(c.graph), inputs);
     for (const label of modules) {
@@ -60,10 +66,22 @@ for (const kind of EXTRA_OP_KINDS) {
   });
 }
 
+// Each desktop path of MEAN / SUM is told apart from TFLite Micro's integer kernel by the same cases: the
+// golden tflm arithmetic must differ from TFLite somewhere on the cases of every path.
 for (const kind of ['mean', 'sum'] as const) {
-  test(`sensitivity: golden arith tflm (TFLite Micro's integer ${kind}) differs from TFLite on some of the same cases`, async () => {
-    const bad = await compare(kind, 700000 + 10000 * EXTRA_OP_KINDS.indexOf(kind), 100, 'tflm', ['simd']);
-    assert.ok(bad.length > 0, `tflm and tflite agreed on every ${kind} case`);
+  test(`sensitivity: on the ${kind} cases of every desktop path, golden arith tflm (TFLite Micro's integer kernel) differs from TFLite somewhere`, async () => {
+    const it = await interp;
+    const golden = await goldenSimd;
+    const differs = new Map<string, number>();
+    for (let i = 0; i < CASES[kind]; i++) {
+      const c = randomExtraOpGraph(700000 + 10000 * EXTRA_OP_KINDS.indexOf(kind) + i, kind);
+      const method = reduceQuantParams(c.graph, c.graph.ops[0] as ReduceOp, 'tflite').method;
+      const inputs = randomInputs(c.graph, c.seed);
+      const [ref] = it.run(writeTflite(c.graph), inputs);
+      const d = firstDiff(golden.run(c.graph, inputs, { arith: 'tflm' }).outputs[0]!, ref!) ? 1 : 0;
+      differs.set(method, (differs.get(method) ?? 0) + d);
+    }
+    for (const [method, n] of differs) assert.ok(n > 0, `${kind} ${method}: the tflm arithmetic agreed with TFLite on every case`);
   });
 }
 
@@ -80,3 +98,23 @@ test('writer -> importer round trip keeps the parameter operands as attributes (
     }
   }
 });
+
+test('the random MEANs and SUMs reach every desktop TFLite path (spatial, float, plain mean; float sum)', () => {
+  const seen = new Set<string>();
+  for (const kind of ['mean', 'sum'] as const) {
+    for (let i = 0; i < CASES[kind]; i++) {
+      const g = randomExtraOpGraph(700000 + 10000 * EXTRA_OP_KINDS.indexOf(kind) + i, kind).graph;
+      seen.add(`${kind}:${reduceQuantParams(g, g.ops[0] as ReduceOp, 'tflite').method}`);
+    }
+  }
+  assert.deepEqual([...seen].sort(), ['mean:float', 'mean:plain', 'mean:spatial', 'sum:float']);
+});
+
+// The older families, for the options real models set (random-ops-extra.ts AUDIT_FAMILIES).
+const AUDIT_CASES = 200;
+for (const family of AUDIT_FAMILIES) {
+  test(`audit ${family}: ${AUDIT_CASES} random single-op models equal TFLite's interpreter (SIMD and scalar golden)`, async () => {
+    const bad = await compare(family, 800000 + 10000 * AUDIT_FAMILIES.indexOf(family), AUDIT_CASES, 'tflite', ['simd', 'scalar']);
+    assert.deepEqual(bad, [], `${family}: ${bad.length} mismatches:\n${bad.slice(0, 12).join('\n')}`);
+  });
+}
