@@ -4,10 +4,14 @@
 // written back; TFLite's operand order [output_shape, weights, input, bias?] becomes [x, w, bias?] here.
 // Padding is computed as for a convolution from the output to the input. Requantisation rounds twice in
 // both arithmetics (TFLite Micro's reference kernel and desktop TFLite's TransposeConvV2 both end in
-// MultiplyByQuantizedMultiplier per channel). Computed in gather form (each output sums the taps whose
+// MultiplyByQuantizedMultiplier per channel). The fused activation (TransposeConvOptions, schema v4) is
+// applied by TFLite Micro but ignored by the desktop interpreter the oracle runs (its TransposeConvV2 clamps
+// to the int8 range only: 0 of 135 random relu/relu6/relu_n1_to_1 models matched with the clamp, all 64
+// without one did), so the `tflite` arithmetic clamps to [-128, 127] (transposeConvClamp). Computed in gather form (each output sums the taps whose
 // input pixel lands on it), which gives the same int32 sums as TFLite's scatter.
 import { TinyforgeError } from '../diagnostics.ts';
-import { padBefore, type Activation, type OpBase, type Padding } from '../ir/graph.ts';
+import { padBefore, type Activation, type Graph, type OpBase, type Padding } from '../ir/graph.ts';
+import type { Arith } from '../quant/multiplier.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { convQuantParams } from '../quant/params.ts';
 import { same4 } from './checks.ts';
@@ -22,6 +26,13 @@ export interface TransposeConvOp extends OpBase {
   stride: [number, number];
   padding: Padding;
   activation: Activation;
+}
+
+/** The output clamp: the fused activation's range (TFLite Micro), the whole int8 range in the tflite arithmetic. */
+export function transposeConvClamp(g: Graph, op: TransposeConvOp, arith: Arith): { actMin: number; actMax: number } {
+  if (arith === 'tflite') return { actMin: -128, actMax: 127 };
+  const { actMin, actMax } = convQuantParams(g, op, 'tflm');
+  return { actMin, actMax };
 }
 
 /** Padding before and after along one axis: a convolution from `outSize` (the transpose's output) to `inSize`. */
@@ -91,9 +102,9 @@ export const transposeConv = defineOp<'transpose_conv'>({
   },
   fold: (q, op, k) => {
     const p = convQuantParams(q.graph, op, 'tflm');
-    return { ...k, inputOffset: p.inputOffset, outputOffset: p.outputOffset, requant: p.requant, rounding: 'double' } as typeof k;
+    // The clamp depends on the arithmetic, so it is set here (no `clamp` hook: fuse-activation leaves it).
+    return { ...k, inputOffset: p.inputOffset, outputOffset: p.outputOffset, requant: p.requant, rounding: 'double', ...transposeConvClamp(q.graph, op, q.arith) } as typeof k;
   },
-  clamp: (g, op) => convQuantParams(g, op, 'tflm'),
   lower: [
     rule({
       name: 'transpose_conv',
@@ -121,7 +132,7 @@ export const transposeConv = defineOp<'transpose_conv'>({
     const [oc, kh, kw, ic] = ctx.T(1).shape as [number, number, number, number];
     const [, oh, ow, yc] = nhwc(ctx.Y);
     if (ic !== c || yc !== oc) throw new TinyforgeError(`transpose_conv: weights [${ctx.T(1).shape}] do not map ${c} to ${yc} channels`);
-    const q = convQuantParams(ctx.graph, op, 'tflm');
+    const q = { ...convQuantParams(ctx.graph, op, 'tflm'), ...transposeConvClamp(ctx.graph, op, ctx.arith) };
     const wp = ctx.upload(int8Data(ctx.T(1)));
     const bp = ctx.bias(op, oc);
     const [mp, sp] = ctx.uploadRequant(q.requant.multiplier, q.requant.shift, oc);

@@ -63,6 +63,12 @@ for (const [kind, count] of EXTRA) {
   }
 }
 
+test('transpose_conv with fused activations: 40 random graphs, host C equals the golden runtime (tflm applies the activation, tflite does not)', async (t) => {
+  if (!needTools(t, 'host')) return;
+  const graphs = Array.from({ length: 40 }, (_, i) => randomExtraOpGraph(720000 + i, 'transpose_conv', { activations: true }).graph);
+  for (const arith of ['tflm', 'tflite'] as const) await check('transpose_conv-act', graphs, arith, 'host', 53);
+});
+
 // The older families (their own C tests use the model zoo): a sample of the oracle suite's random graphs,
 // both arithmetics where the rounding differs (CONV_2D, FULLY_CONNECTED).
 const AUDIT: Array<[RandomOpKind, number, Arith[]]> = [

@@ -66,6 +66,15 @@ for (const kind of EXTRA_OP_KINDS) {
   });
 }
 
+// TRANSPOSE_CONV with fused activations: the interpreter ignores them (the golden tflite arithmetic clamps
+// to int8 only); both golden arithmetics are checked, and they must differ somewhere on the same cases.
+test('transpose_conv with fused activations: 200 random models equal TFLite (golden tflite ignores the activation, as TFLite does)', async () => {
+  const bad = await compare('transpose_conv', 720000, 200, 'tflite', ['simd', 'scalar'], { activations: true });
+  assert.deepEqual(bad, [], `${bad.length} mismatches:\n${bad.slice(0, 12).join('\n')}`);
+  const tflm = await compare('transpose_conv', 720000, 200, 'tflm', ['simd'], { activations: true });
+  assert.ok(tflm.length > 0, 'TFLite Micro\'s clamp to the activation range never mattered');
+});
+
 // Each desktop path of MEAN / SUM is told apart from TFLite Micro's integer kernel by the same cases: the
 // golden tflm arithmetic must differ from TFLite somewhere on the cases of every path.
 for (const kind of ['mean', 'sum'] as const) {
