@@ -48,8 +48,9 @@ export const transposeConv = defineOp<'transpose_conv'>({
     builtin: BuiltinOperator.TRANSPOSE_CONV,
     optionsType: BuiltinOptionsType.TransposeConvOptions,
     import: (c) => {
+      // The output tensor's (static) shape is the output shape; a constant operand must agree in length.
       const shape = c.operand(0);
-      if (!shape?.values || shape.values.length !== 4) c.fail('TRANSPOSE_CONV needs a constant INT32 output shape tensor of 4 values (input 0)', 'the output shape must be known at compile time');
+      if (!shape || shape.shape.length !== 1 || shape.shape[0] !== 4 || (shape.values && shape.values.length !== 4)) c.fail('TRANSPOSE_CONV needs an output shape tensor of 4 values (input 0)');
       const x = c.opts, s = Slot.TransposeConvOptions;
       return {
         kind: 'transpose_conv', name: c.name, padding: padding(c, x.i8(s.padding)), stride: [x.i32(s.strideH), x.i32(s.strideW)],
