@@ -4,13 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Graph, Op, Quant, Tensor } from '../../compiler/ir/graph.ts';
+import type { OpAttrs } from '../../compiler/ops/op-def.ts';
 import type { Arith } from '../../compiler/quant/multiplier.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 
 const golden = GoldenRuntime.load({ simd: false });
 const q = (scale: number, zeroPoint: number): Quant => ({ scale: [scale], zeroPoint: [zeroPoint] });
 
-function single(op: Omit<Op, 'inputs' | 'outputs'>, x: [number[], Quant], y: [number[], Quant], consts: Tensor[] = []): Graph {
+function single(op: OpAttrs, x: [number[], Quant], y: [number[], Quant], consts: Tensor[] = []): Graph {
   const tensors: Tensor[] = [
     { id: 0, name: 'x', shape: x[0], dtype: 'int8', quant: x[1] },
     { id: 1, name: 'y', shape: y[0], dtype: 'int8', quant: y[1] },
