@@ -1,7 +1,8 @@
 // Random single-op graphs through the Cortex-M C, bit-exact with the golden runtime in both arithmetics:
 // MEAN, SUM, RESIZE_BILINEAR and TRANSPOSE_CONV (tests/helpers/random-ops-extra.ts, the graphs the
 // oracle suite checks against TFLite) and the convolution, fully-connected and pooling families
-// (tests/helpers/random-ops.ts). Many single-op graphs are merged into one multi-input, multi-output graph
+// (tests/helpers/random-ops.ts, and the audit families of random-ops-extra.ts: dilation, FC batch dims
+// and keep_num_dims, global pooling). Many single-op graphs are merged into one multi-input, multi-output graph
 // per batch, so one C program (one compile) checks a whole batch; a layer mismatch names its op.
 // On the host (generic kernels' portable path) always; a small sample on QEMU Cortex-M4 (DSP, FPU).
 import { test } from 'node:test';
@@ -14,7 +15,7 @@ import { emitModel } from '../../mcu-backend/emit/model.ts';
 import type { RunOn } from '../../mcu-backend/harness/run.ts';
 import { randomInputs, verifyMcu } from '../../mcu-backend/verify.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
-import { randomExtraOpGraph, type ExtraOpKind } from '../helpers/random-ops-extra.ts';
+import { AUDIT_FAMILIES, randomAuditGraph, randomExtraOpGraph, type ExtraOpKind } from '../helpers/random-ops-extra.ts';
 import { randomOpGraph, type RandomOpKind } from '../helpers/random-ops.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { needTools } from './helpers/tools.ts';
@@ -81,6 +82,14 @@ for (const [kind, count, ariths] of AUDIT) {
     if (!needTools(t, 'host')) return;
     const graphs = Array.from({ length: count }, (_, i) => randomOpGraph(10000 * (1 + ORACLE_ORDER.indexOf(kind)) + i, kind).graph);
     for (const arith of ariths) await check(kind, graphs, arith, 'host', 47);
+  });
+}
+
+for (const family of AUDIT_FAMILIES) {
+  test(`audit ${family}: 40 of the oracle suite's random graphs, Cortex-M C on the host equals the golden runtime (tflm, tflite)`, async (t) => {
+    if (!needTools(t, 'host')) return;
+    const graphs = Array.from({ length: 40 }, (_, i) => randomAuditGraph(800000 + 10000 * AUDIT_FAMILIES.indexOf(family) + i, family).graph);
+    for (const arith of ['tflm', 'tflite'] as const) await check(`audit-${family}`, graphs, arith, 'host', 61);
   });
 }
 
