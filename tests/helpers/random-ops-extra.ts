@@ -230,3 +230,63 @@ export function randomAuditGraph(seed: number, family: AuditFamily): AuditCase {
   op.name = `${family}#${seed}`;
   return { seed, family, graph: { name: `audit_${family}_${seed}`, tensors: g.tensors, ops: [op], inputs: input, outputs: [output] } };
 }
+
+// ---- Random small decoder-style networks using the new operators together ----
+
+/**
+ * conv (stride 2) -> transpose_conv (stride 2, back up) -> resize_bilinear -> MEAN or SUM -> (after a
+ * spatial MEAN) fully_connected: every new op consumes a computed activation, and buffers are reused.
+ */
+export function randomExtraNetGraph(seed: number): Graph {
+  const r = new Rng(seed);
+  const g = new Builder();
+  const ops: Op[] = [];
+  const n = 1, h = r.int(4, 10), w = r.int(4, 10), c = r.int(1, 6);
+  const xq = actQuant(r);
+  const input = g.add('input', [n, h, w, c], 'int8', xq);
+  // conv 3x3 stride 2 same
+  const c1 = r.int(2, 8);
+  const ws1 = weightScales(r, c1, true);
+  const w1 = g.add('w1', [c1, 3, 3, c], 'int8', { scale: ws1, zeroPoint: ws1.map(() => 0), ...(c1 > 1 ? { axis: 0 } : {}) }, r.int8(c1 * 9 * c, -127, 127));
+  const acc1 = RMS8 * RMS8 * Math.sqrt(9 * c);
+  const b1 = biasTensor(r, g, c1, xq.scale[0]!, ws1, acc1);
+  const h1 = Math.ceil(h / 2), w1o = Math.ceil(w / 2);
+  const q1 = outQuant(r, acc1 * xq.scale[0]! * ws1[0]!);
+  const y1 = g.add('conv', [n, h1, w1o, c1], 'int8', q1);
+  ops.push({ kind: 'conv2d', inputs: [input, w1, b1], outputs: [y1], stride: [2, 2], dilation: [1, 1], padding: 'same', activation: 'relu' });
+  // transpose_conv 3x3 stride 2 same, back to h x w
+  const c2 = r.int(1, 8);
+  const ws2 = weightScales(r, c2, r.chance(0.5));
+  const w2 = g.add('w2', [c2, 3, 3, c1], 'int8', { scale: ws2, zeroPoint: ws2.map(() => 0), ...(ws2.length > 1 ? { axis: 0 } : {}) }, r.int8(c2 * 9 * c1, -127, 127));
+  const acc2 = RMS8 * RMS8 * Math.sqrt(9 * c1 / 4);
+  const b2 = r.chance(0.5) ? biasTensor(r, g, c2, q1.scale[0]!, ws2, acc2) : -1;
+  const q2 = outQuant(r, acc2 * q1.scale[0]! * ws2[0]!);
+  const y2 = g.add('tconv', [n, h, w, c2], 'int8', q2);
+  ops.push({ kind: 'transpose_conv', inputs: b2 >= 0 ? [y1, w2, b2] : [y1, w2], outputs: [y2], stride: [2, 2], padding: 'same', activation: 'none' });
+  // resize_bilinear
+  const h3 = r.int(2, 12), w3 = r.int(2, 12);
+  const mode = r.int(0, 2);
+  const y3 = g.add('resize', [n, h3, w3, c2], 'int8', q2);
+  ops.push({ kind: 'resize_bilinear', inputs: [y2], outputs: [y3], alignCorners: mode === 1, halfPixelCenters: mode === 2 });
+  // MEAN over H, W (spatial, keep_dims) or SUM / MEAN over channels
+  let out = y3;
+  if (r.chance(0.6)) {
+    const keepDims = r.chance(0.5);
+    const q4 = r.chance(0.3) ? q2 : outQuant(r, q2.scale[0]! * RMS8 / 4);
+    const y4 = g.add('mean', keepDims ? [n, 1, 1, c2] : [n, c2], 'int8', q4);
+    ops.push({ kind: 'mean', inputs: [y3], outputs: [y4], axes: [1, 2], keepDims });
+    const k = c2, o = r.int(2, 10);
+    const ws5 = weightScales(r, o, false);
+    const w5 = g.add('w5', [o, k], 'int8', { scale: ws5, zeroPoint: [0] }, r.int8(o * k, -127, 127));
+    const acc5 = RMS8 * RMS8 * Math.sqrt(k);
+    const y5 = g.add('logits', [n, o], 'int8', outQuant(r, acc5 * q4.scale[0]! * ws5[0]!));
+    ops.push({ kind: 'fully_connected', inputs: [y4, w5, biasTensor(r, g, o, q4.scale[0]!, ws5, acc5)], outputs: [y5], activation: 'none', keepNumDims: false });
+    out = y5;
+  } else {
+    const y4 = g.add('sum', [n, h3, w3, 1], 'int8', outQuant(r, q2.scale[0]! * RMS8 * Math.sqrt(c2)));
+    ops.push({ kind: 'sum', inputs: [y3], outputs: [y4], axes: [3], keepDims: true });
+    out = y4;
+  }
+  ops.forEach((op, i) => { op.name = `${op.kind}_${i}`; });
+  return { name: `random_extra_net_${seed}`, tensors: g.tensors, ops, inputs: [input], outputs: [out] };
+}

@@ -15,7 +15,8 @@ import { emitModel } from '../../mcu-backend/emit/model.ts';
 import type { RunOn } from '../../mcu-backend/harness/run.ts';
 import { randomInputs, verifyMcu } from '../../mcu-backend/verify.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
-import { AUDIT_FAMILIES, randomAuditGraph, randomExtraOpGraph, type ExtraOpKind } from '../helpers/random-ops-extra.ts';
+import { AUDIT_FAMILIES, randomAuditGraph, randomExtraNetGraph, randomExtraOpGraph, type ExtraOpKind } from '../helpers/random-ops-extra.ts';
+import { printKernelModule } from '../../compiler/kernel-ir/printer.ts';
 import { randomOpGraph, type RandomOpKind } from '../helpers/random-ops.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { needTools } from './helpers/tools.ts';
@@ -92,6 +93,17 @@ for (const family of AUDIT_FAMILIES) {
     for (const arith of ['tflm', 'tflite'] as const) await check(`audit-${family}`, graphs, arith, 'host', 61);
   });
 }
+
+test('20 random networks with the new operators (conv, transpose_conv, resize, MEAN/SUM, FC): host C equals the golden runtime', async (t) => {
+  if (!needTools(t, 'host')) return;
+  const graphs = Array.from({ length: 20 }, (_, i) => randomExtraNetGraph(600 + i));
+  for (const arith of ['tflm', 'tflite'] as const) {
+    await check('extra-nets', graphs, arith, 'host', 67);
+    const text = printKernelModule(runPipeline(graphs[0]!, { arith }));
+    assert.match(text, /transpose_conv .*\n.*window/);
+    assert.match(text, /resize_bilinear/);
+  }
+});
 
 test('QEMU Cortex-M4: 10 random graphs of each new op equal the golden runtime (both arithmetics; float paths on the FPU)', async (t) => {
   if (!needTools(t, 'm4')) return;

@@ -8,10 +8,10 @@ import { writeTflite } from '../../compiler/frontend/tflite/writer.ts';
 import { importTflite } from '../../compiler/frontend/tflite/import.ts';
 import type { Arith } from '../../compiler/quant/multiplier.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
-import { TfliteInterpreter } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
+import { TfliteInterpreter, allOpOutputs, withAllOutputs } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
 import { randomInputs } from '../helpers/random-ops.ts';
 import {
-  AUDIT_FAMILIES, EXTRA_OP_KINDS, randomAuditGraph, randomExtraOpGraph, type ExtraOpCase, type ExtraOpKind, type ExtraOpOptions,
+  AUDIT_FAMILIES, EXTRA_OP_KINDS, randomAuditGraph, randomExtraNetGraph, randomExtraOpGraph, type ExtraOpCase, type ExtraOpKind, type ExtraOpOptions,
 } from '../helpers/random-ops-extra.ts';
 import { reduceQuantParams } from '../../compiler/quant/params.ts';
 import type { ReduceOp } from '../../compiler/ir/graph.ts';
@@ -127,3 +127,26 @@ for (const family of AUDIT_FAMILIES) {
     assert.deepEqual(bad, [], `${family}: ${bad.length} mismatches:\n${bad.slice(0, 12).join('\n')}`);
   });
 }
+
+// Small decoder-style networks (conv -> transpose_conv -> resize_bilinear -> MEAN/SUM -> FC): every layer.
+const NETS = 40;
+test(`${NETS} random networks with the new operators: every layer equals TFLite's interpreter (SIMD and scalar golden)`, async () => {
+  const it = await interp;
+  const bad: string[] = [];
+  for (let seed = 600; seed < 600 + NETS; seed++) {
+    const graph = randomExtraNetGraph(seed);
+    const file = writeTflite(graph);
+    const ids = graph.ops.map((o) => o.outputs[0]!);
+    assert.deepEqual(allOpOutputs(file), ids, 'the writer keeps tensor indices (parameter tensors come after)');
+    const inputs = randomInputs(graph, seed);
+    const ref = it.runTensors(withAllOutputs(file), inputs);
+    for (const [label, golden] of [['simd', await goldenSimd], ['scalar', await goldenScalar]] as const) {
+      const got = golden.run(graph, inputs, { arith: 'tflite', keepAll: true });
+      ids.forEach((id, k) => {
+        const d = firstDiff(got.tensors!.get(id) ?? new Int8Array(0), ref[k]!.data);
+        if (d) bad.push(`randomExtraNetGraph(${seed}) [${label}] ${graph.ops[k]!.name}: ${d}`);
+      });
+    }
+  }
+  assert.deepEqual(bad, [], `${bad.length} mismatches:\n${bad.slice(0, 12).join('\n')}`);
+});
