@@ -48,6 +48,9 @@ function reduceDef<K extends ReduceKind>(kind: K, builtin: number, summary: stri
   const def: OpDef<ReduceKind> = {
     kind,
     summary,
+    arith: kind === 'mean'
+      ? 'tflm: integer, (sum - inZp*n) times a multiplier with 1/n folded in, double rounding; tflite: 4-D keep_dims over axes exactly (1, 2): integer with a float32-derived multiplier and bias; same input/output quantisation: sum / n truncated; otherwise float32 round((sum / n) * scale + bias), clamped'
+      : 'tflm: integer, (sum - inZp*n) times the multiplier, double rounding, clamped; tflite: float32 round(sum * scale + bias) + outZp, wrapped to int8 (no clamp)',
     tflite: {
       builtin,
       optionsType: BuiltinOptionsType.ReducerOptions,

@@ -22,6 +22,7 @@ export interface ResizeBilinearOp extends OpBase {
 export const resizeBilinear = defineOp<'resize_bilinear'>({
   kind: 'resize_bilinear',
   summary: 'bilinear resize of H and W (int8 fixed point, align_corners / half_pixel_centers)',
+  arith: 'same in both (ResizeBilinearInteger: 10-bit coordinates, 20-bit weights, round half away)',
   tflite: {
     builtin: BuiltinOperator.RESIZE_BILINEAR,
     optionsType: BuiltinOptionsType.ResizeBilinearOptions,
