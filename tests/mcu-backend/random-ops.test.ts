@@ -112,3 +112,9 @@ test('QEMU Cortex-M4: 10 random graphs of each new op equal the golden runtime (
     await check('m4-sample', graphs, arith, 'm4', 59);
   }
 });
+
+test('QEMU Cortex-M3: the float MEAN / SUM paths in software floating point (20 random graphs each, tflite)', async (t) => {
+  if (!needTools(t, 'm3')) return;
+  const graphs = (['mean', 'sum'] as const).flatMap((kind, k) => Array.from({ length: 20 }, (_, i) => randomExtraOpGraph(700000 + 10000 * k + i, kind).graph));
+  await check('m3-float', graphs, 'tflite', 'm3', 71);
+});
