@@ -148,6 +148,7 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       if (op.axes.some((a, i) => a < 0 || a >= op.inShape.length || (i > 0 && a <= op.axes[i - 1]!))) fail(`axes [${op.axes}] are not sorted unique dimensions of [${op.inShape}]`);
       if (count !== op.count || numElements(out.shape) * count !== numElements(x.shape)) fail(`count ${op.count} does not follow from axes [${op.axes}] of [${op.inShape}] and output [${out.shape}]`);
       if (op.inputOffset !== -x.zeroPoint || op.outputOffset !== out.zeroPoint) fail('offsets disagree with the zero points');
+      if (op.method !== 'integer' && m.arith !== 'tflite') fail(`method ${op.method} (desktop TFLite's) in a ${m.arith} module`);
       if (op.method !== 'float' && op.multiplier !== 0 && (op.multiplier < 0 || op.multiplier >= 2 ** 31)) fail(`multiplier ${op.multiplier} is not an int32 mantissa`);
       if (op.method === 'float' && (!Number.isFinite(op.fscale) || Math.fround(op.fscale) !== op.fscale || Math.fround(op.fbias) !== op.fbias)) fail('float scale/bias are not float32 values');
       return;
