@@ -67,6 +67,9 @@ export type { SubOp } from '../ops/sub.ts';
 export type { MulOp } from '../ops/mul.ts';
 export type { SquaredDifferenceOp } from '../ops/squared-difference.ts';
 export type { MaximumMinimumOp } from '../ops/maximum-minimum.ts';
+export type { ReduceOp } from '../ops/reduce.ts';
+export type { ResizeBilinearOp } from '../ops/resize-bilinear.ts';
+export type { TransposeConvOp } from '../ops/transpose-conv.ts';
 import type { Conv2dOp } from '../ops/conv2d.ts';
 import type { DepthwiseConv2dOp } from '../ops/depthwise-conv2d.ts';
 import type { FullyConnectedOp } from '../ops/fully-connected.ts';
@@ -91,6 +94,9 @@ import type { SubOp } from '../ops/sub.ts';
 import type { MulOp } from '../ops/mul.ts';
 import type { SquaredDifferenceOp } from '../ops/squared-difference.ts';
 import type { MaximumMinimumOp } from '../ops/maximum-minimum.ts';
+import type { ReduceOp } from '../ops/reduce.ts';
+import type { ResizeBilinearOp } from '../ops/resize-bilinear.ts';
+import type { TransposeConvOp } from '../ops/transpose-conv.ts';
 
 export type Op =
   | Conv2dOp
@@ -121,7 +127,10 @@ export type Op =
   | SubOp
   | MulOp
   | SquaredDifferenceOp
-  | MaximumMinimumOp;
+  | MaximumMinimumOp
+  | ReduceOp
+  | ResizeBilinearOp
+  | TransposeConvOp;
 
 export type OpKind = Op['kind'];
 

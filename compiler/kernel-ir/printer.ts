@@ -125,6 +125,20 @@ function printOp(op: KernelOp): string[] {
       more(`n=${op.batches} in=${op.inH}x${op.inW}x${op.channels} out=${op.outH}x${op.outW}x${op.channels} rows=${idx(op.rowIndex)} cols=${idx(op.colIndex)}`);
       break;
     }
+    case 'reduce':
+      more(`${op.reduceKind} inShape=[${op.inShape.join(',')}] axes=[${op.axes.join(',')}] count=${op.count} method=${op.method}`);
+      more(op.method === 'float'
+        ? `inputOffset=${op.inputOffset} outputOffset=${op.outputOffset} fscale=${op.fscale} fbias=${op.fbias}`
+        : `inputOffset=${op.inputOffset} outputOffset=${op.outputOffset} requant=(${op.multiplier},${op.shift}) bias=${op.bias}`);
+      break;
+    case 'resize_bilinear':
+      more(`batches=${op.batches} in=${op.inH}x${op.inW} out=${op.outH}x${op.outW} channels=${op.channels} alignCorners=${op.alignCorners} halfPixelCenters=${op.halfPixelCenters}`);
+      break;
+    case 'transpose_conv':
+      more(printWindow(op));
+      more(`weights=@${op.weights} bias=@${op.bias} inputOffset=${op.inputOffset} outputOffset=${op.outputOffset} ${clamp(op)}`);
+      more(printRequant(op.requant, op.rounding));
+      break;
     default:
       assertNever(op, 'kernel op kind');
   }

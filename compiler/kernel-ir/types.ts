@@ -268,6 +268,52 @@ export interface KResizeNearest extends KOpBase {
   colIndex: number[];
 }
 
+/**
+ * MEAN / SUM over `axes` of `inShape` (rank <= 6), int8 -> int8. `method` says how the int32 sums become
+ * outputs (compiler/quant/params.ts ReduceQuantParams): integer (TFLite Micro), spatial (desktop TFLite's
+ * 4-D H,W mean), float (desktop TFLite's float32 QuantizedMeanOrSum; fscale/fbias are float32 values) or
+ * plain (desktop TFLite's MEAN with equal input and output quantisation: sum / count, truncated).
+ */
+export interface KReduce extends KOpBase {
+  kind: 'reduce';
+  reduceKind: 'mean' | 'sum';
+  inShape: number[];
+  /** Resolved axes (non-negative, sorted, unique). */
+  axes: number[];
+  method: 'integer' | 'spatial' | 'float' | 'plain';
+  count: number;
+  inputOffset: number;
+  outputOffset: number;
+  multiplier: number;
+  shift: number;
+  bias: number;
+  fscale: number;
+  fbias: number;
+}
+
+/** TFLite's int8 bilinear resize (ResizeBilinearInteger: 10-bit coordinates, no requantisation). */
+export interface KResizeBilinear extends KOpBase {
+  kind: 'resize_bilinear';
+  batches: number;
+  inH: number; inW: number;
+  outH: number; outW: number;
+  channels: number;
+  alignCorners: boolean;
+  halfPixelCenters: boolean;
+}
+
+/**
+ * Transposed convolution: input [batches, inH, inW, inC] -> output [batches, outH, outW, outC] with OHWI
+ * weights [outC, kH, kW, inC]; input pixel (iy, ix) feeds output (iy * strideH - padTop + ky, ...).
+ * Dilation is always 1; requantised per output channel (double rounding).
+ */
+export interface KTransposeConv extends KOpBase, Window, Requantise {
+  kind: 'transpose_conv';
+  weights: number;
+  bias: number;
+}
+
+
 export type KernelOp =
   | KCopy
   | KResizeNearest
@@ -282,7 +328,10 @@ export type KernelOp =
   | KReshape
   | KSoftmax
   | KLut
-  | KPrelu;
+  | KPrelu
+  | KReduce
+  | KResizeBilinear
+  | KTransposeConv;
 
 export type KernelOpKind = KernelOp['kind'];
 

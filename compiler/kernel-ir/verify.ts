@@ -222,6 +222,31 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       if (x.zeroPoint !== out.zeroPoint || x.scale !== out.scale) fail('input and output quantisation differ');
       return;
     }
+    case 'reduce': {
+      if (!eq(x.shape, op.inShape)) fail(`input [${x.shape}] is not inShape [${op.inShape}]`);
+      const count = op.axes.reduce((n, a) => n * (op.inShape[a] ?? 0), 1);
+      if (op.axes.some((a, i) => a < 0 || a >= op.inShape.length || (i > 0 && a <= op.axes[i - 1]!))) fail(`axes [${op.axes}] are not sorted unique dimensions of [${op.inShape}]`);
+      if (count !== op.count || numElements(out.shape) * count !== numElements(x.shape)) fail(`count ${op.count} does not follow from axes [${op.axes}] of [${op.inShape}] and output [${out.shape}]`);
+      if (op.inputOffset !== -x.zeroPoint || op.outputOffset !== out.zeroPoint) fail('offsets disagree with the zero points');
+      if (op.method !== 'integer' && m.arith !== 'tflite') fail(`method ${op.method} (desktop TFLite's) in a ${m.arith} module`);
+      if (op.method !== 'float' && op.multiplier !== 0 && (op.multiplier < 0 || op.multiplier >= 2 ** 31)) fail(`multiplier ${op.multiplier} is not an int32 mantissa`);
+      if (op.method === 'float' && (!Number.isFinite(op.fscale) || Math.fround(op.fscale) !== op.fscale || Math.fround(op.fbias) !== op.fbias)) fail('float scale/bias are not float32 values');
+      return;
+    }
+    case 'resize_bilinear':
+      if (!eq(x.shape, [op.batches, op.inH, op.inW, op.channels])) fail(`input [${x.shape}] is not [${op.batches},${op.inH},${op.inW},${op.channels}]`);
+      if (!eq(out.shape, [op.batches, op.outH, op.outW, op.channels])) fail(`output [${out.shape}] is not [${op.batches},${op.outH},${op.outW},${op.channels}]`);
+      if (op.alignCorners && op.halfPixelCenters) fail('align_corners and half_pixel_centers both set');
+      if (x.scale !== out.scale || x.zeroPoint !== out.zeroPoint) fail('resize changes the quantisation');
+      return;
+    case 'transpose_conv':
+      if (!eq(x.shape, [op.batches, op.inH, op.inW, op.inC])) fail(`input shape [${x.shape}] differs from the op's input`);
+      if (!eq(out.shape, [op.batches, op.outH, op.outW, op.outC])) fail(`output shape [${out.shape}] differs from the op's output`);
+      if (op.dilationH !== 1 || op.dilationW !== 1) fail('dilated transpose convolution');
+      if ([op.padTop, op.padLeft, op.padBottom, op.padRight].some((p) => p < 0)) fail('negative padding');
+      checkConsts(m, op.weights, op.bias, [op.outC, op.kH, op.kW, op.inC], op.outC, fail);
+      checkRequant(m, op, op.outC, x, out, fail);
+      return;
     case 'softmax':
       if (op.rows * op.depth !== numElements(x.shape) || x.shape[x.shape.length - 1] !== op.depth) fail(`rows x depth ${op.rows} x ${op.depth} does not match [${x.shape}]`);
       if (op.inputMultiplier < 2 ** 30 || op.inputLeftShift < 0 || op.diffMin > 0) fail('input multiplier/shift/diffMin not folded');

@@ -15,6 +15,7 @@ export interface GoldenKernels {
   conv2d: Fn; shiftConv2d: Fn; depthwiseConv2d: Fn; add: Fn; pool2d: Fn; softmax: Fn; copyBytes: Fn;
   rescale8: Fn; leakyRelu8: Fn; hardSwish8: Fn; logisticQ4s8: Fn; tanhQ4s8: Fn; sigmoidLut8: Fn; prelu8: Fn;
   copyRegion: Fn; fillBytes: Fn; resizeNearest: Fn; binary: Fn;
+  reduce: Fn; resizeBilinear: Fn; transposeConv: Fn;
   qMultiply: Fn; qSrdhm: Fn; qRdbpot: Fn; qExpOnNegativeValues: Fn; qOneOverOnePlusX: Fn;
 }
 

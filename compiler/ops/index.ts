@@ -14,7 +14,9 @@ import { maximum, minimum } from './maximum-minimum.ts';
 import { mul } from './mul.ts';
 import type { OpDef } from './op-def.ts';
 import { averagePool2d, maxPool2d } from './pool2d.ts';
+import { mean, sum } from './reduce.ts';
 import { reshape } from './reshape.ts';
+import { resizeBilinear } from './resize-bilinear.ts';
 import { shiftConv2d } from './shift-conv2d.ts';
 import { softmax } from './softmax.ts';
 import { relu, relu6, reluN1To1 } from './relu.ts';
@@ -33,6 +35,7 @@ import { split, splitV } from './split.ts';
 import { transpose } from './transpose.ts';
 import { squaredDifference } from './squared-difference.ts';
 import { sub } from './sub.ts';
+import { transposeConv } from './transpose-conv.ts';
 
 export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   conv2d,
@@ -72,6 +75,10 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   squared_difference: squaredDifference,
   maximum,
   minimum,
+  mean,
+  sum,
+  resize_bilinear: resizeBilinear,
+  transpose_conv: transposeConv,
 };
 
 /** Every op kind, in registry order. */

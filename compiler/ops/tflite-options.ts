@@ -3,7 +3,7 @@
 import type { Builder } from 'flatbuffers';
 import type { Activation, Padding } from '../ir/graph.ts';
 import { ActivationCode, PaddingCode } from '../frontend/tflite/schema.ts';
-import type { ImportCtx } from './op-def.ts';
+import type { ImportCtx, ParamTensor } from './op-def.ts';
 
 export function padding(c: ImportCtx, code: number): Padding {
   if (code === PaddingCode.SAME) return 'same';
@@ -38,4 +38,9 @@ export function int32Vector(b: Builder, values: readonly number[]): number {
   b.startVector(4, values.length, 4);
   for (let i = values.length - 1; i >= 0; i--) b.addInt32(values[i]!);
   return b.endVector();
+}
+
+/** A constant int32 vector operand the exporter writes for a parameter the graph op holds as an attribute. */
+export function int32Param(name: string, values: readonly number[]): ParamTensor {
+  return { name, dtype: 'int32', shape: [values.length], values };
 }

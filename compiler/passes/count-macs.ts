@@ -13,8 +13,9 @@ export function macsOf(op: KernelOp): number {
     case 'shift_conv2d': return op.batches * op.outH * op.outW * op.outC * op.inC;
     case 'add_conv2d': return op.batches * op.outH * op.outW * op.outC * op.kH * op.kW * op.inC;
     case 'fully_connected': return op.batches * op.inDepth * op.outDepth;
+    case 'transpose_conv': return op.batches * op.inH * op.inW * op.inC * op.kH * op.kW * op.outC;
     case 'add': case 'average_pool2d': case 'max_pool2d': case 'reshape': case 'softmax': case 'lut': case 'prelu':
-    case 'copy': case 'resize_nearest': case 'binary':
+    case 'copy': case 'resize_nearest': case 'binary': case 'reduce': case 'resize_bilinear':
       return 0;
     default: return assertNever(op, 'kernel op kind');
   }

@@ -1,5 +1,5 @@
 // materialize-bias: give every convolution-like op (conv2d, depthwise, fully connected, shift, add
-// convolution) an int32 bias of one value per output channel, adding an all-zero constant where the
+// convolution, transpose convolution) an int32 bias of one value per output channel, adding an all-zero constant where the
 // model has none. Backends can then always add the bias instead of testing for it. Returns a new graph;
 // the caller's graph is not modified.
 
@@ -7,7 +7,7 @@ import type { Graph, Op, Tensor } from '../ir/graph.ts';
 import { tensorById } from '../ir/lookup.ts';
 import { definePass } from './pass.ts';
 
-const CONV_LIKE = new Set<Op['kind']>(['conv2d', 'depthwise_conv2d', 'fully_connected', 'shift_conv2d', 'add_conv2d']);
+const CONV_LIKE = new Set<Op['kind']>(['conv2d', 'depthwise_conv2d', 'fully_connected', 'shift_conv2d', 'add_conv2d', 'transpose_conv']);
 
 function outChannels(g: Graph, op: Op): number {
   const w = tensorById(g, op.inputs[1])!;

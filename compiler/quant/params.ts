@@ -2,7 +2,7 @@
 // in their kernels' Prepare step. This is the host's one home of that computation: the pass pipeline
 // (kernel IR) and the golden runtime both call these functions, so the two can never disagree.
 //
-//   conv-like ops   PopulateConvolutionQuantizationParams: per output channel,
+//   conv-like ops   (TRANSPOSE_CONV included) PopulateConvolutionQuantizationParams: per output channel,
 //                   QuantizeMultiplier(double(inScale) * double(wScale[c]) / double(outScale));
 //                   per-tensor weight scales are broadcast to every channel.
 //   ADD             left shift 20 (15 for int16), inputs rescaled to twice the larger input scale,
@@ -16,6 +16,10 @@
 //   MAXIMUM/MINIMUM nothing: raw int8 compare.
 //   SOFTMAX (int8)  PreprocessSoftmaxScaling(beta, inScale, kScaledDiffIntegerBits = 5) and
 //                   diff_min = -CalculateInputRadius(5, left_shift).
+//   MEAN / SUM      see reduceQuantParams: TFLite Micro's integer QuantizedMeanOrSum (multiplier of
+//                   inScale / outScale, divided by the element count for MEAN); desktop TFLite's int8
+//                   spatial MEAN (multiplier of inScale / (n * outScale) in float32, bias from the zero
+//                   points) and its float32 QuantizedMeanOrSum.
 //   clamps          CalculateActivationRangeQuantized (graph.ts activationRange).
 // Which ops round once in the tflite arithmetic (ungrouped CONV_2D and FULLY_CONNECTED) is decided by
 // `singleRounding`; pass its answer as the `arith` of convQuantParams ('tflite' = single-rounding build).
@@ -32,9 +36,11 @@ import {
   type Graph,
   type Op,
   type Pool2dOp,
+  type ReduceOp,
   type ShiftConv2dOp,
   type SoftmaxOp,
   type Tensor,
+  type TransposeConvOp,
 } from '../ir/graph.ts';
 import { opLabel, opTensor } from '../ir/lookup.ts';
 import type { QM, Requant } from '../kernel-ir/types.ts';
@@ -47,7 +53,7 @@ export interface AddQuantParams {
 }
 export interface SoftmaxQuantParams { inputMultiplier: number; inputLeftShift: number; diffMin: number; outputOffset: number }
 
-export type ConvLikeOp = Conv2dOp | DepthwiseConv2dOp | FullyConnectedOp | ShiftConv2dOp | AddConv2dOp;
+export type ConvLikeOp = Conv2dOp | DepthwiseConv2dOp | FullyConnectedOp | ShiftConv2dOp | AddConv2dOp | TransposeConvOp;
 
 /** Per-tensor (scale, zeroPoint) of an activation; an error naming the op when it is not quantised. */
 function actQuant(g: Graph, op: Op, t: Tensor, role: string): { scale: number; zeroPoint: number } {
@@ -286,4 +292,83 @@ export function binaryQuantParams(g: Graph, op: BinaryArithOp | AddOp, arith: Ar
     case 'squared_difference': return squaredDifferenceQuantParams(g, op as never, arith);
     case 'maximum': case 'minimum': return minMaxQuantParams(g, op as never);
   }
+}
+
+/** Reduction axes as TFLite resolves them: negative ones counted from the end, repeats dropped (sorted). */
+export function resolveAxes(axes: readonly number[], rank: number): number[] {
+  return [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
+}
+
+export interface ReduceQuantParams {
+  /**
+   * integer: TFLite Micro's QuantizedMeanOrSum (both arithmetics would agree on it); out =
+   *          MultiplyByQuantizedMultiplier(sum - inZp * count, multiplier, shift) + outZp, clamped;
+   * spatial: desktop TFLite's optimised int8 MEAN over H, W of a 4-D tensor with keep_dims: out =
+   *          MultiplyByQuantizedMultiplier(raw sum, multiplier, shift) + bias, clamped;
+   * float:   desktop TFLite's optimised QuantizedMeanOrSum in float32: MEAN rounds (sum / count) * fscale
+   *          + fbias and clamps; SUM rounds sum * fscale + fbias and wraps to int8 without clamping;
+   * plain:   desktop TFLite's MEAN when input and output quantisation are equal (outside the spatial
+   *          case): the int32 sum divided by count, truncating (reference_ops::Mean).
+   */
+  method: 'integer' | 'spatial' | 'float' | 'plain';
+  /** Input elements per output element. */
+  count: number;
+  /** -input zero point, output zero point. */
+  inputOffset: number;
+  outputOffset: number;
+  multiplier: number;
+  shift: number;
+  /** spatial: the int32 added after the multiply (output zero point minus the rounded rescaled input zero point). */
+  bias: number;
+  /** float: float32 scale and bias. */
+  fscale: number;
+  fbias: number;
+}
+
+/** Is this MEAN the 4-D keep_dims reduction over axes exactly (1, 2) that desktop TFLite special-cases? */
+export function isSpatialMean(op: ReduceOp, rank: number): boolean {
+  const a = op.axes;
+  return op.kind === 'mean' && op.keepDims && rank === 4 && a.length === 2 && ((a[0] === 1 && a[1] === 2) || (a[0] === 2 && a[1] === 1));
+}
+
+/** Quantisation of MEAN / SUM in arithmetic `arith` (see ReduceQuantParams for the three methods). */
+export function reduceQuantParams(g: Graph, op: ReduceOp, arith: Arith): ReduceQuantParams {
+  const x = opTensor(g, op, op.inputs[0], 'input');
+  const y = opTensor(g, op, op.outputs[0], 'output');
+  const xq = actQuant(g, op, x, 'input');
+  const yq = actQuant(g, op, y, 'output');
+  const axes = resolveAxes(op.axes, x.shape.length);
+  const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
+  const base = { count, inputOffset: -xq.zeroPoint, outputOffset: yq.zeroPoint, multiplier: 0, shift: 0, bias: 0, fscale: 0, fbias: 0 };
+  const f = Math.fround;
+  if (arith === 'tflite' && isSpatialMean(op, x.shape.length)) {
+    // optimized_integer_ops::Mean: everything before QuantizeMultiplier is float32 arithmetic.
+    const n = f(x.shape[1]! * x.shape[2]!);
+    let temp = f(f(xq.zeroPoint * xq.scale) / yq.scale);
+    temp = temp > 0 ? f(temp + 0.5) : f(temp - 0.5);
+    const m = quantizeMultiplier(f(xq.scale / f(n * yq.scale)));
+    return { ...base, method: 'spatial', multiplier: m.multiplier, shift: m.shift, bias: yq.zeroPoint - Math.trunc(temp) };
+  }
+  if (arith === 'tflite' && op.kind === 'mean' && xq.scale === yq.scale && xq.zeroPoint === yq.zeroPoint) {
+    // reference_ops::Mean: an integer mean of the raw values, no requantisation (measured by the oracle suite).
+    return { ...base, method: 'plain' };
+  }
+  if (arith === 'tflite') {
+    // optimized_ops::QuantizedMeanOrSum: scale = inScale / outScale and the bias in float32.
+    const scale = f(xq.scale / yq.scale);
+    const fbias = op.kind === 'sum' ? f(f(-xq.zeroPoint * scale) * f(count)) : f(-xq.zeroPoint * scale);
+    return { ...base, method: 'float', fscale: scale, fbias };
+  }
+  // reference_ops::QuantizedMeanOrSum (TFLite Micro): MEAN folds 1 / count into the multiplier.
+  const m = quantizeMultiplier(xq.scale / yq.scale);
+  let { multiplier, shift } = m;
+  if (op.kind === 'mean') {
+    let s = Math.floor(Math.log2(count));
+    while (2 ** (s + 1) <= count) s++;
+    while (2 ** s > count) s--;
+    s = Math.min(s, 32, 31 + shift);
+    multiplier = Number((BigInt(multiplier) << BigInt(s)) / BigInt(count));
+    shift -= s;
+  }
+  return { ...base, method: 'integer', multiplier, shift };
 }

@@ -19,6 +19,18 @@ export function bytesOf(type: CType, n: number): number {
   return n * (type === 'int32_t' ? 4 : type === 'int16_t' ? 2 : 1);
 }
 
+/** A float32 value as an exact C hexadecimal float literal (e.g. 0x1.8p-3f). */
+export function cFloat(v: number): string {
+  if (Math.fround(v) !== v || !Number.isFinite(v)) throw new Error(`cFloat: ${v} is not a finite float32 value`);
+  if (v === 0) return '0.0f';
+  const sign = v < 0 ? '-' : '';
+  let a = Math.abs(v), e = 0;
+  while (a >= 2) { a /= 2; e++; }
+  while (a < 1) { a *= 2; e--; }
+  const frac = Math.round((a - 1) * 2 ** 24); // 23 fraction bits (+1 to fill six hex digits); exact
+  return `${sign}0x1.${frac.toString(16).padStart(6, '0')}p${e}f`;
+}
+
 /** An int32 literal that is valid C for INT32_MIN too. */
 export function cInt(v: number): string {
   return v === -2147483648 ? '(-2147483647 - 1)' : String(v);

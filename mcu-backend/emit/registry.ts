@@ -5,7 +5,6 @@ import type { AnyVariant } from './variant.ts';
 import { addConvGeneric } from './add-conv.ts';
 import { addGeneric } from './add.ts';
 import { copyGeneric } from './copy.ts';
-import { resizeNearestTable } from './resize.ts';
 import { binaryGeneric } from './binary.ts';
 import { conv2dGeneric } from './conv2d.ts';
 import { depthwiseChan4, depthwiseGeneric } from './depthwise.ts';
@@ -16,6 +15,9 @@ import { shiftConvGather } from './shift-conv.ts';
 import { softmaxReference } from './softmax.ts';
 import { lutTable } from './lut.ts';
 import { preluGeneric } from './prelu.ts';
+import { reduceGeneric } from './reduce.ts';
+import { resizeBilinearGeneric, resizeNearestTable } from './resize.ts';
+import { transposeConvGeneric } from './transpose-conv.ts';
 import { FAST_VARIANTS } from './fast-variants.ts';
 
 export const VARIANTS: AnyVariant[] = [
@@ -35,6 +37,9 @@ export const VARIANTS: AnyVariant[] = [
   preluGeneric,
   copyGeneric,
   resizeNearestTable,
+  reduceGeneric,
+  resizeBilinearGeneric,
+  transposeConvGeneric,
   ...FAST_VARIANTS,
 ];
 

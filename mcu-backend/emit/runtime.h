@@ -117,6 +117,22 @@ static inline int32_t tf_sat_lshift(int32_t x, int e)
   return (int32_t)((uint32_t)x << e);
 }
 
+/* std::round for a float32 of magnitude < 2^23 (half away from zero; v - trunc(v) is exact), without libm. */
+static inline float tf_roundf(float v)
+{
+  const float t = (float)(int32_t)v;
+  const float d = v - t;
+  return d >= 0.5f ? t + 1.0f : d <= -0.5f ? t - 1.0f : t;
+}
+
+/* a * b + c in float32, rounded twice as TFLite's kernels compute it: the volatile product keeps the
+   compiler from contracting it into a fused multiply-add (VFMA on an FPv4 core rounds once). */
+static inline float tf_fmul_add(float a, float b, float c)
+{
+  volatile float p = a * b;
+  return p + c;
+}
+
 static inline int32_t tf_add_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
 static inline int32_t tf_sub_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_t)a - (uint32_t)b); }
 

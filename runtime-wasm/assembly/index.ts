@@ -10,6 +10,9 @@ export { pool2d } from './pool';
 export { softmax } from './softmax';
 export { copyBytes } from './reshape';
 export { copyRegion, fillBytes, resizeNearest } from './movement';
+export { reduce } from './reduce';
+export { resizeBilinear } from './resize';
+export { transposeConv } from './transpose-conv';
 import { mbqm, rdbpot, srdhm, expOnNegativeValuesQ5, oneOverOnePlusX } from './quant';
 
 export function qMultiply(x: i32, multiplier: i32, shift: i32, single: i32): i32 { return mbqm(x, multiplier, shift, single); }

@@ -2,7 +2,8 @@
 // multipliers, broadcasting, activations, per-tensor/per-channel weights): the SIMD module equals the
 // scalar one bit for bit, both equal the naive TypeScript reference (tests/runtime-wasm/reference.ts), and
 // the tflm and tflite arithmetics agree on every op except conv2d and fully_connected. (The element-wise
-// ops are compared with TFLite's interpreter and hand-computed values in oracle-unary / activations.test.ts.)
+// ops are compared with TFLite's interpreter and hand-computed values in oracle-unary / activations.test.ts,
+// MEAN, SUM, RESIZE_BILINEAR and TRANSPOSE_CONV in oracle-extra / reduce-resize-tconv.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';

@@ -29,6 +29,9 @@ export const Slot = {
   PackOptions: { valuesCount: 0, axis: 1 },
   UnpackOptions: { num: 0, axis: 1 },
   ResizeNearestNeighborOptions: { alignCorners: 0, halfPixelCenters: 1 },
+  ReducerOptions: { keepDims: 0 },
+  ResizeBilinearOptions: { alignCorners: 2, halfPixelCenters: 3 },
+  TransposeConvOptions: { padding: 0, strideW: 1, strideH: 2, activation: 3 },
 } as const;
 
 /** TensorType. */
@@ -84,7 +87,7 @@ export const BuiltinOptionsType = {
   SqueezeOptions: 30, StridedSliceOptions: 32, SplitOptions: 35, PadV2Options: 43, SliceOptions: 48, ExpandDimsOptions: 52,
   PackOptions: 59, UnpackOptions: 64, ResizeNearestNeighborOptions: 74, LeakyReluOptions: 75, SplitVOptions: 79,
   QuantizeOptions: 89, HardSwishOptions: 91, MulOptions: 21, SubOptions: 28, MaximumMinimumOptions: 39,
-  SquaredDifferenceOptions: 76,
+  SquaredDifferenceOptions: 76, ResizeBilinearOptions: 15, ReducerOptions: 27, TransposeConvOptions: 49,
 } as const;
 
 /** The 4-byte file identifier at offset 4 of every .tflite file. */

@@ -1,22 +1,7 @@
 // The generic Cortex-M variants (the lean kernels every op kind has), as a table of their own, so tests
-// can exercise them whatever faster variants the backend's full table (registry.ts) prefers.
+// can exercise them whatever faster variants the backend's full table (registry.ts) prefers: the registry's
+// table without the fast M4 kernels.
+import { LEAN_VARIANTS } from '../../../mcu-backend/emit/registry.ts';
 import type { AnyVariant } from '../../../mcu-backend/emit/variant.ts';
-import { addConvGeneric } from '../../../mcu-backend/emit/add-conv.ts';
-import { addGeneric } from '../../../mcu-backend/emit/add.ts';
-import { binaryGeneric } from '../../../mcu-backend/emit/binary.ts';
-import { conv2dGeneric } from '../../../mcu-backend/emit/conv2d.ts';
-import { depthwiseChan4, depthwiseGeneric } from '../../../mcu-backend/emit/depthwise.ts';
-import { fullyConnectedGeneric } from '../../../mcu-backend/emit/fully-connected.ts';
-import { avgPoolGeneric, maxPoolGeneric } from '../../../mcu-backend/emit/pool.ts';
-import { reshapeAlias } from '../../../mcu-backend/emit/reshape.ts';
-import { shiftConvGather } from '../../../mcu-backend/emit/shift-conv.ts';
-import { softmaxReference } from '../../../mcu-backend/emit/softmax.ts';
-import { lutTable } from '../../../mcu-backend/emit/lut.ts';
-import { preluGeneric } from '../../../mcu-backend/emit/prelu.ts';
 
-export const GENERIC: AnyVariant[] = [
-  conv2dGeneric, depthwiseGeneric, depthwiseChan4, fullyConnectedGeneric, addGeneric, avgPoolGeneric, maxPoolGeneric,
-  reshapeAlias, softmaxReference, shiftConvGather, addConvGeneric, lutTable, preluGeneric,
-  conv2dGeneric, depthwiseGeneric, depthwiseChan4, fullyConnectedGeneric, addGeneric, binaryGeneric, avgPoolGeneric, maxPoolGeneric,
-  reshapeAlias, softmaxReference, shiftConvGather, addConvGeneric,
-];
+export const GENERIC: AnyVariant[] = LEAN_VARIANTS;

@@ -307,6 +307,7 @@ export function evaluate(m: KernelModule, input: Int8Array): Int8Array[] {
       case 'prelu': y = prelu(op, x, C(op.alpha)); break;
       case 'copy': y = copy(op, op.inputs.map((i) => val.get(i)!), m.buffers[op.output].bytes); break;
       case 'resize_nearest': y = resizeNearest(op, x); break;
+      default: throw new Error(`${op.kind} has no TypeScript reference here (tests/mcu-backend/random-ops.test.ts checks it against the golden runtime)`);
     }
     val.set(op.output, y);
     return y;
