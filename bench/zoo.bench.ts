@@ -33,7 +33,7 @@ import { GoldenRuntime } from '../runtime-wasm/host.ts';
 import { TfliteInterpreter } from '../runtime-wasm/oracle/tflite-interpreter.ts';
 import { repoRoot } from '../tests/helpers/paths.ts';
 import {
-  MUST_PASS, SEANET_PREFIX, compareLayers, int8Bytes, oneLine, outOfScope, scanTflite, zooFiles, zooInputs, type InputData, type ZooScan,
+  MUST_PASS, SEANET_PREFIX, compareLayers, zooDir, int8Bytes, oneLine, outOfScope, scanTflite, zooFiles, zooInputs, type InputData, type ZooScan,
 } from '../tests/helpers/zoo.ts';
 
 const SEED = 11;
@@ -154,6 +154,7 @@ export default async function run() {
   const tfl = await TfliteInterpreter.load();
   const dir = mkdtempSync(join(tmpdir(), 'tinyforge-zoo-bench-'));
   const files = zooFiles();
+  if (files.length === 0) throw new Error(`no .tflite models in ${zooDir}: the zoo bench needs ../shared/models/zoo`);
   const seanet = files.filter((m) => m.name.startsWith(SEANET_PREFIX));
   const rows: Array<Record<string, unknown>> = [];
   const outOfScopeRows: Array<{ model: string; ops: Record<string, number>; why: string }> = [];
