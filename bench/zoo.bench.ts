@@ -33,7 +33,7 @@ import { GoldenRuntime } from '../runtime-wasm/host.ts';
 import { TfliteInterpreter } from '../runtime-wasm/oracle/tflite-interpreter.ts';
 import { repoRoot } from '../tests/helpers/paths.ts';
 import {
-  MUST_PASS, SEANET_PREFIX, compareLayers, zooDir, int8Bytes, oneLine, outOfScope, scanTflite, zooFiles, zooInputs, type InputData, type ZooScan,
+  MUST_PASS, SEANET_PREFIX, compareLayers, zooDir, rawBytes, oneLine, outOfScope, scanTflite, zooFiles, zooInputs, type InputData, type ZooScan,
 } from '../tests/helpers/zoo.ts';
 
 const SEED = 11;
@@ -96,12 +96,8 @@ const BOARD = { cpu: 'cortex-m4', flash: 4 * 1024 * 1024, sram: 4 * 1024 * 1024 
 function mcuFigures(name: string, graph: Graph, sets: InputData[][], macs: number, golden: GoldenRuntime, dir: string) {
   type Built = { inputs: number; instructions: number; instructionsPerMac: number | null; flashBytes: number; ramBytes: number; arenaBytes: number; constBytes: number };
   const out: { build?: Stage<{ flashBytes: number; ramBytes: number }>; host?: Stage<{ inputs: number }>; m4?: Stage<Built> } = {};
-  const bytes = sets.map(int8Bytes);
-  if (bytes.some((b) => !b)) {
-    out.build = { ok: false, error: 'the Cortex-M harness feeds int8 inputs only; this model has other input types' };
-    return out;
-  }
-  const inputs = bytes as Int8Array[];
+  // Raw bytes in and out (float32 edges as their little-endian bytes), the harness's format.
+  const inputs = sets.map(rawBytes);
   let em: ReturnType<typeof buildMcu>['em'] | undefined;
   let totals: ReturnType<typeof buildMcu>['totals'] | undefined;
   // `tinyforge build`'s Cortex-M step (mcu-backend/build.ts buildMcu): variant selection within the board's
@@ -115,9 +111,9 @@ function mcuFigures(name: string, graph: Graph, sets: InputData[][], macs: numbe
   });
   if (!em || !totals) return out;
   const built = em, t = totals;
-  const want = inputs.map((_, i) => golden.run(graph, sets[i] as Int8Array[], { arith: 'tflm' }).outputs);
+  const want = sets.map((x) => rawBytes(golden.run(graph, x as never, { arith: 'tflm' }).outputs));
   const check = (on: RunOn, outs: Int8Array[]) => outs.forEach((o, i) => {
-    const w = want[i]!.flatMap((x) => Array.from(x));
+    const w = want[i]!;
     const at = w.findIndex((v, j) => v !== o[j]);
     if (at >= 0 || w.length !== o.length) throw new Error(`${on}: input ${i}: output byte ${at} differs from the golden runtime (tflm)`);
   });

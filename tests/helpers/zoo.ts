@@ -129,10 +129,11 @@ export function missingMustPass(): string[] {
   return MUST_PASS.filter((n) => !have.has(n));
 }
 
-/** The first line of an error (a TinyforgeError's op index kept; its file, which the row names, and its hint dropped). */
+/** The first line of an error, at most 240 characters (a TinyforgeError's op index kept; its file, which the row names, and its hint dropped). */
 export function oneLine(e: unknown): string {
   const msg = e instanceof TinyforgeError ? (e.where.op !== undefined ? `op ${e.where.op}: ` : '') + e.message : e instanceof Error ? e.message : String(e);
-  return (msg.split('\n').find((l) => l.trim() !== '') ?? msg).split(zooDir + '/').join('').trim();
+  const line = (msg.split('\n').find((l) => l.trim() !== '') ?? msg).split(zooDir + '/').join('').trim();
+  return line.length > 240 ? `${line.slice(0, 237)}...` : line;
 }
 
 export type InputData = Int8Array | Int16Array | Int32Array | Float32Array;
@@ -167,12 +168,20 @@ export function zooInputs(scan: ZooScan, count: number, seed: number): InputData
   });
 }
 
-/** All inputs of one set concatenated as int8 bytes (the Cortex-M harness's input format); undefined unless all are int8. */
-export function int8Bytes(set: InputData[]): Int8Array | undefined {
-  if (!set.every((x) => x instanceof Int8Array)) return undefined;
-  const out = new Int8Array(set.reduce((s, x) => s + x.length, 0));
+/**
+ * Typed arrays (one input set, or a run's outputs) concatenated as raw little-endian bytes: the Cortex-M
+ * harness's format (mcu-backend/runner.ts; float32 edges travel as their IEEE bytes), so a model with float
+ * edges is checked byte for byte like an int8 one.
+ */
+export function rawBytes(parts: ArrayLike<number>[]): Int8Array {
+  const views = parts.map((x) => {
+    const t = x as unknown as ArrayBufferView;
+    if (!ArrayBuffer.isView(t)) throw new TinyforgeError('rawBytes: expected typed arrays');
+    return new Int8Array(t.buffer, t.byteOffset, t.byteLength);
+  });
+  const out = new Int8Array(views.reduce((s, v) => s + v.length, 0));
   let off = 0;
-  for (const x of set) { out.set(x, off); off += x.length; }
+  for (const v of views) { out.set(v, off); off += v.length; }
   return out;
 }
 

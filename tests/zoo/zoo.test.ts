@@ -21,7 +21,7 @@ import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { TfliteInterpreter } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import {
-  MUST_PASS, SEANET_PREFIX, compareLayers, int8Bytes, missingMustPass, oneLine, outOfScope, scanTflite, zooFiles, zooInputs,
+  MUST_PASS, SEANET_PREFIX, compareLayers, rawBytes, missingMustPass, oneLine, outOfScope, scanTflite, zooFiles, zooInputs,
 } from '../helpers/zoo.ts';
 import { needTools } from '../mcu-backend/helpers/tools.ts';
 
@@ -69,15 +69,15 @@ for (const m of inScope) {
   test(`zoo ${m.name}: Cortex-M C equals the golden runtime (tflm), host and QEMU M4 when small`, opts, async (t) => {
     const graph = load();
     if (!needTools(t, 'host')) return;
-    const inputs = zooInputs(m.scan, INPUTS, SEED).map((s) => int8Bytes(s));
-    if (inputs.some((x) => !x)) throw new Error('the Cortex-M harness feeds int8 inputs only; this model has other input types');
+    // Raw bytes (float32 edges as their little-endian bytes), as the harness and verifyMcu take them.
+    const inputs = zooInputs(m.scan, INPUTS, SEED).map(rawBytes);
     const module = runPipeline(graph, { arith: 'tflm' });
     const targets: RunOn[] = ['host'];
     const small = emitModel(module, { cpu: 'm4', dsp: true }).constBytes <= QEMU_CONST_BYTES;
     if (small && needTools(t, 'm4')) targets.push('m4');
     for (const on of targets) {
       const em = emitModel(module, { cpu: 'm4', dsp: on === 'm4' });
-      const v = await verifyMcu(graph, module, em, on, { inputs: inputs as Int8Array[], workDir: join(work, m.name), golden });
+      const v = await verifyMcu(graph, module, em, on, { inputs, workDir: join(work, m.name), golden });
       assert.equal(v.results.length, INPUTS);
       for (const r of v.results) assert.ok(r.ok, `${m.name} on ${on}, input ${r.input}: ${JSON.stringify(r)}`);
     }
