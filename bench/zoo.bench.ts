@@ -242,15 +242,16 @@ function markdown(rowsIn: Array<Record<string, unknown>>, oos: Array<{ model: st
     'flash / RAM: as `tinyforge build` measures them (model + minimal main) within the board\'s 4 MiB / 4 MiB. CGRA: layers mapped onto the array / run on the host.',
     'Speed: median ms per inference, golden SIMD vs TFLite\'s interpreter (plain wasm, XNNPACK off, 1 thread), same run.',
     '',
-    '| model | ops | MMACs | inspect | golden == TFLite | M4 host | M4 QEMU | instr/MAC | flash KiB | RAM KiB | CGRA mapped / host | golden ms | TFLite ms | TFLite / golden |',
+    '| model | ops | MACs | inspect | golden == TFLite | M4 host | M4 QEMU | instr/MAC | flash KiB | RAM KiB | CGRA mapped / host | golden ms | TFLite ms | TFLite / golden |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const c: string[] = [r.model + (r.mustPass ? ' *' : ''), hist(r.ops)];
     if (!r.inspect) { c.push('', `no: ${String(r.error)}`); lines.push(`| ${c.join(' | ')} |`); continue; }
     if (!r.inspect.ok) { c.push('', err(r.inspect)); while (c.length < 14) c.push(''); lines.push(`| ${c.join(' | ')} |`); continue; }
-    c.push((r.inspect.macs / 1e6).toFixed(3), 'yes');
-    c.push(r.golden?.ok ? `yes (${r.golden.layers} layers)` : r.golden ? err(r.golden) : '');
+    const mac = r.inspect.macs;
+    c.push(mac < 1e6 ? mac.toLocaleString('en-US') : `${(mac / 1e6).toFixed(2)} M`, 'yes');
+    c.push(r.golden?.ok ? `yes (${r.golden.layers} layer${r.golden.layers === 1 ? '' : 's'})` : r.golden ? err(r.golden) : '');
     const b = r.mcu?.build, h = r.mcu?.host, q = r.mcu?.m4;
     c.push(b && !b.ok ? `build: ${err(b)}` : h?.ok ? 'yes' : h ? err(h) : '');
     c.push(q?.ok ? `yes (${q.inputs})` : q ? err(q) : '');
