@@ -33,7 +33,7 @@ import { GoldenRuntime } from '../runtime-wasm/host.ts';
 import { TfliteInterpreter } from '../runtime-wasm/oracle/tflite-interpreter.ts';
 import { repoRoot } from '../tests/helpers/paths.ts';
 import {
-  MUST_PASS, SEANET_PREFIX, compareLayers, zooDir, rawBytes, oneLine, outOfScope, scanTflite, zooFiles, zooInputs, type InputData, type ZooScan,
+  MUST_PASS, SEANET_PREFIX, compareLayers, zooDir, rawBytes, oneLine, outOfScope, scanTflite, ioSignature, zooFiles, zooInputs, type InputData, type ZooScan,
 } from '../tests/helpers/zoo.ts';
 
 const SEED = 11;
@@ -140,11 +140,6 @@ function mcuFigures(name: string, graph: Graph, sets: InputData[][], macs: numbe
   return out;
 }
 
-function ioSig(scan: ZooScan): string {
-  const f = (l: ZooScan['inputs']) => l.map((t) => `${t.type}[${t.shape.join(',')}]`).join(' + ');
-  return `${f(scan.inputs)} -> ${f(scan.outputs)}`;
-}
-
 export default async function run() {
   const golden = await GoldenRuntime.load({ simd: true });
   const tfl = await TfliteInterpreter.load();
@@ -161,7 +156,7 @@ export default async function run() {
     try { scan = scanTflite(bytes, m.file); } catch (e) { rows.push({ model: m.name, error: oneLine(e) }); continue; }
     const why = outOfScope(m.name, scan);
     if (why) { outOfScopeRows.push({ model: m.name, ops: scan.histogram, why }); console.log(`${m.name}: out of scope: ${why}`); continue; }
-    const row: Record<string, unknown> = { model: m.name, bytes: bytes.length, io: ioSig(scan), ops: scan.histogram, mustPass: MUST_PASS.includes(m.name) };
+    const row: Record<string, unknown> = { model: m.name, bytes: bytes.length, io: ioSignature(scan), ops: scan.histogram, mustPass: MUST_PASS.includes(m.name) };
     rows.push(row);
     let graph: Graph | undefined;
     const inspect = stage(() => { graph = loadModel(m.path).graph; return { macs: graphStats(graph).totals.macs }; });

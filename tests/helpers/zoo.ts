@@ -102,6 +102,12 @@ export function scanTflite(bytes: Uint8Array, file: string): ZooScan {
   };
 }
 
+/** `INT8[1,49,40] + INT8[4] -> INT8[1,4]`: the inputs and outputs of a scan, as the zoo README writes them. */
+export function ioSignature(scan: ZooScan): string {
+  const f = (l: IoInfo[]) => l.map((t) => `${t.type}[${t.shape.join(',')}]`).join(' + ');
+  return `${f(scan.inputs)} -> ${f(scan.outputs)}`;
+}
+
 /** Why a model is outside issue #11 (int8 operator set), or undefined when it is in scope. */
 export function outOfScope(name: string, scan: ZooScan): string | undefined {
   const why: string[] = [];
