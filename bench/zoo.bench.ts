@@ -70,6 +70,25 @@ function timeInterleaved<K extends string>(fns: Record<K, () => void>, budgetMs:
   })) as Record<K, Timing>;
 }
 
+/**
+ * Where a slow model's golden time goes: each op run alone as a one-op graph on its real input tensors
+ * (median of interleaved rounds), slowest first, with its share of the ops' total.
+ */
+function goldenOpTimes(golden: GoldenRuntime, g: Graph, x: InputData[]) {
+  const all = golden.run(g, x as never, { arith: 'tflite', keepAll: true }).tensors!;
+  const fns: Record<string, () => void> = {};
+  g.ops.forEach((op, k) => {
+    const inputs = op.inputs.filter((id) => id >= 0 && !g.tensors[id]!.data);
+    const one: Graph = { name: `${g.name}-op${k}`, tensors: g.tensors, ops: [op], inputs, outputs: op.outputs };
+    const xs = inputs.map((id) => all.get(id)!);
+    fns[`${k} ${op.kind}`] = () => golden.run(one, xs as never, { arith: 'tflite' });
+  });
+  const t = timeInterleaved(fns, 1000);
+  const total = Object.values(t).reduce((a, v) => a + v.medianMs, 0);
+  return Object.entries(t).sort((a, b) => b[1].medianMs - a[1].medianMs)
+    .map(([op, v]) => ({ op, medianMs: v.medianMs, share: total ? Math.round((v.medianMs / total) * 100) / 100 : 0 }));
+}
+
 function cgraFigures(graph: Graph) {
   const arch = makeArch();
   const module = runPipeline(graph, { arith: 'tflm' });
@@ -181,7 +200,8 @@ export default async function run() {
           tflite: () => model.runTensors(x),
         }, macs > 50e6 ? 6000 : 2000);
         const ratio = Math.round((t.tflite.medianMs / t.golden.medianMs) * 100) / 100;
-        return { goldenMs: t.golden, tfliteMs: t.tflite, tfliteOverGolden: ratio, meets3x: ratio >= 3 };
+        return { goldenMs: t.golden, tfliteMs: t.tflite, tfliteOverGolden: ratio, meets3x: ratio >= 3,
+          ...(ratio < 3 ? { goldenOps: goldenOpTimes(golden, g, x) } : {}) };
       } finally { model.dispose(); }
     });
     console.log(`${m.name} (${((performance.now() - t0) / 1000).toFixed(1)} s): ${JSON.stringify(row)}`);
@@ -257,6 +277,14 @@ function markdown(rowsIn: Array<Record<string, unknown>>, oos: Array<{ model: st
     c.push(s?.ok ? s.goldenMs.medianMs.toFixed(3) : s ? err(s) : '', s?.ok ? s.tfliteMs.medianMs.toFixed(3) : '',
       s?.ok ? `${s.tfliteOverGolden.toFixed(2)}${s.meets3x ? '' : ' (< 3x)'}` : '');
     lines.push(`| ${c.join(' | ')} |`);
+  }
+  const slow = rows.filter((r) => r.speed?.ok && !r.speed.meets3x);
+  if (slow.length) {
+    lines.push('', 'Below 3x, where the golden time goes (each op alone, share of the ops\' total):', '');
+    for (const r of slow) {
+      const ops = r.speed?.ok ? (r.speed as { goldenOps?: Array<{ op: string; medianMs: number; share: number }> }).goldenOps ?? [] : [];
+      lines.push(`- ${r.model}: ${ops.slice(0, 3).map((o) => `${o.op} ${o.medianMs.toFixed(3)} ms (${Math.round(o.share * 100)}%)`).join(', ')}`);
+    }
   }
   const sm = summary(rows, oos.length + seanet);
   lines.push('', `\\* on the MUST_PASS list of tests/helpers/zoo.ts. In scope: ${sm.inScope}; load: ${sm.load}; golden bit-exact: ${sm.goldenBitExact}; ` +
