@@ -26,7 +26,7 @@ export function writeModelFiles(dir: string, em: EmittedModel): string[] {
   return out;
 }
 
-function runHeader(em: EmittedModel, inputs: readonly Int8Array[], debug: boolean, on: RunOn): string {
+function runHeader(em: EmittedModel, inputs: readonly Int8Array[], debug: boolean): string {
   const rows = inputs.map((x) => {
     if (x.length !== em.inputBytes) throw new TinyforgeError(`input has ${x.length} bytes, the model takes ${em.inputBytes}`);
     return '  {' + Array.from(x).join(',') + '}';
@@ -38,7 +38,7 @@ function runHeader(em: EmittedModel, inputs: readonly Int8Array[], debug: boolea
 #define TF_RUN_OUT_BYTES ${em.outputBytes}
 #define TF_RUN_N ${inputs.length}
 #define TF_RUN_DEBUG ${debug ? 1 : 0}
-static const int8_t tf_run_inputs[TF_RUN_N][TF_RUN_IN_BYTES]${on === 'host' ? '' : ' __attribute__((section(".tf_inputs")))'} = {
+static const int8_t tf_run_inputs[TF_RUN_N][TF_RUN_IN_BYTES] = {
 ${rows.join(',\n')}
 };
 `;
@@ -80,7 +80,7 @@ function hexBytes(h: string): Int8Array {
 export function runModel(em: EmittedModel, inputs: readonly Int8Array[], on: RunOn, opts: RunOptions): ModelRun {
   const dir = opts.workDir;
   writeModelFiles(dir, em);
-  writeFileSync(join(dir, 'tf_run.h'), runHeader(em, inputs, opts.debug ?? false, on));
+  writeFileSync(join(dir, 'tf_run.h'), runHeader(em, inputs, opts.debug ?? false));
   const extraC = Object.keys(em.extraFiles ?? {}).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
   const prog = { sources: [join(dir, `${em.cname}.c`), ...extraC, join(harnessDir, 'driver.c')], includeDirs: [dir, harnessDir] };
   let text: string;
