@@ -191,6 +191,30 @@ export function rawBytes(parts: ArrayLike<number>[]): Int8Array {
   return out;
 }
 
+/**
+ * The bytes to give TFLite's interpreter: the file itself, or a copy in which each rank-1 per-channel tensor
+ * (a bias) whose quantized_dimension is not 0 gets 0 -- the only value desktop TFLite accepts for rank 1
+ * ("quantized_dimension must be in range [0, 1)"). TFLite Micro's person_detect.tflite gives its biases
+ * their filter's dimension (3); TFLite Micro never reads a bias's dimension, so the model is the same.
+ * The field is patched in place (it is present, being non-default); nothing else changes.
+ */
+export function forTfliteInterpreter(bytes: Uint8Array, file: string): { bytes: Uint8Array; patched: number } {
+  const r = new FbReader(bytes, file);
+  const sg = r.root(FILE_IDENTIFIER).tables(S.Model.subgraphs, 'subgraphs')[0];
+  const at: number[] = [];
+  for (const t of sg?.tables(S.SubGraph.tensors, 'tensors') ?? []) {
+    const q = t.table(S.Tensor.quantization, 'quantization');
+    if (!q || t.i32s(S.Tensor.shape, 'shape').length !== 1 || q.f32s(S.Quantization.scale, 'scale').length < 2) continue;
+    const pos = q.field(S.Quantization.quantizedDimension, 4);
+    if (pos && r.i32(pos, 'quantized_dimension') !== 0) at.push(pos);
+  }
+  if (at.length === 0) return { bytes, patched: 0 };
+  const copy = bytes.slice();
+  const dv = new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
+  for (const pos of at) dv.setInt32(pos, 0, true);
+  return { bytes: copy, patched: at.length };
+}
+
 export interface LayerCompare {
   ok: boolean;
   /** Operator outputs compared per input set, and input sets run. */
@@ -198,6 +222,8 @@ export interface LayerCompare {
   inputs: number;
   /** First problem, one line: the first tensor that differs (input set, name, first index, both values) or is absent. */
   error?: string;
+  /** Rank-1 tensors whose quantized_dimension was set to 0 for TFLite's interpreter (forTfliteInterpreter). */
+  patched: number;
 }
 
 type Golden = Pick<GoldenRuntime, 'run'>;
@@ -208,7 +234,8 @@ type Golden = Pick<GoldenRuntime, 'run'>;
  * is a failure (the importer must keep every tensor TFLite computes).
  */
 export function compareLayers(graph: Graph, file: Uint8Array, sets: InputData[][], golden: Golden, tfl: TfliteInterpreter): LayerCompare {
-  const all = tfl.prepare(withAllOutputs(file));
+  const { bytes, patched } = forTfliteInterpreter(file, graph.name);
+  const all = tfl.prepare(withAllOutputs(bytes));
   try {
     const byName = new Map(graph.tensors.map((t) => [t.name, t.id]));
     let layers = 0;
@@ -219,18 +246,18 @@ export function compareLayers(graph: Graph, file: Uint8Array, sets: InputData[][
       for (const w of want) {
         const id = byName.get(w.name);
         const g = id === undefined ? undefined : got.tensors?.get(id) as ArrayLike<number> | undefined;
-        if (!g) return { ok: false, layers, inputs: s + 1, error: `tensor '${w.name}' is absent from the golden run` };
-        if (g.length !== w.data.length) return { ok: false, layers, inputs: s + 1, error: `input ${s}: tensor '${w.name}' has ${g.length} values, TFLite ${w.data.length}` };
+        if (!g) return { ok: false, layers, inputs: s + 1, patched, error: `tensor '${w.name}' is absent from the golden run` };
+        if (g.length !== w.data.length) return { ok: false, layers, inputs: s + 1, patched, error: `input ${s}: tensor '${w.name}' has ${g.length} values, TFLite ${w.data.length}` };
         for (let i = 0; i < g.length; i++) {
           if (!Object.is(g[i], w.data[i])) {
             let n = 0;
             for (let j = 0; j < g.length; j++) if (!Object.is(g[j], w.data[j])) n++;
-            return { ok: false, layers, inputs: s + 1, error: `input ${s}: tensor '${w.name}' differs at ${i} (golden ${g[i]}, TFLite ${w.data[i]}; ${n}/${g.length} values)` };
+            return { ok: false, layers, inputs: s + 1, patched, error: `input ${s}: tensor '${w.name}' differs at ${i} (golden ${g[i]}, TFLite ${w.data[i]}; ${n}/${g.length} values)` };
           }
         }
       }
     }
-    return { ok: true, layers, inputs: sets.length };
+    return { ok: true, layers, inputs: sets.length, patched };
   } finally {
     all.dispose();
   }

@@ -1,11 +1,13 @@
 // The zoo scanner (tests/helpers/zoo.ts scanTflite), which the zoo tests and bench trust for operator
 // histograms, input/output types and the scope decision, against an independent description: the table of
-// ../shared/models/zoo/README.md (bytes, inputs -> outputs, operators with counts per file), for every file.
+// ../shared/models/zoo/README.md (bytes, inputs -> outputs, operators with counts per file), for every file;
+// and the one patch the zoo comparison makes for TFLite's interpreter, judged by that interpreter.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SEANET_PREFIX, ioSignature, outOfScope, scanTflite, zooDir, zooFiles } from '../helpers/zoo.ts';
+import { TfliteInterpreter } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
+import { SEANET_PREFIX, forTfliteInterpreter, ioSignature, outOfScope, scanTflite, zooDir, zooFiles } from '../helpers/zoo.ts';
 
 const readme = join(zooDir, 'README.md');
 
@@ -54,5 +56,27 @@ test('zoo scope: recurrent operators and int16 activations are out of scope, the
   assert.match(scope('tflm-mnist_lstm_int8') ?? '', /UNIDIRECTIONAL_SEQUENCE_LSTM/);
   for (const n of ['mlzoo-har_int8', 'tflm-hello_world_int8', 'tflm-hello_world_2023', 'tflm-retinaface', 'tflm-xtensa-mobilenet_v2_quantized_1x3x224x224']) {
     assert.equal(scope(n), undefined, n);
+  }
+});
+
+test('forTfliteInterpreter: person_detect\'s rank-1 biases get quantized_dimension 0 in a copy TFLite accepts; nothing else changes', async (t) => {
+  const f = zooFiles().find((x) => x.name === 'tflm-person_detect');
+  if (!f) { t.skip('tflm-person_detect.tflite not found'); return; }
+  const tfl = await TfliteInterpreter.load();
+  const bytes = new Uint8Array(readFileSync(f.path));
+  assert.throws(() => tfl.prepare(bytes), /quantized_dimension must be in range/);
+  const fixed = forTfliteInterpreter(bytes, f.file);
+  assert.ok(fixed.patched > 0);
+  let changed = 0;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== fixed.bytes[i]) changed++;
+  assert.equal(fixed.bytes.length, bytes.length);
+  assert.ok(changed > 0 && changed <= 4 * fixed.patched, `${changed} bytes changed for ${fixed.patched} fields`);
+  tfl.prepare(fixed.bytes).dispose();
+  for (const name of ['mlzoo-har_int8', 'tflm-micro_speech_quantized']) {
+    const g = zooFiles().find((x) => x.name === name)!;
+    const b = new Uint8Array(readFileSync(g.path));
+    const r = forTfliteInterpreter(b, g.file);
+    assert.equal(r.patched, 0, name);
+    assert.equal(r.bytes, b, `${name}: the file itself`);
   }
 });
