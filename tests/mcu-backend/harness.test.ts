@@ -1,8 +1,9 @@
 // The Cortex-M harness: the icount plugin's count against hand-counted instruction sequences, fault and
-// exit statuses through semihosting, DSP instructions faulting on the Cortex-M3 board, and a RAM budget
-// given with --defsym failing the link.
+// exit statuses through semihosting, DSP instructions faulting on the Cortex-M3 board, a RAM budget
+// given with --defsym failing the link, and the test-input section living in the board's PSRAM.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { between, compileArm, runQemu } from '../../mcu-backend/harness/run.ts';
@@ -60,4 +61,27 @@ test('a RAM budget below the program\'s needs fails the link', (t) => {
   assert.match(bad.stderr, /region `RAM' overflowed/);
   const ok = compileArm({ sources: [src], includeDirs: [] }, elf, 'm3', { ramBytes: 12 * 1024, stackBytes: 4096 });
   assert.equal(ok.status, 0, ok.stderr);
+});
+
+test('the driver\'s test inputs (tf_run_inputs) live in the PSRAM at 0x21000000, outside a 16 KiB flash budget, and read back on QEMU', (t) => {
+  if (!needTools(t, 'm4')) return;
+  const dir = scratchDir();
+  // 64 KiB of data, four times the flash budget; the value of byte i is (i * 7 + (i >> 8)) & 0xff.
+  const n = 65536;
+  const byte = (i: number) => (i * 7 + (i >> 8)) & 0xff;
+  const src = join(dir, 'psram.c');
+  // Named as the runner's driver header names its inputs (mcu-backend/runner.ts), no attribute: the linker
+  // script picks it out by its -fdata-sections section name.
+  writeFileSync(src, `static const unsigned char tf_run_inputs[${n}] = {` +
+    Array.from({ length: n }, (_, i) => byte(i)).join(',') + `};\nint main(void)\n{\n  volatile const unsigned char *p = tf_run_inputs;\n  return (p[1000] + p[40000] + p[65535]) & 0xff;\n}\n`);
+  const elf = join(dir, 'psram.elf');
+  const c = compileArm({ sources: [src], includeDirs: [] }, elf, 'm4', { flashBytes: 16 * 1024 });
+  assert.equal(c.status, 0, c.stderr);
+  const size = spawnSync('arm-none-eabi-size', ['-A', elf], { encoding: 'utf8' });
+  const sec = /^\.tf_inputs\s+(\d+)\s+(\d+)/m.exec(size.stdout);
+  assert.ok(sec, size.stdout);
+  assert.equal(Number(sec[1]), n);
+  assert.equal(Number(sec[2]), 0x21000000);
+  const r = runQemu(elf, 'm4', { timeoutMs: 20_000 });
+  assert.equal(r.status, (byte(1000) + byte(40000) + byte(65535)) & 0xff);
 });
