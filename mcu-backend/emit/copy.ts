@@ -37,7 +37,7 @@ export function emitCopy(op: KCopy, ctx: EmitContext): EmittedKernel {
   const body: string[] = [];
   if (op.fill !== undefined) body.push(`  memset(out, ${op.fill}, ${bytes});`);
   op.regions.forEach((r, k) => body.push(`  /* region ${k}: [${r.shape.join('x')}] */\n${regionLoops(r, `in${k}`)}`));
-  const code = `TF_NOIPA static void ${ctx.fn}(${params}, int8_t *out)
+  const code = `static void ${ctx.fn}(${params}, int8_t *out)
 {
 ${body.join('\n')}
 }

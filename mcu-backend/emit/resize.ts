@@ -13,7 +13,7 @@ export function emitResizeNearest(op: KResizeNearest, ctx: EmitContext): Emitted
   const big = Math.max(op.inH, op.inW) > 32767;
   const t = big ? 'int32_t' : 'int16_t';
   const data = cArray(`${f}_rows`, t, op.rowIndex) + cArray(`${f}_cols`, t, op.colIndex);
-  const code = `TF_NOIPA static void ${f}(const int8_t *in, int8_t *out)
+  const code = `static void ${f}(const int8_t *in, int8_t *out)
 {
   for (int b = 0; b < ${op.batches}; b++)
     for (int y = 0; y < ${op.outH}; y++) {

@@ -14,19 +14,28 @@
  */
 #ifndef TF_RUNTIME_H
 #define TF_RUNTIME_H
+
+/* gcc 12 (host gcc 12.2.0 and arm-none-eabi-gcc 12.2.1 checked) drops calls to layer functions that do
+ * write memory, at -O2: after IPA constant propagation gives a layer function constant arena addresses,
+ * ivopts may address an array through a TARGET_MEM_REF whose base is the literal 0 (all of the address in
+ * its offset and index, e.g. MEM[(char *)0B + -2044B + _13 + iv * 4]); the late local pure-const and
+ * mod/ref analyses take that access for a dereference of NULL ("NULL memory access; terminating BB"), skip
+ * the rest of its basic block, miss the stores there and declare the function const or pure, and the
+ * caller's DCE deletes the call (or moves code across it). No undefined behaviour is involved (UBSan and
+ * ASan are clean; -fno-ipa-cp, -fno-ivopts or -fwrapv only hide it by changing the addressing). The one
+ * switch that removes the faulty inference itself is -fno-delete-null-pointer-checks (gcc only infers
+ * "non-null" from a dereference with it on), which is also the truth on a Cortex-M, where address 0 is
+ * mapped (the vector table). It applies to every function of the generated source from here on (this
+ * header is included only by the generated model; before <string.h>, so its inline functions agree).
+ * Minimal reproducer and evidence: tests/mcu-backend/fixtures/gcc12-null-tmr.c, ../harness/README.md. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-delete-null-pointer-checks")
+#endif
+
 #include <stdint.h>
 #include <string.h>
 
 #define TF_ALIGN(n) __attribute__((aligned(n)))
-
-/* Keeps gcc's interprocedural analysis out of a layer function (the data-movement kernels: gcc 12.2 -O2,
- * host and arm-none-eabi, miscompiled invokes of many small copy layers through IPA constant propagation,
- * dropping or moving a layer call past the next one; found by tests/mcu-backend/movement.test.ts). */
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
-#define TF_NOIPA __attribute__((noipa))
-#else
-#define TF_NOIPA
-#endif
 
 #if defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7 && !defined(TF_NO_MARKERS)
 #define TF_MARK_(n) __asm volatile("dbg #" #n ::: "memory")
