@@ -126,13 +126,7 @@ function progArgs(p: CProgram): string[] {
 export function compileHost(p: CProgram, exe: string, opts: { simd: boolean }): void {
   requireTools('host');
   const defs = opts.simd ? ['-DTF_HOST_SIMD=1'] : [];
-  // Host gcc 12's IPA mod-ref / pure-const analyses drop the call of a kernel whose in/out arena
-  // pointers ipa-cp made constant (seen on a fully_connected layer with one output channel through the
-  // portable SIMD intrinsics: the layer's output stayed zero; -fsanitize=undefined reports nothing, and
-  // arm-none-eabi-gcc 12.2 compiles the same source correctly). Host builds only: the Cortex-M builds and
-  // their instruction counts are unchanged.
-  const ipa = ['-fno-ipa-modref', '-fno-ipa-pure-const'];
-  mustCompile('gcc', [...COMMON_CFLAGS, ...ipa, ...defs, ...progArgs(p), '-o', exe], 'host gcc');
+  mustCompile('gcc', [...COMMON_CFLAGS, ...defs, ...progArgs(p), '-o', exe], 'host gcc');
 }
 
 export interface Budget { flashBytes?: number; ramBytes?: number; stackBytes?: number }
