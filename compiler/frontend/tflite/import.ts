@@ -25,7 +25,7 @@ function optionsReader(opts: Table | undefined): OptionsReader {
   };
 }
 
-function readQuant(t: Table, what: string): Quant | undefined {
+function readQuant(t: Table, what: string, rank: number): Quant | undefined {
   const q = t.table(S.Tensor.quantization, `${what} quantization`);
   if (!q) return undefined;
   const scale = q.f32s(S.Quantization.scale, `${what} scales`);
@@ -33,7 +33,15 @@ function readQuant(t: Table, what: string): Quant | undefined {
   let zeroPoint = q.i64s(S.Quantization.zeroPoint, `${what} zero points`);
   if (zeroPoint.length === 0) zeroPoint = scale.map(() => 0);
   const quant: Quant = { scale, zeroPoint };
-  if (scale.length > 1) quant.axis = q.i32(S.Quantization.quantizedDimension);
+  if (scale.length > 1) {
+    // A 1-D tensor (a per-channel bias) can only be quantised along dimension 0. Some converters copy the
+    // filter's quantized_dimension into the bias (TFLite Micro's person_detect.tflite: a bias [8] with
+    // quantized_dimension 3, next to its [1,3,3,8] depthwise filter). TFLite Micro runs that model because
+    // its kernels read bias scales by output channel and never consult the bias's quantized_dimension; we
+    // read it as the only dimension there is.
+    const axis = q.i32(S.Quantization.quantizedDimension);
+    quant.axis = rank === 1 ? 0 : axis;
+  }
   return quant;
 }
 
@@ -132,7 +140,7 @@ export function importTflite(bytes: Uint8Array, file: string): Graph {
     if (t.has(S.Tensor.sparsity)) throw new TinyforgeError(`tensor ${i} '${name}' is sparse; sparse tensors are not supported`, { file });
     const shape = t.i32s(S.Tensor.shape, `${what} shape`);
     const tensor: Tensor = { id: tensors.length, name, shape, dtype };
-    const quant = readQuant(t, what);
+    const quant = readQuant(t, what, shape.length);
     if (quant) tensor.quant = quant;
     const bi = t.u32(S.Tensor.buffer);
     if (bi !== 0) {
