@@ -4,6 +4,7 @@
 // golden runtime's own input tensor of that layer and its int8 output must equal the golden one bit for bit.
 // The figures per layer (both bus models, MAC/cycle, PE utilisation, memory accesses, energy, host work) are
 // what the report prints.
+import { TinyforgeError } from '../compiler/diagnostics.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import type { KernelModule, KernelOp } from '../compiler/kernel-ir/types.ts';
 import type { Arith } from '../compiler/quant/multiplier.ts';
@@ -63,13 +64,19 @@ export interface ModelTotals {
   layers: number; macs: number; cycles: number; macPerCycle: number; cyclesPorts: number; macPerCyclePorts: number;
   launches: number; energyJ: number; hostPreBytes: number; bitExact: boolean; bitExactLayers: number;
 }
-export interface GoldenLike { run(graph: Graph, inputs: Int8Array[], opts: { arith: Arith; keepAll: boolean }): { tensors?: Map<number, Int8Array> } }
+export interface GoldenLike { run(graph: Graph, inputs: Int8Array[], opts: { arith: Arith; keepAll: boolean }): { tensors?: Map<number, Int8Array | Int16Array | Float32Array> } }
+
+/** The golden runtime's tensors of a graph whose activations are all int8 (the array maps only int8 layers). */
+export function int8Tensors(t: Map<number, Int8Array | Int16Array | Float32Array>): Map<number, Int8Array> {
+  for (const [id, v] of t) if (!(v instanceof Int8Array)) throw new TinyforgeError(`tensor ${id} is not int8: the OpenEdgeCGRA target maps int8 models (float edges are not supported there)`);
+  return t as Map<number, Int8Array>;
+}
 
 /** Runs every mapped layer on the simulator for each input and compares with the golden runtime. */
 export function simulateModel(graph: Graph, km: KernelModule, mapped: MappedLayer[], golden: GoldenLike, inputs: Int8Array[][], arith: Arith,
   arch: CgraArch, onLayer?: (r: LayerResult) => void): { layers: LayerResult[]; totals: ModelTotals } {
   const tensorByName = new Map(graph.tensors.map((t) => [t.name, t.id]));
-  const runs = inputs.map((inp) => golden.run(graph, inp, { arith, keepAll: true }).tensors!);
+  const runs = inputs.map((inp) => int8Tensors(golden.run(graph, inp, { arith, keepAll: true }).tensors!));
   const layers: LayerResult[] = [];
   for (const m of mapped) {
     const inId = tensorByName.get(km.buffers[m.op.inputs[0]].name);

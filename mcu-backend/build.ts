@@ -15,7 +15,7 @@ import { emitModel, estimateLayerFlash, type EmittedModel } from './emit/model.t
 import { armSize, compileArm, CPUS, harnessDir, hasBoard, missingTools, parseCpu, type McuCpu, type SizeInfo } from './harness/run.ts';
 import { runModel, writeModelFiles } from './runner.ts';
 import type { AnyVariant, McuTargetInfo } from './emit/variant.ts';
-import { formatVerify, randomInputs, verifyMcu, type VerifyResult } from './verify.ts';
+import { formatVerify, randomGraphInputs, verifyMcu, type VerifyResult } from './verify.ts';
 import { GoldenRuntime } from '../runtime-wasm/host.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { dvfsFiles, modelSegments, planModel, resolvePart, type DvfsBuild, type SegmentCounts } from './dvfs/wire.ts';
@@ -306,7 +306,7 @@ export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuT
   const verify: VerifyResult[] = [];
   const texts: string[] = [];
   const cpu = b.target.cpu;
-  const inputs = randomInputs(b.em.inputBytes, Math.max(1, opts.verifyInputs), opts.seed ?? 1);
+  const inputs = randomGraphInputs(graph, Math.max(1, opts.verifyInputs), opts.seed ?? 1);
   const work = join(outDir, 'mcu', 'verify');
   const golden = opts.verifyInputs > 0 ? await GoldenRuntime.load() : undefined;
   let counts: SegmentCounts | undefined;

@@ -8,7 +8,8 @@
 
 import { roundHalfAway } from '../quant/multiplier.ts';
 
-export type DType = 'int8' | 'int16' | 'int32';
+/** float32 appears only at a model's edges: a graph input read by QUANTIZE, a graph output written by DEQUANTIZE. */
+export type DType = 'int8' | 'int16' | 'int32' | 'float32';
 
 /** Per-tensor quantisation has one scale and zero point; per-axis has one per index along `axis`. */
 export interface Quant {
@@ -52,6 +53,8 @@ export type { ReshapeOp } from '../ops/reshape.ts';
 export type { SoftmaxOp } from '../ops/softmax.ts';
 export type { ShiftConv2dOp } from '../ops/shift-conv2d.ts';
 export type { AddConv2dOp } from '../ops/add-conv2d.ts';
+export type { QuantizeOp } from '../ops/quantize.ts';
+export type { DequantizeOp } from '../ops/dequantize.ts';
 import type { Conv2dOp } from '../ops/conv2d.ts';
 import type { DepthwiseConv2dOp } from '../ops/depthwise-conv2d.ts';
 import type { FullyConnectedOp } from '../ops/fully-connected.ts';
@@ -61,6 +64,8 @@ import type { ReshapeOp } from '../ops/reshape.ts';
 import type { SoftmaxOp } from '../ops/softmax.ts';
 import type { ShiftConv2dOp } from '../ops/shift-conv2d.ts';
 import type { AddConv2dOp } from '../ops/add-conv2d.ts';
+import type { QuantizeOp } from '../ops/quantize.ts';
+import type { DequantizeOp } from '../ops/dequantize.ts';
 
 export type Op =
   | Conv2dOp
@@ -71,7 +76,9 @@ export type Op =
   | ReshapeOp
   | SoftmaxOp
   | ShiftConv2dOp
-  | AddConv2dOp;
+  | AddConv2dOp
+  | QuantizeOp
+  | DequantizeOp;
 
 export type OpKind = Op['kind'];
 
@@ -89,7 +96,7 @@ export function numElements(shape: readonly number[]): number {
 }
 
 export function bytesPerElement(dtype: DType): number {
-  return dtype === 'int8' ? 1 : dtype === 'int16' ? 2 : 4;
+  return dtype === 'int8' ? 1 : dtype === 'int16' ? 2 : 4; // int32 and float32: 4
 }
 
 /** Output spatial size for TFLite padding (same: ceil(in / stride); valid: ceil((in - effK + 1) / stride)). */

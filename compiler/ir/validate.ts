@@ -68,7 +68,9 @@ export function validateGraph(g: Graph, file?: string): void {
 function checkTypes(c: Check): void {
   const op = c.op;
   const out = c.g.tensors[op.outputs[0]!]!;
-  const acts = opDef(op.kind).arity.activations(op as never);
+  const def = opDef(op.kind);
+  if (def.types) { def.types(c, op as never); return; }
+  const acts = def.arity.activations(op as never);
   for (const slot of acts) {
     const x = c.tensor(slot, 'input');
     if (op.kind === 'reshape') {

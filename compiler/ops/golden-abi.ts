@@ -13,6 +13,7 @@ export interface GoldenKernels {
   memory: WebAssembly.Memory;
   alloc: Fn; mark: Fn; reset: Fn; simdEnabled: Fn;
   conv2d: Fn; shiftConv2d: Fn; depthwiseConv2d: Fn; add: Fn; pool2d: Fn; softmax: Fn; copyBytes: Fn;
+  quantizeFloat: Fn; requantize: Fn; dequantize: Fn;
   qMultiply: Fn; qSrdhm: Fn; qRdbpot: Fn; qExpOnNegativeValues: Fn; qOneOverOnePlusX: Fn;
 }
 

@@ -9,9 +9,11 @@ import { add } from './add.ts';
 import { addConv2d } from './add-conv2d.ts';
 import { conv2d } from './conv2d.ts';
 import { depthwiseConv2d } from './depthwise-conv2d.ts';
+import { dequantize } from './dequantize.ts';
 import { fullyConnected } from './fully-connected.ts';
 import type { OpDef } from './op-def.ts';
 import { averagePool2d, maxPool2d } from './pool2d.ts';
+import { quantize } from './quantize.ts';
 import { reshape } from './reshape.ts';
 import { shiftConv2d } from './shift-conv2d.ts';
 import { softmax } from './softmax.ts';
@@ -27,6 +29,8 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   softmax,
   shift_conv2d: shiftConv2d,
   add_conv2d: addConv2d,
+  quantize,
+  dequantize,
 };
 
 /** Every op kind, in registry order. */

@@ -8,6 +8,7 @@ export { add } from './add';
 export { pool2d } from './pool';
 export { softmax } from './softmax';
 export { copyBytes } from './reshape';
+export { quantizeFloat, requantize, dequantize } from './quantize';
 import { mbqm, rdbpot, srdhm, expOnNegativeValuesQ5, oneOverOnePlusX } from './quant';
 
 export function qMultiply(x: i32, multiplier: i32, shift: i32, single: i32): i32 { return mbqm(x, multiplier, shift, single); }

@@ -151,6 +151,9 @@ export function randomOpGraph(kind: Op['kind'], seed: number): { graph: Graph; i
       out = b.op({ kind, inputs: [x], outputs: [y] });
       break;
     }
+    case 'quantize':
+    case 'dequantize':
+      throw new Error(`randomOpGraph: no random ${kind} graphs here (tests/runtime-wasm/quantize.test.ts builds them)`);
   }
   const graph = b.graph([out], `${kind}#${seed}`);
   const inputs = graph.inputs.map((id) => randI8(r, graph.tensors[id].shape.reduce((a, v) => a * v, 1)));

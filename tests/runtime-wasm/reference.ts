@@ -149,5 +149,8 @@ export function referenceOp(g: Graph, op: Op, vals: Map<number, Int8Array>, arit
       return X.slice();
     case 'softmax':
       throw new Error('softmax has no TypeScript reference here');
+    case 'quantize':
+    case 'dequantize':
+      throw new Error(`${op.kind} has no TypeScript reference here (tests/runtime-wasm/quantize.test.ts checks it)`);
   }
 }

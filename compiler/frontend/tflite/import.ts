@@ -3,7 +3,7 @@
 // code maps to the op definition that claims it (compiler/ops/, `tflite.import`); anything else is rejected
 // by name and op index. Only the tensors the graph uses are kept (RESHAPE's shape input is dropped), renumbered densely.
 // Scales stay the exact float32 values of the file; per-axis quantisation keeps its axis.
-import type { DType, Graph, Op, Quant, Tensor, TensorData } from '../../ir/graph.ts';
+import { bytesPerElement, type DType, type Graph, type Op, type Quant, type Tensor, type TensorData } from '../../ir/graph.ts';
 import { TinyforgeError } from '../../diagnostics.ts';
 import { validateGraph } from '../../ir/validate.ts';
 import { BY_BUILTIN } from '../../ops/index.ts';
@@ -11,7 +11,9 @@ import type { OperandInfo, OptionsReader } from '../../ops/op-def.ts';
 import { FbReader, type Table } from './reader.ts';
 import { BuiltinOperator, BuiltinOptionsType, FILE_IDENTIFIER, Slot as S, TensorType, builtinName, tensorTypeName } from './schema.ts';
 
-const DTYPES: Partial<Record<number, DType>> = { [TensorType.INT8]: 'int8', [TensorType.INT16]: 'int16', [TensorType.INT32]: 'int32' };
+const DTYPES: Partial<Record<number, DType>> = {
+  [TensorType.INT8]: 'int8', [TensorType.INT16]: 'int16', [TensorType.INT32]: 'int32', [TensorType.FLOAT32]: 'float32',
+};
 
 export const SUPPORTED_OPERATORS = [...BY_BUILTIN.keys()].sort((x, y) => x - y).map(builtinName);
 
@@ -122,6 +124,21 @@ export function importTflite(bytes: Uint8Array, file: string): Graph {
 
   const sgInputs = sg.i32s(S.SubGraph.inputs, 'subgraph inputs').map((t) => checkTensor(t, 'subgraph input'));
   const sgOutputs = sg.i32s(S.SubGraph.outputs, 'subgraph outputs').map((t) => checkTensor(t, 'subgraph output'));
+  /** Why file tensor `t` (FLOAT32) is not a float edge; undefined when it is one. */
+  const floatEdgeProblem = (t: number): string | undefined => {
+    const readers = rawOps.flatMap((op, k) => (op.inputs.includes(t) ? [k] : []));
+    const writer = rawOps.findIndex((op) => op.outputs.includes(t));
+    if (sgInputs.includes(t)) {
+      const bad = readers.find((k) => rawOps[k]!.kind !== 'quantize');
+      return bad === undefined ? undefined : `and read by op ${bad} (${rawOps[bad]!.kind}), not QUANTIZE`;
+    }
+    if (writer >= 0 && rawOps[writer]!.kind === 'dequantize') {
+      if (!sgOutputs.includes(t)) return `(written by DEQUANTIZE op ${writer}) but not a graph output`;
+      return readers.length ? `and read by op ${readers[0]} (${rawOps[readers[0]!]!.kind}) after its DEQUANTIZE` : undefined;
+    }
+    if (writer >= 0) return `and written by op ${writer} (${rawOps[writer]!.kind})`;
+    return fileTensors[t]!.u32(S.Tensor.buffer) !== 0 ? '(a float constant)' : 'and neither a graph input nor a graph output';
+  };
   const used = new Set<number>([...sgInputs, ...sgOutputs, ...rawOps.flatMap((op) => [...op.inputs, ...op.outputs])]);
   used.delete(-1);
   const remap = new Map<number, number>();
@@ -134,8 +151,15 @@ export function importTflite(bytes: Uint8Array, file: string): Graph {
     const type = t.i8(S.Tensor.type);
     const dtype = DTYPES[type];
     if (!dtype) {
-      throw new TinyforgeError(`tensor ${i} '${name}' has type ${tensorTypeName(type)}; supported: INT8, INT16, INT32`, { file },
+      throw new TinyforgeError(`tensor ${i} '${name}' has type ${tensorTypeName(type)}; supported: INT8, INT16, INT32 (FLOAT32 at the edges)`, { file },
         'quantise the model fully to int8 (weights and activations) with the TFLite converter');
+    }
+    if (dtype === 'float32') {
+      const why = floatEdgeProblem(i);
+      if (why) {
+        throw new TinyforgeError(`tensor ${i} '${name}' is FLOAT32 ${why}`, { file },
+          'float32 is supported only at the edges: a graph input read only by QUANTIZE, or a DEQUANTIZE output that is a graph output');
+      }
     }
     if (t.has(S.Tensor.sparsity)) throw new TinyforgeError(`tensor ${i} '${name}' is sparse; sparse tensors are not supported`, { file });
     const shape = t.i32s(S.Tensor.shape, `${what} shape`);
@@ -153,7 +177,7 @@ export function importTflite(bytes: Uint8Array, file: string): Graph {
         raw = bytes.subarray(off, off + size);
       }
       if (raw.length > 0) {
-        const expected = shape.reduce((a, d) => a * d, 1) * (dtype === 'int8' ? 1 : dtype === 'int16' ? 2 : 4);
+        const expected = shape.reduce((a, d) => a * d, 1) * bytesPerElement(dtype);
         if (raw.length !== expected) {
           throw new TinyforgeError(`tensor ${i} '${name}' has ${raw.length} bytes of data, but shape [${shape.join(', ')}] ${dtype} needs ${expected}`, { file });
         }

@@ -69,7 +69,7 @@ export function builtinName(code: number): string {
 /** BuiltinOptions union tags of the options tables we read (checked against an op's builtin_options_type). */
 export const BuiltinOptionsType = {
   NONE: 0, Conv2DOptions: 1, DepthwiseConv2DOptions: 2, Pool2DOptions: 5, FullyConnectedOptions: 8,
-  SoftmaxOptions: 9, AddOptions: 11, ReshapeOptions: 17,
+  SoftmaxOptions: 9, AddOptions: 11, ReshapeOptions: 17, DequantizeOptions: 38, QuantizeOptions: 89,
 } as const;
 
 /** The 4-byte file identifier at offset 4 of every .tflite file. */

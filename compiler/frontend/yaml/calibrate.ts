@@ -123,6 +123,10 @@ export function floatOp(g: Graph, op: Op, vals: Map<number, Float64Array>): Floa
     case 'reshape':
       out.set(x);
       return out;
+    case 'quantize': case 'dequantize':
+      // Real values pass through (the quantisation is the output tensor's).
+      out.set(x);
+      return out;
     case 'softmax': {
       const n = xt.shape[xt.shape.length - 1]!;
       for (let r = 0; r < x.length / n; r++) {

@@ -6,7 +6,9 @@ import { OP_KINDS } from '../../ops/index.ts';
 
 export const CPU_NAMES = ['cortex-m0plus', 'cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55'] as const;
 export const CGRA_STRATEGIES = ['auto', 'wp', 'oc', 'im2col-ic', 'im2col-oc', 'checker', 'checker-fxp', 'fc-fxp', 'checker-dw', 'checker-dw4', 'dw-resident', 'dw-reuse'] as const;
-export const LAYER_OPS = [...OP_KINDS, 'flatten'] as const;
+/** The ops a YAML network may use: every op kind but the float-edge conversions (a YAML network is int8 end to end). */
+type EdgeOnly = 'quantize' | 'dequantize';
+export const LAYER_OPS = [...OP_KINDS.filter((k): k is Exclude<typeof k, EdgeOnly> => k !== 'quantize' && k !== 'dequantize'), 'flatten'] as const;
 export const ACTIVATIONS = ['none', 'relu', 'relu6', 'relu_n1_to_1'] as const;
 
 const size = {

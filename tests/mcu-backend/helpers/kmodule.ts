@@ -223,6 +223,7 @@ export function evaluate(m: KernelModule, input: Int8Array): Int8Array[] {
       case 'average_pool2d': case 'max_pool2d': y = pool(op, x); break;
       case 'reshape': y = x; break;
       case 'softmax': throw new Error('softmax has no TypeScript reference here (tested against hand-computed values)');
+      case 'quantize': case 'dequantize': throw new Error(`${op.kind} has no TypeScript reference here`);
     }
     val.set(op.output, y);
     return y;
