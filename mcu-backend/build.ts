@@ -127,7 +127,7 @@ type Emit = (flash?: { budget: number; cost?: (op: number, v: AnyVariant) => num
 function measureSize(em: EmittedModel, cpu: McuCpu, dir: string, where: { file?: string }): { size: SizeInfo; elf: string; main: string } | undefined {
   if (missingTools('arm-gcc')) return undefined;
   const main = join(dir, 'tf_size_main.c');
-  writeFileSync(main, `/* Minimal program for the size report: the model and one call. */\n#include "${em.cname}.h"\nstatic int8_t tf_in[${em.cname.toUpperCase()}_INPUT_BYTES], tf_out[${em.cname.toUpperCase()}_OUTPUT_BYTES];\nint main(void) { return ${em.cname}_invoke(tf_in, tf_out); }\n`);
+  writeFileSync(main, `/* Minimal program for the size report: the model and one call. */\n#include "${em.cname}.h"\nstatic int8_t tf_in[${em.cname.toUpperCase()}_INPUT_BYTES] __attribute__((aligned(8))), tf_out[${em.cname.toUpperCase()}_OUTPUT_BYTES] __attribute__((aligned(8)));\nint main(void) { return ${em.cname}_invoke(${em.inputCType === 'int8_t' ? 'tf_in' : `(const ${em.inputCType} *)(const void *)tf_in`}, ${em.outputCType === 'int8_t' ? 'tf_out' : `(${em.outputCType} *)(void *)tf_out`}); }\n`);
   const elf = join(dir, `${em.cname}-${cpu}-size.elf`);
   const big = 64 * 1024 * 1024;
   const extraC = Object.keys(em.extraFiles).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));

@@ -8,6 +8,7 @@ import { conv2dGeneric } from './conv2d.ts';
 import { depthwiseChan4, depthwiseGeneric } from './depthwise.ts';
 import { fullyConnectedGeneric } from './fully-connected.ts';
 import { avgPoolGeneric, maxPoolGeneric } from './pool.ts';
+import { dequantizeGeneric, quantizeGeneric } from './quantize.ts';
 import { reshapeAlias } from './reshape.ts';
 import { shiftConvGather } from './shift-conv.ts';
 import { softmaxReference } from './softmax.ts';
@@ -25,6 +26,8 @@ export const VARIANTS: AnyVariant[] = [
   softmaxReference,
   shiftConvGather,
   addConvGeneric,
+  quantizeGeneric,
+  dequantizeGeneric,
   ...FAST_VARIANTS,
 ];
 
