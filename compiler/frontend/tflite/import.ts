@@ -1,13 +1,16 @@
 // .tflite importer: reads a TFLite flatbuffer (one subgraph) into the graph IR. Every read is bounds-checked
 // (reader.ts), so a truncated or foreign file fails with one clear line instead of garbage. Each builtin
 // code maps to the op definition that claims it (compiler/ops/, `tflite.import`); anything else is rejected
-// by name and op index. Only the tensors the graph uses are kept (RESHAPE's shape input is dropped), renumbered densely.
+// by name and op index. Compile-time constant integer chains (SHAPE -> STRIDED_SLICE -> PACK -> a RESHAPE's
+// shape, ...) are evaluated first and their ops dropped (fold-constants.ts). Only the tensors the graph uses
+// are kept (RESHAPE's shape input is dropped), renumbered densely.
 // Scales stay the exact float32 values of the file; per-axis quantisation keeps its axis.
 import { bytesPerElement, type DType, type Graph, type Op, type Quant, type Tensor, type TensorData } from '../../ir/graph.ts';
 import { TinyforgeError } from '../../diagnostics.ts';
 import { validateGraph } from '../../ir/validate.ts';
 import { BY_BUILTIN } from '../../ops/index.ts';
 import type { OperandInfo, OptionsReader } from '../../ops/op-def.ts';
+import { foldConstantOps } from './fold-constants.ts';
 import { FbReader, type Table } from './reader.ts';
 import { BuiltinOperator, BuiltinOptionsType, FILE_IDENTIFIER, Slot as S, TensorType, builtinName, tensorTypeName } from './schema.ts';
 
@@ -93,33 +96,47 @@ export function importTflite(bytes: Uint8Array, file: string): Graph {
     else if (type === TensorType.INT64) info.values = Array.from({ length: raw.length >> 3 }, (_, i) => Number(dv.getBigInt64(8 * i, true)));
     return info;
   };
-  const rawOps = fileOps.map((op, index) => {
+  // Every operator's code, operands and options, then the compile-time constant chains (fold-constants.ts).
+  const fileOpInfo = fileOps.map((op, index) => {
     const oi = op.u32(S.Operator.opcodeIndex);
     if (oi >= opcodes.length) throw new TinyforgeError(`opcode index ${oi} out of range (${opcodes.length} operator codes)`, { file, op: index });
-    const code = opcodes[oi]!;
+    const optType = op.u8(S.Operator.builtinOptionsType);
+    const opts = optType === BuiltinOptionsType.NONE ? undefined : op.table(S.Operator.builtinOptions, `op ${index} options`);
+    return {
+      index, oi, code: opcodes[oi]!, optType, opts: optionsReader(opts),
+      inputs: op.i32s(S.Operator.inputs, `op ${index} inputs`).map((t) => checkTensor(t, `op ${index} input`)),
+      outputs: op.i32s(S.Operator.outputs, `op ${index} outputs`).map((t) => checkTensor(t, `op ${index} output`)),
+    };
+  });
+  const consts = foldConstantOps(fileOpInfo, (t) => {
+    const o = fileOperand(t);
+    return { shape: o.shape, type: fileTensors[t]!.i8(S.Tensor.type), values: o.values };
+  });
+  const operandOf = (t: number): OperandInfo => {
+    const v = consts.values.get(t);
+    return v ? { shape: v.shape, type: 'INT32', values: v.values } : fileOperand(t);
+  };
+  const rawOps = fileOpInfo.flatMap(({ index, oi, code, optType, opts, inputs: fileInputs, outputs }) => {
+    if (consts.folded.has(index)) return [];
     const rule = BY_BUILTIN.get(code)?.tflite;
     if (!rule) {
       const custom = code === BuiltinOperator.CUSTOM ? ` '${codeTables[oi]!.string(S.OperatorCode.customCode, 'custom code')}'` : '';
       throw new TinyforgeError(`unsupported operator ${builtinName(code)}${custom} (builtin ${code})`, { file, op: index },
-        `supported: ${SUPPORTED_OPERATORS.join(', ')}`);
+        `supported: ${SUPPORTED_OPERATORS.join(', ')}; \`tinyforge inspect\` lists every op of the model`);
     }
-    const optType = op.u8(S.Operator.builtinOptionsType);
     if (optType !== BuiltinOptionsType.NONE && optType !== rule.optionsType) {
       throw new TinyforgeError(`${builtinName(code)} has options of union type ${optType}, expected ${rule.optionsType}`, { file, op: index });
     }
-    const opts = optType === BuiltinOptionsType.NONE ? undefined : op.table(S.Operator.builtinOptions, `op ${index} options`);
-    const fileInputs = op.i32s(S.Operator.inputs, `op ${index} inputs`).map((t) => checkTensor(t, `op ${index} input`));
-    const outputs = op.i32s(S.Operator.outputs, `op ${index} outputs`).map((t) => checkTensor(t, `op ${index} output`));
     const inputs = rule.operands ? rule.operands(fileInputs) : fileInputs;
     const fail = (message: string, hint?: string): never => { throw new TinyforgeError(message, { file, op: index }, hint); };
     const attrs = rule.import({
-      file, index, name: `${builtinName(code).toLowerCase()}_${index}`, opts: optionsReader(opts), fail,
+      file, index, name: `${builtinName(code).toLowerCase()}_${index}`, opts, fail,
       operand: (slot) => {
         const t = fileInputs[slot];
-        return t === undefined || t < 0 ? undefined : fileOperand(t);
+        return t === undefined || t < 0 ? undefined : operandOf(t);
       },
     });
-    return { ...attrs, inputs, outputs } as Op;
+    return [{ ...attrs, inputs, outputs } as Op];
   });
 
   const sgInputs = sg.i32s(S.SubGraph.inputs, 'subgraph inputs').map((t) => checkTensor(t, 'subgraph input'));
@@ -167,7 +184,11 @@ export function importTflite(bytes: Uint8Array, file: string): Graph {
     const quant = readQuant(t, what, shape.length);
     if (quant) tensor.quant = quant;
     const bi = t.u32(S.Tensor.buffer);
-    if (bi !== 0) {
+    const foldedValues = consts.values.get(i);
+    if (foldedValues) {
+      tensor.dtype = 'int32';
+      tensor.data = Int32Array.from(foldedValues.values);
+    } else if (bi !== 0) {
       if (bi >= buffers.length) throw new TinyforgeError(`tensor ${i} '${name}' refers to buffer ${bi}, but the model has ${buffers.length}`, { file });
       const b = buffers[bi]!;
       let raw = b.bytes(S.Buffer.data, `buffer ${bi}`);
