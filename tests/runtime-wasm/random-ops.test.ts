@@ -12,10 +12,12 @@ import { referenceOp } from './reference.ts';
 const scalar = await GoldenRuntime.load({ simd: false });
 const simd = await GoldenRuntime.load({ simd: true });
 const SEEDS = 120;
+// The float-edge conversions (quantize, dequantize) have their own tests (float-edges.test.ts): random int8 graphs do not fit them.
+const KINDS = OP_KINDS.filter((k) => k !== 'quantize' && k !== 'dequantize');
 
-const same = (a: Int8Array, b: Int8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => v === b[i]);
 
-for (const kind of OP_KINDS) {
+for (const kind of KINDS) {
   test(`${kind}: SIMD == scalar${kind === 'softmax' ? '' : ' == naive reference'} on ${SEEDS} random graphs, both arithmetics`, () => {
     for (let seed = 0; seed < SEEDS; seed++) {
       const { graph, inputs } = randomOpGraph(kind, seed);
@@ -25,7 +27,7 @@ for (const kind of OP_KINDS) {
         assert.ok(same(a, b), `${graph.name} ${arith}: SIMD differs from scalar`);
         if (kind !== 'softmax') {
           const vals = new Map(graph.inputs.map((id, i) => [id, inputs[i]] as const));
-          assert.ok(same(a, referenceOp(graph, graph.ops[0], vals, arith)), `${graph.name} ${arith}: differs from the reference`);
+          assert.ok(same(a, referenceOp(graph, graph.ops[0], vals as Map<number, Int8Array>, arith)), `${graph.name} ${arith}: differs from the reference`);
         }
       }
     }
@@ -34,7 +36,7 @@ for (const kind of OP_KINDS) {
 
 test('tflm and tflite agree on every op kind but conv2d / fully_connected, and differ on those', () => {
   const differing = new Map<string, number>();
-  for (const kind of OP_KINDS) {
+  for (const kind of KINDS) {
     for (let seed = 0; seed < SEEDS; seed++) {
       const { graph, inputs } = randomOpGraph(kind, seed);
       const m = simd.run(graph, inputs, { arith: 'tflm' }).outputs[0];
@@ -79,7 +81,7 @@ test('extreme output scales (left shifts, right shifts near 31): SIMD == scalar 
         const b = simd.run(graph, inputs, { arith }).outputs[0];
         const vals = new Map(graph.inputs.map((id, i) => [id, inputs[i]] as const));
         assert.ok(same(a, b), `${graph.name} x${factor} ${arith}: SIMD differs from scalar`);
-        assert.ok(same(a, referenceOp(graph, graph.ops[0], vals, arith)), `${graph.name} x${factor} ${arith}: differs from the reference`);
+        assert.ok(same(a, referenceOp(graph, graph.ops[0], vals as Map<number, Int8Array>, arith)), `${graph.name} x${factor} ${arith}: differs from the reference`);
         cases++;
       }
     }
