@@ -282,6 +282,10 @@ export function formatMcuReport(b: McuBuild): string {
   for (const d of t.flashReplacements) {
     out.push(`flash budget: layer ${d.op} '${d.opName}' uses ${d.to} instead of ${d.from} (saves ${num(d.flashSaved)} B of flash${d.instructionCost !== undefined ? `, costs ~${num(d.instructionCost)} instructions` : ''})`);
   }
+  if (b.em.inputCType !== 'int8_t' || b.em.outputCType !== 'int8_t') {
+    // Float (or mixed) edges: say what the entry point takes, since it is not the usual int8 one.
+    out.push(`entry point: int ${b.em.cname}_invoke(const ${b.em.inputCType} *input, ${b.em.outputCType} *output) (${num(b.em.inputBytes)} B in, ${num(b.em.outputBytes)} B out; the model quantises its float32 inputs and dequantises its float32 outputs)`);
+  }
   for (const n of b.notes) out.push(`note: ${n}`);
   if (b.dvfs) out.push('', formatDvfsReport(b.dvfs));
   return out.join('\n');
