@@ -14,7 +14,7 @@ import { foldConstantOps } from './fold-constants.ts';
 import { FbReader, type Table } from './reader.ts';
 import { BuiltinOperator, BuiltinOptionsType, FILE_IDENTIFIER, Slot as S, TensorType, builtinName, tensorTypeName } from './schema.ts';
 
-const DTYPES: Partial<Record<number, DType>> = {
+export const DTYPES: Partial<Record<number, DType>> = {
   [TensorType.INT8]: 'int8', [TensorType.INT16]: 'int16', [TensorType.INT32]: 'int32', [TensorType.FLOAT32]: 'float32',
 };
 
@@ -30,7 +30,7 @@ function optionsReader(opts: Table | undefined): OptionsReader {
   };
 }
 
-function readQuant(t: Table, what: string, rank: number): Quant | undefined {
+export function readQuant(t: Table, what: string, rank: number): Quant | undefined {
   const q = t.table(S.Tensor.quantization, `${what} quantization`);
   if (!q) return undefined;
   const scale = q.f32s(S.Quantization.scale, `${what} scales`);
@@ -50,7 +50,7 @@ function readQuant(t: Table, what: string, rank: number): Quant | undefined {
   return quant;
 }
 
-function decodeData(raw: Uint8Array, dtype: DType): TensorData {
+export function decodeData(raw: Uint8Array, dtype: DType): TensorData {
   const copy = raw.slice();
   if (dtype === 'int8') return new Int8Array(copy.buffer, 0, copy.length);
   const dv = new DataView(copy.buffer);

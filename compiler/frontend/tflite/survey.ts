@@ -3,17 +3,17 @@
 // instead of the importer's first one. The checks, in order, per op: folded at compile time (a constant
 // chain, fold-constants.ts); a CUSTOM op (refused by its custom_code: Ethos-U, the audio front end's Signal
 // ops, ...); a builtin without an operator definition (compiler/ops/); options the definition cannot read;
-// tensor types (FLOAT32 only at the edges); and, when the file imports, the graph validator's and the
-// legalize pass's rules for that op alone. A problem that belongs to no single op (a second subgraph, a
+// tensor types (FLOAT32 only at the edges); then the graph validator's and the legalize pass's rules for
+// that op alone (the op with its operands as the file has them, whatever the other ops are). A problem that belongs to no single op (a second subgraph, a
 // corrupt file) is the importer's own one-line error.
 import { TinyforgeError } from '../../diagnostics.ts';
-import type { Graph } from '../../ir/graph.ts';
+import type { Graph, Op, Tensor } from '../../ir/graph.ts';
 import { validateOp } from '../../ir/validate.ts';
 import { LegalCheck } from '../../ops/checks.ts';
 import { BY_BUILTIN, opDef } from '../../ops/index.ts';
-import type { OptionsReader } from '../../ops/op-def.ts';
+import type { OperandInfo, OptionsReader } from '../../ops/op-def.ts';
 import { foldConstantOps } from './fold-constants.ts';
-import { importTflite } from './import.ts';
+import { DTYPES, decodeData, readQuant } from './import.ts';
 import { FbReader, type Table } from './reader.ts';
 import { BuiltinOperator, BuiltinOptionsType, FILE_IDENTIFIER, Slot as S, TensorType, builtinName, tensorTypeName } from './schema.ts';
 
@@ -74,9 +74,51 @@ export function surveyTflite(bytes: Uint8Array, file: string): OpSurvey[] {
     const custom = code === BuiltinOperator.CUSTOM ? ct!.string(S.OperatorCode.customCode, 'custom code') : undefined;
     return { index, code, optType, opts: reader(opts), inputs, outputs, custom };
   });
-  const { folded } = foldConstantOps(ops, (t) => ({ shape: tensors[t]!.i32s(S.Tensor.shape, `tensor ${t} shape`), type: tensorType(t), values: constValues(t) }));
+  const consts = foldConstantOps(ops, (t) => ({ shape: tensors[t]!.i32s(S.Tensor.shape, `tensor ${t} shape`), type: tensorType(t), values: constValues(t) }));
 
-  const result: OpSurvey[] = ops.map((o) => {
+  const { folded, values: foldedValues } = consts;
+  const operandInfo = (t: number): OperandInfo => {
+    const v = foldedValues.get(t);
+    if (v) return { shape: v.shape, type: 'INT32', values: v.values };
+    return { shape: tensors[t]!.i32s(S.Tensor.shape, `tensor ${t} shape`), type: tensorTypeName(tensorType(t)), values: constValues(t) };
+  };
+
+  /** The op alone as a graph (its operands and outputs as the file has them), for the validator and legalize. */
+  const alone = (o: (typeof ops)[number], attrs: object, operands: number[]): { g: Graph; op: Op; defined: Set<number> } => {
+    const local = new Map<number, number>();
+    const g: Graph = { name: file, tensors: [], ops: [], inputs: [], outputs: [] };
+    const add = (t: number): number => {
+      if (t < 0) return -1;
+      const known = local.get(t);
+      if (known !== undefined) return known;
+      const ft = tensors[t]!;
+      const shape = ft.i32s(S.Tensor.shape, `tensor ${t} shape`);
+      const dtype = DTYPES[tensorType(t)]!;
+      const tensor: Tensor = { id: g.tensors.length, name: tensorName(t), shape, dtype };
+      const quant = readQuant(ft, `tensor ${t}`, shape.length);
+      if (quant) tensor.quant = quant;
+      const folded = foldedValues.get(t);
+      const bi = ft.u32(S.Tensor.buffer);
+      const raw = bi > 0 && bi < buffers.length ? buffers[bi]!.bytes(S.Buffer.data, `buffer ${bi}`) : new Uint8Array(0);
+      if (folded) tensor.data = Int32Array.from(folded.values);
+      else if (raw.length > 0 && dtype !== 'float32') tensor.data = decodeData(raw, dtype);
+      g.tensors.push(tensor);
+      local.set(t, tensor.id);
+      if (sgInputs.includes(t)) g.inputs.push(tensor.id);
+      if (sgOutputs.includes(t)) g.outputs.push(tensor.id);
+      return tensor.id;
+    };
+    const op = { ...attrs, inputs: operands.map(add), outputs: o.outputs.map(add) } as Op;
+    if (op.kind === 'depthwise_conv2d') {
+      const inC = g.tensors[op.inputs[0]!]?.shape[3], outC = g.tensors[op.inputs[1]!]?.shape[3];
+      if (inC && outC && outC % inC === 0) op.depthMultiplier = outC / inC;
+    }
+    g.ops.push(op);
+    // Everything the op reads counts as defined: its producers are judged on their own lines.
+    return { g, op, defined: new Set(op.inputs.filter((id) => id >= 0)) };
+  };
+
+  return ops.map((o) => {
     const name = o.code < 0 ? 'opcode index out of range' : o.custom !== undefined ? `CUSTOM '${o.custom}'` : builtinName(o.code);
     const no = (why: string): OpSurvey => ({ index: o.index, op: name, supported: false, why });
     if (o.code < 0) return no('its opcode index is out of range');
@@ -85,21 +127,22 @@ export function surveyTflite(bytes: Uint8Array, file: string): OpSurvey[] {
     const def = BY_BUILTIN.get(o.code);
     if (!def?.tflite) return no(`no operator definition for ${name}`);
     if (o.optType !== BuiltinOptionsType.NONE && o.optType !== def.tflite.optionsType) return no(`options of union type ${o.optType}, expected ${def.tflite.optionsType}`);
+    let attrs: object;
     try {
-      def.tflite.import({
+      attrs = def.tflite.import({
         file, index: o.index, name: `${name.toLowerCase()}_${o.index}`, opts: o.opts,
         fail: (m, hint) => { throw new TinyforgeError(m, {}, hint); },
         operand: (slot) => {
           const t = o.inputs[slot];
-          if (t === undefined || t < 0) return undefined;
-          return { shape: tensors[t]!.i32s(S.Tensor.shape, `tensor ${t} shape`), type: tensorTypeName(tensorType(t)), values: constValues(t) };
+          return t === undefined || t < 0 ? undefined : operandInfo(t);
         },
       });
     } catch (e) {
       return no(reason(e));
     }
-    const operands = (def.tflite.operands ? def.tflite.operands(o.inputs) : o.inputs).filter((t) => t >= 0);
+    const operands = def.tflite.operands ? def.tflite.operands(o.inputs) : o.inputs;
     for (const t of [...operands, ...o.outputs]) {
+      if (t < 0) continue;
       const type = tensorType(t);
       if (!TYPES.includes(type)) return no(`tensor ${t} '${tensorName(t)}' is ${tensorTypeName(type)} (supported: INT8, INT16, INT32, FLOAT32 at the edges)`);
       if (type !== TensorType.FLOAT32) continue;
@@ -107,32 +150,16 @@ export function surveyTflite(bytes: Uint8Array, file: string): OpSurvey[] {
       const edgeOut = o.code === BuiltinOperator.DEQUANTIZE && o.outputs[0] === t && sgOutputs.includes(t);
       if (!edgeIn && !edgeOut) return no(`float32 tensor ${t} '${tensorName(t)}' outside the edges (only a graph input read by QUANTIZE or a DEQUANTIZE graph output)`);
     }
+    // The op's own rules, on the op alone: the graph validator's (shapes, dtypes), then legalize's.
+    try {
+      const { g, op, defined } = alone(o, attrs, operands);
+      validateOp(g, op, 0, defined, file);
+      opDef(op.kind).legalize(new LegalCheck(g, op), op as never);
+    } catch (e) {
+      return no(reason(e));
+    }
     return { index: o.index, op: name, supported: true };
   });
-
-  // Every op passed the file-level checks: the graph's own rules, op by op (validator, then legalize).
-  if (result.every((x) => x.supported)) {
-    let g: Graph;
-    try {
-      g = importTflite(bytes, file, { validate: false });
-    } catch {
-      return result; // a problem of no single op: the caller reports the importer's error
-    }
-    const fileIndex = ops.filter((o) => !folded.has(o.index)).map((o) => o.index);
-    const defined = new Set<number>([...g.inputs, ...g.tensors.filter((t) => t.data).map((t) => t.id)]);
-    g.ops.forEach((op, k) => {
-      const at = result[fileIndex[k]!]!;
-      try {
-        validateOp(g, op, k, defined, file);
-        opDef(op.kind).legalize(new LegalCheck(g, op), op as never);
-      } catch (e) {
-        at.supported = false;
-        at.why = reason(e);
-        for (const id of op.outputs) defined.add(id);
-      }
-    });
-  }
-  return result;
 }
 
 /** The survey as text: one line per op, then a count. */
