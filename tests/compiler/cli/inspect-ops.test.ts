@@ -92,3 +92,16 @@ test('an op that imports but breaks its shape rules is reported with the validat
   assert.match(r.stdout, /op {3}0 {2}SOFTMAX +not supported \(output 'y' is declared \[1,4\] but the op computes \[1,8\]\)/);
   assert.equal(r.stderr.trimEnd().split('\n').length, 1);
 });
+
+test('each op is judged on its own: a broken op after an unsupported one still gets its reason', () => {
+  const m: TModel = {
+    tensors: [{ name: 'x', shape: [1, 8], ...q(0.5) }, { name: 'a', shape: [1, 8], ...q(1 / 128) }, { name: 'y', shape: [1, 2], ...q(1 / 256, -128) }],
+    ops: [{ code: B.TANH, inputs: [0], outputs: [1] }, { code: B.SOFTMAX, inputs: [1], outputs: [2], ...beta1 }],
+    inputs: [0], outputs: [2],
+  };
+  const r = cli(write('two.tflite', m), '--ops');
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /op {3}0 {2}TANH +not supported \(no operator definition for TANH\)/);
+  assert.match(r.stdout, /op {3}1 {2}SOFTMAX +not supported \(output 'y' is declared \[1,2\] but the op computes \[1,8\]\)/);
+  assert.equal(r.stdout.trimEnd().split('\n').length, 3);
+});
