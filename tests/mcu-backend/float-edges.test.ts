@@ -82,7 +82,7 @@ function chain(n: number): Graph {
   return b.io([x], [y]);
 }
 
-test('special float inputs and int8 <-> int16 QUANTIZE: C equals the golden runtime (host, both arithmetics)', async (t) => {
+test('special float inputs and int8 <-> int16 QUANTIZE: C equals the golden runtime (host, QEMU M4 and M3; both arithmetics)', async (t) => {
   if (!needTools(t, 'host')) return;
   const special = [NaN, Infinity, -Infinity, 1e30, -1e30, 0, -0, 0.25, -0.25, 0.05, -0.05, 0.15, 12.7, 12.75, -13.1, -12.85,
     3.4028234663852886e38, 1.401298464324817e-45, 6553.6, -6553.6, 6553.7];
@@ -90,9 +90,13 @@ test('special float inputs and int8 <-> int16 QUANTIZE: C equals the golden runt
   for (const arith of ['tflm', 'tflite'] as Arith[]) {
     const module = runPipeline(g, { arith });
     assert.deepEqual(module.ops.map((o) => o.kind), ['quantize', 'quantize', 'quantize', 'dequantize']);
-    const em = emitModel(module, { cpu: 'm4', dsp: false });
-    const v = await verifyMcu(g, module, em, 'host', { inputs: [floatBytes(special), ...randomGraphInputs(g, 3, 9)], workDir: join(work, `chain-${arith}`), golden: await golden });
-    assert.ok(v.ok, `${arith}: ${JSON.stringify(v.results.filter((r) => !r.ok))}`);
+    const targets: RunOn[] = ['host'];
+    if (needTools(t, 'm4')) targets.push('m4', 'm3');
+    for (const on of targets) {
+      const em = emitModel(module, { cpu: on === 'host' ? 'm4' : on, dsp: on === 'm4' });
+      const v = await verifyMcu(g, module, em, on, { inputs: [floatBytes(special), ...randomGraphInputs(g, 3, 9)], workDir: join(work, `chain-${arith}`), golden: await golden });
+      assert.ok(v.ok, `${arith} on ${on}: ${JSON.stringify(v.results.filter((r) => !r.ok))}`);
+    }
   }
   // The golden values themselves, by hand: x = 0.25 / 0.1 rounds to 3 in float32 (tflm), 2 in double (tflite).
   const rt = await golden;
