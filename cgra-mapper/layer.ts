@@ -7,6 +7,8 @@
 import type { Arith } from '../compiler/quant/multiplier.ts';
 import { clamp, multiplyByQuantizedMultiplier } from '../compiler/quant/multiplier.ts';
 import type { KConst, KernelOp, Requantise } from '../compiler/kernel-ir/types.ts';
+import type { Graph } from '../compiler/ir/graph.ts';
+import { opDef } from '../compiler/ops/index.ts';
 
 export type LayerKind = 'conv2d' | 'depthwise_conv2d' | 'fully_connected';
 
@@ -31,8 +33,22 @@ export interface CgraLayer {
   macs: number;
 }
 
-export const isMappable = (op: KernelOp): boolean =>
-  (op.kind === 'conv2d' && op.groups === 1) || op.kind === 'depthwise_conv2d' || op.kind === 'fully_connected';
+export const isMappable = (op: KernelOp): boolean => hostReason(op) === undefined;
+
+/**
+ * Why the host CPU runs `op` instead of the array (undefined when a strategy maps it): the kernel-IR
+ * shapes no strategy covers, else the reason the op's definition gives (compiler/ops/<op>.ts `cgra`).
+ */
+export function hostReason(op: KernelOp, graph?: Graph): string | undefined {
+  if (op.kind === 'conv2d' || op.kind === 'depthwise_conv2d' || op.kind === 'fully_connected') {
+    if (op.kind === 'conv2d' && op.groups !== 1) return `grouped convolution (${op.groups} groups): no strategy maps groups > 1`;
+    if (op.kind !== 'fully_connected' && op.batches !== 1) return `batch ${op.batches}: the strategies map batch 1`;
+    return undefined;
+  }
+  const src = graph?.ops[op.sourceOp];
+  const def = src ? opDef(src.kind).cgra : undefined;
+  return def && 'host' in def ? def.host : `kernel op ${op.kind} has no CGRA strategy`;
+}
 
 function constData(consts: KConst[], id: number): KConst['data'] {
   const c = consts.find((k) => k.id === id);
@@ -55,7 +71,6 @@ export function layerOf(op: KernelOp, consts: KConst[]): CgraLayer | undefined {
     };
   }
   if (op.kind !== 'conv2d' && op.kind !== 'depthwise_conv2d') return undefined;
-  if (op.batches !== 1) throw new Error(`${op.name}: batches ${op.batches} (the CGRA mapper handles batch 1)`);
   Object.assign(q, { inputOffset: op.inputOffset, outputOffset: op.outputOffset, requant: op.requant, actMin: op.actMin, actMax: op.actMax, rounding: op.rounding });
   return columnsToRows({
     index: op.index, name: op.name, kind: op.kind,

@@ -8,7 +8,7 @@ import { numElements, type Graph } from '../compiler/ir/graph.ts';
 import type { KernelModule, KernelOp } from '../compiler/kernel-ir/types.ts';
 import type { Arith } from '../compiler/quant/multiplier.ts';
 import type { CgraArch } from './arch.ts';
-import { layerOf, type CgraLayer } from './layer.ts';
+import { hostReason, layerOf, type CgraLayer } from './layer.ts';
 import type { HostWork } from './plan.ts';
 import { runPlan } from './run.ts';
 import { choosePlan, type Candidate, type Choice } from './strategies/index.ts';
@@ -31,6 +31,16 @@ export function mapModule(km: KernelModule, opts: MapOptions, graph?: Graph): Ma
     out.push({ op, name, layer, choice: choosePlan(layer, opts.arch, requested) });
   }
   return out;
+}
+
+/** A layer the host CPU runs, and why (the report lists it next to the mapped ones). */
+export interface HostLayer { index: number; name: string; op: string; macs: number; reason: string }
+
+export function hostLayers(km: KernelModule, graph?: Graph): HostLayer[] {
+  return km.ops.flatMap((op) => {
+    const reason = hostReason(op, graph);
+    return reason === undefined ? [] : [{ index: op.index, name: op.name, op: op.kind, macs: op.macs, reason }];
+  });
 }
 
 export interface LayerFigures {

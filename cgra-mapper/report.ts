@@ -9,11 +9,15 @@ import { join } from 'node:path';
 import type { CgraArch } from './arch.ts';
 import { formatBitstreamH, imageToJson } from './isa/bitstream.ts';
 import { buildImage } from './isa/image.ts';
-import type { LayerResult, MappedLayer, ModelTotals } from './map-model.ts';
+import type { HostLayer, LayerResult, MappedLayer, ModelTotals } from './map-model.ts';
 import type { LayerPlan } from './plan.ts';
 import { viewHtml } from './view/grid.ts';
 
-export interface ModelReport { model: string; arch: { rows: number; cols: number; callCycles: number }; layers: LayerResult[]; totals: ModelTotals }
+export interface ModelReport {
+  model: string; arch: { rows: number; cols: number; callCycles: number }; layers: LayerResult[]; totals: ModelTotals;
+  /** Layers the host CPU runs, with the reason (absent in reports made before this field existed). */
+  host?: HostLayer[];
+}
 
 const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
@@ -30,9 +34,11 @@ export function reportText(r: ModelReport): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i <= 3 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
   const notes = r.layers.filter((l) => l.cgra.note).map((l) => `* layer ${l.index}: ${l.cgra.note}`);
+  const host = (r.host ?? []).map((h) => `  layer ${h.index} ${h.name} (${h.op}${h.macs ? `, ${fmt(h.macs)} MACs` : ''}): ${h.reason}`);
   return [
     `CGRA mapping of ${r.model} on a ${r.arch.rows}x${r.arch.cols} OpenEdgeCGRA; cycles include ${r.arch.callCycles} CPU cycles per launch`,
     line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line), ...notes,
+    ...(host.length ? [`run on the host CPU (${host.length} layers):`, ...host] : []),
   ].join('\n');
 }
 
@@ -54,11 +60,14 @@ td:nth-child(-n+4),th:nth-child(-n+4),td:nth-child(14),th:nth-child(14){text-ali
 Total ${fmt(t.macs)} MACs in ${fmt(t.cycles)} cycles (shared bus) = <b>${fmt(t.macPerCycle, 3)} MAC/cycle</b>; ports bus ${fmt(t.macPerCyclePorts, 3)};
 bit-exact layers ${t.bitExactLayers}/${t.layers}.</p>
 <table><tr><th>#</th><th>layer</th><th>op</th><th>strategy</th><th>MACs</th><th>launches</th><th>cycles (shared)</th><th>MAC/c</th><th>cycles (ports)</th><th>MAC/c</th><th>PE util</th><th>loads / stores</th><th>energy µJ</th><th>host work</th><th>bit-exact</th></tr>
-${rows}</table></body></html>\n`;
+${rows}</table>
+${r.host?.length ? `<h2>Run on the host CPU</h2><table><tr><th>#</th><th>layer</th><th>op</th><th>MACs</th><th>why</th></tr>
+${r.host.map((h) => `<tr><td>${h.index}</td><td>${esc(h.name)}</td><td>${h.op}</td><td>${fmt(h.macs)}</td><td>${esc(h.reason)}</td></tr>`).join('\n')}</table>` : ''}
+</body></html>\n`;
 }
 
 export function reportJson(r: ModelReport): string {
-  return JSON.stringify({ model: r.model, arch: r.arch, layers: r.layers, totals: r.totals }, null, 2) + '\n';
+  return JSON.stringify({ model: r.model, arch: r.arch, layers: r.layers, totals: r.totals, host: r.host ?? [] }, null, 2) + '\n';
 }
 
 const writeAtomic = (path: string, text: string): void => writeFileAtomic(path, text);

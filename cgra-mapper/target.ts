@@ -6,7 +6,7 @@ import { runPipeline } from '../compiler/passes/registry.ts';
 import type { Arith } from '../compiler/quant/multiplier.ts';
 import { GoldenRuntime } from '../runtime-wasm/host.ts';
 import type { CgraArch } from './arch.ts';
-import { int8Tensors, mapModule, randomInputs, simulateModel, type LayerResult, type MappedLayer } from './map-model.ts';
+import { hostLayers, int8Tensors, mapModule, randomInputs, simulateModel, type LayerResult, type MappedLayer } from './map-model.ts';
 import { reportHtml, writeArtefacts, type ModelReport } from './report.ts';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
 import { STRATEGY_NAMES } from './strategies/index.ts';
@@ -39,7 +39,7 @@ export async function runCgraTarget(graph: Graph, o: CgraTargetOptions): Promise
   const golden = await GoldenRuntime.load();
   const inputs = randomInputs(graph, o.inputs ?? 2, o.seed ?? 1);
   const { layers, totals } = simulateModel(graph, km, mapped, golden, inputs, o.arith, o.arch, o.onLayer);
-  const report: ModelReport = { model: graph.name, arch: { rows: o.arch.rows, cols: o.arch.cols, callCycles: o.arch.callCycles }, layers, totals };
+  const report: ModelReport = { model: graph.name, arch: { rows: o.arch.rows, cols: o.arch.cols, callCycles: o.arch.callCycles }, layers, totals, host: hostLayers(km, graph) };
   const files: string[] = [];
   if (o.outDir) {
     // The launch files replay the first input set: each layer's input is the golden runtime's tensor.

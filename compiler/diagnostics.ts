@@ -35,3 +35,8 @@ export class UsageError extends TinyforgeError {
     this.name = 'UsageError';
   }
 }
+
+/** The default of an exhaustive switch over a union (op kinds): a compile error when a member is not handled. */
+export function assertNever(x: never, what: string): never {
+  throw new Error(`unhandled ${what}: ${JSON.stringify(x)}`);
+}

@@ -254,7 +254,8 @@ export function addInstructionCounts(b: McuBuild, layerInstructions: number[] | 
   b.totals.instructions = invoke;
 }
 
-export function formatMcuReport(b: McuBuild): string {
+/** The report as printed; `dir` replaces the output folder's path in its first line. */
+export function formatMcuReport(b: McuBuild, dir?: string): string {
   const header = ['#', 'kind', 'name', 'variant', 'MACs', 'instr', 'instr/MAC', 'loads/MAC', 'scratch B', 'const B'];
   const rows = b.layers.map((l) => [
     String(l.index), l.kind, l.name.length > 28 ? l.name.slice(0, 27) + '…' : l.name, l.variant, num(l.macs),
@@ -268,7 +269,7 @@ export function formatMcuReport(b: McuBuild): string {
   const t = b.totals;
   const macs = b.layers.reduce((s, l) => s + l.macs, 0);
   const out = [
-    `mcu target cortex-${t.cpu}: ${b.files.filter((f) => /\.(c|h)$/.test(f) && !f.endsWith('tf_size_main.c')).map((f) => f.split('/').pop()).join(', ')} in ${b.files[0]?.replace(/\/[^/]*$/, '')}`,
+    `mcu target cortex-${t.cpu}: ${b.files.filter((f) => /\.(c|h)$/.test(f) && !f.endsWith('tf_size_main.c')).map((f) => f.split('/').pop()).join(', ')} in ${dir ?? b.files[0]?.replace(/\/[^/]*$/, '')}`,
     line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line),
     `total: ${num(macs)} MACs` + (t.instructions !== undefined ? `, ${num(t.instructions)} instructions per inference (${(t.instructions / Math.max(1, macs)).toFixed(2)} per MAC, QEMU icount; ~ = estimate)` : ''),
     `flash ${num(t.flashBytes)} B, RAM ${num(t.ramBytes)} B (${t.sizeSource}; arena ${num(t.arenaBytes)} B peaking at layer ${t.peakLayer} '${t.peakLayerName}', stack ${num(STACK_BYTES)} B)`,
@@ -336,12 +337,15 @@ export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuT
   }
   if (counts) b.counts = counts;
   if (b.part) addDvfs(b, b.part, counts, cfg.latencyMs, outDir);
+  const at = texts.length;
   texts.push(formatMcuReport(b));
   for (const v of verify) texts.push(formatVerify(module.name, v));
   const text = texts.join('\n');
+  // report.txt names the folder it sits in as '.', so builds of one config from two folders are byte-identical.
+  const fileText = texts.map((t, i) => (i === at ? formatMcuReport(b, '.') : t)).join('\n');
   // The report next to the C: report.txt (as printed) and report.json (layers, totals, verification).
   const final = join(outDir, 'mcu');
-  for (const [name, body] of [['report.txt', text + '\n'], ['report.json', JSON.stringify({ layers: b.layers, totals: b.totals, verify, ...(b.dvfs ? { dvfs: b.dvfs } : {}) }, null, 2) + '\n']]) {
+  for (const [name, body] of [['report.txt', fileText + '\n'], ['report.json', JSON.stringify({ layers: b.layers, totals: b.totals, verify, ...(b.dvfs ? { dvfs: b.dvfs } : {}) }, null, 2) + '\n']]) {
     writeFileSync(join(final, `${name}.tmp`), body);
     renameSync(join(final, `${name}.tmp`), join(final, name));
     b.files.push(resolve(final, name));

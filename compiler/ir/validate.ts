@@ -8,6 +8,9 @@ import { ShapeCheck as Check } from '../ops/checks.ts';
 import { opDef } from '../ops/index.ts';
 import { numElements, type Graph, type Op } from './graph.ts';
 
+/** Zero points a quantised tensor of each type may have (its value range). */
+const ZERO_POINT_RANGE: Record<string, [number, number]> = { int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647] };
+
 /** The output shape `op` computes from its inputs and attributes; throws if they are inconsistent. */
 export function inferShape(g: Graph, op: Op, file?: string): number[] {
   const c = new Check(g, op, g.ops.indexOf(op), file);
@@ -33,6 +36,9 @@ export function validateGraph(g: Graph, file?: string): void {
       if (q.scale.length !== q.zeroPoint.length) throw new TinyforgeError(`tensor ${i} '${t.name}' has ${q.scale.length} scales but ${q.zeroPoint.length} zero points`, where);
       if (!q.scale.every((s) => s > 0 && Number.isFinite(s) && Math.fround(s) === s)) throw new TinyforgeError(`tensor ${i} '${t.name}' has a scale that is not a positive float32`, where);
       if (q.axis !== undefined && q.scale.length !== t.shape[q.axis]) throw new TinyforgeError(`tensor ${i} '${t.name}' has ${q.scale.length} scales along axis ${q.axis} of shape [${t.shape}]`, where);
+      const [lo, hi] = ZERO_POINT_RANGE[t.dtype] ?? [-Infinity, Infinity];
+      const zp = q.zeroPoint.find((z) => !Number.isInteger(z) || z < lo || z > hi);
+      if (zp !== undefined) throw new TinyforgeError(`tensor ${i} '${t.name}' has zero point ${zp}, outside the ${t.dtype} range [${lo}, ${hi}]`, where);
     }
   });
   const defined = new Set<number>();
@@ -53,6 +59,7 @@ export function validateGraph(g: Graph, file?: string): void {
  */
 export function validateOp(g: Graph, op: Op, index: number, defined: Set<number>, file?: string): void {
   const c = new Check(g, op, index, file);
+  if (op.outputs.length === 0) c.fail('has no outputs (every operator writes at least one tensor)');
   for (const id of op.inputs) {
     if (id === -1) continue;
     if (!g.tensors[id]) c.fail(`input tensor ${id} does not exist`);

@@ -7,6 +7,7 @@
 // Style follows the graph-IR printer (compiler/ir/printer.ts): %N buffers, @N constants, quoted names,
 // key=value attributes, scales as the shortest decimal that reads back to the same float32.
 
+import { assertNever } from '../diagnostics.ts';
 import { f32str, fnv1a } from '../ir/printer.ts';
 import type { KBuffer, KConst, KernelModule, KernelOp, Requant, Window } from './types.ts';
 
@@ -110,6 +111,8 @@ function printOp(op: KernelOp): string[] {
       break;
     case 'reshape':
       break;
+    default:
+      assertNever(op, 'kernel op kind');
   }
   return lines;
 }

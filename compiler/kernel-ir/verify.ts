@@ -5,6 +5,7 @@
 // always-present int32 bias have the expected layouts, that requantisation has one (multiplier, shift)
 // per output channel in range for the module's arithmetic, and that clamps lie in the int8 range.
 
+import { assertNever } from '../diagnostics.ts';
 import { bytesPerElement, numElements } from '../ir/graph.ts';
 import type { KBuffer, KConst, KernelModule, KernelOp, Requantise, Window } from './types.ts';
 
@@ -179,5 +180,7 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       if (op.inputOffset !== -x.zeroPoint) fail('inputOffset is not -(input zero point)');
       if (!(op.scale > 0) || Math.fround(op.scale) !== op.scale) fail(`scale ${op.scale} is not a positive float32`);
       return;
+    default:
+      assertNever(op, 'kernel op kind');
   }
 }

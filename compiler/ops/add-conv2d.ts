@@ -27,6 +27,7 @@ export interface AddConv2dOp extends OpBase {
 export const addConv2d = defineOp<'add_conv2d'>({
   kind: 'add_conv2d',
   summary: 'AdderNet convolution: bias minus the L1 distance of window and filter',
+  arith: 'no TFLite counterpart: double rounding in both',
   arity: { inputs: [2, 3], activations: () => [0] },
   infer: (c) => convLikeShape(c, false),
   legalize: (c, op) => {

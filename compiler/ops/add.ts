@@ -18,6 +18,7 @@ export interface AddOp extends OpBase {
 export const add = defineOp<'add'>({
   kind: 'add',
   summary: 'element-wise sum with broadcasting',
+  arith: 'same in both (left shift 20, three multipliers below one)',
   tflite: {
     builtin: BuiltinOperator.ADD,
     optionsType: BuiltinOptionsType.AddOptions,

@@ -43,6 +43,7 @@ export function foldConvLike(q: { graph: Graph; arith: Arith }, op: ConvLikeOp, 
 export const conv2d = defineOp<'conv2d'>({
   kind: 'conv2d',
   summary: '2-D convolution (grouped, dilated, per-tensor or per-channel weights)',
+  arith: 'tflm rounds twice (SaturatingRoundingDoublingHighMul, then RoundingDivideByPOT); tflite rounds once (64-bit multiply, shift capped at 30) when ungrouped, twice when grouped',
   tflite: {
     builtin: BuiltinOperator.CONV_2D,
     optionsType: BuiltinOptionsType.Conv2DOptions,

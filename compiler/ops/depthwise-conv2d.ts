@@ -24,6 +24,7 @@ export interface DepthwiseConv2dOp extends OpBase {
 export const depthwiseConv2d = defineOp<'depthwise_conv2d'>({
   kind: 'depthwise_conv2d',
   summary: 'depthwise 2-D convolution with a depth multiplier',
+  arith: 'same in both: double rounding',
   tflite: {
     builtin: BuiltinOperator.DEPTHWISE_CONV_2D,
     optionsType: BuiltinOptionsType.DepthwiseConv2DOptions,

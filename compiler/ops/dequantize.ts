@@ -25,6 +25,7 @@ function checkTypes(fail: (m: string, hint?: string) => never, x: Tensor, y: Ten
 export const dequantize = defineOp<'dequantize'>({
   kind: 'dequantize',
   summary: 'int8 -> float32 at the output edge',
+  arith: 'same in both (float32(scale * (q - zero point)), one correctly rounded product)',
   tflite: {
     builtin: BuiltinOperator.DEQUANTIZE,
     optionsType: BuiltinOptionsType.DequantizeOptions,

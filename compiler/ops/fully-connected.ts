@@ -20,6 +20,7 @@ export interface FullyConnectedOp extends OpBase {
 export const fullyConnected = defineOp<'fully_connected'>({
   kind: 'fully_connected',
   summary: 'matrix times vector(s), per-tensor or per-channel weights',
+  arith: 'tflm rounds twice; tflite rounds once (64-bit multiply, shift capped at 30)',
   tflite: {
     builtin: BuiltinOperator.FULLY_CONNECTED,
     optionsType: BuiltinOptionsType.FullyConnectedOptions,

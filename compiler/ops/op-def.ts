@@ -78,6 +78,9 @@ export interface OpDef<K extends OpKind = OpKind> {
   kind: K;
   /** One line for docs and `inspect`. */
   summary: string;
+  /** How the two arithmetics (`--arith tflm`: TFLite Micro's reference kernels; `tflite`: desktop TFLite's
+   *  interpreter) compute it, where they differ; 'same in both' otherwise. Printed in docs/operators.md. */
+  arith: string;
   tflite?: TfliteMapping<K>;
   /** [min, max] operand counts, and the operand slots that hold activations (the others are constants). */
   arity: { inputs: [number, number]; outputs?: [number, number]; activations(op: OpOf<K>): number[] };

@@ -44,6 +44,7 @@ function poolDef<K extends PoolKind>(kind: K, builtin: number, summary: string):
   const def: OpDef<PoolKind> = {
     kind,
     summary,
+    arith: 'same in both (rounded average, max)',
     tflite: { builtin, optionsType: BuiltinOptionsType.Pool2DOptions, import: (c) => importPool(c, kind), version: 2, export: (b, o) => exportPool(b, o) },
     arity: { inputs: [1, 1], activations: () => [0] },
     infer: poolShape,

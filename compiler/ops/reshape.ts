@@ -15,6 +15,7 @@ export interface ReshapeOp extends OpBase {
 export const reshape = defineOp<'reshape'>({
   kind: 'reshape',
   summary: 'same elements, new shape (a view)',
+  arith: 'same in both (no arithmetic)',
   tflite: {
     builtin: BuiltinOperator.RESHAPE,
     optionsType: BuiltinOptionsType.ReshapeOptions,

@@ -26,6 +26,7 @@ export interface ShiftConv2dOp extends OpBase {
 export const shiftConv2d = defineOp<'shift_conv2d'>({
   kind: 'shift_conv2d',
   summary: 'per-channel spatial shift followed by a 1x1 convolution',
+  arith: 'no TFLite counterpart: double rounding in both',
   arity: { inputs: [2, 3], activations: () => [0] },
   infer: (c, op) => {
     const [n, h, w, inC] = same4(c, c.tensor(0, 'input'));

@@ -17,6 +17,7 @@ export interface SoftmaxOp extends OpBase {
 export const softmax = defineOp<'softmax'>({
   kind: 'softmax',
   summary: 'softmax over the last axis (int8 fixed point)',
+  arith: 'same fixed-point exp in both; the input multiplier is capped at 2^30 - 1 in tflite, 2^31 - 1 in tflm',
   tflite: {
     builtin: BuiltinOperator.SOFTMAX,
     optionsType: BuiltinOptionsType.SoftmaxOptions,

@@ -2,6 +2,7 @@
 // (what energy scales with on the MCU, per research.md). Add convolution counts one |x - w| accumulate
 // as one MAC; data movement and element-wise ops (reshape, pooling, add, softmax) count 0.
 
+import { assertNever } from '../diagnostics.ts';
 import type { KernelOp } from '../kernel-ir/types.ts';
 import { definePass, requireModule } from './pass.ts';
 
@@ -12,7 +13,8 @@ export function macsOf(op: KernelOp): number {
     case 'shift_conv2d': return op.batches * op.outH * op.outW * op.outC * op.inC;
     case 'add_conv2d': return op.batches * op.outH * op.outW * op.outC * op.kH * op.kW * op.inC;
     case 'fully_connected': return op.batches * op.inDepth * op.outDepth;
-    default: return 0;
+    case 'add': case 'average_pool2d': case 'max_pool2d': case 'reshape': case 'softmax': case 'quantize': case 'dequantize': return 0;
+    default: return assertNever(op, 'kernel op kind');
   }
 }
 

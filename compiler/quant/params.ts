@@ -94,6 +94,10 @@ export function convQuantParams(g: Graph, op: ConvLikeOp, arith: Arith): ConvQua
     const wScale = wScales.length === 1 ? wScales[0] : wScales[c];
     const effective = xq.scale * wScale / yq.scale;
     const m = quantizeMultiplier(effective, arith === 'tflite');
+    if (m.shift > 31) {
+      throw new TinyforgeError(`${op.kind}: input scale x weight scale / output scale = ${effective} (channel ${c}) is too large`, { op: opLabel(g, op) },
+        'the int8 kernels take requantisation multipliers below 2^31; check the scales of the input, weights and output');
+    }
     multiplier[c] = m.multiplier;
     shift[c] = m.shift;
   }

@@ -28,8 +28,25 @@ for (const [key, n] of Object.entries(EXPECTED_LAYERS) as [ModelKey, number][]) 
       assert.ok(l.cgra.estimate.exact, `layer ${l.index}: the cost model that chose ${l.cgra.strategy} matches the simulation`);
     }
     assert.equal(report.totals.bitExactLayers, n);
+    // Every other layer is listed as run by the host, with its reason; mapped + host = all layers.
+    const kinds = new Set(report.host!.map((h) => h.op));
+    assert.ok(report.host!.every((h) => h.reason.length > 0));
+    assert.ok(![...kinds].some((k) => k === 'conv2d' || k === 'depthwise_conv2d' || k === 'fully_connected'), `host layers: ${[...kinds]}`);
+    assert.equal(report.layers.length + report.host!.length, graph.ops.length);
   });
 }
+
+test('kws: the host layers are its pool, reshape and softmax, with the reasons their op definitions give', async (t) => {
+  const path = modelPath('kws');
+  if (!path) { t.skip('model kws not present'); return; }
+  const { graph } = loadModel(path);
+  const { report } = await runCgraTarget(graph, { arch: makeArch(), arith: 'tflm', strategy: 'auto', inputs: 1, seed: 3 });
+  assert.deepEqual(report.host!.map((h) => [h.op, h.reason]), [
+    ['average_pool2d', 'pooling has no multiply-accumulates to map'],
+    ['reshape', 'a view: no computation'],
+    ['softmax', 'exp and division: no multiply-accumulates to map'],
+  ]);
+});
 
 test('cgra map --json and a replayed launch.json', (t) => {
   const path = modelPath('ad01');

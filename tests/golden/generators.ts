@@ -9,6 +9,7 @@ import { importTflite } from '../../compiler/frontend/tflite/import.ts';
 import { printGraph } from '../../compiler/ir/printer.ts';
 import { configSchema } from '../../compiler/frontend/yaml/schema.ts';
 import { printKernelModule } from '../../compiler/kernel-ir/printer.ts';
+import { operatorTable } from '../../compiler/ops/docs.ts';
 import { runPipeline } from '../../compiler/passes/registry.ts';
 import { MODELS, modelPath, repoRoot, type ModelKey } from '../helpers/paths.ts';
 
@@ -60,8 +61,14 @@ export const KERNEL_YAML_GOLDENS: ReadonlyArray<[string, string]> = [
   ['all-ops', 'tests/compiler/passes/fixtures/all-ops.yaml'],
 ];
 
+/** docs/operators.md, the operator table generated from the registry. */
+export function operatorDocs(): Map<string, string> {
+  return new Map([['docs/operators.md', operatorTable()]]);
+}
+
 export const generators: GoldenGenerator[] = [
   { name: 'graph', produce: graphGoldens },
+  { name: 'ops', produce: operatorDocs },
   { name: 'schema', produce: schemaFile },
   { name: 'kernel', produce: kernelGoldens },
 ];

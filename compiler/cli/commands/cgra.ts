@@ -24,10 +24,15 @@ const ARCH_OPTS: Record<string, OptionSpec> = {
 };
 const BUS_OPT: Record<string, OptionSpec> = { bus: { type: 'string', description: 'memory bus model: ports (default) | shared' } };
 
+/** Upper bounds of the integer options (a cycle limit past 10^9 would run for hours). */
+const INT_MAX: Record<string, number> = { 'cycle-limit': 1_000_000_000 };
+
 function intOpt(v: Values, name: string): number | undefined {
   const s = v[name];
   if (s === undefined) return undefined;
   if (typeof s !== 'string' || !/^\d+$/.test(s) || Number(s) === 0) throw new UsageError(`--${name} must be a positive integer, got '${String(s)}'`);
+  const max = INT_MAX[name];
+  if (max !== undefined && Number(s) > max) throw new UsageError(`--${name} must be at most ${max}, got '${s}'`);
   return Number(s);
 }
 
@@ -126,9 +131,9 @@ const sim: Command = {
   async run({ values }) {
     if (typeof values.bitstream !== 'string' || typeof values.launch !== 'string') throw new UsageError('cgra sim needs --bitstream <file> and --launch <launch.json>');
     const arch = archOf(values);
+    const limit = intOpt(values, 'cycle-limit');
     const image = loadImage(values.bitstream, arch);
     const lf = parseLaunchFile(readText(values.launch), arch, values.launch);
-    const limit = intOpt(values, 'cycle-limit');
     const res: LaunchFileResult = runLaunchFile(arch, image, lf, { bus: arch.bus, legacyStep: !!values['legacy-step'], trace: !!values.trace, ...(limit ? { cycleLimit: limit } : {}) }, values.launch);
     if (values.json) {
       process.stdout.write(JSON.stringify({ bus: arch.bus, legacyStep: !!values['legacy-step'], memoryBytes: res.memoryBytes, launches: res.launches, dump: res.dump }) + '\n');

@@ -5,5 +5,6 @@ import { build } from './build.ts';
 import { run } from './run.ts';
 import { verify } from './verify.ts';
 import { cgra } from './cgra.ts';
+import { ops } from './ops.ts';
 
-export const commands: Command[] = [inspect, build, run, verify, cgra];
+export const commands: Command[] = [inspect, build, run, verify, cgra, ops];

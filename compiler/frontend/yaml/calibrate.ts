@@ -3,7 +3,12 @@
 // far (dequantised weights, activations fake-quantised to their int8 grids) and pick each new output's
 // scale and zero point from the values actually seen. Not bit-exact and never used for verification (the
 // golden runtime is); it only has to be close enough to choose useful ranges.
+import { assertNever } from '../../diagnostics.ts';
 import { padBefore, type Activation, type Graph, type Op, type Quant, type Tensor } from '../../ir/graph.ts';
+import type { YAML_LAYER_KINDS } from './schema.ts';
+
+/** The graph ops a `network:` layer builds. */
+export type LayerGraphOp = Extract<Op, { kind: (typeof YAML_LAYER_KINDS)[number] }>;
 
 /** Real values of a constant tensor (per-axis scales honoured). */
 export function dequantize(t: Tensor): Float64Array {
@@ -32,7 +37,7 @@ export function fakeQuant(v: Float64Array, q: Quant): Float64Array {
 }
 
 /** Pre-activation output of `op` (NHWC, channels last) from the real values of its activation inputs. */
-export function floatOp(g: Graph, op: Op, vals: Map<number, Float64Array>): Float64Array {
+export function floatOp(g: Graph, op: LayerGraphOp, vals: Map<number, Float64Array>): Float64Array {
   const xt = g.tensors[op.inputs[0]!]!;
   const x = vals.get(xt.id)!;
   const ot = g.tensors[op.outputs[0]!]!;
@@ -123,10 +128,6 @@ export function floatOp(g: Graph, op: Op, vals: Map<number, Float64Array>): Floa
     case 'reshape':
       out.set(x);
       return out;
-    case 'quantize': case 'dequantize':
-      // Real values pass through (the quantisation is the output tensor's).
-      out.set(x);
-      return out;
     case 'softmax': {
       const n = xt.shape[xt.shape.length - 1]!;
       for (let r = 0; r < x.length / n; r++) {
@@ -138,5 +139,7 @@ export function floatOp(g: Graph, op: Op, vals: Map<number, Float64Array>): Floa
       }
       return out;
     }
+    default:
+      return assertNever(op, 'network layer op');
   }
 }

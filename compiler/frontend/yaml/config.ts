@@ -92,7 +92,7 @@ function schemaError(src: YamlSource, e: ErrorObject): TinyforgeError {
 
 export function loadConfig(path: string): BuildConfig {
   const src = YamlSource.read(path);
-  const raw = src.doc.toJS() as unknown;
+  const raw = src.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw src.error([], 'a config must be a mapping of keys (name, model or network, arith, out, targets)');
   }

@@ -10,9 +10,10 @@
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TinyforgeError } from '../../diagnostics.ts';
+import { MAX_TENSOR_ELEMENTS } from '../../limits.ts';
 import { numElements, type Activation, type Graph, type Op, type Padding, type Quant, type Tensor, type TensorData } from '../../ir/graph.ts';
 import { inferShape, validateGraph } from '../../ir/validate.ts';
-import { applyActivation, fakeQuant, floatOp } from './calibrate.ts';
+import { applyActivation, fakeQuant, floatOp, type LayerGraphOp } from './calibrate.ts';
 import type { LAYER_OPS } from './schema.ts';
 import { showValue, type YamlPath, type YamlSource } from './source.ts';
 import { mulberry32 } from '../../rng.ts';
@@ -129,6 +130,7 @@ type LayerRule = (c: Ctx, x: Tensor) => LayerResult;
 /** Weights (generated or from files) and a bias tensor of a conv-like layer. */
 function makeWeights(c: Ctx, shape: number[], outC: number, fanIn: number, axis: number, xq: Quant): { wId: number; bId: number; fromFile: boolean } {
   const n = numElements(shape);
+  if (n > MAX_TENSOR_ELEMENTS) c.fail(`weights of shape [${shape}] have ${n} elements, more than the ${MAX_TENSOR_ELEMENTS} a tensor may hold`);
   const w = c.spec.weights ?? {};
   let data: Int8Array;
   let scales: number[];
@@ -290,6 +292,9 @@ export function buildNetwork(src: YamlSource, net: NetworkSpec, dir: string, nam
   const inShape = net.input.shape.length === 3 ? [1, ...net.input.shape] : [...net.input.shape];
   const inQuant: Quant = { scale: [f32(net.input.scale ?? 1 / 128)], zeroPoint: [net.input.zero_point ?? 0] };
   const inName = net.input.name ?? 'input';
+  if (numElements(inShape) > MAX_TENSOR_ELEMENTS) {
+    throw src.error(['network', 'input', 'shape'], `input shape [${inShape}] has ${numElements(inShape)} elements, more than the ${MAX_TENSOR_ELEMENTS} a tensor may hold`);
+  }
   const inId = b.tensor(inName, inShape, 'int8', inQuant);
   const baseSeed = net.seed ?? 1;
   // Calibration input: uniform over the input's int8 range.
@@ -336,9 +341,10 @@ export function buildNetwork(src: YamlSource, net: NetworkSpec, dir: string, nam
       if (e instanceof TinyforgeError) fail(e.message);
       throw e;
     }
+    if (numElements(shape) > MAX_TENSOR_ELEMENTS) fail(`output shape [${shape}] has ${numElements(shape)} elements, more than the ${MAX_TENSOR_ELEMENTS} a tensor may hold`);
     b.tensor(layerName, shape, 'int8');
     // Calibrate: float pre-activation values -> bias (if generated) -> activation -> output quantisation.
-    const accs = b.vals.map((v) => floatOp(b.graph, op, v));
+    const accs = b.vals.map((v) => floatOp(b.graph, op as LayerGraphOp, v));
     const per = accs[0]!.length;
     let pre: Float64Array = concat(accs);
     if (res.bias) pre = calibrateBias(c, b.tensors[res.bias.id]!, pre, res.bias.centre);

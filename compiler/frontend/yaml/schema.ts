@@ -2,23 +2,27 @@
 // and wrong types are caught with the expected form) and written to configs/tinyforge.schema.json (npm run golden:update -- schema) so
 // editors with the YAML language server complete and check configs. `description` doubles as the
 // "expected form" in error messages. Op-specific rules (which layer takes which keys) live in network.ts.
-import { OP_KINDS } from '../../ops/index.ts';
+import type { OpKind } from '../../ir/graph.ts';
+import { MAX_DIMENSION, MAX_WINDOW } from '../../limits.ts';
 
 export const CPU_NAMES = ['cortex-m0plus', 'cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55'] as const;
 export const CGRA_STRATEGIES = ['auto', 'wp', 'oc', 'im2col-ic', 'im2col-oc', 'checker', 'checker-fxp', 'fc-fxp', 'checker-dw', 'checker-dw4', 'dw-resident', 'dw-reuse'] as const;
-/** The ops a YAML network may use: every op kind but the float-edge conversions (a YAML network is int8 end to end). */
-type EdgeOnly = 'quantize' | 'dequantize';
-export const LAYER_OPS = [...OP_KINDS.filter((k): k is Exclude<typeof k, EdgeOnly> => k !== 'quantize' && k !== 'dequantize'), 'flatten'] as const;
+/** The graph ops a `network:` layer can be (each has a row in network.ts LAYER_FIELDS / LAYER_RULES and a float
+ *  reference in calibrate.ts); `flatten` is a reshape to [N, rest]. Other registry ops come from .tflite models. */
+export const YAML_LAYER_KINDS = [
+  'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'average_pool2d', 'max_pool2d', 'reshape', 'softmax', 'shift_conv2d', 'add_conv2d',
+] as const satisfies readonly OpKind[];
+export const LAYER_OPS = [...YAML_LAYER_KINDS, 'flatten'] as const;
 export const ACTIVATIONS = ['none', 'relu', 'relu6', 'relu_n1_to_1'] as const;
 
 const size = {
   type: ['integer', 'string'], minimum: 1, pattern: '^[0-9]+[KM]?$',
   description: 'a size in bytes: an integer or a string like 256K or 1M (K = 1024, M = 1048576)',
 };
-const pos = { type: 'integer', minimum: 1, description: 'a positive integer' };
+const dim = { type: 'integer', minimum: 1, maximum: MAX_DIMENSION, description: `an integer from 1 to ${MAX_DIMENSION}` };
 const pair = {
-  type: ['integer', 'array'], minimum: 1, items: { type: 'integer', minimum: 1 }, minItems: 2, maxItems: 2,
-  description: 'a positive integer or a pair [height, width]',
+  type: ['integer', 'array'], minimum: 1, maximum: MAX_WINDOW, items: { type: 'integer', minimum: 1, maximum: MAX_WINDOW }, minItems: 2, maxItems: 2,
+  description: `an integer from 1 to ${MAX_WINDOW} or a pair [height, width] of them`,
 };
 const layerName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.-]*$', description: 'a name of letters, digits, _ . - (starting with a letter or _)' };
 const quant = {
@@ -46,7 +50,7 @@ export const configSchema = {
           type: 'object', additionalProperties: false, required: ['shape'],
           properties: {
             name: layerName,
-            shape: { type: 'array', items: pos, minItems: 1, maxItems: 4, description: 'a list of 1 to 4 positive integers; [H, W, C] gets batch 1 prepended' },
+            shape: { type: 'array', items: dim, minItems: 1, maxItems: 4, description: `a list of 1 to 4 integers from 1 to ${MAX_DIMENSION}; [H, W, C] gets batch 1 prepended` },
             scale: quant.properties.scale,
             zero_point: quant.properties.zero_point,
           },
@@ -60,16 +64,16 @@ export const configSchema = {
               name: layerName,
               input: { type: 'string', description: 'the name of an earlier layer or of the input' },
               inputs: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 2, description: 'a list of earlier layer names' },
-              filters: pos,
-              units: pos,
+              filters: dim,
+              units: dim,
               kernel: pair,
               stride: pair,
               dilation: pair,
               padding: { enum: ['same', 'valid'] },
-              groups: pos,
-              depth_multiplier: pos,
+              groups: dim,
+              depth_multiplier: dim,
               activation: { enum: ACTIVATIONS },
-              shape: { type: 'array', items: { type: 'integer', minimum: -1 }, minItems: 1, maxItems: 4, description: 'a list of dimensions (one may be -1)' },
+              shape: { type: 'array', items: { type: 'integer', minimum: -1, maximum: MAX_DIMENSION }, minItems: 1, maxItems: 4, description: `a list of dimensions up to ${MAX_DIMENSION} (one may be -1)` },
               beta: { type: 'number', exclusiveMinimum: 0, description: 'a positive number' },
               shifts: {
                 type: 'array', items: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2 },
@@ -113,15 +117,15 @@ export const configSchema = {
         cgra: {
           type: 'object', additionalProperties: false, required: ['rows', 'cols'],
           properties: {
-            rows: pos,
-            cols: pos,
+            rows: { type: 'integer', minimum: 1, maximum: 16, description: 'an integer from 1 to 16 (the mapper maps 4x4 today)' },
+            cols: { type: 'integer', minimum: 1, maximum: 16, description: 'an integer from 1 to 16 (the mapper maps 4x4 today)' },
             bus: { enum: ['ports', 'shared'], description: 'memory access: one port per column (ports) or one shared bus (default shared)' },
             strategy: { enum: CGRA_STRATEGIES, description: 'convolution mapping strategy (default auto)' },
             layers: {
               type: 'object', additionalProperties: { enum: CGRA_STRATEGIES },
               description: 'per-layer strategy overrides: layer name -> strategy',
             },
-            call_cycles: { type: 'integer', minimum: 0, description: 'CPU cycles per kernel launch (default 190)' },
+            call_cycles: { type: 'integer', minimum: 0, maximum: 1000000000, description: 'CPU cycles per kernel launch, an integer from 0 to 10^9 (default 190)' },
           },
         },
       },

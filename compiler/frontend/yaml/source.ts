@@ -2,7 +2,8 @@
 // name file:line:column. Paths are lists of keys and indices, as in ajv's instancePath.
 import { existsSync, statSync } from 'node:fs';
 import { readInputText } from '../../files.ts';
-import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { MAX_YAML_ALIASES } from '../../limits.ts';
 import { TinyforgeError } from '../../diagnostics.ts';
 
 export type YamlPath = ReadonlyArray<string | number>;
@@ -22,7 +23,13 @@ export class YamlSource {
       const at = err.linePos?.[0] ?? lc.linePos(err.pos[0]);
       throw new TinyforgeError(`YAML syntax error: ${err.message.split('\n')[0]}`, { file, line: at.line, column: at.col });
     }
+    checkAliases(file, doc, lc);
     return new YamlSource(file, doc, lc);
+  }
+
+  /** The document as plain data (aliases resolved: checkAliases has bounded and located them). */
+  toJS(): unknown {
+    return this.doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   }
 
   /** Line and column of the value at `path` (or of its key, with key = true); the nearest ancestor if absent. */
@@ -46,6 +53,48 @@ export class YamlSource {
 
   error(path: YamlPath, message: string, opts: { key?: boolean; hint?: string } = {}): TinyforgeError {
     return new TinyforgeError(message, { file: this.file, ...this.locate(path, opts.key) }, opts.hint);
+  }
+}
+
+/**
+ * Aliases (`*name`) are allowed, but each must refer to an anchor defined before it and outside itself (a
+ * self-reference would make the config infinite), and a config may hold at most MAX_YAML_ALIASES of them and
+ * expand them to at most that many copies of a node (the yaml library's guard against alias bombs).
+ */
+function checkAliases(file: string, doc: Document.Parsed, lc: LineCounter): void {
+  const at = (node: { range?: [number, number, number] | null }) => {
+    const p = lc.linePos(node.range?.[0] ?? 0);
+    return { file, line: p.line, column: p.col };
+  };
+  const anchors = new Set<string>();
+  let count = 0;
+  let bad: TinyforgeError | undefined;
+  visit(doc, {
+    Node(_key, node) {
+      if (node.anchor) anchors.add(node.anchor);
+    },
+    Alias(_key, node, path) {
+      if (bad) return visit.BREAK;
+      count++;
+      if (count > MAX_YAML_ALIASES) {
+        bad = new TinyforgeError(`more than ${MAX_YAML_ALIASES} YAML aliases`, at(node), 'write the repeated values out, or use fewer aliases');
+      } else if (path.some((p) => isNode(p) && (p as { anchor?: string }).anchor === node.source)) {
+        bad = new TinyforgeError(`alias *${node.source} refers to a node that contains it`, at(node), 'an alias must not point at one of its own ancestors');
+      } else if (!anchors.has(node.source)) {
+        bad = new TinyforgeError(`alias *${node.source} has no anchor &${node.source} before it`, at(node), 'define the anchor (&name) before using the alias (*name)');
+      }
+      return undefined;
+    },
+  });
+  if (bad) throw bad;
+  try {
+    doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    let first: { range?: [number, number, number] | null } | undefined;
+    visit(doc, { Alias(_key, node) { first = node; return visit.BREAK; } });
+    throw new TinyforgeError(`YAML aliases expand to too many nodes (more than ${MAX_YAML_ALIASES} copies)`, first ? at(first) : { file },
+      'an alias of an alias multiplies the config; write the values out');
   }
 }
 

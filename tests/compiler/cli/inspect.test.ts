@@ -65,5 +65,5 @@ test('unknown option exits 2 with usage; bad input exits 1 with one line', () =>
   writeFileSync(y, 'network:\n  input: { shape: [4] }\n  layers:\n    - { op: fully_connected, units: -1 }\n');
   const ry = run('build', y);
   assert.equal(ry.status, 1);
-  assert.match(ry.stderr, /bad\.yaml:4:37: network\.layers\[0\]\.units must be a positive integer \(got -1\)/);
+  assert.match(ry.stderr, /bad\.yaml:4:37: network\.layers\[0\]\.units must be an integer from 1 to 65536 \(got -1\)/);
 });
