@@ -18,10 +18,10 @@ import { randomGraphInputs, verifyMcu } from '../../mcu-backend/verify.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { TfliteInterpreter } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
 import { GraphBuilder } from '../helpers/graph-builder.ts';
-import { scratchDir } from '../helpers/paths.ts';
+import { modelsDir, scratchDir } from '../helpers/paths.ts';
 import { needTools } from './helpers/tools.ts';
 
-const ZOO = '/work/shared/models/zoo';
+const ZOO = join(modelsDir, 'zoo');
 const work = scratchDir('tinyforge-mcu-float-');
 const golden = GoldenRuntime.load();
 

@@ -6,7 +6,9 @@
 //    graphs (random scales and zero points; inputs across, beyond and exactly between quantisation steps) and
 //    on every layer of the two float-edged TFLite Micro example models whose ops are all supported
 //    (hello_world_2023 and model_runner_codegen), fed float32 inputs.
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { modelsDir } from '../helpers/paths.ts';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { importTflite } from '../../compiler/frontend/tflite/import.ts';
@@ -18,7 +20,7 @@ import { TfliteInterpreter, allOpOutputs, withAllOutputs } from '../../runtime-w
 import { GraphBuilder } from '../helpers/graph-builder.ts';
 import { mulberry32 } from '../../compiler/rng.ts';
 
-const ZOO = '/work/shared/models/zoo';
+const ZOO = join(modelsDir, 'zoo');
 const interp = TfliteInterpreter.load();
 const golden = GoldenRuntime.load();
 

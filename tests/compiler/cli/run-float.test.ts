@@ -8,11 +8,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel } from '../../../compiler/frontend/load.ts';
 import { GoldenRuntime } from '../../../runtime-wasm/host.ts';
-import { repoRoot, scratchDir } from '../../helpers/paths.ts';
+import { modelsDir, repoRoot, scratchDir } from '../../helpers/paths.ts';
 
 const bin = join(repoRoot, 'bin', 'tinyforge.mjs');
 const cli = (...args: string[]) => spawnSync(process.execPath, [bin, 'run', ...args], { encoding: 'utf8' });
-const model = '/work/shared/models/zoo/tflm-hello_world_2023.tflite';
+const model = join(modelsDir, 'zoo', 'tflm-hello_world_2023.tflite');
 const f32 = (p: string) => new Float32Array(new Uint8Array(readFileSync(p)).buffer);
 
 test('run: float32 edges read and write raw little-endian float32', { skip: !existsSync(model) && 'model missing' }, async () => {

@@ -3,7 +3,9 @@
 // output buffers and quantize / dequantize ops whose fields are the file's quantisation (scale and zero point
 // read from the file independently of the pipeline); verify-kernel rejects float32 elsewhere.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { modelsDir } from '../../helpers/paths.ts';
 import { existsSync } from 'node:fs';
 import { TinyforgeError } from '../../../compiler/diagnostics.ts';
 import { loadModel } from '../../../compiler/frontend/load.ts';
@@ -14,7 +16,7 @@ import { legalize } from '../../../compiler/passes/legalize.ts';
 import { runPass, runPipeline } from '../../../compiler/passes/registry.ts';
 import { GraphBuilder } from '../../helpers/graph-builder.ts';
 
-const HW = '/work/shared/models/zoo/tflm-hello_world_2023.tflite';
+const HW = join(modelsDir, 'zoo', 'tflm-hello_world_2023.tflite');
 
 function edges(): { b: GraphBuilder; x: number; q: number; y: number; f: number } {
   const b = new GraphBuilder('edges');

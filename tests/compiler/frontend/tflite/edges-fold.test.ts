@@ -4,7 +4,9 @@
 // folding of constant int32 chains (SHAPE -> STRIDED_SLICE -> PACK -> RESHAPE, CONCATENATION, GATHER). The
 // folded shapes are checked against values worked out by hand and the folded graph runs on the golden
 // runtime like the file does in TFLite's interpreter.
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { modelsDir } from '../../../helpers/paths.ts';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Builder } from 'flatbuffers';
@@ -84,8 +86,8 @@ test('a 1-D bias quantised along dimension 3 (person_detect) reads as dimension 
   assert.throws(() => importTflite(buildTflite(m), 'w.tflite'), /tensor 1 'w' has 2 scales along axis 1 of shape \[2,4\]/);
 });
 
-test('TFLite Micro\'s person_detect.tflite imports (its biases carry quantized_dimension 3)', { skip: !existsSync('/work/shared/models/zoo/tflm-person_detect.tflite') && 'model missing' }, async () => {
-  const path = '/work/shared/models/zoo/tflm-person_detect.tflite';
+test('TFLite Micro\'s person_detect.tflite imports (its biases carry quantized_dimension 3)', { skip: !existsSync(join(modelsDir, 'zoo', 'tflm-person_detect.tflite')) && 'model missing' }, async () => {
+  const path = join(modelsDir, 'zoo', 'tflm-person_detect.tflite');
   const bytes = new Uint8Array(readFileSync(path));
   const g = importTflite(bytes, path);
   assert.equal(g.ops.length, 31);
