@@ -8,7 +8,8 @@
 // definitions (compiler/ops/): an op on activations (a STRIDED_SLICE of int8 data) is never folded here.
 //
 // Folded: SHAPE (of any tensor with a static shape), and STRIDED_SLICE, PACK, CONCATENATION, RESHAPE,
-// GATHER, SQUEEZE and EXPAND_DIMS whose inputs are all constant integer tensors (outputs INT32 or INT64).
+// GATHER, SQUEEZE, EXPAND_DIMS, and element-wise ADD, SUB, MUL (int32 wrap-around, NumPy broadcasting, no
+// fused activation) whose inputs are all constant integer tensors (outputs INT32 or INT64).
 // Semantics as TFLite's reference kernels; a case it does not cover (an ellipsis or new-axis mask, an
 // out-of-range gather index) is left unfolded, so the importer reports that op as it would any other.
 import type { OptionsReader } from '../../ops/op-def.ts';
@@ -98,6 +99,22 @@ function gather(params: ConstInts, indices: ConstInts, o: OptionsReader): ConstI
   return { shape: [...params.shape.slice(0, axis), ...indices.shape, ...params.shape.slice(axis + 1)], values };
 }
 
+/** Element-wise int32 arithmetic with NumPy broadcasting (C int32 wrap-around, as TFLite's int32 kernels). */
+function elementwise(a: ConstInts, b: ConstInts, f: (x: number, y: number) => number): ConstInts | undefined {
+  const r = Math.max(a.shape.length, b.shape.length);
+  const pa = [...new Array(r - a.shape.length).fill(1), ...a.shape], pb = [...new Array(r - b.shape.length).fill(1), ...b.shape];
+  if (pa.some((d, i) => d !== pb[i] && d !== 1 && pb[i] !== 1)) return undefined;
+  const shape = pa.map((d, i) => Math.max(d, pb[i]!));
+  const values: number[] = [];
+  const at = (s: number[], idx: number[]) => idx.reduce((o, v, d) => o * s[d]! + (s[d] === 1 ? 0 : v), 0);
+  for (let k = 0; k < prod(shape); k++) {
+    const idx: number[] = [];
+    for (let d = r - 1, rest = k; d >= 0; d--) { idx[d] = rest % shape[d]!; rest = Math.floor(rest / shape[d]!); }
+    values.push(f(a.values[at(pa, idx)]!, b.values[at(pb, idx)]!) | 0);
+  }
+  return { shape, values };
+}
+
 /**
  * Evaluates every op whose result is a compile-time integer constant, in file order (so chains fold).
  * Returns the folded op indices and the values of the tensors they produce.
@@ -135,6 +152,14 @@ export function foldConstantOps(ops: readonly FoldOp[], tensor: (t: number) => F
         break;
       case B.GATHER:
         if (all && ins.length === 2) r = gather(ins[0]!, ins[1]!, op.opts);
+        break;
+      case B.ADD:
+      case B.SUB:
+      case B.MUL:
+        // options slot 0 is the fused activation in AddOptions, SubOptions and MulOptions: only NONE folds
+        if (all && ins.length === 2 && op.opts.i8(0) === 0) {
+          r = elementwise(ins[0]!, ins[1]!, op.code === B.ADD ? (x, y) => x + y : op.code === B.SUB ? (x, y) => x - y : (x, y) => Math.imul(x, y));
+        }
         break;
       case B.RESHAPE:
       case B.SQUEEZE:

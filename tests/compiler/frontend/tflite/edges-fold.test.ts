@@ -222,3 +222,24 @@ test('the constant evaluator on hand-worked cases (masks, negative strides, shri
   assert.deepEqual(v(6), [4, -1]);
   assert.deepEqual(v(7), [1, 2, 9, 3, 4, 8]);
 });
+
+test('element-wise int32 ADD / SUB / MUL fold with broadcasting and int32 wrap-around', () => {
+  const opts = { i8: (_s: number, d = 0) => d, i32: (_s: number, d = 0) => d, f32: (_s: number, d = 0) => d, bool: (_s: number, d = false) => d };
+  const T: Record<number, { shape: number[]; type: number; values?: number[] }> = {
+    0: { shape: [2, 2], type: TensorType.INT32, values: [1, 2, 3, 4] },
+    1: { shape: [2], type: TensorType.INT32, values: [10, 20] },
+    2: { shape: [], type: TensorType.INT32, values: [65536] },
+    3: { shape: [2, 2], type: TensorType.INT32 }, 4: { shape: [2, 2], type: TensorType.INT32 }, 5: { shape: [2, 2], type: TensorType.INT32 },
+  };
+  const { values } = foldConstantOps([
+    { index: 0, code: B.ADD, inputs: [0, 1], outputs: [3], opts },
+    { index: 1, code: B.SUB, inputs: [3, 1], outputs: [4], opts },
+    { index: 2, code: B.MUL, inputs: [4, 2], outputs: [5], opts },
+  ], (t) => T[t]!);
+  assert.deepEqual(values.get(3)!.values, [11, 22, 13, 24]); // rows + [10, 20]
+  assert.deepEqual(values.get(4)!.values, [1, 2, 3, 4]);
+  assert.deepEqual(values.get(5)!.values, [65536, 131072, 196608, 262144]);
+  T[2]!.values = [2 ** 30];
+  const wrap = foldConstantOps([{ index: 0, code: B.MUL, inputs: [0, 2], outputs: [3], opts }], (t) => T[t]!).values.get(3)!.values;
+  assert.deepEqual(wrap, [2 ** 30, -(2 ** 31), -(2 ** 30), 0]); // 1, 2, 3, 4 times 2^30 in int32
+});
