@@ -4,7 +4,7 @@
 // golden runtime's own input tensor of that layer and its int8 output must equal the golden one bit for bit.
 // The figures per layer (both bus models, MAC/cycle, PE utilisation, memory accesses, energy, host work) are
 // what the report prints.
-import type { Graph } from '../compiler/ir/graph.ts';
+import { numElements, type Graph } from '../compiler/ir/graph.ts';
 import type { KernelModule, KernelOp } from '../compiler/kernel-ir/types.ts';
 import type { Arith } from '../compiler/quant/multiplier.ts';
 import type { CgraArch } from './arch.ts';
@@ -12,7 +12,8 @@ import { hostReason, layerOf, type CgraLayer } from './layer.ts';
 import type { HostWork } from './plan.ts';
 import { runPlan } from './run.ts';
 import { choosePlan, type Candidate, type Choice } from './strategies/index.ts';
-import { randomInt8Sets } from '../compiler/rng.ts';
+import { randomInputSets } from '../compiler/rng.ts';
+import { floatInputRange } from '../compiler/quant/quantize.ts';
 
 export interface MapOptions { arch: CgraArch; strategy: string; layers?: Record<string, string> }
 export interface MappedLayer { op: KernelOp; name: string; layer: CgraLayer; choice: Choice }
@@ -73,13 +74,18 @@ export interface ModelTotals {
   layers: number; macs: number; cycles: number; macPerCycle: number; cyclesPorts: number; macPerCyclePorts: number;
   launches: number; energyJ: number; hostPreBytes: number; bitExact: boolean; bitExactLayers: number;
 }
-export interface GoldenLike { run(graph: Graph, inputs: Int8Array[], opts: { arith: Arith; keepAll: boolean }): { tensors?: Map<number, Int8Array> } }
+export interface GoldenLike { run(graph: Graph, inputs: Array<Int8Array | Float32Array>, opts: { arith: Arith; keepAll: boolean }): { tensors?: Map<number, Int8Array | Int16Array | Float32Array> } }
+
+/** The golden runtime's int8 tensors (the array maps int8 layers only; float32 / int16 edge tensors stay on the host). */
+export function int8Tensors(t: Map<number, Int8Array | Int16Array | Float32Array>): Map<number, Int8Array> {
+  return new Map([...t].filter((e): e is [number, Int8Array] => e[1] instanceof Int8Array));
+}
 
 /** Runs every mapped layer on the simulator for each input and compares with the golden runtime. */
-export function simulateModel(graph: Graph, km: KernelModule, mapped: MappedLayer[], golden: GoldenLike, inputs: Int8Array[][], arith: Arith,
+export function simulateModel(graph: Graph, km: KernelModule, mapped: MappedLayer[], golden: GoldenLike, inputs: Array<Array<Int8Array | Float32Array>>, arith: Arith,
   arch: CgraArch, onLayer?: (r: LayerResult) => void): { layers: LayerResult[]; totals: ModelTotals } {
   const tensorByName = new Map(graph.tensors.map((t) => [t.name, t.id]));
-  const runs = inputs.map((inp) => golden.run(graph, inp, { arith, keepAll: true }).tensors!);
+  const runs = inputs.map((inp) => int8Tensors(golden.run(graph, inp, { arith, keepAll: true }).tensors!));
   const layers: LayerResult[] = [];
   for (const m of mapped) {
     const inId = tensorByName.get(km.buffers[m.op.inputs[0]].name);
@@ -129,11 +135,18 @@ export function totalsOf(layers: LayerResult[]): ModelTotals {
   };
 }
 
-/** Deterministic random int8 inputs for a graph (xorshift), `count` sets. */
-export function randomInputs(graph: Graph, count: number, seed = 1): Int8Array[][] {
-  const sizes = graph.inputs.map((id) => graph.tensors[id].shape.reduce((a, b) => a * b, 1));
-  return randomInt8Sets(sizes.reduce((a, b) => a + b, 0), count, seed).map((set) => {
+/**
+ * Deterministic random inputs for a graph (xorshift, compiler/rng.ts randomInputSets), `count` sets: int8 inputs
+ * as before; float32 edges (a model's QUANTIZE input) as floats in the range their QUANTIZE represents.
+ */
+export function randomInputs(graph: Graph, count: number, seed = 1): Array<Array<Int8Array | Float32Array>> {
+  const specs = graph.inputs.map((id) => ({ elements: numElements(graph.tensors[id].shape), float: floatInputRange(graph, id) }));
+  return randomInputSets(specs, count, seed).map((set) => {
     let at = 0;
-    return sizes.map((n) => set.slice(at, (at += n)));
+    return specs.map((x) => {
+      const bytes = x.elements * (x.float ? 4 : 1);
+      const part = set.slice(at, (at += bytes));
+      return x.float ? new Float32Array(part.buffer) : part;
+    });
   });
 }

@@ -6,7 +6,7 @@ import { runPipeline } from '../compiler/passes/registry.ts';
 import type { Arith } from '../compiler/quant/multiplier.ts';
 import { GoldenRuntime } from '../runtime-wasm/host.ts';
 import type { CgraArch } from './arch.ts';
-import { hostLayers, mapModule, randomInputs, simulateModel, type LayerResult, type MappedLayer } from './map-model.ts';
+import { hostLayers, int8Tensors, mapModule, randomInputs, simulateModel, type LayerResult, type MappedLayer } from './map-model.ts';
 import { reportHtml, writeArtefacts, type ModelReport } from './report.ts';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
 import { STRATEGY_NAMES } from './strategies/index.ts';
@@ -43,7 +43,7 @@ export async function runCgraTarget(graph: Graph, o: CgraTargetOptions): Promise
   const files: string[] = [];
   if (o.outDir) {
     // The launch files replay the first input set: each layer's input is the golden runtime's tensor.
-    const t = golden.run(graph, inputs[0], { arith: o.arith, keepAll: true }).tensors!;
+    const t = int8Tensors(golden.run(graph, inputs[0], { arith: o.arith, keepAll: true }).tensors!);
     const byName = new Map(graph.tensors.map((x) => [x.name, x.id]));
     files.push(...writeArtefacts(o.outDir, o.arch, mapped, (m) => t.get(byName.get(km.buffers[m.op.inputs[0]].name)!)!));
     mkdirSync(o.outDir, { recursive: true });

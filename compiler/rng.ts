@@ -17,7 +17,37 @@ export function mulberry32(seed: number): () => number {
  * with (a multi-input graph takes each set's bytes in input order).
  */
 export function randomInt8Sets(bytes: number, count: number, seed = 1): Int8Array[] {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const next = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
+  const next = xorshift32(seed);
   return Array.from({ length: count }, () => Int8Array.from({ length: bytes }, () => (next() & 0xff) - 128));
+}
+
+function xorshift32(seed: number): () => number {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
+}
+
+/**
+ * `count` sets of random graph inputs as raw little-endian bytes, concatenated in input order. For a model with
+ * int8 inputs only, exactly randomInt8Sets (same stream, same figures). A float32 input (a model's float edge)
+ * gets float32 values uniform in `ranges[i]` (the range its QUANTIZE can represent: quant/quantize.ts
+ * floatInputRange), one stream draw per value; int8 inputs take one draw per byte as above.
+ */
+export function randomInputSets(inputs: ReadonlyArray<{ elements: number; float?: [number, number] }>, count: number, seed = 1): Int8Array[] {
+  const bytes = inputs.reduce((s, x) => s + x.elements * (x.float ? 4 : 1), 0);
+  if (inputs.every((x) => !x.float)) return randomInt8Sets(bytes, count, seed);
+  const next = xorshift32(seed);
+  return Array.from({ length: count }, () => {
+    const out = new Int8Array(bytes);
+    const dv = new DataView(out.buffer);
+    let off = 0;
+    for (const x of inputs) {
+      for (let i = 0; i < x.elements; i++) {
+        if (!x.float) { out[off++] = (next() & 0xff) - 128; continue; }
+        const [lo, hi] = x.float;
+        dv.setFloat32(off, Math.fround(lo + (hi - lo) * (next() / 4294967296)), true);
+        off += 4;
+      }
+    }
+    return out;
+  });
 }

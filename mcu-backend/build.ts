@@ -15,7 +15,7 @@ import { emitModel, estimateLayerFlash, type EmittedModel } from './emit/model.t
 import { armSize, compileArm, CPUS, harnessDir, hasBoard, missingTools, parseCpu, type McuCpu, type SizeInfo } from './harness/run.ts';
 import { runModel, writeModelFiles } from './runner.ts';
 import type { AnyVariant, McuTargetInfo } from './emit/variant.ts';
-import { formatVerify, randomInputs, verifyMcu, type VerifyResult } from './verify.ts';
+import { formatVerify, randomGraphInputs, verifyMcu, type VerifyResult } from './verify.ts';
 import { GoldenRuntime } from '../runtime-wasm/host.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { dvfsFiles, modelSegments, planModel, resolvePart, type DvfsBuild, type SegmentCounts } from './dvfs/wire.ts';
@@ -127,7 +127,7 @@ type Emit = (flash?: { budget: number; cost?: (op: number, v: AnyVariant) => num
 function measureSize(em: EmittedModel, cpu: McuCpu, dir: string, where: { file?: string }): { size: SizeInfo; elf: string; main: string } | undefined {
   if (missingTools('arm-gcc')) return undefined;
   const main = join(dir, 'tf_size_main.c');
-  writeFileSync(main, `/* Minimal program for the size report: the model and one call. */\n#include "${em.cname}.h"\nstatic int8_t tf_in[${em.cname.toUpperCase()}_INPUT_BYTES], tf_out[${em.cname.toUpperCase()}_OUTPUT_BYTES];\nint main(void) { return ${em.cname}_invoke(tf_in, tf_out); }\n`);
+  writeFileSync(main, `/* Minimal program for the size report: the model and one call. */\n#include "${em.cname}.h"\nstatic int8_t tf_in[${em.cname.toUpperCase()}_INPUT_BYTES] __attribute__((aligned(8))), tf_out[${em.cname.toUpperCase()}_OUTPUT_BYTES] __attribute__((aligned(8)));\nint main(void) { return ${em.cname}_invoke(${em.inputCType === 'int8_t' ? 'tf_in' : `(const ${em.inputCType} *)(const void *)tf_in`}, ${em.outputCType === 'int8_t' ? 'tf_out' : `(${em.outputCType} *)(void *)tf_out`}); }\n`);
   const elf = join(dir, `${em.cname}-${cpu}-size.elf`);
   const big = 64 * 1024 * 1024;
   const extraC = Object.keys(em.extraFiles).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
@@ -283,6 +283,10 @@ export function formatMcuReport(b: McuBuild, dir?: string): string {
   for (const d of t.flashReplacements) {
     out.push(`flash budget: layer ${d.op} '${d.opName}' uses ${d.to} instead of ${d.from} (saves ${num(d.flashSaved)} B of flash${d.instructionCost !== undefined ? `, costs ~${num(d.instructionCost)} instructions` : ''})`);
   }
+  if (b.em.inputCType !== 'int8_t' || b.em.outputCType !== 'int8_t') {
+    // Float (or mixed) edges: say what the entry point takes, since it is not the usual int8 one.
+    out.push(`entry point: int ${b.em.cname}_invoke(const ${b.em.inputCType} *input, ${b.em.outputCType} *output) (${num(b.em.inputBytes)} B in, ${num(b.em.outputBytes)} B out; the model quantises its float32 inputs and dequantises its float32 outputs)`);
+  }
   for (const n of b.notes) out.push(`note: ${n}`);
   if (b.dvfs) out.push('', formatDvfsReport(b.dvfs));
   return out.join('\n');
@@ -307,7 +311,7 @@ export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuT
   const verify: VerifyResult[] = [];
   const texts: string[] = [];
   const cpu = b.target.cpu;
-  const inputs = randomInputs(b.em.inputBytes, Math.max(1, opts.verifyInputs), opts.seed ?? 1);
+  const inputs = randomGraphInputs(graph, Math.max(1, opts.verifyInputs), opts.seed ?? 1);
   const work = join(outDir, 'mcu', 'verify');
   const golden = opts.verifyInputs > 0 ? await GoldenRuntime.load() : undefined;
   let counts: SegmentCounts | undefined;

@@ -32,13 +32,13 @@ function runHeader(em: EmittedModel, inputs: readonly Int8Array[], debug: boolea
     return '  {' + Array.from(x).join(',') + '}';
   });
   return `#include "${em.cname}.h"
-#define TF_RUN_INVOKE ${em.cname}_invoke
+${em.inputCType === 'int8_t' && em.outputCType === 'int8_t' ? `#define TF_RUN_INVOKE ${em.cname}_invoke` : `#define TF_RUN_INVOKE(i, o) ${em.cname}_invoke((const ${em.inputCType} *)(const void *)(i), (${em.outputCType} *)(void *)(o))`}
 #define TF_RUN_SET_HOOK ${em.cname}_set_debug_hook
 #define TF_RUN_IN_BYTES ${em.inputBytes}
 #define TF_RUN_OUT_BYTES ${em.outputBytes}
 #define TF_RUN_N ${inputs.length}
 #define TF_RUN_DEBUG ${debug ? 1 : 0}
-static const int8_t tf_run_inputs[TF_RUN_N][TF_RUN_IN_BYTES] = {
+static const int8_t tf_run_inputs[TF_RUN_N][TF_RUN_IN_BYTES] __attribute__((aligned(8))) = {
 ${rows.join(',\n')}
 };
 `;

@@ -1,15 +1,18 @@
 // Verification of the Cortex-M C against the golden runtime: runs every input through the generated
 // program (host gcc or QEMU, all inputs in one process) and through the golden runtime, compares every
 // output byte and, for an input that differs, reruns with the debug hook to name the first layer whose
-// tensor differs from the golden tensor of the same graph op.
+// tensor differs from the golden tensor of the same graph op. Everything is compared as raw bytes, so the
+// float32 outputs of a model's float edges (DEQUANTIZE) are compared bit for bit; inputs are raw bytes too
+// (float32 little-endian for float edges: randomGraphInputs draws them in the range their QUANTIZE represents).
 import { join } from 'node:path';
-import type { Graph } from '../compiler/ir/graph.ts';
+import { bytesPerElement, numElements, type Graph } from '../compiler/ir/graph.ts';
+import { floatInputRange } from '../compiler/quant/quantize.ts';
 import type { KernelModule } from '../compiler/kernel-ir/types.ts';
-import { GoldenRuntime } from '../runtime-wasm/host.ts';
+import { GoldenRuntime, valueBytes, valuesOf, type TensorValues } from '../runtime-wasm/host.ts';
 import type { EmittedModel } from './emit/model.ts';
 import type { RunOn } from './harness/run.ts';
 import { runModel } from './runner.ts';
-import { randomInt8Sets } from '../compiler/rng.ts';
+import { randomInputSets, randomInt8Sets } from '../compiler/rng.ts';
 
 export interface LayerMismatch {
   layer: number; name: string; kind: string;
@@ -35,20 +38,31 @@ export interface VerifyResult {
 /** Deterministic pseudo-random int8 inputs (xorshift32), concatenated over the model's inputs. */
 export const randomInputs = randomInt8Sets;
 
-function split(graph: Graph, x: Int8Array): Int8Array[] {
+/**
+ * Deterministic random inputs for `graph` as raw bytes: for int8-only models exactly randomInputs; float32
+ * inputs get float32 values in the range their QUANTIZE represents (compiler/rng.ts randomInputSets).
+ */
+export function randomGraphInputs(graph: Graph, count: number, seed = 1): Int8Array[] {
+  return randomInputSets(graph.inputs.map((id) => ({ elements: numElements(graph.tensors[id].shape), float: floatInputRange(graph, id) })), count, seed);
+}
+
+/** Raw input bytes -> one typed array per graph input (a copy, aligned for its dtype). */
+function split(graph: Graph, x: Int8Array): TensorValues[] {
   let off = 0;
   return graph.inputs.map((id) => {
-    const n = graph.tensors[id].shape.reduce((a, b) => a * b, 1);
-    const part = x.subarray(off, off + n);
-    off += n;
-    return part;
+    const t = graph.tensors[id];
+    const n = numElements(t.shape), bytes = n * bytesPerElement(t.dtype);
+    const copy = new Uint8Array(x.buffer, x.byteOffset + off, bytes).slice();
+    off += bytes;
+    return valuesOf(t.dtype, copy.buffer, 0, n);
   });
 }
 
-function concat(parts: Int8Array[]): Int8Array {
-  const out = new Int8Array(parts.reduce((s, p) => s + p.length, 0));
+/** Typed arrays -> their raw little-endian bytes, concatenated (what the C program reads and writes). */
+function concat(parts: TensorValues[]): Int8Array {
+  const out = new Int8Array(parts.reduce((s, p) => s + p.byteLength, 0));
   let off = 0;
-  for (const p of parts) { out.set(p, off); off += p.length; }
+  for (const p of parts) { out.set(new Int8Array(p.buffer, p.byteOffset, p.byteLength), off); off += p.byteLength; }
   return out;
 }
 
@@ -83,7 +97,8 @@ export async function verifyMcu(
         const named = outs.find((id) => graph.tensors[id]?.name === module.buffers[op.output]?.name);
         if (named === undefined && lastOfSource.get(op.sourceOp) !== op.index) continue;
         const tid = named ?? outs[0];
-        const want = tid === undefined ? undefined : keep.get(tid);
+        const kept = tid === undefined ? undefined : keep.get(tid);
+        const want = kept && new Int8Array(valueBytes(kept).buffer, kept.byteOffset, kept.byteLength);
         const got = dbg.layers?.[r]?.[op.index];
         if (!want || !got) continue;
         const diffs = want.reduce((n, v, j) => n + (v !== got[j] ? 1 : 0), 0);

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
-import { numElements, type Graph, type Op, type Tensor } from '../compiler/ir/graph.ts';
+import { bytesPerElement, numElements, type DType, type Graph, type Op, type Tensor } from '../compiler/ir/graph.ts';
 import type { GoldenCtx, GoldenKernels, GoldenLaunch } from '../compiler/ops/golden-abi.ts';
 import { int8Data } from '../compiler/ops/golden-abi.ts';
 import { opDef } from '../compiler/ops/index.ts';
@@ -18,7 +18,22 @@ import type { Arith } from '../compiler/quant/multiplier.ts';
 export type GoldenExports = GoldenKernels;
 
 export interface RunOptions { arith?: Arith; keepAll?: boolean }
-export interface RunResult { outputs: Int8Array[]; tensors?: Map<number, Int8Array> }
+/** A tensor's values: int8 (the body), int16 (QUANTIZE to/from int16) or float32 (the model's float edges). */
+export type TensorValues = Int8Array | Int16Array | Float32Array;
+export interface RunResult { outputs: TensorValues[]; tensors?: Map<number, TensorValues> }
+
+/** The typed array that holds `dtype` values (int32 tensors are never activations). */
+export function valuesOf(dtype: DType, buffer: ArrayBufferLike, byteOffset: number, n: number): TensorValues {
+  if (dtype === 'int8') return new Int8Array(buffer, byteOffset, n);
+  if (dtype === 'int16') return new Int16Array(buffer, byteOffset, n);
+  if (dtype === 'float32') return new Float32Array(buffer, byteOffset, n);
+  throw new TinyforgeError(`the golden runtime has no ${dtype} activations`);
+}
+
+/** The little-endian bytes of tensor values (a view, no copy). */
+export function valueBytes(v: TensorValues): Uint8Array {
+  return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+}
 
 /** One op ready to launch: reads tensor addresses from `ptr` (indexed by tensor id). */
 type Step = (ptr: number[]) => void;
@@ -70,8 +85,11 @@ export class GoldenRuntime {
     return new GoldenRuntime(ex, simd, opts.constLimit ?? CONST_LIMIT);
   }
 
-  /** Executes `graph` on raw int8 inputs (NHWC, graph.inputs order). */
-  run(graph: Graph, inputs: Int8Array[], opts: RunOptions = {}): RunResult {
+  /**
+   * Executes `graph` on its inputs (NHWC, graph.inputs order): Int8Array for int8 inputs, Float32Array for
+   * float32 edges, Int16Array for int16. Outputs and kept tensors come back in their dtype's array.
+   */
+  run(graph: Graph, inputs: readonly TensorValues[], opts: RunOptions = {}): RunResult {
     const arith = opts.arith ?? 'tflm';
     const prep = this.prepare(graph, arith);
     if (inputs.length !== graph.inputs.length) {
@@ -81,30 +99,34 @@ export class GoldenRuntime {
     const ptr: number[] = new Array(graph.tensors.length).fill(-1);
     for (const [id, p] of prep.constPtr) ptr[id] = p;
     const allocTensor = (t: Tensor): number => {
-      if (t.dtype !== 'int8') throw new TinyforgeError(`tensor '${t.name}' is ${t.dtype}; the golden runtime executes int8 activations only`);
-      return (ptr[t.id] = ex.alloc(numElements(t.shape)));
+      if (t.dtype === 'int32') throw new TinyforgeError(`tensor '${t.name}' is int32; the golden runtime's activations are int8, int16 or float32`);
+      return (ptr[t.id] = ex.alloc(numElements(t.shape) * bytesPerElement(t.dtype)));
     };
     try {
       graph.inputs.forEach((id, i) => {
         const t = graph.tensors[id];
         const n = numElements(t.shape);
         if (inputs[i].length !== n) {
-          throw new TinyforgeError(`input ${i} ('${t.name}', shape [${t.shape.join(', ')}]) needs ${n} bytes, got ${inputs[i].length}`);
+          throw new TinyforgeError(`input ${i} ('${t.name}', shape [${t.shape.join(', ')}]) needs ${n} ${t.dtype} values, got ${inputs[i].length}`);
+        }
+        const want = t.dtype === 'float32' ? Float32Array : t.dtype === 'int16' ? Int16Array : Int8Array;
+        if (!(inputs[i] instanceof want)) {
+          throw new TinyforgeError(`input ${i} ('${t.name}') is ${t.dtype}, given a ${inputs[i].constructor.name}`, {}, `pass a ${want.name}`);
         }
         const p = allocTensor(t);
-        new Int8Array(ex.memory.buffer, p, n).set(inputs[i]);
+        valuesOf(t.dtype, ex.memory.buffer, p, n).set(inputs[i] as never);
       });
       graph.ops.forEach((op, k) => {
         for (const o of op.outputs) allocTensor(graph.tensors[o]);
         prep.steps[k](ptr);
       });
-      const read = (id: number): Int8Array => {
-        const n = numElements(graph.tensors[id].shape);
-        return new Int8Array(ex.memory.buffer, ptr[id], n).slice();
+      const read = (id: number): TensorValues => {
+        const t = graph.tensors[id];
+        return valuesOf(t.dtype, ex.memory.buffer, ptr[id], numElements(t.shape)).slice();
       };
       const outputs = graph.outputs.map(read);
       if (!opts.keepAll) return { outputs };
-      const tensors = new Map<number, Int8Array>();
+      const tensors = new Map<number, TensorValues>();
       for (const t of graph.tensors) if (ptr[t.id] >= 0 && !prep.constPtr.has(t.id)) tensors.set(t.id, read(t.id));
       return { outputs, tensors };
     } finally {

@@ -8,7 +8,8 @@
 
 import { roundHalfAway } from '../quant/multiplier.ts';
 
-export type DType = 'int8' | 'int16' | 'int32';
+/** float32 appears only at a model's edges: a graph input read by QUANTIZE, a graph output written by DEQUANTIZE. */
+export type DType = 'int8' | 'int16' | 'int32' | 'float32';
 
 /** Per-tensor quantisation has one scale and zero point; per-axis has one per index along `axis`. */
 export interface Quant {
@@ -70,6 +71,8 @@ export type { MaximumMinimumOp } from '../ops/maximum-minimum.ts';
 export type { ReduceOp } from '../ops/reduce.ts';
 export type { ResizeBilinearOp } from '../ops/resize-bilinear.ts';
 export type { TransposeConvOp } from '../ops/transpose-conv.ts';
+export type { QuantizeOp } from '../ops/quantize.ts';
+export type { DequantizeOp } from '../ops/dequantize.ts';
 import type { Conv2dOp } from '../ops/conv2d.ts';
 import type { DepthwiseConv2dOp } from '../ops/depthwise-conv2d.ts';
 import type { FullyConnectedOp } from '../ops/fully-connected.ts';
@@ -97,6 +100,8 @@ import type { MaximumMinimumOp } from '../ops/maximum-minimum.ts';
 import type { ReduceOp } from '../ops/reduce.ts';
 import type { ResizeBilinearOp } from '../ops/resize-bilinear.ts';
 import type { TransposeConvOp } from '../ops/transpose-conv.ts';
+import type { QuantizeOp } from '../ops/quantize.ts';
+import type { DequantizeOp } from '../ops/dequantize.ts';
 
 export type Op =
   | Conv2dOp
@@ -130,7 +135,9 @@ export type Op =
   | MaximumMinimumOp
   | ReduceOp
   | ResizeBilinearOp
-  | TransposeConvOp;
+  | TransposeConvOp
+  | QuantizeOp
+  | DequantizeOp;
 
 export type OpKind = Op['kind'];
 
@@ -148,7 +155,7 @@ export function numElements(shape: readonly number[]): number {
 }
 
 export function bytesPerElement(dtype: DType): number {
-  return dtype === 'int8' ? 1 : dtype === 'int16' ? 2 : 4;
+  return dtype === 'int8' ? 1 : dtype === 'int16' ? 2 : 4; // int32 and float32: 4
 }
 
 /** Output spatial size for TFLite padding (same: ceil(in / stride); valid: ceil((in - effK + 1) / stride)). */

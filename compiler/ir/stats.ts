@@ -27,7 +27,11 @@ export interface GraphStats {
     activationBytes: number;
     histogram: Partial<Record<OpKind, number>>;
   };
+  /** Present only when a graph input or output is not int8 (float32 edges): every input and output with its dtype. */
+  edges?: { inputs: EdgeStats[]; outputs: EdgeStats[] };
 }
+
+export interface EdgeStats { name: string; dtype: Tensor['dtype']; shape: number[] }
 
 const bytes = (t: Tensor) => numElements(t.shape) * bytesPerElement(t.dtype);
 
@@ -59,7 +63,11 @@ export function graphStats(g: Graph): GraphStats {
   const ops = g.ops.map((op, i) => opStats(g, op, i));
   const histogram: Partial<Record<OpKind, number>> = {};
   for (const s of ops) histogram[s.kind] = (histogram[s.kind] ?? 0) + 1;
+  const edge = (id: number): EdgeStats => ({ name: g.tensors[id]!.name, dtype: g.tensors[id]!.dtype, shape: g.tensors[id]!.shape });
+  const edges = [...g.inputs, ...g.outputs].some((id) => g.tensors[id]!.dtype !== 'int8')
+    ? { edges: { inputs: g.inputs.map(edge), outputs: g.outputs.map(edge) } } : {};
   return {
+    ...edges,
     ops,
     totals: {
       ops: ops.length,

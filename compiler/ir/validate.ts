@@ -58,37 +58,45 @@ export function validateGraph(g: Graph, file?: string): void {
     defined.add(id);
   }
   g.tensors.forEach((t) => { if (t.data) defined.add(t.id); });
-  g.ops.forEach((op, index) => {
-    const c = new Check(g, op, index, file);
-    if (op.outputs.length === 0) c.fail('has no outputs (every operator writes at least one tensor)');
-    for (const id of op.inputs) {
-      if (id === -1) continue;
-      if (!g.tensors[id]) c.fail(`input tensor ${id} does not exist`);
-      if (!defined.has(id)) c.fail(`reads tensor ${id} '${g.tensors[id]!.name}' before any op writes it (ops must be in topological order)`);
-    }
-    for (const id of op.outputs) {
-      const t = g.tensors[id];
-      if (!t) c.fail(`output tensor ${id} does not exist`);
-      if (defined.has(id)) c.fail(`writes tensor ${id} '${t.name}', which is already defined`);
-      defined.add(id);
-    }
-    const inferred = inferShapes(g, op, file);
-    op.outputs.forEach((id, k) => {
-      const declared = g.tensors[id]!.shape;
-      if (declared.join(',') !== inferred[k]!.join(',')) c.fail(`output '${g.tensors[id]!.name}' is declared [${declared}] but the op computes [${inferred[k]}]`);
-    });
-    checkTypes(c);
-  });
+  g.ops.forEach((op, index) => validateOp(g, op, index, defined, file));
   for (const id of g.outputs) {
     if (!defined.has(id)) throw new TinyforgeError(`graph output ${id} is never computed`, where);
   }
+}
+
+/**
+ * The validator's rules for one op (operands defined before it, output written once, shape inference, dtypes);
+ * `defined` holds the tensors defined so far and receives the op's outputs.
+ */
+export function validateOp(g: Graph, op: Op, index: number, defined: Set<number>, file?: string): void {
+  const c = new Check(g, op, index, file);
+  if (op.outputs.length === 0) c.fail('has no outputs (every operator writes at least one tensor)');
+  for (const id of op.inputs) {
+    if (id === -1) continue;
+    if (!g.tensors[id]) c.fail(`input tensor ${id} does not exist`);
+    if (!defined.has(id)) c.fail(`reads tensor ${id} '${g.tensors[id]!.name}' before any op writes it (ops must be in topological order)`);
+  }
+  for (const id of op.outputs) {
+    const t = g.tensors[id];
+    if (!t) c.fail(`output tensor ${id} does not exist`);
+    if (defined.has(id)) c.fail(`writes tensor ${id} '${t.name}', which is already defined`);
+    defined.add(id);
+  }
+  const inferred = inferShapes(g, op, file);
+  op.outputs.forEach((id, k) => {
+    const declared = g.tensors[id]!.shape;
+    if (declared.join(',') !== inferred[k]!.join(',')) c.fail(`output '${g.tensors[id]!.name}' is declared [${declared}] but the op computes [${inferred[k]}]`);
+  });
+  checkTypes(c);
 }
 
 /** Activations are int8 with per-tensor quantisation (reshape passes its input type through). */
 function checkTypes(c: Check): void {
   const op = c.op;
   const out = c.g.tensors[op.outputs[0]!]!;
-  const acts = opDef(op.kind).arity.activations(op as never);
+  const def = opDef(op.kind);
+  if (def.types) { def.types(c, op as never); return; }
+  const acts = def.arity.activations(op as never);
   for (const slot of acts) {
     const x = c.tensor(slot, 'input');
     if (op.kind === 'reshape') {

@@ -37,7 +37,8 @@ function minMax(d: ArrayLike<number>): [number, number] {
 }
 
 function printBuffer(b: KBuffer): string {
-  return `%${b.id} = ${b.kind} ${JSON.stringify(b.name)} [${b.shape.join(',')}] ${b.dtype} quant(scale=${f32str(b.scale)}, zp=${b.zeroPoint})` +
+  const quant = b.dtype === 'float32' ? '' : ` quant(scale=${f32str(b.scale)}, zp=${b.zeroPoint})`;
+  return `%${b.id} = ${b.kind} ${JSON.stringify(b.name)} [${b.shape.join(',')}] ${b.dtype}${quant}` +
     ` bytes=${b.bytes} live=[${b.def}..${b.lastUse}]${b.aliasOf !== undefined ? ` alias=%${b.aliasOf}` : ''}`;
 }
 
@@ -106,6 +107,14 @@ function printOp(op: KernelOp): string[] {
       break;
     case 'softmax':
       more(`rows=${op.rows} depth=${op.depth} inputMultiplier=${op.inputMultiplier} inputLeftShift=${op.inputLeftShift} diffMin=${op.diffMin} outputOffset=${op.outputOffset}`);
+      break;
+    case 'quantize':
+      more(op.from === 'float32'
+        ? `elements=${op.elements} scale=${f32str(op.scale)} division=${op.division} outputOffset=${op.outputOffset} ${clamp(op)}`
+        : `elements=${op.elements} inputOffset=${op.inputOffset} outputOffset=${op.outputOffset} requant=(${op.multiplier},${op.shift}) ${clamp(op)}`);
+      break;
+    case 'dequantize':
+      more(`elements=${op.elements} scale=${f32str(op.scale)} inputOffset=${op.inputOffset}`);
       break;
     case 'reshape':
       break;

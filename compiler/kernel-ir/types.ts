@@ -15,7 +15,7 @@ export interface KBuffer {
   shape: number[];
   dtype: DType;
   bytes: number;
-  /** Per-tensor quantisation of the activation. */
+  /** Per-tensor quantisation of the activation (0 and 0 for a float32 edge buffer). */
   scale: number;
   zeroPoint: number;
   /** Index of the kernel op that writes it (-1 for graph inputs) and of the last op that reads it (ops.length for graph outputs). */
@@ -314,6 +314,37 @@ export interface KTransposeConv extends KOpBase, Window, Requantise {
 }
 
 
+/**
+ * QUANTIZE (compiler/quant/quantize.ts). From float32: q = clamp(round_half_away(x / scale) + outputOffset), the
+ * division in float32 (TFLite Micro) or float64 (desktop TFLite), per `division`. From int8/int16: requantise,
+ * q = clamp(MultiplyByQuantizedMultiplier(x + inputOffset, multiplier, shift) + outputOffset), double rounding.
+ * The clamp [actMin, actMax] is the output type's range. Input and output dtypes are their buffers'.
+ */
+export interface KQuantize extends KOpBase {
+  kind: 'quantize';
+  /** The input buffer's dtype (which of the two computations runs). */
+  from: 'float32' | 'int8' | 'int16';
+  elements: number;
+  /** float32 input: the output's float32 scale and how the division rounds (unused for integer inputs). */
+  scale: number;
+  division: 'float32' | 'float64';
+  inputOffset: number;
+  outputOffset: number;
+  /** Integer input: real multiplier = multiplier * 2^(shift - 31) (unused for float input). */
+  multiplier: number;
+  shift: number;
+  actMin: number;
+  actMax: number;
+}
+
+/** DEQUANTIZE to float32: y = float32(scale) * float32(x + inputOffset), one float32 multiply. */
+export interface KDequantize extends KOpBase {
+  kind: 'dequantize';
+  elements: number;
+  scale: number;
+  inputOffset: number;
+}
+
 export type KernelOp =
   | KCopy
   | KResizeNearest
@@ -331,7 +362,9 @@ export type KernelOp =
   | KPrelu
   | KReduce
   | KResizeBilinear
-  | KTransposeConv;
+  | KTransposeConv
+  | KQuantize
+  | KDequantize;
 
 export type KernelOpKind = KernelOp['kind'];
 

@@ -38,6 +38,15 @@ export function verifyKernelModule(m: KernelModule): string[] {
     if (arrayType !== c.dtype) bad(w, `dtype ${c.dtype} holds ${arrayType} data`);
   });
   for (const id of [...m.inputs, ...m.outputs]) if (!m.buffers[id]) bad('module', `input/output %${id} does not exist`);
+  // float32 exists only at the edges: graph inputs read by QUANTIZE, graph outputs written by DEQUANTIZE.
+  for (const b of m.buffers) {
+    if (b.dtype !== 'float32') continue;
+    const readers = m.ops.filter((o) => o.inputs.includes(b.id));
+    const writer = m.ops.find((o) => o.output === b.id);
+    if (b.kind === 'input' ? readers.some((o) => o.kind !== 'quantize') : !(b.kind === 'output' && writer?.kind === 'dequantize')) {
+      bad(`buffer %${b.id} '${b.name}'`, 'float32 outside the edges (only graph inputs read by quantize and graph outputs written by dequantize)');
+    }
+  }
 
   m.ops.forEach((op, i) => {
     const w = `op #${i} ${op.kind} '${op.name}'`;
@@ -267,6 +276,30 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       for (const [mm, sh] of [[op.mult1, op.shift1], [op.mult2, op.shift2]]) if (mm !== 0 && (mm < 2 ** 30 || mm >= 2 ** 31 || sh > 31 || sh < -31)) fail(`multiplier (${mm}, ${sh}) is not a Q31 multiplier`);
       return;
     }
+    case 'quantize': {
+      const range = out.dtype === 'int8' ? [-128, 127] : out.dtype === 'int16' ? [-32768, 32767] : undefined;
+      if (!range) { fail(`output %${out.id} is ${out.dtype}, not int8 or int16`); return; }
+      if (x.dtype !== op.from) fail(`input %${x.id} is ${x.dtype}, the op says ${op.from}`);
+      if (op.elements !== numElements(x.shape) || op.elements !== numElements(out.shape)) fail(`${op.elements} elements for [${x.shape}] -> [${out.shape}]`);
+      if (op.actMin !== range[0] || op.actMax !== range[1]) fail(`clamp [${op.actMin}, ${op.actMax}] is not the ${out.dtype} range`);
+      if (op.outputOffset !== out.zeroPoint) fail('outputOffset is not the output zero point');
+      if (op.from === 'float32') {
+        if (x.kind !== 'input') fail(`float32 input %${x.id} is not a graph input`);
+        if (!(op.scale > 0) || Math.fround(op.scale) !== op.scale) fail(`scale ${op.scale} is not a positive float32`);
+      } else {
+        if (op.inputOffset !== -x.zeroPoint) fail('inputOffset is not -(input zero point)');
+        if (op.multiplier !== 0 && (op.multiplier < 2 ** 30 || op.multiplier >= 2 ** 31)) fail(`multiplier ${op.multiplier} is not a Q31 mantissa`);
+        if (op.shift < -31 || op.shift > 31) fail(`shift ${op.shift} outside [-31, 31]`);
+      }
+      return;
+    }
+    case 'dequantize':
+      if (out.dtype !== 'float32' || out.kind !== 'output') fail(`output %${out.id} is not a float32 graph output`);
+      if (x.dtype !== 'int8' && x.dtype !== 'int16') fail(`input %${x.id} is ${x.dtype}, not int8 or int16`);
+      if (op.elements !== numElements(x.shape) || op.elements !== numElements(out.shape)) fail(`${op.elements} elements for [${x.shape}] -> [${out.shape}]`);
+      if (op.inputOffset !== -x.zeroPoint) fail('inputOffset is not -(input zero point)');
+      if (!(op.scale > 0) || Math.fround(op.scale) !== op.scale) fail(`scale ${op.scale} is not a positive float32`);
+      return;
     default:
       assertNever(op, 'kernel op kind');
   }

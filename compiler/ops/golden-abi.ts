@@ -16,6 +16,7 @@ export interface GoldenKernels {
   rescale8: Fn; leakyRelu8: Fn; hardSwish8: Fn; logisticQ4s8: Fn; tanhQ4s8: Fn; sigmoidLut8: Fn; prelu8: Fn;
   copyRegion: Fn; fillBytes: Fn; resizeNearest: Fn; binary: Fn;
   reduce: Fn; resizeBilinear: Fn; transposeConv: Fn;
+  quantizeFloat: Fn; requantize: Fn; dequantize: Fn;
   qMultiply: Fn; qSrdhm: Fn; qRdbpot: Fn; qExpOnNegativeValues: Fn; qOneOverOnePlusX: Fn;
 }
 

@@ -9,6 +9,7 @@ import { add } from './add.ts';
 import { addConv2d } from './add-conv2d.ts';
 import { conv2d } from './conv2d.ts';
 import { depthwiseConv2d } from './depthwise-conv2d.ts';
+import { dequantize } from './dequantize.ts';
 import { fullyConnected } from './fully-connected.ts';
 import { maximum, minimum } from './maximum-minimum.ts';
 import { mul } from './mul.ts';
@@ -79,6 +80,7 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   sum,
   resize_bilinear: resizeBilinear,
   transpose_conv: transposeConv,
+  dequantize,
 };
 
 /** Every op kind, in registry order. */

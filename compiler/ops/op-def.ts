@@ -7,6 +7,7 @@
 //   tflite     import (builtin code, options table -> attributes, which operands it keeps) and export
 //   arity      operand counts and which operands are activations (the rest are constants)
 //   infer      shape inference and the graph validator's rules, with their error messages
+//   types      (optional) the validator's dtype rules when they are not "int8 in, int8 out"
 //   legalize   what the backends additionally require (int8 activations, symmetric weights, ...)
 //   quant      the integers its kernel needs (fold-requant) and its clamp (fuse-activation)
 //   lower      the pattern rules that lower it to kernel IR
@@ -107,6 +108,9 @@ export interface OpDef<K extends OpKind = OpKind> {
   infer(c: ShapeCheck, op: OpOf<K>): number[];
   /** Ops with several outputs (SPLIT, UNPACK, ...): one shape per output, in order. */
   inferAll?(c: ShapeCheck, op: OpOf<K>): number[][];
+  /** Operand and result dtypes / quantisation for the graph validator; absent: every activation operand and the
+   *  output are int8 quantised per tensor (the default). Ops at the float edges (quantize, dequantize) check their own. */
+  types?(c: ShapeCheck, op: OpOf<K>): void;
   /** The backends' requirements beyond a well-formed graph (legalize pass). */
   legalize(c: LegalCheck, op: OpOf<K>): void;
   /** Fills the quantisation fields of the kernel op lowered from `op` (fold-requant). */

@@ -16,7 +16,7 @@ import { table } from './tflite-options.ts';
 
 /** The parameterless element-wise kinds (LEAKY_RELU carries alpha: leaky-relu.ts). */
 export interface ElementwiseOp extends OpBase {
-  kind: 'relu' | 'relu6' | 'relu_n1_to_1' | 'logistic' | 'tanh' | 'hard_swish' | 'quantize';
+  kind: 'relu' | 'relu6' | 'relu_n1_to_1' | 'logistic' | 'tanh' | 'hard_swish';
 }
 
 /** The golden launch of any LUT kind: its params decide the kernel. */

@@ -17,6 +17,7 @@ export function macsOf(op: KernelOp): number {
     case 'add': case 'average_pool2d': case 'max_pool2d': case 'reshape': case 'softmax': case 'lut': case 'prelu':
     case 'copy': case 'resize_nearest': case 'binary': case 'reduce': case 'resize_bilinear':
       return 0;
+    case 'add': case 'average_pool2d': case 'max_pool2d': case 'reshape': case 'softmax': case 'quantize': case 'dequantize': return 0;
     default: return assertNever(op, 'kernel op kind');
   }
 }

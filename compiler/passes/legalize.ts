@@ -38,7 +38,13 @@ export const legalize = definePass({
     for (const id of [...g.inputs, ...g.outputs]) {
       const t = tensorById(g, id);
       if (!t) throw new TinyforgeError(`graph ${g.inputs.includes(id) ? 'input' : 'output'} tensor ${id} does not exist`);
-      if (t.dtype !== 'int8') throw new TinyforgeError(`graph input/output '${t.name}' is ${t.dtype}`, {}, 'the backends support int8 models only');
+      // Besides int8: float32 (and int16) edges, converted by the QUANTIZE / DEQUANTIZE ops that touch them (their
+      // legalize checks the rest: a float32 input is read only by QUANTIZE, a float32 output written by DEQUANTIZE).
+      const edgeOps = g.ops.filter((op) => op.inputs.includes(id) || op.outputs.includes(id));
+      const converted = edgeOps.length > 0 && edgeOps.every((op) => op.kind === 'quantize' || op.kind === 'dequantize');
+      if (t.dtype !== 'int8' && !((t.dtype === 'float32' || t.dtype === 'int16') && converted)) {
+        throw new TinyforgeError(`graph input/output '${t.name}' is ${t.dtype}`, {}, 'the backends support int8 models, with float32 or int16 edges only through QUANTIZE / DEQUANTIZE');
+      }
     }
     // Topological order: every activation an op reads is a graph input or written by an earlier op.
     const defined = new Set(g.inputs);

@@ -18,5 +18,10 @@ export function formatLayerTable(title: string, stats: GraphStats): string {
   const line = (r: string[]) => r.map((cell, c) => (right.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   const hist = Object.entries(t.histogram).map(([k, n]) => `${n} ${k}`).join(', ');
-  return [title, line(header), rule, ...rows.map(line), rule, line(footer), `ops: ${hist}`].join('\n');
+  const lines = [title, line(header), rule, ...rows.map(line), rule, line(footer), `ops: ${hist}`];
+  if (stats.edges) {
+    const e = (x: { name: string; dtype: string; shape: number[] }) => `'${x.name}' ${x.dtype} ${shape(x.shape)}`;
+    lines.push(`edges: inputs ${stats.edges.inputs.map(e).join(', ')}; outputs ${stats.edges.outputs.map(e).join(', ')}`);
+  }
+  return lines.join('\n');
 }

@@ -10,6 +10,7 @@ import { conv2dGeneric } from './conv2d.ts';
 import { depthwiseChan4, depthwiseGeneric } from './depthwise.ts';
 import { fullyConnectedGeneric } from './fully-connected.ts';
 import { avgPoolGeneric, maxPoolGeneric } from './pool.ts';
+import { dequantizeGeneric, quantizeGeneric } from './quantize.ts';
 import { reshapeAlias } from './reshape.ts';
 import { shiftConvGather } from './shift-conv.ts';
 import { softmaxReference } from './softmax.ts';
@@ -40,6 +41,8 @@ export const VARIANTS: AnyVariant[] = [
   reduceGeneric,
   resizeBilinearGeneric,
   transposeConvGeneric,
+  quantizeGeneric,
+  dequantizeGeneric,
   ...FAST_VARIANTS,
 ];
 

@@ -20,7 +20,7 @@ static void tf_put(const char *s) { fputs(s, stdout); }
 static char tf_line[1028];
 static int tf_len;
 static int tf_cur_run;
-static int8_t tf_out[TF_RUN_OUT_BYTES];
+static int8_t tf_out[TF_RUN_OUT_BYTES] __attribute__((aligned(8))); /* float32 outputs are read through it */
 
 static void tf_flush(void) { tf_line[tf_len] = 0; tf_put(tf_line); tf_len = 0; }
 static void tf_putc(char c) { tf_line[tf_len++] = c; if (tf_len == 1024) tf_flush(); }

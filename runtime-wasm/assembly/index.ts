@@ -13,6 +13,7 @@ export { copyRegion, fillBytes, resizeNearest } from './movement';
 export { reduce } from './reduce';
 export { resizeBilinear } from './resize';
 export { transposeConv } from './transpose-conv';
+export { quantizeFloat, requantize, dequantize } from './quantize';
 import { mbqm, rdbpot, srdhm, expOnNegativeValuesQ5, oneOverOnePlusX } from './quant';
 
 export function qMultiply(x: i32, multiplier: i32, shift: i32, single: i32): i32 { return mbqm(x, multiplier, shift, single); }

@@ -69,9 +69,12 @@ export function buildTflite(m: TModel): Uint8Array {
     bufferOf.push(bufferOffsets.length);
     bufferOffsets.push(b.endObject());
   }
-  const codes = [...new Set(m.ops.map((o) => o.code))];
-  const codeOffsets = codes.map((code) => {
-    const custom = m.ops.find((o) => o.code === code)?.customCode;
+  // One OperatorCode per (builtin code, custom code): two CUSTOM ops with different custom codes get two.
+  const keyOf = (o: TOp) => `${o.code}:${o.customCode ?? ''}`;
+  const keys = [...new Set(m.ops.map(keyOf))];
+  const codeOffsets = keys.map((key) => {
+    const code = Number(key.slice(0, key.indexOf(':')));
+    const custom = m.ops.find((o) => keyOf(o) === key)?.customCode;
     const cc = custom !== undefined ? b.createString(custom) : 0;
     b.startObject(4);
     if (cc) b.addFieldOffset(Slot.OperatorCode.customCode, cc, 0);
@@ -107,7 +110,7 @@ export function buildTflite(m: TModel): Uint8Array {
       const outs = ints(b, o.outputs);
       const opts = o.options ? o.options(b) : 0;
       b.startObject(5);
-      b.addFieldInt32(Slot.Operator.opcodeIndex, codes.indexOf(o.code), 0);
+      b.addFieldInt32(Slot.Operator.opcodeIndex, keys.indexOf(keyOf(o)), 0);
       b.addFieldOffset(Slot.Operator.inputs, ins, 0);
       b.addFieldOffset(Slot.Operator.outputs, outs, 0);
       if (o.optionsType) b.addFieldInt8(Slot.Operator.builtinOptionsType, o.optionsType, 0);

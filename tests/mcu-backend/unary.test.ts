@@ -103,7 +103,7 @@ for (const arith of ['tflm', 'tflite'] as const) {
     const em = emitModel(module, { cpu: 'm4', dsp: true });
     const inputs = chains.flatMap((c) => randomInputs(c.graph, c.seed));
     const run = runModel(em, [concat(inputs)], 'host', { workDir: join(work, `chains-${arith}`) });
-    const want = concat((await GoldenRuntime.load()).run(graph, inputs, { arith }).outputs);
+    const want = concat((await GoldenRuntime.load()).run(graph, inputs, { arith }).outputs as Int8Array[]);
     const bad = Array.from(want).findIndex((v, i) => v !== run.outputs[0]![i]);
     assert.equal(bad, -1, `first difference at output byte ${bad}`);
     assert.equal(run.outputs[0]!.length, want.length);

@@ -16,12 +16,14 @@ test('loads the SIMD module by default and the scalar one on request', async () 
   assert.equal(s.ex.simdEnabled(), 0);
 });
 
-test('wrong input count or size is a TinyforgeError naming the expected bytes', () => {
+test('wrong input count, size or type is a TinyforgeError naming the expected values', () => {
   const { graph } = randomOpGraph('conv2d', 3);
   const n = graph.tensors[graph.inputs[0]].shape.reduce((a, b) => a * b, 1);
   assert.throws(() => rt.run(graph, []), (e: unknown) => e instanceof TinyforgeError && /takes 1 input/.test(e.message));
   assert.throws(() => rt.run(graph, [new Int8Array(n + 1)]),
-    (e: unknown) => e instanceof TinyforgeError && e.message.includes(`needs ${n} bytes, got ${n + 1}`));
+    (e: unknown) => e instanceof TinyforgeError && e.message.includes(`needs ${n} int8 values, got ${n + 1}`));
+  assert.throws(() => rt.run(graph, [new Float32Array(n)]),
+    (e: unknown) => e instanceof TinyforgeError && /input 0 \('.*'\) is int8, given a Float32Array \(pass a Int8Array\)/.test(e.format()));
 });
 
 test('keepAll returns the input and every op output; results repeat exactly; memory is reused', () => {

@@ -20,7 +20,7 @@ const randomInputs = (g: Graph, seed: number) => {
   const r = rng(seed);
   return g.inputs.map((id) => randI8(r, numElements(g.tensors[id].shape)));
 };
-const same = (a: Int8Array, b: Int8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => v === b[i]);
 
 for (const key of Object.keys(MODELS) as ModelKey[]) {
   const path = modelPath(key);

@@ -26,7 +26,7 @@ const interp = TfliteInterpreter.load();
 const goldenSimd = GoldenRuntime.load({ simd: true });
 const goldenScalar = GoldenRuntime.load({ simd: false });
 
-function firstDiff(a: Int8Array, b: ArrayLike<number>): string | undefined {
+function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): string | undefined {
   if (a.length !== b.length) return `length ${a.length} (golden) vs ${b.length} (tflite)`;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return `index ${i}: golden ${a[i]}, tflite ${b[i]}`;
   return undefined;
@@ -59,7 +59,7 @@ async function compare(kind: MovementKind, firstSeed: number, count: number, o: 
         let out = 0;
         batch.forEach((c) => {
           for (let k = 0; k < c.graph.outputs.length; k++, out++) {
-            const d = firstDiff(got[out]!, ref[out]!);
+            const d = firstDiff(got[out] as Int8Array, ref[out]!);
             if (d) mismatches.push(`${describeCase(c)} [${label} ${arith}] output ${k}: ${d}`);
           }
         });
@@ -100,7 +100,7 @@ test(`${NETS} random data-movement networks: every layer equals TFLite's interpr
     for (const [label, golden] of [['simd', simd], ['scalar', scalar]] as const) {
       const got = golden.run(graph, inputs, { arith: 'tflite', keepAll: true });
       ids.forEach((id, k) => {
-        const d = firstDiff(got.tensors!.get(id) ?? new Int8Array(0), ref[k]!.data);
+        const d = firstDiff((got.tensors!.get(id) as Int8Array | undefined) ?? new Int8Array(0), ref[k]!.data);
         const op = graph.ops.find((o) => o.outputs.includes(id))!;
         if (d) mismatches.push(`randomMovementNet(${seed}) [${label}] ${op.name} [${graph.tensors[id]!.shape}]: ${d}`);
       });

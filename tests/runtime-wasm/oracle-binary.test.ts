@@ -120,7 +120,7 @@ test(`${NETS} random element-wise networks: every layer equals TFLite's interpre
     for (const [label, golden] of [['simd', simd], ['scalar', scalar]] as const) {
       const got = golden.run(graph, inputs, { arith: 'tflite', keepAll: true });
       ids.forEach((id, k) => {
-        const g = got.tensors!.get(id)!;
+        const g = got.tensors!.get(id) as Int8Array;
         const n = g.reduce((s, v, j) => s + (v !== ref[k]!.data[j] ? 1 : 0), 0);
         if (n) mismatches.push(`randomElementwiseNet(${seed}) [${label}] ${graph.ops[k]!.name}: ${n}/${g.length} differ`);
       });

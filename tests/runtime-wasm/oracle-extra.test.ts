@@ -30,7 +30,7 @@ function describe(c: { seed: number; graph: ExtraOpCase['graph'] } & ({ kind: st
   return `${'kind' in c ? `randomExtraOpGraph(${c.seed}, '${c.kind}')` : `randomAuditGraph(${c.seed}, '${c.family}')`} in ${op.inputs.map(t).join(' ')} ${q(op.inputs[0]!)} out ${t(op.outputs[0]!)} ${q(op.outputs[0]!)} ${attrs}`;
 }
 
-function firstDiff(golden: Int8Array, ref: ArrayLike<number>): string | undefined {
+function firstDiff(golden: ArrayLike<number>, ref: ArrayLike<number>): string | undefined {
   if (golden.length !== ref.length) return `length ${golden.length} (golden) vs ${ref.length} (tflite)`;
   let n = 0, first = -1;
   for (let i = 0; i < golden.length; i++) if (golden[i] !== ref[i]) { n++; if (first < 0) first = i; }

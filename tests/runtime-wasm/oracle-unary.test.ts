@@ -17,7 +17,7 @@ const interp = TfliteInterpreter.load();
 const goldenSimd = GoldenRuntime.load({ simd: true });
 const goldenScalar = GoldenRuntime.load({ simd: false });
 
-function firstDiff(golden: Int8Array, tflite: ArrayLike<number>): string | undefined {
+function firstDiff(golden: ArrayLike<number>, tflite: ArrayLike<number>): string | undefined {
   if (golden.length !== tflite.length) return `length ${golden.length} (golden) vs ${tflite.length} (tflite)`;
   let n = 0, first = -1;
   for (let i = 0; i < golden.length; i++) if (golden[i] !== tflite[i]) { n++; if (first < 0) first = i; }
@@ -35,7 +35,7 @@ UNARY_OP_KINDS.forEach((kind, k) => {
       const inputs = randomInputs(c.graph, c.seed);
       const [ref] = it.run(writeTflite(c.graph), inputs);
       for (const label of ['simd', 'scalar'] as const) {
-        let out: Int8Array;
+        let out: ArrayLike<number>;
         try {
           out = goldens[label].run(c.graph, inputs, { arith: 'tflite' }).outputs[0]!;
         } catch (e) {
@@ -44,7 +44,7 @@ UNARY_OP_KINDS.forEach((kind, k) => {
         }
         const d = firstDiff(out, ref!);
         if (d) mismatches.push(`${describeOp(c)} [${label}]: ${d}`);
-        if (label === 'simd') { total += out.length; unsaturated += out.filter((v) => v > -128 && v < 127).length; }
+        if (label === 'simd') { total += out.length; unsaturated += Array.from(out).filter((v) => v > -128 && v < 127).length; }
       }
     }
     assert.deepEqual(mismatches, [], `${kind}: ${mismatches.length} mismatches:\n${mismatches.slice(0, 12).join('\n')}`);
@@ -69,7 +69,7 @@ test('sensitivity: golden tflm differs from TFLite for the ops whose TFLite Micr
       const c = randomOpGraph(200000 + 10000 * k + i, kind);
       const inputs = randomInputs(c.graph, c.seed);
       const [ref] = it.run(writeTflite(c.graph), inputs);
-      let out: Int8Array;
+      let out: ArrayLike<number>;
       try { out = golden.run(c.graph, inputs, { arith: 'tflm' }).outputs[0]!; } catch { n++; continue; }
       if (firstDiff(out, ref!)) n++;
     }

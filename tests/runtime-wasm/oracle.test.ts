@@ -28,7 +28,7 @@ const goldenSimd = GoldenRuntime.load({ simd: true });
 const goldenScalar = GoldenRuntime.load({ simd: false });
 
 /** First difference between two int8 arrays, as text; undefined when equal. */
-function firstDiff(golden: Int8Array, tflite: ArrayLike<number>): string | undefined {
+function firstDiff(golden: ArrayLike<number>, tflite: ArrayLike<number>): string | undefined {
   if (golden.length !== tflite.length) return `length ${golden.length} (golden) vs ${tflite.length} (tflite)`;
   let n = 0, first = -1;
   for (let i = 0; i < golden.length; i++) if (golden[i] !== tflite[i]) { n++; if (first < 0) first = i; }
@@ -92,7 +92,7 @@ async function compareSingleOps(kind: RandomOpKind, firstSeed: number, count: nu
     for (const label of modules) {
       let out: Int8Array;
       try {
-        out = goldens[label].run(c.graph, inputs, { arith }).outputs[0];
+        out = goldens[label].run(c.graph, inputs, { arith }).outputs[0] as Int8Array;
       } catch (e) {
         mismatches.push(`${describeOp(c)} [${label}]: golden threw ${(e as Error).message}`);
         continue;

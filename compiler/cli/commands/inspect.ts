@@ -2,9 +2,13 @@
 // (shapes, MACs, weight and activation bytes per op, totals, op histogram), or the same as JSON; with
 // --kernel-ir, the kernel IR the pass pipeline produces (--arith tflm|tflite; default: the YAML config's
 // arith, else tflm), and with --print-after-all the IR after every pass (graph IR until lowering); with
-// --graph-ir, the graph IR as the front end produced it (printer.ts).
+// --graph-ir, the graph IR as the front end produced it (printer.ts). When a .tflite model cannot be compiled,
+// it first lists every operator of the file as supported / not supported (why), one line each
+// (frontend/tflite/survey.ts), then fails with the error; --ops prints that list for any .tflite model.
 import type { Command } from '../command.ts';
-import { UsageError } from '../../diagnostics.ts';
+import { TinyforgeError, UsageError } from '../../diagnostics.ts';
+import { readModelFile } from '../../frontend/read.ts';
+import { formatSurvey, surveyTflite } from '../../frontend/tflite/survey.ts';
 import { printKernelModule } from '../../kernel-ir/printer.ts';
 import { printGraph } from '../../ir/printer.ts';
 import type { PipelineState } from '../../passes/pass.ts';
@@ -17,17 +21,41 @@ import { formatLayerTable } from '../../report/layers.ts';
 export const inspect: Command = {
   name: 'inspect',
   summary: 'Show a model\'s layers: shapes, MACs, weight and activation bytes',
-  usage: 'inspect <model.tflite|config.yaml> [--json | --graph-ir | --kernel-ir [--arith tflm|tflite] [--print-after-all]]',
+  usage: 'inspect <model.tflite|config.yaml> [--json | --graph-ir | --ops | --kernel-ir [--arith tflm|tflite] [--print-after-all]]',
   options: {
     json: { type: 'boolean', description: 'print {"ops": [...], "totals": {...}} as JSON' },
     'graph-ir': { type: 'boolean', description: 'print the graph IR (constants summarised)' },
     'kernel-ir': { type: 'boolean', description: 'print the kernel IR produced by the pass pipeline' },
     arith: { type: 'string', description: 'arithmetic for --kernel-ir: tflm or tflite (default: the config\'s, else tflm)' },
     'print-after-all': { type: 'boolean', description: 'with --kernel-ir: print the IR after every pass' },
+    ops: { type: 'boolean', description: 'list every operator of a .tflite file as supported / not supported (why); printed anyway when the model fails' },
   },
   positionals: [1, 1],
-  async run({ positionals, values }) {
-    const path = positionals[0]!;
+  async run(args) {
+    const path = args.positionals[0]!;
+    const isTflite = path.toLowerCase().endsWith('.tflite');
+    if (args.values.ops) {
+      if (!isTflite) throw new UsageError('--ops needs a .tflite model');
+      const rows = surveyTflite(readModelFile(path), path);
+      process.stdout.write(formatSurvey(path, rows));
+      return rows.every((r) => r.supported) ? 0 : 1;
+    }
+    try {
+      return await inspectModel(path, args.values);
+    } catch (e) {
+      // Before failing: every operator of the file with its verdict, so all the problems show at once.
+      if (e instanceof TinyforgeError && !(e instanceof UsageError) && isTflite) {
+        let rows;
+        try { rows = surveyTflite(readModelFile(path), path); } catch { rows = undefined; }
+        if (rows) process.stdout.write(formatSurvey(path, rows));
+      }
+      throw e;
+    }
+  },
+};
+
+async function inspectModel(path: string, values: Record<string, unknown>): Promise<number> {
+  {
     if (values.arith !== undefined && !ARITH_MODES.includes(values.arith as Arith)) {
       throw new UsageError(`--arith must be one of ${ARITH_MODES.join(', ')}, got '${values.arith}'`);
     }
@@ -55,5 +83,5 @@ export const inspect: Command = {
     if (values.json) process.stdout.write(JSON.stringify(stats, null, 2) + '\n');
     else process.stdout.write(formatLayerTable(`${path}: ${graph.name}`, stats) + '\n');
     return 0;
-  },
-};
+  }
+}

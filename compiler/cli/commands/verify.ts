@@ -9,7 +9,7 @@ import { runPipeline } from '../../passes/registry.ts';
 import { ARITH_MODES, type Arith } from '../../quant/multiplier.ts';
 import { emitModel } from '../../../mcu-backend/emit/model.ts';
 import { CPUS, parseCpu, requireTools, RUN_ON, type RunOn } from '../../../mcu-backend/harness/run.ts';
-import { formatVerify, randomInputs, verifyMcu } from '../../../mcu-backend/verify.ts';
+import { formatVerify, randomGraphInputs, verifyMcu } from '../../../mcu-backend/verify.ts';
 
 export const verify: Command = {
   name: 'verify',
@@ -43,7 +43,7 @@ export const verify: Command = {
     const cpu = on === 'host' ? parseCpu(loaded.config?.targets.mcu?.cpu ?? 'm4') : (on as Exclude<RunOn, 'host'>);
     const em = emitModel(module, { cpu, dsp: CPUS[cpu].dsp });
     const outDir = loaded.config?.outDir ?? join('out', basename(path).replace(/\.[^.]*$/, ''));
-    const inputs = randomInputs(em.inputBytes, count, seed);
+    const inputs = randomGraphInputs(graph, count, seed);
     process.stderr.write(`tinyforge: compiling ${module.name} and running ${count} input(s) on ${on}...\n`);
     const v = await verifyMcu(graph, module, em, on as RunOn, { inputs, workDir: join(outDir, 'mcu', 'verify'), count: on !== 'host' });
     if (values.json) process.stdout.write(JSON.stringify({ model: path, arith, ...v }, null, 2) + '\n');

@@ -31,7 +31,7 @@ function randomInput(n: number, seed: number): Int8Array {
 function check(graph: Graph, arith: Arith, seed: number): number {
   const inputs = graph.inputs.map((id, i) => randomInput(numElements(graph.tensors[id].shape), seed + i));
   const { tensors } = golden.run(graph, inputs, { arith, keepAll: true });
-  const value = (id: number) => tensors!.get(id) ?? inputs[graph.inputs.indexOf(id)];
+  const value = (id: number) => (tensors!.get(id) ?? inputs[graph.inputs.indexOf(id)]) as Int8Array; // int8 models
   const m = runPipeline(graph, { arith });
   let compared = 0;
   const firstOf = new Map<number, number>();

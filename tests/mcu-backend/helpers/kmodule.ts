@@ -308,6 +308,7 @@ export function evaluate(m: KernelModule, input: Int8Array): Int8Array[] {
       case 'copy': y = copy(op, op.inputs.map((i) => val.get(i)!), m.buffers[op.output].bytes); break;
       case 'resize_nearest': y = resizeNearest(op, x); break;
       default: throw new Error(`${op.kind} has no TypeScript reference here (tests/mcu-backend/random-ops.test.ts checks it against the golden runtime)`);
+      case 'quantize': case 'dequantize': throw new Error(`${op.kind} has no TypeScript reference here`);
     }
     val.set(op.output, y);
     return y;
