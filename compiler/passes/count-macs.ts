@@ -15,9 +15,8 @@ export function macsOf(op: KernelOp): number {
     case 'fully_connected': return op.batches * op.inDepth * op.outDepth;
     case 'transpose_conv': return op.batches * op.inH * op.inW * op.inC * op.kH * op.kW * op.outC;
     case 'add': case 'average_pool2d': case 'max_pool2d': case 'reshape': case 'softmax': case 'lut': case 'prelu':
-    case 'copy': case 'resize_nearest': case 'binary': case 'reduce': case 'resize_bilinear':
+    case 'copy': case 'resize_nearest': case 'binary': case 'reduce': case 'resize_bilinear': case 'quantize': case 'dequantize':
       return 0;
-    case 'add': case 'average_pool2d': case 'max_pool2d': case 'reshape': case 'softmax': case 'quantize': case 'dequantize': return 0;
     default: return assertNever(op, 'kernel op kind');
   }
 }
