@@ -24,7 +24,7 @@ function write(name: string, m: TModel): string {
   return p;
 }
 
-/** x -> TANH -> CUSTOM ethos-u -> CUSTOM SignalWindow -> SOFTMAX, plus a folded SHAPE (a constant). */
+/** x -> L2_NORMALIZATION -> CUSTOM ethos-u -> CUSTOM SignalWindow -> SOFTMAX, plus a folded SHAPE (a constant). */
 function mixed(): TModel {
   return {
     tensors: [
@@ -32,7 +32,7 @@ function mixed(): TModel {
       { name: 'c', shape: [1, 8], ...q(0.25) }, { name: 'y', shape: [1, 8], ...q(1 / 256, -128) }, { name: 's', shape: [2], type: TensorType.INT32 },
     ],
     ops: [
-      { code: B.TANH, inputs: [0], outputs: [1] },
+      { code: B.L2_NORMALIZATION, inputs: [0], outputs: [1] },
       { code: B.CUSTOM, customCode: 'ethos-u', inputs: [1], outputs: [2] },
       { code: B.CUSTOM, customCode: 'SignalWindow', inputs: [2], outputs: [3] },
       { code: B.SOFTMAX, inputs: [3], outputs: [4], ...beta1 },
@@ -48,7 +48,7 @@ test('inspect lists every op with its verdict before failing; custom ops are ref
   assert.equal(r.status, 1);
   const lines = r.stdout.trimEnd().split('\n');
   assert.equal(lines[0], `${p}: 5 operators, 3 not supported`);
-  assert.match(lines[1]!, /^ {2}op {3}0 {2}TANH +not supported \(no operator definition for TANH\)$/);
+  assert.match(lines[1]!, /^ {2}op {3}0 {2}L2_NORMALIZATION +not supported \(no operator definition for L2_NORMALIZATION\)$/);
   assert.match(lines[2]!, /^ {2}op {3}1 {2}CUSTOM 'ethos-u' +not supported \(custom operator 'ethos-u': tinyforge compiles builtin operators only\)$/);
   assert.match(lines[3]!, /op {3}2 {2}CUSTOM 'SignalWindow' +not supported \(custom operator 'SignalWindow'/);
   assert.match(lines[4]!, /op {3}3 {2}SOFTMAX +supported$/);
@@ -56,7 +56,7 @@ test('inspect lists every op with its verdict before failing; custom ops are ref
   assert.equal(lines.length, 6);
   // then exactly one error line on stderr, no stack trace
   assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
-  assert.match(r.stderr, /^tinyforge: error: .*mixed\.tflite: op 0: unsupported operator TANH \(builtin 28\)/);
+  assert.match(r.stderr, /^tinyforge: error: .*mixed\.tflite: op 0: unsupported operator L2_NORMALIZATION \(builtin 11\)/);
   assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at /);
 });
 
@@ -96,12 +96,12 @@ test('an op that imports but breaks its shape rules is reported with the validat
 test('each op is judged on its own: a broken op after an unsupported one still gets its reason', () => {
   const m: TModel = {
     tensors: [{ name: 'x', shape: [1, 8], ...q(0.5) }, { name: 'a', shape: [1, 8], ...q(1 / 128) }, { name: 'y', shape: [1, 2], ...q(1 / 256, -128) }],
-    ops: [{ code: B.TANH, inputs: [0], outputs: [1] }, { code: B.SOFTMAX, inputs: [1], outputs: [2], ...beta1 }],
+    ops: [{ code: B.L2_NORMALIZATION, inputs: [0], outputs: [1] }, { code: B.SOFTMAX, inputs: [1], outputs: [2], ...beta1 }],
     inputs: [0], outputs: [2],
   };
   const r = cli(write('two.tflite', m), '--ops');
   assert.equal(r.status, 1);
-  assert.match(r.stdout, /op {3}0 {2}TANH +not supported \(no operator definition for TANH\)/);
+  assert.match(r.stdout, /op {3}0 {2}L2_NORMALIZATION +not supported \(no operator definition for L2_NORMALIZATION\)/);
   assert.match(r.stdout, /op {3}1 {2}SOFTMAX +not supported \(output 'y' is declared \[1,2\] but the op computes \[1,8\]\)/);
   assert.equal(r.stdout.trimEnd().split('\n').length, 3);
 });
