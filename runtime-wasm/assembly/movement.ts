@@ -5,6 +5,21 @@
 // computes its source pixels itself, in float32 as TFLite's reference GetNearestNeighbor does.
 
 /**
+ * n bytes from s to d (regions do not overlap), inline: memory.copy is a runtime call whose cost dominates
+ * the short rows of a CONCATENATION along channels (16 bytes per step in the SIMD build, 8 in the scalar one).
+ */
+// @ts-ignore: decorator
+@inline function copyShort(d: usize, s: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 16 <= n; i += 16) v128.store(d + <usize>i, v128.load(s + <usize>i));
+  } else {
+    for (; i + 8 <= n; i += 8) store<u64>(d + <usize>i, load<u64>(s + <usize>i));
+  }
+  for (; i < n; i++) store<u8>(d + <usize>i, load<u8>(s + <usize>i));
+}
+
+/**
  * For every index i of shape (6 dims, outermost first): dst[outOffset + sum i_d * outStride_d] =
  * src[inOffset + sum i_d * inStride_d]. `desc` holds i32 shape[6], inStride[6], outStride[6] (elements;
  * input strides may be negative).
@@ -25,7 +40,8 @@ export function copyRegion(src: usize, dst: usize, desc: usize, inOffset: i32, o
             const s = <i32>src + inOffset + i0 * a0 + i1 * a1 + i2 * a2 + i3 * a3 + i4 * a4;
             const d = <i32>dst + outOffset + i0 * b0 + i1 * b1 + i2 * b2 + i3 * b3 + i4 * b4;
             if (contiguous) {
-              memory.copy(<usize>d, <usize>s, <usize>n5);
+              if (n5 <= 256) copyShort(<usize>d, <usize>s, n5);
+              else memory.copy(<usize>d, <usize>s, <usize>n5);
             } else {
               for (let i5 = 0; i5 < n5; i5++) store<i8>(<usize>(d + i5 * b5), load<i8>(<usize>(s + i5 * a5)));
             }
