@@ -19,6 +19,51 @@
   for (; i < n; i++) store<u8>(d + <usize>i, load<u8>(s + <usize>i));
 }
 
+// @ts-ignore: decorator
+@inline function lo8(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+}
+// @ts-ignore: decorator
+@inline function hi8(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+}
+
+/**
+ * dst[i * dStride + j] = src[i + j * sStride] for i < n (rows of the output), j < m (SIMD build only).
+ * Full 16 x 16 tiles: 16 input rows loaded, transposed by four rounds of the perfect shuffle
+ * (row 2k <- interleave-low(row k, row k + 8), row 2k + 1 <- interleave-high), stored as 16 output rows.
+ */
+function transpose2d(src: usize, dst: usize, n: i32, m: i32, sStride: i32, dStride: i32): void {
+  const n16 = n & ~15, m16 = m & ~15;
+  for (let i = 0; i < n16; i += 16) {
+    for (let j = 0; j < m16; j += 16) {
+      const p = src + <usize>(i + j * sStride);
+      const st = <usize>sStride;
+      let r0 = v128.load(p), r1 = v128.load(p + st), r2 = v128.load(p + 2 * st), r3 = v128.load(p + 3 * st);
+      let r4 = v128.load(p + 4 * st), r5 = v128.load(p + 5 * st), r6 = v128.load(p + 6 * st), r7 = v128.load(p + 7 * st);
+      let r8 = v128.load(p + 8 * st), r9 = v128.load(p + 9 * st), r10 = v128.load(p + 10 * st), r11 = v128.load(p + 11 * st);
+      let r12 = v128.load(p + 12 * st), r13 = v128.load(p + 13 * st), r14 = v128.load(p + 14 * st), r15 = v128.load(p + 15 * st);
+      for (let round = 0; round < 4; round++) {
+        const t0 = lo8(r0, r8), t1 = hi8(r0, r8), t2 = lo8(r1, r9), t3 = hi8(r1, r9);
+        const t4 = lo8(r2, r10), t5 = hi8(r2, r10), t6 = lo8(r3, r11), t7 = hi8(r3, r11);
+        const t8 = lo8(r4, r12), t9 = hi8(r4, r12), t10 = lo8(r5, r13), t11 = hi8(r5, r13);
+        const t12 = lo8(r6, r14), t13 = hi8(r6, r14), t14 = lo8(r7, r15), t15 = hi8(r7, r15);
+        r0 = t0; r1 = t1; r2 = t2; r3 = t3; r4 = t4; r5 = t5; r6 = t6; r7 = t7;
+        r8 = t8; r9 = t9; r10 = t10; r11 = t11; r12 = t12; r13 = t13; r14 = t14; r15 = t15;
+      }
+      const q = dst + <usize>(i * dStride + j);
+      const dt = <usize>dStride;
+      v128.store(q, r0); v128.store(q + dt, r1); v128.store(q + 2 * dt, r2); v128.store(q + 3 * dt, r3);
+      v128.store(q + 4 * dt, r4); v128.store(q + 5 * dt, r5); v128.store(q + 6 * dt, r6); v128.store(q + 7 * dt, r7);
+      v128.store(q + 8 * dt, r8); v128.store(q + 9 * dt, r9); v128.store(q + 10 * dt, r10); v128.store(q + 11 * dt, r11);
+      v128.store(q + 12 * dt, r12); v128.store(q + 13 * dt, r13); v128.store(q + 14 * dt, r14); v128.store(q + 15 * dt, r15);
+    }
+  }
+  // Edges: output rows n16.. (all columns), then columns m16.. of the first n16 rows.
+  for (let i = n16; i < n; i++) for (let j = 0; j < m; j++) store<i8>(dst + <usize>(i * dStride + j), load<i8>(src + <usize>(i + j * sStride)));
+  for (let i = 0; i < n16; i++) for (let j = m16; j < m; j++) store<i8>(dst + <usize>(i * dStride + j), load<i8>(src + <usize>(i + j * sStride)));
+}
+
 /**
  * For every index i of shape (6 dims, outermost first): dst[outOffset + sum i_d * outStride_d] =
  * src[inOffset + sum i_d * inStride_d]. `desc` holds i32 shape[6], inStride[6], outStride[6] (elements;
@@ -32,6 +77,27 @@ export function copyRegion(src: usize, dst: usize, desc: usize, inOffset: i32, o
   const b0 = load<i32>(desc, 48), b1 = load<i32>(desc, 52), b2 = load<i32>(desc, 56);
   const b3 = load<i32>(desc, 60), b4 = load<i32>(desc, 64), b5 = load<i32>(desc, 68);
   const contiguous = a5 == 1 && b5 == 1;
+  if (ASC_FEATURE_SIMD) {
+    // A transpose of the two innermost dimensions (one side contiguous along dim 4, the other along dim 5): 16 x 16
+    // byte tiles transposed in registers, the edges by the scalar loop below.
+    const outRows = b5 == 1 && a4 == 1 && a5 != 1; // output rows along dim 4
+    const inRows = a5 == 1 && b4 == 1 && b5 != 1; // output rows along dim 5
+    if ((outRows || inRows) && n4 >= 16 && n5 >= 16) {
+      for (let i0 = 0; i0 < n0; i0++) {
+        for (let i1 = 0; i1 < n1; i1++) {
+          for (let i2 = 0; i2 < n2; i2++) {
+            for (let i3 = 0; i3 < n3; i3++) {
+              const s = <i32>src + inOffset + i0 * a0 + i1 * a1 + i2 * a2 + i3 * a3;
+              const d = <i32>dst + outOffset + i0 * b0 + i1 * b1 + i2 * b2 + i3 * b3;
+              if (outRows) transpose2d(<usize>s, <usize>d, n4, n5, a5, b4);
+              else transpose2d(<usize>s, <usize>d, n5, n4, a4, b5);
+            }
+          }
+        }
+      }
+      return;
+    }
+  }
   for (let i0 = 0; i0 < n0; i0++) {
     for (let i1 = 0; i1 < n1; i1++) {
       for (let i2 = 0; i2 < n2; i2++) {
