@@ -1,6 +1,6 @@
 // The golden runtime's SIMD fast paths on shapes the random-op suites rarely draw, against TFLite's own
 // interpreter (XNNPACK off), bit for bit, on the SIMD and the scalar golden module: TRANSPOSE with both
-// innermost dimensions >= 16 (16 x 16 byte tiles, edges), CONCATENATION along channels (inline row copies),
+// innermost dimensions >= 16 (16 x 16 byte tiles, edges) or few channels against large planes (interleave / split), CONCATENATION along channels (inline row copies),
 // ADD / MUL / SUB on long coalesced rows and with broadcasting ([1,128,128,1]-like, 16-wide ADD), and
 // LEAKY_RELU / RELU on large tensors (256-entry table).
 import { test } from 'node:test';
@@ -42,7 +42,7 @@ async function mismatches(graphs: Graph[]): Promise<string[]> {
   return bad;
 }
 
-test('transpose with both innermost dimensions >= 16: random shapes and perms equal TFLite (SIMD and scalar golden)', async () => {
+test('transpose with both innermost dimensions >= 16 or 2-15 channels: random shapes and perms equal TFLite (SIMD and scalar golden)', async () => {
   const r = new Rng(4242);
   const graphs: Graph[] = [];
   const perms = [[0, 3, 1, 2], [0, 2, 3, 1], [0, 1, 3, 2], [0, 2, 1, 3], [3, 1, 2, 0]];
@@ -52,6 +52,15 @@ test('transpose with both innermost dimensions >= 16: random shapes and perms eq
     const perm = perms[i % perms.length]!;
     const q = { scale: 0.05, zp: r.int(-20, 20) };
     graphs.push(oneOp(`transpose${i} [${x}] perm [${perm}]`, [{ shape: x, ...q }], { shape: perm.map((p) => x[p]!), ...q },
+      (ids, y) => ({ kind: 'transpose', inputs: ids, outputs: [y], perm }) as Op));
+  }
+  // Few channels against large planes: interleave / split of 2-15 planes (swizzles; shuffle networks for 4 and 8).
+  for (let i = 0; i < 16; i++) {
+    const c = [2, 3, 4, 5, 8, 15][(i >> 1) % 6]!;
+    const hw = [r.int(4, 40), r.int(17, 60)];
+    const q = { scale: 0.05, zp: r.int(-20, 20) };
+    const [x, perm] = i % 2 === 0 ? [[1, c, ...hw], [0, 2, 3, 1]] : [[1, ...hw, c], [0, 3, 1, 2]];
+    graphs.push(oneOp(`transpose-c${c} [${x}] perm [${perm}]`, [{ shape: x, ...q }], { shape: perm.map((p) => x[p]!), ...q },
       (ids, y) => ({ kind: 'transpose', inputs: ids, outputs: [y], perm }) as Op));
   }
   const bad = await mismatches(graphs);
