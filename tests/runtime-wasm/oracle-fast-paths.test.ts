@@ -1,8 +1,8 @@
 // The golden runtime's SIMD fast paths on shapes the random-op suites rarely draw, against TFLite's own
 // interpreter (XNNPACK off), bit for bit, on the SIMD and the scalar golden module: TRANSPOSE with both
 // innermost dimensions >= 16 (16 x 16 byte tiles, edges) or few channels against large planes (interleave / split), CONCATENATION along channels (inline row copies),
-// ADD / MUL / SUB on long coalesced rows and with broadcasting ([1,128,128,1]-like, 16-wide ADD), and
-// LEAKY_RELU / RELU on large tensors (256-entry table).
+// ADD / MUL / SUB on long coalesced rows and with broadcasting ([1,128,128,1]-like, 16-wide ADD), MEAN / SUM
+// over H, W with >= 16 channels (16-wide sums), and LEAKY_RELU / RELU on large tensors (256-entry table).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeTflite } from '../../compiler/frontend/tflite/writer.ts';
@@ -67,7 +67,7 @@ test('transpose with both innermost dimensions >= 16 or 2-15 channels: random sh
   assert.deepEqual(bad, [], bad.join('\n'));
 });
 
-test('concatenation along channels, element-wise binary ops on long rows and broadcasts, large LEAKY_RELU / RELU equal TFLite (SIMD and scalar golden)', async () => {
+test('concatenation along channels, element-wise binary ops on long rows and broadcasts, MEAN / SUM over H, W, large LEAKY_RELU / RELU equal TFLite (SIMD and scalar golden)', async () => {
   const r = new Rng(777);
   const graphs: Graph[] = [];
   for (let i = 0; i < 6; i++) {
@@ -90,6 +90,15 @@ test('concatenation along channels, element-wise binary ops on long rows and bro
       graphs.push(oneOp(`${kind}${i} [${a}] [${b}]`, [{ shape: a, ...qa }, { shape: b, ...qb }], { shape: out, ...qy },
         (ids, y) => ({ kind, inputs: ids, outputs: [y], ...(kind === 'add' || kind === 'sub' || kind === 'mul' ? { activation: r.pick(['none', 'relu', 'relu6'] as const) } : {}) }) as Op));
     });
+  }
+  for (let i = 0; i < 6; i++) {
+    const s = [1, r.int(2, 9), r.int(2, 9), r.int(16, 300)];
+    const keepDims = i % 2 === 0;
+    const sameQ = i % 3 === 0;
+    const q = { scale: 0.05, zp: r.int(-20, 20) };
+    const kind = i < 4 ? 'mean' : 'sum';
+    graphs.push(oneOp(`${kind}${i} [${s}]`, [{ shape: s, ...q }], { shape: keepDims ? [1, 1, 1, s[3]!] : [1, s[3]!], ...(sameQ ? q : { scale: kind === 'sum' ? 0.5 : 0.03, zp: r.int(-20, 20) }) },
+      (ids, y) => ({ kind, inputs: ids, outputs: [y], axes: [1, 2], keepDims }) as Op));
   }
   for (let i = 0; i < 4; i++) {
     const s = [1, r.int(8, 40), r.int(8, 40), r.int(3, 40)];
