@@ -6,7 +6,7 @@ import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/sc
 import { addQuantParams } from '../quant/params.ts';
 import { broadcastShape } from './checks.ts';
 import { foldBinary, goldenBinary, legalizeBinary, lowerBinary } from './elementwise.ts';
-import { broadcastStrides, pad4 } from './golden-abi.ts';
+import { broadcastStrides, coalesceDims, pad4 } from './golden-abi.ts';
 import { rule, to4d } from './lowering.ts';
 import { defineOp } from './op-def.ts';
 import { ACTIVATION_CODE, activation, table } from './tflite-options.ts';
@@ -73,13 +73,12 @@ export const add = defineOp<'add'>({
     if (ctx.Y.shape.length > 4) return goldenBinary(ctx, op);
     const { ex } = ctx;
     const q = addQuantParams(ctx.graph, op);
-    const out = pad4(ctx.Y.shape);
-    const sa = broadcastStrides(ctx.T(0).shape, out);
-    const sb = broadcastStrides(ctx.T(1).shape, out);
+    const out4 = pad4(ctx.Y.shape);
+    const { dims: out, strides: [sa, sb] } = coalesceDims(out4, [broadcastStrides(ctx.T(0).shape, out4), broadcastStrides(ctx.T(1).shape, out4)], 4);
     const aId = op.inputs[0]!, bId = op.inputs[1]!, yId = op.outputs[0]!;
     return {
       scratch: 0,
-      make: () => (p) => ex.add(p[aId]!, p[bId]!, p[yId]!, out[0]!, out[1]!, out[2]!, out[3]!, ...sa, ...sb,
+      make: () => (p) => ex.add(p[aId]!, p[bId]!, p[yId]!, out[0]!, out[1]!, out[2]!, out[3]!, ...sa!, ...sb!,
         q.input1Offset, q.input2Offset, q.outputOffset, q.leftShift, q.input1Q.multiplier, q.input1Q.shift,
         q.input2Q.multiplier, q.input2Q.shift, q.outputQ.multiplier, q.outputQ.shift, q.actMin, q.actMax),
     };

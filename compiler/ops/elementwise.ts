@@ -8,7 +8,7 @@ import { numElements, type Op, type Tensor } from '../ir/graph.ts';
 import type { BinaryOpCode, KBinary } from '../kernel-ir/types.ts';
 import { binaryQuantParams, type BinaryQuantParams } from '../quant/params.ts';
 import type { LegalCheck } from './checks.ts';
-import type { GoldenCtx, GoldenLaunch } from './golden-abi.ts';
+import { coalesceDims, type GoldenCtx, type GoldenLaunch } from './golden-abi.ts';
 import type { KernelOpDraft, LowerCtx } from './lowering.ts';
 import type { QuantCtx } from './op-def.ts';
 
@@ -126,9 +126,9 @@ export function goldenBinary(ctx: GoldenCtx, op: BinaryGraphOp): GoldenLaunch {
   const q = binaryQuantParams(ctx.graph, op, ctx.arith);
   const rank = kernelRank(ctx.Y);
   const out = padShape(ctx.Y.shape, rank);
-  const sa = broadcastStridesN(ctx.T(0).shape, out), sb = broadcastStridesN(ctx.T(1).shape, out);
+  const c = coalesceDims(out, [broadcastStridesN(ctx.T(0).shape, out), broadcastStridesN(ctx.T(1).shape, out)], MAX_BINARY_RANK);
   const six = (v: number[], fill: number) => [...new Array<number>(MAX_BINARY_RANK - v.length).fill(fill), ...v];
-  const geom = ctx.upload(Int32Array.from([...six(out, 1), ...six(sa, 0), ...six(sb, 0)]));
+  const geom = ctx.upload(Int32Array.from([...six(c.dims, 1), ...six(c.strides[0]!, 0), ...six(c.strides[1]!, 0)]));
   const code = OPCODE[op.kind];
   const aId = op.inputs[0]!, bId = op.inputs[1]!, yId = op.outputs[0]!;
   return {

@@ -76,3 +76,30 @@ export function broadcastStrides(shape: number[], out: number[]): [number, numbe
   }
   return strides;
 }
+
+/**
+ * Merges the dimensions of an element-wise loop nest that every operand walks contiguously (or all
+ * broadcasts), and drops those of size 1, so the kernels' innermost loop is as long as possible (their SIMD
+ * paths vectorise only that loop: [1,128,128,1] becomes one loop of 16384). Returns the output dims and
+ * each operand's element strides, padded in front to `rank` (dims 1, strides 0). Pure re-indexing: the
+ * kernels visit the same elements in the same order.
+ */
+export function coalesceDims(out: readonly number[], strides: readonly (readonly number[])[], rank: number): { dims: number[]; strides: number[][] } {
+  const dims: number[] = [];
+  const st: number[][] = strides.map(() => []);
+  for (let d = 0; d < out.length; d++) {
+    if (out[d] === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && strides.every((s, k) => st[k]![last] === s[d]! * out[d]!)) {
+      dims[last]! *= out[d]!;
+      strides.forEach((s, k) => { st[k]![last] = s[d]!; });
+    } else {
+      dims.push(out[d]!);
+      strides.forEach((s, k) => st[k]!.push(s[d]!));
+    }
+  }
+  if (dims.length === 0) { dims.push(1); st.forEach((s) => s.push(0)); }
+  if (dims.length > rank) return { dims: [...out], strides: strides.map((s) => [...s]) };
+  const pad = rank - dims.length;
+  return { dims: [...new Array<number>(pad).fill(1), ...dims], strides: st.map((s) => [...new Array<number>(pad).fill(0), ...s]) };
+}

@@ -15,19 +15,74 @@ import { logisticQ4, mbqmDouble, rdbpot, rdbpot16, satLeftShift16, sdhm16, srdhm
 // @ts-ignore: decorator
 @inline function clamp8(v: i32, lo: i32, hi: i32): i32 { return v < lo ? lo : v > hi ? hi : v; }
 
-export function rescale8(x: usize, out: usize, n: i32, inZp: i32, mult: i32, shift: i32, outZp: i32, lo: i32, hi: i32): void {
-  for (let i = 0; i < n; i++) {
-    const v = <i32>load<i8>(x + <usize>i) - inZp;
-    store<i8>(out + <usize>i, <i8>clamp8(outZp + mbqmDouble(v, mult, shift), lo, hi));
+// An int8 -> int8 function of the input byte alone is evaluated once per possible input (256 values, the
+// same scalar code) into a table when the tensor is larger than the table, then looked up: same bits, less
+// work. The SIMD build looks up 16 bytes at a time with i8x16.swizzle over the table's 16 rows.
+const LUT: usize = memory.data(256, 16);
+const LUT_MIN = 512;
+
+/** out[i] = LUT[x[i] + 128] for i < n. */
+function mapLut(x: usize, out: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const t0 = v128.load(LUT), t1 = v128.load(LUT, 16), t2 = v128.load(LUT, 32), t3 = v128.load(LUT, 48);
+    const t4 = v128.load(LUT, 64), t5 = v128.load(LUT, 80), t6 = v128.load(LUT, 96), t7 = v128.load(LUT, 112);
+    const t8 = v128.load(LUT, 128), t9 = v128.load(LUT, 144), t10 = v128.load(LUT, 160), t11 = v128.load(LUT, 176);
+    const t12 = v128.load(LUT, 192), t13 = v128.load(LUT, 208), t14 = v128.load(LUT, 224), t15 = v128.load(LUT, 240);
+    const sixteen = i8x16.splat(16);
+    for (; i + 16 <= n; i += 16) {
+      // Table index x + 128 as a byte; row k answers indices 16k..16k+15 (swizzle gives 0 outside 0..15).
+      let idx = v128.xor(v128.load(x + <usize>i), i8x16.splat(-128));
+      let r = i8x16.swizzle(t0, idx);
+      idx = i8x16.sub(idx, sixteen); r = v128.or(r, i8x16.swizzle(t1, idx));
+      idx = i8x16.sub(idx, sixteen); r = v128.or(r, i8x16.swizzle(t2, idx));
+      idx = i8x16.sub(idx, sixteen); r = v128.or(r, i8x16.swizzle(t3, idx));
+      idx = i8x16.sub(idx, sixteen); r = v128.or(r, i8x16.swizzle(t4, idx));
+      idx = i8x16.sub(idx, sixteen); r = v128.or(r, i8x16.swizzle(t5, idx));
+      idx = i8x16.sub(idx, sixteen); r = v128.or(r, i8x16.swizzle(t6, idx));
+      idx = i8x16.sub(idx, sixteen); r = v128.or(r, i8x16.swizzle(t7, idx));
+      idx = i8x16.sub(idx, sixteen); r = v128.or(r, i8x16.swizzle(t8, idx));
+      idx = i8x16.sub(idx, sixteen); r = v128.or(r, i8x16.swizzle(t9, idx));
+      idx = i8x16.sub(idx, sixteen); r = v128.or(r, i8x16.swizzle(t10, idx));
+      idx = i8x16.sub(idx, sixteen); r = v128.or(r, i8x16.swizzle(t11, idx));
+      idx = i8x16.sub(idx, sixteen); r = v128.or(r, i8x16.swizzle(t12, idx));
+      idx = i8x16.sub(idx, sixteen); r = v128.or(r, i8x16.swizzle(t13, idx));
+      idx = i8x16.sub(idx, sixteen); r = v128.or(r, i8x16.swizzle(t14, idx));
+      idx = i8x16.sub(idx, sixteen); r = v128.or(r, i8x16.swizzle(t15, idx));
+      v128.store(out + <usize>i, r);
+    }
   }
+  for (; i < n; i++) store<i8>(out + <usize>i, load<i8>(LUT + <usize>(<i32>load<i8>(x + <usize>i) + 128)));
+}
+
+// @ts-ignore: decorator
+@inline function rescaleOne(x: i32, inZp: i32, mult: i32, shift: i32, outZp: i32, lo: i32, hi: i32): i32 {
+  return clamp8(outZp + mbqmDouble(x - inZp, mult, shift), lo, hi);
+}
+
+export function rescale8(x: usize, out: usize, n: i32, inZp: i32, mult: i32, shift: i32, outZp: i32, lo: i32, hi: i32): void {
+  if (n >= LUT_MIN) {
+    for (let v = -128; v < 128; v++) store<i8>(LUT + <usize>(v + 128), <i8>rescaleOne(v, inZp, mult, shift, outZp, lo, hi));
+    mapLut(x, out, n);
+    return;
+  }
+  for (let i = 0; i < n; i++) store<i8>(out + <usize>i, <i8>rescaleOne(<i32>load<i8>(x + <usize>i), inZp, mult, shift, outZp, lo, hi));
+}
+
+// @ts-ignore: decorator
+@inline function leakyOne(x: i32, inZp: i32, outZp: i32, multId: i32, shiftId: i32, multAlpha: i32, shiftAlpha: i32): i32 {
+  const v = x - inZp;
+  const r = v >= 0 ? mbqmDouble(v, multId, shiftId) : mbqmDouble(v, multAlpha, shiftAlpha);
+  return clamp8(outZp + r, -128, 127);
 }
 
 export function leakyRelu8(x: usize, out: usize, n: i32, inZp: i32, outZp: i32, multId: i32, shiftId: i32, multAlpha: i32, shiftAlpha: i32): void {
-  for (let i = 0; i < n; i++) {
-    const v = <i32>load<i8>(x + <usize>i) - inZp;
-    const r = v >= 0 ? mbqmDouble(v, multId, shiftId) : mbqmDouble(v, multAlpha, shiftAlpha);
-    store<i8>(out + <usize>i, <i8>clamp8(outZp + r, -128, 127));
+  if (n >= LUT_MIN) {
+    for (let v = -128; v < 128; v++) store<i8>(LUT + <usize>(v + 128), <i8>leakyOne(v, inZp, outZp, multId, shiftId, multAlpha, shiftAlpha));
+    mapLut(x, out, n);
+    return;
   }
+  for (let i = 0; i < n; i++) store<i8>(out + <usize>i, <i8>leakyOne(<i32>load<i8>(x + <usize>i), inZp, outZp, multId, shiftId, multAlpha, shiftAlpha));
 }
 
 export function hardSwish8(x: usize, out: usize, n: i32, inZp: i32, outZp: i32, outMult16: i32, outExp: i32, reluishMult16: i32, reluishExp: i32): void {

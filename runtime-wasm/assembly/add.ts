@@ -2,8 +2,18 @@
 // leftShift (20 for int8), rescaled to a common scale with double-rounding multipliers, summed, rescaled
 // to the output scale, offset and clamped. Broadcasting is by strides over a 4-D output: a stride of 0
 // repeats an input along that dimension (the host computes the strides). The SIMD build does four
-// elements of the innermost dimension per step with the same integer steps (quant.ts mbqm4Uniform).
-import { mbqm4Uniform, mbqmDouble, store4 } from './quant';
+// (contiguous: sixteen) elements of the innermost dimension per step with the same integer steps (quant.ts mbqm4Uniform).
+import { mbqm4Small, mbqm4Uniform, mbqmDouble, smallShiftOk, store4 } from './quant';
+
+/** Four lanes of ADD before the clamp (SIMD build only). */
+// @ts-ignore: decorator
+@inline function add4(xa: v128, xb: v128, in1Offset: i32, in2Offset: i32, outOffset: i32, leftShift: i32,
+  m1: i32, s1: i32, m2: i32, s2: i32, mo: i32, so: i32): v128 {
+  const va = i32x4.add(xa, i32x4.splat(in1Offset)), vb = i32x4.add(xb, i32x4.splat(in2Offset));
+  const sa = smallShiftOk(in1Offset, leftShift, s1) ? mbqm4Small(va, leftShift, m1, s1) : mbqm4Uniform(i32x4.shl(va, leftShift), m1, s1);
+  const sb = smallShiftOk(in2Offset, leftShift, s2) ? mbqm4Small(vb, leftShift, m2, s2) : mbqm4Uniform(i32x4.shl(vb, leftShift), m2, s2);
+  return i32x4.add(mbqm4Uniform(i32x4.add(sa, sb), mo, so), i32x4.splat(outOffset));
+}
 
 export function add(a: usize, bIn: usize, out: usize,
   d0: i32, d1: i32, d2: i32, d3: i32,
@@ -19,15 +29,28 @@ export function add(a: usize, bIn: usize, out: usize,
         const pb = bIn + <usize>(i0 * bs0 + i1 * bs1 + i2 * bs2);
         let i3 = 0;
         if (ASC_FEATURE_SIMD) {
-          // Four elements at a time along the innermost dimension (stride 1, or 0 when broadcast).
-          const off1 = i32x4.splat(in1Offset);
-          const off2 = i32x4.splat(in2Offset);
+          // Sixteen, then four elements at a time along the innermost dimension (stride 1, or 0 when broadcast).
+          if (as3 == 1 && bs3 == 1) {
+            for (; i3 + 16 <= d3; i3 += 16) {
+              const va = v128.load(pa + <usize>i3);
+              const vb = v128.load(pb + <usize>i3);
+              const la = i16x8.extend_low_i8x16_s(va), ha = i16x8.extend_high_i8x16_s(va);
+              const lb = i16x8.extend_low_i8x16_s(vb), hb = i16x8.extend_high_i8x16_s(vb);
+              const r0 = add4(i32x4.extend_low_i16x8_s(la), i32x4.extend_low_i16x8_s(lb), in1Offset, in2Offset, outOffset, leftShift, m1, s1, m2, s2, mo, so);
+              const r1 = add4(i32x4.extend_high_i16x8_s(la), i32x4.extend_high_i16x8_s(lb), in1Offset, in2Offset, outOffset, leftShift, m1, s1, m2, s2, mo, so);
+              const r2 = add4(i32x4.extend_low_i16x8_s(ha), i32x4.extend_low_i16x8_s(hb), in1Offset, in2Offset, outOffset, leftShift, m1, s1, m2, s2, mo, so);
+              const r3 = add4(i32x4.extend_high_i16x8_s(ha), i32x4.extend_high_i16x8_s(hb), in1Offset, in2Offset, outOffset, leftShift, m1, s1, m2, s2, mo, so);
+              // Saturating narrows; the clamp to [actMin, actMax] (within int8) is done on the bytes.
+              let r = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r0, r1), i16x8.narrow_i32x4_s(r2, r3));
+              r = i8x16.min_s(i8x16.max_s(r, i8x16.splat(<i8>actMin)), i8x16.splat(<i8>actMax));
+              v128.store(o, r);
+              o += 16;
+            }
+          }
           for (; i3 + 4 <= d3; i3 += 4) {
             const xa = as3 == 0 ? i32x4.splat(<i32>load<i8>(pa)) : i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(pa + <usize>i3)));
             const xb = bs3 == 0 ? i32x4.splat(<i32>load<i8>(pb)) : i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(pb + <usize>i3)));
-            const sa = mbqm4Uniform(i32x4.shl(i32x4.add(xa, off1), leftShift), m1, s1);
-            const sb = mbqm4Uniform(i32x4.shl(i32x4.add(xb, off2), leftShift), m2, s2);
-            let r = i32x4.add(mbqm4Uniform(i32x4.add(sa, sb), mo, so), i32x4.splat(outOffset));
+            let r = add4(xa, xb, in1Offset, in2Offset, outOffset, leftShift, m1, s1, m2, s2, mo, so);
             r = i32x4.min_s(i32x4.max_s(r, i32x4.splat(actMin)), i32x4.splat(actMax));
             store4(o, r);
             o += 4;

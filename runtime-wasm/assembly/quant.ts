@@ -144,13 +144,15 @@ export function oneOverOnePlusX(a: i32): i32 {
   return i32x4.min_s(v, i32x4.splat(actMax));
 }
 
-/** srdhm's rounding and truncating division by 2^31 on two 64-bit products. */
+/**
+ * srdhm's rounding division by 2^31 on two 64-bit products: gemmlowp's (ab + nudge) / 2^31 truncating, with
+ * nudge 2^30 (ab >= 0) or 1 - 2^30 (ab < 0), equals floor((ab + 2^30) / 2^31) for every ab (for ab < 0 the
+ * truncation is a ceiling, and ceil((ab + 1 - 2^30) / 2^31) = floor((ab + 2^30) / 2^31)), so one add and one
+ * arithmetic shift.
+ */
 // @ts-ignore: decorator
 @inline function srdhm2(ab: v128): v128 {
-  const neg = i64x2.shr_s(ab, 63);
-  const nudged = i64x2.add(ab, i64x2.add(i64x2.splat(1 << 30), v128.and(neg, i64x2.splat(<i64>1 - (<i64>1 << 31)))));
-  const bias = v128.and(i64x2.shr_s(nudged, 63), i64x2.splat((<i64>1 << 31) - 1));
-  return i64x2.shr_s(i64x2.add(nudged, bias), 31);
+  return i64x2.shr_s(i64x2.add(ab, i64x2.splat(<i64>1 << 30)), 31);
 }
 
 /** Stores the four int8 values of an i32x4 already clamped to int8. */
@@ -165,12 +167,48 @@ export function oneOverOnePlusX(a: i32): i32 {
 @inline export function mbqm4Uniform(x: v128, multiplier: i32, shift: i32): v128 {
   const left = shift > 0 ? shift : 0;
   const right = shift > 0 ? 0 : -shift;
-  const xs = i32x4.shl(x, left);
-  const m = i32x4.splat(multiplier);
-  const r = v128.shuffle<i32>(srdhm2(i64x2.extmul_low_i32x4_s(xs, m)), srdhm2(i64x2.extmul_high_i32x4_s(xs, m)), 0, 2, 4, 6);
+  return rdbpot4(srdhm4(i32x4.shl(x, left), i32x4.splat(multiplier)), right);
+}
+
+/**
+ * SaturatingRoundingDoublingHighMul of four lanes by the multiplier lanes m; the INT32_MIN * INT32_MIN
+ * saturation is not emulated: callers' multipliers are never INT32_MIN (QuantizeMultiplier gives
+ * |m| < 2^31).
+ */
+// @ts-ignore: decorator
+@inline export function srdhm4(x: v128, m: v128): v128 {
+  return v128.shuffle<i32>(srdhm2(i64x2.extmul_low_i32x4_s(x, m)), srdhm2(i64x2.extmul_high_i32x4_s(x, m)), 0, 2, 4, 6);
+}
+
+/** RoundingDivideByPOT of four lanes by one exponent (0..31). */
+// @ts-ignore: decorator
+@inline export function rdbpot4(r: v128, right: i32): v128 {
   const mask = i32x4.splat(<i32>((<u32>1 << <u32>right) - 1));
   const threshold = i32x4.sub(i32x4.shr_u(mask, 1), i32x4.shr_s(r, 31));
   return i32x4.sub(i32x4.shr_s(r, right), i32x4.gt_s(v128.and(r, mask), threshold));
+}
+
+/**
+ * mbqm4Uniform(v << lshift, multiplier, shift) for |v| <= 255 (an int8 value plus an offset) and
+ * 15 <= L <= 23, L = lshift + max(shift, 0), in 32-bit lanes only: then v * 2^L fits in int32 (no wrap to
+ * emulate) and srdhm(v * 2^L, m) = floor((v * m * 2^L + 2^30) / 2^31) = floor((v * m + 2^(k-1)) / 2^k) with
+ * k = 31 - L in [8, 16]; splitting m = mh * 2^16 + ml (ml in [0, 2^16)) gives
+ * v * mh * 2^(16-k) + floor((v * ml + 2^(k-1)) / 2^k), exact modulo 2^32 (|v * ml| < 2^24) and the result
+ * fits in int32. Then RoundingDivideByPOT by max(-shift, 0). Callers check smallShiftOk first.
+ */
+// @ts-ignore: decorator
+@inline export function mbqm4Small(v: v128, lshift: i32, multiplier: i32, shift: i32): v128 {
+  const k = 31 - lshift - (shift > 0 ? shift : 0);
+  const hi = i32x4.shl(i32x4.mul(v, i32x4.splat(multiplier >> 16)), 16 - k);
+  const lo = i32x4.shr_s(i32x4.add(i32x4.mul(v, i32x4.splat(multiplier & 0xffff)), i32x4.splat(1 << (k - 1))), k);
+  return rdbpot4(i32x4.add(hi, lo), shift > 0 ? 0 : -shift);
+}
+
+/** Whether mbqm4Small applies: offsets within int8 zero points (|v| <= 255) and 15 <= lshift + max(shift, 0) <= 23. */
+// @ts-ignore: decorator
+@inline export function smallShiftOk(offset: i32, lshift: i32, shift: i32): bool {
+  const l = lshift + (shift > 0 ? shift : 0);
+  return offset >= -128 && offset <= 128 && l >= 15 && l <= 23;
 }
 
 // ---- gemmlowp logistic / tanh on a Q4 input (TFLite Micro's int8 LOGISTIC and TANH) ----

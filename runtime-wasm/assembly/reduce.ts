@@ -1,6 +1,7 @@
 // MEAN and SUM over any set of axes of a tensor of rank <= 6 (padded with leading 1s; `mask` bit i marks
 // dimension i as reduced), int8 -> int8. The int32 sums are exact in any order; how they become outputs
-// follows the three kernels of compiler/quant/params.ts ReduceQuantParams:
+// follows the three kernels of compiler/quant/params.ts ReduceQuantParams (the SIMD build sums 16 outputs per
+// step when the innermost dimension is kept):
 //   method 0 (TFLite Micro, reference QuantizedMeanOrSum): MultiplyByQuantizedMultiplier(sum - inZp * count)
 //            + outZp, clamped (MEAN's multiplier already holds 1 / count);
 //   method 1 (desktop TFLite's int8 MEAN over H, W of a 4-D tensor): MultiplyByQuantizedMultiplier(raw sum)
@@ -35,7 +36,23 @@ export function reduce(x: usize, out: usize, d0: i32, d1: i32, d2: i32, d3: i32,
   for (let i0 = 0; i0 < d0; i0++) for (let i1 = 0; i1 < d1; i1++) for (let i2 = 0; i2 < d2; i2++)
     for (let i3 = 0; i3 < d3; i3++) for (let i4 = 0; i4 < d4; i4++) {
       const base = i0 * s0 + i1 * s1 + i2 * s2 + i3 * s3 + i4 * s4;
-      for (let i5 = 0; i5 < d5; i5++) {
+      let i5 = 0;
+      if (ASC_FEATURE_SIMD) {
+        // Innermost dimension kept (MEAN over H, W of NHWC): 16 sums per step.
+        if (s5 == 1) {
+          for (; i5 + 16 <= d5; i5 += 16) {
+            const a = acc + <usize>(base + i5) * 4;
+            const v = v128.load(p);
+            const lo = i16x8.extend_low_i8x16_s(v), hi = i16x8.extend_high_i8x16_s(v);
+            v128.store(a, i32x4.add(v128.load(a), i32x4.extend_low_i16x8_s(lo)));
+            v128.store(a, i32x4.add(v128.load(a, 16), i32x4.extend_high_i16x8_s(lo)), 16);
+            v128.store(a, i32x4.add(v128.load(a, 32), i32x4.extend_low_i16x8_s(hi)), 32);
+            v128.store(a, i32x4.add(v128.load(a, 48), i32x4.extend_high_i16x8_s(hi)), 48);
+            p += 16;
+          }
+        }
+      }
+      for (; i5 < d5; i5++) {
         const a = acc + <usize>(base + i5 * s5) * 4;
         store<i32>(a, load<i32>(a) + <i32>load<i8>(p));
         p++;

@@ -54,6 +54,8 @@ export interface RandomOpOptions {
   maxRank?: number;
   /** Element-wise binary ops other than ADD: how often one operand is a constant (default 0.2). */
   constantRate?: number;
+  /** DEPTHWISE_CONV_2D: draw the depth multiplier from these (default: 1 in 60%, else 2-3; seeds keep their graphs). */
+  depthMultipliers?: readonly number[];
 }
 
 const ACTIVATIONS: readonly Activation[] = ['none', 'relu', 'relu6', 'relu_n1_to_1'];
@@ -232,7 +234,7 @@ const GENERATORS: Record<RandomOpKind, Gen> = {
     const n = batch(r, o);
     const sp = spatial(r, 5);
     const inC = channels(r, 12);
-    const mult = r.chance(0.6) ? 1 : r.int(2, 3);
+    const mult = o.depthMultipliers ? r.pick(o.depthMultipliers) : r.chance(0.6) ? 1 : r.int(2, 3);
     const outC = inC * mult;
     const xq = actQuant(r);
     const x = g.add('input', [n, ...sp.inHW, inC], 'int8', xq);
