@@ -9,7 +9,7 @@ import { foldBinary, goldenBinary, legalizeBinary, lowerBinary } from './element
 import { broadcastStrides, coalesceDims, pad4 } from './golden-abi.ts';
 import { rule, to4d } from './lowering.ts';
 import { defineOp } from './op-def.ts';
-import { ACTIVATION_CODE, activation, table } from './tflite-options.ts';
+import { fusedActivationMapping } from './tflite-options.ts';
 
 /** inputs [a, b]; b (or a) broadcast NumPy-style. */
 export interface AddOp extends OpBase {
@@ -21,13 +21,7 @@ export const add = defineOp<'add'>({
   kind: 'add',
   summary: 'element-wise sum with broadcasting',
   arith: 'same in both (left shift 20, three multipliers below one)',
-  tflite: {
-    builtin: BuiltinOperator.ADD,
-    optionsType: BuiltinOptionsType.AddOptions,
-    import: (c) => ({ kind: 'add', name: c.name, activation: activation(c, c.opts.i8(Slot.AddOptions.activation)) }),
-    version: 2,
-    export: (b, o) => [BuiltinOptionsType.AddOptions, table(b, 1, () => b.addFieldInt8(Slot.AddOptions.activation, ACTIVATION_CODE[o.activation], 0))],
-  },
+  tflite: fusedActivationMapping('add', BuiltinOperator.ADD, BuiltinOptionsType.AddOptions, Slot.AddOptions.activation, 2),
   arity: { inputs: [2, 2], activations: () => [0, 1] },
   infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
   legalize: (c, op) => {

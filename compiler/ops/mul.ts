@@ -9,7 +9,7 @@ import { broadcastShape } from './checks.ts';
 import { foldBinary, goldenBinary, legalizeBinary, lowerBinary } from './elementwise.ts';
 import { rule } from './lowering.ts';
 import { defineOp } from './op-def.ts';
-import { ACTIVATION_CODE, activation, table } from './tflite-options.ts';
+import { fusedActivationMapping } from './tflite-options.ts';
 
 /** inputs [a, b], broadcast NumPy-style; either may be a constant. */
 export interface MulOp extends OpBase {
@@ -21,13 +21,7 @@ export const mul = defineOp<'mul'>({
   kind: 'mul',
   summary: 'element-wise product with broadcasting',
   arith: 'the multiplier input1Scale * input2Scale / outputScale is computed in double by tflm, in float32 by tflite',
-  tflite: {
-    builtin: BuiltinOperator.MUL,
-    optionsType: BuiltinOptionsType.MulOptions,
-    import: (c) => ({ kind: 'mul', name: c.name, activation: activation(c, c.opts.i8(Slot.MulOptions.activation)) }),
-    version: 2,
-    export: (b, o) => [BuiltinOptionsType.MulOptions, table(b, 1, () => b.addFieldInt8(Slot.MulOptions.activation, ACTIVATION_CODE[o.activation], 0))],
-  },
+  tflite: fusedActivationMapping('mul', BuiltinOperator.MUL, BuiltinOptionsType.MulOptions, Slot.MulOptions.activation, 2),
   arity: { inputs: [2, 2], activations: () => [0, 1] },
   infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
   legalize: (c, op) => {

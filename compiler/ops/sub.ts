@@ -10,7 +10,7 @@ import { broadcastShape } from './checks.ts';
 import { foldBinary, goldenBinary, legalizeBinary, lowerBinary } from './elementwise.ts';
 import { rule } from './lowering.ts';
 import { defineOp } from './op-def.ts';
-import { ACTIVATION_CODE, activation, table } from './tflite-options.ts';
+import { fusedActivationMapping } from './tflite-options.ts';
 
 /** inputs [a, b] (a - b), broadcast NumPy-style; either may be a constant. */
 export interface SubOp extends OpBase {
@@ -22,13 +22,7 @@ export const sub = defineOp<'sub'>({
   kind: 'sub',
   summary: 'element-wise difference with broadcasting',
   arith: 'tflm computes the three multipliers in float32 and subtracts; tflite computes them in double and adds the negated second input',
-  tflite: {
-    builtin: BuiltinOperator.SUB,
-    optionsType: BuiltinOptionsType.SubOptions,
-    import: (c) => ({ kind: 'sub', name: c.name, activation: activation(c, c.opts.i8(Slot.SubOptions.activation)) }),
-    version: 2,
-    export: (b, o) => [BuiltinOptionsType.SubOptions, table(b, 1, () => b.addFieldInt8(Slot.SubOptions.activation, ACTIVATION_CODE[o.activation], 0))],
-  },
+  tflite: fusedActivationMapping('sub', BuiltinOperator.SUB, BuiltinOptionsType.SubOptions, Slot.SubOptions.activation, 2),
   arity: { inputs: [2, 2], activations: () => [0, 1] },
   infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
   legalize: (c, op) => {

@@ -1,9 +1,9 @@
 // Codecs shared by the op definitions' TFLite mappings: padding and fused-activation enums in both
 // directions, and the flatbuffers table helper the exporters use.
 import type { Builder } from 'flatbuffers';
-import type { Activation, Padding } from '../ir/graph.ts';
+import type { Activation, OpKind, Padding } from '../ir/graph.ts';
 import { ActivationCode, PaddingCode } from '../frontend/tflite/schema.ts';
-import type { ImportCtx, ParamTensor } from './op-def.ts';
+import type { ImportCtx, OpAttrs, OpOf, ParamTensor, TfliteMapping } from './op-def.ts';
 
 export function padding(c: ImportCtx, code: number): Padding {
   if (code === PaddingCode.SAME) return 'same';
@@ -43,4 +43,16 @@ export function int32Vector(b: Builder, values: readonly number[]): number {
 /** A constant int32 vector operand the exporter writes for a parameter the graph op holds as an attribute. */
 export function int32Param(name: string, values: readonly number[]): ParamTensor {
   return { name, dtype: 'int32', shape: [values.length], values };
+}
+
+/** The TFLite mapping of an operator whose only option is a fused activation (ADD, SUB, MUL): the options
+ *  table `optionsType` with the activation at field `slot`. */
+export function fusedActivationMapping<K extends OpKind>(kind: K, builtin: number, optionsType: number, slot: number, version: number): TfliteMapping<K> {
+  return {
+    builtin,
+    optionsType,
+    import: (c) => ({ kind, name: c.name, activation: activation(c, c.opts.i8(slot)) }) as unknown as OpAttrs<K>,
+    version,
+    export: (b, o) => [optionsType, table(b, 1, () => b.addFieldInt8(slot, ACTIVATION_CODE[(o as OpOf<K> & { activation: Activation }).activation], 0))],
+  };
 }
