@@ -4,7 +4,7 @@
 import { type Activation, type OpBase, type Padding } from '../ir/graph.ts';
 import { convQuantParams } from '../quant/params.ts';
 import { convLikeShape } from './checks.ts';
-import { foldConvLike, goldenConvLike } from './conv2d.ts';
+import { foldConvLike, goldenConvLike, legalizeConvLike } from './conv2d.ts';
 import { rule, unfolded, windowOf } from './lowering.ts';
 import { defineOp } from './op-def.ts';
 
@@ -30,19 +30,7 @@ export const addConv2d = defineOp<'add_conv2d'>({
   arith: 'no TFLite counterpart: double rounding in both',
   arity: { inputs: [2, 3], activations: () => [0] },
   infer: (c) => convLikeShape(c, false),
-  legalize: (c, op) => {
-    const x = c.act(op.inputs[0], 'input');
-    const y = c.act(op.outputs[0], 'output');
-    c.positive(op.stride, 'stride');
-    c.positive(op.dilation, 'dilation');
-    c.activation(op.activation);
-    c.rank(x, 4, 'input');
-    const w = c.weights(op.inputs[1], 4, 0, y.shape[y.shape.length - 1]!);
-    const inC = x.shape[3]!;
-    if (w.shape[3] !== inC) c.fail(`weights '${w.name}' have ${w.shape[3]} input channels for ${inC}`, 'add convolution is not grouped: weights must be [outC, KH, KW, inC]');
-    c.spatial(x, y, [w.shape[1]!, w.shape[2]!], op.stride, op.dilation, op.padding, w.shape[0]!);
-    c.bias(op.inputs[2], w.shape[0]!);
-  },
+  legalize: (c, op) => legalizeConvLike(c, op),
   fold: (q, op, k) => foldConvLike(q, op, k),
   clamp: (g, op) => convQuantParams(g, op, 'tflm'),
   lower: [

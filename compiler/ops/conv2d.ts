@@ -9,7 +9,7 @@ import type { Arith } from '../quant/multiplier.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { convQuantParams, singleRounding, type ConvLikeOp } from '../quant/params.ts';
 import type { AddConv2dOp } from './add-conv2d.ts';
-import { convLikeShape } from './checks.ts';
+import { convLikeShape, type LegalCheck } from './checks.ts';
 import { nhwc, type GoldenCtx, type GoldenLaunch } from './golden-abi.ts';
 import { rule, unfolded, windowOf } from './lowering.ts';
 import { defineOp } from './op-def.ts';
@@ -31,6 +31,24 @@ function groupedToDepthwise(w: Int8Array, o: number, kh: number, kw: number): In
     for (let i = 0; i < kh * kw; i++) out[i * o + c] = w[c * kh * kw + i];
   }
   return out;
+}
+
+/** The backends' requirements of CONV_2D and the add convolution (which is never grouped). */
+export function legalizeConvLike(c: LegalCheck, op: Conv2dOp | AddConv2dOp): void {
+  const x = c.act(op.inputs[0], 'input');
+  const y = c.act(op.outputs[0], 'output');
+  c.positive(op.stride, 'stride');
+  c.positive(op.dilation, 'dilation');
+  c.activation(op.activation);
+  c.rank(x, 4, 'input');
+  const w = c.weights(op.inputs[1], 4, 0, y.shape[y.shape.length - 1]!);
+  const inC = x.shape[3]!;
+  if (op.kind === 'add_conv2d' && w.shape[3] !== inC) c.fail(`weights '${w.name}' have ${w.shape[3]} input channels for ${inC}`, 'add convolution is not grouped: weights must be [outC, KH, KW, inC]');
+  if (w.shape[3]! < 1 || inC % w.shape[3]! !== 0) c.fail(`weights '${w.name}' have ${w.shape[3]} input channels, which does not divide the input's ${inC}`, 'OHWI weights with I = inC / groups');
+  const groups = inC / w.shape[3]!;
+  if (w.shape[0]! % groups !== 0) c.fail(`${w.shape[0]} output channels are not divisible by ${groups} groups`);
+  c.spatial(x, y, [w.shape[1]!, w.shape[2]!], op.stride, op.dilation, op.padding, w.shape[0]!);
+  c.bias(op.inputs[2], w.shape[0]!);
 }
 
 /** Requantisation of every conv-like kernel op: offsets, per-channel multipliers, rounding. */
@@ -70,21 +88,7 @@ export const conv2d = defineOp<'conv2d'>({
   },
   arity: { inputs: [2, 3], activations: () => [0] },
   infer: (c) => convLikeShape(c, true),
-  legalize: (c, op) => {
-    const x = c.act(op.inputs[0], 'input');
-    const y = c.act(op.outputs[0], 'output');
-    c.positive(op.stride, 'stride');
-    c.positive(op.dilation, 'dilation');
-    c.activation(op.activation);
-    c.rank(x, 4, 'input');
-    const w = c.weights(op.inputs[1], 4, 0, y.shape[y.shape.length - 1]!);
-    const inC = x.shape[3]!;
-    if (w.shape[3]! < 1 || inC % w.shape[3]! !== 0) c.fail(`weights '${w.name}' have ${w.shape[3]} input channels, which does not divide the input's ${inC}`, 'OHWI weights with I = inC / groups');
-    const groups = inC / w.shape[3]!;
-    if (w.shape[0]! % groups !== 0) c.fail(`${w.shape[0]} output channels are not divisible by ${groups} groups`);
-    c.spatial(x, y, [w.shape[1]!, w.shape[2]!], op.stride, op.dilation, op.padding, w.shape[0]!);
-    c.bias(op.inputs[2], w.shape[0]!);
-  },
+  legalize: (c, op) => legalizeConvLike(c, op),
   fold: (q, op, k) => foldConvLike(q, op, k),
   clamp: (g, op) => convQuantParams(g, op, 'tflm'),
   lower: [
