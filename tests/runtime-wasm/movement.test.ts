@@ -18,6 +18,7 @@ import { randomInputs } from '../helpers/random-ops.ts';
 import {
   MOVEMENT_KINDS, describeCase, mergeGraphs, randomMovementGraph, randomMovementNet, type MovementCase, type MovementKind, type MovementOptions,
 } from '../helpers/random-movement.ts';
+import { firstDiff } from '../helpers/compare.ts';
 
 const CASES = 200;
 const BATCH = 50;
@@ -26,11 +27,6 @@ const interp = TfliteInterpreter.load();
 const goldenSimd = GoldenRuntime.load({ simd: true });
 const goldenScalar = GoldenRuntime.load({ simd: false });
 
-function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): string | undefined {
-  if (a.length !== b.length) return `length ${a.length} (golden) vs ${b.length} (tflite)`;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return `index ${i}: golden ${a[i]}, tflite ${b[i]}`;
-  return undefined;
-}
 
 async function compare(kind: MovementKind, firstSeed: number, count: number, o: MovementOptions = {}): Promise<{ mismatches: string[]; cases: number }> {
   const it = await interp;

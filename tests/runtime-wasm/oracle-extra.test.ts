@@ -15,6 +15,7 @@ import {
 } from '../helpers/random-ops-extra.ts';
 import { reduceQuantParams } from '../../compiler/quant/params.ts';
 import type { ReduceOp } from '../../compiler/ir/graph.ts';
+import { firstDiff } from '../helpers/compare.ts';
 
 const CASES: Record<ExtraOpKind, number> = { mean: 240, sum: 200, resize_bilinear: 200, transpose_conv: 200 };
 
@@ -30,12 +31,6 @@ function describe(c: { seed: number; graph: ExtraOpCase['graph'] } & ({ kind: st
   return `${'kind' in c ? `randomExtraOpGraph(${c.seed}, '${c.kind}')` : `randomAuditGraph(${c.seed}, '${c.family}')`} in ${op.inputs.map(t).join(' ')} ${q(op.inputs[0]!)} out ${t(op.outputs[0]!)} ${q(op.outputs[0]!)} ${attrs}`;
 }
 
-function firstDiff(golden: ArrayLike<number>, ref: ArrayLike<number>): string | undefined {
-  if (golden.length !== ref.length) return `length ${golden.length} (golden) vs ${ref.length} (tflite)`;
-  let n = 0, first = -1;
-  for (let i = 0; i < golden.length; i++) if (golden[i] !== ref[i]) { n++; if (first < 0) first = i; }
-  return n === 0 ? undefined : `${n}/${golden.length} values differ, first at ${first}: golden ${golden[first]}, tflite ${ref[first]}`;
-}
 
 async function compare(kind: ExtraOpKind | (typeof AUDIT_FAMILIES)[number], firstSeed: number, count: number, arith: Arith, modules: Array<'simd' | 'scalar'>, opts: ExtraOpOptions = {}): Promise<string[]> {
   const it = await interp;

@@ -9,6 +9,7 @@ import { writeTflite } from '../../compiler/frontend/tflite/writer.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { TfliteInterpreter, withAllOutputs } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
 import { UNARY_OP_KINDS, describeOp, randomInputs, randomOpGraph, randomUnaryChain } from '../helpers/random-ops.ts';
+import { firstDiff } from '../helpers/compare.ts';
 
 const CASES = Number(process.env.UNARY_CASES ?? 240);
 const SENS = Number(process.env.UNARY_SENS ?? 120);
@@ -17,12 +18,6 @@ const interp = TfliteInterpreter.load();
 const goldenSimd = GoldenRuntime.load({ simd: true });
 const goldenScalar = GoldenRuntime.load({ simd: false });
 
-function firstDiff(golden: ArrayLike<number>, tflite: ArrayLike<number>): string | undefined {
-  if (golden.length !== tflite.length) return `length ${golden.length} (golden) vs ${tflite.length} (tflite)`;
-  let n = 0, first = -1;
-  for (let i = 0; i < golden.length; i++) if (golden[i] !== tflite[i]) { n++; if (first < 0) first = i; }
-  return n === 0 ? undefined : `${n}/${golden.length} values differ, first at index ${first}: golden ${golden[first]}, tflite ${tflite[first]}`;
-}
 
 UNARY_OP_KINDS.forEach((kind, k) => {
   test(`${kind}: ${CASES} random single-op models equal TFLite's interpreter (SIMD and scalar golden)`, async () => {

@@ -19,6 +19,7 @@ import {
   RANDOM_OP_KINDS, Rng, describeOp, randomInputs, randomNetGraph, randomOpGraph, type RandomOpKind, type RandomOpOptions,
 } from '../helpers/random-ops.ts';
 import type { Arith } from '../../compiler/quant/multiplier.ts';
+import { firstDiff } from '../helpers/compare.ts';
 
 const INPUTS_PER_MODEL = 5;
 const CASES_PER_KIND = 64;
@@ -28,13 +29,6 @@ const goldenSimd = GoldenRuntime.load({ simd: true });
 const goldenScalar = GoldenRuntime.load({ simd: false });
 
 /** First difference between two int8 arrays, as text; undefined when equal. */
-function firstDiff(golden: ArrayLike<number>, tflite: ArrayLike<number>): string | undefined {
-  if (golden.length !== tflite.length) return `length ${golden.length} (golden) vs ${tflite.length} (tflite)`;
-  let n = 0, first = -1;
-  for (let i = 0; i < golden.length; i++) if (golden[i] !== tflite[i]) { n++; if (first < 0) first = i; }
-  if (n === 0) return undefined;
-  return `${n}/${golden.length} values differ, first at index ${first}: golden ${golden[first]}, tflite ${tflite[first]}`;
-}
 
 /** Graph tensor ids of every op output, in op order, aligned with allOpOutputs() of the file it came from. */
 function graphOpOutputs(g: Graph): number[] {
