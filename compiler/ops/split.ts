@@ -3,8 +3,9 @@
 // constant operands. Multi-output: one kernel `copy` per output.
 import type { OpBase } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
-import type { ShapeCheck } from './checks.ts';
-import { rule } from './lowering.ts';
+import type { LegalCheck, ShapeCheck } from './checks.ts';
+import type { GoldenCtx, GoldenLaunch } from './golden-abi.ts';
+import { rule, type KernelOpDraft, type LowerCtx } from './lowering.ts';
 import { blockFrom, constValues, contiguous, copyDraft, goldenCopies, inShape, int32Param, legalShape, legalizeMovement, resolveAxis, type CopyRegion } from './movement.ts';
 import { defineOp } from './op-def.ts';
 import { table } from './tflite-options.ts';
@@ -70,6 +71,22 @@ const common = {
   cgra: { host: 'data movement: no multiply-accumulates to map' },
 };
 
+/** Both split ops: the outputs are the parts of the input along the axis (legalize, one copy per output). */
+function legalizeSplit(c: LegalCheck, op: SplitOp | SplitVOp): void {
+  const { x, y } = legalizeMovement(c, op);
+  const want = splitShapes((m) => c.fail(m), x[0]!.shape, op);
+  if (want.length !== y.length) c.fail(`splits into ${want.length} parts but has ${y.length} outputs`);
+  y.forEach((t, k) => legalShape(c, t, want[k]!));
+}
+
+function lowerSplit(ctx: LowerCtx, op: SplitOp | SplitVOp): KernelOpDraft[] {
+  return splitRegions(ctx.t(op.inputs[0]!).shape, op).map((r, k) => copyDraft(ctx, [op.inputs[0]!], op.outputs[k]!, [r]));
+}
+
+function goldenSplit(ctx: GoldenCtx, op: SplitOp | SplitVOp): GoldenLaunch {
+  return goldenCopies(ctx, splitRegions(ctx.T(0).shape, op).map((region, k) => ({ from: op.inputs[0]!, to: op.outputs[k]!, region })));
+}
+
 export const split = defineOp<'split'>({
   kind: 'split',
   summary: 'cuts the input into equal parts along an axis (several outputs)',
@@ -91,21 +108,9 @@ export const split = defineOp<'split'>({
   ...common,
   infer: (c, op) => shapes(c, op)[0]!,
   inferAll: (c, op) => shapes(c, op),
-  legalize: (c, op) => {
-    const { x, y } = legalizeMovement(c, op);
-    const want = splitShapes((m) => c.fail(m), x[0]!.shape, op);
-    if (want.length !== y.length) c.fail(`splits into ${want.length} parts but has ${y.length} outputs`);
-    y.forEach((t, k) => legalShape(c, t, want[k]!));
-  },
-  lower: [
-    rule({
-      name: 'split',
-      kinds: ['split'],
-      priority: 0,
-      lower: (ctx, op) => splitRegions(ctx.t(op.inputs[0]!).shape, op).map((r, k) => copyDraft(ctx, [op.inputs[0]!], op.outputs[k]!, [r])),
-    }),
-  ],
-  golden: (ctx, op) => goldenCopies(ctx, splitRegions(ctx.T(0).shape, op).map((region, k) => ({ from: op.inputs[0]!, to: op.outputs[k]!, region }))),
+  legalize: legalizeSplit,
+  lower: [rule({ name: 'split', kinds: ['split'], priority: 0, lower: lowerSplit })],
+  golden: goldenSplit,
 });
 
 export const splitV = defineOp<'split_v'>({
@@ -129,19 +134,7 @@ export const splitV = defineOp<'split_v'>({
   ...common,
   infer: (c, op) => shapes(c, op)[0]!,
   inferAll: (c, op) => shapes(c, op),
-  legalize: (c, op) => {
-    const { x, y } = legalizeMovement(c, op);
-    const want = splitShapes((m) => c.fail(m), x[0]!.shape, op);
-    if (want.length !== y.length) c.fail(`splits into ${want.length} parts but has ${y.length} outputs`);
-    y.forEach((t, k) => legalShape(c, t, want[k]!));
-  },
-  lower: [
-    rule({
-      name: 'split_v',
-      kinds: ['split_v'],
-      priority: 0,
-      lower: (ctx, op) => splitRegions(ctx.t(op.inputs[0]!).shape, op).map((r, k) => copyDraft(ctx, [op.inputs[0]!], op.outputs[k]!, [r])),
-    }),
-  ],
-  golden: (ctx, op) => goldenCopies(ctx, splitRegions(ctx.T(0).shape, op).map((region, k) => ({ from: op.inputs[0]!, to: op.outputs[k]!, region }))),
+  legalize: legalizeSplit,
+  lower: [rule({ name: 'split_v', kinds: ['split_v'], priority: 0, lower: lowerSplit })],
+  golden: goldenSplit,
 });
