@@ -6,6 +6,7 @@
 // `parseLaunchFile` validates it and says which field is wrong and what would be valid; `runLaunchFile`
 // executes it on a CgraSim.
 import { TinyforgeError } from '../../compiler/diagnostics.ts';
+import { parseJsonText } from '../../compiler/json.ts';
 import type { CgraArch } from '../arch.ts';
 import type { CgraImage } from '../isa/image.ts';
 import { CgraSim, type LaunchStats, type SimOptions } from './sim.ts';
@@ -18,8 +19,7 @@ export interface LaunchFile {
 }
 
 export function parseLaunchFile(text: string, arch: CgraArch, file?: string): LaunchFile {
-  let doc: any;
-  try { doc = JSON.parse(text); } catch (e) { throw new TinyforgeError(`not JSON: ${(e as Error).message}`, { file }); }
+  const doc: any = parseJsonText(text, file, 'launch file');
   const bad = (path: string, what: string): TinyforgeError => new TinyforgeError(`${path} ${what}`, { file });
   const isAddr = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 31;
   const isWord = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 32;

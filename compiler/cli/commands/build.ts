@@ -63,7 +63,7 @@ async function buildStaged(config: BuildConfig, stage: OutputStage, values: Reco
   let ok = true;
   const progress = (msg: string) => process.stderr.write(`tinyforge: ${msg}\n`);
   // One lowering: both backends read the same kernel IR.
-  const module = runPipeline(config.graph, { arith: config.arith });
+  const module = runPipeline(config.graph, { arith: config.arith, file: config.model ?? config.file });
   if (config.targets.mcu) {
     progress(`mcu ${config.targets.mcu.cpu}: emitting and compiling C${values['no-verify'] ? '' : ', then verifying on the host and QEMU'}...`);
     const step = await mcuBuildStep(config.graph, module, config.targets.mcu, stage.dir,

@@ -1,0 +1,59 @@
+// Parsing a user's JSON document with a one-line TinyforgeError naming the file, line and column and what
+// is wrong in our words (JSON.parse's own message is JavaScript engine text and never reaches a user).
+import { TinyforgeError } from './diagnostics.ts';
+
+/** 1-based line and column of character `pos` of `text`. */
+export function lineColumn(text: string, pos: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, Math.min(pos, text.length)));
+  const line = before.split('\n').length;
+  return { line, column: pos - (before.lastIndexOf('\n') + 1) + 1 };
+}
+
+/** Where JSON.parse stopped: the engine's "at position N", else the first character it quotes as unexpected. */
+function errorPosition(text: string, msg: string): number | undefined {
+  const p = /at position (\d+)/.exec(msg);
+  if (p) return Number(p[1]);
+  if (/Unexpected end of JSON input/.test(msg)) return text.length;
+  // "Unexpected token '}', "..." is not valid JSON": scan for the first prefix JSON.parse fails on at its end.
+  return undefined;
+}
+
+function reasonOf(msg: string): string {
+  if (/Unexpected end of JSON input/.test(msg)) return 'the document ends early';
+  const tok = /Unexpected token '(.+?)'/.exec(msg) ?? /Unexpected token (\S)/.exec(msg);
+  if (tok) return `unexpected '${tok[1]}'`;
+  if (/Unexpected non-whitespace character after JSON/.test(msg)) return 'text after the JSON value';
+  if (/Bad control character/.test(msg)) return 'a control character inside a string';
+  if (/Expected property name/.test(msg)) return 'expected a quoted property name';
+  if (/Expected ',' or '}'/.test(msg)) return "expected ',' or '}'";
+  if (/Expected ',' or ']'/.test(msg)) return "expected ',' or ']'";
+  if (/Unterminated string/.test(msg)) return 'a string is not closed';
+  if (/Bad escaped character|Bad Unicode escape/.test(msg)) return 'a bad escape in a string';
+  if (/Exponent part is missing|Unterminated fractional number|No number after minus sign/.test(msg)) return 'a malformed number';
+  return 'a syntax error';
+}
+
+/** The first position where a quoted unexpected token `tok` makes parsing fail (scans occurrences). */
+function tokenPosition(text: string, msg: string): number | undefined {
+  const tok = /Unexpected token '(.+?)'/.exec(msg)?.[1];
+  if (!tok) return undefined;
+  for (let i = text.indexOf(tok); i >= 0; i = text.indexOf(tok, i + 1)) {
+    // The failing occurrence is the first whose prefix (up to and including it) still fails the same way.
+    try { JSON.parse(text.slice(0, i + tok.length)); } catch (e) {
+      if (!/Unexpected end of JSON input|Unterminated string|Expected/.test((e as Error).message)) return i;
+    }
+  }
+  return undefined;
+}
+
+/** JSON.parse with a TinyforgeError `<file>:<line>:<col>: <what> is not valid JSON: <reason>`. */
+export function parseJsonText(text: string, file: string | undefined, what = 'file'): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const pos = errorPosition(text, msg) ?? tokenPosition(text, msg);
+    const at = pos !== undefined ? lineColumn(text, pos) : {};
+    throw new TinyforgeError(`${what} is not valid JSON: ${reasonOf(msg)}`, { ...(file ? { file } : {}), ...at });
+  }
+}
