@@ -92,8 +92,7 @@ export class OutputStage {
    * never commits.
    */
   async commit(): Promise<void> {
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setImmediate(r));
+    await this.settle();
     for (const n of this.names) {
       const staged = this.path(n);
       if (!existsSync(staged)) continue;
@@ -113,6 +112,16 @@ export class OutputStage {
       }
     }
     this.discard();
+  }
+
+  /**
+   * Gives a signal that arrived during synchronous work its turn (its handler exits 130/143). Called before
+   * committing and before reporting a failure: a Ctrl-C reaches the whole process group, so a compiler or
+   * QEMU child dies of it first and its failure must not be reported as the build's error.
+   */
+  async settle(): Promise<void> {
+    if (this.done) return;
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
   }
 
   /** Removes the temporary folder (and with it anything staged) and the signal handlers. Idempotent. */

@@ -75,20 +75,26 @@ test('a folder <out>/mcu tinyforge did not create (no manifest) is not replaced'
   assert.deepEqual(readdirSync(join(out, 'mcu')), ['sub']);
 });
 
-for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
-  test(`a build interrupted by ${sig} exits ${code} and leaves the previous output byte-identical, no staging folder`, async (t) => {
+// SIGTERM / SIGINT to tinyforge alone; and Ctrl-C as a terminal sends it, to the whole process group, 0.2 s
+// into the build (the compiler or QEMU child dies of it too: the build must still exit 130, not report the child's failure).
+for (const [sig, code, group] of [['SIGTERM', 143, false], ['SIGINT', 130, false], ['SIGINT', 130, true]] as const) {
+  test(`a build interrupted by ${sig}${group ? ' to its process group (Ctrl-C)' : ''} exits ${code} and leaves the previous output byte-identical, no staging folder`, async (t) => {
     if (!needTools(t, 'arm-gcc')) return;
-    const { path, out } = config(`sig${code}`);
+    const { path, out } = config(`sig${code}${group ? 'g' : ''}`);
     assert.equal(run(path).status, 0);
     const before = snapshot(out);
     assert.ok(Object.keys(before).some((f) => f.endsWith('report.txt')));
     // A second build (with verification: the longer one), interrupted once it reports progress.
-    const child = spawn(process.execPath, [bin, 'build', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'build', path], { stdio: ['ignore', 'pipe', 'pipe'], detached: group });
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (d) => {
       stderr += d;
-      if (!sent && /emitting and compiling C/.test(stderr)) { sent = true; child.kill(sig); }
+      if (!sent && /emitting and compiling C/.test(stderr)) {
+        sent = true;
+        if (group) setTimeout(() => process.kill(-child.pid!, sig), 200);
+        else child.kill(sig);
+      }
     });
     const status = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
     assert.ok(sent, stderr);

@@ -49,6 +49,7 @@ export const build: Command = {
     try {
       return await buildStaged(config, stage, values);
     } finally {
+      await stage.settle();
       stage.discard();
     }
   },
