@@ -14,8 +14,8 @@ function errorPosition(text: string, msg: string): number | undefined {
   const p = /at position (\d+)/.exec(msg);
   if (p) return Number(p[1]);
   if (/Unexpected end of JSON input/.test(msg)) return text.length;
-  // "Unexpected token '}', "..." is not valid JSON": scan for the first prefix JSON.parse fails on at its end.
-  return undefined;
+  return undefined; // "Unexpected token '}', "..." is not valid JSON": see tokenPosition
+
 }
 
 function reasonOf(msg: string): string {
@@ -37,7 +37,9 @@ function reasonOf(msg: string): string {
 function tokenPosition(text: string, msg: string): number | undefined {
   const tok = /Unexpected token '(.+?)'/.exec(msg)?.[1];
   if (!tok) return undefined;
-  for (let i = text.indexOf(tok); i >= 0; i = text.indexOf(tok, i + 1)) {
+  // Each try parses a prefix: bounded (a large document with many such tokens gets no position rather than a slow error).
+  let budget = 32 * 1024 * 1024;
+  for (let i = text.indexOf(tok); i >= 0 && (budget -= i) > 0; i = text.indexOf(tok, i + 1)) {
     // The failing occurrence is the first whose prefix (up to and including it) still fails the same way.
     try { JSON.parse(text.slice(0, i + tok.length)); } catch (e) {
       if (!/Unexpected end of JSON input|Unterminated string|Expected/.test((e as Error).message)) return i;

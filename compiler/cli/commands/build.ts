@@ -1,7 +1,7 @@
 // `tinyforge build`: loads and validates a YAML build config, prints its layer table, and (as targets are
 // added) runs each configured target's back end. Kept a small orchestrator: one step per target.
 import type { Command } from '../command.ts';
-import { UsageError } from '../../diagnostics.ts';
+import { TinyforgeError, UsageError } from '../../diagnostics.ts';
 import { loadConfig, type BuildConfig } from '../../frontend/yaml/config.ts';
 import { graphStats, type GraphStats } from '../../ir/stats.ts';
 import { formatLayerTable } from '../../report/layers.ts';
@@ -48,6 +48,12 @@ export const build: Command = {
     const stage = new OutputStage(config.outDir, [config.targets.mcu && 'mcu', config.targets.cgra && 'cgra'].filter((n): n is string => !!n), { force: values.force === true });
     try {
       return await buildStaged(config, stage, values);
+    } catch (e) {
+      // An error without a location names the config (or, about an operator, the model it comes from).
+      if (e instanceof TinyforgeError && !(e instanceof UsageError) && e.where.file === undefined) {
+        throw new TinyforgeError(e.message, { ...e.where, file: e.where.op !== undefined ? config.model ?? config.file : config.file }, e.hint, e.exitCode);
+      }
+      throw e;
     } finally {
       await stage.settle();
       stage.discard();
