@@ -59,3 +59,68 @@ export function parseJsonText(text: string, file: string | undefined, what = 'fi
     throw new TinyforgeError(`${what} is not valid JSON: ${reasonOf(msg)}`, { ...(file ? { file } : {}), ...at });
   }
 }
+
+/**
+ * Line and column of the value at `path` (keys and array indices) in a valid JSON text, for errors about a
+ * field; undefined when the path is not there. Walks the text once, skipping everything off the path.
+ */
+export function locateJsonPath(text: string, path: ReadonlyArray<string | number>): { line: number; column: number } | undefined {
+  let i = 0;
+  const ws = () => { while (i < text.length && ' \t\r\n'.includes(text[i]!)) i++; };
+  const str = (): string => {
+    const start = i;
+    i++;
+    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    i++;
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  const skip = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '"') { str(); return; }
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) { i++; return; }
+      for (;;) {
+        if (c === '{') { ws(); str(); ws(); i++; /* ':' */ }
+        skip();
+        ws();
+        if (text[i++] === close) return;
+      }
+    }
+    while (i < text.length && !',]}'.includes(text[i]!) && !' \t\r\n'.includes(text[i]!)) i++;
+  };
+  for (const key of path) {
+    ws();
+    const c = text[i];
+    if (typeof key === 'number' ? c !== '[' : c !== '{') return undefined;
+    i++;
+    ws();
+    let found = false;
+    for (let n = 0; text[i] !== (c === '[' ? ']' : '}') && i < text.length; n++) {
+      if (c === '{') {
+        ws();
+        const k = str();
+        ws();
+        i++; // ':'
+        if (k === key) { found = true; break; }
+      } else if (n === key) { found = true; break; }
+      skip();
+      ws();
+      if (text[i] === ',') i++;
+      ws();
+    }
+    if (!found) return undefined;
+  }
+  ws();
+  return i < text.length ? lineColumn(text, i) : undefined;
+}
+
+/** `memory[0].words` -> ['memory', 0, 'words'] (the paths errors print). */
+export function parseFieldPath(p: string): Array<string | number> {
+  const out: Array<string | number> = [];
+  for (const m of p.matchAll(/"([^"]*)"|([A-Za-z_]\w*)|\[(\d+)\]/g)) out.push(m[3] !== undefined ? Number(m[3]) : (m[1] ?? m[2])!);
+  return out;
+}

@@ -9,7 +9,7 @@
 //      `imageFromJson(text, arch?, file?)`, `readImageFile(path, arch)`, `writeImageFile(path, image)`.
 import { readInputText, writeFileAtomic } from '../../compiler/files.ts';
 import { TinyforgeError, type Where } from '../../compiler/diagnostics.ts';
-import { parseJsonText } from '../../compiler/json.ts';
+import { locateJsonPath, parseJsonText } from '../../compiler/json.ts';
 import { makeArch, type CgraArch } from '../arch.ts';
 import { kernelsOf, type CgraImage } from './image.ts';
 
@@ -118,13 +118,23 @@ export function imageFromJson(text: string, arch: CgraArch, file?: string): Cgra
   if (doc?.format !== IMAGE_FORMAT) throw new TinyforgeError(`not a ${IMAGE_FORMAT} document (format = ${JSON.stringify(doc?.format)})`, { file });
   const a = makeArch({ ...arch, ...(doc.arch ?? {}) });
   const nums = (v: unknown, n: number, what: string): Uint32Array => {
-    if (!Array.isArray(v) || v.length !== n) throw new TinyforgeError(`${what} must be an array of ${n} words`, { file });
-    return Uint32Array.from(v, (x: unknown, i) => parseCNumber(String(x), { file }, `${what}[${i}]`));
+    if (!Array.isArray(v) || v.length !== n) throw new TinyforgeError(`${what} must be an array of ${n} words`, { file, ...locateJsonPath(text, [what]) });
+    return Uint32Array.from(v, (x: unknown, i) => {
+      try {
+        return parseCNumber(String(x), { file }, `${what}[${i}]`);
+      } catch (e) {
+        throw e instanceof TinyforgeError ? new TinyforgeError(e.message, { ...e.where, ...locateJsonPath(text, [what, i]) }, e.hint) : e;
+      }
+    });
   };
   const names: Record<number, string> = {};
   for (const k of Array.isArray(doc.kernels) ? doc.kernels : []) if (k && typeof k.name === 'string') names[k.id] = k.name;
   const image: CgraImage = { arch: a, imem: nums(doc.imem, a.rows * a.contextLines, 'imem'), kmem: nums(doc.kmem, a.kernelSlots, 'kmem'), names };
-  kernelsOf(image, { ...(file !== undefined ? { file } : {}), imem: (i) => ({ label: `imem[${i}]` }), kmem: (s) => ({ label: `kmem[${s}]` }) });
+  kernelsOf(image, {
+    ...(file !== undefined ? { file } : {}),
+    imem: (i) => ({ label: `imem[${i}]`, ...(locateJsonPath(text, ['imem', i]) ?? {}) }),
+    kmem: (s) => ({ label: `kmem[${s}]`, ...(locateJsonPath(text, ['kmem', s]) ?? {}) }),
+  });
   return image;
 }
 

@@ -63,8 +63,16 @@ test('bitstream.h: a word that is not a number, and a bad kernel-table entry, na
 test('image.json: a bad word names the file and the element; broken JSON names line and column in our words', () => {
   const doc = JSON.parse(imageToJson(image));
   doc.imem[128 + 0] = '0x00f80000'; // PE(row 1, col 0) step 0
-  const e = errorOf(() => imageFromJson(JSON.stringify(doc), arch, 'img.json'));
-  assert.match(e.format(), /^img\.json: imem\[128\]: kernel 1: PE\(row 1, col 0\) step 0 .*undefined opcode 31/);
+  // One word per line (indent 1): element 128 is 129 lines below the line of "imem", after two spaces.
+  const text = JSON.stringify(doc, null, 1);
+  const line = text.split('\n').findIndex((l) => l.startsWith(' "imem"')) + 1 + 129;
+  assert.equal(text.split('\n')[line - 1], '  "0x00f80000",');
+  const e = errorOf(() => imageFromJson(text, arch, 'img.json'));
+  assert.match(e.format(), new RegExp(`^img\\.json:${line}: imem\\[128\\]: kernel 1: PE\\(row 1, col 0\\) step 0 .*undefined opcode 31`));
+  doc.kmem[3] = 'x3';
+  const k = errorOf(() => imageFromJson(JSON.stringify(doc), arch, 'img.json'));
+  const xcol = JSON.stringify(doc).indexOf('"x3"') + 1;
+  assert.equal(k.format(), `img.json:1:${xcol}: kmem[3]: 'x3' is not a 32-bit unsigned number`);
   const broken = '{"format": "tinyforge-cgra-image",\n "imem": [1, 2,]}';
   const g = errorOf(() => imageFromJson(broken, arch, 'img.json'));
   const col = ' "imem": [1, 2,]}'.indexOf(']') + 1;
@@ -92,8 +100,13 @@ test('launch file: not JSON names file, line and column without engine text; a b
   assert.doesNotMatch(e.message, /is not valid JSON$|position|Unexpected/);
   const end = errorOf(() => parseLaunchFile('{"launches": [', arch, 'run.json'));
   assert.equal(end.format(), 'run.json:1:15: launch file is not valid JSON: the document ends early');
-  const f = errorOf(() => parseLaunchFile('{"launches": [{"kernel": 0}]}', arch, 'run.json'));
-  assert.match(f.format(), /^run\.json: launches\[0\]\.kernel must be a kernel slot 1\.\.\d+/);
+  // A bad field: its path, and the line and column where its value starts.
+  const doc = '{"launches": [\n  {"kernel": 1},\n  {"ptrIn": [0], "kernel": 0}]}';
+  const f = errorOf(() => parseLaunchFile(doc, arch, 'run.json'));
+  const kcol = '  {"ptrIn": [0], "kernel": 0}]}'.indexOf(': 0}') + 3;
+  assert.match(f.format(), new RegExp(`^run\\.json:3:${kcol}: launches\\[1\\]\\.kernel must be a kernel slot 1\\.\\.\\d+`));
+  const u = errorOf(() => parseLaunchFile('{"launches": [{"kernel": 1}],\n "dumps": []}', arch, 'run.json'));
+  assert.match(u.format(), /^run\.json:2:11: "dumps" is not a launch-file field/);
 });
 
 test('lowering: a user error names the model file', () => {
