@@ -5,10 +5,10 @@
 // manifest (MANIFEST_NAME: the files it wrote); a folder tinyforge is about to replace must be empty or
 // hold only the files of its manifest -- anything else is a user's file and the build refuses (--force
 // replaces the folder anyway).
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TinyforgeError } from './diagnostics.ts';
-import { fromFsError } from './files.ts';
+import { ensureDir, fromFsError } from './files.ts';
 
 /** The manifest of an output folder tinyforge wrote: one relative path per line. */
 export const MANIFEST_NAME = '.tinyforge-output';
@@ -58,6 +58,9 @@ export class OutputStage {
   private readonly force: boolean;
   private readonly handlers: Array<[NodeJS.Signals, () => void]> = [];
   private done = false;
+  private committed = false;
+  /** The output folder did not exist before this build: a build that fails removes it again (when empty). */
+  private readonly createdOut: boolean;
 
   /**
    * Checks that each of `<outDir>/<name>` may be replaced, creates the temporary folder and installs the
@@ -68,6 +71,8 @@ export class OutputStage {
     this.names = names;
     this.force = opts.force ?? false;
     for (const n of names) checkReplaceable(join(outDir, n), this.force);
+    this.createdOut = !existsSync(outDir);
+    ensureDir(outDir);
     this.dir = join(outDir, `${STAGING_PREFIX}${process.pid}`);
     try {
       rmSync(this.dir, { recursive: true, force: true });
@@ -111,6 +116,7 @@ export class OutputStage {
         throw fromFsError(e, 'cannot move the build into place') ?? e;
       }
     }
+    this.committed = true;
     this.discard();
   }
 
@@ -131,5 +137,8 @@ export class OutputStage {
       for (const [sig, h] of this.handlers) process.removeListener(sig, h);
     }
     try { rmSync(this.dir, { recursive: true, force: true }); } catch { /* best effort */ }
+    if (!this.committed && this.createdOut) {
+      try { if (readdirSync(this.outDir).length === 0) rmdirSync(this.outDir); } catch { /* best effort */ }
+    }
   }
 }

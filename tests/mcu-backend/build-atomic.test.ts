@@ -1,7 +1,7 @@
 // `tinyforge build` never damages an output: a user's file in <out>/mcu makes the build refuse (one line
 // naming the folder and --force) and survives; --force replaces the folder; a build interrupted by SIGTERM
 // or SIGINT exits 143/130 and leaves the previous output byte-identical with no staging folder; a build that
-// fails (sram budget) leaves the previous output untouched.
+// fails (sram budget) leaves the previous output untouched, and a first build that fails no output folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -118,4 +118,8 @@ test('a failing build (sram budget) leaves the previous output untouched and no 
   assert.match(r.stderr, /mcu sram budget of 4,096 B exceeded/);
   assert.deepEqual(snapshot(ok.out), before);
   assert.deepEqual(staging(ok.out), []);
+  // A first build that fails leaves nothing: not even the output folder it would have created.
+  const fresh = config('failing-fresh', '4K');
+  assert.equal(run(fresh.path).status, 1);
+  assert.ok(!existsSync(fresh.out));
 });

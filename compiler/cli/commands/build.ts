@@ -10,7 +10,6 @@ import { formatCgraVsMcu } from '../../report/compare.ts';
 import { mcuBuildStep, type McuDvfsReport, type McuLayerReport, type McuTotals } from '../../../mcu-backend/build.ts';
 import type { VerifyResult } from '../../../mcu-backend/verify.ts';
 import { join } from 'node:path';
-import { ensureDir } from '../../files.ts';
 import { OutputStage } from '../../output-stage.ts';
 import { makeArch } from '../../../cgra-mapper/arch.ts';
 import type { LayerFigures, ModelTotals } from '../../../cgra-mapper/map-model.ts';
@@ -42,7 +41,6 @@ export const build: Command = {
     const path = positionals[0]!;
     if (!/\.ya?ml$/i.test(path)) throw new UsageError(`build takes a .yaml config, got '${path}' (use inspect for a .tflite model)`);
     const config = loadConfig(path);
-    ensureDir(config.outDir);
     // Every artefact goes to a temporary folder beside the output and moves into place only when the build
     // succeeds: a failed or interrupted build leaves the previous output as it was (compiler/output-stage.ts).
     const stage = new OutputStage(config.outDir, [config.targets.mcu && 'mcu', config.targets.cgra && 'cgra'].filter((n): n is string => !!n), { force: values.force === true });
