@@ -4,7 +4,8 @@
 // it was; SIGINT/SIGTERM during a build remove it too and exit 130/143. Folders tinyforge writes carry a
 // manifest (MANIFEST_NAME: the files it wrote); a folder tinyforge is about to replace must be empty or
 // hold only the files of its manifest -- anything else is a user's file and the build refuses (--force
-// replaces the folder anyway).
+// replaces the folder anyway). A temporary folder left by a build killed with SIGKILL is removed by the
+// next build in the same output folder.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TinyforgeError } from './diagnostics.ts';
@@ -50,6 +51,23 @@ export function checkReplaceable(dir: string, force = false): void {
   }
 }
 
+/** True when process `pid` no longer exists (its temporary folder is left over from a SIGKILL or a crash). */
+function gone(pid: number): boolean {
+  try { process.kill(pid, 0); return false; } catch (e) { return (e as NodeJS.ErrnoException).code === 'ESRCH'; }
+}
+
+/** Removes temporary folders of earlier builds whose process is gone (killed with SIGKILL, a power cut). */
+function removeStaleStaging(outDir: string): void {
+  let names: string[];
+  try { names = readdirSync(outDir); } catch { return; }
+  for (const n of names) {
+    const m = /^(?:\.tinyforge-staging-|\.mcu-staging-)(\d+)$/.exec(n);
+    if (m && Number(m[1]) !== process.pid && gone(Number(m[1]))) {
+      try { rmSync(join(outDir, n), { recursive: true, force: true }); } catch { /* best effort */ }
+    }
+  }
+}
+
 /** A build's temporary folder and the outputs it will replace. */
 export class OutputStage {
   readonly outDir: string;
@@ -74,6 +92,7 @@ export class OutputStage {
     this.createdOut = !existsSync(outDir);
     ensureDir(outDir);
     this.dir = join(outDir, `${STAGING_PREFIX}${process.pid}`);
+    removeStaleStaging(outDir);
     try {
       rmSync(this.dir, { recursive: true, force: true });
       mkdirSync(this.dir, { recursive: true });

@@ -118,6 +118,14 @@ test('a failing build (sram budget) leaves the previous output untouched and no 
   assert.match(r.stderr, /mcu sram budget of 4,096 B exceeded/);
   assert.deepEqual(snapshot(ok.out), before);
   assert.deepEqual(staging(ok.out), []);
+  // The temporary folder of a build killed with SIGKILL (a pid that no longer exists) goes with the next build.
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const stale = join(ok.out, `.tinyforge-staging-${dead.stdout}`);
+  mkdirSync(join(stale, 'mcu'), { recursive: true });
+  writeFileSync(join(stale, 'mcu', 'failing.c'), '/* half written */');
+  assert.equal(run(bad.path).status, 1);
+  assert.ok(!existsSync(stale));
+  assert.deepEqual(snapshot(ok.out), before);
   // A first build that fails leaves nothing: not even the output folder it would have created.
   const fresh = config('failing-fresh', '4K');
   assert.equal(run(fresh.path).status, 1);
