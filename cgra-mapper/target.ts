@@ -28,13 +28,15 @@ export interface CgraTargetOptions {
   onLayer?: (r: LayerResult) => void;
   /** The graph's kernel IR in `arith`, when the caller has lowered it already (build shares one lowering). */
   module?: KernelModule;
+  /** The file the graph was read from, named by lowering errors. */
+  file?: string;
 }
 
 export async function runCgraTarget(graph: Graph, o: CgraTargetOptions): Promise<{ report: ModelReport; mapped: MappedLayer[]; files: string[] }> {
   for (const s of [o.strategy, ...Object.values(o.layers ?? {})]) {
     if (!STRATEGY_NAMES.includes(s)) throw new TinyforgeError(`unknown CGRA strategy '${s}'`, {}, `strategies: ${STRATEGY_NAMES.join(', ')}`);
   }
-  const km = o.module ?? runPipeline(graph, { arith: o.arith });
+  const km = o.module ?? runPipeline(graph, { arith: o.arith, ...(o.file !== undefined ? { file: o.file } : {}) });
   const mapped = mapModule(km, { arch: o.arch, strategy: o.strategy, ...(o.layers ? { layers: o.layers } : {}) }, graph);
   const golden = await GoldenRuntime.load();
   const inputs = randomInputs(graph, o.inputs ?? 2, o.seed ?? 1);

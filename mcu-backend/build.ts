@@ -9,6 +9,7 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
+import { checkReplaceable, markOutputFolder } from '../compiler/output-stage.ts';
 import type { KernelModule } from '../compiler/kernel-ir/types.ts';
 import { spawnSync } from 'node:child_process';
 import { emitModel, estimateLayerFlash, type EmittedModel } from './emit/model.ts';
@@ -109,6 +110,8 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
   };
   // Everything is written to a staging directory and moved to <out>/mcu only when the build succeeds.
   const final = join(outDir, 'mcu');
+  // Never replace a folder holding files tinyforge did not write (`tinyforge build` checks this first, with --force).
+  checkReplaceable(final);
   const dir = join(outDir, `.mcu-staging-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -211,6 +214,7 @@ function stagedBuild(module: KernelModule, cfg: McuTargetConfig, emit: Emit, tar
     scratchBytes: l.scratchBytes, constBytes: l.constBytes, ...(l.dae ? { dae: { stageBytes: l.dae.stageBytes } } : {}),
   }));
   if (!hasBoard(cpu)) notes.push(`instructions not measured: no QEMU board for cortex-${cpu} in the harness (m3, m4, m7)`);
+  markOutputFolder(dir);
   rmSync(final, { recursive: true, force: true });
   renameSync(dir, final);
   const moved = files.map((f) => resolve(final, f.slice(dir.length + 1)));
@@ -306,7 +310,7 @@ export interface McuStepResult {
  * installed (that run also measures the per-layer instructions). `verifyInputs` = 0 skips verification.
  */
 export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuTargetConfig, outDir: string,
-  opts: { file?: string; verifyInputs: number; seed?: number }): Promise<McuStepResult> {
+  opts: { file?: string; verifyInputs: number; seed?: number; publishDir?: string }): Promise<McuStepResult> {
   const b = buildMcu(module, cfg, outDir, { file: opts.file });
   const verify: VerifyResult[] = [];
   const texts: string[] = [];
@@ -337,6 +341,10 @@ export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuT
   }
   if (counts) b.counts = counts;
   if (b.part) addDvfs(b, b.part, counts, cfg.latencyMs, outDir);
+  // Built in a temporary folder (`tinyforge build`): the report names the paths the files will have.
+  const publish = (p: string) => (opts.publishDir !== undefined && p.startsWith(resolve(outDir) + '/') ? resolve(opts.publishDir, p.slice(resolve(outDir).length + 1)) : p);
+  b.files = b.files.map(publish);
+  if (b.dvfs) b.dvfs.svg = publish(b.dvfs.svg);
   const at = texts.length;
   texts.push(formatMcuReport(b));
   for (const v of verify) texts.push(formatVerify(module.name, v));
@@ -348,8 +356,9 @@ export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuT
   for (const [name, body] of [['report.txt', fileText + '\n'], ['report.json', JSON.stringify({ layers: b.layers, totals: b.totals, verify, ...(b.dvfs ? { dvfs: b.dvfs } : {}) }, null, 2) + '\n']]) {
     writeFileSync(join(final, `${name}.tmp`), body);
     renameSync(join(final, `${name}.tmp`), join(final, name));
-    b.files.push(resolve(final, name));
+    b.files.push(publish(resolve(final, name)));
   }
+  markOutputFolder(final);
   return { build: b, verify, text, ok: verify.every((v) => v.ok) };
 }
 

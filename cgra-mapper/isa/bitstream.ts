@@ -8,25 +8,40 @@
 // API: `parseBitstreamH(text, arch, file?)`, `formatBitstreamH(image, name)`, `imageToJson(image)`,
 //      `imageFromJson(text, arch?, file?)`, `readImageFile(path, arch)`, `writeImageFile(path, image)`.
 import { readInputText, writeFileAtomic } from '../../compiler/files.ts';
-import { TinyforgeError } from '../../compiler/diagnostics.ts';
+import { TinyforgeError, type Where } from '../../compiler/diagnostics.ts';
+import { locateJsonPath, parseJsonText } from '../../compiler/json.ts';
 import { makeArch, type CgraArch } from '../arch.ts';
 import { kernelsOf, type CgraImage } from './image.ts';
 
-function parseCNumber(t: string, file: string | undefined, what: string): number {
+function parseCNumber(t: string, where: Where, what: string): number {
   const s = t.trim().replace(/[uUlL]+$/, '');
   const v = /^0x[0-9a-f]+$/i.test(s) ? parseInt(s, 16) : /^\d+$/.test(s) ? Number(s) : NaN;
-  if (!Number.isFinite(v) || v < 0 || v > 0xffffffff) throw new TinyforgeError(`${what}: '${t.trim()}' is not a 32-bit unsigned number`, { file });
+  if (!Number.isFinite(v) || v < 0 || v > 0xffffffff) throw new TinyforgeError(`${what}: '${t.trim()}' is not a 32-bit unsigned number`, where);
   return v;
 }
 
-function cArray(text: string, prefix: string, file: string | undefined): { name: string; values: number[]; line: number } {
+/** A C array `<prefix><name>[...] = {...}`: its words and the source line of each (for errors). */
+function cArray(text: string, prefix: string, file: string | undefined): { name: string; values: number[]; lines: number[]; line: number } {
   const re = new RegExp(`\\b${prefix}(\\w*)\\s*\\[[^\\]]*\\]\\s*=\\s*\\{([^}]*)\\}`, 'm');
   const m = re.exec(text);
   if (!m) throw new TinyforgeError(`no '${prefix}<name>[] = {...}' array found`, { file }, 'expected HEEPsilon bitstream.h with cgra_imem_* and cgra_kmem_* arrays');
   const line = text.slice(0, m.index).split('\n').length;
-  const body = m[2].replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
-  const values = body.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s) => parseCNumber(s, file, `${prefix}${m[1]}`));
-  return { name: m[1], values, line };
+  // Comments become blanks of the same length (newlines kept), so offsets in the body still give lines.
+  const blank = (c: string) => c.replace(/[^\n]/g, ' ');
+  const body = m[2].replace(/\/\*[\s\S]*?\*\//g, blank).replace(/\/\/.*$/gm, blank);
+  const bodyLine = text.slice(0, m.index + m[0].indexOf('{') + 1).split('\n').length;
+  const values: number[] = [];
+  const lines: number[] = [];
+  let offset = 0;
+  for (const cell of body.split(',')) {
+    const lead = cell.length - cell.trimStart().length;
+    const at = bodyLine + body.slice(0, offset + lead).split('\n').length - 1;
+    offset += cell.length + 1;
+    if (cell.trim() === '') continue;
+    values.push(parseCNumber(cell, { file, line: at }, `${prefix}${m[1]}[${values.length}]`));
+    lines.push(at);
+  }
+  return { name: m[1], values, lines, line };
 }
 
 /** Reads bitstream.h. The array sizes must match `arch` (rows * contextLines, kernelSlots). */
@@ -41,7 +56,11 @@ export function parseBitstreamH(text: string, arch: CgraArch, file?: string): Cg
     throw new TinyforgeError(`cgra_kmem_${km.name} has ${km.values.length} words, expected ${arch.kernelSlots}`, { file, line: km.line });
   }
   const image: CgraImage = { arch, imem: Uint32Array.from(im.values), kmem: Uint32Array.from(km.values), names: {} };
-  kernelsOf(image);
+  kernelsOf(image, {
+    ...(file !== undefined ? { file } : {}),
+    imem: (i) => ({ line: im.lines[i], label: `cgra_imem_${im.name}[${i}]` }),
+    kmem: (s) => ({ line: km.lines[s], label: `cgra_kmem_${km.name}[${s}]` }),
+  });
   return image;
 }
 
@@ -95,18 +114,27 @@ export function imageToJson(image: CgraImage): string {
 }
 
 export function imageFromJson(text: string, arch: CgraArch, file?: string): CgraImage {
-  let doc: any;
-  try { doc = JSON.parse(text); } catch (e) { throw new TinyforgeError(`not JSON: ${(e as Error).message}`, { file }); }
+  const doc: any = parseJsonText(text, file, 'CGRA image');
   if (doc?.format !== IMAGE_FORMAT) throw new TinyforgeError(`not a ${IMAGE_FORMAT} document (format = ${JSON.stringify(doc?.format)})`, { file });
   const a = makeArch({ ...arch, ...(doc.arch ?? {}) });
   const nums = (v: unknown, n: number, what: string): Uint32Array => {
-    if (!Array.isArray(v) || v.length !== n) throw new TinyforgeError(`${what} must be an array of ${n} words`, { file });
-    return Uint32Array.from(v, (x: unknown) => (typeof x === 'number' ? parseCNumber(String(x), file, what) : parseCNumber(String(x), file, what)));
+    if (!Array.isArray(v) || v.length !== n) throw new TinyforgeError(`${what} must be an array of ${n} words`, { file, ...locateJsonPath(text, [what]) });
+    return Uint32Array.from(v, (x: unknown, i) => {
+      try {
+        return parseCNumber(String(x), { file }, `${what}[${i}]`);
+      } catch (e) {
+        throw e instanceof TinyforgeError ? new TinyforgeError(e.message, { ...e.where, ...locateJsonPath(text, [what, i]) }, e.hint) : e;
+      }
+    });
   };
   const names: Record<number, string> = {};
   for (const k of Array.isArray(doc.kernels) ? doc.kernels : []) if (k && typeof k.name === 'string') names[k.id] = k.name;
   const image: CgraImage = { arch: a, imem: nums(doc.imem, a.rows * a.contextLines, 'imem'), kmem: nums(doc.kmem, a.kernelSlots, 'kmem'), names };
-  kernelsOf(image);
+  kernelsOf(image, {
+    ...(file !== undefined ? { file } : {}),
+    imem: (i) => ({ label: `imem[${i}]`, ...(locateJsonPath(text, ['imem', i]) ?? {}) }),
+    kmem: (s) => ({ label: `kmem[${s}]`, ...(locateJsonPath(text, ['kmem', s]) ?? {}) }),
+  });
   return image;
 }
 

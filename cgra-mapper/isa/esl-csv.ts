@@ -11,23 +11,28 @@ import { encode } from './encoding.ts';
 import { validateKernel, type Kernel } from './image.ts';
 import { formatInstr, InstrError, parseInstr } from './instr-text.ts';
 
-function csvRows(text: string): string[][] {
-  const rows: string[][] = [];
+/** The CSV's rows with their 1-based line numbers (of the row's start); empty rows dropped. */
+function csvRows(text: string): { cells: string[]; line: number }[] {
+  const rows: { cells: string[]; line: number }[] = [];
   let row: string[] = [];
   let cell = '';
   let q = false;
+  let line = 1;
+  let start = 1;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (q) {
+      if (ch === '\n') line++;
       if (ch === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (ch === '"') q = false; else cell += ch;
     } else if (ch === '"') q = true;
     else if (ch === ',') { row.push(cell); cell = ''; } else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell); rows.push(row); row = []; cell = '';
+      row.push(cell); rows.push({ cells: row, line: start }); row = []; cell = '';
+      start = ++line;
     } else cell += ch;
   }
-  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
-  return rows.filter((r) => r.some((c) => c.trim() !== ''));
+  if (cell !== '' || row.length) { row.push(cell); rows.push({ cells: row, line: start }); }
+  return rows.filter((r) => r.cells.some((c) => c.trim() !== ''));
 }
 
 /** ESL spelling -> ours: a literal 0 operand is ZERO (keeps the immediate free). */
@@ -55,22 +60,22 @@ export function parseEslCsv(text: string, opts: EslImportOptions): Kernel {
   // A kernel may use fewer columns than the array (formatEslCsv writes only its columns): the width is
   // the first row's number of non-empty cells.
   const used = (cells: string[]) => cells.length - [...cells].reverse().findIndex((c) => c.trim() !== '');
-  const cols = Math.min(arch.cols, used(rows[1] ?? []));
+  const cols = Math.min(arch.cols, used(rows[1]?.cells ?? []));
   const words: number[][][] = [];
   for (let t = 0; t < n; t++) {
-    const head = rows[t * per][0].trim();
-    if (!/^\d+$/.test(head)) throw new TinyforgeError(`step ${t}: expected the step number in the first cell, got '${head}'`, { file });
+    const head = rows[t * per].cells[0].trim();
+    if (!/^\d+$/.test(head)) throw new TinyforgeError(`cell 1: step ${t}: expected the step number in the first cell, got '${head}'`, { file, line: rows[t * per].line });
     const step: number[][] = [];
     for (let r = 0; r < arch.rows; r++) {
-      const cells = rows[t * per + 1 + r];
+      const { cells, line } = rows[t * per + 1 + r];
       if (cells.length < cols || cells.slice(cols).some((c) => c.trim() !== '')) {
-        throw new TinyforgeError(`step ${t} row ${r}: ${used(cells)} cells, expected ${cols} (one per column the kernel uses, as in step 0 row 0; the array has ${arch.cols})`, { file });
+        throw new TinyforgeError(`step ${t} row ${r}: ${used(cells)} cells, expected ${cols} (one per column the kernel uses, as in step 0 row 0; the array has ${arch.cols})`, { file, line });
       }
       step.push(cells.slice(0, cols).map((cell, c) => {
         try {
           return encode(parseInstr(eslToOurs(cell), { nInstr: n, defaultStep: opts.defaultStep ?? 4 }));
         } catch (e) {
-          if (e instanceof InstrError) throw new TinyforgeError(`kernel ${id}: PE(row ${r}, col ${c}) step ${t} '${cell.trim()}': ${e.message}`, { file });
+          if (e instanceof InstrError) throw new TinyforgeError(`cell ${c + 1}: kernel ${id}: PE(row ${r}, col ${c}) step ${t} '${cell.trim()}': ${e.message}`, { file, line });
           throw e;
         }
       }));
@@ -78,7 +83,8 @@ export function parseEslCsv(text: string, opts: EslImportOptions): Kernel {
     words.push(step);
   }
   const k: Kernel = { id, cols, words, ...(opts.name ? { name: opts.name } : {}) };
-  validateKernel(arch, k, { file });
+  // A word that encodes but breaks a kernel rule (a branch target past the end...) is named by its line and cell.
+  validateKernel(arch, k, { file }, (t, r, c) => ({ where: { file, line: rows[t * per + 1 + r].line }, label: `cell ${c + 1}` }));
   return k;
 }
 

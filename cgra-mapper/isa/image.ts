@@ -36,6 +36,24 @@ export interface KernelEntry { cols: number; start: number; n: number }
 
 export const stepsOf = (k: Kernel): number => k.words.length;
 
+/**
+ * Where the words of an image were read from, for errors naming the file, line and word: a reader
+ * (bitstream.ts) gives its file and, per context-memory index and kernel-table slot, the source line (when
+ * the format has lines) and a label such as `cgra_imem_x[37]` or `imem[37]`.
+ */
+export interface ImageSource {
+  file?: string;
+  imem?(index: number): { line?: number; label: string };
+  kmem?(slot: number): { line?: number; label: string };
+}
+
+/** `e` with its word located: `<label>: <message>` at the source's file and line. */
+function located(e: TinyforgeError, src: ImageSource | undefined, loc: { line?: number; label: string } | undefined): TinyforgeError {
+  if (!src) return e;
+  const where: Where = { ...e.where, ...(src.file !== undefined ? { file: src.file } : {}), ...(loc?.line !== undefined ? { line: loc.line } : {}) };
+  return new TinyforgeError(loc ? `${loc.label}: ${e.message}` : e.message, where, e.hint, e.exitCode);
+}
+
 /** An error about one kernel instruction: names kernel, PE, step and (if known) the instruction text. */
 export function kernelError(k: { id: number; name?: string }, r: number, c: number, t: number, rule: string, where: Where = {}, word?: number): TinyforgeError {
   const ins = word !== undefined ? ` '${formatInstr(word)}'` : '';
@@ -65,8 +83,11 @@ export function decodeKernelTableWord(arch: CgraArch, w: number, slot: number): 
   return { cols, start, n };
 }
 
-/** Checks a kernel's shape and every word (slot, columns, step count, opcodes, branch targets). */
-export function validateKernel(arch: CgraArch, k: Kernel, where: Where = {}): void {
+/**
+ * Checks a kernel's shape and every word (slot, columns, step count, opcodes, branch targets); `at` locates
+ * a bad word (step t, row r, column c) in its source file.
+ */
+export function validateKernel(arch: CgraArch, k: Kernel, where: Where = {}, at?: (t: number, r: number, c: number) => { where: Where; label?: string }): void {
   const tag = `kernel ${k.id}${k.name ? ` (${k.name})` : ''}`;
   if (!Number.isInteger(k.id) || k.id < 1 || k.id >= arch.kernelSlots) {
     throw new TinyforgeError(`${tag}: kernel slot ${k.id} is not usable (valid: 1..${arch.kernelSlots - 1}; slot 0 is reserved)`, where);
@@ -87,7 +108,11 @@ export function validateKernel(arch: CgraArch, k: Kernel, where: Where = {}): vo
       for (let c = 0; c < k.cols; c++) {
         const w = k.words[t][r][c];
         const bad = checkWord(w, n);
-        if (bad) throw kernelError(k, r, c, t, bad, where, w);
+        if (bad) {
+          const loc = at?.(t, r, c);
+          const e = kernelError(k, r, c, t, bad, { ...where, ...loc?.where }, w);
+          throw loc?.label ? new TinyforgeError(`${loc.label}: ${e.message}`, e.where, e.hint) : e;
+        }
       }
     }
   }
@@ -120,13 +145,18 @@ export function buildImage(arch: CgraArch, kernels: Kernel[]): CgraImage {
   return { arch, imem, kmem, names };
 }
 
-/** The kernel resident in slot `id` (validated), read back out of the image's context memory. */
-export function kernelOf(image: CgraImage, id: number): Kernel {
+/** The kernel resident in slot `id` (validated), read back out of the image's context memory; `src` locates bad words. */
+export function kernelOf(image: CgraImage, id: number, src?: ImageSource): Kernel {
   const { arch } = image;
   if (!Number.isInteger(id) || id < 1 || id >= arch.kernelSlots) {
     throw new TinyforgeError(`kernel slot ${id} is not usable (valid: 1..${arch.kernelSlots - 1}; slot 0 is reserved)`);
   }
-  const e = decodeKernelTableWord(arch, image.kmem[id], id);
+  let e: KernelEntry | undefined;
+  try {
+    e = decodeKernelTableWord(arch, image.kmem[id], id);
+  } catch (err) {
+    throw err instanceof TinyforgeError ? located(err, src, src?.kmem?.(id)) : err;
+  }
   if (!e) throw new TinyforgeError(`kernel ${id} is not in the image (kernel table entry ${id} is 0)`);
   const words: number[][][] = [];
   for (let t = 0; t < e.n; t++) {
@@ -138,16 +168,20 @@ export function kernelOf(image: CgraImage, id: number): Kernel {
     }
   }
   const k: Kernel = { id, cols: e.cols, words, ...(image.names[id] ? { name: image.names[id] } : {}) };
-  validateKernel(arch, k);
+  const entry = e;
+  validateKernel(arch, k, src?.file !== undefined ? { file: src.file } : {}, src && ((t, r, c) => {
+    const loc = src.imem?.(r * arch.contextLines + entry.start + c * entry.n + t);
+    return { where: { ...(src.file !== undefined ? { file: src.file } : {}), ...(loc?.line !== undefined ? { line: loc.line } : {}) }, ...(loc ? { label: loc.label } : {}) };
+  }));
   return k;
 }
 
-/** Every kernel of an image, by slot. Slot 0 must be empty. */
-export function kernelsOf(image: CgraImage): Kernel[] {
+/** Every kernel of an image, by slot (validated; `src` locates a bad word in its file). Slot 0 must be empty. */
+export function kernelsOf(image: CgraImage, src?: ImageSource): Kernel[] {
   if (image.kmem[0] !== 0) {
-    throw new TinyforgeError(`kernel table entry 0 = 0x${image.kmem[0].toString(16)}: slot 0 is reserved and must be 0`);
+    throw located(new TinyforgeError(`kernel table entry 0 = 0x${image.kmem[0].toString(16)}: slot 0 is reserved and must be 0`), src, src?.kmem?.(0));
   }
   const out: Kernel[] = [];
-  for (let id = 1; id < image.arch.kernelSlots; id++) if (image.kmem[id] !== 0) out.push(kernelOf(image, id));
+  for (let id = 1; id < image.arch.kernelSlots; id++) if (image.kmem[id] !== 0) out.push(kernelOf(image, id, src));
   return out;
 }

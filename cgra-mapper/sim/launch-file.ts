@@ -6,6 +6,7 @@
 // `parseLaunchFile` validates it and says which field is wrong and what would be valid; `runLaunchFile`
 // executes it on a CgraSim.
 import { TinyforgeError } from '../../compiler/diagnostics.ts';
+import { locateJsonPath, parseFieldPath, parseJsonText } from '../../compiler/json.ts';
 import type { CgraArch } from '../arch.ts';
 import type { CgraImage } from '../isa/image.ts';
 import { CgraSim, type LaunchStats, type SimOptions } from './sim.ts';
@@ -18,9 +19,10 @@ export interface LaunchFile {
 }
 
 export function parseLaunchFile(text: string, arch: CgraArch, file?: string): LaunchFile {
-  let doc: any;
-  try { doc = JSON.parse(text); } catch (e) { throw new TinyforgeError(`not JSON: ${(e as Error).message}`, { file }); }
-  const bad = (path: string, what: string): TinyforgeError => new TinyforgeError(`${path} ${what}`, { file });
+  const doc: any = parseJsonText(text, file, 'launch file');
+  // A field's error names its line and column in the file (where the field's value starts).
+  const bad = (path: string, what: string): TinyforgeError =>
+    new TinyforgeError(`${path} ${what}`, { file, ...(path === 'launch file' ? {} : locateJsonPath(text, parseFieldPath(path))) });
   const isAddr = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 31;
   const isWord = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 32;
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw bad('launch file', 'must be a JSON object with "launches"');

@@ -1,6 +1,7 @@
 // tinyforge's command-line entry: dispatches to the commands in commands/index.ts, prints usage for
 // unknown commands or options (exit 2), and prints user errors as one line (exit 1), never a stack trace
-// (file-system errors name their path; internal errors print one line unless TINYFORGE_DEBUG is set).
+// (file-system errors name their path; an unexpected exception prints one line saying it is a bug and the
+// command that reproduces it, never the exception's text, unless TINYFORGE_DEBUG is set).
 import { parseArgs } from 'node:util';
 import { TinyforgeError, UsageError } from '../diagnostics.ts';
 import { fromFsError } from '../files.ts';
@@ -32,6 +33,17 @@ export function globalUsage(): string {
   return lines.join('\n');
 }
 
+/** node:util parseArgs' error in our words (its own text is Node's, and suggests '--' tricks). */
+function argError(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  const opt = /'(-[^' ]*)/.exec(err.message ?? '')?.[1] ?? 'an option';
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option '${opt}'`;
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return /does not take an argument/.test(err.message ?? '') ? `option '${opt}' takes no value` : `option '${opt}' needs a value`;
+  }
+  return 'cannot read the command line';
+}
+
 async function dispatch(cmd: Command, argv: string[], prefix: string): Promise<number> {
   const sub = cmd.subcommands?.find((s) => s.name === argv[0]);
   if (sub) return dispatch(sub, argv.slice(1), `${prefix} ${sub.name}`);
@@ -44,13 +56,24 @@ async function dispatch(cmd: Command, argv: string[], prefix: string): Promise<n
   try {
     parsed = parseArgs({ args: argv, options: cmd.options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${usageOf(cmd)}`);
+    throw new UsageError(`${argError(e)}\n\n${usageOf(cmd)}`);
   }
   const [min, max] = cmd.positionals;
   if (parsed.positionals.length < min || parsed.positionals.length > max) {
     throw new UsageError(`expected ${min === max ? min : `${min} to ${max}`} argument(s), got ${parsed.positionals.length}\n\n${usageOf(cmd)}`);
   }
   return cmd.run({ positionals: parsed.positionals, values: parsed.values as Record<string, string | boolean | string[] | undefined> });
+}
+
+/** A word of a command line as a POSIX shell reads it back (quoted when it holds anything but safe characters). */
+export function shellQuote(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
+/** What an unexpected exception prints: one line saying it is a bug, then the command to reproduce it. */
+export function bugReport(argv: string[]): string {
+  return 'tinyforge: internal error: this is a bug in tinyforge, not in your input; please report it with the command below and its input files (TINYFORGE_DEBUG=1 prints the details)\n' +
+    `  tinyforge ${argv.map(shellQuote).join(' ')}`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -71,8 +94,9 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode;
     }
     if (process.env.TINYFORGE_DEBUG) throw caught;
-    const msg = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
-    process.stderr.write(`tinyforge: internal error: ${msg.split('\n')[0]} (a bug in tinyforge; rerun with TINYFORGE_DEBUG=1 for the stack trace)\n`);
+    // Never the exception's own text (JavaScript engine words a user cannot act on): what happened, and the
+    // command that reproduces it.
+    process.stderr.write(`${bugReport(argv)}\n`);
     return 1;
   }
 }

@@ -27,6 +27,8 @@ export interface PipelineOptions {
   passOptions?: Record<string, Record<string, OptionValue>>;
   /** Called after each pass with its name and the resulting state. */
   afterPass?: (pass: string, state: PipelineState) => void;
+  /** The file the graph was read from (model or config): named by every error of the lowering. */
+  file?: string;
 }
 
 export function passByName(name: string): Pass<any> {
@@ -59,7 +61,15 @@ export function runPipeline(graph: Graph, options: PipelineOptions): KernelModul
   for (const name of Object.keys(options.passOptions ?? {})) passByName(name);
   let state: PipelineState = { graph, arith: options.arith };
   for (const pass of PASSES) {
-    state = runPass(pass, state, options.passOptions?.[pass.name]);
+    try {
+      state = runPass(pass, state, options.passOptions?.[pass.name]);
+    } catch (e) {
+      // A user's error in the model (an unsupported op or attribute) names the model's file.
+      if (e instanceof TinyforgeError && options.file !== undefined && e.where.file === undefined) {
+        throw new TinyforgeError(e.message, { ...e.where, file: options.file }, e.hint, e.exitCode);
+      }
+      throw e;
+    }
     options.afterPass?.(pass.name, state);
   }
   if (!state.module) throw new Error('pipeline ended without a kernel module');

@@ -93,7 +93,10 @@ export interface ExecResult { status: number; stdout: string; stderr: string; ti
 function exec(cmd: string, args: string[], timeoutMs: number, cwd?: string): ExecResult {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 28, killSignal: 'SIGKILL' });
   const timedOut = r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
-  if (r.error && !timedOut) throw new TinyforgeError(`cannot run ${cmd}: ${r.error.message}`);
+  if (r.error && !timedOut) {
+    const code = (r.error as NodeJS.ErrnoException).code;
+    throw new TinyforgeError(`cannot run ${cmd}: ${code === 'ENOENT' ? 'not found on PATH' : code === 'EACCES' ? 'permission denied' : `the system refused to start it (${code ?? 'unknown error'})`}`);
+  }
   return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '', timedOut };
 }
 

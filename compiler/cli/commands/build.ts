@@ -1,7 +1,7 @@
 // `tinyforge build`: loads and validates a YAML build config, prints its layer table, and (as targets are
 // added) runs each configured target's back end. Kept a small orchestrator: one step per target.
 import type { Command } from '../command.ts';
-import { UsageError } from '../../diagnostics.ts';
+import { TinyforgeError, UsageError } from '../../diagnostics.ts';
 import { loadConfig, type BuildConfig } from '../../frontend/yaml/config.ts';
 import { graphStats, type GraphStats } from '../../ir/stats.ts';
 import { formatLayerTable } from '../../report/layers.ts';
@@ -10,7 +10,7 @@ import { formatCgraVsMcu } from '../../report/compare.ts';
 import { mcuBuildStep, type McuDvfsReport, type McuLayerReport, type McuTotals } from '../../../mcu-backend/build.ts';
 import type { VerifyResult } from '../../../mcu-backend/verify.ts';
 import { join } from 'node:path';
-import { ensureDir } from '../../files.ts';
+import { OutputStage } from '../../output-stage.ts';
 import { makeArch } from '../../../cgra-mapper/arch.ts';
 import type { LayerFigures, ModelTotals } from '../../../cgra-mapper/map-model.ts';
 import { reportText } from '../../../cgra-mapper/report.ts';
@@ -30,8 +30,9 @@ export interface BuildReport {
 export const build: Command = {
   name: 'build',
   summary: 'Build a YAML config for its targets (prints the layer table)',
-  usage: 'build <config.yaml> [--json] [--no-verify]',
+  usage: 'build <config.yaml> [--json] [--no-verify] [--force]',
   options: {
+    force: { type: 'boolean', description: 'replace <out>/mcu and <out>/cgra even when they hold files tinyforge did not write' },
     json: { type: 'boolean', description: 'print the build report as JSON' },
     'no-verify': { type: 'boolean', description: 'do not run the built targets against the golden runtime' },
   },
@@ -40,62 +41,83 @@ export const build: Command = {
     const path = positionals[0]!;
     if (!/\.ya?ml$/i.test(path)) throw new UsageError(`build takes a .yaml config, got '${path}' (use inspect for a .tflite model)`);
     const config = loadConfig(path);
-    ensureDir(config.outDir);
-    const report: BuildReport = {
-      config: { file: config.file, name: config.name, arith: config.arith, outDir: config.outDir, targets: config.targets, ...(config.model ? { model: config.model } : {}) },
-      graph: graphStats(config.graph),
-    };
-    const texts: string[] = [];
-    let ok = true;
-    const progress = (msg: string) => process.stderr.write(`tinyforge: ${msg}\n`);
-    // One lowering: both backends read the same kernel IR.
-    const module = runPipeline(config.graph, { arith: config.arith });
-    if (config.targets.mcu) {
-      progress(`mcu ${config.targets.mcu.cpu}: emitting and compiling C${values['no-verify'] ? '' : ', then verifying on the host and QEMU'}...`);
-      const step = await mcuBuildStep(config.graph, module, config.targets.mcu, config.outDir,
-        { file: config.file, verifyInputs: values['no-verify'] ? 0 : 2 });
-      report.layers = step.build.layers.map(({ index, name, kind, sourceOp, macs, ...mcu }) => ({ index, name, kind, sourceOp, macs, mcu }));
-      report.totals = { ops: module.ops.length, macs: module.ops.reduce((s, o) => s + o.macs, 0), mcu: step.build.totals };
-      report.verify = { mcu: step.verify };
-      if (step.build.dvfs) report.dvfs = step.build.dvfs;
-      texts.push(step.text);
-      ok &&= step.ok;
-    }
-    if (config.targets.cgra) {
-      const cg = config.targets.cgra;
-      progress(`cgra ${cg.rows}x${cg.cols}: mapping and simulating ${module.ops.filter((o) => o.macs > 0).length} layers...`);
-      const { report: cr, files } = await runCgraTarget(config.graph, {
-        module,
-        onLayer: (l) => progress(`  cgra layer ${l.index} '${l.name}' (${l.op}): ${l.cgra.bitExact ? 'bit-exact' : 'MISMATCH'}`),
-        arch: makeArch({ rows: cg.rows, cols: cg.cols, bus: cg.bus, callCycles: cg.callCycles }), arith: config.arith, strategy: cg.strategy,
-        ...(cg.layers ? { layers: cg.layers } : {}), inputs: values['no-verify'] ? 1 : 2, outDir: join(config.outDir, 'cgra'),
-      });
-      report.layers ??= module.ops.map((o) => ({ index: o.index, name: o.name, kind: o.kind, sourceOp: o.sourceOp, macs: o.macs }));
-      for (const l of report.layers) {
-        const c = cr.layers.find((x) => x.index === l.index);
-        if (c) { l.op = c.op; l.cgra = c.cgra; }
+    // Every artefact goes to a temporary folder beside the output and moves into place only when the build
+    // succeeds: a failed or interrupted build leaves the previous output as it was (compiler/output-stage.ts).
+    const stage = new OutputStage(config.outDir, [config.targets.mcu && 'mcu', config.targets.cgra && 'cgra'].filter((n): n is string => !!n), { force: values.force === true });
+    try {
+      return await buildStaged(config, stage, values);
+    } catch (e) {
+      // An error without a location names the config (or, about an operator, the model it comes from).
+      if (e instanceof TinyforgeError && !(e instanceof UsageError) && e.where.file === undefined) {
+        throw new TinyforgeError(e.message, { ...e.where, file: e.where.op !== undefined ? config.model ?? config.file : config.file }, e.hint, e.exitCode);
       }
-      report.totals ??= { ops: module.ops.length, macs: module.ops.reduce((a, o) => a + o.macs, 0) };
-      report.totals.cgra = cr.totals;
-      texts.push(reportText(cr) + `\nwrote ${files.length} CGRA files to ${join(config.outDir, 'cgra')}`);
-      const cmp = config.targets.mcu ? formatCgraVsMcu(report.layers, config.targets.mcu.cpu) : undefined;
-      if (cmp) texts.push(cmp);
-      ok &&= values['no-verify'] ? true : cr.totals.bitExact;
+      throw e;
+    } finally {
+      await stage.settle();
+      stage.discard();
     }
-    if (values.json) {
-      process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-    } else {
-      const t = config.targets;
-      const lines = [
-        `build ${config.name} (${config.file}), arithmetic ${config.arith}, output ${config.outDir}`,
-        `targets: ${[t.mcu && `mcu ${t.mcu.cpu} (flash ${t.mcu.flash} B, sram ${t.mcu.sram} B)`, t.cgra && `cgra ${t.cgra.rows}x${t.cgra.cols} ${t.cgra.bus} bus, strategy ${t.cgra.strategy}`].filter(Boolean).join('; ') || 'none'}`,
-        '',
-        formatLayerTable(`graph ${config.graph.name}`, report.graph),
-        ...texts.flatMap((t) => ['', t]),
-      ];
-      process.stdout.write(lines.join('\n') + '\n');
-    }
-    if (!ok) process.stderr.write('tinyforge: error: verification against the golden runtime failed (see the report)\n');
-    return ok ? 0 : 1;
   },
 };
+
+async function buildStaged(config: BuildConfig, stage: OutputStage, values: Record<string, string | boolean | string[] | undefined>): Promise<number> {
+  const report: BuildReport = {
+    config: { file: config.file, name: config.name, arith: config.arith, outDir: config.outDir, targets: config.targets, ...(config.model ? { model: config.model } : {}) },
+    graph: graphStats(config.graph),
+  };
+  const texts: string[] = [];
+  let ok = true;
+  const progress = (msg: string) => process.stderr.write(`tinyforge: ${msg}\n`);
+  // One lowering: both backends read the same kernel IR.
+  const module = runPipeline(config.graph, { arith: config.arith, file: config.model ?? config.file });
+  if (config.targets.mcu) {
+    progress(`mcu ${config.targets.mcu.cpu}: emitting and compiling C${values['no-verify'] ? '' : ', then verifying on the host and QEMU'}...`);
+    const step = await mcuBuildStep(config.graph, module, config.targets.mcu, stage.dir,
+      { file: config.file, verifyInputs: values['no-verify'] ? 0 : 2, publishDir: config.outDir });
+    report.layers = step.build.layers.map(({ index, name, kind, sourceOp, macs, ...mcu }) => ({ index, name, kind, sourceOp, macs, mcu }));
+    report.totals = { ops: module.ops.length, macs: module.ops.reduce((s, o) => s + o.macs, 0), mcu: step.build.totals };
+    report.verify = { mcu: step.verify };
+    if (step.build.dvfs) report.dvfs = step.build.dvfs;
+    texts.push(step.text);
+    ok &&= step.ok;
+  }
+  if (config.targets.cgra) {
+    const cg = config.targets.cgra;
+    progress(`cgra ${cg.rows}x${cg.cols}: mapping and simulating ${module.ops.filter((o) => o.macs > 0).length} layers...`);
+    const { report: cr, files } = await runCgraTarget(config.graph, {
+      module,
+      onLayer: (l) => progress(`  cgra layer ${l.index} '${l.name}' (${l.op}): ${l.cgra.bitExact ? 'bit-exact' : 'MISMATCH'}`),
+      arch: makeArch({ rows: cg.rows, cols: cg.cols, bus: cg.bus, callCycles: cg.callCycles }), arith: config.arith, strategy: cg.strategy,
+      ...(cg.layers ? { layers: cg.layers } : {}), inputs: values['no-verify'] ? 1 : 2, outDir: stage.path('cgra'),
+    });
+    report.layers ??= module.ops.map((o) => ({ index: o.index, name: o.name, kind: o.kind, sourceOp: o.sourceOp, macs: o.macs }));
+    for (const l of report.layers) {
+      const c = cr.layers.find((x) => x.index === l.index);
+      if (c) { l.op = c.op; l.cgra = c.cgra; }
+    }
+    report.totals ??= { ops: module.ops.length, macs: module.ops.reduce((a, o) => a + o.macs, 0) };
+    report.totals.cgra = cr.totals;
+    texts.push(reportText(cr) + `\nwrote ${files.length} CGRA files to ${join(config.outDir, 'cgra')}`);
+    const cmp = config.targets.mcu ? formatCgraVsMcu(report.layers, config.targets.mcu.cpu) : undefined;
+    if (cmp) texts.push(cmp);
+    ok &&= values['no-verify'] ? true : cr.totals.bitExact;
+  }
+  if (values.json) {
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  } else {
+    const t = config.targets;
+    const lines = [
+      `build ${config.name} (${config.file}), arithmetic ${config.arith}, output ${config.outDir}`,
+      `targets: ${[t.mcu && `mcu ${t.mcu.cpu} (flash ${t.mcu.flash} B, sram ${t.mcu.sram} B)`, t.cgra && `cgra ${t.cgra.rows}x${t.cgra.cols} ${t.cgra.bus} bus, strategy ${t.cgra.strategy}`].filter(Boolean).join('; ') || 'none'}`,
+      '',
+      formatLayerTable(`graph ${config.graph.name}`, report.graph),
+      ...texts.flatMap((t) => ['', t]),
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  if (!ok) {
+    process.stderr.write(`tinyforge: error: verification against the golden runtime failed (see the report); the previous output in ${config.outDir} is unchanged\n`);
+    return 1;
+  }
+  await stage.commit();
+  return 0;
+}

@@ -43,7 +43,7 @@ export const cgraMap: Command = {
     if (inputs < 1) throw new UsageError(`--inputs must be at least 1 (random input sets to compare), got ${inputs}`);
     if (typeof values.out === 'string') ensureDir(values.out, '--out directory');
     const { report, files } = await runCgraTarget(graph, {
-      arch, arith, strategy, ...(cg?.layers ? { layers: cg.layers } : {}), inputs,
+      arch, arith, strategy, ...(cg?.layers ? { layers: cg.layers } : {}), inputs, file: config?.model ?? path,
       onLayer: (l) => process.stderr.write(`tinyforge: cgra layer ${l.index} '${l.name}' (${l.op}): ${l.cgra.bitExact ? 'bit-exact' : 'MISMATCH'}\n`),
       ...(typeof values.out === 'string' ? { outDir: values.out } : {}),
     });

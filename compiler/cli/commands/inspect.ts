@@ -75,7 +75,7 @@ async function inspectModel(path: string, values: Record<string, unknown>): Prom
           process.stdout.write(stage === 'graph' ? printGraph(state.graph) : printKernelModule(state.module!));
         }
         : undefined;
-      const m = runPipeline(graph, { arith, afterPass });
+      const m = runPipeline(graph, { arith, afterPass, file: config?.model ?? path });
       if (!afterPass) process.stdout.write(printKernelModule(m));
       return 0;
     }

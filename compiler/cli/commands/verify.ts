@@ -39,7 +39,7 @@ export const verify: Command = {
     }
     requireTools(on as RunOn);
     const graph = loaded.graph;
-    const module = runPipeline(graph, { arith });
+    const module = runPipeline(graph, { arith, file: loaded.config?.model ?? path });
     const cpu = on === 'host' ? parseCpu(loaded.config?.targets.mcu?.cpu ?? 'm4') : (on as Exclude<RunOn, 'host'>);
     const em = emitModel(module, { cpu, dsp: CPUS[cpu].dsp });
     const outDir = loaded.config?.outDir ?? join('out', basename(path).replace(/\.[^.]*$/, ''));

@@ -31,7 +31,8 @@ const TYPES: number[] = [TensorType.INT8, TensorType.INT16, TensorType.INT32, Te
 
 const reader = optionsReader;
 
-const reason = (e: unknown): string => (e instanceof TinyforgeError ? e.message + (e.hint ? ` (${e.hint})` : '') : String(e));
+// Anything but a TinyforgeError is a bug in tinyforge: said so, never with the JavaScript exception's text.
+const reason = (e: unknown): string => (e instanceof TinyforgeError ? e.message + (e.hint ? ` (${e.hint})` : '') : 'cannot be checked: an internal error in tinyforge (a bug; please report it with the model)');
 
 /** Every operator of the file with its verdict. Throws (one line) only when the file itself cannot be read. */
 export function surveyTflite(bytes: Uint8Array, file: string): OpSurvey[] {

@@ -51,7 +51,7 @@ test('inspect --graph-ir prints the graph IR (as in the golden file)', () => {
 test('unknown option exits 2 with usage; bad input exits 1 with one line', () => {
   const u = run('inspect', 'configs/default.yaml', '--frobnicate');
   assert.equal(u.status, 2);
-  assert.match(u.stderr, /Unknown option '--frobnicate'/);
+  assert.match(u.stderr, /^tinyforge: unknown option '--frobnicate'\n/);
   assert.match(u.stderr, /^usage: tinyforge inspect <model\.tflite\|config\.yaml> \[--json/m);
   const dir = scratchDir();
   const bad = join(dir, 'bad.tflite');
