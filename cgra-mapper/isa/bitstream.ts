@@ -15,7 +15,7 @@ import { kernelsOf, type CgraImage } from './image.ts';
 function parseCNumber(t: string, file: string | undefined, what: string): number {
   const s = t.trim().replace(/[uUlL]+$/, '');
   const v = /^0x[0-9a-f]+$/i.test(s) ? parseInt(s, 16) : /^\d+$/.test(s) ? Number(s) : NaN;
-  if (!Number.isFinite(v) || v < 0 || v > 0xffffffff) throw new TinyforgeError(`${what}: '${t.trim()}' is not a 32-bit unsigned number`, { file });
+  if (!Number.isFinite(v) || v < 0 || v > 0xffffffff) throw new TinyforgeError(`${what}: '${t.trim().replace(/\n/g, '\\n')}' is not a 32-bit unsigned number`, { file });
   return v;
 }
 
@@ -96,7 +96,7 @@ export function imageToJson(image: CgraImage): string {
 
 export function imageFromJson(text: string, arch: CgraArch, file?: string): CgraImage {
   let doc: any;
-  try { doc = JSON.parse(text); } catch (e) { throw new TinyforgeError(`not JSON: ${(e as Error).message}`, { file }); }
+  try { doc = JSON.parse(text); } catch (e) { throw new TinyforgeError(`not JSON: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')}`, { file }); }
   if (doc?.format !== IMAGE_FORMAT) throw new TinyforgeError(`not a ${IMAGE_FORMAT} document (format = ${JSON.stringify(doc?.format)})`, { file });
   const a = makeArch({ ...arch, ...(doc.arch ?? {}) });
   const nums = (v: unknown, n: number, what: string): Uint32Array => {

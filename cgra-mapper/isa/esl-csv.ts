@@ -59,7 +59,7 @@ export function parseEslCsv(text: string, opts: EslImportOptions): Kernel {
   const words: number[][][] = [];
   for (let t = 0; t < n; t++) {
     const head = rows[t * per][0].trim();
-    if (!/^\d+$/.test(head)) throw new TinyforgeError(`step ${t}: expected the step number in the first cell, got '${head}'`, { file });
+    if (!/^\d+$/.test(head)) throw new TinyforgeError(`step ${t}: expected the step number in the first cell, got '${head.replace(/\n/g, '\\n')}'`, { file });
     const step: number[][] = [];
     for (let r = 0; r < arch.rows; r++) {
       const cells = rows[t * per + 1 + r];
@@ -70,7 +70,7 @@ export function parseEslCsv(text: string, opts: EslImportOptions): Kernel {
         try {
           return encode(parseInstr(eslToOurs(cell), { nInstr: n, defaultStep: opts.defaultStep ?? 4 }));
         } catch (e) {
-          if (e instanceof InstrError) throw new TinyforgeError(`kernel ${id}: PE(row ${r}, col ${c}) step ${t} '${cell.trim()}': ${e.message}`, { file });
+          if (e instanceof InstrError) throw new TinyforgeError(`kernel ${id}: PE(row ${r}, col ${c}) step ${t} '${cell.trim().replace(/\n/g, '\\n')}': ${e.message}`, { file });
           throw e;
         }
       }));

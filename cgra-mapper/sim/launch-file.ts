@@ -19,7 +19,7 @@ export interface LaunchFile {
 
 export function parseLaunchFile(text: string, arch: CgraArch, file?: string): LaunchFile {
   let doc: any;
-  try { doc = JSON.parse(text); } catch (e) { throw new TinyforgeError(`not JSON: ${(e as Error).message}`, { file }); }
+  try { doc = JSON.parse(text); } catch (e) { throw new TinyforgeError(`not JSON: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')}`, { file }); }
   const bad = (path: string, what: string): TinyforgeError => new TinyforgeError(`${path} ${what}`, { file });
   const isAddr = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 31;
   const isWord = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 32;
