@@ -91,9 +91,10 @@ class Worker {
 
 /** Writes a file via the CLI's own assembler: the CGRA seed bitstreams. */
 async function cliQuiet(argv: string[]): Promise<number> {
-  const w = process.stderr.write;
+  const w = process.stderr.write, o = process.stdout.write;
   process.stderr.write = (() => true) as typeof process.stderr.write;
-  try { return await main(argv); } finally { process.stderr.write = w; }
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  try { return await main(argv); } finally { process.stderr.write = w; process.stdout.write = o; }
 }
 
 interface Seeds { models: { path: string; bytes: Uint8Array; sites: Site[] }[]; yaml: { name: string; text: string }[]; cgra: { name: string; format: 'h' | 'json' | 'csv'; text: string; cols: number }[]; launch: string }
@@ -104,7 +105,14 @@ async function loadSeeds(o: FuzzOptions, work: string): Promise<Seeds> {
     ...readdirSync(o.modelsDir).filter((f) => f.endsWith('.tflite')).map((f) => join(o.modelsDir, f)),
     ...(existsSync(join(o.modelsDir, 'zoo')) ? readdirSync(join(o.modelsDir, 'zoo')).filter((f) => f.endsWith('.tflite')).map((f) => join(o.modelsDir, 'zoo', f)) : []),
   ].filter((p) => statSync(p).size <= Math.min(max, 1_000_000)).sort();
-  const models = modelFiles.map((path) => { const bytes = new Uint8Array(readFileSync(path)); return { path, bytes, sites: tfliteSites(bytes) }; });
+  // Seeds are the models the compiler accepts as they are: mutations of a model that fails anyway would
+  // mostly re-find its first error.
+  const models: Seeds['models'] = [];
+  for (const path of modelFiles) {
+    if (await cliQuiet(['inspect', path]) !== 0) continue;
+    const bytes = new Uint8Array(readFileSync(path));
+    models.push({ path, bytes, sites: tfliteSites(bytes) });
+  }
   const yaml: Seeds['yaml'] = [];
   for (const dir of ['configs', join('configs', 'examples')]) {
     for (const f of readdirSync(join(o.repoRoot, dir)).filter((x) => x.endsWith('.yaml')).sort()) {
@@ -140,6 +148,7 @@ function makeCase(kind: Kind, r: Rng, seeds: Seeds, work: string): Case {
     const cmd = randInt(r, 4);
     const out = join(work, 'out.bin');
     rmSync(out, { force: true });
+    rmSync(join(work, 'in.bin'), { force: true });
     const argv = cmd === 0 ? ['inspect', file] : cmd === 1 ? ['inspect', '--kernel-ir', file, ...(r() < 0.5 ? ['--arith', 'tflite'] : [])]
       : cmd === 2 ? ['run', file, '--gen-input', String(randInt(r, 1000)), '--input', join(work, 'in.bin'), '--output', out, ...(r() < 0.5 ? ['--arith', 'tflite'] : [])]
         : ['inspect', '--graph-ir', file];
@@ -153,6 +162,7 @@ function makeCase(kind: Kind, r: Rng, seeds: Seeds, work: string): Case {
     const cmd = randInt(r, 3);
     const out = join(work, 'out.bin');
     rmSync(out, { force: true });
+    rmSync(join(work, 'in.bin'), { force: true });
     const argv = cmd === 0 ? ['inspect', file] : cmd === 1 ? ['inspect', '--kernel-ir', file]
       : ['run', file, '--gen-input', String(randInt(r, 1000)), '--input', join(work, 'in.bin'), '--output', out];
     return { kind, argv, changes, files: [file], base: y.name, ...(cmd === 2 ? { verifyFile: out } : {}) };

@@ -189,7 +189,9 @@ export function mutateTflite(r: Rng, orig: Uint8Array, sites: Site[]): { bytes: 
     if (x < 0.85 && sites.length) {
       // Favour the semantic sites (quantisation, shapes, codes, options) over raw offsets.
       const sem = sites.filter((s) => s.kind !== 'uoffset' && s.kind !== 'soffset' && s.kind !== 'vtentry' && s.kind !== 'veclen');
-      const s = r() < 0.6 && sem.length ? pick(r, sem) : pick(r, sites);
+      const quant = sem.filter((s) => s.kind === 'f32' || s.kind === 'i64' || s.what.endsWith('quantized_dimension'));
+      const y = r();
+      const s = y < 0.25 && quant.length ? pick(r, quant) : y < 0.8 && sem.length ? pick(r, sem) : pick(r, sites);
       if (s.at < buf.length) changes.push(mutateSite(r, buf, s));
     } else if (x < 0.92) {
       const at = randInt(r, buf.length);

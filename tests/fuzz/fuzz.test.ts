@@ -1,0 +1,106 @@
+// Fuzzing in the test suite: a few hundred seeded cases of every user input format (.tflite models, YAML
+// configs, CGRA bitstreams and launch files; tests/fuzz/driver.ts) through the real CLI entry, each of
+// which must end in a clean one-line error or a success within 20 s and 1 GB; plus the cases the fuzzer
+// found, as regression tests.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { modelsDir, repoRoot, scratchDir } from '../helpers/paths.ts';
+import { classify, runFuzz } from './driver.ts';
+import { tfliteSites } from './mutators.ts';
+import { main } from '../../compiler/cli/main.ts';
+
+const dir = scratchDir('tinyforge-fuzz-');
+
+/** Runs the CLI in-process; returns the exit code and what it wrote to stderr. */
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stdoutLen: number; stderr: string }> {
+  let stderr = '', stdout = '';
+  const e = process.stderr.write, o = process.stdout.write;
+  process.stderr.write = ((s: string) => { stderr += s; return true; }) as typeof process.stderr.write;
+  process.stdout.write = ((s: string) => { stdout += s; return true; }) as typeof process.stdout.write;
+  try {
+    const code = await main(argv);
+    return { code, stdout, stdoutLen: stdout.length, stderr };
+  } finally { process.stderr.write = e; process.stdout.write = o; }
+}
+const assertClean = (r: { code: number; stdout: string; stdoutLen: number; stderr: string }, re: RegExp) => {
+  assert.equal(classify({ id: 0, rss: 0, ...r }).verdict, 'clean', r.stderr);
+  assert.match(r.stderr, re);
+};
+
+test('fuzz: 300 seeded cases (tflite, yaml, cgra) end in clean errors or successes', { timeout: 120_000 }, async () => {
+  const esbuild = await import('esbuild');
+  // bundled inside the checkout, so its external packages resolve from node_modules
+  const worker = join(repoRoot, '.cache', `fuzz-test-worker-${process.pid}.mjs`);
+  await esbuild.build({ entryPoints: [join(repoRoot, 'tests', 'fuzz', 'worker.ts')], outfile: worker, bundle: true, platform: 'node',
+    format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+  const res = await runFuzz({ cases: 300, seed: 19, kinds: ['tflite', 'yaml', 'cgra'], workerPath: worker, repoRoot, modelsDir,
+    failureDir: join(dir, 'failures'), maxModelBytes: 200_000 }).finally(() => rmSync(worker, { force: true }));
+  for (const [kind, c] of Object.entries(res.counts)) {
+    assert.equal(c.cases, 100, kind);
+    assert.equal(c.cleanErrors + c.successes, c.cases, `${kind}: ${JSON.stringify(c)}`);
+    assert.ok(c.cleanErrors > 0, `${kind}: the mutations reach the validators`);
+  }
+  assert.ok(res.counts.yaml!.successes > 0 && res.counts.cgra!.successes > 0, 'some mutations still run');
+  assert.deepEqual(res.failures.map((f) => `${f.kind} ${f.caseIndex} ${f.class}: ${f.reason}`), []);
+});
+
+test('classify: a stack trace, an internal error, JavaScript text or two lines are failures', () => {
+  const ok = { id: 0, rss: 0, stdout: '', stdoutLen: 0 };
+  assert.equal(classify({ ...ok, code: 1, stderr: 'tinyforge: error: x.tflite: bad scale\n' }).verdict, 'clean');
+  assert.equal(classify({ ...ok, code: 2, stderr: 'tinyforge: --cols must be a positive integer\n\nusage: ...\n' }).verdict, 'clean');
+  for (const stderr of ['tinyforge: internal error: TypeError: x (a bug in tinyforge)\n', 'tinyforge: error: a\nb\n',
+    'TypeError: Cannot read properties of undefined\n    at f (x.js:1:1)\n', 'tinyforge: error: got undefined\n']) {
+    assert.equal(classify({ ...ok, code: 1, stderr }).verdict, 'internal', stderr);
+  }
+  assert.equal(classify({ ...ok, code: 134, stderr: '' }).verdict, 'internal');
+});
+
+// ---- regressions found by the fuzzer ----
+
+test('regression: JSON parse errors of a launch file / JSON image stay on one line', async () => {
+  const dot = join(dir, 'dot.json');
+  assert.equal((await cli(['cgra', 'asm', join(repoRoot, 'cgra-mapper', 'examples', 'dot.s'), '-o', dot])).code, 0);
+  const launch = join(dir, 'bad-launch.json');
+  writeFileSync(launch, '{\n "memory": [\n  {\n   "addr": NaN,\n   "words": [1]\n  }\n ]\n}');
+  assertClean(await cli(['cgra', 'sim', '--bitstream', dot, '--launch', launch]), /not JSON: /);
+  const img = join(dir, 'bad-image.json');
+  writeFileSync(img, readFileSync(dot, 'utf8').replace(/"imem": \[\s*"/, '"imem": [\n  x"'));
+  assertClean(await cli(['cgra', 'disasm', img]), /not JSON: /);
+});
+
+test('regression: a bitstream.h word or an ESL csv cell spanning lines is quoted on one line', async () => {
+  const h = join(dir, 'dot.h');
+  assert.equal((await cli(['cgra', 'asm', join(repoRoot, 'cgra-mapper', 'examples', 'dot.s'), '-o', h])).code, 0);
+  const bad = join(dir, 'bad.h');
+  // a missing comma at a line end: two words and a line break read as one token
+  const text = readFileSync(h, 'utf8');
+  const broken = text.replace(/(cgra_imem_\w+\[[^\]]*\] = \{\n[^\n]*),\n/, '$1\n');
+  assert.notEqual(broken, text);
+  writeFileSync(bad, broken);
+  assertClean(await cli(['cgra', 'disasm', bad]), /is not a 32-bit unsigned number/);
+  const csv = join(dir, 'dot.csv');
+  assert.equal((await cli(['cgra', 'asm', join(repoRoot, 'cgra-mapper', 'examples', 'dot.s'), '-o', csv])).code, 0);
+  const badCsv = join(dir, 'bad.csv');
+  // a quoted cell running over a line break
+  const lines = readFileSync(csv, 'utf8').split('\n');
+  lines[1] = lines[1]!.replace(/^([^,]*),/, '"$1\n",');
+  writeFileSync(badCsv, lines.join('\n'));
+  const r = await cli(['cgra', 'disasm', badCsv, '--cols', String(lines[0]!.split(',').length)]);
+  assert.notEqual(r.code, 0);
+  assertClean(r, /tinyforge: error: /);
+});
+
+test('regression: an ADD input scale of 1e30 (multiplier flushing to zero) is a clean error, not a malformed kernel IR', async (t) => {
+  const model = join(modelsDir, 'zoo', 'tflm-simple_add_model.tflite');
+  if (!existsSync(model)) { t.skip('zoo model missing'); return; }
+  const bytes = new Uint8Array(readFileSync(model));
+  // the first input tensor's scale (the fuzzer's case: sg0.tensors[2].scale[0] -> 1e30)
+  const site = tfliteSites(bytes).find((s) => s.what === 'sg0.tensors[2].scale[0]');
+  assert.ok(site);
+  new DataView(bytes.buffer).setFloat32(site.at, 1e30, true);
+  const file = join(dir, 'add-scale.tflite');
+  writeFileSync(file, bytes);
+  assertClean(await cli(['inspect', '--kernel-ir', file]), /multiplier .* is too small \(below 2\^-32/);
+});
