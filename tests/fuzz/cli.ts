@@ -2,7 +2,7 @@
 // fuzz driver, prints the counts per kind and writes bench/results/fuzz.json; exits 1 when a case failed
 // (reproducers in .cache/fuzz-failures/).
 import { parseArgs } from 'node:util';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KINDS, runFuzz, type Kind } from './driver.ts';
 import { modelsDir, repoRoot } from '../helpers/paths.ts';
@@ -26,8 +26,17 @@ export async function fuzzCli(argv: string[], workerPath: string): Promise<numbe
   const results = join(repoRoot, 'bench', 'results');
   mkdirSync(results, { recursive: true });
   const dest = join(results, 'fuzz.json');
-  const doc = { command: `npm run fuzz -- ${argv.join(' ')}`, date: new Date().toISOString(), node: process.version, seed, seconds: Math.round(res.seconds),
-    limits: { secondsPerCase: 20, heapMb: 1024 }, counts: res.counts, failures: res.failures.map((f) => ({ kind: f.kind, case: f.caseIndex, class: f.class, reason: f.reason.split('\n')[0] })) };
+  // One entry per kind, merged into the existing file: `--kind tflite` then `--kind yaml` keeps both runs.
+  let prev: { kinds?: Record<string, unknown> } = {};
+  try { prev = JSON.parse(readFileSync(dest, 'utf8')); } catch { prev = {}; }
+  const kindsDoc: Record<string, unknown> = { ...(prev.kinds ?? {}) };
+  const date = new Date().toISOString();
+  for (const [k, c] of Object.entries(res.counts)) {
+    kindsDoc[k] = { command: `npm run fuzz -- ${argv.join(' ')}`, date, seed, seconds: Math.round(res.seconds), ...c,
+      failures: res.failures.filter((f) => f.kind === k).map((f) => ({ case: f.caseIndex, class: f.class, reason: f.reason.split('\n')[0] })) };
+  }
+  const doc = { command: 'npm run fuzz -- --cases N [--seed S] [--kind tflite|yaml|cgra]', date, node: process.version,
+    limits: { secondsPerCase: 20, heapMb: 1024 }, kinds: kindsDoc };
   writeFileSync(dest + '.tmp', JSON.stringify(doc, null, 2) + '\n');
   renameSync(dest + '.tmp', dest);
   console.log('wrote bench/results/fuzz.json');

@@ -186,15 +186,13 @@ function makeCase(kind: Kind, r: Rng, seeds: Seeds, work: string): Case {
     changes: [`${mutateBits ? 'bitstream' : 'launch.json'}:`, ...m.changes], files: [bits, launchFile], base: b.name };
 }
 
-function writeReproducer(dir: string, c: Case, caseIndex: number, seed: number, cls: string, reason: string, a?: Answer): string {
+function writeReproducer(dir: string, work: string, c: Case, caseIndex: number, seed: number, cls: string, reason: string, a?: Answer): string {
   const d = join(dir, `${c.kind}-s${seed}-c${caseIndex}`);
   mkdirSync(d, { recursive: true });
   let argv = c.argv;
-  for (const f of c.files) {
-    if (!existsSync(f)) continue;
-    copyFileSync(f, join(d, basename(f)));
-    argv = argv.map((x) => x === f ? join(d, basename(f)) : x);
-  }
+  for (const f of c.files) if (existsSync(f)) copyFileSync(f, join(d, basename(f)));
+  // every path into the scratch folder (inputs, and run's generated input / output) now points into the reproducer's
+  argv = argv.map((x) => x.startsWith(work) ? join(d, basename(x)) : x);
   writeFileSync(join(d, 'repro.json'), JSON.stringify({ class: cls, reason, command: `tinyforge ${argv.join(' ')}`, argv, seedFile: c.base,
     mutations: c.changes, exitCode: a?.code, stderr: a?.stderr.slice(0, 4000) }, null, 2) + '\n');
   return d;
@@ -229,7 +227,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
       }
       if (cls) {
         if (cls === 'internal') cnt.internalErrors++; else if (cls === 'hang') cnt.hangs++; else cnt.memory++;
-        const dir = writeReproducer(failureDir, c, i, o.seed, cls, reason, 'code' in a ? a : undefined);
+        const dir = writeReproducer(failureDir, work, c, i, o.seed, cls, reason, 'code' in a ? a : undefined);
         failures.push({ kind, caseIndex: i, class: cls, argv: c.argv, reason, dir });
         log(`FAIL ${kind} case ${i} (${cls}): ${reason.split('\n')[0]!.slice(0, 300)}\n  reproducer: ${dir}`);
       }

@@ -104,3 +104,17 @@ test('regression: an ADD input scale of 1e30 (multiplier flushing to zero) is a 
   writeFileSync(file, bytes);
   assertClean(await cli(['inspect', '--kernel-ir', file]), /multiplier .* is too small \(below 2\^-32/);
 });
+
+test('regression: an operator output of -1 (the optional-operand marker) is a clean error', async (t) => {
+  const model = join(modelsDir, 'zoo', 'tflm-add_model.tflite');
+  if (!existsSync(model)) { t.skip('zoo model missing'); return; }
+  const bytes = new Uint8Array(readFileSync(model));
+  const site = tfliteSites(bytes).find((s) => s.what === 'sg0.operators[0].outputs[0]');
+  assert.ok(site);
+  new DataView(bytes.buffer).setInt32(site.at, -1, true);
+  const file = join(dir, 'output-minus-one.tflite');
+  writeFileSync(file, bytes);
+  for (const argv of [['inspect', file], ['run', file, '--gen-input', '1', '--input', join(dir, 'o1.in'), '--output', join(dir, 'o1.out')]]) {
+    assertClean(await cli(argv), /op 0 output refers to tensor -1, but the subgraph has \d+ tensors/);
+  }
+});
