@@ -97,7 +97,7 @@ export function imageToJson(image: CgraImage): string {
 export function imageFromJson(text: string, arch: CgraArch, file?: string): CgraImage {
   let doc: any;
   try { doc = JSON.parse(text); } catch (e) { throw new TinyforgeError(`not JSON: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')}`, { file }); }
-  if (doc?.format !== IMAGE_FORMAT) throw new TinyforgeError(`not a ${IMAGE_FORMAT} document (format = ${JSON.stringify(doc?.format)})`, { file });
+  if (doc?.format !== IMAGE_FORMAT) throw new TinyforgeError(`not a ${IMAGE_FORMAT} document (${doc?.format === undefined ? 'no "format" field' : `format = ${JSON.stringify(doc.format)}`})`, { file });
   const a = makeArch({ ...arch, ...(doc.arch ?? {}) });
   const nums = (v: unknown, n: number, what: string): Uint32Array => {
     if (!Array.isArray(v) || v.length !== n) throw new TinyforgeError(`${what} must be an array of ${n} words`, { file });

@@ -118,3 +118,12 @@ test('regression: an operator output of -1 (the optional-operand marker) is a cl
     assertClean(await cli(argv), /op 0 output refers to tensor -1, but the subgraph has \d+ tensors/);
   }
 });
+
+test('regression: a JSON image without "format" says so (not "format = undefined")', async () => {
+  const dot = join(dir, 'dot-noformat.json');
+  assert.equal((await cli(['cgra', 'asm', join(repoRoot, 'cgra-mapper', 'examples', 'dot.s'), '-o', dot])).code, 0);
+  const doc = JSON.parse(readFileSync(dot, 'utf8'));
+  delete doc.format;
+  writeFileSync(dot, JSON.stringify(doc));
+  assertClean(await cli(['cgra', 'disasm', dot]), /not a tinyforge-cgra-image document \(no "format" field\)/);
+});
