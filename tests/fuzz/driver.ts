@@ -97,7 +97,7 @@ async function cliQuiet(argv: string[]): Promise<number> {
   try { return await main(argv); } finally { process.stderr.write = w; process.stdout.write = o; }
 }
 
-interface Seeds { models: { path: string; bytes: Uint8Array; sites: Site[] }[]; yaml: { name: string; text: string }[]; cgra: { name: string; format: 'h' | 'json' | 'csv'; text: string; cols: number }[]; launch: string }
+interface Seeds { models: { path: string; bytes: Uint8Array; sites: Site[] }[]; yaml: { name: string; text: string }[]; cgra: { name: string; format: 'h' | 'json' | 'csv'; text: string; cols: number }[]; asm: { name: string; text: string }[]; launch: string }
 
 async function loadSeeds(o: FuzzOptions, work: string): Promise<Seeds> {
   const max = o.maxModelBytes ?? Infinity;
@@ -122,6 +122,7 @@ async function loadSeeds(o: FuzzOptions, work: string): Promise<Seeds> {
     }
   }
   const cgra: Seeds['cgra'] = [];
+  const asm = ['dot', 'conv3x3'].map((s) => ({ name: `${s}.s`, text: readFileSync(join(o.repoRoot, 'cgra-mapper', 'examples', `${s}.s`), 'utf8') }));
   for (const s of ['dot', 'conv3x3']) {
     for (const ext of ['h', 'json', 'csv'] as const) {
       const out = join(work, `seed-${s}.${ext}`);
@@ -134,7 +135,7 @@ async function loadSeeds(o: FuzzOptions, work: string): Promise<Seeds> {
   }
   const launch = JSON.stringify({ memory: [{ addr: 1024, words: [1, 2, 3, 4] }, { addr: 1040, words: [5, 6, 7, 8] }],
     launches: [{ kernel: 1, ptrIn: [0, 1024], ptrOut: [0, 2048] }], dump: [{ addr: 2048, words: 2 }] }, null, 1);
-  return { models, yaml, cgra, launch };
+  return { models, yaml, cgra, asm, launch };
 }
 
 function makeCase(kind: Kind, r: Rng, seeds: Seeds, work: string): Case {
@@ -167,6 +168,16 @@ function makeCase(kind: Kind, r: Rng, seeds: Seeds, work: string): Case {
       : ['run', file, '--gen-input', String(randInt(r, 1000)), '--input', join(work, 'in.bin'), '--output', out];
     return { kind, argv, changes, files: [file], base: y.name, ...(cmd === 2 ? { verifyFile: out } : {}) };
   }
+  if (r() < 0.2) {
+    // assembly text -> `cgra asm` into one of the three formats
+    const src = pick(r, seeds.asm);
+    const { text, changes } = mutateText(r, src.text, 's');
+    const file = join(work, 'case.s');
+    writeFileSync(file, text);
+    const out = join(work, `out.${pick(r, ['json', 'h', 'csv'])}`);
+    rmSync(out, { force: true });
+    return { kind, argv: ['cgra', 'asm', file, '-o', out], changes, files: [file], base: src.name, verifyFile: out };
+  }
   const b = pick(r, seeds.cgra);
   const cols = ['--cols', String(b.cols)];
   const bits = join(work, `case.${b.format}`);
@@ -175,7 +186,7 @@ function makeCase(kind: Kind, r: Rng, seeds: Seeds, work: string): Case {
   if (x < 0.5) {
     const { text, changes } = mutateText(r, b.text, b.format);
     writeFileSync(bits, text);
-    return { kind, argv: ['cgra', 'disasm', bits, ...cols], changes, files: [bits], base: b.name };
+    return { kind, argv: [...(r() < 0.2 ? ['cgra', 'view'] : ['cgra', 'disasm']), bits, ...cols], changes, files: [bits], base: b.name };
   }
   const mutateBits = x < 0.75;
   const m = mutateBits ? mutateText(r, b.text, b.format) : mutateText(r, seeds.launch, 'launch');

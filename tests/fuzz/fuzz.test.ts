@@ -127,3 +127,12 @@ test('regression: a JSON image without "format" says so (not "format = undefined
   writeFileSync(dot, JSON.stringify(doc));
   assertClean(await cli(['cgra', 'disasm', dot]), /not a tinyforge-cgra-image document \(no "format" field\)/);
 });
+
+test('regression: a JSON image whose arch.rows is an object names the value, not [object Object]', async () => {
+  const dot = join(dir, 'dot-arch.json');
+  assert.equal((await cli(['cgra', 'asm', join(repoRoot, 'cgra-mapper', 'examples', 'dot.s'), '-o', dot])).code, 0);
+  const doc = JSON.parse(readFileSync(dot, 'utf8'));
+  doc.arch = { ...doc.arch, rows: {} };
+  writeFileSync(dot, JSON.stringify(doc));
+  assertClean(await cli(['cgra', 'disasm', dot]), /CGRA architecture: rows = \{\} is not an integer in \[1, 16\]/);
+});

@@ -192,7 +192,8 @@ export function mutateTflite(r: Rng, orig: Uint8Array, sites: Site[]): { bytes: 
       const quant = sem.filter((s) => s.kind === 'f32' || s.kind === 'i64' || s.what.endsWith('quantized_dimension'));
       const y = r();
       const s = y < 0.25 && quant.length ? pick(r, quant) : y < 0.8 && sem.length ? pick(r, sem) : pick(r, sites);
-      if (s.at < buf.length) changes.push(mutateSite(r, buf, s));
+      const width = s.kind === 'i64' ? 8 : s.kind === 'u8' || s.kind === 'i8' ? 1 : s.kind === 'u16' || s.kind === 'vtentry' ? 2 : 4;
+      if (s.at + width <= buf.length) changes.push(mutateSite(r, buf, s));
     } else if (x < 0.92) {
       const at = randInt(r, buf.length);
       const v = randInt(r, 256);
@@ -284,7 +285,7 @@ export function mutateYaml(r: Rng, text: string): { text: string; changes: strin
 const WORDS = [0, 1, 0xffffffff, 0x80000000, 0x7fffffff, 0xdeadbeef, 0x0000ffff, 0xffff0000, 0x3005, 0x12345678];
 function randWord(r: Rng): number { return r() < 0.5 ? pick(r, WORDS) : Math.floor(r() * 2 ** 32); }
 
-export function mutateText(r: Rng, text: string, format: 'h' | 'json' | 'csv' | 'launch'): { text: string; changes: string[] } {
+export function mutateText(r: Rng, text: string, format: 'h' | 'json' | 'csv' | 'launch' | 's'): { text: string; changes: string[] } {
   const changes: string[] = [];
   let t = text;
   const n = 1 + (r() < 0.4 ? randInt(r, 4) : 0);
@@ -304,6 +305,8 @@ export function mutateText(r: Rng, text: string, format: 'h' | 'json' | 'csv' | 
       const pieces = format === 'json' || format === 'launch'
         ? ['{', '}', '[', ']', ',', ':', '"', '"kernels"', '"words"', '"cols"', '"id"', '"launches"', '"memory"', '"memoryBytes"', '"dump"', 'null', '-', '1e999', '"ptrIn"']
         : format === 'csv' ? [',', '\n', ';', '"', 'SADD', 'LWD', 'BNE', 'R9', 'RCL', 'ZERO', '-1', '99999', ' ', 'NOP']
+          : format === 's' ? ['|', '\n', 'step 99', 'step -1', 'kernel 0', 'kernel 16', 'kernel 1 cols=9', 'arch 0x0', 'arch 99x99', 'arch 4x4', 'loop:',
+            ' loop', 'SADD', 'LWD', 'SWD', 'BNE', 'BEQ', 'JUMP', 'EXIT', 'R4', 'ROUT', 'RCB', 'ZERO', ', ', '-2147483649', '4294967296', '.word', ' name=', '#']
           : ['0x', ',', '{', '}', ';', '\n', 'const uint32_t x[] = {', '#define CGRA_KMEM_SIZE 0', '0xFFFFFFFFF', '/*', '//'];
       const p = pick(r, pieces);
       t = t.slice(0, at) + p + t.slice(at);
@@ -319,6 +322,16 @@ export function mutateText(r: Rng, text: string, format: 'h' | 'json' | 'csv' | 
       if (op === 'duplicated') lines.splice(i, 0, lines[j]!); else lines.splice(i, 1);
       changes.push(`line ${i + 1}: ${op}`);
       t = lines.join('\n');
+    } else if (x < 0.9 && format === 's') {
+      // assembly: replace one instruction of a PE with another
+      const ins = [...t.matchAll(/[A-Z][A-Z]+[^|#\n]*/g)];
+      if (ins.length) {
+        const m = pick(r, ins);
+        const v = pick(r, ['SADD R0, R1, R2', 'LWD R0, 99999', 'BNE R0, ZERO, nowhere', 'BEQ R0, R0, 127', 'JUMP 200', 'EXIT', 'SMUL ROUT, RCL, RCR',
+          'FOO R0', '', 'NOP NOP', 'SWD R4, 4', 'LWI R0, ROUT', 'SADD R0, R0, 2147483648', 'SRT R0, R0, -1', '.word 0xffffffff', '.word -1', 'SLT R0', 'SADD , ,']);
+        t = t.slice(0, m.index!) + v + ' ' + t.slice(m.index! + m[0].length);
+        changes.push(`@${m.index}: ${JSON.stringify(m[0].trim())} -> ${JSON.stringify(v)}`);
+      }
     } else if (x < 0.9 && format === 'csv') {
       // CSV: random instruction words / register names in a cell
       const cells = [...t.matchAll(/[^,\n]+/g)];
