@@ -1,4 +1,4 @@
-// `npm run fuzz -- --cases N [--seed S] [--kind tflite|yaml|cgra]` (bundled by scripts/fuzz.mjs): runs the
+// `npm run fuzz -- --cases N [--seed S] [--kind tflite|yaml|cgra] [--models <substring of the seed model names>]` (bundled by scripts/fuzz.mjs): runs the
 // fuzz driver, prints the counts per kind and writes bench/results/fuzz.json; exits 1 when a case failed
 // (reproducers in .cache/fuzz-failures/).
 import { parseArgs } from 'node:util';
@@ -8,16 +8,16 @@ import { KINDS, runFuzz, type Kind } from './driver.ts';
 import { modelsDir, repoRoot } from '../helpers/paths.ts';
 
 export async function fuzzCli(argv: string[], workerPath: string): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { cases: { type: 'string' }, seed: { type: 'string' }, kind: { type: 'string', multiple: true } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { cases: { type: 'string' }, seed: { type: 'string' }, kind: { type: 'string', multiple: true }, models: { type: 'string' } }, strict: true });
   const cases = Number(values.cases ?? 300);
   const seed = Number(values.seed ?? 1);
   const kinds = (values.kind ?? [...KINDS]) as Kind[];
   if (!Number.isInteger(cases) || cases < 1 || !Number.isInteger(seed) || kinds.some((k) => !KINDS.includes(k))) {
-    process.stderr.write(`usage: npm run fuzz -- --cases N [--seed S] [--kind ${KINDS.join('|')}]...\n`);
+    process.stderr.write(`usage: npm run fuzz -- --cases N [--seed S] [--kind ${KINDS.join('|')}]... [--models <file-name substring>]\n`);
     return 2;
   }
   console.log(`fuzz: ${cases} cases, seed ${seed}, kinds ${kinds.join(', ')}`);
-  const res = await runFuzz({ cases, seed, kinds, workerPath, repoRoot, modelsDir, log: (l) => console.log(l) });
+  const res = await runFuzz({ cases, seed, kinds, workerPath, repoRoot, modelsDir, ...(values.models ? { modelFilter: values.models } : {}), log: (l) => console.log(l) });
   console.log(`\n${'kind'.padEnd(8)} ${['cases', 'clean err', 'success', 'internal', 'hangs', 'memory'].map((h) => h.padStart(9)).join(' ')}`);
   for (const [k, c] of Object.entries(res.counts)) {
     console.log(`${k.padEnd(8)} ${[c.cases, c.cleanErrors, c.successes, c.internalErrors, c.hangs, c.memory].map((n) => String(n).padStart(9)).join(' ')}`);

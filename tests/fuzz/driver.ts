@@ -32,6 +32,8 @@ export interface FuzzOptions {
   memoryMb?: number;
   /** Restrict the seed models to files of at most this many bytes (the test keeps to the small ones). */
   maxModelBytes?: number;
+  /** Only the seed models whose file name contains this string. */
+  modelFilter?: string;
   log?: (line: string) => void;
 }
 export interface FuzzFailure { kind: Kind; caseIndex: number; class: 'internal' | 'hang' | 'memory'; argv: string[]; reason: string; dir: string }
@@ -104,7 +106,7 @@ async function loadSeeds(o: FuzzOptions, work: string): Promise<Seeds> {
   const modelFiles = [
     ...readdirSync(o.modelsDir).filter((f) => f.endsWith('.tflite')).map((f) => join(o.modelsDir, f)),
     ...(existsSync(join(o.modelsDir, 'zoo')) ? readdirSync(join(o.modelsDir, 'zoo')).filter((f) => f.endsWith('.tflite')).map((f) => join(o.modelsDir, 'zoo', f)) : []),
-  ].filter((p) => statSync(p).size <= Math.min(max, 1_000_000)).sort();
+  ].filter((p) => statSync(p).size <= Math.min(max, 1_000_000) && (!o.modelFilter || basename(p).includes(o.modelFilter))).sort();
   // Seeds are the models the compiler accepts as they are: mutations of a model that fails anyway would
   // mostly re-find its first error.
   const models: Seeds['models'] = [];

@@ -141,3 +141,23 @@ test('regression: a JSON image whose arch.rows is an object names the value, not
   writeFileSync(dot, JSON.stringify(doc));
   assertClean(await cli(['cgra', 'disasm', dot]), /CGRA architecture: rows = \{\} is not an integer in \[1, 16\]/);
 });
+
+test('regression: a tensor name with a newline or control bytes is escaped in the one-line error', async (t) => {
+  const model = join(modelsDir, 'zoo', 'tflm-add_model.tflite');
+  if (!existsSync(model)) { t.skip('zoo model missing'); return; }
+  const bytes = new Uint8Array(readFileSync(model));
+  const site = tfliteSites(bytes).find((s) => s.what === 'sg0.tensors[0].zero_point[0]');
+  assert.ok(site);
+  new DataView(bytes.buffer).setBigInt64(site.at, 1000n, true);
+  const file = join(dir, 'name-newline.tflite');
+  writeFileSync(file, bytes);
+  const first = await cli(['inspect', file]);
+  const name = /tensor 0 '([^']+)' has zero point 1000/.exec(first.stderr)?.[1];
+  assert.ok(name && name.length >= 2, first.stderr);
+  const at = Buffer.from(bytes).indexOf(Buffer.from(name, 'utf8'));
+  assert.ok(at > 0);
+  bytes[at + 1] = 0x0a;
+  writeFileSync(file, bytes);
+  const r = await cli(['inspect', file]);
+  assertClean(r, new RegExp(`tensor 0 '${name[0]!.replace(/\W/g, '\\$&')}\\\\x0a`));
+});
