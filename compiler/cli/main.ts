@@ -3,7 +3,7 @@
 // (file-system errors name their path; internal errors print one line unless TINYFORGE_DEBUG is set).
 import { parseArgs } from 'node:util';
 import { TinyforgeError, UsageError } from '../diagnostics.ts';
-import { fromFsError } from '../files.ts';
+import { beginCommand, fromFsError } from '../files.ts';
 import type { Command } from './command.ts';
 import { commands } from './commands/index.ts';
 
@@ -54,6 +54,7 @@ async function dispatch(cmd: Command, argv: string[], prefix: string): Promise<n
 }
 
 export async function main(argv: string[]): Promise<number> {
+  beginCommand();
   try {
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
       process.stdout.write(globalUsage() + '\n');

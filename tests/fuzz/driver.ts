@@ -11,7 +11,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { main } from '../../compiler/cli/main.ts';
 import { mutateText, mutateTflite, mutateYaml, pick, randInt, rngOf, tfliteSites, type Rng, type Site } from './mutators.ts';
 
 export const KINDS = ['tflite', 'yaml', 'cgra'] as const;
@@ -91,17 +90,10 @@ class Worker {
   kill(): void { if (this.child) { this.child.removeAllListeners('exit'); this.child.kill('SIGKILL'); this.child = undefined; } }
 }
 
-/** Writes a file via the CLI's own assembler: the CGRA seed bitstreams. */
-async function cliQuiet(argv: string[]): Promise<number> {
-  const w = process.stderr.write, o = process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  try { return await main(argv); } finally { process.stderr.write = w; process.stdout.write = o; }
-}
-
 interface Seeds { models: { path: string; bytes: Uint8Array; sites: Site[] }[]; yaml: { name: string; text: string }[]; cgra: { name: string; format: 'h' | 'json' | 'csv'; text: string; cols: number }[]; asm: { name: string; text: string }[]; launch: string }
 
-async function loadSeeds(o: FuzzOptions, work: string): Promise<Seeds> {
+/** Seeds: the models, configs, assembled bitstreams; `cli` runs a command in the worker (exit code). */
+async function loadSeeds(o: FuzzOptions, work: string, cli: (argv: string[]) => Promise<number>): Promise<Seeds> {
   const max = o.maxModelBytes ?? Infinity;
   const modelFiles = [
     ...readdirSync(o.modelsDir).filter((f) => f.endsWith('.tflite')).map((f) => join(o.modelsDir, f)),
@@ -111,7 +103,7 @@ async function loadSeeds(o: FuzzOptions, work: string): Promise<Seeds> {
   // mostly re-find its first error.
   const models: Seeds['models'] = [];
   for (const path of modelFiles) {
-    if (await cliQuiet(['inspect', path]) !== 0) continue;
+    if (await cli(['inspect', path]) !== 0) continue;
     const bytes = new Uint8Array(readFileSync(path));
     models.push({ path, bytes, sites: tfliteSites(bytes) });
   }
@@ -128,7 +120,7 @@ async function loadSeeds(o: FuzzOptions, work: string): Promise<Seeds> {
   for (const s of ['dot', 'conv3x3']) {
     for (const ext of ['h', 'json', 'csv'] as const) {
       const out = join(work, `seed-${s}.${ext}`);
-      if (await cliQuiet(['cgra', 'asm', join(o.repoRoot, 'cgra-mapper', 'examples', `${s}.s`), '-o', out]) !== 0) continue;
+      if (await cli(['cgra', 'asm', join(o.repoRoot, 'cgra-mapper', 'examples', `${s}.s`), '-o', out]) !== 0) continue;
       const text = readFileSync(out, 'utf8');
       // an ESL csv holds one kernel with one cell per column
       const cols = ext === 'csv' ? (text.split('\n').find((l) => l.trim())?.split(',').length ?? 4) : 4;
@@ -218,9 +210,9 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const failureDir = o.failureDir ?? join(o.repoRoot, '.cache', 'fuzz-failures');
-  const seeds = await loadSeeds(o, work);
   const memoryMb = o.memoryMb ?? 1024;
   const worker = new Worker(o.workerPath, o.repoRoot, memoryMb);
+  const seeds = await loadSeeds(o, work, async (argv) => { const a = await worker.run(-1, argv, 60_000); return 'code' in a ? a.code : -1; });
   const counts: Record<string, KindCounts> = {};
   for (const k of o.kinds) counts[k] = { cases: 0, cleanErrors: 0, successes: 0, internalErrors: 0, hangs: 0, memory: 0 };
   const failures: FuzzFailure[] = [];
@@ -245,7 +237,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
         failures.push({ kind, caseIndex: i, class: cls, argv: c.argv, reason, dir });
         log(`FAIL ${kind} case ${i} (${cls}): ${reason.split('\n')[0]!.slice(0, 300)}\n  reproducer: ${dir}`);
       }
-      if (process.env.FUZZ_VERBOSE && 'code' in a) log(`${kind} ${i} exit ${a.code}: ${a.stderr.split('\n')[0]}`);
+      if (process.env.FUZZ_VERBOSE && 'code' in a) log(`${kind} ${i} exit ${a.code} [${c.argv[0]}${c.argv.includes('--kernel-ir') ? ' --kernel-ir' : ''}]: ${a.stderr.split('\n')[0]}`);
       if ((i + 1) % 500 === 0) log(`${i + 1}/${o.cases} cases, ${failures.length} failures, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
   } finally {

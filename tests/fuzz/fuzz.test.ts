@@ -9,20 +9,15 @@ import { join } from 'node:path';
 import { modelsDir, repoRoot, scratchDir } from '../helpers/paths.ts';
 import { classify, runFuzz } from './driver.ts';
 import { tfliteSites } from './mutators.ts';
+import { spawnSync } from 'node:child_process';
 import { main } from '../../compiler/cli/main.ts';
 
 const dir = scratchDir('tinyforge-fuzz-');
 
-/** Runs the CLI in-process; returns the exit code and what it wrote to stderr. */
+/** Runs the built CLI (a child process: patching this process's stdout would swallow the test reporter's output). */
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stdoutLen: number; stderr: string }> {
-  let stderr = '', stdout = '';
-  const e = process.stderr.write, o = process.stdout.write;
-  process.stderr.write = ((s: string) => { stderr += s; return true; }) as typeof process.stderr.write;
-  process.stdout.write = ((s: string) => { stdout += s; return true; }) as typeof process.stdout.write;
-  try {
-    const code = await main(argv);
-    return { code, stdout, stdoutLen: stdout.length, stderr };
-  } finally { process.stderr.write = e; process.stdout.write = o; }
+  const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'tinyforge.mjs'), ...argv], { encoding: 'utf8', env: { ...process.env, TINYFORGE_DEBUG: '' } });
+  return { code: r.status ?? -1, stdout: r.stdout, stdoutLen: r.stdout.length, stderr: r.stderr };
 }
 const assertClean = (r: { code: number; stdout: string; stdoutLen: number; stderr: string }, re: RegExp) => {
   assert.equal(classify({ id: 0, rss: 0, ...r }).verdict, 'clean', r.stderr);
@@ -160,4 +155,20 @@ test('regression: a tensor name with a newline or control bytes is escaped in th
   writeFileSync(file, bytes);
   const r = await cli(['inspect', file]);
   assertClean(r, new RegExp(`tensor 0 '${name[0]!.replace(/\W/g, '\\$&')}\\\\x0a`));
+});
+
+test('regression: main() run twice in one process forgets the first command\'s inputs (run --gen-input over the same --input)', async () => {
+  const input = join(dir, 'twice.in'), output = join(dir, 'twice.out');
+  const argv = ['run', join(repoRoot, 'configs', 'default.yaml'), '--gen-input', '3', '--input', input, '--output', output];
+  // in-process, as the fuzz worker runs it; stderr (the status line) is silenced, stdout is left alone
+  const quiet = async () => {
+    const e = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try { return await main(argv); } finally { process.stderr.write = e; }
+  };
+  assert.equal(await quiet(), 0);
+  const bytes = readFileSync(output);
+  rmSync(output);
+  assert.equal(await quiet(), 0, 'the second run may overwrite the input file the first one generated');
+  assert.deepEqual(readFileSync(output), bytes);
 });
