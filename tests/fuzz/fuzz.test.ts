@@ -172,3 +172,20 @@ test('regression: main() run twice in one process forgets the first command\'s i
   assert.equal(await quiet(), 0, 'the second run may overwrite the input file the first one generated');
   assert.deepEqual(readFileSync(output), bytes);
 });
+
+test('regression: a YAML key that is a list, mapping or alias is a located one-line error, not a process warning', async () => {
+  const base = readFileSync(join(repoRoot, 'configs', 'default.yaml'), 'utf8');
+  const cases: [string, string][] = [
+    // the fuzzer's case: a stray comma after `kernel:` makes `[25, 5]` a key
+    ['- { op: average_pool2d, name: pool, kernel: [25, 5] }', '- { op: average_pool2d, name: pool, kernel:, [25, 5] }'],
+    ['name: default', 'name: &n default\n*n : x'],
+    ['name: default', 'name: default\n{ a: 1 }: x'],
+  ];
+  for (const [from, to] of cases) {
+    assert.ok(base.includes(from));
+    const file = join(dir, 'bad-key.yaml');
+    writeFileSync(file, base.replace(from, to));
+    const r = await cli(['inspect', file]);
+    assertClean(r, /bad-key\.yaml:\d+:\d+: a key is a list, mapping or alias; config keys are plain names/);
+  }
+});
