@@ -189,3 +189,11 @@ test('regression: a YAML key that is a list, mapping or alias is a located one-l
     assertClean(r, /bad-key\.yaml:\d+:\d+: a key is a list, mapping or alias; config keys are plain names/);
   }
 });
+
+test('regression: a YAML string value with a newline is shown escaped in the one-line error', async () => {
+  const base = readFileSync(join(repoRoot, 'configs', 'default.yaml'), 'utf8');
+  assert.ok(base.includes('arith: tflm'));
+  const file = join(dir, 'newline-value.yaml');
+  writeFileSync(file, base.replace('arith: tflm', 'arith: "tf\\nlm"'));
+  assertClean(await cli(['inspect', file]), /arith.*'tf\\nlm'/);
+});

@@ -115,7 +115,11 @@ export function showPath(path: YamlPath): string {
 
 /** A value as quoted in messages. */
 export function showValue(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'string') {
+    // a multi-line scalar stays on the error's one line
+    const t = v.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+    return `'${t.length > 60 ? t.slice(0, 57) + '...' : t}'`;
+  }
   if (v === null || v === undefined) return 'nothing';
   const s = JSON.stringify(v);
   return s.length > 40 ? s.slice(0, 37) + '...' : s;
