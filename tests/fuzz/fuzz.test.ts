@@ -197,3 +197,19 @@ test('regression: a YAML string value with a newline is shown escaped in the one
   writeFileSync(file, base.replace('arith: tflm', 'arith: "tf\\nlm"'));
   assertClean(await cli(['inspect', file]), /arith.*'tf\\nlm'/);
 });
+
+test('regression: a graph output (or input) that is a constant tensor is a clean error, not a RangeError in the runtime', async (t) => {
+  const model = join(modelsDir, 'zoo', 'tflm-hello_world_int8.tflite');
+  if (!existsSync(model)) { t.skip('zoo model missing'); return; }
+  for (const which of ['outputs', 'inputs'] as const) {
+    const bytes = new Uint8Array(readFileSync(model));
+    const site = tfliteSites(bytes).find((s) => s.what === `sg0.${which}[0]`);
+    assert.ok(site);
+    // tensor 4 of this model is a weight matrix (a constant); the fuzzer's case pointed the output at it
+    new DataView(bytes.buffer).setInt32(site.at, 4, true);
+    const file = join(dir, `const-${which}.tflite`);
+    writeFileSync(file, bytes);
+    const r = await cli(['run', file, '--gen-input', '1', '--input', join(dir, `c-${which}.in`), '--output', join(dir, `c-${which}.out`)]);
+    assertClean(r, new RegExp(`graph ${which.slice(0, -1)} \\d+ '.*' is a constant tensor`));
+  }
+});
