@@ -120,7 +120,7 @@ async function loadSeeds(o: FuzzOptions, work: string, cli: (argv: string[]) => 
   for (const s of ['dot', 'conv3x3']) {
     for (const ext of ['h', 'json', 'csv'] as const) {
       const out = join(work, `seed-${s}.${ext}`);
-      if (await cli(['cgra', 'asm', join(o.repoRoot, 'cgra-mapper', 'examples', `${s}.s`), '-o', out]) !== 0) continue;
+      if (await cli(['cgra', 'asm', join(o.repoRoot, 'cgra-mapper', 'examples', `${s}.s`), '-o', out]) !== 0 || !existsSync(out)) continue;
       const text = readFileSync(out, 'utf8');
       // an ESL csv holds one kernel with one cell per column
       const cols = ext === 'csv' ? (text.split('\n').find((l) => l.trim())?.split(',').length ?? 4) : 4;

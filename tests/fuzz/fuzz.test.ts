@@ -213,3 +213,25 @@ test('regression: a graph output (or input) that is a constant tensor is a clean
     assertClean(r, new RegExp(`graph ${which.slice(0, -1)} \\d+ '.*' is a constant tensor`));
   }
 });
+
+test('driver: a case without an answer in time is a hang, a worker dying over its heap cap is memory; both leave reproducers', { timeout: 60_000 }, async () => {
+  // A stand-in worker: answers the seed checks (id -1) and case 0 with success, never answers case 1,
+  // and runs out of heap on case 2.
+  const fake = join(repoRoot, '.cache', `fuzz-fake-worker-${process.pid}.mjs`);
+  writeFileSync(fake, `process.on('message', (j) => {
+  if (j.id === 1) return;
+  if (j.id === 2) { const a = []; for (;;) a.push(new Array(1e6).fill(j.id)); }
+  process.send({ id: j.id, code: 0, stdout: 'ok', stdoutLen: 2, stderr: '', rss: 0 });
+});
+process.send({ ready: true });
+`);
+  const failureDir = join(dir, 'fake-failures');
+  try {
+    const res = await runFuzz({ cases: 3, seed: 1, kinds: ['yaml'], workerPath: fake, repoRoot, modelsDir, failureDir, timeoutMs: 2000, memoryMb: 64 });
+    // (case 0's fake success may lack the output file a `run` case checks: then it is an internal failure)
+    assert.deepEqual(res.failures.filter((f) => f.class !== 'internal').map((f) => [f.caseIndex, f.class]), [[1, 'hang'], [2, 'memory']]);
+    assert.equal(res.counts.yaml!.hangs, 1);
+    assert.equal(res.counts.yaml!.memory, 1);
+    for (const f of res.failures) assert.ok(existsSync(join(f.dir, 'repro.json')), f.dir);
+  } finally { rmSync(fake, { force: true }); }
+});
