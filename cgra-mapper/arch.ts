@@ -45,7 +45,7 @@ export function makeArch(p: Partial<CgraArch> = {}): CgraArch {
   for (const f of INT_FIELDS) {
     const v = a[f.key] as number;
     if (!Number.isInteger(v) || v < f.min || v > f.max) {
-      throw new TinyforgeError(`CGRA architecture: ${f.key} = ${v} is not an integer in [${f.min}, ${f.max}]`);
+      throw new TinyforgeError(`CGRA architecture: ${f.key} = ${typeof v === 'number' ? v : JSON.stringify(v)} is not an integer in [${f.min}, ${f.max}]`);
     }
   }
   if (a.bus !== 'ports' && a.bus !== 'shared') {

@@ -8,8 +8,13 @@ import { resolve } from 'node:path';
 import { TinyforgeError } from './diagnostics.ts';
 import { MAX_INPUT_FILE_BYTES } from './limits.ts';
 
-/** Every file this process has read as an input (real paths): outputs may never overwrite one of them. */
+/** Every file the current command has read as an input (real paths): outputs may never overwrite one of them. */
 const inputsRead = new Set<string>();
+
+/** Forgets the inputs read so far: called at the start of every command (main() may run several in one process). */
+export function beginCommand(): void {
+  inputsRead.clear();
+}
 
 function realOrResolved(path: string): string {
   try { return realpathSync(path); } catch { return resolve(path); }

@@ -16,7 +16,7 @@ import { kernelsOf, type CgraImage } from './image.ts';
 function parseCNumber(t: string, where: Where, what: string): number {
   const s = t.trim().replace(/[uUlL]+$/, '');
   const v = /^0x[0-9a-f]+$/i.test(s) ? parseInt(s, 16) : /^\d+$/.test(s) ? Number(s) : NaN;
-  if (!Number.isFinite(v) || v < 0 || v > 0xffffffff) throw new TinyforgeError(`${what}: '${t.trim()}' is not a 32-bit unsigned number`, where);
+  if (!Number.isFinite(v) || v < 0 || v > 0xffffffff) throw new TinyforgeError(`${what}: '${t.trim().replace(/\n/g, '\\n')}' is not a 32-bit unsigned number`, where);
   return v;
 }
 
@@ -115,7 +115,7 @@ export function imageToJson(image: CgraImage): string {
 
 export function imageFromJson(text: string, arch: CgraArch, file?: string): CgraImage {
   const doc: any = parseJsonText(text, file, 'CGRA image');
-  if (doc?.format !== IMAGE_FORMAT) throw new TinyforgeError(`not a ${IMAGE_FORMAT} document (format = ${JSON.stringify(doc?.format)})`, { file });
+  if (doc?.format !== IMAGE_FORMAT) throw new TinyforgeError(`not a ${IMAGE_FORMAT} document (${doc?.format === undefined ? 'no "format" field' : `format = ${JSON.stringify(doc.format)}`})`, { file });
   const a = makeArch({ ...arch, ...(doc.arch ?? {}) });
   const nums = (v: unknown, n: number, what: string): Uint32Array => {
     if (!Array.isArray(v) || v.length !== n) throw new TinyforgeError(`${what} must be an array of ${n} words`, { file, ...locateJsonPath(text, [what]) });

@@ -64,7 +64,7 @@ export function parseEslCsv(text: string, opts: EslImportOptions): Kernel {
   const words: number[][][] = [];
   for (let t = 0; t < n; t++) {
     const head = rows[t * per].cells[0].trim();
-    if (!/^\d+$/.test(head)) throw new TinyforgeError(`cell 1: step ${t}: expected the step number in the first cell, got '${head}'`, { file, line: rows[t * per].line });
+    if (!/^\d+$/.test(head)) throw new TinyforgeError(`cell 1: step ${t}: expected the step number in the first cell, got '${head.replace(/\n/g, '\\n')}'`, { file, line: rows[t * per].line });
     const step: number[][] = [];
     for (let r = 0; r < arch.rows; r++) {
       const { cells, line } = rows[t * per + 1 + r];
@@ -75,7 +75,7 @@ export function parseEslCsv(text: string, opts: EslImportOptions): Kernel {
         try {
           return encode(parseInstr(eslToOurs(cell), { nInstr: n, defaultStep: opts.defaultStep ?? 4 }));
         } catch (e) {
-          if (e instanceof InstrError) throw new TinyforgeError(`cell ${c + 1}: kernel ${id}: PE(row ${r}, col ${c}) step ${t} '${cell.trim()}': ${e.message}`, { file, line });
+          if (e instanceof InstrError) throw new TinyforgeError(`cell ${c + 1}: kernel ${id}: PE(row ${r}, col ${c}) step ${t} '${cell.trim().replace(/\n/g, '\\n')}': ${e.message}`, { file, line });
           throw e;
         }
       }));

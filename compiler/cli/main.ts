@@ -4,7 +4,7 @@
 // command that reproduces it, never the exception's text, unless TINYFORGE_DEBUG is set).
 import { parseArgs } from 'node:util';
 import { TinyforgeError, UsageError } from '../diagnostics.ts';
-import { fromFsError } from '../files.ts';
+import { beginCommand, fromFsError } from '../files.ts';
 import type { Command } from './command.ts';
 import { commands } from './commands/index.ts';
 
@@ -77,6 +77,7 @@ export function bugReport(argv: string[]): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  beginCommand();
   try {
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
       process.stdout.write(globalUsage() + '\n');

@@ -55,12 +55,15 @@ export function validateGraph(g: Graph, file?: string): void {
   const defined = new Set<number>();
   for (const id of g.inputs) {
     if (!g.tensors[id]) throw new TinyforgeError(`graph input ${id} does not exist`, where);
+    if (g.tensors[id]!.data) throw new TinyforgeError(`graph input ${id} '${g.tensors[id]!.name}' is a constant tensor; a graph input must be fed at run time`, where);
     defined.add(id);
   }
   g.tensors.forEach((t) => { if (t.data) defined.add(t.id); });
   g.ops.forEach((op, index) => validateOp(g, op, index, defined, file));
   for (const id of g.outputs) {
     if (!defined.has(id)) throw new TinyforgeError(`graph output ${id} is never computed`, where);
+    const t = g.tensors[id]!;
+    if (t.data) throw new TinyforgeError(`graph output ${id} '${t.name}' is a constant tensor; a graph output must be computed by an operator`, where);
   }
 }
 

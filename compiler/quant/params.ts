@@ -125,6 +125,12 @@ function quantizeSmallerThanOne(g: Graph, op: Op, real: number, what: string): Q
       'check the scales of the inputs and the output');
   }
   const m = quantizeMultiplier(real);
+  // Below 2^-32 the multiplier flushes to zero (TFLite then silently drops the term); the kernels here take
+  // normalised multipliers only, so such scales are refused.
+  if (m.multiplier === 0) {
+    throw new TinyforgeError(`${op.kind}: ${what} multiplier ${real} is too small (below 2^-32; it would flush to zero)`, { op: opLabel(g, op) },
+      'check the scales of the inputs and the output');
+  }
   return { multiplier: m.multiplier, shift: m.shift };
 }
 

@@ -77,8 +77,9 @@ export function importTflite(bytes: Uint8Array, file: string, opts: { validate?:
   const fileOps = sg.tables(S.SubGraph.operators, 'operators');
 
   // Operators first: they decide which tensors are kept.
-  const checkTensor = (t: number, where: string): number => {
-    if (t === -1) return -1;
+  // -1 marks an omitted optional operand: valid for an operator's inputs only.
+  const checkTensor = (t: number, where: string, optional = false): number => {
+    if (t === -1 && optional) return -1;
     if (t < 0 || t >= fileTensors.length) {
       throw new TinyforgeError(`${where} refers to tensor ${t}, but the subgraph has ${fileTensors.length} tensors`, { file });
     }
@@ -109,7 +110,7 @@ export function importTflite(bytes: Uint8Array, file: string, opts: { validate?:
     const opts = optType === BuiltinOptionsType.NONE ? undefined : op.table(S.Operator.builtinOptions, `op ${index} options`);
     return {
       index, oi, code: opcodes[oi]!, optType, opts: optionsReader(opts),
-      inputs: op.i32s(S.Operator.inputs, `op ${index} inputs`).map((t) => checkTensor(t, `op ${index} input`)),
+      inputs: op.i32s(S.Operator.inputs, `op ${index} inputs`).map((t) => checkTensor(t, `op ${index} input`, true)),
       outputs: op.i32s(S.Operator.outputs, `op ${index} outputs`).map((t) => checkTensor(t, `op ${index} output`)),
     };
   });

@@ -116,7 +116,9 @@ export class Table {
 
   string(slot: number, what: string): string {
     const { start, length } = this.vector(slot, 1, what);
-    return length ? new TextDecoder().decode(this.r.bytes.subarray(start, start + length)) : '';
+    // Control characters (a corrupt name, a newline) are escaped: names end up in one-line error messages.
+    return length ? new TextDecoder().decode(this.r.bytes.subarray(start, start + length))
+      .replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`) : '';
   }
 
   i32s(slot: number, what: string): number[] {

@@ -66,7 +66,8 @@ export function surveyTflite(bytes: Uint8Array, file: string): OpSurvey[] {
     const opts = optType === BuiltinOptionsType.NONE ? undefined : op.table(S.Operator.builtinOptions, `op ${index} options`);
     const valid = (t: number) => t >= -1 && t < tensors.length;
     const inputs = op.i32s(S.Operator.inputs, `op ${index} inputs`).filter(valid);
-    const outputs = op.i32s(S.Operator.outputs, `op ${index} outputs`).filter(valid);
+    // -1 (an omitted operand) is valid for inputs only
+    const outputs = op.i32s(S.Operator.outputs, `op ${index} outputs`).filter((t) => t >= 0 && valid(t));
     const custom = code === BuiltinOperator.CUSTOM ? ct!.string(S.OperatorCode.customCode, 'custom code') : undefined;
     return { index, code, optType, opts: reader(opts), inputs, outputs, custom };
   });

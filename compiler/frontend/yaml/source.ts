@@ -2,7 +2,7 @@
 // name file:line:column. Paths are lists of keys and indices, as in ajv's instancePath.
 import { existsSync, statSync } from 'node:fs';
 import { readInputText } from '../../files.ts';
-import { isMap, isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isAlias, isCollection, isMap, isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { MAX_YAML_ALIASES } from '../../limits.ts';
 import { TinyforgeError } from '../../diagnostics.ts';
 
@@ -22,6 +22,14 @@ export class YamlSource {
     if (err) {
       const at = err.linePos?.[0] ?? lc.linePos(err.pos[0]);
       throw new TinyforgeError(`YAML syntax error: ${err.message.split('\n')[0]}`, { file, line: at.line, column: at.col });
+    }
+    // A list, mapping or alias as a key (`[25, 5]: x`, or a stray comma that makes one) has no meaning in a config;
+    // the YAML library would stringify it with a process warning.
+    let badKey: { range?: [number, number, number] | null } | undefined;
+    visit(doc, { Pair(_k, pair) { if (isCollection(pair.key) || isAlias(pair.key)) { badKey = pair.key; return visit.BREAK; } return undefined; } });
+    if (badKey) {
+      const at = lc.linePos(badKey.range?.[0] ?? 0);
+      throw new TinyforgeError('a key is a list, mapping or alias; config keys are plain names', { file, line: at.line, column: at.col }, 'check the brackets and commas around this key');
     }
     checkAliases(file, doc, lc);
     return new YamlSource(file, doc, lc);
@@ -107,7 +115,11 @@ export function showPath(path: YamlPath): string {
 
 /** A value as quoted in messages. */
 export function showValue(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'string') {
+    // a multi-line scalar stays on the error's one line
+    const t = v.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+    return `'${t.length > 60 ? t.slice(0, 57) + '...' : t}'`;
+  }
   if (v === null || v === undefined) return 'nothing';
   const s = JSON.stringify(v);
   return s.length > 40 ? s.slice(0, 37) + '...' : s;
