@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
 import type { EmittedModel } from './emit/model.ts';
 import {
-  between, compileArmOrThrow, compileHost, describeStatus, harnessDir, runHost, runQemu, type Marker, type RunOn,
+  between, compileArmOrThrow, compileHost, describeStatus, harnessDir, runHost, runQemu, type HostCompiler, type Marker, type RunOn,
 } from './harness/run.ts';
 
 /** Writes `<name>.h`, `<name>.c`, runtime.h and the extra files into dir (each through a temp name, then renamed). */
@@ -67,6 +67,8 @@ export interface RunOptions {
   count?: boolean;
   /** Host only: compile the DSP (SIMD) source through the portable intrinsics (default true). */
   simd?: boolean;
+  /** Host only: the compiler and extra flags (default gcc, none), e.g. sanitizers. */
+  host?: HostCompiler;
   workDir: string;
   timeoutMs?: number;
 }
@@ -89,7 +91,7 @@ export function runModel(em: EmittedModel, inputs: readonly Int8Array[], on: Run
   if (on === 'host') {
     binary = join(dir, `${em.cname}-host${opts.simd === false ? '' : '-simd'}`);
     rmSync(binary, { force: true });
-    compileHost(prog, binary, { simd: opts.simd ?? true });
+    compileHost(prog, binary, { simd: opts.simd ?? true, ...opts.host });
     const r = runHost(binary, opts.timeoutMs ?? 120_000);
     if (r.status !== 0) throw new TinyforgeError(`${em.cname} on host failed: ${describeStatus(r.status, r.timedOut)}\n${r.stderr.slice(0, 2000)}`);
     text = r.stdout;

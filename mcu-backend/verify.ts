@@ -10,7 +10,7 @@ import { floatInputRange } from '../compiler/quant/quantize.ts';
 import type { KernelModule } from '../compiler/kernel-ir/types.ts';
 import { GoldenRuntime, valueBytes, valuesOf, type TensorValues } from '../runtime-wasm/host.ts';
 import type { EmittedModel } from './emit/model.ts';
-import type { RunOn } from './harness/run.ts';
+import type { HostCompiler, RunOn } from './harness/run.ts';
 import { runModel } from './runner.ts';
 import { randomInputSets, randomInt8Sets } from '../compiler/rng.ts';
 
@@ -68,10 +68,11 @@ function concat(parts: TensorValues[]): Int8Array {
 
 export async function verifyMcu(
   graph: Graph, module: KernelModule, em: EmittedModel, on: RunOn,
-  opts: { inputs: Int8Array[]; workDir: string; count?: boolean; golden?: GoldenRuntime },
+  opts: { inputs: Int8Array[]; workDir: string; count?: boolean; golden?: GoldenRuntime; simd?: boolean; host?: HostCompiler },
 ): Promise<VerifyResult> {
   const golden = opts.golden ?? await GoldenRuntime.load();
-  const run = runModel(em, opts.inputs, on, { workDir: join(opts.workDir, on), count: opts.count && on !== 'host' });
+  const hostOpts = { simd: opts.simd, host: opts.host };
+  const run = runModel(em, opts.inputs, on, { workDir: join(opts.workDir, on), count: opts.count && on !== 'host', ...hostOpts });
   const results: VerifyResult['results'] = [];
   const bad: number[] = [];
   opts.inputs.forEach((x, i) => {
@@ -85,7 +86,7 @@ export async function verifyMcu(
   if (bad.length > 0) {
     // Rerun the differing inputs with the debug hook and find the first layer that differs.
     const inputs = bad.map((i) => opts.inputs[i]);
-    const dbg = runModel(em, inputs, on, { workDir: join(opts.workDir, `${on}-debug`), debug: true });
+    const dbg = runModel(em, inputs, on, { workDir: join(opts.workDir, `${on}-debug`), debug: true, ...hostOpts });
     const lastOfSource = new Map<number, number>();
     module.ops.forEach((op, k) => lastOfSource.set(op.sourceOp, k));
     bad.forEach((i, r) => {

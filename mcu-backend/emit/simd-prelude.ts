@@ -4,13 +4,16 @@
 // where gcc 12 does not produce the instruction by itself (SMMLAR, SXTAB16 with ROR #8, LDRD, SSAT with a
 // shift); ACLE-style builtins where it does (SMLAD and friends schedule better as builtins).
 
+// A kernel uses only some of the helpers: TFK_INLINE marks them `unused`, since clang's -Wunused-function,
+// unlike gcc's, also reports an unused static inline function defined in the main file (the prelude is
+// pasted into the model's .c); the attribute changes no code.
 export const SIMD_PRELUDE_GUARD = 'TF_SIMD_PRELUDE';
 
 export const SIMD_PRELUDE = String.raw`#ifndef TF_SIMD_PRELUDE
 #define TF_SIMD_PRELUDE
 #include <stdint.h>
 #include <string.h>
-#define TFK_INLINE static inline __attribute__((always_inline))
+#define TFK_INLINE static inline __attribute__((always_inline, unused))
 /* Hide a const table's address from the optimiser: otherwise gcc constant-propagates the table and
    loads every weight word from a literal pool. */
 TFK_INLINE const void *tfk_hide(const void *p) { __asm__("" : "+r"(p)); return p; }

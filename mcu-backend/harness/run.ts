@@ -67,15 +67,16 @@ function tool(cmd: string): boolean {
   return toolCache.get(cmd)!;
 }
 
-export interface ToolStatus { hostGcc: boolean; armGcc: boolean; qemu: boolean }
+export interface ToolStatus { hostGcc: boolean; armGcc: boolean; qemu: boolean; clang: boolean }
 export function toolStatus(): ToolStatus {
-  return { hostGcc: tool('gcc'), armGcc: tool('arm-none-eabi-gcc'), qemu: tool('qemu-system-arm') };
+  return { hostGcc: tool('gcc'), armGcc: tool('arm-none-eabi-gcc'), qemu: tool('qemu-system-arm'), clang: tool('clang') };
 }
 
 /** What `on` needs that is missing, as a sentence naming the Debian packages; undefined when all is there. */
-export function missingTools(on: RunOn | 'arm-gcc'): string | undefined {
+export function missingTools(on: RunOn | 'arm-gcc' | 'clang'): string | undefined {
   const t = toolStatus();
   const miss: string[] = [];
+  if (on === 'clang') return t.clang ? undefined : 'missing clang (Debian: clang)';
   if (on === 'host' && !t.hostGcc) miss.push('gcc (Debian: gcc libc6-dev)');
   if (on !== 'host' && !t.armGcc) miss.push('arm-none-eabi-gcc (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi)');
   if (on !== 'host' && on !== 'arm-gcc' && !t.qemu) miss.push('qemu-system-arm (Debian: qemu-system-arm)');
@@ -83,7 +84,7 @@ export function missingTools(on: RunOn | 'arm-gcc'): string | undefined {
   return miss.length ? `missing ${miss.join(', ')}` : undefined;
 }
 
-export function requireTools(on: RunOn | 'arm-gcc'): void {
+export function requireTools(on: RunOn | 'arm-gcc' | 'clang'): void {
   const m = missingTools(on);
   if (m) throw new TinyforgeError(`cannot run on ${on}: ${m}`, {}, 'install them, or see .ci/run');
 }
@@ -122,14 +123,18 @@ function progArgs(p: CProgram): string[] {
   ];
 }
 
+/** Host compiler options beyond COMMON_CFLAGS: which compiler, and flags after the common ones (e.g. sanitizers). */
+export interface HostCompiler { cc?: 'gcc' | 'clang'; flags?: string[] }
+
 /**
  * Host build. `simd` compiles the DSP path through runtime.h's portable definitions of the ACLE
  * intrinsics (same semantics), so the SIMD source is checked on the host too.
  */
-export function compileHost(p: CProgram, exe: string, opts: { simd: boolean }): void {
-  requireTools('host');
+export function compileHost(p: CProgram, exe: string, opts: { simd: boolean } & HostCompiler): void {
+  const cc = opts.cc ?? 'gcc';
+  requireTools(cc === 'gcc' ? 'host' : 'clang');
   const defs = opts.simd ? ['-DTF_HOST_SIMD=1'] : [];
-  mustCompile('gcc', [...COMMON_CFLAGS, ...defs, ...progArgs(p), '-o', exe], 'host gcc');
+  mustCompile(cc, [...COMMON_CFLAGS, ...(opts.flags ?? []), ...defs, ...progArgs(p), '-o', exe], `host ${cc}`);
 }
 
 export interface Budget { flashBytes?: number; ramBytes?: number; stackBytes?: number }
