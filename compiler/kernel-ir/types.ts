@@ -7,6 +7,7 @@
 
 import type { DType } from '../ir/graph.ts';
 import type { Arith } from '../quant/multiplier.ts';
+import type { ReduceQuantParams } from '../quant/params.ts';
 
 export interface KBuffer {
   id: number;
@@ -274,21 +275,12 @@ export interface KResizeNearest extends KOpBase {
  * 4-D H,W mean), float (desktop TFLite's float32 QuantizedMeanOrSum; fscale/fbias are float32 values) or
  * plain (desktop TFLite's MEAN with equal input and output quantisation: sum / count, truncated).
  */
-export interface KReduce extends KOpBase {
+export interface KReduce extends KOpBase, ReduceQuantParams {
   kind: 'reduce';
   reduceKind: 'mean' | 'sum';
   inShape: number[];
   /** Resolved axes (non-negative, sorted, unique). */
   axes: number[];
-  method: 'integer' | 'spatial' | 'float' | 'plain';
-  count: number;
-  inputOffset: number;
-  outputOffset: number;
-  multiplier: number;
-  shift: number;
-  bias: number;
-  fscale: number;
-  fbias: number;
 }
 
 /** TFLite's int8 bilinear resize (ResizeBilinearInteger: 10-bit coordinates, no requantisation). */

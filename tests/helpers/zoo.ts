@@ -16,7 +16,7 @@ import { mulberry32, randomInt8Sets } from '../../compiler/rng.ts';
 import type { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import type { TfliteInterpreter } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
 import { withAllOutputs } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
-import { modelsDir } from './paths.ts';
+import { MODELS, modelPath, modelsDir } from './paths.ts';
 
 export const zooDir = join(modelsDir, 'zoo');
 
@@ -266,4 +266,21 @@ export function compareLayers(graph: Graph, file: Uint8Array, sets: InputData[][
   } finally {
     all.dispose();
   }
+}
+
+/** A model the C-level checks run: the five MLPerf Tiny models and the must-pass zoo models (path absent when missing). */
+export interface RealModel { name: string; path?: string }
+
+export function realModels(): RealModel[] {
+  return [
+    ...(Object.keys(MODELS) as Array<keyof typeof MODELS>).map((k) => ({ name: k, path: modelPath(k) })),
+    ...MUST_PASS.map((n) => ({ name: n, path: missingMustPass().includes(n) ? undefined : join(zooDir, `${n}.tflite`) })),
+  ];
+}
+
+/** Why a real model is missing (the test skips with it); throws when CI=true, where every model is required. */
+export function missingModel(m: RealModel): string {
+  const where = m.name in MODELS ? modelsDir : zooDir;
+  if (process.env.CI === 'true') throw new Error(`model ${m.name} (${where}) is required when CI=true`);
+  return `model ${m.name} not found in ${where}`;
 }

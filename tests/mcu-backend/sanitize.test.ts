@@ -22,8 +22,8 @@ import { emitModel } from '../../mcu-backend/emit/model.ts';
 import { compileHost, runHost } from '../../mcu-backend/harness/run.ts';
 import { randomGraphInputs, verifyMcu } from '../../mcu-backend/verify.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
-import { MODELS, modelPath, modelsDir, scratchDir } from '../helpers/paths.ts';
-import { MUST_PASS, missingMustPass, zooDir } from '../helpers/zoo.ts';
+import { scratchDir } from '../helpers/paths.ts';
+import { missingModel, realModels, type RealModel } from '../helpers/zoo.ts';
 import { needTools } from './helpers/tools.ts';
 
 const work = scratchDir('tinyforge-sanitize-');
@@ -32,17 +32,9 @@ const ONE_INPUT = new Set(['tflm-retinaface', 'tflm-xtensa-mobilenet_v2_quantize
 const large = process.env.SANITIZE_LARGE === '1';
 const SANITIZE = ['-pedantic', '-fsanitize=address,undefined,float-cast-overflow', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'];
 
-interface Model { name: string; path?: string }
-const models: Model[] = [
-  ...(Object.keys(MODELS) as Array<keyof typeof MODELS>).map((k) => ({ name: k, path: modelPath(k) })),
-  ...MUST_PASS.map((n) => ({ name: n, path: missingMustPass().includes(n) ? undefined : join(zooDir, `${n}.tflite`) })),
-];
-
-function missing(m: Model): string {
-  const where = m.name in MODELS ? modelsDir : zooDir;
-  if (process.env.CI === 'true') throw new Error(`model ${m.name} (${where}) is required when CI=true`);
-  return `model ${m.name} not found in ${where}`;
-}
+type Model = RealModel;
+const models: Model[] = realModels();
+const missing = missingModel;
 
 /** Input sets as raw bytes: extreme ones, then two seeded random ones. */
 function extremeInputs(graph: Graph, count: number): Array<{ label: string; bytes: Int8Array }> {
@@ -120,5 +112,5 @@ test('sanitize: which models ran under the sanitizers', (t) => {
   const ran = models.filter((m) => m.path && (large || !LARGE.has(m.name))).map((m) => m.name);
   t.diagnostic(`ASan + UBSan: ${ran.length} models (${ran.join(', ')})`);
   if (!large) t.diagnostic(`not here (SANITIZE_LARGE=1 runs them; ${[...ONE_INPUT].join(', ')} on one input): ${[...LARGE].join(', ')}`);
-  assert.ok(ran.length >= 5 + MUST_PASS.length - (large ? 0 : LARGE.size) || models.some((m) => !m.path));
+  assert.ok(ran.length >= models.length - (large ? 0 : LARGE.size) || models.some((m) => !m.path));
 });
