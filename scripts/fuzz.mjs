@@ -1,4 +1,4 @@
-// `npm run fuzz -- --cases N [--seed S] [--kind tflite|yaml|cgra]`: bundles the fuzz driver and its worker
+// `npm run fuzz -- --cases N [--seed S] [--kind tflite|yaml|cgra|build]`: bundles the fuzz driver and its worker
 // (tests/fuzz/cli.ts, tests/fuzz/worker.ts) with esbuild and runs them; see tests/fuzz/driver.ts.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

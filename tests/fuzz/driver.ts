@@ -1,22 +1,25 @@
 // The fuzz driver: generates seeded cases (tests/fuzz/mutators.ts) for every user input format -- .tflite
-// models, YAML configs, CGRA bitstreams and launch files -- runs each through the real CLI entry in a worker
+// models, YAML configs (inspected and run, and as whole `build`s: both targets, verification, artefacts),
+// CGRA bitstreams and launch files -- runs each through the real CLI entry in a worker
 // process (tests/fuzz/worker.ts, heap capped at 1 GB, 20 s per case) and classifies the outcome:
 //   clean error  exit 1 or 2 and exactly one stderr line `tinyforge: ...`, no "internal error", no stack
 //                trace, no JavaScript exception text;
-//   success      exit 0 and the command's output present (stdout text, or run's output file);
+//   success      exit 0 and the command's output present (stdout text, run's output file, or a build's
+//                verified report);
 //   failure      anything else: internal (an escaped exception or a malformed error), hang (> 20 s),
-//                memory (worker over 1 GB or dead). Each failure writes a reproducer folder (the input files
+//                memory (worker over 1 GB or dead), partial (a command that failed left an output file,
+//                an output folder or a staging folder behind). Each failure writes a reproducer folder (the input files
 //                and repro.json with the argv, the mutations and what the command printed).
 // Used by scripts/fuzz.mjs (`npm run fuzz`) and tests/fuzz/fuzz.test.ts.
 import { fork, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { mutateText, mutateTflite, mutateYaml, pick, randInt, rngOf, tfliteSites, type Rng, type Site } from './mutators.ts';
+import { mutateBuildConfig, mutateText, mutateTflite, mutateYaml, pick, randInt, rngOf, tfliteSites, type Rng, type Site } from './mutators.ts';
 
-export const KINDS = ['tflite', 'yaml', 'cgra'] as const;
+export const KINDS = ['tflite', 'yaml', 'cgra', 'build'] as const;
 export type Kind = (typeof KINDS)[number];
 
-export interface KindCounts { cases: number; cleanErrors: number; successes: number; internalErrors: number; hangs: number; memory: number }
+export interface KindCounts { cases: number; cleanErrors: number; successes: number; internalErrors: number; hangs: number; memory: number; partial: number }
 export interface FuzzOptions {
   cases: number;
   seed: number;
@@ -35,10 +38,16 @@ export interface FuzzOptions {
   modelFilter?: string;
   log?: (line: string) => void;
 }
-export interface FuzzFailure { kind: Kind; caseIndex: number; class: 'internal' | 'hang' | 'memory'; argv: string[]; reason: string; dir: string }
+export interface FuzzFailure { kind: Kind; caseIndex: number; class: 'internal' | 'hang' | 'memory' | 'partial'; argv: string[]; reason: string; dir: string }
 export interface FuzzResult { counts: Record<string, KindCounts>; failures: FuzzFailure[]; seconds: number }
 
-interface Case { kind: Kind; argv: string[]; changes: string[]; files: string[]; verifyFile?: string; base: string }
+interface Case {
+  kind: Kind; argv: string[]; changes: string[]; files: string[]; base: string;
+  /** The command's output file: present after a success, absent after an error. */
+  verifyFile?: string;
+  /** A build's output folder: a verified report in it after a success, nothing at all after an error. */
+  buildOut?: string;
+}
 interface Answer { id: number; code: number; stdout: string; stdoutLen: number; stderr: string; rss: number }
 
 /** Stack frames, JavaScript exception names and texts that must never reach a user. */
@@ -46,9 +55,17 @@ const JS_TEXT = [/\n\s+at /, /\b(TypeError|RangeError|ReferenceError|EvalError|I
   /is not a function/, /is not iterable/, /\bundefined\b(?! (opcode|instruction|register|symbol|label|field|name))/, /\[object Object\]/, /Maximum call stack/, /Invalid (typed )?array length/,
   /out of bounds/i, /Offset is outside/, /assertion/i, /unhandled /];
 
-export function classify(a: Answer): { verdict: 'clean' | 'success' | 'internal'; reason: string } {
+/** A progress line of a long command (`build` says what it is doing on stderr before the outcome). */
+const isProgress = (l: string) => /^tinyforge: (?!error|internal|warning)/.test(l) && !JS_TEXT.some((re) => re.test(l));
+
+/** `progress`: the command may print progress lines before its one error line (build). */
+export function classify(a: Answer, progress = false): { verdict: 'clean' | 'success' | 'internal'; reason: string } {
   if (a.code === 0) return { verdict: 'success', reason: '' };
-  const lines = a.stderr.replace(/\n$/, '').split('\n');
+  let lines = a.stderr.replace(/\n$/, '').split('\n');
+  if (progress && a.code === 1) {
+    while (lines.length > 1 && isProgress(lines[0]!)) lines = lines.slice(1);
+    a = { ...a, stderr: lines.join('\n') + '\n' };
+  }
   if (a.code !== 1 && a.code !== 2) return { verdict: 'internal', reason: `exit code ${a.code}: ${lines[0]}` };
   // Usage errors (exit 2) print the usage text after the message; the message itself is the first line.
   const msg = a.code === 2 ? lines[0]! : a.stderr.replace(/\n$/, '');
@@ -162,6 +179,19 @@ function makeCase(kind: Kind, r: Rng, seeds: Seeds, work: string): Case {
       : ['run', file, '--gen-input', String(randInt(r, 1000)), '--input', join(work, 'in.bin'), '--output', out];
     return { kind, argv, changes, files: [file], base: y.name, ...(cmd === 2 ? { verifyFile: out } : {}) };
   }
+  if (kind === 'build') {
+    // A whole build of a generated-weight network (both targets, verification) into a fresh folder. The
+    // mutated config's own `out:` lines are dropped so a mutation cannot aim the build outside the scratch
+    // folder; the appended one may still be rejected (a mutation can turn the document into a list).
+    // Two thirds of the mutants are plausible edits that should build and verify, the rest hostile ones.
+    const y = pick(r, seeds.yaml.filter((c) => /^targets:/m.test(c.text) && !/^model:/m.test(c.text)));
+    const { text, changes } = r() < 0.67 ? mutateBuildConfig(r, y.text) : mutateYaml(r, y.text);
+    const outDir = join(work, 'build-out');
+    rmSync(outDir, { recursive: true, force: true });
+    const file = join(work, 'case.yaml');
+    writeFileSync(file, text.split('\n').filter((l) => !/^\s*out\s*:/.test(l)).join('\n') + `\nout: ${outDir}\n`);
+    return { kind, argv: ['build', file, ...(r() < 0.3 ? ['--json'] : [])], changes, files: [file], base: y.name, buildOut: outDir };
+  }
   if (r() < 0.2) {
     // assembly text -> `cgra asm` into one of the three formats
     const src = pick(r, seeds.asm);
@@ -191,6 +221,29 @@ function makeCase(kind: Kind, r: Rng, seeds: Seeds, work: string): Case {
     changes: [`${mutateBits ? 'bitstream' : 'launch.json'}:`, ...m.changes], files: [bits, launchFile], base: b.name };
 }
 
+/** What a failed command left behind: its output file, anything in its build folder, staging folders. */
+function leftovers(c: Case, work: string): string[] {
+  const left: string[] = [];
+  if (c.verifyFile && existsSync(c.verifyFile)) left.push(basename(c.verifyFile));
+  if (c.buildOut && existsSync(c.buildOut)) left.push(...readdirSync(c.buildOut).map((n) => `${basename(c.buildOut!)}/${n}`));
+  left.push(...readdirSync(work).filter((n) => n.startsWith('.tinyforge-staging-')));
+  return left;
+}
+
+/** A successful build wrote both targets' reports, and each says its outputs equal the golden runtime's. */
+function builtAndVerified(out: string): boolean {
+  const mcu = join(out, 'mcu', 'report.json');
+  const cgra = join(out, 'cgra', 'report.html');
+  if (!existsSync(mcu) && !existsSync(cgra)) return false;
+  if (existsSync(mcu)) {
+    const verify = (JSON.parse(readFileSync(mcu, 'utf8')) as { verify?: { ok: boolean }[] }).verify ?? [];
+    if (!verify.length || !verify.every((v) => v.ok)) return false;
+  }
+  if (!existsSync(cgra)) return true;
+  const m = /bit-exact layers (\d+)\/(\d+)/.exec(readFileSync(cgra, 'utf8'));
+  return m !== null && m[1] === m[2];
+}
+
 function writeReproducer(dir: string, work: string, c: Case, caseIndex: number, seed: number, cls: string, reason: string, a?: Answer): string {
   const d = join(dir, `${c.kind}-s${seed}-c${caseIndex}`);
   mkdirSync(d, { recursive: true });
@@ -214,7 +267,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   const worker = new Worker(o.workerPath, o.repoRoot, memoryMb);
   const seeds = await loadSeeds(o, work, async (argv) => { const a = await worker.run(-1, argv, 60_000); return 'code' in a ? a.code : -1; });
   const counts: Record<string, KindCounts> = {};
-  for (const k of o.kinds) counts[k] = { cases: 0, cleanErrors: 0, successes: 0, internalErrors: 0, hangs: 0, memory: 0 };
+  for (const k of o.kinds) counts[k] = { cases: 0, cleanErrors: 0, successes: 0, internalErrors: 0, hangs: 0, memory: 0, partial: 0 };
   const failures: FuzzFailure[] = [];
   try {
     for (let i = 0; i < o.cases; i++) {
@@ -228,11 +281,12 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
       let reason = '';
       if ('hang' in a) { cls = 'hang'; reason = `no answer within ${(o.timeoutMs ?? 20_000) / 1000} s`; } else if ('dead' in a) { cls = 'memory'; reason = a.dead; } else {
         // `inspect --ops` exits 1 without an error line when some operator is not supported (the list says why)
-        const v = c.argv.includes('--ops') && a.code === 1 && a.stderr === '' && a.stdoutLen > 0 ? { verdict: 'clean' as const, reason: '' } : classify(a);
-        if (v.verdict === 'success' && c.verifyFile && !existsSync(c.verifyFile)) { cls = 'internal'; reason = 'exit 0 but no output file'; } else if (v.verdict === 'success' && !c.verifyFile && a.stdoutLen === 0) { cls = 'internal'; reason = 'exit 0 but no output'; } else if (v.verdict === 'internal') { cls = 'internal'; reason = v.reason; } else if (a.rss > memoryMb * 1024 * 1024) { cls = 'memory'; reason = `resident memory ${(a.rss / 2 ** 20).toFixed(0)} MB`; worker.kill(); } else if (v.verdict === 'success') cnt.successes++; else cnt.cleanErrors++;
+        const v = c.argv.includes('--ops') && a.code === 1 && a.stderr === '' && a.stdoutLen > 0 ? { verdict: 'clean' as const, reason: '' } : classify(a, c.kind === 'build');
+        const partial = v.verdict !== 'success' ? leftovers(c, work) : [];
+        if (partial.length) { cls = 'partial'; reason = `exit ${a.code} but left ${partial.join(', ')}`; } else if (v.verdict === 'success' && c.buildOut && !builtAndVerified(c.buildOut)) { cls = 'internal'; reason = 'exit 0 but no verified build report'; } else if (v.verdict === 'success' && c.verifyFile && !existsSync(c.verifyFile)) { cls = 'internal'; reason = 'exit 0 but no output file'; } else if (v.verdict === 'success' && !c.verifyFile && a.stdoutLen === 0) { cls = 'internal'; reason = 'exit 0 but no output'; } else if (v.verdict === 'internal') { cls = 'internal'; reason = v.reason; } else if (a.rss > memoryMb * 1024 * 1024) { cls = 'memory'; reason = `resident memory ${(a.rss / 2 ** 20).toFixed(0)} MB`; worker.kill(); } else if (v.verdict === 'success') cnt.successes++; else cnt.cleanErrors++;
       }
       if (cls) {
-        if (cls === 'internal') cnt.internalErrors++; else if (cls === 'hang') cnt.hangs++; else cnt.memory++;
+        if (cls === 'internal') cnt.internalErrors++; else if (cls === 'hang') cnt.hangs++; else if (cls === 'partial') cnt.partial++; else cnt.memory++;
         const dir = writeReproducer(failureDir, work, c, i, o.seed, cls, reason, 'code' in a ? a : undefined);
         failures.push({ kind, caseIndex: i, class: cls, argv: c.argv, reason, dir });
         log(`FAIL ${kind} case ${i} (${cls}): ${reason.split('\n')[0]!.slice(0, 300)}\n  reproducer: ${dir}`);

@@ -41,6 +41,28 @@ test('fuzz: 300 seeded cases (tflite, yaml, cgra) end in clean errors or success
   assert.deepEqual(res.failures.map((f) => `${f.kind} ${f.caseIndex} ${f.class}: ${f.reason}`), []);
 });
 
+test('fuzz: 8 seeded builds (both targets, verification) end verified or in a clean error with nothing left behind', { timeout: 240_000 }, async () => {
+  const esbuild = await import('esbuild');
+  const worker = join(repoRoot, '.cache', `fuzz-test-build-worker-${process.pid}.mjs`);
+  await esbuild.build({ entryPoints: [join(repoRoot, 'tests', 'fuzz', 'worker.ts')], outfile: worker, bundle: true, platform: 'node',
+    format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+  const res = await runFuzz({ cases: 8, seed: 3, kinds: ['build'], workerPath: worker, repoRoot, modelsDir, failureDir: join(dir, 'failures'),
+    timeoutMs: 60_000 }).finally(() => rmSync(worker, { force: true }));
+  const c = res.counts.build!;
+  assert.deepEqual(res.failures.map((f) => `${f.kind} ${f.caseIndex} ${f.class}: ${f.reason}`), []);
+  assert.equal(c.cleanErrors + c.successes, 8, JSON.stringify(c));
+  assert.ok(c.successes > 0 && c.cleanErrors > 0, `some mutants build and verify, some are refused: ${JSON.stringify(c)}`);
+});
+
+test("classify: a build's progress lines before its one error line are clean; two error lines are not", () => {
+  const ok = { id: 0, rss: 0, stdout: '', stdoutLen: 0, code: 1 };
+  const progress = 'tinyforge: mcu cortex-m4: emitting and compiling C, then verifying on the host and QEMU...\n';
+  assert.equal(classify({ ...ok, stderr: progress + 'tinyforge: error: c.yaml: mcu sram budget of 4,096 B exceeded\n' }, true).verdict, 'clean');
+  assert.equal(classify({ ...ok, stderr: progress + 'tinyforge: error: a\ntinyforge: error: b\n' }, true).verdict, 'internal');
+  assert.equal(classify({ ...ok, stderr: 'tinyforge: cgra layer 1: TypeError: x\ntinyforge: error: b\n' }, true).verdict, 'internal');
+  assert.equal(classify({ ...ok, stderr: progress + 'tinyforge: error: b\n' }).verdict, 'internal', 'other commands print one line');
+});
+
 test('classify: a stack trace, an internal error, JavaScript text or two lines are failures', () => {
   const ok = { id: 0, rss: 0, stdout: '', stdoutLen: 0 };
   assert.equal(classify({ ...ok, code: 1, stderr: 'tinyforge: error: x.tflite: bad scale\n' }).verdict, 'clean');

@@ -279,6 +279,48 @@ export function mutateYaml(r: Rng, text: string): { text: string; changes: strin
   return { text: lines.join('\n'), changes };
 }
 
+/**
+ * Plausible edits of a build config, so that many mutants still build and reach verification: one to three
+ * numbers of the network or the targets replaced by small sizes, a budget set from 8K to 1M, an activation
+ * swapped. (mutateYaml's hostile edits mostly stop at the config check.)
+ */
+export function mutateBuildConfig(r: Rng, text: string): { text: string; changes: string[] } {
+  const lines = text.split('\n');
+  const changes: string[] = [];
+  const n = 1 + randInt(r, 3);
+  for (let k = 0; k < n; k++) {
+    const x = r();
+    const candidates = lines.map((l, i) => ({ l, i })).filter(({ l }) => !/^\s*#/.test(l));
+    if (x < 0.6) {
+      const withNums = candidates.filter(({ l }) => /\b(filters|units|kernel|stride|shape|rows|cols|seed): /.test(l));
+      if (!withNums.length) continue;
+      const { l, i } = pick(r, withNums);
+      const nums = [...l.matchAll(/(?<=[\s\[,:])\d+(?=[\s\],}])/g)];
+      if (!nums.length) continue;
+      const m = pick(r, nums);
+      const v = String(pick(r, [1, 2, 3, 4, 5, 7, 8, 12, 16, 24, 32]));
+      lines[i] = l.slice(0, m.index!) + v + l.slice(m.index! + m[0].length);
+      changes.push(`line ${i + 1}: ${m[0]} -> ${v}`);
+    } else if (x < 0.85) {
+      const budgets = candidates.filter(({ l }) => /\b(sram|flash): /.test(l));
+      if (!budgets.length) continue;
+      const { l, i } = pick(r, budgets);
+      const key = pick(r, ['sram', 'flash']);
+      const v = pick(r, ['8K', '16K', '32K', '48K', '64K', '128K', '256K', '1M']);
+      lines[i] = l.replace(new RegExp(`${key}: [^,}\\s]+`), `${key}: ${v}`);
+      changes.push(`line ${i + 1}: ${key} -> ${v}`);
+    } else {
+      const acts = candidates.filter(({ l }) => /activation: /.test(l));
+      if (!acts.length) continue;
+      const { l, i } = pick(r, acts);
+      const v = pick(r, ['relu', 'relu6', 'none']);
+      lines[i] = l.replace(/activation: [a-z0-9_]+/, `activation: ${v}`);
+      changes.push(`line ${i + 1}: activation -> ${v}`);
+    }
+  }
+  return { text: lines.join('\n'), changes };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // CGRA bitstreams (bitstream.h, JSON image, ESL instructions.csv) and launch.json.
 
