@@ -277,7 +277,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
       const cnt = counts[kind]!;
       cnt.cases++;
       const a = await worker.run(i, c.argv, o.timeoutMs ?? 20_000);
-      let cls: 'internal' | 'hang' | 'memory' | undefined;
+      let cls: FuzzFailure['class'] | undefined;
       let reason = '';
       if ('hang' in a) { cls = 'hang'; reason = `no answer within ${(o.timeoutMs ?? 20_000) / 1000} s`; } else if ('dead' in a) { cls = 'memory'; reason = a.dead; } else {
         // `inspect --ops` exits 1 without an error line when some operator is not supported (the list says why)
