@@ -91,14 +91,34 @@ export function requireTools(on: RunOn | 'arm-gcc' | 'clang'): void {
 
 export interface ExecResult { status: number; stdout: string; stderr: string; timedOut: boolean }
 
-function exec(cmd: string, args: string[], timeoutMs: number, cwd?: string): ExecResult {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 28, killSignal: 'SIGKILL' });
-  const timedOut = r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
-  if (r.error && !timedOut) {
-    const code = (r.error as NodeJS.ErrnoException).code;
+/**
+ * Runs a tool to completion. A compiler driver starts children (cc1, as, collect2) that a plain kill of the
+ * driver would orphan, so the command runs under coreutils' timeout(1), which gives it its own process
+ * group and signals the whole group at the limit (TERM, then KILL 2 s later); spawnSync's own timeout is
+ * only the backstop.
+ */
+export function exec(cmd: string, args: string[], timeoutMs: number, cwd?: string): ExecResult {
+  const grouped = hasTimeout();
+  const [file, argv] = grouped ? ['timeout', ['--kill-after=2', String(Math.ceil(timeoutMs / 1000)), cmd, ...args]] : [cmd, args];
+  const t0 = Date.now();
+  const r = spawnSync(file, argv, { cwd, encoding: 'utf8', timeout: timeoutMs + 5_000, maxBuffer: 1 << 28, killSignal: 'SIGKILL' });
+  let timedOut = r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
+  // timeout(1): 124 when the limit hit, 137 when KILL was needed (a program's own exit 124 ends sooner),
+  // 126 / 127 when the command could not run
+  if (grouped && (r.status === 124 || r.status === 137) && Date.now() - t0 >= timeoutMs) timedOut = true;
+  const notRun = grouped && (r.status === 126 || r.status === 127) && /^timeout: failed to run command/m.test(r.stderr ?? '')
+    ? (r.status === 127 ? 'ENOENT' : 'EACCES') : undefined;
+  if ((r.error && !timedOut) || notRun) {
+    const code = notRun ?? (r.error as NodeJS.ErrnoException).code;
     throw new TinyforgeError(`cannot run ${cmd}: ${code === 'ENOENT' ? 'not found on PATH' : code === 'EACCES' ? 'permission denied' : `the system refused to start it (${code ?? 'unknown error'})`}`);
   }
   return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '', timedOut };
+}
+
+let timeoutTool: boolean | undefined;
+function hasTimeout(): boolean {
+  timeoutTool ??= spawnSync('timeout', ['--version'], { stdio: 'ignore' }).status === 0;
+  return timeoutTool;
 }
 
 function mustCompile(cmd: string, args: string[], what: string): void {

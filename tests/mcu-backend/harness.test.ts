@@ -1,12 +1,14 @@
 // The Cortex-M harness: the icount plugin's count against hand-counted instruction sequences, fault and
 // exit statuses through semihosting, DSP instructions faulting on the Cortex-M3 board, a RAM budget
-// given with --defsym failing the link, and the test-input section living in the board's PSRAM.
+// given with --defsym failing the link, the test-input section living in the board's PSRAM, and a tool over
+// its time limit stopped with its children.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { between, compileArm, runQemu } from '../../mcu-backend/harness/run.ts';
+import { between, compileArm, exec, runQemu } from '../../mcu-backend/harness/run.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { needTools } from './helpers/tools.ts';
 
@@ -84,4 +86,22 @@ test('the driver\'s test inputs (tf_run_inputs) live in the PSRAM at 0x21000000,
   assert.equal(Number(sec[2]), 0x21000000);
   const r = runQemu(elf, 'm4', { timeoutMs: 20_000 });
   assert.equal(r.status, (byte(1000) + byte(40000) + byte(65535)) & 0xff);
+});
+
+test('a tool that runs over its time limit is stopped with all its children (a compiler driver leaves no cc1 behind)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tinyforge-exec-'));
+  const pidFile = join(dir, 'child.pid');
+  // the shell stands for gcc, its background sleep for cc1
+  const r = exec('sh', ['-c', `sleep 60 & echo $! > ${pidFile}; wait`], 1_000);
+  assert.equal(r.timedOut, true);
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  assert.ok(pid > 0);
+  let alive = true;
+  for (let i = 0; i < 40 && alive; i++) {
+    try { process.kill(pid, 0); await new Promise((res) => setTimeout(res, 100)); } catch { alive = false; }
+  }
+  assert.equal(alive, false, `the child ${pid} outlived the limit`);
+  assert.equal(exec('sh', ['-c', 'exit 3'], 5_000).status, 3, 'a quick command keeps its exit status');
+  assert.throws(() => exec('no-such-tool-tinyforge', [], 5_000), /cannot run no-such-tool-tinyforge: not found on PATH/);
+  rmSync(dir, { recursive: true, force: true });
 });
