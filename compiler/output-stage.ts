@@ -5,9 +5,10 @@
 // manifest (MANIFEST_NAME: the files it wrote); a folder tinyforge is about to replace must be empty or
 // hold only the files of its manifest -- anything else is a user's file and the build refuses (--force
 // replaces the folder anyway). A temporary folder left by a build killed with SIGKILL is removed by the
-// next build in the same output folder.
+// next build in the same output folder. `writeFolderStaged` gives one output folder of another command
+// (cgra map --out, run --dump-dir, verify's work folder) the same treatment.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { TinyforgeError } from './diagnostics.ts';
 import { ensureDir, fromFsError } from './files.ts';
 
@@ -159,5 +160,28 @@ export class OutputStage {
     if (!this.committed && this.createdOut) {
       try { if (readdirSync(this.outDir).length === 0) rmdirSync(this.outDir); } catch { /* best effort */ }
     }
+  }
+}
+
+/**
+ * Writes the folder `dir` all or nothing: `write` fills a temporary folder beside it, which replaces `dir`
+ * when `write` returns (and is removed when it throws or the process is interrupted). `dir` must be missing,
+ * empty or written by tinyforge before, unless `force`.
+ */
+export async function writeFolderStaged<T>(dir: string, opts: { force?: boolean; what: string }, write: (tmp: string) => T | Promise<T>): Promise<T> {
+  const full = resolve(dir);
+  if (existsSync(full) && !statSync(full).isDirectory()) {
+    throw new TinyforgeError(`${opts.what} exists and is a file, not a folder`, { file: dir }, 'give the path of a new or empty folder');
+  }
+  const name = basename(full);
+  const stage = new OutputStage(dirname(full), [name], opts);
+  try {
+    const tmp = stage.path(name);
+    mkdirSync(tmp, { recursive: true });
+    const result = await write(tmp);
+    await stage.commit();
+    return result;
+  } finally {
+    stage.discard();
   }
 }

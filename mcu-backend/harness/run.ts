@@ -121,8 +121,8 @@ function hasTimeout(): boolean {
   return timeoutTool;
 }
 
-function mustCompile(cmd: string, args: string[], what: string): void {
-  const r = exec(cmd, args, 300_000);
+function mustCompile(cmd: string, args: string[], what: string, timeoutMs = 300_000): void {
+  const r = exec(cmd, args, timeoutMs);
   if (r.status !== 0) {
     throw new TinyforgeError(`${what} failed (${cmd} exit ${r.status}${r.timedOut ? ', timed out' : ''}):\n${(r.stderr + r.stdout).trim().slice(0, 4000)}`);
   }
@@ -144,7 +144,12 @@ function progArgs(p: CProgram): string[] {
 }
 
 /** Host compiler options beyond COMMON_CFLAGS: which compiler, and flags after the common ones (e.g. sanitizers). */
-export interface HostCompiler { cc?: 'gcc' | 'clang'; flags?: string[] }
+export interface HostCompiler {
+  cc?: 'gcc' | 'clang';
+  flags?: string[];
+  /** Compile time limit (default 300 s; an ASan build of a multi-megabyte model takes longer). */
+  timeoutMs?: number;
+}
 
 /**
  * Host build. `simd` compiles the DSP path through runtime.h's portable definitions of the ACLE
@@ -154,7 +159,7 @@ export function compileHost(p: CProgram, exe: string, opts: { simd: boolean } & 
   const cc = opts.cc ?? 'gcc';
   requireTools(cc === 'gcc' ? 'host' : 'clang');
   const defs = opts.simd ? ['-DTF_HOST_SIMD=1'] : [];
-  mustCompile(cc, [...COMMON_CFLAGS, ...(opts.flags ?? []), ...defs, ...progArgs(p), '-o', exe], `host ${cc}`);
+  mustCompile(cc, [...COMMON_CFLAGS, ...(opts.flags ?? []), ...defs, ...progArgs(p), '-o', exe], `host ${cc}`, opts.timeoutMs);
 }
 
 export interface Budget { flashBytes?: number; ramBytes?: number; stackBytes?: number }

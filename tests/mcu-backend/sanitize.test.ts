@@ -9,7 +9,7 @@
 //    A sanitizer report aborts the program (non-zero exit), which fails the run with the report.
 //    The four large models (vww, person_detect, retinaface, mobilenet_v2: one to ten minutes of ASan compile
 //    each on this machine) run only with SANITIZE_LARGE=1 (the large zoo ones on one input); without it the
-//    summary test names them. The warning checks of every model's C are in strict-c.test.ts.
+//    summary test names them; SANITIZE_MODELS=<name>,<name> restricts the run to those models. The warning checks of every model's C are in strict-c.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,6 +30,7 @@ const work = scratchDir('tinyforge-sanitize-');
 const LARGE = new Set(['vww', 'tflm-person_detect', 'tflm-retinaface', 'tflm-xtensa-mobilenet_v2_quantized_1x3x224x224']);
 const ONE_INPUT = new Set(['tflm-retinaface', 'tflm-xtensa-mobilenet_v2_quantized_1x3x224x224']);
 const large = process.env.SANITIZE_LARGE === '1';
+const only = process.env.SANITIZE_MODELS ? new Set(process.env.SANITIZE_MODELS.split(',')) : undefined;
 const SANITIZE = ['-pedantic', '-fsanitize=address,undefined,float-cast-overflow', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'];
 
 type Model = RealModel;
@@ -65,8 +66,8 @@ let golden: GoldenRuntime | undefined;
 
 for (const m of models) {
   const big = LARGE.has(m.name);
-  if (big && !large) continue;
-  test(`${m.name}: ASan + UBSan clean on the host, outputs equal the golden runtime (M4 table + SIMD, generic portable)`, async (t) => {
+  if ((big && !large) || (only && !only.has(m.name))) continue;
+  test(`${m.name}: ASan + UBSan clean on the host, outputs equal the golden runtime (M4 table + SIMD, generic portable)`, { timeout: big ? 3_600_000 : 600_000 }, async (t) => {
     if (!m.path) { t.skip(missing(m)); return; }
     if (!needTools(t, 'host')) return;
     golden ??= await GoldenRuntime.load();
@@ -80,7 +81,7 @@ for (const m of models) {
     ];
     for (const b of builds) {
       const v = await verifyMcu(graph, module, b.em, 'host', {
-        inputs, golden, simd: b.simd, host: { flags: SANITIZE }, workDir: join(work, m.name, b.label.replace(/\W+/g, '-')),
+        inputs, golden, simd: b.simd, host: { flags: SANITIZE, ...(big ? { timeoutMs: 1_800_000 } : {}) }, workDir: join(work, m.name, b.label.replace(/\W+/g, '-')),
       });
       assert.equal(v.results.length, sets.length);
       for (const r of v.results) assert.ok(r.ok, `${m.name} (${b.label}), input '${sets[r.input]!.label}': ${JSON.stringify(r)}`);
@@ -109,8 +110,9 @@ test('sanitize: the host build with SANITIZE aborts on an out-of-bounds read (AS
 });
 
 test('sanitize: which models ran under the sanitizers', (t) => {
-  const ran = models.filter((m) => m.path && (large || !LARGE.has(m.name))).map((m) => m.name);
+  const ran = models.filter((m) => m.path && (large || !LARGE.has(m.name)) && (!only || only.has(m.name))).map((m) => m.name);
   t.diagnostic(`ASan + UBSan: ${ran.length} models (${ran.join(', ')})`);
   if (!large) t.diagnostic(`not here (SANITIZE_LARGE=1 runs them; ${[...ONE_INPUT].join(', ')} on one input): ${[...LARGE].join(', ')}`);
-  assert.ok(ran.length >= models.length - (large ? 0 : LARGE.size) || models.some((m) => !m.path));
+  if (only) assert.equal(ran.length, only.size, `SANITIZE_MODELS names models that are not here: ${[...only].filter((n) => !ran.includes(n)).join(', ')}`);
+  else assert.ok(ran.length >= models.length - (large ? 0 : LARGE.size) || models.some((m) => !m.path));
 });

@@ -8,18 +8,20 @@ import { makeArch } from '../../../cgra-mapper/arch.ts';
 import { runCgraTarget } from '../../../cgra-mapper/target.ts';
 import { reportJson, reportText, reportHtml } from '../../../cgra-mapper/report.ts';
 import { STRATEGY_NAMES } from '../../../cgra-mapper/strategies/index.ts';
-import { ensureDir, writeFileAtomic } from '../../files.ts';
+import { writeFileAtomic } from '../../files.ts';
+import { writeFolderStaged } from '../../output-stage.ts';
 
 export const cgraMap: Command = {
   name: 'map',
   summary: 'Map a model\'s convolutions onto the CGRA, simulate every layer, compare with the golden runtime',
-  usage: 'cgra map <model.tflite|config.yaml> [--strategy auto|checker|wp|...] [--inputs N] [--arith tflm|tflite] [--call-cycles N] [--out dir] [--html file] [--json]',
+  usage: 'cgra map <model.tflite|config.yaml> [--strategy auto|checker|wp|...] [--inputs N] [--arith tflm|tflite] [--call-cycles N] [--out dir [--force]] [--html file] [--json]',
   options: {
     strategy: { type: 'string', description: `mapping strategy for every layer (${STRATEGY_NAMES.join(' | ')}); default: the config's, else auto` },
     inputs: { type: 'string', description: 'random input sets compared with the golden runtime (default 2)' },
     arith: { type: 'string', description: 'tflm | tflite (default: the config\'s, else tflm)' },
     'call-cycles': { type: 'string', description: 'CPU cycles per kernel launch (default 190)' },
-    out: { type: 'string', description: 'write per-layer bitstream.h, image.json, launch.json, mapping.txt and view.html, plus report.html, here' },
+    out: { type: 'string', description: 'write per-layer bitstream.h, image.json, launch.json, mapping.txt and view.html, plus report.html, here (the folder is replaced as a whole, and only when it is empty or written by tinyforge)' },
+    force: { type: 'boolean', description: 'replace --out even when it holds files tinyforge did not write' },
     html: { type: 'string', description: 'write the report as a self-contained HTML page' },
     json: { type: 'boolean', description: 'print {"layers": [...], "totals": {...}} as JSON' },
   },
@@ -41,12 +43,14 @@ export const cgraMap: Command = {
     const arch = makeArch({ ...(cg ? { rows: cg.rows, cols: cg.cols } : {}), callCycles: num('call-cycles') ?? cg?.callCycles ?? 190 });
     const inputs = num('inputs') ?? 2;
     if (inputs < 1) throw new UsageError(`--inputs must be at least 1 (random input sets to compare), got ${inputs}`);
-    if (typeof values.out === 'string') ensureDir(values.out, '--out directory');
-    const { report, files } = await runCgraTarget(graph, {
+    const map = (outDir?: string) => runCgraTarget(graph, {
       arch, arith, strategy, ...(cg?.layers ? { layers: cg.layers } : {}), inputs, file: config?.model ?? path,
       onLayer: (l) => process.stderr.write(`tinyforge: cgra layer ${l.index} '${l.name}' (${l.op}): ${l.cgra.bitExact ? 'bit-exact' : 'MISMATCH'}\n`),
-      ...(typeof values.out === 'string' ? { outDir: values.out } : {}),
+      ...(outDir !== undefined ? { outDir } : {}),
     });
+    // --out is written all or nothing (a mismatch is a result and is written too; an error or an
+    // interrupt leaves the folder as it was)
+    const { report, files } = typeof values.out === 'string' ? await writeFolderStaged(values.out, { force: values.force === true, what: '--out directory' }, map) : await map();
     if (typeof values.html === 'string') writeFileAtomic(values.html, reportHtml(report), '--html file');
     if (values.json) process.stdout.write(reportJson(report));
     else process.stdout.write(reportText(report) + (files.length ? `\nwrote ${files.length} files` : '') + '\n');

@@ -15,7 +15,8 @@ import { floatInputRange } from '../../quant/quantize.ts';
 import { ARITH_MODES, type Arith } from '../../quant/multiplier.ts';
 import { GoldenRuntime, valueBytes, valuesOf, type TensorValues } from '../../../runtime-wasm/host.ts';
 import { mulberry32 } from '../../rng.ts';
-import { ensureDir, readInputFile, writeFileAtomic as writeAtomic } from '../../files.ts';
+import { readInputFile, writeFileAtomic as writeAtomic } from '../../files.ts';
+import { writeFolderStaged } from '../../output-stage.ts';
 
 /**
  * Deterministic input bytes for every graph input (mulberry32 seeded by `seed`): int8 inputs uniform bytes,
@@ -59,8 +60,8 @@ function splitInputs(graph: Graph, bytes: Uint8Array, file: string): TensorValue
 
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
 
+/** Writes every tensor into `dir` (an empty temporary folder: the dump folder is replaced as a whole). */
 function dumpTensors(dir: string, graph: Graph, tensors: Map<number, TensorValues>): number {
-  ensureDir(dir, '--dump-dir');
   const producer = new Map<number, number>();
   graph.ops.forEach((op, k) => op.outputs.forEach((o) => producer.set(o, k)));
   const index: object[] = [];
@@ -82,12 +83,13 @@ function dumpTensors(dir: string, graph: Graph, tensors: Map<number, TensorValue
 export const run: Command = {
   name: 'run',
   summary: 'Run a model on the golden runtime (bit-exact int8 reference): raw input bytes in, raw output bytes out',
-  usage: 'run <model.tflite|config.yaml> --input in.bin --output out.bin [--arith tflm|tflite] [--dump-dir DIR] [--gen-input SEED] [--scalar] [--json]',
+  usage: 'run <model.tflite|config.yaml> --input in.bin --output out.bin [--arith tflm|tflite] [--dump-dir DIR [--force]] [--gen-input SEED] [--scalar] [--json]',
   options: {
     input: { type: 'string', description: 'raw NHWC input bytes, several inputs concatenated in input order (int8: a byte per value; float32 edges: little-endian float32)' },
     output: { type: 'string', description: 'where to write the raw output bytes, outputs concatenated (int8 bytes; float32 edges: little-endian float32)' },
     arith: { type: 'string', description: 'requantisation arithmetic: tflm (default, TFLite Micro / CMSIS-NN) or tflite (desktop TFLite)' },
-    'dump-dir': { type: 'string', description: 'write every tensor to DIR (one .bin per tensor, by op index and name) plus index.json' },
+    'dump-dir': { type: 'string', description: 'write every tensor to DIR (one .bin per tensor, by op index and name) plus index.json; DIR is replaced as a whole, and only when it is empty or an earlier dump' },
+    force: { type: 'boolean', description: 'replace --dump-dir even when it holds files tinyforge did not write' },
     'gen-input': { type: 'string', description: 'first write a deterministic random input file (seeded by SEED) to the --input path' },
     scalar: { type: 'boolean', description: 'use the scalar module instead of the SIMD one (bit-identical, slower)' },
     json: { type: 'boolean', description: 'print a JSON summary on stdout' },
@@ -123,8 +125,14 @@ export const run: Command = {
     const out = new Uint8Array(total);
     let off = 0;
     for (const o of result.outputs) { out.set(valueBytes(o), off); off += o.byteLength; }
-    writeAtomic(outputPath, out, '--output file');
-    const dumped = dumpDir !== undefined ? dumpTensors(dumpDir, graph, result.tensors!) : 0;
+    // The dump folder is staged and checked before the output file is written: a refused or failed dump
+    // writes nothing.
+    const writeAll = (tmp?: string): number => {
+      const n = tmp !== undefined ? dumpTensors(tmp, graph, result.tensors!) : 0;
+      writeAtomic(outputPath, out, '--output file');
+      return n;
+    };
+    const dumped = dumpDir !== undefined ? await writeFolderStaged(dumpDir, { force: values.force === true, what: '--dump-dir' }, writeAll) : writeAll();
     const describe = (id: number) => ({
       name: graph.tensors[id].name, dtype: graph.tensors[id].dtype, shape: graph.tensors[id].shape,
       bytes: numElements(graph.tensors[id].shape) * bytesPerElement(graph.tensors[id].dtype),

@@ -1,6 +1,8 @@
 // `tinyforge verify`: compiles the Cortex-M C of a config (or .tflite model), runs it on the host or a
 // QEMU Cortex-M board with N random inputs in one process, and compares every output with the golden
-// runtime; on a mismatch it names the first differing layer (debug hook). Exit 0 only when all match.
+// runtime; on a mismatch it names the first differing layer (debug hook). Exit 0 only when all match. Its
+// C, programs and inputs go to <out>/verify/<on> (out: the config's, else out/<model name>), written all
+// or nothing beside the build's own <out>/mcu, so a later build still finds only its own files there.
 import { basename, join } from 'node:path';
 import type { Command } from '../command.ts';
 import { TinyforgeError, UsageError } from '../../diagnostics.ts';
@@ -10,17 +12,19 @@ import { ARITH_MODES, type Arith } from '../../quant/multiplier.ts';
 import { emitModel } from '../../../mcu-backend/emit/model.ts';
 import { CPUS, parseCpu, requireTools, RUN_ON, type RunOn } from '../../../mcu-backend/harness/run.ts';
 import { formatVerify, randomGraphInputs, verifyMcu } from '../../../mcu-backend/verify.ts';
+import { writeFolderStaged } from '../../output-stage.ts';
 
 export const verify: Command = {
   name: 'verify',
   summary: 'Run the Cortex-M C on the host or QEMU and compare every output with the golden runtime',
-  usage: 'verify <config.yaml|model.tflite> --on host|m3|m4|m7 [--inputs N] [--seed S] [--arith tflm|tflite] [--json]',
+  usage: 'verify <config.yaml|model.tflite> --on host|m3|m4|m7 [--inputs N] [--seed S] [--arith tflm|tflite] [--json] [--force]',
   options: {
     on: { type: 'string', description: 'where to run: host (gcc), m3, m4 or m7 (QEMU mps2 boards)' },
     inputs: { type: 'string', description: 'number of random inputs (default 4)' },
     seed: { type: 'string', description: 'seed of the random inputs (default 1)' },
     arith: { type: 'string', description: 'arithmetic for a .tflite model (a config names its own): tflm (default) or tflite' },
     json: { type: 'boolean', description: 'print the result as JSON' },
+    force: { type: 'boolean', description: 'replace <out>/verify/<on> even when it holds files tinyforge did not write' },
   },
   positionals: [1, 1],
   async run({ positionals, values }) {
@@ -45,7 +49,9 @@ export const verify: Command = {
     const outDir = loaded.config?.outDir ?? join('out', basename(path).replace(/\.[^.]*$/, ''));
     const inputs = randomGraphInputs(graph, count, seed);
     process.stderr.write(`tinyforge: compiling ${module.name} and running ${count} input(s) on ${on}...\n`);
-    const v = await verifyMcu(graph, module, em, on as RunOn, { inputs, workDir: join(outDir, 'mcu', 'verify'), count: on !== 'host' });
+    // a mismatch is a result (its files are what one debugs) and is kept; an error or an interrupt is not
+    const v = await writeFolderStaged(join(outDir, 'verify', on), { force: values.force === true, what: 'the verify folder' },
+      (workDir) => verifyMcu(graph, module, em, on as RunOn, { inputs, workDir, count: on !== 'host' }));
     if (values.json) process.stdout.write(JSON.stringify({ model: path, arith, ...v }, null, 2) + '\n');
     else {
       process.stdout.write(formatVerify(module.name, v) + '\n');
