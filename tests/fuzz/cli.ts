@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KINDS, runFuzz, type Kind } from './driver.ts';
+import { BUILD_TIMEOUT_MS, KINDS, runFuzz, type Kind } from './driver.ts';
 import { modelsDir, repoRoot } from '../helpers/paths.ts';
 
 export async function fuzzCli(argv: string[], workerPath: string): Promise<number> {
@@ -36,7 +36,7 @@ export async function fuzzCli(argv: string[], workerPath: string): Promise<numbe
       failures: res.failures.filter((f) => f.kind === k).map((f) => ({ case: f.caseIndex, class: f.class, reason: f.reason.split('\n')[0] })) };
   }
   const doc = { command: 'npm run fuzz -- --cases N [--seed S] [--kind tflite|yaml|cgra|build]', date, node: process.version,
-    limits: { secondsPerCase: 20, heapMb: 1024 }, kinds: kindsDoc };
+    limits: { secondsPerCase: 20, secondsPerBuildCase: BUILD_TIMEOUT_MS / 1000, heapMb: 1024 }, kinds: kindsDoc };
   writeFileSync(dest + '.tmp', JSON.stringify(doc, null, 2) + '\n');
   renameSync(dest + '.tmp', dest);
   console.log('wrote bench/results/fuzz.json');

@@ -17,6 +17,8 @@ import { basename, join, resolve } from 'node:path';
 import { mutateBuildConfig, mutateText, mutateTflite, mutateYaml, pick, randInt, rngOf, tfliteSites, type Rng, type Site } from './mutators.ts';
 
 export const KINDS = ['tflite', 'yaml', 'cgra', 'build'] as const;
+/** The time cap of a `build` case: the unmutated default config builds and verifies in about 4 s on an idle 2-core machine. */
+export const BUILD_TIMEOUT_MS = 60_000;
 export type Kind = (typeof KINDS)[number];
 
 export interface KindCounts { cases: number; cleanErrors: number; successes: number; internalErrors: number; hangs: number; memory: number; partial: number }
@@ -30,6 +32,7 @@ export interface FuzzOptions {
   modelsDir: string;
   /** Where reproducers go (default <repo>/.cache/fuzz-failures). */
   failureDir?: string;
+  /** Per case (default 20 s; a `build` case compiles C and runs QEMU: BUILD_TIMEOUT_MS). */
   timeoutMs?: number;
   memoryMb?: number;
   /** Restrict the seed models to files of at most this many bytes (the test keeps to the small ones). */
@@ -276,10 +279,11 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
       const c = makeCase(kind, r, seeds, work);
       const cnt = counts[kind]!;
       cnt.cases++;
-      const a = await worker.run(i, c.argv, o.timeoutMs ?? 20_000);
+      const limit = o.timeoutMs ?? (kind === 'build' ? BUILD_TIMEOUT_MS : 20_000);
+      const a = await worker.run(i, c.argv, limit);
       let cls: FuzzFailure['class'] | undefined;
       let reason = '';
-      if ('hang' in a) { cls = 'hang'; reason = `no answer within ${(o.timeoutMs ?? 20_000) / 1000} s`; } else if ('dead' in a) { cls = 'memory'; reason = a.dead; } else {
+      if ('hang' in a) { cls = 'hang'; reason = `no answer within ${limit / 1000} s`; } else if ('dead' in a) { cls = 'memory'; reason = a.dead; } else {
         // `inspect --ops` exits 1 without an error line when some operator is not supported (the list says why)
         const v = c.argv.includes('--ops') && a.code === 1 && a.stderr === '' && a.stdoutLen > 0 ? { verdict: 'clean' as const, reason: '' } : classify(a, c.kind === 'build');
         const partial = v.verdict !== 'success' ? leftovers(c, work) : [];

@@ -47,7 +47,7 @@ test('fuzz: 8 seeded builds (both targets, verification) end verified or in a cl
   await esbuild.build({ entryPoints: [join(repoRoot, 'tests', 'fuzz', 'worker.ts')], outfile: worker, bundle: true, platform: 'node',
     format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
   const res = await runFuzz({ cases: 8, seed: 3, kinds: ['build'], workerPath: worker, repoRoot, modelsDir, failureDir: join(dir, 'failures'),
-    timeoutMs: 60_000 }).finally(() => rmSync(worker, { force: true }));
+    }).finally(() => rmSync(worker, { force: true }));
   const c = res.counts.build!;
   assert.deepEqual(res.failures.map((f) => `${f.kind} ${f.caseIndex} ${f.class}: ${f.reason}`), []);
   assert.equal(c.cleanErrors + c.successes, 8, JSON.stringify(c));
