@@ -26,7 +26,7 @@ import { selectStage } from './stages/select.ts';
 import { planStage } from './stages/plan.ts';
 import { arenaBudget, fitStage, type Emit } from './stages/fit.ts';
 import { prefetchHostObject, runStage } from './stages/run.ts';
-import { formatMcuReport, reportOf, type McuBuild, type McuTargetConfig } from './stages/report.ts';
+import { formatMcuReport, reportOf, scheduleSvg, type McuBuild, type McuTargetConfig } from './stages/report.ts';
 import { StageTimer } from './stages/timing.ts';
 
 export { STACK_BYTES, layerFlashFromElf } from './stages/fit.ts';
@@ -69,6 +69,13 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
     if (fitted.measured) files.push(fitted.measured.main);
     else notes.push(`flash/RAM estimated, not measured: ${missingTools('arm-gcc')}`);
     const { layers, totals } = reportOf(module, target, fitted);
+    if (totals.schedule) {
+      // The schedule search's front as a plot next to the model.
+      const svg = join(dir, `${fitted.em.cname}_schedule.svg`);
+      timer.time('report', () => writeFileSync(svg, scheduleSvg(totals.schedule!, fitted.em.cname)));
+      files.push(svg);
+      totals.schedule = { ...totals.schedule, plot: `${fitted.em.cname}_schedule.svg` };
+    }
     if (!hasBoard(cpu)) notes.push(`instructions not measured: no QEMU board for cortex-${cpu} in the harness (m3, m4, m7)`);
     markOutputFolder(dir);
     rmSync(final, { recursive: true, force: true });

@@ -26,6 +26,7 @@ import { kernelContext } from './context.ts';
 import type { McuTargetInfo, ModalForm, Selection } from './variant.ts';
 import { align8, planStage, type Planned } from '../stages/plan.ts';
 import { selectStage, type SelectStageOptions } from '../stages/select.ts';
+import type { Schedule } from '../stages/search.ts';
 export { planFor, planOptions } from '../stages/plan.ts';
 export { estimateCodeBytes, estimateLayerFlash } from './flash-estimate.ts';
 
@@ -68,6 +69,8 @@ export interface EmittedModel {
   daeOff: Array<{ op: number; opName: string; reason: string }>;
   /** Further files written next to the model (name -> text; `.c` ones are compiled with it). */
   extraFiles: Record<string, string>;
+  /** The schedule search behind the selection (chosen point, Pareto front), when the select stage made it. */
+  schedule?: Schedule;
 }
 
 export function cIdent(name: string): string {
@@ -97,7 +100,7 @@ export function emitModel(module: KernelModule, target: McuTargetInfo, opts: Emi
  * Stage 4, emit: the C of a model from its kernel selection (stage 1) and memory plan (stage 2). It plans
  * and chooses nothing: every offset, in-place loop, split chain and staging buffer comes from `planned`.
  */
-export function emitC(module: KernelModule, target: McuTargetInfo, sel: Selection, planned: Planned, opts: { segmentHooks?: boolean } = {}): EmittedModel {
+export function emitC(module: KernelModule, target: McuTargetInfo, sel: Selection & { schedule?: Schedule }, planned: Planned, opts: { segmentHooks?: boolean } = {}): EmittedModel {
   const name = cIdent(module.name);
   const NAME = name.toUpperCase();
   const { baseScratch, scratch, memory, arena: plan } = planned;
@@ -238,6 +241,7 @@ ${copyOut.join('\n')}
   return {
     cname: name, files: { header, source, runtime: runtimeHeader() }, plan, memory, layers, downgrades: sel.downgrades, flashReplacements: sel.flashReplacements,
     inputBytes: inOff, outputBytes: outOff, inputCType: inType, outputCType: outType, constBytes, segments, daeOff: dae.off, extraFiles: {},
+    ...(sel.schedule ? { schedule: sel.schedule } : {}),
   };
 }
 

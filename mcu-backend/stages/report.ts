@@ -12,6 +12,7 @@ import { formatDvfs, type DvfsResult } from '../dvfs/report.ts';
 import type { PartSpec } from '../dvfs/parts.ts';
 import { STACK_BYTES, type Fitted } from './fit.ts';
 import type { StageName } from './timing.ts';
+import type { Schedule } from './search.ts';
 
 export interface McuLayerReport {
   index: number;
@@ -45,6 +46,11 @@ export interface McuTotals {
   downgrades: EmittedModel['downgrades'];
   /** Kernels replaced by leaner ones to fit the flash budget (layer, from, to, flash saved, estimated instruction cost). */
   flashReplacements: EmittedModel['flashReplacements'];
+  /**
+   * The schedule search (search.ts): the chosen point and the Pareto front of the evaluated points, by
+   * arena bytes, the layers' flash and estimated instructions; `plot` names the SVG next to the model.
+   */
+  schedule?: Schedule & { plot?: string };
   /** The memory schedule the arena comes from (memory/plan.ts): which ops run in place or split. */
   memory: {
     strategy: string;
@@ -91,6 +97,7 @@ export function reportOf(module: KernelModule, target: McuTargetInfo, f: Fitted)
   const totals: McuTotals = {
     cpu: target.cpu, flashBytes: f.flashBytes, ramBytes: f.ramBytes, arenaBytes: em.plan.arenaBytes, peakLayer: peak, peakLayerName: module.ops[peak]?.name ?? '',
     constBytes: em.constBytes, sizeSource: f.sizeSource, downgrades: em.downgrades, flashReplacements: em.flashReplacements,
+    ...(em.schedule ? { schedule: em.schedule } : {}),
     memory: {
       strategy: em.plan.strategy,
       inPlace: em.plan.inPlace.map((ip) => ({ layer: ip.op, direction: ip.direction, delayRows: ip.direction === 'forward' || ip.direction === 'backward' ? ip.delay + 1 : 0, delayBytes: ip.scratchBytes })),
@@ -144,6 +151,10 @@ export function formatMcuReport(b: McuBuild, dir?: string): string {
   for (const d of t.flashReplacements) {
     out.push(`flash budget: layer ${d.op} '${d.opName}' uses ${d.to} instead of ${d.from} (saves ${num(d.flashSaved)} B of flash${d.instructionCost !== undefined ? `, costs ~${num(d.instructionCost)} instructions` : ''})`);
   }
+  if (t.schedule) {
+    const s = t.schedule, c = s.chosen;
+    out.push(`schedule: ${s.method} search over ${num(s.evaluated)} selections (${num(s.plannerRuns)} memory plans); chosen: arena ${num(c.arenaBytes)} B, layers' flash ~${num(c.flashBytes)} B, ~${num(c.instructions)} instructions (estimates)${s.feasible ? '' : ', over a budget'}; Pareto front: ${s.front.length} point(s)${s.plot ? `, plot ${s.plot}` : ''}`);
+  }
   if (b.em.inputCType !== 'int8_t' || b.em.outputCType !== 'int8_t') {
     // Float (or mixed) edges: say what the entry point takes, since it is not the usual int8 one.
     out.push(`entry point: int ${b.em.cname}_invoke(const ${b.em.inputCType} *input, ${b.em.outputCType} *output) (${num(b.em.inputBytes)} B in, ${num(b.em.outputBytes)} B out; the model quantises its float32 inputs and dequantises its float32 outputs)`);
@@ -161,4 +172,41 @@ export function formatDvfsReport(d: McuDvfsReport): string {
   lines.push(`plot of clock and power over one inference: ${d.svg}`);
   lines.push(`note: ${d.note}`);
   return lines.join('\n');
+}
+
+/**
+ * The schedule search as an SVG scatter plot: every Pareto point by arena bytes (x) and estimated
+ * instructions (y), its flash as the label, the chosen point ringed, the arena budget as a dashed line.
+ */
+export function scheduleSvg(s: Schedule, title: string): string {
+  const W = 640, H = 400, L = 80, R = 20, T = 40, B = 50;
+  const pts = s.front.length ? s.front : [s.chosen];
+  const xs = pts.map((p) => p.arenaBytes).concat(s.budgets.arenaBytes !== undefined ? [s.budgets.arenaBytes] : []);
+  const ys = pts.map((p) => p.instructions);
+  const x0 = Math.min(...xs) * 0.95, x1 = Math.max(...xs) * 1.05 || 1, y0 = Math.min(...ys) * 0.95, y1 = Math.max(...ys) * 1.05 || 1;
+  const X = (v: number) => L + ((v - x0) / Math.max(1, x1 - x0)) * (W - L - R);
+  const Y = (v: number) => H - B - ((v - y0) / Math.max(1, y1 - y0)) * (H - T - B);
+  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="13">${esc(title)}: Pareto front of the schedule search (${s.method}, ${s.evaluated} selections)</text>`,
+    `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`,
+    `<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">activation arena (bytes)</text>`,
+    `<text x="16" y="${(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 16 ${(T + H - B) / 2})">estimated instructions</text>`,
+    `<text x="${L}" y="${H - B + 15}" text-anchor="middle">${Math.round(x0)}</text><text x="${W - R}" y="${H - B + 15}" text-anchor="middle">${Math.round(x1)}</text>`,
+    `<text x="${L - 4}" y="${H - B}" text-anchor="end">${Math.round(y0)}</text><text x="${L - 4}" y="${T + 4}" text-anchor="end">${Math.round(y1)}</text>`,
+  ];
+  if (s.budgets.arenaBytes !== undefined) {
+    const bx = X(s.budgets.arenaBytes);
+    parts.push(`<line x1="${bx}" y1="${T}" x2="${bx}" y2="${H - B}" stroke="#c00" stroke-dasharray="4 3"/><text x="${bx + 3}" y="${T + 10}" fill="#c00">sram budget (arena)</text>`);
+  }
+  for (const p of pts) {
+    const chosen = p === s.chosen || (p.arenaBytes === s.chosen.arenaBytes && p.flashBytes === s.chosen.flashBytes && p.instructions === s.chosen.instructions);
+    parts.push(`<circle cx="${X(p.arenaBytes).toFixed(1)}" cy="${Y(p.instructions).toFixed(1)}" r="4" fill="${chosen ? '#c60' : '#36c'}"><title>arena ${p.arenaBytes} B, flash ${p.flashBytes} B, ${p.instructions} instructions</title></circle>`);
+    if (chosen) parts.push(`<circle cx="${X(p.arenaBytes).toFixed(1)}" cy="${Y(p.instructions).toFixed(1)}" r="8" fill="none" stroke="#c60" stroke-width="2"/>`);
+    parts.push(`<text x="${(X(p.arenaBytes) + 6).toFixed(1)}" y="${(Y(p.instructions) - 6).toFixed(1)}" fill="#555" font-size="9">${Math.round(p.flashBytes / 1024)} KiB</text>`);
+  }
+  parts.push(`<text x="${W - R}" y="${T - 4}" text-anchor="end" fill="#555">labels: layers' flash; ringed: chosen</text>`, '</svg>');
+  return parts.join('\n') + '\n';
 }
