@@ -77,18 +77,19 @@ async function buildStaged(config: BuildConfig, stage: OutputStage, values: Reco
   // One lowering: both backends read the same kernel IR.
   const module = runPipeline(config.graph, { arith: config.arith, file: config.model ?? config.file });
   const timer = new StageTimer(values.verbose ? (st, ms) => { if (ms >= 1) progress(`  mcu ${st}: ${(ms / 1000).toFixed(2)} s`); } : undefined);
+  // The mcu step runs until it waits for the host compile of its verification (started alongside its Arm
+  // compile, in another process); the cgra target then runs meanwhile, and the mcu step finishes after it.
+  let mcuStep: Promise<Awaited<ReturnType<typeof mcuBuildStep>>> | undefined;
   if (config.targets.mcu) {
     progress(`mcu ${config.targets.mcu.cpu}: emitting and compiling C${values['no-verify'] ? '' : ', then verifying on the host and QEMU'}...`);
-    const step = await mcuBuildStep(config.graph, module, config.targets.mcu, stage.dir,
+    mcuStep = mcuBuildStep(config.graph, module, config.targets.mcu, stage.dir,
       { file: config.file, verifyInputs: values['no-verify'] ? 0 : 2, publishDir: config.outDir, timer });
-    report.layers = step.build.layers.map(({ index, name, kind, sourceOp, macs, ...mcu }) => ({ index, name, kind, sourceOp, macs, mcu }));
-    report.totals = { ops: module.ops.length, macs: module.ops.reduce((s, o) => s + o.macs, 0), mcu: step.build.totals };
-    report.verify = { mcu: step.verify };
-    if (step.build.dvfs) report.dvfs = step.build.dvfs;
-    texts.push(step.text);
-    ok &&= step.ok;
+    // A build that fails before its verification (a budget, the compiler) fails now, before the cgra target.
+    const early = await Promise.race([mcuStep.then(() => 'done', () => 'failed'), new Promise<string>((ok) => setImmediate(() => ok('pending')))]);
+    if (early === 'failed') await mcuStep;
   }
   let cgraMs: number | undefined;
+  let cgra: { cr: Awaited<ReturnType<typeof runCgraTarget>>['report']; files: string[] } | undefined;
   if (config.targets.cgra) {
     const tc = performance.now();
     const cg = config.targets.cgra;
@@ -98,7 +99,25 @@ async function buildStaged(config: BuildConfig, stage: OutputStage, values: Reco
       onLayer: (l) => progress(`  cgra layer ${l.index} '${l.name}' (${l.op}): ${l.cgra.bitExact ? 'bit-exact' : 'MISMATCH'}`),
       arch: makeArch({ rows: cg.rows, cols: cg.cols, bus: cg.bus, callCycles: cg.callCycles }), arith: config.arith, strategy: cg.strategy,
       ...(cg.layers ? { layers: cg.layers } : {}), inputs: values['no-verify'] ? 1 : 2, outDir: stage.path('cgra'),
+    }).catch(async (e: unknown) => {
+      // Let the mcu step finish writing into the staging folder before the build removes it.
+      await mcuStep?.catch(() => undefined);
+      throw e;
     });
+    cgra = { cr, files };
+    cgraMs = Math.round(performance.now() - tc);
+  }
+  if (mcuStep) {
+    const step = await mcuStep;
+    report.layers = step.build.layers.map(({ index, name, kind, sourceOp, macs, ...mcu }) => ({ index, name, kind, sourceOp, macs, mcu }));
+    report.totals = { ops: module.ops.length, macs: module.ops.reduce((s, o) => s + o.macs, 0), mcu: step.build.totals };
+    report.verify = { mcu: step.verify };
+    if (step.build.dvfs) report.dvfs = step.build.dvfs;
+    texts.push(step.text);
+    ok &&= step.ok;
+  }
+  if (cgra) {
+    const { cr, files } = cgra;
     report.layers ??= module.ops.map((o) => ({ index: o.index, name: o.name, kind: o.kind, sourceOp: o.sourceOp, macs: o.macs }));
     for (const l of report.layers) {
       const c = cr.layers.find((x) => x.index === l.index);
@@ -110,7 +129,6 @@ async function buildStaged(config: BuildConfig, stage: OutputStage, values: Reco
     const cmp = config.targets.mcu ? formatCgraVsMcu(report.layers, config.targets.mcu.cpu) : undefined;
     if (cmp) texts.push(cmp);
     ok &&= values['no-verify'] ? true : cr.totals.bitExact;
-    cgraMs = Math.round(performance.now() - tc);
   }
   report.timings = {
     ...(config.targets.mcu ? { mcu: timer.ms } : {}), ...(cgraMs !== undefined ? { cgra: cgraMs } : {}), total: Math.round(performance.now() - t0),
