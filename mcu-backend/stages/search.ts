@@ -75,7 +75,9 @@ export function searchSchedule(
     return known.map((x) => x ?? 4 * worst + 1);
   });
   const instr = estimated.map((xs) => { const out: number[] = []; xs.forEach((x, j) => out.push(j === 0 ? x : Math.max(x, out[j - 1]! + 1))); return out; });
-  const flashOf = cands.map((c, i) => c.map((v) => flash.cost(i, v)));
+  // Flash per candidate, priced on first use (pricing emits the variant's C; most candidates of a loose budget never are).
+  const flashMemo = cands.map((c) => new Array<number | undefined>(c.length));
+  const flashOf = (i: number, j: number): number => (flashMemo[i]![j] ??= flash.cost(i, cands[i]![j]!));
   const sig = cands.map((c, i) => c.map((v) => `${v.scratchBytes(ops[i]!)}.${v.modes?.rows ? 1 : 0}${v.modes?.slice ? 1 : 0}${v.modes?.elementwise ? 1 : 0}${v.modes?.prepass ? 1 : 0}`));
   const arenaMemo = opts.arenaMemo ?? new Map<string, Peak>();
   let runs = 0;
@@ -92,7 +94,7 @@ export function searchSchedule(
     if (!pt) {
       pt = {
         variants: picks.map((j, i) => cands[i]![j]!.name), arenaBytes: peakOfPicks(picks).peak,
-        flashBytes: picks.reduce((s, j, i) => s + flashOf[i]![j]!, 0), instructions: picks.reduce((s, j, i) => s + instr[i]![j]!, 0),
+        flashBytes: picks.reduce((s, j, i) => s + flashOf(i, j), 0), instructions: picks.reduce((s, j, i) => s + instr[i]![j]!, 0),
       };
       evaluatedPicks.set(key, pt);
     }
@@ -144,7 +146,7 @@ export function searchSchedule(
           if (runs >= limit) break;
           const trial = [...chosenPicks];
           trial[m.i] = m.j;
-          if (flash.budget !== undefined && cur.flashBytes - flashOf[m.i]![chosenPicks[m.i]!]! + flashOf[m.i]![m.j]! > flash.budget) continue;
+          if (flash.budget !== undefined && cur.flashBytes - flashOf(m.i, chosenPicks[m.i]!) + flashOf(m.i, m.j) > flash.budget) continue;
           const pt = visit(trial);
           if (fits(pt) && better(pt, cur)) { chosenPicks = trial; cur = pt; moved = true; break; }
         }
@@ -176,7 +178,7 @@ export function searchSchedule(
  * downgrade when the leaner variant needs less scratch and the fastest selection missed the sram budget,
  * else a flash replacement.
  */
-function replacements(module: KernelModule, cands: AnyVariant[][], picks: number[], instr: number[][], flashOf: number[][], ramTight: boolean): Selection {
+function replacements(module: KernelModule, cands: AnyVariant[][], picks: number[], instr: number[][], flashOf: (i: number, j: number) => number, ramTight: boolean): Selection {
   const sel: Selection = { variants: picks.map((j, i) => cands[i]![j]!), downgrades: [], flashReplacements: [] };
   picks.forEach((j, i) => {
     if (j === 0) return;
@@ -185,7 +187,7 @@ function replacements(module: KernelModule, cands: AnyVariant[][], picks: number
     const instructionCost = from.estimate && to.estimate ? instr[i]![j]! - instr[i]![0]! : undefined;
     const cost = instructionCost !== undefined ? { instructionCost } : {};
     if (ramTight && scratchSaved > 0) sel.downgrades.push({ op: i, opName: op.name, from: from.name, to: to.name, scratchSaved, ...cost });
-    else sel.flashReplacements.push({ op: i, opName: op.name, from: from.name, to: to.name, flashSaved: flashOf[i]![0]! - flashOf[i]![j]!, ...cost });
+    else sel.flashReplacements.push({ op: i, opName: op.name, from: from.name, to: to.name, flashSaved: flashOf(i, 0) - flashOf(i, j), ...cost });
   });
   return sel;
 }
