@@ -153,7 +153,7 @@ export function formatMcuReport(b: McuBuild, dir?: string): string {
   }
   if (t.schedule) {
     const s = t.schedule, c = s.chosen;
-    out.push(`schedule: ${s.method} search over ${num(s.evaluated)} selections (${num(s.plannerRuns)} memory plans); chosen: arena ${num(c.arenaBytes)} B, layers' flash ~${num(c.flashBytes)} B, ~${num(c.instructions)} instructions (estimates)${s.feasible ? '' : ', over a budget'}; Pareto front: ${s.front.length} point(s)${s.plot ? `, plot ${s.plot}` : ''}`);
+    out.push(`schedule: ${s.method} search over ${num(s.evaluated)} selections (${num(s.memoryPlans)} memory plans); chosen: arena ${num(c.arenaBytes)} B, layers' flash ~${num(c.flashBytes)} B, ~${num(c.instructions)} instructions (estimates)${s.feasible ? '' : ', over a budget'}; Pareto front: ${s.front.length} point(s)${s.plot ? `, plot ${s.plot}` : ''}`);
   }
   if (b.em.inputCType !== 'int8_t' || b.em.outputCType !== 'int8_t') {
     // Float (or mixed) edges: say what the entry point takes, since it is not the usual int8 one.

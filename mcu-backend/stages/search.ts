@@ -34,15 +34,15 @@ export interface Schedule {
   feasible: boolean;
   budgets: { arenaBytes?: number; flashBytes?: number };
   method: 'exhaustive' | 'greedy+descent';
-  /** Selections evaluated (instructions and flash) and planner runs (arena). */
+  /** Selections evaluated (instructions and flash) and distinct memory plans (arena) they needed. */
   evaluated: number;
-  plannerRuns: number;
+  memoryPlans: number;
 }
 
 export interface SearchOptions {
   /** Enumerate every selection when there are at most this many (default 4096). */
   exhaustiveLimit?: number;
-  /** Planner runs the descent may make (default 48). */
+  /** Memory plans the descent may add (default 48). */
   descentRuns?: number;
   /**
    * Arenas already planned, by memory signature vector, for the same module, budget and schedule options
@@ -80,12 +80,14 @@ export function searchSchedule(
   const flashOf = (i: number, j: number): number => (flashMemo[i]![j] ??= flash.cost(i, cands[i]![j]!));
   const sig = cands.map((c, i) => c.map((v) => `${v.scratchBytes(ops[i]!)}.${v.modes?.rows ? 1 : 0}${v.modes?.slice ? 1 : 0}${v.modes?.elementwise ? 1 : 0}${v.modes?.prepass ? 1 : 0}`));
   const arenaMemo = opts.arenaMemo ?? new Map<string, Peak>();
-  let runs = 0;
+  // Memory plans this search asked for (memoised or not: what it reports and limits does not depend on the memo).
+  const touched = new Set<string>();
   const evaluatedPicks = new Map<string, SchedulePoint>();
   const peakOfPicks = (picks: number[]): Peak => {
     const key = picks.map((j, i) => sig[i]![j]).join(',');
     let p = arenaMemo.get(key);
-    if (!p) { p = peakOf(picks.map((j, i) => cands[i]![j]!)); arenaMemo.set(key, p); runs++; }
+    touched.add(key);
+    if (!p) { p = peakOf(picks.map((j, i) => cands[i]![j]!)); arenaMemo.set(key, p); }
     return p;
   };
   const evaluate = (picks: number[]): SchedulePoint => {
@@ -135,7 +137,7 @@ export function searchSchedule(
     chosenPicks = greedy.variants.map((v, i) => cands[i]!.indexOf(v));
     let cur = visit(chosenPicks);
     // Descent: the single-layer swap to a faster variant with the largest gain that keeps both budgets.
-    const limit = runs + (opts.descentRuns ?? 48);
+    const limit = touched.size + (opts.descentRuns ?? 48);
     if (fits(cur)) {
       for (let round = 0; round < 4 * ops.length; round++) {
         const moves: Array<{ i: number; j: number; gain: number }> = [];
@@ -143,7 +145,7 @@ export function searchSchedule(
         moves.sort((a, b) => b.gain - a.gain);
         let moved = false;
         for (const m of moves) {
-          if (runs >= limit) break;
+          if (touched.size >= limit) break;
           const trial = [...chosenPicks];
           trial[m.i] = m.j;
           if (flash.budget !== undefined && cur.flashBytes - flashOf(m.i, chosenPicks[m.i]!) + flashOf(m.i, m.j) > flash.budget) continue;
@@ -168,7 +170,7 @@ export function searchSchedule(
     selection,
     schedule: {
       chosen, front, feasible: fits(chosen), budgets: { ...(ramBudget !== undefined ? { arenaBytes: ramBudget } : {}), ...(flash.budget !== undefined ? { flashBytes: flash.budget } : {}) },
-      method: exhaustive ? 'exhaustive' : 'greedy+descent', evaluated: evaluatedPicks.size, plannerRuns: runs,
+      method: exhaustive ? 'exhaustive' : 'greedy+descent', evaluated: evaluatedPicks.size, memoryPlans: touched.size,
     },
   };
 }
