@@ -1,10 +1,11 @@
-// Whole-model C emission: `<name>.h` / `<name>.c` (+ runtime.h) from a kernel module.
+// Stage 4 of the Cortex-M backend, emit: `<name>.h` / `<name>.c` (+ runtime.h) from a kernel module, its
+// kernel selection (../stages/select.ts) and its memory plan (../stages/plan.ts); emitModel runs all three.
 //   int <name>_invoke(const int8_t *input, int8_t *output);   inputs / outputs concatenated in order
 //     (the pointer types follow the model's edges, ioCType: `const float *input` / `float *output` when every
 //     input / output is a float32 edge, `const void *` with raw bytes when the edge types are mixed)
 //   void <name>_set_debug_hook(hook, user);                   called after every layer with its output
 // Weights are const arrays (flash) in the layout each kernel variant wants; activations and scratch live
-// in one static arena placed by the memory planner (../memory/plan.ts, arena.ts; size <NAME>_ARENA_BYTES):
+// in one static arena placed by the plan stage (../memory/plan.ts, arena.ts; size <NAME>_ARENA_BYTES):
 // ops the plan runs in place write their output rows through a small delay buffer over their input, and
 // channel-split chains (partial execution) run as one loop over channel slices. Each layer's kernel
 // call is bracketed by TF_MARK(1) / TF_MARK(2), the whole invoke by TF_MARK(3) / TF_MARK(4) (the
