@@ -92,18 +92,23 @@ function readEntry(dir: string, key: string): Buffer | undefined {
   const ok = n >= 0 && b.subarray(n + 32).equals(MAGIC) && createHash('sha256').update(b.subarray(0, n)).digest().equals(b.subarray(n, n + 32));
   if (!ok) {
     cacheStats.corrupt++;
-    rmSync(p, { force: true });
+    try { rmSync(p, { force: true }); } catch { /* a read-only cache: compile anyway */ }
     return undefined;
   }
   return b.subarray(0, n);
 }
 
+/** Stores an object; best effort (a read-only or full cache folder only costs the next build a compile). */
 function writeEntry(dir: string, key: string, obj: Buffer): void {
   const p = entryPath(dir, key);
-  mkdirSync(dirname(p), { recursive: true });
   const tmp = `${p}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, Buffer.concat([obj, createHash('sha256').update(obj).digest(), MAGIC]));
-  renameSync(tmp, p);
+  try {
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(tmp, Buffer.concat([obj, createHash('sha256').update(obj).digest(), MAGIC]));
+    renameSync(tmp, p);
+  } catch {
+    rmSync(tmp, { force: true });
+  }
 }
 
 function place(out: string, obj: Buffer): void {
