@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
 import type { EmittedModel } from './emit/model.ts';
 import {
-  between, compileArmOrThrow, compileHost, describeStatus, harnessDir, runHost, runQemu, type HostCompiler, type Marker, type RunOn,
+  between, compileArmOrThrow, compileHost, describeStatus, harnessDir, runHost, runQemu, type CProgram, type HostCompiler, type Marker, type RunOn,
 } from './harness/run.ts';
 
 /** Writes `<name>.h`, `<name>.c`, runtime.h and the extra files into dir (each through a temp name, then renamed). */
@@ -24,6 +24,16 @@ export function writeModelFiles(dir: string, em: EmittedModel): string[] {
     out.push(p);
   }
   return out;
+}
+
+/**
+ * The program of a model written to `dir` with a main (the driver, or the size build's minimal main): the
+ * model's C compiles through the object cache (../stages/compile.ts), the small sources in the link.
+ */
+export function modelProgram(dir: string, em: EmittedModel, main: string): CProgram {
+  const model = join(dir, `${em.cname}.c`);
+  const extraC = Object.keys(em.extraFiles ?? {}).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
+  return { sources: [model, ...extraC, main], includeDirs: [dir, harnessDir], cached: [model] };
 }
 
 function runHeader(em: EmittedModel, inputs: readonly Int8Array[], debug: boolean): string {
@@ -83,8 +93,7 @@ export function runModel(em: EmittedModel, inputs: readonly Int8Array[], on: Run
   const dir = opts.workDir;
   writeModelFiles(dir, em);
   writeFileSync(join(dir, 'tf_run.h'), runHeader(em, inputs, opts.debug ?? false));
-  const extraC = Object.keys(em.extraFiles ?? {}).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
-  const prog = { sources: [join(dir, `${em.cname}.c`), ...extraC, join(harnessDir, 'driver.c')], includeDirs: [dir, harnessDir] };
+  const prog = modelProgram(dir, em, join(harnessDir, 'driver.c'));
   let text: string;
   let markers: Marker[] = [];
   let binary: string;

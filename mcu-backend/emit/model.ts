@@ -1,10 +1,11 @@
-// Whole-model C emission: `<name>.h` / `<name>.c` (+ runtime.h) from a kernel module.
+// Stage 4 of the Cortex-M backend, emit: `<name>.h` / `<name>.c` (+ runtime.h) from a kernel module, its
+// kernel selection (../stages/select.ts) and its memory plan (../stages/plan.ts); emitModel runs all three.
 //   int <name>_invoke(const int8_t *input, int8_t *output);   inputs / outputs concatenated in order
 //     (the pointer types follow the model's edges, ioCType: `const float *input` / `float *output` when every
 //     input / output is a float32 edge, `const void *` with raw bytes when the edge types are mixed)
 //   void <name>_set_debug_hook(hook, user);                   called after every layer with its output
 // Weights are const arrays (flash) in the layout each kernel variant wants; activations and scratch live
-// in one static arena placed by the memory planner (../memory/plan.ts, arena.ts; size <NAME>_ARENA_BYTES):
+// in one static arena placed by the plan stage (../memory/plan.ts, arena.ts; size <NAME>_ARENA_BYTES):
 // ops the plan runs in place write their output rows through a small delay buffer over their input, and
 // channel-split chains (partial execution) run as one loop over channel slices. Each layer's kernel
 // call is bracketed by TF_MARK(1) / TF_MARK(2), the whole invoke by TF_MARK(3) / TF_MARK(4) (the
@@ -18,13 +19,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KernelModule, KernelOp } from '../../compiler/kernel-ir/types.ts';
-import { ARENA_ALIGN, arenaFromPlan, type ArenaPlan } from '../memory/arena.ts';
-import type { SplitChain } from '../memory/partial.ts';
-import { planForBudget, planMemory, type MemoryPlan, type MemorySchedule, type PlanOptions } from '../memory/plan.ts';
+import type { ArenaPlan } from '../memory/arena.ts';
+import type { MemoryPlan } from '../memory/plan.ts';
 import { emitDir } from '../harness/run.ts';
-import { VARIANTS } from './registry.ts';
-import { daeCopyCall, daeCopyFunction, daeForm, emitDae, type DaeForm } from './dae.ts';
-import { selectVariants, type AnyVariant, type EmitContext, type EmittedKernel, type McuTargetInfo, type ModalForm, type Selection } from './variant.ts';
+import { daeCopyCall, daeCopyFunction, daeForm, emitDae } from './dae.ts';
+import { kernelContext } from './context.ts';
+import type { McuTargetInfo, ModalForm, Selection } from './variant.ts';
+import { align8, planStage, type Planned } from '../stages/plan.ts';
+import { selectStage, type SelectStageOptions } from '../stages/select.ts';
+import type { Schedule } from '../stages/search.ts';
+export { planFor, planOptions } from '../stages/plan.ts';
+export { estimateCodeBytes, estimateLayerFlash } from './flash-estimate.ts';
 
 export interface EmittedLayer {
   index: number;
@@ -65,6 +70,8 @@ export interface EmittedModel {
   daeOff: Array<{ op: number; opName: string; reason: string }>;
   /** Further files written next to the model (name -> text; `.c` ones are compiled with it). */
   extraFiles: Record<string, string>;
+  /** The schedule search behind the selection (chosen point, Pareto front), when the select stage made it. */
+  schedule?: Schedule;
 }
 
 export function cIdent(name: string): string {
@@ -77,76 +84,28 @@ export function runtimeHeader(): string {
   return readFileSync(join(emitDir, 'runtime.h'), 'utf8');
 }
 
-export interface EmitOptions {
-  table?: readonly AnyVariant[];
-  /** Bytes of SRAM the arena may use (the sram budget minus the program's other RAM). */
-  arenaBudget?: number;
-  /**
-   * Memory schedule. 'auto' (default): in-place execution wherever the chosen kernels allow it, channel-
-   * split partial execution only when over arenaBudget. 'partial': always split chains for the least
-   * peak. 'whole': whole tensors, no in-place (best-fit placement only).
-   */
-  memory?: MemorySchedule;
-  /** Tests: run exactly these split chains (those the chosen kernels can split), in place elsewhere. */
-  splits?: SplitChain[];
-  /** Decoupled access-execute: every layer with constants (true), those that reuse their constants
-   *  ('auto': more MACs than staged bytes; a layer using each constant about once, such as a fully
-   *  connected layer, only gains flash traffic from the copy), or none (false, the default). */
-  dae?: boolean | 'auto';
-  /**
-   * Flash bytes the layers may take (constants + code of every layer function; the caller subtracts the
-   * runtime, invoke and startup code). Over it, variants are replaced by leaner ones (variant.ts).
-   */
-  flashBudget?: number;
-  /** Flash bytes of variant v on op i (default: `estimateLayerFlash`); e.g. measured by the build. */
-  flashCost?: (op: number, v: AnyVariant) => number;
+/** Options of the select, plan and emit stages together (emitModel runs all three). */
+export interface EmitOptions extends SelectStageOptions {
   /** Call `<name>_set_operating_point` (from `<name>_dvfs.h`) at every segment boundary (default false). */
   segmentHooks?: boolean;
 }
 
-/** Kernel kinds whose in-place form is element-wise (output over a same-shape input, memory/inplace.ts). */
-const ELEMENTWISE_KINDS = new Set<KernelOp['kind']>(['add', 'binary', 'lut', 'prelu']);
-
-/** What the planner needs to know about the chosen kernels. */
-export function planOptions(module: KernelModule, vs: readonly AnyVariant[]): PlanOptions {
-  return {
-    scratch: module.ops.map((op, i) => vs[i]!.scratchBytes(op)),
-    canInPlace: (i) => (ELEMENTWISE_KINDS.has(module.ops[i]!.kind) ? vs[i]!.modes?.elementwise : vs[i]!.modes?.rows || vs[i]!.modes?.prepass) === true,
-    canSplit: (i) => vs[i]!.modes?.slice === true,
-    prepass: (i) => vs[i]!.modes?.prepass === true,
-    align: ARENA_ALIGN,
-  };
+/** Select -> plan -> emit in one call (../stages/select.ts, ../stages/plan.ts, emitC). */
+export function emitModel(module: KernelModule, target: McuTargetInfo, opts: EmitOptions = {}): EmittedModel {
+  const name = cIdent(module.name);
+  const sel = selectStage(module, target, name, opts);
+  return emitC(module, target, sel, planStage(module, target, sel.variants, name, opts), opts);
 }
 
 /**
- * The memory plan for a choice of kernels (memory/plan.ts planForBudget). Under a budget the cheaper
- * memory schedule comes first: in-place execution costs one row copy per output row and partial execution
- * a few loop instructions per slice (bench/results/memory.json: well under 1% of a model), while a leaner
- * kernel costs 2-3x the layer's instructions; so selectVariants (variant.ts) swaps kernels only while
- * even the split schedule is over the budget, and each swap makes its op eligible for in-place and split
- * execution (the lean kernels have the modal form).
+ * Stage 4, emit: the C of a model from its kernel selection (stage 1) and memory plan (stage 2). It plans
+ * and chooses nothing: every offset, in-place loop, split chain and staging buffer comes from `planned`.
  */
-export function planFor(module: KernelModule, vs: readonly AnyVariant[], memory: MemorySchedule | undefined, budget?: number, splits?: SplitChain[], extraScratch?: readonly number[]): MemoryPlan {
-  const o = planOptions(module, vs);
-  if (extraScratch) o.scratch = o.scratch!.map((b, i) => (extraScratch[i] ? align8(b) + extraScratch[i]! : b));
-  if (splits) return planMemory(module, 'planner+partial', splits.filter((c) => c.ops.every((i) => o.canSplit!(i))), o);
-  return planForBudget(module, budget, o, memory);
-}
-
-export function emitModel(module: KernelModule, target: McuTargetInfo, opts: EmitOptions = {}): EmittedModel {
-  const table = opts.table ?? VARIANTS;
+export function emitC(module: KernelModule, target: McuTargetInfo, sel: Selection & { schedule?: Schedule }, planned: Planned, opts: { segmentHooks?: boolean } = {}): EmittedModel {
   const name = cIdent(module.name);
   const NAME = name.toUpperCase();
-  const sel = selectVariants(module, table, target, (vs) => {
-    const p = planFor(module, vs, opts.memory, opts.arenaBudget, opts.splits);
-    return { peak: p.peak, liveByOp: p.live };
-  }, opts.arenaBudget, opts.flashBudget === undefined ? undefined
-    : { budget: opts.flashBudget, cost: opts.flashCost ?? ((i, v) => estimateLayerFlash(module, target, name, i, v)) });
-  const baseScratch = module.ops.map((op, i) => sel.variants[i].scratchBytes(op));
-  const dae = chooseDae(module, target, sel.variants, name, opts);
-  const scratch = baseScratch.map((b, i) => (dae.forms[i] ? align8(b) + dae.forms[i]!.stageBytes : b));
-  const memory = dae.memory;
-  const plan = arenaFromPlan(module, memory);
+  const { baseScratch, scratch, memory, arena: plan } = planned;
+  const dae = { forms: planned.dae, off: planned.daeOff };
   const inPlace = new Map(plan.inPlace.map((ip) => [ip.op, ip]));
   const chainOf = new Map(plan.chains.flatMap((c) => c.ops.map((o) => [o, c] as const)));
 
@@ -177,7 +136,7 @@ export function emitModel(module: KernelModule, target: McuTargetInfo, opts: Emi
     } else if (ip && (ip.direction === 'forward' || ip.direction === 'backward')) {
       mode = { width: lastDim(op.output), inStride: lastDim(op.inputs[0]), outStride: lastDim(op.output) };
     }
-    const k0 = v.emit(op, contextOf(module, target, fn, i, mode));
+    const k0 = v.emit(op, kernelContext(module, target, fn, i, mode));
     const form = dae.forms[i];
     const stage = form ? `${name}_arena + ${plan.scratchOffset[i] + align8(baseScratch[i])}` : '';
     if (form) {
@@ -283,10 +242,9 @@ ${copyOut.join('\n')}
   return {
     cname: name, files: { header, source, runtime: runtimeHeader() }, plan, memory, layers, downgrades: sel.downgrades, flashReplacements: sel.flashReplacements,
     inputBytes: inOff, outputBytes: outOff, inputCType: inType, outputCType: outType, constBytes, segments, daeOff: dae.off, extraFiles: {},
+    ...(sel.schedule ? { schedule: sel.schedule } : {}),
   };
 }
-
-const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
 /** The C element type of the invoke's input or output pointer: the edges' common type, else void (raw bytes). */
 export function ioCType(module: KernelModule, ids: number[]): string {
@@ -294,80 +252,6 @@ export function ioCType(module: KernelModule, ids: number[]): string {
   if (types.size !== 1) return 'void';
   const t = [...types][0];
   return t === 'float32' ? 'float' : t === 'int16' ? 'int16_t' : t === 'int8' ? 'int8_t' : 'void';
-}
-
-/**
- * Code bytes of a layer's C, estimated from its text: 0.12 bytes of Thumb-2 per character (whitespace
- * runs counted as one). Calibrated on vww's layer functions with arm-none-eabi-gcc -O2 -mcpu=cortex-m4
- * (nm sizes minus constants: 0.09-0.13 per character for the generated fast and generic kernels; lower
- * where gcc shares code between identical layers, so this errs high). The build measures instead when
- * the toolchain is there (build.ts); this is the fallback and the cost of not-yet-measured variants.
- */
-export function estimateCodeBytes(code: string): number {
-  return Math.max(32, Math.round(0.12 * code.replace(/\s+/g, ' ').length));
-}
-
-const flashMemo = new WeakMap<KernelModule, Map<string, number>>();
-/** Constants (as the variant emits them) + estimated code bytes of variant v on op i (memoised per module). */
-export function estimateLayerFlash(module: KernelModule, target: McuTargetInfo, name: string, i: number, v: AnyVariant): number {
-  const memo = flashMemo.get(module) ?? flashMemo.set(module, new Map()).get(module)!;
-  const key = `${target.cpu}:${i}:${v.name}`;
-  let b = memo.get(key);
-  if (b === undefined) {
-    const k = v.emit(module.ops[i]!, contextOf(module, target, `${name}_l${i}`, i)) as EmittedKernel;
-    b = k.constBytes + estimateCodeBytes(k.code);
-    memo.set(key, b);
-  }
-  return b;
-}
-
-function contextOf(module: KernelModule, target: McuTargetInfo, fn: string, i: number, mode?: ModalForm): EmitContext {
-  return {
-    module, target, arith: module.arith, fn, mode,
-    konst: (id) => module.consts.find((c) => c.id === id) ?? raise(`op ${i}: const ${id} not found`),
-    buffer: (id) => module.buffers[id] ?? raise(`op ${i}: buffer ${id} not found`),
-  };
-}
-
-/**
- * Which layers run decoupled access-execute, and the memory plan with their staging buffers: every layer
- * with constants when `opts.dae` (with 'auto': those using them more than once), then repeatedly: a
- * layer in a channel-split chain goes back to reading its constants from flash (the chain interleaves
- * its ops per slice), and while the arena exceeds the budget, so does the decoupled layer at its peak.
- */
-function chooseDae(module: KernelModule, target: McuTargetInfo, vs: readonly AnyVariant[], name: string, opts: EmitOptions):
-  { forms: Array<DaeForm | undefined>; off: EmittedModel['daeOff']; memory: MemoryPlan } {
-  const off: EmittedModel['daeOff'] = [];
-  const plan0 = planFor(module, vs, opts.memory, opts.arenaBudget, opts.splits);
-  const forms: Array<DaeForm | undefined> = module.ops.map((op, i) => {
-    if (!opts.dae) return undefined;
-    // The constant block does not depend on the modal form: emit the plain kernel to lay it out.
-    const f = daeForm(vs[i]!.emit(op, contextOf(module, target, `${name}_l${i}`, i)) as EmittedKernel);
-    if ('reason' in f) {
-      if (f.reason !== 'no constants') off.push({ op: i, opName: op.name, reason: f.reason });
-      return undefined;
-    }
-    if (opts.dae === 'auto' && op.macs <= f.stageBytes) {
-      off.push({ op: i, opName: op.name, reason: `constants used about once (${op.macs} MACs for ${f.stageBytes} B staged): a copy would only add flash traffic` });
-      return undefined;
-    }
-    return f;
-  });
-  if (!forms.some(Boolean)) return { forms, off, memory: plan0 };
-  for (;;) {
-    const memory = planFor(module, vs, opts.memory, opts.arenaBudget, opts.splits, forms.map((f) => f?.stageBytes ?? 0));
-    const inChain = memory.chains.flatMap((c) => c.ops).filter((o) => forms[o]);
-    for (const o of inChain) {
-      off.push({ op: o, opName: module.ops[o]!.name, reason: 'runs inside a channel-split chain' });
-      forms[o] = undefined;
-    }
-    if (inChain.length) continue;
-    const plan = arenaFromPlan(module, memory);
-    const f = forms[plan.peakOp];
-    if (opts.arenaBudget === undefined || plan.arenaBytes <= opts.arenaBudget || !f) return { forms, off, memory };
-    off.push({ op: plan.peakOp, opName: module.ops[plan.peakOp]!.name, reason: `sram budget: its ${f.stageBytes} B staging buffer would raise the arena to ${plan.arenaBytes} B (budget ${opts.arenaBudget} B)` });
-    forms[plan.peakOp] = undefined;
-  }
 }
 
 /**
@@ -415,8 +299,4 @@ function chainLoop(m: KernelModule, chain: { ops: number[]; channels: number; sp
     return `    ${name}_l${o}(${inPtr}, ${outPtr}, 0, ${H}, c0);`;
   });
   return `  for (int c0 = 0; c0 < ${chain.channels}; c0 += ${W}) {\n${lines.join('\n')}\n  }`;
-}
-
-function raise(msg: string): never {
-  throw new Error(msg);
 }

@@ -8,8 +8,9 @@
 // the peak by leaner ones (less scratch) until the plan fits or nothing leaner exists, recording each
 // replacement and its estimated cost; then, when a `flash` budget is given and the layers' flash (constants
 // in each variant's layout + code) exceeds it, replaces variants greedily by flash bytes saved per extra
-// instruction until it fits, never breaking the sram budget (see selectVariants). New variants are added
-// to the table in registry.ts.
+// instruction until it fits, never breaking the sram budget (see selectVariants). That greedy selection
+// is the seed of the build's schedule search (../stages/search.ts), which never does worse. New variants
+// are added to the table in registry.ts.
 import type { Arith } from '../../compiler/quant/multiplier.ts';
 import type { KBuffer, KConst, KernelModule, KernelOp } from '../../compiler/kernel-ir/types.ts';
 import type { McuCpu } from '../harness/run.ts';

@@ -6,9 +6,14 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { TinyforgeError } from '../../compiler/diagnostics.ts';
 import { repoRoot } from '../../compiler/paths.ts';
+import { compileObjectSync, type ObjectJob } from '../stages/compile.ts';
+import { exec, type ExecResult } from './exec.ts';
+
+export { exec, type ExecResult };
 
 /** Cores the backend compiles for; the ones with a QEMU board (m3, m4, m7) can also run and be measured. */
 export type McuCpu = 'm0plus' | 'm3' | 'm4' | 'm7' | 'm33' | 'm55';
@@ -89,38 +94,6 @@ export function requireTools(on: RunOn | 'arm-gcc' | 'clang'): void {
   if (m) throw new TinyforgeError(`cannot run on ${on}: ${m}`, {}, 'install them, or see .ci/run');
 }
 
-export interface ExecResult { status: number; stdout: string; stderr: string; timedOut: boolean }
-
-/**
- * Runs a tool to completion. A compiler driver starts children (cc1, as, collect2) that a plain kill of the
- * driver would orphan, so the command runs under coreutils' timeout(1), which gives it its own process
- * group and signals the whole group at the limit (TERM, then KILL 2 s later); spawnSync's own timeout is
- * only the backstop.
- */
-export function exec(cmd: string, args: string[], timeoutMs: number, cwd?: string): ExecResult {
-  const grouped = hasTimeout();
-  const [file, argv] = grouped ? ['timeout', ['--kill-after=2', String(Math.ceil(timeoutMs / 1000)), cmd, ...args]] : [cmd, args];
-  const t0 = Date.now();
-  const r = spawnSync(file, argv, { cwd, encoding: 'utf8', timeout: timeoutMs + 5_000, maxBuffer: 1 << 28, killSignal: 'SIGKILL' });
-  let timedOut = r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
-  // timeout(1): 124 when the limit hit, 137 when KILL was needed (a program's own exit 124 ends sooner),
-  // 126 / 127 when the command could not run
-  if (grouped && (r.status === 124 || r.status === 137) && Date.now() - t0 >= timeoutMs) timedOut = true;
-  const notRun = grouped && (r.status === 126 || r.status === 127) && /^timeout: failed to run command/m.test(r.stderr ?? '')
-    ? (r.status === 127 ? 'ENOENT' : 'EACCES') : undefined;
-  if ((r.error && !timedOut) || notRun) {
-    const code = notRun ?? (r.error as NodeJS.ErrnoException).code;
-    throw new TinyforgeError(`cannot run ${cmd}: ${code === 'ENOENT' ? 'not found on PATH' : code === 'EACCES' ? 'permission denied' : `the system refused to start it (${code ?? 'unknown error'})`}`);
-  }
-  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '', timedOut };
-}
-
-let timeoutTool: boolean | undefined;
-function hasTimeout(): boolean {
-  timeoutTool ??= spawnSync('timeout', ['--version'], { stdio: 'ignore' }).status === 0;
-  return timeoutTool;
-}
-
 function mustCompile(cmd: string, args: string[], what: string, timeoutMs = 300_000): void {
   const r = exec(cmd, args, timeoutMs);
   if (r.status !== 0) {
@@ -133,14 +106,35 @@ export interface CProgram {
   sources: string[];
   includeDirs: string[];
   defines?: Record<string, string | number>;
+  /**
+   * Sources (also listed in `sources`) compiled on their own into objects through the object cache
+   * (../stages/compile.ts) before the link, e.g. the generated model; the others compile in the link command.
+   */
+  cached?: string[];
 }
 
-function progArgs(p: CProgram): string[] {
-  return [
-    ...p.includeDirs.map((d) => `-I${d}`),
-    ...Object.entries(p.defines ?? {}).map(([k, v]) => `-D${k}=${v}`),
-    ...p.sources,
-  ];
+function includeArgs(p: CProgram): string[] {
+  return [...p.includeDirs.map((d) => `-I${d}`), ...Object.entries(p.defines ?? {}).map(([k, v]) => `-D${k}=${v}`)];
+}
+
+function progArgs(p: CProgram, objects: Map<string, string> = new Map()): string[] {
+  return [...includeArgs(p), ...p.sources.map((s) => objects.get(s) ?? s)];
+}
+
+/** The object-compile jobs of a program's cached sources (objects in a temporary folder, removed after the link). */
+function objectJobs(p: CProgram, cc: string, flags: string[], binary: string, timeoutMs?: number): ObjectJob[] {
+  const dir = join(tmpdir(), `tinyforge-obj-${process.pid}-${basename(binary)}`);
+  return (p.cached ?? []).map((s) => ({ cc, flags: [...flags, ...includeArgs(p)], source: s, out: join(dir, basename(s).replace(/\.c$/, '.o')),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}) }));
+}
+
+/** Compiles (or takes from the cache) the cached sources, runs `link` with them, then removes the objects. */
+function withObjects<T>(jobs: ObjectJob[], link: (objects: Map<string, string>) => T): T {
+  try {
+    return link(new Map(jobs.map((j) => [j.source, compileObjectSync(j).out])));
+  } finally {
+    for (const j of jobs) rmSync(dirname(j.out), { recursive: true, force: true });
+  }
 }
 
 /** Host compiler options beyond COMMON_CFLAGS: which compiler, and flags after the common ones (e.g. sanitizers). */
@@ -158,8 +152,16 @@ export interface HostCompiler {
 export function compileHost(p: CProgram, exe: string, opts: { simd: boolean } & HostCompiler): void {
   const cc = opts.cc ?? 'gcc';
   requireTools(cc === 'gcc' ? 'host' : 'clang');
-  const defs = opts.simd ? ['-DTF_HOST_SIMD=1'] : [];
-  mustCompile(cc, [...COMMON_CFLAGS, ...(opts.flags ?? []), ...defs, ...progArgs(p), '-o', exe], `host ${cc}`, opts.timeoutMs);
+  withObjects(hostObjectJobs(p, exe, opts), (objects) => mustCompile(cc, [...hostFlags(opts), ...progArgs(p, objects), '-o', exe], `host ${cc}`, opts.timeoutMs));
+}
+
+function hostFlags(opts: { simd: boolean } & HostCompiler): string[] {
+  return [...COMMON_CFLAGS, ...(opts.flags ?? []), ...(opts.simd ? ['-DTF_HOST_SIMD=1'] : [])];
+}
+
+/** What compileHost compiles through the object cache (for compileObjects, to start them early and concurrently). */
+export function hostObjectJobs(p: CProgram, exe: string, opts: { simd: boolean } & HostCompiler): ObjectJob[] {
+  return objectJobs(p, opts.cc ?? 'gcc', hostFlags(opts), exe, opts.timeoutMs);
 }
 
 export interface Budget { flashBytes?: number; ramBytes?: number; stackBytes?: number }
@@ -171,12 +173,25 @@ export function compileArm(p: CProgram, elf: string, cpu: McuCpu, budget: Budget
   if (budget.flashBytes !== undefined) defsym.push(`-Wl,--defsym=__flash_size=${budget.flashBytes}`);
   if (budget.ramBytes !== undefined) defsym.push(`-Wl,--defsym=__ram_size=${budget.ramBytes}`);
   if (budget.stackBytes !== undefined) defsym.push(`-Wl,--defsym=__stack_size=${budget.stackBytes}`);
-  const args = [
-    ...CPUS[cpu].flags, ...COMMON_CFLAGS, ...extraFlags, '-ffunction-sections', '-fdata-sections',
-    '-nostartfiles', '-T', join(harnessDir, 'link.ld'), `-I${harnessDir}`, join(harnessDir, 'startup.c'),
-    ...progArgs(p), '-Wl,--gc-sections', ...defsym, '-o', elf, '-lc', '-lgcc',
-  ];
-  return exec('arm-none-eabi-gcc', args, 300_000);
+  try {
+    return withObjects(armObjectJobs(p, elf, cpu, extraFlags), (objects) => exec('arm-none-eabi-gcc', [
+      ...armFlags(cpu, extraFlags),
+      '-nostartfiles', '-T', join(harnessDir, 'link.ld'), join(harnessDir, 'startup.c'),
+      ...progArgs(p, objects), '-Wl,--gc-sections', ...defsym, '-o', elf, '-lc', '-lgcc',
+    ], 300_000));
+  } catch (e) {
+    if (e instanceof TinyforgeError) return { status: 1, stdout: '', stderr: e.message, timedOut: false };
+    throw e;
+  }
+}
+
+function armFlags(cpu: McuCpu, extraFlags: string[]): string[] {
+  return [...CPUS[cpu].flags, ...COMMON_CFLAGS, ...extraFlags, '-ffunction-sections', '-fdata-sections', `-I${harnessDir}`];
+}
+
+/** What compileArm compiles through the object cache (for compileObjects). */
+export function armObjectJobs(p: CProgram, elf: string, cpu: McuCpu, extraFlags: string[] = []): ObjectJob[] {
+  return objectJobs(p, 'arm-none-eabi-gcc', armFlags(cpu, extraFlags), elf);
 }
 
 export function compileArmOrThrow(p: CProgram, elf: string, cpu: McuCpu, budget: Budget = {}): void {

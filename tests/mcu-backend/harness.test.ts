@@ -5,10 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { between, compileArm, exec, runQemu } from '../../mcu-backend/harness/run.ts';
+import { execAsync } from '../../mcu-backend/harness/exec.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { needTools } from './helpers/tools.ts';
 
@@ -102,6 +103,21 @@ test('a tool that runs over its time limit is stopped with all its children (a c
   }
   assert.equal(alive, false, `the child ${pid} outlived the limit`);
   assert.equal(exec('sh', ['-c', 'exit 3'], 5_000).status, 3, 'a quick command keeps its exit status');
+  // the same for the parallel compiles: over the limit, and aborted (a newer selection)
+  for (const how of ['limit', 'abort'] as const) {
+    rmSync(pidFile, { force: true });
+    const ac = new AbortController();
+    const run = execAsync('sh', ['-c', `sleep 60 & echo $! > ${pidFile}; wait`], { timeoutMs: how === 'limit' ? 1_000 : 60_000, signal: ac.signal });
+    if (how === 'abort') { while (!existsSync(pidFile)) await new Promise((res) => setTimeout(res, 50)); ac.abort(); }
+    const outcome = await run.then((r) => `timedOut=${r.timedOut}`, (e: Error) => e.name);
+    assert.equal(outcome, how === 'limit' ? 'timedOut=true' : 'AbortError');
+    const child = Number(readFileSync(pidFile, 'utf8'));
+    let gone = false;
+    for (let i = 0; i < 40 && !gone; i++) {
+      try { process.kill(child, 0); await new Promise((res) => setTimeout(res, 100)); } catch { gone = true; }
+    }
+    assert.ok(gone, `${how}: the child ${child} outlived its group`);
+  }
   assert.throws(() => exec('no-such-tool-tinyforge', [], 5_000), /cannot run no-such-tool-tinyforge: not found on PATH/);
   rmSync(dir, { recursive: true, force: true });
 });

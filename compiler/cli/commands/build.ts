@@ -9,6 +9,8 @@ import { runPipeline } from '../../passes/registry.ts';
 import { formatCgraVsMcu } from '../../report/compare.ts';
 import { mcuBuildStep, type McuDvfsReport, type McuLayerReport, type McuTotals } from '../../../mcu-backend/build.ts';
 import type { VerifyResult } from '../../../mcu-backend/verify.ts';
+import { cacheStats } from '../../../mcu-backend/stages/compile.ts';
+import { StageTimer, type StageName } from '../../../mcu-backend/stages/timing.ts';
 import { join } from 'node:path';
 import { OutputStage } from '../../output-stage.ts';
 import { makeArch } from '../../../cgra-mapper/arch.ts';
@@ -25,16 +27,19 @@ export interface BuildReport {
   verify?: { mcu: VerifyResult[] };
   /** Per-segment clock plan of the mcu target (targets.mcu.part); its energy is modelled. */
   dvfs?: McuDvfsReport;
+  /** Wall-clock milliseconds: the mcu backend per stage, the cgra target, the whole build; object cache hits and misses. */
+  timings?: { mcu?: Partial<Record<StageName, number>>; cgra?: number; total: number; objectCache: { hits: number; misses: number; corrupt: number } };
 }
 
 export const build: Command = {
   name: 'build',
   summary: 'Build a YAML config for its targets (prints the layer table)',
-  usage: 'build <config.yaml> [--json] [--no-verify] [--force]',
+  usage: 'build <config.yaml> [--json] [--no-verify] [--force] [--verbose]',
   options: {
     force: { type: 'boolean', description: 'replace <out>/mcu and <out>/cgra even when they hold files tinyforge did not write' },
     json: { type: 'boolean', description: 'print the build report as JSON' },
     'no-verify': { type: 'boolean', description: 'do not run the built targets against the golden runtime' },
+    verbose: { type: 'boolean', description: 'print the time of each backend stage as it finishes (stderr)' },
   },
   positionals: [1, 1],
   async run({ positionals, values }) {
@@ -67,20 +72,26 @@ async function buildStaged(config: BuildConfig, stage: OutputStage, values: Reco
   const texts: string[] = [];
   let ok = true;
   const progress = (msg: string) => process.stderr.write(`tinyforge: ${msg}\n`);
+  const t0 = performance.now();
+  const cache0 = { ...cacheStats };
   // One lowering: both backends read the same kernel IR.
   const module = runPipeline(config.graph, { arith: config.arith, file: config.model ?? config.file });
+  const timer = new StageTimer(values.verbose ? (st, ms) => { if (ms >= 1) progress(`  mcu ${st}: ${(ms / 1000).toFixed(2)} s`); } : undefined);
+  // The mcu step runs until it waits for the host compile of its verification (started alongside its Arm
+  // compile, in another process); the cgra target then runs meanwhile, and the mcu step finishes after it.
+  let mcuStep: Promise<Awaited<ReturnType<typeof mcuBuildStep>>> | undefined;
   if (config.targets.mcu) {
     progress(`mcu ${config.targets.mcu.cpu}: emitting and compiling C${values['no-verify'] ? '' : ', then verifying on the host and QEMU'}...`);
-    const step = await mcuBuildStep(config.graph, module, config.targets.mcu, stage.dir,
-      { file: config.file, verifyInputs: values['no-verify'] ? 0 : 2, publishDir: config.outDir });
-    report.layers = step.build.layers.map(({ index, name, kind, sourceOp, macs, ...mcu }) => ({ index, name, kind, sourceOp, macs, mcu }));
-    report.totals = { ops: module.ops.length, macs: module.ops.reduce((s, o) => s + o.macs, 0), mcu: step.build.totals };
-    report.verify = { mcu: step.verify };
-    if (step.build.dvfs) report.dvfs = step.build.dvfs;
-    texts.push(step.text);
-    ok &&= step.ok;
+    mcuStep = mcuBuildStep(config.graph, module, config.targets.mcu, stage.dir,
+      { file: config.file, verifyInputs: values['no-verify'] ? 0 : 2, publishDir: config.outDir, timer });
+    // A build that fails before its verification (a budget, the compiler) fails now, before the cgra target.
+    const early = await Promise.race([mcuStep.then(() => 'done', () => 'failed'), new Promise<string>((ok) => setImmediate(() => ok('pending')))]);
+    if (early === 'failed') await mcuStep;
   }
+  let cgraMs: number | undefined;
+  let cgra: { cr: Awaited<ReturnType<typeof runCgraTarget>>['report']; files: string[] } | undefined;
   if (config.targets.cgra) {
+    const tc = performance.now();
     const cg = config.targets.cgra;
     progress(`cgra ${cg.rows}x${cg.cols}: mapping and simulating ${module.ops.filter((o) => o.macs > 0).length} layers...`);
     const { report: cr, files } = await runCgraTarget(config.graph, {
@@ -88,7 +99,25 @@ async function buildStaged(config: BuildConfig, stage: OutputStage, values: Reco
       onLayer: (l) => progress(`  cgra layer ${l.index} '${l.name}' (${l.op}): ${l.cgra.bitExact ? 'bit-exact' : 'MISMATCH'}`),
       arch: makeArch({ rows: cg.rows, cols: cg.cols, bus: cg.bus, callCycles: cg.callCycles }), arith: config.arith, strategy: cg.strategy,
       ...(cg.layers ? { layers: cg.layers } : {}), inputs: values['no-verify'] ? 1 : 2, outDir: stage.path('cgra'),
+    }).catch(async (e: unknown) => {
+      // Let the mcu step finish writing into the staging folder before the build removes it.
+      await mcuStep?.catch(() => undefined);
+      throw e;
     });
+    cgra = { cr, files };
+    cgraMs = Math.round(performance.now() - tc);
+  }
+  if (mcuStep) {
+    const step = await mcuStep;
+    report.layers = step.build.layers.map(({ index, name, kind, sourceOp, macs, ...mcu }) => ({ index, name, kind, sourceOp, macs, mcu }));
+    report.totals = { ops: module.ops.length, macs: module.ops.reduce((s, o) => s + o.macs, 0), mcu: step.build.totals };
+    report.verify = { mcu: step.verify };
+    if (step.build.dvfs) report.dvfs = step.build.dvfs;
+    texts.push(step.text);
+    ok &&= step.ok;
+  }
+  if (cgra) {
+    const { cr, files } = cgra;
     report.layers ??= module.ops.map((o) => ({ index: o.index, name: o.name, kind: o.kind, sourceOp: o.sourceOp, macs: o.macs }));
     for (const l of report.layers) {
       const c = cr.layers.find((x) => x.index === l.index);
@@ -100,6 +129,14 @@ async function buildStaged(config: BuildConfig, stage: OutputStage, values: Reco
     const cmp = config.targets.mcu ? formatCgraVsMcu(report.layers, config.targets.mcu.cpu) : undefined;
     if (cmp) texts.push(cmp);
     ok &&= values['no-verify'] ? true : cr.totals.bitExact;
+  }
+  report.timings = {
+    ...(config.targets.mcu ? { mcu: timer.ms } : {}), ...(cgraMs !== undefined ? { cgra: cgraMs } : {}), total: Math.round(performance.now() - t0),
+    objectCache: { hits: cacheStats.hits - cache0.hits, misses: cacheStats.misses - cache0.misses, corrupt: cacheStats.corrupt - cache0.corrupt },
+  };
+  if (values.verbose) {
+    const t = report.timings;
+    progress(`time: ${(t.total / 1000).toFixed(2)} s (${[...Object.entries(t.mcu ?? {}).map(([k, v]) => `mcu ${k} ${(v / 1000).toFixed(2)} s`), ...(t.cgra !== undefined ? [`cgra ${(t.cgra / 1000).toFixed(2)} s`] : [])].join(', ')}; object cache: ${t.objectCache.hits} hit(s), ${t.objectCache.misses} miss(es))`);
   }
   if (values.json) {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -1,0 +1,144 @@
+// Stage 3 of the Cortex-M backend, fit: the program against the flash and sram budgets. The emitted model
+// is compiled with a minimal main (tf_size_main.c) and measured with arm-none-eabi-size; while over the
+// flash budget, each layer's measured bytes (arm-none-eabi-nm -S) price its variant, variants not built
+// yet are priced by their emitted C (../emit/flash-estimate.ts), and the selection is made again with
+// those costs (select -> plan -> emit, the caller's `emit`) and measured again, up to 3 rounds. Then both
+// budgets are checked; a miss is a TinyforgeError naming the budget, the need and the largest contributors.
+// Without the toolchain the figures are estimates.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TinyforgeError } from '../../compiler/diagnostics.ts';
+import type { KernelModule } from '../../compiler/kernel-ir/types.ts';
+import type { EmittedModel } from '../emit/model.ts';
+import { estimateLayerFlash } from '../emit/flash-estimate.ts';
+import type { AnyVariant, McuTargetInfo } from '../emit/variant.ts';
+import { armSize, compileArm, missingTools, type McuCpu, type SizeInfo } from '../harness/run.ts';
+import { modelProgram, writeModelFiles } from '../runner.ts';
+import type { StageTimer } from './timing.ts';
+
+/** Stack reserved by the size build (the generated kernels use a few hundred bytes). */
+export const STACK_BYTES = 2048;
+
+/** The emit callback: select -> plan -> emit, with a flash budget for the layers and their costs when given. */
+export type Emit = (flash?: { budget: number; cost?: (op: number, v: AnyVariant) => number }) => EmittedModel;
+
+/** The result of the fit stage: the model that fits (as far as the selection can make it), its files and its measured size. */
+export interface Fitted {
+  em: EmittedModel;
+  files: string[];
+  measured?: { size: SizeInfo; main: string };
+  flashBytes: number;
+  ramBytes: number;
+  sizeSource: 'arm-none-eabi-size' | 'estimate';
+}
+
+const num = (n: number) => n.toLocaleString('en-US');
+
+/** Compiles the model with a minimal main (tf_size_main.c) and measures it; undefined without the toolchain. */
+export function measureSize(em: EmittedModel, cpu: McuCpu, dir: string, where: { file?: string }): { size: SizeInfo; elf: string; main: string } | undefined {
+  if (missingTools('arm-gcc')) return undefined;
+  const main = join(dir, 'tf_size_main.c');
+  writeFileSync(main, `/* Minimal program for the size report: the model and one call. */\n#include "${em.cname}.h"\nstatic int8_t tf_in[${em.cname.toUpperCase()}_INPUT_BYTES] __attribute__((aligned(8))), tf_out[${em.cname.toUpperCase()}_OUTPUT_BYTES] __attribute__((aligned(8)));\nint main(void) { return ${em.cname}_invoke(${em.inputCType === 'int8_t' ? 'tf_in' : `(const ${em.inputCType} *)(const void *)tf_in`}, ${em.outputCType === 'int8_t' ? 'tf_out' : `(${em.outputCType} *)(void *)tf_out`}); }\n`);
+  const elf = join(dir, `${em.cname}-${cpu}-size.elf`);
+  const big = 64 * 1024 * 1024;
+  const r = compileArm(modelProgram(dir, em, main), elf, cpu, { flashBytes: big, ramBytes: big, stackBytes: STACK_BYTES });
+  if (r.status !== 0) throw new TinyforgeError(`arm-none-eabi-gcc failed on the generated C:\n${r.stderr.slice(0, 3000)}`, where);
+  return { size: armSize(elf), elf, main };
+}
+
+/**
+ * Flash bytes of each layer in a linked program: every symbol (code and constants) named after the layer
+ * function `<cname>_l<i>` (its helpers and data arrays carry that prefix), from arm-none-eabi-nm -S.
+ */
+export function layerFlashFromElf(elf: string, cname: string, layers: number): number[] {
+  const r = spawnSync('arm-none-eabi-nm', ['-S', elf], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`arm-none-eabi-nm failed on ${elf}: ${r.stderr}`);
+  const per = new Array<number>(layers).fill(0);
+  const re = new RegExp(`^${cname}_l(\\d+)(?:[._]|$)`);
+  for (const line of r.stdout.split('\n')) {
+    const m = /^[0-9a-f]+ ([0-9a-f]+) [tTrRdD] (\S+)$/.exec(line.trim());
+    const l = m && re.exec(m[2]!);
+    if (m && l && Number(l[1]) < layers) per[Number(l[1])]! += parseInt(m[1]!, 16);
+  }
+  return per;
+}
+
+export interface FitInput {
+  module: KernelModule;
+  target: McuTargetInfo;
+  budgets: { flash: number; sram: number };
+  emit: Emit;
+  /** Where the model's files are written and compiled. */
+  dir: string;
+  where: { file?: string };
+  timer: StageTimer;
+}
+
+/** The fit stage: measure, refit the selection to the flash budget, check both budgets. */
+export function fitStage(f: FitInput): Fitted {
+  const { module, target, budgets, dir, where, timer } = f;
+  const write = (em: EmittedModel) => timer.time('emit', () => writeModelFiles(dir, em));
+  const measure = (em: EmittedModel) => timer.time('compile', () => measureSize(em, target.cpu, dir, where));
+  let em = f.emit();
+  let files = write(em);
+  let m = measure(em);
+  if (!m) {
+    if (em.constBytes > budgets.flash) { em = f.emit({ budget: budgets.flash }); files = write(em); }
+  } else {
+    const known = new Map<string, number>();
+    for (let round = 0; round < 3 && m.size.flash > budgets.flash; round++) {
+      const per = timer.time('fit', () => layerFlashFromElf(m!.elf, em.cname, module.ops.length));
+      em.layers.forEach((l, i) => known.set(`${i}:${l.variant}`, per[i]!));
+      const rest = m.size.flash - per.reduce((s, b) => s + b, 0);
+      const name = em.cname;
+      const next = f.emit({ budget: budgets.flash - rest, cost: (i, v) => known.get(`${i}:${v.name}`) ?? estimateLayerFlash(module, target, name, i, v) });
+      if (next.layers.every((l, i) => l.variant === em.layers[i]!.variant)) break; // nothing leaner left to try
+      em = next;
+      files = write(em);
+      m = measure(em)!;
+    }
+  }
+  const size = m?.size;
+  const fitted: Fitted = {
+    em, files, ...(m ? { measured: { size: m.size, main: m.main } } : {}),
+    flashBytes: size ? size.flash : em.constBytes,
+    ramBytes: size ? size.ram : em.plan.arenaBytes + STACK_BYTES + em.inputBytes + em.outputBytes,
+    sizeSource: size ? 'arm-none-eabi-size' : 'estimate',
+  };
+  timer.time('fit', () => checkBudgets(module, fitted, budgets, where));
+  return fitted;
+}
+
+/** Input and output buffers of the size program (the application's, counted in its RAM). */
+export function ioBytes(module: KernelModule): number {
+  const sum = (ids: number[]) => ids.reduce((s, id) => s + module.buffers[id].bytes, 0);
+  return sum(module.inputs) + sum(module.outputs);
+}
+
+/** The SRAM left for the arena under the sram budget: minus the stack and the input/output buffers. */
+export function arenaBudget(module: KernelModule, sram: number): number {
+  return Math.max(0, sram - STACK_BYTES - ioBytes(module));
+}
+
+function checkBudgets(module: KernelModule, f: Fitted, cfg: { flash: number; sram: number }, where: { file?: string }): void {
+  const em = f.em;
+  if (f.flashBytes > cfg.flash) {
+    const top = [...em.layers].sort((a, b) => b.constBytes - a.constBytes).slice(0, 3)
+      .map((l) => `layer ${l.index} '${l.name}' (${l.kind}) constants ${num(l.constBytes)} B`);
+    const code = Math.max(0, f.flashBytes - em.constBytes);
+    const lean = em.flashReplacements.length ? `the leanest kernel selection found (${em.flashReplacements.length} kernel(s) replaced by leaner ones); ` : '';
+    throw new TinyforgeError(
+      `mcu flash budget of ${num(cfg.flash)} B exceeded: the program needs ${num(f.flashBytes)} B (${num(f.flashBytes - cfg.flash)} B over; ${f.sizeSource}); ${lean}largest contributors: ${top.join(', ')}, code and runtime ${num(code)} B`,
+      where, 'raise targets.mcu.flash or use a smaller model');
+  }
+  if (f.ramBytes > cfg.sram) {
+    const p = em.plan;
+    const live = p.items.filter((it) => it.first <= p.peakOp && p.peakOp <= it.last).sort((a, b) => b.bytes - a.bytes).slice(0, 3)
+      .map((it) => `${it.kind === 'scratch' ? '' : it.kind === 'slice' ? 'slice of ' : 'tensor '}'${it.name}' ${num(it.bytes)} B`);
+    const how = p.chains.length ? `in-place and partial execution, ${p.chains.length} split chain(s)` : p.inPlace.length ? 'in-place execution' : 'whole tensors';
+    throw new TinyforgeError(
+      `mcu sram budget of ${num(cfg.sram)} B exceeded: the program needs ${num(f.ramBytes)} B (${num(f.ramBytes - cfg.sram)} B over; ${f.sizeSource}); the best schedule found (${how}${em.downgrades.length ? `, ${em.downgrades.length} kernel(s) replaced by leaner ones` : ''}) needs an activation arena of ${num(p.arenaBytes)} B peaking at layer ${p.peakOp} '${module.ops[p.peakOp]?.name}' (${module.ops[p.peakOp]?.kind}; ${live.join(', ')}), plus stack ${num(STACK_BYTES)} B and input+output buffers ${num(em.inputBytes + em.outputBytes)} B`,
+      where, 'raise targets.mcu.sram or shrink that layer');
+  }
+}

@@ -1,0 +1,42 @@
+// Stage 1 of the Cortex-M backend, select: one kernel variant per layer (../emit/variant.ts, the table in
+// ../emit/registry.ts), chosen by the schedule search (search.ts) with the memory plan that choice allows:
+// the arena of each trial selection comes from the plan stage's planner (plan.ts planFor: in-place and
+// split schedules come with it), each variant's flash from `flashCost` (measured by the fit stage, else
+// estimated from the emitted C: estimateLayerFlash). Returns the selection, the replacements it made
+// relative to the fastest variants (for the report) and the schedule (chosen point, Pareto front).
+import type { KernelModule } from '../../compiler/kernel-ir/types.ts';
+import { VARIANTS } from '../emit/registry.ts';
+import { estimateLayerFlash } from '../emit/flash-estimate.ts';
+import type { AnyVariant, McuTargetInfo, Selection } from '../emit/variant.ts';
+import { searchSchedule, type Peak, type Schedule, type SearchOptions } from './search.ts';
+import { planFor, type PlanStageOptions } from './plan.ts';
+
+export interface SelectStageOptions extends PlanStageOptions {
+  table?: readonly AnyVariant[];
+  /**
+   * Flash bytes the layers may take (constants + code of every layer function; the caller subtracts the
+   * runtime, invoke and startup code). Over it, variants are replaced by leaner ones (variant.ts).
+   */
+  flashBudget?: number;
+  /** Flash bytes of variant v on op i (default: `estimateLayerFlash`); e.g. measured by the build. */
+  flashCost?: (op: number, v: AnyVariant) => number;
+  /** Schedule search options (search.ts). */
+  search?: SearchOptions;
+}
+
+/** The selection, and the schedule search behind it (chosen point, Pareto front). */
+export interface Selected extends Selection { schedule: Schedule }
+
+/** Planned arenas per module and schedule options, shared by the searches of one build (the fit stage searches again). */
+const arenaMemos = new WeakMap<KernelModule, Map<string, Map<string, Peak>>>();
+
+export function selectStage(module: KernelModule, target: McuTargetInfo, name: string, opts: SelectStageOptions = {}): Selected {
+  const perModule = arenaMemos.get(module) ?? arenaMemos.set(module, new Map()).get(module)!;
+  const memoKey = JSON.stringify([opts.table === undefined || opts.table === VARIANTS ? 'default' : opts.table.map((v) => v.name), target.cpu, opts.memory, opts.arenaBudget, opts.splits]);
+  const arenaMemo = opts.table === undefined || opts.table === VARIANTS ? perModule.get(memoKey) ?? perModule.set(memoKey, new Map()).get(memoKey)! : new Map<string, Peak>();
+  const { selection, schedule } = searchSchedule(module, opts.table ?? VARIANTS, target, (vs) => {
+    const p = planFor(module, vs, opts.memory, opts.arenaBudget, opts.splits);
+    return { peak: p.peak, liveByOp: p.live };
+  }, opts.arenaBudget, { budget: opts.flashBudget, cost: opts.flashCost ?? ((i, v) => estimateLayerFlash(module, target, name, i, v)) }, { arenaMemo, ...opts.search });
+  return { ...selection, schedule };
+}
