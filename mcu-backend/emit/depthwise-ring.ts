@@ -1,0 +1,310 @@
+// Fast 3x3 stride-1 depthwise conv2d for Cortex-M4 whose working memory is bounded by its window, not by
+// the tensor (depth multiplier 1, any padding, any channel count).
+//
+// Scratch: a ring of R = 2k + 2 input rows for a group of G channels, each channel a small zero-padded
+// int16 plane (x + inputOffset, two horizontally adjacent pixels per word, word j = plane columns 2j, 2j+1),
+// [channel][slot][word]. The layer walks the channel groups; per group, steps of 2k output rows: the two
+// rows the next step shares are copied to slots 0, 1, then the next 2k input rows are widened from the
+// int8 NHWC input into slots 2.. (two pixels x four channels per LDR, LDR, PKHBT, PKHTB, 4 SXTAB16, 4 STR),
+// then every channel of the group runs 2x2 output quads over the ring: per kernel row, the words
+// A = (ox, ox+1) and B = (ox+2, ox+3) (one LDRD) and two weight words P = (w0, w1), R = (w2, w1):
+//     out(ox)   += SMLAD(A, P) + SMLABB(B, R)        = A.lo*w0 + A.hi*w1 + B.lo*w2
+//     out(ox+1) += SMLATB(A, P) + SMLADX(B, R)       = A.hi*w0 + B.lo*w1 + B.hi*w2
+// 4 LDRD + 24 MAC instructions for 36 MACs, then the 4-instruction requantisation (requant.ts). (G, k) are
+// chosen so that the ring stays within RING_BUDGET bytes (at least one channel quad and k = 1).
+// Weights stay int8 in flash, 3 words per channel ordered [w0, w2, w1, w1] per kernel row, so SXTB16 gives
+// P and SXTB16 ROR #8 gives R once per channel and step; they are scaled by the requantisation's 2^(left+1)
+// with a lane-safe shift.
+// The output may overlay the input (in-place execution, variant mode `prepass`): a group writes output
+// channel c only in its own channels, and output row r only after every input row up to r has been widened
+// into its ring, so no input byte is overwritten before it has been read (depth multiplier 1, stride 1,
+// padding <= 2: output rows are never longer than input rows).
+
+import type { KDepthwiseConv2d, KernelModule } from '../../compiler/kernel-ir/types.ts';
+import { cIdent, constById, type FastResult } from './fast-kernel.ts';
+import { accRangeOf, maxAbsInput, planRequant, requantC } from './requant.ts';
+import { SIMD_PRELUDE } from './simd-prelude.ts';
+
+/** Scratch the ring may take before falling back to the least ring (one channel quad, k = 1). */
+export const RING_BUDGET = 2048;
+
+export interface RingGeom {
+  C: number;
+  /** Channels per group (multiple of 4 unless it is all of C) and groups. */
+  G: number; groups: number;
+  /** Output row pairs per step; ring slots R = 2k + 2; steps. */
+  k: number; R: number; steps: number;
+  /** Words per plane row, words per channel (R * words). */
+  words: number; chanWords: number;
+  bytes: number;
+}
+
+export function depthwiseRingApplies(op: KDepthwiseConv2d): string | undefined {
+  if (op.rounding === 'single') return 'single rounding (this kernel requantises with double rounding only)';
+  if (op.kH !== 3 || op.kW !== 3) return 'kernel is not 3x3';
+  if (op.strideH !== 1 || op.strideW !== 1) return 'stride is not 1';
+  if (op.dilationH !== 1 || op.dilationW !== 1) return 'dilated';
+  if (op.depthMultiplier !== 1) return 'depth multiplier > 1';
+  if (op.batches !== 1) return 'batches > 1';
+  if (op.padTop > 2 || op.padLeft > 2) return 'padding > 2';
+  // Row offsets of the quad's LDRD (3 plane rows) must fit the +-1020 byte immediate.
+  if (3 * ringWords(op) * 4 > 1016) return `rows too wide for LDRD offsets (${op.outW} output columns, at most 168)`;
+  return undefined;
+}
+
+function ringWords(op: KDepthwiseConv2d): number { return Math.ceil(op.outW / 2) + 1; }
+
+/** Instructions spent outside the quads (widening, copies, calls, step loops) for a ring choice; for picking (G, k). */
+function overheadEstimate(op: KDepthwiseConv2d, G: number, k: number): number {
+  const C = op.outC, words = ringWords(op);
+  const steps = Math.ceil(op.outH / (2 * k));
+  const groups = Math.ceil(C / G);
+  const widenRows = steps * 2 * k + 2;
+  const widen = widenRows * words * (C / 4) * (12 + 16 / G) + widenRows * groups * 12;
+  const copy = (steps - 1) * C * (words * 3 + 6);
+  const calls = steps * C * 40;
+  return widen + copy + calls + steps * groups * 30;
+}
+
+export function ringGeom(op: KDepthwiseConv2d): RingGeom {
+  const C = op.outC, words = ringWords(op);
+  const maxK = Math.max(1, Math.ceil(op.outH / 2));
+  let best: RingGeom | undefined, bestCost = Infinity;
+  const Gs: number[] = [];
+  for (let g = 4; g < C; g += 4) Gs.push(g);
+  Gs.push(C);
+  for (const G of Gs) {
+    for (let k = 1; k <= maxK; k++) {
+      const R = 2 * k + 2, bytes = G * R * words * 4;
+      const least = G === Gs[0] && k === 1;
+      if (bytes > RING_BUDGET && !least) continue;
+      const cost = overheadEstimate(op, G, k);
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = { C, G, groups: Math.ceil(C / G), k, R, steps: Math.ceil(op.outH / (2 * k)), words, chanWords: R * words, bytes };
+      }
+    }
+  }
+  return best!;
+}
+
+export function depthwiseRingScratch(op: KDepthwiseConv2d): number {
+  return Math.ceil(ringGeom(op).bytes / 8) * 8;
+}
+
+/** `static void <name>(const int8_t *x, uint32_t *ring, int t0, int t1, int y0)`: widen input rows y0 + t into slots t in [t0, t1). */
+function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number): string {
+  const C = op.inC, cw = g.chanWords, words = g.words;
+  const off = ((op.inputOffset & 0xffff) * 65537) >>> 0;
+  const L = [`static void __attribute__((noinline)) ${name}(const int8_t *x, uint32_t *ring, int t0, int t1, int y0) {`,
+    `  const uint32_t off2 = ${off}u; (void)off2;`,
+    `  for (int t = t0; t < t1; t++) {`,
+    `    const int y = y0 + t; uint32_t *prow = ring + t * ${words};`,
+    `    if (y < 0 || y >= ${op.inH}) {`,
+    `      for (int c = 0; c < ${G}; c++) for (int j = 0; j < ${words}; j++) prow[c * ${cw} + j] = 0;`,
+    `      continue;`,
+    `    }`,
+    `    const int8_t *row = x + y * ${op.inW * C};`];
+  // Runs of words by which of their two pixels lie inside the image; a missing pixel reads as 0.
+  const cls = (j: number) => { const x0 = 2 * j - op.padLeft; return `${x0 >= 0 && x0 < op.inW ? 1 : 0}${x0 + 1 >= 0 && x0 + 1 < op.inW ? 1 : 0}`; };
+  const runs: Array<[number, number, string]> = [];
+  for (let j = 0; j < words; j++) {
+    const k = cls(j);
+    const last = runs[runs.length - 1];
+    if (last && last[2] === k && last[1] === j) last[1] = j + 1;
+    else runs.push([j, j + 1, k]);
+  }
+  const quads = Math.floor(G / 4), tail = G % 4;
+  for (const [a, b, k] of runs) {
+    const lo = k[0] === '1', hi = k[1] === '1';
+    L.push(`    for (int j = ${a}; j < ${b}; j++) {`, `      const int8_t *s = row + (2 * j - ${op.padLeft}) * ${C}; uint32_t *d = prow + j; (void)s;`);
+    if (!lo && !hi) {
+      L.push(`      for (int c = 0; c < ${G}; c++) d[c * ${cw}] = 0;`);
+    } else {
+      for (let q = 0; q < quads; q++) {
+        const c0 = 4 * q;
+        if (lo && hi) {
+          // [a0 a1 b0 b1] and [a2 a3 b2 b3], then SXTAB16 / ROR #8 give (a_c, b_c) + offset per channel.
+          L.push(`      { const uint32_t a = (uint32_t)tfk_ld32(s + ${c0}), b = (uint32_t)tfk_ld32(s + ${c0 + C});`,
+            `        const uint32_t p = tfk_pkhbt(a, b), q = tfk_pkhtb(b, a);`,
+            `        d[${c0 * cw}] = tfk_sxtab16(off2, p); d[${(c0 + 1) * cw}] = tfk_sxtab16_ror8(off2, p);`,
+            `        d[${(c0 + 2) * cw}] = tfk_sxtab16(off2, q); d[${(c0 + 3) * cw}] = tfk_sxtab16_ror8(off2, q); }`);
+        } else {
+          const v = lo ? `tfk_ld32(s + ${c0})` : `tfk_ld32(s + ${c0 + C})`;
+          // One pixel inside: widen it and keep its lane, zero the other.
+          L.push(`      { const uint32_t a = (uint32_t)${v}, al = tfk_sxtab16(off2, a), ah = tfk_sxtab16_ror8(off2, a);`,
+            lo ? `        d[${c0 * cw}] = al & 0xffffu; d[${(c0 + 1) * cw}] = ah & 0xffffu; d[${(c0 + 2) * cw}] = al >> 16; d[${(c0 + 3) * cw}] = ah >> 16; }`
+              : `        d[${c0 * cw}] = al << 16; d[${(c0 + 1) * cw}] = ah << 16; d[${(c0 + 2) * cw}] = al & 0xffff0000u; d[${(c0 + 3) * cw}] = ah & 0xffff0000u; }`);
+        }
+      }
+      for (let c = 4 * quads; c < 4 * quads + tail; c++) {
+        const lov = lo ? `(uint32_t)(uint16_t)(s[${c}] + ${op.inputOffset})` : '0u';
+        const hiv = hi ? `((uint32_t)(uint16_t)(s[${c + C}] + ${op.inputOffset}) << 16)` : '0u';
+        L.push(`      d[${c * cw}] = ${lov} | ${hiv};`);
+      }
+    }
+    L.push(`    }`);
+  }
+  L.push(`  }`, `}`);
+  return L.join('\n');
+}
+
+export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'consts'>, opts: { fn?: string } = {}): FastResult {
+  const why = depthwiseRingApplies(op);
+  if (why) return { ok: false, reason: why };
+  const C = op.outC;
+  const wc = constById(m, op.weights).data;
+  const bias = constById(m, op.bias).data;
+  const xMax = maxAbsInput(op.inputOffset);
+  const wAt = (c: number, ky: number, kx: number) => wc[(ky * 3 + kx) * C + c]!;
+  const rp = planRequant(op, C,
+    (c) => { let s = Math.abs(bias[c]!); for (let t = 0; t < 9; t++) s += Math.abs(wAt(c, Math.floor(t / 3), t % 3)) * xMax; return s; },
+    (c) => { let s = 0; for (let t = 0; t < 9; t++) s = Math.max(s, Math.abs(wAt(c, Math.floor(t / 3), t % 3))); return s; },
+    (c) => accRangeOf(bias[c]!, wc, op.inputOffset, c, 9, C));
+  if (!rp.ok) return { ok: false, reason: rp.reason };
+  const name = opts.fn ?? cIdent(`tf_dwr_${op.index}_${op.name}`);
+  const g = ringGeom(op);
+  const byte = (v: number) => v & 0xff;
+
+  // Per channel, 6 words: the int8 weight words of the three kernel rows, bias * wScale, M, C.
+  // Each channel's function key: its shift e and the weight scale 2^d (d = 0 for a constant channel).
+  const keyOf = (c: number) => { const ch = rp.channels[c]!; const d = ch.wScale ? Math.log2(ch.wScale) : 0; return `${ch.e}_${d}`; };
+  const prm: number[] = [];
+  for (let c = 0; c < C; c++) {
+    const ch = rp.channels[c]!;
+    for (let ky = 0; ky < 3; ky++) {
+      const w = ch.wScale ? [wAt(c, ky, 0), wAt(c, ky, 2), wAt(c, ky, 1), wAt(c, ky, 1)] : [0, 0, 0, 0];
+      prm.push((byte(w[0]!) | byte(w[1]!) << 8 | byte(w[2]!) << 16 | byte(w[3]!) << 24) >>> 0);
+    }
+    prm.push((bias[c]! * ch.wScale) >>> 0, ch.M >>> 0, ch.C >>> 0);
+  }
+  const keys = [...new Set(Array.from({ length: C }, (_, c) => keyOf(c)))];
+
+  const RW = g.words * 4; // bytes per plane row
+  const oRow = op.outW * C;
+  const FP = Math.floor(op.outW / 2), oddW = op.outW % 2 === 1;
+  const parts: string[] = [
+    `#ifndef TF_DWR_HELPERS`,
+    `#define TF_DWR_HELPERS`,
+    `#if defined(__ARM_FEATURE_DSP)`,
+    `#define TFR_LDRD_POST4(a, b, p) __asm__ volatile("ldrd %0, %1, [%2], #4" : "=r"(a), "=r"(b), "+r"(p))`,
+    `#define TFR_LDRD_MEM(a, b, m) __asm__ volatile("ldrd %0, %1, %2" : "=r"(a), "=r"(b) : "m"(m))`,
+    `#else`,
+    `#define TFR_LDRD_POST4(a, b, p) do { memcpy(&(a), (p), 4); memcpy(&(b), (const char *)(p) + 4, 4); (p) = (const void *)((const char *)(p) + 4); } while (0)`,
+    `#define TFR_LDRD_MEM(a, b, m) do { memcpy(&(a), &(m), 4); memcpy(&(b), (const char *)&(m) + 4, 4); } while (0)`,
+    `#endif`,
+    `#endif`,
+  ];
+  const fnOf = (key: string, rows: 1 | 2) => `${name}_r${rows}_${key.replace('-', 'm')}`;
+  const emitRun = (key: string, rows: 1 | 2): string => {
+    const [e, d] = key.split('_').map(Number) as [number, number];
+    const scale = (x: string) => (d === 0 ? x : `((${x} << ${d}) & ${(~(((1 << d) - 1) << 16)) >>> 0}u)`);
+    const rq = (acc: string, dst: string) => requantC(acc, 'mm', 'cc', e, dst, op);
+    const L = [`static void __attribute__((noinline)) ${fnOf(key, rows)}(const uint32_t *p, const uint32_t *prm, int8_t *o, int nrp) {`,
+      `  const uint32_t P0 = ${scale('tfk_sxtab16(0u, prm[0])')}, R0 = ${scale('tfk_sxtab16_ror8(0u, prm[0])')};`,
+      `  const uint32_t P1 = ${scale('tfk_sxtab16(0u, prm[1])')}, R1 = ${scale('tfk_sxtab16_ror8(0u, prm[1])')};`,
+      `  const uint32_t P2 = ${scale('tfk_sxtab16(0u, prm[2])')}, R2 = ${scale('tfk_sxtab16_ror8(0u, prm[2])')};`,
+      `  volatile int32_t bv = (int32_t)prm[3];`,
+      `  int32_t mc[2] __attribute__((aligned(8))); mc[0] = (int32_t)prm[4]; mc[1] = (int32_t)prm[5];`,
+      `  do {`,
+      `    const uint32_t *in = p; int8_t *ov = o;`];
+    // One quad (both columns) or the last odd column (ox only), rows 1 or 2.
+    const body = (both: boolean, post: boolean): string[] => {
+      const B: string[] = [`      uint32_t A, B; int32_t t0, t1${rows === 2 ? ', b0, b1' : ''};`];
+      const base = post ? -4 : 0;
+      B.push(post ? `      TFR_LDRD_POST4(A, B, in);` : `      TFK_LDRD(A, B, in, 0);`);
+      B.push(`      { const int32_t bias = bv;`,
+        `        t0 = tfk_smlad(A, P0, bias); t0 = tfk_smlabb(B, R0, t0);`,
+        both ? `        t1 = tfk_smlatb(A, P0, bias); t1 = tfk_smladx(B, R0, t1);` : `        t1 = 0;`,
+        rows === 2 ? `        b0 = bias; }` : `      }`);
+      for (let r = 1; r <= (rows === 2 ? 3 : 2); r++) {
+        B.push(`      TFK_LDRD(A, B, in, ${r * RW + base});`);
+        if (r <= 2) {
+          B.push(`      t0 = tfk_smlad(A, P${r}, t0); t0 = tfk_smlabb(B, R${r}, t0);`);
+          if (both) B.push(`      t1 = tfk_smlatb(A, P${r}, t1); t1 = tfk_smladx(B, R${r}, t1);`);
+        }
+        if (rows === 2) {
+          const k = r - 1;
+          if (k === 0) {
+            if (both) B.push(`      b1 = tfk_smlatb(A, P0, b0); b1 = tfk_smladx(B, R0, b1);`);
+            else B.push(`      b1 = 0;`);
+            B.push(`      b0 = tfk_smlad(A, P0, b0); b0 = tfk_smlabb(B, R0, b0);`);
+          } else {
+            B.push(`      b0 = tfk_smlad(A, P${k}, b0); b0 = tfk_smlabb(B, R${k}, b0);`);
+            if (both) B.push(`      b1 = tfk_smlatb(A, P${k}, b1); b1 = tfk_smladx(B, R${k}, b1);`);
+          }
+        }
+      }
+      B.push(`      { int32_t mm, cc; TFR_LDRD_MEM(mm, cc, mc);`,
+        `        { ${rq('t0', 'r0')} ov[0] = (int8_t)r0; }`,
+        both ? `        { ${rq('t1', 'r1')} ov[${C}] = (int8_t)r1; }` : `        (void)t1;`);
+      if (rows === 2) {
+        B.push(`        { ${rq('b0', 'r2')} ov[${oRow}] = (int8_t)r2; }`,
+          both ? `        { ${rq('b1', 'r3')} ov[${oRow + C}] = (int8_t)r3; }` : `        (void)b1;`);
+      }
+      B.push(`      }`);
+      return B;
+    };
+    if (FP > 0) {
+      L.push(`    const uint32_t *volatile endv = p + ${FP - 1};`,
+        `    for (;;) {`, ...body(true, true), `      ov += ${2 * C};`, `      if (in > endv) break;`, `    }`);
+    }
+    if (oddW) L.push(`    {`, ...body(false, false), `    }`);
+    L.push(`    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`, `}`);
+    return L.join('\n');
+  };
+  const lastOdd = op.outH % 2 === 1;
+  for (const key of keys) {
+    if (op.outH >= 2) parts.push(emitRun(key, 2));
+    if (lastOdd) parts.push(emitRun(key, 1));
+  }
+  const sig = '(const uint32_t *, const uint32_t *, int8_t *, int)';
+  const table = (rows: 1 | 2) => keys.length === 1 ? '' :
+    `static void (*const ${name}_f${rows}[${C}])${sig} = {${Array.from({ length: C }, (_, c) => fnOf(keyOf(c), rows)).join(', ')}};`;
+  const callOf = (rows: 1 | 2, c: string) => keys.length === 1 ? fnOf(keys[0]!, rows) : `${name}_f${rows}[${c}]`;
+  if (keys.length > 1) { if (op.outH >= 2) parts.push(table(2)); if (lastOdd) parts.push(table(1)); }
+
+  // Widening functions: full groups and, when C % G != 0, the last group.
+  const lastG = C - (g.groups - 1) * g.G;
+  parts.push(widenC(`${name}_widen`, op, g, g.G));
+  if (lastG !== g.G) parts.push(widenC(`${name}_widenl`, op, g, lastG));
+
+  const twoK = 2 * g.k;
+  const driverGroup = (G: number, widen: string, gExpr: string): string[] => [
+    `    const int8_t *x = in + ${gExpr};`,
+    `    for (int s = 0; s < ${g.steps}; s++) {`,
+    `      const int oy = s * ${twoK}; const int nOut = oy + ${twoK} <= ${op.outH} ? ${twoK} : ${op.outH} - oy;`,
+    `      if (s == 0) ${widen}(x, ring, 0, nOut + 2, oy - ${op.padTop});`,
+    `      else {`,
+    `        for (int c = 0; c < ${G}; c++) { uint64_t *dd = (uint64_t *)(void *)(ring + c * ${g.chanWords}); const uint64_t *ss = dd + ${g.k * g.words};`,
+    `          for (int i = 0; i < ${g.words}; i++) dd[i] = ss[i]; }`,
+    `        ${widen}(x, ring, 2, nOut + 2, oy - ${op.padTop});`,
+    `      }`,
+    `      for (int c = 0; c < ${G}; c++) {`,
+    `        const int ch = ${gExpr} + c; const uint32_t *pr = P + ch * 6; const uint32_t *pl = ring + c * ${g.chanWords};`,
+    `        int8_t *o = out + oy * ${oRow} + ch;`,
+    ...(op.outH >= 2 ? [`        if (nOut >= 2) ${callOf(2, 'ch')}(pl, pr, o, nOut >> 1);`] : []),
+    ...(lastOdd ? [`        if (nOut & 1) ${callOf(1, 'ch')}(pl + (nOut - 1) * ${g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`] : []),
+    `      }`,
+    `    }`,
+  ];
+  const fullGroups = lastG === g.G ? g.groups : g.groups - 1;
+  const code = [
+    SIMD_PRELUDE,
+    ...parts,
+    `static void ${name}(const int8_t *in, int8_t *out, int8_t *scratch) {`,
+    `  uint32_t *ring = (uint32_t *)(void *)scratch;`,
+    `  const uint32_t *P = (const uint32_t *)tfk_hide(${name}_p);`,
+    ...(fullGroups > 0 ? [`  for (int gi = 0; gi < ${fullGroups}; gi++) {`, ...driverGroup(g.G, `${name}_widen`, `gi * ${g.G}`), `  }`] : []),
+    ...(lastG !== g.G ? [`  {`, ...driverGroup(lastG, `${name}_widenl`, `${fullGroups * g.G}`), `  }`] : []),
+    `}`,
+  ].join('\n');
+  const data = `static const uint32_t ${name}_p[${prm.length}] __attribute__((aligned(8))) = {${prm.map((v) => v + 'u').join(',')}};`;
+  return { ok: true, kernel: { fn: name, data, code, scratchBytes: depthwiseRingScratch(op), constBytes: prm.length * 4, estimate: estimateDepthwiseRing(op) } };
+}
+
+export function estimateDepthwiseRing(op: KDepthwiseConv2d): { instructions: number; loads: number } {
+  const g = ringGeom(op);
+  const quads = Math.ceil(op.outH / 2) * Math.ceil(op.outW / 2) * op.outC;
+  return { instructions: Math.round(quads * 50 + overheadEstimate(op, g.G, g.k)), loads: Math.round(quads * 7 + op.inH * op.inW * op.inC / 4) };
+}
