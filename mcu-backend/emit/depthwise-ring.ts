@@ -47,6 +47,8 @@ export function depthwiseRingApplies(op: KDepthwiseConv2d): string | undefined {
   if (op.depthMultiplier !== 1) return 'depth multiplier > 1';
   if (op.batches !== 1) return 'batches > 1';
   if (op.padTop > 2 || op.padLeft > 2) return 'padding > 2';
+  // In-place overlay (see the header) needs output rows no longer than input rows.
+  if (op.outW > op.inW || op.outH > op.inH) return 'output larger than the input (padding beyond same)';
   // Row offsets of the quad's LDRD (3 plane rows) must fit the +-1020 byte immediate.
   if (3 * ringWords(op) * 4 > 1016) return `rows too wide for LDRD offsets (${op.outW} output columns, at most 168)`;
   return undefined;
@@ -206,8 +208,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
       `  const uint32_t P2 = ${scale('tfk_sxtab16(0u, prm[2])')}, R2 = ${scale('tfk_sxtab16_ror8(0u, prm[2])')};`,
       `  volatile int32_t bv = (int32_t)prm[3];`,
       `  int32_t mc[2] __attribute__((aligned(8))); mc[0] = (int32_t)prm[4]; mc[1] = (int32_t)prm[5];`,
-      `  do {`,
-      `    const uint32_t *in = p; int8_t *ov = o;`];
+      ];
     // One quad (both columns) or the last odd column (ox only), rows 1 or 2.
     const body = (both: boolean, post: boolean): string[] => {
       const B: string[] = [`      uint32_t A, B; int32_t t0, t1${rows === 2 ? ', b0, b1' : ''};`];
@@ -245,12 +246,31 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
       B.push(`      }`);
       return B;
     };
+    const generic: string[] = [`  do {`, `    const uint32_t *in = p; int8_t *ov = o;`];
     if (FP > 0) {
-      L.push(`    const uint32_t *volatile endv = p + ${FP - 1};`,
+      generic.push(`    const uint32_t *volatile endv = p + ${FP - 1};`,
         `    for (;;) {`, ...body(true, true), `      ov += ${2 * C};`, `      if (in > endv) break;`, `    }`);
     }
-    if (oddW) L.push(`    {`, ...body(false, false), `    }`);
-    L.push(`    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`, `}`);
+    if (oddW) generic.push(`    {`, ...body(false, false), `    }`);
+    generic.push(`    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`);
+    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, op, FP, RW, C, oRow, 2 * g.words * 4) : undefined;
+    if (!asm) L.push(...generic);
+    else {
+      // DSP: the quads of every row pair in one inline-assembly loop (fixed register plan, 50-51
+      // instructions per quad); the odd last column, if any, in C afterwards.
+      L.push(`#if defined(__ARM_FEATURE_DSP)`,
+        `  { uint32_t fr[12] __attribute__((aligned(8))); uint32_t *frp = fr;`,
+        `    fr[0] = P0; fr[1] = R0; fr[2] = P1; fr[3] = R1; fr[4] = P2; fr[5] = R2; fr[6] = (uint32_t)bv; fr[7] = (uint32_t)nrp;`,
+        `    fr[8] = (uint32_t)mc[0]; fr[9] = (uint32_t)mc[1]; fr[10] = (uint32_t)(uintptr_t)p; fr[11] = (uint32_t)(uintptr_t)o;`,
+        `    __asm__ volatile(${asm} : [fr] "+r"(frp) : : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "lr", "cc", "memory"); }`);
+      if (oddW) {
+        L.push(`  p += ${FP}; o += ${2 * FP * C};`, `  do {`, `    const uint32_t *in = p; int8_t *ov = o;`,
+          `    {`, ...body(false, false), `    }`,
+          `    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`);
+      } else L.push(`  (void)mc;`);
+      L.push(`#else`, ...generic, `#endif`);
+    }
+    L.push(`}`);
     return L.join('\n');
   };
   const lastOdd = op.outH % 2 === 1;
@@ -307,4 +327,58 @@ export function estimateDepthwiseRing(op: KDepthwiseConv2d): { instructions: num
   const g = ringGeom(op);
   const quads = Math.ceil(op.outH / 2) * Math.ceil(op.outW / 2) * op.outC;
   return { instructions: Math.round(quads * 50 + overheadEstimate(op, g.G, g.k)), loads: Math.round(quads * 7 + op.inH * op.inW * op.inC / 4) };
+}
+
+/**
+ * The 2-row quad loop as one inline-assembly string (a C string literal, for `__asm__`), DSP only. The frame
+ * fr[12] (pointer in r12, the one register left to the compiler) holds P0, R0, P1, R1, P2, R2, bias, row
+ * pairs, M, C, plane pointer, output pointer; it is pushed to the stack with the loop's end pointer.
+ * Registers: r0 plane, r1 output, r2-r7 weights, r8-r11 accumulators, r12/lr data (then M, C).
+ * Requantisation as requant.ts; the first output (no free register yet) folds the tie correction into the
+ * rounding constant: SMMLAR(acc, M, C - (acc < 0)) = SMMLAR(acc, M, C) - (acc < 0), then reloads C.
+ */
+function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number): string | undefined {
+  const offs = [C, oRow, oRow + C];
+  if (2 * C > 4095 || offs.some((o) => o > 4095) || pairStep > 4095 || 2 * oRow > 4095 || 4 * (FP - 1) > 4095) return undefined;
+  const clamp = (r: string): string[] => [
+    ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
+    ...(op.actMax < 127 ? [`cmp ${r}, #${op.actMax}`, `it gt`, `movgt ${r}, #${op.actMax}`] : []),
+  ];
+  const ssat = (r: string) => (e > 0 ? `ssat ${r}, #8, ${r}, asr #${e}` : `ssat ${r}, #8, ${r}`);
+  const rq: string[] = [`ldrd r12, lr, [sp, #16]`];
+  // acc r8 -> out[0] in place; then temps r8, r9, r10 for r9, r10, r11.
+  if (e > 0) rq.push(`sub lr, lr, r8, lsr #31`, `smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, [r1]`, `ldr lr, [sp, #20]`);
+  else rq.push(`smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, [r1]`);
+  const pairs: Array<[string, string, number]> = [['r9', 'r8', offs[0]!], ['r10', 'r9', offs[1]!], ['r11', 'r10', offs[2]!]];
+  for (const [acc, t, off] of pairs) {
+    rq.push(`smmlar ${t}, ${acc}, r12, lr`);
+    if (e > 0) rq.push(`sub ${t}, ${t}, ${acc}, lsr #31`);
+    rq.push(ssat(t), ...clamp(t), `strb ${t}, [r1, #${off}]`);
+  }
+  const mac4 = (acc0: string, acc1: string, P: string, R: string) => [
+    `smlad ${acc0}, r12, ${P}, ${acc0}`, `smlatb ${acc1}, r12, ${P}, ${acc1}`, `smlabb ${acc0}, lr, ${R}, ${acc0}`, `smladx ${acc1}, lr, ${R}, ${acc1}`];
+  const lines = [
+    `ldrd r2, r3, [%[fr], #0]`, `ldrd r4, r5, [%[fr], #8]`, `ldrd r6, r7, [%[fr], #16]`,
+    `ldrd r8, r9, [%[fr], #24]`, `ldrd r10, r11, [%[fr], #32]`, `ldrd r0, r1, [%[fr], #40]`,
+    `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
+    `1:`,
+    `add r12, r0, #${4 * (FP - 1)}`, `str r12, [sp, #24]`,
+    `2:`,
+    `ldrd r12, lr, [r0], #4`, `ldr r10, [sp, #8]`,
+    `smlad r8, r12, r2, r10`, `smlatb r9, r12, r2, r10`, `smlabb r8, lr, r3, r8`, `smladx r9, lr, r3, r9`,
+    `ldrd r12, lr, [r0, #${RW - 4}]`,
+    ...mac4('r8', 'r9', 'r4', 'r5'),
+    `smlatb r11, r12, r2, r10`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`, `smladx r11, lr, r3, r11`,
+    `ldrd r12, lr, [r0, #${2 * RW - 4}]`,
+    ...mac4('r8', 'r9', 'r6', 'r7'), ...mac4('r10', 'r11', 'r4', 'r5'),
+    `ldrd r12, lr, [r0, #${3 * RW - 4}]`,
+    ...mac4('r10', 'r11', 'r6', 'r7'),
+    ...rq,
+    `add r1, r1, #${2 * C}`,
+    `ldr r8, [sp, #24]`, `cmp r0, r8`, `bls 2b`,
+    `ldrd r0, r1, [sp, #0]`, `add r0, r0, #${pairStep}`, `add r1, r1, #${2 * oRow}`, `strd r0, r1, [sp, #0]`,
+    `ldr r8, [sp, #12]`, `subs r8, r8, #1`, `str r8, [sp, #12]`, `bne 1b`,
+    `pop {r0, r1, r8, r9, r10, r11, r12, lr}`,
+  ];
+  return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
 }
