@@ -103,7 +103,8 @@ function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number): str
     `  for (int t = t0; t < t1; t++) {`,
     `    const int y = y0 + t; uint32_t *prow = ring + t * ${words};`,
     `    if (y < 0 || y >= ${op.inH}) {`,
-    `      for (int c = 0; c < ${G}; c++) for (int j = 0; j < ${words}; j++) prow[c * ${cw} + j] = 0;`,
+    // Zero padding rows word by word (a memset call per channel costs more than the stores).
+    `      for (int c = 0; c < ${G}; c++) { uint32_t *z = prow + c * ${cw}; for (int j = 0; j < ${words}; j++) z[j] = 0; }`,
     `      continue;`,
     `    }`,
     `    const int8_t *row = x + y * ${op.inW * C};`];
@@ -119,7 +120,28 @@ function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number): str
   const quads = Math.floor(G / 4), tail = G % 4;
   for (const [a, b, k] of runs) {
     const lo = k[0] === '1', hi = k[1] === '1';
-    L.push(`    for (int j = ${a}; j < ${b}; j++) {`, `      const int8_t *s = row + (2 * j - ${op.padLeft}) * ${C}; uint32_t *d = prow + j; (void)s;`);
+    const unroll = lo && hi && b - a >= 4 ? 2 : 1;
+    // Interior runs two words per iteration (one loop test per 2 x G x 2 values).
+    if (unroll === 2) {
+      L.push(`    { const int8_t *s = row + (2 * ${a} - ${op.padLeft}) * ${C}; uint32_t *d = prow + ${a};`,
+        `      for (int j = ${a}; j + 1 < ${b}; j += 2) {`);
+      for (let u = 0; u < 2; u++) {
+        for (let q = 0; q < Math.floor(G / 4); q++) {
+          const c0 = 4 * q, so = u * 2 * C + c0;
+          L.push(`        { const uint32_t a = (uint32_t)tfk_ld32(s + ${so}), b = (uint32_t)tfk_ld32(s + ${so + C});`,
+            `          const uint32_t p = tfk_pkhbt(a, b), q = tfk_pkhtb(b, a);`,
+            `          d[${c0 * cw + u}] = tfk_sxtab16(off2, p); d[${(c0 + 1) * cw + u}] = tfk_sxtab16_ror8(off2, p);`,
+            `          d[${(c0 + 2) * cw + u}] = tfk_sxtab16(off2, q); d[${(c0 + 3) * cw + u}] = tfk_sxtab16_ror8(off2, q); }`);
+        }
+        for (let c = 4 * Math.floor(G / 4); c < G; c++) {
+          L.push(`        d[${c * cw + u}] = (uint32_t)(uint16_t)(s[${u * 2 * C + c}] + ${op.inputOffset}) | ((uint32_t)(uint16_t)(s[${u * 2 * C + c + C}] + ${op.inputOffset}) << 16);`);
+        }
+      }
+      L.push(`        s += ${4 * C}; d += 2;`, `      }`, `    }`);
+      if ((b - a) % 2 === 0) continue;
+      // The odd last word of the run, below.
+      L.push(`    for (int j = ${b - 1}; j < ${b}; j++) {`, `      const int8_t *s = row + (2 * j - ${op.padLeft}) * ${C}; uint32_t *d = prow + j; (void)s;`);
+    } else L.push(`    for (int j = ${a}; j < ${b}; j++) {`, `      const int8_t *s = row + (2 * j - ${op.padLeft}) * ${C}; uint32_t *d = prow + j; (void)s;`);
     if (!lo && !hi) {
       L.push(`      for (int c = 0; c < ${G}; c++) d[c * ${cw}] = 0;`);
     } else {
@@ -338,44 +360,54 @@ export function estimateDepthwiseRing(op: KDepthwiseConv2d): { instructions: num
  * rounding constant: SMMLAR(acc, M, C - (acc < 0)) = SMMLAR(acc, M, C) - (acc < 0), then reloads C.
  */
 function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number): string | undefined {
-  const offs = [C, oRow, oRow + C];
-  if (2 * C > 4095 || offs.some((o) => o > 4095) || pairStep > 4095 || 2 * oRow > 4095 || 4 * (FP - 1) > 4095) return undefined;
+  const n2 = Math.floor(FP / 2), peel = FP % 2 === 1;
+  if (oRow + 4 * C > 4095 || pairStep > 4095 || 2 * oRow > 4095 || 8 * n2 > 4095) return undefined;
   const clamp = (r: string): string[] => [
     ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
     ...(op.actMax < 127 ? [`cmp ${r}, #${op.actMax}`, `it gt`, `movgt ${r}, #${op.actMax}`] : []),
   ];
   const ssat = (r: string) => (e > 0 ? `ssat ${r}, #8, ${r}, asr #${e}` : `ssat ${r}, #8, ${r}`);
-  const rq: string[] = [`ldrd r12, lr, [sp, #16]`];
-  // acc r8 -> out[0] in place; then temps r8, r9, r10 for r9, r10, r11.
-  if (e > 0) rq.push(`sub lr, lr, r8, lsr #31`, `smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, [r1]`, `ldr lr, [sp, #20]`);
-  else rq.push(`smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, [r1]`);
-  const pairs: Array<[string, string, number]> = [['r9', 'r8', offs[0]!], ['r10', 'r9', offs[1]!], ['r11', 'r10', offs[2]!]];
-  for (const [acc, t, off] of pairs) {
-    rq.push(`smmlar ${t}, ${acc}, r12, lr`);
-    if (e > 0) rq.push(`sub ${t}, ${t}, ${acc}, lsr #31`);
-    rq.push(ssat(t), ...clamp(t), `strb ${t}, [r1, #${off}]`);
-  }
   const mac4 = (acc0: string, acc1: string, P: string, R: string) => [
     `smlad ${acc0}, r12, ${P}, ${acc0}`, `smlatb ${acc1}, r12, ${P}, ${acc1}`, `smlabb ${acc0}, lr, ${R}, ${acc0}`, `smladx ${acc1}, lr, ${R}, ${acc1}`];
+  /** One 2x2 quad at r0 (which it advances by one word), its outputs at r1 + base. */
+  const quad = (base: number): string[] => {
+    const rq: string[] = [`ldrd r12, lr, [sp, #16]`];
+    const at = (off: number) => (base + off === 0 ? `[r1]` : `[r1, #${base + off}]`);
+    // acc r8 -> out[0] in place (the tie correction folded into C, then C reloaded); temps r8, r9, r10 for r9, r10, r11.
+    if (e > 0) rq.push(`sub lr, lr, r8, lsr #31`, `smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, ${at(0)}`, `ldr lr, [sp, #20]`);
+    else rq.push(`smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, ${at(0)}`);
+    const pairs: Array<[string, string, number]> = [['r9', 'r8', C], ['r10', 'r9', oRow], ['r11', 'r10', oRow + C]];
+    for (const [acc, t, off] of pairs) {
+      rq.push(`smmlar ${t}, ${acc}, r12, lr`);
+      if (e > 0) rq.push(`sub ${t}, ${t}, ${acc}, lsr #31`);
+      rq.push(ssat(t), ...clamp(t), `strb ${t}, ${at(off)}`);
+    }
+    return [
+      `ldrd r12, lr, [r0], #4`, `ldr r10, [sp, #8]`,
+      `smlad r8, r12, r2, r10`, `smlatb r9, r12, r2, r10`, `smlabb r8, lr, r3, r8`, `smladx r9, lr, r3, r9`,
+      `ldrd r12, lr, [r0, #${RW - 4}]`,
+      ...mac4('r8', 'r9', 'r4', 'r5'),
+      `smlatb r11, r12, r2, r10`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`, `smladx r11, lr, r3, r11`,
+      `ldrd r12, lr, [r0, #${2 * RW - 4}]`,
+      ...mac4('r8', 'r9', 'r6', 'r7'), ...mac4('r10', 'r11', 'r4', 'r5'),
+      `ldrd r12, lr, [r0, #${3 * RW - 4}]`,
+      ...mac4('r10', 'r11', 'r6', 'r7'),
+      ...rq,
+    ];
+  };
   const lines = [
     `ldrd r2, r3, [%[fr], #0]`, `ldrd r4, r5, [%[fr], #8]`, `ldrd r6, r7, [%[fr], #16]`,
     `ldrd r8, r9, [%[fr], #24]`, `ldrd r10, r11, [%[fr], #32]`, `ldrd r0, r1, [%[fr], #40]`,
     `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
     `1:`,
-    `add r12, r0, #${4 * (FP - 1)}`, `str r12, [sp, #24]`,
-    `2:`,
-    `ldrd r12, lr, [r0], #4`, `ldr r10, [sp, #8]`,
-    `smlad r8, r12, r2, r10`, `smlatb r9, r12, r2, r10`, `smlabb r8, lr, r3, r8`, `smladx r9, lr, r3, r9`,
-    `ldrd r12, lr, [r0, #${RW - 4}]`,
-    ...mac4('r8', 'r9', 'r4', 'r5'),
-    `smlatb r11, r12, r2, r10`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`, `smladx r11, lr, r3, r11`,
-    `ldrd r12, lr, [r0, #${2 * RW - 4}]`,
-    ...mac4('r8', 'r9', 'r6', 'r7'), ...mac4('r10', 'r11', 'r4', 'r5'),
-    `ldrd r12, lr, [r0, #${3 * RW - 4}]`,
-    ...mac4('r10', 'r11', 'r6', 'r7'),
-    ...rq,
-    `add r1, r1, #${2 * C}`,
-    `ldr r8, [sp, #24]`, `cmp r0, r8`, `bls 2b`,
+    // An odd quad count: one quad first, then two per iteration (one end test and one pointer step per pair).
+    ...(peel ? [...quad(0), `add r1, r1, #${2 * C}`] : []),
+    ...(n2 > 0 ? [
+      `add r12, r0, #${8 * (n2 - 1)}`, `str r12, [sp, #24]`,
+      `2:`,
+      ...quad(0), ...quad(2 * C),
+      `add r1, r1, #${4 * C}`,
+      `ldr r8, [sp, #24]`, `cmp r0, r8`, `bls 2b`] : []),
     `ldrd r0, r1, [sp, #0]`, `add r0, r0, #${pairStep}`, `add r1, r1, #${2 * oRow}`, `strd r0, r1, [sp, #0]`,
     `ldr r8, [sp, #12]`, `subs r8, r8, #1`, `str r8, [sp, #12]`, `bne 1b`,
     `pop {r0, r1, r8, r9, r10, r11, r12, lr}`,
