@@ -68,6 +68,11 @@ function overheadEstimate(op: KDepthwiseConv2d, G: number, k: number): number {
   return widen + copy + calls + steps * groups * 30;
 }
 
+function geomOf(op: KDepthwiseConv2d, G: number, k: number): RingGeom {
+  const C = op.outC, words = ringWords(op), R = 2 * k + 2;
+  return { C, G, groups: Math.ceil(C / G), k, R, steps: Math.ceil(op.outH / (2 * k)), words, chanWords: R * words, bytes: G * R * words * 4 };
+}
+
 export function ringGeom(op: KDepthwiseConv2d): RingGeom {
   const C = op.outC, words = ringWords(op);
   const maxK = Math.max(1, Math.ceil(op.outH / 2));
@@ -173,7 +178,7 @@ function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number): str
   return L.join('\n');
 }
 
-export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'consts'>, opts: { fn?: string } = {}): FastResult {
+export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'consts'>, opts: { fn?: string; geom?: { G: number; k: number } } = {}): FastResult {
   const why = depthwiseRingApplies(op);
   if (why) return { ok: false, reason: why };
   const C = op.outC;
@@ -187,7 +192,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     (c) => accRangeOf(bias[c]!, wc, op.inputOffset, c, 9, C));
   if (!rp.ok) return { ok: false, reason: rp.reason };
   const name = opts.fn ?? cIdent(`tf_dwr_${op.index}_${op.name}`);
-  const g = ringGeom(op);
+  const g = opts.geom ? geomOf(op, opts.geom.G, opts.geom.k) : ringGeom(op);
   const byte = (v: number) => v & 0xff;
 
   // Per channel, 6 words: the int8 weight words of the three kernel rows, bias * wScale, M, C.
@@ -281,10 +286,10 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
       // DSP: the quads of every row pair in one inline-assembly loop (fixed register plan, 50-51
       // instructions per quad); the odd last column, if any, in C afterwards.
       L.push(`#if defined(__ARM_FEATURE_DSP)`,
-        `  { uint32_t fr[12] __attribute__((aligned(8))); uint32_t *frp = fr;`,
-        `    fr[0] = P0; fr[1] = R0; fr[2] = P1; fr[3] = R1; fr[4] = P2; fr[5] = R2; fr[6] = (uint32_t)bv; fr[7] = (uint32_t)nrp;`,
+        `  { uint32_t fr[12]; uint32_t *frp = fr; const uint32_t *pend = p + nrp * ${2 * g.words};`,
+        `    fr[0] = P0; fr[1] = R0; fr[2] = P1; fr[3] = R1; fr[4] = P2; fr[5] = R2; fr[6] = (uint32_t)bv; fr[7] = (uint32_t)(uintptr_t)pend;`,
         `    fr[8] = (uint32_t)mc[0]; fr[9] = (uint32_t)mc[1]; fr[10] = (uint32_t)(uintptr_t)p; fr[11] = (uint32_t)(uintptr_t)o;`,
-        `    __asm__ volatile(${asm} : [fr] "+r"(frp) : : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "lr", "cc", "memory"); }`);
+        `    __asm__ volatile(${asm} : : [fr] "r"(frp) : "cc", "memory"); }`);
       if (oddW) {
         L.push(`  p += ${FP}; o += ${2 * FP * C};`, `  do {`, `    const uint32_t *in = p; int8_t *ov = o;`,
           `    {`, ...body(false, false), `    }`,
@@ -342,7 +347,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     `}`,
   ].join('\n');
   const data = `static const uint32_t ${name}_p[${prm.length}] __attribute__((aligned(8))) = {${prm.map((v) => v + 'u').join(',')}};`;
-  return { ok: true, kernel: { fn: name, data, code, scratchBytes: depthwiseRingScratch(op), constBytes: prm.length * 4, estimate: estimateDepthwiseRing(op) } };
+  return { ok: true, kernel: { fn: name, data, code, scratchBytes: Math.ceil(g.bytes / 8) * 8, constBytes: prm.length * 4, estimate: estimateDepthwiseRing(op) } };
 }
 
 export function estimateDepthwiseRing(op: KDepthwiseConv2d): { instructions: number; loads: number } {
@@ -352,9 +357,9 @@ export function estimateDepthwiseRing(op: KDepthwiseConv2d): { instructions: num
 }
 
 /**
- * The 2-row quad loop as one inline-assembly string (a C string literal, for `__asm__`), DSP only. The frame
- * fr[12] (pointer in r12, the one register left to the compiler) holds P0, R0, P1, R1, P2, R2, bias, row
- * pairs, M, C, plane pointer, output pointer; it is pushed to the stack with the loop's end pointer.
+ * The 2-row quad loop as one inline-assembly string (a C string literal, for `__asm__`), DSP only; it saves
+ * and restores every register it uses, so it constrains the compiler in nothing. The frame fr[12] holds P0, R0, P1, R1, P2, R2, bias, the
+ * plane pointer after the last row pair, M, C, plane pointer, output pointer; it is pushed to the stack with the loop's end pointer.
  * Registers: r0 plane, r1 output, r2-r7 weights, r8-r11 accumulators, r12/lr data (then M, C).
  * Requantisation as requant.ts; the first output (no free register yet) folds the tie correction into the
  * rounding constant: SMMLAR(acc, M, C - (acc < 0)) = SMMLAR(acc, M, C) - (acc < 0), then reloads C.
@@ -396,8 +401,10 @@ function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C:
     ];
   };
   const lines = [
-    `ldrd r2, r3, [%[fr], #0]`, `ldrd r4, r5, [%[fr], #8]`, `ldrd r6, r7, [%[fr], #16]`,
-    `ldrd r8, r9, [%[fr], #24]`, `ldrd r10, r11, [%[fr], #32]`, `ldrd r0, r1, [%[fr], #40]`,
+    // Every register is saved and restored here, so the compiler keeps whatever it likes in them.
+    `push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`, `mov r12, %[fr]`,
+    `ldrd r2, r3, [r12, #0]`, `ldrd r4, r5, [r12, #8]`, `ldrd r6, r7, [r12, #16]`,
+    `ldrd r8, r9, [r12, #24]`, `ldrd r10, r11, [r12, #32]`, `ldrd r0, r1, [r12, #40]`,
     `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
     `1:`,
     // An odd quad count: one quad first, then two per iteration (one end test and one pointer step per pair).
@@ -408,9 +415,10 @@ function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C:
       ...quad(0), ...quad(2 * C),
       `add r1, r1, #${4 * C}`,
       `ldr r8, [sp, #24]`, `cmp r0, r8`, `bls 2b`] : []),
-    `ldrd r0, r1, [sp, #0]`, `add r0, r0, #${pairStep}`, `add r1, r1, #${2 * oRow}`, `strd r0, r1, [sp, #0]`,
-    `ldr r8, [sp, #12]`, `subs r8, r8, #1`, `str r8, [sp, #12]`, `bne 1b`,
-    `pop {r0, r1, r8, r9, r10, r11, r12, lr}`,
+    // Next row pair: from the end of this one's quads; the frame's slot 3 holds the plane pointer after the last pair.
+    `add r0, r0, #${pairStep - 4 * FP}`, `add r1, r1, #${2 * oRow - 2 * C * FP}`,
+    `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`,
+    `add sp, sp, #32`, `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`,
   ];
   return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
 }
