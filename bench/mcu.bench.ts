@@ -49,7 +49,7 @@ const LAYERS: Layer[] = [
     emit: (f, fn) => emitDepthwise3x3Fast(f.op as never, { consts: f.consts }, { fn }) },
   // The same layer with the window-bounded kernel (a ring of widened rows, int8 weights; issue #13's target:
   // <= 1.45 instructions/MAC with <= 2 KB scratch).
-  { key: 'dw3x3_16x16x16_ring', label: '3x3 depthwise 16x16x16, pad 1, ring', cmsisNN: 9.12, prototype: 1.58, target: 1.45,
+  { key: 'ringdw3x3_16x16x16', label: '3x3 depthwise 16x16x16, pad 1, ring', cmsisNN: 9.12, prototype: 1.58, target: 1.45,
     fixture: (pt) => depthwiseFixture({ inH: 16, inW: 16, inC: 16, outC: 16, kH: 3, kW: 3, pad: 1 }, new Rng(103), pt, 'd3'),
     emit: (f, fn) => emitDepthwiseRing(f.op as never, { consts: f.consts }, { fn }) },
 ];

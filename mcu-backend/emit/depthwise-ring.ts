@@ -99,9 +99,12 @@ export function depthwiseRingScratch(op: KDepthwiseConv2d): number {
   return Math.ceil(ringGeom(op).bytes / 8) * 8;
 }
 
-/** `static void <name>(const int8_t *x, uint32_t *ring, int t0, int t1, int y0)`: widen input rows y0 + t into slots t in [t0, t1). */
-function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number): string {
-  const C = op.inC, cw = g.chanWords, words = g.words;
+/**
+ * `static void <name>(const int8_t *x, uint32_t *ring, int t0, int t1, int y0)`: widen input rows y0 + t into
+ * slots t in [t0, t1), G channels from x on; `xs` bytes between input pixels.
+ */
+function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: number): string {
+  const C = xs, cw = g.chanWords, words = g.words;
   const off = ((op.inputOffset & 0xffff) * 65537) >>> 0;
   const L = [`static void __attribute__((noinline)) ${name}(const int8_t *x, uint32_t *ring, int t0, int t1, int y0) {`,
     `  const uint32_t off2 = ${off}u; (void)off2;`,
@@ -178,7 +181,14 @@ function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number): str
   return L.join('\n');
 }
 
-export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'consts'>, opts: { fn?: string; geom?: { G: number; k: number } } = {}): FastResult {
+/**
+ * `opts.slice`: the channel-slice form (variant.ts ModalForm, for channel-split chains): `static void
+ * <fn>(const int8_t *in, int8_t *out, int oy0, int oy1, int c0, int8_t *scratch)` computes the `width`
+ * channels [c0, c0 + width) of all output rows (oy0 = 0, oy1 = outH: the whole height, as the chain calls
+ * it), `in` / `out` at channel c0 with `inStride` / `outStride` bytes between pixels.
+ */
+export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'consts'>,
+  opts: { fn?: string; geom?: { G: number; k: number }; slice?: { width: number; inStride: number; outStride: number } } = {}): FastResult {
   const why = depthwiseRingApplies(op);
   if (why) return { ok: false, reason: why };
   const C = op.outC;
@@ -192,7 +202,12 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     (c) => accRangeOf(bias[c]!, wc, op.inputOffset, c, 9, C));
   if (!rp.ok) return { ok: false, reason: rp.reason };
   const name = opts.fn ?? cIdent(`tf_dwr_${op.index}_${op.name}`);
-  const g = opts.geom ? geomOf(op, opts.geom.G, opts.geom.k) : ringGeom(op);
+  const base = opts.geom ? geomOf(op, opts.geom.G, opts.geom.k) : ringGeom(op);
+  // Channels computed per call, bytes between input / output pixels; a slice keeps the whole op's (G, k), so
+  // its ring is never larger than scratchBytes(op).
+  const W = opts.slice?.width ?? C, IS = opts.slice?.inStride ?? C, OS = opts.slice?.outStride ?? C;
+  const g = opts.slice ? geomOf({ ...op, outC: W }, Math.min(base.G, W), base.k) : base;
+  const c0Expr = opts.slice ? 'c0 + ' : '';
   const byte = (v: number) => v & 0xff;
 
   // Per channel, 6 words: the int8 weight words of the three kernel rows, bias * wScale, M, C.
@@ -210,7 +225,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
   const keys = [...new Set(Array.from({ length: C }, (_, c) => keyOf(c)))];
 
   const RW = g.words * 4; // bytes per plane row
-  const oRow = op.outW * C;
+  const oRow = op.outW * OS;
   const FP = Math.floor(op.outW / 2), oddW = op.outW % 2 === 1;
   const parts: string[] = [
     `#ifndef TF_DWR_HELPERS`,
@@ -265,10 +280,10 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
       }
       B.push(`      { int32_t mm, cc; TFR_LDRD_MEM(mm, cc, mc);`,
         `        { ${rq('t0', 'r0')} ov[0] = (int8_t)r0; }`,
-        both ? `        { ${rq('t1', 'r1')} ov[${C}] = (int8_t)r1; }` : `        (void)t1;`);
+        both ? `        { ${rq('t1', 'r1')} ov[${OS}] = (int8_t)r1; }` : `        (void)t1;`);
       if (rows === 2) {
         B.push(`        { ${rq('b0', 'r2')} ov[${oRow}] = (int8_t)r2; }`,
-          both ? `        { ${rq('b1', 'r3')} ov[${oRow + C}] = (int8_t)r3; }` : `        (void)b1;`);
+          both ? `        { ${rq('b1', 'r3')} ov[${oRow + OS}] = (int8_t)r3; }` : `        (void)b1;`);
       }
       B.push(`      }`);
       return B;
@@ -276,11 +291,11 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     const generic: string[] = [`  do {`, `    const uint32_t *in = p; int8_t *ov = o;`];
     if (FP > 0) {
       generic.push(`    const uint32_t *volatile endv = p + ${FP - 1};`,
-        `    for (;;) {`, ...body(true, true), `      ov += ${2 * C};`, `      if (in > endv) break;`, `    }`);
+        `    for (;;) {`, ...body(true, true), `      ov += ${2 * OS};`, `      if (in > endv) break;`, `    }`);
     }
     if (oddW) generic.push(`    {`, ...body(false, false), `    }`);
     generic.push(`    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`);
-    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, op, FP, RW, C, oRow, 2 * g.words * 4) : undefined;
+    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, op, FP, RW, OS, oRow, 2 * g.words * 4) : undefined;
     if (!asm) L.push(...generic);
     else {
       // DSP: the quads of every row pair in one inline-assembly loop (fixed register plan, 50-51
@@ -291,7 +306,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
         `    fr[8] = (uint32_t)mc[0]; fr[9] = (uint32_t)mc[1]; fr[10] = (uint32_t)(uintptr_t)p; fr[11] = (uint32_t)(uintptr_t)o;`,
         `    __asm__ volatile(${asm} : : [fr] "r"(frp) : "cc", "memory"); }`);
       if (oddW) {
-        L.push(`  p += ${FP}; o += ${2 * FP * C};`, `  do {`, `    const uint32_t *in = p; int8_t *ov = o;`,
+        L.push(`  p += ${FP}; o += ${2 * FP * OS};`, `  do {`, `    const uint32_t *in = p; int8_t *ov = o;`,
           `    {`, ...body(false, false), `    }`,
           `    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`);
       } else L.push(`  (void)mc;`);
@@ -312,9 +327,9 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
   if (keys.length > 1) { if (op.outH >= 2) parts.push(table(2)); if (lastOdd) parts.push(table(1)); }
 
   // Widening functions: full groups and, when C % G != 0, the last group.
-  const lastG = C - (g.groups - 1) * g.G;
-  parts.push(widenC(`${name}_widen`, op, g, g.G));
-  if (lastG !== g.G) parts.push(widenC(`${name}_widenl`, op, g, lastG));
+  const lastG = W - (g.groups - 1) * g.G;
+  parts.push(widenC(`${name}_widen`, op, g, g.G, IS));
+  if (lastG !== g.G) parts.push(widenC(`${name}_widenl`, op, g, lastG, IS));
 
   const twoK = 2 * g.k;
   const driverGroup = (G: number, widen: string, gExpr: string): string[] => [
@@ -328,10 +343,10 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     `        ${widen}(x, ring, 2, nOut + 2, oy - ${op.padTop});`,
     `      }`,
     `      for (int c = 0; c < ${G}; c++) {`,
-    `        const int ch = ${gExpr} + c; const uint32_t *pr = P + ch * 6; const uint32_t *pl = ring + c * ${g.chanWords};`,
+    `        const int ch = ${gExpr} + c; const uint32_t *pr = P + (${c0Expr}ch) * 6; const uint32_t *pl = ring + c * ${g.chanWords};`,
     `        int8_t *o = out + oy * ${oRow} + ch;`,
-    ...(op.outH >= 2 ? [`        if (nOut >= 2) ${callOf(2, 'ch')}(pl, pr, o, nOut >> 1);`] : []),
-    ...(lastOdd ? [`        if (nOut & 1) ${callOf(1, 'ch')}(pl + (nOut - 1) * ${g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`] : []),
+    ...(op.outH >= 2 ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
+    ...(lastOdd ? [`        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`] : []),
     `      }`,
     `    }`,
   ];
@@ -339,7 +354,9 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
   const code = [
     SIMD_PRELUDE,
     ...parts,
-    `static void ${name}(const int8_t *in, int8_t *out, int8_t *scratch) {`,
+    opts.slice ? `static void ${name}(const int8_t *in, int8_t *out, int oy0, int oy1, int c0, int8_t *scratch) {`
+      : `static void ${name}(const int8_t *in, int8_t *out, int8_t *scratch) {`,
+    ...(opts.slice ? [`  (void)oy0; (void)oy1;`] : []),
     `  uint32_t *ring = (uint32_t *)(void *)scratch;`,
     `  const uint32_t *P = (const uint32_t *)tfk_hide(${name}_p);`,
     ...(fullGroups > 0 ? [`  for (int gi = 0; gi < ${fullGroups}; gi++) {`, ...driverGroup(g.G, `${name}_widen`, `gi * ${g.G}`), `  }`] : []),

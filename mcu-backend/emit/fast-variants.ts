@@ -88,9 +88,10 @@ export const depthwiseRingFast = defineVariant<KDepthwiseConv2d>({
   applies: (op, t, m) => dsp(t) && depthwiseRingApplies(op) === undefined && probe('emitDepthwiseRing', op, m, (mm) => emitDepthwiseRing(op, mm, { fn: 'probe' })),
   // Every input row is widened into the ring before any output at or above it is written, per channel
   // group and in its own channels only: the output may overlay the input (depthwise-ring.ts header).
-  modes: { prepass: true },
+  // Channel slices (split chains): the modal form with the scratch pointer after c0 (emit/model.ts chainLoop).
+  modes: { prepass: true, slice: true },
   scratchBytes: depthwiseRingScratch,
-  emit: (op, ctx) => toEmitted(emitDepthwiseRing(op, consts(ctx), { fn: ctx.fn }), op),
+  emit: (op, ctx) => toEmitted(emitDepthwiseRing(op, consts(ctx), { fn: ctx.fn, ...(ctx.mode ? { slice: ctx.mode } : {}) }), op),
   estimate: estimateDepthwiseRing,
 });
 

@@ -17,6 +17,7 @@ import { depthwiseRingFast } from '../../mcu-backend/emit/fast-variants.ts';
 import { runCasesHost, runCasesM4, type RunCase } from '../../mcu-backend/emit/fast-run.ts';
 import { emitModel } from '../../mcu-backend/emit/model.ts';
 import { LEAN_VARIANTS } from '../../mcu-backend/emit/registry.ts';
+import { findChains } from '../../mcu-backend/memory/partial.ts';
 import { randomInputs, verifyMcu } from '../../mcu-backend/verify.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { GraphBuilder } from '../helpers/graph-builder.ts';
@@ -162,6 +163,30 @@ test('depthwise ring in whole models: single and chained layers equal the golden
       const v = await verifyMcu(graph, module, em, on, { inputs: randomInputs(bytes, 3, 7), workDir: join(work, `${graph.name}-${on}`), golden });
       assert.equal(v.results.length, 3);
       for (const res of v.results) assert.ok(res.ok, `${graph.name} on ${on}: ${JSON.stringify(res)}`);
+    }
+  }
+});
+
+test('depthwise ring in channel-split chains (partial execution): slices of the ring kernel equal the golden runtime on the host and QEMU M4', async (t) => {
+  if (!needTools(t, 'host')) return;
+  const golden = await GoldenRuntime.load();
+  const table = [...LEAN_VARIANTS, depthwiseRingFast];
+  // Chains depthwise -> depthwise (the producer reads its input slice, the consumer a slice buffer).
+  // Explicit split factors: slices of 4 channels (one widening quad) and of 2 (the per-channel path).
+  for (const [graph, split] of [[dwGraph(11, 12, 10, 16, 'same', 2, 'relu6'), 4], [dwGraph(12, 9, 7, 12, 'valid', 3, 'none'), 6]] as const) {
+    const module = runPipeline(graph, { arith: 'tflm' });
+    const splits = findChains(module).map((c) => ({ ...c, split }));
+    const em = emitModel(module, { cpu: 'm4', dsp: true }, { table, splits });
+    const chains = em.plan.chains.filter((c) => c.split > 1);
+    assert.ok(chains.length >= 1 && chains.every((c) => c.split === split), `${graph.name}: no split chain`);
+    const ringInChain = chains.flatMap((c) => c.ops).filter((o) => em.layers[o]!.variant === 'depthwise.3x3-ring-m4');
+    assert.ok(ringInChain.length >= 2, `${graph.name}: ring layers in split chains: ${ringInChain.join(', ')}`);
+    const bytes = graph.inputs.reduce((s, id) => s + graph.tensors[id]!.shape.reduce((a, b) => a * b, 1), 0);
+    for (const on of ['host', 'm4'] as const) {
+      if (on === 'm4' && !needTools(t, 'm4')) continue;
+      const v = await verifyMcu(graph, module, em, on, { inputs: randomInputs(bytes, 3, 9), workDir: join(work, `${graph.name}-split-${on}`), golden });
+      assert.equal(v.results.length, 3);
+      for (const res of v.results) assert.ok(res.ok, `${graph.name} split on ${on}: ${JSON.stringify(res)}`);
     }
   }
 });
