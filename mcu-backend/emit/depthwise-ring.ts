@@ -1,5 +1,5 @@
-// Fast 3x3 stride-1 depthwise conv2d for Cortex-M4 whose working memory is bounded by its window, not by
-// the tensor (depth multiplier 1, any padding, any channel count).
+// Fast 3x3 depthwise conv2d for Cortex-M4 whose working memory is bounded by its window, not by the tensor
+// (stride 1, and stride 2 with a plain C inner loop; depth multiplier 1, padding up to same, any channel count).
 //
 // Scratch: a ring of R = 2k + 2 input rows for a group of G channels, each channel a small zero-padded
 // int16 plane (x + inputOffset, two horizontally adjacent pixels per word, word j = plane columns 2j, 2j+1),
@@ -42,7 +42,8 @@ export interface RingGeom {
 export function depthwiseRingApplies(op: KDepthwiseConv2d): string | undefined {
   if (op.rounding === 'single') return 'single rounding (this kernel requantises with double rounding only)';
   if (op.kH !== 3 || op.kW !== 3) return 'kernel is not 3x3';
-  if (op.strideH !== 1 || op.strideW !== 1) return 'stride is not 1';
+  if (op.strideH !== op.strideW || op.strideH > 2) return 'stride is not 1 or 2 in both directions';
+  if (op.strideH === 2 && (op.padTop > 1 || op.padLeft > 1)) return 'stride 2 with padding > 1';
   if (op.dilationH !== 1 || op.dilationW !== 1) return 'dilated';
   if (op.depthMultiplier !== 1) return 'depth multiplier > 1';
   if (op.batches !== 1) return 'batches > 1';
@@ -54,14 +55,18 @@ export function depthwiseRingApplies(op: KDepthwiseConv2d): string | undefined {
   return undefined;
 }
 
-function ringWords(op: KDepthwiseConv2d): number { return Math.ceil(op.outW / 2) + 1; }
+/** Words per plane row: stride 1 reads words ox/2, ox/2 + 1 per output pair; stride 2 words ox, ox + 1 per output. */
+function ringWords(op: KDepthwiseConv2d): number { return op.strideW === 2 ? op.outW + 1 : Math.ceil(op.outW / 2) + 1; }
+/** Output rows per ring step (k row pairs at stride 1, k rows at stride 2) and the ring's rows. */
+const stepRows = (op: KDepthwiseConv2d, k: number) => (op.strideH === 2 ? k : 2 * k);
+const ringRows = (op: KDepthwiseConv2d, k: number) => (stepRows(op, k) - 1) * op.strideH + 3;
 
 /** Instructions spent outside the quads (widening, copies, calls, step loops) for a ring choice; for picking (G, k). */
 function overheadEstimate(op: KDepthwiseConv2d, G: number, k: number): number {
   const C = op.outC, words = ringWords(op);
-  const steps = Math.ceil(op.outH / (2 * k));
+  const steps = Math.ceil(op.outH / stepRows(op, k));
   const groups = Math.ceil(C / G);
-  const widenRows = steps * 2 * k + 2;
+  const widenRows = steps * stepRows(op, k) * op.strideH + 2;
   const widen = widenRows * words * (C / 4) * (12 + 16 / G) + widenRows * groups * 12;
   const copy = (steps - 1) * C * (words * 3 + 6);
   const calls = steps * C * 40;
@@ -69,27 +74,24 @@ function overheadEstimate(op: KDepthwiseConv2d, G: number, k: number): number {
 }
 
 function geomOf(op: KDepthwiseConv2d, G: number, k: number): RingGeom {
-  const C = op.outC, words = ringWords(op), R = 2 * k + 2;
-  return { C, G, groups: Math.ceil(C / G), k, R, steps: Math.ceil(op.outH / (2 * k)), words, chanWords: R * words, bytes: G * R * words * 4 };
+  const C = op.outC, words = ringWords(op), R = ringRows(op, k);
+  return { C, G, groups: Math.ceil(C / G), k, R, steps: Math.ceil(op.outH / stepRows(op, k)), words, chanWords: R * words, bytes: G * R * words * 4 };
 }
 
 export function ringGeom(op: KDepthwiseConv2d): RingGeom {
-  const C = op.outC, words = ringWords(op);
-  const maxK = Math.max(1, Math.ceil(op.outH / 2));
+  const C = op.outC;
+  const maxK = Math.max(1, Math.ceil(op.outH / stepRows(op, 1)));
   let best: RingGeom | undefined, bestCost = Infinity;
   const Gs: number[] = [];
   for (let g = 4; g < C; g += 4) Gs.push(g);
   Gs.push(C);
   for (const G of Gs) {
     for (let k = 1; k <= maxK; k++) {
-      const R = 2 * k + 2, bytes = G * R * words * 4;
+      const cand = geomOf(op, G, k);
       const least = G === Gs[0] && k === 1;
-      if (bytes > RING_BUDGET && !least) continue;
+      if (cand.bytes > RING_BUDGET && !least) continue;
       const cost = overheadEstimate(op, G, k);
-      if (cost < bestCost) {
-        bestCost = cost;
-        best = { C, G, groups: Math.ceil(C / G), k, R, steps: Math.ceil(op.outH / (2 * k)), words, chanWords: R * words, bytes };
-      }
+      if (cost < bestCost) { bestCost = cost; best = cand; }
     }
   }
   return best!;
@@ -315,8 +317,40 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     L.push(`}`);
     return L.join('\n');
   };
-  const lastOdd = op.outH % 2 === 1;
+  // Stride 2, one output row at a time: per kernel row the words W0 = (2ox, 2ox+1), W1, W2 (LDRD + LDR),
+  //   out(ox) += SMLAD(W0, P) + SMLABB(W1, R),   out(ox+1) += SMLAD(W1, P) + SMLABB(W2, R).
+  const emitRunS2 = (key: string): string => {
+    const [e, d] = key.split('_').map(Number) as [number, number];
+    const scale = (x: string) => (d === 0 ? x : `((${x} << ${d}) & ${(~(((1 << d) - 1) << 16)) >>> 0}u)`);
+    const rq = (acc: string, dst: string) => requantC(acc, 'mm', 'cc', e, dst, op);
+    const pairs = Math.floor(op.outW / 2);
+    const row = (both: boolean) => {
+      const B: string[] = [`      uint32_t A, B, D; int32_t t0${both ? ', t1' : ''}; const int32_t bias = bv;`];
+      for (let r = 0; r < 3; r++) {
+        B.push(`      TFK_LDRD(A, B, in, ${r * RW});`, ...(both ? [`      TFK_LDR_OFF(D, in, ${r * RW + 8});`] : [`      D = 0; (void)D;`]),
+          r === 0 ? `      t0 = tfk_smlad(A, P0, bias); t0 = tfk_smlabb(B, R0, t0);` : `      t0 = tfk_smlad(A, P${r}, t0); t0 = tfk_smlabb(B, R${r}, t0);`);
+        if (both) B.push(r === 0 ? `      t1 = tfk_smlad(B, P0, bias); t1 = tfk_smlabb(D, R0, t1);` : `      t1 = tfk_smlad(B, P${r}, t1); t1 = tfk_smlabb(D, R${r}, t1);`);
+      }
+      B.push(`      { const int32_t mm = mv, cc = cv;`, `        { ${rq('t0', 'r0')} ov[0] = (int8_t)r0; }`,
+        ...(both ? [`        { ${rq('t1', 'r1')} ov[${OS}] = (int8_t)r1; }`] : []), `      }`);
+      return B;
+    };
+    return [`static void __attribute__((noinline)) ${fnOf(key, 1)}(const uint32_t *p, const uint32_t *prm, int8_t *o, int nrows) {`,
+      `  const uint32_t P0 = ${scale('tfk_sxtab16(0u, prm[0])')}, R0 = ${scale('tfk_sxtab16_ror8(0u, prm[0])')};`,
+      `  const uint32_t P1 = ${scale('tfk_sxtab16(0u, prm[1])')}, R1 = ${scale('tfk_sxtab16_ror8(0u, prm[1])')};`,
+      `  const uint32_t P2 = ${scale('tfk_sxtab16(0u, prm[2])')}, R2 = ${scale('tfk_sxtab16_ror8(0u, prm[2])')};`,
+      `  volatile int32_t bv = (int32_t)prm[3], mv = (int32_t)prm[4], cv = (int32_t)prm[5];`,
+      `  do {`,
+      `    const uint32_t *in = p; int8_t *ov = o;`,
+      ...(pairs > 0 ? [`    for (int i = 0; i < ${pairs}; i++) {`, ...row(true), `      in += 2; ov += ${2 * OS};`, `    }`] : []),
+      ...(op.outW % 2 ? [`    {`, ...row(false), `    }`] : []),
+      `    p += ${2 * g.words}; o += ${oRow};`,
+      `  } while (--nrows > 0);`, `}`].join('\n');
+  };
+  const s2 = op.strideH === 2;
+  const lastOdd = !s2 && op.outH % 2 === 1;
   for (const key of keys) {
+    if (s2) { parts.push(emitRunS2(key)); continue; }
     if (op.outH >= 2) parts.push(emitRun(key, 2));
     if (lastOdd) parts.push(emitRun(key, 1));
   }
@@ -324,28 +358,31 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
   const table = (rows: 1 | 2) => keys.length === 1 ? '' :
     `static void (*const ${name}_f${rows}[${C}])${sig} = {${Array.from({ length: C }, (_, c) => fnOf(keyOf(c), rows)).join(', ')}};`;
   const callOf = (rows: 1 | 2, c: string) => keys.length === 1 ? fnOf(keys[0]!, rows) : `${name}_f${rows}[${c}]`;
-  if (keys.length > 1) { if (op.outH >= 2) parts.push(table(2)); if (lastOdd) parts.push(table(1)); }
+  if (keys.length > 1) { if (!s2 && op.outH >= 2) parts.push(table(2)); if (s2 || lastOdd) parts.push(table(1)); }
 
   // Widening functions: full groups and, when C % G != 0, the last group.
   const lastG = W - (g.groups - 1) * g.G;
   parts.push(widenC(`${name}_widen`, op, g, g.G, IS));
   if (lastG !== g.G) parts.push(widenC(`${name}_widenl`, op, g, lastG, IS));
 
-  const twoK = 2 * g.k;
+  // A step computes K output rows from (K - 1) * stride + 3 input rows; the next step shares 3 - stride of them.
+  const K = stepRows(op, g.k), S = op.strideH, keep = 3 - S;
   const driverGroup = (G: number, widen: string, gExpr: string): string[] => [
     `    const int8_t *x = in + ${gExpr};`,
     `    for (int s = 0; s < ${g.steps}; s++) {`,
-    `      const int oy = s * ${twoK}; const int nOut = oy + ${twoK} <= ${op.outH} ? ${twoK} : ${op.outH} - oy;`,
-    `      if (s == 0) ${widen}(x, ring, 0, nOut + 2, oy - ${op.padTop});`,
+    `      const int oy = s * ${K}; const int nOut = oy + ${K} <= ${op.outH} ? ${K} : ${op.outH} - oy;`,
+    `      const int rows = (nOut - 1) * ${S} + 3;`,
+    `      if (s == 0) ${widen}(x, ring, 0, rows, oy * ${S} - ${op.padTop});`,
     `      else {`,
-    `        for (int c = 0; c < ${G}; c++) { uint64_t *dd = (uint64_t *)(void *)(ring + c * ${g.chanWords}); const uint64_t *ss = dd + ${g.k * g.words};`,
-    `          for (int i = 0; i < ${g.words}; i++) dd[i] = ss[i]; }`,
-    `        ${widen}(x, ring, 2, nOut + 2, oy - ${op.padTop});`,
+    `        for (int c = 0; c < ${G}; c++) { uint32_t *dd = ring + c * ${g.chanWords}; const uint32_t *ss = dd + ${K * S * g.words};`,
+    `          for (int i = 0; i < ${keep * g.words}; i++) dd[i] = ss[i]; }`,
+    `        ${widen}(x, ring, ${keep}, rows, oy * ${S} - ${op.padTop});`,
     `      }`,
     `      for (int c = 0; c < ${G}; c++) {`,
     `        const int ch = ${gExpr} + c; const uint32_t *pr = P + (${c0Expr}ch) * 6; const uint32_t *pl = ring + c * ${g.chanWords};`,
     `        int8_t *o = out + oy * ${oRow} + ch;`,
-    ...(op.outH >= 2 ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
+    ...(s2 ? [`        ${callOf(1, `${c0Expr}ch`)}(pl, pr, o, nOut);`] : []),
+    ...(!s2 && op.outH >= 2 ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
     ...(lastOdd ? [`        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`] : []),
     `      }`,
     `    }`,

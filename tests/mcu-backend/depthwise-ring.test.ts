@@ -13,7 +13,7 @@ import { convOutSize } from '../../compiler/ir/graph.ts';
 import type { KDepthwiseConv2d } from '../../compiler/kernel-ir/types.ts';
 import { runPipeline } from '../../compiler/passes/registry.ts';
 import { depthwiseRingApplies, emitDepthwiseRing, ringGeom, RING_BUDGET } from '../../mcu-backend/emit/depthwise-ring.ts';
-import { depthwiseRingFast } from '../../mcu-backend/emit/fast-variants.ts';
+import { depthwiseRingFast, depthwiseRingS2Fast } from '../../mcu-backend/emit/fast-variants.ts';
 import { runCasesHost, runCasesM4, type RunCase } from '../../mcu-backend/emit/fast-run.ts';
 import { emitModel } from '../../mcu-backend/emit/model.ts';
 import { LEAN_VARIANTS } from '../../mcu-backend/emit/registry.ts';
@@ -34,6 +34,10 @@ const SHAPES: Array<[number, number, number, number, [number, number]?]> = [
   [3, 3, 4, 0], [4, 5, 13, 0], [7, 9, 18, 0], [6, 6, 9, 1, [-100, 90]], [11, 8, 22, 1, [-128, 60]],
   [12, 13, 40, 1], [9, 60, 8, 1], [32, 32, 64, 1], [20, 17, 37, 0],
 ];
+/** Stride 2: [inH, inW, C, pad]. */
+const SHAPES_S2: Array<[number, number, number, number]> = [
+  [32, 32, 16, 1], [7, 9, 5, 1], [8, 8, 6, 0], [3, 3, 4, 1], [9, 1, 3, 1], [10, 11, 13, 1], [6, 6, 8, 0],
+];
 
 function fixture(i: number, pattern: InputPattern) {
   const [inH, inW, C, pad, act] = SHAPES[i]!;
@@ -41,14 +45,20 @@ function fixture(i: number, pattern: InputPattern) {
   return depthwiseFixture(p, new Rng(500 + i), pattern, `ring${i}`);
 }
 
+function fixtureS2(i: number, pattern: InputPattern) {
+  const [inH, inW, C, pad] = SHAPES_S2[i]!;
+  return depthwiseFixture({ inH, inW, inC: C, outC: C, kH: 3, kW: 3, pad, stride: 2 }, new Rng(700 + i), pattern, `rings2_${i}`);
+}
+
 function cases(): Array<RunCase & { label: string; op: KDepthwiseConv2d }> {
   const out: Array<RunCase & { label: string; op: KDepthwiseConv2d }> = [];
-  SHAPES.forEach((_, i) => {
-    const f = fixture(i, PATTERNS[i % PATTERNS.length]!);
-    const r = emitDepthwiseRing(f.op, { consts: f.consts }, { fn: `ring${i}` });
+  const add = (f: ReturnType<typeof fixture>, fn: string) => {
+    const r = emitDepthwiseRing(f.op, { consts: f.consts }, { fn });
     if (!r.ok) throw new Error(`${f.label}: ${r.reason}`);
     out.push({ kernel: r.kernel, input: f.input, expected: f.expected, label: f.label, op: f.op });
-  });
+  };
+  SHAPES.forEach((_, i) => add(fixture(i, PATTERNS[i % PATTERNS.length]!), `ring${i}`));
+  SHAPES_S2.forEach((_, i) => add(fixtureS2(i, PATTERNS[(i + 2) % PATTERNS.length]!), `rings2_${i}`));
   return out;
 }
 
@@ -68,6 +78,15 @@ test('depthwise ring: bit-exact with the reference on awkward shapes and the edg
     for (const pt of PATTERNS) {
       const f = fixture(i, pt);
       const r = emitDepthwiseRing(f.op, { consts: f.consts }, { fn: `ringp${i}_${pt.replace('-', '_')}` });
+      assert.ok(r.ok);
+      all.push({ kernel: r.kernel, input: f.input, expected: f.expected, label: f.label, op: f.op });
+    }
+  }
+  for (let i = 0; i < SHAPES_S2.length; i++) {
+    if (SHAPES_S2[i]![0] * SHAPES_S2[i]![1] * SHAPES_S2[i]![2] > 4096) continue;
+    for (const pt of PATTERNS) {
+      const f = fixtureS2(i, pt);
+      const r = emitDepthwiseRing(f.op, { consts: f.consts }, { fn: `rings2p${i}_${pt.replace('-', '_')}` });
       assert.ok(r.ok);
       all.push({ kernel: r.kernel, input: f.input, expected: f.expected, label: f.label, op: f.op });
     }
@@ -102,15 +121,17 @@ test('depthwise ring: scratch bounded by the window, not the tensor', () => {
     // int8 weights: 3 words of weights + bias, multiplier, constant per channel.
     assert.equal(r.kernel.constBytes, 24 * f.op.outC);
   }
+  for (let i = 0; i < SHAPES_S2.length; i++) assert.ok(depthwiseRingS2Fast.scratchBytes(fixtureS2(i, 'random').op) <= RING_BUDGET);
   // The issue's example: 32x32x64 needed 147,968 B with the tensor-sized kernel.
   const big = fixture(SHAPES.findIndex((s) => s[2] === 64), 'random');
   assert.ok(depthwiseRingFast.scratchBytes(big.op) <= 2048);
 });
 
-test('depthwise ring: declines what it does not implement (stride 2, depth multiplier 2, dilation, 5x5, single rounding)', () => {
+test('depthwise ring: declines what it does not implement (stride 3, unequal strides, depth multiplier 2, dilation, 5x5, single rounding)', () => {
   const base = fixture(0, 'random').op;
   const bad: Array<[Partial<KDepthwiseConv2d>, RegExp]> = [
-    [{ strideH: 2, strideW: 2, outH: 8, outW: 8 }, /stride/], [{ depthMultiplier: 2, outC: 32 }, /multiplier/],
+    [{ strideH: 3, strideW: 3, outH: 6, outW: 6 }, /stride/], [{ strideH: 2, strideW: 1, outH: 8 }, /stride/],
+    [{ strideH: 2, strideW: 2, outH: 8, outW: 8, padTop: 2 }, /padding/], [{ depthMultiplier: 2, outC: 32 }, /multiplier/],
     [{ dilationH: 2, dilationW: 2 }, /dilated/], [{ kH: 5, kW: 5 }, /3x3/], [{ rounding: 'single' }, /single rounding/],
     [{ inW: 400, outW: 400 }, /LDRD/],
   ];
@@ -119,7 +140,7 @@ test('depthwise ring: declines what it does not implement (stride 2, depth multi
 });
 
 /** One DEPTHWISE_CONV_2D graph (per-channel weights, random quantisation), or two in a chain. */
-function dwGraph(seed: number, inH: number, inW: number, C: number, padding: 'same' | 'valid', layers: number, act: 'none' | 'relu6'): Graph {
+function dwGraph(seed: number, inH: number, inW: number, C: number, padding: 'same' | 'valid', layers: number, act: 'none' | 'relu6', stride = 1): Graph {
   const r = new Rng(seed);
   const g = new GraphBuilder(`dw_ring_${seed}`);
   const scale = (lo: number, hi: number) => Math.fround(2 ** (lo + r.next() * (hi - lo)));
@@ -133,10 +154,10 @@ function dwGraph(seed: number, inH: number, inW: number, C: number, padding: 'sa
     const wid = g.constant(`w${l}`, [1, 3, 3, C], wt, ws, 3);
     const bias = new Int32Array(C).map(() => r.int(-3000, 3000));
     const bid = g.constant(`b${l}`, [C], bias, ws.map((s) => Math.fround(s * xs)), 0);
-    h = convOutSize(h, 3, 1, 1, padding); w = convOutSize(w, 3, 1, 1, padding);
+    h = convOutSize(h, 3, stride, 1, padding); w = convOutSize(w, 3, stride, 1, padding);
     const ys = Math.fround(xs * ws[0]! * 74 * 74 * 3 / 40), yz = r.int(-60, 60);
     const y = g.act(`y${l}`, [1, h, w, C], ys, yz);
-    g.op({ kind: 'depthwise_conv2d', inputs: [x, wid, bid], outputs: [y], stride: [1, 1], dilation: [1, 1], padding, depthMultiplier: 1, activation: act });
+    g.op({ kind: 'depthwise_conv2d', inputs: [x, wid, bid], outputs: [y], stride: [stride, stride], dilation: [1, 1], padding, depthMultiplier: 1, activation: act });
     x = y; xs = ys; xz = yz;
   }
   return g.io([x0], [x]);
@@ -148,13 +169,14 @@ test('depthwise ring in whole models: single and chained layers equal the golden
   const graphs = [
     dwGraph(1, 9, 7, 5, 'same', 1, 'none'), dwGraph(2, 6, 11, 12, 'valid', 1, 'relu6'), dwGraph(3, 10, 10, 19, 'same', 2, 'relu6'),
     dwGraph(4, 5, 3, 3, 'same', 2, 'none'), dwGraph(5, 16, 16, 16, 'same', 1, 'none'),
+    dwGraph(6, 13, 10, 8, 'same', 2, 'relu6', 2), dwGraph(7, 9, 9, 6, 'valid', 1, 'none', 2),
   ];
-  const table = [...LEAN_VARIANTS, depthwiseRingFast];
+  const table = [...LEAN_VARIANTS, depthwiseRingFast, depthwiseRingS2Fast];
   for (const graph of graphs) {
     const module = runPipeline(graph, { arith: 'tflm' });
     const em = emitModel(module, { cpu: 'm4', dsp: true }, { table });
     const dw = em.layers.filter((l) => l.kind === 'depthwise_conv2d');
-    assert.ok(dw.length >= 1 && dw.every((l) => l.variant === 'depthwise.3x3-ring-m4'), `${graph.name}: ${em.layers.map((l) => l.variant).join(', ')}`);
+    assert.ok(dw.length >= 1 && dw.every((l) => /^depthwise\.3x3(s2)?-ring-m4$/.test(l.variant)), `${graph.name}: ${em.layers.map((l) => l.variant).join(', ')}`);
     // Every ring layer reads a tensor that dies at it, so it overlays its output on that input.
     assert.equal(em.plan.inPlace.filter((ip) => ip.direction === 'prepass').length, dw.length, graph.name);
     const bytes = graph.inputs.reduce((s, id) => s + graph.tensors[id]!.shape.reduce((a, b) => a * b, 1), 0);
