@@ -95,9 +95,9 @@ export const depthwiseRingFast = defineVariant<KDepthwiseConv2d>({
   estimate: estimateDepthwiseRing,
 });
 
-// The same generator at stride 2 (one output row at a time, C inner loop): 1.4 KB of scratch for
-// 32x32x16 where depthwise.nhwc16-m4 needs 34.8 KB, but about 5% slower (3.14 against 2.99 instructions/MAC
-// there): below that kernel and above the lean ones, so the sram downgrades pick it before depthwise.chan4.
+// The same generator at stride 2 (one output row at a time): 1.9 KB of scratch for 32x32x16 where
+// depthwise.nhwc16-m4 needs 34.8 KB, but slightly slower (3.04 against 2.99 instructions/MAC there): below
+// that kernel and above the lean ones, so the sram downgrades pick it before depthwise.chan4.
 export const depthwiseRingS2Fast = defineVariant<KDepthwiseConv2d>({
   ...depthwiseRingFast,
   name: 'depthwise.3x3s2-ring-m4',
