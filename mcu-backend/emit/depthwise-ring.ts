@@ -446,8 +446,8 @@ function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C:
   const ssat = (r: string) => (e > 0 ? `ssat ${r}, #8, ${r}, asr #${e}` : `ssat ${r}, #8, ${r}`);
   const mac4 = (acc0: string, acc1: string, P: string, R: string) => [
     `smlad ${acc0}, r12, ${P}, ${acc0}`, `smlatb ${acc1}, r12, ${P}, ${acc1}`, `smlabb ${acc0}, lr, ${R}, ${acc0}`, `smladx ${acc1}, lr, ${R}, ${acc1}`];
-  /** One 2x2 quad at r0 (which it advances by one word), its outputs at r1 + base. */
-  const quad = (base: number): string[] => {
+  /** One 2x2 quad at r0 (which it advances by one word), its outputs at r1 + base; the bias in r10 already unless `bias`. */
+  const quad = (base: number, bias = true): string[] => {
     const rq: string[] = [`ldrd r12, lr, [sp, #16]`];
     const at = (off: number) => (base + off === 0 ? `[r1]` : `[r1, #${base + off}]`);
     // acc r8 -> out[0] in place (the tie correction folded into C, then C reloaded); temps r8, r9, r10 for r9, r10, r11.
@@ -460,7 +460,7 @@ function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C:
       rq.push(ssat(t), ...clamp(t), `strb ${t}, ${at(off)}`);
     }
     return [
-      `ldrd r12, lr, [r0], #4`, `ldr r10, [sp, #8]`,
+      `ldrd r12, lr, [r0], #4`, ...(bias ? [`ldr r10, [sp, #8]`] : []),
       `smlad r8, r12, r2, r10`, `smlatb r9, r12, r2, r10`, `smlabb r8, lr, r3, r8`, `smladx r9, lr, r3, r9`,
       `ldrd r12, lr, [r0, #${RW - 4}]`,
       ...mac4('r8', 'r9', 'r4', 'r5'),
@@ -477,16 +477,19 @@ function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C:
     `push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`, `mov r12, %[fr]`,
     `ldrd r2, r3, [r12, #0]`, `ldrd r4, r5, [r12, #8]`, `ldrd r6, r7, [r12, #16]`,
     `ldrd r8, r9, [r12, #24]`, `ldrd r10, r11, [r12, #32]`, `ldrd r0, r1, [r12, #40]`,
+    // sp + 0 plane, + 4 output, + 8 bias, + 12 plane end, + 16 M, + 20 C, + 24 row end, + 28 bias again (loaded
+    // with the row end, so the first quad of an iteration needs no load of its own).
+    `mov lr, r8`,
     `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
     `1:`,
     // An odd quad count: one quad first, then two per iteration (one end test and one pointer step per pair).
     ...(peel ? [...quad(0), `add r1, r1, #${2 * C}`] : []),
     ...(n2 > 0 ? [
-      `add r12, r0, #${8 * (n2 - 1)}`, `str r12, [sp, #24]`,
+      `add r12, r0, #${8 * (n2 - 1)}`, `str r12, [sp, #24]`, `ldr r10, [sp, #8]`,
       `2:`,
-      ...quad(0), ...quad(2 * C),
+      ...quad(0, false), ...quad(2 * C),
       `add r1, r1, #${4 * C}`,
-      `ldr r8, [sp, #24]`, `cmp r0, r8`, `bls 2b`] : []),
+      `ldrd r8, r10, [sp, #24]`, `cmp r0, r8`, `bls 2b`] : []),
     // Next row pair: from the end of this one's quads; the frame's slot 3 holds the plane pointer after the last pair.
     `add r0, r0, #${pairStep - 4 * FP}`, `add r1, r1, #${2 * oRow - 2 * C * FP}`,
     `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`,
