@@ -1,10 +1,11 @@
 // The window-bounded 3x3 depthwise kernel (mcu-backend/emit/depthwise-ring.ts): bit-exact on awkward shapes
 // (channel counts not a multiple of 4, odd widths and heights, one-pixel rows, valid and same padding,
-// activation clamps, several channel groups with a smaller last one, multi-step rings) against the
-// TFLite-Micro-style reference of fast-fixtures.ts on the host and QEMU Cortex-M4; its scratch bounded by
-// the window; the shapes it declines; and, through the whole backend, single-op and chained DEPTHWISE_CONV_2D
-// graphs equal to the golden runtime on the host and QEMU M4 with the kernel selected and its output
-// overlaying its input (in-place execution).
+// stride 1 and 2, activation clamps, several channel groups with a smaller last one, multi-step rings) and
+// seeded random ones against the TFLite-Micro-style reference of fast-fixtures.ts on the host and QEMU
+// Cortex-M4; its scratch bounded by the window; the shapes it declines; and, through the whole backend,
+// single-op and chained DEPTHWISE_CONV_2D graphs equal to the golden runtime on the host and QEMU M4 with
+// the kernel selected and its output overlaying its input (in-place execution), and as slices of
+// channel-split chains (partial execution). (The depth multiplier is 1: the kernel it replaces had no other.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -59,6 +60,15 @@ function cases(): Array<RunCase & { label: string; op: KDepthwiseConv2d }> {
   };
   SHAPES.forEach((_, i) => add(fixture(i, PATTERNS[i % PATTERNS.length]!), `ring${i}`));
   SHAPES_S2.forEach((_, i) => add(fixtureS2(i, PATTERNS[(i + 2) % PATTERNS.length]!), `rings2_${i}`));
+  // Seeded random shapes: channels 1-40, 1-20 rows and columns, valid or same padding, stride 1 or 2, clamps.
+  const rng = new Rng(913);
+  for (let i = 0; i < 16; i++) {
+    const stride = rng.int(1, 2), pad = rng.int(0, 1);
+    const inH = rng.int(pad ? 1 : 3, 20), inW = rng.int(pad ? 1 : 3, 20), C = rng.int(1, 40);
+    const act: [number, number] | undefined = rng.int(0, 2) === 0 ? [rng.int(-128, -50), rng.int(30, 127)] : undefined;
+    const f = depthwiseFixture({ inH, inW, inC: C, outC: C, kH: 3, kW: 3, pad, stride, ...(act ? { act } : {}) }, rng, PATTERNS[i % PATTERNS.length]!, `ringr${i}`);
+    add(f, `ringr${i}`);
+  }
   return out;
 }
 
