@@ -424,8 +424,10 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
 
 export function estimateDepthwiseRing(op: KDepthwiseConv2d): { instructions: number; loads: number } {
   const g = ringGeom(op);
-  const quads = Math.ceil(op.outH / 2) * Math.ceil(op.outW / 2) * op.outC;
-  return { instructions: Math.round(quads * 50 + overheadEstimate(op, g.G, g.k)), loads: Math.round(quads * 7 + op.inH * op.inW * op.inC / 4) };
+  // Stride 1: 49 instructions and 7 loads per 2x2 quad; stride 2: 32 and 9 per output pair (QEMU M4).
+  const blocks = op.strideH === 2 ? op.outH * Math.ceil(op.outW / 2) * op.outC : Math.ceil(op.outH / 2) * Math.ceil(op.outW / 2) * op.outC;
+  const [per, loads] = op.strideH === 2 ? [32, 9] : [49, 7];
+  return { instructions: Math.round(blocks * per + overheadEstimate(op, g.G, g.k)), loads: Math.round(blocks * loads + op.inH * op.inW * op.inC / 4) };
 }
 
 /**
