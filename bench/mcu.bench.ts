@@ -5,12 +5,14 @@
 // reference in tests/mcu-backend/fast-fixtures.ts) on random, all -128, all +127, alternating and
 // zero-point-only inputs. Cycles per MAC are an estimate: the M4 cost table of mcu-backend/emit/m4-cost.ts
 // applied to the instruction mix measured from QEMU's block trace of the same program.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KernelOp } from '../compiler/kernel-ir/types.ts';
 import { emitConvFast } from '../mcu-backend/emit/conv-fast.ts';
 import { emitDepthwise3x3Fast } from '../mcu-backend/emit/depthwise-fast.ts';
+import { emitDepthwiseRing } from '../mcu-backend/emit/depthwise-ring.ts';
 import type { FastResult } from '../mcu-backend/emit/fast-kernel.ts';
 import { runCasesHost, runCasesM4, traceM4, type RunCase } from '../mcu-backend/emit/fast-run.ts';
 import { mixFromQemuLog } from '../mcu-backend/emit/m4-cost.ts';
@@ -45,7 +47,23 @@ const LAYERS: Layer[] = [
   { key: 'dw3x3_16x16x16', label: '3x3 depthwise 16x16x16, pad 1', cmsisNN: 9.12, prototype: 1.58, target: 2.0,
     fixture: (pt) => depthwiseFixture({ inH: 16, inW: 16, inC: 16, outC: 16, kH: 3, kW: 3, pad: 1 }, new Rng(103), pt, 'd3'),
     emit: (f, fn) => emitDepthwise3x3Fast(f.op as never, { consts: f.consts }, { fn }) },
+  // The same layer with the window-bounded kernel (a ring of widened rows, int8 weights; issue #13's target:
+  // <= 1.45 instructions/MAC with <= 2 KB scratch).
+  { key: 'ringdw3x3_16x16x16', label: '3x3 depthwise 16x16x16, pad 1, ring', cmsisNN: 9.12, prototype: 1.58, target: 1.45,
+    fixture: (pt) => depthwiseFixture({ inH: 16, inW: 16, inC: 16, outC: 16, kH: 3, kW: 3, pad: 1 }, new Rng(103), pt, 'd3'),
+    emit: (f, fn) => emitDepthwiseRing(f.op as never, { consts: f.consts }, { fn }) },
 ];
+
+/** Code bytes of a kernel in the M4 program: its functions and tables (symbols `<fn>_*`, arm-none-eabi-nm -S), minus its const data. */
+function codeBytes(elf: string, fn: string, constBytes: number): number {
+  const r = spawnSync('arm-none-eabi-nm', ['-S', elf], { encoding: 'utf8' });
+  let n = 0;
+  for (const line of r.stdout.split('\n')) {
+    const [, size, type, sym] = line.trim().split(/\s+/);
+    if (size && sym && /^[tT]$/.test(type ?? '') && (sym === fn || sym.startsWith(`${fn}_`) || sym.startsWith(`${fn}.`))) n += parseInt(size, 16);
+  }
+  return n - constBytes;
+}
 
 export default async function run() {
   const dir = mkdtempSync(join(tmpdir(), 'tinyforge-mcu-bench-'));
@@ -84,13 +102,15 @@ export default async function run() {
       blocking: m.kernel.blocking ?? 'depthwise 2x2 output quads, 6 weight words in registers',
       modelEstimate: m.kernel.estimate,
       scratchBytes: m.kernel.scratchBytes, constBytes: m.kernel.constBytes,
+      // Functions not inlined into the driver's main (the layer function itself may be): a lower bound.
+      codeBytes: codeBytes(m4.elf, m.fn, m.kernel.constBytes),
       bitExact: { host: true, m4: true, inputs: PATTERNS },
     };
   });
   const models = modelTotals(dir);
   rmSync(dir, { recursive: true, force: true });
-  console.log('layer                                  instr/MAC  target  CMSIS-NN  prototype  est. cycles/MAC');
-  for (const l of layers) console.log(`${l.layer.padEnd(38)} ${String(l.instructionsPerMac).padStart(9)} ${String(l.target).padStart(7)} ${String(l.cmsisNNInstructionsPerMac).padStart(9)} ${String(l.prototypeInstructionsPerMac).padStart(10)} ${String(l.estimatedCyclesPerMac).padStart(16)}`);
+  console.log('layer                                  instr/MAC  target  CMSIS-NN  prototype  est. cycles/MAC  scratch B  const B  code B');
+  for (const l of layers) console.log(`${l.layer.padEnd(38)} ${String(l.instructionsPerMac).padStart(9)} ${String(l.target).padStart(7)} ${String(l.cmsisNNInstructionsPerMac).padStart(9)} ${String(l.prototypeInstructionsPerMac).padStart(10)} ${String(l.estimatedCyclesPerMac).padStart(16)} ${String(l.scratchBytes).padStart(10)} ${String(l.constBytes).padStart(8)} ${String(l.codeBytes).padStart(7)}`);
   return {
     board: 'QEMU 7.2 mps2-an386 (Cortex-M4), arm-none-eabi-gcc 12.2 -O2 -fno-schedule-insns (mcu-backend/harness/run.ts)',
     counting: 'instructions between dbg #1 / dbg #2 markers, icount TCG plugin (exact)',

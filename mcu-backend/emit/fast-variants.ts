@@ -1,5 +1,5 @@
 // The fast Cortex-M4 (Armv7E-M DSP) kernel variants in the backend's variant table (registry.ts):
-// conv2d (general and pointwise), depthwise (3x3 stride 1 planar; general NHWC), fully connected, shift
+// conv2d (general and pointwise), depthwise (3x3 stride 1 over a ring of rows; 3x3 stride 1 planar; general NHWC), fully connected, shift
 // and add convolution.
 // Each applies only on a DSP core, when its generator accepts the shape, and when the 4-instruction
 // requantisation is proven exact for the layer's constants (requant.ts) — otherwise the table falls back
@@ -12,6 +12,7 @@ import { addConvFastApplies, addConvFastScratch, emitAddConvFast } from './addco
 import { chooseBlocking, evaluateBlocking } from './blocking.ts';
 import { emitConvFast, planConv } from './conv-fast.ts';
 import { depthwise3x3Applies, depthwise3x3Scratch, depthwiseGeneralApplies, depthwiseGeneralScratch, emitDepthwise3x3Fast, emitDepthwiseGeneralFast } from './depthwise-fast.ts';
+import { depthwiseRingApplies, depthwiseRingScratch, emitDepthwiseRing, estimateDepthwiseRing } from './depthwise-ring.ts';
 import { emitFcFast, fcAsConv } from './fc-fast.ts';
 import type { FastResult } from './fast-kernel.ts';
 import { padBytes, padGeom } from './prepass.ts';
@@ -77,6 +78,35 @@ export const depthwise3x3Fast = defineVariant<KDepthwiseConv2d>({
   estimate: (op) => { const macs = op.outH * op.outW * op.outC * 9; return { instructions: Math.round(macs * 57 / 36 + op.inH * op.inW * op.inC * 2.4), loads: Math.round(macs * 10 / 36) }; },
 });
 
+// Scratch bounded by the window (a ring of widened rows per channel group, <= 2 KB where one channel quad
+// and 4 rows fit), int8 weights, and faster than the planar kernel (bench/results/mcu.json): preferred
+// where it applies; the planar kernel stays for rows wider than its LDRD offsets reach.
+export const depthwiseRingFast = defineVariant<KDepthwiseConv2d>({
+  name: 'depthwise.3x3-ring-m4',
+  kind: 'depthwise_conv2d',
+  priority: 12,
+  applies: (op, t, m) => dsp(t) && op.strideH === 1 && depthwiseRingApplies(op) === undefined && probe('emitDepthwiseRing', op, m, (mm) => emitDepthwiseRing(op, mm, { fn: 'probe' })),
+  // Every input row is widened into the ring before any output at or above it is written, per channel
+  // group and in its own channels only: the output may overlay the input (depthwise-ring.ts header).
+  // Channel slices (split chains): the modal form with the scratch pointer after c0 (emit/model.ts chainLoop).
+  modes: { prepass: true, slice: true },
+  scratchBytes: depthwiseRingScratch,
+  emit: (op, ctx) => toEmitted(emitDepthwiseRing(op, consts(ctx), { fn: ctx.fn, ...(ctx.mode ? { slice: ctx.mode } : {}) }), op),
+  estimate: estimateDepthwiseRing,
+});
+
+// The same generator at stride 2 (one output row at a time): 1.9 KB of scratch for 32x32x16 where
+// depthwise.nhwc16-m4 needs 34.8 KB, at 3.04 against 2.99 instructions/MAC on that layer. On the combined
+// measure it wins: vww's four stride-2 layers with it take 10.8 KB less RAM and 38.7 KB less flash for
+// 0.01% more instructions (8,166,188 against 8,165,274, QEMU M4), so it ranks above the nhwc16 kernel, which
+// stays for the other kernel sizes.
+export const depthwiseRingS2Fast = defineVariant<KDepthwiseConv2d>({
+  ...depthwiseRingFast,
+  name: 'depthwise.3x3s2-ring-m4',
+  priority: 6,
+  applies: (op, t, m) => dsp(t) && op.strideH === 2 && depthwiseRingApplies(op) === undefined && probe('emitDepthwiseRing', op, m, (mm) => emitDepthwiseRing(op, mm, { fn: 'probe' })),
+});
+
 export const depthwiseGeneralFast = defineVariant<KDepthwiseConv2d>({
   name: 'depthwise.nhwc16-m4',
   kind: 'depthwise_conv2d',
@@ -118,4 +148,4 @@ export const shiftConvFast = defineVariant<KShiftConv2d>({
   estimate: (op) => ({ instructions: Math.round(op.macs * 1.3 + op.outH * op.outW * op.inC * 4), loads: Math.round(op.macs * 0.3) }),
 });
 
-export const FAST_VARIANTS: AnyVariant[] = [conv2dFast, depthwise3x3Fast, depthwiseGeneralFast, fullyConnectedFast, addConvFast, shiftConvFast];
+export const FAST_VARIANTS: AnyVariant[] = [conv2dFast, depthwiseRingFast, depthwiseRingS2Fast, depthwise3x3Fast, depthwiseGeneralFast, fullyConnectedFast, addConvFast, shiftConvFast];

@@ -296,7 +296,9 @@ function chainLoop(m: KernelModule, chain: { ops: number[]; channels: number; sp
     const inPtr = first ? (op.kind === 'conv2d' ? `A + ${inOff}` : `A + ${inOff} + c0`) : `A + ${inOff}`;
     const outPtr = `A + ${plan.bufferOffset.get(op.output)!}${last ? ' + c0' : ''}`;
     const H = m.buffers[op.output].shape[1];
-    return `    ${name}_l${o}(${inPtr}, ${outPtr}, 0, ${H}, c0);`;
+    // A kernel with scratch (the ring depthwise) takes it after c0; its request is placed like any op's.
+    const scratch = plan.scratchOffset[o]! >= 0 ? `, A + ${plan.scratchOffset[o]}` : '';
+    return `    ${name}_l${o}(${inPtr}, ${outPtr}, 0, ${H}, c0${scratch});`;
   });
   return `  for (int c0 = 0; c0 < ${chain.channels}; c0 += ${W}) {\n${lines.join('\n')}\n  }`;
 }

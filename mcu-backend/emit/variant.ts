@@ -46,7 +46,8 @@ export interface EmitContext {
  * tensor or at a slice buffer (pixel strides inStride / outStride), except that a convolution (which
  * reads every input channel) always gets its whole input.
  *   rows:  in-place execution (rows into a delay buffer, copied over the input the output overlays);
- *   slice: partial execution along channels (the op in a split chain);
+ *   slice: partial execution along channels (the op in a split chain); a variant with scratch
+ *          (scratchBytes(op) > 0) takes its scratch pointer as a sixth argument after c0;
  *   elementwise: the plain kernel is safe with the output at the same address as an input;
  *   prepass: the plain kernel reads its input only in a prepass into its scratch, before it writes any
  *            output, so the output may overlay the input whole (no delay buffer, any shape).

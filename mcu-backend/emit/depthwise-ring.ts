@@ -1,0 +1,545 @@
+// Fast 3x3 depthwise conv2d for Cortex-M4 whose working memory is bounded by its window, not by the tensor
+// (stride 1, and stride 2 with a plain C inner loop; depth multiplier 1, padding up to same, any channel count).
+//
+// Scratch: a ring of R = 2k + 2 input rows for a group of G channels, each channel a small zero-padded
+// int16 plane (x + inputOffset, two horizontally adjacent pixels per word, word j = plane columns 2j, 2j+1),
+// [channel][slot][word]. The layer walks the channel groups; per group, steps of 2k output rows: the two
+// rows the next step shares are copied to slots 0, 1, then the next 2k input rows are widened from the
+// int8 NHWC input into slots 2.. (two pixels x four channels per LDR, LDR, PKHBT, PKHTB, 4 SXTAB16, 4 STR),
+// then every channel of the group runs 2x2 output quads over the ring: per kernel row, the words
+// A = (ox, ox+1) and B = (ox+2, ox+3) (one LDRD) and two weight words P = (w0, w1), R = (w2, w1):
+//     out(ox)   += SMLAD(A, P) + SMLABB(B, R)        = A.lo*w0 + A.hi*w1 + B.lo*w2
+//     out(ox+1) += SMLATB(A, P) + SMLADX(B, R)       = A.hi*w0 + B.lo*w1 + B.hi*w2
+// 4 LDRD + 24 MAC instructions for 36 MACs, then the 4-instruction requantisation (requant.ts). (G, k) are
+// chosen so that the ring stays within RING_BUDGET bytes (at least one channel quad and k = 1).
+// Weights stay int8 in flash, 3 words per channel ordered [w0, w2, w1, w1] per kernel row, so SXTB16 gives
+// P and SXTB16 ROR #8 gives R once per channel and step; they are scaled by the requantisation's 2^(left+1)
+// with a lane-safe shift.
+// The output may overlay the input (in-place execution, variant mode `prepass`): a group writes output
+// channel c only in its own channels, and output row r only after every input row up to r has been widened
+// into its ring, so no input byte is overwritten before it has been read (depth multiplier 1, stride 1,
+// padding <= 2: output rows are never longer than input rows).
+
+import type { KDepthwiseConv2d, KernelModule } from '../../compiler/kernel-ir/types.ts';
+import { cIdent, constById, type FastResult } from './fast-kernel.ts';
+import { accRangeOf, maxAbsInput, planRequant, requantC } from './requant.ts';
+import { SIMD_PRELUDE } from './simd-prelude.ts';
+
+/** Scratch the ring may take before falling back to the least ring (one channel quad, k = 1). */
+export const RING_BUDGET = 2048;
+
+export interface RingGeom {
+  C: number;
+  /** Channels per group (multiple of 4 unless it is all of C) and groups. */
+  G: number; groups: number;
+  /** Output row pairs per step; ring slots R = 2k + 2; steps. */
+  k: number; R: number; steps: number;
+  /** Words per plane row, words per channel (R * words). */
+  words: number; chanWords: number;
+  bytes: number;
+}
+
+export function depthwiseRingApplies(op: KDepthwiseConv2d): string | undefined {
+  if (op.rounding === 'single') return 'single rounding (this kernel requantises with double rounding only)';
+  if (op.kH !== 3 || op.kW !== 3) return 'kernel is not 3x3';
+  if (op.strideH !== op.strideW || op.strideH > 2) return 'stride is not 1 or 2 in both directions';
+  if (op.strideH === 2 && (op.padTop > 1 || op.padLeft > 1)) return 'stride 2 with padding > 1';
+  if (op.dilationH !== 1 || op.dilationW !== 1) return 'dilated';
+  if (op.depthMultiplier !== 1) return 'depth multiplier > 1';
+  if (op.batches !== 1) return 'batches > 1';
+  if (op.padTop > 2 || op.padLeft > 2) return 'padding > 2';
+  // In-place overlay (see the header) needs output rows no longer than input rows.
+  if (op.outW > op.inW || op.outH > op.inH) return 'output larger than the input (padding beyond same)';
+  // Row offsets of the quad's LDRD (3 plane rows) must fit the +-1020 byte immediate.
+  if (3 * ringWords(op) * 4 > 1016) return `rows too wide for LDRD offsets (${op.outW} output columns, at most 168)`;
+  return undefined;
+}
+
+/** Words per plane row: stride 1 reads words ox/2, ox/2 + 1 per output pair; stride 2 words ox, ox + 1 per output. */
+function ringWords(op: KDepthwiseConv2d): number { return op.strideW === 2 ? op.outW + 1 : Math.ceil(op.outW / 2) + 1; }
+/** Output rows per ring step (k row pairs at stride 1, k rows at stride 2) and the ring's rows. */
+const stepRows = (op: KDepthwiseConv2d, k: number) => (op.strideH === 2 ? k : 2 * k);
+const ringRows = (op: KDepthwiseConv2d, k: number) => (stepRows(op, k) - 1) * op.strideH + 3;
+
+/** Instructions spent outside the quads (widening, copies, calls, step loops) for a ring choice; for picking (G, k). */
+function overheadEstimate(op: KDepthwiseConv2d, G: number, k: number): number {
+  const C = op.outC, words = ringWords(op);
+  const steps = Math.ceil(op.outH / stepRows(op, k));
+  const groups = Math.ceil(C / G);
+  const widenRows = steps * stepRows(op, k) * op.strideH + 2;
+  const widen = widenRows * words * (C / 4) * (12 + 16 / G) + widenRows * groups * 12;
+  const copy = (steps - 1) * C * ((3 - op.strideH) * words * 2 + 10);
+  // A call per channel and step: weights, frame, register saves (measured about 100 instructions on QEMU M4).
+  const calls = steps * C * 110;
+  return widen + copy + calls + steps * groups * 30;
+}
+
+function geomOf(op: KDepthwiseConv2d, G: number, k: number): RingGeom {
+  const C = op.outC, words = ringWords(op), R = ringRows(op, k);
+  return { C, G, groups: Math.ceil(C / G), k, R, steps: Math.ceil(op.outH / stepRows(op, k)), words, chanWords: R * words, bytes: G * R * words * 4 };
+}
+
+export function ringGeom(op: KDepthwiseConv2d): RingGeom {
+  const C = op.outC;
+  const maxK = Math.max(1, Math.ceil(op.outH / stepRows(op, 1)));
+  let best: RingGeom | undefined, bestCost = Infinity;
+  const Gs: number[] = [];
+  for (let g = 4; g < C; g += 4) Gs.push(g);
+  Gs.push(C);
+  for (const G of Gs) {
+    for (let k = 1; k <= maxK; k++) {
+      const cand = geomOf(op, G, k);
+      const least = G === Gs[0] && k === 1;
+      if (cand.bytes > RING_BUDGET && !least) continue;
+      const cost = overheadEstimate(op, G, k);
+      if (cost < bestCost) { bestCost = cost; best = cand; }
+    }
+  }
+  return best!;
+}
+
+export function depthwiseRingScratch(op: KDepthwiseConv2d): number {
+  return Math.ceil(ringGeom(op).bytes / 8) * 8;
+}
+
+/**
+ * `static void <name>(const int8_t *x, uint32_t *ring, int t0, int t1, int y0)`: widen input rows y0 + t into
+ * slots t in [t0, t1), G channels from x on; `xs` bytes between input pixels.
+ */
+function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: number): string {
+  const C = xs, cw = g.chanWords, words = g.words;
+  const off = ((op.inputOffset & 0xffff) * 65537) >>> 0;
+  const L = [`static void __attribute__((noinline)) ${name}(const int8_t *x, uint32_t *ring, int t0, int t1, int y0) {`,
+    `  const uint32_t off2 = ${off}u; (void)off2;`,
+    `  for (int t = t0; t < t1; t++) {`,
+    `    const int y = y0 + t; uint32_t *prow = ring + t * ${words};`,
+    `    if (y < 0 || y >= ${op.inH}) {`,
+    // Zero padding rows word by word (a memset call per channel costs more than the stores).
+    `      for (int c = 0; c < ${G}; c++) { uint32_t *z = prow + c * ${cw}; for (int j = 0; j < ${words}; j++) z[j] = 0; }`,
+    `      continue;`,
+    `    }`,
+    `    const int8_t *row = x + y * ${op.inW * C};`];
+  // Runs of words by which of their two pixels lie inside the image; a missing pixel reads as 0.
+  const cls = (j: number) => { const x0 = 2 * j - op.padLeft; return `${x0 >= 0 && x0 < op.inW ? 1 : 0}${x0 + 1 >= 0 && x0 + 1 < op.inW ? 1 : 0}`; };
+  const runs: Array<[number, number, string]> = [];
+  for (let j = 0; j < words; j++) {
+    const k = cls(j);
+    const last = runs[runs.length - 1];
+    if (last && last[2] === k && last[1] === j) last[1] = j + 1;
+    else runs.push([j, j + 1, k]);
+  }
+  const quads = Math.floor(G / 4), tail = G % 4;
+  for (const [a, b, k] of runs) {
+    const lo = k[0] === '1', hi = k[1] === '1';
+    const unroll = lo && hi && b - a >= 4 ? 2 : 1;
+    // Interior runs two words per iteration (one loop test per 2 x G x 2 values).
+    if (unroll === 2) {
+      L.push(`    { const int8_t *s = row + (2 * ${a} - ${op.padLeft}) * ${C}; uint32_t *d = prow + ${a};`,
+        `      for (int j = ${a}; j + 1 < ${b}; j += 2) {`);
+      for (let u = 0; u < 2; u++) {
+        for (let q = 0; q < Math.floor(G / 4); q++) {
+          const c0 = 4 * q, so = u * 2 * C + c0;
+          L.push(`        { const uint32_t a = (uint32_t)tfk_ld32(s + ${so}), b = (uint32_t)tfk_ld32(s + ${so + C});`,
+            `          const uint32_t p = tfk_pkhbt(a, b), q = tfk_pkhtb(b, a);`,
+            `          d[${c0 * cw + u}] = tfk_sxtab16(off2, p); d[${(c0 + 1) * cw + u}] = tfk_sxtab16_ror8(off2, p);`,
+            `          d[${(c0 + 2) * cw + u}] = tfk_sxtab16(off2, q); d[${(c0 + 3) * cw + u}] = tfk_sxtab16_ror8(off2, q); }`);
+        }
+        for (let c = 4 * Math.floor(G / 4); c < G; c++) {
+          L.push(`        d[${c * cw + u}] = (uint32_t)(uint16_t)(s[${u * 2 * C + c}] + ${op.inputOffset}) | ((uint32_t)(uint16_t)(s[${u * 2 * C + c + C}] + ${op.inputOffset}) << 16);`);
+        }
+      }
+      L.push(`        s += ${4 * C}; d += 2;`, `      }`, `    }`);
+      if ((b - a) % 2 === 0) continue;
+      // The odd last word of the run, below.
+      L.push(`    for (int j = ${b - 1}; j < ${b}; j++) {`, `      const int8_t *s = row + (2 * j - ${op.padLeft}) * ${C}; uint32_t *d = prow + j; (void)s;`);
+    } else L.push(`    for (int j = ${a}; j < ${b}; j++) {`, `      const int8_t *s = row + (2 * j - ${op.padLeft}) * ${C}; uint32_t *d = prow + j; (void)s;`);
+    if (!lo && !hi) {
+      L.push(`      for (int c = 0; c < ${G}; c++) d[c * ${cw}] = 0;`);
+    } else {
+      for (let q = 0; q < quads; q++) {
+        const c0 = 4 * q;
+        if (lo && hi) {
+          // [a0 a1 b0 b1] and [a2 a3 b2 b3], then SXTAB16 / ROR #8 give (a_c, b_c) + offset per channel.
+          L.push(`      { const uint32_t a = (uint32_t)tfk_ld32(s + ${c0}), b = (uint32_t)tfk_ld32(s + ${c0 + C});`,
+            `        const uint32_t p = tfk_pkhbt(a, b), q = tfk_pkhtb(b, a);`,
+            `        d[${c0 * cw}] = tfk_sxtab16(off2, p); d[${(c0 + 1) * cw}] = tfk_sxtab16_ror8(off2, p);`,
+            `        d[${(c0 + 2) * cw}] = tfk_sxtab16(off2, q); d[${(c0 + 3) * cw}] = tfk_sxtab16_ror8(off2, q); }`);
+        } else {
+          const v = lo ? `tfk_ld32(s + ${c0})` : `tfk_ld32(s + ${c0 + C})`;
+          // One pixel inside: widen it and keep its lane, zero the other.
+          L.push(`      { const uint32_t a = (uint32_t)${v}, al = tfk_sxtab16(off2, a), ah = tfk_sxtab16_ror8(off2, a);`,
+            lo ? `        d[${c0 * cw}] = al & 0xffffu; d[${(c0 + 1) * cw}] = ah & 0xffffu; d[${(c0 + 2) * cw}] = al >> 16; d[${(c0 + 3) * cw}] = ah >> 16; }`
+              : `        d[${c0 * cw}] = al << 16; d[${(c0 + 1) * cw}] = ah << 16; d[${(c0 + 2) * cw}] = al & 0xffff0000u; d[${(c0 + 3) * cw}] = ah & 0xffff0000u; }`);
+        }
+      }
+      for (let c = 4 * quads; c < 4 * quads + tail; c++) {
+        const lov = lo ? `(uint32_t)(uint16_t)(s[${c}] + ${op.inputOffset})` : '0u';
+        const hiv = hi ? `((uint32_t)(uint16_t)(s[${c + C}] + ${op.inputOffset}) << 16)` : '0u';
+        L.push(`      d[${c * cw}] = ${lov} | ${hiv};`);
+      }
+    }
+    L.push(`    }`);
+  }
+  L.push(`  }`, `}`);
+  return L.join('\n');
+}
+
+/**
+ * `opts.slice`: the channel-slice form (variant.ts ModalForm, for channel-split chains): `static void
+ * <fn>(const int8_t *in, int8_t *out, int oy0, int oy1, int c0, int8_t *scratch)` computes the `width`
+ * channels [c0, c0 + width) of all output rows (oy0 = 0, oy1 = outH: the whole height, as the chain calls
+ * it), `in` / `out` at channel c0 with `inStride` / `outStride` bytes between pixels.
+ */
+export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'consts'>,
+  opts: { fn?: string; geom?: { G: number; k: number }; slice?: { width: number; inStride: number; outStride: number } } = {}): FastResult {
+  const why = depthwiseRingApplies(op);
+  if (why) return { ok: false, reason: why };
+  const C = op.outC;
+  const wc = constById(m, op.weights).data;
+  const bias = constById(m, op.bias).data;
+  const xMax = maxAbsInput(op.inputOffset);
+  const wAt = (c: number, ky: number, kx: number) => wc[(ky * 3 + kx) * C + c]!;
+  const rp = planRequant(op, C,
+    (c) => { let s = Math.abs(bias[c]!); for (let t = 0; t < 9; t++) s += Math.abs(wAt(c, Math.floor(t / 3), t % 3)) * xMax; return s; },
+    (c) => { let s = 0; for (let t = 0; t < 9; t++) s = Math.max(s, Math.abs(wAt(c, Math.floor(t / 3), t % 3))); return s; },
+    (c) => accRangeOf(bias[c]!, wc, op.inputOffset, c, 9, C));
+  if (!rp.ok) return { ok: false, reason: rp.reason };
+  const name = opts.fn ?? cIdent(`tf_dwr_${op.index}_${op.name}`);
+  const base = opts.geom ? geomOf(op, opts.geom.G, opts.geom.k) : ringGeom(op);
+  // Channels computed per call, bytes between input / output pixels; a slice keeps the whole op's (G, k), so
+  // its ring is never larger than scratchBytes(op).
+  const W = opts.slice?.width ?? C, IS = opts.slice?.inStride ?? C, OS = opts.slice?.outStride ?? C;
+  const g = opts.slice ? geomOf({ ...op, outC: W }, Math.min(base.G, W), base.k) : base;
+  const c0Expr = opts.slice ? 'c0 + ' : '';
+  const byte = (v: number) => v & 0xff;
+
+  // Per channel, 6 words: the int8 weight words of the three kernel rows, bias * wScale, M, C.
+  // Each channel's function key: its shift e and the weight scale 2^d (d = 0 for a constant channel).
+  const keyOf = (c: number) => { const ch = rp.channels[c]!; const d = ch.wScale ? Math.log2(ch.wScale) : 0; return `${ch.e}_${d}`; };
+  const prm: number[] = [];
+  for (let c = 0; c < C; c++) {
+    const ch = rp.channels[c]!;
+    for (let ky = 0; ky < 3; ky++) {
+      const w = ch.wScale ? [wAt(c, ky, 0), wAt(c, ky, 2), wAt(c, ky, 1), wAt(c, ky, 1)] : [0, 0, 0, 0];
+      prm.push((byte(w[0]!) | byte(w[1]!) << 8 | byte(w[2]!) << 16 | byte(w[3]!) << 24) >>> 0);
+    }
+    prm.push((bias[c]! * ch.wScale) >>> 0, ch.M >>> 0, ch.C >>> 0);
+  }
+  const keys = [...new Set(Array.from({ length: C }, (_, c) => keyOf(c)))];
+
+  const RW = g.words * 4; // bytes per plane row
+  const oRow = op.outW * OS;
+  const FP = Math.floor(op.outW / 2), oddW = op.outW % 2 === 1;
+  const parts: string[] = [
+    `#ifndef TF_DWR_HELPERS`,
+    `#define TF_DWR_HELPERS`,
+    `#if defined(__ARM_FEATURE_DSP)`,
+    `#define TFR_LDRD_POST4(a, b, p) __asm__ volatile("ldrd %0, %1, [%2], #4" : "=r"(a), "=r"(b), "+r"(p))`,
+    `#define TFR_LDRD_MEM(a, b, m) __asm__ volatile("ldrd %0, %1, %2" : "=r"(a), "=r"(b) : "m"(m))`,
+    `#else`,
+    `#define TFR_LDRD_POST4(a, b, p) do { memcpy(&(a), (p), 4); memcpy(&(b), (const char *)(p) + 4, 4); (p) = (const void *)((const char *)(p) + 4); } while (0)`,
+    `#define TFR_LDRD_MEM(a, b, m) do { memcpy(&(a), &(m), 4); memcpy(&(b), (const char *)&(m) + 4, 4); } while (0)`,
+    `#endif`,
+    `#endif`,
+  ];
+  const fnOf = (key: string, rows: 1 | 2) => `${name}_r${rows}_${key.replace('-', 'm')}`;
+  const emitRun = (key: string, rows: 1 | 2): string => {
+    const [e, d] = key.split('_').map(Number) as [number, number];
+    const scale = (x: string) => (d === 0 ? x : `((${x} << ${d}) & ${(~(((1 << d) - 1) << 16)) >>> 0}u)`);
+    const rq = (acc: string, dst: string) => requantC(acc, 'mm', 'cc', e, dst, op);
+    const L = [`static void __attribute__((noinline)) ${fnOf(key, rows)}(const uint32_t *p, const uint32_t *prm, int8_t *o, int nrp) {`,
+      `  const uint32_t P0 = ${scale('tfk_sxtab16(0u, prm[0])')}, R0 = ${scale('tfk_sxtab16_ror8(0u, prm[0])')};`,
+      `  const uint32_t P1 = ${scale('tfk_sxtab16(0u, prm[1])')}, R1 = ${scale('tfk_sxtab16_ror8(0u, prm[1])')};`,
+      `  const uint32_t P2 = ${scale('tfk_sxtab16(0u, prm[2])')}, R2 = ${scale('tfk_sxtab16_ror8(0u, prm[2])')};`,
+      `  volatile int32_t bv = (int32_t)prm[3];`,
+      `  int32_t mc[2] __attribute__((aligned(8))); mc[0] = (int32_t)prm[4]; mc[1] = (int32_t)prm[5];`,
+      ];
+    // One quad (both columns) or the last odd column (ox only), rows 1 or 2.
+    const body = (both: boolean, post: boolean): string[] => {
+      const B: string[] = [`      uint32_t A, B; int32_t t0, t1${rows === 2 ? ', b0, b1' : ''};`];
+      const base = post ? -4 : 0;
+      B.push(post ? `      TFR_LDRD_POST4(A, B, in);` : `      TFK_LDRD(A, B, in, 0);`);
+      B.push(`      { const int32_t bias = bv;`,
+        `        t0 = tfk_smlad(A, P0, bias); t0 = tfk_smlabb(B, R0, t0);`,
+        both ? `        t1 = tfk_smlatb(A, P0, bias); t1 = tfk_smladx(B, R0, t1);` : `        t1 = 0;`,
+        rows === 2 ? `        b0 = bias; }` : `      }`);
+      for (let r = 1; r <= (rows === 2 ? 3 : 2); r++) {
+        B.push(`      TFK_LDRD(A, B, in, ${r * RW + base});`);
+        if (r <= 2) {
+          B.push(`      t0 = tfk_smlad(A, P${r}, t0); t0 = tfk_smlabb(B, R${r}, t0);`);
+          if (both) B.push(`      t1 = tfk_smlatb(A, P${r}, t1); t1 = tfk_smladx(B, R${r}, t1);`);
+        }
+        if (rows === 2) {
+          const k = r - 1;
+          if (k === 0) {
+            if (both) B.push(`      b1 = tfk_smlatb(A, P0, b0); b1 = tfk_smladx(B, R0, b1);`);
+            else B.push(`      b1 = 0;`);
+            B.push(`      b0 = tfk_smlad(A, P0, b0); b0 = tfk_smlabb(B, R0, b0);`);
+          } else {
+            B.push(`      b0 = tfk_smlad(A, P${k}, b0); b0 = tfk_smlabb(B, R${k}, b0);`);
+            if (both) B.push(`      b1 = tfk_smlatb(A, P${k}, b1); b1 = tfk_smladx(B, R${k}, b1);`);
+          }
+        }
+      }
+      B.push(`      { int32_t mm, cc; TFR_LDRD_MEM(mm, cc, mc);`,
+        `        { ${rq('t0', 'r0')} ov[0] = (int8_t)r0; }`,
+        both ? `        { ${rq('t1', 'r1')} ov[${OS}] = (int8_t)r1; }` : `        (void)t1;`);
+      if (rows === 2) {
+        B.push(`        { ${rq('b0', 'r2')} ov[${oRow}] = (int8_t)r2; }`,
+          both ? `        { ${rq('b1', 'r3')} ov[${oRow + OS}] = (int8_t)r3; }` : `        (void)b1;`);
+      }
+      B.push(`      }`);
+      return B;
+    };
+    const generic: string[] = [`  do {`, `    const uint32_t *in = p; int8_t *ov = o;`];
+    if (FP > 0) {
+      generic.push(`    const uint32_t *volatile endv = p + ${FP - 1};`,
+        `    for (;;) {`, ...body(true, true), `      ov += ${2 * OS};`, `      if (in > endv) break;`, `    }`);
+    }
+    if (oddW) generic.push(`    {`, ...body(false, false), `    }`);
+    generic.push(`    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`);
+    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, op, FP, RW, OS, oRow, 2 * g.words * 4) : undefined;
+    if (!asm) L.push(...generic);
+    else {
+      // DSP: the quads of every row pair in one inline-assembly loop (fixed register plan, 50-51
+      // instructions per quad); the odd last column, if any, in C afterwards.
+      L.push(`#if defined(__ARM_FEATURE_DSP)`,
+        `  { uint32_t fr[12]; uint32_t *frp = fr; const uint32_t *pend = p + nrp * ${2 * g.words};`,
+        `    fr[0] = P0; fr[1] = R0; fr[2] = P1; fr[3] = R1; fr[4] = P2; fr[5] = R2; fr[6] = (uint32_t)bv; fr[7] = (uint32_t)(uintptr_t)pend;`,
+        `    fr[8] = (uint32_t)mc[0]; fr[9] = (uint32_t)mc[1]; fr[10] = (uint32_t)(uintptr_t)p; fr[11] = (uint32_t)(uintptr_t)o;`,
+        `    __asm__ volatile(${asm} : : [fr] "r"(frp) : "cc", "memory"); }`);
+      if (oddW) {
+        L.push(`  p += ${FP}; o += ${2 * FP * OS};`, `  do {`, `    const uint32_t *in = p; int8_t *ov = o;`,
+          `    {`, ...body(false, false), `    }`,
+          `    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`);
+      } else L.push(`  (void)mc;`);
+      L.push(`#else`, ...generic, `#endif`);
+    }
+    L.push(`}`);
+    return L.join('\n');
+  };
+  // Stride 2, one output row at a time: per kernel row the words W0 = (2ox, 2ox+1), W1, W2 (LDRD + LDR),
+  //   out(ox) += SMLAD(W0, P) + SMLABB(W1, R),   out(ox+1) += SMLAD(W1, P) + SMLABB(W2, R).
+  const emitRunS2 = (key: string): string => {
+    const [e, d] = key.split('_').map(Number) as [number, number];
+    const scale = (x: string) => (d === 0 ? x : `((${x} << ${d}) & ${(~(((1 << d) - 1) << 16)) >>> 0}u)`);
+    const rq = (acc: string, dst: string) => requantC(acc, 'mm', 'cc', e, dst, op);
+    const pairs = Math.floor(op.outW / 2);
+    const row = (both: boolean) => {
+      const B: string[] = [`      uint32_t A, B, D; int32_t t0${both ? ', t1' : ''}; const int32_t bias = bv;`];
+      for (let r = 0; r < 3; r++) {
+        B.push(`      TFK_LDRD(A, B, in, ${r * RW});`, ...(both ? [`      TFK_LDR_OFF(D, in, ${r * RW + 8});`] : [`      D = 0; (void)D;`]),
+          r === 0 ? `      t0 = tfk_smlad(A, P0, bias); t0 = tfk_smlabb(B, R0, t0);` : `      t0 = tfk_smlad(A, P${r}, t0); t0 = tfk_smlabb(B, R${r}, t0);`);
+        if (both) B.push(r === 0 ? `      t1 = tfk_smlad(B, P0, bias); t1 = tfk_smlabb(D, R0, t1);` : `      t1 = tfk_smlad(B, P${r}, t1); t1 = tfk_smlabb(D, R${r}, t1);`);
+      }
+      B.push(`      { const int32_t mm = mv, cc = cv;`, `        { ${rq('t0', 'r0')} ov[0] = (int8_t)r0; }`,
+        ...(both ? [`        { ${rq('t1', 'r1')} ov[${OS}] = (int8_t)r1; }`] : []), `      }`);
+      return B;
+    };
+    const generic = [`  do {`,
+      `    const uint32_t *in = p; int8_t *ov = o;`,
+      ...(pairs > 0 ? [`    for (int i = 0; i < ${pairs}; i++) {`, ...row(true), `      in += 2; ov += ${2 * OS};`, `    }`] : []),
+      ...(op.outW % 2 ? [`    {`, ...row(false), `    }`] : []),
+      `    p += ${2 * g.words}; o += ${oRow};`,
+      `  } while (--nrows > 0);`];
+    const asm = pairs > 0 ? pairLoopAsmS2(e, op, pairs, RW, OS, oRow, g.words) : undefined;
+    const L = [`static void __attribute__((noinline)) ${fnOf(key, 1)}(const uint32_t *p, const uint32_t *prm, int8_t *o, int nrows) {`,
+      `  const uint32_t P0 = ${scale('tfk_sxtab16(0u, prm[0])')}, R0 = ${scale('tfk_sxtab16_ror8(0u, prm[0])')};`,
+      `  const uint32_t P1 = ${scale('tfk_sxtab16(0u, prm[1])')}, R1 = ${scale('tfk_sxtab16_ror8(0u, prm[1])')};`,
+      `  const uint32_t P2 = ${scale('tfk_sxtab16(0u, prm[2])')}, R2 = ${scale('tfk_sxtab16_ror8(0u, prm[2])')};`,
+      `  volatile int32_t bv = (int32_t)prm[3], mv = (int32_t)prm[4], cv = (int32_t)prm[5];`];
+    if (!asm) L.push(...generic);
+    else {
+      // DSP: the output pairs of every row in one inline-assembly loop; the odd last column, if any, in C.
+      L.push(`#if defined(__ARM_FEATURE_DSP)`,
+        `  { uint32_t fr[12]; const uint32_t *pend = p + nrows * ${2 * g.words};`,
+        `    fr[0] = P0; fr[1] = R0; fr[2] = P1; fr[3] = R1; fr[4] = P2; fr[5] = R2; fr[6] = (uint32_t)bv; fr[7] = (uint32_t)(uintptr_t)pend;`,
+        `    fr[8] = (uint32_t)mv; fr[9] = (uint32_t)cv; fr[10] = (uint32_t)(uintptr_t)p; fr[11] = (uint32_t)(uintptr_t)o;`,
+        `    __asm__ volatile(${asm} : : [fr] "r"(fr) : "cc", "memory"); }`);
+      if (op.outW % 2) {
+        L.push(`  p += ${2 * pairs}; o += ${2 * pairs * OS};`, `  do {`, `    const uint32_t *in = p; int8_t *ov = o;`,
+          `    {`, ...row(false), `    }`, `    p += ${2 * g.words}; o += ${oRow};`, `  } while (--nrows > 0);`);
+      }
+      L.push(`#else`, ...generic, `#endif`);
+    }
+    L.push(`}`);
+    return L.join('\n');
+  };
+  const s2 = op.strideH === 2;
+  const lastOdd = !s2 && op.outH % 2 === 1;
+  for (const key of keys) {
+    if (s2) { parts.push(emitRunS2(key)); continue; }
+    if (op.outH >= 2) parts.push(emitRun(key, 2));
+    if (lastOdd) parts.push(emitRun(key, 1));
+  }
+  const sig = '(const uint32_t *, const uint32_t *, int8_t *, int)';
+  const table = (rows: 1 | 2) => keys.length === 1 ? '' :
+    `static void (*const ${name}_f${rows}[${C}])${sig} = {${Array.from({ length: C }, (_, c) => fnOf(keyOf(c), rows)).join(', ')}};`;
+  const callOf = (rows: 1 | 2, c: string) => keys.length === 1 ? fnOf(keys[0]!, rows) : `${name}_f${rows}[${c}]`;
+  if (keys.length > 1) { if (!s2 && op.outH >= 2) parts.push(table(2)); if (s2 || lastOdd) parts.push(table(1)); }
+
+  // Widening functions: full groups and, when C % G != 0, the last group.
+  const lastG = W - (g.groups - 1) * g.G;
+  parts.push(widenC(`${name}_widen`, op, g, g.G, IS));
+  if (lastG !== g.G) parts.push(widenC(`${name}_widenl`, op, g, lastG, IS));
+
+  // A step computes K output rows from (K - 1) * stride + 3 input rows; the next step shares 3 - stride of them.
+  const K = stepRows(op, g.k), S = op.strideH, keep = 3 - S;
+  const driverGroup = (G: number, widen: string, gExpr: string): string[] => [
+    `    const int8_t *x = in + ${gExpr};`,
+    `    for (int s = 0; s < ${g.steps}; s++) {`,
+    `      const int oy = s * ${K}; const int nOut = oy + ${K} <= ${op.outH} ? ${K} : ${op.outH} - oy;`,
+    `      const int rows = (nOut - 1) * ${S} + 3;`,
+    `      if (s == 0) ${widen}(x, ring, 0, rows, oy * ${S} - ${op.padTop});`,
+    `      else {`,
+    `        for (int c = 0; c < ${G}; c++) { uint32_t *dd = ring + c * ${g.chanWords}; const uint32_t *ss = dd + ${K * S * g.words};`,
+    `          for (int i = 0; i < ${keep * g.words}; i++) dd[i] = ss[i]; }`,
+    `        ${widen}(x, ring, ${keep}, rows, oy * ${S} - ${op.padTop});`,
+    `      }`,
+    `      for (int c = 0; c < ${G}; c++) {`,
+    `        const int ch = ${gExpr} + c; const uint32_t *pr = P + (${c0Expr}ch) * 6; const uint32_t *pl = ring + c * ${g.chanWords};`,
+    `        int8_t *o = out + oy * ${oRow} + ch;`,
+    ...(s2 ? [`        ${callOf(1, `${c0Expr}ch`)}(pl, pr, o, nOut);`] : []),
+    ...(!s2 && op.outH >= 2 ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
+    ...(lastOdd ? [`        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`] : []),
+    `      }`,
+    `    }`,
+  ];
+  const fullGroups = lastG === g.G ? g.groups : g.groups - 1;
+  const code = [
+    SIMD_PRELUDE,
+    ...parts,
+    opts.slice ? `static void ${name}(const int8_t *in, int8_t *out, int oy0, int oy1, int c0, int8_t *scratch) {`
+      : `static void ${name}(const int8_t *in, int8_t *out, int8_t *scratch) {`,
+    ...(opts.slice ? [`  (void)oy0; (void)oy1;`] : []),
+    `  uint32_t *ring = (uint32_t *)(void *)scratch;`,
+    `  const uint32_t *P = (const uint32_t *)tfk_hide(${name}_p);`,
+    ...(fullGroups > 0 ? [`  for (int gi = 0; gi < ${fullGroups}; gi++) {`, ...driverGroup(g.G, `${name}_widen`, `gi * ${g.G}`), `  }`] : []),
+    ...(lastG !== g.G ? [`  {`, ...driverGroup(lastG, `${name}_widenl`, `${fullGroups * g.G}`), `  }`] : []),
+    `}`,
+  ].join('\n');
+  const data = `static const uint32_t ${name}_p[${prm.length}] __attribute__((aligned(8))) = {${prm.map((v) => v + 'u').join(',')}};`;
+  return { ok: true, kernel: { fn: name, data, code, scratchBytes: Math.ceil(g.bytes / 8) * 8, constBytes: prm.length * 4, estimate: estimateDepthwiseRing(op) } };
+}
+
+export function estimateDepthwiseRing(op: KDepthwiseConv2d): { instructions: number; loads: number } {
+  const g = ringGeom(op);
+  // Stride 1: 49 instructions and 7 loads per 2x2 quad; stride 2: 32 and 9 per output pair (QEMU M4).
+  const blocks = op.strideH === 2 ? op.outH * Math.ceil(op.outW / 2) * op.outC : Math.ceil(op.outH / 2) * Math.ceil(op.outW / 2) * op.outC;
+  const [per, loads] = op.strideH === 2 ? [32, 9] : [49, 7];
+  return { instructions: Math.round(blocks * per + overheadEstimate(op, g.G, g.k)), loads: Math.round(blocks * loads + op.inH * op.inW * op.inC / 4) };
+}
+
+/**
+ * The 2-row quad loop as one inline-assembly string (a C string literal, for `__asm__`), DSP only; it saves
+ * and restores every register it uses, so it constrains the compiler in nothing. The frame fr[12] holds P0, R0, P1, R1, P2, R2, bias, the
+ * plane pointer after the last row pair, M, C, plane pointer, output pointer; it is pushed to the stack with the loop's end pointer.
+ * Registers: r0 plane, r1 output, r2-r7 weights, r8-r11 accumulators, r12/lr data (then M, C).
+ * Requantisation as requant.ts; the first output (no free register yet) folds the tie correction into the
+ * rounding constant: SMMLAR(acc, M, C - (acc < 0)) = SMMLAR(acc, M, C) - (acc < 0), then reloads C.
+ */
+function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number): string | undefined {
+  const n2 = Math.floor(FP / 2), peel = FP % 2 === 1;
+  if (oRow + 4 * C > 4095 || pairStep > 4095 || 2 * oRow > 4095 || 8 * n2 > 4095) return undefined;
+  const clamp = (r: string): string[] => [
+    ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
+    ...(op.actMax < 127 ? [`cmp ${r}, #${op.actMax}`, `it gt`, `movgt ${r}, #${op.actMax}`] : []),
+  ];
+  const ssat = (r: string) => (e > 0 ? `ssat ${r}, #8, ${r}, asr #${e}` : `ssat ${r}, #8, ${r}`);
+  const mac4 = (acc0: string, acc1: string, P: string, R: string) => [
+    `smlad ${acc0}, r12, ${P}, ${acc0}`, `smlatb ${acc1}, r12, ${P}, ${acc1}`, `smlabb ${acc0}, lr, ${R}, ${acc0}`, `smladx ${acc1}, lr, ${R}, ${acc1}`];
+  /** One 2x2 quad at r0 (which it advances by one word), its outputs at r1 + base; the bias in r10 already unless `bias`. */
+  const quad = (base: number, bias = true): string[] => {
+    const rq: string[] = [`ldrd r12, lr, [sp, #16]`];
+    const at = (off: number) => (base + off === 0 ? `[r1]` : `[r1, #${base + off}]`);
+    // acc r8 -> out[0] in place (the tie correction folded into C, then C reloaded); temps r8, r9, r10 for r9, r10, r11.
+    if (e > 0) rq.push(`sub lr, lr, r8, lsr #31`, `smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, ${at(0)}`, `ldr lr, [sp, #20]`);
+    else rq.push(`smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, ${at(0)}`);
+    const pairs: Array<[string, string, number]> = [['r9', 'r8', C], ['r10', 'r9', oRow], ['r11', 'r10', oRow + C]];
+    for (const [acc, t, off] of pairs) {
+      rq.push(`smmlar ${t}, ${acc}, r12, lr`);
+      if (e > 0) rq.push(`sub ${t}, ${t}, ${acc}, lsr #31`);
+      rq.push(ssat(t), ...clamp(t), `strb ${t}, ${at(off)}`);
+    }
+    return [
+      `ldrd r12, lr, [r0], #4`, ...(bias ? [`ldr r10, [sp, #8]`] : []),
+      `smlad r8, r12, r2, r10`, `smlatb r9, r12, r2, r10`, `smlabb r8, lr, r3, r8`, `smladx r9, lr, r3, r9`,
+      `ldrd r12, lr, [r0, #${RW - 4}]`,
+      ...mac4('r8', 'r9', 'r4', 'r5'),
+      `smlatb r11, r12, r2, r10`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`, `smladx r11, lr, r3, r11`,
+      `ldrd r12, lr, [r0, #${2 * RW - 4}]`,
+      ...mac4('r8', 'r9', 'r6', 'r7'), ...mac4('r10', 'r11', 'r4', 'r5'),
+      `ldrd r12, lr, [r0, #${3 * RW - 4}]`,
+      ...mac4('r10', 'r11', 'r6', 'r7'),
+      ...rq,
+    ];
+  };
+  const lines = [
+    // Every register is saved and restored here, so the compiler keeps whatever it likes in them.
+    `push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`, `mov r12, %[fr]`,
+    `ldrd r2, r3, [r12, #0]`, `ldrd r4, r5, [r12, #8]`, `ldrd r6, r7, [r12, #16]`,
+    `ldrd r8, r9, [r12, #24]`, `ldrd r10, r11, [r12, #32]`, `ldrd r0, r1, [r12, #40]`,
+    // sp + 0 plane, + 4 output, + 8 bias, + 12 plane end, + 16 M, + 20 C, + 24 row end, + 28 bias again (loaded
+    // with the row end, so the first quad of an iteration needs no load of its own).
+    `mov lr, r8`,
+    `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
+    `1:`,
+    // An odd quad count: one quad first, then two per iteration (one end test and one pointer step per pair).
+    ...(peel ? [...quad(0), `add r1, r1, #${2 * C}`] : []),
+    ...(n2 > 0 ? [
+      `add r12, r0, #${8 * (n2 - 1)}`, `str r12, [sp, #24]`, `ldr r10, [sp, #8]`,
+      `2:`,
+      ...quad(0, false), ...quad(2 * C),
+      `add r1, r1, #${4 * C}`,
+      `ldrd r8, r10, [sp, #24]`, `cmp r0, r8`, `bls 2b`] : []),
+    // Next row pair: from the end of this one's quads; the frame's slot 3 holds the plane pointer after the last pair.
+    `add r0, r0, #${pairStep - 4 * FP}`, `add r1, r1, #${2 * oRow - 2 * C * FP}`,
+    `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`,
+    `add sp, sp, #32`, `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`,
+  ];
+  return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
+}
+
+/**
+ * The stride-2 loop over output pairs as inline assembly (DSP only; every register saved and restored).
+ * Frame fr[12]: P0, R0, P1, R1, P2, R2, bias, plane pointer after the last row, M, C, plane pointer, output.
+ * Registers: r0 plane, r1 output, r2-r7 weights, r8/r9 accumulators, r10-r12 the words W0, W1, W2 of a
+ * kernel row (then M, C and a temporary), lr bias then temporary. 32 instructions per pair (18 MACs).
+ */
+function pairLoopAsmS2(e: number, op: KDepthwiseConv2d, pairs: number, RW: number, OS: number, oRow: number, words: number): string | undefined {
+  if (oRow > 4095 || 2 * OS > 4095 || 8 * pairs > 4095 || 2 * RW + 8 > 1020) return undefined;
+  const clamp = (r: string): string[] => [
+    ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
+    ...(op.actMax < 127 ? [`cmp ${r}, #${op.actMax}`, `it gt`, `movgt ${r}, #${op.actMax}`] : []),
+  ];
+  const ssat = (r: string) => (e > 0 ? `ssat ${r}, #8, ${r}, asr #${e}` : `ssat ${r}, #8, ${r}`);
+  const rq = (t: string, acc: string, at: string) => [`smmlar ${t}, ${acc}, r10, r11`, ...(e > 0 ? [`sub ${t}, ${t}, ${acc}, lsr #31`] : []), ssat(t), ...clamp(t), `strb ${t}, ${at}`];
+  const rows: string[] = [];
+  for (let r = 0; r < 3; r++) {
+    const [P, R] = [`r${2 + 2 * r}`, `r${3 + 2 * r}`];
+    if (r === 0) rows.push(`ldrd r10, r11, [r0], #8`, `ldr r12, [r0, #0]`,
+      `smlad r8, r10, ${P}, lr`, `smlabb r8, r11, ${R}, r8`, `smlad r9, r11, ${P}, lr`, `smlabb r9, r12, ${R}, r9`);
+    else rows.push(`ldrd r10, r11, [r0, #${r * RW - 8}]`, `ldr r12, [r0, #${r * RW}]`,
+      `smlad r8, r10, ${P}, r8`, `smlabb r8, r11, ${R}, r8`, `smlad r9, r11, ${P}, r9`, `smlabb r9, r12, ${R}, r9`);
+  }
+  const lines = [
+    `push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`, `mov r12, %[fr]`,
+    `ldrd r2, r3, [r12, #0]`, `ldrd r4, r5, [r12, #8]`, `ldrd r6, r7, [r12, #16]`,
+    `ldrd r8, r9, [r12, #24]`, `ldrd r10, r11, [r12, #32]`, `ldrd r0, r1, [r12, #40]`,
+    // sp + 0 bias, + 4 plane end, + 8 M, + 12 C, + 16 row end, + 20 spare.
+    `push {r8, r9, r10, r11, r12, lr}`,
+    `1:`,
+    `add r12, r0, #${8 * (pairs - 1)}`, `str r12, [sp, #16]`,
+    `2:`,
+    `ldr lr, [sp, #0]`,
+    ...rows,
+    `ldrd r10, r11, [sp, #8]`,
+    ...rq('r12', 'r8', '[r1]'), ...rq('lr', 'r9', `[r1, #${OS}]`),
+    `add r1, r1, #${2 * OS}`,
+    `ldr r12, [sp, #16]`, `cmp r0, r12`, `bls 2b`,
+    `add r0, r0, #${8 * words - 8 * pairs}`, `add r1, r1, #${oRow - 2 * OS * pairs}`,
+    `ldr r12, [sp, #4]`, `cmp r0, r12`, `bne 1b`,
+    `add sp, sp, #24`, `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`,
+  ];
+  return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
+}
