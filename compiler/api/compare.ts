@@ -109,7 +109,8 @@ function describe(d: Difference): string {
 
 /**
  * Compares `expected` with `actual` value by value. When both carry per-layer tensors (`layers`), the
- * first layer (in execution order, matched by index) whose values differ is named; otherwise the first
+ * first layer of `expected` (in its order; matched by tensor name when both sides name tensors, else by
+ * index) whose values differ is named, with the name and kind from either side; otherwise the first
  * differing output. Output names and shapes come from whichever side has them (a golden RunResult does).
  */
 export function compareOutputs(expected: Comparable, actual: Comparable): Comparison {
@@ -121,14 +122,18 @@ export function compareOutputs(expected: Comparable, actual: Comparable): Compar
     first = { where: 'count', differing: a.outputs.length, total: e.outputs.length };
   }
   if (!first && e.layers && a.layers) {
-    const got = new Map(a.layers.map((l) => [`${l.index}:${l.tensor ?? ''}`, l]));
+    // Matched by tensor name when both sides name it (e.g. TFLite's interpreter against the golden runtime),
+    // else by layer index.
+    const byTensor = new Map(a.layers.filter((l) => l.tensor !== undefined).map((l) => [l.tensor!, l]));
+    const byIndex = new Map<number, LayerValues>();
+    for (const l of a.layers) if (!byIndex.has(l.index)) byIndex.set(l.index, l);
     for (const l of e.layers) {
-      const g = got.get(`${l.index}:${l.tensor ?? ''}`);
+      const g = (l.tensor !== undefined ? byTensor.get(l.tensor) : undefined) ?? (l.tensor === undefined || byTensor.size === 0 ? byIndex.get(l.index) : undefined);
       if (!g) continue;
       const d = firstDiff(l.values, g.values);
       if (d) {
         first = {
-          where: 'layer', layer: { index: l.index, name: l.name, kind: l.kind, tensor: l.tensor },
+          where: 'layer', layer: { index: g.index, name: l.name ?? g.name, kind: l.kind ?? g.kind, tensor: l.tensor ?? g.tensor },
           element: d.at, coords: coordsOf(d.at, l.shape ?? g.shape), expected: l.values[d.at], actual: g.values[d.at], differing: d.differing, total: l.values.length,
         };
         break;
