@@ -1,5 +1,5 @@
 // Builds what the CLI, the public API and the tests run: the CLI bundle and the API bundle with its batch
-// worker (esbuild, dependencies left external), the golden runtime's two WebAssembly modules
+// worker (esbuild, dependencies left external), Observable Plot for report.html (dist/plot.js), the golden runtime's two WebAssembly modules
 // (AssemblyScript via the asc API, scalar and SIMD), and -- `npm run build` / `npm pack` only, as tsc takes
 // a few seconds -- the API's type declarations (dist/types, tsconfig.api.json).
 // `ensureBuilt` rebuilds only when a source is newer than its output, so `bin/tinyforge.mjs` can call it
@@ -48,6 +48,16 @@ export async function buildCli() {
     packages: 'external',
     sourcemap: 'linked',
     logLevel: 'warning',
+  });
+}
+
+/** Observable Plot as one minified IIFE (globalThis.Plot), inlined into every report.html (no network). */
+const plotOut = join(dist, 'plot.js');
+export async function buildPlot() {
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    stdin: { contents: "import * as Plot from '@observablehq/plot'; globalThis.Plot = Plot;", resolveDir: root, loader: 'js' },
+    outfile: plotOut, bundle: true, format: 'iife', platform: 'browser', target: 'es2020', minify: true, legalComments: 'inline', logLevel: 'warning',
   });
 }
 
@@ -113,6 +123,11 @@ export async function ensureBuilt({ quiet = false, force = false, types = false 
   if (force || Object.keys(bundles).some((b) => mtime(join(dist, b)) < srcT)) {
     if (!quiet) process.stderr.write('build: bundling CLI\n');
     await buildCli();
+  }
+  const plotPkg = join(root, 'node_modules', '@observablehq', 'plot', 'package.json');
+  if (existsSync(plotPkg) && (force || mtime(plotOut) < mtime(plotPkg))) {
+    if (!quiet) process.stderr.write('build: bundling the plotting library of report.html\n');
+    await buildPlot();
   }
   const wasmT = Math.max(newest(join(root, 'runtime-wasm', 'assembly'), ['.ts']), mtime(join(root, 'asconfig.json')));
   if (existsSync(wasmEntry) && (force || Object.values(wasmOutputs).some((o) => mtime(o) < wasmT))) {

@@ -15,6 +15,11 @@ import { makeArch } from '../../../cgra-mapper/arch.ts';
 import type { LayerFigures, ModelTotals } from '../../../cgra-mapper/map-model.ts';
 import { reportText } from '../../../cgra-mapper/report.ts';
 import { runCgraTarget } from '../../../cgra-mapper/target.ts';
+import type { MappedLayer } from '../../../cgra-mapper/map-model.ts';
+import { decode } from '../../../cgra-mapper/isa/encoding.ts';
+import { OPCODES } from '../../../cgra-mapper/isa/tables.ts';
+import { buildReportHtml, type HtmlReportData } from '../../report/html.ts';
+import { writeFileAtomic } from '../../files.ts';
 
 export interface BuildReport {
   config: { file: string; name: string; arith: BuildConfig['arith']; outDir: string; model?: string; targets: BuildConfig['targets'] };
@@ -66,6 +71,8 @@ async function buildStaged(config: BuildConfig, stage: OutputStage, values: Reco
   };
   const texts: string[] = [];
   let ok = true;
+  let liveByOp: number[] | undefined;
+  let mapped: MappedLayer[] = [];
   const progress = (msg: string) => process.stderr.write(`tinyforge: ${msg}\n`);
   // One lowering: both backends read the same kernel IR.
   const module = runPipeline(config.graph, { arith: config.arith, file: config.model ?? config.file });
@@ -77,18 +84,20 @@ async function buildStaged(config: BuildConfig, stage: OutputStage, values: Reco
     report.totals = { ops: module.ops.length, macs: module.ops.reduce((s, o) => s + o.macs, 0), mcu: step.build.totals };
     report.verify = { mcu: step.verify };
     if (step.build.dvfs) report.dvfs = step.build.dvfs;
+    liveByOp = step.build.em.plan.liveByOp;
     texts.push(step.text);
     ok &&= step.ok;
   }
   if (config.targets.cgra) {
     const cg = config.targets.cgra;
     progress(`cgra ${cg.rows}x${cg.cols}: mapping and simulating ${module.ops.filter((o) => o.macs > 0).length} layers...`);
-    const { report: cr, files } = await runCgraTarget(config.graph, {
+    const { report: cr, files, mapped: m } = await runCgraTarget(config.graph, {
       module,
       onLayer: (l) => progress(`  cgra layer ${l.index} '${l.name}' (${l.op}): ${l.cgra.bitExact ? 'bit-exact' : 'MISMATCH'}`),
       arch: makeArch({ rows: cg.rows, cols: cg.cols, bus: cg.bus, callCycles: cg.callCycles }), arith: config.arith, strategy: cg.strategy,
       ...(cg.layers ? { layers: cg.layers } : {}), inputs: values['no-verify'] ? 1 : 2, outDir: stage.path('cgra'),
     });
+    mapped = m;
     report.layers ??= module.ops.map((o) => ({ index: o.index, name: o.name, kind: o.kind, sourceOp: o.sourceOp, macs: o.macs }));
     for (const l of report.layers) {
       const c = cr.layers.find((x) => x.index === l.index);
@@ -119,5 +128,42 @@ async function buildStaged(config: BuildConfig, stage: OutputStage, values: Reco
     return 1;
   }
   await stage.commit();
+  // report.html joins both targets; written into the output folder once the targets are in place.
+  writeFileAtomic(join(config.outDir, 'report.html'), buildReportHtml(htmlData(config, report, liveByOp, mapped)), 'report.html');
   return 0;
+}
+
+/** Share of each PE's kernel steps that issue an instruction other than NOP, over a layer's kernels ([row][col]). */
+function peUtilisation(m: MappedLayer, rows: number, cols: number): number[][] {
+  const busy = Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
+  let steps = 0;
+  for (const k of m.choice.plan.kernels) {
+    for (const step of k.words) {
+      steps++;
+      step.forEach((row, r) => row.forEach((w, c) => { if (r < rows && c < cols && (OPCODES[decode(w).op]?.cls ?? 'nop') !== 'nop') busy[r]![c]!++; }));
+    }
+  }
+  return busy.map((row) => row.map((b) => (steps ? b / steps : 0)));
+}
+
+function htmlData(config: BuildConfig, report: BuildReport, liveByOp: number[] | undefined, mapped: MappedLayer[]): HtmlReportData {
+  const t = report.totals;
+  const cg = config.targets.cgra;
+  return {
+    name: config.name, config: config.file, arith: config.arith,
+    layers: (report.layers ?? []).map((l) => ({
+      index: l.index, name: l.name, kind: l.kind, macs: l.macs,
+      ...(l.mcu ? { mcu: { variant: l.mcu.variant, instructions: l.mcu.instructions, instructionsPerMac: l.mcu.instructionsPerMac, scratchBytes: l.mcu.scratchBytes, constBytes: l.mcu.constBytes } } : {}),
+      ...(l.cgra ? { cgra: { strategy: l.cgra.strategy, cycles: l.cgra.cycles, macPerCycle: l.cgra.macPerCycle, peUtilisation: l.cgra.peUtilisation, bitExact: l.cgra.bitExact, launches: l.cgra.launches } } : {}),
+      ...(liveByOp?.[l.index] !== undefined ? { liveBytes: liveByOp[l.index] } : {}),
+    })),
+    ...(t?.mcu ? { mcu: {
+      cpu: t.mcu.cpu, flashBytes: t.mcu.flashBytes, ramBytes: t.mcu.ramBytes, arenaBytes: t.mcu.arenaBytes, peakLayer: t.mcu.peakLayer, strategy: t.mcu.memory.strategy,
+      sizeSource: t.mcu.sizeSource, ...(t.mcu.instructions !== undefined ? { instructions: t.mcu.instructions } : {}),
+      verify: (report.verify?.mcu ?? []).map((v) => ({ on: v.on, ok: v.ok, inputs: v.inputs })),
+    } } : {}),
+    ...(t?.cgra && cg ? { cgra: { rows: cg.rows, cols: cg.cols, bus: cg.bus, cycles: t.cgra.cycles, macPerCycle: t.cgra.macPerCycle, bitExactLayers: t.cgra.bitExactLayers, layers: t.cgra.layers } } : {}),
+    ...(report.dvfs ? { dvfs: { part: report.dvfs.part, deadlineUs: report.dvfs.deadlineUs, segments: report.dvfs.segments.map((s) => ({ name: s.name, fMHz: s.fMHz, us: s.us, uj: s.uj })) } } : {}),
+    pe: cg ? mapped.map((m) => ({ index: m.op.index, name: m.name, strategy: m.choice.plan.strategy, grid: peUtilisation(m, cg.rows, cg.cols), mapping: m.choice.plan.view })) : [],
+  };
 }
