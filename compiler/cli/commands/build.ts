@@ -9,7 +9,7 @@ import { runPipeline } from '../../passes/registry.ts';
 import { formatCgraVsMcu } from '../../report/compare.ts';
 import { mcuBuildStep, type McuDvfsReport, type McuLayerReport, type McuTotals } from '../../../mcu-backend/build.ts';
 import type { VerifyResult } from '../../../mcu-backend/verify.ts';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { OutputStage } from '../../output-stage.ts';
 import { makeArch } from '../../../cgra-mapper/arch.ts';
 import type { LayerFigures, ModelTotals } from '../../../cgra-mapper/map-model.ts';
@@ -150,7 +150,8 @@ function htmlData(config: BuildConfig, report: BuildReport, liveByOp: number[] |
   const t = report.totals;
   const cg = config.targets.cgra;
   return {
-    name: config.name, config: config.file, arith: config.arith,
+    // The config's file name, not its path: builds of one config from two folders are byte-identical.
+    name: config.name, config: basename(config.file), arith: config.arith,
     layers: (report.layers ?? []).map((l) => ({
       index: l.index, name: l.name, kind: l.kind, macs: l.macs,
       ...(l.mcu ? { mcu: { variant: l.mcu.variant, instructions: l.mcu.instructions, instructionsPerMac: l.mcu.instructionsPerMac, scratchBytes: l.mcu.scratchBytes, constBytes: l.mcu.constBytes } } : {}),
