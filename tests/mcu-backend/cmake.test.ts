@@ -1,8 +1,8 @@
 // C that drops in (issue #17): the output folder's CMakeLists.txt and tinyforge.mk. The five MLPerf Tiny
 // models' C (Cortex-M4 variant table) configures and builds as a static library with CMake for the host
-// with gcc and with clang and for cortex-m4 with arm-none-eabi-gcc (mcu-backend/harness/cmake toolchain
-// file), with -Wall -Wextra -Werror -std=c99 and no warning at all; the Arm build compiles with the core's
-// -mcpu flags. These fifteen builds use the build type None (no -O: gcc needs ~13 s of CPU for vww's 2.7 MB
+// with gcc and with clang and for cortex-m4 with arm-none-eabi-gcc and with clang against newlib's headers
+// (mcu-backend/harness/cmake toolchain files), with -Wall -Wextra -Werror -std=c99 and no warning at all; the Arm build compiles with the core's
+// -mcpu flags. These twenty builds use the build type None (no -O: gcc needs ~13 s of CPU for vww's 2.7 MB
 // of C even so, three times that optimised); the optimiser's warnings are covered by the Release (-O3)
 // builds of the user program below and by every -O2 -Werror build of the other Cortex-M tests. Then a small user program (init, invoke, the header's offset/scale macros) links the library:
 // on the host (CMake, and the Makefile fragment with make) it runs and its output equals the golden
@@ -26,6 +26,7 @@ import { needTools } from './helpers/tools.ts';
 
 const work = scratchDir('tinyforge-cmake-');
 const toolchain = join(harnessDir, 'cmake', 'arm-none-eabi.cmake');
+const clangToolchain = join(harnessDir, 'cmake', 'arm-none-eabi-clang.cmake');
 const hasCmake = spawnSync('cmake', ['--version']).status === 0;
 
 function needCmake(t: { skip: (m: string) => void }): boolean {
@@ -68,6 +69,7 @@ const BUILDS = [
   { name: 'host-gcc', args: ['-DCMAKE_C_COMPILER=gcc'], arm: false },
   { name: 'host-clang', args: ['-DCMAKE_C_COMPILER=clang'], arm: false },
   { name: 'm4-arm-none-eabi-gcc', args: [`-DCMAKE_TOOLCHAIN_FILE=${toolchain}`], arm: true },
+  { name: 'm4-clang', args: [`-DCMAKE_TOOLCHAIN_FILE=${clangToolchain}`], arm: true },
 ] as const;
 
 /** Configures and builds the library target; returns the diagnostics of a failure or of any warning ('' when clean). */
@@ -86,7 +88,7 @@ async function buildLibrary(src: string, bin: string, name: string, b: (typeof B
   return '';
 }
 
-test('the five MLPerf Tiny models build via CMake as static libraries: host gcc, host clang, cortex-m4 arm-none-eabi-gcc; -Wall -Wextra -Werror -std=c99, no warning', { timeout: 900_000 }, async (t) => {
+test('the five MLPerf Tiny models build via CMake as static libraries: host gcc, host clang, cortex-m4 arm-none-eabi-gcc and clang; -Wall -Wextra -Werror -std=c99, no warning', { timeout: 900_000 }, async (t) => {
   if (!needCmake(t) || !needTools(t, 'host') || !needTools(t, 'clang') || !needTools(t, 'arm-gcc')) return;
   const keys = Object.keys(MODELS) as ModelKey[];
   const jobs: Array<() => Promise<string>> = [];
