@@ -8,10 +8,10 @@
 // on the host (CMake, and the Makefile fragment with make) it runs and its output equals the golden
 // runtime's; for cortex-m4 it links with the harness's startup and linker script and runs on QEMU, where it
 // compares its output with the golden bytes itself and exits 0 only when equal.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel } from '../../compiler/frontend/load.ts';
 import { runPipeline } from '../../compiler/passes/registry.ts';
@@ -25,6 +25,7 @@ import { MODELS, modelPath, scratchDir, type ModelKey } from '../helpers/paths.t
 import { needTools } from './helpers/tools.ts';
 
 const work = scratchDir('tinyforge-cmake-');
+after(() => rmSync(work, { recursive: true, force: true }));
 const toolchain = join(harnessDir, 'cmake', 'arm-none-eabi.cmake');
 const clangToolchain = join(harnessDir, 'cmake', 'arm-none-eabi-clang.cmake');
 const hasCmake = spawnSync('cmake', ['--version']).status === 0;
