@@ -7,15 +7,16 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
 import type { EmittedModel } from './emit/model.ts';
+import { buildFiles } from './emit/build-files.ts';
 import {
   between, compileArmOrThrow, compileHost, describeStatus, harnessDir, runHost, runQemu, type CProgram, type HostCompiler, type Marker, type RunOn,
 } from './harness/run.ts';
 
-/** Writes `<name>.h`, `<name>.c`, runtime.h and the extra files into dir (each through a temp name, then renamed). */
+/** Writes `<name>.h`, `<name>.c`, runtime.h, the extra files and the build files (CMakeLists.txt, tinyforge.mk) into dir (each through a temp name, then renamed). */
 export function writeModelFiles(dir: string, em: EmittedModel): string[] {
   mkdirSync(dir, { recursive: true });
   const files: Array<[string, string]> = [[`${em.cname}.h`, em.files.header], [`${em.cname}.c`, em.files.source], ['runtime.h', em.files.runtime],
-    ...Object.entries(em.extraFiles ?? {})];
+    ...Object.entries(em.extraFiles ?? {}), ...Object.entries(buildFiles(em))];
   const out: string[] = [];
   for (const [n, text] of files) {
     const p = join(dir, n);

@@ -1,8 +1,10 @@
-// Builds what the CLI and the tests run: the CLI bundle (esbuild, dependencies left external) and the
-// golden runtime's two WebAssembly modules (AssemblyScript via the asc API, scalar and SIMD).
+// Builds what the CLI, the public API and the tests run: the CLI bundle and the API bundle with its batch
+// worker (esbuild, dependencies left external), Observable Plot for report.html (dist/plot.js), the golden runtime's two WebAssembly modules
+// (AssemblyScript via the asc API, scalar and SIMD), and -- `npm run build` / `npm pack` only, as tsc takes
+// a few seconds -- the API's type declarations (dist/types, tsconfig.api.json).
 // `ensureBuilt` rebuilds only when a source is newer than its output, so `bin/tinyforge.mjs` can call it
 // on every start.
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,11 +28,19 @@ export const cliSources = ['compiler', 'cgra-mapper', 'mcu-backend', 'runtime-wa
 const wasmEntry = join(root, 'runtime-wasm', 'assembly', 'index.ts');
 export const wasmOutputs = { scalar: join(dist, 'golden.wasm'), simd: join(dist, 'golden-simd.wasm') };
 
+/** The bundles: the CLI, the public API (package.json `exports`) and runBatch's worker. */
+const bundles = {
+  'tinyforge.mjs': join(root, 'compiler', 'cli', 'main.ts'),
+  'api.mjs': join(root, 'compiler', 'api', 'index.ts'),
+  'golden-worker.mjs': join(root, 'compiler', 'api', 'golden-worker.ts'),
+};
+
 export async function buildCli() {
   const esbuild = await import('esbuild');
   await esbuild.build({
-    entryPoints: [join(root, 'compiler', 'cli', 'main.ts')],
-    outfile: join(dist, 'tinyforge.mjs'),
+    entryPoints: Object.entries(bundles).map(([out, entry]) => ({ in: entry, out: out.replace(/\.mjs$/, '') })),
+    outdir: dist,
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -38,6 +48,16 @@ export async function buildCli() {
     packages: 'external',
     sourcemap: 'linked',
     logLevel: 'warning',
+  });
+}
+
+/** Observable Plot as one minified IIFE (globalThis.Plot), inlined into every report.html (no network). */
+const plotOut = join(dist, 'plot.js');
+export async function buildPlot() {
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    stdin: { contents: "import * as Plot from '@observablehq/plot'; globalThis.Plot = Plot;", resolveDir: root, loader: 'js' },
+    outfile: plotOut, bundle: true, format: 'iife', platform: 'browser', target: 'es2020', minify: true, legalComments: 'inline', logLevel: 'warning',
   });
 }
 
@@ -71,13 +91,43 @@ export async function checkWasmFeatures() {
   }
 }
 
-export async function ensureBuilt({ quiet = false, force = false } = {}) {
+const typesDir = join(dist, 'types');
+const typesStamp = join(typesDir, 'compiler', 'api', 'index.d.ts');
+
+/**
+ * The API's declarations: tsc --emitDeclarationOnly (tsconfig.api.json) into dist/types, then the sources'
+ * `.ts` import specifiers rewritten to `.js` so a consumer's TypeScript resolves them to the .d.ts files.
+ */
+export async function buildTypes() {
+  const { spawnSync } = await import('node:child_process');
+  rmSync(typesDir, { recursive: true, force: true });
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.api.json')], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tsc (declarations) failed:\n${r.stdout}${r.stderr}`);
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.d.ts')) {
+        const text = readFileSync(p, 'utf8');
+        const out = text.replace(/((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]*?)\.ts(['"])/g, '$1$2.js$3');
+        if (out !== text) writeFileSync(p, out);
+      }
+    }
+  };
+  walk(typesDir);
+}
+
+export async function ensureBuilt({ quiet = false, force = false, types = false } = {}) {
   mkdirSync(dist, { recursive: true });
-  const cliOut = join(dist, 'tinyforge.mjs');
   const srcT = Math.max(...cliSources.map((d) => newest(join(root, d), ['.ts'])), mtime(join(root, 'package.json')));
-  if (force || mtime(cliOut) < srcT) {
+  if (force || Object.keys(bundles).some((b) => mtime(join(dist, b)) < srcT)) {
     if (!quiet) process.stderr.write('build: bundling CLI\n');
     await buildCli();
+  }
+  const plotPkg = join(root, 'node_modules', '@observablehq', 'plot', 'package.json');
+  if (existsSync(plotPkg) && (force || mtime(plotOut) < mtime(plotPkg))) {
+    if (!quiet) process.stderr.write('build: bundling the plotting library of report.html\n');
+    await buildPlot();
   }
   const wasmT = Math.max(newest(join(root, 'runtime-wasm', 'assembly'), ['.ts']), mtime(join(root, 'asconfig.json')));
   if (existsSync(wasmEntry) && (force || Object.values(wasmOutputs).some((o) => mtime(o) < wasmT))) {
@@ -85,8 +135,12 @@ export async function ensureBuilt({ quiet = false, force = false } = {}) {
     else process.stderr.write('tinyforge: rebuilding the golden runtime...\n');
     await buildWasm();
   }
+  if (types && (force || mtime(typesStamp) < Math.max(srcT, mtime(join(root, 'tsconfig.api.json'))))) {
+    if (!quiet) process.stderr.write('build: type declarations of the API (tsc --emitDeclarationOnly)\n');
+    await buildTypes();
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await ensureBuilt({ force: process.argv.includes('--force') });
+  await ensureBuilt({ force: process.argv.includes('--force'), types: true });
 }

@@ -11,12 +11,18 @@ import { mcuBuildStep, type McuDvfsReport, type McuLayerReport, type McuTotals }
 import type { VerifyResult } from '../../../mcu-backend/verify.ts';
 import { cacheStats } from '../../../mcu-backend/stages/compile.ts';
 import { StageTimer, type StageName } from '../../../mcu-backend/stages/timing.ts';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { OutputStage } from '../../output-stage.ts';
 import { makeArch } from '../../../cgra-mapper/arch.ts';
 import type { LayerFigures, ModelTotals } from '../../../cgra-mapper/map-model.ts';
 import { reportText } from '../../../cgra-mapper/report.ts';
 import { runCgraTarget } from '../../../cgra-mapper/target.ts';
+import type { MappedLayer } from '../../../cgra-mapper/map-model.ts';
+import { decode } from '../../../cgra-mapper/isa/encoding.ts';
+import { OPCODES } from '../../../cgra-mapper/isa/tables.ts';
+import { buildReportHtml, isBuildReport, type HtmlReportData } from '../../report/html.ts';
+import { writeFileAtomic } from '../../files.ts';
 
 export interface BuildReport {
   config: { file: string; name: string; arith: BuildConfig['arith']; outDir: string; model?: string; targets: BuildConfig['targets'] };
@@ -48,6 +54,7 @@ export const build: Command = {
     const config = loadConfig(path);
     // Every artefact goes to a temporary folder beside the output and moves into place only when the build
     // succeeds: a failed or interrupted build leaves the previous output as it was (compiler/output-stage.ts).
+    checkReportReplaceable(join(config.outDir, 'report.html'), values.force === true);
     const stage = new OutputStage(config.outDir, [config.targets.mcu && 'mcu', config.targets.cgra && 'cgra'].filter((n): n is string => !!n), { force: values.force === true });
     try {
       return await buildStaged(config, stage, values);
@@ -71,6 +78,8 @@ async function buildStaged(config: BuildConfig, stage: OutputStage, values: Reco
   };
   const texts: string[] = [];
   let ok = true;
+  let liveByOp: number[] | undefined;
+  let mapped: MappedLayer[] = [];
   const progress = (msg: string) => process.stderr.write(`tinyforge: ${msg}\n`);
   const t0 = performance.now();
   const cache0 = { ...cacheStats };
@@ -94,7 +103,7 @@ async function buildStaged(config: BuildConfig, stage: OutputStage, values: Reco
     const tc = performance.now();
     const cg = config.targets.cgra;
     progress(`cgra ${cg.rows}x${cg.cols}: mapping and simulating ${module.ops.filter((o) => o.macs > 0).length} layers...`);
-    const { report: cr, files } = await runCgraTarget(config.graph, {
+    const { report: cr, files, mapped: m } = await runCgraTarget(config.graph, {
       module,
       onLayer: (l) => progress(`  cgra layer ${l.index} '${l.name}' (${l.op}): ${l.cgra.bitExact ? 'bit-exact' : 'MISMATCH'}`),
       arch: makeArch({ rows: cg.rows, cols: cg.cols, bus: cg.bus, callCycles: cg.callCycles }), arith: config.arith, strategy: cg.strategy,
@@ -104,6 +113,7 @@ async function buildStaged(config: BuildConfig, stage: OutputStage, values: Reco
       await mcuStep?.catch(() => undefined);
       throw e;
     });
+    mapped = m;
     cgra = { cr, files };
     cgraMs = Math.round(performance.now() - tc);
   }
@@ -113,6 +123,7 @@ async function buildStaged(config: BuildConfig, stage: OutputStage, values: Reco
     report.totals = { ops: module.ops.length, macs: module.ops.reduce((s, o) => s + o.macs, 0), mcu: step.build.totals };
     report.verify = { mcu: step.verify };
     if (step.build.dvfs) report.dvfs = step.build.dvfs;
+    liveByOp = step.build.em.plan.liveByOp;
     texts.push(step.text);
     ok &&= step.ok;
   }
@@ -156,5 +167,51 @@ async function buildStaged(config: BuildConfig, stage: OutputStage, values: Reco
     return 1;
   }
   await stage.commit();
+  // report.html joins both targets; written into the output folder once the targets are in place.
+  writeFileAtomic(join(config.outDir, 'report.html'), buildReportHtml(htmlData(config, report, liveByOp, mapped)), 'report.html');
   return 0;
+}
+
+/** <out>/report.html is replaced only when it is a report tinyforge wrote (or with --force); checked before the build starts. */
+function checkReportReplaceable(file: string, force: boolean): void {
+  if (force || !existsSync(file)) return;
+  if (!statSync(file).isFile() || !isBuildReport(readFileSync(file, 'utf8'))) {
+    throw new TinyforgeError('report.html exists and is not a report tinyforge wrote; not replacing it', { file }, 'move it away, or rerun with --force');
+  }
+}
+
+/** Share of each PE's kernel steps that issue an instruction other than NOP, over a layer's kernels ([row][col]). */
+function peUtilisation(m: MappedLayer, rows: number, cols: number): number[][] {
+  const busy = Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
+  let steps = 0;
+  for (const k of m.choice.plan.kernels) {
+    for (const step of k.words) {
+      steps++;
+      step.forEach((row, r) => row.forEach((w, c) => { if (r < rows && c < cols && (OPCODES[decode(w).op]?.cls ?? 'nop') !== 'nop') busy[r]![c]!++; }));
+    }
+  }
+  return busy.map((row) => row.map((b) => (steps ? b / steps : 0)));
+}
+
+function htmlData(config: BuildConfig, report: BuildReport, liveByOp: number[] | undefined, mapped: MappedLayer[]): HtmlReportData {
+  const t = report.totals;
+  const cg = config.targets.cgra;
+  return {
+    // The config's file name, not its path: builds of one config from two folders are byte-identical.
+    name: config.name, config: basename(config.file), arith: config.arith,
+    layers: (report.layers ?? []).map((l) => ({
+      index: l.index, name: l.name, kind: l.kind, macs: l.macs,
+      ...(l.mcu ? { mcu: { variant: l.mcu.variant, instructions: l.mcu.instructions, instructionsPerMac: l.mcu.instructionsPerMac, scratchBytes: l.mcu.scratchBytes, constBytes: l.mcu.constBytes } } : {}),
+      ...(l.cgra ? { cgra: { strategy: l.cgra.strategy, cycles: l.cgra.cycles, macPerCycle: l.cgra.macPerCycle, peUtilisation: l.cgra.peUtilisation, bitExact: l.cgra.bitExact, launches: l.cgra.launches } } : {}),
+      ...(liveByOp?.[l.index] !== undefined ? { liveBytes: liveByOp[l.index] } : {}),
+    })),
+    ...(t?.mcu ? { mcu: {
+      cpu: t.mcu.cpu, flashBytes: t.mcu.flashBytes, ramBytes: t.mcu.ramBytes, arenaBytes: t.mcu.arenaBytes, peakLayer: t.mcu.peakLayer, strategy: t.mcu.memory.strategy,
+      sizeSource: t.mcu.sizeSource, ...(t.mcu.instructions !== undefined ? { instructions: t.mcu.instructions } : {}),
+      verify: (report.verify?.mcu ?? []).map((v) => ({ on: v.on, ok: v.ok, inputs: v.inputs })),
+    } } : {}),
+    ...(t?.cgra && cg ? { cgra: { rows: cg.rows, cols: cg.cols, bus: cg.bus, cycles: t.cgra.cycles, macPerCycle: t.cgra.macPerCycle, bitExactLayers: t.cgra.bitExactLayers, layers: t.cgra.layers } } : {}),
+    ...(report.dvfs ? { dvfs: { part: report.dvfs.part, deadlineUs: report.dvfs.deadlineUs, segments: report.dvfs.segments.map((s) => ({ name: s.name, fMHz: s.fMHz, us: s.us, uj: s.uj })) } } : {}),
+    pe: cg ? mapped.map((m) => ({ index: m.op.index, name: m.name, strategy: m.choice.plan.strategy, grid: peUtilisation(m, cg.rows, cg.cols), mapping: m.choice.plan.view })) : [],
+  };
 }

@@ -5,58 +5,17 @@
 // DEQUANTIZE). --gen-input SEED first writes a deterministic random input file (int8: uniform bytes; float32:
 // uniform in the range its QUANTIZE represents); --dump-dir writes every tensor (one file per tensor, named by
 // op index and tensor name) plus an index.json.
+// Built on the public API (compiler/api): loadModel, generateInput, splitInputBytes, runGolden.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command.ts';
 import { TinyforgeError, UsageError } from '../../diagnostics.ts';
-import { loadModel } from '../../frontend/load.ts';
+import { concatBytes, generateInput, loadModel, runGolden, splitInputBytes } from '../../api/index.ts';
 import { bytesPerElement, numElements, type Graph } from '../../ir/graph.ts';
-import { floatInputRange } from '../../quant/quantize.ts';
 import { ARITH_MODES, type Arith } from '../../quant/multiplier.ts';
-import { GoldenRuntime, valueBytes, valuesOf, type TensorValues } from '../../../runtime-wasm/host.ts';
-import { mulberry32 } from '../../rng.ts';
+import { valueBytes, type TensorValues } from '../../../runtime-wasm/host.ts';
 import { readInputFile, writeFileAtomic as writeAtomic } from '../../files.ts';
 import { writeFolderStaged } from '../../output-stage.ts';
-
-/**
- * Deterministic input bytes for every graph input (mulberry32 seeded by `seed`): int8 inputs uniform bytes,
- * float32 inputs little-endian float32 uniform in the range their QUANTIZE represents (no saturation).
- */
-export function generateInput(graph: Graph, seed: number): Uint8Array {
-  const n = graph.inputs.reduce((s, id) => s + numElements(graph.tensors[id].shape) * bytesPerElement(graph.tensors[id].dtype), 0);
-  const out = new Uint8Array(n);
-  const dv = new DataView(out.buffer);
-  const next = mulberry32(seed);
-  let off = 0;
-  for (const id of graph.inputs) {
-    const t = graph.tensors[id];
-    const range = floatInputRange(graph, id);
-    if (t.dtype === 'float32' && range) {
-      for (let i = 0; i < numElements(t.shape); i++, off += 4) dv.setFloat32(off, Math.fround(range[0] + (range[1] - range[0]) * next()), true);
-    } else if (t.dtype === 'int8') {
-      for (let i = 0; i < numElements(t.shape); i++) out[off++] = Math.floor(next() * 256);
-    } else {
-      throw new TinyforgeError(`--gen-input: input '${t.name}' is ${t.dtype}${t.dtype === 'float32' ? ' and read by no QUANTIZE' : ''}; no range to draw from`);
-    }
-  }
-  return out;
-}
-
-function splitInputs(graph: Graph, bytes: Uint8Array, file: string): TensorValues[] {
-  const sizes = graph.inputs.map((id) => numElements(graph.tensors[id].shape) * bytesPerElement(graph.tensors[id].dtype));
-  const total = sizes.reduce((a, b) => a + b, 0);
-  if (bytes.length !== total) {
-    const parts = graph.inputs.map((id, i) => `'${graph.tensors[id].name}' ${graph.tensors[id].dtype} [${graph.tensors[id].shape.join(', ')}] = ${sizes[i]}`).join(', ');
-    throw new TinyforgeError(`input is ${bytes.length} bytes, expected ${total}`, { file }, `raw NHWC, int8 one byte per value, float32 little-endian: ${parts}`);
-  }
-  let off = 0;
-  return graph.inputs.map((id, i) => {
-    const t = graph.tensors[id];
-    const copy = bytes.slice(off, off + sizes[i]); // aligned for its dtype
-    off += sizes[i];
-    return valuesOf(t.dtype, copy.buffer, 0, numElements(t.shape));
-  });
-}
 
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
 
@@ -104,27 +63,24 @@ export const run: Command = {
     if (values.arith !== undefined && !ARITH_MODES.includes(values.arith as Arith)) {
       throw new UsageError(`--arith must be one of ${ARITH_MODES.join(', ')}, got '${values.arith}'`);
     }
-    const loaded = loadModel(path);
-    const graph = loaded.graph;
-    const arith = ((values.arith as Arith | undefined) ?? loaded.config?.arith ?? 'tflm');
+    const model = loadModel(path);
+    const graph = model.graph;
+    const arith = ((values.arith as Arith | undefined) ?? model.arith);
     const seedText = values['gen-input'] as string | undefined;
     if (seedText !== undefined) {
       const seed = Number(seedText);
       if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--gen-input: '${seedText}' is not a seed (an integer 0..4294967295)`);
-      writeAtomic(inputPath, generateInput(graph, seed), '--input file');
+      writeAtomic(inputPath, generateInput(model, seed), '--input file');
     }
     if (!existsSync(inputPath)) throw new TinyforgeError('input file not found', { file: inputPath }, 'pass --gen-input SEED to create one');
     const bytes = new Uint8Array(readInputFile(inputPath, 'input file'));
-    const inputs = splitInputs(graph, bytes, inputPath);
-    const rt = await GoldenRuntime.load({ simd: !values.scalar });
+    const inputs = splitInputBytes(model, bytes, inputPath);
     const dumpDir = values['dump-dir'] as string | undefined;
     const t0 = performance.now();
-    const result = rt.run(graph, inputs, { arith, keepAll: dumpDir !== undefined });
+    const result = await runGolden(model, inputs, { arith, keepAll: dumpDir !== undefined, simd: !values.scalar });
     const ms = performance.now() - t0;
-    const total = result.outputs.reduce((s, o) => s + o.byteLength, 0);
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const o of result.outputs) { out.set(valueBytes(o), off); off += o.byteLength; }
+    const out = concatBytes(result.outputs);
+    const total = out.length;
     // The dump folder is staged and checked before the output file is written: a refused or failed dump
     // writes nothing.
     const writeAll = (tmp?: string): number => {
@@ -139,12 +95,12 @@ export const run: Command = {
     });
     if (values.json) {
       process.stdout.write(JSON.stringify({
-        model: path, graph: graph.name, arith, simd: rt.simd, ms: Number(ms.toFixed(3)),
+        model: path, graph: graph.name, arith, simd: result.simd, ms: Number(ms.toFixed(3)),
         input: inputPath, output: outputPath, inputs: graph.inputs.map(describe), outputs: graph.outputs.map(describe),
         ...(dumpDir !== undefined ? { dumpDir, tensorsDumped: dumped } : {}),
       }, null, 2) + '\n');
     } else {
-      process.stdout.write(`${graph.name}: ${graph.ops.length} ops, arith ${arith}, ${rt.simd ? 'SIMD' : 'scalar'}, ${ms.toFixed(2)} ms; wrote ${total} bytes to ${outputPath}`
+      process.stdout.write(`${graph.name}: ${graph.ops.length} ops, arith ${arith}, ${result.simd ? 'SIMD' : 'scalar'}, ${ms.toFixed(2)} ms; wrote ${total} bytes to ${outputPath}`
         + (dumpDir !== undefined ? `; ${dumped} tensors to ${dumpDir}` : '') + '\n');
     }
     return 0;

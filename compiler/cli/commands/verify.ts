@@ -3,15 +3,13 @@
 // runtime; on a mismatch it names the first differing layer (debug hook). Exit 0 only when all match. Its
 // C, programs and inputs go to <out>/verify/<on> (out: the config's, else out/<model name>), written all
 // or nothing beside the build's own <out>/mcu, so a later build still finds only its own files there.
+// Built on the public API's verify() (compiler/api).
 import { basename, join } from 'node:path';
 import type { Command } from '../command.ts';
 import { TinyforgeError, UsageError } from '../../diagnostics.ts';
-import { loadModel } from '../../frontend/load.ts';
-import { runPipeline } from '../../passes/registry.ts';
+import { formatVerifyResult, loadModel, verify as verifyModel } from '../../api/index.ts';
 import { ARITH_MODES, type Arith } from '../../quant/multiplier.ts';
-import { emitModel } from '../../../mcu-backend/emit/model.ts';
-import { CPUS, parseCpu, requireTools, RUN_ON, type RunOn } from '../../../mcu-backend/harness/run.ts';
-import { formatVerify, randomGraphInputs, verifyMcu } from '../../../mcu-backend/verify.ts';
+import { RUN_ON, requireTools, type RunOn } from '../../../mcu-backend/harness/run.ts';
 import { writeFolderStaged } from '../../output-stage.ts';
 
 export const verify: Command = {
@@ -35,26 +33,21 @@ export const verify: Command = {
     const seed = Number(values.seed ?? 1);
     if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got '${values.seed}'`);
     const path = positionals[0]!;
-    const loaded = loadModel(path);
-    let arith: Arith = loaded.config?.arith ?? 'tflm';
+    const model = loadModel(path);
+    let arith: Arith = model.arith;
     if (values.arith !== undefined) {
       if (!ARITH_MODES.includes(values.arith as Arith)) throw new UsageError(`--arith must be tflm or tflite, got '${values.arith}'`);
       arith = values.arith as Arith;
     }
     requireTools(on as RunOn);
-    const graph = loaded.graph;
-    const module = runPipeline(graph, { arith, file: loaded.config?.model ?? path });
-    const cpu = on === 'host' ? parseCpu(loaded.config?.targets.mcu?.cpu ?? 'm4') : (on as Exclude<RunOn, 'host'>);
-    const em = emitModel(module, { cpu, dsp: CPUS[cpu].dsp });
-    const outDir = loaded.config?.outDir ?? join('out', basename(path).replace(/\.[^.]*$/, ''));
-    const inputs = randomGraphInputs(graph, count, seed);
-    process.stderr.write(`tinyforge: compiling ${module.name} and running ${count} input(s) on ${on}...\n`);
+    const outDir = model.config?.outDir ?? join('out', basename(path).replace(/\.[^.]*$/, ''));
+    process.stderr.write(`tinyforge: compiling ${model.name} and running ${count} input(s) on ${on}...\n`);
     // a mismatch is a result (its files are what one debugs) and is kept; an error or an interrupt is not
     const v = await writeFolderStaged(join(outDir, 'verify', on), { force: values.force === true, what: 'the verify folder' },
-      (workDir) => verifyMcu(graph, module, em, on as RunOn, { inputs, workDir, count: on !== 'host' }));
+      (workDir) => verifyModel(model, { on: on as RunOn, inputs: count, seed, arith, workDir }));
     if (values.json) process.stdout.write(JSON.stringify({ model: path, arith, ...v }, null, 2) + '\n');
     else {
-      process.stdout.write(formatVerify(module.name, v) + '\n');
+      process.stdout.write(formatVerifyResult(model, v) + '\n');
       if (v.invokeInstructions) process.stdout.write(`instructions per inference: ${v.invokeInstructions.join(', ')}\n`);
     }
     if (!v.ok) throw new TinyforgeError(`verification failed on ${on}`, { file: path });

@@ -2,7 +2,8 @@
 // folder -- are written all or nothing and never over a user's files: a folder holding a file tinyforge
 // did not write is refused (one line naming it and --force) and survives byte for byte, with nothing else
 // written; an earlier output of the same command is replaced; `verify` writes <out>/verify/<on>, beside the
-// build's <out>/mcu, so a build after it still owns <out>/mcu.
+// build's <out>/mcu, so a build after it still owns <out>/mcu; build's <out>/report.html replaces only a report
+// tinyforge wrote.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -80,5 +81,16 @@ test('verify writes <out>/verify/<on>, and a build after it still replaces <out>
   assert.ok(existsSync(join(out, 'verify', 'host')));
   const again = cli('build', path);
   assert.equal(again.status, 0, again.stderr);
-  assert.deepEqual(readdirSync(out).sort(), ['mcu', 'verify']);
+  assert.deepEqual(readdirSync(out).sort(), ['mcu', 'report.html', 'verify']);
+});
+
+test('build: a report.html in the output folder that tinyforge did not write is refused before the build and survives', () => {
+  const { path, out } = config('report', false);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'report.html'), '<p>my notes</p>\n');
+  const r = cli('build', path);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr.trim().split('\n').at(-1)!, /^tinyforge: error: .*report\.html: report\.html exists and is not a report tinyforge wrote; not replacing it \(move it away, or rerun with --force\)$/);
+  assert.equal(readFileSync(join(out, 'report.html'), 'utf8'), '<p>my notes</p>\n');
+  assert.deepEqual(readdirSync(out), ['report.html'], 'nothing else written');
 });
