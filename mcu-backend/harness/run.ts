@@ -1,5 +1,6 @@
-// Runners for generated C: host gcc, and QEMU's mps2 boards (Cortex-M3 an385, M4 an386, M7 an500) with
-// arm-none-eabi-gcc, the linker script and startup of this folder, semihosting exit status, and the
+// Runners for generated C: host gcc, and QEMU boards for every core the backend compiles for (Cortex-M0
+// microbit for the ARMv6-M path, M3 mps2-an385, M4 an386, M7 an500, M33 mps2-an505, M55 mps3-an547) with
+// arm-none-eabi-gcc, the board's linker script and the startup of this folder, semihosting exit status, and the
 // icount TCG plugin (built with host gcc into .cache/mcu on demand) for exact per-marker instruction
 // counts. Every program runs under a timeout. A missing tool raises a TinyforgeError naming the
 // Debian package to install (tests turn that into a skip outside CI, a failure when CI=true).
@@ -10,16 +11,18 @@ import { join } from 'node:path';
 import { TinyforgeError } from '../../compiler/diagnostics.ts';
 import { repoRoot } from '../../compiler/paths.ts';
 
-/** Cores the backend compiles for; the ones with a QEMU board (m3, m4, m7) can also run and be measured. */
+/** Cores the backend compiles for; each has a QEMU board, so all can run and be measured. */
 export type McuCpu = 'm0plus' | 'm3' | 'm4' | 'm7' | 'm33' | 'm55';
-export type QemuCpu = 'm3' | 'm4' | 'm7';
+export type QemuCpu = McuCpu;
 export type RunOn = 'host' | QemuCpu;
-export const RUN_ON: readonly RunOn[] = ['host', 'm3', 'm4', 'm7'];
+export const RUN_ON: readonly RunOn[] = ['host', 'm3', 'm4', 'm7', 'm0plus', 'm33', 'm55'];
 
 export interface CpuInfo {
   cpu: McuCpu;
-  /** QEMU machine emulating this core with the harness's memory map (code at 0, RAM at 0x20000000). */
+  /** QEMU machine emulating this core (m0plus: QEMU's only ARMv6-M board, a Cortex-M0: same ISA). */
   board?: string;
+  /** The board's linker script in this folder (memory map; the sections are link-sections.ld). */
+  linkScript: string;
   /** arm-none-eabi-gcc flags selecting the core, ISA and float ABI. */
   flags: string[];
   /** Has the DSP extension (SMLAD, SXTB16, ...): the SIMD kernels' path. */
@@ -28,12 +31,12 @@ export interface CpuInfo {
 }
 
 export const CPUS: Record<McuCpu, CpuInfo> = {
-  m3: { cpu: 'm3', board: 'mps2-an385', flags: ['-mcpu=cortex-m3', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
-  m4: { cpu: 'm4', board: 'mps2-an386', flags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16'], dsp: true, fpu: true },
-  m7: { cpu: 'm7', board: 'mps2-an500', flags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-d16'], dsp: true, fpu: true },
-  m0plus: { cpu: 'm0plus', flags: ['-mcpu=cortex-m0plus', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
-  m33: { cpu: 'm33', flags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-sp-d16'], dsp: true, fpu: true },
-  m55: { cpu: 'm55', flags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], dsp: true, fpu: true },
+  m3: { cpu: 'm3', board: 'mps2-an385', linkScript: 'link.ld', flags: ['-mcpu=cortex-m3', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
+  m4: { cpu: 'm4', board: 'mps2-an386', linkScript: 'link.ld', flags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16'], dsp: true, fpu: true },
+  m7: { cpu: 'm7', board: 'mps2-an500', linkScript: 'link.ld', flags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-d16'], dsp: true, fpu: true },
+  m0plus: { cpu: 'm0plus', board: 'microbit', linkScript: 'link-microbit.ld', flags: ['-mcpu=cortex-m0plus', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
+  m33: { cpu: 'm33', board: 'mps2-an505', linkScript: 'link-an505.ld', flags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-sp-d16'], dsp: true, fpu: true },
+  m55: { cpu: 'm55', board: 'mps3-an547', linkScript: 'link-an547.ld', flags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], dsp: true, fpu: true },
 };
 
 export function hasBoard(cpu: McuCpu): cpu is QemuCpu {
@@ -148,7 +151,7 @@ export function compileArm(p: CProgram, elf: string, cpu: McuCpu, budget: Budget
   if (budget.stackBytes !== undefined) defsym.push(`-Wl,--defsym=__stack_size=${budget.stackBytes}`);
   const args = [
     ...CPUS[cpu].flags, ...COMMON_CFLAGS, ...extraFlags, '-ffunction-sections', '-fdata-sections',
-    '-nostartfiles', '-T', join(harnessDir, 'link.ld'), `-I${harnessDir}`, join(harnessDir, 'startup.c'),
+    '-nostartfiles', `-L${harnessDir}`, '-T', join(harnessDir, CPUS[cpu].linkScript), `-I${harnessDir}`, join(harnessDir, 'startup.c'),
     ...progArgs(p), '-Wl,--gc-sections', ...defsym, '-o', elf, '-lc', '-lgcc',
   ];
   return exec('arm-none-eabi-gcc', args, 300_000);
@@ -195,9 +198,23 @@ export interface QemuResult extends ExecResult {
   totalInstructions?: number;
 }
 
+let machines: string | undefined;
+/**
+ * Throws when this qemu-system-arm lacks the cpu's board. Deliberately not part of missingTools: a QEMU
+ * without the board is a broken install, so a test fails loudly instead of skipping.
+ */
+export function requireBoard(cpu: QemuCpu): void {
+  machines ??= exec('qemu-system-arm', ['-machine', 'help'], 30_000).stdout;
+  const board = CPUS[cpu].board!;
+  if (!new RegExp(`^${board}\\s`, 'm').test(machines)) {
+    throw new TinyforgeError(`cannot run on ${cpu}: this qemu-system-arm has no machine '${board}'`, {}, 'install QEMU 7.2 or later (Debian: qemu-system-arm)');
+  }
+}
+
 /** Runs an ELF on the cpu's QEMU board with semihosting; `count` adds the icount plugin. */
 export function runQemu(elf: string, cpu: QemuCpu, opts: { timeoutMs?: number; count?: boolean } = {}): QemuResult {
   requireTools(cpu);
+  requireBoard(cpu);
   const args = ['-M', CPUS[cpu].board!, '-nographic', '-monitor', 'none', '-serial', 'none',
     '-semihosting-config', 'enable=on,target=native', '-kernel', elf];
   let countFile: string | undefined;

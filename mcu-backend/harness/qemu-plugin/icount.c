@@ -78,8 +78,17 @@ static void on_marker(unsigned int vcpu, void *udata)
  * four data bytes are right), so only a size below 4 rules an instruction out. */
 static bool is_dbg(const struct qemu_plugin_insn *insn, uint32_t *n)
 {
-  if (qemu_plugin_insn_size(insn) < 4) return false;
   const uint8_t *b = qemu_plugin_insn_data(insn);
+  if (qemu_plugin_insn_size(insn) < 2) return false;
+  /* ARMv6-M marker (runtime.h): the reserved 16-bit hint BFx0, x = n + 7 (8..15), a NOP. Its first halfword
+   * (1011...) can never start a 32-bit instruction, so the reported size (QEMU 7.2 misreports some at a
+   * block start) is not consulted. */
+  uint16_t hw0 = (uint16_t)(b[0] | b[1] << 8);
+  if ((hw0 & 0xFF0F) == 0xBF00 && ((hw0 >> 4) & 0xF) >= 8) {
+    *n = ((hw0 >> 4) & 0xF) - 7;
+    return true;
+  }
+  if (qemu_plugin_insn_size(insn) < 4) return false;
   uint16_t hw1 = (uint16_t)(b[0] | b[1] << 8), hw2 = (uint16_t)(b[2] | b[3] << 8);
   if (hw1 != 0xF3AF || (hw2 & 0xFFF0) != 0x80F0) return false;
   *n = hw2 & 0xF;
