@@ -211,17 +211,18 @@ export function requireBoard(cpu: QemuCpu): void {
   }
 }
 
-/** Runs an ELF on the cpu's QEMU board with semihosting; `count` adds the icount plugin. */
-export function runQemu(elf: string, cpu: QemuCpu, opts: { timeoutMs?: number; count?: boolean } = {}): QemuResult {
+/** Runs an ELF on the cpu's QEMU board with semihosting; `count` adds the icount plugin, `profile` its block profile. */
+export function runQemu(elf: string, cpu: QemuCpu, opts: { timeoutMs?: number; count?: boolean; profile?: string } = {}): QemuResult {
   requireTools(cpu);
   requireBoard(cpu);
   const args = ['-M', CPUS[cpu].board!, '-nographic', '-monitor', 'none', '-serial', 'none',
     '-semihosting-config', 'enable=on,target=native', '-kernel', elf];
   let countFile: string | undefined;
-  if (opts.count) {
+  if (opts.count || opts.profile) {
     countFile = `${elf}.icount.${process.pid}.txt`;
     rmSync(countFile, { force: true });
-    args.push('-plugin', `${pluginPath()},out=${countFile}`);
+    // profile=PATH: the executed blocks per marker segment, for the cycle model (mcu-backend/timing/).
+    args.push('-plugin', `${pluginPath()},out=${countFile}${opts.profile ? `,profile=${opts.profile}` : ''}`);
   }
   const r = exec('qemu-system-arm', args, opts.timeoutMs ?? 120_000);
   const markers: Marker[] = [];

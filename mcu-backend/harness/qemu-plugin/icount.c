@@ -46,6 +46,10 @@ void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *tb, enum qe
 void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn, qemu_plugin_vcpu_udata_cb_t cb,
                                             enum qemu_plugin_cb_flags flags, void *userdata);
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
+uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
+uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
+void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, qemu_plugin_vcpu_udata_cb_t cb,
+                                          enum qemu_plugin_cb_flags flags, void *userdata);
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 
@@ -55,6 +59,60 @@ static FILE *out;
 /* Executed markers, kept in memory and written at exit. */
 static struct { uint32_t n; uint64_t before; } *marks;
 static size_t n_marks, cap_marks;
+
+/* Profile mode (`profile=PATH`), the input of the cycle model (mcu-backend/timing/): every translated block
+ * is written once as `B <id> <vaddr hex> <n> <hex bytes of insn 0> ... <insn n-1>`; each execution of a block
+ * is counted (an exec callback), and so is its fall-through: when the next block to run starts at the
+ * address just past this block's end, the block ended without a taken branch. At every marker the counts
+ * since the previous marker are written and reset, as a segment:
+ *     S <marker n>                      the segment ends at this marker
+ *     C <id> <executions> <fall-throughs> <jumped-in>   whole executions of block id in the segment, how
+ *                                       often it ended by falling through, and how often it was entered
+ *                                       other than by a fall-through (a branch target: the refill's cost
+ *                                       depends on the target's alignment and width)
+ *     H <id> <from> <to>                one partial execution: instructions [from, to) of block id
+ * (the block holding a marker is split there: its head belongs to the segment that ends at the marker,
+ * its tail to the next one). At exit a last `S 0` segment holds the rest. */
+struct tb_rec {
+  uint32_t id, n, dirty;
+  uint64_t vaddr, end;
+  uint64_t count, fall, jumped;
+  struct tb_rec *next_dirty;
+};
+static FILE *prof;
+static uint32_t n_tbs;
+static struct tb_rec *last_tb, *dirty_head;
+static struct tb_rec *tail_tb; /* the block whose tail [tail_from, n) opens the current segment */
+static uint32_t tail_from;
+
+static void on_tb_exec(unsigned int vcpu, void *udata)
+{
+  (void)vcpu;
+  struct tb_rec *r = udata;
+  if (last_tb && last_tb->end == r->vaddr) last_tb->fall++;
+  else r->jumped++;
+  r->count++;
+  if (!r->dirty) { r->dirty = 1; r->next_dirty = dirty_head; dirty_head = r; }
+  last_tb = r;
+}
+
+/* Ends the segment at a marker that is instruction `at` of the block running now (last_tb). */
+static void flush_segment(uint32_t marker, uint32_t at)
+{
+  if (!prof) return;
+  struct tb_rec *cur = marker ? last_tb : NULL;
+  if (tail_tb) fprintf(prof, "H %u %u %u\n", tail_tb->id, tail_from, tail_tb->n);
+  for (struct tb_rec *r = dirty_head; r; r = r->next_dirty) {
+    uint64_t c = r->count - (r == cur ? 1 : 0);
+    if (c || r->fall || r->jumped)
+      fprintf(prof, "C %u %llu %llu %llu\n", r->id, (unsigned long long)c, (unsigned long long)r->fall, (unsigned long long)r->jumped);
+    r->count = 0; r->fall = 0; r->jumped = 0; r->dirty = 0;
+  }
+  dirty_head = NULL;
+  if (cur && at > 0) fprintf(prof, "H %u 0 %u\n", cur->id, at);
+  fprintf(prof, "S %u\n", marker);
+  tail_tb = cur; tail_from = at;
+}
 
 /* userdata of a marker callback: the marker number and how many of its block's instructions are at or
  * after the marker (the counter already includes them when the callback runs). Packed in a pointer. */
@@ -72,6 +130,7 @@ static void on_marker(unsigned int vcpu, void *udata)
   marks[n_marks].n = n;
   marks[n_marks].before = insn_count - tail;
   n_marks++;
+  if (prof && last_tb) flush_segment(n, (uint32_t)(last_tb->n - tail));
 }
 
 /* QEMU 7.2 sometimes reports a 32-bit Thumb instruction at a block start with a size of 6 (its first
@@ -100,6 +159,28 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
   (void)id;
   size_t n = qemu_plugin_tb_n_insns(tb);
   qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &insn_count, n);
+  if (prof) {
+    struct tb_rec *r = calloc(1, sizeof *r);
+    if (!r) { fprintf(stderr, "icount: out of memory\n"); exit(99); }
+    r->id = n_tbs++;
+    r->n = (uint32_t)n;
+    r->vaddr = qemu_plugin_tb_vaddr(tb);
+    fprintf(prof, "B %u %llx %u", r->id, (unsigned long long)r->vaddr, r->n);
+    uint64_t end = r->vaddr;
+    for (size_t i = 0; i < n; i++) {
+      struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+      const uint8_t *b = qemu_plugin_insn_data(insn);
+      /* The Thumb length from the first halfword (QEMU 7.2 misreports some sizes at a block start). */
+      uint16_t hw = (uint16_t)(b[0] | b[1] << 8);
+      size_t len = (hw >> 11) >= 0x1d ? 4 : 2;
+      fputc(' ', prof);
+      for (size_t k = 0; k < len; k++) fprintf(prof, "%02x", b[k]);
+      end = qemu_plugin_insn_vaddr(insn) + len;
+    }
+    fputc('\n', prof);
+    r->end = end;
+    qemu_plugin_register_vcpu_tb_exec_cb(tb, on_tb_exec, QEMU_PLUGIN_CB_NO_REGS, r);
+  }
   for (size_t i = 0; i < n; i++) {
     struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
     uint32_t m;
@@ -119,6 +200,7 @@ static void on_exit_cb(qemu_plugin_id_t id, void *udata)
   fflush(f);
   if (out) fclose(out);
   out = NULL;
+  if (prof) { flush_segment(0, 0); fclose(prof); prof = NULL; }
 }
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv);
@@ -129,6 +211,9 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     if (strncmp(argv[i], "out=", 4) == 0) {
       out = fopen(argv[i] + 4, "w");
       if (!out) { fprintf(stderr, "icount: cannot open %s\n", argv[i] + 4); return -1; }
+    } else if (strncmp(argv[i], "profile=", 8) == 0) {
+      prof = fopen(argv[i] + 8, "w");
+      if (!prof) { fprintf(stderr, "icount: cannot open %s\n", argv[i] + 8); return -1; }
     }
   }
   qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb_trans);
