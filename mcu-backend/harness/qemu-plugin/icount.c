@@ -84,6 +84,7 @@ static uint32_t n_tbs;
 static struct tb_rec *last_tb, *dirty_head;
 static struct tb_rec *tail_tb; /* the block whose tail [tail_from, n) opens the current segment */
 static uint32_t tail_from;
+static uint64_t tb_seq, flush_seq; /* block executions so far, and at the last flush */
 
 static void on_tb_exec(unsigned int vcpu, void *udata)
 {
@@ -92,6 +93,7 @@ static void on_tb_exec(unsigned int vcpu, void *udata)
   if (last_tb && last_tb->end == r->vaddr) last_tb->fall++;
   else r->jumped++;
   r->count++;
+  tb_seq++;
   if (!r->dirty) { r->dirty = 1; r->next_dirty = dirty_head; dirty_head = r; }
   last_tb = r;
 }
@@ -101,6 +103,13 @@ static void flush_segment(uint32_t marker, uint32_t at)
 {
   if (!prof) return;
   struct tb_rec *cur = marker ? last_tb : NULL;
+  if (cur && tail_tb == cur && tb_seq == flush_seq) {
+    /* Two markers in one execution of one block: the segment is the instructions between them. */
+    fprintf(prof, "H %u %u %u\nS %u\n", cur->id, tail_from, at, marker);
+    tail_from = at;
+    return;
+  }
+  flush_seq = tb_seq;
   if (tail_tb) fprintf(prof, "H %u %u %u\n", tail_tb->id, tail_from, tail_tb->n);
   for (struct tb_rec *r = dirty_head; r; r = r->next_dirty) {
     uint64_t c = r->count - (r == cur ? 1 : 0);
