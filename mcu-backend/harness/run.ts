@@ -23,6 +23,8 @@ export interface CpuInfo {
   board?: string;
   /** The board's linker script in this folder (memory map; the sections are link-sections.ld). */
   linkScript: string;
+  /** Address range of the FLASH region of the linker script (code and constants: a part's flash). */
+  flash: [number, number];
   /** arm-none-eabi-gcc flags selecting the core, ISA and float ABI. */
   flags: string[];
   /** Has the DSP extension (SMLAD, SXTB16, ...): the SIMD kernels' path. */
@@ -31,12 +33,12 @@ export interface CpuInfo {
 }
 
 export const CPUS: Record<McuCpu, CpuInfo> = {
-  m3: { cpu: 'm3', board: 'mps2-an385', linkScript: 'link.ld', flags: ['-mcpu=cortex-m3', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
-  m4: { cpu: 'm4', board: 'mps2-an386', linkScript: 'link.ld', flags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16'], dsp: true, fpu: true },
-  m7: { cpu: 'm7', board: 'mps2-an500', linkScript: 'link.ld', flags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-d16'], dsp: true, fpu: true },
-  m0plus: { cpu: 'm0plus', board: 'microbit', linkScript: 'link-microbit.ld', flags: ['-mcpu=cortex-m0plus', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
-  m33: { cpu: 'm33', board: 'mps2-an505', linkScript: 'link-an505.ld', flags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-sp-d16'], dsp: true, fpu: true },
-  m55: { cpu: 'm55', board: 'mps3-an547', linkScript: 'link-an547.ld', flags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], dsp: true, fpu: true },
+  m3: { cpu: 'm3', flash: [0, 0x400000], board: 'mps2-an385', linkScript: 'link.ld', flags: ['-mcpu=cortex-m3', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
+  m4: { cpu: 'm4', flash: [0, 0x400000], board: 'mps2-an386', linkScript: 'link.ld', flags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16'], dsp: true, fpu: true },
+  m7: { cpu: 'm7', flash: [0, 0x400000], board: 'mps2-an500', linkScript: 'link.ld', flags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-d16'], dsp: true, fpu: true },
+  m0plus: { cpu: 'm0plus', flash: [0, 0x40000], board: 'microbit', linkScript: 'link-microbit.ld', flags: ['-mcpu=cortex-m0plus', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
+  m33: { cpu: 'm33', flash: [0x10000000, 0x10400000], board: 'mps2-an505', linkScript: 'link-an505.ld', flags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-sp-d16'], dsp: true, fpu: true },
+  m55: { cpu: 'm55', flash: [0x11000000, 0x11200000], board: 'mps3-an547', linkScript: 'link-an547.ld', flags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], dsp: true, fpu: true },
 };
 
 export function hasBoard(cpu: McuCpu): cpu is QemuCpu {
@@ -211,8 +213,13 @@ export function requireBoard(cpu: QemuCpu): void {
   }
 }
 
-/** Runs an ELF on the cpu's QEMU board with semihosting; `count` adds the icount plugin, `profile` its block profile. */
-export function runQemu(elf: string, cpu: QemuCpu, opts: { timeoutMs?: number; count?: boolean; profile?: string } = {}): QemuResult {
+export interface CacheSim { icache: { bytes: number; lineBytes: number; ways: number }; dcache: { bytes: number; lineBytes: number; ways: number } }
+
+/**
+ * Runs an ELF on the cpu's QEMU board with semihosting; `count` adds the icount plugin, `profile` its block
+ * profile (for the cycle model), `caches` a simulation of a part's flash caches in that profile.
+ */
+export function runQemu(elf: string, cpu: QemuCpu, opts: { timeoutMs?: number; count?: boolean; profile?: string; caches?: CacheSim } = {}): QemuResult {
   requireTools(cpu);
   requireBoard(cpu);
   const args = ['-M', CPUS[cpu].board!, '-nographic', '-monitor', 'none', '-serial', 'none',
@@ -222,7 +229,14 @@ export function runQemu(elf: string, cpu: QemuCpu, opts: { timeoutMs?: number; c
     countFile = `${elf}.icount.${process.pid}.txt`;
     rmSync(countFile, { force: true });
     // profile=PATH: the executed blocks per marker segment, for the cycle model (mcu-backend/timing/).
-    args.push('-plugin', `${pluginPath()},out=${countFile}${opts.profile ? `,profile=${opts.profile}` : ''}`);
+    let extra = opts.profile ? `,profile=${opts.profile}` : '';
+    const c = opts.caches;
+    if (opts.profile && c) {
+      const [lo, hi] = CPUS[cpu].flash;
+      const spec = (x: CacheSim['icache']) => `${x.bytes}:${x.lineBytes}:${x.ways}`;
+      extra += `,flash=${lo.toString(16)}:${hi.toString(16)},icache=${spec(c.icache)},dcache=${spec(c.dcache)}`;
+    }
+    args.push('-plugin', `${pluginPath()},out=${countFile}${extra}`);
   }
   const r = exec('qemu-system-arm', args, opts.timeoutMs ?? 120_000);
   const markers: Marker[] = [];

@@ -10,6 +10,7 @@ import { TinyforgeError } from '../../compiler/diagnostics.ts';
 import { CORE_TIMING, type CoreTiming } from './cores.ts';
 import { decode, type Insn } from './thumb.ts';
 import type { McuCpu } from '../harness/run.ts';
+import type { PartMemory } from './memory.ts';
 
 export interface Block { id: number; vaddr: number; insns: Insn[]; bytes: number }
 export interface Segment {
@@ -17,6 +18,10 @@ export interface Segment {
   marker: number;
   counts: Array<{ id: number; count: number; fall: number; jumped: number }>;
   partial: Array<{ id: number; from: number; to: number }>;
+  /** Instruction cache simulated by the plugin: lines fetched, misses entered by a branch, sequential misses. */
+  icache?: { lines: number; jumpMiss: number; seqMiss: number };
+  /** Data loads from flash and their data-cache misses. */
+  flash?: { loads: number; miss: number };
 }
 export interface Profile { blocks: Map<number, Block>; segments: Segment[] }
 
@@ -34,6 +39,8 @@ export function parseProfile(text: string): Profile {
       }
       case 'C': cur.counts.push({ id: Number(f[1]), count: Number(f[2]), fall: Number(f[3]), jumped: Number(f[4] ?? 0) }); break;
       case 'H': cur.partial.push({ id: Number(f[1]), from: Number(f[2]), to: Number(f[3]) }); break;
+      case 'I': cur.icache = { lines: Number(f[1]), jumpMiss: Number(f[2]), seqMiss: Number(f[3]) }; break;
+      case 'F': cur.flash = { loads: Number(f[1]), miss: Number(f[2]) }; break;
       case 'S': cur.marker = Number(f[1]); segments.push(cur); cur = { marker: -1, counts: [], partial: [] }; break;
       default: if (line.trim() !== '') throw new TinyforgeError(`cycle profile: unexpected line '${line.slice(0, 80)}'`);
     }
@@ -154,19 +161,12 @@ export function sequenceCycles(t: CoreTiming, insns: Insn[], from = 0, to = insn
   return c;
 }
 
-/** Memory side of a part at a clock (memory.ts fills it): flash wait states and what hides them. */
-export interface MemoryTiming {
-  /** Flash wait states at the clock (0: zero-wait memory, e.g. SRAM/TCM or the CoreMark setting). */
-  waitStates: number;
-  /** Bytes per flash read (line). */
-  lineBytes: number;
-  /** Instruction cache / ART bytes (0: none). Code fitting it runs without fetch stalls after the first pass. */
-  icacheBytes: number;
-  /** Sequential prefetch of the next line. */
-  prefetch: boolean;
+export interface ModelOptions {
+  cpu: McuCpu;
+  /** A part's memory (memory.ts) at a clock; without it, code and data are in zero-wait memory. */
+  part?: PartMemory;
+  clockMHz?: number;
 }
-
-export interface ModelOptions { cpu: McuCpu; memory?: MemoryTiming }
 
 /** Cycles of every segment of a profile. */
 export function segmentCycles(p: Profile, opts: ModelOptions): Array<{ marker: number; cycles: Cycles }> {
@@ -184,11 +184,9 @@ export function segmentCycles(p: Profile, opts: ModelOptions): Array<{ marker: n
   };
   return p.segments.map((s) => {
     const c = zeroCycles();
-    let codeBytes = 0, takenTotal = 0, linesFetched = 0;
     for (const { id, count, fall, jumped } of s.counts) {
       const b = get(id);
       add(c, whole(b), count);
-      codeBytes += b.bytes;
       const last = b.insns[b.insns.length - 1];
       const ends = count + s.partial.filter((h) => h.id === id && h.to === b.insns.length).length;
       const taken = Math.max(0, ends - fall);
@@ -198,18 +196,15 @@ export function segmentCycles(p: Profile, opts: ModelOptions): Array<{ marker: n
       c.branch += jumped * (t.takenExtra + (t.refillUnaligned && first.size === 4 && (b.vaddr & 2) !== 0 ? 1 : 0));
       if (last.cls === 'bcc' || last.cls === 'cbz') {
         if (t.dual === 'm7') c.branch += t.mispredict * Math.min(taken, fall);
-        takenTotal += taken;
-      } else if (last.writesPc) takenTotal += ends;
-      linesFetched += count * Math.ceil(b.bytes / (opts.memory?.lineBytes ?? 16));
+      }
     }
     for (const h of s.partial) add(c, sequenceCycles(t, get(h.id).insns, h.from, h.to));
-    const m = opts.memory;
-    if (m && m.waitStates > 0) {
-      // Instruction fetch from flash: code that fits the cache/ART stalls only on its first pass (ignored);
-      // beyond it, the fraction that misses pays the wait states at every taken branch (a new line) and, without
-      // prefetch, at every line.
-      const miss = m.icacheBytes >= codeBytes ? 0 : 1 - m.icacheBytes / codeBytes;
-      c.fetch += miss * m.waitStates * (m.prefetch ? takenTotal : linesFetched);
+    if (opts.part) {
+      const ws = opts.part.waitStates(opts.clockMHz ?? opts.part.fMaxMHz);
+      const miss = ws > 0 ? opts.part.missCycles(ws) : 0;
+      if (miss > 0 && (!s.icache || !s.flash)) throw new TinyforgeError(`cycle model: the profile has no cache simulation for ${opts.part.name} (run QEMU with the part's caches)`);
+      if (s.icache) c.fetch += miss * (s.icache.jumpMiss + (opts.part.prefetch ? 0 : s.icache.seqMiss));
+      if (s.flash) c.flashData += miss * s.flash.miss;
     }
     c.total = c.issue + c.memory + c.multiply + c.branch + c.loadUse + c.fetch + c.flashData;
     return { marker: s.marker, cycles: c };

@@ -50,6 +50,12 @@ uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
 uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
 void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, qemu_plugin_vcpu_udata_cb_t cb,
                                           enum qemu_plugin_cb_flags flags, void *userdata);
+typedef uint32_t qemu_plugin_meminfo_t;
+enum qemu_plugin_mem_rw { QEMU_PLUGIN_MEM_R = 1, QEMU_PLUGIN_MEM_W, QEMU_PLUGIN_MEM_RW };
+typedef void (*qemu_plugin_vcpu_mem_cb_t)(unsigned int vcpu_index, qemu_plugin_meminfo_t info, uint64_t vaddr, void *userdata);
+void qemu_plugin_register_vcpu_mem_cb(struct qemu_plugin_insn *insn, qemu_plugin_vcpu_mem_cb_t cb, enum qemu_plugin_cb_flags flags,
+                                      enum qemu_plugin_mem_rw rw, void *userdata);
+int qemu_plugin_mem_is_store(qemu_plugin_meminfo_t info);
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 
@@ -73,6 +79,56 @@ static size_t n_marks, cap_marks;
  *     H <id> <from> <to>                one partial execution: instructions [from, to) of block id
  * (the block holding a marker is split there: its head belongs to the segment that ends at the marker,
  * its tail to the next one). At exit a last `S 0` segment holds the rest. */
+/* Flash caches (profile mode, optional: `flash=LO:HI` the code memory standing for the part's flash,
+ * `icache=BYTES:LINE:WAYS`, `dcache=BYTES:LINE:WAYS`): set-associative LRU caches of the part's
+ * instruction path (block fetches from flash) and data path (loads from flash, e.g. weights), simulated on
+ * the executed addresses. Per segment: `I <lines fetched> <misses entered by a jump> <sequential misses>`
+ * and `F <flash loads> <misses>`. QEMU 7.2's memory callbacks do see these boards' accesses (checked on
+ * mps2-an386: loads and stores to SRAM and flash are reported). */
+struct cache { uint32_t sets, ways, line_shift; uint64_t *tag, *age, clock; };
+static struct cache icache, dcache;
+static uint64_t flash_lo, flash_hi;
+static uint64_t i_lines, i_jmiss, i_smiss, f_loads, f_miss;
+
+static int cache_init(struct cache *c, const char *spec)
+{
+  unsigned long bytes, line, ways;
+  if (sscanf(spec, "%lu:%lu:%lu", &bytes, &line, &ways) != 3 || !bytes || !line || !ways || (line & (line - 1))) return -1;
+  c->ways = (uint32_t)ways;
+  c->sets = (uint32_t)(bytes / line / ways);
+  if (!c->sets) c->sets = 1;
+  c->line_shift = 0;
+  while ((1ul << c->line_shift) < line) c->line_shift++;
+  c->tag = calloc((size_t)c->sets * c->ways, sizeof *c->tag);
+  c->age = calloc((size_t)c->sets * c->ways, sizeof *c->age);
+  return c->tag && c->age ? 0 : -1;
+}
+
+/* True on a hit; on a miss the least recently used way of the set takes the line. Tags are line + 1 (0 = empty). */
+static bool cache_access(struct cache *c, uint64_t addr)
+{
+  uint64_t line = addr >> c->line_shift;
+  uint32_t set = (uint32_t)(line % c->sets);
+  uint64_t *tag = c->tag + (size_t)set * c->ways, *age = c->age + (size_t)set * c->ways;
+  uint32_t victim = 0;
+  c->clock++;
+  for (uint32_t w = 0; w < c->ways; w++) {
+    if (tag[w] == line + 1) { age[w] = c->clock; return true; }
+    if (age[w] < age[victim]) victim = w;
+  }
+  tag[victim] = line + 1;
+  age[victim] = c->clock;
+  return false;
+}
+
+static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+  (void)vcpu; (void)udata;
+  if (vaddr < flash_lo || vaddr >= flash_hi || qemu_plugin_mem_is_store(info)) return;
+  f_loads++;
+  if (dcache.sets && !cache_access(&dcache, vaddr)) f_miss++;
+}
+
 struct tb_rec {
   uint32_t id, n, dirty;
   uint64_t vaddr, end;
@@ -90,12 +146,28 @@ static void on_tb_exec(unsigned int vcpu, void *udata)
 {
   (void)vcpu;
   struct tb_rec *r = udata;
-  if (last_tb && last_tb->end == r->vaddr) last_tb->fall++;
+  bool jumped = !(last_tb && last_tb->end == r->vaddr);
+  if (!jumped) last_tb->fall++;
   else r->jumped++;
+  if (icache.sets && r->vaddr >= flash_lo && r->vaddr < flash_hi) {
+    for (uint64_t a = r->vaddr >> icache.line_shift; a <= (r->end - 1) >> icache.line_shift; a++) {
+      i_lines++;
+      if (!cache_access(&icache, a << icache.line_shift)) {
+        if (jumped && a == r->vaddr >> icache.line_shift) i_jmiss++; else i_smiss++;
+      }
+    }
+  }
   r->count++;
   tb_seq++;
   if (!r->dirty) { r->dirty = 1; r->next_dirty = dirty_head; dirty_head = r; }
   last_tb = r;
+}
+
+static void write_mem_stats(void)
+{
+  if (icache.sets) fprintf(prof, "I %llu %llu %llu\n", (unsigned long long)i_lines, (unsigned long long)i_jmiss, (unsigned long long)i_smiss);
+  if (flash_hi) fprintf(prof, "F %llu %llu\n", (unsigned long long)f_loads, (unsigned long long)f_miss);
+  i_lines = i_jmiss = i_smiss = f_loads = f_miss = 0;
 }
 
 /* Ends the segment at a marker that is instruction `at` of the block running now (last_tb). */
@@ -105,7 +177,9 @@ static void flush_segment(uint32_t marker, uint32_t at)
   struct tb_rec *cur = marker ? last_tb : NULL;
   if (cur && tail_tb == cur && tb_seq == flush_seq) {
     /* Two markers in one execution of one block: the segment is the instructions between them. */
-    fprintf(prof, "H %u %u %u\nS %u\n", cur->id, tail_from, at, marker);
+    fprintf(prof, "H %u %u %u\n", cur->id, tail_from, at);
+    write_mem_stats();
+    fprintf(prof, "S %u\n", marker);
     tail_from = at;
     return;
   }
@@ -119,6 +193,7 @@ static void flush_segment(uint32_t marker, uint32_t at)
   }
   dirty_head = NULL;
   if (cur && at > 0) fprintf(prof, "H %u 0 %u\n", cur->id, at);
+  write_mem_stats();
   fprintf(prof, "S %u\n", marker);
   tail_tb = cur; tail_from = at;
 }
@@ -188,6 +263,10 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     }
     fputc('\n', prof);
     r->end = end;
+    if (flash_hi) {
+      for (size_t i = 0; i < n; i++)
+        qemu_plugin_register_vcpu_mem_cb(qemu_plugin_tb_get_insn(tb, i), on_mem, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, NULL);
+    }
     qemu_plugin_register_vcpu_tb_exec_cb(tb, on_tb_exec, QEMU_PLUGIN_CB_NO_REGS, r);
   }
   for (size_t i = 0; i < n; i++) {
@@ -220,6 +299,14 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     if (strncmp(argv[i], "out=", 4) == 0) {
       out = fopen(argv[i] + 4, "w");
       if (!out) { fprintf(stderr, "icount: cannot open %s\n", argv[i] + 4); return -1; }
+    } else if (strncmp(argv[i], "flash=", 6) == 0) {
+      unsigned long long lo, hi;
+      if (sscanf(argv[i] + 6, "%llx:%llx", &lo, &hi) != 2 || hi <= lo) { fprintf(stderr, "icount: bad %s\n", argv[i]); return -1; }
+      flash_lo = lo; flash_hi = hi;
+    } else if (strncmp(argv[i], "icache=", 7) == 0) {
+      if (cache_init(&icache, argv[i] + 7)) { fprintf(stderr, "icount: bad %s\n", argv[i]); return -1; }
+    } else if (strncmp(argv[i], "dcache=", 7) == 0) {
+      if (cache_init(&dcache, argv[i] + 7)) { fprintf(stderr, "icount: bad %s\n", argv[i]); return -1; }
     } else if (strncmp(argv[i], "profile=", 8) == 0) {
       prof = fopen(argv[i] + 8, "w");
       if (!prof) { fprintf(stderr, "icount: cannot open %s\n", argv[i] + 8); return -1; }
