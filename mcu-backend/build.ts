@@ -22,6 +22,7 @@ import type { Graph } from '../compiler/ir/graph.ts';
 import { dvfsFiles, modelSegments, planModel, resolvePart, type DvfsBuild, type SegmentCounts } from './dvfs/wire.ts';
 import { dvfsSvg, formatDvfs, type DvfsResult } from './dvfs/report.ts';
 import { operatingPoints, type PartSpec } from './dvfs/parts.ts';
+import { addModelledCycles, formatModelledCycles, type ModelledCycles, type ModelledLayerCycles } from './timing/report.ts';
 
 /** Stack reserved by the size build (the generated kernels use a few hundred bytes). */
 export const STACK_BYTES = 2048;
@@ -38,6 +39,8 @@ export interface McuLayerReport {
   instructionsPerMac?: number;
   /** Analytic estimate of the variant (loads are not measured). */
   estimatedLoadsPerMac?: number;
+  /** Cycle model over the QEMU block profile (timing/report.ts): modelled, not measured. */
+  modelled?: ModelledLayerCycles;
   /** Decoupled access-execute: bytes staged in SRAM, and the access segment's measured instructions. */
   dae?: { stageBytes: number; accessInstructions?: number };
   scratchBytes: number;
@@ -47,6 +50,8 @@ export interface McuLayerReport {
 export interface McuTotals {
   cpu: McuCpu;
   instructions?: number;
+  /** Cycle model over the QEMU block profile, with the part and clock (timing/report.ts). */
+  modelled?: ModelledCycles;
   flashBytes: number;
   ramBytes: number;
   arenaBytes: number;
@@ -291,6 +296,8 @@ export function formatMcuReport(b: McuBuild, dir?: string): string {
     // Float (or mixed) edges: say what the entry point takes, since it is not the usual int8 one.
     out.push(`entry point: int ${b.em.cname}_invoke(const ${b.em.inputCType} *input, ${b.em.outputCType} *output) (${num(b.em.inputBytes)} B in, ${num(b.em.outputBytes)} B out; the model quantises its float32 inputs and dequantises its float32 outputs)`);
   }
+  const modelled = formatModelledCycles(b);
+  if (modelled.length) out.push('', ...modelled, '');
   for (const n of b.notes) out.push(`note: ${n}`);
   if (b.dvfs) out.push('', formatDvfsReport(b.dvfs));
   return out.join('\n');
@@ -340,6 +347,13 @@ export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuT
     }
   }
   if (counts) b.counts = counts;
+  if (counts && inputs[0]) {
+    try {
+      addModelledCycles(b, inputs[0], join(work, 'cycles'), cfg.part);
+    } catch (e) {
+      b.notes.push(`cycles not modelled: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
+  }
   if (b.part) addDvfs(b, b.part, counts, cfg.latencyMs, outDir);
   // Built in a temporary folder (`tinyforge build`): the report names the paths the files will have.
   const publish = (p: string) => (opts.publishDir !== undefined && p.startsWith(resolve(outDir) + '/') ? resolve(opts.publishDir, p.slice(resolve(outDir).length + 1)) : p);
