@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { compileArm, runQemu, type QemuCpu } from '../../mcu-backend/harness/run.ts';
 import { readProfile, segmentCycles } from '../../mcu-backend/timing/model.ts';
 import { decode } from '../../mcu-backend/timing/thumb.ts';
+import { partMemory } from '../../mcu-backend/timing/memory.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { needTools } from './helpers/tools.ts';
 
@@ -83,4 +84,38 @@ test('Thumb decoding of the classes timing depends on', () => {
   assert.equal(decode('fed1').cls, 'bcc');
   assert.equal(decode('d2e90045').cls, 'ldrd');
   assert.equal(decode('aff30180').cls, 'nop'); // dbg #1
+});
+
+test('memory model: the plugin\'s flash data cache and the wait states at the clock (stm32l4r5)', (t) => {
+  if (!needTools(t, 'm4')) return;
+  const dir = scratchDir();
+  // Two passes of 256 word loads over a 1 KiB table in flash (32-byte aligned, so no line is shared with
+  // the literal that holds its address). The L4R5 entry: 256 B data cache of 8-byte
+  // lines (32 lines, 4-way LRU). By hand: 2 words per line -> 128 line misses per pass; the table is 4x
+  // the cache, so LRU keeps none of it for the second pass: 512 flash loads, 256 misses. Each miss stalls
+  // for the wait states: 5 at 120 MHz (range 1 boost, 20 MHz per WS), 1 at 16 MHz (range 2: WS 1 up to
+  // 16 MHz), 0 at 8 MHz.
+  const src = join(dir, 'flash.c');
+  writeFileSync(src, `#include <stdint.h>\nconst uint32_t tab[256] __attribute__((aligned(32))) = {1};\nint main(void)\n{\n  __asm volatile(".syntax unified\\n"
+    "dbg #1\\n movs r2, #2\\n 2: mov r0, %0\\n movs r1, #255\\n adds r1, #1\\n 1: ldr r3, [r0], #4\\n subs r1, #1\\n bne 1b\\n subs r2, #1\\n bne 2b\\n dbg #2\\n"
+    :: "r"(tab) : "r0", "r1", "r2", "r3", "cc", "memory");\n  return 0;\n}\n`);
+  const elf = join(dir, 'flash.elf');
+  const c = compileArm({ sources: [src], includeDirs: [] }, elf, 'm4', {}, ['-O1']);
+  assert.equal(c.status, 0, c.stderr);
+  const part = partMemory('stm32l4r5');
+  const prof = join(dir, 'flash.prof');
+  const r = runQemu(elf, 'm4', { profile: prof, caches: { icache: part.icache, dcache: part.dcache }, timeoutMs: 20_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const p = readProfile(prof);
+  const seg = p.segments.find((s) => s.marker === 2)!;
+  assert.deepEqual(seg.flash, { loads: 512, miss: 256 });
+  const at = (clockMHz: number) => segmentCycles(p, { cpu: 'm4', part, clockMHz }).find((s) => s.marker === 2)!.cycles;
+  assert.equal(at(120).flashData, 256 * 5);
+  assert.equal(at(16).flashData, 256 * 1);
+  assert.equal(at(8).flashData, 0);
+  assert.equal(at(8).fetch, 0);
+  // The loop's code (a few lines) stays in the 1 KiB instruction cache: at most its first pass misses.
+  assert.ok(seg.icache!.jumpMiss + seg.icache!.seqMiss <= 8, JSON.stringify(seg.icache));
+  // Without a part the same profile is priced as zero-wait memory.
+  assert.equal(segmentCycles(p, { cpu: 'm4' }).find((s) => s.marker === 2)!.cycles.flashData, 0);
 });
