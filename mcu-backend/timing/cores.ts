@@ -43,6 +43,9 @@ export interface CoreTiming {
   tbBase: number;
   /** IT folds into a preceding 16-bit instruction (M3/M4): 0 cycles then, else 1. */
   itFolds: boolean;
+  /** A load/store whose address register the preceding data-processing instruction wrote: extra cycles (M3/M4
+   *  TRM: "stalls the pipeline for an additional cycle while the register bank is updated; no forwarding path"). */
+  addrInterlock: number;
   /** A load's result used by the next instruction: extra cycles (0 on M0+/M3/M4, where the load's 2 cycles cover it). */
   loadUse: number;
   /** Dual issue: 'none'; 'pair16' (two adjacent independent 16-bit ALU/load instructions in one cycle); 'm7'. */
@@ -56,7 +59,7 @@ export interface CoreTiming {
 
 const m4: CoreTiming = {
   cpu: 'm4', load: 2, loadPipelined: 1, store: 1, storeReg: 2, ldrd: 3, ldmBase: 1, ldmPerReg: 1,
-  mul: 1, mac: 1, lmul: 1, lmac: 1, div: 7, takenExtra: 1, refillUnaligned: true, blExtra: 0, popPcExtra: 0, indirectExtra: 1, tbBase: 2, itFolds: true, loadUse: 0,
+  mul: 1, mac: 1, lmul: 1, lmac: 1, div: 7, takenExtra: 1, refillUnaligned: true, blExtra: 0, popPcExtra: 0, indirectExtra: 1, tbBase: 2, itFolds: true, loadUse: 0, addrInterlock: 1,
   dual: 'none', mispredict: 0, fp: 1, sys: 2,
   notes: 'Cortex-M4 TRM table 3-1: LDR 2 (1 when pipelined after a load/store), STR imm 1, LDRD 3, LDM/STM 1+N, MUL/MLA/SMULL/SMLAL/DSP MAC 1, SDIV/UDIV 2-12 (7 taken), branch 1+P with P = 2 taken (TRM: 1-3).',
 };
@@ -64,7 +67,7 @@ const m4: CoreTiming = {
 export const CORE_TIMING: Record<McuCpu, CoreTiming> = {
   m0plus: {
     cpu: 'm0plus', load: 2, loadPipelined: 2, store: 2, storeReg: 2, ldrd: 4, ldmBase: 1, ldmPerReg: 1,
-    mul: 1, mac: 1, lmul: 1, lmac: 1, div: 1, takenExtra: 1, refillUnaligned: false, blExtra: 1, popPcExtra: 1, indirectExtra: 0, tbBase: 3, itFolds: false, loadUse: 0,
+    mul: 1, mac: 1, lmul: 1, lmac: 1, div: 1, takenExtra: 1, refillUnaligned: false, blExtra: 1, popPcExtra: 1, indirectExtra: 0, tbBase: 3, itFolds: false, loadUse: 0, addrInterlock: 0,
     dual: 'none', mispredict: 0, fp: 1, sys: 3,
     notes: 'Cortex-M0+ TRM: LDR/STR 2, LDM/STM/PUSH 1+N, POP {pc} 3+N, B and taken Bcc 2, BL 3, BX/BLX 2, MULS 1 (single-cycle multiplier option), others 1. No divide instruction (ARMv6-M).',
   },
@@ -75,15 +78,15 @@ export const CORE_TIMING: Record<McuCpu, CoreTiming> = {
   m4,
   m7: {
     ...m4, cpu: 'm7', load: 1, loadPipelined: 1, store: 1, storeReg: 1, ldrd: 1, ldmBase: 1, ldmPerReg: 0.5, takenExtra: 0, refillUnaligned: false, popPcExtra: 0, indirectExtra: 4,
-    div: 7, tbBase: 3, itFolds: true, loadUse: 1, dual: 'm7', mispredict: 8,
+    div: 7, tbBase: 3, itFolds: true, loadUse: 1, addrInterlock: 0, dual: 'm7', mispredict: 8,
     notes: 'Cortex-M7 (no TRM timing table; approximation): in-order dual issue of two adjacent independent instructions (at most one load/store, one multiply, a branch only second), 64-bit loads (LDRD 1, LDM 1+N/2), load-to-use 1 extra cycle, predicted branches free (BTAC), mispredicted 8; mispredictions per block estimated as min(taken, not taken).',
   },
   m33: {
-    ...m4, cpu: 'm33', load: 1, loadPipelined: 1, loadUse: 1, dual: 'pair16',
+    ...m4, cpu: 'm33', load: 1, loadPipelined: 1, loadUse: 1, addrInterlock: 0, takenExtra: 1, dual: 'pair16',
     notes: 'Cortex-M33 (no TRM timing table; approximation): the M4 figures except single-cycle loads with a 1-cycle load-use interlock, and dual issue of two adjacent independent 16-bit ALU instructions.',
   },
   m55: {
-    ...m4, cpu: 'm55', load: 1, loadPipelined: 1, loadUse: 1, dual: 'pair16',
+    ...m4, cpu: 'm55', load: 1, loadPipelined: 1, loadUse: 1, addrInterlock: 0, dual: 'pair16',
     notes: 'Cortex-M55 scalar pipeline (no TRM timing table; approximation): as M33. MVE beats not modelled (each vector instruction 1 cycle).',
   },
 };

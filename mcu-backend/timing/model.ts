@@ -88,12 +88,13 @@ function insnCycles(t: CoreTiming, i: Insn, prev: Insn | undefined, c: Cycles): 
   c.issue++;
   switch (i.cls) {
     case 'load': {
-      const pipelined = prev !== undefined && (prev.cls === 'load' || (prev.cls === 'store' && !prev.regOffset)) && (i.use & prev.def) === 0;
+      // M3/M4 TRM: a load pipelines after a load whose result its address does not need; nothing pipelines after a store.
+      const pipelined = prev !== undefined && prev.cls === 'load' && (i.use & prev.def) === 0;
       c.memory += (pipelined ? t.loadPipelined : t.load) - 1;
       if (i.writesPc) c.branch += t.indirectExtra;
       break;
     }
-    case 'store': c.memory += (i.regOffset ? t.storeReg : t.store) - 1; break;
+    case 'store': c.memory += (i.regOffset && prev?.cls !== 'load' ? t.storeReg : t.store) - 1; break;
     case 'ldrd': case 'strd': c.memory += t.ldrd - 1; break;
     case 'ldm': case 'stm': case 'fpmem':
       c.memory += t.ldmBase + Math.ceil(t.ldmPerReg * i.nregs) - 1;
@@ -111,6 +112,7 @@ function insnCycles(t: CoreTiming, i: Insn, prev: Insn | undefined, c: Cycles): 
     case 'sys': c.issue += t.sys - 1; break;
     default: break;
   }
+  if (t.addrInterlock && i.addr !== undefined && prev && (prev.cls === 'alu' || prev.cls === 'mul' || prev.cls === 'mac') && (i.addr & prev.def) !== 0) c.loadUse += t.addrInterlock;
   // M7: ALU consumers take a load's result in the late ALU without a stall; address and multiply operands do stall.
   const consumerStalls = t.dual !== 'm7' || isMem(i) || i.cls === 'mul' || i.cls === 'mac' || i.cls === 'lmul';
   if (t.loadUse && consumerStalls && prev && isLoad(prev) && (i.use & prev.def & 0x7fff) !== 0) c.loadUse += t.loadUse;
@@ -123,9 +125,12 @@ const single = (i: Insn) => i.cls === 'alu' || i.cls === 'nop' || i.cls === 'loa
 function pairs(t: CoreTiming, a: Insn, b: Insn): boolean {
   if ((b.use & a.def) !== 0 || (b.def & a.def) !== 0) return false;
   if (t.dual === 'pair16') {
-    // First a 16-bit ALU instruction; second a 16-bit ALU instruction, load/store or branch (not a multiple transfer).
-    const second = b.size === 2 && (simple16(b) || b.cls === 'load' || b.cls === 'store' || b.cls === 'b' || b.cls === 'bcc');
-    return simple16(a) && second;
+    // Two adjacent 16-bit instructions: ALU or single load/store (at most one memory access), the second may
+    // also be a branch; not a multiple transfer, multiply or IT.
+    const mem16 = (i: Insn) => i.size === 2 && (i.cls === 'load' || i.cls === 'store');
+    const first = simple16(a) || mem16(a);
+    const second = simple16(b) || mem16(b) || (b.size === 2 && (b.cls === 'b' || b.cls === 'bcc'));
+    return first && second && !(mem16(a) && mem16(b));
   }
   if (t.dual === 'm7') {
     if (isBranch(a) || a.cls === 'it' || b.cls === 'it') return false;

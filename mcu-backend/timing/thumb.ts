@@ -25,6 +25,8 @@ export interface Insn {
   literal?: boolean;
   /** Load or store with a register offset ([Rn, Rm]). */
   regOffset?: boolean;
+  /** Registers a load/store computes its address from (base, offset). */
+  addr?: number;
 }
 
 const bit = (r: number) => 1 << r;
@@ -69,13 +71,14 @@ function decode16(h: number): Insn {
   if ((h >> 11) === 9) return ins('load', 2, bit(15), bit(r8), { literal: true });
   if ((h >> 12) === 5) {
     const op = (h >> 9) & 7;
-    return op <= 2 ? ins('store', 2, bit(r0) | bit(r3) | bit(r6), 0, { regOffset: true }) : ins('load', 2, bit(r3) | bit(r6), bit(r0), { regOffset: true });
+    const addr = bit(r3) | bit(r6);
+    return op <= 2 ? ins('store', 2, bit(r0) | addr, 0, { regOffset: true, addr }) : ins('load', 2, addr, bit(r0), { regOffset: true, addr });
   }
   if ((h >> 13) === 3 || (h >> 12) === 8) {
     // LDR/STR(B) imm, LDRH/STRH imm
-    return (h & 0x800) ? ins('load', 2, bit(r3), bit(r0)) : ins('store', 2, bit(r0) | bit(r3), 0);
+    return (h & 0x800) ? ins('load', 2, bit(r3), bit(r0), { addr: bit(r3) }) : ins('store', 2, bit(r0) | bit(r3), 0, { addr: bit(r3) });
   }
-  if ((h >> 12) === 9) return (h & 0x800) ? ins('load', 2, bit(13), bit(r8)) : ins('store', 2, bit(13) | bit(r8), 0);
+  if ((h >> 12) === 9) return (h & 0x800) ? ins('load', 2, bit(13), bit(r8), { addr: bit(13) }) : ins('store', 2, bit(13) | bit(r8), 0, { addr: bit(13) });
   if ((h >> 12) === 10) return ins('alu', 2, (h & 0x800) ? bit(13) : bit(15), bit(r8)); // ADD rd, sp/pc, #imm
   if ((h >> 12) === 11) {
     // miscellaneous
@@ -93,7 +96,7 @@ function decode16(h: number): Insn {
   }
   if ((h >> 12) === 12) {
     const rn = r8, list = h & 0xff, n = popcount(list);
-    return (h & 0x800) ? ins('ldm', 2, bit(rn), list | bit(rn), { nregs: n }) : ins('stm', 2, list | bit(rn), bit(rn), { nregs: n });
+    return (h & 0x800) ? ins('ldm', 2, bit(rn), list | bit(rn), { nregs: n, addr: bit(rn) }) : ins('stm', 2, list | bit(rn), bit(rn), { nregs: n, addr: bit(rn) });
   }
   if ((h >> 12) === 13) {
     const cond = (h >> 8) & 15;
@@ -113,13 +116,13 @@ function decode32(h1: number, h2: number): Insn {
       if ((h1 & 0x40) === 0) {
         // LDM/STM (and PUSH.W/POP.W)
         const list = h2 & 0xffff, n = popcount(list), load = (h1 & 0x10) !== 0;
-        return load ? ins('ldm', 4, bit(rn), list | bit(rn), { nregs: n, writesPc: (list & 0x8000) !== 0 })
-          : ins('stm', 4, list | bit(rn), bit(rn), { nregs: n });
+        return load ? ins('ldm', 4, bit(rn), list | bit(rn), { nregs: n, writesPc: (list & 0x8000) !== 0, addr: bit(rn) })
+          : ins('stm', 4, list | bit(rn), bit(rn), { nregs: n, addr: bit(rn) });
       }
       if ((h1 & 0xfff0) === 0xe8d0 && (h2 & 0xffe0) === 0xf000) return ins('tb', 4, bit(rn) | bit(rm), bit(15), { writesPc: true });
       const load = (h1 & 0x10) !== 0;
       if ((h1 & 0x1a0) === 0) return load ? ins('load', 4, bit(rn), bit(rt)) : ins('store', 4, bit(rn) | bit(rt), bit(rd)); // LDREX/STREX
-      return load ? ins('ldrd', 4, bit(rn), bit(rt) | bit(rd), { literal: rn === 15 }) : ins('strd', 4, bit(rn) | bit(rt) | bit(rd), 0);
+      return load ? ins('ldrd', 4, bit(rn), bit(rt) | bit(rd), { literal: rn === 15, addr: bit(rn) }) : ins('strd', 4, bit(rn) | bit(rt) | bit(rd), 0, { addr: bit(rn) });
     }
     if (op1 === 1) return ins('alu', 4, bit(rn) | bit(rm), bit(rd)); // data processing (shifted register)
     return fpInsn(h1, h2);
@@ -138,9 +141,9 @@ function decode32(h1: number, h2: number): Insn {
     const load = (h1 & 0x10) !== 0;
     const regForm = (h1 & 0x80) === 0 && (h2 & 0x0fc0) === 0 && rn !== 15;
     const use = bit(rn) | (regForm ? bit(rm) : 0);
-    if (!load) return ins('store', 4, use | bit(rt), 0, { regOffset: regForm });
+    if (!load) return ins('store', 4, use | bit(rt), 0, { regOffset: regForm, addr: use });
     if (rt === 15) return (h1 & 0x60) === 0x40 ? ins('bx', 4, use, bit(15), { writesPc: true }) : ins('nop', 4, use, 0);
-    return ins('load', 4, use, bit(rt), { literal: rn === 15, regOffset: regForm });
+    return ins('load', 4, use, bit(rt), { literal: rn === 15, regOffset: regForm, addr: use });
   }
   if ((h1 & 0xff00) === 0xfa00) return ins('alu', 4, bit(rn) | bit(rm), bit(rd)); // shifts, extends, parallel add, CLZ, REV
   if ((h1 & 0xff80) === 0xfb00) {

@@ -27,6 +27,14 @@ const SEQS: Seq[] = [
   { name: 'ldr dependent', asm: 'ldr r1, [r2]\nldr r3, [r1]\n', expect: { m4: 1 + 4, m3: 1 + 4, m0plus: 1 + 4 } },
   // STR with immediate offset: 1 on M3/M4 (the data phase overlaps the next instruction); 2 on M0+.
   { name: 'str x2', asm: 'str r1, [r2, #12]\nstr r1, [r2, #8]\n', expect: { m4: 1 + 2, m3: 1 + 2, m0plus: 1 + 4 } },
+  // "Nothing can be pipelined after the store" (M3/M4 TRM): STR imm 1, then LDR 2; M0+: 2 + 2.
+  { name: 'str then ldr', asm: 'str r1, [r2, #12]\nldr r3, [r2]\n', expect: { m4: 1 + 3, m3: 1 + 3, m0plus: 1 + 4 } },
+  // "STR can only be pipelined when it follows an LDR": MOVS 1, LDR 2, STR [reg] pipelined 1 (the TRM's
+  // LDR R0,[R1,R2]; STR R1,[R3,R2] "normally three cycles total"); M0+: 1 + 2 + 2.
+  { name: 'ldr then str reg', asm: 'movs r0, #0\nldr r1, [r2]\nstr r1, [r2, r0]\n', expect: { m4: 1 + 4, m3: 1 + 4, m0plus: 1 + 5 } },
+  // A load whose address the preceding data-processing instruction wrote: +1 on M3/M4 ("no forwarding
+  // path"): MOV 1 + LDR 2 + 1; M0+: 1 + 2.
+  { name: 'address interlock', asm: 'mov r3, r2\nldr r1, [r3]\n', expect: { m4: 1 + 4, m3: 1 + 4, m0plus: 1 + 3 } },
   // LDM of 4 registers: 1 + N = 5 on all three.
   { name: 'ldm', asm: 'ldm r2!, {r3, r4, r5, r6}\n', expect: { m4: 1 + 5, m3: 1 + 5, m0plus: 1 + 5 } },
   // MULS: 1 (M0+ single-cycle multiplier, M3, M4).
