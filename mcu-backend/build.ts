@@ -22,7 +22,7 @@ import type { Graph } from '../compiler/ir/graph.ts';
 import { dvfsFiles, modelSegments, planModel, resolvePart, type DvfsBuild, type SegmentCounts } from './dvfs/wire.ts';
 import { dvfsSvg, formatDvfs, type DvfsResult } from './dvfs/report.ts';
 import { operatingPoints, type PartSpec } from './dvfs/parts.ts';
-import { addModelledCycles, formatModelledCycles, type ModelledCycles, type ModelledLayerCycles } from './timing/report.ts';
+import { addModelledCycles, checkModelClock, formatModelledCycles, type ModelledCycles, type ModelledLayerCycles } from './timing/report.ts';
 
 /** Stack reserved by the size build (the generated kernels use a few hundred bytes). */
 export const STACK_BYTES = 2048;
@@ -96,7 +96,7 @@ export interface McuDvfsReport extends DvfsResult {
   svg: string;
 }
 
-export interface McuTargetConfig { cpu: string; flash: number; sram: number; part?: string; latencyMs?: number; dae?: boolean }
+export interface McuTargetConfig { cpu: string; flash: number; sram: number; part?: string; latencyMs?: number; dae?: boolean; clockMHz?: number }
 
 const num = (n: number) => n.toLocaleString('en-US');
 
@@ -318,6 +318,7 @@ export interface McuStepResult {
  */
 export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuTargetConfig, outDir: string,
   opts: { file?: string; verifyInputs: number; seed?: number; publishDir?: string }): Promise<McuStepResult> {
+  checkModelClock(cfg.part, cfg.clockMHz, { file: opts.file });
   const b = buildMcu(module, cfg, outDir, { file: opts.file });
   const verify: VerifyResult[] = [];
   const texts: string[] = [];
@@ -349,7 +350,7 @@ export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuT
   if (counts) b.counts = counts;
   if (counts && inputs[0]) {
     try {
-      addModelledCycles(b, inputs[0], join(work, 'cycles'), cfg.part);
+      addModelledCycles(b, inputs[0], join(work, 'cycles'), cfg.part, cfg.clockMHz);
     } catch (e) {
       b.notes.push(`cycles not modelled: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }

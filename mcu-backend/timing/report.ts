@@ -1,6 +1,7 @@
 // Modelled cycles in the build report (`tinyforge build`, --json, report.txt/report.json): per layer the
 // cycles, cycles per MAC and the stalls by cause; per model the total, cycles/MAC and, with a part, the
 // latency at its clock. Always labelled "modelled" (QEMU has no timing; mcu-backend/timing/model.ts).
+import { TinyforgeError } from '../../compiler/diagnostics.ts';
 import type { McuBuild } from '../build.ts';
 import { hasBoard, type QemuCpu } from '../harness/run.ts';
 import { PART_MEMORY } from './memory.ts';
@@ -32,14 +33,23 @@ export function modelPartName(part: string | undefined): string | undefined {
   return Object.keys(PART_MEMORY).find((k) => n.startsWith(k));
 }
 
+/** A targets.mcu.clock_mhz above the part's highest clock is a config error. */
+export function checkModelClock(partName: string | undefined, clockMHz: number | undefined, where: { file?: string } = {}): void {
+  const part = modelPartName(partName);
+  if (clockMHz !== undefined && part && clockMHz > PART_MEMORY[part].fMaxMHz) {
+    throw new TinyforgeError(`targets.mcu.clock_mhz ${clockMHz} is above the ${PART_MEMORY[part].fMaxMHz} MHz of ${part}`, where, `a clock up to ${PART_MEMORY[part].fMaxMHz} MHz`);
+  }
+}
+
 /** Runs the build's model once more on QEMU with the block profile and adds modelled cycles to layers and totals. */
-export function addModelledCycles(b: McuBuild, input: Int8Array, workDir: string, partName?: string): void {
+export function addModelledCycles(b: McuBuild, input: Int8Array, workDir: string, partName?: string, clockMHz?: number): void {
   const cpu = b.target.cpu;
   if (!hasBoard(cpu)) return;
   const part = modelPartName(partName);
   if (partName && !part) b.notes.push(`cycles modelled with zero-wait memory: no memory model for part '${partName}' (have ${Object.keys(PART_MEMORY).join(', ')})`);
   if (part && PART_MEMORY[part].cpu !== cpu) b.notes.push(`cycles modelled with cortex-${cpu} timing and the memory of ${part} (a ${PART_MEMORY[part].cpu} part)`);
-  const r = modelRun(b.em, input, cpu as QemuCpu, workDir, { part });
+  if (clockMHz !== undefined && !part) b.notes.push(`targets.mcu.clock_mhz ${clockMHz}: latency at that clock with zero-wait memory (no part memory model)`);
+  const r = modelRun(b.em, input, cpu as QemuCpu, workDir, { part, clockMHz });
   b.layers.forEach((l, i) => {
     const c = r.layers[i].cycles;
     const { issue: _issue, ...stalls } = causes(c);

@@ -98,3 +98,16 @@ test('part: modelled cycles per layer and per model in --json and the report, wi
   assert.match(text, /modelled cycles \(cortex-m4 timing, stm32l4r5 at 120 MHz, 5 flash wait states/);
   assert.match(text, /total: [0-9,]+ modelled cycles per inference \([0-9.]+ per MAC\), [0-9.]+ ms at 120 MHz/);
 });
+
+test('clock_mhz: modelled cycles at the configured clock (the part\'s wait states there); above the part\'s highest clock is an error', (t) => {
+  if (!needTools(t, 'm4')) return;
+  // STM32L4R5 range 1 (normal, up to 80 MHz): one wait state per 20 MHz above 20 -> 3 WS at 80 MHz.
+  const r = JSON.parse(build(config('ck', 'cpu: cortex-m4, flash: 1M, sram: 256K, part: STM32L4R5ZI, clock_mhz: 80'), true, false));
+  const m = r.totals.mcu.modelled;
+  assert.equal(m.clockMHz, 80);
+  assert.equal(m.waitStates, 3);
+  assert.ok(Math.abs(m.latencyMs - m.cycles / 80 / 1000) < 0.001);
+  const bad = spawnSync(process.execPath, [bin, 'build', config('ck2', 'cpu: cortex-m4, flash: 1M, sram: 256K, part: STM32L4R5ZI, clock_mhz: 200'), '--no-verify'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /clock_mhz 200 is above the 120 MHz of stm32l4r5/);
+});
