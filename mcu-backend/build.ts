@@ -13,7 +13,7 @@ import { checkReplaceable, markOutputFolder } from '../compiler/output-stage.ts'
 import type { KernelModule } from '../compiler/kernel-ir/types.ts';
 import { spawnSync } from 'node:child_process';
 import { emitModel, estimateLayerFlash, type EmittedModel } from './emit/model.ts';
-import { armSize, compileArm, CPUS, harnessDir, hasBoard, missingTools, parseCpu, type McuCpu, type SizeInfo } from './harness/run.ts';
+import { armSize, boardMisfit, compileArm, CPUS, harnessDir, hasBoard, missingTools, parseCpu, type McuCpu, type SizeInfo } from './harness/run.ts';
 import { runModel, writeModelFiles } from './runner.ts';
 import type { AnyVariant, McuTargetInfo } from './emit/variant.ts';
 import { formatVerify, randomGraphInputs, verifyMcu, type VerifyResult } from './verify.ts';
@@ -334,8 +334,12 @@ export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuT
   }
   if (hasBoard(cpu)) {
     const miss = missingTools(cpu);
+    // A part's budget may exceed the board's memory (the microbit: 256 KiB flash, 16 KiB RAM).
+    const misfit = b.totals.sizeSource === 'arm-none-eabi-size' ? boardMisfit(cpu, b.totals.flashBytes, b.totals.ramBytes, b.em.inputBytes * inputs.length) : undefined;
     if (miss) {
       b.notes.push(`QEMU run skipped (no instruction counts, no on-target verification): ${miss}`);
+    } else if (misfit) {
+      b.notes.push(`QEMU run skipped (no instruction counts, no on-target verification): ${misfit}`);
     } else if (opts.verifyInputs > 0) {
       const v = await verifyMcu(graph, module, b.em, cpu, { inputs, workDir: work, golden, count: true });
       verify.push(v);

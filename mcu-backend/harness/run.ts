@@ -25,6 +25,10 @@ export interface CpuInfo {
   linkScript: string;
   /** Address range of the FLASH region of the linker script (code and constants: a part's flash). */
   flash: [number, number];
+  /** The board's RAM for the program (data, bss, stack), bytes; its flash is flash[1] - flash[0]. */
+  ram: number;
+  /** The board keeps the baked-in test inputs in flash (no PSRAM): they count against its flash. */
+  inputsInFlash?: boolean;
   /** arm-none-eabi-gcc flags selecting the core, ISA and float ABI. */
   flags: string[];
   /** Has the DSP extension (SMLAD, SXTB16, ...): the SIMD kernels' path. */
@@ -33,13 +37,27 @@ export interface CpuInfo {
 }
 
 export const CPUS: Record<McuCpu, CpuInfo> = {
-  m3: { cpu: 'm3', flash: [0, 0x400000], board: 'mps2-an385', linkScript: 'link.ld', flags: ['-mcpu=cortex-m3', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
-  m4: { cpu: 'm4', flash: [0, 0x400000], board: 'mps2-an386', linkScript: 'link.ld', flags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16'], dsp: true, fpu: true },
-  m7: { cpu: 'm7', flash: [0, 0x400000], board: 'mps2-an500', linkScript: 'link.ld', flags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-d16'], dsp: true, fpu: true },
-  m0plus: { cpu: 'm0plus', flash: [0, 0x40000], board: 'microbit', linkScript: 'link-microbit.ld', flags: ['-mcpu=cortex-m0plus', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
-  m33: { cpu: 'm33', flash: [0x10000000, 0x10400000], board: 'mps2-an505', linkScript: 'link-an505.ld', flags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-sp-d16'], dsp: true, fpu: true },
-  m55: { cpu: 'm55', flash: [0x11000000, 0x11200000], board: 'mps3-an547', linkScript: 'link-an547.ld', flags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], dsp: true, fpu: true },
+  m3: { cpu: 'm3', flash: [0, 0x400000], ram: 0x400000, board: 'mps2-an385', linkScript: 'link.ld', flags: ['-mcpu=cortex-m3', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
+  m4: { cpu: 'm4', flash: [0, 0x400000], ram: 0x400000, board: 'mps2-an386', linkScript: 'link.ld', flags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16'], dsp: true, fpu: true },
+  m7: { cpu: 'm7', flash: [0, 0x400000], ram: 0x400000, board: 'mps2-an500', linkScript: 'link.ld', flags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-d16'], dsp: true, fpu: true },
+  m0plus: { cpu: 'm0plus', flash: [0, 0x40000], ram: 0x4000, inputsInFlash: true, board: 'microbit', linkScript: 'link-microbit.ld', flags: ['-mcpu=cortex-m0plus', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
+  m33: { cpu: 'm33', flash: [0x10000000, 0x10400000], ram: 0x400000, board: 'mps2-an505', linkScript: 'link-an505.ld', flags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-sp-d16'], dsp: true, fpu: true },
+  m55: { cpu: 'm55', flash: [0x11000000, 0x11200000], ram: 0x400000, board: 'mps3-an547', linkScript: 'link-an547.ld', flags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], dsp: true, fpu: true },
 };
+
+/**
+ * Why a program of these sizes (arm-none-eabi-size of the build, plus the baked-in inputs where the board
+ * keeps them in flash) cannot run on the cpu's board, or undefined when it fits. A part's budget may be larger
+ * than the board (the microbit has 256 KiB flash and 16 KiB RAM).
+ */
+export function boardMisfit(cpu: McuCpu, flashBytes: number, ramBytes: number, inputBytes = 0): string | undefined {
+  const c = CPUS[cpu];
+  const flash = c.flash[1] - c.flash[0], flashNeed = flashBytes + (c.inputsInFlash ? inputBytes : 0);
+  const over: string[] = [];
+  if (flashNeed > flash) over.push(`flash ${flashNeed} B > ${flash} B`);
+  if (ramBytes > c.ram) over.push(`RAM ${ramBytes} B > ${c.ram} B`);
+  return over.length ? `the program does not fit QEMU's ${c.board} (${over.join(', ')})` : undefined;
+}
 
 export function hasBoard(cpu: McuCpu): cpu is QemuCpu {
   return CPUS[cpu].board !== undefined;

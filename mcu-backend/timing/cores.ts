@@ -61,7 +61,7 @@ const m4: CoreTiming = {
   cpu: 'm4', load: 2, loadPipelined: 1, store: 1, storeReg: 2, ldrd: 3, ldmBase: 1, ldmPerReg: 1,
   mul: 1, mac: 1, lmul: 1, lmac: 1, div: 7, takenExtra: 1, refillUnaligned: true, blExtra: 0, popPcExtra: 0, indirectExtra: 1, tbBase: 2, itFolds: true, loadUse: 0, addrInterlock: 1,
   dual: 'none', mispredict: 0, fp: 1, sys: 2,
-  notes: 'Cortex-M4 TRM table 3-1: LDR 2 (1 when pipelined after a load/store), STR imm 1, LDRD 3, LDM/STM 1+N, MUL/MLA/SMULL/SMLAL/DSP MAC 1, SDIV/UDIV 2-12 (7 taken), branch 1+P with P = 2 taken (TRM: 1-3).',
+  notes: 'Cortex-M4 TRM table 3-1 and its load/store notes: LDR 2 (1 when pipelined after an LDR its address does not depend on; nothing pipelines after a store), STR imm 1, STR [reg] 2 (1 after an LDR), LDRD 3, LDM/STM 1+N, a load/store addressed by the previous data-processing result +1, MUL/MLA/SMULL/SMLAL/DSP MAC 1, SDIV/UDIV 2-12 (7 taken), taken branch 1+P with P = 1, 2 to an unaligned 32-bit target (TRM: 1-3), IT folded after a 16-bit instruction.',
 };
 
 export const CORE_TIMING: Record<McuCpu, CoreTiming> = {
@@ -79,11 +79,11 @@ export const CORE_TIMING: Record<McuCpu, CoreTiming> = {
   m7: {
     ...m4, cpu: 'm7', load: 1, loadPipelined: 1, store: 1, storeReg: 1, ldrd: 1, ldmBase: 1, ldmPerReg: 0.5, takenExtra: 0, refillUnaligned: false, popPcExtra: 0, indirectExtra: 4,
     div: 7, tbBase: 3, itFolds: true, loadUse: 1, addrInterlock: 0, dual: 'm7', mispredict: 8,
-    notes: 'Cortex-M7 (no TRM timing table; approximation): in-order dual issue of two adjacent independent instructions (at most one load/store, one multiply, a branch only second), 64-bit loads (LDRD 1, LDM 1+N/2), load-to-use 1 extra cycle, predicted branches free (BTAC), mispredicted 8; mispredictions per block estimated as min(taken, not taken).',
+    notes: 'Cortex-M7 (no TRM timing table; approximation): in-order dual issue of two adjacent independent instructions (at most one load/store, one multiply, a branch only second), 64-bit loads (LDRD 1, LDM 1+N/2), a load result feeding an address or a multiply 1 extra cycle (ALU consumers use the late ALU), predicted branches free (BTAC), mispredicted 8, mispredictions per block estimated as min(taken, not taken), indirect branches 4.',
   },
   m33: {
     ...m4, cpu: 'm33', load: 1, loadPipelined: 1, loadUse: 1, addrInterlock: 0, takenExtra: 1, dual: 'pair16',
-    notes: 'Cortex-M33 (no TRM timing table; approximation): the M4 figures except single-cycle loads with a 1-cycle load-use interlock, and dual issue of two adjacent independent 16-bit ALU instructions.',
+    notes: 'Cortex-M33 (no TRM timing table; approximation from Arm\'s pipeline description: most instructions finish in a 2-stage pipeline, address generation and branch resolution in stage 2, dual issue of 16-bit and branch instructions): the M4 figures except single-cycle loads with a 1-cycle load-use interlock, no address interlock, and dual issue of two adjacent independent 16-bit instructions (ALU or one load/store; the second may be a branch).',
   },
   m55: {
     ...m4, cpu: 'm55', load: 1, loadPipelined: 1, loadUse: 1, addrInterlock: 0, dual: 'pair16',

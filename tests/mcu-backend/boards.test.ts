@@ -13,6 +13,7 @@ import { runPipeline } from '../../compiler/passes/registry.ts';
 import { emitModel } from '../../mcu-backend/emit/model.ts';
 import { randomInputs, verifyMcu } from '../../mcu-backend/verify.ts';
 import { compileArm, requireBoard, runQemu, type QemuCpu } from '../../mcu-backend/harness/run.ts';
+import { mcuBuildStep } from '../../mcu-backend/build.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { MODELS, modelPath, scratchDir, type ModelKey } from '../helpers/paths.ts';
 import { needTools } from './helpers/tools.ts';
@@ -70,3 +71,17 @@ for (const key of Object.keys(MODELS) as ModelKey[]) {
     }
   });
 }
+
+test('build for a Cortex-M0+ part larger than the microbit: the QEMU run is skipped with the reason, the host verification still runs', async (t) => {
+  const path = modelPath('resnet');
+  if (!path) { t.skip('model resnet not found'); return; }
+  if (!needTools(t, 'm0plus')) return;
+  const graph = loadModel(path).graph;
+  const module = runPipeline(graph, { arith: 'tflm' });
+  const step = await mcuBuildStep(graph, module, { cpu: 'cortex-m0plus', flash: 1 << 20, sram: 256 << 10 }, scratchDir(), { verifyInputs: 1 });
+  // resnet needs about 36 KB of RAM (arena, stack, I/O), over the nRF51's 16 KiB.
+  assert.match(step.build.notes.join('\n'), /QEMU run skipped .*does not fit QEMU's microbit \(RAM \d+ B > 16384 B\)/);
+  assert.equal(step.verify.length, 1);
+  assert.equal(step.verify[0]!.on, 'host');
+  assert.ok(step.ok);
+});
