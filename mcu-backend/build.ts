@@ -16,7 +16,8 @@ import { checkReplaceable, markOutputFolder } from '../compiler/output-stage.ts'
 import type { KernelModule } from '../compiler/kernel-ir/types.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { cIdent, emitC, type EmittedModel } from './emit/model.ts';
-import { CPUS, hasBoard, missingTools, parseCpu } from './harness/run.ts';
+import { boardMisfit, CPUS, hasBoard, missingTools, parseCpu } from './harness/run.ts';
+import { addModelledCycles, checkModelClock } from './timing/report.ts';
 import type { McuTargetInfo } from './emit/variant.ts';
 import { formatVerify, type VerifyResult } from './verify.ts';
 import { dvfsFiles, modelSegments, resolvePart } from './dvfs/wire.ts';
@@ -76,7 +77,7 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
       files.push(svg);
       totals.schedule = { ...totals.schedule, plot: `${fitted.em.cname}_schedule.svg` };
     }
-    if (!hasBoard(cpu)) notes.push(`instructions not measured: no QEMU board for cortex-${cpu} in the harness (m3, m4, m7)`);
+    if (!hasBoard(cpu)) notes.push(`instructions not measured: no QEMU board for cortex-${cpu} in the harness`);
     markOutputFolder(dir);
     rmSync(final, { recursive: true, force: true });
     renameSync(dir, final);
@@ -103,6 +104,7 @@ export interface McuStepResult {
  */
 export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuTargetConfig, outDir: string,
   opts: { file?: string; verifyInputs: number; seed?: number; publishDir?: string; timer?: StageTimer }): Promise<McuStepResult> {
+  checkModelClock(cfg.part, cfg.clockMHz, { file: opts.file });
   const timer = opts.timer ?? new StageTimer();
   // The host compile of the verification is the longest: start it with each emitted model, alongside the fit stage's Arm compile.
   let prefetch: ReturnType<typeof prefetchHostObject> | undefined;
@@ -116,7 +118,9 @@ export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuT
   }
   if (prefetch) await timer.timeAsync('compile', () => prefetch!.done);
   const work = join(outDir, 'mcu', 'verify');
-  const ran = await timer.timeAsync('run', () => runStage(graph, module, b.em, b.target.cpu, work, { verifyInputs: opts.verifyInputs, seed: opts.seed }));
+  const cpu = b.target.cpu;
+  const misfit = b.totals.sizeSource === 'arm-none-eabi-size' ? boardMisfit(cpu, b.totals.flashBytes, b.totals.ramBytes, b.em.inputBytes * Math.max(1, opts.verifyInputs)) : undefined;
+  const ran = await timer.timeAsync('run', () => runStage(graph, module, b.em, cpu, work, { verifyInputs: opts.verifyInputs, seed: opts.seed, ...(misfit ? { boardMisfit: misfit } : {}) }));
   const verify = ran.verify;
   b.notes.push(...ran.notes);
   if (ran.layerInstructions) {
@@ -127,6 +131,13 @@ export async function mcuBuildStep(graph: Graph, module: KernelModule, cfg: McuT
     b.totals.instructions = ran.invokeInstructions;
   }
   if (ran.counts) b.counts = ran.counts;
+  if (ran.counts && ran.firstInput) {
+    try {
+      timer.time('report', () => addModelledCycles(b, ran.firstInput!, join(work, 'cycles'), cfg.part, cfg.clockMHz));
+    } catch (e) {
+      b.notes.push(`cycles not modelled: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
+  }
   if (b.part) timer.time('report', () => addDvfs(b, b.part!, ran.counts, cfg.latencyMs, outDir));
   return timer.time('report', () => {
     // Built in a temporary folder (`tinyforge build`): the report names the paths the files will have.

@@ -9,7 +9,7 @@ import { TinyforgeError } from '../compiler/diagnostics.ts';
 import type { EmittedModel } from './emit/model.ts';
 import { buildFiles } from './emit/build-files.ts';
 import {
-  between, compileArmOrThrow, compileHost, describeStatus, harnessDir, runHost, runQemu, type CProgram, type HostCompiler, type Marker, type RunOn,
+  between, compileArmOrThrow, compileHost, describeStatus, harnessDir, runHost, runQemu, type CacheSim, type CProgram, type HostCompiler, type Marker, type RunOn,
 } from './harness/run.ts';
 
 /** Writes `<name>.h`, `<name>.c`, runtime.h, the extra files and the build files (CMakeLists.txt, tinyforge.mk) into dir (each through a temp name, then renamed). */
@@ -82,6 +82,9 @@ export interface RunOptions {
   host?: HostCompiler;
   workDir: string;
   timeoutMs?: number;
+  /** QEMU only: write the plugin's block profile here (for the cycle model, mcu-backend/timing/), with a part's caches simulated. */
+  profile?: string;
+  caches?: CacheSim;
 }
 
 function hexBytes(h: string): Int8Array {
@@ -109,7 +112,7 @@ export function runModel(em: EmittedModel, inputs: readonly Int8Array[], on: Run
     binary = join(dir, `${em.cname}-${on}.elf`);
     rmSync(binary, { force: true });
     compileArmOrThrow(prog, binary, on);
-    const r = runQemu(binary, on, { timeoutMs: opts.timeoutMs ?? 120_000, count: opts.count });
+    const r = runQemu(binary, on, { timeoutMs: opts.timeoutMs ?? 120_000, count: opts.count, profile: opts.profile, caches: opts.caches });
     if (r.status !== 0) throw new TinyforgeError(`${em.cname} on QEMU ${on} failed: ${describeStatus(r.status, r.timedOut)}\n${r.stderr.slice(-2000)}`);
     text = r.stderr + r.stdout;
     markers = r.markers;

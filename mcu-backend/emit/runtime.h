@@ -5,8 +5,9 @@
  *   TF_DSP      1 when the SIMD (DSP) path is compiled: on a core with __ARM_FEATURE_DSP, or on the host
  *               with -DTF_HOST_SIMD=1 (the intrinsics below then have portable C definitions of the
  *               same semantics, so the SIMD source is checked on the host too).
- *   TF_MARK(n)  `dbg #n` on Armv7-M and later (a no-op hint on real cores and in QEMU; the icount plugin counts the
- *               instructions between markers), nothing elsewhere or with -DTF_NO_MARKERS.
+ *   TF_MARK(n)  `dbg #n` on Armv7-M and later, the reserved hint 0xBF00 | (n + 7) << 4 on ARMv6-M (both no-op
+ *               hints on real cores and in QEMU; the icount plugin counts the instructions between markers),
+ *               nothing elsewhere or with -DTF_NO_MARKERS.
  *
  * Arithmetic (names as in ../shared/docs/tflite-reference.md):
  *   tf_requant_tflm   SaturatingRoundingDoublingHighMul then RoundingDivideByPOT (double rounding)
@@ -39,6 +40,9 @@
 
 #if defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7 && !defined(TF_NO_MARKERS)
 #define TF_MARK_(n) __asm volatile("dbg #" #n ::: "memory")
+#elif defined(__arm__) && defined(__ARM_ARCH_6M__) && !defined(TF_NO_MARKERS)
+/* ARMv6-M has no DBG: the 16-bit reserved hint BFx0 with x = n + 7 (8..15), which executes as a NOP. */
+#define TF_MARK_(n) __asm volatile(".hword 0xbf00 + ((" #n " + 7) << 4)" ::: "memory")
 #else
 #define TF_MARK_(n) do { } while (0)
 #endif

@@ -1,5 +1,6 @@
-// Runners for generated C: host gcc, and QEMU's mps2 boards (Cortex-M3 an385, M4 an386, M7 an500) with
-// arm-none-eabi-gcc, the linker script and startup of this folder, semihosting exit status, and the
+// Runners for generated C: host gcc, and QEMU boards for every core the backend compiles for (Cortex-M0
+// microbit for the ARMv6-M path, M3 mps2-an385, M4 an386, M7 an500, M33 mps2-an505, M55 mps3-an547) with
+// arm-none-eabi-gcc, the board's linker script and the startup of this folder, semihosting exit status, and the
 // icount TCG plugin (built with host gcc into .cache/mcu on demand) for exact per-marker instruction
 // counts. Every program runs under a timeout. A missing tool raises a TinyforgeError naming the
 // Debian package to install (tests turn that into a skip outside CI, a failure when CI=true).
@@ -15,16 +16,24 @@ import { exec, type ExecResult } from './exec.ts';
 
 export { exec, type ExecResult };
 
-/** Cores the backend compiles for; the ones with a QEMU board (m3, m4, m7) can also run and be measured. */
+/** Cores the backend compiles for; each has a QEMU board, so all can run and be measured. */
 export type McuCpu = 'm0plus' | 'm3' | 'm4' | 'm7' | 'm33' | 'm55';
-export type QemuCpu = 'm3' | 'm4' | 'm7';
+export type QemuCpu = McuCpu;
 export type RunOn = 'host' | QemuCpu;
-export const RUN_ON: readonly RunOn[] = ['host', 'm3', 'm4', 'm7'];
+export const RUN_ON: readonly RunOn[] = ['host', 'm3', 'm4', 'm7', 'm0plus', 'm33', 'm55'];
 
 export interface CpuInfo {
   cpu: McuCpu;
-  /** QEMU machine emulating this core with the harness's memory map (code at 0, RAM at 0x20000000). */
+  /** QEMU machine emulating this core (m0plus: QEMU's only ARMv6-M board, a Cortex-M0: same ISA). */
   board?: string;
+  /** The board's linker script in this folder (memory map; the sections are link-sections.ld). */
+  linkScript: string;
+  /** Address range of the FLASH region of the linker script (code and constants: a part's flash). */
+  flash: [number, number];
+  /** The board's RAM for the program (data, bss, stack), bytes; its flash is flash[1] - flash[0]. */
+  ram: number;
+  /** The board keeps the baked-in test inputs in flash (no PSRAM): they count against its flash. */
+  inputsInFlash?: boolean;
   /** arm-none-eabi-gcc flags selecting the core, ISA and float ABI. */
   flags: string[];
   /** Has the DSP extension (SMLAD, SXTB16, ...): the SIMD kernels' path. */
@@ -33,13 +42,27 @@ export interface CpuInfo {
 }
 
 export const CPUS: Record<McuCpu, CpuInfo> = {
-  m3: { cpu: 'm3', board: 'mps2-an385', flags: ['-mcpu=cortex-m3', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
-  m4: { cpu: 'm4', board: 'mps2-an386', flags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16'], dsp: true, fpu: true },
-  m7: { cpu: 'm7', board: 'mps2-an500', flags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-d16'], dsp: true, fpu: true },
-  m0plus: { cpu: 'm0plus', flags: ['-mcpu=cortex-m0plus', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
-  m33: { cpu: 'm33', flags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-sp-d16'], dsp: true, fpu: true },
-  m55: { cpu: 'm55', flags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], dsp: true, fpu: true },
+  m3: { cpu: 'm3', flash: [0, 0x400000], ram: 0x400000, board: 'mps2-an385', linkScript: 'link.ld', flags: ['-mcpu=cortex-m3', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
+  m4: { cpu: 'm4', flash: [0, 0x400000], ram: 0x400000, board: 'mps2-an386', linkScript: 'link.ld', flags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16'], dsp: true, fpu: true },
+  m7: { cpu: 'm7', flash: [0, 0x400000], ram: 0x400000, board: 'mps2-an500', linkScript: 'link.ld', flags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-d16'], dsp: true, fpu: true },
+  m0plus: { cpu: 'm0plus', flash: [0, 0x40000], ram: 0x4000, inputsInFlash: true, board: 'microbit', linkScript: 'link-microbit.ld', flags: ['-mcpu=cortex-m0plus', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
+  m33: { cpu: 'm33', flash: [0x10000000, 0x10400000], ram: 0x400000, board: 'mps2-an505', linkScript: 'link-an505.ld', flags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-sp-d16'], dsp: true, fpu: true },
+  m55: { cpu: 'm55', flash: [0x11000000, 0x11200000], ram: 0x400000, board: 'mps3-an547', linkScript: 'link-an547.ld', flags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], dsp: true, fpu: true },
 };
+
+/**
+ * Why a program of these sizes (arm-none-eabi-size of the build, plus the baked-in inputs where the board
+ * keeps them in flash) cannot run on the cpu's board, or undefined when it fits. A part's budget may be larger
+ * than the board (the microbit has 256 KiB flash and 16 KiB RAM).
+ */
+export function boardMisfit(cpu: McuCpu, flashBytes: number, ramBytes: number, inputBytes = 0): string | undefined {
+  const c = CPUS[cpu];
+  const flash = c.flash[1] - c.flash[0], flashNeed = flashBytes + (c.inputsInFlash ? inputBytes : 0);
+  const over: string[] = [];
+  if (flashNeed > flash) over.push(`flash ${flashNeed} B > ${flash} B`);
+  if (ramBytes > c.ram) over.push(`RAM ${ramBytes} B > ${c.ram} B`);
+  return over.length ? `the program does not fit QEMU's ${c.board} (${over.join(', ')})` : undefined;
+}
 
 export function hasBoard(cpu: McuCpu): cpu is QemuCpu {
   return CPUS[cpu].board !== undefined;
@@ -176,7 +199,7 @@ export function compileArm(p: CProgram, elf: string, cpu: McuCpu, budget: Budget
   try {
     return withObjects(armObjectJobs(p, elf, cpu, extraFlags), (objects) => exec('arm-none-eabi-gcc', [
       ...armFlags(cpu, extraFlags),
-      '-nostartfiles', '-T', join(harnessDir, 'link.ld'), join(harnessDir, 'startup.c'),
+      '-nostartfiles', `-L${harnessDir}`, '-T', join(harnessDir, CPUS[cpu].linkScript), join(harnessDir, 'startup.c'),
       ...progArgs(p, objects), '-Wl,--gc-sections', ...defsym, '-o', elf, '-lc', '-lgcc',
     ], 300_000));
   } catch (e) {
@@ -235,16 +258,43 @@ export interface QemuResult extends ExecResult {
   totalInstructions?: number;
 }
 
-/** Runs an ELF on the cpu's QEMU board with semihosting; `count` adds the icount plugin. */
-export function runQemu(elf: string, cpu: QemuCpu, opts: { timeoutMs?: number; count?: boolean } = {}): QemuResult {
+let machines: string | undefined;
+/**
+ * Throws when this qemu-system-arm lacks the cpu's board. Deliberately not part of missingTools: a QEMU
+ * without the board is a broken install, so a test fails loudly instead of skipping.
+ */
+export function requireBoard(cpu: QemuCpu): void {
+  machines ??= exec('qemu-system-arm', ['-machine', 'help'], 30_000).stdout;
+  const board = CPUS[cpu].board!;
+  if (!new RegExp(`^${board}\\s`, 'm').test(machines)) {
+    throw new TinyforgeError(`cannot run on ${cpu}: this qemu-system-arm has no machine '${board}'`, {}, 'install QEMU 7.2 or later (Debian: qemu-system-arm)');
+  }
+}
+
+export interface CacheSim { icache: { bytes: number; lineBytes: number; ways: number }; dcache: { bytes: number; lineBytes: number; ways: number } }
+
+/**
+ * Runs an ELF on the cpu's QEMU board with semihosting; `count` adds the icount plugin, `profile` its block
+ * profile (for the cycle model), `caches` a simulation of a part's flash caches in that profile.
+ */
+export function runQemu(elf: string, cpu: QemuCpu, opts: { timeoutMs?: number; count?: boolean; profile?: string; caches?: CacheSim } = {}): QemuResult {
   requireTools(cpu);
+  requireBoard(cpu);
   const args = ['-M', CPUS[cpu].board!, '-nographic', '-monitor', 'none', '-serial', 'none',
     '-semihosting-config', 'enable=on,target=native', '-kernel', elf];
   let countFile: string | undefined;
-  if (opts.count) {
+  if (opts.count || opts.profile) {
     countFile = `${elf}.icount.${process.pid}.txt`;
     rmSync(countFile, { force: true });
-    args.push('-plugin', `${pluginPath()},out=${countFile}`);
+    // profile=PATH: the executed blocks per marker segment, for the cycle model (mcu-backend/timing/).
+    let extra = opts.profile ? `,profile=${opts.profile}` : '';
+    const c = opts.caches;
+    if (opts.profile && c) {
+      const [lo, hi] = CPUS[cpu].flash;
+      const spec = (x: CacheSim['icache']) => `${x.bytes}:${x.lineBytes}:${x.ways}`;
+      extra += `,flash=${lo.toString(16)}:${hi.toString(16)},icache=${spec(c.icache)},dcache=${spec(c.dcache)}`;
+    }
+    args.push('-plugin', `${pluginPath()},out=${countFile}${extra}`);
   }
   const r = exec('qemu-system-arm', args, opts.timeoutMs ?? 120_000);
   const markers: Marker[] = [];

@@ -42,8 +42,11 @@ __attribute__((noreturn)) void tf_reset_handler(void)
   *(volatile uint32_t *)0xE000ED88u |= (0xFu << 20);
   __asm volatile("dsb\n\tisb" ::: "memory");
 #endif
-  /* Enable the Usage/Bus/MemManage faults so they report their own number instead of HardFault. */
+#if !defined(__ARM_ARCH_6M__)
+  /* Enable the Usage/Bus/MemManage faults so they report their own number instead of HardFault (ARMv6-M
+   * has only HardFault). */
   *(volatile uint32_t *)0xE000ED24u |= (7u << 16);
+#endif
   for (uint32_t *s = __data_load, *d = __data_start; d < __data_end;) *d++ = *s++;
   for (uint32_t *d = __bss_start; d < __bss_end;) *d++ = 0;
   tf_semihost_exit(main());

@@ -13,6 +13,7 @@ import type { PartSpec } from '../dvfs/parts.ts';
 import { STACK_BYTES, type Fitted } from './fit.ts';
 import type { StageName } from './timing.ts';
 import type { Schedule } from './search.ts';
+import { formatModelledCycles, type ModelledCycles, type ModelledLayerCycles } from '../timing/report.ts';
 
 export interface McuLayerReport {
   index: number;
@@ -26,6 +27,8 @@ export interface McuLayerReport {
   instructionsPerMac?: number;
   /** Analytic estimate of the variant (loads are not measured). */
   estimatedLoadsPerMac?: number;
+  /** Cycle model over the QEMU block profile (timing/report.ts): modelled, not measured. */
+  modelled?: ModelledLayerCycles;
   /** Decoupled access-execute: bytes staged in SRAM, and the access segment's measured instructions. */
   dae?: { stageBytes: number; accessInstructions?: number };
   scratchBytes: number;
@@ -35,6 +38,8 @@ export interface McuLayerReport {
 export interface McuTotals {
   cpu: McuCpu;
   instructions?: number;
+  /** Cycle model over the QEMU block profile, with the part and clock (timing/report.ts). */
+  modelled?: ModelledCycles;
   flashBytes: number;
   ramBytes: number;
   arenaBytes: number;
@@ -86,7 +91,7 @@ export interface McuDvfsReport extends DvfsResult {
   svg: string;
 }
 
-export interface McuTargetConfig { cpu: string; flash: number; sram: number; part?: string; latencyMs?: number; dae?: boolean }
+export interface McuTargetConfig { cpu: string; flash: number; sram: number; part?: string; latencyMs?: number; dae?: boolean; clockMHz?: number }
 
 const num = (n: number) => n.toLocaleString('en-US');
 
@@ -159,6 +164,8 @@ export function formatMcuReport(b: McuBuild, dir?: string): string {
     // Float (or mixed) edges: say what the entry point takes, since it is not the usual int8 one.
     out.push(`entry point: int ${b.em.cname}_invoke(const ${b.em.inputCType} *input, ${b.em.outputCType} *output) (${num(b.em.inputBytes)} B in, ${num(b.em.outputBytes)} B out; the model quantises its float32 inputs and dequantises its float32 outputs)`);
   }
+  const modelled = formatModelledCycles(b);
+  if (modelled.length) out.push('', ...modelled, '');
   for (const n of b.notes) out.push(`note: ${n}`);
   if (b.dvfs) out.push('', formatDvfsReport(b.dvfs));
   return out.join('\n');

@@ -23,6 +23,8 @@ export interface Ran {
   layerInstructions?: number[];
   invokeInstructions?: number;
   counts?: SegmentCounts;
+  /** The first input the model ran on (the cycle model replays it). */
+  firstInput?: Int8Array;
   notes: string[];
 }
 
@@ -44,11 +46,11 @@ export function prefetchHostObject(em: EmittedModel): { done: Promise<void>; abo
 
 /** Verifies on the host and on the core's board (counting instructions there); `verifyInputs` 0: only counts. */
 export async function runStage(graph: Graph, module: KernelModule, em: EmittedModel, cpu: McuCpu, workDir: string,
-  opts: { verifyInputs: number; seed?: number }): Promise<Ran> {
+  opts: { verifyInputs: number; seed?: number; boardMisfit?: string }): Promise<Ran> {
   const verify: VerifyResult[] = [];
   const notes: string[] = [];
-  const ran: Ran = { verify, notes };
   const inputs = randomGraphInputs(graph, Math.max(1, opts.verifyInputs), opts.seed ?? 1);
+  const ran: Ran = { verify, notes, ...(inputs[0] ? { firstInput: inputs[0] } : {}) };
   const golden = opts.verifyInputs > 0 ? await GoldenRuntime.load() : undefined;
   if (opts.verifyInputs > 0 && !missingTools('host')) {
     verify.push(await verifyMcu(graph, module, em, 'host', { inputs, workDir, golden }));
@@ -59,6 +61,9 @@ export async function runStage(graph: Graph, module: KernelModule, em: EmittedMo
     const miss = missingTools(cpu);
     if (miss) {
       notes.push(`QEMU run skipped (no instruction counts, no on-target verification): ${miss}`);
+    } else if (opts.boardMisfit) {
+      // A part's budget may exceed the board's memory (the microbit: 256 KiB flash, 16 KiB RAM).
+      notes.push(`QEMU run skipped (no instruction counts, no on-target verification): ${opts.boardMisfit}`);
     } else if (opts.verifyInputs > 0) {
       const v = await verifyMcu(graph, module, em, cpu, { inputs, workDir, golden, count: true });
       verify.push(v);

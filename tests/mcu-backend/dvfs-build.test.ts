@@ -75,3 +75,39 @@ test('a latency budget below the fastest point is reported, and the plan falls b
   assert.equal(r.dvfs.plan.feasible, false);
   assert.ok(r.dvfs.plan.choice.every((c: number) => c === 0));
 });
+
+test('part: modelled cycles per layer and per model in --json and the report, with the part, the clock and the word "modelled"', (t) => {
+  if (!needTools(t, 'm4')) return;
+  const p = config('cy', 'cpu: cortex-m4, flash: 1M, sram: 256K, part: STM32L4R5ZI');
+  const r = JSON.parse(build(p, true, false));
+  const m = r.totals.mcu.modelled;
+  assert.equal(m.source, 'modelled');
+  assert.equal(m.part, 'stm32l4r5');
+  assert.equal(m.clockMHz, 120);
+  assert.equal(m.waitStates, 5);
+  // Cycles are at least the instructions (every instruction takes a cycle on the M4) and add up by cause.
+  assert.ok(m.cycles >= r.totals.mcu.instructions, `${m.cycles} vs ${r.totals.mcu.instructions}`);
+  const bc = m.byCause;
+  assert.equal(bc.issue + bc.memory + bc.multiply + bc.branch + bc.loadUse + bc.fetch + bc.flashData, m.cycles);
+  assert.ok(Math.abs(m.latencyMs - m.cycles / 120 / 1000) < 0.001);
+  for (const l of r.layers) {
+    assert.ok(l.mcu.modelled.cycles >= l.mcu.instructions, `${l.name}`);
+    if (l.macs > 0) assert.ok(Math.abs(l.mcu.modelled.cyclesPerMac - l.mcu.modelled.cycles / l.macs) < 0.001);
+  }
+  const text = build(p, false, false);
+  assert.match(text, /modelled cycles \(cortex-m4 timing, stm32l4r5 at 120 MHz, 5 flash wait states/);
+  assert.match(text, /total: [0-9,]+ modelled cycles per inference \([0-9.]+ per MAC\), [0-9.]+ ms at 120 MHz/);
+});
+
+test('clock_mhz: modelled cycles at the configured clock (the part\'s wait states there); above the part\'s highest clock is an error', (t) => {
+  if (!needTools(t, 'm4')) return;
+  // STM32L4R5 range 1 (normal, up to 80 MHz): one wait state per 20 MHz above 20 -> 3 WS at 80 MHz.
+  const r = JSON.parse(build(config('ck', 'cpu: cortex-m4, flash: 1M, sram: 256K, part: STM32L4R5ZI, clock_mhz: 80'), true, false));
+  const m = r.totals.mcu.modelled;
+  assert.equal(m.clockMHz, 80);
+  assert.equal(m.waitStates, 3);
+  assert.ok(Math.abs(m.latencyMs - m.cycles / 80 / 1000) < 0.001);
+  const bad = spawnSync(process.execPath, [bin, 'build', config('ck2', 'cpu: cortex-m4, flash: 1M, sram: 256K, part: STM32L4R5ZI, clock_mhz: 200'), '--no-verify'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /clock_mhz 200 is above the 120 MHz of stm32l4r5/);
+});

@@ -15,9 +15,9 @@ import { writeFolderStaged } from '../../output-stage.ts';
 export const verify: Command = {
   name: 'verify',
   summary: 'Run the Cortex-M C on the host or QEMU and compare every output with the golden runtime',
-  usage: 'verify <config.yaml|model.tflite> --on host|m3|m4|m7 [--inputs N] [--seed S] [--arith tflm|tflite] [--json] [--force]',
+  usage: 'verify <config.yaml|model.tflite> --on host|m0plus|m3|m4|m7|m33|m55 [--inputs N] [--seed S] [--arith tflm|tflite] [--json] [--force]',
   options: {
-    on: { type: 'string', description: 'where to run: host (gcc), m3, m4 or m7 (QEMU mps2 boards)' },
+    on: { type: 'string', description: 'where to run: host (gcc), or a QEMU board: m0plus (microbit, a Cortex-M0), m3, m4, m7 (mps2-an385/386/500), m33 (mps2-an505), m55 (mps3-an547)' },
     inputs: { type: 'string', description: 'number of random inputs (default 4)' },
     seed: { type: 'string', description: 'seed of the random inputs (default 1)' },
     arith: { type: 'string', description: 'arithmetic for a .tflite model (a config names its own): tflm (default) or tflite' },
