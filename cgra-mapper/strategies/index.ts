@@ -16,7 +16,8 @@ import { dw4Supports, planCheckerDw4 } from './checker-dw4.ts';
 import { planDwResident, residentSupports } from './dw-resident.ts';
 import { planDwReuse, reuseSupports } from './dw-reuse.ts';
 import { PAPER_STRATEGIES } from './paper.ts';
-import { arrayReason, TORUS_4X4, WRAP_FREE_4X4, type ArrayNeeds } from './needs.ts';
+import { arrayReason, MESH, TORUS_4X4, WRAP_FREE_4X4, type ArrayNeeds } from './needs.ts';
+import { meshSupports, planMeshFxp } from './mesh-fxp.ts';
 import { planTiled, TILE } from './tile.ts';
 
 export interface Strategy {
@@ -39,6 +40,7 @@ export const STRATEGIES: readonly Strategy[] = [
   { name: 'checker-dw4', summary: 'checkerboard depthwise, simple form: 4 multipliers with private feeders, 2 pixels x 8 channels per pass', paper: false, needs: WRAP_FREE_4X4, supports: dw4Supports, plan: planCheckerDw4 },
   { name: 'dw-resident', summary: 'depthwise with weights resident in registers: 4 chains (loader, FXPMUL multiplier, two accumulators), two int8 products per multiply, 4 channels per launch', paper: false, needs: TORUS_4X4, supports: residentSupports, plan: planDwResident },
   { name: 'dw-reuse', summary: 'depthwise 3x3: dw-resident chains on horizontal packed pairs, every loaded word multiplied twice (its own pixel, and the tap-2 column of the previous pixel of the line)', paper: false, needs: TORUS_4X4, supports: reuseSupports, plan: planDwReuse },
+  { name: 'mesh-fxp', summary: 'packed pairs on any 4k x 4l torus: roles, links and streams generated for the array; rows*cols/4 pixels x 4 channels per pass, rows*cols MACs per 8-cycle body (conv, pointwise, FC)', paper: false, needs: MESH, supports: meshSupports, plan: planMeshFxp },
   ...PAPER_STRATEGIES,
 ];
 
@@ -64,7 +66,7 @@ export function refusal(s: Strategy, L: CgraLayer, arch: CgraArch): string | und
 /** A strategy written for a 4x4 block can run as tiled copies on larger arrays of 4k x 4l PEs (tile.ts). */
 export const canTile = (n: ArrayNeeds, arch: CgraArch): boolean => {
   const four = (e: ArrayNeeds['rows']): boolean => ('exact' in e ? e.exact : e.min) === TILE;
-  return four(n.rows) && four(n.cols) && arch.rows % TILE === 0 && arch.cols % TILE === 0 && arch.rows * arch.cols > TILE * TILE;
+  return !n.native && four(n.rows) && four(n.cols) && arch.rows % TILE === 0 && arch.cols % TILE === 0 && arch.rows * arch.cols > TILE * TILE;
 };
 
 /** The plan for L, or throws a TinyforgeError naming every strategy's reason when none accepts it. */

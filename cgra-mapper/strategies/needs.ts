@@ -14,6 +14,10 @@ export interface ArrayNeeds {
   cols: Extent;
   /** Registers per PE the kernels address (R0..R3). */
   registers: number;
+  /** Rows and columns must be multiples of this (role patterns that repeat every few PEs). */
+  multipleOf?: number;
+  /** Written for any array that fits (never run as tiled 4x4 copies). */
+  native?: boolean;
   /** Why, in a few words (the reason a refused layer gives). */
   why: string;
 }
@@ -30,6 +34,12 @@ export const WRAP_FREE_4X4: ArrayNeeds = {
   why: 'its roles fill a 4x4 block of PEs and read no link that wraps around the block',
 };
 
+/** mesh-fxp: roles generated for the array, repeating every 4 PEs. */
+export const MESH: ArrayNeeds = {
+  rows: { min: 4 }, cols: { min: 4 }, multipleOf: 4, registers: 4, native: true,
+  why: 'its roles and channel labels repeat every 4 PEs of the torus',
+};
+
 const fits = (e: Extent, v: number): boolean => ('exact' in e ? v === e.exact : v >= e.min);
 const show = (e: Extent): string => ('exact' in e ? `${e.exact}` : `>= ${e.min}`);
 
@@ -37,6 +47,9 @@ const show = (e: Extent): string => ('exact' in e ? `${e.exact}` : `>= ${e.min}`
 export function arrayReason(n: ArrayNeeds, arch: CgraArch): string | undefined {
   if (!fits(n.rows, arch.rows) || !fits(n.cols, arch.cols)) {
     return `needs a ${show(n.rows)} x ${show(n.cols)} array, this one is ${arch.rows}x${arch.cols}: ${n.why}`;
+  }
+  if (n.multipleOf && (arch.rows % n.multipleOf || arch.cols % n.multipleOf)) {
+    return `needs rows and columns that are multiples of ${n.multipleOf}, this array is ${arch.rows}x${arch.cols}: ${n.why}`;
   }
   if (arch.registers < n.registers) return `needs ${n.registers} registers per PE, the array has ${arch.registers}`;
   return undefined;
