@@ -5,7 +5,7 @@
 // that cannot map the layer falls back to auto, and says so; when no strategy accepts, the layer runs on
 // the host and the choice carries every strategy's reason (`hostReason`).
 import { TinyforgeError } from '../../compiler/diagnostics.ts';
-import type { CgraArch } from '../arch.ts';
+import { makeArch, type CgraArch } from '../arch.ts';
 import type { CgraLayer } from '../layer.ts';
 import type { LayerPlan } from '../plan.ts';
 import { checkerSupports, planChecker } from './checker.ts';
@@ -18,7 +18,7 @@ import { planDwReuse, reuseSupports } from './dw-reuse.ts';
 import { PAPER_STRATEGIES } from './paper.ts';
 import { arrayReason, MESH, TORUS_4X4, WRAP_FREE_4X4, type ArrayNeeds } from './needs.ts';
 import { meshSupports, planMeshFxp } from './mesh-fxp.ts';
-import { planTiled, TILE } from './tile.ts';
+import { embedPlan, planTiled, TILE } from './tile.ts';
 
 export interface Strategy {
   name: string;
@@ -96,7 +96,9 @@ export function chooseOrHost(L: CgraLayer, arch: CgraArch, requested: string): C
     } else {
       const why = sizeWhy ?? s.supports(L);
       if (why) { candidates.push({ strategy: s.name, reason: why }); continue; }
-      try { p = s.plan(L, arch); } catch (e) { candidates.push({ strategy: s.name, reason: (e as Error).message }); continue; }
+      // A strategy written for a 4x4 block without wrap-around links runs in the corner of a larger array.
+      const embed = !s.needs.native && !('exact' in s.needs.rows) && (arch.rows !== TILE || arch.cols !== TILE);
+      try { p = embed ? embedPlan(s.plan(L, makeArch({ ...arch, rows: TILE, cols: TILE })), arch) : s.plan(L, arch); } catch (e) { candidates.push({ strategy: s.name, reason: (e as Error).message }); continue; }
     }
     plans.set(s.name, p);
     candidates.push({ strategy: s.name, estimate: { ...p.cost } });

@@ -176,6 +176,17 @@ function tileKernel(k: Kernel, kr: number, kc: number): Kernel {
   return { ...k, cols: kc * TILE, words };
 }
 
+/**
+ * A plan made on the 4x4 array, run unchanged in the top-left 4x4 block of a larger one (the other PEs idle):
+ * sound only for kernels that read no wrap-around link (declared WRAP_FREE_4X4, checked by the tests).
+ */
+export function embedPlan(p: LayerPlan, arch: CgraArch): LayerPlan {
+  const kernels = p.kernels.map((k) => ({ ...k, words: k.words.map((step) => Array.from({ length: arch.rows }, (_, r) => (r < step.length ? step[r].slice() : new Array<number>(k.cols).fill(0)))) }));
+  const cost = { ...p.cost };
+  // Launch overhead and configuration depend on the kernel's columns only, which do not change.
+  return { ...p, kernels, cost, view: `in the top-left 4x4 block of the ${arch.rows}x${arch.cols} array (the kernels read no wrap-around link)\n${p.view}` };
+}
+
 /** Copies (i, j) of a 4x4 plan for the channel parts of L on `arch` (rows, cols multiples of 4), verified; throws with the reason otherwise. */
 export function planTiled(base: Planner, L: CgraLayer, arch: CgraArch): LayerPlan {
   if (arch.rows % TILE || arch.cols % TILE) throw new Error(`tiling needs rows and columns that are multiples of ${TILE}`);
