@@ -5,7 +5,7 @@ import type { Graph } from '../compiler/ir/graph.ts';
 import { runPipeline } from '../compiler/passes/registry.ts';
 import type { Arith } from '../compiler/quant/multiplier.ts';
 import { GoldenRuntime } from '../runtime-wasm/host.ts';
-import type { CgraArch } from './arch.ts';
+import type { BusModel, CgraArch } from './arch.ts';
 import { hostLayers, int8Tensors, mapModule, randomInputs, simulateModel, type HostLayer, type LayerResult, type MappedLayer } from './map-model.ts';
 import { reportHtml, writeArtefacts, type ModelReport } from './report.ts';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
@@ -20,6 +20,8 @@ export interface CgraTargetOptions {
   arith: Arith;
   strategy: string;
   layers?: Record<string, string>;
+  /** The bus model `auto` minimises (default shared). */
+  optimise?: BusModel;
   /** Random input sets checked against the golden runtime (default 2). */
   inputs?: number;
   seed?: number;
@@ -38,7 +40,7 @@ export async function runCgraTarget(graph: Graph, o: CgraTargetOptions): Promise
   }
   const km = o.module ?? runPipeline(graph, { arith: o.arith, ...(o.file !== undefined ? { file: o.file } : {}) });
   const unmapped: HostLayer[] = [];
-  const mapped = mapModule(km, { arch: o.arch, strategy: o.strategy, ...(o.layers ? { layers: o.layers } : {}) }, graph, unmapped);
+  const mapped = mapModule(km, { arch: o.arch, strategy: o.strategy, ...(o.layers ? { layers: o.layers } : {}), ...(o.optimise ? { optimise: o.optimise } : {}) }, graph, unmapped);
   const golden = await GoldenRuntime.load();
   const inputs = randomInputs(graph, o.inputs ?? 2, o.seed ?? 1);
   const { layers, totals } = simulateModel(graph, km, mapped, golden, inputs, o.arith, o.arch, o.onLayer);

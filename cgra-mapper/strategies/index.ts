@@ -5,7 +5,7 @@
 // that cannot map the layer falls back to auto, and says so; when no strategy accepts, the layer runs on
 // the host and the choice carries every strategy's reason (`hostReason`).
 import { TinyforgeError } from '../../compiler/diagnostics.ts';
-import { makeArch, type CgraArch } from '../arch.ts';
+import { makeArch, type BusModel, type CgraArch } from '../arch.ts';
 import type { CgraLayer } from '../layer.ts';
 import type { LayerPlan } from '../plan.ts';
 import { checkerSupports, planChecker } from './checker.ts';
@@ -13,7 +13,7 @@ import { fxpSupports, planCheckerFxp } from './checker-fxp.ts';
 import { fcSupports, planFcFxp } from './fc-fxp.ts';
 import { dwSupports, planCheckerDw } from './checker-dw.ts';
 import { dw4Supports, planCheckerDw4 } from './checker-dw4.ts';
-import { planDwResident, residentSupports } from './dw-resident.ts';
+import { GRID_CHAINS, planDwResident, residentSupports } from './dw-resident.ts';
 import { planDwReuse, reuseSupports } from './dw-reuse.ts';
 import { PAPER_STRATEGIES } from './paper.ts';
 import { arrayReason, MESH, TORUS_4X4, WRAP_FREE_4X4, type ArrayNeeds } from './needs.ts';
@@ -30,6 +30,8 @@ export interface Strategy {
   /** Why the strategy cannot map the layer, or undefined. */
   supports(L: CgraLayer): string | undefined;
   plan(L: CgraLayer, arch: CgraArch): LayerPlan;
+  /** The 4x4 plan tiled copies use, when it differs (a variant reading no wrap-around link). */
+  planTile?(L: CgraLayer, arch: CgraArch): LayerPlan;
 }
 
 export const STRATEGIES: readonly Strategy[] = [
@@ -38,8 +40,8 @@ export const STRATEGIES: readonly Strategy[] = [
   { name: 'fc-fxp', summary: 'single-pixel layers (FC batch 1): packed pairs, 7 multipliers each fed one weight word per multiply step, input pair in a register', paper: false, needs: TORUS_4X4, supports: fcSupports, plan: planFcFxp },
   { name: 'checker-dw', summary: 'checkerboard depthwise: 8 multipliers, an input stream shared by two adjacent pixels at lagged taps, 4 pixels x 8 channels per pass', paper: false, needs: TORUS_4X4, supports: dwSupports, plan: planCheckerDw },
   { name: 'checker-dw4', summary: 'checkerboard depthwise, simple form: 4 multipliers with private feeders, 2 pixels x 8 channels per pass', paper: false, needs: WRAP_FREE_4X4, supports: dw4Supports, plan: planCheckerDw4 },
-  { name: 'dw-resident', summary: 'depthwise with weights resident in registers: 4 chains (loader, FXPMUL multiplier, two accumulators), two int8 products per multiply, 4 channels per launch', paper: false, needs: TORUS_4X4, supports: residentSupports, plan: planDwResident },
-  { name: 'dw-reuse', summary: 'depthwise 3x3: dw-resident chains on horizontal packed pairs, every loaded word multiplied twice (its own pixel, and the tap-2 column of the previous pixel of the line)', paper: false, needs: TORUS_4X4, supports: reuseSupports, plan: planDwReuse },
+  { name: 'dw-resident', summary: 'depthwise with weights resident in registers: 4 chains (loader, FXPMUL multiplier, two accumulators), two int8 products per multiply, 4 channels per launch', paper: false, needs: TORUS_4X4, supports: residentSupports, plan: planDwResident, planTile: (L, a) => planDwResident(L, a, GRID_CHAINS) },
+  { name: 'dw-reuse', summary: 'depthwise 3x3: dw-resident chains on horizontal packed pairs, every loaded word multiplied twice (its own pixel, and the tap-2 column of the previous pixel of the line)', paper: false, needs: TORUS_4X4, supports: reuseSupports, plan: planDwReuse, planTile: (L, a) => planDwReuse(L, a, GRID_CHAINS) },
   { name: 'mesh-fxp', summary: 'packed pairs on any 4k x 4l torus: roles, links and streams generated for the array; rows*cols/4 pixels x 4 channels per pass, rows*cols MACs per 8-cycle body (conv, pointwise, FC)', paper: false, needs: MESH, supports: meshSupports, plan: planMeshFxp },
   ...PAPER_STRATEGIES,
 ];
@@ -56,7 +58,7 @@ export interface Choice { plan: LayerPlan; requested: string; candidates: Candid
 export interface HostChoice { plan?: undefined; requested: string; candidates: Candidate[]; hostReason: string }
 
 /** Estimated cycles as the report counts them: shared bus plus the call cost per launch. */
-export const estimateWithCalls = (p: LayerPlan, arch: CgraArch): number => p.cost.shared + p.cost.launches * arch.callCycles;
+export const estimateWithCalls = (p: LayerPlan, arch: CgraArch, bus: BusModel = 'shared'): number => p.cost[bus] + p.cost.launches * arch.callCycles;
 
 /** Why strategy `s` cannot map layer L on `arch` (the array first), or undefined. */
 export function refusal(s: Strategy, L: CgraLayer, arch: CgraArch): string | undefined {
@@ -83,7 +85,8 @@ function summarise(candidates: Candidate[]): string {
   return [...by].map(([why, names]) => `${names.join(', ')}: ${why}`).join('; ');
 }
 
-export function chooseOrHost(L: CgraLayer, arch: CgraArch, requested: string): Choice | HostChoice {
+/** `optimise`: the bus model whose estimate `auto` minimises (shared unless asked). */
+export function chooseOrHost(L: CgraLayer, arch: CgraArch, requested: string, optimise: BusModel = 'shared'): Choice | HostChoice {
   const candidates: Candidate[] = [];
   const plans = new Map<string, LayerPlan>();
   for (const s of STRATEGIES) {
@@ -106,7 +109,7 @@ export function chooseOrHost(L: CgraLayer, arch: CgraArch, requested: string): C
   if (plans.size === 0) return { requested, candidates, hostReason: `no strategy accepts this layer on a ${arch.rows}x${arch.cols} array (${summarise(candidates)})` };
   if (requested !== 'auto' && plans.has(requested)) return { plan: plans.get(requested)!, requested, candidates };
   let best: LayerPlan | undefined;
-  for (const p of plans.values()) if (!best || estimateWithCalls(p, arch) < estimateWithCalls(best, arch)) best = p;
+  for (const p of plans.values()) if (!best || estimateWithCalls(p, arch, optimise) < estimateWithCalls(best, arch, optimise)) best = p;
   const note = requested === 'auto' ? undefined
     : `${requested} cannot map this layer (${candidates.find((c) => c.strategy === requested)?.reason ?? 'unknown strategy'}); auto chose ${best!.strategy}`;
   return { plan: best!, requested, candidates, ...(note ? { note } : {}) };

@@ -37,7 +37,7 @@ import { CgraSim, staticStepTiming } from '../sim/sim.ts';
 /** The base size a tiled strategy is written for. */
 export const TILE = 4;
 
-interface Planner { name: string; supports(L: CgraLayer): string | undefined; plan(L: CgraLayer, arch: CgraArch): LayerPlan }
+interface Planner { name: string; supports(L: CgraLayer): string | undefined; plan(L: CgraLayer, arch: CgraArch): LayerPlan; planTile?(L: CgraLayer, arch: CgraArch): LayerPlan }
 
 /** Part j of L's output channels (m per part, zero weights past outC); depthwise parts read their own input channels. */
 export function channelPart(L: CgraLayer, j: number, m: number): CgraLayer {
@@ -208,7 +208,7 @@ function tileSplit(base: Planner, L: CgraLayer, arch: CgraArch, split: Split, kr
   const a4 = makeArch({ ...arch, rows: TILE, cols: TILE });
   const why = base.supports(parts[0]);
   if (why) throw new Error(`a part (${what}): ${why}`);
-  const plans = parts.map((p) => base.plan(p, a4));
+  const plans = parts.map((p) => (base.planTile ?? base.plan)(p, a4));
   const p0 = plans[0];
   for (const p of plans) {
     if (!sameWords(p.kernels, p0.kernels) || !sameLaunches(p.launches, p0.launches) || p.memoryBytes !== p0.memoryBytes) {
