@@ -42,7 +42,7 @@ export const STRATEGIES: readonly Strategy[] = [
   { name: 'checker-dw4', summary: 'checkerboard depthwise, simple form: 4 multipliers with private feeders, 2 pixels x 8 channels per pass', paper: false, needs: WRAP_FREE_4X4, supports: dw4Supports, plan: planCheckerDw4 },
   { name: 'dw-resident', summary: 'depthwise with weights resident in registers: 4 chains (loader, FXPMUL multiplier, two accumulators), two int8 products per multiply, 4 channels per launch', paper: false, needs: TORUS_4X4, supports: residentSupports, plan: planDwResident, planTile: (L, a) => planDwResident(L, a, GRID_CHAINS) },
   { name: 'dw-reuse', summary: 'depthwise 3x3: dw-resident chains on horizontal packed pairs, every loaded word multiplied twice (its own pixel, and the tap-2 column of the previous pixel of the line)', paper: false, needs: TORUS_4X4, supports: reuseSupports, plan: planDwReuse, planTile: (L, a) => planDwReuse(L, a, GRID_CHAINS) },
-  { name: 'mesh-fxp', summary: 'packed pairs on any 4k x 4l torus: roles, links and streams generated for the array; rows*cols/4 pixels x 4 channels per pass, rows*cols MACs per 8-cycle body (conv, pointwise, FC)', paper: false, needs: MESH, supports: meshSupports, plan: planMeshFxp },
+  { name: 'mesh-fxp', summary: 'packed pairs on any 4k x 4l torus: roles, links and streams generated for the array; rows*cols/4 pixels x 4 channels per pass (or 4 pixels x rows*cols/4 channels for small images), rows*cols MACs per 8-cycle body (conv, pointwise, FC)', paper: false, needs: MESH, supports: meshSupports, plan: planMeshFxp },
   ...PAPER_STRATEGIES,
 ];
 

@@ -190,13 +190,27 @@ export function planMeshFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
   const why = meshSupports(L) ?? meshArrayReason(arch);
   if (why) throw new Error(`mesh-fxp: ${why}`);
   const pat = meshPattern(arch.rows, arch.cols) as MeshPattern;
+  // Two orientations: the 4-label feeders show channels (rows*cols/4 pixels x 4 channels per pass) or pixels
+  // (4 pixels x rows*cols/4 channels, better for small images with many channels); the one with fewer passes.
+  const passes = (swap: boolean): number => Math.ceil((L.outH * L.outW) / (swap ? 4 : pat.pixels)) * Math.ceil(L.outC / (swap ? pat.pixels : 4));
+  return planOriented(L, arch, pat, passes(true) < passes(false));
+}
+
+function planOriented(L: CgraLayer, arch: CgraArch, pat: MeshPattern, swap: boolean): LayerPlan {
   const taps = tapsOf(L);
   const pairs = Math.ceil(taps.length / 2);
   const chunks = Math.ceil(pairs / MAX_PAIRS);
   const n = Math.max(3, Math.ceil(pairs / chunks));
   const P = L.outH * L.outW;
-  const NP = pat.pixels;
-  const groups = Math.ceil(P / NP), tiles = Math.ceil(L.outC / 4);
+  // Feeders in even rows carry one of 4 labels, the others one of rows*cols/4 indices (idx); which of them show
+  // weights (role W) and which packed inputs (role X) is the orientation.
+  const lattice = (f: Feeder): boolean => f.kind === 'W';
+  const role = (f: Feeder): 'W' | 'X' => (lattice(f) !== swap ? 'W' : 'X');
+  const cPer = swap ? pat.pixels : 4, NP = swap ? 4 : pat.pixels;
+  const groups = Math.ceil(P / NP), tiles = Math.ceil(L.outC / cPer);
+  const others = new Map<Feeder, number>();
+  pat.feeders.filter((f) => !lattice(f)).forEach((f, i) => others.set(f, i));
+  const idx = (f: Feeder): number => (lattice(f) ? f.label : others.get(f)!);
   const total = chunks * tiles * groups;
   const nLaunch = Math.ceil(total / MAX_PASSES);
   const perLaunch = Math.ceil(total / nLaunch);
@@ -266,21 +280,20 @@ export function planMeshFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
   for (let l = 0; l < nLaunch; l++) for (let c = 0; c < cols; c++) {
     const e = streams[l][c];
     if (!e.length) continue;
-    if (e.some((x) => x?.f.kind === 'X')) { stagedCols.push([l, c]); continue; }
+    if (e.some((x) => x && role(x.f) === 'X')) { stagedCols.push([l, c]); continue; }
     const words = Int32Array.from(e, (x) => {
       const q = x && passOf(x.pass);
-      return x && q ? wWord(q.tile * 4 + x.f.label, q.chunk, x.tap) : 0;
+      return x && q ? wWord(q.tile * cPer + idx(x.f), q.chunk, x.tap) : 0;
     });
     constBlocks.push({ addr: mem[l][c].base * 4, words, what: `weights, column ${c}` });
   }
-  const xIndex = new Map<Feeder, number>();
-  pat.feeders.filter((f) => f.kind === 'X').forEach((f, i) => xIndex.set(f, i));
+
   const stage = (input: Int8Array): MemBlock[] => stagedCols.map(([l, c]) => ({
     addr: mem[l][c].base * 4, what: `packed input pairs, column ${c}`,
     words: Int32Array.from(streams[l][c], (x) => {
       const q = x && passOf(x.pass);
       if (!x || !q) return 0;
-      const p = q.group * NP + xIndex.get(x.f)!;
+      const p = q.group * NP + idx(x.f);
       return pack(xTap(input, p, tapOf(q.chunk, x.tap, 0)), xTap(input, p, tapOf(q.chunk, x.tap, 1)));
     }),
   }));
@@ -292,10 +305,10 @@ export function planMeshFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
     outMap.push(...outs[l][c]);
   }
   const a = { rows: arch.rows, cols };
-  const pairOf = (m: MRole, reg: 0 | 1): { label: number; x: number } => {
+  const pairOf = (m: MRole, reg: 0 | 1): { o: number; x: number } => {
     const fs = m.combos[reg].map((d) => { const [r, c] = neighbour(a, m.r, m.c, d); return feederAt.get(r * cols + c)!; });
-    const w = fs.find((f) => f.kind === 'W')!, x = fs.find((f) => f.kind === 'X')!;
-    return { label: w.label, x: xIndex.get(x)! };
+    const w = fs.find((f) => role(f) === 'W')!, x = fs.find((f) => role(f) === 'X')!;
+    return { o: idx(w), x: idx(x) };
   };
   const gather = (regions: Int32Array[]): Int32Array => {
     const raw = new Int32Array(P * L.outC);
@@ -304,8 +317,8 @@ export function planMeshFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
       const s = outMap[i];
       const q = passOf(s.pass);
       if (!q) continue;
-      const { label, x } = pairOf(s.m, s.reg);
-      const o = q.tile * 4 + label, p = q.group * NP + x;
+      const { o: oi, x } = pairOf(s.m, s.reg);
+      const o = q.tile * cPer + oi, p = q.group * NP + x;
       if (o < L.outC && p < P) raw[p * L.outC + o] += decodeFxp(reg[j]);
     }
     return raw;
@@ -313,7 +326,7 @@ export function planMeshFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
   const cost = { shared: kernelCycles(k, counts, nLaunch, 'shared'), ports: kernelCycles(k, counts, nLaunch, 'ports'), launches: nLaunch };
   const roles = Array.from({ length: arch.rows }, (_, r) => Array.from({ length: cols }, (_, c) => {
     const f = feederAt.get(r * cols + c);
-    if (f) return f === pat.ctrl ? `${f.kind}${f.kind === 'W' ? f.label : xIndex.get(f)}*` : `${f.kind}${f.kind === 'W' ? f.label : xIndex.get(f)}`;
+    if (f) return `${role(f)}${idx(f)}${f === pat.ctrl ? '*' : ''}`;
     const m = mAt.get(r * cols + c)!;
     return `M${m.combos[0].join('')}/${m.combos[1].join('')}`;
   }).map((s) => s.padEnd(9)).join(' ')).join('\n');
@@ -325,8 +338,8 @@ export function planMeshFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
       notes: [`packed input pairs per pixel (${n} pairs x ${chunks} chunk(s)), one stream word per load of an input feeder; every stored word decoded (shift, add, shift)`],
     },
     cost,
-    view: `mesh-fxp on ${arch.rows}x${cols}: ${pat.ms.length} multipliers (M<first combination>/<second>), weight feeders W<channel label>, input feeders X<pixel>, * = loop counter; `
-      + `${NP} pixels x 4 channels per pass, ${n} tap pairs per pass, ${total} passes in ${nLaunch} launch(es)\n${roles}`,
+    view: `mesh-fxp on ${arch.rows}x${cols}: ${pat.ms.length} multipliers (M<first combination>/<second>), weight feeders W<channel in the tile>, input feeders X<pixel in the group>, * = loop counter; `
+      + `${NP} pixels x ${cPer} channels per pass, ${n} tap pairs per pass, ${total} passes in ${nLaunch} launch(es)\n${roles}`,
     peak: (4 * pat.ms.length) / pat.bodyShared,
     slotMacs: total * n * pat.ms.length * 4,
   };
