@@ -191,13 +191,20 @@ export function embedPlan(p: LayerPlan, arch: CgraArch): LayerPlan {
 export function planTiled(base: Planner, L: CgraLayer, arch: CgraArch): LayerPlan {
   if (arch.rows % TILE || arch.cols % TILE) throw new Error(`tiling needs rows and columns that are multiples of ${TILE}`);
   const kr = arch.rows / TILE, kc = arch.cols / TILE, k = kr * kc;
-  // Rows first for images (the copies then share weights), channels for single-pixel layers or when rows fail.
+  // Output rows (the copies then share weights) for images, output channels for every layer.
   const kinds: Split['kind'][] = L.outH >= k && L.kind !== 'fully_connected' ? ['rows', 'channels'] : ['channels'];
+  // Both splits are tried; of those that verify, the one with fewer cycles on the ports bus (tiling is what
+  // the ports bus gains from; on the shared bus the copies wait for the one bus anyway), then on the shared bus.
   const errors: string[] = [];
+  let best: LayerPlan | undefined;
   for (const kind of kinds) {
     if (kind === 'channels' && L.kind === 'depthwise_conv2d' && L.depthMultiplier !== 1) { errors.push('channels: depth multiplier is not 1'); continue; }
-    try { return tileSplit(base, L, arch, splitLayer(L, k, kind), kr, kc); } catch (e) { errors.push(`${kind}: ${(e as Error).message}`); }
+    try {
+      const p = tileSplit(base, L, arch, splitLayer(L, k, kind), kr, kc);
+      if (!best || p.cost.ports < best.cost.ports || (p.cost.ports === best.cost.ports && p.cost.shared < best.cost.shared)) best = p;
+    } catch (e) { errors.push(`${kind}: ${(e as Error).message}`); }
   }
+  if (best) return best;
   throw new TinyforgeError(`split by ${errors.join('; by ')}`);
 }
 
