@@ -113,13 +113,18 @@ export function meshPattern(R: number, C: number): MeshPattern | string {
     if (!best || bodyPorts < best.bodyPorts || (bodyPorts === best.bodyPorts && bodyShared < best.bodyShared)) {
       best = { rows: R, cols: C, ms, feeders, ctrl, bodyPorts, bodyShared, pixels: (R * C) / 4 };
       // Nothing beats 2 loads per column per multiply step and the loads split evenly over the two steps.
-      const floorPorts = 2 + 2 * Math.max(3, 1 + Math.ceil(R / 4)), floorShared = 2 + 2 * Math.max(3, 1 + Math.ceil(feeders.length / 2));
-      if (bodyPorts <= floorPorts && bodyShared <= floorShared) break;
+      const bound = bodyBound({ rows: R, cols: C } as CgraArch);
+      if (bodyPorts <= bound.ports && bodyShared <= bound.shared) break;
     }
   }
   const out = best ?? `no role pattern covers every (weight, input) pair once on a ${R}x${C} torus`;
   cache.set(key, out);
   return out;
+}
+
+/** Lower bounds of the body per tap pair: 2 FXPMUL + 2 SADD steps, rows * cols / 2 feeder loads spread evenly over the two multiply steps. */
+export function bodyBound(arch: CgraArch): { ports: number; shared: number } {
+  return { ports: 2 + 2 * Math.max(3, 1 + Math.ceil(arch.rows / 4)), shared: 2 + 2 * Math.max(3, 1 + Math.ceil((arch.rows * arch.cols) / 4)) };
 }
 
 export function meshSupports(L: CgraLayer): string | undefined {
@@ -339,7 +344,9 @@ function planOriented(L: CgraLayer, arch: CgraArch, pat: MeshPattern, swap: bool
     },
     cost,
     view: `mesh-fxp on ${arch.rows}x${cols}: ${pat.ms.length} multipliers (M<first combination>/<second>), weight feeders W<channel in the tile>, input feeders X<pixel in the group>, * = loop counter; `
-      + `${NP} pixels x ${cPer} channels per pass, ${n} tap pairs per pass, ${total} passes in ${nLaunch} launch(es)\n${roles}`,
+      + `${NP} pixels x ${cPer} channels per pass, ${n} tap pairs per pass, ${total} passes in ${nLaunch} launch(es); `
+      + `body per tap pair ${pat.bodyPorts} cycles on ports (bound ${bodyBound(arch).ports}: 2 multiply + 2 add steps, at most 2 loads per column hidden per multiply), `
+      + `${pat.bodyShared} on the shared bus (bound ${bodyBound(arch).shared})\n${roles}`,
     peak: (4 * pat.ms.length) / pat.bodyShared,
     slotMacs: total * n * pat.ms.length * 4,
   };
