@@ -39,9 +39,14 @@ const INT_FIELDS: { key: keyof CgraArch; min: number; max: number }[] = [
   { key: 'callCycles', min: 0, max: 1e9 },
 ];
 
-/** A validated architecture: DEFAULT_ARCH overridden by `p`. */
+/**
+ * A validated architecture: DEFAULT_ARCH overridden by `p`. The context memory is sized with the array
+ * unless given: a kernel on c columns takes c x (its instructions) lines of every row bank, so the default is
+ * 32 lines per column (the RTL's 128 for 4 columns), enough for a full-width 32-instruction kernel.
+ */
 export function makeArch(p: Partial<CgraArch> = {}): CgraArch {
   const a: CgraArch = { ...DEFAULT_ARCH, ...p };
+  if (p.contextLines === undefined) a.contextLines = Math.max(DEFAULT_ARCH.contextLines, a.instrSlots * a.cols);
   for (const f of INT_FIELDS) {
     const v = a[f.key] as number;
     if (!Number.isInteger(v) || v < f.min || v > f.max) {
@@ -79,3 +84,39 @@ export function startLineBits(a: CgraArch): number {
 
 /** Number of PEs. */
 export const peCount = (a: CgraArch): number => a.rows * a.cols;
+
+/** Bits of a kernel-table word: column mask (cols bits) + start line + instruction count - 1 (5 bits), as the
+ *  RTL's KMEM_WIDTH = N_COL + log2(lines) + log2(instruction slots). 16 on 4x4 with 128 lines. */
+export const kernelTableBits = (a: CgraArch): number => a.cols + startLineBits(a) + 5;
+
+// ---------------------------------------------------------------------------------------------------
+// Neighbour topology. The RTL (cgra_rcs.sv) closes the mesh into a torus over N_ROW and N_COL: row -1 is
+// row N_ROW-1, column N_COL is column 0. Every consumer of "who reads whom" (simulator, strategies,
+// static checks) uses these helpers instead of its own modulo.
+
+/** The four neighbour links a PE reads (operand sources RCL, RCR, RCT, RCB). */
+export type Dir = 'L' | 'R' | 'T' | 'B';
+export const DIRS: readonly Dir[] = ['L', 'R', 'T', 'B'];
+const DELTA: Record<Dir, readonly [number, number]> = { L: [0, -1], R: [0, 1], T: [-1, 0], B: [1, 0] };
+
+/** The (row, col) offset of a link. */
+export const dirDelta = (d: Dir): readonly [number, number] => DELTA[d];
+
+/** (r + dr, c + dc) on the arch's torus. */
+export function torus(a: { rows: number; cols: number }, r: number, c: number, dr: number, dc: number): [number, number] {
+  return [(((r + dr) % a.rows) + a.rows) % a.rows, (((c + dc) % a.cols) + a.cols) % a.cols];
+}
+
+/** The PE whose ROUT PE(r, c) reads through link `d`. */
+export function neighbour(a: { rows: number; cols: number }, r: number, c: number, d: Dir): [number, number] {
+  const [dr, dc] = DELTA[d];
+  return torus(a, r, c, dr, dc);
+}
+
+/** True when link `d` of PE(r, c) wraps around the edge of a `rows` x `cols` region (the torus closing).
+ *  A kernel that reads such a link depends on the region being the whole array. */
+export function wrapsAround(rows: number, cols: number, r: number, c: number, d: Dir): boolean {
+  const [dr, dc] = DELTA[d];
+  const rr = r + dr, cc = c + dc;
+  return rr < 0 || rr >= rows || cc < 0 || cc >= cols;
+}

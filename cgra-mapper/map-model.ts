@@ -7,28 +7,35 @@
 import { numElements, type Graph } from '../compiler/ir/graph.ts';
 import type { KernelModule, KernelOp } from '../compiler/kernel-ir/types.ts';
 import type { Arith } from '../compiler/quant/multiplier.ts';
-import type { CgraArch } from './arch.ts';
+import type { BusModel, CgraArch } from './arch.ts';
 import { hostReason, layerOf, type CgraLayer } from './layer.ts';
 import type { HostWork } from './plan.ts';
 import { runPlan } from './run.ts';
-import { choosePlan, type Candidate, type Choice } from './strategies/index.ts';
+import { chooseOrHost, type Candidate, type Choice } from './strategies/index.ts';
 import { randomInputSets } from '../compiler/rng.ts';
 import { floatInputRange } from '../compiler/quant/quantize.ts';
 
-export interface MapOptions { arch: CgraArch; strategy: string; layers?: Record<string, string> }
+export interface MapOptions { arch: CgraArch; strategy: string; layers?: Record<string, string>; /** Bus model auto optimises (default shared). */ optimise?: BusModel }
 export interface MappedLayer { op: KernelOp; name: string; layer: CgraLayer; choice: Choice }
 
 /** The name a config's `layers:` uses for a kernel op: its graph op's name, else its graph op index. */
 export const layerKey = (op: KernelOp, graph?: Graph): string => graph?.ops[op.sourceOp]?.name ?? op.name ?? String(op.sourceOp);
 
-export function mapModule(km: KernelModule, opts: MapOptions, graph?: Graph): MappedLayer[] {
+/**
+ * Plans every conv / depthwise / FC layer. A layer no strategy accepts on this array (e.g. a 4x4 hand
+ * strategy on an 8x8 array) is not mapped: it goes to `host` with every strategy's reason, and the host
+ * CPU runs it (the report lists it; it is never simulated, so never a mismatch).
+ */
+export function mapModule(km: KernelModule, opts: MapOptions, graph?: Graph, host?: HostLayer[]): MappedLayer[] {
   const out: MappedLayer[] = [];
   for (const op of km.ops) {
     const layer = layerOf(op, km.consts);
     if (!layer) continue;
     const name = layerKey(op, graph);
     const requested = opts.layers?.[name] ?? opts.strategy;
-    out.push({ op, name, layer, choice: choosePlan(layer, opts.arch, requested) });
+    const choice = chooseOrHost(layer, opts.arch, requested, opts.optimise);
+    if (choice.plan) out.push({ op, name, layer, choice });
+    else host?.push({ index: op.index, name: op.name, op: op.kind, macs: op.macs, reason: choice.hostReason });
   }
   return out;
 }

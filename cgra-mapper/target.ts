@@ -5,8 +5,8 @@ import type { Graph } from '../compiler/ir/graph.ts';
 import { runPipeline } from '../compiler/passes/registry.ts';
 import type { Arith } from '../compiler/quant/multiplier.ts';
 import { GoldenRuntime } from '../runtime-wasm/host.ts';
-import type { CgraArch } from './arch.ts';
-import { hostLayers, int8Tensors, mapModule, randomInputs, simulateModel, type LayerResult, type MappedLayer } from './map-model.ts';
+import type { BusModel, CgraArch } from './arch.ts';
+import { hostLayers, int8Tensors, mapModule, randomInputs, simulateModel, type HostLayer, type LayerResult, type MappedLayer } from './map-model.ts';
 import { reportHtml, writeArtefacts, type ModelReport } from './report.ts';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
 import { STRATEGY_NAMES } from './strategies/index.ts';
@@ -20,6 +20,8 @@ export interface CgraTargetOptions {
   arith: Arith;
   strategy: string;
   layers?: Record<string, string>;
+  /** The bus model `auto` minimises (default shared). */
+  optimise?: BusModel;
   /** Random input sets checked against the golden runtime (default 2). */
   inputs?: number;
   seed?: number;
@@ -37,11 +39,12 @@ export async function runCgraTarget(graph: Graph, o: CgraTargetOptions): Promise
     if (!STRATEGY_NAMES.includes(s)) throw new TinyforgeError(`unknown CGRA strategy '${s}'`, {}, `strategies: ${STRATEGY_NAMES.join(', ')}`);
   }
   const km = o.module ?? runPipeline(graph, { arith: o.arith, ...(o.file !== undefined ? { file: o.file } : {}) });
-  const mapped = mapModule(km, { arch: o.arch, strategy: o.strategy, ...(o.layers ? { layers: o.layers } : {}) }, graph);
+  const unmapped: HostLayer[] = [];
+  const mapped = mapModule(km, { arch: o.arch, strategy: o.strategy, ...(o.layers ? { layers: o.layers } : {}), ...(o.optimise ? { optimise: o.optimise } : {}) }, graph, unmapped);
   const golden = await GoldenRuntime.load();
   const inputs = randomInputs(graph, o.inputs ?? 2, o.seed ?? 1);
   const { layers, totals } = simulateModel(graph, km, mapped, golden, inputs, o.arith, o.arch, o.onLayer);
-  const report: ModelReport = { model: graph.name, arch: { rows: o.arch.rows, cols: o.arch.cols, callCycles: o.arch.callCycles }, layers, totals, host: hostLayers(km, graph) };
+  const report: ModelReport = { model: graph.name, arch: { rows: o.arch.rows, cols: o.arch.cols, callCycles: o.arch.callCycles }, layers, totals, host: [...hostLayers(km, graph), ...unmapped].sort((a, b) => a.index - b.index) };
   const files: string[] = [];
   if (o.outDir) {
     // The launch files replay the first input set: each layer's input is the golden runtime's tensor.

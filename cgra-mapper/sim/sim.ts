@@ -34,10 +34,10 @@
 //      `writeWords(addr, words)`, `readWords(addr, n) -> number[]`, `launch(kernelId, ptrIn, ptrOut) -> LaunchStats`,
 //      `memory` (the Int32Array itself), `reset()` (forget configuration and PE state).
 import { TinyforgeError } from '../../compiler/diagnostics.ts';
-import type { BusModel, CgraArch } from '../arch.ts';
+import { torus, type BusModel, type CgraArch } from '../arch.ts';
 import { decode } from '../isa/encoding.ts';
 import { kernelError, kernelOf, type CgraImage, type Kernel } from '../isa/image.ts';
-import { OP, OPCODES, SOURCES } from '../isa/tables.ts';
+import { FLAG_SOURCES, OP, OPCODES, SOURCES } from '../isa/tables.ts';
 import { CLOCK_PERIOD_S, opPowerW } from './energy.ts';
 
 export const LAUNCH_BASE_CYCLES = 7;
@@ -54,7 +54,13 @@ export interface SimOptions {
   cycleLimit?: number;
   /** Record an instruction-level trace in LaunchStats.trace. */
   trace?: boolean;
+  /** Record every memory access (compact, for layout replays) in LaunchStats.accesses. */
+  accessLog?: boolean;
 }
+
+/** Every memory access of a launch, in service order: executed-step ordinal, PC, PE, load (0) / store (1),
+ *  byte address and the pointer step (immediate; 0 for LWI/SWI, which are marked `indirect`). */
+export interface AccessLog { seq: number[]; pc: number[]; row: number[]; col: number[]; kind: number[]; addr: number[]; step: number[]; indirect: number }
 
 export interface MemAccess { row: number; col: number; kind: 'load' | 'store'; addr: number; value: number }
 export interface TraceStep {
@@ -115,6 +121,7 @@ export interface LaunchStats {
   perStep: StepStats[];
   energy: { joules: number; note: string };
   trace?: TraceStep[];
+  accesses?: AccessLog;
 }
 
 export interface StepTiming {
@@ -186,6 +193,7 @@ export class CgraSim {
   readonly legacyStep: boolean;
   readonly cycleLimit: number;
   readonly tracing: boolean;
+  readonly logging: boolean;
   /** ZERO, ONE, ROUT[P], R[P*4], IMM[instrSlots*P]. */
   private readonly S: Int32Array;
   private readonly P: number;
@@ -209,6 +217,7 @@ export class CgraSim {
     this.legacyStep = !!opts.legacyStep;
     this.cycleLimit = opts.cycleLimit ?? DEFAULT_CYCLE_LIMIT;
     this.tracing = !!opts.trace;
+    this.logging = !!opts.accessLog;
     this.P = arch.rows * arch.cols;
     this.regBase = S_ROUT + this.P;
     this.immBase = this.regBase + 4 * this.P;
@@ -241,13 +250,13 @@ export class CgraSim {
 
   /** Slot in S of operand source `code` for the PE at (r, c), step t. */
   private srcSlot(code: number, r: number, c: number, t: number): number {
-    const { rows, cols } = this.arch;
+    const { cols } = this.arch;
     const s = SOURCES[code];
     if (!s) return S_ZERO; // 11..15 read as 0
     switch (s.kind) {
       case 'zero': return S_ZERO;
       case 'self': return S_ROUT + r * cols + c;
-      case 'neighbour': return S_ROUT + ((r + s.dr! + rows) % rows) * cols + ((c + s.dc! + cols) % cols);
+      case 'neighbour': { const [nr, nc] = torus(this.arch, r, c, s.dr!, s.dc!); return S_ROUT + nr * cols + nc; }
       case 'reg': return this.regBase + (r * cols + c) * 4 + s.reg!;
       case 'imm': return this.immBase + t * this.P + r * cols + c;
     }
@@ -270,8 +279,10 @@ export class CgraSim {
     };
     for (let c = 0; c < kc; c++) for (let r = 0; r < rows; r++) { const q = c * rows + r; d.routOf[q] = S_ROUT + r * C + c; d.colOf[q] = c; }
     const flagSlot = (code: number, r: number, c: number): number => {
-      const f = [[0, 0], [0, -1], [0, 1], [-1, 0], [1, 0]][code];
-      return f ? S_ROUT + ((r + f[0] + rows) % rows) * C + ((c + f[1] + C) % C) : S_ONE;
+      const f = FLAG_SOURCES[code];
+      if (!f) return S_ONE;
+      const [nr, nc] = torus(this.arch, r, c, f.dr, f.dc);
+      return S_ROUT + nr * C + nc;
     };
     for (let t = 0; t < n; t++) {
       for (let c = 0; c < kc; c++) {
@@ -332,12 +343,13 @@ export class CgraSim {
     const overheadCycles = LAUNCH_BASE_CYCLES + LAUNCH_PER_COLUMN_CYCLES * kc;
     const configCycles = configured ? kc * (d.n + 1) : 0;
     const r = this.execute(d, kernelId, pIn, pOut, overheadCycles + configCycles);
-    return this.stats(d, kernelId, r.stepExec, r.cycles, overheadCycles, configCycles, configured, r.unaligned, r.trace);
+    const st = this.stats(d, kernelId, r.stepExec, r.cycles, overheadCycles, configCycles, configured, r.unaligned, r.trace);
+    return r.log ? { ...st, accesses: r.log } : st;
   }
 
   /** The instruction loop: runs kernel `d` from step 0 to its EXIT; the pointer arrays are updated in place. */
   private execute(d: Decoded, kernelId: number, pIn: Int32Array, pOut: Int32Array, startCycle: number):
-    { cycles: number; unaligned: number; stepExec: Float64Array; trace: TraceStep[] | undefined } {
+    { cycles: number; unaligned: number; stepExec: Float64Array; trace: TraceStep[] | undefined; log: AccessLog | undefined } {
     const { rows, cols: C } = this.arch;
     const S = this.S;
     const stepExec = new Float64Array(d.n);
@@ -350,6 +362,8 @@ export class CgraSim {
 
     const trace: TraceStep[] | undefined = this.tracing ? [] : undefined;
     let memLog: MemAccess[] = [];
+    const log: AccessLog | undefined = this.logging ? { seq: [], pc: [], row: [], col: [], kind: [], addr: [], step: [], indirect: 0 } : undefined;
+    let seq = 0;
     let unaligned = 0;
     let cycles = 1; // the NOP bubble
     let pc = 0;
@@ -394,6 +408,10 @@ export class CgraSim {
             if (a & 3) unaligned++;
             v = mem[a >>> 2];
             if (trace) memLog.push({ row: (i - base) % rows, col: c, kind: 'load', addr: a, value: v });
+            if (log) {
+              log.seq.push(seq); log.pc.push(pc); log.row.push((i - base) % rows); log.col.push(c); log.kind.push(0); log.addr.push(a);
+              log.step.push(opc[i] === 21 ? imm[i] : 0); if (opc[i] !== 21) log.indirect++;
+            }
             break;
           }
           case 22: case 24: { // SWD, SWI
@@ -405,6 +423,10 @@ export class CgraSim {
             if (a & 3) unaligned++;
             mem[a >>> 2] = A;
             if (trace) memLog.push({ row: (i - base) % rows, col: c, kind: 'store', addr: a, value: A });
+            if (log) {
+              log.seq.push(seq); log.pc.push(pc); log.row.push((i - base) % rows); log.col.push(c); log.kind.push(1); log.addr.push(a);
+              log.step.push(opc[i] === 22 ? imm[i] : 0); if (opc[i] !== 22) log.indirect++;
+            }
             nxt[k - k0] = STORE_CLOBBER;
             continue; // a store with the write bit set leaves the register alone
           }
@@ -417,6 +439,7 @@ export class CgraSim {
       }
       for (let k = k0; k < k1; k++) S[actRout[k]] = nxt[k - k0];
       stepExec[pc]++;
+      seq++;
       const thisPc = pc;
       const thisCycle = cycles;
       cycles += stepCycles[pc];
@@ -438,7 +461,7 @@ export class CgraSim {
         throw new TinyforgeError(`kernel ${kernelId}: no EXIT within ${limit} cycles (at step ${pc}); the kernel never ends`, {}, 'check loop counters and branch conditions, or raise the cycle limit');
       }
     }
-    return { cycles, unaligned, stepExec, trace };
+    return { cycles, unaligned, stepExec, trace, log };
   }
 
   private memFault(d: Decoded, q: number, pc: number, addr: number, kind: string): TinyforgeError {

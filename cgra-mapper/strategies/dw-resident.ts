@@ -35,10 +35,16 @@ export function dirOf(at: PE, from: PE): Src {
   if (dr === 3 && dc === 0) return 'RCT';
   throw new Error(`PE(${from}) is not a neighbour of PE(${at})`);
 }
-const neighbours = ([r, c]: PE): PE[] => [[(r + 3) % 4, c], [(r + 1) % 4, c], [r, (c + 3) % 4], [r, (c + 1) % 4]];
+const torusNeighbours = ([r, c]: PE): PE[] => [[(r + 3) % 4, c], [(r + 1) % 4, c], [r, (c + 3) % 4], [r, (c + 1) % 4]];
+const gridNeighbours = ([r, c]: PE): PE[] => ([[r - 1, c], [r + 1, c], [r, c - 1], [r, c + 1]] as PE[]).filter(([a, b]) => a >= 0 && a < 4 && b >= 0 && b < 4);
 
-/** A tiling of the 4x4 torus by 4 chains (M plus three of its neighbours), found by backtracking. */
-function findChains(): Chain[] {
+/**
+ * A tiling of the 4x4 torus by 4 chains (M plus three of its neighbours), found by backtracking; with
+ * `wrap` false, of the 4x4 grid (T-tetrominoes, no link wrapping around the block), which lets tile.ts run
+ * copies side by side on larger arrays.
+ */
+function findChains(wrap = true): Chain[] {
+  const neighbours = wrap ? torusNeighbours : gridNeighbours;
   const used = new Set<string>();
   const key = (p: PE): string => `${p[0]},${p[1]}`;
   const out: Chain[] = [];
@@ -69,6 +75,9 @@ function findChains(): Chain[] {
   return out;
 }
 export const CHAINS = findChains();
+const DEFAULT_CHAINS = CHAINS;
+/** Chains reading no wrap-around link (for tiled copies on larger arrays). */
+export const GRID_CHAINS = findChains(false);
 
 /** What a load fetches or a store holds, by role and global body step g (-1 = the first executed step). */
 type Load = { kind: 'w'; grp: number; chain: number; j: number } | { kind: 'x'; grp: number; chain: number; g: number };
@@ -83,7 +92,7 @@ export interface ResidentKernel {
 }
 
 /** The kernel for n pair words (4 or 5), G channel groups of 4 and N loop iterations per group (2 pixels each, the last one drains). */
-export function residentKernel(arch: CgraArch, id: number, n: number, N: number, G: number): ResidentKernel {
+export function residentKernel(arch: CgraArch, id: number, n: number, N: number, G: number, CHAINS: Chain[] = DEFAULT_CHAINS): ResidentKernel {
   if (arch.rows !== 4 || arch.cols !== 4) throw new Error('dw-resident needs a 4x4 array');
   if (n < 4 || n > 5) throw new Error(`dw-resident: ${n} pair words (4 or 5)`);
   if (N < 2 || N > 4095) throw new Error(`dw-resident: ${N} iterations (2..4095)`);
@@ -182,7 +191,7 @@ export function residentSupports(L: CgraLayer): string | undefined {
   return undefined;
 }
 
-export function planDwResident(L: CgraLayer, arch: CgraArch): LayerPlan {
+export function planDwResident(L: CgraLayer, arch: CgraArch, CHAINS: Chain[] = DEFAULT_CHAINS): LayerPlan {
   const why = residentSupports(L);
   if (why) throw new Error(`dw-resident: ${L.name}: ${why}`);
   const T = L.kH * L.kW;
@@ -193,7 +202,7 @@ export function planDwResident(L: CgraLayer, arch: CgraArch): LayerPlan {
   const chunks = Math.ceil(P / 8188);
   const N = Math.ceil(Math.ceil(P / chunks) / 2) + 1;
   const Pc = 2 * (N - 1); // pixels per launch (the last chunk padded)
-  const { kernel, counts, loads, stores } = residentKernel(arch, 1, n, N, groups);
+  const { kernel, counts, loads, stores } = residentKernel(arch, 1, n, N, groups, CHAINS);
   const nLaunch = chunks;
   const mem = new MemLayout();
   const inBase = loads.map((l, c) => mem.alloc(`column ${c} load stream`, nLaunch * l.length * 4, 8));

@@ -18,7 +18,7 @@ import type { CgraLayer } from '../layer.ts';
 import { inputAt, weightAt } from '../layer.ts';
 import { MemLayout, type Launch, type LayerPlan, type MemBlock } from '../plan.ts';
 import { decodeFxp } from './checker-fxp.ts';
-import { CHAINS, dirOf } from './dw-resident.ts';
+import { CHAINS as TORUS_CHAINS, dirOf, type Chain } from './dw-resident.ts';
 import { ins, KernelBuilder, type PE, type PInstr, type Src } from './program.ts';
 import { orientations, transposedPlan } from './transpose.ts';
 
@@ -33,7 +33,7 @@ type Load = { kind: 'w'; grp: number; chain: number; w: number } | { kind: 'x'; 
 type Store = { grp: number; chain: number; slot: number };
 
 /** Kernel for G groups of 4 channels and N iterations (4 slots each) per group. */
-export function reuseKernel(arch: CgraArch, id: number, N: number, G: number) {
+export function reuseKernel(arch: CgraArch, id: number, N: number, G: number, CHAINS: Chain[] = TORUS_CHAINS) {
   if (arch.rows !== 4 || arch.cols !== 4) throw new Error('dw-reuse needs a 4x4 array');
   const b = new KernelBuilder(arch, id, 'dw-reuse');
   const regs = ['R0', 'R1', 'R2', 'R3'] as const;
@@ -129,14 +129,14 @@ export function reuseSupports(L: CgraLayer): string | undefined {
   return undefined;
 }
 
-export function planDwReuse(L: CgraLayer, arch: CgraArch): LayerPlan {
+export function planDwReuse(L: CgraLayer, arch: CgraArch, chains: Chain[] = TORUS_CHAINS): LayerPlan {
   const why = reuseSupports(L);
   if (why) throw new Error(`dw-reuse: ${L.name}: ${why}`);
   const cands: LayerPlan[] = [];
   for (const t of orientations(L)) {
     const s = t ? L.strideH : L.strideW;
     if (s > 2) continue;
-    cands.push(t ? transposedPlan(L, (x) => planOriented(x, arch)) : planOriented(L, arch));
+    cands.push(t ? transposedPlan(L, (x) => planOriented(x, arch, chains)) : planOriented(L, arch, chains));
   }
   return cands.reduce((a, c) => (c.cost.shared < a.cost.shared ? c : a));
 }
@@ -153,13 +153,13 @@ function slotsOf(L: CgraLayer): { pixel: number; oy: number; col: number }[] {
   return out;
 }
 
-function planOriented(L: CgraLayer, arch: CgraArch): LayerPlan {
+function planOriented(L: CgraLayer, arch: CgraArch, chains: Chain[]): LayerPlan {
   const C = L.outC, P = L.outH * L.outW;
   const slots = slotsOf(L);
   const N = Math.ceil((slots.length + 3) / 4);
   if (N > 4095 * 4095) throw new Error('dw-reuse: image too large');
   const groups = Math.ceil(C / 4);
-  const { kernel, counts, loads, stores } = reuseKernel(arch, 1, N, groups);
+  const { kernel, counts, loads, stores } = reuseKernel(arch, 1, N, groups, chains);
   const mem = new MemLayout();
   const inBase = loads.map((l, c) => mem.alloc(`column ${c} load stream`, l.length * 4, 8));
   const outBase = stores.map((s, c) => mem.alloc(`column ${c} sums`, Math.max(4, s.length * 4)));

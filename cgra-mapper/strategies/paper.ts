@@ -19,6 +19,7 @@ import { inputAt, weightAt } from '../layer.ts';
 import { MemLayout, splitSteps, type Launch, type LayerPlan, type MemBlock } from '../plan.ts';
 import { ins, KernelBuilder, type PE } from './program.ts';
 import type { Strategy } from './index.ts';
+import { TORUS_4X4 } from './needs.ts';
 
 type Built = { kernel: ReturnType<KernelBuilder['toKernel']>; counts: number[] };
 
@@ -320,23 +321,23 @@ const isConv = (L: CgraLayer): boolean => L.kind === 'conv2d';
 
 export const PAPER_STRATEGIES: Strategy[] = [
   {
-    name: 'wp', paper: true, summary: 'CF\'24 direct convolution, weight parallelism (3x3 taps in 9 PEs, one launch per plane)',
+    name: 'wp', paper: true, needs: TORUS_4X4, summary: 'CF\'24 direct convolution, weight parallelism (3x3 taps in 9 PEs, one launch per plane)',
     supports: (L) => (L.kind === 'fully_connected' ? 'not a convolution' : L.kH > 3 || L.kW > 3 ? `kernel ${L.kH}x${L.kW} larger than 3x3`
       : L.depthMultiplier !== 1 ? 'depth multiplier' : L.outW > 4095 || L.outH > 4095 ? 'image too large' : undefined),
     plan: planWp,
   },
   {
-    name: 'oc', paper: true, summary: 'CF\'24 direct convolution, output-channel parallelism (one launch per pixel)',
+    name: 'oc', paper: true, needs: TORUS_4X4, summary: 'CF\'24 direct convolution, output-channel parallelism (one launch per pixel)',
     supports: (L) => (!isConv(L) ? 'not a standard convolution' : L.dilW !== 1 ? 'dilated width' : undefined),
     plan: (L, a) => planPixelOc(L, a, true),
   },
   {
-    name: 'im2col-ic', paper: true, summary: 'CF\'24 im2col + matmul, input-channel parallelism (one launch per channel and pixel)',
+    name: 'im2col-ic', paper: true, needs: TORUS_4X4, summary: 'CF\'24 im2col + matmul, input-channel parallelism (one launch per channel and pixel)',
     supports: (L) => (L.kind === 'depthwise_conv2d' ? 'depthwise' : undefined),
     plan: planIm2colIc,
   },
   {
-    name: 'im2col-oc', paper: true, summary: 'CF\'24 im2col + matmul, output-channel parallelism (one launch per pixel)',
+    name: 'im2col-oc', paper: true, needs: TORUS_4X4, summary: 'CF\'24 im2col + matmul, output-channel parallelism (one launch per pixel)',
     supports: (L) => (L.kind === 'depthwise_conv2d' ? 'depthwise' : undefined),
     plan: (L, a) => planPixelOc(L, a, false),
   },
