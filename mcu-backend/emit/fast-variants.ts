@@ -11,6 +11,7 @@ import type { KAddConv2d, KConv2d, KDepthwiseConv2d, KFullyConnected, KShiftConv
 import { addConvFastApplies, addConvFastScratch, emitAddConvFast } from './addconv-fast.ts';
 import { chooseBlocking, evaluateBlocking } from './blocking.ts';
 import { emitConvFast, planConv } from './conv-fast.ts';
+import { emitConvWindow, estimateWindow, overlaySafe, planWindow, type WeightForm } from './conv-window.ts';
 import { depthwise3x3Applies, depthwise3x3Scratch, depthwiseGeneralApplies, depthwiseGeneralScratch, emitDepthwise3x3Fast, emitDepthwiseGeneralFast } from './depthwise-fast.ts';
 import { emitFcFast, fcAsConv } from './fc-fast.ts';
 import type { FastResult } from './fast-kernel.ts';
@@ -98,6 +99,32 @@ export const fullyConnectedFast = defineVariant<KFullyConnected>({
   estimate: (op) => estimateConvFast(fcAsConv(op)),
 });
 
+/** Applicability of a windowed kernel (the requantisation proof needs the constants): probe it once per op and form. */
+function windowVariant<K extends KConv2d | KFullyConnected>(kind: K['kind'], name: string, weights: WeightForm, priority: number,
+  asConv: (op: K) => KConv2d) {
+  const scratch = (op: K) => { const p = planWindow(asConv(op), weights); return 'reason' in p ? 0 : p.scratchBytes; };
+  return defineVariant<K>({
+    name, kind, priority,
+    applies: (op, t, m) => dsp(t) && probe(name, op, m, (mm) => emitConvWindow(asConv(op), mm, { fn: 'probe', weights })),
+    // Rows and channel slices as modal forms; the plain kernel overlays its output on the input when
+    // every output row lands on input rows already widened (conv-window.ts overlaySafe).
+    ...(kind === 'conv2d' ? { modes: { rows: true, slice: true, prepass: (op: KernelOp) => overlaySafe(op as KConv2d) } } : {}),
+    scratchBytes: scratch,
+    emit: (op, ctx) => toEmitted(emitConvWindow(asConv(op), consts(ctx), { fn: ctx.fn, weights, mode: ctx.mode }), op),
+    estimate: (op) => {
+      const c = asConv(op), p = planWindow(c, weights);
+      if ('reason' in p) return { instructions: Infinity, loads: Infinity };
+      const ev = estimateWindow(c, p, weights);
+      return { instructions: ev, loads: Math.round(c.outH * c.outW * c.outC * p.shape.reduction * p.blocking.loadsPerMac) };
+    },
+  });
+}
+
+export const conv2dWindow = windowVariant<KConv2d>('conv2d', 'conv2d.window-m4', 'int16', 10, (op) => op);
+export const conv2dWindow8 = windowVariant<KConv2d>('conv2d', 'conv2d.window8-m4', 'int8', 9, (op) => op);
+export const fullyConnectedWindow = windowVariant<KFullyConnected>('fully_connected', 'fully_connected.window-m4', 'int16', 10, fcAsConv);
+export const fullyConnectedWindow8 = windowVariant<KFullyConnected>('fully_connected', 'fully_connected.window8-m4', 'int8', 9, fcAsConv);
+
 export const addConvFast = defineVariant<KAddConv2d>({
   name: 'add_conv2d.usada8-m4',
   kind: 'add_conv2d',
@@ -118,4 +145,4 @@ export const shiftConvFast = defineVariant<KShiftConv2d>({
   estimate: (op) => ({ instructions: Math.round(op.macs * 1.3 + op.outH * op.outW * op.inC * 4), loads: Math.round(op.macs * 0.3) }),
 });
 
-export const FAST_VARIANTS: AnyVariant[] = [conv2dFast, depthwise3x3Fast, depthwiseGeneralFast, fullyConnectedFast, addConvFast, shiftConvFast];
+export const FAST_VARIANTS: AnyVariant[] = [conv2dWindow, conv2dWindow8, depthwise3x3Fast, depthwiseGeneralFast, fullyConnectedWindow, fullyConnectedWindow8, addConvFast, shiftConvFast];
