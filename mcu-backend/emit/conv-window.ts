@@ -342,8 +342,15 @@ function widenC(name: string, op: KConv2d, p: WindowPlan, w8: boolean): string {
   }
   const pixels = p.flat ? 'n' : String(op.inW);
   if (op.inC === p.bufC) {
-    L.push(`  uint32_t *o = (uint32_t *)(void *)d;`,
-      `  for (int i = 0; i < ${pixels} * ${op.inC / 4}; i++) { const uint32_t v = (uint32_t)tfk_ld32(x); x += 4;`,
+    // 16 values per step (two LDRD in, four STRD out) when the input is word aligned, then one word at a time.
+    L.push(`  uint32_t *o = (uint32_t *)(void *)d; const int nw = ${pixels} * ${op.inC / 4}; int i = 0;`,
+      `  if (((uintptr_t)x & 3) == 0)`,
+      `    for (; i + 4 <= nw; i += 4) { uint32_t v0, v1, v2, v3; TFK_LDRD_POST(v0, v1, x); TFK_LDRD_POST(v2, v3, x);`,
+      `      { const uint32_t a = ${conv('v0', false)}, b = ${conv('v0', true)}; TFK_STRD_POST(a, b, o); }`,
+      `      { const uint32_t a = ${conv('v1', false)}, b = ${conv('v1', true)}; TFK_STRD_POST(a, b, o); }`,
+      `      { const uint32_t a = ${conv('v2', false)}, b = ${conv('v2', true)}; TFK_STRD_POST(a, b, o); }`,
+      `      { const uint32_t a = ${conv('v3', false)}, b = ${conv('v3', true)}; TFK_STRD_POST(a, b, o); } }`,
+      `  for (; i < nw; i++) { const uint32_t v = (uint32_t)tfk_ld32(x); x += 4;`,
       `    o[0] = ${conv('v', false)}; o[1] = ${conv('v', true)}; o += 2; }`);
   } else {
     const perm = Array.from({ length: p.bufC }, (_, pos) => channelAt(pos));
