@@ -51,12 +51,14 @@ function windowCase(f: Fixture<KConv2d>, weights: WeightForm, form: Form, fn: st
   return { kernel: { ...k, fn, code }, input: f.input, expected: f.expected, label };
 }
 
-function cases(seed: number, forms: Form[]): Array<RunCase & { label: string }> {
+/** `alternate`: one weight form per shape (int16 for even shapes, int8 for odd), to keep the program small. */
+function cases(seed: number, forms: Form[], alternate = false): Array<RunCase & { label: string }> {
   const rng = new Rng(seed);
   const out: Array<RunCase & { label: string }> = [];
   SHAPES.forEach((sh, i) => {
     const f = convFixture(sh, rng, (['random', 'min', 'max', 'alternating', 'zero-point'] as const)[i % 5], `w${i}`);
-    for (const weights of ['int16', 'int8'] as const) for (const form of forms) {
+    const forms8 = alternate ? [(['int16', 'int8'] as const)[i % 2]!] : (['int16', 'int8'] as const);
+    for (const weights of forms8) for (const form of forms) {
       if (form === 'slices' && sh.single) continue;
       out.push(windowCase(f, weights, form, `cw${out.length}`));
     }
@@ -69,10 +71,10 @@ function cases(seed: number, forms: Form[]): Array<RunCase & { label: string }> 
   return out;
 }
 
-test('windowed conv/FC kernels are bit-exact on awkward shapes, plain and modal forms (host gcc)', (t) => {
+test('windowed conv/FC kernels are bit-exact on awkward shapes in the modal forms, rows and channel slices (host gcc)', (t) => {
   if (!needTools(t, 'host')) return;
-  const cs = cases(11, ['plain', 'rows', 'slices']);
-  assert.equal(cs.length, SHAPES.length * 6 - 2 + 4);
+  const cs = cases(11, ['rows', 'slices'], true);
+  assert.equal(cs.length, SHAPES.length * 2 - 1 + 4);
   const r = runCasesHost(join(work, 'host'), cs);
   assert.equal(r.failedCases, 0, `failing cases:\n${r.log}`);
 });
