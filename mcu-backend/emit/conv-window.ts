@@ -48,6 +48,8 @@ const CHUNK_BYTES = 2048;
 
 export interface WindowPlan {
   flat: boolean;
+  /** Rows hold inC values per pixel in natural order (no padding to 4, no c0,c2,c1,c3 order). */
+  packed: boolean;
   /** Padded width and stored channels per pixel of the widened buffer. */
   bufW: number; bufC: number;
   /** Rows of the window (non-flat) and pixels of a chunk (flat). */
@@ -91,11 +93,16 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): 
   if (groups > 1 && mode) return { reason: 'modal form of a grouped conv' };
   if (mode && mode.inStride !== op.inC) return { reason: 'modal form needs the whole input' };
   if (mode && op.outC % mode.width !== 0) return { reason: `slice width ${mode.width} does not divide ${op.outC} channels` };
-  const bufC = groups > 1 ? op.inC : Math.ceil(op.inC / 4) * 4;
-  const inPerGroup = groups > 1 ? Ig : bufC;
   const flat = isFlat(op);
+  // Packed rows (few input channels, e.g. a first layer): channels not padded to 4, natural order, a kernel
+  // row's run of kW * inC values read by LDRDs that may straddle pixels (weights 0 past the run); needs
+  // word-aligned pixel starts (strideW * inC even).
+  const packed = !flat && groups === 1 && op.dilationW === 1 && op.inC % 4 !== 0 && (op.strideW * op.inC) % 2 === 0;
+  const bufC = groups > 1 || packed ? op.inC : Math.ceil(op.inC / 4) * 4;
+  const inPerGroup = groups > 1 ? Ig : bufC;
   const needW = (op.outW - 1) * op.strideW + (op.kW - 1) * op.dilationW + 1;
-  const bufW = flat ? op.inW : Math.max(op.padLeft + op.inW, needW);
+  let bufW = flat ? op.inW : Math.max(op.padLeft + op.inW, needW);
+  if (packed) while ((bufW * bufC) % 4) bufW++; // rows of whole LDRD pairs
   const windowRows = flat ? 1 : (op.kH - 1) * op.dilationH + 1;
   const contiguous = groups === 1 && op.dilationW === 1;
   const steps = contiguous ? op.kH * Math.ceil(op.kW * bufC / 4) : op.kH * op.kW * inPerGroup / 4;
@@ -110,7 +117,7 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): 
   if (steps > MAX_UNROLLED_STEPS && !reductionLoop(geom, steps, 8)) return { reason: `reduction of ${steps} LDRD steps is too long to unroll and not loopable` };
   const registers = ARMV7M_REGISTERS - (rowLoop ? 1 : 0);
   const shapeOf = (g: DotGeometry): ConvShape => ({ rowPixels: g.rowPixels, rows: flat ? 1 : op.outH, channelsPerGroup: mode ? mode.width : g.outPerGroup,
-    groups: mode ? op.outC / mode.width : groups, reduction: op.kH * op.kW * inPerGroup, lanes: 2, maxPixels: Math.floor(1016 / (g.pixelStep * 2)) + 1 });
+    groups: mode ? op.outC / mode.width : groups, reduction: steps * 4, lanes: 2, maxPixels: Math.floor(1016 / (g.pixelStep * 2)) + 1 });
   let shape = shapeOf(geom);
   const blocking = pickBlocking(shape, registers, weights === 'int8');
   let chunk = 1;
@@ -121,8 +128,9 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): 
     geom = geomOf(chunk);
     shape = { ...shapeOf(geomOf(op.outH * op.outW)) };
   }
-  const scratchBytes = Math.ceil((flat ? chunk : windowRows * bufW) * bufC * 2 / 8) * 8;
-  return { flat, bufW, bufC, windowRows, chunk, geom, shape, registers, blocking, scratchBytes };
+  // Packed rows: the last LDRD of the window's last row may read up to 3 values past it (times weight 0).
+  const scratchBytes = Math.ceil((flat ? chunk : windowRows * bufW) * bufC * 2 / 8) * 8 + (packed ? 8 : 0);
+  return { flat, packed, bufW, bufC, windowRows, chunk, geom, shape, registers, blocking, scratchBytes };
 }
 
 /**
@@ -174,8 +182,8 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const spec: DotSpec = {
     name, kind: 'smlad', geom: g, blocking: bl, rq: op, requant: ch, singleRounding: op.rounding === 'single', weightBytes: w8 ? 1 : 2,
     weight: (oc, ky, kx, pos) => {
-      const ic = channelAt(pos);
-      if (ic >= Ig || ch[oc]!.constant !== undefined) return 0;
+      const ic = plan.packed ? pos : channelAt(pos);
+      if (ic >= Ig || kx >= op.kW || ch[oc]!.constant !== undefined) return 0;
       const w = wc[((oc * op.kH + ky) * op.kW + kx) * Ig + ic]!;
       return w8 ? w : w * ch[oc]!.wScale;
     },
@@ -341,7 +349,9 @@ function widenC(name: string, op: KConv2d, p: WindowPlan, w8: boolean): string {
     L.push(`  d += ${left};`);
   }
   const pixels = p.flat ? 'n' : String(op.inW);
-  if (op.inC === p.bufC) {
+  if (p.packed) {
+    L.push(`  for (int i = 0; i < ${op.inW * op.inC}; i++) d[i] = (int16_t)((x[i] + ${op.inputOffset}) * ${w8 ? 2 : 1});`);
+  } else if (op.inC === p.bufC) {
     // 16 values per step (two LDRD in, four STRD out) when the input is word aligned, then one word at a time.
     L.push(`  uint32_t *o = (uint32_t *)(void *)d; const int nw = ${pixels} * ${op.inC / 4}; int i = 0;`,
       `  if (((uintptr_t)x & 3) == 0)`,

@@ -1,7 +1,8 @@
 // The windowed fast conv2d / fully connected kernels (mcu-backend/emit/conv-window.ts), int16 and int8
 // weights: bit-exact against the straightforward TFLite-Micro-style references of fast-fixtures.ts on
 // awkward shapes (channels not a multiple of 4, stride 2, padding, dilation, widths not a multiple of the
-// register blocking, 5x5, clamped activations, single rounding, a dead channel), in the plain form and in
+// register blocking, 5x5, clamped activations, single rounding, a dead channel, packed rows of 1-3 input
+// channels), in the plain form and in
 // the modal forms the memory planner uses (output rows [oy0, oy1) one row per call, as in-place execution
 // calls it; output channel slices, as partial execution does), on the host and on QEMU Cortex-M4; the
 // scratch bound of the bench shapes; the whole-overlay condition against a byte-level simulation.
@@ -27,6 +28,10 @@ const SHAPES: ConvParams[] = [
   { inH: 6, inW: 5, inC: 9, outC: 7, kH: 1, kW: 1, dead: true }, // pointwise, chunked
   { inH: 8, inW: 8, inC: 4, outC: 8, kH: 1, kW: 1, stride: 2 }, // 1x1 stride 2: row window
   { inH: 9, inW: 9, inC: 5, outC: 10, kH: 3, kW: 3, pad: 0, stride: 2 },
+  // Packed rows (inC not padded to 4, LDRDs straddling pixels): a kws-like first layer, 3 and 2 channels.
+  { inH: 12, inW: 10, inC: 1, outC: 8, kH: 10, kW: 4, pad: 2, stride: 2 },
+  { inH: 9, inW: 9, inC: 3, outC: 5, kH: 3, kW: 3, pad: 1, stride: 2 },
+  { inH: 7, inW: 6, inC: 2, outC: 3, kH: 3, kW: 2, pad: 1 },
 ];
 
 function ok(r: FastResult, label: string) {
@@ -105,6 +110,10 @@ test('scratch is bounded by the window: the bench shapes need at most 2 KB', () 
   const tall = convFixture({ inH: 64, inW: 16, inC: 16, outC: 16, kH: 3, kW: 3, pad: 1 }, rng).op;
   const pt = planWindow(tall, 'int16');
   assert.ok(!('reason' in pt) && pt.scratchBytes === 3 * 18 * 16 * 2);
+  // kws's first layer (49x10x1, 10x4, stride 2, pad 4/1): a window of 10 packed rows of 12 values (+ 8 B margin).
+  const kws = planWindow(convFixture({ inH: 49, inW: 10, inC: 1, outC: 64, kH: 10, kW: 4, pad: 1, stride: 2 }, rng).op, 'int16');
+  assert.ok(!('reason' in kws) && kws.packed && kws.bufC === 1);
+  if (!('reason' in kws)) assert.equal(kws.scratchBytes, 10 * 12 * 2 + 8);
 });
 
 test('the whole-overlay condition matches a byte-level simulation of the window', () => {
