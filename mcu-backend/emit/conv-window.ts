@@ -61,6 +61,14 @@ export interface WindowPlan {
   scratchBytes: number;
 }
 
+/**
+ * Reduction steps unrolled at most: 64 for a spatial kernel (a 3x3 over 16 channels stays unrolled, all
+ * 14 registers for the blocking), 16 for a 1x1 / FC reduction (looped in chunks of 8-16 steps: the loop costs
+ * little next to 8 channels' MACs, while fully unrolled long FC rows made code of 30-40 KB that host gcc
+ * needed minutes to compile).
+ */
+function unrollLimit(op: KConv2d): number { return op.kH * op.kW === 1 ? 16 : MAX_UNROLLED_STEPS; }
+
 function isFlat(op: KConv2d): boolean {
   return op.kH === 1 && op.kW === 1 && op.strideH === 1 && op.strideW === 1 && op.padTop === 0 && op.padLeft === 0 &&
     op.padBottom === 0 && op.padRight === 0 && op.outH === op.inH && op.outW === op.inW;
@@ -113,9 +121,10 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): 
     groups, inPerGroup, outPerGroup: op.outC / groups, outC: outStride, outRowStep: op.outW * outStride,
   });
   let geom = geomOf(flat ? op.outH * op.outW : op.outW);
-  const rowLoop = steps > MAX_UNROLLED_STEPS;
-  if (steps > MAX_UNROLLED_STEPS && !reductionLoop(geom, steps, 8)) return { reason: `reduction of ${steps} LDRD steps is too long to unroll and not loopable` };
-  const registers = ARMV7M_REGISTERS - (rowLoop ? 1 : 0);
+  const limit = unrollLimit(op);
+  const rowLoop = steps > limit;
+  if (rowLoop && !reductionLoop(geom, steps, 8, limit, 16)) return { reason: `reduction of ${steps} LDRD steps is too long to unroll and not loopable` };
+  const registers = ARMV7M_REGISTERS; // a reduction loop keeps its end in a stack slot (dot-blocks.ts)
   const shapeOf = (g: DotGeometry): ConvShape => ({ rowPixels: g.rowPixels, rows: flat ? 1 : op.outH, channelsPerGroup: mode ? mode.width : g.outPerGroup,
     groups: mode ? op.outC / mode.width : groups, reduction: steps * 4, lanes: 2, maxPixels: Math.floor(1016 / (g.pixelStep * 2)) + 1 });
   let shape = shapeOf(geom);
@@ -208,7 +217,7 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const eKey = (c: number) => (regShift ? (ch[c]!.e > 0 ? 'e' : '0') : immKey(c));
   const width = opts.mode ? opts.mode.width : op.outC / op.groups;
   const units = op.outC / width;
-  const loop = reductionLoop(g, steps.length, 8);
+  const loop = reductionLoop(g, steps.length, 8, unrollLimit(op), 16);
   const rowLoop = loop !== undefined;
   const biasInStream = !rowLoop;
   const wTab: number[] = [];

@@ -222,13 +222,13 @@ export function packWords(vals: number[], kind: DotKind): number[] {
  */
 export interface ReductionLoop { iters: number; bodySteps: number; advanceBytes: number; byRow: boolean }
 
-export function reductionLoop(g: DotGeometry, nSteps: number, stepBytes: number): ReductionLoop | undefined {
-  if (nSteps <= MAX_UNROLLED_STEPS) return undefined;
+export function reductionLoop(g: DotGeometry, nSteps: number, stepBytes: number, limit = MAX_UNROLLED_STEPS, maxChunk = 32): ReductionLoop | undefined {
+  if (nSteps <= limit) return undefined;
   if (g.kH > 1 && nSteps / g.kH <= MAX_UNROLLED_STEPS) return { iters: g.kH, bodySteps: nSteps / g.kH, advanceBytes: 0, byRow: true };
   if (g.kH === 1 && (g.kW === 1 || contiguousRow(g))) {
     // Chunks of U steps; a remainder (< U) is unrolled after the loop.
-    let U = 32;
-    for (let u = 32; u >= 16; u--) if (nSteps % u === 0) { U = u; break; }
+    let U = maxChunk;
+    for (let u = maxChunk; u >= Math.ceil(maxChunk / 2); u--) if (nSteps % u === 0) { U = u; break; }
     return { iters: Math.floor(nSteps / U), bodySteps: U, advanceBytes: U * stepBytes, byRow: false };
   }
   return undefined;
@@ -294,9 +294,10 @@ export function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es:
   };
   if (loop) {
     const adv = loop.byRow ? g.kRowStep * eb : loop.advanceBytes;
-    L.push(`  for (int it = 0; it < ${loop.iters}; it++) {`);
+    // The loop ends at an address kept in a stack slot, so no register holds a counter.
+    L.push(`  { const char *volatile lend_ = (const char *)in + ${loop.iters * adv};`, `  do {`);
     body.forEach((st, i) => stepCode(st, i === 0));
-    L.push(`    in = (const ${valType} *)((const char *)in + ${adv - base});`, `  }`);
+    L.push(`    in = (const ${valType} *)((const char *)in + ${adv - base});`, `  } while ((const char *)in != lend_); }`);
     base = loop.iters * adv;
     if (!loop.byRow) steps.slice(loop.iters * loop.bodySteps).forEach((st) => stepCode(st, false));
   } else {
