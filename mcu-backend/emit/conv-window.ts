@@ -18,8 +18,9 @@
 // channel slices [c0, c0 + width) (channel blocks are formed per slice), both with the scratch pointer
 // last, so the kernel composes with row in-place and channel-split execution (memory/inplace.ts,
 // partial.ts). The plain kernel reads input row iy only when it enters the window; when every output row
-// it writes lies over input rows already widened (`overlaySafe`), the output may overlay the input whole
-// with no delay buffer: the input buffer is overwritten once consumed.
+// it writes lies over input rows already widened (`overlaySafe`; always for pointwise chunks, which go
+// backwards when the output grows), the output may overlay the input whole with no delay buffer: the input
+// buffer is overwritten once consumed.
 
 import type { KConv2d, KFullyConnected, KernelModule } from '../../compiler/kernel-ir/types.ts';
 import { ARMV7M_REGISTERS, chooseBlocking, evaluateBlocking, type Blocking, type ConvShape } from './blocking.ts';
@@ -149,7 +150,8 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): 
 export function overlaySafe(op: KConv2d): boolean {
   if (op.batches !== 1) return false;
   const inRow = op.inW * op.inC, outRow = op.outW * op.outC;
-  if (isFlat(op)) return op.outC <= op.inC;
+  // Pointwise chunks: forward when the output shrinks, from the last chunk backwards when it grows.
+  if (isFlat(op)) return true;
   const rows = (op.kH - 1) * op.dilationH + 1, S = op.strideH;
   for (let oy = 0; oy + 1 < op.outH; oy++) {
     // The first input row read after output row oy is written: the first new row of the next window.
@@ -299,11 +301,15 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const rowE = plan.bufW * plan.bufC;
   const run: string[] = [`static void ${name}_run(const int8_t *in, int8_t *out, int oy0, int oy1, int sl, int16_t *s) {`];
   if (plan.flat) {
-    run.push(`  const int end = oy1 * ${op.outW};`,
-      `  for (int p = oy0 * ${op.outW}; p < end; p += ${plan.chunk}) {`,
-      `    const int n = end - p < ${plan.chunk} ? end - p : ${plan.chunk};`,
+    // A growing output goes through the chunks from the last one back, so that it can overlay its input.
+    run.push(`  const int start = oy0 * ${op.outW}, end = oy1 * ${op.outW};`,
+      ...(op.outC > op.inC
+        ? [`  for (int e = end; e > start; e -= ${plan.chunk}) {`,
+          `    const int p = e - start < ${plan.chunk} ? start : e - ${plan.chunk}, n = e - p;`]
+        : [`  for (int p = start; p < end; p += ${plan.chunk}) {`,
+          `    const int n = end - p < ${plan.chunk} ? end - p : ${plan.chunk};`]),
       `    ${name}_wid(in + p * ${op.inC}, s, n);`,
-      `    ${name}_dot(s, out + (p - oy0 * ${op.outW}) * ${outPix}, n, sl);`,
+      `    ${name}_dot(s, out + (p - start) * ${outPix}, n, sl);`,
       `  }`);
   } else {
     const R = plan.windowRows, S = op.strideH;
