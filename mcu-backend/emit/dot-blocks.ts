@@ -58,6 +58,14 @@ export interface DotSpec {
   rq: Requantise;
   /** Requantise with TFLite's single rounding (conv-like ops in 'tflite' arithmetic) instead of the trick. */
   singleRounding?: boolean;
+  /**
+   * smlad only: bytes per stored weight. 2 (default): int16 pairs, one LDRD per step and channel. 1: int8
+   * weights in flash, one LDR per step and channel, bytes in natural channel order c0,c1,c2,c3 so that
+   * SXTB16 gives (c0, c2) and SXTB16 ROR #8 gives (c1, c3): the pairs of the widened input's c0,c2 | c1,c3 words.
+   */
+  weightBytes?: 1 | 2;
+  /** Left shift applied to channel oc's accumulator before requantisation (int8 weights cannot carry 2^left). */
+  accShift?: (oc: number) => number;
 }
 
 export interface DotEmitted {
@@ -166,7 +174,7 @@ export function emitDotBlocks(spec: DotSpec): DotEmitted {
   return { data, code, constBytes: wTab.length * 4, instances: inst };
 }
 
-interface Step {
+export interface Step {
   /** Byte offset of the LDRD relative to the pixel's kernel-window origin (row part and column part). */
   ky: number;
   off: number;
@@ -178,7 +186,7 @@ function contiguousRow(g: DotGeometry): boolean {
   return g.groups === 1 && g.kColStep === g.bufC && g.inPerGroup === g.bufC;
 }
 
-function reductionSteps(g: DotGeometry, vpl: number): Step[] {
+export function reductionSteps(g: DotGeometry, vpl: number): Step[] {
   const steps: Step[] = [];
   for (let ky = 0; ky < g.kH; ky++) {
     if (contiguousRow(g)) {
@@ -200,7 +208,7 @@ function reductionSteps(g: DotGeometry, vpl: number): Step[] {
   return steps;
 }
 
-function packWords(vals: number[], kind: DotKind): number[] {
+export function packWords(vals: number[], kind: DotKind): number[] {
   const out: number[] = [];
   if (kind === 'smlad') for (let i = 0; i < vals.length; i += 2) out.push(((vals[i]! & 0xffff) | (vals[i + 1]! & 0xffff) << 16) >>> 0);
   else for (let i = 0; i < vals.length; i += 4) out.push(((vals[i]! & 0xff) | (vals[i + 1]! & 0xff) << 8 | (vals[i + 2]! & 0xff) << 16 | (vals[i + 3]! & 0xff) << 24) >>> 0);
@@ -214,20 +222,21 @@ function packWords(vals: number[], kind: DotKind): number[] {
  */
 export interface ReductionLoop { iters: number; bodySteps: number; advanceBytes: number; byRow: boolean }
 
-export function reductionLoop(g: DotGeometry, nSteps: number, stepBytes: number): ReductionLoop | undefined {
-  if (nSteps <= MAX_UNROLLED_STEPS) return undefined;
+export function reductionLoop(g: DotGeometry, nSteps: number, stepBytes: number, limit = MAX_UNROLLED_STEPS, maxChunk = 32): ReductionLoop | undefined {
+  if (nSteps <= limit) return undefined;
   if (g.kH > 1 && nSteps / g.kH <= MAX_UNROLLED_STEPS) return { iters: g.kH, bodySteps: nSteps / g.kH, advanceBytes: 0, byRow: true };
   if (g.kH === 1 && (g.kW === 1 || contiguousRow(g))) {
     // Chunks of U steps; a remainder (< U) is unrolled after the loop.
-    let U = 32;
-    for (let u = 32; u >= 16; u--) if (nSteps % u === 0) { U = u; break; }
+    let U = maxChunk;
+    for (let u = maxChunk; u >= Math.ceil(maxChunk / 2); u--) if (nSteps % u === 0) { U = u; break; }
     return { iters: Math.floor(nSteps / U), bodySteps: U, advanceBytes: U * stepBytes, byRow: false };
   }
   return undefined;
 }
 
-function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es: number[], ks: number[], ss: number[], steps: Step[], loop: ReductionLoop | undefined,
-  valType: string, biasInStream: boolean): string {
+export function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es: number[], ks: number[], ss: number[], steps: Step[], loop: ReductionLoop | undefined,
+  valType: string, biasInStream: boolean, accShifts: number[] = [], regShift = false): string {
+  const w8 = spec.kind === 'smlad' && spec.weightBytes === 1;
   const g = spec.geom;
   const eb = elemBytes(spec.kind);
   const mac = spec.kind === 'smlad' ? 'tfk_smlad' : 'tfk_usada8';
@@ -262,28 +271,33 @@ function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es: number
     }
     const init = isFirst && !rowLoop;
     const post = init && biasInStream ? 'TFK_LDRD_POST12' : 'TFK_LDRD_POST';
+    // int8 weights: one word, widened in registers (the raw word goes into the second register first).
+    const wload = (a: string, b: string) => w8
+      ? `TFK_LDR_POST(${b}, w, ${init && biasInStream ? 8 : 4}); ${a} = tfk_sxtb16(${b}); ${b} = tfk_sxtb16_ror8(${b});`
+      : `${post}(${a}, ${b}, w);`;
     const macLine = (p: number, q: number, x0: string, x1: string, y0: string, y1: string, biasOff: number) =>
       init ? `  ${first(p, q, x0, y0, biasOff)} ${acc(p, q)} = ${mac}(${x1}, ${y1}, ${acc(p, q)});`
         : `  ${acc(p, q)} = ${mac}(${x0}, ${y0}, ${acc(p, q)}); ${acc(p, q)} = ${mac}(${x1}, ${y1}, ${acc(p, q)});`;
     if (held === 'weights') {
-      for (let q = 0; q < Q; q++) L.push(`  ${post}(h${q}a, h${q}b, w);`);
+      for (let q = 0; q < Q; q++) L.push(`  ${wload(`h${q}a`, `h${q}b`)}`);
       for (let p = 0; p < P; p++) {
         L.push(`  TFK_LDRD(u0, u1, in, ${offs[p]! - base});`);
-        for (let q = 0; q < Q; q++) L.push(macLine(p, q, 'u0', 'u1', `h${q}a`, `h${q}b`, -(12 * (Q - q) - 8)));
+        for (let q = 0; q < Q; q++) L.push(macLine(p, q, 'u0', 'u1', `h${q}a`, `h${q}b`, w8 ? -(8 * (Q - q) - 4) : -(12 * (Q - q) - 8)));
       }
     } else {
       for (let p = 0; p < P; p++) L.push(`  TFK_LDRD(h${p}a, h${p}b, in, ${offs[p]! - base});`);
       for (let q = 0; q < Q; q++) {
-        L.push(`  ${post}(u0, u1, w);`);
+        L.push(`  ${wload('u0', 'u1')}`);
         for (let p = 0; p < P; p++) L.push(macLine(p, q, `h${p}a`, `h${p}b`, 'u0', 'u1', -4));
       }
     }
   };
   if (loop) {
     const adv = loop.byRow ? g.kRowStep * eb : loop.advanceBytes;
-    L.push(`  for (int it = 0; it < ${loop.iters}; it++) {`);
+    // The loop ends at an address kept in a stack slot, so no register holds a counter.
+    L.push(`  { const char *volatile lend_ = (const char *)in + ${loop.iters * adv};`, `  do {`);
     body.forEach((st, i) => stepCode(st, i === 0));
-    L.push(`    in = (const ${valType} *)((const char *)in + ${adv - base});`, `  }`);
+    L.push(`    in = (const ${valType} *)((const char *)in + ${adv - base});`, `  } while ((const char *)in != lend_); }`);
     base = loop.iters * adv;
     if (!loop.byRow) steps.slice(loop.iters * loop.bodySteps).forEach((st) => stepCode(st, false));
   } else {
@@ -298,12 +312,24 @@ function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es: number
       L.push(`    const int32_t st = prm[${q}];`);
       for (let p = 0; p < P; p++) L.push(`    ${acc(p, q)} = st - (int32_t)((uint32_t)${acc(p, q)} << ${ks[q]});`);
     }
+    if (accShifts[q]) for (let p = 0; p < P; p++) L.push(`    ${acc(p, q)} = (int32_t)((uint32_t)${acc(p, q)} << ${accShifts[q]});`);
     const single = spec.singleRounding ? { k: ks[q]!, shift: ss[q]! } : undefined;
+    if (regShift && !single) {
+      // The shift from the table (one block function for every shift): asr by register, then ssat.
+      L.push(`    const int32_t e_ = prm[${4 * Q + q}];`);
+      for (let p = 0; p < P; p++) {
+        const a = acc(p, q);
+        let r = `int32_t r${p} = tfk_smmlar(${a}, m, c);${es[q] ? ` r${p} -= (int32_t)((uint32_t)${a} >> 31);` : ''} r${p} >>= e_; TFK_SSAT0(r${p}, r${p});`;
+        if (spec.rq.actMin > -128) r += ` if (r${p} < ${spec.rq.actMin}) r${p} = ${spec.rq.actMin};`;
+        if (spec.rq.actMax < 127) r += ` if (r${p} > ${spec.rq.actMax}) r${p} = ${spec.rq.actMax};`;
+        L.push(`    { ${r} oq[${p * g.outC}] = (int8_t)r${p}; }`);
+      }
+    } else
     for (let p = 0; p < P; p++) L.push(`    { ${requantC(acc(p, q), 'm', 'c', es[q]!, `r${p}`, spec.rq, single)} oq[${p * g.outC}] = (int8_t)r${p}; }`);
     L.push(`  }`);
   }
   // Next pixel block of the row: same weights (rewind), next pixels.
-  const wordsBeforePrm = (rowLoop && spec.kind === 'smlad' ? Q : 0) + steps.length * Q * 2 + (biasInStream ? Q : 0);
+  const wordsBeforePrm = (rowLoop && spec.kind === 'smlad' ? Q : 0) + steps.length * Q * (w8 ? 1 : 2) + (biasInStream ? Q : 0);
   L.push(`  in = (const ${valType} *)((const char *)in + ${P * g.pixelStep * eb - base});`,
     `  if (in > endv) break;`,
     `  w -= ${wordsBeforePrm}; outv = o + ${P * g.outC};`, `  }`);

@@ -1,21 +1,20 @@
 // The fast Cortex-M4 (Armv7E-M DSP) kernel variants in the backend's variant table (registry.ts):
-// conv2d (general and pointwise), depthwise (3x3 stride 1 over a ring of rows; 3x3 stride 1 planar; general NHWC), fully connected, shift
+// conv2d and fully connected through the windowed kernel (conv-window.ts: scratch bounded by the window;
+// int16 weights, or int8 weights at half the flash for some more instructions, which the flash budget
+// trades), depthwise (3x3 stride 1 and 2 over a ring of rows; 3x3 stride 1 planar; general NHWC), shift
 // and add convolution.
 // Each applies only on a DSP core, when its generator accepts the shape, and when the 4-instruction
 // requantisation is proven exact for the layer's constants (requant.ts) — otherwise the table falls back
 // to the generic variant. All need int16 (or biased byte) scratch, reported by scratchBytes so that the
 // backend's SRAM-budget policy can trade them for the lean variants; `estimate` comes from the blocking
-// model (blocking.ts) plus the prepass.
+// model (blocking.ts) plus the widening.
 
 import type { KAddConv2d, KConv2d, KDepthwiseConv2d, KFullyConnected, KShiftConv2d, KernelModule, KernelOp } from '../../compiler/kernel-ir/types.ts';
 import { addConvFastApplies, addConvFastScratch, emitAddConvFast } from './addconv-fast.ts';
-import { chooseBlocking, evaluateBlocking } from './blocking.ts';
-import { emitConvFast, planConv } from './conv-fast.ts';
+import { emitConvWindow, estimateWindow, fcAsConv, overlaySafe, planWindow, type WeightForm } from './conv-window.ts';
 import { depthwise3x3Applies, depthwise3x3Scratch, depthwiseGeneralApplies, depthwiseGeneralScratch, emitDepthwise3x3Fast, emitDepthwiseGeneralFast } from './depthwise-fast.ts';
 import { depthwiseRingApplies, depthwiseRingScratch, emitDepthwiseRing, estimateDepthwiseRing } from './depthwise-ring.ts';
-import { emitFcFast, fcAsConv } from './fc-fast.ts';
 import type { FastResult } from './fast-kernel.ts';
-import { padBytes, padGeom } from './prepass.ts';
 import { emitShiftConvFast, shiftConvFastApplies, shiftConvFastScratch } from './shiftconv-fast.ts';
 import { defineVariant, type AnyVariant, type EmitContext, type EmittedKernel, type McuTargetInfo } from './variant.ts';
 
@@ -36,34 +35,7 @@ function toEmitted(r: FastResult, op: KernelOp): EmittedKernel {
 
 const consts = (ctx: EmitContext) => ({ consts: ctx.module.consts });
 
-function convScratch(op: KConv2d): number {
-  const p = planConv(op);
-  return 'reason' in p ? 0 : padBytes(padGeom(op, p.geom.bufC), 2);
-}
-
-export function estimateConvFast(op: KConv2d): { instructions: number; loads: number } {
-  const p = planConv(op);
-  if ('reason' in p) return { instructions: Infinity, loads: Infinity };
-  const b = chooseBlocking(p.shape, p.registers, [2]);
-  const ev = evaluateBlocking(p.shape, b.pixels, b.channels, b.width, b.held);
-  const macs = op.outH * op.outW * op.outC * p.shape.reduction;
-  const pg = padGeom(op, p.geom.bufC);
-  const prepass = pg.bufH * pg.bufW * p.geom.bufC;
-  return { instructions: Math.round(ev.instructionsPerMac * macs + 1.3 * prepass), loads: Math.round(ev.loadsPerMac * macs + prepass / 4) };
-}
-
 const dsp = (t: McuTargetInfo) => t.dsp;
-
-export const conv2dFast = defineVariant<KConv2d>({
-  name: 'conv2d.fast-m4',
-  kind: 'conv2d',
-  priority: 10,
-  applies: (op, t, m) => dsp(t) && probe('emitConvFast', op, m, (mm) => emitConvFast(op, mm, { fn: 'probe' })),
-  modes: { prepass: true }, // input read only by the widening prepass: the output may overlay it
-  scratchBytes: convScratch,
-  emit: (op, ctx) => toEmitted(emitConvFast(op, consts(ctx), { fn: ctx.fn }), op),
-  estimate: estimateConvFast,
-});
 
 export const depthwise3x3Fast = defineVariant<KDepthwiseConv2d>({
   name: 'depthwise.3x3-planar-m4',
@@ -118,15 +90,31 @@ export const depthwiseGeneralFast = defineVariant<KDepthwiseConv2d>({
   estimate: (op) => { const macs = op.outH * op.outW * op.outC * op.kH * op.kW; return { instructions: Math.round(macs * 1.45 + op.outH * op.outW * op.outC * 6), loads: Math.round(macs * 0.4) }; },
 });
 
-export const fullyConnectedFast = defineVariant<KFullyConnected>({
-  name: 'fully_connected.fast-m4',
-  kind: 'fully_connected',
-  priority: 10,
-  applies: (op, t, m) => dsp(t) && probe('emitFcFast', op, m, (mm) => emitFcFast(op, mm, { fn: 'probe' })),
-  scratchBytes: (op) => convScratch(fcAsConv(op)),
-  emit: (op, ctx) => toEmitted(emitFcFast(op, consts(ctx), { fn: ctx.fn }), op),
-  estimate: (op) => estimateConvFast(fcAsConv(op)),
-});
+/** Applicability of a windowed kernel (the requantisation proof needs the constants): probe it once per op and form. */
+function windowVariant<K extends KConv2d | KFullyConnected>(kind: K['kind'], name: string, weights: WeightForm, priority: number,
+  asConv: (op: K) => KConv2d) {
+  const scratch = (op: K) => { const p = planWindow(asConv(op), weights); return 'reason' in p ? 0 : p.scratchBytes; };
+  return defineVariant<K>({
+    name, kind, priority,
+    applies: (op, t, m) => dsp(t) && probe(name, op, m, (mm) => emitConvWindow(asConv(op), mm, { fn: 'probe', weights })),
+    // Rows and channel slices as modal forms; the plain kernel overlays its output on the input when
+    // every output row lands on input rows already widened (conv-window.ts overlaySafe).
+    ...(kind === 'conv2d' ? { modes: { rows: true, slice: true, prepass: (op: KernelOp) => overlaySafe(op as KConv2d) } } : {}),
+    scratchBytes: scratch,
+    emit: (op, ctx) => toEmitted(emitConvWindow(asConv(op), consts(ctx), { fn: ctx.fn, weights, mode: ctx.mode }), op),
+    estimate: (op) => {
+      const c = asConv(op), p = planWindow(c, weights);
+      if ('reason' in p) return { instructions: Infinity, loads: Infinity };
+      const ev = estimateWindow(c, p, weights);
+      return { instructions: ev, loads: Math.round(c.outH * c.outW * c.outC * p.shape.reduction * p.blocking.loadsPerMac) };
+    },
+  });
+}
+
+export const conv2dWindow = windowVariant<KConv2d>('conv2d', 'conv2d.window-m4', 'int16', 10, (op) => op);
+export const conv2dWindow8 = windowVariant<KConv2d>('conv2d', 'conv2d.window8-m4', 'int8', 9, (op) => op);
+export const fullyConnectedWindow = windowVariant<KFullyConnected>('fully_connected', 'fully_connected.window-m4', 'int16', 10, fcAsConv);
+export const fullyConnectedWindow8 = windowVariant<KFullyConnected>('fully_connected', 'fully_connected.window8-m4', 'int8', 9, fcAsConv);
 
 export const addConvFast = defineVariant<KAddConv2d>({
   name: 'add_conv2d.usada8-m4',
@@ -148,4 +136,4 @@ export const shiftConvFast = defineVariant<KShiftConv2d>({
   estimate: (op) => ({ instructions: Math.round(op.macs * 1.3 + op.outH * op.outW * op.inC * 4), loads: Math.round(op.macs * 0.3) }),
 });
 
-export const FAST_VARIANTS: AnyVariant[] = [conv2dFast, depthwiseRingFast, depthwiseRingS2Fast, depthwise3x3Fast, depthwiseGeneralFast, fullyConnectedFast, addConvFast, shiftConvFast];
+export const FAST_VARIANTS: AnyVariant[] = [conv2dWindow, conv2dWindow8, depthwiseRingFast, depthwiseRingS2Fast, depthwise3x3Fast, depthwiseGeneralFast, fullyConnectedWindow, fullyConnectedWindow8, addConvFast, shiftConvFast];

@@ -163,13 +163,13 @@ export function emitC(module: KernelModule, target: McuTargetInfo, sel: Selectio
     enter(i, 'execute');
     const hook = `\n  if (${name}_hook) ${name}_hook(${i}, ${ptr(op.output)}, ${outBytes}, ${name}_hook_user);`;
     if (chain && chain.ops[0] === i) {
-      calls.push(`  TF_MARK(1);\n${chainLoop(module, chain, name, plan)}\n  TF_MARK(2);`);
+      calls.push(`  TF_MARK(1);\n${chainLoop(module, chain, name, plan, baseScratch)}\n  TF_MARK(2);`);
     } else if (chain) {
       // Ran inside the producer's slice loop: an empty marker pair keeps one pair per layer; only the
       // chain's last op has a whole output tensor for the debug hook.
       calls.push(`  TF_MARK(1);\n  TF_MARK(2);${chain.ops[chain.ops.length - 1] === i ? hook : ''}`);
     } else if (ip && (ip.direction === 'forward' || ip.direction === 'backward')) {
-      calls.push(`  TF_MARK(1);\n${inPlaceLoop(module, i, ip.direction, ip.delay, fn, plan)}\n  TF_MARK(2);${hook}`);
+      calls.push(`  TF_MARK(1);\n${inPlaceLoop(module, i, ip.direction, ip.delay, fn, plan, baseScratch[i] > 0 ? `, A + ${plan.scratchOffset[i]}` : '')}\n  TF_MARK(2);${hook}`);
     } else {
       const args = [...op.inputs.map(ptr), ptr(op.output)];
       if (baseScratch[i] > 0) args.push(`A + ${plan.scratchOffset[i]}`);
@@ -305,7 +305,7 @@ export function ioCType(module: KernelModule, ids: number[]): string {
  * offset) `delay` rows later, forward or backward (memory/inplace.ts proves the order never overwrites
  * input rows still to be read).
  */
-function inPlaceLoop(m: KernelModule, i: number, dir: 'forward' | 'backward', delay: number, fn: string, plan: ArenaPlan): string {
+function inPlaceLoop(m: KernelModule, i: number, dir: 'forward' | 'backward', delay: number, fn: string, plan: ArenaPlan, scratchArg = ''): string {
   const op = m.ops[i];
   const outShape = m.buffers[op.output].shape;
   const H = outShape[1], R = m.buffers[op.output].bytes / H, D = delay + 1;
@@ -315,13 +315,13 @@ function inPlaceLoop(m: KernelModule, i: number, dir: 'forward' | 'backward', de
   const slot = (row: string) => (D === 1 ? ring : `${ring} + ((${row}) % ${D}) * ${R}`);
   if (dir === 'forward') {
     return `  for (int oy = 0; oy < ${H}; oy++) {
-    ${fn}(A + ${io}, ${slot('oy')}, oy, oy + 1, 0);
+    ${fn}(A + ${io}, ${slot('oy')}, oy, oy + 1, 0${scratchArg});
     if (oy >= ${delay}) memcpy(A + ${io} + (oy - ${delay}) * ${R}, ${slot(`oy - ${delay}`)}, ${R});
   }` + (delay > 0 ? `
   for (int oy = ${Math.max(0, H - delay)}; oy < ${H}; oy++) memcpy(A + ${io} + oy * ${R}, ${slot('oy')}, ${R});` : '');
   }
   return `  for (int oy = ${H - 1}; oy >= 0; oy--) {
-    ${fn}(A + ${io}, ${slot('oy')}, oy, oy + 1, 0);
+    ${fn}(A + ${io}, ${slot('oy')}, oy, oy + 1, 0${scratchArg});
     if (oy + ${delay} < ${H}) memcpy(A + ${io} + (oy + ${delay}) * ${R}, ${slot(`oy + ${delay}`)}, ${R});
   }` + (delay > 0 ? `
   for (int oy = ${Math.min(delay, H) - 1}; oy >= 0; oy--) memcpy(A + ${io} + oy * ${R}, ${slot('oy')}, ${R});` : '');
@@ -332,7 +332,7 @@ function inPlaceLoop(m: KernelModule, i: number, dir: 'forward' | 'backward', de
  * its slice from its whole input, each channel-wise consumer maps slice to slice, the last op writes its
  * slice into the full output at channel c0.
  */
-function chainLoop(m: KernelModule, chain: { ops: number[]; channels: number; split: number }, name: string, plan: ArenaPlan): string {
+function chainLoop(m: KernelModule, chain: { ops: number[]; channels: number; split: number }, name: string, plan: ArenaPlan, scratch: readonly number[]): string {
   const W = chain.channels / chain.split;
   const lines = chain.ops.map((o, k) => {
     const op = m.ops[o];
@@ -342,9 +342,7 @@ function chainLoop(m: KernelModule, chain: { ops: number[]; channels: number; sp
     const inPtr = first ? (op.kind === 'conv2d' ? `A + ${inOff}` : `A + ${inOff} + c0`) : `A + ${inOff}`;
     const outPtr = `A + ${plan.bufferOffset.get(op.output)!}${last ? ' + c0' : ''}`;
     const H = m.buffers[op.output].shape[1];
-    // A kernel with scratch (the ring depthwise) takes it after c0; its request is placed like any op's.
-    const scratch = plan.scratchOffset[o]! >= 0 ? `, A + ${plan.scratchOffset[o]}` : '';
-    return `    ${name}_l${o}(${inPtr}, ${outPtr}, 0, ${H}, c0${scratch});`;
+    return `    ${name}_l${o}(${inPtr}, ${outPtr}, 0, ${H}, c0${scratch[o]! > 0 ? `, A + ${plan.scratchOffset[o]}` : ''});`;
   });
   return `  for (int c0 = 0; c0 < ${chain.channels}; c0 += ${W}) {\n${lines.join('\n')}\n  }`;
 }

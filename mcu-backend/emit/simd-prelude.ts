@@ -29,6 +29,8 @@ TFK_INLINE const void *tfk_hide(const void *p) { __asm__("" : "+r"(p)); return p
 TFK_INLINE int32_t tfk_smmlar(int32_t a, int32_t b, int32_t c) { int32_t r; __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(c)); return r; }
 TFK_INLINE uint32_t tfk_sxtab16(uint32_t a, uint32_t x) { uint32_t r; __asm__("sxtab16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(x)); return r; }
 TFK_INLINE uint32_t tfk_sxtab16_ror8(uint32_t a, uint32_t x) { uint32_t r; __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x)); return r; }
+TFK_INLINE uint32_t tfk_sxtb16(uint32_t x) { uint32_t r; __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(x)); return r; }
+TFK_INLINE uint32_t tfk_sxtb16_ror8(uint32_t x) { uint32_t r; __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x)); return r; }
 TFK_INLINE uint32_t tfk_pkhbt(uint32_t a, uint32_t b) { uint32_t r; __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b)); return r; }
 TFK_INLINE uint32_t tfk_pkhtb(uint32_t a, uint32_t b) { uint32_t r; __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(a), "r"(b)); return r; }
 #define TFK_SSAT_ASR(r, x, e) __asm__("ssat %0, #8, %1, asr #" #e : "=r"(r) : "r"(x))
@@ -37,6 +39,7 @@ TFK_INLINE uint32_t tfk_pkhtb(uint32_t a, uint32_t b) { uint32_t r; __asm__("pkh
 #define TFK_LDRD(a, b, p, off) __asm__ volatile("ldrd %0, %1, [%2, #" #off "]" : "=r"(a), "=r"(b) : "r"(p))
 #define TFK_LDRD_POST(a, b, p) __asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(a), "=r"(b), "+r"(p))
 #define TFK_LDR_POST(a, p, n) __asm__ volatile("ldr %0, [%1], #" #n : "=r"(a), "+r"(p))
+#define TFK_STRD_POST(a, b, p) __asm__ volatile("strd %1, %2, [%0], #8" : "+r"(p) : "r"(a), "r"(b) : "memory")
 #define TFK_LDRD_POST12(a, b, p) __asm__ volatile("ldrd %0, %1, [%2], #12" : "=r"(a), "=r"(b), "+r"(p))
 #define TFK_LDR_OFF(a, p, off) __asm__ volatile("ldr %0, [%1, #" #off "]" : "=r"(a) : "r"(p))
 #define tfk_usad8(x, y) __usad8((x), (y))
@@ -61,6 +64,8 @@ TFK_INLINE uint32_t tfk_sxtab16(uint32_t a, uint32_t x) {
   uint32_t hi = (uint32_t)((a >> 16) + (uint32_t)(int8_t)((x >> 16) & 0xff)) & 0xffff;
   return lo | hi << 16; }
 TFK_INLINE uint32_t tfk_sxtab16_ror8(uint32_t a, uint32_t x) { return tfk_sxtab16(a, x >> 8 | x << 24); }
+TFK_INLINE uint32_t tfk_sxtb16(uint32_t x) { return tfk_sxtab16(0, x); }
+TFK_INLINE uint32_t tfk_sxtb16_ror8(uint32_t x) { return tfk_sxtab16(0, x >> 8 | x << 24); }
 TFK_INLINE uint32_t tfk_pkhbt(uint32_t a, uint32_t b) { return (a & 0xffff) | b << 16; }
 TFK_INLINE uint32_t tfk_pkhtb(uint32_t a, uint32_t b) { return (a & 0xffff0000u) | ((uint32_t)((int32_t)b >> 16) & 0xffff); }
 TFK_INLINE int32_t tfk_sat8(int32_t x) { return x < -128 ? -128 : x > 127 ? 127 : x; }
@@ -69,6 +74,7 @@ TFK_INLINE int32_t tfk_sat8(int32_t x) { return x < -128 ? -128 : x > 127 ? 127 
 #define TFK_LDRD(a, b, p, off) do { memcpy(&(a), (const char *)(p) + (off), 4); memcpy(&(b), (const char *)(p) + (off) + 4, 4); } while (0)
 #define TFK_LDRD_POST(a, b, p) do { memcpy(&(a), (p), 4); memcpy(&(b), (const char *)(p) + 4, 4); (p) = (const void *)((const char *)(p) + 8); } while (0)
 #define TFK_LDR_POST(a, p, n) do { memcpy(&(a), (p), 4); (p) = (const void *)((const char *)(p) + (n)); } while (0)
+#define TFK_STRD_POST(a, b, p) do { memcpy((p), &(a), 4); memcpy((char *)(p) + 4, &(b), 4); (p) = (void *)((char *)(p) + 8); } while (0)
 #define TFK_LDRD_POST12(a, b, p) do { memcpy(&(a), (p), 4); memcpy(&(b), (const char *)(p) + 4, 4); (p) = (const void *)((const char *)(p) + 12); } while (0)
 #define TFK_LDR_OFF(a, p, off) memcpy(&(a), (const char *)(p) + (off), 4)
 #define tfk_usad8(x, y) tfk_usada8((x), (y), 0)

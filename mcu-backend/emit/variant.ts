@@ -50,9 +50,19 @@ export interface EmitContext {
  *          (scratchBytes(op) > 0) takes its scratch pointer as a sixth argument after c0;
  *   elementwise: the plain kernel is safe with the output at the same address as an input;
  *   prepass: the plain kernel reads its input only in a prepass into its scratch, before it writes any
- *            output, so the output may overlay the input whole (no delay buffer, any shape).
+ *            output, so the output may overlay the input whole (no delay buffer, any shape); a predicate
+ *            when that holds for some shapes only (a windowed kernel that has read the input rows under
+ *            each output row before writing it).
+ * A variant with scratch (scratchBytes(op) > 0) takes the scratch pointer as a last argument in the modal
+ * form too.
  */
-export interface KernelModes { rows?: boolean; slice?: boolean; elementwise?: boolean; prepass?: boolean }
+export interface KernelModes { rows?: boolean; slice?: boolean; elementwise?: boolean; prepass?: boolean | ((op: KernelOp) => boolean) }
+
+/** Whether variant v's plain kernel may overlay its output on its whole input for op (KernelModes.prepass). */
+export function overlays(v: { modes?: KernelModes }, op: KernelOp): boolean {
+  const p = v.modes?.prepass;
+  return typeof p === 'function' ? p(op) : p === true;
+}
 export interface ModalForm { width: number; inStride: number; outStride: number }
 
 /**

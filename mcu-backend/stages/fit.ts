@@ -56,10 +56,15 @@ export function layerFlashFromElf(elf: string, cname: string, layers: number): n
   if (r.status !== 0) throw new Error(`arm-none-eabi-nm failed on ${elf}: ${r.stderr}`);
   const per = new Array<number>(layers).fill(0);
   const re = new RegExp(`^${cname}_l(\\d+)(?:[._]|$)`);
+  // gcc's identical code folding (-fipa-icf, on at -O2) merges equal functions of different layers (the
+  // windowed kernels' block functions): the aliases share one address, counted once (first layer listed).
+  const seen = new Set<string>();
   for (const line of r.stdout.split('\n')) {
-    const m = /^[0-9a-f]+ ([0-9a-f]+) [tTrRdD] (\S+)$/.exec(line.trim());
-    const l = m && re.exec(m[2]!);
-    if (m && l && Number(l[1]) < layers) per[Number(l[1])]! += parseInt(m[1]!, 16);
+    const m = /^([0-9a-f]+) ([0-9a-f]+) [tTrRdD] (\S+)$/.exec(line.trim());
+    const l = m && re.exec(m[3]!);
+    if (!m || !l || Number(l[1]) >= layers || parseInt(m[2]!, 16) === 0 || seen.has(m[1]!)) continue;
+    seen.add(m[1]!);
+    per[Number(l[1])]! += parseInt(m[2]!, 16);
   }
   return per;
 }

@@ -11,7 +11,7 @@ import type { SplitChain } from '../memory/partial.ts';
 import { planForBudget, planMemory, type MemoryPlan, type MemorySchedule, type PlanOptions } from '../memory/plan.ts';
 import { daeForm, type DaeForm } from '../emit/dae.ts';
 import { kernelContext } from '../emit/context.ts';
-import type { AnyVariant, EmittedKernel, McuTargetInfo } from '../emit/variant.ts';
+import { overlays, type AnyVariant, type EmittedKernel, type McuTargetInfo } from '../emit/variant.ts';
 
 /** The memory side of the emit options (EmitOptions in ../emit/model.ts extends it). */
 export interface PlanStageOptions {
@@ -55,9 +55,9 @@ export const align8 = (n: number) => Math.ceil(n / 8) * 8;
 export function planOptions(module: KernelModule, vs: readonly AnyVariant[]): PlanOptions {
   return {
     scratch: module.ops.map((op, i) => vs[i]!.scratchBytes(op)),
-    canInPlace: (i) => (ELEMENTWISE_KINDS.has(module.ops[i]!.kind) ? vs[i]!.modes?.elementwise : vs[i]!.modes?.rows || vs[i]!.modes?.prepass) === true,
+    canInPlace: (i) => (ELEMENTWISE_KINDS.has(module.ops[i]!.kind) ? vs[i]!.modes?.elementwise === true : vs[i]!.modes?.rows === true || overlays(vs[i]!, module.ops[i]!)),
     canSplit: (i) => vs[i]!.modes?.slice === true,
-    prepass: (i) => vs[i]!.modes?.prepass === true,
+    prepass: (i) => overlays(vs[i]!, module.ops[i]!),
     align: ARENA_ALIGN,
   };
 }

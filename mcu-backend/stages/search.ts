@@ -13,7 +13,7 @@
 // never worse than it, then a descent makes single-layer swaps to faster variants while both budgets
 // still hold (largest gain first) until none is left.
 import type { KernelModule } from '../../compiler/kernel-ir/types.ts';
-import { candidates, selectVariants, type AnyVariant, type FlashBudget, type McuTargetInfo, type Selection } from '../emit/variant.ts';
+import { candidates, overlays, selectVariants, type AnyVariant, type FlashBudget, type McuTargetInfo, type Selection } from '../emit/variant.ts';
 
 export interface SchedulePoint {
   /** Variant per layer. */
@@ -78,7 +78,7 @@ export function searchSchedule(
   // Flash per candidate, priced on first use (pricing emits the variant's C; most candidates of a loose budget never are).
   const flashMemo = cands.map((c) => new Array<number | undefined>(c.length));
   const flashOf = (i: number, j: number): number => (flashMemo[i]![j] ??= flash.cost(i, cands[i]![j]!));
-  const sig = cands.map((c, i) => c.map((v) => `${v.scratchBytes(ops[i]!)}.${v.modes?.rows ? 1 : 0}${v.modes?.slice ? 1 : 0}${v.modes?.elementwise ? 1 : 0}${v.modes?.prepass ? 1 : 0}`));
+  const sig = cands.map((c, i) => c.map((v) => `${v.scratchBytes(ops[i]!)}.${v.modes?.rows ? 1 : 0}${v.modes?.slice ? 1 : 0}${v.modes?.elementwise ? 1 : 0}${overlays(v, ops[i]!) ? 1 : 0}`));
   const arenaMemo = opts.arenaMemo ?? new Map<string, Peak>();
   // Memory plans this search asked for (memoised or not: what it reports and limits does not depend on the memo).
   const touched = new Set<string>();

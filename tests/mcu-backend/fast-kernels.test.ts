@@ -9,12 +9,11 @@ import { join } from 'node:path';
 import type { KernelModule, KernelOp } from '../../compiler/kernel-ir/types.ts';
 import { emitAddConvFast } from '../../mcu-backend/emit/addconv-fast.ts';
 import { ARMV7M_REGISTERS, chooseBlocking, evaluateBlocking, type ConvShape } from '../../mcu-backend/emit/blocking.ts';
-import { emitConvFast } from '../../mcu-backend/emit/conv-fast.ts';
+import { emitConvWindow, fcAsConv } from '../../mcu-backend/emit/conv-window.ts';
 import { emitDepthwise3x3Fast, emitDepthwiseGeneralFast } from '../../mcu-backend/emit/depthwise-fast.ts';
-import { emitFcFast } from '../../mcu-backend/emit/fc-fast.ts';
 import type { FastResult } from '../../mcu-backend/emit/fast-kernel.ts';
 import { runCasesHost, runCasesM4, type RunCase } from '../../mcu-backend/emit/fast-run.ts';
-import { conv2dFast, fullyConnectedFast } from '../../mcu-backend/emit/fast-variants.ts';
+import { conv2dWindow, conv2dWindow8, fullyConnectedWindow } from '../../mcu-backend/emit/fast-variants.ts';
 import { classify } from '../../mcu-backend/emit/m4-cost.ts';
 import { planRequant } from '../../mcu-backend/emit/requant.ts';
 import { emitShiftConvFast } from '../../mcu-backend/emit/shiftconv-fast.ts';
@@ -53,7 +52,7 @@ function randomCases(seed: number, n: number): Array<RunCase & { label: string }
     const cp = { inH: rng.int(span, 10), inW: rng.int(span, 10), inC, outC: groups * rng.int(1, 6), kH: k, kW: k, stride: rng.int(1, 2),
       dilation, pad: rng.int(0, Math.floor(k / 2)), groups, single, act };
     const c = convFixture({ ...cp, dead: i === 1 && !single }, rng, pt(0), `conv${i}`);
-    add(c, (fn) => emitConvFast(c.op, { consts: c.consts }, { fn }));
+    add(c, (fn) => emitConvWindow(c.op, { consts: c.consts }, { fn, weights: i % 2 ? 'int8' : 'int16' }));
     const d = depthwiseFixture({ inH: rng.int(3, 11), inW: rng.int(3, 11), inC: rng.int(1, 20), outC: 0, kH: 3, kW: 3, pad: rng.int(0, 1), act }, rng, pt(1), `dw${i}`);
     add(d, (fn) => emitDepthwise3x3Fast(d.op, { consts: d.consts }, { fn }));
     const gk = [2, 3, 5][rng.int(0, 2)]!;
@@ -61,7 +60,7 @@ function randomCases(seed: number, n: number): Array<RunCase & { label: string }
       pad: rng.int(0, Math.floor(gk / 2)), act }, rng, pt(i + 2), `dwg${i}`);
     add(dg, (fn) => emitDepthwiseGeneralFast(dg.op, { consts: dg.consts }, { fn }));
     const f = fcFixture({ batches: rng.int(1, 3), inDepth: rng.int(1, i === 0 ? 400 : 100), outDepth: rng.int(1, 10), single }, rng, pt(2), `fc${i}`);
-    add(f, (fn) => emitFcFast(f.op, { consts: f.consts }, { fn }));
+    add(f, (fn) => emitConvWindow(fcAsConv(f.op), { consts: f.consts }, { fn, weights: i % 2 ? 'int16' : 'int8' }));
     const ak = [1, 3][rng.int(0, 1)]!;
     const a = addConvFixture({ inH: rng.int(3, 8), inW: rng.int(3, 8), inC: rng.int(1, 24), outC: rng.int(1, 8), kH: ak, kW: ak,
       stride: rng.int(1, 2), pad: ak === 3 ? rng.int(0, 1) : 0, zpIn: rng.int(0, 1) ? -128 : rng.int(-128, 127) }, rng, pt(3), `add${i}`);
@@ -132,20 +131,24 @@ test('the requantisation shortcut is refused when its preconditions fail', () =>
   const base = convFixture({ inH: 4, inW: 4, inC: 8, outC: 4, kH: 3, kW: 3, pad: 1 }, rng);
   const module = (f: Fixture<KernelOp>): KernelModule => ({ name: 'm', arith: 'tflm', buffers: [], consts: f.consts, ops: [f.op], inputs: [], outputs: [] });
   const m4 = { cpu: 'm4' as const, dsp: true };
-  assert.ok(emitConvFast(base.op, { consts: base.consts }).ok);
-  assert.equal(conv2dFast.applies(base.op, m4, module(base)), true);
-  assert.equal(conv2dFast.applies(base.op, { cpu: 'm3', dsp: false }, module(base)), false, 'no DSP, no fast variant');
+  assert.ok(emitConvWindow(base.op, { consts: base.consts }).ok);
+  assert.equal(conv2dWindow.applies(base.op, m4, module(base)), true);
+  assert.equal(conv2dWindow.applies(base.op, { cpu: 'm3', dsp: false }, module(base)), false, 'no DSP, no fast variant');
   // |acc| may reach 2^30 and the output is not constant over the accumulator range: refused.
   const r1 = planRequant(base.op, 1, () => 2 ** 30, () => 1, () => [-(2 ** 30), 2 ** 30]);
   assert.equal(r1.ok, false);
   assert.match((r1 as { reason: string }).reason, /2\^30/);
   // A negative multiplier: the generator and the variant both refuse.
   const neg = { ...base.op, requant: { multiplier: Int32Array.from([-5, 1 << 30, 1 << 30, 1 << 30]), shift: Int32Array.from([-8, -8, -8, -8]) } };
-  assert.match((emitConvFast(neg, { consts: base.consts }) as { reason: string }).reason, /negative multiplier/);
-  assert.equal(conv2dFast.applies(neg, m4, module(base)), false);
+  assert.match((emitConvWindow(neg, { consts: base.consts }) as { reason: string }).reason, /negative multiplier/);
+  assert.equal(conv2dWindow.applies(neg, m4, module(base)), false);
   // A left shift that does not fit the int16 weights.
   const left = { ...base.op, requant: { multiplier: Int32Array.from([1 << 30, 1 << 30, 1 << 30, 1 << 30]), shift: Int32Array.from([9, 0, 0, 0]) } };
-  assert.match((emitConvFast(left, { consts: base.consts }) as { reason: string }).reason, /int16/);
+  assert.match((emitConvWindow(left, { consts: base.consts }) as { reason: string }).reason, /int16/);
+  // The int8-weight form keeps the weights unscaled (the left shift goes to the accumulator): applicable.
+  assert.ok(emitConvWindow(left, { consts: base.consts }, { weights: 'int8' }).ok);
+  assert.equal(conv2dWindow8.applies(left, m4, module(base)), true);
+  assert.equal(conv2dWindow.applies(left, m4, module(base)), false);
   // The planner's arithmetic by hand: shift -10 -> e = 10, C = 2^9 + zp * 2^10; shift +2 -> weights x 2^3, e = 0, C = zp.
   const p = planRequant({ ...base.op, outputOffset: -3, requant: { multiplier: Int32Array.from([1 << 30, 1 << 30]), shift: Int32Array.from([-10, 2]) } }, 2, () => 100, () => 127);
   assert.ok(p.ok);
@@ -154,14 +157,14 @@ test('the requantisation shortcut is refused when its preconditions fail', () =>
   }
   // A dead channel (zero weights, bias near 2^31) breaks the bound but has a provably constant output: folded.
   const dead = convFixture({ inH: 4, inW: 4, inC: 8, outC: 4, kH: 3, kW: 3, pad: 1, dead: true }, rng);
-  const rd = emitConvFast(dead.op, { consts: dead.consts });
+  const rd = emitConvWindow(dead.op, { consts: dead.consts });
   assert.ok(rd.ok, (rd as { reason?: string }).reason);
   assert.equal(dead.expected.filter((_, i) => i % 4 === 0).every((v) => v === dead.expected[0]), true, 'reference output of the dead channel is constant');
   // FC variant: refused with a negative multiplier, applicable otherwise.
   const f = fcFixture({ batches: 1, inDepth: 16, outDepth: 2 }, rng);
   const fNeg = { ...f.op, requant: { multiplier: Int32Array.from([-(1 << 30), 1 << 30]), shift: Int32Array.from([-10, -10]) } };
-  assert.equal(fullyConnectedFast.applies(fNeg, m4, module(f)), false);
-  assert.equal(fullyConnectedFast.applies(f.op, m4, module(f)), true);
+  assert.equal(fullyConnectedWindow.applies(fNeg, m4, module(f)), false);
+  assert.equal(fullyConnectedWindow.applies(f.op, m4, module(f)), true);
 });
 
 test('M4 cost table classifies instructions as documented', () => {

@@ -118,6 +118,19 @@ test('random module with the fast M4 kernels: outputs overlay inputs after the w
   if (needTools(t, 'm4')) check(M, em, 'm4', 'prepass');
 });
 
+test('random module with the windowed M4 conv kernels as split-chain producers and in place row by row: bit-exact on the host and QEMU M4', (t) => {
+  const em = emitModel(M, target, { splits });
+  const windowed = (op: number) => /^conv2d\.window8?-m4$/.test(em.layers[op]!.variant);
+  const chains = em.plan.chains.filter((c) => windowed(c.ops[0]!));
+  assert.ok(chains.length >= 1, `chains led by a windowed conv: ${chains.length}`);
+  const rows = em.plan.inPlace.filter((ip) => (ip.direction === 'forward' || ip.direction === 'backward') && windowed(ip.op));
+  const whole = em.plan.inPlace.filter((ip) => ip.direction === 'prepass' && windowed(ip.op));
+  assert.ok(rows.length + whole.length >= 1, 'a windowed conv runs in place');
+  assert.deepEqual(planConflicts(em.plan), []);
+  if (needTools(t, 'host')) check(M, em, 'host', 'window-split');
+  if (needTools(t, 'm4')) check(M, em, 'm4', 'window-split');
+});
+
 for (const [tag, make] of [['inplace', inPlace], ['split', split]] as const) {
   test(`random module (${tag}): bit-exact on the host (SIMD source through the portable intrinsics)`, (t) => {
     if (needTools(t, 'host')) check(M, make(), 'host', tag);

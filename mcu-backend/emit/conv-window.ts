@@ -1,0 +1,388 @@
+// Windowed fast conv2d / pointwise / fully connected for Cortex-M4 (Armv7E-M DSP), working memory
+// bounded by the kernel window instead of the tensor. The int8 NHWC input is widened to int16 (input
+// offset folded in with SXTAB16 against the replicated offset, channels padded to a multiple of 4 and
+// stored c0,c2,c1,c3 per group of four, zero padding) only for the rows the current output row reads:
+// a window of (kH - 1) * dilationH + 1 padded rows in scratch that slides down by strideH rows per output
+// row (memmove of the kept rows, widening of the new ones). A 1x1 stride-1 unpadded convolution (and a
+// fully connected layer, a 1x1 convolution over its batch rows) widens chunks of pixels instead. The
+// register-blocked inner products come from dot-blocks.ts (emitBlockFn), called once per output row or
+// chunk. Weights either:
+//   - int16 (`weights: 'int16'`): pre-scaled by 2^(left+1) for the 4-instruction requantisation
+//     (requant.ts), one LDRD per 4 weights; twice the int8 flash, the fastest;
+//   - int8 (`weights: 'int8'`): the flash layout is the int8 weights in consumption order, natural channel
+//     order within each word, so one LDR + SXTB16 + SXTB16 ROR #8 gives the two int16 pairs matching the
+//     widened input words (the widening is amortised over the P pixels of the register block); the factor 2
+//     of the requantisation rides on the widened input (2 * (x + offset), a second SXTAB16) and a left
+//     shift, if any, on the accumulator.
+// Modal forms (variant.ts KernelModes): output rows [oy0, oy1) (the window is refilled at oy0) and output
+// channel slices [c0, c0 + width) (channel blocks are formed per slice), both with the scratch pointer
+// last, so the kernel composes with row in-place and channel-split execution (memory/inplace.ts,
+// partial.ts). The plain kernel reads input row iy only when it enters the window; when every output row
+// it writes lies over input rows already widened (`overlaySafe`; always for pointwise chunks, which go
+// backwards when the output grows), the output may overlay the input whole with no delay buffer: the input
+// buffer is overwritten once consumed.
+
+import type { KConv2d, KFullyConnected, KernelModule } from '../../compiler/kernel-ir/types.ts';
+import { ARMV7M_REGISTERS, chooseBlocking, evaluateBlocking, type Blocking, type ConvShape } from './blocking.ts';
+import { emitBlockFn, MAX_UNROLLED_STEPS, packWords, reductionLoop, reductionSteps, type DotGeometry, type DotSpec } from './dot-blocks.ts';
+import { cIdent, constById, type FastResult } from './fast-kernel.ts';
+import { channelAt } from './prepass.ts';
+import { accRangeOf, maxAbsInput, planRequant } from './requant.ts';
+import { SIMD_PRELUDE } from './simd-prelude.ts';
+import type { ModalForm } from './variant.ts';
+
+export type WeightForm = 'int16' | 'int8';
+
+/** A fully connected layer as the 1x1 convolution over its batch rows that the windowed kernel runs. */
+export function fcAsConv(op: KFullyConnected): KConv2d {
+  return {
+    index: op.index, sourceOp: op.sourceOp, name: op.name, inputs: op.inputs, output: op.output, macs: op.macs, schedule: op.schedule,
+    kind: 'conv2d', batches: 1, inH: 1, inW: op.batches, inC: op.inDepth, outH: 1, outW: op.batches, outC: op.outDepth,
+    kH: 1, kW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0,
+    inputOffset: op.inputOffset, outputOffset: op.outputOffset, requant: op.requant, rounding: op.rounding, actMin: op.actMin, actMax: op.actMax,
+    groups: 1, weights: op.weights, bias: op.bias,
+  };
+}
+
+/** Bytes of widened input a pointwise chunk may take (the window of a 1x1 / FC kernel). */
+const CHUNK_BYTES = 2048;
+
+export interface WindowPlan {
+  flat: boolean;
+  /** Rows hold inC values per pixel in natural order (no padding to 4, no c0,c2,c1,c3 order). */
+  packed: boolean;
+  /** Padded width and stored channels per pixel of the widened buffer. */
+  bufW: number; bufC: number;
+  /** Rows of the window (non-flat) and pixels of a chunk (flat). */
+  windowRows: number; chunk: number;
+  geom: DotGeometry;
+  shape: ConvShape;
+  registers: number;
+  blocking: Blocking;
+  scratchBytes: number;
+}
+
+/**
+ * Reduction steps unrolled at most: 64 for a spatial kernel (a 3x3 over 16 channels stays unrolled, all
+ * 14 registers for the blocking), 16 for a 1x1 / FC reduction (looped in chunks of 8-16 steps: the loop costs
+ * little next to 8 channels' MACs, while fully unrolled long FC rows made code of 30-40 KB that host gcc
+ * needed minutes to compile).
+ */
+function unrollLimit(op: KConv2d): number { return op.kH * op.kW === 1 ? 16 : MAX_UNROLLED_STEPS; }
+
+function isFlat(op: KConv2d): boolean {
+  return op.kH === 1 && op.kW === 1 && op.strideH === 1 && op.strideW === 1 && op.padTop === 0 && op.padLeft === 0 &&
+    op.padBottom === 0 && op.padRight === 0 && op.outH === op.inH && op.outW === op.inW;
+}
+
+/** Score of a blocking: estimated instructions per MAC, plus the in-register weight widening (2 SXTB16 per word per block of P pixels). */
+function score(b: Blocking, w8: boolean): number { return b.instructionsPerMac + (w8 ? 1 / (2 * b.pixels) : 0); }
+
+function pickBlocking(shape: ConvShape, registers: number, w8: boolean): Blocking {
+  // int8 weights: the in-register widening favours more pixels per block (measured: 3x3 16x16x16, 8 px x 1 ch
+  // 0.946 instructions/MAC against 1.011 for 3 px x 2 ch).
+  if (!w8) return chooseBlocking(shape, registers, [2]);
+  let best: Blocking | undefined;
+  for (const held of ['weights', 'inputs'] as const) for (let Q = 1; Q <= Math.min(shape.channelsPerGroup, 8); Q++) {
+    const fixed = 4 + (held === 'weights' ? 2 * Q : 0), perP = Q + (held === 'inputs' ? 2 : 0);
+    const P = Math.min(shape.rowPixels, shape.maxPixels ?? Infinity, Math.floor((registers - fixed) / perP));
+    if (P < 1) continue;
+    const b = evaluateBlocking(shape, P, Q, 2, held);
+    if (!best || score(b, true) < score(best, true) - 1e-12) best = b;
+  }
+  if (!best) throw new Error(`no register blocking fits ${registers} registers`);
+  return best;
+}
+
+export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): WindowPlan | { reason: string } {
+  if (op.batches !== 1) return { reason: 'batches > 1' };
+  const groups = op.groups;
+  const Ig = op.inC / groups;
+  if (groups > 1 && Ig % 4 !== 0) return { reason: `grouped conv with ${Ig} input channels per group (needs a multiple of 4)` };
+  if (groups > 1 && mode) return { reason: 'modal form of a grouped conv' };
+  if (mode && mode.inStride !== op.inC) return { reason: 'modal form needs the whole input' };
+  if (mode && op.outC % mode.width !== 0) return { reason: `slice width ${mode.width} does not divide ${op.outC} channels` };
+  const flat = isFlat(op);
+  // Packed rows (few input channels, e.g. a first layer): channels not padded to 4, natural order, a kernel
+  // row's run of kW * inC values read by LDRDs that may straddle pixels (weights 0 past the run); needs
+  // word-aligned pixel starts (strideW * inC even).
+  const packed = !flat && groups === 1 && op.dilationW === 1 && op.inC % 4 !== 0 && (op.strideW * op.inC) % 2 === 0;
+  const bufC = groups > 1 || packed ? op.inC : Math.ceil(op.inC / 4) * 4;
+  const inPerGroup = groups > 1 ? Ig : bufC;
+  const needW = (op.outW - 1) * op.strideW + (op.kW - 1) * op.dilationW + 1;
+  let bufW = flat ? op.inW : Math.max(op.padLeft + op.inW, needW);
+  if (packed) while ((bufW * bufC) % 4) bufW++; // rows of whole LDRD pairs
+  const windowRows = flat ? 1 : (op.kH - 1) * op.dilationH + 1;
+  const contiguous = groups === 1 && op.dilationW === 1;
+  const steps = contiguous ? op.kH * Math.ceil(op.kW * bufC / 4) : op.kH * op.kW * inPerGroup / 4;
+  const outStride = mode ? mode.outStride : op.outC;
+  const geomOf = (rowPixels: number): DotGeometry => ({
+    bufW, bufC, rows: 1, rowPixels, rowStep: 0, pixelStep: (flat ? 1 : op.strideW) * bufC,
+    kH: op.kH, kW: op.kW, kRowStep: op.dilationH * bufW * bufC, kColStep: op.dilationW * bufC,
+    groups, inPerGroup, outPerGroup: op.outC / groups, outC: outStride, outRowStep: op.outW * outStride,
+  });
+  let geom = geomOf(flat ? op.outH * op.outW : op.outW);
+  const limit = unrollLimit(op);
+  const rowLoop = steps > limit;
+  if (rowLoop && !reductionLoop(geom, steps, 8, limit, 16)) return { reason: `reduction of ${steps} LDRD steps is too long to unroll and not loopable` };
+  const registers = ARMV7M_REGISTERS; // a reduction loop keeps its end in a stack slot (dot-blocks.ts)
+  const shapeOf = (g: DotGeometry): ConvShape => ({ rowPixels: g.rowPixels, rows: flat ? 1 : op.outH, channelsPerGroup: mode ? mode.width : g.outPerGroup,
+    groups: mode ? op.outC / mode.width : groups, reduction: steps * 4, lanes: 2, maxPixels: Math.floor(1016 / (g.pixelStep * 2)) + 1 });
+  let shape = shapeOf(geom);
+  const blocking = pickBlocking(shape, registers, weights === 'int8');
+  let chunk = 1;
+  if (flat) {
+    // Chunks of whole register blocks, about CHUNK_BYTES of widened input.
+    const P = blocking.pixels;
+    chunk = Math.min(op.outH * op.outW, Math.max(P, Math.floor(CHUNK_BYTES / (bufC * 2) / P) * P));
+    geom = geomOf(chunk);
+    shape = { ...shapeOf(geomOf(op.outH * op.outW)) };
+  }
+  // Packed rows: the last LDRD of the window's last row may read up to 3 values past it (times weight 0).
+  const scratchBytes = Math.ceil((flat ? chunk : windowRows * bufW) * bufC * 2 / 8) * 8 + (packed ? 8 : 0);
+  return { flat, packed, bufW, bufC, windowRows, chunk, geom, shape, registers, blocking, scratchBytes };
+}
+
+/**
+ * Whether the plain kernel may write its output over its input (same start address): every output row
+ * (chunk) it writes lies over input bytes already widened into the window.
+ */
+export function overlaySafe(op: KConv2d): boolean {
+  if (op.batches !== 1) return false;
+  const inRow = op.inW * op.inC, outRow = op.outW * op.outC;
+  // Pointwise chunks: forward when the output shrinks, from the last chunk backwards when it grows.
+  if (isFlat(op)) return true;
+  const rows = (op.kH - 1) * op.dilationH + 1, S = op.strideH;
+  for (let oy = 0; oy + 1 < op.outH; oy++) {
+    // The first input row read after output row oy is written: the first new row of the next window.
+    const next = Math.max(0, (oy + 1) * S - op.padTop + Math.max(rows - S, 0));
+    if (next < op.inH && (oy + 1) * outRow > next * inRow) return false;
+  }
+  return true;
+}
+
+/** Instructions of the whole call, from the blocking model plus widening, sliding and (int8) weight widening. */
+export function estimateWindow(op: KConv2d, p: WindowPlan, weights: WeightForm): number {
+  const ev = evaluateBlocking(p.shape, p.blocking.pixels, p.blocking.channels, p.blocking.width, p.blocking.held);
+  const macs = op.outH * op.outW * op.outC * p.shape.reduction;
+  const widened = p.flat ? op.outH * op.outW * p.bufC : op.outH * Math.min(p.windowRows, op.strideH) * p.bufW * p.bufC;
+  const moved = p.flat ? 0 : op.outH * Math.max(0, p.windowRows - op.strideH) * p.bufW * p.bufC / 2 * 0.4;
+  return Math.round(score(ev, weights === 'int8') * macs + 0.9 * widened + moved + op.outH * 40);
+}
+
+export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts: { fn?: string; weights?: WeightForm; mode?: ModalForm } = {}): FastResult {
+  const weights = opts.weights ?? 'int16';
+  const w8 = weights === 'int8';
+  const plan = planWindow(op, weights, opts.mode);
+  if ('reason' in plan) return { ok: false, reason: plan.reason };
+  const wc = constById(m, op.weights).data;
+  const bias = constById(m, op.bias).data;
+  const Ig = op.inC / op.groups;
+  const perOut = op.kH * op.kW * Ig;
+  const xMax = maxAbsInput(op.inputOffset);
+  const rp = planRequant(op, op.outC,
+    (c) => { let s = Math.abs(bias[c]!); for (let i = 0; i < perOut; i++) s += Math.abs(wc[c * perOut + i]!) * xMax; return s; },
+    // int8 weights are stored unscaled: only the int16 form needs them to fit after scaling.
+    (c) => { if (w8) return 0; let s = 0; for (let i = 0; i < perOut; i++) s = Math.max(s, Math.abs(wc[c * perOut + i]!)); return s; },
+    (c) => accRangeOf(bias[c]!, wc, op.inputOffset, c * perOut, perOut));
+  if (!rp.ok) return { ok: false, reason: rp.reason };
+  const name = opts.fn ?? cIdent(`tf_convw_${op.index}_${op.name}`);
+  const g = plan.geom;
+  const bl = plan.blocking;
+  const ch = rp.channels;
+  const spec: DotSpec = {
+    name, kind: 'smlad', geom: g, blocking: bl, rq: op, requant: ch, singleRounding: op.rounding === 'single', weightBytes: w8 ? 1 : 2,
+    weight: (oc, ky, kx, pos) => {
+      const ic = plan.packed ? pos : channelAt(pos);
+      if (ic >= Ig || kx >= op.kW || ch[oc]!.constant !== undefined) return 0;
+      const w = wc[((oc * op.kH + ky) * op.kW + kx) * Ig + ic]!;
+      return w8 ? w : w * ch[oc]!.wScale;
+    },
+    // int8: the input carries the factor 2, the accumulator the left shift.
+    start: (oc) => (ch[oc]!.constant !== undefined ? 0 : w8 ? bias[oc]! * 2 : bias[oc]! * ch[oc]!.wScale),
+  };
+  const accShift = (oc: number) => (w8 && ch[oc]!.constant === undefined ? Math.log2(ch[oc]!.wScale) - 1 : 0);
+
+  // Channel blocks: per unit (a group, or a slice of the modal form), channels sorted by shift, chunked by Q.
+  const Q = bl.channels;
+  const steps = reductionSteps(g, 4);
+  // SSAT takes its shift as an immediate: a block function per tuple of shifts. When the channels' shifts
+  // vary (more than two tuples), one function reads the shift from the table instead (asr by register,
+  // one more instruction per output): far less code.
+  const immKey = (c: number) => String(spec.singleRounding ? ch[c]!.shift : ch[c]!.e);
+  const tuples = new Set<string>();
+  { const sorted = Array.from({ length: op.outC }, (_, i) => i).sort((a, b) => ch[a]!.e - ch[b]!.e || a - b);
+    for (let i = 0; i < sorted.length; i += Q) tuples.add(sorted.slice(i, i + Q).map(immKey).join('_')); }
+  // Short reductions (1x1, FC over few inputs) keep the immediates: there the extra instruction per output
+  // would cost more (1 per inC MACs) and the functions are small.
+  const regShift = !spec.singleRounding && tuples.size > 2 && steps.length * tuples.size > 48;
+  const eKey = (c: number) => (regShift ? (ch[c]!.e > 0 ? 'e' : '0') : immKey(c));
+  const width = opts.mode ? opts.mode.width : op.outC / op.groups;
+  const units = op.outC / width;
+  const loop = reductionLoop(g, steps.length, 8, unrollLimit(op), 16);
+  const rowLoop = loop !== undefined;
+  const biasInStream = !rowLoop;
+  const wTab: number[] = [];
+  const fns = new Map<string, { fn: string; q: number; es: number[]; ks: number[]; ss: number[]; sh: number[] }>();
+  const ranges: Array<Array<{ key: string; off: number; count: number; per: number }>> = [];
+  for (let u = 0; u < units; u++) {
+    const chans = Array.from({ length: width }, (_, i) => u * width + i).sort((a, b) => ch[a]!.e - ch[b]!.e || accShift(a) - accShift(b) || a - b);
+    const byKey = new Map<string, number[][]>();
+    for (let i = 0; i < chans.length; i += Q) {
+      const blk = chans.slice(i, i + Q);
+      const key = blk.map((c) => eKey(c) + ':' + accShift(c) + ':' + Math.log2(ch[c]!.wScale || 1)).join('_');
+      (byKey.get(key) ?? byKey.set(key, []).get(key)!).push(blk);
+    }
+    const list: Array<{ key: string; off: number; count: number; per: number }> = [];
+    for (const [key, blocks] of byKey) {
+      const off = wTab.length;
+      for (const blk of blocks) {
+        if (rowLoop) for (const oc of blk) wTab.push(spec.start(oc) >>> 0);
+        steps.forEach((st, si) => {
+          for (const oc of blk) {
+            const vals = st.vals.map(([ky, kx, pos]) => spec.weight(oc, ky, kx, pos));
+            // int8: bytes in natural channel order (stored positions 0,2,1,3).
+            wTab.push(...(w8 ? packWords([vals[0]!, vals[2]!, vals[1]!, vals[3]!], 'usada8') : packWords(vals, 'smlad')));
+            if (si === 0 && biasInStream) wTab.push(spec.start(oc) >>> 0);
+          }
+        });
+        for (const oc of blk) wTab.push(spec.start(oc) >>> 0);
+        for (const oc of blk) wTab.push(ch[oc]!.M >>> 0);
+        for (const oc of blk) wTab.push(ch[oc]!.C >>> 0);
+        for (const oc of blk) wTab.push(opts.mode ? oc - u * width : oc); // output index (within the slice)
+        if (regShift) for (const oc of blk) wTab.push(ch[oc]!.e);
+        wTab.push(opts.mode ? 0 : Math.floor(blk[0]! / (op.outC / op.groups)) * g.inPerGroup);
+      }
+      list.push({ key, off, count: blocks.length, per: (wTab.length - off) / blocks.length });
+      if (!fns.has(key)) {
+        const b0 = blocks[0]!;
+        fns.set(key, { fn: `${name}_b${fns.size}`, q: b0.length, es: b0.map((c) => (regShift ? (ch[c]!.e > 0 ? 1 : 0) : ch[c]!.e)), ks: b0.map((c) => Math.log2(ch[c]!.wScale || 1)),
+          ss: b0.map((c) => ch[c]!.shift), sh: b0.map(accShift) });
+      }
+    }
+    ranges.push(list);
+  }
+  const P = bl.pixels;
+  // Tail block sizes: non-flat rows have a fixed remainder; chunks may end anywhere (P = 1 blocks walk it).
+  const tails = plan.flat ? (P > 1 ? [1] : []) : (g.rowPixels % P ? [g.rowPixels % P] : []);
+  const parts: string[] = [];
+  for (const f of fns.values()) for (const p of [P, ...tails])
+    parts.push(emitBlockFn(spec, `${f.fn}_p${p}`, p, f.q, f.es, f.ks, f.ss, steps, loop, 'int16_t', biasInStream, f.sh, regShift));
+
+  const drive = (list: typeof ranges[number], indent: string): string[] => list.flatMap((r) => {
+    const f = fns.get(r.key)!;
+    const L = [`${indent}for (int b = 0; b < ${r.count}; b++) {`,
+      `${indent}  const uint32_t *wb = W + ${r.off} + b * ${r.per}; const int16_t *in = s + wb[${r.per - 1}];`];
+    if (plan.flat) {
+      L.push(`${indent}  if (nb) ${f.fn}_p${P}(in, wb, y, nb);`);
+      if (tails.length) L.push(`${indent}  if (rem) ${f.fn}_p1(in + ${P * g.pixelStep} * nb, wb, y + ${P * g.outC} * nb, rem);`);
+    } else {
+      const full = Math.floor(g.rowPixels / P), end = full * P;
+      L.push(`${indent}  ${f.fn}_p${P}(in, wb, y, ${full});`);
+      if (tails.length) L.push(`${indent}  ${f.fn}_p${tails[0]}(in + ${end * g.pixelStep}, wb, y + ${end * g.outC}, 1);`);
+    }
+    L.push(`${indent}}`);
+    return L;
+  });
+  const dot = [`static void ${name}_dot(const int16_t *s, int8_t *y, int n, int sl) {`,
+    `  const uint32_t *W = (const uint32_t *)tfk_hide(${name}_w);`,
+    `  const int nb = n / ${P}, rem = n - nb * ${P}; (void)nb; (void)rem; (void)sl;`];
+  if (!opts.mode || units === 1) for (const list of ranges) dot.push(...drive(list, '  '));
+  else {
+    dot.push(`  switch (sl) {`);
+    ranges.forEach((list, u) => dot.push(`  case ${u}: {`, ...drive(list, '    '), `    break; }`));
+    dot.push(`  default: break;`, `  }`);
+  }
+  dot.push(`}`);
+
+  const widen = widenC(`${name}_wid`, op, plan, w8);
+  const inRow = op.inW * op.inC;
+  const outPix = opts.mode ? opts.mode.outStride : op.outC;
+  const rowE = plan.bufW * plan.bufC;
+  const run: string[] = [`static void ${name}_run(const int8_t *in, int8_t *out, int oy0, int oy1, int sl, int16_t *s) {`];
+  if (plan.flat) {
+    // A growing output goes through the chunks from the last one back, so that it can overlay its input.
+    run.push(`  const int start = oy0 * ${op.outW}, end = oy1 * ${op.outW};`,
+      ...(op.outC > op.inC
+        ? [`  for (int e = end; e > start; e -= ${plan.chunk}) {`,
+          `    const int p = e - start < ${plan.chunk} ? start : e - ${plan.chunk}, n = e - p;`]
+        : [`  for (int p = start; p < end; p += ${plan.chunk}) {`,
+          `    const int n = end - p < ${plan.chunk} ? end - p : ${plan.chunk};`]),
+      `    ${name}_wid(in + p * ${op.inC}, s, n);`,
+      `    ${name}_dot(s, out + (p - start) * ${outPix}, n, sl);`,
+      `  }`);
+  } else {
+    const R = plan.windowRows, S = op.strideH;
+    run.push(`  for (int oy = oy0; oy < oy1; oy++) {`,
+      `    const int iy0 = oy * ${S} - ${op.padTop};`,
+      `    int r = 0;`);
+    // Slide: the rows shared with the previous output row move up; only the new ones are widened.
+    // (a forward copy of 16 bytes per step, LDRD/STRD through asm so gcc does not call memmove).
+    if (S < R) run.push(`    if (oy > oy0) {`,
+      `      const int16_t *src = s + ${S * rowE}; int16_t *dst = s;`,
+      ((R - S) * rowE) % 8 === 0
+        ? `      for (int i = 0; i < ${(R - S) * rowE / 8}; i++) { uint32_t a0, a1, a2, a3; TFK_LDRD_POST(a0, a1, src); TFK_LDRD_POST(a2, a3, src); TFK_STRD_POST(a0, a1, dst); TFK_STRD_POST(a2, a3, dst); }`
+        : `      for (int i = 0; i < ${(R - S) * rowE / 4}; i++) { uint32_t a0, a1; TFK_LDRD_POST(a0, a1, src); TFK_STRD_POST(a0, a1, dst); }`,
+      `      r = ${R - S};`, `    }`);
+    run.push(`    for (; r < ${R}; r++) { const int iy = iy0 + r; ${name}_wid(iy >= 0 && iy < ${op.inH} ? in + iy * ${inRow} : 0, s + r * ${rowE}, 0); }`,
+      `    ${name}_dot(s, out + (oy - oy0) * ${op.outW * outPix}, ${op.outW}, sl);`,
+      `  }`);
+  }
+  run.push(`}`);
+  const entry = opts.mode
+    ? [`static void ${name}(const int8_t *in, int8_t *out, int oy0, int oy1, int c0, int8_t *scratch) {`,
+      `  ${name}_run(in, out, oy0, oy1, c0 / ${opts.mode.width}, (int16_t *)(void *)scratch);`, `}`]
+    : [`static void ${name}(const int8_t *in, int8_t *out, int8_t *scratch) {`,
+      `  ${name}_run(in, out, 0, ${op.outH}, 0, (int16_t *)(void *)scratch);`, `}`];
+  const code = [SIMD_PRELUDE, widen, ...parts, ...dot, ...run, ...entry].join('\n');
+  const data = `static const uint32_t ${name}_w[${wTab.length}] __attribute__((aligned(8))) = {${wTab.map((v) => v + 'u').join(',')}};`;
+  const macs = op.outH * op.outW * op.outC * plan.shape.reduction;
+  const ev = evaluateBlocking(plan.shape, bl.pixels, bl.channels, bl.width, bl.held);
+  const instructions = estimateWindow(op, plan, weights);
+  return { ok: true, kernel: { fn: name, data, code, scratchBytes: plan.scratchBytes, constBytes: wTab.length * 4, blocking: ev,
+    estimate: { instructions, loads: Math.round(ev.loadsPerMac * macs) } } };
+}
+
+/**
+ * `static void <name>(const int8_t *x, int16_t *d, int n)`: widens, non-flat, one padded row (x = 0: a
+ * padding row; n unused), flat, n pixels; values x + offset (int16 weights) or 2 * (x + offset) (int8).
+ */
+function widenC(name: string, op: KConv2d, p: WindowPlan, w8: boolean): string {
+  const off16 = (op.inputOffset * (w8 ? 2 : 1)) & 0xffff;
+  const offWord = ((off16 * 65537) >>> 0) + 'u';
+  const conv = (v: string, ror: boolean) => {
+    const f = ror ? 'tfk_sxtab16_ror8' : 'tfk_sxtab16';
+    return w8 ? `${f}(${f}(off2, ${v}), ${v})` : `${f}(off2, ${v})`;
+  };
+  const L = [`static void __attribute__((noinline)) ${name}(const int8_t *x, int16_t *d, int n) {`, `  const uint32_t off2 = ${offWord}; (void)n; (void)off2;`];
+  const rowE = p.bufW * p.bufC;
+  if (!p.flat) {
+    const left = op.padLeft * p.bufC, interior = op.inW * p.bufC, right = rowE - left - interior;
+    L.push(`  if (!x) { memset(d, 0, ${rowE * 2}); return; }`);
+    if (left) L.push(`  memset(d, 0, ${left * 2});`);
+    if (right) L.push(`  memset(d + ${left + interior}, 0, ${right * 2});`);
+    L.push(`  d += ${left};`);
+  }
+  const pixels = p.flat ? 'n' : String(op.inW);
+  if (p.packed) {
+    L.push(`  for (int i = 0; i < ${op.inW * op.inC}; i++) d[i] = (int16_t)((x[i] + ${op.inputOffset}) * ${w8 ? 2 : 1});`);
+  } else if (op.inC === p.bufC) {
+    // 16 values per step (two LDRD in, four STRD out) when the input is word aligned, then one word at a time.
+    L.push(`  uint32_t *o = (uint32_t *)(void *)d; const int nw = ${pixels} * ${op.inC / 4}; int i = 0;`,
+      `  if (((uintptr_t)x & 3) == 0)`,
+      `    for (; i + 4 <= nw; i += 4) { uint32_t v0, v1, v2, v3; TFK_LDRD_POST(v0, v1, x); TFK_LDRD_POST(v2, v3, x);`,
+      `      { const uint32_t a = ${conv('v0', false)}, b = ${conv('v0', true)}; TFK_STRD_POST(a, b, o); }`,
+      `      { const uint32_t a = ${conv('v1', false)}, b = ${conv('v1', true)}; TFK_STRD_POST(a, b, o); }`,
+      `      { const uint32_t a = ${conv('v2', false)}, b = ${conv('v2', true)}; TFK_STRD_POST(a, b, o); }`,
+      `      { const uint32_t a = ${conv('v3', false)}, b = ${conv('v3', true)}; TFK_STRD_POST(a, b, o); } }`,
+      `  for (; i < nw; i++) { const uint32_t v = (uint32_t)tfk_ld32(x); x += 4;`,
+      `    o[0] = ${conv('v', false)}; o[1] = ${conv('v', true)}; o += 2; }`);
+  } else {
+    const perm = Array.from({ length: p.bufC }, (_, pos) => channelAt(pos));
+    L.push(`  static const uint8_t perm[${p.bufC}] = {${perm.join(',')}};`,
+      `  for (int px = 0; px < ${pixels}; px++, x += ${op.inC}, d += ${p.bufC})`,
+      `    for (int i = 0; i < ${p.bufC}; i++) d[i] = perm[i] < ${op.inC} ? (int16_t)((x[perm[i]] + ${op.inputOffset}) * ${w8 ? 2 : 1}) : 0;`);
+  }
+  L.push(`}`);
+  return L.join('\n');
+}

@@ -1,0 +1,152 @@
+// The windowed fast conv2d / fully connected kernels (mcu-backend/emit/conv-window.ts), int16 and int8
+// weights: bit-exact against the straightforward TFLite-Micro-style references of fast-fixtures.ts on
+// awkward shapes (channels not a multiple of 4, stride 2, padding, dilation, widths not a multiple of the
+// register blocking, 5x5, clamped activations, single rounding, a dead channel, packed rows of 1-3 input
+// channels), in the plain form and in
+// the modal forms the memory planner uses (output rows [oy0, oy1) one row per call, as in-place execution
+// calls it; output channel slices, as partial execution does), on the host and on QEMU Cortex-M4; the
+// scratch bound of the bench shapes; the whole-overlay condition against a byte-level simulation.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { KConv2d } from '../../compiler/kernel-ir/types.ts';
+import { emitConvWindow, fcAsConv, overlaySafe, planWindow, type WeightForm } from '../../mcu-backend/emit/conv-window.ts';
+import type { FastResult } from '../../mcu-backend/emit/fast-kernel.ts';
+import { runCasesHost, runCasesM4, type RunCase } from '../../mcu-backend/emit/fast-run.ts';
+import { scratchDir } from '../helpers/paths.ts';
+import { needTools } from './helpers/tools.ts';
+import { convFixture, fcFixture, Rng, type ConvParams, type Fixture } from './fast-fixtures.ts';
+
+const work = scratchDir('tinyforge-convw-');
+
+const SHAPES: ConvParams[] = [
+  { inH: 6, inW: 7, inC: 16, outC: 6, kH: 3, kW: 3, pad: 1 }, // width 7: not a multiple of 3 (or 8) pixels
+  { inH: 7, inW: 9, inC: 6, outC: 5, kH: 3, kW: 3, pad: 1, stride: 2 }, // 6 channels: padded to 8
+  { inH: 9, inW: 7, inC: 12, outC: 7, kH: 3, kW: 3, pad: 2, dilation: 2 },
+  { inH: 5, inW: 11, inC: 3, outC: 9, kH: 5, kW: 5, pad: 2, act: [-100, 90] },
+  { inH: 6, inW: 6, inC: 8, outC: 6, kH: 3, kW: 3, pad: 1, single: true },
+  { inH: 6, inW: 5, inC: 9, outC: 7, kH: 1, kW: 1, dead: true }, // pointwise, chunked
+  { inH: 8, inW: 8, inC: 4, outC: 8, kH: 1, kW: 1, stride: 2 }, // 1x1 stride 2: row window
+  { inH: 8, inW: 9, inC: 64, outC: 70, kH: 1, kW: 1 }, // growing pointwise: 5 chunks of 15 pixels, last first
+  { inH: 9, inW: 9, inC: 5, outC: 10, kH: 3, kW: 3, pad: 0, stride: 2 },
+  // Packed rows (inC not padded to 4, LDRDs straddling pixels): a kws-like first layer, 3 and 2 channels.
+  { inH: 12, inW: 10, inC: 1, outC: 8, kH: 10, kW: 4, pad: 2, stride: 2 },
+  { inH: 9, inW: 9, inC: 3, outC: 5, kH: 3, kW: 3, pad: 1, stride: 2 },
+  { inH: 7, inW: 6, inC: 2, outC: 3, kH: 3, kW: 2, pad: 1 },
+];
+
+function ok(r: FastResult, label: string) {
+  if (!r.ok) throw new Error(`${label}: ${r.reason}`);
+  return r.kernel;
+}
+
+type Form = 'plain' | 'rows' | 'slices';
+
+/** A case running the kernel in `form`, wrapped into the plain signature the test driver calls. */
+function windowCase(f: Fixture<KConv2d>, weights: WeightForm, form: Form, fn: string): RunCase & { label: string } {
+  const op = f.op;
+  const label = `${weights} ${form} ${f.label}`;
+  if (form === 'plain') return { kernel: ok(emitConvWindow(op, { consts: f.consts }, { fn, weights }), label), input: f.input, expected: f.expected, label };
+  // Slices: the smallest divisor > 1 of the output channels (the whole tensor when prime).
+  const width = form === 'rows' ? op.outC : op.outC / ([2, 3, 5, 7].find((d) => op.outC % d === 0 && d < op.outC) ?? 1);
+  const k = ok(emitConvWindow(op, { consts: f.consts }, { fn: `${fn}_m`, weights, mode: { width, inStride: op.inC, outStride: op.outC } }), label);
+  const call = form === 'rows'
+    ? `  for (int oy = 0; oy < ${op.outH}; oy++) ${fn}_m(in, out + oy * ${op.outW * op.outC}, oy, oy + 1, 0, scratch);`
+    : `  for (int c0 = 0; c0 < ${op.outC}; c0 += ${width}) ${fn}_m(in, out + c0, 0, ${op.outH}, c0, scratch);`;
+  const code = `${k.code}\nstatic void ${fn}(const int8_t *in, int8_t *out, int8_t *scratch) {\n${call}\n}`;
+  return { kernel: { ...k, fn, code }, input: f.input, expected: f.expected, label };
+}
+
+/** `alternate`: one weight form per shape (int16 for even shapes, int8 for odd), to keep the program small. */
+function cases(seed: number, forms: Form[], alternate = false): Array<RunCase & { label: string }> {
+  const rng = new Rng(seed);
+  const out: Array<RunCase & { label: string }> = [];
+  SHAPES.forEach((sh, i) => {
+    const f = convFixture(sh, rng, (['random', 'min', 'max', 'alternating', 'zero-point'] as const)[i % 5], `w${i}`);
+    const forms8 = alternate ? [(['int16', 'int8'] as const)[i % 2]!] : (['int16', 'int8'] as const);
+    for (const weights of forms8) for (const form of forms) {
+      if (form === 'slices' && sh.single) continue;
+      out.push(windowCase(f, weights, form, `cw${out.length}`));
+    }
+  });
+  for (const [b, n, o] of [[1, 37, 5], [3, 20, 9]] as const) {
+    const f = fcFixture({ batches: b, inDepth: n, outDepth: o }, rng, 'random', `fc${n}`);
+    for (const weights of ['int16', 'int8'] as const)
+      out.push({ kernel: ok(emitConvWindow(fcAsConv(f.op), { consts: f.consts }, { fn: `cw${out.length}`, weights }), f.label), input: f.input, expected: f.expected, label: `${weights} ${f.label}` });
+  }
+  return out;
+}
+
+test('windowed conv/FC kernels are bit-exact on awkward shapes in the modal forms, rows and channel slices (host gcc)', (t) => {
+  if (!needTools(t, 'host')) return;
+  const cs = cases(11, ['rows', 'slices'], true);
+  assert.equal(cs.length, SHAPES.length * 2 - 1 + 4);
+  const r = runCasesHost(join(work, 'host'), cs);
+  assert.equal(r.failedCases, 0, `failing cases:\n${r.log}`);
+});
+
+test('windowed conv/FC kernels are bit-exact on QEMU Cortex-M4 (plain and row-by-row)', (t) => {
+  if (!needTools(t, 'm4')) return;
+  const cs = cases(12, ['plain', 'rows']);
+  const r = runCasesM4(join(work, 'm4'), cs);
+  assert.equal(r.failedCases, 0, `${r.failedCases} failing cases on M4: ${r.log}`);
+  assert.equal(r.instructions!.length, cs.length);
+});
+
+test('scratch is bounded by the window: the bench shapes need at most 2 KB', () => {
+  const rng = new Rng(3);
+  const c3 = convFixture({ inH: 16, inW: 16, inC: 16, outC: 16, kH: 3, kW: 3, pad: 1 }, rng).op;
+  const c1 = convFixture({ inH: 16, inW: 16, inC: 16, outC: 16, kH: 1, kW: 1 }, rng).op;
+  const fc = fcAsConv(fcFixture({ batches: 1, inDepth: 256, outDepth: 64 }, rng).op);
+  for (const w of ['int16', 'int8'] as const) {
+    const p3 = planWindow(c3, w), p1 = planWindow(c1, w), pf = planWindow(fc, w);
+    assert.ok(!('reason' in p3) && !('reason' in p1) && !('reason' in pf));
+    if ('reason' in p3 || 'reason' in p1 || 'reason' in pf) return;
+    // 3 padded rows of 18 pixels x 16 channels x int16.
+    assert.equal(p3.scratchBytes, 3 * 18 * 16 * 2);
+    assert.ok(p1.scratchBytes <= 2048, `1x1: ${p1.scratchBytes}`);
+    assert.equal(pf.scratchBytes, 256 * 2);
+  }
+  // A bigger image does not need a bigger window along its height.
+  const tall = convFixture({ inH: 64, inW: 16, inC: 16, outC: 16, kH: 3, kW: 3, pad: 1 }, rng).op;
+  const pt = planWindow(tall, 'int16');
+  assert.ok(!('reason' in pt) && pt.scratchBytes === 3 * 18 * 16 * 2);
+  // kws's first layer (49x10x1, 10x4, stride 2, pad 4/1): a window of 10 packed rows of 12 values (+ 8 B margin).
+  const kws = planWindow(convFixture({ inH: 49, inW: 10, inC: 1, outC: 64, kH: 10, kW: 4, pad: 1, stride: 2 }, rng).op, 'int16');
+  assert.ok(!('reason' in kws) && kws.packed && kws.bufC === 1);
+  if (!('reason' in kws)) assert.equal(kws.scratchBytes, 10 * 12 * 2 + 8);
+});
+
+test('the whole-overlay condition matches a byte-level simulation of the window', () => {
+  // Simulate: output row oy is written (bytes [oy * outRow, (oy + 1) * outRow)) after the window for oy
+  // has read its input rows; any later read of an overwritten input byte is a violation.
+  const simulate = (op: KConv2d): boolean => {
+    const inRow = op.inW * op.inC, outRow = op.outW * op.outC, rows = (op.kH - 1) * op.dilationH + 1;
+    let written = 0;
+    for (let oy = 0; oy < op.outH; oy++) {
+      // The window slides: after the first row only its new rows are read from the input.
+      for (let r = oy > 0 && op.strideH < rows ? rows - op.strideH : 0; r < rows; r++) {
+        const iy = oy * op.strideH - op.padTop + r;
+        if (iy >= 0 && iy < op.inH && iy * inRow < written) return false; // reads an overwritten row
+      }
+      written = (oy + 1) * outRow;
+    }
+    return true;
+  };
+  const rng = new Rng(9);
+  let safe = 0, unsafe = 0;
+  for (let i = 0; i < 60; i++) {
+    const k = [1, 3, 5][rng.int(0, 2)]!;
+    const op = convFixture({ inH: rng.int(k, 9), inW: rng.int(k, 9), inC: rng.int(1, 8), outC: rng.int(1, 12), kH: k, kW: k,
+      stride: rng.int(1, 2), pad: k > 1 ? rng.int(0, Math.floor(k / 2)) : 0 }, rng).op;
+    if (op.kH === 1 && op.strideH === 1 && op.padTop === 0) continue; // pointwise chunks: outC <= inC, below
+    const s = simulate(op);
+    assert.equal(overlaySafe(op), s, JSON.stringify([op.inH, op.inW, op.inC, op.outC, op.kH, op.strideH, op.padTop]));
+    if (s) safe++; else unsafe++;
+  }
+  assert.ok(safe > 0 && unsafe > 0, `both outcomes covered (${safe} safe, ${unsafe} not)`);
+  const pw = (inC: number, outC: number) => convFixture({ inH: 4, inW: 4, inC, outC, kH: 1, kW: 1 }, rng).op;
+  // Pointwise: chunks forward when the output shrinks, backward when it grows: always.
+  assert.equal(overlaySafe(pw(16, 8)), true);
+  assert.equal(overlaySafe(pw(8, 16)), true);
+});
