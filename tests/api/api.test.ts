@@ -85,7 +85,7 @@ test('compile (mcu) writes the C and verifies it on the host; verify() runs give
     for (const f of ['ad01_int8.h', 'ad01_int8.c', 'runtime.h']) assert.ok(existsSync(join(r.dir, f)), f);
     assert.equal(r.totals.cpu, 'm33');
     assert.equal(r.layers.length > 0, true);
-    assert.deepEqual(r.verify.map((v) => [v.on, v.ok]), [['host', true]]);
+    assert.deepEqual(r.verify.map((v) => [v.on, v.ok]), [['host', true], ['m33', true]], 'the host and the M33 board (QEMU mps2-an505)');
     assert.equal(r.ok, true);
     const v = await verify(model, { on: 'host', inputs: randomInputs(model, 2, 4), workDir: join(out, 'v') });
     assert.equal(v.ok, true);

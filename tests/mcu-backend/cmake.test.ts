@@ -198,7 +198,7 @@ app-make: main.c $(${N}_SRCS)
 
   // cortex-m4: the toolchain file, the harness's startup code and linker script; run on QEMU mps2-an386.
   writeFileSync(join(base, 'CMakeLists.txt'), app(`${join(harnessDir, 'startup.c')}`) +
-    `target_include_directories(app PRIVATE ${harnessDir})\ntarget_link_options(app PRIVATE -nostartfiles -T ${join(harnessDir, 'link.ld')} -Wl,--gc-sections)\ntarget_link_libraries(app PRIVATE c gcc)\n`);
+    `target_include_directories(app PRIVATE ${harnessDir})\ntarget_link_options(app PRIVATE -nostartfiles -L${harnessDir} -T ${join(harnessDir, 'link.ld')} -Wl,--gc-sections)\ntarget_link_libraries(app PRIVATE c gcc)\n`);
   r = await run('cmake', ['-S', base, '-B', join(base, 'build-m4'), `-DCMAKE_TOOLCHAIN_FILE=${toolchain}`, '-DTINYFORGE_WERROR=ON', '-DCMAKE_BUILD_TYPE=Release'], base);
   assert.equal(r.code, 0, r.out);
   r = await run('cmake', ['--build', join(base, 'build-m4'), '--', 'VERBOSE=1'], base);
