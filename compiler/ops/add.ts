@@ -4,7 +4,7 @@
 import { type Activation, type OpBase } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { addQuantParams } from '../quant/params.ts';
-import { broadcastShape } from './checks.ts';
+import { broadcastShape, int8Or16Types } from './checks.ts';
 import { foldBinary, goldenBinary, legalizeBinary, lowerBinary } from './elementwise.ts';
 import { broadcastStrides, coalesceDims, pad4 } from './golden-abi.ts';
 import { rule, to4d } from './lowering.ts';
@@ -24,6 +24,8 @@ export const add = defineOp<'add'>({
   tflite: fusedActivationMapping('add', BuiltinOperator.ADD, BuiltinOptionsType.AddOptions, Slot.AddOptions.activation, 2),
   arity: { inputs: [2, 2], activations: () => [0, 1] },
   infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
+  // int8, or int16 (16x8 models: TFLite Micro's general int16 path, left shift 15; golden runtime only).
+  types: (c) => { int8Or16Types(c, [0, 1]); },
   legalize: (c, op) => {
     legalizeBinary(c, op);
     c.activation(op.activation);
@@ -64,7 +66,7 @@ export const add = defineOp<'add'>({
   ],
   macs: () => 0,
   golden: (ctx, op) => {
-    if (ctx.Y.shape.length > 4) return goldenBinary(ctx, op);
+    if (ctx.Y.shape.length > 4 || ctx.Y.dtype === 'int16') return goldenBinary(ctx, op);
     const { ex } = ctx;
     const q = addQuantParams(ctx.graph, op);
     const out4 = pad4(ctx.Y.shape);

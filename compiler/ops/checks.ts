@@ -28,11 +28,12 @@ export class ShapeCheck {
   attrPositive(name: string, v: readonly number[]): void {
     if (!v.every((x) => Number.isInteger(x) && x >= 1)) this.fail(`${name} must be positive integers, got [${v}]`);
   }
-  /** Checks the bias (optional, int32 [outC]). */
+  /** Checks the bias (optional, int32 [outC]; a 16x8 layer, int16 input, may have an int64 one). */
   bias(slot: number, outC: number): void {
     const b = this.optional(slot);
     if (!b) return;
-    if (b.dtype !== 'int32') this.fail(`bias '${b.name}' must be int32, is ${b.dtype}`);
+    const wide = this.tensor(0, 'input').dtype === 'int16';
+    if (b.dtype !== 'int32' && !(wide && b.dtype === 'int64')) this.fail(`bias '${b.name}' must be int32${wide ? ' or int64' : ''}, is ${b.dtype}`);
     if (numElements(b.shape) !== outC) this.fail(`bias '${b.name}' must have ${outC} elements (one per output channel), has shape [${b.shape}]`);
     if (!b.data) this.fail(`bias '${b.name}' must be a constant`);
   }
@@ -46,6 +47,23 @@ export class ShapeCheck {
     if (n > 1 && w.quant.axis !== axis) this.fail(`weights '${w.name}' must be quantised per channel along axis ${axis}, not ${w.quant.axis}`);
     if (w.quant.zeroPoint.some((z) => z !== 0)) this.fail(`weights '${w.name}' must have zero point 0`);
   }
+}
+
+/**
+ * Dtypes of an op that runs on int8 or on int16 activations ("16x8"): the activation operands in `slots` and
+ * every output share one dtype, int8 or int16, each quantised per tensor; int16 ones are symmetric (zero
+ * point 0, as TFLite requires of int16 activations). Returns that dtype.
+ */
+export function int8Or16Types(c: ShapeCheck, slots: readonly number[]): 'int8' | 'int16' {
+  const ts = [...slots.map((s) => c.tensor(s, `input ${s}`)), ...c.op.outputs.map((id) => c.g.tensors[id]!)];
+  const dtype = ts[0]!.dtype;
+  if (dtype !== 'int8' && dtype !== 'int16') c.fail(`input '${ts[0]!.name}' is ${dtype}; activations must be int8 or int16`);
+  for (const t of ts) {
+    if (t.dtype !== dtype) c.fail(`'${t.name}' is ${t.dtype} but '${ts[0]!.name}' is ${dtype}; inputs and outputs must share one type (int8 or int16)`);
+    if (!t.quant || t.quant.scale.length !== 1) c.fail(`'${t.name}' needs per-tensor quantisation (one scale and zero point)`);
+    if (dtype === 'int16' && t.quant.zeroPoint[0] !== 0) c.fail(`int16 '${t.name}' has zero point ${t.quant.zeroPoint[0]}; int16 activations must be symmetric (zero point 0)`);
+  }
+  return dtype;
 }
 
 /** The input as [N, H, W, C]. */

@@ -9,8 +9,8 @@ import type { Arith } from '../quant/multiplier.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { convQuantParams, singleRounding, type ConvLikeOp } from '../quant/params.ts';
 import type { AddConv2dOp } from './add-conv2d.ts';
-import { convLikeShape, type LegalCheck } from './checks.ts';
-import { nhwc, type GoldenCtx, type GoldenLaunch } from './golden-abi.ts';
+import { convLikeShape, int8Or16Types, type LegalCheck } from './checks.ts';
+import { int8Data, nhwc, uploadBias64, type GoldenCtx, type GoldenLaunch } from './golden-abi.ts';
 import { rule, unfolded, windowOf } from './lowering.ts';
 import { defineOp } from './op-def.ts';
 import { ACTIVATION_CODE, PADDING_CODE, activation, padding, table } from './tflite-options.ts';
@@ -88,6 +88,8 @@ export const conv2d = defineOp<'conv2d'>({
   },
   arity: { inputs: [2, 3], activations: () => [0] },
   infer: (c) => convLikeShape(c, true),
+  // int8, or 16x8 (int16 activations, int8 weights, int64 bias; golden runtime only: goldenConv16x8).
+  types: (c) => { int8Or16Types(c, [0]); },
   legalize: (c, op) => legalizeConvLike(c, op),
   fold: (q, op, k) => foldConvLike(q, op, k),
   clamp: (g, op) => convQuantParams(g, op, 'tflm'),
@@ -133,9 +135,32 @@ export const conv2d = defineOp<'conv2d'>({
     const [, kh, kw, wi] = t(op.inputs[1]!).shape as [number, number, number, number];
     return t(op.outputs[0]!).shape.reduce((a, b) => a * b, 1) * kh * kw * wi;
   },
-  golden: (ctx, op) => goldenConvLike(ctx, op, 0),
+  golden: (ctx, op) => (ctx.Y.dtype === 'int16' ? goldenConv16x8(ctx, op) : goldenConvLike(ctx, op, 0)),
   cgra: { maps: 'conv' },
 });
+
+/**
+ * CONV_2D 16x8 (TFLite Micro's reference_integer_ops::ConvPerChannel for int16 input): int64 accumulator and
+ * bias, the int64 MultiplyByQuantizedMultiplier (runtime-wasm/assembly/int16.ts). The per-channel multipliers
+ * are TFLite Micro's (double effective scale, QuantizeMultiplier); int16 has no input or output offset.
+ */
+function goldenConv16x8(ctx: GoldenCtx, op: Conv2dOp): GoldenLaunch {
+  const [n, h, w, c] = nhwc(ctx.T(0));
+  const [oc, kh, kw, icg] = ctx.T(1).shape as [number, number, number, number];
+  const [, oh, ow] = nhwc(ctx.Y);
+  const q = convQuantParams(ctx.graph, op, 'tflm');
+  const wp = ctx.upload(int8Data(ctx.T(1)));
+  const bp = uploadBias64(ctx, (op.inputs[2] ?? -1) >= 0 ? ctx.T(2) : undefined, oc);
+  const [mp, sp] = ctx.uploadRequant(q.requant.multiplier, q.requant.shift, oc);
+  const padT = padBefore(h, kh, op.stride[0], op.dilation[0], op.padding);
+  const padL = padBefore(w, kw, op.stride[1], op.dilation[1], op.padding);
+  const xId = op.inputs[0]!, yId = op.outputs[0]!;
+  return {
+    scratch: 0,
+    make: () => (p) => ctx.ex.conv16x8(p[xId]!, n, h, w, c, wp, icg, bp, mp, sp, p[yId]!, oh, ow, oc, kh, kw,
+      op.stride[0], op.stride[1], op.dilation[0], op.dilation[1], padT, padL, q.actMin, q.actMax),
+  };
+}
 
 /** CONV_2D and the add convolution share one golden kernel (`l1` selects |x - w| accumulation). */
 export function goldenConvLike(ctx: GoldenCtx, op: Conv2dOp | AddConv2dOp, l1: 0 | 1): GoldenLaunch {

@@ -131,6 +131,15 @@ export function goldenBinary(ctx: GoldenCtx, op: BinaryGraphOp): GoldenLaunch {
   const geom = ctx.upload(Int32Array.from([...six(c.dims, 1), ...six(c.strides[0]!, 0), ...six(c.strides[1]!, 0)]));
   const code = OPCODE[op.kind];
   const aId = op.inputs[0]!, bId = op.inputs[1]!, yId = op.outputs[0]!;
+  if (ctx.Y.dtype === 'int16') {
+    // 16x8 models: ADD and SUB only (their op definitions' `types` admit int16), the same integer steps on int16 data.
+    if (op.kind !== 'add' && op.kind !== 'sub') throw new TinyforgeError(`${op.kind}: int16 is not supported by the golden runtime`);
+    return {
+      scratch: 0,
+      make: () => (p) => ctx.ex.binary16(code, p[aId]!, p[bId]!, p[yId]!, geom, q.input1Offset, q.input2Offset, q.outputOffset, q.leftShift,
+        q.input1Q.multiplier, q.input1Q.shift, q.input2Q.multiplier, q.input2Q.shift, q.outputQ.multiplier, q.outputQ.shift, q.actMin, q.actMax),
+    };
+  }
   return {
     scratch: 0,
     make: () => (p) => ctx.ex.binary(code, p[aId]!, p[bId]!, p[yId]!, geom, q.input1Offset, q.input2Offset, q.outputOffset, q.leftShift,

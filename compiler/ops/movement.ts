@@ -5,7 +5,7 @@
 // execute exactly those regions; TFLite's interpreter checks both (tests/runtime-wasm/movement.test.ts).
 // Also here: reading constant parameter operands at import, writing them back at export, and the
 // legalize rule all of these ops share (int8, the output quantised exactly as the input: no requantisation).
-import type { Op, Tensor } from '../ir/graph.ts';
+import { bytesPerElement, type Op, type Tensor } from '../ir/graph.ts';
 import type { LegalCheck, ShapeCheck } from './checks.ts';
 import type { GoldenCtx, GoldenLaunch } from './golden-abi.ts';
 import type { KernelOpDraft, LowerCtx } from './lowering.ts';
@@ -132,10 +132,29 @@ export function legalShape(c: LegalCheck, t: Tensor, want: readonly number[]): v
 /** One copy of the golden launch: region from tensor `from` into tensor `to`. */
 export interface CopyPart { from: number; to: number; region: CopyRegion }
 
-/** The golden launch of a data-movement op: fills (PAD) first, then every region (descriptors uploaded once). */
+/**
+ * The same copy over bytes, for elements of `bytes` bytes each: one more innermost dimension walks an element's
+ * bytes, every stride and offset scaled by `bytes` (normalizeRegion merges it back into contiguous runs).
+ */
+export function byteRegion(r: CopyRegion, bytes: number): CopyRegion {
+  if (bytes === 1) return r;
+  return {
+    shape: [...r.shape, bytes], inOffset: r.inOffset * bytes, inStrides: [...r.inStrides.map((s) => s * bytes), 1],
+    outOffset: r.outOffset * bytes, outStrides: [...r.outStrides.map((s) => s * bytes), 1],
+  };
+}
+
+/**
+ * The golden launch of a data-movement op: fills (PAD) first, then every region (descriptors uploaded once).
+ * Regions and fills count elements of the output's type (int8 or int16: the copy kernel moves bytes); a fill
+ * of a wider type must be 0 (every byte the same).
+ */
 export function goldenCopies(ctx: GoldenCtx, parts: CopyPart[], fills: Array<{ to: number; value: number; bytes: number }> = []): GoldenLaunch {
+  const size = bytesPerElement(ctx.Y.dtype);
+  for (const f of fills) if (size > 1 && f.value !== 0) throw new Error(`a ${ctx.Y.dtype} fill of ${f.value}: the golden fill writes bytes (only 0 is supported)`);
+  fills = fills.map((f) => ({ ...f, bytes: f.bytes * size }));
   const descs = parts.map((p) => {
-    const r = normalizeRegion(p.region);
+    const r = normalizeRegion(byteRegion(p.region, size));
     return { from: p.from, to: p.to, desc: ctx.upload(regionDescriptor(r)), inOffset: r.inOffset, outOffset: r.outOffset };
   });
   return {

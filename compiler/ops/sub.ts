@@ -6,7 +6,7 @@
 import { type Activation, type OpBase } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { subQuantParams } from '../quant/params.ts';
-import { broadcastShape } from './checks.ts';
+import { broadcastShape, int8Or16Types } from './checks.ts';
 import { foldBinary, goldenBinary, legalizeBinary, lowerBinary } from './elementwise.ts';
 import { rule } from './lowering.ts';
 import { defineOp } from './op-def.ts';
@@ -25,6 +25,8 @@ export const sub = defineOp<'sub'>({
   tflite: fusedActivationMapping('sub', BuiltinOperator.SUB, BuiltinOptionsType.SubOptions, Slot.SubOptions.activation, 2),
   arity: { inputs: [2, 2], activations: () => [0, 1] },
   infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
+  // int8, or int16 (16x8 models: left shift 15, as TFLite Micro's CalculateOpDataSub; golden runtime only).
+  types: (c) => { int8Or16Types(c, [0, 1]); },
   legalize: (c, op) => {
     legalizeBinary(c, op);
     c.activation(op.activation);

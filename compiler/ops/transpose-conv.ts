@@ -14,8 +14,8 @@ import { padBefore, type Activation, type Graph, type OpBase, type Padding } fro
 import type { Arith } from '../quant/multiplier.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { convQuantParams } from '../quant/params.ts';
-import { same4 } from './checks.ts';
-import { int8Data, nhwc } from './golden-abi.ts';
+import { int8Or16Types, same4 } from './checks.ts';
+import { int8Data, nhwc, uploadBias64 } from './golden-abi.ts';
 import { rule, unfolded } from './lowering.ts';
 import { defineOp } from './op-def.ts';
 import { ACTIVATION_CODE, PADDING_CODE, activation, padding, table, int32Param } from './tflite-options.ts';
@@ -30,7 +30,7 @@ export interface TransposeConvOp extends OpBase {
 
 /** The output clamp: the fused activation's range (TFLite Micro), the whole int8 range in the tflite arithmetic. */
 export function transposeConvClamp(g: Graph, op: TransposeConvOp, arith: Arith): { actMin: number; actMax: number } {
-  if (arith === 'tflite') return { actMin: -128, actMax: 127 };
+  if (arith === 'tflite') return g.tensors[op.outputs[0]!]!.dtype === 'int16' ? { actMin: -32768, actMax: 32767 } : { actMin: -128, actMax: 127 };
   const { actMin, actMax } = convQuantParams(g, op, 'tflm');
   return { actMin, actMax };
 }
@@ -89,6 +89,8 @@ export const transposeConv = defineOp<'transpose_conv'>({
     if (!y || y.shape.length !== 4) c.fail('output must be a 4-D NHWC tensor (its shape is the output_shape operand)');
     return [n, y.shape[1]!, y.shape[2]!, outC];
   },
+  // int8, or 16x8 (int16 activations, int8 weights, int64 bias; golden runtime only).
+  types: (c) => { int8Or16Types(c, [0]); },
   legalize: (c, op) => {
     const x = c.act(op.inputs[0], 'input');
     const y = c.act(op.outputs[0], 'output');
@@ -136,11 +138,21 @@ export const transposeConv = defineOp<'transpose_conv'>({
     if (ic !== c || yc !== oc) throw new TinyforgeError(`transpose_conv: weights [${ctx.T(1).shape}] do not map ${c} to ${yc} channels`);
     const q = { ...convQuantParams(ctx.graph, op, 'tflm'), ...transposeConvClamp(ctx.graph, op, ctx.arith) };
     const wp = ctx.upload(int8Data(ctx.T(1)));
-    const bp = ctx.bias(op, oc);
+    const bp = ctx.Y.dtype === 'int16' ? 0 : ctx.bias(op, oc);
     const [mp, sp] = ctx.uploadRequant(q.requant.multiplier, q.requant.shift, oc);
     const padT = padBefore(oh, kh, op.stride[0], 1, op.padding);
     const padL = padBefore(ow, kw, op.stride[1], 1, op.padding);
     const xId = op.inputs[0]!, yId = op.outputs[0]!;
+    if (ctx.Y.dtype === 'int16') {
+      // 16x8: TFLite Micro's reference_integer_ops::TransposeConv for int16 (int64 scratch sums, int64 bias,
+      // the int64 MultiplyByQuantizedMultiplier), clamped to its fused activation.
+      const b64 = uploadBias64(ctx, (op.inputs[2] ?? -1) >= 0 ? ctx.T(2) : undefined, oc);
+      return {
+        scratch: 0,
+        make: () => (p) => ctx.ex.transposeConv16x8(p[xId]!, n, h, w, c, wp, b64, mp, sp, p[yId]!, oh, ow, oc, kh, kw, op.stride[0], op.stride[1],
+          padT, padL, q.actMin, q.actMax),
+      };
+    }
     return {
       scratch: 0,
       make: () => (p) => ctx.ex.transposeConv(p[xId]!, n, h, w, c, wp, bp, mp, sp, p[yId]!, oh, ow, oc, kh, kw, op.stride[0], op.stride[1],

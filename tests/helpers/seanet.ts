@@ -1,0 +1,50 @@
+// TFLite Micro's seanet integration tests (../shared/models/zoo/tflm-it-seanet-*.tflite, one int16 op each)
+// with TFLite Micro's own inputs and expected outputs (golden/seanet/<model>_input<k>_<type>.csv and
+// <model>_golden_<type>.csv: one line of comma-separated integers, row-major NHWC). Shared by
+// tests/zoo/seanet.test.ts and the Cortex-M checks: the CSV reader and each model's cases.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SEANET_PREFIX, zooDir, zooFiles, type ZooModel } from './zoo.ts';
+
+export const seanetCsvDir = join(zooDir, 'golden', 'seanet');
+
+export type CsvValues = Int16Array | Int32Array | Int8Array;
+
+/** One CSV of TFLite Micro's: comma-separated integers (any line breaks), typed by the file name's suffix. */
+export function readCsv(path: string): CsvValues {
+  const text = readFileSync(path, 'utf8').trim();
+  const values = text.split(/[,\s]+/).filter((s) => s !== '').map((s) => {
+    const v = Number(s);
+    if (!Number.isInteger(v)) throw new Error(`${path}: '${s}' is not an integer`);
+    return v;
+  });
+  if (path.endsWith('_int16.csv')) return Int16Array.from(values);
+  if (path.endsWith('_int32.csv')) return Int32Array.from(values);
+  if (path.endsWith('_int8.csv')) return Int8Array.from(values);
+  throw new Error(`${path}: unknown element type (expected _int8/_int16/_int32.csv)`);
+}
+
+export interface SeanetCase extends ZooModel {
+  /** The model's input CSVs in input order (input0, input1, ...). */
+  inputs: string[];
+  /** The golden output CSV; undefined when absent. */
+  golden?: string;
+}
+
+/** Every seanet model of the zoo with its CSV files (a missing golden directory leaves inputs empty). */
+export function seanetCases(): SeanetCase[] {
+  const csvs = existsSync(seanetCsvDir) ? readdirSync(seanetCsvDir).filter((f) => f.endsWith('.csv')) : [];
+  return zooFiles().filter((m) => m.name.startsWith(SEANET_PREFIX)).map((m) => {
+    const mine = csvs.filter((f) => f.startsWith(`${m.name}_`));
+    const inputs = mine.filter((f) => /_input\d+_/.test(f))
+      .sort((a, b) => Number(/_input(\d+)_/.exec(a)![1]) - Number(/_input(\d+)_/.exec(b)![1]))
+      .map((f) => join(seanetCsvDir, f));
+    const golden = mine.find((f) => f.startsWith(`${m.name}_golden_`));
+    return { ...m, inputs, ...(golden ? { golden: join(seanetCsvDir, golden) } : {}) };
+  });
+}
+
+/** The seanet op family of a model name (add, conv, transpose_conv, ...). */
+export function seanetFamily(name: string): string {
+  return name.slice(SEANET_PREFIX.length).replace(/\d+$/, '');
+}
