@@ -2,8 +2,10 @@
 // with TFLite Micro's own inputs and expected outputs (golden/seanet/<model>_input<k>_<type>.csv and
 // <model>_golden_<type>.csv: one line of comma-separated integers, row-major NHWC). Shared by
 // tests/zoo/seanet.test.ts and the Cortex-M checks: the CSV reader and each model's cases.
+import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Graph } from '../../compiler/ir/graph.ts';
 import { SEANET_PREFIX, zooDir, zooFiles, type ZooModel } from './zoo.ts';
 
 export const seanetCsvDir = join(zooDir, 'golden', 'seanet');
@@ -48,3 +50,18 @@ export function seanetCases(): SeanetCase[] {
 export function seanetFamily(name: string): string {
   return name.slice(SEANET_PREFIX.length).replace(/\d+$/, '');
 }
+
+/** The graph's inputs from the CSVs, by position; an input no op reads must be TRANSPOSE_CONV's output shape. */
+export function seanetFeeds(graph: Graph, csv: CsvValues[]): CsvValues[] {
+  const readers = new Set(graph.ops.flatMap((o) => o.inputs));
+  assert.equal(csv.length, graph.inputs.length, `${csv.length} input CSVs for ${graph.inputs.length} graph inputs`);
+  graph.inputs.forEach((id, k) => {
+    if (readers.has(id)) return;
+    const t = graph.tensors[id]!;
+    const tc = graph.ops.find((o) => o.kind === 'transpose_conv');
+    assert.ok(tc, `graph input '${t.name}' is read by no op`);
+    assert.deepEqual(Array.from(csv[k]!), graph.tensors[tc.outputs[0]!]!.shape, `output-shape input '${t.name}' differs from the output tensor's shape`);
+  });
+  return csv;
+}
+
