@@ -27,7 +27,7 @@ export const add = defineOp<'add'>({
   // int8, or int16 (16x8 models: TFLite Micro's general int16 path, left shift 15; golden runtime only).
   types: (c) => { int8Or16Types(c, [0, 1]); },
   legalize: (c, op) => {
-    legalizeBinary(c, op);
+    legalizeBinary(c, op, true);
     c.activation(op.activation);
   },
   fold: (q, op, k) => {
@@ -40,12 +40,12 @@ export const add = defineOp<'add'>({
   },
   clamp: (g, op) => addQuantParams(g, op),
   lower: [
-    // Beyond 4-D, or with a constant operand: the general element-wise kernel.
+    // Beyond 4-D, with a constant operand, or int16: the general element-wise kernel.
     rule({
       name: 'add-binary',
       kinds: ['add'],
       priority: 1,
-      when: (ctx, op) => ctx.t(op.outputs[0]!).shape.length > 4 || op.inputs.some((id) => ctx.t(id).data !== undefined),
+      when: (ctx, op) => ctx.t(op.outputs[0]!).shape.length > 4 || op.inputs.some((id) => ctx.t(id).data !== undefined) || ctx.t(op.outputs[0]!).dtype === 'int16',
       lower: lowerBinary,
     }),
     rule({

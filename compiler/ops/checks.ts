@@ -86,11 +86,16 @@ export class LegalCheck {
     return opTensor(this.g, this.op, id, role);
   }
 
-  /** An int8 activation with one scale and zero point. */
-  act(id: number | undefined, role: string): Tensor {
+  /** An int8 activation with one scale and zero point (`int16`: or an int16 one with zero point 0, for the ops the
+   *  backends run on 16x8 models). */
+  act(id: number | undefined, role: string, int16 = false): Tensor {
     const t = this.t(id, role);
     if (t.data) this.fail(`${role} '${t.name}' is a constant`, 'only weights and biases may be constant; activations are computed');
-    if (t.dtype !== 'int8') this.fail(`${role} '${t.name}' is ${t.dtype}`, 'the backends support int8 activations only');
+    if (int16 && t.dtype === 'int16') {
+      if (t.quant?.zeroPoint[0] !== 0) this.fail(`${role} '${t.name}' is int16 with zero point ${t.quant?.zeroPoint[0]}`, 'int16 activations are symmetric (zero point 0)');
+    } else if (t.dtype !== 'int8') {
+      this.fail(`${role} '${t.name}' is ${t.dtype}`, int16 ? 'the backends support int8 and int16 activations here' : 'the backends support int8 activations only (int16: CONV_2D, TRANSPOSE_CONV, ADD, SUB, PAD, SLICE, STRIDED_SLICE, LEAKY_RELU, QUANTIZE)');
+    }
     if (!t.quant || t.quant.scale.length !== 1 || t.quant.zeroPoint.length !== 1) {
       this.fail(`${role} '${t.name}' is not quantised per tensor`, 'activations need exactly one scale and one zero point');
     }
@@ -118,11 +123,14 @@ export class LegalCheck {
     return w;
   }
 
-  /** Absent (-1 or missing), or a constant int32 [channels]. */
-  bias(id: number | undefined, channels: number): void {
+  /** Absent (-1 or missing), or a constant int32 [channels] (`int64`: or int64 with every value within int32, the
+   *  16x8 layers' biases, narrowed at lowering). */
+  bias(id: number | undefined, channels: number, int64 = false): void {
     if (id === undefined || id < 0) return;
     const b = this.t(id, 'bias');
-    if (!b.data || b.dtype !== 'int32' || !(b.data instanceof Int32Array)) this.fail(`bias '${b.name}' is not a constant int32 tensor`, 'biases must be int32 constants');
+    if (int64 && b.data instanceof BigInt64Array) {
+      if (b.data.some((v) => v < -2147483648n || v > 2147483647n)) this.fail(`int64 bias '${b.name}' has values beyond the int32 range`, 'the Cortex-M 16x8 kernels take int64 biases that fit int32');
+    } else if (!b.data || b.dtype !== 'int32' || !(b.data instanceof Int32Array)) this.fail(`bias '${b.name}' is not a constant int32 tensor`, 'biases must be int32 constants');
     if (b.data.length !== channels || numElements(b.shape) !== channels) this.fail(`bias '${b.name}' has shape [${b.shape}]`, `expected [${channels}]`);
   }
 

@@ -11,7 +11,7 @@ import { convQuantParams, singleRounding, type ConvLikeOp } from '../quant/param
 import type { AddConv2dOp } from './add-conv2d.ts';
 import { convLikeShape, int8Or16Types, type LegalCheck } from './checks.ts';
 import { int8Data, nhwc, uploadBias64, type GoldenCtx, type GoldenLaunch } from './golden-abi.ts';
-import { rule, unfolded, windowOf } from './lowering.ts';
+import { bias16x8, rule, unfolded, windowOf } from './lowering.ts';
 import { defineOp } from './op-def.ts';
 import { ACTIVATION_CODE, PADDING_CODE, activation, padding, table } from './tflite-options.ts';
 
@@ -35,8 +35,11 @@ function groupedToDepthwise(w: Int8Array, o: number, kh: number, kw: number): In
 
 /** The backends' requirements of CONV_2D and the add convolution (which is never grouped). */
 export function legalizeConvLike(c: LegalCheck, op: Conv2dOp | AddConv2dOp): void {
-  const x = c.act(op.inputs[0], 'input');
-  const y = c.act(op.outputs[0], 'output');
+  // CONV_2D also runs 16x8 (int16 activations, int8 weights, int64 bias); the add convolution is int8 only.
+  const int16 = op.kind === 'conv2d';
+  const x = c.act(op.inputs[0], 'input', int16);
+  const y = c.act(op.outputs[0], 'output', int16);
+  if (x.dtype !== y.dtype) c.fail(`input is ${x.dtype} but output is ${y.dtype}`, 'int8 -> int8, or int16 -> int16 (16x8)');
   c.positive(op.stride, 'stride');
   c.positive(op.dilation, 'dilation');
   c.activation(op.activation);
@@ -48,11 +51,12 @@ export function legalizeConvLike(c: LegalCheck, op: Conv2dOp | AddConv2dOp): voi
   const groups = inC / w.shape[3]!;
   if (w.shape[0]! % groups !== 0) c.fail(`${w.shape[0]} output channels are not divisible by ${groups} groups`);
   c.spatial(x, y, [w.shape[1]!, w.shape[2]!], op.stride, op.dilation, op.padding, w.shape[0]!);
-  c.bias(op.inputs[2], w.shape[0]!);
+  c.bias(op.inputs[2], w.shape[0]!, x.dtype === 'int16');
 }
 
 /** Requantisation of every conv-like kernel op: offsets, per-channel multipliers, rounding. */
 export function foldConvLike(q: { graph: Graph; arith: Arith }, op: ConvLikeOp, k: KernelOp): KernelOp {
+  if (k.kind === 'conv16x8') return k; // its lowering computed TFLite Micro's 16x8 multipliers
   const single = singleRounding(q.graph, op, q.arith);
   const p = convQuantParams(q.graph, op, single ? 'tflite' : 'tflm');
   return { ...k, inputOffset: p.inputOffset, outputOffset: p.outputOffset, requant: p.requant, rounding: single ? 'single' : 'double' } as KernelOp;
@@ -94,6 +98,22 @@ export const conv2d = defineOp<'conv2d'>({
   fold: (q, op, k) => foldConvLike(q, op, k),
   clamp: (g, op) => convQuantParams(g, op, 'tflm'),
   lower: [
+    rule({
+      name: 'conv2d-16x8',
+      kinds: ['conv2d'],
+      priority: 20,
+      when: (ctx, op) => ctx.t(op.inputs[0]!).dtype === 'int16',
+      lower: (ctx, op) => {
+        const x = ctx.t(op.inputs[0]!), w = ctx.t(op.inputs[1]!), y = ctx.t(op.outputs[0]!);
+        const q = convQuantParams(ctx.graph, op, 'tflm');
+        return {
+          kind: 'conv16x8', transpose: false, inputs: [ctx.buffer(x.id)], output: ctx.buffer(y.id),
+          ...windowOf(x, y, [w.shape[1]!, w.shape[2]!], op.stride, op.dilation, op.padding),
+          groups: x.shape[3]! / w.shape[3]!, weights: ctx.constant(w.id), bias: bias16x8(ctx, op.inputs[2]!),
+          requant: q.requant, actMin: q.actMin, actMax: q.actMax,
+        };
+      },
+    }),
     rule({
       name: 'conv2d-grouped-as-depthwise',
       kinds: ['conv2d'],

@@ -7,6 +7,7 @@ import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/sc
 import { numElements } from '../ir/graph.ts';
 import { unaryParams } from '../quant/unary.ts';
 import { int8Or16Types } from './checks.ts';
+import { rule } from './lowering.ts';
 import { defineOp } from './op-def.ts';
 import { table } from './tflite-options.ts';
 import { legalizeSameShape, lutRule, unaryGolden } from './unary.ts';
@@ -34,8 +35,25 @@ export const leakyRelu = defineOp<'leaky_relu'>({
     return c.tensor(0, 'input').shape;
   },
   types: (c) => { int8Or16Types(c, [0]); },
-  legalize: (c, op) => legalizeSameShape(c, op),
-  lower: [lutRule('leaky_relu') as never],
+  legalize: (c, op) => legalizeSameShape(c, op, true),
+  lower: [
+    lutRule('leaky_relu') as never,
+    // int16: 65536 inputs make a table too large; the kernel computes each element (leaky_relu16).
+    rule({
+      name: 'leaky_relu16',
+      kinds: ['leaky_relu'],
+      priority: 20,
+      when: (ctx, op) => ctx.t(op.inputs[0]!).dtype === 'int16',
+      lower: (ctx, op) => {
+        const p = unaryParams(ctx.graph, op, ctx.arith);
+        if (p.type !== 'leaky') throw new Error('leaky_relu: unexpected parameters');
+        return {
+          kind: 'leaky_relu16', inputs: [ctx.buffer(op.inputs[0]!)], output: ctx.buffer(op.outputs[0]!), elements: numElements(ctx.t(op.inputs[0]!).shape),
+          inZp: p.inZp, outZp: p.outZp, identity: { multiplier: p.multId, shift: p.shiftId }, alpha: { multiplier: p.multAlpha, shift: p.shiftAlpha },
+        };
+      },
+    }),
+  ],
   macs: () => 0,
   golden: (ctx, op) => {
     if (ctx.Y.dtype !== 'int16') return unaryGolden(ctx, op);

@@ -108,9 +108,10 @@ export function inShape(c: ShapeCheck): number[] {
  * the same scale and zero point (TFLite's converter gives these ops equal quantisation; TFLite itself
  * rejects differing ones for int8 CONCATENATION, PACK and PAD's constant).
  */
-export function legalizeMovement(c: LegalCheck, op: Op, inputs: readonly number[] = [op.inputs[0]!]): { x: Tensor[]; y: Tensor[] } {
-  const x = inputs.map((id, k) => c.act(id, inputs.length > 1 ? `input ${k}` : 'input'));
-  const y = op.outputs.map((id, k) => c.act(id, op.outputs.length > 1 ? `output ${k}` : 'output'));
+export function legalizeMovement(c: LegalCheck, op: Op, inputs: readonly number[] = [op.inputs[0]!], int16 = false): { x: Tensor[]; y: Tensor[] } {
+  const x = inputs.map((id, k) => c.act(id, inputs.length > 1 ? `input ${k}` : 'input', int16));
+  const y = op.outputs.map((id, k) => c.act(id, op.outputs.length > 1 ? `output ${k}` : 'output', int16));
+  if ([...x, ...y].some((t) => t.dtype !== x[0]!.dtype)) c.fail('inputs and outputs differ in type', 'data movement keeps the type');
   const q0 = x[0]!.quant!;
   for (const t of [...x.slice(1), ...y]) {
     if (t.quant!.scale[0] !== q0.scale[0] || t.quant!.zeroPoint[0] !== q0.zeroPoint[0]) {
@@ -168,7 +169,10 @@ export function goldenCopies(ctx: GoldenCtx, parts: CopyPart[], fills: Array<{ t
 
 /** A kernel `copy` op writing graph tensor `output` from `inputs` (one region each), normalised. */
 export function copyDraft(ctx: LowerCtx, inputs: readonly number[], output: number, regions: CopyRegion[], fill?: number): KernelOpDraft {
-  const rs = regions.map(normalizeRegion);
+  // The kernel `copy` moves bytes: int16 regions (16x8 models) become byte regions, and their fill must be 0.
+  const size = bytesPerElement(ctx.t(output).dtype);
+  if (size > 1 && fill !== undefined && fill !== 0) throw new Error(`copy: a ${ctx.t(output).dtype} fill of ${fill} (only 0 is byte-uniform)`);
+  const rs = regions.map((r) => normalizeRegion(byteRegion(r, size)));
   for (const r of rs) if (r.shape.length > MAX_COPY_RANK) throw new Error(`copy region of rank ${r.shape.length} after merging (at most ${MAX_COPY_RANK})`);
   return {
     kind: 'copy', inputs: inputs.map((id) => ctx.buffer(id)), output: ctx.buffer(output), regions: rs,

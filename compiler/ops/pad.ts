@@ -55,7 +55,7 @@ const shared = {
   // int8, or int16 (16x8 models: TFLite Micro's PAD copies int16 values; the golden runtime runs it).
   types: (c: ShapeCheck) => { int8Or16Types(c, [0]); },
   legalize: (c: LegalCheck, op: AnyPad) => {
-    const { x, y } = legalizeMovement(c, op);
+    const { x, y } = legalizeMovement(c, op, [op.inputs[0]!], true);
     legalShape(c, y[0]!, x[0]!.shape.map((d, i) => d + (op.paddings[i]?.[0] ?? 0) + (op.paddings[i]?.[1] ?? 0)));
   },
   macs: () => 0,

@@ -83,7 +83,7 @@ export const quantize = defineOp<'quantize'>({
   },
   legalize: (c: LegalCheck, op) => {
     const x = c.t(op.inputs[0], 'input'), y = c.t(op.outputs[0], 'output');
-    checkTypes((m, hint) => c.fail(m, hint), x, y, c.g.inputs.includes(x.id));
+    checkTypes((m, hint) => c.fail(m, hint), x, y, c.g.inputs.includes(x.id), true);
     if (numElements(x.shape) !== numElements(y.shape)) c.fail(`input [${x.shape}] and output [${y.shape}] differ in size`);
   },
   fold: (q, op, k) => {
@@ -107,7 +107,7 @@ export const quantize = defineOp<'quantize'>({
       lower: (ctx, op) => {
         const x = ctx.t(op.inputs[0]!);
         return {
-          kind: 'quantize', from: x.dtype as 'float32' | 'int8' | 'int16', inputs: [ctx.buffer(x.id)], output: ctx.buffer(op.outputs[0]!),
+          kind: 'quantize', from: x.dtype as 'float32' | 'int8' | 'int16' | 'int32', inputs: [ctx.buffer(x.id)], output: ctx.buffer(op.outputs[0]!),
           elements: numElements(x.shape), scale: 0, division: 'float32', inputOffset: 0, outputOffset: 0, multiplier: 0, shift: 0, actMin: -128, actMax: 127,
         };
       },

@@ -79,7 +79,7 @@ export const slice = defineOp<'slice'>({
   // int8, or int16 (16x8 models): values moved unchanged; the golden runtime runs int16, the backends int8.
   types: (c) => { int8Or16Types(c, [0]); },
   legalize: (c, op) => {
-    const { x, y } = legalizeMovement(c, op);
+    const { x, y } = legalizeMovement(c, op, [op.inputs[0]!], true);
     legalShape(c, y[0]!, sliceSizes((m) => c.fail(m), x[0]!.shape, op));
   },
   lower: [
@@ -231,7 +231,7 @@ export const stridedSlice = defineOp<'strided_slice'>({
   // int8, or int16 (16x8 models): values moved unchanged; the golden runtime runs int16, the backends int8.
   types: (c) => { int8Or16Types(c, [0]); },
   legalize: (c, op) => {
-    const { x, y } = legalizeMovement(c, op);
+    const { x, y } = legalizeMovement(c, op, [op.inputs[0]!], true);
     legalShape(c, y[0]!, stridedSlicePlan((m) => c.fail(m), x[0]!.shape, op).outShape);
   },
   lower: [

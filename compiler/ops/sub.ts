@@ -28,7 +28,7 @@ export const sub = defineOp<'sub'>({
   // int8, or int16 (16x8 models: left shift 15, as TFLite Micro's CalculateOpDataSub; golden runtime only).
   types: (c) => { int8Or16Types(c, [0, 1]); },
   legalize: (c, op) => {
-    legalizeBinary(c, op);
+    legalizeBinary(c, op, true);
     c.activation(op.activation);
   },
   fold: (q, op, k) => foldBinary(q, op, k),

@@ -16,7 +16,7 @@ import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/sc
 import { convQuantParams } from '../quant/params.ts';
 import { int8Or16Types, same4 } from './checks.ts';
 import { int8Data, nhwc, uploadBias64 } from './golden-abi.ts';
-import { rule, unfolded } from './lowering.ts';
+import { bias16x8, rule, unfolded } from './lowering.ts';
 import { defineOp } from './op-def.ts';
 import { ACTIVATION_CODE, PADDING_CODE, activation, padding, table, int32Param } from './tflite-options.ts';
 
@@ -92,8 +92,9 @@ export const transposeConv = defineOp<'transpose_conv'>({
   // int8, or 16x8 (int16 activations, int8 weights, int64 bias; golden runtime only).
   types: (c) => { int8Or16Types(c, [0]); },
   legalize: (c, op) => {
-    const x = c.act(op.inputs[0], 'input');
-    const y = c.act(op.outputs[0], 'output');
+    const x = c.act(op.inputs[0], 'input', true);
+    const y = c.act(op.outputs[0], 'output', true);
+    if (x.dtype !== y.dtype) c.fail(`input is ${x.dtype} but output is ${y.dtype}`, 'int8 -> int8, or int16 -> int16 (16x8)');
     c.positive(op.stride, 'stride');
     c.activation(op.activation);
     c.rank(x, 4, 'input');
@@ -102,14 +103,37 @@ export const transposeConv = defineOp<'transpose_conv'>({
     const w = c.weights(op.inputs[1], 4, 0, outC);
     if (w.shape[0] !== outC || w.shape[3] !== x.shape[3]) c.fail(`weights '${w.name}' [${w.shape}] do not map ${x.shape[3]} to ${outC} channels`, 'OHWI weights, O = output channels, I = input channels');
     if (y.shape[0] !== x.shape[0]) c.fail(`output batch ${y.shape[0]} differs from the input's ${x.shape[0]}`);
-    c.bias(op.inputs[2], outC);
+    c.bias(op.inputs[2], outC, x.dtype === 'int16');
   },
   fold: (q, op, k) => {
+    if (k.kind === 'conv16x8') return k; // its lowering computed TFLite Micro's 16x8 multipliers and clamp
     const p = convQuantParams(q.graph, op, 'tflm');
     // The clamp depends on the arithmetic, so it is set here (no `clamp` hook: fuse-activation leaves it).
     return { ...k, inputOffset: p.inputOffset, outputOffset: p.outputOffset, requant: p.requant, rounding: 'double', ...transposeConvClamp(q.graph, op, q.arith) } as typeof k;
   },
   lower: [
+    rule({
+      name: 'transpose_conv-16x8',
+      kinds: ['transpose_conv'],
+      priority: 20,
+      when: (ctx, op) => ctx.t(op.inputs[0]!).dtype === 'int16',
+      lower: (ctx, op) => {
+        const x = ctx.t(op.inputs[0]!), w = ctx.t(op.inputs[1]!), y = ctx.t(op.outputs[0]!);
+        const [batches, inH, inW, inC] = x.shape as [number, number, number, number];
+        const [, outH, outW, outC] = y.shape as [number, number, number, number];
+        const [, kH, kW] = w.shape as [number, number, number, number];
+        const [padTop, padBottom] = transposePads(inH, outH, kH, op.stride[0], op.padding);
+        const [padLeft, padRight] = transposePads(inW, outW, kW, op.stride[1], op.padding);
+        const q = convQuantParams(ctx.graph, op, 'tflm');
+        const { actMin, actMax } = transposeConvClamp(ctx.graph, op, ctx.arith);
+        return {
+          kind: 'conv16x8', transpose: true, groups: 1, inputs: [ctx.buffer(x.id)], output: ctx.buffer(y.id),
+          batches, inH, inW, inC, outH, outW, outC, kH, kW, strideH: op.stride[0], strideW: op.stride[1], dilationH: 1, dilationW: 1,
+          padTop, padLeft, padBottom, padRight, weights: ctx.constant(w.id), bias: bias16x8(ctx, op.inputs[2]!),
+          requant: q.requant, actMin, actMax,
+        };
+      },
+    }),
     rule({
       name: 'transpose_conv',
       kinds: ['transpose_conv'],
