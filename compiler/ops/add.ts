@@ -20,7 +20,7 @@ export interface AddOp extends OpBase {
 export const add = defineOp<'add'>({
   kind: 'add',
   summary: 'element-wise sum with broadcasting',
-  arith: 'same in both (left shift 20, three multipliers below one)',
+  arith: 'same in both (left shift 20, int16 15, three multipliers below one; int16: the general path, not desktop TFLite\'s power-of-two one)',
   tflite: fusedActivationMapping('add', BuiltinOperator.ADD, BuiltinOptionsType.AddOptions, Slot.AddOptions.activation, 2),
   arity: { inputs: [2, 2], activations: () => [0, 1] },
   infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),

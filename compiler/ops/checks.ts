@@ -55,13 +55,13 @@ export class ShapeCheck {
  * point 0, as TFLite requires of int16 activations). Returns that dtype.
  */
 export function int8Or16Types(c: ShapeCheck, slots: readonly number[]): 'int8' | 'int16' {
-  const ts = [...slots.map((s) => c.tensor(s, `input ${s}`)), ...c.op.outputs.map((id) => c.g.tensors[id]!)];
-  const dtype = ts[0]!.dtype;
-  if (dtype !== 'int8' && dtype !== 'int16') c.fail(`input '${ts[0]!.name}' is ${dtype}; activations must be int8 or int16`);
-  for (const t of ts) {
-    if (t.dtype !== dtype) c.fail(`'${t.name}' is ${t.dtype} but '${ts[0]!.name}' is ${dtype}; inputs and outputs must share one type (int8 or int16)`);
-    if (!t.quant || t.quant.scale.length !== 1) c.fail(`'${t.name}' needs per-tensor quantisation (one scale and zero point)`);
-    if (dtype === 'int16' && t.quant.zeroPoint[0] !== 0) c.fail(`int16 '${t.name}' has zero point ${t.quant.zeroPoint[0]}; int16 activations must be symmetric (zero point 0)`);
+  const ts = [...slots.map((s) => ({ t: c.tensor(s, `input ${s}`), role: 'input' })), ...c.op.outputs.map((id) => ({ t: c.g.tensors[id]!, role: 'output' }))];
+  const dtype = ts[0]!.t.dtype;
+  if (dtype !== 'int8' && dtype !== 'int16') c.fail(`input '${ts[0]!.t.name}' is ${dtype}; activations must be int8 or int16`);
+  for (const { t, role } of ts) {
+    if (t.dtype !== dtype) c.fail(`${role} '${t.name}' is ${t.dtype} but '${ts[0]!.t.name}' is ${dtype}; inputs and outputs must share one type (int8 or int16)`);
+    if (!t.quant || t.quant.scale.length !== 1) c.fail(`${role} '${t.name}' needs per-tensor quantisation (one scale and zero point)`);
+    if (dtype === 'int16' && t.quant.zeroPoint[0] !== 0) c.fail(`int16 ${role} '${t.name}' has zero point ${t.quant.zeroPoint[0]}; int16 activations must be symmetric (zero point 0)`);
   }
   return dtype;
 }

@@ -65,7 +65,7 @@ export function foldConvLike(q: { graph: Graph; arith: Arith }, op: ConvLikeOp, 
 export const conv2d = defineOp<'conv2d'>({
   kind: 'conv2d',
   summary: '2-D convolution (grouped, dilated, per-tensor or per-channel weights)',
-  arith: 'tflm rounds twice (SaturatingRoundingDoublingHighMul, then RoundingDivideByPOT); tflite rounds once (64-bit multiply, shift capped at 30) when ungrouped, twice when grouped',
+  arith: 'tflm rounds twice (SaturatingRoundingDoublingHighMul, then RoundingDivideByPOT); tflite rounds once (64-bit multiply, shift capped at 30) when ungrouped, twice when grouped; 16x8 (int16 activations): the same in both, int64 accumulator and the int64 MultiplyByQuantizedMultiplier (docs/int16.md)',
   tflite: {
     builtin: BuiltinOperator.CONV_2D,
     optionsType: BuiltinOptionsType.Conv2DOptions,

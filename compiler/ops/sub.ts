@@ -21,7 +21,7 @@ export interface SubOp extends OpBase {
 export const sub = defineOp<'sub'>({
   kind: 'sub',
   summary: 'element-wise difference with broadcasting',
-  arith: 'tflm computes the three multipliers in float32 and subtracts; tflite computes them in double and adds the negated second input',
+  arith: 'tflm computes the three multipliers in float32 and subtracts; tflite computes them in double and adds the negated second input (int16: left shift 15; the seanet sub0/sub1 CSVs show the difference, docs/int16.md)',
   tflite: fusedActivationMapping('sub', BuiltinOperator.SUB, BuiltinOptionsType.SubOptions, Slot.SubOptions.activation, 2),
   arity: { inputs: [2, 2], activations: () => [0, 1] },
   infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),

@@ -44,7 +44,7 @@ export function transposePads(inSize: number, outSize: number, k: number, stride
 export const transposeConv = defineOp<'transpose_conv'>({
   kind: 'transpose_conv',
   summary: 'transposed 2-D convolution (per-tensor or per-channel weights, optional bias)',
-  arith: 'double rounding in both; tflm clamps to the fused activation, tflite ignores it (int8 range)',
+  arith: 'double rounding in both; tflm clamps to the fused activation, tflite ignores it (int8 range); 16x8: int64 sums and the int64 MultiplyByQuantizedMultiplier in both (docs/int16.md)',
   tflite: {
     builtin: BuiltinOperator.TRANSPOSE_CONV,
     optionsType: BuiltinOptionsType.TransposeConvOptions,

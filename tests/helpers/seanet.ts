@@ -65,3 +65,22 @@ export function seanetFeeds(graph: Graph, csv: CsvValues[]): CsvValues[] {
   return csv;
 }
 
+
+/** Models where TFLite Micro's kernel and desktop TFLite's (which wrote the CSV) differ; why, in docs/int16.md. */
+export const TFLM_DIFFERS: Record<string, string> = {
+  'tflm-it-seanet-sub0': 'SUB multipliers: float32 in TFLite Micro, double in desktop TFLite',
+  'tflm-it-seanet-sub1': 'SUB multipliers: float32 in TFLite Micro, double in desktop TFLite',
+};
+
+/** Element differences of an output against a CSV: how many, the first index, the largest magnitude. */
+export function csvDiff(got: ArrayLike<number>, want: CsvValues): { bad: number; first: number; max: number } {
+  assert.equal(got.length, want.length, 'output length');
+  let bad = 0, first = -1, max = 0;
+  for (let i = 0; i < want.length; i++) {
+    if (got[i] === want[i]) continue;
+    bad++;
+    if (first < 0) first = i;
+    max = Math.max(max, Math.abs(got[i]! - want[i]!));
+  }
+  return { bad, first, max };
+}

@@ -16,32 +16,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadModel } from '../../compiler/frontend/load.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { TfliteInterpreter } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
-import { readCsv, seanetCases, seanetCsvDir, seanetFamily, seanetFeeds, type CsvValues } from '../helpers/seanet.ts';
+import { TFLM_DIFFERS, csvDiff, readCsv, seanetCases, seanetCsvDir, seanetFamily, seanetFeeds } from '../helpers/seanet.ts';
 import { oneLine } from '../helpers/zoo.ts';
-
-/** Models where TFLite Micro's kernel and desktop TFLite's (which wrote the CSV) differ; why, in docs/int16.md. */
-const TFLM_DIFFERS: Record<string, string> = {
-  'tflm-it-seanet-sub0': 'SUB multipliers: float32 in TFLite Micro, double in desktop TFLite',
-  'tflm-it-seanet-sub1': 'SUB multipliers: float32 in TFLite Micro, double in desktop TFLite',
-};
 
 const ci = process.env.CI === 'true';
 const golden = await GoldenRuntime.load();
 const tfl = await TfliteInterpreter.load();
 const cases = seanetCases();
 const results: Array<{ name: string; exact: boolean; ok: boolean; why?: string }> = [];
-
-function diff(got: ArrayLike<number>, want: CsvValues): { bad: number; first: number; max: number } {
-  assert.equal(got.length, want.length, 'output length');
-  let bad = 0, first = -1, max = 0;
-  for (let i = 0; i < want.length; i++) {
-    if (got[i] === want[i]) continue;
-    bad++;
-    if (first < 0) first = i;
-    max = Math.max(max, Math.abs(got[i]! - want[i]!));
-  }
-  return { bad, first, max };
-}
 
 test('seanet: the integration-test models and their CSVs are present', { skip: !ci && cases.length === 0 ? 'model zoo not found' : false }, () => {
   assert.equal(cases.length, 99, `expected TFLite Micro's 99 seanet integration-test models, found ${cases.length}`);
@@ -64,11 +46,11 @@ for (const c of cases) {
         assert.equal(out[0]!.constructor.name, want.constructor.name, 'output type');
         return out[0]!;
       };
-      const oracle = diff(tfl.runTensors(new Uint8Array(readFileSync(c.path)), feeds)[0]!.data as ArrayLike<number>, want);
+      const oracle = csvDiff(tfl.runTensors(new Uint8Array(readFileSync(c.path)), feeds)[0]!.data as ArrayLike<number>, want);
       assert.equal(oracle.bad, 0, `TFLite's interpreter differs from the CSV in ${oracle.bad} elements`);
-      const lite = diff(run('tflite'), want);
+      const lite = csvDiff(run('tflite'), want);
       assert.equal(lite.bad, 0, `tflite arithmetic: ${lite.bad}/${want.length} elements differ; first at ${lite.first}`);
-      const micro = diff(run('tflm'), want);
+      const micro = csvDiff(run('tflm'), want);
       if (TFLM_DIFFERS[c.name]) {
         assert.ok(micro.bad > 0, `tflm arithmetic now equals the CSV: drop ${c.name} from TFLM_DIFFERS`);
         assert.ok(micro.max <= 1, `tflm arithmetic: ${micro.bad} elements differ by up to ${micro.max} (TFLite Micro's own test allows 1)`);

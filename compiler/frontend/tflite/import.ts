@@ -179,7 +179,7 @@ export function importTflite(bytes: Uint8Array, file: string, opts: { validate?:
     const type = t.i8(S.Tensor.type);
     const dtype = DTYPES[type];
     if (!dtype) {
-      throw new TinyforgeError(`tensor ${i} '${name}' has type ${tensorTypeName(type)}; supported: INT8, INT16, INT32, INT64 (16x8 biases), FLOAT32 at the edges`, { file },
+      throw new TinyforgeError(`tensor ${i} '${name}' has type ${tensorTypeName(type)}; supported: INT8, INT16, INT32, INT64 (FLOAT32 at the edges)`, { file },
         'quantise the model fully to int8 (weights and activations) with the TFLite converter');
     }
     if (dtype === 'float32') {

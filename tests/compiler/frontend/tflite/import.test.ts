@@ -117,7 +117,7 @@ test('a float32 tensor outside the edges is rejected, naming the tensor and the 
   m.tensors[0]!.type = TensorType.FLOAT32;
   expectError(() => importTflite(buildTflite(m), 'f.tflite'), /tensor 0 'x' is FLOAT32 and read by op 0 \(fully_connected\), not QUANTIZE \(float32 is supported only at the edges/);
   m.tensors[0]!.type = TensorType.UINT8;
-  expectError(() => importTflite(buildTflite(m), 'u.tflite'), /tensor 0 'x' has type UINT8; supported: INT8, INT16, INT32 \(FLOAT32 at the edges\)/);
+  expectError(() => importTflite(buildTflite(m), 'u.tflite'), /tensor 0 'x' has type UINT8; supported: INT8, INT16, INT32, INT64 \(FLOAT32 at the edges\)/);
 });
 
 test('wrong file identifier and tiny files', () => {
