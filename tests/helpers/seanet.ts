@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Graph } from '../../compiler/ir/graph.ts';
+import { mulberry32 } from '../../compiler/rng.ts';
 import { SEANET_PREFIX, zooDir, zooFiles, type ZooModel } from './zoo.ts';
 
 export const seanetCsvDir = join(zooDir, 'golden', 'seanet');
@@ -83,4 +84,21 @@ export function csvDiff(got: ArrayLike<number>, want: CsvValues): { bad: number;
     max = Math.max(max, Math.abs(got[i]! - want[i]!));
   }
   return { bad, first, max };
+}
+
+/**
+ * Seeded random inputs in place of the CSVs' (same types and sizes): int16 over the whole range in odd sets
+ * and within +-2048 in even ones (saturating and unsaturated outputs); an int32 activation within +-2^27; an
+ * input no op reads (TRANSPOSE_CONV's output shape) keeps its CSV values.
+ */
+export function seanetRandomFeeds(graph: Graph, csv: CsvValues[], set: number, seed = 12): CsvValues[] {
+  const next = mulberry32(seed * 1000 + set);
+  const readers = new Set(graph.ops.flatMap((o) => o.inputs));
+  const span = set % 2 === 1 ? 32768 : 2048;
+  return csv.map((v, k) => {
+    if (!readers.has(graph.inputs[k]!)) return v;
+    if (v instanceof Int16Array) return Int16Array.from(v, () => Math.max(-32768, Math.min(32767, Math.floor((next() * 2 - 1) * span))));
+    if (v instanceof Int32Array) return Int32Array.from(v, () => Math.floor((next() * 2 - 1) * 2 ** 27));
+    return v;
+  });
 }

@@ -9,17 +9,20 @@
 //    computes differently from desktop TFLite's (SUB's multipliers in float32): there within 1, the tolerance
 //    TFLite Micro's own test applies, and at least one element differs (the list stays exact).
 // A graph input no op reads (TRANSPOSE_CONV's output-shape operand, input0 of its CSVs) must equal the output
-// tensor's static shape. Under CI=true a missing model or CSV fails; otherwise it is skipped.
+// tensor's static shape. Each model also runs 4 seeded random input sets against TFLite's interpreter
+// (`tflite` arithmetic). Under CI=true a missing model or CSV fails; otherwise it is skipped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadModel } from '../../compiler/frontend/load.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { TfliteInterpreter } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
-import { TFLM_DIFFERS, csvDiff, readCsv, seanetCases, seanetCsvDir, seanetFamily, seanetFeeds } from '../helpers/seanet.ts';
+import { TFLM_DIFFERS, csvDiff, readCsv, seanetCases, seanetCsvDir, seanetFamily, seanetFeeds, seanetRandomFeeds } from '../helpers/seanet.ts';
 import { oneLine } from '../helpers/zoo.ts';
 
 const ci = process.env.CI === 'true';
+/** Seeded random input sets per model checked against TFLite's interpreter. */
+const RANDOM_SETS = 4;
 const golden = await GoldenRuntime.load();
 const tfl = await TfliteInterpreter.load();
 const cases = seanetCases();
@@ -56,6 +59,19 @@ for (const c of cases) {
         assert.ok(micro.max <= 1, `tflm arithmetic: ${micro.bad} elements differ by up to ${micro.max} (TFLite Micro's own test allows 1)`);
       } else {
         assert.equal(micro.bad, 0, `tflm arithmetic: ${micro.bad}/${want.length} elements differ; first at ${micro.first} (max ${micro.max})`);
+      }
+      // Beyond the CSVs: seeded random inputs (saturating and not), golden (`tflite`) == TFLite's interpreter.
+      const model = tfl.prepare(new Uint8Array(readFileSync(c.path)));
+      try {
+        for (let s = 0; s < RANDOM_SETS; s++) {
+          const rnd = seanetRandomFeeds(graph, feeds, s);
+          const o = model.runTensors(rnd)[0]!.data as ArrayLike<number>;
+          const g = golden.run(graph, rnd as never, { arith: 'tflite' }).outputs[0]!;
+          const d = csvDiff(g, o as never);
+          assert.equal(d.bad, 0, `random input set ${s}: golden (tflite) differs from TFLite's interpreter in ${d.bad} elements; first at ${d.first}`);
+        }
+      } finally {
+        model.dispose();
       }
       results.push({ name: c.name, exact: micro.bad === 0, ok: true });
     } catch (e) {
