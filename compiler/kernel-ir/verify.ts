@@ -173,8 +173,9 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
   switch (op.kind) {
     case 'conv16x8': {
       if (x.dtype !== 'int16' || out.dtype !== 'int16' || x.zeroPoint !== 0 || out.zeroPoint !== 0) fail('input and output must be int16 with zero point 0');
-      if (!eq(x.shape, [op.batches, op.inH, op.inW, op.inC])) fail(`input shape [${x.shape}] differs from the op's input`);
-      if (!eq(out.shape, [op.batches, op.outH, op.outW, op.outC])) fail(`output shape [${out.shape}] differs from the op's output`);
+      // By element count: FULLY_CONNECTED lowers to a 1x1 convolution over its rows ([rows, depth] buffers).
+      if (numElements(x.shape) !== op.batches * op.inH * op.inW * op.inC) fail(`input shape [${x.shape}] differs from the op's input`);
+      if (numElements(out.shape) !== op.batches * op.outH * op.outW * op.outC) fail(`output shape [${out.shape}] differs from the op's output`);
       if (op.inC % op.groups !== 0 || op.outC % op.groups !== 0 || (op.transpose && op.groups !== 1)) fail(`${op.groups} groups for ${op.inC} -> ${op.outC} channels`);
       checkConsts(m, op.weights, op.bias, [op.outC, op.kH, op.kW, op.inC / op.groups], op.outC, fail);
       const { multiplier, shift } = op.requant;

@@ -36,6 +36,6 @@ INT16_OP_KINDS.forEach((kind, k) => {
     }
     assert.deepEqual(bad.slice(0, 5), [], `${bad.length} of ${CASES} cases differ`);
     assert.ok(unsaturated > total / 4, `only ${unsaturated}/${total} outputs unsaturated: the generator's scales need adjusting`);
-    assert.ok(nonzero > total / 2, `only ${nonzero}/${total} outputs are non-zero`);
+    assert.ok(nonzero > total / 5, `only ${nonzero}/${total} outputs are non-zero`);
   });
 });
