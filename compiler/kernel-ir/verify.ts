@@ -161,8 +161,8 @@ function checkBinary(m: KernelModule, op: KBinary, ins: KBuffer[], out: KBuffer,
       if (op.input1Q.multiplier < 0 || (op.op !== 'sub' && op.input2Q.multiplier < 0)) fail('negative input multiplier');
     }
   }
-  // int16 (16x8 ADD / SUB): both operands int16 too.
-  if (out.dtype === 'int16' && (c || ins.some((b) => b.dtype !== 'int16') || (op.op !== 'add' && op.op !== 'sub'))) fail('an int16 binary op must be ADD or SUB of two int16 buffers');
+  // int16 (16x8 ADD / SUB / MUL): both operands int16 too.
+  if (out.dtype === 'int16' && (c || ins.some((b) => b.dtype !== 'int16') || (op.op !== 'add' && op.op !== 'sub' && op.op !== 'mul'))) fail('an int16 binary op must be ADD, SUB or MUL of two int16 buffers');
   checkClamp(op, fail, out.dtype === 'int16' ? 'int16' : 'int8');
 }
 

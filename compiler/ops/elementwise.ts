@@ -133,8 +133,8 @@ export function goldenBinary(ctx: GoldenCtx, op: BinaryGraphOp): GoldenLaunch {
   const code = OPCODE[op.kind];
   const aId = op.inputs[0]!, bId = op.inputs[1]!, yId = op.outputs[0]!;
   if (ctx.Y.dtype === 'int16') {
-    // 16x8 models: ADD and SUB only (their op definitions' `types` admit int16), the same integer steps on int16 data.
-    if (op.kind !== 'add' && op.kind !== 'sub') throw new TinyforgeError(`${op.kind}: int16 is not supported by the golden runtime`);
+    // 16x8 models: ADD, SUB and MUL only (their op definitions' `types` admit int16), the same integer steps on int16 data.
+    if (op.kind !== 'add' && op.kind !== 'sub' && op.kind !== 'mul') throw new TinyforgeError(`${op.kind}: int16 is not supported by the golden runtime`);
     return {
       scratch: 0,
       make: () => (p) => ctx.ex.binary16(code, p[aId]!, p[bId]!, p[yId]!, geom, q.input1Offset, q.input2Offset, q.outputOffset, q.leftShift,

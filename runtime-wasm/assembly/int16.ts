@@ -5,7 +5,8 @@
 //                   the int64 bias, then mbqm64: the multiplier reduced to 16 bits (round half up, saturated
 //                   at 0x7FFF), one 64-bit product and one round-half-up right shift by 15 - shift.
 //   binary16        ADD / SUB: each input shifted left by 15 and rescaled (double rounding), summed or
-//                   subtracted, rescaled to the output (double rounding); the int8 arithmetic with int16 data.
+//                   subtracted, rescaled to the output (double rounding); MUL: the product times one multiplier;
+//                   the int8 arithmetic with int16 data.
 //   leakyRelu16     the identity or the alpha multiplier (int32 MultiplyByQuantizedMultiplier, double rounding).
 // Scalar only: these are the reference, not the fast path. Addresses are the host's.
 import { mbqmDouble } from './quant';
@@ -101,7 +102,7 @@ export function transposeConv16x8(x: usize, n: i32, h: i32, w: i32, c: i32, wp: 
 }
 
 /**
- * ADD (opcode 0) / SUB (1) on int16 with NumPy broadcasting over 6 dimensions: `geom` holds 18 int32, the
+ * ADD (opcode 0) / SUB (1) / MUL (2: the product of the offset inputs times one multiplier) on int16 with NumPy broadcasting over 6 dimensions: `geom` holds 18 int32, the
  * output dims d0..d5 and each input's element strides a0..a5, b0..b5 (0 along a broadcast dimension). SUB
  * with a negative input-2 multiplier adds (desktop TFLite's SUB-as-ADD), as binary.ts does.
  */
@@ -122,10 +123,15 @@ export function binary16(opcode: i32, a: usize, b: usize, out: usize, geom: usiz
             for (let i5 = 0; i5 < d5; i5++) {
               const x1 = <i32>load<i16>(a + (<usize>(ia + i5 * a5) << 1));
               const x2 = <i32>load<i16>(b + (<usize>(ib + i5 * b5) << 1));
-              const p = mbqmDouble((x1 + in1Offset) * (1 << leftShift), m1, s1);
-              const q = mbqmDouble((x2 + in2Offset) * (1 << leftShift), m2, s2);
-              const raw = opcode == 0 || m2 < 0 ? p + q : p - q;
-              store<i16>(o, <i16>clampTo(mbqmDouble(raw, mo, so) + outOffset, actMin, actMax));
+              let r: i32;
+              if (opcode == 2) {
+                r = mbqmDouble((x1 + in1Offset) * (x2 + in2Offset), mo, so) + outOffset;
+              } else {
+                const p = mbqmDouble((x1 + in1Offset) * (1 << leftShift), m1, s1);
+                const q = mbqmDouble((x2 + in2Offset) * (1 << leftShift), m2, s2);
+                r = mbqmDouble(opcode == 0 || m2 < 0 ? p + q : p - q, mo, so) + outOffset;
+              }
+              store<i16>(o, <i16>clampTo(r, actMin, actMax));
               o += 2;
             }
           }

@@ -9,7 +9,7 @@ import { GraphBuilder } from './graph-builder.ts';
 import { Rng } from './random-ops.ts';
 
 export const INT16_OP_KINDS = [
-  'conv2d', 'depthwise_conv2d', 'fully_connected', 'transpose_conv', 'add', 'sub', 'leaky_relu', 'pad', 'strided_slice', 'concatenation', 'quantize',
+  'conv2d', 'depthwise_conv2d', 'fully_connected', 'transpose_conv', 'add', 'sub', 'mul', 'leaky_relu', 'pad', 'strided_slice', 'concatenation', 'quantize',
 ] as const;
 export type Int16OpKind = (typeof INT16_OP_KINDS)[number];
 
@@ -92,11 +92,13 @@ export function randomInt16Graph(seed: number, kind: Int16OpKind): Graph {
       inputs = [x];
       break;
     }
-    case 'add': case 'sub': {
+    case 'add': case 'sub': case 'mul': {
       const shape = [n, r.int(1, 4), r.int(1, 6), r.int(1, 8)];
       const bShape = r.chance(0.4) ? shape.map((d, i) => (r.chance(0.5) && i > 0 ? 1 : d)) : shape;
-      const a = act('a', shape), b = act('b', bShape, r.logScale(-14, -8));
-      out = act('y', shape, r.logScale(-13, -8));
+      const sb = r.logScale(-14, -8);
+      const a = act('a', shape), b = act('b', bShape, sb);
+      // MUL: the product of two values near 2^14 lands near 2^13 of the output.
+      out = act('y', shape, kind === 'mul' ? f(sx * sb * 2 ** (15 + r.next() * 2)) : r.logScale(-13, -8));
       op = { kind, inputs: [a, b], outputs: [out], activation: 'none' } as Op;
       inputs = [a, b];
       break;
