@@ -149,3 +149,33 @@ export function leakyRelu16(x: usize, out: usize, n: i32, inZp: i32, outZp: i32,
     store<i16>(out + (<usize>i << 1), <i16>clampTo(outZp + r, -32768, 32767));
   }
 }
+
+/**
+ * AVERAGE_POOL_2D (isMax 0) / MAX_POOL_2D (1) on int16: TFLite's reference_integer_ops pooling for int16, the
+ * int8 steps (window clipped to the image; the average's int32 sum rounded half away from zero by the count).
+ */
+export function pool16(isMax: i32, x: usize, n: i32, h: i32, wd: i32, c: i32,
+  out: usize, oh: i32, ow: i32, fh: i32, fw: i32, sh: i32, sw: i32, padT: i32, padL: i32, actMin: i32, actMax: i32): void {
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - padT;
+      const fy0 = max(0, -iy0), fy1 = min(fh, h - iy0);
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - padL;
+        const fx0 = max(0, -ix0), fx1 = min(fw, wd - ix0);
+        const count = (fy1 - fy0) * (fx1 - fx0);
+        for (let ch = 0; ch < c; ch++) {
+          let acc = isMax != 0 ? -32768 : 0;
+          for (let fy = fy0; fy < fy1; fy++) {
+            for (let fx = fx0; fx < fx1; fx++) {
+              const v = <i32>load<i16>(x + (<usize>(((b * h + iy0 + fy) * wd + ix0 + fx) * c + ch) << 1));
+              acc = isMax != 0 ? max(acc, v) : acc + v;
+            }
+          }
+          if (isMax == 0) acc = count <= 0 ? 0 : acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+          store<i16>(out + (<usize>(((b * oh + oy) * ow + ox) * c + ch) << 1), <i16>clampTo(acc, actMin, actMax));
+        }
+      }
+    }
+  }
+}

@@ -11,7 +11,9 @@ import { Rng } from './random-ops.ts';
 export const INT16_OP_KINDS = [
   'conv2d', 'depthwise_conv2d', 'fully_connected', 'transpose_conv', 'add', 'sub', 'mul', 'leaky_relu', 'pad', 'strided_slice', 'concatenation', 'quantize',
 ] as const;
-export type Int16OpKind = (typeof INT16_OP_KINDS)[number];
+/** int16 kinds the golden runtime runs but the backends do not (legalize refuses them). */
+export const INT16_GOLDEN_ONLY_KINDS = ['average_pool2d', 'max_pool2d'] as const;
+export type Int16OpKind = (typeof INT16_OP_KINDS)[number] | (typeof INT16_GOLDEN_ONLY_KINDS)[number];
 
 const f = Math.fround;
 
@@ -140,6 +142,17 @@ export function randomInt16Graph(seed: number, kind: Int16OpKind): Graph {
       out = act('y', base.map((d, i) => (i === axis ? parts.reduce((a, p) => a + p[axis]!, 0) : d)));
       op = { kind: 'concatenation', inputs: xs, outputs: [out], axis, activation: 'none' } as Op;
       inputs = xs;
+      break;
+    }
+    case 'average_pool2d': case 'max_pool2d': {
+      const h = r.int(1, 8), w = r.int(1, 9), ch = r.int(1, 6);
+      const filter: [number, number] = [r.int(1, Math.min(3, h)), r.int(1, Math.min(3, w))];
+      const stride: [number, number] = [r.int(1, 2), r.int(1, 2)];
+      const padding = r.pick(['same', 'valid'] as const);
+      const x = act('x', [n, h, w, ch]);
+      out = act('y', [n, convOutSize(h, filter[0], stride[0], 1, padding), convOutSize(w, filter[1], stride[1], 1, padding), ch]);
+      op = { kind, inputs: [x], outputs: [out], filter, stride, padding, activation: 'none' } as Op;
+      inputs = [x];
       break;
     }
     case 'quantize': {
