@@ -15,6 +15,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadModel } from '../../compiler/frontend/load.ts';
+import { surveyTflite } from '../../compiler/frontend/tflite/survey.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { TfliteInterpreter } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
 import { TFLM_DIFFERS, csvDiff, readCsv, seanetCases, seanetCsvDir, seanetFamily, seanetFeeds, seanetRandomFeeds } from '../helpers/seanet.ts';
@@ -41,6 +42,9 @@ for (const c of cases) {
     if (missing) assert.fail(missing);
     try {
       const graph = loadModel(c.path).graph;
+      // `inspect --ops` agrees: every operator supported (validator and legalize).
+      const unsupported = surveyTflite(new Uint8Array(readFileSync(c.path)), c.path).filter((o) => !o.supported);
+      assert.deepEqual(unsupported.map((o) => `${o.op}: ${o.why}`), [], 'inspect --ops reports unsupported operators');
       const feeds = seanetFeeds(graph, c.inputs.map(readCsv));
       const want = readCsv(c.golden!);
       const run = (arith: 'tflm' | 'tflite') => {
