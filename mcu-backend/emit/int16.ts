@@ -1,18 +1,35 @@
 // Portable C kernels of 16x8 models (int16 activations, int8 weights), TFLite Micro's reference arithmetic:
 //   conv16x8      CONV_2D (grouped) or TRANSPOSE_CONV (gather form): int64 accumulator of int16 x int8
-//                 products, plus the bias, tf_requant_64 (the int64 MultiplyByQuantizedMultiplier), clamp.
+//                 products, plus the bias, tf_requant_64 (the int64 MultiplyByQuantizedMultiplier), clamp;
+//                 on DSP cores (conv16x8.dsp) the weights widened to int16 and the taps' dot products as SMLAD.
 //   leaky_relu16  the identity or the alpha multiplier by the input's sign (tf_requant_tflm), clamp to int16.
 // The kernel ABI passes int8_t pointers (model.ts); these cast them to int16_t through void *.
 import type { KConv16x8, KLeakyRelu16 } from '../../compiler/kernel-ir/types.ts';
 import { cArray, cInt } from './c.ts';
 import { defineVariant, type EmitContext, type EmittedKernel } from './variant.ts';
 
-export function emitConv16x8(op: KConv16x8, ctx: EmitContext): EmittedKernel {
+/**
+ * `dsp`: the weights stored widened to int16 and each tap's dot product as SMLAD on int16 pairs (two products
+ * per instruction, summed in int32: at most wc products of |x| <= 2^15, |w| <= 2^7 per tap, wc < 2^9, so the
+ * sum is exact), under #if TF_DSP with the portable loop otherwise; the same int64 sum either way.
+ */
+export function emitConv16x8(op: KConv16x8, ctx: EmitContext, dsp = false): EmittedKernel {
   const f = ctx.fn;
   const w = ctx.konst(op.weights), b = ctx.konst(op.bias);
-  const data = cArray(`${f}_w`, 'int8_t', w.data) + cArray(`${f}_b`, 'int32_t', b.data)
+  const data = cArray(`${f}_w`, dsp ? 'int16_t' : 'int8_t', w.data) + cArray(`${f}_b`, 'int32_t', b.data)
     + cArray(`${f}_m`, 'int32_t', op.requant.multiplier) + cArray(`${f}_s`, 'int32_t', op.requant.shift);
   const wc = op.inC / op.groups, perGroup = op.outC / op.groups;
+  const dot = dsp
+    ? `              const int16_t *w = ${f}_w + ((o * ${op.kH} + ky) * ${op.kW} + kx) * ${wc};
+              int32_t dot = 0;
+              int i = 0;
+#if TF_DSP
+              for (; i + 2 <= ${wc}; i += 2) dot = __smlad(tf_read32(x + i), tf_read32(w + i), dot);
+#endif
+              for (; i < ${wc}; i++) dot += (int32_t)x[i] * (int32_t)w[i];`
+    : `              const int8_t *w = ${f}_w + ((o * ${op.kH} + ky) * ${op.kW} + kx) * ${wc};
+              int32_t dot = 0; /* at most ${wc} products of |x| <= 2^15 and |w| <= 2^7 per tap */
+              for (int i = 0; i < ${wc}; i++) dot += (int32_t)x[i] * (int32_t)w[i];`;
   // The input pixel of output (oy, ox) and tap (ky, kx): a convolution reads (oy * s - pad + ky * d); a
   // transposed one the pixel whose scatter lands there ((oy + pad - ky) / s when that divides exactly).
   const taps = op.transpose
@@ -43,9 +60,7 @@ export function emitConv16x8(op: KConv16x8, ctx: EmitContext): EmittedKernel {
           int64_t acc = 0;
 ${taps}
               const int16_t *x = in + ((b * ${op.inH} + iy) * ${op.inW} + ix) * ${op.inC} + g * ${wc};
-              const int8_t *w = ${f}_w + ((o * ${op.kH} + ky) * ${op.kW} + kx) * ${wc};
-              int32_t dot = 0; /* at most ${wc} products of |x| <= 2^15 and |w| <= 2^7 per tap */
-              for (int i = 0; i < ${wc}; i++) dot += (int32_t)x[i] * (int32_t)w[i];
+${dot}
               acc += dot;
             }
           }
@@ -56,8 +71,18 @@ ${taps}
 }
 `;
   if (wc > 65536) throw new Error(`conv16x8: ${wc} input channels per group overflow the per-tap int32 dot product`);
-  return { data, code, constBytes: w.data.length + 4 * b.data.length + 8 * op.outC };
+  return { data, code, constBytes: (dsp ? 2 : 1) * w.data.length + 4 * b.data.length + 8 * op.outC };
 }
+
+export const conv16x8Dsp = defineVariant<KConv16x8>({
+  name: 'conv16x8.dsp',
+  kind: 'conv16x8',
+  priority: 10,
+  applies: (op, t) => t.dsp && op.inC / op.groups >= 2 && op.inC / op.groups < 512,
+  scratchBytes: () => 0,
+  emit: (op, ctx) => emitConv16x8(op, ctx, true),
+  estimate: (op) => ({ instructions: Math.round(op.macs * 1.5 + op.batches * op.outH * op.outW * op.outC * (op.kH * op.kW * 12 + 30)), loads: op.macs }),
+});
 
 export const conv16x8Generic = defineVariant<KConv16x8>({
   name: 'conv16x8.generic',
