@@ -81,10 +81,10 @@ export interface ModelTotals {
   layers: number; macs: number; cycles: number; macPerCycle: number; cyclesPorts: number; macPerCyclePorts: number;
   launches: number; energyJ: number; hostPreBytes: number; bitExact: boolean; bitExactLayers: number;
 }
-export interface GoldenLike { run(graph: Graph, inputs: Array<Int8Array | Float32Array>, opts: { arith: Arith; keepAll: boolean }): { tensors?: Map<number, Int8Array | Int16Array | Float32Array> } }
+export interface GoldenLike { run(graph: Graph, inputs: Array<Int8Array | Float32Array>, opts: { arith: Arith; keepAll: boolean }): { tensors?: Map<number, Int8Array | Int16Array | Int32Array | Float32Array> } }
 
 /** The golden runtime's int8 tensors (the array maps int8 layers only; float32 / int16 edge tensors stay on the host). */
-export function int8Tensors(t: Map<number, Int8Array | Int16Array | Float32Array>): Map<number, Int8Array> {
+export function int8Tensors(t: Map<number, Int8Array | Int16Array | Int32Array | Float32Array>): Map<number, Int8Array> {
   return new Map([...t].filter((e): e is [number, Int8Array] => e[1] instanceof Int8Array));
 }
 

@@ -18,14 +18,16 @@ import type { Arith } from '../compiler/quant/multiplier.ts';
 export type GoldenExports = GoldenKernels;
 
 export interface RunOptions { arith?: Arith; keepAll?: boolean }
-/** A tensor's values: int8 (the body), int16 (QUANTIZE to/from int16) or float32 (the model's float edges). */
-export type TensorValues = Int8Array | Int16Array | Float32Array;
+/** A tensor's values: int8 (the body), int16 (16x8 models, QUANTIZE to/from int16), int32 (the edges of 16x8
+ *  models: QUANTIZE from/to int32, TRANSPOSE_CONV's output-shape input) or float32 (the model's float edges). */
+export type TensorValues = Int8Array | Int16Array | Int32Array | Float32Array;
 export interface RunResult { outputs: TensorValues[]; tensors?: Map<number, TensorValues> }
 
-/** The typed array that holds `dtype` values (int32 tensors are never activations). */
+/** The typed array that holds `dtype` values. */
 export function valuesOf(dtype: DType, buffer: ArrayBufferLike, byteOffset: number, n: number): TensorValues {
   if (dtype === 'int8') return new Int8Array(buffer, byteOffset, n);
   if (dtype === 'int16') return new Int16Array(buffer, byteOffset, n);
+  if (dtype === 'int32') return new Int32Array(buffer, byteOffset, n);
   if (dtype === 'float32') return new Float32Array(buffer, byteOffset, n);
   throw new TinyforgeError(`the golden runtime has no ${dtype} activations`);
 }
@@ -87,7 +89,7 @@ export class GoldenRuntime {
 
   /**
    * Executes `graph` on its inputs (NHWC, graph.inputs order): Int8Array for int8 inputs, Float32Array for
-   * float32 edges, Int16Array for int16. Outputs and kept tensors come back in their dtype's array.
+   * float32 edges, Int16Array for int16, Int32Array for int32. Outputs and kept tensors come back in their dtype's array.
    */
   run(graph: Graph, inputs: readonly TensorValues[], opts: RunOptions = {}): RunResult {
     const arith = opts.arith ?? 'tflm';
@@ -99,7 +101,7 @@ export class GoldenRuntime {
     const ptr: number[] = new Array(graph.tensors.length).fill(-1);
     for (const [id, p] of prep.constPtr) ptr[id] = p;
     const allocTensor = (t: Tensor): number => {
-      if (t.dtype === 'int32') throw new TinyforgeError(`tensor '${t.name}' is int32; the golden runtime's activations are int8, int16 or float32`);
+      if (t.dtype === 'int64') throw new TinyforgeError(`tensor '${t.name}' is int64; the golden runtime's activations are int8, int16, int32 or float32`);
       return (ptr[t.id] = ex.alloc(numElements(t.shape) * bytesPerElement(t.dtype)));
     };
     try {
@@ -109,7 +111,7 @@ export class GoldenRuntime {
         if (inputs[i].length !== n) {
           throw new TinyforgeError(`input ${i} ('${t.name}', shape [${t.shape.join(', ')}]) needs ${n} ${t.dtype} values, got ${inputs[i].length}`);
         }
-        const want = t.dtype === 'float32' ? Float32Array : t.dtype === 'int16' ? Int16Array : Int8Array;
+        const want = t.dtype === 'float32' ? Float32Array : t.dtype === 'int16' ? Int16Array : t.dtype === 'int32' ? Int32Array : Int8Array;
         if (!(inputs[i] instanceof want)) {
           throw new TinyforgeError(`input ${i} ('${t.name}') is ${t.dtype}, given a ${inputs[i].constructor.name}`, {}, `pass a ${want.name}`);
         }

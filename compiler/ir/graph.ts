@@ -8,8 +8,9 @@
 
 import { roundHalfAway } from '../quant/multiplier.ts';
 
-/** float32 appears only at a model's edges: a graph input read by QUANTIZE, a graph output written by DEQUANTIZE. */
-export type DType = 'int8' | 'int16' | 'int32' | 'float32';
+/** float32 appears only at a model's edges: a graph input read by QUANTIZE, a graph output written by DEQUANTIZE.
+ *  int64 only holds the constant biases of 16x8 layers (int16 activations, int8 weights). */
+export type DType = 'int8' | 'int16' | 'int32' | 'int64' | 'float32';
 
 /** Per-tensor quantisation has one scale and zero point; per-axis has one per index along `axis`. */
 export interface Quant {
@@ -19,7 +20,7 @@ export interface Quant {
   axis?: number;
 }
 
-export type TensorData = Int8Array | Int16Array | Int32Array;
+export type TensorData = Int8Array | Int16Array | Int32Array | BigInt64Array;
 
 export interface Tensor {
   id: number;
@@ -155,7 +156,7 @@ export function numElements(shape: readonly number[]): number {
 }
 
 export function bytesPerElement(dtype: DType): number {
-  return dtype === 'int8' ? 1 : dtype === 'int16' ? 2 : 4; // int32 and float32: 4
+  return dtype === 'int8' ? 1 : dtype === 'int16' ? 2 : dtype === 'int64' ? 8 : 4; // int32 and float32: 4
 }
 
 /** Output spatial size for TFLite padding (same: ceil(in / stride); valid: ceil((in - effK + 1) / stride)). */

@@ -42,7 +42,7 @@ function quantStr(q: Quant): string {
 
 function dataStr(d: TensorData): string {
   let min = Infinity, max = -Infinity;
-  for (const v of d) { if (v < min) min = v; if (v > max) max = v; }
+  for (const b of d) { const v = Number(b); if (v < min) min = v; if (v > max) max = v; }
   return `data(n=${d.length}, min=${min}, max=${max}, fnv1a=${hex(fnv1a(dataBytes(d)))})`;
 }
 

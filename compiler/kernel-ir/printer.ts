@@ -143,6 +143,14 @@ function printOp(op: KernelOp): string[] {
     case 'resize_bilinear':
       more(`batches=${op.batches} in=${op.inH}x${op.inW} out=${op.outH}x${op.outW} channels=${op.channels} alignCorners=${op.alignCorners} halfPixelCenters=${op.halfPixelCenters}`);
       break;
+    case 'conv16x8':
+      more(`${op.transpose ? 'transpose ' : ''}${printWindow(op)} groups=${op.groups}`);
+      more(`weights=@${op.weights} bias=@${op.bias} ${clamp(op)}`);
+      more(printRequant(op.requant));
+      break;
+    case 'leaky_relu16':
+      more(`elements=${op.elements} inZp=${op.inZp} outZp=${op.outZp} identity=(${op.identity.multiplier},${op.identity.shift}) alpha=(${op.alpha.multiplier},${op.alpha.shift})`);
+      break;
     case 'transpose_conv':
       more(printWindow(op));
       more(`weights=@${op.weights} bias=@${op.bias} inputOffset=${op.inputOffset} outputOffset=${op.outputOffset} ${clamp(op)}`);

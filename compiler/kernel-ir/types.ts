@@ -312,10 +312,39 @@ export interface KTransposeConv extends KOpBase, Window, Requantise {
  * q = clamp(MultiplyByQuantizedMultiplier(x + inputOffset, multiplier, shift) + outputOffset), double rounding.
  * The clamp [actMin, actMax] is the output type's range. Input and output dtypes are their buffers'.
  */
+/**
+ * 16x8 convolution: int16 NHWC activations (zero point 0, no offsets), int8 OHWI weights (I = inC / groups),
+ * an int32 bias [outC] (the model's int64 bias, narrowed at lowering when every value fits; added to the int64
+ * accumulator as TFLite Micro adds its int64 bias), TFLite Micro's 16x8 arithmetic: int64 accumulator, plus the bias, then the
+ * int64 MultiplyByQuantizedMultiplier (multiplier reduced to 16 bits, one rounding shift by 15 - shift),
+ * clamp to [actMin, actMax] within int16. `transpose`: TRANSPOSE_CONV (each output gathers the taps whose
+ * input pixel lands on it; groups 1), else CONV_2D.
+ */
+export interface KConv16x8 extends KOpBase, Window {
+  kind: 'conv16x8';
+  transpose: boolean;
+  groups: number;
+  weights: number;
+  bias: number;
+  requant: Requant;
+  actMin: number;
+  actMax: number;
+}
+
+/** LEAKY_RELU on int16: x - inZp >= 0 scaled by the identity multiplier, else by alpha's (double rounding), plus outZp, clamped to int16. */
+export interface KLeakyRelu16 extends KOpBase {
+  kind: 'leaky_relu16';
+  elements: number;
+  inZp: number;
+  outZp: number;
+  identity: QM;
+  alpha: QM;
+}
+
 export interface KQuantize extends KOpBase {
   kind: 'quantize';
   /** The input buffer's dtype (which of the two computations runs). */
-  from: 'float32' | 'int8' | 'int16';
+  from: 'float32' | 'int8' | 'int16' | 'int32';
   elements: number;
   /** float32 input: the output's float32 scale and how the division rounds (unused for integer inputs). */
   scale: number;
@@ -339,6 +368,8 @@ export interface KDequantize extends KOpBase {
 
 export type KernelOp =
   | KCopy
+  | KConv16x8
+  | KLeakyRelu16
   | KResizeNearest
   | KConv2d
   | KDepthwiseConv2d

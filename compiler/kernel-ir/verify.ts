@@ -122,8 +122,9 @@ function checkRequant(m: KernelModule, op: Requantise, channels: number, x: KBuf
   checkClamp(op, fail);
 }
 
-function checkClamp(op: { actMin: number; actMax: number }, fail: (msg: string) => void): void {
-  if (!(op.actMin >= -128 && op.actMin <= op.actMax && op.actMax <= 127)) fail(`clamp [${op.actMin}, ${op.actMax}] is not an int8 range`);
+function checkClamp(op: { actMin: number; actMax: number }, fail: (msg: string) => void, dtype: 'int8' | 'int16' = 'int8'): void {
+  const [lo, hi] = dtype === 'int16' ? [-32768, 32767] : [-128, 127];
+  if (!(op.actMin >= lo && op.actMin <= op.actMax && op.actMax <= hi)) fail(`clamp [${op.actMin}, ${op.actMax}] is not an ${dtype} range`);
 }
 
 function checkConsts(m: KernelModule, weights: number, bias: number, wShape: number[], channels: number, fail: (msg: string) => void): void {
@@ -160,7 +161,9 @@ function checkBinary(m: KernelModule, op: KBinary, ins: KBuffer[], out: KBuffer,
       if (op.input1Q.multiplier < 0 || (op.op !== 'sub' && op.input2Q.multiplier < 0)) fail('negative input multiplier');
     }
   }
-  checkClamp(op, fail);
+  // int16 (16x8 ADD / SUB / MUL): both operands int16 too.
+  if (out.dtype === 'int16' && (c || ins.some((b) => b.dtype !== 'int16') || (op.op !== 'add' && op.op !== 'sub' && op.op !== 'mul'))) fail('an int16 binary op must be ADD, SUB or MUL of two int16 buffers');
+  checkClamp(op, fail, out.dtype === 'int16' ? 'int16' : 'int8');
 }
 
 function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fail: (msg: string) => void): void {
@@ -168,6 +171,25 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
   if (ins.length !== arity || arity < 1) { fail(`${ins.length} inputs, expected ${arity}`); return; }
   const x = ins[0];
   switch (op.kind) {
+    case 'conv16x8': {
+      if (x.dtype !== 'int16' || out.dtype !== 'int16' || x.zeroPoint !== 0 || out.zeroPoint !== 0) fail('input and output must be int16 with zero point 0');
+      // By element count: FULLY_CONNECTED lowers to a 1x1 convolution over its rows ([rows, depth] buffers).
+      if (numElements(x.shape) !== op.batches * op.inH * op.inW * op.inC) fail(`input shape [${x.shape}] differs from the op's input`);
+      if (numElements(out.shape) !== op.batches * op.outH * op.outW * op.outC) fail(`output shape [${out.shape}] differs from the op's output`);
+      if (op.inC % op.groups !== 0 || op.outC % op.groups !== 0 || (op.transpose && op.groups !== 1)) fail(`${op.groups} groups for ${op.inC} -> ${op.outC} channels`);
+      checkConsts(m, op.weights, op.bias, [op.outC, op.kH, op.kW, op.inC / op.groups], op.outC, fail);
+      const { multiplier, shift } = op.requant;
+      if (multiplier.length !== op.outC || shift.length !== op.outC) fail(`requant has ${multiplier.length}/${shift.length} entries for ${op.outC} channels`);
+      // kernels/internal/common.cc's int64 MultiplyByQuantizedMultiplier: multiplier >= 0, shift in [-31, 7].
+      for (let c = 0; c < multiplier.length; c++) if (multiplier[c]! < 0 || shift[c]! < -31 || shift[c]! > 7) { fail(`requant[${c}] = (${multiplier[c]}, ${shift[c]}) outside multiplier >= 0, shift in [-31, 7]`); break; }
+      checkClamp(op, fail, 'int16');
+      return;
+    }
+    case 'leaky_relu16':
+      if (x.dtype !== 'int16' || out.dtype !== 'int16') fail('input and output must be int16');
+      if (op.elements !== numElements(x.shape) || op.elements !== numElements(out.shape)) fail(`${op.elements} elements for [${x.shape}] -> [${out.shape}]`);
+      if (op.inZp !== x.zeroPoint || op.outZp !== out.zeroPoint) fail('zero points disagree with the buffers');
+      return;
     case 'conv2d':
       checkWindow(op, x, out, fail);
       if (op.inC % op.groups !== 0 || op.outC % op.groups !== 0) fail(`${op.groups} groups do not divide ${op.inC} -> ${op.outC} channels`);
@@ -277,8 +299,8 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       return;
     }
     case 'quantize': {
-      const range = out.dtype === 'int8' ? [-128, 127] : out.dtype === 'int16' ? [-32768, 32767] : undefined;
-      if (!range) { fail(`output %${out.id} is ${out.dtype}, not int8 or int16`); return; }
+      const range = out.dtype === 'int8' ? [-128, 127] : out.dtype === 'int16' ? [-32768, 32767] : out.dtype === 'int32' ? [-2147483648, 2147483647] : undefined;
+      if (!range) { fail(`output %${out.id} is ${out.dtype}, not int8, int16 or int32`); return; }
       if (x.dtype !== op.from) fail(`input %${x.id} is ${x.dtype}, the op says ${op.from}`);
       if (op.elements !== numElements(x.shape) || op.elements !== numElements(out.shape)) fail(`${op.elements} elements for [${x.shape}] -> [${out.shape}]`);
       if (op.actMin !== range[0] || op.actMax !== range[1]) fail(`clamp [${op.actMin}, ${op.actMax}] is not the ${out.dtype} range`);

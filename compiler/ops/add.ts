@@ -4,7 +4,7 @@
 import { type Activation, type OpBase } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { addQuantParams } from '../quant/params.ts';
-import { broadcastShape } from './checks.ts';
+import { broadcastShape, int8Or16Types } from './checks.ts';
 import { foldBinary, goldenBinary, legalizeBinary, lowerBinary } from './elementwise.ts';
 import { broadcastStrides, coalesceDims, pad4 } from './golden-abi.ts';
 import { rule, to4d } from './lowering.ts';
@@ -20,12 +20,14 @@ export interface AddOp extends OpBase {
 export const add = defineOp<'add'>({
   kind: 'add',
   summary: 'element-wise sum with broadcasting',
-  arith: 'same in both (left shift 20, three multipliers below one)',
+  arith: 'same in both (left shift 20, int16 15, three multipliers below one; int16: the general path, not desktop TFLite\'s power-of-two one)',
   tflite: fusedActivationMapping('add', BuiltinOperator.ADD, BuiltinOptionsType.AddOptions, Slot.AddOptions.activation, 2),
   arity: { inputs: [2, 2], activations: () => [0, 1] },
   infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
+  // int8, or int16 (16x8 models: TFLite Micro's general int16 path, left shift 15; golden runtime only).
+  types: (c) => { int8Or16Types(c, [0, 1]); },
   legalize: (c, op) => {
-    legalizeBinary(c, op);
+    legalizeBinary(c, op, true);
     c.activation(op.activation);
   },
   fold: (q, op, k) => {
@@ -38,12 +40,12 @@ export const add = defineOp<'add'>({
   },
   clamp: (g, op) => addQuantParams(g, op),
   lower: [
-    // Beyond 4-D, or with a constant operand: the general element-wise kernel.
+    // Beyond 4-D, with a constant operand, or int16: the general element-wise kernel.
     rule({
       name: 'add-binary',
       kinds: ['add'],
       priority: 1,
-      when: (ctx, op) => ctx.t(op.outputs[0]!).shape.length > 4 || op.inputs.some((id) => ctx.t(id).data !== undefined),
+      when: (ctx, op) => ctx.t(op.outputs[0]!).shape.length > 4 || op.inputs.some((id) => ctx.t(id).data !== undefined) || ctx.t(op.outputs[0]!).dtype === 'int16',
       lower: lowerBinary,
     }),
     rule({
@@ -64,7 +66,7 @@ export const add = defineOp<'add'>({
   ],
   macs: () => 0,
   golden: (ctx, op) => {
-    if (ctx.Y.shape.length > 4) return goldenBinary(ctx, op);
+    if (ctx.Y.shape.length > 4 || ctx.Y.dtype === 'int16') return goldenBinary(ctx, op);
     const { ex } = ctx;
     const q = addQuantParams(ctx.graph, op);
     const out4 = pad4(ctx.Y.shape);

@@ -28,11 +28,12 @@ export class ShapeCheck {
   attrPositive(name: string, v: readonly number[]): void {
     if (!v.every((x) => Number.isInteger(x) && x >= 1)) this.fail(`${name} must be positive integers, got [${v}]`);
   }
-  /** Checks the bias (optional, int32 [outC]). */
+  /** Checks the bias (optional, int32 [outC]; a 16x8 layer, int16 input, may have an int64 one). */
   bias(slot: number, outC: number): void {
     const b = this.optional(slot);
     if (!b) return;
-    if (b.dtype !== 'int32') this.fail(`bias '${b.name}' must be int32, is ${b.dtype}`);
+    const wide = this.tensor(0, 'input').dtype === 'int16';
+    if (b.dtype !== 'int32' && !(wide && b.dtype === 'int64')) this.fail(`bias '${b.name}' must be int32${wide ? ' or int64' : ''}, is ${b.dtype}`);
     if (numElements(b.shape) !== outC) this.fail(`bias '${b.name}' must have ${outC} elements (one per output channel), has shape [${b.shape}]`);
     if (!b.data) this.fail(`bias '${b.name}' must be a constant`);
   }
@@ -46,6 +47,23 @@ export class ShapeCheck {
     if (n > 1 && w.quant.axis !== axis) this.fail(`weights '${w.name}' must be quantised per channel along axis ${axis}, not ${w.quant.axis}`);
     if (w.quant.zeroPoint.some((z) => z !== 0)) this.fail(`weights '${w.name}' must have zero point 0`);
   }
+}
+
+/**
+ * Dtypes of an op that runs on int8 or on int16 activations ("16x8"): the activation operands in `slots` and
+ * every output share one dtype, int8 or int16, each quantised per tensor; int16 ones are symmetric (zero
+ * point 0, as TFLite requires of int16 activations). Returns that dtype.
+ */
+export function int8Or16Types(c: ShapeCheck, slots: readonly number[]): 'int8' | 'int16' {
+  const ts = [...slots.map((s) => ({ t: c.tensor(s, `input ${s}`), role: 'input' })), ...c.op.outputs.map((id) => ({ t: c.g.tensors[id]!, role: 'output' }))];
+  const dtype = ts[0]!.t.dtype;
+  if (dtype !== 'int8' && dtype !== 'int16') c.fail(`input '${ts[0]!.t.name}' is ${dtype}; activations must be int8 or int16`);
+  for (const { t, role } of ts) {
+    if (t.dtype !== dtype) c.fail(`${role} '${t.name}' is ${t.dtype} but '${ts[0]!.t.name}' is ${dtype}; inputs and outputs must share one type (int8 or int16)`);
+    if (!t.quant || t.quant.scale.length !== 1) c.fail(`${role} '${t.name}' needs per-tensor quantisation (one scale and zero point)`);
+    if (dtype === 'int16' && t.quant.zeroPoint[0] !== 0) c.fail(`int16 ${role} '${t.name}' has zero point ${t.quant.zeroPoint[0]}; int16 activations must be symmetric (zero point 0)`);
+  }
+  return dtype;
 }
 
 /** The input as [N, H, W, C]. */
@@ -68,11 +86,16 @@ export class LegalCheck {
     return opTensor(this.g, this.op, id, role);
   }
 
-  /** An int8 activation with one scale and zero point. */
-  act(id: number | undefined, role: string): Tensor {
+  /** An int8 activation with one scale and zero point (`int16`: or an int16 one with zero point 0, for the ops the
+   *  backends run on 16x8 models). */
+  act(id: number | undefined, role: string, int16 = false): Tensor {
     const t = this.t(id, role);
     if (t.data) this.fail(`${role} '${t.name}' is a constant`, 'only weights and biases may be constant; activations are computed');
-    if (t.dtype !== 'int8') this.fail(`${role} '${t.name}' is ${t.dtype}`, 'the backends support int8 activations only');
+    if (int16 && t.dtype === 'int16') {
+      if (t.quant?.zeroPoint[0] !== 0) this.fail(`${role} '${t.name}' is int16 with zero point ${t.quant?.zeroPoint[0]}`, 'int16 activations are symmetric (zero point 0)');
+    } else if (t.dtype !== 'int8') {
+      this.fail(`${role} '${t.name}' is ${t.dtype}`, int16 ? 'the backends support int8 and int16 activations here' : 'the backends support int8 activations only (int16: CONV_2D, TRANSPOSE_CONV, ADD, SUB, PAD, SLICE, STRIDED_SLICE, LEAKY_RELU, QUANTIZE)');
+    }
     if (!t.quant || t.quant.scale.length !== 1 || t.quant.zeroPoint.length !== 1) {
       this.fail(`${role} '${t.name}' is not quantised per tensor`, 'activations need exactly one scale and one zero point');
     }
@@ -100,11 +123,14 @@ export class LegalCheck {
     return w;
   }
 
-  /** Absent (-1 or missing), or a constant int32 [channels]. */
-  bias(id: number | undefined, channels: number): void {
+  /** Absent (-1 or missing), or a constant int32 [channels] (`int64`: or int64 with every value within int32, the
+   *  16x8 layers' biases, narrowed at lowering). */
+  bias(id: number | undefined, channels: number, int64 = false): void {
     if (id === undefined || id < 0) return;
     const b = this.t(id, 'bias');
-    if (!b.data || b.dtype !== 'int32' || !(b.data instanceof Int32Array)) this.fail(`bias '${b.name}' is not a constant int32 tensor`, 'biases must be int32 constants');
+    if (int64 && b.data instanceof BigInt64Array) {
+      if (b.data.some((v) => v < -2147483648n || v > 2147483647n)) this.fail(`int64 bias '${b.name}' has values beyond the int32 range`, 'the Cortex-M 16x8 kernels take int64 biases that fit int32');
+    } else if (!b.data || b.dtype !== 'int32' || !(b.data instanceof Int32Array)) this.fail(`bias '${b.name}' is not a constant int32 tensor`, 'biases must be int32 constants');
     if (b.data.length !== channels || numElements(b.shape) !== channels) this.fail(`bias '${b.name}' has shape [${b.shape}]`, `expected [${channels}]`);
   }
 

@@ -6,6 +6,7 @@
 import type { Activation, OpBase } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { rule } from './lowering.ts';
+import { int8Or16Types } from './checks.ts';
 import { blockInto, contiguous, copyDraft, goldenCopies, legalShape, legalizeMovement, resolveAxis, type CopyRegion } from './movement.ts';
 import { defineOp } from './op-def.ts';
 import { ACTIVATION_CODE, activation, table } from './tflite-options.ts';
@@ -60,8 +61,10 @@ export const concatenation = defineOp<'concatenation'>({
     if (shapes[0]!.length > 6) c.fail(`input rank ${shapes[0]!.length} is above 6`);
     return concatShape((m) => c.fail(m), shapes, op.axis);
   },
+  // int8, or int16 (16x8 models): values moved unchanged.
+  types: (c, op) => { int8Or16Types(c, op.inputs.map((_, i) => i)); },
   legalize: (c, op) => {
-    const { x, y } = legalizeMovement(c, op, op.inputs);
+    const { x, y } = legalizeMovement(c, op, op.inputs, true);
     if (op.activation !== 'none') c.fail(`fused activation ${op.activation}`, 'TFLite requires CONCATENATION without a fused activation');
     legalShape(c, y[0]!, concatShape((m) => c.fail(m), x.map((t) => t.shape), op.axis));
   },

@@ -49,10 +49,10 @@ export function kernelRank(y: Tensor): number {
  * constant int8 tensor holding its values, as in a model's bias-like ADD or scaling MUL), shapes that
  * broadcast to the output within 6 dimensions. Returns the operands and the output.
  */
-export function legalizeBinary(c: LegalCheck, op: BinaryGraphOp): { a: Tensor; b: Tensor; y: Tensor } {
+export function legalizeBinary(c: LegalCheck, op: BinaryGraphOp, int16 = false): { a: Tensor; b: Tensor; y: Tensor } {
   const operand = (slot: number, role: string): Tensor => {
     const t = c.t(op.inputs[slot], role);
-    if (!t.data) return c.act(op.inputs[slot], role);
+    if (!t.data) return c.act(op.inputs[slot], role, int16);
     if (t.dtype !== 'int8' || !(t.data instanceof Int8Array) || t.data.length !== numElements(t.shape)) {
       c.fail(`constant ${role} '${t.name}' is not an int8 tensor holding its ${numElements(t.shape)} values`, 'constant operands must be int8');
     }
@@ -64,7 +64,8 @@ export function legalizeBinary(c: LegalCheck, op: BinaryGraphOp): { a: Tensor; b
   const a = operand(0, 'first input');
   const b = operand(1, 'second input');
   if (a.data && b.data) c.fail('both operands are constant', 'fold the op into a constant before compiling');
-  const y = c.act(op.outputs[0], 'output');
+  const y = c.act(op.outputs[0], 'output', int16);
+  if (a.dtype !== y.dtype || b.dtype !== y.dtype) c.fail(`operands ${a.dtype} and ${b.dtype} with a ${y.dtype} output`, 'one type throughout (int8, or int16 for ADD and SUB)');
   const r = y.shape.length;
   if (r > MAX_BINARY_RANK || a.shape.length > r || b.shape.length > r) {
     c.fail(`shapes [${a.shape}] and [${b.shape}] -> [${y.shape}] exceed ${MAX_BINARY_RANK} dimensions or the output's rank`);
@@ -131,6 +132,15 @@ export function goldenBinary(ctx: GoldenCtx, op: BinaryGraphOp): GoldenLaunch {
   const geom = ctx.upload(Int32Array.from([...six(c.dims, 1), ...six(c.strides[0]!, 0), ...six(c.strides[1]!, 0)]));
   const code = OPCODE[op.kind];
   const aId = op.inputs[0]!, bId = op.inputs[1]!, yId = op.outputs[0]!;
+  if (ctx.Y.dtype === 'int16') {
+    // 16x8 models: ADD, SUB and MUL only (their op definitions' `types` admit int16), the same integer steps on int16 data.
+    if (op.kind !== 'add' && op.kind !== 'sub' && op.kind !== 'mul') throw new TinyforgeError(`${op.kind}: int16 is not supported by the golden runtime`);
+    return {
+      scratch: 0,
+      make: () => (p) => ctx.ex.binary16(code, p[aId]!, p[bId]!, p[yId]!, geom, q.input1Offset, q.input2Offset, q.outputOffset, q.leftShift,
+        q.input1Q.multiplier, q.input1Q.shift, q.input2Q.multiplier, q.input2Q.shift, q.outputQ.multiplier, q.outputQ.shift, q.actMin, q.actMax),
+    };
+  }
   return {
     scratch: 0,
     make: () => (p) => ctx.ex.binary(code, p[aId]!, p[bId]!, p[yId]!, geom, q.input1Offset, q.input2Offset, q.outputOffset, q.leftShift,

@@ -4,8 +4,10 @@ import { TinyforgeError } from '../diagnostics.ts';
 import { numElements, type Activation, type OpBase } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot, WeightsFormat } from '../frontend/tflite/schema.ts';
 import { convQuantParams } from '../quant/params.ts';
+import { int8Or16Types } from './checks.ts';
 import { foldConvLike } from './conv2d.ts';
-import { rule, unfolded } from './lowering.ts';
+import { int8Data, uploadBias64 } from './golden-abi.ts';
+import { bias16x8, rule, unfolded } from './lowering.ts';
 import { defineOp } from './op-def.ts';
 import { ACTIVATION_CODE, activation, table } from './tflite-options.ts';
 
@@ -20,7 +22,7 @@ export interface FullyConnectedOp extends OpBase {
 export const fullyConnected = defineOp<'fully_connected'>({
   kind: 'fully_connected',
   summary: 'matrix times vector(s), per-tensor or per-channel weights',
-  arith: 'tflm rounds twice; tflite rounds once (64-bit multiply, shift capped at 30)',
+  arith: 'tflm rounds twice; tflite rounds once (64-bit multiply, shift capped at 30); 16x8: int64 accumulator and the int64 MultiplyByQuantizedMultiplier in both (docs/int16.md)',
   tflite: {
     builtin: BuiltinOperator.FULLY_CONNECTED,
     optionsType: BuiltinOptionsType.FullyConnectedOptions,
@@ -51,20 +53,42 @@ export const fullyConnected = defineOp<'fully_connected'>({
     c.bias(2, outC);
     return op.keepNumDims ? [...x.shape.slice(0, -1), outC] : [n / inC, outC];
   },
+  // int8, or 16x8 (int16 activations, int8 weights, int64 bias).
+  types: (c) => { int8Or16Types(c, [0]); },
   legalize: (c, op) => {
-    const x = c.act(op.inputs[0], 'input');
-    const y = c.act(op.outputs[0], 'output');
+    const x = c.act(op.inputs[0], 'input', true);
+    const y = c.act(op.outputs[0], 'output', true);
+    if (x.dtype !== y.dtype) c.fail(`input is ${x.dtype} but output is ${y.dtype}`, 'int8 -> int8, or int16 -> int16 (16x8)');
     c.activation(op.activation);
     const w = c.weights(op.inputs[1], 2, 0, y.shape[y.shape.length - 1]!);
     const [outDepth, inDepth] = w.shape as [number, number];
     const n = numElements(x.shape);
     if (inDepth < 1 || n % inDepth !== 0) c.fail(`input '${x.name}' of shape [${x.shape}] does not flatten to rows of ${inDepth}`, 'the input size must be a multiple of the weights\' input depth');
     if (numElements(y.shape) !== (n / inDepth) * outDepth || y.shape[y.shape.length - 1] !== outDepth) c.fail(`output '${y.name}' has shape [${y.shape}]`, `expected ${n / inDepth} rows of ${outDepth}`);
-    c.bias(op.inputs[2], outDepth);
+    c.bias(op.inputs[2], outDepth, x.dtype === 'int16');
   },
   fold: (q, op, k) => foldConvLike(q, op, k),
   clamp: (g, op) => convQuantParams(g, op, 'tflm'),
   lower: [
+    // 16x8: rows of the flattened input as 1x1 pixels of a 1x1 16x8 convolution (the same int64 sums).
+    rule({
+      name: 'fully_connected-16x8',
+      kinds: ['fully_connected'],
+      priority: 20,
+      when: (ctx, op) => ctx.t(op.inputs[0]!).dtype === 'int16',
+      lower: (ctx, op) => {
+        const x = ctx.t(op.inputs[0]!), w = ctx.t(op.inputs[1]!), y = ctx.t(op.outputs[0]!);
+        const [outDepth, inDepth] = w.shape as [number, number];
+        const q = convQuantParams(ctx.graph, op, 'tflm');
+        return {
+          kind: 'conv16x8', transpose: false, inputs: [ctx.buffer(x.id)], output: ctx.buffer(y.id),
+          batches: numElements(x.shape) / inDepth, inH: 1, inW: 1, inC: inDepth, outH: 1, outW: 1, outC: outDepth, kH: 1, kW: 1,
+          strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 1,
+          weights: ctx.newConstant(`${w.name}.ohwi`, 'int8', [outDepth, 1, 1, inDepth], w.data as Int8Array),
+          bias: bias16x8(ctx, op.inputs[2]!), requant: q.requant, actMin: q.actMin, actMax: q.actMax,
+        };
+      },
+    }),
     rule({
       name: 'fully_connected',
       kinds: ['fully_connected'],
@@ -90,6 +114,18 @@ export const fullyConnected = defineOp<'fully_connected'>({
     const total = numElements(ctx.T(0).shape);
     if (total % ic !== 0) throw new TinyforgeError(`input of ${total} values is not a whole number of rows of ${ic}`);
     const batches = total / ic;
+    if (ctx.Y.dtype === 'int16') {
+      // 16x8 (reference_integer_ops::FullyConnected with int64 accumulator and bias): a 1x1 16x8 convolution.
+      const q16 = convQuantParams(ctx.graph, op, 'tflm');
+      const wp16 = ctx.upload(int8Data(ctx.T(1)));
+      const b64 = uploadBias64(ctx, (op.inputs[2] ?? -1) >= 0 ? ctx.T(2) : undefined, oc);
+      const [m16, s16] = ctx.uploadRequant(q16.requant.multiplier, q16.requant.shift, oc);
+      const xi = op.inputs[0]!, yi = op.outputs[0]!;
+      return {
+        scratch: 0,
+        make: () => (p) => ex.conv16x8(p[xi]!, batches, 1, 1, ic, wp16, ic, b64, m16, s16, p[yi]!, 1, 1, oc, 1, 1, 1, 1, 1, 1, 0, 0, q16.actMin, q16.actMax),
+      };
+    }
     const q = convQuantParams(ctx.graph, op, ctx.arith);
     const single = ctx.arith === 'tflite' ? 1 : 0;
     const { ptr: wp, kp } = ctx.weightRows(ctx.T(1), oc, ic);

@@ -18,6 +18,7 @@ export interface GoldenKernels {
   copyRegion: Fn; fillBytes: Fn; resizeNearest: Fn; binary: Fn;
   reduce: Fn; resizeBilinear: Fn; transposeConv: Fn;
   quantizeFloat: Fn; requantize: Fn; dequantize: Fn;
+  conv16x8: Fn; transposeConv16x8: Fn; binary16: Fn; leakyRelu16: Fn; pool16: Fn;
   qMultiply: Fn; qSrdhm: Fn; qRdbpot: Fn; qExpOnNegativeValues: Fn; qOneOverOnePlusX: Fn;
 }
 
@@ -53,6 +54,18 @@ export interface GoldenLaunch {
 export function int8Data(t: Tensor): Int8Array {
   if (!(t.data instanceof Int8Array)) throw new TinyforgeError(`weights '${t.name}' must be constant int8 (got ${t.data ? t.dtype : 'no data'})`);
   return t.data;
+}
+
+/** The bias of operand `slot` of a 16x8 layer as int64 (TFLite Micro takes int64 biases, and int32 ones widened);
+ *  0 when absent. */
+export function uploadBias64(ctx: GoldenCtx, t: Tensor | undefined, outC: number): number {
+  if (!t) return 0;
+  const d = t.data;
+  if (!(d instanceof BigInt64Array || d instanceof Int32Array) || d.length !== outC) {
+    throw new TinyforgeError(`bias '${t.name}' must be constant int64 or int32 [${outC}]`);
+  }
+  const b = d instanceof BigInt64Array ? d : BigInt64Array.from(d, (v) => BigInt(v));
+  return ctx.upload(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
 }
 
 export function nhwc(t: Tensor): [number, number, number, number] {

@@ -79,3 +79,13 @@ export function to4d(shape: readonly number[]): [number, number, number, number]
   return [s[0], s[1], s[2], s[3]];
 }
 
+
+/**
+ * The bias of a 16x8 layer as a kernel-IR int32 constant: the model's int64 bias narrowed (legalize checked
+ * that every value fits int32, so the kernel's int64 sum is the same), or the int32 bias as it is.
+ */
+export function bias16x8(ctx: LowerCtx, id: number): number {
+  const b = ctx.t(id);
+  if (!(b.data instanceof BigInt64Array)) return ctx.constant(id);
+  return ctx.newConstant(`${b.name}.int32`, 'int32', [...b.shape], Int32Array.from(b.data, (v) => Number(v)));
+}

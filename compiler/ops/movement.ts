@@ -5,7 +5,7 @@
 // execute exactly those regions; TFLite's interpreter checks both (tests/runtime-wasm/movement.test.ts).
 // Also here: reading constant parameter operands at import, writing them back at export, and the
 // legalize rule all of these ops share (int8, the output quantised exactly as the input: no requantisation).
-import type { Op, Tensor } from '../ir/graph.ts';
+import { bytesPerElement, type Op, type Tensor } from '../ir/graph.ts';
 import type { LegalCheck, ShapeCheck } from './checks.ts';
 import type { GoldenCtx, GoldenLaunch } from './golden-abi.ts';
 import type { KernelOpDraft, LowerCtx } from './lowering.ts';
@@ -108,9 +108,10 @@ export function inShape(c: ShapeCheck): number[] {
  * the same scale and zero point (TFLite's converter gives these ops equal quantisation; TFLite itself
  * rejects differing ones for int8 CONCATENATION, PACK and PAD's constant).
  */
-export function legalizeMovement(c: LegalCheck, op: Op, inputs: readonly number[] = [op.inputs[0]!]): { x: Tensor[]; y: Tensor[] } {
-  const x = inputs.map((id, k) => c.act(id, inputs.length > 1 ? `input ${k}` : 'input'));
-  const y = op.outputs.map((id, k) => c.act(id, op.outputs.length > 1 ? `output ${k}` : 'output'));
+export function legalizeMovement(c: LegalCheck, op: Op, inputs: readonly number[] = [op.inputs[0]!], int16 = false): { x: Tensor[]; y: Tensor[] } {
+  const x = inputs.map((id, k) => c.act(id, inputs.length > 1 ? `input ${k}` : 'input', int16));
+  const y = op.outputs.map((id, k) => c.act(id, op.outputs.length > 1 ? `output ${k}` : 'output', int16));
+  if ([...x, ...y].some((t) => t.dtype !== x[0]!.dtype)) c.fail('inputs and outputs differ in type', 'data movement keeps the type');
   const q0 = x[0]!.quant!;
   for (const t of [...x.slice(1), ...y]) {
     if (t.quant!.scale[0] !== q0.scale[0] || t.quant!.zeroPoint[0] !== q0.zeroPoint[0]) {
@@ -132,10 +133,29 @@ export function legalShape(c: LegalCheck, t: Tensor, want: readonly number[]): v
 /** One copy of the golden launch: region from tensor `from` into tensor `to`. */
 export interface CopyPart { from: number; to: number; region: CopyRegion }
 
-/** The golden launch of a data-movement op: fills (PAD) first, then every region (descriptors uploaded once). */
+/**
+ * The same copy over bytes, for elements of `bytes` bytes each: one more innermost dimension walks an element's
+ * bytes, every stride and offset scaled by `bytes` (normalizeRegion merges it back into contiguous runs).
+ */
+export function byteRegion(r: CopyRegion, bytes: number): CopyRegion {
+  if (bytes === 1) return r;
+  return {
+    shape: [...r.shape, bytes], inOffset: r.inOffset * bytes, inStrides: [...r.inStrides.map((s) => s * bytes), 1],
+    outOffset: r.outOffset * bytes, outStrides: [...r.outStrides.map((s) => s * bytes), 1],
+  };
+}
+
+/**
+ * The golden launch of a data-movement op: fills (PAD) first, then every region (descriptors uploaded once).
+ * Regions and fills count elements of the output's type (int8 or int16: the copy kernel moves bytes); a fill
+ * of a wider type must be 0 (every byte the same).
+ */
 export function goldenCopies(ctx: GoldenCtx, parts: CopyPart[], fills: Array<{ to: number; value: number; bytes: number }> = []): GoldenLaunch {
+  const size = bytesPerElement(ctx.Y.dtype);
+  for (const f of fills) if (size > 1 && f.value !== 0) throw new Error(`a ${ctx.Y.dtype} fill of ${f.value}: the golden fill writes bytes (only 0 is supported)`);
+  fills = fills.map((f) => ({ ...f, bytes: f.bytes * size }));
   const descs = parts.map((p) => {
-    const r = normalizeRegion(p.region);
+    const r = normalizeRegion(byteRegion(p.region, size));
     return { from: p.from, to: p.to, desc: ctx.upload(regionDescriptor(r)), inOffset: r.inOffset, outOffset: r.outOffset };
   });
   return {
@@ -149,7 +169,10 @@ export function goldenCopies(ctx: GoldenCtx, parts: CopyPart[], fills: Array<{ t
 
 /** A kernel `copy` op writing graph tensor `output` from `inputs` (one region each), normalised. */
 export function copyDraft(ctx: LowerCtx, inputs: readonly number[], output: number, regions: CopyRegion[], fill?: number): KernelOpDraft {
-  const rs = regions.map(normalizeRegion);
+  // The kernel `copy` moves bytes: int16 regions (16x8 models) become byte regions, and their fill must be 0.
+  const size = bytesPerElement(ctx.t(output).dtype);
+  if (size > 1 && fill !== undefined && fill !== 0) throw new Error(`copy: a ${ctx.t(output).dtype} fill of ${fill} (only 0 is byte-uniform)`);
+  const rs = regions.map((r) => normalizeRegion(byteRegion(r, size)));
   for (const r of rs) if (r.shape.length > MAX_COPY_RANK) throw new Error(`copy region of rank ${r.shape.length} after merging (at most ${MAX_COPY_RANK})`);
   return {
     kind: 'copy', inputs: inputs.map((id) => ctx.buffer(id)), output: ctx.buffer(output), regions: rs,

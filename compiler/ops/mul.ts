@@ -5,7 +5,7 @@
 import { type Activation, type OpBase } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { mulQuantParams } from '../quant/params.ts';
-import { broadcastShape } from './checks.ts';
+import { broadcastShape, int8Or16Types } from './checks.ts';
 import { foldBinary, goldenBinary, legalizeBinary, lowerBinary } from './elementwise.ts';
 import { rule } from './lowering.ts';
 import { defineOp } from './op-def.ts';
@@ -24,8 +24,10 @@ export const mul = defineOp<'mul'>({
   tflite: fusedActivationMapping('mul', BuiltinOperator.MUL, BuiltinOptionsType.MulOptions, Slot.MulOptions.activation, 2),
   arity: { inputs: [2, 2], activations: () => [0, 1] },
   infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
+  // int8, or int16 (zero points 0: TFLite Micro's MulElementwise / BroadcastMul4DSlow on int16, the same steps).
+  types: (c) => { int8Or16Types(c, [0, 1]); },
   legalize: (c, op) => {
-    legalizeBinary(c, op);
+    legalizeBinary(c, op, true);
     c.activation(op.activation);
   },
   fold: (q, op, k) => foldBinary(q, op, k),

@@ -4,7 +4,7 @@
 // constant [rank, 2] operand and kept as an attribute. Lowered to a kernel `copy` with a fill value.
 import { numElements, type OpBase } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType } from '../frontend/tflite/schema.ts';
-import type { LegalCheck, ShapeCheck } from './checks.ts';
+import { int8Or16Types, type LegalCheck, type ShapeCheck } from './checks.ts';
 import type { GoldenCtx, GoldenLaunch } from './golden-abi.ts';
 import { rule, type KernelOpDraft, type LowerCtx } from './lowering.ts';
 import { blockInto, constValues, contiguous, copyDraft, goldenCopies, inShape, int32Param, legalShape, legalizeMovement } from './movement.ts';
@@ -52,8 +52,10 @@ const fillOf = (op: AnyPad, zp: number) => (op.kind === 'pad_v2' && op.value !==
 const shared = {
   arity: { inputs: [1, 1] as [number, number], activations: () => [0] },
   infer: (c: ShapeCheck, op: AnyPad) => padShape(c, op.paddings),
+  // int8, or int16 (16x8 models: TFLite Micro's PAD copies int16 values; the golden runtime runs it).
+  types: (c: ShapeCheck) => { int8Or16Types(c, [0]); },
   legalize: (c: LegalCheck, op: AnyPad) => {
-    const { x, y } = legalizeMovement(c, op);
+    const { x, y } = legalizeMovement(c, op, [op.inputs[0]!], true);
     legalShape(c, y[0]!, x[0]!.shape.map((d, i) => d + (op.paddings[i]?.[0] ?? 0) + (op.paddings[i]?.[1] ?? 0)));
   },
   macs: () => 0,

@@ -3,7 +3,7 @@ import { TinyforgeError } from '../diagnostics.ts';
 import { padBefore, type Activation, type OpBase, type Padding } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { poolQuantParams } from '../quant/params.ts';
-import { poolShape } from './checks.ts';
+import { int8Or16Types, poolShape } from './checks.ts';
 import { nhwc } from './golden-abi.ts';
 import { rule, windowOf } from './lowering.ts';
 import { defineOp, type ImportCtx, type OpDef } from './op-def.ts';
@@ -48,6 +48,13 @@ function poolDef<K extends PoolKind>(kind: K, builtin: number, summary: string):
     tflite: { builtin, optionsType: BuiltinOptionsType.Pool2DOptions, import: (c) => importPool(c, kind), version: 2, export: (b, o) => exportPool(b, o) },
     arity: { inputs: [1, 1], activations: () => [0] },
     infer: poolShape,
+    // int8, or int16 (TFLite's int16 reference pooling; golden runtime only: legalize keeps the backends at int8).
+    // Either way the output keeps the input's quantisation.
+    types: (c, op) => {
+      int8Or16Types(c, [0]);
+      const xq = c.tensor(0, 'input').quant!, yq = c.g.tensors[op.outputs[0]!]!.quant!;
+      if (xq.scale[0] !== yq.scale[0] || xq.zeroPoint[0] !== yq.zeroPoint[0]) c.fail('pooling needs the output quantisation to equal the input quantisation');
+    },
     legalize: (c, op) => {
       const x = c.act(op.inputs[0], 'input');
       const y = c.act(op.outputs[0], 'output');
@@ -93,7 +100,7 @@ function poolDef<K extends PoolKind>(kind: K, builtin: number, summary: string):
       const xId = op.inputs[0]!, yId = op.outputs[0]!;
       return {
         scratch: 0,
-        make: () => (p) => ex.pool2d(isMax, p[xId]!, n, h, w, c, p[yId]!, oh, ow, fh, fw, op.stride[0], op.stride[1], padT, padL, actMin, actMax),
+        make: () => (p) => (ctx.Y.dtype === 'int16' ? ex.pool16 : ex.pool2d)(isMax, p[xId]!, n, h, w, c, p[yId]!, oh, ow, fh, fw, op.stride[0], op.stride[1], padT, padL, actMin, actMax),
       };
     },
     cgra: { host: 'pooling has no multiply-accumulates to map' },

@@ -8,6 +8,7 @@
 // which is what is done here. Both lower to a kernel `copy` (negative strides walk the input backwards).
 import type { OpBase } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
+import { int8Or16Types } from './checks.ts';
 import { rule } from './lowering.ts';
 import { constValues, contiguous, copyDraft, goldenCopies, inShape, int32Param, legalShape, legalizeMovement, type CopyRegion } from './movement.ts';
 import { defineOp } from './op-def.ts';
@@ -75,8 +76,10 @@ export const slice = defineOp<'slice'>({
     if (x.length > 6) c.fail(`input rank ${x.length} is above 6`);
     return sliceSizes((m) => c.fail(m), x, op);
   },
+  // int8, or int16 (16x8 models): values moved unchanged; the golden runtime runs int16, the backends int8.
+  types: (c) => { int8Or16Types(c, [0]); },
   legalize: (c, op) => {
-    const { x, y } = legalizeMovement(c, op);
+    const { x, y } = legalizeMovement(c, op, [op.inputs[0]!], true);
     legalShape(c, y[0]!, sliceSizes((m) => c.fail(m), x[0]!.shape, op));
   },
   lower: [
@@ -225,8 +228,10 @@ export const stridedSlice = defineOp<'strided_slice'>({
     if (x.length > 6) c.fail(`input rank ${x.length} is above 6`);
     return stridedSlicePlan((m) => c.fail(m), x, op).outShape;
   },
+  // int8, or int16 (16x8 models): values moved unchanged; the golden runtime runs int16, the backends int8.
+  types: (c) => { int8Or16Types(c, [0]); },
   legalize: (c, op) => {
-    const { x, y } = legalizeMovement(c, op);
+    const { x, y } = legalizeMovement(c, op, [op.inputs[0]!], true);
     legalShape(c, y[0]!, stridedSlicePlan((m) => c.fail(m), x[0]!.shape, op).outShape);
   },
   lower: [

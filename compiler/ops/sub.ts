@@ -6,7 +6,7 @@
 import { type Activation, type OpBase } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { subQuantParams } from '../quant/params.ts';
-import { broadcastShape } from './checks.ts';
+import { broadcastShape, int8Or16Types } from './checks.ts';
 import { foldBinary, goldenBinary, legalizeBinary, lowerBinary } from './elementwise.ts';
 import { rule } from './lowering.ts';
 import { defineOp } from './op-def.ts';
@@ -21,12 +21,14 @@ export interface SubOp extends OpBase {
 export const sub = defineOp<'sub'>({
   kind: 'sub',
   summary: 'element-wise difference with broadcasting',
-  arith: 'tflm computes the three multipliers in float32 and subtracts; tflite computes them in double and adds the negated second input',
+  arith: 'tflm computes the three multipliers in float32 and subtracts; tflite computes them in double and adds the negated second input (int16: left shift 15; the seanet sub0/sub1 CSVs show the difference, docs/int16.md)',
   tflite: fusedActivationMapping('sub', BuiltinOperator.SUB, BuiltinOptionsType.SubOptions, Slot.SubOptions.activation, 2),
   arity: { inputs: [2, 2], activations: () => [0, 1] },
   infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
+  // int8, or int16 (16x8 models: left shift 15, as TFLite Micro's CalculateOpDataSub; golden runtime only).
+  types: (c) => { int8Or16Types(c, [0, 1]); },
   legalize: (c, op) => {
-    legalizeBinary(c, op);
+    legalizeBinary(c, op, true);
     c.activation(op.activation);
   },
   fold: (q, op, k) => foldBinary(q, op, k),

@@ -14,9 +14,9 @@ import { padBefore, type Activation, type Graph, type OpBase, type Padding } fro
 import type { Arith } from '../quant/multiplier.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { convQuantParams } from '../quant/params.ts';
-import { same4 } from './checks.ts';
-import { int8Data, nhwc } from './golden-abi.ts';
-import { rule, unfolded } from './lowering.ts';
+import { int8Or16Types, same4 } from './checks.ts';
+import { int8Data, nhwc, uploadBias64 } from './golden-abi.ts';
+import { bias16x8, rule, unfolded } from './lowering.ts';
 import { defineOp } from './op-def.ts';
 import { ACTIVATION_CODE, PADDING_CODE, activation, padding, table, int32Param } from './tflite-options.ts';
 
@@ -30,7 +30,7 @@ export interface TransposeConvOp extends OpBase {
 
 /** The output clamp: the fused activation's range (TFLite Micro), the whole int8 range in the tflite arithmetic. */
 export function transposeConvClamp(g: Graph, op: TransposeConvOp, arith: Arith): { actMin: number; actMax: number } {
-  if (arith === 'tflite') return { actMin: -128, actMax: 127 };
+  if (arith === 'tflite') return g.tensors[op.outputs[0]!]!.dtype === 'int16' ? { actMin: -32768, actMax: 32767 } : { actMin: -128, actMax: 127 };
   const { actMin, actMax } = convQuantParams(g, op, 'tflm');
   return { actMin, actMax };
 }
@@ -44,7 +44,7 @@ export function transposePads(inSize: number, outSize: number, k: number, stride
 export const transposeConv = defineOp<'transpose_conv'>({
   kind: 'transpose_conv',
   summary: 'transposed 2-D convolution (per-tensor or per-channel weights, optional bias)',
-  arith: 'double rounding in both; tflm clamps to the fused activation, tflite ignores it (int8 range)',
+  arith: 'double rounding in both; tflm clamps to the fused activation, tflite ignores it (int8 range); 16x8: int64 sums and the int64 MultiplyByQuantizedMultiplier in both (docs/int16.md)',
   tflite: {
     builtin: BuiltinOperator.TRANSPOSE_CONV,
     optionsType: BuiltinOptionsType.TransposeConvOptions,
@@ -89,9 +89,12 @@ export const transposeConv = defineOp<'transpose_conv'>({
     if (!y || y.shape.length !== 4) c.fail('output must be a 4-D NHWC tensor (its shape is the output_shape operand)');
     return [n, y.shape[1]!, y.shape[2]!, outC];
   },
+  // int8, or 16x8 (int16 activations, int8 weights, int64 bias; golden runtime only).
+  types: (c) => { int8Or16Types(c, [0]); },
   legalize: (c, op) => {
-    const x = c.act(op.inputs[0], 'input');
-    const y = c.act(op.outputs[0], 'output');
+    const x = c.act(op.inputs[0], 'input', true);
+    const y = c.act(op.outputs[0], 'output', true);
+    if (x.dtype !== y.dtype) c.fail(`input is ${x.dtype} but output is ${y.dtype}`, 'int8 -> int8, or int16 -> int16 (16x8)');
     c.positive(op.stride, 'stride');
     c.activation(op.activation);
     c.rank(x, 4, 'input');
@@ -100,14 +103,37 @@ export const transposeConv = defineOp<'transpose_conv'>({
     const w = c.weights(op.inputs[1], 4, 0, outC);
     if (w.shape[0] !== outC || w.shape[3] !== x.shape[3]) c.fail(`weights '${w.name}' [${w.shape}] do not map ${x.shape[3]} to ${outC} channels`, 'OHWI weights, O = output channels, I = input channels');
     if (y.shape[0] !== x.shape[0]) c.fail(`output batch ${y.shape[0]} differs from the input's ${x.shape[0]}`);
-    c.bias(op.inputs[2], outC);
+    c.bias(op.inputs[2], outC, x.dtype === 'int16');
   },
   fold: (q, op, k) => {
+    if (k.kind === 'conv16x8') return k; // its lowering computed TFLite Micro's 16x8 multipliers and clamp
     const p = convQuantParams(q.graph, op, 'tflm');
     // The clamp depends on the arithmetic, so it is set here (no `clamp` hook: fuse-activation leaves it).
     return { ...k, inputOffset: p.inputOffset, outputOffset: p.outputOffset, requant: p.requant, rounding: 'double', ...transposeConvClamp(q.graph, op, q.arith) } as typeof k;
   },
   lower: [
+    rule({
+      name: 'transpose_conv-16x8',
+      kinds: ['transpose_conv'],
+      priority: 20,
+      when: (ctx, op) => ctx.t(op.inputs[0]!).dtype === 'int16',
+      lower: (ctx, op) => {
+        const x = ctx.t(op.inputs[0]!), w = ctx.t(op.inputs[1]!), y = ctx.t(op.outputs[0]!);
+        const [batches, inH, inW, inC] = x.shape as [number, number, number, number];
+        const [, outH, outW, outC] = y.shape as [number, number, number, number];
+        const [, kH, kW] = w.shape as [number, number, number, number];
+        const [padTop, padBottom] = transposePads(inH, outH, kH, op.stride[0], op.padding);
+        const [padLeft, padRight] = transposePads(inW, outW, kW, op.stride[1], op.padding);
+        const q = convQuantParams(ctx.graph, op, 'tflm');
+        const { actMin, actMax } = transposeConvClamp(ctx.graph, op, ctx.arith);
+        return {
+          kind: 'conv16x8', transpose: true, groups: 1, inputs: [ctx.buffer(x.id)], output: ctx.buffer(y.id),
+          batches, inH, inW, inC, outH, outW, outC, kH, kW, strideH: op.stride[0], strideW: op.stride[1], dilationH: 1, dilationW: 1,
+          padTop, padLeft, padBottom, padRight, weights: ctx.constant(w.id), bias: bias16x8(ctx, op.inputs[2]!),
+          requant: q.requant, actMin, actMax,
+        };
+      },
+    }),
     rule({
       name: 'transpose_conv',
       kinds: ['transpose_conv'],
@@ -136,11 +162,21 @@ export const transposeConv = defineOp<'transpose_conv'>({
     if (ic !== c || yc !== oc) throw new TinyforgeError(`transpose_conv: weights [${ctx.T(1).shape}] do not map ${c} to ${yc} channels`);
     const q = { ...convQuantParams(ctx.graph, op, 'tflm'), ...transposeConvClamp(ctx.graph, op, ctx.arith) };
     const wp = ctx.upload(int8Data(ctx.T(1)));
-    const bp = ctx.bias(op, oc);
+    const bp = ctx.Y.dtype === 'int16' ? 0 : ctx.bias(op, oc);
     const [mp, sp] = ctx.uploadRequant(q.requant.multiplier, q.requant.shift, oc);
     const padT = padBefore(oh, kh, op.stride[0], 1, op.padding);
     const padL = padBefore(ow, kw, op.stride[1], 1, op.padding);
     const xId = op.inputs[0]!, yId = op.outputs[0]!;
+    if (ctx.Y.dtype === 'int16') {
+      // 16x8: TFLite Micro's reference_integer_ops::TransposeConv for int16 (int64 scratch sums, int64 bias,
+      // the int64 MultiplyByQuantizedMultiplier), clamped to its fused activation.
+      const b64 = uploadBias64(ctx, (op.inputs[2] ?? -1) >= 0 ? ctx.T(2) : undefined, oc);
+      return {
+        scratch: 0,
+        make: () => (p) => ctx.ex.transposeConv16x8(p[xId]!, n, h, w, c, wp, b64, mp, sp, p[yId]!, oh, ow, oc, kh, kw, op.stride[0], op.stride[1],
+          padT, padL, q.actMin, q.actMax),
+      };
+    }
     return {
       scratch: 0,
       make: () => (p) => ctx.ex.transposeConv(p[xId]!, n, h, w, c, wp, bp, mp, sp, p[yId]!, oh, ow, oc, kh, kw, op.stride[0], op.stride[1],

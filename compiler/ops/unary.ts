@@ -48,9 +48,10 @@ export function unaryGolden(ctx: GoldenCtx, op: Op): GoldenLaunch {
 }
 
 /** Input and output: int8 per-tensor activations of one shape. */
-export function legalizeSameShape(c: LegalCheck, op: Op): void {
-  const x = c.act(op.inputs[0], 'input');
-  const y = c.act(op.outputs[0], 'output');
+export function legalizeSameShape(c: LegalCheck, op: Op, int16 = false): void {
+  const x = c.act(op.inputs[0], 'input', int16);
+  const y = c.act(op.outputs[0], 'output', int16);
+  if (x.dtype !== y.dtype) c.fail(`input is ${x.dtype} but output is ${y.dtype}`, 'element-wise operators keep the type');
   if (x.shape.length !== y.shape.length || x.shape.some((d, i) => d !== y.shape[i])) c.fail(`output shape [${y.shape}] differs from input shape [${x.shape}]`, 'element-wise operators keep the shape');
 }
 

@@ -42,8 +42,12 @@ export const legalize = definePass({
       // legalize checks the rest: a float32 input is read only by QUANTIZE, a float32 output written by DEQUANTIZE).
       const edgeOps = g.ops.filter((op) => op.inputs.includes(id) || op.outputs.includes(id));
       const converted = edgeOps.length > 0 && edgeOps.every((op) => op.kind === 'quantize' || op.kind === 'dequantize');
-      if (t.dtype !== 'int8' && !((t.dtype === 'float32' || t.dtype === 'int16') && converted)) {
-        throw new TinyforgeError(`graph input/output '${t.name}' is ${t.dtype}`, {}, 'the backends support int8 models, with float32 or int16 edges only through QUANTIZE / DEQUANTIZE');
+      // int16 edges of 16x8 models are checked by the ops that touch them (their legalize admits int16 or not);
+      // int32 only through QUANTIZE, or as an input no op reads (TRANSPOSE_CONV's output shape fed as an input).
+      const unread = g.inputs.includes(id) && edgeOps.length === 0;
+      const int32Edge = t.dtype === 'int32' && (unread || (edgeOps.length > 0 && edgeOps.every((op) => op.kind === 'quantize')));
+      if (t.dtype !== 'int8' && t.dtype !== 'int16' && !int32Edge && !(t.dtype === 'float32' && converted)) {
+        throw new TinyforgeError(`graph input/output '${t.name}' is ${t.dtype}`, {}, 'the backends support int8 and int16 models, with float32 or int32 edges only through QUANTIZE / DEQUANTIZE');
       }
     }
     // Topological order: every activation an op reads is a graph input or written by an earlier op.

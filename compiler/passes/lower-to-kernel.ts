@@ -50,6 +50,7 @@ function lower(state: PipelineState, options: LowerOptions): KernelModule {
       if (known !== undefined) return known;
       const x = t(id);
       if (!x.data) throw new Error(`lower-to-kernel: '${x.name}' is not a constant`);
+      if (x.data instanceof BigInt64Array) throw new Error(`lower-to-kernel: '${x.name}' is an int64 constant; the kernel IR holds int8/int16/int32 constants`);
       const c = newConstant(x.name, x.dtype, x.shape, x.data);
       constOf.set(id, c);
       return c;

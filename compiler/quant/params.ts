@@ -220,7 +220,7 @@ const NEUTRAL: QM = { multiplier: 0, shift: 0 };
  */
 export function subQuantParams(g: Graph, op: Op & { kind: 'sub'; activation: AddOp['activation'] }, arith: Arith): BinaryQuantParams {
   const { y, aq, bq, yq } = binaryTensors(g, op);
-  const leftShift = 20;
+  const leftShift = y.dtype === 'int16' ? 15 : 20;
   let r1: number, r2: number, ro: number;
   if (arith === 'tflm') {
     const f = Math.fround;

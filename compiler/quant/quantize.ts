@@ -25,6 +25,7 @@ import { multiplyByQuantizedMultiplier, quantizeMultiplier, roundHalfAway, type 
 export function qRange(dtype: DType): [number, number] {
   if (dtype === 'int8') return [-128, 127];
   if (dtype === 'int16') return [-32768, 32767];
+  if (dtype === 'int32') return [-2147483648, 2147483647];
   throw new Error(`qRange: ${dtype} is not a quantised activation type`);
 }
 

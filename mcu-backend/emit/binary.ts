@@ -3,7 +3,8 @@
 // tf_requant_tflm, in both arithmetics: the op's integers already say which runtime it follows).
 // Broadcasting over up to 6 dimensions: dimensions of size 1 are dropped and neighbours with the same
 // stride pattern fused (as TFLite's broadcast loop does), leaving a few nested loops around an inner loop
-// whose input strides (0 or 1) are literals. A constant operand is a flash array of the kernel.
+// whose input strides (0 or 1) are literals. A constant operand is a flash array of the kernel. int16 buffers
+// (ADD / SUB of 16x8 models, left shift 15): the same steps on int16_t elements.
 import type { KBinary } from '../../compiler/kernel-ir/types.ts';
 import { cArray, cInt } from './c.ts';
 import { defineVariant, type EmitContext, type EmittedKernel } from './variant.ts';
@@ -61,8 +62,12 @@ export function emitBinary(op: KBinary, ctx: EmitContext): EmittedKernel {
     data = cArray(`${f}_c`, 'int8_t', k.data);
     constBytes = k.data.length;
   }
-  const params = !c ? 'const int8_t *a, const int8_t *b, int8_t *out' : c.slot === 0 ? 'const int8_t *b, int8_t *out' : 'const int8_t *a, int8_t *out';
-  const aliases = !c ? '' : c.slot === 0 ? `  const int8_t *a = ${f}_c;\n` : `  const int8_t *b = ${f}_c;\n`;
+  const wide = ctx.buffer(op.output).dtype === 'int16';
+  const T = wide ? 'int16_t' : 'int8_t';
+  const params = !c ? (wide ? 'const int8_t *a8, const int8_t *b8, int8_t *out8' : 'const int8_t *a, const int8_t *b, int8_t *out') : c.slot === 0 ? 'const int8_t *b, int8_t *out' : 'const int8_t *a, int8_t *out';
+  const aliases = wide
+    ? '  const int16_t *a = (const int16_t *)(const void *)a8, *b = (const int16_t *)(const void *)b8;\n  int16_t *out = (int16_t *)(void *)out8;\n'
+    : !c ? '' : c.slot === 0 ? `  const int8_t *a = ${f}_c;\n` : `  const int8_t *b = ${f}_c;\n`;
   const loops = binaryLoops(op);
   const inner = loops[loops.length - 1]!;
   const outer = loops.slice(0, -1);
@@ -73,15 +78,15 @@ export function emitBinary(op: KBinary, ctx: EmitContext): EmittedKernel {
   const innerLoop = `for (int i = 0; i < ${inner.n}; i++) {
       const int32_t x1 = pa[${idx(inner.sa)}], x2 = pb[${idx(inner.sb)}];
       ${body}
-      *o++ = (int8_t)${clamp};
+      *o++ = (${T})${clamp};
     }`;
   const heads = outer.map((l, d) => `  for (int i${d} = 0; i${d} < ${l.n}; i${d}++)`).join('\n');
   const offset = (key: 'sa' | 'sb') => outer.map((l, d) => (l[key] ? ` + i${d} * ${l[key]}` : '')).join('');
   const code = `static void ${f}(${params})
 {
-${aliases}  int8_t *o = out;
-${outer.length ? `${heads} {\n` : '  {\n'}    const int8_t *pa = a${offset('sa')};
-    const int8_t *pb = b${offset('sb')};
+${aliases}  ${T} *o = out;
+${outer.length ? `${heads} {\n` : '  {\n'}    const ${T} *pa = a${offset('sa')};
+    const ${T} *pb = b${offset('sb')};
     ${innerLoop}
   }
 }

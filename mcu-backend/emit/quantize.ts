@@ -17,7 +17,7 @@ import type { KDequantize, KQuantize } from '../../compiler/kernel-ir/types.ts';
 import { cInt } from './c.ts';
 import { defineVariant, type EmitContext, type EmittedKernel } from './variant.ts';
 
-const C_TYPE = { int8: 'int8_t', int16: 'int16_t', float32: 'float', int32: 'int32_t' } as const;
+const C_TYPE = { int8: 'int8_t', int16: 'int16_t', float32: 'float', int32: 'int32_t', int64: 'int64_t' } as const;
 
 /** A float32 value as a C float literal that reads back to the same float (9 significant digits). */
 export function cFloat(v: number): string {

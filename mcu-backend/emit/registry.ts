@@ -19,6 +19,7 @@ import { preluGeneric } from './prelu.ts';
 import { reduceGeneric } from './reduce.ts';
 import { resizeBilinearGeneric, resizeNearestTable } from './resize.ts';
 import { transposeConvGeneric } from './transpose-conv.ts';
+import { conv16x8Dsp, conv16x8Generic, leakyRelu16Generic } from './int16.ts';
 import { FAST_VARIANTS } from './fast-variants.ts';
 
 export const VARIANTS: AnyVariant[] = [
@@ -43,6 +44,9 @@ export const VARIANTS: AnyVariant[] = [
   transposeConvGeneric,
   quantizeGeneric,
   dequantizeGeneric,
+  conv16x8Generic,
+  conv16x8Dsp,
+  leakyRelu16Generic,
   ...FAST_VARIANTS,
 ];
 

@@ -113,6 +113,16 @@ static inline int32_t tf_requant_tflm(int32_t x, int32_t m, int shift)
   return tf_rdbpot(tf_srdhm((int32_t)((uint32_t)x << left), m), right);
 }
 
+/* TFLite's MultiplyByQuantizedMultiplier(int64 x, ...) of the 16x8 kernels (kernels/internal/common.cc):
+   the multiplier reduced to 16 bits, one 64-bit product, one round-half-up shift by 15 - shift (m >= 0,
+   -31 <= shift <= 7). */
+static inline int32_t tf_requant_64(int64_t x, int32_t m, int shift)
+{
+  const int64_t reduced = m < 0x7FFF0000 ? (int64_t)((m + (1 << 15)) >> 16) : (int64_t)0x7FFF;
+  const int total = 15 - shift;
+  return (int32_t)((x * reduced + ((int64_t)1 << (total - 1))) >> total);
+}
+
 /* TFLite (TFLITE_SINGLE_ROUNDING) MultiplyByQuantizedMultiplier; shift <= 30. */
 static inline int32_t tf_requant_tflite(int32_t x, int32_t m, int shift)
 {

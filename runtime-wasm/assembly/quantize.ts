@@ -6,13 +6,15 @@ import { mbqmDouble } from './quant';
 
 // @ts-ignore: decorator
 @inline function loadQ(p: usize, i: i32, bytes: i32): i32 {
+  if (bytes == 4) return load<i32>(p + (<usize>i << 2));
   return bytes == 1 ? <i32>load<i8>(p + <usize>i) : <i32>load<i16>(p + (<usize>i << 1));
 }
 
 // @ts-ignore: decorator
 @inline function storeQ(p: usize, i: i32, bytes: i32, v: i32): void {
   if (bytes == 1) store<i8>(p + <usize>i, <i8>v);
-  else store<i16>(p + (<usize>i << 1), <i16>v);
+  else if (bytes == 2) store<i16>(p + (<usize>i << 1), <i16>v);
+  else store<i32>(p + (<usize>i << 2), v);
 }
 
 /** std::round: half away from zero (the difference v - trunc(v) is exact). */
@@ -40,7 +42,7 @@ export function quantizeFloat(src: usize, dst: usize, n: i32, scale: f32, zeroPo
   }
 }
 
-/** int8/int16 -> int8/int16: clamp(MultiplyByQuantizedMultiplier(q + inputOffset) + outputOffset), double rounding. */
+/** int8/int16/int32 -> int8/int16/int32 (bytes 1, 2, 4; int32 only as TFLite Micro's 16x8 edges): clamp(MultiplyByQuantizedMultiplier(q + inputOffset) + outputOffset), double rounding. */
 export function requantize(src: usize, dst: usize, n: i32, inBytes: i32, outBytes: i32, inputOffset: i32,
   multiplier: i32, shift: i32, outputOffset: i32, qmin: i32, qmax: i32): void {
   for (let i = 0; i < n; i++) {

@@ -15,7 +15,7 @@ import { FbReader, type Table } from './reader.ts';
 import { BuiltinOperator, BuiltinOptionsType, FILE_IDENTIFIER, Slot as S, TensorType, builtinName, tensorTypeName } from './schema.ts';
 
 export const DTYPES: Partial<Record<number, DType>> = {
-  [TensorType.INT8]: 'int8', [TensorType.INT16]: 'int16', [TensorType.INT32]: 'int32', [TensorType.FLOAT32]: 'float32',
+  [TensorType.INT8]: 'int8', [TensorType.INT16]: 'int16', [TensorType.INT32]: 'int32', [TensorType.INT64]: 'int64', [TensorType.FLOAT32]: 'float32',
 };
 
 export const SUPPORTED_OPERATORS = [...BY_BUILTIN.keys()].sort((x, y) => x - y).map(builtinName);
@@ -56,6 +56,7 @@ export function decodeData(raw: Uint8Array, dtype: DType): TensorData {
   if (dtype === 'int8') return new Int8Array(copy.buffer, 0, copy.length);
   const dv = new DataView(copy.buffer);
   if (dtype === 'int16') return Int16Array.from({ length: copy.length >> 1 }, (_, i) => dv.getInt16(2 * i, true));
+  if (dtype === 'int64') return BigInt64Array.from({ length: copy.length >> 3 }, (_, i) => dv.getBigInt64(8 * i, true));
   return Int32Array.from({ length: copy.length >> 2 }, (_, i) => dv.getInt32(4 * i, true));
 }
 
@@ -178,7 +179,7 @@ export function importTflite(bytes: Uint8Array, file: string, opts: { validate?:
     const type = t.i8(S.Tensor.type);
     const dtype = DTYPES[type];
     if (!dtype) {
-      throw new TinyforgeError(`tensor ${i} '${name}' has type ${tensorTypeName(type)}; supported: INT8, INT16, INT32 (FLOAT32 at the edges)`, { file },
+      throw new TinyforgeError(`tensor ${i} '${name}' has type ${tensorTypeName(type)}; supported: INT8, INT16, INT32, INT64 (FLOAT32 at the edges)`, { file },
         'quantise the model fully to int8 (weights and activations) with the TFLite converter');
     }
     if (dtype === 'float32') {

@@ -27,7 +27,7 @@ export interface OpSurvey {
   why?: string;
 }
 
-const TYPES: number[] = [TensorType.INT8, TensorType.INT16, TensorType.INT32, TensorType.FLOAT32];
+const TYPES: number[] = [TensorType.INT8, TensorType.INT16, TensorType.INT32, TensorType.INT64, TensorType.FLOAT32];
 
 const reader = optionsReader;
 
@@ -145,7 +145,7 @@ export function surveyTflite(bytes: Uint8Array, file: string): OpSurvey[] {
     for (const t of [...operands, ...o.outputs]) {
       if (t < 0) continue;
       const type = tensorType(t);
-      if (!TYPES.includes(type)) return no(`tensor ${t} '${tensorName(t)}' is ${tensorTypeName(type)} (supported: INT8, INT16, INT32, FLOAT32 at the edges)`);
+      if (!TYPES.includes(type)) return no(`tensor ${t} '${tensorName(t)}' is ${tensorTypeName(type)} (supported: INT8, INT16, INT32, INT64, FLOAT32 at the edges)`);
       if (type !== TensorType.FLOAT32) continue;
       const edgeIn = o.code === BuiltinOperator.QUANTIZE && o.inputs[0] === t && sgInputs.includes(t);
       const edgeOut = o.code === BuiltinOperator.DEQUANTIZE && o.outputs[0] === t && sgOutputs.includes(t);

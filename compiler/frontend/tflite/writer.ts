@@ -15,7 +15,7 @@ import type { TfliteMapping } from '../../ops/op-def.ts';
 import { int32Vector, table } from '../../ops/tflite-options.ts';
 import { FILE_IDENTIFIER, Slot, TensorType } from './schema.ts';
 
-const TensorTypeCode: Record<Tensor['dtype'], number> = { int32: TensorType.INT32, int16: TensorType.INT16, int8: TensorType.INT8, float32: TensorType.FLOAT32 };
+const TensorTypeCode: Record<Tensor['dtype'], number> = { int32: TensorType.INT32, int16: TensorType.INT16, int8: TensorType.INT8, int64: TensorType.INT64, float32: TensorType.FLOAT32 };
 
 function offsetVector(b: Builder, offsets: readonly number[]): number {
   b.startVector(4, offsets.length, 4);

@@ -15,9 +15,9 @@ export function dequantize(t: Tensor): Float64Array {
   const q = t.quant!, d = t.data!;
   const inner = q.axis === undefined ? 1 : t.shape.slice(q.axis + 1).reduce((a, b) => a * b, 1);
   const n = q.axis === undefined ? 1 : t.shape[q.axis]!;
-  return Float64Array.from(d, (v, i) => {
+  return Float64Array.from(d as ArrayLike<number | bigint>, (v, i) => {
     const c = q.axis === undefined ? 0 : Math.floor(i / inner) % n;
-    return (v - q.zeroPoint[c]!) * q.scale[c]!;
+    return (Number(v) - q.zeroPoint[c]!) * q.scale[c]!;
   });
 }
 

@@ -27,10 +27,21 @@ test('legalize: a well-formed graph passes through unchanged', () => {
   assert.equal(run(g).graph, g);
 });
 
-test('legalize: int16 activations are rejected', () => {
+test('legalize: int16 activations are rejected where no int16 kernel exists, or asymmetric, or mixed with int8', () => {
   const g = smallNet();
   g.tensors[opNamed(g, 'conv').outputs[0]].dtype = 'int16';
-  rejects(g, 'conv', /output 'a' is int16/, /int8 activations only/);
+  // CONV_2D runs 16x8, but int16 activations are symmetric.
+  rejects(g, 'conv', /output 'a' is int16 with zero point/, /symmetric \(zero point 0\)/);
+  g.tensors[opNamed(g, 'conv').outputs[0]].quant!.zeroPoint = [0];
+  // ... and int8 in, int16 out is no TFLite kernel.
+  rejects(g, 'conv', /input is int8 but output is int16/, /int16 -> int16/);
+  // CONV_2D, DEPTHWISE_CONV_2D and ADD run 16x8; AVERAGE_POOL_2D has no int16 Cortex-M kernel.
+  const h = smallNet();
+  for (const id of [opNamed(h, 'conv').inputs[0], opNamed(h, 'conv').outputs[0], opNamed(h, 'dw').outputs[0], opNamed(h, 'res').outputs[0]]) {
+    h.tensors[id].dtype = 'int16';
+    h.tensors[id].quant!.zeroPoint = [0];
+  }
+  rejects(h, 'pool', /input 'c' is int16/, /int8 activations only/);
 });
 
 test('legalize: asymmetric weights are rejected', () => {

@@ -88,9 +88,9 @@ test('raw weight and bias files are read back exactly', () => {
   const p = write('files.yaml', 'network:\n  input: { shape: [1, 4] }\n  layers:\n    - { op: fully_connected, units: 2, weights: { file: w.bin, bias: b.bin, scale: [0.5, 0.25] } }\n');
   const g = loadConfig(p).graph;
   const w = g.tensors[g.ops[0]!.inputs[1]!]!, b = g.tensors[g.ops[0]!.inputs[2]!]!;
-  assert.deepEqual(Array.from(w.data!), [1, 2, 3, 4, 5, 6, -1, -128]);
+  assert.deepEqual(Array.from(w.data as Int8Array), [1, 2, 3, 4, 5, 6, -1, -128]);
   assert.deepEqual(w.quant, { scale: [0.5, 0.25], zeroPoint: [0, 0], axis: 0 });
-  assert.deepEqual(Array.from(b.data!), [1000, -5]);
+  assert.deepEqual(Array.from(b.data as Int32Array), [1000, -5]);
   const short = write('short.yaml', 'network:\n  input: { shape: [1, 4] }\n  layers:\n    - { op: fully_connected, units: 3, weights: { file: w.bin } }\n');
   expectError(short, /short\.yaml:4:57: layer 0 \(fully_connected 'fully_connected_0'\): weights file w\.bin has 8 bytes; shape \[3,4\] int8 needs 12/);
 });
