@@ -42,6 +42,8 @@ export interface Schedule {
 export interface SearchOptions {
   /** Enumerate every selection when there are at most this many (default 4096). */
   exhaustiveLimit?: number;
+  /** ... and at most this many distinct memory-signature vectors, one planner run each (default 512). */
+  signatureLimit?: number;
   /** Memory plans the descent may add (default 48). */
   descentRuns?: number;
   /**
@@ -113,7 +115,7 @@ export function searchSchedule(
   const total = cands.reduce((s, c) => s * c.length, 1);
   const sigSpace = sig.reduce((s, c) => s * new Set(c).size, 1);
   const limit0 = opts.exhaustiveLimit ?? 4096;
-  const exhaustive = total <= limit0 && sigSpace <= Math.min(limit0, 512);
+  const exhaustive = total <= limit0 && sigSpace <= Math.min(limit0, opts.signatureLimit ?? 512);
   let chosenPicks: number[];
   let greedy: Selection | undefined;
   if (exhaustive) {
