@@ -16,7 +16,7 @@ import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/sc
 import { convQuantParams } from '../quant/params.ts';
 import { int8Or16Types, same4 } from './checks.ts';
 import { int8Data, nhwc, uploadBias64 } from './golden-abi.ts';
-import { bias16x8, rule, unfolded } from './lowering.ts';
+import { bias16x8, rule, unfolded, type LowerCtx } from './lowering.ts';
 import { defineOp } from './op-def.ts';
 import { ACTIVATION_CODE, PADDING_CODE, activation, padding, table, int32Param } from './tflite-options.ts';
 
@@ -39,6 +39,17 @@ export function transposeConvClamp(g: Graph, op: TransposeConvOp, arith: Arith):
 export function transposePads(inSize: number, outSize: number, k: number, stride: number, p: Padding): [number, number] {
   const before = padBefore(outSize, k, stride, 1, p);
   return [before, Math.max(0, (inSize - 1) * stride + k - outSize - before)];
+}
+
+/** The kernel-IR geometry of a transpose conv (both lowerings): tensors, sizes, strides and pads. */
+function transposeGeometry(ctx: LowerCtx, op: TransposeConvOp) {
+  const x = ctx.t(op.inputs[0]!), w = ctx.t(op.inputs[1]!), y = ctx.t(op.outputs[0]!);
+  const [batches, inH, inW, inC] = x.shape as [number, number, number, number];
+  const [, outH, outW, outC] = y.shape as [number, number, number, number];
+  const [, kH, kW] = w.shape as [number, number, number, number];
+  const [padTop, padBottom] = transposePads(inH, outH, kH, op.stride[0], op.padding);
+  const [padLeft, padRight] = transposePads(inW, outW, kW, op.stride[1], op.padding);
+  return { x, w, y, g: { batches, inH, inW, inC, outH, outW, outC, kH, kW, strideH: op.stride[0], strideW: op.stride[1], dilationH: 1, dilationW: 1, padTop, padLeft, padBottom, padRight } };
 }
 
 export const transposeConv = defineOp<'transpose_conv'>({
@@ -118,18 +129,12 @@ export const transposeConv = defineOp<'transpose_conv'>({
       priority: 20,
       when: (ctx, op) => ctx.t(op.inputs[0]!).dtype === 'int16',
       lower: (ctx, op) => {
-        const x = ctx.t(op.inputs[0]!), w = ctx.t(op.inputs[1]!), y = ctx.t(op.outputs[0]!);
-        const [batches, inH, inW, inC] = x.shape as [number, number, number, number];
-        const [, outH, outW, outC] = y.shape as [number, number, number, number];
-        const [, kH, kW] = w.shape as [number, number, number, number];
-        const [padTop, padBottom] = transposePads(inH, outH, kH, op.stride[0], op.padding);
-        const [padLeft, padRight] = transposePads(inW, outW, kW, op.stride[1], op.padding);
+        const { x, w, y, g } = transposeGeometry(ctx, op);
         const q = convQuantParams(ctx.graph, op, 'tflm');
         const { actMin, actMax } = transposeConvClamp(ctx.graph, op, ctx.arith);
         return {
           kind: 'conv16x8', transpose: true, groups: 1, inputs: [ctx.buffer(x.id)], output: ctx.buffer(y.id),
-          batches, inH, inW, inC, outH, outW, outC, kH, kW, strideH: op.stride[0], strideW: op.stride[1], dilationH: 1, dilationW: 1,
-          padTop, padLeft, padBottom, padRight, weights: ctx.constant(w.id), bias: bias16x8(ctx, op.inputs[2]!),
+          ...g, weights: ctx.constant(w.id), bias: bias16x8(ctx, op.inputs[2]!),
           requant: q.requant, actMin, actMax,
         };
       },
@@ -139,16 +144,10 @@ export const transposeConv = defineOp<'transpose_conv'>({
       kinds: ['transpose_conv'],
       priority: 0,
       lower: (ctx, op) => {
-        const x = ctx.t(op.inputs[0]!), w = ctx.t(op.inputs[1]!), y = ctx.t(op.outputs[0]!);
-        const [batches, inH, inW, inC] = x.shape as [number, number, number, number];
-        const [, outH, outW, outC] = y.shape as [number, number, number, number];
-        const [, kH, kW] = w.shape as [number, number, number, number];
-        const [padTop, padBottom] = transposePads(inH, outH, kH, op.stride[0], op.padding);
-        const [padLeft, padRight] = transposePads(inW, outW, kW, op.stride[1], op.padding);
+        const { x, w, y, g } = transposeGeometry(ctx, op);
         return {
           kind: 'transpose_conv', inputs: [ctx.buffer(x.id)], output: ctx.buffer(y.id),
-          batches, inH, inW, inC, outH, outW, outC, kH, kW, strideH: op.stride[0], strideW: op.stride[1], dilationH: 1, dilationW: 1,
-          padTop, padLeft, padBottom, padRight, ...unfolded(), weights: ctx.constant(w.id), bias: ctx.constant(op.inputs[2]!),
+          ...g, ...unfolded(), weights: ctx.constant(w.id), bias: ctx.constant(op.inputs[2]!),
         };
       },
     }),

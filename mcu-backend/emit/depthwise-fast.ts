@@ -99,9 +99,11 @@ function planarPrepassC(name: string, g: PlanarGeom, inputOffset: number): strin
   return L.join('\n');
 }
 
-export function emitDepthwise3x3Fast(op: KDepthwiseConv2d, m: Pick<KernelModule, 'consts'>, opts: { fn?: string } = {}): FastResult {
-  const why = depthwise3x3Applies(op);
-  if (why) return { ok: false, reason: why };
+/**
+ * The constants of a 3x3 depthwise layer and its 4-instruction requantisation plan (requant.ts), shared by
+ * the planar and the ring kernel: weights (HWC), bias, weight lookup and the per-channel plan.
+ */
+export function depthwise3x3Requant(op: KDepthwiseConv2d, m: Pick<KernelModule, 'consts'>) {
   const C = op.outC;
   const wc = constById(m, op.weights).data;
   const bias = constById(m, op.bias).data;
@@ -111,6 +113,13 @@ export function emitDepthwise3x3Fast(op: KDepthwiseConv2d, m: Pick<KernelModule,
     (c) => { let s = Math.abs(bias[c]!); for (let t = 0; t < 9; t++) s += Math.abs(wAt(c, Math.floor(t / 3), t % 3)) * xMax; return s; },
     (c) => { let s = 0; for (let t = 0; t < 9; t++) s = Math.max(s, Math.abs(wAt(c, Math.floor(t / 3), t % 3))); return s; },
     (c) => accRangeOf(bias[c]!, wc, op.inputOffset, c, 9, C));
+  return { C, wc, bias, wAt, rp };
+}
+
+export function emitDepthwise3x3Fast(op: KDepthwiseConv2d, m: Pick<KernelModule, 'consts'>, opts: { fn?: string } = {}): FastResult {
+  const why = depthwise3x3Applies(op);
+  if (why) return { ok: false, reason: why };
+  const { C, bias, wAt, rp } = depthwise3x3Requant(op, m);
   if (!rp.ok) return { ok: false, reason: rp.reason };
   const name = opts.fn ?? cIdent(`tf_dw_${op.index}_${op.name}`);
   const g = planarGeom(op);

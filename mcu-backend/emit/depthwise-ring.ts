@@ -21,8 +21,9 @@
 // padding <= 2: output rows are never longer than input rows).
 
 import type { KDepthwiseConv2d, KernelModule } from '../../compiler/kernel-ir/types.ts';
-import { cIdent, constById, type FastResult } from './fast-kernel.ts';
-import { accRangeOf, maxAbsInput, planRequant, requantC } from './requant.ts';
+import { cIdent, type FastResult } from './fast-kernel.ts';
+import { requantC } from './requant.ts';
+import { depthwise3x3Requant } from './depthwise-fast.ts';
 import { SIMD_PRELUDE } from './simd-prelude.ts';
 
 /** Scratch the ring may take before falling back to the least ring (one channel quad, k = 1). */
@@ -194,15 +195,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
   opts: { fn?: string; geom?: { G: number; k: number }; slice?: { width: number; inStride: number; outStride: number } } = {}): FastResult {
   const why = depthwiseRingApplies(op);
   if (why) return { ok: false, reason: why };
-  const C = op.outC;
-  const wc = constById(m, op.weights).data;
-  const bias = constById(m, op.bias).data;
-  const xMax = maxAbsInput(op.inputOffset);
-  const wAt = (c: number, ky: number, kx: number) => wc[(ky * 3 + kx) * C + c]!;
-  const rp = planRequant(op, C,
-    (c) => { let s = Math.abs(bias[c]!); for (let t = 0; t < 9; t++) s += Math.abs(wAt(c, Math.floor(t / 3), t % 3)) * xMax; return s; },
-    (c) => { let s = 0; for (let t = 0; t < 9; t++) s = Math.max(s, Math.abs(wAt(c, Math.floor(t / 3), t % 3))); return s; },
-    (c) => accRangeOf(bias[c]!, wc, op.inputOffset, c, 9, C));
+  const { C, bias, wAt, rp } = depthwise3x3Requant(op, m);
   if (!rp.ok) return { ok: false, reason: rp.reason };
   const name = opts.fn ?? cIdent(`tf_dwr_${op.index}_${op.name}`);
   const base = opts.geom ? geomOf(op, opts.geom.G, opts.geom.k) : ringGeom(op);
