@@ -9,7 +9,8 @@
 //    A sanitizer report aborts the program (non-zero exit), which fails the run with the report.
 //    The four large models (vww, person_detect, retinaface, mobilenet_v2: one to ten minutes of ASan compile
 //    each on this machine) run only with SANITIZE_LARGE=1 (the large zoo ones on one input); without it the
-//    summary test names them; SANITIZE_MODELS=<name>,<name> restricts the run to those models. The warning checks of every model's C are in strict-c.test.ts.
+//    summary test names them (TFLite Micro's 99 int16 seanet models run under the same flags in
+//    seanet.test.ts: every tenth in npm test, all with SANITIZE_LARGE=1); SANITIZE_MODELS=<name>,<name> restricts the run to those models. The warning checks of every model's C are in strict-c.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,13 +26,14 @@ import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { missingModel, realModels, type RealModel } from '../helpers/zoo.ts';
 import { needTools } from './helpers/tools.ts';
+import { SANITIZE_FLAGS, sanitizeAll } from './helpers/sanitize.ts';
 
 const work = scratchDir('tinyforge-sanitize-');
 const LARGE = new Set(['vww', 'tflm-person_detect', 'tflm-retinaface', 'tflm-xtensa-mobilenet_v2_quantized_1x3x224x224']);
 const ONE_INPUT = new Set(['tflm-retinaface', 'tflm-xtensa-mobilenet_v2_quantized_1x3x224x224']);
-const large = process.env.SANITIZE_LARGE === '1';
+const large = sanitizeAll;
 const only = process.env.SANITIZE_MODELS ? new Set(process.env.SANITIZE_MODELS.split(',')) : undefined;
-const SANITIZE = ['-pedantic', '-fsanitize=address,undefined,float-cast-overflow', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'];
+const SANITIZE = SANITIZE_FLAGS;
 
 type Model = RealModel;
 const models: Model[] = realModels();

@@ -4,8 +4,9 @@
 // its output must equal the golden runtime's (`tflm`) element for element (on the CSV inputs and on two seeded
 // random sets) and the golden CSV element for element,
 // except for the models in TFLM_DIFFERS (tests/helpers/seanet.ts, docs/int16.md), which equal the CSV within
-// 1 in `tflm` and exactly when compiled in the `tflite` arithmetic. Under CI=true a missing model, CSV or
-// tool fails; otherwise it is skipped.
+// 1 in `tflm` and exactly when compiled in the `tflite` arithmetic. Every tenth model (all of them with
+// SANITIZE_LARGE=1) also runs on the host under AddressSanitizer and UndefinedBehaviorSanitizer
+// ('host-asan'). Under CI=true a missing model, CSV or tool fails; otherwise it is skipped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { scratchDir } from '../helpers/paths.ts';
 import { TFLM_DIFFERS, csvDiff, readCsv, seanetCases, seanetCsvDir, seanetFeeds, seanetRandomFeeds } from '../helpers/seanet.ts';
 import { rawBytes } from '../helpers/zoo.ts';
 import { needTools } from './helpers/tools.ts';
+import { SANITIZE_FLAGS, sanitizeAll } from './helpers/sanitize.ts';
 
 const ci = process.env.CI === 'true';
 const work = scratchDir('tinyforge-seanet-');
@@ -29,10 +31,11 @@ test('seanet (Cortex-M): the models are present', { skip: !ci && cases.length ==
   assert.equal(cases.length, 99, `expected 99 seanet models, found ${cases.length}`);
 });
 
-for (const on of ['host', 'm4'] as RunOn[]) {
-  for (const c of cases) {
+for (const mode of ['host', 'm4', 'host-asan'] as const) {
+  const on: RunOn = mode === 'm4' ? 'm4' : 'host';
+  for (const c of mode === 'host-asan' && !sanitizeAll ? cases.filter((_, i) => i % 10 === 0) : cases) {
     const missing = c.inputs.length === 0 || !c.golden ? `${c.name}: CSVs missing in ${seanetCsvDir}` : undefined;
-    test(`seanet ${c.name} on ${on}: C (tflm) == golden runtime and TFLite Micro's CSV`, { skip: missing && !ci ? missing : false }, (t) => {
+    test(`seanet ${c.name} on ${mode}: C (tflm) == golden runtime and TFLite Micro's CSV`, { skip: missing && !ci ? missing : false }, (t) => {
       if (missing) assert.fail(missing);
       if (!needTools(t, on)) return;
       const graph = loadModel(c.path).graph;
@@ -43,7 +46,9 @@ for (const on of ['host', 'm4'] as RunOn[]) {
       const sets = [feeds, seanetRandomFeeds(graph, feeds, 0), seanetRandomFeeds(graph, feeds, 1)];
       const runC = (arith: 'tflm' | 'tflite', n: number) => {
         const em = emitModel(runPipeline(graph, { arith }), { cpu: 'm4', dsp: on === 'm4' });
-        const outs = runModel(em, sets.slice(0, n).map((s) => rawBytes(s)), on, { workDir: join(work, on, arith, c.name) }).outputs;
+        const outs = runModel(em, sets.slice(0, n).map((s) => rawBytes(s)), on, {
+          workDir: join(work, mode, arith, c.name), ...(mode === 'host-asan' ? { host: { flags: SANITIZE_FLAGS } } : {}),
+        }).outputs;
         return outs.map((out) => valuesOf(y.dtype, out.slice().buffer, 0, want.length) as ArrayLike<number>);
       };
       const outs = runC('tflm', sets.length);
