@@ -144,7 +144,7 @@ export function concatBytes(parts: readonly TensorValues[]): Uint8Array {
 
 /**
  * Deterministic input bytes for every graph input (mulberry32 seeded by `seed`), all inputs concatenated:
- * int8 inputs uniform bytes, float32 inputs little-endian float32 uniform in the range their QUANTIZE
+ * int8 inputs uniform bytes, int16 inputs uniform little-endian int16, float32 inputs little-endian float32 uniform in the range their QUANTIZE
  * represents (no saturation). The CLI's `run --gen-input SEED`.
  */
 export function generateInput(model: Model, seed: number): Uint8Array {
@@ -160,6 +160,8 @@ export function generateInput(model: Model, seed: number): Uint8Array {
       for (let i = 0; i < n; i++, off += 4) dv.setFloat32(off, Math.fround(range[0] + (range[1] - range[0]) * next()), true);
     } else if (t.dtype === 'int8') {
       for (let i = 0; i < n; i++) out[off++] = Math.floor(next() * 256);
+    } else if (t.dtype === 'int16') {
+      for (let i = 0; i < n; i++, off += 2) dv.setInt16(off, Math.floor(next() * 65536) - 32768, true);
     } else {
       throw new TinyforgeError(`--gen-input: input '${t.name}' is ${t.dtype}${t.dtype === 'float32' ? ' and read by no QUANTIZE' : ''}; no range to draw from`);
     }

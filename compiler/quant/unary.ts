@@ -61,8 +61,21 @@ function q1(g: Graph, op: Op, t: Tensor, role: string): { scale: number; zp: num
 }
 
 /** QuantizeMultiplier of a multiplier TFLite computes in float32 (the quotient rounded to float first). */
-function qmFloat(real: number): { multiplier: number; shift: number } {
-  return quantizeMultiplier(f(real));
+function qmFloat(real: number, g: Graph, op: Op): { multiplier: number; shift: number } {
+  return quantizeMultiplier(checkedMultiplier(f(real), g, op));
+}
+
+/**
+ * A rescaling multiplier the kernels can apply: finite, and 0 or of magnitude within 2^-31 .. 2^31 (the
+ * fixed-point multiplier's shift range); scales far apart (a mutated or broken model) fail here, located.
+ */
+function checkedMultiplier(real: number, g: Graph, op: Op): number {
+  const a = Math.abs(real);
+  if (!Number.isFinite(real) || a >= 2 ** 31 || (a !== 0 && a < 2 ** -31)) {
+    fail(g, op, `its input and output scales give a rescaling multiplier of ${real}, outside the range the kernels support`,
+      'input and output scales within a factor of 2^31 of each other');
+  }
+  return real;
 }
 
 /** TFLite's DownScaleInt32ToInt16Multiplier. */
@@ -86,29 +99,29 @@ export function unaryParams(g: Graph, op: Op, arith: Arith): UnaryParams {
         const six = clamp(roundHalfAway(f(6 / f(xq.scale))) + xq.zp, -128, 127);
         return { type: 'clamp', lo: xq.zp, hi: six };
       }
-      const m = qmFloat(xq.scale / yq.scale);
+      const m = qmFloat(xq.scale / yq.scale, g, op);
       const [lo, hi] = activationRange(op.kind, yq.scale, yq.zp, 'int8');
       return { type: 'rescale', inZp: xq.zp, mult: m.multiplier, shift: m.shift, outZp: yq.zp, lo, hi };
     }
     case 'quantize': {
-      const m = quantizeMultiplier(xq.scale / yq.scale);
+      const m = quantizeMultiplier(checkedMultiplier(xq.scale / yq.scale, g, op));
       return { type: 'rescale', inZp: xq.zp, mult: m.multiplier, shift: m.shift, outZp: yq.zp, lo: -128, hi: 127 };
     }
     case 'leaky_relu': {
       const alpha = f(op.alpha);
-      const a = qmFloat(f(f(xq.scale) * alpha) / f(yq.scale));
-      const id = qmFloat(xq.scale / yq.scale);
+      const a = qmFloat(f(f(xq.scale) * alpha) / f(yq.scale), g, op);
+      const id = qmFloat(xq.scale / yq.scale, g, op);
       return { type: 'leaky', inZp: xq.zp, outZp: yq.zp, multId: id.multiplier, shiftId: id.shift, multAlpha: a.multiplier, shiftAlpha: a.shift };
     }
     case 'hard_swish': {
       const hires = f(f(1 / 128) * f(xq.scale));
       const reluishScale = f(3 / 32768);
-      const o = qmFloat(hires / f(yq.scale));
+      const o = qmFloat(hires / f(yq.scale), g, op);
       if (o.shift > 0) {
         fail(g, op, `output scale ${yq.scale} is below input scale / 128 (${hires}); TFLite's HARD_SWISH needs an output multiplier exponent <= 0`,
           'use an output scale of at least the input scale / 128');
       }
-      const r = qmFloat(hires / reluishScale);
+      const r = qmFloat(hires / reluishScale, g, op);
       return {
         type: 'hard_swish', inZp: xq.zp, outZp: yq.zp, outMult16: downScaleToInt16(o.multiplier), outExp: o.shift,
         reluishMult16: downScaleToInt16(r.multiplier), reluishExp: r.shift,

@@ -236,6 +236,27 @@ test('regression: a graph output (or input) that is a constant tensor is a clean
   }
 });
 
+test('regression: int16 LEAKY_RELU whose scales give an infinite multiplier is a located error, not an internal one', async (t) => {
+  const model = join(modelsDir, 'zoo', 'tflm-it-seanet-leaky_relu4.tflite');
+  if (!existsSync(model)) { t.skip('zoo model missing'); return; }
+  // the model as it is: --gen-input draws int16 inputs (two bytes each) and the run succeeds
+  const ok = await cli(['run', model, '--gen-input', '1', '--input', join(dir, 'l16.in'), '--output', join(dir, 'l16.out')]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(readFileSync(join(dir, 'l16.in')).length, readFileSync(join(dir, 'l16.out')).length, 'leaky_relu keeps the shape and the int16 type');
+  assert.equal(readFileSync(join(dir, 'l16.in')).length % 2, 0);
+  for (const [i, scale] of [[0, 3.4e38], [1, 1.4e-45]] as const) {
+    const bytes = new Uint8Array(readFileSync(model));
+    const site = tfliteSites(bytes).find((s) => s.what === `sg0.tensors[${i}].scale[0]`);
+    assert.ok(site, `the scale of tensor ${i}`);
+    new DataView(bytes.buffer).setFloat32(site.at, scale, true);
+    const file = join(dir, `leaky16-${i}.tflite`);
+    writeFileSync(file, bytes);
+    for (const argv of [['inspect', '--kernel-ir', file], ['run', file, '--gen-input', '1', '--input', join(dir, `l16-${i}.in`), '--output', join(dir, `l16-${i}.out`)]]) {
+      assertClean(await cli(argv), /op leaky_relu_0: leaky_relu: its input and output scales give a rescaling multiplier of .*, outside the range the kernels support/);
+    }
+  }
+});
+
 test('driver: a case without an answer in time is a hang, a worker dying over its heap cap is memory; both leave reproducers', { timeout: 60_000 }, async () => {
   // A stand-in worker: answers the seed checks (id -1) and case 0 with success, never answers case 1,
   // and runs out of heap on case 2.
