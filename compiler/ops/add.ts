@@ -24,7 +24,7 @@ export const add = defineOp<'add'>({
   tflite: fusedActivationMapping('add', BuiltinOperator.ADD, BuiltinOptionsType.AddOptions, Slot.AddOptions.activation, 2),
   arity: { inputs: [2, 2], activations: () => [0, 1] },
   infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
-  // int8, or int16 (16x8 models: TFLite Micro's general int16 path, left shift 15; golden runtime only).
+  // int8, or int16 (16x8 models: TFLite Micro's general int16 path, left shift 15; golden runtime and the Cortex-M binary kernel).
   types: (c) => { int8Or16Types(c, [0, 1]); },
   legalize: (c, op) => {
     legalizeBinary(c, op, true);

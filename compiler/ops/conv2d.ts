@@ -92,7 +92,7 @@ export const conv2d = defineOp<'conv2d'>({
   },
   arity: { inputs: [2, 3], activations: () => [0] },
   infer: (c) => convLikeShape(c, true),
-  // int8, or 16x8 (int16 activations, int8 weights, int64 bias; golden runtime only: goldenConv16x8).
+  // int8, or 16x8 (int16 activations, int8 weights, int64 bias; golden runtime goldenConv16x8, Cortex-M conv16x8).
   types: (c) => { int8Or16Types(c, [0]); },
   legalize: (c, op) => legalizeConvLike(c, op),
   fold: (q, op, k) => foldConvLike(q, op, k),

@@ -25,7 +25,7 @@ export const sub = defineOp<'sub'>({
   tflite: fusedActivationMapping('sub', BuiltinOperator.SUB, BuiltinOptionsType.SubOptions, Slot.SubOptions.activation, 2),
   arity: { inputs: [2, 2], activations: () => [0, 1] },
   infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
-  // int8, or int16 (16x8 models: left shift 15, as TFLite Micro's CalculateOpDataSub; golden runtime only).
+  // int8, or int16 (16x8 models: left shift 15, as TFLite Micro's CalculateOpDataSub; golden runtime and the Cortex-M binary kernel).
   types: (c) => { int8Or16Types(c, [0, 1]); },
   legalize: (c, op) => {
     legalizeBinary(c, op, true);

@@ -100,7 +100,7 @@ export const transposeConv = defineOp<'transpose_conv'>({
     if (!y || y.shape.length !== 4) c.fail('output must be a 4-D NHWC tensor (its shape is the output_shape operand)');
     return [n, y.shape[1]!, y.shape[2]!, outC];
   },
-  // int8, or 16x8 (int16 activations, int8 weights, int64 bias; golden runtime only).
+  // int8, or 16x8 (int16 activations, int8 weights, int64 bias; golden runtime, Cortex-M conv16x8).
   types: (c) => { int8Or16Types(c, [0]); },
   legalize: (c, op) => {
     const x = c.act(op.inputs[0], 'input', true);

@@ -14,8 +14,6 @@ import { repoRoot } from '../../compiler/paths.ts';
 import { compileObjectSync, type ObjectJob } from '../stages/compile.ts';
 import { exec, type ExecResult } from './exec.ts';
 
-export { exec, type ExecResult };
-
 /** Cores the backend compiles for; each has a QEMU board, so all can run and be measured. */
 export type McuCpu = 'm0plus' | 'm3' | 'm4' | 'm7' | 'm33' | 'm55';
 export type QemuCpu = McuCpu;

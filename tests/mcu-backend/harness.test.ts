@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { between, compileArm, exec, runQemu } from '../../mcu-backend/harness/run.ts';
-import { execAsync } from '../../mcu-backend/harness/exec.ts';
+import { between, compileArm, runQemu } from '../../mcu-backend/harness/run.ts';
+import { exec, execAsync } from '../../mcu-backend/harness/exec.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { needTools } from './helpers/tools.ts';
 
