@@ -4,11 +4,14 @@
 // tensor differs from the golden tensor of the same graph op. Everything is compared as raw bytes, so the
 // float32 outputs of a model's float edges (DEQUANTIZE) are compared bit for bit; inputs are raw bytes too
 // (float32 little-endian for float edges: randomGraphInputs draws them in the range their QUANTIZE represents).
+// The program runs the inputs in order without resetting, so for a model with recurrent state they are one
+// sequence of consecutive invocations, and the golden runtime runs them as one too (one GoldenState); the
+// debug rerun of a stateful model replays the whole sequence up to the last differing input.
 import { join } from 'node:path';
 import { bytesPerElement, numElements, type Graph } from '../compiler/ir/graph.ts';
 import { floatInputRange } from '../compiler/quant/quantize.ts';
 import type { KernelModule } from '../compiler/kernel-ir/types.ts';
-import { GoldenRuntime, valueBytes, valuesOf, type TensorValues } from '../runtime-wasm/host.ts';
+import { GoldenRuntime, GoldenState, valueBytes, valuesOf, type TensorValues } from '../runtime-wasm/host.ts';
 import type { EmittedModel } from './emit/model.ts';
 import type { HostCompiler, RunOn } from './harness/run.ts';
 import { runModel } from './runner.ts';
@@ -75,8 +78,9 @@ export async function verifyMcu(
   const run = runModel(em, opts.inputs, on, { workDir: join(opts.workDir, on), count: opts.count && on !== 'host', ...hostOpts });
   const results: VerifyResult['results'] = [];
   const bad: number[] = [];
+  const state = new GoldenState(graph);
   opts.inputs.forEach((x, i) => {
-    const want = concat(golden.run(graph, split(graph, x), { arith: module.arith }).outputs);
+    const want = concat(golden.run(graph, split(graph, x), { arith: module.arith, state }).outputs);
     const got = run.outputs[i];
     const at = want.findIndex((v, j) => v !== got[j]);
     const ok = at < 0 && want.length === got.length;
@@ -84,13 +88,18 @@ export async function verifyMcu(
     if (!ok) bad.push(i);
   });
   if (bad.length > 0) {
-    // Rerun the differing inputs with the debug hook and find the first layer that differs.
-    const inputs = bad.map((i) => opts.inputs[i]);
-    const dbg = runModel(em, inputs, on, { workDir: join(opts.workDir, `${on}-debug`), debug: true, ...hostOpts });
+    // Rerun the differing inputs with the debug hook and find the first layer that differs (a stateful model:
+    // the whole sequence up to the last differing input, golden and program alike).
+    const stateful = state.stateful;
+    const rerun = stateful ? opts.inputs.slice(0, bad[bad.length - 1]! + 1).map((_, i) => i) : bad;
+    const dbg = runModel(em, rerun.map((i) => opts.inputs[i]), on, { workDir: join(opts.workDir, `${on}-debug`), debug: true, ...hostOpts });
     const lastOfSource = new Map<number, number>();
     module.ops.forEach((op, k) => lastOfSource.set(op.sourceOp, k));
-    bad.forEach((i, r) => {
-      const keep = golden.run(graph, split(graph, opts.inputs[i]), { arith: module.arith, keepAll: true }).tensors!;
+    const seqState = new GoldenState(graph);
+    const kept = new Map(rerun.map((i) => [i, golden.run(graph, split(graph, opts.inputs[i]), { arith: module.arith, keepAll: true, ...(stateful ? { state: seqState } : {}) }).tensors!]));
+    bad.forEach((i) => {
+      const r = rerun.indexOf(i);
+      const keep = kept.get(i)!;
       for (const op of module.ops) {
         // The graph tensor this kernel op writes: one of its graph op's outputs by name (SPLIT / UNPACK lower
         // to one kernel op per output), else the graph op's output once its last kernel op has run.

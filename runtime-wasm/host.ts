@@ -3,12 +3,15 @@
 // (weights widened to int16 rows, biases, per-channel multipliers/shifts) are uploaded once per Graph
 // object and arithmetic; activations live above them and are freed after every run. Quantisation
 // parameters come from compiler/quant/params.ts, the same source the lowering uses.
+// State: a graph's variable tensors (recurrent state) live in a GoldenState on the host side; run() copies
+// them into wasm memory before the ops and (with a GoldenState given) back after, so consecutive runs with
+// one GoldenState carry the state over (runSequence). Without one, every run starts from the reset state.
 // Arithmetic: `tflm` double-rounds everywhere; `tflite` single-rounds ungrouped CONV_2D and FULLY_CONNECTED
 // (desktop TFLite's optimized kernels) and double-rounds everything else, grouped CONV_2D included.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TinyforgeError } from '../compiler/diagnostics.ts';
-import { bytesPerElement, numElements, type DType, type Graph, type Op, type Tensor } from '../compiler/ir/graph.ts';
+import { bytesPerElement, initialStateValue, numElements, stateTensors, type DType, type Graph, type Op, type Tensor } from '../compiler/ir/graph.ts';
 import type { GoldenCtx, GoldenKernels, GoldenLaunch } from '../compiler/ops/golden-abi.ts';
 import { int8Data } from '../compiler/ops/golden-abi.ts';
 import { opDef } from '../compiler/ops/index.ts';
@@ -17,7 +20,12 @@ import type { Arith } from '../compiler/quant/multiplier.ts';
 
 export type GoldenExports = GoldenKernels;
 
-export interface RunOptions { arith?: Arith; keepAll?: boolean }
+export interface RunOptions {
+  arith?: Arith;
+  keepAll?: boolean;
+  /** The recurrent state to start from and update (runs carry it over); absent: the reset state, discarded after. */
+  state?: GoldenState;
+}
 /** A tensor's values: int8 (the body), int16 (16x8 models, QUANTIZE to/from int16), int32 (the edges of 16x8
  *  models: QUANTIZE from/to int32, TRANSPOSE_CONV's output-shape input) or float32 (the model's float edges). */
 export type TensorValues = Int8Array | Int16Array | Int32Array | Float32Array;
@@ -35,6 +43,31 @@ export function valuesOf(dtype: DType, buffer: ArrayBufferLike, byteOffset: numb
 /** The little-endian bytes of tensor values (a view, no copy). */
 export function valueBytes(v: TensorValues): Uint8Array {
   return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+}
+
+/** Typed array of `n` elements for an activation dtype. */
+function newValues(t: Tensor): Int8Array | Int16Array | Int32Array {
+  const n = numElements(t.shape);
+  if (t.dtype === 'int8') return new Int8Array(n);
+  if (t.dtype === 'int16') return new Int16Array(n);
+  if (t.dtype === 'int32') return new Int32Array(n);
+  throw new TinyforgeError(`variable tensor '${t.name}' is ${t.dtype}; state tensors are int8, int16 or int32`);
+}
+
+/**
+ * A graph's recurrent state between invocations: one value array per variable tensor (Tensor.variable),
+ * starting at (and reset to) TFLite's ResetVariableTensor value (initialStateValue: the zero point for
+ * int8, 0 otherwise). Pass the same object to consecutive GoldenRuntime.run calls to carry state over.
+ */
+export class GoldenState {
+  readonly values = new Map<number, Int8Array | Int16Array | Int32Array>();
+  constructor(readonly graph: Graph) { this.reset(); }
+  /** Back to the state before the first invocation. */
+  reset(): void {
+    for (const t of stateTensors(this.graph)) this.values.set(t.id, newValues(t).fill(initialStateValue(t)));
+  }
+  /** True when the graph has any variable tensor. */
+  get stateful(): boolean { return this.values.size > 0; }
 }
 
 /** One op ready to launch: reads tensor addresses from `ptr` (indexed by tensor id). */
@@ -118,6 +151,12 @@ export class GoldenRuntime {
         const p = allocTensor(t);
         valuesOf(t.dtype, ex.memory.buffer, p, n).set(inputs[i] as never);
       });
+      if (opts.state && opts.state.graph !== graph) throw new Error('GoldenRuntime.run: the GoldenState belongs to another graph');
+      const state = opts.state ?? new GoldenState(graph);
+      for (const [id, v] of state.values) {
+        const t = graph.tensors[id]!;
+        valuesOf(t.dtype, ex.memory.buffer, allocTensor(t), v.length).set(v);
+      }
       graph.ops.forEach((op, k) => {
         for (const o of op.outputs) allocTensor(graph.tensors[o]);
         prep.steps[k](ptr);
@@ -127,6 +166,7 @@ export class GoldenRuntime {
         return valuesOf(t.dtype, ex.memory.buffer, ptr[id], numElements(t.shape)).slice();
       };
       const outputs = graph.outputs.map(read);
+      if (opts.state) for (const [id, v] of opts.state.values) v.set(read(id) as typeof v);
       if (!opts.keepAll) return { outputs };
       const tensors = new Map<number, TensorValues>();
       for (const t of graph.tensors) if (ptr[t.id] >= 0 && !prep.constPtr.has(t.id)) tensors.set(t.id, read(t.id));
@@ -134,6 +174,15 @@ export class GoldenRuntime {
     } finally {
       ex.reset(this.constTop);
     }
+  }
+
+  /**
+   * Runs `graph` once per entry of `inputsPerInvocation`, in order, with the recurrent state carried from
+   * one invocation to the next (starting from `opts.state`, else the reset state). One result per invocation.
+   */
+  runSequence(graph: Graph, inputsPerInvocation: ReadonlyArray<readonly TensorValues[]>, opts: RunOptions = {}): RunResult[] {
+    const state = opts.state ?? new GoldenState(graph);
+    return inputsPerInvocation.map((inputs) => this.run(graph, inputs, { ...opts, state }));
   }
 
   // ---- preparation: constants and one launch closure per op ----

@@ -17,7 +17,7 @@ import { distDir } from '../paths.ts';
 import { ARITH_MODES, type Arith } from '../quant/multiplier.ts';
 import { floatInputRange } from '../quant/quantize.ts';
 import { mulberry32 } from '../rng.ts';
-import { GoldenRuntime, valueBytes, valuesOf, type TensorValues } from '../../runtime-wasm/host.ts';
+import { GoldenRuntime, GoldenState, valueBytes, valuesOf, type TensorValues } from '../../runtime-wasm/host.ts';
 import { mcuBuildStep, type McuLayerReport, type McuTotals, type McuDvfsReport } from '../../mcu-backend/build.ts';
 import { emitModel } from '../../mcu-backend/emit/model.ts';
 import { CPUS, parseCpu, requireTools, RUN_ON, type McuCpu, type RunOn } from '../../mcu-backend/harness/run.ts';
@@ -33,6 +33,7 @@ export { TinyforgeError } from '../diagnostics.ts';
 export type { Arith } from '../quant/multiplier.ts';
 export type { Graph, DType } from '../ir/graph.ts';
 export type { TensorValues } from '../../runtime-wasm/host.ts';
+export { GoldenState } from '../../runtime-wasm/host.ts';
 export type { VerifyResult, LayerMismatch } from '../../mcu-backend/verify.ts';
 export type { McuLayerReport, McuTotals, McuDvfsReport } from '../../mcu-backend/build.ts';
 export type { McuCpu, RunOn } from '../../mcu-backend/harness/run.ts';
@@ -73,6 +74,9 @@ export interface Model {
   inputs: TensorInfo[];
   outputs: TensorInfo[];
   layers: LayerInfo[];
+  /** Recurrent state (the graph's variable tensors): empty for a stateless model. A stateful model's
+   *  invocations depend on the ones before: run them with runSequence (state carried), not run/runBatch. */
+  states: TensorInfo[];
 }
 
 function tensorInfo(graph: Graph, id: number): TensorInfo {
@@ -89,6 +93,7 @@ function modelOf(graph: Graph, source: ModelSource, config?: BuildConfig): Model
     inputs: graph.inputs.map((id) => tensorInfo(graph, id)),
     outputs: graph.outputs.map((id) => tensorInfo(graph, id)),
     layers: graph.ops.map((op, k) => ({ index: k, name: op.name ?? String(k), kind: op.kind, outputs: op.outputs.map((o) => graph.tensors[o]!.name) })),
+    states: graph.tensors.filter((t) => t.variable).map((t) => tensorInfo(graph, t.id)),
   };
 }
 
@@ -169,6 +174,15 @@ export function generateInput(model: Model, seed: number): Uint8Array {
   return out;
 }
 
+/** `invocations` inputs for consecutive invocations: generateInput(model, seed + k) for k = 0..invocations-1, concatenated. */
+export function generateInputs(model: Model, seed: number, invocations: number): Uint8Array {
+  const parts = Array.from({ length: invocations }, (_, k) => generateInput(model, (seed + k) >>> 0));
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let off = 0;
+  for (const p of parts) { out.set(p, off); off += p.length; }
+  return out;
+}
+
 /** `count` deterministic random inputs (the ones `verify` uses for the same seed), as typed arrays per input. */
 export function randomInputs(model: Model, count: number, seed = 1): TensorValues[][] {
   return randomGraphInputs(model.graph, count, seed).map((x) => splitInputBytes(model, new Uint8Array(x.buffer, x.byteOffset, x.byteLength)));
@@ -208,13 +222,14 @@ function checkArith(arith: Arith): Arith {
 }
 
 /**
- * Executes the model once on the golden runtime and returns the raw result: outputs, and with
+ * Executes the model once on the golden runtime (from `state` when given, updating it; else from the reset
+ * state) and returns the raw result: outputs, and with
  * `keepAll` every non-constant tensor by id (inputs included). The CLI's `run` uses this directly.
  */
-export async function runGolden(model: Model, input: Input, opts: { arith?: Arith; keepAll?: boolean; simd?: boolean } = {}) {
+export async function runGolden(model: Model, input: Input, opts: { arith?: Arith; keepAll?: boolean; simd?: boolean; state?: GoldenState } = {}) {
   const rt = await goldenRuntime(opts.simd ?? true);
   const arith = checkArith(opts.arith ?? model.arith);
-  const result = rt.run(model.graph, toInputs(model, input), { arith, keepAll: opts.keepAll ?? false });
+  const result = rt.run(model.graph, toInputs(model, input), { arith, keepAll: opts.keepAll ?? false, ...(opts.state ? { state: opts.state } : {}) });
   return { ...result, arith, simd: rt.simd };
 }
 
@@ -239,6 +254,32 @@ export async function run(model: Model, input: Input, opts: RunOptions = {}): Pr
   };
 }
 
+/**
+ * Runs `inputs.length` consecutive invocations on the golden runtime with the recurrent state carried from
+ * one to the next (a stateless model gives the same results as `run` on each input). Starts from `state`
+ * when given (and leaves it updated), else from the reset state. One result per invocation.
+ */
+export async function runSequence(model: Model, inputs: readonly Input[], opts: RunOptions & { state?: GoldenState } = {}): Promise<RunResult[]> {
+  const rt = await goldenRuntime(opts.simd ?? true);
+  const arith = checkArith(opts.arith ?? model.arith);
+  const state = opts.state ?? new GoldenState(model.graph);
+  return inputs.map((x) => {
+    const r = rt.run(model.graph, toInputs(model, x), { arith, keepAll: opts.layers ?? false, state });
+    return {
+      outputs: r.outputs, outputNames: model.outputs.map((t) => t.name), outputShapes: model.outputs.map((t) => [...t.shape]),
+      ...(r.tensors ? { layers: layerValues(model.graph, r.tensors) } : {}),
+    };
+  });
+}
+
+/** Checks an invocation count (the CLI's --invocations, the API's `invocations`): an integer in 1..max. */
+export function checkInvocations(n: unknown, max = 100_000): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > max) {
+    throw new TinyforgeError(`invocations must be an integer in 1..${max}, got '${String(n)}'`, {}, 'the number of consecutive invocations, state carried from one to the next');
+  }
+  return n;
+}
+
 export interface BatchOptions extends RunOptions {
   /** Worker threads (default: min(inputs, available cores, 4)); 0 runs in this thread. */
   workers?: number;
@@ -254,6 +295,7 @@ export const workerScript = join(distDir, 'golden-worker.mjs');
  * Each worker loads the model from its source (file or bytes) and its own golden runtime.
  */
 export async function runBatch(model: Model, inputs: readonly Input[], opts: BatchOptions = {}): Promise<RunResult[]> {
+  // Every input of a batch starts from the reset state (independent inferences, in any order).
   const total = inputs.length;
   const results: RunResult[] = new Array(total);
   const workers = Math.max(0, Math.min(opts.workers ?? Math.min(availableParallelism(), 4), total));
@@ -398,8 +440,11 @@ export async function compile(model: Model, opts: CompileOptions): Promise<McuCo
 export interface VerifyOptions {
   /** Where to run the Cortex-M C: 'host' (gcc) or a QEMU board 'm3', 'm4', 'm7'. */
   on: RunOn;
-  /** Number of random inputs (seeded by `seed`, default 4), or the inputs themselves. */
+  /** Number of random inputs (seeded by `seed`, default 4), or the inputs themselves. All run in one program
+   *  in order, so for a model with recurrent state they are consecutive invocations with the state carried. */
   inputs?: number | readonly Input[];
+  /** Consecutive invocations with the state carried: the number of random inputs (instead of `inputs`). */
+  invocations?: number;
   seed?: number;
   arith?: Arith;
   /** Core whose C is compiled for a host run (default: the config's, else m4). */
@@ -420,7 +465,9 @@ export async function verify(model: Model, opts: VerifyOptions): Promise<VerifyR
   const module = runPipeline(model.graph, { arith, file });
   const cpu: McuCpu = opts.on === 'host' ? parseCpu(opts.cpu ?? model.config?.targets.mcu?.cpu ?? 'm4') : opts.on;
   const em = emitModel(module, { cpu, dsp: CPUS[cpu].dsp });
-  const inputs = typeof opts.inputs === 'object'
+  if (opts.invocations !== undefined && opts.inputs !== undefined) throw new TinyforgeError('verify: give `inputs` or `invocations`, not both');
+  const inputs = opts.invocations !== undefined ? randomGraphInputs(model.graph, checkInvocations(opts.invocations, 1024), opts.seed ?? 1)
+    : typeof opts.inputs === 'object'
     ? opts.inputs.map((x) => { const b = concatBytes(toInputs(model, x)); return new Int8Array(b.buffer, b.byteOffset, b.byteLength); })
     : randomGraphInputs(model.graph, opts.inputs ?? 4, opts.seed ?? 1);
   // without a workDir the C and programs go to a temporary folder, removed afterwards

@@ -30,6 +30,25 @@ export interface Tensor {
   quant?: Quant;
   /** Constant contents (weights, biases), row-major in `shape`. */
   data?: TensorData;
+  /**
+   * A variable tensor (TFLite's is_variable): recurrent state (SVDF's activation history, an LSTM's cell and
+   * output state). It has no data; it holds `initialStateValue` before the first invocation, the op that
+   * reads it also updates it in place, and its value carries over from one invocation to the next.
+   */
+  variable?: boolean;
+}
+
+/**
+ * The value every element of a variable tensor holds before the first invocation (and after a reset), as
+ * TFLite's and TFLite Micro's ResetVariableTensor: the zero point for int8 tensors, 0 for every other type.
+ */
+export function initialStateValue(t: Tensor): number {
+  return t.dtype === 'int8' ? t.quant?.zeroPoint[0] ?? 0 : 0;
+}
+
+/** The graph's variable tensors (recurrent state), by id. */
+export function stateTensors(g: Graph): Tensor[] {
+  return g.tensors.filter((t) => t.variable);
 }
 
 export type Padding = 'same' | 'valid';

@@ -58,7 +58,11 @@ export function validateGraph(g: Graph, file?: string): void {
     if (g.tensors[id]!.data) throw new TinyforgeError(`graph input ${id} '${g.tensors[id]!.name}' is a constant tensor; a graph input must be fed at run time`, where);
     defined.add(id);
   }
-  g.tensors.forEach((t) => { if (t.data) defined.add(t.id); });
+  g.tensors.forEach((t) => {
+    if (t.variable && t.data) throw new TinyforgeError(`variable tensor ${t.id} '${t.name}' has constant data; state tensors start at their reset value`, where);
+    if (t.variable && (g.inputs.includes(t.id) || g.outputs.includes(t.id))) throw new TinyforgeError(`variable tensor ${t.id} '${t.name}' is a graph input or output; state is internal to the model`, where);
+    if (t.data || t.variable) defined.add(t.id);
+  });
   g.ops.forEach((op, index) => validateOp(g, op, index, defined, file));
   for (const id of g.outputs) {
     if (!defined.has(id)) throw new TinyforgeError(`graph output ${id} is never computed`, where);

@@ -39,7 +39,7 @@ function minMax(d: ArrayLike<number>): [number, number] {
 function printBuffer(b: KBuffer): string {
   const quant = b.dtype === 'float32' ? '' : ` quant(scale=${f32str(b.scale)}, zp=${b.zeroPoint})`;
   return `%${b.id} = ${b.kind} ${JSON.stringify(b.name)} [${b.shape.join(',')}] ${b.dtype}${quant}` +
-    ` bytes=${b.bytes} live=[${b.def}..${b.lastUse}]${b.aliasOf !== undefined ? ` alias=%${b.aliasOf}` : ''}`;
+    ` bytes=${b.bytes} live=[${b.def}..${b.lastUse}]${b.aliasOf !== undefined ? ` alias=%${b.aliasOf}` : ''}${b.stateInit !== undefined ? ` init=${b.stateInit}` : ''}`;
 }
 
 function printConst(c: KConst): string {

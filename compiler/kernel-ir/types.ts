@@ -9,10 +9,18 @@ import type { DType } from '../ir/graph.ts';
 import type { Arith } from '../quant/multiplier.ts';
 import type { ReduceQuantParams } from '../quant/params.ts';
 
+/**
+ * An activation buffer. `state` is recurrent state (a variable tensor of the graph): persistent across
+ * invocations, so it lives outside the activation arena (the C backend's static `<name>_state`), starts at
+ * its reset value (`stateInit`, TFLite's ResetVariableTensor: the zero point for int8, else 0), is an input
+ * of the op that owns it, and that op also updates it in place; def -1 and lastUse ops.length.
+ */
 export interface KBuffer {
   id: number;
   name: string;
-  kind: 'input' | 'output' | 'activation';
+  kind: 'input' | 'output' | 'activation' | 'state';
+  /** `state` buffers: the value of every element before the first invocation and after a reset. */
+  stateInit?: number;
   shape: number[];
   dtype: DType;
   bytes: number;

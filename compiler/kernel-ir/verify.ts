@@ -20,7 +20,14 @@ export function verifyKernelModule(m: KernelModule): string[] {
     if (b.id !== i) bad(w, `id ${b.id} differs from its position`);
     if (b.bytes !== numElements(b.shape) * bytesPerElement(b.dtype)) bad(w, `${b.bytes} bytes for ${b.dtype} [${b.shape}]`);
     if (b.kind === 'input' && b.def !== -1) bad(w, `graph input defined by op ${b.def}`);
-    if (b.kind !== 'input' && (b.def < 0 || b.def >= m.ops.length)) bad(w, `def ${b.def} is not an op`);
+    if (b.kind === 'state') {
+      if (b.def !== -1 || b.lastUse !== m.ops.length) bad(w, `state lives [${b.def}, ${b.lastUse}], not [-1, ${m.ops.length}]`);
+      if (b.stateInit === undefined) bad(w, 'state without a reset value');
+      if (b.aliasOf !== undefined) bad(w, 'state is a view');
+      if (m.ops.some((o) => o.output === b.id)) bad(w, 'state is the output of an op (its owner reads it and updates it in place)');
+      if (m.inputs.includes(b.id) || m.outputs.includes(b.id)) bad(w, 'state is a graph input or output');
+    }
+    if (b.kind !== 'input' && b.kind !== 'state' && (b.def < 0 || b.def >= m.ops.length)) bad(w, `def ${b.def} is not an op`);
     if (b.lastUse < b.def || b.lastUse > m.ops.length) bad(w, `lastUse ${b.lastUse} outside [def ${b.def}, ${m.ops.length}]`);
     if (b.kind === 'output' && b.lastUse !== m.ops.length) bad(w, `graph output's lastUse ${b.lastUse} is not ${m.ops.length}`);
     if (b.aliasOf !== undefined) {

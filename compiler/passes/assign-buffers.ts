@@ -1,6 +1,6 @@
 // assign-buffers: give every activation buffer its lifetime: `def` is the op that writes it (-1 for graph
 // inputs) and `lastUse` the last op that reads it (ops.length for graph outputs, `def` for a value no
-// one reads). A reshape's output becomes a view (aliasOf) of the storage it reshapes, and that storage
+// one reads; -1 and ops.length for recurrent state, which persists across invocations). A reshape's output becomes a view (aliasOf) of the storage it reshapes, and that storage
 // then lives as long as its longest-lived view, so a memory planner only places non-alias buffers.
 
 import type { KBuffer } from '../kernel-ir/types.ts';
@@ -22,6 +22,8 @@ export const assignBuffers = definePass({
       buffers[op.output].def = op.index;
     }
     for (const id of m.outputs) buffers[id].lastUse = m.ops.length;
+    // Recurrent state persists across invocations: defined before the first op, live past the last.
+    for (const b of buffers) if (b.kind === 'state') { b.def = -1; b.lastUse = m.ops.length; }
     for (const b of buffers) if (b.lastUse < b.def) b.lastUse = b.def;
     // Views: ops are in order, so a reshape's input already has its final root.
     for (const op of m.ops) {

@@ -55,8 +55,9 @@ export const legalize = definePass({
     for (const op of g.ops) {
       checkOp(g, op);
       for (const id of activationInputs(op)) {
-        // A constant operand (element-wise ops accept one; other ops reject constants as activations).
-        if (!defined.has(id) && !tensorById(g, id)?.data) {
+        // A constant operand (element-wise ops accept one; other ops reject constants as activations), or
+        // recurrent state (a variable tensor, defined before the first op).
+        if (!defined.has(id) && !tensorById(g, id)?.data && !tensorById(g, id)?.variable) {
           const name = tensorById(g, id)?.name ?? String(id);
           throw new TinyforgeError(`${op.kind}: reads '${name}' before any op writes it`, { op: opLabel(g, op) }, 'ops must be in topological order');
         }

@@ -1,9 +1,10 @@
 // lower-to-kernel: build the kernel module from the graph IR. Activation tensors become buffers (graph
 // inputs first, then in the order ops write them), constant tensors become entries of the constant
 // table (shared when several ops use one tensor), and each graph op becomes one kernel op (or several, one
-// per output of a multi-output op) chosen by the pattern rules of lower-rules.ts. Lifetimes, MACs and quantisation are left to the later passes.
+// per output of a multi-output op) chosen by the pattern rules of lower-rules.ts. Variable tensors become
+// `state` buffers (persistent, outside the arena). Lifetimes, MACs and quantisation are left to the later passes.
 
-import { bytesPerElement, numElements, type DType, type Tensor } from '../ir/graph.ts';
+import { bytesPerElement, initialStateValue, numElements, type DType, type Tensor } from '../ir/graph.ts';
 import { opLabel, tensorById } from '../ir/lookup.ts';
 import type { KBuffer, KConst, KernelModule, KernelOp } from '../kernel-ir/types.ts';
 import { selectRule, type LowerCtx, type LowerOptions } from './lower-rules.ts';
@@ -35,9 +36,9 @@ function lower(state: PipelineState, options: LowerOptions): KernelModule {
       if (known !== undefined) return known;
       const x = t(id);
       if (x.data) throw new Error(`lower-to-kernel: constant '${x.name}' used as an activation (run legalize first)`);
-      const kind = g.inputs.includes(id) ? 'input' : g.outputs.includes(id) ? 'output' : 'activation';
+      const kind = x.variable ? 'state' : g.inputs.includes(id) ? 'input' : g.outputs.includes(id) ? 'output' : 'activation';
       buffers.push({
-        id: buffers.length, name: x.name, kind, shape: [...x.shape], dtype: x.dtype,
+        id: buffers.length, name: x.name, kind, ...(x.variable ? { stateInit: initialStateValue(x) } : {}), shape: [...x.shape], dtype: x.dtype,
         bytes: numElements(x.shape) * bytesPerElement(x.dtype),
         scale: x.quant?.scale[0] ?? 0, zeroPoint: x.quant?.zeroPoint[0] ?? 0, def: -1, lastUse: -1,
       });

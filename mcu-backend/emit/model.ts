@@ -60,6 +60,8 @@ export interface EmittedModel {
   flashReplacements: Selection['flashReplacements'];
   inputBytes: number;
   outputBytes: number;
+  /** Bytes of recurrent state (static `<name>_state`, outside the arena; 0 for a stateless model). */
+  stateBytes: number;
   /** C element type of `<name>_invoke`'s input and output pointers (ioCType). */
   inputCType: string;
   outputCType: string;
@@ -121,7 +123,11 @@ export function emitC(module: KernelModule, target: McuTargetInfo, sel: Selectio
     segments.push({ layer, kind });
   };
   let constBytes = 0;
-  const ptr = (buf: number) => `A + ${plan.bufferOffset.get(buf)}`;
+  // Recurrent state (kind 'state'): persistent, in the static `<name>_state` block, outside the arena.
+  const stateOffset = new Map<number, number>();
+  let stateBytes = 0;
+  for (const b of module.buffers) if (b.kind === 'state') { stateOffset.set(b.id, stateBytes); stateBytes += align8(b.bytes); }
+  const ptr = (buf: number) => (stateOffset.has(buf) ? `${name}_state + ${stateOffset.get(buf)}` : `A + ${plan.bufferOffset.get(buf)}`);
   const lastDim = (buf: number) => { const s = module.buffers[buf].shape; return s[s.length - 1]; };
   module.ops.forEach((op, i) => {
     const v = sel.variants[i];
@@ -218,8 +224,8 @@ export function emitC(module: KernelModule, target: McuTargetInfo, sel: Selectio
 #define ${NAME}_NUM_LAYERS ${module.ops.length}
 #define ${NAME}_NUM_INPUTS ${module.inputs.length}
 #define ${NAME}_NUM_OUTPUTS ${module.outputs.length}
-#define ${NAME}_HAS_STATE 0
-${ioMacros(module, NAME, 'INPUT', module.inputs)}
+#define ${NAME}_HAS_STATE ${stateBytes > 0 ? 1 : 0}
+${stateBytes > 0 ? `#define ${NAME}_STATE_BYTES ${stateBytes}\n` : ''}${ioMacros(module, NAME, 'INPUT', module.inputs)}
 ${ioMacros(module, NAME, 'OUTPUT', module.outputs)}
 
 ${about}
@@ -229,8 +235,11 @@ int ${name}_invoke(const ${inType} *input, ${outType} *output);
 typedef void (*${name}_debug_hook_t)(int layer, const int8_t *data, int32_t bytes, void *user);
 void ${name}_set_debug_hook(${name}_debug_hook_t hook, void *user);
 
-/* Resets the recurrent state (${NAME}_HAS_STATE 0: the model is stateless, every invoke is independent). */
-static inline void ${name}_reset_state(void) { }
+${stateBytes > 0 ? `/* Resets the recurrent state (${NAME}_STATE_BYTES bytes in the static ${name}_state, outside the arena) to its
+ * value before the first invoke (TFLite's ResetVariableTensor: the zero point of int8 state, 0 otherwise).
+ * Each invoke reads and updates it, so consecutive invokes are one sequence; call this between sequences. */
+void ${name}_reset_state(void);` : `/* Resets the recurrent state (${NAME}_HAS_STATE 0: the model is stateless, every invoke is independent). */
+static inline void ${name}_reset_state(void) { }`}
 
 /* Prepares the model: no debug hook, state reset. The arena needs no initialisation. Returns 0. */
 static inline int ${name}_init(void)
@@ -258,11 +267,11 @@ void ${name}_set_debug_hook(${name}_debug_hook_t hook, void *user)
 }
 
 ${data.join('\n')}
-${dae.forms.some(Boolean) ? daeCopyFunction(name) : ''}${code.join('\n')}
+${stateBytes > 0 ? stateBlock(module, name, stateOffset, stateBytes) : ''}${dae.forms.some(Boolean) ? daeCopyFunction(name) : ''}${code.join('\n')}
 int ${name}_invoke(const ${inType} *input, ${outType} *output)
 {
   int8_t *const A = ${name}_arena;
-${copyIn.join('\n')}
+${stateBytes > 0 ? `  if (!${name}_state_ready) ${name}_reset_state();\n` : ''}${copyIn.join('\n')}
   TF_MARK(3);
 ${calls.join('\n')}
   TF_MARK(4);
@@ -272,11 +281,35 @@ ${copyOut.join('\n')}
 `;
   return {
     cname: name, files: { header, source, runtime: runtimeHeader() }, plan, memory, layers, downgrades: sel.downgrades, flashReplacements: sel.flashReplacements,
-    inputBytes: inOff, outputBytes: outOff, inputCType: inType, outputCType: outType, constBytes, segments, daeOff: dae.off, extraFiles: {}, cpu: target.cpu,
+    inputBytes: inOff, outputBytes: outOff, stateBytes, inputCType: inType, outputCType: outType, constBytes, segments, daeOff: dae.off, extraFiles: {}, cpu: target.cpu,
     ...(sel.schedule ? { schedule: sel.schedule } : {}),
   };
 }
 
+
+/**
+ * The recurrent state: a static block outside the arena (it persists across invokes), one 8-aligned slot
+ * per state buffer, and `<name>_reset_state()`, which writes every slot's reset value (KBuffer.stateInit).
+ * The first invoke resets it when the program did not (static storage starts at 0, not at the zero point).
+ */
+function stateBlock(m: KernelModule, name: string, offset: Map<number, number>, bytes: number): string {
+  const fills = [...offset].map(([id, off]) => {
+    const b = m.buffers[id]!;
+    const v = b.stateInit ?? 0;
+    if (v !== 0 && b.dtype !== 'int8') throw new Error(`state '${b.name}' (${b.dtype}) resets to ${v}; only int8 state has a non-zero reset value`);
+    return `  memset(${name}_state + ${off}, ${v}, ${b.bytes}); /* '${b.name.replace(/\*\//g, '* /')}' ${b.dtype} [${b.shape.join(', ')}] */`;
+  });
+  return `static int8_t ${name}_state[${bytes}] TF_ALIGN(8);
+static int ${name}_state_ready;
+
+void ${name}_reset_state(void)
+{
+${fills.join('\n')}
+  ${name}_state_ready = 1;
+}
+
+`;
+}
 
 /** Per-edge macros of the header: byte offset and size in the concatenated buffer, shape, quantisation. */
 function ioMacros(module: KernelModule, NAME: string, kind: 'INPUT' | 'OUTPUT', ids: number[]): string {

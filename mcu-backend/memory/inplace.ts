@@ -97,7 +97,8 @@ const PREPASS_KINDS = new Set<KernelOp['kind']>(['conv2d', 'depthwise_conv2d']);
  * `prepass(op)`: the op's kernel reads its input only in a prepass into scratch.
  */
 export function findInPlace(m: KernelModule, prepass: (op: number) => boolean = () => false): InPlace[] {
-  const protectedIds = new Set([...m.outputs.map((o) => storageOf(m, o))]);
+  // Graph outputs and recurrent state (persistent, outside the arena) never share storage with an output.
+  const protectedIds = new Set([...m.outputs.map((o) => storageOf(m, o)), ...m.buffers.filter((b) => b.kind === 'state').map((b) => b.id)]);
   const lastUse = new Map<number, number>();
   for (const op of m.ops) for (const i of op.inputs) lastUse.set(storageOf(m, i), op.index);
   for (const o of m.outputs) lastUse.set(storageOf(m, o), Infinity);

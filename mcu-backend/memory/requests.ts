@@ -1,6 +1,6 @@
 // Memory requests: what an arena planner places. Each activation buffer of a kernel module (aliases such as
 // reshape folded into the buffer they view) becomes a request with a size and a live interval in op
-// indices; an op's scratch becomes a request live during that op only. Also the whole-tensor floor, the
+// indices (recurrent state excepted: it persists outside the arena); an op's scratch becomes a request live during that op only. Also the whole-tensor floor, the
 // least any planner that materialises whole tensors can reach: the largest (inputs + output) of one op.
 
 import type { KernelModule } from '../../compiler/kernel-ir/types.ts';
@@ -29,6 +29,7 @@ export function storageOf(m: KernelModule, id: number): number {
 export function tensorRequests(m: KernelModule): MemRequest[] {
   const reqs = new Map<number, MemRequest>();
   for (const b of m.buffers) {
+    if (b.kind === 'state') continue; // persistent, outside the arena (the emitter's static state block)
     const s = storageOf(m, b.id);
     const base = m.buffers[s]!;
     const r = reqs.get(s) ?? { id: s, name: base.name, bytes: base.bytes, first: base.def, last: base.lastUse, kind: 'tensor' as const };
@@ -47,7 +48,7 @@ export function wholeTensorFloor(m: KernelModule): { bytes: number; op: number }
   let best = { bytes: 0, op: -1 };
   for (const op of m.ops) {
     if (op.kind === 'reshape') continue;
-    const ids = new Set([...op.inputs.map((i) => storageOf(m, i)), storageOf(m, op.output)]);
+    const ids = new Set([...op.inputs.filter((i) => m.buffers[i]!.kind !== 'state').map((i) => storageOf(m, i)), storageOf(m, op.output)]);
     const bytes = [...ids].reduce((s, id) => s + m.buffers[id]!.bytes, 0);
     if (bytes > best.bytes) best = { bytes, op: op.index };
   }

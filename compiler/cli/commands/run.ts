@@ -4,13 +4,16 @@
 // (4 bytes per value) for a model's float edges (a FLOAT32 input read by QUANTIZE, a FLOAT32 output written by
 // DEQUANTIZE). --gen-input SEED first writes a deterministic random input file (int8: uniform bytes; float32:
 // uniform in the range its QUANTIZE represents); --dump-dir writes every tensor (one file per tensor, named by
-// op index and tensor name) plus an index.json.
+// op index and tensor name) plus an index.json. --invocations N runs N consecutive invocations with the
+// recurrent state (variable tensors: SVDF, LSTM) carried from one to the next: the input file holds N inputs
+// and the output file gets N outputs, concatenated in invocation order (--dump-dir: the last invocation's).
 // Built on the public API (compiler/api): loadModel, generateInput, splitInputBytes, runGolden.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command.ts';
 import { TinyforgeError, UsageError } from '../../diagnostics.ts';
-import { concatBytes, generateInput, loadModel, runGolden, splitInputBytes } from '../../api/index.ts';
+import { checkInvocations, concatBytes, generateInputs, loadModel, runGolden, splitInputBytes } from '../../api/index.ts';
+import { GoldenState } from '../../../runtime-wasm/host.ts';
 import { bytesPerElement, numElements, type Graph } from '../../ir/graph.ts';
 import { ARITH_MODES, type Arith } from '../../quant/multiplier.ts';
 import { valueBytes, type TensorValues } from '../../../runtime-wasm/host.ts';
@@ -42,7 +45,7 @@ function dumpTensors(dir: string, graph: Graph, tensors: Map<number, TensorValue
 export const run: Command = {
   name: 'run',
   summary: 'Run a model on the golden runtime (bit-exact int8 reference): raw input bytes in, raw output bytes out',
-  usage: 'run <model.tflite|config.yaml> --input in.bin --output out.bin [--arith tflm|tflite] [--dump-dir DIR [--force]] [--gen-input SEED] [--scalar] [--json]',
+  usage: 'run <model.tflite|config.yaml> --input in.bin --output out.bin [--arith tflm|tflite] [--dump-dir DIR [--force]] [--gen-input SEED] [--invocations N] [--scalar] [--json]',
   options: {
     input: { type: 'string', description: 'raw NHWC input bytes, several inputs concatenated in input order (int8: a byte per value; float32 edges: little-endian float32)' },
     output: { type: 'string', description: 'where to write the raw output bytes, outputs concatenated (int8 bytes; float32 edges: little-endian float32)' },
@@ -50,6 +53,7 @@ export const run: Command = {
     'dump-dir': { type: 'string', description: 'write every tensor to DIR (one .bin per tensor, by op index and name) plus index.json; DIR is replaced as a whole, and only when it is empty or an earlier dump' },
     force: { type: 'boolean', description: 'replace --dump-dir even when it holds files tinyforge did not write' },
     'gen-input': { type: 'string', description: 'first write a deterministic random input file (seeded by SEED) to the --input path' },
+    invocations: { type: 'string', description: 'run N consecutive invocations, recurrent state carried over: --input holds N inputs and --output gets N outputs, concatenated (default 1)' },
     scalar: { type: 'boolean', description: 'use the scalar module instead of the SIMD one (bit-identical, slower)' },
     json: { type: 'boolean', description: 'print a JSON summary on stdout' },
   },
@@ -66,20 +70,37 @@ export const run: Command = {
     const model = loadModel(path);
     const graph = model.graph;
     const arith = ((values.arith as Arith | undefined) ?? model.arith);
+    let invocations = 1;
+    if (values.invocations !== undefined) {
+      try { invocations = checkInvocations(Number(values.invocations)); } catch {
+        throw new UsageError(`--invocations must be an integer in 1..100000 (consecutive invocations, state carried), got '${values.invocations}'`);
+      }
+    }
     const seedText = values['gen-input'] as string | undefined;
     if (seedText !== undefined) {
       const seed = Number(seedText);
       if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--gen-input: '${seedText}' is not a seed (an integer 0..4294967295)`);
-      writeAtomic(inputPath, generateInput(model, seed), '--input file');
+      writeAtomic(inputPath, generateInputs(model, seed, invocations), '--input file');
     }
     if (!existsSync(inputPath)) throw new TinyforgeError('input file not found', { file: inputPath }, 'pass --gen-input SEED to create one');
     const bytes = new Uint8Array(readInputFile(inputPath, 'input file'));
-    const inputs = splitInputBytes(model, bytes, inputPath);
+    const per = model.inputs.reduce((s, t) => s + t.bytes, 0);
+    if (bytes.length !== per * invocations) {
+      throw new TinyforgeError(`input is ${bytes.length} bytes, expected ${per * invocations} (${invocations} invocation(s) x ${per} bytes)`, { file: inputPath },
+        invocations > 1 ? 'the inputs of the consecutive invocations, concatenated' : 'pass --invocations N for a file holding N inputs');
+    }
     const dumpDir = values['dump-dir'] as string | undefined;
+    const state = new GoldenState(graph);
     const t0 = performance.now();
-    const result = await runGolden(model, inputs, { arith, keepAll: dumpDir !== undefined, simd: !values.scalar });
+    const outs: Uint8Array[] = [];
+    let result!: Awaited<ReturnType<typeof runGolden>>;
+    for (let k = 0; k < invocations; k++) {
+      const inputs = splitInputBytes(model, bytes.subarray(k * per, (k + 1) * per), inputPath);
+      result = await runGolden(model, inputs, { arith, keepAll: dumpDir !== undefined && k === invocations - 1, simd: !values.scalar, state });
+      outs.push(concatBytes(result.outputs));
+    }
     const ms = performance.now() - t0;
-    const out = concatBytes(result.outputs);
+    const out = concatBytes(outs.map((o) => new Int8Array(o.buffer, o.byteOffset, o.byteLength)));
     const total = out.length;
     // The dump folder is staged and checked before the output file is written: a refused or failed dump
     // writes nothing.
@@ -95,12 +116,12 @@ export const run: Command = {
     });
     if (values.json) {
       process.stdout.write(JSON.stringify({
-        model: path, graph: graph.name, arith, simd: result.simd, ms: Number(ms.toFixed(3)),
+        model: path, graph: graph.name, arith, invocations, stateful: state.stateful, simd: result.simd, ms: Number(ms.toFixed(3)),
         input: inputPath, output: outputPath, inputs: graph.inputs.map(describe), outputs: graph.outputs.map(describe),
         ...(dumpDir !== undefined ? { dumpDir, tensorsDumped: dumped } : {}),
       }, null, 2) + '\n');
     } else {
-      process.stdout.write(`${graph.name}: ${graph.ops.length} ops, arith ${arith}, ${result.simd ? 'SIMD' : 'scalar'}, ${ms.toFixed(2)} ms; wrote ${total} bytes to ${outputPath}`
+      process.stdout.write(`${graph.name}: ${graph.ops.length} ops, arith ${arith}${invocations > 1 ? `, ${invocations} invocations${state.stateful ? ' (state carried)' : ''}` : ''}, ${result.simd ? 'SIMD' : 'scalar'}, ${ms.toFixed(2)} ms; wrote ${total} bytes to ${outputPath}`
         + (dumpDir !== undefined ? `; ${dumped} tensors to ${dumpDir}` : '') + '\n');
     }
     return 0;

@@ -15,10 +15,11 @@ import { writeFolderStaged } from '../../output-stage.ts';
 export const verify: Command = {
   name: 'verify',
   summary: 'Run the Cortex-M C on the host or QEMU and compare every output with the golden runtime',
-  usage: 'verify <config.yaml|model.tflite> --on host|m0plus|m3|m4|m7|m33|m55 [--inputs N] [--seed S] [--arith tflm|tflite] [--json] [--force]',
+  usage: 'verify <config.yaml|model.tflite> --on host|m0plus|m3|m4|m7|m33|m55 [--inputs N | --invocations N] [--seed S] [--arith tflm|tflite] [--json] [--force]',
   options: {
     on: { type: 'string', description: 'where to run: host (gcc), or a QEMU board: m0plus (microbit, a Cortex-M0), m3, m4, m7 (mps2-an385/386/500), m33 (mps2-an505), m55 (mps3-an547)' },
-    inputs: { type: 'string', description: 'number of random inputs (default 4)' },
+    inputs: { type: 'string', description: 'number of random inputs (default 4; run in order in one program, so a model with state carries it across them)' },
+    invocations: { type: 'string', description: 'N consecutive invocations with the recurrent state carried over (N random inputs; instead of --inputs)' },
     seed: { type: 'string', description: 'seed of the random inputs (default 1)' },
     arith: { type: 'string', description: 'arithmetic for a .tflite model (a config names its own): tflm (default) or tflite' },
     json: { type: 'boolean', description: 'print the result as JSON' },
@@ -28,8 +29,13 @@ export const verify: Command = {
   async run({ positionals, values }) {
     const on = String(values.on ?? '');
     if (!RUN_ON.includes(on as RunOn)) throw new UsageError(`--on must be one of ${RUN_ON.join(', ')}, got '${on}'`);
-    const count = Number(values.inputs ?? 4);
-    if (!Number.isInteger(count) || count < 1 || count > 64) throw new UsageError(`--inputs must be an integer in 1..64, got '${values.inputs}'`);
+    if (values.inputs !== undefined && values.invocations !== undefined) throw new UsageError('give --inputs or --invocations, not both');
+    const invocations = values.invocations !== undefined ? Number(values.invocations) : undefined;
+    if (invocations !== undefined && (!Number.isInteger(invocations) || invocations < 1 || invocations > 1024)) {
+      throw new UsageError(`--invocations must be an integer in 1..1024 (consecutive invocations, state carried), got '${values.invocations}'`);
+    }
+    const count = invocations ?? Number(values.inputs ?? 4);
+    if (invocations === undefined && (!Number.isInteger(count) || count < 1 || count > 64)) throw new UsageError(`--inputs must be an integer in 1..64, got '${values.inputs}'`);
     const seed = Number(values.seed ?? 1);
     if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got '${values.seed}'`);
     const path = positionals[0]!;
@@ -41,10 +47,10 @@ export const verify: Command = {
     }
     requireTools(on as RunOn);
     const outDir = model.config?.outDir ?? join('out', basename(path).replace(/\.[^.]*$/, ''));
-    process.stderr.write(`tinyforge: compiling ${model.name} and running ${count} input(s) on ${on}...\n`);
+    process.stderr.write(`tinyforge: compiling ${model.name} and running ${invocations !== undefined ? `${count} consecutive invocation(s)` : `${count} input(s)`} on ${on}...\n`);
     // a mismatch is a result (its files are what one debugs) and is kept; an error or an interrupt is not
     const v = await writeFolderStaged(join(outDir, 'verify', on), { force: values.force === true, what: 'the verify folder' },
-      (workDir) => verifyModel(model, { on: on as RunOn, inputs: count, seed, arith, workDir }));
+      (workDir) => verifyModel(model, { on: on as RunOn, ...(invocations !== undefined ? { invocations } : { inputs: count }), seed, arith, workDir }));
     if (values.json) process.stdout.write(JSON.stringify({ model: path, arith, ...v }, null, 2) + '\n');
     else {
       process.stdout.write(formatVerifyResult(model, v) + '\n');

@@ -195,6 +195,14 @@ export function importTflite(bytes: Uint8Array, file: string, opts: { validate?:
     const quant = readQuant(t, what, shape.length);
     if (quant) tensor.quant = quant;
     const bi = t.u32(S.Tensor.buffer);
+    // A variable tensor's buffer (if any) is ignored, as TFLite's ResetVariableTensor ignores it.
+    if (t.bool(S.Tensor.isVariable, false)) {
+      if (dtype === 'float32' || dtype === 'int64') throw new TinyforgeError(`variable tensor ${i} '${name}' is ${dtype}; state tensors must be int8, int16 or int32`, { file });
+      tensor.variable = true;
+      remap.set(i, tensor.id);
+      tensors.push(tensor);
+      continue;
+    }
     const foldedValues = consts.values.get(i);
     if (foldedValues) {
       tensor.dtype = 'int32';

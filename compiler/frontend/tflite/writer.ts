@@ -88,12 +88,13 @@ export function writeTflite(graph: Graph, description = 'tinyforge'): Uint8Array
       });
     }
     const s = Slot.Tensor;
-    return table(b, 5, () => {
+    return table(b, 6, () => {
       b.addFieldOffset(s.shape, shape, 0);
       b.addFieldInt8(s.type, TensorTypeCode[t.dtype], 0);
       b.addFieldInt32(s.buffer, tensorBuffer[i], 0);
       b.addFieldOffset(s.name, name, 0);
       if (quant) b.addFieldOffset(s.quantization, quant, 0);
+      if (t.variable) b.addFieldInt8(s.isVariable, 1, 0);
     });
   });
 
