@@ -148,6 +148,10 @@ function printOp(op: KernelOp): string[] {
       more(`weights=@${op.weights} bias=@${op.bias} ${clamp(op)}`);
       more(printRequant(op.requant));
       break;
+    case 'svdf':
+      more(`batches=${op.batches} inputSize=${op.inputSize} filters=${op.filters} memory=${op.memory} rank=${op.rank} weightsFeature=@${op.weightsFeature} weightsTime=@${op.weightsTime} bias=@${op.bias}`);
+      more(`inputOffset=${op.inputOffset} stateZp=${op.stateZp} outputOffset=${op.outputOffset} feature=(${op.feature.multiplier},${op.feature.shift}) outputQ=(${op.outputQ.multiplier},${op.outputQ.shift})`);
+      break;
     case 'leaky_relu16':
       more(`elements=${op.elements} inZp=${op.inZp} outZp=${op.outZp} identity=(${op.identity.multiplier},${op.identity.shift}) alpha=(${op.alpha.multiplier},${op.alpha.shift})`);
       break;

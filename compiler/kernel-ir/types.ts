@@ -374,7 +374,35 @@ export interface KDequantize extends KOpBase {
   inputOffset: number;
 }
 
+/**
+ * SVDF (TFLite Micro's integer reference, runtime-wasm/assembly/svdf.ts states the steps): inputs [x, state],
+ * x int8 [batches, inputSize], state a `state` buffer int8 or int16 [batches, filters * memory] (the time
+ * weights share its type) that the op shifts left by one element and updates in place, output int8
+ * [batches, filters / rank]. Feature: MBQM(sum wf * (x + inputOffset), feature) + stateZp, clamped to the
+ * state type; time: sum wt * (state - stateZp) per filter; per unit the rank filters' sums plus the bias,
+ * MBQM(., output) + outputOffset, clamped to int8. Double rounding (both arithmetics); int32 sums wrap.
+ */
+export interface KSvdf extends KOpBase {
+  kind: 'svdf';
+  batches: number;
+  inputSize: number;
+  filters: number;
+  memory: number;
+  rank: number;
+  /** KConst ids: int8 [filters, inputSize]; int8 or int16 (the state's type) [filters, memory]; int32 [filters / rank]. */
+  weightsFeature: number;
+  weightsTime: number;
+  bias: number;
+  /** -input zero point. */
+  inputOffset: number;
+  stateZp: number;
+  outputOffset: number;
+  feature: QM;
+  outputQ: QM;
+}
+
 export type KernelOp =
+  | KSvdf
   | KCopy
   | KConv16x8
   | KLeakyRelu16

@@ -174,7 +174,7 @@ function checkBinary(m: KernelModule, op: KBinary, ins: KBuffer[], out: KBuffer,
 }
 
 function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fail: (msg: string) => void): void {
-  const arity = op.kind === 'add' || (op.kind === 'binary' && !op.constOperand) ? 2 : op.kind === 'copy' ? op.regions.length : 1;
+  const arity = op.kind === 'add' || op.kind === 'svdf' || (op.kind === 'binary' && !op.constOperand) ? 2 : op.kind === 'copy' ? op.regions.length : 1;
   if (ins.length !== arity || arity < 1) { fail(`${ins.length} inputs, expected ${arity}`); return; }
   const x = ins[0];
   switch (op.kind) {
@@ -190,6 +190,21 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       // kernels/internal/common.cc's int64 MultiplyByQuantizedMultiplier: multiplier >= 0, shift in [-31, 7].
       for (let c = 0; c < multiplier.length; c++) if (multiplier[c]! < 0 || shift[c]! < -31 || shift[c]! > 7) { fail(`requant[${c}] = (${multiplier[c]}, ${shift[c]}) outside multiplier >= 0, shift in [-31, 7]`); break; }
       checkClamp(op, fail, 'int16');
+      return;
+    }
+    case 'svdf': {
+      const st = ins[1]!;
+      if (x.dtype !== 'int8' || out.dtype !== 'int8') fail('input and output must be int8');
+      if (st.kind !== 'state' || (st.dtype !== 'int8' && st.dtype !== 'int16')) fail(`state %${st.id} must be an int8 or int16 state buffer`);
+      if (op.filters % op.rank !== 0) fail(`${op.filters} filters are not a multiple of rank ${op.rank}`);
+      if (numElements(x.shape) !== op.batches * op.inputSize) fail(`input [${x.shape}] is not ${op.batches} x ${op.inputSize}`);
+      if (numElements(st.shape) !== op.batches * op.filters * op.memory) fail(`state [${st.shape}] is not ${op.batches} x ${op.filters} x ${op.memory}`);
+      if (numElements(out.shape) !== op.batches * op.filters / op.rank) fail(`output [${out.shape}] is not ${op.batches} x ${op.filters / op.rank}`);
+      const wf = m.consts[op.weightsFeature], wt = m.consts[op.weightsTime], b = m.consts[op.bias];
+      if (!wf || wf.dtype !== 'int8' || !eq(wf.shape, [op.filters, op.inputSize])) fail(`weightsFeature @${op.weightsFeature} must be int8 [${op.filters}, ${op.inputSize}]`);
+      if (!wt || wt.dtype !== st.dtype || !eq(wt.shape, [op.filters, op.memory])) fail(`weightsTime @${op.weightsTime} must be ${st.dtype} [${op.filters}, ${op.memory}]`);
+      if (!b || b.dtype !== 'int32' || b.data.length !== op.filters / op.rank) fail(`bias @${op.bias} must be int32 [${op.filters / op.rank}]`);
+      if (op.inputOffset !== -x.zeroPoint || op.stateZp !== st.zeroPoint || op.outputOffset !== out.zeroPoint) fail('offsets disagree with the buffers');
       return;
     }
     case 'leaky_relu16':

@@ -18,7 +18,7 @@ export interface GoldenKernels {
   copyRegion: Fn; fillBytes: Fn; resizeNearest: Fn; binary: Fn;
   reduce: Fn; resizeBilinear: Fn; transposeConv: Fn;
   quantizeFloat: Fn; requantize: Fn; dequantize: Fn;
-  conv16x8: Fn; transposeConv16x8: Fn; binary16: Fn; leakyRelu16: Fn; pool16: Fn;
+  conv16x8: Fn; transposeConv16x8: Fn; binary16: Fn; leakyRelu16: Fn; pool16: Fn; svdf: Fn;
   qMultiply: Fn; qSrdhm: Fn; qRdbpot: Fn; qExpOnNegativeValues: Fn; qOneOverOnePlusX: Fn;
 }
 

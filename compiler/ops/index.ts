@@ -37,6 +37,7 @@ import { transpose } from './transpose.ts';
 import { squaredDifference } from './squared-difference.ts';
 import { sub } from './sub.ts';
 import { transposeConv } from './transpose-conv.ts';
+import { svdf } from './svdf.ts';
 
 export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   conv2d,
@@ -78,6 +79,7 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   minimum,
   mean,
   sum,
+  svdf,
   resize_bilinear: resizeBilinear,
   transpose_conv: transposeConv,
   dequantize,
