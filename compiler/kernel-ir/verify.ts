@@ -304,6 +304,7 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       if (op.rows * op.depth !== numElements(x.shape) || x.shape[x.shape.length - 1] !== op.depth) fail(`rows x depth ${op.rows} x ${op.depth} does not match [${x.shape}]`);
       if (op.inputMultiplier < 2 ** 30 || op.inputLeftShift < 0 || op.diffMin > 0) fail('input multiplier/shift/diffMin not folded');
       if (op.outputOffset !== out.zeroPoint) fail('outputOffset is not the output zero point');
+      if (x.dtype !== 'int8' || (out.dtype !== 'int8' && !(out.dtype === 'int16' && out.zeroPoint === -32768))) fail('softmax is int8 -> int8 or int8 -> int16 (zero point -32768)');
       return;
     case 'lut': {
       const t: KConst | undefined = m.consts[op.table];
