@@ -106,7 +106,7 @@ function printOp(op: KernelOp): string[] {
       more(clamp(op));
       break;
     case 'softmax':
-      more(`rows=${op.rows} depth=${op.depth} inputMultiplier=${op.inputMultiplier} inputLeftShift=${op.inputLeftShift} diffMin=${op.diffMin} outputOffset=${op.outputOffset}`);
+      more(`rows=${op.rows} depth=${op.depth} inputMultiplier=${op.inputMultiplier} inputLeftShift=${op.inputLeftShift} diffMin=${op.diffMin} outputOffset=${op.outputOffset}${op.floatPath ? ` floatPath(scale=${f32str(op.floatPath.scale)}, outScale=${f32str(op.floatPath.outScale)})` : ''}`);
       break;
     case 'quantize':
       more(op.from === 'float32'

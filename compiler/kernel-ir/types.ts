@@ -213,6 +213,11 @@ export interface KSoftmax extends KOpBase {
   inputLeftShift: number;
   diffMin: number;
   outputOffset: number;
+  /**
+   * int8 -> int16 in the `tflite` arithmetic: desktop TFLite's float path instead of the fixed-point one
+   * (table[255 - v] = expf(scale * v), float32 sums, round(p / (sum * outScale)) + outputOffset). Float32 values.
+   */
+  floatPath?: { scale: number; outScale: number };
 }
 
 /**

@@ -27,7 +27,7 @@ function checkInt16Output(fail: (m: string, hint?: string) => never, x: Tensor, 
 export const softmax = defineOp<'softmax'>({
   kind: 'softmax',
   summary: 'softmax over the last axis (int8 fixed point)',
-  arith: 'same fixed-point exp in both; the input multiplier is capped at 2^30 - 1 in tflite, 2^31 - 1 in tflm',
+  arith: 'int8 output: the same fixed-point exp in both, the input multiplier capped at 2^30 - 1 in tflite, 2^31 - 1 in tflm; int16 output: tflm the fixed-point steps shifted to 16 bits, tflite a float32 table of expf (musl) normalised by 1 / (sum * outScale), rounded half away',
   tflite: {
     builtin: BuiltinOperator.SOFTMAX,
     optionsType: BuiltinOptionsType.SoftmaxOptions,
@@ -56,7 +56,12 @@ export const softmax = defineOp<'softmax'>({
     if (x.shape.length !== y.shape.length || x.shape.some((d, i) => d !== y.shape[i])) c.fail(`output shape [${y.shape}] differs from input shape [${x.shape}]`);
     if (!(op.beta > 0)) c.fail(`beta ${op.beta} is not positive`);
   },
-  fold: (q, op, k) => ({ ...k, ...softmaxQuantParams(q.graph, op, q.arith) }),
+  fold: (q, op, k) => {
+    const x = q.graph.tensors[op.inputs[0]!]!, y = q.graph.tensors[op.outputs[0]!]!;
+    const floatPath = y.dtype === 'int16' && q.arith === 'tflite'
+      ? { floatPath: { scale: Math.fround(-Math.fround(x.quant!.scale[0]! * op.beta)), outScale: y.quant!.scale[0]! } } : {};
+    return { ...k, ...softmaxQuantParams(q.graph, op, q.arith), ...floatPath };
+  },
   lower: [
     rule({
       name: 'softmax',
@@ -85,6 +90,11 @@ export const softmax = defineOp<'softmax'>({
     const depth = shape[shape.length - 1]!;
     const rows = numElements(shape) / depth;
     const xId = op.inputs[0]!, yId = op.outputs[0]!;
+    if (outBits === 16 && ctx.arith === 'tflite') {
+      // Desktop TFLite: the float table (assembly/softmax.ts softmaxFloat16).
+      const scale = Math.fround(-Math.fround(ctx.T(0).quant!.scale[0]! * op.beta));
+      return { scratch: 1024, make: (scratch) => (p) => ctx.ex.softmaxFloat16(p[xId]!, p[yId]!, rows, depth, scale, Y.quant!.scale[0]!, -32768, scratch) };
+    }
     return { scratch: 0, make: () => (p) => ctx.ex.softmax(p[xId]!, p[yId]!, rows, depth, q.inputMultiplier, q.inputLeftShift, q.diffMin, outBits) };
   },
   cgra: { host: 'exp and division: no multiply-accumulates to map' },

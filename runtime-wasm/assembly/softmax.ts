@@ -40,3 +40,36 @@ export function softmax(x: usize, out: usize, rows: i32, depth: i32, inputMultip
     }
   }
 }
+
+/** table[255 - max + x[i]]: exp(scale * (max - x[i])). */
+// @ts-ignore: decorator
+@inline function expAt(table: usize, row: usize, i: i32, maxv: i32): f32 {
+  return load<f32>(table + (<usize>(255 - maxv + <i32>load<i8>(row + <usize>i)) << 2));
+}
+
+/**
+ * Desktop TFLite's int8 -> int16 softmax (optimized_ops::Softmax with the float table of
+ * PopulateSoftmaxLookupTable; arith `tflite`): table[255 - v] = expf(scale * v) for v in 0..255 with
+ * scale = -inputScale * beta (float32, musl's expf); per row, sum (float32, in order) of table[255 - max + x],
+ * inv = 1 / (sum * outScale), each output round(table[..] * inv) (half away from zero) + zeroPoint, clamped
+ * to int16. `table` is 256 f32 of scratch.
+ */
+export function softmaxFloat16(x: usize, out: usize, rows: i32, depth: i32, scale: f32, outScale: f32, zeroPoint: i32, table: usize): void {
+  for (let v = 0; v <= 255; v++) store<f32>(table + (<usize>(255 - v) << 2), NativeMathf.exp(scale * <f32>v));
+  for (let r = 0; r < rows; r++) {
+    const row = x + <usize>r * <usize>depth;
+    const orow = out + ((<usize>r * <usize>depth) << 1);
+    let maxv = -128;
+    for (let i = 0; i < depth; i++) maxv = max(maxv, <i32>load<i8>(row + <usize>i));
+    let sum: f32 = 0;
+    for (let i = 0; i < depth; i++) sum += expAt(table, row, i, maxv);
+    const inv: f32 = <f32>1.0 / (sum * outScale);
+    for (let i = 0; i < depth; i++) {
+      const p: f32 = expAt(table, row, i, maxv) * inv;
+      const fl: f32 = NativeMathf.floor(p);
+      let q = <i32>fl + (p - fl >= <f32>0.5 ? 1 : 0) + zeroPoint;
+      q = q < -32768 ? -32768 : q > 32767 ? 32767 : q;
+      store<i16>(orow + (<usize>i << 1), <i16>q);
+    }
+  }
+}
