@@ -5,6 +5,9 @@
 // reads int8 time weights and int8 state as int16). The reference keeps its own state between calls.
 import type { Graph, Tensor } from '../../compiler/ir/graph.ts';
 import { numElements } from '../../compiler/ir/graph.ts';
+import { writeTflite } from '../../compiler/frontend/tflite/writer.ts';
+import { GoldenState, type GoldenRuntime, type TensorValues } from '../../runtime-wasm/host.ts';
+import type { TfliteInterpreter } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
 import { GraphBuilder } from './graph-builder.ts';
 import { Rng } from './random-ops.ts';
 
@@ -115,4 +118,53 @@ export function randomSequence(g: Graph, n: number, seed: number): Int8Array[] {
   const r = new Rng(seed);
   const len = numElements(g.tensors[g.inputs[0]!]!.shape);
   return Array.from({ length: n }, () => Int8Array.from({ length: len }, () => r.int(-128, 127)));
+}
+
+/** True when the graph has an SVDF whose state is int8: desktop TFLite cannot run it (it reads the state and
+ *  the time weights as int16), so a whole-model comparison with its interpreter is no reference. */
+export function hasInt8StateSvdf(g: Graph): boolean {
+  return g.ops.some((op) => op.kind === 'svdf' && g.tensors[op.inputs[4]!]!.dtype === 'int8');
+}
+
+/** A model holding graph op `k` alone (its non-constant, non-state operands as inputs), for TFLite's interpreter. */
+export function oneOpModel(g: Graph, k: number): Uint8Array {
+  const op = g.ops[k]!;
+  const ids = [...new Set([...op.inputs, ...op.outputs].filter((i) => i >= 0))];
+  const inputs = op.inputs.filter((i) => i >= 0 && !g.tensors[i]!.data);
+  return writeTflite({ name: `op${k}`, tensors: ids.map((id) => g.tensors[id]!), ops: [op], inputs, outputs: [...op.outputs] });
+}
+
+/**
+ * The golden runtime (`tflite` arithmetic, state carried over `sets` as consecutive invocations) checked layer
+ * by layer against independent references: each SVDF layer's output and activation history against
+ * SvdfReference (its own state, fed the golden runtime's input of that layer), each other layer against
+ * TFLite's interpreter on a one-op model fed the golden runtime's inputs of that layer.
+ */
+export function compareByLayer(g: Graph, sets: ReadonlyArray<ReadonlyArray<ArrayLike<number>>>, golden: Pick<GoldenRuntime, 'run'>, tfl: TfliteInterpreter):
+  { ok: boolean; layers: number; inputs: number; error?: string; stateValues: number; stateInside: number } {
+  const state = new GoldenState(g as Graph);
+  const refs = new Map(g.ops.flatMap((op, k) => (op.kind === 'svdf' ? [[k, new SvdfReference(g, k)] as const] : [])));
+  const single = new Map(g.ops.flatMap((op, k) => (op.kind === 'svdf' ? [] : [[k, tfl.prepare(oneOpModel(g, k))] as const])));
+  let stateValues = 0, stateInside = 0;
+  try {
+    for (let inv = 0; inv < sets.length; inv++) {
+      const tensors = golden.run(g, sets[inv] as TensorValues[], { arith: 'tflite', keepAll: true, state }).tensors!;
+      for (const [k, op] of g.ops.entries()) {
+        const got = tensors.get(op.outputs[0]!)!;
+        const ins = op.inputs.filter((i) => i >= 0 && !g.tensors[i]!.data && !g.tensors[i]!.variable).map((i) => tensors.get(i)!);
+        const want = op.kind === 'svdf' ? refs.get(k)!.run(ins[0]!) : single.get(k)!.runTensors(ins)[0]!.data;
+        const i = Array.from(got).findIndex((v, j) => v !== want[j]);
+        const fail = (what: string, at: number, a: unknown, b: unknown) => ({ ok: false, layers: g.ops.length, inputs: inv + 1, stateValues, stateInside,
+          error: `invocation ${inv}, op ${k} (${op.kind}): ${what} differs at ${at}: golden ${a}, reference ${b}` });
+        if (i >= 0) return fail('output', i, got[i], want[i]);
+        if (op.kind !== 'svdf') continue;
+        const st = g.tensors[op.inputs[4]!]!, mine = tensors.get(st.id)!, ref = refs.get(k)!.state;
+        const j = Array.from(mine).findIndex((v, q) => v !== ref[q]);
+        if (j >= 0) return fail(`state '${st.name}'`, j, mine[j], ref[j]);
+        const [lo, hi] = st.dtype === 'int16' ? [-32768, 32767] : [-128, 127];
+        for (const v of mine) { stateValues++; if (v > lo && v < hi) stateInside++; }
+      }
+    }
+  } finally { for (const h of single.values()) h.dispose(); }
+  return { ok: true, layers: g.ops.length, inputs: sets.length, stateValues, stateInside };
 }

@@ -4,8 +4,8 @@
 // buffers), emitted as C (the state in the static <name>_state block, outside the arena), compiled once and
 // run for INVOCATIONS consecutive invocations in one program on the host (gcc) and on QEMU Cortex-M4 (the
 // SMLAD feature path); every invocation's outputs must equal the golden runtime's over the same sequence
-// (one GoldenState), in both arithmetics. A mutant without the history shift must fail, so the sequence
-// really exercises the state.
+// (one GoldenState), in both arithmetics; on the host also under AddressSanitizer and UndefinedBehaviorSanitizer.
+// A mutant without the history shift must fail, so the sequence really exercises the state.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { randomSequence, randomSvdfGraph } from '../helpers/svdf.ts';
 import { needTools } from './helpers/tools.ts';
+import { SANITIZE_FLAGS } from './helpers/sanitize.ts';
 
 const CASES = 12;
 const INVOCATIONS = 8;
@@ -55,6 +56,8 @@ for (const state of ['int16', 'int8'] as const) {
         const want = golden.runSequence(graph, seq, { arith }).map((r) => concat(r.outputs));
         run.outputs.forEach((o, k) => assert.deepEqual(Array.from(o), Array.from(want[k]!), `${arith}, invocation ${k}`));
         if (on === 'host' && arith === 'tflm') {
+          const asan = runModel(em, seq.map(concat), on, { workDir: join(work, `${state}-asan`), host: { flags: SANITIZE_FLAGS } });
+          asan.outputs.forEach((o, k) => assert.deepEqual(Array.from(o), Array.from(want[k]!), `ASan/UBSan build, invocation ${k}`));
           const mutant = { ...em, files: { ...em.files, source: em.files.source.replace(/memmove\(s, s \+ 1, \d+\);/g, '') } };
           assert.notEqual(mutant.files.source, em.files.source);
           const bad = runModel(mutant, seq.map(concat), on, { workDir: join(work, `${state}-mutant`) });

@@ -18,15 +18,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importTflite } from '../../compiler/frontend/tflite/import.ts';
-import { writeTflite } from '../../compiler/frontend/tflite/writer.ts';
-import type { Graph, Tensor } from '../../compiler/ir/graph.ts';
+import type { Graph } from '../../compiler/ir/graph.ts';
 import { runPipeline } from '../../compiler/passes/registry.ts';
 import { emitModel } from '../../mcu-backend/emit/model.ts';
 import { verifyMcu } from '../../mcu-backend/verify.ts';
 import { GoldenRuntime, GoldenState, type TensorValues } from '../../runtime-wasm/host.ts';
 import { TfliteInterpreter, allOpOutputs, withAllOutputs } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
 import { scratchDir } from '../helpers/paths.ts';
-import { SvdfReference } from '../helpers/svdf.ts';
+import { compareByLayer } from '../helpers/svdf.ts';
 import { rawBytes, scanTflite, zooDir, zooInputs } from '../helpers/zoo.ts';
 import { needTools } from '../mcu-backend/helpers/tools.ts';
 
@@ -49,15 +48,6 @@ function load(name: string): { graph: Graph; bytes: Uint8Array; inputs: TensorVa
 function goldenSequence(golden: GoldenRuntime, graph: Graph, inputs: TensorValues[][]): Array<Map<number, TensorValues>> {
   const state = new GoldenState(graph);
   return inputs.map((x) => golden.run(graph, x, { arith: 'tflite', keepAll: true, state }).tensors!);
-}
-
-/** A model holding graph op `k` alone (its activation operands as inputs), for TFLite's interpreter. */
-function oneOpModel(g: Graph, k: number): Uint8Array {
-  const op = g.ops[k]!;
-  const ids = [...new Set([...op.inputs, ...op.outputs].filter((i) => i >= 0))];
-  const tensors: Tensor[] = ids.map((id) => g.tensors[id]!);
-  const inputs = op.inputs.filter((i) => i >= 0 && !g.tensors[i]!.data);
-  return writeTflite({ name: `op${k}`, tensors, ops: [op], inputs, outputs: [...op.outputs] });
 }
 
 test(`keyword_scrambled: every layer of the golden runtime (tflite) equals TFLite's interpreter over ${INVOCATIONS} invocations`, async (t) => {
@@ -94,36 +84,15 @@ test(`keyword_scrambled: every layer of the golden runtime (tflite) equals TFLit
 });
 
 for (const name of MODELS) {
-  test(`${name}: each SVDF layer equals the TFLite Micro reference, each other layer TFLite's interpreter, over ${INVOCATIONS} invocations`, async (t) => {
+  test(`${name}: each SVDF layer (output and state) equals the TFLite Micro reference, each other layer TFLite's interpreter, over ${INVOCATIONS} invocations`, async (t) => {
     const m = load(name);
     if (!m) { t.skip('model zoo not found'); return; }
     const [it, golden] = await Promise.all([TfliteInterpreter.load(), GoldenRuntime.load()]);
-    const g = m.graph;
-    const kept = goldenSequence(golden, g, m.inputs);
-    const refs = new Map(g.ops.flatMap((op, k) => (op.kind === 'svdf' ? [[k, new SvdfReference(g, k)] as const] : [])));
-    const single = new Map(g.ops.flatMap((op, k) => (op.kind === 'svdf' ? [] : [[k, it.prepare(oneOpModel(g, k))] as const])));
-    let stateValues = 0, stateInside = 0;
-    try {
-      kept.forEach((tensors, inv) => {
-        g.ops.forEach((op, k) => {
-          const got = tensors.get(op.outputs[0]!)!;
-          const ins = op.inputs.filter((i) => i >= 0 && !g.tensors[i]!.data && !g.tensors[i]!.variable).map((i) => tensors.get(i)!);
-          const want = op.kind === 'svdf' ? refs.get(k)!.run(ins[0]!) : single.get(k)!.runTensors(ins)[0]!.data;
-          const i = Array.from(got).findIndex((v, j) => v !== want[j]);
-          assert.equal(i, -1, `invocation ${inv}, op ${k} (${op.kind}): differs at ${i}: golden ${got[i]}, reference ${want[i]}`);
-          if (op.kind === 'svdf') {
-            // The activation history too (golden and reference keep TFLite Micro's layout), element for element.
-            const st = g.tensors[op.inputs[4]!]!, mine = tensors.get(st.id)!, ref = refs.get(k)!.state;
-            const j = Array.from(mine).findIndex((v, q) => v !== ref[q]);
-            assert.equal(j, -1, `invocation ${inv}, op ${k}: state '${st.name}' differs at ${j}: golden ${mine[j]}, reference ${ref[j]}`);
-            const [lo, hi] = st.dtype === 'int16' ? [-32768, 32767] : [-128, 127];
-            for (const v of mine) { stateValues++; if (v > lo && v < hi) stateInside++; }
-          }
-        });
-      });
-    } finally { for (const h of single.values()) h.dispose(); }
+    const r = compareByLayer(m.graph, m.inputs, golden, it);
+    assert.ok(r.ok, r.error);
+    assert.equal(r.inputs, INVOCATIONS);
     // The scrambled models' SVDF outputs saturate nearly everywhere; their histories do not.
-    assert.ok(stateInside > stateValues / 2, `only ${stateInside} of ${stateValues} state values are inside the type's range`);
+    assert.ok(r.stateInside > r.stateValues / 2, `only ${r.stateInside} of ${r.stateValues} state values are inside the type's range`);
   });
 }
 
