@@ -93,6 +93,7 @@ export type { ResizeBilinearOp } from '../ops/resize-bilinear.ts';
 export type { TransposeConvOp } from '../ops/transpose-conv.ts';
 export type { QuantizeOp } from '../ops/quantize.ts';
 export type { DequantizeOp } from '../ops/dequantize.ts';
+export type { UnidirectionalSequenceLstmOp } from '../ops/unidirectional-sequence-lstm.ts';
 import type { Conv2dOp } from '../ops/conv2d.ts';
 import type { DepthwiseConv2dOp } from '../ops/depthwise-conv2d.ts';
 import type { FullyConnectedOp } from '../ops/fully-connected.ts';
@@ -122,6 +123,7 @@ import type { ResizeBilinearOp } from '../ops/resize-bilinear.ts';
 import type { TransposeConvOp } from '../ops/transpose-conv.ts';
 import type { QuantizeOp } from '../ops/quantize.ts';
 import type { DequantizeOp } from '../ops/dequantize.ts';
+import type { UnidirectionalSequenceLstmOp } from '../ops/unidirectional-sequence-lstm.ts';
 
 export type Op =
   | Conv2dOp
@@ -157,7 +159,8 @@ export type Op =
   | ResizeBilinearOp
   | TransposeConvOp
   | QuantizeOp
-  | DequantizeOp;
+  | DequantizeOp
+  | UnidirectionalSequenceLstmOp;
 
 export type OpKind = Op['kind'];
 
