@@ -1,5 +1,5 @@
-// UNIDIRECTIONAL_SEQUENCE_LSTM through the Cortex-M backend (kernel-IR op 'lstm', variant lstm.generic,
-// runtime.h's int16 fixed point), against the golden runtime, with the state carried: the program runs the
+// UNIDIRECTIONAL_SEQUENCE_LSTM through the Cortex-M backend (kernel-IR op 'lstm', variants lstm.generic and
+// lstm.dsp (SMLAD; on the host through runtime.h's portable intrinsics), runtime.h's int16 fixed point), against the golden runtime, with the state carried: the program runs the
 // inputs in order without a reset (one sequence), the golden runtime likewise with one GoldenState.
 //   - runtime.h's tf_logistic16 / tf_tanh16 equal the golden runtime's logistic16 / tanh16 on all 65,536 int16
 //     inputs for every integer-bit count the LSTM uses (logistic 0..6, tanh 0..6), on the host;
@@ -32,10 +32,11 @@ const golden = await GoldenRuntime.load();
 const ZOO = ['tflm-mnist_lstm_int8', 'tflm-dtln_noise_suppression', 'tflm-xtensa-micro_speech_lstm'];
 
 /** Runs `inputs` as one sequence through the C on `on` and asserts every output equals the golden runtime's. */
-function checkSequence(graph: Graph, inputs: Int8Array[], arith: Arith, on: RunOn, dir: string, what: string): void {
+function checkSequence(graph: Graph, inputs: Int8Array[], arith: Arith, on: RunOn, dir: string, what: string, dsp = on === 'm4'): void {
   const module = runPipeline(graph, { arith });
-  const em = emitModel(module, { cpu: 'm4', dsp: on === 'm4' });
+  const em = emitModel(module, { cpu: 'm4', dsp });
   assert.ok(em.stateBytes > 0, 'the model has recurrent state');
+  assert.ok(em.layers.some((l) => l.variant === (dsp ? 'lstm.dsp' : 'lstm.generic')), `variant ${dsp ? 'lstm.dsp' : 'lstm.generic'} chosen`);
   const run = runModel(em, inputs, on, { workDir: dir });
   const state = new GoldenState(graph);
   inputs.forEach((x, k) => {
@@ -95,6 +96,8 @@ for (const on of ['host', 'm4'] as const) {
       const n = graph.tensors[graph.inputs[0]!]!.shape.reduce((a, b) => a * b, 1);
       const inputs = Array.from({ length: 10 }, () => Int8Array.from({ length: n }, () => Math.floor(rnd() * 256) - 128));
       checkSequence(graph, inputs, 'tflite', on, join(work, on, name), name);
+      // The host also runs lstm.dsp (runtime.h's portable SMLAD: the DSP source on the host).
+      if (on === 'host') checkSequence(graph, inputs, 'tflite', on, join(work, on, `${name}-dsp`), `${name} (lstm.dsp)`, true);
       if (on === 'host' && name === ZOO[0]) checkSequence(graph, inputs, 'tflm', on, join(work, on, `${name}-tflm`), `${name} (tflm)`);
     });
   }
@@ -103,6 +106,7 @@ for (const on of ['host', 'm4'] as const) {
     for (let s = 0; s < (on === 'host' ? 8 : 3); s++) {
       const c = randomLstm(100 + s, 4);
       checkSequence(c.graph, c.inputs, 'tflite', on, join(work, on, `rand${s}`), `graph ${100 + s} (${c.desc})`);
+      if (on === 'host') checkSequence(c.graph, c.inputs, 'tflite', on, join(work, on, `rand${s}-dsp`), `graph ${100 + s} (${c.desc}, lstm.dsp)`, true);
     }
   });
 }
@@ -115,7 +119,11 @@ test('kernel IR: one lstm op reading the two state buffers; the C keeps them in 
   assert.deepEqual(op.inputs.slice(1).map((b) => [module.buffers[b]!.kind, module.buffers[b]!.dtype]), [['state', 'int8'], ['state', 'int16']]);
   assert.match(printKernelModule(module), /op 0 lstm "lstm" .*\n +batches=1 steps=1 in=18 cell=5 out=5 cellScale=2\^-10 cellClip=0 hidden=/);
   assert.match(printKernelModule(module), /input: none \(CIFG\)/);
-  const em = emitModel(module, { cpu: 'm4', dsp: true });
+  const em = emitModel(module, { cpu: 'm4', dsp: false });
   assert.equal(em.stateBytes, 8 + 16);
   assert.match(em.files.source, /tf_lstm_gate\(xp, hp, /);
+  // DSP: int16 weights with rows padded to even length (18 inputs, 5 cells -> 6), one SMLAD per gate and x pair.
+  const dsp = emitModel(module, { cpu: 'm4', dsp: true });
+  assert.match(dsp.files.source, /static const int16_t lstm_5_l0_r1\[30\]/);
+  assert.match(dsp.files.source, /a1 = __smlad\(v, tf_read32\(lstm_5_l0_w1 \+ ow \+ j\), a1\);/);
 });
