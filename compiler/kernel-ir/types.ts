@@ -406,8 +406,44 @@ export interface KSvdf extends KOpBase {
   outputQ: QM;
 }
 
+/** One LSTM gate's constants: int8 weights [nCell, nInput] / [nCell, nOutput], the effective int32 biases
+ *  (bias - x_zp * row sums; -h_zp * row sums) and the two matmuls' multipliers to Q3.12. */
+export interface KLstmGate {
+  inputWeights: number;
+  recurrentWeights: number;
+  inputBias: number;
+  recurrentBias: number;
+  input: QM;
+  recurrent: QM;
+}
+
+/**
+ * UNIDIRECTIONAL_SEQUENCE_LSTM, integer 8x8_16 (desktop TFLite's integer step, docs/lstm.md). inputs [x int8,
+ * output state h int8, cell state c int16]; h and c are `state` buffers the op updates in place; output y int8
+ * [.., nOutput]. Per step and batch row: each gate = sat16(sat16(MBQM(inputBias + x.W, input)) + MBQM(recurrentBias
+ * + h.R, recurrent)); f, i, o = gemmlowp int16 logistic (Q3.12 -> Q0.15), g = gemmlowp int16 tanh; CIFG
+ * (gates[0] undefined): i = 32767 - f; c = sat16(RDBPOT(f * c, 15) + RDBPOT(i * g, 30 + cellScale)), clipped
+ * to +-cellClip when > 0; h = y = clamp8(MBQM(o * tanh_(15 + cellScale)(c), hidden) + hiddenZeroPoint).
+ */
+export interface KLstm extends KOpBase {
+  kind: 'lstm';
+  batches: number;
+  steps: number;
+  nInput: number;
+  nCell: number;
+  nOutput: number;
+  timeMajor: boolean;
+  /** Input, forget, cell, output gate; the input gate is undefined for CIFG. */
+  gates: (KLstmGate | undefined)[];
+  cellScale: number;
+  cellClip: number;
+  hidden: QM;
+  hiddenZeroPoint: number;
+}
+
 export type KernelOp =
   | KSvdf
+  | KLstm
   | KCopy
   | KConv16x8
   | KLeakyRelu16

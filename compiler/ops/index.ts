@@ -38,6 +38,7 @@ import { squaredDifference } from './squared-difference.ts';
 import { sub } from './sub.ts';
 import { transposeConv } from './transpose-conv.ts';
 import { svdf } from './svdf.ts';
+import { unidirectionalSequenceLstm } from './unidirectional-sequence-lstm.ts';
 
 export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   conv2d,
@@ -83,6 +84,7 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   resize_bilinear: resizeBilinear,
   transpose_conv: transposeConv,
   dequantize,
+  unidirectional_sequence_lstm: unidirectionalSequenceLstm,
 };
 
 /** Every op kind, in registry order. */

@@ -59,6 +59,9 @@ export interface ImportCtx {
   operand(slot: number): OperandInfo | undefined;
   /** Output `slot` of the file's operator: its shape and type (e.g. RESHAPE checks its new shape against it). */
   result(slot: number): OperandInfo | undefined;
+  /** Intermediate tensor `slot` of the file's operator (TFLite's Operator.intermediates: the quantisation of an
+   *  LSTM's internal values): shape, type and quantisation. */
+  intermediate(slot: number): OperandInfo | undefined;
   /** Fails naming the file and op. */
   fail(message: string, hint?: string): never;
 }
@@ -66,7 +69,7 @@ export interface ImportCtx {
 /** A parameter tensor the exporter adds to an operator (paddings, axes, ...): appended to the file's tensors. */
 export interface ParamTensor {
   name: string;
-  dtype: 'int32' | 'int8';
+  dtype: 'int32' | 'int8' | 'float32';
   shape: number[];
   values: readonly number[];
   quant?: Quant;
@@ -84,6 +87,8 @@ export interface TfliteMapping<K extends OpKind> {
   /** The file's operand list written for `op` (default: op.inputs): graph tensor ids and parameter tensors
    *  (constant operands the importer turned into attributes), in the file's operand order. */
   exportInputs?(op: OpOf<K>, g: Graph): Array<number | ParamTensor>;
+  /** Intermediate tensors written with the operator (Operator.intermediates), e.g. an integer LSTM's five. */
+  exportIntermediates?(op: OpOf<K>, g: Graph): ParamTensor[];
   /** Operator version written by the exporter (the int8 versions the TFLite converter emits). */
   version: number;
   /** Adds the options table; returns [union tag, offset] ([0, 0] for none). */

@@ -21,6 +21,7 @@ import { resizeBilinearGeneric, resizeNearestTable } from './resize.ts';
 import { transposeConvGeneric } from './transpose-conv.ts';
 import { conv16x8Dsp, conv16x8Generic, leakyRelu16Generic } from './int16.ts';
 import { svdfGeneric } from './svdf.ts';
+import { lstmDsp, lstmGeneric } from './lstm.ts';
 import { FAST_VARIANTS } from './fast-variants.ts';
 
 export const VARIANTS: AnyVariant[] = [
@@ -49,6 +50,8 @@ export const VARIANTS: AnyVariant[] = [
   conv16x8Dsp,
   leakyRelu16Generic,
   svdfGeneric,
+  lstmGeneric,
+  lstmDsp,
   ...FAST_VARIANTS,
 ];
 

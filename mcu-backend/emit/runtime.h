@@ -247,4 +247,89 @@ static inline void tf_softmax_s8(const int8_t *in, int8_t *out, int rows, int de
   }
 }
 
+/* ---- int16 fixed point of TFLite's integer LSTM (lstm_eval.cc's ApplySigmoid / ApplyTanh: gemmlowp's
+ * logistic and tanh on FixedPoint<int16_t, ib>). Raw int16 values held in int32_t; sums wrap to int16 as
+ * gemmlowp's int16 Add does; the constants are gemmlowp's int32 ones rounded to 16 bits
+ * (RescaleConstantInitializer: RoundingDivideByPOT(c, 16)). ---- */
+static inline int32_t tf_w16(int32_t x) { return (int32_t)(int16_t)(uint16_t)(uint32_t)x; }
+static inline int32_t tf_sat16(int32_t x) { return x > 32767 ? 32767 : x < -32768 ? -32768 : x; }
+
+/* SaturatingRoundingDoublingHighMul on int16. */
+static inline int32_t tf_srdhm16(int32_t a, int32_t b)
+{
+  if (a == -32768 && b == -32768) return 32767;
+  const int32_t ab = a * b;
+  return tf_w16((ab + (ab >= 0 ? (1 << 14) : 1 - (1 << 14))) / 32768);
+}
+
+/* SaturatingRoundingMultiplyByPOT<e> on int16, e > 0. */
+static inline int32_t tf_sat_lshift16(int32_t x, int e)
+{
+  const int32_t threshold = (1 << (15 - e)) - 1;
+  return x > threshold ? 32767 : x < -threshold ? -32768 : tf_w16(x * (1 << e));
+}
+
+/* exp(a), a in [-1/4, 0), Q0.15: Taylor series around -1/8 (constants exp(-1/8) = 28918, 1/3 = 10923). */
+static inline int32_t tf_exp_quarter16(int32_t a)
+{
+  const int32_t x = tf_w16(a + 4096);
+  const int32_t x2 = tf_srdhm16(x, x), x3 = tf_srdhm16(x2, x), x4 = tf_srdhm16(x2, x2);
+  const int32_t p = tf_rdbpot(tf_w16(tf_srdhm16(tf_w16(tf_rdbpot(x4, 2) + x3), 10923) + x2), 1);
+  return tf_sat16(28918 + tf_srdhm16(28918, tf_w16(x + p)));
+}
+
+/* exp(a) for a <= 0 with ib integer bits (0..7); Q0.15. The remainder's bits (frac - 2 ..) select the factors
+ * exp(-1/4), exp(-1/2), exp(-1), exp(-2), exp(-4), exp(-8), exp(-16) (int16: 25520 19875 12055 4435 600 11 0). */
+static inline int32_t tf_exp_neg16(int32_t a, int ib)
+{
+  static const int16_t k[7] = { 25520, 19875, 12055, 4435, 600, 11, 0 };
+  const int frac = 15 - ib;
+  const int32_t quarter = 1 << (frac - 2);
+  const int32_t amq = tf_w16((a & (quarter - 1)) - quarter);
+  int32_t r = tf_exp_quarter16(ib > 0 ? tf_sat_lshift16(amq, ib) : amq);
+  const int32_t rem = tf_w16(amq - a);
+  for (int j = 0; j < 7 && j - 2 < ib; j++)
+    if (rem & (1 << (frac - 2 + j))) r = tf_srdhm16(r, k[j]);
+  if (ib > 5 && a < -(1 << (20 - ib))) r = 0; /* below -32 */
+  return a == 0 ? 32767 : r;
+}
+
+/* Newton-Raphson 1 / (1 + a) for a in [0, 1) Q0.15: x in Q2.13 (48/17 = 23130, -32/17 = -15420). */
+static inline int32_t tf_recip16(int32_t a)
+{
+  const int32_t sum = a + 32767;
+  const int32_t half = tf_w16((sum + (sum >= 0 ? 1 : -1)) / 2);
+  int32_t x = tf_w16(23130 + tf_srdhm16(half, -15420));
+  for (int i = 0; i < 3; i++) x = tf_w16(x + tf_sat_lshift16(tf_srdhm16(x, tf_w16(8192 - tf_srdhm16(half, x))), 2));
+  return x;
+}
+
+/* gemmlowp logistic / tanh of an int16 with ib integer bits; Q0.15. */
+static inline int32_t tf_logistic16(int32_t a, int ib)
+{
+  if (a == 0) return 16384;
+  const int32_t pos = tf_sat_lshift16(tf_recip16(tf_exp_neg16(a > 0 ? tf_w16(-a) : a, ib)), 1);
+  return a > 0 ? pos : tf_w16(32767 - pos);
+}
+static inline int32_t tf_tanh16(int32_t a, int ib)
+{
+  if (a == 0) return 0;
+  const int32_t t = tf_sat_lshift16(tf_w16(tf_recip16(tf_exp_neg16(a < 0 ? a : tf_w16(-a), ib + 1)) - 8192), 2);
+  return a < 0 ? tf_w16(-t) : t;
+}
+
+/* One LSTM gate's pre-activation (Q3.12) for n_cell rows: the input and the recurrent matmul, each from its
+ * effective bias (bias - zero point * row sum), requantised on its own (double rounding) and summed with
+ * int16 saturation (MatrixBatchVectorMultiplyAccumulate into an int16 accumulator). */
+static inline void tf_lstm_gate(const int8_t *x, const int8_t *h, const int8_t *w, const int8_t *r,
+  const int32_t *bi, const int32_t *br, int n_in, int n_out, int n_cell, int32_t mi, int si, int32_t mr, int sr, int16_t *out)
+{
+  for (int c = 0; c < n_cell; c++, w += n_in, r += n_out) {
+    int32_t a = bi[c], b = br[c];
+    for (int i = 0; i < n_in; i++) a += (int32_t)x[i] * (int32_t)w[i];
+    for (int j = 0; j < n_out; j++) b += (int32_t)h[j] * (int32_t)r[j];
+    out[c] = (int16_t)tf_sat16(tf_requant_tflm(b, mr, sr) + tf_sat16(tf_requant_tflm(a, mi, si)));
+  }
+}
+
 #endif

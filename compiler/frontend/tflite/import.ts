@@ -113,6 +113,7 @@ export function importTflite(bytes: Uint8Array, file: string, opts: { validate?:
       index, oi, code: opcodes[oi]!, optType, opts: optionsReader(opts),
       inputs: op.i32s(S.Operator.inputs, `op ${index} inputs`).map((t) => checkTensor(t, `op ${index} input`, true)),
       outputs: op.i32s(S.Operator.outputs, `op ${index} outputs`).map((t) => checkTensor(t, `op ${index} output`)),
+      intermediates: op.i32s(S.Operator.intermediates, `op ${index} intermediates`).map((t) => checkTensor(t, `op ${index} intermediate`)),
     };
   });
   const consts = foldConstantOps(fileOpInfo, (t) => {
@@ -123,7 +124,7 @@ export function importTflite(bytes: Uint8Array, file: string, opts: { validate?:
     const v = consts.values.get(t);
     return v ? { shape: v.shape, type: 'INT32', values: v.values } : fileOperand(t);
   };
-  const rawOps = fileOpInfo.flatMap(({ index, oi, code, optType, opts, inputs: fileInputs, outputs }) => {
+  const rawOps = fileOpInfo.flatMap(({ index, oi, code, optType, opts, inputs: fileInputs, outputs, intermediates }) => {
     if (consts.folded.has(index)) return [];
     const rule = BY_BUILTIN.get(code)?.tflite;
     if (!rule) {
@@ -145,6 +146,10 @@ export function importTflite(bytes: Uint8Array, file: string, opts: { validate?:
       result: (slot) => {
         const t = outputs[slot];
         return t === undefined || t < 0 ? undefined : fileOperand(t);
+      },
+      intermediate: (slot) => {
+        const t = intermediates[slot];
+        return t === undefined ? undefined : fileOperand(t);
       },
     });
     return [{ ...attrs, inputs, outputs } as Op];

@@ -10,7 +10,7 @@ export const Slot = {
   Tensor: { shape: 0, type: 1, buffer: 2, name: 3, quantization: 4, isVariable: 5, sparsity: 6 },
   Quantization: { min: 0, max: 1, scale: 2, zeroPoint: 3, detailsType: 4, details: 5, quantizedDimension: 6 },
   OperatorCode: { deprecatedBuiltinCode: 0, customCode: 1, version: 2, builtinCode: 3 },
-  Operator: { opcodeIndex: 0, inputs: 1, outputs: 2, builtinOptionsType: 3, builtinOptions: 4 },
+  Operator: { opcodeIndex: 0, inputs: 1, outputs: 2, builtinOptionsType: 3, builtinOptions: 4, intermediates: 8 },
   Conv2DOptions: { padding: 0, strideW: 1, strideH: 2, activation: 3, dilationW: 4, dilationH: 5 },
   DepthwiseConv2DOptions: { padding: 0, strideW: 1, strideH: 2, depthMultiplier: 3, activation: 4, dilationW: 5, dilationH: 6 },
   FullyConnectedOptions: { activation: 0, weightsFormat: 1, keepNumDims: 2 },
@@ -32,6 +32,7 @@ export const Slot = {
   ReducerOptions: { keepDims: 0 },
   ResizeBilinearOptions: { alignCorners: 2, halfPixelCenters: 3 },
   TransposeConvOptions: { padding: 0, strideW: 1, strideH: 2, activation: 3 },
+  UnidirectionalSequenceLSTMOptions: { activation: 0, cellClip: 1, projClip: 2, timeMajor: 3, asymmetricQuantizeInputs: 4, diagonalRecurrentTensors: 5 },
 } as const;
 
 /** TensorType. */
@@ -88,6 +89,7 @@ export const BuiltinOptionsType = {
   PackOptions: 59, UnpackOptions: 64, ResizeNearestNeighborOptions: 74, LeakyReluOptions: 75, SplitVOptions: 79,
   QuantizeOptions: 89, HardSwishOptions: 91, MulOptions: 21, SubOptions: 28, MaximumMinimumOptions: 39,
   SquaredDifferenceOptions: 76, ResizeBilinearOptions: 15, ReducerOptions: 27, TransposeConvOptions: 49, DequantizeOptions: 38, SVDFOptions: 6,
+  UnidirectionalSequenceLSTMOptions: 71,
 } as const;
 
 /** The 4-byte file identifier at offset 4 of every .tflite file. */

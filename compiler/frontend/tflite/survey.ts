@@ -69,7 +69,8 @@ export function surveyTflite(bytes: Uint8Array, file: string): OpSurvey[] {
     // -1 (an omitted operand) is valid for inputs only
     const outputs = op.i32s(S.Operator.outputs, `op ${index} outputs`).filter((t) => t >= 0 && valid(t));
     const custom = code === BuiltinOperator.CUSTOM ? ct!.string(S.OperatorCode.customCode, 'custom code') : undefined;
-    return { index, code, optType, opts: reader(opts), inputs, outputs, custom };
+    const intermediates = op.i32s(S.Operator.intermediates, `op ${index} intermediates`).filter((t) => t >= 0 && valid(t));
+    return { index, code, optType, opts: reader(opts), inputs, outputs, custom, intermediates };
   });
   const consts = foldConstantOps(ops, (t) => ({ shape: tensors[t]!.i32s(S.Tensor.shape, `tensor ${t} shape`), type: tensorType(t), values: constValues(t) }));
 
@@ -137,6 +138,13 @@ export function surveyTflite(bytes: Uint8Array, file: string): OpSurvey[] {
         result: (slot) => {
           const t = o.outputs[slot];
           return t === undefined || t < 0 ? undefined : operandInfo(t);
+        },
+        intermediate: (slot) => {
+          const t = o.intermediates[slot];
+          if (t === undefined) return undefined;
+          const info = operandInfo(t);
+          const quant = readQuant(tensors[t]!, `tensor ${t}`, info.shape.length);
+          return quant ? { ...info, quant } : info;
         },
       });
     } catch (e) {

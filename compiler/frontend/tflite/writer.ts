@@ -53,6 +53,14 @@ export function writeTflite(graph: Graph, description = 'tinyforge'): Uint8Array
       return graph.tensors.length + params.length - 1;
     });
   });
+  // Intermediate tensors (an integer LSTM's quantisation of its internal values): no data, appended likewise.
+  const opIntermediates = graph.ops.map((op) => {
+    const rule = opDef(op.kind).tflite as TfliteMapping<OpKind> | undefined;
+    return (rule?.exportIntermediates?.(op as never, graph) ?? []).map((x) => {
+      params.push({ id: graph.tensors.length + params.length, name: x.name, shape: x.shape, dtype: x.dtype, ...(x.quant ? { quant: x.quant } : {}) });
+      return graph.tensors.length + params.length - 1;
+    });
+  });
   const fileTensors = [...graph.tensors, ...params];
 
   // Buffers: 0 is the empty sentinel; each constant tensor gets its own.
@@ -111,13 +119,15 @@ export function writeTflite(graph: Graph, description = 'tinyforge'): Uint8Array
     const [optType, opts] = rule.export(b, op as never, graph);
     const inputs = int32Vector(b, opInputs[k]!);
     const outputs = int32Vector(b, op.outputs.map(tensorIndex));
+    const inter = opIntermediates[k]!.length ? int32Vector(b, opIntermediates[k]!) : 0;
     const s = Slot.Operator;
-    return table(b, 5, () => {
+    return table(b, 9, () => {
       b.addFieldInt32(s.opcodeIndex, code, 0);
       b.addFieldOffset(s.inputs, inputs, 0);
       b.addFieldOffset(s.outputs, outputs, 0);
       b.addFieldInt8(s.builtinOptionsType, optType, 0);
       if (opts) b.addFieldOffset(s.builtinOptions, opts, 0);
+      if (inter) b.addFieldOffset(s.intermediates, inter, 0);
     });
   });
   const codeOffsets = codes.map((rule) => {

@@ -1,0 +1,145 @@
+// Portable C kernel of the kernel-IR op 'lstm' (UNIDIRECTIONAL_SEQUENCE_LSTM, integer 8x8_16; docs/lstm.md).
+// One kernel-IR op rather than a decomposition into matmuls and element-wise ops: the gates' int16 Q3.12
+// accumulators, the int16 cell update and the hidden state never leave one step of one batch row, the
+// state (h int8, c int16: kind 'state' buffers, static and persistent outside the arena) is read and
+// written in place, and no kernel-IR op exists for int16 element-wise gate arithmetic. Per step:
+// tf_lstm_gate (runtime.h) computes each gate's two matmuls from the effective biases the lowering folded
+// (bias - zero point * row sums), requantised separately and summed with int16 saturation; then
+// tf_logistic16 / tf_tanh16 (gemmlowp's int16 fixed point, in runtime.h), the cell update and the hidden
+// state h = clamp8(MBQM(o * tanh(c)) - hidden zero point) (TFLite's portable CwiseMul subtracts it), which
+// is the output row and, after every cell is done, the new h. Scratch: four int16 gate rows.
+import type { KLstm } from '../../compiler/kernel-ir/types.ts';
+import { cArray, cInt } from './c.ts';
+import { defineVariant, type EmitContext, type EmittedKernel } from './variant.ts';
+
+const GATE_NAMES = ['input', 'forget', 'cell', 'output'] as const;
+
+/** The per-cell part of a step (activations, cell update, hidden state), shared by both variants. */
+function cellUpdate(op: KLstm): string {
+  const cifg = !op.gates[0];
+  const clip = op.cellClip > 0 ? `\n        cell = tf_clamp(cell, ${-op.cellClip}, ${op.cellClip});` : '';
+  const zp = op.hiddenZeroPoint >= 0 ? `- ${op.hiddenZeroPoint}` : `+ ${-op.hiddenZeroPoint}`;
+  return `      for (int i = 0; i < ${op.nCell}; i++) {
+        const int32_t fg = tf_logistic16(gate[${op.nCell} + i], 3);
+        const int32_t gg = tf_tanh16(gate[${2 * op.nCell} + i], 3);
+        const int32_t ig = ${cifg ? '32767 - fg' : 'tf_logistic16(gate[i], 3)'};
+        const int32_t og = tf_logistic16(gate[${3 * op.nCell} + i], 3);
+        int32_t cell = tf_sat16(tf_w16(tf_rdbpot(fg * cp[i], 15)) + tf_w16(tf_rdbpot(ig * gg, ${30 + op.cellScale})));${clip}
+        cp[i] = (int16_t)cell;
+        yp[i] = (int8_t)tf_clamp(tf_requant_tflm(og * tf_tanh16(cell, ${15 + op.cellScale}), ${cInt(op.hidden.multiplier)}, ${op.hidden.shift}) ${zp}, -128, 127);
+      }
+      memcpy(hp, yp, ${op.nOutput});`;
+}
+
+/** The kernel's frame: state pointers, the batch and step loops around `body` (which computes the gates). */
+function frame(op: KLstm, f: string, body: string): string {
+  const row = op.timeMajor ? `t * ${op.batches} + b` : `b * ${op.steps} + t`;
+  return `static void ${f}(const int8_t *x, const int8_t *h8, const int8_t *c8, int8_t *y, int8_t *scratch)
+{
+  int8_t *h = (int8_t *)(uintptr_t)h8;                 /* output state: updated in place */
+  int16_t *c = (int16_t *)(uintptr_t)(const void *)c8; /* cell state: updated in place */
+  int16_t *gate = (int16_t *)(void *)scratch;          /* 4 x ${op.nCell} int16: input, forget, cell, output */
+  for (int b = 0; b < ${op.batches}; b++) {
+    int8_t *hp = h + b * ${op.nOutput};
+    int16_t *cp = c + b * ${op.nCell};
+    for (int t = 0; t < ${op.steps}; t++) {
+      const int row = ${row};
+      const int8_t *xp = x + row * ${op.nInput};
+      int8_t *yp = y + row * ${op.nOutput};
+${body}
+${cellUpdate(op)}
+    }
+  }
+}
+`;
+}
+
+export function emitLstm(op: KLstm, ctx: EmitContext): EmittedKernel {
+  const f = ctx.fn;
+  let data = '';
+  let constBytes = 0;
+  const calls: string[] = [];
+  op.gates.forEach((g, k) => {
+    if (!g) return;
+    const W = ctx.konst(g.inputWeights), R = ctx.konst(g.recurrentWeights), BI = ctx.konst(g.inputBias), BR = ctx.konst(g.recurrentBias);
+    data += cArray(`${f}_w${k}`, 'int8_t', W.data) + cArray(`${f}_r${k}`, 'int8_t', R.data)
+      + cArray(`${f}_bi${k}`, 'int32_t', BI.data) + cArray(`${f}_br${k}`, 'int32_t', BR.data);
+    constBytes += W.data.length + R.data.length + 4 * (BI.data.length + BR.data.length);
+    calls.push(`      tf_lstm_gate(xp, hp, ${f}_w${k}, ${f}_r${k}, ${f}_bi${k}, ${f}_br${k}, ${op.nInput}, ${op.nOutput}, ${op.nCell}, ${cInt(g.input.multiplier)}, ${g.input.shift}, ${cInt(g.recurrent.multiplier)}, ${g.recurrent.shift}, gate + ${k * op.nCell}); /* ${GATE_NAMES[k]} */`);
+  });
+  return { data, code: frame(op, f, calls.join('\n')), constBytes };
+}
+
+/** Row lengths padded to an even count (int16 pairs for SMLAD). */
+const even = (n: number) => n + (n & 1);
+
+/** Weights [rows, cols] widened to int16 with each row padded to `even(cols)` with zeros. */
+function widened(w: ArrayLike<number>, rows: number, cols: number): Int16Array {
+  const cp = even(cols);
+  const out = new Int16Array(rows * cp);
+  for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) out[r * cp + k] = w[r * cols + k]!;
+  return out;
+}
+
+/**
+ * `dsp`: the weights stored widened to int16 (rows padded to even length), x and h widened once per step
+ * into scratch, and each cell's rows of all the gates computed together: one x (h) pair load feeds one
+ * SMLAD per gate. The sums are the generic kernel's (int32, exact products), so the outputs are equal.
+ */
+export function emitLstmDsp(op: KLstm, ctx: EmitContext): EmittedKernel {
+  const f = ctx.fn;
+  const nInP = even(op.nInput), nOutP = even(op.nOutput);
+  const gs = op.gates.map((g, k) => ({ g, k })).filter((e): e is { g: NonNullable<typeof e.g>; k: number } => !!e.g);
+  let data = '';
+  let constBytes = 0;
+  for (const { g, k } of gs) {
+    const W = ctx.konst(g.inputWeights), R = ctx.konst(g.recurrentWeights), BI = ctx.konst(g.inputBias), BR = ctx.konst(g.recurrentBias);
+    data += cArray(`${f}_w${k}`, 'int16_t', widened(W.data, op.nCell, op.nInput)) + cArray(`${f}_r${k}`, 'int16_t', widened(R.data, op.nCell, op.nOutput))
+      + cArray(`${f}_bi${k}`, 'int32_t', BI.data) + cArray(`${f}_br${k}`, 'int32_t', BR.data);
+    constBytes += 2 * op.nCell * (nInP + nOutP) + 8 * op.nCell;
+  }
+  const dot = (src: string, n: number, np: number, w: 'w' | 'r', acc: 'a' | 'q') => `        {
+          int j = 0;
+#if TF_DSP
+          for (; j + 2 <= ${np}; j += 2) {
+            const int32_t v = tf_read32(${src} + j);
+${gs.map(({ k }) => `            ${acc}${k} = __smlad(v, tf_read32(${f}_${w}${k} + o${w} + j), ${acc}${k});`).join('\n')}
+          }
+#endif
+          for (; j < ${n}; j++) {
+            const int32_t v = ${src}[j];
+${gs.map(({ k }) => `            ${acc}${k} += v * ${f}_${w}${k}[o${w} + j];`).join('\n')}
+          }
+        }`;
+  const body = `      int16_t *xs = gate + ${4 * op.nCell}, *hs = xs + ${nInP};
+      for (int j = 0; j < ${op.nInput}; j++) xs[j] = xp[j];
+      for (int j = 0; j < ${op.nOutput}; j++) hs[j] = hp[j];
+${nInP > op.nInput ? `      xs[${op.nInput}] = 0;\n` : ''}${nOutP > op.nOutput ? `      hs[${op.nOutput}] = 0;\n` : ''}      for (int r = 0; r < ${op.nCell}; r++) {
+        const int ow = r * ${nInP}, or = r * ${nOutP};
+${gs.map(({ k }) => `        int32_t a${k} = ${f}_bi${k}[r], q${k} = ${f}_br${k}[r];`).join('\n')}
+${dot('xs', op.nInput, nInP, 'w', 'a')}
+${dot('hs', op.nOutput, nOutP, 'r', 'q')}
+${gs.map(({ k }) => `        gate[${k * op.nCell} + r] = (int16_t)tf_sat16(tf_requant_tflm(q${k}, ${cInt(op.gates[k]!.recurrent.multiplier)}, ${op.gates[k]!.recurrent.shift}) + tf_sat16(tf_requant_tflm(a${k}, ${cInt(op.gates[k]!.input.multiplier)}, ${op.gates[k]!.input.shift}))); /* ${GATE_NAMES[k]} */`).join('\n')}
+      }`;
+  return { data, code: frame(op, f, body), constBytes };
+}
+
+export const lstmDsp = defineVariant<KLstm>({
+  name: 'lstm.dsp',
+  kind: 'lstm',
+  priority: 10,
+  applies: (_op, t) => t.dsp,
+  scratchBytes: (op) => 8 * op.nCell + 2 * (even(op.nInput) + even(op.nOutput)),
+  emit: emitLstmDsp,
+  estimate: (op) => ({ instructions: Math.round(op.macs * 1.3 + op.batches * op.steps * op.nCell * 400), loads: op.macs }),
+});
+
+export const lstmGeneric = defineVariant<KLstm>({
+  name: 'lstm.generic',
+  kind: 'lstm',
+  priority: 0,
+  applies: () => true,
+  scratchBytes: (op) => 8 * op.nCell,
+  emit: emitLstm,
+  estimate: (op) => ({ instructions: Math.round(op.macs * 3 + op.batches * op.steps * op.nCell * 400), loads: op.macs * 2 }),
+});
