@@ -115,8 +115,20 @@ export function chooseOrHost(L: CgraLayer, arch: CgraArch, requested: string, op
       try { p = embed ? embedPlan(s.plan(L, makeArch({ ...arch, rows: TILE, cols: TILE })), arch) : s.plan(L, arch); } catch (e) { candidates.push({ strategy: s.name, reason: (e as Error).message }); continue; }
     }
     plans.set(s.name, p);
-    const host = hostCost && (requested === 'auto' || requested === s.name) ? hostCost(p) : undefined;
-    candidates.push({ strategy: s.name, estimate: { ...p.cost }, ...(host !== undefined ? { host } : {}) });
+    candidates.push({ strategy: s.name, estimate: { ...p.cost } });
+  }
+  if (hostCost) {
+    // Host cycles in ascending order of array cycles; a plan whose array cycles alone exceed the best
+    // end-to-end total so far cannot win and is not costed (its candidate shows no host figure).
+    let bestTotal = Infinity;
+    const order = candidates.filter((c) => c.estimate && (requested === 'auto' || requested === c.strategy)).sort((a, b) => a.estimate![optimise] - b.estimate![optimise]);
+    for (const c of order) {
+      if (c.estimate![optimise] >= bestTotal && c.strategy !== requested) continue;
+      const h = hostCost(plans.get(c.strategy)!);
+      if (h === undefined) continue;
+      c.host = h;
+      bestTotal = Math.min(bestTotal, c.estimate![optimise] + h);
+    }
   }
   if (plans.size === 0) return { requested, candidates, hostReason: `no strategy accepts this layer on a ${arch.rows}x${arch.cols} array (${summarise(candidates)})` };
   if (requested !== 'auto' && plans.has(requested)) return { plan: plans.get(requested)!, requested, candidates };
