@@ -1,4 +1,5 @@
-// Runs an emitted model on the host (gcc) or on a QEMU Cortex-M board: writes the model's C, a tf_run.h
+// Runs an emitted model on the host (gcc), on a QEMU Cortex-M board or on QEMU riscv32 (RV32IMC, the portable
+// C compiled with riscv64-unknown-elf-gcc: harness/rv32.ts): writes the model's C, a tf_run.h
 // with the inputs baked in and the shared driver (harness/driver.c), compiles, runs every input in one
 // process, and parses the outputs, the per-layer tensors (debug hook) and, on QEMU, the instruction
 // counts of each layer (markers 1/2), of each decoupled access segment (5/6), of each DVFS hook call
@@ -11,6 +12,10 @@ import { buildFiles } from './emit/build-files.ts';
 import {
   between, compileArmOrThrow, compileHost, describeStatus, harnessDir, runHost, runQemu, type CacheSim, type CProgram, type HostCompiler, type Marker, type RunOn,
 } from './harness/run.ts';
+import { compileRv32OrThrow, describeRv32Status, runRv32 } from './harness/rv32.ts';
+
+/** Where a model can run: the host, a QEMU Cortex-M board, or QEMU riscv32 (RV32IMC). */
+export type RunTarget = RunOn | 'rv32';
 
 /** Writes `<name>.h`, `<name>.c`, runtime.h, the extra files and the build files (CMakeLists.txt, tinyforge.mk) into dir (each through a temp name, then renamed). */
 export function writeModelFiles(dir: string, em: EmittedModel): string[] {
@@ -93,7 +98,7 @@ function hexBytes(h: string): Int8Array {
   return out;
 }
 
-export function runModel(em: EmittedModel, inputs: readonly Int8Array[], on: RunOn, opts: RunOptions): ModelRun {
+export function runModel(em: EmittedModel, inputs: readonly Int8Array[], on: RunTarget, opts: RunOptions): ModelRun {
   const dir = opts.workDir;
   writeModelFiles(dir, em);
   writeFileSync(join(dir, 'tf_run.h'), runHeader(em, inputs, opts.debug ?? false));
@@ -108,6 +113,14 @@ export function runModel(em: EmittedModel, inputs: readonly Int8Array[], on: Run
     const r = runHost(binary, opts.timeoutMs ?? 120_000);
     if (r.status !== 0) throw new TinyforgeError(`${em.cname} on host failed: ${describeStatus(r.status, r.timedOut)}\n${r.stderr.slice(0, 2000)}`);
     text = r.stdout;
+  } else if (on === 'rv32') {
+    binary = join(dir, `${em.cname}-rv32.elf`);
+    rmSync(binary, { force: true });
+    compileRv32OrThrow(prog, binary);
+    const r = runRv32(binary, { timeoutMs: opts.timeoutMs ?? 120_000, count: opts.count, profile: opts.profile });
+    if (r.status !== 0) throw new TinyforgeError(`${em.cname} on QEMU riscv32 failed: ${describeRv32Status(r.status, r.timedOut)}\n${r.stderr.slice(-2000)}`);
+    text = r.stderr + r.stdout;
+    markers = r.markers;
   } else {
     binary = join(dir, `${em.cname}-${on}.elf`);
     rmSync(binary, { force: true });

@@ -10,8 +10,8 @@ import { floatInputRange } from '../compiler/quant/quantize.ts';
 import type { KernelModule } from '../compiler/kernel-ir/types.ts';
 import { GoldenRuntime, valueBytes, valuesOf, type TensorValues } from '../runtime-wasm/host.ts';
 import type { EmittedModel } from './emit/model.ts';
-import type { HostCompiler, RunOn } from './harness/run.ts';
-import { runModel } from './runner.ts';
+import type { HostCompiler } from './harness/run.ts';
+import { runModel, type RunTarget } from './runner.ts';
 import { randomInputSets, randomInt8Sets } from '../compiler/rng.ts';
 
 export interface LayerMismatch {
@@ -22,7 +22,7 @@ export interface LayerMismatch {
 }
 
 export interface VerifyResult {
-  on: RunOn;
+  on: RunTarget;
   inputs: number;
   ok: boolean;
   /** Per input: equal or not, and for a differing one the first differing layer (when found). */
@@ -67,7 +67,7 @@ function concat(parts: TensorValues[]): Int8Array {
 }
 
 export async function verifyMcu(
-  graph: Graph, module: KernelModule, em: EmittedModel, on: RunOn,
+  graph: Graph, module: KernelModule, em: EmittedModel, on: RunTarget,
   opts: { inputs: Int8Array[]; workDir: string; count?: boolean; golden?: GoldenRuntime; simd?: boolean; host?: HostCompiler },
 ): Promise<VerifyResult> {
   const golden = opts.golden ?? await GoldenRuntime.load();
@@ -119,7 +119,7 @@ export async function verifyMcu(
 }
 
 export function formatVerify(name: string, v: VerifyResult): string {
-  const where = v.on === 'host' ? 'host' : `QEMU Cortex-${v.on.toUpperCase()}`;
+  const where = v.on === 'host' ? 'host' : v.on === 'rv32' ? 'QEMU riscv32 (RV32IMC)' : `QEMU Cortex-${v.on.toUpperCase()}`;
   if (v.ok) return `verify ${name} on ${where}: all outputs of ${v.inputs} input(s) equal the golden runtime's`;
   const lines = [`verify ${name} on ${where}: MISMATCH on ${v.results.filter((r) => !r.ok).length} of ${v.inputs} input(s)`];
   for (const r of v.results) {

@@ -36,6 +36,11 @@ export interface KernelEntry { cols: number; start: number; n: number }
 
 export const stepsOf = (k: Kernel): number => k.words.length;
 
+/** The fewest instructions per column the RTL's context loader configures correctly (docs/openedgecgra.md §10:
+ *  with 1 or 2 it stops requesting words one request early; a 1-column kernel hangs, on 2-4 columns the words
+ *  shift between columns). The assembler, the image builder and the readers refuse shorter kernels. */
+export const MIN_KERNEL_STEPS = 3;
+
 /**
  * Where the words of an image were read from, for errors naming the file, line and word: a reader
  * (bitstream.ts) gives its file and, per context-memory index and kernel-table slot, the source line (when
@@ -97,6 +102,11 @@ export function validateKernel(arch: CgraArch, k: Kernel, where: Where = {}, at?
   }
   const n = k.words.length;
   if (n < 1) throw new TinyforgeError(`${tag}: no instructions`, where);
+  if (n < MIN_KERNEL_STEPS) {
+    throw new TinyforgeError(`${tag}: ${n} instruction${n === 1 ? '' : 's'} per PE; the RTL's context loader configures a kernel only from ${MIN_KERNEL_STEPS} instructions per column `
+      + `(it stops requesting words one request early: ${k.cols === 1 ? 'on one column the kernel hangs' : `on ${k.cols} columns the words shift between columns`})`, where,
+      `pad the kernel to ${MIN_KERNEL_STEPS} steps with NOP steps before its EXIT`);
+  }
   if (n > arch.instrSlots) {
     throw new TinyforgeError(`${tag}: ${n} instructions per PE; a kernel has at most ${arch.instrSlots} (the PC has 5 bits)`, where,
       'split the kernel or loop with a branch');

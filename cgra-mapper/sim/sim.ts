@@ -10,12 +10,15 @@
 // - columns of a kernel in lockstep on one PC; a read of any ROUT sees the value of the previous
 //   instruction; registers are written at the end of the instruction;
 // - flags are {sign, zero} of the PE's registered ROUT (loads set them from the data), so BSFA/BZFA read
-//   them from the muxF source's ROUT; flag sources 5..7 read 0;
+//   them from the muxF source's ROUT; flag sources 5..7 read 0; until a PE first writes ROUT after a launch
+//   (or after the end of the previous kernel) its flags are sign 0, zero 0 although ROUT reads 0 (the RTL's
+//   reset value of the flag registers; NOP and EXIT keep ROUT and flags);
 // - branch: exactly one PE of the kernel requesting a branch (condition true, or JUMP) moves the PC to
 //   its target; two or more requests: no branch; no delay slot; a branching PE's ROUT is 1/0;
 //   JUMP goes to (A + B)[4:0] and leaves A + B in ROUT; EXIT ends the kernel unless a branch is taken;
-// - the first executed word after start is a 1-cycle NOP bubble; R0..R3 and ROUT of the kernel's columns
-//   are reset to 0 at every launch; columns outside the kernel keep their state;
+// - the first executed word after start is a 1-cycle NOP bubble; R0..R3, ROUT and flags of the kernel's
+//   columns are reset at every launch; when a kernel ends, ROUT, registers and flags of EVERY column are
+//   cleared, including columns the kernel did not use (as the RTL does);
 // - a store leaves ROUT clobbered: the RTL latches an internal buffer; this simulator writes
 //   STORE_CLOBBER (0xDEADBEEF) so a kernel that relies on it fails visibly;
 // - LWD/SWD use per-column pointers loaded from ptrIn/ptrOut[column] at launch, post-incremented by the
@@ -27,12 +30,13 @@
 // Timing per instruction (fixed per step, so precomputed): max(3 if any SMUL/FXPMUL else 1, memory), with
 // memory = 1 + (most accesses in one column) on `ports`, 1 + (all accesses) on `shared`, 1 without
 // accesses. Per launch: LAUNCH_BASE + LAUNCH_PER_COLUMN * cols cycles of start/end overhead, plus
-// cols * (n + 1) configuration cycles unless every column last ran this kernel, plus the bubble.
-// (Fitted to the RTL's 19/29 cycles for 8 NOPs + EXIT on 1 column and 25/65 on 4 columns.)
+// (n + 1) configuration cycles for each kernel column whose last kernel differs (the RTL reloads only those
+// columns), plus the bubble. (Fitted to the RTL's 19/29 cycles for 8 NOPs + EXIT on 1 column and 25/65 on 4
+// columns.) Kernels of fewer than MIN_KERNEL_STEPS steps are refused (isa/image.ts: the RTL's loader fails).
 //
 // API: `new CgraSim(arch, image, memoryBytes, {bus, legacyStep, cycleLimit, trace})`,
 //      `writeWords(addr, words)`, `readWords(addr, n) -> number[]`, `launch(kernelId, ptrIn, ptrOut) -> LaunchStats`,
-//      `memory` (the Int32Array itself), `reset()` (forget configuration and PE state).
+//      `memory` (the Int32Array itself), `reset()` (forget configuration and PE state), `peState(row, col)`.
 import { TinyforgeError } from '../../compiler/diagnostics.ts';
 import { torus, type BusModel, type CgraArch } from '../arch.ts';
 import { decode } from '../isa/encoding.ts';
@@ -96,9 +100,12 @@ export interface LaunchStats {
   /** Cycles from the KERNEL_ID write to the end event: overhead + configuration + bubble + execution. */
   cycles: number;
   overheadCycles: number;
+  /** (n + 1) per reloaded column. */
   configCycles: number;
-  /** True when the configuration was loaded (false: the columns already held this kernel). */
+  /** True when some column was reloaded (false: every column already held this kernel). */
   configured: boolean;
+  /** Kernel columns reloaded (those whose last kernel differed). */
+  configuredColumns: number;
   /** Bubble + instruction cycles. */
   execCycles: number;
   /** cycles + the arch's CPU-side call cost. */
@@ -168,6 +175,8 @@ interface Decoded {
   /** The non-NOP cells of every step, in service order: act[k] = t*np + q for k in actStart[t]..actStart[t+1]-1,
    *  with the cell's ROUT slot and column (NOPs keep ROUT and do nothing, so the loop skips them). */
   act: Int32Array; actStart: Int32Array; actRout: Int32Array; actCol: Int32Array;
+  /** Per active cell: 1 for EXIT (keeps ROUT and flags), 0 for every instruction that registers a result. */
+  actKeepsFlags: Uint8Array;
   /** Per step: cycles, multiply present, accesses (total / max per column). */
   stepCycles: Int32Array; stepMul: Uint8Array; stepMem: Int32Array;
   /** Estimated energy of one execution of each step (energy.ts). */
@@ -200,6 +209,8 @@ export class CgraSim {
   private readonly regBase: number;
   private readonly immBase: number;
   private readonly lastKernel: Int32Array;
+  /** Per S slot: 1 while the PE's flags hold their reset value (sign 0, zero 0) although ROUT reads 0. */
+  private readonly flagsReset: Uint8Array;
   private readonly cache = new Map<number, Decoded>();
 
   constructor(arch: CgraArch, image: CgraImage, memoryBytes: number, opts: SimOptions = {}) {
@@ -224,12 +235,30 @@ export class CgraSim {
     this.S = new Int32Array(this.immBase + arch.instrSlots * this.P);
     this.S[S_ONE] = 1;
     this.lastKernel = new Int32Array(arch.cols).fill(-1);
+    this.flagsReset = new Uint8Array(this.regBase).fill(1);
   }
 
   /** Forgets which kernel each column holds and clears all PE state (memory is kept). */
   reset(): void {
     this.lastKernel.fill(-1);
+    this.clearAll();
+  }
+
+  /** ROUT, registers and flags of every PE to their reset values (the RTL does this at every kernel end). */
+  private clearAll(): void {
     this.S.fill(0, S_ROUT, this.immBase);
+    this.flagsReset.fill(1);
+  }
+
+  /** ROUT, R0..R3 and flags of PE (row, col) as they are now (between launches the RTL has cleared them all). */
+  peState(row: number, col: number): { rout: number; regs: number[]; sign: boolean; zero: boolean } {
+    if (!Number.isInteger(row) || !Number.isInteger(col) || row < 0 || col < 0 || row >= this.arch.rows || col >= this.arch.cols) {
+      throw new TinyforgeError(`PE(row ${row}, col ${col}) is outside the ${this.arch.rows}x${this.arch.cols} array`);
+    }
+    const p = row * this.arch.cols + col;
+    const rout = this.S[S_ROUT + p];
+    const regs = Array.from(this.S.subarray(this.regBase + p * 4, this.regBase + p * 4 + 4));
+    return { rout, regs, sign: rout < 0, zero: rout === 0 && this.flagsReset[S_ROUT + p] === 0 };
   }
 
   private checkRange(addr: number, bytes: number, what: string): void {
@@ -274,7 +303,7 @@ export class CgraSim {
       kernel, n, np,
       opc: new Uint8Array(n * np), ia: new Int32Array(n * np), ib: new Int32Array(n * np), iF: new Int32Array(n * np),
       dst: new Int32Array(n * np), imm: new Int32Array(n * np), routOf: new Int32Array(np), colOf: new Int32Array(np),
-      act: new Int32Array(0), actStart: new Int32Array(n + 1), actRout: new Int32Array(0), actCol: new Int32Array(0),
+      act: new Int32Array(0), actStart: new Int32Array(n + 1), actRout: new Int32Array(0), actCol: new Int32Array(0), actKeepsFlags: new Uint8Array(0),
       stepCycles: new Int32Array(n), stepMul: new Uint8Array(n), stepMem: new Int32Array(n), stepJoules: new Float64Array(n), bus: this.bus,
     };
     for (let c = 0; c < kc; c++) for (let r = 0; r < rows; r++) { const q = c * rows + r; d.routOf[q] = S_ROUT + r * C + c; d.colOf[q] = c; }
@@ -307,6 +336,7 @@ export class CgraSim {
     d.act = Int32Array.from(act);
     d.actRout = Int32Array.from(act, (i) => d.routOf[i % np]);
     d.actCol = Int32Array.from(act, (i) => d.colOf[i % np]);
+    d.actKeepsFlags = Uint8Array.from(act, (i) => (d.opc[i] === OP.EXIT ? 1 : 0));
     staticStepTiming(kernel, this.bus).forEach((s, t) => {
       d.stepCycles[t] = s.cycles; d.stepMul[t] = s.mul ? 1 : 0; d.stepMem[t] = s.accesses;
       for (let q = 0; q < np; q++) d.stepJoules[t] += opPowerW(d.opc[t * np + q], s.cycles) * s.cycles * CLOCK_PERIOD_S;
@@ -329,21 +359,29 @@ export class CgraSim {
       pIn[c] = (ptrIn[c] ?? 0) | 0;
       pOut[c] = (ptrOut[c] ?? 0) | 0;
     }
-    let configured = false;
-    for (let c = 0; c < kc; c++) if (this.lastKernel[c] !== kernelId) configured = true;
+    // The RTL reloads only the columns whose last kernel differs.
+    let reloaded = 0;
+    for (let c = 0; c < kc; c++) if (this.lastKernel[c] !== kernelId) reloaded++;
     for (let c = 0; c < kc; c++) this.lastKernel[c] = kernelId;
-    // Reset the kernel columns' ROUT and registers.
+    // Reset the kernel columns' ROUT, registers and flags.
     const S = this.S;
     for (let r = 0; r < rows; r++) for (let c = 0; c < kc; c++) {
       const p = r * C + c;
       S[S_ROUT + p] = 0;
+      this.flagsReset[S_ROUT + p] = 1;
       S.fill(0, this.regBase + p * 4, this.regBase + p * 4 + 4);
     }
 
     const overheadCycles = LAUNCH_BASE_CYCLES + LAUNCH_PER_COLUMN_CYCLES * kc;
-    const configCycles = configured ? kc * (d.n + 1) : 0;
-    const r = this.execute(d, kernelId, pIn, pOut, overheadCycles + configCycles);
-    const st = this.stats(d, kernelId, r.stepExec, r.cycles, overheadCycles, configCycles, configured, r.unaligned, r.trace);
+    const configCycles = reloaded * (d.n + 1);
+    let r;
+    try {
+      r = this.execute(d, kernelId, pIn, pOut, overheadCycles + configCycles);
+    } finally {
+      // At the kernel's end the RTL clears ROUT, registers and flags of every column.
+      this.clearAll();
+    }
+    const st = this.stats(d, kernelId, r.stepExec, r.cycles, overheadCycles, configCycles, reloaded, r.unaligned, r.trace);
     return r.log ? { ...st, accesses: r.log } : st;
   }
 
@@ -359,6 +397,8 @@ export class CgraSim {
     const legacy = this.legacyStep;
     const limit = this.cycleLimit;
     const nxt = new Int32Array(np);
+    const fr = this.flagsReset;
+    const { actKeepsFlags } = d;
 
     const trace: TraceStep[] | undefined = this.tracing ? [] : undefined;
     let memLog: MemAccess[] = [];
@@ -391,7 +431,7 @@ export class CgraSim {
           case 12: v = ~(A | B); break;
           case 13: v = ~(A ^ B); break;
           case 14: v = S[iF[i]] < 0 ? A : B; break;
-          case 15: v = S[iF[i]] === 0 ? A : B; break;
+          case 15: { const f = iF[i]; v = S[f] === 0 && fr[f] === 0 ? A : B; break; }
           case 16: case 17: case 18: case 19: {
             const o = opc[i];
             const taken = o === 16 ? A === B : o === 17 ? A !== B : o === 18 ? A < B : A >= B;
@@ -437,7 +477,7 @@ export class CgraSim {
         const r = dst[i];
         if (r >= 0) S[r] = v;
       }
-      for (let k = k0; k < k1; k++) S[actRout[k]] = nxt[k - k0];
+      for (let k = k0; k < k1; k++) { const o = actRout[k]; S[o] = nxt[k - k0]; fr[o] &= actKeepsFlags[k]; }
       stepExec[pc]++;
       seq++;
       const thisPc = pc;
@@ -471,7 +511,7 @@ export class CgraSim {
   }
 
   private stats(d: Decoded, kernelId: number, stepExec: Float64Array, execCycles: number, overheadCycles: number, configCycles: number,
-    configured: boolean, unaligned: number, trace: TraceStep[] | undefined): LaunchStats {
+    reloaded: number, unaligned: number, trace: TraceStep[] | undefined): LaunchStats {
     const { rows } = this.arch;
     const kc = d.kernel.cols;
     const perPe: PeStats[] = [];
@@ -513,7 +553,7 @@ export class CgraSim {
     }
     const cycles = overheadCycles + configCycles + execCycles;
     return {
-      kernel: kernelId, cycles, overheadCycles, configCycles, configured, execCycles, cyclesWithCall: cycles + this.arch.callCycles,
+      kernel: kernelId, cycles, overheadCycles, configCycles, configured: reloaded > 0, configuredColumns: reloaded, execCycles, cyclesWithCall: cycles + this.arch.callCycles,
       steps, peInstructions, peSlots: steps * d.np, loads, stores, unalignedAccesses: unaligned, mulStallCycles: mulStall, memStallCycles: memStall,
       bus: this.bus, perPe, perColumn, perStep,
       energy: { joules, note: 'estimate: per-operation power (ESL-CGRA-simulator characterisation) x instruction cycles x 10 ns, kernel PEs only' },

@@ -340,13 +340,14 @@ function tileSplit(base: Planner, L: CgraLayer, arch: CgraArch, split: Split, kr
   for (const l of launches) {
     const st = sim.launch(l.kernel, l.ptrIn, l.ptrOut);
     const kk = kernels.find((q) => q.id === l.kernel)!;
-    const configured = last.some((v) => v !== l.kernel);
-    last.fill(l.kernel);
+    // The RTL reloads only the kernel's columns whose last kernel differs.
+    let reloaded = 0;
+    for (let c = 0; c < kk.cols; c++) if (last[c] !== l.kernel) { reloaded++; last[c] = l.kernel; }
     for (const bus of ['shared', 'ports'] as BusModel[]) {
       const cyc = timing[bus].get(l.kernel)!;
       let exec = 1;
       st.perStep.forEach((ps, t) => { exec += ps.executions * cyc[t]; });
-      plan.cost[bus] += exec + LAUNCH_OVERHEAD(kk.cols) + (configured ? kk.cols * (kk.words.length + 1) : 0);
+      plan.cost[bus] += exec + LAUNCH_OVERHEAD(kk.cols) + reloaded * (kk.words.length + 1);
     }
   }
   const got = gather(outRegions.map((r) => Int32Array.from(sim.readWords(r.addr, r.words))));

@@ -5,8 +5,9 @@
  *   TF_DSP      1 when the SIMD (DSP) path is compiled: on a core with __ARM_FEATURE_DSP, or on the host
  *               with -DTF_HOST_SIMD=1 (the intrinsics below then have portable C definitions of the
  *               same semantics, so the SIMD source is checked on the host too).
- *   TF_MARK(n)  `dbg #n` on Armv7-M and later, the reserved hint 0xBF00 | (n + 7) << 4 on ARMv6-M (both no-op
- *               hints on real cores and in QEMU; the icount plugin counts the instructions between markers),
+ *   TF_MARK(n)  `dbg #n` on Armv7-M and later, the reserved hint 0xBF00 | (n + 7) << 4 on ARMv6-M, the HINT
+ *               `srli x0, x0, n` on RISC-V (all no-op hints on real cores and in QEMU; the icount plugin counts
+ *               the instructions between markers),
  *               nothing elsewhere or with -DTF_NO_MARKERS.
  *
  * Arithmetic (names as in ../shared/docs/tflite-reference.md):
@@ -43,6 +44,9 @@
 #elif defined(__arm__) && defined(__ARM_ARCH_6M__) && !defined(TF_NO_MARKERS)
 /* ARMv6-M has no DBG: the 16-bit reserved hint BFx0 with x = n + 7 (8..15), which executes as a NOP. */
 #define TF_MARK_(n) __asm volatile(".hword 0xbf00 + ((" #n " + 7) << 4)" ::: "memory")
+#elif defined(__riscv) && !defined(TF_NO_MARKERS)
+/* RV32: `srli x0, x0, n`, a HINT the ISA designates for custom use (writes x0: a NOP on every core). */
+#define TF_MARK_(n) __asm volatile(".insn i 0x13, 5, x0, x0, " #n ::: "memory")
 #else
 #define TF_MARK_(n) do { } while (0)
 #endif

@@ -4,12 +4,12 @@
  *   TF_RUN_IN_BYTES, TF_RUN_OUT_BYTES, TF_RUN_N, TF_RUN_DEBUG
  *   tf_run_inputs[TF_RUN_N][TF_RUN_IN_BYTES]
  * Prints, per run r: with TF_RUN_DEBUG one line `L <r> <layer> <hex bytes>` per layer (debug hook), then
- * `O <r> <hex bytes>` (the output). On Arm through semihosting SYS_WRITE0 (QEMU's stderr), else stdout. */
+ * `O <r> <hex bytes>` (the output). On Arm and RV32 through semihosting SYS_WRITE0 (QEMU's stderr), else stdout. */
 #include <stdint.h>
 #include <string.h>
 #include "tf_run.h"
 
-#if defined(__arm__)
+#if defined(__arm__) || defined(__riscv)
 #include "semihost.h"
 static void tf_put(const char *s) { tf_semihost_write0(s); }
 #else

@@ -138,19 +138,19 @@ function includeArgs(p: CProgram): string[] {
   return [...p.includeDirs.map((d) => `-I${d}`), ...Object.entries(p.defines ?? {}).map(([k, v]) => `-D${k}=${v}`)];
 }
 
-function progArgs(p: CProgram, objects: Map<string, string> = new Map()): string[] {
+export function progArgs(p: CProgram, objects: Map<string, string> = new Map()): string[] {
   return [...includeArgs(p), ...p.sources.map((s) => objects.get(s) ?? s)];
 }
 
 /** The object-compile jobs of a program's cached sources (objects in a temporary folder, removed after the link). */
-function objectJobs(p: CProgram, cc: string, flags: string[], binary: string, timeoutMs?: number): ObjectJob[] {
+export function objectJobs(p: CProgram, cc: string, flags: string[], binary: string, timeoutMs?: number): ObjectJob[] {
   const dir = join(tmpdir(), `tinyforge-obj-${process.pid}-${basename(binary)}`);
   return (p.cached ?? []).map((s) => ({ cc, flags: [...flags, ...includeArgs(p)], source: s, out: join(dir, basename(s).replace(/\.c$/, '.o')),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}) }));
 }
 
 /** Compiles (or takes from the cache) the cached sources, runs `link` with them, then removes the objects. */
-function withObjects<T>(jobs: ObjectJob[], link: (objects: Map<string, string>) => T): T {
+export function withObjects<T>(jobs: ObjectJob[], link: (objects: Map<string, string>) => T): T {
   try {
     return link(new Map(jobs.map((j) => [j.source, compileObjectSync(j).out])));
   } finally {

@@ -87,6 +87,11 @@ step
   NOP | NOP
   NOP | NOP
   EXIT | NOP
+step
+  NOP | NOP
+  NOP | NOP
+  NOP | NOP
+  NOP | NOP
 end
 kernel 3 cols=1
 step 0
@@ -94,19 +99,30 @@ step 0
   SWD R1, -4
   NOP
   EXIT
+step 1
+  NOP
+  NOP
+  NOP
+  NOP
+step 2
+  NOP
+  NOP
+  NOP
+  NOP
 end
 `;
 
 test('assembler: context-memory layout, kernel table, disassembly round trip, JSON / bitstream.h / ESL CSV', () => {
   const img = assembleImage(twoKernels, { arch });
-  // kernel 1: start 0, 2 cols x 2 steps; kernel 3: start 4, 1 col x 1 step.
-  assert.equal(img.kmem[1], (0b0011 << 12) | (0 << 5) | 1);
-  assert.equal(img.kmem[3], (0b0001 << 12) | (4 << 5) | 0);
-  // step 1 of PE(row 0, col 0) is at line 0 + 0*2 + 1 of bank 0; BNE R0, ZERO, top: A=R0 (6), B=ZERO, op 17, target 0
+  // kernel 1: start 0, 2 cols x 3 steps; kernel 3: start 6, 1 col x 3 steps (kernels have at least 3 steps).
+  assert.equal(img.kmem[1], (0b0011 << 12) | (0 << 5) | 2);
+  assert.equal(img.kmem[3], (0b0001 << 12) | (6 << 5) | 2);
+  // step 1 of PE(row 0, col 0) is at line 0 + 0*3 + 1 of bank 0; BNE R0, ZERO, top: A=R0 (6), B=ZERO, op 17, target 0
   assert.equal(img.imem[0 * 128 + 1], encode({ op: 17, a: 6, b: 0, rd: 0, we: 0, f: 0, imm: 0 }));
-  // step 0 of PE(row 0, col 1) at line 0 + 1*2 + 0: NOP; step 0 of PE(row 0, col 0): SADD R0, R0, 1
+  // step 0 of PE(row 0, col 1) at line 0 + 1*3 + 0: NOP; step 0 of PE(row 0, col 0): SADD R0, R0, 1
+  assert.equal(img.imem[3], 0);
   assert.equal(img.imem[0], encode({ op: 1, a: 6, b: 10, rd: 0, we: 1, f: 0, imm: 1 }));
-  assert.equal(img.imem[3 * 128 + 4], 25 << 19); // EXIT of kernel 3 in bank 3
+  assert.equal(img.imem[3 * 128 + 6], 25 << 19); // EXIT of kernel 3 in bank 3
   const again = assembleImage(disassemble(img), { arch });
   assert.deepEqual(again.imem, img.imem);
   assert.deepEqual(again.kmem, img.kmem);
@@ -121,12 +137,12 @@ test('assembler: context-memory layout, kernel table, disassembly round trip, JS
   assert.match(csv, /^0,\n"SADD R0, R0, 1",NOP\n/);
   const k1 = parseEslCsv(csv, { arch: makeArch({ cols: 2 }), id: 1 });
   assert.deepEqual(k1.words, kernelsOf(img)[0].words);
-  assert.equal(k3.words.length, 4 / 4);
+  assert.equal(k3.words.length, 3);
 });
 
 test('ESL CSV import: old LWD without step gets +4, literal 0 operand is ZERO', () => {
   const a1 = makeArch({ rows: 1, cols: 2 });
-  const k = parseEslCsv('0,\nLWD R0,"BEQ R1, 0, 1"\n1,\nEXIT,NOP\n', { arch: a1 });
+  const k = parseEslCsv('0,\nLWD R0,"BEQ R1, 0, 1"\n1,\nNOP,NOP\n2,\nEXIT,NOP\n', { arch: a1 });
   assert.equal(k.words[0][0][0], encode({ op: 21, a: 0, b: 0, rd: 0, we: 1, f: 0, imm: 4 }));
   assert.equal(k.words[0][0][1], encode({ op: 16, a: 7, b: 0, rd: 0, we: 0, f: 0, imm: 1 }));
 });
@@ -136,7 +152,7 @@ function errorOf(fn: () => unknown): TinyforgeError {
   assert.fail('expected a TinyforgeError');
 }
 
-const k1 = (cells: string, extra = '') => `kernel 1 cols=1\nstep 0 a:\n  ${cells}\n  NOP\n  NOP\n  NOP\nstep 1\n  EXIT\n  NOP\n  NOP\n  NOP\n${extra}end\n`;
+const k1 = (cells: string, extra = '') => `kernel 1 cols=1\nstep 0 a:\n  ${cells}\n  NOP\n  NOP\n  NOP\nstep 1\n  NOP\n  NOP\n  NOP\n  NOP\nstep 2\n  EXIT\n  NOP\n  NOP\n  NOP\n${extra}end\n`;
 
 test('invalid input: undefined opcode, immediate used twice, branch past the kernel, > 32 instructions, slot 0', () => {
   let e = errorOf(() => assemble(k1('FOO R0, R1, R2'), { arch, file: 'x.s' }));
@@ -151,8 +167,8 @@ test('invalid input: undefined opcode, immediate used twice, branch past the ker
   assert.match(e.message, /needs its pointer step/);
   e = errorOf(() => assemble(k1('SWD 8, 4'), { arch }));
   assert.match(e.message, /immediate used twice: stored value immediate 8 and pointer step 4/);
-  e = errorOf(() => assemble(k1('BNE R0, ZERO, 2'), { arch }));
-  assert.match(e.message, /PE\(row 0, col 0\) step 0 'BNE R0, ZERO, 2': branch target 2 is past the kernel \(steps 0\.\.1\)/);
+  e = errorOf(() => assemble(k1('BNE R0, ZERO, 3'), { arch }));
+  assert.match(e.message, /PE\(row 0, col 0\) step 0 'BNE R0, ZERO, 3': branch target 3 is past the kernel \(steps 0\.\.2\)/);
   e = errorOf(() => assemble(k1('JUMP 9'), { arch }));
   assert.match(e.message, /jump target 9 is past the kernel/);
   const long = ['kernel 2 cols=1', ...Array.from({ length: 33 }, (_, t) => `step ${t}\n  NOP\n  NOP\n  NOP\n  NOP`), 'end'].join('\n');
@@ -170,7 +186,7 @@ test('invalid input: undefined opcode, immediate used twice, branch past the ker
   img.imem[2 * 128 + 1] = 27 << 19; // row 2, line 1 = step 1 of column 0
   assert.match(errorOf(() => kernelsOf(img)).message, /kernel 1: PE\(row 2, col 0\) step 1 '\.word 0x00d80000': undefined opcode 27/);
   img.imem[2 * 128 + 1] = encode({ op: 16, a: 0, b: 0, rd: 0, we: 0, f: 0, imm: 5 });
-  assert.match(errorOf(() => kernelsOf(img)).message, /PE\(row 2, col 0\) step 1 'BEQ ZERO, ZERO, 5': branch target 5 is past the kernel's last instruction 1/);
+  assert.match(errorOf(() => kernelsOf(img)).message, /PE\(row 2, col 0\) step 1 'BEQ ZERO, ZERO, 5': branch target 5 is past the kernel's last instruction 2/);
   // Shape errors.
   assert.match(errorOf(() => assemble('kernel 1 cols=2\nstep 0\n  NOP\n', { arch })).message, /has 1 cells, but the kernel has 2 columns/);
   assert.match(errorOf(() => assemble('arch 2x2\n', { arch })).message, /written for a 2x2 array, the target is 4x4/);

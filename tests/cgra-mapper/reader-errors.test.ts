@@ -25,8 +25,8 @@ const arch = makeArch(); // 4x4, 128 context lines
 const EXIT = 25 << 19;
 const BAD = 31 << 19; // opcode 31: not defined
 assert.equal(decode(BAD).op, 31);
-// One kernel in slot 1: a single EXIT step on every row of column 0.
-const image = buildImage(arch, [{ id: 1, cols: 1, words: [[[EXIT], [EXIT], [EXIT], [EXIT]]] }]);
+// One kernel in slot 1 on column 0: two NOP steps, then an EXIT step on every row (kernels have at least 3 steps).
+const image = buildImage(arch, [{ id: 1, cols: 1, words: [[[0], [0], [0], [0]], [[0], [0], [0], [0]], [[EXIT], [EXIT], [EXIT], [EXIT]]] }]);
 
 /** bitstream.h text with element `index` of array `arr` replaced by `word`; the line it is on (1-based). */
 function editH(arr: 'imem' | 'kmem', index: number, word: string): { text: string; line: number } {
@@ -83,8 +83,8 @@ test('ESL CSV: a bad instruction and a bad branch target name the file, the line
   const a1 = makeArch({ rows: 1, cols: 2 });
   const e = errorOf(() => parseEslCsv('0,\nNOP,FROB R1\n1,\nEXIT,NOP\n', { arch: a1, file: 'k.csv' }));
   assert.match(e.format(), /^k\.csv:2: cell 2: kernel 1: PE\(row 0, col 1\) step 0 'FROB R1': /);
-  // Two steps: a branch to step 7 is past the end (line 4, second cell); quoted cells with commas count as one.
-  const f = errorOf(() => parseEslCsv('0,\n"SADD R0, R0, 1",NOP\n1,\nEXIT,"BNE R1, R2, 7"\n', { arch: a1, file: 'k.csv' }));
+  // Three steps: a branch to step 7 is past the end (line 4, second cell); quoted cells with commas count as one.
+  const f = errorOf(() => parseEslCsv('0,\n"SADD R0, R0, 1",NOP\n1,\nEXIT,"BNE R1, R2, 7"\n2,\nNOP,NOP\n', { arch: a1, file: 'k.csv' }));
   assert.match(f.format(), /^k\.csv:4: cell 2: /);
   assert.match(f.format(), /7/);
   // A step line without its number: line 3 (blank lines are skipped but counted).

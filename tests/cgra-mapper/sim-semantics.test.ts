@@ -140,7 +140,7 @@ test('LWD / SWD: column pointers from ptrIn / ptrOut, post-incremented by the si
 
 test('several LWD of one column in one instruction are served row 0 first, each moving the pointer', () => {
   const text = ['kernel 1 cols=1', 'step 0', '  LWD R0, 4', '  LWD R0, 4', '  NOP', '  NOP',
-    'step 1', '  SWI 100, R0', '  SWI 104, R0', '  EXIT', '  NOP', 'end'].join('\n');
+    'step 1', '  SWI 100, R0', '  SWI 104, R0', '  NOP', '  NOP', 'step 2', '  EXIT', '  NOP', '  NOP', '  NOP', 'end'].join('\n');
   const { sim } = runAsm(text, { arch: { rows: 4, cols: 1 }, mem: [{ addr: 0, words: [7, 8] }], ptrIn: [0] });
   assert.deepEqual(sim.readWords(100, 2), [7, 8]);
 });
@@ -182,12 +182,12 @@ function errorOf(fn: () => unknown): TinyforgeError {
 test('errors: access outside memory names PE, step, instruction and address; no EXIT; running off the end', () => {
   let e = errorOf(() => runAsm(grid1([['NOP'], ['LWI R0, 2048'], ['EXIT']]), { arch: one, memoryBytes: 2048 }));
   assert.match(e.message, /kernel 1: PE\(row 0, col 0\) step 1 'LWI R0, 2048': load address 0x800 is outside data memory \[0, 0x800\)/);
-  e = errorOf(() => runAsm(grid1([['SWI -4, R0'], ['EXIT']]), { arch: one }));
+  e = errorOf(() => runAsm(grid1([['SWI -4, R0'], ['NOP'], ['EXIT']]), { arch: one }));
   assert.match(e.message, /step 0 'SWI -4, R0': store address 0xfffffffc is outside data memory/);
-  e = errorOf(() => runAsm(grid1([['SADD R0, R0, 1'], ['JUMP 0']]), { arch: one, cycleLimit: 10000 }));
+  e = errorOf(() => runAsm(grid1([['SADD R0, R0, 1'], ['NOP'], ['JUMP 0']]), { arch: one, cycleLimit: 10000 }));
   assert.match(e.message, /no EXIT within 10000 cycles/);
-  e = errorOf(() => runAsm(grid1([['NOP'], ['NOP']]), { arch: one }));
-  assert.match(e.message, /step 1 falls through to step 2, past the kernel's last step 1 without EXIT/);
+  e = errorOf(() => runAsm(grid1([['NOP'], ['NOP'], ['NOP']]), { arch: one }));
+  assert.match(e.message, /step 2 falls through to step 3, past the kernel's last step 2 without EXIT/);
   e = errorOf(() => runAsm(grid1([['SADD R0, 9, ZERO'], ['JUMP R0, ZERO'], ['EXIT']]), { arch: one }));
   assert.match(e.message, /jump from step 1 to step 9, past the kernel/);
 });
@@ -202,7 +202,7 @@ test('other array sizes from targets.cgra; alternating kernels reconfigure, rela
   const text = ['kernel 1 cols=3', 'step 0', '  NOP | NOP | SADD ROUT, 7, ZERO', '  SADD ROUT, 5, ZERO | NOP | NOP',
     'step 1', '  NOP | NOP | NOP', '  NOP | NOP | SADD R0, RCR, RCB',
     'step 2', '  EXIT | NOP | NOP', '  NOP | NOP | SWI 0, R0', 'end',
-    'kernel 2 cols=1', 'step 0', '  EXIT', '  NOP', 'end'].join('\n');
+    'kernel 2 cols=1', 'step 0', '  NOP', '  NOP', 'step 1', '  NOP', '  NOP', 'step 2', '  EXIT', '  NOP', 'end'].join('\n');
   const { sim, stats } = runAsm(text, { arch: { rows: 2, cols: 3 }, bus: 'shared' });
   assert.equal(sim.readWords(0, 1)[0], 12);
   assert.equal(stats.configured, true);

@@ -1,6 +1,6 @@
 // Timing rules measured on the RTL (docs/openedgecgra.md §4, §6), reproduced by the simulator on the
-// default 4x4 array. Each kernel is: step 0 = the instruction under test, step 1 = EXIT, so the
-// instruction's own duration = execCycles - 1 (bubble) - 1 (EXIT).
+// default 4x4 array. Each kernel is: step 0 = the instruction under test, step 1 = NOP, step 2 = EXIT (the
+// RTL configures kernels from 3 steps), so the instruction's own duration = execCycles - 1 (bubble) - 2.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BusModel } from '../../cgra-mapper/arch.ts';
@@ -10,9 +10,10 @@ import { runAsm } from './run-asm.ts';
 function stepCycles(cells: string[][], bus: BusModel = 'ports'): number {
   const grid = (rows: string[][]) => rows.map((r) => '  ' + r.join(' | ')).join('\n');
   const exit = [['EXIT', 'NOP', 'NOP', 'NOP'], ['NOP', 'NOP', 'NOP', 'NOP'], ['NOP', 'NOP', 'NOP', 'NOP'], ['NOP', 'NOP', 'NOP', 'NOP']];
-  const text = `kernel 1 cols=4\nstep 0\n${grid(cells)}\nstep 1\n${grid(exit)}\nend\n`;
+  const nop = exit.map((r) => r.map(() => 'NOP'));
+  const text = `kernel 1 cols=4\nstep 0\n${grid(cells)}\nstep 1\n${grid(nop)}\nstep 2\n${grid(exit)}\nend\n`;
   const { stats } = runAsm(text, { bus, memoryBytes: 4096, ptrIn: [0, 0, 0, 0], ptrOut: [512, 512, 512, 512] });
-  return stats.execCycles - 2;
+  return stats.execCycles - 3;
 }
 
 const N = 'NOP';

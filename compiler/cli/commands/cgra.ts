@@ -99,7 +99,7 @@ const disasm: Command = {
 function fmtLaunch(i: number, s: LaunchStats): string {
   const util = s.perPe.length ? s.perPe.reduce((a, p) => a + p.utilisation, 0) / s.perPe.length : 0;
   return [
-    `launch ${i}: kernel ${s.kernel}: ${s.cycles} cycles (${s.overheadCycles} launch overhead, ${s.configCycles} configuration${s.configured ? '' : ' skipped'}, ${s.execCycles} execution); ${s.cyclesWithCall} with the CPU call`,
+    `launch ${i}: kernel ${s.kernel}: ${s.cycles} cycles (${s.overheadCycles} launch overhead, ${s.configCycles} configuration${s.configured ? ` of ${s.configuredColumns} column${s.configuredColumns === 1 ? '' : 's'}` : ' skipped'}, ${s.execCycles} execution); ${s.cyclesWithCall} with the CPU call`,
     `  ${s.steps} steps, ${s.peInstructions} PE instructions, ${s.loads} loads, ${s.stores} stores${s.unalignedAccesses ? `, ${s.unalignedAccesses} unaligned` : ''}, ` +
       `stalls: ${s.mulStallCycles} multiply / ${s.memStallCycles} memory cycles (${s.bus} bus)`,
     `  mean PE utilisation ${(100 * util).toFixed(1)}%; energy estimate ${(s.energy.joules * 1e9).toFixed(2)} nJ`,

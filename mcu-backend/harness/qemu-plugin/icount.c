@@ -1,4 +1,5 @@
-/* QEMU TCG plugin (API v1) counting executed guest instructions between `dbg #n` markers.
+/* QEMU TCG plugin (API v1) counting executed guest instructions between markers: `dbg #n` on Arm
+ * (qemu-system-arm), `srli x0, x0, n` on RISC-V (qemu-system-riscv32, a HINT designated for custom use).
  *
  * QEMU's qemu-plugin.h is not shipped by Debian, so the few API-v1 entry points used here are declared
  * below from their documented signatures (our own declarations, ABI of QEMU 7.x, plugin API version 1).
@@ -26,7 +27,8 @@
 #define QEMU_PLUGIN_EXPORT __attribute__((visibility("default")))
 
 typedef uint64_t qemu_plugin_id_t;
-typedef struct qemu_info_t qemu_info_t; /* only passed through */
+/* Only the first field is read (the target's name, e.g. "arm" or "riscv32"); it has led the struct since API v0. */
+typedef struct qemu_info_t { const char *target_name; } qemu_info_t;
 struct qemu_plugin_tb;
 struct qemu_plugin_insn;
 
@@ -61,6 +63,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 
 static uint64_t insn_count;
 static FILE *out;
+/* The guest is RISC-V (markers and instruction lengths differ from Thumb's). */
+static bool riscv;
 
 /* Executed markers, kept in memory and written at exit. */
 static struct { uint32_t n; uint64_t before; } *marks;
@@ -222,6 +226,15 @@ static void on_marker(unsigned int vcpu, void *udata)
 static bool is_dbg(const struct qemu_plugin_insn *insn, uint32_t *n)
 {
   const uint8_t *b = qemu_plugin_insn_data(insn);
+  if (riscv) {
+    /* srli x0, x0, n: opcode OP-IMM, funct3 101, rd = rs1 = x0, shamt n (1..15) in bits 24:20. */
+    if (qemu_plugin_insn_size(insn) != 4) return false;
+    uint32_t w = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    uint32_t sh = (w >> 20) & 0x1f;
+    if ((w & ~(0x1fu << 20)) != 0x5013u || sh < 1 || sh > 15) return false;
+    *n = sh;
+    return true;
+  }
   if (qemu_plugin_insn_size(insn) < 2) return false;
   /* ARMv6-M marker (runtime.h): the reserved 16-bit hint BFx0, x = n + 7 (8..15), a NOP. Its first halfword
    * (1011...) can never start a 32-bit instruction, so the reported size (QEMU 7.2 misreports some at a
@@ -254,9 +267,10 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     for (size_t i = 0; i < n; i++) {
       struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
       const uint8_t *b = qemu_plugin_insn_data(insn);
-      /* The Thumb length from the first halfword (QEMU 7.2 misreports some sizes at a block start). */
+      /* The Thumb length from the first halfword (QEMU 7.2 misreports some sizes at a block start); on
+       * RISC-V from the low two bits (11: 32-bit, else a 16-bit compressed instruction). */
       uint16_t hw = (uint16_t)(b[0] | b[1] << 8);
-      size_t len = (hw >> 11) >= 0x1d ? 4 : 2;
+      size_t len = riscv ? ((hw & 3) == 3 ? 4 : 2) : (hw >> 11) >= 0x1d ? 4 : 2;
       fputc(' ', prof);
       for (size_t k = 0; k < len; k++) fprintf(prof, "%02x", b[k]);
       end = qemu_plugin_insn_vaddr(insn) + len;
@@ -294,7 +308,7 @@ static void on_exit_cb(qemu_plugin_id_t id, void *udata)
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv);
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv)
 {
-  (void)info;
+  riscv = info && info->target_name && strncmp(info->target_name, "riscv", 5) == 0;
   for (int i = 0; i < argc; i++) {
     if (strncmp(argv[i], "out=", 4) == 0) {
       out = fopen(argv[i] + 4, "w");

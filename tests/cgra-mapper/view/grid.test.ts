@@ -12,7 +12,17 @@ step 0
   BSFA ROUT, -4096, ROUT, RCT
   NOP
   NOP
+  NOP
+step 1
+  NOP
+  NOP
+  NOP
+  NOP
+step 2
   EXIT
+  NOP
+  NOP
+  NOP
 end
 `;
 
@@ -26,6 +36,6 @@ test('a long instruction is fitted to its cell; a short one is not stretched', (
   // 27 characters of 12px monospace (about 7.2px each, about 195px) cannot fit a 170px cell.
   assert.match(long[0], /textLength="\d+" lengthAdjust="spacingAndGlyphs"/);
   assert.doesNotMatch(nop[0], /textLength/);
-  assert.match(html, /1 step, ports bus/);
-  assert.match(viewText(arch, kernels[0], { bus: 'ports' }), /1 step, ports bus/);
+  assert.match(html, /3 steps, ports bus/);
+  assert.match(viewText(arch, kernels[0], { bus: 'ports' }), /3 steps, ports bus/);
 });
