@@ -16,19 +16,32 @@ import { TF_CGRA_H } from './tf-cgra-h.ts';
 
 const bytes = (a: Int8Array): string => Array.from(a).join(',');
 
-const PRINT_HEX = `static void print_hex(const char *tag, const int8_t *p, int32_t n)
+const PRINT_HEX = `#if defined(__riscv)
+#include "semihost.h"
+#define TF_OUT(s) tf_semihost_write0(s)
+#else
+#define TF_OUT(s) fputs(s, stdout)
+#endif
+static void print_hex(const char *tag, const int8_t *p, int32_t n)
 {
   static const char d[] = "0123456789abcdef";
-  char line[2 * 4096 + 8];
+  static char line[2 * 4096 + 8];
   int32_t at = 0;
-  printf("%s ", tag);
+  TF_OUT(tag);
+  TF_OUT(" ");
   while (at < n) {
     int32_t k = 0;
     for (; k < 4096 && at < n; k++, at++) { line[2 * k] = d[(p[at] >> 4) & 15]; line[2 * k + 1] = d[p[at] & 15]; }
     line[2 * k] = 0;
-    printf("%s", line);
+    TF_OUT(line);
   }
-  printf("\\n");
+  TF_OUT("\\n");
+}
+static void print_x(int a, int b)
+{
+  char s[64];
+  snprintf(s, sizeof s, "X %d %d\\n", a, b);
+  TF_OUT(s);
 }`;
 
 /** One array layer alone (the paper layer): its program, replay and a driver calling it on `input`. */
@@ -55,7 +68,7 @@ int main(void)
   ${fn}(input, output);
   TF_MARK(4);
   print_hex("O", output, ${outBytes});
-  printf("X %d %d\\n", tf_cgra_mismatches, tf_cgra_launches);
+  print_x(tf_cgra_mismatches, tf_cgra_launches);
   return 0;
 }
 `,
@@ -94,7 +107,7 @@ int main(void)
   if (getenv_hook()) ${n}_set_debug_hook(hook, 0);
   ${n}_invoke(input, output);
   print_hex("O", output, ${app.outputBytes});
-  printf("X %d %d\\n", tf_cgra_mismatches, tf_cgra_launches);
+  print_x(tf_cgra_mismatches, tf_cgra_launches);
   return 0;
 }
 `.replace('if (getenv_hook()) ', '#ifdef TF_LAYER_DUMP\n  ').replace(`${n}_set_debug_hook(hook, 0);`, `${n}_set_debug_hook(hook, 0);\n#else\n  (void)hook;\n#endif`),
