@@ -9,13 +9,25 @@ import type { KernelModule, KernelOp } from '../compiler/kernel-ir/types.ts';
 import type { Arith } from '../compiler/quant/multiplier.ts';
 import type { BusModel, CgraArch } from './arch.ts';
 import { hostReason, layerOf, type CgraLayer } from './layer.ts';
-import type { HostWork } from './plan.ts';
+import type { HostWork, LayerPlan } from './plan.ts';
+import { layerProgram } from './host/layer-program.ts';
+import { hostCost } from './host/cost.ts';
+import { DeriveError } from './host/derive.ts';
 import { runPlan } from './run.ts';
 import { chooseOrHost, type Candidate, type Choice } from './strategies/index.ts';
 import { randomInputSets } from '../compiler/rng.ts';
 import { floatInputRange } from '../compiler/quant/quantize.ts';
 
-export interface MapOptions { arch: CgraArch; strategy: string; layers?: Record<string, string>; /** Bus model auto optimises (default shared). */ optimise?: BusModel }
+export interface MapOptions {
+  arch: CgraArch; strategy: string; layers?: Record<string, string>; /** Bus model auto optimises (default shared). */ optimise?: BusModel;
+  /** `auto` by end-to-end cycles: array + the host program's cycles (host/cost.ts) in this arithmetic. */
+  endToEnd?: Arith;
+}
+
+/** The host program's modelled cycles for a plan, or undefined when the host program cannot drive it. */
+export function planHostCycles(p: LayerPlan, arith: Arith): number | undefined {
+  try { return hostCost(layerProgram(p, arith)).total; } catch (e) { if (e instanceof DeriveError) return undefined; throw e; }
+}
 export interface MappedLayer { op: KernelOp; name: string; layer: CgraLayer; choice: Choice }
 
 /** The name a config's `layers:` uses for a kernel op: its graph op's name, else its graph op index. */
@@ -33,7 +45,8 @@ export function mapModule(km: KernelModule, opts: MapOptions, graph?: Graph, hos
     if (!layer) continue;
     const name = layerKey(op, graph);
     const requested = opts.layers?.[name] ?? opts.strategy;
-    const choice = chooseOrHost(layer, opts.arch, requested, opts.optimise);
+    const arith = opts.endToEnd;
+    const choice = chooseOrHost(layer, opts.arch, requested, opts.optimise, arith ? (p) => planHostCycles(p, arith) : undefined);
     if (choice.plan) out.push({ op, name, layer, choice });
     else host?.push({ index: op.index, name: op.name, op: op.kind, macs: op.macs, reason: choice.hostReason });
   }

@@ -52,7 +52,13 @@ export function strategyByName(name: string): Strategy | undefined {
   return STRATEGIES.find((s) => s.name === name);
 }
 
-export interface Candidate { strategy: string; estimate?: { shared: number; ports: number; launches: number }; reason?: string }
+export interface Candidate {
+  strategy: string;
+  estimate?: { shared: number; ports: number; launches: number };
+  /** Host CPU cycles of the strategy's host program (pre-step, launches, post-step), when auto counts them. */
+  host?: number;
+  reason?: string;
+}
 export interface Choice { plan: LayerPlan; requested: string; candidates: Candidate[]; note?: string }
 /** A layer no strategy accepts on this array: it runs on the host, for these reasons. */
 export interface HostChoice { plan?: undefined; requested: string; candidates: Candidate[]; hostReason: string }
@@ -85,8 +91,13 @@ function summarise(candidates: Candidate[]): string {
   return [...by].map(([why, names]) => `${names.join(', ')}: ${why}`).join('; ');
 }
 
-/** `optimise`: the bus model whose estimate `auto` minimises (shared unless asked). */
-export function chooseOrHost(L: CgraLayer, arch: CgraArch, requested: string, optimise: BusModel = 'shared'): Choice | HostChoice {
+/**
+ * `optimise`: the bus model whose estimate `auto` minimises (shared unless asked). With `hostCost` (the host
+ * program's cycles of a plan, cgra-mapper/host/cost.ts; undefined when the host program cannot drive it),
+ * `auto` minimises end-to-end cycles instead: array cycles + the host program's cycles, which replace the
+ * flat per-launch call cost; plans the host program cannot drive are taken only when no other is left.
+ */
+export function chooseOrHost(L: CgraLayer, arch: CgraArch, requested: string, optimise: BusModel = 'shared', hostCost?: (p: LayerPlan) => number | undefined): Choice | HostChoice {
   const candidates: Candidate[] = [];
   const plans = new Map<string, LayerPlan>();
   for (const s of STRATEGIES) {
@@ -106,10 +117,29 @@ export function chooseOrHost(L: CgraLayer, arch: CgraArch, requested: string, op
     plans.set(s.name, p);
     candidates.push({ strategy: s.name, estimate: { ...p.cost } });
   }
+  if (hostCost) {
+    // Host cycles in ascending order of array cycles; a plan whose array cycles alone exceed the best
+    // end-to-end total so far cannot win and is not costed (its candidate shows no host figure).
+    let bestTotal = Infinity;
+    const order = candidates.filter((c) => c.estimate && (requested === 'auto' || requested === c.strategy)).sort((a, b) => a.estimate![optimise] - b.estimate![optimise]);
+    for (const c of order) {
+      if (c.estimate![optimise] >= bestTotal && c.strategy !== requested) continue;
+      const h = hostCost(plans.get(c.strategy)!);
+      if (h === undefined) continue;
+      c.host = h;
+      bestTotal = Math.min(bestTotal, c.estimate![optimise] + h);
+    }
+  }
   if (plans.size === 0) return { requested, candidates, hostReason: `no strategy accepts this layer on a ${arch.rows}x${arch.cols} array (${summarise(candidates)})` };
   if (requested !== 'auto' && plans.has(requested)) return { plan: plans.get(requested)!, requested, candidates };
   let best: LayerPlan | undefined;
-  for (const p of plans.values()) if (!best || estimateWithCalls(p, arch, optimise) < estimateWithCalls(best, arch, optimise)) best = p;
+  const hostOf = new Map(candidates.filter((c) => c.host !== undefined).map((c) => [c.strategy, c.host!]));
+  const score = (p: LayerPlan): number => {
+    if (!hostCost || hostOf.size === 0) return estimateWithCalls(p, arch, optimise);
+    const h = hostOf.get(p.strategy);
+    return h === undefined ? Infinity : p.cost[optimise] + h;
+  };
+  for (const p of plans.values()) if (!best || score(p) < score(best)) best = p;
   const note = requested === 'auto' ? undefined
     : `${requested} cannot map this layer (${candidates.find((c) => c.strategy === requested)?.reason ?? 'unknown strategy'}); auto chose ${best!.strategy}`;
   return { plan: best!, requested, candidates, ...(note ? { note } : {}) };

@@ -92,6 +92,13 @@ export function runtimeHeader(): string {
 export interface EmitOptions extends SelectStageOptions {
   /** Call `<name>_set_operating_point` (from `<name>_dvfs.h`) at every segment boundary (default false). */
   segmentHooks?: boolean;
+  /**
+   * Layers another unit runs (op index -> C function `void f(const int8_t *in, int8_t *out)`, declared by
+   * the caller's `offloadHeader`): the invoke calls it instead of a kernel variant (cgra-mapper/host/: the
+   * layers OpenEdgeCGRA runs, with their host steps). Use with `memory: 'whole'` (no in-place, no split chains).
+   */
+  offload?: Map<number, string>;
+  offloadHeader?: string;
 }
 
 /** Select -> plan -> emit in one call (../stages/select.ts, ../stages/plan.ts, emitC). */
@@ -105,7 +112,7 @@ export function emitModel(module: KernelModule, target: McuTargetInfo, opts: Emi
  * Stage 4, emit: the C of a model from its kernel selection (stage 1) and memory plan (stage 2). It plans
  * and chooses nothing: every offset, in-place loop, split chain and staging buffer comes from `planned`.
  */
-export function emitC(module: KernelModule, target: McuTargetInfo, sel: Selection & { schedule?: Schedule }, planned: Planned, opts: { segmentHooks?: boolean } = {}): EmittedModel {
+export function emitC(module: KernelModule, target: McuTargetInfo, sel: Selection & { schedule?: Schedule }, planned: Planned, opts: Pick<EmitOptions, 'segmentHooks' | 'offload' | 'offloadHeader'> = {}): EmittedModel {
   const name = cIdent(module.name);
   const NAME = name.toUpperCase();
   const { baseScratch, scratch, memory, arena: plan } = planned;
@@ -134,6 +141,14 @@ export function emitC(module: KernelModule, target: McuTargetInfo, sel: Selectio
     const fn = `${name}_l${i}`;
     const chain = chainOf.get(i);
     const ip = inPlace.get(i);
+    const ext = opts.offload?.get(i);
+    if (ext) {
+      if (chain || ip) throw new Error(`op ${i}: an offloaded layer cannot run in place or in a split chain (use memory: 'whole')`);
+      enter(i, 'execute');
+      calls.push(`  TF_MARK(1);\n  ${ext}(${ptr(op.inputs[0])}, ${ptr(op.output)});\n  TF_MARK(2);\n  if (${name}_hook) ${name}_hook(${i}, ${ptr(op.output)}, ${module.buffers[op.output].bytes}, ${name}_hook_user);`);
+      layers.push({ index: i, name: op.name, kind: op.kind, variant: 'offload', macs: op.macs, constBytes: 0, scratchBytes: 0 });
+      return;
+    }
     // Modal form: whole channels for an in-place op; a slice of width C / split inside a chain, read from
     // (written to) the full tensor at the chain's ends, from (to) a slice buffer in between.
     let mode: ModalForm | undefined;
@@ -255,7 +270,7 @@ static inline int ${name}_init(void)
  * ${module.ops.length} layers, arena ${plan.arenaBytes} bytes (peak at layer ${plan.peakOp}), ${constBytes} bytes of constants. */
 #include "${name}.h"
 #include "runtime.h"
-${opts.segmentHooks ? `#include "${name}_dvfs.h"\n` : ''}
+${opts.segmentHooks ? `#include "${name}_dvfs.h"\n` : ''}${opts.offloadHeader ? `#include "${opts.offloadHeader}"\n` : ''}
 static int8_t ${name}_arena[${NAME}_ARENA_BYTES] TF_ALIGN(8);
 static ${name}_debug_hook_t ${name}_hook;
 static void *${name}_hook_user;

@@ -1,0 +1,53 @@
+// Host cost model of an array layer's host program (layer-program.ts), in CPU cycles of X-HEEP's core,
+// per stage: pre-step (pair images + stage nests), launches (context-memory load + register writes and
+// waits per launch) and post-step (post nests). It prices the loop nests the C emitter writes, element by
+// element, with the per-instruction timing of CV32E40P's manual: 1 cycle per ALU / load / store
+// instruction, MULH 5 cycles, a taken branch 3 cycles (the inner loops are unrolled 4x, so a back edge per
+// 4 elements), plus a fixed cost per inner-loop entry. `auto` uses it to choose strategies by end-to-end
+// cycles (strategies/index.ts). The measured counts come from the co-simulation on QEMU (cosim-files.ts).
+import type { LayerProgram } from './layer-program.ts';
+import { nestItems, type Nest } from './runs.ts';
+
+export interface HostCost { stage: number; launch: number; post: number; total: number }
+
+const LOOP_ENTRY = 6;
+const BACK_EDGE = 3 / 4 + 1;
+const MULH = 5;
+
+function stageElement(n: Nest): number {
+  const [kind, ...parts] = n.key.split(':');
+  switch (kind) {
+    case 'img': return 2;
+    case 'w4': return n.base[1] % 4 === 0 && n.dims.every((d) => d.delta[1] % 4 === 0) ? 2 : 11;
+    case 'p23': return parts.filter((p) => p === 'p').length + 3;
+    case 'b4': return parts.reduce((s, p) => s + (p === 'p' ? 3 : 1), 0) + 1;
+    default: return 4;
+  }
+}
+
+function postElement(prog: LayerProgram, n: Nest): number {
+  if (n.key === 'a0' || n.key === 'a') return (prog.decode === 'fxp' ? 4 : 1) + (n.key === 'a' ? 3 : 1);
+  const decode = prog.decode === 'fxp' ? (prog.biasInDecode && n.key === 'f' ? 4 : 5) : 2;
+  const acc = n.key === 'fa' ? 2 : 0;
+  const rq = prog.fast ? 1 + MULH + 2 + (prog.channels[0]?.fast?.corr ? 3 : 0) : 40;
+  const perChannelLoads = n.dims.length && n.dims[0].delta[0] % prog.layer.outC !== 0 ? 5 : 0;
+  return decode + acc + rq + 3 /* clamp, store */ + perChannelLoads;
+}
+
+function price(n: Nest, element: number): number {
+  const items = nestItems(n);
+  const inner = n.dims.length ? n.dims[0].count : 1;
+  return items * (element + BACK_EDGE) + (items / inner) * LOOP_ENTRY;
+}
+
+export function hostCost(prog: LayerProgram, cols = 4): HostCost {
+  let stage = 0;
+  for (const im of prog.images) stage += im.n * (5 + 1 + 3) + LOOP_ENTRY;
+  for (const n of prog.stage) stage += price(n, stageElement(n));
+  let post = 0;
+  for (const n of prog.post) post += price(n, postElement(prog, n));
+  // Context memory: every image word stored once per layer; per launch: 2 x cols pointer writes, the id, two polls.
+  const contextWords = 4 * 128 + 16;
+  const launch = contextWords * 3 + prog.plan.launches.length * (2 * cols * 2 + 12);
+  return { stage: Math.round(stage), launch, post: Math.round(post), total: Math.round(stage + launch + post) };
+}

@@ -1,0 +1,178 @@
+// C for one array layer's host program (layer-program.ts): start-up copy of the constant words, the
+// pre-step (pair images, then loop nests writing the staged words), context-memory load and launches,
+// and the post-step (loop nests: decode, bias, one-MULH requantisation, clamp, int8 store). C99, no malloc.
+// The launches go through tf_cgra.h (emit-app.ts): HEEPsilon's CGRA registers, or the co-simulation's
+// register file and service call.
+import { buildImage } from '../isa/image.ts';
+import type { CgraArch } from '../arch.ts';
+import type { LayerProgram } from './layer-program.ts';
+import type { Nest } from './runs.ts';
+
+const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
+const list = (a: ArrayLike<number>, f: (v: number) => string = String): string => {
+  const out: string[] = [];
+  for (let i = 0; i < a.length; i += 12) out.push('  ' + Array.from({ length: Math.min(12, a.length - i) }, (_, k) => f(a[i + k])).join(', '));
+  return out.join(',\n');
+};
+
+/** Index expression of vector component k inside the nest's loops (i0 innermost). */
+function idx(n: Nest, k: number): string {
+  let s = String(n.base[k]);
+  n.dims.forEach((d, l) => { if (d.delta[k]) s += ` + i${l} * ${d.delta[k]}`; });
+  return s;
+}
+
+/** The nest's loops around `body`; with `chan`, the output channel `o` of vec[0] = j, tracked incrementally. */
+function loops(n: Nest, body: string, chan?: number): string {
+  const ind = (d: number): string => '  '.repeat(d + 1);
+  const L = n.dims.length;
+  const dO = n.dims.map((d) => (chan ? ((d.delta[0] % chan) + chan) % chan : 0));
+  const track = chan !== undefined && dO.some((x) => x !== 0);
+  const lines: string[] = ['{'];
+  if (chan !== undefined && !track) lines.push(`${ind(0)}const int o = ${n.base[0] % chan};`);
+  for (let l = L - 1; l >= 0; l--) {
+    const depth = L - 1 - l;
+    if (track) lines.push(`${ind(depth)}int c${l} = ${l === L - 1 ? n.base[0] % chan! : `c${l + 1}`};`);
+    if (l === 0) lines.push(`${ind(depth)}#pragma GCC unroll 4`);
+    lines.push(`${ind(depth)}for (int i${l} = 0; i${l} < ${n.dims[l].count}; i${l}++) {`);
+  }
+  if (track) lines.push(`${ind(L)}const int o = ${L ? 'c0' : n.base[0] % chan!};`);
+  lines.push(...body.split('\n').map((x) => ind(L) + x));
+  for (let l = 0; l < L; l++) {
+    const depth = L - 1 - l;
+    if (track && dO[l]) lines.push(`${ind(depth + 1)}c${l} += ${dO[l]}; if (c${l} >= ${chan}) c${l} -= ${chan};`);
+    lines.push(`${ind(depth)}}`);
+  }
+  lines.push('}');
+  return lines.join('\n');
+}
+
+function srcExpr(key: string, vecAt: () => string): string {
+  return key === 'p' ? `(int32_t)x[${vecAt()}]` : `(int32_t)${key}`;
+}
+
+function stageBody(p: string, n: Nest): string {
+  const [kind, ...parts] = n.key.split(':');
+  const dst = `M[${idx(n, 0)}]`;
+  let k = 1;
+  const next = (): string => idx(n, k++);
+  switch (kind) {
+    case 'img': return `${dst} = ${p}_img${parts[0]}[${idx(n, 1)}];`;
+    case 'w4': {
+      const aligned = n.base[1] % 4 === 0 && n.dims.every((d) => d.delta[1] % 4 === 0);
+      return aligned ? `${dst} = ((const int32_t *)x)[(${idx(n, 1)}) >> 2];` : `${dst} = (int32_t)((uint32_t)(uint8_t)x[${idx(n, 1)}] | (uint32_t)(uint8_t)x[${idx(n, 1)} + 1] << 8 | (uint32_t)(uint8_t)x[${idx(n, 1)} + 2] << 16 | (uint32_t)(uint8_t)x[${idx(n, 1)} + 3] << 24);`;
+    }
+    case 'p23': {
+      const lo = srcExpr(parts[0], next), hi = srcExpr(parts[1], next);
+      return `${dst} = ${lo} + ${hi} * 8388608;`;
+    }
+    case 'b4': {
+      const b = parts.map((s) => `(uint32_t)(uint8_t)${s === 'p' ? `x[${next()}]` : `(${s})`}`);
+      return `${dst} = (int32_t)(${b[0]} | ${b[1]} << 8 | ${b[2]} << 16 | ${b[3]} << 24);`;
+    }
+    default: throw new Error(`stage nest kind ${kind}`);
+  }
+}
+
+export interface LayerC { name: string; decl: string; code: string; bitstream: string }
+
+/**
+ * The C of one array layer: `void <fn>(const int8_t *x, int8_t *out)` running stage, launches and post,
+ * and `void <fn>_setup(void)` writing the constant words once. `id` numbers the layer for the co-simulation.
+ */
+export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArch): LayerC {
+  const p = fn;
+  const L = prog.layer;
+  const C = L.outC;
+  const out: string[] = [];
+  out.push(`/* ${L.name}: ${prog.plan.strategy}, ${prog.plan.launches.length} launch(es), ${prog.memWords * 4} bytes of array memory, ${prog.stage.length} stage nests, ${prog.post.length} post nests */`);
+  out.push(`static uint32_t ${p}_mem[${prog.memWords}] TF_ALIGN(8);`);
+  prog.init.forEach(([, w], i) => out.push(`static const uint32_t ${p}_init${i}[${w.length}] = {\n${list(w, hex)}\n};`));
+  for (const im of prog.images) out.push(`static int32_t ${p}_img${im.id}[${im.n}];`);
+  if (prog.terms > 1) out.push(`static int32_t ${p}_acc[${prog.gathered.terms.length}];`);
+  const ch = prog.channels;
+  const uniform = (f: (c: (typeof ch)[number]) => number): boolean => ch.every((c) => f(c) === f(ch[0]));
+  const table = (name: string, type: string, f: (c: (typeof ch)[number]) => number): string => {
+    if (uniform(f)) return `#define ${p}_${name}(o) (${f(ch[0])})`;
+    out.push(`static const ${type} ${p}_${name}_t[${C}] = {\n${list(ch.map(f))}\n};`);
+    return `#define ${p}_${name}(o) (${p}_${name}_t[o])`;
+  };
+  const macros: string[] = [table('kb', 'int32_t', (c) => c.kb)];
+  if (prog.fast) {
+    macros.push(table('m', 'int32_t', (c) => c.fast!.m), table('k', 'int32_t', (c) => c.fast!.K), table('e', 'uint8_t', (c) => c.fast!.E));
+  } else {
+    macros.push(table('m', 'int32_t', (c) => c.multiplier), table('s', 'int8_t', (c) => c.shift));
+  }
+  out.push(...macros);
+  // Launch table: kernel id, then the column pointers as byte offsets into the layer's memory.
+  out.push(`static const uint32_t ${p}_launch[${prog.plan.launches.length}][${1 + 2 * arch.cols}] = {\n${prog.plan.launches.map((l) => `  {${[l.kernel, ...padCols(l.ptrIn, arch.cols), ...padCols(l.ptrOut, arch.cols)].join(', ')}}`).join(',\n')}\n};`);
+
+  // Setup.
+  out.push(`static void ${p}_setup(void)\n{\n${prog.init.map(([at], i) => `  memcpy(${p}_mem + ${at}, ${p}_init${i}, sizeof ${p}_init${i});`).join('\n')}\n}`);
+
+  // Stage.
+  const st: string[] = [];
+  for (const im of prog.images) {
+    st.push(`  for (int i = 0; i < ${im.n}; i++) ${p}_img${im.id}[i] = (int32_t)x[${im.lo0} + i * ${im.g}] + (int32_t)x[${im.lo0 + im.delta} + i * ${im.g}] * 8388608;`);
+  }
+  for (const n of prog.stage) st.push(indent(loops(n, stageBody(p, n))));
+  out.push(`__attribute__((noinline)) static void ${p}_stage(const int8_t *x)\n{\n  int32_t *const M = (int32_t *)${p}_mem;\n  (void)M;\n${st.join('\n')}\n}`);
+
+  // Post.
+  const q = L.q;
+  const rq = (a: string): string => {
+    if (!prog.fast) {
+      const f = prog.arith === 'tflm' || q.rounding !== 'single' ? 'tf_requant_tflm' : 'tf_requant_tflite';
+      return `int32_t v = ${f}(${a}, ${p}_m(o), ${p}_s(o)) + ${q.outputOffset};`;
+    }
+    const f0 = ch[0].fast!;
+    return [`int32_t y = (int32_t)(((int64_t)(int32_t)((uint32_t)(${a}) << ${f0.pre}) * ${p}_m(o)) >> 32);`,
+      ...(f0.corr ? ['y -= (int32_t)(y < -1) << 1;'] : []),
+      `int32_t v = (y + ${p}_k(o)) >> ${p}_e(o);`].join('\n');
+  };
+  const clampStore = `if (v < ${q.actMin}) v = ${q.actMin};\nif (v > ${q.actMax}) v = ${q.actMax};\nout[${'J'}] = (int8_t)v;`;
+  const dec = (w: string): string => (prog.decode === 'fxp' ? `((int32_t)((uint32_t)M[${w}] << 1) + 510) >> 9` : `M[${w}]`);
+  const po: string[] = [];
+  for (const n of prog.post) {
+    const j = idx(n, 0), w = idx(n, 1);
+    let body: string;
+    switch (n.key) {
+      case 'a0': body = `${p}_acc[${j}] = ${dec(w)};`; break;
+      case 'a': body = `${p}_acc[${j}] += ${dec(w)};`; break;
+      case 'f': case 'fa': {
+        const acc = n.key === 'fa' ? `${p}_acc[${j}] + ` : '';
+        let a: string;
+        if (prog.decode === 'fxp' && prog.biasInDecode && n.key === 'f') a = `((int32_t)((uint32_t)M[${w}] << 1) + ${p}_kb(o)) >> 9`;
+        else a = `${acc}${dec(w)} + ${p}_kb(o)`;
+        body = `const int32_t a = ${a};\n${rq('a')}\n${clampStore.replace('J', j)}`;
+        break;
+      }
+      default: throw new Error(`post nest kind ${n.key}`);
+    }
+    po.push(indent(loops(n, body, n.key === 'f' || n.key === 'fa' ? C : undefined)));
+  }
+  out.push(`__attribute__((noinline)) static void ${p}_post(int8_t *out)\n{\n  const int32_t *const M = (const int32_t *)${p}_mem;\n${po.join('\n')}\n}`);
+
+  // The layer: stage, context memory, launches, post; markers per stage (tf_cgra.h).
+  const image = buildImage(arch, prog.plan.kernels);
+  out.push(`void ${p}(const int8_t *x, int8_t *out)
+{
+  TF_MARK(5);
+  ${p}_stage(x);
+  TF_MARK(6);
+  TF_MARK(7);
+  tf_cgra_load(cgra_imem_${p}, cgra_kmem_${p});
+  for (int l = 0; l < ${prog.plan.launches.length}; l++) tf_cgra_launch(${id}, l, ${p}_mem, ${prog.memWords}, ${p}_launch[l]);
+  TF_MARK(8);
+  TF_MARK(11);
+  ${p}_post(out);
+  TF_MARK(12);
+}`);
+  const bitstream = `/* ${L.name}: ${prog.plan.kernels.length} kernel(s) */
+static const uint32_t cgra_imem_${p}[TF_CGRA_IMEM_WORDS] = {\n${list(image.imem, hex)}\n};
+static const uint32_t cgra_kmem_${p}[TF_CGRA_KMEM_WORDS] = {\n${list(image.kmem, hex)}\n};`;
+  return { name: p, decl: `void ${p}(const int8_t *x, int8_t *out);\nvoid ${p}_setup(void);`, code: out.join('\n').replace(`static void ${p}_setup(void)`, `void ${p}_setup(void)`), bitstream };
+}
+
+const padCols = (a: number[], cols: number): number[] => Array.from({ length: cols }, (_, i) => a[i] ?? 0);
+const indent = (s: string): string => s.split('\n').map((l) => '  ' + l).join('\n');

@@ -1,0 +1,149 @@
+// One array layer's host program, as data: the plan's memory image (constants written once at start-up),
+// the pre-step (packed-pair images of the input, then loop nests writing the staged words), the launches
+// and the post-step (loop nests decoding region words, adding the folded bias and requantising straight
+// into the int8 output, the fast one-MULH requantisation of requant.ts). The C text is emit-c.ts's; the
+// host cost model (cost.ts) prices the same nests.
+import type { Arith } from '../../compiler/quant/multiplier.ts';
+import { foldedBias, type CgraLayer } from '../layer.ts';
+import type { LayerPlan } from '../plan.ts';
+import { decode } from '../isa/encoding.ts';
+import { OP } from '../isa/tables.ts';
+import { deriveGather, deriveStage, DeriveError, type GatherMap, type Src, type StageMap } from './derive.ts';
+import { fastLimit, fastRequant, type FastRequant } from './requant.ts';
+import { nest, type Item, type Nest } from './runs.ts';
+
+/** A packed-pair image: img[i] = x[lo0 + i g] + 2^23 x[lo0 + i g + delta], i < n. */
+export interface PairImage { id: number; lo0: number; g: number; delta: number; n: number }
+
+export interface PostChannel { kb: number; fast?: FastRequant; multiplier: number; shift: number }
+
+export interface LayerProgram {
+  plan: LayerPlan;
+  layer: CgraLayer;
+  arith: Arith;
+  memWords: number;
+  /** Words written once at start-up: [word index, values] runs (constant blocks, constant staged words). */
+  init: Array<[number, Int32Array]>;
+  images: PairImage[];
+  /** Stage nests. Keys: `img:<id>` [dst, i]; `w4` [dst, byte]; `p23:<lo>:<hi>` and `b4:<b0>:..:<b3>` with 'p' or a constant. */
+  stage: Nest[];
+  decode: 'int32' | 'fxp';
+  /** Terms per output (1: fused decode + bias + requant; more: an int32 accumulator first). */
+  terms: number;
+  /** Post nests. Keys: `f` (fused), `a0` (acc = term), `a` (acc += term), `fa` (fused with the accumulator); vec [j, word]. */
+  post: Nest[];
+  channels: PostChannel[];
+  /** Fold the bias into the fxp decode constant (kb = 510 + bias * 512) instead of adding it. */
+  biasInDecode: boolean;
+  /** All channels take the fast requantisation. */
+  fast: boolean;
+  staged: StageMap;
+  gathered: GatherMap;
+}
+
+const srcKey = (s: Src): string => ('pos' in s ? 'p' : String(s.k));
+const srcVec = (s: Src): number[] => ('pos' in s ? [s.pos] : []);
+
+/** Refuses plans the host program cannot drive (absolute addresses in the kernels cannot be relocated). */
+export function hostRefusal(plan: LayerPlan): string | undefined {
+  for (const k of plan.kernels) for (const step of k.words) for (const row of step) for (const w of row) {
+    const op = decode(w).op;
+    if (op === OP.LWI || op === OP.SWI) return `${plan.strategy}: its kernel uses LWI/SWI (absolute addresses)`;
+  }
+  return undefined;
+}
+
+export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
+  const why = hostRefusal(plan);
+  if (why) throw new DeriveError(why);
+  const L = plan.layer;
+  const inputBytes = L.inH * L.inW * L.inC;
+  const staged = deriveStage(plan, inputBytes);
+  const gathered = deriveGather(plan);
+  const memWords = plan.memoryBytes / 4;
+
+  // Start-up image: constant blocks and the staged words that never change.
+  const initWords = new Map<number, number>();
+  for (const b of plan.constBlocks) for (let i = 0; i < b.words.length; i++) initWords.set(b.addr / 4 + i, b.words[i] | 0);
+  for (const w of staged.words) if (w.form === 'const') initWords.set(w.dst, w.value | 0);
+  const init: Array<[number, Int32Array]> = [];
+  const keys = [...initWords.keys()].sort((a, b) => a - b);
+  for (let i = 0; i < keys.length;) {
+    let j = i;
+    while (j + 1 < keys.length && keys[j + 1] === keys[j] + 1) j++;
+    if (keys.slice(i, j + 1).some((k) => initWords.get(k) !== 0)) init.push([keys[i], Int32Array.from(keys.slice(i, j + 1), (k) => initWords.get(k)!)]);
+    i = j + 1;
+  }
+
+  // Pair images: worth building when the pairs of one offset are reused (im2col copies each pair ~kH kW times).
+  const pairUses = new Map<number, number[]>();
+  for (const w of staged.words) if (w.form === 'p23' && 'pos' in w.lo && 'pos' in w.hi) {
+    const d = w.hi.pos - w.lo.pos;
+    (pairUses.get(d) ?? pairUses.set(d, []).get(d)!).push(w.lo.pos);
+  }
+  const images: PairImage[] = [];
+  for (const [delta, los] of pairUses) {
+    const lo0 = Math.min(...los), hi = Math.max(...los);
+    let g = 0;
+    const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+    for (const l of los) g = gcd(g, l - lo0);
+    g = g || 1;
+    const n = (hi - lo0) / g + 1;
+    if (los.length >= 1.5 * n) images.push({ id: images.length, lo0, g, delta, n });
+  }
+  const imageOf = new Map(images.map((im) => [im.delta, im]));
+  const items: Item[] = [];
+  for (const w of staged.words) {
+    if (w.form === 'const') continue;
+    if (w.form === 'p23') {
+      const im = 'pos' in w.lo && 'pos' in w.hi ? imageOf.get(w.hi.pos - w.lo.pos) : undefined;
+      if (im && 'pos' in w.lo) items.push({ pos: w.dst, key: `img:${im.id}`, vec: [w.dst, (w.lo.pos - im.lo0) / im.g] });
+      else items.push({ pos: w.dst, key: `p23:${srcKey(w.lo)}:${srcKey(w.hi)}`, vec: [w.dst, ...srcVec(w.lo), ...srcVec(w.hi)] });
+      continue;
+    }
+    const b = w.bytes;
+    if (b.every((s, i) => 'pos' in s && 'pos' in b[0] && s.pos === b[0].pos + i)) items.push({ pos: w.dst, key: 'w4', vec: [w.dst, (b[0] as { pos: number }).pos] });
+    else items.push({ pos: w.dst, key: `b4:${b.map(srcKey).join(':')}`, vec: [w.dst, ...b.flatMap(srcVec)] });
+  }
+  const stage = nest(items);
+
+  // Post: per output channel the folded bias and the requantisation.
+  const bias = foldedBias(L);
+  const { multiplier, shift } = L.q.requant;
+  const per = multiplier.length > 1;
+  const wsum = new Float64Array(L.outC);
+  const cin = L.kind === 'depthwise_conv2d' ? 1 : L.inC;
+  for (let o = 0; o < L.outC; o++) {
+    let s = 0;
+    for (let i = 0; i < L.kH * L.kW * cin; i++) s += Math.abs(L.kind === 'depthwise_conv2d' ? L.weights[i * L.outC + o] : L.weights[o * L.kH * L.kW * cin + i]);
+    wsum[o] = s;
+  }
+  const maxBias = Math.max(...Array.from(bias, Math.abs));
+  const biasInDecode = gathered.decode === 'fxp' && maxBias < 2 ** 21;
+  const channels: PostChannel[] = [];
+  let fast = true;
+  for (let o = 0; o < L.outC; o++) {
+    const m = multiplier[per ? o : 0], sh = shift[per ? o : 0];
+    const f = fastRequant(m, sh, L.q.rounding === 'single' ? 'tflite' : 'tflm', L.q.outputOffset, L.q.actMin);
+    const bound = 128 * wsum[o] + Math.abs(bias[o]);
+    if (!f || bound > fastLimit(f)) fast = false;
+    channels.push({ kb: biasInDecode ? 510 + bias[o] * 512 : bias[o], ...(f ? { fast: f } : {}), multiplier: m, shift: sh });
+  }
+  // A layer mixing channels with and without the negative-side correction keeps one code path: the exact one.
+  if (fast && new Set(channels.map((c) => `${c.fast!.pre}:${c.fast!.corr}`)).size > 1) fast = false;
+
+  const terms = gathered.terms[0]?.length ?? 0;
+  if (gathered.terms.some((t) => t.length !== terms) || terms === 0) throw new DeriveError(`${plan.strategy}: outputs sum different numbers of region words`);
+  const post: Nest[] = [];
+  const best = (mk: (pos: 'j' | 'w') => Item[]): Nest[] => {
+    const w = mk('w'), b = nest(mk('j'));
+    if (new Set(w.map((i) => i.pos)).size !== w.length) return b;
+    const a = nest(w);
+    return a.length <= b.length ? a : b;
+  };
+  for (let t = 0; t < terms; t++) {
+    const key = terms === 1 ? 'f' : t === 0 ? 'a0' : t === terms - 1 ? 'fa' : 'a';
+    post.push(...best((p) => gathered.terms.map((ws, j) => ({ pos: p === 'j' ? j : ws[t], key, vec: [j, ws[t]] }))));
+  }
+  return { plan, layer: L, arith, memWords, init, images, stage, decode: gathered.decode, terms, post, channels, biasInDecode, fast, staged, gathered };
+}

@@ -1,0 +1,77 @@
+// tf_cgra.h, the launch layer of the emitted host program. Two builds:
+//  - HEEPsilon (TF_CGRA_HEEPSILON defined): the CGRA's context memory and peripheral registers at the
+//    addresses HEEPsilon's headers give (TF_CGRA_CMEM_BASE, TF_CGRA_PERIPH_BASE), register map as in
+//    ../shared/docs/openedgecgra.md section 6: pointers at 0x08 + 8k / 0x0C + 8k, KERNEL_ID at 0x04, the
+//    kernel running while KERNEL_ID reads non-zero;
+//  - co-simulation (default): the same register writes to a register file in RAM, then a call to
+//    tf_cgra_service(), which the co-simulation's replay file defines: it checks a hash of the layer's array
+//    memory against the simulator's and writes back what the simulator's launch wrote. Markers 9/10 bracket
+//    the service so the host's own count excludes it.
+export const TF_CGRA_H = `/* tf_cgra.h: OpenEdgeCGRA launch layer of a tinyforge host program (generated). */
+#ifndef TF_CGRA_H
+#define TF_CGRA_H
+#include <stdint.h>
+#include <string.h>
+
+#ifndef TF_CGRA_ROWS
+#define TF_CGRA_ROWS 4
+#endif
+#ifndef TF_CGRA_COLS
+#define TF_CGRA_COLS 4
+#endif
+#define TF_CGRA_LINES 128
+#define TF_CGRA_IMEM_WORDS (TF_CGRA_ROWS * TF_CGRA_LINES)
+#define TF_CGRA_KMEM_WORDS 16
+
+#if defined(TF_CGRA_HEEPSILON)
+/* Set these from HEEPsilon's core_v_mini_mcu.h / heepsilon.h (the CGRA's context memory and peripheral). */
+#ifndef TF_CGRA_CMEM_BASE
+#error "define TF_CGRA_CMEM_BASE (CGRA context memory base address)"
+#endif
+#ifndef TF_CGRA_PERIPH_BASE
+#error "define TF_CGRA_PERIPH_BASE (CGRA peripheral registers base address)"
+#endif
+#define TF_CGRA_REG(off) (*(volatile uint32_t *)((uintptr_t)TF_CGRA_PERIPH_BASE + (off)))
+static inline void tf_cgra_load(const uint32_t *imem, const uint32_t *kmem)
+{
+  volatile uint32_t *c = (volatile uint32_t *)(uintptr_t)TF_CGRA_CMEM_BASE;
+  for (int i = 0; i < TF_CGRA_IMEM_WORDS; i++) c[i] = imem[i];
+  for (int i = 0; i < TF_CGRA_KMEM_WORDS; i++) c[TF_CGRA_IMEM_WORDS + i] = kmem[i];
+}
+static inline void tf_cgra_launch(int layer, int l, uint32_t *mem, uint32_t words, const uint32_t *d)
+{
+  (void)layer; (void)l; (void)words;
+  while (TF_CGRA_REG(0x04) != 0) { }
+  for (int c = 0; c < TF_CGRA_COLS; c++) {
+    TF_CGRA_REG(0x08 + 8 * c) = (uint32_t)(uintptr_t)mem + d[1 + c];
+    TF_CGRA_REG(0x0C + 8 * c) = (uint32_t)(uintptr_t)mem + d[1 + TF_CGRA_COLS + c];
+  }
+  TF_CGRA_REG(0x04) = d[0];
+  while (TF_CGRA_REG(0x04) != 0) { }
+}
+#else
+/* Co-simulation: the register file lives in RAM; tf_cgra_service() stands for the array's run. */
+typedef struct { volatile uint32_t kernel_id; volatile uint32_t ptr[2 * TF_CGRA_COLS]; volatile uint32_t cmem[TF_CGRA_IMEM_WORDS + TF_CGRA_KMEM_WORDS]; } tf_cgra_regs_t;
+extern tf_cgra_regs_t tf_cgra_regs;
+void tf_cgra_service(int layer, int launch, uint32_t *mem, uint32_t words);
+static inline void tf_cgra_load(const uint32_t *imem, const uint32_t *kmem)
+{
+  for (int i = 0; i < TF_CGRA_IMEM_WORDS; i++) tf_cgra_regs.cmem[i] = imem[i];
+  for (int i = 0; i < TF_CGRA_KMEM_WORDS; i++) tf_cgra_regs.cmem[TF_CGRA_IMEM_WORDS + i] = kmem[i];
+}
+static inline void tf_cgra_launch(int layer, int l, uint32_t *mem, uint32_t words, const uint32_t *d)
+{
+  while (tf_cgra_regs.kernel_id != 0) { }
+  for (int c = 0; c < TF_CGRA_COLS; c++) {
+    tf_cgra_regs.ptr[2 * c] = (uint32_t)(uintptr_t)mem + d[1 + c];
+    tf_cgra_regs.ptr[2 * c + 1] = (uint32_t)(uintptr_t)mem + d[1 + TF_CGRA_COLS + c];
+  }
+  tf_cgra_regs.kernel_id = d[0];
+  TF_MARK(9);
+  tf_cgra_service(layer, l, mem, words);
+  TF_MARK(10);
+  while (tf_cgra_regs.kernel_id != 0) { }
+}
+#endif
+#endif
+`;

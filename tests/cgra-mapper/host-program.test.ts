@@ -1,0 +1,55 @@
+// The host program of an array layer (cgra-mapper/host/): its C, compiled with host gcc, co-simulated with the
+// simulator's launches replayed by memory hash, gives the paper layer's output exactly as a direct loop over
+// TFLite's definition (tests/helpers/paper-layer.ts) and stages the very words the simulator ran on; and
+// `auto` by end-to-end cycles reports the host cycles next to the array's for every candidate.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeArch } from '../../cgra-mapper/arch.ts';
+import { chooseOrHost, strategyByName } from '../../cgra-mapper/strategies/index.ts';
+import { layerProgram } from '../../cgra-mapper/host/layer-program.ts';
+import { recordLayer } from '../../cgra-mapper/host/cosim.ts';
+import { layerCosimFiles } from '../../cgra-mapper/host/cosim-files.ts';
+import { hostCost } from '../../cgra-mapper/host/cost.ts';
+import { planHostCycles } from '../../cgra-mapper/map-model.ts';
+import { paperLayer } from '../helpers/paper-layer.ts';
+import { scratchDir } from '../helpers/paths.ts';
+
+const arch = makeArch({ callCycles: 190 });
+
+for (const s of ['checker-fxp', 'checker']) {
+  test(`paper layer, ${s}: host C + replayed launches == direct loop, staged words == simulator's`, () => {
+    const { L, input, want } = paperLayer();
+    const plan = strategyByName(s)!.plan(L, arch);
+    const prog = layerProgram(plan, 'tflm');
+    const rec = recordLayer(plan, input, arch);
+    const dir = join(scratchDir('host-program-'), s);
+    mkdirSync(dir, { recursive: true });
+    for (const [f, t] of Object.entries(layerCosimFiles(prog, rec.launches, input, arch, 'paper'))) writeFileSync(join(dir, f), t);
+    const c = Object.keys(layerCosimFiles(prog, rec.launches, input, arch, 'paper')).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
+    execFileSync('gcc', ['-std=c99', '-O1', '-Wall', '-Wextra', '-Werror', '-o', join(dir, 'a.out'), ...c], { timeout: 60_000 });
+    const out = execFileSync(join(dir, 'a.out'), { timeout: 30_000 }).toString().split('\n');
+    const got = Int8Array.from(Buffer.from(out.find((l) => l.startsWith('O '))!.slice(2), 'hex'));
+    assert.deepEqual(Array.from(got), Array.from(want));
+    assert.equal(out.find((l) => l.startsWith('X ')), `X 0 ${plan.launches.length}`);
+    const h = hostCost(prog);
+    assert.ok(h.stage >= 0 && h.post > 0 && h.total === h.stage + h.launch + h.post);
+  });
+}
+
+test('auto by end-to-end cycles: the cheapest end-to-end plan wins; candidates carry their host cycles', () => {
+  const { L } = paperLayer();
+  const c = chooseOrHost(L, arch, 'auto', 'shared', (p) => planHostCycles(p, 'tflm'));
+  assert.ok(c.plan);
+  const withHost = c.candidates.filter((x) => x.host !== undefined);
+  assert.ok(withHost.length >= 2, JSON.stringify(c.candidates.map((x) => x.strategy)));
+  const e2e = (x: (typeof withHost)[number]) => x.estimate!.shared + x.host!;
+  const best = withHost.reduce((a, b) => (e2e(b) < e2e(a) ? b : a));
+  assert.equal(c.plan!.strategy, best.strategy);
+  // A candidate left uncosted could not have won: its array cycles alone reach the winner's total (wp: refused).
+  for (const x of c.candidates) if (x.estimate && x.host === undefined && x.strategy !== 'wp') assert.ok(x.estimate.shared >= e2e(best), x.strategy);
+  // The paper strategy using absolute addresses is refused by the host program, with its reason.
+  assert.equal(c.candidates.find((x) => x.strategy === 'wp')?.host, undefined);
+});

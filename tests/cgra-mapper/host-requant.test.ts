@@ -1,0 +1,52 @@
+// The host program's fast requantisation (cgra-mapper/host/requant.ts: one MULH and one shift) against
+// TFLite's MultiplyByQuantizedMultiplier as compiler/quant/multiplier.ts implements it (BigInt), on random
+// accumulators and on the values next to every rounding boundary, for both arithmetics, with and without the
+// clamp that lets the negative-side correction go.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { clamp, multiplyByQuantizedMultiplier, type Arith } from '../../compiler/quant/multiplier.ts';
+import { mulberry32 } from '../../compiler/rng.ts';
+import { applyFast, fastLimit, fastRequant } from '../../cgra-mapper/host/requant.ts';
+
+function check(arith: Arith, m: number, shift: number, zp: number, lo: number, hi: number, accs: number[]): number {
+  const f = fastRequant(m, shift, arith, zp, lo);
+  assert.ok(f, `fast path for m=${m} shift=${shift}`);
+  let n = 0;
+  for (const a of accs) {
+    if (Math.abs(a) > fastLimit(f)) continue;
+    const want = clamp(multiplyByQuantizedMultiplier(a, { multiplier: m, shift }, arith) + zp, lo, hi);
+    assert.equal(applyFast(a, f, lo, hi), want, `${arith} a=${a} m=${m} shift=${shift} zp=${zp} [${lo}, ${hi}]`);
+    n++;
+  }
+  return n;
+}
+
+test('fast requant equals TFLite on random accumulators and at every rounding boundary', () => {
+  const r = mulberry32(15);
+  let checked = 0;
+  for (let t = 0; t < 300; t++) {
+    const arith: Arith = t % 3 === 2 ? 'tflite' : 'tflm';
+    const m = 2 ** 30 + Math.floor(r() * 2 ** 30);
+    const shift = arith === 'tflm' && t % 7 === 0 ? Math.floor(r() * 3) : -Math.floor(r() * 14);
+    const zp = Math.floor(r() * 256) - 128;
+    const relu = t % 2 === 0;
+    const [lo, hi] = relu ? [zp, 127] : [-128, 127];
+    const accs: number[] = [];
+    for (let i = 0; i < 300; i++) accs.push(Math.floor((r() - 0.5) * 2 ** (12 + (i % 16))));
+    // Boundaries: the accumulators whose real product is closest to each half-step of the output.
+    const scale = m * 2 ** shift / 2 ** 31;
+    for (let k = -140; k <= 140; k++) {
+      const c = Math.round((k + 0.5) / scale);
+      for (let d = -2; d <= 2; d++) accs.push(c + d, -(c + d));
+    }
+    checked += check(arith, m, shift, zp, lo, hi, accs);
+  }
+  assert.ok(checked > 100_000, `checked ${checked}`);
+});
+
+test('fast requant: the int8 extremes of the multiplier range and zero multiplier', () => {
+  for (const m of [2 ** 30, 2 ** 31 - 1]) for (const shift of [-1, -8, -20]) {
+    check('tflm', m, shift, -128, -128, 127, [0, 1, -1, 2 ** 20, -(2 ** 20), 2 ** 28, -(2 ** 28)]);
+  }
+  assert.equal(applyFast(12345, fastRequant(0, 0, 'tflm', 5, -128)!, -128, 127), 5);
+});
