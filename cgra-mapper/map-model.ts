@@ -46,7 +46,7 @@ export function mapModule(km: KernelModule, opts: MapOptions, graph?: Graph, hos
     const name = layerKey(op, graph);
     const requested = opts.layers?.[name] ?? opts.strategy;
     const arith = opts.endToEnd;
-    const choice = chooseOrHost(layer, opts.arch, requested, opts.optimise, arith ? (p) => planHostCycles(p, arith) : undefined);
+    const choice = chooseOrHost(layer, opts.arch, requested, opts.optimise, arith ? { hostCost: (p) => planHostCycles(p, arith) } : {});
     if (choice.plan) out.push({ op, name, layer, choice });
     else host?.push({ index: op.index, name: op.name, op: op.kind, macs: op.macs, reason: choice.hostReason });
   }

@@ -16,9 +16,10 @@ import { dw4Supports, planCheckerDw4 } from './checker-dw4.ts';
 import { GRID_CHAINS, planDwResident, residentSupports } from './dw-resident.ts';
 import { planDwReuse, reuseSupports } from './dw-reuse.ts';
 import { PAPER_STRATEGIES } from './paper.ts';
-import { arrayReason, MESH, TORUS_4X4, WRAP_FREE_4X4, type ArrayNeeds } from './needs.ts';
+import { ANY_ARRAY, arrayReason, MESH, TORUS_4X4, WRAP_FREE_4X4, type ArrayNeeds } from './needs.ts';
 import { meshSupports, planMeshFxp } from './mesh-fxp.ts';
 import { embedPlan, planTiled, TILE } from './tile.ts';
+import { GENERAL, generalSupports, planGeneral } from '../general/index.ts';
 
 export interface Strategy {
   name: string;
@@ -44,6 +45,7 @@ export const STRATEGIES: readonly Strategy[] = [
   { name: 'dw-reuse', summary: 'depthwise 3x3: dw-resident chains on horizontal packed pairs, every loaded word multiplied twice (its own pixel, and the tap-2 column of the previous pixel of the line)', paper: false, needs: TORUS_4X4, supports: reuseSupports, plan: planDwReuse, planTile: (L, a) => planDwReuse(L, a, GRID_CHAINS) },
   { name: 'mesh-fxp', summary: 'packed pairs on any 4k x 4l torus: roles, links and streams generated for the array; rows*cols/4 pixels x 4 channels per pass (or 4 pixels x rows*cols/4 channels for small images), rows*cols MACs per 8-cycle body (conv, pointwise, FC)', paper: false, needs: MESH, supports: meshSupports, plan: planMeshFxp },
   ...PAPER_STRATEGIES,
+  { name: GENERAL, summary: 'the general mapper: loop nest -> dataflow graph (packed-pair FXPMUL) -> modulo schedule placed and routed on the array\'s neighbour links, searched from the II lower bound, checked independently; any array size', paper: false, needs: ANY_ARRAY, supports: generalSupports, plan: (L, a) => planGeneral(L, a) },
 ];
 
 export const STRATEGY_NAMES = ['auto', ...STRATEGIES.map((s) => s.name)];
@@ -92,15 +94,27 @@ function summarise(candidates: Candidate[]): string {
 }
 
 /**
- * `optimise`: the bus model whose estimate `auto` minimises (shared unless asked). With `hostCost` (the host
- * program's cycles of a plan, cgra-mapper/host/cost.ts; undefined when the host program cannot drive it),
- * `auto` minimises end-to-end cycles instead: array cycles + the host program's cycles, which replace the
- * flat per-launch call cost; plans the host program cannot drive are taken only when no other is left.
+/**
+ * `optimise`: the bus model whose estimate `auto` minimises (shared unless asked). `opts.allowed`: the
+ * strategies `auto` may choose from (all when undefined); the general mapper is planned when it is requested
+ * or allowed by name, and otherwise only when no other strategy accepts the layer (auto falls through to it).
+ * With `opts.hostCost` (the host program's cycles of a plan, cgra-mapper/host/cost.ts; undefined when the host
+ * program cannot drive it), `auto` minimises end-to-end cycles instead: array cycles + the host program's
+ * cycles, which replace the flat per-launch call cost; plans the host program cannot drive are taken only
+ * when no other is left.
  */
-export function chooseOrHost(L: CgraLayer, arch: CgraArch, requested: string, optimise: BusModel = 'shared', hostCost?: (p: LayerPlan) => number | undefined): Choice | HostChoice {
+export interface ChooseOptions { hostCost?: (p: LayerPlan) => number | undefined; allowed?: readonly string[] }
+export function chooseOrHost(L: CgraLayer, arch: CgraArch, requested: string, optimise: BusModel = 'shared', opts: ChooseOptions = {}): Choice | HostChoice {
+  const { hostCost, allowed } = opts;
   const candidates: Candidate[] = [];
   const plans = new Map<string, LayerPlan>();
-  for (const s of STRATEGIES) {
+  const order = [...STRATEGIES.filter((s) => s.name !== GENERAL), strategyByName(GENERAL)!];
+  for (const s of order) {
+    if (allowed && !allowed.includes(s.name) && s.name !== requested) { candidates.push({ strategy: s.name, reason: 'not among the strategies allowed by the config' }); continue; }
+    if (s.name === GENERAL && plans.size > 0 && requested !== GENERAL && !allowed?.includes(GENERAL)) {
+      candidates.push({ strategy: s.name, reason: 'planned only when asked for, or when no hand strategy maps the layer' });
+      continue;
+    }
     let p: LayerPlan;
     const sizeWhy = arrayReason(s.needs, arch);
     if (canTile(s.needs, arch)) {

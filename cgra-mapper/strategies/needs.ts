@@ -54,3 +54,9 @@ export function arrayReason(n: ArrayNeeds, arch: CgraArch): string | undefined {
   if (arch.registers < n.registers) return `needs ${n.registers} registers per PE, the array has ${arch.registers}`;
   return undefined;
 }
+
+/** The general mapper: placed and routed for whatever array it is given. */
+export const ANY_ARRAY: ArrayNeeds = {
+  rows: { min: 1 }, cols: { min: 1 }, registers: 4, native: true,
+  why: 'the general mapper places and routes on any array',
+};

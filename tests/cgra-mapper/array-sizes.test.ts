@@ -90,9 +90,9 @@ for (const [rows, cols] of [[4, 4], [4, 8], [8, 4], [8, 8], [2, 2], [4, 6]] as c
       mapped++;
       checkPlan(L, input, arch, c.plan, `${c.plan.strategy} on ${sh.kind}`);
     });
-    // 4k x 4l arrays map everything (mesh-fxp for conv / FC, tiled depthwise); on 4x6 only checker-dw4 (no
-    // wrap-around links) runs, one copy; 2x2 has no strategy.
-    const want = rows % 4 === 0 && cols % 4 === 0 ? SHAPES.length : rows >= 4 && cols >= 4 ? 1 : 0;
+    // 4k x 4l arrays map everything with hand strategies (mesh-fxp for conv / FC, tiled depthwise); on 4x6
+    // and 2x2 auto falls through to the general mapper where no hand strategy fits, so every layer is mapped.
+    const want = SHAPES.length;
     assert.equal(mapped, want, `layers mapped on ${rows}x${cols}`);
   });
 }
@@ -127,7 +127,8 @@ test('the 4x4 hand strategies refuse other arrays with their reason; auto says w
   assert.equal(refusal(fxp, L, makeArch()), undefined);
   assert.match(refusal(fxp, L, makeArch({ rows: 2, cols: 2 }))!, /needs a 4 x 4 array, this one is 2x2: .*torus/);
   assert.match(refusal(strategyByName('mesh-fxp')!, L, makeArch({ rows: 2, cols: 2 }))!, /needs a >= 4 x >= 4 array, this one is 2x2/);
-  const host = chooseOrHost(L, makeArch({ rows: 2, cols: 2 }), 'checker-fxp');
+  // With the general mapper left out, no strategy fits 2x2: the layer stays on the host with the reasons.
+  const host = chooseOrHost(L, makeArch({ rows: 2, cols: 2 }), 'checker-fxp', 'shared', { allowed: ['checker-fxp', 'mesh-fxp'] });
   assert.equal(host.plan, undefined);
   assert.ok(host.candidates.every((c) => c.reason !== undefined), 'every strategy gives its reason');
   // A named strategy that cannot run on 8x8 as such falls back to auto, and says so.

@@ -41,7 +41,7 @@ for (const s of ['checker-fxp', 'checker']) {
 
 test('auto by end-to-end cycles: the cheapest end-to-end plan wins; candidates carry their host cycles', () => {
   const { L } = paperLayer();
-  const c = chooseOrHost(L, arch, 'auto', 'shared', (p) => planHostCycles(p, 'tflm'));
+  const c = chooseOrHost(L, arch, 'auto', 'shared', { hostCost: (p) => planHostCycles(p, 'tflm') });
   assert.ok(c.plan);
   const withHost = c.candidates.filter((x) => x.host !== undefined);
   assert.ok(withHost.length >= 2, JSON.stringify(c.candidates.map((x) => x.strategy)));

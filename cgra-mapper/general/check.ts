@@ -1,0 +1,154 @@
+// Independent check of a general-mapper schedule (issue 16): the kernel emitted from it is executed
+// symbolically, word by word (decoded with isa/encoding.ts, operands resolved through the ISA's source
+// table on the arch's torus), for a few passes. Values are tags instead of numbers: a load yields the
+// (operand, iteration) the host's stream replay puts at that column position, FXPMUL of two operands of
+// the same iteration yields that product, and SADD into a register adds a product to an accumulator.
+// The check then requires, for every product of the dataflow graph, one accumulator that receives exactly
+// the product of every real iteration of pass q between its stores q-1 and q, nothing else, and no value
+// that is not a product reaching an accumulate or a multiply. It shares no liveness or routing reasoning
+// with the scheduler, only the schedule's claims (which load feeds which product) and the replay.
+import { torus, type CgraArch } from '../arch.ts';
+import { decode } from '../isa/encoding.ts';
+import { OP, SOURCES } from '../isa/tables.ts';
+import { emitKernel, replayLoads } from './emit.ts';
+import type { Schedule } from './schedule.ts';
+
+type Tag =
+  | { k: 'zero' }
+  | { k: 'num'; v: number }
+  | { k: 'load'; l: number; g: number }
+  | { k: 'prod'; p: number; g: number }
+  | { k: 'acc'; p: number; gs: number[] }
+  | { k: 'junk'; why: string };
+
+const ZERO: Tag = { k: 'zero' };
+
+/** Undefined when the schedule is right; otherwise the first rule broken. */
+export function checkSchedule(arch: CgraArch, s: Schedule, nReals: number[] = [1, 3], passes = 3): string | undefined {
+  for (const n of nReals) {
+    const why = checkOnce(arch, s, n, passes);
+    if (why) return `n=${n}: ${why}`;
+  }
+  return undefined;
+}
+
+function checkOnce(arch: CgraArch, s: Schedule, n: number, passes: number): string | undefined {
+  const pad = s.sMax - s.sMin;
+  const nPad = n + pad;
+  const e = emitKernel(arch, s, 1, nPad, passes);
+  const streams = replayLoads(arch, s, nPad, passes);
+  const G = passes * nPad;
+  const { rows, cols } = arch;
+  const P = rows * cols;
+  const words = e.kernel.words.map((step) => step.map((row) => row.map((w) => decode(w))));
+  let rout: Tag[] = new Array(P).fill(ZERO);
+  const regs: Tag[][] = Array.from({ length: P }, () => [ZERO, ZERO, ZERO, ZERO]);
+  const ptr = new Array<number>(cols).fill(0);
+  const stores: { pe: number; reg: number; tag: Tag }[][] = [];
+  let pc = 0, steps = 0;
+  const real = (g: number): boolean => g >= 0 && g < G && g % nPad < n;
+  const operand = (code: number, r: number, c: number, t: number): Tag => {
+    const src = SOURCES[code];
+    if (!src) return ZERO;
+    switch (src.kind) {
+      case 'zero': return ZERO;
+      case 'self': return rout[r * cols + c];
+      case 'neighbour': { const [nr, nc] = torus(arch, r, c, src.dr!, src.dc!); return rout[nr * cols + nc]; }
+      case 'reg': return regs[r * cols + c][src.reg!];
+      case 'imm': return { k: 'num', v: words[t][r][c].imm };
+    }
+  };
+  const isZero = (x: Tag): boolean => x.k === 'zero' || (x.k === 'num' && x.v === 0) || (x.k === 'load' && !real(x.g)) || (x.k === 'prod' && !real(x.g));
+  for (;;) {
+    if (++steps > 1e6) return 'the kernel does not end';
+    if (pc >= words.length) return `step ${pc} is past the kernel`;
+    const next = rout.slice();
+    const regWrites: [number, number, Tag][] = [];
+    let branches = 0, target = -1, exit = false;
+    const storeHere: { pe: number; reg: number; tag: Tag }[] = [];
+    for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) {
+      const i = words[pc][r][c];
+      const pe = r * cols + c;
+      if (i.op === OP.NOP) continue;
+      const A = operand(i.a, r, c, pc), B = operand(i.b, r, c, pc);
+      let v: Tag;
+      switch (i.op) {
+        case OP.LWD: {
+          const w = streams[c][ptr[c]++];
+          if (!w) return `step ${pc}: PE(${r},${c}) reads past its column stream`;
+          v = { k: 'load', l: w.l, g: w.g };
+          break;
+        }
+        case OP.FXPMUL: {
+          if (isZero(A) || isZero(B)) { v = ZERO; break; }
+          if (A.k !== 'load' || B.k !== 'load' || A.g !== B.g) return `step ${pc}: PE(${r},${c}) multiplies ${JSON.stringify(A)} by ${JSON.stringify(B)}`;
+          const p = s.dfg.products.findIndex((x) => (x.a === A.l && x.b === B.l) || (x.a === B.l && x.b === A.l));
+          if (p < 0) return `step ${pc}: PE(${r},${c}) multiplies loads ${A.l} and ${B.l}, which no product pairs`;
+          v = { k: 'prod', p, g: A.g };
+          break;
+        }
+        case OP.SADD: case OP.SSUB: {
+          if (A.k === 'num' && B.k === 'num') { v = { k: 'num', v: i.op === OP.SADD ? A.v + B.v : A.v - B.v }; break; }
+          if (i.op === OP.SADD && A.k === 'zero' && B.k === 'num') { v = B; break; }
+          if (i.op === OP.SADD && (A.k === 'acc' || A.k === 'zero') && i.we && (i.a === i.b || true)) {
+            // Accumulate: R <- R + product.
+            const acc: Tag = A.k === 'acc' ? A : { k: 'acc', p: -1, gs: [] };
+            if (acc.k !== 'acc') return 'unreachable';
+            if (isZero(B)) { v = acc; break; }
+            if (B.k !== 'prod') return `step ${pc}: PE(${r},${c}) accumulates ${JSON.stringify(B)}`;
+            if (acc.p >= 0 && acc.p !== B.p) return `step ${pc}: PE(${r},${c}) adds product ${B.p} to the accumulator of product ${acc.p}`;
+            v = { k: 'acc', p: B.p, gs: [...acc.gs, B.g] };
+            break;
+          }
+          return `step ${pc}: PE(${r},${c}) ${i.op === OP.SADD ? 'SADD' : 'SSUB'} of ${JSON.stringify(A)} and ${JSON.stringify(B)}`;
+        }
+        case OP.SWD: storeHere.push({ pe, reg: -1, tag: A }); v = { k: 'junk', why: 'store' }; break;
+        case OP.BNE: {
+          if (A.k !== 'num' || (B.k !== 'num' && B.k !== 'zero')) return `step ${pc}: branch on ${JSON.stringify(A)}`;
+          const bv = B.k === 'num' ? B.v : 0;
+          if (A.v !== bv) { branches++; target = i.imm & 31; }
+          v = { k: 'junk', why: 'branch' };
+          break;
+        }
+        case OP.EXIT: exit = true; v = rout[pe]; break;
+        default: return `step ${pc}: PE(${r},${c}) opcode ${i.op} is not one the general mapper emits`;
+      }
+      next[pe] = v.k === 'acc' ? { k: 'junk', why: 'accumulator sum' } : v;
+      if (i.we && i.op !== OP.SWD) regWrites.push([pe, i.rd, v]);
+    }
+    rout = next;
+    for (const [pe, rd, v] of regWrites) regs[pe][rd] = v;
+    if (storeHere.length) stores.push(storeHere);
+    if (branches > 1) return `step ${pc}: ${branches} PEs branch`;
+    if (branches === 1) pc = target;
+    else if (exit) break;
+    else pc++;
+  }
+  // Every store is an accumulator; group by product, check each pass's window.
+  const perProduct = new Map<number, number[][]>();
+  let prevLen = new Map<string, number>();
+  const epiSteps = e.epi.length;
+  void epiSteps;
+  const flat = stores.flat();
+  if (flat.length !== passes * s.dfg.products.length) return `${flat.length} stores, expected ${passes * s.dfg.products.length}`;
+  const count = new Map<number, number>();
+  for (const st of flat) {
+    if (st.tag.k !== 'acc') return `a store writes ${JSON.stringify(st.tag)}, not an accumulator`;
+    const p = st.tag.p;
+    if (p < 0) return 'an accumulator that never received a product is stored';
+    const q = count.get(p) ?? 0;
+    count.set(p, q + 1);
+    const key = `${p}`;
+    const from = prevLen.get(key) ?? 0;
+    const gs = st.tag.gs.slice(from);
+    prevLen.set(key, st.tag.gs.length);
+    const want: number[] = [];
+    for (let i = 0; i < n; i++) want.push(q * nPad + i);
+    const got = gs.filter(real).sort((a, b) => a - b);
+    if (got.join(',') !== want.join(',')) return `product ${p}, pass ${q}: accumulated iterations [${got}] instead of [${want}]`;
+    perProduct.set(p, [...(perProduct.get(p) ?? []), gs]);
+  }
+  prevLen = new Map();
+  for (let p = 0; p < s.dfg.products.length; p++) if ((count.get(p) ?? 0) !== passes) return `product ${p} stored ${count.get(p) ?? 0} times, expected ${passes}`;
+  return undefined;
+}

@@ -1,0 +1,195 @@
+// Strategy `general` (issue 16): the general mapper. For a layer it reads the loop nest (dfg.ts), tries a
+// few unrolls that fit the array, finds a modulo schedule for each (schedule.ts; cached per array and
+// unroll, since the schedule depends only on the dataflow graph and the array), checks every schedule
+// independently (check.ts, symbolic execution of the emitted words), emits the kernels and streams
+// (emit.ts) and keeps the plan with the fewest estimated cycles (both bus models, calls included). The
+// estimate uses the trip counts of the loops it built and the per-step timing function it shares with the
+// simulator (cost.ts `stepCycles`), nothing else.
+import { TinyforgeError } from '../../compiler/diagnostics.ts';
+import type { CgraArch } from '../arch.ts';
+import { LAUNCH_OVERHEAD, stepCycles } from '../cost.ts';
+import type { CgraLayer } from '../layer.ts';
+import { MemLayout, type Launch, type LayerPlan, type MemBlock } from '../plan.ts';
+import { checkSchedule } from './check.ts';
+import { buildDfg, dfgText, loopNest, passOf, type LoopNest, type Unroll } from './dfg.ts';
+import { decodePass, emitKernel, launchParts, loadWord, replayLoads, tapList, tripCounts, type EmittedKernel } from './emit.ts';
+import { scheduleScore, searchSchedule, type Schedule } from './schedule.ts';
+
+export const GENERAL = 'general';
+
+export function generalSupports(_L: CgraLayer): string | undefined {
+  return undefined;
+}
+
+export interface GeneralOptions {
+  /** Search budget per (array, unroll), ms. */
+  timeMs?: number;
+}
+
+const cache = new Map<string, Schedule | null>();
+
+/** The schedule for an unroll on an array (searched once per process, then reused). */
+export function scheduleFor(arch: CgraArch, u: Unroll, depthwise: boolean, opts: GeneralOptions = {}): Schedule | undefined {
+  const key = `${arch.rows}x${arch.cols}/${arch.registers}/${depthwise ? 'dw' : 'dot'}/${u.up}x${u.uo}`;
+  if (cache.has(key)) return cache.get(key) ?? undefined;
+  const dfg = buildDfg(u, depthwise);
+  const s = searchSchedule(arch, dfg, { timeMs: opts.timeMs ?? 300, seed: 7 + u.up * 31 + u.uo * 131 + (depthwise ? 5 : 0) });
+  if (s) {
+    const why = checkSchedule(arch, s);
+    if (why) throw new Error(`general: the schedule for ${key} fails the independent check: ${why}`);
+  }
+  cache.set(key, s ?? null);
+  return s;
+}
+
+/** Unrolls worth trying for this layer on this array: the tile shapes whose products fill a quarter to all
+ *  of the array (half for depthwise, whose inputs are not shared), and the exact fits of small layers. */
+export function unrollCandidates(L: CgraLayer, arch: CgraArch): Unroll[] {
+  const pes = arch.rows * arch.cols;
+  const P = L.outH * L.outW;
+  const dw = L.kind === 'depthwise_conv2d';
+  const hi = Math.max(1, dw ? Math.floor(pes / 2) : pes), lo = Math.max(1, Math.floor(hi / 4));
+  const sizes = [1, 2, 3, 4, 6, 8, 12, 16];
+  const out: Unroll[] = [];
+  for (const up of sizes) for (const uo of sizes) {
+    const n = up * uo;
+    if (up > P || uo > L.outC || n > hi) continue;
+    if (n < lo && !(up === P || uo === L.outC)) continue;
+    if (Math.max(up, uo) > 4 * Math.min(up, uo) && !(up === P || uo === L.outC)) continue;
+    out.push({ up, uo });
+  }
+  // The largest tiles first (at most 6 shapes), then small ones that always schedule.
+  const big = out.sort((a, b) => b.up * b.uo - a.up * a.uo).slice(0, 6);
+  for (const u of [{ up: 2, uo: 2 }, { up: 1, uo: 2 }, { up: 2, uo: 1 }, { up: 1, uo: 1 }]) {
+    if (u.up <= P && u.uo <= L.outC && u.up * u.uo <= Math.max(1, pes / 2) && !big.some((b) => b.up === u.up && b.uo === u.uo)) big.push(u);
+  }
+  return big;
+}
+
+interface Built { plan: LayerPlan; score: number }
+
+export function planGeneral(L: CgraLayer, arch: CgraArch, opts: GeneralOptions = {}): LayerPlan {
+  let best: Built | undefined;
+  const tried: string[] = [];
+  for (const u of unrollCandidates(L, arch)) {
+    const s = scheduleFor(arch, u, L.kind === 'depthwise_conv2d', opts);
+    if (!s) { tried.push(`${u.up}x${u.uo}: no schedule`); continue; }
+    const plan = buildPlan(L, arch, s);
+    const score = plan.cost.shared + plan.cost.ports + 2 * plan.cost.launches * arch.callCycles;
+    if (!best || score < best.score) best = { plan, score };
+  }
+  if (!best) throw new TinyforgeError(`general: no modulo schedule found for ${L.name} on a ${arch.rows}x${arch.cols} array (${tried.join('; ')})`);
+  return best.plan;
+}
+
+/** The plan of layer L under schedule s. */
+export function buildPlan(L: CgraLayer, arch: CgraArch, s: Schedule): LayerPlan {
+  const nest = loopNest(L, s.dfg.u);
+  const pad = s.sMax - s.sMin;
+  const nPad = nest.n + pad;
+  const parts = launchParts(nest.passes);
+  const kernels = new Map<number, EmittedKernel>();
+  for (const p of parts) if (!kernels.has(p.kernelId)) kernels.set(p.kernelId, emitKernel(arch, s, p.kernelId, nPad, p.passes));
+  const mem = new MemLayout();
+  const taps = tapList(L);
+  // Per launch: column streams (replayed) and output regions.
+  const streams = parts.map((p) => replayLoads(arch, s, nPad, p.passes));
+  const inAddr = streams.map((cols, li) => cols.map((w, c) => (w.length ? mem.alloc(`launch ${li} column ${c} stream`, w.length * 4) : 0)));
+  const outWords = parts.map((p) => {
+    const e = kernels.get(p.kernelId)!;
+    const perCol = new Array<number>(arch.cols).fill(0);
+    for (const st of e.stores) perCol[st.pe % arch.cols]++;
+    return perCol.map((n) => n * p.passes);
+  });
+  const outAddr = outWords.map((cols, li) => cols.map((n, c) => (n ? mem.alloc(`launch ${li} column ${c} output`, n * 4) : 0)));
+  const launches: Launch[] = parts.map((p, li) => ({ kernel: p.kernelId, ptrIn: inAddr[li], ptrOut: outAddr[li] }));
+  const outRegions = parts.flatMap((_, li) => outAddr[li].map((addr, c) => ({ addr, words: outWords[li][c] })).filter((r) => r.words > 0));
+  const stage = (input: Int8Array): MemBlock[] => {
+    const blocks: MemBlock[] = [];
+    parts.forEach((p, li) => streams[li].forEach((w, c) => {
+      if (!w.length) return;
+      const words = new Int32Array(w.length);
+      const g0 = p.first * nPad;
+      for (let i = 0; i < w.length; i++) {
+        const g = w[i].g;
+        words[i] = g < 0 || g >= p.passes * nPad ? 0 : loadWord(nest, s, taps, input, w[i].l, g0 + g, nPad);
+      }
+      blocks.push({ addr: inAddr[li][c], words, what: `launch ${li} column ${c}: packed input and weight pairs in load order` });
+    }));
+    return blocks;
+  };
+  const gather = (regions: Int32Array[]): Int32Array => {
+    const raw = new Int32Array(nest.P * L.outC);
+    let ri = 0;
+    parts.forEach((p, li) => {
+      const e = kernels.get(p.kernelId)!;
+      const colData: Int32Array[] = [];
+      for (let c = 0; c < arch.cols; c++) colData.push(outWords[li][c] ? regions[ri++] : new Int32Array(0));
+      const at = new Array<number>(arch.cols).fill(0);
+      const prev = new Int32Array(s.dfg.products.length);
+      for (let q = 0; q < p.passes; q++) {
+        const { ot, pt } = passOf(nest, p.first + q);
+        for (const st of e.stores) {
+          const c = st.pe % arch.cols;
+          const v = colData[c][at[c]++];
+          const pr = s.dfg.products[st.k];
+          const px = pt * nest.u.up + pr.p, o = ot * nest.u.uo + pr.o;
+          const d = decodePass(v, prev[st.k]);
+          prev[st.k] = v;
+          if (px < nest.P && o < L.outC) raw[px * L.outC + o] = (raw[px * L.outC + o] + d) | 0;
+        }
+      }
+    });
+    return raw;
+  };
+  const cost = { shared: 0, ports: 0, launches: parts.length };
+  let last = -1;
+  for (const p of parts) {
+    const e = kernels.get(p.kernelId)!;
+    const counts = tripCounts(e, s, nPad, p.passes);
+    for (const bus of ['shared', 'ports'] as const) {
+      let exec = 1;
+      counts.forEach((n, t) => { exec += n * stepCycles(e.kernel, t, bus); });
+      cost[bus] += exec + LAUNCH_OVERHEAD(arch.cols) + (p.kernelId !== last ? arch.cols * (e.kernel.words.length + 1) : 0);
+    }
+    last = p.kernelId;
+  }
+  const iters = parts.reduce((a, p) => a + p.passes * nPad + s.sMin, 0);
+  const view = [
+    `general: ${L.name}: unroll ${s.dfg.u.up} pixel(s) x ${s.dfg.u.uo} channel(s), II ${s.II} (lower bound ${Math.max(s.mii.res, s.mii.rec)}: resources ${s.mii.res}, recurrence ${s.mii.rec}), stages ${s.sMin}..${s.sMax}`,
+    `  ${nest.taps} taps = ${nest.pairs} packed pairs${nest.chunks > 1 ? ` in ${nest.chunks} chunks of ${nest.n}` : ''}; ${nest.passes} passes (${nest.chunks} chunk(s) x ${nest.oTiles} channel tile(s) x ${nest.pTiles} pixel tile(s)) in ${parts.length} launch(es)`,
+    `  body ${s.body.shared} cycles (shared) / ${s.body.ports} (ports) per iteration of ${2 * s.dfg.products.length} MACs`,
+    scheduleText(arch, s),
+    dfgText(s.dfg),
+  ].join('\n');
+  return {
+    strategy: GENERAL, layer: L, kernels: [...kernels.values()].map((e) => e.kernel), memoryBytes: mem.size, constBlocks: [], stage, launches, outRegions, gather,
+    hostWork: {
+      preBytes: streams.reduce((a, cols) => a + cols.reduce((b, w) => b + 4 * w.length, 0), 0), requantOps: nest.P * L.outC,
+      adds: nest.P * L.outC * (nest.chunks + 2),
+      notes: ['host writes every column stream in load order (packed input and weight pairs, replayed from the schedule)', 'host decodes differences of cumulative sums'],
+    },
+    cost, view, peak: (2 * s.dfg.products.length) / s.body.shared, slotMacs: 2 * iters * s.dfg.products.length,
+  };
+}
+
+/** The schedule as a grid of steps: per step, each busy PE's operation. */
+export function scheduleText(arch: Pick<CgraArch, 'cols'>, s: Schedule): string {
+  const cell = new Map<string, string>();
+  const put = (pe: number, t: number, what: string): void => { cell.set(`${((t % s.II) + s.II) % s.II},${pe}`, `${what}@${t}`); };
+  s.loads.forEach((l, i) => put(l.pe, l.t, `L${i}`));
+  s.muls.forEach((m, k) => put(m.pe, m.t, `M${k}`));
+  s.adds.forEach((a, k) => put(a.pe, a.t, `A${k}:R${a.reg}`));
+  put(s.ctrl.pe, s.ctrl.dec, 'dec');
+  put(s.ctrl.pe, s.II - 1, 'br');
+  const lines: string[] = [];
+  for (let t = 0; t < s.II; t++) {
+    const row: string[] = [];
+    for (let pe = 0; pe < s.rows * s.cols; pe++) { const c = cell.get(`${t},${pe}`); if (c) row.push(`(${Math.floor(pe / arch.cols)},${pe % arch.cols}) ${c}`); }
+    lines.push(`  step ${t}: ${row.join('  ')}`);
+  }
+  return lines.join('\n');
+}
+
+export { scheduleScore };
+export type { LoopNest };

@@ -1,0 +1,313 @@
+// Modulo scheduling with placement and routing for the general mapper (issue 16): every operation of one
+// loop iteration (dfg.ts) gets a PE and an absolute time t; it runs in kernel step t mod II and belongs to
+// stage floor(t / II). The kernel is kernel-only: the loop body of II steps runs n' times per pass, an
+// epilogue stores the accumulators between passes (the host takes differences of the cumulative sums, so
+// accumulators are never reset), and the first pass runs sMin extra iterations to fill the pipeline.
+//
+// Routing is over the arch's neighbour links only (arch.ts `neighbour`: the torus of any size): a value
+// lives in its producer's ROUT from t0 + 1 until the producer's next operation, and any PE whose link
+// reaches the producer (or the producer itself) may read it in that window. The rules the search keeps:
+//  1. one operation per PE and step;
+//  2. a value is read at t0 < t <= t0 + II and no operation of its producer lies strictly in between;
+//  3. accumulators live in registers of the PE doing the SADD (at most `registers`, minus the two loop
+//     counters on the control PE);
+//  4. PEs holding accumulators or counters run the epilogue, so none of their values crosses the end of
+//     the body (a value produced in step s and read d steps later crosses when s + d >= II);
+//  5. all accumulates lie in stages [sMin, sMax]; each pass is padded with sMax - sMin zero pairs, so the
+//     stored cumulative sums split exactly at pass boundaries;
+//  6. the body's branch is the control PE's in the last step; its decrement is in an earlier step.
+// The search is randomised list scheduling with restarts under a time limit: loads first (spread over the
+// steps and, for the ports bus, over the columns), then each product at the (multiplier, accumulator, time)
+// choice that completes earliest, ties broken at random. II starts at the lower bound max(ResMII, RecMII)
+// and grows while no schedule is found; a few IIs above the first success are tried too, since a step's
+// cycles depend on its memory accesses (cost.ts), and the cheapest body per product wins.
+import { DIRS, neighbour, type BusModel, type CgraArch } from '../arch.ts';
+import { opsPerIteration, type Dfg } from './dfg.ts';
+
+export interface Placed { pe: number; t: number }
+export interface AddPlaced extends Placed { reg: number }
+
+export interface Schedule {
+  rows: number;
+  cols: number;
+  II: number;
+  dfg: Dfg;
+  loads: Placed[];
+  muls: Placed[];
+  adds: AddPlaced[];
+  /** Control PE: decrement in step `dec`, branch in step II-1; inner counter R3, outer counter R2. */
+  ctrl: { pe: number; dec: number };
+  sMin: number;
+  sMax: number;
+  /** Cycles of one body iteration per bus model (cost.ts rule). */
+  body: Record<BusModel, number>;
+  /** The initiation-interval lower bound: resources (operations / PEs) and recurrences (the accumulate, 1). */
+  mii: { res: number; rec: number };
+}
+
+export const CTRL_INNER = 3;
+export const CTRL_OUTER = 2;
+
+const mod = (a: number, m: number): number => ((a % m) + m) % m;
+
+/** Closed neighbourhoods: the PEs whose ROUT PE q can read (itself and its four links). */
+export function closedNeighbours(arch: Pick<CgraArch, 'rows' | 'cols'>): number[][] {
+  const out: number[][] = [];
+  for (let r = 0; r < arch.rows; r++) for (let c = 0; c < arch.cols; c++) {
+    const s = new Set<number>([r * arch.cols + c]);
+    for (const d of DIRS) { const [nr, nc] = neighbour(arch, r, c, d); s.add(nr * arch.cols + nc); }
+    out.push([...s]);
+  }
+  return out;
+}
+
+export function miiOf(d: Dfg, pes: number): { res: number; rec: number } {
+  return { res: Math.ceil(opsPerIteration(d) / pes), rec: 1 };
+}
+
+/** A deterministic generator (xorshift), so a search is reproducible from its seed. */
+function rngOf(seed: number): () => number {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
+}
+
+interface Value { pe: number; t0: number; t1: number }
+
+/** One randomised construction attempt at a fixed II. */
+class Attempt {
+  readonly P: number;
+  readonly occ: Int8Array;
+  readonly opsOn: number[][];
+  readonly values: Value[][];
+  readonly regs: Int8Array;
+  readonly isE: Uint8Array;
+  sMin = Infinity;
+  sMax = -Infinity;
+  constructor(readonly II: number, readonly nb: number[][], readonly registers: number, readonly maxPad: number) {
+    this.P = nb.length;
+    this.occ = new Int8Array(this.P * II);
+    this.opsOn = Array.from({ length: this.P }, () => []);
+    this.values = Array.from({ length: this.P }, () => []);
+    this.regs = new Int8Array(this.P);
+    this.isE = new Uint8Array(this.P);
+  }
+  free(pe: number, t: number): boolean { return this.occ[pe * this.II + mod(t, this.II)] === 0; }
+  /** An operation at (pe, t) would cut a live value of pe. */
+  cuts(pe: number, t: number): boolean {
+    for (const v of this.values[pe]) { const d = mod(t - v.t0, this.II); if (d > 0 && d < v.t1 - v.t0) return true; }
+    return false;
+  }
+  /** No operation of pe strictly between t0 and t (ignoring `also`, a slot about to be taken). */
+  clearBetween(pe: number, t0: number, t: number, also = -1): boolean {
+    const span = t - t0;
+    for (const s of this.opsOn[pe]) { const d = mod(s - t0, this.II); if (d > 0 && d < span) return false; }
+    if (also >= 0) { const d = mod(also - t0, this.II); if (d > 0 && d < span) return false; }
+    return true;
+  }
+  crosses(t0: number, t1: number): boolean { return mod(t0, this.II) + (t1 - t0) >= this.II; }
+  canRead(v: Value, t: number, e: boolean, also = -1): boolean {
+    if (t <= v.t0 || t - v.t0 > this.II) return false;
+    const t1 = Math.max(v.t1, t);
+    if ((e || this.isE[v.pe]) && this.crosses(v.t0, t1)) return false;
+    return this.clearBetween(v.pe, v.t0, t1, also);
+  }
+  /** pe may start holding an accumulator: none of its values crosses the end of the body. */
+  canBecomeE(pe: number): boolean {
+    if (this.isE[pe]) return true;
+    return this.values[pe].every((v) => !this.crosses(v.t0, v.t1));
+  }
+  take(pe: number, t: number): void { this.occ[pe * this.II + mod(t, this.II)] = 1; this.opsOn[pe].push(mod(t, this.II)); }
+  untake(pe: number, t: number): void {
+    this.occ[pe * this.II + mod(t, this.II)] = 0;
+    const i = this.opsOn[pe].lastIndexOf(mod(t, this.II));
+    this.opsOn[pe].splice(i, 1);
+  }
+  /** Every rule on PE pe: no operation strictly inside a live value, no crossing value on an epilogue PE, registers. */
+  valid(pe: number): boolean {
+    if (this.regs[pe] > this.registers) return false;
+    for (const v of this.values[pe]) {
+      if (v.t1 - v.t0 > this.II) return false;
+      if (this.isE[pe] && v.t1 > v.t0 && this.crosses(v.t0, v.t1)) return false;
+      for (const s of this.opsOn[pe]) { const d = mod(s - v.t0, this.II); if (d > 0 && d < v.t1 - v.t0) return false; }
+    }
+    return true;
+  }
+}
+
+export interface SearchOptions {
+  /** Wall-clock budget of the whole search (ms). */
+  timeMs?: number;
+  seed?: number;
+  /** IIs tried above the first II that schedules. */
+  extraII?: number;
+  /** Bus model whose body cycles are minimised ('both': their sum). */
+  optimise?: BusModel | 'both';
+}
+
+function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSlots?: number }, d: Dfg, II: number, nb: number[][], rnd: () => number, bias: number): Schedule | undefined {
+  const instrSlots = arch.instrSlots ?? 32;
+  const P = nb.length;
+  if (II < 2) return undefined; // the decrement and the branch need two steps
+  const maxPad = rnd() < 0.5 ? 0 : 1;
+  const A = new Attempt(II, nb, arch.registers, maxPad);
+  // Control PE.
+  const cpe = Math.floor(rnd() * P);
+  const decSlot = Math.floor(rnd() * (II - 1));
+  A.take(cpe, II - 1); A.take(cpe, decSlot);
+  A.regs[cpe] = 2; A.isE[cpe] = 1;
+  // Loads: spread over steps (fewest loads in the step first) and columns; prefer idle PEs.
+  const loadsAt = new Int32Array(II);
+  const colLoads = new Int32Array(II * arch.cols);
+  const loads: Placed[] = new Array(d.loads.length);
+  const lv: Value[] = new Array(d.loads.length);
+  const order = d.loads.map((_, i) => i).sort(() => rnd() - 0.5);
+  // Loads that must meet at a multiplier (operands of one product).
+  const partners: number[][] = d.loads.map(() => []);
+  for (const p of d.products) { partners[p.a].push(p.b); partners[p.b].push(p.a); }
+  const meet = (x: number, y: number): boolean => nb[x].some((q) => nb[y].includes(q));
+  for (const li of order) {
+    let best: { pe: number; s: number; score: number } | undefined;
+    for (let s = 0; s < II; s++) for (let pe = 0; pe < P; pe++) {
+      if (!A.free(pe, s) || A.isE[pe]) continue;
+      const col = pe % arch.cols;
+      let apart = 0;
+      for (const o of partners[li]) if (loads[o] && !meet(pe, loads[o].pe)) apart++;
+      const score = apart * 100 + loadsAt[s] * 4 + colLoads[s * arch.cols + col] * bias + A.opsOn[pe].length * 3 + rnd() * 2.5;
+      if (!best || score < best.score) best = { pe, s, score };
+    }
+    if (!best) return undefined;
+    A.take(best.pe, best.s);
+    loadsAt[best.s]++; colLoads[best.s * arch.cols + best.pe % arch.cols]++;
+    loads[li] = { pe: best.pe, t: best.s };
+    lv[li] = { pe: best.pe, t0: best.s, t1: best.s };
+    A.values[best.pe].push(lv[li]);
+  }
+  // Products: most constrained first (fewest common neighbours of their two loaders), random ties.
+  const muls: Placed[] = new Array(d.products.length);
+  const adds: AddPlaced[] = new Array(d.products.length);
+  const common = (k: number): number[] => { const a = nb[loads[d.products[k].a].pe]; return nb[loads[d.products[k].b].pe].filter((x) => a.includes(x)); };
+  const korder = d.products.map((_, k) => ({ k, c: common(k).length + rnd() })).sort((x, y) => x.c - y.c).map((x) => x.k);
+  const preferSelf = rnd() < 0.5;
+  for (const k of korder) {
+    const pr = d.products[k];
+    const va = lv[pr.a], vb = lv[pr.b];
+    const cands: { M: number; t: number; Ap: number; ta: number; score: number }[] = [];
+    for (const M of common(k)) {
+      const lo = Math.max(va.t0, vb.t0) + 1, hi = Math.min(va.t0, vb.t0) + II;
+      for (let t = lo; t <= hi; t++) {
+        if (!A.free(M, t) || A.cuts(M, t)) continue;
+        if (!A.canRead(va, t, false) || !A.canRead(vb, t, false)) continue;
+        for (const Ap of nb[M]) {
+          if (A.regs[Ap] >= arch.registers) continue;
+          for (let ta = t + 1; ta < t + II; ta++) {
+            const st = Math.floor(ta / II);
+            if (A.sMin !== Infinity && (Math.max(A.sMax, st) - Math.min(A.sMin, st) > A.maxPad)) continue;
+            if (!A.free(Ap, ta) || mod(ta, II) === mod(t, II)) continue;
+            if ((A.isE[M] || Ap === M) && A.crosses(t, ta)) continue;
+            const score = ta + (ta - t) * 0.5 + (preferSelf ? (Ap === M ? 0 : 0.7) : (Ap === M ? 0.7 : 0)) + rnd() * 1.5;
+            cands.push({ M, t, Ap, ta, score });
+          }
+        }
+      }
+    }
+    cands.sort((x, y) => x.score - y.score);
+    let done = false;
+    for (const c of cands.slice(0, 24)) {
+      const { M, t, Ap, ta } = c;
+      // Tentative commit, full check of the PEs involved, undo on failure.
+      const o1 = va.t1, o2 = vb.t1, eA = A.isE[Ap], eM = A.isE[M];
+      va.t1 = Math.max(va.t1, t); vb.t1 = Math.max(vb.t1, t);
+      A.take(M, t);
+      const pv: Value = { pe: M, t0: t, t1: ta };
+      A.values[M].push(pv);
+      A.take(Ap, ta);
+      A.regs[Ap]++;
+      A.isE[Ap] = 1;
+      if ([M, Ap, va.pe, vb.pe].every((q) => A.valid(q))) {
+        muls[k] = { pe: M, t };
+        adds[k] = { pe: Ap, t: ta, reg: A.regs[Ap] - 1 - (Ap === cpe ? 2 : 0) };
+        const st = Math.floor(ta / II);
+        A.sMin = Math.min(A.sMin, st); A.sMax = Math.max(A.sMax, st);
+        done = true;
+        break;
+      }
+      va.t1 = o1; vb.t1 = o2;
+      A.untake(M, t); A.untake(Ap, ta);
+      A.values[M].pop();
+      A.regs[Ap]--;
+      A.isE[Ap] = eA; A.isE[M] = eM;
+    }
+    if (!done) return undefined;
+  }
+  // The kernel must fit the PE's instruction slots: 2 prologue steps, the body, the epilogue, EXIT.
+  const per = new Map<number, number>();
+  for (const a of adds) per.set(a.pe, (per.get(a.pe) ?? 0) + 1);
+  let nEpi = Math.max(2, (per.get(cpe) ?? 0) + 3);
+  for (const v of per.values()) nEpi = Math.max(nEpi, v);
+  if (2 + II + nEpi + 1 > instrSlots) return undefined;
+  const s: Schedule = {
+    rows: arch.rows, cols: arch.cols, II, dfg: d, loads, muls, adds, ctrl: { pe: cpe, dec: decSlot },
+    sMin: A.sMin, sMax: A.sMax, body: { shared: 0, ports: 0 }, mii: miiOf(d, P),
+  };
+  s.body = bodyCycles(s);
+  return s;
+}
+
+/** Cycles of one body iteration (cost.ts: max(3 if a multiply, 1 + accesses), accesses per bus model). */
+export function bodyCycles(s: Schedule): Record<BusModel, number> {
+  const mul = new Uint8Array(s.II), tot = new Int32Array(s.II), col = new Int32Array(s.II * s.cols);
+  for (const m of s.muls) mul[mod(m.t, s.II)] = 1;
+  for (const l of s.loads) { tot[mod(l.t, s.II)]++; col[mod(l.t, s.II) * s.cols + (l.pe % s.cols)]++; }
+  const out = { shared: 0, ports: 0 };
+  for (let t = 0; t < s.II; t++) {
+    let mx = 0;
+    for (let c = 0; c < s.cols; c++) mx = Math.max(mx, col[t * s.cols + c]);
+    const m = mul[t] ? 3 : 1;
+    out.shared += Math.max(m, tot[t] ? 1 + tot[t] : 1);
+    out.ports += Math.max(m, mx ? 1 + mx : 1);
+  }
+  return out;
+}
+
+/** Body cycles per product (the quantity the search minimises), with a small charge for padded pairs. */
+export function scheduleScore(s: Schedule, optimise: BusModel | 'both'): number {
+  const c = optimise === 'both' ? (s.body.shared + s.body.ports) / 2 : s.body[optimise];
+  return (c / s.dfg.products.length) * (1 + (s.sMax - s.sMin) / 16);
+}
+
+/** Searches a modulo schedule of `d` on `arch`, II from the lower bound up; undefined if none within the budget. */
+export function searchSchedule(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSlots?: number }, d: Dfg, opts: SearchOptions = {}): Schedule | undefined {
+  const nb = closedNeighbours(arch);
+  const P = nb.length;
+  const mii = miiOf(d, P);
+  const lb = Math.max(2, mii.res, mii.rec);
+  const timeMs = opts.timeMs ?? 400;
+  const optimise = opts.optimise ?? 'both';
+  const extra = opts.extraII ?? 2;
+  const rnd = rngOf(opts.seed ?? 1);
+  const start = Date.now();
+  let best: Schedule | undefined;
+  let firstII = -1;
+  const maxII = (arch.instrSlots ?? 32) - 5;
+  for (let II = lb; II <= maxII; II++) {
+    if (Date.now() - start > timeMs) break;
+    if (firstII >= 0 && II > firstII + extra) break;
+    // Budget: an equal share per II still to try, at least 30 attempts.
+    const left = timeMs - (Date.now() - start);
+    const share = firstII >= 0 ? left / (firstII + extra - II + 1) : Math.max(left / 4, 5);
+    const t0 = Date.now();
+    let tries = 0;
+    while (tries < 8 || Date.now() - t0 < share) {
+      tries++;
+      const bias = rnd() < 0.5 ? 0 : 3;
+      const s = attempt(arch, d, II, nb, rnd, bias);
+      if (s) {
+        if (firstII < 0) firstII = II;
+        if (!best || scheduleScore(s, optimise) < scheduleScore(best, optimise)) best = s;
+      }
+      if (tries > 20000) break;
+    }
+    if (Date.now() - start > timeMs * 3 && best) break;
+  }
+  return best;
+}
