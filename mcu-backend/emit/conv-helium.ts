@@ -40,8 +40,8 @@ import type { ModalForm } from './variant.ts';
 const CHUNK_BYTES = 2048;
 /** Reduction steps unrolled per run before it loops. */
 const UNROLL = 12;
-/** Scalar accumulators a block may keep (general registers left beside the pointers). */
-const MAX_ACC = 10;
+/** Scalar accumulators a block may keep (VMLADAVA: even registers r0-r12, lr). */
+const MAX_ACC = 8;
 
 export interface HeliumConvPlan {
   flat: boolean;
@@ -51,6 +51,8 @@ export interface HeliumConvPlan {
   /** Runs of contiguous window bytes per output pixel: byte offset from the pixel's start, and length. */
   runs: Array<{ off: number; len: number; lane: (b: number) => [number, number, number] }>;
   steps: number;
+  /** Every pixel and run offset is word aligned: VLDRW (offsets up to 508) instead of VLDRB (127). */
+  wordLoads: boolean;
   P: number; Q: number;
   rowPixels: number;
   scratchBytes: number;
@@ -66,10 +68,10 @@ function perOutput(S: number, P: number, Q: number): number {
   return S * (P + Q + P * Q) / (P * Q) + 5.5 + (5 * Q + 8) / (P * Q);
 }
 
-function chooseBlock(S: number, rowPixels: number, channels: number): { P: number; Q: number } {
+function chooseBlock(S: number, rowPixels: number, channels: number, maxP: number, maxAcc: number): { P: number; Q: number } {
   let best = { P: 1, Q: 1, c: Infinity };
-  for (let P = 1; P <= Math.min(6, rowPixels); P++) for (let Q = 1; Q <= Math.min(MAX_ACC, channels); Q++) {
-    if (P * Q > MAX_ACC) continue;
+  for (let P = 1; P <= Math.min(6, rowPixels, maxP); P++) for (let Q = 1; Q <= Math.min(maxAcc, channels); Q++) {
+    if (P * Q > maxAcc) continue;
     // A partial last block costs as much as a full one.
     const waste = Math.ceil(rowPixels / P) * P / rowPixels * Math.ceil(channels / Q) * Q / channels;
     const c = perOutput(S, P, Q) * waste;
@@ -100,12 +102,17 @@ export function planConvHelium(op: KConv2d, mode?: ModalForm): HeliumConvPlan | 
   const steps = runs.reduce((s, r) => s + Math.ceil(r.len / 16), 0);
   const width = mode ? mode.width : op.outC;
   const rowPixels = flat ? Math.min(op.outH * op.outW, Math.max(1, Math.floor(CHUNK_BYTES / C))) : op.outW;
-  const { P, Q } = chooseBlock(steps, rowPixels, width);
+  const pixelStep = flat ? C : op.strideW * C;
+  const wordLoads = pixelStep % 4 === 0 && runs.every((r) => r.off % 4 === 0);
+  const maxP = 1 + Math.floor((wordLoads ? 508 : 127) / pixelStep);
+  // VMLADAVA accumulates into even registers only: 7 of them beside LR (the loop counter), 8 without a loop.
+  const looped = runs.some((r) => Math.ceil(r.len / 16) > UNROLL);
+  const { P, Q } = chooseBlock(steps, rowPixels, width, maxP, looped ? 7 : MAX_ACC);
   // Chunks of whole blocks.
   const chunk = flat ? Math.min(op.outH * op.outW, Math.max(P, Math.floor(rowPixels / P) * P)) : 1;
   const data = flat ? chunk * C : windowRows * rowBytes;
   const scratchBytes = Math.ceil((data + 16) / 8) * 8;
-  return { flat, pixelStep: flat ? C : op.strideW * C, bufW, rowBytes, windowRows, chunk, runs, steps, P, Q, rowPixels: flat ? chunk : op.outW, scratchBytes };
+  return { flat, pixelStep, wordLoads, bufW, rowBytes, windowRows, chunk, runs, steps, P, Q, rowPixels: flat ? chunk : op.outW, scratchBytes };
 }
 
 /** Instructions of the whole call, from the blocking model plus the copies. */
@@ -190,7 +197,7 @@ export function emitConvHelium(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const parts: string[] = [];
   for (const kq of kinds) {
     const [k, qs] = kq.split(':') as [Kind, string];
-    for (const p of [P, ...tails]) parts.push(blockFn(fnName(k, +qs, p), k, p, +qs, stepList.length, plan, outStride, single, op));
+    for (const p of [P, ...tails]) parts.push(blockFn(fnName(k, +qs, p), k, p, +qs, plan, outStride, single, op));
   }
 
   // The dot driver: every block of the slice over n pixels of the buffer.
@@ -280,48 +287,81 @@ TFH_INLINE int32_t tfh_smmla(int32_t a, int32_t b, int32_t c) { return (int32_t)
 
 /**
  * `static void fn(const int8_t *x, const int8_t *w, int8_t *y, int n)`: n blocks of p pixels x q channels;
- * x is the first pixel's window start, w the block record, y the first pixel's first output channel.
+ * x is the first pixel's window start, w the block record, y the first pixel's first output channel. The
+ * reduction is one inline-assembly block (gcc precomputes every step's address into stack slots when
+ * given intrinsics): a running input pointer with the pixels at immediate offsets (VLDRW when every offset
+ * is word aligned, else VLDRB), the weights post-incremented, the accumulators in even registers (`Te`,
+ * as VMLADAVA needs), long runs looped with LE.
  */
-function blockFn(fn: string, kind: Kind, p: number, q: number, nSteps: number, plan: HeliumConvPlan, outStride: number,
+function blockFn(fn: string, kind: Kind, p: number, q: number, plan: HeliumConvPlan, outStride: number,
   single: boolean, op: KConv2d): string {
-  const stepOffs: number[] = [];
-  plan.runs.forEach((r) => { for (let s = 0; s * 16 < r.len; s++) stepOffs.push(r.off + 16 * s); });
-  const L: string[] = [`static void __attribute__((noinline)) ${fn}(const int8_t *x, const int8_t *wq, int8_t *y, int n) {`,
-    `  for (; n > 0; n--, x += ${p * plan.pixelStep}, y += ${p * outStride}) {`,
-    `    const int32_t *bt = (const int32_t *)(const void *)wq;`];
-  for (let i = 0; i < p; i++) for (let j = 0; j < q; j++) L.push(`    int32_t a${i}_${j} = bt[${j}];`);
-  L.push(`    const int8_t *w = wq + ${Math.ceil(q / 4) * 16};`);
-  const stepBody = (xs: string, ind: string): string[] => {
-    const B: string[] = [];
-    for (let i = 0; i < p; i++) B.push(`${ind}const tfh_v8 x${i} = tfh_ld8(${xs} + ${i * plan.pixelStep});`);
-    for (let j = 0; j < q; j++) {
-      B.push(`${ind}{ const tfh_v8 v = tfh_ld8(w); w += 16;`);
-      for (let i = 0; i < p; i++) B.push(`${ind}  a${i}_${j} = tfh_dot(a${i}_${j}, x${i}, v);`);
-      B.push(`${ind}}`);
-    }
-    return B;
+  const ps = plan.pixelStep;
+  const ld = plan.wordLoads ? 'vldrw.u32' : 'vldrb.u8';
+  const acc = (i: number, j: number) => `a${i}_${j}`;
+  const A: string[] = [];
+  let cur = 0;
+  const move = (to: number) => {
+    let d = to - cur;
+    while (d !== 0) { const s = Math.max(-4095, Math.min(4095, d)); A.push(s > 0 ? `addw %[x], %[x], #${s}` : `subw %[x], %[x], #${-s}`); d -= s; }
+    cur = to;
   };
-  // Runs: unrolled up to UNROLL steps, else a loop over chunks of k steps (k the largest divisor <= 8, or 8 plus a rest).
+  const step = () => {
+    for (let i = 1; i < p; i++) A.push(`${ld} q${i}, [%[x], #${i * ps}]`);
+    A.push(`${ld} q0, [%[x]], #16`);
+    for (let j = 0; j < q; j++) {
+      const wr = j % 2 ? 'q7' : 'q6';
+      A.push(`vldrb.u8 ${wr}, [%[w]], #16`);
+      for (let i = 0; i < p; i++) A.push(`vmlava.s8 %[${acc(i, j)}], q${i}, ${wr}`);
+    }
+    cur += 16;
+  };
+  let looped = false;
   for (const r of plan.runs) {
     const n = Math.ceil(r.len / 16);
-    if (n <= UNROLL) {
-      for (let s = 0; s < n; s++) { L.push(`    {`, ...stepBody(`x + ${r.off + 16 * s}`, '      '), `    }`); }
-      continue;
-    }
+    move(r.off);
+    if (n <= UNROLL) { for (let s = 0; s < n; s++) step(); continue; }
     let k = 8; for (let d = 8; d >= 4; d--) if (n % d === 0) { k = d; break; }
     const it = Math.floor(n / k), rest = n - it * k;
-    L.push(`    { const int8_t *xr = x + ${r.off};`, `      for (int i = 0; i < ${it}; i++, xr += ${16 * k}) {`);
-    for (let s = 0; s < k; s++) L.push(`        {`, ...stepBody(`xr + ${16 * s}`, '          '), `        }`);
-    L.push(`      }`);
-    for (let s = 0; s < rest; s++) L.push(`      {`, ...stepBody(`xr + ${16 * s}`, '        '), `      }`);
-    L.push(`    }`);
+    looped = true;
+    A.push(`mov lr, #${it}`, `1:`);
+    const c0 = cur;
+    for (let s = 0; s < k; s++) step();
+    A.push(`le lr, 1b`);
+    cur = c0 + 16 * k * it;
+    for (let s = 0; s < rest; s++) step();
   }
-  void nSteps;
+  move(p * ps);
+  const outs = Array.from({ length: p }, (_, i) => Array.from({ length: q }, (_, j) => `[${acc(i, j)}] "+Te"(${acc(i, j)})`)).flat();
+  const clob = ['"q0"', ...Array.from({ length: p - 1 }, (_, i) => `"q${i + 1}"`), '"q6"', ...(q > 1 ? ['"q7"'] : []), ...(looped ? ['"lr"'] : []), '"memory"'];
+  const L: string[] = [`static void __attribute__((noinline)) ${fn}(const int8_t *x, const int8_t *wq, int8_t *y, int n) {`,
+    `  for (; n > 0; n--, y += ${p * outStride}) {`,
+    `    const int32_t *bt = (const int32_t *)(const void *)wq;`];
+  for (let i = 0; i < p; i++) for (let j = 0; j < q; j++) L.push(`    int32_t ${acc(i, j)} = bt[${j}];`);
+  L.push(`    const int8_t *w = wq + ${Math.ceil(q / 4) * 16};`,
+    `#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)`,
+    `    __asm__ volatile(`, ...A.map((a) => `      "${a}\\n"`),
+    `      : ${outs.join(', ')}, [x] "+r"(x), [w] "+r"(w)`,
+    `      : : ${clob.join(', ')});`,
+    `#else`);
+  // The same reduction in portable C (host builds).
+  L.push(`    { const int8_t *xs = x;`);
+  for (const r of plan.runs) {
+    const n = Math.ceil(r.len / 16);
+    L.push(`      for (int s = 0; s < ${n}; s++) {`);
+    for (let i = 0; i < p; i++) L.push(`        const tfh_v8 x${i} = tfh_ld8(xs + ${r.off + i * ps} + 16 * s);`);
+    for (let j = 0; j < q; j++) {
+      L.push(`        { const tfh_v8 v = tfh_ld8(w); w += 16;`);
+      for (let i = 0; i < p; i++) L.push(`          ${acc(i, j)} = tfh_dot(${acc(i, j)}, x${i}, v);`);
+      L.push(`        }`);
+    }
+    L.push(`      }`);
+  }
+  L.push(`      x = xs + ${p * ps}; }`, `#endif`);
   L.push(`    const int32_t *rq = (const int32_t *)(const void *)w;`);
   for (let j = 0; j < q; j++) {
     L.push(`    { const int32_t M = rq[${j}], Cc = rq[${q + j}], sh = rq[${2 * q + j}];`);
     for (let i = 0; i < p; i++) {
-      const a = `a${i}_${j}`;
+      const a = acc(i, j);
       if (kind === 'r') {
         L.push(`      { const int32_t a2 = ${a} * 2; int32_t t = ${single ? 'tfh_smmla(a2, M, Cc)' : 'tfk_smmlar(a2, M, Cc) - (int32_t)((uint32_t)a2 >> 31)'}; int32_t o; TFK_SSAT0(o, t >> sh);`);
       } else {
