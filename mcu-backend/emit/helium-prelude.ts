@@ -10,11 +10,14 @@
 //   tfh_qrdmulh / tfh_qdmulh   VQRDMULH / VQDMULH.S32 by a scalar (the requantisation's high multiply)
 //   tfh_shl / tfh_rshl         VSHL / VRSHL.S32 by a scalar register (negative: right, rounding for VRSHL)
 //   tfh_scatter   VSTRB.32 scatter of the low bytes, predicated on the first n lanes
+//   tfh_ld8n / tfh_st8n  VLDRB.8 / VSTRB.8 of the first n bytes (tail predication, VCTP.8)
 export const HELIUM_PRELUDE = String.raw`#ifndef TF_HELIUM_PRELUDE
 #define TF_HELIUM_PRELUDE
 #include <stdint.h>
 #include <string.h>
 #define TFH_INLINE static inline __attribute__((always_inline, unused))
+/* Hide a const table's address from the optimiser (no constant propagation of the table). */
+TFH_INLINE const void *tfh_hide(const void *p) { __asm__("" : "+r"(p)); return p; }
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
 #include <arm_mve.h>
 typedef int8x16_t tfh_v8;
@@ -39,6 +42,8 @@ typedef uint32x4_t tfh_u32;
 #define tfh_offsets(s) vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)(s))
 #define tfh_scatter(p, o, v, n) vstrbq_scatter_offset_p_s32((int8_t *)(p), (o), (v), vctp32q((uint32_t)(n)))
 #define tfh_scatter4(p, o, v) vstrbq_scatter_offset_s32((int8_t *)(p), (o), (v))
+#define tfh_st8n(p, v, n) vstrbq_p_s8((int8_t *)(p), (v), vctp8q((uint32_t)(n)))
+#define tfh_ld8n(p, n) vldrbq_z_s8((const int8_t *)(p), vctp8q((uint32_t)(n)))
 #else
 typedef struct { int8_t v[16]; } tfh_v8;
 typedef struct { int32_t v[4]; } tfh_v32;
@@ -68,6 +73,8 @@ TFH_INLINE tfh_v32 tfh_min(tfh_v32 a, tfh_v32 b) { for (int i = 0; i < 4; i++) a
 TFH_INLINE tfh_u32 tfh_offsets(uint32_t s) { tfh_u32 r; for (int i = 0; i < 4; i++) r.v[i] = (uint32_t)i * s; return r; }
 TFH_INLINE void tfh_scatter(void *p, tfh_u32 o, tfh_v32 v, int n) { for (int i = 0; i < 4 && i < n; i++) ((int8_t *)p)[o.v[i]] = (int8_t)v.v[i]; }
 TFH_INLINE void tfh_scatter4(void *p, tfh_u32 o, tfh_v32 v) { tfh_scatter(p, o, v, 4); }
+TFH_INLINE void tfh_st8n(void *p, tfh_v8 v, int n) { memcpy(p, v.v, (size_t)(n < 16 ? n : 16)); }
+TFH_INLINE tfh_v8 tfh_ld8n(const void *p, int n) { tfh_v8 r; memset(r.v, 0, 16); memcpy(r.v, p, (size_t)(n < 16 ? n : 16)); return r; }
 #endif
 #endif
 `;

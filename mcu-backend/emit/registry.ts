@@ -21,6 +21,7 @@ import { resizeBilinearGeneric, resizeNearestTable } from './resize.ts';
 import { transposeConvGeneric } from './transpose-conv.ts';
 import { conv16x8Dsp, conv16x8Generic, leakyRelu16Generic } from './int16.ts';
 import { FAST_VARIANTS } from './fast-variants.ts';
+import { HELIUM_VARIANTS } from './helium-variants.ts';
 
 export const VARIANTS: AnyVariant[] = [
   conv2dGeneric,
@@ -48,10 +49,11 @@ export const VARIANTS: AnyVariant[] = [
   conv16x8Dsp,
   leakyRelu16Generic,
   ...FAST_VARIANTS,
+  ...HELIUM_VARIANTS,
 ];
 
 /**
- * The scratch-free variants alone (the table without the fast M4 kernels): every op can then run in place
+ * The scratch-free variants alone (the table without the fast M4 and Helium kernels): every op can then run in place
  * or split where the memory plan allows; what a tight sram budget falls back to.
  */
-export const LEAN_VARIANTS: AnyVariant[] = VARIANTS.filter((v) => !FAST_VARIANTS.includes(v));
+export const LEAN_VARIANTS: AnyVariant[] = VARIANTS.filter((v) => !FAST_VARIANTS.includes(v) && !HELIUM_VARIANTS.includes(v));
