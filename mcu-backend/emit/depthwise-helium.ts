@@ -148,7 +148,7 @@ export function emitDepthwiseHelium(op: KDepthwiseConv2d, m: Pick<KernelModule, 
   const fillFn = [
     `static void ${name}_fill(int8_t *d, const int8_t *x, int b0, int n) {`,
     `  const tfh_v8 z = tfh_dup8(${zp});`,
-    `  for (int i = 0; i < n * ${p.line}; i += 16) tfh_st8(d + i, z);`,
+    `  { const int e = n * ${p.line}; int i = 0; for (; i + 16 <= e; i += 16) tfh_st8(d + i, z); if (i < e) tfh_st8n(d + i, z, e - i); }`,
     `  const tfh_u32 offi = tfh_offsets(${p.sA * inA});`,
     `  for (int l = 0; l < n; l++) {`,
     `    const int ib = b0 + l - ${p.padB};`,
