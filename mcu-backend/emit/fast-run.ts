@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { between, compileArm, compileHost, CPUS, describeStatus, emitDir, runHost, runQemu } from '../harness/run.ts';
+import { between, compileArm, compileHost, CPUS, describeStatus, emitDir, runHost, runQemu, type QemuCpu } from '../harness/run.ts';
 import type { FastKernel } from './fast-kernel.ts';
 
 export interface RunCase { kernel: Pick<FastKernel, 'fn' | 'data' | 'code' | 'scratchBytes'>; input: Int8Array; expected: Int8Array }
@@ -28,11 +28,16 @@ export function runCasesHost(dir: string, cases: RunCase[]): RunOutcome {
 }
 
 export function runCasesM4(dir: string, cases: RunCase[], extraFlags: string[] = []): RunOutcome & { elf: string } {
+  return runCasesOn('m4', dir, cases, extraFlags);
+}
+
+/** The cases on a QEMU board (m4: mps2-an386, m55: mps3-an547 for the Helium kernels), counted per case. */
+export function runCasesOn(cpu: QemuCpu, dir: string, cases: RunCase[], extraFlags: string[] = []): RunOutcome & { elf: string } {
   const src = write(dir, cases);
-  const elf = join(dir, 'm4.elf');
-  const c = compileArm({ sources: [src], includeDirs: [emitDir] }, elf, 'm4', {}, extraFlags);
+  const elf = join(dir, `${cpu}.elf`);
+  const c = compileArm({ sources: [src], includeDirs: [emitDir] }, elf, cpu, {}, extraFlags);
   if (c.status !== 0) throw new Error(`arm-none-eabi-gcc failed:\n${(c.stderr + c.stdout).slice(0, 4000)}`);
-  const r = runQemu(elf, 'm4', { count: true, timeoutMs: 120_000 });
+  const r = runQemu(elf, cpu, { count: true, timeoutMs: 120_000 });
   const instructions: number[] = [];
   for (let i = 0; i + 1 < r.markers.length; i += 2) instructions.push(between(r.markers[i]!, r.markers[i + 1]!));
   return { ok: r.status === 0, failedCases: r.status, log: describeStatus(r.status, r.timedOut) + r.stderr, instructions, elf };

@@ -23,6 +23,7 @@ import { conv16x8Dsp, conv16x8Generic, leakyRelu16Generic } from './int16.ts';
 import { svdfGeneric } from './svdf.ts';
 import { lstmDsp, lstmGeneric } from './lstm.ts';
 import { FAST_VARIANTS } from './fast-variants.ts';
+import { HELIUM_VARIANTS } from './helium-variants.ts';
 
 export const VARIANTS: AnyVariant[] = [
   conv2dGeneric,
@@ -53,10 +54,11 @@ export const VARIANTS: AnyVariant[] = [
   lstmGeneric,
   lstmDsp,
   ...FAST_VARIANTS,
+  ...HELIUM_VARIANTS,
 ];
 
 /**
- * The scratch-free variants alone (the table without the fast M4 kernels): every op can then run in place
+ * The scratch-free variants alone (the table without the fast M4 and Helium kernels): every op can then run in place
  * or split where the memory plan allows; what a tight sram budget falls back to.
  */
-export const LEAN_VARIANTS: AnyVariant[] = VARIANTS.filter((v) => !FAST_VARIANTS.includes(v));
+export const LEAN_VARIANTS: AnyVariant[] = VARIANTS.filter((v) => !FAST_VARIANTS.includes(v) && !HELIUM_VARIANTS.includes(v));
