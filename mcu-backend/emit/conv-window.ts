@@ -175,7 +175,7 @@ export function estimateWindow(op: KConv2d, p: WindowPlan, weights: WeightForm):
     // Per call (an output row or a chunk), per channel block: the LDM block over the call's pixels.
     const pixels = op.outH * op.outW, calls = p.flat ? Math.ceil(pixels / p.chunk) : op.outH;
     const full = Math.floor(op.outC / LDM_Q), tail = op.outC % LDM_Q, per = pixels / calls;
-    inner = calls * (full * ldmBlockInstructions(p.ldm, LDM_Q, per, 4) + (tail ? ldmBlockInstructions(p.ldm, tail, per, 4) : 0));
+    inner = calls * (25 * (tail ? 2 : 1) + full * ldmBlockInstructions(p.ldm, LDM_Q, per, 4) + (tail ? ldmBlockInstructions(p.ldm, tail, per, 4) : 0));
   }
   const widened = p.flat ? op.outH * op.outW * p.bufC : op.outH * Math.min(p.windowRows, op.strideH) * p.bufW * p.bufC;
   const moved = p.flat ? 0 : op.outH * Math.max(0, p.windowRows - op.strideH) * p.bufW * p.bufC / 2 * 0.4;
@@ -254,7 +254,6 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
         const bufC = g.bufC;
         wTab.push(...ldmBlockWords(blk.length, ldm, (oc, ky, v) => spec.weight(oc, ky, Math.floor(v / bufC), v % bufC), blk, spec.start,
           (oc) => [ch[oc]!.M, ch[oc]!.C, opts.mode ? oc - u * width : oc, ...(regShift ? [ch[oc]!.e] : [])]));
-        wTab.push(0);
       }
       else for (const blk of blocks) {
         if (rowLoop) for (const oc of blk) wTab.push(spec.start(oc) >>> 0);
@@ -287,11 +286,13 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const tails = plan.flat ? (P > 1 ? [1] : []) : (g.rowPixels % P ? [g.rowPixels % P] : []);
   const parts: string[] = [];
   for (const f of fns.values()) for (const p of [P, ...tails])
-    parts.push(ldm ? emitLdmBlockFn(`${f.fn}_p${p}`, ldm, f.q, f.es, op, regShift)
+    parts.push(ldm ? emitLdmBlockFn(`${f.fn}_p${p}`, ldm, f.q, f.es, op, regShift, (plan.flat ? op.outH * op.outW : g.rowPixels) === 1)
       : emitBlockFn(spec, `${f.fn}_p${p}`, p, f.q, f.es, f.ks, f.ss, steps, loop, 'int16_t', biasInStream, f.sh, regShift));
 
   const drive = (list: typeof ranges[number], indent: string): string[] => list.flatMap((r) => {
     const f = fns.get(r.key)!;
+    // LDM blocks: one call walks every block of the range (single group: input offset 0).
+    if (ldm) return [`${indent}${plan.flat ? 'if (n) ' : ''}${f.fn}_p1(s, W + ${r.off}, y, ${plan.flat ? 'n' : g.rowPixels}, ${r.count});`];
     const L = [`${indent}for (int b = 0; b < ${r.count}; b++) {`,
       `${indent}  const uint32_t *wb = W + ${r.off} + b * ${r.per}; const int16_t *in = s + wb[${r.per - 1}];`];
     if (plan.flat) {
@@ -389,7 +390,26 @@ function widenC(name: string, op: KConv2d, p: WindowPlan, w8: boolean): string {
     L.push(`  for (int i = 0; i < ${op.inW * op.inC}; i++) d[i] = (int16_t)((x[i] + ${op.inputOffset}) * ${w8 ? 2 : 1});`);
   } else if (op.inC === p.bufC) {
     // 16 values per step (two LDRD in, four STRD out) when the input is word aligned, then one word at a time.
+    // DSP: 16 values per iteration in inline assembly, LDM in and STM out (12 instructions; int8 weights 20).
+    const wl = (a: string, v: string, ror: boolean) => {
+      const r = ror ? ', ror #8' : '';
+      return w8 ? [`sxtab16 r12, r3, ${v}${r}`, `sxtab16 ${a}, r12, ${v}${r}`] : [`sxtab16 ${a}, r3, ${v}${r}`];
+    };
+    const asmLoop = [`push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12}`, `mov r12, %[fr]`,
+      `ldrd r0, r1, [r12, #0]`, `ldrd r2, r3, [r12, #8]`,
+      `1:`, `ldmia r0!, {r5, r7, r9, r11}`,
+      ...[4, 6, 8, 10].flatMap((a) => [...wl(`r${a}`, `r${a + 1}`, false), ...wl(`r${a + 1}`, `r${a + 1}`, true)]),
+      `stmia r1!, {r4, r5, r6, r7, r8, r9, r10, r11}`, `cmp r0, r2`, `bne 1b`,
+      `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12}`].map((l) => `"${l}\\n\\t"`).join(' ');
     L.push(`  uint32_t *o = (uint32_t *)(void *)d; const int nw = ${pixels} * ${op.inC / 4}; int i = 0;`,
+      `#if defined(__ARM_FEATURE_DSP)`,
+      `  if (((uintptr_t)x & 3) == 0 && nw >= 4) {`,
+      `    uint32_t fr[4]; uint32_t *frp = fr; const int n4 = nw / 4;`,
+      `    fr[0] = (uint32_t)(uintptr_t)x; fr[1] = (uint32_t)(uintptr_t)o; fr[2] = (uint32_t)(uintptr_t)(x + 16 * n4); fr[3] = off2;`,
+      `    __asm__ volatile(${asmLoop} : : [fr] "r"(frp) : "cc", "memory");`,
+      `    x += 16 * n4; o += 8 * n4; i = 4 * n4;`,
+      `  }`,
+      `#endif`,
       `  if (((uintptr_t)x & 3) == 0)`,
       `    for (; i + 4 <= nw; i += 4) { uint32_t v0, v1, v2, v3; TFK_LDRD_POST(v0, v1, x); TFK_LDRD_POST(v2, v3, x);`,
       `      { const uint32_t a = ${conv('v0', false)}, b = ${conv('v0', true)}; TFK_STRD_POST(a, b, o); }`,

@@ -11,12 +11,12 @@
 //
 // Applies to a single-group convolution whose kernel rows are contiguous runs of the widened buffer
 // (dilationW = 1, not packed) of a multiple of 8 values (kW * bufC; bufC for a 1x1 / FC), int16 weights and
-// double rounding (the 4-instruction requantisation of requant.ts). A reduction is unrolled up to 24 steps,
-// else looped over kernel rows (<= 24 steps each) or, for a single row, over chunks of 8-16 steps.
+// double rounding (the 4-instruction requantisation of requant.ts). A reduction is unrolled up to 32 steps,
+// else looped over kernel rows (<= 32 steps each) or, for a single row, over chunks of 8-16 steps.
 //
 // Table per channel block: Q accumulator starts (bias * wScale), the weights in consumption order (per
-// step, per channel, 8 int16 values = 4 words), per channel (M, C, output index[, shift]), then the group's
-// input offset (0), read by the driver.
+// step, per channel, 8 int16 values = 4 words), per channel (M, C, output index[, shift]). One call walks
+// every block of a function's range (consecutive entries) over the same pixels.
 
 import type { Requantise } from '../../compiler/kernel-ir/types.ts';
 import type { DotGeometry } from './dot-blocks.ts';
@@ -25,7 +25,7 @@ import { requantC } from './requant.ts';
 export const LDM_Q = 4;
 /** Values per step (4 words of int16 pairs). */
 const STEP_VALUES = 8;
-const MAX_UNROLLED = 24;
+const MAX_UNROLLED = 32;
 
 export interface LdmGeometry {
   /** Kernel rows and 8-value steps per row. */
@@ -55,11 +55,11 @@ export function ldmGeometry(g: DotGeometry, packed: boolean, dilationW: number):
   return { rows, steps, rowBytes: g.kRowStep * 2, pixelBytes: g.pixelStep * 2, outPixel: g.outC, loop };
 }
 
-/** Estimated instructions of one block call over n pixels with q channels. */
+/** Estimated instructions of one block of q channels over n pixels (a call adds about 25 for its frame). */
 export function ldmBlockInstructions(lg: LdmGeometry, q: number, n: number, perOutput: number): number {
   const steps = lg.rows * lg.steps;
   const loopCost = lg.loop.kind === 'rows' ? 5 * lg.rows + 3 : lg.loop.kind === 'chunks' ? 4 * lg.loop.iters + 3 : lg.rows - 1;
-  return 20 + n * (steps * (1 + 5 * q) + q * (perOutput + 1) + loopCost + 10);
+  return 8 + n * (steps * (1 + 5 * q) + q * (perOutput + 1) + loopCost + 10);
 }
 
 /** The block's table entry (without the trailing group-offset word). */
@@ -90,13 +90,15 @@ function addImm(dst: string, src: string, imm: number, tmp: string): string[] {
 const ACC = ['r10', 'r11', 'r12', 'lr'];
 
 /**
- * `static void <fn>(const int16_t *in, const uint32_t *w, int8_t *out, int n)`: n output pixels of the
- * block whose table entry starts at w, input at in (pixel 0's first kernel row), outputs at out (pixel 0,
+ * `static void <fn>(const int16_t *in, const uint32_t *w, int8_t *out, int n, int nb)`: n output pixels of
+ * each of the nb blocks whose table entries start at w (consecutive), input at in (pixel 0's first kernel row), outputs at out (pixel 0,
  * channel index from the table). es: the channels' SSAT shifts (regShift: 1 when e > 0, the shift read
  * from the table).
  */
-export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: number[], rq: Requantise, regShift: boolean): string {
+export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: number[], rq: Requantise, regShift: boolean, onePixel = false): string {
   const np = regShift ? 4 : 3;
+  // Table words per block.
+  const entryWords = q * (1 + lg.rows * lg.steps * 4 + np);
   const stepWords = q * 4;
   const clamp = (r: string): string[] => [
     ...(rq.actMin > -128 ? [`cmp ${r}, #${rq.actMin}`, `it lt`, `movlt ${r}, #${rq.actMin}`] : []),
@@ -139,24 +141,35 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
     else rqL.push(es[i] ? `ssat r7, #8, r7, asr #${es[i]}` : `ssat r7, #8, r7`);
     rqL.push(...clamp('r7'), `strb r7, [r6, r4]`);
   });
+  // The frame: in, w, out, last pixel's input, end of the blocks' table entries.
   const lines = [
     `push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`, `mov r12, %[fr]`,
-    `ldrd r0, r1, [r12, #0]`, `ldrd r2, r3, [r12, #8]`,
-    `sub sp, sp, #16`, `strd r2, r3, [sp, #0]`, `str r1, [sp, #8]`,
+    `ldrd r0, r1, [r12, #0]`, `ldrd r2, r3, [r12, #8]`, `ldr r4, [r12, #16]`,
+    // sp + 0 output pointer, + 4 last pixel's input, + 8 block weights, + 12 loop end, + 16 input, + 20 output, + 24 table end.
+    `sub sp, sp, #32`, `strd r2, r3, [sp, #0]`, `str r1, [sp, #8]`, `strd r0, r2, [sp, #16]`, `str r4, [sp, #24]`,
+    `3:`,
     `1:`,
     `ldmia r1!, {${accs.join(', ')}}`,
     ...red,
     ...rqL,
+  ];
+  if (onePixel) lines.push(
+    // One pixel per call (a fully connected layer's single row): the next entry follows the parameters.
+    `ldr r0, [sp, #16]`, `ldr r2, [sp, #24]`, `cmp r1, r2`, `bne 3b`);
+  else lines.push(
     ...addImm('r6', 'r6', lg.outPixel, 'r7'), `str r6, [sp, #0]`,
     ...addImm('r0', 'r0', lg.pixelBytes - consumed, 'r7'),
     `ldr r1, [sp, #8]`, `ldr r2, [sp, #4]`, `cmp r0, r2`, `bls 1b`,
-    `add sp, sp, #16`, `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`,
-  ];
+    // Next block of the same function: its table entry follows; same pixels again.
+    ...addImm('r1', 'r1', entryWords * 4, 'r7'), `str r1, [sp, #8]`,
+    `ldrd r0, r6, [sp, #16]`, `str r6, [sp, #0]`, `ldr r2, [sp, #24]`, `cmp r1, r2`, `bne 3b`);
+  lines.push(`add sp, sp, #32`, `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`);
   const asm = lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
 
   // Portable C over the same table.
   const C: string[] = [
     `  const uint32_t *x0 = (const uint32_t *)(const void *)in;`,
+    `  for (int b = 0; b < nb; b++, w += ${entryWords})`,
     `  for (int px = 0; px < n; px++) {`,
     `    const uint32_t *wp = w + ${q}; const uint32_t *x = (const uint32_t *)(const void *)((const char *)x0 + px * ${lg.pixelBytes});`,
     `    int32_t ${accs.map((_, i) => `a${i} = (int32_t)w[${i}]`).join(', ')};`,
@@ -181,11 +194,11 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
   });
   C.push(`  }`);
   return [
-    `static void __attribute__((noinline)) ${fn}(const int16_t *in, const uint32_t *w, int8_t *out, int n) {`,
+    `static void __attribute__((noinline)) ${fn}(const int16_t *in, const uint32_t *w, int8_t *out, int n, int nb) {`,
     `#if defined(__ARM_FEATURE_DSP)`,
-    `  uint32_t fr[4]; uint32_t *frp = fr;`,
+    `  uint32_t fr[5]; uint32_t *frp = fr;`,
     `  fr[0] = (uint32_t)(uintptr_t)in; fr[1] = (uint32_t)(uintptr_t)w; fr[2] = (uint32_t)(uintptr_t)out;`,
-    `  fr[3] = (uint32_t)(uintptr_t)((const char *)in + (n - 1) * ${lg.pixelBytes});`,
+    `  fr[3] = (uint32_t)(uintptr_t)((const char *)in + (n - 1) * ${lg.pixelBytes}); fr[4] = (uint32_t)(uintptr_t)(w + nb * ${entryWords});`,
     `  __asm__ volatile(${asm} : : [fr] "r"(frp) : "cc", "memory");`,
     `#else`,
     ...C,

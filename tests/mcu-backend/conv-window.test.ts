@@ -36,8 +36,8 @@ const SHAPES: ConvParams[] = [
   // LDM blocks (int16 weights) looped over kernel rows of 24 steps, a 2-channel tail block, a clamp.
   { inH: 4, inW: 5, inC: 64, outC: 10, kH: 3, kW: 3, pad: 1, act: [-50, 100] },
 ];
-/** Fully connected cases [batches, inputs, outputs]: LDM blocks unrolled (5 steps), chunked 16 + 9 and 2 x 16 steps. */
-const FC: Array<[number, number, number]> = [[1, 37, 5], [3, 20, 9], [2, 200, 7], [1, 256, 9]];
+/** Fully connected cases [batches, inputs, outputs]: LDM blocks unrolled (5 and 25 steps), chunked 2 x 16 + 5 steps. */
+const FC: Array<[number, number, number]> = [[1, 37, 5], [3, 20, 9], [2, 296, 7], [1, 200, 5]];
 
 function ok(r: FastResult, label: string) {
   if (!r.ok) throw new Error(`${label}: ${r.reason}`);
@@ -102,7 +102,8 @@ test('int16-weight layers with contiguous rows of whole 8-value steps take the L
   const kind = (op: KConv2d, w: WeightForm = 'int16') => { const p = planWindow(op, w); return 'reason' in p ? p.reason : p.ldm?.loop.kind ?? 'dot-blocks'; };
   assert.equal(kind(convFixture({ inH: 16, inW: 16, inC: 16, outC: 16, kH: 3, kW: 3, pad: 1 }, rng).op), 'none'); // 3 rows x 6 steps
   assert.equal(kind(convFixture({ inH: 4, inW: 5, inC: 64, outC: 10, kH: 3, kW: 3, pad: 1 }, rng).op), 'rows');
-  assert.equal(kind(fcAsConv(fcFixture({ batches: 1, inDepth: 256, outDepth: 64 }, rng).op)), 'chunks');
+  assert.equal(kind(fcAsConv(fcFixture({ batches: 1, inDepth: 256, outDepth: 64 }, rng).op)), 'none'); // 32 steps
+  assert.equal(kind(fcAsConv(fcFixture({ batches: 1, inDepth: 384, outDepth: 6 }, rng).op)), 'chunks');
   assert.equal(kind(convFixture({ inH: 16, inW: 16, inC: 16, outC: 16, kH: 3, kW: 3, pad: 1 }, rng).op, 'int8'), 'dot-blocks');
   assert.equal(kind(convFixture({ inH: 6, inW: 6, inC: 8, outC: 6, kH: 3, kW: 3, pad: 1, single: true }, rng).op), 'dot-blocks');
   assert.equal(kind(convFixture({ inH: 9, inW: 7, inC: 12, outC: 7, kH: 3, kW: 3, pad: 2, dilation: 2 }, rng).op), 'dot-blocks');
