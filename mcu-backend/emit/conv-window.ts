@@ -28,6 +28,7 @@ import { emitBlockFn, MAX_UNROLLED_STEPS, packWords, reductionLoop, reductionSte
 import { cIdent, constById, type FastResult } from './fast-kernel.ts';
 import { channelAt } from './prepass.ts';
 import { accRangeOf, maxAbsInput, planRequant } from './requant.ts';
+import { emitLdmBlockFn, LDM_Q, ldmBlockInstructions, ldmBlockWords, ldmGeometry, type LdmGeometry } from './ldm-blocks.ts';
 import { SIMD_PRELUDE } from './simd-prelude.ts';
 import type { ModalForm } from './variant.ts';
 
@@ -59,6 +60,8 @@ export interface WindowPlan {
   shape: ConvShape;
   registers: number;
   blocking: Blocking;
+  /** int16 weights, double rounding, contiguous rows of whole 8-value steps: the LDM blocks of ldm-blocks.ts (1 pixel x 4 channels). */
+  ldm?: LdmGeometry;
   scratchBytes: number;
 }
 
@@ -130,17 +133,19 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): 
     groups: mode ? op.outC / mode.width : groups, reduction: steps * 4, lanes: 2, maxPixels: Math.floor(1016 / (g.pixelStep * 2)) + 1 });
   let shape = shapeOf(geom);
   const blocking = pickBlocking(shape, registers, weights === 'int8');
+  const lg = weights === 'int16' && op.rounding !== 'single' ? ldmGeometry(geom, packed, op.dilationW) : undefined;
+  const ldm = lg && !('reason' in lg) ? lg : undefined;
   let chunk = 1;
   if (flat) {
     // Chunks of whole register blocks, about CHUNK_BYTES of widened input.
-    const P = blocking.pixels;
+    const P = ldm ? 1 : blocking.pixels;
     chunk = Math.min(op.outH * op.outW, Math.max(P, Math.floor(CHUNK_BYTES / (bufC * 2) / P) * P));
     geom = geomOf(chunk);
     shape = { ...shapeOf(geomOf(op.outH * op.outW)) };
   }
   // Packed rows: the last LDRD of the window's last row may read up to 3 values past it (times weight 0).
   const scratchBytes = Math.ceil((flat ? chunk : windowRows * bufW) * bufC * 2 / 8) * 8 + (packed ? 8 : 0);
-  return { flat, packed, bufW, bufC, windowRows, chunk, geom, shape, registers, blocking, scratchBytes };
+  return { flat, packed, bufW, bufC, windowRows, chunk, geom, shape, registers, blocking, ...(ldm ? { ldm } : {}), scratchBytes };
 }
 
 /**
@@ -165,9 +170,16 @@ export function overlaySafe(op: KConv2d): boolean {
 export function estimateWindow(op: KConv2d, p: WindowPlan, weights: WeightForm): number {
   const ev = evaluateBlocking(p.shape, p.blocking.pixels, p.blocking.channels, p.blocking.width, p.blocking.held);
   const macs = op.outH * op.outW * op.outC * p.shape.reduction;
+  let inner = score(ev, weights === 'int8') * macs;
+  if (p.ldm) {
+    // Per call (an output row or a chunk), per channel block: the LDM block over the call's pixels.
+    const pixels = op.outH * op.outW, calls = p.flat ? Math.ceil(pixels / p.chunk) : op.outH;
+    const full = Math.floor(op.outC / LDM_Q), tail = op.outC % LDM_Q, per = pixels / calls;
+    inner = calls * (25 * (tail ? 2 : 1) + full * ldmBlockInstructions(p.ldm, LDM_Q, per, 4) + (tail ? ldmBlockInstructions(p.ldm, tail, per, 4) : 0));
+  }
   const widened = p.flat ? op.outH * op.outW * p.bufC : op.outH * Math.min(p.windowRows, op.strideH) * p.bufW * p.bufC;
   const moved = p.flat ? 0 : op.outH * Math.max(0, p.windowRows - op.strideH) * p.bufW * p.bufC / 2 * 0.4;
-  return Math.round(score(ev, weights === 'int8') * macs + 0.9 * widened + moved + op.outH * 40);
+  return Math.round(inner + 0.9 * widened + moved + op.outH * 40);
 }
 
 export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts: { fn?: string; weights?: WeightForm; mode?: ModalForm } = {}): FastResult {
@@ -204,7 +216,8 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const accShift = (oc: number) => (w8 && ch[oc]!.constant === undefined ? Math.log2(ch[oc]!.wScale) - 1 : 0);
 
   // Channel blocks: per unit (a group, or a slice of the modal form), channels sorted by shift, chunked by Q.
-  const Q = bl.channels;
+  const ldm = plan.ldm;
+  const Q = ldm ? LDM_Q : bl.channels;
   const steps = reductionSteps(g, 4);
   // SSAT takes its shift as an immediate: a block function per tuple of shifts. When the channels' shifts
   // vary (more than two tuples), one function reads the shift from the table instead (asr by register,
@@ -215,7 +228,8 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
     for (let i = 0; i < sorted.length; i += Q) tuples.add(sorted.slice(i, i + Q).map(immKey).join('_')); }
   // Short reductions (1x1, FC over few inputs) keep the immediates: there the extra instruction per output
   // would cost more (1 per inC MACs) and the functions are small.
-  const regShift = !spec.singleRounding && tuples.size > 2 && steps.length * tuples.size > 48;
+  const unrolledSteps = ldm ? (ldm.loop.kind === 'none' ? ldm.rows * ldm.steps : ldm.loop.kind === 'rows' ? ldm.steps : ldm.loop.U + ldm.steps % ldm.loop.U) * 2 : steps.length;
+  const regShift = !spec.singleRounding && tuples.size > 2 && unrolledSteps * tuples.size > 48;
   const eKey = (c: number) => (regShift ? (ch[c]!.e > 0 ? 'e' : '0') : immKey(c));
   const width = opts.mode ? opts.mode.width : op.outC / op.groups;
   const units = op.outC / width;
@@ -236,7 +250,12 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
     const list: Array<{ key: string; off: number; count: number; per: number }> = [];
     for (const [key, blocks] of byKey) {
       const off = wTab.length;
-      for (const blk of blocks) {
+      if (ldm) for (const blk of blocks) {
+        const bufC = g.bufC;
+        wTab.push(...ldmBlockWords(blk.length, ldm, (oc, ky, v) => spec.weight(oc, ky, Math.floor(v / bufC), v % bufC), blk, spec.start,
+          (oc) => [ch[oc]!.M, ch[oc]!.C, opts.mode ? oc - u * width : oc, ...(regShift ? [ch[oc]!.e] : [])]));
+      }
+      else for (const blk of blocks) {
         if (rowLoop) for (const oc of blk) wTab.push(spec.start(oc) >>> 0);
         steps.forEach((st, si) => {
           for (const oc of blk) {
@@ -262,15 +281,18 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
     }
     ranges.push(list);
   }
-  const P = bl.pixels;
+  const P = ldm ? 1 : bl.pixels;
   // Tail block sizes: non-flat rows have a fixed remainder; chunks may end anywhere (P = 1 blocks walk it).
   const tails = plan.flat ? (P > 1 ? [1] : []) : (g.rowPixels % P ? [g.rowPixels % P] : []);
   const parts: string[] = [];
   for (const f of fns.values()) for (const p of [P, ...tails])
-    parts.push(emitBlockFn(spec, `${f.fn}_p${p}`, p, f.q, f.es, f.ks, f.ss, steps, loop, 'int16_t', biasInStream, f.sh, regShift));
+    parts.push(ldm ? emitLdmBlockFn(`${f.fn}_p${p}`, ldm, f.q, f.es, op, regShift, (plan.flat ? op.outH * op.outW : g.rowPixels) === 1)
+      : emitBlockFn(spec, `${f.fn}_p${p}`, p, f.q, f.es, f.ks, f.ss, steps, loop, 'int16_t', biasInStream, f.sh, regShift));
 
   const drive = (list: typeof ranges[number], indent: string): string[] => list.flatMap((r) => {
     const f = fns.get(r.key)!;
+    // LDM blocks: one call walks every block of the range (single group: input offset 0).
+    if (ldm) return [`${indent}${plan.flat ? 'if (n) ' : ''}${f.fn}_p1(s, W + ${r.off}, y, ${plan.flat ? 'n' : g.rowPixels}, ${r.count});`];
     const L = [`${indent}for (int b = 0; b < ${r.count}; b++) {`,
       `${indent}  const uint32_t *wb = W + ${r.off} + b * ${r.per}; const int16_t *in = s + wb[${r.per - 1}];`];
     if (plan.flat) {
@@ -368,7 +390,26 @@ function widenC(name: string, op: KConv2d, p: WindowPlan, w8: boolean): string {
     L.push(`  for (int i = 0; i < ${op.inW * op.inC}; i++) d[i] = (int16_t)((x[i] + ${op.inputOffset}) * ${w8 ? 2 : 1});`);
   } else if (op.inC === p.bufC) {
     // 16 values per step (two LDRD in, four STRD out) when the input is word aligned, then one word at a time.
+    // DSP: 16 values per iteration in inline assembly, LDM in and STM out (12 instructions; int8 weights 20).
+    const wl = (a: string, v: string, ror: boolean) => {
+      const r = ror ? ', ror #8' : '';
+      return w8 ? [`sxtab16 r12, r3, ${v}${r}`, `sxtab16 ${a}, r12, ${v}${r}`] : [`sxtab16 ${a}, r3, ${v}${r}`];
+    };
+    const asmLoop = [`push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12}`, `mov r12, %[fr]`,
+      `ldrd r0, r1, [r12, #0]`, `ldrd r2, r3, [r12, #8]`,
+      `1:`, `ldmia r0!, {r5, r7, r9, r11}`,
+      ...[4, 6, 8, 10].flatMap((a) => [...wl(`r${a}`, `r${a + 1}`, false), ...wl(`r${a + 1}`, `r${a + 1}`, true)]),
+      `stmia r1!, {r4, r5, r6, r7, r8, r9, r10, r11}`, `cmp r0, r2`, `bne 1b`,
+      `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12}`].map((l) => `"${l}\\n\\t"`).join(' ');
     L.push(`  uint32_t *o = (uint32_t *)(void *)d; const int nw = ${pixels} * ${op.inC / 4}; int i = 0;`,
+      `#if defined(__ARM_FEATURE_DSP)`,
+      `  if (((uintptr_t)x & 3) == 0 && nw >= 4) {`,
+      `    uint32_t fr[4]; uint32_t *frp = fr; const int n4 = nw / 4;`,
+      `    fr[0] = (uint32_t)(uintptr_t)x; fr[1] = (uint32_t)(uintptr_t)o; fr[2] = (uint32_t)(uintptr_t)(x + 16 * n4); fr[3] = off2;`,
+      `    __asm__ volatile(${asmLoop} : : [fr] "r"(frp) : "cc", "memory");`,
+      `    x += 16 * n4; o += 8 * n4; i = 4 * n4;`,
+      `  }`,
+      `#endif`,
       `  if (((uintptr_t)x & 3) == 0)`,
       `    for (; i + 4 <= nw; i += 4) { uint32_t v0, v1, v2, v3; TFK_LDRD_POST(v0, v1, x); TFK_LDRD_POST(v2, v3, x);`,
       `      { const uint32_t a = ${conv('v0', false)}, b = ${conv('v0', true)}; TFK_STRD_POST(a, b, o); }`,

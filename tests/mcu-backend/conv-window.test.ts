@@ -33,7 +33,11 @@ const SHAPES: ConvParams[] = [
   { inH: 12, inW: 10, inC: 1, outC: 8, kH: 10, kW: 4, pad: 2, stride: 2 },
   { inH: 9, inW: 9, inC: 3, outC: 5, kH: 3, kW: 3, pad: 1, stride: 2 },
   { inH: 7, inW: 6, inC: 2, outC: 3, kH: 3, kW: 2, pad: 1 },
+  // LDM blocks (int16 weights) looped over kernel rows of 24 steps, a 2-channel tail block, a clamp.
+  { inH: 4, inW: 5, inC: 64, outC: 10, kH: 3, kW: 3, pad: 1, act: [-50, 100] },
 ];
+/** Fully connected cases [batches, inputs, outputs]: LDM blocks unrolled (5 and 25 steps), chunked 2 x 16 + 5 steps. */
+const FC: Array<[number, number, number]> = [[1, 37, 5], [3, 20, 9], [2, 296, 7], [1, 200, 5]];
 
 function ok(r: FastResult, label: string) {
   if (!r.ok) throw new Error(`${label}: ${r.reason}`);
@@ -69,7 +73,7 @@ function cases(seed: number, forms: Form[], alternate = false): Array<RunCase & 
       out.push(windowCase(f, weights, form, `cw${out.length}`));
     }
   });
-  for (const [b, n, o] of [[1, 37, 5], [3, 20, 9]] as const) {
+  for (const [b, n, o] of FC) {
     const f = fcFixture({ batches: b, inDepth: n, outDepth: o }, rng, 'random', `fc${n}`);
     for (const weights of ['int16', 'int8'] as const)
       out.push({ kernel: ok(emitConvWindow(fcAsConv(f.op), { consts: f.consts }, { fn: `cw${out.length}`, weights }), f.label), input: f.input, expected: f.expected, label: `${weights} ${f.label}` });
@@ -80,7 +84,7 @@ function cases(seed: number, forms: Form[], alternate = false): Array<RunCase & 
 test('windowed conv/FC kernels are bit-exact on awkward shapes in the modal forms, rows and channel slices (host gcc)', (t) => {
   if (!needTools(t, 'host')) return;
   const cs = cases(11, ['rows', 'slices'], true);
-  assert.equal(cs.length, SHAPES.length * 2 - 1 + 4);
+  assert.equal(cs.length, SHAPES.length * 2 - 1 + 2 * FC.length);
   const r = runCasesHost(join(work, 'host'), cs);
   assert.equal(r.failedCases, 0, `failing cases:\n${r.log}`);
 });
@@ -91,6 +95,19 @@ test('windowed conv/FC kernels are bit-exact on QEMU Cortex-M4 (plain and row-by
   const r = runCasesM4(join(work, 'm4'), cs);
   assert.equal(r.failedCases, 0, `${r.failedCases} failing cases on M4: ${r.log}`);
   assert.equal(r.instructions!.length, cs.length);
+});
+
+test('int16-weight layers with contiguous rows of whole 8-value steps take the LDM blocks, unrolled or looped', () => {
+  const rng = new Rng(5);
+  const kind = (op: KConv2d, w: WeightForm = 'int16') => { const p = planWindow(op, w); return 'reason' in p ? p.reason : p.ldm?.loop.kind ?? 'dot-blocks'; };
+  assert.equal(kind(convFixture({ inH: 16, inW: 16, inC: 16, outC: 16, kH: 3, kW: 3, pad: 1 }, rng).op), 'none'); // 3 rows x 6 steps
+  assert.equal(kind(convFixture({ inH: 4, inW: 5, inC: 64, outC: 10, kH: 3, kW: 3, pad: 1 }, rng).op), 'rows');
+  assert.equal(kind(fcAsConv(fcFixture({ batches: 1, inDepth: 256, outDepth: 64 }, rng).op)), 'none'); // 32 steps
+  assert.equal(kind(fcAsConv(fcFixture({ batches: 1, inDepth: 384, outDepth: 6 }, rng).op)), 'chunks');
+  assert.equal(kind(convFixture({ inH: 16, inW: 16, inC: 16, outC: 16, kH: 3, kW: 3, pad: 1 }, rng).op, 'int8'), 'dot-blocks');
+  assert.equal(kind(convFixture({ inH: 6, inW: 6, inC: 8, outC: 6, kH: 3, kW: 3, pad: 1, single: true }, rng).op), 'dot-blocks');
+  assert.equal(kind(convFixture({ inH: 9, inW: 7, inC: 12, outC: 7, kH: 3, kW: 3, pad: 2, dilation: 2 }, rng).op), 'dot-blocks');
+  assert.equal(kind(convFixture({ inH: 8, inW: 8, inC: 4, outC: 8, kH: 1, kW: 1, stride: 2 }, rng).op), 'dot-blocks'); // 4-value rows
 });
 
 test('scratch is bounded by the window: the bench shapes need at most 2 KB', () => {

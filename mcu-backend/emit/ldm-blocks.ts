@@ -1,0 +1,208 @@
+// LDM-fed inner products for the windowed int16-weight conv / pointwise / fully connected kernels
+// (conv-window.ts) on Cortex-M4: one output pixel x Q <= 4 output channels per block, the reduction in
+// steps of 8 values, each step one LDMIA of 4 widened input words and per channel one LDMIA of 4 weight
+// words feeding 4 SMLADs: 1 + 5Q instructions per 16Q MACs (0.656 instructions/MAC at Q = 4, against
+// 0.708 for the LDRD blocking of dot-blocks.ts at 3 pixels x 2 channels). Registers (a fixed plan, so the
+// LDM register lists ascend): r0 input, r1 weights, r2-r5 input words, r6-r9 weight words, r10-r12/lr
+// accumulators; the loop ends, the output pointer and the block's weight start live on the stack. The
+// whole per-block loop over the pixels of a row or chunk is one inline-assembly statement that saves and
+// restores every register (it constrains the compiler in nothing); the portable C path (host builds,
+// TF_HOST_SIMD) computes the same sums from the same table.
+//
+// Applies to a single-group convolution whose kernel rows are contiguous runs of the widened buffer
+// (dilationW = 1, not packed) of a multiple of 8 values (kW * bufC; bufC for a 1x1 / FC), int16 weights and
+// double rounding (the 4-instruction requantisation of requant.ts). A reduction is unrolled up to 32 steps,
+// else looped over kernel rows (<= 32 steps each) or, for a single row, over chunks of 8-16 steps.
+//
+// Table per channel block: Q accumulator starts (bias * wScale), the weights in consumption order (per
+// step, per channel, 8 int16 values = 4 words), per channel (M, C, output index[, shift]). One call walks
+// every block of a function's range (consecutive entries) over the same pixels.
+
+import type { Requantise } from '../../compiler/kernel-ir/types.ts';
+import type { DotGeometry } from './dot-blocks.ts';
+import { requantC } from './requant.ts';
+
+export const LDM_Q = 4;
+/** Values per step (4 words of int16 pairs). */
+const STEP_VALUES = 8;
+const MAX_UNROLLED = 32;
+
+export interface LdmGeometry {
+  /** Kernel rows and 8-value steps per row. */
+  rows: number; steps: number;
+  /** Bytes between kernel rows and between consecutive output pixels, in the widened buffer. */
+  rowBytes: number; pixelBytes: number;
+  /** Output bytes between consecutive pixels. */
+  outPixel: number;
+  loop: { kind: 'none' } | { kind: 'rows' } | { kind: 'chunks'; U: number; iters: number };
+}
+
+/** The LDM geometry of a windowed plan, or why it does not apply. */
+export function ldmGeometry(g: DotGeometry, packed: boolean, dilationW: number): LdmGeometry | { reason: string } {
+  if (g.groups !== 1) return { reason: 'grouped convolution' };
+  if (packed || dilationW !== 1 || g.kColStep !== g.bufC) return { reason: 'kernel rows not contiguous' };
+  const run = g.kW * g.bufC;
+  if (run % STEP_VALUES) return { reason: `kernel row of ${run} values is not a multiple of ${STEP_VALUES}` };
+  const steps = run / STEP_VALUES, rows = g.kH;
+  let loop: LdmGeometry['loop'];
+  if (rows * steps <= MAX_UNROLLED) loop = { kind: 'none' };
+  else if (steps <= MAX_UNROLLED && rows > 1) loop = { kind: 'rows' };
+  else if (rows === 1) {
+    let U = 16;
+    for (let u = 16; u >= 8; u--) if (steps % u === 0) { U = u; break; }
+    loop = { kind: 'chunks', U, iters: Math.floor(steps / U) };
+  } else return { reason: `kernel rows of ${steps} steps are too long` };
+  return { rows, steps, rowBytes: g.kRowStep * 2, pixelBytes: g.pixelStep * 2, outPixel: g.outC, loop };
+}
+
+/** Estimated instructions of one block of q channels over n pixels (a call adds about 25 for its frame). */
+export function ldmBlockInstructions(lg: LdmGeometry, q: number, n: number, perOutput: number): number {
+  const steps = lg.rows * lg.steps;
+  const loopCost = lg.loop.kind === 'rows' ? 5 * lg.rows + 3 : lg.loop.kind === 'chunks' ? 4 * lg.loop.iters + 3 : lg.rows - 1;
+  return 8 + n * (steps * (1 + 5 * q) + q * (perOutput + 1) + loopCost + 10);
+}
+
+/** The block's table entry (without the trailing group-offset word). */
+export function ldmBlockWords(q: number, lg: LdmGeometry, weight: (oc: number, ky: number, v: number) => number, chans: number[],
+  start: (oc: number) => number, params: (oc: number) => number[]): number[] {
+  const out: number[] = [];
+  for (const oc of chans) out.push(start(oc) >>> 0);
+  for (let ky = 0; ky < lg.rows; ky++)
+    for (let s = 0; s < lg.steps; s++)
+      for (const oc of chans)
+        for (let i = 0; i < STEP_VALUES; i += 2) {
+          const a = weight(oc, ky, s * STEP_VALUES + i), b = weight(oc, ky, s * STEP_VALUES + i + 1);
+          out.push(((a & 0xffff) | (b & 0xffff) << 16) >>> 0);
+        }
+  for (const oc of chans) out.push(...params(oc).map((v) => v >>> 0));
+  if (out.length !== q * (1 + lg.rows * lg.steps * 4 + params(chans[0]!).length)) throw new Error('ldm table size');
+  return out;
+}
+
+/** `add dst, src, #imm` for any imm (tmp may be clobbered). */
+function addImm(dst: string, src: string, imm: number, tmp: string): string[] {
+  if (imm === 0) return dst === src ? [] : [`mov ${dst}, ${src}`];
+  const a = Math.abs(imm), op = imm > 0 ? 'add' : 'sub';
+  if (a <= 4095) return [`${op}w ${dst}, ${src}, #${a}`];
+  return [`movw ${tmp}, #${a & 0xffff}`, ...(a > 0xffff ? [`movt ${tmp}, #${a >>> 16}`] : []), `${op} ${dst}, ${src}, ${tmp}`];
+}
+
+const ACC = ['r10', 'r11', 'r12', 'lr'];
+
+/**
+ * `static void <fn>(const int16_t *in, const uint32_t *w, int8_t *out, int n, int nb)`: n output pixels of
+ * each of the nb blocks whose table entries start at w (consecutive), input at in (pixel 0's first kernel row), outputs at out (pixel 0,
+ * channel index from the table). es: the channels' SSAT shifts (regShift: 1 when e > 0, the shift read
+ * from the table).
+ */
+export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: number[], rq: Requantise, regShift: boolean, onePixel = false): string {
+  const np = regShift ? 4 : 3;
+  // Table words per block.
+  const entryWords = q * (1 + lg.rows * lg.steps * 4 + np);
+  const stepWords = q * 4;
+  const clamp = (r: string): string[] => [
+    ...(rq.actMin > -128 ? [`cmp ${r}, #${rq.actMin}`, `it lt`, `movlt ${r}, #${rq.actMin}`] : []),
+    ...(rq.actMax < 127 ? [`cmp ${r}, #${rq.actMax}`, `it gt`, `movgt ${r}, #${rq.actMax}`] : []),
+  ];
+  const accs = ACC.slice(0, q);
+  const step = (): string[] => {
+    const L = [`ldmia r0!, {r2, r3, r4, r5}`];
+    for (const a of accs) L.push(`ldmia r1!, {r6, r7, r8, r9}`, `smlad ${a}, r2, r6, ${a}`, `smlad ${a}, r3, r7, ${a}`, `smlad ${a}, r4, r8, ${a}`, `smlad ${a}, r5, r9, ${a}`);
+    return L;
+  };
+  const runBytes = lg.steps * STEP_VALUES * 2;
+  // sp + 0 output pointer, + 4 last pixel's input, + 8 block weights, + 12 loop end.
+  const red: string[] = [];
+  let consumed: number; // bytes r0 moved from the pixel start when the reduction ends
+  if (lg.loop.kind === 'none') {
+    for (let ky = 0; ky < lg.rows; ky++) {
+      if (ky > 0) red.push(...addImm('r0', 'r0', lg.rowBytes - runBytes, 'r6'));
+      for (let s = 0; s < lg.steps; s++) red.push(...step());
+    }
+    consumed = (lg.rows - 1) * lg.rowBytes + runBytes;
+  } else if (lg.loop.kind === 'rows') {
+    red.push(...addImm('r6', 'r0', lg.rows * lg.rowBytes, 'r7'), `str r6, [sp, #12]`, `2:`);
+    for (let s = 0; s < lg.steps; s++) red.push(...step());
+    red.push(...addImm('r0', 'r0', lg.rowBytes - runBytes, 'r6'), `ldr r6, [sp, #12]`, `cmp r0, r6`, `bne 2b`);
+    consumed = lg.rows * lg.rowBytes;
+  } else {
+    const { U, iters } = lg.loop;
+    red.push(...addImm('r6', 'r0', iters * U * STEP_VALUES * 2, 'r7'), `str r6, [sp, #12]`, `2:`);
+    for (let s = 0; s < U; s++) red.push(...step());
+    red.push(`ldr r6, [sp, #12]`, `cmp r0, r6`, `bne 2b`);
+    for (let s = iters * U; s < lg.steps; s++) red.push(...step());
+    consumed = runBytes;
+  }
+  const rqL: string[] = [`ldr r6, [sp, #0]`];
+  accs.forEach((a, i) => {
+    rqL.push(regShift ? `ldmia r1!, {r2, r3, r4, r5}` : `ldmia r1!, {r2, r3, r4}`, `smmlar r7, ${a}, r2, r3`);
+    if (es[i]) rqL.push(`sub r7, r7, ${a}, lsr #31`);
+    if (regShift) rqL.push(`asr r7, r7, r5`, `ssat r7, #8, r7`);
+    else rqL.push(es[i] ? `ssat r7, #8, r7, asr #${es[i]}` : `ssat r7, #8, r7`);
+    rqL.push(...clamp('r7'), `strb r7, [r6, r4]`);
+  });
+  // The frame: in, w, out, last pixel's input, end of the blocks' table entries.
+  const lines = [
+    `push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`, `mov r12, %[fr]`,
+    `ldrd r0, r1, [r12, #0]`, `ldrd r2, r3, [r12, #8]`, `ldr r4, [r12, #16]`,
+    // sp + 0 output pointer, + 4 last pixel's input, + 8 block weights, + 12 loop end, + 16 input, + 20 output, + 24 table end.
+    `sub sp, sp, #32`, `strd r2, r3, [sp, #0]`, `str r1, [sp, #8]`, `strd r0, r2, [sp, #16]`, `str r4, [sp, #24]`,
+    `3:`,
+    `1:`,
+    `ldmia r1!, {${accs.join(', ')}}`,
+    ...red,
+    ...rqL,
+  ];
+  if (onePixel) lines.push(
+    // One pixel per call (a fully connected layer's single row): the next entry follows the parameters.
+    `ldr r0, [sp, #16]`, `ldr r2, [sp, #24]`, `cmp r1, r2`, `bne 3b`);
+  else lines.push(
+    ...addImm('r6', 'r6', lg.outPixel, 'r7'), `str r6, [sp, #0]`,
+    ...addImm('r0', 'r0', lg.pixelBytes - consumed, 'r7'),
+    `ldr r1, [sp, #8]`, `ldr r2, [sp, #4]`, `cmp r0, r2`, `bls 1b`,
+    // Next block of the same function: its table entry follows; same pixels again.
+    ...addImm('r1', 'r1', entryWords * 4, 'r7'), `str r1, [sp, #8]`,
+    `ldrd r0, r6, [sp, #16]`, `str r6, [sp, #0]`, `ldr r2, [sp, #24]`, `cmp r1, r2`, `bne 3b`);
+  lines.push(`add sp, sp, #32`, `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`);
+  const asm = lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
+
+  // Portable C over the same table.
+  const C: string[] = [
+    `  const uint32_t *x0 = (const uint32_t *)(const void *)in;`,
+    `  for (int b = 0; b < nb; b++, w += ${entryWords})`,
+    `  for (int px = 0; px < n; px++) {`,
+    `    const uint32_t *wp = w + ${q}; const uint32_t *x = (const uint32_t *)(const void *)((const char *)x0 + px * ${lg.pixelBytes});`,
+    `    int32_t ${accs.map((_, i) => `a${i} = (int32_t)w[${i}]`).join(', ')};`,
+    `    for (int ky = 0; ky < ${lg.rows}; ky++) {`,
+    `      const uint32_t *xr = (const uint32_t *)(const void *)((const char *)x + ky * ${lg.rowBytes});`,
+    `      for (int s = 0; s < ${lg.steps}; s++, wp += ${stepWords})`,
+    `        for (int i = 0; i < 4; i++) {`,
+    `          const uint32_t v = (uint32_t)tfk_ld32(xr + s * 4 + i);`,
+    ...accs.map((_, i) => `          a${i} = tfk_smlad(v, wp[${i * 4} + i], a${i});`),
+    `        }`,
+    `    }`,
+    `    int8_t *o = out + px * ${lg.outPixel};`,
+  ];
+  accs.forEach((_, i) => {
+    const m = `(int32_t)wp[${i * np}]`, c = `(int32_t)wp[${i * np + 1}]`, idx = `wp[${i * np + 2}]`;
+    if (regShift) {
+      let r = `int32_t r${i} = tfk_smmlar(a${i}, ${m}, ${c});${es[i] ? ` r${i} -= (int32_t)((uint32_t)a${i} >> 31);` : ''} r${i} >>= (int32_t)wp[${i * np + 3}]; TFK_SSAT0(r${i}, r${i});`;
+      if (rq.actMin > -128) r += ` if (r${i} < ${rq.actMin}) r${i} = ${rq.actMin};`;
+      if (rq.actMax < 127) r += ` if (r${i} > ${rq.actMax}) r${i} = ${rq.actMax};`;
+      C.push(`    { ${r} o[${idx}] = (int8_t)r${i}; }`);
+    } else C.push(`    { ${requantC(`a${i}`, m, c, es[i]!, `r${i}`, rq)} o[${idx}] = (int8_t)r${i}; }`);
+  });
+  C.push(`  }`);
+  return [
+    `static void __attribute__((noinline)) ${fn}(const int16_t *in, const uint32_t *w, int8_t *out, int n, int nb) {`,
+    `#if defined(__ARM_FEATURE_DSP)`,
+    `  uint32_t fr[5]; uint32_t *frp = fr;`,
+    `  fr[0] = (uint32_t)(uintptr_t)in; fr[1] = (uint32_t)(uintptr_t)w; fr[2] = (uint32_t)(uintptr_t)out;`,
+    `  fr[3] = (uint32_t)(uintptr_t)((const char *)in + (n - 1) * ${lg.pixelBytes}); fr[4] = (uint32_t)(uintptr_t)(w + nb * ${entryWords});`,
+    `  __asm__ volatile(${asm} : : [fr] "r"(frp) : "cc", "memory");`,
+    `#else`,
+    ...C,
+    `#endif`,
+    `}`,
+  ].join('\n');
+}
