@@ -20,7 +20,7 @@ import { reduceGeneric } from './reduce.ts';
 import { resizeBilinearGeneric, resizeNearestTable } from './resize.ts';
 import { transposeConvGeneric } from './transpose-conv.ts';
 import { conv16x8Dsp, conv16x8Generic, leakyRelu16Generic } from './int16.ts';
-import { svdfGeneric } from './svdf.ts';
+import { svdfDsp, svdfGeneric } from './svdf.ts';
 import { FAST_VARIANTS } from './fast-variants.ts';
 
 export const VARIANTS: AnyVariant[] = [
@@ -49,6 +49,7 @@ export const VARIANTS: AnyVariant[] = [
   conv16x8Dsp,
   leakyRelu16Generic,
   svdfGeneric,
+  svdfDsp,
   ...FAST_VARIANTS,
 ];
 
