@@ -27,6 +27,9 @@ export function emitSvdf(op: KSvdf, ctx: EmitContext, dsp = false): EmittedKerne
   // dsp with int16 state (zero point 0): the time dot products as SMLAD on (weight, history) int16 pairs, each of
   // the ring's two runs paired from its start; SMLAD's sum wraps as the uint32 one does.
   const pairs = dsp && st.dtype === 'int16' && op.stateZp === 0;
+  // dsp with int8 state: each run as dotSnippet (SXTAB16 folds in minus the state zero point, SMLAD), int32 per
+  // filter (at most memory products of |w| <= 128 and |h - zp| <= 255: no overflow), then added to the wrapping sum.
+  const pairs8 = dsp && st.dtype === 'int8';
   const newest = (acc: string, filter: string) =>
     `hist[(${filter}) * ${op.memory} + p] = (${T})tf_clamp(tf_requant_tflm(${acc}, ${cInt(op.feature.multiplier)}, ${op.feature.shift}) + ${op.stateZp}, ${lo}, ${hi});`;
   // The feature filter: generic, one row at a time (dotSnippet: SMLAD on the fly-widened int8 under TF_DSP); dsp,
@@ -91,7 +94,11 @@ ${feature}
         /* oldest to newest: h[p + 1 .. ${M - 1}], then h[0 .. p], against the time weights in order */
         const ${T} *w = ${f}_wt + f * ${M};
         int k = 0;
-${pairs ? `        int j = p + 1;
+${pairs8 ? `        int32_t t = 0;
+${dotSnippet('t', '(h + p + 1)', 'w', `(${M} - 1 - p)`, -op.stateZp, '        ')}
+${dotSnippet('t', 'h', `(w + ${M} - 1 - p)`, '(p + 1)', -op.stateZp, '        ')}
+        sum += (uint32_t)t;
+        (void)k;` : pairs ? `        int j = p + 1;
 #if TF_DSP
         for (; j + 2 <= ${M}; j += 2, k += 2) sum = (uint32_t)__smlad(tf_read32(w + k), tf_read32(h + j), (int32_t)sum);
 #endif
