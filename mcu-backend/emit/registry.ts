@@ -20,8 +20,8 @@ import { reduceGeneric } from './reduce.ts';
 import { resizeBilinearGeneric, resizeNearestTable } from './resize.ts';
 import { transposeConvGeneric } from './transpose-conv.ts';
 import { conv16x8Dsp, conv16x8Generic, leakyRelu16Generic } from './int16.ts';
-import { svdfGeneric } from './svdf.ts';
 import { lstmDsp, lstmGeneric } from './lstm.ts';
+import { svdfDsp, svdfGeneric } from './svdf.ts';
 import { FAST_VARIANTS } from './fast-variants.ts';
 import { HELIUM_VARIANTS } from './helium-variants.ts';
 
@@ -53,6 +53,7 @@ export const VARIANTS: AnyVariant[] = [
   svdfGeneric,
   lstmGeneric,
   lstmDsp,
+  svdfDsp,
   ...FAST_VARIANTS,
   ...HELIUM_VARIANTS,
 ];

@@ -12,10 +12,13 @@
 //      whole-model outputs are not a reference (docs/svdf.md);
 //   3. the Cortex-M C (portable kernels, `tflite` arithmetic) equals the golden runtime on every invocation,
 //      on the host (gcc) and on QEMU Cortex-M4.
+//   4. `tinyforge run --invocations N` writes the N outputs of the API's runSequence (state carried), and
+//      verify({ invocations }) / `tinyforge verify --invocations` run the sequence; an invalid N is a usage error.
 // Under CI=true a missing model or tool fails; otherwise the test is skipped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importTflite } from '../../compiler/frontend/tflite/import.ts';
 import type { Graph } from '../../compiler/ir/graph.ts';
@@ -24,8 +27,10 @@ import { emitModel } from '../../mcu-backend/emit/model.ts';
 import { verifyMcu } from '../../mcu-backend/verify.ts';
 import { GoldenRuntime, GoldenState, type TensorValues } from '../../runtime-wasm/host.ts';
 import { TfliteInterpreter, allOpOutputs, withAllOutputs } from '../../runtime-wasm/oracle/tflite-interpreter.ts';
-import { scratchDir } from '../helpers/paths.ts';
-import { compareByLayer } from '../helpers/svdf.ts';
+import { repoRoot, scratchDir } from '../helpers/paths.ts';
+import { generateInputs, loadModel as apiLoad, runSequence, splitInputBytes, verify as apiVerify } from '../../compiler/api/index.ts';
+import { compareByLayer, randomSvdfGraph } from '../helpers/svdf.ts';
+import { writeTflite } from '../../compiler/frontend/tflite/writer.ts';
 import { rawBytes, scanTflite, zooDir, zooInputs } from '../helpers/zoo.ts';
 import { needTools } from '../mcu-backend/helpers/tools.ts';
 
@@ -112,3 +117,42 @@ for (const on of ['host', 'm4'] as const) {
     }
   });
 }
+
+test('keyword_scrambled: run --invocations N equals runSequence; verify --invocations; invalid N is a usage error', async (t) => {
+  const path = join(zooDir, 'tflm-keyword_scrambled.tflite');
+  if (!load('tflm-keyword_scrambled')) { t.skip('model zoo not found'); return; }
+  const bin = join(repoRoot, 'bin', 'tinyforge.mjs');
+  const dir = scratchDir('tinyforge-svdf-cli-');
+  const input = join(dir, 'in.bin'), output = join(dir, 'out.bin');
+  // A random SVDF model (unsaturated outputs, so a lost state shows), written with the project's writer.
+  const svdfPath = join(dir, 'svdf.tflite');
+  writeFileSync(svdfPath, writeTflite(randomSvdfGraph(9102, 'int16').graph));
+  const r = spawnSync(process.execPath, [bin, 'run', svdfPath, '--input', input, '--output', output, '--gen-input', '5', '--invocations', '6', '--arith', 'tflite'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /6 invocations \(state carried\)/);
+  const model = apiLoad(svdfPath);
+  const bytes = generateInputs(model, 5, 6);
+  assert.deepEqual(new Uint8Array(readFileSync(input)), bytes);
+  const per = bytes.length / 6;
+  const seq = await runSequence(model, Array.from({ length: 6 }, (_, k) => splitInputBytes(model, bytes.subarray(k * per, (k + 1) * per))), { arith: 'tflite' });
+  const want = Buffer.concat(seq.map((x) => Buffer.from(x.outputs[0]!.buffer, x.outputs[0]!.byteOffset, x.outputs[0]!.byteLength)));
+  assert.deepEqual(readFileSync(output), want);
+  // Each invocation run alone (from the reset state) gives other outputs: the CLI carried the state.
+  const alone = await Promise.all(Array.from({ length: 6 }, (_, k) => runSequence(model, [splitInputBytes(model, bytes.subarray(k * per, (k + 1) * per))], { arith: 'tflite' })));
+  assert.ok(alone.slice(1).some((a, k) => a[0]!.outputs[0]!.join() !== seq[k + 1]!.outputs[0]!.join()));
+  for (const bad of ['0', '2.5', 'x', '100001']) {
+    const e = spawnSync(process.execPath, [bin, 'run', svdfPath, '--input', input, '--output', output, '--invocations', bad], { encoding: 'utf8' });
+    assert.equal(e.status, 2, `--invocations ${bad}`);
+    assert.match(e.stderr, /--invocations must be an integer in 1\.\.100000/);
+  }
+  const e2 = spawnSync(process.execPath, [bin, 'run', svdfPath, '--input', input, '--output', output, '--invocations', '4'], { encoding: 'utf8' });
+  assert.equal(e2.status, 1);
+  assert.match(e2.stderr, /expected \d+ \(4 invocations x \d+ bytes\)/);
+  const e3 = spawnSync(process.execPath, [bin, 'verify', path, '--on', 'host', '--invocations', '0'], { encoding: 'utf8' });
+  assert.equal(e3.status, 2);
+  assert.match(e3.stderr, /--invocations must be an integer in 1\.\.1024/);
+  if (!needTools(t, 'host')) return;
+  const v = await apiVerify(apiLoad(path), { on: 'host', invocations: 10, arith: 'tflite' });
+  assert.ok(v.ok, JSON.stringify(v.results));
+  assert.equal(v.inputs, 10);
+});

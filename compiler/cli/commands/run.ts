@@ -85,9 +85,12 @@ export const run: Command = {
     if (!existsSync(inputPath)) throw new TinyforgeError('input file not found', { file: inputPath }, 'pass --gen-input SEED to create one');
     const bytes = new Uint8Array(readInputFile(inputPath, 'input file'));
     const per = model.inputs.reduce((s, t) => s + t.bytes, 0);
-    if (bytes.length !== per * invocations) {
-      throw new TinyforgeError(`input is ${bytes.length} bytes, expected ${per * invocations} (${invocations} invocation(s) x ${per} bytes)`, { file: inputPath },
-        invocations > 1 ? 'the inputs of the consecutive invocations, concatenated' : 'pass --invocations N for a file holding N inputs');
+    // One invocation: splitInputBytes names each input's size when the file is wrong.
+    if (invocations === 1) splitInputBytes(model, bytes, inputPath);
+    else if (bytes.length !== per * invocations) {
+      const parts = model.inputs.map((t) => `'${t.name}' ${t.dtype} [${t.shape.join(', ')}] = ${t.bytes}`).join(', ');
+      throw new TinyforgeError(`input is ${bytes.length} bytes, expected ${per * invocations} (${invocations} invocations x ${per} bytes)`, { file: inputPath },
+        `the inputs of the consecutive invocations, concatenated; each: ${parts}`);
     }
     const dumpDir = values['dump-dir'] as string | undefined;
     const state = new GoldenState(graph);
