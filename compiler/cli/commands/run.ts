@@ -86,8 +86,9 @@ export const run: Command = {
     const bytes = new Uint8Array(readInputFile(inputPath, 'input file'));
     const per = model.inputs.reduce((s, t) => s + t.bytes, 0);
     if (bytes.length !== per * invocations) {
+      const parts = model.inputs.map((t) => `'${t.name}' ${t.dtype} [${t.shape.join(', ')}] = ${t.bytes}`).join(', ');
       throw new TinyforgeError(`input is ${bytes.length} bytes, expected ${per * invocations} (${invocations} invocation(s) x ${per} bytes)`, { file: inputPath },
-        invocations > 1 ? 'the inputs of the consecutive invocations, concatenated' : 'pass --invocations N for a file holding N inputs');
+        `raw NHWC, int8 one byte per value, float32 little-endian: ${parts}; ${invocations > 1 ? 'the inputs of the consecutive invocations, concatenated' : 'pass --invocations N for a file holding N inputs'}`);
     }
     const dumpDir = values['dump-dir'] as string | undefined;
     const state = new GoldenState(graph);
