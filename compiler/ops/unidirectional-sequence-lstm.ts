@@ -177,19 +177,25 @@ export const unidirectionalSequenceLstm = defineOp<'unidirectional_sequence_lstm
   golden: (ctx, op) => {
     const q = lstmQuantParams(ctx.graph, op);
     const T = (slot: number) => ctx.graph.tensors[op.inputs[slot]!]!;
-    const desc = new Int32Array(14 + 4 * 7);
+    const desc = new Int32Array(14 + 4 * 7 + 1);
     desc.set([q.batches, q.steps, q.nInput, q.nCell, q.nOutput, q.timeMajor ? 1 : 0, q.cifg ? 1 : 0, q.inputZeroPoint, q.outputStateZeroPoint,
       q.cellScale, q.cellClip, q.hidden.multiplier, q.hidden.shift, q.hiddenZeroPoint]);
     LSTM_GATES.forEach((_, k) => {
       if (k === 0 && q.cifg) return;
       const bias = T(LSTM_SLOT.bias[k]!).data;
       if (!(bias instanceof Int32Array)) throw new TinyforgeError(`LSTM gate bias '${T(LSTM_SLOT.bias[k]!).name}' must be constant int32`);
-      desc.set([ctx.upload(int8Data(T(LSTM_SLOT.inputWeights[k]!))), ctx.upload(int8Data(T(LSTM_SLOT.recurrentWeights[k]!))), ctx.upload(bias),
+      // Weights as int16 rows padded to a multiple of 8 (the kernel's dot products).
+      desc.set([ctx.weightRows(T(LSTM_SLOT.inputWeights[k]!), q.nCell, q.nInput).ptr, ctx.weightRows(T(LSTM_SLOT.recurrentWeights[k]!), q.nCell, q.nOutput).ptr, ctx.upload(bias),
         q.gates[k]!.input.multiplier, q.gates[k]!.input.shift, q.gates[k]!.recurrent.multiplier, q.gates[k]!.recurrent.shift], 14 + 7 * k);
     });
+    // The activation tables (logistic and tanh of Q3.12, tanh of the cell state), filled by the kernel module.
+    const tables = ctx.upload(new Int16Array(3 * 65536));
+    ctx.ex.lstmTables(tables, 15 + q.cellScale);
+    desc[14 + 4 * 7] = tables;
     const dp = ctx.upload(desc);
     const ids = [op.inputs[LSTM_SLOT.input]!, op.outputs[0]!, op.inputs[LSTM_SLOT.outputState]!, op.inputs[LSTM_SLOT.cellState]!] as const;
-    return { scratch: 8 * q.nCell, make: (scratch) => (p) => ctx.ex.lstm8x8_16(p[ids[0]]!, p[ids[1]]!, p[ids[2]]!, p[ids[3]]!, dp, scratch) };
+    const pad8 = (n: number) => Math.ceil(n / 8) * 8;
+    return { scratch: 8 * q.nCell + 2 * (pad8(q.nInput) + pad8(q.nOutput)), make: (scratch) => (p) => ctx.ex.lstm8x8_16(p[ids[0]]!, p[ids[1]]!, p[ids[2]]!, p[ids[3]]!, dp, scratch) };
   },
   cgra: { host: 'recurrent state and int16 gate arithmetic: the host runs it' },
 });
