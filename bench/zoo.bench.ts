@@ -2,7 +2,8 @@
 // row each, through every stage the project has, each stage guarded so that a model failing it gets the
 // stage's one-line error in its row and the bench goes on:
 //   scan      operator histogram straight from the flatbuffer (supported or not), scope (int16 activations
-//             and recurrent operators are the next issue's: reported with the reason, not run)
+//             and recurrent operators without an operator definition are the next issue's: reported with the
+//             reason, not run; models with state run their inputs as one sequence, state carried)
 //   inspect   whether the importer and validator accept it (else the first unsupported thing); MACs
 //   golden    golden runtime (`tflite` arithmetic) == TFLite's interpreter on every operator output, 5 seeded
 //             inputs (the comparison of tests/zoo, tests/helpers/zoo.ts compareLayers)

@@ -11,7 +11,7 @@
 import { TinyforgeError } from '../diagnostics.ts';
 import { numElements, type OpBase, type Tensor } from '../ir/graph.ts';
 import { ActivationCode, BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
-import { LSTM_GATES, LSTM_SLOT, lstmQuantParams, zeroPointTimesWeightWithBias } from '../quant/lstm.ts';
+import { LSTM_GATES, LSTM_SLOT, checkedLog2, lstmQuantParams, zeroPointTimesWeightWithBias } from '../quant/lstm.ts';
 import { int8Data } from './golden-abi.ts';
 import { rule } from './lowering.ts';
 import { defineOp } from './op-def.ts';
@@ -32,11 +32,10 @@ export interface UnidirectionalSequenceLstmOp extends OpBase {
 
 const S = Slot.UnidirectionalSequenceLSTMOptions;
 
-/** Per-tensor scale of a weights or state tensor (what the effective scales are made of). */
-function oneScale(t: Tensor, fail: (m: string, h?: string) => never, role: string): number {
-  const s = t.quant?.scale;
-  if (!s || s.length !== 1) fail(`${role} '${t.name}' must be quantised per tensor (one scale), has ${s?.length ?? 0} scales`);
-  return s[0]!;
+/** The effective scales take one scale per weights tensor (TFLite's integer LSTM has no per-channel weights). */
+function perTensor(t: Tensor, fail: (m: string, h?: string) => never, role: string): void {
+  const n = t.quant?.scale.length ?? 0;
+  if (n !== 1) fail(`${role} '${t.name}' have ${n} scales`, 'the integer LSTM takes per-tensor weights (one scale)');
 }
 
 export const unidirectionalSequenceLstm = defineOp<'unidirectional_sequence_lstm'>({
@@ -110,7 +109,7 @@ export const unidirectionalSequenceLstm = defineOp<'unidirectional_sequence_lstm
   },
   legalize: (c, op) => {
     const fail = (m: string, h?: string): never => c.fail(m, h);
-    const x = c.act(op.inputs[LSTM_SLOT.input], 'input');
+    c.act(op.inputs[LSTM_SLOT.input], 'input');
     const y = c.act(op.outputs[0], 'output');
     const present = (slot: number) => (op.inputs[slot] ?? -1) >= 0;
     if (LSTM_SLOT.peephole.some(present)) fail('peephole (cell-to-gate) weights are not supported');
@@ -124,13 +123,14 @@ export const unidirectionalSequenceLstm = defineOp<'unidirectional_sequence_lstm
       fail(`the hidden intermediate (scale ${op.hiddenScale}, zero point ${op.hiddenZeroPoint}) differs from the output '${y.name}'`, 'without a projection TFLite writes the hidden state to the output unchanged');
     }
     if (cs.quant!.zeroPoint[0] !== 0) fail(`cell state '${cs.name}' has zero point ${cs.quant!.zeroPoint[0]}; int16 state is symmetric`);
+    if (checkedLog2(cs.quant!.scale[0]!) === undefined) fail(`cell state '${cs.name}' has scale ${cs.quant!.scale[0]}`, 'TFLite\'s integer LSTM needs a power-of-two cell state scale');
     const q = lstmQuantParams(c.g, op);
     if (q.cellScale < -15 || q.cellScale > -9) fail(`cell state scale 2^${q.cellScale}; TFLite's integer tanh supports 2^-15 .. 2^-9`);
     LSTM_GATES.forEach((g, k) => {
       if (k === 0 && q.cifg) return;
       for (const slot of [LSTM_SLOT.inputWeights[k]!, LSTM_SLOT.recurrentWeights[k]!]) {
         const w = c.weights(op.inputs[slot], 2, 0, q.nCell);
-        oneScale(w, fail, `${g} gate weights`);
+        perTensor(w, fail, `${g} gate weights`);
       }
       const b = c.t(op.inputs[LSTM_SLOT.bias[k]!], `${g} gate bias`);
       if (b.dtype !== 'int32' || !(b.data instanceof Int32Array)) fail(`${g} gate bias '${b.name}' must be a constant int32 vector, is ${b.dtype}`);
@@ -138,7 +138,6 @@ export const unidirectionalSequenceLstm = defineOp<'unidirectional_sequence_lstm
     for (const m of q.gates.flatMap((g, k) => (k === 0 && q.cifg ? [] : [g.input, g.recurrent])).concat([q.hidden])) {
       if (m.shift > 30 || m.shift < -31) fail(`an effective scale has shift ${m.shift}`, 'the gate scales must be within 2^-31 .. 2^30');
     }
-    void x;
   },
   lower: [
     rule({
@@ -178,19 +177,25 @@ export const unidirectionalSequenceLstm = defineOp<'unidirectional_sequence_lstm
   golden: (ctx, op) => {
     const q = lstmQuantParams(ctx.graph, op);
     const T = (slot: number) => ctx.graph.tensors[op.inputs[slot]!]!;
-    const desc = new Int32Array(14 + 4 * 7);
+    const desc = new Int32Array(14 + 4 * 7 + 1);
     desc.set([q.batches, q.steps, q.nInput, q.nCell, q.nOutput, q.timeMajor ? 1 : 0, q.cifg ? 1 : 0, q.inputZeroPoint, q.outputStateZeroPoint,
       q.cellScale, q.cellClip, q.hidden.multiplier, q.hidden.shift, q.hiddenZeroPoint]);
     LSTM_GATES.forEach((_, k) => {
       if (k === 0 && q.cifg) return;
       const bias = T(LSTM_SLOT.bias[k]!).data;
       if (!(bias instanceof Int32Array)) throw new TinyforgeError(`LSTM gate bias '${T(LSTM_SLOT.bias[k]!).name}' must be constant int32`);
-      desc.set([ctx.upload(int8Data(T(LSTM_SLOT.inputWeights[k]!))), ctx.upload(int8Data(T(LSTM_SLOT.recurrentWeights[k]!))), ctx.upload(bias),
+      // Weights as int16 rows padded to a multiple of 8 (the kernel's dot products).
+      desc.set([ctx.weightRows(T(LSTM_SLOT.inputWeights[k]!), q.nCell, q.nInput).ptr, ctx.weightRows(T(LSTM_SLOT.recurrentWeights[k]!), q.nCell, q.nOutput).ptr, ctx.upload(bias),
         q.gates[k]!.input.multiplier, q.gates[k]!.input.shift, q.gates[k]!.recurrent.multiplier, q.gates[k]!.recurrent.shift], 14 + 7 * k);
     });
+    // The activation tables (logistic and tanh of Q3.12, tanh of the cell state), filled by the kernel module.
+    const tables = ctx.upload(new Int16Array(3 * 65536));
+    ctx.ex.lstmTables(tables, 15 + q.cellScale);
+    desc[14 + 4 * 7] = tables;
     const dp = ctx.upload(desc);
     const ids = [op.inputs[LSTM_SLOT.input]!, op.outputs[0]!, op.inputs[LSTM_SLOT.outputState]!, op.inputs[LSTM_SLOT.cellState]!] as const;
-    return { scratch: 8 * q.nCell, make: (scratch) => (p) => ctx.ex.lstm8x8_16(p[ids[0]]!, p[ids[1]]!, p[ids[2]]!, p[ids[3]]!, dp, scratch) };
+    const pad8 = (n: number) => Math.ceil(n / 8) * 8;
+    return { scratch: 8 * q.nCell + 2 * (pad8(q.nInput) + pad8(q.nOutput)), make: (scratch) => (p) => ctx.ex.lstm8x8_16(p[ids[0]]!, p[ids[1]]!, p[ids[2]]!, p[ids[3]]!, dp, scratch) };
   },
   cgra: { host: 'recurrent state and int16 gate arithmetic: the host runs it' },
 });

@@ -92,63 +92,98 @@ export function tanh16(a: i32, ib: i32): i32 {
 // Layout of the descriptor (int32 words) the host uploads once per op.
 const D_BATCHES = 0, D_STEPS = 1, D_NIN = 2, D_NCELL = 3, D_NOUT = 4, D_TIME_MAJOR = 5, D_CIFG = 6, D_IN_ZP = 7, D_H_ZP = 8;
 const D_CELL_SCALE = 9, D_CLIP = 10, D_HID_M = 11, D_HID_S = 12, D_HID_ZP = 13, D_GATES = 14, GATE_WORDS = 7;
+const D_TABLES = D_GATES + 4 * GATE_WORDS;
+
+/**
+ * Fills the three activation tables the kernel reads (65,536 int16 each, indexed by the input + 32768):
+ * logistic16(., 3), tanh16(., 3) and tanh16(., cellIb) -- the functions above, tabulated once per op so each
+ * step looks its activations up.
+ */
+export function lstmTables(dst: usize, cellIb: i32): void {
+  for (let a = -32768; a <= 32767; a++) {
+    const o = <usize>(a + 32768) << 1;
+    store<i16>(dst + o, <i16>logistic16(a, 3));
+    store<i16>(dst + 131072 + o, <i16>tanh16(a, 3));
+    store<i16>(dst + 262144 + o, <i16>tanh16(a, cellIb));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function look(table: usize, a: i32): i32 { return <i32>load<i16>(table + (<usize>(a + 32768) << 1)); }
 
 // @ts-ignore: decorator
 @inline function word(desc: usize, i: i32): i32 { return load<i32>(desc + (<usize>i << 2)); }
 
-/** One gate's pre-activation for every cell of one batch row, into int16 `out`. */
-function gate(desc: usize, g: i32, xp: usize, hp: usize, out: usize): void {
-  const nIn = word(desc, D_NIN), nCell = word(desc, D_NCELL), nOut = word(desc, D_NOUT);
-  const inZp = word(desc, D_IN_ZP), hZp = word(desc, D_H_ZP);
+/** sum(a[i] * b[i]) over n int16 values (n a multiple of 8; exact in int32, so both builds agree). */
+// @ts-ignore: decorator
+@inline function dot16(a: usize, b: usize, n: i32): i32 {
+  if (ASC_FEATURE_SIMD) {
+    let acc = i32x4.splat(0);
+    for (let i = 0; i < n; i += 8) acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.load(a + (<usize>i << 1)), v128.load(b + (<usize>i << 1))));
+    return i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+  }
+  let s = 0;
+  for (let i = 0; i < n; i++) s += <i32>load<i16>(a + (<usize>i << 1)) * <i32>load<i16>(b + (<usize>i << 1));
+  return s;
+}
+
+/**
+ * One gate's pre-activation for every cell of one batch row, into int16 `out`: xs = x - x_zp and hs = h - h_zp
+ * widened to int16 (padded with zeros to kIn / kOut), the weights int16 rows of kIn / kOut.
+ */
+function gate(desc: usize, g: i32, xs: usize, hs: usize, kIn: i32, kOut: i32, out: usize): void {
+  const nCell = word(desc, D_NCELL);
   const base = D_GATES + g * GATE_WORDS;
   const wIn = <usize>word(desc, base), wRec = <usize>word(desc, base + 1), bias = <usize>word(desc, base + 2);
   const mIn = word(desc, base + 3), sIn = word(desc, base + 4), mRec = word(desc, base + 5), sRec = word(desc, base + 6);
   for (let r = 0; r < nCell; r++) {
-    let acc = load<i32>(bias + (<usize>r << 2));
-    const wr = wIn + <usize>(r * nIn);
-    for (let i = 0; i < nIn; i++) acc += (<i32>load<i8>(xp + <usize>i) - inZp) * <i32>load<i8>(wr + <usize>i);
-    let v = sat16(mbqmDouble(acc, mIn, sIn));
-    let accR = 0;
-    const rr = wRec + <usize>(r * nOut);
-    for (let j = 0; j < nOut; j++) accR += (<i32>load<i8>(hp + <usize>j) - hZp) * <i32>load<i8>(rr + <usize>j);
-    v = sat16(mbqmDouble(accR, mRec, sRec) + v);
-    store<i16>(out + (<usize>r << 1), <i16>v);
+    const acc = load<i32>(bias + (<usize>r << 2)) + dot16(xs, wIn + (<usize>(r * kIn) << 1), kIn);
+    const v = sat16(mbqmDouble(acc, mIn, sIn));
+    const accR = dot16(hs, wRec + (<usize>(r * kOut) << 1), kOut);
+    store<i16>(out + (<usize>r << 1), <i16>sat16(mbqmDouble(accR, mRec, sRec) + v));
   }
 }
 
 /**
  * Runs every step of every batch row: x int8 [B, T, nIn] (time-major: [T, B, nIn]), y int8 likewise with
- * nOut, h int8 [B, nOut] and c int16 [B, nCell] the state (read and updated), desc the descriptor above,
- * scratch 4 * nCell int16.
+ * nOut, h int8 [B, nOut] and c int16 [B, nCell] the state (read and updated), desc the descriptor above (the
+ * weights as int16 rows padded to a multiple of 8, the tables of lstmTables), scratch 4 * nCell + kIn + kOut int16.
  */
 export function lstm8x8_16(x: usize, y: usize, h: usize, c: usize, desc: usize, scratch: usize): void {
   const batches = word(desc, D_BATCHES), steps = word(desc, D_STEPS);
   const nIn = word(desc, D_NIN), nCell = word(desc, D_NCELL), nOut = word(desc, D_NOUT);
   const timeMajor = word(desc, D_TIME_MAJOR) != 0, cifg = word(desc, D_CIFG) != 0;
   const cellScale = word(desc, D_CELL_SCALE), clip = word(desc, D_CLIP);
-  const hm = word(desc, D_HID_M), hs = word(desc, D_HID_S), hzp = word(desc, D_HID_ZP);
+  const hMul = word(desc, D_HID_M), hShift = word(desc, D_HID_S), hzp = word(desc, D_HID_ZP);
+  const inZp = word(desc, D_IN_ZP), hZp = word(desc, D_H_ZP);
+  const tLogistic = <usize>word(desc, D_TABLES), tTanh = tLogistic + 131072, tCell = tLogistic + 262144;
+  const kIn = (nIn + 7) & ~7, kOut = (nOut + 7) & ~7;
   const gi = scratch, gf = scratch + (<usize>nCell << 1), gc = scratch + (<usize>nCell << 2), go = scratch + <usize>(nCell * 6);
+  const xs = scratch + <usize>(nCell * 8), hs = xs + (<usize>kIn << 1);
+  memory.fill(xs, 0, <usize>(kIn + kOut) << 1);
   for (let b = 0; b < batches; b++) {
     const hp = h + <usize>(b * nOut), cp = c + (<usize>(b * nCell) << 1);
     for (let t = 0; t < steps; t++) {
       const row = timeMajor ? t * batches + b : b * steps + t;
       const xp = x + <usize>(row * nIn), yp = y + <usize>(row * nOut);
-      if (!cifg) gate(desc, 0, xp, hp, gi);
-      gate(desc, 1, xp, hp, gf);
-      gate(desc, 2, xp, hp, gc);
-      gate(desc, 3, xp, hp, go);
+      for (let i = 0; i < nIn; i++) store<i16>(xs + (<usize>i << 1), <i16>(<i32>load<i8>(xp + <usize>i) - inZp));
+      for (let j = 0; j < nOut; j++) store<i16>(hs + (<usize>j << 1), <i16>(<i32>load<i8>(hp + <usize>j) - hZp));
+      if (!cifg) gate(desc, 0, xs, hs, kIn, kOut, gi);
+      gate(desc, 1, xs, hs, kIn, kOut, gf);
+      gate(desc, 2, xs, hs, kIn, kOut, gc);
+      gate(desc, 3, xs, hs, kIn, kOut, go);
       for (let r = 0; r < nCell; r++) {
         const ro = <usize>r << 1;
-        const f = logistic16(<i32>load<i16>(gf + ro), 3);
-        const g = tanh16(<i32>load<i16>(gc + ro), 3);
-        const i = cifg ? 32767 - f : logistic16(<i32>load<i16>(gi + ro), 3);
-        const o = logistic16(<i32>load<i16>(go + ro), 3);
+        const f = look(tLogistic, <i32>load<i16>(gf + ro));
+        const g = look(tTanh, <i32>load<i16>(gc + ro));
+        const i = cifg ? 32767 - f : look(tLogistic, <i32>load<i16>(gi + ro));
+        const o = look(tLogistic, <i32>load<i16>(go + ro));
         const kept = w16(rdbpot(f * <i32>load<i16>(cp + ro), 15));
         const added = w16(rdbpot(i * g, 30 + cellScale));
         let cell = sat16(kept + added);
         if (clip > 0) cell = cell > clip ? clip : cell < -clip ? -clip : cell;
         store<i16>(cp + ro, <i16>cell);
-        let v = mbqmDouble(o * tanh16(cell, 15 + cellScale), hm, hs) - hzp;
+        let v = mbqmDouble(o * look(tCell, cell), hMul, hShift) - hzp;
         v = v > 127 ? 127 : v < -128 ? -128 : v;
         // h of this step: the output row, and (after every cell used the old h) the state.
         store<i8>(yp + <usize>r, <i8>v);
