@@ -132,8 +132,8 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   };
   // One unsigned compare on the common path; the full int8 range saturates branch-free ((v >> 31) ^ 127).
   const clampStore = (q.actMin === -128 && q.actMax === 127
-    ? 'if ((uint32_t)(v + 128) > 255u) v = (v >> 31) ^ 127;'
-    : `if ((uint32_t)(v - ${q.actMin}) > ${q.actMax - q.actMin}u) v = v < ${q.actMin} ? ${q.actMin} : ${q.actMax};`) + `\n((uint8_t *)out)[${'J'}] = (uint8_t)v;`;
+    ? 'if (TF_UNLIKELY((uint32_t)(v + 128) > 255u)) v = (v >> 31) ^ 127;'
+    : `if (TF_UNLIKELY((uint32_t)(v - ${q.actMin}) > ${q.actMax - q.actMin}u)) v = v < ${q.actMin} ? ${q.actMin} : ${q.actMax};`) + `\n((uint8_t *)out)[${'J'}] = (uint8_t)v;`;
   const dec = (w: string): string => (prog.decode === 'fxp' ? `((int32_t)((uint32_t)M[${w}] << 1) + 510) >> 9` : `M[${w}]`);
   const nestC = (n: Nest): string => {
     const j = idx(n, 0), w = idx(n, 1);

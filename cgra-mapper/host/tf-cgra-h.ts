@@ -23,6 +23,11 @@ export const TF_CGRA_H = `/* tf_cgra.h: OpenEdgeCGRA launch layer of a tinyforge
 #define TF_CGRA_LINES 128
 #define TF_CGRA_IMEM_WORDS (TF_CGRA_ROWS * TF_CGRA_LINES)
 #define TF_CGRA_KMEM_WORDS 16
+#if defined(__GNUC__)
+#define TF_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define TF_UNLIKELY(x) (x)
+#endif
 
 #if defined(TF_CGRA_HEEPSILON)
 /* Set these from HEEPsilon's core_v_mini_mcu.h / heepsilon.h (the CGRA's context memory and peripheral). */
