@@ -15,15 +15,15 @@ const list = (a: ArrayLike<number>, f: (v: number) => string = String): string =
   return out.join(',\n');
 };
 
-/** Index expression of vector component k inside the nest's loops (i0 innermost). */
-function idx(n: Nest, k: number): string {
+/** Index expression of vector component k inside the nest's loops (i0 innermost; `i0` overrides its name). */
+function idx(n: Nest, k: number, i0 = 'i0'): string {
   let s = String(n.base[k]);
-  n.dims.forEach((d, l) => { if (d.delta[k]) s += ` + i${l} * ${d.delta[k]}`; });
+  n.dims.forEach((d, l) => { if (d.delta[k]) s += ` + ${l === 0 ? i0 : `i${l}`} * ${d.delta[k]}`; });
   return s;
 }
 
 /** The nest's loops around `body`; with `chan`, the output channel `o` of vec[0] = j, tracked incrementally. */
-function loops(n: Nest, body: string, chan?: number, unroll = 4): string {
+function loops(n: Nest, body: string, chan?: number, unroll = 4, prologue?: string): string {
   const ind = (d: number): string => '  '.repeat(d + 1);
   const L = n.dims.length;
   const dO = n.dims.map((d) => (chan ? ((d.delta[0] % chan) + chan) % chan : 0));
@@ -33,6 +33,7 @@ function loops(n: Nest, body: string, chan?: number, unroll = 4): string {
   for (let l = L - 1; l >= 0; l--) {
     const depth = L - 1 - l;
     if (track) lines.push(`${ind(depth)}int c${l} = ${l === L - 1 ? n.base[0] % chan! : `c${l + 1}`};`);
+    if (l === 0 && prologue) lines.push(`${ind(depth)}${prologue}`);
     if (l === 0) lines.push(`${ind(depth)}#pragma GCC unroll ${unroll}`);
     lines.push(`${ind(depth)}for (int i${l} = 0; i${l} < ${n.dims[l].count}; i${l}++) {`);
   }
@@ -74,6 +75,9 @@ function stageBody(p: string, n: Nest): string {
   }
 }
 
+/** Spare words after a layer's array memory (software-pipelined loads read one word past a run). */
+const PAD = 16;
+
 export interface LayerC { name: string; decl: string; code: string; bitstream: string }
 
 /**
@@ -86,7 +90,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   const C = L.outC;
   const out: string[] = [];
   out.push(`/* ${L.name}: ${prog.plan.strategy}, ${prog.plan.launches.length} launch(es), ${prog.memWords * 4} bytes of array memory, ${prog.stage.length} stage nests, ${prog.post.length} post nests */`);
-  out.push(`static uint32_t ${p}_mem[${prog.memWords}] TF_ALIGN(8);`);
+  out.push(`static uint32_t ${p}_mem[${prog.memWords + PAD}] TF_ALIGN(8);`);
   prog.init.forEach(([, w], i) => out.push(`static const uint32_t ${p}_init${i}[${w.length}] = {\n${list(w, hex)}\n};`));
   for (const im of prog.images) out.push(`static int32_t ${p}_img${im.id}[${im.n}];`);
   if (prog.terms > 1) out.push(`static int32_t ${p}_acc[${prog.gathered.terms.length}];`);
@@ -98,8 +102,15 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
     return `#define ${p}_${name}(o) (${p}_${name}_t[o])`;
   };
   const macros: string[] = [table('kb', 'int32_t', (c) => c.kb)];
+  // Packed-pair outputs with the bias in the decode constant: Z & -512 = 512 (D + b), and
+  // MULH(512 (D + b), M) = floor((D + b) M / 2^23), whose floor by 2^7 is requant.ts's y; nested floors compose,
+  // so out = (y7 + 2^7 (K + corr)) >> (E + 7), with corr = -2 exactly when y7 < 0. One instruction less than
+  // shifting the decoded value back up.
+  const packed = prog.fast && prog.decode === 'fxp' && prog.biasInDecode && ch[0].fast!.pre === 2 &&
+    ch.every((c) => Math.abs(c.fast!.K) < 2 ** 22 && c.fast!.E + 7 <= 31);
   if (prog.fast) {
     macros.push(table('m', 'int32_t', (c) => c.fast!.m), table('k', 'int32_t', (c) => c.fast!.K), table('e', 'uint8_t', (c) => c.fast!.E));
+    if (packed) macros.push(table('k7', 'int32_t', (c) => c.fast!.K * 128), table('e7', 'uint8_t', (c) => c.fast!.E + 7));
   } else {
     macros.push(table('m', 'int32_t', (c) => c.multiplier), table('s', 'int8_t', (c) => c.shift));
   }
@@ -115,7 +126,8 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   for (const im of prog.images) {
     st.push(`  #pragma GCC unroll 4\n  for (int i = 0; i < ${im.n}; i++) ${p}_img${im.id}[i] = (int32_t)x[${im.lo0} + i * ${im.g}] + (int32_t)x[${im.lo0 + im.delta} + i * ${im.g}] * 8388608;`);
   }
-  for (const n of prog.stage) st.push(indent(loops(n, stageBody(p, n), undefined, 8)));
+  // Copy runs up to 32 words unroll fully (one load and one store per word); longer ones by 8.
+  for (const n of prog.stage) st.push(indent(loops(n, stageBody(p, n), undefined, n.dims.length && n.dims[0].count <= 32 ? n.dims[0].count : 8)));
   out.push(`__attribute__((noinline)) static void ${p}_stage(const int8_t *x)\n{\n  int32_t *const M = (int32_t *)${p}_mem;\n  (void)M;\n${st.join('\n')}\n}`);
 
   // Post.
@@ -144,6 +156,25 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
       case 'f': case 'fa': {
         const acc = n.key === 'fa' ? `${p}_acc[${j}] + ` : '';
         let a: string;
+        if (packed && n.key === 'f') {
+          // Software-pipelined: the next word is loaded before this one is used (no load-use stall); the
+          // array memory has PAD spare words after its end for the read past a run's last word.
+          const dw = n.dims.length ? n.dims[0].delta[1] : 0;
+          if (n.dims.length && dw > 0 && dw <= PAD) {
+            body = [`const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];`,
+              `const int32_t z = ((int32_t)((uint32_t)t << 1) + ${p}_kb(o)) & -512;`,
+              `t = tn;`,
+              `int32_t y = (int32_t)(((int64_t)z * ${p}_m(o)) >> 32);`,
+              ...(ch[0].fast!.corr ? ['y += (y >> 31) * 256;'] : []),
+              `int32_t v = (y + ${p}_k7(o)) >> ${p}_e7(o);`, clampStore.replace('J', j)].join('\n');
+            return indent(loops(n, body, C, 4, `int32_t t = M[${idx(n, 1, '0')}];`));
+          }
+          body = [`const int32_t z = ((int32_t)((uint32_t)M[${w}] << 1) + ${p}_kb(o)) & -512;`,
+            `int32_t y = (int32_t)(((int64_t)z * ${p}_m(o)) >> 32);`,
+            ...(ch[0].fast!.corr ? ['y += (y >> 31) * 256;'] : []),
+            `int32_t v = (y + ${p}_k7(o)) >> ${p}_e7(o);`, clampStore.replace('J', j)].join('\n');
+          break;
+        }
         if (prog.decode === 'fxp' && prog.biasInDecode && n.key === 'f') a = `((int32_t)((uint32_t)M[${w}] << 1) + ${p}_kb(o)) >> 9`;
         else a = `${acc}${dec(w)} + ${p}_kb(o)`;
         body = `const int32_t a = ${a};\n${rq('a')}\n${clampStore.replace('J', j)}`;

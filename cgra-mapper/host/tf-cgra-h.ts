@@ -42,7 +42,10 @@ export const TF_CGRA_H = `/* tf_cgra.h: OpenEdgeCGRA launch layer of a tinyforge
 static inline void tf_cgra_load(const uint32_t *imem, const uint32_t *kmem, int lines)
 {
   volatile uint32_t *c = (volatile uint32_t *)(uintptr_t)TF_CGRA_CMEM_BASE;
-  for (int r = 0; r < TF_CGRA_ROWS; r++) for (int i = 0; i < lines; i++) c[r * TF_CGRA_LINES + i] = imem[r * TF_CGRA_LINES + i];
+  for (int r = 0; r < TF_CGRA_ROWS; r++) {
+    _Pragma("GCC unroll 8")
+    for (int i = 0; i < lines; i++) c[r * TF_CGRA_LINES + i] = imem[r * TF_CGRA_LINES + i];
+  }
   for (int i = 0; i < TF_CGRA_KMEM_WORDS; i++) c[TF_CGRA_IMEM_WORDS + i] = kmem[i];
 }
 /* Starts a launch (the array must be idle: tf_cgra_wait() first). */
@@ -64,7 +67,10 @@ extern tf_cgra_regs_t tf_cgra_regs;
 void tf_cgra_service(int layer, int launch, uint32_t *mem, uint32_t words);
 static inline void tf_cgra_load(const uint32_t *imem, const uint32_t *kmem, int lines)
 {
-  for (int r = 0; r < TF_CGRA_ROWS; r++) for (int i = 0; i < lines; i++) tf_cgra_regs.cmem[r * TF_CGRA_LINES + i] = imem[r * TF_CGRA_LINES + i];
+  for (int r = 0; r < TF_CGRA_ROWS; r++) {
+    _Pragma("GCC unroll 8")
+    for (int i = 0; i < lines; i++) tf_cgra_regs.cmem[r * TF_CGRA_LINES + i] = imem[r * TF_CGRA_LINES + i];
+  }
   for (int i = 0; i < TF_CGRA_KMEM_WORDS; i++) tf_cgra_regs.cmem[TF_CGRA_IMEM_WORDS + i] = kmem[i];
 }
 static inline void tf_cgra_start(int layer, int l, uint32_t *mem, uint32_t words, const uint32_t *d)
