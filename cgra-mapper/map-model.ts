@@ -85,6 +85,8 @@ export interface LayerFigures {
   peakMacPerCycle: number;
   slotMacs: number;
   candidates: Candidate[];
+  /** The host program's modelled cycles for this plan, when `auto` chose by end-to-end cycles. */
+  hostEstimate?: number;
   bitExact: boolean;
   mismatches: number;
   inputsChecked: number;
@@ -135,7 +137,7 @@ export function simulateModel(graph: Graph, km: KernelModule, mapped: MappedLaye
           exact: plan.cost.shared === f.arrayCycles && plan.cost.ports === ports.figures.arrayCycles,
         },
         peakMacPerCycle: plan.peak, slotMacs: plan.slotMacs,
-        candidates: m.choice.candidates, bitExact: mismatches === 0, mismatches, inputsChecked: inputs.length,
+        candidates: m.choice.candidates, ...(hostOf(m) !== undefined ? { hostEstimate: hostOf(m) } : {}), bitExact: mismatches === 0, mismatches, inputsChecked: inputs.length,
       },
     };
     layers.push(res);
@@ -143,6 +145,8 @@ export function simulateModel(graph: Graph, km: KernelModule, mapped: MappedLaye
   }
   return { layers, totals: totalsOf(layers) };
 }
+
+const hostOf = (m: MappedLayer): number | undefined => m.choice.candidates.find((c) => c.strategy === m.choice.plan.strategy)?.host;
 
 export function totalsOf(layers: LayerResult[]): ModelTotals {
   const sum = (f: (l: LayerResult) => number): number => layers.reduce((a, l) => a + f(l), 0);

@@ -22,21 +22,32 @@ export interface ModelReport {
 const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
 export function reportText(r: ModelReport): string {
+  const e2e = r.layers.some((l) => l.cgra.hostEstimate !== undefined);
   const head = ['#', 'layer', 'op', 'strategy', 'MACs', 'launches', 'cycles shared', 'MAC/c', 'cycles ports', 'MAC/c', 'PE util', 'loads', 'stores', 'energy uJ', 'host B', 'exact'];
+  if (e2e) head.splice(8, 0, 'host est', 'e2e MAC/c');
   const rows = r.layers.map((l) => [
     String(l.index), l.name, l.op, l.cgra.strategy + (l.cgra.note ? '*' : ''), fmt(l.macs), fmt(l.cgra.launches), fmt(l.cgra.cycles), fmt(l.cgra.macPerCycle, 3),
     fmt(l.cgra.cyclesPorts), fmt(l.cgra.macPerCyclePorts, 3), `${fmt(100 * l.cgra.peUtilisation, 0)}%`, fmt(l.cgra.memAccesses.loads), fmt(l.cgra.memAccesses.stores),
     fmt(l.cgra.energyJ * 1e6, 1), fmt(l.cgra.hostWork.preBytes), l.cgra.bitExact ? `yes x${l.cgra.inputsChecked}` : `NO (${l.cgra.mismatches})`,
   ]);
+  if (e2e) r.layers.forEach((l, i) => {
+    const h = l.cgra.hostEstimate;
+    rows[i].splice(8, 0, h === undefined ? '-' : fmt(h), h === undefined ? '-' : fmt(l.macs / (l.cgra.arrayCycles + h), 3));
+  });
   const t = r.totals;
   rows.push(['', 'total', '', '', fmt(t.macs), fmt(t.launches), fmt(t.cycles), fmt(t.macPerCycle, 3), fmt(t.cyclesPorts), fmt(t.macPerCyclePorts, 3), '', '', '',
     fmt(t.energyJ * 1e6, 1), fmt(t.hostPreBytes), `${t.bitExactLayers}/${t.layers}`]);
+  if (e2e) {
+    const h = r.layers.reduce((a, l) => a + (l.cgra.hostEstimate ?? 0), 0), arr = r.layers.reduce((a, l) => a + l.cgra.arrayCycles, 0);
+    rows[rows.length - 1].splice(8, 0, fmt(h), fmt(t.macs / (arr + h), 3));
+  }
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i <= 3 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
   const notes = r.layers.filter((l) => l.cgra.note).map((l) => `* layer ${l.index}: ${l.cgra.note}`);
   const host = (r.host ?? []).map((h) => `  layer ${h.index} ${h.name} (${h.op}${h.macs ? `, ${fmt(h.macs)} MACs` : ''}): ${h.reason}`);
   return [
-    `CGRA mapping of ${r.model} on a ${r.arch.rows}x${r.arch.cols} OpenEdgeCGRA; cycles include ${r.arch.callCycles} CPU cycles per launch`,
+    `CGRA mapping of ${r.model} on a ${r.arch.rows}x${r.arch.cols} OpenEdgeCGRA; cycles include ${r.arch.callCycles} CPU cycles per launch` +
+      (e2e ? '; host est = the host program\'s modelled cycles (auto chose by array + host cycles), e2e MAC/c = MACs / (array cycles + host est)' : ''),
     line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line), ...notes,
     ...(host.length ? [`run on the host CPU (${host.length} layers):`, ...host] : []),
   ].join('\n');

@@ -14,6 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../compiler/files.ts';
 import { join } from 'node:path';
 import type { KernelModule } from '../compiler/kernel-ir/types.ts';
+import { emitHostApp } from './host/app.ts';
 
 export interface CgraTargetOptions {
   arch: CgraArch;
@@ -32,6 +33,10 @@ export interface CgraTargetOptions {
   module?: KernelModule;
   /** The file the graph was read from, named by lowering errors. */
   file?: string;
+  /** `auto` by end-to-end cycles: array + the host program's modelled cycles (host/cost.ts). */
+  endToEnd?: boolean;
+  /** Write the host program for X-HEEP (HEEPsilon application folder, host/app.ts) here. */
+  hostAppDir?: string;
 }
 
 export async function runCgraTarget(graph: Graph, o: CgraTargetOptions): Promise<{ report: ModelReport; mapped: MappedLayer[]; files: string[] }> {
@@ -40,7 +45,7 @@ export async function runCgraTarget(graph: Graph, o: CgraTargetOptions): Promise
   }
   const km = o.module ?? runPipeline(graph, { arith: o.arith, ...(o.file !== undefined ? { file: o.file } : {}) });
   const unmapped: HostLayer[] = [];
-  const mapped = mapModule(km, { arch: o.arch, strategy: o.strategy, ...(o.layers ? { layers: o.layers } : {}), ...(o.optimise ? { optimise: o.optimise } : {}) }, graph, unmapped);
+  const mapped = mapModule(km, { arch: o.arch, strategy: o.strategy, ...(o.layers ? { layers: o.layers } : {}), ...(o.optimise ? { optimise: o.optimise } : {}), ...(o.endToEnd ? { endToEnd: o.arith } : {}) }, graph, unmapped);
   const golden = await GoldenRuntime.load();
   const inputs = randomInputs(graph, o.inputs ?? 2, o.seed ?? 1);
   const { layers, totals } = simulateModel(graph, km, mapped, golden, inputs, o.arith, o.arch, o.onLayer);
@@ -55,6 +60,11 @@ export async function runCgraTarget(graph: Graph, o: CgraTargetOptions): Promise
     const html = join(o.outDir, 'report.html');
     writeFileAtomic(html, reportHtml(report, new Map(mapped.map((m) => [m.op.index, m.choice.plan.view]))));
     files.push(html);
+  }
+  if (o.hostAppDir) {
+    const app = emitHostApp(km, mapped, o.arith, o.arch);
+    mkdirSync(o.hostAppDir, { recursive: true });
+    for (const [f, text] of Object.entries(app.files)) { writeFileAtomic(join(o.hostAppDir, f), text); files.push(join(o.hostAppDir, f)); }
   }
   return { report, mapped, files };
 }

@@ -8,7 +8,7 @@
 import type { LayerProgram } from './layer-program.ts';
 import { nestItems, type Nest } from './runs.ts';
 
-export interface HostCost { stage: number; launch: number; post: number; total: number }
+export interface HostCost { stage: number; launch: number; post: number; total: number; /** Post-step cycles per launch. */ postPerLaunch: number[] }
 
 const LOOP_ENTRY = 6;
 const BACK_EDGE = 3 / 4 + 1;
@@ -44,10 +44,10 @@ export function hostCost(prog: LayerProgram, cols = 4): HostCost {
   let stage = 0;
   for (const im of prog.images) stage += im.n * (5 + 1 + 3) + LOOP_ENTRY;
   for (const n of prog.stage) stage += price(n, stageElement(n));
-  let post = 0;
-  for (const n of prog.post) post += price(n, postElement(prog, n));
+  const postPerLaunch = prog.post.map((ns) => Math.round(ns.reduce((a, n) => a + price(n, postElement(prog, n)), 0)));
+  const post = postPerLaunch.reduce((a, b) => a + b, 0);
   // Context memory: every image word stored once per layer; per launch: 2 x cols pointer writes, the id, two polls.
-  const contextWords = 4 * 128 + 16;
+  const contextWords = 4 * prog.contextLines + 16;
   const launch = contextWords * 3 + prog.plan.launches.length * (2 * cols * 2 + 12);
-  return { stage: Math.round(stage), launch, post: Math.round(post), total: Math.round(stage + launch + post) };
+  return { stage: Math.round(stage), launch, post, total: Math.round(stage + launch + post), postPerLaunch };
 }

@@ -15,15 +15,15 @@ const list = (a: ArrayLike<number>, f: (v: number) => string = String): string =
   return out.join(',\n');
 };
 
-/** Index expression of vector component k inside the nest's loops (i0 innermost). */
-function idx(n: Nest, k: number): string {
+/** Index expression of vector component k inside the nest's loops (i0 innermost; `i0` overrides its name). */
+function idx(n: Nest, k: number, i0 = 'i0'): string {
   let s = String(n.base[k]);
-  n.dims.forEach((d, l) => { if (d.delta[k]) s += ` + i${l} * ${d.delta[k]}`; });
+  n.dims.forEach((d, l) => { if (d.delta[k]) s += ` + ${l === 0 ? i0 : `i${l}`} * ${d.delta[k]}`; });
   return s;
 }
 
 /** The nest's loops around `body`; with `chan`, the output channel `o` of vec[0] = j, tracked incrementally. */
-function loops(n: Nest, body: string, chan?: number): string {
+function loops(n: Nest, body: string, chan?: number, unroll = 4, prologue?: string): string {
   const ind = (d: number): string => '  '.repeat(d + 1);
   const L = n.dims.length;
   const dO = n.dims.map((d) => (chan ? ((d.delta[0] % chan) + chan) % chan : 0));
@@ -33,7 +33,8 @@ function loops(n: Nest, body: string, chan?: number): string {
   for (let l = L - 1; l >= 0; l--) {
     const depth = L - 1 - l;
     if (track) lines.push(`${ind(depth)}int c${l} = ${l === L - 1 ? n.base[0] % chan! : `c${l + 1}`};`);
-    if (l === 0) lines.push(`${ind(depth)}#pragma GCC unroll 4`);
+    if (l === 0 && prologue) lines.push(`${ind(depth)}${prologue}`);
+    if (l === 0) lines.push(`${ind(depth)}#pragma GCC unroll ${unroll}`);
     lines.push(`${ind(depth)}for (int i${l} = 0; i${l} < ${n.dims[l].count}; i${l}++) {`);
   }
   if (track) lines.push(`${ind(L)}const int o = ${L ? 'c0' : n.base[0] % chan!};`);
@@ -74,6 +75,9 @@ function stageBody(p: string, n: Nest): string {
   }
 }
 
+/** Spare words after a layer's array memory (software-pipelined loads read one word past a run). */
+const PAD = 16;
+
 export interface LayerC { name: string; decl: string; code: string; bitstream: string }
 
 /**
@@ -86,7 +90,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   const C = L.outC;
   const out: string[] = [];
   out.push(`/* ${L.name}: ${prog.plan.strategy}, ${prog.plan.launches.length} launch(es), ${prog.memWords * 4} bytes of array memory, ${prog.stage.length} stage nests, ${prog.post.length} post nests */`);
-  out.push(`static uint32_t ${p}_mem[${prog.memWords}] TF_ALIGN(8);`);
+  out.push(`static uint32_t ${p}_mem[${prog.memWords + PAD}] TF_ALIGN(8);`);
   prog.init.forEach(([, w], i) => out.push(`static const uint32_t ${p}_init${i}[${w.length}] = {\n${list(w, hex)}\n};`));
   for (const im of prog.images) out.push(`static int32_t ${p}_img${im.id}[${im.n}];`);
   if (prog.terms > 1) out.push(`static int32_t ${p}_acc[${prog.gathered.terms.length}];`);
@@ -98,8 +102,15 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
     return `#define ${p}_${name}(o) (${p}_${name}_t[o])`;
   };
   const macros: string[] = [table('kb', 'int32_t', (c) => c.kb)];
+  // Packed-pair outputs with the bias in the decode constant: Z & -512 = 512 (D + b), and
+  // MULH(512 (D + b), M) = floor((D + b) M / 2^23), whose floor by 2^7 is requant.ts's y; nested floors compose,
+  // so out = (y7 + 2^7 (K + corr)) >> (E + 7), with corr = -2 exactly when y7 < 0. One instruction less than
+  // shifting the decoded value back up.
+  const packed = prog.fast && prog.decode === 'fxp' && prog.biasInDecode && ch[0].fast!.pre === 2 &&
+    ch.every((c) => Math.abs(c.fast!.K) < 2 ** 22 && c.fast!.E + 7 <= 31);
   if (prog.fast) {
     macros.push(table('m', 'int32_t', (c) => c.fast!.m), table('k', 'int32_t', (c) => c.fast!.K), table('e', 'uint8_t', (c) => c.fast!.E));
+    if (packed) macros.push(table('k7', 'int32_t', (c) => c.fast!.K * 128), table('e7', 'uint8_t', (c) => c.fast!.E + 7));
   } else {
     macros.push(table('m', 'int32_t', (c) => c.multiplier), table('s', 'int8_t', (c) => c.shift));
   }
@@ -113,9 +124,10 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   // Stage.
   const st: string[] = [];
   for (const im of prog.images) {
-    st.push(`  for (int i = 0; i < ${im.n}; i++) ${p}_img${im.id}[i] = (int32_t)x[${im.lo0} + i * ${im.g}] + (int32_t)x[${im.lo0 + im.delta} + i * ${im.g}] * 8388608;`);
+    st.push(`  #pragma GCC unroll 4\n  for (int i = 0; i < ${im.n}; i++) ${p}_img${im.id}[i] = (int32_t)x[${im.lo0} + i * ${im.g}] + (int32_t)x[${im.lo0 + im.delta} + i * ${im.g}] * 8388608;`);
   }
-  for (const n of prog.stage) st.push(indent(loops(n, stageBody(p, n))));
+  // Copy runs up to 32 words unroll fully (one load and one store per word); longer ones by 8.
+  for (const n of prog.stage) st.push(indent(loops(n, stageBody(p, n), undefined, n.dims.length && n.dims[0].count <= 32 ? n.dims[0].count : 8)));
   out.push(`__attribute__((noinline)) static void ${p}_stage(const int8_t *x)\n{\n  int32_t *const M = (int32_t *)${p}_mem;\n  (void)M;\n${st.join('\n')}\n}`);
 
   // Post.
@@ -127,13 +139,15 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
     }
     const f0 = ch[0].fast!;
     return [`int32_t y = (int32_t)(((int64_t)(int32_t)((uint32_t)(${a}) << ${f0.pre}) * ${p}_m(o)) >> 32);`,
-      ...(f0.corr ? ['y -= (int32_t)(y < -1) << 1;'] : []),
+      ...(f0.corr ? ['y += (y >> 31) * 2;'] : []),
       `int32_t v = (y + ${p}_k(o)) >> ${p}_e(o);`].join('\n');
   };
-  const clampStore = `if (v < ${q.actMin}) v = ${q.actMin};\nif (v > ${q.actMax}) v = ${q.actMax};\nout[${'J'}] = (int8_t)v;`;
+  // One unsigned compare on the common path; the full int8 range saturates branch-free ((v >> 31) ^ 127).
+  const clampStore = (q.actMin === -128 && q.actMax === 127
+    ? 'if (TF_UNLIKELY((uint32_t)(v + 128) > 255u)) v = (v >> 31) ^ 127;'
+    : `if (TF_UNLIKELY((uint32_t)(v - ${q.actMin}) > ${q.actMax - q.actMin}u)) v = v < ${q.actMin} ? ${q.actMin} : ${q.actMax};`) + `\n((uint8_t *)out)[${'J'}] = (uint8_t)v;`;
   const dec = (w: string): string => (prog.decode === 'fxp' ? `((int32_t)((uint32_t)M[${w}] << 1) + 510) >> 9` : `M[${w}]`);
-  const po: string[] = [];
-  for (const n of prog.post) {
+  const nestC = (n: Nest): string => {
     const j = idx(n, 0), w = idx(n, 1);
     let body: string;
     switch (n.key) {
@@ -142,6 +156,25 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
       case 'f': case 'fa': {
         const acc = n.key === 'fa' ? `${p}_acc[${j}] + ` : '';
         let a: string;
+        if (packed && n.key === 'f') {
+          // Software-pipelined: the next word is loaded before this one is used (no load-use stall); the
+          // array memory has PAD spare words after its end for the read past a run's last word.
+          const dw = n.dims.length ? n.dims[0].delta[1] : 0;
+          if (n.dims.length && dw > 0 && dw <= PAD) {
+            body = [`const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];`,
+              `const int32_t z = ((int32_t)((uint32_t)t << 1) + ${p}_kb(o)) & -512;`,
+              `t = tn;`,
+              `int32_t y = (int32_t)(((int64_t)z * ${p}_m(o)) >> 32);`,
+              ...(ch[0].fast!.corr ? ['y += (y >> 31) * 256;'] : []),
+              `int32_t v = (y + ${p}_k7(o)) >> ${p}_e7(o);`, clampStore.replace('J', j)].join('\n');
+            return indent(loops(n, body, C, 4, `int32_t t = M[${idx(n, 1, '0')}];`));
+          }
+          body = [`const int32_t z = ((int32_t)((uint32_t)M[${w}] << 1) + ${p}_kb(o)) & -512;`,
+            `int32_t y = (int32_t)(((int64_t)z * ${p}_m(o)) >> 32);`,
+            ...(ch[0].fast!.corr ? ['y += (y >> 31) * 256;'] : []),
+            `int32_t v = (y + ${p}_k7(o)) >> ${p}_e7(o);`, clampStore.replace('J', j)].join('\n');
+          break;
+        }
         if (prog.decode === 'fxp' && prog.biasInDecode && n.key === 'f') a = `((int32_t)((uint32_t)M[${w}] << 1) + ${p}_kb(o)) >> 9`;
         else a = `${acc}${dec(w)} + ${p}_kb(o)`;
         body = `const int32_t a = ${a};\n${rq('a')}\n${clampStore.replace('J', j)}`;
@@ -149,24 +182,38 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
       }
       default: throw new Error(`post nest kind ${n.key}`);
     }
-    po.push(indent(loops(n, body, n.key === 'f' || n.key === 'fa' ? C : undefined)));
-  }
-  out.push(`__attribute__((noinline)) static void ${p}_post(int8_t *out)\n{\n  const int32_t *const M = (const int32_t *)${p}_mem;\n${po.join('\n')}\n}`);
-
+    return indent(loops(n, body, n.key === 'f' || n.key === 'fa' ? C : undefined));
+  };
+  // One post function per launch (run while the array works on the next launch); many launches: one at the end.
+  const nl = prog.plan.launches.length;
+  const perLaunch = nl <= 64;
+  const groups = perLaunch ? prog.post : [prog.post.flat()];
+  groups.forEach((ns, l) => {
+    out.push(`__attribute__((noinline)) static void ${p}_post${l}(int8_t *out)\n{\n  const int32_t *const M = (const int32_t *)${p}_mem;\n  (void)M; (void)out;\n${ns.map(nestC).join('\n')}\n}`);
+  });
   // The layer: stage, context memory, launches, post; markers per stage (tf_cgra.h).
   const image = buildImage(arch, prog.plan.kernels);
+  const posts = groups.map((_, l) => `${p}_post${l}`);
+  const start = (l: string): string => `TF_MARK(7);\n  tf_cgra_start(${id}, ${l}, ${p}_mem, ${prog.memWords}, ${p}_launch[${l}]);\n  TF_MARK(8);`;
   out.push(`void ${p}(const int8_t *x, int8_t *out)
 {
   TF_MARK(5);
   ${p}_stage(x);
   TF_MARK(6);
   TF_MARK(7);
-  tf_cgra_load(cgra_imem_${p}, cgra_kmem_${p});
-  for (int l = 0; l < ${prog.plan.launches.length}; l++) tf_cgra_launch(${id}, l, ${p}_mem, ${prog.memWords}, ${p}_launch[l]);
+  tf_cgra_load(cgra_imem_${p}, cgra_kmem_${p}, ${prog.contextLines});
   TF_MARK(8);
-  TF_MARK(11);
-  ${p}_post(out);
-  TF_MARK(12);
+  ${start('0')}
+  for (int l = 0; l < ${nl}; l++) {
+    TF_MARK(13);
+    tf_cgra_wait();
+    TF_MARK(14);
+    if (l + 1 < ${nl}) {
+      ${start('l + 1').replace(/\n  /g, '\n      ')}
+    }
+${perLaunch ? `    TF_MARK(11);\n    switch (l) {\n${posts.map((f, l) => `    case ${l}: ${f}(out); break;`).join('\n')}\n    default: break;\n    }\n    TF_MARK(12);` : ''}
+  }
+${perLaunch ? '' : `  TF_MARK(11);\n  ${posts[0]}(out);\n  TF_MARK(12);`}
 }`);
   const bitstream = `/* ${L.name}: ${prog.plan.kernels.length} kernel(s) */
 static const uint32_t cgra_imem_${p}[TF_CGRA_IMEM_WORDS] = {\n${list(image.imem, hex)}\n};

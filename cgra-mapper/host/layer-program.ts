@@ -22,6 +22,8 @@ export interface LayerProgram {
   layer: CgraLayer;
   arith: Arith;
   memWords: number;
+  /** Context-memory lines per row bank the layer's kernels occupy (the host loads only these). */
+  contextLines: number;
   /** Words written once at start-up: [word index, values] runs (constant blocks, constant staged words). */
   init: Array<[number, Int32Array]>;
   images: PairImage[];
@@ -30,8 +32,12 @@ export interface LayerProgram {
   decode: 'int32' | 'fxp';
   /** Terms per output (1: fused decode + bias + requant; more: an int32 accumulator first). */
   terms: number;
-  /** Post nests. Keys: `f` (fused), `a0` (acc = term), `a` (acc += term), `fa` (fused with the accumulator); vec [j, word]. */
-  post: Nest[];
+  /**
+   * Post nests per launch (the words that launch wrote), so the host can post-process launch l while the
+   * array runs launch l + 1. Keys: `f` (fused), `a0` (acc = term), `a` (acc += term), `fa` (fused with the
+   * accumulator); vec [j, word].
+   */
+  post: Nest[][];
   channels: PostChannel[];
   /** Fold the bias into the fxp decode constant (kb = 510 + bias * 512) instead of adding it. */
   biasInDecode: boolean;
@@ -134,7 +140,9 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
 
   const terms = gathered.terms[0]?.length ?? 0;
   if (gathered.terms.some((t) => t.length !== terms) || terms === 0) throw new DeriveError(`${plan.strategy}: outputs sum different numbers of region words`);
-  const post: Nest[] = [];
+  // The launch whose output region holds each word.
+  const regionOf = (w: number): number => plan.outRegions.findIndex((r) => w >= r.addr / 4 && w < r.addr / 4 + r.words);
+  const post: Nest[][] = plan.launches.map(() => []);
   const best = (mk: (pos: 'j' | 'w') => Item[]): Nest[] => {
     const w = mk('w'), b = nest(mk('j'));
     if (new Set(w.map((i) => i.pos)).size !== w.length) return b;
@@ -143,7 +151,12 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
   };
   for (let t = 0; t < terms; t++) {
     const key = terms === 1 ? 'f' : t === 0 ? 'a0' : t === terms - 1 ? 'fa' : 'a';
-    post.push(...best((p) => gathered.terms.map((ws, j) => ({ pos: p === 'j' ? j : ws[t], key, vec: [j, ws[t]] }))));
+    // Inner loops keep the output channel fixed (its bias and requantisation constants stay in registers).
+    const inner = key === 'f' || key === 'fa' ? (j: number) => ({ inner: String(j % L.outC) }) : () => ({});
+    const byLaunch = new Map<number, number[]>();
+    gathered.terms.forEach((ws, j) => { const l = Math.max(0, regionOf(ws[t])); (byLaunch.get(l) ?? byLaunch.set(l, []).get(l)!).push(j); });
+    for (const [l, js] of byLaunch) post[Math.min(l, post.length - 1)].push(...best((p) => js.map((j) => ({ pos: p === 'j' ? j : gathered.terms[j][t], key, vec: [j, gathered.terms[j][t]], ...inner(j) }))));
   }
-  return { plan, layer: L, arith, memWords, init, images, stage, decode: gathered.decode, terms, post, channels, biasInDecode, fast, staged, gathered };
+  const contextLines = plan.kernels.reduce((a, k) => a + k.cols * k.words.length, 0);
+  return { plan, layer: L, arith, memWords, contextLines, init, images, stage, decode: gathered.decode, terms, post, channels, biasInDecode, fast, staged, gathered };
 }

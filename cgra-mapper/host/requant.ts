@@ -6,6 +6,8 @@
 //   truncating division combine into one floor), and RoundingDivideByPOT(x, e) = floor((x + 2^(e-1) - [x<0]) / 2^e).
 //   Out >= k  <=>  a M >= 2^31 (k 2^e - 2^(e-1) + [x<0]) - 2^30, whose right side is a multiple of 2^30, so
 //   (floor(z) >= n <=> z >= n for integer n) out = (y + 2^e + 1 - 2 [y < -1]) >> (e + 1); x < 0 <=> y < -1.
+//   At y = -1 both corrections give the same output (e >= 1: (2^e) >> (e+1) = (2^e - 2) >> (e+1) = 0), so
+//   the C subtracts 2 when y < 0: y + 2 (y >> 31), branch-free.
 //   e = 0 (no right shift, or a left shift folded into a): out = (y + 1) >> 1.
 //  tflite (single rounding, shift <= 0, T = 31 - shift): out = (y + 2^(T-31)) >> (T - 30).
 // The output zero point is folded into the rounding constant (K = C + zp 2^E). When the clamp's lower bound
@@ -49,7 +51,7 @@ export function fastRequant(multiplier: number, shift: number, arith: Arith, out
 /** The C's computation in TypeScript (for the tests): the int8 output of accumulator a. */
 export function applyFast(a: number, f: FastRequant, actMin: number, actMax: number): number {
   const y = Number((BigInt((a << f.pre) | 0) * BigInt(f.m)) >> 32n) | 0;
-  const y2 = f.corr && y < -1 ? y - 2 : y;
+  const y2 = f.corr && y < 0 ? y - 2 : y;
   const v = (y2 + f.K) >> f.E;
   return v < actMin ? actMin : v > actMax ? actMax : v;
 }

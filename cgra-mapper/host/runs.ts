@@ -4,7 +4,8 @@
 // of counted loops with constant strides that the C emitter writes out (emit-c.ts) and the host cost
 // model prices (cost.ts). Constant fields belong in the key, so a run never mixes two constants.
 
-export interface Item { pos: number; key: string; vec: number[] }
+/** `inner`: extra key for the innermost runs only (e.g. the output channel, so inner loops keep it fixed). */
+export interface Item { pos: number; key: string; vec: number[]; inner?: string }
 export interface Dim { count: number; delta: number[] }
 /** An affine loop nest: items base + sum_l i_l * dims[l].delta, 0 <= i_l < dims[l].count (dims innermost first). */
 export interface Nest { key: string; base: number[]; dims: Dim[] }
@@ -44,7 +45,7 @@ function runs(items: Item[]): Array<{ item: Item; count: number; delta: number[]
 export function nest(items: Item[], levels = 3): Nest[] {
   interface Node { key: string; base: number[]; dims: Dim[] }
   let nodes: Node[] = items.map((it) => ({ key: it.key, base: it.vec, dims: [] }));
-  let cur: Item[] = items;
+  let cur: Item[] = items.map((it) => (it.inner === undefined ? it : { ...it, key: `${it.key}#${it.inner}` }));
   for (let l = 0; l < levels && cur.length > 1; l++) {
     const rs = runs(cur);
     const byPos = new Map(cur.map((it, i) => [it.pos, nodes[i]]));

@@ -7,6 +7,7 @@
 //    tf_cgra_service(), which the co-simulation's replay file defines: it checks a hash of the layer's array
 //    memory against the simulator's and writes back what the simulator's launch wrote. Markers 9/10 bracket
 //    the service so the host's own count excludes it.
+// Launches are split into start and wait, so the host post-processes launch l while the array runs l + 1.
 export const TF_CGRA_H = `/* tf_cgra.h: OpenEdgeCGRA launch layer of a tinyforge host program (generated). */
 #ifndef TF_CGRA_H
 #define TF_CGRA_H
@@ -22,6 +23,11 @@ export const TF_CGRA_H = `/* tf_cgra.h: OpenEdgeCGRA launch layer of a tinyforge
 #define TF_CGRA_LINES 128
 #define TF_CGRA_IMEM_WORDS (TF_CGRA_ROWS * TF_CGRA_LINES)
 #define TF_CGRA_KMEM_WORDS 16
+#if defined(__GNUC__)
+#define TF_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define TF_UNLIKELY(x) (x)
+#endif
 
 #if defined(TF_CGRA_HEEPSILON)
 /* Set these from HEEPsilon's core_v_mini_mcu.h / heepsilon.h (the CGRA's context memory and peripheral). */
@@ -32,36 +38,43 @@ export const TF_CGRA_H = `/* tf_cgra.h: OpenEdgeCGRA launch layer of a tinyforge
 #error "define TF_CGRA_PERIPH_BASE (CGRA peripheral registers base address)"
 #endif
 #define TF_CGRA_REG(off) (*(volatile uint32_t *)((uintptr_t)TF_CGRA_PERIPH_BASE + (off)))
-static inline void tf_cgra_load(const uint32_t *imem, const uint32_t *kmem)
+/* Loads the first LINES lines of every row bank (the layer's kernels) and the kernel table. */
+static inline void tf_cgra_load(const uint32_t *imem, const uint32_t *kmem, int lines)
 {
   volatile uint32_t *c = (volatile uint32_t *)(uintptr_t)TF_CGRA_CMEM_BASE;
-  for (int i = 0; i < TF_CGRA_IMEM_WORDS; i++) c[i] = imem[i];
+  for (int r = 0; r < TF_CGRA_ROWS; r++) {
+    _Pragma("GCC unroll 8")
+    for (int i = 0; i < lines; i++) c[r * TF_CGRA_LINES + i] = imem[r * TF_CGRA_LINES + i];
+  }
   for (int i = 0; i < TF_CGRA_KMEM_WORDS; i++) c[TF_CGRA_IMEM_WORDS + i] = kmem[i];
 }
-static inline void tf_cgra_launch(int layer, int l, uint32_t *mem, uint32_t words, const uint32_t *d)
+/* Starts a launch (the array must be idle: tf_cgra_wait() first). */
+static inline void tf_cgra_start(int layer, int l, uint32_t *mem, uint32_t words, const uint32_t *d)
 {
   (void)layer; (void)l; (void)words;
-  while (TF_CGRA_REG(0x04) != 0) { }
   for (int c = 0; c < TF_CGRA_COLS; c++) {
     TF_CGRA_REG(0x08 + 8 * c) = (uint32_t)(uintptr_t)mem + d[1 + c];
     TF_CGRA_REG(0x0C + 8 * c) = (uint32_t)(uintptr_t)mem + d[1 + TF_CGRA_COLS + c];
   }
   TF_CGRA_REG(0x04) = d[0];
-  while (TF_CGRA_REG(0x04) != 0) { }
 }
+/* Waits for the running launch to end (KERNEL_ID back to 0). */
+static inline void tf_cgra_wait(void) { while (TF_CGRA_REG(0x04) != 0) { } }
 #else
 /* Co-simulation: the register file lives in RAM; tf_cgra_service() stands for the array's run. */
 typedef struct { volatile uint32_t kernel_id; volatile uint32_t ptr[2 * TF_CGRA_COLS]; volatile uint32_t cmem[TF_CGRA_IMEM_WORDS + TF_CGRA_KMEM_WORDS]; } tf_cgra_regs_t;
 extern tf_cgra_regs_t tf_cgra_regs;
 void tf_cgra_service(int layer, int launch, uint32_t *mem, uint32_t words);
-static inline void tf_cgra_load(const uint32_t *imem, const uint32_t *kmem)
+static inline void tf_cgra_load(const uint32_t *imem, const uint32_t *kmem, int lines)
 {
-  for (int i = 0; i < TF_CGRA_IMEM_WORDS; i++) tf_cgra_regs.cmem[i] = imem[i];
+  for (int r = 0; r < TF_CGRA_ROWS; r++) {
+    _Pragma("GCC unroll 8")
+    for (int i = 0; i < lines; i++) tf_cgra_regs.cmem[r * TF_CGRA_LINES + i] = imem[r * TF_CGRA_LINES + i];
+  }
   for (int i = 0; i < TF_CGRA_KMEM_WORDS; i++) tf_cgra_regs.cmem[TF_CGRA_IMEM_WORDS + i] = kmem[i];
 }
-static inline void tf_cgra_launch(int layer, int l, uint32_t *mem, uint32_t words, const uint32_t *d)
+static inline void tf_cgra_start(int layer, int l, uint32_t *mem, uint32_t words, const uint32_t *d)
 {
-  while (tf_cgra_regs.kernel_id != 0) { }
   for (int c = 0; c < TF_CGRA_COLS; c++) {
     tf_cgra_regs.ptr[2 * c] = (uint32_t)(uintptr_t)mem + d[1 + c];
     tf_cgra_regs.ptr[2 * c + 1] = (uint32_t)(uintptr_t)mem + d[1 + TF_CGRA_COLS + c];
@@ -70,8 +83,8 @@ static inline void tf_cgra_launch(int layer, int l, uint32_t *mem, uint32_t word
   TF_MARK(9);
   tf_cgra_service(layer, l, mem, words);
   TF_MARK(10);
-  while (tf_cgra_regs.kernel_id != 0) { }
 }
+static inline void tf_cgra_wait(void) { while (tf_cgra_regs.kernel_id != 0) { } }
 #endif
 #endif
 `;

@@ -25,7 +25,8 @@ export interface Segment {
 }
 export interface Profile { blocks: Map<number, Block>; segments: Segment[] }
 
-export function parseProfile(text: string): Profile {
+/** `decoder` turns an instruction's hex bytes into its class: Thumb (thumb.ts) by default, RV32IMC with rv32.ts. */
+export function parseProfile(text: string, decoder: (hex: string) => Insn = decode): Profile {
   const blocks = new Map<number, Block>();
   const segments: Segment[] = [];
   let cur: Segment = { marker: -1, counts: [], partial: [] };
@@ -33,7 +34,7 @@ export function parseProfile(text: string): Profile {
     const f = line.split(' ');
     switch (f[0]) {
       case 'B': {
-        const insns = f.slice(4).map(decode);
+        const insns = f.slice(4).map(decoder);
         blocks.set(Number(f[1]), { id: Number(f[1]), vaddr: parseInt(f[2], 16), insns, bytes: insns.reduce((s, i) => s + i.size, 0) });
         break;
       }
@@ -48,8 +49,8 @@ export function parseProfile(text: string): Profile {
   return { blocks, segments };
 }
 
-export function readProfile(path: string): Profile {
-  return parseProfile(readFileSync(path, 'utf8'));
+export function readProfile(path: string, decoder: (hex: string) => Insn = decode): Profile {
+  return parseProfile(readFileSync(path, 'utf8'), decoder);
 }
 
 /** Cycles by cause. */

@@ -3,6 +3,8 @@
 // benchmarks check against). Shared by bench/cgra-map.bench.ts and bench/cgra-e2e.bench.ts.
 import { clamp, multiplyByQuantizedMultiplier } from '../../compiler/quant/multiplier.ts';
 import type { CgraLayer } from '../../cgra-mapper/layer.ts';
+import type { Graph, Op } from '../../compiler/ir/graph.ts';
+import { GraphBuilder } from './graph-builder.ts';
 
 export function paperLayer(): { L: CgraLayer; input: Int8Array; want: Int8Array } {
   let s = 12345;
@@ -26,4 +28,20 @@ export function paperLayer(): { L: CgraLayer; input: Int8Array; want: Int8Array 
     want[(oy * 14 + ox) * 16 + o] = clamp(multiplyByQuantizedMultiplier(acc, { multiplier: multiplier[o], shift: -9 }, 'tflm') - 3, -128, 127);
   }
   return { L, input, want };
+}
+
+/**
+ * The paper layer's shape as a one-op graph (same int8 weights and input; quantisation scales chosen here,
+ * so the requantisation constants differ from paperLayer()'s): what the host CPU alone runs for the
+ * host-only baseline.
+ */
+export function paperLayerGraph(): { graph: Graph; input: Int8Array } {
+  const { L, input } = paperLayer();
+  const b = new GraphBuilder('paper_layer');
+  const x = b.act('x', [1, 16, 16, 16], 0.05, L.inZero);
+  const w = b.constant('w', [16, 3, 3, 16], L.weights, Array.from({ length: 16 }, (_, i) => 0.004 + 0.0001 * i), 0);
+  const bias = b.constant('b', [16], L.bias, Array.from({ length: 16 }, (_, i) => 0.05 * (0.004 + 0.0001 * i)), 0);
+  const y = b.act('y', [1, 14, 14, 16], 0.4, -3);
+  b.op({ kind: 'conv2d', inputs: [x, w, bias], outputs: [y], stride: [1, 1], dilation: [1, 1], padding: 'valid', activation: 'none' } as Op);
+  return { graph: b.io([x], [y]), input };
 }

@@ -14,12 +14,14 @@ import { writeFolderStaged } from '../../output-stage.ts';
 export const cgraMap: Command = {
   name: 'map',
   summary: 'Map a model\'s convolutions onto the CGRA, simulate every layer, compare with the golden runtime',
-  usage: 'cgra map <model.tflite|config.yaml> [--strategy auto|checker|wp|...] [--inputs N] [--arith tflm|tflite] [--call-cycles N] [--out dir [--force]] [--html file] [--json]',
+  usage: 'cgra map <model.tflite|config.yaml> [--strategy auto|checker|wp|...] [--inputs N] [--arith tflm|tflite] [--call-cycles N] [--end-to-end] [--host-app dir] [--out dir [--force]] [--html file] [--json]',
   options: {
     strategy: { type: 'string', description: `mapping strategy for every layer (${STRATEGY_NAMES.join(' | ')}); default: the config's, else auto` },
     inputs: { type: 'string', description: 'random input sets compared with the golden runtime (default 2)' },
     arith: { type: 'string', description: 'tflm | tflite (default: the config\'s, else tflm)' },
     'call-cycles': { type: 'string', description: 'CPU cycles per kernel launch (default 190)' },
+    'end-to-end': { type: 'boolean', description: 'auto chooses strategies by end-to-end cycles: array cycles + the host program\'s modelled cycles on X-HEEP\'s core (the report shows both)' },
+    'host-app': { type: 'string', description: 'write the host program for X-HEEP\'s RV32 core as a HEEPsilon application folder here (bitstream.h, host C, main.c, README.md)' },
     out: { type: 'string', description: 'write per-layer bitstream.h, image.json, launch.json, mapping.txt and view.html, plus report.html, here (the folder is replaced as a whole, and only when it is empty or written by tinyforge)' },
     force: { type: 'boolean', description: 'replace --out even when it holds files tinyforge did not write' },
     html: { type: 'string', description: 'write the report as a self-contained HTML page' },
@@ -47,6 +49,8 @@ export const cgraMap: Command = {
       arch, arith, strategy, ...(cg?.layers ? { layers: cg.layers } : {}), inputs, file: config?.model ?? path,
       onLayer: (l) => process.stderr.write(`tinyforge: cgra layer ${l.index} '${l.name}' (${l.op}): ${l.cgra.bitExact ? 'bit-exact' : 'MISMATCH'}\n`),
       ...(outDir !== undefined ? { outDir } : {}),
+      ...(values['end-to-end'] === true ? { endToEnd: true } : {}),
+      ...(typeof values['host-app'] === 'string' ? { hostAppDir: values['host-app'] } : {}),
     });
     // --out is written all or nothing (a mismatch is a result and is written too; an error or an
     // interrupt leaves the folder as it was)

@@ -151,8 +151,12 @@ static void on_tb_exec(unsigned int vcpu, void *udata)
   (void)vcpu;
   struct tb_rec *r = udata;
   bool jumped = !(last_tb && last_tb->end == r->vaddr);
-  if (!jumped) last_tb->fall++;
-  else r->jumped++;
+  if (!jumped) {
+    last_tb->fall++;
+    /* The previous block may have been flushed at a marker since it ran (the tail after a marker): its
+     * fall-through belongs to the new segment, so it is listed there again. */
+    if (!last_tb->dirty) { last_tb->dirty = 1; last_tb->next_dirty = dirty_head; dirty_head = last_tb; }
+  } else r->jumped++;
   if (icache.sets && r->vaddr >= flash_lo && r->vaddr < flash_hi) {
     for (uint64_t a = r->vaddr >> icache.line_shift; a <= (r->end - 1) >> icache.line_shift; a++) {
       i_lines++;
