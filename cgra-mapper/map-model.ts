@@ -15,7 +15,7 @@ import { chooseOrHost, type Candidate, type Choice } from './strategies/index.ts
 import { randomInputSets } from '../compiler/rng.ts';
 import { floatInputRange } from '../compiler/quant/quantize.ts';
 
-export interface MapOptions { arch: CgraArch; strategy: string; layers?: Record<string, string>; /** Bus model auto optimises (default shared). */ optimise?: BusModel }
+export interface MapOptions { arch: CgraArch; strategy: string; layers?: Record<string, string>; /** Bus model auto optimises (default shared). */ optimise?: BusModel; /** Strategies auto may choose from. */ strategies?: readonly string[] }
 export interface MappedLayer { op: KernelOp; name: string; layer: CgraLayer; choice: Choice }
 
 /** The name a config's `layers:` uses for a kernel op: its graph op's name, else its graph op index. */
@@ -33,7 +33,7 @@ export function mapModule(km: KernelModule, opts: MapOptions, graph?: Graph, hos
     if (!layer) continue;
     const name = layerKey(op, graph);
     const requested = opts.layers?.[name] ?? opts.strategy;
-    const choice = chooseOrHost(layer, opts.arch, requested, opts.optimise);
+    const choice = chooseOrHost(layer, opts.arch, requested, opts.optimise, opts.strategies);
     if (choice.plan) out.push({ op, name, layer, choice });
     else host?.push({ index: op.index, name: op.name, op: op.kind, macs: op.macs, reason: choice.hostReason });
   }

@@ -170,6 +170,7 @@ export function buildPlan(L: CgraLayer, arch: CgraArch, s: Schedule): LayerPlan 
       notes: ['host writes every column stream in load order (packed input and weight pairs, replayed from the schedule)', 'host decodes differences of cumulative sums'],
     },
     cost, view, peak: (2 * s.dfg.products.length) / s.body.shared, slotMacs: 2 * iters * s.dfg.products.length,
+    schedule: { II: s.II, resMII: s.mii.res, recMII: s.mii.rec, unroll: `${s.dfg.u.up}x${s.dfg.u.uo}`, stages: s.sMax + 1, bodyShared: s.body.shared, bodyPorts: s.body.ports },
   };
 }
 

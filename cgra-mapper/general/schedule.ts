@@ -23,6 +23,7 @@
 // cycles depend on its memory accesses (cost.ts), and the cheapest body per product wins.
 import { DIRS, neighbour, type BusModel, type CgraArch } from '../arch.ts';
 import { opsPerIteration, type Dfg } from './dfg.ts';
+import { anneal } from './anneal.ts';
 
 export interface Placed { pe: number; t: number }
 export interface AddPlaced extends Placed { reg: number }
@@ -157,6 +158,7 @@ function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSl
   A.regs[cpe] = 2; A.isE[cpe] = 1;
   // Loads: spread over steps (fewest loads in the step first) and columns; prefer idle PEs.
   const loadsAt = new Int32Array(II);
+  const stage1 = rnd() < 0.5 ? 0 : 0.3;
   const colLoads = new Int32Array(II * arch.cols);
   const loads: Placed[] = new Array(d.loads.length);
   const lv: Value[] = new Array(d.loads.length);
@@ -178,21 +180,25 @@ function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSl
     if (!best) return undefined;
     A.take(best.pe, best.s);
     loadsAt[best.s]++; colLoads[best.s * arch.cols + best.pe % arch.cols]++;
-    loads[li] = { pe: best.pe, t: best.s };
-    lv[li] = { pe: best.pe, t0: best.s, t1: best.s };
+    const t = best.s + (rnd() < stage1 ? II : 0);
+    loads[li] = { pe: best.pe, t };
+    lv[li] = { pe: best.pe, t0: t, t1: t };
     A.values[best.pe].push(lv[li]);
   }
-  // Products: most constrained first (fewest common neighbours of their two loaders), random ties.
-  const muls: Placed[] = new Array(d.products.length);
-  const adds: AddPlaced[] = new Array(d.products.length);
-  const common = (k: number): number[] => { const a = nb[loads[d.products[k].a].pe]; return nb[loads[d.products[k].b].pe].filter((x) => a.includes(x)); };
-  const korder = d.products.map((_, k) => ({ k, c: common(k).length + rnd() })).sort((x, y) => x.c - y.c).map((x) => x.k);
+  // Products: a depth-first search (an exact search over the candidates, bounded by `nodeLimit`) that
+  // always extends the product with the fewest candidates left; candidates are tried best first.
+  const nK = d.products.length;
+  const muls: Placed[] = new Array(nK);
+  const adds: AddPlaced[] = new Array(nK);
+  const placed = new Uint8Array(nK);
+  const commonOf = d.products.map((pr) => { const a = nb[loads[pr.a].pe]; return nb[loads[pr.b].pe].filter((x) => a.includes(x)); });
   const preferSelf = rnd() < 0.5;
-  for (const k of korder) {
+  type Cand = { M: number; t: number; Ap: number; ta: number; score: number };
+  const candidates = (k: number, limit: number): Cand[] => {
     const pr = d.products[k];
     const va = lv[pr.a], vb = lv[pr.b];
-    const cands: { M: number; t: number; Ap: number; ta: number; score: number }[] = [];
-    for (const M of common(k)) {
+    const cands: Cand[] = [];
+    for (const M of commonOf[k]) {
       const lo = Math.max(va.t0, vb.t0) + 1, hi = Math.min(va.t0, vb.t0) + II;
       for (let t = lo; t <= hi; t++) {
         if (!A.free(M, t) || A.cuts(M, t)) continue;
@@ -204,22 +210,37 @@ function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSl
             if (A.sMin !== Infinity && (Math.max(A.sMax, st) - Math.min(A.sMin, st) > A.maxPad)) continue;
             if (!A.free(Ap, ta) || mod(ta, II) === mod(t, II)) continue;
             if ((A.isE[M] || Ap === M) && A.crosses(t, ta)) continue;
+            if (Ap !== M && A.cuts(Ap, ta)) continue;
             const score = ta + (ta - t) * 0.5 + (preferSelf ? (Ap === M ? 0 : 0.7) : (Ap === M ? 0.7 : 0)) + rnd() * 1.5;
             cands.push({ M, t, Ap, ta, score });
+            if (cands.length >= limit) return cands;
           }
         }
       }
     }
-    cands.sort((x, y) => x.score - y.score);
-    let done = false;
-    for (const c of cands.slice(0, 24)) {
+    return cands;
+  };
+  let nodes = 0;
+  const nodeLimit = 400 + 40 * nK;
+  const dfs = (depth: number): boolean => {
+    if (depth === nK) return true;
+    if (++nodes > nodeLimit) return false;
+    let k = -1, best: Cand[] = [];
+    for (let j = 0; j < nK; j++) {
+      if (placed[j]) continue;
+      const c = candidates(j, 64);
+      if (c.length === 0) return false;
+      if (k < 0 || c.length < best.length) { k = j; best = c; }
+    }
+    best.sort((x, y) => x.score - y.score);
+    const pr = d.products[k];
+    const va = lv[pr.a], vb = lv[pr.b];
+    for (const c of best.slice(0, 8)) {
       const { M, t, Ap, ta } = c;
-      // Tentative commit, full check of the PEs involved, undo on failure.
-      const o1 = va.t1, o2 = vb.t1, eA = A.isE[Ap], eM = A.isE[M];
+      const o1 = va.t1, o2 = vb.t1, eA = A.isE[Ap], eM = A.isE[M], s0 = A.sMin, s1 = A.sMax;
       va.t1 = Math.max(va.t1, t); vb.t1 = Math.max(vb.t1, t);
       A.take(M, t);
-      const pv: Value = { pe: M, t0: t, t1: ta };
-      A.values[M].push(pv);
+      A.values[M].push({ pe: M, t0: t, t1: ta });
       A.take(Ap, ta);
       A.regs[Ap]++;
       A.isE[Ap] = 1;
@@ -228,17 +249,21 @@ function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSl
         adds[k] = { pe: Ap, t: ta, reg: A.regs[Ap] - 1 - (Ap === cpe ? 2 : 0) };
         const st = Math.floor(ta / II);
         A.sMin = Math.min(A.sMin, st); A.sMax = Math.max(A.sMax, st);
-        done = true;
-        break;
+        placed[k] = 1;
+        if (dfs(depth + 1)) return true;
+        placed[k] = 0;
+        A.sMin = s0; A.sMax = s1;
       }
       va.t1 = o1; vb.t1 = o2;
       A.untake(M, t); A.untake(Ap, ta);
       A.values[M].pop();
       A.regs[Ap]--;
       A.isE[Ap] = eA; A.isE[M] = eM;
+      if (nodes > nodeLimit) return false;
     }
-    if (!done) return undefined;
-  }
+    return false;
+  };
+  if (!dfs(0)) return undefined;
   // The kernel must fit the PE's instruction slots: 2 prologue steps, the body, the epilogue, EXIT.
   const per = new Map<number, number>();
   for (const a of adds) per.set(a.pe, (per.get(a.pe) ?? 0) + 1);
@@ -297,17 +322,30 @@ export function searchSchedule(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers
     const share = firstII >= 0 ? left / (firstII + extra - II + 1) : Math.max(left / 4, 5);
     const t0 = Date.now();
     let tries = 0;
-    while (tries < 8 || Date.now() - t0 < share) {
+    let found = false;
+    const consider = (s: Schedule | undefined): void => {
+      if (!s) return;
+      found = true;
+      if (firstII < 0) firstII = II;
+      if (!best || scheduleScore(s, optimise) < scheduleScore(best, optimise)) best = s;
+    };
+    // List scheduling first (cheap), then annealing for the rest of this II's share.
+    while (tries < 8 || Date.now() - t0 < share / 3) {
       tries++;
-      const bias = rnd() < 0.5 ? 0 : 3;
-      const s = attempt(arch, d, II, nb, rnd, bias);
-      if (s) {
-        if (firstII < 0) firstII = II;
-        if (!best || scheduleScore(s, optimise) < scheduleScore(best, optimise)) best = s;
-      }
+      consider(attempt(arch, d, II, nb, rnd, rnd() < 0.5 ? 0 : 3));
       if (tries > 20000) break;
+    }
+    let runs = 0;
+    while ((runs < 1 || Date.now() - t0 < share) && !(found && runs >= 2)) {
+      runs++;
+      const cap = Math.ceil(d.loads.length / II) + (runs % 3 === 2 ? 1 : 0);
+      const colCap = runs % 2 ? cap : Math.max(1, Math.ceil(cap / arch.cols) + 1);
+      consider(anneal(arch, d, II, nb, { iterations: annealIterations(d), rnd, maxPad: runs % 4 === 3 ? 0 : 1, cap, colCap }));
     }
     if (Date.now() - start > timeMs * 3 && best) break;
   }
   return best;
 }
+
+/** Annealing moves per run: more for larger graphs. */
+const annealIterations = (d: Dfg): number => Math.min(400_000, 4000 * (d.loads.length + 2 * d.products.length));
