@@ -9,11 +9,11 @@
 // check (check.ts) still runs on it before use.
 import type { CgraArch } from '../arch.ts';
 import type { Dfg } from './dfg.ts';
-import { bodyCycles, CTRL_OUTER, type Schedule } from './schedule.ts';
+import { bodyCycles, CTRL_OUTER, epilogueSteps, type Schedule } from './schedule.ts';
 
 const mod = (a: number, m: number): number => ((a % m) + m) % m;
 
-interface AnnealOptions { iterations: number; rnd: () => number; maxPad: number; cap: number; colCap: number; debug?: (cost: number) => void }
+interface AnnealOptions { iterations: number; rnd: () => number; maxPad: number; cap: number; colCap: number; debug?: (cost: number) => void; drain?: boolean }
 
 /** Anneals a schedule of d at II on the array with closed neighbourhoods nb; undefined when no cost-0 state is reached. */
 export function anneal(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSlots?: number }, d: Dfg, II: number, nb: number[][], o: AnnealOptions): Schedule | undefined {
@@ -50,7 +50,7 @@ export function anneal(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { i
     // Accumulator PEs (and the control PE) run the epilogue.
     const accs = new Int32Array(P);
     for (let k = 0; k < nK; k++) accs[pe[nL + nK + k]]++;
-    const isE = (q: number): boolean => accs[q] > 0 || q === cpe;
+    const isE = (q: number): boolean => (!o.drain && accs[q] > 0) || q === cpe;
     for (let q = 0; q < P; q++) { const over = accs[q] + (q === cpe ? 2 : 0) - arch.registers; if (over > 0) v += 2 * over; }
     let sMin = Infinity, sMax = -Infinity;
     for (let k = 0; k < nK; k++) {
@@ -132,15 +132,13 @@ export function anneal(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { i
   // Kernel length: prologue 2 + body + epilogue + EXIT within the instruction slots.
   const per = new Map<number, number>();
   for (const a of adds) per.set(a!.pe, (per.get(a!.pe) ?? 0) + 1);
-  let nEpi = Math.max(2, (per.get(cpe) ?? 0) + 3);
-  for (const v of per.values()) nEpi = Math.max(nEpi, v);
-  if (2 + II + nEpi + 1 > (arch.instrSlots ?? 32)) return undefined;
+  if (2 + II + epilogueSteps(per, cpe, !!o.drain) + 1 > (arch.instrSlots ?? 32)) return undefined;
   const s: Schedule = {
     rows: arch.rows, cols: arch.cols, II, dfg: d,
     loads: Array.from({ length: nL }, (_, l) => ({ pe: pe[l], t: t[l] })),
     muls: d.products.map((_, k) => ({ pe: pe[nL + k], t: t[nL + k] })),
     adds: adds.map((a) => a!),
-    ctrl: { pe: cpe, dec: cdec }, sMin, sMax, body: { shared: 0, ports: 0 },
+    ctrl: { pe: cpe, dec: cdec }, sMin, sMax, body: { shared: 0, ports: 0 }, drain: !!o.drain,
     mii: { res: Math.ceil((nL + 2 * nK + 2) / P), rec: 1 },
   };
   s.body = bodyCycles(s);
