@@ -8,7 +8,11 @@
 //     ceiling, multiply slots without a real MAC, call cost, epilogues);
 //  3. the paper's strategies forced on three models;
 //  4. array sizes side by side (2x2, 4x4, 4x8, 8x8): per model, layers mapped / on the host (with the reason),
-//     all mapped layers bit-exact, MAC/cycle on both buses and the ports-bus ratio against 4x4.
+//     all mapped layers bit-exact, MAC/cycle on both buses and the ports-bus ratio against 4x4;
+//  5. the general mapper alone (`strategies: [general]`, issue 16) on 4x4, 2x2, 4x8 and 8x8: every layer
+//     bit-exact, cycles per model against the best hand strategy (section 2's auto, shared bus with calls) and
+//     on the paper layer, the 8x8 / 4x4 MAC/cycle ratio on the ports bus, and per layer the II the mapper
+//     reached against its lower bound (resources, recurrence).
 import { loadModel } from '../compiler/frontend/load.ts';
 import { clamp, multiplyByQuantizedMultiplier } from '../compiler/quant/multiplier.ts';
 import { makeArch } from '../cgra-mapper/arch.ts';
@@ -181,9 +185,55 @@ export default async function run(): Promise<object> {
         `MAC/cycle shared ${t.macPerCycle.toFixed(3)}, ports ${t.macPerCyclePorts.toFixed(3)}${ports4[key] ? ` (${(t.macPerCyclePorts / ports4[key]).toFixed(2)}x 4x4)` : ''}; ${JSON.stringify(strategies)}`);
     }
   }
+  // 5. The general mapper alone.
+  const general: Record<string, Record<string, object>> = {};
+  const gPorts4: Record<string, number> = {};
+  const handCycles: Record<string, number> = {};
+  for (const key of Object.keys(models)) { const t = (models[key] as { totals?: { cycles: number } }).totals; if (t) handCycles[key] = t.cycles; }
+  const gPaper = (() => {
+    const plan = STRATEGIES.find((x) => x.name === 'general')!.plan(L, arch);
+    const sh = runPlan(plan, input, 'tflm', arch, 'shared'), po = runPlan(plan, input, 'tflm', arch, 'ports');
+    const best = Math.min(...Object.entries(paper).filter(([n]) => n !== 'general').map(([, v]) => (v as { cyclesShared: number }).cyclesShared));
+    const exact = sh.output.every((v, i) => v === want[i]) && po.output.every((v, i) => v === want[i]);
+    const r = { cyclesShared: sh.figures.cycles, cyclesPorts: po.figures.cycles, macPerCycleShared: L.macs / sh.figures.cycles, bestHandCyclesShared: best, vsBestHand: sh.figures.cycles / best, exact, schedule: plan.schedule };
+    console.log(`general on the paper layer: ${sh.figures.cycles} cycles (${r.macPerCycleShared.toFixed(3)} MAC/c) = ${r.vsBestHand.toFixed(2)}x the best hand strategy's ${best}; ${exact ? 'exact' : 'NOT EXACT'}; II ${plan.schedule?.II} (lower bound ${Math.max(plan.schedule?.resMII ?? 0, plan.schedule?.recMII ?? 0)})`);
+    return r;
+  })();
+  for (const [rows, cols] of [[4, 4], [2, 2], [4, 8], [8, 8]] as [number, number][]) {
+    const name = `${rows}x${cols}`;
+    general[name] = {};
+    const a = makeArch({ rows, cols, callCycles: 190 });
+    for (const key of ['kws', 'vww', 'resnet', 'str_ww', 'ad01'] as ModelKey[]) {
+      const path = modelPath(key);
+      if (!path) continue;
+      const { graph } = loadModel(path);
+      const { report, mapped } = await runCgraTarget(graph, { arch: a, arith: 'tflm', strategy: 'auto', strategies: ['general'], inputs: 1, seed: 7 });
+      const t = report.totals;
+      const onHost = (report.host ?? []).filter((h) => ['conv2d', 'depthwise_conv2d', 'fully_connected'].includes(h.op));
+      if (name === '4x4') gPorts4[key] = t.macPerCyclePorts;
+      const byIndex = new Map(mapped.map((m) => [m.op.index, m.choice.plan.schedule]));
+      const perLayer = report.layers.map((l) => {
+        const sc = byIndex.get(l.index);
+        return { index: l.index, op: l.op, macs: l.macs, unroll: sc?.unroll, II: sc?.II, lowerBound: sc ? Math.max(sc.resMII, sc.recMII) : undefined, resMII: sc?.resMII, recMII: sc?.recMII,
+          cycles: l.cgra.cycles, macPerCycle: l.cgra.macPerCycle, macPerCyclePorts: l.cgra.macPerCyclePorts, bitExact: l.cgra.bitExact, estimateExact: l.cgra.estimate.exact };
+      });
+      const atBound = perLayer.filter((x) => x.II !== undefined && x.II === x.lowerBound).length;
+      general[name][key] = {
+        layersMapped: t.layers, layersOnHost: onHost.length, bitExactMapped: t.bitExactLayers, allExact: t.bitExact && onHost.length === 0,
+        cycles: t.cycles, macPerCycleShared: t.macPerCycle, macPerCyclePorts: t.macPerCyclePorts,
+        ...(name === '4x4' && handCycles[key] ? { bestHandCycles: handCycles[key], vsBestHand: t.cycles / handCycles[key] } : {}),
+        ...(gPorts4[key] ? { portsVs4x4: t.macPerCyclePorts / gPorts4[key] } : {}),
+        layersAtIILowerBound: atBound, layers: perLayer,
+      };
+      console.log(`general ${name} ${key.padEnd(7)} mapped ${t.layers}/${t.layers + onHost.length}, bit-exact ${t.bitExactLayers}; MAC/cycle shared ${t.macPerCycle.toFixed(3)}, ports ${t.macPerCyclePorts.toFixed(3)}` +
+        `${name === '4x4' && handCycles[key] ? `; ${(t.cycles / handCycles[key]).toFixed(2)}x the best hand cycles` : ''}${gPorts4[key] && name !== '4x4' ? `; ports ${(t.macPerCyclePorts / gPorts4[key]).toFixed(2)}x 4x4` : ''}; II at its lower bound on ${atBound}/${perLayer.length} layers`);
+      for (const x of perLayer) console.log(`    layer ${x.index} ${x.op.padEnd(16)} unroll ${x.unroll} II ${x.II} (bound ${x.lowerBound}: res ${x.resMII}, rec ${x.recMII}) ${x.macPerCycle.toFixed(3)} MAC/c${x.bitExact ? '' : ' NOT EXACT'}`);
+    }
+  }
   return {
     arch: { rows: 4, cols: 4, callCycles: 190 },
     arraySizes: arrays,
+    generalMapper: { paperLayer: gPaper, arrays: general },
     modelsWithPaperStrategyForced: forced,
     paperLayer: { macs: L.macs, headlineStrategy, headlineMacPerCycleShared: headline,
       sideBySide: Object.fromEntries(['checker', headlineStrategy].map((n) => [n, { shared: rate(n), ports: (paper[n] as { macPerCyclePorts: number }).macPerCyclePorts }])),

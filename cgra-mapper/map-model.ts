@@ -22,6 +22,8 @@ export interface MapOptions {
   arch: CgraArch; strategy: string; layers?: Record<string, string>; /** Bus model auto optimises (default shared). */ optimise?: BusModel;
   /** `auto` by end-to-end cycles: array + the host program's cycles (host/cost.ts) in this arithmetic. */
   endToEnd?: Arith;
+  /** Strategies auto may choose from. */
+  strategies?: readonly string[];
 }
 
 /** The host program's modelled cycles for a plan, or undefined when the host program cannot drive it. */
@@ -46,7 +48,9 @@ export function mapModule(km: KernelModule, opts: MapOptions, graph?: Graph, hos
     const name = layerKey(op, graph);
     const requested = opts.layers?.[name] ?? opts.strategy;
     const arith = opts.endToEnd;
-    const choice = chooseOrHost(layer, opts.arch, requested, opts.optimise, arith ? { hostCost: (p) => planHostCycles(p, arith) } : {});
+    const choice = chooseOrHost(layer, opts.arch, requested, opts.optimise, {
+      ...(arith ? { hostCost: (p: LayerPlan) => planHostCycles(p, arith) } : {}), ...(opts.strategies ? { allowed: opts.strategies } : {}),
+    });
     if (choice.plan) out.push({ op, name, layer, choice });
     else host?.push({ index: op.index, name: op.name, op: op.kind, macs: op.macs, reason: choice.hostReason });
   }

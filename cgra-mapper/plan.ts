@@ -49,7 +49,11 @@ export interface LayerPlan {
   peak: number;
   /** Multiply slots the array executes (real MACs + padding, dropped pixels, zero-weight iterations). */
   slotMacs: number;
+  /** Modulo-scheduled plans (the general mapper): initiation interval, its lower bounds, the unroll, body cycles. */
+  schedule?: ModuloFigures;
 }
+
+export interface ModuloFigures { II: number; resMII: number; recMII: number; unroll: string; stages: number; bodyShared: number; bodyPorts: number }
 
 /** A bump allocator over the data memory, word-aligned, with a little slack after each block. */
 export class MemLayout {

@@ -21,6 +21,8 @@ export interface CgraTargetOptions {
   arith: Arith;
   strategy: string;
   layers?: Record<string, string>;
+  /** The strategies auto may choose from (undefined: all; the general mapper only as the fall-through). */
+  strategies?: readonly string[];
   /** The bus model `auto` minimises (default shared). */
   optimise?: BusModel;
   /** Random input sets checked against the golden runtime (default 2). */
@@ -40,12 +42,12 @@ export interface CgraTargetOptions {
 }
 
 export async function runCgraTarget(graph: Graph, o: CgraTargetOptions): Promise<{ report: ModelReport; mapped: MappedLayer[]; files: string[] }> {
-  for (const s of [o.strategy, ...Object.values(o.layers ?? {})]) {
+  for (const s of [o.strategy, ...Object.values(o.layers ?? {}), ...(o.strategies ?? [])]) {
     if (!STRATEGY_NAMES.includes(s)) throw new TinyforgeError(`unknown CGRA strategy '${s}'`, {}, `strategies: ${STRATEGY_NAMES.join(', ')}`);
   }
   const km = o.module ?? runPipeline(graph, { arith: o.arith, ...(o.file !== undefined ? { file: o.file } : {}) });
   const unmapped: HostLayer[] = [];
-  const mapped = mapModule(km, { arch: o.arch, strategy: o.strategy, ...(o.layers ? { layers: o.layers } : {}), ...(o.optimise ? { optimise: o.optimise } : {}), ...(o.endToEnd ? { endToEnd: o.arith } : {}) }, graph, unmapped);
+  const mapped = mapModule(km, { arch: o.arch, strategy: o.strategy, ...(o.layers ? { layers: o.layers } : {}), ...(o.optimise ? { optimise: o.optimise } : {}), ...(o.endToEnd ? { endToEnd: o.arith } : {}), ...(o.strategies ? { strategies: o.strategies } : {}) }, graph, unmapped);
   const golden = await GoldenRuntime.load();
   const inputs = randomInputs(graph, o.inputs ?? 2, o.seed ?? 1);
   const { layers, totals } = simulateModel(graph, km, mapped, golden, inputs, o.arith, o.arch, o.onLayer);

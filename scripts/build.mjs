@@ -28,11 +28,12 @@ export const cliSources = ['compiler', 'cgra-mapper', 'mcu-backend', 'runtime-wa
 const wasmEntry = join(root, 'runtime-wasm', 'assembly', 'index.ts');
 export const wasmOutputs = { scalar: join(dist, 'golden.wasm'), simd: join(dist, 'golden-simd.wasm') };
 
-/** The bundles: the CLI, the public API (package.json `exports`) and runBatch's worker. */
+/** The bundles: the CLI, the public API (package.json `exports`), runBatch's worker and `cgra sweep`'s worker. */
 const bundles = {
   'tinyforge.mjs': join(root, 'compiler', 'cli', 'main.ts'),
   'api.mjs': join(root, 'compiler', 'api', 'index.ts'),
   'golden-worker.mjs': join(root, 'compiler', 'api', 'golden-worker.ts'),
+  'cgra-sweep-worker.mjs': join(root, 'cgra-mapper', 'sweep-worker.ts'),
 };
 
 export async function buildCli() {

@@ -10,7 +10,7 @@
 import { torus, type CgraArch } from '../arch.ts';
 import { decode } from '../isa/encoding.ts';
 import { OP, SOURCES } from '../isa/tables.ts';
-import { emitKernel, replayLoads } from './emit.ts';
+import { emitKernel, passLength, replayLoads } from './emit.ts';
 import type { Schedule } from './schedule.ts';
 
 type Tag =
@@ -33,8 +33,7 @@ export function checkSchedule(arch: CgraArch, s: Schedule, nReals: number[] = [1
 }
 
 function checkOnce(arch: CgraArch, s: Schedule, n: number, passes: number): string | undefined {
-  const pad = s.sMax - s.sMin;
-  const nPad = n + pad;
+  const nPad = passLength(s, n);
   const e = emitKernel(arch, s, 1, nPad, passes);
   const streams = replayLoads(arch, s, nPad, passes);
   const G = passes * nPad;
@@ -90,6 +89,8 @@ function checkOnce(arch: CgraArch, s: Schedule, n: number, passes: number): stri
         case OP.SADD: case OP.SSUB: {
           if (A.k === 'num' && B.k === 'num') { v = { k: 'num', v: i.op === OP.SADD ? A.v + B.v : A.v - B.v }; break; }
           if (i.op === OP.SADD && A.k === 'zero' && B.k === 'num') { v = B; break; }
+          // The drain epilogue's SADD ROUT, ZERO, ZERO.
+          if (i.op === OP.SADD && !i.we && A.k === 'zero' && B.k === 'zero') { v = ZERO; break; }
           if (i.op === OP.SADD && (A.k === 'acc' || A.k === 'zero') && i.we && (i.a === i.b || true)) {
             // Accumulate: R <- R + product.
             const acc: Tag = A.k === 'acc' ? A : { k: 'acc', p: -1, gs: [] };

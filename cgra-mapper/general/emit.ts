@@ -2,10 +2,10 @@
 // encoding (strategies/program.ts, isa/), and a layer's loop nest (dfg.ts) becomes its launches, the
 // host-built column streams and the host post-step.
 //
-// Kernel: 2 prologue steps (inner counter n' + sMin, outer counter = passes), the II body steps (label
+// Kernel: 2 prologue steps (inner counter n' + sMin (n' in drain schedules), outer counter = passes), the II body steps (label
 // `body`, the control PE's BNE in the last), the epilogue (every accumulator stored with SWD, the inner
 // counter reloaded with n', the outer one decremented, BNE back to `body`), EXIT. Trip counts come from
-// this structure: the body runs passes * n' + sMin times, the epilogue `passes` times.
+// this structure: the body runs passes * n' + sMin times (drain: passes * n'), the epilogue `passes` times.
 // Streams: every LWD reads the next word of its column (the RTL serves a column's PEs row 0 first), so the
 // host lays out each column's stream by replaying the kernel's control flow: the load of step t mod II in
 // kernel iteration j reads operand l of iteration g = j - stage; iterations outside the launch, and the
@@ -19,7 +19,12 @@ import { inputAt, weightAt, type CgraLayer } from '../layer.ts';
 import { decodeFxp } from '../strategies/checker-fxp.ts';
 import { ins, KernelBuilder, type Reg, type Src } from '../strategies/program.ts';
 import { passOf, type LoopNest } from './dfg.ts';
-import { CTRL_INNER, CTRL_OUTER, type Schedule } from './schedule.ts';
+import { CTRL_INNER, CTRL_OUTER, epilogueSteps, passOverhead, type Schedule } from './schedule.ts';
+
+/** Body iterations the first pass of a launch runs beyond n' (filling the pipeline; none in drain schedules). */
+export const primeIterations = (s: Schedule): number => (s.drain ? 0 : s.sMin);
+/** n' = n + the schedule's per-pass overhead. */
+export const passLength = (s: Schedule, n: number): number => n + passOverhead(s);
 
 const SRC_OF: Record<string, Src> = { L: 'RCL', R: 'RCR', T: 'RCT', B: 'RCB' };
 const REG = (i: number): Reg => `R${i}` as Reg;
@@ -48,7 +53,7 @@ export function emitKernel(arch: CgraArch, s: Schedule, id: number, nPad: number
   const b = new KernelBuilder(arch, id, 'general');
   const C = peOf(arch, s.ctrl.pe);
   const pro = [b.step(), b.step()];
-  b.set(pro[0], C, ins.sadd(REG(CTRL_INNER), 'ZERO', nPad + s.sMin));
+  b.set(pro[0], C, ins.sadd(REG(CTRL_INNER), 'ZERO', nPad + primeIterations(s)));
   b.set(pro[1], C, ins.sadd(REG(CTRL_OUTER), 'ZERO', passes));
   const body = Array.from({ length: s.II }, (_, i) => b.step(i === 0 ? 'body' : undefined));
   const d = s.dfg;
@@ -63,15 +68,14 @@ export function emitKernel(arch: CgraArch, s: Schedule, id: number, nPad: number
   // Epilogue: per PE its stores; the control PE also reloads, decrements and branches (last step).
   const perPe = new Map<number, number[]>();
   d.products.forEach((_, k) => { const pe = s.adds[k].pe; perPe.set(pe, [...(perPe.get(pe) ?? []), k]); });
-  const cStores = perPe.get(s.ctrl.pe)?.length ?? 0;
-  let nEpi = Math.max(2, cStores + 3);
-  for (const ks of perPe.values()) nEpi = Math.max(nEpi, ks.length);
+  const nEpi = epilogueSteps(new Map([...perPe].map(([pe, ks]) => [pe, ks.length])), s.ctrl.pe, s.drain);
+  const storeSteps = s.drain ? nEpi - 1 : nEpi;
   const epi = Array.from({ length: nEpi }, () => b.step());
   const stores: { step: number; pe: number; k: number }[] = [];
   // Spread each PE's stores over the steps starting at a column-dependent offset (ports bus balance).
   for (const [pe, ks] of perPe) {
     const isC = pe === s.ctrl.pe;
-    const avail = isC ? nEpi - 3 : nEpi;
+    const avail = isC ? nEpi - 3 : storeSteps;
     const off = isC ? 0 : (pe % arch.cols + Math.floor(pe / arch.cols)) % Math.max(1, avail - ks.length + 1);
     ks.forEach((k, i) => {
       const st = epi[off + i];
@@ -79,6 +83,8 @@ export function emitKernel(arch: CgraArch, s: Schedule, id: number, nPad: number
       stores.push({ step: off + i, pe, k });
     });
   }
+  // Drain schedules: every PE the epilogue touched shows 0 again (the value of the zero iterations in flight).
+  if (s.drain) for (const pe of perPe.keys()) if (pe !== s.ctrl.pe) b.set(epi[nEpi - 1], peOf(arch, pe), ins.sadd('ROUT', 'ZERO', 'ZERO'));
   b.set(epi[nEpi - 3], C, ins.sadd(REG(CTRL_INNER), 'ZERO', nPad));
   b.set(epi[nEpi - 2], C, ins.ssub(REG(CTRL_OUTER), REG(CTRL_OUTER), 1));
   b.set(epi[nEpi - 1], C, ins.bne(REG(CTRL_OUTER), 'ZERO', 'body'));
@@ -93,7 +99,7 @@ export function emitKernel(arch: CgraArch, s: Schedule, id: number, nPad: number
 export function tripCounts(e: EmittedKernel, s: Schedule, nPad: number, passes: number): number[] {
   const counts = new Array<number>(e.kernel.words.length).fill(0);
   for (const t of e.pro) counts[t] = 1;
-  for (const t of e.body) counts[t] = passes * nPad + s.sMin;
+  for (const t of e.body) counts[t] = passes * nPad + primeIterations(s);
   for (const t of e.epi) counts[t] = passes;
   counts[e.exit] = 1;
   return counts;
@@ -158,7 +164,7 @@ export function replayLoads(arch: Pick<CgraArch, 'cols'>, s: Schedule, nPad: num
   s.loads.forEach((p, l) => bySlot[mod(p.t, s.II)].push({ l, pe: p.pe }));
   for (const x of bySlot) x.sort((a, b) => (a.pe % arch.cols) - (b.pe % arch.cols) || a.pe - b.pe);
   const cols: { l: number; g: number }[][] = Array.from({ length: arch.cols }, () => []);
-  const iters = passes * nPad + s.sMin;
+  const iters = passes * nPad + primeIterations(s);
   for (let j = 0; j < iters; j++) for (let t = 0; t < s.II; t++) for (const { l, pe } of bySlot[t]) {
     cols[pe % arch.cols].push({ l, g: j - Math.floor(s.loads[l].t / s.II) });
   }

@@ -12,7 +12,7 @@ import type { CgraLayer } from '../layer.ts';
 import { MemLayout, type Launch, type LayerPlan, type MemBlock } from '../plan.ts';
 import { checkSchedule } from './check.ts';
 import { buildDfg, dfgText, loopNest, passOf, type LoopNest, type Unroll } from './dfg.ts';
-import { decodePass, emitKernel, launchParts, loadWord, replayLoads, tapList, tripCounts, type EmittedKernel } from './emit.ts';
+import { decodePass, emitKernel, launchParts, loadWord, passLength, primeIterations, replayLoads, tapList, tripCounts, type EmittedKernel } from './emit.ts';
 import { scheduleScore, searchSchedule, type Schedule } from './schedule.ts';
 
 export const GENERAL = 'general';
@@ -85,8 +85,7 @@ export function planGeneral(L: CgraLayer, arch: CgraArch, opts: GeneralOptions =
 /** The plan of layer L under schedule s. */
 export function buildPlan(L: CgraLayer, arch: CgraArch, s: Schedule): LayerPlan {
   const nest = loopNest(L, s.dfg.u);
-  const pad = s.sMax - s.sMin;
-  const nPad = nest.n + pad;
+  const nPad = passLength(s, nest.n);
   const parts = launchParts(nest.passes);
   const kernels = new Map<number, EmittedKernel>();
   for (const p of parts) if (!kernels.has(p.kernelId)) kernels.set(p.kernelId, emitKernel(arch, s, p.kernelId, nPad, p.passes));
@@ -154,9 +153,9 @@ export function buildPlan(L: CgraLayer, arch: CgraArch, s: Schedule): LayerPlan 
     }
     last = p.kernelId;
   }
-  const iters = parts.reduce((a, p) => a + p.passes * nPad + s.sMin, 0);
+  const iters = parts.reduce((a, p) => a + p.passes * nPad + primeIterations(s), 0);
   const view = [
-    `general: ${L.name}: unroll ${s.dfg.u.up} pixel(s) x ${s.dfg.u.uo} channel(s), II ${s.II} (lower bound ${Math.max(s.mii.res, s.mii.rec)}: resources ${s.mii.res}, recurrence ${s.mii.rec}), stages ${s.sMin}..${s.sMax}`,
+    `general: ${L.name}: unroll ${s.dfg.u.up} pixel(s) x ${s.dfg.u.uo} channel(s), II ${s.II} (lower bound ${Math.max(s.mii.res, s.mii.rec)}: resources ${s.mii.res}, recurrence ${s.mii.rec}), accumulates in stages ${s.sMin}..${s.sMax}, ${s.drain ? `passes drained by ${s.sMax} zero iteration(s)` : `passes padded by ${s.sMax - s.sMin} zero pair(s)`}`,
     `  ${nest.taps} taps = ${nest.pairs} packed pairs${nest.chunks > 1 ? ` in ${nest.chunks} chunks of ${nest.n}` : ''}; ${nest.passes} passes (${nest.chunks} chunk(s) x ${nest.oTiles} channel tile(s) x ${nest.pTiles} pixel tile(s)) in ${parts.length} launch(es)`,
     `  body ${s.body.shared} cycles (shared) / ${s.body.ports} (ports) per iteration of ${2 * s.dfg.products.length} MACs`,
     scheduleText(arch, s),
@@ -170,6 +169,7 @@ export function buildPlan(L: CgraLayer, arch: CgraArch, s: Schedule): LayerPlan 
       notes: ['host writes every column stream in load order (packed input and weight pairs, replayed from the schedule)', 'host decodes differences of cumulative sums'],
     },
     cost, view, peak: (2 * s.dfg.products.length) / s.body.shared, slotMacs: 2 * iters * s.dfg.products.length,
+    schedule: { II: s.II, resMII: s.mii.res, recMII: s.mii.rec, unroll: `${s.dfg.u.up}x${s.dfg.u.uo}`, stages: s.sMax + 1, bodyShared: s.body.shared, bodyPorts: s.body.ports },
   };
 }
 

@@ -12,7 +12,10 @@
 //  3. accumulators live in registers of the PE doing the SADD (at most `registers`, minus the two loop
 //     counters on the control PE);
 //  4. PEs holding accumulators or counters run the epilogue, so none of their values crosses the end of
-//     the body (a value produced in step s and read d steps later crosses when s + d >= II);
+//     the body (a value produced in step s and read d steps later crosses when s + d >= II). In `drain`
+//     schedules only the control PE keeps this rule: each pass ends with sMax zero iterations, so every
+//     value in flight at the epilogue belongs to a zero iteration, and the epilogue sets the ROUT of every
+//     PE it touched back to 0 (the value those iterations carry);
 //  5. all accumulates lie in stages [sMin, sMax]; each pass is padded with sMax - sMin zero pairs, so the
 //     stored cumulative sums split exactly at pass boundaries;
 //  6. the body's branch is the control PE's in the last step; its decrement is in an earlier step.
@@ -23,6 +26,7 @@
 // cycles depend on its memory accesses (cost.ts), and the cheapest body per product wins.
 import { DIRS, neighbour, type BusModel, type CgraArch } from '../arch.ts';
 import { opsPerIteration, type Dfg } from './dfg.ts';
+import { anneal } from './anneal.ts';
 
 export interface Placed { pe: number; t: number }
 export interface AddPlaced extends Placed { reg: number }
@@ -41,9 +45,22 @@ export interface Schedule {
   sMax: number;
   /** Cycles of one body iteration per bus model (cost.ts rule). */
   body: Record<BusModel, number>;
+  /** Passes end with sMax zero iterations (rule 4 relaxed, see above); otherwise padded by sMax - sMin. */
+  drain: boolean;
   /** The initiation-interval lower bound: resources (operations / PEs) and recurrences (the accumulate, 1). */
   mii: { res: number; rec: number };
 }
+
+/** Epilogue steps: every PE's stores (the control PE's then its reload, decrement and branch); in drain
+ *  schedules the last step only zeroes ROUTs (next to the branch), so stores end one step earlier. */
+export function epilogueSteps(storesPerPe: Map<number, number>, cpe: number, drain: boolean): number {
+  let n = Math.max(2, (storesPerPe.get(cpe) ?? 0) + 3);
+  for (const v of storesPerPe.values()) n = Math.max(n, v + (drain ? 1 : 0));
+  return n;
+}
+
+/** Extra body iterations per pass: sMax zero iterations (drain) or sMax - sMin padded pairs. */
+export const passOverhead = (s: Pick<Schedule, 'drain' | 'sMin' | 'sMax'>): number => (s.drain ? s.sMax : s.sMax - s.sMin);
 
 export const CTRL_INNER = 3;
 export const CTRL_OUTER = 2;
@@ -142,9 +159,11 @@ export interface SearchOptions {
   extraII?: number;
   /** Bus model whose body cycles are minimised ('both': their sum). */
   optimise?: BusModel | 'both';
+  /** Pass structures to search: strict rule 4, drain, or both (default). */
+  modes?: boolean[];
 }
 
-function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSlots?: number }, d: Dfg, II: number, nb: number[][], rnd: () => number, bias: number): Schedule | undefined {
+function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSlots?: number }, d: Dfg, II: number, nb: number[][], rnd: () => number, bias: number, drain: boolean): Schedule | undefined {
   const instrSlots = arch.instrSlots ?? 32;
   const P = nb.length;
   if (II < 2) return undefined; // the decrement and the branch need two steps
@@ -157,6 +176,8 @@ function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSl
   A.regs[cpe] = 2; A.isE[cpe] = 1;
   // Loads: spread over steps (fewest loads in the step first) and columns; prefer idle PEs.
   const loadsAt = new Int32Array(II);
+  const stage1 = rnd() < 0.5 ? 0 : 0.3;
+  const cPenalty = rnd() < 0.5 ? 0 : 6;
   const colLoads = new Int32Array(II * arch.cols);
   const loads: Placed[] = new Array(d.loads.length);
   const lv: Value[] = new Array(d.loads.length);
@@ -168,31 +189,35 @@ function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSl
   for (const li of order) {
     let best: { pe: number; s: number; score: number } | undefined;
     for (let s = 0; s < II; s++) for (let pe = 0; pe < P; pe++) {
-      if (!A.free(pe, s) || A.isE[pe]) continue;
+      if (!A.free(pe, s)) continue;
       const col = pe % arch.cols;
       let apart = 0;
       for (const o of partners[li]) if (loads[o] && !meet(pe, loads[o].pe)) apart++;
-      const score = apart * 100 + loadsAt[s] * 4 + colLoads[s * arch.cols + col] * bias + A.opsOn[pe].length * 3 + rnd() * 2.5;
+      const score = apart * 100 + loadsAt[s] * 4 + colLoads[s * arch.cols + col] * bias + A.opsOn[pe].length * 3 + (A.isE[pe] ? cPenalty : 0) + rnd() * 2.5;
       if (!best || score < best.score) best = { pe, s, score };
     }
     if (!best) return undefined;
     A.take(best.pe, best.s);
     loadsAt[best.s]++; colLoads[best.s * arch.cols + best.pe % arch.cols]++;
-    loads[li] = { pe: best.pe, t: best.s };
-    lv[li] = { pe: best.pe, t0: best.s, t1: best.s };
+    const t = best.s + (rnd() < stage1 ? II : 0);
+    loads[li] = { pe: best.pe, t };
+    lv[li] = { pe: best.pe, t0: t, t1: t };
     A.values[best.pe].push(lv[li]);
   }
-  // Products: most constrained first (fewest common neighbours of their two loaders), random ties.
-  const muls: Placed[] = new Array(d.products.length);
-  const adds: AddPlaced[] = new Array(d.products.length);
-  const common = (k: number): number[] => { const a = nb[loads[d.products[k].a].pe]; return nb[loads[d.products[k].b].pe].filter((x) => a.includes(x)); };
-  const korder = d.products.map((_, k) => ({ k, c: common(k).length + rnd() })).sort((x, y) => x.c - y.c).map((x) => x.k);
+  // Products: a depth-first search (an exact search over the candidates, bounded by `nodeLimit`) that
+  // always extends the product with the fewest candidates left; candidates are tried best first.
+  const nK = d.products.length;
+  const muls: Placed[] = new Array(nK);
+  const adds: AddPlaced[] = new Array(nK);
+  const placed = new Uint8Array(nK);
+  const commonOf = d.products.map((pr) => { const a = nb[loads[pr.a].pe]; return nb[loads[pr.b].pe].filter((x) => a.includes(x)); });
   const preferSelf = rnd() < 0.5;
-  for (const k of korder) {
+  type Cand = { M: number; t: number; Ap: number; ta: number; score: number };
+  const candidates = (k: number, limit: number): Cand[] => {
     const pr = d.products[k];
     const va = lv[pr.a], vb = lv[pr.b];
-    const cands: { M: number; t: number; Ap: number; ta: number; score: number }[] = [];
-    for (const M of common(k)) {
+    const cands: Cand[] = [];
+    for (const M of commonOf[k]) {
       const lo = Math.max(va.t0, vb.t0) + 1, hi = Math.min(va.t0, vb.t0) + II;
       for (let t = lo; t <= hi; t++) {
         if (!A.free(M, t) || A.cuts(M, t)) continue;
@@ -203,51 +228,68 @@ function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSl
             const st = Math.floor(ta / II);
             if (A.sMin !== Infinity && (Math.max(A.sMax, st) - Math.min(A.sMin, st) > A.maxPad)) continue;
             if (!A.free(Ap, ta) || mod(ta, II) === mod(t, II)) continue;
-            if ((A.isE[M] || Ap === M) && A.crosses(t, ta)) continue;
+            if ((A.isE[M] || (!drain && Ap === M)) && A.crosses(t, ta)) continue;
+            if (Ap !== M && A.cuts(Ap, ta)) continue;
             const score = ta + (ta - t) * 0.5 + (preferSelf ? (Ap === M ? 0 : 0.7) : (Ap === M ? 0.7 : 0)) + rnd() * 1.5;
             cands.push({ M, t, Ap, ta, score });
+            if (cands.length >= limit) return cands;
           }
         }
       }
     }
-    cands.sort((x, y) => x.score - y.score);
-    let done = false;
-    for (const c of cands.slice(0, 24)) {
+    return cands;
+  };
+  let nodes = 0;
+  const nodeLimit = 400 + 40 * nK;
+  const dfs = (depth: number): boolean => {
+    if (depth === nK) return true;
+    if (++nodes > nodeLimit) return false;
+    let k = -1, best: Cand[] = [];
+    for (let j = 0; j < nK; j++) {
+      if (placed[j]) continue;
+      const c = candidates(j, 64);
+      if (c.length === 0) return false;
+      if (k < 0 || c.length < best.length) { k = j; best = c; }
+    }
+    best.sort((x, y) => x.score - y.score);
+    const pr = d.products[k];
+    const va = lv[pr.a], vb = lv[pr.b];
+    for (const c of best.slice(0, 8)) {
       const { M, t, Ap, ta } = c;
-      // Tentative commit, full check of the PEs involved, undo on failure.
-      const o1 = va.t1, o2 = vb.t1, eA = A.isE[Ap], eM = A.isE[M];
+      const o1 = va.t1, o2 = vb.t1, eA = A.isE[Ap], eM = A.isE[M], s0 = A.sMin, s1 = A.sMax;
       va.t1 = Math.max(va.t1, t); vb.t1 = Math.max(vb.t1, t);
       A.take(M, t);
-      const pv: Value = { pe: M, t0: t, t1: ta };
-      A.values[M].push(pv);
+      A.values[M].push({ pe: M, t0: t, t1: ta });
       A.take(Ap, ta);
       A.regs[Ap]++;
-      A.isE[Ap] = 1;
+      if (!drain) A.isE[Ap] = 1;
       if ([M, Ap, va.pe, vb.pe].every((q) => A.valid(q))) {
         muls[k] = { pe: M, t };
         adds[k] = { pe: Ap, t: ta, reg: A.regs[Ap] - 1 - (Ap === cpe ? 2 : 0) };
         const st = Math.floor(ta / II);
         A.sMin = Math.min(A.sMin, st); A.sMax = Math.max(A.sMax, st);
-        done = true;
-        break;
+        placed[k] = 1;
+        if (dfs(depth + 1)) return true;
+        placed[k] = 0;
+        A.sMin = s0; A.sMax = s1;
       }
       va.t1 = o1; vb.t1 = o2;
       A.untake(M, t); A.untake(Ap, ta);
       A.values[M].pop();
       A.regs[Ap]--;
       A.isE[Ap] = eA; A.isE[M] = eM;
+      if (nodes > nodeLimit) return false;
     }
-    if (!done) return undefined;
-  }
+    return false;
+  };
+  if (!dfs(0)) return undefined;
   // The kernel must fit the PE's instruction slots: 2 prologue steps, the body, the epilogue, EXIT.
   const per = new Map<number, number>();
   for (const a of adds) per.set(a.pe, (per.get(a.pe) ?? 0) + 1);
-  let nEpi = Math.max(2, (per.get(cpe) ?? 0) + 3);
-  for (const v of per.values()) nEpi = Math.max(nEpi, v);
-  if (2 + II + nEpi + 1 > instrSlots) return undefined;
+  if (2 + II + epilogueSteps(per, cpe, drain) + 1 > instrSlots) return undefined;
   const s: Schedule = {
     rows: arch.rows, cols: arch.cols, II, dfg: d, loads, muls, adds, ctrl: { pe: cpe, dec: decSlot },
-    sMin: A.sMin, sMax: A.sMax, body: { shared: 0, ports: 0 }, mii: miiOf(d, P),
+    sMin: A.sMin, sMax: A.sMax, body: { shared: 0, ports: 0 }, drain, mii: miiOf(d, P),
   };
   s.body = bodyCycles(s);
   return s;
@@ -272,7 +314,7 @@ export function bodyCycles(s: Schedule): Record<BusModel, number> {
 /** Body cycles per product (the quantity the search minimises), with a small charge for padded pairs. */
 export function scheduleScore(s: Schedule, optimise: BusModel | 'both'): number {
   const c = optimise === 'both' ? (s.body.shared + s.body.ports) / 2 : s.body[optimise];
-  return (c / s.dfg.products.length) * (1 + (s.sMax - s.sMin) / 16);
+  return (c / s.dfg.products.length) * (1 + passOverhead(s) / 16);
 }
 
 /** Searches a modulo schedule of `d` on `arch`, II from the lower bound up; undefined if none within the budget. */
@@ -286,28 +328,36 @@ export function searchSchedule(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers
   const extra = opts.extraII ?? 2;
   const rnd = rngOf(opts.seed ?? 1);
   const start = Date.now();
+  const modes = opts.modes ?? [false, true];
   let best: Schedule | undefined;
-  let firstII = -1;
+  const consider = (x: Schedule | undefined): boolean => {
+    if (!x) return false;
+    if (!best || scheduleScore(x, optimise) < scheduleScore(best, optimise)) best = x;
+    return true;
+  };
   const maxII = (arch.instrSlots ?? 32) - 5;
-  for (let II = lb; II <= maxII; II++) {
-    if (Date.now() - start > timeMs) break;
-    if (firstII >= 0 && II > firstII + extra) break;
-    // Budget: an equal share per II still to try, at least 30 attempts.
-    const left = timeMs - (Date.now() - start);
-    const share = firstII >= 0 ? left / (firstII + extra - II + 1) : Math.max(left / 4, 5);
-    const t0 = Date.now();
-    let tries = 0;
-    while (tries < 8 || Date.now() - t0 < share) {
-      tries++;
-      const bias = rnd() < 0.5 ? 0 : 3;
-      const s = attempt(arch, d, II, nb, rnd, bias);
-      if (s) {
-        if (firstII < 0) firstII = II;
-        if (!best || scheduleScore(s, optimise) < scheduleScore(best, optimise)) best = s;
-      }
-      if (tries > 20000) break;
+  // Phase 1: the first II (from the lower bound up) where list scheduling succeeds, a few tries each.
+  let firstII = -1;
+  for (let II = lb; II <= maxII && firstII < 0; II++) {
+    for (let k = 0; k < 24; k++) if (consider(attempt(arch, d, II, nb, rnd, k % 2 ? 0 : 3, modes[k % modes.length]))) firstII = II;
+    if (firstII < 0 && Date.now() - start > timeMs * 4) break;
+  }
+  if (firstII < 0) firstII = maxII;
+  // Phase 2: the rest of the budget over II in [lower bound, first + extra]: list scheduling, then annealing.
+  const hi = Math.min(maxII, firstII + extra);
+  let round = 0;
+  while (Date.now() - start < timeMs) {
+    for (let II = lb; II <= hi && Date.now() - start < timeMs; II++) {
+      for (let k = 0; k < 12; k++) consider(attempt(arch, d, II, nb, rnd, k % 2 ? 0 : 3, modes[(k + round) % modes.length]));
+      if (best && best.II <= II && best.body.shared <= 3 * II) continue; // this II cannot do better
+      const cap = Math.ceil(d.loads.length / II) + (round % 3 === 2 ? 1 : 0);
+      const colCap = round % 2 ? cap : Math.max(1, Math.ceil(cap / arch.cols) + 1);
+      consider(anneal(arch, d, II, nb, { iterations: Math.min(annealIterations(d), 60_000), rnd, maxPad: round % 4 === 3 ? 0 : 1, cap, colCap, drain: modes[round % modes.length] }));
     }
-    if (Date.now() - start > timeMs * 3 && best) break;
+    round++;
   }
   return best;
 }
+
+/** Annealing moves per run: more for larger graphs. */
+const annealIterations = (d: Dfg): number => Math.min(400_000, 4000 * (d.loads.length + 2 * d.products.length));

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { makeArch, type CgraArch } from '../../cgra-mapper/arch.ts';
 import type { CgraLayer, LayerKind } from '../../cgra-mapper/layer.ts';
 import { runPlan } from '../../cgra-mapper/run.ts';
-import { planGeneral, scheduleFor } from '../../cgra-mapper/general/index.ts';
+import { buildPlan, planGeneral, scheduleFor } from '../../cgra-mapper/general/index.ts';
+import { buildDfg } from '../../cgra-mapper/general/dfg.ts';
+import { searchSchedule } from '../../cgra-mapper/general/schedule.ts';
 import { checkSchedule } from '../../cgra-mapper/general/check.ts';
 import { chooseOrHost } from '../../cgra-mapper/strategies/index.ts';
 import { clamp, multiplyByQuantizedMultiplier } from '../../compiler/quant/multiplier.ts';
@@ -104,6 +106,23 @@ test('general: schedules pass the independent check, and II is never below its l
       assert.ok(s, `a schedule for ${u.up}x${u.uo} on ${rows}x${cols}`);
       assert.equal(checkSchedule(arch, s), undefined);
       assert.ok(s.II >= Math.max(s.mii.res, s.mii.rec), 'II >= its lower bound');
+    }
+  }
+});
+
+test('general: both pass structures (strict epilogue PEs, and drained passes) are exact on conv and depthwise', () => {
+  const arch = makeArch();
+  for (const drain of [false, true]) for (const i of [0, 3]) {
+    const { L, input } = makeLayer(SHAPES[i], 500 + i);
+    const s = searchSchedule(arch, buildDfg({ up: 2, uo: 3 }, L.kind === 'depthwise_conv2d'), { timeMs: 150, modes: [drain], seed: 3 });
+    assert.ok(s, `a ${drain ? 'drain' : 'strict'} schedule`);
+    assert.equal(s.drain, drain);
+    assert.equal(checkSchedule(arch, s), undefined);
+    const plan = buildPlan(L, arch, s);
+    for (const bus of ['shared', 'ports'] as const) {
+      const r = runPlan(plan, input, 'tflm', arch, bus);
+      assert.deepEqual(r.output, expected(L, input), `${drain ? 'drain' : 'strict'} ${L.kind} (${bus})`);
+      assert.equal(r.figures.arrayCycles, plan.cost[bus]);
     }
   }
 });

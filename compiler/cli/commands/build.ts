@@ -107,7 +107,7 @@ async function buildStaged(config: BuildConfig, stage: OutputStage, values: Reco
       module,
       onLayer: (l) => progress(`  cgra layer ${l.index} '${l.name}' (${l.op}): ${l.cgra.bitExact ? 'bit-exact' : 'MISMATCH'}`),
       arch: makeArch({ rows: cg.rows, cols: cg.cols, bus: cg.bus, callCycles: cg.callCycles }), arith: config.arith, strategy: cg.strategy,
-      ...(cg.layers ? { layers: cg.layers } : {}), inputs: values['no-verify'] ? 1 : 2, outDir: stage.path('cgra'),
+      ...(cg.layers ? { layers: cg.layers } : {}), ...(cg.strategies ? { strategies: cg.strategies } : {}), inputs: values['no-verify'] ? 1 : 2, outDir: stage.path('cgra'),
     }).catch(async (e: unknown) => {
       // Let the mcu step finish writing into the staging folder before the build removes it.
       await mcuStep?.catch(() => undefined);

@@ -14,9 +14,10 @@ import { writeFolderStaged } from '../../output-stage.ts';
 export const cgraMap: Command = {
   name: 'map',
   summary: 'Map a model\'s convolutions onto the CGRA, simulate every layer, compare with the golden runtime',
-  usage: 'cgra map <model.tflite|config.yaml> [--strategy auto|checker|wp|...] [--inputs N] [--arith tflm|tflite] [--call-cycles N] [--end-to-end] [--host-app dir] [--out dir [--force]] [--html file] [--json]',
+  usage: 'cgra map <model.tflite|config.yaml> [--strategy auto|checker|wp|...] [--strategies general,checker-fxp,...] [--inputs N] [--arith tflm|tflite] [--call-cycles N] [--end-to-end] [--host-app dir] [--out dir [--force]] [--html file] [--json]',
   options: {
     strategy: { type: 'string', description: `mapping strategy for every layer (${STRATEGY_NAMES.join(' | ')}); default: the config's, else auto` },
+    strategies: { type: 'string', description: 'comma-separated strategies auto may choose from (default: the config\'s, else all hand strategies with the general mapper as the fall-through); general alone maps every layer with the general mapper' },
     inputs: { type: 'string', description: 'random input sets compared with the golden runtime (default 2)' },
     arith: { type: 'string', description: 'tflm | tflite (default: the config\'s, else tflm)' },
     'call-cycles': { type: 'string', description: 'CPU cycles per kernel launch (default 190)' },
@@ -42,11 +43,13 @@ export const cgraMap: Command = {
     if (arith !== 'tflm' && arith !== 'tflite') throw new UsageError(`--arith must be tflm or tflite, got '${arith}'`);
     const strategy = (values.strategy as string | undefined) ?? cg?.strategy ?? 'auto';
     if (!STRATEGY_NAMES.includes(strategy)) throw new UsageError(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got '${strategy}'`);
+    const list = typeof values.strategies === 'string' ? values.strategies.split(',').map((x) => x.trim()).filter(Boolean) : cg?.strategies;
+    for (const s of list ?? []) if (s === 'auto' || !STRATEGY_NAMES.includes(s)) throw new UsageError(`--strategies: '${s}' is not a strategy (${STRATEGY_NAMES.filter((x) => x !== 'auto').join(', ')})`);
     const arch = makeArch({ ...(cg ? { rows: cg.rows, cols: cg.cols } : {}), callCycles: num('call-cycles') ?? cg?.callCycles ?? 190 });
     const inputs = num('inputs') ?? 2;
     if (inputs < 1) throw new UsageError(`--inputs must be at least 1 (random input sets to compare), got ${inputs}`);
     const map = (outDir?: string) => runCgraTarget(graph, {
-      arch, arith, strategy, ...(cg?.layers ? { layers: cg.layers } : {}), inputs, file: config?.model ?? path,
+      arch, arith, strategy, ...(cg?.layers ? { layers: cg.layers } : {}), ...(list ? { strategies: list } : {}), inputs, file: config?.model ?? path,
       onLayer: (l) => process.stderr.write(`tinyforge: cgra layer ${l.index} '${l.name}' (${l.op}): ${l.cgra.bitExact ? 'bit-exact' : 'MISMATCH'}\n`),
       ...(outDir !== undefined ? { outDir } : {}),
       ...(values['end-to-end'] === true ? { endToEnd: true } : {}),

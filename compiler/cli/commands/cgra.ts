@@ -1,4 +1,5 @@
-// `tinyforge cgra <asm|disasm|sim|view>`: OpenEdgeCGRA bitstreams by hand.
+// `tinyforge cgra <asm|disasm|sim|view|map|sweep>`: OpenEdgeCGRA bitstreams by hand (map and sweep live in
+// cgra-map.ts and cgra-sweep.ts).
 //   asm     assembly text (docs/cgra-asm.md) -> bitstream.h (.h), JSON image (.json) or ESL instructions.csv (.csv)
 //   disasm  bitstream (.h, .json, or an ESL .csv) -> assembly text
 //   sim     runs the launches of a launch.json on the cycle-level simulator; text or --json
@@ -15,6 +16,7 @@ import { parseLaunchFile, runLaunchFile, type LaunchFileResult } from '../../../
 import type { LaunchStats } from '../../../cgra-mapper/sim/sim.ts';
 import { viewHtml, viewText } from '../../../cgra-mapper/view/grid.ts';
 import { cgraMap } from './cgra-map.ts';
+import { cgraSweep } from './cgra-sweep.ts';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -193,9 +195,9 @@ const view: Command = {
 export const cgra: Command = {
   name: 'cgra',
   summary: 'OpenEdgeCGRA: assemble, disassemble, simulate and view bitstreams',
-  usage: 'cgra <asm|disasm|sim|view|map> ...',
+  usage: 'cgra <asm|disasm|sim|view|map|sweep> ...',
   options: {},
   positionals: [1, 1],
-  subcommands: [asm, disasm, sim, view, cgraMap],
+  subcommands: [asm, disasm, sim, view, cgraMap, cgraSweep],
   async run() { return 2; },
 };

@@ -20,6 +20,8 @@ export interface McuTarget { cpu: CpuName; flash: number; sram: number; part?: s
 export interface CgraTarget {
   rows: number; cols: number; bus: 'ports' | 'shared'; strategy: CgraStrategy;
   layers?: Record<string, CgraStrategy>;
+  /** The strategies auto may choose from (undefined: all). */
+  strategies?: CgraStrategy[];
   /** CPU cycles per kernel launch; default 190. */
   callCycles: number;
 }
@@ -40,7 +42,7 @@ interface RawConfig {
   name?: string; model?: string; network?: NetworkSpec; arith?: Arith; out?: string;
   targets?: {
     mcu?: { cpu: CpuName; flash: number | string; sram: number | string; part?: string; latency_ms?: number; dae?: boolean; clock_mhz?: number };
-    cgra?: { rows: number; cols: number; bus?: 'ports' | 'shared'; strategy?: CgraStrategy; layers?: Record<string, CgraStrategy>; call_cycles?: number };
+    cgra?: { rows: number; cols: number; bus?: 'ports' | 'shared'; strategy?: CgraStrategy; strategies?: CgraStrategy[]; layers?: Record<string, CgraStrategy>; call_cycles?: number };
   };
 }
 
@@ -125,6 +127,7 @@ export function loadConfig(path: string): BuildConfig {
   }
   if (t.cgra) {
     targets.cgra = { rows: t.cgra.rows, cols: t.cgra.cols, bus: t.cgra.bus ?? 'shared', strategy: t.cgra.strategy ?? 'auto', callCycles: t.cgra.call_cycles ?? 190 };
+    if (t.cgra.strategies) targets.cgra.strategies = [...t.cgra.strategies];
     if (t.cgra.layers) {
       const names = graph.ops.map((op, i) => op.name ?? String(i));
       for (const layer of Object.keys(t.cgra.layers)) {

@@ -6,7 +6,7 @@ import type { OpKind } from '../../ir/graph.ts';
 import { MAX_DIMENSION, MAX_WINDOW } from '../../limits.ts';
 
 export const CPU_NAMES = ['cortex-m0plus', 'cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55'] as const;
-export const CGRA_STRATEGIES = ['auto', 'wp', 'oc', 'im2col-ic', 'im2col-oc', 'checker', 'checker-fxp', 'fc-fxp', 'checker-dw', 'checker-dw4', 'dw-resident', 'dw-reuse'] as const;
+export const CGRA_STRATEGIES = ['auto', 'wp', 'oc', 'im2col-ic', 'im2col-oc', 'checker', 'checker-fxp', 'fc-fxp', 'checker-dw', 'checker-dw4', 'dw-resident', 'dw-reuse', 'mesh-fxp', 'general'] as const;
 /** The graph ops a `network:` layer can be (each has a row in network.ts LAYER_FIELDS / LAYER_RULES and a float
  *  reference in calibrate.ts); `flatten` is a reshape to [N, rest]. Other registry ops come from .tflite models. */
 export const YAML_LAYER_KINDS = [
@@ -118,10 +118,14 @@ export const configSchema = {
         cgra: {
           type: 'object', additionalProperties: false, required: ['rows', 'cols'],
           properties: {
-            rows: { type: 'integer', minimum: 1, maximum: 16, description: 'an integer from 1 to 16 (the mapper maps 4x4 today)' },
-            cols: { type: 'integer', minimum: 1, maximum: 16, description: 'an integer from 1 to 16 (the mapper maps 4x4 today)' },
+            rows: { type: 'integer', minimum: 1, maximum: 16, description: 'an integer from 1 to 16 (the general mapper maps any size; hand strategies declare theirs)' },
+            cols: { type: 'integer', minimum: 1, maximum: 16, description: 'an integer from 1 to 16 (the general mapper maps any size; hand strategies declare theirs)' },
             bus: { enum: ['ports', 'shared'], description: 'memory access: one port per column (ports) or one shared bus (default shared)' },
             strategy: { enum: CGRA_STRATEGIES, description: 'convolution mapping strategy (default auto)' },
+            strategies: {
+              type: 'array', minItems: 1, uniqueItems: true, items: { enum: CGRA_STRATEGIES.filter((s) => s !== 'auto') },
+              description: 'the strategies auto may choose from (default: every hand strategy, the general mapper when none fits); [general] maps every layer with the general mapper',
+            },
             layers: {
               type: 'object', additionalProperties: { enum: CGRA_STRATEGIES },
               description: 'per-layer strategy overrides: layer name -> strategy',
