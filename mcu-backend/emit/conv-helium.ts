@@ -184,11 +184,12 @@ export function emitConvHelium(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
     for (const oc of b.chans) pushWord(ch[oc]!.M);
     for (const oc of b.chans) pushWord(ch[oc]!.C);
     for (const oc of b.chans) { const c = ch[oc]!; pushWord(b.kind === 'r' ? c.e : c.constant !== undefined ? 1 : Math.log2(c.wScale)); }
+    for (const oc of b.chans) { const c = ch[oc]!; pushWord(c.constant ?? op.outputOffset); }
     pushWord(b.chans[0]! - b.unit * width);
     while (tab.length % 16) tab.push(0);
     recs.push({ kind: b.kind, q, off, unit: b.unit, first: b.chans[0]! });
   }
-  const recBytes = (q: number) => Math.ceil(q / 4) * 16 + stepList.length * q * 16 + Math.ceil((3 * q + 1) * 4 / 16) * 16;
+  const recBytes = (q: number) => Math.ceil(q / 4) * 16 + stepList.length * q * 16 + Math.ceil((4 * q + 1) * 4 / 16) * 16;
 
   // Block functions, one per (kind, q, p) used.
   const tails = plan.flat ? (P > 1 ? [1] : []) : (plan.rowPixels % P ? [plan.rowPixels % P] : []);
@@ -358,6 +359,25 @@ function blockFn(fn: string, kind: Kind, p: number, q: number, plan: HeliumConvP
   }
   L.push(`      x = xs + ${p * ps}; }`, `#endif`);
   L.push(`    const int32_t *rq = (const int32_t *)(const void *)w;`);
+  if (p === 4) {
+    // Four pixels of one channel per vector (two VMOV), requantised with the channel's scalars, scattered
+    // to the four output pixels (offsets 0, s, 2s, 3s): about 10 instructions per 4 outputs.
+    for (let j = 0; j < q; j++) {
+      L.push(`    { const int32_t M = rq[${j}], sh = rq[${2 * q + j}], z = rq[${3 * q + j}];`,
+        `      const tfh_v32 a = tfh_make4(${acc(0, j)}, ${acc(1, j)}, ${acc(2, j)}, ${acc(3, j)});`);
+      if (kind === 'r') L.push(single ? `      tfh_v32 o = tfh_rshl(tfh_qdmulh(a, M), -sh);`
+        : `      tfh_v32 o = tfh_rshl(tfh_add(tfh_qrdmulh(a, M), tfh_sign(a)), -sh);`);
+      else L.push(`      tfh_v32 o = tfh_qrdmulh(tfh_shl(a, sh - 1), M);`);
+      // Clamp: VMAX / VMIN against the activation range, or the saturation to int8 where it is the bound.
+      L.push(`      o = tfh_addn(o, z);`);
+      if (op.actMax < 127) L.push(`      o = tfh_minn(tfh_maxn(o, ${op.actMin}), ${op.actMax});`);
+      else {
+        if (op.actMin > -128) L.push(`      o = tfh_maxn(o, ${op.actMin});`);
+        L.push(`      o = tfh_sat8(o);`);
+      }
+      L.push(`      tfh_scatter4(y + ${j}, tfh_offsets(${outStride}), o); }`);
+    }
+  } else {
   for (let j = 0; j < q; j++) {
     L.push(`    { const int32_t M = rq[${j}], Cc = rq[${q + j}], sh = rq[${2 * q + j}];`);
     for (let i = 0; i < p; i++) {
@@ -372,6 +392,7 @@ function blockFn(fn: string, kind: Kind, p: number, q: number, plan: HeliumConvP
       L.push(`        y[${i * outStride + j}] = (int8_t)o; }`);
     }
     L.push(`    }`);
+  }
   }
   L.push(`  }`, `}`);
   return L.join('\n');
