@@ -51,6 +51,11 @@ export interface HeliumConvPlan {
   /** Runs of contiguous window bytes per output pixel: byte offset from the pixel's start, and length. */
   runs: Array<{ off: number; len: number; lane: (b: number) => [number, number, number] }>;
   steps: number;
+  /**
+   * Patches (im2col of one output row): each output pixel's runs copied from the window (byte offset src
+   * from the pixel's window start) to dst of its patch of `bytes`; the patches start at scratch byte `at`.
+   */
+  patch?: { bytes: number; at: number; runs: Array<{ src: number; dst: number; len: number }> };
   /** Every pixel and run offset is word aligned: VLDRW (offsets up to 508) instead of VLDRB (127). */
   wordLoads: boolean;
   P: number; Q: number;
@@ -99,10 +104,24 @@ export function planConvHelium(op: KConv2d, mode?: ModalForm): HeliumConvPlan | 
     for (let ky = 0; ky < op.kH; ky++) for (let kx = 0; kx < op.kW; kx++)
       runs.push({ off: ky * op.dilationH * rowBytes + kx * op.dilationW * C, len: C, lane: (b) => [ky, kx, b] });
   }
-  const steps = runs.reduce((s, r) => s + Math.ceil(r.len / 16), 0);
+  let steps = runs.reduce((s, r) => s + Math.ceil(r.len / 16), 0);
   const width = mode ? mode.width : op.outC;
   const rowPixels = flat ? Math.min(op.outH * op.outW, Math.max(1, Math.floor(CHUNK_BYTES / C))) : op.outW;
-  const pixelStep = flat ? C : op.strideW * C;
+  let pixelStep = flat ? C : op.strideW * C;
+  // Short runs (few channels, e.g. kws's first layer: 10 runs of 4 bytes) waste most lanes: gather each
+  // output pixel's runs into one patch per output row (im2col of one row), K bytes read in ceil(K / 16) steps.
+  const K = runs.reduce((s, r) => s + r.len, 0);
+  let patch: Omit<NonNullable<HeliumConvPlan['patch']>, 'at'> | undefined;
+  if (!flat && Math.ceil(K / 16) <= 0.75 * steps) {
+    const Kp = Math.ceil(K / 4) * 4;
+    let at = 0;
+    const parts = runs.map((r) => { const q = { src: r.off, dst: at, len: r.len, lane: r.lane }; at += r.len; return q; });
+    patch = { bytes: Kp, runs: parts.map(({ src, dst, len }) => ({ src, dst, len })) };
+    const lane = (b: number) => { const q = parts.find((x) => b >= x.dst && b < x.dst + x.len)!; return q.lane(b - q.dst); };
+    runs.splice(0, runs.length, { off: 0, len: K, lane });
+    steps = Math.ceil(K / 16);
+    pixelStep = Kp;
+  }
   const wordLoads = pixelStep % 4 === 0 && runs.every((r) => r.off % 4 === 0);
   const maxP = 1 + Math.floor((wordLoads ? 508 : 127) / pixelStep);
   // VMLADAVA accumulates into even registers only: 7 of them beside LR (the loop counter), 8 without a loop.
@@ -111,8 +130,10 @@ export function planConvHelium(op: KConv2d, mode?: ModalForm): HeliumConvPlan | 
   // Chunks of whole blocks.
   const chunk = flat ? Math.min(op.outH * op.outW, Math.max(P, Math.floor(rowPixels / P) * P)) : 1;
   const data = flat ? chunk * C : windowRows * rowBytes;
-  const scratchBytes = Math.ceil((data + 16) / 8) * 8;
-  return { flat, pixelStep, wordLoads, bufW, rowBytes, windowRows, chunk, runs, steps, P, Q, rowPixels: flat ? chunk : op.outW, scratchBytes };
+  const patchAt = Math.ceil((data + 16) / 8) * 8;
+  const scratchBytes = patch ? patchAt + Math.ceil((op.outW * patch.bytes + 16) / 8) * 8 : patchAt;
+  return { flat, pixelStep, wordLoads, bufW, rowBytes, windowRows, chunk, runs, steps, P, Q, rowPixels: flat ? chunk : op.outW, scratchBytes,
+    ...(patch ? { patch: { ...patch, at: patchAt } } : {}) };
 }
 
 /** Instructions of the whole call, from the blocking model plus the copies. */
@@ -184,11 +205,12 @@ export function emitConvHelium(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
     for (const oc of b.chans) pushWord(ch[oc]!.M);
     for (const oc of b.chans) pushWord(ch[oc]!.C);
     for (const oc of b.chans) { const c = ch[oc]!; pushWord(b.kind === 'r' ? c.e : c.constant !== undefined ? 1 : Math.log2(c.wScale)); }
+    for (const oc of b.chans) { const c = ch[oc]!; pushWord(c.constant ?? op.outputOffset); }
     pushWord(b.chans[0]! - b.unit * width);
     while (tab.length % 16) tab.push(0);
     recs.push({ kind: b.kind, q, off, unit: b.unit, first: b.chans[0]! });
   }
-  const recBytes = (q: number) => Math.ceil(q / 4) * 16 + stepList.length * q * 16 + Math.ceil((3 * q + 1) * 4 / 16) * 16;
+  const recBytes = (q: number) => Math.ceil(q / 4) * 16 + stepList.length * q * 16 + Math.ceil((4 * q + 1) * 4 / 16) * 16;
 
   // Block functions, one per (kind, q, p) used.
   const tails = plan.flat ? (P > 1 ? [1] : []) : (plan.rowPixels % P ? [plan.rowPixels % P] : []);
@@ -255,7 +277,13 @@ export function emitConvHelium(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
       `      ${name}_copy(d + ${left}, in + iy * ${interior}, ${interior});`,
       ...(right ? [`      memset(d + ${left + interior}, ${zp}, ${right});`] : []),
       `    }`,
-      `    ${name}_dot(s, out + (oy - oy0) * ${op.outW * outPix}, ${op.outW}, sl);`,
+      ...(plan.patch
+        ? [`    { int8_t *pt = s + ${plan.patch.at}; const int8_t *wx = s;`,
+          `      for (int ox = 0; ox < ${op.outW}; ox++, pt += ${plan.patch.bytes}, wx += ${op.strideW * op.inC}) {`,
+          ...plan.patch.runs.map((r) => `        memcpy(pt + ${r.dst}, wx + ${r.src}, ${r.len});`),
+          `      }`,
+          `      ${name}_dot(s + ${plan.patch.at}, out + (oy - oy0) * ${op.outW * outPix}, ${op.outW}, sl); }`]
+        : [`    ${name}_dot(s, out + (oy - oy0) * ${op.outW * outPix}, ${op.outW}, sl);`]),
       `  }`);
   }
   run.push(`}`);
@@ -358,6 +386,25 @@ function blockFn(fn: string, kind: Kind, p: number, q: number, plan: HeliumConvP
   }
   L.push(`      x = xs + ${p * ps}; }`, `#endif`);
   L.push(`    const int32_t *rq = (const int32_t *)(const void *)w;`);
+  if (p === 4) {
+    // Four pixels of one channel per vector (two VMOV), requantised with the channel's scalars, scattered
+    // to the four output pixels (offsets 0, s, 2s, 3s): about 10 instructions per 4 outputs.
+    for (let j = 0; j < q; j++) {
+      L.push(`    { const int32_t M = rq[${j}], sh = rq[${2 * q + j}], z = rq[${3 * q + j}];`,
+        `      const tfh_v32 a = tfh_make4(${acc(0, j)}, ${acc(1, j)}, ${acc(2, j)}, ${acc(3, j)});`);
+      if (kind === 'r') L.push(single ? `      tfh_v32 o = tfh_rshl(tfh_qdmulh(a, M), -sh);`
+        : `      tfh_v32 o = tfh_rshl(tfh_add(tfh_qrdmulh(a, M), tfh_sign(a)), -sh);`);
+      else L.push(`      tfh_v32 o = tfh_qrdmulh(tfh_shl(a, sh - 1), M);`);
+      // Clamp: VMAX / VMIN against the activation range, or the saturation to int8 where it is the bound.
+      L.push(`      o = tfh_addn(o, z);`);
+      if (op.actMax < 127) L.push(`      o = tfh_minn(tfh_maxn(o, ${op.actMin}), ${op.actMax});`);
+      else {
+        if (op.actMin > -128) L.push(`      o = tfh_maxn(o, ${op.actMin});`);
+        L.push(`      o = tfh_sat8(o);`);
+      }
+      L.push(`      tfh_scatter4(y + ${j}, tfh_offsets(${outStride}), o); }`);
+    }
+  } else {
   for (let j = 0; j < q; j++) {
     L.push(`    { const int32_t M = rq[${j}], Cc = rq[${q + j}], sh = rq[${2 * q + j}];`);
     for (let i = 0; i < p; i++) {
@@ -372,6 +419,7 @@ function blockFn(fn: string, kind: Kind, p: number, q: number, plan: HeliumConvP
       L.push(`        y[${i * outStride + j}] = (int8_t)o; }`);
     }
     L.push(`    }`);
+  }
   }
   L.push(`  }`, `}`);
   return L.join('\n');

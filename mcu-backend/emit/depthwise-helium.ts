@@ -127,29 +127,37 @@ export function emitDepthwiseHelium(op: KDepthwiseConv2d, m: Pick<KernelModule, 
   const wIdx = (kb: number, ka: number) => (p.swapped ? ka * op.kW + kb : kb * op.kW + ka);
   const clampLo = Math.max(op.actMin, -128), clampHi = Math.min(op.actMax, 127);
   const full = p.outA % 4 === 0;
-  // One channel's lines; the channel's constants are vectors (no general registers: those hold the weights).
-  const inner = (kind: 'r' | 'l') => {
-    const L: string[] = [`          for (int b = 0; b < nb; b++) {`,
-      `          const int8_t *xw = s + b * ${p.sB * p.line}; int8_t *yo = out + (b0 - ob0 + b) * ${outB} + oc;`,
-      `          for (int a = 0; a < ${p.outA}; a += 4, xw += 4, yo += ${4 * outA}) {`,
-      `            tfh_v32 acc = bv;`];
+  // One channel's lines of a band, one out-of-line function per kind (inlined into one function, gcc
+  // allocated the second loop's registers badly); the channel's constants are vectors (the general
+  // registers hold the weights).
+  const chanFn = (kind: 'r' | 'l') => {
+    const L: string[] = [`static void __attribute__((noinline)) ${name}_${kind}(const int8_t *s, int8_t *y, const int32_t *rec, int nb) {`,
+      `  const tfh_u32 offo = tfh_offsets(${outA});`,
+      `  const tfh_v32 lo = tfh_dup32(${clampLo}), hi = tfh_dup32(${clampHi}); (void)lo; (void)hi;`,
+      `  const tfh_v32 bv = tfh_dup32(rec[0]), Mv = tfh_dup32(rec[1]), shv = tfh_dup32(rec[2]), zv = tfh_dup32(rec[3]);`,
+      ...Array.from({ length: taps }, (_, t) => `  const int32_t w${t} = rec[${4 + t}];`),
+      `  for (int b = 0; b < nb; b++) {`,
+      `    const int8_t *xw = s + b * ${p.sB * p.line}; int8_t *yo = y + b * ${outB};`,
+      `    for (int a = 0; a < ${p.outA}; a += 4, xw += 4, yo += ${4 * outA}) {`,
+      `      tfh_v32 acc = bv;`];
     for (let kb = 0; kb < p.kB; kb++) for (let ka = 0; ka < p.kA; ka++)
-      L.push(`            acc = tfh_mla(acc, tfh_ld32s(xw + ${tapOff(kb, ka)}), w${wIdx(kb, ka)});`);
+      L.push(`      acc = tfh_mla(acc, tfh_ld32s(xw + ${tapOff(kb, ka)}), w${wIdx(kb, ka)});`);
     if (kind === 'r') {
-      L.push(single ? `            tfh_v32 o = tfh_rshlv(tfh_qdmulhv(acc, Mv), shv);`
-        : `            tfh_v32 o = tfh_rshlv(tfh_add(tfh_qrdmulhv(acc, Mv), tfh_sign(acc)), shv);`);
-    } else L.push(`            tfh_v32 o = tfh_qrdmulhv(tfh_shlv(acc, shv), Mv);`);
-    L.push(`            o = tfh_min(tfh_max(tfh_add(o, zv), lo), hi);`,
-      full ? `            tfh_scatter4(yo, offo, o);` : `            tfh_scatter(yo, offo, o, ${p.outA} - a);`,
-      `          }`, `          }`);
-    return L;
+      L.push(single ? `      tfh_v32 o = tfh_rshlv(tfh_qdmulhv(acc, Mv), shv);`
+        : `      tfh_v32 o = tfh_rshlv(tfh_add(tfh_qrdmulhv(acc, Mv), tfh_sign(acc)), shv);`);
+    } else L.push(`      tfh_v32 o = tfh_qrdmulhv(tfh_shlv(acc, shv), Mv);`);
+    L.push(`      o = tfh_add(o, zv);`,
+      ...(clampHi < 127 ? [`      o = tfh_min(tfh_max(o, lo), hi);`] : [...(clampLo > -128 ? [`      o = tfh_max(o, lo);`] : []), `      o = tfh_sat8(o);`]),
+      full ? `      tfh_scatter4(yo, offo, o);` : `      tfh_scatter(yo, offo, o, ${p.outA} - a);`,
+      `    }`, `  }`, `}`);
+    return L.join('\n');
   };
   // Transposing fill of lines [b0, b0 + n) of the padded plane (line b = input line b - padB) of channel x.
   const fillFn = [
     `static void ${name}_fill(int8_t *d, const int8_t *x, int b0, int n) {`,
     `  const tfh_v8 z = tfh_dup8(${zp});`,
     `  { const int e = n * ${p.line}; int i = 0; for (; i + 16 <= e; i += 16) tfh_st8(d + i, z); if (i < e) tfh_st8n(d + i, z, e - i); }`,
-    `  const tfh_u32 offi = tfh_offsets(${p.sA * inA});`,
+    `  const tfh_u32 offi = tfh_offsets(${p.sA * inA}); const tfh_u16 off8 = tfh_offsets16(${p.sA * inA}); (void)offi; (void)off8;`,
     `  for (int l = 0; l < n; l++) {`,
     `    const int ib = b0 + l - ${p.padB};`,
     `    if (ib < 0 || ib >= ${p.inB}) continue;`,
@@ -159,20 +167,20 @@ export function emitDepthwiseHelium(op: KDepthwiseConv2d, m: Pick<KernelModule, 
       let j0 = 0; while (j0 * p.sA + ph < p.padA) j0++;
       let j1 = p.seg; while (j1 > j0 && (j1 - 1) * p.sA + ph - p.padA >= p.inA) j1--;
       if (j1 <= j0) return [];
-      const quads = Math.floor((j1 - j0) / 4), rest = j1 - j0 - 4 * quads;
+      const octs = Math.floor((j1 - j0) / 8), j8 = j0 + 8 * octs;
+      const quads = Math.floor((j1 - j8) / 4), rest = j1 - j8 - 4 * quads;
       const src = (j: string) => `xl + (${j} * ${p.sA} + ${ph - p.padA}) * ${inA}`;
       return [
-        ...(quads ? [`    for (int j = ${j0}; j < ${j0 + 4 * quads}; j += 4) tfh_st32(dl + ${ph * p.seg} + j, tfh_gather(${src('j')}, offi));`] : []),
-        ...(rest ? [`    tfh_st32n(dl + ${ph * p.seg + j0 + 4 * quads}, tfh_gathern(${src(String(j0 + 4 * quads))}, offi, ${rest}), ${rest});`] : []),
+        ...(octs ? [`    for (int j = ${j0}; j < ${j8}; j += 8) tfh_copy8(dl + ${ph * p.seg} + j, ${src('j')}, off8);`] : []),
+        ...(quads ? [`    tfh_st32(dl + ${ph * p.seg + j8}, tfh_gather(${src(String(j8))}, offi));`] : []),
+        ...(rest ? [`    tfh_st32n(dl + ${ph * p.seg + j8 + 4 * quads}, tfh_gathern(${src(String(j8 + 4 * quads))}, offi, ${rest}), ${rest});`] : []),
       ];
     }).flat(),
     `  }`,
     `}`];
-  const code: string[] = [HELIUM_PRELUDE, ...fillFn,
+  const code: string[] = [HELIUM_PRELUDE, ...fillFn, chanFn('r'), chanFn('l'),
     `static void ${name}_run(const int8_t *in, int8_t *out, int ob0, int ob1, int c0, int8_t *s) {`,
     `  const int32_t *T = (const int32_t *)tfh_hide(${name}_t);`,
-    `  const tfh_u32 offo = tfh_offsets(${outA});`,
-    `  const tfh_v32 lo = tfh_dup32(${clampLo}), hi = tfh_dup32(${clampHi});`,
     `  for (int ci = 0; ci < ${width}; ci++) {`,
     `    for (int b0 = ob0; b0 < ob1; b0 += ${p.bandOut}) {`,
     `      const int nb = ob1 - b0 < ${p.bandOut} ? ob1 - b0 : ${p.bandOut};`,
@@ -180,10 +188,8 @@ export function emitDepthwiseHelium(op: KDepthwiseConv2d, m: Pick<KernelModule, 
     `      for (int k = 0; k < ${mult}; k++) {`,
     `        const int oc = ci * ${mult} + k;`,
     `        const int32_t *rec = T + (c0 + oc) * ${per};`,
-    `        const int32_t sh = rec[2];`,
-    `        const tfh_v32 bv = tfh_dup32(rec[0]), Mv = tfh_dup32(rec[1]), shv = tfh_dup32(sh), zv = tfh_dup32(rec[3]);`,
-    ...Array.from({ length: taps }, (_, t) => `        const int32_t w${t} = rec[${4 + t}];`),
-    `        if (sh < 0) {`, ...inner('r'), `        } else {`, ...inner('l'), `        }`,
+    `        int8_t *y = out + (b0 - ob0) * ${outB} + oc;`,
+    `        if (rec[2] < 0) ${name}_r(s, y, rec, nb); else ${name}_l(s, y, rec, nb);`,
     `      }`,
     `    }`,
     `  }`,

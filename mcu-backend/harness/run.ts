@@ -1,5 +1,5 @@
 // Runners for generated C: host gcc, and QEMU boards for every core the backend compiles for (Cortex-M0
-// microbit for the ARMv6-M path, M3 mps2-an385, M4 an386, M7 an500, M33 mps2-an505, M55 mps3-an547) with
+// microbit for the ARMv6-M path, M3 mps2-an385, M4 an386, M7 an500, M33 mps2-an505, M55 mps3-an547; M85 compiles only) with
 // arm-none-eabi-gcc, the board's linker script and the startup of this folder, semihosting exit status, and the
 // icount TCG plugin (built with host gcc into .cache/mcu on demand) for exact per-marker instruction
 // counts. Every program runs under a timeout. A missing tool raises a TinyforgeError naming the
@@ -15,7 +15,7 @@ import { compileObjectSync, type ObjectJob } from '../stages/compile.ts';
 import { exec, type ExecResult } from './exec.ts';
 
 /** Cores the backend compiles for; each has a QEMU board, so all can run and be measured. */
-export type McuCpu = 'm0plus' | 'm3' | 'm4' | 'm7' | 'm33' | 'm55';
+export type McuCpu = 'm0plus' | 'm3' | 'm4' | 'm7' | 'm33' | 'm55' | 'm85';
 export type QemuCpu = McuCpu;
 export type RunOn = 'host' | QemuCpu;
 export const RUN_ON: readonly RunOn[] = ['host', 'm3', 'm4', 'm7', 'm0plus', 'm33', 'm55'];
@@ -46,6 +46,9 @@ export const CPUS: Record<McuCpu, CpuInfo> = {
   m0plus: { cpu: 'm0plus', flash: [0, 0x40000], ram: 0x4000, inputsInFlash: true, board: 'microbit', linkScript: 'link-microbit.ld', flags: ['-mcpu=cortex-m0plus', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
   m33: { cpu: 'm33', flash: [0x10000000, 0x10400000], ram: 0x400000, board: 'mps2-an505', linkScript: 'link-an505.ld', flags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-sp-d16'], dsp: true, fpu: true },
   m55: { cpu: 'm55', flash: [0x11000000, 0x11200000], ram: 0x400000, board: 'mps3-an547', linkScript: 'link-an547.ld', flags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], dsp: true, fpu: true },
+  // Cortex-M85: a compile target (Helium kernels, the an547 memory map for the link); no QEMU board models it, and
+  // gcc 12 has no -mcpu=cortex-m85: its architecture (Armv8.1-M with MVE integer and float, double FPU).
+  m85: { cpu: 'm85', flash: [0x11000000, 0x11200000], ram: 0x400000, linkScript: 'link-an547.ld', flags: ['-march=armv8.1-m.main+mve.fp+fp.dp', '-mthumb', '-mfloat-abi=hard'], dsp: true, fpu: true },
 };
 
 /**

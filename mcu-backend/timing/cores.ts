@@ -89,4 +89,8 @@ export const CORE_TIMING: Record<McuCpu, CoreTiming> = {
     ...m4, cpu: 'm55', load: 1, loadPipelined: 1, loadUse: 1, addrInterlock: 0, dual: 'pair16',
     notes: 'Cortex-M55 scalar pipeline (no TRM timing table; approximation): as M33. MVE beats not modelled (each vector instruction 1 cycle).',
   },
+  m85: {
+    ...m4, cpu: 'm85', load: 1, loadPipelined: 1, loadUse: 1, addrInterlock: 0, dual: 'pair16',
+    notes: 'Cortex-M85 (compile target without a QEMU board): the M55 approximation; nothing is counted or modelled for it.',
+  },
 };

@@ -18,6 +18,9 @@ import { emitModel } from '../../mcu-backend/emit/model.ts';
 import { findChains, type SplitChain } from '../../mcu-backend/memory/partial.ts';
 import { planConflicts } from '../../mcu-backend/memory/arena.ts';
 import { randomInputs, verifyMcu } from '../../mcu-backend/verify.ts';
+import { modelProgram, writeModelFiles } from '../../mcu-backend/runner.ts';
+import { compileArm } from '../../mcu-backend/harness/run.ts';
+import { writeFileSync } from 'node:fs';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { modelPath, scratchDir, type ModelKey } from '../helpers/paths.ts';
 import { convFixture, depthwiseFixture, fcFixture, Rng, type ConvParams, type Fixture, type InputPattern } from './fast-fixtures.ts';
@@ -87,6 +90,21 @@ test('the variant table picks the Helium kernels on m55 only', () => {
       assert.doesNotMatch(m4.layers[i]!.variant, /helium/, `m4 layer ${i}`);
     }
   }
+});
+
+test('cortex-m85 (a compile target): kws takes the Helium kernels and compiles and links warning-free for Armv8.1-M with MVE', (t) => {
+  const path = modelPath('kws');
+  if (!path) { assert.fail('model kws not found'); }
+  if (!needTools(t, 'arm-gcc')) return;
+  const module = runPipeline(loadModel(path).graph, { arith: 'tflm' });
+  const em = emitModel(module, { cpu: 'm85', dsp: true });
+  assert.ok(em.layers.filter((l) => /helium-m55$/.test(l.variant)).length >= 9);
+  const dir = join(work, 'm85');
+  writeModelFiles(dir, em);
+  const main = join(dir, 'main.c');
+  writeFileSync(main, `#include "${em.cname}.h"\nstatic int8_t in[${em.inputBytes}], out[${em.outputBytes}];\nint main(void) { ${em.cname}_init(); ${em.cname}_invoke(in, out); return out[0] & 1; }\n`);
+  const c = compileArm(modelProgram(dir, em, main), join(dir, 'kws-m85.elf'), 'm85');
+  assert.equal(c.status, 0, c.stderr + c.stdout);
 });
 
 // The random module of the memory tests on M55: Helium convolutions and depthwise in place (row by row and

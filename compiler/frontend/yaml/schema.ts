@@ -5,7 +5,7 @@
 import type { OpKind } from '../../ir/graph.ts';
 import { MAX_DIMENSION, MAX_WINDOW } from '../../limits.ts';
 
-export const CPU_NAMES = ['cortex-m0plus', 'cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55'] as const;
+export const CPU_NAMES = ['cortex-m0plus', 'cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55', 'cortex-m85'] as const;
 export const CGRA_STRATEGIES = ['auto', 'wp', 'oc', 'im2col-ic', 'im2col-oc', 'checker', 'checker-fxp', 'fc-fxp', 'checker-dw', 'checker-dw4', 'dw-resident', 'dw-reuse', 'mesh-fxp', 'general'] as const;
 /** The graph ops a `network:` layer can be (each has a row in network.ts LAYER_FIELDS / LAYER_RULES and a float
  *  reference in calibrate.ts); `flatten` is a reshape to [N, rest]. Other registry ops come from .tflite models. */

@@ -97,7 +97,7 @@ test('raw weight and bias files are read back exactly', () => {
 
 test('errors name file:line:column and the expected form', () => {
   expectError(write('enum.yaml', `${NET}    - { op: conv2d, filters: 4, kernel: 3 }\ntargets:\n  mcu:\n    cpu: cortex-m9\n    flash: 1M\n    sram: 64K\n`),
-    /enum\.yaml:7:10: targets\.mcu\.cpu must be one of cortex-m0plus, cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m55 \(got 'cortex-m9'\)/);
+    /enum\.yaml:7:10: targets\.mcu\.cpu must be one of cortex-m0plus, cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m55, cortex-m85 \(got 'cortex-m9'\)/);
   expectError(write('type.yaml', `${NET}    - { op: conv2d, filters: four, kernel: 3 }\n`),
     /type\.yaml:4:30: network\.layers\[0\]\.filters must be an integer from 1 to 65536 \(got 'four'\)/);
   expectError(write('key.yaml', `${NET}    - { op: conv2d, filters: 4, kernal: 3 }\n`),
