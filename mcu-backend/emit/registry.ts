@@ -4,6 +4,7 @@
 import type { AnyVariant } from './variant.ts';
 import { addConvGeneric } from './add-conv.ts';
 import { addGeneric } from './add.ts';
+import { addLut } from './add-lut.ts';
 import { copyGeneric } from './copy.ts';
 import { binaryGeneric } from './binary.ts';
 import { conv2dGeneric } from './conv2d.ts';
@@ -28,6 +29,7 @@ export const VARIANTS: AnyVariant[] = [
   depthwiseChan4,
   fullyConnectedGeneric,
   addGeneric,
+  addLut,
   binaryGeneric,
   avgPoolGeneric,
   maxPoolGeneric,
