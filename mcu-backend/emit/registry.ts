@@ -11,6 +11,7 @@ import { conv2dGeneric } from './conv2d.ts';
 import { depthwiseChan4, depthwiseGeneric } from './depthwise.ts';
 import { fullyConnectedGeneric } from './fully-connected.ts';
 import { avgPoolGeneric, maxPoolGeneric } from './pool.ts';
+import { avgPoolGlobal } from './pool-global.ts';
 import { dequantizeGeneric, quantizeGeneric } from './quantize.ts';
 import { reshapeAlias } from './reshape.ts';
 import { shiftConvGather } from './shift-conv.ts';
@@ -32,6 +33,7 @@ export const VARIANTS: AnyVariant[] = [
   addLut,
   binaryGeneric,
   avgPoolGeneric,
+  avgPoolGlobal,
   maxPoolGeneric,
   reshapeAlias,
   softmaxReference,
