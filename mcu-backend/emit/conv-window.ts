@@ -420,7 +420,7 @@ function widenC(name: string, op: KConv2d, p: WindowPlan, w8: boolean): string {
       `    o[0] = ${conv('v', false)}; o[1] = ${conv('v', true)}; o += 2; }`);
   } else {
     const perm = Array.from({ length: p.bufC }, (_, pos) => channelAt(pos));
-    L.push(`  static const uint8_t perm[${p.bufC}] = {${perm.join(',')}};`,
+    L.push(`  static const ${p.bufC > 256 ? 'uint16_t' : 'uint8_t'} perm[${p.bufC}] = {${perm.join(',')}};`,
       `  for (int px = 0; px < ${pixels}; px++, x += ${op.inC}, d += ${p.bufC})`,
       `    for (int i = 0; i < ${p.bufC}; i++) d[i] = perm[i] < ${op.inC} ? (int16_t)((x[perm[i]] + ${op.inputOffset}) * ${w8 ? 2 : 1}) : 0;`);
   }

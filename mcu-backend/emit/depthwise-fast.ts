@@ -235,17 +235,31 @@ export function depthwiseGeneralApplies(op: KDepthwiseConv2d): string | undefine
   if (op.depthMultiplier !== 1) return 'depth multiplier > 1';
   if (op.batches !== 1) return 'batches > 1';
   if (op.kH * op.kW > 64) return 'kernel larger than 64 taps';
-  if (op.kH * op.kW < 4) return 'fewer than 4 taps (the prepass would dominate)';
+  // 3 taps: a 1-D kernel (str_ww's first layer, 3x1 over 40 channels: 20 instructions/MAC in depthwise.chan4).
+  if (op.kH * op.kW < 3) return 'fewer than 3 taps (the prepass would dominate)';
   return undefined;
+}
+
+/**
+ * A column (width 1, kernel width 1, no horizontal padding) as the row it is in memory: NHWC [H][1][C] and
+ * [1][H][C] are the same bytes, and the kernel taps keep their order (t = ky). Along a row the kernel pairs
+ * output pixels (one call per two outputs instead of one).
+ */
+function asRow(op: KDepthwiseConv2d): KDepthwiseConv2d {
+  if (op.inW !== 1 || op.outW !== 1 || op.kW !== 1 || op.padLeft !== 0 || op.padRight !== 0 || op.inH === 1) return op;
+  return { ...op, inH: 1, inW: op.inH, outH: 1, outW: op.outH, kH: 1, kW: op.kH, strideH: op.strideW, strideW: op.strideH,
+    dilationH: op.dilationW, dilationW: op.dilationH, padTop: 0, padBottom: 0, padLeft: op.padTop, padRight: op.padBottom };
 }
 
 function generalBufC(op: KDepthwiseConv2d): number { return Math.ceil(op.inC / 4) * 4; }
 
 export function depthwiseGeneralScratch(op: KDepthwiseConv2d): number {
-  return padBytesG(padGeomG(op, generalBufC(op)), 2);
+  const r = asRow(op);
+  return padBytesG(padGeomG(r, generalBufC(r)), 2);
 }
 
-export function emitDepthwiseGeneralFast(op: KDepthwiseConv2d, m: Pick<KernelModule, 'consts'>, opts: { fn?: string } = {}): FastResult {
+export function emitDepthwiseGeneralFast(op0: KDepthwiseConv2d, m: Pick<KernelModule, 'consts'>, opts: { fn?: string } = {}): FastResult {
+  const op = asRow(op0);
   const why = depthwiseGeneralApplies(op);
   if (why) return { ok: false, reason: why };
   const C = op.outC, bufC = generalBufC(op);

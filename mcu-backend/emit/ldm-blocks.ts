@@ -62,18 +62,28 @@ export function ldmBlockInstructions(lg: LdmGeometry, q: number, n: number, perO
   return 8 + n * (steps * (1 + 5 * q) + q * (perOutput + 1) + loopCost + 10);
 }
 
-/** The block's table entry (without the trailing group-offset word). */
+/**
+ * Whether a block's accumulator starts ride in the first weight LDM (fully unrolled reductions: words 4.. of
+ * the entry, after the first channel's first step), saving one LDM per pixel and block.
+ */
+function biasMerged(lg: LdmGeometry): boolean { return lg.loop.kind === 'none'; }
+
+/** The block's table entry. */
 export function ldmBlockWords(q: number, lg: LdmGeometry, weight: (oc: number, ky: number, v: number) => number, chans: number[],
   start: (oc: number) => number, params: (oc: number) => number[]): number[] {
   const out: number[] = [];
-  for (const oc of chans) out.push(start(oc) >>> 0);
+  const merged = biasMerged(lg);
+  if (!merged) for (const oc of chans) out.push(start(oc) >>> 0);
   for (let ky = 0; ky < lg.rows; ky++)
     for (let s = 0; s < lg.steps; s++)
-      for (const oc of chans)
+      for (const oc of chans) {
         for (let i = 0; i < STEP_VALUES; i += 2) {
           const a = weight(oc, ky, s * STEP_VALUES + i), b = weight(oc, ky, s * STEP_VALUES + i + 1);
           out.push(((a & 0xffff) | (b & 0xffff) << 16) >>> 0);
         }
+        // Unrolled reductions: the accumulator starts follow the first channel's first weights (one LDM).
+        if (merged && out.length === 4) for (const c of chans) out.push(start(c) >>> 0);
+      }
   for (const oc of chans) out.push(...params(oc).map((v) => v >>> 0));
   if (out.length !== q * (1 + lg.rows * lg.steps * 4 + params(chans[0]!).length)) throw new Error('ldm table size');
   return out;
@@ -105,9 +115,11 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
     ...(rq.actMax < 127 ? [`cmp ${r}, #${rq.actMax}`, `it gt`, `movgt ${r}, #${rq.actMax}`] : []),
   ];
   const accs = ACC.slice(0, q);
-  const step = (): string[] => {
+  const merged = biasMerged(lg);
+  const step = (first = false): string[] => {
     const L = [`ldmia r0!, {r2, r3, r4, r5}`];
-    for (const a of accs) L.push(`ldmia r1!, {r6, r7, r8, r9}`, `smlad ${a}, r2, r6, ${a}`, `smlad ${a}, r3, r7, ${a}`, `smlad ${a}, r4, r8, ${a}`, `smlad ${a}, r5, r9, ${a}`);
+    accs.forEach((a, i) => L.push(first && i === 0 ? `ldmia r1!, {r6, r7, r8, r9, ${accs.join(', ')}}` : `ldmia r1!, {r6, r7, r8, r9}`,
+      `smlad ${a}, r2, r6, ${a}`, `smlad ${a}, r3, r7, ${a}`, `smlad ${a}, r4, r8, ${a}`, `smlad ${a}, r5, r9, ${a}`));
     return L;
   };
   const runBytes = lg.steps * STEP_VALUES * 2;
@@ -117,7 +129,7 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
   if (lg.loop.kind === 'none') {
     for (let ky = 0; ky < lg.rows; ky++) {
       if (ky > 0) red.push(...addImm('r0', 'r0', lg.rowBytes - runBytes, 'r6'));
-      for (let s = 0; s < lg.steps; s++) red.push(...step());
+      for (let s = 0; s < lg.steps; s++) red.push(...step(merged && ky === 0 && s === 0));
     }
     consumed = (lg.rows - 1) * lg.rowBytes + runBytes;
   } else if (lg.loop.kind === 'rows') {
@@ -149,7 +161,7 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
     `sub sp, sp, #32`, `strd r2, r3, [sp, #0]`, `str r1, [sp, #8]`, `strd r0, r2, [sp, #16]`, `str r4, [sp, #24]`,
     `3:`,
     `1:`,
-    `ldmia r1!, {${accs.join(', ')}}`,
+    ...(merged ? [] : [`ldmia r1!, {${accs.join(', ')}}`]),
     ...red,
     ...rqL,
   ];
@@ -171,16 +183,18 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
     `  const uint32_t *x0 = (const uint32_t *)(const void *)in;`,
     `  for (int b = 0; b < nb; b++, w += ${entryWords})`,
     `  for (int px = 0; px < n; px++) {`,
-    `    const uint32_t *wp = w + ${q}; const uint32_t *x = (const uint32_t *)(const void *)((const char *)x0 + px * ${lg.pixelBytes});`,
-    `    int32_t ${accs.map((_, i) => `a${i} = (int32_t)w[${i}]`).join(', ')};`,
+    `    const uint32_t *x = (const uint32_t *)(const void *)((const char *)x0 + px * ${lg.pixelBytes});`,
+    `    int32_t ${accs.map((_, i) => `a${i} = (int32_t)w[${(merged ? 4 : 0) + i}]`).join(', ')};`,
+    `    int k = 0; /* weight word in consumption order; the starts sit before it (or after its first 4 words) */`,
     `    for (int ky = 0; ky < ${lg.rows}; ky++) {`,
     `      const uint32_t *xr = (const uint32_t *)(const void *)((const char *)x + ky * ${lg.rowBytes});`,
-    `      for (int s = 0; s < ${lg.steps}; s++, wp += ${stepWords})`,
+    `      for (int s = 0; s < ${lg.steps}; s++, k += ${stepWords})`,
     `        for (int i = 0; i < 4; i++) {`,
     `          const uint32_t v = (uint32_t)tfk_ld32(xr + s * 4 + i);`,
-    ...accs.map((_, i) => `          a${i} = tfk_smlad(v, wp[${i * 4} + i], a${i});`),
+    ...accs.map((_, i) => `          { const int j = k + ${i * 4} + i; a${i} = tfk_smlad(v, w[${merged ? `j < 4 ? j : j + ${q}` : `j + ${q}`}], a${i}); }`),
     `        }`,
     `    }`,
+    `    const uint32_t *wp = w + ${q} + k;`,
     `    int8_t *o = out + px * ${lg.outPixel};`,
   ];
   accs.forEach((_, i) => {

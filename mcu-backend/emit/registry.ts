@@ -4,12 +4,14 @@
 import type { AnyVariant } from './variant.ts';
 import { addConvGeneric } from './add-conv.ts';
 import { addGeneric } from './add.ts';
+import { addLut } from './add-lut.ts';
 import { copyGeneric } from './copy.ts';
 import { binaryGeneric } from './binary.ts';
 import { conv2dGeneric } from './conv2d.ts';
 import { depthwiseChan4, depthwiseGeneric } from './depthwise.ts';
 import { fullyConnectedGeneric } from './fully-connected.ts';
 import { avgPoolGeneric, maxPoolGeneric } from './pool.ts';
+import { avgPoolGlobal } from './pool-global.ts';
 import { dequantizeGeneric, quantizeGeneric } from './quantize.ts';
 import { reshapeAlias } from './reshape.ts';
 import { shiftConvGather } from './shift-conv.ts';
@@ -31,8 +33,10 @@ export const VARIANTS: AnyVariant[] = [
   depthwiseChan4,
   fullyConnectedGeneric,
   addGeneric,
+  addLut,
   binaryGeneric,
   avgPoolGeneric,
+  avgPoolGlobal,
   maxPoolGeneric,
   reshapeAlias,
   softmaxReference,

@@ -59,6 +59,10 @@ function randomCases(seed: number, n: number): Array<RunCase & { label: string }
     const dg = depthwiseFixture({ inH: rng.int(gk, 9), inW: rng.int(gk, 9), inC: rng.int(1, 20), outC: 0, kH: gk, kW: gk, stride: rng.int(1, 2),
       pad: rng.int(0, Math.floor(gk / 2)), act }, rng, pt(i + 2), `dwg${i}`);
     add(dg, (fn) => emitDepthwiseGeneralFast(dg.op, { consts: dg.consts }, { fn }));
+    // A column (width 1, kH x 1 kernel: str_ww's 1-D depthwise layers), run as a row.
+    const ck = [3, 5, 10][i % 3]!;
+    const dc = depthwiseFixture({ inH: rng.int(ck, ck + 12), inW: 1, inC: rng.int(1, 20), outC: 0, kH: ck, kW: 1, stride: rng.int(1, 2), act }, rng, pt(i + 3), `dwc${i}`);
+    add(dc, (fn) => emitDepthwiseGeneralFast(dc.op, { consts: dc.consts }, { fn }));
     const f = fcFixture({ batches: rng.int(1, 3), inDepth: rng.int(1, i === 0 ? 400 : 100), outDepth: rng.int(1, 10), single }, rng, pt(2), `fc${i}`);
     add(f, (fn) => emitConvWindow(fcAsConv(f.op), { consts: f.consts }, { fn, weights: i % 2 ? 'int16' : 'int8' }));
     const ak = [1, 3][rng.int(0, 1)]!;
