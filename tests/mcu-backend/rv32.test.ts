@@ -102,3 +102,17 @@ test('rv32: the paper layer (tests/helpers/paper-layer.ts) priced on both host c
   assert.equal(e40p.total, e40p.issue + e40p.memory + e40p.multiply + e40p.branch + e40p.loadUse);
   assert.equal(r.runs.cv32e40p.layers.length, 1);
 });
+
+test('rv32: tinyforge verify --on rv32 (the API verify) runs the portable C on QEMU riscv32; a bad --on names rv32 among the choices', async (t) => {
+  const path = modelPath('kws');
+  if (!path) { t.skip('kws model not found'); return; }
+  if (!needTools(t, 'rv32')) return;
+  const api = await import('../../compiler/api/index.ts');
+  const model = api.loadModel(path);
+  const v = await api.verify(model, { on: 'rv32', inputs: 1, seed: 3 });
+  assert.ok(v.ok, JSON.stringify(v.results));
+  assert.equal(v.on, 'rv32');
+  assert.ok(v.invokeInstructions![0] > 0);
+  assert.match(api.formatVerifyResult(model, v), /on QEMU riscv32 \(RV32IMC\): all outputs of 1 input\(s\) equal/);
+  await assert.rejects(api.verify(model, { on: 'z80' as never }), /on must be one of .*rv32, got 'z80'/);
+});
