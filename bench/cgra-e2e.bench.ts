@@ -42,8 +42,8 @@ function hostOnly(graph: Graph, input: Int8Array, name: string): Record<string, 
   const em = emitModel(km, { cpu: 'm3', dsp: false });
   const dir = work(`host-only-${name}`);
   mkdirSync(dir, { recursive: true });
-  const r = modelRv32Run(em, input, ['cv32e40p', 'cv32e20'], dir);
-  return { cv32e40p: r.cv32e40p.invoke.total, cv32e20: r.cv32e20.invoke.total };
+  const r = modelRv32Run(em, [input], ['cv32e40p', 'cv32e20'], dir);
+  return { cv32e40p: r.runs.cv32e40p!.invoke.total, cv32e20: r.runs.cv32e20!.invoke.total };
 }
 
 function paper(): object {

@@ -6,6 +6,8 @@ import type { CgraLayer } from '../../cgra-mapper/layer.ts';
 import type { Graph, Op } from '../../compiler/ir/graph.ts';
 import { GraphBuilder } from './graph-builder.ts';
 
+export const PAPER_LAYER_MACS = 14 * 14 * 16 * 3 * 3 * 16;
+
 export function paperLayer(): { L: CgraLayer; input: Int8Array; want: Int8Array } {
   let s = 12345;
   const r = (): number => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return (s >>> 24) - 128; };
