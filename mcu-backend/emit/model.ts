@@ -62,6 +62,8 @@ export interface EmittedModel {
   outputBytes: number;
   /** Bytes of recurrent state (static `<name>_state`, outside the arena; 0 for a stateless model). */
   stateBytes: number;
+  /** Some graph input or output is a float32 edge (the model quantises / dequantises it itself). */
+  floatEdges?: boolean;
   /** C element type of `<name>_invoke`'s input and output pointers (ioCType). */
   inputCType: string;
   outputCType: string;
@@ -281,7 +283,7 @@ ${copyOut.join('\n')}
 `;
   return {
     cname: name, files: { header, source, runtime: runtimeHeader() }, plan, memory, layers, downgrades: sel.downgrades, flashReplacements: sel.flashReplacements,
-    inputBytes: inOff, outputBytes: outOff, stateBytes, inputCType: inType, outputCType: outType, constBytes, segments, daeOff: dae.off, extraFiles: {}, cpu: target.cpu,
+    inputBytes: inOff, outputBytes: outOff, stateBytes, floatEdges: [...module.inputs, ...module.outputs].some((b) => module.buffers[b]!.dtype === 'float32'), inputCType: inType, outputCType: outType, constBytes, segments, daeOff: dae.off, extraFiles: {}, cpu: target.cpu,
     ...(sel.schedule ? { schedule: sel.schedule } : {}),
   };
 }
