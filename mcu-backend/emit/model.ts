@@ -214,7 +214,9 @@ export function emitC(module: KernelModule, target: McuTargetInfo, sel: Selectio
  *   ${name}_set_debug_hook()     calls a function after every layer with its output tensor (NULL: off)
  * Quantised edges: real = ${NAME}_INPUT<i>_SCALE * (q - ${NAME}_INPUT<i>_ZERO_POINT) (outputs likewise).
  * Memory: activations and scratch live in one static arena of ${NAME}_ARENA_BYTES bytes (aligned to
- * ${NAME}_ARENA_ALIGN) inside ${name}.c; the input and output buffers are the caller's. */
+ * ${NAME}_ARENA_ALIGN) inside ${name}.c; the input and output buffers are the caller's.${stateBytes > 0 ? `
+ * State: ${NAME}_STATE_BYTES bytes of recurrent state in a static block of ${name}.c outside the arena, kept from
+ * one invoke to the next (consecutive invokes are one sequence; ${name}_reset_state() starts a new one).` : ''} */
 #ifndef ${NAME}_H
 #define ${NAME}_H
 #include <stdint.h>
