@@ -5,13 +5,13 @@
 //   1. keyword_scrambled: every operator output of the golden runtime (`tflite` arithmetic) equals TFLite's
 //      interpreter's (every op output made a model output, the interpreter keeping its variable tensors
 //      between Invoke calls), on every invocation;
-//   2. both models, layer by layer: each SVDF output and its activation history (state) equal the independent TFLite Micro reference of
-//      tests/helpers/svdf.ts (its own state, fed the golden runtime's input of that layer), each other
+//   2. both models, layer by layer: each SVDF output and its activation history (state) equal the independent
+//      TFLite Micro reference of tests/helpers/svdf.ts (its own state, fed the golden runtime's input of that layer), each other
 //      operator's equals TFLite's interpreter on a one-op model fed the same input. For keyword_scrambled_8bit
 //      this is the check: desktop TFLite reads int8 time weights and state as int16 (out of bounds), so its
 //      whole-model outputs are not a reference (docs/svdf.md);
-//   3. the Cortex-M C (portable kernels, `tflite` arithmetic) equals the golden runtime on every invocation,
-//      on the host (gcc) and on QEMU Cortex-M4.
+//   3. the Cortex-M C (`tflite` arithmetic; svdf.generic on the host, svdf.dsp on the M4) equals the golden
+//      runtime on every invocation, on the host (gcc) and on QEMU Cortex-M4;
 //   4. `tinyforge run --invocations N` writes the N outputs of the API's runSequence (state carried), and
 //      verify({ invocations }) / `tinyforge verify --invocations` run the sequence; an invalid N is a usage error.
 // Under CI=true a missing model or tool fails; otherwise the test is skipped.

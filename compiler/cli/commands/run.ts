@@ -30,12 +30,14 @@ function dumpTensors(dir: string, graph: Graph, tensors: Map<number, TensorValue
   for (const [id, data] of tensors) {
     const t = graph.tensors[id];
     const k = producer.get(id);
-    const file = `${k === undefined ? 'input' : String(k).padStart(3, '0')}_${safeName(t.name)}.bin`;
+    // A variable tensor (recurrent state) is dumped with its value after the run.
+    const role = t.variable ? 'state' : 'input';
+    const file = `${k === undefined ? role : String(k).padStart(3, '0')}_${safeName(t.name)}.bin`;
     writeAtomic(join(dir, file), valueBytes(data));
     index.push({
       file, tensor: id, name: t.name, shape: t.shape, dtype: t.dtype,
       scale: t.quant?.scale[0] ?? null, zeroPoint: t.quant?.zeroPoint[0] ?? null,
-      op: k ?? null, opKind: k === undefined ? 'input' : graph.ops[k].kind, opName: k === undefined ? null : graph.ops[k].name ?? null,
+      op: k ?? null, opKind: k === undefined ? role : graph.ops[k].kind, opName: k === undefined ? null : graph.ops[k].name ?? null,
     });
   }
   writeAtomic(join(dir, 'index.json'), JSON.stringify({ graph: graph.name, tensors: index }, null, 2) + '\n');
