@@ -9,30 +9,42 @@
 // state h = clamp8(MBQM(o * tanh(c)) - hidden zero point) (TFLite's portable CwiseMul subtracts it), which
 // is the output row and, after every cell is done, the new h. Scratch: four int16 gate rows.
 import type { KLstm } from '../../compiler/kernel-ir/types.ts';
+import { logistic16, tanh16 } from '../../compiler/quant/fixedpoint.ts';
 import { cArray, cInt } from './c.ts';
 import { defineVariant, type EmitContext, type EmittedKernel } from './variant.ts';
 
 const GATE_NAMES = ['input', 'forget', 'cell', 'output'] as const;
 
-/** The per-cell part of a step (activations, cell update, hidden state), shared by both variants. */
-function cellUpdate(op: KLstm): string {
+/** How a variant evaluates the activations: computed (runtime.h's int16 fixed point) or looked up (lstm.lut). */
+interface Acts { logistic(a: string): string; tanhGate(a: string): string; tanhCell(a: string): string }
+
+function computedActs(op: KLstm): Acts {
+  return {
+    logistic: (a) => `tf_logistic16(${a}, 3)`,
+    tanhGate: (a) => `tf_tanh16(${a}, 3)`,
+    tanhCell: (a) => `tf_tanh16(${a}, ${15 + op.cellScale})`,
+  };
+}
+
+/** The per-cell part of a step (activations, cell update, hidden state), shared by the variants. */
+function cellUpdate(op: KLstm, act: Acts): string {
   const cifg = !op.gates[0];
   const clip = op.cellClip > 0 ? `\n        cell = tf_clamp(cell, ${-op.cellClip}, ${op.cellClip});` : '';
   const zp = op.hiddenZeroPoint >= 0 ? `- ${op.hiddenZeroPoint}` : `+ ${-op.hiddenZeroPoint}`;
   return `      for (int i = 0; i < ${op.nCell}; i++) {
-        const int32_t fg = tf_logistic16(gate[${op.nCell} + i], 3);
-        const int32_t gg = tf_tanh16(gate[${2 * op.nCell} + i], 3);
-        const int32_t ig = ${cifg ? '32767 - fg' : 'tf_logistic16(gate[i], 3)'};
-        const int32_t og = tf_logistic16(gate[${3 * op.nCell} + i], 3);
+        const int32_t fg = ${act.logistic(`gate[${op.nCell} + i]`)};
+        const int32_t gg = ${act.tanhGate(`gate[${2 * op.nCell} + i]`)};
+        const int32_t ig = ${cifg ? '32767 - fg' : act.logistic('gate[i]')};
+        const int32_t og = ${act.logistic(`gate[${3 * op.nCell} + i]`)};
         int32_t cell = tf_sat16(tf_w16(tf_rdbpot(fg * cp[i], 15)) + tf_w16(tf_rdbpot(ig * gg, ${30 + op.cellScale})));${clip}
         cp[i] = (int16_t)cell;
-        yp[i] = (int8_t)tf_clamp(tf_requant_tflm(og * tf_tanh16(cell, ${15 + op.cellScale}), ${cInt(op.hidden.multiplier)}, ${op.hidden.shift}) ${zp}, -128, 127);
+        yp[i] = (int8_t)tf_clamp(tf_requant_tflm(og * ${act.tanhCell('cell')}, ${cInt(op.hidden.multiplier)}, ${op.hidden.shift}) ${zp}, -128, 127);
       }
       memcpy(hp, yp, ${op.nOutput});`;
 }
 
 /** The kernel's frame: state pointers, the batch and step loops around `body` (which computes the gates). */
-function frame(op: KLstm, f: string, body: string): string {
+function frame(op: KLstm, f: string, body: string, act: Acts = computedActs(op)): string {
   const row = op.timeMajor ? `t * ${op.batches} + b` : `b * ${op.steps} + t`;
   return `static void ${f}(const int8_t *x, const int8_t *h8, const int8_t *c8, int8_t *y, int8_t *scratch)
 {
@@ -47,7 +59,7 @@ function frame(op: KLstm, f: string, body: string): string {
       const int8_t *xp = x + row * ${op.nInput};
       int8_t *yp = y + row * ${op.nOutput};
 ${body}
-${cellUpdate(op)}
+${cellUpdate(op, act)}
     }
   }
 }
@@ -86,7 +98,7 @@ function widened(w: ArrayLike<number>, rows: number, cols: number): Int16Array {
  * into scratch, and each cell's rows of all the gates computed together: one x (h) pair load feeds one
  * SMLAD per gate. The sums are the generic kernel's (int32, exact products), so the outputs are equal.
  */
-export function emitLstmDsp(op: KLstm, ctx: EmitContext): EmittedKernel {
+export function emitLstmDsp(op: KLstm, ctx: EmitContext, lut = false): EmittedKernel {
   const f = ctx.fn;
   const nInP = even(op.nInput), nOutP = even(op.nOutput);
   const gs = op.gates.map((g, k) => ({ g, k })).filter((e): e is { g: NonNullable<typeof e.g>; k: number } => !!e.g);
@@ -121,8 +133,45 @@ ${dot('xs', op.nInput, nInP, 'w', 'a')}
 ${dot('hs', op.nOutput, nOutP, 'r', 'q')}
 ${gs.map(({ k }) => `        gate[${k * op.nCell} + r] = (int16_t)tf_sat16(tf_requant_tflm(q${k}, ${cInt(op.gates[k]!.recurrent.multiplier)}, ${op.gates[k]!.recurrent.shift}) + tf_sat16(tf_requant_tflm(a${k}, ${cInt(op.gates[k]!.input.multiplier)}, ${op.gates[k]!.input.shift}))); /* ${GATE_NAMES[k]} */`).join('\n')}
       }`;
-  return { data, code: frame(op, f, body), constBytes };
+  if (!lut) return { data, code: frame(op, f, body), constBytes };
+  const t = lutTables(op);
+  return { data: t.data + data, code: frame(op, f, body, t.acts), constBytes: constBytes + t.bytes };
 }
+
+/**
+ * Half tables (the 32,768 non-negative inputs; runtime.h's tf_lut_* use the functions' symmetry) of
+ * logistic on Q3.12, tanh on Q3.12 and tanh on the cell state, filled at compile time by
+ * compiler/quant/fixedpoint.ts (checked equal to the golden runtime's and runtime.h's on every input). Each
+ * table is emitted once per source file (#ifndef), named by function and integer bits, so layers share them.
+ */
+function lutTables(op: KLstm): { data: string; bytes: number; acts: Acts } {
+  const cellIb = 15 + op.cellScale;
+  const tables = [{ fn: 'logistic', ib: 3 }, { fn: 'tanh', ib: 3 }, ...(cellIb === 3 ? [] : [{ fn: 'tanh', ib: cellIb }])];
+  let data = '';
+  for (const { fn, ib } of tables) {
+    const f = fn === 'logistic' ? logistic16 : tanh16;
+    const name = `tf_lstm_${fn}_q${ib}`;
+    data += `#ifndef ${name.toUpperCase()}\n#define ${name.toUpperCase()} ${f(-32768, ib)} /* its value at -32768 */\n`
+      + cArray(name, 'int16_t', Int16Array.from({ length: 32768 }, (_, a) => f(a, ib))) + '#endif\n';
+  }
+  const call = (fn: string, ib: number) => (a: string) => `tf_lut_${fn}16(tf_lstm_${fn}_q${ib}, TF_LSTM_${fn.toUpperCase()}_Q${ib}, ${a})`;
+  return { data, bytes: tables.length * 65536, acts: { logistic: call('logistic', 3), tanhGate: call('tanh', 3), tanhCell: call('tanh', cellIb) } };
+}
+
+/**
+ * `lut`: lstm.dsp with the activations looked up in flash tables (64 KiB per distinct function, 128-192 KiB
+ * per model) instead of computed (~500 instructions each on the M4); under a flash budget the selection falls
+ * back to lstm.dsp.
+ */
+export const lstmLut = defineVariant<KLstm>({
+  name: 'lstm.lut',
+  kind: 'lstm',
+  priority: 20,
+  applies: (_op, t) => t.dsp,
+  scratchBytes: (op) => 8 * op.nCell + 2 * (even(op.nInput) + even(op.nOutput)),
+  emit: (op, ctx) => emitLstmDsp(op, ctx, true),
+  estimate: (op) => ({ instructions: Math.round(op.macs * 1.3 + op.batches * op.steps * op.nCell * 60), loads: op.macs }),
+});
 
 export const lstmDsp = defineVariant<KLstm>({
   name: 'lstm.dsp',

@@ -20,7 +20,7 @@ import { reduceGeneric } from './reduce.ts';
 import { resizeBilinearGeneric, resizeNearestTable } from './resize.ts';
 import { transposeConvGeneric } from './transpose-conv.ts';
 import { conv16x8Dsp, conv16x8Generic, leakyRelu16Generic } from './int16.ts';
-import { lstmDsp, lstmGeneric } from './lstm.ts';
+import { lstmDsp, lstmGeneric, lstmLut } from './lstm.ts';
 import { FAST_VARIANTS } from './fast-variants.ts';
 
 export const VARIANTS: AnyVariant[] = [
@@ -50,6 +50,7 @@ export const VARIANTS: AnyVariant[] = [
   leakyRelu16Generic,
   lstmGeneric,
   lstmDsp,
+  lstmLut,
   ...FAST_VARIANTS,
 ];
 
