@@ -82,6 +82,12 @@ export function emitLstm(op: KLstm, ctx: EmitContext): EmittedKernel {
   return { data, code: frame(op, f, calls.join('\n')), constBytes };
 }
 
+/**
+ * Cell updates per invocation, for the estimates (calibrated on QEMU M4, micro_speech_lstm: per MAC ~5.3
+ * instructions generic, ~1.6 with SMLAD; per cell update ~1,500 with the activations computed, ~150 looked up).
+ */
+const cellSteps = (op: KLstm) => op.batches * op.steps * op.nCell;
+
 /** Row lengths padded to an even count (int16 pairs for SMLAD). */
 const even = (n: number) => n + (n & 1);
 
@@ -134,33 +140,32 @@ ${dot('hs', op.nOutput, nOutP, 'r', 'q')}
 ${gs.map(({ k }) => `        gate[${k * op.nCell} + r] = (int16_t)tf_sat16(tf_requant_tflm(q${k}, ${cInt(op.gates[k]!.recurrent.multiplier)}, ${op.gates[k]!.recurrent.shift}) + tf_sat16(tf_requant_tflm(a${k}, ${cInt(op.gates[k]!.input.multiplier)}, ${op.gates[k]!.input.shift}))); /* ${GATE_NAMES[k]} */`).join('\n')}
       }`;
   if (!lut) return { data, code: frame(op, f, body), constBytes };
-  const t = lutTables(op);
+  const t = lutTables(op, f);
   return { data: t.data + data, code: frame(op, f, body, t.acts), constBytes: constBytes + t.bytes };
 }
 
 /**
  * Half tables (the 32,768 non-negative inputs; runtime.h's tf_lut_* use the functions' symmetry) of
- * logistic on Q3.12, tanh on Q3.12 and tanh on the cell state, filled at compile time by
- * compiler/quant/fixedpoint.ts (checked equal to the golden runtime's and runtime.h's on every input). Each
- * table is emitted once per source file (#ifndef), named by function and integer bits, so layers share them.
+ * logistic on Q3.12, tanh on Q3.12 and tanh on the cell state (the same table when the cell state is Q3.12
+ * too), filled at compile time by compiler/quant/fixedpoint.ts (checked equal to the golden runtime's and
+ * runtime.h's on every input). Each layer owns its tables (named after it, so the build's per-layer flash
+ * measurement prices them); the value at -32768 is a literal.
  */
-function lutTables(op: KLstm): { data: string; bytes: number; acts: Acts } {
+function lutTables(op: KLstm, f: string): { data: string; bytes: number; acts: Acts } {
   const cellIb = 15 + op.cellScale;
   const tables = [{ fn: 'logistic', ib: 3 }, { fn: 'tanh', ib: 3 }, ...(cellIb === 3 ? [] : [{ fn: 'tanh', ib: cellIb }])];
   let data = '';
   for (const { fn, ib } of tables) {
-    const f = fn === 'logistic' ? logistic16 : tanh16;
-    const name = `tf_lstm_${fn}_q${ib}`;
-    data += `#ifndef ${name.toUpperCase()}\n#define ${name.toUpperCase()} ${f(-32768, ib)} /* its value at -32768 */\n`
-      + cArray(name, 'int16_t', Int16Array.from({ length: 32768 }, (_, a) => f(a, ib))) + '#endif\n';
+    const g = fn === 'logistic' ? logistic16 : tanh16;
+    data += cArray(`${f}_${fn}_q${ib}`, 'int16_t', Int16Array.from({ length: 32768 }, (_, a) => g(a, ib)));
   }
-  const call = (fn: string, ib: number) => (a: string) => `tf_lut_${fn}16(tf_lstm_${fn}_q${ib}, TF_LSTM_${fn.toUpperCase()}_Q${ib}, ${a})`;
+  const call = (fn: 'logistic' | 'tanh', ib: number) => (a: string) => `tf_lut_${fn}16(${f}_${fn}_q${ib}, ${(fn === 'logistic' ? logistic16 : tanh16)(-32768, ib)}, ${a})`;
   return { data, bytes: tables.length * 65536, acts: { logistic: call('logistic', 3), tanhGate: call('tanh', 3), tanhCell: call('tanh', cellIb) } };
 }
 
 /**
- * `lut`: lstm.dsp with the activations looked up in flash tables (64 KiB per distinct function, 128-192 KiB
- * per model) instead of computed (~500 instructions each on the M4); under a flash budget the selection falls
+ * `lut`: lstm.dsp with the activations looked up in flash tables (64 KiB per distinct function: 128 or 192 KiB
+ * per layer) instead of computed (~500 instructions each on the M4); under a flash budget the selection falls
  * back to lstm.dsp.
  */
 export const lstmLut = defineVariant<KLstm>({
@@ -170,7 +175,7 @@ export const lstmLut = defineVariant<KLstm>({
   applies: (_op, t) => t.dsp,
   scratchBytes: (op) => 8 * op.nCell + 2 * (even(op.nInput) + even(op.nOutput)),
   emit: (op, ctx) => emitLstmDsp(op, ctx, true),
-  estimate: (op) => ({ instructions: Math.round(op.macs * 1.3 + op.batches * op.steps * op.nCell * 60), loads: op.macs }),
+  estimate: (op) => ({ instructions: Math.round(op.macs * 1.6 + cellSteps(op) * 150), loads: op.macs }),
 });
 
 export const lstmDsp = defineVariant<KLstm>({
@@ -180,7 +185,7 @@ export const lstmDsp = defineVariant<KLstm>({
   applies: (_op, t) => t.dsp,
   scratchBytes: (op) => 8 * op.nCell + 2 * (even(op.nInput) + even(op.nOutput)),
   emit: emitLstmDsp,
-  estimate: (op) => ({ instructions: Math.round(op.macs * 1.3 + op.batches * op.steps * op.nCell * 400), loads: op.macs }),
+  estimate: (op) => ({ instructions: Math.round(op.macs * 1.6 + cellSteps(op) * 1500), loads: op.macs }),
 });
 
 export const lstmGeneric = defineVariant<KLstm>({
@@ -190,5 +195,5 @@ export const lstmGeneric = defineVariant<KLstm>({
   applies: () => true,
   scratchBytes: (op) => 8 * op.nCell,
   emit: emitLstm,
-  estimate: (op) => ({ instructions: Math.round(op.macs * 3 + op.batches * op.steps * op.nCell * 400), loads: op.macs * 2 }),
+  estimate: (op) => ({ instructions: Math.round(op.macs * 5.3 + cellSteps(op) * 1500), loads: op.macs * 2 }),
 });
