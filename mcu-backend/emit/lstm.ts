@@ -1,13 +1,16 @@
-// Portable C kernel of the kernel-IR op 'lstm' (UNIDIRECTIONAL_SEQUENCE_LSTM, integer 8x8_16; docs/lstm.md).
+// Cortex-M C kernels of the kernel-IR op 'lstm' (UNIDIRECTIONAL_SEQUENCE_LSTM, integer 8x8_16; docs/lstm.md).
 // One kernel-IR op rather than a decomposition into matmuls and element-wise ops: the gates' int16 Q3.12
 // accumulators, the int16 cell update and the hidden state never leave one step of one batch row, the
 // state (h int8, c int16: kind 'state' buffers, static and persistent outside the arena) is read and
-// written in place, and no kernel-IR op exists for int16 element-wise gate arithmetic. Per step:
-// tf_lstm_gate (runtime.h) computes each gate's two matmuls from the effective biases the lowering folded
-// (bias - zero point * row sums), requantised separately and summed with int16 saturation; then
-// tf_logistic16 / tf_tanh16 (gemmlowp's int16 fixed point, in runtime.h), the cell update and the hidden
-// state h = clamp8(MBQM(o * tanh(c)) - hidden zero point) (TFLite's portable CwiseMul subtracts it), which
-// is the output row and, after every cell is done, the new h. Scratch: four int16 gate rows.
+// written in place, and no kernel-IR op exists for int16 element-wise gate arithmetic. Per step: each gate's
+// two matmuls from the effective biases the lowering folded (bias - zero point * row sums), requantised
+// separately and summed with int16 saturation; the activations (gemmlowp's int16 fixed point); the cell
+// update; the hidden state h = clamp8(MBQM(o * tanh(c)) - hidden zero point) (TFLite's portable CwiseMul
+// subtracts it), which is the output row and, after every cell is done, the new h. Variants:
+//   lstm.generic  portable: runtime.h's tf_lstm_gate (int8 dot products), tf_logistic16 / tf_tanh16
+//   lstm.dsp      int16 weights, x and h widened per step, one SMLAD per gate per pair (shared x loads)
+//   lstm.lut      lstm.dsp with the activations looked up in compile-time half tables (64 KiB each)
+// All three give the same bits (int32 sums; the tables are the functions), checked against the golden.
 import type { KLstm } from '../../compiler/kernel-ir/types.ts';
 import { logistic16, tanh16 } from '../../compiler/quant/fixedpoint.ts';
 import { cArray, cInt } from './c.ts';
