@@ -124,3 +124,60 @@ export function satLeftShift16(x: number, amount: number): number {
   const v = x * 2 ** amount;
   return v > I16_MAX ? I16_MAX : v < I16_MIN ? I16_MIN : v;
 }
+
+// ---- int16 logistic and tanh of TFLite's integer LSTM (gemmlowp's FixedPoint<int16_t, ib>) ----
+// The host's copy, for compile-time tables (the Cortex-M lstm.lut kernel); the golden runtime's twin is
+// runtime-wasm/assembly/lstm.ts, the C's runtime.h tf_logistic16 / tf_tanh16, all checked equal on every input.
+
+/** A gemmlowp int32 fixed-point constant rounded to 16 bits (RescaleConstantInitializer). */
+const k16 = (c: number): number => i16(roundingDivideByPOT(c, 16));
+
+/** exp(a) on [-1/4, 0), Q0.15. */
+function expQuarter16(a: number): number {
+  const ct = k16(1895147668);
+  const x = i16(a + (1 << 12));
+  const x2 = srdhm16(x, x), x3 = srdhm16(x2, x), x4 = srdhm16(x2, x2);
+  const poly = rdbpot16(i16(srdhm16(i16(rdbpot16(x4, 2) + x3), k16(715827883)) + x2), 1);
+  const r = ct + srdhm16(ct, i16(x + poly));
+  return r > I16_MAX ? I16_MAX : r; // AddSaturatingIf16Bit
+}
+
+const EXP_BARREL = [1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242];
+
+/** gemmlowp exp_on_negative_values on FixedPoint<int16, ib> (a <= 0); Q0.15. */
+function expNeg16(a: number, ib: number): number {
+  const frac = 15 - ib;
+  const quarter = 1 << (frac - 2);
+  const amq = i16((a & (quarter - 1)) - quarter);
+  let r = expQuarter16(ib > 0 ? satLeftShift16(amq, ib) : amq);
+  const rem = i16(amq - a);
+  EXP_BARREL.forEach((c, j) => {
+    const e = j - 2;
+    if (ib > e && (rem & (1 << (frac + e))) !== 0) r = srdhm16(r, k16(c));
+  });
+  if (ib > 5 && a < k16(-(2 ** (36 - ib)))) r = 0;
+  return a === 0 ? I16_MAX : r;
+}
+
+/** Newton-Raphson of gemmlowp's one_over_one_plus_x / one_minus_x_over_one_plus_x: x in Q2.13. */
+function newton16(a: number): number {
+  const sum = a + I16_MAX;
+  const half = i16(Math.trunc((sum + (sum >= 0 ? 1 : -1)) / 2));
+  let x = i16(k16(1515870810) + srdhm16(half, k16(-1010580540)));
+  for (let i = 0; i < 3; i++) x = i16(x + satLeftShift16(srdhm16(x, i16(8192 - srdhm16(half, x))), 2));
+  return x;
+}
+
+/** gemmlowp logistic of an int16 with `ib` integer bits; Q0.15 (16384 for 0). */
+export function logistic16(a: number, ib: number): number {
+  if (a === 0) return 16384;
+  const pos = satLeftShift16(newton16(expNeg16(a > 0 ? i16(-a) : a, ib)), 1);
+  return a > 0 ? pos : i16(I16_MAX - pos);
+}
+
+/** gemmlowp tanh of an int16 with `ib` integer bits; Q0.15. */
+export function tanh16(a: number, ib: number): number {
+  if (a === 0) return 0;
+  const t = satLeftShift16(i16(newton16(expNeg16(a < 0 ? a : i16(-a), ib + 1)) - 8192), 2);
+  return a < 0 ? i16(-t) : t;
+}

@@ -1,38 +1,53 @@
-// Portable C kernel of the kernel-IR op 'lstm' (UNIDIRECTIONAL_SEQUENCE_LSTM, integer 8x8_16; docs/lstm.md).
+// Cortex-M C kernels of the kernel-IR op 'lstm' (UNIDIRECTIONAL_SEQUENCE_LSTM, integer 8x8_16; docs/lstm.md).
 // One kernel-IR op rather than a decomposition into matmuls and element-wise ops: the gates' int16 Q3.12
 // accumulators, the int16 cell update and the hidden state never leave one step of one batch row, the
 // state (h int8, c int16: kind 'state' buffers, static and persistent outside the arena) is read and
-// written in place, and no kernel-IR op exists for int16 element-wise gate arithmetic. Per step:
-// tf_lstm_gate (runtime.h) computes each gate's two matmuls from the effective biases the lowering folded
-// (bias - zero point * row sums), requantised separately and summed with int16 saturation; then
-// tf_logistic16 / tf_tanh16 (gemmlowp's int16 fixed point, in runtime.h), the cell update and the hidden
-// state h = clamp8(MBQM(o * tanh(c)) - hidden zero point) (TFLite's portable CwiseMul subtracts it), which
-// is the output row and, after every cell is done, the new h. Scratch: four int16 gate rows.
+// written in place, and no kernel-IR op exists for int16 element-wise gate arithmetic. Per step: each gate's
+// two matmuls from the effective biases the lowering folded (bias - zero point * row sums), requantised
+// separately and summed with int16 saturation; the activations (gemmlowp's int16 fixed point); the cell
+// update; the hidden state h = clamp8(MBQM(o * tanh(c)) - hidden zero point) (TFLite's portable CwiseMul
+// subtracts it), which is the output row and, after every cell is done, the new h. Variants:
+//   lstm.generic  portable: runtime.h's tf_lstm_gate (int8 dot products), tf_logistic16 / tf_tanh16
+//   lstm.dsp      int16 weights, x and h widened per step, one SMLAD per gate per pair (shared x loads)
+//   lstm.lut      lstm.dsp with the activations looked up in compile-time half tables (64 KiB each)
+// All three give the same bits (int32 sums; the tables are the functions), checked against the golden.
 import type { KLstm } from '../../compiler/kernel-ir/types.ts';
+import { logistic16, tanh16 } from '../../compiler/quant/fixedpoint.ts';
 import { cArray, cInt } from './c.ts';
 import { defineVariant, type EmitContext, type EmittedKernel } from './variant.ts';
 
 const GATE_NAMES = ['input', 'forget', 'cell', 'output'] as const;
 
-/** The per-cell part of a step (activations, cell update, hidden state), shared by both variants. */
-function cellUpdate(op: KLstm): string {
+/** How a variant evaluates the activations: computed (runtime.h's int16 fixed point) or looked up (lstm.lut). */
+interface Acts { logistic(a: string): string; tanhGate(a: string): string; tanhCell(a: string): string }
+
+function computedActs(op: KLstm): Acts {
+  return {
+    logistic: (a) => `tf_logistic16(${a}, 3)`,
+    tanhGate: (a) => `tf_tanh16(${a}, 3)`,
+    tanhCell: (a) => `tf_tanh16(${a}, ${15 + op.cellScale})`,
+  };
+}
+
+/** The per-cell part of a step (activations, cell update, hidden state), shared by the variants. */
+function cellUpdate(op: KLstm, act: Acts): string {
   const cifg = !op.gates[0];
   const clip = op.cellClip > 0 ? `\n        cell = tf_clamp(cell, ${-op.cellClip}, ${op.cellClip});` : '';
   const zp = op.hiddenZeroPoint >= 0 ? `- ${op.hiddenZeroPoint}` : `+ ${-op.hiddenZeroPoint}`;
   return `      for (int i = 0; i < ${op.nCell}; i++) {
-        const int32_t fg = tf_logistic16(gate[${op.nCell} + i], 3);
-        const int32_t gg = tf_tanh16(gate[${2 * op.nCell} + i], 3);
-        const int32_t ig = ${cifg ? '32767 - fg' : 'tf_logistic16(gate[i], 3)'};
-        const int32_t og = tf_logistic16(gate[${3 * op.nCell} + i], 3);
+        const int32_t fg = ${act.logistic(`gate[${op.nCell} + i]`)};
+        const int32_t gg = ${act.tanhGate(`gate[${2 * op.nCell} + i]`)};
+        const int32_t ig = ${cifg ? '32767 - fg' : act.logistic('gate[i]')};
+        const int32_t og = ${act.logistic(`gate[${3 * op.nCell} + i]`)};
         int32_t cell = tf_sat16(tf_w16(tf_rdbpot(fg * cp[i], 15)) + tf_w16(tf_rdbpot(ig * gg, ${30 + op.cellScale})));${clip}
         cp[i] = (int16_t)cell;
-        yp[i] = (int8_t)tf_clamp(tf_requant_tflm(og * tf_tanh16(cell, ${15 + op.cellScale}), ${cInt(op.hidden.multiplier)}, ${op.hidden.shift}) ${zp}, -128, 127);
+        yp[i] = (int8_t)tf_clamp(tf_requant_tflm(og * ${act.tanhCell('cell')}, ${cInt(op.hidden.multiplier)}, ${op.hidden.shift}) ${zp}, -128, 127);
       }
       memcpy(hp, yp, ${op.nOutput});`;
 }
 
 /** The kernel's frame: state pointers, the batch and step loops around `body` (which computes the gates). */
-function frame(op: KLstm, f: string, body: string): string {
+function frame(op: KLstm, f: string, body: string, act: Acts = computedActs(op)): string {
   const row = op.timeMajor ? `t * ${op.batches} + b` : `b * ${op.steps} + t`;
   return `static void ${f}(const int8_t *x, const int8_t *h8, const int8_t *c8, int8_t *y, int8_t *scratch)
 {
@@ -47,7 +62,7 @@ function frame(op: KLstm, f: string, body: string): string {
       const int8_t *xp = x + row * ${op.nInput};
       int8_t *yp = y + row * ${op.nOutput};
 ${body}
-${cellUpdate(op)}
+${cellUpdate(op, act)}
     }
   }
 }
@@ -70,6 +85,12 @@ export function emitLstm(op: KLstm, ctx: EmitContext): EmittedKernel {
   return { data, code: frame(op, f, calls.join('\n')), constBytes };
 }
 
+/**
+ * Cell updates per invocation, for the estimates (calibrated on QEMU M4, micro_speech_lstm: per MAC ~5.3
+ * instructions generic, ~1.6 with SMLAD; per cell update ~1,500 with the activations computed, ~150 looked up).
+ */
+const cellSteps = (op: KLstm) => op.batches * op.steps * op.nCell;
+
 /** Row lengths padded to an even count (int16 pairs for SMLAD). */
 const even = (n: number) => n + (n & 1);
 
@@ -86,7 +107,7 @@ function widened(w: ArrayLike<number>, rows: number, cols: number): Int16Array {
  * into scratch, and each cell's rows of all the gates computed together: one x (h) pair load feeds one
  * SMLAD per gate. The sums are the generic kernel's (int32, exact products), so the outputs are equal.
  */
-export function emitLstmDsp(op: KLstm, ctx: EmitContext): EmittedKernel {
+export function emitLstmDsp(op: KLstm, ctx: EmitContext, lut = false): EmittedKernel {
   const f = ctx.fn;
   const nInP = even(op.nInput), nOutP = even(op.nOutput);
   const gs = op.gates.map((g, k) => ({ g, k })).filter((e): e is { g: NonNullable<typeof e.g>; k: number } => !!e.g);
@@ -121,8 +142,44 @@ ${dot('xs', op.nInput, nInP, 'w', 'a')}
 ${dot('hs', op.nOutput, nOutP, 'r', 'q')}
 ${gs.map(({ k }) => `        gate[${k * op.nCell} + r] = (int16_t)tf_sat16(tf_requant_tflm(q${k}, ${cInt(op.gates[k]!.recurrent.multiplier)}, ${op.gates[k]!.recurrent.shift}) + tf_sat16(tf_requant_tflm(a${k}, ${cInt(op.gates[k]!.input.multiplier)}, ${op.gates[k]!.input.shift}))); /* ${GATE_NAMES[k]} */`).join('\n')}
       }`;
-  return { data, code: frame(op, f, body), constBytes };
+  if (!lut) return { data, code: frame(op, f, body), constBytes };
+  const t = lutTables(op, f);
+  return { data: t.data + data, code: frame(op, f, body, t.acts), constBytes: constBytes + t.bytes };
 }
+
+/**
+ * Half tables (the 32,768 non-negative inputs; runtime.h's tf_lut_* use the functions' symmetry) of
+ * logistic on Q3.12, tanh on Q3.12 and tanh on the cell state (the same table when the cell state is Q3.12
+ * too), filled at compile time by compiler/quant/fixedpoint.ts (checked equal to the golden runtime's and
+ * runtime.h's on every input). Each layer owns its tables (named after it, so the build's per-layer flash
+ * measurement prices them); the value at -32768 is a literal.
+ */
+function lutTables(op: KLstm, f: string): { data: string; bytes: number; acts: Acts } {
+  const cellIb = 15 + op.cellScale;
+  const tables = [{ fn: 'logistic', ib: 3 }, { fn: 'tanh', ib: 3 }, ...(cellIb === 3 ? [] : [{ fn: 'tanh', ib: cellIb }])];
+  let data = '';
+  for (const { fn, ib } of tables) {
+    const g = fn === 'logistic' ? logistic16 : tanh16;
+    data += cArray(`${f}_${fn}_q${ib}`, 'int16_t', Int16Array.from({ length: 32768 }, (_, a) => g(a, ib)));
+  }
+  const call = (fn: 'logistic' | 'tanh', ib: number) => (a: string) => `tf_lut_${fn}16(${f}_${fn}_q${ib}, ${(fn === 'logistic' ? logistic16 : tanh16)(-32768, ib)}, ${a})`;
+  return { data, bytes: tables.length * 65536, acts: { logistic: call('logistic', 3), tanhGate: call('tanh', 3), tanhCell: call('tanh', cellIb) } };
+}
+
+/**
+ * `lut`: lstm.dsp with the activations looked up in flash tables (64 KiB per distinct function: 128 or 192 KiB
+ * per layer) instead of computed (~500 instructions each on the M4); under a flash budget the selection falls
+ * back to lstm.dsp.
+ */
+export const lstmLut = defineVariant<KLstm>({
+  name: 'lstm.lut',
+  kind: 'lstm',
+  priority: 20,
+  applies: (_op, t) => t.dsp,
+  scratchBytes: (op) => 8 * op.nCell + 2 * (even(op.nInput) + even(op.nOutput)),
+  emit: (op, ctx) => emitLstmDsp(op, ctx, true),
+  estimate: (op) => ({ instructions: Math.round(op.macs * 1.6 + cellSteps(op) * 150), loads: op.macs }),
+});
 
 export const lstmDsp = defineVariant<KLstm>({
   name: 'lstm.dsp',
@@ -131,7 +188,7 @@ export const lstmDsp = defineVariant<KLstm>({
   applies: (_op, t) => t.dsp,
   scratchBytes: (op) => 8 * op.nCell + 2 * (even(op.nInput) + even(op.nOutput)),
   emit: emitLstmDsp,
-  estimate: (op) => ({ instructions: Math.round(op.macs * 1.3 + op.batches * op.steps * op.nCell * 400), loads: op.macs }),
+  estimate: (op) => ({ instructions: Math.round(op.macs * 1.6 + cellSteps(op) * 1500), loads: op.macs }),
 });
 
 export const lstmGeneric = defineVariant<KLstm>({
@@ -141,5 +198,5 @@ export const lstmGeneric = defineVariant<KLstm>({
   applies: () => true,
   scratchBytes: (op) => 8 * op.nCell,
   emit: emitLstm,
-  estimate: (op) => ({ instructions: Math.round(op.macs * 3 + op.batches * op.steps * op.nCell * 400), loads: op.macs * 2 }),
+  estimate: (op) => ({ instructions: Math.round(op.macs * 5.3 + cellSteps(op) * 1500), loads: op.macs * 2 }),
 });

@@ -22,8 +22,8 @@ import { reduceGeneric } from './reduce.ts';
 import { resizeBilinearGeneric, resizeNearestTable } from './resize.ts';
 import { transposeConvGeneric } from './transpose-conv.ts';
 import { conv16x8Dsp, conv16x8Generic, leakyRelu16Generic } from './int16.ts';
-import { lstmDsp, lstmGeneric } from './lstm.ts';
 import { svdfDsp, svdfGeneric } from './svdf.ts';
+import { lstmDsp, lstmGeneric, lstmLut } from './lstm.ts';
 import { FAST_VARIANTS } from './fast-variants.ts';
 import { HELIUM_VARIANTS } from './helium-variants.ts';
 
@@ -58,6 +58,7 @@ export const VARIANTS: AnyVariant[] = [
   lstmGeneric,
   lstmDsp,
   svdfDsp,
+  lstmLut,
   ...FAST_VARIANTS,
   ...HELIUM_VARIANTS,
 ];

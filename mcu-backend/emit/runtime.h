@@ -322,6 +322,12 @@ static inline int32_t tf_tanh16(int32_t a, int ib)
   return a < 0 ? tf_w16(-t) : t;
 }
 
+/* The same functions looked up in half tables t[0..32767] of the non-negative inputs (lstm.lut): logistic(-a) =
+ * 32767 - logistic(a) and tanh(-a) = -tanh(a) for a > -32768 (gemmlowp computes negative inputs from |a|);
+ * -32768 has its own value (m). */
+static inline int32_t tf_lut_logistic16(const int16_t *t, int32_t m, int32_t a) { return a >= 0 ? t[a] : a == -32768 ? m : 32767 - t[-a]; }
+static inline int32_t tf_lut_tanh16(const int16_t *t, int32_t m, int32_t a) { return a >= 0 ? t[a] : a == -32768 ? m : -t[-a]; }
+
 /* One LSTM gate's pre-activation (Q3.12) for n_cell rows: the input and the recurrent matmul, each from its
  * effective bias (bias - zero point * row sum), requantised on its own (double rounding) and summed with
  * int16 saturation (MatrixBatchVectorMultiplyAccumulate into an int16 accumulator). */

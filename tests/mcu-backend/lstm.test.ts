@@ -1,54 +1,32 @@
-// UNIDIRECTIONAL_SEQUENCE_LSTM through the Cortex-M backend (kernel-IR op 'lstm', variants lstm.generic and
-// lstm.dsp (SMLAD; on the host through runtime.h's portable intrinsics), runtime.h's int16 fixed point), against the golden runtime, with the state carried: the program runs the
-// inputs in order without a reset (one sequence), the golden runtime likewise with one GoldenState.
-//   - runtime.h's tf_logistic16 / tf_tanh16 equal the golden runtime's logistic16 / tanh16 on all 65,536 int16
-//     inputs for every integer-bit count the LSTM uses (logistic 0..6, tanh 0..6), on the host;
-//   - the zoo's three LSTM models, 10 consecutive invocations, `tflite` arithmetic, on the host and QEMU M4
-//     (and mnist_lstm also in `tflm`, on the host);
-//   - random single-op LSTM graphs (tests/helpers/random-lstm.ts), 4 invocations: 8 on the host, 3 on QEMU M4.
-// Under CI=true a missing model or tool fails; otherwise it is skipped.
+// UNIDIRECTIONAL_SEQUENCE_LSTM through the Cortex-M backend on the host (kernel-IR op 'lstm'; variants
+// lstm.generic, lstm.dsp (SMLAD, here through runtime.h's portable intrinsics) and lstm.lut (lstm.dsp with the
+// activations in flash tables); runtime.h's int16 fixed point), against the golden runtime with the state
+// carried: the program runs the inputs in order without a reset (one sequence), the golden runtime likewise.
+//   - runtime.h's tf_logistic16 / tf_tanh16 and the host's (compiler/quant/fixedpoint.ts, lstm.lut's tables)
+//     equal the golden runtime's logistic16 / tanh16 on all 65,536 int16 inputs for 0..6 integer bits;
+//   - the zoo's three LSTM models, 10 consecutive invocations, `tflite` arithmetic (mnist_lstm also `tflm`),
+//     and 8 random single-op LSTM graphs over 4 invocations, each variant on some (helpers/lstm.ts);
+//   - the kernel IR and the emitted C of one graph.
+// QEMU M4: lstm-m4.test.ts. Under CI=true a missing model or tool fails; otherwise it is skipped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadModel } from '../../compiler/frontend/load.ts';
-import type { Graph } from '../../compiler/ir/graph.ts';
 import { printKernelModule } from '../../compiler/kernel-ir/printer.ts';
-import type { Arith } from '../../compiler/quant/multiplier.ts';
 import { runPipeline } from '../../compiler/passes/registry.ts';
-import { mulberry32 } from '../../compiler/rng.ts';
+import { logistic16, tanh16 } from '../../compiler/quant/fixedpoint.ts';
 import { emitModel } from '../../mcu-backend/emit/model.ts';
-import { compileHost, emitDir, harnessDir, runHost, type RunOn } from '../../mcu-backend/harness/run.ts';
-import { runModel } from '../../mcu-backend/runner.ts';
-import { GoldenRuntime, GoldenState } from '../../runtime-wasm/host.ts';
+import { compileHost, emitDir, harnessDir, runHost } from '../../mcu-backend/harness/run.ts';
+import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { randomLstm } from '../helpers/random-lstm.ts';
-import { zooDir } from '../helpers/zoo.ts';
+import { lstmTests } from './helpers/lstm.ts';
 import { needTools } from './helpers/tools.ts';
 
-const ci = process.env.CI === 'true';
-const work = scratchDir('tinyforge-lstm-');
+const work = scratchDir('tinyforge-lstm-host-');
 const golden = await GoldenRuntime.load();
-const ZOO = ['tflm-mnist_lstm_int8', 'tflm-dtln_noise_suppression', 'tflm-xtensa-micro_speech_lstm'];
 
-/** Runs `inputs` as one sequence through the C on `on` and asserts every output equals the golden runtime's. */
-function checkSequence(graph: Graph, inputs: Int8Array[], arith: Arith, on: RunOn, dir: string, what: string, dsp = on === 'm4'): void {
-  const module = runPipeline(graph, { arith });
-  const em = emitModel(module, { cpu: 'm4', dsp });
-  assert.ok(em.stateBytes > 0, 'the model has recurrent state');
-  assert.ok(em.layers.some((l) => l.variant === (dsp ? 'lstm.dsp' : 'lstm.generic')), `variant ${dsp ? 'lstm.dsp' : 'lstm.generic'} chosen`);
-  const run = runModel(em, inputs, on, { workDir: dir });
-  const state = new GoldenState(graph);
-  inputs.forEach((x, k) => {
-    const want = golden.run(graph, [x], { arith, state }).outputs[0]!;
-    const got = run.outputs[k]!;
-    assert.equal(got.length, want.length);
-    const at = Array.from(want).findIndex((v, i) => v !== got[i]);
-    assert.equal(at, -1, `${what}, invocation ${k}: element ${at} is ${got[at]}, golden ${want[at]}`);
-  });
-}
-
-test('runtime.h tf_logistic16 / tf_tanh16 == golden logistic16 / tanh16 on every int16 input (host)', (t) => {
+test('runtime.h tf_logistic16 / tf_tanh16 == golden logistic16 / tanh16 == compiler/quant on every int16 input (host)', (t) => {
   if (!needTools(t, 'host')) return;
   const dir = join(work, 'act');
   const src = join(scratchDir('tinyforge-lstm-act-'), 'act.c');
@@ -76,7 +54,9 @@ int main(void)
       for (let a = -32768; a <= 32767; a++) {
         const got = (parseInt(line.substr((a + 32768) * 4, 4), 16) << 16) >> 16;
         const want = fn ? ex.tanh16(a, ib) : ex.logistic16(a, ib);
-        if (got !== want) assert.fail(`${fn ? 'tanh' : 'logistic'} with ${ib} integer bits at ${a}: C ${got}, golden ${want}`);
+        // The host's copy (compiler/quant/fixedpoint.ts: lstm.lut's tables) too.
+        const host = fn ? tanh16(a, ib) : logistic16(a, ib);
+        if (got !== want || host !== want) assert.fail(`${fn ? 'tanh' : 'logistic'} with ${ib} integer bits at ${a}: C ${got}, host ${host}, golden ${want}`);
       }
     }
   }
@@ -84,32 +64,7 @@ int main(void)
   assert.deepEqual([ex.logistic16(0, 3), ex.logistic16(32767, 3) > 32700, ex.logistic16(-32768, 3) < 20, ex.tanh16(0, 3)], [16384, true, true, 0]);
 });
 
-for (const on of ['host', 'm4'] as const) {
-  for (const name of ZOO) {
-    const path = join(zooDir, `${name}.tflite`);
-    const missing = existsSync(path) ? undefined : `${path} not found`;
-    test(`${name} on ${on}: C (tflite) == golden over 10 invocations`, { skip: missing && !ci ? missing : false }, (t) => {
-      if (missing) assert.fail(missing);
-      if (!needTools(t, on)) return;
-      const graph = loadModel(path).graph;
-      const rnd = mulberry32(77);
-      const n = graph.tensors[graph.inputs[0]!]!.shape.reduce((a, b) => a * b, 1);
-      const inputs = Array.from({ length: 10 }, () => Int8Array.from({ length: n }, () => Math.floor(rnd() * 256) - 128));
-      checkSequence(graph, inputs, 'tflite', on, join(work, on, name), name);
-      // The host also runs lstm.dsp (runtime.h's portable SMLAD: the DSP source on the host).
-      if (on === 'host') checkSequence(graph, inputs, 'tflite', on, join(work, on, `${name}-dsp`), `${name} (lstm.dsp)`, true);
-      if (on === 'host' && name === ZOO[0]) checkSequence(graph, inputs, 'tflm', on, join(work, on, `${name}-tflm`), `${name} (tflm)`);
-    });
-  }
-  test(`random LSTM graphs on ${on}: C == golden over 4 invocations`, (t) => {
-    if (!needTools(t, on)) return;
-    for (let s = 0; s < (on === 'host' ? 8 : 3); s++) {
-      const c = randomLstm(100 + s, 4);
-      checkSequence(c.graph, c.inputs, 'tflite', on, join(work, on, `rand${s}`), `graph ${100 + s} (${c.desc})`);
-      if (on === 'host') checkSequence(c.graph, c.inputs, 'tflite', on, join(work, on, `rand${s}-dsp`), `graph ${100 + s} (${c.desc}, lstm.dsp)`, true);
-    }
-  });
-}
+lstmTests('host');
 
 test('kernel IR: one lstm op reading the two state buffers; the C keeps them in the static state block', () => {
   const c = randomLstm(5, 1);
