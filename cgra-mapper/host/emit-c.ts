@@ -98,7 +98,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   const uniform = (f: (c: (typeof ch)[number]) => number): boolean => ch.every((c) => f(c) === f(ch[0]));
   const table = (name: string, type: string, f: (c: (typeof ch)[number]) => number): string => {
     if (uniform(f)) return `#define ${p}_${name}(o) (${f(ch[0])})`;
-    out.push(`static const ${type} ${p}_${name}_t[${C}] = {\n${list(ch.map(f))}\n};`);
+    out.push(`static const ${type} ${p}_${name}_t[${C}] TF_MAYBE_UNUSED = {\n${list(ch.map(f))}\n};`);
     return `#define ${p}_${name}(o) (${p}_${name}_t[o])`;
   };
   const macros: string[] = [table('kb', 'int32_t', (c) => c.kb)];
