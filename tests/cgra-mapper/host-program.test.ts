@@ -73,3 +73,16 @@ test('paper layer on QEMU riscv32: the host program is bit-exact, and its stages
   // Cycles >= instructions (no RV32 instruction takes less than one cycle on CV32E40P).
   assert.ok(c.total >= i.total);
 });
+
+test('the HEEPsilon application folder compiles for RV32IMC against the CGRA registers', (t) => {
+  if (!needTools(t, 'rv32-gcc')) return;
+  const { L } = paperLayer();
+  const plan = strategyByName('checker-fxp')!.plan(L, arch);
+  const prog = layerProgram(plan, 'tflm');
+  const files = layerCosimFiles(prog, [], new Int8Array(16 * 16 * 16), arch, 'paper');
+  const dir = join(scratchDir('host-heepsilon-'), 'app');
+  mkdirSync(dir, { recursive: true });
+  for (const f of ['runtime.h', 'tf_cgra.h', 'bitstream.h', 'paper_cgra.h', 'paper_cgra.c']) writeFileSync(join(dir, f), files[f]);
+  execFileSync('riscv64-unknown-elf-gcc', ['--specs=picolibc.specs', '-march=rv32imc', '-mabi=ilp32', '-std=c99', '-O2', '-Wall', '-Wextra', '-Werror',
+    '-DTF_CGRA_HEEPSILON', '-DTF_CGRA_CMEM_BASE=0x30000000', '-DTF_CGRA_PERIPH_BASE=0x30001000', '-c', join(dir, 'paper_cgra.c'), '-o', join(dir, 'paper_cgra.o')], { timeout: 60_000 });
+});
