@@ -104,12 +104,16 @@ int main(void)
 {
   ${n}_init();
   ${n}_cgra_setup();
-  if (getenv_hook()) ${n}_set_debug_hook(hook, 0);
+#ifdef TF_LAYER_DUMP
+  ${n}_set_debug_hook(hook, 0);
+#else
+  (void)hook;
+#endif
   ${n}_invoke(input, output);
   print_hex("O", output, ${app.outputBytes});
   print_x(tf_cgra_mismatches, tf_cgra_launches);
   return 0;
 }
-`.replace('if (getenv_hook()) ', '#ifdef TF_LAYER_DUMP\n  ').replace(`${n}_set_debug_hook(hook, 0);`, `${n}_set_debug_hook(hook, 0);\n#else\n  (void)hook;\n#endif`),
+`,
   };
 }

@@ -98,7 +98,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   const uniform = (f: (c: (typeof ch)[number]) => number): boolean => ch.every((c) => f(c) === f(ch[0]));
   const table = (name: string, type: string, f: (c: (typeof ch)[number]) => number): string => {
     if (uniform(f)) return `#define ${p}_${name}(o) (${f(ch[0])})`;
-    out.push(`static const ${type} ${p}_${name}_t[${C}] = {\n${list(ch.map(f))}\n};`);
+    out.push(`static const ${type} ${p}_${name}_t[${C}] TF_MAYBE_UNUSED = {\n${list(ch.map(f))}\n};`);
     return `#define ${p}_${name}(o) (${p}_${name}_t[o])`;
   };
   const macros: string[] = [table('kb', 'int32_t', (c) => c.kb)];
@@ -175,9 +175,14 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
             `int32_t v = (y + ${p}_k7(o)) >> ${p}_e7(o);`, clampStore.replace('J', j)].join('\n');
           break;
         }
-        if (prog.decode === 'fxp' && prog.biasInDecode && n.key === 'f') a = `((int32_t)((uint32_t)M[${w}] << 1) + ${p}_kb(o)) >> 9`;
-        else a = `${acc}${dec(w)} + ${p}_kb(o)`;
-        body = `const int32_t a = ${a};\n${rq('a')}\n${clampStore.replace('J', j)}`;
+        // Software-pipelined like the packed form when the run walks memory upwards.
+        const dw = n.dims.length ? n.dims[0].delta[1] : 0;
+        const pipe = n.key === 'f' && n.dims.length > 0 && dw > 0 && dw <= PAD;
+        const word = pipe ? 't' : `M[${w}]`;
+        if (prog.decode === 'fxp' && prog.biasInDecode && n.key === 'f') a = `((int32_t)((uint32_t)${word} << 1) + ${p}_kb(o)) >> 9`;
+        else a = `${acc}${prog.decode === 'fxp' ? `((int32_t)((uint32_t)${word} << 1) + 510) >> 9` : word} + ${p}_kb(o)`;
+        body = `${pipe ? `const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];\n` : ''}const int32_t a = ${a};\n${pipe ? 't = tn;\n' : ''}${rq('a')}\n${clampStore.replace('J', j)}`;
+        if (pipe) return indent(loops(n, body, C, 4, `int32_t t = M[${idx(n, 1, '0')}];`));
         break;
       }
       default: throw new Error(`post nest kind ${n.key}`);

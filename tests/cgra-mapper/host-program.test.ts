@@ -1,7 +1,8 @@
 // The host program of an array layer (cgra-mapper/host/): its C, compiled with host gcc, co-simulated with the
 // simulator's launches replayed by memory hash, gives the paper layer's output exactly as a direct loop over
 // TFLite's definition (tests/helpers/paper-layer.ts) and stages the very words the simulator ran on; and
-// `auto` by end-to-end cycles reports the host cycles next to the array's for every candidate.
+// `auto` by end-to-end cycles reports the host cycles next to the array's for every candidate; on QEMU riscv32
+// (RV32IMC, the project's icount plugin) the same program is bit-exact and counted per stage.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -16,6 +17,8 @@ import { hostCost } from '../../cgra-mapper/host/cost.ts';
 import { planHostCycles } from '../../cgra-mapper/map-model.ts';
 import { paperLayer } from '../helpers/paper-layer.ts';
 import { scratchDir } from '../helpers/paths.ts';
+import { measureCosim } from '../../cgra-mapper/host/measure.ts';
+import { needTools } from '../mcu-backend/helpers/tools.ts';
 
 const arch = makeArch({ callCycles: 190 });
 
@@ -52,4 +55,34 @@ test('auto by end-to-end cycles: the cheapest end-to-end plan wins; candidates c
   for (const x of c.candidates) if (x.estimate && x.host === undefined && x.strategy !== 'wp') assert.ok(x.estimate.shared >= e2e(best), x.strategy);
   // The paper strategy using absolute addresses is refused by the host program, with its reason.
   assert.equal(c.candidates.find((x) => x.strategy === 'wp')?.host, undefined);
+});
+
+test('paper layer on QEMU riscv32: the host program is bit-exact, and its stages are counted per marker', (t) => {
+  if (!needTools(t, 'rv32')) return;
+  const { L, input, want } = paperLayer();
+  const plan = strategyByName('checker-fxp')!.plan(L, arch);
+  const rec = recordLayer(plan, input, arch);
+  const m = measureCosim(layerCosimFiles(layerProgram(plan, 'tflm'), rec.launches, input, arch, 'paper'), join(scratchDir('host-rv32-'), 'paper'), 'invoke', ['cv32e40p']);
+  assert.deepEqual(Array.from(m.output), Array.from(want));
+  assert.equal(m.mismatches, 0);
+  assert.equal(m.launches, plan.launches.length);
+  const i = m.instructions[0], c = m.cycles.cv32e40p[0];
+  // Every stage ran and was counted; the replay service (markers 9/10) is not in the host's total.
+  assert.ok(i.pre > 0 && i.launch > 0 && i.post > 0 && i.postPerLaunch.length === plan.launches.length);
+  assert.equal(i.total, i.pre + i.launch + i.wait + i.post + i.glue);
+  // Cycles >= instructions (no RV32 instruction takes less than one cycle on CV32E40P).
+  assert.ok(c.total >= i.total);
+});
+
+test('the HEEPsilon application folder compiles for RV32IMC against the CGRA registers', (t) => {
+  if (!needTools(t, 'rv32-gcc')) return;
+  const { L } = paperLayer();
+  const plan = strategyByName('checker-fxp')!.plan(L, arch);
+  const prog = layerProgram(plan, 'tflm');
+  const files = layerCosimFiles(prog, [], new Int8Array(16 * 16 * 16), arch, 'paper');
+  const dir = join(scratchDir('host-heepsilon-'), 'app');
+  mkdirSync(dir, { recursive: true });
+  for (const f of ['runtime.h', 'tf_cgra.h', 'bitstream.h', 'paper_cgra.h', 'paper_cgra.c']) writeFileSync(join(dir, f), files[f]);
+  execFileSync('riscv64-unknown-elf-gcc', ['--specs=picolibc.specs', '-march=rv32imc', '-mabi=ilp32', '-std=c99', '-O2', '-Wall', '-Wextra', '-Werror',
+    '-DTF_CGRA_HEEPSILON', '-DTF_CGRA_CMEM_BASE=0x30000000', '-DTF_CGRA_PERIPH_BASE=0x30001000', '-c', join(dir, 'paper_cgra.c'), '-o', join(dir, 'paper_cgra.o')], { timeout: 60_000 });
 });
