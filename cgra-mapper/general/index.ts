@@ -28,14 +28,25 @@ export interface GeneralOptions {
 
 const cache = new Map<string, Schedule[]>();
 
+/** Search budget per unroll (ms) for a graph of `products` products: small by default (tests, the CLI);
+ *  `setSearchBudget` scales it (the benchmark searches longer). */
+let budgetScale = 1;
+export function setSearchBudget(scale: number): void { budgetScale = scale; cache.clear(); }
+export const searchBudgetMs = (products: number): number => Math.round(Math.min(2500, 200 + 60 * products) * budgetScale);
+
 /** The schedules for an unroll on an array, the best of each pass structure (searched once per process). */
 export function schedulesFor(arch: CgraArch, u: Unroll, depthwise: boolean, opts: GeneralOptions = {}): Schedule[] {
   const key = `${arch.rows}x${arch.cols}/${arch.registers}/${arch.instrSlots}/${depthwise ? 'dw' : 'dot'}/${u.up}x${u.uo}/${opts.timeMs ?? ''}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const dfg = buildDfg(u, depthwise);
-  let found: Schedule[] = [];
-  searchSchedule(arch, dfg, { timeMs: opts.timeMs ?? Math.min(2500, 200 + 60 * dfg.products.length), seed: 7 + u.up * 31 + u.uo * 131 + (depthwise ? 5 : 0), each: (b) => { found = b; } });
+  const found: Schedule[] = [];
+  // Each pass structure gets its own search (drained passes first, they usually pack denser).
+  const ms = opts.timeMs ?? searchBudgetMs(dfg.products.length);
+  const seed = 7 + u.up * 31 + u.uo * 131 + (depthwise ? 5 : 0);
+  for (const [drain, share] of [[true, 0.6], [false, 0.4]] as const) {
+    searchSchedule(arch, dfg, { timeMs: ms * share, seed: seed + (drain ? 1 : 0), modes: [drain], each: (b) => { found.push(...b); } });
+  }
   for (const s of found) {
     const why = checkSchedule(arch, s);
     if (why) throw new Error(`general: the schedule for ${key} fails the independent check: ${why}`);
