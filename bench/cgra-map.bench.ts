@@ -21,6 +21,7 @@ import type { LayerResult } from '../cgra-mapper/map-model.ts';
 import { runPlan } from '../cgra-mapper/run.ts';
 import { STRATEGIES } from '../cgra-mapper/strategies/index.ts';
 import { runCgraTarget } from '../cgra-mapper/target.ts';
+import { setSearchBudget } from '../cgra-mapper/general/index.ts';
 import { modelPath, type ModelKey } from '../tests/helpers/paths.ts';
 
 const arch = makeArch({ callCycles: 190 });
@@ -84,6 +85,8 @@ function explain(l: LayerResult): string {
 }
 
 export default async function run(): Promise<object> {
+  // The general mapper searches 3x its default budget per unroll here (one run; the tests use the default).
+  setSearchBudget(3);
   // 1. The paper layer.
   const { L, input, want } = paperLayer();
   const paper: Record<string, object> = {};

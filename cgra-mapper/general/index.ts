@@ -22,24 +22,42 @@ export function generalSupports(_L: CgraLayer): string | undefined {
 }
 
 export interface GeneralOptions {
-  /** Search budget per (array, unroll), ms. */
+  /** Search budget per (array, unroll), ms (default 200 + 60 per product, at most 2.5 s). */
   timeMs?: number;
 }
 
-const cache = new Map<string, Schedule | null>();
+const cache = new Map<string, Schedule[]>();
 
-/** The schedule for an unroll on an array (searched once per process, then reused). */
-export function scheduleFor(arch: CgraArch, u: Unroll, depthwise: boolean, opts: GeneralOptions = {}): Schedule | undefined {
-  const key = `${arch.rows}x${arch.cols}/${arch.registers}/${depthwise ? 'dw' : 'dot'}/${u.up}x${u.uo}`;
-  if (cache.has(key)) return cache.get(key) ?? undefined;
+/** Search budget per unroll (ms) for a graph of `products` products: small by default (tests, the CLI);
+ *  `setSearchBudget` scales it (the benchmark searches longer). */
+let budgetScale = 1;
+export function setSearchBudget(scale: number): void { budgetScale = scale; cache.clear(); }
+export const searchBudgetMs = (products: number): number => Math.round(Math.min(2500, 200 + 60 * products) * budgetScale);
+
+/** The schedules for an unroll on an array, the best of each pass structure (searched once per process). */
+export function schedulesFor(arch: CgraArch, u: Unroll, depthwise: boolean, opts: GeneralOptions = {}): Schedule[] {
+  const key = `${arch.rows}x${arch.cols}/${arch.registers}/${arch.instrSlots}/${depthwise ? 'dw' : 'dot'}/${u.up}x${u.uo}/${opts.timeMs ?? ''}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
   const dfg = buildDfg(u, depthwise);
-  const s = searchSchedule(arch, dfg, { timeMs: opts.timeMs ?? 300, seed: 7 + u.up * 31 + u.uo * 131 + (depthwise ? 5 : 0) });
-  if (s) {
+  const found: Schedule[] = [];
+  // Each pass structure gets its own search (drained passes first, they usually pack denser).
+  const ms = opts.timeMs ?? searchBudgetMs(dfg.products.length);
+  const seed = 7 + u.up * 31 + u.uo * 131 + (depthwise ? 5 : 0);
+  for (const [drain, share] of [[true, 0.6], [false, 0.4]] as const) {
+    searchSchedule(arch, dfg, { timeMs: ms * share, seed: seed + (drain ? 1 : 0), modes: [drain], each: (b) => { found.push(...b); } });
+  }
+  for (const s of found) {
     const why = checkSchedule(arch, s);
     if (why) throw new Error(`general: the schedule for ${key} fails the independent check: ${why}`);
   }
-  cache.set(key, s ?? null);
-  return s;
+  cache.set(key, found);
+  return found;
+}
+
+/** The best schedule for an unroll on an array. */
+export function scheduleFor(arch: CgraArch, u: Unroll, depthwise: boolean, opts: GeneralOptions = {}): Schedule | undefined {
+  return schedulesFor(arch, u, depthwise, opts).sort((a, b) => scheduleScore(a, 'both') - scheduleScore(b, 'both'))[0];
 }
 
 /** Unrolls worth trying for this layer on this array: the tile shapes whose products fill a quarter to all
@@ -72,11 +90,13 @@ export function planGeneral(L: CgraLayer, arch: CgraArch, opts: GeneralOptions =
   let best: Built | undefined;
   const tried: string[] = [];
   for (const u of unrollCandidates(L, arch)) {
-    const s = scheduleFor(arch, u, L.kind === 'depthwise_conv2d', opts);
-    if (!s) { tried.push(`${u.up}x${u.uo}: no schedule`); continue; }
-    const plan = buildPlan(L, arch, s);
-    const score = plan.cost.shared + plan.cost.ports + 2 * plan.cost.launches * arch.callCycles;
-    if (!best || score < best.score) best = { plan, score };
+    const ss = schedulesFor(arch, u, L.kind === 'depthwise_conv2d', opts);
+    if (!ss.length) { tried.push(`${u.up}x${u.uo}: no schedule`); continue; }
+    for (const s of ss) {
+      const plan = buildPlan(L, arch, s);
+      const score = plan.cost.shared + plan.cost.ports + 2 * plan.cost.launches * arch.callCycles;
+      if (!best || score < best.score) best = { plan, score };
+    }
   }
   if (!best) throw new TinyforgeError(`general: no modulo schedule found for ${L.name} on a ${arch.rows}x${arch.cols} array (${tried.join('; ')})`);
   return best.plan;

@@ -161,6 +161,8 @@ export interface SearchOptions {
   optimise?: BusModel | 'both';
   /** Pass structures to search: strict rule 4, drain, or both (default). */
   modes?: boolean[];
+  /** Receives the best schedule of each pass structure found. */
+  each?: (best: Schedule[]) => void;
 }
 
 function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSlots?: number }, d: Dfg, II: number, nb: number[][], rnd: () => number, bias: number, drain: boolean): Schedule | undefined {
@@ -330,9 +332,12 @@ export function searchSchedule(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers
   const start = Date.now();
   const modes = opts.modes ?? [false, true];
   let best: Schedule | undefined;
+  const byMode = new Map<boolean, Schedule>();
   const consider = (x: Schedule | undefined): boolean => {
     if (!x) return false;
     if (!best || scheduleScore(x, optimise) < scheduleScore(best, optimise)) best = x;
+    const m = byMode.get(x.drain);
+    if (!m || scheduleScore(x, optimise) < scheduleScore(m, optimise)) byMode.set(x.drain, x);
     return true;
   };
   const maxII = (arch.instrSlots ?? 32) - 5;
@@ -356,6 +361,7 @@ export function searchSchedule(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers
     }
     round++;
   }
+  opts.each?.([...byMode.values()]);
   return best;
 }
 

@@ -68,7 +68,7 @@ const SHAPES: Shape[] = [
 ];
 
 function checkLayer(L: CgraLayer, input: Int8Array, arch: CgraArch, what: string): void {
-  const plan = planGeneral(L, arch);
+  const plan = planGeneral(L, arch, { timeMs: 150 });
   assert.equal(plan.strategy, 'general');
   const want = expected(L, input);
   for (const bus of ['shared', 'ports'] as const) {
