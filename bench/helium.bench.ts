@@ -7,7 +7,7 @@
 // next to CMSIS-NN's Helium kernels as measured on the same emulated board (../shared/docs/research.md:
 // bit-identical outputs; CMSIS-NN is not fetched or built here). Targets: 0.8x CMSIS-NN's instructions per
 // MAC, depthwise <= 1.2. Modelled cycles: the QEMU block profile priced by mcu-backend/timing (the M55's
-// scalar table; each MVE instruction one cycle: instruction beats are not modelled).
+// scalar table and the dual-beat Helium model of timing/mve.ts).
 // Then the five MLPerf Tiny models on M55, Helium against the DSP path: instructions per MAC of the whole
 // invoke (target <= 0.45), bit-exact with the golden runtime (2 random inputs).
 import { spawnSync } from 'node:child_process';
@@ -143,7 +143,7 @@ export default async function run() {
   return {
     board: 'QEMU 7.2 mps3-an547 (Cortex-M55 with MVE), arm-none-eabi-gcc 12.2 -O2 -mcpu=cortex-m55 (mcu-backend/harness/run.ts)',
     counting: 'instructions between dbg #1 / dbg #2 markers, icount TCG plugin (exact)',
-    cycleModel: 'mcu-backend/timing on the plugin block profile, M55 scalar table; MVE instructions priced as one cycle (beats not modelled)',
+    cycleModel: 'mcu-backend/timing on the plugin block profile: M55 scalar table and the dual-beat Helium model (timing/mve.ts: 2 cycles per vector instruction, load/arithmetic overlap, gathers one lane per cycle); a model, not a measurement',
     citedFigures: '../shared/docs/research.md: CMSIS-NN Helium kernels on QEMU mps3-an547, bit-identical to TFLite Micro (not re-measured here: CMSIS-NN is not fetched)',
     layers,
     models,

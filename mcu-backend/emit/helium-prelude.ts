@@ -17,6 +17,12 @@
 //   tfh_sat8      VQSHL #24, VSHR #24: saturate to int8; tfh_maxn / tfh_minn: VMAX / VMIN against a VDUP
 //   tfh_scatter   VSTRB.32 scatter of the low bytes, predicated on the first n lanes
 //   tfh_ld8n / tfh_st8n  VLDRB.8 / VSTRB.8 of the first n bytes (tail predication, VCTP.8)
+import type { McuTargetInfo } from './variant.ts';
+
+/** Cores with Helium (M-profile Vector Extension): the Helium variants apply on these only. */
+export const HELIUM_CPUS: readonly string[] = ['m55', 'm85'];
+export const helium = (t: McuTargetInfo): boolean => HELIUM_CPUS.includes(t.cpu);
+
 export const HELIUM_PRELUDE = String.raw`#ifndef TF_HELIUM_PRELUDE
 #define TF_HELIUM_PRELUDE
 #include <stdint.h>
@@ -57,6 +63,8 @@ TFH_INLINE tfh_v32 tfh_make4(int32_t a, int32_t b, int32_t c, int32_t d) {
 #define tfh_rshlv(a, n) vrshlq_s32((a), (n))
 #define tfh_rshl(a, n) vrshlq_n_s32((a), (n))
 #define tfh_sign(a) vshrq_n_s32((a), 31)
+#define tfh_ld32sn(p, n) vldrbq_z_s32((const int8_t *)(p), vctp32q((uint32_t)(n)))
+TFH_INLINE tfh_v32 tfh_add_sign(tfh_v32 t) { return vaddq_s32(t, vshrq_n_s32(t, 31)); }
 #define tfh_add(a, b) vaddq_s32((a), (b))
 #define tfh_addn(a, n) vaddq_n_s32((a), (n))
 #define tfh_max(a, b) vmaxq_s32((a), (b))
@@ -103,7 +111,9 @@ TFH_INLINE tfh_v32 tfh_sat8(tfh_v32 a) { for (int i = 0; i < 4; i++) a.v[i] = a.
 TFH_INLINE tfh_v32 tfh_maxn(tfh_v32 a, int32_t n) { for (int i = 0; i < 4; i++) a.v[i] = a.v[i] > n ? a.v[i] : n; return a; }
 TFH_INLINE tfh_v32 tfh_minn(tfh_v32 a, int32_t n) { for (int i = 0; i < 4; i++) a.v[i] = a.v[i] < n ? a.v[i] : n; return a; }
 TFH_INLINE tfh_v32 tfh_sign(tfh_v32 a) { for (int i = 0; i < 4; i++) a.v[i] = a.v[i] < 0 ? -1 : 0; return a; }
+TFH_INLINE tfh_v32 tfh_ld32sn(const void *p, int n) { tfh_v32 r; for (int i = 0; i < 4; i++) r.v[i] = i < n ? ((const int8_t *)p)[i] : 0; return r; }
 TFH_INLINE tfh_v32 tfh_add(tfh_v32 a, tfh_v32 b) { for (int i = 0; i < 4; i++) a.v[i] = (int32_t)((uint32_t)a.v[i] + (uint32_t)b.v[i]); return a; }
+TFH_INLINE tfh_v32 tfh_add_sign(tfh_v32 t) { for (int i = 0; i < 4; i++) t.v[i] = (int32_t)((uint32_t)t.v[i] + (t.v[i] < 0 ? 0xffffffffu : 0u)); return t; }
 TFH_INLINE tfh_v32 tfh_addn(tfh_v32 a, int32_t n) { for (int i = 0; i < 4; i++) a.v[i] = (int32_t)((uint32_t)a.v[i] + (uint32_t)n); return a; }
 TFH_INLINE tfh_v32 tfh_max(tfh_v32 a, tfh_v32 b) { for (int i = 0; i < 4; i++) a.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i]; return a; }
 TFH_INLINE tfh_v32 tfh_min(tfh_v32 a, tfh_v32 b) { for (int i = 0; i < 4; i++) a.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i]; return a; }

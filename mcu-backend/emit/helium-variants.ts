@@ -1,7 +1,7 @@
 // The Helium (MVE) kernel variants for Cortex-M55 and M85 in the backend's variant table (registry.ts):
 // conv2d and fully connected through conv-helium.ts (VMLADAVA.S8 over int8 channels, int8 weights in flash,
 // scratch bounded by the window of rows or a 2 KB chunk), depthwise through depthwise-helium.ts (pixels along
-// the lanes, VMLA.S32 by the tap's weight, a window of rows within 2 KB). They rank above the Cortex-M4 DSP
+// the lanes, VMLA.S32 by the tap's weight, a window of rows within 2 KB), same-shape ADD through add-helium.ts. They rank above the Cortex-M4 DSP
 // kernels (which the M55 also runs) and apply only on a Helium core; the portable and DSP paths stay for
 // the other cores. Each applies when its generator accepts the op (the requantisation proof of requant.ts
 // included), in both arithmetics.
@@ -11,11 +11,11 @@ import { emitConvHelium, estimateConvHelium, planConvHelium } from './conv-heliu
 import { fcAsConv, overlaySafe } from './conv-window.ts';
 import { depthwiseHeliumApplies, depthwiseHeliumOverlay, depthwiseHeliumScratch, emitDepthwiseHelium, estimateDepthwiseHelium } from './depthwise-helium.ts';
 import type { FastResult } from './fast-kernel.ts';
-import { defineVariant, type AnyVariant, type EmittedKernel, type McuTargetInfo } from './variant.ts';
+import { addHelium } from './add-helium.ts';
+import { defineVariant, type AnyVariant, type EmittedKernel } from './variant.ts';
+import { helium } from './helium-prelude.ts';
 
-/** Cores with Helium (M-profile Vector Extension). */
-export const HELIUM_CPUS: readonly string[] = ['m55', 'm85'];
-export const helium = (t: McuTargetInfo): boolean => HELIUM_CPUS.includes(t.cpu);
+export { HELIUM_CPUS, helium } from './helium-prelude.ts';
 
 const probed = new Map<string, WeakMap<KernelOp, boolean>>();
 function probe(who: string, op: KernelOp, module: KernelModule | undefined, gen: (m: Pick<KernelModule, 'consts'>) => FastResult): boolean {
@@ -64,4 +64,4 @@ export const depthwiseHelium = defineVariant<KDepthwiseConv2d>({
   estimate: estimateDepthwiseHelium,
 });
 
-export const HELIUM_VARIANTS: AnyVariant[] = [conv2dHelium, fullyConnectedHelium, depthwiseHelium];
+export const HELIUM_VARIANTS: AnyVariant[] = [conv2dHelium, fullyConnectedHelium, depthwiseHelium, addHelium];

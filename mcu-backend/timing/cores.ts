@@ -54,6 +54,11 @@ export interface CoreTiming {
   mispredict: number;
   fp: number;
   sys: number;
+  /**
+   * Helium beat model (mve.ts): 'dual-beat' (Cortex-M55: a 128-bit vector instruction is 4 beats, 2 per cycle,
+   * so 2 cycles; consecutive vector instructions of different kinds overlap by a cycle). Absent: no MVE.
+   */
+  mve?: 'dual-beat';
   notes: string;
 }
 
@@ -86,11 +91,11 @@ export const CORE_TIMING: Record<McuCpu, CoreTiming> = {
     notes: 'Cortex-M33 (no TRM timing table; approximation from Arm\'s pipeline description: most instructions finish in a 2-stage pipeline, address generation and branch resolution in stage 2, dual issue of 16-bit and branch instructions): the M4 figures except single-cycle loads with a 1-cycle load-use interlock, no address interlock, and dual issue of two adjacent independent 16-bit instructions (ALU or one load/store; the second may be a branch).',
   },
   m55: {
-    ...m4, cpu: 'm55', load: 1, loadPipelined: 1, loadUse: 1, addrInterlock: 0, dual: 'pair16',
-    notes: 'Cortex-M55 scalar pipeline (no TRM timing table; approximation): as M33. MVE beats not modelled (each vector instruction 1 cycle).',
+    ...m4, cpu: 'm55', load: 1, loadPipelined: 1, loadUse: 1, addrInterlock: 0, dual: 'pair16', mve: 'dual-beat',
+    notes: 'Cortex-M55 scalar pipeline (no TRM timing table; approximation): as M33. Helium: the dual-beat model of mve.ts (2 cycles per vector instruction, a load/store overlapping the next arithmetic instruction or the reverse by a cycle, gathers and scatters one lane per cycle).',
   },
   m85: {
-    ...m4, cpu: 'm85', load: 1, loadPipelined: 1, loadUse: 1, addrInterlock: 0, dual: 'pair16',
+    ...m4, cpu: 'm85', load: 1, loadPipelined: 1, loadUse: 1, addrInterlock: 0, dual: 'pair16', mve: 'dual-beat',
     notes: 'Cortex-M85 (compile target without a QEMU board): the M55 approximation; nothing is counted or modelled for it.',
   },
 };

@@ -11,6 +11,7 @@ import { CORE_TIMING, type CoreTiming } from './cores.ts';
 import { decode, type Insn } from './thumb.ts';
 import type { McuCpu } from '../harness/run.ts';
 import type { PartMemory } from './memory.ts';
+import { isVector, mveCycles } from './mve.ts';
 
 export interface Block { id: number; vaddr: number; insns: Insn[]; bytes: number }
 export interface Segment {
@@ -87,6 +88,10 @@ const isBranch = (i: Insn) => i.writesPc;
 function insnCycles(t: CoreTiming, i: Insn, prev: Insn | undefined, c: Cycles): void {
   c.instructions++;
   c.issue++;
+  if (t.mve && (isVector(i) || (prev && isVector(prev)))) {
+    mveCycles(i, prev, c);
+    if (isVector(i)) return;
+  }
   switch (i.cls) {
     case 'load': {
       // M3/M4 TRM: a load pipelines after a load whose result its address does not need; nothing pipelines after a store.

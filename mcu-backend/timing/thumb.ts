@@ -8,7 +8,10 @@
 export type InsnClass =
   | 'alu' | 'load' | 'store' | 'ldm' | 'stm' | 'ldrd' | 'strd'
   | 'mul' | 'mac' | 'lmul' | 'div'
-  | 'b' | 'bcc' | 'bl' | 'bx' | 'cbz' | 'tb' | 'it' | 'nop' | 'fp' | 'fpmem' | 'sys';
+  | 'b' | 'bcc' | 'bl' | 'bx' | 'cbz' | 'tb' | 'it' | 'nop' | 'fp' | 'fpmem' | 'sys'
+  // Helium (MVE, Armv8.1-M): contiguous vector load/store, gather/scatter (nregs = lanes), other vector
+  // instructions (arithmetic, MACs, reductions, predication), two general registers to or from two lanes.
+  | 'vmem' | 'vgather' | 'vop' | 'vmov';
 
 export interface Insn {
   cls: InsnClass;
@@ -159,7 +162,34 @@ function decode32(h1: number, h2: number): Insn {
   return fpInsn(h1, h2);
 }
 
+/**
+ * MVE instructions (Armv8.1-M ARM, MVE encodings): they live in the coprocessor space with coprocessor field
+ * 14/15 (bits 11:9 of the second halfword = 111), or in the 0xEF/0xFF (Advanced SIMD style) space. Memory
+ * forms: P = W = 0 is the vector-offset (gather/scatter) form, lanes from the size field (bits 8:7); VMOV of
+ * two general registers to/from two lanes is 0xEC0x/0xEC1x. Undefined where it is an FP instruction.
+ */
+function mveInsn(h1: number, h2: number): Insn | undefined {
+  const cp1415 = ((h2 >> 9) & 7) === 7;
+  if ((h1 & 0xffe0) === 0xec00 && cp1415) return ins('vmov', 4, bit((h2 >> 0) & 15) | bit(h1 & 15), 0);
+  if ((h1 & 0xee00) === 0xec00 && cp1415) {
+    const rn = h1 & 15, load = (h1 & 0x10) !== 0;
+    const gather = (h1 & 0x0120) === 0;
+    if (gather) {
+      const size = (h2 >> 7) & 3;
+      return ins('vgather', 4, bit(rn), 0, { nregs: 16 >> size, addr: bit(rn) });
+    }
+    return ins('vmem', 4, bit(rn), (h1 & 0x20) ? bit(rn) : 0, { addr: bit(rn), nregs: load ? 1 : 0 });
+  }
+  if ((h1 & 0xef00) === 0xef00) return ins('vop', 4);
+  if ((h1 & 0xef00) === 0xee00 && cp1415) return ins('vop', 4, 0, (h1 & 0x0010) && ((h2 >> 12) & 15) !== 15 ? bit((h2 >> 12) & 15) : 0);
+  // VDUP / VMOV lane: 0xEE8x-0xEEBx (VDUP) and 0xEE0x-0xEE3x (lane insert) with 1011 in bits 11:8, 0x10 below.
+  if ((h1 & 0xff00) === 0xee00 && (h2 & 0x0f5f) === 0x0b10) return ins('vop', 4, bit((h2 >> 12) & 15), 0);
+  return undefined;
+}
+
 function fpInsn(h1: number, h2: number): Insn {
+  const mve = mveInsn(h1, h2);
+  if (mve) return mve;
   // coprocessor space: VLDR/VSTR/VLDM/VSTM/VPUSH/VPOP (coprocessor load/store) vs FP data processing
   if ((h1 & 0xee00) === 0xec00 && (h1 & 0x01a0) !== 0) {
     const dbl = ((h2 >> 8) & 15) === 0xb;
