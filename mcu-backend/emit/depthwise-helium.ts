@@ -131,27 +131,49 @@ export function emitDepthwiseHelium(op: KDepthwiseConv2d, m: Pick<KernelModule, 
   // allocated the second loop's registers badly); the channel's constants are vectors (the general
   // registers hold the weights).
   const chanFn = (kind: 'r' | 'l') => {
+    const rq = (acc: string, yo: string, ind: string): string[] => [
+      kind === 'r'
+        ? (single ? `${ind}{ tfh_v32 o = tfh_rshlv(tfh_qdmulhv(${acc}, Mv), shv);`
+          : `${ind}{ tfh_v32 o = tfh_rshlv(tfh_add(tfh_qrdmulhv(${acc}, Mv), tfh_sign(${acc})), shv);`)
+        : `${ind}{ tfh_v32 o = tfh_qrdmulhv(tfh_shlv(${acc}, shv), Mv);`,
+      `${ind}  o = tfh_add(o, zv);`,
+      ...(clampHi < 127 ? [`${ind}  o = tfh_min(tfh_max(o, lo), hi);`] : [...(clampLo > -128 ? [`${ind}  o = tfh_max(o, lo);`] : []), `${ind}  o = tfh_sat8(o);`]),
+      full ? `${ind}  tfh_scatter4(${yo}, offo, o); }` : `${ind}  tfh_scatter(${yo}, offo, o, ${p.outA} - a); }`];
     const L: string[] = [`static void __attribute__((noinline)) ${name}_${kind}(const int8_t *s, int8_t *y, const int32_t *rec, int nb) {`,
       `  const tfh_u32 offo = tfh_offsets(${outA});`,
       `  const tfh_v32 lo = tfh_dup32(${clampLo}), hi = tfh_dup32(${clampHi}); (void)lo; (void)hi;`,
       `  const tfh_v32 bv = tfh_dup32(rec[0]), Mv = tfh_dup32(rec[1]), shv = tfh_dup32(rec[2]), zv = tfh_dup32(rec[3]);`,
       ...Array.from({ length: taps }, (_, t) => `  const int32_t w${t} = rec[${4 + t}];`),
-      `  for (int b = 0; b < nb; b++) {`,
+      `  int b = 0;`];
+    // Two output lines at a time: each loaded input vector serves both where their kernel rows overlap.
+    if (p.sB < (p.kB - 1) * p.dB + 1) {
+      L.push(`  for (; b + 2 <= nb; b += 2) {`,
+        `    const int8_t *xw = s + b * ${p.sB * p.line}; int8_t *yo = y + b * ${outB};`,
+        `    for (int a = 0; a < ${p.outA}; a += 4, xw += 4, yo += ${4 * outA}) {`,
+        `      tfh_v32 acc0 = bv, acc1 = bv;`);
+      const rows = new Set<number>();
+      for (let kb = 0; kb < p.kB; kb++) { rows.add(kb * p.dB); rows.add(p.sB + kb * p.dB); }
+      for (const ro of [...rows].sort((x, y) => x - y)) for (let ka = 0; ka < p.kA; ka++) {
+        const k0 = ro % p.dB === 0 && ro / p.dB < p.kB ? ro / p.dB : -1;
+        const k1 = (ro - p.sB) >= 0 && (ro - p.sB) % p.dB === 0 && (ro - p.sB) / p.dB < p.kB ? (ro - p.sB) / p.dB : -1;
+        const off = ro * p.line + ((ka * p.dA) % p.sA) * p.seg + Math.floor(ka * p.dA / p.sA);
+        L.push(`      { const tfh_v32 v = tfh_ld32s(xw + ${off});`);
+        if (k0 >= 0) L.push(`        acc0 = tfh_mla(acc0, v, w${wIdx(k0, ka)});`);
+        if (k1 >= 0) L.push(`        acc1 = tfh_mla(acc1, v, w${wIdx(k1, ka)});`);
+        L.push(`      }`);
+      }
+      L.push(...rq('acc0', 'yo', '      '), ...rq('acc1', `yo + ${outB}`, '      '), `    }`, `  }`);
+    }
+    L.push(`  for (; b < nb; b++) {`,
       `    const int8_t *xw = s + b * ${p.sB * p.line}; int8_t *yo = y + b * ${outB};`,
       `    for (int a = 0; a < ${p.outA}; a += 4, xw += 4, yo += ${4 * outA}) {`,
-      `      tfh_v32 acc = bv;`];
+      `      tfh_v32 acc = bv;`);
     for (let kb = 0; kb < p.kB; kb++) for (let ka = 0; ka < p.kA; ka++)
       L.push(`      acc = tfh_mla(acc, tfh_ld32s(xw + ${tapOff(kb, ka)}), w${wIdx(kb, ka)});`);
-    if (kind === 'r') {
-      L.push(single ? `      tfh_v32 o = tfh_rshlv(tfh_qdmulhv(acc, Mv), shv);`
-        : `      tfh_v32 o = tfh_rshlv(tfh_add(tfh_qrdmulhv(acc, Mv), tfh_sign(acc)), shv);`);
-    } else L.push(`      tfh_v32 o = tfh_qrdmulhv(tfh_shlv(acc, shv), Mv);`);
-    L.push(`      o = tfh_add(o, zv);`,
-      ...(clampHi < 127 ? [`      o = tfh_min(tfh_max(o, lo), hi);`] : [...(clampLo > -128 ? [`      o = tfh_max(o, lo);`] : []), `      o = tfh_sat8(o);`]),
-      full ? `      tfh_scatter4(yo, offo, o);` : `      tfh_scatter(yo, offo, o, ${p.outA} - a);`,
-      `    }`, `  }`, `}`);
+    L.push(...rq('acc', 'yo', '      '), `    }`, `  }`, `}`);
     return L.join('\n');
   };
+
   // Transposing fill of lines [b0, b0 + n) of the padded plane (line b = input line b - padB) of channel x.
   const fillFn = [
     `static void ${name}_fill(int8_t *d, const int8_t *x, int b0, int n) {`,
