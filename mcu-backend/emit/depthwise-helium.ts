@@ -19,7 +19,8 @@
 //   left shift (both): out = VQRDMULH(acc << left, M) + zp;
 // then clamped by VMAX/VMIN. Per channel one record of int32: bias, M, shift (negative: right), zero point
 // (the constant of a dead channel), the kH * kW weights.
-// Modes: output rows [oy0, oy1) (lanes along W) and channel slices (depth multiplier 1). The plain kernel
+// Modes: output rows [oy0, oy1) (lanes along W) and channel slices (output channels [c0, c0 + width), the
+// input read from channel oc / multiplier of `in`, as the generic kernel does). The plain kernel
 // reads a channel's input only while transposing it; when one band holds the whole plane, every output of
 // the channel is written after its whole input was read, and only in that channel, so the output may
 // overlay the input (`depthwiseHeliumOverlay`).
@@ -45,7 +46,7 @@ export interface DwHeliumPlan {
 
 export function depthwiseHeliumApplies(op: KDepthwiseConv2d, mode?: ModalForm): string | undefined {
   if (op.batches !== 1) return 'batches > 1';
-  if (mode && op.depthMultiplier !== 1) return 'channel slices with a depth multiplier';
+  if (mode && mode.width % op.depthMultiplier !== 0) return `modal form of ${mode.width} channels with depth multiplier ${op.depthMultiplier}`;
   if (op.kH * op.kW > 64) return 'kernel larger than 64 taps';
   return undefined;
 }
@@ -117,7 +118,8 @@ export function emitDepthwiseHelium(op: KDepthwiseConv2d, m: Pick<KernelModule, 
   const p = planDepthwiseHelium(op, { rows: rowsMode });
   const inStride = opts.mode ? opts.mode.inStride : op.inC;
   const outStride = opts.mode ? opts.mode.outStride : op.outC;
-  const width = opts.mode ? opts.mode.width : op.inC; // input channels the call walks
+  // Input channels the call walks: output channels [c0, c0 + width) read input channels oc / multiplier from `in` on (as depthwise.ts).
+  const width = opts.mode ? opts.mode.width / op.depthMultiplier : op.inC;
   const zp = -op.inputOffset;
   // Input / output strides (bytes) along the lanes (A) and the lines (B).
   const inA = p.swapped ? op.inW * inStride : inStride, inB = p.swapped ? inStride : op.inW * inStride;
