@@ -359,14 +359,20 @@ function blockFn(fn: string, kind: Kind, p: number, q: number, plan: HeliumConvP
     for (let s = 0; s < rest; s++) step();
   }
   move(p * ps);
-  const outs = Array.from({ length: p }, (_, i) => Array.from({ length: q }, (_, j) => `[${acc(i, j)}] "+Te"(${acc(i, j)})`)).flat();
+  // Four pixels x at most two channels: the asm also moves each channel's four accumulators into a vector
+  // (two VMOV) in q4 / q5, the registers it leaves free, so no accumulator outlives it.
+  const vecOut = p === 4 && q <= 2;
+  if (vecOut) for (let j = 0; j < q; j++) A.push(`vmov %q[v${j}][2], %q[v${j}][0], %[${acc(0, j)}], %[${acc(2, j)}]`, `vmov %q[v${j}][3], %q[v${j}][1], %[${acc(1, j)}], %[${acc(3, j)}]`);
+  const outs = [...Array.from({ length: p }, (_, i) => Array.from({ length: q }, (_, j) => `[${acc(i, j)}] "+Te"(${acc(i, j)})`)).flat(),
+    ...(vecOut ? Array.from({ length: q }, (_, j) => `[v${j}] "=&w"(v${j})`) : [])];
   const clob = ['"q0"', ...Array.from({ length: p - 1 }, (_, i) => `"q${i + 1}"`), '"q6"', ...(q > 1 ? ['"q7"'] : []), ...(looped ? ['"lr"'] : []), '"memory"'];
   const L: string[] = [`static void __attribute__((noinline)) ${fn}(const int8_t *x, const int8_t *wq, int8_t *y, int n) {`,
     `  for (; n > 0; n--, y += ${p * outStride}) {`,
     `    const int32_t *bt = (const int32_t *)(const void *)wq;`];
   for (let i = 0; i < p; i++) for (let j = 0; j < q; j++) L.push(`    int32_t ${acc(i, j)} = bt[${j}];`);
-  L.push(`    const int8_t *w = wq + ${Math.ceil(q / 4) * 16};`,
-    `#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)`,
+  L.push(`    const int8_t *w = wq + ${Math.ceil(q / 4) * 16};`);
+  if (vecOut) L.push(`    tfh_v32 ${Array.from({ length: q }, (_, j) => `v${j}`).join(', ')};`);
+  L.push(`#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)`,
     `    __asm__ volatile(`, ...A.map((a) => `      "${a}\\n"`),
     `      : ${outs.join(', ')}, [x] "+r"(x), [w] "+r"(w)`,
     `      : : ${clob.join(', ')});`,
@@ -384,14 +390,16 @@ function blockFn(fn: string, kind: Kind, p: number, q: number, plan: HeliumConvP
     }
     L.push(`      }`);
   }
-  L.push(`      x = xs + ${p * ps}; }`, `#endif`);
+  L.push(`      x = xs + ${p * ps}; }`);
+  if (vecOut) for (let j = 0; j < q; j++) L.push(`    v${j} = tfh_make4(${acc(0, j)}, ${acc(1, j)}, ${acc(2, j)}, ${acc(3, j)});`);
+  L.push(`#endif`);
   L.push(`    const int32_t *rq = (const int32_t *)(const void *)w;`);
   if (p === 4) {
     // Four pixels of one channel per vector (two VMOV), requantised with the channel's scalars, scattered
     // to the four output pixels (offsets 0, s, 2s, 3s): about 10 instructions per 4 outputs.
     for (let j = 0; j < q; j++) {
       L.push(`    { const int32_t M = rq[${j}], sh = rq[${2 * q + j}], z = rq[${3 * q + j}];`,
-        `      const tfh_v32 a = tfh_make4(${acc(0, j)}, ${acc(1, j)}, ${acc(2, j)}, ${acc(3, j)});`);
+        vecOut ? `      const tfh_v32 a = v${j};` : `      const tfh_v32 a = tfh_make4(${acc(0, j)}, ${acc(1, j)}, ${acc(2, j)}, ${acc(3, j)});`);
       if (kind === 'r') L.push(single ? `      tfh_v32 o = tfh_rshl(tfh_qdmulh(a, M), -sh);`
         : `      tfh_v32 o = tfh_rshl(tfh_add(tfh_qrdmulh(a, M), tfh_sign(a)), -sh);`);
       else L.push(`      tfh_v32 o = tfh_qrdmulh(tfh_shl(a, sh - 1), M);`);
