@@ -23,7 +23,9 @@
 // (single rounding: floor((acc*M + 2^(30+e)) / 2^(31+e)) = floor((floor(acc*M / 2^31) + 2^(e-1)) / 2^e)).
 // Channels are cut into blocks of Q consecutive channels of one kind (right or left shift); each block's
 // constants are one record: bias[Q] (16-byte aligned), the weight vectors in consumption order, M[Q],
-// C[Q], shift[Q], first output channel.
+// C[Q], shift[Q], zero point[Q] (a dead channel's constant), first output channel. Blocks of four pixels
+// requantise per channel on a vector (the asm moves the four accumulators into q4 / q5): VQRDMULH / VRSHL
+// by the channel's scalars as in depthwise-helium.ts, VSTRB.32 scatter to the four pixels.
 // Modal forms (variant.ts): output rows [oy0, oy1) and output channel slices, the scratch pointer last. The
 // plain kernel reads an input row only when it enters the window (a chunk only when it is copied), so it
 // may overlay its output on its input where conv-window.ts overlaySafe says so (pointwise chunks run
@@ -210,7 +212,6 @@ export function emitConvHelium(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
     while (tab.length % 16) tab.push(0);
     recs.push({ kind: b.kind, q, off, unit: b.unit, first: b.chans[0]! });
   }
-  const recBytes = (q: number) => Math.ceil(q / 4) * 16 + stepList.length * q * 16 + Math.ceil((4 * q + 1) * 4 / 16) * 16;
 
   // Block functions, one per (kind, q, p) used.
   const tails = plan.flat ? (P > 1 ? [1] : []) : (plan.rowPixels % P ? [plan.rowPixels % P] : []);
@@ -246,10 +247,8 @@ export function emitConvHelium(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
     dot.push(`  default: break;`, `  }`);
   }
   dot.push(`}`);
-  void recBytes;
 
   const zp = (-op.inputOffset) & 255;
-  const zpS = (-op.inputOffset) | 0;
   const outPix = outStride;
   const run: string[] = [`static void ${name}_run(const int8_t *in, int8_t *out, int oy0, int oy1, int sl, int8_t *s) {`];
   if (plan.flat) {
@@ -287,7 +286,6 @@ export function emitConvHelium(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
       `  }`);
   }
   run.push(`}`);
-  void zpS;
   const copy = [`static void ${name}_copy(int8_t *d, const int8_t *x, int n) {`,
     `  int i = 0; for (; i + 16 <= n; i += 16) tfh_st8(d + i, tfh_ld8(x + i));`,
     `  for (; i < n; i++) d[i] = x[i];`, `}`];
