@@ -87,7 +87,7 @@ function codeBytes(elf: string, fns: string[]): Map<string, number> {
     if (!m) continue;
     const sym = m[2]!.replace(/\..*$/, '');
     const fn = fns.find((f) => sym === f || sym.startsWith(`${f}_`));
-    if (fn) out.set(fn, (out.get(fn) ?? 0) + parseInt(m[1]!, 16));
+    if (fn && !sym.endsWith('_w') && !sym.endsWith('_t')) out.set(fn, (out.get(fn) ?? 0) + parseInt(m[1]!, 16));
   }
   return out;
 }

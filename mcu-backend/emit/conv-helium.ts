@@ -23,7 +23,9 @@
 // (single rounding: floor((acc*M + 2^(30+e)) / 2^(31+e)) = floor((floor(acc*M / 2^31) + 2^(e-1)) / 2^e)).
 // Channels are cut into blocks of Q consecutive channels of one kind (right or left shift); each block's
 // constants are one record: bias[Q] (16-byte aligned), the weight vectors in consumption order, M[Q],
-// C[Q], shift[Q], first output channel.
+// C[Q], shift[Q], zero point[Q] (a dead channel's constant), first output channel. Blocks of four pixels
+// requantise per channel on a vector (the asm moves the four accumulators into q4 / q5): VQRDMULH / VRSHL
+// by the channel's scalars as in depthwise-helium.ts, VSTRB.32 scatter to the four pixels.
 // Modal forms (variant.ts): output rows [oy0, oy1) and output channel slices, the scratch pointer last. The
 // plain kernel reads an input row only when it enters the window (a chunk only when it is copied), so it
 // may overlay its output on its input where conv-window.ts overlaySafe says so (pointwise chunks run
@@ -210,7 +212,6 @@ export function emitConvHelium(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
     while (tab.length % 16) tab.push(0);
     recs.push({ kind: b.kind, q, off, unit: b.unit, first: b.chans[0]! });
   }
-  const recBytes = (q: number) => Math.ceil(q / 4) * 16 + stepList.length * q * 16 + Math.ceil((4 * q + 1) * 4 / 16) * 16;
 
   // Block functions, one per (kind, q, p) used.
   const tails = plan.flat ? (P > 1 ? [1] : []) : (plan.rowPixels % P ? [plan.rowPixels % P] : []);
@@ -246,10 +247,8 @@ export function emitConvHelium(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
     dot.push(`  default: break;`, `  }`);
   }
   dot.push(`}`);
-  void recBytes;
 
   const zp = (-op.inputOffset) & 255;
-  const zpS = (-op.inputOffset) | 0;
   const outPix = outStride;
   const run: string[] = [`static void ${name}_run(const int8_t *in, int8_t *out, int oy0, int oy1, int sl, int8_t *s) {`];
   if (plan.flat) {
@@ -287,7 +286,6 @@ export function emitConvHelium(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
       `  }`);
   }
   run.push(`}`);
-  void zpS;
   const copy = [`static void ${name}_copy(int8_t *d, const int8_t *x, int n) {`,
     `  int i = 0; for (; i + 16 <= n; i += 16) tfh_st8(d + i, tfh_ld8(x + i));`,
     `  for (; i < n; i++) d[i] = x[i];`, `}`];
@@ -359,14 +357,20 @@ function blockFn(fn: string, kind: Kind, p: number, q: number, plan: HeliumConvP
     for (let s = 0; s < rest; s++) step();
   }
   move(p * ps);
-  const outs = Array.from({ length: p }, (_, i) => Array.from({ length: q }, (_, j) => `[${acc(i, j)}] "+Te"(${acc(i, j)})`)).flat();
+  // Four pixels x at most two channels: the asm also moves each channel's four accumulators into a vector
+  // (two VMOV) in q4 / q5, the registers it leaves free, so no accumulator outlives it.
+  const vecOut = p === 4 && q <= 2;
+  if (vecOut) for (let j = 0; j < q; j++) A.push(`vmov %q[v${j}][2], %q[v${j}][0], %[${acc(0, j)}], %[${acc(2, j)}]`, `vmov %q[v${j}][3], %q[v${j}][1], %[${acc(1, j)}], %[${acc(3, j)}]`);
+  const outs = [...Array.from({ length: p }, (_, i) => Array.from({ length: q }, (_, j) => `[${acc(i, j)}] "+Te"(${acc(i, j)})`)).flat(),
+    ...(vecOut ? Array.from({ length: q }, (_, j) => `[v${j}] "=&w"(v${j})`) : [])];
   const clob = ['"q0"', ...Array.from({ length: p - 1 }, (_, i) => `"q${i + 1}"`), '"q6"', ...(q > 1 ? ['"q7"'] : []), ...(looped ? ['"lr"'] : []), '"memory"'];
   const L: string[] = [`static void __attribute__((noinline)) ${fn}(const int8_t *x, const int8_t *wq, int8_t *y, int n) {`,
     `  for (; n > 0; n--, y += ${p * outStride}) {`,
     `    const int32_t *bt = (const int32_t *)(const void *)wq;`];
   for (let i = 0; i < p; i++) for (let j = 0; j < q; j++) L.push(`    int32_t ${acc(i, j)} = bt[${j}];`);
-  L.push(`    const int8_t *w = wq + ${Math.ceil(q / 4) * 16};`,
-    `#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)`,
+  L.push(`    const int8_t *w = wq + ${Math.ceil(q / 4) * 16};`);
+  if (vecOut) L.push(`    tfh_v32 ${Array.from({ length: q }, (_, j) => `v${j}`).join(', ')};`);
+  L.push(`#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)`,
     `    __asm__ volatile(`, ...A.map((a) => `      "${a}\\n"`),
     `      : ${outs.join(', ')}, [x] "+r"(x), [w] "+r"(w)`,
     `      : : ${clob.join(', ')});`,
@@ -384,14 +388,16 @@ function blockFn(fn: string, kind: Kind, p: number, q: number, plan: HeliumConvP
     }
     L.push(`      }`);
   }
-  L.push(`      x = xs + ${p * ps}; }`, `#endif`);
+  L.push(`      x = xs + ${p * ps}; }`);
+  if (vecOut) for (let j = 0; j < q; j++) L.push(`    v${j} = tfh_make4(${acc(0, j)}, ${acc(1, j)}, ${acc(2, j)}, ${acc(3, j)});`);
+  L.push(`#endif`);
   L.push(`    const int32_t *rq = (const int32_t *)(const void *)w;`);
   if (p === 4) {
     // Four pixels of one channel per vector (two VMOV), requantised with the channel's scalars, scattered
     // to the four output pixels (offsets 0, s, 2s, 3s): about 10 instructions per 4 outputs.
     for (let j = 0; j < q; j++) {
       L.push(`    { const int32_t M = rq[${j}], sh = rq[${2 * q + j}], z = rq[${3 * q + j}];`,
-        `      const tfh_v32 a = tfh_make4(${acc(0, j)}, ${acc(1, j)}, ${acc(2, j)}, ${acc(3, j)});`);
+        vecOut ? `      const tfh_v32 a = v${j};` : `      const tfh_v32 a = tfh_make4(${acc(0, j)}, ${acc(1, j)}, ${acc(2, j)}, ${acc(3, j)});`);
       if (kind === 'r') L.push(single ? `      tfh_v32 o = tfh_rshl(tfh_qdmulh(a, M), -sh);`
         : `      tfh_v32 o = tfh_rshl(tfh_add(tfh_qrdmulh(a, M), tfh_sign(a)), -sh);`);
       else L.push(`      tfh_v32 o = tfh_qrdmulh(tfh_shl(a, sh - 1), M);`);

@@ -19,7 +19,8 @@
 //   left shift (both): out = VQRDMULH(acc << left, M) + zp;
 // then clamped by VMAX/VMIN. Per channel one record of int32: bias, M, shift (negative: right), zero point
 // (the constant of a dead channel), the kH * kW weights.
-// Modes: output rows [oy0, oy1) (lanes along W) and channel slices (depth multiplier 1). The plain kernel
+// Modes: output rows [oy0, oy1) (lanes along W) and channel slices (output channels [c0, c0 + width), the
+// input read from channel oc / multiplier of `in`, as the generic kernel does). The plain kernel
 // reads a channel's input only while transposing it; when one band holds the whole plane, every output of
 // the channel is written after its whole input was read, and only in that channel, so the output may
 // overlay the input (`depthwiseHeliumOverlay`).
@@ -45,7 +46,7 @@ export interface DwHeliumPlan {
 
 export function depthwiseHeliumApplies(op: KDepthwiseConv2d, mode?: ModalForm): string | undefined {
   if (op.batches !== 1) return 'batches > 1';
-  if (mode && op.depthMultiplier !== 1) return 'channel slices with a depth multiplier';
+  if (mode && mode.width % op.depthMultiplier !== 0) return `modal form of ${mode.width} channels with depth multiplier ${op.depthMultiplier}`;
   if (op.kH * op.kW > 64) return 'kernel larger than 64 taps';
   return undefined;
 }
@@ -117,7 +118,8 @@ export function emitDepthwiseHelium(op: KDepthwiseConv2d, m: Pick<KernelModule, 
   const p = planDepthwiseHelium(op, { rows: rowsMode });
   const inStride = opts.mode ? opts.mode.inStride : op.inC;
   const outStride = opts.mode ? opts.mode.outStride : op.outC;
-  const width = opts.mode ? opts.mode.width : op.inC; // input channels the call walks
+  // Input channels the call walks: output channels [c0, c0 + width) read input channels oc / multiplier from `in` on (as depthwise.ts).
+  const width = opts.mode ? opts.mode.width / op.depthMultiplier : op.inC;
   const zp = -op.inputOffset;
   // Input / output strides (bytes) along the lanes (A) and the lines (B).
   const inA = p.swapped ? op.inW * inStride : inStride, inB = p.swapped ? inStride : op.inW * inStride;
@@ -131,27 +133,49 @@ export function emitDepthwiseHelium(op: KDepthwiseConv2d, m: Pick<KernelModule, 
   // allocated the second loop's registers badly); the channel's constants are vectors (the general
   // registers hold the weights).
   const chanFn = (kind: 'r' | 'l') => {
+    const rq = (acc: string, yo: string, ind: string): string[] => [
+      kind === 'r'
+        ? (single ? `${ind}{ tfh_v32 o = tfh_rshlv(tfh_qdmulhv(${acc}, Mv), shv);`
+          : `${ind}{ tfh_v32 o = tfh_rshlv(tfh_add(tfh_qrdmulhv(${acc}, Mv), tfh_sign(${acc})), shv);`)
+        : `${ind}{ tfh_v32 o = tfh_qrdmulhv(tfh_shlv(${acc}, shv), Mv);`,
+      `${ind}  o = tfh_add(o, zv);`,
+      ...(clampHi < 127 ? [`${ind}  o = tfh_min(tfh_max(o, lo), hi);`] : [...(clampLo > -128 ? [`${ind}  o = tfh_max(o, lo);`] : []), `${ind}  o = tfh_sat8(o);`]),
+      full ? `${ind}  tfh_scatter4(${yo}, offo, o); }` : `${ind}  tfh_scatter(${yo}, offo, o, ${p.outA} - a); }`];
     const L: string[] = [`static void __attribute__((noinline)) ${name}_${kind}(const int8_t *s, int8_t *y, const int32_t *rec, int nb) {`,
       `  const tfh_u32 offo = tfh_offsets(${outA});`,
       `  const tfh_v32 lo = tfh_dup32(${clampLo}), hi = tfh_dup32(${clampHi}); (void)lo; (void)hi;`,
       `  const tfh_v32 bv = tfh_dup32(rec[0]), Mv = tfh_dup32(rec[1]), shv = tfh_dup32(rec[2]), zv = tfh_dup32(rec[3]);`,
       ...Array.from({ length: taps }, (_, t) => `  const int32_t w${t} = rec[${4 + t}];`),
-      `  for (int b = 0; b < nb; b++) {`,
+      `  int b = 0;`];
+    // Two output lines at a time: each loaded input vector serves both where their kernel rows overlap.
+    if (p.sB < (p.kB - 1) * p.dB + 1) {
+      L.push(`  for (; b + 2 <= nb; b += 2) {`,
+        `    const int8_t *xw = s + b * ${p.sB * p.line}; int8_t *yo = y + b * ${outB};`,
+        `    for (int a = 0; a < ${p.outA}; a += 4, xw += 4, yo += ${4 * outA}) {`,
+        `      tfh_v32 acc0 = bv, acc1 = bv;`);
+      const rows = new Set<number>();
+      for (let kb = 0; kb < p.kB; kb++) { rows.add(kb * p.dB); rows.add(p.sB + kb * p.dB); }
+      for (const ro of [...rows].sort((x, y) => x - y)) for (let ka = 0; ka < p.kA; ka++) {
+        const k0 = ro % p.dB === 0 && ro / p.dB < p.kB ? ro / p.dB : -1;
+        const k1 = (ro - p.sB) >= 0 && (ro - p.sB) % p.dB === 0 && (ro - p.sB) / p.dB < p.kB ? (ro - p.sB) / p.dB : -1;
+        const off = ro * p.line + ((ka * p.dA) % p.sA) * p.seg + Math.floor(ka * p.dA / p.sA);
+        L.push(`      { const tfh_v32 v = tfh_ld32s(xw + ${off});`);
+        if (k0 >= 0) L.push(`        acc0 = tfh_mla(acc0, v, w${wIdx(k0, ka)});`);
+        if (k1 >= 0) L.push(`        acc1 = tfh_mla(acc1, v, w${wIdx(k1, ka)});`);
+        L.push(`      }`);
+      }
+      L.push(...rq('acc0', 'yo', '      '), ...rq('acc1', `yo + ${outB}`, '      '), `    }`, `  }`);
+    }
+    L.push(`  for (; b < nb; b++) {`,
       `    const int8_t *xw = s + b * ${p.sB * p.line}; int8_t *yo = y + b * ${outB};`,
       `    for (int a = 0; a < ${p.outA}; a += 4, xw += 4, yo += ${4 * outA}) {`,
-      `      tfh_v32 acc = bv;`];
+      `      tfh_v32 acc = bv;`);
     for (let kb = 0; kb < p.kB; kb++) for (let ka = 0; ka < p.kA; ka++)
       L.push(`      acc = tfh_mla(acc, tfh_ld32s(xw + ${tapOff(kb, ka)}), w${wIdx(kb, ka)});`);
-    if (kind === 'r') {
-      L.push(single ? `      tfh_v32 o = tfh_rshlv(tfh_qdmulhv(acc, Mv), shv);`
-        : `      tfh_v32 o = tfh_rshlv(tfh_add(tfh_qrdmulhv(acc, Mv), tfh_sign(acc)), shv);`);
-    } else L.push(`      tfh_v32 o = tfh_qrdmulhv(tfh_shlv(acc, shv), Mv);`);
-    L.push(`      o = tfh_add(o, zv);`,
-      ...(clampHi < 127 ? [`      o = tfh_min(tfh_max(o, lo), hi);`] : [...(clampLo > -128 ? [`      o = tfh_max(o, lo);`] : []), `      o = tfh_sat8(o);`]),
-      full ? `      tfh_scatter4(yo, offo, o);` : `      tfh_scatter(yo, offo, o, ${p.outA} - a);`,
-      `    }`, `  }`, `}`);
+    L.push(...rq('acc', 'yo', '      '), `    }`, `  }`, `}`);
     return L.join('\n');
   };
+
   // Transposing fill of lines [b0, b0 + n) of the padded plane (line b = input line b - padB) of channel x.
   const fillFn = [
     `static void ${name}_fill(int8_t *d, const int8_t *x, int b0, int n) {`,

@@ -58,7 +58,7 @@ export const depthwiseHelium = defineVariant<KDepthwiseConv2d>({
   priority: 20,
   applies: (op, t, m) => helium(t) && depthwiseHeliumApplies(op) === undefined &&
     probe('depthwise.helium-m55', op, m, (mm) => emitDepthwiseHelium(op, mm, { fn: 'probe' })),
-  modes: { rows: false, slice: true, prepass: (op: KernelOp) => depthwiseHeliumOverlay(op as KDepthwiseConv2d) },
+  modes: { rows: true, slice: true, prepass: (op: KernelOp) => depthwiseHeliumOverlay(op as KDepthwiseConv2d) },
   scratchBytes: depthwiseHeliumScratch,
   emit: (op, ctx) => toEmitted(emitDepthwiseHelium(op, { consts: ctx.module.consts }, { fn: ctx.fn, mode: ctx.mode }), op),
   estimate: estimateDepthwiseHelium,

@@ -21,6 +21,7 @@ import { check, randomModule } from './helpers/memory-module.ts';
 import { mergeGraphs } from '../helpers/random-movement.ts';
 import { randomOpGraph } from '../helpers/random-ops.ts';
 import { needTools } from './helpers/tools.ts';
+import { SANITIZE_FLAGS } from './helpers/sanitize.ts';
 
 const work = scratchDir('tinyforge-mcu-helium-');
 test('the variant table picks the Helium kernels on m55 only', () => {
@@ -75,6 +76,19 @@ test('random module on M55: Helium kernels in place and in channel-split chains,
 });
 
 let golden: GoldenRuntime | undefined;
+
+test('kws with the Helium kernels: the host build (portable MVE) is clean under ASan + UBSan and equals the golden runtime', async (t) => {
+  const path = modelPath('kws');
+  if (!path) { assert.fail('model kws not found'); }
+  if (!needTools(t, 'host')) return;
+  golden ??= await GoldenRuntime.load();
+  const graph = loadModel(path).graph;
+  const module = runPipeline(graph, { arith: 'tflm' });
+  const em = emitModel(module, m55);
+  const inputs = randomInputs(graph.inputs.reduce((s, id) => s + graph.tensors[id]!.shape.reduce((a, b) => a * b, 1), 0), 1, 43);
+  const v = await verifyMcu(graph, module, em, 'host', { inputs, workDir: join(work, 'kws-sanitize'), golden, simd: true, host: { flags: SANITIZE_FLAGS } });
+  for (const r of v.results) assert.ok(r.ok, JSON.stringify(r));
+});
 
 // The oracle suite's random single-op graphs (tests/helpers/random-ops.ts: random shapes, padding, strides,
 // quantisation, fused activations; ADD same-shape and broadcast) merged into one graph per arithmetic, on
