@@ -150,6 +150,7 @@ function printOp(op: KernelOp): string[] {
       break;
     case 'lstm':
       more(`batches=${op.batches} steps=${op.steps} in=${op.nInput} cell=${op.nCell} out=${op.nOutput}${op.timeMajor ? ' time-major' : ''} cellScale=2^${op.cellScale} cellClip=${op.cellClip} hidden=(${op.hidden.multiplier},${op.hidden.shift}) hiddenZp=${op.hiddenZeroPoint}`);
+      if (op.projection) more(`projection: P=@${op.projection.weights} bias=@${op.projection.bias} scale=(${op.projection.scale.multiplier},${op.projection.scale.shift}) clip=${op.projection.clip} outZp=${op.projection.outputZeroPoint}`);
       op.gates.forEach((g, k) => more(g ? `${['input', 'forget', 'cell', 'output'][k]}: W=@${g.inputWeights} R=@${g.recurrentWeights} bias=@${g.inputBias},@${g.recurrentBias} scales=(${g.input.multiplier},${g.input.shift}),(${g.recurrent.multiplier},${g.recurrent.shift})` : 'input: none (CIFG)'));
       break;
     case 'leaky_relu16':

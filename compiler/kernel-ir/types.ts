@@ -407,6 +407,9 @@ export interface KLstm extends KOpBase {
   cellClip: number;
   hidden: QM;
   hiddenZeroPoint: number;
+  /** Optional projection of the hidden state (int8 [nOutput, nCell], effective bias = bias + hiddenZeroPoint *
+   *  row sums): y = h = clamp8(MBQM(bias + hidden.P, scale) + outputZeroPoint), clipped to +-clip when > 0. */
+  projection?: { weights: number; bias: number; scale: QM; clip: number; outputZeroPoint: number };
 }
 
 export type KernelOp =

@@ -198,7 +198,8 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       if (h.kind !== 'state' || c.kind !== 'state') fail('the output and cell state must be state buffers');
       if (numElements(x.shape) !== op.batches * op.steps * op.nInput || numElements(out.shape) !== op.batches * op.steps * op.nOutput) fail(`shapes [${x.shape}] -> [${out.shape}] disagree with ${op.batches} x ${op.steps} steps of ${op.nInput} -> ${op.nOutput}`);
       if (numElements(h.shape) !== op.batches * op.nOutput || numElements(c.shape) !== op.batches * op.nCell) fail('state sizes disagree with the op');
-      if (op.nOutput !== op.nCell) fail('nOutput differs from nCell (no projection)');
+      if (op.projection) checkConsts(m, op.projection.weights, op.projection.bias, [op.nOutput, op.nCell], op.nOutput, fail);
+      else if (op.nOutput !== op.nCell) fail('nOutput differs from nCell (no projection)');
       if (op.gates.length !== 4 || op.gates.slice(1).some((g) => !g)) fail('needs the forget, cell and output gates');
       op.gates.forEach((g) => {
         if (!g) return;
