@@ -131,7 +131,7 @@ function mcuFigures(name: string, graph: Graph, sets: InputData[][], macs: numbe
   });
   if (!em || !totals) return out;
   const built = em, t = totals;
-  // The harness runs the inputs in order as one sequence (recurrent state carried), so does the golden runtime.
+  // The harness runs the inputs in order in one program: consecutive invocations, recurrent state carried.
   const state = new GoldenState(graph);
   const want = sets.map((x) => rawBytes(golden.run(graph, x as never, { arith: 'tflm', state }).outputs));
   const check = (on: RunOn, outs: Int8Array[]) => outs.forEach((o, i) => {
@@ -190,7 +190,7 @@ export default async function run() {
     row.golden = stage(() => {
       const r = compareLayers(g, bytes, sets, golden, tfl);
       if (!r.ok) throw new Error(r.error);
-      return { layers: r.layers, inputs: r.inputs, ...(r.patched ? { note: `TFLite ran a copy with ${r.patched} rank-1 bias quantized_dimension(s) set to 0 (desktop TFLite rejects the published value; TFLite Micro ignores it)` } : {}) };
+      return { layers: r.layers, inputs: r.inputs, ...(r.patched ? { note: `TFLite ran a copy with ${r.patched} rank-1 bias quantized_dimension(s) set to 0 (desktop TFLite rejects the published value; TFLite Micro ignores it)` } : r.note ? { note: r.note } : {}) };
     });
     row.mcu = mcuFigures(m.name, g, sets, macs, golden, dir);
     row.cgra = stage(() => cgraFigures(g));

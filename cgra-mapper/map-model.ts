@@ -4,7 +4,7 @@
 // golden runtime's own input tensor of that layer and its int8 output must equal the golden one bit for bit.
 // The figures per layer (both bus models, MAC/cycle, PE utilisation, memory accesses, energy, host work) are
 // what the report prints.
-import { numElements, type Graph } from '../compiler/ir/graph.ts';
+import { bytesPerElement, numElements, type Graph } from '../compiler/ir/graph.ts';
 import type { KernelModule, KernelOp } from '../compiler/kernel-ir/types.ts';
 import type { Arith } from '../compiler/quant/multiplier.ts';
 import type { BusModel, CgraArch } from './arch.ts';
@@ -81,7 +81,7 @@ export interface ModelTotals {
   layers: number; macs: number; cycles: number; macPerCycle: number; cyclesPorts: number; macPerCyclePorts: number;
   launches: number; energyJ: number; hostPreBytes: number; bitExact: boolean; bitExactLayers: number;
 }
-export interface GoldenLike { run(graph: Graph, inputs: Array<Int8Array | Float32Array>, opts: { arith: Arith; keepAll: boolean }): { tensors?: Map<number, Int8Array | Int16Array | Int32Array | Float32Array> } }
+export interface GoldenLike { run(graph: Graph, inputs: Array<Int8Array | Int16Array | Int32Array | Float32Array>, opts: { arith: Arith; keepAll: boolean }): { tensors?: Map<number, Int8Array | Int16Array | Int32Array | Float32Array> } }
 
 /** The golden runtime's int8 tensors (the array maps int8 layers only; float32 / int16 edge tensors stay on the host). */
 export function int8Tensors(t: Map<number, Int8Array | Int16Array | Int32Array | Float32Array>): Map<number, Int8Array> {
@@ -89,7 +89,7 @@ export function int8Tensors(t: Map<number, Int8Array | Int16Array | Int32Array |
 }
 
 /** Runs every mapped layer on the simulator for each input and compares with the golden runtime. */
-export function simulateModel(graph: Graph, km: KernelModule, mapped: MappedLayer[], golden: GoldenLike, inputs: Array<Array<Int8Array | Float32Array>>, arith: Arith,
+export function simulateModel(graph: Graph, km: KernelModule, mapped: MappedLayer[], golden: GoldenLike, inputs: Array<Array<Int8Array | Int16Array | Int32Array | Float32Array>>, arith: Arith,
   arch: CgraArch, onLayer?: (r: LayerResult) => void): { layers: LayerResult[]; totals: ModelTotals } {
   const tensorByName = new Map(graph.tensors.map((t) => [t.name, t.id]));
   const runs = inputs.map((inp) => int8Tensors(golden.run(graph, inp, { arith, keepAll: true }).tensors!));
@@ -144,16 +144,19 @@ export function totalsOf(layers: LayerResult[]): ModelTotals {
 
 /**
  * Deterministic random inputs for a graph (xorshift, compiler/rng.ts randomInputSets), `count` sets: int8 inputs
- * as before; float32 edges (a model's QUANTIZE input) as floats in the range their QUANTIZE represents.
+ * as before; float32 edges (a model's QUANTIZE input) as floats in the range their QUANTIZE represents; int16 /
+ * int32 inputs (audio models) as uniform random bytes of their width.
  */
-export function randomInputs(graph: Graph, count: number, seed = 1): Array<Array<Int8Array | Float32Array>> {
-  const specs = graph.inputs.map((id) => ({ elements: numElements(graph.tensors[id].shape), float: floatInputRange(graph, id) }));
-  return randomInputSets(specs, count, seed).map((set) => {
+export function randomInputs(graph: Graph, count: number, seed = 1): Array<Array<Int8Array | Int16Array | Int32Array | Float32Array>> {
+  const specs = graph.inputs.map((id) => {
+    const t = graph.tensors[id], float = floatInputRange(graph, id);
+    return { elements: numElements(t.shape), float, width: float ? 4 : bytesPerElement(t.dtype) };
+  });
+  return randomInputSets(specs.map((x) => ({ elements: x.float ? x.elements : x.elements * x.width, float: x.float })), count, seed).map((set) => {
     let at = 0;
     return specs.map((x) => {
-      const bytes = x.elements * (x.float ? 4 : 1);
-      const part = set.slice(at, (at += bytes));
-      return x.float ? new Float32Array(part.buffer) : part;
+      const part = set.slice(at, (at += x.elements * x.width));
+      return x.float ? new Float32Array(part.buffer) : x.width === 2 ? new Int16Array(part.buffer) : x.width === 4 ? new Int32Array(part.buffer) : part;
     });
   });
 }

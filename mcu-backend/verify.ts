@@ -46,7 +46,11 @@ export const randomInputs = randomInt8Sets;
  * inputs get float32 values in the range their QUANTIZE represents (compiler/rng.ts randomInputSets).
  */
 export function randomGraphInputs(graph: Graph, count: number, seed = 1): Int8Array[] {
-  return randomInputSets(graph.inputs.map((id) => ({ elements: numElements(graph.tensors[id].shape), float: floatInputRange(graph, id) })), count, seed);
+  // Integer inputs wider than int8 (int16 audio inputs) get uniform random bytes: uniform values of their type.
+  return randomInputSets(graph.inputs.map((id) => {
+    const t = graph.tensors[id], float = floatInputRange(graph, id);
+    return { elements: numElements(t.shape) * (float ? 1 : bytesPerElement(t.dtype)), float };
+  }), count, seed);
 }
 
 /** Raw input bytes -> one typed array per graph input (a copy, aligned for its dtype). */

@@ -94,6 +94,7 @@ export type { TransposeConvOp } from '../ops/transpose-conv.ts';
 export type { QuantizeOp } from '../ops/quantize.ts';
 export type { DequantizeOp } from '../ops/dequantize.ts';
 export type { UnidirectionalSequenceLstmOp } from '../ops/unidirectional-sequence-lstm.ts';
+export type { SvdfOp } from '../ops/svdf.ts';
 import type { Conv2dOp } from '../ops/conv2d.ts';
 import type { DepthwiseConv2dOp } from '../ops/depthwise-conv2d.ts';
 import type { FullyConnectedOp } from '../ops/fully-connected.ts';
@@ -124,6 +125,7 @@ import type { TransposeConvOp } from '../ops/transpose-conv.ts';
 import type { QuantizeOp } from '../ops/quantize.ts';
 import type { DequantizeOp } from '../ops/dequantize.ts';
 import type { UnidirectionalSequenceLstmOp } from '../ops/unidirectional-sequence-lstm.ts';
+import type { SvdfOp } from '../ops/svdf.ts';
 
 export type Op =
   | Conv2dOp
@@ -160,7 +162,8 @@ export type Op =
   | TransposeConvOp
   | QuantizeOp
   | DequantizeOp
-  | UnidirectionalSequenceLstmOp;
+  | UnidirectionalSequenceLstmOp
+  | SvdfOp;
 
 export type OpKind = Op['kind'];
 

@@ -213,6 +213,11 @@ export interface KSoftmax extends KOpBase {
   inputLeftShift: number;
   diffMin: number;
   outputOffset: number;
+  /**
+   * int8 -> int16 in the `tflite` arithmetic: desktop TFLite's float path instead of the fixed-point one
+   * (table[255 - v] = expf(scale * v), float32 sums, round(p / (sum * outScale)) + outputOffset). Float32 values.
+   */
+  floatPath?: { scale: number; outScale: number };
 }
 
 /**
@@ -412,8 +417,36 @@ export interface KLstm extends KOpBase {
   projection?: { weights: number; bias: number; scale: QM; clip: number; outputZeroPoint: number };
 }
 
+/**
+ * SVDF (TFLite Micro's integer reference, runtime-wasm/assembly/svdf.ts states the steps): inputs [x, state],
+ * x int8 [batches, inputSize], state a `state` buffer int8 or int16 [batches, filters * memory] (the time
+ * weights share its type) that the op shifts left by one element and updates in place, output int8
+ * [batches, filters / rank]. Feature: MBQM(sum wf * (x + inputOffset), feature) + stateZp, clamped to the
+ * state type; time: sum wt * (state - stateZp) per filter; per unit the rank filters' sums plus the bias,
+ * MBQM(., output) + outputOffset, clamped to int8. Double rounding (both arithmetics); int32 sums wrap.
+ */
+export interface KSvdf extends KOpBase {
+  kind: 'svdf';
+  batches: number;
+  inputSize: number;
+  filters: number;
+  memory: number;
+  rank: number;
+  /** KConst ids: int8 [filters, inputSize]; int8 or int16 (the state's type) [filters, memory]; int32 [filters / rank]. */
+  weightsFeature: number;
+  weightsTime: number;
+  bias: number;
+  /** -input zero point. */
+  inputOffset: number;
+  stateZp: number;
+  outputOffset: number;
+  feature: QM;
+  outputQ: QM;
+}
+
 export type KernelOp =
   | KLstm
+  | KSvdf
   | KCopy
   | KConv16x8
   | KLeakyRelu16

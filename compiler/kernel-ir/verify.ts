@@ -174,7 +174,7 @@ function checkBinary(m: KernelModule, op: KBinary, ins: KBuffer[], out: KBuffer,
 }
 
 function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fail: (msg: string) => void): void {
-  const arity = op.kind === 'add' || (op.kind === 'binary' && !op.constOperand) ? 2 : op.kind === 'copy' ? op.regions.length : op.kind === 'lstm' ? 3 : 1;
+  const arity = op.kind === 'add' || op.kind === 'svdf' || (op.kind === 'binary' && !op.constOperand) ? 2 : op.kind === 'copy' ? op.regions.length : op.kind === 'lstm' ? 3 : 1;
   if (ins.length !== arity || arity < 1) { fail(`${ins.length} inputs, expected ${arity}`); return; }
   const x = ins[0];
   switch (op.kind) {
@@ -207,6 +207,21 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
         checkConsts(m, g.recurrentWeights, g.recurrentBias, [op.nCell, op.nOutput], op.nCell, fail);
       });
       if (op.cellScale < -15 || op.cellScale > -9) fail(`cell scale 2^${op.cellScale} outside 2^-15 .. 2^-9`);
+      return;
+    }
+    case 'svdf': {
+      const st = ins[1]!;
+      if (x.dtype !== 'int8' || out.dtype !== 'int8') fail('input and output must be int8');
+      if (st.kind !== 'state' || (st.dtype !== 'int8' && st.dtype !== 'int16')) fail(`state %${st.id} must be an int8 or int16 state buffer`);
+      if (op.filters % op.rank !== 0) fail(`${op.filters} filters are not a multiple of rank ${op.rank}`);
+      if (numElements(x.shape) !== op.batches * op.inputSize) fail(`input [${x.shape}] is not ${op.batches} x ${op.inputSize}`);
+      if (numElements(st.shape) !== op.batches * op.filters * op.memory) fail(`state [${st.shape}] is not ${op.batches} x ${op.filters} x ${op.memory}`);
+      if (numElements(out.shape) !== op.batches * op.filters / op.rank) fail(`output [${out.shape}] is not ${op.batches} x ${op.filters / op.rank}`);
+      const wf = m.consts[op.weightsFeature], wt = m.consts[op.weightsTime], b = m.consts[op.bias];
+      if (!wf || wf.dtype !== 'int8' || !eq(wf.shape, [op.filters, op.inputSize])) fail(`weightsFeature @${op.weightsFeature} must be int8 [${op.filters}, ${op.inputSize}]`);
+      if (!wt || wt.dtype !== st.dtype || !eq(wt.shape, [op.filters, op.memory])) fail(`weightsTime @${op.weightsTime} must be ${st.dtype} [${op.filters}, ${op.memory}]`);
+      if (!b || b.dtype !== 'int32' || b.data.length !== op.filters / op.rank) fail(`bias @${op.bias} must be int32 [${op.filters / op.rank}]`);
+      if (op.inputOffset !== -x.zeroPoint || op.stateZp !== st.zeroPoint || op.outputOffset !== out.zeroPoint) fail('offsets disagree with the buffers');
       return;
     }
     case 'leaky_relu16':
@@ -306,6 +321,7 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       if (op.rows * op.depth !== numElements(x.shape) || x.shape[x.shape.length - 1] !== op.depth) fail(`rows x depth ${op.rows} x ${op.depth} does not match [${x.shape}]`);
       if (op.inputMultiplier < 2 ** 30 || op.inputLeftShift < 0 || op.diffMin > 0) fail('input multiplier/shift/diffMin not folded');
       if (op.outputOffset !== out.zeroPoint) fail('outputOffset is not the output zero point');
+      if (x.dtype !== 'int8' || (out.dtype !== 'int8' && !(out.dtype === 'int16' && out.zeroPoint === -32768))) fail('softmax is int8 -> int8 or int8 -> int16 (zero point -32768)');
       return;
     case 'lut': {
       const t: KConst | undefined = m.consts[op.table];

@@ -38,6 +38,7 @@ import { squaredDifference } from './squared-difference.ts';
 import { sub } from './sub.ts';
 import { transposeConv } from './transpose-conv.ts';
 import { unidirectionalSequenceLstm } from './unidirectional-sequence-lstm.ts';
+import { svdf } from './svdf.ts';
 
 export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   conv2d,
@@ -79,6 +80,7 @@ export const OPS: { readonly [K in OpKind]: OpDef<K> } = {
   minimum,
   mean,
   sum,
+  svdf,
   resize_bilinear: resizeBilinear,
   transpose_conv: transposeConv,
   dequantize,

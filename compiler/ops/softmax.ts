@@ -1,7 +1,8 @@
 // SOFTMAX over the last axis, TFLite's int8 fixed-point reference (exp on negative values, 1/(1+x)); the
-// output must be scale 1/256, zero point -128.
+// output must be scale 1/256, zero point -128 (int8), or int16 with scale 1/65536 and zero point -32768 (the
+// int8 -> int16 form of TFLite Micro's reference kernel, as keyword_scrambled ends with).
 import { TinyforgeError } from '../diagnostics.ts';
-import { numElements, type OpBase } from '../ir/graph.ts';
+import { numElements, type OpBase, type Tensor } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { softmaxQuantParams } from '../quant/params.ts';
 import { rule } from './lowering.ts';
@@ -14,10 +15,19 @@ export interface SoftmaxOp extends OpBase {
   beta: number;
 }
 
+/** An int16 output is TFLite's int8 -> int16 softmax: scale 1/65536 (within TFLite Micro's tolerance), zero point -32768. */
+function checkInt16Output(fail: (m: string, hint?: string) => never, x: Tensor, y: Tensor): void {
+  if (x.dtype !== 'int8') fail(`input '${x.name}' is ${x.dtype}; an int16 softmax output needs an int8 input`);
+  const s = y.quant?.scale[0] ?? 0, zp = y.quant?.zeroPoint[0];
+  if (zp !== -32768 || Math.abs(s - 1 / 65536) > 0.001 / 65536) {
+    fail(`int16 output '${y.name}' has scale ${s}, zero point ${zp}`, 'an int8 -> int16 softmax needs output scale 1/65536 and zero point -32768');
+  }
+}
+
 export const softmax = defineOp<'softmax'>({
   kind: 'softmax',
   summary: 'softmax over the last axis (int8 fixed point)',
-  arith: 'same fixed-point exp in both; the input multiplier is capped at 2^30 - 1 in tflite, 2^31 - 1 in tflm',
+  arith: 'int8 output: the same fixed-point exp in both, the input multiplier capped at 2^30 - 1 in tflite, 2^31 - 1 in tflm; int16 output: tflm the fixed-point steps shifted to 16 bits, tflite a float32 table of expf (musl) normalised by 1 / (sum * outScale), rounded half away',
   tflite: {
     builtin: BuiltinOperator.SOFTMAX,
     optionsType: BuiltinOptionsType.SoftmaxOptions,
@@ -30,13 +40,28 @@ export const softmax = defineOp<'softmax'>({
     if (!(op.beta > 0)) c.fail(`beta must be positive, got ${op.beta}`);
     return c.tensor(0, 'input').shape;
   },
+  types: (c, op) => {
+    const x = c.tensor(0, 'input'), y = c.g.tensors[op.outputs[0]!]!;
+    if (x.dtype !== 'int8') c.fail(`input '${x.name}' is ${x.dtype}; only int8 activations are supported`);
+    if (!x.quant || x.quant.scale.length !== 1) c.fail(`input '${x.name}' needs per-tensor quantisation (one scale and zero point)`);
+    if (y.dtype === 'int16') checkInt16Output((m, hint) => c.fail(hint ? `${m} (${hint})` : m), x, y);
+    else if (y.dtype !== 'int8') c.fail(`output '${y.name}' is ${y.dtype}; softmax outputs int8 (or int16 from int8)`);
+    if (!y.quant || y.quant.scale.length !== 1) c.fail(`output '${y.name}' needs per-tensor quantisation (one scale and zero point)`);
+  },
   legalize: (c, op) => {
     const x = c.act(op.inputs[0], 'input');
-    const y = c.act(op.outputs[0], 'output');
+    const yt = c.t(op.outputs[0], 'output');
+    if (yt.dtype === 'int16') checkInt16Output((m, hint) => c.fail(m, hint), x, yt);
+    const y = yt.dtype === 'int16' ? yt : c.act(op.outputs[0], 'output');
     if (x.shape.length !== y.shape.length || x.shape.some((d, i) => d !== y.shape[i])) c.fail(`output shape [${y.shape}] differs from input shape [${x.shape}]`);
     if (!(op.beta > 0)) c.fail(`beta ${op.beta} is not positive`);
   },
-  fold: (q, op, k) => ({ ...k, ...softmaxQuantParams(q.graph, op, q.arith) }),
+  fold: (q, op, k) => {
+    const x = q.graph.tensors[op.inputs[0]!]!, y = q.graph.tensors[op.outputs[0]!]!;
+    const floatPath = y.dtype === 'int16' && q.arith === 'tflite'
+      ? { floatPath: { scale: Math.fround(-Math.fround(x.quant!.scale[0]! * op.beta)), outScale: y.quant!.scale[0]! } } : {};
+    return { ...k, ...softmaxQuantParams(q.graph, op, q.arith), ...floatPath };
+  },
   lower: [
     rule({
       name: 'softmax',
@@ -56,7 +81,8 @@ export const softmax = defineOp<'softmax'>({
   golden: (ctx, op) => {
     const q = softmaxQuantParams(ctx.graph, op, ctx.arith);
     const Y = ctx.Y;
-    if (q.outputOffset !== -128 || Y.quant?.scale[0] !== 1 / 256) {
+    const outBits = Y.dtype === 'int16' ? 16 : 8;
+    if (outBits === 8 && (q.outputOffset !== -128 || Y.quant?.scale[0] !== 1 / 256)) {
       throw new TinyforgeError(`softmax output '${Y.name}' has scale ${Y.quant?.scale[0]}, zero point ${q.outputOffset}`, {},
         'TFLite int8 softmax requires output scale 1/256 and zero point -128');
     }
@@ -64,7 +90,12 @@ export const softmax = defineOp<'softmax'>({
     const depth = shape[shape.length - 1]!;
     const rows = numElements(shape) / depth;
     const xId = op.inputs[0]!, yId = op.outputs[0]!;
-    return { scratch: 0, make: () => (p) => ctx.ex.softmax(p[xId]!, p[yId]!, rows, depth, q.inputMultiplier, q.inputLeftShift, q.diffMin) };
+    if (outBits === 16 && ctx.arith === 'tflite') {
+      // Desktop TFLite: the float table (assembly/softmax.ts softmaxFloat16).
+      const scale = Math.fround(-Math.fround(ctx.T(0).quant!.scale[0]! * op.beta));
+      return { scratch: 1024, make: (scratch) => (p) => ctx.ex.softmaxFloat16(p[xId]!, p[yId]!, rows, depth, scale, Y.quant!.scale[0]!, -32768, scratch) };
+    }
+    return { scratch: 0, make: () => (p) => ctx.ex.softmax(p[xId]!, p[yId]!, rows, depth, q.inputMultiplier, q.inputLeftShift, q.diffMin, outBits) };
   },
   cgra: { host: 'exp and division: no multiply-accumulates to map' },
 });

@@ -20,6 +20,7 @@
 //                   inScale / outScale, divided by the element count for MEAN); desktop TFLite's int8
 //                   spatial MEAN (multiplier of inScale / (n * outScale) in float32, bias from the zero
 //                   points) and its float32 QuantizedMeanOrSum.
+//   SVDF            effective scales (in * wFeature) / state and (state * wTime) / out in float32, QuantizeMultiplier.
 //   clamps          CalculateActivationRangeQuantized (graph.ts activationRange).
 // Which ops round once in the tflite arithmetic (ungrouped CONV_2D and FULLY_CONNECTED) is decided by
 // `singleRounding`; pass its answer as the `arith` of convQuantParams ('tflite' = single-rounding build).
@@ -39,12 +40,13 @@ import {
   type ReduceOp,
   type ShiftConv2dOp,
   type SoftmaxOp,
+  type SvdfOp,
   type Tensor,
   type TransposeConvOp,
 } from '../ir/graph.ts';
 import { opLabel, opTensor } from '../ir/lookup.ts';
 import type { QM, Requant } from '../kernel-ir/types.ts';
-import { quantizeMultiplier, type Arith } from './multiplier.ts';
+import { quantizeMultiplier, type Arith, type QuantizedMultiplier } from './multiplier.ts';
 
 export interface ConvQuantParams { inputOffset: number; outputOffset: number; requant: Requant; actMin: number; actMax: number }
 export interface AddQuantParams {
@@ -377,4 +379,29 @@ export function reduceQuantParams(g: Graph, op: ReduceOp, arith: Arith): ReduceQ
     shift -= s;
   }
   return { ...base, method: 'integer', multiplier, shift };
+}
+
+/** SVDF's two multipliers (QuantizeMultiplier of float32 products, see svdfQuantParams) and zero points. */
+export interface SvdfQuantParams {
+  feature: QuantizedMultiplier;
+  output: QuantizedMultiplier;
+  inputZp: number;
+  stateZp: number;
+  outputZp: number;
+}
+
+/**
+ * SVDF (integer): TFLite Micro's PrepareSvdf and desktop TFLite's Prepare compute both effective scales in
+ * float32 from the float32 tensor scales, (in * weightsFeature) / state and (state * weightsTime) / out, then
+ * QuantizeMultiplier. The same in both arithmetics.
+ */
+export function svdfQuantParams(g: Graph, op: SvdfOp): SvdfQuantParams {
+  const s = (slot: number) => g.tensors[slot === 5 ? op.outputs[0]! : op.inputs[slot]!]!.quant!;
+  const f = Math.fround;
+  const [x, wf, wt, st, y] = [s(0), s(1), s(2), s(4), s(5)];
+  return {
+    feature: quantizeMultiplier(f(f(x.scale[0]! * wf.scale[0]!) / st.scale[0]!)),
+    output: quantizeMultiplier(f(f(st.scale[0]! * wt.scale[0]!) / y.scale[0]!)),
+    inputZp: x.zeroPoint[0]!, stateZp: st.zeroPoint[0]!, outputZp: y.zeroPoint[0]!,
+  };
 }

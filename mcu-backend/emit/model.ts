@@ -62,6 +62,8 @@ export interface EmittedModel {
   outputBytes: number;
   /** Bytes of recurrent state (static `<name>_state`, outside the arena; 0 for a stateless model). */
   stateBytes: number;
+  /** Some graph input or output is a float32 edge (the model quantises / dequantises it itself). */
+  floatEdges?: boolean;
   /** C element type of `<name>_invoke`'s input and output pointers (ioCType). */
   inputCType: string;
   outputCType: string;
@@ -212,7 +214,9 @@ export function emitC(module: KernelModule, target: McuTargetInfo, sel: Selectio
  *   ${name}_set_debug_hook()     calls a function after every layer with its output tensor (NULL: off)
  * Quantised edges: real = ${NAME}_INPUT<i>_SCALE * (q - ${NAME}_INPUT<i>_ZERO_POINT) (outputs likewise).
  * Memory: activations and scratch live in one static arena of ${NAME}_ARENA_BYTES bytes (aligned to
- * ${NAME}_ARENA_ALIGN) inside ${name}.c; the input and output buffers are the caller's. */
+ * ${NAME}_ARENA_ALIGN) inside ${name}.c; the input and output buffers are the caller's.${stateBytes > 0 ? `
+ * State: ${NAME}_STATE_BYTES bytes of recurrent state in a static block of ${name}.c outside the arena, kept from
+ * one invoke to the next (consecutive invokes are one sequence; ${name}_reset_state() starts a new one).` : ''} */
 #ifndef ${NAME}_H
 #define ${NAME}_H
 #include <stdint.h>
@@ -281,7 +285,7 @@ ${copyOut.join('\n')}
 `;
   return {
     cname: name, files: { header, source, runtime: runtimeHeader() }, plan, memory, layers, downgrades: sel.downgrades, flashReplacements: sel.flashReplacements,
-    inputBytes: inOff, outputBytes: outOff, stateBytes, inputCType: inType, outputCType: outType, constBytes, segments, daeOff: dae.off, extraFiles: {}, cpu: target.cpu,
+    inputBytes: inOff, outputBytes: outOff, stateBytes, floatEdges: [...module.inputs, ...module.outputs].some((b) => module.buffers[b]!.dtype === 'float32'), inputCType: inType, outputCType: outType, constBytes, segments, daeOff: dae.off, extraFiles: {}, cpu: target.cpu,
     ...(sel.schedule ? { schedule: sel.schedule } : {}),
   };
 }

@@ -21,6 +21,7 @@ import { resizeBilinearGeneric, resizeNearestTable } from './resize.ts';
 import { transposeConvGeneric } from './transpose-conv.ts';
 import { conv16x8Dsp, conv16x8Generic, leakyRelu16Generic } from './int16.ts';
 import { lstmDsp, lstmGeneric, lstmLut } from './lstm.ts';
+import { svdfDsp, svdfGeneric } from './svdf.ts';
 import { FAST_VARIANTS } from './fast-variants.ts';
 
 export const VARIANTS: AnyVariant[] = [
@@ -51,6 +52,8 @@ export const VARIANTS: AnyVariant[] = [
   lstmGeneric,
   lstmDsp,
   lstmLut,
+  svdfGeneric,
+  svdfDsp,
   ...FAST_VARIANTS,
 ];
 

@@ -108,7 +108,7 @@ export function fitStage(f: FitInput): Fitted {
   const fitted: Fitted = {
     em, files, ...(m ? { measured: { size: m.size, main: m.main } } : {}),
     flashBytes: size ? size.flash : em.constBytes,
-    ramBytes: size ? size.ram : em.plan.arenaBytes + STACK_BYTES + em.inputBytes + em.outputBytes,
+    ramBytes: size ? size.ram : em.plan.arenaBytes + STACK_BYTES + em.inputBytes + em.outputBytes + em.stateBytes,
     sizeSource: size ? 'arm-none-eabi-size' : 'estimate',
   };
   timer.time('fit', () => checkBudgets(module, fitted, budgets, where));
@@ -121,9 +121,14 @@ export function ioBytes(module: KernelModule): number {
   return sum(module.inputs) + sum(module.outputs);
 }
 
-/** The SRAM left for the arena under the sram budget: minus the stack and the input/output buffers. */
+/** Recurrent state (the static `<name>_state` block outside the arena): 8-aligned slots, as the emitter lays them out. */
+export function stateBytes(module: KernelModule): number {
+  return module.buffers.reduce((s, b) => s + (b.kind === 'state' ? Math.ceil(b.bytes / 8) * 8 : 0), 0);
+}
+
+/** The SRAM left for the arena under the sram budget: minus the stack, the input/output buffers and the recurrent state. */
 export function arenaBudget(module: KernelModule, sram: number): number {
-  return Math.max(0, sram - STACK_BYTES - ioBytes(module));
+  return Math.max(0, sram - STACK_BYTES - ioBytes(module) - stateBytes(module));
 }
 
 function checkBudgets(module: KernelModule, f: Fitted, cfg: { flash: number; sram: number }, where: { file?: string }): void {
@@ -143,7 +148,7 @@ function checkBudgets(module: KernelModule, f: Fitted, cfg: { flash: number; sra
       .map((it) => `${it.kind === 'scratch' ? '' : it.kind === 'slice' ? 'slice of ' : 'tensor '}'${it.name}' ${num(it.bytes)} B`);
     const how = p.chains.length ? `in-place and partial execution, ${p.chains.length} split chain(s)` : p.inPlace.length ? 'in-place execution' : 'whole tensors';
     throw new TinyforgeError(
-      `mcu sram budget of ${num(cfg.sram)} B exceeded: the program needs ${num(f.ramBytes)} B (${num(f.ramBytes - cfg.sram)} B over; ${f.sizeSource}); the best schedule found (${how}${em.downgrades.length ? `, ${em.downgrades.length} kernel(s) replaced by leaner ones` : ''}) needs an activation arena of ${num(p.arenaBytes)} B peaking at layer ${p.peakOp} '${module.ops[p.peakOp]?.name}' (${module.ops[p.peakOp]?.kind}; ${live.join(', ')}), plus stack ${num(STACK_BYTES)} B and input+output buffers ${num(em.inputBytes + em.outputBytes)} B`,
+      `mcu sram budget of ${num(cfg.sram)} B exceeded: the program needs ${num(f.ramBytes)} B (${num(f.ramBytes - cfg.sram)} B over; ${f.sizeSource}); the best schedule found (${how}${em.downgrades.length ? `, ${em.downgrades.length} kernel(s) replaced by leaner ones` : ''}) needs an activation arena of ${num(p.arenaBytes)} B peaking at layer ${p.peakOp} '${module.ops[p.peakOp]?.name}' (${module.ops[p.peakOp]?.kind}; ${live.join(', ')}), plus stack ${num(STACK_BYTES)} B and input+output buffers ${num(em.inputBytes + em.outputBytes)} B${em.stateBytes ? ` and recurrent state ${num(em.stateBytes)} B` : ''}`,
       where, 'raise targets.mcu.sram or shrink that layer');
   }
 }

@@ -43,6 +43,8 @@ export interface McuTotals {
   flashBytes: number;
   ramBytes: number;
   arenaBytes: number;
+  /** Recurrent state outside the arena (static `<name>_state`); 0 for a stateless model. */
+  stateBytes: number;
   peakLayer: number;
   peakLayerName: string;
   constBytes: number;
@@ -100,7 +102,7 @@ export function reportOf(module: KernelModule, target: McuTargetInfo, f: Fitted)
   const em = f.em;
   const peak = em.plan.peakOp;
   const totals: McuTotals = {
-    cpu: target.cpu, flashBytes: f.flashBytes, ramBytes: f.ramBytes, arenaBytes: em.plan.arenaBytes, peakLayer: peak, peakLayerName: module.ops[peak]?.name ?? '',
+    cpu: target.cpu, flashBytes: f.flashBytes, ramBytes: f.ramBytes, arenaBytes: em.plan.arenaBytes, stateBytes: em.stateBytes, peakLayer: peak, peakLayerName: module.ops[peak]?.name ?? '',
     constBytes: em.constBytes, sizeSource: f.sizeSource, downgrades: em.downgrades, flashReplacements: em.flashReplacements,
     ...(em.schedule ? { schedule: em.schedule } : {}),
     memory: {
@@ -145,7 +147,7 @@ export function formatMcuReport(b: McuBuild, dir?: string): string {
     `mcu target cortex-${t.cpu}: ${b.files.filter((f) => /\.(c|h)$/.test(f) && !f.endsWith('tf_size_main.c')).map((f) => f.split('/').pop()).join(', ')} in ${dir ?? b.files[0]?.replace(/\/[^/]*$/, '')}`,
     line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line),
     `total: ${num(macs)} MACs` + (t.instructions !== undefined ? `, ${num(t.instructions)} instructions per inference (${(t.instructions / Math.max(1, macs)).toFixed(2)} per MAC, QEMU icount; ~ = estimate)` : ''),
-    `flash ${num(t.flashBytes)} B, RAM ${num(t.ramBytes)} B (${t.sizeSource}; arena ${num(t.arenaBytes)} B peaking at layer ${t.peakLayer} '${t.peakLayerName}', stack ${num(STACK_BYTES)} B)`,
+    `flash ${num(t.flashBytes)} B, RAM ${num(t.ramBytes)} B (${t.sizeSource}; arena ${num(t.arenaBytes)} B peaking at layer ${t.peakLayer} '${t.peakLayerName}', ${t.stateBytes ? `recurrent state ${num(t.stateBytes)} B outside it, ` : ''}stack ${num(STACK_BYTES)} B)`,
   ];
   const mem = t.memory;
   out.push(`memory: ${mem.strategy} schedule; in place: ${mem.inPlace.length ? mem.inPlace.map((ip) => `${ip.layer}${ip.direction === 'elementwise' ? '' : ip.direction === 'prepass' ? ' (after its prepass)' : ` (${ip.direction}, ${ip.delayRows} row${ip.delayRows > 1 ? 's' : ''})`}`).join(', ') : 'none'}` +
@@ -162,7 +164,9 @@ export function formatMcuReport(b: McuBuild, dir?: string): string {
   }
   if (b.em.inputCType !== 'int8_t' || b.em.outputCType !== 'int8_t') {
     // Float (or mixed) edges: say what the entry point takes, since it is not the usual int8 one.
-    out.push(`entry point: int ${b.em.cname}_invoke(const ${b.em.inputCType} *input, ${b.em.outputCType} *output) (${num(b.em.inputBytes)} B in, ${num(b.em.outputBytes)} B out; the model quantises its float32 inputs and dequantises its float32 outputs)`);
+    // (int16 / int32 edges: raw integers, no float conversion.)
+    const how = b.em.floatEdges ? '; the model quantises its float32 inputs and dequantises its float32 outputs' : '';
+    out.push(`entry point: int ${b.em.cname}_invoke(const ${b.em.inputCType} *input, ${b.em.outputCType} *output) (${num(b.em.inputBytes)} B in, ${num(b.em.outputBytes)} B out${how})`);
   }
   const modelled = formatModelledCycles(b);
   if (modelled.length) out.push('', ...modelled, '');

@@ -30,12 +30,14 @@ function dumpTensors(dir: string, graph: Graph, tensors: Map<number, TensorValue
   for (const [id, data] of tensors) {
     const t = graph.tensors[id];
     const k = producer.get(id);
-    const file = `${k === undefined ? 'input' : String(k).padStart(3, '0')}_${safeName(t.name)}.bin`;
+    // A variable tensor (recurrent state) is dumped with its value after the run.
+    const role = t.variable ? 'state' : 'input';
+    const file = `${k === undefined ? role : String(k).padStart(3, '0')}_${safeName(t.name)}.bin`;
     writeAtomic(join(dir, file), valueBytes(data));
     index.push({
       file, tensor: id, name: t.name, shape: t.shape, dtype: t.dtype,
       scale: t.quant?.scale[0] ?? null, zeroPoint: t.quant?.zeroPoint[0] ?? null,
-      op: k ?? null, opKind: k === undefined ? 'input' : graph.ops[k].kind, opName: k === undefined ? null : graph.ops[k].name ?? null,
+      op: k ?? null, opKind: k === undefined ? role : graph.ops[k].kind, opName: k === undefined ? null : graph.ops[k].name ?? null,
     });
   }
   writeAtomic(join(dir, 'index.json'), JSON.stringify({ graph: graph.name, tensors: index }, null, 2) + '\n');
@@ -85,10 +87,12 @@ export const run: Command = {
     if (!existsSync(inputPath)) throw new TinyforgeError('input file not found', { file: inputPath }, 'pass --gen-input SEED to create one');
     const bytes = new Uint8Array(readInputFile(inputPath, 'input file'));
     const per = model.inputs.reduce((s, t) => s + t.bytes, 0);
-    if (bytes.length !== per * invocations) {
+    // One invocation: splitInputBytes names each input's size when the file is wrong.
+    if (invocations === 1) splitInputBytes(model, bytes, inputPath);
+    else if (bytes.length !== per * invocations) {
       const parts = model.inputs.map((t) => `'${t.name}' ${t.dtype} [${t.shape.join(', ')}] = ${t.bytes}`).join(', ');
-      throw new TinyforgeError(`input is ${bytes.length} bytes, expected ${per * invocations} (${invocations} invocation(s) x ${per} bytes)`, { file: inputPath },
-        `raw NHWC, int8 one byte per value, float32 little-endian: ${parts}; ${invocations > 1 ? 'the inputs of the consecutive invocations, concatenated' : 'pass --invocations N for a file holding N inputs'}`);
+      throw new TinyforgeError(`input is ${bytes.length} bytes, expected ${per * invocations} (${invocations} invocations x ${per} bytes)`, { file: inputPath },
+        `the inputs of the consecutive invocations, concatenated; each: ${parts}`);
     }
     const dumpDir = values['dump-dir'] as string | undefined;
     const state = new GoldenState(graph);

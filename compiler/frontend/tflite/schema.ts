@@ -88,7 +88,7 @@ export const BuiltinOptionsType = {
   SqueezeOptions: 30, StridedSliceOptions: 32, SplitOptions: 35, PadV2Options: 43, SliceOptions: 48, ExpandDimsOptions: 52,
   PackOptions: 59, UnpackOptions: 64, ResizeNearestNeighborOptions: 74, LeakyReluOptions: 75, SplitVOptions: 79,
   QuantizeOptions: 89, HardSwishOptions: 91, MulOptions: 21, SubOptions: 28, MaximumMinimumOptions: 39,
-  SquaredDifferenceOptions: 76, ResizeBilinearOptions: 15, ReducerOptions: 27, TransposeConvOptions: 49, DequantizeOptions: 38,
+  SquaredDifferenceOptions: 76, ResizeBilinearOptions: 15, ReducerOptions: 27, TransposeConvOptions: 49, DequantizeOptions: 38, SVDFOptions: 6,
   UnidirectionalSequenceLSTMOptions: 71,
 } as const;
 

@@ -98,7 +98,8 @@ export function surveyTflite(bytes: Uint8Array, file: string): OpSurvey[] {
       const folded = foldedValues.get(t);
       const bi = ft.u32(S.Tensor.buffer);
       const raw = bi > 0 && bi < buffers.length ? buffers[bi]!.bytes(S.Buffer.data, `buffer ${bi}`) : new Uint8Array(0);
-      if (folded) tensor.data = Int32Array.from(folded.values);
+      if (ft.bool(S.Tensor.isVariable, false)) tensor.variable = true;
+      else if (folded) tensor.data = Int32Array.from(folded.values);
       else if (raw.length > 0 && dtype !== 'float32') tensor.data = decodeData(raw, dtype);
       g.tensors.push(tensor);
       local.set(t, tensor.id);

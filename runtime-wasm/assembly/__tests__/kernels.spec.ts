@@ -110,7 +110,7 @@ describe('softmax', () => {
     const x = new StaticArray<i8>(4);
     const out = new StaticArray<i8>(4);
     // beta * scale = 0.1: multiplier 0.1 * 2^26 -> QuantizeMultiplier, but equal logits make every diff 0.
-    softmax(ptr(x), ptr(out), 1, 4, 1717986918, 23, -2147483647);
+    softmax(ptr(x), ptr(out), 1, 4, 1717986918, 23, -2147483647, 8);
     for (let i = 0; i < 4; i++) expect(out[i]).toBe(-64);
   });
 });
