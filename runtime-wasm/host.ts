@@ -155,7 +155,8 @@ export class GoldenRuntime {
       const state = opts.state ?? new GoldenState(graph);
       for (const [id, v] of state.values) {
         const t = graph.tensors[id]!;
-        valuesOf(t.dtype, ex.memory.buffer, allocTensor(t), v.length).set(v);
+        const p = allocTensor(t); // before reading ex.memory.buffer: the allocation may grow (and detach) it
+        valuesOf(t.dtype, ex.memory.buffer, p, v.length).set(v);
       }
       graph.ops.forEach((op, k) => {
         for (const o of op.outputs) allocTensor(graph.tensors[o]);

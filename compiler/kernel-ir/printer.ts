@@ -148,13 +148,14 @@ function printOp(op: KernelOp): string[] {
       more(`weights=@${op.weights} bias=@${op.bias} ${clamp(op)}`);
       more(printRequant(op.requant));
       break;
+    case 'lstm':
+      more(`batches=${op.batches} steps=${op.steps} in=${op.nInput} cell=${op.nCell} out=${op.nOutput}${op.timeMajor ? ' time-major' : ''} cellScale=2^${op.cellScale} cellClip=${op.cellClip} hidden=(${op.hidden.multiplier},${op.hidden.shift}) hiddenZp=${op.hiddenZeroPoint}`);
+      if (op.projection) more(`projection: P=@${op.projection.weights} bias=@${op.projection.bias} scale=(${op.projection.scale.multiplier},${op.projection.scale.shift}) clip=${op.projection.clip} outZp=${op.projection.outputZeroPoint}`);
+      op.gates.forEach((g, k) => more(g ? `${['input', 'forget', 'cell', 'output'][k]}: W=@${g.inputWeights} R=@${g.recurrentWeights} bias=@${g.inputBias},@${g.recurrentBias} scales=(${g.input.multiplier},${g.input.shift}),(${g.recurrent.multiplier},${g.recurrent.shift})` : 'input: none (CIFG)'));
+      break;
     case 'svdf':
       more(`batches=${op.batches} inputSize=${op.inputSize} filters=${op.filters} memory=${op.memory} rank=${op.rank} weightsFeature=@${op.weightsFeature} weightsTime=@${op.weightsTime} bias=@${op.bias}`);
       more(`inputOffset=${op.inputOffset} stateZp=${op.stateZp} outputOffset=${op.outputOffset} feature=(${op.feature.multiplier},${op.feature.shift}) outputQ=(${op.outputQ.multiplier},${op.outputQ.shift})`);
-      break;
-    case 'lstm':
-      more(`batches=${op.batches} steps=${op.steps} in=${op.nInput} cell=${op.nCell} out=${op.nOutput}${op.timeMajor ? ' time-major' : ''} cellScale=2^${op.cellScale} cellClip=${op.cellClip} hidden=(${op.hidden.multiplier},${op.hidden.shift}) hiddenZp=${op.hiddenZeroPoint}`);
-      op.gates.forEach((g, k) => more(g ? `${['input', 'forget', 'cell', 'output'][k]}: W=@${g.inputWeights} R=@${g.recurrentWeights} bias=@${g.inputBias},@${g.recurrentBias} scales=(${g.input.multiplier},${g.input.shift}),(${g.recurrent.multiplier},${g.recurrent.shift})` : 'input: none (CIFG)'));
       break;
     case 'leaky_relu16':
       more(`elements=${op.elements} inZp=${op.inZp} outZp=${op.outZp} identity=(${op.identity.multiplier},${op.identity.shift}) alpha=(${op.alpha.multiplier},${op.alpha.shift})`);

@@ -379,33 +379,6 @@ export interface KDequantize extends KOpBase {
   inputOffset: number;
 }
 
-/**
- * SVDF (TFLite Micro's integer reference, runtime-wasm/assembly/svdf.ts states the steps): inputs [x, state],
- * x int8 [batches, inputSize], state a `state` buffer int8 or int16 [batches, filters * memory] (the time
- * weights share its type) that the op shifts left by one element and updates in place, output int8
- * [batches, filters / rank]. Feature: MBQM(sum wf * (x + inputOffset), feature) + stateZp, clamped to the
- * state type; time: sum wt * (state - stateZp) per filter; per unit the rank filters' sums plus the bias,
- * MBQM(., output) + outputOffset, clamped to int8. Double rounding (both arithmetics); int32 sums wrap.
- */
-export interface KSvdf extends KOpBase {
-  kind: 'svdf';
-  batches: number;
-  inputSize: number;
-  filters: number;
-  memory: number;
-  rank: number;
-  /** KConst ids: int8 [filters, inputSize]; int8 or int16 (the state's type) [filters, memory]; int32 [filters / rank]. */
-  weightsFeature: number;
-  weightsTime: number;
-  bias: number;
-  /** -input zero point. */
-  inputOffset: number;
-  stateZp: number;
-  outputOffset: number;
-  feature: QM;
-  outputQ: QM;
-}
-
 /** One LSTM gate's constants: int8 weights [nCell, nInput] / [nCell, nOutput], the effective int32 biases
  *  (bias - x_zp * row sums; -h_zp * row sums) and the two matmuls' multipliers to Q3.12. */
 export interface KLstmGate {
@@ -439,11 +412,41 @@ export interface KLstm extends KOpBase {
   cellClip: number;
   hidden: QM;
   hiddenZeroPoint: number;
+  /** Optional projection of the hidden state (int8 [nOutput, nCell], effective bias = bias + hiddenZeroPoint *
+   *  row sums): y = h = clamp8(MBQM(bias + hidden.P, scale) + outputZeroPoint), clipped to +-clip when > 0. */
+  projection?: { weights: number; bias: number; scale: QM; clip: number; outputZeroPoint: number };
+}
+
+/**
+ * SVDF (TFLite Micro's integer reference, runtime-wasm/assembly/svdf.ts states the steps): inputs [x, state],
+ * x int8 [batches, inputSize], state a `state` buffer int8 or int16 [batches, filters * memory] (the time
+ * weights share its type) that the op shifts left by one element and updates in place, output int8
+ * [batches, filters / rank]. Feature: MBQM(sum wf * (x + inputOffset), feature) + stateZp, clamped to the
+ * state type; time: sum wt * (state - stateZp) per filter; per unit the rank filters' sums plus the bias,
+ * MBQM(., output) + outputOffset, clamped to int8. Double rounding (both arithmetics); int32 sums wrap.
+ */
+export interface KSvdf extends KOpBase {
+  kind: 'svdf';
+  batches: number;
+  inputSize: number;
+  filters: number;
+  memory: number;
+  rank: number;
+  /** KConst ids: int8 [filters, inputSize]; int8 or int16 (the state's type) [filters, memory]; int32 [filters / rank]. */
+  weightsFeature: number;
+  weightsTime: number;
+  bias: number;
+  /** -input zero point. */
+  inputOffset: number;
+  stateZp: number;
+  outputOffset: number;
+  feature: QM;
+  outputQ: QM;
 }
 
 export type KernelOp =
-  | KSvdf
   | KLstm
+  | KSvdf
   | KCopy
   | KConv16x8
   | KLeakyRelu16

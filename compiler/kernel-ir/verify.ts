@@ -192,6 +192,23 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       checkClamp(op, fail, 'int16');
       return;
     }
+    case 'lstm': {
+      const [h, c] = [ins[1]!, ins[2]!];
+      if (x.dtype !== 'int8' || out.dtype !== 'int8' || h.dtype !== 'int8' || c.dtype !== 'int16') fail('x, output and output state must be int8, the cell state int16');
+      if (h.kind !== 'state' || c.kind !== 'state') fail('the output and cell state must be state buffers');
+      if (numElements(x.shape) !== op.batches * op.steps * op.nInput || numElements(out.shape) !== op.batches * op.steps * op.nOutput) fail(`shapes [${x.shape}] -> [${out.shape}] disagree with ${op.batches} x ${op.steps} steps of ${op.nInput} -> ${op.nOutput}`);
+      if (numElements(h.shape) !== op.batches * op.nOutput || numElements(c.shape) !== op.batches * op.nCell) fail('state sizes disagree with the op');
+      if (op.projection) checkConsts(m, op.projection.weights, op.projection.bias, [op.nOutput, op.nCell], op.nOutput, fail);
+      else if (op.nOutput !== op.nCell) fail('nOutput differs from nCell (no projection)');
+      if (op.gates.length !== 4 || op.gates.slice(1).some((g) => !g)) fail('needs the forget, cell and output gates');
+      op.gates.forEach((g) => {
+        if (!g) return;
+        checkConsts(m, g.inputWeights, g.inputBias, [op.nCell, op.nInput], op.nCell, fail);
+        checkConsts(m, g.recurrentWeights, g.recurrentBias, [op.nCell, op.nOutput], op.nCell, fail);
+      });
+      if (op.cellScale < -15 || op.cellScale > -9) fail(`cell scale 2^${op.cellScale} outside 2^-15 .. 2^-9`);
+      return;
+    }
     case 'svdf': {
       const st = ins[1]!;
       if (x.dtype !== 'int8' || out.dtype !== 'int8') fail('input and output must be int8');
@@ -205,22 +222,6 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       if (!wt || wt.dtype !== st.dtype || !eq(wt.shape, [op.filters, op.memory])) fail(`weightsTime @${op.weightsTime} must be ${st.dtype} [${op.filters}, ${op.memory}]`);
       if (!b || b.dtype !== 'int32' || b.data.length !== op.filters / op.rank) fail(`bias @${op.bias} must be int32 [${op.filters / op.rank}]`);
       if (op.inputOffset !== -x.zeroPoint || op.stateZp !== st.zeroPoint || op.outputOffset !== out.zeroPoint) fail('offsets disagree with the buffers');
-      return;
-    }
-    case 'lstm': {
-      const [h, c] = [ins[1]!, ins[2]!];
-      if (x.dtype !== 'int8' || out.dtype !== 'int8' || h.dtype !== 'int8' || c.dtype !== 'int16') fail('x, output and output state must be int8, the cell state int16');
-      if (h.kind !== 'state' || c.kind !== 'state') fail('the output and cell state must be state buffers');
-      if (numElements(x.shape) !== op.batches * op.steps * op.nInput || numElements(out.shape) !== op.batches * op.steps * op.nOutput) fail(`shapes [${x.shape}] -> [${out.shape}] disagree with ${op.batches} x ${op.steps} steps of ${op.nInput} -> ${op.nOutput}`);
-      if (numElements(h.shape) !== op.batches * op.nOutput || numElements(c.shape) !== op.batches * op.nCell) fail('state sizes disagree with the op');
-      if (op.nOutput !== op.nCell) fail('nOutput differs from nCell (no projection)');
-      if (op.gates.length !== 4 || op.gates.slice(1).some((g) => !g)) fail('needs the forget, cell and output gates');
-      op.gates.forEach((g) => {
-        if (!g) return;
-        checkConsts(m, g.inputWeights, g.inputBias, [op.nCell, op.nInput], op.nCell, fail);
-        checkConsts(m, g.recurrentWeights, g.recurrentBias, [op.nCell, op.nOutput], op.nCell, fail);
-      });
-      if (op.cellScale < -15 || op.cellScale > -9) fail(`cell scale 2^${op.cellScale} outside 2^-15 .. 2^-9`);
       return;
     }
     case 'leaky_relu16':

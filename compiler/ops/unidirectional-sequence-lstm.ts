@@ -5,8 +5,8 @@
 // coefficients; an absent optional one is -1). The output state (int8) and cell state (int16) are variable
 // tensors: recurrent state, carried from one invocation to the next (Tensor.variable). The gate scales come
 // from the operator's intermediates (the fifth: the hidden state's scale and zero point; without layer
-// normalisation the four gate intermediates are fixed at Q3.12). CIFG (no input gate) is supported;
-// peephole, projection and layer normalisation are refused by legalize. Arithmetic: compiler/quant/lstm.ts
+// normalisation the four gate intermediates are fixed at Q3.12). CIFG (no input gate) and a projection
+// layer are supported; peephole and layer normalisation are refused by legalize. Arithmetic: compiler/quant/lstm.ts
 // (parameters), runtime-wasm/assembly/lstm.ts (golden), mcu-backend/emit/lstm.ts (C); docs/lstm.md.
 import { TinyforgeError } from '../diagnostics.ts';
 import { numElements, type OpBase, type Tensor } from '../ir/graph.ts';
@@ -22,7 +22,7 @@ export interface UnidirectionalSequenceLstmOp extends OpBase {
   kind: 'unidirectional_sequence_lstm';
   /** Cell clip (0: none), in real units. */
   cellClip: number;
-  /** Projection clip (0: none); no projection is supported, kept for export. */
+  /** Projection clip (0: none). */
   projClip: number;
   timeMajor: boolean;
   /** Scale and zero point of intermediate 4 (the hidden state o * tanh(c)). */
@@ -92,6 +92,11 @@ export const unidirectionalSequenceLstm = defineOp<'unidirectional_sequence_lstm
       const bias = c.tensor(LSTM_SLOT.bias[k]!, `${g} gate bias`);
       if (numElements(bias.shape) !== nCell) c.fail(`${g} gate bias '${bias.name}' has shape [${bias.shape}], expected [${nCell}]`);
     });
+    const pw = c.optional(LSTM_SLOT.projectionWeights);
+    if (pw && pw.shape.join() !== `${nOutput},${nCell}`) c.fail(`projection weights '${pw.name}' are [${pw.shape}], expected [${nOutput}, ${nCell}]`);
+    if (!pw && nOutput !== nCell) c.fail(`the recurrent weights take ${nOutput} outputs but there are ${nCell} cells and no projection`);
+    const pb = c.optional(LSTM_SLOT.projectionBias);
+    if (pb && (!pw || numElements(pb.shape) !== nOutput)) c.fail(`projection bias '${pb.name}' [${pb.shape}] needs projection weights and ${nOutput} values`);
     const batches = op.timeMajor ? x.shape[1]! : x.shape[0]!;
     const h = c.tensor(LSTM_SLOT.outputState, 'output state'), cs = c.tensor(LSTM_SLOT.cellState, 'cell state');
     if (numElements(h.shape) !== batches * nOutput) c.fail(`output state '${h.name}' [${h.shape}] must hold ${batches} x ${nOutput} values`);
@@ -113,14 +118,23 @@ export const unidirectionalSequenceLstm = defineOp<'unidirectional_sequence_lstm
     const y = c.act(op.outputs[0], 'output');
     const present = (slot: number) => (op.inputs[slot] ?? -1) >= 0;
     if (LSTM_SLOT.peephole.some(present)) fail('peephole (cell-to-gate) weights are not supported');
-    if (present(LSTM_SLOT.projectionWeights) || present(LSTM_SLOT.projectionBias)) fail('a projection layer is not supported');
     if (LSTM_SLOT.layerNorm.some(present)) fail('layer normalisation is not supported');
     const h = c.t(op.inputs[LSTM_SLOT.outputState], 'output state'), cs = c.t(op.inputs[LSTM_SLOT.cellState], 'cell state');
+    // The output is the new output state (TFLite copies one to the other).
     if (h.quant!.scale[0] !== y.quant!.scale[0] || h.quant!.zeroPoint[0] !== y.quant!.zeroPoint[0]) {
-      fail(`output state '${h.name}' and output '${y.name}' are quantised differently`, 'without a projection the output is the hidden state itself');
+      fail(`output state '${h.name}' and output '${y.name}' are quantised differently`, 'the output is the new output state: one quantisation');
     }
-    if (op.hiddenScale !== y.quant!.scale[0] || op.hiddenZeroPoint !== y.quant!.zeroPoint[0]) {
+    const projected = present(LSTM_SLOT.projectionWeights);
+    if (!projected && (op.hiddenScale !== y.quant!.scale[0] || op.hiddenZeroPoint !== y.quant!.zeroPoint[0])) {
       fail(`the hidden intermediate (scale ${op.hiddenScale}, zero point ${op.hiddenZeroPoint}) differs from the output '${y.name}'`, 'without a projection TFLite writes the hidden state to the output unchanged');
+    }
+    if (projected) {
+      const out = y.shape[y.shape.length - 1]!;
+      perTensor(c.weights(op.inputs[LSTM_SLOT.projectionWeights], 2, 0, out), fail, 'projection weights');
+      if (present(LSTM_SLOT.projectionBias)) {
+        const pb = c.t(op.inputs[LSTM_SLOT.projectionBias], 'projection bias');
+        if (pb.dtype !== 'int32' || !(pb.data instanceof Int32Array)) fail(`projection bias '${pb.name}' must be a constant int32 vector, is ${pb.dtype}`);
+      }
     }
     if (cs.quant!.zeroPoint[0] !== 0) fail(`cell state '${cs.name}' has zero point ${cs.quant!.zeroPoint[0]}; int16 state is symmetric`);
     if (checkedLog2(cs.quant!.scale[0]!) === undefined) fail(`cell state '${cs.name}' has scale ${cs.quant!.scale[0]}`, 'TFLite\'s integer LSTM needs a power-of-two cell state scale');
@@ -135,7 +149,7 @@ export const unidirectionalSequenceLstm = defineOp<'unidirectional_sequence_lstm
       const b = c.t(op.inputs[LSTM_SLOT.bias[k]!], `${g} gate bias`);
       if (b.dtype !== 'int32' || !(b.data instanceof Int32Array)) fail(`${g} gate bias '${b.name}' must be a constant int32 vector, is ${b.dtype}`);
     });
-    for (const m of q.gates.flatMap((g, k) => (k === 0 && q.cifg ? [] : [g.input, g.recurrent])).concat([q.hidden])) {
+    for (const m of q.gates.flatMap((g, k) => (k === 0 && q.cifg ? [] : [g.input, g.recurrent])).concat([q.hidden], q.projection ? [q.projection.scale] : [])) {
       if (m.shift > 30 || m.shift < -31) fail(`an effective scale has shift ${m.shift}`, 'the gate scales must be within 2^-31 .. 2^30');
     }
   },
@@ -160,7 +174,17 @@ export const unidirectionalSequenceLstm = defineOp<'unidirectional_sequence_lstm
             recurrent: q.gates[k]!.recurrent,
           };
         });
+        // Projection: TFLite's effective bias is the bias plus the hidden zero point times the row sums.
+        const pw = op.inputs[LSTM_SLOT.projectionWeights]!;
+        const pbId = op.inputs[LSTM_SLOT.projectionBias] ?? -1;
+        const projection = q.projection && pw >= 0 ? {
+          weights: ctx.constant(pw),
+          bias: ctx.newConstant(`${op.name}.projection_bias`, 'int32', [q.nOutput], zeroPointTimesWeightWithBias(int8Data(ctx.t(pw)), q.nOutput, q.nCell, q.hiddenZeroPoint,
+            pbId >= 0 ? ctx.t(pbId).data as Int32Array : undefined)),
+          scale: q.projection.scale, clip: q.projection.clip, outputZeroPoint: q.outputStateZeroPoint,
+        } : undefined;
         return {
+          ...(projection ? { projection } : {}),
           kind: 'lstm',
           inputs: [ctx.buffer(op.inputs[LSTM_SLOT.input]!), ctx.buffer(op.inputs[LSTM_SLOT.outputState]!), ctx.buffer(op.inputs[LSTM_SLOT.cellState]!)],
           output: ctx.buffer(op.outputs[0]!),
@@ -172,12 +196,12 @@ export const unidirectionalSequenceLstm = defineOp<'unidirectional_sequence_lstm
   ],
   macs: (g, op) => {
     const q = lstmQuantParams(g, op);
-    return q.batches * q.steps * (q.cifg ? 3 : 4) * q.nCell * (q.nInput + q.nOutput);
+    return q.batches * q.steps * ((q.cifg ? 3 : 4) * q.nCell * (q.nInput + q.nOutput) + (q.projection ? q.nCell * q.nOutput : 0));
   },
   golden: (ctx, op) => {
     const q = lstmQuantParams(ctx.graph, op);
     const T = (slot: number) => ctx.graph.tensors[op.inputs[slot]!]!;
-    const desc = new Int32Array(14 + 4 * 7 + 1);
+    const desc = new Int32Array(14 + 4 * 7 + 1 + 5);
     desc.set([q.batches, q.steps, q.nInput, q.nCell, q.nOutput, q.timeMajor ? 1 : 0, q.cifg ? 1 : 0, q.inputZeroPoint, q.outputStateZeroPoint,
       q.cellScale, q.cellClip, q.hidden.multiplier, q.hidden.shift, q.hiddenZeroPoint]);
     LSTM_GATES.forEach((_, k) => {
@@ -192,10 +216,16 @@ export const unidirectionalSequenceLstm = defineOp<'unidirectional_sequence_lstm
     const tables = ctx.upload(new Int16Array(3 * 65536));
     ctx.ex.lstmTables(tables, 15 + q.cellScale);
     desc[14 + 4 * 7] = tables;
+    if (q.projection) {
+      // Projection: int16 rows of nCell (padded to 8), the raw bias (0: none), its scale and clip.
+      const pb = op.inputs[LSTM_SLOT.projectionBias] ?? -1;
+      desc.set([ctx.weightRows(T(LSTM_SLOT.projectionWeights), q.nOutput, q.nCell).ptr, pb >= 0 ? ctx.upload(T(LSTM_SLOT.projectionBias).data as Int32Array) : 0,
+        q.projection.scale.multiplier, q.projection.scale.shift, q.projection.clip], 15 + 4 * 7);
+    }
     const dp = ctx.upload(desc);
     const ids = [op.inputs[LSTM_SLOT.input]!, op.outputs[0]!, op.inputs[LSTM_SLOT.outputState]!, op.inputs[LSTM_SLOT.cellState]!] as const;
     const pad8 = (n: number) => Math.ceil(n / 8) * 8;
-    return { scratch: 8 * q.nCell + 2 * (pad8(q.nInput) + pad8(q.nOutput)), make: (scratch) => (p) => ctx.ex.lstm8x8_16(p[ids[0]]!, p[ids[1]]!, p[ids[2]]!, p[ids[3]]!, dp, scratch) };
+    return { scratch: 8 * q.nCell + 2 * (pad8(q.nInput) + pad8(q.nOutput) + pad8(q.nCell)), make: (scratch) => (p) => ctx.ex.lstm8x8_16(p[ids[0]]!, p[ids[1]]!, p[ids[2]]!, p[ids[3]]!, dp, scratch) };
   },
   cgra: { host: 'recurrent state and int16 gate arithmetic: the host runs it' },
 });

@@ -10,7 +10,11 @@
 //   - the cell state scale must be a power of two 2^cell_scale (CheckedLog2); the cell clip becomes
 //     int16(trunc(min(max(clip / cell_scale, -32768), 32767))) in float32;
 //   - the effective biases (for the C kernel): gate bias - input_zp * row sums of the input weights, and
-//     -output_state_zp * row sums of the recurrent weights.
+//     -output_state_zp * row sums of the recurrent weights;
+//   - an optional projection (int8 [nOutput, nCell]): effective scale projection_scale * hidden_scale /
+//     output_state_scale in float32, effective bias projection bias + hidden_zp * row sums (TFLite's sign:
+//     the hidden state is stored with its zero point subtracted, docs/lstm.md), projection clip
+//     int8(trunc(min(max(clip / output_scale, -128), 127))) in float32.
 import { TinyforgeError } from '../diagnostics.ts';
 import type { Graph, Tensor } from '../ir/graph.ts';
 import { quantizeMultiplier, type QuantizedMultiplier } from './multiplier.ts';
@@ -58,6 +62,8 @@ export interface LstmQuantParams {
   cellClip: number;
   hidden: QuantizedMultiplier;
   hiddenZeroPoint: number;
+  /** The projection layer's effective scale and clip (in output units, 0: none), when it has one. */
+  projection?: { scale: QuantizedMultiplier; clip: number };
 }
 
 const f32 = Math.fround;
@@ -75,7 +81,7 @@ export function checkedLog2(x: number): number | undefined {
   return Math.abs(l - r) < 1e-3 ? r : undefined;
 }
 
-export interface LstmAttrs { inputs: number[]; outputs: number[]; cellClip: number; timeMajor: boolean; hiddenScale: number; hiddenZeroPoint: number }
+export interface LstmAttrs { inputs: number[]; outputs: number[]; cellClip: number; projClip: number; timeMajor: boolean; hiddenScale: number; hiddenZeroPoint: number }
 
 export function lstmQuantParams(g: Graph, op: LstmAttrs): LstmQuantParams {
   const t = (slot: number): Tensor | undefined => { const id = op.inputs[slot]; return id === undefined || id < 0 ? undefined : g.tensors[id]; };
@@ -102,7 +108,14 @@ export function lstmQuantParams(g: Graph, op: LstmAttrs): LstmQuantParams {
   const cellClip = op.cellClip > 0 ? Math.trunc(Math.min(Math.max(f32(op.cellClip / f32(2 ** cellScale)), -32768), 32767)) : 0;
   // std::pow(2, -15) / intermediate_scale[4] * std::pow(2, -15) in double, stored in a float.
   const hidden = quantizeMultiplier(f32((2 ** -15 / op.hiddenScale) * 2 ** -15));
+  const pw = t(LSTM_SLOT.projectionWeights);
+  const y = g.tensors[op.outputs[0]!];
+  const projection = pw ? {
+    scale: quantizeMultiplier(f32(f32(scaleOf(pw, 'projection weights') * op.hiddenScale) / hScale)),
+    clip: op.projClip > 0 && y?.quant ? Math.trunc(Math.min(Math.max(f32(op.projClip / f32(y.quant.scale[0]!)), -128), 127)) : 0,
+  } : undefined;
   return {
+    ...(projection ? { projection } : {}),
     batches, steps, nInput, nCell, nOutput, timeMajor: op.timeMajor, cifg,
     inputZeroPoint: x.quant!.zeroPoint[0]!, outputStateZeroPoint: h.quant!.zeroPoint[0]!,
     gates, cellScale, cellClip, hidden, hiddenZeroPoint: op.hiddenZeroPoint,

@@ -29,8 +29,38 @@ function computedActs(op: KLstm): Acts {
   };
 }
 
+/** The projection of the hidden state hb (int8, nCell) into the output row, when the op has one: effective bias
+ *  (the lowering's), double rounding, the output zero point, the clip. */
+function projectionCode(op: KLstm, f: string): string {
+  const p = op.projection;
+  if (!p) return '';
+  const clip = p.clip > 0 ? `\n        v = tf_clamp(v, ${-p.clip}, ${p.clip});` : '';
+  return `
+      for (int o = 0; o < ${op.nOutput}; o++) {
+        const int8_t *w = ${f}_p + o * ${op.nCell};
+        int32_t acc = ${f}_pb[o];
+        for (int i = 0; i < ${op.nCell}; i++) acc += (int32_t)hb[i] * (int32_t)w[i];
+        int32_t v = tf_clamp(tf_requant_tflm(acc, ${cInt(p.scale.multiplier)}, ${p.scale.shift}) + (${outZp(op)}), -128, 127);${clip}
+        yp[o] = (int8_t)v;
+      }`;
+}
+
+/** The output zero point (the output state's), recorded on the op for the projection. */
+const outZp = (op: KLstm): number => op.projection?.outputZeroPoint ?? 0;
+
+/** Constants and scratch of the projection (int8 weights and effective bias; the int8 hidden row). */
+function projectionData(op: KLstm, ctx: EmitContext): { data: string; bytes: number } {
+  const p = op.projection;
+  if (!p) return { data: '', bytes: 0 };
+  const W = ctx.konst(p.weights), B = ctx.konst(p.bias);
+  return { data: cArray(`${ctx.fn}_p`, 'int8_t', W.data) + cArray(`${ctx.fn}_pb`, 'int32_t', B.data), bytes: W.data.length + 4 * B.data.length };
+}
+
+/** Scratch bytes: four int16 gate rows (+ the DSP variants' widened x and h) + the projection's hidden row. */
+const scratchOf = (op: KLstm, dsp: boolean) => 8 * op.nCell + (dsp ? 2 * (even(op.nInput) + even(op.nOutput)) : 0) + (op.projection ? op.nCell + (op.nCell & 1) : 0);
+
 /** The per-cell part of a step (activations, cell update, hidden state), shared by the variants. */
-function cellUpdate(op: KLstm, act: Acts): string {
+function cellUpdate(op: KLstm, act: Acts, f: string): string {
   const cifg = !op.gates[0];
   const clip = op.cellClip > 0 ? `\n        cell = tf_clamp(cell, ${-op.cellClip}, ${op.cellClip});` : '';
   const zp = op.hiddenZeroPoint >= 0 ? `- ${op.hiddenZeroPoint}` : `+ ${-op.hiddenZeroPoint}`;
@@ -41,19 +71,20 @@ function cellUpdate(op: KLstm, act: Acts): string {
         const int32_t og = ${act.logistic(`gate[${3 * op.nCell} + i]`)};
         int32_t cell = tf_sat16(tf_w16(tf_rdbpot(fg * cp[i], 15)) + tf_w16(tf_rdbpot(ig * gg, ${30 + op.cellScale})));${clip}
         cp[i] = (int16_t)cell;
-        yp[i] = (int8_t)tf_clamp(tf_requant_tflm(og * ${act.tanhCell('cell')}, ${cInt(op.hidden.multiplier)}, ${op.hidden.shift}) ${zp}, -128, 127);
-      }
+        ${op.projection ? 'hb' : 'yp'}[i] = (int8_t)tf_clamp(tf_requant_tflm(og * ${act.tanhCell('cell')}, ${cInt(op.hidden.multiplier)}, ${op.hidden.shift}) ${zp}, -128, 127);
+      }${projectionCode(op, f)}
       memcpy(hp, yp, ${op.nOutput});`;
 }
 
 /** The kernel's frame: state pointers, the batch and step loops around `body` (which computes the gates). */
-function frame(op: KLstm, f: string, body: string, act: Acts = computedActs(op)): string {
+function frame(op: KLstm, f: string, body: string, act: Acts = computedActs(op), hiddenOffset = 8 * op.nCell): string {
   const row = op.timeMajor ? `t * ${op.batches} + b` : `b * ${op.steps} + t`;
   return `static void ${f}(const int8_t *x, const int8_t *h8, const int8_t *c8, int8_t *y, int8_t *scratch)
 {
   int8_t *h = (int8_t *)(uintptr_t)h8;                 /* output state: updated in place */
   int16_t *c = (int16_t *)(uintptr_t)(const void *)c8; /* cell state: updated in place */
-  int16_t *gate = (int16_t *)(void *)scratch;          /* 4 x ${op.nCell} int16: input, forget, cell, output */
+  int16_t *gate = (int16_t *)(void *)scratch;          /* 4 x ${op.nCell} int16: input, forget, cell, output */${op.projection ? `
+  int8_t *hb = scratch + ${hiddenOffset};                     /* the hidden row before the projection */` : ''}
   for (int b = 0; b < ${op.batches}; b++) {
     int8_t *hp = h + b * ${op.nOutput};
     int16_t *cp = c + b * ${op.nCell};
@@ -62,7 +93,7 @@ function frame(op: KLstm, f: string, body: string, act: Acts = computedActs(op))
       const int8_t *xp = x + row * ${op.nInput};
       int8_t *yp = y + row * ${op.nOutput};
 ${body}
-${cellUpdate(op, act)}
+${cellUpdate(op, act, f)}
     }
   }
 }
@@ -82,7 +113,8 @@ export function emitLstm(op: KLstm, ctx: EmitContext): EmittedKernel {
     constBytes += W.data.length + R.data.length + 4 * (BI.data.length + BR.data.length);
     calls.push(`      tf_lstm_gate(xp, hp, ${f}_w${k}, ${f}_r${k}, ${f}_bi${k}, ${f}_br${k}, ${op.nInput}, ${op.nOutput}, ${op.nCell}, ${cInt(g.input.multiplier)}, ${g.input.shift}, ${cInt(g.recurrent.multiplier)}, ${g.recurrent.shift}, gate + ${k * op.nCell}); /* ${GATE_NAMES[k]} */`);
   });
-  return { data, code: frame(op, f, calls.join('\n')), constBytes };
+  const pd = projectionData(op, ctx);
+  return { data: data + pd.data, code: frame(op, f, calls.join('\n')), constBytes: constBytes + pd.bytes };
 }
 
 /**
@@ -142,9 +174,11 @@ ${dot('xs', op.nInput, nInP, 'w', 'a')}
 ${dot('hs', op.nOutput, nOutP, 'r', 'q')}
 ${gs.map(({ k }) => `        gate[${k * op.nCell} + r] = (int16_t)tf_sat16(tf_requant_tflm(q${k}, ${cInt(op.gates[k]!.recurrent.multiplier)}, ${op.gates[k]!.recurrent.shift}) + tf_sat16(tf_requant_tflm(a${k}, ${cInt(op.gates[k]!.input.multiplier)}, ${op.gates[k]!.input.shift}))); /* ${GATE_NAMES[k]} */`).join('\n')}
       }`;
-  if (!lut) return { data, code: frame(op, f, body), constBytes };
+  const pd = projectionData(op, ctx);
+  const hiddenOffset = 8 * op.nCell + 2 * (nInP + nOutP);
+  if (!lut) return { data: data + pd.data, code: frame(op, f, body, computedActs(op), hiddenOffset), constBytes: constBytes + pd.bytes };
   const t = lutTables(op, f);
-  return { data: t.data + data, code: frame(op, f, body, t.acts), constBytes: constBytes + t.bytes };
+  return { data: t.data + data + pd.data, code: frame(op, f, body, t.acts, hiddenOffset), constBytes: constBytes + t.bytes + pd.bytes };
 }
 
 /**
@@ -176,7 +210,7 @@ export const lstmLut = defineVariant<KLstm>({
   kind: 'lstm',
   priority: 20,
   applies: (_op, t) => t.dsp,
-  scratchBytes: (op) => 8 * op.nCell + 2 * (even(op.nInput) + even(op.nOutput)),
+  scratchBytes: (op) => scratchOf(op, true),
   emit: (op, ctx) => emitLstmDsp(op, ctx, true),
   estimate: (op) => ({ instructions: Math.round(op.macs * 1.6 + cellSteps(op) * 150), loads: op.macs }),
 });
@@ -186,7 +220,7 @@ export const lstmDsp = defineVariant<KLstm>({
   kind: 'lstm',
   priority: 10,
   applies: (_op, t) => t.dsp,
-  scratchBytes: (op) => 8 * op.nCell + 2 * (even(op.nInput) + even(op.nOutput)),
+  scratchBytes: (op) => scratchOf(op, true),
   emit: emitLstmDsp,
   estimate: (op) => ({ instructions: Math.round(op.macs * 1.6 + cellSteps(op) * 1500), loads: op.macs }),
 });
@@ -196,7 +230,7 @@ export const lstmGeneric = defineVariant<KLstm>({
   kind: 'lstm',
   priority: 0,
   applies: () => true,
-  scratchBytes: (op) => 8 * op.nCell,
+  scratchBytes: (op) => scratchOf(op, false),
   emit: emitLstm,
   estimate: (op) => ({ instructions: Math.round(op.macs * 5.3 + cellSteps(op) * 1500), loads: op.macs * 2 }),
 });

@@ -7,8 +7,9 @@
 //   h = clamp8(MBQM(o * tanh(c), hidden_scale) - hidden_zp), tanh read with 15 + cell_scale integer bits: the
 //       zero point *subtracted*, as TFLite's portable CwiseMul does (measured: the interpreter gives 1 where the
 //       mathematically quantised value is -1 for micro_speech_lstm, hidden zero point -1; docs/lstm.md)
-// The output of step t is h; h and c are the op's state (updated in place). No peephole, projection or
-// layer normalisation (legalize refuses them). The int16 fixed point follows gemmlowp's int16 specialisation
+//   projection (optional): y = clamp8(MBQM(bias + sum((h + hidden_zp) * P), proj_scale) + output_zp), clipped
+// The output of step t is y (h without a projection); y and c are the op's state (updated in place). No
+// peephole or layer normalisation (legalize refuses them). The int16 fixed point follows gemmlowp's int16 specialisation
 // (int16 wrap-around of sums, int16 SaturatingRoundingDoublingHighMul and RoundingDivideByPOT, int32 constants
 // rounded to 16 bits) and is written here from its definitions, independently of the C backend's.
 import { mbqmDouble, rdbpot, rdbpot16, srdhm16 } from './quant';
@@ -93,6 +94,8 @@ export function tanh16(a: i32, ib: i32): i32 {
 const D_BATCHES = 0, D_STEPS = 1, D_NIN = 2, D_NCELL = 3, D_NOUT = 4, D_TIME_MAJOR = 5, D_CIFG = 6, D_IN_ZP = 7, D_H_ZP = 8;
 const D_CELL_SCALE = 9, D_CLIP = 10, D_HID_M = 11, D_HID_S = 12, D_HID_ZP = 13, D_GATES = 14, GATE_WORDS = 7;
 const D_TABLES = D_GATES + 4 * GATE_WORDS;
+// Projection (D_PROJ_W 0: none): int16 rows of nCell padded to 8, the raw int32 bias (0: none), scale, clip.
+const D_PROJ_W = D_TABLES + 1, D_PROJ_B = D_TABLES + 2, D_PROJ_M = D_TABLES + 3, D_PROJ_S = D_TABLES + 4, D_PROJ_CLIP = D_TABLES + 5;
 
 /**
  * Fills the three activation tables the kernel reads (65,536 int16 each, indexed by the input + 32768):
@@ -147,7 +150,8 @@ function gate(desc: usize, g: i32, xs: usize, hs: usize, kIn: i32, kOut: i32, ou
 /**
  * Runs every step of every batch row: x int8 [B, T, nIn] (time-major: [T, B, nIn]), y int8 likewise with
  * nOut, h int8 [B, nOut] and c int16 [B, nCell] the state (read and updated), desc the descriptor above (the
- * weights as int16 rows padded to a multiple of 8, the tables of lstmTables), scratch 4 * nCell + kIn + kOut int16.
+ * weights as int16 rows padded to a multiple of 8, the tables of lstmTables), scratch 4 * nCell + kIn + kOut +
+ * kCell int16 (k: padded to 8).
  */
 export function lstm8x8_16(x: usize, y: usize, h: usize, c: usize, desc: usize, scratch: usize): void {
   const batches = word(desc, D_BATCHES), steps = word(desc, D_STEPS);
@@ -159,8 +163,11 @@ export function lstm8x8_16(x: usize, y: usize, h: usize, c: usize, desc: usize, 
   const tLogistic = <usize>word(desc, D_TABLES), tTanh = tLogistic + 131072, tCell = tLogistic + 262144;
   const kIn = (nIn + 7) & ~7, kOut = (nOut + 7) & ~7;
   const gi = scratch, gf = scratch + (<usize>nCell << 1), gc = scratch + (<usize>nCell << 2), go = scratch + <usize>(nCell * 6);
-  const xs = scratch + <usize>(nCell * 8), hs = xs + (<usize>kIn << 1);
-  memory.fill(xs, 0, <usize>(kIn + kOut) << 1);
+  const kCell = (nCell + 7) & ~7;
+  const xs = scratch + <usize>(nCell * 8), hs = xs + (<usize>kIn << 1), hid = hs + (<usize>kOut << 1);
+  memory.fill(xs, 0, <usize>(kIn + kOut + kCell) << 1);
+  const pW = <usize>word(desc, D_PROJ_W), pB = <usize>word(desc, D_PROJ_B);
+  const pM = word(desc, D_PROJ_M), pS = word(desc, D_PROJ_S), pClip = word(desc, D_PROJ_CLIP);
   for (let b = 0; b < batches; b++) {
     const hp = h + <usize>(b * nOut), cp = c + (<usize>(b * nCell) << 1);
     for (let t = 0; t < steps; t++) {
@@ -185,8 +192,19 @@ export function lstm8x8_16(x: usize, y: usize, h: usize, c: usize, desc: usize, 
         store<i16>(cp + ro, <i16>cell);
         let v = mbqmDouble(o * look(tCell, cell), hMul, hShift) - hzp;
         v = v > 127 ? 127 : v < -128 ? -128 : v;
-        // h of this step: the output row, and (after every cell used the old h) the state.
-        store<i8>(yp + <usize>r, <i8>v);
+        // h of this step: the output row (or, with a projection, its input), and after every cell used the
+        // old h, the state.
+        if (pW == 0) store<i8>(yp + <usize>r, <i8>v);
+        else store<i16>(hid + ro, <i16>(v + hzp)); // the hidden value plus TFLite's (negated) zero point
+      }
+      if (pW != 0) {
+        for (let o = 0; o < nOut; o++) {
+          const acc = (pB != 0 ? load<i32>(pB + (<usize>o << 2)) : 0) + dot16(hid, pW + (<usize>(o * kCell) << 1), kCell);
+          let v = mbqmDouble(acc, pM, pS) + hZp;
+          v = v > 127 ? 127 : v < -128 ? -128 : v;
+          if (pClip > 0) v = v > pClip ? pClip : v < -pClip ? -pClip : v;
+          store<i8>(yp + <usize>o, <i8>v);
+        }
       }
       memory.copy(hp, yp, <usize>nOut);
     }

@@ -45,6 +45,8 @@ function extremeInputs(graph: Graph, count: number): Array<{ label: string; byte
     const parts = graph.inputs.map((id) => {
       const t = graph.tensors[id]!, n = numElements(t.shape);
       if (t.dtype === 'int8') return new Int8Array(n).fill(int8);
+      // int16 inputs (keyword_scrambled): the int16 extreme of the same sign.
+      if (t.dtype === 'int16') { const v = new Int16Array(n).fill(int8 < 0 ? -32768 : int8 > 0 ? 32767 : 0); return new Int8Array(v.buffer); }
       if (t.dtype === 'float32') { const f = new Float32Array(n).fill(float(floatInputRange(graph, id))); return new Int8Array(f.buffer); }
       throw new Error(`input '${t.name}' is ${t.dtype}: no extreme inputs for it here`);
     });

@@ -9,11 +9,11 @@ import type { ImportCtx } from '../../../compiler/ops/op-def.ts';
 import { runPipeline } from '../../../compiler/passes/registry.ts';
 import { randomLstm } from '../../helpers/random-lstm.ts';
 
-/** A valid random LSTM graph (not CIFG) to break. */
+/** A valid random LSTM graph (not CIFG, no projection) to break. */
 function base(): Graph {
   for (let s = 0; ; s++) {
     const g = randomLstm(s, 1).graph;
-    if (g.ops[0]!.inputs[1]! >= 0) return g;
+    if (g.ops[0]!.inputs[1]! >= 0 && g.ops[0]!.inputs[16]! < 0) return g;
   }
 }
 
@@ -21,7 +21,7 @@ function base(): Graph {
 function withConstant(g: Graph, slot: number, shape: number[], dtype: 'int8' | 'int16' = 'int8'): Graph {
   const n = shape.reduce((a, b) => a * b, 1);
   const id = g.tensors.length;
-  g.tensors.push({ id, name: `extra${slot}`, shape, dtype, quant: { scale: [0.01], zeroPoint: [0] }, data: dtype === 'int8' ? new Int8Array(n) : new Int16Array(n) });
+  g.tensors.push({ id, name: `extra${slot}`, shape, dtype, quant: { scale: [Math.fround(0.01)], zeroPoint: [0] }, data: dtype === 'int8' ? new Int8Array(n) : new Int16Array(n) });
   g.ops[0]!.inputs[slot] = id;
   return g;
 }
@@ -32,14 +32,16 @@ test('a valid random LSTM passes the validator and the pipeline', () => {
   assert.equal(runPipeline(g, { arith: 'tflm' }).ops[0]!.kind, 'lstm');
 });
 
-test('legalize refuses peephole weights, a projection and layer normalisation, naming them', () => {
+test('legalize refuses peephole weights and layer normalisation; the validator a projection of the wrong shape', () => {
   const cells = (g: Graph) => g.tensors[g.ops[0]!.inputs[19]!]!.shape[1]!;
   let g = base();
   assert.throws(() => runPipeline(withConstant(g, 10, [cells(g)], 'int16'), { arith: 'tflm' }), /unidirectional_sequence_lstm: peephole \(cell-to-gate\) weights are not supported/);
   g = base();
-  assert.throws(() => runPipeline(withConstant(g, 16, [cells(g), cells(g)]), { arith: 'tflm' }), /a projection layer is not supported/);
-  g = base();
   assert.throws(() => runPipeline(withConstant(g, 21, [cells(g)], 'int16'), { arith: 'tflm' }), /layer normalisation is not supported/);
+  g = base();
+  assert.throws(() => validateGraph(withConstant(g, 16, [cells(g) + 1, cells(g)])), /projection weights 'extra16' are \[\d+,\d+\], expected \[\d+, \d+\]/);
+  g = base();
+  assert.throws(() => validateGraph(withConstant(g, 17, [cells(g)])), /projection bias 'extra17' .* needs projection weights/);
 });
 
 test('legalize refuses a cell state scale that is not a power of two, or outside 2^-15 .. 2^-9', () => {
