@@ -50,6 +50,7 @@ export function addModelledCycles(b: McuBuild, input: Int8Array, workDir: string
   if (part && PART_MEMORY[part].cpu !== cpu) b.notes.push(`cycles modelled with cortex-${cpu} timing and the memory of ${part} (a ${PART_MEMORY[part].cpu} part)`);
   if (clockMHz !== undefined && !part) b.notes.push(`targets.mcu.clock_mhz ${clockMHz}: latency at that clock with zero-wait memory (no part memory model)`);
   const r = modelRun(b.em, input, cpu as QemuCpu, workDir, { part, clockMHz });
+  if (part && r.segments) b.cycleSegments = { part, segments: r.segments };
   b.layers.forEach((l, i) => {
     const c = r.layers[i].cycles;
     const { issue: _issue, ...stalls } = causes(c);
