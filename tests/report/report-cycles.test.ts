@@ -54,7 +54,7 @@ test('report.html: modelled cycles by cause per layer (stacked bars and table) w
       assert.equal(await fig.getAttribute('data-marks'), '8');
       assert.equal(await fig.locator('g[aria-label=bar] rect').count(), 8);
       assert.match(await fig.locator('figcaption').innerText(), /stm32h7a3 at 280 MHz.*not measured/);
-      const rows = await page.$$eval('#cycles-table tr[data-layer]', (r) => r.map((x) => [...x.querySelectorAll('td')].map((td) => td.textContent)));
+      const rows = await page.$$eval('#cycles-table tr[data-layer]', (r) => r.map((x) => Array.from(x.querySelectorAll("td"), (td) => td.textContent)));
       assert.deepEqual(rows, [
         ['0', 'conv', '1,000', '2.00', '600', '300', '0', '0', '100', '0', '0'],
         ['1', 'fc', '900', '4.50', '400', '0', '0', '20', '0', '0', '480'],
