@@ -1,6 +1,7 @@
 // Wires a per-segment DVFS plan into a generated model (`targets.mcu.part`): the part from its name, the
 // segments of the emitted model (../emit/model.ts: an access segment before every decoupled layer, an
-// execute segment per layer) with their measured instructions (QEMU markers 1/2, 5/6, 7/8), the plan
+// execute segment per layer) priced by the cycle model (zero-wait cycles + flash misses at each point's wait
+// states; or, without a profile, their measured instructions, QEMU markers 1/2, 5/6, 7/8), the plan
 // for the latency budget (default: 1.5 x the latency at the fastest point, see docs/config.md), and the
 // files `<name>_dvfs.h/.c` + tinyforge_opp.h that the generated invoke includes and calls into.
 import { readFileSync } from 'node:fs';
