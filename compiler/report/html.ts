@@ -2,7 +2,8 @@
 // Observable Plot, bundled by scripts/build.mjs into dist/plot.js, inline) joining both targets: the
 // per-layer table (MACs, Cortex-M variant, measured instructions, scratch and constant bytes, live RAM at
 // the layer, CGRA strategy, cycles and PE utilisation, bit-exactness), per-layer cost bars (Cortex-M
-// instructions, CGRA cycles), the live-memory curve of the chosen memory plan against the arena, the DVFS
+// instructions, CGRA cycles), the Cortex-M cycle model's cycles per layer by cause (issue and stalls, with
+// the part and clock; modelled), the live-memory curve of the chosen memory plan against the arena, the DVFS
 // plan (clock per segment over one inference), a PE-utilisation heatmap per CGRA layer (share of the
 // layer's kernel steps in which each PE issues an instruction other than NOP; static, from the
 // bitstream), and the mapping explorer (pick a layer: its CGRA mapping and Cortex-M kernel).
@@ -13,7 +14,9 @@ import { distDir } from '../paths.ts';
 
 export interface HtmlLayer {
   index: number; name: string; kind: string; macs: number;
-  mcu?: { variant: string; instructions?: number; instructionsPerMac?: number; scratchBytes: number; constBytes: number };
+  mcu?: { variant: string; instructions?: number; instructionsPerMac?: number; scratchBytes: number; constBytes: number;
+    /** Cycle model (mcu-backend/timing): the layer's cycles and its stall cycles by cause. Modelled, not measured. */
+    modelled?: { cycles: number; cyclesPerMac?: number; stalls: Record<string, number> } };
   cgra?: { strategy: string; cycles: number; macPerCycle: number; peUtilisation: number; bitExact: boolean; launches: number };
   /** Bytes live in the arena while the layer runs (Cortex-M memory plan). */
   liveBytes?: number;
@@ -27,6 +30,8 @@ export interface HtmlReportData {
   mcu?: {
     cpu: string; flashBytes: number; ramBytes: number; arenaBytes: number; peakLayer: number; strategy: string; sizeSource: string;
     instructions?: number; verify: Array<{ on: string; ok: boolean; inputs: number }>;
+    /** Cycle model totals with the part and clock it prices (modelled, not measured). */
+    modelled?: { core: string; part?: string; clockMHz?: number; waitStates?: number; cycles: number; cyclesPerMac?: number; latencyMs?: number; byCause: Record<string, number> };
   };
   cgra?: { rows: number; cols: number; bus: string; cycles: number; macPerCycle: number; bitExactLayers: number; layers: number };
   dvfs?: { part: string; deadlineUs: number; segments: Array<{ name: string; fMHz: number; us: number; uj: number }> };
@@ -75,6 +80,7 @@ td.l,th.l{text-align:left}tr.bad{background:#fdd}.muted{color:#777}figure{margin
 const D = JSON.parse(document.getElementById("tf-data").textContent);
 const fmt = (n, d = 0) => n === undefined || n === null ? "-" : Number(n).toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
 const el = (tag, attrs = {}, ...kids) => { const e = document.createElement(tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); for (const c of kids) e.append(c); return e; };
+const CAUSES = [["issue", "issue"], ["memory", "memory"], ["multiply", "multiply"], ["branch", "branch"], ["loadUse", "load-use"], ["fetch", "fetch"], ["flashData", "flash data"]];
 function figure(parent, id, marks, caption, plot) {
   const f = el("figure", { "data-plot": id, "data-marks": String(marks) });
   f.append(plot, el("figcaption", {}, caption));
@@ -85,6 +91,10 @@ function figure(parent, id, marks, caption, plot) {
   const p = [];
   p.push("Config " + D.config + ", arithmetic " + D.arith + ", " + D.layers.length + " layers, " + fmt(D.layers.reduce((s, l) => s + l.macs, 0)) + " MACs.");
   if (D.mcu) p.push("Cortex-" + D.mcu.cpu + ": flash " + fmt(D.mcu.flashBytes) + " B, RAM " + fmt(D.mcu.ramBytes) + " B (" + D.mcu.sizeSource + "), arena " + fmt(D.mcu.arenaBytes) + " B peaking at layer " + D.mcu.peakLayer + " (" + D.mcu.strategy + " schedule)" + (D.mcu.instructions ? ", " + fmt(D.mcu.instructions) + " instructions per inference (QEMU)" : "") + ". Verification: " + (D.mcu.verify.length ? D.mcu.verify.map((v) => v.on + " " + (v.ok ? "bit-exact" : "MISMATCH") + " (" + v.inputs + " inputs)").join(", ") : "not run") + ".");
+  const M = D.mcu && D.mcu.modelled;
+  if (M) p.push("Modelled cycles (" + M.core + " timing, " + (M.part ? M.part + " at " + M.clockMHz + " MHz, " + M.waitStates + " flash wait states" : "zero-wait memory") + "; mcu-backend/timing, not measured): " +
+    fmt(M.cycles) + " cycles per inference" + (M.cyclesPerMac !== undefined ? ", " + fmt(M.cyclesPerMac, 2) + " per MAC" : "") + (M.latencyMs !== undefined ? ", " + fmt(M.latencyMs, 3) + " ms" : "") +
+    "; " + CAUSES.map(([k, n]) => n + " " + fmt(M.byCause[k])).join(", ") + ".");
   if (D.cgra) p.push("CGRA " + D.cgra.rows + "x" + D.cgra.cols + " (" + D.cgra.bus + " bus): " + fmt(D.cgra.cycles) + " cycles, " + fmt(D.cgra.macPerCycle, 3) + " MAC/cycle, bit-exact layers " + D.cgra.bitExactLayers + "/" + D.cgra.layers + ".");
   const b = document.getElementById("summary-body");
   for (const t of p) b.append(el("p", {}, t));
@@ -121,6 +131,33 @@ const W = Math.min(900, Math.max(420, 40 * D.layers.length));
     figure(b, "cost-mcu", data.length, measured ? "Cortex-" + D.mcu.cpu + " instructions per layer (QEMU icount)" : "MACs per layer (no QEMU count)",
       Plot.plot({ width: W, height: 260, marginLeft: 70, x: { type: "band", label: "layer", tickFormat: (i) => String(i) }, y: { grid: true, label: y },
         marks: [Plot.barY(data, { x: "index", y, fill: "#4a7", title: (r) => r.layer + ": " + fmt(r[y]) }), Plot.ruleY([0])] }));
+  }
+  // Where the modelled cycles go: per layer, issue and every stall cause (stacked bars and a table).
+  const M = D.mcu && D.mcu.modelled;
+  const ml = D.layers.filter((l) => l.mcu && l.mcu.modelled);
+  if (M && ml.length) {
+    const where = M.core + " timing, " + (M.part ? M.part + " at " + M.clockMHz + " MHz, " + M.waitStates + " flash wait states" : "zero-wait memory");
+    const issue = (l) => l.mcu.modelled.cycles - CAUSES.slice(1).reduce((s, [k]) => s + (l.mcu.modelled.stalls[k] || 0), 0);
+    const val = (l, k) => k === "issue" ? issue(l) : l.mcu.modelled.stalls[k] || 0;
+    const data = [];
+    for (const l of ml) for (const [k, n] of CAUSES) { const v = val(l, k); if (v > 0) data.push({ index: l.index, layer: l.index + " " + l.name, cause: n, cycles: v }); }
+    figure(b, "cycles-mcu", data.length, "Modelled cycles per layer by cause (" + where + "; mcu-backend/timing, not measured)",
+      Plot.plot({ width: W, height: 280, marginLeft: 70, x: { type: "band", label: "layer", tickFormat: (i) => String(i) }, y: { grid: true, label: "modelled cycles" },
+        color: { legend: true, domain: CAUSES.map(([, n]) => n) },
+        marks: [Plot.barY(data, { x: "index", y: "cycles", fill: "cause", title: (r) => r.layer + ", " + r.cause + ": " + fmt(r.cycles) }), Plot.ruleY([0])] }));
+    const t = el("table", { id: "cycles-table" });
+    const hr = el("tr");
+    ["#", "layer", "modelled cycles", "cycles/MAC", ...CAUSES.map(([, n]) => n)].forEach((h, i) => hr.append(el("th", i === 1 ? { class: "l" } : {}, h)));
+    t.append(hr);
+    for (const l of ml) {
+      const tr = el("tr", { "data-layer": String(l.index) });
+      [l.index, l.name, fmt(l.mcu.modelled.cycles), l.mcu.modelled.cyclesPerMac !== undefined ? fmt(l.mcu.modelled.cyclesPerMac, 2) : "-", ...CAUSES.map(([k]) => fmt(val(l, k)))]
+        .forEach((c, i) => tr.append(el("td", i === 1 ? { class: "l" } : {}, String(c))));
+      t.append(tr);
+    }
+    const f = el("figure", { id: "cycles-where" });
+    f.append(t, el("figcaption", {}, "Where the modelled cycles go, per layer (" + where + "); issue = one cycle per issued instruction or dual-issued pair, the rest are stalls by cause."));
+    b.append(f);
   }
   const cg = D.layers.filter((l) => l.cgra);
   if (cg.length) {

@@ -11,7 +11,8 @@ import { dvfsFiles, planModel, type SegmentCounts } from './wire.ts';
 
 /** Plans the segments with the measured counts, rewrites <name>_dvfs.c with the plan, writes the SVG. */
 export function addDvfs(b: McuBuild, part: PartSpec, counts: SegmentCounts | undefined, latencyMs: number | undefined, outDir: string): void {
-  const d = planModel(b.em, part, counts, latencyMs);
+  const profile = b.cycleSegments?.part === part.name ? b.cycleSegments.segments : undefined;
+  const d = planModel(b.em, part, counts, latencyMs, profile);
   const dir = join(outDir, 'mcu');
   b.em.extraFiles = dvfsFiles(b.em, part, d.points, d.input.segments, d.result.plan);
   writeModelFiles(dir, b.em);

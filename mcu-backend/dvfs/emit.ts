@@ -14,6 +14,10 @@ const PLL_LIMITS: Record<string, PllLimits> = {
   stm32l4r5: { inputMHz: 16, m: [1, 16], n: [8, 127], r: [2, 4, 6, 8], refMHz: [4, 16], vcoMHz: [64, 344] },
   // H7: HSI 64 MHz input, DIVM1 1..63 (reference 1..16 MHz), DIVN1 4..512, DIVP1 even, VCO 150..960 MHz (RM0433).
   stm32h743: { inputMHz: 64, m: [1, 63], n: [4, 512], r: [2, 4, 6, 8, 10, 12, 16], refMHz: [1, 16], vcoMHz: [150, 960] },
+  // H7A3: HSI 64 MHz, as H743 with the VCO at most 560 MHz (RM0455; the MLPerf project runs VCO1 at 560 MHz) [A].
+  stm32h7a3: { inputMHz: 64, m: [1, 63], n: [4, 512], r: [2, 4, 6, 8, 10, 12, 16], refMHz: [1, 16], vcoMHz: [128, 560] },
+  // U5: HSI16, PLLM 1..16 (reference 4..16 MHz), PLLN 4..512, PLLR 1..128 (even values used), VCO 128..544 MHz (RM0456) [A].
+  stm32u575: { inputMHz: 16, m: [1, 16], n: [4, 512], r: [1, 2, 4, 6, 8], refMHz: [4, 16], vcoMHz: [128, 544] },
 };
 // F4/F7: HSI16, PLLM 2..63 (reference 1..2 MHz), PLLN 50..432, PLLP 2/4/6/8, VCO 100..432 MHz.
 const F4_LIMITS: PllLimits = { inputMHz: 16, m: [2, 63], n: [50, 432], r: [2, 4, 6, 8], refMHz: [1, 2], vcoMHz: [100, 432] };

@@ -26,7 +26,7 @@ export interface VoltageRange {
 
 export interface PartSpec {
   name: string;
-  core: 'cortex-m4' | 'cortex-m7';
+  core: 'cortex-m4' | 'cortex-m7' | 'cortex-m33';
   vddV: number;
   ranges: VoltageRange[];
   /** PLL output frequencies offered per range (MHz; our choice [A], each the range's maximum and one lower
@@ -189,7 +189,113 @@ const stm32f746: PartSpec = {
   notes: ['F722 used as proxy for F746 (same M7 core, 216 MHz, over-drive); 200 MHz needs over-drive (Scale 1 alone stops at 180 MHz).'],
 };
 
-export const PARTS: Record<string, PartSpec> = { stm32l4r5, stm32h743, stm32f401, stm32f446, stm32f746 };
+/**
+ * Board run-power calibration from the MLPerf Tiny v1.3 streaming wake word (sww) energy runs of ST
+ * (mlcommons/tiny_results_v1.3, closed/STMicroelectronics/results/<board>[_<clock>]/sww/energy/results.txt)
+ * and the same board's back-to-back run power (an energy-mode run of another benchmark) [V]. A sww run
+ * streams 20 minutes of audio: average power P = d * Prun(f) + (1 - d) * Pidle(f), d = the measured duty
+ * cycle. At the top clock Prun is known, so the idle power follows [D]; at the low clock only the average is
+ * known, so the idle power is taken as the same fraction of the run power as at the top clock [A] (the
+ * result moves little with this choice: the low-clock runs are busy 93-97 % of the time). The two run
+ * powers then fix P = Pboard + s * (V / Vtop)^2 * f [D]: a frequency-independent board power and a
+ * dynamic term scaled by the square of the core voltage of each range (CV^2 f) [A: the physics, not a
+ * datasheet fit]. Voltages: the middle of each range's VCORE band [V where the part entry says so].
+ */
+export interface StreamingCalibration {
+  /** Run power at the top clock, mW (energy-mode run, no idle). */
+  runTopMw: number;
+  topMHz: number;
+  topVcore: number;
+  /** sww average power and duty cycle at the top clock and at the low clock. */
+  swwTop: { mw: number; duty: number };
+  swwLow: { mw: number; duty: number; mhz: number; vcore: number };
+}
+
+export function calibrateRunPower(c: StreamingCalibration): { boardRunMw: number; mwPerMHzAtTop: number; idleFraction: number; runLowMw: number } {
+  const idleTop = (c.swwTop.mw - c.swwTop.duty * c.runTopMw) / (1 - c.swwTop.duty);
+  const idleFraction = idleTop / c.runTopMw;
+  const runLowMw = c.swwLow.mw / (c.swwLow.duty + (1 - c.swwLow.duty) * idleFraction);
+  const kLow = (c.swwLow.vcore / c.topVcore) ** 2;
+  const s = (c.runTopMw - runLowMw) / (c.topMHz - kLow * c.swwLow.mhz);
+  return { boardRunMw: c.runTopMw - s * c.topMHz, mwPerMHzAtTop: s, idleFraction, runLowMw };
+}
+
+/** Ranges of a calibrated part: I = k * f at VDD with k scaled by (V / Vtop)^2 (the board power is boardRunMw). */
+function calibratedRanges(cal: ReturnType<typeof calibrateRunPower>, vdd: number, vTop: number,
+  rs: Array<Omit<VoltageRange, 'i0mA' | 'kmAPerMHz'>>): VoltageRange[] {
+  return rs.map((r) => ({ ...r, i0mA: 0, kmAPerMHz: (cal.mwPerMHzAtTop * (r.vcore / vTop) ** 2) / vdd }));
+}
+
+// NUCLEO-H7A3ZI-Q. Run power at 280 MHz: 163 mW, MLPerf Tiny v1.0 ST kws energy run (3.3 V, SMPS) [V]
+// (../shared/docs/stm32-power.md section 6b). sww v1.3: 30.4526 mW at duty 0.13259 (280 MHz) and 16.1655 mW at
+// duty 0.92807 (40 MHz) [V]; the 40 MHz run is taken in VOS3, the lowest range reaching 40 MHz [A].
+export const H7A3_CALIBRATION: StreamingCalibration = {
+  runTopMw: 163, topMHz: 280, topVcore: 1.30,
+  swwTop: { mw: 30.4526, duty: 0.13259 }, swwLow: { mw: 16.1655, duty: 0.92807, mhz: 40, vcore: 1.00 },
+};
+const h7a3Cal = calibrateRunPower(H7A3_CALIBRATION);
+
+const stm32h7a3: PartSpec = {
+  name: 'stm32h7a3',
+  core: 'cortex-m7',
+  vddV: 3.3,
+  // VOS bands and flash wait states: RM0455 Rev 10 Table 16 [V] (as cited in embassy-stm32's rcc for
+  // flash_h7ab): VOS0 1.25-1.35 V <= 280 MHz, WS every 42 MHz; VOS1 1.15-1.25 V <= 225, every 38; VOS2
+  // 1.05-1.15 V <= 160, every 34; VOS3 0.95-1.05 V <= 88, every 22. The AXI (flash) clock equals the CPU clock
+  // at 280 MHz (NUCLEO-H7A3ZI-Q MLPerf project .ioc: AXIClockFreq 280 MHz) [V]. Run power: calibrated above.
+  ranges: calibratedRanges(h7a3Cal, 3.3, 1.30, [
+    { name: 'vos3', vcore: 1.00, fMaxMHz: 88, wsLimitsMHz: [22, 44, 66], source: 'D' },
+    { name: 'vos2', vcore: 1.10, fMaxMHz: 160, wsLimitsMHz: [34, 68, 102, 136], source: 'D' },
+    { name: 'vos1', vcore: 1.20, fMaxMHz: 225, wsLimitsMHz: [38, 76, 114, 152, 190], source: 'D' },
+    { name: 'vos0', vcore: 1.30, fMaxMHz: 280, wsLimitsMHz: [42, 84, 126, 168, 210, 252], source: 'D' },
+  ]),
+  pllMHz: { vos3: [88, 80], vos2: [160, 140], vos1: [225, 200], vos0: [280, 240] },
+  hpre: [1, 2, 4],
+  flashLineBytes: 16, // 128-bit flash word [A]
+  boardRunMw: h7a3Cal.boardRunMw,
+  stopmA: 0.032, // low-power Stop, typ [S] (ST product summary as quoted by SoCXin/doc STM32H7B3.rst)
+  wakeUs: 4.4, // [P] H743 Stop wake-up
+  pllRelockUs: 150, // [P] H743 max
+  rangeChangeUs: 100, // [A] as H743 (VOS settle time unspecified)
+  prescalerUs: 1, // [A]
+  notes: ['Run power calibrated on NUCLEO-H7A3ZI-Q board measurements (MLPerf Tiny v1.0 kws energy, v1.3 sww at 280 and 40 MHz); per-range slope scaled by VCORE^2 [A]; stop, wake and switching times from the H743 [P].'],
+};
+
+// NUCLEO-U575ZI-Q. Run power at 160 MHz: 23.0679 mW, MLPerf Tiny v1.3 ST kws energy run, trial 0 [V]. sww
+// v1.3: 11.4741 mW at duty 0.36346 (160 MHz) and 9.5213 mW at duty 0.96974 (60 MHz, range 2) [V].
+// Voltage ranges (RM0456): range 1 1.2 V <= 160 MHz, range 2 1.1 V <= 110, range 3 1.0 V <= 55, range 4
+// 0.9 V <= 25 [A: recalled, not read in a stored source]; wait states (RM0456 LPM=0 table) range 1 one per
+// 32 MHz, range 2 0 <= 30, 1 <= 60, 2 <= 90, 3 <= 110, range 3 0 <= 24, 1 <= 48, 2 <= 55, range 4 0 <= 12,
+// 1 <= 25 [A: recalled, not read in a stored source]. Range 4 is left out: its clocks (<= 25 MHz) cost more
+// energy per cycle than range 3 in this model, and the planner's points are PLL outputs.
+export const U575_CALIBRATION: StreamingCalibration = {
+  runTopMw: 23.0679, topMHz: 160, topVcore: 1.2,
+  swwTop: { mw: 11.4741, duty: 0.36346 }, swwLow: { mw: 9.5213, duty: 0.96974, mhz: 60, vcore: 1.1 },
+};
+const u575Cal = calibrateRunPower(U575_CALIBRATION);
+
+const stm32u575: PartSpec = {
+  name: 'stm32u575',
+  core: 'cortex-m33',
+  vddV: 1.8,
+  ranges: calibratedRanges(u575Cal, 1.8, 1.2, [
+    { name: 'range3', vcore: 1.0, fMaxMHz: 55, wsLimitsMHz: [24, 48], source: 'A' },
+    { name: 'range2', vcore: 1.1, fMaxMHz: 110, wsLimitsMHz: [30, 60, 90], source: 'A' },
+    { name: 'range1', vcore: 1.2, fMaxMHz: 160, wsLimitsMHz: [32, 64, 96, 128], source: 'A' },
+  ]),
+  pllMHz: { range3: [55, 48], range2: [110, 96], range1: [160, 128] },
+  hpre: [1, 2, 4],
+  flashLineBytes: 16, // 128-bit flash word (ICACHE 16-byte lines) [A]
+  boardRunMw: u575Cal.boardRunMw,
+  stopmA: 0.0046, // [P] L4R5 Stop 1
+  wakeUs: 6, // [P] as stm32l4r5
+  pllRelockUs: 40, // [P] G474
+  rangeChangeUs: 40, // [P] G474 tVOST
+  prescalerUs: 1, // [A]
+  notes: ['Run power calibrated on NUCLEO-U575ZI-Q board measurements (MLPerf Tiny v1.3 kws energy and sww at 160 and 60 MHz); voltage ranges and wait states recalled from RM0456 [A]; stop and switching from proxies [P].'],
+};
+
+export const PARTS: Record<string, PartSpec> = { stm32l4r5, stm32h743, stm32h7a3, stm32u575, stm32f401, stm32f446, stm32f746 };
 
 export interface OperatingPoint {
   id: number;
@@ -200,6 +306,9 @@ export interface OperatingPoint {
   waitStates: number;
   /** Run power at this point, mW (core model at VDD + board run power). */
   powerMw: number;
+  /** CPU cycles one flash miss stalls at this point (the cycle model's memory, ../timing/memory.ts; set by
+   *  ../dvfs/wire.ts). Absent: the flash wait states. */
+  missCycles?: number;
 }
 
 /** Every (range, PLL output, prescaler) combination the part offers, fastest first. */

@@ -16,6 +16,8 @@ export interface Segment {
   cycles: number;
   /** Flash line fetches that stall for the wait states of the point. */
   flashLines: number;
+  /** Flash accesses that miss the part's caches (cycle model, ../timing/model.ts): each stalls for the point's missCycles. */
+  misses?: number;
 }
 
 export interface PlanInput {
@@ -39,7 +41,7 @@ export interface Plan {
 }
 
 export function segmentCost(seg: Segment, pt: OperatingPoint): { us: number; uj: number } {
-  const cycles = seg.cycles + seg.flashLines * pt.waitStates;
+  const cycles = seg.cycles + seg.flashLines * pt.waitStates + (seg.misses ?? 0) * (pt.missCycles ?? pt.waitStates);
   const us = cycles / pt.fMHz;
   return { us, uj: (pt.powerMw * us) / 1000 };
 }

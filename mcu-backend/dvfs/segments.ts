@@ -4,7 +4,9 @@
 // kernel on the SRAM copy: a fixed number of cycles). A coupled layer is one execute segment that reads
 // its constants from flash.
 //
-// The cycle model, explicit so it can be checked and replaced:
+// This instruction-based model is the fallback: when the core has a QEMU board and the part a memory model,
+// the build and the bench price the segments with the cycle model instead (wire.ts profileSegments).
+// The fallback model, explicit so it can be checked and replaced:
 // - access: the measured instructions of the copy (markers 5/6: LDMIA + STMIA of 4 registers, SUBS,
 //   BNE per 16 bytes, plus the call) plus 10 cycles per 16-byte block that the count does not see
 //   (Cortex-M4 TRM: LDM/STM of N registers take 1+N cycles, 4 extra each; a taken branch 1+P, P = 2

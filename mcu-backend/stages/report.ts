@@ -10,6 +10,7 @@ import type { McuCpu } from '../harness/run.ts';
 import type { DvfsBuild, SegmentCounts } from '../dvfs/wire.ts';
 import { formatDvfs, type DvfsResult } from '../dvfs/report.ts';
 import type { PartSpec } from '../dvfs/parts.ts';
+import type { ProfileSegmentCost } from '../timing/layers.ts';
 import { STACK_BYTES, type Fitted } from './fit.ts';
 import type { StageName } from './timing.ts';
 import type { Schedule } from './search.ts';
@@ -77,6 +78,8 @@ export interface McuBuild {
   part?: PartSpec;
   /** Instruction counts per layer, access segment and hook call of the first measured inference. */
   counts?: SegmentCounts;
+  /** The invoke's marker segments priced by the cycle model for a part's memory (timing/layers.ts), for the DVFS plan. */
+  cycleSegments?: { part: string; segments: ProfileSegmentCost[] };
   dvfs?: McuDvfsReport;
   /** Milliseconds per stage (StageTimer), summed over the stage's calls. */
   timings?: Partial<Record<StageName, number>>;
@@ -177,7 +180,7 @@ export function formatMcuReport(b: McuBuild, dir?: string): string {
 
 export function formatDvfsReport(d: McuDvfsReport): string {
   const lines = [formatDvfs(d)];
-  lines.push(`latency budget ${(d.deadlineUs / 1000).toFixed(3)} ms (${d.deadlineFrom === 'config' ? 'targets.mcu.latency_ms' : `default: 1.5 x ${(d.maxClockUs / 1000).toFixed(3)} ms at the fastest point`}); segment cycles from ${d.instructionsFrom} instructions and the cycle model of mcu-backend/dvfs/segments.ts`);
+  lines.push(`latency budget ${(d.deadlineUs / 1000).toFixed(3)} ms (${d.deadlineFrom === 'config' ? 'targets.mcu.latency_ms' : `default: 1.5 x ${(d.maxClockUs / 1000).toFixed(3)} ms at the fastest point`}); ${d.instructionsFrom === 'cycle model' ? 'segment cycles modelled by mcu-backend/timing (QEMU block profile with the part\'s caches; flash-miss stalls priced at each point\'s wait states)' : `segment cycles from ${d.instructionsFrom} instructions and the cycle model of mcu-backend/dvfs/segments.ts`}`);
   if (d.hookInstructions !== undefined) lines.push(`DVFS hook calls: ${d.hookCalls} per inference, ${num(d.hookInstructions)} instructions with the weak no-op hook (QEMU icount)`);
   if (d.accessInstructions !== undefined) lines.push(`access segments (flash -> SRAM copies): ${num(d.accessInstructions)} instructions per inference`);
   lines.push(`plot of clock and power over one inference: ${d.svg}`);

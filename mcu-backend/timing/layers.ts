@@ -8,7 +8,7 @@ import type { EmittedModel } from '../emit/model.ts';
 import { runModel } from '../runner.ts';
 import { type McuCpu, type QemuCpu } from '../harness/run.ts';
 import { partMemory, type PartMemory } from './memory.ts';
-import { segmentCycles, sumCycles, zeroCycles, type Cycles, readProfile } from './model.ts';
+import { flashMisses, segmentCycles, sumCycles, zeroCycles, type Cycles, readProfile } from './model.ts';
 
 export interface ModelledLayer { index: number; name: string; kind: string; macs: number; cycles: Cycles; cyclesPerMac?: number }
 export interface ModelledRun {
@@ -22,7 +22,13 @@ export interface ModelledRun {
   cyclesPerMac?: number;
   /** Invoke latency at the clock, ms (with a part). */
   latencyMs?: number;
+  /** With a part: the invoke's marker segments (marker 3 to 4) priced in zero-wait memory, with the flash
+   *  accesses that stall for a miss, so that a DVFS plan can price them at any clock (../dvfs/wire.ts). */
+  segments?: ProfileSegmentCost[];
 }
+
+/** One marker segment of an invoke: the marker that ends it, its cycles in zero-wait memory, and its flash misses. */
+export interface ProfileSegmentCost { marker: number; cycles: number; misses: number }
 
 /** Splits an invoke's segments into layers (first invoke of the profile). */
 export function layerCycles(segs: Array<{ marker: number; cycles: Cycles }>, em: EmittedModel): { layers: Cycles[]; invoke: Cycles } {
@@ -51,8 +57,19 @@ export function modelRun(em: EmittedModel, input: Int8Array, cpu: QemuCpu, workD
   const profile = `${workDir}/profile.txt`;
   runModel(em, [input], cpu, { workDir, profile, caches: part ? { icache: part.icache, dcache: part.dcache } : undefined });
   const clockMHz = part ? opts.clockMHz ?? part.fMaxMHz : opts.clockMHz;
-  const segs = segmentCycles(readProfile(profile), { cpu, part, clockMHz });
+  const prof = readProfile(profile);
+  const segs = segmentCycles(prof, { cpu, part, clockMHz });
   const { layers, invoke } = layerCycles(segs, em);
+  let segments: ProfileSegmentCost[] | undefined;
+  if (part) {
+    const base = segmentCycles(prof, { cpu });
+    const start = prof.segments.findIndex((s) => s.marker === 3);
+    const end = prof.segments.findIndex((s, k) => k > start && s.marker === 4);
+    segments = prof.segments.slice(start + 1, end + 1).map((s, k) => {
+      const m = flashMisses(s, part);
+      return { marker: s.marker, cycles: base[start + 1 + k].cycles.total, misses: m.fetch + m.data };
+    });
+  }
   const macs = em.layers.reduce((s, l) => s + l.macs, 0);
   return {
     cpu, part: part?.name, clockMHz, waitStates: part ? part.waitStates(clockMHz!) : undefined,
@@ -60,5 +77,6 @@ export function modelRun(em: EmittedModel, input: Int8Array, cpu: QemuCpu, workD
       cyclesPerMac: l.macs > 0 ? +(layers[i].total / l.macs).toFixed(3) : undefined })),
     invoke, macs, cyclesPerMac: macs > 0 ? +(invoke.total / macs).toFixed(3) : undefined,
     latencyMs: clockMHz ? +(invoke.total / clockMHz / 1000).toFixed(3) : undefined,
+    segments,
   };
 }

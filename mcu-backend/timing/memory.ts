@@ -38,8 +38,6 @@ function dvfsWaitStates(part: string) {
   };
 }
 
-/** Thresholds in MHz: WS = number of limits strictly below f. */
-const byLimits = (limits: number[]) => (f: number) => limits.filter((l) => f > l).length;
 
 export const PART_MEMORY: Record<string, PartMemory> = {
   stm32l4r5: {
@@ -63,14 +61,14 @@ export const PART_MEMORY: Record<string, PartMemory> = {
     notes: 'Cortex-M7 L1: 16 KB I-cache, 16 KB D-cache, 32-byte lines [V]; flash on AXI at half the CPU clock, WS per RM0433 [V] counted in CPU cycles; line fill = WS + 8 CPU cycles [A]; DTCM/AXI SRAM zero-wait.',
   },
   stm32h7a3: {
-    name: 'stm32h7a3', cpu: 'm7', fMaxMHz: 280, waitStates: byLimits([42, 84, 126, 168, 210, 252]), missCycles: (ws) => ws + 4, prefetch: false,
+    name: 'stm32h7a3', cpu: 'm7', fMaxMHz: 280, waitStates: dvfsWaitStates('stm32h7a3'), missCycles: (ws) => ws + 4, prefetch: false,
     icache: { bytes: 16384, lineBytes: 32, ways: 2 }, dcache: { bytes: 16384, lineBytes: 32, ways: 4 },
-    notes: 'Cortex-M7 L1: 16 KB I-cache, 16 KB D-cache, 32-byte lines [V]; AXI at the CPU clock (280 MHz); WS thresholds every 42 MHz, 6 WS at 280 MHz [A]; line fill = WS + 4 [A]; DTCM/SRAM zero-wait.',
+    notes: 'Cortex-M7 L1: 16 KB I-cache, 16 KB D-cache, 32-byte lines [V]; AXI at the CPU clock (280 MHz); WS per VOS from RM0455 Table 16 (../dvfs/parts.ts), 6 WS at 280 MHz in VOS0 [V]; line fill = WS + 4 [A]; DTCM/SRAM zero-wait.',
   },
   stm32u575: {
-    name: 'stm32u575', cpu: 'm33', fMaxMHz: 160, waitStates: byLimits([32, 64, 96, 128]), missCycles: (ws) => ws, prefetch: true,
+    name: 'stm32u575', cpu: 'm33', fMaxMHz: 160, waitStates: dvfsWaitStates('stm32u575'), missCycles: (ws) => ws, prefetch: true,
     icache: { bytes: 8192, lineBytes: 16, ways: 2 }, dcache: { bytes: 8192, lineBytes: 16, ways: 2 },
-    notes: 'ICACHE 8 KB 2-way, 16-byte lines on the code bus, which carries both instruction and data reads of the flash [V, RM0456] (simulated as two separate 8 KB caches: an optimistic approximation); 4 WS at 160 MHz range 1 [A]; flash prefetch on; SRAM zero-wait.',
+    notes: 'ICACHE 8 KB 2-way, 16-byte lines on the code bus, which carries both instruction and data reads of the flash [V, RM0456] (simulated as two separate 8 KB caches: an optimistic approximation); WS per range from ../dvfs/parts.ts, 4 WS at 160 MHz range 1 [A]; flash prefetch on; SRAM zero-wait.',
   },
 };
 

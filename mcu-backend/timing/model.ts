@@ -179,6 +179,12 @@ export interface ModelOptions {
   clockMHz?: number;
 }
 
+/** Flash accesses of a segment that stall for a miss (each costs part.missCycles(ws) at a clock): instruction-line
+ *  misses entered by a branch (and sequential ones unless the part prefetches), data-cache misses to flash. */
+export function flashMisses(s: Segment, part: PartMemory): { fetch: number; data: number } {
+  return { fetch: s.icache ? s.icache.jumpMiss + (part.prefetch ? 0 : s.icache.seqMiss) : 0, data: s.flash ? s.flash.miss : 0 };
+}
+
 /** Cycles of every segment of a profile. */
 export function segmentCycles(p: Profile, opts: ModelOptions): Array<{ marker: number; cycles: Cycles }> {
   const t = CORE_TIMING[opts.cpu];
@@ -214,8 +220,9 @@ export function segmentCycles(p: Profile, opts: ModelOptions): Array<{ marker: n
       const ws = opts.part.waitStates(opts.clockMHz ?? opts.part.fMaxMHz);
       const miss = ws > 0 ? opts.part.missCycles(ws) : 0;
       if (miss > 0 && (!s.icache || !s.flash)) throw new TinyforgeError(`cycle model: the profile has no cache simulation for ${opts.part.name} (run QEMU with the part's caches)`);
-      if (s.icache) c.fetch += miss * (s.icache.jumpMiss + (opts.part.prefetch ? 0 : s.icache.seqMiss));
-      if (s.flash) c.flashData += miss * s.flash.miss;
+      const m = flashMisses(s, opts.part);
+      c.fetch += miss * m.fetch;
+      c.flashData += miss * m.data;
     }
     c.total = c.issue + c.memory + c.multiply + c.branch + c.loadUse + c.fetch + c.flashData;
     return { marker: s.marker, cycles: c };

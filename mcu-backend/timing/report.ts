@@ -50,6 +50,7 @@ export function addModelledCycles(b: McuBuild, input: Int8Array, workDir: string
   if (part && PART_MEMORY[part].cpu !== cpu) b.notes.push(`cycles modelled with cortex-${cpu} timing and the memory of ${part} (a ${PART_MEMORY[part].cpu} part)`);
   if (clockMHz !== undefined && !part) b.notes.push(`targets.mcu.clock_mhz ${clockMHz}: latency at that clock with zero-wait memory (no part memory model)`);
   const r = modelRun(b.em, input, cpu as QemuCpu, workDir, { part, clockMHz });
+  if (part && r.segments) b.cycleSegments = { part, segments: r.segments };
   b.layers.forEach((l, i) => {
     const c = r.layers[i].cycles;
     const { issue: _issue, ...stalls } = causes(c);
@@ -63,22 +64,28 @@ export function addModelledCycles(b: McuBuild, input: Int8Array, workDir: string
 
 const num = (n: number) => Math.round(n).toLocaleString('en-US');
 
-/** Report lines: per layer cycles, cycles/MAC and the largest stalls, then the model's total. */
+/** Stall causes in report order, with their column names. */
+export const STALL_CAUSES: Array<[keyof ModelledLayerCycles['stalls'], string]> = [
+  ['memory', 'memory'], ['multiply', 'multiply'], ['branch', 'branch'], ['loadUse', 'load-use'], ['fetch', 'fetch'], ['flashData', 'flash data'],
+];
+
+/** Report lines: per layer cycles, cycles/MAC and where the cycles go (issue and every stall cause), then the model's total. */
 export function formatModelledCycles(b: McuBuild): string[] {
   const m = b.totals.modelled;
   if (!m) return [];
   const where = m.part ? `${m.part} at ${m.clockMHz} MHz, ${m.waitStates} flash wait states` : 'code and data in zero-wait memory';
-  const out = [`modelled cycles (${m.core} timing, ${where}; mcu-backend/timing, not measured):`];
-  const header = ['#', 'name', 'cycles', 'cyc/MAC', 'stalls by cause (cycles)'];
+  const out = [`modelled cycles (${m.core} timing, ${where}; mcu-backend/timing, not measured), where they go per layer:`];
+  const header = ['#', 'name', 'cycles', 'cyc/MAC', 'issue', ...STALL_CAUSES.map(([, n]) => n)];
   const rows = b.layers.map((l) => {
     const s = l.modelled;
-    if (!s) return [String(l.index), l.name, '-', '-', ''];
-    const top = Object.entries(s.stalls).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, v]) => `${k} ${num(v)}`).join(', ');
-    return [String(l.index), l.name.length > 28 ? l.name.slice(0, 27) + '…' : l.name, num(s.cycles), s.cyclesPerMac !== undefined ? s.cyclesPerMac.toFixed(2) : '-', top];
+    if (!s) return [String(l.index), l.name, '-', '-', '-', ...STALL_CAUSES.map(() => '-')];
+    const issue = s.cycles - STALL_CAUSES.reduce((a, [k]) => a + s.stalls[k], 0);
+    return [String(l.index), l.name.length > 28 ? l.name.slice(0, 27) + '…' : l.name, num(s.cycles), s.cyclesPerMac !== undefined ? s.cyclesPerMac.toFixed(2) : '-',
+      num(issue), ...STALL_CAUSES.map(([k]) => num(s.stalls[k]))];
   });
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((r) => r[c].length)));
-  const line = (r: string[]) => r.map((cell, c) => (c === 0 || c === 2 || c === 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+  const line = (r: string[]) => r.map((cell, c) => (c === 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
   out.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line));
   const bc = m.byCause;
   out.push(`total: ${num(m.cycles)} modelled cycles per inference` + (m.cyclesPerMac !== undefined ? ` (${m.cyclesPerMac.toFixed(2)} per MAC)` : '') +

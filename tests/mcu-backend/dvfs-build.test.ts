@@ -38,7 +38,8 @@ test('part: plan files next to the model, the emitted table is the reported plan
   assert.match(d.note, /modelled/);
   assert.equal(d.deadlineUs, 40_000);
   assert.equal(d.deadlineFrom, 'config');
-  assert.equal(d.instructionsFrom, 'measured');
+  // With the part's memory model the segments are the cycle model's (QEMU block profile with the part's caches).
+  assert.equal(d.instructionsFrom, 'cycle model');
   // Layers with constants: conv1, dw1, pw1, dw2, pw2 reuse them (decoupled: access + execute); fc uses
   // each of its 192 weights once (192 MACs), so dae 'auto' keeps it coupled -> 5 access + 9 execute.
   assert.equal(d.segments.length, 14);
@@ -97,6 +98,15 @@ test('part: modelled cycles per layer and per model in --json and the report, wi
   const text = build(p, false, false);
   assert.match(text, /modelled cycles \(cortex-m4 timing, stm32l4r5 at 120 MHz, 5 flash wait states/);
   assert.match(text, /total: [0-9,]+ modelled cycles per inference \([0-9.]+ per MAC\), [0-9.]+ ms at 120 MHz/);
+  // Where the cycles go: issue and every stall cause per layer, one row per layer, adding up to its cycles.
+  assert.match(text, /where they go per layer:\n *# +name +cycles +cyc\/MAC +issue +memory +multiply +branch +load-use +fetch +flash data\n/);
+  for (const l of r.layers) {
+    const row = new RegExp(`^ *${l.index}  ${l.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +([0-9,]+) +[-0-9.]+ +([0-9,]+) +([0-9,]+) +([0-9,]+) +([0-9,]+) +([0-9,]+) +([0-9,]+) +([0-9,]+)$`, 'm').exec(text);
+    assert.ok(row, `row of layer ${l.index} ${l.name}`);
+    const n = row.slice(1).map((x) => Number(x.replace(/,/g, '')));
+    assert.equal(n[0], Math.round(l.mcu.modelled.cycles));
+    assert.equal(n.slice(1).reduce((a, b) => a + b, 0), n[0], `${l.name}: issue + stalls = cycles`);
+  }
 });
 
 test('clock_mhz: modelled cycles at the configured clock (the part\'s wait states there); above the part\'s highest clock is an error', (t) => {

@@ -12,7 +12,7 @@ import { emitDvfsPlan, solvePll } from '../../mcu-backend/dvfs/emit.ts';
 import { buildSegments } from '../../mcu-backend/dvfs/segments.ts';
 import { repoRoot, scratchDir } from '../helpers/paths.ts';
 
-const pllInput: Record<string, number> = { stm32l4r5: 16, stm32h743: 64 };
+const pllInput: Record<string, number> = { stm32l4r5: 16, stm32h743: 64, stm32h7a3: 64 }; // HSI of each part (others: HSI16)
 
 test('every operating point of every part has an exact PLL setting', () => {
   for (const part of Object.values(PARTS)) {

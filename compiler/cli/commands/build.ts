@@ -201,7 +201,8 @@ function htmlData(config: BuildConfig, report: BuildReport, liveByOp: number[] |
     name: config.name, config: basename(config.file), arith: config.arith,
     layers: (report.layers ?? []).map((l) => ({
       index: l.index, name: l.name, kind: l.kind, macs: l.macs,
-      ...(l.mcu ? { mcu: { variant: l.mcu.variant, instructions: l.mcu.instructions, instructionsPerMac: l.mcu.instructionsPerMac, scratchBytes: l.mcu.scratchBytes, constBytes: l.mcu.constBytes } } : {}),
+      ...(l.mcu ? { mcu: { variant: l.mcu.variant, instructions: l.mcu.instructions, instructionsPerMac: l.mcu.instructionsPerMac, scratchBytes: l.mcu.scratchBytes, constBytes: l.mcu.constBytes,
+        ...(l.mcu.modelled ? { modelled: { cycles: l.mcu.modelled.cycles, cyclesPerMac: l.mcu.modelled.cyclesPerMac, stalls: { ...l.mcu.modelled.stalls } } } : {}) } } : {}),
       ...(l.cgra ? { cgra: { strategy: l.cgra.strategy, cycles: l.cgra.cycles, macPerCycle: l.cgra.macPerCycle, peUtilisation: l.cgra.peUtilisation, bitExact: l.cgra.bitExact, launches: l.cgra.launches } } : {}),
       ...(liveByOp?.[l.index] !== undefined ? { liveBytes: liveByOp[l.index] } : {}),
     })),
@@ -209,6 +210,8 @@ function htmlData(config: BuildConfig, report: BuildReport, liveByOp: number[] |
       cpu: t.mcu.cpu, flashBytes: t.mcu.flashBytes, ramBytes: t.mcu.ramBytes, arenaBytes: t.mcu.arenaBytes, peakLayer: t.mcu.peakLayer, strategy: t.mcu.memory.strategy,
       sizeSource: t.mcu.sizeSource, ...(t.mcu.instructions !== undefined ? { instructions: t.mcu.instructions } : {}),
       verify: (report.verify?.mcu ?? []).map((v) => ({ on: v.on, ok: v.ok, inputs: v.inputs })),
+      ...(t.mcu.modelled ? { modelled: { core: t.mcu.modelled.core, part: t.mcu.modelled.part, clockMHz: t.mcu.modelled.clockMHz, waitStates: t.mcu.modelled.waitStates,
+        cycles: t.mcu.modelled.cycles, cyclesPerMac: t.mcu.modelled.cyclesPerMac, latencyMs: t.mcu.modelled.latencyMs, byCause: { ...t.mcu.modelled.byCause } } } : {}),
     } } : {}),
     ...(t?.cgra && cg ? { cgra: { rows: cg.rows, cols: cg.cols, bus: cg.bus, cycles: t.cgra.cycles, macPerCycle: t.cgra.macPerCycle, bitExactLayers: t.cgra.bitExactLayers, layers: t.cgra.layers } } : {}),
     ...(report.dvfs ? { dvfs: { part: report.dvfs.part, deadlineUs: report.dvfs.deadlineUs, segments: report.dvfs.segments.map((s) => ({ name: s.name, fMHz: s.fMHz, us: s.us, uj: s.uj })) } } : {}),
