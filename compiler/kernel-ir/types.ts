@@ -354,6 +354,21 @@ export interface KLeakyRelu16 extends KOpBase {
   alpha: QM;
 }
 
+/**
+ * LOGISTIC / TANH on int16 (compiler/quant/sigmoid16.ts): `lut`, TFLite's 256-entry sigmoid table with linear
+ * interpolation after (x * multiplier + round) >> shift; `gemmlowp`, gemmlowp logistic / tanh on Q3.12 (desktop
+ * TFLite's power-of-two case; TANH's input doubled with saturation first when preShift is 1). Output Q0.15.
+ */
+export interface KSigmoid16 extends KOpBase {
+  kind: 'sigmoid16';
+  fn: 'logistic' | 'tanh';
+  elements: number;
+  mode: 'lut' | 'gemmlowp';
+  multiplier: number;
+  shift: number;
+  preShift: number;
+}
+
 export interface KQuantize extends KOpBase {
   kind: 'quantize';
   /** The input buffer's dtype (which of the two computations runs). */
@@ -447,6 +462,7 @@ export type KernelOp =
   | KCopy
   | KConv16x8
   | KLeakyRelu16
+  | KSigmoid16
   | KResizeNearest
   | KConv2d
   | KDepthwiseConv2d

@@ -223,6 +223,11 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       if (op.cellScale < -15 || op.cellScale > -9) fail(`cell scale 2^${op.cellScale} outside 2^-15 .. 2^-9`);
       return;
     }
+    case 'sigmoid16':
+      if (x.dtype !== 'int16' || out.dtype !== 'int16') fail('input and output must be int16');
+      if (op.elements !== numElements(x.shape) || op.elements !== numElements(out.shape)) fail(`${op.elements} elements for [${x.shape}] -> [${out.shape}]`);
+      if (op.mode === 'lut' && (op.multiplier <= 0 || op.multiplier > 32767 || op.shift < 0 || op.shift > 31)) fail(`input multiplier ${op.multiplier} >> ${op.shift} outside TFLite's range`);
+      return;
     case 'leaky_relu16':
       if (x.dtype !== 'int16' || out.dtype !== 'int16') fail('input and output must be int16');
       if (op.elements !== numElements(x.shape) || op.elements !== numElements(out.shape)) fail(`${op.elements} elements for [${x.shape}] -> [${out.shape}]`);
@@ -274,7 +279,8 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
     case 'max_pool2d':
       checkWindow(op, x, out, fail);
       if (op.inC !== op.outC) fail('pooling changes the channel count');
-      checkClamp(op, fail);
+      if (x.dtype !== out.dtype || (x.dtype !== 'int8' && x.dtype !== 'int16')) fail(`pooling ${x.dtype} -> ${out.dtype}: int8 or int16, one type`);
+      checkClamp(op, fail, x.dtype === 'int16' ? 'int16' : 'int8');
       return;
     case 'reshape':
       if (out.bytes !== x.bytes) fail('reshape changes the size');

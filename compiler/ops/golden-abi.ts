@@ -18,7 +18,7 @@ export interface GoldenKernels {
   copyRegion: Fn; fillBytes: Fn; resizeNearest: Fn; binary: Fn;
   reduce: Fn; resizeBilinear: Fn; transposeConv: Fn;
   quantizeFloat: Fn; requantize: Fn; dequantize: Fn;
-  conv16x8: Fn; transposeConv16x8: Fn; binary16: Fn; leakyRelu16: Fn; pool16: Fn; svdf: Fn;
+  conv16x8: Fn; transposeConv16x8: Fn; binary16: Fn; leakyRelu16: Fn; pool16: Fn; sigmoid16: Fn; svdf: Fn;
   lstm8x8_16: Fn; lstmTables: Fn; logistic16: Fn; tanh16: Fn;
   qMultiply: Fn; qSrdhm: Fn; qRdbpot: Fn; qExpOnNegativeValues: Fn; qOneOverOnePlusX: Fn;
 }

@@ -10,7 +10,7 @@ import { binaryGeneric } from './binary.ts';
 import { conv2dGeneric } from './conv2d.ts';
 import { depthwiseChan4, depthwiseGeneric } from './depthwise.ts';
 import { fullyConnectedGeneric } from './fully-connected.ts';
-import { avgPoolGeneric, maxPoolGeneric } from './pool.ts';
+import { avgPool16Generic, avgPoolGeneric, maxPool16Generic, maxPoolGeneric } from './pool.ts';
 import { avgPoolGlobal } from './pool-global.ts';
 import { dequantizeGeneric, quantizeGeneric } from './quantize.ts';
 import { reshapeAlias } from './reshape.ts';
@@ -21,7 +21,7 @@ import { preluGeneric } from './prelu.ts';
 import { reduceGeneric } from './reduce.ts';
 import { resizeBilinearGeneric, resizeNearestTable } from './resize.ts';
 import { transposeConvGeneric } from './transpose-conv.ts';
-import { conv16x8Dsp, conv16x8Generic, leakyRelu16Generic } from './int16.ts';
+import { conv16x8Dsp, conv16x8Generic, leakyRelu16Generic, sigmoid16Generic } from './int16.ts';
 import { svdfDsp, svdfGeneric } from './svdf.ts';
 import { lstmDsp, lstmGeneric, lstmLut } from './lstm.ts';
 import { FAST_VARIANTS } from './fast-variants.ts';
@@ -36,8 +36,10 @@ export const VARIANTS: AnyVariant[] = [
   addLut,
   binaryGeneric,
   avgPoolGeneric,
+  avgPool16Generic,
   avgPoolGlobal,
   maxPoolGeneric,
+  maxPool16Generic,
   reshapeAlias,
   softmaxReference,
   shiftConvGather,
@@ -54,6 +56,7 @@ export const VARIANTS: AnyVariant[] = [
   conv16x8Generic,
   conv16x8Dsp,
   leakyRelu16Generic,
+  sigmoid16Generic,
   svdfGeneric,
   lstmGeneric,
   lstmDsp,
