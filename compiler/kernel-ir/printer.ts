@@ -156,6 +156,9 @@ function printOp(op: KernelOp): string[] {
       more(`batches=${op.batches} steps=${op.steps} in=${op.nInput} cell=${op.nCell} out=${op.nOutput}${op.timeMajor ? ' time-major' : ''} cellScale=2^${op.cellScale} cellClip=${op.cellClip} hidden=(${op.hidden.multiplier},${op.hidden.shift}) hiddenZp=${op.hiddenZeroPoint}`);
       op.gates.forEach((g, k) => more(g ? `${['input', 'forget', 'cell', 'output'][k]}: W=@${g.inputWeights} R=@${g.recurrentWeights} bias=@${g.inputBias},@${g.recurrentBias} scales=(${g.input.multiplier},${g.input.shift}),(${g.recurrent.multiplier},${g.recurrent.shift})` : 'input: none (CIFG)'));
       break;
+    case 'softmax16':
+      more(`rows=${op.rows} depth=${op.depth} multiplier=${op.multiplier} shift=${op.shift} exp=@${op.expLut} recip=@${op.recipLut}`);
+      break;
     case 'sigmoid16':
       more(`fn=${op.fn} elements=${op.elements} mode=${op.mode} ${op.mode === 'lut' ? `multiplier=${op.multiplier} shift=${op.shift}` : `preShift=${op.preShift}`}`);
       break;

@@ -369,6 +369,20 @@ export interface KSigmoid16 extends KOpBase {
   preShift: number;
 }
 
+/**
+ * SOFTMAX int16 -> int16 (TFLite's SoftmaxInt16, compiler/quant/softmax16.ts): per row, exp of the rescaled
+ * difference to the maximum from `expLut`, 1 / sum from `recipLut` (int16 [513] constants, interpolated).
+ */
+export interface KSoftmax16 extends KOpBase {
+  kind: 'softmax16';
+  rows: number;
+  depth: number;
+  multiplier: number;
+  shift: number;
+  expLut: number;
+  recipLut: number;
+}
+
 export interface KQuantize extends KOpBase {
   kind: 'quantize';
   /** The input buffer's dtype (which of the two computations runs). */
@@ -463,6 +477,7 @@ export type KernelOp =
   | KConv16x8
   | KLeakyRelu16
   | KSigmoid16
+  | KSoftmax16
   | KResizeNearest
   | KConv2d
   | KDepthwiseConv2d

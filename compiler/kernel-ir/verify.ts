@@ -223,6 +223,11 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       if (op.cellScale < -15 || op.cellScale > -9) fail(`cell scale 2^${op.cellScale} outside 2^-15 .. 2^-9`);
       return;
     }
+    case 'softmax16':
+      if (x.dtype !== 'int16' || out.dtype !== 'int16') fail('input and output must be int16');
+      if (op.rows * op.depth !== numElements(x.shape) || op.depth !== x.shape[x.shape.length - 1]) fail(`${op.rows} x ${op.depth} for [${x.shape}]`);
+      for (const t of [op.expLut, op.recipLut]) if (m.consts[t]?.dtype !== 'int16' || m.consts[t]?.data.length !== 513) fail(`table @${t} is not int16 [513]`);
+      return;
     case 'sigmoid16':
       if (x.dtype !== 'int16' || out.dtype !== 'int16') fail('input and output must be int16');
       if (op.elements !== numElements(x.shape) || op.elements !== numElements(out.shape)) fail(`${op.elements} elements for [${x.shape}] -> [${out.shape}]`);

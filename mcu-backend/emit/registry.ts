@@ -15,7 +15,7 @@ import { avgPoolGlobal } from './pool-global.ts';
 import { dequantizeGeneric, quantizeGeneric } from './quantize.ts';
 import { reshapeAlias } from './reshape.ts';
 import { shiftConvGather } from './shift-conv.ts';
-import { softmaxReference } from './softmax.ts';
+import { softmax16Reference, softmaxReference } from './softmax.ts';
 import { lutTable } from './lut.ts';
 import { preluGeneric } from './prelu.ts';
 import { reduceGeneric } from './reduce.ts';
@@ -42,6 +42,7 @@ export const VARIANTS: AnyVariant[] = [
   maxPool16Generic,
   reshapeAlias,
   softmaxReference,
+  softmax16Reference,
   shiftConvGather,
   addConvGeneric,
   lutTable,

@@ -7,7 +7,7 @@ export { depthwiseConv2d } from './depthwise';
 export { add } from './add';
 export { binary } from './binary';
 export { pool2d } from './pool';
-export { softmax, softmaxFloat16 } from './softmax';
+export { softmax, softmaxFloat16, softmax16 } from './softmax';
 export { copyBytes } from './reshape';
 export { copyRegion, fillBytes, resizeNearest } from './movement';
 export { reduce } from './reduce';

@@ -14,8 +14,8 @@ export const INT16_OP_KINDS = [
 /** int16 pools: checked against the interpreter by oracle-int16.test.ts, as Cortex-M C by oracle-int16-ops.test.ts. */
 export const INT16_GOLDEN_ONLY_KINDS = ['average_pool2d', 'max_pool2d'] as const;
 /** The kinds of tests/runtime-wasm/oracle-int16-ops.test.ts: LOGISTIC / TANH int16 (input scales around the
- *  power-of-two ones TFLite treats apart, and those), QUANTIZE int16 <-> int8 and int16 <-> int32. */
-export const INT16_EXTRA_KINDS = ['logistic', 'tanh', 'quantize_16to8', 'quantize_8to16', 'quantize_16to32', 'quantize_32to16'] as const;
+ *  power-of-two ones TFLite treats apart, and those), SOFTMAX int16 -> int16, QUANTIZE int16 <-> int8 and int16 <-> int32. */
+export const INT16_EXTRA_KINDS = ['logistic', 'tanh', 'softmax', 'quantize_16to8', 'quantize_8to16', 'quantize_16to32', 'quantize_32to16'] as const;
 export type Int16OpKind = (typeof INT16_OP_KINDS)[number] | (typeof INT16_GOLDEN_ONLY_KINDS)[number] | (typeof INT16_EXTRA_KINDS)[number];
 
 const f = Math.fround;
@@ -165,6 +165,14 @@ export function randomInt16Graph(seed: number, kind: Int16OpKind): Graph {
       const x = act('x', shape, pot || r.logScale(-15, -9));
       out = act('y', shape, 1 / 32768);
       op = { kind, inputs: [x], outputs: [out] } as Op;
+      inputs = [x];
+      break;
+    }
+    case 'softmax': {
+      const shape = r.chance(0.5) ? [r.int(1, 3), r.int(1, 40)] : [n, r.int(1, 3), r.int(1, 4), r.int(1, 12)];
+      const x = act('x', shape, r.logScale(-13, -7));
+      out = act('y', shape, 1 / 32768);
+      op = { kind: 'softmax', inputs: [x], outputs: [out], beta: f(r.pick([1, 1, 0.7, 2.3])) } as Op;
       inputs = [x];
       break;
     }

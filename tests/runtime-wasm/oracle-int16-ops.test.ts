@@ -7,7 +7,9 @@
 //           at power-of-two scales, where tflm is checked against the host-side reference of
 //           compiler/quant/sigmoid16.ts and tflite against the interpreter); QUANTIZE int8 -> int16, which
 //           desktop TFLite refuses (its Prepare takes int8 input to int8 only) and TFLite Micro runs, against
-//           TFLite's Requantize computed on the host (compiler/quant/quantize.ts requantizeValue);
+//           TFLite's Requantize computed on the host (compiler/quant/quantize.ts requantizeValue); SOFTMAX
+//           int16 -> int16 in `tflm` against TFLite Micro's steps on the host (compiler/quant/softmax16.ts, its
+//           tables in float32 where desktop TFLite's are double);
 //   C:      the Cortex-M C on the host equals the golden runtime in both arithmetics (3 graphs x 2 inputs per
 //           kind), and on QEMU Cortex-M4 for one graph per kind.
 import { test } from 'node:test';
@@ -19,6 +21,7 @@ import { validateGraph } from '../../compiler/ir/validate.ts';
 import { runPipeline } from '../../compiler/passes/registry.ts';
 import { requantizeParams, requantizeValue } from '../../compiler/quant/quantize.ts';
 import { sigmoid16, sigmoid16Params } from '../../compiler/quant/sigmoid16.ts';
+import { softmax16Params, softmax16Row } from '../../compiler/quant/softmax16.ts';
 import { emitModel } from '../../mcu-backend/emit/model.ts';
 import type { RunOn } from '../../mcu-backend/harness/run.ts';
 import { verifyMcu } from '../../mcu-backend/verify.ts';
@@ -44,6 +47,16 @@ function sigmoidTflm(graph: Graph, x: ArrayLike<number>): number[] {
 
 const isSigmoid = (k: Int16OpKind) => k === 'logistic' || k === 'tanh';
 
+/** TFLite Micro's SoftmaxInt16 (tables in float32) on the host, row by row. */
+function softmaxTflm(graph: Graph, x: ArrayLike<number>): number[] {
+  const op = graph.ops[0]! as Extract<Graph['ops'][number], { kind: 'softmax' }>;
+  const t = graph.tensors[op.inputs[0]!]!, depth = t.shape.at(-1)!;
+  const p = softmax16Params(t.quant!.scale[0]!, op.beta, 'tflm');
+  const out: number[] = [];
+  for (let i = 0; i < x.length; i += depth) out.push(...softmax16Row(p, Array.from(x).slice(i, i + depth)));
+  return out;
+}
+
 /** TFLite Micro's Requantize (int8 -> int16), element by element on the host. */
 function requantizeHost(graph: Graph, x: ArrayLike<number>): number[] {
   const xq = graph.tensors[graph.inputs[0]!]!.quant!, y = graph.tensors[graph.outputs[0]!]!;
@@ -67,7 +80,7 @@ INT16_EXTRA_KINDS.forEach((kind, k) => {
       if (pot) pots++;
       for (const arith of ['tflite', 'tflm'] as const) {
         const got = Array.from(golden.run(graph, inputs, { arith }).outputs[0]!);
-        const ref = arith === 'tflm' && pot ? sigmoidTflm(graph, inputs[0]!) : want;
+        const ref = arith === 'tflm' && pot ? sigmoidTflm(graph, inputs[0]!) : arith === 'tflm' && kind === 'softmax' ? softmaxTflm(graph, inputs[0]!) : want;
         let diff = 0, max = 0;
         for (let j = 0; j < ref.length; j++) if (got[j] !== ref[j]) { diff++; max = Math.max(max, Math.abs(got[j]! - ref[j]!)); }
         if (got.length !== ref.length) bad.push(`seed ${seed} ${arith}: ${got.length} values, reference ${ref.length}`);
