@@ -39,7 +39,7 @@ function checkInt16(fail: (m: string, hint?: string) => never, x: Tensor, y: Ten
 
 export const softmax = defineOp<'softmax'>({
   kind: 'softmax',
-  summary: 'softmax over the last axis (int8 fixed point)',
+  summary: 'softmax over the last axis (int8 fixed point; int16: interpolated tables)',
   arith: 'int16 -> int16: TFLite\'s table kernel in both, the tables computed in float32 (tflm) or double (tflite); int8 output: the same fixed-point exp in both, the input multiplier capped at 2^30 - 1 in tflite, 2^31 - 1 in tflm; int16 output: tflm the fixed-point steps shifted to 16 bits, tflite a float32 table of expf (musl) normalised by 1 / (sum * outScale), rounded half away',
   tflite: {
     builtin: BuiltinOperator.SOFTMAX,
