@@ -157,6 +157,12 @@ function printOp(op: KernelOp): string[] {
       more(`batches=${op.batches} inputSize=${op.inputSize} filters=${op.filters} memory=${op.memory} rank=${op.rank} weightsFeature=@${op.weightsFeature} weightsTime=@${op.weightsTime} bias=@${op.bias}`);
       more(`inputOffset=${op.inputOffset} stateZp=${op.stateZp} outputOffset=${op.outputOffset} feature=(${op.feature.multiplier},${op.feature.shift}) outputQ=(${op.outputQ.multiplier},${op.outputQ.shift})`);
       break;
+    case 'softmax16':
+      more(`rows=${op.rows} depth=${op.depth} multiplier=${op.multiplier} shift=${op.shift} exp=@${op.expLut} recip=@${op.recipLut}`);
+      break;
+    case 'sigmoid16':
+      more(`fn=${op.fn} elements=${op.elements} mode=${op.mode} ${op.mode === 'lut' ? `multiplier=${op.multiplier} shift=${op.shift}` : `preShift=${op.preShift}`}`);
+      break;
     case 'leaky_relu16':
       more(`elements=${op.elements} inZp=${op.inZp} outZp=${op.outZp} identity=(${op.identity.multiplier},${op.identity.shift}) alpha=(${op.alpha.multiplier},${op.alpha.shift})`);
       break;

@@ -354,6 +354,35 @@ export interface KLeakyRelu16 extends KOpBase {
   alpha: QM;
 }
 
+/**
+ * LOGISTIC / TANH on int16 (compiler/quant/sigmoid16.ts): `lut`, TFLite's 256-entry sigmoid table with linear
+ * interpolation after (x * multiplier + round) >> shift; `gemmlowp`, gemmlowp logistic / tanh on Q3.12 (desktop
+ * TFLite's power-of-two case; TANH's input doubled with saturation first when preShift is 1). Output Q0.15.
+ */
+export interface KSigmoid16 extends KOpBase {
+  kind: 'sigmoid16';
+  fn: 'logistic' | 'tanh';
+  elements: number;
+  mode: 'lut' | 'gemmlowp';
+  multiplier: number;
+  shift: number;
+  preShift: number;
+}
+
+/**
+ * SOFTMAX int16 -> int16 (TFLite's SoftmaxInt16, compiler/quant/softmax16.ts): per row, exp of the rescaled
+ * difference to the maximum from `expLut`, 1 / sum from `recipLut` (int16 [513] constants, interpolated).
+ */
+export interface KSoftmax16 extends KOpBase {
+  kind: 'softmax16';
+  rows: number;
+  depth: number;
+  multiplier: number;
+  shift: number;
+  expLut: number;
+  recipLut: number;
+}
+
 export interface KQuantize extends KOpBase {
   kind: 'quantize';
   /** The input buffer's dtype (which of the two computations runs). */
@@ -450,6 +479,8 @@ export type KernelOp =
   | KCopy
   | KConv16x8
   | KLeakyRelu16
+  | KSigmoid16
+  | KSoftmax16
   | KResizeNearest
   | KConv2d
   | KDepthwiseConv2d

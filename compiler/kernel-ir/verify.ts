@@ -224,6 +224,16 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
       if (op.inputOffset !== -x.zeroPoint || op.stateZp !== st.zeroPoint || op.outputOffset !== out.zeroPoint) fail('offsets disagree with the buffers');
       return;
     }
+    case 'softmax16':
+      if (x.dtype !== 'int16' || out.dtype !== 'int16') fail('input and output must be int16');
+      if (op.rows * op.depth !== numElements(x.shape) || op.depth !== x.shape[x.shape.length - 1]) fail(`${op.rows} x ${op.depth} for [${x.shape}]`);
+      for (const t of [op.expLut, op.recipLut]) if (m.consts[t]?.dtype !== 'int16' || m.consts[t]?.data.length !== 513) fail(`table @${t} is not int16 [513]`);
+      return;
+    case 'sigmoid16':
+      if (x.dtype !== 'int16' || out.dtype !== 'int16') fail('input and output must be int16');
+      if (op.elements !== numElements(x.shape) || op.elements !== numElements(out.shape)) fail(`${op.elements} elements for [${x.shape}] -> [${out.shape}]`);
+      if (op.mode === 'lut' && (op.multiplier <= 0 || op.multiplier > 32767 || op.shift < 0 || op.shift > 31)) fail(`input multiplier ${op.multiplier} >> ${op.shift} outside TFLite's range`);
+      return;
     case 'leaky_relu16':
       if (x.dtype !== 'int16' || out.dtype !== 'int16') fail('input and output must be int16');
       if (op.elements !== numElements(x.shape) || op.elements !== numElements(out.shape)) fail(`${op.elements} elements for [${x.shape}] -> [${out.shape}]`);
@@ -275,7 +285,8 @@ function checkOp(m: KernelModule, op: KernelOp, ins: KBuffer[], out: KBuffer, fa
     case 'max_pool2d':
       checkWindow(op, x, out, fail);
       if (op.inC !== op.outC) fail('pooling changes the channel count');
-      checkClamp(op, fail);
+      if (x.dtype !== out.dtype || (x.dtype !== 'int8' && x.dtype !== 'int16')) fail(`pooling ${x.dtype} -> ${out.dtype}: int8 or int16, one type`);
+      checkClamp(op, fail, x.dtype === 'int16' ? 'int16' : 'int8');
       return;
     case 'reshape':
       if (out.bytes !== x.bytes) fail('reshape changes the size');

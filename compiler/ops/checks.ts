@@ -94,7 +94,7 @@ export class LegalCheck {
     if (int16 && t.dtype === 'int16') {
       if (t.quant?.zeroPoint[0] !== 0) this.fail(`${role} '${t.name}' is int16 with zero point ${t.quant?.zeroPoint[0]}`, 'int16 activations are symmetric (zero point 0)');
     } else if (t.dtype !== 'int8') {
-      this.fail(`${role} '${t.name}' is ${t.dtype}`, int16 ? 'the backends support int8 and int16 activations here' : 'the backends support int8 activations only (int16: CONV_2D, TRANSPOSE_CONV, ADD, SUB, PAD, SLICE, STRIDED_SLICE, LEAKY_RELU, QUANTIZE)');
+      this.fail(`${role} '${t.name}' is ${t.dtype}`, int16 ? 'the backends support int8 and int16 activations here' : 'the backends support int8 activations only here (int16: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, TRANSPOSE_CONV, ADD, SUB, MUL, PAD, SLICE, STRIDED_SLICE, CONCATENATION, LEAKY_RELU, LOGISTIC, TANH, AVERAGE/MAX_POOL_2D, QUANTIZE; docs/int16.md)');
     }
     if (!t.quant || t.quant.scale.length !== 1 || t.quant.zeroPoint.length !== 1) {
       this.fail(`${role} '${t.name}' is not quantised per tensor`, 'activations need exactly one scale and one zero point');

@@ -13,12 +13,12 @@ export interface GoldenKernels {
   /** The module's WebAssembly.Memory; typed by what the host reads, so the published declarations need no DOM/wasm lib. */
   memory: { readonly buffer: ArrayBuffer };
   alloc: Fn; mark: Fn; reset: Fn; simdEnabled: Fn;
-  conv2d: Fn; shiftConv2d: Fn; depthwiseConv2d: Fn; add: Fn; pool2d: Fn; softmax: Fn; softmaxFloat16: Fn; copyBytes: Fn;
+  conv2d: Fn; shiftConv2d: Fn; depthwiseConv2d: Fn; add: Fn; pool2d: Fn; softmax: Fn; softmaxFloat16: Fn; softmax16: Fn; copyBytes: Fn;
   rescale8: Fn; leakyRelu8: Fn; hardSwish8: Fn; logisticQ4s8: Fn; tanhQ4s8: Fn; sigmoidLut8: Fn; prelu8: Fn;
   copyRegion: Fn; fillBytes: Fn; resizeNearest: Fn; binary: Fn;
   reduce: Fn; resizeBilinear: Fn; transposeConv: Fn;
   quantizeFloat: Fn; requantize: Fn; dequantize: Fn;
-  conv16x8: Fn; transposeConv16x8: Fn; binary16: Fn; leakyRelu16: Fn; pool16: Fn; svdf: Fn;
+  conv16x8: Fn; transposeConv16x8: Fn; binary16: Fn; leakyRelu16: Fn; pool16: Fn; sigmoid16: Fn; svdf: Fn;
   lstm8x8_16: Fn; lstmTables: Fn; logistic16: Fn; tanh16: Fn;
   qMultiply: Fn; qSrdhm: Fn; qRdbpot: Fn; qExpOnNegativeValues: Fn; qOneOverOnePlusX: Fn;
 }

@@ -1,4 +1,4 @@
-// AVERAGE_POOL_2D and MAX_POOL_2D over NHWC windows; int8 pooling keeps the input's scale and zero point.
+// AVERAGE_POOL_2D and MAX_POOL_2D over NHWC windows, int8 or int16; pooling keeps the input's scale and zero point.
 import { TinyforgeError } from '../diagnostics.ts';
 import { padBefore, type Activation, type OpBase, type Padding } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
@@ -48,7 +48,7 @@ function poolDef<K extends PoolKind>(kind: K, builtin: number, summary: string):
     tflite: { builtin, optionsType: BuiltinOptionsType.Pool2DOptions, import: (c) => importPool(c, kind), version: 2, export: (b, o) => exportPool(b, o) },
     arity: { inputs: [1, 1], activations: () => [0] },
     infer: poolShape,
-    // int8, or int16 (TFLite's int16 reference pooling; golden runtime only: legalize keeps the backends at int8).
+    // int8, or int16 (TFLite's int16 reference pooling: golden pool16, Cortex-M pool16.generic).
     // Either way the output keeps the input's quantisation.
     types: (c, op) => {
       int8Or16Types(c, [0]);
@@ -56,8 +56,9 @@ function poolDef<K extends PoolKind>(kind: K, builtin: number, summary: string):
       if (xq.scale[0] !== yq.scale[0] || xq.zeroPoint[0] !== yq.zeroPoint[0]) c.fail('pooling needs the output quantisation to equal the input quantisation');
     },
     legalize: (c, op) => {
-      const x = c.act(op.inputs[0], 'input');
-      const y = c.act(op.outputs[0], 'output');
+      const x = c.act(op.inputs[0], 'input', true);
+      const y = c.act(op.outputs[0], 'output', true);
+      if (x.dtype !== y.dtype) c.fail(`input is ${x.dtype} but output is ${y.dtype}`, 'pooling keeps the type (int8, or int16)');
       c.positive(op.filter, 'filter');
       c.positive(op.stride, 'stride');
       c.activation(op.activation);
@@ -76,7 +77,7 @@ function poolDef<K extends PoolKind>(kind: K, builtin: number, summary: string):
           const x = ctx.t(op.inputs[0]!), y = ctx.t(op.outputs[0]!);
           return {
             kind: op.kind, inputs: [ctx.buffer(x.id)], output: ctx.buffer(y.id),
-            ...windowOf(x, y, op.filter, op.stride, [1, 1], op.padding), actMin: -128, actMax: 127,
+            ...windowOf(x, y, op.filter, op.stride, [1, 1], op.padding), ...(x.dtype === 'int16' ? { actMin: -32768, actMax: 32767 } : { actMin: -128, actMax: 127 }),
           };
         },
       }),

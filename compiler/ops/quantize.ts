@@ -69,7 +69,7 @@ function checkTypes(fail: (m: string, hint?: string) => never, x: Tensor, y: Ten
 
 export const quantize = defineOp<'quantize'>({
   kind: 'quantize',
-  summary: 'float32 -> int8 at the input edge; int8 <-> int16 requantisation',
+  summary: 'float32 -> int8 at the input edge; int8 <-> int16, int16 -> int16 and int16 <-> int32 requantisation',
   arith: 'from float32: tflm divides by the scale in float32 (TFLite Micro reference AffineQuantize), tflite in double (desktop TFLite optimized AffineQuantize), then both round half away from zero; between integers the same in both (double rounding)',
   tflite: {
     builtin: BuiltinOperator.QUANTIZE,

@@ -1,10 +1,13 @@
 // SOFTMAX over the last axis, TFLite's int8 fixed-point reference (exp on negative values, 1/(1+x)); the
 // output must be scale 1/256, zero point -128 (int8), or int16 with scale 1/65536 and zero point -32768 (the
-// int8 -> int16 form of TFLite Micro's reference kernel, as keyword_scrambled ends with).
+// int8 -> int16 form of TFLite Micro's reference kernel, as keyword_scrambled ends with). int16 -> int16
+// (16x8 models): TFLite's SoftmaxInt16, two 513-entry interpolated tables (exp, 1/(1+x)), output scale 1/32768,
+// zero point 0 (compiler/quant/softmax16.ts); golden softmax16, kernel IR softmax16.
 import { TinyforgeError } from '../diagnostics.ts';
 import { numElements, type OpBase, type Tensor } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { softmaxQuantParams } from '../quant/params.ts';
+import { softmax16Params } from '../quant/softmax16.ts';
 import { rule } from './lowering.ts';
 import { defineOp } from './op-def.ts';
 import { table } from './tflite-options.ts';
@@ -24,10 +27,20 @@ function checkInt16Output(fail: (m: string, hint?: string) => never, x: Tensor, 
   }
 }
 
+/** int16 -> int16: TFLite's rules (zero points 0, output scale 1/32768 within TFLite's tolerance, at most 4-D). */
+function checkInt16(fail: (m: string, hint?: string) => never, x: Tensor, y: Tensor): void {
+  if (y.dtype !== 'int16') fail(`input '${x.name}' is int16 but output '${y.name}' is ${y.dtype}`, 'an int16 softmax outputs int16');
+  const s = y.quant?.scale[0] ?? 0;
+  if (x.quant?.zeroPoint[0] !== 0 || y.quant?.zeroPoint[0] !== 0 || Math.abs(s - 1 / 32768) > 0.001 / 32768) {
+    fail(`int16 softmax with input zero point ${x.quant?.zeroPoint[0]}, output scale ${s} and zero point ${y.quant?.zeroPoint[0]}`, 'int16 -> int16 softmax needs zero points 0 and output scale 1/32768');
+  }
+  if (x.shape.length > 4) fail(`int16 input '${x.name}' has ${x.shape.length} dimensions`, 'TFLite\'s int16 softmax takes 1 to 4 dimensions');
+}
+
 export const softmax = defineOp<'softmax'>({
   kind: 'softmax',
-  summary: 'softmax over the last axis (int8 fixed point)',
-  arith: 'int8 output: the same fixed-point exp in both, the input multiplier capped at 2^30 - 1 in tflite, 2^31 - 1 in tflm; int16 output: tflm the fixed-point steps shifted to 16 bits, tflite a float32 table of expf (musl) normalised by 1 / (sum * outScale), rounded half away',
+  summary: 'softmax over the last axis (int8 fixed point; int16: interpolated tables)',
+  arith: 'int16 -> int16: TFLite\'s table kernel in both, the tables computed in float32 (tflm) or double (tflite); int8 output: the same fixed-point exp in both, the input multiplier capped at 2^30 - 1 in tflite, 2^31 - 1 in tflm; int16 output: tflm the fixed-point steps shifted to 16 bits, tflite a float32 table of expf (musl) normalised by 1 / (sum * outScale), rounded half away',
   tflite: {
     builtin: BuiltinOperator.SOFTMAX,
     optionsType: BuiltinOptionsType.SoftmaxOptions,
@@ -42,6 +55,10 @@ export const softmax = defineOp<'softmax'>({
   },
   types: (c, op) => {
     const x = c.tensor(0, 'input'), y = c.g.tensors[op.outputs[0]!]!;
+    if (x.dtype === 'int16') {
+      if (!x.quant || x.quant.scale.length !== 1 || !y.quant || y.quant.scale.length !== 1) c.fail('int16 softmax needs per-tensor quantisation');
+      return checkInt16((m, hint) => c.fail(hint ? `${m} (${hint})` : m), x, y);
+    }
     if (x.dtype !== 'int8') c.fail(`input '${x.name}' is ${x.dtype}; only int8 activations are supported`);
     if (!x.quant || x.quant.scale.length !== 1) c.fail(`input '${x.name}' needs per-tensor quantisation (one scale and zero point)`);
     if (y.dtype === 'int16') checkInt16Output((m, hint) => c.fail(hint ? `${m} (${hint})` : m), x, y);
@@ -49,7 +66,12 @@ export const softmax = defineOp<'softmax'>({
     if (!y.quant || y.quant.scale.length !== 1) c.fail(`output '${y.name}' needs per-tensor quantisation (one scale and zero point)`);
   },
   legalize: (c, op) => {
-    const x = c.act(op.inputs[0], 'input');
+    const x = c.act(op.inputs[0], 'input', true);
+    if (x.dtype === 'int16') {
+      checkInt16((m, hint) => c.fail(m, hint), x, c.act(op.outputs[0], 'output', true));
+      if (!(op.beta > 0)) c.fail(`beta ${op.beta} is not positive`);
+      return;
+    }
     const yt = c.t(op.outputs[0], 'output');
     if (yt.dtype === 'int16') checkInt16Output((m, hint) => c.fail(m, hint), x, yt);
     const y = yt.dtype === 'int16' ? yt : c.act(op.outputs[0], 'output');
@@ -58,11 +80,29 @@ export const softmax = defineOp<'softmax'>({
   },
   fold: (q, op, k) => {
     const x = q.graph.tensors[op.inputs[0]!]!, y = q.graph.tensors[op.outputs[0]!]!;
+    if (x.dtype === 'int16') return k;
     const floatPath = y.dtype === 'int16' && q.arith === 'tflite'
       ? { floatPath: { scale: Math.fround(-Math.fround(x.quant!.scale[0]! * op.beta)), outScale: y.quant!.scale[0]! } } : {};
     return { ...k, ...softmaxQuantParams(q.graph, op, q.arith), ...floatPath };
   },
   lower: [
+    rule({
+      name: 'softmax16',
+      kinds: ['softmax'],
+      priority: 20,
+      when: (ctx, op) => ctx.t(op.inputs[0]!).dtype === 'int16',
+      lower: (ctx, op) => {
+        const x = ctx.t(op.inputs[0]!);
+        const depth = x.shape[x.shape.length - 1]!;
+        const p = softmax16Params(x.quant!.scale[0]!, op.beta, ctx.arith);
+        return {
+          kind: 'softmax16', inputs: [ctx.buffer(x.id)], output: ctx.buffer(op.outputs[0]!), rows: numElements(x.shape) / depth, depth,
+          multiplier: p.multiplier, shift: p.shift,
+          expLut: ctx.newConstant(`${op.name ?? 'softmax'}_exp_lut`, 'int16', [513], p.expLut),
+          recipLut: ctx.newConstant(`${op.name ?? 'softmax'}_recip_lut`, 'int16', [513], p.recipLut),
+        };
+      },
+    }),
     rule({
       name: 'softmax',
       kinds: ['softmax'],
@@ -79,6 +119,12 @@ export const softmax = defineOp<'softmax'>({
   ],
   macs: () => 0,
   golden: (ctx, op) => {
+    if (ctx.T(0).dtype === 'int16') {
+      const x = ctx.T(0), depth = x.shape[x.shape.length - 1]!, rows = numElements(x.shape) / depth;
+      const p = softmax16Params(x.quant!.scale[0]!, op.beta, ctx.arith);
+      const e = ctx.upload(p.expLut), r = ctx.upload(p.recipLut), xi = op.inputs[0]!, yi = op.outputs[0]!;
+      return { scratch: 0, make: () => (t) => ctx.ex.softmax16(t[xi]!, t[yi]!, rows, depth, p.multiplier, p.shift, e, r) };
+    }
     const q = softmaxQuantParams(ctx.graph, op, ctx.arith);
     const Y = ctx.Y;
     const outBits = Y.dtype === 'int16' ? 16 : 8;

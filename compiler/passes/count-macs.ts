@@ -11,6 +11,8 @@ export function macsOf(op: KernelOp): number {
     case 'conv16x8': return op.transpose ? op.batches * op.inH * op.inW * op.inC * op.kH * op.kW * op.outC : op.batches * op.outH * op.outW * op.outC * op.kH * op.kW * (op.inC / op.groups);
     case 'leaky_relu16': return 0;
     case 'lstm': return op.batches * op.steps * (op.gates.filter(Boolean).length * op.nCell * (op.nInput + op.nOutput) + (op.projection ? op.nCell * op.nOutput : 0));
+    case 'sigmoid16': return 0;
+    case 'softmax16': return 0;
     case 'svdf': return op.batches * op.filters * (op.inputSize + op.memory);
     case 'conv2d': return op.batches * op.outH * op.outW * op.outC * op.kH * op.kW * (op.inC / op.groups);
     case 'depthwise_conv2d': return op.batches * op.outH * op.outW * op.outC * op.kH * op.kW;

@@ -2,7 +2,7 @@
 // arithmetic, and the SIMD dot-product snippet (DSP path with a portable fallback, same results).
 import type { Requant } from '../../compiler/kernel-ir/types.ts';
 
-export type CType = 'int8_t' | 'int16_t' | 'int32_t' | 'uint8_t';
+export type CType = 'int8_t' | 'int16_t' | 'int32_t' | 'uint8_t' | 'uint16_t';
 
 /** `static const T name[n] = {...};` in flash, 4-byte aligned. */
 export function cArray(name: string, type: CType, data: ArrayLike<number>): string {
@@ -16,7 +16,7 @@ export function cArray(name: string, type: CType, data: ArrayLike<number>): stri
 }
 
 export function bytesOf(type: CType, n: number): number {
-  return n * (type === 'int32_t' ? 4 : type === 'int16_t' ? 2 : 1);
+  return n * (type === 'int32_t' ? 4 : type === 'int16_t' || type === 'uint16_t' ? 2 : 1);
 }
 
 /** A float32 value as an exact C hexadecimal float literal (e.g. 0x1.8p-3f). */

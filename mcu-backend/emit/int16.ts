@@ -3,8 +3,10 @@
 //                 products, plus the bias, tf_requant_64 (the int64 MultiplyByQuantizedMultiplier), clamp;
 //                 on DSP cores (conv16x8.dsp) the weights widened to int16 and the taps' dot products as SMLAD.
 //   leaky_relu16  the identity or the alpha multiplier by the input's sign (tf_requant_tflm), clamp to int16.
+//   sigmoid16     LOGISTIC / TANH: TFLite's sigmoid table with interpolation, or gemmlowp (tf_logistic16 / tf_tanh16).
 // The kernel ABI passes int8_t pointers (model.ts); these cast them to int16_t through void *.
-import type { KConv16x8, KLeakyRelu16 } from '../../compiler/kernel-ir/types.ts';
+import type { KConv16x8, KLeakyRelu16, KSigmoid16 } from '../../compiler/kernel-ir/types.ts';
+import { SIGMOID_TABLE_U16 } from '../../compiler/quant/sigmoid16.ts';
 import { cArray, cInt } from './c.ts';
 import { defineVariant, type EmitContext, type EmittedKernel } from './variant.ts';
 
@@ -119,4 +121,51 @@ export const leakyRelu16Generic = defineVariant<KLeakyRelu16>({
   modes: { elementwise: true },
   emit: emitLeakyRelu16,
   estimate: (op) => ({ instructions: op.elements * 30, loads: op.elements }),
+});
+
+/**
+ * int16 LOGISTIC / TANH (compiler/quant/sigmoid16.ts): the `lut` mode interpolates in TFLite's 256-entry sigmoid
+ * table (512 bytes of flash per layer), the `gemmlowp` mode (desktop TFLite's power-of-two case) calls runtime.h's
+ * tf_logistic16 / tf_tanh16 on Q3.12.
+ */
+export function emitSigmoid16(op: KSigmoid16, ctx: EmitContext): EmittedKernel {
+  const f = ctx.fn;
+  const head = `static void ${f}(const int8_t *in8, int8_t *out8)
+{
+  const int16_t *x = (const int16_t *)(const void *)in8;
+  int16_t *y = (int16_t *)(void *)out8;
+`;
+  if (op.mode === 'gemmlowp') {
+    const arg = op.fn === 'tanh' && op.preShift ? 'tf_sat_lshift16(x[i], 1)' : 'x[i]';
+    return { data: '', code: `${head}  for (int i = 0; i < ${op.elements}; i++) y[i] = (int16_t)tf_${op.fn}16(${arg}, 3);\n}\n`, constBytes: 0 };
+  }
+  const round = op.shift > 0 ? 2 ** (op.shift - 1) : 0;
+  const fold = op.fn === 'logistic'
+    ? `    const uint32_t uh = a >> 9;
+    uint32_t u = uh >= 255 ? (uint32_t)0x7FFF << 10 : ((uint32_t)${f}_t[uh] << 9) + (a & 0x1FF) * ((uint32_t)${f}_t[uh + 1] - ${f}_t[uh]);
+    u = v >= 0 ? u + (1u << 9) : (1u << 25) - u + (1u << 9) - 1;
+    y[i] = (int16_t)(u >> 10);`
+    : `    const uint32_t uh = a >> 8;
+    int32_t s = uh >= 255 ? 0xFFFF << 8 : (int32_t)(((uint32_t)${f}_t[uh] << 8) + (a & 0xFF) * ((uint32_t)${f}_t[uh + 1] - ${f}_t[uh]));
+    s = v >= 0 ? s - (1 << 23) + (1 << 7) : -s + (1 << 23) + (1 << 7) - 1;
+    y[i] = (int16_t)(s >> 8);`;
+  const code = `${head}  for (int i = 0; i < ${op.elements}; i++) {
+    const int32_t v = ((int32_t)x[i] * ${op.multiplier} + ${round}) >> ${op.shift};
+    const uint32_t a = (uint32_t)(v < 0 ? -v : v);
+${fold}
+  }
+}
+`;
+  return { data: cArray(`${f}_t`, 'uint16_t', SIGMOID_TABLE_U16), code, constBytes: 512 };
+}
+
+export const sigmoid16Generic = defineVariant<KSigmoid16>({
+  name: 'sigmoid16.generic',
+  kind: 'sigmoid16',
+  priority: 0,
+  applies: () => true,
+  scratchBytes: () => 0,
+  modes: { elementwise: true },
+  emit: emitSigmoid16,
+  estimate: (op) => ({ instructions: op.elements * (op.mode === 'lut' ? 21 : 225), loads: op.elements * 3 }), // QEMU M4: 20.4 and 224 (bench int16-ops)
 });

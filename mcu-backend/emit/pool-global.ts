@@ -43,7 +43,7 @@ export const avgPoolGlobal = defineVariant<KPool2d>({
   name: 'avgpool.global-m4',
   kind: 'average_pool2d',
   priority: 5,
-  applies: (op, t) => t.dsp && globalAvgPoolApplies(op) === undefined,
+  applies: (op, t, m) => t.dsp && m?.buffers[op.inputs[0]!]?.dtype === 'int8' && globalAvgPoolApplies(op) === undefined,
   scratchBytes: () => 0,
   emit: emitGlobalAvgPool,
   estimate: (op) => ({ instructions: Math.round(op.inH * op.inW * op.inC * 1.1 + op.inC * 12), loads: op.inH * op.inW * op.inC / 4 }),

@@ -10,18 +10,18 @@ import { binaryGeneric } from './binary.ts';
 import { conv2dGeneric } from './conv2d.ts';
 import { depthwiseChan4, depthwiseGeneric } from './depthwise.ts';
 import { fullyConnectedGeneric } from './fully-connected.ts';
-import { avgPoolGeneric, maxPoolGeneric } from './pool.ts';
+import { avgPool16Generic, avgPoolGeneric, maxPool16Generic, maxPoolGeneric } from './pool.ts';
 import { avgPoolGlobal } from './pool-global.ts';
 import { dequantizeGeneric, quantizeGeneric } from './quantize.ts';
 import { reshapeAlias } from './reshape.ts';
 import { shiftConvGather } from './shift-conv.ts';
-import { softmaxReference } from './softmax.ts';
+import { softmax16Reference, softmaxReference } from './softmax.ts';
 import { lutTable } from './lut.ts';
 import { preluGeneric } from './prelu.ts';
 import { reduceGeneric } from './reduce.ts';
 import { resizeBilinearGeneric, resizeNearestTable } from './resize.ts';
 import { transposeConvGeneric } from './transpose-conv.ts';
-import { conv16x8Dsp, conv16x8Generic, leakyRelu16Generic } from './int16.ts';
+import { conv16x8Dsp, conv16x8Generic, leakyRelu16Generic, sigmoid16Generic } from './int16.ts';
 import { svdfDsp, svdfGeneric } from './svdf.ts';
 import { lstmDsp, lstmGeneric, lstmLut } from './lstm.ts';
 import { FAST_VARIANTS } from './fast-variants.ts';
@@ -36,10 +36,13 @@ export const VARIANTS: AnyVariant[] = [
   addLut,
   binaryGeneric,
   avgPoolGeneric,
+  avgPool16Generic,
   avgPoolGlobal,
   maxPoolGeneric,
+  maxPool16Generic,
   reshapeAlias,
   softmaxReference,
+  softmax16Reference,
   shiftConvGather,
   addConvGeneric,
   lutTable,
@@ -54,6 +57,7 @@ export const VARIANTS: AnyVariant[] = [
   conv16x8Generic,
   conv16x8Dsp,
   leakyRelu16Generic,
+  sigmoid16Generic,
   svdfGeneric,
   lstmGeneric,
   lstmDsp,

@@ -3,9 +3,10 @@
 // int8 -> int16 form) runs the same steps written out here, shifted down to 16 bits and offset by -32768;
 // in the `tflite` arithmetic desktop TFLite's float path instead: its expf table computed here with musl's
 // algorithm (compiler/quant/libm.ts, so the target's libm plays no part), float32 sums and products in C.
-import type { KSoftmax } from '../../compiler/kernel-ir/types.ts';
+// softmax16.reference: the int16 -> int16 softmax (TFLite's SoftmaxInt16, two interpolated tables).
+import type { KSoftmax, KSoftmax16 } from '../../compiler/kernel-ir/types.ts';
 import { expf } from '../../compiler/quant/libm.ts';
-import { cFloat, cInt } from './c.ts';
+import { cArray, cFloat, cInt } from './c.ts';
 import { defineVariant, type EmitContext, type EmittedKernel } from './variant.ts';
 
 export function emitSoftmax(op: KSoftmax, ctx: EmitContext): EmittedKernel {
@@ -93,3 +94,51 @@ function softmax16Float(op: KSoftmax, fn: string, p: { scale: number; outScale: 
 `;
   return { data, code, constBytes: 1024 };
 }
+
+/**
+ * int16 -> int16 softmax (kernel IR softmax16): TFLite's SoftmaxInt16 with the op's two 513-entry tables in
+ * flash (2 x 1,026 bytes), the exp values kept in the output row until the reciprocal is known.
+ */
+export function emitSoftmaxInt16(op: KSoftmax16, ctx: EmitContext): EmittedKernel {
+  const f = ctx.fn;
+  const data = cArray(`${f}_exp`, 'int16_t', ctx.konst(op.expLut).data) + cArray(`${f}_recip`, 'int16_t', ctx.konst(op.recipLut).data);
+  const code = `static inline int32_t ${f}_lut(const int16_t *t, int32_t v)
+{
+  const int32_t i = 256 + (v >> 7), off = v & 0x7F;
+  const int32_t slope = (int16_t)(t[i + 1] - t[i]);
+  return (int16_t)(t[i] + ((slope * off + 64) >> 7));
+}
+
+static void ${f}(const int8_t *in8, int8_t *out8)
+{
+  const int16_t *x = (const int16_t *)(const void *)in8;
+  int16_t *y = (int16_t *)(void *)out8;
+  for (int r = 0; r < ${op.rows}; r++, x += ${op.depth}, y += ${op.depth}) {
+    int32_t mx = -32768;
+    for (int c = 0; c < ${op.depth}; c++) mx = tf_max(mx, x[c]);
+    int32_t sum = 0;
+    for (int c = 0; c < ${op.depth}; c++) {
+      const int32_t e = ${f}_lut(${f}_exp, tf_clamp(tf_requant_tflm(x[c] - mx, ${cInt(op.multiplier)}, ${op.shift}) + 32767, -32768, 32767));
+      y[c] = (int16_t)e;
+      sum += e;
+    }
+    const int h = tf_clz32((uint32_t)sum);
+    const int32_t shifted = (int32_t)((((int64_t)sum << (h - 1)) + (1 << 13)) >> 14);
+    const int64_t recip = ${f}_lut(${f}_recip, tf_clamp(shifted - 98304, -32768, 32767));
+    const int rs = 31 - h;
+    for (int c = 0; c < ${op.depth}; c++) y[c] = (int16_t)tf_clamp((int32_t)(((int64_t)y[c] * recip + ((int64_t)1 << (rs - 1))) >> rs), 0, 32767);
+  }
+}
+`;
+  return { data, code, constBytes: 2 * 2 * 513 };
+}
+
+export const softmax16Reference = defineVariant<KSoftmax16>({
+  name: 'softmax16.reference',
+  kind: 'softmax16',
+  priority: 0,
+  applies: () => true,
+  scratchBytes: () => 0,
+  emit: emitSoftmaxInt16,
+  estimate: (op) => ({ instructions: op.rows * op.depth * 75, loads: op.rows * op.depth * 5 }), // QEMU M4: 73 per element, rows of 16 (bench int16-ops)
+});

@@ -7,7 +7,7 @@ export { depthwiseConv2d } from './depthwise';
 export { add } from './add';
 export { binary } from './binary';
 export { pool2d } from './pool';
-export { softmax, softmaxFloat16 } from './softmax';
+export { softmax, softmaxFloat16, softmax16 } from './softmax';
 export { copyBytes } from './reshape';
 export { copyRegion, fillBytes, resizeNearest } from './movement';
 export { reduce } from './reduce';
@@ -22,6 +22,6 @@ export function qRdbpot(x: i32, exponent: i32): i32 { return rdbpot(x, exponent)
 export function qExpOnNegativeValues(a: i32): i32 { return expOnNegativeValuesQ5(a); }
 export function qOneOverOnePlusX(a: i32): i32 { return oneOverOnePlusX(a); }
 export { rescale8, leakyRelu8, hardSwish8, logisticQ4s8, tanhQ4s8, sigmoidLut8, prelu8 } from './activations';
-export { conv16x8, transposeConv16x8, binary16, leakyRelu16, pool16 } from './int16';
+export { conv16x8, transposeConv16x8, binary16, leakyRelu16, pool16, sigmoid16 } from './int16';
 export { svdf } from './svdf';
 export { lstm8x8_16, lstmTables, logistic16, tanh16 } from './lstm';

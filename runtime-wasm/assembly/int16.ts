@@ -8,8 +8,10 @@
 //                   subtracted, rescaled to the output (double rounding); MUL: the product times one multiplier;
 //                   the int8 arithmetic with int16 data.
 //   leakyRelu16     the identity or the alpha multiplier (int32 MultiplyByQuantizedMultiplier, double rounding).
+//   sigmoid16       LOGISTIC / TANH: TFLite's 256-entry sigmoid table with linear interpolation (or gemmlowp).
 // Scalar only: these are the reference, not the fast path. Addresses are the host's.
 import { mbqmDouble } from './quant';
+import { logistic16, tanh16 } from './lstm';
 
 /** TFLite's MultiplyByQuantizedMultiplier(int64 x, int32 multiplier, int shift), kernels/internal/common.cc. */
 // @ts-ignore: decorator
@@ -177,5 +179,49 @@ export function pool16(isMax: i32, x: usize, n: i32, h: i32, wd: i32, c: i32,
         }
       }
     }
+  }
+}
+
+/**
+ * LOGISTIC (isTanh 0) / TANH (1) on int16, TFLite's reference_integer_ops int16 kernels: the input rescaled by
+ * (x * mult + round) >> shift, linear interpolation in the uploaded 256-entry sigmoid table (uint16; LOGISTIC
+ * 9 fraction bits of the index, TANH 8), the sign folded back, Q0.15. gemm != 0: desktop TFLite's optimized
+ * kernel for power-of-two scales, gemmlowp logistic / tanh on FixedPoint<int16, 3> (lstm.ts), the TANH input
+ * first doubled with saturation when preShift is 1 (then `shift` holds preShift).
+ */
+export function sigmoid16(x: usize, out: usize, n: i32, isTanh: i32, mult: i32, shift: i32, table: usize, gemm: i32): void {
+  const round = shift > 0 ? 1 << (shift - 1) : 0;
+  for (let i = 0; i < n; i++) {
+    const xi = <i32>load<i16>(x + (<usize>i << 1));
+    let r: i32;
+    if (gemm != 0) {
+      if (isTanh == 0) r = logistic16(xi, 3);
+      else r = tanh16(shift != 0 ? (xi > 16383 ? 32767 : xi < -16384 ? -32768 : xi << 1) : xi, 3);
+    } else {
+      const v = (xi * mult + round) >> shift;
+      const a = <u32>(v < 0 ? -v : v);
+      if (isTanh == 0) {
+        const uh = a >> 9;
+        let u: u32;
+        if (uh >= 255) u = <u32>0x7fff << 10;
+        else {
+          const ua = <u32>load<u16>(table + (<usize>uh << 1)), ub = <u32>load<u16>(table + (<usize>(uh + 1) << 1));
+          u = (ua << 9) + (a & 0x1ff) * (ub - ua);
+        }
+        u = v >= 0 ? u + (1 << 9) : (1 << 25) - u + (1 << 9) - 1;
+        r = <i32>(u >> 10);
+      } else {
+        const uh = a >> 8;
+        let s: i32;
+        if (uh >= 255) s = 0xffff << 8;
+        else {
+          const ua = <u32>load<u16>(table + (<usize>uh << 1)), ub = <u32>load<u16>(table + (<usize>(uh + 1) << 1));
+          s = <i32>((ua << 8) + (a & 0xff) * (ub - ua));
+        }
+        s = v >= 0 ? s - (1 << 23) + (1 << 7) : -s + (1 << 23) + (1 << 7) - 1;
+        r = s >> 8;
+      }
+    }
+    store<i16>(out + (<usize>i << 1), <i16>r);
   }
 }

@@ -5,7 +5,7 @@
 // Differences below diffMin contribute nothing and output -128. outBits 16: the int8 -> int16 form (TFLite
 // Micro's reference_ops::Softmax with int16 output, as keyword_scrambled's): shifted down to 16 bits instead,
 // offset -32768, clamped to int16.
-import { expOnNegativeValuesQ5, oneOverOnePlusX, rdbpot, srdhm } from './quant';
+import { expOnNegativeValuesQ5, mbqmDouble, oneOverOnePlusX, rdbpot, srdhm } from './quant';
 
 export function softmax(x: usize, out: usize, rows: i32, depth: i32, inputMultiplier: i32, inputLeftShift: i32, diffMin: i32, outBits: i32): void {
   const lo: i32 = outBits == 16 ? -32768 : -128;
@@ -70,6 +70,47 @@ export function softmaxFloat16(x: usize, out: usize, rows: i32, depth: i32, scal
       let q = <i32>fl + (p - fl >= <f32>0.5 ? 1 : 0) + zeroPoint;
       q = q < -32768 ? -32768 : q > 32767 ? 32767 : q;
       store<i16>(orow + (<usize>i << 1), <i16>q);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function lut16(lut: usize, v: i32): i32 {
+  const index = 256 + (v >> 7), offset = v & 0x7f;
+  const base = <i32>load<i16>(lut + (<usize>index << 1));
+  const slope = <i32><i16>(<i32>load<i16>(lut + (<usize>(index + 1) << 1)) - base);
+  return <i32><i16>(base + ((slope * offset + 64) >> 7));
+}
+
+// @ts-ignore: decorator
+@inline function sat16(v: i32): i32 { return v < -32768 ? -32768 : v > 32767 ? 32767 : v; }
+
+/**
+ * int16 -> int16 softmax (TFLite's reference_ops::SoftmaxInt16): diff to the row maximum rescaled by
+ * MultiplyByQuantizedMultiplier (double rounding) so that [-65535, 0] is [-10, 0], exp from the 513-entry exp
+ * table (lut_lookup_with_interpolation) at diff + 32767, summed in int32; 1 / sum from the 1/(1+x) table at the
+ * sum normalised by its leading zeros; each output (exp * recip + round) >> (31 - clz(sum)), clamped to
+ * [0, 32767]. The tables come from the host (compiler/quant/softmax16.ts, gen_lut in the arithmetic's precision).
+ */
+export function softmax16(x: usize, out: usize, rows: i32, depth: i32, mult: i32, shift: i32, expLut: usize, recipLut: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + (<usize>(r * depth) << 1), yr = out + (<usize>(r * depth) << 1);
+    let mx: i32 = -32768;
+    for (let c = 0; c < depth; c++) mx = max(mx, <i32>load<i16>(xr + (<usize>c << 1)));
+    let sum: i32 = 0;
+    for (let c = 0; c < depth; c++) {
+      const e = lut16(expLut, sat16(mbqmDouble(<i32>load<i16>(xr + (<usize>c << 1)) - mx, mult, shift) + 32767));
+      store<i16>(yr + (<usize>c << 1), <i16>e);
+      sum += e;
+    }
+    const h = <i32>clz<u32>(<u32>sum);
+    const shifted = <i32>(((<i64>sum << <i64>(h - 1)) + 8192) >> 14);
+    const recip = <i64>lut16(recipLut, sat16(shifted - 98304));
+    const rs = <i64>(31 - h);
+    for (let c = 0; c < depth; c++) {
+      const e = <i64>load<i16>(yr + (<usize>c << 1));
+      const v = <i32>((e * recip + (<i64>1 << (rs - 1))) >> rs);
+      store<i16>(yr + (<usize>c << 1), <i16>(v < 0 ? 0 : v > 32767 ? 32767 : v));
     }
   }
 }

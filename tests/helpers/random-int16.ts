@@ -1,7 +1,7 @@
 // Seeded random single-op 16x8 graphs (int16 activations with zero point 0, int8 weights per channel, int64
 // biases) for the oracle and Cortex-M tests of docs/int16.md: CONV_2D (grouped or not), DEPTHWISE_CONV_2D,
 // FULLY_CONNECTED, TRANSPOSE_CONV, ADD / SUB (with broadcasting), LEAKY_RELU, PAD, STRIDED_SLICE,
-// CONCATENATION and QUANTIZE int16 -> int16. Output scales follow the expected accumulator spread, so most
+// CONCATENATION and QUANTIZE int16 -> int16; AVERAGE/MAX_POOL_2D; LOGISTIC, TANH and QUANTIZE int16 <-> int8 / int32. Output scales follow the expected accumulator spread, so most
 // outputs are not saturated; inputs span the whole int16 range or a tenth of it.
 import type { Graph, Op, Tensor } from '../../compiler/ir/graph.ts';
 import { convOutSize, numElements } from '../../compiler/ir/graph.ts';
@@ -11,9 +11,12 @@ import { Rng } from './random-ops.ts';
 export const INT16_OP_KINDS = [
   'conv2d', 'depthwise_conv2d', 'fully_connected', 'transpose_conv', 'add', 'sub', 'mul', 'leaky_relu', 'pad', 'strided_slice', 'concatenation', 'quantize',
 ] as const;
-/** int16 kinds the golden runtime runs but the backends do not (legalize refuses them). */
+/** int16 pools: checked against the interpreter by oracle-int16.test.ts, as Cortex-M C by oracle-int16-ops.test.ts. */
 export const INT16_GOLDEN_ONLY_KINDS = ['average_pool2d', 'max_pool2d'] as const;
-export type Int16OpKind = (typeof INT16_OP_KINDS)[number] | (typeof INT16_GOLDEN_ONLY_KINDS)[number];
+/** The kinds of tests/runtime-wasm/oracle-int16-ops.test.ts: LOGISTIC / TANH int16 (input scales around the
+ *  power-of-two ones TFLite treats apart, and those), SOFTMAX int16 -> int16, QUANTIZE int16 <-> int8 and int16 <-> int32. */
+export const INT16_EXTRA_KINDS = ['logistic', 'tanh', 'softmax', 'quantize_16to8', 'quantize_8to16', 'quantize_16to32', 'quantize_32to16'] as const;
+export type Int16OpKind = (typeof INT16_OP_KINDS)[number] | (typeof INT16_GOLDEN_ONLY_KINDS)[number] | (typeof INT16_EXTRA_KINDS)[number];
 
 const f = Math.fround;
 
@@ -155,6 +158,35 @@ export function randomInt16Graph(seed: number, kind: Int16OpKind): Graph {
       inputs = [x];
       break;
     }
+    case 'logistic': case 'tanh': {
+      const shape = [n, r.int(1, 4), r.int(1, 9), r.int(1, 8)];
+      // 1 in 4: a power-of-two scale (2^-12, or 2^-11 for TANH), which desktop TFLite computes with gemmlowp.
+      const pot = r.chance(0.25) ? 2 ** (kind === 'tanh' ? r.pick([-12, -11]) : -12) : 0;
+      const x = act('x', shape, pot || r.logScale(-15, -9));
+      out = act('y', shape, 1 / 32768);
+      op = { kind, inputs: [x], outputs: [out] } as Op;
+      inputs = [x];
+      break;
+    }
+    case 'softmax': {
+      const shape = r.chance(0.5) ? [r.int(1, 3), r.int(1, 40)] : [n, r.int(1, 3), r.int(1, 4), r.int(1, 12)];
+      const x = act('x', shape, r.logScale(-13, -7));
+      out = act('y', shape, 1 / 32768);
+      op = { kind: 'softmax', inputs: [x], outputs: [out], beta: f(r.pick([1, 1, 0.7, 2.3])) } as Op;
+      inputs = [x];
+      break;
+    }
+    case 'quantize_16to8': case 'quantize_8to16': case 'quantize_16to32': case 'quantize_32to16': {
+      const shape = [n, r.int(1, 4), r.int(1, 9), r.int(1, 8)];
+      const [from, to] = ({ quantize_16to8: ['int16', 'int8'], quantize_8to16: ['int8', 'int16'], quantize_16to32: ['int16', 'int32'], quantize_32to16: ['int32', 'int16'] } as const)[kind];
+      // Scales chosen so that most values land inside the output type: int8 holds 2^8 steps of int16's 2^16.
+      const sy = kind === 'quantize_16to8' ? f(sx * 2 ** (7 + r.next() * 2)) : kind === 'quantize_8to16' ? f(sx * 2 ** (-8 + r.next() * 2)) : kind === 'quantize_16to32' ? f(sx * 2 ** (r.next() * 8 - 6)) : f(sx * 2 ** (14 + r.next() * 3));
+      const x = g.act('x', shape, sx, from === 'int8' ? r.int(-20, 20) : 0, from);
+      out = g.act('y', shape, sy, to === 'int8' ? r.int(-20, 20) : 0, to);
+      op = { kind: 'quantize', inputs: [x], outputs: [out] } as Op;
+      inputs = [x];
+      break;
+    }
     case 'quantize': {
       const shape = [n, r.int(1, 4), r.int(1, 9), r.int(1, 8)];
       const x = act('x', shape);
@@ -169,9 +201,15 @@ export function randomInt16Graph(seed: number, kind: Int16OpKind): Graph {
   return g.io(inputs!, [out!]);
 }
 
-/** Seeded int16 inputs: the whole range (odd seeds) or +-3277. */
-export function randomInt16Inputs(graph: Graph, seed: number): Int16Array[] {
+/** Seeded int16 inputs: the whole range (odd seeds) or +-3277 (int8 / int32 graph inputs: their whole range, or
+ *  the int16 range for int32). */
+export function randomInt16Inputs(graph: Graph, seed: number): Array<Int8Array | Int16Array | Int32Array> {
   const r = new Rng(seed ^ 0x2545f491);
   const span = seed % 2 ? 32767 : 3277;
-  return graph.inputs.map((id) => Int16Array.from({ length: numElements((graph.tensors[id] as Tensor).shape) }, () => r.int(-span, span)));
+  return graph.inputs.map((id) => {
+    const t = graph.tensors[id] as Tensor, len = numElements(t.shape);
+    if (t.dtype === 'int8') return Int8Array.from({ length: len }, () => r.int(-128, 127));
+    if (t.dtype === 'int32') return Int32Array.from({ length: len }, () => r.int(-40000, 40000) * (seed % 2 ? 1 : 30));
+    return Int16Array.from({ length: len }, () => r.int(-span, span));
+  });
 }

@@ -3,7 +3,7 @@
 //    -fno-sanitize-recover=all, plus -pedantic and the harness's -Wall -Wextra -Werror): the five MLPerf
 //    Tiny models and the small MUST_PASS zoo models, each on extreme inputs (every byte -128, every byte
 //    127; a float32 edge: the lowest and highest values its QUANTIZE represents, and +-1e30 beyond them) and
-//    two seeded random inputs, in two builds: the M4 variant table (fast DSP kernels, their prelude's
+//    two seeded random inputs (int16 inputs: every value -32768, every value 32767), in two builds: the M4 variant table (fast DSP kernels, their prelude's
 //    portable C; the generic kernels of the other ops) with runtime.h's SIMD path (-DTF_HOST_SIMD=1), and
 //    the generic kernels with the portable path. Every output is compared byte for byte with the golden runtime (tflm).
 //    A sanitizer report aborts the program (non-zero exit), which fails the run with the report.
@@ -24,6 +24,7 @@ import { compileHost, runHost } from '../../mcu-backend/harness/run.ts';
 import { randomGraphInputs, verifyMcu } from '../../mcu-backend/verify.ts';
 import { GoldenRuntime } from '../../runtime-wasm/host.ts';
 import { scratchDir } from '../helpers/paths.ts';
+import { INT16_EXTRA_KINDS, INT16_GOLDEN_ONLY_KINDS, INT16_OP_KINDS, randomInt16Graph } from '../helpers/random-int16.ts';
 import { missingModel, realModels, type RealModel } from '../helpers/zoo.ts';
 import { needTools } from './helpers/tools.ts';
 import { SANITIZE_FLAGS, sanitizeAll } from './helpers/sanitize.ts';
@@ -39,14 +40,16 @@ type Model = RealModel;
 const models: Model[] = realModels();
 const missing = missingModel;
 
-/** Input sets as raw bytes: extreme ones, then two seeded random ones. */
+/** Input sets as raw bytes: extreme ones (int8 -128 / 127, int16 -32768 / 32767, int32 at the int16 extremes,
+ *  float32 as above), then two seeded random ones. */
 function extremeInputs(graph: Graph, count: number): Array<{ label: string; bytes: Int8Array }> {
   const fill = (label: string, int8: number, float: (r: [number, number] | undefined) => number) => {
+    const wide = int8 < 0 ? -32768 : 32767;
     const parts = graph.inputs.map((id) => {
       const t = graph.tensors[id]!, n = numElements(t.shape);
       if (t.dtype === 'int8') return new Int8Array(n).fill(int8);
-      // int16 inputs (keyword_scrambled): the int16 extreme of the same sign.
-      if (t.dtype === 'int16') { const v = new Int16Array(n).fill(int8 < 0 ? -32768 : int8 > 0 ? 32767 : 0); return new Int8Array(v.buffer); }
+      if (t.dtype === 'int16') return new Int8Array(new Int16Array(n).fill(wide).buffer);
+      if (t.dtype === 'int32') return new Int8Array(new Int32Array(n).fill(wide).buffer);
       if (t.dtype === 'float32') { const f = new Float32Array(n).fill(float(floatInputRange(graph, id))); return new Int8Array(f.buffer); }
       throw new Error(`input '${t.name}' is ${t.dtype}: no extreme inputs for it here`);
     });
@@ -92,6 +95,25 @@ for (const m of models) {
     }
   });
 }
+
+// int16 (16x8) single-op graphs, one per kind the Cortex-M backend runs (tests/helpers/random-int16.ts), under
+// the same flags on the extreme int16 inputs and two random ones, generic portable kernels and the M4 table.
+test('int16 single-op graphs: ASan + UBSan clean on the host on extreme inputs, outputs equal the golden runtime', { timeout: 600_000 }, async (t) => {
+  if (!needTools(t, 'host')) return;
+  golden ??= await GoldenRuntime.load();
+  const kinds = [...INT16_OP_KINDS, ...INT16_GOLDEN_ONLY_KINDS, ...INT16_EXTRA_KINDS];
+  for (const [k, kind] of kinds.entries()) {
+    const graph = randomInt16Graph(990000 + k, kind);
+    const module = runPipeline(graph, { arith: 'tflm' });
+    const sets = extremeInputs(graph, 4);
+    const dsp = k % 2 === 0; // alternate the two builds, to keep the ASan compiles few
+    const v = await verifyMcu(graph, module, emitModel(module, { cpu: 'm4', dsp }), 'host', {
+      inputs: sets.map((s) => s.bytes), golden, simd: dsp, host: { flags: SANITIZE }, workDir: join(work, 'int16', kind),
+    });
+    assert.equal(v.results.length, sets.length);
+    for (const r of v.results) assert.ok(r.ok, `${graph.name} (${dsp ? 'M4 table, SIMD' : 'generic'}), input '${sets[r.input]!.label}': ${JSON.stringify(r)}`);
+  }
+});
 
 // The flags do catch what they should: a program with an out-of-bounds read and one with a signed overflow,
 // built exactly as the models above (compileHost with SANITIZE), must abort with the sanitizer's report.

@@ -35,13 +35,23 @@ test('legalize: int16 activations are rejected where no int16 kernel exists, or 
   g.tensors[opNamed(g, 'conv').outputs[0]].quant!.zeroPoint = [0];
   // ... and int8 in, int16 out is no TFLite kernel.
   rejects(g, 'conv', /input is int8 but output is int16/, /int16 -> int16/);
-  // CONV_2D, DEPTHWISE_CONV_2D and ADD run 16x8; AVERAGE_POOL_2D has no int16 Cortex-M kernel.
+  // CONV_2D, DEPTHWISE_CONV_2D and ADD run 16x8; AVERAGE_POOL_2D too, but int16 in, int8 out is no pooling.
   const h = smallNet();
   for (const id of [opNamed(h, 'conv').inputs[0], opNamed(h, 'conv').outputs[0], opNamed(h, 'dw').outputs[0], opNamed(h, 'res').outputs[0]]) {
     h.tensors[id].dtype = 'int16';
     h.tensors[id].quant!.zeroPoint = [0];
   }
-  rejects(h, 'pool', /input 'c' is int16/, /int8 activations only/);
+  rejects(h, 'pool', /input is int16 but output is int8/, /keeps the type/);
+  // An op without an int16 kernel (HARD_SWISH) names the int16 ops there are.
+  const k = smallNet();
+  const hs = opNamed(k, 'pool');
+  Object.assign(hs, { kind: 'hard_swish', filter: undefined, stride: undefined, padding: undefined, activation: undefined });
+  for (const id of [opNamed(k, 'conv').inputs[0]!, opNamed(k, 'conv').outputs[0]!, opNamed(k, 'dw').outputs[0]!, hs.inputs[0]!, hs.outputs[0]!]) {
+    k.tensors[id].dtype = 'int16';
+    k.tensors[id].quant!.zeroPoint = [0];
+  }
+  k.tensors[hs.outputs[0]!].shape = [...k.tensors[hs.inputs[0]!].shape];
+  rejects(k, 'pool', /input 'c' is int16/, /int8 activations only here \(int16: CONV_2D/);
 });
 
 test('legalize: asymmetric weights are rejected', () => {
