@@ -76,8 +76,11 @@ export function unrollCandidates(L: CgraLayer, arch: CgraArch): Unroll[] {
     if (Math.max(up, uo) > 4 * Math.min(up, uo) && !(up === P || uo === L.outC)) continue;
     out.push({ up, uo });
   }
-  // The largest tiles first (at most 6 shapes), then small ones that always schedule.
-  const big = out.sort((a, b) => b.up * b.uo - a.up * a.uo).slice(0, 6);
+  // The largest tiles first (at most 4 shapes), the mid-size tiles that schedule on any array of 16 PEs or
+  // more (12 to 20 products, up to 4), then small ones that always schedule.
+  const sorted = out.sort((a, b) => b.up * b.uo - a.up * a.uo);
+  const big = sorted.slice(0, 4);
+  for (const u of sorted.filter((x) => x.up * x.uo >= 12 && x.up * x.uo <= 20 && !big.includes(x)).slice(0, 4)) big.push(u);
   for (const u of [{ up: 2, uo: 2 }, { up: 1, uo: 2 }, { up: 2, uo: 1 }, { up: 1, uo: 1 }]) {
     if (u.up <= P && u.uo <= L.outC && u.up * u.uo <= Math.max(1, pes / 2) && !big.some((b) => b.up === u.up && b.uo === u.uo)) big.push(u);
   }
