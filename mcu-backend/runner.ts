@@ -81,7 +81,7 @@ export interface RunOptions {
   debug?: boolean;
   /** Count instructions with the QEMU plugin (QEMU only). */
   count?: boolean;
-  /** Host only: compile the DSP (SIMD) source through the portable intrinsics (default true). */
+  /** Host: compile the DSP (SIMD) source through runtime.h's portable intrinsics (default true); rv32: the same when true (default false). */
   simd?: boolean;
   /** Host only: the compiler and extra flags (default gcc, none), e.g. sanitizers. */
   host?: HostCompiler;
@@ -114,9 +114,9 @@ export function runModel(em: EmittedModel, inputs: readonly Int8Array[], on: Run
     if (r.status !== 0) throw new TinyforgeError(`${em.cname} on host failed: ${describeStatus(r.status, r.timedOut)}\n${r.stderr.slice(0, 2000)}`);
     text = r.stdout;
   } else if (on === 'rv32') {
-    binary = join(dir, `${em.cname}-rv32.elf`);
+    binary = join(dir, `${em.cname}-rv32${opts.simd ? '-simd' : ''}.elf`);
     rmSync(binary, { force: true });
-    compileRv32OrThrow(prog, binary);
+    compileRv32OrThrow(prog, binary, opts.simd ? { flags: ['-DTF_HOST_SIMD=1'] } : {});
     const r = runRv32(binary, { timeoutMs: opts.timeoutMs ?? 120_000, count: opts.count, profile: opts.profile });
     if (r.status !== 0) throw new TinyforgeError(`${em.cname} on QEMU riscv32 failed: ${describeRv32Status(r.status, r.timedOut)}\n${r.stderr.slice(-2000)}`);
     text = r.stderr + r.stdout;

@@ -66,6 +66,11 @@ function concat(parts: TensorValues[]): Int8Array {
   return out;
 }
 
+/** The golden runtime's output bytes for raw input bytes `x` (what the generated program writes). */
+export function goldenOutputBytes(golden: GoldenRuntime, graph: Graph, arith: KernelModule['arith'], x: Int8Array): Int8Array {
+  return concat(golden.run(graph, split(graph, x), { arith }).outputs);
+}
+
 export async function verifyMcu(
   graph: Graph, module: KernelModule, em: EmittedModel, on: RunTarget,
   opts: { inputs: Int8Array[]; workDir: string; count?: boolean; golden?: GoldenRuntime; simd?: boolean; host?: HostCompiler },

@@ -59,6 +59,7 @@ function stageBody(p: string, n: Nest): string {
   const next = (): string => idx(n, k++);
   switch (kind) {
     case 'img': return `${dst} = ${p}_img${parts[0]}[${idx(n, 1)}];`;
+    case 'byte': return `((int8_t *)M)[${idx(n, 0)}] = x[${idx(n, 1)}];`;
     case 'w4': {
       const aligned = n.base[1] % 4 === 0 && n.dims.every((d) => d.delta[1] % 4 === 0);
       return aligned ? `${dst} = ((const int32_t *)x)[(${idx(n, 1)}) >> 2];` : `${dst} = (int32_t)((uint32_t)(uint8_t)x[${idx(n, 1)}] | (uint32_t)(uint8_t)x[${idx(n, 1)} + 1] << 8 | (uint32_t)(uint8_t)x[${idx(n, 1)} + 2] << 16 | (uint32_t)(uint8_t)x[${idx(n, 1)} + 3] << 24);`;

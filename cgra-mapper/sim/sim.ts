@@ -177,6 +177,9 @@ interface Decoded {
   act: Int32Array; actStart: Int32Array; actRout: Int32Array; actCol: Int32Array;
   /** Per active cell: 1 for EXIT (keeps ROUT and flags), 0 for every instruction that registers a result. */
   actKeepsFlags: Uint8Array;
+  /** Per S slot: 1 for the ROUT of a kernel PE that some BZFA reads its zero flag from (only those need their
+   *  reset flags tracked); how many there are. */
+  flagSrc: Uint8Array; flagSrcCount: number;
   /** Per step: cycles, multiply present, accesses (total / max per column). */
   stepCycles: Int32Array; stepMul: Uint8Array; stepMem: Int32Array;
   /** Estimated energy of one execution of each step (energy.ts). */
@@ -303,7 +306,7 @@ export class CgraSim {
       kernel, n, np,
       opc: new Uint8Array(n * np), ia: new Int32Array(n * np), ib: new Int32Array(n * np), iF: new Int32Array(n * np),
       dst: new Int32Array(n * np), imm: new Int32Array(n * np), routOf: new Int32Array(np), colOf: new Int32Array(np),
-      act: new Int32Array(0), actStart: new Int32Array(n + 1), actRout: new Int32Array(0), actCol: new Int32Array(0), actKeepsFlags: new Uint8Array(0),
+      act: new Int32Array(0), actStart: new Int32Array(n + 1), actRout: new Int32Array(0), actCol: new Int32Array(0), actKeepsFlags: new Uint8Array(0), flagSrc: new Uint8Array(this.regBase), flagSrcCount: 0,
       stepCycles: new Int32Array(n), stepMul: new Uint8Array(n), stepMem: new Int32Array(n), stepJoules: new Float64Array(n), bus: this.bus,
     };
     for (let c = 0; c < kc; c++) for (let r = 0; r < rows; r++) { const q = c * rows + r; d.routOf[q] = S_ROUT + r * C + c; d.colOf[q] = c; }
@@ -337,6 +340,13 @@ export class CgraSim {
     d.actRout = Int32Array.from(act, (i) => d.routOf[i % np]);
     d.actCol = Int32Array.from(act, (i) => d.colOf[i % np]);
     d.actKeepsFlags = Uint8Array.from(act, (i) => (d.opc[i] === OP.EXIT ? 1 : 0));
+    // Flag sources of BZFA inside the kernel's columns (one outside is never written during the launch: its
+    // flags stay reset, which the read sees without tracking).
+    for (let i = 0; i < n * np; i++) {
+      if (d.opc[i] !== OP.BZFA) continue;
+      const f = d.iF[i];
+      if (f >= S_ROUT && ((f - S_ROUT) % C) < kc && !d.flagSrc[f]) { d.flagSrc[f] = 1; d.flagSrcCount++; }
+    }
     staticStepTiming(kernel, this.bus).forEach((s, t) => {
       d.stepCycles[t] = s.cycles; d.stepMul[t] = s.mul ? 1 : 0; d.stepMem[t] = s.accesses;
       for (let q = 0; q < np; q++) d.stepJoules[t] += opPowerW(d.opc[t * np + q], s.cycles) * s.cycles * CLOCK_PERIOD_S;
@@ -398,7 +408,10 @@ export class CgraSim {
     const limit = this.cycleLimit;
     const nxt = new Int32Array(np);
     const fr = this.flagsReset;
-    const { actKeepsFlags } = d;
+    const { actKeepsFlags, flagSrc } = d;
+    // Flag sources still holding their reset flags: while any is, writes clear the reset state (the slow
+    // write-back); once none is (or the kernel has no BZFA), the plain write-back runs.
+    let pending = d.flagSrcCount;
 
     const trace: TraceStep[] | undefined = this.tracing ? [] : undefined;
     let memLog: MemAccess[] = [];
@@ -477,7 +490,15 @@ export class CgraSim {
         const r = dst[i];
         if (r >= 0) S[r] = v;
       }
-      for (let k = k0; k < k1; k++) { const o = actRout[k]; S[o] = nxt[k - k0]; fr[o] &= actKeepsFlags[k]; }
+      if (pending === 0) {
+        for (let k = k0; k < k1; k++) S[actRout[k]] = nxt[k - k0];
+      } else {
+        for (let k = k0; k < k1; k++) {
+          const o = actRout[k];
+          S[o] = nxt[k - k0];
+          if (fr[o] !== 0 && actKeepsFlags[k] === 0) { fr[o] = 0; pending -= flagSrc[o]; }
+        }
+      }
       stepExec[pc]++;
       seq++;
       const thisPc = pc;

@@ -22,6 +22,7 @@ import { mcuBuildStep, type McuLayerReport, type McuTotals, type McuDvfsReport }
 import { emitModel } from '../../mcu-backend/emit/model.ts';
 import { CPUS, parseCpu, requireTools, RUN_ON, type McuCpu, type RunOn } from '../../mcu-backend/harness/run.ts';
 import { randomGraphInputs, verifyMcu, formatVerify, type VerifyResult } from '../../mcu-backend/verify.ts';
+import { requireRv32Tools } from '../../mcu-backend/harness/rv32.ts';
 import { makeArch } from '../../cgra-mapper/arch.ts';
 import type { ModelReport } from '../../cgra-mapper/report.ts';
 import { runCgraTarget } from '../../cgra-mapper/target.ts';
@@ -396,8 +397,8 @@ export async function compile(model: Model, opts: CompileOptions): Promise<McuCo
 // ---------- verify ----------
 
 export interface VerifyOptions {
-  /** Where to run the Cortex-M C: 'host' (gcc) or a QEMU board 'm3', 'm4', 'm7'. */
-  on: RunOn;
+  /** Where to run the C: 'host' (gcc), a QEMU Cortex-M board ('m3', 'm4', ...), or 'rv32' (the portable C on QEMU riscv32, RV32IMC). */
+  on: RunOn | 'rv32';
   /** Number of random inputs (seeded by `seed`, default 4), or the inputs themselves. */
   inputs?: number | readonly Input[];
   seed?: number;
@@ -413,13 +414,15 @@ export interface VerifyOptions {
  * and compares every output with the golden runtime; a differing input names its first differing layer.
  */
 export async function verify(model: Model, opts: VerifyOptions): Promise<VerifyResult> {
-  if (!RUN_ON.includes(opts.on)) throw new TinyforgeError(`on must be one of ${RUN_ON.join(', ')}, got '${String(opts.on)}'`);
+  const rv32 = opts.on === 'rv32';
+  if (!rv32 && !RUN_ON.includes(opts.on as RunOn)) throw new TinyforgeError(`on must be one of ${[...RUN_ON, 'rv32'].join(', ')}, got '${String(opts.on)}'`);
   const arith = checkArith(opts.arith ?? model.arith);
-  requireTools(opts.on);
+  if (opts.on === 'rv32') requireRv32Tools(); else requireTools(opts.on);
   const file = model.config?.model ?? ('path' in model.source ? model.source.path : model.source.name);
   const module = runPipeline(model.graph, { arith, file });
-  const cpu: McuCpu = opts.on === 'host' ? parseCpu(opts.cpu ?? model.config?.targets.mcu?.cpu ?? 'm4') : opts.on;
-  const em = emitModel(module, { cpu, dsp: CPUS[cpu].dsp });
+  const cpu: McuCpu = opts.on === 'host' || opts.on === 'rv32' ? parseCpu(opts.cpu ?? model.config?.targets.mcu?.cpu ?? 'm4') : opts.on;
+  // RV32 runs the portable C: the generic kernels (the DSP source would run through emulated intrinsics).
+  const em = emitModel(module, { cpu, dsp: rv32 ? false : CPUS[cpu].dsp });
   const inputs = typeof opts.inputs === 'object'
     ? opts.inputs.map((x) => { const b = concatBytes(toInputs(model, x)); return new Int8Array(b.buffer, b.byteOffset, b.byteLength); })
     : randomGraphInputs(model.graph, opts.inputs ?? 4, opts.seed ?? 1);

@@ -217,6 +217,23 @@ export function segmentCycles(p: Profile, opts: ModelOptions): Array<{ marker: n
   });
 }
 
+/**
+ * Cycles of every region from marker `open` to marker `close` in order of execution: the segments after an
+ * `open` up to and including the one that ends at the next `close` (markers in between, of other numbers,
+ * stay inside the region). For programs with their own region markers (e.g. a host program's phases).
+ */
+export function regionCycles(segs: Array<{ marker: number; cycles: Cycles }>, open: number, close: number): Cycles[] {
+  const out: Cycles[] = [];
+  let cur: Cycles | undefined;
+  for (const s of segs) {
+    if (cur) {
+      add(cur, s.cycles);
+      if (s.marker === close) { out.push(cur); cur = undefined; }
+    } else if (s.marker === open) cur = zeroCycles();
+  }
+  return out;
+}
+
 /** Sum of cycles over segments. */
 export function sumCycles(cs: Cycles[]): Cycles {
   const c = zeroCycles();

@@ -97,12 +97,15 @@ export interface Rv32ModelledRun {
 }
 
 /**
- * Runs one input of an emitted model on QEMU riscv32 with the block profile and prices it for each core
- * (one run serves both). Per layer (markers 1/2) and for the invoke (3..4).
+ * Runs inputs of an emitted model on QEMU riscv32 (one process) with the block profile and the exact counts,
+ * and prices the first invoke for each core (one run serves both), per layer (markers 1/2) and for the
+ * invoke (3..4); also returns every output and the counted instructions per invoke and per layer.
+ * `simd`: the DSP kernels' source through runtime.h's portable intrinsics (-DTF_HOST_SIMD=1).
  */
-export function modelRv32Run(em: EmittedModel, input: Int8Array, cores: readonly Rv32Core[], workDir: string): Record<string, Rv32ModelledRun> {
+export function modelRv32Run(em: EmittedModel, inputs: readonly Int8Array[], cores: readonly Rv32Core[], workDir: string, opts: { simd?: boolean } = {}):
+  { runs: Record<string, Rv32ModelledRun>; outputs: Int8Array[]; invokeInstructions: number[]; layerInstructions: number[][] } {
   const profile = `${workDir}/profile-rv32.txt`;
-  runModel(em, [input], 'rv32', { workDir, profile });
+  const r = runModel(em, inputs, 'rv32', { workDir, profile, count: true, simd: opts.simd });
   const prof = readRv32Profile(profile);
   const macs = em.layers.reduce((a, l) => a + l.macs, 0);
   const out: Record<string, Rv32ModelledRun> = {};
@@ -113,6 +116,6 @@ export function modelRv32Run(em: EmittedModel, input: Int8Array, cores: readonly
       layers: em.layers.map((l, i) => ({ index: l.index, name: l.name, kind: l.kind, macs: l.macs, cycles: layers[i] ?? zeroCycles() })),
     };
   }
-  return out;
+  return { runs: out, outputs: r.outputs, invokeInstructions: r.invokeInstructions!, layerInstructions: r.layerInstructions! };
 }
 

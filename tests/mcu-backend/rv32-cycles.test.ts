@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileRv32, runRv32 } from '../../mcu-backend/harness/rv32.ts';
 import { readRv32Profile, rv32SegmentCycles } from '../../mcu-backend/timing/rv32-model.ts';
+import { regionCycles } from '../../mcu-backend/timing/model.ts';
 import { decodeRv32 } from '../../mcu-backend/timing/rv32.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { needTools } from './helpers/tools.ts';
@@ -86,5 +87,7 @@ test('RV32 cycle model: micro-sequences take the cycles the CV32E40P and CV32E20
     const segs = rv32SegmentCycles(profile, core).filter((s) => s.marker === 2);
     assert.equal(segs.length, SEQS.length);
     SEQS.forEach((s, k) => assert.equal(segs[k].cycles.total, s[core], `${core} ${s.name}: ${JSON.stringify(segs[k].cycles)}`));
+    // The same figures as regions 1..2.
+    assert.deepEqual(regionCycles(rv32SegmentCycles(profile, core), 1, 2).map((c) => c.total), SEQS.map((s) => s[core]));
   }
 });

@@ -78,3 +78,41 @@ test('rv32: kws in portable C on QEMU riscv32 equals the golden runtime on 2 inp
   const sum = v.layerInstructions!.reduce((a, b) => a + b, 0);
   assert.ok(sum > 0 && sum <= v.invokeInstructions![0], `${sum} vs ${v.invokeInstructions![0]}`);
 });
+
+test('rv32: the paper layer (tests/helpers/paper-layer.ts) priced on both host cores from one run, bit-exact on 2 inputs', async (t) => {
+  if (!needTools(t, 'rv32')) return;
+  const { paperLayerGraph, PAPER_LAYER_MACS } = await import('../helpers/paper-layer.ts');
+  const { modelRv32Run } = await import('../../mcu-backend/timing/rv32-model.ts');
+  const { goldenOutputBytes, randomGraphInputs } = await import('../../mcu-backend/verify.ts');
+  const { GoldenRuntime } = await import('../../runtime-wasm/host.ts');
+  const graph = paperLayerGraph();
+  const module = runPipeline(graph, { arith: 'tflm' });
+  assert.equal(module.ops.reduce((a, o) => a + o.macs, 0), PAPER_LAYER_MACS);
+  const golden = await GoldenRuntime.load();
+  const inputs = randomGraphInputs(graph, 2, 7);
+  const em = emitModel(module, { cpu: 'm3', dsp: false });
+  const r = modelRv32Run(em, inputs, ['cv32e40p', 'cv32e20'], scratchDir('tinyforge-rv32-paper-'));
+  inputs.forEach((x, i) => assert.deepEqual(r.outputs[i], goldenOutputBytes(golden, graph, module.arith, x), `input ${i}`));
+  const e40p = r.runs.cv32e40p.invoke, e20 = r.runs.cv32e20.invoke;
+  // Both cores price the same executed instructions; every cycle cause adds to one cycle per instruction.
+  assert.equal(e40p.instructions, e20.instructions);
+  // The priced invoke runs from marker 3 (included) to marker 4 (excluded): the counted instructions strictly between them + 1.
+  assert.equal(e40p.instructions, r.invokeInstructions[0] + 1);
+  assert.ok(e40p.total > e40p.instructions && e20.total > e40p.total, `${e40p.total} ${e20.total}`);
+  assert.equal(e40p.total, e40p.issue + e40p.memory + e40p.multiply + e40p.branch + e40p.loadUse);
+  assert.equal(r.runs.cv32e40p.layers.length, 1);
+});
+
+test('rv32: tinyforge verify --on rv32 (the API verify) runs the portable C on QEMU riscv32; a bad --on names rv32 among the choices', async (t) => {
+  const path = modelPath('kws');
+  if (!path) { t.skip('kws model not found'); return; }
+  if (!needTools(t, 'rv32')) return;
+  const api = await import('../../compiler/api/index.ts');
+  const model = api.loadModel(path);
+  const v = await api.verify(model, { on: 'rv32', inputs: 1, seed: 3 });
+  assert.ok(v.ok, JSON.stringify(v.results));
+  assert.equal(v.on, 'rv32');
+  assert.ok(v.invokeInstructions![0] > 0);
+  assert.match(api.formatVerifyResult(model, v), /on QEMU riscv32 \(RV32IMC\): all outputs of 1 input\(s\) equal/);
+  await assert.rejects(api.verify(model, { on: 'z80' as never }), /on must be one of .*rv32, got 'z80'/);
+});

@@ -10,14 +10,15 @@ import { TinyforgeError, UsageError } from '../../diagnostics.ts';
 import { formatVerifyResult, loadModel, verify as verifyModel } from '../../api/index.ts';
 import { ARITH_MODES, type Arith } from '../../quant/multiplier.ts';
 import { RUN_ON, requireTools, type RunOn } from '../../../mcu-backend/harness/run.ts';
+import { requireRv32Tools } from '../../../mcu-backend/harness/rv32.ts';
 import { writeFolderStaged } from '../../output-stage.ts';
 
 export const verify: Command = {
   name: 'verify',
   summary: 'Run the Cortex-M C on the host or QEMU and compare every output with the golden runtime',
-  usage: 'verify <config.yaml|model.tflite> --on host|m0plus|m3|m4|m7|m33|m55 [--inputs N] [--seed S] [--arith tflm|tflite] [--json] [--force]',
+  usage: 'verify <config.yaml|model.tflite> --on host|m0plus|m3|m4|m7|m33|m55|rv32 [--inputs N] [--seed S] [--arith tflm|tflite] [--json] [--force]',
   options: {
-    on: { type: 'string', description: 'where to run: host (gcc), or a QEMU board: m0plus (microbit, a Cortex-M0), m3, m4, m7 (mps2-an385/386/500), m33 (mps2-an505), m55 (mps3-an547)' },
+    on: { type: 'string', description: 'where to run: host (gcc), or a QEMU board: m0plus (microbit, a Cortex-M0), m3, m4, m7 (mps2-an385/386/500), m33 (mps2-an505), m55 (mps3-an547), or rv32 (the portable C on QEMU riscv32, RV32IMC: X-HEEP\'s host)' },
     inputs: { type: 'string', description: 'number of random inputs (default 4)' },
     seed: { type: 'string', description: 'seed of the random inputs (default 1)' },
     arith: { type: 'string', description: 'arithmetic for a .tflite model (a config names its own): tflm (default) or tflite' },
@@ -27,7 +28,7 @@ export const verify: Command = {
   positionals: [1, 1],
   async run({ positionals, values }) {
     const on = String(values.on ?? '');
-    if (!RUN_ON.includes(on as RunOn)) throw new UsageError(`--on must be one of ${RUN_ON.join(', ')}, got '${on}'`);
+    if (on !== 'rv32' && !RUN_ON.includes(on as RunOn)) throw new UsageError(`--on must be one of ${[...RUN_ON, 'rv32'].join(', ')}, got '${on}'`);
     const count = Number(values.inputs ?? 4);
     if (!Number.isInteger(count) || count < 1 || count > 64) throw new UsageError(`--inputs must be an integer in 1..64, got '${values.inputs}'`);
     const seed = Number(values.seed ?? 1);
@@ -39,12 +40,12 @@ export const verify: Command = {
       if (!ARITH_MODES.includes(values.arith as Arith)) throw new UsageError(`--arith must be tflm or tflite, got '${values.arith}'`);
       arith = values.arith as Arith;
     }
-    requireTools(on as RunOn);
+    if (on === 'rv32') requireRv32Tools(); else requireTools(on as RunOn);
     const outDir = model.config?.outDir ?? join('out', basename(path).replace(/\.[^.]*$/, ''));
     process.stderr.write(`tinyforge: compiling ${model.name} and running ${count} input(s) on ${on}...\n`);
     // a mismatch is a result (its files are what one debugs) and is kept; an error or an interrupt is not
     const v = await writeFolderStaged(join(outDir, 'verify', on), { force: values.force === true, what: 'the verify folder' },
-      (workDir) => verifyModel(model, { on: on as RunOn, inputs: count, seed, arith, workDir }));
+      (workDir) => verifyModel(model, { on: on as RunOn | 'rv32', inputs: count, seed, arith, workDir }));
     if (values.json) process.stdout.write(JSON.stringify({ model: path, arith, ...v }, null, 2) + '\n');
     else {
       process.stdout.write(formatVerifyResult(model, v) + '\n');
