@@ -147,7 +147,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   const clampStore = (q.actMin === -128 && q.actMax === 127
     ? 'if (TF_UNLIKELY((uint32_t)(v + 128) > 255u)) v = (v >> 31) ^ 127;'
     : `if (TF_UNLIKELY((uint32_t)(v - ${q.actMin}) > ${q.actMax - q.actMin}u)) v = v < ${q.actMin} ? ${q.actMin} : ${q.actMax};`) + `\n((uint8_t *)out)[${'J'}] = (uint8_t)v;`;
-  const dec = (w: string): string => (prog.decode === 'fxp' ? `((int32_t)((uint32_t)M[${w}] << 1) + 510) >> 9` : `M[${w}]`);
+  const dec = (w: string): string => (prog.decode === 'fxp' ? `(((int32_t)((uint32_t)M[${w}] << 1) + 510) >> 9)` : `M[${w}]`);
   const nestC = (n: Nest): string => {
     const j = idx(n, 0), w = idx(n, 1);
     let body: string;
@@ -181,7 +181,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
         const pipe = n.key === 'f' && n.dims.length > 0 && dw > 0 && dw <= PAD;
         const word = pipe ? 't' : `M[${w}]`;
         if (prog.decode === 'fxp' && prog.biasInDecode && n.key === 'f') a = `((int32_t)((uint32_t)${word} << 1) + ${p}_kb(o)) >> 9`;
-        else a = `${acc}${prog.decode === 'fxp' ? `((int32_t)((uint32_t)${word} << 1) + 510) >> 9` : word} + ${p}_kb(o)`;
+        else a = `${acc}${prog.decode === 'fxp' ? `(((int32_t)((uint32_t)${word} << 1) + 510) >> 9)` : word} + ${p}_kb(o)`;
         body = `${pipe ? `const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];\n` : ''}const int32_t a = ${a};\n${pipe ? 't = tn;\n' : ''}${rq('a')}\n${clampStore.replace('J', j)}`;
         if (pipe) return indent(loops(n, body, C, 4, `int32_t t = M[${idx(n, 1, '0')}];`));
         break;

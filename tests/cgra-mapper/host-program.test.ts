@@ -93,12 +93,12 @@ test('the HEEPsilon application folder compiles for RV32IMC against the CGRA reg
 // A 3-channel stride-2 layer whose window runs past the image (padding taps hold the zero point): checker's
 // band bytes come from scattered positions (gathered byte by byte, the padding bytes written at start-up) and
 // checker-fxp's pairs mix input bytes and the zero point.
-function smallLayer(): { L: CgraLayer; input: Int8Array; want: Int8Array } {
+function smallLayer(shape = { H: 24, W: 24, C: 3, O: 8, K: 3, S: 2, OH: 12, OW: 12 }, biasScale = 30): { L: CgraLayer; input: Int8Array; want: Int8Array } {
   const r = mulberry32(33);
   const b = (): number => Math.floor(r() * 256) - 128;
-  const H = 24, W = 24, C = 3, O = 8, K = 3, S = 2, OH = 12, OW = 12;
+  const { H, W, C, O, K, S, OH, OW } = shape;
   const weights = Int8Array.from({ length: O * K * K * C }, b), input = Int8Array.from({ length: H * W * C }, b);
-  const bias = Int32Array.from({ length: O }, () => b() * 30);
+  const bias = Int32Array.from({ length: O }, () => b() * biasScale);
   const multiplier = Int32Array.from({ length: O }, (_, i) => 1_200_000_000 + 7_000_000 * i), shift = Int32Array.from({ length: O }, () => -7);
   const L: CgraLayer = { index: 0, name: 'c3', kind: 'conv2d', inH: H, inW: W, inC: C, outH: OH, outW: OW, outC: O, kH: K, kW: K, strideH: S, strideW: S, dilH: 1, dilW: 1,
     padTop: 0, padLeft: 0, depthMultiplier: 1, weights, bias, q: { inputOffset: 128, outputOffset: -128, requant: { multiplier, shift }, rounding: 'double', actMin: -128, actMax: 127 },
@@ -132,3 +132,18 @@ for (const s of ['checker', 'checker-fxp']) {
     assert.equal(out.find((l) => l.startsWith('X ')), `X 0 ${plan.launches.length}`);
   });
 }
+
+test('long reduction (3 chunks) with a large bias, checker-fxp: chunk sums and the bias outside the decode constant', () => {
+  const { L, input, want } = smallLayer({ H: 4, W: 4, C: 512, O: 16, K: 1, S: 1, OH: 4, OW: 4 }, 40_000);
+  const plan = strategyByName('checker-fxp')!.plan(L, arch);
+  const prog = layerProgram(plan, 'tflm');
+  assert.ok(prog.terms > 1 && !prog.biasInDecode, `terms ${prog.terms}, bias in decode ${prog.biasInDecode}`);
+  const rec = recordLayer(plan, input, arch);
+  const dir = join(scratchDir('host-chunks-'), 'c');
+  mkdirSync(dir, { recursive: true });
+  const files = layerCosimFiles(prog, rec.launches, input, arch, 'chunks');
+  for (const [f, t] of Object.entries(files)) writeFileSync(join(dir, f), t);
+  execFileSync('gcc', ['-std=c99', '-O1', '-Wall', '-Wextra', '-Werror', '-o', join(dir, 'a.out'), ...Object.keys(files).filter((f) => f.endsWith('.c')).map((f) => join(dir, f))], { timeout: 60_000 });
+  const out = execFileSync(join(dir, 'a.out'), { timeout: 30_000 }).toString().split('\n');
+  assert.deepEqual(Array.from(Buffer.from(out.find((l) => l.startsWith('O '))!.slice(2), 'hex'), (v) => (v << 24) >> 24), Array.from(want));
+});
