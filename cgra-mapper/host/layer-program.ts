@@ -98,7 +98,8 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
   }
   const images: PairImage[] = [];
   for (const [delta, los] of pairUses) {
-    const lo0 = Math.min(...los), hi = Math.max(...los);
+    let lo0 = Infinity, hi = -Infinity;
+    for (const l of los) { if (l < lo0) lo0 = l; if (l > hi) hi = l; }
     let g = 0;
     const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
     for (const l of los) g = gcd(g, l - lo0);
