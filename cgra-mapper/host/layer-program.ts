@@ -138,7 +138,8 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
     wsum[o] = s;
   }
   const maxBias = Math.max(...Array.from(bias, Math.abs));
-  const biasInDecode = gathered.decode === 'fxp' && maxBias < 2 ** 21;
+  // Only single-term outputs fold the bias into the decode constant (chunked sums add the plain bias once).
+  const biasInDecode = gathered.decode === 'fxp' && maxBias < 2 ** 21 && gathered.terms.every((t) => t.length === 1);
   const channels: PostChannel[] = [];
   let fast = true;
   for (let o = 0; o < L.outC; o++) {

@@ -147,3 +147,18 @@ test('long reduction (3 chunks) with a large bias, checker-fxp: chunk sums and t
   const out = execFileSync(join(dir, 'a.out'), { timeout: 30_000 }).toString().split('\n');
   assert.deepEqual(Array.from(Buffer.from(out.find((l) => l.startsWith('O '))!.slice(2), 'hex'), (v) => (v << 24) >> 24), Array.from(want));
 });
+
+test('long reduction (2 chunks) with a small bias, checker-fxp: chunked sums add the plain bias', () => {
+  const { L, input, want } = smallLayer({ H: 4, W: 4, C: 320, O: 16, K: 1, S: 1, OH: 4, OW: 4 }, 30);
+  const plan = strategyByName('checker-fxp')!.plan(L, arch);
+  const prog = layerProgram(plan, 'tflm');
+  assert.ok(prog.terms > 1, `terms ${prog.terms}`);
+  const rec = recordLayer(plan, input, arch);
+  const dir = join(scratchDir('host-chunks2-'), 'c');
+  mkdirSync(dir, { recursive: true });
+  const files = layerCosimFiles(prog, rec.launches, input, arch, 'chunks');
+  for (const [f, t] of Object.entries(files)) writeFileSync(join(dir, f), t);
+  execFileSync('gcc', ['-std=c99', '-O1', '-Wall', '-Wextra', '-Werror', '-o', join(dir, 'a.out'), ...Object.keys(files).filter((f) => f.endsWith('.c')).map((f) => join(dir, f))], { timeout: 60_000 });
+  const out = execFileSync(join(dir, 'a.out'), { timeout: 30_000 }).toString().split('\n');
+  assert.deepEqual(Array.from(Buffer.from(out.find((l) => l.startsWith('O '))!.slice(2), 'hex'), (v) => (v << 24) >> 24), Array.from(want));
+});
