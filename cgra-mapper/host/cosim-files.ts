@@ -109,7 +109,7 @@ int main(void)
 #else
   (void)hook;
 #endif
-  ${n}_invoke(input, output);
+  ${n}_invoke((const void *)input, (void *)output);
   print_hex("O", output, ${app.outputBytes});
   print_x(tf_cgra_mismatches, tf_cgra_launches);
   return 0;

@@ -18,6 +18,7 @@ function stageElement(n: Nest): number {
   const [kind, ...parts] = n.key.split(':');
   switch (kind) {
     case 'img': return 2;
+    case 'byte': return 2;
     case 'w4': return n.base[1] % 4 === 0 && n.dims.every((d) => d.delta[1] % 4 === 0) ? 2 : 11;
     case 'p23': return parts.filter((p) => p === 'p').length + 3;
     case 'b4': return parts.reduce((s, p) => s + (p === 'p' ? 3 : 1), 0) + 1;

@@ -59,6 +59,7 @@ function stageBody(p: string, n: Nest): string {
   const next = (): string => idx(n, k++);
   switch (kind) {
     case 'img': return `${dst} = ${p}_img${parts[0]}[${idx(n, 1)}];`;
+    case 'byte': return `((int8_t *)M)[${idx(n, 0)}] = x[${idx(n, 1)}];`;
     case 'w4': {
       const aligned = n.base[1] % 4 === 0 && n.dims.every((d) => d.delta[1] % 4 === 0);
       return aligned ? `${dst} = ((const int32_t *)x)[(${idx(n, 1)}) >> 2];` : `${dst} = (int32_t)((uint32_t)(uint8_t)x[${idx(n, 1)}] | (uint32_t)(uint8_t)x[${idx(n, 1)} + 1] << 8 | (uint32_t)(uint8_t)x[${idx(n, 1)} + 2] << 16 | (uint32_t)(uint8_t)x[${idx(n, 1)} + 3] << 24);`;
@@ -146,7 +147,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   const clampStore = (q.actMin === -128 && q.actMax === 127
     ? 'if (TF_UNLIKELY((uint32_t)(v + 128) > 255u)) v = (v >> 31) ^ 127;'
     : `if (TF_UNLIKELY((uint32_t)(v - ${q.actMin}) > ${q.actMax - q.actMin}u)) v = v < ${q.actMin} ? ${q.actMin} : ${q.actMax};`) + `\n((uint8_t *)out)[${'J'}] = (uint8_t)v;`;
-  const dec = (w: string): string => (prog.decode === 'fxp' ? `((int32_t)((uint32_t)M[${w}] << 1) + 510) >> 9` : `M[${w}]`);
+  const dec = (w: string): string => (prog.decode === 'fxp' ? `(((int32_t)((uint32_t)M[${w}] << 1) + 510) >> 9)` : `M[${w}]`);
   const nestC = (n: Nest): string => {
     const j = idx(n, 0), w = idx(n, 1);
     let body: string;
@@ -180,7 +181,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
         const pipe = n.key === 'f' && n.dims.length > 0 && dw > 0 && dw <= PAD;
         const word = pipe ? 't' : `M[${w}]`;
         if (prog.decode === 'fxp' && prog.biasInDecode && n.key === 'f') a = `((int32_t)((uint32_t)${word} << 1) + ${p}_kb(o)) >> 9`;
-        else a = `${acc}${prog.decode === 'fxp' ? `((int32_t)((uint32_t)${word} << 1) + 510) >> 9` : word} + ${p}_kb(o)`;
+        else a = `${acc}${prog.decode === 'fxp' ? `(((int32_t)((uint32_t)${word} << 1) + 510) >> 9)` : word} + ${p}_kb(o)`;
         body = `${pipe ? `const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];\n` : ''}const int32_t a = ${a};\n${pipe ? 't = tn;\n' : ''}${rq('a')}\n${clampStore.replace('J', j)}`;
         if (pipe) return indent(loops(n, body, C, 4, `int32_t t = M[${idx(n, 1, '0')}];`));
         break;

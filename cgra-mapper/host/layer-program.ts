@@ -8,7 +8,7 @@ import { foldedBias, type CgraLayer } from '../layer.ts';
 import type { LayerPlan } from '../plan.ts';
 import { decode } from '../isa/encoding.ts';
 import { OP } from '../isa/tables.ts';
-import { deriveGather, deriveStage, DeriveError, type GatherMap, type Src, type StageMap } from './derive.ts';
+import { deriveGather, deriveStage, DeriveError, type GatherMap, type Src, type StageMap, type StageWord } from './derive.ts';
 import { fastLimit, fastRequant, type FastRequant } from './requant.ts';
 import { nest, type Item, type Nest } from './runs.ts';
 
@@ -27,7 +27,7 @@ export interface LayerProgram {
   /** Words written once at start-up: [word index, values] runs (constant blocks, constant staged words). */
   init: Array<[number, Int32Array]>;
   images: PairImage[];
-  /** Stage nests. Keys: `img:<id>` [dst, i]; `w4` [dst, byte]; `p23:<lo>:<hi>` and `b4:<b0>:..:<b3>` with 'p' or a constant. */
+  /** Stage nests. Keys: `img:<id>` [dst, i]; `w4` [dst, byte] (an aligned input word); `byte` [dst byte, input byte]; `p23:<lo>:<hi>` with 'p' or a constant. */
   stage: Nest[];
   decode: 'int32' | 'fxp';
   /** Terms per output (1: fused decode + bias + requant; more: an int32 accumulator first). */
@@ -72,6 +72,15 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
   const initWords = new Map<number, number>();
   for (const b of plan.constBlocks) for (let i = 0; i < b.words.length; i++) initWords.set(b.addr / 4 + i, b.words[i] | 0);
   for (const w of staged.words) if (w.form === 'const') initWords.set(w.dst, w.value | 0);
+  // A byte-gathered word keeps its constant bytes (padding holds the zero point) from start-up; only its
+  // input bytes are written per inference.
+  const byteWise = (w: StageWord): boolean => w.form === 'b4' && !(w.bytes.every((b, i) => 'pos' in b && 'pos' in w.bytes[0] && b.pos === w.bytes[0].pos + i) && (w.bytes[0] as { pos: number }).pos % 4 === 0);
+  for (const w of staged.words) {
+    if (w.form !== 'b4' || !byteWise(w)) continue;
+    let v = 0;
+    w.bytes.forEach((b, i) => { if ('k' in b) v |= (b.k & 255) << (8 * i); });
+    if (v !== 0) initWords.set(w.dst, v | 0);
+  }
   const init: Array<[number, Int32Array]> = [];
   const keys = [...initWords.keys()].sort((a, b) => a - b);
   for (let i = 0; i < keys.length;) {
@@ -89,7 +98,8 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
   }
   const images: PairImage[] = [];
   for (const [delta, los] of pairUses) {
-    const lo0 = Math.min(...los), hi = Math.max(...los);
+    let lo0 = Infinity, hi = -Infinity;
+    for (const l of los) { if (l < lo0) lo0 = l; if (l > hi) hi = l; }
     let g = 0;
     const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
     for (const l of los) g = gcd(g, l - lo0);
@@ -99,6 +109,7 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
   }
   const imageOf = new Map(images.map((im) => [im.delta, im]));
   const items: Item[] = [];
+  const byteItems: Item[] = [];
   for (const w of staged.words) {
     if (w.form === 'const') continue;
     if (w.form === 'p23') {
@@ -108,10 +119,12 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
       continue;
     }
     const b = w.bytes;
-    if (b.every((s, i) => 'pos' in s && 'pos' in b[0] && s.pos === b[0].pos + i)) items.push({ pos: w.dst, key: 'w4', vec: [w.dst, (b[0] as { pos: number }).pos] });
-    else items.push({ pos: w.dst, key: `b4:${b.map(srcKey).join(':')}`, vec: [w.dst, ...b.flatMap(srcVec)] });
+    if (!byteWise(w)) { items.push({ pos: w.dst, key: 'w4', vec: [w.dst, (b[0] as { pos: number }).pos] }); continue; }
+    // Bytes from scattered positions (band layouts of few channels): gathered byte by byte, which nests into
+    // runs along the input's rows where whole words do not.
+    b.forEach((src, i) => { if ('pos' in src) byteItems.push({ pos: w.dst * 4 + i, key: 'byte', vec: [w.dst * 4 + i, src.pos] }); });
   }
-  const stage = nest(items);
+  const stage = [...nest(items), ...nest(byteItems)];
 
   // Post: per output channel the folded bias and the requantisation.
   const bias = foldedBias(L);
@@ -125,7 +138,8 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
     wsum[o] = s;
   }
   const maxBias = Math.max(...Array.from(bias, Math.abs));
-  const biasInDecode = gathered.decode === 'fxp' && maxBias < 2 ** 21;
+  // Only single-term outputs fold the bias into the decode constant (chunked sums add the plain bias once).
+  const biasInDecode = gathered.decode === 'fxp' && maxBias < 2 ** 21 && gathered.terms.every((t) => t.length === 1);
   const channels: PostChannel[] = [];
   let fast = true;
   for (let o = 0; o < L.outC; o++) {

@@ -16,6 +16,9 @@ import { layerCosimFiles } from '../../cgra-mapper/host/cosim-files.ts';
 import { hostCost } from '../../cgra-mapper/host/cost.ts';
 import { planHostCycles } from '../../cgra-mapper/map-model.ts';
 import { paperLayer } from '../helpers/paper-layer.ts';
+import type { CgraLayer } from '../../cgra-mapper/layer.ts';
+import { clamp, multiplyByQuantizedMultiplier } from '../../compiler/quant/multiplier.ts';
+import { mulberry32 } from '../../compiler/rng.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { measureCosim } from '../../cgra-mapper/host/measure.ts';
 import { needTools } from '../mcu-backend/helpers/tools.ts';
@@ -85,4 +88,77 @@ test('the HEEPsilon application folder compiles for RV32IMC against the CGRA reg
   for (const f of ['runtime.h', 'tf_cgra.h', 'bitstream.h', 'paper_cgra.h', 'paper_cgra.c']) writeFileSync(join(dir, f), files[f]);
   execFileSync('riscv64-unknown-elf-gcc', ['--specs=picolibc.specs', '-march=rv32imc', '-mabi=ilp32', '-std=c99', '-O2', '-Wall', '-Wextra', '-Werror',
     '-DTF_CGRA_HEEPSILON', '-DTF_CGRA_CMEM_BASE=0x30000000', '-DTF_CGRA_PERIPH_BASE=0x30001000', '-c', join(dir, 'paper_cgra.c'), '-o', join(dir, 'paper_cgra.o')], { timeout: 60_000 });
+});
+
+// A 3-channel stride-2 layer whose window runs past the image (padding taps hold the zero point): checker's
+// band bytes come from scattered positions (gathered byte by byte, the padding bytes written at start-up) and
+// checker-fxp's pairs mix input bytes and the zero point.
+function smallLayer(shape = { H: 24, W: 24, C: 3, O: 8, K: 3, S: 2, OH: 12, OW: 12 }, biasScale = 30): { L: CgraLayer; input: Int8Array; want: Int8Array } {
+  const r = mulberry32(33);
+  const b = (): number => Math.floor(r() * 256) - 128;
+  const { H, W, C, O, K, S, OH, OW } = shape;
+  const weights = Int8Array.from({ length: O * K * K * C }, b), input = Int8Array.from({ length: H * W * C }, b);
+  const bias = Int32Array.from({ length: O }, () => b() * biasScale);
+  const multiplier = Int32Array.from({ length: O }, (_, i) => 1_200_000_000 + 7_000_000 * i), shift = Int32Array.from({ length: O }, () => -7);
+  const L: CgraLayer = { index: 0, name: 'c3', kind: 'conv2d', inH: H, inW: W, inC: C, outH: OH, outW: OW, outC: O, kH: K, kW: K, strideH: S, strideW: S, dilH: 1, dilW: 1,
+    padTop: 0, padLeft: 0, depthMultiplier: 1, weights, bias, q: { inputOffset: 128, outputOffset: -128, requant: { multiplier, shift }, rounding: 'double', actMin: -128, actMax: 127 },
+    inZero: -128, macs: OH * OW * O * K * K * C };
+  const want = new Int8Array(OH * OW * O);
+  for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) for (let o = 0; o < O; o++) {
+    let acc = bias[o];
+    for (let ky = 0; ky < K; ky++) for (let kx = 0; kx < K; kx++) for (let c = 0; c < C; c++) {
+      const y = oy * S + ky, x = ox * S + kx;
+      acc += weights[((o * K + ky) * K + kx) * C + c] * ((y < H && x < W ? input[(y * W + x) * C + c] : -128) + 128);
+    }
+    want[(oy * OW + ox) * O + o] = clamp(multiplyByQuantizedMultiplier(acc, { multiplier: multiplier[o], shift: -7 }, 'tflm') - 128, -128, 127);
+  }
+  return { L, input, want };
+}
+
+for (const s of ['checker', 'checker-fxp']) {
+  test(`3-channel stride-2 layer with padding, ${s}: host C + replayed launches == direct loop`, () => {
+    const { L, input, want } = smallLayer();
+    const plan = strategyByName(s)!.plan(L, arch);
+    const prog = layerProgram(plan, 'tflm');
+    if (s === 'checker') assert.ok(prog.stage.every((n) => n.key === 'byte') && prog.stage.length <= 8, prog.stage.map((n) => n.key).join());
+    const rec = recordLayer(plan, input, arch);
+    const dir = join(scratchDir('host-small-'), s);
+    mkdirSync(dir, { recursive: true });
+    const files = layerCosimFiles(prog, rec.launches, input, arch, 'small');
+    for (const [f, t] of Object.entries(files)) writeFileSync(join(dir, f), t);
+    execFileSync('gcc', ['-std=c99', '-O1', '-Wall', '-Wextra', '-Werror', '-o', join(dir, 'a.out'), ...Object.keys(files).filter((f) => f.endsWith('.c')).map((f) => join(dir, f))], { timeout: 60_000 });
+    const out = execFileSync(join(dir, 'a.out'), { timeout: 30_000 }).toString().split('\n');
+    assert.deepEqual(Array.from(Buffer.from(out.find((l) => l.startsWith('O '))!.slice(2), 'hex'), (v) => (v << 24) >> 24), Array.from(want));
+    assert.equal(out.find((l) => l.startsWith('X ')), `X 0 ${plan.launches.length}`);
+  });
+}
+
+test('long reduction (3 chunks) with a large bias, checker-fxp: chunk sums and the bias outside the decode constant', () => {
+  const { L, input, want } = smallLayer({ H: 4, W: 4, C: 512, O: 16, K: 1, S: 1, OH: 4, OW: 4 }, 40_000);
+  const plan = strategyByName('checker-fxp')!.plan(L, arch);
+  const prog = layerProgram(plan, 'tflm');
+  assert.ok(prog.terms > 1 && !prog.biasInDecode, `terms ${prog.terms}, bias in decode ${prog.biasInDecode}`);
+  const rec = recordLayer(plan, input, arch);
+  const dir = join(scratchDir('host-chunks-'), 'c');
+  mkdirSync(dir, { recursive: true });
+  const files = layerCosimFiles(prog, rec.launches, input, arch, 'chunks');
+  for (const [f, t] of Object.entries(files)) writeFileSync(join(dir, f), t);
+  execFileSync('gcc', ['-std=c99', '-O1', '-Wall', '-Wextra', '-Werror', '-o', join(dir, 'a.out'), ...Object.keys(files).filter((f) => f.endsWith('.c')).map((f) => join(dir, f))], { timeout: 60_000 });
+  const out = execFileSync(join(dir, 'a.out'), { timeout: 30_000 }).toString().split('\n');
+  assert.deepEqual(Array.from(Buffer.from(out.find((l) => l.startsWith('O '))!.slice(2), 'hex'), (v) => (v << 24) >> 24), Array.from(want));
+});
+
+test('long reduction (2 chunks) with a small bias, checker-fxp: chunked sums add the plain bias', () => {
+  const { L, input, want } = smallLayer({ H: 4, W: 4, C: 320, O: 16, K: 1, S: 1, OH: 4, OW: 4 }, 30);
+  const plan = strategyByName('checker-fxp')!.plan(L, arch);
+  const prog = layerProgram(plan, 'tflm');
+  assert.ok(prog.terms > 1, `terms ${prog.terms}`);
+  const rec = recordLayer(plan, input, arch);
+  const dir = join(scratchDir('host-chunks2-'), 'c');
+  mkdirSync(dir, { recursive: true });
+  const files = layerCosimFiles(prog, rec.launches, input, arch, 'chunks');
+  for (const [f, t] of Object.entries(files)) writeFileSync(join(dir, f), t);
+  execFileSync('gcc', ['-std=c99', '-O1', '-Wall', '-Wextra', '-Werror', '-o', join(dir, 'a.out'), ...Object.keys(files).filter((f) => f.endsWith('.c')).map((f) => join(dir, f))], { timeout: 60_000 });
+  const out = execFileSync(join(dir, 'a.out'), { timeout: 30_000 }).toString().split('\n');
+  assert.deepEqual(Array.from(Buffer.from(out.find((l) => l.startsWith('O '))!.slice(2), 'hex'), (v) => (v << 24) >> 24), Array.from(want));
 });

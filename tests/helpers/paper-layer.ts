@@ -1,12 +1,30 @@
-// The CF'24 paper's layer in int8 (16x16x16 -> 14x14x16, 3x3, valid) with seeded weights and input, and
-// its int8 output computed directly from TFLite's definition (the independent reference the CGRA
-// benchmarks check against). Shared by bench/cgra-map.bench.ts and bench/cgra-e2e.bench.ts.
+// The CF'24 paper's layer (docs/openedgecgra.md section 7), 16x16x16 -> 14x14x16, 3x3 CONV_2D, stride 1, valid:
+//  - paperLayer(): the mapper's record of it (CgraLayer) with seeded int8 weights, input and requantisation,
+//    and its output computed directly from TFLite's definition (bench/cgra-map, the host program's tests);
+//  - paperLayerGraph(): the same shape as an int8 graph (seeded weights, bias and scales, compiler/rng.ts),
+//    the workload of bench/cgra-e2e (host-only baseline and end-to-end columns), the golden runtime its reference.
+import type { Graph } from '../../compiler/ir/graph.ts';
+import { mulberry32 } from '../../compiler/rng.ts';
+import { GraphBuilder } from './graph-builder.ts';
 import { clamp, multiplyByQuantizedMultiplier } from '../../compiler/quant/multiplier.ts';
 import type { CgraLayer } from '../../cgra-mapper/layer.ts';
-import type { Graph, Op } from '../../compiler/ir/graph.ts';
-import { GraphBuilder } from './graph-builder.ts';
 
 export const PAPER_LAYER_MACS = 14 * 14 * 16 * 3 * 3 * 16;
+
+export function paperLayerGraph(seed = 2024): Graph {
+  const rnd = mulberry32(seed);
+  const int8 = (n: number) => Int8Array.from({ length: n }, () => Math.floor(rnd() * 255) - 127);
+  const g = new GraphBuilder('paper_layer');
+  const inScale = 0.02, inZero = -7;
+  const x = g.act('input', [1, 16, 16, 16], inScale, inZero);
+  const wScales = Array.from({ length: 16 }, () => 0.004 + 0.004 * rnd());
+  const w = g.constant('weights', [16, 3, 3, 16], int8(16 * 3 * 3 * 16), wScales, 0);
+  const b = g.constant('bias', [16], Int32Array.from({ length: 16 }, () => Math.floor(rnd() * 4000) - 2000), wScales.map((s) => s * inScale), 0);
+  // Output scale from the accumulator's spread: 144 products of two values of RMS ~73.
+  const y = g.act('output', [1, 14, 14, 16], inScale * 0.006 * 73 * 73 * 12 / 33, -3);
+  g.op({ kind: 'conv2d', inputs: [x, w, b], outputs: [y], stride: [1, 1], dilation: [1, 1], padding: 'valid', activation: 'none' });
+  return g.io([x], [y]);
+}
 
 export function paperLayer(): { L: CgraLayer; input: Int8Array; want: Int8Array } {
   let s = 12345;
@@ -32,18 +50,3 @@ export function paperLayer(): { L: CgraLayer; input: Int8Array; want: Int8Array 
   return { L, input, want };
 }
 
-/**
- * The paper layer's shape as a one-op graph (same int8 weights and input; quantisation scales chosen here,
- * so the requantisation constants differ from paperLayer()'s): what the host CPU alone runs for the
- * host-only baseline.
- */
-export function paperLayerGraph(): { graph: Graph; input: Int8Array } {
-  const { L, input } = paperLayer();
-  const b = new GraphBuilder('paper_layer');
-  const x = b.act('x', [1, 16, 16, 16], 0.05, L.inZero);
-  const w = b.constant('w', [16, 3, 3, 16], L.weights, Array.from({ length: 16 }, (_, i) => 0.004 + 0.0001 * i), 0);
-  const bias = b.constant('b', [16], L.bias, Array.from({ length: 16 }, (_, i) => 0.05 * (0.004 + 0.0001 * i)), 0);
-  const y = b.act('y', [1, 14, 14, 16], 0.4, -3);
-  b.op({ kind: 'conv2d', inputs: [x, w, bias], outputs: [y], stride: [1, 1], dilation: [1, 1], padding: 'valid', activation: 'none' } as Op);
-  return { graph: b.io([x], [y]), input };
-}

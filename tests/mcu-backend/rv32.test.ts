@@ -85,7 +85,7 @@ test('rv32: the paper layer (tests/helpers/paper-layer.ts) priced on both host c
   const { modelRv32Run } = await import('../../mcu-backend/timing/rv32-model.ts');
   const { goldenOutputBytes, randomGraphInputs } = await import('../../mcu-backend/verify.ts');
   const { GoldenRuntime } = await import('../../runtime-wasm/host.ts');
-  const { graph } = paperLayerGraph();
+  const graph = paperLayerGraph();
   const module = runPipeline(graph, { arith: 'tflm' });
   assert.equal(module.ops.reduce((a, o) => a + o.macs, 0), PAPER_LAYER_MACS);
   const golden = await GoldenRuntime.load();
