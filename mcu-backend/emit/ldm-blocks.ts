@@ -145,14 +145,27 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
     for (let s = iters * U; s < lg.steps; s++) red.push(...step());
     consumed = runBytes;
   }
+  // Requantise: r6 the output pointer; immediate shifts take two channels' (M, C, index) per LDM.
   const rqL: string[] = [`ldr r6, [sp, #0]`];
-  accs.forEach((a, i) => {
-    rqL.push(regShift ? `ldmia r1!, {r2, r3, r4, r5}` : `ldmia r1!, {r2, r3, r4}`, `smmlar r7, ${a}, r2, r3`);
-    if (es[i]) rqL.push(`sub r7, r7, ${a}, lsr #31`);
-    if (regShift) rqL.push(`asr r7, r7, r5`, `ssat r7, #8, r7`);
-    else rqL.push(es[i] ? `ssat r7, #8, r7, asr #${es[i]}` : `ssat r7, #8, r7`);
-    rqL.push(...clamp('r7'), `strb r7, [r6, r4]`);
-  });
+  const rqOne = (a: string, e: number, M: string, C: string, idx: string, t: string, sh?: string) => {
+    rqL.push(`smmlar ${t}, ${a}, ${M}, ${C}`);
+    if (e) rqL.push(`sub ${t}, ${t}, ${a}, lsr #31`);
+    if (sh) rqL.push(`asr ${t}, ${t}, ${sh}`, `ssat ${t}, #8, ${t}`);
+    else rqL.push(e ? `ssat ${t}, #8, ${t}, asr #${e}` : `ssat ${t}, #8, ${t}`);
+    rqL.push(...clamp(t), `strb ${t}, [r6, ${idx}]`);
+  };
+  for (let i = 0; i < q; i++) {
+    if (regShift) { rqL.push(`ldmia r1!, {r2, r3, r4, r5}`); rqOne(accs[i]!, es[i]!, 'r2', 'r3', 'r4', 'r7', 'r5'); continue; }
+    if (i + 1 < q) {
+      rqL.push(`ldmia r1!, {r2, r3, r4, r7, r8, r9}`);
+      rqOne(accs[i]!, es[i]!, 'r2', 'r3', 'r4', 'r5');
+      rqOne(accs[i + 1]!, es[i + 1]!, 'r7', 'r8', 'r9', 'r5');
+      i++;
+      continue;
+    }
+    rqL.push(`ldmia r1!, {r2, r3, r4}`);
+    rqOne(accs[i]!, es[i]!, 'r2', 'r3', 'r4', 'r7');
+  }
   // The frame: in, w, out, last pixel's input, end of the blocks' table entries.
   const lines = [
     `push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`, `mov r12, %[fr]`,
