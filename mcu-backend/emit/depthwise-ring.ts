@@ -103,6 +103,30 @@ export function depthwiseRingScratch(op: KDepthwiseConv2d): number {
   return Math.ceil(ringGeom(op).bytes / 8) * 8;
 }
 
+/** Runs [from, to) of plane-row words by which of their two pixels lie inside the image ('11', '10', '01', '00'). */
+function wordRuns(op: KDepthwiseConv2d, words: number): Array<[number, number, string]> {
+  const cls = (j: number) => { const x0 = 2 * j - op.padLeft; return `${x0 >= 0 && x0 < op.inW ? 1 : 0}${x0 + 1 >= 0 && x0 + 1 < op.inW ? 1 : 0}`; };
+  const runs: Array<[number, number, string]> = [];
+  for (let j = 0; j < words; j++) {
+    const k = cls(j);
+    const last = runs[runs.length - 1];
+    if (last && last[2] === k && last[1] === j) last[1] = j + 1;
+    else runs.push([j, j + 1, k]);
+  }
+  return runs;
+}
+
+/**
+ * C statements zeroing, in every slot of every channel plane of the ring, the words with no pixel inside
+ * the image (the widening skips them; row copies and padding rows keep them zero).
+ */
+function zeroWords(op: KDepthwiseConv2d, g: RingGeom, ring: string): string[] {
+  const zs = wordRuns(op, g.words).filter(([, , k]) => k === '00');
+  if (!zs.length) return [];
+  return [`  for (int r = 0; r < ${g.G * g.R}; r++) { uint32_t *z = ${ring} + r * ${g.words};`,
+    ...zs.map(([a, b]) => `    for (int j = ${a}; j < ${b}; j++) z[j] = 0;`), `  }`];
+}
+
 /**
  * `static void <name>(const int8_t *x, uint32_t *ring, int t0, int t1, int y0)`: widen input rows y0 + t into
  * slots t in [t0, t1), G channels from x on; `xs` bytes between input pixels.
@@ -120,15 +144,7 @@ function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: 
     `      continue;`,
     `    }`,
     `    const int8_t *row = x + y * ${op.inW * C};`];
-  // Runs of words by which of their two pixels lie inside the image; a missing pixel reads as 0.
-  const cls = (j: number) => { const x0 = 2 * j - op.padLeft; return `${x0 >= 0 && x0 < op.inW ? 1 : 0}${x0 + 1 >= 0 && x0 + 1 < op.inW ? 1 : 0}`; };
-  const runs: Array<[number, number, string]> = [];
-  for (let j = 0; j < words; j++) {
-    const k = cls(j);
-    const last = runs[runs.length - 1];
-    if (last && last[2] === k && last[1] === j) last[1] = j + 1;
-    else runs.push([j, j + 1, k]);
-  }
+  const runs = wordRuns(op, words);
   const quads = Math.floor(G / 4), tail = G % 4;
   for (const [a, b, k] of runs) {
     const lo = k[0] === '1', hi = k[1] === '1';
@@ -155,7 +171,9 @@ function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: 
       L.push(`    for (int j = ${b - 1}; j < ${b}; j++) {`, `      const int8_t *s = row + (2 * j - ${op.padLeft}) * ${C}; uint32_t *d = prow + j; (void)s;`);
     } else L.push(`    for (int j = ${a}; j < ${b}; j++) {`, `      const int8_t *s = row + (2 * j - ${op.padLeft}) * ${C}; uint32_t *d = prow + j; (void)s;`);
     if (!lo && !hi) {
-      L.push(`      for (int c = 0; c < ${G}; c++) d[c * ${cw}] = 0;`);
+      // Words with no pixel inside stay zero: the kernel zeroes them in every slot once per call (zeroWords).
+      L.pop(); L.pop();
+      continue;
     } else {
       for (let q = 0; q < quads; q++) {
         const c0 = 4 * q;
@@ -406,6 +424,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
       : `static void ${name}(const int8_t *in, int8_t *out, int8_t *scratch) {`,
     ...(opts.slice ? [`  (void)oy0; (void)oy1;`] : []),
     `  uint32_t *ring = (uint32_t *)(void *)scratch;`,
+    ...zeroWords(op, g, 'ring'),
     `  const uint32_t *P = (const uint32_t *)tfk_hide(${name}_p);`,
     ...(fullGroups > 0 ? [`  for (int gi = 0; gi < ${fullGroups}; gi++) {`, ...driverGroup(g.G, `${name}_widen`, `gi * ${g.G}`), `  }`] : []),
     ...(lastG !== g.G ? [`  {`, ...driverGroup(lastG, `${name}_widenl`, `${fullGroups * g.G}`), `  }`] : []),
