@@ -494,7 +494,9 @@ function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C:
     `1:`,
     // An odd quad count: one quad first, then two per iteration (one end test and one pointer step per pair).
     ...(peel ? [...quad(0), `add r1, r1, #${2 * C}`] : []),
-    ...(n2 > 0 ? [
+    // One pair of quads per row pair (widths 4-5): straight code, no loop end in the frame.
+    ...(n2 === 1 ? [`ldr r10, [sp, #8]`, ...quad(0, false), ...quad(2 * C), `add r1, r1, #${4 * C}`] : []),
+    ...(n2 > 1 ? [
       `add r12, r0, #${8 * (n2 - 1)}`, `str r12, [sp, #24]`, `ldr r10, [sp, #8]`,
       `2:`,
       ...quad(0, false), ...quad(2 * C),
