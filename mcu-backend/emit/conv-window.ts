@@ -435,7 +435,11 @@ function widenC(name: string, op: KConv2d, p: WindowPlan, w8: boolean): string {
   }
   const pixels = p.flat ? 'n' : String(op.inW);
   if (p.packed) {
-    L.push(`  for (int i = 0; i < ${op.inW * op.inC}; i++) d[i] = (int16_t)((x[i] + ${op.inputOffset}) * ${w8 ? 2 : 1});`);
+    // Natural order, 4 values per word: SXTAB16 gives (x0, x2) and (x1, x3), PKHBT / PKHTB the pairs (x0, x1), (x2, x3).
+    const n = op.inW * op.inC, n4 = n - (n % 4);
+    L.push(`  for (int i = 0; i < ${n4}; i += 4) { const uint32_t v = (uint32_t)tfk_ld32(x + i), a = ${conv('v', false)}, b = ${conv('v', true)};`,
+      `    tfk_st32(d + i, tfk_pkhbt(a, b)); tfk_st32(d + i + 2, tfk_pkhtb(b, a)); }`);
+    for (let i = n4; i < n; i++) L.push(`  d[${i}] = (int16_t)((x[${i}] + ${op.inputOffset}) * ${w8 ? 2 : 1});`);
   } else if (op.inC === p.bufC) {
     // 16 values per step (two LDRD in, four STRD out) when the input is word aligned, then one word at a time.
     // DSP: 16 values per iteration in inline assembly, LDM in and STM out (12 instructions; int8 weights 20).
