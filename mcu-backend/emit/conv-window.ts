@@ -62,6 +62,12 @@ export interface WindowPlan {
   blocking: Blocking;
   /** int16 weights, double rounding, contiguous rows of whole 8-value steps: the LDM blocks of ldm-blocks.ts (1 pixel x 4 channels). */
   ldm?: LdmGeometry;
+  /**
+   * Packed rows with int16 weights: each output pixel's kH runs of kW * inC values (each padded to an even
+   * count, Lp) are gathered from the window into a column of K8 values (kH * Lp padded to a multiple of 8),
+   * `chunk` pixels at a time, after the window in scratch; the LDM blocks then run over the columns.
+   */
+  col?: { Lp: number; K8: number; chunk: number; windowBytes: number };
   scratchBytes: number;
 }
 
@@ -145,7 +151,19 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): 
   }
   // Packed rows: the last LDRD of the window's last row may read up to 3 values past it (times weight 0).
   const scratchBytes = Math.ceil((flat ? chunk : windowRows * bufW) * bufC * 2 / 8) * 8 + (packed ? 8 : 0);
-  return { flat, packed, bufW, bufC, windowRows, chunk, geom, shape, registers, blocking, ...(ldm ? { ldm } : {}), scratchBytes };
+  const base: WindowPlan = { flat, packed, bufW, bufC, windowRows, chunk, geom, shape, registers, blocking, ...(ldm ? { ldm } : {}), scratchBytes };
+  if (packed && weights === 'int16' && op.rounding !== 'single') {
+    // Columns for the LDM blocks, when the estimate says they pay (kws's and vww's first layers).
+    const L = op.kW * op.inC, Lp = L + (L % 2), K8 = Math.ceil(op.kH * Lp / 8) * 8;
+    if (K8 / 8 <= 32) {
+      const n = Math.min(op.outW, Math.max(4, Math.floor((2048 - scratchBytes) / (K8 * 2))));
+      const outStride = mode ? mode.outStride : op.outC;
+      const colPlan: WindowPlan = { ...base, col: { Lp, K8, chunk: n, windowBytes: scratchBytes }, scratchBytes: scratchBytes + n * K8 * 2,
+        ldm: { rows: 1, steps: K8 / 8, rowBytes: 0, pixelBytes: K8 * 2, outPixel: outStride, loop: { kind: 'none' } } };
+      if (estimateWindow(op, colPlan, weights) < estimateWindow(op, base, weights)) return colPlan;
+    }
+  }
+  return base;
 }
 
 /**
@@ -173,9 +191,11 @@ export function estimateWindow(op: KConv2d, p: WindowPlan, weights: WeightForm):
   let inner = score(ev, weights === 'int8') * macs;
   if (p.ldm) {
     // Per call (an output row or a chunk), per channel block: the LDM block over the call's pixels.
-    const pixels = op.outH * op.outW, calls = p.flat ? Math.ceil(pixels / p.chunk) : op.outH;
+    const pixels = op.outH * op.outW, calls = p.flat ? Math.ceil(pixels / p.chunk) : p.col ? op.outH * Math.ceil(op.outW / p.col.chunk) : op.outH;
     const full = Math.floor(op.outC / LDM_Q), tail = op.outC % LDM_Q, per = pixels / calls;
     inner = calls * (25 * (tail ? 2 : 1) + full * ldmBlockInstructions(p.ldm, LDM_Q, per, 4) + (tail ? ldmBlockInstructions(p.ldm, tail, per, 4) : 0));
+    // Gathering the columns: a load and a store per word of each kernel row's run, and a loop.
+    if (p.col) inner += pixels * (op.kH * p.col.Lp + 6) + calls * 10;
   }
   const widened = p.flat ? op.outH * op.outW * p.bufC : op.outH * Math.min(p.windowRows, op.strideH) * p.bufW * p.bufC;
   const moved = p.flat ? 0 : op.outH * Math.max(0, p.windowRows - op.strideH) * p.bufW * p.bufC / 2 * 0.4;
@@ -252,7 +272,11 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
       const off = wTab.length;
       if (ldm) for (const blk of blocks) {
         const bufC = g.bufC;
-        wTab.push(...ldmBlockWords(blk.length, ldm, (oc, ky, v) => spec.weight(oc, ky, Math.floor(v / bufC), v % bufC), blk, spec.start,
+        const col = plan.col;
+        const wv = col
+          ? (oc: number, _ky: number, v: number) => { const ky = Math.floor(v / col.Lp), r = v % col.Lp; return ky < op.kH ? spec.weight(oc, ky, Math.floor(r / bufC), r % bufC) : 0; }
+          : (oc: number, ky: number, v: number) => spec.weight(oc, ky, Math.floor(v / bufC), v % bufC);
+        wTab.push(...ldmBlockWords(blk.length, ldm, wv, blk, spec.start,
           (oc) => [ch[oc]!.M, ch[oc]!.C, opts.mode ? oc - u * width : oc, ...(regShift ? [ch[oc]!.e] : [])]));
       }
       else for (const blk of blocks) {
@@ -292,6 +316,7 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const drive = (list: typeof ranges[number], indent: string): string[] => list.flatMap((r) => {
     const f = fns.get(r.key)!;
     // LDM blocks: one call walks every block of the range (single group: input offset 0).
+    if (ldm && plan.col) return [`${indent}${f.fn}_p1(col, W + ${r.off}, y + px0 * ${g.outC}, m, ${r.count});`];
     if (ldm) return [`${indent}${plan.flat ? 'if (n) ' : ''}${f.fn}_p1(s, W + ${r.off}, y, ${plan.flat ? 'n' : g.rowPixels}, ${r.count});`];
     const L = [`${indent}for (int b = 0; b < ${r.count}; b++) {`,
       `${indent}  const uint32_t *wb = W + ${r.off} + b * ${r.per}; const int16_t *in = s + wb[${r.per - 1}];`];
@@ -309,13 +334,36 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const dot = [`static void ${name}_dot(const int16_t *s, int8_t *y, int n, int sl) {`,
     `  const uint32_t *W = (const uint32_t *)tfk_hide(${name}_w);`,
     `  const int nb = n / ${P}, rem = n - nb * ${P}; (void)nb; (void)rem; (void)sl;`];
-  if (!opts.mode || units === 1) for (const list of ranges) dot.push(...drive(list, '  '));
-  else {
-    dot.push(`  switch (sl) {`);
-    ranges.forEach((list, u) => dot.push(`  case ${u}: {`, ...drive(list, '    '), `    break; }`));
-    dot.push(`  default: break;`, `  }`);
+  const col = plan.col;
+  if (col) {
+    // Columns of `chunk` pixels after the window: gathered, then every channel block over them.
+    dot.push(`  int16_t *col = (int16_t *)(uintptr_t)(s + ${col.windowBytes / 2});`,
+      `  for (int px0 = 0; px0 < n; px0 += ${col.chunk}) {`,
+      `    const int m = n - px0 < ${col.chunk} ? n - px0 : ${col.chunk};`,
+      `    ${name}_col(s, col, px0, m);`);
   }
+  const ind = col ? '    ' : '  ';
+  if (!opts.mode || units === 1) for (const list of ranges) dot.push(...drive(list, ind));
+  else {
+    dot.push(`${ind}switch (sl) {`);
+    ranges.forEach((list, u) => dot.push(`${ind}case ${u}: {`, ...drive(list, ind + '  '), `${ind}  break; }`));
+    dot.push(`${ind}default: break;`, `${ind}}`);
+  }
+  if (col) dot.push(`  }`);
   dot.push(`}`);
+  if (col) {
+    // Per pixel, kernel row ky's run of Lp values (word aligned: strideW * inC and the row length are even)
+    // into column values [ky * Lp, (ky + 1) * Lp); the padding up to K8 is zero.
+    const words = col.Lp / 2, rowE = plan.bufW * plan.bufC, K8 = col.K8;
+    const C: string[] = [`static void __attribute__((noinline)) ${name}_col(const int16_t *s, int16_t *col, int px0, int m) {`,
+      `  for (int p = 0; p < m; p++) {`,
+      `    const int16_t *src = s + (px0 + p) * ${op.strideW * op.inC}; uint32_t *d = (uint32_t *)(void *)(col + p * ${K8});`];
+    for (let ky = 0; ky < op.kH; ky++) for (let w = 0; w < words; w++)
+      C.push(`    d[${ky * words + w}] = (uint32_t)tfk_ld32(src + ${ky * op.dilationH * rowE + 2 * w});`);
+    for (let w = op.kH * words; w < K8 / 2; w++) C.push(`    d[${w}] = 0;`);
+    C.push(`  }`, `}`);
+    parts.push(C.join('\n'));
+  }
 
   const widen = widenC(`${name}_wid`, op, plan, w8);
   const inRow = op.inW * op.inC;
@@ -387,7 +435,11 @@ function widenC(name: string, op: KConv2d, p: WindowPlan, w8: boolean): string {
   }
   const pixels = p.flat ? 'n' : String(op.inW);
   if (p.packed) {
-    L.push(`  for (int i = 0; i < ${op.inW * op.inC}; i++) d[i] = (int16_t)((x[i] + ${op.inputOffset}) * ${w8 ? 2 : 1});`);
+    // Natural order, 4 values per word: SXTAB16 gives (x0, x2) and (x1, x3), PKHBT / PKHTB the pairs (x0, x1), (x2, x3).
+    const n = op.inW * op.inC, n4 = n - (n % 4);
+    L.push(`  for (int i = 0; i < ${n4}; i += 4) { const uint32_t v = (uint32_t)tfk_ld32(x + i), a = ${conv('v', false)}, b = ${conv('v', true)};`,
+      `    tfk_st32(d + i, tfk_pkhbt(a, b)); tfk_st32(d + i + 2, tfk_pkhtb(b, a)); }`);
+    for (let i = n4; i < n; i++) L.push(`  d[${i}] = (int16_t)((x[${i}] + ${op.inputOffset}) * ${w8 ? 2 : 1});`);
   } else if (op.inC === p.bufC) {
     // 16 values per step (two LDRD in, four STRD out) when the input is word aligned, then one word at a time.
     // DSP: 16 values per iteration in inline assembly, LDM in and STM out (12 instructions; int8 weights 20).

@@ -103,6 +103,30 @@ export function depthwiseRingScratch(op: KDepthwiseConv2d): number {
   return Math.ceil(ringGeom(op).bytes / 8) * 8;
 }
 
+/** Runs [from, to) of plane-row words by which of their two pixels lie inside the image ('11', '10', '01', '00'). */
+function wordRuns(op: KDepthwiseConv2d, words: number): Array<[number, number, string]> {
+  const cls = (j: number) => { const x0 = 2 * j - op.padLeft; return `${x0 >= 0 && x0 < op.inW ? 1 : 0}${x0 + 1 >= 0 && x0 + 1 < op.inW ? 1 : 0}`; };
+  const runs: Array<[number, number, string]> = [];
+  for (let j = 0; j < words; j++) {
+    const k = cls(j);
+    const last = runs[runs.length - 1];
+    if (last && last[2] === k && last[1] === j) last[1] = j + 1;
+    else runs.push([j, j + 1, k]);
+  }
+  return runs;
+}
+
+/**
+ * C statements zeroing, in every slot of every channel plane of the ring, the words with no pixel inside
+ * the image (the widening skips them; row copies and padding rows keep them zero).
+ */
+function zeroWords(op: KDepthwiseConv2d, g: RingGeom, ring: string): string[] {
+  const zs = wordRuns(op, g.words).filter(([, , k]) => k === '00');
+  if (!zs.length) return [];
+  return [`  for (int r = 0; r < ${g.G * g.R}; r++) { uint32_t *z = ${ring} + r * ${g.words};`,
+    ...zs.map(([a, b]) => `    for (int j = ${a}; j < ${b}; j++) z[j] = 0;`), `  }`];
+}
+
 /**
  * `static void <name>(const int8_t *x, uint32_t *ring, int t0, int t1, int y0)`: widen input rows y0 + t into
  * slots t in [t0, t1), G channels from x on; `xs` bytes between input pixels.
@@ -120,15 +144,7 @@ function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: 
     `      continue;`,
     `    }`,
     `    const int8_t *row = x + y * ${op.inW * C};`];
-  // Runs of words by which of their two pixels lie inside the image; a missing pixel reads as 0.
-  const cls = (j: number) => { const x0 = 2 * j - op.padLeft; return `${x0 >= 0 && x0 < op.inW ? 1 : 0}${x0 + 1 >= 0 && x0 + 1 < op.inW ? 1 : 0}`; };
-  const runs: Array<[number, number, string]> = [];
-  for (let j = 0; j < words; j++) {
-    const k = cls(j);
-    const last = runs[runs.length - 1];
-    if (last && last[2] === k && last[1] === j) last[1] = j + 1;
-    else runs.push([j, j + 1, k]);
-  }
+  const runs = wordRuns(op, words);
   const quads = Math.floor(G / 4), tail = G % 4;
   for (const [a, b, k] of runs) {
     const lo = k[0] === '1', hi = k[1] === '1';
@@ -155,7 +171,9 @@ function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: 
       L.push(`    for (int j = ${b - 1}; j < ${b}; j++) {`, `      const int8_t *s = row + (2 * j - ${op.padLeft}) * ${C}; uint32_t *d = prow + j; (void)s;`);
     } else L.push(`    for (int j = ${a}; j < ${b}; j++) {`, `      const int8_t *s = row + (2 * j - ${op.padLeft}) * ${C}; uint32_t *d = prow + j; (void)s;`);
     if (!lo && !hi) {
-      L.push(`      for (int c = 0; c < ${G}; c++) d[c * ${cw}] = 0;`);
+      // Words with no pixel inside stay zero: the kernel zeroes them in every slot once per call (zeroWords).
+      L.pop(); L.pop();
+      continue;
     } else {
       for (let q = 0; q < quads; q++) {
         const c0 = 4 * q;
@@ -291,21 +309,17 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     }
     if (oddW) generic.push(`    {`, ...body(false, false), `    }`);
     generic.push(`    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`);
-    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, op, FP, RW, OS, oRow, 2 * g.words * 4) : undefined;
+    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW) : undefined;
     if (!asm) L.push(...generic);
     else {
       // DSP: the quads of every row pair in one inline-assembly loop (fixed register plan, 50-51
-      // instructions per quad); the odd last column, if any, in C afterwards.
+      // instructions per quad), then the odd last column's two outputs, if any (28-30 instructions).
       L.push(`#if defined(__ARM_FEATURE_DSP)`,
         `  { uint32_t fr[12]; uint32_t *frp = fr; const uint32_t *pend = p + nrp * ${2 * g.words};`,
         `    fr[0] = P0; fr[1] = R0; fr[2] = P1; fr[3] = R1; fr[4] = P2; fr[5] = R2; fr[6] = (uint32_t)bv; fr[7] = (uint32_t)(uintptr_t)pend;`,
         `    fr[8] = (uint32_t)mc[0]; fr[9] = (uint32_t)mc[1]; fr[10] = (uint32_t)(uintptr_t)p; fr[11] = (uint32_t)(uintptr_t)o;`,
         `    __asm__ volatile(${asm} : : [fr] "r"(frp) : "cc", "memory"); }`);
-      if (oddW) {
-        L.push(`  p += ${FP}; o += ${2 * FP * OS};`, `  do {`, `    const uint32_t *in = p; int8_t *ov = o;`,
-          `    {`, ...body(false, false), `    }`,
-          `    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`);
-      } else L.push(`  (void)mc;`);
+      L.push(`  (void)mc;`);
       L.push(`#else`, ...generic, `#endif`);
     }
     L.push(`}`);
@@ -406,6 +420,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
       : `static void ${name}(const int8_t *in, int8_t *out, int8_t *scratch) {`,
     ...(opts.slice ? [`  (void)oy0; (void)oy1;`] : []),
     `  uint32_t *ring = (uint32_t *)(void *)scratch;`,
+    ...zeroWords(op, g, 'ring'),
     `  const uint32_t *P = (const uint32_t *)tfk_hide(${name}_p);`,
     ...(fullGroups > 0 ? [`  for (int gi = 0; gi < ${fullGroups}; gi++) {`, ...driverGroup(g.G, `${name}_widen`, `gi * ${g.G}`), `  }`] : []),
     ...(lastG !== g.G ? [`  {`, ...driverGroup(lastG, `${name}_widenl`, `${fullGroups * g.G}`), `  }`] : []),
@@ -431,7 +446,7 @@ export function estimateDepthwiseRing(op: KDepthwiseConv2d): { instructions: num
  * Requantisation as requant.ts; the first output (no free register yet) folds the tie correction into the
  * rounding constant: SMMLAR(acc, M, C - (acc < 0)) = SMMLAR(acc, M, C) - (acc < 0), then reloads C.
  */
-function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number): string | undefined {
+function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number, oddW = false): string | undefined {
   const n2 = Math.floor(FP / 2), peel = FP % 2 === 1;
   if (oRow + 4 * C > 4095 || pairStep > 4095 || 2 * oRow > 4095 || 8 * n2 > 4095) return undefined;
   const clamp = (r: string): string[] => [
@@ -479,12 +494,29 @@ function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C:
     `1:`,
     // An odd quad count: one quad first, then two per iteration (one end test and one pointer step per pair).
     ...(peel ? [...quad(0), `add r1, r1, #${2 * C}`] : []),
-    ...(n2 > 0 ? [
+    // One pair of quads per row pair (widths 4-5): straight code, no loop end in the frame.
+    ...(n2 === 1 ? [`ldr r10, [sp, #8]`, ...quad(0, false), ...quad(2 * C), `add r1, r1, #${4 * C}`] : []),
+    ...(n2 > 1 ? [
       `add r12, r0, #${8 * (n2 - 1)}`, `str r12, [sp, #24]`, `ldr r10, [sp, #8]`,
       `2:`,
       ...quad(0, false), ...quad(2 * C),
       `add r1, r1, #${4 * C}`,
       `ldrd r8, r10, [sp, #24]`, `cmp r0, r8`, `bls 2b`] : []),
+    // The odd last column (r0 at its word, r1 at its output): out(ox) of both rows from the words (ox, ox+1) and
+    // (ox+2, ox+3) of four plane rows: SMLAD with P and SMLABB with R per kernel row, bias from the frame.
+    ...(oddW ? [
+      `ldrd r12, lr, [r0, #0]`, `ldr r10, [sp, #8]`,
+      `smlad r8, r12, r2, r10`, `smlabb r8, lr, r3, r8`,
+      `ldrd r12, lr, [r0, #${RW}]`,
+      `smlad r8, r12, r4, r8`, `smlabb r8, lr, r5, r8`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`,
+      `ldrd r12, lr, [r0, #${2 * RW}]`,
+      `smlad r8, r12, r6, r8`, `smlabb r8, lr, r7, r8`, `smlad r10, r12, r4, r10`, `smlabb r10, lr, r5, r10`,
+      `ldrd r12, lr, [r0, #${3 * RW}]`,
+      `smlad r10, r12, r6, r10`, `smlabb r10, lr, r7, r10`,
+      `ldrd r12, lr, [sp, #16]`,
+      `smmlar r9, r8, r12, lr`, ...(e > 0 ? [`sub r9, r9, r8, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1]`,
+      `smmlar r9, r10, r12, lr`, ...(e > 0 ? [`sub r9, r9, r10, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1, #${oRow}]`,
+    ] : []),
     // Next row pair: from the end of this one's quads; the frame's slot 3 holds the plane pointer after the last pair.
     `add r0, r0, #${pairStep - 4 * FP}`, `add r1, r1, #${2 * oRow - 2 * C * FP}`,
     `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`,

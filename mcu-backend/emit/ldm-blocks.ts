@@ -145,14 +145,31 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
     for (let s = iters * U; s < lg.steps; s++) red.push(...step());
     consumed = runBytes;
   }
-  const rqL: string[] = [`ldr r6, [sp, #0]`];
-  accs.forEach((a, i) => {
-    rqL.push(regShift ? `ldmia r1!, {r2, r3, r4, r5}` : `ldmia r1!, {r2, r3, r4}`, `smmlar r7, ${a}, r2, r3`);
-    if (es[i]) rqL.push(`sub r7, r7, ${a}, lsr #31`);
-    if (regShift) rqL.push(`asr r7, r7, r5`, `ssat r7, #8, r7`);
-    else rqL.push(es[i] ? `ssat r7, #8, r7, asr #${es[i]}` : `ssat r7, #8, r7`);
-    rqL.push(...clamp('r7'), `strb r7, [r6, r4]`);
-  });
+  // Requantise: r6 the output pointer; immediate shifts take two channels' (M, C, index) per LDM.
+  // When an input pixel is 2^k output pixels' bytes (k >= 0), the output pointer follows from r0 (at the
+  // pixel's start + consumed): out = C0 + (r0 >> k), C0 in the frame, so the loop keeps no output pointer.
+  const k = Math.log2(lg.pixelBytes / lg.outPixel);
+  const fromInput = !onePixel && Number.isInteger(k) && k >= 0 && k < 32;
+  const rqL: string[] = fromInput ? [`ldr r6, [sp, #0]`, k ? `add r6, r6, r0, lsr #${k}` : `add r6, r6, r0`] : [`ldr r6, [sp, #0]`];
+  const rqOne = (a: string, e: number, M: string, C: string, idx: string, t: string, sh?: string) => {
+    rqL.push(`smmlar ${t}, ${a}, ${M}, ${C}`);
+    if (e) rqL.push(`sub ${t}, ${t}, ${a}, lsr #31`);
+    if (sh) rqL.push(`asr ${t}, ${t}, ${sh}`, `ssat ${t}, #8, ${t}`);
+    else rqL.push(e ? `ssat ${t}, #8, ${t}, asr #${e}` : `ssat ${t}, #8, ${t}`);
+    rqL.push(...clamp(t), `strb ${t}, [r6, ${idx}]`);
+  };
+  for (let i = 0; i < q; i++) {
+    if (regShift) { rqL.push(`ldmia r1!, {r2, r3, r4, r5}`); rqOne(accs[i]!, es[i]!, 'r2', 'r3', 'r4', 'r7', 'r5'); continue; }
+    if (i + 1 < q) {
+      rqL.push(`ldmia r1!, {r2, r3, r4, r7, r8, r9}`);
+      rqOne(accs[i]!, es[i]!, 'r2', 'r3', 'r4', 'r5');
+      rqOne(accs[i + 1]!, es[i + 1]!, 'r7', 'r8', 'r9', 'r5');
+      i++;
+      continue;
+    }
+    rqL.push(`ldmia r1!, {r2, r3, r4}`);
+    rqOne(accs[i]!, es[i]!, 'r2', 'r3', 'r4', 'r7');
+  }
   // The frame: in, w, out, last pixel's input, end of the blocks' table entries.
   const lines = [
     `push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`, `mov r12, %[fr]`,
@@ -169,7 +186,7 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
     // One pixel per call (a fully connected layer's single row): the next entry follows the parameters.
     `ldr r0, [sp, #16]`, `ldr r2, [sp, #24]`, `cmp r1, r2`, `bne 3b`);
   else lines.push(
-    ...addImm('r6', 'r6', lg.outPixel, 'r7'), `str r6, [sp, #0]`,
+    ...(fromInput ? [] : [...addImm('r6', 'r6', lg.outPixel, 'r7'), `str r6, [sp, #0]`]),
     ...addImm('r0', 'r0', lg.pixelBytes - consumed, 'r7'),
     `ldr r1, [sp, #8]`, `ldr r2, [sp, #4]`, `cmp r0, r2`, `bls 1b`,
     // Next block of the same function: its table entry follows; same pixels again.
@@ -211,7 +228,8 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
     `static void __attribute__((noinline)) ${fn}(const int16_t *in, const uint32_t *w, int8_t *out, int n, int nb) {`,
     `#if defined(__ARM_FEATURE_DSP)`,
     `  uint32_t fr[5]; uint32_t *frp = fr;`,
-    `  fr[0] = (uint32_t)(uintptr_t)in; fr[1] = (uint32_t)(uintptr_t)w; fr[2] = (uint32_t)(uintptr_t)out;`,
+    `  fr[0] = (uint32_t)(uintptr_t)in; fr[1] = (uint32_t)(uintptr_t)w;`,
+    fromInput ? `  fr[2] = (uint32_t)(uintptr_t)out - (((uint32_t)(uintptr_t)in + ${consumed}u) >> ${k});` : `  fr[2] = (uint32_t)(uintptr_t)out;`,
     `  fr[3] = (uint32_t)(uintptr_t)((const char *)in + (n - 1) * ${lg.pixelBytes}); fr[4] = (uint32_t)(uintptr_t)(w + nb * ${entryWords});`,
     `  __asm__ volatile(${asm} : : [fr] "r"(frp) : "cc", "memory");`,
     `#else`,

@@ -21,6 +21,8 @@ export function emitGlobalAvgPool(op: KPool2d, ctx: Pick<EmitContext, 'fn'>): Em
   const why = globalAvgPoolApplies(op);
   if (why) throw new Error(`global average pool kernel for op ${op.index} '${op.name}' not applicable: ${why}`);
   const n = op.inH * op.inW, C = op.inC;
+  // Pixels per loop iteration: the largest of 5..1 dividing the pixel count.
+  const u = [5, 4, 3, 2, 1].find((d) => n % d === 0)!;
   const fin = (k: number, lane: string) =>
     `    { int32_t s = (int16_t)(${lane}); s = s > 0 ? (s + ${n >> 1}) / ${n} : (s - ${n >> 1}) / ${n}; out[c + ${k}] = (int8_t)(s < ${op.actMin} ? ${op.actMin} : s > ${op.actMax} ? ${op.actMax} : s); }`;
   const code = `${SIMD_PRELUDE}
@@ -28,7 +30,9 @@ static void ${ctx.fn}(const int8_t *in, int8_t *out)
 {
   for (int c = 0; c < ${C}; c += 4) {
     uint32_t ev = 0, od = 0; const int8_t *x = in + c;
-    for (int p = 0; p < ${n}; p++, x += ${C}) { const uint32_t v = (uint32_t)tfk_ld32(x); ev = tfk_sxtab16(ev, v); od = tfk_sxtab16_ror8(od, v); }
+    for (int p = 0; p < ${n}; p += ${u}, x += ${u * C}) {
+${Array.from({ length: u }, (_, i) => `      { const uint32_t v = (uint32_t)tfk_ld32(x + ${i * C}); ev = tfk_sxtab16(ev, v); od = tfk_sxtab16_ror8(od, v); }`).join('\n')}
+    }
 ${fin(0, 'ev & 0xffffu')}
 ${fin(1, 'od & 0xffffu')}
 ${fin(2, 'ev >> 16')}

@@ -42,7 +42,7 @@ export interface CpuInfo {
 export const CPUS: Record<McuCpu, CpuInfo> = {
   m3: { cpu: 'm3', flash: [0, 0x400000], ram: 0x400000, board: 'mps2-an385', linkScript: 'link.ld', flags: ['-mcpu=cortex-m3', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
   m4: { cpu: 'm4', flash: [0, 0x400000], ram: 0x400000, board: 'mps2-an386', linkScript: 'link.ld', flags: ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16'], dsp: true, fpu: true },
-  m7: { cpu: 'm7', flash: [0, 0x400000], ram: 0x400000, board: 'mps2-an500', linkScript: 'link.ld', flags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-d16'], dsp: true, fpu: true },
+  m7: { cpu: 'm7', flash: [0, 0x400000], ram: 0x400000, board: 'mps2-an500', linkScript: 'link-an500.ld', flags: ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-d16'], dsp: true, fpu: true },
   m0plus: { cpu: 'm0plus', flash: [0, 0x40000], ram: 0x4000, inputsInFlash: true, board: 'microbit', linkScript: 'link-microbit.ld', flags: ['-mcpu=cortex-m0plus', '-mthumb', '-mfloat-abi=soft'], dsp: false, fpu: false },
   m33: { cpu: 'm33', flash: [0x10000000, 0x10400000], ram: 0x400000, board: 'mps2-an505', linkScript: 'link-an505.ld', flags: ['-mcpu=cortex-m33', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-sp-d16'], dsp: true, fpu: true },
   m55: { cpu: 'm55', flash: [0x11000000, 0x11200000], ram: 0x400000, board: 'mps3-an547', linkScript: 'link-an547.ld', flags: ['-mcpu=cortex-m55', '-mthumb', '-mfloat-abi=hard'], dsp: true, fpu: true },

@@ -33,6 +33,8 @@ const SHAPES: ConvParams[] = [
   { inH: 12, inW: 10, inC: 1, outC: 8, kH: 10, kW: 4, pad: 2, stride: 2 },
   { inH: 9, inW: 9, inC: 3, outC: 5, kH: 3, kW: 3, pad: 1, stride: 2 },
   { inH: 7, inW: 6, inC: 2, outC: 3, kH: 3, kW: 2, pad: 1 },
+  // Packed rows gathered into columns for the LDM blocks (int16 weights; see the test on which layers take them).
+  { inH: 21, inW: 10, inC: 1, outC: 24, kH: 10, kW: 4, pad: 1, stride: 2 },
   // LDM blocks (int16 weights) looped over kernel rows of 24 steps, a 2-channel tail block, a clamp.
   { inH: 4, inW: 5, inC: 64, outC: 10, kH: 3, kW: 3, pad: 1, act: [-50, 100] },
 ];
@@ -108,6 +110,14 @@ test('int16-weight layers with contiguous rows of whole 8-value steps take the L
   assert.equal(kind(convFixture({ inH: 6, inW: 6, inC: 8, outC: 6, kH: 3, kW: 3, pad: 1, single: true }, rng).op), 'dot-blocks');
   assert.equal(kind(convFixture({ inH: 9, inW: 7, inC: 12, outC: 7, kH: 3, kW: 3, pad: 2, dilation: 2 }, rng).op), 'dot-blocks');
   assert.equal(kind(convFixture({ inH: 8, inW: 8, inC: 4, outC: 8, kH: 1, kW: 1, stride: 2 }, rng).op), 'dot-blocks'); // 4-value rows
+  // A packed first layer (kws 49x10x1, 10x4, stride 2): columns of 40 values gathered for the LDM blocks
+  // (QEMU M4 on kws: 337 K -> 297 K instructions); the int8 form keeps the packed LDRD blocking.
+  const kwsFirst = convFixture({ inH: 49, inW: 10, inC: 1, outC: 64, kH: 10, kW: 4, pad: 1, stride: 2 }, rng).op;
+  const colOf = (w: WeightForm) => { const p = planWindow(kwsFirst, w); return 'reason' in p ? undefined : p.col; };
+  assert.deepEqual(colOf('int16'), { Lp: 4, K8: 40, chunk: 5, windowBytes: 248 });
+  assert.equal(colOf('int8'), undefined);
+  const shape = planWindow(convFixture(SHAPES[12]!, rng).op, 'int16');
+  assert.ok(!('reason' in shape) && shape.col, 'test shape 12 takes the columns');
 });
 
 test('scratch is bounded by the window: the bench shapes need at most 2 KB', () => {
@@ -128,10 +138,11 @@ test('scratch is bounded by the window: the bench shapes need at most 2 KB', () 
   const tall = convFixture({ inH: 64, inW: 16, inC: 16, outC: 16, kH: 3, kW: 3, pad: 1 }, rng).op;
   const pt = planWindow(tall, 'int16');
   assert.ok(!('reason' in pt) && pt.scratchBytes === 3 * 18 * 16 * 2);
-  // kws's first layer (49x10x1, 10x4, stride 2, pad 4/1): a window of 10 packed rows of 12 values (+ 8 B margin).
+  // kws's first layer (49x10x1, 10x4, stride 2, pad 4/1): a window of 10 packed rows of 12 values (+ 8 B margin),
+  // with int16 weights plus columns of 40 values for its 5 output pixels.
   const kws = planWindow(convFixture({ inH: 49, inW: 10, inC: 1, outC: 64, kH: 10, kW: 4, pad: 1, stride: 2 }, rng).op, 'int16');
   assert.ok(!('reason' in kws) && kws.packed && kws.bufC === 1);
-  if (!('reason' in kws)) assert.equal(kws.scratchBytes, 10 * 12 * 2 + 8);
+  if (!('reason' in kws)) assert.equal(kws.scratchBytes, 10 * 12 * 2 + 8 + 5 * 40 * 2);
 });
 
 test('the whole-overlay condition matches a byte-level simulation of the window', () => {

@@ -34,6 +34,7 @@ const SHAPES: Array<[number, number, number, number, [number, number]?]> = [
   [16, 16, 16, 1], [5, 7, 3, 1], [3, 3, 1, 1], [1, 1, 5, 1], [1, 9, 6, 1], [9, 1, 7, 1], [2, 2, 2, 1],
   [3, 3, 4, 0], [4, 5, 13, 0], [7, 9, 18, 0], [6, 6, 9, 1, [-100, 90]], [11, 8, 22, 1, [-128, 60]],
   [12, 13, 40, 1], [9, 60, 8, 1], [32, 32, 64, 1], [20, 17, 37, 0],
+  [25, 5, 12, 1, [-120, 100]], // kws-like: two quads and the odd column per row pair, an odd last row
 ];
 /** Stride 2: [inH, inW, C, pad]. */
 const SHAPES_S2: Array<[number, number, number, number]> = [

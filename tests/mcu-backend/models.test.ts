@@ -18,7 +18,7 @@ const work = scratchDir('tinyforge-mcu-models-');
 let golden: GoldenRuntime | undefined;
 
 for (const key of Object.keys(MODELS) as ModelKey[]) {
-  test(`${key}: Cortex-M C equals the golden runtime on 4 inputs (host, QEMU M4, QEMU M3)`, async (t) => {
+  test(`${key}: Cortex-M C equals the golden runtime on 4 inputs (host, QEMU M4, QEMU M3, QEMU M7)`, async (t) => {
     const path = modelPath(key);
     if (!path) { t.skip(`model ${MODELS[key]} not found`); return; }
     if (!needTools(t, 'host')) return;
@@ -28,10 +28,12 @@ for (const key of Object.keys(MODELS) as ModelKey[]) {
     const inputs = randomInputs(graph.inputs.reduce((s, id) => s + graph.tensors[id].shape.reduce((a, b) => a * b, 1), 0), 4, 17);
     const targets: RunOn[] = ['host'];
     if (needTools(t, 'm4')) targets.push('m4', 'm3');
+    // M7 (mps2-an500, DSP): the fast kernels' inline assembly on a second core.
+    if (needTools(t, 'm7')) targets.push('m7');
     for (const on of targets) {
       // Host: a core without DSP selects the generic variants (the fast M4 kernels' host build is slow
       // to compile and is covered by their own tests); the source still compiles its SIMD path.
-      const em = emitModel(module, { cpu: on === 'host' ? 'm4' : on, dsp: on === 'm4' });
+      const em = emitModel(module, { cpu: on === 'host' ? 'm4' : on, dsp: on === 'm4' || on === 'm7' });
       const v = await verifyMcu(graph, module, em, on, { inputs, workDir: join(work, key), count: on === 'm4', golden });
       assert.equal(v.results.length, 4);
       for (const r of v.results) assert.ok(r.ok, `${key} on ${on}, input ${r.input}: ${JSON.stringify(r)}`);
