@@ -51,7 +51,7 @@ export function emitAddLut(op: KAdd, ctx: Pick<EmitContext, 'fn'>): EmittedKerne
   if ('reason' in p) throw new Error(`add table kernel for op ${op.index} '${op.name}' not applicable: ${p.reason}`);
   const f = ctx.fn;
   const n = op.outShape.reduce((a, d) => a * d, 1);
-  const data = `static const int32_t ${f}_t[512] = {${[...p.t1, ...p.t2].map((v) => String(v | 0)).join(',')}};`;
+  const data = `static const int32_t ${f}_t[512] TF_ALIGN(4) = {${[...p.t1, ...p.t2].map((v) => String(v | 0)).join(',')}};`;
   const code = `${SIMD_PRELUDE}
 static void ${f}(const int8_t *a, const int8_t *b, int8_t *out)
 {
