@@ -15,13 +15,16 @@ import { fusedActivationMapping } from './tflite-options.ts';
 export interface AddOp extends OpBase {
   kind: 'add';
   activation: Activation;
+  /** The file's `pot_scale_int16` when false (absent: true, TFLite's default): int16 in the `tflite`
+   *  arithmetic then always takes the general path (compiler/quant/params.ts int16PotShifts). */
+  potScaleInt16?: boolean;
 }
 
 export const add = defineOp<'add'>({
   kind: 'add',
   summary: 'element-wise sum with broadcasting',
   arith: 'same in both (left shift 20, int16 15, three multipliers below one; int16: the general path, not desktop TFLite\'s power-of-two one)',
-  tflite: fusedActivationMapping('add', BuiltinOperator.ADD, BuiltinOptionsType.AddOptions, Slot.AddOptions.activation, 2),
+  tflite: fusedActivationMapping('add', BuiltinOperator.ADD, BuiltinOptionsType.AddOptions, Slot.AddOptions.activation, 2, Slot.AddOptions.potScaleInt16),
   arity: { inputs: [2, 2], activations: () => [0, 1] },
   infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
   // int8, or int16 (16x8 models: TFLite Micro's general int16 path, left shift 15; golden runtime and the Cortex-M binary kernel).
