@@ -2,7 +2,8 @@
 // arithmetic (ADD's: left shift 20, both inputs rescaled to twice the larger input scale, then to the
 // output). The two runtimes differ in two details (compiler/quant/params.ts subQuantParams): TFLite Micro
 // computes the real multipliers in float32 and subtracts; desktop TFLite computes them in double and runs
-// its ADD kernel with the second input's multiplier negated.
+// its ADD kernel with the second input's multiplier negated. int16 in `tflite` with three power-of-two scales
+// and `pot_scale_int16` not false: desktop TFLite's power-of-two path (params.ts int16PotShifts, docs/int16.md).
 import { type Activation, type OpBase } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { subQuantParams } from '../quant/params.ts';
@@ -24,7 +25,7 @@ export interface SubOp extends OpBase {
 export const sub = defineOp<'sub'>({
   kind: 'sub',
   summary: 'element-wise difference with broadcasting',
-  arith: 'tflm computes the three multipliers in float32 and subtracts; tflite computes them in double and adds the negated second input (int16: left shift 15; the seanet sub0/sub1 CSVs show the difference, docs/int16.md)',
+  arith: 'tflm computes the three multipliers in float32 and subtracts; tflite computes them in double and adds the negated second input (int16: left shift 15; the seanet sub0/sub1 CSVs show the difference, docs/int16.md); int16 with power-of-two scales and pot_scale_int16 (default true): tflite shifts one input right (rounding) and subtracts with int16 saturation, refusing what desktop TFLite refuses',
   tflite: fusedActivationMapping('sub', BuiltinOperator.SUB, BuiltinOptionsType.SubOptions, Slot.SubOptions.activation, 2, Slot.SubOptions.potScaleInt16),
   arity: { inputs: [2, 2], activations: () => [0, 1] },
   infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
