@@ -4,7 +4,8 @@
 // TFLite's interpreter on every element (the power-of-two path when the option is true, the general one when
 // false); the models desktop TFLite refuses (both inputs shifted, an input scale above the output's) are
 // refused by the interpreter and by tinyforge in `tflite` with a TinyforgeError, and compile in `tflm`; the
-// Cortex-M C of a few models equals the golden runtime on host gcc in both arithmetics.
+// Cortex-M C of a few models equals the golden runtime on host gcc in both arithmetics (ASan + UBSan build,
+// extreme inputs too).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ import { scratchDir } from '../helpers/paths.ts';
 import { randomInt16Inputs } from '../helpers/random-int16.ts';
 import { Rng } from '../helpers/random-ops.ts';
 import { rawBytes } from '../helpers/zoo.ts';
+import { SANITIZE_FLAGS } from '../mcu-backend/helpers/sanitize.ts';
 import { needTools } from '../mcu-backend/helpers/tools.ts';
 
 const CASES = 40;
@@ -116,7 +118,7 @@ function graphExps(graph: Graph): [number, number, number] {
   return [e[0]!, e[1]!, e[2]!];
 }
 
-test('int16 power-of-two ADD / SUB as Cortex-M C on host equal the golden runtime (tflite and tflm)', async (t) => {
+test('int16 power-of-two ADD / SUB as Cortex-M C on host (ASan + UBSan) equal the golden runtime (tflite and tflm)', async (t) => {
   if (!needTools(t, 'host')) return;
   for (const [k, kind] of (['add', 'sub'] as const).entries()) {
     for (let i = 0; i < 3; i++) {
@@ -128,9 +130,12 @@ test('int16 power-of-two ADD / SUB as Cortex-M C on host equal the golden runtim
         const module = runPipeline(graph, { arith });
         assert.equal(module.ops.some((o) => o.kind === 'binary' && o.pot !== undefined), arith === 'tflite', `${graph.name} ${arith}: power-of-two path`);
         const em = emitModel(module, { cpu: 'm4', dsp: false });
-        const inputs = [seed, seed + 1].map((s) => rawBytes(randomInt16Inputs(graph, s)));
-        const v = await verifyMcu(graph, module, em, 'host', { inputs, workDir: join(work, `${kind}-${seed}-${arith}`), golden });
-        assert.equal(v.results.length, 2);
+        // Two random input sets and the extremes (every value -32768, every value 32767), under ASan + UBSan.
+        const n = graph.inputs.reduce((s, id) => s + graph.tensors[id]!.shape.reduce((p, d) => p * d, 1), 0);
+        const extreme = [-32768, 32767].map((v) => new Int8Array(new Int16Array(n).fill(v).buffer));
+        const inputs = [...[seed, seed + 1].map((s) => rawBytes(randomInt16Inputs(graph, s))), ...extreme];
+        const v = await verifyMcu(graph, module, em, 'host', { inputs, workDir: join(work, `${kind}-${seed}-${arith}`), golden, host: { flags: SANITIZE_FLAGS } });
+        assert.equal(v.results.length, 4);
         for (const r of v.results) assert.ok(r.ok, `${graph.name} (${arith}), input ${r.input}: ${JSON.stringify(r)}`);
       }
     }
