@@ -3,7 +3,8 @@
 // `pot_scale_int16` true or false, written as .tflite. The golden runtime in the `tflite` arithmetic equals
 // TFLite's interpreter on every element (the power-of-two path when the option is true, the general one when
 // false); the models desktop TFLite refuses (both inputs shifted, an input scale above the output's) are
-// refused by the interpreter and by tinyforge in `tflite` with a TinyforgeError, and compile in `tflm`; the
+// refused by the interpreter and by tinyforge in `tflite` with a TinyforgeError, and compile in `tflm`; a model
+// without an options table takes the general path in both the interpreter and the importer; the
 // Cortex-M C of a few models equals the golden runtime on host gcc in both arithmetics (ASan + UBSan build,
 // extreme inputs too).
 import { test } from 'node:test';
@@ -12,6 +13,8 @@ import { join } from 'node:path';
 import { TinyforgeError } from '../../compiler/diagnostics.ts';
 import { writeTflite } from '../../compiler/frontend/tflite/writer.ts';
 import { importTflite } from '../../compiler/frontend/tflite/import.ts';
+import { add } from '../../compiler/ops/add.ts';
+import { sub } from '../../compiler/ops/sub.ts';
 import type { Graph, Op } from '../../compiler/ir/graph.ts';
 import { validateGraph } from '../../compiler/ir/validate.ts';
 import { runPipeline } from '../../compiler/passes/registry.ts';
@@ -111,6 +114,26 @@ test('int16 power-of-two ADD / SUB: the models desktop TFLite refuses are refuse
   const bc = g.io([a, b], [y]);
   assert.throws(() => runPipeline(bc, { arith: 'tflite' }), (e: unknown) => e instanceof TinyforgeError && /broadcasting/.test(e.message));
   runPipeline(bc, { arith: 'tflm' });
+});
+
+test('int16 power-of-two ADD / SUB without an options table: desktop TFLite takes the general path, so does the importer', () => {
+  for (const [kind, def] of [['add', add], ['sub', sub]] as const) {
+    const graph = potGraph(kind, [1, 2, 3, 4], 13, 12, 12, true);
+    const mapping = def.tflite as { export: unknown };
+    const saved = mapping.export;
+    let model: Uint8Array;
+    try {
+      mapping.export = () => [0, 0]; // BuiltinOptions NONE, no table
+      model = writeTflite(graph);
+    } finally { mapping.export = saved; }
+    const imported = importTflite(model, graph.name);
+    assert.equal((imported.ops[0] as Op & { potScaleInt16?: boolean }).potScaleInt16, false);
+    const inputs = randomInt16Inputs(graph, 3);
+    const want = Array.from(interp.runTensors(model, inputs)[0]!.data as ArrayLike<number>);
+    assert.deepEqual(Array.from(golden.run(imported, inputs, { arith: 'tflite' }).outputs[0]!), want);
+    // With the table (option true) the two paths differ on these inputs: the case above is not vacuous.
+    assert.notDeepEqual(Array.from(golden.run(graph, inputs, { arith: 'tflite' }).outputs[0]!), want);
+  }
 });
 
 function graphExps(graph: Graph): [number, number, number] {
