@@ -96,6 +96,7 @@ function printOp(op: KernelOp): string[] {
     case 'binary':
       more(`op=${op.op}${op.constOperand ? ` ${op.constOperand.slot === 0 ? 'a' : 'b'}=@${op.constOperand.const}` : ''} shapes: a=[${op.aShape.join(',')}] b=[${op.bShape.join(',')}] out=[${op.outShape.join(',')}]`);
       if (op.op === 'maximum' || op.op === 'minimum') { more(clamp(op)); break; }
+      if (op.pot) { more(`pot: rightShift1=${op.pot[0]} rightShift2=${op.pot[1]} ${clamp(op)}`); break; }
       more(`input1Offset=${op.input1Offset} input2Offset=${op.input2Offset} outputOffset=${op.outputOffset}${op.op === 'mul' ? '' : ` leftShift=${op.leftShift}`} ${clamp(op)}`);
       more(op.op === 'mul' ? `requant: output=(${op.outputQ.multiplier},${op.outputQ.shift})`
         : `requant: input1=(${op.input1Q.multiplier},${op.input1Q.shift}) input2=(${op.input2Q.multiplier},${op.input2Q.shift}) output=(${op.outputQ.multiplier},${op.outputQ.shift})`);

@@ -171,6 +171,9 @@ export type BinaryOpCode = 'add' | 'sub' | 'mul' | 'squared_difference' | 'maxim
  *   mul:      out = MBQM((x1 + input1Offset) * (x2 + input2Offset), outputQ) + outputOffset (outputQ any shift).
  *   squared_difference: as sub (leftShift 7, positive multipliers), raw = (s1 - s2)^2, outputQ any shift.
  *   maximum, minimum: the larger / smaller raw int8 value (operands and output share one quantisation).
+ *   add, sub with `pot` (int16, desktop TFLite's power-of-two path): s_i = x_i, or RoundingDivideByPOT(x_i,
+ *             pot[i]) on int16 (round half away from zero; int16 mask) where pot[i] > 0; raw = s1 + s2 or s1 - s2
+ *             (saturated to int16 by the clamp); offsets, left shift and multipliers 0.
  * Then the clamp [actMin, actMax]. Fields an op does not use are 0.
  */
 export interface KBinary extends KOpBase {
@@ -191,6 +194,8 @@ export interface KBinary extends KOpBase {
   outputQ: QM;
   actMin: number;
   actMax: number;
+  /** int16 ADD / SUB on desktop TFLite's power-of-two path: right shifts of input 1 and 2, one of them 0. */
+  pot?: [number, number];
 }
 
 export interface KPool2d extends KOpBase, Window {

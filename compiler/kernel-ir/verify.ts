@@ -157,7 +157,12 @@ function checkBinary(m: KernelModule, op: KBinary, ins: KBuffer[], out: KBuffer,
   if (numElements(op.outShape) !== numElements(out.shape)) fail('output shape disagrees with its buffer');
   if (op.outShape.some((d, i) => (op.aShape[i] !== d && op.aShape[i] !== 1) || (op.bShape[i] !== d && op.bShape[i] !== 1))) fail('operands do not broadcast to the output');
   const [x1, x2] = operands;
-  if (op.op === 'maximum' || op.op === 'minimum') {
+  if (op.pot) {
+    const [r1, r2] = op.pot;
+    if (out.dtype !== 'int16' || (op.op !== 'add' && op.op !== 'sub')) fail('a power-of-two binary op must be an int16 ADD or SUB');
+    if (!Number.isInteger(r1) || !Number.isInteger(r2) || r1 < 0 || r2 < 0 || r1 > 31 || r2 > 31 || (r1 !== 0 && r2 !== 0)) fail(`power-of-two shifts (${r1}, ${r2}): one must be 0, the other in 0..31`);
+    if (op.aShape.some((d, i) => d !== op.bShape[i])) fail('the power-of-two path does not broadcast');
+  } else if (op.op === 'maximum' || op.op === 'minimum') {
     for (const x of [x1, x2]) if (x && (x.scale !== out.scale || x.zeroPoint !== out.zeroPoint)) fail(`${op.op} operand %${x.id} is quantised unlike the output`);
   } else {
     if ((x1 && op.input1Offset !== -x1.zeroPoint) || (x2 && op.input2Offset !== -x2.zeroPoint) || op.outputOffset !== out.zeroPoint) fail('offsets disagree with the zero points');

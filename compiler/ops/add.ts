@@ -1,6 +1,8 @@
 // ADD: element-wise sum with NumPy broadcasting up to 6-D (the kernel-IR `add` op up to 4-D, the general
 // `binary` op beyond it or with a constant operand), TFLite's quantised arithmetic (both inputs
-// rescaled to twice the larger input scale after a left shift of 20, then to the output scale).
+// rescaled to twice the larger input scale after a left shift of 20, then to the output scale). int16 in the
+// `tflite` arithmetic with three power-of-two scales and `pot_scale_int16` not false: desktop TFLite's
+// power-of-two path instead (compiler/quant/params.ts int16PotShifts, docs/int16.md).
 import { type Activation, type OpBase } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { addQuantParams } from '../quant/params.ts';
@@ -15,16 +17,19 @@ import { fusedActivationMapping } from './tflite-options.ts';
 export interface AddOp extends OpBase {
   kind: 'add';
   activation: Activation;
+  /** The file's `pot_scale_int16` when false (absent: true, TFLite's default): int16 in the `tflite`
+   *  arithmetic then always takes the general path (compiler/quant/params.ts int16PotShifts). */
+  potScaleInt16?: boolean;
 }
 
 export const add = defineOp<'add'>({
   kind: 'add',
   summary: 'element-wise sum with broadcasting',
-  arith: 'same in both (left shift 20, int16 15, three multipliers below one; int16: the general path, not desktop TFLite\'s power-of-two one)',
-  tflite: fusedActivationMapping('add', BuiltinOperator.ADD, BuiltinOptionsType.AddOptions, Slot.AddOptions.activation, 2),
+  arith: 'same in both (left shift 20, int16 15, three multipliers below one); int16 with power-of-two scales and pot_scale_int16 (default true): tflite shifts one input right (rounding) and adds with int16 saturation, refusing what desktop TFLite refuses; tflm the general path',
+  tflite: fusedActivationMapping('add', BuiltinOperator.ADD, BuiltinOptionsType.AddOptions, Slot.AddOptions.activation, 2, Slot.AddOptions.potScaleInt16),
   arity: { inputs: [2, 2], activations: () => [0, 1] },
   infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
-  // int8, or int16 (16x8 models: TFLite Micro's general int16 path, left shift 15; golden runtime and the Cortex-M binary kernel).
+  // int8, or int16 (16x8 models: the general int16 path, left shift 15, or desktop TFLite's power-of-two one; golden runtime and the Cortex-M binary kernel).
   types: (c) => { int8Or16Types(c, [0, 1]); },
   legalize: (c, op) => {
     legalizeBinary(c, op, true);

@@ -113,7 +113,7 @@ export function lowerBinary(ctx: LowerCtx, op: BinaryGraphOp): KernelOpDraft {
 function quantFields(p: BinaryQuantParams) {
   return {
     input1Offset: p.input1Offset, input2Offset: p.input2Offset, outputOffset: p.outputOffset, leftShift: p.leftShift,
-    input1Q: p.input1Q, input2Q: p.input2Q, outputQ: p.outputQ,
+    input1Q: p.input1Q, input2Q: p.input2Q, outputQ: p.outputQ, ...(p.pot ? { pot: p.pot } : {}),
   };
 }
 
@@ -135,10 +135,12 @@ export function goldenBinary(ctx: GoldenCtx, op: BinaryGraphOp): GoldenLaunch {
   if (ctx.Y.dtype === 'int16') {
     // 16x8 models: ADD, SUB and MUL only (their op definitions' `types` admit int16), the same integer steps on int16 data.
     if (op.kind !== 'add' && op.kind !== 'sub' && op.kind !== 'mul') throw new TinyforgeError(`${op.kind}: int16 is not supported by the golden runtime`);
+    // Desktop TFLite's power-of-two ADD / SUB (q.pot): opcodes 6 / 7 with the two right shifts.
+    const [c16, s1, s2] = q.pot ? [code + 6, q.pot[0], q.pot[1]] : [code, q.input1Q.shift, q.input2Q.shift];
     return {
       scratch: 0,
-      make: () => (p) => ctx.ex.binary16(code, p[aId]!, p[bId]!, p[yId]!, geom, q.input1Offset, q.input2Offset, q.outputOffset, q.leftShift,
-        q.input1Q.multiplier, q.input1Q.shift, q.input2Q.multiplier, q.input2Q.shift, q.outputQ.multiplier, q.outputQ.shift, q.actMin, q.actMax),
+      make: () => (p) => ctx.ex.binary16(c16, p[aId]!, p[bId]!, p[yId]!, geom, q.input1Offset, q.input2Offset, q.outputOffset, q.leftShift,
+        q.input1Q.multiplier, s1, q.input2Q.multiplier, s2, q.outputQ.multiplier, q.outputQ.shift, q.actMin, q.actMax),
     };
   }
   return {

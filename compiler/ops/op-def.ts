@@ -36,6 +36,9 @@ export interface OptionsReader {
   bool(slot: number, d?: boolean): boolean;
   /** An int vector field (empty when absent). */
   i32s(slot: number): number[];
+  /** False when the operator has no options table (TFLite then leaves its params struct zeroed, so a bool
+   *  whose schema default is true reads as false there: ADD / SUB `pot_scale_int16`). Absent: a table. */
+  present?: boolean;
 }
 
 export interface OperandInfo {

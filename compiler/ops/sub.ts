@@ -2,7 +2,8 @@
 // arithmetic (ADD's: left shift 20, both inputs rescaled to twice the larger input scale, then to the
 // output). The two runtimes differ in two details (compiler/quant/params.ts subQuantParams): TFLite Micro
 // computes the real multipliers in float32 and subtracts; desktop TFLite computes them in double and runs
-// its ADD kernel with the second input's multiplier negated.
+// its ADD kernel with the second input's multiplier negated. int16 in `tflite` with three power-of-two scales
+// and `pot_scale_int16` not false: desktop TFLite's power-of-two path (params.ts int16PotShifts, docs/int16.md).
 import { type Activation, type OpBase } from '../ir/graph.ts';
 import { BuiltinOperator, BuiltinOptionsType, Slot } from '../frontend/tflite/schema.ts';
 import { subQuantParams } from '../quant/params.ts';
@@ -16,13 +17,16 @@ import { fusedActivationMapping } from './tflite-options.ts';
 export interface SubOp extends OpBase {
   kind: 'sub';
   activation: Activation;
+  /** The file's `pot_scale_int16` when false (absent: true, TFLite's default): int16 in the `tflite`
+   *  arithmetic then always takes the general path (compiler/quant/params.ts int16PotShifts). */
+  potScaleInt16?: boolean;
 }
 
 export const sub = defineOp<'sub'>({
   kind: 'sub',
   summary: 'element-wise difference with broadcasting',
-  arith: 'tflm computes the three multipliers in float32 and subtracts; tflite computes them in double and adds the negated second input (int16: left shift 15; the seanet sub0/sub1 CSVs show the difference, docs/int16.md)',
-  tflite: fusedActivationMapping('sub', BuiltinOperator.SUB, BuiltinOptionsType.SubOptions, Slot.SubOptions.activation, 2),
+  arith: 'tflm computes the three multipliers in float32 and subtracts; tflite computes them in double and adds the negated second input (int16: left shift 15; the seanet sub0/sub1 CSVs show the difference, docs/int16.md); int16 with power-of-two scales and pot_scale_int16 (default true): tflite shifts one input right (rounding) and subtracts with int16 saturation, refusing what desktop TFLite refuses',
+  tflite: fusedActivationMapping('sub', BuiltinOperator.SUB, BuiltinOptionsType.SubOptions, Slot.SubOptions.activation, 2, Slot.SubOptions.potScaleInt16),
   arity: { inputs: [2, 2], activations: () => [0, 1] },
   infer: (c) => broadcastShape(c, c.tensor(0, 'input a').shape, c.tensor(1, 'input b').shape),
   // int8, or int16 (16x8 models: left shift 15, as TFLite Micro's CalculateOpDataSub; golden runtime and the Cortex-M binary kernel).
@@ -32,7 +36,8 @@ export const sub = defineOp<'sub'>({
     c.activation(op.activation);
   },
   fold: (q, op, k) => foldBinary(q, op, k),
-  clamp: (g, op) => subQuantParams(g, op, 'tflite'),
+  // The clamp is the same on both paths (the general one here, which refuses nothing the power-of-two one takes).
+  clamp: (g, op) => subQuantParams(g, { ...op, potScaleInt16: false }, 'tflite'),
   lower: [rule({ name: 'sub', kinds: ['sub'], priority: 0, lower: lowerBinary })],
   macs: () => 0,
   golden: goldenBinary,

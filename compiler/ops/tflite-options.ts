@@ -45,14 +45,23 @@ export function int32Param(name: string, values: readonly number[]): ParamTensor
   return { name, dtype: 'int32', shape: [values.length], values };
 }
 
-/** The TFLite mapping of an operator whose only option is a fused activation (ADD, SUB, MUL): the options
- *  table `optionsType` with the activation at field `slot`. */
-export function fusedActivationMapping<K extends OpKind>(kind: K, builtin: number, optionsType: number, slot: number, version: number): TfliteMapping<K> {
+/** The TFLite mapping of an operator whose options are a fused activation (ADD, SUB, MUL): the options
+ *  table `optionsType` with the activation at field `slot`; ADD and SUB also have `pot_scale_int16` (a bool
+ *  at `potSlot`, default true in schema.fbs), kept on the graph op only when it reads false (the field says
+ *  so, or the operator has no options table). */
+export function fusedActivationMapping<K extends OpKind>(kind: K, builtin: number, optionsType: number, slot: number, version: number, potSlot?: number): TfliteMapping<K> {
   return {
     builtin,
     optionsType,
-    import: (c) => ({ kind, name: c.name, activation: activation(c, c.opts.i8(slot)) }) as unknown as OpAttrs<K>,
+    import: (c) => ({
+      kind, name: c.name, activation: activation(c, c.opts.i8(slot)),
+      // No options table: desktop TFLite leaves the params zeroed, pot_scale_int16 false (measured with the oracle).
+      ...(potSlot !== undefined && (c.opts.present === false || !c.opts.bool(potSlot, true)) ? { potScaleInt16: false } : {}),
+    }) as unknown as OpAttrs<K>,
     version,
-    export: (b, o) => [optionsType, table(b, 1, () => b.addFieldInt8(slot, ACTIVATION_CODE[(o as OpOf<K> & { activation: Activation }).activation], 0))],
+    export: (b, o) => [optionsType, table(b, potSlot === undefined ? 1 : 2, () => {
+      b.addFieldInt8(slot, ACTIVATION_CODE[(o as OpOf<K> & { activation: Activation }).activation], 0);
+      if (potSlot !== undefined) b.addFieldInt8(potSlot, (o as { potScaleInt16?: boolean }).potScaleInt16 === false ? 0 : 1, 1);
+    })],
   };
 }

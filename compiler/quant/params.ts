@@ -52,6 +52,9 @@ export interface ConvQuantParams { inputOffset: number; outputOffset: number; re
 export interface AddQuantParams {
   input1Offset: number; input2Offset: number; outputOffset: number; leftShift: number;
   input1Q: QM; input2Q: QM; outputQ: QM; actMin: number; actMax: number;
+  /** int16 ADD / SUB on desktop TFLite's power-of-two path (int16PotShifts): the right shifts of input 1 and
+   *  2 (one of them 0); offsets, left shift and multipliers are then 0. */
+  pot?: [number, number];
 }
 export interface SoftmaxQuantParams { inputMultiplier: number; inputLeftShift: number; diffMin: number; outputOffset: number }
 
@@ -136,8 +139,60 @@ function quantizeSmallerThanOne(g: Graph, op: Op, real: number, what: string): Q
   return { multiplier: m.multiplier, shift: m.shift };
 }
 
-/** TFLite's quantised ADD (int8: left shift 20; int16: 15). */
-export function addQuantParams(g: Graph, op: AddOp): AddQuantParams {
+/** TFLite's CheckedLog2 in float32: log(x) / log(2) rounded (half away from zero), and whether it lies
+ *  within 1e-3 of that integer. */
+export function checkedLog2(x: number): { log2: number; pot: boolean } {
+  const f = Math.fround;
+  const l = f(f(Math.log(x)) * f(1 / f(Math.log(2))));
+  const r = Math.sign(l) * Math.round(Math.abs(l));
+  return { log2: r, pot: Math.abs(f(l - r)) < f(1e-3) };
+}
+
+/**
+ * Desktop TFLite's power-of-two int16 ADD / SUB (lite/kernels/add.cc, sub.cc): taken in the `tflite`
+ * arithmetic when all three tensors are int16 with zero point 0, the op's `pot_scale_int16` is not false and
+ * CheckedLog2 finds every scale a power of two. Its Prepare then wants input shifts log2(s_in) - log2(s_out)
+ * <= 0 with at least one of them 0, and its kernels (Add / Sub16 over flat arrays) do not broadcast.
+ * Returns the two right shifts, or undefined for the general path (always in `tflm`: TFLite Micro has none).
+ */
+export function int16PotShifts(g: Graph, op: AddOp | (Op & { kind: 'sub'; potScaleInt16?: boolean }), arith: Arith): [number, number] | undefined {
+  if (arith !== 'tflite' || op.potScaleInt16 === false) return undefined;
+  const a = opTensor(g, op, op.inputs[0], 'first input');
+  const b = opTensor(g, op, op.inputs[1], 'second input');
+  const y = opTensor(g, op, op.outputs[0], 'output');
+  if (a.dtype !== 'int16' || b.dtype !== 'int16' || y.dtype !== 'int16') return undefined;
+  const qs = [actQuant(g, op, a, 'first input'), actQuant(g, op, b, 'second input'), actQuant(g, op, y, 'output')];
+  if (qs.some((q) => q.zeroPoint !== 0)) return undefined;
+  const l = qs.map((q) => checkedLog2(q.scale));
+  if (!l.every((x) => x.pot)) return undefined;
+  const shifts: [number, number] = [l[2]!.log2 - l[0]!.log2, l[2]!.log2 - l[1]!.log2];
+  const name = op.kind.toUpperCase();
+  const hint = 'desktop TFLite refuses this model; give one input the output\'s scale and the other a scale at most the output\'s, or set pot_scale_int16 = false (or compile with --arith tflm)';
+  const scales = `scales 2^${l[0]!.log2}, 2^${l[1]!.log2} -> 2^${l[2]!.log2}`;
+  if (shifts[0] !== 0 && shifts[1] !== 0) throw new TinyforgeError(`${op.kind}: int16 power-of-two ${name} with both inputs needing a shift (${scales})`, { op: opLabel(g, op) }, hint);
+  if (shifts[0] < 0 || shifts[1] < 0) throw new TinyforgeError(`${op.kind}: int16 power-of-two ${name} with an input scale above the output's (${scales})`, { op: opLabel(g, op) }, hint);
+  if (shifts[0] > 31 || shifts[1] > 31) throw new TinyforgeError(`${op.kind}: int16 power-of-two ${name} with a shift above 31 (${scales})`, { op: opLabel(g, op) }, 'TFLite\'s RoundingDivideByPOT takes exponents up to 31');
+  const sameShape = a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+  if (!sameShape) {
+    throw new TinyforgeError(`${op.kind}: int16 power-of-two ${name} with broadcasting ([${a.shape}] and [${b.shape}])`, { op: opLabel(g, op) },
+      'desktop TFLite\'s power-of-two int16 kernel reads both inputs as flat arrays of the output\'s size; give them one shape, or set pot_scale_int16 = false');
+  }
+  return shifts;
+}
+
+/** The parameters of the power-of-two path: the shifts and the clamp, everything else 0. */
+function potParams(g: Graph, op: AddOp | (Op & { kind: 'sub'; activation: AddOp['activation'] }), pot: [number, number]): AddQuantParams {
+  const y = opTensor(g, op, op.outputs[0], 'output');
+  const yq = actQuant(g, op, y, 'output');
+  const [actMin, actMax] = activationRange(op.activation, yq.scale, yq.zeroPoint, y.dtype);
+  const z = { multiplier: 0, shift: 0 };
+  return { input1Offset: 0, input2Offset: 0, outputOffset: 0, leftShift: 0, input1Q: { ...z }, input2Q: { ...z }, outputQ: { ...z }, actMin, actMax, pot };
+}
+
+/** TFLite's quantised ADD (int8: left shift 20; int16: 15; int16 in `tflite`, maybe the power-of-two path). */
+export function addQuantParams(g: Graph, op: AddOp, arith: Arith = 'tflm'): AddQuantParams {
+  const pot = int16PotShifts(g, op, arith);
+  if (pot) return potParams(g, op, pot);
   const a = opTensor(g, op, op.inputs[0], 'first input');
   const b = opTensor(g, op, op.inputs[1], 'second input');
   const y = opTensor(g, op, op.outputs[0], 'output');
@@ -220,7 +275,9 @@ const NEUTRAL: QM = { multiplier: 0, shift: 0 };
  *   tflm:   TFLite Micro computes twice_max_input_scale and all three real multipliers in float32 before
  *           widening to double, and subtracts scaled2 (positive multiplier).
  */
-export function subQuantParams(g: Graph, op: Op & { kind: 'sub'; activation: AddOp['activation'] }, arith: Arith): BinaryQuantParams {
+export function subQuantParams(g: Graph, op: Op & { kind: 'sub'; activation: AddOp['activation']; potScaleInt16?: boolean }, arith: Arith): BinaryQuantParams {
+  const pot = int16PotShifts(g, op, arith);
+  if (pot) return potParams(g, op, pot);
   const { y, aq, bq, yq } = binaryTensors(g, op);
   const leftShift = y.dtype === 'int16' ? 15 : 20;
   let r1: number, r2: number, ro: number;
@@ -294,7 +351,7 @@ export function minMaxQuantParams(g: Graph, op: Op & { kind: 'maximum' | 'minimu
 /** The parameters of any element-wise binary op in arithmetic `arith`. */
 export function binaryQuantParams(g: Graph, op: BinaryArithOp | AddOp, arith: Arith): BinaryQuantParams {
   switch (op.kind) {
-    case 'add': return addQuantParams(g, op);
+    case 'add': return addQuantParams(g, op, arith);
     case 'sub': return subQuantParams(g, op as never, arith);
     case 'mul': return mulQuantParams(g, op as never, arith);
     case 'squared_difference': return squaredDifferenceQuantParams(g, op as never, arith);

@@ -4,7 +4,8 @@
 // Broadcasting over up to 6 dimensions: dimensions of size 1 are dropped and neighbours with the same
 // stride pattern fused (as TFLite's broadcast loop does), leaving a few nested loops around an inner loop
 // whose input strides (0 or 1) are literals. A constant operand is a flash array of the kernel. int16 buffers
-// (ADD / SUB of 16x8 models, left shift 15): the same steps on int16_t elements.
+// (ADD / SUB of 16x8 models, left shift 15): the same steps on int16_t elements, or desktop TFLite's
+// power-of-two int16 ADD / SUB (KBinary.pot: one input rounded-shifted right, then a saturating sum).
 import type { KBinary } from '../../compiler/kernel-ir/types.ts';
 import { cArray, cInt } from './c.ts';
 import { defineVariant, type EmitContext, type EmittedKernel } from './variant.ts';
@@ -38,6 +39,16 @@ export function binaryLoops(op: KBinary): Loop[] {
 function element(op: KBinary): string {
   const rq = (x: string, q: { multiplier: number; shift: number }) => `tf_requant_tflm(${x}, ${cInt(q.multiplier)}, ${q.shift})`;
   const shifted = (x: string, off: number) => `(int32_t)((uint32_t)(${x} + ${off}) << ${op.leftShift})`;
+  if (op.pot) {
+    // Desktop TFLite's power-of-two int16 ADD / SUB: RoundingDivideByPOT on int16 (mask and threshold as
+    // int16; from a shift of 16 on the mask is -1), then the sum or difference, saturated by the clamp.
+    const div = (x: string, e: number) => {
+      if (e === 0) return x;
+      const mask = ((((2 ** e) - 1) & 0xffff) << 16) >> 16;
+      return `(int16_t)((${x} >> ${e}) + ((int16_t)(${x} & ${mask}) > (int16_t)(${mask >> 1} + (${x} < 0)) ? 1 : 0))`;
+    };
+    return `(int32_t)${div('x1', op.pot[0])} ${op.op === 'add' ? '+' : '-'} (int32_t)${div('x2', op.pot[1])}`;
+  }
   switch (op.op) {
     case 'maximum': return 'x1 > x2 ? x1 : x2';
     case 'minimum': return 'x1 < x2 ? x1 : x2';

@@ -6,7 +6,9 @@
 //                   at 0x7FFF), one 64-bit product and one round-half-up right shift by 15 - shift.
 //   binary16        ADD / SUB: each input shifted left by 15 and rescaled (double rounding), summed or
 //                   subtracted, rescaled to the output (double rounding); MUL: the product times one multiplier;
-//                   the int8 arithmetic with int16 data.
+//                   the int8 arithmetic with int16 data. Opcodes 6 / 7: desktop TFLite's power-of-two int16
+//                   ADD / SUB (reference_ops::Add / Sub16 for int16): one input divided by 2^shift with
+//                   gemmlowp's RoundingDivideByPOT on int16, then the sum or difference saturated to int16.
 //   leakyRelu16     the identity or the alpha multiplier (int32 MultiplyByQuantizedMultiplier, double rounding).
 //   sigmoid16       LOGISTIC / TANH: TFLite's 256-entry sigmoid table with linear interpolation (or gemmlowp).
 // Scalar only: these are the reference, not the fast path. Addresses are the host's.
@@ -103,8 +105,23 @@ export function transposeConv16x8(x: usize, n: i32, h: i32, w: i32, c: i32, wp: 
   }
 }
 
+/** gemmlowp's RoundingDivideByPOT on int16 (exponent 0..31): mask (2^e - 1) and threshold in int16, so from
+ *  e = 16 on the mask is -1 (the result is then 1 for x >= 0 and -1 below). */
+// @ts-ignore: decorator
+@inline function rdivPot16(x: i32, e: i32): i32 {
+  const m32: i32 = (1 << e) - 1;
+  const mask: i32 = <i32><i16>m32;
+  const t32: i32 = (mask >> 1) + (x < 0 ? 1 : 0);
+  const threshold: i32 = <i32><i16>t32;
+  const r32: i32 = x & mask;
+  const remainder: i32 = <i32><i16>r32;
+  const q32: i32 = (x >> e) + (remainder > threshold ? 1 : 0);
+  return <i32><i16>q32;
+}
+
 /**
- * ADD (opcode 0) / SUB (1) / MUL (2: the product of the offset inputs times one multiplier) on int16 with NumPy broadcasting over 6 dimensions: `geom` holds 18 int32, the
+ * ADD (opcode 0) / SUB (1) / MUL (2: the product of the offset inputs times one multiplier); 6 / 7: ADD / SUB
+ * on desktop TFLite's power-of-two path (s1, s2 the right shifts of the inputs, the other parameters unused) on int16 with NumPy broadcasting over 6 dimensions: `geom` holds 18 int32, the
  * output dims d0..d5 and each input's element strides a0..a5, b0..b5 (0 along a broadcast dimension). SUB
  * with a negative input-2 multiplier adds (desktop TFLite's SUB-as-ADD), as binary.ts does.
  */
@@ -126,7 +143,11 @@ export function binary16(opcode: i32, a: usize, b: usize, out: usize, geom: usiz
               const x1 = <i32>load<i16>(a + (<usize>(ia + i5 * a5) << 1));
               const x2 = <i32>load<i16>(b + (<usize>(ib + i5 * b5) << 1));
               let r: i32;
-              if (opcode == 2) {
+              if (opcode >= 6) {
+                const p = s1 > 0 ? rdivPot16(x1, s1) : x1;
+                const q = s2 > 0 ? rdivPot16(x2, s2) : x2;
+                r = opcode == 6 ? p + q : p - q;
+              } else if (opcode == 2) {
                 r = mbqmDouble((x1 + in1Offset) * (x2 + in2Offset), mo, so) + outOffset;
               } else {
                 const p = mbqmDouble((x1 + in1Offset) * (1 << leftShift), m1, s1);

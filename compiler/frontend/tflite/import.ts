@@ -28,6 +28,7 @@ export function optionsReader(opts: Table | undefined): OptionsReader {
     f32: (slot, d = 0) => opts?.f32(slot, d) ?? d,
     bool: (slot, d = false) => opts?.bool(slot, d) ?? d,
     i32s: (slot) => opts?.i32s(slot, `options field ${slot}`) ?? [],
+    present: opts !== undefined,
   };
 }
 

@@ -14,7 +14,7 @@ export const Slot = {
   Conv2DOptions: { padding: 0, strideW: 1, strideH: 2, activation: 3, dilationW: 4, dilationH: 5 },
   DepthwiseConv2DOptions: { padding: 0, strideW: 1, strideH: 2, depthMultiplier: 3, activation: 4, dilationW: 5, dilationH: 6 },
   FullyConnectedOptions: { activation: 0, weightsFormat: 1, keepNumDims: 2 },
-  AddOptions: { activation: 0 },
+  AddOptions: { activation: 0, potScaleInt16: 1 },
   MulOptions: { activation: 0 },
   SubOptions: { activation: 0, potScaleInt16: 1 },
   Pool2DOptions: { padding: 0, strideW: 1, strideH: 2, filterW: 3, filterH: 4, activation: 5 },
