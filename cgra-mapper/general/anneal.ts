@@ -9,11 +9,11 @@
 // check (check.ts) still runs on it before use.
 import type { CgraArch } from '../arch.ts';
 import type { Dfg } from './dfg.ts';
-import { bodyCycles, CTRL_OUTER, epilogueSteps, type Schedule } from './schedule.ts';
+import { bodyCycles, CTRL_OUTER, epilogueSteps, type Meter, type Schedule } from './schedule.ts';
 
 const mod = (a: number, m: number): number => ((a % m) + m) % m;
 
-interface AnnealOptions { iterations: number; rnd: () => number; maxPad: number; cap: number; colCap: number; debug?: (cost: number) => void; drain?: boolean }
+interface AnnealOptions { iterations: number; rnd: () => number; maxPad: number; cap: number; colCap: number; debug?: (cost: number) => void; drain?: boolean; meter?: Meter }
 
 /** Anneals a schedule of d at II on the array with closed neighbourhoods nb; undefined when no cost-0 state is reached. */
 export function anneal(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSlots?: number }, d: Dfg, II: number, nb: number[][], o: AnnealOptions): Schedule | undefined {
@@ -83,7 +83,8 @@ export function anneal(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { i
   let T = 1.5;
   const Tend = 0.03;
   const alpha = Math.pow(Tend / T, 1 / o.iterations);
-  for (let it = 0; it < o.iterations && cur > 0; it++) {
+  let it = 0;
+  for (; it < o.iterations && cur > 0; it++) {
     const kind = rnd();
     // Save what a move changes.
     let undo: () => void;
@@ -114,6 +115,8 @@ export function anneal(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { i
     if (nxt <= cur || rnd() < Math.exp((cur - nxt) / T)) cur = nxt; else undo();
     T *= alpha;
   }
+  // Each move re-costs the whole state: operations, the PE x step grid and the live windows.
+  if (o.meter) o.meter.used += Math.ceil(((it + 1) * (2 * N + P * II)) / 3);
   if (o.debug) o.debug(cur);
   if (cur !== 0) return undefined;
   // Normalise: the earliest operation at step >= 0 is already so (loads in [0, 2II)); registers per PE.

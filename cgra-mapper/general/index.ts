@@ -13,7 +13,7 @@ import { MemLayout, type Launch, type LayerPlan, type MemBlock } from '../plan.t
 import { checkSchedule } from './check.ts';
 import { buildDfg, dfgText, loopNest, passOf, type LoopNest, type Unroll } from './dfg.ts';
 import { decodePass, emitKernel, launchParts, loadWord, passLength, primeIterations, replayLoads, tapList, tripCounts, type EmittedKernel } from './emit.ts';
-import { scheduleScore, searchSchedule, type Schedule } from './schedule.ts';
+import { scheduleScore, searchSchedule, WORK_PER_MS, type Schedule } from './schedule.ts';
 
 export const GENERAL = 'general';
 
@@ -22,30 +22,31 @@ export function generalSupports(_L: CgraLayer): string | undefined {
 }
 
 export interface GeneralOptions {
-  /** Search budget per (array, unroll), ms (default 200 + 60 per product, at most 2.5 s). */
-  timeMs?: number;
+  /** Search budget per (array, unroll) in work units (schedule.ts `Meter`; default `searchWork`). */
+  work?: number;
 }
 
 const cache = new Map<string, Schedule[]>();
 
-/** Search budget per unroll (ms) for a graph of `products` products: small by default (tests, the CLI);
- *  `setSearchBudget` scales it (the benchmark searches longer). */
+/** Search budget per unroll for a graph of `products` products, in work units (never wall-clock time, so
+ *  the bitstream does not depend on machine load): 200 + 60 per product ms-equivalents, at most 2500, each
+ *  `WORK_PER_MS` units. Small by default (tests, the CLI); `setSearchBudget` scales it (the benchmark: 3x). */
 let budgetScale = 1;
 export function setSearchBudget(scale: number): void { budgetScale = scale; cache.clear(); }
-export const searchBudgetMs = (products: number): number => Math.round(Math.min(2500, 200 + 60 * products) * budgetScale);
+export const searchWork = (products: number): number => Math.round(Math.min(2500, 200 + 60 * products) * budgetScale * WORK_PER_MS);
 
 /** The schedules for an unroll on an array, the best of each pass structure (searched once per process). */
 export function schedulesFor(arch: CgraArch, u: Unroll, depthwise: boolean, opts: GeneralOptions = {}): Schedule[] {
-  const key = `${arch.rows}x${arch.cols}/${arch.registers}/${arch.instrSlots}/${depthwise ? 'dw' : 'dot'}/${u.up}x${u.uo}/${opts.timeMs ?? ''}`;
+  const key = `${arch.rows}x${arch.cols}/${arch.registers}/${arch.instrSlots}/${depthwise ? 'dw' : 'dot'}/${u.up}x${u.uo}/${opts.work ?? budgetScale}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const dfg = buildDfg(u, depthwise);
   const found: Schedule[] = [];
   // Each pass structure gets its own search (drained passes first, they usually pack denser).
-  const ms = opts.timeMs ?? searchBudgetMs(dfg.products.length);
+  const work = opts.work ?? searchWork(dfg.products.length);
   const seed = 7 + u.up * 31 + u.uo * 131 + (depthwise ? 5 : 0);
   for (const [drain, share] of [[true, 0.6], [false, 0.4]] as const) {
-    searchSchedule(arch, dfg, { timeMs: ms * share, seed: seed + (drain ? 1 : 0), modes: [drain], each: (b) => { found.push(...b); } });
+    searchSchedule(arch, dfg, { work: Math.round(work * share), seed: seed + (drain ? 1 : 0), modes: [drain], each: (b) => { found.push(...b); } });
   }
   for (const s of found) {
     const why = checkSchedule(arch, s);

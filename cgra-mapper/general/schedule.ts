@@ -19,11 +19,14 @@
 //  5. all accumulates lie in stages [sMin, sMax]; each pass is padded with sMax - sMin zero pairs, so the
 //     stored cumulative sums split exactly at pass boundaries;
 //  6. the body's branch is the control PE's in the last step; its decrement is in an earlier step.
-// The search is randomised list scheduling with restarts under a time limit: loads first (spread over the
+// The search is randomised list scheduling with restarts under a work budget: loads first (spread over the
 // steps and, for the ports bus, over the columns), then each product at the (multiplier, accumulator, time)
 // choice that completes earliest, ties broken at random. II starts at the lower bound max(ResMII, RecMII)
 // and grows while no schedule is found; a few IIs above the first success are tried too, since a step's
 // cycles depend on its memory accesses (cost.ts), and the cheapest body per product wins.
+// The budget counts work, never wall-clock time (a `Meter`: candidate slots examined by list scheduling,
+// annealing moves times the state size), so a search, and the bitstream built from it, is the same on any
+// machine under any load: the seeded generator and the work count decide everything.
 import { DIRS, neighbour, type BusModel, type CgraArch } from '../arch.ts';
 import { opsPerIteration, type Dfg } from './dfg.ts';
 import { anneal } from './anneal.ts';
@@ -90,6 +93,17 @@ function rngOf(seed: number): () => number {
 
 interface Value { pe: number; t0: number; t1: number }
 
+/** Work done by a search, in units of roughly equal cost (one candidate slot examined by list scheduling,
+ *  one operation re-costed by annealing); the search stops by this count, never by the clock. */
+export interface Meter { used: number }
+
+/** Meter units per millisecond, measured on this project's build machine with the wall-clock search this
+ *  replaced (one core, docs/cgra-mapping.md): budgets are written in ms-equivalents times this constant.
+ *  A unit is about one candidate (multiplier, time, accumulator, time) examined; an attempt's fixed cost
+ *  (allocation, placing the control PE) is ATTEMPT_UNITS, a load placement 2 per (step, PE) scanned. */
+export const WORK_PER_MS = 27_000;
+const ATTEMPT_UNITS = 300;
+
 /** One randomised construction attempt at a fixed II. */
 class Attempt {
   readonly P: number;
@@ -152,8 +166,8 @@ class Attempt {
 }
 
 export interface SearchOptions {
-  /** Wall-clock budget of the whole search (ms). */
-  timeMs?: number;
+  /** Work budget of the whole search (Meter units; default 400 ms-equivalents, `WORK_PER_MS` each). */
+  work?: number;
   seed?: number;
   /** IIs tried above the first II that schedules. */
   extraII?: number;
@@ -161,11 +175,13 @@ export interface SearchOptions {
   optimise?: BusModel | 'both';
   /** Pass structures to search: strict rule 4, drain, or both (default). */
   modes?: boolean[];
+  /** Receives the work done (its `used` is reset at the start). */
+  meter?: Meter;
   /** Receives the best schedule of each pass structure found. */
   each?: (best: Schedule[]) => void;
 }
 
-function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSlots?: number }, d: Dfg, II: number, nb: number[][], rnd: () => number, bias: number, drain: boolean): Schedule | undefined {
+function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSlots?: number }, d: Dfg, II: number, nb: number[][], rnd: () => number, bias: number, drain: boolean, meter: Meter): Schedule | undefined {
   const instrSlots = arch.instrSlots ?? 32;
   const P = nb.length;
   if (II < 2) return undefined; // the decrement and the branch need two steps
@@ -188,6 +204,7 @@ function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSl
   const partners: number[][] = d.loads.map(() => []);
   for (const p of d.products) { partners[p.a].push(p.b); partners[p.b].push(p.a); }
   const meet = (x: number, y: number): boolean => nb[x].some((q) => nb[y].includes(q));
+  meter.used += ATTEMPT_UNITS + 2 * d.loads.length * II * P;
   for (const li of order) {
     let best: { pe: number; s: number; score: number } | undefined;
     for (let s = 0; s < II; s++) for (let pe = 0; pe < P; pe++) {
@@ -219,14 +236,17 @@ function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSl
     const pr = d.products[k];
     const va = lv[pr.a], vb = lv[pr.b];
     const cands: Cand[] = [];
+    meter.used += 4;
     for (const M of commonOf[k]) {
       const lo = Math.max(va.t0, vb.t0) + 1, hi = Math.min(va.t0, vb.t0) + II;
       for (let t = lo; t <= hi; t++) {
+        meter.used += 2;
         if (!A.free(M, t) || A.cuts(M, t)) continue;
         if (!A.canRead(va, t, false) || !A.canRead(vb, t, false)) continue;
         for (const Ap of nb[M]) {
           if (A.regs[Ap] >= arch.registers) continue;
           for (let ta = t + 1; ta < t + II; ta++) {
+            meter.used++;
             const st = Math.floor(ta / II);
             if (A.sMin !== Infinity && (Math.max(A.sMax, st) - Math.min(A.sMin, st) > A.maxPad)) continue;
             if (!A.free(Ap, ta) || mod(ta, II) === mod(t, II)) continue;
@@ -325,11 +345,12 @@ export function searchSchedule(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers
   const P = nb.length;
   const mii = miiOf(d, P);
   const lb = Math.max(2, mii.res, mii.rec);
-  const timeMs = opts.timeMs ?? 400;
+  const work = opts.work ?? 400 * WORK_PER_MS;
   const optimise = opts.optimise ?? 'both';
   const extra = opts.extraII ?? 2;
   const rnd = rngOf(opts.seed ?? 1);
-  const start = Date.now();
+  const meter: Meter = opts.meter ?? { used: 0 };
+  meter.used = 0;
   const modes = opts.modes ?? [false, true];
   let best: Schedule | undefined;
   const byMode = new Map<boolean, Schedule>();
@@ -344,20 +365,20 @@ export function searchSchedule(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers
   // Phase 1: the first II (from the lower bound up) where list scheduling succeeds, a few tries each.
   let firstII = -1;
   for (let II = lb; II <= maxII && firstII < 0; II++) {
-    for (let k = 0; k < 24; k++) if (consider(attempt(arch, d, II, nb, rnd, k % 2 ? 0 : 3, modes[k % modes.length]))) firstII = II;
-    if (firstII < 0 && Date.now() - start > timeMs * 4) break;
+    for (let k = 0; k < 24; k++) if (consider(attempt(arch, d, II, nb, rnd, k % 2 ? 0 : 3, modes[k % modes.length], meter))) firstII = II;
+    if (firstII < 0 && meter.used > work * 4) break;
   }
   if (firstII < 0) firstII = maxII;
   // Phase 2: the rest of the budget over II in [lower bound, first + extra]: list scheduling, then annealing.
   const hi = Math.min(maxII, firstII + extra);
   let round = 0;
-  while (Date.now() - start < timeMs) {
-    for (let II = lb; II <= hi && Date.now() - start < timeMs; II++) {
-      for (let k = 0; k < 12; k++) consider(attempt(arch, d, II, nb, rnd, k % 2 ? 0 : 3, modes[(k + round) % modes.length]));
+  while (meter.used < work) {
+    for (let II = lb; II <= hi && meter.used < work; II++) {
+      for (let k = 0; k < 12; k++) consider(attempt(arch, d, II, nb, rnd, k % 2 ? 0 : 3, modes[(k + round) % modes.length], meter));
       if (best && best.II <= II && best.body.shared <= 3 * II) continue; // this II cannot do better
       const cap = Math.ceil(d.loads.length / II) + (round % 3 === 2 ? 1 : 0);
       const colCap = round % 2 ? cap : Math.max(1, Math.ceil(cap / arch.cols) + 1);
-      consider(anneal(arch, d, II, nb, { iterations: Math.min(annealIterations(d), 60_000), rnd, maxPad: round % 4 === 3 ? 0 : 1, cap, colCap, drain: modes[round % modes.length] }));
+      consider(anneal(arch, d, II, nb, { iterations: Math.min(annealIterations(d), 60_000), rnd, maxPad: round % 4 === 3 ? 0 : 1, cap, colCap, drain: modes[round % modes.length], meter }));
     }
     round++;
   }

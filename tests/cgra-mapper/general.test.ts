@@ -10,7 +10,7 @@ import type { CgraLayer, LayerKind } from '../../cgra-mapper/layer.ts';
 import { runPlan } from '../../cgra-mapper/run.ts';
 import { buildPlan, planGeneral, scheduleFor } from '../../cgra-mapper/general/index.ts';
 import { buildDfg } from '../../cgra-mapper/general/dfg.ts';
-import { searchSchedule } from '../../cgra-mapper/general/schedule.ts';
+import { searchSchedule, WORK_PER_MS } from '../../cgra-mapper/general/schedule.ts';
 import { checkSchedule } from '../../cgra-mapper/general/check.ts';
 import { chooseOrHost } from '../../cgra-mapper/strategies/index.ts';
 import { clamp, multiplyByQuantizedMultiplier } from '../../compiler/quant/multiplier.ts';
@@ -68,7 +68,7 @@ const SHAPES: Shape[] = [
 ];
 
 function checkLayer(L: CgraLayer, input: Int8Array, arch: CgraArch, what: string): void {
-  const plan = planGeneral(L, arch, { timeMs: 150 });
+  const plan = planGeneral(L, arch, { work: 150 * WORK_PER_MS });
   assert.equal(plan.strategy, 'general');
   const want = expected(L, input);
   for (const bus of ['shared', 'ports'] as const) {
@@ -114,7 +114,7 @@ test('general: both pass structures (strict epilogue PEs, and drained passes) ar
   const arch = makeArch();
   for (const drain of [false, true]) for (const i of [0, 3]) {
     const { L, input } = makeLayer(SHAPES[i], 500 + i);
-    const s = searchSchedule(arch, buildDfg({ up: 2, uo: 3 }, L.kind === 'depthwise_conv2d'), { timeMs: 150, modes: [drain], seed: 3 });
+    const s = searchSchedule(arch, buildDfg({ up: 2, uo: 3 }, L.kind === 'depthwise_conv2d'), { work: 150 * WORK_PER_MS, modes: [drain], seed: 3 });
     assert.ok(s, `a ${drain ? 'drain' : 'strict'} schedule`);
     assert.equal(s.drain, drain);
     assert.equal(checkSchedule(arch, s), undefined);
