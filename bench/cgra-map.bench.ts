@@ -14,41 +14,16 @@
 //     on the paper layer, the 8x8 / 4x4 MAC/cycle ratio on the ports bus, and per layer the II the mapper
 //     reached against its lower bound (resources, recurrence).
 import { loadModel } from '../compiler/frontend/load.ts';
-import { clamp, multiplyByQuantizedMultiplier } from '../compiler/quant/multiplier.ts';
 import { makeArch } from '../cgra-mapper/arch.ts';
-import type { CgraLayer } from '../cgra-mapper/layer.ts';
 import type { LayerResult } from '../cgra-mapper/map-model.ts';
 import { runPlan } from '../cgra-mapper/run.ts';
 import { STRATEGIES } from '../cgra-mapper/strategies/index.ts';
 import { runCgraTarget } from '../cgra-mapper/target.ts';
 import { setSearchBudget } from '../cgra-mapper/general/index.ts';
 import { modelPath, type ModelKey } from '../tests/helpers/paths.ts';
+import { paperLayer } from '../tests/helpers/paper-layer.ts';
 
 const arch = makeArch({ callCycles: 190 });
-
-function paperLayer(): { L: CgraLayer; input: Int8Array; want: Int8Array } {
-  let s = 12345;
-  const r = (): number => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return (s >>> 24) - 128; };
-  const weights = Int8Array.from({ length: 16 * 3 * 3 * 16 }, r);
-  const input = Int8Array.from({ length: 16 * 16 * 16 }, r);
-  const bias = Int32Array.from({ length: 16 }, () => r() * 50);
-  const multiplier = Int32Array.from({ length: 16 }, (_, i) => 1_300_000_000 + 9_000_000 * i);
-  const shift = Int32Array.from({ length: 16 }, () => -9);
-  const L: CgraLayer = {
-    index: 0, name: 'paper-3x3', kind: 'conv2d', inH: 16, inW: 16, inC: 16, outH: 14, outW: 14, outC: 16, kH: 3, kW: 3,
-    strideH: 1, strideW: 1, dilH: 1, dilW: 1, padTop: 0, padLeft: 0, depthMultiplier: 1, weights, bias,
-    q: { inputOffset: 7, outputOffset: -3, requant: { multiplier, shift }, rounding: 'double', actMin: -128, actMax: 127 }, inZero: -7, macs: 14 * 14 * 16 * 9 * 16,
-  };
-  const want = new Int8Array(14 * 14 * 16);
-  for (let oy = 0; oy < 14; oy++) for (let ox = 0; ox < 14; ox++) for (let o = 0; o < 16; o++) {
-    let acc = bias[o];
-    for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) for (let c = 0; c < 16; c++) {
-      acc += weights[((o * 3 + ky) * 3 + kx) * 16 + c] * (input[((oy + ky) * 16 + ox + kx) * 16 + c] + 7);
-    }
-    want[(oy * 14 + ox) * 16 + o] = clamp(multiplyByQuantizedMultiplier(acc, { multiplier: multiplier[o], shift: -9 }, 'tflm') - 3, -128, 127);
-  }
-  return { L, input, want };
-}
 
 /** Why a layer falls below the paper layer's figure, from its own numbers. */
 function explain(l: LayerResult): string {

@@ -6,57 +6,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeArch, type CgraArch } from '../../cgra-mapper/arch.ts';
-import type { CgraLayer, LayerKind } from '../../cgra-mapper/layer.ts';
+import type { CgraLayer } from '../../cgra-mapper/layer.ts';
 import { runPlan } from '../../cgra-mapper/run.ts';
 import { buildPlan, planGeneral, scheduleFor } from '../../cgra-mapper/general/index.ts';
 import { buildDfg } from '../../cgra-mapper/general/dfg.ts';
 import { searchSchedule, WORK_PER_MS } from '../../cgra-mapper/general/schedule.ts';
 import { checkSchedule } from '../../cgra-mapper/general/check.ts';
 import { chooseOrHost } from '../../cgra-mapper/strategies/index.ts';
-import { clamp, multiplyByQuantizedMultiplier } from '../../compiler/quant/multiplier.ts';
+import { randomCgraLayer, referenceOutput, type LayerQuant, type LayerShape } from '../helpers/cgra-layer.ts';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return (s >>> 24) - 128; };
-}
-
-interface Shape { kind: LayerKind; h: number; w: number; c: number; o: number; k: number; s: number; p: number }
-
-function makeLayer(sh: Shape, seed: number): { L: CgraLayer; input: Int8Array } {
-  const r = rng(seed);
-  const outH = Math.floor((sh.h + 2 * sh.p - sh.k) / sh.s) + 1, outW = Math.floor((sh.w + 2 * sh.p - sh.k) / sh.s) + 1;
-  const dw = sh.kind === 'depthwise_conv2d';
-  const nW = sh.kind === 'fully_connected' ? sh.o * sh.c : dw ? sh.k * sh.k * sh.o : sh.o * sh.k * sh.k * sh.c;
-  const L: CgraLayer = {
-    index: 0, name: 'random', kind: sh.kind, inH: sh.h, inW: sh.w, inC: sh.c, outH, outW, outC: sh.o, kH: sh.k, kW: sh.k,
-    strideH: sh.s, strideW: sh.s, dilH: 1, dilW: 1, padTop: sh.p, padLeft: sh.p, depthMultiplier: 1,
-    weights: Int8Array.from({ length: nW }, r), bias: Int32Array.from({ length: sh.o }, () => r() * 41),
-    q: {
-      inputOffset: 7, outputOffset: -3, rounding: 'double', actMin: -128, actMax: 127,
-      requant: { multiplier: Int32Array.from({ length: sh.o }, (_, i) => 1_300_000_000 + i * 7_000_000), shift: Int32Array.from({ length: sh.o }, (_, i) => -8 - (i % 3)) },
-    },
-    inZero: -7, macs: outH * outW * sh.o * sh.k * sh.k * (dw ? 1 : sh.c),
-  };
-  return { L, input: Int8Array.from({ length: sh.h * sh.w * sh.c }, r) };
-}
-
-/** TFLite's definition: sum of w * (x + inputOffset) over the taps inside the image, plus bias, requantised. */
-function expected(L: CgraLayer, x: Int8Array): Int8Array {
-  const out = new Int8Array(L.outH * L.outW * L.outC);
-  const dw = L.kind === 'depthwise_conv2d', fc = L.kind === 'fully_connected';
-  for (let oy = 0; oy < L.outH; oy++) for (let ox = 0; ox < L.outW; ox++) for (let o = 0; o < L.outC; o++) {
-    let s = L.bias[o];
-    for (let ky = 0; ky < L.kH; ky++) for (let kx = 0; kx < L.kW; kx++) for (let c = 0; c < (dw ? 1 : L.inC); c++) {
-      const y = oy * L.strideH - L.padTop + ky, xx = ox * L.strideW - L.padLeft + kx;
-      if (y < 0 || y >= L.inH || xx < 0 || xx >= L.inW) continue;
-      const w = fc ? L.weights[o * L.inC + c] : dw ? L.weights[(ky * L.kW + kx) * L.outC + o] : L.weights[((o * L.kH + ky) * L.kW + kx) * L.inC + c];
-      s += w * (x[(y * L.inW + xx) * L.inC + (dw ? o : c)] + L.q.inputOffset);
-    }
-    const v = multiplyByQuantizedMultiplier(s, { multiplier: L.q.requant.multiplier[o], shift: L.q.requant.shift[o] }, 'tflm');
-    out[(oy * L.outW + ox) * L.outC + o] = clamp(v + L.q.outputOffset, L.q.actMin, L.q.actMax);
-  }
-  return out;
-}
+const Q: LayerQuant = { inputOffset: 7, base: 1_300_000_000, step: 7_000_000, shiftCycle: 3 };
+const makeLayer = (sh: Shape, seed: number) => randomCgraLayer(sh, seed, Q);
+const expected = referenceOutput;
+type Shape = LayerShape;
 
 const SHAPES: Shape[] = [
   { kind: 'conv2d', h: 7, w: 6, c: 5, o: 9, k: 3, s: 1, p: 1 },
