@@ -298,6 +298,11 @@ export function runQemu(elf: string, cpu: QemuCpu, opts: { timeoutMs?: number; c
     args.push('-plugin', `${pluginPath()},out=${countFile}${extra}`);
   }
   const r = exec('qemu-system-arm', args, opts.timeoutMs ?? 120_000);
+  return { ...r, ...readCountFile(countFile) };
+}
+
+/** The icount plugin's output file (markers `M n before`, total `T n`), read and removed; empty when absent. */
+export function readCountFile(countFile: string | undefined): { markers: Marker[]; totalInstructions: number | undefined } {
   const markers: Marker[] = [];
   let total: number | undefined;
   if (countFile && existsSync(countFile) && statSync(countFile).size > 0) {
@@ -309,7 +314,7 @@ export function runQemu(elf: string, cpu: QemuCpu, opts: { timeoutMs?: number; c
     }
     rmSync(countFile, { force: true });
   }
-  return { ...r, markers, totalInstructions: total };
+  return { markers, totalInstructions: total };
 }
 
 /** Instructions strictly between consecutive markers a -> b (a and b excluded). */

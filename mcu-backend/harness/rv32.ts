@@ -6,11 +6,11 @@
 // `srli x0, x0, n`) for exact per-marker instruction counts and the block profile the RV32 cycle model
 // prices (../timing/rv32-model.ts). Every tool runs through exec.ts under a time limit. A missing tool is a
 // TinyforgeError naming the Debian package.
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TinyforgeError } from '../../compiler/diagnostics.ts';
 import { exec, type ExecResult } from './exec.ts';
-import { COMMON_CFLAGS, harnessDir, objectJobs, pluginPath, progArgs, withObjects, type CProgram, type Marker, type QemuResult } from './run.ts';
+import { COMMON_CFLAGS, harnessDir, objectJobs, pluginPath, progArgs, withObjects, readCountFile, type CProgram, type QemuResult } from './run.ts';
 
 export const RV32_GCC = 'riscv64-unknown-elf-gcc';
 export const RV32_QEMU = 'qemu-system-riscv32';
@@ -106,18 +106,7 @@ export function runRv32(elf: string, opts: { timeoutMs?: number; count?: boolean
     args.push('-plugin', `${pluginPath()},out=${countFile}${opts.profile ? `,profile=${opts.profile}` : ''}`);
   }
   const r = exec(RV32_QEMU, args, opts.timeoutMs ?? 120_000);
-  const markers: Marker[] = [];
-  let total: number | undefined;
-  if (countFile && existsSync(countFile) && statSync(countFile).size > 0) {
-    for (const line of readFileSync(countFile, 'utf8').split('\n')) {
-      const m = /^M (\d+) (\d+)$/.exec(line);
-      if (m) markers.push({ n: Number(m[1]), before: Number(m[2]) });
-      const t = /^T (\d+)$/.exec(line);
-      if (t) total = Number(t[1]);
-    }
-    rmSync(countFile, { force: true });
-  }
-  return { ...r, markers, totalInstructions: total };
+  return { ...r, ...readCountFile(countFile) };
 }
 
 /** A readable reason for a non-zero guest status (traps exit with 200 + mcause). */
