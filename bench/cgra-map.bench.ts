@@ -60,8 +60,8 @@ function explain(l: LayerResult): string {
 }
 
 export default async function run(): Promise<object> {
-  // The general mapper searches 3x its default budget per unroll here (one run; the tests use the default).
-  setSearchBudget(3);
+  // The general mapper searches 6x its default budget per unroll here (one run; the tests use the default).
+  setSearchBudget(6);
   // 1. The paper layer.
   const { L, input, want } = paperLayer();
   const paper: Record<string, object> = {};
