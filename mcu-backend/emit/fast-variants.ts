@@ -9,29 +9,14 @@
 // backend's SRAM-budget policy can trade them for the lean variants; `estimate` comes from the blocking
 // model (blocking.ts) plus the widening.
 
-import type { KAddConv2d, KConv2d, KDepthwiseConv2d, KFullyConnected, KShiftConv2d, KernelModule, KernelOp } from '../../compiler/kernel-ir/types.ts';
+import type { KAddConv2d, KConv2d, KDepthwiseConv2d, KFullyConnected, KShiftConv2d, KernelOp } from '../../compiler/kernel-ir/types.ts';
 import { addConvFastApplies, addConvFastScratch, emitAddConvFast } from './addconv-fast.ts';
 import { emitConvWindow, estimateWindow, fcAsConv, overlaySafe, planWindow, type WeightForm } from './conv-window.ts';
 import { depthwise3x3Applies, depthwise3x3Scratch, depthwiseGeneralApplies, depthwiseGeneralScratch, emitDepthwise3x3Fast, emitDepthwiseGeneralFast } from './depthwise-fast.ts';
 import { depthwiseRingApplies, depthwiseRingScratch, emitDepthwiseRing, estimateDepthwiseRing } from './depthwise-ring.ts';
-import type { FastResult } from './fast-kernel.ts';
+import { probe, toEmitted } from './fast-kernel.ts';
 import { emitShiftConvFast, shiftConvFastApplies, shiftConvFastScratch } from './shiftconv-fast.ts';
-import { defineVariant, type AnyVariant, type EmitContext, type EmittedKernel, type McuTargetInfo } from './variant.ts';
-
-/** Applicability needs the constants (requantisation proof): probe the generator once per op. */
-const probed = new Map<string, WeakMap<KernelOp, boolean>>();
-function probe(who: string, op: KernelOp, module: KernelModule | undefined, gen: (m: Pick<KernelModule, 'consts'>) => FastResult): boolean {
-  if (!module) return false;
-  const cache = probed.get(who) ?? probed.set(who, new WeakMap()).get(who)!;
-  let ok = cache.get(op);
-  if (ok === undefined) { ok = gen(module).ok; cache.set(op, ok); }
-  return ok;
-}
-
-function toEmitted(r: FastResult, op: KernelOp): EmittedKernel {
-  if (!r.ok) throw new Error(`fast kernel for op ${op.index} '${op.name}' not applicable: ${r.reason}`);
-  return { data: r.kernel.data, code: r.kernel.code, constBytes: r.kernel.constBytes };
-}
+import { defineVariant, type AnyVariant, type EmitContext, type McuTargetInfo } from './variant.ts';
 
 const consts = (ctx: EmitContext) => ({ consts: ctx.module.consts });
 

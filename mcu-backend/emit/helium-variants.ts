@@ -6,30 +6,16 @@
 // the other cores. Each applies when its generator accepts the op (the requantisation proof of requant.ts
 // included), in both arithmetics.
 
-import type { KConv2d, KDepthwiseConv2d, KFullyConnected, KernelModule, KernelOp } from '../../compiler/kernel-ir/types.ts';
+import type { KConv2d, KDepthwiseConv2d, KFullyConnected, KernelOp } from '../../compiler/kernel-ir/types.ts';
 import { emitConvHelium, estimateConvHelium, planConvHelium } from './conv-helium.ts';
 import { fcAsConv, overlaySafe } from './conv-window.ts';
 import { depthwiseHeliumApplies, depthwiseHeliumOverlay, depthwiseHeliumScratch, emitDepthwiseHelium, estimateDepthwiseHelium } from './depthwise-helium.ts';
-import type { FastResult } from './fast-kernel.ts';
+import { probe, toEmitted } from './fast-kernel.ts';
 import { addHelium } from './add-helium.ts';
-import { defineVariant, type AnyVariant, type EmittedKernel } from './variant.ts';
+import { defineVariant, type AnyVariant } from './variant.ts';
 import { helium } from './helium-prelude.ts';
 
 export { HELIUM_CPUS, helium } from './helium-prelude.ts';
-
-const probed = new Map<string, WeakMap<KernelOp, boolean>>();
-function probe(who: string, op: KernelOp, module: KernelModule | undefined, gen: (m: Pick<KernelModule, 'consts'>) => FastResult): boolean {
-  if (!module) return false;
-  const cache = probed.get(who) ?? probed.set(who, new WeakMap()).get(who)!;
-  let ok = cache.get(op);
-  if (ok === undefined) { ok = gen(module).ok; cache.set(op, ok); }
-  return ok;
-}
-
-function toEmitted(r: FastResult, op: KernelOp): EmittedKernel {
-  if (!r.ok) throw new Error(`Helium kernel for op ${op.index} '${op.name}' not applicable: ${r.reason}`);
-  return { data: r.kernel.data, code: r.kernel.code, constBytes: r.kernel.constBytes };
-}
 
 function convLike<K extends KConv2d | KFullyConnected>(kind: K['kind'], name: string, asConv: (op: K) => KConv2d) {
   const scratch = (op: K) => { const p = planConvHelium(asConv(op)); return 'reason' in p ? 0 : p.scratchBytes; };
@@ -40,7 +26,7 @@ function convLike<K extends KConv2d | KFullyConnected>(kind: K['kind'], name: st
     // lands on input rows already copied into the window (conv-window.ts overlaySafe: same window rule).
     ...(kind === 'conv2d' ? { modes: { rows: true, slice: true, prepass: (op: KernelOp) => overlaySafe(op as KConv2d) } } : {}),
     scratchBytes: scratch,
-    emit: (op, ctx) => toEmitted(emitConvHelium(asConv(op), { consts: ctx.module.consts }, { fn: ctx.fn, mode: ctx.mode }), op),
+    emit: (op, ctx) => toEmitted(emitConvHelium(asConv(op), { consts: ctx.module.consts }, { fn: ctx.fn, mode: ctx.mode }), op, 'Helium'),
     estimate: (op) => {
       const c = asConv(op), p = planConvHelium(c);
       if ('reason' in p) return { instructions: Infinity, loads: Infinity };
@@ -60,7 +46,7 @@ export const depthwiseHelium = defineVariant<KDepthwiseConv2d>({
     probe('depthwise.helium-m55', op, m, (mm) => emitDepthwiseHelium(op, mm, { fn: 'probe' })),
   modes: { rows: true, slice: true, prepass: (op: KernelOp) => depthwiseHeliumOverlay(op as KDepthwiseConv2d) },
   scratchBytes: depthwiseHeliumScratch,
-  emit: (op, ctx) => toEmitted(emitDepthwiseHelium(op, { consts: ctx.module.consts }, { fn: ctx.fn, mode: ctx.mode }), op),
+  emit: (op, ctx) => toEmitted(emitDepthwiseHelium(op, { consts: ctx.module.consts }, { fn: ctx.fn, mode: ctx.mode }), op, 'Helium'),
   estimate: estimateDepthwiseHelium,
 });
 
