@@ -263,11 +263,12 @@ const stm32h7a3: PartSpec = {
 
 // NUCLEO-U575ZI-Q. Run power at 160 MHz: 23.0679 mW, MLPerf Tiny v1.3 ST kws energy run, trial 0 [V]. sww
 // v1.3: 11.4741 mW at duty 0.36346 (160 MHz) and 9.5213 mW at duty 0.96974 (60 MHz, range 2) [V].
-// Voltage ranges (RM0456): range 1 1.2 V <= 160 MHz, range 2 1.1 V <= 110, range 3 1.0 V <= 55, range 4
-// 0.9 V <= 25 [A: recalled, not read in a stored source]; wait states (RM0456 LPM=0 table) range 1 one per
-// 32 MHz, range 2 0 <= 30, 1 <= 60, 2 <= 90, 3 <= 110, range 3 0 <= 24, 1 <= 48, 2 <= 55, range 4 0 <= 12,
-// 1 <= 25 [A: recalled, not read in a stored source]. Range 4 is left out: its clocks (<= 25 MHz) cost more
-// energy per cycle than range 3 in this model, and the planner's points are PLL outputs.
+// Voltage ranges and flash wait states [V]: ST's STM32U5 LL driver, stm32u5xx_ll_utils.c "Table 1. HCLK clock
+// frequency for STM32U5 devices" and LL_SetFlashLatency (as vendored in RT-Thread/rt-thread,
+// bsp/stm32/libraries/STM32U5xx_HAL): range 1 1.2 V, 0 WS <= 32 MHz, then one more per 32 MHz up to 4 WS <= 160;
+// range 2 1.1 V, 0 WS <= 25, 1 <= 50, 2 <= 75, 3 <= 100 (its maximum); range 3 1.0 V, 0 <= 12.5, 1 <= 25,
+// 2 <= 37.5, 3 <= 50 (its maximum); range 4 0.9 V, 0 <= 8, 1 <= 16, 2 <= 24. Range 4 is left out: its clocks
+// (<= 24 MHz) cost more energy per cycle than range 3 in this model, and the planner's points are PLL outputs.
 export const U575_CALIBRATION: StreamingCalibration = {
   runTopMw: 23.0679, topMHz: 160, topVcore: 1.2,
   swwTop: { mw: 11.4741, duty: 0.36346 }, swwLow: { mw: 9.5213, duty: 0.96974, mhz: 60, vcore: 1.1 },
@@ -279,11 +280,11 @@ const stm32u575: PartSpec = {
   core: 'cortex-m33',
   vddV: 1.8,
   ranges: calibratedRanges(u575Cal, 1.8, 1.2, [
-    { name: 'range3', vcore: 1.0, fMaxMHz: 55, wsLimitsMHz: [24, 48], source: 'A' },
-    { name: 'range2', vcore: 1.1, fMaxMHz: 110, wsLimitsMHz: [30, 60, 90], source: 'A' },
-    { name: 'range1', vcore: 1.2, fMaxMHz: 160, wsLimitsMHz: [32, 64, 96, 128], source: 'A' },
+    { name: 'range3', vcore: 1.0, fMaxMHz: 50, wsLimitsMHz: [12.5, 25, 37.5], source: 'V' },
+    { name: 'range2', vcore: 1.1, fMaxMHz: 100, wsLimitsMHz: [25, 50, 75], source: 'V' },
+    { name: 'range1', vcore: 1.2, fMaxMHz: 160, wsLimitsMHz: [32, 64, 96, 128], source: 'V' },
   ]),
-  pllMHz: { range3: [55, 48], range2: [110, 96], range1: [160, 128] },
+  pllMHz: { range3: [50, 48], range2: [100, 96], range1: [160, 128] },
   hpre: [1, 2, 4],
   flashLineBytes: 16, // 128-bit flash word (ICACHE 16-byte lines) [A]
   boardRunMw: u575Cal.boardRunMw,
@@ -292,7 +293,7 @@ const stm32u575: PartSpec = {
   pllRelockUs: 40, // [P] G474
   rangeChangeUs: 40, // [P] G474 tVOST
   prescalerUs: 1, // [A]
-  notes: ['Run power calibrated on NUCLEO-U575ZI-Q board measurements (MLPerf Tiny v1.3 kws energy and sww at 160 and 60 MHz); voltage ranges and wait states recalled from RM0456 [A]; stop and switching from proxies [P].'],
+  notes: ['Run power calibrated on NUCLEO-U575ZI-Q board measurements (MLPerf Tiny v1.3 kws energy and sww at 160 and 60 MHz); voltage ranges and wait states from the table of ST\'s STM32U5 LL driver [V]; stop and switching from proxies [P].'],
 };
 
 export const PARTS: Record<string, PartSpec> = { stm32l4r5, stm32h743, stm32h7a3, stm32u575, stm32f401, stm32f446, stm32f746 };
