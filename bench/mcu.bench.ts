@@ -6,7 +6,10 @@
 // hand-written generator prototype. Every layer is first checked bit-exact (TFLite Micro double rounding,
 // reference in tests/mcu-backend/fast-fixtures.ts) on random, all -128, all +127, alternating and
 // zero-point-only inputs. Cycles per MAC are an estimate: the M4 cost table of mcu-backend/emit/m4-cost.ts
-// applied to the instruction mix measured from QEMU's block trace of the same program.
+// applied to the instruction mix measured from QEMU's block trace of the same program. Then per-model
+// totals (fast against lean kernels) and issue #13's budget rows: `tinyforge build`'s mcu step under an
+// sram budget (vww 512K and 56K, kws 512K and 20K), total RAM from arm-none-eabi-size with the input and
+// output inside the arena, instructions per MAC from QEMU M4, bit-exact on the host and M4.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +31,7 @@ import { armSize } from '../mcu-backend/harness/run.ts';
 import { runModel } from '../mcu-backend/runner.ts';
 import { randomInputs } from '../mcu-backend/verify.ts';
 import { MODELS, modelPath, type ModelKey } from '../tests/helpers/paths.ts';
+import { mcuBuildStep } from '../mcu-backend/build.ts';
 
 const PATTERNS: InputPattern[] = ['random', 'min', 'max', 'alternating', 'zero-point'];
 
@@ -140,6 +144,7 @@ export default async function run() {
     };
   });
   const models = modelTotals(dir);
+  const budgets = await budgetRows(dir);
   rmSync(dir, { recursive: true, force: true });
   const col = (v: unknown, w: number) => String(v).padStart(w);
   console.log(`${'layer'.padEnd(44)} ${col('instr/MAC', 9)} ${col('old', 6)} ${col('target', 6)} ${col('CMSIS', 6)} ${col('scratch', 7)} ${col('old', 6)} ${col('const', 6)} ${col('old', 6)} ${col('code', 6)} ${col('old', 6)}`);
@@ -151,7 +156,51 @@ export default async function run() {
     citedFigures: '../shared/docs/cortex-m.md: CMSIS-NN commit 99f736a6 and the generator prototype, same emulated board',
     layers,
     models,
+    budgets,
   };
+}
+
+/**
+ * Issue #13's budget rows: `tinyforge build --json`'s mcu step (mcuBuildStep: select, plan, emit, fit,
+ * verification on the host and QEMU M4 with 2 random inputs, instruction counts) under an sram budget.
+ * Total RAM is arm-none-eabi-size's (data + bss + the 2 KiB stack) of the build's size program, which
+ * writes the input and reads the output in place inside the arena (<name>_input / <name>_output);
+ * instructions per MAC are QEMU's count of the whole run (markers 3/4). KB = 1024 B.
+ */
+async function budgetRows(dir: string) {
+  const KB = 1024;
+  const rows: Array<{ model: ModelKey; sramKB: number; target: { ramKB: number; instructionsPerMac: number } }> = [
+    { model: 'vww', sramKB: 512, target: { ramKB: 80, instructionsPerMac: 1.0 } },
+    { model: 'vww', sramKB: 56, target: { ramKB: 56, instructionsPerMac: 1.2 } },
+    { model: 'kws', sramKB: 512, target: { ramKB: 512, instructionsPerMac: 0.9 } },
+    { model: 'kws', sramKB: 20, target: { ramKB: 20, instructionsPerMac: 1.3 } },
+  ];
+  const out: unknown[] = [];
+  for (const r of rows) {
+    const path = modelPath(r.model);
+    if (!path) throw new Error(`${r.model}: model not found`);
+    const graph = loadModel(path).graph;
+    const module = runPipeline(graph, { arith: 'tflm' });
+    const macs = module.ops.reduce((s, op) => s + op.macs, 0);
+    const step = await mcuBuildStep(graph, module, { cpu: 'cortex-m4', flash: 1024 * KB, sram: r.sramKB * KB }, join(dir, `${r.model}-${r.sramKB}K`), { verifyInputs: 2 });
+    const t = step.build.totals;
+    const bitExact = Object.fromEntries(step.verify.map((v) => [v.on, v.ok]));
+    if (!step.ok || bitExact.m4 === undefined) throw new Error(`${r.model} at ${r.sramKB}K: not verified bit-exact on host and QEMU M4: ${JSON.stringify(bitExact)}`);
+    const perMac = +(t.instructions! / macs).toFixed(3);
+    const row = {
+      model: r.model, sramBudget: r.sramKB * KB, ramBytes: t.ramBytes, ramSource: t.sizeSource, arenaBytes: t.arenaBytes,
+      inputBytes: step.build.em.inputBytes, outputBytes: step.build.em.outputBytes, flashBytes: t.flashBytes,
+      instructions: t.instructions, instructionsPerMac: perMac, bitExact,
+      memory: { inPlace: t.memory.inPlace.length, splitChains: t.memory.split.length },
+      replacements: t.downgrades.length + t.flashReplacements.length,
+      variants: Object.fromEntries([...new Set(step.build.layers.map((l) => l.variant))].map((v) => [v, step.build.layers.filter((l) => l.variant === v).length])),
+      target: { ramBytes: r.target.ramKB * KB, instructionsPerMac: r.target.instructionsPerMac },
+      meetsTarget: t.ramBytes <= r.target.ramKB * KB && perMac <= r.target.instructionsPerMac,
+    };
+    console.log(`${r.model} at sram ${r.sramKB}K: RAM ${row.ramBytes} B (arena ${row.arenaBytes} B, input ${row.inputBytes} B inside it), ${perMac} instructions/MAC, flash ${row.flashBytes} B; target <= ${r.target.ramKB} KB at <= ${r.target.instructionsPerMac}: ${row.meetsTarget ? 'met' : 'NOT met'}`);
+    out.push(row);
+  }
+  return out;
 }
 
 /**

@@ -42,6 +42,26 @@ export function modelProgram(dir: string, em: EmittedModel, main: string): CProg
   return { sources: [model, ...extraC, main], includeDirs: [dir, harnessDir], cached: [model] };
 }
 
+/**
+ * The zero-copy entry of the model as the driver calls it (TF_RUN_ARENA): each input written at
+ * `<name>_input(i)` inside the arena, `<name>_run()`, each output read at `<name>_output(i)` (the driver
+ * alternates it with `<name>_invoke`, so every target checks both entries).
+ */
+function arenaEntry(em: EmittedModel): string {
+  const N = em.cname.toUpperCase();
+  const ins = Array.from({ length: em.inputCount }, (_, i) => `  memcpy((void *)${em.cname}_input(${i}), in + ${N}_INPUT${i}_OFFSET, ${N}_INPUT${i}_BYTES);`);
+  const outs = Array.from({ length: em.outputCount }, (_, i) => `  memcpy(out + ${N}_OUTPUT${i}_OFFSET, (const void *)${em.cname}_output(${i}), ${N}_OUTPUT${i}_BYTES);`);
+  return `static int tf_run_arena(const int8_t *in, int8_t *out)
+{
+  int status;
+${ins.join('\n')}
+  status = ${em.cname}_run();
+${outs.join('\n')}
+  return status;
+}
+#define TF_RUN_ARENA tf_run_arena`;
+}
+
 function runHeader(em: EmittedModel, inputs: readonly Int8Array[], debug: boolean): string {
   const rows = inputs.map((x) => {
     if (x.length !== em.inputBytes) throw new TinyforgeError(`input has ${x.length} bytes, the model takes ${em.inputBytes}`);
@@ -49,6 +69,7 @@ function runHeader(em: EmittedModel, inputs: readonly Int8Array[], debug: boolea
   });
   return `#include "${em.cname}.h"
 ${em.inputCType === 'int8_t' && em.outputCType === 'int8_t' ? `#define TF_RUN_INVOKE ${em.cname}_invoke` : `#define TF_RUN_INVOKE(i, o) ${em.cname}_invoke((const ${em.inputCType} *)(const void *)(i), (${em.outputCType} *)(void *)(o))`}
+${arenaEntry(em)}
 #define TF_RUN_SET_HOOK ${em.cname}_set_debug_hook
 #define TF_RUN_IN_BYTES ${em.inputBytes}
 #define TF_RUN_OUT_BYTES ${em.outputBytes}

@@ -1,6 +1,10 @@
 /* Test driver for a generated model, the same source on the host and on QEMU. tf_run.h (generated next
  * to it) includes the model's header and defines:
- *   TF_RUN_INVOKE, TF_RUN_SET_HOOK  the model's entry points
+ *   TF_RUN_INVOKE, TF_RUN_SET_HOOK  the model's entry points (invoke: the caller's input/output buffers)
+ *   TF_RUN_ARENA (optional)         the same inference through the zero-copy entry: the input written at
+ *                                   <name>_input(i) inside the arena, <name>_run(), the output read at
+ *                                   <name>_output(i); when defined, even runs take it and odd runs invoke,
+ *                                   so every target checks both entries
  *   TF_RUN_IN_BYTES, TF_RUN_OUT_BYTES, TF_RUN_N, TF_RUN_DEBUG
  *   tf_run_inputs[TF_RUN_N][TF_RUN_IN_BYTES]
  * Prints, per run r: with TF_RUN_DEBUG one line `L <r> <layer> <hex bytes>` per layer (debug hook), then
@@ -54,7 +58,11 @@ int main(void)
 #endif
   for (int r = 0; r < TF_RUN_N; r++) {
     tf_cur_run = r;
+#ifdef TF_RUN_ARENA
+    if ((r % 2 == 0 ? TF_RUN_ARENA(tf_run_inputs[r], tf_out) : TF_RUN_INVOKE(tf_run_inputs[r], tf_out)) != 0) return 2;
+#else
     if (TF_RUN_INVOKE(tf_run_inputs[r], tf_out) != 0) return 2;
+#endif
     tf_putc('O'); tf_putc(' '); tf_putu((unsigned)r); tf_putc(' ');
     tf_hex(tf_out, TF_RUN_OUT_BYTES);
     tf_putc('\n');

@@ -1,5 +1,6 @@
 // Stage 3 of the Cortex-M backend, fit: the program against the flash and sram budgets. The emitted model
-// is compiled with a minimal main (tf_size_main.c) and measured with arm-none-eabi-size; while over the
+// is compiled with a minimal main (tf_size_main.c: the zero-copy entry, its input and output inside the
+// arena, so the RAM is arena + stack + statics) and measured with arm-none-eabi-size; while over the
 // flash budget, each layer's measured bytes (arm-none-eabi-nm -S) price its variant, variants not built
 // yet are priced by their emitted C (../emit/flash-estimate.ts), and the selection is made again with
 // those costs (select -> plan -> emit, the caller's `emit`) and measured again, up to 3 rounds. Then both
@@ -35,11 +36,32 @@ export interface Fitted {
 
 const num = (n: number) => n.toLocaleString('en-US');
 
+/**
+ * The size report's program: the model through its zero-copy entry, the input written in place inside the
+ * arena (`<name>_input`), one `<name>_run()`, the output read in place (`<name>_output`), so the RAM is the
+ * arena, the stack and the model's small statics: no input or output buffer outside the arena.
+ */
+export function sizeMain(em: Pick<EmittedModel, 'cname' | 'inputCount' | 'outputCount'>): string {
+  const n = em.cname, N = n.toUpperCase();
+  const fill = Array.from({ length: em.inputCount }, (_, i) => `  memset((void *)${n}_input(${i}), 0, ${N}_INPUT${i}_BYTES);`);
+  const read = Array.from({ length: em.outputCount }, (_, i) => ` + *(const volatile uint8_t *)(const void *)${n}_output(${i})`);
+  return `/* Minimal program for the size report: the model and one run, the input and output inside its arena. */
+#include <string.h>
+#include "${n}.h"
+int main(void)
+{
+  ${n}_init();
+${fill.join('\n')}
+  return ${n}_run()${read.join('')};
+}
+`;
+}
+
 /** Compiles the model with a minimal main (tf_size_main.c) and measures it; undefined without the toolchain. */
 export function measureSize(em: EmittedModel, cpu: McuCpu, dir: string, where: { file?: string }): { size: SizeInfo; elf: string; main: string } | undefined {
   if (missingTools('arm-gcc')) return undefined;
   const main = join(dir, 'tf_size_main.c');
-  writeFileSync(main, `/* Minimal program for the size report: the model and one call. */\n#include "${em.cname}.h"\nstatic int8_t tf_in[${em.cname.toUpperCase()}_INPUT_BYTES] __attribute__((aligned(8))), tf_out[${em.cname.toUpperCase()}_OUTPUT_BYTES] __attribute__((aligned(8)));\nint main(void) { return ${em.cname}_invoke(${em.inputCType === 'int8_t' ? 'tf_in' : `(const ${em.inputCType} *)(const void *)tf_in`}, ${em.outputCType === 'int8_t' ? 'tf_out' : `(${em.outputCType} *)(void *)tf_out`}); }\n`);
+  writeFileSync(main, sizeMain(em));
   const elf = join(dir, `${em.cname}-${cpu}-size.elf`);
   const big = 64 * 1024 * 1024;
   const r = compileArm(modelProgram(dir, em, main), elf, cpu, { flashBytes: big, ramBytes: big, stackBytes: STACK_BYTES });
@@ -108,17 +130,11 @@ export function fitStage(f: FitInput): Fitted {
   const fitted: Fitted = {
     em, files, ...(m ? { measured: { size: m.size, main: m.main } } : {}),
     flashBytes: size ? size.flash : em.constBytes,
-    ramBytes: size ? size.ram : em.plan.arenaBytes + STACK_BYTES + em.inputBytes + em.outputBytes + em.stateBytes,
+    ramBytes: size ? size.ram : em.plan.arenaBytes + STACK_BYTES + em.stateBytes,
     sizeSource: size ? 'arm-none-eabi-size' : 'estimate',
   };
   timer.time('fit', () => checkBudgets(module, fitted, budgets, where));
   return fitted;
-}
-
-/** Input and output buffers of the size program (the application's, counted in its RAM). */
-export function ioBytes(module: KernelModule): number {
-  const sum = (ids: number[]) => ids.reduce((s, id) => s + module.buffers[id].bytes, 0);
-  return sum(module.inputs) + sum(module.outputs);
 }
 
 /** Recurrent state (the static `<name>_state` block outside the arena): 8-aligned slots, as the emitter lays them out. */
@@ -126,9 +142,13 @@ export function stateBytes(module: KernelModule): number {
   return module.buffers.reduce((s, b) => s + (b.kind === 'state' ? Math.ceil(b.bytes / 8) * 8 : 0), 0);
 }
 
-/** The SRAM left for the arena under the sram budget: minus the stack, the input/output buffers and the recurrent state. */
+/**
+ * The SRAM left for the arena under the sram budget: minus the stack and the recurrent state. The graph's
+ * input and output are buffers of the arena (the zero-copy entry, sizeMain), planned with lifetimes like
+ * every activation, so the schedule search weighs them against the kernels' scratch.
+ */
 export function arenaBudget(module: KernelModule, sram: number): number {
-  return Math.max(0, sram - STACK_BYTES - ioBytes(module) - stateBytes(module));
+  return Math.max(0, sram - STACK_BYTES - stateBytes(module));
 }
 
 function checkBudgets(module: KernelModule, f: Fitted, cfg: { flash: number; sram: number }, where: { file?: string }): void {
@@ -148,7 +168,7 @@ function checkBudgets(module: KernelModule, f: Fitted, cfg: { flash: number; sra
       .map((it) => `${it.kind === 'scratch' ? '' : it.kind === 'slice' ? 'slice of ' : 'tensor '}'${it.name}' ${num(it.bytes)} B`);
     const how = p.chains.length ? `in-place and partial execution, ${p.chains.length} split chain(s)` : p.inPlace.length ? 'in-place execution' : 'whole tensors';
     throw new TinyforgeError(
-      `mcu sram budget of ${num(cfg.sram)} B exceeded: the program needs ${num(f.ramBytes)} B (${num(f.ramBytes - cfg.sram)} B over; ${f.sizeSource}); the best schedule found (${how}${em.downgrades.length ? `, ${em.downgrades.length} kernel(s) replaced by leaner ones` : ''}) needs an activation arena of ${num(p.arenaBytes)} B peaking at layer ${p.peakOp} '${module.ops[p.peakOp]?.name}' (${module.ops[p.peakOp]?.kind}; ${live.join(', ')}), plus stack ${num(STACK_BYTES)} B and input+output buffers ${num(em.inputBytes + em.outputBytes)} B${em.stateBytes ? ` and recurrent state ${num(em.stateBytes)} B` : ''}`,
+      `mcu sram budget of ${num(cfg.sram)} B exceeded: the program needs ${num(f.ramBytes)} B (${num(f.ramBytes - cfg.sram)} B over; ${f.sizeSource}); the best schedule found (${how}${em.downgrades.length ? `, ${em.downgrades.length} kernel(s) replaced by leaner ones` : ''}) needs an activation arena of ${num(p.arenaBytes)} B peaking at layer ${p.peakOp} '${module.ops[p.peakOp]?.name}' (${module.ops[p.peakOp]?.kind}; ${live.join(', ')}) (the ${num(em.inputBytes)} B input and ${num(em.outputBytes)} B output inside it), plus stack ${num(STACK_BYTES)} B${em.stateBytes ? ` and recurrent state ${num(em.stateBytes)} B` : ''}`,
       where, 'raise targets.mcu.sram or shrink that layer');
   }
 }

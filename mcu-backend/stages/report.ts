@@ -150,7 +150,7 @@ export function formatMcuReport(b: McuBuild, dir?: string): string {
     `mcu target cortex-${t.cpu}: ${b.files.filter((f) => /\.(c|h)$/.test(f) && !f.endsWith('tf_size_main.c')).map((f) => f.split('/').pop()).join(', ')} in ${dir ?? b.files[0]?.replace(/\/[^/]*$/, '')}`,
     line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line),
     `total: ${num(macs)} MACs` + (t.instructions !== undefined ? `, ${num(t.instructions)} instructions per inference (${(t.instructions / Math.max(1, macs)).toFixed(2)} per MAC, QEMU icount; ~ = estimate)` : ''),
-    `flash ${num(t.flashBytes)} B, RAM ${num(t.ramBytes)} B (${t.sizeSource}; arena ${num(t.arenaBytes)} B peaking at layer ${t.peakLayer} '${t.peakLayerName}', ${t.stateBytes ? `recurrent state ${num(t.stateBytes)} B outside it, ` : ''}stack ${num(STACK_BYTES)} B)`,
+    `flash ${num(t.flashBytes)} B, RAM ${num(t.ramBytes)} B (${t.sizeSource}; arena ${num(t.arenaBytes)} B with the ${num(b.em.inputBytes)} B input and ${num(b.em.outputBytes)} B output inside it, peaking at layer ${t.peakLayer} '${t.peakLayerName}', ${t.stateBytes ? `recurrent state ${num(t.stateBytes)} B outside it, ` : ''}stack ${num(STACK_BYTES)} B)`,
   ];
   const mem = t.memory;
   out.push(`memory: ${mem.strategy} schedule; in place: ${mem.inPlace.length ? mem.inPlace.map((ip) => `${ip.layer}${ip.direction === 'elementwise' ? '' : ip.direction === 'prepass' ? ' (after its prepass)' : ` (${ip.direction}, ${ip.delayRows} row${ip.delayRows > 1 ? 's' : ''})`}`).join(', ') : 'none'}` +
