@@ -31,6 +31,11 @@ export type Emit = (flash?: { budget: number; cost?: (op: number, v: AnyVariant)
 /** The generated C's static RAM besides the arena and the state: the debug hook and its user pointer (32-bit cores). */
 export const MODEL_STATIC_BYTES = 8;
 
+/** The model's statics: MODEL_STATIC_BYTES, and the state's ready flag (an int) when it has recurrent state. */
+export function staticBytes(module: KernelModule): number {
+  return MODEL_STATIC_BYTES + (stateBytes(module) > 0 ? 4 : 0);
+}
+
 /** The result of the fit stage: the model that fits (as far as the selection can make it), its files and its measured size. */
 export interface Fitted {
   em: EmittedModel;
@@ -149,7 +154,7 @@ export function fitStage(f: FitInput): Fitted {
   const fitted: Fitted = {
     em, files, ...(m ? { measured: { size: m.size, main: m.main } } : {}),
     flashBytes: size ? size.flash : em.constBytes,
-    ramBytes: size ? size.ram : em.plan.arenaBytes + STACK_BYTES + MODEL_STATIC_BYTES + em.stateBytes,
+    ramBytes: size ? size.ram : em.plan.arenaBytes + STACK_BYTES + staticBytes(module) + em.stateBytes,
     sizeSource: size ? 'arm-none-eabi-size' : 'estimate',
   };
   timer.time('fit', () => checkBudgets(module, fitted, budgets, where));
@@ -168,7 +173,7 @@ export function stateBytes(module: KernelModule): number {
  * every activation, so the schedule search weighs them against the kernels' scratch.
  */
 export function arenaBudget(module: KernelModule, sram: number): number {
-  return Math.max(0, sram - STACK_BYTES - MODEL_STATIC_BYTES - stateBytes(module));
+  return Math.max(0, sram - STACK_BYTES - staticBytes(module) - stateBytes(module));
 }
 
 function checkBudgets(module: KernelModule, f: Fitted, cfg: { flash: number; sram: number }, where: { file?: string }): void {
