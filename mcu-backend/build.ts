@@ -48,9 +48,10 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
   const part = cfg.part !== undefined ? resolvePart(cfg.part, where) : undefined;
   const name = cIdent(module.name);
   const memory = { arenaBudget: arenaBudget(module, cfg.sram), dae: cfg.dae ?? (part ? 'auto' as const : false) };
-  const emit: Emit = (flash) => {
-    const sel = timer.time('select', () => selectStage(module, target, name, { ...memory, ...(flash ? { flashBudget: flash.budget, flashCost: flash.cost } : {}) }));
-    const planned = timer.time('plan', () => planStage(module, target, sel.variants, name, memory));
+  const emit: Emit = (flash, arena) => {
+    const mem = arena === undefined ? memory : { ...memory, arenaBudget: arena };
+    const sel = timer.time('select', () => selectStage(module, target, name, { ...mem, ...(flash ? { flashBudget: flash.budget, flashCost: flash.cost } : {}) }));
+    const planned = timer.time('plan', () => planStage(module, target, sel.variants, name, mem));
     const em = timer.time('emit', () => emitC(module, target, sel, planned, { segmentHooks: part !== undefined }));
     // Before measuring, the plan file puts every segment at the fastest point (rewritten after planning).
     if (part) em.extraFiles = dvfsFiles(em, part, operatingPoints(part), modelSegments(em, part));

@@ -3,9 +3,10 @@
 // arena, so the RAM is arena + stack + statics) and measured with arm-none-eabi-size; while over the
 // flash budget, each layer's measured bytes (arm-none-eabi-nm -S) price its variant, variants not built
 // yet are priced by their emitted C (../emit/flash-estimate.ts), and the selection is made again with
-// those costs (select -> plan -> emit, the caller's `emit`) and measured again, up to 3 rounds. Then both
-// budgets are checked; a miss is a TinyforgeError naming the budget, the need and the largest contributors.
-// Without the toolchain the figures are estimates.
+// those costs (select -> plan -> emit, the caller's `emit`) and measured again, up to 3 rounds. Over the
+// sram budget with more RAM beside the arena than the arena budget foresaw, the arena is planned again for
+// what is left. Then both budgets are checked; a miss is a TinyforgeError naming the budget, the need and
+// the largest contributors. Without the toolchain the figures are estimates.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,8 +22,19 @@ import type { StageTimer } from './timing.ts';
 /** Stack reserved by the size build (the generated kernels use a few hundred bytes). */
 export const STACK_BYTES = 2048;
 
-/** The emit callback: select -> plan -> emit, with a flash budget for the layers and their costs when given. */
-export type Emit = (flash?: { budget: number; cost?: (op: number, v: AnyVariant) => number }) => EmittedModel;
+/**
+ * The emit callback: select -> plan -> emit, with a flash budget for the layers and their costs when given,
+ * and an arena budget when the measured program left the first one (`arenaBudget`) too little room.
+ */
+export type Emit = (flash?: { budget: number; cost?: (op: number, v: AnyVariant) => number }, arenaBudget?: number) => EmittedModel;
+
+/** The generated C's static RAM besides the arena and the state: the debug hook and its user pointer (32-bit cores). */
+export const MODEL_STATIC_BYTES = 8;
+
+/** The model's statics: MODEL_STATIC_BYTES, and the state's ready flag (an int) when it has recurrent state. */
+export function staticBytes(module: KernelModule): number {
+  return MODEL_STATIC_BYTES + (stateBytes(module) > 0 ? 4 : 0);
+}
 
 /** The result of the fit stage: the model that fits (as far as the selection can make it), its files and its measured size. */
 export interface Fitted {
@@ -107,19 +119,31 @@ export function fitStage(f: FitInput): Fitted {
   const { module, target, budgets, dir, where, timer } = f;
   const write = (em: EmittedModel) => timer.time('emit', () => writeModelFiles(dir, em));
   const measure = (em: EmittedModel) => timer.time('compile', () => measureSize(em, target.cpu, dir, where));
+  // The arena budget refined by the measured program (undefined: the caller's, arenaBudget below).
+  let arena: number | undefined;
   let em = f.emit();
   let files = write(em);
   let m = measure(em);
   if (!m) {
     if (em.constBytes > budgets.flash) { em = f.emit({ budget: budgets.flash }); files = write(em); }
   } else {
+    // SRAM: everything beyond the arena (stack, the model's statics, a DVFS plan's) is measured: when the
+    // arena budget left too little room for it, plan again for the arena that is left (up to 2 rounds).
+    for (let round = 0; round < 2 && m.size.ram > budgets.sram; round++) {
+      const left = budgets.sram - (m.size.ram - em.plan.arenaBytes);
+      if (left < 0 || left >= em.plan.arenaBytes) break; // not the arena's doing, or nothing to gain
+      arena = left;
+      em = f.emit(undefined, arena);
+      files = write(em);
+      m = measure(em)!;
+    }
     const known = new Map<string, number>();
     for (let round = 0; round < 3 && m.size.flash > budgets.flash; round++) {
       const per = timer.time('fit', () => layerFlashFromElf(m!.elf, em.cname, module.ops.length));
       em.layers.forEach((l, i) => known.set(`${i}:${l.variant}`, per[i]!));
       const rest = m.size.flash - per.reduce((s, b) => s + b, 0);
       const name = em.cname;
-      const next = f.emit({ budget: budgets.flash - rest, cost: (i, v) => known.get(`${i}:${v.name}`) ?? estimateLayerFlash(module, target, name, i, v) });
+      const next = f.emit({ budget: budgets.flash - rest, cost: (i, v) => known.get(`${i}:${v.name}`) ?? estimateLayerFlash(module, target, name, i, v) }, arena);
       if (next.layers.every((l, i) => l.variant === em.layers[i]!.variant)) break; // nothing leaner left to try
       em = next;
       files = write(em);
@@ -130,7 +154,7 @@ export function fitStage(f: FitInput): Fitted {
   const fitted: Fitted = {
     em, files, ...(m ? { measured: { size: m.size, main: m.main } } : {}),
     flashBytes: size ? size.flash : em.constBytes,
-    ramBytes: size ? size.ram : em.plan.arenaBytes + STACK_BYTES + em.stateBytes,
+    ramBytes: size ? size.ram : em.plan.arenaBytes + STACK_BYTES + staticBytes(module) + em.stateBytes,
     sizeSource: size ? 'arm-none-eabi-size' : 'estimate',
   };
   timer.time('fit', () => checkBudgets(module, fitted, budgets, where));
@@ -143,12 +167,13 @@ export function stateBytes(module: KernelModule): number {
 }
 
 /**
- * The SRAM left for the arena under the sram budget: minus the stack and the recurrent state. The graph's
+ * The SRAM left for the arena under the sram budget: minus the stack, the model's statics and the recurrent
+ * state (the fit stage plans again when the measured program needs more beside the arena). The graph's
  * input and output are buffers of the arena (the zero-copy entry, sizeMain), planned with lifetimes like
  * every activation, so the schedule search weighs them against the kernels' scratch.
  */
 export function arenaBudget(module: KernelModule, sram: number): number {
-  return Math.max(0, sram - STACK_BYTES - stateBytes(module));
+  return Math.max(0, sram - STACK_BYTES - staticBytes(module) - stateBytes(module));
 }
 
 function checkBudgets(module: KernelModule, f: Fitted, cfg: { flash: number; sram: number }, where: { file?: string }): void {

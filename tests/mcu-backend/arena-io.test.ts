@@ -12,7 +12,8 @@ import { emitModel } from '../../mcu-backend/emit/model.ts';
 import { LEAN_VARIANTS } from '../../mcu-backend/emit/registry.ts';
 import { planConflicts } from '../../mcu-backend/memory/arena.ts';
 import { tensorRequests } from '../../mcu-backend/memory/requests.ts';
-import { measureSize, STACK_BYTES } from '../../mcu-backend/stages/fit.ts';
+import { arenaBudget, fitStage, measureSize, STACK_BYTES } from '../../mcu-backend/stages/fit.ts';
+import { StageTimer } from '../../mcu-backend/stages/timing.ts';
 import { runModel } from '../../mcu-backend/runner.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { evaluate, KBuilder, randInt8, rng, window } from './helpers/kmodule.ts';
@@ -104,4 +105,32 @@ test('the size program keeps no input or output buffer outside the arena (arm-no
   const s = measureSize(em, 'm4', dir, {})!;
   // RAM = arena (320) + stack + the debug hook and its user pointer (2 x 4 B); an input copy would add 256 B.
   assert.equal(s.size.ram, 320 + STACK_BYTES + 8);
+});
+
+test('fit: RAM beside the arena the budget did not foresee makes the arena plan again for what is left', (t) => {
+  if (!needTools(t, 'arm-gcc')) return;
+  const m = module();
+  const target = { cpu: 'm4' as const, dsp: true };
+  // The lean kernels' in-place plan (no scratch): the 272 B arena worked out above.
+  const lean = emitModel(m, target, { table: LEAN_VARIANTS });
+  assert.equal(lean.plan.arenaBytes, 272);
+  // A budget that holds exactly that, the stack, the debug hook's 8 B and 1,000 B of RAM the model's C
+  // does not declare (as a DVFS plan's or an application's statics would be: 1,000 B spliced into the run).
+  const sram = 272 + STACK_BYTES + 8 + 1000;
+  const budgets: number[] = [];
+  const fitted = fitStage({
+    module: m, target: { ...target, sramBytes: sram, flashBytes: 1 << 20 }, budgets: { flash: 1 << 20, sram }, dir: join(work, 'refit'), where: {}, timer: new StageTimer(),
+    emit: (_flash, arena) => {
+      const b = arena ?? arenaBudget(m, sram);
+      budgets.push(b);
+      const em = emitModel(m, target, { arenaBudget: b });
+      em.files.source = em.files.source.replace('int arena_io_run(void)\n{\n', 'static volatile int8_t arena_io_pad[1000];\nint arena_io_run(void)\n{\n  arena_io_pad[0] = 1;\n');
+      return em;
+    },
+  });
+  // First: the budget foresees stack and hook only (sram - 2048 - 8 = 1,272 B), the fast kernels' scratch
+  // fits it and the program is over; then the arena gets what the measurement left: 272 B, lean kernels.
+  assert.deepEqual(budgets, [1272, 272]);
+  assert.equal(fitted.em.plan.arenaBytes, 272);
+  assert.equal(fitted.ramBytes, sram);
 });
