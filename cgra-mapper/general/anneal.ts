@@ -9,7 +9,7 @@
 // check (check.ts) still runs on it before use.
 import type { CgraArch } from '../arch.ts';
 import type { Dfg } from './dfg.ts';
-import { bodyCycles, CTRL_OUTER, epilogueSteps, storesPerPe, type Meter, type Schedule } from './schedule.ts';
+import { bodyCycles, CTRL_OUTER, epilogueSteps, miiOf, storesPerPe, type Meter, type Schedule } from './schedule.ts';
 
 const mod = (a: number, m: number): number => ((a % m) + m) % m;
 
@@ -154,7 +154,7 @@ export function anneal(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { i
     muls: d.products.map((_, k) => ({ pe: pe[nL + k], t: t[nL + k] })),
     adds: adds.map((a) => a!),
     ctrl: { pe: cpe, dec: cdec }, sMin, sMax, body: { shared: 0, ports: 0 }, drain: !!o.drain,
-    mii: { res: Math.ceil((nL + 2 * nK + 2) / P), rec: 1 },
+    mii: miiOf(d, P),
   };
   s.body = bodyCycles(s);
   return s;

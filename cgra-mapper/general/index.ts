@@ -14,7 +14,9 @@ import { checkSchedule } from './check.ts';
 import { buildDfg, dfgText, loopNest, passOf, pixelOf, productsPerAcc, windowOf, windowTerms, type LoopNest, type Unroll } from './dfg.ts';
 import { MAX_PAIRS } from '../strategies/checker-fxp.ts';
 import { decodePass, emitKernel, launchParts, loadWord, passLength, primeIterations, replayLoads, tapList, tripCounts, type EmittedKernel } from './emit.ts';
-import { accPlaces, scheduleScore, searchSchedule, WORK_PER_MS, type Schedule } from './schedule.ts';
+import { accPlaces, bodyCycles, miiOf, scheduleScore, searchSchedule, WORK_PER_MS, type Block, type Schedule } from './schedule.ts';
+import { makeArch } from '../arch.ts';
+import type { Dfg, Operand, Product } from './dfg.ts';
 
 export const GENERAL = 'general';
 
@@ -55,9 +57,9 @@ export function passScore(arch: CgraArch, s: Schedule, n: number): number {
 
 /** The schedules for an unroll on an array, the best of each pass structure (searched once per process) for
  *  passes of n pairs (the layer's; schedules differ in their per-pass drain, padding and epilogue). */
-export function schedulesFor(arch: CgraArch, u: Unroll, depthwise: boolean, opts: GeneralOptions = {}, nPass = PASS_KEY_MAX): Schedule[] {
+export function schedulesFor(arch: CgraArch & Block, u: Unroll, depthwise: boolean, opts: GeneralOptions = {}, nPass = PASS_KEY_MAX): Schedule[] {
   const n = Math.min(PASS_KEY_MAX, nPass);
-  const key = `${arch.rows}x${arch.cols}/${arch.registers}/${arch.instrSlots}/${depthwise ? 'dw' : 'dot'}/${unrollName(u)}/n${n}/${opts.work ?? budgetScale}`;
+  const key = `${arch.rows}x${arch.cols}${arch.noWrapRows ? 'R' : ''}${arch.noWrapCols ? 'C' : ''}/${arch.registers}/${arch.instrSlots}/${depthwise ? 'dw' : 'dot'}/${unrollName(u)}/n${n}/${opts.work ?? budgetScale}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const dfg = buildDfg(u, depthwise);
@@ -139,20 +141,86 @@ export function windowCandidates(L: CgraLayer, arch: CgraArch): Unroll[] {
 
 interface Built { plan: LayerPlan; score: number }
 
+/** A block of an array larger than 4x4: 4x4 PEs (the array's full extent where that is at most 4), with the
+ *  torus-closing links only along a dimension the block spans, so a schedule searched on it reads the same
+ *  neighbours wherever a copy of it sits. Undefined when the array is not a multiple of 4 or is one block. */
+export function blockOf(arch: CgraArch): (CgraArch & Block) | undefined {
+  const br = Math.min(4, arch.rows), bc = Math.min(4, arch.cols);
+  if (arch.rows % br || arch.cols % bc || br * bc === arch.rows * arch.cols) return undefined;
+  return { ...makeArch({ rows: br, cols: bc, registers: arch.registers, instrSlots: arch.instrSlots, callCycles: arch.callCycles, bus: arch.bus }), noWrapRows: br < arch.rows, noWrapCols: bc < arch.cols };
+}
+
+/** Schedule s of a block copied to every block of the array: copy r takes the next uo channels (along 'o') or
+ *  up pixels (along 'p') of a tile r times as large; its loads, products and accumulators are renumbered, its
+ *  PEs moved by the block's offset; copy 0 keeps the loop control. */
+export function replicate(arch: CgraArch, block: Pick<CgraArch, 'rows' | 'cols'>, s: Schedule, along: 'o' | 'p'): Schedule {
+  const perRow = arch.cols / block.cols;
+  const k = (arch.rows / block.rows) * perRow;
+  const d = s.dfg, u = d.u;
+  const nL = d.loads.length, nA = d.accs.length;
+  const at = (r: number, pe: number): number => {
+    const br = Math.floor(r / perRow), bc = r % perRow;
+    return (Math.floor(pe / block.cols) + br * block.rows) * arch.cols + (pe % block.cols) + bc * block.cols;
+  };
+  const loads: Operand[] = [], products: Product[] = [], accs: { p: number; o: number }[] = [];
+  for (let r = 0; r < k; r++) {
+    const dO = along === 'o' ? r * u.uo : 0, dP = along === 'p' ? r * u.up : 0;
+    for (const l of d.loads) loads.push(l.kind === 'w' ? { ...l, o: l.o + dO } : { ...l, p: l.p + dP, o: l.o >= 0 ? l.o + dO : l.o });
+    for (const p of d.products) products.push({ p: p.p + dP, o: p.o + dO, a: p.a + r * nL, b: p.b + r * nL, acc: p.acc + r * nA });
+    for (const a of d.accs) accs.push({ p: a.p + dP, o: a.o + dO });
+  }
+  const dfg: Dfg = { depthwise: d.depthwise, u: along === 'o' ? { ...u, uo: u.uo * k } : { ...u, up: u.up * k }, loads, products, accs };
+  const copy = <T extends { pe: number }>(xs: T[]): T[] => Array.from({ length: k }, (_, r) => xs.map((x) => ({ ...x, pe: at(r, x.pe) }))).flat();
+  const out: Schedule = {
+    ...s, rows: arch.rows, cols: arch.cols, dfg, loads: copy(s.loads), muls: copy(s.muls), adds: copy(s.adds),
+    ctrl: { pe: at(0, s.ctrl.pe), dec: s.ctrl.dec }, mii: miiOf(dfg, arch.rows * arch.cols), copies: k,
+  };
+  out.body = bodyCycles(out);
+  return out;
+}
+
+/** Copies of block schedules across a larger array for layer L: along channels, and along pixels where the
+ *  tile's pixels are independent loads (not window reuse); every copy must have a real channel or pixel. */
+function replicatedSchedules(L: CgraLayer, arch: CgraArch, opts: GeneralOptions): Schedule[] {
+  const block = blockOf(arch);
+  if (!block) return [];
+  const k = (arch.rows / block.rows) * (arch.cols / block.cols);
+  const out: Schedule[] = [];
+  const P = L.outH * L.outW;
+  for (const u of [...unrollCandidates(L, block), ...windowCandidates(L, block)]) {
+    for (const s of schedulesFor(block, u, L.kind === 'depthwise_conv2d', opts, loopNest(L, u).n)) {
+      if (u.uo * (k - 1) < L.outC) out.push(replicate(arch, block, s, 'o'));
+      if (!u.win && u.up * (k - 1) < P) out.push(replicate(arch, block, s, 'p'));
+    }
+  }
+  for (const s of out) {
+    const why = checkSchedule(arch, s);
+    if (why) throw new Error(`general: a copied block schedule (${unrollName(s.dfg.u)}) fails the independent check: ${why}`);
+  }
+  return out;
+}
+
 export function planGeneral(L: CgraLayer, arch: CgraArch, opts: GeneralOptions = {}): LayerPlan {
   let best: Built | undefined;
   const tried: string[] = [];
-  for (const u of [...unrollCandidates(L, arch), ...windowCandidates(L, arch)]) {
-    const ss = schedulesFor(arch, u, L.kind === 'depthwise_conv2d', opts, loopNest(L, u).n);
-    if (!ss.length) { tried.push(`${unrollName(u)}: no schedule`); continue; }
-    for (const s of ss) {
-      const plan = buildPlan(L, arch, s);
-      const score = plan.cost.shared + plan.cost.ports + 2 * plan.cost.launches * arch.callCycles;
-      if (!best || score < best.score) best = { plan, score };
+  const consider = (s: Schedule): void => {
+    const plan = buildPlan(L, arch, s);
+    const score = plan.cost.shared + plan.cost.ports + 2 * plan.cost.launches * arch.callCycles;
+    if (!best || score < best.score) best = { plan, score };
+  };
+  // Arrays made of 4x4 blocks: block schedules copied across the array; the array is searched as a whole
+  // only for a layer too small to give every copy a channel or pixel.
+  const copies = replicatedSchedules(L, arch, opts);
+  copies.forEach(consider);
+  if (!copies.length) {
+    for (const u of [...unrollCandidates(L, arch), ...windowCandidates(L, arch)]) {
+      const ss = schedulesFor(arch, u, L.kind === 'depthwise_conv2d', opts, loopNest(L, u).n);
+      if (!ss.length) { tried.push(`${unrollName(u)}: no schedule`); continue; }
+      ss.forEach(consider);
     }
   }
   if (!best) throw new TinyforgeError(`general: no modulo schedule found for ${L.name} on a ${arch.rows}x${arch.cols} array (${tried.join('; ')})`);
-  return best.plan;
+  return (best as Built).plan;
 }
 
 /** The plan of layer L under schedule s. */
@@ -229,7 +297,7 @@ export function buildPlan(L: CgraLayer, arch: CgraArch, s: Schedule): LayerPlan 
   }
   const iters = parts.reduce((a, p) => a + p.passes * nPad + primeIterations(s), 0);
   const view = [
-    `general: ${L.name}: unroll ${s.dfg.u.up} pixel(s) x ${s.dfg.u.uo} channel(s)${s.dfg.u.win ? ` (window reuse along ${s.dfg.u.win.axis})` : ''}, II ${s.II} (lower bound ${Math.max(s.mii.res, s.mii.rec)}: resources ${s.mii.res}, recurrence ${s.mii.rec}), accumulates in stages ${s.sMin}..${s.sMax}, ${s.drain ? `passes drained by ${s.sMax} zero iteration(s)` : `passes padded by ${s.sMax - s.sMin} zero pair(s)`}`,
+    `general: ${L.name}: unroll ${s.dfg.u.up} pixel(s) x ${s.dfg.u.uo} channel(s)${s.dfg.u.win ? ` (window reuse along ${s.dfg.u.win.axis})` : ''}${s.copies ? ` (${s.copies} copies of a block schedule)` : ''}, II ${s.II} (lower bound ${Math.max(s.mii.res, s.mii.rec)}: resources ${s.mii.res}, recurrence ${s.mii.rec}), accumulates in stages ${s.sMin}..${s.sMax}, ${s.drain ? `passes drained by ${s.sMax} zero iteration(s)` : `passes padded by ${s.sMax - s.sMin} zero pair(s)`}`,
     `  ${nest.taps} taps = ${nest.pairs} packed pairs${nest.chunks > 1 ? ` in ${nest.chunks} chunks of ${nest.n}` : ''}; ${nest.passes} passes (${nest.chunks} chunk(s) x ${nest.oTiles} channel tile(s) x ${nest.pTiles} pixel tile(s)) in ${parts.length} launch(es)`,
     `  body ${s.body.shared} cycles (shared) / ${s.body.ports} (ports) per iteration of ${2 * s.dfg.products.length} MACs`,
     scheduleText(arch, s),
@@ -243,7 +311,7 @@ export function buildPlan(L: CgraLayer, arch: CgraArch, s: Schedule): LayerPlan 
       notes: ['host writes every column stream in load order (packed input and weight pairs, replayed from the schedule)', 'host decodes differences of cumulative sums'],
     },
     cost, view, peak: (2 * s.dfg.products.length) / s.body.shared, slotMacs: 2 * iters * s.dfg.products.length,
-    schedule: { II: s.II, resMII: s.mii.res, recMII: s.mii.rec, unroll: unrollName(s.dfg.u), stages: s.sMax + 1, bodyShared: s.body.shared, bodyPorts: s.body.ports },
+    schedule: { II: s.II, resMII: s.mii.res, recMII: s.mii.rec, unroll: unrollName(s.dfg.u) + (s.copies ? `/${s.copies} copies` : ''), stages: s.sMax + 1, bodyShared: s.body.shared, bodyPorts: s.body.ports },
   };
 }
 

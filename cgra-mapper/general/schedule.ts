@@ -27,7 +27,7 @@
 // The budget counts work, never wall-clock time (a `Meter`: candidate slots examined by list scheduling,
 // annealing moves times the state size), so a search, and the bitstream built from it, is the same on any
 // machine under any load: the seeded generator and the work count decide everything.
-import { DIRS, neighbour, type BusModel, type CgraArch } from '../arch.ts';
+import { dirDelta, DIRS, neighbour, type BusModel, type CgraArch } from '../arch.ts';
 import { opsPerIteration, type Dfg } from './dfg.ts';
 import { anneal } from './anneal.ts';
 
@@ -50,7 +50,9 @@ export interface Schedule {
   body: Record<BusModel, number>;
   /** Passes end with sMax zero iterations (rule 4 relaxed, see above); otherwise padded by sMax - sMin. */
   drain: boolean;
-  /** The initiation-interval lower bound: resources (operations / PEs) and recurrences (the accumulate, 1). */
+  /** Copies of a block schedule across the array (index.ts replicate); 1 when searched on the array itself. */
+  copies?: number;
+  /** The initiation-interval lower bound: resources (operations / PEs) and recurrences (loop control, 2). */
   mii: { res: number; rec: number };
 }
 
@@ -91,18 +93,31 @@ export const CTRL_OUTER = 2;
 const mod = (a: number, m: number): number => ((a % m) + m) % m;
 
 /** Closed neighbourhoods: the PEs whose ROUT PE q can read (itself and its four links). */
-export function closedNeighbours(arch: Pick<CgraArch, 'rows' | 'cols'>): number[][] {
+/** Links that close the torus are left out where `noWrap` says so: a block searched to be copied across a
+ *  larger array (index.ts) may use them only along a dimension it spans. */
+export interface Block { noWrapRows?: boolean; noWrapCols?: boolean }
+
+export function closedNeighbours(arch: Pick<CgraArch, 'rows' | 'cols'> & Block): number[][] {
   const out: number[][] = [];
   for (let r = 0; r < arch.rows; r++) for (let c = 0; c < arch.cols; c++) {
     const s = new Set<number>([r * arch.cols + c]);
-    for (const d of DIRS) { const [nr, nc] = neighbour(arch, r, c, d); s.add(nr * arch.cols + nc); }
+    for (const d of DIRS) {
+      const [dr, dc] = dirDelta(d);
+      if ((arch.noWrapRows && (r + dr < 0 || r + dr >= arch.rows)) || (arch.noWrapCols && (c + dc < 0 || c + dc >= arch.cols))) continue;
+      const [nr, nc] = neighbour(arch, r, c, d); s.add(nr * arch.cols + nc);
+    }
     out.push([...s]);
   }
   return out;
 }
 
+/** The II lower bound: resources (operations per iteration over the PEs) and recurrences. The accumulate is
+ *  a recurrence of one step; the loop control is one of two: the decrement of the counter and the branch on
+ *  it are two operations of the control PE in different steps of every iteration (the branch reads the
+ *  decremented counter), so no II below 2 exists on any array. */
+export const REC_MII = 2;
 export function miiOf(d: Dfg, pes: number): { res: number; rec: number } {
-  return { res: Math.ceil(opsPerIteration(d) / pes), rec: 1 };
+  return { res: Math.ceil(opsPerIteration(d) / pes), rec: REC_MII };
 }
 
 /** A deterministic generator (xorshift), so a search is reproducible from its seed. */
@@ -370,11 +385,11 @@ export function scheduleScore(s: Schedule, optimise: BusModel | 'both'): number 
 }
 
 /** Searches a modulo schedule of `d` on `arch`, II from the lower bound up; undefined if none within the budget. */
-export function searchSchedule(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSlots?: number }, d: Dfg, opts: SearchOptions = {}): Schedule | undefined {
+export function searchSchedule(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSlots?: number } & Block, d: Dfg, opts: SearchOptions = {}): Schedule | undefined {
   const nb = closedNeighbours(arch);
   const P = nb.length;
   const mii = miiOf(d, P);
-  const lb = Math.max(2, mii.res, mii.rec);
+  const lb = Math.max(mii.res, mii.rec);
   const work = opts.work ?? 400 * WORK_PER_MS;
   const optimise = opts.optimise ?? 'both';
   const extra = opts.extraII ?? 2;
