@@ -9,7 +9,7 @@
 // check (check.ts) still runs on it before use.
 import type { CgraArch } from '../arch.ts';
 import type { Dfg } from './dfg.ts';
-import { bodyCycles, CTRL_OUTER, epilogueSteps, type Meter, type Schedule } from './schedule.ts';
+import { bodyCycles, CTRL_OUTER, epilogueSteps, miiOf, storesPerPe, type Meter, type Schedule } from './schedule.ts';
 
 const mod = (a: number, m: number): number => ((a % m) + m) % m;
 
@@ -34,6 +34,8 @@ export function anneal(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { i
     pe[nL + k] = pick(nb[pe[p.a]]); t[nL + k] = Math.max(t[p.a], t[p.b]) + 1;
     pe[nL + nK + k] = pe[nL + k]; t[nL + nK + k] = t[nL + k] + 1;
   }
+  const first = new Int32Array(d.accs.length).fill(-1);
+  d.products.forEach((p, k) => { if (first[p.acc] < 0) first[p.acc] = k; });
   const consumers: number[][] = Array.from({ length: nL + nK }, () => []);
   d.products.forEach((p, k) => { consumers[p.a].push(nL + k); consumers[p.b].push(nL + k); consumers[nL + k].push(nL + nK + k); });
   const opsAt = new Int32Array(P * II);
@@ -48,8 +50,13 @@ export function anneal(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { i
     for (let s = 0; s < II; s++) if (loadsAt[s] > o.cap) v += loadsAt[s] - o.cap;
     for (let s = 0; s < II * arch.cols; s++) if (colLoads[s] > o.colCap) v += colLoads[s] - o.colCap;
     // Accumulator PEs (and the control PE) run the epilogue.
+    // Accumulator registers: one per (group, PE) its accumulates use.
     const accs = new Int32Array(P);
-    for (let k = 0; k < nK; k++) accs[pe[nL + nK + k]]++;
+    const regKeys = new Set<number>();
+    for (let k = 0; k < nK; k++) {
+      const key = d.products[k].acc * P + pe[nL + nK + k];
+      if (!regKeys.has(key)) { regKeys.add(key); accs[pe[nL + nK + k]]++; }
+    }
     const isE = (q: number): boolean => (!o.drain && accs[q] > 0) || q === cpe;
     for (let q = 0; q < P; q++) { const over = accs[q] + (q === cpe ? 2 : 0) - arch.registers; if (over > 0) v += 2 * over; }
     let sMin = Infinity, sMax = -Infinity;
@@ -103,10 +110,12 @@ export function anneal(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { i
         pe[m] = both.length && rnd() < 0.9 ? pick(both) : pick(nb[pe[rnd() < 0.5 ? p.a : p.b]]);
         const lo = Math.max(t[p.a], t[p.b]) + 1, hi = Math.min(t[p.a], t[p.b]) + II;
         t[m] = hi >= lo ? lo + ri(hi - lo + 1) : lo;
-        pe[a] = rnd() < 0.5 ? pe[m] : pick(nb[pe[m]]);
+        const f = nL + nK + first[p.acc];
+        pe[a] = f !== a && rnd() < 0.8 ? pe[f] : rnd() < 0.5 ? pe[m] : pick(nb[pe[m]]);
         t[a] = t[m] + 1 + ri(Math.max(1, II - 1));
       } else {
-        pe[a] = pick(nb[pe[m]]);
+        const f = nL + nK + first[p.acc];
+        pe[a] = f !== a && rnd() < 0.5 ? pe[f] : pick(nb[pe[m]]);
         t[a] = t[m] + 1 + ri(Math.max(1, II - 1));
       }
       undo = () => { pe[m] = pm; t[m] = tm; pe[a] = pa; t[a] = ta; };
@@ -122,27 +131,30 @@ export function anneal(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { i
   // Normalise: the earliest operation at step >= 0 is already so (loads in [0, 2II)); registers per PE.
   const regs = new Int32Array(P);
   regs[cpe] = 2;
-  const adds = d.products.map((_, k) => {
+  const accReg = new Map<number, number>();
+  const adds = d.products.map((p, k) => {
     const q = pe[nL + nK + k];
+    const key = p.acc * P + q;
+    const had = accReg.get(key);
+    if (had !== undefined) return { pe: q, t: t[nL + nK + k], reg: had };
     const reg = regs[q] - (q === cpe ? 2 : 0);
     regs[q]++;
     if (q === cpe ? reg >= CTRL_OUTER : reg >= arch.registers) return undefined;
+    accReg.set(key, reg);
     return { pe: q, t: t[nL + nK + k], reg };
   });
   if (adds.some((x) => x === undefined)) return undefined;
   let sMin = Infinity, sMax = -Infinity;
   for (const a of adds) { const st = Math.floor(a!.t / II); sMin = Math.min(sMin, st); sMax = Math.max(sMax, st); }
   // Kernel length: prologue 2 + body + epilogue + EXIT within the instruction slots.
-  const per = new Map<number, number>();
-  for (const a of adds) per.set(a!.pe, (per.get(a!.pe) ?? 0) + 1);
-  if (2 + II + epilogueSteps(per, cpe, !!o.drain) + 1 > (arch.instrSlots ?? 32)) return undefined;
+  if (2 + II + epilogueSteps(storesPerPe({ dfg: d, adds: adds.map((a) => a!) }), cpe, !!o.drain) + 1 > (arch.instrSlots ?? 32)) return undefined;
   const s: Schedule = {
     rows: arch.rows, cols: arch.cols, II, dfg: d,
     loads: Array.from({ length: nL }, (_, l) => ({ pe: pe[l], t: t[l] })),
     muls: d.products.map((_, k) => ({ pe: pe[nL + k], t: t[nL + k] })),
     adds: adds.map((a) => a!),
     ctrl: { pe: cpe, dec: cdec }, sMin, sMax, body: { shared: 0, ports: 0 }, drain: !!o.drain,
-    mii: { res: Math.ceil((nL + 2 * nK + 2) / P), rec: 1 },
+    mii: miiOf(d, P),
   };
   s.body = bodyCycles(s);
   return s;

@@ -11,14 +11,14 @@ import { torus, type CgraArch } from '../arch.ts';
 import { decode } from '../isa/encoding.ts';
 import { OP, SOURCES } from '../isa/tables.ts';
 import { emitKernel, passLength, replayLoads } from './emit.ts';
-import type { Schedule } from './schedule.ts';
+import { accPlaces, type Schedule } from './schedule.ts';
 
 type Tag =
   | { k: 'zero' }
   | { k: 'num'; v: number }
   | { k: 'load'; l: number; g: number }
   | { k: 'prod'; p: number; g: number }
-  | { k: 'acc'; p: number; gs: number[] }
+  | { k: 'acc'; a: number; items: [number, number][] }
   | { k: 'junk'; why: string };
 
 const ZERO: Tag = { k: 'zero' };
@@ -93,12 +93,13 @@ function checkOnce(arch: CgraArch, s: Schedule, n: number, passes: number): stri
           if (i.op === OP.SADD && !i.we && A.k === 'zero' && B.k === 'zero') { v = ZERO; break; }
           if (i.op === OP.SADD && (A.k === 'acc' || A.k === 'zero') && i.we && (i.a === i.b || true)) {
             // Accumulate: R <- R + product.
-            const acc: Tag = A.k === 'acc' ? A : { k: 'acc', p: -1, gs: [] };
+            const acc: Tag = A.k === 'acc' ? A : { k: 'acc', a: -1, items: [] };
             if (acc.k !== 'acc') return 'unreachable';
             if (isZero(B)) { v = acc; break; }
             if (B.k !== 'prod') return `step ${pc}: PE(${r},${c}) accumulates ${JSON.stringify(B)}`;
-            if (acc.p >= 0 && acc.p !== B.p) return `step ${pc}: PE(${r},${c}) adds product ${B.p} to the accumulator of product ${acc.p}`;
-            v = { k: 'acc', p: B.p, gs: [...acc.gs, B.g] };
+            const group = s.dfg.products[B.p].acc;
+            if (acc.a >= 0 && acc.a !== group) return `step ${pc}: PE(${r},${c}) adds product ${B.p} (accumulator ${group}) to accumulator ${acc.a}`;
+            v = { k: 'acc', a: group, items: [...acc.items, [B.p, B.g]] };
             break;
           }
           return `step ${pc}: PE(${r},${c}) ${i.op === OP.SADD ? 'SADD' : 'SSUB'} of ${JSON.stringify(A)} and ${JSON.stringify(B)}`;
@@ -125,31 +126,29 @@ function checkOnce(arch: CgraArch, s: Schedule, n: number, passes: number): stri
     else if (exit) break;
     else pc++;
   }
-  // Every store is an accumulator; group by product, check each pass's window.
-  const perProduct = new Map<number, number[][]>();
-  let prevLen = new Map<string, number>();
-  const epiSteps = e.epi.length;
-  void epiSteps;
+  // Every store is an accumulator register holding products of one accumulator group; each product appears
+  // in exactly one register, stored once per pass, with exactly the real iterations of that pass.
   const flat = stores.flat();
-  if (flat.length !== passes * s.dfg.products.length) return `${flat.length} stores, expected ${passes * s.dfg.products.length}`;
-  const count = new Map<number, number>();
+  const nRegs = accPlaces(s).length;
+  if (flat.length !== passes * nRegs) return `${flat.length} stores, expected ${passes * nRegs}`;
+  const count = new Array<number>(s.dfg.products.length).fill(0);
+  const seen = new Map<string, number>();
   for (const st of flat) {
     if (st.tag.k !== 'acc') return `a store writes ${JSON.stringify(st.tag)}, not an accumulator`;
-    const p = st.tag.p;
-    if (p < 0) return 'an accumulator that never received a product is stored';
-    const q = count.get(p) ?? 0;
-    count.set(p, q + 1);
-    const key = `${p}`;
-    const from = prevLen.get(key) ?? 0;
-    const gs = st.tag.gs.slice(from);
-    prevLen.set(key, st.tag.gs.length);
-    const want: number[] = [];
-    for (let i = 0; i < n; i++) want.push(q * nPad + i);
-    const got = gs.filter(real).sort((a, b) => a - b);
-    if (got.join(',') !== want.join(',')) return `product ${p}, pass ${q}: accumulated iterations [${got}] instead of [${want}]`;
-    perProduct.set(p, [...(perProduct.get(p) ?? []), gs]);
+    const a = st.tag.a;
+    if (a < 0) return 'an accumulator that never received a product is stored';
+    const key = `${st.pe},${a}`;
+    const items = st.tag.items.slice(seen.get(key) ?? 0);
+    seen.set(key, st.tag.items.length);
+    const ks = [...new Set(items.filter(([, g]) => real(g)).map(([p]) => p))];
+    for (const k of ks) {
+      const q = count[k]++;
+      const want: number[] = [];
+      for (let i = 0; i < n; i++) want.push(q * nPad + i);
+      const got = items.filter(([p, g]) => p === k && real(g)).map(([, g]) => g).sort((x, y) => x - y);
+      if (got.join(',') !== want.join(',')) return `product ${k} (accumulator ${a}), pass ${q}: accumulated iterations [${got}] instead of [${want}]`;
+    }
   }
-  prevLen = new Map();
-  for (let p = 0; p < s.dfg.products.length; p++) if ((count.get(p) ?? 0) !== passes) return `product ${p} stored ${count.get(p) ?? 0} times, expected ${passes}`;
+  for (let k = 0; k < s.dfg.products.length; k++) if (count[k] !== passes) return `product ${k} stored in ${count[k]} passes, expected ${passes}`;
   return undefined;
 }

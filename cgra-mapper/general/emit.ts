@@ -18,8 +18,8 @@ import type { Kernel } from '../isa/image.ts';
 import { inputAt, weightAt, type CgraLayer } from '../layer.ts';
 import { decodeFxp } from '../strategies/checker-fxp.ts';
 import { ins, KernelBuilder, type Reg, type Src } from '../strategies/program.ts';
-import { passOf, type LoopNest } from './dfg.ts';
-import { CTRL_INNER, CTRL_OUTER, epilogueSteps, passOverhead, type Schedule } from './schedule.ts';
+import { passOf, pixelOf, type LoopNest } from './dfg.ts';
+import { accPlaces, CTRL_INNER, CTRL_OUTER, epilogueSteps, passOverhead, type Schedule } from './schedule.ts';
 
 /** Body iterations the first pass of a launch runs beyond n' (filling the pipeline; none in drain schedules). */
 export const primeIterations = (s: Schedule): number => (s.drain ? 0 : s.sMin);
@@ -42,7 +42,7 @@ export interface EmittedKernel {
   kernel: Kernel;
   /** Step indices: prologue, body, epilogue, exit. */
   pro: number[]; body: number[]; epi: number[]; exit: number;
-  /** Epilogue stores in service order per step: [step][(pe, product)]. */
+  /** Epilogue stores in service order per step: [step][(pe, accumulator register k of schedule.ts accPlaces)]. */
   stores: { step: number; pe: number; k: number }[];
 }
 
@@ -66,8 +66,9 @@ export function emitKernel(arch: CgraArch, s: Schedule, id: number, nPad: number
   b.set(body[s.ctrl.dec], C, ins.ssub(REG(CTRL_INNER), REG(CTRL_INNER), 1));
   b.set(body[s.II - 1], C, ins.bne(REG(CTRL_INNER), 'ZERO', 'body'));
   // Epilogue: per PE its stores; the control PE also reloads, decrements and branches (last step).
+  const places = accPlaces(s);
   const perPe = new Map<number, number[]>();
-  d.products.forEach((_, k) => { const pe = s.adds[k].pe; perPe.set(pe, [...(perPe.get(pe) ?? []), k]); });
+  places.forEach(({ pe }, r) => { perPe.set(pe, [...(perPe.get(pe) ?? []), r]); });
   const nEpi = epilogueSteps(new Map([...perPe].map(([pe, ks]) => [pe, ks.length])), s.ctrl.pe, s.drain);
   const storeSteps = s.drain ? nEpi - 1 : nEpi;
   const epi = Array.from({ length: nEpi }, () => b.step());
@@ -79,7 +80,7 @@ export function emitKernel(arch: CgraArch, s: Schedule, id: number, nPad: number
     const off = isC ? 0 : (pe % arch.cols + Math.floor(pe / arch.cols)) % Math.max(1, avail - ks.length + 1);
     ks.forEach((k, i) => {
       const st = epi[off + i];
-      b.set(st, peOf(arch, pe), ins.swd(REG(s.adds[k].reg), 4));
+      b.set(st, peOf(arch, pe), ins.swd(REG(places[k].reg), 4));
       stores.push({ step: off + i, pe, k });
     });
   }
@@ -134,6 +135,7 @@ export function loadWord(nest: LoopNest, s: Schedule, taps: [number, number, num
   if (g < 0 || g >= G) return 0;
   const q = Math.floor(g / nPad), i = g % nPad;
   if (i >= nest.n) return 0;
+  if (nest.u.win) return windowWord(nest, s, input, l, q, i);
   const { chunk, ot, pt } = passOf(nest, q);
   const L = nest.L;
   const op = s.dfg.loads[l];
@@ -145,8 +147,8 @@ export function loadWord(nest: LoopNest, s: Schedule, taps: [number, number, num
     const w1 = t1 ? weightAt(L, o, t1[0], t1[1], t1[2]) : 0, w2 = t2 ? weightAt(L, o, t2[0], t2[1], t2[2]) : 0;
     return pack(w2, w1);
   }
-  const p = pt * nest.u.up + op.p;
-  if (p >= nest.P || !input) return 0;
+  const p = pixelOf(nest, pt, op.p);
+  if (p < 0 || !input) return 0;
   const oy = Math.floor(p / L.outW), ox = p % L.outW;
   const ch = (t: [number, number, number]): number => {
     if (t[2] >= 0) return t[2];
@@ -156,6 +158,32 @@ export function loadWord(nest: LoopNest, s: Schedule, taps: [number, number, num
   if (op.o >= 0 && ot * nest.u.uo + op.o >= L.outC) return 0;
   const xAt = (t?: [number, number, number]): number => t ? inputAt(L, input, oy * L.strideH - L.padTop + t[0] * L.dilH, ox * L.strideW - L.padLeft + t[1] * L.dilW, ch(t)) : 0;
   return pack(xAt(t1), xAt(t2));
+}
+
+/** Window reuse (dfg.ts): iteration i is kernel tap i along B; an input word packs positions c, c+1 of the
+ *  tile's span along A; a weight word packs the taps at offsets rel (lo) and rel + 1 (hi) along A. */
+function windowWord(nest: LoopNest, s: Schedule, input: Int8Array | undefined, l: number, q: number, i: number): number {
+  const L = nest.L, w = nest.u.win!;
+  const { ot, pt } = passOf(nest, q);
+  const op = s.dfg.loads[l];
+  const o = ot * nest.u.uo + op.o;
+  if (o >= L.outC) return 0;
+  const byY = w.axis === 'y';
+  if (op.kind === 'w') {
+    const tapW = (r: number): number => {
+      if (r < 0 || r % w.d !== 0 || r / w.d >= w.k) return 0;
+      return byY ? weightAt(L, o, r / w.d, i, -1) : weightAt(L, o, i, r / w.d, -1);
+    };
+    return pack(tapW(op.rel! + 1), tapW(op.rel!));
+  }
+  if (!input) return 0;
+  const B = byY ? L.outW : L.outH;
+  const b = pt % B, aTile = Math.floor(pt / B);
+  const a0 = aTile * nest.u.up * w.s - (byY ? L.padTop : L.padLeft) + 2 * op.p;
+  const bIn = b * (byY ? L.strideW : L.strideH) - (byY ? L.padLeft : L.padTop) + i * (byY ? L.dilW : L.dilH);
+  const ch = Math.floor(o / L.depthMultiplier);
+  const xAt = (a: number): number => (byY ? inputAt(L, input, a, bIn, ch) : inputAt(L, input, bIn, a, ch));
+  return pack(xAt(a0), xAt(a0 + 1));
 }
 
 /** Per column, the (load op, iteration within the launch) each successive LWD of a launch reads. */

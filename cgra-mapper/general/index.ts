@@ -11,9 +11,12 @@ import { LAUNCH_OVERHEAD, stepCycles } from '../cost.ts';
 import type { CgraLayer } from '../layer.ts';
 import { MemLayout, type Launch, type LayerPlan, type MemBlock } from '../plan.ts';
 import { checkSchedule } from './check.ts';
-import { buildDfg, dfgText, loopNest, passOf, type LoopNest, type Unroll } from './dfg.ts';
+import { buildDfg, dfgText, loopNest, passOf, pixelOf, productsPerAcc, windowOf, windowTerms, type LoopNest, type Unroll } from './dfg.ts';
+import { MAX_PAIRS } from '../strategies/checker-fxp.ts';
 import { decodePass, emitKernel, launchParts, loadWord, passLength, primeIterations, replayLoads, tapList, tripCounts, type EmittedKernel } from './emit.ts';
-import { scheduleScore, searchSchedule, WORK_PER_MS, type Schedule } from './schedule.ts';
+import { accPlaces, bodyCycles, miiOf, scheduleScore, searchSchedule, WORK_PER_MS, type Block, type Schedule } from './schedule.ts';
+import { makeArch } from '../arch.ts';
+import type { Dfg, Operand, Product } from './dfg.ts';
 
 export const GENERAL = 'general';
 
@@ -35,18 +38,37 @@ let budgetScale = 1;
 export function setSearchBudget(scale: number): void { budgetScale = scale; cache.clear(); }
 export const searchWork = (products: number): number => Math.round(Math.min(2500, 200 + 60 * products) * budgetScale * WORK_PER_MS);
 
-/** The schedules for an unroll on an array, the best of each pass structure (searched once per process). */
-export function schedulesFor(arch: CgraArch, u: Unroll, depthwise: boolean, opts: GeneralOptions = {}): Schedule[] {
-  const key = `${arch.rows}x${arch.cols}/${arch.registers}/${arch.instrSlots}/${depthwise ? 'dw' : 'dot'}/${u.up}x${u.uo}/${opts.work ?? budgetScale}`;
+/** Pass lengths the search weighs its schedules for: the layer's pairs per pass, at most PASS_KEY_MAX (beyond
+ *  it the body dominates and longer passes would rank schedules the same). */
+const PASS_KEY_MAX = 16;
+
+/** Estimated array cycles per MAC slot of one pass of n pairs, both buses averaged: the body n + (drain or
+ *  padding) times, and the epilogue's steps as emitted (cost.ts stepCycles). What the search minimises. */
+export function passScore(arch: CgraArch, s: Schedule, n: number): number {
+  const nPad = passLength(s, n);
+  const e = emitKernel(arch, s, 1, nPad, 1);
+  let c = 0;
+  for (const bus of ['shared', 'ports'] as const) {
+    c += nPad * s.body[bus];
+    for (const t of e.epi) c += stepCycles(e.kernel, t, bus);
+  }
+  return c / 2 / (s.dfg.products.length * n);
+}
+
+/** The schedules for an unroll on an array, the best of each pass structure (searched once per process) for
+ *  passes of n pairs (the layer's; schedules differ in their per-pass drain, padding and epilogue). */
+export function schedulesFor(arch: CgraArch & Block, u: Unroll, depthwise: boolean, opts: GeneralOptions = {}, nPass = PASS_KEY_MAX): Schedule[] {
+  const n = Math.min(PASS_KEY_MAX, nPass);
+  const key = `${arch.rows}x${arch.cols}${arch.noWrapRows ? 'R' : ''}${arch.noWrapCols ? 'C' : ''}/${arch.registers}/${arch.instrSlots}/${depthwise ? 'dw' : 'dot'}/${unrollName(u)}/n${n}/${opts.work ?? budgetScale}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const dfg = buildDfg(u, depthwise);
   const found: Schedule[] = [];
   // Each pass structure gets its own search (drained passes first, they usually pack denser).
   const work = opts.work ?? searchWork(dfg.products.length);
-  const seed = 7 + u.up * 31 + u.uo * 131 + (depthwise ? 5 : 0);
+  const seed = 7 + u.up * 31 + u.uo * 131 + (depthwise ? 5 : 0) + (u.win ? 1000 * u.win.k + 100 * u.win.s + 10 * u.win.d : 0);
   for (const [drain, share] of [[true, 0.6], [false, 0.4]] as const) {
-    searchSchedule(arch, dfg, { work: Math.round(work * share), seed: seed + (drain ? 1 : 0), modes: [drain], each: (b) => { found.push(...b); } });
+    searchSchedule(arch, dfg, { work: Math.round(work * share), seed: seed + (drain ? 1 : 0), modes: [drain], score: (x) => passScore(arch, x, n), each: (b) => { found.push(...b); } });
   }
   for (const s of found) {
     const why = checkSchedule(arch, s);
@@ -57,8 +79,8 @@ export function schedulesFor(arch: CgraArch, u: Unroll, depthwise: boolean, opts
 }
 
 /** The best schedule for an unroll on an array. */
-export function scheduleFor(arch: CgraArch, u: Unroll, depthwise: boolean, opts: GeneralOptions = {}): Schedule | undefined {
-  return schedulesFor(arch, u, depthwise, opts).sort((a, b) => scheduleScore(a, 'both') - scheduleScore(b, 'both'))[0];
+export function scheduleFor(arch: CgraArch, u: Unroll, depthwise: boolean, opts: GeneralOptions = {}, nPass = PASS_KEY_MAX): Schedule | undefined {
+  return schedulesFor(arch, u, depthwise, opts, nPass).sort((a, b) => passScore(arch, a, nPass) - passScore(arch, b, nPass))[0];
 }
 
 /** Unrolls worth trying for this layer on this array: the tile shapes whose products fill a quarter to all
@@ -88,22 +110,117 @@ export function unrollCandidates(L: CgraLayer, arch: CgraArch): Unroll[] {
   return big;
 }
 
+/** An unroll's name: pixels x channels, and the window axis with kernel/stride/dilation for window reuse. */
+export const unrollName = (u: Unroll): string => `${u.up}x${u.uo}${u.win ? `w${u.win.axis}${u.win.k}s${u.win.s}d${u.win.d}` : ''}`;
+
+/** Window-reuse unrolls of a depthwise layer (dfg.ts): runs of pixels along each axis whose windows overlap
+ *  (stride below the kernel's extent there), with one or two channels; the tile's products fill up to the
+ *  array, and each accumulator's pairs per pass stay within MAX_PAIRS. */
+export function windowCandidates(L: CgraLayer, arch: CgraArch): Unroll[] {
+  if (L.kind !== 'depthwise_conv2d') return [];
+  const pes = arch.rows * arch.cols;
+  const out: Unroll[] = [];
+  for (const axis of ['y', 'x'] as const) {
+    const win = windowOf(L, axis);
+    const A = axis === 'y' ? L.outH : L.outW, kB = axis === 'y' ? L.kW : L.kH;
+    if (A < 2 || win.s >= win.k * win.d) continue;
+    // Runs of 4 to 16 pixels, each balanced over the axis (25 pixels: 5 runs of 5 rather than 4 of 8).
+    const ups = new Set<number>();
+    for (const up of [4, 6, 8, 10, 12, 16]) ups.add(Math.ceil(A / Math.ceil(A / Math.min(up, A))));
+    for (const uo of [1, 2]) for (const up of [...ups].sort((a, b) => a - b)) {
+      if (uo > L.outC || up < 2) continue;
+      const u: Unroll = { up, uo, win };
+      const { terms } = windowTerms(win, up);
+      if (terms.length * uo > pes || kB * productsPerAcc(buildDfg(u, true)) > MAX_PAIRS) continue;
+      out.push(u);
+    }
+  }
+  // The widest tiles first (fewest weight loads per MAC), at most four.
+  return out.sort((a, b) => b.up * b.uo - a.up * a.uo).slice(0, 4);
+}
+
 interface Built { plan: LayerPlan; score: number }
+
+/** A block of an array larger than 4x4: 4x4 PEs (the array's full extent where that is at most 4), with the
+ *  torus-closing links only along a dimension the block spans, so a schedule searched on it reads the same
+ *  neighbours wherever a copy of it sits. Undefined when the array is not a multiple of 4 or is one block. */
+export function blockOf(arch: CgraArch): (CgraArch & Block) | undefined {
+  const br = Math.min(4, arch.rows), bc = Math.min(4, arch.cols);
+  if (arch.rows % br || arch.cols % bc || br * bc === arch.rows * arch.cols) return undefined;
+  return { ...makeArch({ rows: br, cols: bc, registers: arch.registers, instrSlots: arch.instrSlots, callCycles: arch.callCycles, bus: arch.bus }), noWrapRows: br < arch.rows, noWrapCols: bc < arch.cols };
+}
+
+/** Schedule s of a block copied to every block of the array: copy r takes the next uo channels (along 'o') or
+ *  up pixels (along 'p') of a tile r times as large; its loads, products and accumulators are renumbered, its
+ *  PEs moved by the block's offset; copy 0 keeps the loop control. */
+export function replicate(arch: CgraArch, block: Pick<CgraArch, 'rows' | 'cols'>, s: Schedule, along: 'o' | 'p'): Schedule {
+  const perRow = arch.cols / block.cols;
+  const k = (arch.rows / block.rows) * perRow;
+  const d = s.dfg, u = d.u;
+  const nL = d.loads.length, nA = d.accs.length;
+  const at = (r: number, pe: number): number => {
+    const br = Math.floor(r / perRow), bc = r % perRow;
+    return (Math.floor(pe / block.cols) + br * block.rows) * arch.cols + (pe % block.cols) + bc * block.cols;
+  };
+  const loads: Operand[] = [], products: Product[] = [], accs: { p: number; o: number }[] = [];
+  for (let r = 0; r < k; r++) {
+    const dO = along === 'o' ? r * u.uo : 0, dP = along === 'p' ? r * u.up : 0;
+    for (const l of d.loads) loads.push(l.kind === 'w' ? { ...l, o: l.o + dO } : { ...l, p: l.p + dP, o: l.o >= 0 ? l.o + dO : l.o });
+    for (const p of d.products) products.push({ p: p.p + dP, o: p.o + dO, a: p.a + r * nL, b: p.b + r * nL, acc: p.acc + r * nA });
+    for (const a of d.accs) accs.push({ p: a.p + dP, o: a.o + dO });
+  }
+  const dfg: Dfg = { depthwise: d.depthwise, u: along === 'o' ? { ...u, uo: u.uo * k } : { ...u, up: u.up * k }, loads, products, accs };
+  const copy = <T extends { pe: number }>(xs: T[]): T[] => Array.from({ length: k }, (_, r) => xs.map((x) => ({ ...x, pe: at(r, x.pe) }))).flat();
+  const out: Schedule = {
+    ...s, rows: arch.rows, cols: arch.cols, dfg, loads: copy(s.loads), muls: copy(s.muls), adds: copy(s.adds),
+    ctrl: { pe: at(0, s.ctrl.pe), dec: s.ctrl.dec }, mii: miiOf(dfg, arch.rows * arch.cols), copies: k,
+  };
+  out.body = bodyCycles(out);
+  return out;
+}
+
+/** Copies of block schedules across a larger array for layer L: along channels, and along pixels where the
+ *  tile's pixels are independent loads (not window reuse); every copy must have a real channel or pixel. */
+function replicatedSchedules(L: CgraLayer, arch: CgraArch, opts: GeneralOptions): Schedule[] {
+  const block = blockOf(arch);
+  if (!block) return [];
+  const k = (arch.rows / block.rows) * (arch.cols / block.cols);
+  const out: Schedule[] = [];
+  const P = L.outH * L.outW;
+  for (const u of [...unrollCandidates(L, block), ...windowCandidates(L, block)]) {
+    for (const s of schedulesFor(block, u, L.kind === 'depthwise_conv2d', opts, loopNest(L, u).n)) {
+      if (u.uo * (k - 1) < L.outC) out.push(replicate(arch, block, s, 'o'));
+      if (!u.win && u.up * (k - 1) < P) out.push(replicate(arch, block, s, 'p'));
+    }
+  }
+  for (const s of out) {
+    const why = checkSchedule(arch, s);
+    if (why) throw new Error(`general: a copied block schedule (${unrollName(s.dfg.u)}) fails the independent check: ${why}`);
+  }
+  return out;
+}
 
 export function planGeneral(L: CgraLayer, arch: CgraArch, opts: GeneralOptions = {}): LayerPlan {
   let best: Built | undefined;
   const tried: string[] = [];
-  for (const u of unrollCandidates(L, arch)) {
-    const ss = schedulesFor(arch, u, L.kind === 'depthwise_conv2d', opts);
-    if (!ss.length) { tried.push(`${u.up}x${u.uo}: no schedule`); continue; }
-    for (const s of ss) {
-      const plan = buildPlan(L, arch, s);
-      const score = plan.cost.shared + plan.cost.ports + 2 * plan.cost.launches * arch.callCycles;
-      if (!best || score < best.score) best = { plan, score };
+  const consider = (s: Schedule): void => {
+    const plan = buildPlan(L, arch, s);
+    const score = plan.cost.shared + plan.cost.ports + 2 * plan.cost.launches * arch.callCycles;
+    if (!best || score < best.score) best = { plan, score };
+  };
+  // Arrays made of 4x4 blocks: block schedules copied across the array; the array is searched as a whole
+  // only for a layer too small to give every copy a channel or pixel.
+  const copies = replicatedSchedules(L, arch, opts);
+  copies.forEach(consider);
+  if (!copies.length) {
+    for (const u of [...unrollCandidates(L, arch), ...windowCandidates(L, arch)]) {
+      const ss = schedulesFor(arch, u, L.kind === 'depthwise_conv2d', opts, loopNest(L, u).n);
+      if (!ss.length) { tried.push(`${unrollName(u)}: no schedule`); continue; }
+      ss.forEach(consider);
     }
   }
   if (!best) throw new TinyforgeError(`general: no modulo schedule found for ${L.name} on a ${arch.rows}x${arch.cols} array (${tried.join('; ')})`);
-  return best.plan;
+  return (best as Built).plan;
 }
 
 /** The plan of layer L under schedule s. */
@@ -149,17 +266,18 @@ export function buildPlan(L: CgraLayer, arch: CgraArch, s: Schedule): LayerPlan 
       const colData: Int32Array[] = [];
       for (let c = 0; c < arch.cols; c++) colData.push(outWords[li][c] ? regions[ri++] : new Int32Array(0));
       const at = new Array<number>(arch.cols).fill(0);
-      const prev = new Int32Array(s.dfg.products.length);
+      const places = accPlaces(s);
+      const prev = new Int32Array(places.length);
       for (let q = 0; q < p.passes; q++) {
         const { ot, pt } = passOf(nest, p.first + q);
         for (const st of e.stores) {
           const c = st.pe % arch.cols;
           const v = colData[c][at[c]++];
-          const pr = s.dfg.products[st.k];
-          const px = pt * nest.u.up + pr.p, o = ot * nest.u.uo + pr.o;
+          const acc = s.dfg.accs[places[st.k].acc];
+          const px = pixelOf(nest, pt, acc.p), o = ot * nest.u.uo + acc.o;
           const d = decodePass(v, prev[st.k]);
           prev[st.k] = v;
-          if (px < nest.P && o < L.outC) raw[px * L.outC + o] = (raw[px * L.outC + o] + d) | 0;
+          if (px >= 0 && o < L.outC) raw[px * L.outC + o] = (raw[px * L.outC + o] + d) | 0;
         }
       }
     });
@@ -179,7 +297,7 @@ export function buildPlan(L: CgraLayer, arch: CgraArch, s: Schedule): LayerPlan 
   }
   const iters = parts.reduce((a, p) => a + p.passes * nPad + primeIterations(s), 0);
   const view = [
-    `general: ${L.name}: unroll ${s.dfg.u.up} pixel(s) x ${s.dfg.u.uo} channel(s), II ${s.II} (lower bound ${Math.max(s.mii.res, s.mii.rec)}: resources ${s.mii.res}, recurrence ${s.mii.rec}), accumulates in stages ${s.sMin}..${s.sMax}, ${s.drain ? `passes drained by ${s.sMax} zero iteration(s)` : `passes padded by ${s.sMax - s.sMin} zero pair(s)`}`,
+    `general: ${L.name}: unroll ${s.dfg.u.up} pixel(s) x ${s.dfg.u.uo} channel(s)${s.dfg.u.win ? ` (window reuse along ${s.dfg.u.win.axis})` : ''}${s.copies ? ` (${s.copies} copies of a block schedule)` : ''}, II ${s.II} (lower bound ${Math.max(s.mii.res, s.mii.rec)}: resources ${s.mii.res}, recurrence ${s.mii.rec}), accumulates in stages ${s.sMin}..${s.sMax}, ${s.drain ? `passes drained by ${s.sMax} zero iteration(s)` : `passes padded by ${s.sMax - s.sMin} zero pair(s)`}`,
     `  ${nest.taps} taps = ${nest.pairs} packed pairs${nest.chunks > 1 ? ` in ${nest.chunks} chunks of ${nest.n}` : ''}; ${nest.passes} passes (${nest.chunks} chunk(s) x ${nest.oTiles} channel tile(s) x ${nest.pTiles} pixel tile(s)) in ${parts.length} launch(es)`,
     `  body ${s.body.shared} cycles (shared) / ${s.body.ports} (ports) per iteration of ${2 * s.dfg.products.length} MACs`,
     scheduleText(arch, s),
@@ -193,7 +311,7 @@ export function buildPlan(L: CgraLayer, arch: CgraArch, s: Schedule): LayerPlan 
       notes: ['host writes every column stream in load order (packed input and weight pairs, replayed from the schedule)', 'host decodes differences of cumulative sums'],
     },
     cost, view, peak: (2 * s.dfg.products.length) / s.body.shared, slotMacs: 2 * iters * s.dfg.products.length,
-    schedule: { II: s.II, resMII: s.mii.res, recMII: s.mii.rec, unroll: `${s.dfg.u.up}x${s.dfg.u.uo}`, stages: s.sMax + 1, bodyShared: s.body.shared, bodyPorts: s.body.ports },
+    schedule: { II: s.II, resMII: s.mii.res, recMII: s.mii.rec, unroll: unrollName(s.dfg.u) + (s.copies ? `/${s.copies} copies` : ''), stages: s.sMax + 1, bodyShared: s.body.shared, bodyPorts: s.body.ports },
   };
 }
 

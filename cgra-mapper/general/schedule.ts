@@ -27,7 +27,7 @@
 // The budget counts work, never wall-clock time (a `Meter`: candidate slots examined by list scheduling,
 // annealing moves times the state size), so a search, and the bitstream built from it, is the same on any
 // machine under any load: the seeded generator and the work count decide everything.
-import { DIRS, neighbour, type BusModel, type CgraArch } from '../arch.ts';
+import { dirDelta, DIRS, neighbour, type BusModel, type CgraArch } from '../arch.ts';
 import { opsPerIteration, type Dfg } from './dfg.ts';
 import { anneal } from './anneal.ts';
 
@@ -50,7 +50,9 @@ export interface Schedule {
   body: Record<BusModel, number>;
   /** Passes end with sMax zero iterations (rule 4 relaxed, see above); otherwise padded by sMax - sMin. */
   drain: boolean;
-  /** The initiation-interval lower bound: resources (operations / PEs) and recurrences (the accumulate, 1). */
+  /** Copies of a block schedule across the array (index.ts replicate); 1 when searched on the array itself. */
+  copies?: number;
+  /** The initiation-interval lower bound: resources (operations / PEs) and recurrences (loop control, 2). */
   mii: { res: number; rec: number };
 }
 
@@ -62,6 +64,26 @@ export function epilogueSteps(storesPerPe: Map<number, number>, cpe: number, dra
   return n;
 }
 
+/** The accumulator registers: one per (accumulator, PE) its accumulates use, in product order. Products of
+ *  one accumulator group accumulated on one PE share its register; on different PEs they hold partial sums
+ *  the host adds (each stored and decoded on its own). */
+export function accPlaces(s: Pick<Schedule, 'dfg' | 'adds'>): { acc: number; pe: number; reg: number }[] {
+  const out: { acc: number; pe: number; reg: number }[] = [];
+  const seen = new Set<string>();
+  s.dfg.products.forEach((p, k) => {
+    const key = `${p.acc},${s.adds[k].pe}`;
+    if (!seen.has(key)) { seen.add(key); out.push({ acc: p.acc, pe: s.adds[k].pe, reg: s.adds[k].reg }); }
+  });
+  return out;
+}
+
+/** Stores per PE in the epilogue: its accumulator registers. */
+export function storesPerPe(s: Pick<Schedule, 'dfg' | 'adds'>): Map<number, number> {
+  const per = new Map<number, number>();
+  for (const a of accPlaces(s)) per.set(a.pe, (per.get(a.pe) ?? 0) + 1);
+  return per;
+}
+
 /** Extra body iterations per pass: sMax zero iterations (drain) or sMax - sMin padded pairs. */
 export const passOverhead = (s: Pick<Schedule, 'drain' | 'sMin' | 'sMax'>): number => (s.drain ? s.sMax : s.sMax - s.sMin);
 
@@ -71,18 +93,31 @@ export const CTRL_OUTER = 2;
 const mod = (a: number, m: number): number => ((a % m) + m) % m;
 
 /** Closed neighbourhoods: the PEs whose ROUT PE q can read (itself and its four links). */
-export function closedNeighbours(arch: Pick<CgraArch, 'rows' | 'cols'>): number[][] {
+/** Links that close the torus are left out where `noWrap` says so: a block searched to be copied across a
+ *  larger array (index.ts) may use them only along a dimension it spans. */
+export interface Block { noWrapRows?: boolean; noWrapCols?: boolean }
+
+export function closedNeighbours(arch: Pick<CgraArch, 'rows' | 'cols'> & Block): number[][] {
   const out: number[][] = [];
   for (let r = 0; r < arch.rows; r++) for (let c = 0; c < arch.cols; c++) {
     const s = new Set<number>([r * arch.cols + c]);
-    for (const d of DIRS) { const [nr, nc] = neighbour(arch, r, c, d); s.add(nr * arch.cols + nc); }
+    for (const d of DIRS) {
+      const [dr, dc] = dirDelta(d);
+      if ((arch.noWrapRows && (r + dr < 0 || r + dr >= arch.rows)) || (arch.noWrapCols && (c + dc < 0 || c + dc >= arch.cols))) continue;
+      const [nr, nc] = neighbour(arch, r, c, d); s.add(nr * arch.cols + nc);
+    }
     out.push([...s]);
   }
   return out;
 }
 
+/** The II lower bound: resources (operations per iteration over the PEs) and recurrences. The accumulate is
+ *  a recurrence of one step; the loop control is one of two: the decrement of the counter and the branch on
+ *  it are two operations of the control PE in different steps of every iteration (the branch reads the
+ *  decremented counter), so no II below 2 exists on any array. */
+export const REC_MII = 2;
 export function miiOf(d: Dfg, pes: number): { res: number; rec: number } {
-  return { res: Math.ceil(opsPerIteration(d) / pes), rec: 1 };
+  return { res: Math.ceil(opsPerIteration(d) / pes), rec: REC_MII };
 }
 
 /** A deterministic generator (xorshift), so a search is reproducible from its seed. */
@@ -178,6 +213,8 @@ export interface SearchOptions {
   modes?: boolean[];
   /** Receives the work done (its `used` is reset at the start). */
   meter?: Meter;
+  /** The quantity minimised (default `scheduleScore` under `optimise`); lower is better. */
+  score?: (s: Schedule) => number;
   /** Receives the best schedule of each pass structure found. */
   each?: (best: Schedule[]) => void;
 }
@@ -230,8 +267,11 @@ function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSl
   const muls: Placed[] = new Array(nK);
   const adds: AddPlaced[] = new Array(nK);
   const placed = new Uint8Array(nK);
+  // Accumulator groups: products of a group accumulated on one PE share a register (keyed group * P + PE).
+  const grpReg = new Map<number, { reg: number; n: number }>();
   const commonOf = d.products.map((pr) => { const a = nb[loads[pr.a].pe]; return nb[loads[pr.b].pe].filter((x) => a.includes(x)); });
   const preferSelf = rnd() < 0.5;
+  const groupCost = d.products.length > d.accs.length ? (rnd() < 0.5 ? 1 : 3) : 0;
   type Cand = { M: number; t: number; Ap: number; ta: number; score: number };
   const candidates = (k: number, limit: number): Cand[] => {
     const pr = d.products[k];
@@ -245,7 +285,8 @@ function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSl
         if (!A.free(M, t) || A.cuts(M, t)) continue;
         if (!A.canRead(va, t, false) || !A.canRead(vb, t, false)) continue;
         for (const Ap of nb[M]) {
-          if (A.regs[Ap] >= arch.registers) continue;
+          const shared = grpReg.has(pr.acc * P + Ap);
+          if (!shared && A.regs[Ap] >= arch.registers) continue;
           for (let ta = t + 1; ta < t + II; ta++) {
             meter.used++;
             const st = Math.floor(ta / II);
@@ -253,7 +294,7 @@ function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSl
             if (!A.free(Ap, ta) || mod(ta, II) === mod(t, II)) continue;
             if ((A.isE[M] || (!drain && Ap === M)) && A.crosses(t, ta)) continue;
             if (Ap !== M && A.cuts(Ap, ta)) continue;
-            const score = ta + (ta - t) * 0.5 + (preferSelf ? (Ap === M ? 0 : 0.7) : (Ap === M ? 0.7 : 0)) + rnd() * 1.5;
+            const score = ta + (ta - t) * 0.5 + (preferSelf ? (Ap === M ? 0 : 0.7) : (Ap === M ? 0.7 : 0)) + (shared ? 0 : groupCost) + rnd() * 1.5;
             cands.push({ M, t, Ap, ta, score });
             if (cands.length >= limit) return cands;
           }
@@ -284,11 +325,15 @@ function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSl
       A.take(M, t);
       A.values[M].push({ pe: M, t0: t, t1: ta });
       A.take(Ap, ta);
-      A.regs[Ap]++;
+      const gk = pr.acc * P + Ap;
+      const fresh = !grpReg.has(gk);
+      if (fresh) { A.regs[Ap]++; grpReg.set(gk, { reg: A.regs[Ap] - 1 - (Ap === cpe ? 2 : 0), n: 0 }); }
+      const gr = grpReg.get(gk)!;
+      gr.n++;
       if (!drain) A.isE[Ap] = 1;
       if ([M, Ap, va.pe, vb.pe].every((q) => A.valid(q))) {
         muls[k] = { pe: M, t };
-        adds[k] = { pe: Ap, t: ta, reg: A.regs[Ap] - 1 - (Ap === cpe ? 2 : 0) };
+        adds[k] = { pe: Ap, t: ta, reg: gr.reg };
         const st = Math.floor(ta / II);
         A.sMin = Math.min(A.sMin, st); A.sMax = Math.max(A.sMax, st);
         placed[k] = 1;
@@ -299,7 +344,8 @@ function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSl
       va.t1 = o1; vb.t1 = o2;
       A.untake(M, t); A.untake(Ap, ta);
       A.values[M].pop();
-      A.regs[Ap]--;
+      gr.n--;
+      if (fresh) { A.regs[Ap]--; grpReg.delete(gk); }
       A.isE[Ap] = eA; A.isE[M] = eM;
       if (nodes > nodeLimit) return false;
     }
@@ -307,9 +353,7 @@ function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSl
   };
   if (!dfs(0)) return undefined;
   // The kernel must fit the PE's instruction slots: 2 prologue steps, the body, the epilogue, EXIT.
-  const per = new Map<number, number>();
-  for (const a of adds) per.set(a.pe, (per.get(a.pe) ?? 0) + 1);
-  if (2 + II + epilogueSteps(per, cpe, drain) + 1 > instrSlots) return undefined;
+  if (2 + II + epilogueSteps(storesPerPe({ dfg: d, adds }), cpe, drain) + 1 > instrSlots) return undefined;
   const s: Schedule = {
     rows: arch.rows, cols: arch.cols, II, dfg: d, loads, muls, adds, ctrl: { pe: cpe, dec: decSlot },
     sMin: A.sMin, sMax: A.sMax, body: { shared: 0, ports: 0 }, drain, mii: miiOf(d, P),
@@ -341,11 +385,11 @@ export function scheduleScore(s: Schedule, optimise: BusModel | 'both'): number 
 }
 
 /** Searches a modulo schedule of `d` on `arch`, II from the lower bound up; undefined if none within the budget. */
-export function searchSchedule(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSlots?: number }, d: Dfg, opts: SearchOptions = {}): Schedule | undefined {
+export function searchSchedule(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSlots?: number } & Block, d: Dfg, opts: SearchOptions = {}): Schedule | undefined {
   const nb = closedNeighbours(arch);
   const P = nb.length;
   const mii = miiOf(d, P);
-  const lb = Math.max(2, mii.res, mii.rec);
+  const lb = Math.max(mii.res, mii.rec);
   const work = opts.work ?? 400 * WORK_PER_MS;
   const optimise = opts.optimise ?? 'both';
   const extra = opts.extraII ?? 2;
@@ -355,11 +399,13 @@ export function searchSchedule(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers
   const modes = opts.modes ?? [false, true];
   let best: Schedule | undefined;
   const byMode = new Map<boolean, Schedule>();
+  const score = opts.score ?? ((x: Schedule): number => scheduleScore(x, optimise));
   const consider = (x: Schedule | undefined): boolean => {
     if (!x) return false;
-    if (!best || scheduleScore(x, optimise) < scheduleScore(best, optimise)) best = x;
+    const sx = score(x);
+    if (!best || sx < score(best)) best = x;
     const m = byMode.get(x.drain);
-    if (!m || scheduleScore(x, optimise) < scheduleScore(m, optimise)) byMode.set(x.drain, x);
+    if (!m || sx < score(m)) byMode.set(x.drain, x);
     return true;
   };
   const maxII = (arch.instrSlots ?? 32) - 5;

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { makeArch, type CgraArch } from '../../cgra-mapper/arch.ts';
 import type { CgraLayer } from '../../cgra-mapper/layer.ts';
 import { runPlan } from '../../cgra-mapper/run.ts';
-import { buildPlan, planGeneral, scheduleFor } from '../../cgra-mapper/general/index.ts';
-import { buildDfg } from '../../cgra-mapper/general/dfg.ts';
+import { blockOf, buildPlan, planGeneral, replicate, scheduleFor, schedulesFor, windowCandidates } from '../../cgra-mapper/general/index.ts';
+import { buildDfg, loopNest } from '../../cgra-mapper/general/dfg.ts';
 import { searchSchedule, WORK_PER_MS } from '../../cgra-mapper/general/schedule.ts';
 import { checkSchedule } from '../../cgra-mapper/general/check.ts';
 import { chooseOrHost } from '../../cgra-mapper/strategies/index.ts';
@@ -99,4 +99,54 @@ test('auto falls through to general when no hand strategy accepts the array', ()
   // On 4x4 the hand strategies accept the layer, so auto keeps them unless general is asked for.
   assert.notEqual(chooseOrHost(L, makeArch(), 'auto').plan?.strategy, 'general');
   assert.equal(chooseOrHost(L, makeArch(), 'general').plan?.strategy, 'general');
+});
+
+test('general: window reuse on depthwise layers (tiles along y and along x, stride 1 and 2) is bit-exact', () => {
+  // Packed pairs of neighbouring inputs shared by neighbouring pixels; several products per accumulator.
+  const arch = makeArch();
+  const shapes: Shape[] = [
+    { kind: 'depthwise_conv2d', h: 9, w: 6, c: 3, o: 3, k: 3, s: 1, p: 1 },
+    { kind: 'depthwise_conv2d', h: 9, w: 8, c: 2, o: 2, k: 3, s: 2, p: 1 },
+  ];
+  const axes = new Set<string>();
+  shapes.forEach((sh, i) => {
+    const { L, input } = makeLayer(sh, 700 + i);
+    for (const u of windowCandidates(L, arch).filter((x) => x.up <= 5)) {
+      const s = schedulesFor(arch, u, true, { work: 60 * WORK_PER_MS }, loopNest(L, u).n)[0];
+      if (!s) continue;
+      assert.equal(checkSchedule(arch, s), undefined);
+      assert.ok(s.dfg.products.length > s.dfg.accs.length, 'some accumulator takes more than one product');
+      axes.add(`${u.win!.axis}${u.win!.s}`);
+      const plan = buildPlan(L, arch, s);
+      for (const bus of ['shared', 'ports'] as const) {
+        const r = runPlan(plan, input, 'tflm', arch, bus);
+        assert.deepEqual(r.output, expected(L, input), `window ${u.up}x${u.uo} along ${u.win!.axis}, stride ${sh.s} (${bus})`);
+        assert.equal(r.figures.arrayCycles, plan.cost[bus]);
+      }
+    }
+  });
+  assert.ok(axes.has('y1') && axes.has('x1') && axes.has('y2'), `window tiles along both axes and stride 2 were mapped (${[...axes]})`);
+});
+
+test('general: block schedules copied across 4x8 and 8x8 arrays are bit-exact, and the II bound counts the loop control', () => {
+  for (const [rows, cols, copies] of [[4, 8, 2], [8, 8, 4]] as const) {
+    const arch = makeArch({ rows, cols });
+    const block = blockOf(arch)!;
+    assert.equal(block.rows * block.cols * copies, rows * cols);
+    const { L, input } = makeLayer({ kind: 'conv2d', h: 5, w: 6, c: 6, o: 12, k: 1, s: 1, p: 0 }, 800 + rows);
+    const s = scheduleFor(block, { up: 2, uo: 2 }, false, { work: 60 * WORK_PER_MS }, loopNest(L, { up: 2, uo: 2 }).n)!;
+    for (const along of ['o', 'p'] as const) {
+      const rep = replicate(arch, block, s, along);
+      assert.equal(rep.copies, copies);
+      assert.equal(rep.dfg.products.length, copies * s.dfg.products.length);
+      assert.equal(checkSchedule(arch, rep), undefined, `copies along ${along} on ${rows}x${cols}`);
+      assert.ok(rep.mii.rec >= 2 && rep.II >= Math.max(rep.mii.res, rep.mii.rec));
+      const plan = buildPlan(L, arch, rep);
+      for (const bus of ['shared', 'ports'] as const) {
+        const r = runPlan(plan, input, 'tflm', arch, bus);
+        assert.deepEqual(r.output, expected(L, input), `copies along ${along} on ${rows}x${cols} (${bus})`);
+        assert.equal(r.figures.arrayCycles, plan.cost[bus]);
+      }
+    }
+  }
 });
