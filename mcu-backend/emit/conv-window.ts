@@ -34,7 +34,7 @@ import { emitBlockFn, MAX_UNROLLED_STEPS, packWords, reductionLoop, reductionSte
 import { cIdent, constById, type FastResult } from './fast-kernel.ts';
 import { channelAt } from './prepass.ts';
 import { accRangeOf, maxAbsInput, planRequant } from './requant.ts';
-import { emitLdmBlockFn, LDM_Q, ldmBlockInstructions, ldmBlockWords, ldmGeometry, type LdmGeometry } from './ldm-blocks.ts';
+import { emitLdmBlockFn, LDM_Q, ldmBlockInstructions, ldmBlockWords, ldmGeometry, pairWord, type LdmGeometry } from './ldm-blocks.ts';
 import { SIMD_PRELUDE } from './simd-prelude.ts';
 import type { ModalForm } from './variant.ts';
 
@@ -90,20 +90,23 @@ function isFlat(op: KConv2d): boolean {
     op.padBottom === 0 && op.padRight === 0 && op.outH === op.inH && op.outW === op.inW;
 }
 
-/** Score of a blocking: estimated instructions per MAC, plus the in-register weight widening (2 SXTB16 per word per block of P pixels). */
-function score(b: Blocking, w8: boolean): number { return b.instructionsPerMac + (w8 ? 1 / (2 * b.pixels) : 0); }
+/**
+ * Score of a blocking: estimated instructions per MAC, plus the in-register weight widening per word per
+ * block of P pixels (int8: 2 SXTB16, int8p: 1).
+ */
+function score(b: Blocking, weights: WeightForm): number { return b.instructionsPerMac + (weights === 'int8' ? 1 / (2 * b.pixels) : weights === 'int8p' ? 1 / (4 * b.pixels) : 0); }
 
-function pickBlocking(shape: ConvShape, registers: number, w8: boolean): Blocking {
+function pickBlocking(shape: ConvShape, registers: number, weights: WeightForm): Blocking {
   // int8 weights: the in-register widening favours more pixels per block (measured: 3x3 16x16x16, 8 px x 1 ch
   // 0.946 instructions/MAC against 1.011 for 3 px x 2 ch).
-  if (!w8) return chooseBlocking(shape, registers, [2]);
+  if (weights === 'int16') return chooseBlocking(shape, registers, [2]);
   let best: Blocking | undefined;
   for (const held of ['weights', 'inputs'] as const) for (let Q = 1; Q <= Math.min(shape.channelsPerGroup, 8); Q++) {
     const fixed = 4 + (held === 'weights' ? 2 * Q : 0), perP = Q + (held === 'inputs' ? 2 : 0);
     const P = Math.min(shape.rowPixels, shape.maxPixels ?? Infinity, Math.floor((registers - fixed) / perP));
     if (P < 1) continue;
     const b = evaluateBlocking(shape, P, Q, 2, held);
-    if (!best || score(b, true) < score(best, true) - 1e-12) best = b;
+    if (!best || score(b, weights) < score(best, weights) - 1e-12) best = b;
   }
   if (!best) throw new Error(`no register blocking fits ${registers} registers`);
   return best;
@@ -148,21 +151,27 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): 
   const shapeOf = (g: DotGeometry): ConvShape => ({ rowPixels: g.rowPixels, rows: flat ? 1 : op.outH, channelsPerGroup: mode ? mode.width : g.outPerGroup,
     groups: mode ? op.outC / mode.width : groups, reduction: steps * 4, lanes: 2, maxPixels: Math.floor(1016 / (g.pixelStep * 2)) + 1 });
   let shape = shapeOf(geom);
-  const blocking = pickBlocking(shape, registers, weights === 'int8');
+  const blocking = pickBlocking(shape, registers, weights);
   const lg = weights !== 'int8' && op.rounding !== 'single' ? ldmGeometry(geom, packed, op.dilationW) : undefined;
-  const ldm = lg && !('reason' in lg) ? { ...lg, ...(weights === 'int8p' ? { pair: true } : {}) } : undefined;
-  if (weights === 'int8p' && !ldm) return { reason: `int8p weights need the LDM blocks: ${lg && 'reason' in lg ? lg.reason : 'not applicable'}` };
-  let chunk = 1;
-  if (flat) {
-    // Chunks of whole register blocks, about CHUNK_BYTES of widened input.
-    const P = ldm ? 1 : blocking.pixels;
-    chunk = Math.min(op.outH * op.outW, Math.max(P, Math.floor(CHUNK_BYTES / (bufC * 2) / P) * P));
-    geom = geomOf(chunk);
-    shape = { ...shapeOf(geomOf(op.outH * op.outW)) };
-  }
-  // Packed rows: the last LDRD of the window's last row may read up to 3 values past it (times weight 0).
-  const scratchBytes = Math.ceil((flat ? chunk : windowRows * bufW) * bufC * 2 / 8) * 8 + (packed ? 8 : 0);
-  const base: WindowPlan = { flat, packed, bufW, bufC, windowRows, chunk, geom, shape, registers, blocking, ...(ldm ? { ldm } : {}), scratchBytes };
+  let ldm = lg && !('reason' in lg) ? { ...lg, ...(weights === 'int8p' ? { pair: true } : {}) } : undefined;
+  const planOf = (ldm: LdmGeometry | undefined): WindowPlan => {
+    let chunk = 1, g = geom, sh = shape;
+    if (flat) {
+      // Chunks of whole register blocks, about CHUNK_BYTES of widened input.
+      const P = ldm ? 1 : blocking.pixels;
+      chunk = Math.min(op.outH * op.outW, Math.max(P, Math.floor(CHUNK_BYTES / (bufC * 2) / P) * P));
+      g = geomOf(chunk);
+      sh = { ...shapeOf(geomOf(op.outH * op.outW)) };
+    }
+    // Packed rows: the last LDRD of the window's last row may read up to 3 values past it (times weight 0).
+    const scratchBytes = Math.ceil((flat ? chunk : windowRows * bufW) * bufC * 2 / 8) * 8 + (packed ? 8 : 0);
+    return { flat, packed, bufW, bufC, windowRows, chunk, geom: g, shape: sh, registers, blocking, ...(ldm ? { ldm } : {}), scratchBytes };
+  };
+  // int8p: the LDM blocks (1 pixel) or the register blocking of dot-blocks.ts (P pixels share each weight
+  // word and its SXTB16), whichever the estimate prefers.
+  if (weights === 'int8p' && ldm && estimateWindow(op, planOf(undefined), weights) < estimateWindow(op, planOf(ldm), weights)) ldm = undefined;
+  const base = planOf(ldm);
+  const scratchBytes = base.scratchBytes;
   if (packed && weights === 'int16' && op.rounding !== 'single') {
     // Columns for the LDM blocks, when the estimate says they pay (kws's and vww's first layers).
     const L = op.kW * op.inC, Lp = L + (L % 2), K8 = Math.ceil(op.kH * Lp / 8) * 8;
@@ -199,7 +208,7 @@ export function overlaySafe(op: KConv2d): boolean {
 export function estimateWindow(op: KConv2d, p: WindowPlan, weights: WeightForm): number {
   const ev = evaluateBlocking(p.shape, p.blocking.pixels, p.blocking.channels, p.blocking.width, p.blocking.held);
   const macs = op.outH * op.outW * op.outC * p.shape.reduction;
-  let inner = score(ev, weights === 'int8') * macs;
+  let inner = score(ev, weights) * macs;
   if (p.ldm) {
     // Per call (an output row or a chunk), per channel block: the LDM block over the call's pixels.
     const pixels = op.outH * op.outW, calls = p.flat ? Math.ceil(pixels / p.chunk) : p.col ? op.outH * Math.ceil(op.outW / p.col.chunk) : op.outH;
@@ -236,7 +245,7 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const bl = plan.blocking;
   const ch = rp.channels;
   const spec: DotSpec = {
-    name, kind: 'smlad', geom: g, blocking: bl, rq: op, requant: ch, singleRounding: op.rounding === 'single', weightBytes: w8 ? 1 : 2,
+    name, kind: 'smlad', geom: g, blocking: bl, rq: op, requant: ch, singleRounding: op.rounding === 'single', weightBytes: w8 || pair ? 1 : 2, pair,
     weight: (oc, ky, kx, pos) => {
       const ic = plan.packed || pair ? pos : channelAt(pos);
       if (ic >= Ig || kx >= op.kW || ch[oc]!.constant !== undefined) return 0;
@@ -300,7 +309,7 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
           for (const oc of blk) {
             const vals = st.vals.map(([ky, kx, pos]) => spec.weight(oc, ky, kx, pos));
             // int8: bytes in natural channel order (stored positions 0,2,1,3).
-            wTab.push(...(w8 ? packWords([vals[0]!, vals[2]!, vals[1]!, vals[3]!], 'usada8') : packWords(vals, 'smlad')));
+            wTab.push(...(pair ? [pairWord(vals[0]!, vals[1]!, vals[2]!, vals[3]!)!] : w8 ? packWords([vals[0]!, vals[2]!, vals[1]!, vals[3]!], 'usada8') : packWords(vals, 'smlad')));
             if (si === 0 && biasInStream) wTab.push(spec.start(oc) >>> 0);
           }
         });
@@ -326,7 +335,7 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const parts: string[] = [];
   for (const f of fns.values()) for (const p of [P, ...tails])
     parts.push(ldm ? emitLdmBlockFn(`${f.fn}_p${p}`, ldm, f.q, f.es, op, regShift, (plan.flat ? op.outH * op.outW : g.rowPixels) === 1, f.sh)
-      : emitBlockFn(spec, `${f.fn}_p${p}`, p, f.q, f.es, f.ks, f.ss, steps, loop, 'int16_t', biasInStream, f.sh, regShift));
+      : emitBlockFn(spec, `${f.fn}_p${p}`, p, f.q, f.es, f.ks, f.ss, steps, loop, 'int16_t', biasInStream, pair ? f.sh.map((x) => -x) : f.sh, regShift));
 
   const drive = (list: typeof ranges[number], indent: string): string[] => list.flatMap((r) => {
     const f = fns.get(r.key)!;
