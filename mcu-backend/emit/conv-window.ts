@@ -14,6 +14,12 @@
 //     widened input words (the widening is amortised over the P pixels of the register block); the factor 2
 //     of the requantisation rides on the widened input (2 * (x + offset), a second SXTAB16) and a left
 //     shift, if any, on the accumulator.
+//   - int8 in the pair encoding (`weights: 'int8p'`, ldm-blocks.ts header): the LDM blocks of the int16 form
+//     with int8 weights in flash (2 words per channel and 8-value step, one SXTB16 per word), the input
+//     widened to (A, B) words in natural channel order (A = odd positions - 127, B = 256 * even - A; padding
+//     holds the zero point's words), the input offset folded into the accumulator start: the int16 form's
+//     modelled M4 cycles in the reduction at half its weight flash. Double rounding, contiguous rows of
+//     whole 8-value steps, channels a multiple of 4, |acc| < 2^23 and pair-encodable weights.
 // Modal forms (variant.ts KernelModes): output rows [oy0, oy1) (the window is refilled at oy0) and output
 // channel slices [c0, c0 + width) (channel blocks are formed per slice), both with the scratch pointer
 // last, so the kernel composes with row in-place and channel-split execution (memory/inplace.ts,
@@ -28,11 +34,11 @@ import { emitBlockFn, MAX_UNROLLED_STEPS, packWords, reductionLoop, reductionSte
 import { cIdent, constById, type FastResult } from './fast-kernel.ts';
 import { channelAt } from './prepass.ts';
 import { accRangeOf, maxAbsInput, planRequant } from './requant.ts';
-import { emitLdmBlockFn, LDM_Q, ldmBlockInstructions, ldmBlockWords, ldmGeometry, type LdmGeometry } from './ldm-blocks.ts';
+import { emitLdmBlockFn, LDM_Q, ldmBlockInstructions, ldmBlockWords, ldmGeometry, pairWord, type LdmGeometry } from './ldm-blocks.ts';
 import { SIMD_PRELUDE } from './simd-prelude.ts';
 import type { ModalForm } from './variant.ts';
 
-export type WeightForm = 'int16' | 'int8';
+export type WeightForm = 'int16' | 'int8' | 'int8p';
 
 /** A fully connected layer as the 1x1 convolution over its batch rows that the windowed kernel runs. */
 export function fcAsConv(op: KFullyConnected): KConv2d {
@@ -84,20 +90,23 @@ function isFlat(op: KConv2d): boolean {
     op.padBottom === 0 && op.padRight === 0 && op.outH === op.inH && op.outW === op.inW;
 }
 
-/** Score of a blocking: estimated instructions per MAC, plus the in-register weight widening (2 SXTB16 per word per block of P pixels). */
-function score(b: Blocking, w8: boolean): number { return b.instructionsPerMac + (w8 ? 1 / (2 * b.pixels) : 0); }
+/**
+ * Score of a blocking: estimated instructions per MAC, plus the in-register weight widening per word per
+ * block of P pixels (int8: 2 SXTB16, int8p: 1).
+ */
+function score(b: Blocking, weights: WeightForm): number { return b.instructionsPerMac + (weights === 'int8' ? 1 / (2 * b.pixels) : weights === 'int8p' ? 1 / (4 * b.pixels) : 0); }
 
-function pickBlocking(shape: ConvShape, registers: number, w8: boolean): Blocking {
+function pickBlocking(shape: ConvShape, registers: number, weights: WeightForm): Blocking {
   // int8 weights: the in-register widening favours more pixels per block (measured: 3x3 16x16x16, 8 px x 1 ch
   // 0.946 instructions/MAC against 1.011 for 3 px x 2 ch).
-  if (!w8) return chooseBlocking(shape, registers, [2]);
+  if (weights === 'int16') return chooseBlocking(shape, registers, [2]);
   let best: Blocking | undefined;
   for (const held of ['weights', 'inputs'] as const) for (let Q = 1; Q <= Math.min(shape.channelsPerGroup, 8); Q++) {
     const fixed = 4 + (held === 'weights' ? 2 * Q : 0), perP = Q + (held === 'inputs' ? 2 : 0);
     const P = Math.min(shape.rowPixels, shape.maxPixels ?? Infinity, Math.floor((registers - fixed) / perP));
     if (P < 1) continue;
     const b = evaluateBlocking(shape, P, Q, 2, held);
-    if (!best || score(b, true) < score(best, true) - 1e-12) best = b;
+    if (!best || score(b, weights) < score(best, weights) - 1e-12) best = b;
   }
   if (!best) throw new Error(`no register blocking fits ${registers} registers`);
   return best;
@@ -116,6 +125,10 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): 
   // row's run of kW * inC values read by LDRDs that may straddle pixels (weights 0 past the run); needs
   // word-aligned pixel starts (strideW * inC even).
   const packed = !flat && groups === 1 && op.dilationW === 1 && op.inC % 4 !== 0 && (op.strideW * op.inC) % 2 === 0;
+  if (weights === 'int8p') {
+    if (op.rounding === 'single') return { reason: 'int8p weights need double rounding' };
+    if (groups !== 1 || op.inC % 4 !== 0) return { reason: `int8p weights need one group and channels a multiple of 4 (${op.inC} / ${groups})` };
+  }
   const bufC = groups > 1 || packed ? op.inC : Math.ceil(op.inC / 4) * 4;
   const inPerGroup = groups > 1 ? Ig : bufC;
   const needW = (op.outW - 1) * op.strideW + (op.kW - 1) * op.dilationW + 1;
@@ -138,20 +151,27 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): 
   const shapeOf = (g: DotGeometry): ConvShape => ({ rowPixels: g.rowPixels, rows: flat ? 1 : op.outH, channelsPerGroup: mode ? mode.width : g.outPerGroup,
     groups: mode ? op.outC / mode.width : groups, reduction: steps * 4, lanes: 2, maxPixels: Math.floor(1016 / (g.pixelStep * 2)) + 1 });
   let shape = shapeOf(geom);
-  const blocking = pickBlocking(shape, registers, weights === 'int8');
-  const lg = weights === 'int16' && op.rounding !== 'single' ? ldmGeometry(geom, packed, op.dilationW) : undefined;
-  const ldm = lg && !('reason' in lg) ? lg : undefined;
-  let chunk = 1;
-  if (flat) {
-    // Chunks of whole register blocks, about CHUNK_BYTES of widened input.
-    const P = ldm ? 1 : blocking.pixels;
-    chunk = Math.min(op.outH * op.outW, Math.max(P, Math.floor(CHUNK_BYTES / (bufC * 2) / P) * P));
-    geom = geomOf(chunk);
-    shape = { ...shapeOf(geomOf(op.outH * op.outW)) };
-  }
-  // Packed rows: the last LDRD of the window's last row may read up to 3 values past it (times weight 0).
-  const scratchBytes = Math.ceil((flat ? chunk : windowRows * bufW) * bufC * 2 / 8) * 8 + (packed ? 8 : 0);
-  const base: WindowPlan = { flat, packed, bufW, bufC, windowRows, chunk, geom, shape, registers, blocking, ...(ldm ? { ldm } : {}), scratchBytes };
+  const blocking = pickBlocking(shape, registers, weights);
+  const lg = weights !== 'int8' && op.rounding !== 'single' ? ldmGeometry(geom, packed, op.dilationW) : undefined;
+  let ldm = lg && !('reason' in lg) ? { ...lg, ...(weights === 'int8p' ? { pair: true } : {}) } : undefined;
+  const planOf = (ldm: LdmGeometry | undefined): WindowPlan => {
+    let chunk = 1, g = geom, sh = shape;
+    if (flat) {
+      // Chunks of whole register blocks, about CHUNK_BYTES of widened input.
+      const P = ldm ? 1 : blocking.pixels;
+      chunk = Math.min(op.outH * op.outW, Math.max(P, Math.floor(CHUNK_BYTES / (bufC * 2) / P) * P));
+      g = geomOf(chunk);
+      sh = { ...shapeOf(geomOf(op.outH * op.outW)) };
+    }
+    // Packed rows: the last LDRD of the window's last row may read up to 3 values past it (times weight 0).
+    const scratchBytes = Math.ceil((flat ? chunk : windowRows * bufW) * bufC * 2 / 8) * 8 + (packed ? 8 : 0);
+    return { flat, packed, bufW, bufC, windowRows, chunk, geom: g, shape: sh, registers, blocking, ...(ldm ? { ldm } : {}), scratchBytes };
+  };
+  // int8p: the LDM blocks (1 pixel) or the register blocking of dot-blocks.ts (P pixels share each weight
+  // word and its SXTB16), whichever the estimate prefers.
+  if (weights === 'int8p' && ldm && estimateWindow(op, planOf(undefined), weights) < estimateWindow(op, planOf(ldm), weights)) ldm = undefined;
+  const base = planOf(ldm);
+  const scratchBytes = base.scratchBytes;
   if (packed && weights === 'int16' && op.rounding !== 'single') {
     // Columns for the LDM blocks, when the estimate says they pay (kws's and vww's first layers).
     const L = op.kW * op.inC, Lp = L + (L % 2), K8 = Math.ceil(op.kH * Lp / 8) * 8;
@@ -188,7 +208,7 @@ export function overlaySafe(op: KConv2d): boolean {
 export function estimateWindow(op: KConv2d, p: WindowPlan, weights: WeightForm): number {
   const ev = evaluateBlocking(p.shape, p.blocking.pixels, p.blocking.channels, p.blocking.width, p.blocking.held);
   const macs = op.outH * op.outW * op.outC * p.shape.reduction;
-  let inner = score(ev, weights === 'int8') * macs;
+  let inner = score(ev, weights) * macs;
   if (p.ldm) {
     // Per call (an output row or a chunk), per channel block: the LDM block over the call's pixels.
     const pixels = op.outH * op.outW, calls = p.flat ? Math.ceil(pixels / p.chunk) : p.col ? op.outH * Math.ceil(op.outW / p.col.chunk) : op.outH;
@@ -199,12 +219,13 @@ export function estimateWindow(op: KConv2d, p: WindowPlan, weights: WeightForm):
   }
   const widened = p.flat ? op.outH * op.outW * p.bufC : op.outH * Math.min(p.windowRows, op.strideH) * p.bufW * p.bufC;
   const moved = p.flat ? 0 : op.outH * Math.max(0, p.windowRows - op.strideH) * p.bufW * p.bufC / 2 * 0.4;
-  return Math.round(inner + 0.9 * widened + moved + op.outH * 40);
+  return Math.round(inner + (weights === 'int8p' ? 1.05 : 0.9) * widened + moved + op.outH * 40);
 }
 
 export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts: { fn?: string; weights?: WeightForm; mode?: ModalForm } = {}): FastResult {
   const weights = opts.weights ?? 'int16';
   const w8 = weights === 'int8';
+  const pair = weights === 'int8p';
   const plan = planWindow(op, weights, opts.mode);
   if ('reason' in plan) return { ok: false, reason: plan.reason };
   const wc = constById(m, op.weights).data;
@@ -215,25 +236,28 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const rp = planRequant(op, op.outC,
     (c) => { let s = Math.abs(bias[c]!); for (let i = 0; i < perOut; i++) s += Math.abs(wc[c * perOut + i]!) * xMax; return s; },
     // int8 weights are stored unscaled: only the int16 form needs them to fit after scaling.
-    (c) => { if (w8) return 0; let s = 0; for (let i = 0; i < perOut; i++) s = Math.max(s, Math.abs(wc[c * perOut + i]!)); return s; },
+    (c) => { if (w8 || pair) return 0; let s = 0; for (let i = 0; i < perOut; i++) s = Math.max(s, Math.abs(wc[c * perOut + i]!)); return s; },
     (c) => accRangeOf(bias[c]!, wc, op.inputOffset, c * perOut, perOut));
   if (!rp.ok) return { ok: false, reason: rp.reason };
+  if (pair) { const why = pairCheck(op, wc, bias, rp.channels); if (why) return { ok: false, reason: why }; }
   const name = opts.fn ?? cIdent(`tf_convw_${op.index}_${op.name}`);
   const g = plan.geom;
   const bl = plan.blocking;
   const ch = rp.channels;
   const spec: DotSpec = {
-    name, kind: 'smlad', geom: g, blocking: bl, rq: op, requant: ch, singleRounding: op.rounding === 'single', weightBytes: w8 ? 1 : 2,
+    name, kind: 'smlad', geom: g, blocking: bl, rq: op, requant: ch, singleRounding: op.rounding === 'single', weightBytes: w8 || pair ? 1 : 2, pair,
     weight: (oc, ky, kx, pos) => {
-      const ic = plan.packed ? pos : channelAt(pos);
+      const ic = plan.packed || pair ? pos : channelAt(pos);
       if (ic >= Ig || kx >= op.kW || ch[oc]!.constant !== undefined) return 0;
       const w = wc[((oc * op.kH + ky) * op.kW + kx) * Ig + ic]!;
-      return w8 ? w : w * ch[oc]!.wScale;
+      return w8 || pair ? w : w * ch[oc]!.wScale;
     },
-    // int8: the input carries the factor 2, the accumulator the left shift.
-    start: (oc) => (ch[oc]!.constant !== undefined ? 0 : w8 ? bias[oc]! * 2 : bias[oc]! * ch[oc]!.wScale),
+    // int8: the input carries the factor 2, the accumulator the left shift. int8p: 256 x (bias + the input
+    // offset and the odd positions' 127 folded in), see pairStart.
+    start: (oc) => (ch[oc]!.constant !== undefined ? 0 : pair ? pairStart(op, wc, bias, oc) : w8 ? bias[oc]! * 2 : bias[oc]! * ch[oc]!.wScale),
   };
-  const accShift = (oc: number) => (w8 && ch[oc]!.constant === undefined ? Math.log2(ch[oc]!.wScale) - 1 : 0);
+  // int8: left shift of the accumulator; int8p: right shift from 256 x to 2^(left+1) x (negative: left shift).
+  const accShift = (oc: number) => (ch[oc]!.constant !== undefined ? 0 : w8 ? Math.log2(ch[oc]!.wScale) - 1 : pair ? 8 - Math.log2(ch[oc]!.wScale) : 0);
 
   // Channel blocks: per unit (a group, or a slice of the modal form), channels sorted by shift, chunked by Q.
   const ldm = plan.ldm;
@@ -285,7 +309,7 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
           for (const oc of blk) {
             const vals = st.vals.map(([ky, kx, pos]) => spec.weight(oc, ky, kx, pos));
             // int8: bytes in natural channel order (stored positions 0,2,1,3).
-            wTab.push(...(w8 ? packWords([vals[0]!, vals[2]!, vals[1]!, vals[3]!], 'usada8') : packWords(vals, 'smlad')));
+            wTab.push(...(pair ? [pairWord(vals[0]!, vals[1]!, vals[2]!, vals[3]!)!] : w8 ? packWords([vals[0]!, vals[2]!, vals[1]!, vals[3]!], 'usada8') : packWords(vals, 'smlad')));
             if (si === 0 && biasInStream) wTab.push(spec.start(oc) >>> 0);
           }
         });
@@ -310,8 +334,8 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const tails = plan.flat ? (P > 1 ? [1] : []) : (g.rowPixels % P ? [g.rowPixels % P] : []);
   const parts: string[] = [];
   for (const f of fns.values()) for (const p of [P, ...tails])
-    parts.push(ldm ? emitLdmBlockFn(`${f.fn}_p${p}`, ldm, f.q, f.es, op, regShift, (plan.flat ? op.outH * op.outW : g.rowPixels) === 1)
-      : emitBlockFn(spec, `${f.fn}_p${p}`, p, f.q, f.es, f.ks, f.ss, steps, loop, 'int16_t', biasInStream, f.sh, regShift));
+    parts.push(ldm ? emitLdmBlockFn(`${f.fn}_p${p}`, ldm, f.q, f.es, op, regShift, (plan.flat ? op.outH * op.outW : g.rowPixels) === 1, f.sh)
+      : emitBlockFn(spec, `${f.fn}_p${p}`, p, f.q, f.es, f.ks, f.ss, steps, loop, 'int16_t', biasInStream, pair ? f.sh.map((x) => -x) : f.sh, regShift));
 
   const drive = (list: typeof ranges[number], indent: string): string[] => list.flatMap((r) => {
     const f = fns.get(r.key)!;
@@ -365,7 +389,7 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
     parts.push(C.join('\n'));
   }
 
-  const widen = widenC(`${name}_wid`, op, plan, w8);
+  const widen = pair ? widenPairC(`${name}_wid`, op, plan) : widenC(`${name}_wid`, op, plan, w8);
   const inRow = op.inW * op.inC;
   const outPix = opts.mode ? opts.mode.outStride : op.outC;
   const rowE = plan.bufW * plan.bufC;
@@ -477,5 +501,78 @@ function widenC(name: string, op: KConv2d, p: WindowPlan, w8: boolean): string {
       `    for (int i = 0; i < ${p.bufC}; i++) d[i] = perm[i] < ${op.inC} ? (int16_t)((x[perm[i]] + ${op.inputOffset}) * ${w8 ? 2 : 1}) : 0;`);
   }
   L.push(`}`);
+  return L.join('\n');
+}
+
+/** Largest |true accumulator| of the pair form: 256 x it must fit int32. */
+const PAIR_ACC_LIMIT = 2 ** 23;
+
+/** Why the pair form cannot take a layer's weights (unencodable pairs, accumulators too large), or undefined. */
+function pairCheck(op: KConv2d, wc: ArrayLike<number>, bias: ArrayLike<number>, ch: Array<{ constant?: number }>): string | undefined {
+  const perOut = op.kH * op.kW * op.inC;
+  for (let oc = 0; oc < op.outC; oc++) {
+    if (ch[oc]!.constant !== undefined) continue;
+    // Pairs (even, odd) of channels: the odd weight -128 needs an even one >= 0.
+    for (let i = 0; i < perOut; i += 2) if (wc[oc * perOut + i + 1] === -128 && wc[oc * perOut + i]! < 0)
+      return `channel ${oc}: weight pair (${wc[oc * perOut + i]}, -128) has no int8p pair encoding`;
+    const [lo, hi] = accRangeOf(bias[oc]!, wc, op.inputOffset, oc * perOut, perOut);
+    if (lo < -PAIR_ACC_LIMIT || hi >= PAIR_ACC_LIMIT) return `channel ${oc}: accumulator range [${lo}, ${hi}] exceeds 2^23 (int8p needs 256 x it in int32)`;
+  }
+  return undefined;
+}
+
+/**
+ * Accumulator start of the pair form: 256 * (bias + sum_j w_j * (inputOffset - c_j)), c_j = 0 at even and
+ * -127 at odd input positions (the widened input holds q + c_j), as uint32 (the kernel's sums wrap alike).
+ */
+function pairStart(op: KConv2d, wc: ArrayLike<number>, bias: ArrayLike<number>, oc: number): number {
+  const perOut = op.kH * op.kW * op.inC;
+  let s = bias[oc]!;
+  for (let i = 0; i < perOut; i++) s += wc[oc * perOut + i]! * (op.inputOffset + (i % 2 ? 127 : 0));
+  return (s * 256) >>> 0;
+}
+
+/**
+ * The pair form's widening (`static void <name>(const int8_t *x, int16_t *d, int n)` as widenC): per 4 input
+ * bytes q0..q3 the words A = (q1 - 127, q3 - 127) (SXTAB16 ROR #8 against -127) and B = (256 q0, 256 q2) - A
+ * (AND of the word shifted by 8, SSUB16); padding holds the words of the zero point (q = -inputOffset).
+ */
+function widenPairC(name: string, op: KConv2d, p: WindowPlan): string {
+  const ab = (q0: number, q1: number) => { const a = q1 - 127, b = 256 * q0 - a; return [a & 0xffff, b & 0xffff] as const; };
+  const zp = -op.inputOffset;
+  const [az, bz] = ab(zp, zp);
+  const padA = ((az * 65537) >>> 0) + 'u', padB = ((bz * 65537) >>> 0) + 'u';
+  const L = [`static void __attribute__((noinline)) ${name}(const int8_t *x, int16_t *d, int n) {`, `  (void)n;`];
+  const fill = (from: string, words: number) => [`  { uint32_t *z = (uint32_t *)(void *)(${from}); for (int i = 0; i < ${words}; i += 2) { z[i] = ${padA}; z[i + 1] = ${padB}; } }`];
+  const rowE = p.bufW * p.bufC;
+  if (!p.flat) {
+    const left = op.padLeft * p.bufC, interior = op.inW * p.bufC, right = rowE - left - interior;
+    L.push(`  if (!x) {`, ...fill('d', rowE / 2), `    return;`, `  }`);
+    if (left) L.push(...fill('d', left / 2));
+    if (right) L.push(...fill(`d + ${left + interior}`, right / 2));
+    L.push(`  d += ${left};`);
+  }
+  const pixels = p.flat ? 'n' : String(op.inW);
+  // DSP: 16 values per iteration in inline assembly (LDM 4 words in, 3 instructions per word, STM 8 out).
+  const asmLoop = [`push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`, `mov r12, %[fr]`,
+    `ldrd r0, r1, [r12, #0]`, `ldrd r2, r3, [r12, #8]`, `mov lr, #0xff00ff00`,
+    `1:`, `ldmia r0!, {r5, r7, r9, r11}`,
+    ...[4, 6, 8, 10].flatMap((a) => [`sxtab16 r${a}, r3, r${a + 1}, ror #8`, `and r12, lr, r${a + 1}, lsl #8`, `ssub16 r${a + 1}, r12, r${a}`]),
+    `stmia r1!, {r4, r5, r6, r7, r8, r9, r10, r11}`, `cmp r0, r2`, `bne 1b`,
+    `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`].map((l) => `"${l}\\n\\t"`).join(' ');
+  L.push(`  uint32_t *o = (uint32_t *)(void *)d; const int nw = ${pixels} * ${op.inC / 4}; int i = 0;`,
+    `#if defined(__ARM_FEATURE_DSP)`,
+    `  if (((uintptr_t)x & 3) == 0 && nw >= 4) {`,
+    `    uint32_t fr[4]; uint32_t *frp = fr; const int n4 = nw / 4;`,
+    `    fr[0] = (uint32_t)(uintptr_t)x; fr[1] = (uint32_t)(uintptr_t)o; fr[2] = (uint32_t)(uintptr_t)(x + 16 * n4); fr[3] = 0xff81ff81u;`,
+    `    __asm__ volatile(${asmLoop} : : [fr] "r"(frp) : "cc", "memory");`,
+    `    x += 16 * n4; o += 8 * n4; i = 4 * n4;`,
+    `  }`,
+    `#endif`,
+    `  for (; i < nw; i++, x += 4, o += 2) {`,
+    `    const int32_t a0 = x[1] - 127, a1 = x[3] - 127, b0 = 256 * x[0] - a0, b1 = 256 * x[2] - a1;`,
+    `    o[0] = ((uint32_t)a0 & 0xffffu) | (uint32_t)a1 << 16; o[1] = ((uint32_t)b0 & 0xffffu) | (uint32_t)b1 << 16;`,
+    `  }`,
+    `}`);
   return L.join('\n');
 }

@@ -64,6 +64,12 @@ export interface DotSpec {
    * SXTB16 gives (c0, c2) and SXTB16 ROR #8 gives (c1, c3): the pairs of the widened input's c0,c2 | c1,c3 words.
    */
   weightBytes?: 1 | 2;
+  /**
+   * With weightBytes 1: the words are pair-encoded (ldm-blocks.ts header) and the input holds (A, B) words:
+   * one LDR + SXTB16 per word, SMLAD(word, A) + SMLAD(SXTB16(word), B); the accumulator is 256 x the true
+   * one, shifted right by -accShift before the requantisation.
+   */
+  pair?: boolean;
   /** Left shift applied to channel oc's accumulator before requantisation (int8 weights cannot carry 2^left). */
   accShift?: (oc: number) => number;
 }
@@ -272,7 +278,9 @@ export function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es:
     const init = isFirst && !rowLoop;
     const post = init && biasInStream ? 'TFK_LDRD_POST12' : 'TFK_LDRD_POST';
     // int8 weights: one word, widened in registers (the raw word goes into the second register first).
-    const wload = (a: string, b: string) => w8
+    const wload = (a: string, b: string) => w8 && spec.pair
+      ? `TFK_LDR_POST(${a}, w, ${init && biasInStream ? 8 : 4}); ${b} = tfk_sxtb16(${a});`
+      : w8
       ? `TFK_LDR_POST(${b}, w, ${init && biasInStream ? 8 : 4}); ${a} = tfk_sxtb16(${b}); ${b} = tfk_sxtb16_ror8(${b});`
       : `${post}(${a}, ${b}, w);`;
     const macLine = (p: number, q: number, x0: string, x1: string, y0: string, y1: string, biasOff: number) =>
@@ -312,7 +320,8 @@ export function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es:
       L.push(`    const int32_t st = prm[${q}];`);
       for (let p = 0; p < P; p++) L.push(`    ${acc(p, q)} = st - (int32_t)((uint32_t)${acc(p, q)} << ${ks[q]});`);
     }
-    if (accShifts[q]) for (let p = 0; p < P; p++) L.push(`    ${acc(p, q)} = (int32_t)((uint32_t)${acc(p, q)} << ${accShifts[q]});`);
+    if (accShifts[q]! > 0) for (let p = 0; p < P; p++) L.push(`    ${acc(p, q)} = (int32_t)((uint32_t)${acc(p, q)} << ${accShifts[q]});`);
+    if (accShifts[q]! < 0) for (let p = 0; p < P; p++) L.push(`    ${acc(p, q)} >>= ${-accShifts[q]!};`);
     const single = spec.singleRounding ? { k: ks[q]!, shift: ss[q]! } : undefined;
     if (regShift && !single) {
       // The shift from the table (one block function for every shift): asr by register, then ssat.

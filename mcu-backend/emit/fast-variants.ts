@@ -1,7 +1,7 @@
 // The fast Cortex-M4 (Armv7E-M DSP) kernel variants in the backend's variant table (registry.ts):
 // conv2d and fully connected through the windowed kernel (conv-window.ts: scratch bounded by the window;
 // int16 weights, or int8 weights at half the flash for some more instructions, which the flash budget
-// trades), depthwise (3x3 stride 1 and 2 over a ring of rows; 3x3 stride 1 planar; general NHWC), shift
+// trades: the pair-encoded int8p form first, at the int16 form's modelled M4 cycles, then the int8 form), depthwise (3x3 stride 1 and 2 over a ring of rows; 3x3 stride 1 planar; general NHWC), shift
 // and add convolution.
 // Each applies only on a DSP core, when its generator accepts the shape, and when the 4-instruction
 // requantisation is proven exact for the layer's constants (requant.ts) — otherwise the table falls back
@@ -100,6 +100,12 @@ export const conv2dWindow = windowVariant<KConv2d>('conv2d', 'conv2d.window-m4',
 export const conv2dWindow8 = windowVariant<KConv2d>('conv2d', 'conv2d.window8-m4', 'int8', 9, (op) => op);
 export const fullyConnectedWindow = windowVariant<KFullyConnected>('fully_connected', 'fully_connected.window-m4', 'int16', 10, fcAsConv);
 export const fullyConnectedWindow8 = windowVariant<KFullyConnected>('fully_connected', 'fully_connected.window8-m4', 'int8', 9, fcAsConv);
+// int8 weights in the pair encoding (conv-window.ts, ldm-blocks.ts): half the int16 form's weight flash at its
+// modelled cycles on the M4 (zero-wait memory: within 4% on the bench layers; with flash wait states far
+// fewer, the weight reads halved), 1.2-1.4x its instructions and fewer than the int8 form's. Ranked between
+// them: the flash budget's first replacement of an int16 layer.
+export const conv2dWindow8p = windowVariant<KConv2d>('conv2d', 'conv2d.window8p-m4', 'int8p', 9.5, (op) => op);
+export const fullyConnectedWindow8p = windowVariant<KFullyConnected>('fully_connected', 'fully_connected.window8p-m4', 'int8p', 9.5, fcAsConv);
 
 export const addConvFast = defineVariant<KAddConv2d>({
   name: 'add_conv2d.usada8-m4',
@@ -121,4 +127,4 @@ export const shiftConvFast = defineVariant<KShiftConv2d>({
   estimate: (op) => ({ instructions: Math.round(op.macs * 1.3 + op.outH * op.outW * op.inC * 4), loads: Math.round(op.macs * 0.3) }),
 });
 
-export const FAST_VARIANTS: AnyVariant[] = [conv2dWindow, conv2dWindow8, depthwiseRingFast, depthwiseRingS2Fast, depthwise3x3Fast, depthwiseGeneralFast, fullyConnectedWindow, fullyConnectedWindow8, addConvFast, shiftConvFast];
+export const FAST_VARIANTS: AnyVariant[] = [conv2dWindow, conv2dWindow8p, conv2dWindow8, depthwiseRingFast, depthwiseRingS2Fast, depthwise3x3Fast, depthwiseGeneralFast, fullyConnectedWindow, fullyConnectedWindow8p, fullyConnectedWindow8, addConvFast, shiftConvFast];

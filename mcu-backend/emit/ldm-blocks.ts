@@ -17,6 +17,17 @@
 // Table per channel block: Q accumulator starts (bias * wScale), the weights in consumption order (per
 // step, per channel, 8 int16 values = 4 words), per channel (M, C, output index[, shift]). One call walks
 // every block of a function's range (consecutive entries) over the same pixels.
+//
+// Int8 weights (`pair`, conv-window.ts's 'int8p' form): the same blocks with the weights int8 in flash, 2
+// words per channel and step, at the same modelled cycles on the M4 (LDM of 2 words, 2 SXTB16, 4 SMLAD =
+// 9 cycles, as LDM of 4 words and 4 SMLAD). Each word holds two pairs (lo, hi) of adjacent input positions
+// stored so that its halfwords are exactly h = 256 * w_hi + w_lo (bytes w_lo, w_hi - [w_lo < 0]); SXTB16
+// gives (w_lo, w_lo'). The widened input holds per 4 values the words A = (q_hi - 127, q_hi' - 127) and
+// B = 256 * q_lo - A (q the raw int8 input, lane-wise, always within int16), and
+//   SMLAD(word, A) + SMLAD(SXTB16(word), B) = 256 * (w_lo * q_lo + w_hi * (q_hi - 127) + (same for ')),
+// so one SXTB16 per 4 weights (not 2), and the accumulator is 256 x the true one (the input offset and
+// the 127 folded into the start; the requantisation first shifts it to 2^(left+1) x). Exact while the
+// true accumulator stays within 2^23 and no pair has w_hi = -128 with w_lo < 0 (conv-window.ts checks).
 
 import type { Requantise } from '../../compiler/kernel-ir/types.ts';
 import type { DotGeometry } from './dot-blocks.ts';
@@ -35,6 +46,18 @@ export interface LdmGeometry {
   /** Output bytes between consecutive pixels. */
   outPixel: number;
   loop: { kind: 'none' } | { kind: 'rows' } | { kind: 'chunks'; U: number; iters: number };
+  /** Int8 weights in the pair encoding (2 words per channel and step), the input widened to (A, B) words. */
+  pair?: boolean;
+}
+
+/** Weight words per channel and 8-value step. */
+function weightWords(lg: LdmGeometry): number { return lg.pair ? 2 : 4; }
+
+/** The pair-encoded word of int8 weights (w0, w1, w2, w3) (see the header), or undefined when unencodable. */
+export function pairWord(w0: number, w1: number, w2: number, w3: number): number | undefined {
+  const b1 = w1 - (w0 < 0 ? 1 : 0), b3 = w3 - (w2 < 0 ? 1 : 0);
+  if (b1 < -128 || b3 < -128) return undefined;
+  return ((w0 & 0xff) | (b1 & 0xff) << 8 | (w2 & 0xff) << 16 | (b3 & 0xff) << 24) >>> 0;
 }
 
 /** The LDM geometry of a windowed plan, or why it does not apply. */
@@ -59,7 +82,7 @@ export function ldmGeometry(g: DotGeometry, packed: boolean, dilationW: number):
 export function ldmBlockInstructions(lg: LdmGeometry, q: number, n: number, perOutput: number): number {
   const steps = lg.rows * lg.steps;
   const loopCost = lg.loop.kind === 'rows' ? 5 * lg.rows + 3 : lg.loop.kind === 'chunks' ? 4 * lg.loop.iters + 3 : lg.rows - 1;
-  return 8 + n * (steps * (1 + 5 * q) + q * (perOutput + 1) + loopCost + 10);
+  return 8 + n * (steps * (1 + (lg.pair ? 7 : 5) * q) + q * (perOutput + (lg.pair ? 2 : 1)) + loopCost + 10);
 }
 
 /**
@@ -73,19 +96,23 @@ export function ldmBlockWords(q: number, lg: LdmGeometry, weight: (oc: number, k
   start: (oc: number) => number, params: (oc: number) => number[]): number[] {
   const out: number[] = [];
   const merged = biasMerged(lg);
+  const ww = weightWords(lg);
   if (!merged) for (const oc of chans) out.push(start(oc) >>> 0);
   for (let ky = 0; ky < lg.rows; ky++)
     for (let s = 0; s < lg.steps; s++)
       for (const oc of chans) {
-        for (let i = 0; i < STEP_VALUES; i += 2) {
-          const a = weight(oc, ky, s * STEP_VALUES + i), b = weight(oc, ky, s * STEP_VALUES + i + 1);
-          out.push(((a & 0xffff) | (b & 0xffff) << 16) >>> 0);
+        const v = (i: number) => weight(oc, ky, s * STEP_VALUES + i);
+        if (lg.pair) for (let i = 0; i < STEP_VALUES; i += 4) {
+          const word = pairWord(v(i), v(i + 1), v(i + 2), v(i + 3));
+          if (word === undefined) throw new Error(`channel ${oc}: int8 weight pair (${v(i)}, ${v(i + 1)}) or (${v(i + 2)}, ${v(i + 3)}) has no pair encoding`);
+          out.push(word);
         }
+        else for (let i = 0; i < STEP_VALUES; i += 2) out.push(((v(i) & 0xffff) | (v(i + 1) & 0xffff) << 16) >>> 0);
         // Unrolled reductions: the accumulator starts follow the first channel's first weights (one LDM).
-        if (merged && out.length === 4) for (const c of chans) out.push(start(c) >>> 0);
+        if (merged && out.length === ww) for (const c of chans) out.push(start(c) >>> 0);
       }
   for (const oc of chans) out.push(...params(oc).map((v) => v >>> 0));
-  if (out.length !== q * (1 + lg.rows * lg.steps * 4 + params(chans[0]!).length)) throw new Error('ldm table size');
+  if (out.length !== q * (1 + lg.rows * lg.steps * ww + params(chans[0]!).length)) throw new Error('ldm table size');
   return out;
 }
 
@@ -105,11 +132,13 @@ const ACC = ['r10', 'r11', 'r12', 'lr'];
  * channel index from the table). es: the channels' SSAT shifts (regShift: 1 when e > 0, the shift read
  * from the table).
  */
-export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: number[], rq: Requantise, regShift: boolean, onePixel = false): string {
+export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: number[], rq: Requantise, regShift: boolean, onePixel = false,
+  preShift: number[] = []): string {
   const np = regShift ? 4 : 3;
+  const ww = weightWords(lg);
   // Table words per block.
-  const entryWords = q * (1 + lg.rows * lg.steps * 4 + np);
-  const stepWords = q * 4;
+  const entryWords = q * (1 + lg.rows * lg.steps * ww + np);
+  const stepWords = q * ww;
   const clamp = (r: string): string[] => [
     ...(rq.actMin > -128 ? [`cmp ${r}, #${rq.actMin}`, `it lt`, `movlt ${r}, #${rq.actMin}`] : []),
     ...(rq.actMax < 127 ? [`cmp ${r}, #${rq.actMax}`, `it gt`, `movgt ${r}, #${rq.actMax}`] : []),
@@ -118,10 +147,16 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
   const merged = biasMerged(lg);
   const step = (first = false): string[] => {
     const L = [`ldmia r0!, {r2, r3, r4, r5}`];
-    accs.forEach((a, i) => L.push(first && i === 0 ? `ldmia r1!, {r6, r7, r8, r9, ${accs.join(', ')}}` : `ldmia r1!, {r6, r7, r8, r9}`,
+    // Pair form: r2, r3 = A, B of the first 4 values, r4, r5 of the next 4; r6, r7 the channel's 2 weight words, r8 SXTB16.
+    if (lg.pair) accs.forEach((a, i) => L.push(first && i === 0 ? `ldmia r1!, {r6, r7, ${accs.join(', ')}}` : `ldmia r1!, {r6, r7}`,
+      `sxtb16 r8, r6`, `smlad ${a}, r6, r2, ${a}`, `smlad ${a}, r8, r3, ${a}`,
+      `sxtb16 r8, r7`, `smlad ${a}, r7, r4, ${a}`, `smlad ${a}, r8, r5, ${a}`));
+    else accs.forEach((a, i) => L.push(first && i === 0 ? `ldmia r1!, {r6, r7, r8, r9, ${accs.join(', ')}}` : `ldmia r1!, {r6, r7, r8, r9}`,
       `smlad ${a}, r2, r6, ${a}`, `smlad ${a}, r3, r7, ${a}`, `smlad ${a}, r4, r8, ${a}`, `smlad ${a}, r5, r9, ${a}`));
     return L;
   };
+  // The accumulator scaled to 2^(left+1) x the true one before the requantisation (pair form: from 256 x).
+  const pre = (a: string, i: number): string[] => { const s = preShift[i] ?? 0; return s > 0 ? [`asr ${a}, ${a}, #${s}`] : s < 0 ? [`lsl ${a}, ${a}, #${-s}`] : []; };
   const runBytes = lg.steps * STEP_VALUES * 2;
   // sp + 0 output pointer, + 4 last pixel's input, + 8 block weights, + 12 loop end.
   const red: string[] = [];
@@ -152,7 +187,7 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
   const fromInput = !onePixel && Number.isInteger(k) && k >= 0 && k < 32;
   const rqL: string[] = fromInput ? [`ldr r6, [sp, #0]`, k ? `add r6, r6, r0, lsr #${k}` : `add r6, r6, r0`] : [`ldr r6, [sp, #0]`];
   const rqOne = (a: string, e: number, M: string, C: string, idx: string, t: string, sh?: string) => {
-    rqL.push(`smmlar ${t}, ${a}, ${M}, ${C}`);
+    rqL.push(...pre(a, accs.indexOf(a)), `smmlar ${t}, ${a}, ${M}, ${C}`);
     if (e) rqL.push(`sub ${t}, ${t}, ${a}, lsr #31`);
     if (sh) rqL.push(`asr ${t}, ${t}, ${sh}`, `ssat ${t}, #8, ${t}`);
     else rqL.push(e ? `ssat ${t}, #8, ${t}, asr #${e}` : `ssat ${t}, #8, ${t}`);
@@ -201,21 +236,31 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
     `  for (int b = 0; b < nb; b++, w += ${entryWords})`,
     `  for (int px = 0; px < n; px++) {`,
     `    const uint32_t *x = (const uint32_t *)(const void *)((const char *)x0 + px * ${lg.pixelBytes});`,
-    `    int32_t ${accs.map((_, i) => `a${i} = (int32_t)w[${(merged ? 4 : 0) + i}]`).join(', ')};`,
+    `    int32_t ${accs.map((_, i) => `a${i} = (int32_t)w[${(merged ? ww : 0) + i}]`).join(', ')};`,
     `    int k = 0; /* weight word in consumption order; the starts sit before it (or after its first 4 words) */`,
     `    for (int ky = 0; ky < ${lg.rows}; ky++) {`,
     `      const uint32_t *xr = (const uint32_t *)(const void *)((const char *)x + ky * ${lg.rowBytes});`,
     `      for (int s = 0; s < ${lg.steps}; s++, k += ${stepWords})`,
-    `        for (int i = 0; i < 4; i++) {`,
-    `          const uint32_t v = (uint32_t)tfk_ld32(xr + s * 4 + i);`,
-    ...accs.map((_, i) => `          { const int j = k + ${i * 4} + i; a${i} = tfk_smlad(v, w[${merged ? `j < 4 ? j : j + ${q}` : `j + ${q}`}], a${i}); }`),
-    `        }`,
+    ...(lg.pair ? [
+      `        for (int i = 0; i < 2; i++) {`,
+      `          const uint32_t va = (uint32_t)tfk_ld32(xr + s * 4 + 2 * i), vb = (uint32_t)tfk_ld32(xr + s * 4 + 2 * i + 1);`,
+      ...accs.map((_, i) => `          { const int j = k + ${i * 2} + i; const uint32_t wd = w[${merged ? `j < 2 ? j : j + ${q}` : `j + ${q}`}]; a${i} = tfk_smlad(wd, va, a${i}); a${i} = tfk_smlad(tfk_sxtb16(wd), vb, a${i}); }`),
+      `        }`,
+    ] : [
+      `        for (int i = 0; i < 4; i++) {`,
+      `          const uint32_t v = (uint32_t)tfk_ld32(xr + s * 4 + i);`,
+      ...accs.map((_, i) => `          { const int j = k + ${i * 4} + i; a${i} = tfk_smlad(v, w[${merged ? `j < 4 ? j : j + ${q}` : `j + ${q}`}], a${i}); }`),
+      `        }`,
+    ]),
     `    }`,
     `    const uint32_t *wp = w + ${q} + k;`,
     `    int8_t *o = out + px * ${lg.outPixel};`,
   ];
   accs.forEach((_, i) => {
     const m = `(int32_t)wp[${i * np}]`, c = `(int32_t)wp[${i * np + 1}]`, idx = `wp[${i * np + 2}]`;
+    const s = preShift[i] ?? 0;
+    if (s > 0) C.push(`    a${i} >>= ${s};`);
+    else if (s < 0) C.push(`    a${i} = (int32_t)((uint32_t)a${i} << ${-s});`);
     if (regShift) {
       let r = `int32_t r${i} = tfk_smmlar(a${i}, ${m}, ${c});${es[i] ? ` r${i} -= (int32_t)((uint32_t)a${i} >> 31);` : ''} r${i} >>= (int32_t)wp[${i * np + 3}]; TFK_SSAT0(r${i}, r${i});`;
       if (rq.actMin > -128) r += ` if (r${i} < ${rq.actMin}) r${i} = ${rq.actMin};`;

@@ -178,3 +178,67 @@ test('the whole-overlay condition matches a byte-level simulation of the window'
   assert.equal(overlaySafe(pw(16, 8)), true);
   assert.equal(overlaySafe(pw(8, 16)), true);
 });
+
+// The pair-encoded int8 weights (`int8p`, ldm-blocks.ts header): weights in TFLite's int8 range [-127, 127].
+const PAIR_SHAPES: ConvParams[] = [
+  { inH: 6, inW: 7, inC: 16, outC: 6, kH: 3, kW: 3, pad: 1, symmetric: true }, // register blocking, width 7
+  { inH: 9, inW: 7, inC: 12, outC: 7, kH: 3, kW: 3, pad: 2, dilation: 2, symmetric: true },
+  { inH: 9, inW: 9, inC: 8, outC: 6, kH: 5, kW: 5, pad: 2, stride: 2, act: [-100, 90], symmetric: true },
+  { inH: 6, inW: 5, inC: 8, outC: 7, kH: 1, kW: 1, dead: true, symmetric: true }, // pointwise, chunked, a dead channel
+  { inH: 8, inW: 9, inC: 64, outC: 70, kH: 1, kW: 1, symmetric: true }, // growing pointwise, chunks last first
+  { inH: 5, inW: 1, inC: 64, outC: 10, kH: 3, kW: 1, zpIn: -128, symmetric: true }, // 1-pixel rows: LDM blocks, unrolled
+  { inH: 5, inW: 1, inC: 128, outC: 6, kH: 3, kW: 1, zpIn: 127, symmetric: true }, // LDM blocks looped over kernel rows
+];
+const PAIR_FC: Array<[number, number, number]> = [[1, 256, 64], [1, 384, 6], [3, 20, 9], [2, 296, 7]];
+
+function pairCases(seed: number, forms: Form[]): Array<RunCase & { label: string }> {
+  const rng = new Rng(seed);
+  const out: Array<RunCase & { label: string }> = [];
+  const pats = ['random', 'min', 'max', 'alternating', 'zero-point'] as const;
+  PAIR_SHAPES.forEach((sh, i) => {
+    // Several forms: one per shape, in turn (keeps the program small).
+    for (const form of forms.length > 1 ? [forms[i % forms.length]!] : forms) out.push(windowCase(convFixture(sh, rng, pats[(i + out.length) % 5], `p${i}`), 'int8p', form, `cp${out.length}`));
+  });
+  PAIR_FC.forEach(([b, n, o], i) => {
+    const f = fcFixture({ batches: b, inDepth: n, outDepth: o, symmetric: true }, rng, pats[i % 5], `pf${n}`);
+    out.push({ kernel: ok(emitConvWindow(fcAsConv(f.op), { consts: f.consts }, { fn: `cp${out.length}`, weights: 'int8p' }), f.label), input: f.input, expected: f.expected, label: `int8p ${f.label}` });
+  });
+  return out;
+}
+
+test('int8p weights: bit-exact on the host (rows or channel slices, in turn) and on QEMU Cortex-M4 (plain)', (t) => {
+  if (!needTools(t, 'host')) return;
+  const h = runCasesHost(join(work, 'pair-host'), pairCases(21, ['rows', 'slices']));
+  assert.equal(h.failedCases, 0, `failing cases:\n${h.log}`);
+  if (!needTools(t, 'm4')) return;
+  const cs = pairCases(22, ['plain']);
+  const r = runCasesM4(join(work, 'pair-m4'), cs);
+  assert.equal(r.failedCases, 0, `${r.failedCases} failing cases on M4: ${r.log}`);
+  assert.equal(r.instructions!.length, cs.length);
+});
+
+test('int8p weights: which blocks each shape takes, and the layers the form declines', () => {
+  const rng = new Rng(6);
+  const kind = (op: KConv2d) => { const p = planWindow(op, 'int8p'); return 'reason' in p ? p.reason : p.ldm ? `ldm ${p.ldm.loop.kind}` : `dot ${p.blocking.pixels}x${p.blocking.channels}`; };
+  assert.equal(kind(convFixture(PAIR_SHAPES[0]!, rng).op), 'dot 7x1');
+  assert.equal(kind(convFixture({ inH: 16, inW: 16, inC: 16, outC: 16, kH: 3, kW: 3, pad: 1 }, rng).op), 'dot 8x1');
+  assert.equal(kind(convFixture(PAIR_SHAPES[5]!, rng).op), 'ldm none');
+  assert.equal(kind(convFixture(PAIR_SHAPES[6]!, rng).op), 'ldm rows');
+  assert.equal(kind(fcAsConv(fcFixture({ batches: 1, inDepth: 256, outDepth: 64 }, rng).op)), 'ldm none');
+  assert.equal(kind(fcAsConv(fcFixture({ batches: 1, inDepth: 384, outDepth: 6 }, rng).op)), 'ldm chunks');
+  assert.match(kind(convFixture({ inH: 6, inW: 6, inC: 8, outC: 6, kH: 3, kW: 3, pad: 1, single: true }, rng).op), /double rounding/);
+  assert.match(kind(convFixture({ inH: 7, inW: 9, inC: 6, outC: 5, kH: 3, kW: 3, pad: 1 }, rng).op), /multiple of 4/);
+  // A weight pair (w_lo < 0, w_hi = -128) has no encoding: 256 * -128 + w_lo is below int16.
+  const f = convFixture({ inH: 4, inW: 4, inC: 8, outC: 2, kH: 1, kW: 1, symmetric: true }, rng);
+  const w = f.consts.find((c) => c.id === f.op.weights)!.data as Int8Array;
+  w[8 + 2] = -5; w[8 + 3] = -128;
+  const r = emitConvWindow(f.op, { consts: f.consts }, { fn: 'x', weights: 'int8p' });
+  assert.ok(!r.ok && /channel 1: weight pair \(-5, -128\)/.test(r.reason), r.ok ? 'applied' : r.reason);
+  w[8 + 2] = 0; // (0, -128) encodes: bytes 0x00, 0x80
+  assert.ok(emitConvWindow(f.op, { consts: f.consts }, { fn: 'x', weights: 'int8p' }).ok);
+  // 256 x the accumulator must fit int32: |acc| < 2^23 (here 1024 weights of 127 against inputs up to 255).
+  const big = fcFixture({ batches: 1, inDepth: 1024, outDepth: 2, zpIn: -128, symmetric: true }, rng);
+  (big.consts.find((c) => c.id === big.op.weights)!.data as Int8Array).fill(127);
+  const rb = emitConvWindow(fcAsConv(big.op), { consts: big.consts }, { fn: 'x', weights: 'int8p' });
+  assert.ok(!rb.ok && /exceeds 2\^23/.test(rb.reason), rb.ok ? 'applied' : rb.reason);
+});

@@ -41,13 +41,15 @@ function requantise(acc: number, rq: Requantise, c: number): number {
   return clamp(v, rq.actMin, rq.actMax);
 }
 
-function randInt8(n: number, rng: Rng): Int8Array { const a = new Int8Array(n); for (let i = 0; i < n; i++) a[i] = rng.int(-128, 127); return a; }
+function randInt8(n: number, rng: Rng, lo = -128): Int8Array { const a = new Int8Array(n); for (let i = 0; i < n; i++) a[i] = rng.int(lo, 127); return a; }
 function randBias(n: number, rng: Rng, mag: number): Int32Array { const a = new Int32Array(n); for (let i = 0; i < n; i++) a[i] = rng.int(-mag, mag); return a; }
 
 export interface ConvParams { inH: number; inW: number; inC: number; outC: number; kH: number; kW: number; stride?: number; dilation?: number;
   pad?: number; groups?: number; zpIn?: number; act?: [number, number]; single?: boolean;
   /** Channel 0 dead: zero weights and a bias near 2^31 (its output is constant). */
-  dead?: boolean }
+  dead?: boolean;
+  /** Weights in TFLite's int8 weight range [-127, 127] (no -128). */
+  symmetric?: boolean }
 
 function windowOf(p: ConvParams) {
   const s = p.stride ?? 1, d = p.dilation ?? 1, pad = p.pad ?? 0;
@@ -63,7 +65,7 @@ export function convFixture(p: ConvParams, rng: Rng, pattern: InputPattern = 'ra
   const w = windowOf(p);
   const groups = p.groups ?? 1;
   const Ig = p.inC / groups;
-  const wt = randInt8(p.outC * p.kH * p.kW * Ig, rng);
+  const wt = randInt8(p.outC * p.kH * p.kW * Ig, rng, p.symmetric ? -127 : -128);
   const rq = requantOf(rng, p.outC, p.kH * p.kW * Ig, p);
   const bias = randBias(p.outC, rng, 5000);
   if (p.dead) { for (let i = 0; i < p.kH * p.kW * Ig; i++) wt[i] = 0; bias[0] = 2147483000; }
@@ -107,8 +109,8 @@ export function depthwiseFixture(p: ConvParams, rng: Rng, pattern: InputPattern 
   return { op, consts, input, expected: out, label: `${name} dw ${JSON.stringify(p)} ${pattern}` };
 }
 
-export function fcFixture(p: { batches: number; inDepth: number; outDepth: number; zpIn?: number; single?: boolean; act?: [number, number] }, rng: Rng, pattern: InputPattern = 'random', name = 'f'): Fixture<KFullyConnected> {
-  const wt = randInt8(p.outDepth * p.inDepth, rng);
+export function fcFixture(p: { batches: number; inDepth: number; outDepth: number; zpIn?: number; single?: boolean; act?: [number, number]; symmetric?: boolean }, rng: Rng, pattern: InputPattern = 'random', name = 'f'): Fixture<KFullyConnected> {
+  const wt = randInt8(p.outDepth * p.inDepth, rng, p.symmetric ? -127 : -128);
   const rq = requantOf(rng, p.outDepth, p.inDepth, p);
   const bias = randBias(p.outDepth, rng, 5000);
   const op: KFullyConnected = { ...base, ...rq, kind: 'fully_connected', name, macs: p.batches * p.inDepth * p.outDepth, batches: p.batches,
