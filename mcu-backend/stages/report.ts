@@ -166,7 +166,7 @@ export function formatMcuReport(b: McuBuild, dir?: string): string {
     const s = t.schedule, c = s.chosen;
     const o = s.objective;
     const objective = o.kind === 'modelled cycles'
-      ? `objective: modelled cycles (${o.note}; ${o.probeRuns} QEMU probe run${o.probeRuns === 1 ? '' : 's'}${o.probesCached ? `, ${o.probesCached} from stored profiles` : ''})`
+      ? `objective: modelled cycles (${o.note}; ${o.probes} probe model${o.probes === 1 ? '' : 's'} on QEMU)`
       : `objective: estimated instructions (${o.note})`;
     const cost = c.cycles !== undefined ? `${num(c.cycles)} modelled cycles, ~${num(c.instructions)} instructions (estimates)` : `~${num(c.instructions)} instructions (estimates)`;
     out.push(`schedule: ${s.method} search over ${num(s.evaluated)} selections (${num(s.memoryPlans)} memory plans), ${objective}; chosen: arena ${num(c.arenaBytes)} B, layers' flash ~${num(c.flashBytes)} B, ${cost}${s.feasible ? '' : ', over a budget'}; Pareto front: ${s.front.length} point(s)${s.plot ? `, plot ${s.plot}` : ''}`);

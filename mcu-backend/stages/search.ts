@@ -36,13 +36,12 @@ export interface ScheduleObjective {
   kind: 'modelled cycles' | 'instructions';
   /** 'stm32l4r5 at 120 MHz' / 'zero-wait memory' for cycles; for instructions, why not cycles. */
   note: string;
-  /** Cycle objective: QEMU probe runs made, and probes priced from stored profiles. */
-  probeRuns?: number;
-  probesCached?: number;
+  /** Cycle objective: the probe models priced (one per candidate rank, ../timing/probe.ts). */
+  probes?: number;
 }
 
 /** Modelled cycles per layer and candidate (the candidates' order), or why they are not available. */
-export type LayerCycles = (cands: AnyVariant[][]) => { cycles: number[][]; where: string; runs: number; cached: number } | { unavailable: string };
+export type LayerCycles = (cands: AnyVariant[][]) => { cycles: number[][]; where: string; probes: number } | { unavailable: string };
 
 export interface Schedule {
   chosen: SchedulePoint;
@@ -103,7 +102,7 @@ export function searchSchedule(
   const probed = opts.layerCycles?.(cands);
   const cycles = probed && 'cycles' in probed ? probed.cycles : undefined;
   const objective: ScheduleObjective = probed && 'cycles' in probed
-    ? { kind: 'modelled cycles', note: probed.where, probeRuns: probed.runs, probesCached: probed.cached }
+    ? { kind: 'modelled cycles', note: probed.where, probes: probed.probes }
     : { kind: 'instructions', note: probed ? probed.unavailable : 'no cycle model requested' };
   const cost = cycles ?? instr;
   const metric = (pt: SchedulePoint) => pt.cycles ?? pt.instructions;

@@ -34,7 +34,8 @@ export interface CycleObjective { cpu: McuCpu; part?: string; clockMHz?: number 
 export interface ProbedCycles {
   /** Modelled cycles per layer and candidate (same order as the candidates). */
   cycles: number[][];
-  /** QEMU runs made, and probes priced from stored profiles. */
+  /** Probe models priced (one per candidate rank), of them QEMU runs made and profiles taken from the cache. */
+  probes: number;
   runs: number;
   cached: number;
   /** "stm32l4r5 at 120 MHz" or "zero-wait memory". */
@@ -137,5 +138,5 @@ export function probeLayerCycles(module: KernelModule, target: McuTargetInfo, ca
     picks.forEach((j, i) => { if (r < cands[i]!.length || r === 0) cycles[i]![j] = layers[i]!.total; });
   }
   for (const [i, c] of cycles.entries()) if (c.some((x) => !Number.isFinite(x))) throw new TinyforgeError(`cycle objective: layer ${i} not priced by the probes`);
-  return { cycles, ...counts, where: objectiveWhere(objective) };
+  return { cycles, probes: rounds, ...counts, where: objectiveWhere(objective) };
 }

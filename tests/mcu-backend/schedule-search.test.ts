@@ -137,7 +137,7 @@ test('schedule search with the cycle objective: the brute force over every selec
   // Modelled cycles per layer and candidate, made up here (independent of any variant): the last candidate of
   // every other layer is the cheapest, so the optimum takes variants the instruction ranking puts last.
   const cyc = cands.map((c, i) => c.map((_, j) => 10_000 + 997 * ((i * 7 + j * 13) % 11) - (i % 2 === 0 && j === c.length - 1 && c.length > 1 ? 20_000 : 0)));
-  const layerCycles = () => ({ cycles: cyc, where: 'made-up table', runs: 0, cached: 0 });
+  const layerCycles = () => ({ cycles: cyc, where: 'made-up table', probes: 0 });
   const all = bruteForce(m, undefined).map((p) => {
     const picks = p.variants.map((n, i) => cands[i]!.findIndex((v) => v.name === n));
     return { ...p, cycles: picks.reduce((s, j, i) => s + cyc[i]![j]!, 0) };
@@ -151,7 +151,7 @@ test('schedule search with the cycle objective: the brute force over every selec
     const { peakOf, cost } = setup(m, ram);
     const { schedule: s, selection } = searchSchedule(m, VARIANTS, target, peakOf, ram, { budget: flash, cost }, { signatureLimit: 4096, layerCycles });
     const at = `budgets arena ${ram} flash ${flash}`;
-    assert.deepEqual(s.objective, { kind: 'modelled cycles', note: 'made-up table', probeRuns: 0, probesCached: 0 }, at);
+    assert.deepEqual(s.objective, { kind: 'modelled cycles', note: 'made-up table', probes: 0 }, at);
     assert.equal(s.chosen.cycles, best.cycles, at);
     assert.deepEqual(s.chosen.variants, best.variants, at);
     assert.deepEqual(selection.variants.map((v) => v.name), best.variants, at);
