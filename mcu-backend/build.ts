@@ -17,7 +17,7 @@ import type { KernelModule } from '../compiler/kernel-ir/types.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { cIdent, emitC, type EmittedModel } from './emit/model.ts';
 import { boardMisfit, CPUS, hasBoard, missingTools, parseCpu } from './harness/run.ts';
-import { addModelledCycles, checkModelClock } from './timing/report.ts';
+import { addModelledCycles, checkModelClock, modelPartName } from './timing/report.ts';
 import type { McuTargetInfo } from './emit/variant.ts';
 import { formatVerify, type VerifyResult } from './verify.ts';
 import { dvfsFiles, modelSegments, resolvePart } from './dvfs/wire.ts';
@@ -48,9 +48,13 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
   const part = cfg.part !== undefined ? resolvePart(cfg.part, where) : undefined;
   const name = cIdent(module.name);
   const memory = { arenaBudget: arenaBudget(module, cfg.sram), dae: cfg.dae ?? (part ? 'auto' as const : false) };
+  // The schedule search minimises modelled cycles for the core, with the part's memory at its clock when the
+  // part has a memory model (zero-wait memory otherwise); select.ts falls back to instructions where no probe runs.
+  const modelPart = modelPartName(cfg.part);
+  const cycles = { cpu, ...(modelPart ? { part: modelPart, ...(cfg.clockMHz !== undefined ? { clockMHz: cfg.clockMHz } : {}) } : cfg.clockMHz !== undefined ? { clockMHz: cfg.clockMHz } : {}) };
   const emit: Emit = (flash, arena) => {
     const mem = arena === undefined ? memory : { ...memory, arenaBudget: arena };
-    const sel = timer.time('select', () => selectStage(module, target, name, { ...mem, ...(flash ? { flashBudget: flash.budget, flashCost: flash.cost } : {}) }));
+    const sel = timer.time('select', () => selectStage(module, target, name, { ...mem, cycles, ...(flash ? { flashBudget: flash.budget, flashCost: flash.cost } : {}) }));
     const planned = timer.time('plan', () => planStage(module, target, sel.variants, name, mem));
     const em = timer.time('emit', () => emitC(module, target, sel, planned, { segmentHooks: part !== undefined }));
     // Before measuring, the plan file puts every segment at the fastest point (rewritten after planning).

@@ -104,14 +104,16 @@ export interface Selection {
   /** The chosen variant per op index. */
   variants: AnyVariant[];
   /** Replacements made to fit the sram budget. */
-  downgrades: Array<{ op: number; opName: string; from: string; to: string; scratchSaved: number; instructionCost?: number }>;
+  downgrades: Array<{ op: number; opName: string; from: string; to: string; scratchSaved: number; instructionCost?: number; cycleCost?: number }>;
   /** Replacements made to fit the flash budget (after the sram downgrades). */
   flashReplacements: FlashReplacement[];
   /** The layers' flash bytes under the chosen variants (by `FlashBudget.cost`), when a flash budget was given. */
   layerFlashBytes?: number;
 }
 
-export interface FlashReplacement { op: number; opName: string; from: string; to: string; flashSaved: number; instructionCost?: number }
+export interface FlashReplacement { op: number; opName: string; from: string; to: string; flashSaved: number; instructionCost?: number;
+  /** Modelled cycles it costs (the schedule search's cycle objective, ../stages/search.ts). */
+  cycleCost?: number }
 
 /** The flash the layers may take, and what a variant costs on an op (constants in its layout + code bytes). */
 export interface FlashBudget {

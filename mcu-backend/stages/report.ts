@@ -13,7 +13,7 @@ import type { PartSpec } from '../dvfs/parts.ts';
 import type { ProfileSegmentCost } from '../timing/layers.ts';
 import { STACK_BYTES, type Fitted } from './fit.ts';
 import type { StageName } from './timing.ts';
-import type { Schedule } from './search.ts';
+import type { Schedule, SchedulePoint } from './search.ts';
 import { formatModelledCycles, type ModelledCycles, type ModelledLayerCycles } from '../timing/report.ts';
 
 export interface McuLayerReport {
@@ -55,8 +55,9 @@ export interface McuTotals {
   /** Kernels replaced by leaner ones to fit the flash budget (layer, from, to, flash saved, estimated instruction cost). */
   flashReplacements: EmittedModel['flashReplacements'];
   /**
-   * The schedule search (search.ts): the chosen point and the Pareto front of the evaluated points, by
-   * arena bytes, the layers' flash and estimated instructions; `plot` names the SVG next to the model.
+   * The schedule search (search.ts): the chosen point, the objective it minimised (modelled cycles or
+   * estimated instructions, `objective`) and the Pareto front of the evaluated points, by arena bytes, the
+   * layers' flash and that objective; `plot` names the SVG next to the model.
    */
   schedule?: Schedule & { plot?: string };
   /** The memory schedule the arena comes from (memory/plan.ts): which ops run in place or split. */
@@ -156,14 +157,19 @@ export function formatMcuReport(b: McuBuild, dir?: string): string {
   out.push(`memory: ${mem.strategy} schedule; in place: ${mem.inPlace.length ? mem.inPlace.map((ip) => `${ip.layer}${ip.direction === 'elementwise' ? '' : ip.direction === 'prepass' ? ' (after its prepass)' : ` (${ip.direction}, ${ip.delayRows} row${ip.delayRows > 1 ? 's' : ''})`}`).join(', ') : 'none'}` +
     `; split: ${mem.split.length ? mem.split.map((c) => `${c.layers.join('->')} in ${c.slices} slices of ${c.sliceChannels} channel${c.sliceChannels > 1 ? 's' : ''}`).join(', ') : 'none'}`);
   for (const d of t.downgrades) {
-    out.push(`sram budget: layer ${d.op} '${d.opName}' uses ${d.to} instead of ${d.from} (saves ${num(d.scratchSaved)} B of scratch${d.instructionCost !== undefined ? `, costs ~${num(d.instructionCost)} instructions` : ''})`);
+    out.push(`sram budget: layer ${d.op} '${d.opName}' uses ${d.to} instead of ${d.from} (saves ${num(d.scratchSaved)} B of scratch${replacementCost(d)})`);
   }
   for (const d of t.flashReplacements) {
-    out.push(`flash budget: layer ${d.op} '${d.opName}' uses ${d.to} instead of ${d.from} (saves ${num(d.flashSaved)} B of flash${d.instructionCost !== undefined ? `, costs ~${num(d.instructionCost)} instructions` : ''})`);
+    out.push(`flash budget: layer ${d.op} '${d.opName}' uses ${d.to} instead of ${d.from} (saves ${num(d.flashSaved)} B of flash${replacementCost(d)})`);
   }
   if (t.schedule) {
     const s = t.schedule, c = s.chosen;
-    out.push(`schedule: ${s.method} search over ${num(s.evaluated)} selections (${num(s.memoryPlans)} memory plans); chosen: arena ${num(c.arenaBytes)} B, layers' flash ~${num(c.flashBytes)} B, ~${num(c.instructions)} instructions (estimates)${s.feasible ? '' : ', over a budget'}; Pareto front: ${s.front.length} point(s)${s.plot ? `, plot ${s.plot}` : ''}`);
+    const o = s.objective;
+    const objective = o.kind === 'modelled cycles'
+      ? `objective: modelled cycles (${o.note}; ${o.probes} probe model${o.probes === 1 ? '' : 's'} on QEMU)`
+      : `objective: estimated instructions (${o.note})`;
+    const cost = c.cycles !== undefined ? `${num(c.cycles)} modelled cycles, ~${num(c.instructions)} instructions (estimates)` : `~${num(c.instructions)} instructions (estimates)`;
+    out.push(`schedule: ${s.method} search over ${num(s.evaluated)} selections (${num(s.memoryPlans)} memory plans), ${objective}; chosen: arena ${num(c.arenaBytes)} B, layers' flash ~${num(c.flashBytes)} B, ${cost}${s.feasible ? '' : ', over a budget'}; Pareto front: ${s.front.length} point(s)${s.plot ? `, plot ${s.plot}` : ''}`);
   }
   if (b.em.inputCType !== 'int8_t' || b.em.outputCType !== 'int8_t') {
     // Float (or mixed) edges: say what the entry point takes, since it is not the usual int8 one.
@@ -178,6 +184,12 @@ export function formatMcuReport(b: McuBuild, dir?: string): string {
   return out.join('\n');
 }
 
+/** What a budget replacement costs: modelled cycles with the cycle objective, estimated instructions. */
+function replacementCost(d: { instructionCost?: number; cycleCost?: number }): string {
+  const parts = [d.cycleCost !== undefined ? `${num(d.cycleCost)} modelled cycles` : '', d.instructionCost !== undefined ? `~${num(d.instructionCost)} instructions` : ''].filter((x) => x);
+  return parts.length ? `, costs ${parts.join(', ')}` : '';
+}
+
 export function formatDvfsReport(d: McuDvfsReport): string {
   const lines = [formatDvfs(d)];
   lines.push(`latency budget ${(d.deadlineUs / 1000).toFixed(3)} ms (${d.deadlineFrom === 'config' ? 'targets.mcu.latency_ms' : `default: 1.5 x ${(d.maxClockUs / 1000).toFixed(3)} ms at the fastest point`}); ${d.instructionsFrom === 'cycle model' ? 'segment cycles modelled by mcu-backend/timing (QEMU block profile with the part\'s caches; flash-miss stalls priced at each point\'s wait states)' : `segment cycles from ${d.instructionsFrom} instructions and the cycle model of mcu-backend/dvfs/segments.ts`}`);
@@ -189,14 +201,17 @@ export function formatDvfsReport(d: McuDvfsReport): string {
 }
 
 /**
- * The schedule search as an SVG scatter plot: every Pareto point by arena bytes (x) and estimated
- * instructions (y), its flash as the label, the chosen point ringed, the arena budget as a dashed line.
+ * The schedule search as an SVG scatter plot: every Pareto point by arena bytes (x) and the search's
+ * objective (y: modelled cycles or estimated instructions), its flash as the label, the chosen point
+ * ringed, the arena budget as a dashed line.
  */
 export function scheduleSvg(s: Schedule, title: string): string {
   const W = 640, H = 400, L = 80, R = 20, T = 40, B = 50;
   const pts = s.front.length ? s.front : [s.chosen];
   const xs = pts.map((p) => p.arenaBytes).concat(s.budgets.arenaBytes !== undefined ? [s.budgets.arenaBytes] : []);
-  const ys = pts.map((p) => p.instructions);
+  const metric = (p: SchedulePoint) => p.cycles ?? p.instructions;
+  const yName = s.objective?.kind === 'modelled cycles' ? 'modelled cycles' : 'estimated instructions';
+  const ys = pts.map(metric);
   const x0 = Math.min(...xs) * 0.95, x1 = Math.max(...xs) * 1.05 || 1, y0 = Math.min(...ys) * 0.95, y1 = Math.max(...ys) * 1.05 || 1;
   const X = (v: number) => L + ((v - x0) / Math.max(1, x1 - x0)) * (W - L - R);
   const Y = (v: number) => H - B - ((v - y0) / Math.max(1, y1 - y0)) * (H - T - B);
@@ -207,7 +222,7 @@ export function scheduleSvg(s: Schedule, title: string): string {
     `<text x="${W / 2}" y="20" text-anchor="middle" font-size="13">${esc(title)}: Pareto front of the schedule search (${s.method}, ${s.evaluated} selections)</text>`,
     `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`,
     `<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">activation arena (bytes)</text>`,
-    `<text x="16" y="${(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 16 ${(T + H - B) / 2})">estimated instructions</text>`,
+    `<text x="16" y="${(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 16 ${(T + H - B) / 2})">${yName}</text>`,
     `<text x="${L}" y="${H - B + 15}" text-anchor="middle">${Math.round(x0)}</text><text x="${W - R}" y="${H - B + 15}" text-anchor="middle">${Math.round(x1)}</text>`,
     `<text x="${L - 4}" y="${H - B}" text-anchor="end">${Math.round(y0)}</text><text x="${L - 4}" y="${T + 4}" text-anchor="end">${Math.round(y1)}</text>`,
   ];
@@ -216,10 +231,10 @@ export function scheduleSvg(s: Schedule, title: string): string {
     parts.push(`<line x1="${bx}" y1="${T}" x2="${bx}" y2="${H - B}" stroke="#c00" stroke-dasharray="4 3"/><text x="${bx + 3}" y="${T + 10}" fill="#c00">sram budget (arena)</text>`);
   }
   for (const p of pts) {
-    const chosen = p === s.chosen || (p.arenaBytes === s.chosen.arenaBytes && p.flashBytes === s.chosen.flashBytes && p.instructions === s.chosen.instructions);
-    parts.push(`<circle cx="${X(p.arenaBytes).toFixed(1)}" cy="${Y(p.instructions).toFixed(1)}" r="4" fill="${chosen ? '#c60' : '#36c'}"><title>arena ${p.arenaBytes} B, flash ${p.flashBytes} B, ${p.instructions} instructions</title></circle>`);
-    if (chosen) parts.push(`<circle cx="${X(p.arenaBytes).toFixed(1)}" cy="${Y(p.instructions).toFixed(1)}" r="8" fill="none" stroke="#c60" stroke-width="2"/>`);
-    parts.push(`<text x="${(X(p.arenaBytes) + 6).toFixed(1)}" y="${(Y(p.instructions) - 6).toFixed(1)}" fill="#555" font-size="9">${Math.round(p.flashBytes / 1024)} KiB</text>`);
+    const chosen = p === s.chosen || (p.arenaBytes === s.chosen.arenaBytes && p.flashBytes === s.chosen.flashBytes && metric(p) === metric(s.chosen));
+    parts.push(`<circle cx="${X(p.arenaBytes).toFixed(1)}" cy="${Y(metric(p)).toFixed(1)}" r="4" fill="${chosen ? '#c60' : '#36c'}"><title>arena ${p.arenaBytes} B, flash ${p.flashBytes} B, ${metric(p)} ${yName}</title></circle>`);
+    if (chosen) parts.push(`<circle cx="${X(p.arenaBytes).toFixed(1)}" cy="${Y(metric(p)).toFixed(1)}" r="8" fill="none" stroke="#c60" stroke-width="2"/>`);
+    parts.push(`<text x="${(X(p.arenaBytes) + 6).toFixed(1)}" y="${(Y(metric(p)) - 6).toFixed(1)}" fill="#555" font-size="9">${Math.round(p.flashBytes / 1024)} KiB</text>`);
   }
   parts.push(`<text x="${W - R}" y="${T - 4}" text-anchor="end" fill="#555">labels: layers' flash; ringed: chosen</text>`, '</svg>');
   return parts.join('\n') + '\n';

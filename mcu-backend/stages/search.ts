@@ -1,17 +1,20 @@
 // The schedule search of the select stage: one kernel variant per layer together with the memory plan
 // that choice allows (in place, channel splits, placement: the plan stage's planner, planFor), under the
-// sram budget (the arena) and the flash budget (the layers' constants + code), minimising the estimated
-// instructions (the variants' `estimate`; cycles once a cycle model exists). Every evaluated point is a
-// (arena, flash, instructions) triple; the result is the chosen point and the Pareto front of the points
-// evaluated.
+// sram budget (the arena) and the flash budget (the layers' constants + code), minimising an objective
+// summed over the layers: modelled cycles when the caller prices every candidate with the cycle model
+// (`layerCycles`: ../timing/probe.ts, probe runs on the core's QEMU board priced for the part at its clock
+// or for zero-wait memory), else the estimated instructions (the variants' `estimate`). Every evaluated
+// point is an (arena, flash, objective) triple; the result is the chosen point, the objective used and the
+// Pareto front of the points evaluated.
 //
 // The arena of a selection depends on each variant only through its memory signature (scratch bytes and
-// modal forms), so planner calls are memoised by the signatures; instructions and flash are sums over
+// modal forms), so planner calls are memoised by the signatures; the objective and flash are sums over
 // the layers. Small spaces (at most `exhaustiveLimit` selections and 512 signature vectors) are enumerated:
 // the chosen point is then the optimum. Larger spaces: the greedy selection of variant.ts (sram
 // downgrades at the peak, then flash bytes saved per extra instruction) is the seed, so the result is
-// never worse than it, then a descent makes single-layer swaps to faster variants while both budgets
-// still hold (largest gain first) until none is left.
+// never worse than it (with the cycle objective the selection of each layer's fewest modelled cycles is
+// a second seed, taken when it fits and is better), then a descent makes single-layer swaps to faster
+// variants while both budgets still hold (largest gain first) until none is left.
 import type { KernelModule } from '../../compiler/kernel-ir/types.ts';
 import { candidates, overlays, selectVariants, type AnyVariant, type FlashBudget, type McuTargetInfo, type Selection } from '../emit/variant.ts';
 
@@ -24,12 +27,27 @@ export interface SchedulePoint {
   flashBytes: number;
   /** Estimated instructions per inference (sum of the variants' estimates). */
   instructions: number;
+  /** Modelled cycles per inference (sum of the layers' probed cycles), with the cycle objective. */
+  cycles?: number;
 }
+
+/** What the search minimised: modelled cycles (and where they are priced) or estimated instructions (and why). */
+export interface ScheduleObjective {
+  kind: 'modelled cycles' | 'instructions';
+  /** 'stm32l4r5 at 120 MHz' / 'zero-wait memory' for cycles; for instructions, why not cycles. */
+  note: string;
+  /** Cycle objective: the probe models priced (one per candidate rank, ../timing/probe.ts). */
+  probes?: number;
+}
+
+/** Modelled cycles per layer and candidate (the candidates' order), or why they are not available. */
+export type LayerCycles = (cands: AnyVariant[][]) => { cycles: number[][]; where: string; probes: number } | { unavailable: string };
 
 export interface Schedule {
   chosen: SchedulePoint;
-  /** Points no other evaluated point beats on arena, flash and instructions at once (by arena, then flash). */
+  /** Points no other evaluated point beats on arena, flash and the objective at once (by arena, then flash). */
   front: SchedulePoint[];
+  objective: ScheduleObjective;
   /** Does the chosen point meet both budgets? */
   feasible: boolean;
   budgets: { arenaBytes?: number; flashBytes?: number };
@@ -51,6 +69,8 @@ export interface SearchOptions {
    * (the fit stage searches again with flash costs; the arenas stay what they were).
    */
   arenaMemo?: Map<string, Peak>;
+  /** Modelled cycles of the candidates (the cycle objective); without it, or when unavailable, estimated instructions. */
+  layerCycles?: LayerCycles;
 }
 
 export type Peak = { peak: number; liveByOp: number[] };
@@ -77,6 +97,17 @@ export function searchSchedule(
     return known.map((x) => x ?? 4 * worst + 1);
   });
   const instr = estimated.map((xs) => { const out: number[] = []; xs.forEach((x, j) => out.push(j === 0 ? x : Math.max(x, out[j - 1]! + 1))); return out; });
+  // The objective per candidate: modelled cycles where the caller prices them (measured from the variants'
+  // own code, so no priority ranking is imposed), else the ranked estimates.
+  const probed = opts.layerCycles?.(cands);
+  const cycles = probed && 'cycles' in probed ? probed.cycles : undefined;
+  const objective: ScheduleObjective = probed && 'cycles' in probed
+    ? { kind: 'modelled cycles', note: probed.where, probes: probed.probes }
+    : { kind: 'instructions', note: probed ? probed.unavailable : 'no cycle model requested' };
+  const cost = cycles ?? instr;
+  const metric = (pt: SchedulePoint) => pt.cycles ?? pt.instructions;
+  // Each layer's cheapest candidate by the objective (the first of equals): the reference of the replacements.
+  const cheapest = cost.map((xs) => xs.reduce((b, x, j) => (x < xs[b]! ? j : b), 0));
   // Flash per candidate, priced on first use (pricing emits the variant's C; most candidates of a loose budget never are).
   const flashMemo = cands.map((c) => new Array<number | undefined>(c.length));
   const flashOf = (i: number, j: number): number => (flashMemo[i]![j] ??= flash.cost(i, cands[i]![j]!));
@@ -99,6 +130,7 @@ export function searchSchedule(
       pt = {
         variants: picks.map((j, i) => cands[i]![j]!.name), arenaBytes: peakOfPicks(picks).peak,
         flashBytes: picks.reduce((s, j, i) => s + flashOf(i, j), 0), instructions: picks.reduce((s, j, i) => s + instr[i]![j]!, 0),
+        ...(cycles ? { cycles: picks.reduce((s, j, i) => s + cycles[i]![j]!, 0) } : {}),
       };
       evaluatedPicks.set(key, pt);
     }
@@ -107,7 +139,7 @@ export function searchSchedule(
   const fits = (pt: SchedulePoint) => (ramBudget === undefined || pt.arenaBytes <= ramBudget) && (flash.budget === undefined || pt.flashBytes <= flash.budget);
   // Ties: the smaller arena, then less flash (so the chosen point is on the front), then the higher priorities.
   const rank = (pt: SchedulePoint) => picksOf.get(pt)!.reduce((s, j) => s + j, 0);
-  const better = (a: SchedulePoint, b: SchedulePoint) => a.instructions < b.instructions || (a.instructions === b.instructions &&
+  const better = (a: SchedulePoint, b: SchedulePoint) => metric(a) < metric(b) || (metric(a) === metric(b) &&
     (a.arenaBytes < b.arenaBytes || (a.arenaBytes === b.arenaBytes && (a.flashBytes < b.flashBytes || (a.flashBytes === b.flashBytes && rank(a) < rank(b))))));
   const picksOf = new Map<SchedulePoint, number[]>();
   const visit = (picks: number[]) => { const pt = evaluate(picks); picksOf.set(pt, [...picks]); return pt; };
@@ -138,12 +170,17 @@ export function searchSchedule(
     }, ramBudget, flash.budget !== undefined ? { budget: flash.budget, cost: flash.cost } : undefined);
     chosenPicks = greedy.variants.map((v, i) => cands[i]!.indexOf(v));
     let cur = visit(chosenPicks);
+    if (cycles) {
+      // The cycle objective's own seed: every layer at its fewest modelled cycles, when that fits.
+      const own = visit(cheapest);
+      if (fits(own) && (!fits(cur) || better(own, cur))) { chosenPicks = [...cheapest]; cur = own; }
+    }
     // Descent: the single-layer swap to a faster variant with the largest gain that keeps both budgets.
     const limit = touched.size + (opts.descentRuns ?? 48);
     if (fits(cur)) {
       for (let round = 0; round < 4 * ops.length; round++) {
         const moves: Array<{ i: number; j: number; gain: number }> = [];
-        chosenPicks.forEach((p, i) => instr[i]!.forEach((x, j) => { if (x < instr[i]![p]!) moves.push({ i, j, gain: instr[i]![p]! - x }); }));
+        chosenPicks.forEach((p, i) => cost[i]!.forEach((x, j) => { if (x < cost[i]![p]!) moves.push({ i, j, gain: cost[i]![p]! - x }); }));
         moves.sort((a, b) => b.gain - a.gain);
         let moved = false;
         for (const m of moves) {
@@ -160,38 +197,42 @@ export function searchSchedule(
   }
   const chosen = visit(chosenPicks);
   const all = [...new Set(evaluatedPicks.values())];
-  const dominated = (a: SchedulePoint) => all.some((b) => b !== a && b.arenaBytes <= a.arenaBytes && b.flashBytes <= a.flashBytes && b.instructions <= a.instructions &&
-    (b.arenaBytes < a.arenaBytes || b.flashBytes < a.flashBytes || b.instructions < a.instructions));
+  const dominated = (a: SchedulePoint) => all.some((b) => b !== a && b.arenaBytes <= a.arenaBytes && b.flashBytes <= a.flashBytes && metric(b) <= metric(a) &&
+    (b.arenaBytes < a.arenaBytes || b.flashBytes < a.flashBytes || metric(b) < metric(a)));
   const seen = new Set<string>();
-  const front = all.filter((p) => !dominated(p)).filter((p) => { const k = `${p.arenaBytes},${p.flashBytes},${p.instructions}`; return !seen.has(k) && !!seen.add(k); })
-    .sort((a, b) => a.arenaBytes - b.arenaBytes || a.flashBytes - b.flashBytes || a.instructions - b.instructions);
+  const front = all.filter((p) => !dominated(p)).filter((p) => { const k = `${p.arenaBytes},${p.flashBytes},${metric(p)}`; return !seen.has(k) && !!seen.add(k); })
+    .sort((a, b) => a.arenaBytes - b.arenaBytes || a.flashBytes - b.flashBytes || metric(a) - metric(b));
   const variants = chosenPicks.map((j, i) => cands[i]![j]!);
-  const selection = greedy && greedy.variants.every((v, i) => v === variants[i]) ? greedy : replacements(module, cands, chosenPicks, estimated, flashOf, ramBudget !== undefined && !fits(evaluate(cands.map(() => 0))));
+  const selection = !cycles && greedy && greedy.variants.every((v, i) => v === variants[i]) ? greedy
+    : replacements(module, cands, chosenPicks, cheapest, estimated, cycles, flashOf, ramBudget !== undefined && !fits(evaluate(cheapest)));
   if (flash.budget !== undefined) selection.layerFlashBytes = chosen.flashBytes;
   return {
     selection,
     schedule: {
-      chosen, front, feasible: fits(chosen), budgets: { ...(ramBudget !== undefined ? { arenaBytes: ramBudget } : {}), ...(flash.budget !== undefined ? { flashBytes: flash.budget } : {}) },
+      chosen, front, objective, feasible: fits(chosen), budgets: { ...(ramBudget !== undefined ? { arenaBytes: ramBudget } : {}), ...(flash.budget !== undefined ? { flashBytes: flash.budget } : {}) },
       method: exhaustive ? 'exhaustive' : 'greedy+descent', evaluated: evaluatedPicks.size, memoryPlans: touched.size,
     },
   };
 }
 
 /**
- * The report's view of a chosen selection: each layer not at its fastest variant is a replacement, an sram
- * downgrade when the leaner variant needs less scratch and the fastest selection missed the sram budget,
- * else a flash replacement.
+ * The report's view of a chosen selection: each layer not at its fastest variant by the objective (`best`)
+ * is a replacement, an sram downgrade when the leaner variant needs less scratch and the fastest selection
+ * missed the sram budget, else a flash replacement; its cost in estimated instructions, and in modelled
+ * cycles with the cycle objective.
  */
-function replacements(module: KernelModule, cands: AnyVariant[][], picks: number[], instr: number[][], flashOf: (i: number, j: number) => number, ramTight: boolean): Selection {
+function replacements(module: KernelModule, cands: AnyVariant[][], picks: number[], best: number[], instr: number[][], cycles: number[][] | undefined,
+  flashOf: (i: number, j: number) => number, ramTight: boolean): Selection {
   const sel: Selection = { variants: picks.map((j, i) => cands[i]![j]!), downgrades: [], flashReplacements: [] };
   picks.forEach((j, i) => {
-    if (j === 0) return;
-    const op = module.ops[i]!, from = cands[i]![0]!, to = cands[i]![j]!;
+    const b = best[i]!;
+    if (j === b) return;
+    const op = module.ops[i]!, from = cands[i]![b]!, to = cands[i]![j]!;
     const scratchSaved = from.scratchBytes(op) - to.scratchBytes(op);
-    const instructionCost = from.estimate && to.estimate ? instr[i]![j]! - instr[i]![0]! : undefined;
-    const cost = instructionCost !== undefined ? { instructionCost } : {};
+    const instructionCost = from.estimate && to.estimate ? instr[i]![j]! - instr[i]![b]! : undefined;
+    const cost = { ...(instructionCost !== undefined ? { instructionCost } : {}), ...(cycles ? { cycleCost: cycles[i]![j]! - cycles[i]![b]! } : {}) };
     if (ramTight && scratchSaved > 0) sel.downgrades.push({ op: i, opName: op.name, from: from.name, to: to.name, scratchSaved, ...cost });
-    else sel.flashReplacements.push({ op: i, opName: op.name, from: from.name, to: to.name, flashSaved: flashOf(i, 0) - flashOf(i, j), ...cost });
+    else sel.flashReplacements.push({ op: i, opName: op.name, from: from.name, to: to.name, flashSaved: flashOf(i, b) - flashOf(i, j), ...cost });
   });
   return sel;
 }

@@ -2,13 +2,18 @@
 // ../emit/registry.ts), chosen by the schedule search (search.ts) with the memory plan that choice allows:
 // the arena of each trial selection comes from the plan stage's planner (plan.ts planFor: in-place and
 // split schedules come with it), each variant's flash from `flashCost` (measured by the fit stage, else
-// estimated from the emitted C: estimateLayerFlash). Returns the selection, the replacements it made
-// relative to the fastest variants (for the report) and the schedule (chosen point, Pareto front).
+// estimated from the emitted C: estimateLayerFlash), each variant's cost in modelled cycles when a cycle
+// objective is given (`cycles`: ../timing/probe.ts, probe runs on the core's QEMU board, memoised per
+// module, objective and memory options, so the fit stage's second search runs none), else its estimated
+// instructions. Returns the selection, the replacements it made relative to the fastest variants (for
+// the report) and the schedule (chosen point, objective, Pareto front).
 import type { KernelModule } from '../../compiler/kernel-ir/types.ts';
 import { VARIANTS } from '../emit/registry.ts';
 import { estimateLayerFlash } from '../emit/flash-estimate.ts';
 import type { AnyVariant, McuTargetInfo, Selection } from '../emit/variant.ts';
-import { searchSchedule, type Peak, type Schedule, type SearchOptions } from './search.ts';
+import { searchSchedule, type LayerCycles, type Peak, type Schedule, type SearchOptions } from './search.ts';
+import { probeLayerCycles, type CycleObjective, type ProbedCycles } from '../timing/probe.ts';
+import { TinyforgeError } from '../../compiler/diagnostics.ts';
 import { planFor, type PlanStageOptions } from './plan.ts';
 
 export interface SelectStageOptions extends PlanStageOptions {
@@ -22,6 +27,12 @@ export interface SelectStageOptions extends PlanStageOptions {
   flashCost?: (op: number, v: AnyVariant) => number;
   /** Schedule search options (search.ts). */
   search?: SearchOptions;
+  /**
+   * Minimise modelled cycles for this core (and part at its clock; without a part, zero-wait memory) instead
+   * of estimated instructions. Falls back to instructions, saying why, where no probe can run (no QEMU board
+   * for the core, missing tools).
+   */
+  cycles?: CycleObjective;
 }
 
 /** The selection, and the schedule search behind it (chosen point, Pareto front). */
@@ -29,6 +40,30 @@ export interface Selected extends Selection { schedule: Schedule }
 
 /** Planned arenas per module and schedule options, shared by the searches of one build (the fit stage searches again). */
 const arenaMemos = new WeakMap<KernelModule, Map<string, Map<string, Peak>>>();
+/** Probed cycles per module, objective, memory options and candidate lists. */
+const cycleMemos = new WeakMap<KernelModule, Map<string, ProbedCycles | { unavailable: string }>>();
+
+function layerCyclesOf(module: KernelModule, target: McuTargetInfo, objective: CycleObjective, opts: SelectStageOptions): LayerCycles {
+  return (cands) => {
+    const memo = cycleMemos.get(module) ?? cycleMemos.set(module, new Map()).get(module)!;
+    const key = JSON.stringify([objective, target.cpu, target.dsp, opts.memory, opts.dae, cands.map((c) => c.map((v) => v.name))]);
+    let r = memo.get(key);
+    if (!r) {
+      // Only a layer with a choice needs a probe; with none, instructions and cycles pick the same selection.
+      if (cands.every((c) => c.length === 1)) r = { unavailable: 'one kernel variant per layer: nothing to choose' };
+      else {
+        try {
+          r = probeLayerCycles(module, target, cands, objective, { memory: opts.memory, dae: opts.dae });
+        } catch (e) {
+          if (!(e instanceof TinyforgeError)) throw e;
+          r = { unavailable: e.message.split('\n')[0]! };
+        }
+      }
+      memo.set(key, r);
+    }
+    return r;
+  };
+}
 
 export function selectStage(module: KernelModule, target: McuTargetInfo, name: string, opts: SelectStageOptions = {}): Selected {
   const perModule = arenaMemos.get(module) ?? arenaMemos.set(module, new Map()).get(module)!;
@@ -37,6 +72,7 @@ export function selectStage(module: KernelModule, target: McuTargetInfo, name: s
   const { selection, schedule } = searchSchedule(module, opts.table ?? VARIANTS, target, (vs) => {
     const p = planFor(module, vs, opts.memory, opts.arenaBudget, opts.splits);
     return { peak: p.peak, liveByOp: p.live };
-  }, opts.arenaBudget, { budget: opts.flashBudget, cost: opts.flashCost ?? ((i, v) => estimateLayerFlash(module, target, name, i, v)) }, { arenaMemo, ...opts.search });
+  }, opts.arenaBudget, { budget: opts.flashBudget, cost: opts.flashCost ?? ((i, v) => estimateLayerFlash(module, target, name, i, v)) },
+  { arenaMemo, ...(opts.cycles ? { layerCycles: layerCyclesOf(module, target, opts.cycles, opts) } : {}), ...opts.search });
   return { ...selection, schedule };
 }

@@ -129,3 +129,50 @@ test('schedule search on kws at tight sram budgets: within the budget and at lea
     assert.ok(s.chosen.instructions <= gInstr, `arena ${ram}: ${s.chosen.instructions} > greedy ${gInstr}`);
   }
 });
+
+test('schedule search with the cycle objective: the brute force over every selection by the given modelled cycles agrees, lower priorities included', () => {
+  const cfg = loadConfig(join(repoRoot, 'configs', 'default.yaml'));
+  const m = runPipeline(cfg.graph, { arith: cfg.arith });
+  const cands = m.ops.map((op) => candidates(VARIANTS, op, target, m));
+  // Modelled cycles per layer and candidate, made up here (independent of any variant): the last candidate of
+  // every other layer is the cheapest, so the optimum takes variants the instruction ranking puts last.
+  const cyc = cands.map((c, i) => c.map((_, j) => 10_000 + 997 * ((i * 7 + j * 13) % 11) - (i % 2 === 0 && j === c.length - 1 && c.length > 1 ? 20_000 : 0)));
+  const layerCycles = () => ({ cycles: cyc, where: 'made-up table', probes: 0 });
+  const all = bruteForce(m, undefined).map((p) => {
+    const picks = p.variants.map((n, i) => cands[i]!.findIndex((v) => v.name === n));
+    return { ...p, cycles: picks.reduce((s, j, i) => s + cyc[i]![j]!, 0) };
+  });
+  const arenas = all.map((p) => p.arenaBytes), flashes = all.map((p) => p.flashBytes);
+  const key = (p: SchedulePoint) => `${p.arenaBytes}/${p.flashBytes}/${p.cycles}`;
+  for (const [ram, flash] of [[undefined, undefined], [Math.round((Math.min(...arenas) + Math.max(...arenas)) / 2), Math.round((Math.min(...flashes) + Math.max(...flashes)) / 2)]] as Array<[number | undefined, number | undefined]>) {
+    const pts = ram === undefined ? all : bruteForce(m, ram).map((p) => ({ ...p, cycles: p.variants.reduce((s, n, i) => s + cyc[i]![cands[i]!.findIndex((v) => v.name === n)]!, 0) }));
+    const ok = pts.filter((p) => (ram === undefined || p.arenaBytes <= ram) && (flash === undefined || p.flashBytes <= flash));
+    const best = ok.sort((a, b) => a.cycles - b.cycles || a.arenaBytes - b.arenaBytes || a.flashBytes - b.flashBytes || a.rank - b.rank)[0]!;
+    const { peakOf, cost } = setup(m, ram);
+    const { schedule: s, selection } = searchSchedule(m, VARIANTS, target, peakOf, ram, { budget: flash, cost }, { signatureLimit: 4096, layerCycles });
+    const at = `budgets arena ${ram} flash ${flash}`;
+    assert.deepEqual(s.objective, { kind: 'modelled cycles', note: 'made-up table', probes: 0 }, at);
+    assert.equal(s.chosen.cycles, best.cycles, at);
+    assert.deepEqual(s.chosen.variants, best.variants, at);
+    assert.deepEqual(selection.variants.map((v) => v.name), best.variants, at);
+    const front = new Set(pts.filter((a) => !pts.some((b) => b.arenaBytes <= a.arenaBytes && b.flashBytes <= a.flashBytes && b.cycles <= a.cycles &&
+      (b.arenaBytes < a.arenaBytes || b.flashBytes < a.flashBytes || b.cycles < a.cycles))).map(key));
+    assert.deepEqual(new Set(s.front.map(key)), front, at);
+    if (ram === undefined) {
+      // No budget: every layer at its cheapest candidate, some of them the last (lowest-priority) one; no replacement reported.
+      assert.ok(best.variants.some((n, i) => cands[i]!.length > 1 && n === cands[i]![cands[i]!.length - 1]!.name));
+      assert.deepEqual([selection.downgrades, selection.flashReplacements], [[], []]);
+    }
+  }
+  // The greedy-seeded descent (forced) reaches the same optimum without budgets (its second seed is that optimum).
+  const { peakOf, cost } = setup(m, undefined);
+  const { schedule: d } = searchSchedule(m, VARIANTS, target, peakOf, undefined, { cost }, { exhaustiveLimit: 0, layerCycles });
+  assert.equal(d.method, 'greedy+descent');
+  assert.equal(d.chosen.cycles, Math.min(...all.map((p) => p.cycles)));
+  // Cycles unavailable: the instruction objective, saying why, with the selection it makes without them.
+  const { schedule: u } = searchSchedule(m, VARIANTS, target, peakOf, undefined, { cost }, { layerCycles: () => ({ unavailable: 'no QEMU board' }) });
+  const { schedule: plain } = searchSchedule(m, VARIANTS, target, peakOf, undefined, { cost });
+  assert.deepEqual(u.objective, { kind: 'instructions', note: 'no QEMU board' });
+  assert.deepEqual(u.chosen, plain.chosen);
+  assert.equal(u.chosen.cycles, undefined);
+});
