@@ -161,7 +161,7 @@ export function endToEndColumn(w: Workload, ctx: Context): EndToEnd {
   const byName = new Map(w.graph.tensors.map((x) => [x.name, x.id]));
   const recs = app.layers.map((l) => {
     const m = mapped.find((x) => x.op.index === l.op)!;
-    return recordLayer(l.prog.plan, t.get(byName.get(km.buffers[m.op.inputs[0]].name)!)!, arch).launches;
+    return recordLayer(l.prog.plan, t.get(byName.get(km.buffers[m.op.inputs[0]].name)!)!, arch, 'shared', undefined, l.prog).launches;
   });
   const dir = join(ctx.work, `e2e-${w.key}`);
   mkdirSync(dir, { recursive: true });
@@ -173,7 +173,7 @@ export function endToEndColumn(w: Workload, ctx: Context): EndToEnd {
       const A = al ? recs[al.id].map((l) => l.arrayCycles) : [];
       const h = run.cycles[core][i];
       const e = endToEnd(h, A);
-      const { postPerLaunch: _, ...host } = h;
+      const { postPerLaunch: _, segs: _s, ...host } = h;
       return { index: i, name: op.name, kind: op.kind, macs: op.macs ?? 0, strategy: al?.prog.plan.strategy ?? 'cpu', arrayCycles: A.reduce((a, b) => a + b, 0), host, endToEndSerial: e.serial, endToEndOverlapped: e.overlapped };
     });
     const sum = (f: (l: (typeof layers)[number]) => number) => layers.reduce((a, l) => a + f(l), 0);
@@ -195,9 +195,10 @@ function paperStrategies(ctx: Context): Record<string, unknown> {
   const { L, input, want } = paperLayer();
   const out: Record<string, unknown> = {};
   for (const s of ['checker-fxp', 'checker']) {
-    const plan = strategyByName(s)!.plan(L, arch);
+    const st = strategyByName(s)!;
+    const plan = (st.planEndToEnd ?? st.plan)(L, arch);
     const prog = layerProgram(plan, 'tflm');
-    const rec = recordLayer(plan, input, arch);
+    const rec = recordLayer(plan, input, arch, 'shared', undefined, prog);
     const A = rec.launches.map((l) => l.arrayCycles);
     const dir = join(ctx.work, `paper-${s}`);
     mkdirSync(dir, { recursive: true });
@@ -205,7 +206,8 @@ function paperStrategies(ctx: Context): Record<string, unknown> {
     const cores = Object.fromEntries(RV32_CORES.map((c) => {
       const h = m.cycles[c][0];
       const e = endToEnd(h, A);
-      return [c, { host: h, endToEndSerial: e.serial, endToEndOverlapped: e.overlapped, macPerCycleSerial: +(L.macs / e.serial).toFixed(4), macPerCycleOverlapped: +(L.macs / e.overlapped).toFixed(4) }];
+      const { segs: _s, ...hs } = h;
+      return [c, { host: hs, endToEndSerial: e.serial, endToEndOverlapped: e.overlapped, macPerCycleSerial: +(L.macs / e.serial).toFixed(4), macPerCycleOverlapped: +(L.macs / e.overlapped).toFixed(4) }];
     }));
     out[s] = { arrayCycles: A.reduce((a, b) => a + b, 0), launches: A.length, hostInstructions: m.instructions[0], hostModel: hostCost(prog), cores,
       bitExact: m.mismatches === 0 && equal(m.output, want), arrayEnergyJ: rec.launches.reduce((a, l) => a + l.energyJ, 0) };
