@@ -178,7 +178,7 @@ export const decodeFxp = (s: number): number => (((s << 1) >> 1) + 255) >> 8;
  * launch while the array runs (host/layer-program.ts, emit-c.ts). The most pieces with at least 4 groups each,
  * at most `maxLaunches` launches, and no more than 2% (or one group) of padding groups.
  */
-export function fxpPieces(groups: number, launchesPerPiece: number, maxLaunches = 32): number {
+export function fxpPieces(groups: number, launchesPerPiece: number, maxLaunches = 16): number {
   let best = 1;
   for (let p = 2; p * launchesPerPiece <= maxLaunches && groups / p >= 4; p++) {
     const pad = p * Math.ceil(groups / p) - groups;
