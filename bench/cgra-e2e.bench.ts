@@ -6,7 +6,9 @@
 // backend emits, compiled for rv32imc (riscv64-unknown-elf-gcc -O2, picolibc) and run on QEMU riscv32
 // (mcu-backend/harness/rv32.ts). Two sources are tried: the generic kernels (what a core without DSP gets)
 // and the DSP kernels' source through runtime.h's portable intrinsics (-DTF_HOST_SIMD=1); each must equal
-// the golden runtime on 2 random inputs, and the better one per core is the baseline. Instructions are
+// the golden runtime on 2 random inputs, and the better one per core is the baseline. Models with ADDs get a
+// third source, the generic kernels with the host program's table ADD (cgra-mapper/host/cpu-add.ts), so the
+// baseline has every CPU kernel the end-to-end program has. Instructions are
 // counted by the plugin (exact, markers 3..4 of the first input); cycles are MODELLED for CV32E40P and
 // CV32E20 (mcu-backend/timing/rv32-model.ts: the cores' user-manual timing, zero-wait memory).
 //
@@ -36,7 +38,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { makeArch } from '../cgra-mapper/arch.ts';
 import { int8Tensors, mapModule, planHostCycles } from '../cgra-mapper/map-model.ts';
 import { strategyByName } from '../cgra-mapper/strategies/index.ts';
-import { emitHostApp } from '../cgra-mapper/host/app.ts';
+import { emitHostApp, hostAdds } from '../cgra-mapper/host/app.ts';
 import { recordLayer } from '../cgra-mapper/host/cosim.ts';
 import { layerCosimFiles, modelCosimFiles } from '../cgra-mapper/host/cosim-files.ts';
 import { hostCost } from '../cgra-mapper/host/cost.ts';
@@ -83,7 +85,7 @@ function workloads(golden: GoldenRuntime): Workload[] {
 const equal = (a: Int8Array, b: Int8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 export interface HostOnlySource {
-  source: 'generic' | 'simd-portable';
+  source: 'generic' | 'simd-portable' | 'generic+table-add';
   bitExact: boolean;
   instructions: number;
   cycles: Record<Rv32Core, number>;
@@ -104,6 +106,16 @@ export function hostOnlyColumn(w: Workload, ctx: Context): HostOnly {
     const r = modelRv32Run(em, w.inputs, RV32_CORES, mkdtempSync(join(ctx.work, `${w.key}-${simd ? 'simd' : 'generic'}-`)), { simd });
     const cycles = Object.fromEntries(RV32_CORES.map((c) => [c, r.runs[c].invoke.total])) as Record<Rv32Core, number>;
     sources.push({ source: simd ? 'simd-portable' : 'generic', bitExact: r.outputs.every((o, i) => equal(o, w.want[i])), instructions: r.invokeInstructions[0], cycles });
+  }
+  // The generic kernels with the host program's table ADD (cgra-mapper/host/cpu-add.ts), when the model has one.
+  const adds = hostAdds(w.module, 'ho');
+  if (adds.size) {
+    const em = emitModel(w.module, { cpu: 'm4', dsp: false }, { memory: 'whole', offload: new Map([...adds].map(([op, a]) => [op, a.fn])), offloadHeader: 'ho_add.h' });
+    em.extraFiles = { ...em.extraFiles, 'ho_add.h': `#include <stdint.h>\n${[...adds.values()].map((a) => `void ${a.fn}(const int8_t *a, const int8_t *b, int8_t *out);`).join('\n')}\n`,
+      'ho_add.c': `#include "runtime.h"\n#include "ho_add.h"\n${[...adds.values()].map((a) => a.c).join('\n')}\n` };
+    const r = modelRv32Run(em, w.inputs, RV32_CORES, mkdtempSync(join(ctx.work, `${w.key}-table-add-`)));
+    const cycles = Object.fromEntries(RV32_CORES.map((c) => [c, r.runs[c].invoke.total])) as Record<Rv32Core, number>;
+    sources.push({ source: 'generic+table-add', bitExact: r.outputs.every((o, i) => equal(o, w.want[i])), instructions: r.invokeInstructions[0], cycles });
   }
   const ok = sources.filter((s) => s.bitExact);
   if (ok.length === 0) throw new Error(`${w.key}: no RV32 build equals the golden runtime`);
@@ -149,7 +161,7 @@ export function endToEndColumn(w: Workload, ctx: Context): EndToEnd {
   const byName = new Map(w.graph.tensors.map((x) => [x.name, x.id]));
   const recs = app.layers.map((l) => {
     const m = mapped.find((x) => x.op.index === l.op)!;
-    return recordLayer(l.prog.plan, t.get(byName.get(km.buffers[m.op.inputs[0]].name)!)!, arch).launches;
+    return recordLayer(l.prog.plan, t.get(byName.get(km.buffers[m.op.inputs[0]].name)!)!, arch, 'shared', undefined, l.prog).launches;
   });
   const dir = join(ctx.work, `e2e-${w.key}`);
   mkdirSync(dir, { recursive: true });
@@ -161,7 +173,7 @@ export function endToEndColumn(w: Workload, ctx: Context): EndToEnd {
       const A = al ? recs[al.id].map((l) => l.arrayCycles) : [];
       const h = run.cycles[core][i];
       const e = endToEnd(h, A);
-      const { postPerLaunch: _, ...host } = h;
+      const { postPerLaunch: _, segs: _s, ...host } = h;
       return { index: i, name: op.name, kind: op.kind, macs: op.macs ?? 0, strategy: al?.prog.plan.strategy ?? 'cpu', arrayCycles: A.reduce((a, b) => a + b, 0), host, endToEndSerial: e.serial, endToEndOverlapped: e.overlapped };
     });
     const sum = (f: (l: (typeof layers)[number]) => number) => layers.reduce((a, l) => a + f(l), 0);
@@ -183,9 +195,10 @@ function paperStrategies(ctx: Context): Record<string, unknown> {
   const { L, input, want } = paperLayer();
   const out: Record<string, unknown> = {};
   for (const s of ['checker-fxp', 'checker']) {
-    const plan = strategyByName(s)!.plan(L, arch);
+    const st = strategyByName(s)!;
+    const plan = (st.planEndToEnd ?? st.plan)(L, arch);
     const prog = layerProgram(plan, 'tflm');
-    const rec = recordLayer(plan, input, arch);
+    const rec = recordLayer(plan, input, arch, 'shared', undefined, prog);
     const A = rec.launches.map((l) => l.arrayCycles);
     const dir = join(ctx.work, `paper-${s}`);
     mkdirSync(dir, { recursive: true });
@@ -193,7 +206,8 @@ function paperStrategies(ctx: Context): Record<string, unknown> {
     const cores = Object.fromEntries(RV32_CORES.map((c) => {
       const h = m.cycles[c][0];
       const e = endToEnd(h, A);
-      return [c, { host: h, endToEndSerial: e.serial, endToEndOverlapped: e.overlapped, macPerCycleSerial: +(L.macs / e.serial).toFixed(4), macPerCycleOverlapped: +(L.macs / e.overlapped).toFixed(4) }];
+      const { segs: _s, ...hs } = h;
+      return [c, { host: hs, endToEndSerial: e.serial, endToEndOverlapped: e.overlapped, macPerCycleSerial: +(L.macs / e.serial).toFixed(4), macPerCycleOverlapped: +(L.macs / e.overlapped).toFixed(4) }];
     }));
     out[s] = { arrayCycles: A.reduce((a, b) => a + b, 0), launches: A.length, hostInstructions: m.instructions[0], hostModel: hostCost(prog), cores,
       bitExact: m.mismatches === 0 && equal(m.output, want), arrayEnergyJ: rec.launches.reduce((a, l) => a + l.energyJ, 0) };

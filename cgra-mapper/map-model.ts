@@ -11,7 +11,7 @@ import type { BusModel, CgraArch } from './arch.ts';
 import { hostReason, layerOf, type CgraLayer } from './layer.ts';
 import type { HostWork, LayerPlan } from './plan.ts';
 import { layerProgram } from './host/layer-program.ts';
-import { hostCost } from './host/cost.ts';
+import { hostVisibleCycles } from './host/cost.ts';
 import { DeriveError } from './host/derive.ts';
 import { runPlan } from './run.ts';
 import { chooseOrHost, type Candidate, type Choice } from './strategies/index.ts';
@@ -26,9 +26,13 @@ export interface MapOptions {
   strategies?: readonly string[];
 }
 
-/** The host program's modelled cycles for a plan, or undefined when the host program cannot drive it. */
+/**
+ * The host program's modelled cycles for a plan that the array does not hide (host/cost.ts hostVisibleCycles:
+ * stage groups and post-steps overlapping the launches as the emitted C runs them), or undefined when the
+ * host program cannot drive it.
+ */
 export function planHostCycles(p: LayerPlan, arith: Arith): number | undefined {
-  try { return hostCost(layerProgram(p, arith)).total; } catch (e) { if (e instanceof DeriveError) return undefined; throw e; }
+  try { return hostVisibleCycles(layerProgram(p, arith), p.cost.shared); } catch (e) { if (e instanceof DeriveError) return undefined; throw e; }
 }
 export interface MappedLayer { op: KernelOp; name: string; layer: CgraLayer; choice: Choice }
 

@@ -38,6 +38,12 @@ export interface LayerPlan {
   /** Host pre-step: the blocks derived from the layer's int8 input. */
   stage(input: Int8Array): MemBlock[];
   launches: Launch[];
+  /**
+   * Per launch, the byte ranges [addr, bytes] of staged memory it reads (optional). With it, the host program
+   * stages the words launch l is the first to read while launch l - 1 runs (host/layer-program.ts); without it,
+   * every staged word is written before the first launch.
+   */
+  stageReads?: Array<Array<[number, number]>>;
   outRegions: Region[];
   /** Host post-step: raw int32 sums [outH*outW*outC] (sum of w * x, padding = zero point) from the regions read back. */
   gather(regions: Int32Array[]): Int32Array;

@@ -19,13 +19,29 @@ export function fnv(words: Int32Array | Uint32Array): number {
   return h >>> 0;
 }
 
-/** Runs a plan's launches on the simulator, recording each (memory hash before, words written, cycles). */
-export function recordLayer(plan: LayerPlan, input: Int8Array, arch: CgraArch, bus: BusModel = 'shared', sim?: CgraSim): { launches: LaunchRecord[]; sim: CgraSim } {
+/**
+ * Runs a plan's launches on the simulator, recording each (memory hash before, words written, cycles). With
+ * `sched` (the host program's start-up image and stage groups, layer-program.ts), memory is staged as the C
+ * does it: the start-up words first, then before launch l the staged words launch l is the first to read, so
+ * a launch reading a word staged later computes on stale memory and the co-simulation's outputs differ.
+ */
+export function recordLayer(plan: LayerPlan, input: Int8Array, arch: CgraArch, bus: BusModel = 'shared', sim?: CgraSim,
+  sched?: { init: Array<[number, Int32Array]>; readerOf: (word: number) => number }): { launches: LaunchRecord[]; sim: CgraSim } {
+  if (plan.stageReads && plan.launches.length <= 64 && !sched) throw new Error(`${plan.strategy}: the plan stages per launch (stageReads); record it with the host program's schedule (layerProgram)`);
   const s = sim ?? new CgraSim(arch, buildImage(arch, plan.kernels), plan.memoryBytes, { bus });
   for (const b of plan.constBlocks) s.writeWords(b.addr, b.words);
-  for (const b of plan.stage(input)) s.writeWords(b.addr, b.words);
+  const staged = plan.stage(input);
+  const byGroup = new Map<number, Array<[number, number]>>();
+  if (sched) {
+    for (const [at, w] of sched.init) s.writeWords(at * 4, w);
+    for (const b of staged) for (let i = 0; i < b.words.length; i++) {
+      const word = b.addr / 4 + i, g = sched.readerOf(word);
+      (byGroup.get(g) ?? byGroup.set(g, []).get(g)!).push([word, b.words[i]]);
+    }
+  } else for (const b of staged) s.writeWords(b.addr, b.words);
   const launches: LaunchRecord[] = [];
-  for (const l of plan.launches) {
+  for (const [li, l] of plan.launches.entries()) {
+    for (const [word, v] of byGroup.get(li) ?? []) s.writeWords(word * 4, Int32Array.of(v));
     const before = Int32Array.from(s.memory);
     const hash = fnv(before);
     const st = s.launch(l.kernel, l.ptrIn, l.ptrOut);

@@ -7,8 +7,17 @@
 // cycles (strategies/index.ts). The measured counts come from the co-simulation on QEMU (cosim-files.ts).
 import type { LayerProgram } from './layer-program.ts';
 import { nestItems, type Nest } from './runs.ts';
+import { timeline } from './timeline.ts';
 
-export interface HostCost { stage: number; launch: number; post: number; total: number; /** Post-step cycles per launch. */ postPerLaunch: number[] }
+export interface HostCost {
+  stage: number; launch: number; post: number; total: number;
+  /** Post-step cycles per launch. */
+  postPerLaunch: number[];
+  /** Stage cycles per group (group l: written before launch l starts, while launch l - 1 runs). */
+  stagePerGroup: number[];
+  /** Cycles of one launch's start (pointer and id writes) and of the context load. */
+  startCycles: number; loadCycles: number;
+}
 
 const LOOP_ENTRY = 6;
 const BACK_EDGE = 3 / 4 + 1;
@@ -42,13 +51,33 @@ function price(n: Nest, element: number): number {
 }
 
 export function hostCost(prog: LayerProgram, cols = 4): HostCost {
-  let stage = 0;
-  for (const im of prog.images) stage += im.n * (5 + 1 + 3) + LOOP_ENTRY;
-  for (const n of prog.stage) stage += price(n, stageElement(n));
+  let images = 0;
+  for (const im of prog.images) images += im.n * (5 + 1 + 3) + LOOP_ENTRY;
+  const stagePerGroup = prog.stageGroups.map((ns, g) => Math.round((g === 0 ? images : 0) + ns.reduce((a, n) => a + price(n, stageElement(n)), 0)));
+  const stage = stagePerGroup.reduce((a, b) => a + b, 0);
   const postPerLaunch = prog.post.map((ns) => Math.round(ns.reduce((a, n) => a + price(n, postElement(prog, n)), 0)));
   const post = postPerLaunch.reduce((a, b) => a + b, 0);
   // Context memory: every image word stored once per layer; per launch: 2 x cols pointer writes, the id, two polls.
   const contextWords = 4 * prog.contextLines + 16;
-  const launch = contextWords * 3 + prog.plan.launches.length * (2 * cols * 2 + 12);
-  return { stage: Math.round(stage), launch, post, total: Math.round(stage + launch + post), postPerLaunch };
+  const loadCycles = contextWords * 3, startCycles = 2 * cols * 2 + 12;
+  const launch = loadCycles + prog.plan.launches.length * startCycles;
+  return { stage: Math.round(stage), launch, post, total: Math.round(stage + launch + post), postPerLaunch, stagePerGroup, startCycles, loadCycles };
+}
+
+/**
+ * The host cycles the array does not hide, as `auto` by end-to-end cycles scores a plan: the modelled host
+ * segments in the emitted C's order (stage group 0, context load, launch 0, stage group 1, then per launch:
+ * wait, next start, post-step, stage group l + 2) on measure.ts's timeline, the plan's array estimate split
+ * evenly over its launches; minus the array cycles.
+ */
+export function hostVisibleCycles(prog: LayerProgram, arrayCycles: number, cols = 4): number {
+  const h = hostCost(prog, cols);
+  const nl = prog.plan.launches.length;
+  const segs: Array<[number, number]> = [[6, h.stagePerGroup[0] ?? 0], [8, h.loadCycles], [9, h.startCycles], [6, h.stagePerGroup[1] ?? 0]];
+  for (let l = 0; l < nl; l++) {
+    segs.push([14, 4]);
+    if (l + 1 < nl) segs.push([9, h.startCycles]);
+    segs.push([12, h.postPerLaunch[l] ?? 0], [6, h.stagePerGroup[l + 2] ?? 0]);
+  }
+  return Math.round(timeline(segs, Array.from({ length: nl }, () => arrayCycles / nl)) - arrayCycles);
 }

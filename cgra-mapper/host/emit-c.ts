@@ -122,14 +122,20 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   // Setup.
   out.push(`static void ${p}_setup(void)\n{\n${prog.init.map(([at], i) => `  memcpy(${p}_mem + ${at}, ${p}_init${i}, sizeof ${p}_init${i});`).join('\n')}\n}`);
 
-  // Stage.
-  const st: string[] = [];
-  for (const im of prog.images) {
-    st.push(`  #pragma GCC unroll 4\n  for (int i = 0; i < ${im.n}; i++) ${p}_img${im.id}[i] = (int32_t)x[${im.lo0} + i * ${im.g}] + (int32_t)x[${im.lo0 + im.delta} + i * ${im.g}] * 8388608;`);
-  }
-  // Copy runs up to 32 words unroll fully (one load and one store per word); longer ones by 8.
-  for (const n of prog.stage) st.push(indent(loops(n, stageBody(p, n), undefined, n.dims.length && n.dims[0].count <= 32 ? n.dims[0].count : 8)));
-  out.push(`__attribute__((noinline)) static void ${p}_stage(const int8_t *x)\n{\n  int32_t *const M = (int32_t *)${p}_mem;\n  (void)M;\n${st.join('\n')}\n}`);
+  // Stage: group 0 (the pair images and the words launch 0 reads) before the first launch; group l >= 1 while
+  // launch l - 1 runs (layer-program.ts).
+  const stageFn = (nests: typeof prog.stage, g: number): string => {
+    const st: string[] = [];
+    if (g === 0) for (const im of prog.images) {
+      st.push(`  #pragma GCC unroll 4\n  for (int i = 0; i < ${im.n}; i++) ${p}_img${im.id}[i] = (int32_t)x[${im.lo0} + i * ${im.g}] + (int32_t)x[${im.lo0 + im.delta} + i * ${im.g}] * 8388608;`);
+    }
+    // Copy runs up to 32 words unroll fully (one load and one store per word); longer ones by 8.
+    for (const n of nests) st.push(indent(loops(n, stageBody(p, n), undefined, n.dims.length && n.dims[0].count <= 32 ? n.dims[0].count : 8)));
+    return `__attribute__((noinline)) static void ${p}_stage${g}(const int8_t *x)\n{\n  int32_t *const M = (int32_t *)${p}_mem;\n  (void)M; (void)x;\n${st.join('\n')}\n}`;
+  };
+  const groups0 = prog.stageGroups;
+  const stagedGroups = groups0.map((ns, g) => g === 0 || ns.length > 0);
+  groups0.forEach((ns, g) => { if (stagedGroups[g]) out.push(stageFn(ns, g)); });
 
   // Post.
   const q = L.q;
@@ -201,15 +207,24 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   const image = buildImage(arch, prog.plan.kernels);
   const posts = groups.map((_, l) => `${p}_post${l}`);
   const start = (l: string): string => `TF_MARK(7);\n  tf_cgra_start(${id}, ${l}, ${p}_mem, ${prog.memWords}, ${p}_launch[${l}]);\n  TF_MARK(8);`;
+  const stageCall = (g: number): string => `TF_MARK(5);\n  ${p}_stage${g}(x);\n  TF_MARK(6);`;
+  const later = stagedGroups.map((v, g) => (v && g >= 2 ? g : -1)).filter((g) => g >= 0);
+  const laterStage = later.length ? `
+    if (l + 2 < ${nl}) {
+      TF_MARK(5);
+      switch (l + 2) {
+${later.map((g) => `      case ${g}: ${p}_stage${g}(x); break;`).join('\n')}
+      default: break;
+      }
+      TF_MARK(6);
+    }` : '';
   out.push(`void ${p}(const int8_t *x, int8_t *out)
 {
-  TF_MARK(5);
-  ${p}_stage(x);
-  TF_MARK(6);
+  ${stageCall(0)}
   TF_MARK(7);
   tf_cgra_load(cgra_imem_${p}, cgra_kmem_${p}, ${prog.contextLines});
   TF_MARK(8);
-  ${start('0')}
+  ${start('0')}${stagedGroups[1] ? `\n  ${stageCall(1)}` : ''}
   for (int l = 0; l < ${nl}; l++) {
     TF_MARK(13);
     tf_cgra_wait();
@@ -217,7 +232,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
     if (l + 1 < ${nl}) {
       ${start('l + 1').replace(/\n  /g, '\n      ')}
     }
-${perLaunch ? `    TF_MARK(11);\n    switch (l) {\n${posts.map((f, l) => `    case ${l}: ${f}(out); break;`).join('\n')}\n    default: break;\n    }\n    TF_MARK(12);` : ''}
+${perLaunch ? `    TF_MARK(11);\n    switch (l) {\n${posts.map((f, l) => `    case ${l}: ${f}(out); break;`).join('\n')}\n    default: break;\n    }\n    TF_MARK(12);` : ''}${laterStage}
   }
 ${perLaunch ? '' : `  TF_MARK(11);\n  ${posts[0]}(out);\n  TF_MARK(12);`}
 }`);

@@ -27,8 +27,15 @@ export interface LayerProgram {
   /** Words written once at start-up: [word index, values] runs (constant blocks, constant staged words). */
   init: Array<[number, Int32Array]>;
   images: PairImage[];
-  /** Stage nests. Keys: `img:<id>` [dst, i]; `w4` [dst, byte] (an aligned input word); `byte` [dst byte, input byte]; `p23:<lo>:<hi>` with 'p' or a constant. */
+  /** Stage nests, all launches. Keys: `img:<id>` [dst, i]; `w4` [dst, byte] (an aligned input word); `byte` [dst byte, input byte]; `p23:<lo>:<hi>` with 'p' or a constant. */
   stage: Nest[];
+  /**
+   * The stage nests per launch: group l writes the words launch l is the first to read (plan.stageReads), so
+   * the host writes group l + 1 while launch l runs; the pair images belong to group 0. Without stageReads,
+   * one group. `readerOf(word)`: the group of a staged word (constant words: 0).
+   */
+  stageGroups: Nest[][];
+  readerOf: (word: number) => number;
   decode: 'int32' | 'fxp';
   /** Terms per output (1: fused decode + bias + requant; more: an int32 accumulator first). */
   terms: number;
@@ -108,10 +115,21 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
     if (los.length >= 1.5 * n) images.push({ id: images.length, lo0, g, delta, n });
   }
   const imageOf = new Map(images.map((im) => [im.delta, im]));
-  const items: Item[] = [];
-  const byteItems: Item[] = [];
+  // The first launch reading each staged word (plan.stageReads), else 0.
+  const reader = new Map<number, number>();
+  // Staged per launch only where the emitted C has one function per launch (emit-c.ts: at most 64).
+  const grouped = plan.stageReads !== undefined && plan.launches.length <= 64;
+  if (grouped) plan.stageReads!.forEach((ranges, l) => {
+    for (const [addr, bytes] of ranges) for (let w = addr >> 2; w < (addr + bytes + 3) >> 2; w++) if (!reader.has(w)) reader.set(w, l);
+  });
+  const readerOf = (word: number): number => reader.get(word) ?? 0;
+  const groupsN = grouped ? plan.launches.length : 1;
+  const itemsOf: Item[][] = Array.from({ length: groupsN }, () => []);
+  const byteItemsOf: Item[][] = Array.from({ length: groupsN }, () => []);
   for (const w of staged.words) {
     if (w.form === 'const') continue;
+    const g = Math.min(readerOf(w.dst), groupsN - 1);
+    const items = itemsOf[g], byteItems = byteItemsOf[g];
     if (w.form === 'p23') {
       const im = 'pos' in w.lo && 'pos' in w.hi ? imageOf.get(w.hi.pos - w.lo.pos) : undefined;
       if (im && 'pos' in w.lo) items.push({ pos: w.dst, key: `img:${im.id}`, vec: [w.dst, (w.lo.pos - im.lo0) / im.g] });
@@ -124,7 +142,8 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
     // runs along the input's rows where whole words do not.
     b.forEach((src, i) => { if ('pos' in src) byteItems.push({ pos: w.dst * 4 + i, key: 'byte', vec: [w.dst * 4 + i, src.pos] }); });
   }
-  const stage = [...nest(items), ...nest(byteItems)];
+  const stageGroups = itemsOf.map((items, g) => [...nest(items), ...nest(byteItemsOf[g])]);
+  const stage = stageGroups.flat();
 
   // Post: per output channel the folded bias and the requantisation.
   const bias = foldedBias(L);
@@ -172,5 +191,5 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
     for (const [l, js] of byLaunch) post[Math.min(l, post.length - 1)].push(...best((p) => js.map((j) => ({ pos: p === 'j' ? j : gathered.terms[j][t], key, vec: [j, gathered.terms[j][t]], ...inner(j) }))));
   }
   const contextLines = plan.kernels.reduce((a, k) => a + k.cols * k.words.length, 0);
-  return { plan, layer: L, arith, memWords, contextLines, init, images, stage, decode: gathered.decode, terms, post, channels, biasInDecode, fast, staged, gathered };
+  return { plan, layer: L, arith, memWords, contextLines, init, images, stage, stageGroups, readerOf, decode: gathered.decode, terms, post, channels, biasInDecode, fast, staged, gathered };
 }

@@ -12,11 +12,16 @@ import { join } from 'node:path';
 import { compileRv32OrThrow, runRv32 } from '../../mcu-backend/harness/rv32.ts';
 import { readRv32Profile, rv32SegmentCycles } from '../../mcu-backend/timing/rv32-model.ts';
 import type { Rv32Core } from '../../mcu-backend/timing/rv32-cores.ts';
+import { timeline } from './timeline.ts';
 
-export interface StageCycles { pre: number; launch: number; wait: number; post: number; glue: number; total: number; postPerLaunch: number[] }
+export interface StageCycles {
+  pre: number; launch: number; wait: number; post: number; glue: number; total: number; postPerLaunch: number[];
+  /** The unit's host segments in program order, [marker that ends it, cycles] (the replay service left out). */
+  segs?: Array<[number, number]>;
+}
 export interface MeasuredRun { output: Int8Array; mismatches: number; launches: number; instructions: StageCycles[]; cycles: Record<Rv32Core, StageCycles[]>; hostOnly: Record<Rv32Core, number[]> }
 
-const zero = (): StageCycles => ({ pre: 0, launch: 0, wait: 0, post: 0, glue: 0, total: 0, postPerLaunch: [] });
+const zero = (): StageCycles => ({ pre: 0, launch: 0, wait: 0, post: 0, glue: 0, total: 0, postPerLaunch: [], segs: [] });
 
 /** Splits segments [marker that ends it, value] into per-unit stage figures; a unit spans open..close markers. */
 function split(segs: Array<{ marker: number; v: number }>, open: number, close: number): StageCycles[] {
@@ -33,7 +38,7 @@ function split(segs: Array<{ marker: number; v: number }>, open: number, close: 
       case 12: cur.post += s.v; cur.postPerLaunch.push(s.v); break;
       default: cur.glue += s.v;
     }
-    if (s.marker !== 10) cur.total += s.v;
+    if (s.marker !== 10) { cur.total += s.v; cur.segs!.push([s.marker, s.v]); }
     if (s.marker === close) { out.push(cur); cur = undefined; }
   }
   return out;
@@ -76,9 +81,17 @@ export function measureCosim(files: Record<string, string>, dir: string, per: 'l
   return { output, mismatches, launches, instructions, cycles, hostOnly };
 }
 
-/** End-to-end cycles of one array layer: serial, and with post-steps overlapping the next launch. */
+/**
+ * End-to-end cycles of one array layer: serial (host cycles + array cycles), and overlapped as the emitted C
+ * runs, replayed on a timeline from the host's segments: launch k starts when its start's register writes end
+ * (marker 9) and the array is free, and runs arrayPerLaunch[k] cycles; a wait (the segment ending at marker 14)
+ * ends no earlier than the launch. Whatever the host does between a start and the next wait (the previous
+ * launch's post-step, the next launch's stage group) overlaps the array. Without segments: the post-step of
+ * launch l hidden behind launch l + 1, min(post_l, array_{l+1}).
+ */
 export function endToEnd(host: StageCycles, arrayPerLaunch: number[]): { serial: number; overlapped: number } {
   const array = arrayPerLaunch.reduce((a, b) => a + b, 0);
+  if (host.segs && host.segs.length) return { serial: host.total + array, overlapped: timeline(host.segs, arrayPerLaunch) };
   let hidden = 0;
   for (let l = 0; l + 1 < arrayPerLaunch.length; l++) hidden += Math.min(host.postPerLaunch[l] ?? 0, arrayPerLaunch[l + 1]);
   return { serial: host.total + array, overlapped: host.total + array - hidden };

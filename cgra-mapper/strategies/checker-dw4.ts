@@ -156,6 +156,11 @@ function planDwWith(L: CgraLayer, arch: CgraArch, layout: PairLayout): LayerPlan
     ptrOut: [0, 1, 2, 3].map((c) => outAddr + l * perLaunchOut + c * passes * 32),
   }));
   const outRegions = geos.map((_, l) => ({ addr: outAddr + l * perLaunchOut, words: perLaunchOut / 4 }));
+  // Staged memory per launch (host pipeline): every layout keeps a pixel's channels together (byte offset
+  // mod C = channel), so the first launch of tile t reads, of the whole input, only channels 8t..8t+7.
+  const stageReads: Array<Array<[number, number]>> = geos.map((g) => (g.l !== 0 || tiles === 1 ? [] :
+    Array.from({ length: Math.ceil(layout.inBytes / C) }, (_, k): [number, number] => [inAddr + k * C + 8 * g.tile, Math.min(8, C - 8 * g.tile)])));
+  if (tiles === 1) stageReads[0] = [[inAddr, layout.inBytes]];
   const gather = (regions: Int32Array[]): Int32Array => {
     const raw = new Int32Array(P * L.outC);
     geos.forEach((g, l) => {
@@ -189,6 +194,7 @@ function planDwWith(L: CgraLayer, arch: CgraArch, layout: PairLayout): LayerPlan
   ].join('\n');
   return {
     strategy: 'checker-dw4', layer: L, kernels: [kernel], memoryBytes: mem.size, constBlocks, stage, launches, outRegions, gather,
+    ...(tiles > 1 ? { stageReads } : {}),
     hostWork: { preBytes: layout.preBytes, requantOps: P * L.outC, adds: P * L.outC, notes: [`host builds the ${layout.mode} input layout`] },
     cost: { shared: cost('shared'), ports: cost('ports'), launches: launches.length },
     view, peak: 1, slotMacs: launches.length * passes * 16 * iters,

@@ -172,7 +172,23 @@ const pack = (lo: number, hi: number): number => (lo + hi * (1 << SHIFT)) | 0;
 /** Decodes one accumulated word: sign-extend bits 30:0, then remove the floor terms (see the header). */
 export const decodeFxp = (s: number): number => (((s << 1) >> 1) + 255) >> 8;
 
-export function planCheckerFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
+/**
+ * Pieces for the host program's pipeline (end-to-end mode): the pixel groups split into equal runs, one launch
+ * per (piece, tile, chunk), piece-major, so the host stages piece p + 1's stream and post-processes the previous
+ * launch while the array runs (host/layer-program.ts, emit-c.ts). The most pieces with at least 4 groups each,
+ * at most `maxLaunches` launches, and no more than 2% (or one group) of padding groups.
+ */
+export function fxpPieces(groups: number, launchesPerPiece: number, maxLaunches = 16): number {
+  let best = 1;
+  for (let p = 2; p * launchesPerPiece <= maxLaunches && groups / p >= 4; p++) {
+    const pad = p * Math.ceil(groups / p) - groups;
+    if (pad <= Math.max(1, 0.02 * groups)) best = p;
+  }
+  return best;
+}
+
+/** `pipelined`: split the pixels into pieces (fxpPieces) and declare each launch's stream (stageReads). */
+export function planCheckerFxp(L: CgraLayer, arch: CgraArch, opts: { pipelined?: boolean } = {}): LayerPlan {
   const why = fxpSupports(L);
   if (why) throw new Error(`checker-fxp: ${L.name}: ${why}`);
   const taps = tapsOf(L);
@@ -180,9 +196,11 @@ export function planCheckerFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
   const chunks = Math.ceil(pairs / MAX_PAIRS);
   const n = Math.ceil(pairs / chunks); // pairs per chunk (the last chunk padded with zero taps)
   const P = L.outH * L.outW;
-  const groups = Math.ceil(P / 4);
   const tiles = Math.ceil(L.outC / 8);
-  if (groups > 4095) throw new Error(`checker-fxp: ${groups} pixel groups per launch (at most 4095)`);
+  const pieces = opts.pipelined ? fxpPieces(Math.ceil(P / 4), tiles * chunks) : 1;
+  const perPiece = Math.ceil(Math.ceil(P / 4) / pieces); // pixel groups per launch
+  const groups = pieces * perPiece; // pixel groups in the stream (padding groups: zero inputs, outputs dropped)
+  if (perPiece > 4095) throw new Error(`checker-fxp: ${perPiece} pixel groups per launch (at most 4095)`);
   const tapOf = (chunk: number, i: number, h: number): [number, number, number] | undefined => taps[2 * (chunk * n + i) + h];
   // Weight word of output channel o at pair i of a chunk: w2 + 2^23 w1 (zero past the layer's channels or taps).
   const wWord = (o: number, chunk: number, i: number): number => {
@@ -198,8 +216,8 @@ export function planCheckerFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
   const xWords = 2 * n * groups + 2; // per column per chunk: every group's pairs in order, one dummy pair
   const x0 = mem.alloc('packed inputs col 0', chunks * xWords * 4);
   const x2 = mem.alloc('packed inputs col 2', chunks * xWords * 4);
-  const outPerCol = groups * 8; // words per column per launch
-  const nLaunch = tiles * chunks;
+  const outPerCol = perPiece * 8; // words per column per launch
+  const nLaunch = pieces * tiles * chunks;
   const out = mem.alloc('output', nLaunch * 4 * outPerCol * 4);
 
   // Weights, offline. Iteration i (1..n) of a pass works on pair i - 1; its column loads are
@@ -245,16 +263,23 @@ export function planCheckerFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
     return [{ addr: x0, words: c0, what: 'packed input pairs, column 0 (pixels 0, 1 of each group)' },
       { addr: x2, words: c2, what: 'packed input pairs, column 2 (pixels 2, 3 of each group)' }];
   };
-  const { kernel, counts } = fxpKernel(arch, 1, n, groups);
+  const { kernel, counts } = fxpKernel(arch, 1, n, perPiece);
   const launches: Launch[] = [];
-  for (let t = 0; t < tiles; t++) for (let c = 0; c < chunks; c++) {
+  const stageReads: Array<Array<[number, number]>> = [];
+  const launchOf: Array<{ piece: number; t: number; c: number }> = [];
+  for (let piece = 0; piece < pieces; piece++) for (let t = 0; t < tiles; t++) for (let c = 0; c < chunks; c++) {
     const l = launches.length;
     const wAt = (t * chunks + c) * wWords * 4;
+    const xAt0 = (c * xWords + piece * perPiece * 2 * n) * 4;
     launches.push({
       kernel: 1,
-      ptrIn: [x0 + c * xWords * 4, w1 + wAt, x2 + c * xWords * 4, w3 + wAt],
+      ptrIn: [x0 + xAt0, w1 + wAt, x2 + xAt0, w3 + wAt],
       ptrOut: [0, 1, 2, 3].map((col) => out + (l * 4 + col) * outPerCol * 4),
     });
+    launchOf.push({ piece, t, c });
+    // The piece's pairs, plus the next pair its last iteration loads ahead.
+    const bytes = (perPiece * 2 * n + 2) * 4;
+    stageReads.push([[x0 + xAt0, bytes], [x2 + xAt0, bytes]]);
   }
   const outRegions = launches.map((_, l) => ({ addr: out + l * 4 * outPerCol * 4, words: 4 * outPerCol }));
   // Store order within a column per pass: accumulator s, then the column's multipliers by row.
@@ -262,12 +287,12 @@ export function planCheckerFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
   const gather = (regions: Int32Array[]): Int32Array => {
     const raw = new Int32Array(P * L.outC);
     launches.forEach((_, l) => {
-      const t = Math.floor(l / chunks);
-      for (let col = 0; col < 4; col++) for (let g = 0; g < groups; g++) {
+      const { piece, t } = launchOf[l];
+      for (let col = 0; col < 4; col++) for (let g = 0; g < perPiece; g++) {
         byCol[col].forEach(({ mi }, idx) => {
           for (let s = 0; s < 4; s++) {
             const r = accRole(mi, s);
-            const p = 4 * g + r.j, o = 8 * t + chanOf(r.f, r.set);
+            const p = 4 * (piece * perPiece + g) + r.j, o = 8 * t + chanOf(r.f, r.set);
             if (p >= P || o >= L.outC) continue;
             raw[p * L.outC + o] = (raw[p * L.outC + o] + decodeFxp(regions[l][col * outPerCol + g * 8 + 2 * s + idx])) | 0;
           }
@@ -278,7 +303,7 @@ export function planCheckerFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
   };
   const cost = (bus: BusModel): number => kernelCycles(kernel, counts, launches.length, bus);
   const view = [
-    `checker-fxp: ${L.name}: ${taps.length} taps = ${pairs} packed pairs${chunks > 1 ? ` in ${chunks} chunks of ${n}` : ''}, ${groups} passes of 4 pixels x 8 channels per launch, ${launches.length} launch(es) (${tiles} tile(s) x ${chunks} chunk(s))`,
+    `checker-fxp: ${L.name}: ${taps.length} taps = ${pairs} packed pairs${chunks > 1 ? ` in ${chunks} chunks of ${n}` : ''}, ${perPiece} passes of 4 pixels x 8 channels per launch, ${launches.length} launch(es) (${pieces > 1 ? `${pieces} pieces x ` : ''}${tiles} tile(s) x ${chunks} chunk(s))`,
     'PE grid (row: col0 | col1 | col2 | col3):',
     ...[0, 1, 2, 3].map((r) => `  row ${r}: ` + [0, 1, 2, 3].map((c) => roleName(r, c)).join(' | ')),
     `  inputs: x1 + 2^23 x2 per pixel and tap pair (host-packed im2col, ${n} words per pixel per chunk); weights: w2 + 2^23 w1 per channel and tap pair`,
@@ -287,12 +312,13 @@ export function planCheckerFxp(L: CgraLayer, arch: CgraArch): LayerPlan {
   ].join('\n');
   return {
     strategy: 'checker-fxp', layer: L, kernels: [kernel], memoryBytes: mem.size, constBlocks, stage, launches, outRegions, gather,
+    ...(pieces > 1 ? { stageReads } : {}),
     hostWork: {
       preBytes: 2 * chunks * xWords * 4, requantOps: P * L.outC, adds: P * L.outC * (chunks + 2),
       notes: ['host builds the packed im2col input (one word per pixel per tap pair)', 'host decodes each accumulator (shift, add, shift)'],
     },
     cost: { shared: cost('shared'), ports: cost('ports'), launches: launches.length },
-    view, peak: 3.2, slotMacs: launches.length * (groups * n + 1) * 64,
+    view, peak: 3.2, slotMacs: launches.length * (perPiece * n + 1) * 64,
   };
 }
 

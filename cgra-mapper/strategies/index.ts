@@ -33,11 +33,16 @@ export interface Strategy {
   plan(L: CgraLayer, arch: CgraArch): LayerPlan;
   /** The 4x4 plan tiled copies use, when it differs (a variant reading no wrap-around link). */
   planTile?(L: CgraLayer, arch: CgraArch): LayerPlan;
+  /**
+   * The plan `auto` by end-to-end cycles takes, when it differs: more launches, each declaring the staged
+   * memory it reads (plan.stageReads), so the host program overlaps its pre- and post-steps with the array.
+   */
+  planEndToEnd?(L: CgraLayer, arch: CgraArch): LayerPlan;
 }
 
 export const STRATEGIES: readonly Strategy[] = [
   { name: 'checker', summary: 'checkerboard int8 dataflow: 8 multipliers, 2 pixels x 16 channels per pass (conv, pointwise, FC)', paper: false, needs: TORUS_4X4, supports: checkerSupports, plan: planChecker },
-  { name: 'checker-fxp', summary: 'two int8 products per FXPMUL (packed x1 + 2^23 x2 times w2 + 2^23 w1): 8 multipliers, 4 pixels x 8 channels per pass (conv, pointwise, FC)', paper: false, needs: TORUS_4X4, supports: fxpSupports, plan: planCheckerFxp },
+  { name: 'checker-fxp', summary: 'two int8 products per FXPMUL (packed x1 + 2^23 x2 times w2 + 2^23 w1): 8 multipliers, 4 pixels x 8 channels per pass (conv, pointwise, FC)', paper: false, needs: TORUS_4X4, supports: fxpSupports, plan: (L, a) => planCheckerFxp(L, a), planEndToEnd: (L, a) => planCheckerFxp(L, a, { pipelined: true }) },
   { name: 'fc-fxp', summary: 'single-pixel layers (FC batch 1): packed pairs, 7 multipliers each fed one weight word per multiply step, input pair in a register', paper: false, needs: TORUS_4X4, supports: fcSupports, plan: planFcFxp },
   { name: 'checker-dw', summary: 'checkerboard depthwise: 8 multipliers, an input stream shared by two adjacent pixels at lagged taps, 4 pixels x 8 channels per pass', paper: false, needs: TORUS_4X4, supports: dwSupports, plan: planCheckerDw },
   { name: 'checker-dw4', summary: 'checkerboard depthwise, simple form: 4 multipliers with private feeders, 2 pixels x 8 channels per pass', paper: false, needs: WRAP_FREE_4X4, supports: dw4Supports, plan: planCheckerDw4 },
@@ -126,7 +131,8 @@ export function chooseOrHost(L: CgraLayer, arch: CgraArch, requested: string, op
       if (why) { candidates.push({ strategy: s.name, reason: why }); continue; }
       // A strategy written for a 4x4 block without wrap-around links runs in the corner of a larger array.
       const embed = !s.needs.native && !('exact' in s.needs.rows) && (arch.rows !== TILE || arch.cols !== TILE);
-      try { p = embed ? embedPlan(s.plan(L, makeArch({ ...arch, rows: TILE, cols: TILE })), arch) : s.plan(L, arch); } catch (e) { candidates.push({ strategy: s.name, reason: (e as Error).message }); continue; }
+      const planOf = hostCost && s.planEndToEnd ? s.planEndToEnd : s.plan;
+      try { p = embed ? embedPlan(s.plan(L, makeArch({ ...arch, rows: TILE, cols: TILE })), arch) : planOf(L, arch); } catch (e) { candidates.push({ strategy: s.name, reason: (e as Error).message }); continue; }
     }
     plans.set(s.name, p);
     candidates.push({ strategy: s.name, estimate: { ...p.cost } });

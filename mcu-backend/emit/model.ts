@@ -104,9 +104,10 @@ export interface EmitOptions extends SelectStageOptions {
   /** Call `<name>_set_operating_point` (from `<name>_dvfs.h`) at every segment boundary (default false). */
   segmentHooks?: boolean;
   /**
-   * Layers another unit runs (op index -> C function `void f(const int8_t *in, int8_t *out)`, declared by
-   * the caller's `offloadHeader`): the invoke calls it instead of a kernel variant (cgra-mapper/host/: the
-   * layers OpenEdgeCGRA runs, with their host steps). Use with `memory: 'whole'` (no in-place, no split chains).
+   * Layers another unit runs (op index -> C function `void f(const int8_t *in, [const int8_t *in2, ...] int8_t *out)`,
+   * one pointer per op input, declared by the caller's `offloadHeader`): the invoke calls it instead of a kernel
+   * variant (cgra-mapper/host/: the layers OpenEdgeCGRA runs, with their host steps, and the host's table ADD).
+   * Use with `memory: 'whole'` (no in-place, no split chains).
    */
   offload?: Map<number, string>;
   offloadHeader?: string;
@@ -156,7 +157,7 @@ export function emitC(module: KernelModule, target: McuTargetInfo, sel: Selectio
     if (ext) {
       if (chain || ip) throw new Error(`op ${i}: an offloaded layer cannot run in place or in a split chain (use memory: 'whole')`);
       enter(i, 'execute');
-      calls.push(`  TF_MARK(1);\n  ${ext}(${ptr(op.inputs[0])}, ${ptr(op.output)});\n  TF_MARK(2);\n  if (${name}_hook) ${name}_hook(${i}, ${ptr(op.output)}, ${module.buffers[op.output].bytes}, ${name}_hook_user);`);
+      calls.push(`  TF_MARK(1);\n  ${ext}(${op.inputs.map((b) => ptr(b)).join(', ')}, ${ptr(op.output)});\n  TF_MARK(2);\n  if (${name}_hook) ${name}_hook(${i}, ${ptr(op.output)}, ${module.buffers[op.output].bytes}, ${name}_hook_user);`);
       layers.push({ index: i, name: op.name, kind: op.kind, variant: 'offload', macs: op.macs, constBytes: 0, scratchBytes: 0 });
       return;
     }

@@ -21,6 +21,7 @@ import { clamp, multiplyByQuantizedMultiplier } from '../../compiler/quant/multi
 import { mulberry32 } from '../../compiler/rng.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { measureCosim } from '../../cgra-mapper/host/measure.ts';
+import { timeline } from '../../cgra-mapper/host/timeline.ts';
 import { needTools } from '../mcu-backend/helpers/tools.ts';
 
 const arch = makeArch({ callCycles: 190 });
@@ -60,12 +61,13 @@ test('auto by end-to-end cycles: the cheapest end-to-end plan wins; candidates c
   assert.equal(c.candidates.find((x) => x.strategy === 'wp')?.host, undefined);
 });
 
-test('paper layer on QEMU riscv32: the host program is bit-exact, and its stages are counted per marker', (t) => {
+test('paper layer on QEMU riscv32, pipelined plan: the host program is bit-exact, and its stages are counted per marker', (t) => {
   if (!needTools(t, 'rv32')) return;
   const { L, input, want } = paperLayer();
-  const plan = strategyByName('checker-fxp')!.plan(L, arch);
-  const rec = recordLayer(plan, input, arch);
-  const m = measureCosim(layerCosimFiles(layerProgram(plan, 'tflm'), rec.launches, input, arch, 'paper'), join(scratchDir('host-rv32-'), 'paper'), 'invoke', ['cv32e40p']);
+  const plan = strategyByName('checker-fxp')!.planEndToEnd!(L, arch);
+  const prog = layerProgram(plan, 'tflm');
+  const rec = recordLayer(plan, input, arch, 'shared', undefined, prog);
+  const m = measureCosim(layerCosimFiles(prog, rec.launches, input, arch, 'paper'), join(scratchDir('host-rv32-'), 'paper'), 'invoke', ['cv32e40p']);
   assert.deepEqual(Array.from(m.output), Array.from(want));
   assert.equal(m.mismatches, 0);
   assert.equal(m.launches, plan.launches.length);
@@ -75,6 +77,38 @@ test('paper layer on QEMU riscv32: the host program is bit-exact, and its stages
   assert.equal(i.total, i.pre + i.launch + i.wait + i.post + i.glue);
   // Cycles >= instructions (no RV32 instruction takes less than one cycle on CV32E40P).
   assert.ok(c.total >= i.total);
+  // A stage group ran between launches (markers 5/6 after the first start), and the segments add up.
+  const segs = c.segs!;
+  assert.ok(segs.findIndex(([mk]) => mk === 9) < segs.findLastIndex(([mk]) => mk === 6));
+  assert.equal(segs.reduce((a, [, v]) => a + v, 0), c.total);
+});
+
+test('timeline: launches start at marker 9, waits end no earlier than their launch (hand-computed)', () => {
+  // stage 100; start (10) -> launch 0 runs 500 cycles from t = 110; post of nothing; stage group 1 (200) while it
+  // runs; wait (4) ends at 610 + 4; start (10) at 624 -> launch 1 from 624 to 924; post 0 (700) ends at 1324;
+  // wait (4): launch 1 already over -> 1328; post 1 (50) -> 1378.
+  assert.equal(timeline([[6, 100], [9, 10], [6, 200], [14, 4], [9, 10], [12, 700], [14, 4], [12, 50]], [500, 300]), 1378);
+  // Host idle: the array's time dominates.
+  assert.equal(timeline([[9, 0], [14, 1]], [1000]), 1001);
+});
+
+test('pipelined checker-fxp (pixel pieces, stage groups per launch): host C + replayed launches == direct loop', () => {
+  const { L, input, want } = smallLayer();
+  const plan = strategyByName('checker-fxp')!.planEndToEnd!(L, arch);
+  assert.ok(plan.stageReads && plan.launches.length > 1, `${plan.launches.length} launch(es)`);
+  const prog = layerProgram(plan, 'tflm');
+  assert.ok(prog.stageGroups.filter((g) => g.length > 0).length > 1, 'staged in more than one group');
+  // The simulator must be staged as the C stages (a plan staged per launch is refused without the schedule).
+  assert.throws(() => recordLayer(plan, input, arch), /stageReads/);
+  const rec = recordLayer(plan, input, arch, 'shared', undefined, prog);
+  const dir = join(scratchDir('host-pipe-'), 'c');
+  mkdirSync(dir, { recursive: true });
+  const files = layerCosimFiles(prog, rec.launches, input, arch, 'pipe');
+  for (const [f, t] of Object.entries(files)) writeFileSync(join(dir, f), t);
+  execFileSync('gcc', ['-std=c99', '-O1', '-Wall', '-Wextra', '-Werror', '-o', join(dir, 'a.out'), ...Object.keys(files).filter((f) => f.endsWith('.c')).map((f) => join(dir, f))], { timeout: 60_000 });
+  const out = execFileSync(join(dir, 'a.out'), { timeout: 30_000 }).toString().split('\n');
+  assert.deepEqual(Array.from(Buffer.from(out.find((l) => l.startsWith('O '))!.slice(2), 'hex'), (v) => (v << 24) >> 24), Array.from(want));
+  assert.equal(out.find((l) => l.startsWith('X ')), `X 0 ${plan.launches.length}`);
 });
 
 test('the HEEPsilon application folder compiles for RV32IMC against the CGRA registers', (t) => {

@@ -1,12 +1,14 @@
 // The host program's fast requantisation (cgra-mapper/host/requant.ts: one MULH and one shift) against
 // TFLite's MultiplyByQuantizedMultiplier as compiler/quant/multiplier.ts implements it (BigInt), on random
 // accumulators and on the values next to every rounding boundary, for both arithmetics, with and without the
-// clamp that lets the negative-side correction go.
+// clamp that lets the negative-side correction go; and the host's table ADD (cpu-add.ts) on every int8 pair.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clamp, multiplyByQuantizedMultiplier, type Arith } from '../../compiler/quant/multiplier.ts';
+import { clamp, multiplyByQuantizedMultiplier, quantizeMultiplier, type Arith } from '../../compiler/quant/multiplier.ts';
 import { mulberry32 } from '../../compiler/rng.ts';
 import { applyFast, fastLimit, fastRequant } from '../../cgra-mapper/host/requant.ts';
+import { hostAddElement, planHostAdd } from '../../cgra-mapper/host/cpu-add.ts';
+import type { KAdd } from '../../compiler/kernel-ir/types.ts';
 
 function check(arith: Arith, m: number, shift: number, zp: number, lo: number, hi: number, accs: number[]): number {
   const f = fastRequant(m, shift, arith, zp, lo);
@@ -49,4 +51,28 @@ test('fast requant: the int8 extremes of the multiplier range and zero multiplie
     check('tflm', m, shift, -128, -128, 127, [0, 1, -1, 2 ** 20, -(2 ** 20), 2 ** 28, -(2 ** 28)]);
   }
   assert.equal(applyFast(12345, fastRequant(0, 0, 'tflm', 5, -128)!, -128, 127), 5);
+});
+
+test('host table ADD (cpu-add.ts): every int8 pair equals TFLite\'s ADD (three double-rounding rescalings) for random scales', () => {
+  const r = mulberry32(1515);
+  let planned = 0;
+  for (let t = 0; t < 24; t++) {
+    // Scales as TFLite's ADD derives them: twice the larger input scale, left shift 20.
+    const s1 = 0.01 + r() * 0.2, s2 = 0.01 + r() * 0.2, so = 0.02 + r() * 0.3;
+    const twice = 2 * Math.max(s1, s2);
+    const q1 = quantizeMultiplier(s1 / twice), q2 = quantizeMultiplier(s2 / twice), qo = quantizeMultiplier(twice / (2 ** 20 * so));
+    const off1 = Math.floor(r() * 256) - 128, off2 = Math.floor(r() * 256) - 128, outOff = Math.floor(r() * 256) - 128;
+    const [actMin, actMax] = t % 2 ? [outOff, 127] : [-128, 127];
+    const op = { kind: 'add', name: `add${t}`, index: 0, sourceOp: 0, inputs: [0, 1], output: 2, macs: 0, outShape: [1, 1, 1, 8], aShape: [1, 1, 1, 8], bShape: [1, 1, 1, 8],
+      input1Offset: off1, input2Offset: off2, outputOffset: outOff, leftShift: 20, input1Q: q1, input2Q: q2, outputQ: qo, actMin, actMax } as unknown as KAdd;
+    const p = planHostAdd(op);
+    if ('reason' in p) continue;
+    planned++;
+    const mb = (x: number, q: typeof q1) => multiplyByQuantizedMultiplier(x, q, 'tflm');
+    for (let a = -128; a < 128; a++) for (let b = -128; b < 128; b++) {
+      const want = clamp(mb(mb((a + off1) * 2 ** 20, q1) + mb((b + off2) * 2 ** 20, q2), qo) + outOff, actMin, actMax);
+      if (hostAddElement(p, a, b, actMin, actMax) !== want) assert.fail(`add ${t}: a=${a} b=${b}: ${hostAddElement(p, a, b, actMin, actMax)} != ${want}`);
+    }
+  }
+  assert.ok(planned >= 20, `table form planned for ${planned} of 24`);
 });
