@@ -309,21 +309,14 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     }
     if (oddW) generic.push(`    {`, ...body(false, false), `    }`);
     generic.push(`    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`);
-    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW) : undefined;
-    if (!asm) L.push(...generic);
-    else {
-      // DSP: the quads of every row pair in one inline-assembly loop (fixed register plan, 50-51
-      // instructions per quad), then the odd last column's two outputs, if any (28-30 instructions).
-      L.push(`#if defined(__ARM_FEATURE_DSP)`,
-        `  { uint32_t fr[12]; uint32_t *frp = fr; const uint32_t *pend = p + nrp * ${2 * g.words};`,
-        `    fr[0] = P0; fr[1] = R0; fr[2] = P1; fr[3] = R1; fr[4] = P2; fr[5] = R2; fr[6] = (uint32_t)bv; fr[7] = (uint32_t)(uintptr_t)pend;`,
-        `    fr[8] = (uint32_t)mc[0]; fr[9] = (uint32_t)mc[1]; fr[10] = (uint32_t)(uintptr_t)p; fr[11] = (uint32_t)(uintptr_t)o;`,
-        `    __asm__ volatile(${asm} : : [fr] "r"(frp) : "cc", "memory"); }`);
-      L.push(`  (void)mc;`);
-      L.push(`#else`, ...generic, `#endif`);
-    }
-    L.push(`}`);
-    return L.join('\n');
+    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, d, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW) : undefined;
+    if (!asm) { L.push(...generic, `}`); return L.join('\n'); }
+    // DSP: a naked function, all of it one inline-assembly block (fixed register plan, 50-51 instructions
+    // per quad, then the odd last column's two outputs, if any, 28-30 instructions): it reads the channel's
+    // weights and constants itself, so a call costs about 25 instructions besides its quads.
+    return [`#if defined(__ARM_FEATURE_DSP)`,
+      `static void __attribute__((naked, noinline)) ${fnOf(key, rows)}(${NAKED_PARAMS}) {`,
+      `  __asm__ volatile(${asm});`, `}`, `#else`, ...L, ...generic, `}`, `#endif`].join('\n');
   };
   // Stride 2, one output row at a time: per kernel row the words W0 = (2ox, 2ox+1), W1, W2 (LDRD + LDR),
   //   out(ox) += SMLAD(W0, P) + SMLABB(W1, R),   out(ox+1) += SMLAD(W1, P) + SMLABB(W2, R).
@@ -439,6 +432,29 @@ export function estimateDepthwiseRing(op: KDepthwiseConv2d): { instructions: num
 }
 
 /**
+ * Entry of the naked stride-1 run functions `(const uint32_t *p, const uint32_t *prm, int8_t *o, int nrp)`:
+ * saves r4-r11 and lr; prm = [3 int8 weight words, bias, M, C]; leaves P0, R0, P1, R1, P2, R2 (SXTB16 and
+ * SXTB16 ROR #8 of the weight words, scaled by 2^d lane by lane) in r2-r7, r0 = p, r1 = o, r8 = bias,
+ * r9 = p + nrp * step bytes, r10 = M, r11 = C.
+ */
+/** Parameters of a naked run function: read by its assembly, so unused to the compiler. */
+const NAKED_PARAMS = ['const uint32_t *p', 'const uint32_t *prm', 'int8_t *o', 'int nrp'].map((x) => `__attribute__((unused)) ${x}`).join(', ');
+
+function weightPrologue(d: number, step: number): string[] {
+  const scale = (r: string): string[] => d === 0 ? [] : d === 1 ? [`sadd16 ${r}, ${r}, ${r}`]
+    // Clear the bits shifted from the low lane into the high one (an 8-bit field per BIC immediate).
+    : [`lsl ${r}, ${r}, #${d}`, ...(d <= 8 ? [`bic ${r}, ${r}, #${((1 << d) - 1) << 16}`]
+      : [`bic ${r}, ${r}, #${0xff << 16}`, `bic ${r}, ${r}, #${(((1 << (d - 8)) - 1) << 24) >>> 0}`])];
+  return [
+    `push {r4, r5, r6, r7, r8, r9, r10, r11, lr}`,
+    `ldm r1, {r4, r5, r6, r8, r10, r11}`,
+    `movw r12, #${step}`, `mla r9, r3, r12, r0`, `mov r1, r2`,
+    `sxtb16 r2, r4`, `sxtb16 r3, r4, ror #8`, `sxtb16 r4, r5`, `sxtb16 r5, r5, ror #8`, `sxtb16 r7, r6, ror #8`, `sxtb16 r6, r6`,
+    ...['r2', 'r3', 'r4', 'r5', 'r6', 'r7'].flatMap(scale),
+  ];
+}
+
+/**
  * The 2-row quad loop as one inline-assembly string (a C string literal, for `__asm__`), DSP only; it saves
  * and restores every register it uses, so it constrains the compiler in nothing. The frame fr[12] holds P0, R0, P1, R1, P2, R2, bias, the
  * plane pointer after the last row pair, M, C, plane pointer, output pointer; it is pushed to the stack with the loop's end pointer.
@@ -446,7 +462,7 @@ export function estimateDepthwiseRing(op: KDepthwiseConv2d): { instructions: num
  * Requantisation as requant.ts; the first output (no free register yet) folds the tie correction into the
  * rounding constant: SMMLAR(acc, M, C - (acc < 0)) = SMMLAR(acc, M, C) - (acc < 0), then reloads C.
  */
-function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number, oddW = false): string | undefined {
+function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number, oddW = false): string | undefined {
   const n2 = Math.floor(FP / 2), peel = FP % 2 === 1;
   if (oRow + 4 * C > 4095 || pairStep > 4095 || 2 * oRow > 4095 || 8 * n2 > 4095) return undefined;
   const clamp = (r: string): string[] => [
@@ -483,12 +499,10 @@ function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C:
     ];
   };
   const lines = [
-    // Every register is saved and restored here, so the compiler keeps whatever it likes in them.
-    `push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`, `mov r12, %[fr]`,
-    `ldrd r2, r3, [r12, #0]`, `ldrd r4, r5, [r12, #8]`, `ldrd r6, r7, [r12, #16]`,
-    `ldrd r8, r9, [r12, #24]`, `ldrd r10, r11, [r12, #32]`, `ldrd r0, r1, [r12, #40]`,
-    // sp + 0 plane, + 4 output, + 8 bias, + 12 plane end, + 16 M, + 20 C, + 24 row end, + 28 bias again (loaded
-    // with the row end, so the first quad of an iteration needs no load of its own).
+    // The body of a naked function (p, prm, o, nrp in r0-r3): weights and constants from prm, the plane end
+    // p + nrp * pairStep in r9; then sp + 0 plane, + 4 output, + 8 bias, + 12 plane end, + 16 M, + 20 C,
+    // + 24 row end, + 28 bias again (loaded with the row end, so the first quad of an iteration needs no load of its own).
+    ...weightPrologue(d, pairStep),
     `mov lr, r8`,
     `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
     `1:`,
@@ -520,7 +534,7 @@ function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C:
     // Next row pair: from the end of this one's quads; the frame's slot 3 holds the plane pointer after the last pair.
     `add r0, r0, #${pairStep - 4 * FP}`, `add r1, r1, #${2 * oRow - 2 * C * FP}`,
     `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`,
-    `add sp, sp, #32`, `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`,
+    `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
   ];
   return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
 }
