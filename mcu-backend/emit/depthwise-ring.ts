@@ -148,24 +148,29 @@ function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: 
   const quads = Math.floor(G / 4), tail = G % 4;
   for (const [a, b, k] of runs) {
     const lo = k[0] === '1', hi = k[1] === '1';
-    const unroll = lo && hi && b - a >= 4 ? 2 : 1;
-    // Interior runs two words per iteration (one loop test per 2 x G x 2 values).
+    const unroll = lo && hi && b - a >= 2 ? 2 : 1;
+    // Interior runs straight-line, two words (four pixels) at a time: each channel's two words with one STRD.
     if (unroll === 2) {
-      L.push(`    { const int8_t *s = row + (2 * ${a} - ${op.padLeft}) * ${C}; uint32_t *d = prow + ${a};`,
-        `      for (int j = ${a}; j + 1 < ${b}; j += 2) {`);
-      for (let u = 0; u < 2; u++) {
+      L.push(`    {`);
+      for (let j = a; j + 1 < b; j += 2) {
+        const s0 = (2 * j - op.padLeft) * C;
         for (let q = 0; q < Math.floor(G / 4); q++) {
-          const c0 = 4 * q, so = u * 2 * C + c0;
-          L.push(`        { const uint32_t a = (uint32_t)tfk_ld32(s + ${so}), b = (uint32_t)tfk_ld32(s + ${so + C});`,
-            `          const uint32_t p = tfk_pkhbt(a, b), q = tfk_pkhtb(b, a);`,
-            `          d[${c0 * cw + u}] = tfk_sxtab16(off2, p); d[${(c0 + 1) * cw + u}] = tfk_sxtab16_ror8(off2, p);`,
-            `          d[${(c0 + 2) * cw + u}] = tfk_sxtab16(off2, q); d[${(c0 + 3) * cw + u}] = tfk_sxtab16_ror8(off2, q); }`);
+          const c0 = 4 * q, so = s0 + c0;
+          L.push(`      { const uint32_t a0 = (uint32_t)tfk_ld32(row + ${so}), b0 = (uint32_t)tfk_ld32(row + ${so + C});`,
+            `        const uint32_t a1 = (uint32_t)tfk_ld32(row + ${so + 2 * C}), b1 = (uint32_t)tfk_ld32(row + ${so + 3 * C});`,
+            `        const uint32_t p0 = tfk_pkhbt(a0, b0), q0 = tfk_pkhtb(b0, a0), p1 = tfk_pkhbt(a1, b1), q1 = tfk_pkhtb(b1, a1);`,
+            `        TFR_STRD(tfk_sxtab16(off2, p0), tfk_sxtab16(off2, p1), prow + ${c0 * cw}, ${4 * j});`,
+            `        TFR_STRD(tfk_sxtab16_ror8(off2, p0), tfk_sxtab16_ror8(off2, p1), prow + ${(c0 + 1) * cw}, ${4 * j});`,
+            `        TFR_STRD(tfk_sxtab16(off2, q0), tfk_sxtab16(off2, q1), prow + ${(c0 + 2) * cw}, ${4 * j});`,
+            `        TFR_STRD(tfk_sxtab16_ror8(off2, q0), tfk_sxtab16_ror8(off2, q1), prow + ${(c0 + 3) * cw}, ${4 * j}); }`);
         }
-        for (let c = 4 * Math.floor(G / 4); c < G; c++) {
-          L.push(`        d[${c * cw + u}] = (uint32_t)(uint16_t)(s[${u * 2 * C + c}] + ${op.inputOffset}) | ((uint32_t)(uint16_t)(s[${u * 2 * C + c + C}] + ${op.inputOffset}) << 16);`);
+        for (let u = 0; u < 2; u++) {
+          for (let c = 4 * Math.floor(G / 4); c < G; c++) {
+            L.push(`      prow[${c * cw + j + u}] = (uint32_t)(uint16_t)(row[${s0 + u * 2 * C + c}] + ${op.inputOffset}) | ((uint32_t)(uint16_t)(row[${s0 + u * 2 * C + c + C}] + ${op.inputOffset}) << 16);`);
+          }
         }
       }
-      L.push(`        s += ${4 * C}; d += 2;`, `      }`, `    }`);
+      L.push(`    }`);
       if ((b - a) % 2 === 0) continue;
       // The odd last word of the run, below.
       L.push(`    for (int j = ${b - 1}; j < ${b}; j++) {`, `      const int8_t *s = row + (2 * j - ${op.padLeft}) * ${C}; uint32_t *d = prow + j; (void)s;`);
@@ -247,9 +252,11 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     `#if defined(__ARM_FEATURE_DSP)`,
     `#define TFR_LDRD_POST4(a, b, p) __asm__ volatile("ldrd %0, %1, [%2], #4" : "=r"(a), "=r"(b), "+r"(p))`,
     `#define TFR_LDRD_MEM(a, b, m) __asm__ volatile("ldrd %0, %1, %2" : "=r"(a), "=r"(b) : "m"(m))`,
+    `#define TFR_STRD(a, b, p, off) __asm__ volatile("strd %0, %1, [%2, #" #off "]" : : "r"(a), "r"(b), "r"(p) : "memory")`,
     `#else`,
     `#define TFR_LDRD_POST4(a, b, p) do { memcpy(&(a), (p), 4); memcpy(&(b), (const char *)(p) + 4, 4); (p) = (const void *)((const char *)(p) + 4); } while (0)`,
     `#define TFR_LDRD_MEM(a, b, m) do { memcpy(&(a), &(m), 4); memcpy(&(b), (const char *)&(m) + 4, 4); } while (0)`,
+    `#define TFR_STRD(a, b, p, off) do { uint32_t *tfr_q = (p) + (off) / 4; tfr_q[0] = (a); tfr_q[1] = (b); } while (0)`,
     `#endif`,
     `#endif`,
   ];
@@ -342,12 +349,20 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
       ...(op.outW % 2 ? [`    {`, ...row(false), `    }`] : []),
       `    p += ${2 * g.words}; o += ${oRow};`,
       `  } while (--nrows > 0);`];
-    const asm = pairs > 0 ? pairLoopAsmS2(e, op, pairs, RW, OS, oRow, g.words) : undefined;
+    // Even widths: a naked function, all of it one assembly block reading the weights itself (about 25
+    // instructions a call besides its pairs, against about 60 through the C frame below).
+    const nakedAsm = pairs > 0 && op.outW % 2 === 0 ? pairLoopAsmS2(e, op, pairs, RW, OS, oRow, g.words, d) : undefined;
+    const asm = pairs > 0 && !nakedAsm ? pairLoopAsmS2(e, op, pairs, RW, OS, oRow, g.words) : undefined;
     const L = [`static void __attribute__((noinline)) ${fnOf(key, 1)}(const uint32_t *p, const uint32_t *prm, int8_t *o, int nrows) {`,
       `  const uint32_t P0 = ${scale('tfk_sxtab16(0u, prm[0])')}, R0 = ${scale('tfk_sxtab16_ror8(0u, prm[0])')};`,
       `  const uint32_t P1 = ${scale('tfk_sxtab16(0u, prm[1])')}, R1 = ${scale('tfk_sxtab16_ror8(0u, prm[1])')};`,
       `  const uint32_t P2 = ${scale('tfk_sxtab16(0u, prm[2])')}, R2 = ${scale('tfk_sxtab16_ror8(0u, prm[2])')};`,
       `  volatile int32_t bv = (int32_t)prm[3], mv = (int32_t)prm[4], cv = (int32_t)prm[5];`];
+    if (nakedAsm) {
+      return [`#if defined(__ARM_FEATURE_DSP)`,
+        `static void __attribute__((naked, noinline)) ${fnOf(key, 1)}(${NAKED_PARAMS}) {`,
+        `  __asm__ volatile(${nakedAsm});`, `}`, `#else`, ...L, ...generic, `}`, `#endif`].join('\n');
+    }
     if (!asm) L.push(...generic);
     else {
       // DSP: the output pairs of every row in one inline-assembly loop; the odd last column, if any, in C.
@@ -545,7 +560,7 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
  * Registers: r0 plane, r1 output, r2-r7 weights, r8/r9 accumulators, r10-r12 the words W0, W1, W2 of a
  * kernel row (then M, C and a temporary), lr bias then temporary. 32 instructions per pair (18 MACs).
  */
-function pairLoopAsmS2(e: number, op: KDepthwiseConv2d, pairs: number, RW: number, OS: number, oRow: number, words: number): string | undefined {
+function pairLoopAsmS2(e: number, op: KDepthwiseConv2d, pairs: number, RW: number, OS: number, oRow: number, words: number, nakedScale?: number): string | undefined {
   if (oRow > 4095 || 2 * OS > 4095 || 8 * pairs > 4095 || 2 * RW + 8 > 1020) return undefined;
   const clamp = (r: string): string[] => [
     ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
@@ -561,10 +576,13 @@ function pairLoopAsmS2(e: number, op: KDepthwiseConv2d, pairs: number, RW: numbe
     else rows.push(`ldrd r10, r11, [r0, #${r * RW - 8}]`, `ldr r12, [r0, #${r * RW}]`,
       `smlad r8, r10, ${P}, r8`, `smlabb r8, r11, ${R}, r8`, `smlad r9, r11, ${P}, r9`, `smlabb r9, r12, ${R}, r9`);
   }
+  const naked = nakedScale !== undefined;
   const lines = [
-    `push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`, `mov r12, %[fr]`,
-    `ldrd r2, r3, [r12, #0]`, `ldrd r4, r5, [r12, #8]`, `ldrd r6, r7, [r12, #16]`,
-    `ldrd r8, r9, [r12, #24]`, `ldrd r10, r11, [r12, #32]`, `ldrd r0, r1, [r12, #40]`,
+    // Naked: the prologue reads the weights (r2-r7), bias, M, C and sets the plane end; otherwise from fr.
+    ...(naked ? weightPrologue(nakedScale, 8 * words) : [
+      `push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`, `mov r12, %[fr]`,
+      `ldrd r2, r3, [r12, #0]`, `ldrd r4, r5, [r12, #8]`, `ldrd r6, r7, [r12, #16]`,
+      `ldrd r8, r9, [r12, #24]`, `ldrd r10, r11, [r12, #32]`, `ldrd r0, r1, [r12, #40]`]),
     // sp + 0 bias, + 4 plane end, + 8 M, + 12 C, + 16 row end, + 20 spare.
     `push {r8, r9, r10, r11, r12, lr}`,
     `1:`,
@@ -578,7 +596,7 @@ function pairLoopAsmS2(e: number, op: KDepthwiseConv2d, pairs: number, RW: numbe
     `ldr r12, [sp, #16]`, `cmp r0, r12`, `bls 2b`,
     `add r0, r0, #${8 * words - 8 * pairs}`, `add r1, r1, #${oRow - 2 * OS * pairs}`,
     `ldr r12, [sp, #4]`, `cmp r0, r12`, `bne 1b`,
-    `add sp, sp, #24`, `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`,
+    `add sp, sp, #24`, naked ? `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}` : `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`,
   ];
   return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
 }
