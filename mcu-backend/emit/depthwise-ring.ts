@@ -252,10 +252,14 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     `#if defined(__ARM_FEATURE_DSP)`,
     `#define TFR_LDRD_POST4(a, b, p) __asm__ volatile("ldrd %0, %1, [%2], #4" : "=r"(a), "=r"(b), "+r"(p))`,
     `#define TFR_LDRD_MEM(a, b, m) __asm__ volatile("ldrd %0, %1, %2" : "=r"(a), "=r"(b) : "m"(m))`,
+    `#define TFR_LDRD_POST8(a, b, p) __asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(a), "=r"(b), "+r"(p))`,
+    `#define TFR_STRD_POST8(a, b, p) __asm__ volatile("strd %1, %2, [%0], #8" : "+r"(p) : "r"(a), "r"(b) : "memory")`,
     `#define TFR_STRD(a, b, p, off) __asm__ volatile("strd %0, %1, [%2, #" #off "]" : : "r"(a), "r"(b), "r"(p) : "memory")`,
     `#else`,
     `#define TFR_LDRD_POST4(a, b, p) do { memcpy(&(a), (p), 4); memcpy(&(b), (const char *)(p) + 4, 4); (p) = (const void *)((const char *)(p) + 4); } while (0)`,
     `#define TFR_LDRD_MEM(a, b, m) do { memcpy(&(a), &(m), 4); memcpy(&(b), (const char *)&(m) + 4, 4); } while (0)`,
+    `#define TFR_LDRD_POST8(a, b, p) do { (a) = (p)[0]; (b) = (p)[1]; (p) += 2; } while (0)`,
+    `#define TFR_STRD_POST8(a, b, p) do { (p)[0] = (a); (p)[1] = (b); (p) += 2; } while (0)`,
     `#define TFR_STRD(a, b, p, off) do { uint32_t *tfr_q = (p) + (off) / 4; tfr_q[0] = (a); tfr_q[1] = (b); } while (0)`,
     `#endif`,
     `#endif`,
@@ -349,9 +353,9 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
       ...(op.outW % 2 ? [`    {`, ...row(false), `    }`] : []),
       `    p += ${2 * g.words}; o += ${oRow};`,
       `  } while (--nrows > 0);`];
-    // Even widths: a naked function, all of it one assembly block reading the weights itself (about 25
-    // instructions a call besides its pairs, against about 60 through the C frame below).
-    const nakedAsm = pairs > 0 && op.outW % 2 === 0 ? pairLoopAsmS2(e, op, pairs, RW, OS, oRow, g.words, d) : undefined;
+    // DSP: a naked function, all of it one assembly block reading the weights itself (about 25 instructions
+    // a call besides its outputs, against about 60 through a C frame).
+    const nakedAsm = pairLoopAsmS2(e, op, pairs, RW, OS, oRow, g.words, d);
     const asm = pairs > 0 && !nakedAsm ? pairLoopAsmS2(e, op, pairs, RW, OS, oRow, g.words) : undefined;
     const L = [`static void __attribute__((noinline)) ${fnOf(key, 1)}(const uint32_t *p, const uint32_t *prm, int8_t *o, int nrows) {`,
       `  const uint32_t P0 = ${scale('tfk_sxtab16(0u, prm[0])')}, R0 = ${scale('tfk_sxtab16_ror8(0u, prm[0])')};`,
@@ -407,8 +411,11 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     `      const int rows = (nOut - 1) * ${S} + 3;`,
     `      if (s == 0) ${widen}(x, ring, 0, rows, oy * ${S} - ${op.padTop});`,
     `      else {`,
-    `        for (int c = 0; c < ${G}; c++) { uint32_t *dd = ring + c * ${g.chanWords}; const uint32_t *ss = dd + ${K * S * g.words};`,
-    `          for (int i = 0; i < ${keep * g.words}; i++) dd[i] = ss[i]; }`,
+    // The shared rows to the front of each channel's ring, straight-line, two words per LDRD / STRD.
+    `        for (int c = 0; c < ${G}; c++) { uint32_t *dd = ring + c * ${g.chanWords}; const uint32_t *ss = dd + ${K * S * g.words}; uint32_t a, b;`,
+    ...Array.from({ length: Math.floor(keep * g.words / 2) }, () => `          TFR_LDRD_POST8(a, b, ss); TFR_STRD_POST8(a, b, dd);`),
+    ...(keep * g.words % 2 ? [`          dd[0] = ss[0];`] : []),
+    `          (void)a; (void)b; }`,
     `        ${widen}(x, ring, ${keep}, rows, oy * ${S} - ${op.padTop});`,
     `      }`,
     `      for (int c = 0; c < ${G}; c++) {`,
@@ -586,14 +593,19 @@ function pairLoopAsmS2(e: number, op: KDepthwiseConv2d, pairs: number, RW: numbe
     // sp + 0 bias, + 4 plane end, + 8 M, + 12 C, + 16 row end, + 20 spare.
     `push {r8, r9, r10, r11, r12, lr}`,
     `1:`,
-    `add r12, r0, #${8 * (pairs - 1)}`, `str r12, [sp, #16]`,
-    `2:`,
-    `ldr lr, [sp, #0]`,
-    ...rows,
-    `ldrd r10, r11, [sp, #8]`,
-    ...rq('r12', 'r8', '[r1]'), ...rq('lr', 'r9', `[r1, #${OS}]`),
-    `add r1, r1, #${2 * OS}`,
-    `ldr r12, [sp, #16]`, `cmp r0, r12`, `bls 2b`,
+    // The row's output pairs: a loop, or straight code for one pair.
+    ...(pairs > 1 ? [`add r12, r0, #${8 * (pairs - 1)}`, `str r12, [sp, #16]`, `2:`] : []),
+    ...(pairs > 0 ? [`ldr lr, [sp, #0]`,
+      ...rows,
+      `ldrd r10, r11, [sp, #8]`,
+      ...rq('r12', 'r8', '[r1]'), ...rq('lr', 'r9', `[r1, #${OS}]`),
+      `add r1, r1, #${2 * OS}`] : []),
+    ...(pairs > 1 ? [`ldr r12, [sp, #16]`, `cmp r0, r12`, `bls 2b`] : []),
+    // Naked, odd widths: the last column, out(ox) = SMLAD(W0, P) + SMLABB(W1, R) per kernel row (r0, r1 stay).
+    ...(naked && op.outW % 2 ? [`ldr lr, [sp, #0]`,
+      ...[0, 1, 2].flatMap((r) => [r === 0 ? `ldrd r10, r11, [r0]` : `ldrd r10, r11, [r0, #${r * RW}]`,
+        `smlad r8, r10, r${2 + 2 * r}, ${r === 0 ? 'lr' : 'r8'}`, `smlabb r8, r11, r${3 + 2 * r}, r8`]),
+      `ldrd r10, r11, [sp, #8]`, ...rq('r12', 'r8', '[r1]')] : []),
     `add r0, r0, #${8 * words - 8 * pairs}`, `add r1, r1, #${oRow - 2 * OS * pairs}`,
     `ldr r12, [sp, #4]`, `cmp r0, r12`, `bne 1b`,
     `add sp, sp, #24`, naked ? `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}` : `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`,
