@@ -144,64 +144,53 @@ function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: 
     `      continue;`,
     `    }`,
     `    const int8_t *row = x + y * ${op.inW * C};`];
-  const runs = wordRuns(op, words);
-  const quads = Math.floor(G / 4), tail = G % 4;
-  for (const [a, b, k] of runs) {
-    const lo = k[0] === '1', hi = k[1] === '1';
-    const unroll = lo && hi && b - a >= 2 ? 2 : 1;
-    // Interior runs straight-line, two words (four pixels) at a time: each channel's two words with one STRD.
-    if (unroll === 2) {
+  // Words with at least one pixel inside the image, straight-line, two words (four pixels) at a time where
+  // both are such words: each channel's two words with one STRD. A pixel outside the image reads as the
+  // word zw of four zero-point bytes, which SXTAB16 against the offset turns into int16 zeros, so the edge
+  // words take the interior path (words with no pixel inside stay zero: zeroWords, once per call).
+  const zp = (-op.inputOffset) & 0xff;
+  L.push(`    const uint32_t zw = ${(zp * 0x01010101) >>> 0}u; (void)zw;`);
+  const inside = (px: number) => px >= 0 && px < op.inW;
+  const live = Array.from({ length: words }, (_, j) => inside(2 * j - op.padLeft) || inside(2 * j - op.padLeft + 1));
+  const quads = Math.floor(G / 4);
+  /** The word of four channel bytes c0..c0+3 of pixel px (zw outside the image). */
+  const px32 = (px: number, c0: number) => (inside(px) ? `(uint32_t)tfk_ld32(row + ${px * C + c0})` : 'zw');
+  /** Channel c of pixel px plus the offset, as a 16-bit lane (0 outside the image). */
+  const px16 = (px: number, c: number) => (inside(px) ? `(uint32_t)(uint16_t)(row[${px * C + c}] + ${op.inputOffset})` : '0u');
+  /** STRD base and immediate for word j of channel c: prow plus whole KB (the immediate reaches 1020 bytes). */
+  const at = (c: number, j: number) => { const o = 4 * (c * cw + j), m = Math.floor(o / 1024); return `${m ? `prow + ${256 * m}` : 'prow'}, ${o - 1024 * m}`; };
+  for (let j = 0; j < words; j++) {
+    if (!live[j]) continue;
+    const x0 = 2 * j - op.padLeft;
+    if (j + 1 < words && live[j + 1]) {
       L.push(`    {`);
-      for (let j = a; j + 1 < b; j += 2) {
-        const s0 = (2 * j - op.padLeft) * C;
-        for (let q = 0; q < Math.floor(G / 4); q++) {
-          const c0 = 4 * q, so = s0 + c0;
-          L.push(`      { const uint32_t a0 = (uint32_t)tfk_ld32(row + ${so}), b0 = (uint32_t)tfk_ld32(row + ${so + C});`,
-            `        const uint32_t a1 = (uint32_t)tfk_ld32(row + ${so + 2 * C}), b1 = (uint32_t)tfk_ld32(row + ${so + 3 * C});`,
-            `        const uint32_t p0 = tfk_pkhbt(a0, b0), q0 = tfk_pkhtb(b0, a0), p1 = tfk_pkhbt(a1, b1), q1 = tfk_pkhtb(b1, a1);`,
-            `        TFR_STRD(tfk_sxtab16(off2, p0), tfk_sxtab16(off2, p1), prow + ${c0 * cw}, ${4 * j});`,
-            `        TFR_STRD(tfk_sxtab16_ror8(off2, p0), tfk_sxtab16_ror8(off2, p1), prow + ${(c0 + 1) * cw}, ${4 * j});`,
-            `        TFR_STRD(tfk_sxtab16(off2, q0), tfk_sxtab16(off2, q1), prow + ${(c0 + 2) * cw}, ${4 * j});`,
-            `        TFR_STRD(tfk_sxtab16_ror8(off2, q0), tfk_sxtab16_ror8(off2, q1), prow + ${(c0 + 3) * cw}, ${4 * j}); }`);
-        }
-        for (let u = 0; u < 2; u++) {
-          for (let c = 4 * Math.floor(G / 4); c < G; c++) {
-            L.push(`      prow[${c * cw + j + u}] = (uint32_t)(uint16_t)(row[${s0 + u * 2 * C + c}] + ${op.inputOffset}) | ((uint32_t)(uint16_t)(row[${s0 + u * 2 * C + c + C}] + ${op.inputOffset}) << 16);`);
-          }
-        }
-      }
-      L.push(`    }`);
-      if ((b - a) % 2 === 0) continue;
-      // The odd last word of the run, below.
-      L.push(`    for (int j = ${b - 1}; j < ${b}; j++) {`, `      const int8_t *s = row + (2 * j - ${op.padLeft}) * ${C}; uint32_t *d = prow + j; (void)s;`);
-    } else L.push(`    for (int j = ${a}; j < ${b}; j++) {`, `      const int8_t *s = row + (2 * j - ${op.padLeft}) * ${C}; uint32_t *d = prow + j; (void)s;`);
-    if (!lo && !hi) {
-      // Words with no pixel inside stay zero: the kernel zeroes them in every slot once per call (zeroWords).
-      L.pop(); L.pop();
-      continue;
-    } else {
       for (let q = 0; q < quads; q++) {
         const c0 = 4 * q;
-        if (lo && hi) {
-          // [a0 a1 b0 b1] and [a2 a3 b2 b3], then SXTAB16 / ROR #8 give (a_c, b_c) + offset per channel.
-          L.push(`      { const uint32_t a = (uint32_t)tfk_ld32(s + ${c0}), b = (uint32_t)tfk_ld32(s + ${c0 + C});`,
-            `        const uint32_t p = tfk_pkhbt(a, b), q = tfk_pkhtb(b, a);`,
-            `        d[${c0 * cw}] = tfk_sxtab16(off2, p); d[${(c0 + 1) * cw}] = tfk_sxtab16_ror8(off2, p);`,
-            `        d[${(c0 + 2) * cw}] = tfk_sxtab16(off2, q); d[${(c0 + 3) * cw}] = tfk_sxtab16_ror8(off2, q); }`);
-        } else {
-          const v = lo ? `tfk_ld32(s + ${c0})` : `tfk_ld32(s + ${c0 + C})`;
-          // One pixel inside: widen it and keep its lane, zero the other.
-          L.push(`      { const uint32_t a = (uint32_t)${v}, al = tfk_sxtab16(off2, a), ah = tfk_sxtab16_ror8(off2, a);`,
-            lo ? `        d[${c0 * cw}] = al & 0xffffu; d[${(c0 + 1) * cw}] = ah & 0xffffu; d[${(c0 + 2) * cw}] = al >> 16; d[${(c0 + 3) * cw}] = ah >> 16; }`
-              : `        d[${c0 * cw}] = al << 16; d[${(c0 + 1) * cw}] = ah << 16; d[${(c0 + 2) * cw}] = al & 0xffff0000u; d[${(c0 + 3) * cw}] = ah & 0xffff0000u; }`);
-        }
+        L.push(`      { const uint32_t a0 = ${px32(x0, c0)}, b0 = ${px32(x0 + 1, c0)};`,
+          `        const uint32_t a1 = ${px32(x0 + 2, c0)}, b1 = ${px32(x0 + 3, c0)};`,
+          `        const uint32_t p0 = tfk_pkhbt(a0, b0), q0 = tfk_pkhtb(b0, a0), p1 = tfk_pkhbt(a1, b1), q1 = tfk_pkhtb(b1, a1);`,
+          `        TFR_STRD(tfk_sxtab16(off2, p0), tfk_sxtab16(off2, p1), ${at(c0, j)});`,
+          `        TFR_STRD(tfk_sxtab16_ror8(off2, p0), tfk_sxtab16_ror8(off2, p1), ${at(c0 + 1, j)});`,
+          `        TFR_STRD(tfk_sxtab16(off2, q0), tfk_sxtab16(off2, q1), ${at(c0 + 2, j)});`,
+          `        TFR_STRD(tfk_sxtab16_ror8(off2, q0), tfk_sxtab16_ror8(off2, q1), ${at(c0 + 3, j)}); }`);
       }
-      for (let c = 4 * quads; c < 4 * quads + tail; c++) {
-        const lov = lo ? `(uint32_t)(uint16_t)(s[${c}] + ${op.inputOffset})` : '0u';
-        const hiv = hi ? `((uint32_t)(uint16_t)(s[${c + C}] + ${op.inputOffset}) << 16)` : '0u';
-        L.push(`      d[${c * cw}] = ${lov} | ${hiv};`);
+      for (let u = 0; u < 2; u++) {
+        for (let c = 4 * quads; c < G; c++) L.push(`      prow[${c * cw + j + u}] = ${px16(x0 + 2 * u, c)} | (${px16(x0 + 2 * u + 1, c)} << 16);`);
       }
+      L.push(`    }`);
+      j++;
+      continue;
     }
+    L.push(`    {`);
+    for (let q = 0; q < quads; q++) {
+      const c0 = 4 * q;
+      // [a0 a1 b0 b1] and [a2 a3 b2 b3], then SXTAB16 / ROR #8 give (a_c, b_c) + offset per channel.
+      L.push(`      { const uint32_t a = ${px32(x0, c0)}, b = ${px32(x0 + 1, c0)};`,
+        `        const uint32_t p = tfk_pkhbt(a, b), q = tfk_pkhtb(b, a);`,
+        `        prow[${c0 * cw + j}] = tfk_sxtab16(off2, p); prow[${(c0 + 1) * cw + j}] = tfk_sxtab16_ror8(off2, p);`,
+        `        prow[${(c0 + 2) * cw + j}] = tfk_sxtab16(off2, q); prow[${(c0 + 3) * cw + j}] = tfk_sxtab16_ror8(off2, q); }`);
+    }
+    for (let c = 4 * quads; c < G; c++) L.push(`      prow[${c * cw + j}] = ${px16(x0, c)} | (${px16(x0 + 1, c)} << 16);`);
     L.push(`    }`);
   }
   L.push(`  }`, `}`);
