@@ -375,8 +375,22 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
   };
   const s2 = op.strideH === 2;
   const lastOdd = !s2 && op.outH % 2 === 1;
+  // Stride 2, DSP: two output rows per 2x2 block where the five plane rows' offsets reach (blockLoopAsmS2);
+  // the portable build calls the one-row function for both rows.
+  // An odd step height costs one more call per channel and step (about 30 instructions), which narrow rows
+  // (about 2.3 instructions saved per output) do not repay.
+  const s2pair = s2 && op.outH >= 2 && (stepRows(op, g.k) % 2 === 0 || op.outW >= 8) && blockLoopAsmS2(0, 0, op, Math.floor(op.outW / 2), RW, OS, oRow, g.words) !== undefined;
+  const emitPairS2 = (key: string): string => {
+    const [e, d] = key.split('_').map(Number) as [number, number];
+    const asm = blockLoopAsmS2(e, d, op, Math.floor(op.outW / 2), RW, OS, oRow, g.words)!;
+    return [`#if defined(__ARM_FEATURE_DSP)`,
+      `static void __attribute__((naked, noinline)) ${fnOf(key, 2)}(${NAKED_PARAMS}) {`,
+      `  __asm__ volatile(${asm});`, `}`, `#else`,
+      `static void __attribute__((noinline)) ${fnOf(key, 2)}(const uint32_t *p, const uint32_t *prm, int8_t *o, int nrp) { ${fnOf(key, 1)}(p, prm, o, 2 * nrp); }`,
+      `#endif`].join('\n');
+  };
   for (const key of keys) {
-    if (s2) { parts.push(emitRunS2(key)); continue; }
+    if (s2) { parts.push(emitRunS2(key)); if (s2pair) parts.push(emitPairS2(key)); continue; }
     if (op.outH >= 2) parts.push(emitRun(key, 2));
     if (lastOdd) parts.push(emitRun(key, 1));
   }
@@ -384,7 +398,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
   const table = (rows: 1 | 2) => keys.length === 1 ? '' :
     `static void (*const ${name}_f${rows}[${C}])${sig} = {${Array.from({ length: C }, (_, c) => fnOf(keyOf(c), rows)).join(', ')}};`;
   const callOf = (rows: 1 | 2, c: string) => keys.length === 1 ? fnOf(keys[0]!, rows) : `${name}_f${rows}[${c}]`;
-  if (keys.length > 1) { if (!s2 && op.outH >= 2) parts.push(table(2)); if (s2 || lastOdd) parts.push(table(1)); }
+  if (keys.length > 1) { if ((!s2 && op.outH >= 2) || s2pair) parts.push(table(2)); if (s2 || lastOdd) parts.push(table(1)); }
 
   // Widening functions: full groups and, when C % G != 0, the last group.
   const lastG = W - (g.groups - 1) * g.G;
@@ -410,7 +424,9 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     `      for (int c = 0; c < ${G}; c++) {`,
     `        const int ch = ${gExpr} + c; const uint32_t *pr = P + (${c0Expr}ch) * 6; const uint32_t *pl = ring + c * ${g.chanWords};`,
     `        int8_t *o = out + oy * ${oRow} + ch;`,
-    ...(s2 ? [`        ${callOf(1, `${c0Expr}ch`)}(pl, pr, o, nOut);`] : []),
+    ...(s2 && !s2pair ? [`        ${callOf(1, `${c0Expr}ch`)}(pl, pr, o, nOut);`] : []),
+    ...(s2pair ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`,
+      `        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${2 * g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`] : []),
     ...(!s2 && op.outH >= 2 ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
     ...(lastOdd ? [`        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`] : []),
     `      }`,
@@ -485,17 +501,7 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
     `smlad ${acc0}, r12, ${P}, ${acc0}`, `smlatb ${acc1}, r12, ${P}, ${acc1}`, `smlabb ${acc0}, lr, ${R}, ${acc0}`, `smladx ${acc1}, lr, ${R}, ${acc1}`];
   /** One 2x2 quad at r0 (which it advances by one word), its outputs at r1 + base; the bias in r10 already unless `bias`. */
   const quad = (base: number, bias = true): string[] => {
-    const rq: string[] = [`ldrd r12, lr, [sp, #16]`];
-    const at = (off: number) => (base + off === 0 ? `[r1]` : `[r1, #${base + off}]`);
-    // acc r8 -> out[0] in place (the tie correction folded into C, then C reloaded); temps r8, r9, r10 for r9, r10, r11.
-    if (e > 0) rq.push(`sub lr, lr, r8, lsr #31`, `smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, ${at(0)}`, `ldr lr, [sp, #20]`);
-    else rq.push(`smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, ${at(0)}`);
-    const pairs: Array<[string, string, number]> = [['r9', 'r8', C], ['r10', 'r9', oRow], ['r11', 'r10', oRow + C]];
-    for (const [acc, t, off] of pairs) {
-      rq.push(`smmlar ${t}, ${acc}, r12, lr`);
-      if (e > 0) rq.push(`sub ${t}, ${t}, ${acc}, lsr #31`);
-      rq.push(ssat(t), ...clamp(t), `strb ${t}, ${at(off)}`);
-    }
+    const rq = blockRequant(e, op, base, C, oRow);
     return [
       `ldrd r12, lr, [r0], #4`, ...(bias ? [`ldr r10, [sp, #8]`] : []),
       `smlad r8, r12, r2, r10`, `smlatb r9, r12, r2, r10`, `smlabb r8, lr, r3, r8`, `smladx r9, lr, r3, r9`,
@@ -545,6 +551,97 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
     // Next row pair: from the end of this one's quads; the frame's slot 3 holds the plane pointer after the last pair.
     `add r0, r0, #${pairStep - 4 * FP}`, `add r1, r1, #${2 * oRow - 2 * C * FP}`,
     `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`,
+    `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
+  ];
+  return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
+}
+
+/**
+ * Requantisation of a 2x2 block's accumulators r8 (row 0, column 0), r9 (0, 1), r10 (1, 0), r11 (1, 1) to
+ * r1 + base + {0, OS, oRow, oRow + OS}, with M, C at sp + 16, sp + 20 (requant.ts). r8 goes out in place
+ * (the tie correction folded into C, then C reloaded); r8, r9, r10 are the temporaries for r9, r10, r11.
+ */
+function blockRequant(e: number, op: KDepthwiseConv2d, base: number, OS: number, oRow: number): string[] {
+  const clamp = (r: string): string[] => [
+    ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
+    ...(op.actMax < 127 ? [`cmp ${r}, #${op.actMax}`, `it gt`, `movgt ${r}, #${op.actMax}`] : []),
+  ];
+  const ssat = (r: string) => (e > 0 ? `ssat ${r}, #8, ${r}, asr #${e}` : `ssat ${r}, #8, ${r}`);
+  const rq: string[] = [`ldrd r12, lr, [sp, #16]`];
+  const at = (off: number) => (base + off === 0 ? `[r1]` : `[r1, #${base + off}]`);
+  if (e > 0) rq.push(`sub lr, lr, r8, lsr #31`, `smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, ${at(0)}`, `ldr lr, [sp, #20]`);
+  else rq.push(`smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, ${at(0)}`);
+  const outs: Array<[string, string, number]> = [['r9', 'r8', OS], ['r10', 'r9', oRow], ['r11', 'r10', oRow + OS]];
+  for (const [acc, t, off] of outs) {
+    rq.push(`smmlar ${t}, ${acc}, r12, lr`);
+    if (e > 0) rq.push(`sub ${t}, ${t}, ${acc}, lsr #31`);
+    rq.push(ssat(t), ...clamp(t), `strb ${t}, ${at(off)}`);
+  }
+  return rq;
+}
+
+/**
+ * Stride 2, two output rows at a time, as the body of a naked function (p, prm, o, nrp): 2x2 blocks over
+ * plane rows 0-4 (output row 0 reads rows 0-2, row 1 rows 2-4; row 2 serves both), per plane row the words
+ * W0 = (2ox, 2ox+1), W1, W2 (LDRD + LDR):
+ *     out(ox) += SMLAD(W0, P) + SMLABB(W1, R),   out(ox+1) += SMLAD(W1, P) + SMLABB(W2, R)
+ * 10 loads and 24 MAC instructions for 36 MACs, then blockRequant; an odd last column as two outputs.
+ * Frame as quadLoopAsm's (sp + 8 bias, + 12 plane end, + 16 M, + 20 C, + 24 row end).
+ */
+function blockLoopAsmS2(e: number, d: number, op: KDepthwiseConv2d, pairs: number, RW: number, OS: number, oRow: number, words: number): string | undefined {
+  if (4 * RW + 8 > 1020 || 2 * oRow + OS > 4095 || 2 * OS * pairs > 4095 || 8 * pairs > 4095 || 16 * words > 4095) return undefined;
+  const clamp = (r: string): string[] => [
+    ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
+    ...(op.actMax < 127 ? [`cmp ${r}, #${op.actMax}`, `it gt`, `movgt ${r}, #${op.actMax}`] : []),
+  ];
+  const ssat = (r: string) => (e > 0 ? `ssat ${r}, #8, ${r}, asr #${e}` : `ssat ${r}, #8, ${r}`);
+  // Weights of kernel row k: P in r(2+2k), R in r(3+2k). Plane row r, after the first LDRD advanced r0 by 8.
+  const P = (k: number) => `r${2 + 2 * k}`, R = (k: number) => `r${3 + 2 * k}`;
+  const ld = (r: number) => (r === 0 ? [`ldrd r12, lr, [r0], #8`, `ldr r12, [r0, #0]`] : [`ldrd r12, lr, [r0, #${r * RW - 8}]`, `ldr r12, [r0, #${r * RW}]`]);
+  /** Plane row r into accumulators a0 (column ox) and a1 (ox + 1) with kernel row k; `init` = the bias register. */
+  const row = (r: number, k: number, a0: string, a1: string, init?: string): string[] => {
+    const [l2, l3] = ld(r);
+    return [l2!, `smlad ${a0}, r12, ${P(k)}, ${init ?? a0}`, `smlabb ${a0}, lr, ${R(k)}, ${a0}`, `smlad ${a1}, lr, ${P(k)}, ${init ?? a1}`,
+      l3!, `smlabb ${a1}, r12, ${R(k)}, ${a1}`];
+  };
+  const block = [
+    `ldr r10, [sp, #8]`,
+    ...row(0, 0, 'r8', 'r9', 'r10'), ...row(1, 1, 'r8', 'r9'),
+    // Plane row 2: kernel row 2 of output row 0 and row 0 of output row 1 (r10 holds the bias until its last use).
+    `ldrd r12, lr, [r0, #${2 * RW - 8}]`,
+    `smlad r8, r12, ${P(2)}, r8`, `smlabb r8, lr, ${R(2)}, r8`, `smlad r9, lr, ${P(2)}, r9`,
+    `smlad r11, lr, ${P(0)}, r10`, `smlad r10, r12, ${P(0)}, r10`, `smlabb r10, lr, ${R(0)}, r10`,
+    `ldr r12, [r0, #${2 * RW}]`,
+    `smlabb r9, r12, ${R(2)}, r9`, `smlabb r11, r12, ${R(0)}, r11`,
+    ...row(3, 1, 'r10', 'r11'), ...row(4, 2, 'r10', 'r11'),
+    ...blockRequant(e, op, 0, OS, oRow),
+    `add r1, r1, #${2 * OS}`,
+  ];
+  // The odd last column of both rows: W0, W1 of plane rows 0-4 (r0 at its word, not advanced).
+  const odd = [
+    `ldr r10, [sp, #8]`,
+    ...[0, 1, 2, 3, 4].flatMap((r) => {
+      const l = r === 0 ? `ldrd r12, lr, [r0]` : `ldrd r12, lr, [r0, #${r * RW}]`;
+      const out: string[] = [l];
+      if (r <= 2) out.push(`smlad r8, r12, ${P(r)}, ${r === 0 ? 'r10' : 'r8'}`, `smlabb r8, lr, ${R(r)}, r8`);
+      if (r >= 2) out.push(`smlad r9, r12, ${P(r - 2)}, ${r === 2 ? 'r10' : 'r9'}`, `smlabb r9, lr, ${R(r - 2)}, r9`);
+      return out;
+    }),
+    `ldrd r12, lr, [sp, #16]`,
+    `smmlar r10, r8, r12, lr`, ...(e > 0 ? [`sub r10, r10, r8, lsr #31`] : []), ssat('r10'), ...clamp('r10'), `strb r10, [r1]`,
+    `smmlar r10, r9, r12, lr`, ...(e > 0 ? [`sub r10, r10, r9, lsr #31`] : []), ssat('r10'), ...clamp('r10'), `strb r10, [r1, #${oRow}]`,
+  ];
+  const lines = [
+    ...weightPrologue(d, 16 * words),
+    `mov lr, r8`,
+    `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
+    `1:`,
+    ...(pairs > 1 ? [`add r12, r0, #${8 * (pairs - 1)}`, `str r12, [sp, #24]`, `2:`] : []),
+    ...(pairs > 0 ? block : []),
+    ...(pairs > 1 ? [`ldr r12, [sp, #24]`, `cmp r0, r12`, `bls 2b`] : []),
+    ...(op.outW % 2 ? odd : []),
+    `add r0, r0, #${16 * words - 8 * pairs}`, `add r1, r1, #${2 * oRow - 2 * OS * pairs}`,
+    `ldr r12, [sp, #12]`, `cmp r0, r12`, `bne 1b`,
     `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
   ];
   return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
