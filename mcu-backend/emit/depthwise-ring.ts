@@ -309,7 +309,8 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     }
     if (oddW) generic.push(`    {`, ...body(false, false), `    }`);
     generic.push(`    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`);
-    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, d, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW) : undefined;
+    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, d, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW)
+      : rows === 1 ? rowLoopAsm(e, d, op, FP, RW, OS, oRow, g.words) : undefined;
     if (!asm) { L.push(...generic, `}`); return L.join('\n'); }
     // DSP: a naked function, all of it one inline-assembly block (fixed register plan, 50-51 instructions
     // per quad, then the odd last column's two outputs, if any, 28-30 instructions): it reads the channel's
@@ -551,6 +552,52 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
     // Next row pair: from the end of this one's quads; the frame's slot 3 holds the plane pointer after the last pair.
     `add r0, r0, #${pairStep - 4 * FP}`, `add r1, r1, #${2 * oRow - 2 * C * FP}`,
     `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`,
+    `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
+  ];
+  return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
+}
+
+/**
+ * One output row at a time (stride 1: the odd last row of a step), as the body of a naked function
+ * (p, prm, o, nrp): per output pair the words A, B of plane rows 0-2 (3 LDRD, 12 MAC instructions for 18
+ * MACs), then two requantisations with r10, r11 free; the odd last column, if any, from SMLAD + SMLABB.
+ * Frame as quadLoopAsm's.
+ */
+function rowLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, OS: number, oRow: number, words: number): string | undefined {
+  if (2 * RW + 4 > 1020 || oRow > 4095 || 2 * OS * FP > 4095 || 4 * FP > 4095 || 4 * words > 4095) return undefined;
+  const clamp = (r: string): string[] => [
+    ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
+    ...(op.actMax < 127 ? [`cmp ${r}, #${op.actMax}`, `it gt`, `movgt ${r}, #${op.actMax}`] : []),
+  ];
+  const ssat = (r: string) => (e > 0 ? `ssat ${r}, #8, ${r}, asr #${e}` : `ssat ${r}, #8, ${r}`);
+  const rq = (t: string, acc: string, at: string) => [`smmlar ${t}, ${acc}, r12, lr`, ...(e > 0 ? [`sub ${t}, ${t}, ${acc}, lsr #31`] : []), ssat(t), ...clamp(t), `strb ${t}, ${at}`];
+  const P = (k: number) => `r${2 + 2 * k}`, R = (k: number) => `r${3 + 2 * k}`;
+  const pair = [
+    `ldr r10, [sp, #8]`,
+    ...[0, 1, 2].flatMap((k) => [k === 0 ? `ldrd r12, lr, [r0], #4` : `ldrd r12, lr, [r0, #${k * RW - 4}]`,
+      `smlad r8, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r8'}`, `smlatb r9, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r9'}`,
+      `smlabb r8, lr, ${R(k)}, r8`, `smladx r9, lr, ${R(k)}, r9`]),
+    `ldrd r12, lr, [sp, #16]`,
+    ...rq('r10', 'r8', '[r1]'), ...rq('r11', 'r9', `[r1, #${OS}]`),
+    `add r1, r1, #${2 * OS}`,
+  ];
+  const odd = [
+    `ldr r10, [sp, #8]`,
+    ...[0, 1, 2].flatMap((k) => [k === 0 ? `ldrd r12, lr, [r0]` : `ldrd r12, lr, [r0, #${k * RW}]`,
+      `smlad r8, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r8'}`, `smlabb r8, lr, ${R(k)}, r8`]),
+    `ldrd r12, lr, [sp, #16]`, ...rq('r10', 'r8', '[r1]'),
+  ];
+  const lines = [
+    ...weightPrologue(d, 4 * words),
+    `mov lr, r8`,
+    `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
+    `1:`,
+    ...(FP > 1 ? [`add r12, r0, #${4 * (FP - 1)}`, `str r12, [sp, #24]`, `2:`] : []),
+    ...(FP > 0 ? pair : []),
+    ...(FP > 1 ? [`ldr r12, [sp, #24]`, `cmp r0, r12`, `bls 2b`] : []),
+    ...(op.outW % 2 ? odd : []),
+    `add r0, r0, #${4 * words - 4 * FP}`, `add r1, r1, #${oRow - 2 * OS * FP}`,
+    `ldr r12, [sp, #12]`, `cmp r0, r12`, `bne 1b`,
     `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
   ];
   return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
