@@ -390,16 +390,32 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
       `static void __attribute__((noinline)) ${fnOf(key, 2)}(const uint32_t *p, const uint32_t *prm, int8_t *o, int nrp) { ${fnOf(key, 1)}(p, prm, o, 2 * nrp); }`,
       `#endif`].join('\n');
   };
+  // A 4-row ring (k = 1, stride 1) on DSP cores copies no rows: odd steps widen their two new rows into slots
+  // 0, 1 and run the rotated quad loop (plane rows in slots 2, 3, 0, 1), so the next step finds its shared
+  // rows in slots 0, 1 again. (A step of one row, the last of an odd height, copies as before.)
+  const rotOK = !s2 && g.k === 1 && g.steps > 1 && FP > 0 && quadLoopAsm(0, 0, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW, true) !== undefined;
+  const rotOf = (key: string) => `${fnOf(key, 2)}_rot`;
   for (const key of keys) {
     if (s2) { parts.push(emitRunS2(key)); if (s2pair) parts.push(emitPairS2(key)); continue; }
     if (op.outH >= 2) parts.push(emitRun(key, 2));
     if (lastOdd) parts.push(emitRun(key, 1));
+    if (rotOK) {
+      const [e, d] = key.split('_').map(Number) as [number, number];
+      parts.push(`#if defined(__ARM_FEATURE_DSP)`,
+        `static void __attribute__((naked, noinline)) ${rotOf(key)}(${NAKED_PARAMS}) {`,
+        `  __asm__ volatile(${quadLoopAsm(e, d, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW, true)});`, `}`, `#endif`);
+    }
   }
   const sig = '(const uint32_t *, const uint32_t *, int8_t *, int)';
   const table = (rows: 1 | 2) => keys.length === 1 ? '' :
     `static void (*const ${name}_f${rows}[${C}])${sig} = {${Array.from({ length: C }, (_, c) => fnOf(keyOf(c), rows)).join(', ')}};`;
   const callOf = (rows: 1 | 2, c: string) => keys.length === 1 ? fnOf(keys[0]!, rows) : `${name}_f${rows}[${c}]`;
   if (keys.length > 1) { if ((!s2 && op.outH >= 2) || s2pair) parts.push(table(2)); if (s2 || lastOdd) parts.push(table(1)); }
+  if (keys.length > 1 && rotOK) {
+    parts.push(`#if defined(__ARM_FEATURE_DSP)`,
+      `static void (*const ${name}_fr[${C}])${sig} = {${Array.from({ length: C }, (_, c) => rotOf(keyOf(c))).join(', ')}};`, `#endif`);
+  }
+  const rotCall = (c: string) => keys.length === 1 ? rotOf(keys[0]!) : `${name}_fr[${c}]`;
 
   // Widening functions: full groups and, when C % G != 0, the last group.
   const lastG = W - (g.groups - 1) * g.G;
@@ -408,12 +424,16 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
 
   // A step computes K output rows from (K - 1) * stride + 3 input rows; the next step shares 3 - stride of them.
   const K = stepRows(op, g.k), S = op.strideH, keep = 3 - S;
-  const driverGroup = (G: number, widen: string, gExpr: string): string[] => [
+  const driverGroup = (G: number, widen: string, gExpr: string, rot = false): string[] => [
     `    const int8_t *x = in + ${gExpr};`,
     `    for (int s = 0; s < ${g.steps}; s++) {`,
     `      const int oy = s * ${K}; const int nOut = oy + ${K} <= ${op.outH} ? ${K} : ${op.outH} - oy;`,
     `      const int rows = (nOut - 1) * ${S} + 3;`,
+    ...(rot ? [`      const int rot = (s & 1) && nOut == 2;`] : []),
     `      if (s == 0) ${widen}(x, ring, 0, rows, oy * ${S} - ${op.padTop});`,
+    // Rotated ring: after an odd step the shared rows are in slots 0, 1; an odd two-row step widens into 0, 1.
+    ...(rot ? [`      else if ((s - 1) & 1) ${widen}(x, ring, 2, rows, oy - ${op.padTop});`,
+      `      else if (rot) ${widen}(x, ring, 0, rows - 2, oy + 2 - ${op.padTop});`] : []),
     `      else {`,
     // The shared rows to the front of each channel's ring, straight-line, two words per LDRD / STRD.
     `        for (int c = 0; c < ${G}; c++) { uint32_t *dd = ring + c * ${g.chanWords}; const uint32_t *ss = dd + ${K * S * g.words}; uint32_t a, b;`,
@@ -428,12 +448,18 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     ...(s2 && !s2pair ? [`        ${callOf(1, `${c0Expr}ch`)}(pl, pr, o, nOut);`] : []),
     ...(s2pair ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`,
       `        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${2 * g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`] : []),
-    ...(!s2 && op.outH >= 2 ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
+    ...(!s2 && op.outH >= 2 && rot ? [`        if (rot) ${rotCall(`${c0Expr}ch`)}(pl, pr, o, 1);`,
+      `        else if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
+    ...(!s2 && op.outH >= 2 && !rot ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
     ...(lastOdd ? [`        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`] : []),
     `      }`,
     `    }`,
   ];
   const fullGroups = lastG === g.G ? g.groups : g.groups - 1;
+  const groupsC = (rot: boolean) => [
+    ...(fullGroups > 0 ? [`  for (int gi = 0; gi < ${fullGroups}; gi++) {`, ...driverGroup(g.G, `${name}_widen`, `gi * ${g.G}`, rot), `  }`] : []),
+    ...(lastG !== g.G ? [`  {`, ...driverGroup(lastG, `${name}_widenl`, `${fullGroups * g.G}`, rot), `  }`] : []),
+  ];
   const code = [
     SIMD_PRELUDE,
     ...parts,
@@ -443,8 +469,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     `  uint32_t *ring = (uint32_t *)(void *)scratch;`,
     ...zeroWords(op, g, 'ring'),
     `  const uint32_t *P = (const uint32_t *)tfk_hide(${name}_p);`,
-    ...(fullGroups > 0 ? [`  for (int gi = 0; gi < ${fullGroups}; gi++) {`, ...driverGroup(g.G, `${name}_widen`, `gi * ${g.G}`), `  }`] : []),
-    ...(lastG !== g.G ? [`  {`, ...driverGroup(lastG, `${name}_widenl`, `${fullGroups * g.G}`), `  }`] : []),
+    ...(rotOK ? [`#if defined(__ARM_FEATURE_DSP)`, ...groupsC(true), `#else`, ...groupsC(false), `#endif`] : groupsC(false)),
     `}`,
   ].join('\n');
   const data = `static const uint32_t ${name}_p[${prm.length}] __attribute__((aligned(8))) = {${prm.map((v) => v + 'u').join(',')}};`;
@@ -490,7 +515,12 @@ function weightPrologue(d: number, step: number): string[] {
  * Requantisation as requant.ts; the first output (no free register yet) folds the tie correction into the
  * rounding constant: SMMLAR(acc, M, C - (acc < 0)) = SMMLAR(acc, M, C) - (acc < 0), then reloads C.
  */
-function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number, oddW = false): string | undefined {
+function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number, oddW = false, rot = false): string | undefined {
+  // Plane row r at slot r, or, rotated (a 4-row ring whose shared rows stayed in slots 2, 3), at slot (r + 2) % 4;
+  // the row in slot 0 advances r0 by a word (post-index), rows loaded after it address 4 bytes less.
+  const slot = (r: number) => (rot ? (r + 2) % 4 : r);
+  const ldq = (r: number) => slot(r) === 0 ? `ldrd r12, lr, [r0], #4` : `ldrd r12, lr, [r0, #${slot(r) * RW - (r > (rot ? 2 : 0) ? 4 : 0)}]`;
+  const ldo = (r: number) => `ldrd r12, lr, [r0, #${slot(r) * RW}]`;
   const n2 = Math.floor(FP / 2), peel = FP % 2 === 1;
   if (oRow + 4 * C > 4095 || pairStep > 4095 || 2 * oRow > 4095 || 8 * n2 > 4095) return undefined;
   const clamp = (r: string): string[] => [
@@ -504,14 +534,14 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
   const quad = (base: number, bias = true): string[] => {
     const rq = blockRequant(e, op, base, C, oRow);
     return [
-      `ldrd r12, lr, [r0], #4`, ...(bias ? [`ldr r10, [sp, #8]`] : []),
+      ldq(0), ...(bias ? [`ldr r10, [sp, #8]`] : []),
       `smlad r8, r12, r2, r10`, `smlatb r9, r12, r2, r10`, `smlabb r8, lr, r3, r8`, `smladx r9, lr, r3, r9`,
-      `ldrd r12, lr, [r0, #${RW - 4}]`,
+      ldq(1),
       ...mac4('r8', 'r9', 'r4', 'r5'),
       `smlatb r11, r12, r2, r10`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`, `smladx r11, lr, r3, r11`,
-      `ldrd r12, lr, [r0, #${2 * RW - 4}]`,
+      ldq(2),
       ...mac4('r8', 'r9', 'r6', 'r7'), ...mac4('r10', 'r11', 'r4', 'r5'),
-      `ldrd r12, lr, [r0, #${3 * RW - 4}]`,
+      ldq(3),
       ...mac4('r10', 'r11', 'r6', 'r7'),
       ...rq,
     ];
@@ -537,13 +567,13 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
     // The odd last column (r0 at its word, r1 at its output): out(ox) of both rows from the words (ox, ox+1) and
     // (ox+2, ox+3) of four plane rows: SMLAD with P and SMLABB with R per kernel row, bias from the frame.
     ...(oddW ? [
-      `ldrd r12, lr, [r0, #0]`, `ldr r10, [sp, #8]`,
+      ldo(0), `ldr r10, [sp, #8]`,
       `smlad r8, r12, r2, r10`, `smlabb r8, lr, r3, r8`,
-      `ldrd r12, lr, [r0, #${RW}]`,
+      ldo(1),
       `smlad r8, r12, r4, r8`, `smlabb r8, lr, r5, r8`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`,
-      `ldrd r12, lr, [r0, #${2 * RW}]`,
+      ldo(2),
       `smlad r8, r12, r6, r8`, `smlabb r8, lr, r7, r8`, `smlad r10, r12, r4, r10`, `smlabb r10, lr, r5, r10`,
-      `ldrd r12, lr, [r0, #${3 * RW}]`,
+      ldo(3),
       `smlad r10, r12, r6, r10`, `smlabb r10, lr, r7, r10`,
       `ldrd r12, lr, [sp, #16]`,
       `smmlar r9, r8, r12, lr`, ...(e > 0 ? [`sub r9, r9, r8, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1]`,
