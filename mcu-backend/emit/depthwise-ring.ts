@@ -144,59 +144,53 @@ function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: 
     `      continue;`,
     `    }`,
     `    const int8_t *row = x + y * ${op.inW * C};`];
-  const runs = wordRuns(op, words);
-  const quads = Math.floor(G / 4), tail = G % 4;
-  for (const [a, b, k] of runs) {
-    const lo = k[0] === '1', hi = k[1] === '1';
-    const unroll = lo && hi && b - a >= 4 ? 2 : 1;
-    // Interior runs two words per iteration (one loop test per 2 x G x 2 values).
-    if (unroll === 2) {
-      L.push(`    { const int8_t *s = row + (2 * ${a} - ${op.padLeft}) * ${C}; uint32_t *d = prow + ${a};`,
-        `      for (int j = ${a}; j + 1 < ${b}; j += 2) {`);
-      for (let u = 0; u < 2; u++) {
-        for (let q = 0; q < Math.floor(G / 4); q++) {
-          const c0 = 4 * q, so = u * 2 * C + c0;
-          L.push(`        { const uint32_t a = (uint32_t)tfk_ld32(s + ${so}), b = (uint32_t)tfk_ld32(s + ${so + C});`,
-            `          const uint32_t p = tfk_pkhbt(a, b), q = tfk_pkhtb(b, a);`,
-            `          d[${c0 * cw + u}] = tfk_sxtab16(off2, p); d[${(c0 + 1) * cw + u}] = tfk_sxtab16_ror8(off2, p);`,
-            `          d[${(c0 + 2) * cw + u}] = tfk_sxtab16(off2, q); d[${(c0 + 3) * cw + u}] = tfk_sxtab16_ror8(off2, q); }`);
-        }
-        for (let c = 4 * Math.floor(G / 4); c < G; c++) {
-          L.push(`        d[${c * cw + u}] = (uint32_t)(uint16_t)(s[${u * 2 * C + c}] + ${op.inputOffset}) | ((uint32_t)(uint16_t)(s[${u * 2 * C + c + C}] + ${op.inputOffset}) << 16);`);
-        }
-      }
-      L.push(`        s += ${4 * C}; d += 2;`, `      }`, `    }`);
-      if ((b - a) % 2 === 0) continue;
-      // The odd last word of the run, below.
-      L.push(`    for (int j = ${b - 1}; j < ${b}; j++) {`, `      const int8_t *s = row + (2 * j - ${op.padLeft}) * ${C}; uint32_t *d = prow + j; (void)s;`);
-    } else L.push(`    for (int j = ${a}; j < ${b}; j++) {`, `      const int8_t *s = row + (2 * j - ${op.padLeft}) * ${C}; uint32_t *d = prow + j; (void)s;`);
-    if (!lo && !hi) {
-      // Words with no pixel inside stay zero: the kernel zeroes them in every slot once per call (zeroWords).
-      L.pop(); L.pop();
-      continue;
-    } else {
+  // Words with at least one pixel inside the image, straight-line, two words (four pixels) at a time where
+  // both are such words: each channel's two words with one STRD. A pixel outside the image reads as the
+  // word zw of four zero-point bytes, which SXTAB16 against the offset turns into int16 zeros, so the edge
+  // words take the interior path (words with no pixel inside stay zero: zeroWords, once per call).
+  const zp = (-op.inputOffset) & 0xff;
+  L.push(`    const uint32_t zw = ${(zp * 0x01010101) >>> 0}u; (void)zw;`);
+  const inside = (px: number) => px >= 0 && px < op.inW;
+  const live = Array.from({ length: words }, (_, j) => inside(2 * j - op.padLeft) || inside(2 * j - op.padLeft + 1));
+  const quads = Math.floor(G / 4);
+  /** The word of four channel bytes c0..c0+3 of pixel px (zw outside the image). */
+  const px32 = (px: number, c0: number) => (inside(px) ? `(uint32_t)tfk_ld32(row + ${px * C + c0})` : 'zw');
+  /** Channel c of pixel px plus the offset, as a 16-bit lane (0 outside the image). */
+  const px16 = (px: number, c: number) => (inside(px) ? `(uint32_t)(uint16_t)(row[${px * C + c}] + ${op.inputOffset})` : '0u');
+  /** STRD base and immediate for word j of channel c: prow plus whole KB (the immediate reaches 1020 bytes). */
+  const at = (c: number, j: number) => { const o = 4 * (c * cw + j), m = Math.floor(o / 1024); return `${m ? `prow + ${256 * m}` : 'prow'}, ${o - 1024 * m}`; };
+  for (let j = 0; j < words; j++) {
+    if (!live[j]) continue;
+    const x0 = 2 * j - op.padLeft;
+    if (j + 1 < words && live[j + 1]) {
+      L.push(`    {`);
       for (let q = 0; q < quads; q++) {
         const c0 = 4 * q;
-        if (lo && hi) {
-          // [a0 a1 b0 b1] and [a2 a3 b2 b3], then SXTAB16 / ROR #8 give (a_c, b_c) + offset per channel.
-          L.push(`      { const uint32_t a = (uint32_t)tfk_ld32(s + ${c0}), b = (uint32_t)tfk_ld32(s + ${c0 + C});`,
-            `        const uint32_t p = tfk_pkhbt(a, b), q = tfk_pkhtb(b, a);`,
-            `        d[${c0 * cw}] = tfk_sxtab16(off2, p); d[${(c0 + 1) * cw}] = tfk_sxtab16_ror8(off2, p);`,
-            `        d[${(c0 + 2) * cw}] = tfk_sxtab16(off2, q); d[${(c0 + 3) * cw}] = tfk_sxtab16_ror8(off2, q); }`);
-        } else {
-          const v = lo ? `tfk_ld32(s + ${c0})` : `tfk_ld32(s + ${c0 + C})`;
-          // One pixel inside: widen it and keep its lane, zero the other.
-          L.push(`      { const uint32_t a = (uint32_t)${v}, al = tfk_sxtab16(off2, a), ah = tfk_sxtab16_ror8(off2, a);`,
-            lo ? `        d[${c0 * cw}] = al & 0xffffu; d[${(c0 + 1) * cw}] = ah & 0xffffu; d[${(c0 + 2) * cw}] = al >> 16; d[${(c0 + 3) * cw}] = ah >> 16; }`
-              : `        d[${c0 * cw}] = al << 16; d[${(c0 + 1) * cw}] = ah << 16; d[${(c0 + 2) * cw}] = al & 0xffff0000u; d[${(c0 + 3) * cw}] = ah & 0xffff0000u; }`);
-        }
+        L.push(`      { const uint32_t a0 = ${px32(x0, c0)}, b0 = ${px32(x0 + 1, c0)};`,
+          `        const uint32_t a1 = ${px32(x0 + 2, c0)}, b1 = ${px32(x0 + 3, c0)};`,
+          `        const uint32_t p0 = tfk_pkhbt(a0, b0), q0 = tfk_pkhtb(b0, a0), p1 = tfk_pkhbt(a1, b1), q1 = tfk_pkhtb(b1, a1);`,
+          `        TFR_STRD(tfk_sxtab16(off2, p0), tfk_sxtab16(off2, p1), ${at(c0, j)});`,
+          `        TFR_STRD(tfk_sxtab16_ror8(off2, p0), tfk_sxtab16_ror8(off2, p1), ${at(c0 + 1, j)});`,
+          `        TFR_STRD(tfk_sxtab16(off2, q0), tfk_sxtab16(off2, q1), ${at(c0 + 2, j)});`,
+          `        TFR_STRD(tfk_sxtab16_ror8(off2, q0), tfk_sxtab16_ror8(off2, q1), ${at(c0 + 3, j)}); }`);
       }
-      for (let c = 4 * quads; c < 4 * quads + tail; c++) {
-        const lov = lo ? `(uint32_t)(uint16_t)(s[${c}] + ${op.inputOffset})` : '0u';
-        const hiv = hi ? `((uint32_t)(uint16_t)(s[${c + C}] + ${op.inputOffset}) << 16)` : '0u';
-        L.push(`      d[${c * cw}] = ${lov} | ${hiv};`);
+      for (let u = 0; u < 2; u++) {
+        for (let c = 4 * quads; c < G; c++) L.push(`      prow[${c * cw + j + u}] = ${px16(x0 + 2 * u, c)} | (${px16(x0 + 2 * u + 1, c)} << 16);`);
       }
+      L.push(`    }`);
+      j++;
+      continue;
     }
+    L.push(`    {`);
+    for (let q = 0; q < quads; q++) {
+      const c0 = 4 * q;
+      // [a0 a1 b0 b1] and [a2 a3 b2 b3], then SXTAB16 / ROR #8 give (a_c, b_c) + offset per channel.
+      L.push(`      { const uint32_t a = ${px32(x0, c0)}, b = ${px32(x0 + 1, c0)};`,
+        `        const uint32_t p = tfk_pkhbt(a, b), q = tfk_pkhtb(b, a);`,
+        `        prow[${c0 * cw + j}] = tfk_sxtab16(off2, p); prow[${(c0 + 1) * cw + j}] = tfk_sxtab16_ror8(off2, p);`,
+        `        prow[${(c0 + 2) * cw + j}] = tfk_sxtab16(off2, q); prow[${(c0 + 3) * cw + j}] = tfk_sxtab16_ror8(off2, q); }`);
+    }
+    for (let c = 4 * quads; c < G; c++) L.push(`      prow[${c * cw + j}] = ${px16(x0, c)} | (${px16(x0 + 1, c)} << 16);`);
     L.push(`    }`);
   }
   L.push(`  }`, `}`);
@@ -247,9 +241,15 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     `#if defined(__ARM_FEATURE_DSP)`,
     `#define TFR_LDRD_POST4(a, b, p) __asm__ volatile("ldrd %0, %1, [%2], #4" : "=r"(a), "=r"(b), "+r"(p))`,
     `#define TFR_LDRD_MEM(a, b, m) __asm__ volatile("ldrd %0, %1, %2" : "=r"(a), "=r"(b) : "m"(m))`,
+    `#define TFR_LDRD_POST8(a, b, p) __asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(a), "=r"(b), "+r"(p))`,
+    `#define TFR_STRD_POST8(a, b, p) __asm__ volatile("strd %1, %2, [%0], #8" : "+r"(p) : "r"(a), "r"(b) : "memory")`,
+    `#define TFR_STRD(a, b, p, off) __asm__ volatile("strd %0, %1, [%2, #" #off "]" : : "r"(a), "r"(b), "r"(p) : "memory")`,
     `#else`,
     `#define TFR_LDRD_POST4(a, b, p) do { memcpy(&(a), (p), 4); memcpy(&(b), (const char *)(p) + 4, 4); (p) = (const void *)((const char *)(p) + 4); } while (0)`,
     `#define TFR_LDRD_MEM(a, b, m) do { memcpy(&(a), &(m), 4); memcpy(&(b), (const char *)&(m) + 4, 4); } while (0)`,
+    `#define TFR_LDRD_POST8(a, b, p) do { (a) = (p)[0]; (b) = (p)[1]; (p) += 2; } while (0)`,
+    `#define TFR_STRD_POST8(a, b, p) do { (p)[0] = (a); (p)[1] = (b); (p) += 2; } while (0)`,
+    `#define TFR_STRD(a, b, p, off) do { uint32_t *tfr_q = (p) + (off) / 4; tfr_q[0] = (a); tfr_q[1] = (b); } while (0)`,
     `#endif`,
     `#endif`,
   ];
@@ -309,21 +309,15 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     }
     if (oddW) generic.push(`    {`, ...body(false, false), `    }`);
     generic.push(`    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`);
-    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW) : undefined;
-    if (!asm) L.push(...generic);
-    else {
-      // DSP: the quads of every row pair in one inline-assembly loop (fixed register plan, 50-51
-      // instructions per quad), then the odd last column's two outputs, if any (28-30 instructions).
-      L.push(`#if defined(__ARM_FEATURE_DSP)`,
-        `  { uint32_t fr[12]; uint32_t *frp = fr; const uint32_t *pend = p + nrp * ${2 * g.words};`,
-        `    fr[0] = P0; fr[1] = R0; fr[2] = P1; fr[3] = R1; fr[4] = P2; fr[5] = R2; fr[6] = (uint32_t)bv; fr[7] = (uint32_t)(uintptr_t)pend;`,
-        `    fr[8] = (uint32_t)mc[0]; fr[9] = (uint32_t)mc[1]; fr[10] = (uint32_t)(uintptr_t)p; fr[11] = (uint32_t)(uintptr_t)o;`,
-        `    __asm__ volatile(${asm} : : [fr] "r"(frp) : "cc", "memory"); }`);
-      L.push(`  (void)mc;`);
-      L.push(`#else`, ...generic, `#endif`);
-    }
-    L.push(`}`);
-    return L.join('\n');
+    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, d, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW)
+      : rows === 1 ? rowLoopAsm(e, d, op, FP, RW, OS, oRow, g.words) : undefined;
+    if (!asm) { L.push(...generic, `}`); return L.join('\n'); }
+    // DSP: a naked function, all of it one inline-assembly block (fixed register plan, 50-51 instructions
+    // per quad, then the odd last column's two outputs, if any, 28-30 instructions): it reads the channel's
+    // weights and constants itself, so a call costs about 25 instructions besides its quads.
+    return [`#if defined(__ARM_FEATURE_DSP)`,
+      `static void __attribute__((naked, noinline)) ${fnOf(key, rows)}(${NAKED_PARAMS}) {`,
+      `  __asm__ volatile(${asm});`, `}`, `#else`, ...L, ...generic, `}`, `#endif`].join('\n');
   };
   // Stride 2, one output row at a time: per kernel row the words W0 = (2ox, 2ox+1), W1, W2 (LDRD + LDR),
   //   out(ox) += SMLAD(W0, P) + SMLABB(W1, R),   out(ox+1) += SMLAD(W1, P) + SMLABB(W2, R).
@@ -349,12 +343,20 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
       ...(op.outW % 2 ? [`    {`, ...row(false), `    }`] : []),
       `    p += ${2 * g.words}; o += ${oRow};`,
       `  } while (--nrows > 0);`];
-    const asm = pairs > 0 ? pairLoopAsmS2(e, op, pairs, RW, OS, oRow, g.words) : undefined;
+    // DSP: a naked function, all of it one assembly block reading the weights itself (about 25 instructions
+    // a call besides its outputs, against about 60 through a C frame).
+    const nakedAsm = pairLoopAsmS2(e, op, pairs, RW, OS, oRow, g.words, d);
+    const asm = pairs > 0 && !nakedAsm ? pairLoopAsmS2(e, op, pairs, RW, OS, oRow, g.words) : undefined;
     const L = [`static void __attribute__((noinline)) ${fnOf(key, 1)}(const uint32_t *p, const uint32_t *prm, int8_t *o, int nrows) {`,
       `  const uint32_t P0 = ${scale('tfk_sxtab16(0u, prm[0])')}, R0 = ${scale('tfk_sxtab16_ror8(0u, prm[0])')};`,
       `  const uint32_t P1 = ${scale('tfk_sxtab16(0u, prm[1])')}, R1 = ${scale('tfk_sxtab16_ror8(0u, prm[1])')};`,
       `  const uint32_t P2 = ${scale('tfk_sxtab16(0u, prm[2])')}, R2 = ${scale('tfk_sxtab16_ror8(0u, prm[2])')};`,
       `  volatile int32_t bv = (int32_t)prm[3], mv = (int32_t)prm[4], cv = (int32_t)prm[5];`];
+    if (nakedAsm) {
+      return [`#if defined(__ARM_FEATURE_DSP)`,
+        `static void __attribute__((naked, noinline)) ${fnOf(key, 1)}(${NAKED_PARAMS}) {`,
+        `  __asm__ volatile(${nakedAsm});`, `}`, `#else`, ...L, ...generic, `}`, `#endif`].join('\n');
+    }
     if (!asm) L.push(...generic);
     else {
       // DSP: the output pairs of every row in one inline-assembly loop; the odd last column, if any, in C.
@@ -374,16 +376,46 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
   };
   const s2 = op.strideH === 2;
   const lastOdd = !s2 && op.outH % 2 === 1;
+  // Stride 2, DSP: two output rows per 2x2 block where the five plane rows' offsets reach (blockLoopAsmS2);
+  // the portable build calls the one-row function for both rows.
+  // An odd step height costs one more call per channel and step (about 30 instructions), which narrow rows
+  // (about 2.3 instructions saved per output) do not repay.
+  const s2pair = s2 && op.outH >= 2 && (stepRows(op, g.k) % 2 === 0 || op.outW >= 8) && blockLoopAsmS2(0, 0, op, Math.floor(op.outW / 2), RW, OS, oRow, g.words) !== undefined;
+  const emitPairS2 = (key: string): string => {
+    const [e, d] = key.split('_').map(Number) as [number, number];
+    const asm = blockLoopAsmS2(e, d, op, Math.floor(op.outW / 2), RW, OS, oRow, g.words)!;
+    return [`#if defined(__ARM_FEATURE_DSP)`,
+      `static void __attribute__((naked, noinline)) ${fnOf(key, 2)}(${NAKED_PARAMS}) {`,
+      `  __asm__ volatile(${asm});`, `}`, `#else`,
+      `static void __attribute__((noinline)) ${fnOf(key, 2)}(const uint32_t *p, const uint32_t *prm, int8_t *o, int nrp) { ${fnOf(key, 1)}(p, prm, o, 2 * nrp); }`,
+      `#endif`].join('\n');
+  };
+  // A 4-row ring (k = 1, stride 1) on DSP cores copies no rows: odd steps widen their two new rows into slots
+  // 0, 1 and run the rotated quad loop (plane rows in slots 2, 3, 0, 1), so the next step finds its shared
+  // rows in slots 0, 1 again. (A step of one row, the last of an odd height, copies as before.)
+  const rotOK = !s2 && g.k === 1 && g.steps > 1 && FP > 0 && quadLoopAsm(0, 0, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW, true) !== undefined;
+  const rotOf = (key: string) => `${fnOf(key, 2)}_rot`;
   for (const key of keys) {
-    if (s2) { parts.push(emitRunS2(key)); continue; }
+    if (s2) { parts.push(emitRunS2(key)); if (s2pair) parts.push(emitPairS2(key)); continue; }
     if (op.outH >= 2) parts.push(emitRun(key, 2));
     if (lastOdd) parts.push(emitRun(key, 1));
+    if (rotOK) {
+      const [e, d] = key.split('_').map(Number) as [number, number];
+      parts.push(`#if defined(__ARM_FEATURE_DSP)`,
+        `static void __attribute__((naked, noinline)) ${rotOf(key)}(${NAKED_PARAMS}) {`,
+        `  __asm__ volatile(${quadLoopAsm(e, d, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW, true)});`, `}`, `#endif`);
+    }
   }
   const sig = '(const uint32_t *, const uint32_t *, int8_t *, int)';
   const table = (rows: 1 | 2) => keys.length === 1 ? '' :
     `static void (*const ${name}_f${rows}[${C}])${sig} = {${Array.from({ length: C }, (_, c) => fnOf(keyOf(c), rows)).join(', ')}};`;
   const callOf = (rows: 1 | 2, c: string) => keys.length === 1 ? fnOf(keys[0]!, rows) : `${name}_f${rows}[${c}]`;
-  if (keys.length > 1) { if (!s2 && op.outH >= 2) parts.push(table(2)); if (s2 || lastOdd) parts.push(table(1)); }
+  if (keys.length > 1) { if ((!s2 && op.outH >= 2) || s2pair) parts.push(table(2)); if (s2 || lastOdd) parts.push(table(1)); }
+  if (keys.length > 1 && rotOK) {
+    parts.push(`#if defined(__ARM_FEATURE_DSP)`,
+      `static void (*const ${name}_fr[${C}])${sig} = {${Array.from({ length: C }, (_, c) => rotOf(keyOf(c))).join(', ')}};`, `#endif`);
+  }
+  const rotCall = (c: string) => keys.length === 1 ? rotOf(keys[0]!) : `${name}_fr[${c}]`;
 
   // Widening functions: full groups and, when C % G != 0, the last group.
   const lastG = W - (g.groups - 1) * g.G;
@@ -392,27 +424,42 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
 
   // A step computes K output rows from (K - 1) * stride + 3 input rows; the next step shares 3 - stride of them.
   const K = stepRows(op, g.k), S = op.strideH, keep = 3 - S;
-  const driverGroup = (G: number, widen: string, gExpr: string): string[] => [
+  const driverGroup = (G: number, widen: string, gExpr: string, rot = false): string[] => [
     `    const int8_t *x = in + ${gExpr};`,
     `    for (int s = 0; s < ${g.steps}; s++) {`,
     `      const int oy = s * ${K}; const int nOut = oy + ${K} <= ${op.outH} ? ${K} : ${op.outH} - oy;`,
     `      const int rows = (nOut - 1) * ${S} + 3;`,
+    ...(rot ? [`      const int rot = (s & 1) && nOut == 2;`] : []),
     `      if (s == 0) ${widen}(x, ring, 0, rows, oy * ${S} - ${op.padTop});`,
+    // Rotated ring: after an odd step the shared rows are in slots 0, 1; an odd two-row step widens into 0, 1.
+    ...(rot ? [`      else if ((s - 1) & 1) ${widen}(x, ring, 2, rows, oy - ${op.padTop});`,
+      `      else if (rot) ${widen}(x, ring, 0, rows - 2, oy + 2 - ${op.padTop});`] : []),
     `      else {`,
-    `        for (int c = 0; c < ${G}; c++) { uint32_t *dd = ring + c * ${g.chanWords}; const uint32_t *ss = dd + ${K * S * g.words};`,
-    `          for (int i = 0; i < ${keep * g.words}; i++) dd[i] = ss[i]; }`,
+    // The shared rows to the front of each channel's ring, straight-line, two words per LDRD / STRD.
+    `        for (int c = 0; c < ${G}; c++) { uint32_t *dd = ring + c * ${g.chanWords}; const uint32_t *ss = dd + ${K * S * g.words}; uint32_t a, b;`,
+    ...Array.from({ length: Math.floor(keep * g.words / 2) }, () => `          TFR_LDRD_POST8(a, b, ss); TFR_STRD_POST8(a, b, dd);`),
+    ...(keep * g.words % 2 ? [`          dd[0] = ss[0];`] : []),
+    `          (void)a; (void)b; }`,
     `        ${widen}(x, ring, ${keep}, rows, oy * ${S} - ${op.padTop});`,
     `      }`,
     `      for (int c = 0; c < ${G}; c++) {`,
     `        const int ch = ${gExpr} + c; const uint32_t *pr = P + (${c0Expr}ch) * 6; const uint32_t *pl = ring + c * ${g.chanWords};`,
     `        int8_t *o = out + oy * ${oRow} + ch;`,
-    ...(s2 ? [`        ${callOf(1, `${c0Expr}ch`)}(pl, pr, o, nOut);`] : []),
-    ...(!s2 && op.outH >= 2 ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
+    ...(s2 && !s2pair ? [`        ${callOf(1, `${c0Expr}ch`)}(pl, pr, o, nOut);`] : []),
+    ...(s2pair ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`,
+      `        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${2 * g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`] : []),
+    ...(!s2 && op.outH >= 2 && rot ? [`        if (rot) ${rotCall(`${c0Expr}ch`)}(pl, pr, o, 1);`,
+      `        else if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
+    ...(!s2 && op.outH >= 2 && !rot ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
     ...(lastOdd ? [`        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`] : []),
     `      }`,
     `    }`,
   ];
   const fullGroups = lastG === g.G ? g.groups : g.groups - 1;
+  const groupsC = (rot: boolean) => [
+    ...(fullGroups > 0 ? [`  for (int gi = 0; gi < ${fullGroups}; gi++) {`, ...driverGroup(g.G, `${name}_widen`, `gi * ${g.G}`, rot), `  }`] : []),
+    ...(lastG !== g.G ? [`  {`, ...driverGroup(lastG, `${name}_widenl`, `${fullGroups * g.G}`, rot), `  }`] : []),
+  ];
   const code = [
     SIMD_PRELUDE,
     ...parts,
@@ -422,8 +469,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     `  uint32_t *ring = (uint32_t *)(void *)scratch;`,
     ...zeroWords(op, g, 'ring'),
     `  const uint32_t *P = (const uint32_t *)tfk_hide(${name}_p);`,
-    ...(fullGroups > 0 ? [`  for (int gi = 0; gi < ${fullGroups}; gi++) {`, ...driverGroup(g.G, `${name}_widen`, `gi * ${g.G}`), `  }`] : []),
-    ...(lastG !== g.G ? [`  {`, ...driverGroup(lastG, `${name}_widenl`, `${fullGroups * g.G}`), `  }`] : []),
+    ...(rotOK ? [`#if defined(__ARM_FEATURE_DSP)`, ...groupsC(true), `#else`, ...groupsC(false), `#endif`] : groupsC(false)),
     `}`,
   ].join('\n');
   const data = `static const uint32_t ${name}_p[${prm.length}] __attribute__((aligned(8))) = {${prm.map((v) => v + 'u').join(',')}};`;
@@ -439,6 +485,29 @@ export function estimateDepthwiseRing(op: KDepthwiseConv2d): { instructions: num
 }
 
 /**
+ * Entry of the naked stride-1 run functions `(const uint32_t *p, const uint32_t *prm, int8_t *o, int nrp)`:
+ * saves r4-r11 and lr; prm = [3 int8 weight words, bias, M, C]; leaves P0, R0, P1, R1, P2, R2 (SXTB16 and
+ * SXTB16 ROR #8 of the weight words, scaled by 2^d lane by lane) in r2-r7, r0 = p, r1 = o, r8 = bias,
+ * r9 = p + nrp * step bytes, r10 = M, r11 = C.
+ */
+/** Parameters of a naked run function: read by its assembly, so unused to the compiler. */
+const NAKED_PARAMS = ['const uint32_t *p', 'const uint32_t *prm', 'int8_t *o', 'int nrp'].map((x) => `__attribute__((unused)) ${x}`).join(', ');
+
+function weightPrologue(d: number, step: number): string[] {
+  const scale = (r: string): string[] => d === 0 ? [] : d === 1 ? [`sadd16 ${r}, ${r}, ${r}`]
+    // Clear the bits shifted from the low lane into the high one (an 8-bit field per BIC immediate).
+    : [`lsl ${r}, ${r}, #${d}`, ...(d <= 8 ? [`bic ${r}, ${r}, #${((1 << d) - 1) << 16}`]
+      : [`bic ${r}, ${r}, #${0xff << 16}`, `bic ${r}, ${r}, #${(((1 << (d - 8)) - 1) << 24) >>> 0}`])];
+  return [
+    `push {r4, r5, r6, r7, r8, r9, r10, r11, lr}`,
+    `ldm r1, {r4, r5, r6, r8, r10, r11}`,
+    `movw r12, #${step}`, `mla r9, r3, r12, r0`, `mov r1, r2`,
+    `sxtb16 r2, r4`, `sxtb16 r3, r4, ror #8`, `sxtb16 r4, r5`, `sxtb16 r5, r5, ror #8`, `sxtb16 r7, r6, ror #8`, `sxtb16 r6, r6`,
+    ...['r2', 'r3', 'r4', 'r5', 'r6', 'r7'].flatMap(scale),
+  ];
+}
+
+/**
  * The 2-row quad loop as one inline-assembly string (a C string literal, for `__asm__`), DSP only; it saves
  * and restores every register it uses, so it constrains the compiler in nothing. The frame fr[12] holds P0, R0, P1, R1, P2, R2, bias, the
  * plane pointer after the last row pair, M, C, plane pointer, output pointer; it is pushed to the stack with the loop's end pointer.
@@ -446,7 +515,12 @@ export function estimateDepthwiseRing(op: KDepthwiseConv2d): { instructions: num
  * Requantisation as requant.ts; the first output (no free register yet) folds the tie correction into the
  * rounding constant: SMMLAR(acc, M, C - (acc < 0)) = SMMLAR(acc, M, C) - (acc < 0), then reloads C.
  */
-function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number, oddW = false): string | undefined {
+function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number, oddW = false, rot = false): string | undefined {
+  // Plane row r at slot r, or, rotated (a 4-row ring whose shared rows stayed in slots 2, 3), at slot (r + 2) % 4;
+  // the row in slot 0 advances r0 by a word (post-index), rows loaded after it address 4 bytes less.
+  const slot = (r: number) => (rot ? (r + 2) % 4 : r);
+  const ldq = (r: number) => slot(r) === 0 ? `ldrd r12, lr, [r0], #4` : `ldrd r12, lr, [r0, #${slot(r) * RW - (r > (rot ? 2 : 0) ? 4 : 0)}]`;
+  const ldo = (r: number) => `ldrd r12, lr, [r0, #${slot(r) * RW}]`;
   const n2 = Math.floor(FP / 2), peel = FP % 2 === 1;
   if (oRow + 4 * C > 4095 || pairStep > 4095 || 2 * oRow > 4095 || 8 * n2 > 4095) return undefined;
   const clamp = (r: string): string[] => [
@@ -458,37 +532,25 @@ function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C:
     `smlad ${acc0}, r12, ${P}, ${acc0}`, `smlatb ${acc1}, r12, ${P}, ${acc1}`, `smlabb ${acc0}, lr, ${R}, ${acc0}`, `smladx ${acc1}, lr, ${R}, ${acc1}`];
   /** One 2x2 quad at r0 (which it advances by one word), its outputs at r1 + base; the bias in r10 already unless `bias`. */
   const quad = (base: number, bias = true): string[] => {
-    const rq: string[] = [`ldrd r12, lr, [sp, #16]`];
-    const at = (off: number) => (base + off === 0 ? `[r1]` : `[r1, #${base + off}]`);
-    // acc r8 -> out[0] in place (the tie correction folded into C, then C reloaded); temps r8, r9, r10 for r9, r10, r11.
-    if (e > 0) rq.push(`sub lr, lr, r8, lsr #31`, `smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, ${at(0)}`, `ldr lr, [sp, #20]`);
-    else rq.push(`smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, ${at(0)}`);
-    const pairs: Array<[string, string, number]> = [['r9', 'r8', C], ['r10', 'r9', oRow], ['r11', 'r10', oRow + C]];
-    for (const [acc, t, off] of pairs) {
-      rq.push(`smmlar ${t}, ${acc}, r12, lr`);
-      if (e > 0) rq.push(`sub ${t}, ${t}, ${acc}, lsr #31`);
-      rq.push(ssat(t), ...clamp(t), `strb ${t}, ${at(off)}`);
-    }
+    const rq = blockRequant(e, op, base, C, oRow);
     return [
-      `ldrd r12, lr, [r0], #4`, ...(bias ? [`ldr r10, [sp, #8]`] : []),
+      ldq(0), ...(bias ? [`ldr r10, [sp, #8]`] : []),
       `smlad r8, r12, r2, r10`, `smlatb r9, r12, r2, r10`, `smlabb r8, lr, r3, r8`, `smladx r9, lr, r3, r9`,
-      `ldrd r12, lr, [r0, #${RW - 4}]`,
+      ldq(1),
       ...mac4('r8', 'r9', 'r4', 'r5'),
       `smlatb r11, r12, r2, r10`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`, `smladx r11, lr, r3, r11`,
-      `ldrd r12, lr, [r0, #${2 * RW - 4}]`,
+      ldq(2),
       ...mac4('r8', 'r9', 'r6', 'r7'), ...mac4('r10', 'r11', 'r4', 'r5'),
-      `ldrd r12, lr, [r0, #${3 * RW - 4}]`,
+      ldq(3),
       ...mac4('r10', 'r11', 'r6', 'r7'),
       ...rq,
     ];
   };
   const lines = [
-    // Every register is saved and restored here, so the compiler keeps whatever it likes in them.
-    `push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`, `mov r12, %[fr]`,
-    `ldrd r2, r3, [r12, #0]`, `ldrd r4, r5, [r12, #8]`, `ldrd r6, r7, [r12, #16]`,
-    `ldrd r8, r9, [r12, #24]`, `ldrd r10, r11, [r12, #32]`, `ldrd r0, r1, [r12, #40]`,
-    // sp + 0 plane, + 4 output, + 8 bias, + 12 plane end, + 16 M, + 20 C, + 24 row end, + 28 bias again (loaded
-    // with the row end, so the first quad of an iteration needs no load of its own).
+    // The body of a naked function (p, prm, o, nrp in r0-r3): weights and constants from prm, the plane end
+    // p + nrp * pairStep in r9; then sp + 0 plane, + 4 output, + 8 bias, + 12 plane end, + 16 M, + 20 C,
+    // + 24 row end, + 28 bias again (loaded with the row end, so the first quad of an iteration needs no load of its own).
+    ...weightPrologue(d, pairStep),
     `mov lr, r8`,
     `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
     `1:`,
@@ -505,13 +567,13 @@ function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C:
     // The odd last column (r0 at its word, r1 at its output): out(ox) of both rows from the words (ox, ox+1) and
     // (ox+2, ox+3) of four plane rows: SMLAD with P and SMLABB with R per kernel row, bias from the frame.
     ...(oddW ? [
-      `ldrd r12, lr, [r0, #0]`, `ldr r10, [sp, #8]`,
+      ldo(0), `ldr r10, [sp, #8]`,
       `smlad r8, r12, r2, r10`, `smlabb r8, lr, r3, r8`,
-      `ldrd r12, lr, [r0, #${RW}]`,
+      ldo(1),
       `smlad r8, r12, r4, r8`, `smlabb r8, lr, r5, r8`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`,
-      `ldrd r12, lr, [r0, #${2 * RW}]`,
+      ldo(2),
       `smlad r8, r12, r6, r8`, `smlabb r8, lr, r7, r8`, `smlad r10, r12, r4, r10`, `smlabb r10, lr, r5, r10`,
-      `ldrd r12, lr, [r0, #${3 * RW}]`,
+      ldo(3),
       `smlad r10, r12, r6, r10`, `smlabb r10, lr, r7, r10`,
       `ldrd r12, lr, [sp, #16]`,
       `smmlar r9, r8, r12, lr`, ...(e > 0 ? [`sub r9, r9, r8, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1]`,
@@ -520,7 +582,144 @@ function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C:
     // Next row pair: from the end of this one's quads; the frame's slot 3 holds the plane pointer after the last pair.
     `add r0, r0, #${pairStep - 4 * FP}`, `add r1, r1, #${2 * oRow - 2 * C * FP}`,
     `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`,
-    `add sp, sp, #32`, `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`,
+    `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
+  ];
+  return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
+}
+
+/**
+ * One output row at a time (stride 1: the odd last row of a step), as the body of a naked function
+ * (p, prm, o, nrp): per output pair the words A, B of plane rows 0-2 (3 LDRD, 12 MAC instructions for 18
+ * MACs), then two requantisations with r10, r11 free; the odd last column, if any, from SMLAD + SMLABB.
+ * Frame as quadLoopAsm's.
+ */
+function rowLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, OS: number, oRow: number, words: number): string | undefined {
+  if (2 * RW + 4 > 1020 || oRow > 4095 || 2 * OS * FP > 4095 || 4 * FP > 4095 || 4 * words > 4095) return undefined;
+  const clamp = (r: string): string[] => [
+    ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
+    ...(op.actMax < 127 ? [`cmp ${r}, #${op.actMax}`, `it gt`, `movgt ${r}, #${op.actMax}`] : []),
+  ];
+  const ssat = (r: string) => (e > 0 ? `ssat ${r}, #8, ${r}, asr #${e}` : `ssat ${r}, #8, ${r}`);
+  const rq = (t: string, acc: string, at: string) => [`smmlar ${t}, ${acc}, r12, lr`, ...(e > 0 ? [`sub ${t}, ${t}, ${acc}, lsr #31`] : []), ssat(t), ...clamp(t), `strb ${t}, ${at}`];
+  const P = (k: number) => `r${2 + 2 * k}`, R = (k: number) => `r${3 + 2 * k}`;
+  const pair = [
+    `ldr r10, [sp, #8]`,
+    ...[0, 1, 2].flatMap((k) => [k === 0 ? `ldrd r12, lr, [r0], #4` : `ldrd r12, lr, [r0, #${k * RW - 4}]`,
+      `smlad r8, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r8'}`, `smlatb r9, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r9'}`,
+      `smlabb r8, lr, ${R(k)}, r8`, `smladx r9, lr, ${R(k)}, r9`]),
+    `ldrd r12, lr, [sp, #16]`,
+    ...rq('r10', 'r8', '[r1]'), ...rq('r11', 'r9', `[r1, #${OS}]`),
+    `add r1, r1, #${2 * OS}`,
+  ];
+  const odd = [
+    `ldr r10, [sp, #8]`,
+    ...[0, 1, 2].flatMap((k) => [k === 0 ? `ldrd r12, lr, [r0]` : `ldrd r12, lr, [r0, #${k * RW}]`,
+      `smlad r8, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r8'}`, `smlabb r8, lr, ${R(k)}, r8`]),
+    `ldrd r12, lr, [sp, #16]`, ...rq('r10', 'r8', '[r1]'),
+  ];
+  const lines = [
+    ...weightPrologue(d, 4 * words),
+    `mov lr, r8`,
+    `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
+    `1:`,
+    ...(FP > 1 ? [`add r12, r0, #${4 * (FP - 1)}`, `str r12, [sp, #24]`, `2:`] : []),
+    ...(FP > 0 ? pair : []),
+    ...(FP > 1 ? [`ldr r12, [sp, #24]`, `cmp r0, r12`, `bls 2b`] : []),
+    ...(op.outW % 2 ? odd : []),
+    `add r0, r0, #${4 * words - 4 * FP}`, `add r1, r1, #${oRow - 2 * OS * FP}`,
+    `ldr r12, [sp, #12]`, `cmp r0, r12`, `bne 1b`,
+    `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
+  ];
+  return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
+}
+
+/**
+ * Requantisation of a 2x2 block's accumulators r8 (row 0, column 0), r9 (0, 1), r10 (1, 0), r11 (1, 1) to
+ * r1 + base + {0, OS, oRow, oRow + OS}, with M, C at sp + 16, sp + 20 (requant.ts). r8 goes out in place
+ * (the tie correction folded into C, then C reloaded); r8, r9, r10 are the temporaries for r9, r10, r11.
+ */
+function blockRequant(e: number, op: KDepthwiseConv2d, base: number, OS: number, oRow: number): string[] {
+  const clamp = (r: string): string[] => [
+    ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
+    ...(op.actMax < 127 ? [`cmp ${r}, #${op.actMax}`, `it gt`, `movgt ${r}, #${op.actMax}`] : []),
+  ];
+  const ssat = (r: string) => (e > 0 ? `ssat ${r}, #8, ${r}, asr #${e}` : `ssat ${r}, #8, ${r}`);
+  const rq: string[] = [`ldrd r12, lr, [sp, #16]`];
+  const at = (off: number) => (base + off === 0 ? `[r1]` : `[r1, #${base + off}]`);
+  if (e > 0) rq.push(`sub lr, lr, r8, lsr #31`, `smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, ${at(0)}`, `ldr lr, [sp, #20]`);
+  else rq.push(`smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, ${at(0)}`);
+  const outs: Array<[string, string, number]> = [['r9', 'r8', OS], ['r10', 'r9', oRow], ['r11', 'r10', oRow + OS]];
+  for (const [acc, t, off] of outs) {
+    rq.push(`smmlar ${t}, ${acc}, r12, lr`);
+    if (e > 0) rq.push(`sub ${t}, ${t}, ${acc}, lsr #31`);
+    rq.push(ssat(t), ...clamp(t), `strb ${t}, ${at(off)}`);
+  }
+  return rq;
+}
+
+/**
+ * Stride 2, two output rows at a time, as the body of a naked function (p, prm, o, nrp): 2x2 blocks over
+ * plane rows 0-4 (output row 0 reads rows 0-2, row 1 rows 2-4; row 2 serves both), per plane row the words
+ * W0 = (2ox, 2ox+1), W1, W2 (LDRD + LDR):
+ *     out(ox) += SMLAD(W0, P) + SMLABB(W1, R),   out(ox+1) += SMLAD(W1, P) + SMLABB(W2, R)
+ * 10 loads and 24 MAC instructions for 36 MACs, then blockRequant; an odd last column as two outputs.
+ * Frame as quadLoopAsm's (sp + 8 bias, + 12 plane end, + 16 M, + 20 C, + 24 row end).
+ */
+function blockLoopAsmS2(e: number, d: number, op: KDepthwiseConv2d, pairs: number, RW: number, OS: number, oRow: number, words: number): string | undefined {
+  if (4 * RW + 8 > 1020 || 2 * oRow + OS > 4095 || 2 * OS * pairs > 4095 || 8 * pairs > 4095 || 16 * words > 4095) return undefined;
+  const clamp = (r: string): string[] => [
+    ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
+    ...(op.actMax < 127 ? [`cmp ${r}, #${op.actMax}`, `it gt`, `movgt ${r}, #${op.actMax}`] : []),
+  ];
+  const ssat = (r: string) => (e > 0 ? `ssat ${r}, #8, ${r}, asr #${e}` : `ssat ${r}, #8, ${r}`);
+  // Weights of kernel row k: P in r(2+2k), R in r(3+2k). Plane row r, after the first LDRD advanced r0 by 8.
+  const P = (k: number) => `r${2 + 2 * k}`, R = (k: number) => `r${3 + 2 * k}`;
+  const ld = (r: number) => (r === 0 ? [`ldrd r12, lr, [r0], #8`, `ldr r12, [r0, #0]`] : [`ldrd r12, lr, [r0, #${r * RW - 8}]`, `ldr r12, [r0, #${r * RW}]`]);
+  /** Plane row r into accumulators a0 (column ox) and a1 (ox + 1) with kernel row k; `init` = the bias register. */
+  const row = (r: number, k: number, a0: string, a1: string, init?: string): string[] => {
+    const [l2, l3] = ld(r);
+    return [l2!, `smlad ${a0}, r12, ${P(k)}, ${init ?? a0}`, `smlabb ${a0}, lr, ${R(k)}, ${a0}`, `smlad ${a1}, lr, ${P(k)}, ${init ?? a1}`,
+      l3!, `smlabb ${a1}, r12, ${R(k)}, ${a1}`];
+  };
+  const block = [
+    `ldr r10, [sp, #8]`,
+    ...row(0, 0, 'r8', 'r9', 'r10'), ...row(1, 1, 'r8', 'r9'),
+    // Plane row 2: kernel row 2 of output row 0 and row 0 of output row 1 (r10 holds the bias until its last use).
+    `ldrd r12, lr, [r0, #${2 * RW - 8}]`,
+    `smlad r8, r12, ${P(2)}, r8`, `smlabb r8, lr, ${R(2)}, r8`, `smlad r9, lr, ${P(2)}, r9`,
+    `smlad r11, lr, ${P(0)}, r10`, `smlad r10, r12, ${P(0)}, r10`, `smlabb r10, lr, ${R(0)}, r10`,
+    `ldr r12, [r0, #${2 * RW}]`,
+    `smlabb r9, r12, ${R(2)}, r9`, `smlabb r11, r12, ${R(0)}, r11`,
+    ...row(3, 1, 'r10', 'r11'), ...row(4, 2, 'r10', 'r11'),
+    ...blockRequant(e, op, 0, OS, oRow),
+    `add r1, r1, #${2 * OS}`,
+  ];
+  // The odd last column of both rows: W0, W1 of plane rows 0-4 (r0 at its word, not advanced).
+  const odd = [
+    `ldr r10, [sp, #8]`,
+    ...[0, 1, 2, 3, 4].flatMap((r) => {
+      const l = r === 0 ? `ldrd r12, lr, [r0]` : `ldrd r12, lr, [r0, #${r * RW}]`;
+      const out: string[] = [l];
+      if (r <= 2) out.push(`smlad r8, r12, ${P(r)}, ${r === 0 ? 'r10' : 'r8'}`, `smlabb r8, lr, ${R(r)}, r8`);
+      if (r >= 2) out.push(`smlad r9, r12, ${P(r - 2)}, ${r === 2 ? 'r10' : 'r9'}`, `smlabb r9, lr, ${R(r - 2)}, r9`);
+      return out;
+    }),
+    `ldrd r12, lr, [sp, #16]`,
+    `smmlar r10, r8, r12, lr`, ...(e > 0 ? [`sub r10, r10, r8, lsr #31`] : []), ssat('r10'), ...clamp('r10'), `strb r10, [r1]`,
+    `smmlar r10, r9, r12, lr`, ...(e > 0 ? [`sub r10, r10, r9, lsr #31`] : []), ssat('r10'), ...clamp('r10'), `strb r10, [r1, #${oRow}]`,
+  ];
+  const lines = [
+    ...weightPrologue(d, 16 * words),
+    `mov lr, r8`,
+    `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
+    `1:`,
+    ...(pairs > 1 ? [`add r12, r0, #${8 * (pairs - 1)}`, `str r12, [sp, #24]`, `2:`] : []),
+    ...(pairs > 0 ? block : []),
+    ...(pairs > 1 ? [`ldr r12, [sp, #24]`, `cmp r0, r12`, `bls 2b`] : []),
+    ...(op.outW % 2 ? odd : []),
+    `add r0, r0, #${16 * words - 8 * pairs}`, `add r1, r1, #${2 * oRow - 2 * OS * pairs}`,
+    `ldr r12, [sp, #12]`, `cmp r0, r12`, `bne 1b`,
+    `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
   ];
   return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
 }
@@ -531,7 +730,7 @@ function quadLoopAsm(e: number, op: KDepthwiseConv2d, FP: number, RW: number, C:
  * Registers: r0 plane, r1 output, r2-r7 weights, r8/r9 accumulators, r10-r12 the words W0, W1, W2 of a
  * kernel row (then M, C and a temporary), lr bias then temporary. 32 instructions per pair (18 MACs).
  */
-function pairLoopAsmS2(e: number, op: KDepthwiseConv2d, pairs: number, RW: number, OS: number, oRow: number, words: number): string | undefined {
+function pairLoopAsmS2(e: number, op: KDepthwiseConv2d, pairs: number, RW: number, OS: number, oRow: number, words: number, nakedScale?: number): string | undefined {
   if (oRow > 4095 || 2 * OS > 4095 || 8 * pairs > 4095 || 2 * RW + 8 > 1020) return undefined;
   const clamp = (r: string): string[] => [
     ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
@@ -547,24 +746,32 @@ function pairLoopAsmS2(e: number, op: KDepthwiseConv2d, pairs: number, RW: numbe
     else rows.push(`ldrd r10, r11, [r0, #${r * RW - 8}]`, `ldr r12, [r0, #${r * RW}]`,
       `smlad r8, r10, ${P}, r8`, `smlabb r8, r11, ${R}, r8`, `smlad r9, r11, ${P}, r9`, `smlabb r9, r12, ${R}, r9`);
   }
+  const naked = nakedScale !== undefined;
   const lines = [
-    `push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`, `mov r12, %[fr]`,
-    `ldrd r2, r3, [r12, #0]`, `ldrd r4, r5, [r12, #8]`, `ldrd r6, r7, [r12, #16]`,
-    `ldrd r8, r9, [r12, #24]`, `ldrd r10, r11, [r12, #32]`, `ldrd r0, r1, [r12, #40]`,
+    // Naked: the prologue reads the weights (r2-r7), bias, M, C and sets the plane end; otherwise from fr.
+    ...(naked ? weightPrologue(nakedScale, 8 * words) : [
+      `push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`, `mov r12, %[fr]`,
+      `ldrd r2, r3, [r12, #0]`, `ldrd r4, r5, [r12, #8]`, `ldrd r6, r7, [r12, #16]`,
+      `ldrd r8, r9, [r12, #24]`, `ldrd r10, r11, [r12, #32]`, `ldrd r0, r1, [r12, #40]`]),
     // sp + 0 bias, + 4 plane end, + 8 M, + 12 C, + 16 row end, + 20 spare.
     `push {r8, r9, r10, r11, r12, lr}`,
     `1:`,
-    `add r12, r0, #${8 * (pairs - 1)}`, `str r12, [sp, #16]`,
-    `2:`,
-    `ldr lr, [sp, #0]`,
-    ...rows,
-    `ldrd r10, r11, [sp, #8]`,
-    ...rq('r12', 'r8', '[r1]'), ...rq('lr', 'r9', `[r1, #${OS}]`),
-    `add r1, r1, #${2 * OS}`,
-    `ldr r12, [sp, #16]`, `cmp r0, r12`, `bls 2b`,
+    // The row's output pairs: a loop, or straight code for one pair.
+    ...(pairs > 1 ? [`add r12, r0, #${8 * (pairs - 1)}`, `str r12, [sp, #16]`, `2:`] : []),
+    ...(pairs > 0 ? [`ldr lr, [sp, #0]`,
+      ...rows,
+      `ldrd r10, r11, [sp, #8]`,
+      ...rq('r12', 'r8', '[r1]'), ...rq('lr', 'r9', `[r1, #${OS}]`),
+      `add r1, r1, #${2 * OS}`] : []),
+    ...(pairs > 1 ? [`ldr r12, [sp, #16]`, `cmp r0, r12`, `bls 2b`] : []),
+    // Naked, odd widths: the last column, out(ox) = SMLAD(W0, P) + SMLABB(W1, R) per kernel row (r0, r1 stay).
+    ...(naked && op.outW % 2 ? [`ldr lr, [sp, #0]`,
+      ...[0, 1, 2].flatMap((r) => [r === 0 ? `ldrd r10, r11, [r0]` : `ldrd r10, r11, [r0, #${r * RW}]`,
+        `smlad r8, r10, r${2 + 2 * r}, ${r === 0 ? 'lr' : 'r8'}`, `smlabb r8, r11, r${3 + 2 * r}, r8`]),
+      `ldrd r10, r11, [sp, #8]`, ...rq('r12', 'r8', '[r1]')] : []),
     `add r0, r0, #${8 * words - 8 * pairs}`, `add r1, r1, #${oRow - 2 * OS * pairs}`,
     `ldr r12, [sp, #4]`, `cmp r0, r12`, `bne 1b`,
-    `add sp, sp, #24`, `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`,
+    `add sp, sp, #24`, naked ? `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}` : `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`,
   ];
   return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
 }

@@ -73,11 +73,13 @@ function cases(): Array<RunCase & { label: string; op: KDepthwiseConv2d }> {
   return out;
 }
 
-test('depthwise ring: the shapes cover several channel groups with a smaller last one, multi-step rings and one-row steps', () => {
+test('depthwise ring: the shapes cover several channel groups with a smaller last one, multi-step rings, rotated 4-row rings and one-row steps', () => {
   const gs = SHAPES.map((_, i) => ringGeom(fixture(i, 'random').op));
   assert.ok(gs.some((g) => g.groups > 1 && g.C % g.G !== 0), 'a layer whose last channel group is smaller');
   assert.ok(gs.some((g) => g.steps > 1), 'a layer that refills its ring (copies the shared rows)');
   assert.ok(gs.some((g) => g.C % 4 !== 0 && g.G === g.C), 'a single group of a channel count not a multiple of 4');
+  // A 4-row ring over several steps with an odd height: rotated steps (no row copies) and a last one-row step.
+  assert.ok(SHAPES.some(([inH], i) => gs[i]!.k === 1 && gs[i]!.steps > 2 && inH % 2 === 1), 'a rotated 4-row ring with an odd last step');
 });
 
 test('depthwise ring: bit-exact with the reference on awkward shapes and the edge inputs, host gcc (portable intrinsics)', (t) => {
