@@ -180,7 +180,8 @@ export function searchSchedule(
       const ruledOut = new Set<string>();
       const made: Array<{ i: number; from: number }> = [];
       const ramOk = () => ramBudget === undefined || peakOfPicks(own).peak <= ramBudget;
-      while (flash.budget !== undefined && need > flash.budget) {
+      // (Only from a start within the sram budget: the steps keep it, they do not fix it.)
+      while (flash.budget !== undefined && need > flash.budget && (made.length > 0 || ramOk())) {
         let step: { i: number; j: number; saved: number; ratio: number } | undefined;
         own.forEach((p, i) => cost[i]!.forEach((x, j) => {
           const saved = flashOf(i, p) - flashOf(i, j);
