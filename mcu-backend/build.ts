@@ -38,6 +38,8 @@ export interface McuBuildOptions {
   timer?: StageTimer;
   /** Called with each model the fit stage is about to measure (e.g. to start the host compile early). */
   onEmitted?: (em: EmittedModel) => void;
+  /** What the schedule search minimises: modelled cycles (default; estimated instructions where no probe can run) or estimated instructions. */
+  objective?: 'cycles' | 'instructions';
 }
 
 /** Select, plan, emit and fit the model into <outDir>/mcu; throws a TinyforgeError when a budget is exceeded. */
@@ -51,10 +53,10 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
   // The schedule search minimises modelled cycles for the core, with the part's memory at its clock when the
   // part has a memory model (zero-wait memory otherwise); select.ts falls back to instructions where no probe runs.
   const modelPart = modelPartName(cfg.part);
-  const cycles = { cpu, ...(modelPart ? { part: modelPart, ...(cfg.clockMHz !== undefined ? { clockMHz: cfg.clockMHz } : {}) } : cfg.clockMHz !== undefined ? { clockMHz: cfg.clockMHz } : {}) };
+  const cycles = o.objective === 'instructions' ? undefined : { cpu, ...(modelPart ? { part: modelPart, ...(cfg.clockMHz !== undefined ? { clockMHz: cfg.clockMHz } : {}) } : cfg.clockMHz !== undefined ? { clockMHz: cfg.clockMHz } : {}) };
   const emit: Emit = (flash, arena) => {
     const mem = arena === undefined ? memory : { ...memory, arenaBudget: arena };
-    const sel = timer.time('select', () => selectStage(module, target, name, { ...mem, cycles, ...(flash ? { flashBudget: flash.budget, flashCost: flash.cost } : {}) }));
+    const sel = timer.time('select', () => selectStage(module, target, name, { ...mem, ...(cycles ? { cycles } : {}), ...(flash ? { flashBudget: flash.budget, flashCost: flash.cost } : {}) }));
     const planned = timer.time('plan', () => planStage(module, target, sel.variants, name, mem));
     const em = timer.time('emit', () => emitC(module, target, sel, planned, { segmentHooks: part !== undefined }));
     // Before measuring, the plan file puts every segment at the fastest point (rewritten after planning).

@@ -12,8 +12,9 @@
 // the layers. Small spaces (at most `exhaustiveLimit` selections and 512 signature vectors) are enumerated:
 // the chosen point is then the optimum. Larger spaces: the greedy selection of variant.ts (sram
 // downgrades at the peak, then flash bytes saved per extra instruction) is the seed, so the result is
-// never worse than it (with the cycle objective the selection of each layer's fewest modelled cycles is
-// a second seed, taken when it fits and is better), then a descent makes single-layer swaps to faster
+// never worse than it (with the cycle objective a second seed: each layer's fewest modelled cycles, made
+// to fit the flash budget by the replacements saving most flash per extra modelled cycle; taken when it
+// fits and is better), then a descent makes single-layer swaps to faster
 // variants while both budgets still hold (largest gain first) until none is left.
 import type { KernelModule } from '../../compiler/kernel-ir/types.ts';
 import { candidates, overlays, selectVariants, type AnyVariant, type FlashBudget, type McuTargetInfo, type Selection } from '../emit/variant.ts';
@@ -171,9 +172,41 @@ export function searchSchedule(
     chosenPicks = greedy.variants.map((v, i) => cands[i]!.indexOf(v));
     let cur = visit(chosenPicks);
     if (cycles) {
-      // The cycle objective's own seed: every layer at its fewest modelled cycles, when that fits.
-      const own = visit(cheapest);
-      if (fits(own) && (!fits(cur) || better(own, cur))) { chosenPicks = [...cheapest]; cur = own; }
+      // The cycle objective's own seed: every layer at its fewest modelled cycles; over the flash budget, the
+      // replacement saving most flash bytes per extra modelled cycle that keeps the sram budget, until it fits
+      // (the greedy seed above trades flash against estimated instructions). Taken when it fits and is better.
+      const own = [...cheapest];
+      let need = own.reduce((s, j, i) => s + flashOf(i, j), 0);
+      const ruledOut = new Set<string>();
+      const made: Array<{ i: number; from: number }> = [];
+      const ramOk = () => ramBudget === undefined || peakOfPicks(own).peak <= ramBudget;
+      // (Only from a start within the sram budget: the steps keep it, they do not fix it.)
+      while (flash.budget !== undefined && need > flash.budget && (made.length > 0 || ramOk())) {
+        let step: { i: number; j: number; saved: number; ratio: number } | undefined;
+        own.forEach((p, i) => cost[i]!.forEach((x, j) => {
+          const saved = flashOf(i, p) - flashOf(i, j);
+          if (j === p || saved <= 0 || ruledOut.has(`${i}:${j}`)) return;
+          const ratio = saved / Math.max(1, x - cost[i]![p]!);
+          if (!step || ratio > step.ratio || (ratio === step.ratio && saved > step.saved)) step = { i, j, saved, ratio };
+        }));
+        if (!step) break;
+        const keep = own[step.i]!;
+        own[step.i] = step.j;
+        if (!ramOk()) { own[step.i] = keep; ruledOut.add(`${step.i}:${step.j}`); continue; }
+        made.push({ i: step.i, from: keep });
+        need -= step.saved;
+      }
+      // Greedy steps overshoot: undo each replacement, last first, that the budgets allow without.
+      if (flash.budget !== undefined && need <= flash.budget) {
+        for (const { i, from } of made.reverse()) {
+          const keep = own[i]!, back = need - flashOf(i, keep) + flashOf(i, from);
+          if (back > flash.budget || cost[i]![from]! >= cost[i]![keep]!) continue;
+          own[i] = from;
+          if (ramOk()) need = back; else own[i] = keep;
+        }
+      }
+      const pt = visit(own);
+      if (fits(pt) && (!fits(cur) || better(pt, cur))) { chosenPicks = [...own]; cur = pt; }
     }
     // Descent: the single-layer swap to a faster variant with the largest gain that keeps both budgets.
     const limit = touched.size + (opts.descentRuns ?? 48);
@@ -204,7 +237,7 @@ export function searchSchedule(
     .sort((a, b) => a.arenaBytes - b.arenaBytes || a.flashBytes - b.flashBytes || metric(a) - metric(b));
   const variants = chosenPicks.map((j, i) => cands[i]![j]!);
   const selection = !cycles && greedy && greedy.variants.every((v, i) => v === variants[i]) ? greedy
-    : replacements(module, cands, chosenPicks, cheapest, estimated, cycles, flashOf, ramBudget !== undefined && !fits(evaluate(cheapest)));
+    : replacements(module, cands, chosenPicks, cheapest, estimated, cycles, flashOf, ramBudget !== undefined && evaluate(cheapest).arenaBytes > ramBudget);
   if (flash.budget !== undefined) selection.layerFlashBytes = chosen.flashBytes;
   return {
     selection,
