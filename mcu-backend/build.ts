@@ -38,7 +38,7 @@ export interface McuBuildOptions {
   timer?: StageTimer;
   /** Called with each model the fit stage is about to measure (e.g. to start the host compile early). */
   onEmitted?: (em: EmittedModel) => void;
-  /** What the schedule search minimises: modelled cycles (default; estimated instructions where no probe can run) or estimated instructions. */
+  /** What the schedule search minimises, over the config's `objective`: modelled cycles (estimated instructions where no probe can run) or estimated instructions. */
   objective?: 'cycles' | 'instructions';
 }
 
@@ -52,8 +52,11 @@ export function buildMcu(module: KernelModule, cfg: McuTargetConfig, outDir: str
   const memory = { arenaBudget: arenaBudget(module, cfg.sram), dae: cfg.dae ?? (part ? 'auto' as const : false) };
   // The schedule search minimises modelled cycles for the core, with the part's memory at its clock when the
   // part has a memory model (zero-wait memory otherwise); select.ts falls back to instructions where no probe runs.
+  // Default: cycles when a part is named (its flash and caches are what instruction counts miss), else
+  // estimated instructions (no probe runs: a cold build stays fast).
+  const objective = o.objective ?? cfg.objective ?? (part ? 'cycles' : 'instructions');
   const modelPart = modelPartName(cfg.part);
-  const cycles = o.objective === 'instructions' ? undefined : { cpu, ...(modelPart ? { part: modelPart, ...(cfg.clockMHz !== undefined ? { clockMHz: cfg.clockMHz } : {}) } : cfg.clockMHz !== undefined ? { clockMHz: cfg.clockMHz } : {}) };
+  const cycles = objective === 'instructions' ? undefined : { cpu, ...(modelPart ? { part: modelPart, ...(cfg.clockMHz !== undefined ? { clockMHz: cfg.clockMHz } : {}) } : cfg.clockMHz !== undefined ? { clockMHz: cfg.clockMHz } : {}) };
   const emit: Emit = (flash, arena) => {
     const mem = arena === undefined ? memory : { ...memory, arenaBudget: arena };
     const sel = timer.time('select', () => selectStage(module, target, name, { ...mem, ...(cycles ? { cycles } : {}), ...(flash ? { flashBudget: flash.budget, flashCost: flash.cost } : {}) }));

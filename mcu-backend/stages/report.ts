@@ -97,7 +97,7 @@ export interface McuDvfsReport extends DvfsResult {
   svg: string;
 }
 
-export interface McuTargetConfig { cpu: string; flash: number; sram: number; part?: string; latencyMs?: number; dae?: boolean; clockMHz?: number }
+export interface McuTargetConfig { cpu: string; flash: number; sram: number; part?: string; latencyMs?: number; dae?: boolean; clockMHz?: number; objective?: 'cycles' | 'instructions' }
 
 const num = (n: number) => n.toLocaleString('en-US');
 

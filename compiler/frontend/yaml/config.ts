@@ -16,7 +16,7 @@ import { closest, showPath, showValue, YamlSource, type YamlPath } from './sourc
 
 export type CpuName = (typeof CPU_NAMES)[number];
 export type CgraStrategy = (typeof CGRA_STRATEGIES)[number];
-export interface McuTarget { cpu: CpuName; flash: number; sram: number; part?: string; latencyMs?: number; dae?: boolean; clockMHz?: number }
+export interface McuTarget { cpu: CpuName; flash: number; sram: number; part?: string; latencyMs?: number; dae?: boolean; clockMHz?: number; objective?: 'cycles' | 'instructions' }
 export interface CgraTarget {
   rows: number; cols: number; bus: 'ports' | 'shared'; strategy: CgraStrategy;
   layers?: Record<string, CgraStrategy>;
@@ -41,7 +41,7 @@ export interface BuildConfig {
 interface RawConfig {
   name?: string; model?: string; network?: NetworkSpec; arith?: Arith; out?: string;
   targets?: {
-    mcu?: { cpu: CpuName; flash: number | string; sram: number | string; part?: string; latency_ms?: number; dae?: boolean; clock_mhz?: number };
+    mcu?: { cpu: CpuName; flash: number | string; sram: number | string; part?: string; latency_ms?: number; dae?: boolean; clock_mhz?: number; objective?: 'cycles' | 'instructions' };
     cgra?: { rows: number; cols: number; bus?: 'ports' | 'shared'; strategy?: CgraStrategy; strategies?: CgraStrategy[]; layers?: Record<string, CgraStrategy>; call_cycles?: number };
   };
 }
@@ -124,6 +124,7 @@ export function loadConfig(path: string): BuildConfig {
     if (t.mcu.latency_ms !== undefined) targets.mcu.latencyMs = t.mcu.latency_ms;
     if (t.mcu.dae !== undefined) targets.mcu.dae = t.mcu.dae;
     if (t.mcu.clock_mhz !== undefined) targets.mcu.clockMHz = t.mcu.clock_mhz;
+    if (t.mcu.objective !== undefined) targets.mcu.objective = t.mcu.objective;
   }
   if (t.cgra) {
     targets.cgra = { rows: t.cgra.rows, cols: t.cgra.cols, bus: t.cgra.bus ?? 'shared', strategy: t.cgra.strategy ?? 'auto', callCycles: t.cgra.call_cycles ?? 190 };

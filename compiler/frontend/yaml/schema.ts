@@ -112,6 +112,7 @@ export const configSchema = {
             part: { type: 'string', description: 'the part number, e.g. STM32F401RE (with a DVFS part table: stm32l4r5, stm32h7a3, stm32u575, stm32f401, stm32f446, stm32f746, stm32h743, a per-segment clock plan is built)' },
             latency_ms: { type: 'number', exclusiveMinimum: 0, description: 'a positive number of milliseconds (default with part: 1.5 x the latency at the fastest clock)' },
             clock_mhz: { type: 'number', exclusiveMinimum: 0, description: 'the CPU clock in MHz at which the modelled cycles are priced with the part\'s flash wait states (default: the part\'s highest clock)' },
+            objective: { enum: ['cycles', 'instructions'], description: 'what the schedule search minimises: modelled cycles (probe runs of each candidate kernel on the core\'s QEMU board, priced by the cycle model; slower cold builds) or estimated instructions (default with part: cycles; without part: instructions)' },
             dae: { type: 'boolean', description: 'decoupled access-execute layers: copy each layer\'s constants to SRAM before running it (default with part: the layers that reuse their constants; without part: none)' },
           },
         },
