@@ -12,6 +12,10 @@
 //     out(ox+1) += SMLATB(A, P) + SMLADX(B, R)       = A.hi*w0 + B.lo*w1 + B.hi*w2
 // 4 LDRD + 24 MAC instructions for 36 MACs, then the 4-instruction requantisation (requant.ts). (G, k) are
 // chosen so that the ring stays within RING_BUDGET bytes (at least one channel quad and k = 1).
+// On DSP cores each channel and step is one call of a naked function written in assembly (it loads and widens
+// the channel's weights itself); the widening is straight-line (STRD per two words, pixels outside the image
+// as zero-point bytes); a 4-row ring (k = 1) alternates a plain and a rotated quad loop instead of copying rows;
+// stride 2 runs 2x2 blocks over two output rows (10 loads, 24 MAC instructions per 36 MACs).
 // Weights stay int8 in flash, 3 words per channel ordered [w0, w2, w1, w1] per kernel row, so SXTB16 gives
 // P and SXTB16 ROR #8 gives R once per channel and step; they are scaled by the requantisation's 2^(left+1)
 // with a lane-safe shift.
