@@ -135,7 +135,7 @@ function zeroWords(op: KDepthwiseConv2d, g: RingGeom, ring: string): string[] {
  * `static void <name>(const int8_t *x, uint32_t *ring, int t0, int t1, int y0)`: widen input rows y0 + t into
  * slots t in [t0, t1), G channels from x on; `xs` bytes between input pixels.
  */
-function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: number): string {
+function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: number, padZeroed = false): string {
   const C = xs, cw = g.chanWords, words = g.words;
   const off = ((op.inputOffset & 0xffff) * 65537) >>> 0;
   const L = [`static void __attribute__((noinline)) ${name}(const int8_t *x, uint32_t *ring, int t0, int t1, int y0) {`,
@@ -143,8 +143,9 @@ function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: 
     `  for (int t = t0; t < t1; t++) {`,
     `    const int y = y0 + t; uint32_t *prow = ring + t * ${words};`,
     `    if (y < 0 || y >= ${op.inH}) {`,
-    // Zero padding rows word by word (a memset call per channel costs more than the stores).
-    `      for (int c = 0; c < ${G}; c++) { uint32_t *z = prow + c * ${cw}; for (int j = 0; j < ${words}; j++) z[j] = 0; }`,
+    // Zero padding rows word by word (a memset call per channel costs more than the stores), unless the
+    // caller zeroed them once for every group (padSlotsC).
+    ...(padZeroed ? [] : [`      for (int c = 0; c < ${G}; c++) { uint32_t *z = prow + c * ${cw}; for (int j = 0; j < ${words}; j++) z[j] = 0; }`]),
     `      continue;`,
     `    }`,
     `    const int8_t *row = x + y * ${op.inW * C};`];
@@ -423,8 +424,10 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
 
   // Widening functions: full groups and, when C % G != 0, the last group.
   const lastG = W - (g.groups - 1) * g.G;
-  parts.push(widenC(`${name}_widen`, op, g, g.G, IS));
-  if (lastG !== g.G) parts.push(widenC(`${name}_widenl`, op, g, lastG, IS));
+  // One step: the padding rows sit in the same slots for every group, so the call zeroes them once.
+  const padSlots = g.steps === 1 ? Array.from({ length: ringRows(op, g.k) }, (_, t) => t).filter((t) => t - op.padTop < 0 || t - op.padTop >= op.inH) : [];
+  parts.push(widenC(`${name}_widen`, op, g, g.G, IS, padSlots.length > 0));
+  if (lastG !== g.G) parts.push(widenC(`${name}_widenl`, op, g, lastG, IS, padSlots.length > 0));
 
   // A step computes K output rows from (K - 1) * stride + 3 input rows; the next step shares 3 - stride of them.
   const K = stepRows(op, g.k), S = op.strideH, keep = 3 - S;
@@ -472,6 +475,8 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     ...(opts.slice ? [`  (void)oy0; (void)oy1;`] : []),
     `  uint32_t *ring = (uint32_t *)(void *)scratch;`,
     ...zeroWords(op, g, 'ring'),
+    ...(padSlots.length ? [`  for (int c = 0; c < ${g.G}; c++) {`,
+      ...padSlots.map((t) => `    { uint32_t *z = ring + c * ${g.chanWords} + ${t * g.words}; for (int j = 0; j < ${g.words}; j++) z[j] = 0; }`), `  }`] : []),
     `  const uint32_t *P = (const uint32_t *)tfk_hide(${name}_p);`,
     ...(rotOK ? [`#if defined(__ARM_FEATURE_DSP)`, ...groupsC(true), `#else`, ...groupsC(false), `#endif`] : groupsC(false)),
     `}`,
