@@ -314,8 +314,12 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     }
     if (oddW) generic.push(`    {`, ...body(false, false), `    }`);
     generic.push(`    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`);
-    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, d, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW)
-      : rows === 1 ? rowLoopAsm(e, d, op, FP, RW, OS, oRow, g.words) : undefined;
+    // One ring step: the call always covers every row pair, so the padding rows above the first and below the
+    // last are known zero and skipped (as is the one below an odd last row).
+    const np = op.outH >> 1;
+    const fixed = g.steps === 1 ? { np, top: op.padTop === 1, bottom: 2 * np + 1 - op.padTop >= op.inH } : undefined;
+    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, d, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW, false, fixed)
+      : rows === 1 ? rowLoopAsm(e, d, op, FP, RW, OS, oRow, g.words, op.outH > 1 && op.outH + 1 - op.padTop >= op.inH) : undefined;
     if (!asm) { L.push(...generic, `}`); return L.join('\n'); }
     // DSP: a naked function, all of it one inline-assembly block (fixed register plan, 50-51 instructions
     // per quad, then the odd last column's two outputs, if any, 28-30 instructions): it reads the channel's
@@ -526,7 +530,8 @@ function weightPrologue(d: number, step: number): string[] {
  * Requantisation as requant.ts; the first output (no free register yet) folds the tie correction into the
  * rounding constant: SMMLAR(acc, M, C - (acc < 0)) = SMMLAR(acc, M, C) - (acc < 0), then reloads C.
  */
-function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number, oddW = false, rot = false): string | undefined {
+function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number, oddW = false, rot = false,
+  fixed?: { np: number; top: boolean; bottom: boolean }): string | undefined {
   // Plane row r at slot r, or, rotated (a 4-row ring whose shared rows stayed in slots 2, 3), at slot (r + 2) % 4;
   // the row in slot 0 advances r0 by a word (post-index), rows loaded after it address 4 bytes less.
   const slot = (r: number) => (rot ? (r + 2) % 4 : r);
@@ -542,8 +547,29 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
   const mac4 = (acc0: string, acc1: string, P: string, R: string) => [
     `smlad ${acc0}, r12, ${P}, ${acc0}`, `smlatb ${acc1}, r12, ${P}, ${acc1}`, `smlabb ${acc0}, lr, ${R}, ${acc0}`, `smladx ${acc1}, lr, ${R}, ${acc1}`];
   /** One 2x2 quad at r0 (which it advances by one word), its outputs at r1 + base; the bias in r10 already unless `bias`. */
-  const quad = (base: number, bias = true): string[] => {
+  const quad = (base: number, bias = true, top = false, bottom = false): string[] => {
     const rq = blockRequant(e, op, base, C, oRow);
+    // Plane row 0 all zero (top; r0 then addresses row 1): rows 1-3 only, the first of them starting both
+    // accumulator pairs from the bias. Plane row 3 all zero (bottom): rows 0-2 only.
+    if (top) {
+      return [`ldrd r12, lr, [r0], #4`, ...(bias ? [`ldr r10, [sp, #8]`] : []),
+        `smlad r8, r12, r4, r10`, `smlatb r9, r12, r4, r10`, `smlabb r8, lr, r5, r8`, `smladx r9, lr, r5, r9`,
+        `smlatb r11, r12, r2, r10`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`, `smladx r11, lr, r3, r11`,
+        `ldrd r12, lr, [r0, #${RW - 4}]`,
+        ...mac4('r8', 'r9', 'r6', 'r7'), ...mac4('r10', 'r11', 'r4', 'r5'),
+        ...(bottom ? [] : [`ldrd r12, lr, [r0, #${2 * RW - 4}]`, ...mac4('r10', 'r11', 'r6', 'r7')]),
+        ...rq];
+    }
+    if (bottom) {
+      return [ldq(0), ...(bias ? [`ldr r10, [sp, #8]`] : []),
+        `smlad r8, r12, r2, r10`, `smlatb r9, r12, r2, r10`, `smlabb r8, lr, r3, r8`, `smladx r9, lr, r3, r9`,
+        ldq(1),
+        ...mac4('r8', 'r9', 'r4', 'r5'),
+        `smlatb r11, r12, r2, r10`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`, `smladx r11, lr, r3, r11`,
+        ldq(2),
+        ...mac4('r8', 'r9', 'r6', 'r7'), ...mac4('r10', 'r11', 'r4', 'r5'),
+        ...rq];
+    }
     return [
       ldq(0), ...(bias ? [`ldr r10, [sp, #8]`] : []),
       `smlad r8, r12, r2, r10`, `smlatb r9, r12, r2, r10`, `smlabb r8, lr, r3, r8`, `smladx r9, lr, r3, r9`,
@@ -557,6 +583,41 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
       ...rq,
     ];
   };
+  /** One row pair's quads, odd last column and pointer steps; top / bottom: its plane row 0 / 3 is all zero. */
+  const body = (top: boolean, bottom: boolean): string[] => {
+    const q = (base: number, bias = true) => quad(base, bias, top, bottom);
+    // Odd column loads: plane row r (r0 at row 1 when top).
+    const lo = (r: number) => (top ? `ldrd r12, lr, [r0, #${(r - 1) * RW}]` : ldo(r));
+    return [
+      ...(top ? [`add r0, r0, #${RW}`] : []),
+      // An odd quad count: one quad first, then two per iteration (one end test and one pointer step per pair).
+      ...(peel ? [...q(0), `add r1, r1, #${2 * C}`] : []),
+      // One pair of quads per row pair (widths 4-5): straight code, no loop end in the frame.
+      ...(n2 === 1 ? [`ldr r10, [sp, #8]`, ...q(0, false), ...q(2 * C), `add r1, r1, #${4 * C}`] : []),
+      ...(n2 > 1 ? [
+        `add r12, r0, #${8 * (n2 - 1)}`, `str r12, [sp, #24]`, `ldr r10, [sp, #8]`,
+        `2:`,
+        ...q(0, false), ...q(2 * C),
+        `add r1, r1, #${4 * C}`,
+        `ldrd r8, r10, [sp, #24]`, `cmp r0, r8`, `bls 2b`] : []),
+      // The odd last column (r0 at its word, r1 at its output): out(ox) of both rows from the words (ox, ox+1) and
+      // (ox+2, ox+3) of four plane rows: SMLAD with P and SMLABB with R per kernel row, bias from the frame.
+      ...(oddW ? [
+        ...(top ? [`ldr r10, [sp, #8]`, lo(1), `smlad r8, r12, r4, r10`, `smlabb r8, lr, r5, r8`]
+          : [lo(0), `ldr r10, [sp, #8]`, `smlad r8, r12, r2, r10`, `smlabb r8, lr, r3, r8`,
+            lo(1), `smlad r8, r12, r4, r8`, `smlabb r8, lr, r5, r8`]),
+        `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`,
+        lo(2),
+        `smlad r8, r12, r6, r8`, `smlabb r8, lr, r7, r8`, `smlad r10, r12, r4, r10`, `smlabb r10, lr, r5, r10`,
+        ...(bottom ? [] : [lo(3), `smlad r10, r12, r6, r10`, `smlabb r10, lr, r7, r10`]),
+        `ldrd r12, lr, [sp, #16]`,
+        `smmlar r9, r8, r12, lr`, ...(e > 0 ? [`sub r9, r9, r8, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1]`,
+        `smmlar r9, r10, r12, lr`, ...(e > 0 ? [`sub r9, r9, r10, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1, #${oRow}]`,
+      ] : []),
+      // Next row pair: from the end of this one's quads; the frame's slot 3 holds the plane pointer after the last pair.
+      `add r0, r0, #${pairStep - 4 * FP - (top ? RW : 0)}`, `add r1, r1, #${2 * oRow - 2 * C * FP}`,
+    ];
+  };
   const lines = [
     // The body of a naked function (p, prm, o, nrp in r0-r3): weights and constants from prm, the plane end
     // p + nrp * pairStep in r9; then sp + 0 plane, + 4 output, + 8 bias, + 12 plane end, + 16 M, + 20 C,
@@ -564,35 +625,14 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
     ...weightPrologue(d, pairStep),
     `mov lr, r8`,
     `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
-    `1:`,
-    // An odd quad count: one quad first, then two per iteration (one end test and one pointer step per pair).
-    ...(peel ? [...quad(0), `add r1, r1, #${2 * C}`] : []),
-    // One pair of quads per row pair (widths 4-5): straight code, no loop end in the frame.
-    ...(n2 === 1 ? [`ldr r10, [sp, #8]`, ...quad(0, false), ...quad(2 * C), `add r1, r1, #${4 * C}`] : []),
-    ...(n2 > 1 ? [
-      `add r12, r0, #${8 * (n2 - 1)}`, `str r12, [sp, #24]`, `ldr r10, [sp, #8]`,
-      `2:`,
-      ...quad(0, false), ...quad(2 * C),
-      `add r1, r1, #${4 * C}`,
-      `ldrd r8, r10, [sp, #24]`, `cmp r0, r8`, `bls 2b`] : []),
-    // The odd last column (r0 at its word, r1 at its output): out(ox) of both rows from the words (ox, ox+1) and
-    // (ox+2, ox+3) of four plane rows: SMLAD with P and SMLABB with R per kernel row, bias from the frame.
-    ...(oddW ? [
-      ldo(0), `ldr r10, [sp, #8]`,
-      `smlad r8, r12, r2, r10`, `smlabb r8, lr, r3, r8`,
-      ldo(1),
-      `smlad r8, r12, r4, r8`, `smlabb r8, lr, r5, r8`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`,
-      ldo(2),
-      `smlad r8, r12, r6, r8`, `smlabb r8, lr, r7, r8`, `smlad r10, r12, r4, r10`, `smlabb r10, lr, r5, r10`,
-      ldo(3),
-      `smlad r10, r12, r6, r10`, `smlabb r10, lr, r7, r10`,
-      `ldrd r12, lr, [sp, #16]`,
-      `smmlar r9, r8, r12, lr`, ...(e > 0 ? [`sub r9, r9, r8, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1]`,
-      `smmlar r9, r10, r12, lr`, ...(e > 0 ? [`sub r9, r9, r10, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1, #${oRow}]`,
-    ] : []),
-    // Next row pair: from the end of this one's quads; the frame's slot 3 holds the plane pointer after the last pair.
-    `add r0, r0, #${pairStep - 4 * FP}`, `add r1, r1, #${2 * oRow - 2 * C * FP}`,
-    `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`,
+    ...(fixed ? [
+      // A fixed number of row pairs (one ring step): the first with a zero plane row 0, the last with a zero row 3
+      // where the padding puts them, the others in the loop (its end one pair before the plane end).
+      ...body(fixed.top, fixed.np === 1 && fixed.bottom),
+      ...(fixed.np > 2 ? [`ldr r8, [sp, #12]`, `sub r8, r8, #${pairStep}`, `str r8, [sp, #12]`,
+        `1:`, ...body(false, false), `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`] : []),
+      ...(fixed.np >= 2 ? body(false, fixed.bottom) : []),
+    ] : [`1:`, ...body(false, false), `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`]),
     `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
   ];
   return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
@@ -604,7 +644,9 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
  * MACs), then two requantisations with r10, r11 free; the odd last column, if any, from SMLAD + SMLABB.
  * Frame as quadLoopAsm's.
  */
-function rowLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, OS: number, oRow: number, words: number): string | undefined {
+function rowLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, OS: number, oRow: number, words: number, bottom = false): string | undefined {
+  // bottom: plane row 2 is all zero (the padding below the last row), skipped.
+  const ks = bottom ? [0, 1] : [0, 1, 2];
   if (2 * RW + 4 > 1020 || oRow > 4095 || 2 * OS * FP > 4095 || 4 * FP > 4095 || 4 * words > 4095) return undefined;
   const clamp = (r: string): string[] => [
     ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
@@ -615,7 +657,7 @@ function rowLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: 
   const P = (k: number) => `r${2 + 2 * k}`, R = (k: number) => `r${3 + 2 * k}`;
   const pair = [
     `ldr r10, [sp, #8]`,
-    ...[0, 1, 2].flatMap((k) => [k === 0 ? `ldrd r12, lr, [r0], #4` : `ldrd r12, lr, [r0, #${k * RW - 4}]`,
+    ...ks.flatMap((k) => [k === 0 ? `ldrd r12, lr, [r0], #4` : `ldrd r12, lr, [r0, #${k * RW - 4}]`,
       `smlad r8, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r8'}`, `smlatb r9, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r9'}`,
       `smlabb r8, lr, ${R(k)}, r8`, `smladx r9, lr, ${R(k)}, r9`]),
     `ldrd r12, lr, [sp, #16]`,
@@ -624,7 +666,7 @@ function rowLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: 
   ];
   const odd = [
     `ldr r10, [sp, #8]`,
-    ...[0, 1, 2].flatMap((k) => [k === 0 ? `ldrd r12, lr, [r0]` : `ldrd r12, lr, [r0, #${k * RW}]`,
+    ...ks.flatMap((k) => [k === 0 ? `ldrd r12, lr, [r0]` : `ldrd r12, lr, [r0, #${k * RW}]`,
       `smlad r8, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r8'}`, `smlabb r8, lr, ${R(k)}, r8`]),
     `ldrd r12, lr, [sp, #16]`, ...rq('r10', 'r8', '[r1]'),
   ];
