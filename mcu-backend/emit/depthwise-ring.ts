@@ -314,10 +314,12 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     }
     if (oddW) generic.push(`    {`, ...body(false, false), `    }`);
     generic.push(`    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`);
-    // One ring step: the call always covers every row pair, so the padding rows above the first and below the
-    // last are known zero and skipped (as is the one below an odd last row).
+    // One ring step of one row pair (e.g. 3x3 and 4x4 planes): the call covers exactly that pair, so the padding
+    // rows above and below it are known zero and skipped (as is the one below an odd last row). With more row
+    // pairs the first and last would need bodies of their own: about 1 KB of code per function for some
+    // 30 instructions per channel, which vww's flash cannot spare (6x6x128: 40 KB for 0.5% of its instructions).
     const np = op.outH >> 1;
-    const fixed = g.steps === 1 ? { np, top: op.padTop === 1, bottom: 2 * np + 1 - op.padTop >= op.inH } : undefined;
+    const fixed = g.steps === 1 && np === 1 ? { np, top: op.padTop === 1, bottom: 2 * np + 1 - op.padTop >= op.inH } : undefined;
     const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, d, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW, false, fixed)
       : rows === 1 ? rowLoopAsm(e, d, op, FP, RW, OS, oRow, g.words, op.outH > 1 && op.outH + 1 - op.padTop >= op.inH) : undefined;
     if (!asm) { L.push(...generic, `}`); return L.join('\n'); }
