@@ -259,6 +259,13 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     `#endif`,
   ];
   const fnOf = (key: string, rows: 1 | 2) => `${name}_r${rows}_${key.replace('-', 'm')}`;
+  // The odd last row of a layer (plane row 2 of it zero where the padding below reaches it).
+  const oddBottom = op.outH > 1 && op.outH + 1 - op.padTop >= op.inH;
+  // One ring step and an odd height: on DSP cores the row-pair function ends with the odd last row (rowBody),
+  // which saves a call per channel; the one-row function is then only the portable build's.
+  const mergeOdd = op.strideH === 1 && g.steps === 1 && op.outH % 2 === 1 && op.outH >= 3 && FP > 0
+    && quadLoopAsm(0, 0, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW) !== undefined && rowLoopAsm(0, 0, op, FP, RW, OS, oRow, g.words) !== undefined;
+  const notDsp = (lines: string[]) => (mergeOdd ? [`#if !defined(__ARM_FEATURE_DSP)`, ...lines, `#endif`] : lines);
   const emitRun = (key: string, rows: 1 | 2): string => {
     const [e, d] = key.split('_').map(Number) as [number, number];
     const scale = (x: string) => (d === 0 ? x : `((${x} << ${d}) & ${(~(((1 << d) - 1) << 16)) >>> 0}u)`);
@@ -320,8 +327,9 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     // 30 instructions per channel, which vww's flash cannot spare (6x6x128: 40 KB for 0.5% of its instructions).
     const np = op.outH >> 1;
     const fixed = g.steps === 1 && np === 1 ? { np, top: op.padTop === 1, bottom: 2 * np + 1 - op.padTop >= op.inH } : undefined;
-    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, d, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW, false, fixed)
-      : rows === 1 ? rowLoopAsm(e, d, op, FP, RW, OS, oRow, g.words, op.outH > 1 && op.outH + 1 - op.padTop >= op.inH) : undefined;
+    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, d, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW, false, fixed,
+        mergeOdd ? rowBody(e, op, FP, RW, OS, oddBottom) : [])
+      : rows === 1 ? rowLoopAsm(e, d, op, FP, RW, OS, oRow, g.words, oddBottom) : undefined;
     if (!asm) { L.push(...generic, `}`); return L.join('\n'); }
     // DSP: a naked function, all of it one inline-assembly block (fixed register plan, 50-51 instructions
     // per quad, then the odd last column's two outputs, if any, 28-30 instructions): it reads the channel's
@@ -409,7 +417,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
   for (const key of keys) {
     if (s2) { parts.push(emitRunS2(key)); if (s2pair) parts.push(emitPairS2(key)); continue; }
     if (op.outH >= 2) parts.push(emitRun(key, 2));
-    if (lastOdd) parts.push(emitRun(key, 1));
+    if (lastOdd) parts.push(...notDsp([emitRun(key, 1)]));
     if (rotOK) {
       const [e, d] = key.split('_').map(Number) as [number, number];
       parts.push(`#if defined(__ARM_FEATURE_DSP)`,
@@ -421,7 +429,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
   const table = (rows: 1 | 2) => keys.length === 1 ? '' :
     `static void (*const ${name}_f${rows}[${C}])${sig} = {${Array.from({ length: C }, (_, c) => fnOf(keyOf(c), rows)).join(', ')}};`;
   const callOf = (rows: 1 | 2, c: string) => keys.length === 1 ? fnOf(keys[0]!, rows) : `${name}_f${rows}[${c}]`;
-  if (keys.length > 1) { if ((!s2 && op.outH >= 2) || s2pair) parts.push(table(2)); if (s2 || lastOdd) parts.push(table(1)); }
+  if (keys.length > 1) { if ((!s2 && op.outH >= 2) || s2pair) parts.push(table(2)); if (s2 || lastOdd) parts.push(...notDsp([table(1)])); }
   if (keys.length > 1 && rotOK) {
     parts.push(`#if defined(__ARM_FEATURE_DSP)`,
       `static void (*const ${name}_fr[${C}])${sig} = {${Array.from({ length: C }, (_, c) => rotOf(keyOf(c))).join(', ')}};`, `#endif`);
@@ -464,7 +472,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     ...(!s2 && op.outH >= 2 && rot ? [`        if (rot) ${rotCall(`${c0Expr}ch`)}(pl, pr, o, 1);`,
       `        else if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
     ...(!s2 && op.outH >= 2 && !rot ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
-    ...(lastOdd ? [`        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`] : []),
+    ...(lastOdd ? notDsp([`        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`]) : []),
     `      }`,
     `    }`,
   ];
@@ -533,7 +541,7 @@ function weightPrologue(d: number, step: number): string[] {
  * rounding constant: SMMLAR(acc, M, C - (acc < 0)) = SMMLAR(acc, M, C) - (acc < 0), then reloads C.
  */
 function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number, oddW = false, rot = false,
-  fixed?: { np: number; top: boolean; bottom: boolean }): string | undefined {
+  fixed?: { np: number; top: boolean; bottom: boolean }, tail: string[] = []): string | undefined {
   // Plane row r at slot r, or, rotated (a 4-row ring whose shared rows stayed in slots 2, 3), at slot (r + 2) % 4;
   // the row in slot 0 advances r0 by a word (post-index), rows loaded after it address 4 bytes less.
   const slot = (r: number) => (rot ? (r + 2) % 4 : r);
@@ -635,6 +643,8 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
         `1:`, ...body(false, false), `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`] : []),
       ...(fixed.np >= 2 ? body(false, fixed.bottom) : []),
     ] : [`1:`, ...body(false, false), `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`]),
+    // The odd last row after the last pair (one-step layers: r0, r1 are at its plane row and output row).
+    ...tail,
     `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
   ];
   return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
@@ -647,9 +657,24 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
  * Frame as quadLoopAsm's.
  */
 function rowLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, OS: number, oRow: number, words: number, bottom = false): string | undefined {
+  if (2 * RW + 4 > 1020 || oRow > 4095 || 2 * OS * FP > 4095 || 4 * FP > 4095 || 4 * words > 4095) return undefined;
+  const lines = [
+    ...weightPrologue(d, 4 * words),
+    `mov lr, r8`,
+    `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
+    `1:`,
+    ...rowBody(e, op, FP, RW, OS, bottom),
+    `add r0, r0, #${4 * words - 4 * FP}`, `add r1, r1, #${oRow - 2 * OS * FP}`,
+    `ldr r12, [sp, #12]`, `cmp r0, r12`, `bne 1b`,
+    `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
+  ];
+  return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
+}
+
+/** One output row's pairs and odd last column from r0 (plane) and r1 (output), frame as quadLoopAsm's. */
+function rowBody(e: number, op: KDepthwiseConv2d, FP: number, RW: number, OS: number, bottom: boolean): string[] {
   // bottom: plane row 2 is all zero (the padding below the last row), skipped.
   const ks = bottom ? [0, 1] : [0, 1, 2];
-  if (2 * RW + 4 > 1020 || oRow > 4095 || 2 * OS * FP > 4095 || 4 * FP > 4095 || 4 * words > 4095) return undefined;
   const clamp = (r: string): string[] => [
     ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
     ...(op.actMax < 127 ? [`cmp ${r}, #${op.actMax}`, `it gt`, `movgt ${r}, #${op.actMax}`] : []),
@@ -672,20 +697,12 @@ function rowLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: 
       `smlad r8, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r8'}`, `smlabb r8, lr, ${R(k)}, r8`]),
     `ldrd r12, lr, [sp, #16]`, ...rq('r10', 'r8', '[r1]'),
   ];
-  const lines = [
-    ...weightPrologue(d, 4 * words),
-    `mov lr, r8`,
-    `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
-    `1:`,
+  return [
     ...(FP > 1 ? [`add r12, r0, #${4 * (FP - 1)}`, `str r12, [sp, #24]`, `2:`] : []),
     ...(FP > 0 ? pair : []),
     ...(FP > 1 ? [`ldr r12, [sp, #24]`, `cmp r0, r12`, `bls 2b`] : []),
     ...(op.outW % 2 ? odd : []),
-    `add r0, r0, #${4 * words - 4 * FP}`, `add r1, r1, #${oRow - 2 * OS * FP}`,
-    `ldr r12, [sp, #12]`, `cmp r0, r12`, `bne 1b`,
-    `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
   ];
-  return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
 }
 
 /**
