@@ -12,6 +12,10 @@
 //     out(ox+1) += SMLATB(A, P) + SMLADX(B, R)       = A.hi*w0 + B.lo*w1 + B.hi*w2
 // 4 LDRD + 24 MAC instructions for 36 MACs, then the 4-instruction requantisation (requant.ts). (G, k) are
 // chosen so that the ring stays within RING_BUDGET bytes (at least one channel quad and k = 1).
+// On DSP cores each channel and step is one call of a naked function written in assembly (it loads and widens
+// the channel's weights itself); the widening is straight-line (STRD per two words, pixels outside the image
+// as zero-point bytes); a 4-row ring (k = 1) alternates a plain and a rotated quad loop instead of copying rows;
+// stride 2 runs 2x2 blocks over two output rows (10 loads, 24 MAC instructions per 36 MACs).
 // Weights stay int8 in flash, 3 words per channel ordered [w0, w2, w1, w1] per kernel row, so SXTB16 gives
 // P and SXTB16 ROR #8 gives R once per channel and step; they are scaled by the requantisation's 2^(left+1)
 // with a lane-safe shift.
@@ -131,7 +135,7 @@ function zeroWords(op: KDepthwiseConv2d, g: RingGeom, ring: string): string[] {
  * `static void <name>(const int8_t *x, uint32_t *ring, int t0, int t1, int y0)`: widen input rows y0 + t into
  * slots t in [t0, t1), G channels from x on; `xs` bytes between input pixels.
  */
-function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: number): string {
+function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: number, padZeroed = false): string {
   const C = xs, cw = g.chanWords, words = g.words;
   const off = ((op.inputOffset & 0xffff) * 65537) >>> 0;
   const L = [`static void __attribute__((noinline)) ${name}(const int8_t *x, uint32_t *ring, int t0, int t1, int y0) {`,
@@ -139,8 +143,9 @@ function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: 
     `  for (int t = t0; t < t1; t++) {`,
     `    const int y = y0 + t; uint32_t *prow = ring + t * ${words};`,
     `    if (y < 0 || y >= ${op.inH}) {`,
-    // Zero padding rows word by word (a memset call per channel costs more than the stores).
-    `      for (int c = 0; c < ${G}; c++) { uint32_t *z = prow + c * ${cw}; for (int j = 0; j < ${words}; j++) z[j] = 0; }`,
+    // Zero padding rows word by word (a memset call per channel costs more than the stores), unless the
+    // caller zeroed them once for every group (padSlotsC).
+    ...(padZeroed ? [] : [`      for (int c = 0; c < ${G}; c++) { uint32_t *z = prow + c * ${cw}; for (int j = 0; j < ${words}; j++) z[j] = 0; }`]),
     `      continue;`,
     `    }`,
     `    const int8_t *row = x + y * ${op.inW * C};`];
@@ -254,6 +259,13 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     `#endif`,
   ];
   const fnOf = (key: string, rows: 1 | 2) => `${name}_r${rows}_${key.replace('-', 'm')}`;
+  // The odd last row of a layer (plane row 2 of it zero where the padding below reaches it).
+  const oddBottom = op.outH > 1 && op.outH + 1 - op.padTop >= op.inH;
+  // One ring step and an odd height: on DSP cores the row-pair function ends with the odd last row (rowBody),
+  // which saves a call per channel; the one-row function is then only the portable build's.
+  const mergeOdd = op.strideH === 1 && g.steps === 1 && op.outH % 2 === 1 && op.outH >= 3 && FP > 0
+    && quadLoopAsm(0, 0, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW) !== undefined && rowLoopAsm(0, 0, op, FP, RW, OS, oRow, g.words) !== undefined;
+  const notDsp = (lines: string[]) => (mergeOdd ? [`#if !defined(__ARM_FEATURE_DSP)`, ...lines, `#endif`] : lines);
   const emitRun = (key: string, rows: 1 | 2): string => {
     const [e, d] = key.split('_').map(Number) as [number, number];
     const scale = (x: string) => (d === 0 ? x : `((${x} << ${d}) & ${(~(((1 << d) - 1) << 16)) >>> 0}u)`);
@@ -309,8 +321,15 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     }
     if (oddW) generic.push(`    {`, ...body(false, false), `    }`);
     generic.push(`    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`);
-    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, d, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW)
-      : rows === 1 ? rowLoopAsm(e, d, op, FP, RW, OS, oRow, g.words) : undefined;
+    // One ring step of one row pair (e.g. 3x3 and 4x4 planes): the call covers exactly that pair, so the padding
+    // rows above and below it are known zero and skipped (as is the one below an odd last row). With more row
+    // pairs the first and last would need bodies of their own: about 1 KB of code per function for some
+    // 30 instructions per channel, which vww's flash cannot spare (6x6x128: 40 KB for 0.5% of its instructions).
+    const np = op.outH >> 1;
+    const fixed = g.steps === 1 && np === 1 ? { np, top: op.padTop === 1, bottom: 2 * np + 1 - op.padTop >= op.inH } : undefined;
+    const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, d, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW, false, fixed,
+        mergeOdd ? rowBody(e, op, FP, RW, OS, oddBottom) : [])
+      : rows === 1 ? rowLoopAsm(e, d, op, FP, RW, OS, oRow, g.words, oddBottom) : undefined;
     if (!asm) { L.push(...generic, `}`); return L.join('\n'); }
     // DSP: a naked function, all of it one inline-assembly block (fixed register plan, 50-51 instructions
     // per quad, then the odd last column's two outputs, if any, 28-30 instructions): it reads the channel's
@@ -398,7 +417,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
   for (const key of keys) {
     if (s2) { parts.push(emitRunS2(key)); if (s2pair) parts.push(emitPairS2(key)); continue; }
     if (op.outH >= 2) parts.push(emitRun(key, 2));
-    if (lastOdd) parts.push(emitRun(key, 1));
+    if (lastOdd) parts.push(...notDsp([emitRun(key, 1)]));
     if (rotOK) {
       const [e, d] = key.split('_').map(Number) as [number, number];
       parts.push(`#if defined(__ARM_FEATURE_DSP)`,
@@ -410,7 +429,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
   const table = (rows: 1 | 2) => keys.length === 1 ? '' :
     `static void (*const ${name}_f${rows}[${C}])${sig} = {${Array.from({ length: C }, (_, c) => fnOf(keyOf(c), rows)).join(', ')}};`;
   const callOf = (rows: 1 | 2, c: string) => keys.length === 1 ? fnOf(keys[0]!, rows) : `${name}_f${rows}[${c}]`;
-  if (keys.length > 1) { if ((!s2 && op.outH >= 2) || s2pair) parts.push(table(2)); if (s2 || lastOdd) parts.push(table(1)); }
+  if (keys.length > 1) { if ((!s2 && op.outH >= 2) || s2pair) parts.push(table(2)); if (s2 || lastOdd) parts.push(...notDsp([table(1)])); }
   if (keys.length > 1 && rotOK) {
     parts.push(`#if defined(__ARM_FEATURE_DSP)`,
       `static void (*const ${name}_fr[${C}])${sig} = {${Array.from({ length: C }, (_, c) => rotOf(keyOf(c))).join(', ')}};`, `#endif`);
@@ -419,8 +438,10 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
 
   // Widening functions: full groups and, when C % G != 0, the last group.
   const lastG = W - (g.groups - 1) * g.G;
-  parts.push(widenC(`${name}_widen`, op, g, g.G, IS));
-  if (lastG !== g.G) parts.push(widenC(`${name}_widenl`, op, g, lastG, IS));
+  // One step: the padding rows sit in the same slots for every group, so the call zeroes them once.
+  const padSlots = g.steps === 1 ? Array.from({ length: ringRows(op, g.k) }, (_, t) => t).filter((t) => t - op.padTop < 0 || t - op.padTop >= op.inH) : [];
+  parts.push(widenC(`${name}_widen`, op, g, g.G, IS, padSlots.length > 0));
+  if (lastG !== g.G) parts.push(widenC(`${name}_widenl`, op, g, lastG, IS, padSlots.length > 0));
 
   // A step computes K output rows from (K - 1) * stride + 3 input rows; the next step shares 3 - stride of them.
   const K = stepRows(op, g.k), S = op.strideH, keep = 3 - S;
@@ -451,7 +472,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     ...(!s2 && op.outH >= 2 && rot ? [`        if (rot) ${rotCall(`${c0Expr}ch`)}(pl, pr, o, 1);`,
       `        else if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
     ...(!s2 && op.outH >= 2 && !rot ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
-    ...(lastOdd ? [`        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`] : []),
+    ...(lastOdd ? notDsp([`        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`]) : []),
     `      }`,
     `    }`,
   ];
@@ -468,6 +489,8 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     ...(opts.slice ? [`  (void)oy0; (void)oy1;`] : []),
     `  uint32_t *ring = (uint32_t *)(void *)scratch;`,
     ...zeroWords(op, g, 'ring'),
+    ...(padSlots.length ? [`  for (int c = 0; c < ${g.G}; c++) {`,
+      ...padSlots.map((t) => `    { uint32_t *z = ring + c * ${g.chanWords} + ${t * g.words}; for (int j = 0; j < ${g.words}; j++) z[j] = 0; }`), `  }`] : []),
     `  const uint32_t *P = (const uint32_t *)tfk_hide(${name}_p);`,
     ...(rotOK ? [`#if defined(__ARM_FEATURE_DSP)`, ...groupsC(true), `#else`, ...groupsC(false), `#endif`] : groupsC(false)),
     `}`,
@@ -478,10 +501,12 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
 
 export function estimateDepthwiseRing(op: KDepthwiseConv2d): { instructions: number; loads: number } {
   const g = ringGeom(op);
-  // Stride 1: 49 instructions and 7 loads per 2x2 quad; stride 2: 32 and 9 per output pair (QEMU M4).
+  // Stride 1: 49 instructions and 7 loads per 2x2 quad; stride 2: 29 and 8 per output pair (2x2 blocks over two
+  // rows, QEMU M4). The overhead model ranks ring shapes; the naked run functions, STRD widening and LDRD/STRD
+  // copies measure 0.55-0.66 of it (bench layer, vww's 48x48x16 stride-2 layer), hence the factor.
   const blocks = op.strideH === 2 ? op.outH * Math.ceil(op.outW / 2) * op.outC : Math.ceil(op.outH / 2) * Math.ceil(op.outW / 2) * op.outC;
-  const [per, loads] = op.strideH === 2 ? [32, 9] : [49, 7];
-  return { instructions: Math.round(blocks * per + overheadEstimate(op, g.G, g.k)), loads: Math.round(blocks * loads + op.inH * op.inW * op.inC / 4) };
+  const [per, loads] = op.strideH === 2 ? [29, 8] : [49, 7];
+  return { instructions: Math.round(blocks * per + 0.6 * overheadEstimate(op, g.G, g.k)), loads: Math.round(blocks * loads + op.inH * op.inW * op.inC / 4) };
 }
 
 /**
@@ -515,7 +540,8 @@ function weightPrologue(d: number, step: number): string[] {
  * Requantisation as requant.ts; the first output (no free register yet) folds the tie correction into the
  * rounding constant: SMMLAR(acc, M, C - (acc < 0)) = SMMLAR(acc, M, C) - (acc < 0), then reloads C.
  */
-function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number, oddW = false, rot = false): string | undefined {
+function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number, oddW = false, rot = false,
+  fixed?: { np: number; top: boolean; bottom: boolean }, tail: string[] = []): string | undefined {
   // Plane row r at slot r, or, rotated (a 4-row ring whose shared rows stayed in slots 2, 3), at slot (r + 2) % 4;
   // the row in slot 0 advances r0 by a word (post-index), rows loaded after it address 4 bytes less.
   const slot = (r: number) => (rot ? (r + 2) % 4 : r);
@@ -531,8 +557,29 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
   const mac4 = (acc0: string, acc1: string, P: string, R: string) => [
     `smlad ${acc0}, r12, ${P}, ${acc0}`, `smlatb ${acc1}, r12, ${P}, ${acc1}`, `smlabb ${acc0}, lr, ${R}, ${acc0}`, `smladx ${acc1}, lr, ${R}, ${acc1}`];
   /** One 2x2 quad at r0 (which it advances by one word), its outputs at r1 + base; the bias in r10 already unless `bias`. */
-  const quad = (base: number, bias = true): string[] => {
+  const quad = (base: number, bias = true, top = false, bottom = false): string[] => {
     const rq = blockRequant(e, op, base, C, oRow);
+    // Plane row 0 all zero (top; r0 then addresses row 1): rows 1-3 only, the first of them starting both
+    // accumulator pairs from the bias. Plane row 3 all zero (bottom): rows 0-2 only.
+    if (top) {
+      return [`ldrd r12, lr, [r0], #4`, ...(bias ? [`ldr r10, [sp, #8]`] : []),
+        `smlad r8, r12, r4, r10`, `smlatb r9, r12, r4, r10`, `smlabb r8, lr, r5, r8`, `smladx r9, lr, r5, r9`,
+        `smlatb r11, r12, r2, r10`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`, `smladx r11, lr, r3, r11`,
+        `ldrd r12, lr, [r0, #${RW - 4}]`,
+        ...mac4('r8', 'r9', 'r6', 'r7'), ...mac4('r10', 'r11', 'r4', 'r5'),
+        ...(bottom ? [] : [`ldrd r12, lr, [r0, #${2 * RW - 4}]`, ...mac4('r10', 'r11', 'r6', 'r7')]),
+        ...rq];
+    }
+    if (bottom) {
+      return [ldq(0), ...(bias ? [`ldr r10, [sp, #8]`] : []),
+        `smlad r8, r12, r2, r10`, `smlatb r9, r12, r2, r10`, `smlabb r8, lr, r3, r8`, `smladx r9, lr, r3, r9`,
+        ldq(1),
+        ...mac4('r8', 'r9', 'r4', 'r5'),
+        `smlatb r11, r12, r2, r10`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`, `smladx r11, lr, r3, r11`,
+        ldq(2),
+        ...mac4('r8', 'r9', 'r6', 'r7'), ...mac4('r10', 'r11', 'r4', 'r5'),
+        ...rq];
+    }
     return [
       ldq(0), ...(bias ? [`ldr r10, [sp, #8]`] : []),
       `smlad r8, r12, r2, r10`, `smlatb r9, r12, r2, r10`, `smlabb r8, lr, r3, r8`, `smladx r9, lr, r3, r9`,
@@ -546,6 +593,41 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
       ...rq,
     ];
   };
+  /** One row pair's quads, odd last column and pointer steps; top / bottom: its plane row 0 / 3 is all zero. */
+  const body = (top: boolean, bottom: boolean): string[] => {
+    const q = (base: number, bias = true) => quad(base, bias, top, bottom);
+    // Odd column loads: plane row r (r0 at row 1 when top).
+    const lo = (r: number) => (top ? `ldrd r12, lr, [r0, #${(r - 1) * RW}]` : ldo(r));
+    return [
+      ...(top ? [`add r0, r0, #${RW}`] : []),
+      // An odd quad count: one quad first, then two per iteration (one end test and one pointer step per pair).
+      ...(peel ? [...q(0), `add r1, r1, #${2 * C}`] : []),
+      // One pair of quads per row pair (widths 4-5): straight code, no loop end in the frame.
+      ...(n2 === 1 ? [`ldr r10, [sp, #8]`, ...q(0, false), ...q(2 * C), `add r1, r1, #${4 * C}`] : []),
+      ...(n2 > 1 ? [
+        `add r12, r0, #${8 * (n2 - 1)}`, `str r12, [sp, #24]`, `ldr r10, [sp, #8]`,
+        `2:`,
+        ...q(0, false), ...q(2 * C),
+        `add r1, r1, #${4 * C}`,
+        `ldrd r8, r10, [sp, #24]`, `cmp r0, r8`, `bls 2b`] : []),
+      // The odd last column (r0 at its word, r1 at its output): out(ox) of both rows from the words (ox, ox+1) and
+      // (ox+2, ox+3) of four plane rows: SMLAD with P and SMLABB with R per kernel row, bias from the frame.
+      ...(oddW ? [
+        ...(top ? [`ldr r10, [sp, #8]`, lo(1), `smlad r8, r12, r4, r10`, `smlabb r8, lr, r5, r8`]
+          : [lo(0), `ldr r10, [sp, #8]`, `smlad r8, r12, r2, r10`, `smlabb r8, lr, r3, r8`,
+            lo(1), `smlad r8, r12, r4, r8`, `smlabb r8, lr, r5, r8`]),
+        `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`,
+        lo(2),
+        `smlad r8, r12, r6, r8`, `smlabb r8, lr, r7, r8`, `smlad r10, r12, r4, r10`, `smlabb r10, lr, r5, r10`,
+        ...(bottom ? [] : [lo(3), `smlad r10, r12, r6, r10`, `smlabb r10, lr, r7, r10`]),
+        `ldrd r12, lr, [sp, #16]`,
+        `smmlar r9, r8, r12, lr`, ...(e > 0 ? [`sub r9, r9, r8, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1]`,
+        `smmlar r9, r10, r12, lr`, ...(e > 0 ? [`sub r9, r9, r10, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1, #${oRow}]`,
+      ] : []),
+      // Next row pair: from the end of this one's quads; the frame's slot 3 holds the plane pointer after the last pair.
+      `add r0, r0, #${pairStep - 4 * FP - (top ? RW : 0)}`, `add r1, r1, #${2 * oRow - 2 * C * FP}`,
+    ];
+  };
   const lines = [
     // The body of a naked function (p, prm, o, nrp in r0-r3): weights and constants from prm, the plane end
     // p + nrp * pairStep in r9; then sp + 0 plane, + 4 output, + 8 bias, + 12 plane end, + 16 M, + 20 C,
@@ -553,35 +635,16 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
     ...weightPrologue(d, pairStep),
     `mov lr, r8`,
     `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
-    `1:`,
-    // An odd quad count: one quad first, then two per iteration (one end test and one pointer step per pair).
-    ...(peel ? [...quad(0), `add r1, r1, #${2 * C}`] : []),
-    // One pair of quads per row pair (widths 4-5): straight code, no loop end in the frame.
-    ...(n2 === 1 ? [`ldr r10, [sp, #8]`, ...quad(0, false), ...quad(2 * C), `add r1, r1, #${4 * C}`] : []),
-    ...(n2 > 1 ? [
-      `add r12, r0, #${8 * (n2 - 1)}`, `str r12, [sp, #24]`, `ldr r10, [sp, #8]`,
-      `2:`,
-      ...quad(0, false), ...quad(2 * C),
-      `add r1, r1, #${4 * C}`,
-      `ldrd r8, r10, [sp, #24]`, `cmp r0, r8`, `bls 2b`] : []),
-    // The odd last column (r0 at its word, r1 at its output): out(ox) of both rows from the words (ox, ox+1) and
-    // (ox+2, ox+3) of four plane rows: SMLAD with P and SMLABB with R per kernel row, bias from the frame.
-    ...(oddW ? [
-      ldo(0), `ldr r10, [sp, #8]`,
-      `smlad r8, r12, r2, r10`, `smlabb r8, lr, r3, r8`,
-      ldo(1),
-      `smlad r8, r12, r4, r8`, `smlabb r8, lr, r5, r8`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`,
-      ldo(2),
-      `smlad r8, r12, r6, r8`, `smlabb r8, lr, r7, r8`, `smlad r10, r12, r4, r10`, `smlabb r10, lr, r5, r10`,
-      ldo(3),
-      `smlad r10, r12, r6, r10`, `smlabb r10, lr, r7, r10`,
-      `ldrd r12, lr, [sp, #16]`,
-      `smmlar r9, r8, r12, lr`, ...(e > 0 ? [`sub r9, r9, r8, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1]`,
-      `smmlar r9, r10, r12, lr`, ...(e > 0 ? [`sub r9, r9, r10, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1, #${oRow}]`,
-    ] : []),
-    // Next row pair: from the end of this one's quads; the frame's slot 3 holds the plane pointer after the last pair.
-    `add r0, r0, #${pairStep - 4 * FP}`, `add r1, r1, #${2 * oRow - 2 * C * FP}`,
-    `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`,
+    ...(fixed ? [
+      // A fixed number of row pairs (one ring step): the first with a zero plane row 0, the last with a zero row 3
+      // where the padding puts them, the others in the loop (its end one pair before the plane end).
+      ...body(fixed.top, fixed.np === 1 && fixed.bottom),
+      ...(fixed.np > 2 ? [`ldr r8, [sp, #12]`, `sub r8, r8, #${pairStep}`, `str r8, [sp, #12]`,
+        `1:`, ...body(false, false), `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`] : []),
+      ...(fixed.np >= 2 ? body(false, fixed.bottom) : []),
+    ] : [`1:`, ...body(false, false), `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`]),
+    // The odd last row after the last pair (one-step layers: r0, r1 are at its plane row and output row).
+    ...tail,
     `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
   ];
   return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
@@ -593,8 +656,25 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
  * MACs), then two requantisations with r10, r11 free; the odd last column, if any, from SMLAD + SMLABB.
  * Frame as quadLoopAsm's.
  */
-function rowLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, OS: number, oRow: number, words: number): string | undefined {
+function rowLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, OS: number, oRow: number, words: number, bottom = false): string | undefined {
   if (2 * RW + 4 > 1020 || oRow > 4095 || 2 * OS * FP > 4095 || 4 * FP > 4095 || 4 * words > 4095) return undefined;
+  const lines = [
+    ...weightPrologue(d, 4 * words),
+    `mov lr, r8`,
+    `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
+    `1:`,
+    ...rowBody(e, op, FP, RW, OS, bottom),
+    `add r0, r0, #${4 * words - 4 * FP}`, `add r1, r1, #${oRow - 2 * OS * FP}`,
+    `ldr r12, [sp, #12]`, `cmp r0, r12`, `bne 1b`,
+    `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
+  ];
+  return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
+}
+
+/** One output row's pairs and odd last column from r0 (plane) and r1 (output), frame as quadLoopAsm's. */
+function rowBody(e: number, op: KDepthwiseConv2d, FP: number, RW: number, OS: number, bottom: boolean): string[] {
+  // bottom: plane row 2 is all zero (the padding below the last row), skipped.
+  const ks = bottom ? [0, 1] : [0, 1, 2];
   const clamp = (r: string): string[] => [
     ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
     ...(op.actMax < 127 ? [`cmp ${r}, #${op.actMax}`, `it gt`, `movgt ${r}, #${op.actMax}`] : []),
@@ -604,7 +684,7 @@ function rowLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: 
   const P = (k: number) => `r${2 + 2 * k}`, R = (k: number) => `r${3 + 2 * k}`;
   const pair = [
     `ldr r10, [sp, #8]`,
-    ...[0, 1, 2].flatMap((k) => [k === 0 ? `ldrd r12, lr, [r0], #4` : `ldrd r12, lr, [r0, #${k * RW - 4}]`,
+    ...ks.flatMap((k) => [k === 0 ? `ldrd r12, lr, [r0], #4` : `ldrd r12, lr, [r0, #${k * RW - 4}]`,
       `smlad r8, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r8'}`, `smlatb r9, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r9'}`,
       `smlabb r8, lr, ${R(k)}, r8`, `smladx r9, lr, ${R(k)}, r9`]),
     `ldrd r12, lr, [sp, #16]`,
@@ -613,24 +693,16 @@ function rowLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: 
   ];
   const odd = [
     `ldr r10, [sp, #8]`,
-    ...[0, 1, 2].flatMap((k) => [k === 0 ? `ldrd r12, lr, [r0]` : `ldrd r12, lr, [r0, #${k * RW}]`,
+    ...ks.flatMap((k) => [k === 0 ? `ldrd r12, lr, [r0]` : `ldrd r12, lr, [r0, #${k * RW}]`,
       `smlad r8, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r8'}`, `smlabb r8, lr, ${R(k)}, r8`]),
     `ldrd r12, lr, [sp, #16]`, ...rq('r10', 'r8', '[r1]'),
   ];
-  const lines = [
-    ...weightPrologue(d, 4 * words),
-    `mov lr, r8`,
-    `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
-    `1:`,
+  return [
     ...(FP > 1 ? [`add r12, r0, #${4 * (FP - 1)}`, `str r12, [sp, #24]`, `2:`] : []),
     ...(FP > 0 ? pair : []),
     ...(FP > 1 ? [`ldr r12, [sp, #24]`, `cmp r0, r12`, `bls 2b`] : []),
     ...(op.outW % 2 ? odd : []),
-    `add r0, r0, #${4 * words - 4 * FP}`, `add r1, r1, #${oRow - 2 * OS * FP}`,
-    `ldr r12, [sp, #12]`, `cmp r0, r12`, `bne 1b`,
-    `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
   ];
-  return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
 }
 
 /**
