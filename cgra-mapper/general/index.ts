@@ -135,8 +135,8 @@ export function windowCandidates(L: CgraLayer, arch: CgraArch): Unroll[] {
       out.push(u);
     }
   }
-  // The widest tiles first (fewest weight loads per MAC), at most four.
-  return out.sort((a, b) => b.up * b.uo - a.up * a.uo).slice(0, 4);
+  // The widest tiles first (fewest weight loads per MAC), at most two (each is a search of its own).
+  return out.sort((a, b) => b.up * b.uo - a.up * a.uo).slice(0, 2);
 }
 
 interface Built { plan: LayerPlan; score: number }
@@ -153,7 +153,7 @@ export function blockOf(arch: CgraArch): (CgraArch & Block) | undefined {
 /** Schedule s of a block copied to every block of the array: copy r takes the next uo channels (along 'o') or
  *  up pixels (along 'p') of a tile r times as large; its loads, products and accumulators are renumbered, its
  *  PEs moved by the block's offset; copy 0 keeps the loop control. */
-export function replicate(arch: CgraArch, block: Pick<CgraArch, 'rows' | 'cols'>, s: Schedule, along: 'o' | 'p'): Schedule {
+export function replicate(arch: CgraArch, block: Pick<CgraArch, 'rows' | 'cols'>, s: Schedule, along: 'o' | 'p', shift = 0): Schedule {
   const perRow = arch.cols / block.cols;
   const k = (arch.rows / block.rows) * perRow;
   const d = s.dfg, u = d.u;
@@ -170,10 +170,16 @@ export function replicate(arch: CgraArch, block: Pick<CgraArch, 'rows' | 'cols'>
     for (const a of d.accs) accs.push({ p: a.p + dP, o: a.o + dO });
   }
   const dfg: Dfg = { depthwise: d.depthwise, u: along === 'o' ? { ...u, uo: u.uo * k } : { ...u, up: u.up * k }, loads, products, accs };
-  const copy = <T extends { pe: number }>(xs: T[]): T[] => Array.from({ length: k }, (_, r) => xs.map((x) => ({ ...x, pe: at(r, x.pe) }))).flat();
+  // Copies in odd block rows run `shift` steps later (drain schedules only), so that copies sharing columns
+  // do not load in the same steps on the ports bus.
+  const dt = (r: number): number => (s.drain && Math.floor(r / perRow) % 2 === 1 ? shift : 0);
+  const copy = <T extends { pe: number; t: number }>(xs: T[]): T[] => Array.from({ length: k }, (_, r) => xs.map((x) => ({ ...x, pe: at(r, x.pe), t: x.t + dt(r) }))).flat();
+  const adds = copy(s.adds);
+  const stages = adds.map((a) => Math.floor(a.t / s.II));
   const out: Schedule = {
-    ...s, rows: arch.rows, cols: arch.cols, dfg, loads: copy(s.loads), muls: copy(s.muls), adds: copy(s.adds),
+    ...s, rows: arch.rows, cols: arch.cols, dfg, loads: copy(s.loads), muls: copy(s.muls), adds,
     ctrl: { pe: at(0, s.ctrl.pe), dec: s.ctrl.dec }, mii: miiOf(dfg, arch.rows * arch.cols), copies: k,
+    sMin: Math.min(...stages), sMax: Math.max(...stages),
   };
   out.body = bodyCycles(out);
   return out;
@@ -189,8 +195,18 @@ function replicatedSchedules(L: CgraLayer, arch: CgraArch, opts: GeneralOptions)
   const P = L.outH * L.outW;
   for (const u of [...unrollCandidates(L, block), ...windowCandidates(L, block)]) {
     for (const s of schedulesFor(block, u, L.kind === 'depthwise_conv2d', opts, loopNest(L, u).n)) {
-      if (u.uo * (k - 1) < L.outC) out.push(replicate(arch, block, s, 'o'));
-      if (!u.win && u.up * (k - 1) < P) out.push(replicate(arch, block, s, 'p'));
+      for (const along of ['o', 'p'] as const) {
+        if (along === 'o' ? u.uo * (k - 1) >= L.outC : u.win || u.up * (k - 1) >= P) continue;
+        // The time shift of the odd block rows with the fewest ports-bus cycles per iteration (ties: none).
+        let best = replicate(arch, block, s, along);
+        if (s.drain && arch.rows > block.rows) {
+          for (let shift = 1; shift < s.II; shift++) {
+            const r = replicate(arch, block, s, along, shift);
+            if (r.body.ports < best.body.ports && !checkSchedule(arch, r)) best = r;
+          }
+        }
+        out.push(best);
+      }
     }
   }
   for (const s of out) {
