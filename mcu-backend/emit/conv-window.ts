@@ -33,7 +33,7 @@ import { ARMV7M_REGISTERS, chooseBlocking, evaluateBlocking, type Blocking, type
 import { emitBlockFn, MAX_UNROLLED_STEPS, packWords, reductionLoop, reductionSteps, type DotGeometry, type DotSpec } from './dot-blocks.ts';
 import { cIdent, constById, type FastResult } from './fast-kernel.ts';
 import { channelAt } from './prepass.ts';
-import { accRangeOf, maxAbsInput, planRequant } from './requant.ts';
+import { accRangeOf, constantOutput, maxAbsInput, planRequant, type ChannelRequant } from './requant.ts';
 import { emitLdmBlockFn, LDM_Q, ldmBlockInstructions, ldmBlockWords, ldmGeometry, pairWord, type LdmGeometry } from './ldm-blocks.ts';
 import { SIMD_PRELUDE } from './simd-prelude.ts';
 import type { ModalForm } from './variant.ts';
@@ -96,6 +96,14 @@ function isFlat(op: KConv2d): boolean {
  */
 function score(b: Blocking, weights: WeightForm): number { return b.instructionsPerMac + (weights === 'int8' ? 1 / (2 * b.pixels) : weights === 'int8p' ? 1 / (4 * b.pixels) : 0); }
 
+/**
+ * int8p picks its blocking by modelled M4 cycles rather than instructions: beyond one cycle per instruction,
+ * an LDRD of a pixel's (A, B) words costs 2 more (3 cycles, TRM), a weight LDR about 0.5 more (pipelined
+ * after another load or not). P = 3 x Q = 2 then beats 8 x 1 (1.08 against 1.33 cycles per MAC in the
+ * reduction) for about the same instructions.
+ */
+function cycleScore(b: Blocking): number { return score(b, 'int8p') + 1 / (2 * b.channels) + 1 / (8 * b.pixels); }
+
 function pickBlocking(shape: ConvShape, registers: number, weights: WeightForm): Blocking {
   // int8 weights: the in-register widening favours more pixels per block (measured: 3x3 16x16x16, 8 px x 1 ch
   // 0.946 instructions/MAC against 1.011 for 3 px x 2 ch).
@@ -106,7 +114,8 @@ function pickBlocking(shape: ConvShape, registers: number, weights: WeightForm):
     const P = Math.min(shape.rowPixels, shape.maxPixels ?? Infinity, Math.floor((registers - fixed) / perP));
     if (P < 1) continue;
     const b = evaluateBlocking(shape, P, Q, 2, held);
-    if (!best || score(b, weights) < score(best, weights) - 1e-12) best = b;
+    const sc = weights === 'int8p' ? cycleScore : (x: Blocking) => score(x, weights);
+    if (!best || sc(b) < sc(best) - 1e-12) best = b;
   }
   if (!best) throw new Error(`no register blocking fits ${registers} registers`);
   return best;
@@ -167,9 +176,10 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): 
     const scratchBytes = Math.ceil((flat ? chunk : windowRows * bufW) * bufC * 2 / 8) * 8 + (packed ? 8 : 0);
     return { flat, packed, bufW, bufC, windowRows, chunk, geom: g, shape: sh, registers, blocking, ...(ldm ? { ldm } : {}), scratchBytes };
   };
-  // int8p: the LDM blocks (1 pixel) or the register blocking of dot-blocks.ts (P pixels share each weight
-  // word and its SXTB16), whichever the estimate prefers.
-  if (weights === 'int8p' && ldm && estimateWindow(op, planOf(undefined), weights) < estimateWindow(op, planOf(ldm), weights)) ldm = undefined;
+  // int8p: the register blocking of dot-blocks.ts where P > 1 pixels share each weight word and its SXTB16
+  // (fewer cycles: 1.08 per MAC at 3 x 2 against 1.28 for the LDM blocks), the LDM blocks (fewer
+  // instructions) where a block has one pixel (fully connected layers).
+  if (weights === 'int8p' && ldm && blocking.pixels > 1) ldm = undefined;
   const base = planOf(ldm);
   const scratchBytes = base.scratchBytes;
   if (packed && weights === 'int16' && op.rounding !== 'single') {
@@ -507,16 +517,25 @@ function widenC(name: string, op: KConv2d, p: WindowPlan, w8: boolean): string {
 /** Largest |true accumulator| of the pair form: 256 x it must fit int32. */
 const PAIR_ACC_LIMIT = 2 ** 23;
 
-/** Why the pair form cannot take a layer's weights (unencodable pairs, accumulators too large), or undefined. */
-function pairCheck(op: KConv2d, wc: ArrayLike<number>, bias: ArrayLike<number>, ch: Array<{ constant?: number }>): string | undefined {
+/**
+ * Why the pair form cannot take a layer's weights (unencodable pairs, accumulators too large), or undefined.
+ * A channel whose accumulator is too large but whose output is constant over its range (e.g. zero weights
+ * and a bias near 2^30, as in vww) becomes a constant channel (in `ch`, as planRequant folds them).
+ */
+function pairCheck(op: KConv2d, wc: ArrayLike<number>, bias: ArrayLike<number>, ch: ChannelRequant[]): string | undefined {
   const perOut = op.kH * op.kW * op.inC;
   for (let oc = 0; oc < op.outC; oc++) {
     if (ch[oc]!.constant !== undefined) continue;
+    const [lo, hi] = accRangeOf(bias[oc]!, wc, op.inputOffset, oc * perOut, perOut);
+    if (lo < -PAIR_ACC_LIMIT || hi >= PAIR_ACC_LIMIT) {
+      const k = constantOutput(op, ch[oc]!.M, ch[oc]!.shift, [lo, hi]);
+      if (k === undefined) return `channel ${oc}: accumulator range [${lo}, ${hi}] exceeds 2^23 (int8p needs 256 x it in int32)`;
+      ch[oc] = { M: 0, e: 0, wScale: 0, C: k, shift: ch[oc]!.shift, constant: k };
+      continue;
+    }
     // Pairs (even, odd) of channels: the odd weight -128 needs an even one >= 0.
     for (let i = 0; i < perOut; i += 2) if (wc[oc * perOut + i + 1] === -128 && wc[oc * perOut + i]! < 0)
       return `channel ${oc}: weight pair (${wc[oc * perOut + i]}, -128) has no int8p pair encoding`;
-    const [lo, hi] = accRangeOf(bias[oc]!, wc, op.inputOffset, oc * perOut, perOut);
-    if (lo < -PAIR_ACC_LIMIT || hi >= PAIR_ACC_LIMIT) return `channel ${oc}: accumulator range [${lo}, ${hi}] exceeds 2^23 (int8p needs 256 x it in int32)`;
   }
   return undefined;
 }
