@@ -194,7 +194,10 @@ function modelTotals(dir: string) {
     const input = randomInputs(graph.inputs.reduce((s, id) => s + graph.tensors[id]!.shape.reduce((a, b) => a * b, 1), 0), 1, 5);
     const row: Record<string, unknown> = { macs, int8WeightBytes, flashTargetBytes };
     let ref: Int8Array | undefined;
-    for (const [label, table] of [['fast', VARIANTS], ['without-fast', VARIANTS.filter((v) => !FAST_VARIANTS.includes(v))]] as const) {
+    // 'int8-weights-first': the int8p variants ranked above the int16 ones, the ranking a modelled-cycles
+    // objective gives them (fewer modelled cycles on the models, zero-wait and with flash wait states).
+    const int8First = VARIANTS.map((v) => (v.name.includes('.window8p-') ? { ...v, priority: 11 } : v));
+    for (const [label, table] of [['fast', VARIANTS], ['without-fast', VARIANTS.filter((v) => !FAST_VARIANTS.includes(v))], ['int8-weights-first', int8First]] as const) {
       const em = emitModel(module, { cpu: 'm4', dsp: true }, { table });
       const r = runModel(em, input, 'm4', { count: true, workDir: join(dir, `${key}-${label}`), timeoutMs: 600_000 });
       const size = armSize(r.binary);
@@ -207,9 +210,11 @@ function modelTotals(dir: string) {
     }
     const f = row.fast as { instructions: number }, g = row['without-fast'] as { instructions: number };
     row.speedup = +(g.instructions / f.instructions).toFixed(2);
-    const ff = (row.fast as { flashBytes: number }).flashBytes;
-    row.flashVsTarget = +(ff / flashTargetBytes).toFixed(3);
-    row.meetsFlashTarget = ff <= flashTargetBytes;
+    for (const label of ['fast', 'int8-weights-first']) {
+      const r = row[label] as { flashBytes: number; flashVsTarget?: number; meetsFlashTarget?: boolean };
+      r.flashVsTarget = +(r.flashBytes / flashTargetBytes).toFixed(3);
+      r.meetsFlashTarget = r.flashBytes <= flashTargetBytes;
+    }
     out[key] = row;
     console.log(`${key}: ${JSON.stringify(row)}`);
   }
