@@ -283,8 +283,14 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   // Short reductions (1x1, FC over few inputs) keep the immediates: there the extra instruction per output
   // would cost more (1 per inC MACs) and the functions are small.
   const unrolledSteps = ldm ? (ldm.loop.kind === 'none' ? ldm.rows * ldm.steps : ldm.loop.kind === 'rows' ? ldm.steps : ldm.loop.U + ldm.steps % ldm.loop.U) * 2 : steps.length;
-  const regShift = !spec.singleRounding && tuples.size > 2 && unrolledSteps * tuples.size > 48;
-  const eKey = (c: number) => (regShift ? (ch[c]!.e > 0 ? 'e' : '0') : immKey(c));
+  // int8p (flash is its point): one block function per shift flag whenever the shifts vary.
+  const regShift = !spec.singleRounding && (pair ? tuples.size > 1 : tuples.size > 2 && unrolledSteps * tuples.size > 48);
+  // int8p with the shift from the table: a constant channel (zero weights, M = 0, table shift 0) gives its
+  // constant under any block function, so it takes the common one (shift flag set, pre-shift 7) and sorts last.
+  const wild = (c: number) => pair && regShift && ch[c]!.constant !== undefined;
+  const eFlag = (c: number) => (wild(c) ? 1 : ch[c]!.e > 0 ? 1 : 0);
+  const preKey = (c: number) => (wild(c) ? 7 : accShift(c));
+  const eKey = (c: number) => (regShift ? (eFlag(c) ? 'e' : '0') : immKey(c));
   const width = opts.mode ? opts.mode.width : op.outC / op.groups;
   const units = op.outC / width;
   const loop = reductionLoop(g, steps.length, 8, unrollLimit(op), 16);
@@ -294,11 +300,12 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const fns = new Map<string, { fn: string; q: number; es: number[]; ks: number[]; ss: number[]; sh: number[] }>();
   const ranges: Array<Array<{ key: string; off: number; count: number; per: number }>> = [];
   for (let u = 0; u < units; u++) {
-    const chans = Array.from({ length: width }, (_, i) => u * width + i).sort((a, b) => ch[a]!.e - ch[b]!.e || accShift(a) - accShift(b) || a - b);
+    const order = (c: number) => (wild(c) ? Infinity : ch[c]!.e);
+    const chans = Array.from({ length: width }, (_, i) => u * width + i).sort((a, b) => order(a) - order(b) || preKey(a) - preKey(b) || a - b);
     const byKey = new Map<string, number[][]>();
     for (let i = 0; i < chans.length; i += Q) {
       const blk = chans.slice(i, i + Q);
-      const key = blk.map((c) => eKey(c) + ':' + accShift(c) + ':' + Math.log2(ch[c]!.wScale || 1)).join('_');
+      const key = blk.map((c) => eKey(c) + ':' + preKey(c) + ':' + (pair ? '' : Math.log2(ch[c]!.wScale || 1))).join('_');
       (byKey.get(key) ?? byKey.set(key, []).get(key)!).push(blk);
     }
     const list: Array<{ key: string; off: number; count: number; per: number }> = [];
@@ -333,8 +340,8 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
       list.push({ key, off, count: blocks.length, per: (wTab.length - off) / blocks.length });
       if (!fns.has(key)) {
         const b0 = blocks[0]!;
-        fns.set(key, { fn: `${name}_b${fns.size}`, q: b0.length, es: b0.map((c) => (regShift ? (ch[c]!.e > 0 ? 1 : 0) : ch[c]!.e)), ks: b0.map((c) => Math.log2(ch[c]!.wScale || 1)),
-          ss: b0.map((c) => ch[c]!.shift), sh: b0.map(accShift) });
+        fns.set(key, { fn: `${name}_b${fns.size}`, q: b0.length, es: b0.map((c) => (regShift ? eFlag(c) : ch[c]!.e)), ks: b0.map((c) => Math.log2(ch[c]!.wScale || 1)),
+          ss: b0.map((c) => ch[c]!.shift), sh: b0.map(preKey) });
       }
     }
     ranges.push(list);
