@@ -83,7 +83,7 @@ export interface WindowPlan {
  * little next to 8 channels' MACs, while fully unrolled long FC rows made code of 30-40 KB that host gcc
  * needed minutes to compile).
  */
-function unrollLimit(op: KConv2d): number { return op.kH * op.kW === 1 ? 16 : MAX_UNROLLED_STEPS; }
+function unrollLimit(op: KConv2d, weights: WeightForm): number { return op.kH * op.kW === 1 || weights === 'int8p' ? 16 : MAX_UNROLLED_STEPS; }
 
 function isFlat(op: KConv2d): boolean {
   return op.kH === 1 && op.kW === 1 && op.strideH === 1 && op.strideW === 1 && op.padTop === 0 && op.padLeft === 0 &&
@@ -153,7 +153,7 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): 
     groups, inPerGroup, outPerGroup: op.outC / groups, outC: outStride, outRowStep: op.outW * outStride,
   });
   let geom = geomOf(flat ? op.outH * op.outW : op.outW);
-  const limit = unrollLimit(op);
+  const limit = unrollLimit(op, weights);
   const rowLoop = steps > limit;
   if (rowLoop && !reductionLoop(geom, steps, 8, limit, 16)) return { reason: `reduction of ${steps} LDRD steps is too long to unroll and not loopable` };
   const registers = ARMV7M_REGISTERS; // a reduction loop keeps its end in a stack slot (dot-blocks.ts)
@@ -293,7 +293,7 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const eKey = (c: number) => (regShift ? (eFlag(c) ? 'e' : '0') : immKey(c));
   const width = opts.mode ? opts.mode.width : op.outC / op.groups;
   const units = op.outC / width;
-  const loop = reductionLoop(g, steps.length, 8, unrollLimit(op), 16);
+  const loop = reductionLoop(g, steps.length, 8, unrollLimit(op, weights), 16);
   const rowLoop = loop !== undefined;
   const biasInStream = !rowLoop;
   const wTab: number[] = [];
