@@ -283,8 +283,9 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   // Short reductions (1x1, FC over few inputs) keep the immediates: there the extra instruction per output
   // would cost more (1 per inC MACs) and the functions are small.
   const unrolledSteps = ldm ? (ldm.loop.kind === 'none' ? ldm.rows * ldm.steps : ldm.loop.kind === 'rows' ? ldm.steps : ldm.loop.U + ldm.steps % ldm.loop.U) * 2 : steps.length;
-  // int8p (flash is its point): one block function per shift flag whenever the shifts vary.
-  const regShift = !spec.singleRounding && (pair ? tuples.size > 1 : tuples.size > 2 && unrolledSteps * tuples.size > 48);
+  // int8p (flash is its point): one block function per shift flag whenever the shifts vary, except over
+  // short reductions (under 32 values), whose functions are small.
+  const regShift = !spec.singleRounding && (pair ? tuples.size > 1 && steps.length >= 8 : tuples.size > 2 && unrolledSteps * tuples.size > 48);
   // int8p with the shift from the table: a constant channel (zero weights, M = 0, table shift 0) gives its
   // constant under any block function, so it takes the common one (shift flag set, pre-shift 7) and sorts last.
   const wild = (c: number) => pair && regShift && ch[c]!.constant !== undefined;
