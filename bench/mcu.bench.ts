@@ -6,10 +6,14 @@
 // hand-written generator prototype. Every layer is first checked bit-exact (TFLite Micro double rounding,
 // reference in tests/mcu-backend/fast-fixtures.ts) on random, all -128, all +127, alternating and
 // zero-point-only inputs. Cycles per MAC are an estimate: the M4 cost table of mcu-backend/emit/m4-cost.ts
-// applied to the instruction mix measured from QEMU's block trace of the same program. Then per-model
-// totals (fast against lean kernels) and issue #13's budget rows: `tinyforge build`'s mcu step under an
-// sram budget (vww 512K, 56K, 40K, 32K; kws 512K, 20K, 12K), total RAM from arm-none-eabi-size with the input and
-// output inside the arena, instructions per MAC from QEMU M4, bit-exact on the host and M4.
+// applied to the instruction mix measured from QEMU's block trace of the same program; `modelledCyclesPerMac`
+// is the cycle model of mcu-backend/timing/ (docs/cycles.md) on the same run's block profile, in zero-wait
+// memory and on the STM32L4R5 at 120 MHz (5 flash wait states, ART caches; constants read from flash).
+// The int8p rows (pair-encoded int8 weights) use weights in TFLite's int8 range [-127, 127]. Model rows add
+// the flash at the fastest setting against issue #13's target, 1.1 x the model's int8 weight bytes + 48 KB.
+// Then issue #13's budget rows: `tinyforge build`'s mcu step under an sram budget (vww 512K, 56K, 40K, 32K;
+// kws 512K, 20K, 12K), total RAM from arm-none-eabi-size with the input and output inside the arena,
+// instructions per MAC from QEMU M4, bit-exact on the host and M4.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +31,9 @@ import { runPipeline } from '../compiler/passes/registry.ts';
 import { emitModel } from '../mcu-backend/emit/model.ts';
 import { VARIANTS } from '../mcu-backend/emit/registry.ts';
 import { FAST_VARIANTS } from '../mcu-backend/emit/fast-variants.ts';
-import { armSize } from '../mcu-backend/harness/run.ts';
+import { armSize, runQemu } from '../mcu-backend/harness/run.ts';
+import { partMemory } from '../mcu-backend/timing/memory.ts';
+import { readProfile, regionCycles, segmentCycles } from '../mcu-backend/timing/model.ts';
 import { runModel } from '../mcu-backend/runner.ts';
 import { randomInputs } from '../mcu-backend/verify.ts';
 import { MODELS, modelPath, type ModelKey } from '../tests/helpers/paths.ts';
@@ -55,7 +61,7 @@ const MAX_SCRATCH = 2048;
 const convLayer = (key: string, label: string, weights: WeightForm, p: Parameters<typeof convFixture>[0], seed: number,
   cited: Pick<Layer, 'cmsisNN' | 'prototype' | 'target' | 'old'>): Layer => ({
   key: `${key}_${weights}`, label: `${label} (${weights} weights)`, ...cited,
-  fixture: (pt) => convFixture(p, new Rng(seed), pt, key),
+  fixture: (pt) => convFixture({ ...p, ...(weights === 'int8p' ? { symmetric: true } : {}) }, new Rng(seed), pt, key),
   emit: (f, fn) => emitConvWindow(f.op as never, { consts: f.consts }, { fn, weights }),
 });
 const c3 = { cmsisNN: 2.33, prototype: 0.68, target: 0.65, old: { instructionsPerMac: 0.793, scratchBytes: 10368, constBytes: 4960, codeBytes: 18896 } };
@@ -63,15 +69,17 @@ const c1 = { cmsisNN: 3.98, prototype: 1.02, target: 0.95, old: { instructionsPe
 const fc = { cmsisNN: 2.08, target: 0.70, old: { instructionsPerMac: 0.846, scratchBytes: 512, constBytes: 34080, codeBytes: 46640 } };
 const fcLayer = (weights: WeightForm): Layer => ({
   key: `fc256_64_${weights}`, label: `FC 256 -> 64 (${weights} weights)`, ...fc,
-  fixture: (pt) => { const f = fcFixture({ batches: 1, inDepth: 256, outDepth: 64 }, new Rng(104), pt, 'fc'); return { ...f, op: fcAsConv(f.op) }; },
+  fixture: (pt) => { const f = fcFixture({ batches: 1, inDepth: 256, outDepth: 64, symmetric: weights === 'int8p' }, new Rng(104), pt, 'fc'); return { ...f, op: fcAsConv(f.op) }; },
   emit: (f, fn) => emitConvWindow(f.op as never, { consts: f.consts }, { fn, weights }),
 });
 
 const LAYERS: Layer[] = [
   convLayer('conv3x3_16x16x16_16', '3x3 conv 16x16x16 -> 16, pad 1', 'int16', { inH: 16, inW: 16, inC: 16, outC: 16, kH: 3, kW: 3, pad: 1 }, 101, c3),
   convLayer('conv3x3_16x16x16_16', '3x3 conv 16x16x16 -> 16, pad 1', 'int8', { inH: 16, inW: 16, inC: 16, outC: 16, kH: 3, kW: 3, pad: 1 }, 101, c3),
+  convLayer('conv3x3_16x16x16_16', '3x3 conv 16x16x16 -> 16, pad 1', 'int8p', { inH: 16, inW: 16, inC: 16, outC: 16, kH: 3, kW: 3, pad: 1 }, 101, c3),
   convLayer('conv1x1_16x16x16_16', '1x1 conv 16x16x16 -> 16', 'int16', { inH: 16, inW: 16, inC: 16, outC: 16, kH: 1, kW: 1 }, 102, c1),
   convLayer('conv1x1_16x16x16_16', '1x1 conv 16x16x16 -> 16', 'int8', { inH: 16, inW: 16, inC: 16, outC: 16, kH: 1, kW: 1 }, 102, c1),
+  convLayer('conv1x1_16x16x16_16', '1x1 conv 16x16x16 -> 16', 'int8p', { inH: 16, inW: 16, inC: 16, outC: 16, kH: 1, kW: 1 }, 102, c1),
   { key: 'dw3x3_16x16x16', label: '3x3 depthwise 16x16x16, pad 1', cmsisNN: 9.12, prototype: 1.58, target: 1.45,
     old: { instructionsPerMac: 1.97, scratchBytes: 10368, constBytes: 640, codeBytes: NaN },
     fixture: (pt) => depthwiseFixture({ inH: 16, inW: 16, inC: 16, outC: 16, kH: 3, kW: 3, pad: 1 }, new Rng(103), pt, 'd3'),
@@ -84,6 +92,7 @@ const LAYERS: Layer[] = [
     emit: (f, fn) => emitDepthwiseRing(f.op as never, { consts: f.consts }, { fn }) },
   fcLayer('int16'),
   fcLayer('int8'),
+  fcLayer('int8p'),
 ];
 
 /** Code bytes of each kernel: its functions' sizes (arm-none-eabi-nm -S), the `<fn>_w` constant table excluded. */
@@ -116,6 +125,13 @@ export default async function run() {
   const m4 = runCasesM4(join(dir, 'm4'), cases);
   if (!host.ok || !m4.ok) throw new Error(`not bit-exact: host ${host.failedCases} / M4 ${m4.failedCases} failing cases ${host.log} ${m4.log}`);
   const trace = traceM4(m4.elf);
+  // Modelled cycles of each call (markers 1 -> 2), zero-wait and on the STM32L4R5 at 120 MHz.
+  const l4 = partMemory('stm32l4r5');
+  runQemu(m4.elf, 'm4', { profile: join(dir, 'profile.txt'), caches: { icache: l4.icache, dcache: l4.dcache }, timeoutMs: 600_000 });
+  const prof = readProfile(join(dir, 'profile.txt'));
+  const zeroWait = regionCycles(segmentCycles(prof, { cpu: 'm4' }), 1, 2);
+  const onL4 = regionCycles(segmentCycles(prof, { cpu: 'm4', part: l4, clockMHz: 120 }), 1, 2);
+  if (zeroWait.length !== cases.length) throw new Error(`cycle profile: ${zeroWait.length} calls for ${cases.length} cases`);
   const code = codeBytes(m4.elf, meta.map((m) => m.fn));
   const layers = meta.map((m, li) => {
     const counts = m4.instructions!.slice(li * PATTERNS.length, (li + 1) * PATTERNS.length);
@@ -134,6 +150,11 @@ export default async function run() {
       speedupVsCmsisNN: +(m.layer.cmsisNN / (instr / m.macs)).toFixed(2),
       loadStoreInstructionsPerMac: +(loads / m.macs).toFixed(3),
       estimatedCyclesPerMac: +(perCall(mix.cycles) / m.macs).toFixed(3),
+      modelledCyclesPerMac: {
+        zeroWait: +(zeroWait[li * PATTERNS.length]!.total / m.macs).toFixed(3),
+        stm32l4r5_120MHz: +(onL4[li * PATTERNS.length]!.total / m.macs).toFixed(3),
+        flashDataStallsPerMac: +(onL4[li * PATTERNS.length]!.flashData / m.macs).toFixed(3),
+      },
       mixPerCall: Object.fromEntries(Object.entries(mix.byClass).map(([k, v]) => [k, perCall(v)])),
       tracedInstructionsPerCall: perCall(mix.instructions),
       blocking: m.kernel.blocking ?? 'depthwise 2x2 output quads, 6 weight words in registers',
@@ -147,8 +168,8 @@ export default async function run() {
   const budgets = await budgetRows(dir);
   rmSync(dir, { recursive: true, force: true });
   const col = (v: unknown, w: number) => String(v).padStart(w);
-  console.log(`${'layer'.padEnd(44)} ${col('instr/MAC', 9)} ${col('old', 6)} ${col('target', 6)} ${col('CMSIS', 6)} ${col('scratch', 7)} ${col('old', 6)} ${col('const', 6)} ${col('old', 6)} ${col('code', 6)} ${col('old', 6)}`);
-  for (const l of layers) console.log(`${l.layer.padEnd(44)} ${col(l.instructionsPerMac, 9)} ${col(l.old.instructionsPerMac, 6)} ${col(l.target, 6)} ${col(l.cmsisNNInstructionsPerMac, 6)} ${col(l.scratchBytes, 7)} ${col(l.old.scratchBytes, 6)} ${col(l.constBytes, 6)} ${col(l.old.constBytes, 6)} ${col(l.codeBytes, 6)} ${col(l.old.codeBytes, 6)}${l.meetsTarget ? '' : '  (target not met)'}`);
+  console.log(`${'layer'.padEnd(44)} ${col('instr/MAC', 9)} ${col('old', 6)} ${col('target', 6)} ${col('CMSIS', 6)} ${col('scratch', 7)} ${col('old', 6)} ${col('const', 6)} ${col('old', 6)} ${col('code', 6)} ${col('old', 6)} ${col('cyc/MAC 0ws', 11)} ${col('L4R5', 6)}`);
+  for (const l of layers) console.log(`${l.layer.padEnd(44)} ${col(l.instructionsPerMac, 9)} ${col(l.old.instructionsPerMac, 6)} ${col(l.target, 6)} ${col(l.cmsisNNInstructionsPerMac, 6)} ${col(l.scratchBytes, 7)} ${col(l.old.scratchBytes, 6)} ${col(l.constBytes, 6)} ${col(l.old.constBytes, 6)} ${col(l.codeBytes, 6)} ${col(l.old.codeBytes, 6)} ${col(l.modelledCyclesPerMac.zeroWait, 11)} ${col(l.modelledCyclesPerMac.stm32l4r5_120MHz, 6)}${l.meetsTarget ? '' : '  (target not met)'}`);
   return {
     board: 'QEMU 7.2 mps2-an386 (Cortex-M4), arm-none-eabi-gcc 12.2 -O2 -fno-schedule-insns (mcu-backend/harness/run.ts)',
     counting: 'instructions between dbg #1 / dbg #2 markers, icount TCG plugin (exact)',
@@ -223,10 +244,16 @@ function modelTotals(dir: string) {
     const graph = loadModel(path).graph;
     const module = runPipeline(graph, { arith: 'tflm' });
     const macs = module.ops.reduce((s, op) => s + op.macs, 0);
+    // Issue #13: flash at the fastest setting <= 1.1 x the int8 weight bytes + 48 KB.
+    const int8WeightBytes = module.consts.filter((c) => c.dtype === 'int8').reduce((s, c) => s + c.data.length, 0);
+    const flashTargetBytes = Math.floor(1.1 * int8WeightBytes + 48 * 1024);
     const input = randomInputs(graph.inputs.reduce((s, id) => s + graph.tensors[id]!.shape.reduce((a, b) => a * b, 1), 0), 1, 5);
-    const row: Record<string, unknown> = { macs };
+    const row: Record<string, unknown> = { macs, int8WeightBytes, flashTargetBytes };
     let ref: Int8Array | undefined;
-    for (const [label, table] of [['fast', VARIANTS], ['without-fast', VARIANTS.filter((v) => !FAST_VARIANTS.includes(v))]] as const) {
+    // 'int8-weights-first': the int8p variants ranked above the int16 ones, the ranking a modelled-cycles
+    // objective gives them (fewer modelled cycles on the models, zero-wait and with flash wait states).
+    const int8First = VARIANTS.map((v) => (v.name.includes('.window8p-') ? { ...v, priority: 11 } : v));
+    for (const [label, table] of [['fast', VARIANTS], ['without-fast', VARIANTS.filter((v) => !FAST_VARIANTS.includes(v))], ['int8-weights-first', int8First]] as const) {
       const em = emitModel(module, { cpu: 'm4', dsp: true }, { table });
       const r = runModel(em, input, 'm4', { count: true, workDir: join(dir, `${key}-${label}`), timeoutMs: 600_000 });
       const size = armSize(r.binary);
@@ -239,6 +266,11 @@ function modelTotals(dir: string) {
     }
     const f = row.fast as { instructions: number }, g = row['without-fast'] as { instructions: number };
     row.speedup = +(g.instructions / f.instructions).toFixed(2);
+    for (const label of ['fast', 'int8-weights-first']) {
+      const r = row[label] as { flashBytes: number; flashVsTarget?: number; meetsFlashTarget?: boolean };
+      r.flashVsTarget = +(r.flashBytes / flashTargetBytes).toFixed(3);
+      r.meetsFlashTarget = r.flashBytes <= flashTargetBytes;
+    }
     out[key] = row;
     console.log(`${key}: ${JSON.stringify(row)}`);
   }

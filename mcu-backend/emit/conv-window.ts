@@ -33,7 +33,7 @@ import { ARMV7M_REGISTERS, chooseBlocking, evaluateBlocking, type Blocking, type
 import { emitBlockFn, MAX_UNROLLED_STEPS, packWords, reductionLoop, reductionSteps, type DotGeometry, type DotSpec } from './dot-blocks.ts';
 import { cIdent, constById, type FastResult } from './fast-kernel.ts';
 import { channelAt } from './prepass.ts';
-import { accRangeOf, maxAbsInput, planRequant } from './requant.ts';
+import { accRangeOf, constantOutput, maxAbsInput, planRequant, type ChannelRequant } from './requant.ts';
 import { emitLdmBlockFn, LDM_Q, ldmBlockInstructions, ldmBlockWords, ldmGeometry, pairWord, type LdmGeometry } from './ldm-blocks.ts';
 import { SIMD_PRELUDE } from './simd-prelude.ts';
 import type { ModalForm } from './variant.ts';
@@ -83,7 +83,7 @@ export interface WindowPlan {
  * little next to 8 channels' MACs, while fully unrolled long FC rows made code of 30-40 KB that host gcc
  * needed minutes to compile).
  */
-function unrollLimit(op: KConv2d): number { return op.kH * op.kW === 1 ? 16 : MAX_UNROLLED_STEPS; }
+function unrollLimit(op: KConv2d, weights: WeightForm): number { return op.kH * op.kW === 1 || weights === 'int8p' ? 16 : MAX_UNROLLED_STEPS; }
 
 function isFlat(op: KConv2d): boolean {
   return op.kH === 1 && op.kW === 1 && op.strideH === 1 && op.strideW === 1 && op.padTop === 0 && op.padLeft === 0 &&
@@ -96,6 +96,14 @@ function isFlat(op: KConv2d): boolean {
  */
 function score(b: Blocking, weights: WeightForm): number { return b.instructionsPerMac + (weights === 'int8' ? 1 / (2 * b.pixels) : weights === 'int8p' ? 1 / (4 * b.pixels) : 0); }
 
+/**
+ * int8p picks its blocking by modelled M4 cycles rather than instructions: beyond one cycle per instruction,
+ * an LDRD of a pixel's (A, B) words costs 2 more (3 cycles, TRM), a weight LDR about 0.5 more (pipelined
+ * after another load or not). P = 3 x Q = 2 then beats 8 x 1 (1.08 against 1.33 cycles per MAC in the
+ * reduction) for about the same instructions.
+ */
+function cycleScore(b: Blocking): number { return score(b, 'int8p') + 1 / (2 * b.channels) + 1 / (8 * b.pixels); }
+
 function pickBlocking(shape: ConvShape, registers: number, weights: WeightForm): Blocking {
   // int8 weights: the in-register widening favours more pixels per block (measured: 3x3 16x16x16, 8 px x 1 ch
   // 0.946 instructions/MAC against 1.011 for 3 px x 2 ch).
@@ -106,7 +114,8 @@ function pickBlocking(shape: ConvShape, registers: number, weights: WeightForm):
     const P = Math.min(shape.rowPixels, shape.maxPixels ?? Infinity, Math.floor((registers - fixed) / perP));
     if (P < 1) continue;
     const b = evaluateBlocking(shape, P, Q, 2, held);
-    if (!best || score(b, weights) < score(best, weights) - 1e-12) best = b;
+    const sc = weights === 'int8p' ? cycleScore : (x: Blocking) => score(x, weights);
+    if (!best || sc(b) < sc(best) - 1e-12) best = b;
   }
   if (!best) throw new Error(`no register blocking fits ${registers} registers`);
   return best;
@@ -144,7 +153,7 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): 
     groups, inPerGroup, outPerGroup: op.outC / groups, outC: outStride, outRowStep: op.outW * outStride,
   });
   let geom = geomOf(flat ? op.outH * op.outW : op.outW);
-  const limit = unrollLimit(op);
+  const limit = unrollLimit(op, weights);
   const rowLoop = steps > limit;
   if (rowLoop && !reductionLoop(geom, steps, 8, limit, 16)) return { reason: `reduction of ${steps} LDRD steps is too long to unroll and not loopable` };
   const registers = ARMV7M_REGISTERS; // a reduction loop keeps its end in a stack slot (dot-blocks.ts)
@@ -167,9 +176,10 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): 
     const scratchBytes = Math.ceil((flat ? chunk : windowRows * bufW) * bufC * 2 / 8) * 8 + (packed ? 8 : 0);
     return { flat, packed, bufW, bufC, windowRows, chunk, geom: g, shape: sh, registers, blocking, ...(ldm ? { ldm } : {}), scratchBytes };
   };
-  // int8p: the LDM blocks (1 pixel) or the register blocking of dot-blocks.ts (P pixels share each weight
-  // word and its SXTB16), whichever the estimate prefers.
-  if (weights === 'int8p' && ldm && estimateWindow(op, planOf(undefined), weights) < estimateWindow(op, planOf(ldm), weights)) ldm = undefined;
+  // int8p: the register blocking of dot-blocks.ts where P > 1 pixels share each weight word and its SXTB16
+  // (fewer cycles: 1.08 per MAC at 3 x 2 against 1.28 for the LDM blocks), the LDM blocks (fewer
+  // instructions) where a block has one pixel (fully connected layers).
+  if (weights === 'int8p' && ldm && blocking.pixels > 1) ldm = undefined;
   const base = planOf(ldm);
   const scratchBytes = base.scratchBytes;
   if (packed && weights === 'int16' && op.rounding !== 'single') {
@@ -273,22 +283,30 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   // Short reductions (1x1, FC over few inputs) keep the immediates: there the extra instruction per output
   // would cost more (1 per inC MACs) and the functions are small.
   const unrolledSteps = ldm ? (ldm.loop.kind === 'none' ? ldm.rows * ldm.steps : ldm.loop.kind === 'rows' ? ldm.steps : ldm.loop.U + ldm.steps % ldm.loop.U) * 2 : steps.length;
-  const regShift = !spec.singleRounding && tuples.size > 2 && unrolledSteps * tuples.size > 48;
-  const eKey = (c: number) => (regShift ? (ch[c]!.e > 0 ? 'e' : '0') : immKey(c));
+  // int8p (flash is its point): one block function per shift flag whenever the shifts vary, except over
+  // short reductions (under 32 values), whose functions are small.
+  const regShift = !spec.singleRounding && (pair ? tuples.size > 1 && steps.length >= 8 : tuples.size > 2 && unrolledSteps * tuples.size > 48);
+  // int8p with the shift from the table: a constant channel (zero weights, M = 0, table shift 0) gives its
+  // constant under any block function, so it takes the common one (shift flag set, pre-shift 7) and sorts last.
+  const wild = (c: number) => pair && regShift && ch[c]!.constant !== undefined;
+  const eFlag = (c: number) => (wild(c) ? 1 : ch[c]!.e > 0 ? 1 : 0);
+  const preKey = (c: number) => (wild(c) ? 7 : accShift(c));
+  const eKey = (c: number) => (regShift ? (eFlag(c) ? 'e' : '0') : immKey(c));
   const width = opts.mode ? opts.mode.width : op.outC / op.groups;
   const units = op.outC / width;
-  const loop = reductionLoop(g, steps.length, 8, unrollLimit(op), 16);
+  const loop = reductionLoop(g, steps.length, 8, unrollLimit(op, weights), 16);
   const rowLoop = loop !== undefined;
   const biasInStream = !rowLoop;
   const wTab: number[] = [];
   const fns = new Map<string, { fn: string; q: number; es: number[]; ks: number[]; ss: number[]; sh: number[] }>();
   const ranges: Array<Array<{ key: string; off: number; count: number; per: number }>> = [];
   for (let u = 0; u < units; u++) {
-    const chans = Array.from({ length: width }, (_, i) => u * width + i).sort((a, b) => ch[a]!.e - ch[b]!.e || accShift(a) - accShift(b) || a - b);
+    const order = (c: number) => (wild(c) ? Infinity : ch[c]!.e);
+    const chans = Array.from({ length: width }, (_, i) => u * width + i).sort((a, b) => order(a) - order(b) || preKey(a) - preKey(b) || a - b);
     const byKey = new Map<string, number[][]>();
     for (let i = 0; i < chans.length; i += Q) {
       const blk = chans.slice(i, i + Q);
-      const key = blk.map((c) => eKey(c) + ':' + accShift(c) + ':' + Math.log2(ch[c]!.wScale || 1)).join('_');
+      const key = blk.map((c) => eKey(c) + ':' + preKey(c) + ':' + (pair ? '' : Math.log2(ch[c]!.wScale || 1))).join('_');
       (byKey.get(key) ?? byKey.set(key, []).get(key)!).push(blk);
     }
     const list: Array<{ key: string; off: number; count: number; per: number }> = [];
@@ -323,8 +341,8 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
       list.push({ key, off, count: blocks.length, per: (wTab.length - off) / blocks.length });
       if (!fns.has(key)) {
         const b0 = blocks[0]!;
-        fns.set(key, { fn: `${name}_b${fns.size}`, q: b0.length, es: b0.map((c) => (regShift ? (ch[c]!.e > 0 ? 1 : 0) : ch[c]!.e)), ks: b0.map((c) => Math.log2(ch[c]!.wScale || 1)),
-          ss: b0.map((c) => ch[c]!.shift), sh: b0.map(accShift) });
+        fns.set(key, { fn: `${name}_b${fns.size}`, q: b0.length, es: b0.map((c) => (regShift ? eFlag(c) : ch[c]!.e)), ks: b0.map((c) => Math.log2(ch[c]!.wScale || 1)),
+          ss: b0.map((c) => ch[c]!.shift), sh: b0.map(preKey) });
       }
     }
     ranges.push(list);
@@ -507,16 +525,25 @@ function widenC(name: string, op: KConv2d, p: WindowPlan, w8: boolean): string {
 /** Largest |true accumulator| of the pair form: 256 x it must fit int32. */
 const PAIR_ACC_LIMIT = 2 ** 23;
 
-/** Why the pair form cannot take a layer's weights (unencodable pairs, accumulators too large), or undefined. */
-function pairCheck(op: KConv2d, wc: ArrayLike<number>, bias: ArrayLike<number>, ch: Array<{ constant?: number }>): string | undefined {
+/**
+ * Why the pair form cannot take a layer's weights (unencodable pairs, accumulators too large), or undefined.
+ * A channel whose accumulator is too large but whose output is constant over its range (e.g. zero weights
+ * and a bias near 2^30, as in vww) becomes a constant channel (in `ch`, as planRequant folds them).
+ */
+function pairCheck(op: KConv2d, wc: ArrayLike<number>, bias: ArrayLike<number>, ch: ChannelRequant[]): string | undefined {
   const perOut = op.kH * op.kW * op.inC;
   for (let oc = 0; oc < op.outC; oc++) {
     if (ch[oc]!.constant !== undefined) continue;
+    const [lo, hi] = accRangeOf(bias[oc]!, wc, op.inputOffset, oc * perOut, perOut);
+    if (lo < -PAIR_ACC_LIMIT || hi >= PAIR_ACC_LIMIT) {
+      const k = constantOutput(op, ch[oc]!.M, ch[oc]!.shift, [lo, hi]);
+      if (k === undefined) return `channel ${oc}: accumulator range [${lo}, ${hi}] exceeds 2^23 (int8p needs 256 x it in int32)`;
+      ch[oc] = { M: 0, e: 0, wScale: 0, C: k, shift: ch[oc]!.shift, constant: k };
+      continue;
+    }
     // Pairs (even, odd) of channels: the odd weight -128 needs an even one >= 0.
     for (let i = 0; i < perOut; i += 2) if (wc[oc * perOut + i + 1] === -128 && wc[oc * perOut + i]! < 0)
       return `channel ${oc}: weight pair (${wc[oc * perOut + i]}, -128) has no int8p pair encoding`;
-    const [lo, hi] = accRangeOf(bias[oc]!, wc, op.inputOffset, oc * perOut, perOut);
-    if (lo < -PAIR_ACC_LIMIT || hi >= PAIR_ACC_LIMIT) return `channel ${oc}: accumulator range [${lo}, ${hi}] exceeds 2^23 (int8p needs 256 x it in int32)`;
   }
   return undefined;
 }

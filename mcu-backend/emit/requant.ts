@@ -36,7 +36,7 @@ export interface ChannelRequant {
 }
 
 /** The int8 output when it is the same for every accumulator in [lo, hi] (double rounding), else undefined. */
-function constantOutput(rq: Requantise, M: number, shift: number, [lo, hi]: [number, number]): number | undefined {
+export function constantOutput(rq: Requantise, M: number, shift: number, [lo, hi]: [number, number]): number | undefined {
   if (lo < -2147483648 || hi > 2147483647) return undefined;
   const f = (acc: number) => clamp(multiplyByQuantizedMultiplier(acc, { multiplier: M, shift }, 'tflm') + rq.outputOffset, rq.actMin, rq.actMax);
   const a = f(lo), b = f(hi);
