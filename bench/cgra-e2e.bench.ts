@@ -17,9 +17,11 @@
 // (cgra-mapper/host/) on the same RV32 core: its C runs on QEMU riscv32 with the simulator's launches replayed
 // into it (the C program hashes its own staged memory against the simulator's before every launch), output
 // compared with the golden runtime; host cycles modelled as above, per layer and stage. Strategies: `auto` by
-// end-to-end cycles (host/cost.ts); `auto` by array cycles is given with its modelled host cycles. End to end
-// is serial (host idle while the array runs) and overlapped (the emitted C post-processes launch l while the
-// array runs l + 1; bus contention between core and array not modelled). Energy: the array's from the
+// end-to-end cycles (host/cost.ts, with each strategy's planEndToEnd where it has one); `auto` by array cycles
+// is given with its modelled host cycles that the array does not hide. End to end is serial (host idle while
+// the array runs) and overlapped (the emitted C's own schedule: it stages launch l + 1's words and
+// post-processes launch l - 1 while the array runs l, replayed on host/timeline.ts from the measured segments;
+// bus contention between core and array not modelled). Energy: the array's from the
 // per-operation table (an estimate); the host's per milliwatt of core power (no X-HEEP / HEEPocrates power
 // figure verified for this report). `paperStrategies`: the paper layer as the mapper's record
 // (tests/helpers/paper-layer.ts paperLayer) under checker-fxp and checker, checked against a direct loop.

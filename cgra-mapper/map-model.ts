@@ -20,7 +20,7 @@ import { floatInputRange } from '../compiler/quant/quantize.ts';
 
 export interface MapOptions {
   arch: CgraArch; strategy: string; layers?: Record<string, string>; /** Bus model auto optimises (default shared). */ optimise?: BusModel;
-  /** `auto` by end-to-end cycles: array + the host program's cycles (host/cost.ts) in this arithmetic. */
+  /** `auto` by end-to-end cycles: array + the host program's cycles the array does not hide (host/cost.ts) in this arithmetic. */
   endToEnd?: Arith;
   /** Strategies auto may choose from. */
   strategies?: readonly string[];
@@ -93,7 +93,7 @@ export interface LayerFigures {
   peakMacPerCycle: number;
   slotMacs: number;
   candidates: Candidate[];
-  /** The host program's modelled cycles for this plan, when `auto` chose by end-to-end cycles. */
+  /** The host program's modelled cycles for this plan that the array does not hide (host/cost.ts hostVisibleCycles), when `auto` chose by end-to-end cycles. */
   hostEstimate?: number;
   bitExact: boolean;
   mismatches: number;

@@ -51,9 +51,8 @@ function price(n: Nest, element: number): number {
 }
 
 export function hostCost(prog: LayerProgram, cols = 4): HostCost {
-  let images = 0;
-  for (const im of prog.images) images += im.n * (5 + 1 + 3) + LOOP_ENTRY;
-  const stagePerGroup = prog.stageGroups.map((ns, g) => Math.round((g === 0 ? images : 0) + ns.reduce((a, n) => a + price(n, stageElement(n)), 0)));
+  const images = (g: number): number => prog.imageParts[g].reduce((a, [from, to]) => a + (to > from ? (to - from) * (5 + 1 + 3) + LOOP_ENTRY : 0), 0);
+  const stagePerGroup = prog.stageGroups.map((ns, g) => Math.round(images(g) + ns.reduce((a, n) => a + price(n, stageElement(n)), 0)));
   const stage = stagePerGroup.reduce((a, b) => a + b, 0);
   const postPerLaunch = prog.post.map((ns) => Math.round(ns.reduce((a, n) => a + price(n, postElement(prog, n)), 0)));
   const post = postPerLaunch.reduce((a, b) => a + b, 0);

@@ -122,19 +122,20 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   // Setup.
   out.push(`static void ${p}_setup(void)\n{\n${prog.init.map(([at], i) => `  memcpy(${p}_mem + ${at}, ${p}_init${i}, sizeof ${p}_init${i});`).join('\n')}\n}`);
 
-  // Stage: group 0 (the pair images and the words launch 0 reads) before the first launch; group l >= 1 while
-  // launch l - 1 runs (layer-program.ts).
+  // Stage: group 0 (the words launch 0 reads, and the pair-image entries they come from) before the first
+  // launch; group l >= 1 while launch l - 1 runs (layer-program.ts).
   const stageFn = (nests: typeof prog.stage, g: number): string => {
     const st: string[] = [];
-    if (g === 0) for (const im of prog.images) {
-      st.push(`  #pragma GCC unroll 4\n  for (int i = 0; i < ${im.n}; i++) ${p}_img${im.id}[i] = (int32_t)x[${im.lo0} + i * ${im.g}] + (int32_t)x[${im.lo0 + im.delta} + i * ${im.g}] * 8388608;`);
+    for (const im of prog.images) {
+      const [from, to] = prog.imageParts[g][im.id];
+      if (to > from) st.push(`  #pragma GCC unroll 4\n  for (int i = ${from}; i < ${to}; i++) ${p}_img${im.id}[i] = (int32_t)x[${im.lo0} + i * ${im.g}] + (int32_t)x[${im.lo0 + im.delta} + i * ${im.g}] * 8388608;`);
     }
     // Copy runs up to 32 words unroll fully (one load and one store per word); longer ones by 8.
     for (const n of nests) st.push(indent(loops(n, stageBody(p, n), undefined, n.dims.length && n.dims[0].count <= 32 ? n.dims[0].count : 8)));
     return `__attribute__((noinline)) static void ${p}_stage${g}(const int8_t *x)\n{\n  int32_t *const M = (int32_t *)${p}_mem;\n  (void)M; (void)x;\n${st.join('\n')}\n}`;
   };
   const groups0 = prog.stageGroups;
-  const stagedGroups = groups0.map((ns, g) => g === 0 || ns.length > 0);
+  const stagedGroups = groups0.map((ns, g) => g === 0 || ns.length > 0 || prog.imageParts[g].some(([a, b]) => b > a));
   groups0.forEach((ns, g) => { if (stagedGroups[g]) out.push(stageFn(ns, g)); });
 
   // Post.

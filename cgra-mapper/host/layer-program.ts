@@ -27,12 +27,17 @@ export interface LayerProgram {
   /** Words written once at start-up: [word index, values] runs (constant blocks, constant staged words). */
   init: Array<[number, Int32Array]>;
   images: PairImage[];
+  /** Per stage group, per image: the entries [from, to) that group builds (each group builds what its copies read next). */
+  imageParts: Array<Array<[number, number]>>;
   /** Stage nests, all launches. Keys: `img:<id>` [dst, i]; `w4` [dst, byte] (an aligned input word); `byte` [dst byte, input byte]; `p23:<lo>:<hi>` with 'p' or a constant. */
   stage: Nest[];
   /**
    * The stage nests per launch: group l writes the words launch l is the first to read (plan.stageReads), so
-   * the host writes group l + 1 while launch l runs; the pair images belong to group 0. Without stageReads,
-   * one group. `readerOf(word)`: the group of a staged word (constant words: 0).
+   * the host writes group l + 1 while launch l runs; each group first builds the pair-image entries its copies
+   * read that earlier groups did not (imageParts). Without stageReads,
+   * one group. A group's words are spread over the windows since the previous launch needing new words
+   * (slots), so the host's work per window stays even. `readerOf(word)`: the group (slot) of a staged word,
+   * written before that launch starts (constant words: 0).
    */
   stageGroups: Nest[][];
   readerOf: (word: number) => number;
@@ -122,8 +127,23 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
   if (grouped) plan.stageReads!.forEach((ranges, l) => {
     for (const [addr, bytes] of ranges) for (let w = addr >> 2; w < (addr + bytes + 3) >> 2; w++) if (!reader.has(w)) reader.set(w, l);
   });
-  const readerOf = (word: number): number => reader.get(word) ?? 0;
   const groupsN = grouped ? plan.launches.length : 1;
+  // Slots: a word launch r reads first is written before launch r starts, spread evenly (in word order) over
+  // the windows since the previous launch that needs new words (r1): slots r1 + 1 .. r, slot s being written
+  // while launch s - 1 runs. Launch 0's words: slot 0, before the first launch.
+  const firstReads = new Map<number, number[]>();
+  for (const w of staged.words) if (w.form !== 'const') {
+    const r = Math.min(reader.get(w.dst) ?? 0, groupsN - 1);
+    (firstReads.get(r) ?? firstReads.set(r, []).get(r)!).push(w.dst);
+  }
+  const slot = new Map<number, number>();
+  let r1 = 0;
+  for (const r of [...firstReads.keys()].sort((a, b) => a - b)) {
+    const ws = firstReads.get(r)!, k = r === 0 ? 1 : r - r1;
+    ws.forEach((w, i) => slot.set(w, r === 0 ? 0 : r1 + 1 + Math.floor((i * k) / ws.length)));
+    r1 = r;
+  }
+  const readerOf = (word: number): number => slot.get(word) ?? 0;
   const itemsOf: Item[][] = Array.from({ length: groupsN }, () => []);
   const byteItemsOf: Item[][] = Array.from({ length: groupsN }, () => []);
   for (const w of staged.words) {
@@ -143,6 +163,15 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
     b.forEach((src, i) => { if ('pos' in src) byteItems.push({ pos: w.dst * 4 + i, key: 'byte', vec: [w.dst * 4 + i, src.pos] }); });
   }
   const stageGroups = itemsOf.map((items, g) => [...nest(items), ...nest(byteItemsOf[g])]);
+  // Each group builds the image entries up to the last one its copies read, beyond what earlier groups built.
+  const built = images.map(() => 0);
+  const imageParts = itemsOf.map((items) => images.map((im) => {
+    let hi = built[im.id];
+    for (const it of items) if (it.key === `img:${im.id}`) hi = Math.max(hi, it.vec[1] + 1);
+    const part: [number, number] = [built[im.id], hi];
+    built[im.id] = hi;
+    return part;
+  }));
   const stage = stageGroups.flat();
 
   // Post: per output channel the folded bias and the requantisation.
@@ -191,5 +220,5 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
     for (const [l, js] of byLaunch) post[Math.min(l, post.length - 1)].push(...best((p) => js.map((j) => ({ pos: p === 'j' ? j : gathered.terms[j][t], key, vec: [j, gathered.terms[j][t]], ...inner(j) }))));
   }
   const contextLines = plan.kernels.reduce((a, k) => a + k.cols * k.words.length, 0);
-  return { plan, layer: L, arith, memWords, contextLines, init, images, stage, stageGroups, readerOf, decode: gathered.decode, terms, post, channels, biasInDecode, fast, staged, gathered };
+  return { plan, layer: L, arith, memWords, contextLines, init, images, imageParts, stage, stageGroups, readerOf, decode: gathered.decode, terms, post, channels, biasInDecode, fast, staged, gathered };
 }

@@ -51,7 +51,10 @@ test('auto by end-to-end cycles: the cheapest end-to-end plan wins; candidates c
   const c = chooseOrHost(L, arch, 'auto', 'shared', { hostCost: (p) => planHostCycles(p, 'tflm') });
   assert.ok(c.plan);
   const withHost = c.candidates.filter((x) => x.host !== undefined);
-  assert.ok(withHost.length >= 2, JSON.stringify(c.candidates.map((x) => x.strategy)));
+  // The pipelined checker-fxp hides most of its host work, so few others are worth costing (pruned below).
+  assert.ok(withHost.length >= 1, JSON.stringify(c.candidates.map((x) => x.strategy)));
+  assert.equal(c.plan!.strategy, 'checker-fxp');
+  assert.ok(c.plan!.stageReads && c.plan!.launches.length > 2, 'auto by end-to-end cycles takes the pipelined plan (planEndToEnd)');
   const e2e = (x: (typeof withHost)[number]) => x.estimate!.shared + x.host!;
   const best = withHost.reduce((a, b) => (e2e(b) < e2e(a) ? b : a));
   assert.equal(c.plan!.strategy, best.strategy);
