@@ -121,7 +121,14 @@ function pickBlocking(shape: ConvShape, registers: number, weights: WeightForm):
   return best;
 }
 
-export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): WindowPlan | { reason: string } {
+/**
+ * Inner blocks of the int16 form: 'ldm' (default) takes the LDM blocks of ldm-blocks.ts where they apply;
+ * 'dot' keeps the register blocking of dot-blocks.ts (each weight word shared by the block's pixels), the
+ * conv2d.window-dot-m4 variant (window-dot.ts).
+ */
+export type WindowBlocks = 'ldm' | 'dot';
+
+export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm, blocks: WindowBlocks = 'ldm'): WindowPlan | { reason: string } {
   if (op.batches !== 1) return { reason: 'batches > 1' };
   const groups = op.groups;
   const Ig = op.inC / groups;
@@ -161,7 +168,7 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): 
     groups: mode ? op.outC / mode.width : groups, reduction: steps * 4, lanes: 2, maxPixels: Math.floor(1016 / (g.pixelStep * 2)) + 1 });
   let shape = shapeOf(geom);
   const blocking = pickBlocking(shape, registers, weights);
-  const lg = weights !== 'int8' && op.rounding !== 'single' ? ldmGeometry(geom, packed, op.dilationW) : undefined;
+  const lg = weights !== 'int8' && op.rounding !== 'single' && blocks === 'ldm' ? ldmGeometry(geom, packed, op.dilationW) : undefined;
   let ldm = lg && !('reason' in lg) ? { ...lg, ...(weights === 'int8p' ? { pair: true } : {}) } : undefined;
   const planOf = (ldm: LdmGeometry | undefined): WindowPlan => {
     let chunk = 1, g = geom, sh = shape;
@@ -182,7 +189,7 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm): 
   if (weights === 'int8p' && ldm && blocking.pixels > 1) ldm = undefined;
   const base = planOf(ldm);
   const scratchBytes = base.scratchBytes;
-  if (packed && weights === 'int16' && op.rounding !== 'single') {
+  if (packed && weights === 'int16' && op.rounding !== 'single' && blocks === 'ldm') {
     // Columns for the LDM blocks, when the estimate says they pay (kws's and vww's first layers).
     const L = op.kW * op.inC, Lp = L + (L % 2), K8 = Math.ceil(op.kH * Lp / 8) * 8;
     if (K8 / 8 <= 32) {
@@ -232,11 +239,11 @@ export function estimateWindow(op: KConv2d, p: WindowPlan, weights: WeightForm):
   return Math.round(inner + (weights === 'int8p' ? 1.05 : 0.9) * widened + moved + op.outH * 40);
 }
 
-export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts: { fn?: string; weights?: WeightForm; mode?: ModalForm } = {}): FastResult {
+export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts: { fn?: string; weights?: WeightForm; mode?: ModalForm; blocks?: WindowBlocks } = {}): FastResult {
   const weights = opts.weights ?? 'int16';
   const w8 = weights === 'int8';
   const pair = weights === 'int8p';
-  const plan = planWindow(op, weights, opts.mode);
+  const plan = planWindow(op, weights, opts.mode, opts.blocks);
   if ('reason' in plan) return { ok: false, reason: plan.reason };
   const wc = constById(m, op.weights).data;
   const bias = constById(m, op.bias).data;

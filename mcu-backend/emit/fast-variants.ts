@@ -17,6 +17,7 @@ import { depthwiseRingApplies, depthwiseRingScratch, emitDepthwiseRing, estimate
 import { probe, toEmitted } from './fast-kernel.ts';
 import { emitShiftConvFast, shiftConvFastApplies, shiftConvFastScratch } from './shiftconv-fast.ts';
 import { defineVariant, type AnyVariant, type EmitContext, type McuTargetInfo } from './variant.ts';
+import { WINDOW_DOT_VARIANTS } from './window-dot.ts';
 
 const consts = (ctx: EmitContext) => ({ consts: ctx.module.consts });
 
@@ -127,4 +128,5 @@ export const shiftConvFast = defineVariant<KShiftConv2d>({
   estimate: (op) => ({ instructions: Math.round(op.macs * 1.3 + op.outH * op.outW * op.inC * 4), loads: Math.round(op.macs * 0.3) }),
 });
 
-export const FAST_VARIANTS: AnyVariant[] = [conv2dWindow, conv2dWindow8p, conv2dWindow8, depthwiseRingFast, depthwiseRingS2Fast, depthwise3x3Fast, depthwiseGeneralFast, fullyConnectedWindow, fullyConnectedWindow8p, fullyConnectedWindow8, addConvFast, shiftConvFast];
+export const FAST_VARIANTS: AnyVariant[] = [conv2dWindow, conv2dWindow8p, conv2dWindow8, depthwiseRingFast, depthwiseRingS2Fast, depthwise3x3Fast, depthwiseGeneralFast, fullyConnectedWindow, fullyConnectedWindow8p, fullyConnectedWindow8, addConvFast, shiftConvFast,
+  ...WINDOW_DOT_VARIANTS];

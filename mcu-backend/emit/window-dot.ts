@@ -1,0 +1,48 @@
+// The windowed conv2d / fully connected kernel (conv-window.ts) with int16 weights and the register-blocked
+// inner products of dot-blocks.ts instead of the LDM blocks of ldm-blocks.ts, as variants of their own
+// (conv2d.window-dot-m4, fully_connected.window-dot-m4) so that the schedule search's cycle objective can
+// take them per layer.
+//
+// Why both: the LDM blocks execute fewer instructions (one pixel x 4 channels, weights streamed by LDM), so
+// the instruction objective prefers them; but on the M4 an LDM of N registers costs 1 + N cycles (TRM table
+// 3-1), one cycle per int16 weight register feeding a single SMLAD, while a register block of P pixels x Q
+// channels loads each weight word once for P pixels (LDRD pipelined after LDRD, 1 cycle per word) — fewer
+// cycles for more instructions; on the M7 the LDM blocks' load-use pattern costs more than the blocking's
+// too. Which wins depends on the layer (pixels per row, channels, reduction length), so the probes decide.
+//
+// Applies only where the int16 form would use the LDM blocks (otherwise it is that form already and would
+// only cost the search a probe).
+
+import type { KConv2d, KFullyConnected, KernelOp } from '../../compiler/kernel-ir/types.ts';
+import { emitConvWindow, estimateWindow, fcAsConv, overlaySafe, planWindow } from './conv-window.ts';
+import { probe, toEmitted } from './fast-kernel.ts';
+import { defineVariant, type AnyVariant } from './variant.ts';
+
+/** The int16 form of op uses the LDM blocks (or their column gather): only then is the dot form a different kernel. */
+function ldmForm(op: KConv2d): boolean {
+  const p = planWindow(op, 'int16');
+  return !('reason' in p) && p.ldm !== undefined;
+}
+
+function windowDotVariant<K extends KConv2d | KFullyConnected>(kind: K['kind'], name: string, asConv: (op: K) => KConv2d): AnyVariant {
+  const plan = (op: K) => planWindow(asConv(op), 'int16', undefined, 'dot');
+  return defineVariant<K>({
+    name, kind,
+    // Below the LDM form (fewer instructions: first for the instruction objective), above the int8 forms.
+    priority: 9.8,
+    applies: (op, t, m) => t.dsp && ldmForm(asConv(op)) &&
+      probe(name, op, m, (mm) => emitConvWindow(asConv(op), mm, { fn: 'probe', weights: 'int16', blocks: 'dot' })),
+    ...(kind === 'conv2d' ? { modes: { rows: true, slice: true, prepass: (op: KernelOp) => overlaySafe(op as KConv2d) } } : {}),
+    scratchBytes: (op) => { const p = plan(op); return 'reason' in p ? 0 : p.scratchBytes; },
+    emit: (op, ctx) => toEmitted(emitConvWindow(asConv(op), { consts: ctx.module.consts }, { fn: ctx.fn, weights: 'int16', mode: ctx.mode, blocks: 'dot' }), op),
+    estimate: (op) => {
+      const c = asConv(op), p = plan(op);
+      if ('reason' in p) return { instructions: Infinity, loads: Infinity };
+      return { instructions: estimateWindow(c, p, 'int16'), loads: Math.round(c.outH * c.outW * c.outC * p.shape.reduction * p.blocking.loadsPerMac) };
+    },
+  });
+}
+
+export const conv2dWindowDot = windowDotVariant<KConv2d>('conv2d', 'conv2d.window-dot-m4', (op) => op);
+export const fullyConnectedWindowDot = windowDotVariant<KFullyConnected>('fully_connected', 'fully_connected.window-dot-m4', fcAsConv);
+export const WINDOW_DOT_VARIANTS: AnyVariant[] = [conv2dWindowDot, fullyConnectedWindowDot];
