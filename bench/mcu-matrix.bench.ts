@@ -2,7 +2,7 @@
 // Cortex-M3 (portable C), M4 and M7 (DSP kernels) by `tinyforge build`'s mcu step and checked bit-exact
 // against the golden runtime on the host (gcc) and on the core's QEMU board (2 random inputs each).
 // Budgets per model and core: 512 KiB (the fastest selection); the tightest budget the build accepts
-// (stepping up from half the fastest selection's RAM by 5%: the schedule search trades speed for memory
+// (from half the fastest selection's RAM, raised to what each refusal says it needs: the schedule search trades speed for memory
 // with lean kernels, in-place and channel-split execution); and one halfway between. Prints one line per build; a build that is
 // not bit-exact fails the bench. BENCH_MODELS=kws,vww limits the models (for a quick check).
 import { join } from 'node:path';
@@ -51,11 +51,15 @@ export default async function run() {
           return row;
         };
         const top = await build(512 * KB);
-        // The tightest budget the build accepts: up from half the top selection's RAM in 5% steps.
+        // The tightest budget the build accepts: from half the top selection's RAM, each refusal's "needs N B"
+        // (the best schedule it found) is the next budget tried (at least 5% more).
         let min: Row | undefined;
-        for (let sram = Math.ceil((top.ramBytes * 0.5) / KB) * KB; !min; sram = Math.ceil((sram * 1.05) / KB) * KB) {
+        for (let sram = Math.ceil((top.ramBytes * 0.5) / KB) * KB; !min;) {
           try { min = await build(sram); } catch (e) {
-            if (!/sram budget/i.test(String((e as Error).message)) || sram >= top.ramBytes) throw e;
+            const msg = String((e as Error).message);
+            if (!/sram budget/i.test(msg) || sram >= top.ramBytes) throw e;
+            const needs = Number(/needs ([\d,]+) B/.exec(msg)?.[1]?.replace(/,/g, '') ?? 0);
+            sram = Math.max(Math.ceil(needs / KB) * KB, Math.ceil((sram * 1.05) / KB) * KB);
           }
         }
         // A budget halfway between, when the two selections differ by more than a KiB.
