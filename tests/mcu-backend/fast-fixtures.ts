@@ -48,6 +48,8 @@ export interface ConvParams { inH: number; inW: number; inC: number; outC: numbe
   pad?: number; groups?: number; zpIn?: number; act?: [number, number]; single?: boolean;
   /** Channel 0 dead: zero weights and a bias near 2^31 (its output is constant). */
   dead?: boolean;
+  /** The dead channel's bias (default 2147483000). */
+  deadBias?: number;
   /** Weights in TFLite's int8 weight range [-127, 127] (no -128). */
   symmetric?: boolean }
 
@@ -68,7 +70,7 @@ export function convFixture(p: ConvParams, rng: Rng, pattern: InputPattern = 'ra
   const wt = randInt8(p.outC * p.kH * p.kW * Ig, rng, p.symmetric ? -127 : -128);
   const rq = requantOf(rng, p.outC, p.kH * p.kW * Ig, p);
   const bias = randBias(p.outC, rng, 5000);
-  if (p.dead) { for (let i = 0; i < p.kH * p.kW * Ig; i++) wt[i] = 0; bias[0] = 2147483000; }
+  if (p.dead) { for (let i = 0; i < p.kH * p.kW * Ig; i++) wt[i] = 0; bias[0] = p.deadBias ?? 2147483000; }
   const op: KConv2d = { ...base, ...w, ...rq, kind: 'conv2d', name, macs: w.outH * w.outW * p.outC * p.kH * p.kW * Ig, groups, weights: 10, bias: 11 };
   const consts: KConst[] = [{ id: 10, name: 'w', dtype: 'int8', shape: [p.outC, p.kH, p.kW, Ig], data: wt }, { id: 11, name: 'b', dtype: 'int32', shape: [p.outC], data: bias }];
   const input = makeInput(p.inH * p.inW * p.inC, pattern, -rq.inputOffset, rng);
