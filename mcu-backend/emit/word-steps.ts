@@ -36,6 +36,9 @@ export interface WordStep {
   order: WordOrder;
 }
 
+/** Registers for a word step's accumulators and operands (r0-r12 and lr, less the input and weight pointers). */
+const WORD_REGISTERS = 12;
+
 type Item = { kind: 'load'; dst: string; ptr: string; off: number } | { kind: 'mac'; acc: string; x: string; y: string };
 
 /** The C statements of one LDRD step as two word steps (declares its temporaries in a block). */
@@ -53,7 +56,25 @@ export function wordStepLines(s: WordStep): string[] {
     }
     for (let p = 0; p < s.P; p++) for (let q = 0; q < s.Q; q++) macs.push({ kind: 'mac', acc: s.acc(p, q), x: x(p), y: h(q) });
     const seq: Item[] = [];
-    if (s.order === 'grouped') seq.push(...loads, ...macs);
+    if (s.order === 'grouped') {
+      // All loads, then the MACs, while the operands fit the registers left beside the accumulators;
+      // otherwise the smaller side's words first and the other side's in chunks, each followed by its MACs.
+      const free = WORD_REGISTERS - s.P * s.Q;
+      if (s.P + s.Q <= free || Math.min(s.P, s.Q) + 1 > free) seq.push(...loads, ...macs);
+      else {
+        const chunkW = s.Q >= s.P; // chunk the weights (inputs all loaded first), else the inputs
+        const first = loads.filter((l) => l.kind === 'load' && (chunkW ? l.dst.startsWith('xp') || !l.dst.startsWith('wq') : !l.dst.startsWith('xp')));
+        const rest = loads.filter((l) => !first.includes(l));
+        const c = free - Math.min(s.P, s.Q);
+        seq.push(...first);
+        for (let i = 0; i < rest.length; i += c) {
+          const part = rest.slice(i, i + c);
+          seq.push(...part);
+          const names = new Set(part.map((l) => (l.kind === 'load' ? l.dst : '')));
+          seq.push(...macs.filter((m) => m.kind === 'mac' && names.has(chunkW ? m.y : m.x)));
+        }
+      }
+    }
     else {
       const loaded = new Set<string>();
       let li = 0;
