@@ -44,8 +44,11 @@ type Item = { kind: 'load'; dst: string; ptr: string; off: number } | { kind: 'm
 /** The C statements of one LDRD step as two word steps (declares its temporaries in a block). */
 export function wordStepLines(s: WordStep): string[] {
   const L: string[] = [];
-  for (let k = 0; k < 2; k++) {
-    const h = (q: number) => `wq${q}`, x = (p: number) => `xp${p}`;
+  // Interleaved: both word steps scheduled as one list (the second's first loads pair with the first's last
+  // MACs), with names of their own per word step; grouped: one word step after the other.
+  const sfx = (k: number) => (s.order === 'interleaved' ? `_${k}` : '');
+  const items = (k: number) => {
+    const h = (q: number) => `wq${q}${sfx(k)}`, x = (p: number) => `xp${p}${sfx(k)}`;
     const loads: Item[] = [];
     const macs: Item[] = [];
     if (s.biasOff && k === 0) for (let p = 0; p < s.P; p++) for (let q = 0; q < s.Q; q++) loads.push({ kind: 'load', dst: s.acc(p, q), ptr: s.wPtr, off: s.biasOff(q) });
@@ -55,6 +58,12 @@ export function wordStepLines(s: WordStep): string[] {
       if (i < s.P) loads.push({ kind: 'load', dst: x(i), ptr: s.inPtr, off: s.inOff(i, k) });
     }
     for (let p = 0; p < s.P; p++) for (let q = 0; q < s.Q; q++) macs.push({ kind: 'mac', acc: s.acc(p, q), x: x(p), y: h(q) });
+    const decl = [...Array.from({ length: s.Q }, (_, q) => h(q)), ...Array.from({ length: s.P }, (_, p) => x(p))];
+    return { loads, macs, decl };
+  };
+  const units = s.order === 'interleaved' ? [[items(0), items(1)]] : [[items(0)], [items(1)]];
+  for (const unit of units) {
+    const loads = unit.flatMap((u) => u.loads), macs = unit.flatMap((u) => u.macs), decl = unit.flatMap((u) => u.decl);
     const seq: Item[] = [];
     if (s.order === 'grouped') {
       // All loads, then the MACs, while the operands fit the registers left beside the accumulators;
@@ -74,15 +83,15 @@ export function wordStepLines(s: WordStep): string[] {
           seq.push(...macs.filter((m) => m.kind === 'mac' && names.has(chunkW ? m.y : m.x)));
         }
       }
-    }
-    else {
+    } else {
       const loaded = new Set<string>();
+      const accLoads = new Set(loads.flatMap((l) => (l.kind === 'load' && !decl.includes(l.dst) ? [l.dst] : [])));
       let li = 0;
       const pending = [...macs];
       while (li < loads.length || pending.length) {
         const last = seq[seq.length - 1];
         const lastDef = last?.kind === 'load' ? last.dst : undefined;
-        const ready = (m: Item) => m.kind === 'mac' && loaded.has(m.x) && loaded.has(m.y) && (loaded.has(m.acc) || !s.biasOff || k > 0 || !loads.some((l) => l.kind === 'load' && l.dst === m.acc)) &&
+        const ready = (m: Item) => m.kind === 'mac' && loaded.has(m.x) && loaded.has(m.y) && (!accLoads.has(m.acc) || loaded.has(m.acc)) &&
           m.x !== lastDef && m.y !== lastDef && m.acc !== lastDef;
         const r = pending.findIndex(ready);
         // After a load, a ready MAC (it pairs with the load); otherwise the next load; at the end, MACs in turn.
@@ -91,7 +100,6 @@ export function wordStepLines(s: WordStep): string[] {
         seq.push(pending.shift()!); // only MACs whose operand was just loaded remain: take the stall
       }
     }
-    const decl = [...Array.from({ length: s.Q }, (_, q) => h(q)), ...Array.from({ length: s.P }, (_, p) => x(p))];
     L.push(`  { uint32_t ${decl.join(', ')};`);
     for (const it of seq) L.push(it.kind === 'load' ? `    TFK_LDR_OFF(${it.dst}, ${it.ptr}, ${it.off});` : `    TFK_SMLAD_V(${it.acc}, ${it.x}, ${it.y});`);
     L.push(`  }`);
