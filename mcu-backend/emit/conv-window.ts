@@ -36,6 +36,7 @@ import { channelAt } from './prepass.ts';
 import { accRangeOf, constantOutput, maxAbsInput, planRequant, type ChannelRequant } from './requant.ts';
 import { emitLdmBlockFn, LDM_Q, ldmBlockInstructions, ldmBlockWords, ldmGeometry, pairWord, type LdmGeometry } from './ldm-blocks.ts';
 import { SIMD_PRELUDE } from './simd-prelude.ts';
+import type { WordOrder } from './word-steps.ts';
 import type { ModalForm } from './variant.ts';
 
 export type WeightForm = 'int16' | 'int8' | 'int8p';
@@ -239,7 +240,7 @@ export function estimateWindow(op: KConv2d, p: WindowPlan, weights: WeightForm):
   return Math.round(inner + (weights === 'int8p' ? 1.05 : 0.9) * widened + moved + op.outH * 40);
 }
 
-export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts: { fn?: string; weights?: WeightForm; mode?: ModalForm; blocks?: WindowBlocks } = {}): FastResult {
+export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opts: { fn?: string; weights?: WeightForm; mode?: ModalForm; blocks?: WindowBlocks; order?: WordOrder } = {}): FastResult {
   const weights = opts.weights ?? 'int16';
   const w8 = weights === 'int8';
   const pair = weights === 'int8p';
@@ -263,6 +264,7 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const ch = rp.channels;
   const spec: DotSpec = {
     name, kind: 'smlad', geom: g, blocking: bl, rq: op, requant: ch, singleRounding: op.rounding === 'single', weightBytes: w8 || pair ? 1 : 2, pair,
+    ...(opts.order && weights === 'int16' ? { wordOrder: opts.order } : {}),
     weight: (oc, ky, kx, pos) => {
       const ic = plan.packed || pair ? pos : channelAt(pos);
       if (ic >= Ig || kx >= op.kW || ch[oc]!.constant !== undefined) return 0;

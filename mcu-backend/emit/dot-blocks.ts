@@ -20,6 +20,7 @@
 import { requantC, type ChannelRequant } from './requant.ts';
 import type { Requantise } from '../../compiler/kernel-ir/types.ts';
 import type { Blocking } from './blocking.ts';
+import { WORD_STEP_PRELUDE, wordStepLines, type WordOrder } from './word-steps.ts';
 
 export interface DotGeometry {
   /** Scratch buffer geometry, in stored values: padded width and channels per pixel (multiple of 4). */
@@ -72,6 +73,8 @@ export interface DotSpec {
   pair?: boolean;
   /** Left shift applied to channel oc's accumulator before requantisation (int8 weights cannot carry 2^left). */
   accShift?: (oc: number) => number;
+  /** int16 weights: issue each LDRD step as two word steps in this order (word-steps.ts). */
+  wordOrder?: WordOrder;
 }
 
 export interface DotEmitted {
@@ -250,6 +253,11 @@ export function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es:
   const L: string[] = [];
   const rowLoop = loop !== undefined;
   const acc = (p: number, q: number) => `a${p}_${q}`;
+  const words = spec.wordOrder !== undefined && !w8 && spec.kind === 'smlad';
+  if (words) L.push(WORD_STEP_PRELUDE);
+  /** Bytes the weight pointer is behind the word steps' offsets (advanced by flushW). */
+  let wAcc = 0;
+  const flushW = () => { if (wAcc) { L.push(`  w += ${wAcc / 4};`); wAcc = 0; } };
   L.push(`static void __attribute__((noinline)) ${fn}(const ${valType} *in, const uint32_t *w, int8_t *out_, int n_) {`);
   // The output pointer and the count live in memory: all 14 registers go to the reduction.
   L.push(`  int8_t *volatile outv = out_; const ${valType} *volatile endv = in + (n_ - 1) * ${P * g.pixelStep};`, `  for (;;) {`);
@@ -259,7 +267,7 @@ export function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es:
     if (spec.kind === 'smlad') L.push(`  w += ${Q};`);
   }
   else L.push(`  int32_t ${accs.join(', ')};`);
-  L.push(`  uint32_t u0, u1, ${Array.from({ length: held === 'weights' ? Q : P }, (_, i) => `h${i}a, h${i}b`).join(', ')};`);
+  if (!words) L.push(`  uint32_t u0, u1, ${Array.from({ length: held === 'weights' ? Q : P }, (_, i) => `h${i}a, h${i}b`).join(', ')};`);
   const body = loop ? steps.slice(0, loop.bodySteps) : steps;
   let base = 0; // byte offset already added to `in`
   // First MAC into an accumulator: from the bias in the stream (smlad), from nothing (usada8: USAD8).
@@ -276,6 +284,16 @@ export function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es:
       base = lo;
     }
     const init = isFirst && !rowLoop;
+    if (words) {
+      if (init && !biasInStream) throw new Error(`${fn}: word steps need the bias in the weight stream`);
+      // Per channel the step's two weight words (and, first step, the bias after them).
+      const stride = init && biasInStream ? 12 : 8, w0 = wAcc;
+      L.push(...wordStepLines({ P, Q, inOff: (p, k) => offs[p]! - base + 4 * k, wOff: (q, k) => w0 + stride * q + 4 * k,
+        ...(init && biasInStream ? { biasOff: (q: number) => w0 + stride * q + 8 } : {}), acc, inPtr: 'in', wPtr: 'w', order: spec.wordOrder! }));
+      wAcc += stride * Q;
+      if (wAcc > 3500) flushW();
+      return;
+    }
     const post = init && biasInStream ? 'TFK_LDRD_POST12' : 'TFK_LDRD_POST';
     // int8 weights: one word, widened in registers (the raw word goes into the second register first).
     const wload = (a: string, b: string) => w8 && spec.pair
@@ -305,12 +323,14 @@ export function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es:
     // The loop ends at an address kept in a stack slot, so no register holds a counter.
     L.push(`  { const char *volatile lend_ = (const char *)in + ${loop.iters * adv};`, `  do {`);
     body.forEach((st, i) => stepCode(st, i === 0));
+    flushW();
     L.push(`    in = (const ${valType} *)((const char *)in + ${adv - base});`, `  } while ((const char *)in != lend_); }`);
     base = loop.iters * adv;
     if (!loop.byRow) steps.slice(loop.iters * loop.bodySteps).forEach((st) => stepCode(st, false));
   } else {
     body.forEach((st, i) => stepCode(st, i === 0));
   }
+  flushW();
   // Requantise and store; the parameters follow the weights.
   L.push(`  const int32_t *prm = (const int32_t *)w; int8_t *o = outv;`);
   for (let q = 0; q < Q; q++) {

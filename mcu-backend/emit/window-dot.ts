@@ -10,19 +10,19 @@
 // cycles for more instructions; on the M7 the LDM blocks' load-use pattern costs more than the blocking's
 // too. Which wins depends on the layer (pixels per row, channels, reduction length), so the probes decide.
 //
-// Applies only where the int16 form would use the LDM blocks (otherwise it is that form already and would
-// only cost the search a probe).
+// The held-weight blocks issue each LDRD step as two word steps of single loads (word-steps.ts), ordered for
+// the core: grouped loads (pipelined LDRs) on the M3/M4/M33, loads interleaved with the MACs on the M7 (dual
+// issue, no load-use stall). Applies wherever the int16 form does (where that form has no LDM blocks, it
+// runs the same blocking with LDRD steps: the word steps still differ).
 
 import type { KConv2d, KFullyConnected, KernelOp } from '../../compiler/kernel-ir/types.ts';
 import { emitConvWindow, estimateWindow, fcAsConv, overlaySafe, planWindow } from './conv-window.ts';
 import { probe, toEmitted } from './fast-kernel.ts';
-import { defineVariant, type AnyVariant } from './variant.ts';
+import { defineVariant, type AnyVariant, type McuTargetInfo } from './variant.ts';
+import type { WordOrder } from './word-steps.ts';
 
-/** The int16 form of op uses the LDM blocks (or their column gather): only then is the dot form a different kernel. */
-function ldmForm(op: KConv2d): boolean {
-  const p = planWindow(op, 'int16');
-  return !('reason' in p) && p.ldm !== undefined;
-}
+/** The word-step order for a core: the M7 dual-issues a load with a MAC; the others pipeline neighbouring loads. */
+export function wordOrderFor(t: McuTargetInfo): WordOrder { return t.cpu === 'm7' ? 'interleaved' : 'grouped'; }
 
 function windowDotVariant<K extends KConv2d | KFullyConnected>(kind: K['kind'], name: string, asConv: (op: K) => KConv2d): AnyVariant {
   const plan = (op: K) => planWindow(asConv(op), 'int16', undefined, 'dot');
@@ -30,11 +30,11 @@ function windowDotVariant<K extends KConv2d | KFullyConnected>(kind: K['kind'], 
     name, kind,
     // Below the LDM form (fewer instructions: first for the instruction objective), above the int8 forms.
     priority: 9.8,
-    applies: (op, t, m) => t.dsp && ldmForm(asConv(op)) &&
-      probe(name, op, m, (mm) => emitConvWindow(asConv(op), mm, { fn: 'probe', weights: 'int16', blocks: 'dot' })),
+    applies: (op, t, m) => t.dsp &&
+      probe(name, op, m, (mm) => emitConvWindow(asConv(op), mm, { fn: 'probe', weights: 'int16', blocks: 'dot', order: 'grouped' })),
     ...(kind === 'conv2d' ? { modes: { rows: true, slice: true, prepass: (op: KernelOp) => overlaySafe(op as KConv2d) } } : {}),
     scratchBytes: (op) => { const p = plan(op); return 'reason' in p ? 0 : p.scratchBytes; },
-    emit: (op, ctx) => toEmitted(emitConvWindow(asConv(op), { consts: ctx.module.consts }, { fn: ctx.fn, weights: 'int16', mode: ctx.mode, blocks: 'dot' }), op),
+    emit: (op, ctx) => toEmitted(emitConvWindow(asConv(op), { consts: ctx.module.consts }, { fn: ctx.fn, weights: 'int16', mode: ctx.mode, blocks: 'dot', order: wordOrderFor(ctx.target) }), op),
     estimate: (op) => {
       const c = asConv(op), p = plan(op);
       if ('reason' in p) return { instructions: Infinity, loads: Infinity };

@@ -13,6 +13,7 @@ import type { KConv2d } from '../../compiler/kernel-ir/types.ts';
 import { emitConvWindow, fcAsConv, overlaySafe, planWindow, type WeightForm, type WindowBlocks } from '../../mcu-backend/emit/conv-window.ts';
 import type { FastResult } from '../../mcu-backend/emit/fast-kernel.ts';
 import { runCasesHost, runCasesM4, runCasesOn, type RunCase } from '../../mcu-backend/emit/fast-run.ts';
+import type { WordOrder } from '../../mcu-backend/emit/word-steps.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { needTools } from './helpers/tools.ts';
 import { convFixture, fcFixture, Rng, type ConvParams, type Fixture } from './fast-fixtures.ts';
@@ -49,13 +50,14 @@ function ok(r: FastResult, label: string) {
 type Form = 'plain' | 'rows' | 'slices';
 
 /** A case running the kernel in `form`, wrapped into the plain signature the test driver calls. */
-function windowCase(f: Fixture<KConv2d>, weights: WeightForm, form: Form, fn: string, blocks: WindowBlocks = 'ldm'): RunCase & { label: string } {
+function windowCase(f: Fixture<KConv2d>, weights: WeightForm, form: Form, fn: string, blocks: WindowBlocks = 'ldm', order?: WordOrder): RunCase & { label: string } {
   const op = f.op;
-  const label = `${weights}${blocks === 'dot' ? ' dot' : ''} ${form} ${f.label}`;
-  if (form === 'plain') return { kernel: ok(emitConvWindow(op, { consts: f.consts }, { fn, weights, blocks }), label), input: f.input, expected: f.expected, label };
+  const label = `${weights}${blocks === 'dot' ? ` dot ${order ?? 'ldrd'}` : ''} ${form} ${f.label}`;
+  const o = order ? { order } : {};
+  if (form === 'plain') return { kernel: ok(emitConvWindow(op, { consts: f.consts }, { fn, weights, blocks, ...o }), label), input: f.input, expected: f.expected, label };
   // Slices: the smallest divisor > 1 of the output channels (the whole tensor when prime).
   const width = form === 'rows' ? op.outC : op.outC / ([2, 3, 5, 7].find((d) => op.outC % d === 0 && d < op.outC) ?? 1);
-  const k = ok(emitConvWindow(op, { consts: f.consts }, { fn: `${fn}_m`, weights, blocks, mode: { width, inStride: op.inC, outStride: op.outC } }), label);
+  const k = ok(emitConvWindow(op, { consts: f.consts }, { fn: `${fn}_m`, weights, blocks, ...o, mode: { width, inStride: op.inC, outStride: op.outC } }), label);
   const call = form === 'rows'
     ? `  for (int oy = 0; oy < ${op.outH}; oy++) ${fn}_m(in, out + oy * ${op.outW * op.outC}, oy, oy + 1, 0, scratch);`
     : `  for (int c0 = 0; c0 < ${op.outC}; c0 += ${width}) ${fn}_m(in, out + c0, 0, ${op.outH}, c0, scratch);`;
@@ -248,38 +250,49 @@ test('int8p weights: which blocks each shape takes, and the layers the form decl
 });
 
 // The int16 form with the register-blocked dot blocks instead of the LDM blocks (`blocks: 'dot'`, the
-// conv2d.window-dot-m4 / fully_connected.window-dot-m4 variants of window-dot.ts): the shapes on which the
-// int16 form takes the LDM blocks (so the dot form is a different kernel there).
-const DOT_SHAPES = [0, 7, 12, 13].map((i) => SHAPES[i]!);
+// conv2d.window-dot-m4 / fully_connected.window-dot-m4 variants of window-dot.ts), with the LDRD steps
+// issued as word steps (word-steps.ts) grouped (M3/M4) or interleaved (M7), and as LDRD steps: the shapes
+// on which the int16 form takes the LDM blocks (so the dot form is a different kernel there).
+// 1, 4, 10: shapes without LDM blocks (6 channels at stride 2, single rounding, packed rows of 3 channels).
+const DOT_SHAPES = [0, 7, 12, 13, 1, 4, 10].map((i) => SHAPES[i]!);
 const DOT_FC: Array<[number, number, number]> = [[1, 256, 64], [1, 384, 6], [2, 296, 7]];
 
-function dotCases(seed: number, forms: Form[]): Array<RunCase & { label: string }> {
+function dotCases(seed: number, forms: Form[], orders: Array<WordOrder | undefined>): Array<RunCase & { label: string }> {
   const rng = new Rng(seed);
   const out: Array<RunCase & { label: string }> = [];
   const pats = ['random', 'min', 'max', 'alternating', 'zero-point'] as const;
   DOT_SHAPES.forEach((sh, i) => {
     const f = convFixture(sh, rng, pats[i % 5], `d${i}`);
-    for (const form of forms.length > 1 ? [forms[i % forms.length]!] : forms) out.push(windowCase(f, 'int16', form, `cd${out.length}`, 'dot'));
+    for (const order of orders) for (const form of forms.length > 1 ? [sh.single ? forms[0]! : forms[(i + out.length) % forms.length]!] : forms) out.push(windowCase(f, 'int16', form, `cd${out.length}`, 'dot', order));
   });
   DOT_FC.forEach(([b, n, o], i) => {
     const f = fcFixture({ batches: b, inDepth: n, outDepth: o }, rng, pats[(i + 2) % 5], `df${n}`);
-    out.push({ kernel: ok(emitConvWindow(fcAsConv(f.op), { consts: f.consts }, { fn: `cd${out.length}`, weights: 'int16', blocks: 'dot' }), f.label), input: f.input, expected: f.expected, label: `dot ${f.label}` });
+    const order = orders[i % orders.length];
+    out.push({ kernel: ok(emitConvWindow(fcAsConv(f.op), { consts: f.consts }, { fn: `cd${out.length}`, weights: 'int16', blocks: 'dot', ...(order ? { order } : {}) }), f.label), input: f.input, expected: f.expected, label: `dot ${f.label}` });
   });
   return out;
 }
 
-test('int16 dot blocks (window-dot variants): no LDM blocks where the int16 form has them; bit-exact on the host (rows, slices) and QEMU M4 and M7 (plain)', (t) => {
+test('int16 dot blocks (window-dot variants): no LDM blocks where the int16 form has them, word steps also where it has none; bit-exact on the host (rows, slices; LDRD, grouped and interleaved word steps) and QEMU M4 (grouped) and M7 (interleaved)', (t) => {
   const rng = new Rng(7);
-  for (const sh of DOT_SHAPES) {
+  for (const sh of DOT_SHAPES.slice(0, 4)) {
     const op = convFixture(sh, rng).op, l = planWindow(op, 'int16'), d = planWindow(op, 'int16', undefined, 'dot');
     assert.ok(!('reason' in l) && l.ldm && !('reason' in d) && !d.ldm && !d.col, JSON.stringify(sh));
   }
+  // The word steps replace every LDRD of a block by two LDRs (shape 0: inputs held in registers, shape 7: weights).
+  for (const i of [0, 7]) {
+  const f0 = convFixture(SHAPES[i]!, rng);
+  const code = (order?: WordOrder) => ok(emitConvWindow(f0.op, { consts: f0.consts }, { fn: 'x', weights: 'int16', blocks: 'dot', ...(order ? { order } : {}) }), 'x').code;
+  assert.match(code(), /TFK_LDRD_POST\((h0a, h0b|u0, u1), w\)/);
+  assert.doesNotMatch(code('grouped'), /TFK_LDRD\w*\((h\d+a|u0),/);
+  assert.match(code('interleaved'), /TFK_SMLAD_V\(a\d_\d, xp\d_1, wq\d_1\)/);
+  }
   if (!needTools(t, 'host')) return;
-  const h = runCasesHost(join(work, 'dot-host'), dotCases(31, ['rows', 'slices']));
+  const h = runCasesHost(join(work, 'dot-host'), dotCases(31, ['rows', 'slices'], [undefined, 'grouped', 'interleaved']));
   assert.equal(h.failedCases, 0, `failing cases:\n${h.log}`);
-  const cs = dotCases(32, ['plain']);
-  for (const cpu of ['m4', 'm7'] as const) {
+  for (const [cpu, order] of [['m4', 'grouped'], ['m7', 'interleaved']] as const) {
     if (!needTools(t, cpu)) return;
+    const cs = dotCases(32, ['plain'], [order]);
     const r = runCasesOn(cpu, join(work, `dot-${cpu}`), cs);
     assert.equal(r.failedCases, 0, `${r.failedCases} failing cases on ${cpu}: ${r.log}`);
     assert.equal(r.instructions!.length, cs.length);
