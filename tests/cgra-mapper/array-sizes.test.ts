@@ -15,6 +15,11 @@ import { chooseOrHost, refusal, STRATEGIES, strategyByName } from '../../cgra-ma
 import { planMeshFxp } from '../../cgra-mapper/strategies/mesh-fxp.ts';
 import { planTiled } from '../../cgra-mapper/strategies/tile.ts';
 import { randomCgraLayer, referenceOutput, type LayerQuant, type LayerShape } from '../helpers/cgra-layer.ts';
+import { setSearchBudget } from '../../cgra-mapper/general/index.ts';
+
+// These tests check exactness and estimate = simulation, not schedule quality: the general mapper searches a
+// quarter of its default work budget here (the benches search the full budget and more).
+setSearchBudget(0.25);
 
 const Q: LayerQuant = { inputOffset: 5, base: 1_400_000_000, step: 5_000_000, shiftCycle: 2 };
 const makeLayer = (sh: Shape, seed: number) => randomCgraLayer(sh, seed, Q);
