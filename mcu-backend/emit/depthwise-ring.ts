@@ -570,16 +570,7 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
         ...(bottom ? [] : [`ldrd r12, lr, [r0, #${2 * RW - 4}]`, ...mac4('r10', 'r11', 'r6', 'r7')]),
         ...rq];
     }
-    if (bottom) {
-      return [ldq(0), ...(bias ? [`ldr r10, [sp, #8]`] : []),
-        `smlad r8, r12, r2, r10`, `smlatb r9, r12, r2, r10`, `smlabb r8, lr, r3, r8`, `smladx r9, lr, r3, r9`,
-        ldq(1),
-        ...mac4('r8', 'r9', 'r4', 'r5'),
-        `smlatb r11, r12, r2, r10`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`, `smladx r11, lr, r3, r11`,
-        ldq(2),
-        ...mac4('r8', 'r9', 'r6', 'r7'), ...mac4('r10', 'r11', 'r4', 'r5'),
-        ...rq];
-    }
+    // A bottom row pair has no fourth input row: its second output row stops after row 2's taps.
     return [
       ldq(0), ...(bias ? [`ldr r10, [sp, #8]`] : []),
       `smlad r8, r12, r2, r10`, `smlatb r9, r12, r2, r10`, `smlabb r8, lr, r3, r8`, `smladx r9, lr, r3, r9`,
@@ -588,8 +579,7 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
       `smlatb r11, r12, r2, r10`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`, `smladx r11, lr, r3, r11`,
       ldq(2),
       ...mac4('r8', 'r9', 'r6', 'r7'), ...mac4('r10', 'r11', 'r4', 'r5'),
-      ldq(3),
-      ...mac4('r10', 'r11', 'r6', 'r7'),
+      ...(bottom ? [] : [ldq(3), ...mac4('r10', 'r11', 'r6', 'r7')]),
       ...rq,
     ];
   };

@@ -26,21 +26,26 @@ import { needTools } from '../mcu-backend/helpers/tools.ts';
 
 const arch = makeArch({ callCycles: 190 });
 
+/** Writes the co-simulation C of a layer program into a fresh scratch folder, builds it with host gcc and runs
+ *  it: the output bytes (line `O <hex>`) and the line `X <status> <launches>`. */
+function runHostC(files: Record<string, string>, scratch: string): { out: number[]; x: string | undefined } {
+  const dir = join(scratchDir(`host-${scratch}-`), 'c');
+  mkdirSync(dir, { recursive: true });
+  for (const [f, t] of Object.entries(files)) writeFileSync(join(dir, f), t);
+  execFileSync('gcc', ['-std=c99', '-O1', '-Wall', '-Wextra', '-Werror', '-o', join(dir, 'a.out'), ...Object.keys(files).filter((f) => f.endsWith('.c')).map((f) => join(dir, f))], { timeout: 60_000 });
+  const lines = execFileSync(join(dir, 'a.out'), { timeout: 30_000 }).toString().split('\n');
+  return { out: Array.from(Buffer.from(lines.find((l) => l.startsWith('O '))!.slice(2), 'hex'), (v) => (v << 24) >> 24), x: lines.find((l) => l.startsWith('X ')) };
+}
+
 for (const s of ['checker-fxp', 'checker']) {
   test(`paper layer, ${s}: host C + replayed launches == direct loop, staged words == simulator's`, () => {
     const { L, input, want } = paperLayer();
     const plan = strategyByName(s)!.plan(L, arch);
     const prog = layerProgram(plan, 'tflm');
     const rec = recordLayer(plan, input, arch);
-    const dir = join(scratchDir('host-program-'), s);
-    mkdirSync(dir, { recursive: true });
-    for (const [f, t] of Object.entries(layerCosimFiles(prog, rec.launches, input, arch, 'paper'))) writeFileSync(join(dir, f), t);
-    const c = Object.keys(layerCosimFiles(prog, rec.launches, input, arch, 'paper')).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
-    execFileSync('gcc', ['-std=c99', '-O1', '-Wall', '-Wextra', '-Werror', '-o', join(dir, 'a.out'), ...c], { timeout: 60_000 });
-    const out = execFileSync(join(dir, 'a.out'), { timeout: 30_000 }).toString().split('\n');
-    const got = Int8Array.from(Buffer.from(out.find((l) => l.startsWith('O '))!.slice(2), 'hex'));
-    assert.deepEqual(Array.from(got), Array.from(want));
-    assert.equal(out.find((l) => l.startsWith('X ')), `X 0 ${plan.launches.length}`);
+    const r = runHostC(layerCosimFiles(prog, rec.launches, input, arch, 'paper'), `program-${s}`);
+    assert.deepEqual(r.out, Array.from(want));
+    assert.equal(r.x, `X 0 ${plan.launches.length}`);
     const h = hostCost(prog);
     assert.ok(h.stage >= 0 && h.post > 0 && h.total === h.stage + h.launch + h.post);
   });
@@ -105,14 +110,9 @@ test('pipelined checker-fxp (pixel pieces, stage groups per launch): host C + re
   // The simulator must be staged as the C stages (a plan staged per launch is refused without the schedule).
   assert.throws(() => recordLayer(plan, input, arch), /stageReads/);
   const rec = recordLayer(plan, input, arch, 'shared', undefined, prog);
-  const dir = join(scratchDir('host-pipe-'), 'c');
-  mkdirSync(dir, { recursive: true });
-  const files = layerCosimFiles(prog, rec.launches, input, arch, 'pipe');
-  for (const [f, t] of Object.entries(files)) writeFileSync(join(dir, f), t);
-  execFileSync('gcc', ['-std=c99', '-O1', '-Wall', '-Wextra', '-Werror', '-o', join(dir, 'a.out'), ...Object.keys(files).filter((f) => f.endsWith('.c')).map((f) => join(dir, f))], { timeout: 60_000 });
-  const out = execFileSync(join(dir, 'a.out'), { timeout: 30_000 }).toString().split('\n');
-  assert.deepEqual(Array.from(Buffer.from(out.find((l) => l.startsWith('O '))!.slice(2), 'hex'), (v) => (v << 24) >> 24), Array.from(want));
-  assert.equal(out.find((l) => l.startsWith('X ')), `X 0 ${plan.launches.length}`);
+  const r = runHostC(layerCosimFiles(prog, rec.launches, input, arch, 'pipe'), 'pipe');
+  assert.deepEqual(r.out, Array.from(want));
+  assert.equal(r.x, `X 0 ${plan.launches.length}`);
 });
 
 test('the HEEPsilon application folder compiles for RV32IMC against the CGRA registers', (t) => {
@@ -160,14 +160,9 @@ for (const s of ['checker', 'checker-fxp']) {
     const prog = layerProgram(plan, 'tflm');
     if (s === 'checker') assert.ok(prog.stage.every((n) => n.key === 'byte') && prog.stage.length <= 8, prog.stage.map((n) => n.key).join());
     const rec = recordLayer(plan, input, arch);
-    const dir = join(scratchDir('host-small-'), s);
-    mkdirSync(dir, { recursive: true });
-    const files = layerCosimFiles(prog, rec.launches, input, arch, 'small');
-    for (const [f, t] of Object.entries(files)) writeFileSync(join(dir, f), t);
-    execFileSync('gcc', ['-std=c99', '-O1', '-Wall', '-Wextra', '-Werror', '-o', join(dir, 'a.out'), ...Object.keys(files).filter((f) => f.endsWith('.c')).map((f) => join(dir, f))], { timeout: 60_000 });
-    const out = execFileSync(join(dir, 'a.out'), { timeout: 30_000 }).toString().split('\n');
-    assert.deepEqual(Array.from(Buffer.from(out.find((l) => l.startsWith('O '))!.slice(2), 'hex'), (v) => (v << 24) >> 24), Array.from(want));
-    assert.equal(out.find((l) => l.startsWith('X ')), `X 0 ${plan.launches.length}`);
+    const r = runHostC(layerCosimFiles(prog, rec.launches, input, arch, 'small'), 'small');
+    assert.deepEqual(r.out, Array.from(want));
+    assert.equal(r.x, `X 0 ${plan.launches.length}`);
   });
 }
 
@@ -177,13 +172,8 @@ test('long reduction (3 chunks) with a large bias, checker-fxp: chunk sums and t
   const prog = layerProgram(plan, 'tflm');
   assert.ok(prog.terms > 1 && !prog.biasInDecode, `terms ${prog.terms}, bias in decode ${prog.biasInDecode}`);
   const rec = recordLayer(plan, input, arch);
-  const dir = join(scratchDir('host-chunks-'), 'c');
-  mkdirSync(dir, { recursive: true });
-  const files = layerCosimFiles(prog, rec.launches, input, arch, 'chunks');
-  for (const [f, t] of Object.entries(files)) writeFileSync(join(dir, f), t);
-  execFileSync('gcc', ['-std=c99', '-O1', '-Wall', '-Wextra', '-Werror', '-o', join(dir, 'a.out'), ...Object.keys(files).filter((f) => f.endsWith('.c')).map((f) => join(dir, f))], { timeout: 60_000 });
-  const out = execFileSync(join(dir, 'a.out'), { timeout: 30_000 }).toString().split('\n');
-  assert.deepEqual(Array.from(Buffer.from(out.find((l) => l.startsWith('O '))!.slice(2), 'hex'), (v) => (v << 24) >> 24), Array.from(want));
+  const r = runHostC(layerCosimFiles(prog, rec.launches, input, arch, 'chunks'), 'chunks');
+  assert.deepEqual(r.out, Array.from(want));
 });
 
 test('long reduction (2 chunks) with a small bias, checker-fxp: chunked sums add the plain bias', () => {
@@ -192,11 +182,6 @@ test('long reduction (2 chunks) with a small bias, checker-fxp: chunked sums add
   const prog = layerProgram(plan, 'tflm');
   assert.ok(prog.terms > 1, `terms ${prog.terms}`);
   const rec = recordLayer(plan, input, arch);
-  const dir = join(scratchDir('host-chunks2-'), 'c');
-  mkdirSync(dir, { recursive: true });
-  const files = layerCosimFiles(prog, rec.launches, input, arch, 'chunks');
-  for (const [f, t] of Object.entries(files)) writeFileSync(join(dir, f), t);
-  execFileSync('gcc', ['-std=c99', '-O1', '-Wall', '-Wextra', '-Werror', '-o', join(dir, 'a.out'), ...Object.keys(files).filter((f) => f.endsWith('.c')).map((f) => join(dir, f))], { timeout: 60_000 });
-  const out = execFileSync(join(dir, 'a.out'), { timeout: 30_000 }).toString().split('\n');
-  assert.deepEqual(Array.from(Buffer.from(out.find((l) => l.startsWith('O '))!.slice(2), 'hex'), (v) => (v << 24) >> 24), Array.from(want));
+  const r = runHostC(layerCosimFiles(prog, rec.launches, input, arch, 'chunks'), 'chunks2');
+  assert.deepEqual(r.out, Array.from(want));
 });

@@ -28,7 +28,8 @@ writeFileSync(cfg, [
 
 test('cgra map: strategies [general] in the config and --strategies general map every layer with the general mapper, bit-exact', () => {
   for (const extra of [[], ['--strategies', 'general']]) {
-    const r = spawnSync(process.execPath, [bin, 'cgra', 'map', cfg, '--json', '--inputs', '1', ...extra], { encoding: 'utf8', cwd: dir });
+    // --effort 0.25: a quarter of the general mapper's search work (this test checks exactness, not schedule quality)
+    const r = spawnSync(process.execPath, [bin, 'cgra', 'map', cfg, '--json', '--inputs', '1', '--effort', '0.25', ...extra], { encoding: 'utf8', cwd: dir });
     assert.equal(r.status, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
     assert.equal(doc.layers.length, 3);
@@ -41,11 +42,14 @@ test('cgra map: strategies [general] in the config and --strategies general map 
   const bad = spawnSync(process.execPath, [bin, 'cgra', 'map', cfg, '--strategies', 'nope'], { encoding: 'utf8', cwd: dir });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--strategies: 'nope' is not a strategy/);
+  const effort = spawnSync(process.execPath, [bin, 'cgra', 'map', cfg, '--effort', '0'], { encoding: 'utf8', cwd: dir });
+  assert.equal(effort.status, 2);
+  assert.match(effort.stderr, /--effort must be a number in \(0, 64\]/);
 });
 
 test('cgra sweep: array sizes x strategies in worker threads, JSON with a Pareto front and an SVG plot', () => {
   const out = join(dir, 'sweep');
-  const r = spawnSync(process.execPath, [bin, 'cgra', 'sweep', cfg, '--rows', '2,4', '--cols', '4', '--strategies', 'auto,general', '--workers', '2', '--out', out], { encoding: 'utf8', cwd: dir });
+  const r = spawnSync(process.execPath, [bin, 'cgra', 'sweep', cfg, '--rows', '2,4', '--cols', '4', '--strategies', 'auto,general', '--workers', '2', '--effort', '0.25', '--out', out], { encoding: 'utf8', cwd: dir });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /\[#{30}\] 4\/4/);
   const doc = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));

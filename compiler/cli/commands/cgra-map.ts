@@ -2,19 +2,32 @@
 // simulator against the golden runtime, and prints the per-layer report (text, or --json
 // {"layers": [...], "totals": {...}}); --out writes bitstreams, launch files, mapping views and report.html.
 import { UsageError } from '../../diagnostics.ts';
-import type { Command } from '../command.ts';
+import type { Command, OptionSpec } from '../command.ts';
 import { loadModel } from '../../frontend/load.ts';
 import { makeArch } from '../../../cgra-mapper/arch.ts';
 import { runCgraTarget } from '../../../cgra-mapper/target.ts';
 import { reportJson, reportText, reportHtml } from '../../../cgra-mapper/report.ts';
 import { STRATEGY_NAMES } from '../../../cgra-mapper/strategies/index.ts';
+import { setSearchBudget } from '../../../cgra-mapper/general/index.ts';
+
+/** `--effort x` of `cgra map` and `cgra sweep`: the general mapper's search work, 1 = the default. */
+export const EFFORT_OPTION: Record<string, OptionSpec> = {
+  effort: { type: 'string', description: 'the general mapper\'s search work as a multiple of the default (a number in (0, 64], default 1): lower maps faster, higher may find shorter schedules; the result is deterministic for a given effort' },
+};
+export function effortOf(values: Record<string, unknown>): number {
+  const v = values.effort;
+  if (v === undefined) return 1;
+  const x = typeof v === 'string' && /^\d*\.?\d+$/.test(v) ? Number(v) : NaN;
+  if (!(x > 0 && x <= 64)) throw new UsageError(`--effort must be a number in (0, 64] (1 = the default search work), got '${String(v)}'`);
+  return x;
+}
 import { writeFileAtomic } from '../../files.ts';
 import { writeFolderStaged } from '../../output-stage.ts';
 
 export const cgraMap: Command = {
   name: 'map',
   summary: 'Map a model\'s convolutions onto the CGRA, simulate every layer, compare with the golden runtime',
-  usage: 'cgra map <model.tflite|config.yaml> [--strategy auto|checker|wp|...] [--strategies general,checker-fxp,...] [--inputs N] [--arith tflm|tflite] [--call-cycles N] [--end-to-end] [--host-app dir] [--out dir [--force]] [--html file] [--json]',
+  usage: 'cgra map <model.tflite|config.yaml> [--strategy auto|checker|wp|...] [--strategies general,checker-fxp,...] [--inputs N] [--arith tflm|tflite] [--call-cycles N] [--effort x] [--end-to-end] [--host-app dir] [--out dir [--force]] [--html file] [--json]',
   options: {
     strategy: { type: 'string', description: `mapping strategy for every layer (${STRATEGY_NAMES.join(' | ')}); default: the config's, else auto` },
     strategies: { type: 'string', description: 'comma-separated strategies auto may choose from (default: the config\'s, else all hand strategies with the general mapper as the fall-through); general alone maps every layer with the general mapper' },
@@ -27,6 +40,7 @@ export const cgraMap: Command = {
     force: { type: 'boolean', description: 'replace --out even when it holds files tinyforge did not write' },
     html: { type: 'string', description: 'write the report as a self-contained HTML page' },
     json: { type: 'boolean', description: 'print {"layers": [...], "totals": {...}} as JSON' },
+    ...EFFORT_OPTION,
   },
   positionals: [1, 1],
   async run({ positionals, values }) {
@@ -39,6 +53,7 @@ export const cgraMap: Command = {
       if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new UsageError(`--${k} must be a non-negative integer, got '${String(v)}'`);
       return Number(v);
     };
+    setSearchBudget(effortOf(values));
     const arith = (values.arith as string | undefined) ?? config?.arith ?? 'tflm';
     if (arith !== 'tflm' && arith !== 'tflite') throw new UsageError(`--arith must be tflm or tflite, got '${arith}'`);
     const strategy = (values.strategy as string | undefined) ?? cg?.strategy ?? 'auto';

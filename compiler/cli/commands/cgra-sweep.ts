@@ -10,6 +10,7 @@ import type { Command } from '../command.ts';
 import { loadModel } from '../../frontend/load.ts';
 import { writeFileAtomic } from '../../files.ts';
 import { STRATEGY_NAMES } from '../../../cgra-mapper/strategies/index.ts';
+import { EFFORT_OPTION, effortOf } from './cgra-map.ts';
 import { markPareto, runSweep, sweepSvg, type SweepJob } from '../../../cgra-mapper/sweep.ts';
 
 function sizes(v: unknown, name: string, dflt: string): number[] {
@@ -22,7 +23,7 @@ function sizes(v: unknown, name: string, dflt: string): number[] {
 export const cgraSweep: Command = {
   name: 'sweep',
   summary: 'Sweep array sizes x strategies over a model: cycles, energy and context words per point, JSON and an SVG Pareto plot',
-  usage: 'cgra sweep <config.yaml|model.tflite> [--rows 2,4,8] [--cols 2,4,8] [--strategies auto,general,...] [--inputs N] [--workers N] [--call-cycles N] [--out dir] [--json]',
+  usage: 'cgra sweep <config.yaml|model.tflite> [--rows 2,4,8] [--cols 2,4,8] [--strategies auto,general,...] [--inputs N] [--workers N] [--call-cycles N] [--effort x] [--out dir] [--json]',
   options: {
     rows: { type: 'string', description: 'comma-separated PE row counts (default 2,4,8)' },
     cols: { type: 'string', description: 'comma-separated PE column counts (default 2,4,8)' },
@@ -32,6 +33,7 @@ export const cgraSweep: Command = {
     'call-cycles': { type: 'string', description: 'CPU cycles per kernel launch (default 190)' },
     out: { type: 'string', description: 'output folder for sweep.json and sweep.svg (default cgra-sweep)' },
     json: { type: 'boolean', description: 'also print the points as JSON on stdout' },
+    ...EFFORT_OPTION,
   },
   positionals: [1, 1],
   async run({ positionals, values }) {
@@ -50,8 +52,9 @@ export const cgraSweep: Command = {
     if (inputs < 1) throw new UsageError('--inputs must be at least 1');
     const workers = num('workers', Math.min(4, availableParallelism()));
     const callCycles = num('call-cycles', config?.targets.cgra?.callCycles ?? 190);
+    const effort = effortOf(values);
     const jobs: SweepJob[] = [];
-    for (const r of rows) for (const c of cols) for (const s of strategies) jobs.push({ model: path, rows: r, cols: c, strategy: s, inputs, callCycles });
+    for (const r of rows) for (const c of cols) for (const s of strategies) jobs.push({ model: path, rows: r, cols: c, strategy: s, inputs, callCycles, effort });
     const t0 = Date.now();
     const tty = process.stderr.isTTY === true;
     const points = await runSweep(jobs, workers, (done, total, p) => {
