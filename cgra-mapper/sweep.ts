@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { distDir } from '../compiler/paths.ts';
 import { loadModel } from '../compiler/frontend/load.ts';
 import { makeArch } from './arch.ts';
-import { setSearchBudget } from './general/index.ts';
+import { searchBudget, setSearchBudget } from './general/index.ts';
 import { runCgraTarget } from './target.ts';
 
 export interface SweepJob { model: string; rows: number; cols: number; strategy: string; inputs: number; callCycles: number; /** The general mapper's search work scale (default 1). */ effort?: number }
@@ -32,7 +32,8 @@ export interface SweepPoint {
 /** One point, in this thread. */
 export async function runSweepJob(j: SweepJob): Promise<SweepPoint> {
   const { graph } = loadModel(j.model);
-  setSearchBudget(j.effort ?? 1);
+  // A worker keeps its schedule cache across jobs of the same effort (auto and general share layers).
+  if ((j.effort ?? 1) !== searchBudget()) setSearchBudget(j.effort ?? 1);
   const arch = makeArch({ rows: j.rows, cols: j.cols, callCycles: j.callCycles });
   const { report, mapped } = await runCgraTarget(graph, {
     arch, arith: 'tflm', strategy: 'auto', inputs: j.inputs, seed: 11, ...(j.strategy === 'auto' ? {} : { strategies: [j.strategy] }),

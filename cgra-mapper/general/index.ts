@@ -35,7 +35,8 @@ const cache = new Map<string, Schedule[]>();
  *  the bitstream does not depend on machine load): 200 + 60 per product ms-equivalents, at most 2500, each
  *  `WORK_PER_MS` units. Small by default (tests, the CLI); `setSearchBudget` scales it (the benchmark: 3x). */
 let budgetScale = 1;
-export function setSearchBudget(scale: number): void { if (scale !== budgetScale) { budgetScale = scale; cache.clear(); } }
+export function setSearchBudget(scale: number): void { budgetScale = scale; cache.clear(); }
+export const searchBudget = (): number => budgetScale;
 export const searchWork = (products: number): number => Math.round(Math.min(2500, 200 + 60 * products) * budgetScale * WORK_PER_MS);
 
 /** Pass lengths the search weighs its schedules for: the layer's pairs per pass, at most PASS_KEY_MAX (beyond
