@@ -10,7 +10,6 @@
 // scalar table and the dual-beat Helium model of timing/mve.ts).
 // Then the five MLPerf Tiny models on M55, Helium against the DSP path: instructions per MAC of the whole
 // invoke (target <= 0.45), bit-exact with the golden runtime (2 random inputs).
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +19,7 @@ import { emitConvWindow, fcAsConv } from '../mcu-backend/emit/conv-window.ts';
 import { emitDepthwiseHelium } from '../mcu-backend/emit/depthwise-helium.ts';
 import { emitDepthwiseRing } from '../mcu-backend/emit/depthwise-ring.ts';
 import type { FastResult } from '../mcu-backend/emit/fast-kernel.ts';
-import { runCasesHost, runCasesOn, type RunCase } from '../mcu-backend/emit/fast-run.ts';
+import { kernelCodeBytes, runCasesHost, runCasesOn, type RunCase } from '../mcu-backend/emit/fast-run.ts';
 import { HELIUM_VARIANTS } from '../mcu-backend/emit/helium-variants.ts';
 import { emitModel } from '../mcu-backend/emit/model.ts';
 import { VARIANTS } from '../mcu-backend/emit/registry.ts';
@@ -78,20 +77,6 @@ const LAYERS: Layer[] = [
   fc('fc1024_256', 'FC 1024 -> 256', 1024, 256, 107, 0.482, 0.39),
 ];
 
-/** Code bytes of each kernel: its functions' sizes (arm-none-eabi-nm -S), constant tables excluded. */
-function codeBytes(elf: string, fns: string[]): Map<string, number> {
-  const nm = spawnSync('arm-none-eabi-nm', ['-S', elf], { encoding: 'utf8' }).stdout;
-  const out = new Map<string, number>();
-  for (const line of nm.split('\n')) {
-    const m = line.match(/^[0-9a-f]+ ([0-9a-f]+) [tT] (\S+)$/);
-    if (!m) continue;
-    const sym = m[2]!.replace(/\..*$/, '');
-    const fn = fns.find((f) => sym === f || sym.startsWith(`${f}_`));
-    if (fn && !sym.endsWith('_w') && !sym.endsWith('_t')) out.set(fn, (out.get(fn) ?? 0) + parseInt(m[1]!, 16));
-  }
-  return out;
-}
-
 export default async function run() {
   const dir = mkdtempSync(join(tmpdir(), 'tinyforge-helium-bench-'));
   // One program per layer (both paths, every pattern): the tensors of all layers exceed the board's 2 MB flash.
@@ -115,7 +100,7 @@ export default async function run() {
     const pr = runQemu(m55.elf, 'm55', { profile: prof, timeoutMs: 300_000 });
     if (pr.status !== 0) throw new Error(`${layer.key}: profile run failed: ${pr.status}`);
     const kernelSegs = segmentCycles(readProfile(prof), { cpu: 'm55' }).filter((s) => s.marker === 2);
-    const code = codeBytes(m55.elf, meta.map((m) => m.fn));
+    const code = kernelCodeBytes(m55.elf, meta.map((m) => m.fn));
     const row: Record<string, any> = { layer: layer.label, macs: meta[0]!.macs, cmsisNNHeliumInstructionsPerMac: layer.cmsisNN, target: layer.target }; // eslint-disable-line @typescript-eslint/no-explicit-any
     meta.forEach((m, i) => {
       const counts = m55.instructions!.slice(i * PATTERNS.length, (i + 1) * PATTERNS.length);

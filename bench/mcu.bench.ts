@@ -14,7 +14,6 @@
 // Then issue #13's budget rows: `tinyforge build`'s mcu step under an sram budget (vww 512K, 56K, 40K, 32K;
 // kws 512K, 20K, 12K), total RAM from arm-none-eabi-size with the input and output inside the arena,
 // instructions per MAC from QEMU M4, bit-exact on the host and M4.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +22,7 @@ import { emitConvWindow, fcAsConv, type WeightForm } from '../mcu-backend/emit/c
 import { emitDepthwise3x3Fast } from '../mcu-backend/emit/depthwise-fast.ts';
 import { emitDepthwiseRing } from '../mcu-backend/emit/depthwise-ring.ts';
 import type { FastResult } from '../mcu-backend/emit/fast-kernel.ts';
-import { runCasesHost, runCasesM4, traceM4, type RunCase } from '../mcu-backend/emit/fast-run.ts';
+import { kernelCodeBytes, runCasesHost, runCasesM4, traceM4, type RunCase } from '../mcu-backend/emit/fast-run.ts';
 import { mixFromQemuLog } from '../mcu-backend/emit/m4-cost.ts';
 import { convFixture, depthwiseFixture, fcFixture, Rng, type Fixture, type InputPattern } from '../tests/mcu-backend/fast-fixtures.ts';
 import { loadModel } from '../compiler/frontend/load.ts';
@@ -95,20 +94,6 @@ const LAYERS: Layer[] = [
   fcLayer('int8p'),
 ];
 
-/** Code bytes of each kernel: its functions' sizes (arm-none-eabi-nm -S), the `<fn>_w` constant table excluded. */
-function codeBytes(elf: string, fns: string[]): Map<string, number> {
-  const nm = spawnSync('arm-none-eabi-nm', ['-S', elf], { encoding: 'utf8' }).stdout;
-  const out = new Map<string, number>();
-  for (const line of nm.split('\n')) {
-    const m = line.match(/^[0-9a-f]+ ([0-9a-f]+) [tT] (\S+)$/);
-    if (!m) continue;
-    const sym = m[2]!.replace(/\..*$/, '');
-    const fn = fns.find((f) => sym === f || (sym.startsWith(`${f}_`) && !/^\d/.test(sym.slice(f.length + 1))));
-    if (fn && sym !== `${fn}_w`) out.set(fn, (out.get(fn) ?? 0) + parseInt(m[1]!, 16));
-  }
-  return out;
-}
-
 export default async function run() {
   const dir = mkdtempSync(join(tmpdir(), 'tinyforge-mcu-bench-'));
   const cases: RunCase[] = [];
@@ -132,7 +117,7 @@ export default async function run() {
   const zeroWait = regionCycles(segmentCycles(prof, { cpu: 'm4' }), 1, 2);
   const onL4 = regionCycles(segmentCycles(prof, { cpu: 'm4', part: l4, clockMHz: 120 }), 1, 2);
   if (zeroWait.length !== cases.length) throw new Error(`cycle profile: ${zeroWait.length} calls for ${cases.length} cases`);
-  const code = codeBytes(m4.elf, meta.map((m) => m.fn));
+  const code = kernelCodeBytes(m4.elf, meta.map((m) => m.fn));
   const layers = meta.map((m, li) => {
     const counts = m4.instructions!.slice(li * PATTERNS.length, (li + 1) * PATTERNS.length);
     const instr = counts[0]!;

@@ -83,3 +83,20 @@ export function traceM4(elf: string, timeoutMs = 300_000): string {
   rmSync(log, { force: true });
   return text;
 }
+
+/**
+ * Code bytes of each kernel in an ELF: the sizes (arm-none-eabi-nm -S) of the text symbols named `fn` or
+ * `fn_<name>` (not `fn_<digit>...`, another kernel's prefix), its constant tables (`..._w`, `..._t`) excluded.
+ */
+export function kernelCodeBytes(elf: string, fns: string[]): Map<string, number> {
+  const nm = spawnSync('arm-none-eabi-nm', ['-S', elf], { encoding: 'utf8' }).stdout;
+  const out = new Map<string, number>();
+  for (const line of nm.split('\n')) {
+    const m = line.match(/^[0-9a-f]+ ([0-9a-f]+) [tT] (\S+)$/);
+    if (!m) continue;
+    const sym = m[2]!.replace(/\..*$/, '');
+    const fn = fns.find((f) => sym === f || (sym.startsWith(`${f}_`) && !/^\d/.test(sym.slice(f.length + 1))));
+    if (fn && !sym.endsWith('_w') && !sym.endsWith('_t')) out.set(fn, (out.get(fn) ?? 0) + parseInt(m[1]!, 16));
+  }
+  return out;
+}
