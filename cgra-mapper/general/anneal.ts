@@ -9,7 +9,7 @@
 // check (check.ts) still runs on it before use.
 import type { CgraArch } from '../arch.ts';
 import type { Dfg } from './dfg.ts';
-import { bodyCycles, CTRL_OUTER, epilogueSteps, miiOf, storesPerPe, type Meter, type Schedule } from './schedule.ts';
+import { bodyCycles, CTRL_OUTER, epilogueSteps, flushSlots, miiOf, storesPerPe, type Meter, type Schedule } from './schedule.ts';
 
 const mod = (a: number, m: number): number => ((a % m) + m) % m;
 
@@ -146,8 +146,6 @@ export function anneal(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { i
   if (adds.some((x) => x === undefined)) return undefined;
   let sMin = Infinity, sMax = -Infinity;
   for (const a of adds) { const st = Math.floor(a!.t / II); sMin = Math.min(sMin, st); sMax = Math.max(sMax, st); }
-  // Kernel length: prologue 2 + body + epilogue + EXIT within the instruction slots.
-  if (2 + II + epilogueSteps(storesPerPe({ dfg: d, adds: adds.map((a) => a!) }), cpe, !!o.drain) + 1 > (arch.instrSlots ?? 32)) return undefined;
   const s: Schedule = {
     rows: arch.rows, cols: arch.cols, II, dfg: d,
     loads: Array.from({ length: nL }, (_, l) => ({ pe: pe[l], t: t[l] })),
@@ -156,6 +154,8 @@ export function anneal(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { i
     ctrl: { pe: cpe, dec: cdec }, sMin, sMax, body: { shared: 0, ports: 0 }, drain: !!o.drain,
     mii: miiOf(d, P),
   };
+  // Kernel length: prologue 2 + body + flush + epilogue + EXIT within the instruction slots.
+  if (2 + II + flushSlots(s).length + epilogueSteps(storesPerPe(s), cpe, s.drain) + 1 > (arch.instrSlots ?? 32)) return undefined;
   s.body = bodyCycles(s);
   return s;
 }

@@ -3,9 +3,11 @@
 // host-built column streams and the host post-step.
 //
 // Kernel: 2 prologue steps (inner counter n' + sMin (n' in drain schedules), outer counter = passes), the II body steps (label
-// `body`, the control PE's BNE in the last), the epilogue (every accumulator stored with SWD, the inner
-// counter reloaded with n', the outer one decremented, BNE back to `body`), EXIT. Trip counts come from
-// this structure: the body runs passes * n' + sMin times (drain: passes * n'), the epilogue `passes` times.
+// `body`, the control PE's BNE in the last), in drain schedules the flush (the operations of stage >= 1 of the
+// pass's last iterations, the classic modulo-schedule epilogue), the epilogue (every accumulator stored with
+// SWD, the inner counter reloaded with n', the outer one decremented, BNE back to `body`), EXIT. Trip counts
+// come from this structure: the body runs passes * n' + sMin times (drain: passes * n'), the flush and the
+// epilogue `passes` times.
 // Streams: every LWD reads the next word of its column (the RTL serves a column's PEs row 0 first), so the
 // host lays out each column's stream by replaying the kernel's control flow: the load of step t mod II in
 // kernel iteration j reads operand l of iteration g = j - stage; iterations outside the launch, and the
@@ -17,9 +19,9 @@ import { LAUNCH_OVERHEAD, stepCycles } from '../cost.ts';
 import type { Kernel } from '../isa/image.ts';
 import { inputAt, weightAt, type CgraLayer } from '../layer.ts';
 import { decodeFxp } from '../strategies/checker-fxp.ts';
-import { ins, KernelBuilder, type Reg, type Src } from '../strategies/program.ts';
+import { ins, KernelBuilder, type PInstr, type Reg, type Src } from '../strategies/program.ts';
 import { passOf, pixelOf, type LoopNest } from './dfg.ts';
-import { accPlaces, CTRL_INNER, CTRL_OUTER, epilogueSteps, passOverhead, type Schedule } from './schedule.ts';
+import { accPlaces, CTRL_INNER, CTRL_OUTER, epilogueSteps, flushSlots, passOverhead, type Schedule } from './schedule.ts';
 
 /** Body iterations the first pass of a launch runs beyond n' (filling the pipeline; none in drain schedules). */
 export const primeIterations = (s: Schedule): number => (s.drain ? 0 : s.sMin);
@@ -41,7 +43,7 @@ export function srcOf(arch: Pick<CgraArch, 'rows' | 'cols'>, reader: number, pro
 export interface EmittedKernel {
   kernel: Kernel;
   /** Step indices: prologue, body, epilogue, exit. */
-  pro: number[]; body: number[]; epi: number[]; exit: number;
+  pro: number[]; body: number[]; flush: number[]; epi: number[]; exit: number;
   /** Epilogue stores in service order per step: [step][(pe, accumulator register k of schedule.ts accPlaces)]. */
   stores: { step: number; pe: number; k: number }[];
 }
@@ -56,15 +58,18 @@ export function emitKernel(arch: CgraArch, s: Schedule, id: number, nPad: number
   b.set(pro[0], C, ins.sadd(REG(CTRL_INNER), 'ZERO', nPad + primeIterations(s)));
   b.set(pro[1], C, ins.sadd(REG(CTRL_OUTER), 'ZERO', passes));
   const body = Array.from({ length: s.II }, (_, i) => b.step(i === 0 ? 'body' : undefined));
-  const d = s.dfg;
-  s.loads.forEach((l) => b.set(body[mod(l.t, s.II)], peOf(arch, l.pe), ins.lwd('ROUT', 4)));
-  d.products.forEach((p, k) => {
-    const m = s.muls[k], a = s.adds[k];
-    b.set(body[mod(m.t, s.II)], peOf(arch, m.pe), ins.fxpmul('ROUT', srcOf(arch, m.pe, s.loads[p.a].pe), srcOf(arch, m.pe, s.loads[p.b].pe)));
-    b.set(body[mod(a.t, s.II)], peOf(arch, a.pe), ins.sadd(REG(a.reg), REG(a.reg), srcOf(arch, a.pe, m.pe)));
-  });
+  const ops = bodyOps(arch, s);
+  for (const o of ops) b.set(body[mod(o.t, s.II)], peOf(arch, o.pe), o.ins);
   b.set(body[s.ctrl.dec], C, ins.ssub(REG(CTRL_INNER), REG(CTRL_INNER), 1));
   b.set(body[s.II - 1], C, ins.bne(REG(CTRL_INNER), 'ZERO', 'body'));
+  // Drain schedules: the flush finishes the pass's last iterations (copy f runs the operations of stage >= f;
+  // empty steps are left out, which keeps every read after its value's production and in the same order).
+  const flush: number[] = [];
+  for (const slot of flushSlots(s)) {
+    const st = b.step();
+    flush.push(st);
+    for (const o of ops) if (mod(o.t, s.II) === slot.t && Math.floor(o.t / s.II) >= slot.f) b.set(st, peOf(arch, o.pe), o.ins);
+  }
   // Epilogue: per PE its stores; the control PE also reloads, decrements and branches (last step).
   const places = accPlaces(s);
   const perPe = new Map<number, number[]>();
@@ -84,8 +89,9 @@ export function emitKernel(arch: CgraArch, s: Schedule, id: number, nPad: number
       stores.push({ step: off + i, pe, k });
     });
   }
-  // Drain schedules: every PE the epilogue touched shows 0 again (the value of the zero iterations in flight).
-  if (s.drain) for (const pe of perPe.keys()) if (pe !== s.ctrl.pe) b.set(epi[nEpi - 1], peOf(arch, pe), ins.sadd('ROUT', 'ZERO', 'ZERO'));
+  // Drain schedules: every PE but the control PE shows 0 again, so the operations of stage >= 1 that the next
+  // pass's first iterations run for iterations before it (already finished by the flush) add nothing.
+  if (s.drain) for (let pe = 0; pe < arch.rows * arch.cols; pe++) if (pe !== s.ctrl.pe) b.set(epi[nEpi - 1], peOf(arch, pe), ins.sadd('ROUT', 'ZERO', 'ZERO'));
   b.set(epi[nEpi - 3], C, ins.sadd(REG(CTRL_INNER), 'ZERO', nPad));
   b.set(epi[nEpi - 2], C, ins.ssub(REG(CTRL_OUTER), REG(CTRL_OUTER), 1));
   b.set(epi[nEpi - 1], C, ins.bne(REG(CTRL_OUTER), 'ZERO', 'body'));
@@ -93,7 +99,19 @@ export function emitKernel(arch: CgraArch, s: Schedule, id: number, nPad: number
   b.set(exit, [0, 0], ins.exit());
   // Service order within a step: column by column, row 0 first.
   stores.sort((x, y) => x.step - y.step || (x.pe % arch.cols) - (y.pe % arch.cols) || x.pe - y.pe);
-  return { kernel: b.toKernel(), pro, body, epi, exit, stores };
+  return { kernel: b.toKernel(), pro, body, flush, epi, exit, stores };
+}
+
+/** The body's operations at their absolute times (loads, products, accumulates; not the loop control). */
+function bodyOps(arch: CgraArch, s: Schedule): { pe: number; t: number; ins: PInstr }[] {
+  const out: { pe: number; t: number; ins: PInstr }[] = [];
+  s.loads.forEach((l) => out.push({ pe: l.pe, t: l.t, ins: ins.lwd('ROUT', 4) }));
+  s.dfg.products.forEach((p, k) => {
+    const m = s.muls[k], a = s.adds[k];
+    out.push({ pe: m.pe, t: m.t, ins: ins.fxpmul('ROUT', srcOf(arch, m.pe, s.loads[p.a].pe), srcOf(arch, m.pe, s.loads[p.b].pe)) });
+    out.push({ pe: a.pe, t: a.t, ins: ins.sadd(REG(a.reg), REG(a.reg), srcOf(arch, a.pe, m.pe)) });
+  });
+  return out;
 }
 
 /** Execution count of every step of an emitted kernel for one launch (the loops it built). */
@@ -101,7 +119,7 @@ export function tripCounts(e: EmittedKernel, s: Schedule, nPad: number, passes: 
   const counts = new Array<number>(e.kernel.words.length).fill(0);
   for (const t of e.pro) counts[t] = 1;
   for (const t of e.body) counts[t] = passes * nPad + primeIterations(s);
-  for (const t of e.epi) counts[t] = passes;
+  for (const t of [...e.flush, ...e.epi]) counts[t] = passes;
   counts[e.exit] = 1;
   return counts;
 }
@@ -186,15 +204,31 @@ function windowWord(nest: LoopNest, s: Schedule, input: Int8Array | undefined, l
   return pack(xAt(a0), xAt(a0 + 1));
 }
 
-/** Per column, the (load op, iteration within the launch) each successive LWD of a launch reads. */
+/** Per column, the (load op, iteration within the launch) each successive LWD of a launch reads: the load of
+ *  slot t in kernel iteration j reads operand l of iteration g = j - stage. Drain schedules: pass q's body
+ *  iterations j < nPad read iteration q * nPad + j - stage, or -1 (a zero word) where that falls before the
+ *  pass (its operations there run for an iteration the previous pass's flush finished); the flush's loads
+ *  read the pass's last iterations. */
 export function replayLoads(arch: Pick<CgraArch, 'cols'>, s: Schedule, nPad: number, passes: number): { l: number; g: number }[][] {
   const bySlot: { l: number; pe: number }[][] = Array.from({ length: s.II }, () => []);
   s.loads.forEach((p, l) => bySlot[mod(p.t, s.II)].push({ l, pe: p.pe }));
   for (const x of bySlot) x.sort((a, b) => (a.pe % arch.cols) - (b.pe % arch.cols) || a.pe - b.pe);
   const cols: { l: number; g: number }[][] = Array.from({ length: arch.cols }, () => []);
-  const iters = passes * nPad + primeIterations(s);
-  for (let j = 0; j < iters; j++) for (let t = 0; t < s.II; t++) for (const { l, pe } of bySlot[t]) {
-    cols[pe % arch.cols].push({ l, g: j - Math.floor(s.loads[l].t / s.II) });
+  const stage = (l: number): number => Math.floor(s.loads[l].t / s.II);
+  if (!s.drain) {
+    const iters = passes * nPad + primeIterations(s);
+    for (let j = 0; j < iters; j++) for (let t = 0; t < s.II; t++) for (const { l, pe } of bySlot[t]) cols[pe % arch.cols].push({ l, g: j - stage(l) });
+    return cols;
+  }
+  const slots = flushSlots(s);
+  for (let q = 0; q < passes; q++) {
+    for (let j = 0; j < nPad; j++) for (let t = 0; t < s.II; t++) for (const { l, pe } of bySlot[t]) {
+      const i = j - stage(l);
+      cols[pe % arch.cols].push({ l, g: i >= 0 ? q * nPad + i : -1 });
+    }
+    for (const { f, t } of slots) for (const { l, pe } of bySlot[t]) {
+      if (stage(l) >= f) cols[pe % arch.cols].push({ l, g: q * nPad + nPad - 1 + f - stage(l) });
+    }
   }
   return cols;
 }

@@ -14,7 +14,7 @@ import { checkSchedule } from './check.ts';
 import { buildDfg, dfgText, loopNest, passOf, pixelOf, productsPerAcc, windowOf, windowTerms, type LoopNest, type Unroll } from './dfg.ts';
 import { MAX_PAIRS } from '../strategies/checker-fxp.ts';
 import { decodePass, emitKernel, launchParts, loadWord, passLength, primeIterations, replayLoads, tapList, tripCounts, type EmittedKernel } from './emit.ts';
-import { accPlaces, bodyCycles, miiOf, scheduleScore, searchSchedule, WORK_PER_MS, type Block, type Schedule } from './schedule.ts';
+import { accPlaces, bodyCycles, flushSlots, miiOf, scheduleScore, searchSchedule, WORK_PER_MS, type Block, type Schedule } from './schedule.ts';
 import { makeArch } from '../arch.ts';
 import type { Dfg, Operand, Product } from './dfg.ts';
 
@@ -43,15 +43,15 @@ export const searchWork = (products: number): number => Math.round(Math.min(2500
  *  it the body dominates and longer passes would rank schedules the same). */
 const PASS_KEY_MAX = 16;
 
-/** Estimated array cycles per MAC slot of one pass of n pairs, both buses averaged: the body n + (drain or
- *  padding) times, and the epilogue's steps as emitted (cost.ts stepCycles). What the search minimises. */
+/** Estimated array cycles per MAC slot of one pass of n pairs, both buses averaged: the body n (+ padding) times,
+ *  and the flush's and epilogue's steps as emitted (cost.ts stepCycles). What the search minimises. */
 export function passScore(arch: CgraArch, s: Schedule, n: number): number {
   const nPad = passLength(s, n);
   const e = emitKernel(arch, s, 1, nPad, 1);
   let c = 0;
   for (const bus of ['shared', 'ports'] as const) {
     c += nPad * s.body[bus];
-    for (const t of e.epi) c += stepCycles(e.kernel, t, bus);
+    for (const t of [...e.flush, ...e.epi]) c += stepCycles(e.kernel, t, bus);
   }
   return c / 2 / (s.dfg.products.length * n);
 }
@@ -314,7 +314,7 @@ export function buildPlan(L: CgraLayer, arch: CgraArch, s: Schedule): LayerPlan 
   }
   const iters = parts.reduce((a, p) => a + p.passes * nPad + primeIterations(s), 0);
   const view = [
-    `general: ${L.name}: unroll ${s.dfg.u.up} pixel(s) x ${s.dfg.u.uo} channel(s)${s.dfg.u.win ? ` (window reuse along ${s.dfg.u.win.axis})` : ''}${s.copies ? ` (${s.copies} copies of a block schedule)` : ''}, II ${s.II} (lower bound ${Math.max(s.mii.res, s.mii.rec)}: resources ${s.mii.res}, recurrence ${s.mii.rec}), accumulates in stages ${s.sMin}..${s.sMax}, ${s.drain ? `passes drained by ${s.sMax} zero iteration(s)` : `passes padded by ${s.sMax - s.sMin} zero pair(s)`}`,
+    `general: ${L.name}: unroll ${s.dfg.u.up} pixel(s) x ${s.dfg.u.uo} channel(s)${s.dfg.u.win ? ` (window reuse along ${s.dfg.u.win.axis})` : ''}${s.copies ? ` (${s.copies} copies of a block schedule)` : ''}, II ${s.II} (lower bound ${Math.max(s.mii.res, s.mii.rec)}: resources ${s.mii.res}, recurrence ${s.mii.rec}), accumulates in stages ${s.sMin}..${s.sMax}, ${s.drain ? `passes finished by a flush of ${flushSlots(s).length} step(s)` : `passes padded by ${s.sMax - s.sMin} zero pair(s)`}`,
     `  ${nest.taps} taps = ${nest.pairs} packed pairs${nest.chunks > 1 ? ` in ${nest.chunks} chunks of ${nest.n}` : ''}; ${nest.passes} passes (${nest.chunks} chunk(s) x ${nest.oTiles} channel tile(s) x ${nest.pTiles} pixel tile(s)) in ${parts.length} launch(es)`,
     `  body ${s.body.shared} cycles (shared) / ${s.body.ports} (ports) per iteration of ${2 * s.dfg.products.length} MACs`,
     scheduleText(arch, s),

@@ -13,9 +13,10 @@
 //     counters on the control PE);
 //  4. PEs holding accumulators or counters run the epilogue, so none of their values crosses the end of
 //     the body (a value produced in step s and read d steps later crosses when s + d >= II). In `drain`
-//     schedules only the control PE keeps this rule: each pass ends with sMax zero iterations, so every
-//     value in flight at the epilogue belongs to a zero iteration, and the epilogue sets the ROUT of every
-//     PE it touched back to 0 (the value those iterations carry);
+//     schedules only the control PE keeps this rule: each pass's body is followed by a flush that runs the
+//     operations of stage >= 1 of its last iterations (the values crossing the body's end are read there),
+//     and the epilogue sets every other PE's ROUT back to 0, so the stage >= 1 operations the next pass's
+//     first iterations run for iterations before it read zeros and add nothing;
 //  5. all accumulates lie in stages [sMin, sMax]; each pass is padded with sMax - sMin zero pairs, so the
 //     stored cumulative sums split exactly at pass boundaries;
 //  6. the body's branch is the control PE's in the last step; its decrement is in an earlier step.
@@ -48,7 +49,7 @@ export interface Schedule {
   sMax: number;
   /** Cycles of one body iteration per bus model (cost.ts rule). */
   body: Record<BusModel, number>;
-  /** Passes end with sMax zero iterations (rule 4 relaxed, see above); otherwise padded by sMax - sMin. */
+  /** Passes end with a flush of their last iterations (rule 4 relaxed, see above); otherwise padded by sMax - sMin. */
   drain: boolean;
   /** Copies of a block schedule across the array (index.ts replicate); 1 when searched on the array itself. */
   copies?: number;
@@ -84,8 +85,20 @@ export function storesPerPe(s: Pick<Schedule, 'dfg' | 'adds'>): Map<number, numb
   return per;
 }
 
-/** Extra body iterations per pass: sMax zero iterations (drain) or sMax - sMin padded pairs. */
-export const passOverhead = (s: Pick<Schedule, 'drain' | 'sMin' | 'sMax'>): number => (s.drain ? s.sMax : s.sMax - s.sMin);
+/** Extra body iterations per pass: none (drain: the flush finishes the last iterations) or sMax - sMin padded pairs. */
+export const passOverhead = (s: Pick<Schedule, 'drain' | 'sMin' | 'sMax'>): number => (s.drain ? 0 : s.sMax - s.sMin);
+
+/** The flush's steps of a drain schedule, in order: (copy f, body slot t) wherever an operation of stage >= f
+ *  sits in slot t; none for strict schedules. */
+export function flushSlots(s: Pick<Schedule, 'II' | 'drain' | 'sMax' | 'loads' | 'muls' | 'adds'>): { f: number; t: number }[] {
+  if (!s.drain) return [];
+  const out: { f: number; t: number }[] = [];
+  const all = [...s.loads, ...s.muls, ...s.adds];
+  for (let f = 1; f <= s.sMax; f++) for (let t = 0; t < s.II; t++) {
+    if (all.some((o) => mod(o.t, s.II) === t && Math.floor(o.t / s.II) >= f)) out.push({ f, t });
+  }
+  return out;
+}
 
 export const CTRL_INNER = 3;
 export const CTRL_OUTER = 2;
@@ -353,7 +366,7 @@ function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSl
   };
   if (!dfs(0)) return undefined;
   // The kernel must fit the PE's instruction slots: 2 prologue steps, the body, the epilogue, EXIT.
-  if (2 + II + epilogueSteps(storesPerPe({ dfg: d, adds }), cpe, drain) + 1 > instrSlots) return undefined;
+  if (2 + II + flushSlots({ II, drain, sMax: A.sMax, loads, muls, adds }).length + epilogueSteps(storesPerPe({ dfg: d, adds }), cpe, drain) + 1 > instrSlots) return undefined;
   const s: Schedule = {
     rows: arch.rows, cols: arch.cols, II, dfg: d, loads, muls, adds, ctrl: { pe: cpe, dec: decSlot },
     sMin: A.sMin, sMax: A.sMax, body: { shared: 0, ports: 0 }, drain, mii: miiOf(d, P),
