@@ -131,7 +131,7 @@ test('the HEEPsilon application folder compiles for RV32IMC against the CGRA reg
 // A 3-channel stride-2 layer whose window runs past the image (padding taps hold the zero point): checker's
 // band bytes come from scattered positions (gathered byte by byte, the padding bytes written at start-up) and
 // checker-fxp's pairs mix input bytes and the zero point.
-function smallLayer(shape = { H: 24, W: 24, C: 3, O: 8, K: 3, S: 2, OH: 12, OW: 12 }, biasScale = 30): { L: CgraLayer; input: Int8Array; want: Int8Array } {
+function smallLayer(shape = { H: 24, W: 24, C: 3, O: 8, K: 3, S: 2, OH: 12, OW: 12 }, biasScale = 30, act = { zp: -128, min: -128, max: 127 }): { L: CgraLayer; input: Int8Array; want: Int8Array } {
   const r = mulberry32(33);
   const b = (): number => Math.floor(r() * 256) - 128;
   const { H, W, C, O, K, S, OH, OW } = shape;
@@ -139,7 +139,7 @@ function smallLayer(shape = { H: 24, W: 24, C: 3, O: 8, K: 3, S: 2, OH: 12, OW: 
   const bias = Int32Array.from({ length: O }, () => b() * biasScale);
   const multiplier = Int32Array.from({ length: O }, (_, i) => 1_200_000_000 + 7_000_000 * i), shift = Int32Array.from({ length: O }, () => -7);
   const L: CgraLayer = { index: 0, name: 'c3', kind: 'conv2d', inH: H, inW: W, inC: C, outH: OH, outW: OW, outC: O, kH: K, kW: K, strideH: S, strideW: S, dilH: 1, dilW: 1,
-    padTop: 0, padLeft: 0, depthMultiplier: 1, weights, bias, q: { inputOffset: 128, outputOffset: -128, requant: { multiplier, shift }, rounding: 'double', actMin: -128, actMax: 127 },
+    padTop: 0, padLeft: 0, depthMultiplier: 1, weights, bias, q: { inputOffset: 128, outputOffset: act.zp, requant: { multiplier, shift }, rounding: 'double', actMin: act.min, actMax: act.max },
     inZero: -128, macs: OH * OW * O * K * K * C };
   const want = new Int8Array(OH * OW * O);
   for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) for (let o = 0; o < O; o++) {
@@ -148,7 +148,7 @@ function smallLayer(shape = { H: 24, W: 24, C: 3, O: 8, K: 3, S: 2, OH: 12, OW: 
       const y = oy * S + ky, x = ox * S + kx;
       acc += weights[((o * K + ky) * K + kx) * C + c] * ((y < H && x < W ? input[(y * W + x) * C + c] : -128) + 128);
     }
-    want[(oy * OW + ox) * O + o] = clamp(multiplyByQuantizedMultiplier(acc, { multiplier: multiplier[o], shift: -7 }, 'tflm') - 128, -128, 127);
+    want[(oy * OW + ox) * O + o] = clamp(multiplyByQuantizedMultiplier(acc, { multiplier: multiplier[o], shift: -7 }, 'tflm') + act.zp, act.min, act.max);
   }
   return { L, input, want };
 }
@@ -164,6 +164,23 @@ for (const s of ['checker', 'checker-fxp']) {
     assert.deepEqual(r.out, Array.from(want));
     assert.equal(r.x, `X 0 ${plan.launches.length}`);
   });
+}
+
+// The post-step's clamp forms: ReLU with a zero point inside the range (actMin > zp: outputs with a sum <= 0
+// skip the requantisation, the lower clamp stays), a ReLU6-style upper bound, and no ReLU (zp above actMin:
+// every output requantised and clamped both ways).
+for (const act of [{ zp: -110, min: -100, max: 90 }, { zp: -128, min: -128, max: 40 }, { zp: 5, min: -128, max: 127 }]) {
+  for (const s of ['checker', 'checker-fxp']) {
+    test(`activation zp ${act.zp} range [${act.min}, ${act.max}], ${s}: host C + replayed launches == direct loop`, () => {
+      const { L, input, want } = smallLayer(undefined, 30, act);
+      assert.ok(want.some((v) => v === act.min) && want.some((v) => v !== act.min), 'both clamped and unclamped outputs');
+      const plan = strategyByName(s)!.plan(L, arch);
+      const prog = layerProgram(plan, 'tflm');
+      const rec = recordLayer(plan, input, arch);
+      const r = runHostC(layerCosimFiles(prog, rec.launches, input, arch, 'act'), `act-${s}`);
+      assert.deepEqual(r.out, Array.from(want));
+    });
+  }
 }
 
 test('long reduction (3 chunks) with a large bias, checker-fxp: chunk sums and the bias outside the decode constant', () => {
