@@ -7,6 +7,7 @@ import { buildImage } from '../isa/image.ts';
 import type { CgraArch } from '../arch.ts';
 import type { LayerProgram } from './layer-program.ts';
 import type { Nest } from './runs.ts';
+import { clampRange } from './requant.ts';
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 const list = (a: ArrayLike<number>, f: (v: number) => string = String): string => {
@@ -100,9 +101,8 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   for (const im of prog.images) out.push(`static int32_t ${p}_img${im.id}[${im.n}];`);
   if (prog.terms > 1) out.push(`static int32_t ${p}_acc[${prog.gathered.terms.length}];`);
   const ch = prog.channels;
-  const uniform = (f: (c: (typeof ch)[number]) => number): boolean => ch.every((c) => f(c) === f(ch[0]));
-  const table = (name: string, type: string, f: (c: (typeof ch)[number]) => number): string => {
-    if (uniform(f)) return `#define ${p}_${name}(o) (${f(ch[0])})`;
+  const table = (name: string, type: string, f: (c: (typeof ch)[number], o: number) => number): string => {
+    if (ch.every((c, o) => f(c, o) === f(ch[0], 0))) return `#define ${p}_${name}(o) (${f(ch[0], 0)})`;
     out.push(`static const ${type} ${p}_${name}_t[${C}] TF_MAYBE_UNUSED = {\n${list(ch.map(f))}\n};`);
     return `#define ${p}_${name}(o) (${p}_${name}_t[o])`;
   };
@@ -112,10 +112,17 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   // so out = (y7 + 2^7 (K + corr)) >> (E + 7), with corr = -2 exactly when y7 < 0. One instruction less than
   // shifting the decoded value back up.
   const packed = prog.fast && prog.decode === 'fxp' && prog.biasInDecode && ch[0].fast!.pre === 2 &&
-    ch.every((c) => Math.abs(c.fast!.K) < 2 ** 22 && c.fast!.E + 7 <= 31);
+    ch.every((c) => Math.abs(c.fast!.K) < 2 ** 22 && c.fast!.E + 7 <= 31 && c.bound < 2 ** 22);
+  // ReLU-style clamps (actMin >= the zero point: about every other output clamps low) test thresholds before
+  // the MULH (finish below); other layers rarely clamp and keep one unsigned compare after it.
+  const thresholds = prog.fast && L.q.actMin >= L.q.outputOffset;
   if (prog.fast) {
     macros.push(table('m', 'int32_t', (c) => c.fast!.m), table('k', 'int32_t', (c) => c.fast!.K), table('e', 'uint8_t', (c) => c.fast!.E));
     if (packed) macros.push(table('k7', 'int32_t', (c) => c.fast!.K * 128), table('e7', 'uint8_t', (c) => c.fast!.E + 7));
+    if (thresholds) {
+      const ranges = ch.map((c) => clampRange(c.fast!, packed, L.q.actMin, L.q.actMax, c.bound));
+      macros.push(table('lo', 'int32_t', (_, o) => ranges[o].lo), table('hi', 'int32_t', (_, o) => ranges[o].hi));
+    }
   } else {
     macros.push(table('m', 'int32_t', (c) => c.multiplier), table('s', 'int8_t', (c) => c.shift));
   }
@@ -158,19 +165,18 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   const clampStore = (q.actMin === -128 && q.actMax === 127
     ? 'if (TF_UNLIKELY((uint32_t)(v + 128) > 255u)) v = (v >> 31) ^ 127;'
     : `if (TF_UNLIKELY((uint32_t)(v - ${q.actMin}) > ${q.actMax - q.actMin}u)) v = v < ${q.actMin} ? ${q.actMin} : ${q.actMax};`) + `\n((uint8_t *)out)[${'J'}] = (uint8_t)v;`;
-  // ReLU-style clamps (actMin >= the output zero point): the requantisation is monotone with a non-negative
-  // multiplier and maps 0 to the zero point, so a value s <= 0 before it (the biased sum, or z = 512 (D + b))
-  // gives an output <= zp, clamped to actMin, and s > 0 gives one >= zp. Such outputs skip the MULH; the others
-  // need only the upper clamp (and the lower one when actMin > zp).
-  const relu = q.actMin >= q.outputOffset && ch.every((c) => c.multiplier >= 0);
+  // With thresholds the clamp tests s, the value before the MULH (requant.ts clampRange: z = 512 (D + b) in the
+  // packed form, else the biased sum): outputs on either clamped side skip the MULH (ReLU layers: every s <= 0
+  // and more). GCC lays the unclamped path out with branches not taken.
   const finish = (s: string, rqLines: string[], j: string): string => {
-    if (!relu) return [...rqLines, clampStore.replace('J', j)].join('\n');
-    const clip = [`if (TF_UNLIKELY(v > ${q.actMax})) v = ${q.actMax};`, ...(q.actMin > q.outputOffset ? [`if (v < ${q.actMin}) v = ${q.actMin};`] : [])];
-    return [`int32_t v = ${q.actMin};`, `if (${s} > 0) {`, ...rqLines.map((l) => '  ' + l.replace('int32_t v = ', 'v = ')), ...clip.map((l) => '  ' + l), '}', `((uint8_t *)out)[${j}] = (uint8_t)v;`].join('\n');
+    if (!thresholds) return [...rqLines, clampStore.replace('J', j)].join('\n');
+    return [`int32_t v = ${q.actMin};`, `if (${s} > ${p}_lo(o)) {`, `  if (TF_LIKELY(${s} <= ${p}_hi(o))) {`, ...rqLines.map((l) => '    ' + l.replace('int32_t v = ', 'v = ')),
+      `  } else v = ${q.actMax};`, '}', `((uint8_t *)out)[${j}] = (uint8_t)v;`].join('\n');
   };
   // A post nest's inner loop keeps one output channel: its constants (kb, m, k, e, ...) are read into locals
   // before the loop (GCC otherwise reloads the tables per output: the int8 stores may alias them).
   const chanLoops = (n: Nest, body: string, prologue = ''): string => {
+    if (n.dims.length && n.dims[0].delta[0] % C !== 0) return indent(loops(n, body, C, 4, prologue || undefined));
     const used = new Set<string>();
     const b = body.replace(new RegExp(`${p}_(\\w+)\\(o\\)`, 'g'), (_, k: string) => { used.add(k); return `c_${k}`; });
     const consts = [...used].map((k) => `const int32_t c_${k} = ${p}_${k}(o);`).join(' ');

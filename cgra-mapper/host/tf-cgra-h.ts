@@ -25,9 +25,11 @@ export const TF_CGRA_H = `/* tf_cgra.h: OpenEdgeCGRA launch layer of a tinyforge
 #define TF_CGRA_KMEM_WORDS 16
 #if defined(__GNUC__)
 #define TF_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define TF_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TF_MAYBE_UNUSED __attribute__((unused))
 #else
 #define TF_UNLIKELY(x) (x)
+#define TF_LIKELY(x) (x)
 #define TF_MAYBE_UNUSED
 #endif
 
