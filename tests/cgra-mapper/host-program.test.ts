@@ -23,6 +23,7 @@ import { scratchDir } from '../helpers/paths.ts';
 import { measureCosim } from '../../cgra-mapper/host/measure.ts';
 import { timeline } from '../../cgra-mapper/host/timeline.ts';
 import { needTools } from '../mcu-backend/helpers/tools.ts';
+import { TF_CGRA_H } from '../../cgra-mapper/host/tf-cgra-h.ts';
 
 const arch = makeArch({ callCycles: 190 });
 
@@ -90,6 +91,32 @@ test('paper layer on QEMU riscv32, pipelined plan: the host program is bit-exact
   const marks = segs.map(([mk]) => mk);
   assert.ok(marks.indexOf(9) < marks.lastIndexOf(6));
   assert.equal(segs.reduce((a, [, v]) => a + v, 0), c.total);
+});
+
+test('tf_cgra_load writes the first `lines` words of every row bank and the kernel table, nothing else', () => {
+  const dir = join(scratchDir('host-load-'), 'c');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'tf_cgra.h'), TF_CGRA_H);
+  // 13 lines: one 8-word step and a 5-word tail per row.
+  writeFileSync(join(dir, 'main.c'), `#include <stdio.h>
+#define TF_MARK(n) ((void)0)
+#include "tf_cgra.h"
+tf_cgra_regs_t tf_cgra_regs;
+int main(void)
+{
+  static uint32_t imem[TF_CGRA_IMEM_WORDS], kmem[TF_CGRA_KMEM_WORDS];
+  for (int i = 0; i < TF_CGRA_IMEM_WORDS; i++) imem[i] = 1 + (uint32_t)i;
+  for (int i = 0; i < TF_CGRA_KMEM_WORDS; i++) kmem[i] = 7000 + (uint32_t)i;
+  tf_cgra_load(imem, kmem, 13);
+  for (int i = 0; i < TF_CGRA_IMEM_WORDS + TF_CGRA_KMEM_WORDS; i++) printf("%u\\n", (unsigned)tf_cgra_regs.cmem[i]);
+  return 0;
+}
+`);
+  execFileSync('gcc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-o', join(dir, 'a.out'), join(dir, 'main.c')], { timeout: 60_000 });
+  const got = execFileSync(join(dir, 'a.out'), { timeout: 30_000 }).toString().trim().split('\n').map(Number);
+  // 4 row banks of 128 lines, then 16 kernel-table words.
+  const want = [...Array.from({ length: 4 * 128 }, (_, i) => (i % 128 < 13 ? 1 + i : 0)), ...Array.from({ length: 16 }, (_, i) => 7000 + i)];
+  assert.deepEqual(got, want);
 });
 
 test('timeline: launches start at marker 9, waits end no earlier than their launch (hand-computed)', () => {
