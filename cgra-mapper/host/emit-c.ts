@@ -7,6 +7,7 @@ import { buildImage } from '../isa/image.ts';
 import type { CgraArch } from '../arch.ts';
 import type { LayerProgram } from './layer-program.ts';
 import type { Nest } from './runs.ts';
+import { clampRange } from './requant.ts';
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 const list = (a: ArrayLike<number>, f: (v: number) => string = String): string => {
@@ -28,16 +29,20 @@ function loops(n: Nest, body: string, chan?: number, unroll = 4, prologue?: stri
   const L = n.dims.length;
   const dO = n.dims.map((d) => (chan ? ((d.delta[0] % chan) + chan) % chan : 0));
   const track = chan !== undefined && dO.some((x) => x !== 0);
+  // The channel fixed along the innermost loop: `o` and the prologue (e.g. per-channel constants) before it.
+  const fixed0 = track && L > 0 && dO[0] === 0;
   const lines: string[] = ['{'];
   if (chan !== undefined && !track) lines.push(`${ind(0)}const int o = ${n.base[0] % chan};`);
+  if (L === 0 && prologue) lines.push(`${ind(0)}${prologue}`);
   for (let l = L - 1; l >= 0; l--) {
     const depth = L - 1 - l;
     if (track) lines.push(`${ind(depth)}int c${l} = ${l === L - 1 ? n.base[0] % chan! : `c${l + 1}`};`);
+    if (l === 0 && fixed0) lines.push(`${ind(depth)}const int o = c0;`);
     if (l === 0 && prologue) lines.push(`${ind(depth)}${prologue}`);
     if (l === 0) lines.push(`${ind(depth)}#pragma GCC unroll ${unroll}`);
     lines.push(`${ind(depth)}for (int i${l} = 0; i${l} < ${n.dims[l].count}; i${l}++) {`);
   }
-  if (track) lines.push(`${ind(L)}const int o = ${L ? 'c0' : n.base[0] % chan!};`);
+  if (track && !fixed0) lines.push(`${ind(L)}const int o = ${L ? 'c0' : n.base[0] % chan!};`);
   lines.push(...body.split('\n').map((x) => ind(L) + x));
   for (let l = 0; l < L; l++) {
     const depth = L - 1 - l;
@@ -96,9 +101,8 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   for (const im of prog.images) out.push(`static int32_t ${p}_img${im.id}[${im.n}];`);
   if (prog.terms > 1) out.push(`static int32_t ${p}_acc[${prog.gathered.terms.length}];`);
   const ch = prog.channels;
-  const uniform = (f: (c: (typeof ch)[number]) => number): boolean => ch.every((c) => f(c) === f(ch[0]));
-  const table = (name: string, type: string, f: (c: (typeof ch)[number]) => number): string => {
-    if (uniform(f)) return `#define ${p}_${name}(o) (${f(ch[0])})`;
+  const table = (name: string, type: string, f: (c: (typeof ch)[number], o: number) => number): string => {
+    if (ch.every((c, o) => f(c, o) === f(ch[0], 0))) return `#define ${p}_${name}(o) (${f(ch[0], 0)})`;
     out.push(`static const ${type} ${p}_${name}_t[${C}] TF_MAYBE_UNUSED = {\n${list(ch.map(f))}\n};`);
     return `#define ${p}_${name}(o) (${p}_${name}_t[o])`;
   };
@@ -108,10 +112,17 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   // so out = (y7 + 2^7 (K + corr)) >> (E + 7), with corr = -2 exactly when y7 < 0. One instruction less than
   // shifting the decoded value back up.
   const packed = prog.fast && prog.decode === 'fxp' && prog.biasInDecode && ch[0].fast!.pre === 2 &&
-    ch.every((c) => Math.abs(c.fast!.K) < 2 ** 22 && c.fast!.E + 7 <= 31);
+    ch.every((c) => Math.abs(c.fast!.K) < 2 ** 22 && c.fast!.E + 7 <= 31 && c.bound < 2 ** 22);
+  // ReLU-style clamps (actMin >= the zero point: about every other output clamps low) test thresholds before
+  // the MULH (finish below); other layers rarely clamp and keep one unsigned compare after it.
+  const thresholds = prog.fast && L.q.actMin >= L.q.outputOffset;
   if (prog.fast) {
     macros.push(table('m', 'int32_t', (c) => c.fast!.m), table('k', 'int32_t', (c) => c.fast!.K), table('e', 'uint8_t', (c) => c.fast!.E));
     if (packed) macros.push(table('k7', 'int32_t', (c) => c.fast!.K * 128), table('e7', 'uint8_t', (c) => c.fast!.E + 7));
+    if (thresholds) {
+      const ranges = ch.map((c) => clampRange(c.fast!, packed, L.q.actMin, L.q.actMax, c.bound));
+      macros.push(table('lo', 'int32_t', (_, o) => ranges[o].lo), table('hi', 'int32_t', (_, o) => ranges[o].hi));
+    }
   } else {
     macros.push(table('m', 'int32_t', (c) => c.multiplier), table('s', 'int8_t', (c) => c.shift));
   }
@@ -154,6 +165,23 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   const clampStore = (q.actMin === -128 && q.actMax === 127
     ? 'if (TF_UNLIKELY((uint32_t)(v + 128) > 255u)) v = (v >> 31) ^ 127;'
     : `if (TF_UNLIKELY((uint32_t)(v - ${q.actMin}) > ${q.actMax - q.actMin}u)) v = v < ${q.actMin} ? ${q.actMin} : ${q.actMax};`) + `\n((uint8_t *)out)[${'J'}] = (uint8_t)v;`;
+  // With thresholds the clamp tests s, the value before the MULH (requant.ts clampRange: z = 512 (D + b) in the
+  // packed form, else the biased sum): outputs on either clamped side skip the MULH (ReLU layers: every s <= 0
+  // and more). GCC lays the unclamped path out with branches not taken.
+  const finish = (s: string, rqLines: string[], j: string): string => {
+    if (!thresholds) return [...rqLines, clampStore.replace('J', j)].join('\n');
+    return [`int32_t v = ${q.actMin};`, `if (${s} > ${p}_lo(o)) {`, `  if (TF_LIKELY(${s} <= ${p}_hi(o))) {`, ...rqLines.map((l) => '    ' + l.replace('int32_t v = ', 'v = ')),
+      `  } else v = ${q.actMax};`, '}', `((uint8_t *)out)[${j}] = (uint8_t)v;`].join('\n');
+  };
+  // A post nest's inner loop keeps one output channel: its constants (kb, m, k, e, ...) are read into locals
+  // before the loop (GCC otherwise reloads the tables per output: the int8 stores may alias them).
+  const chanLoops = (n: Nest, body: string, prologue = ''): string => {
+    if (n.dims.length && n.dims[0].delta[0] % C !== 0) return indent(loops(n, body, C, 4, prologue || undefined));
+    const used = new Set<string>();
+    const b = body.replace(new RegExp(`${p}_(\\w+)\\(o\\)`, 'g'), (_, k: string) => { used.add(k); return `c_${k}`; });
+    const consts = [...used].map((k) => `const int32_t c_${k} = ${p}_${k}(o);`).join(' ');
+    return indent(loops(n, b, C, 4, [consts, prologue].filter((x) => x).join(' ')));
+  };
   const dec = (w: string): string => (prog.decode === 'fxp' ? `(((int32_t)((uint32_t)M[${w}] << 1) + 510) >> 9)` : `M[${w}]`);
   const nestC = (n: Nest): string => {
     const j = idx(n, 0), w = idx(n, 1);
@@ -172,15 +200,15 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
             body = [`const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];`,
               `const int32_t z = ((int32_t)((uint32_t)t << 1) + ${p}_kb(o)) & -512;`,
               `t = tn;`,
-              `int32_t y = (int32_t)(((int64_t)z * ${p}_m(o)) >> 32);`,
-              ...(ch[0].fast!.corr ? ['y += (y >> 31) * 256;'] : []),
-              `int32_t v = (y + ${p}_k7(o)) >> ${p}_e7(o);`, clampStore.replace('J', j)].join('\n');
-            return indent(loops(n, body, C, 4, `int32_t t = M[${idx(n, 1, '0')}];`));
+              finish('z', [`int32_t y = (int32_t)(((int64_t)z * ${p}_m(o)) >> 32);`,
+                ...(ch[0].fast!.corr ? ['y += (y >> 31) * 256;'] : []),
+                `int32_t v = (y + ${p}_k7(o)) >> ${p}_e7(o);`], j)].join('\n');
+            return chanLoops(n, body, `int32_t t = M[${idx(n, 1, '0')}];`);
           }
           body = [`const int32_t z = ((int32_t)((uint32_t)M[${w}] << 1) + ${p}_kb(o)) & -512;`,
-            `int32_t y = (int32_t)(((int64_t)z * ${p}_m(o)) >> 32);`,
-            ...(ch[0].fast!.corr ? ['y += (y >> 31) * 256;'] : []),
-            `int32_t v = (y + ${p}_k7(o)) >> ${p}_e7(o);`, clampStore.replace('J', j)].join('\n');
+            finish('z', [`int32_t y = (int32_t)(((int64_t)z * ${p}_m(o)) >> 32);`,
+              ...(ch[0].fast!.corr ? ['y += (y >> 31) * 256;'] : []),
+              `int32_t v = (y + ${p}_k7(o)) >> ${p}_e7(o);`], j)].join('\n');
           break;
         }
         // Software-pipelined like the packed form when the run walks memory upwards.
@@ -189,13 +217,13 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
         const word = pipe ? 't' : `M[${w}]`;
         if (prog.decode === 'fxp' && prog.biasInDecode && n.key === 'f') a = `((int32_t)((uint32_t)${word} << 1) + ${p}_kb(o)) >> 9`;
         else a = `${acc}${prog.decode === 'fxp' ? `(((int32_t)((uint32_t)${word} << 1) + 510) >> 9)` : word} + ${p}_kb(o)`;
-        body = `${pipe ? `const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];\n` : ''}const int32_t a = ${a};\n${pipe ? 't = tn;\n' : ''}${rq('a')}\n${clampStore.replace('J', j)}`;
-        if (pipe) return indent(loops(n, body, C, 4, `int32_t t = M[${idx(n, 1, '0')}];`));
+        body = `${pipe ? `const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];\n` : ''}const int32_t a = ${a};\n${pipe ? 't = tn;\n' : ''}${finish('a', rq('a').split('\n'), j)}`;
+        if (pipe) return chanLoops(n, body, `int32_t t = M[${idx(n, 1, '0')}];`);
         break;
       }
       default: throw new Error(`post nest kind ${n.key}`);
     }
-    return indent(loops(n, body, n.key === 'f' || n.key === 'fa' ? C : undefined));
+    return n.key === 'f' || n.key === 'fa' ? chanLoops(n, body) : indent(loops(n, body));
   };
   // One post function per launch (run while the array works on the next launch); many launches: one at the end.
   const nl = prog.plan.launches.length;

@@ -15,7 +15,8 @@ import { nest, type Item, type Nest } from './runs.ts';
 /** A packed-pair image: img[i] = x[lo0 + i g] + 2^23 x[lo0 + i g + delta], i < n. */
 export interface PairImage { id: number; lo0: number; g: number; delta: number; n: number }
 
-export interface PostChannel { kb: number; fast?: FastRequant; multiplier: number; shift: number }
+/** `bound`: the largest |biased sum| the channel can produce (128 sum |w| + |bias|). */
+export interface PostChannel { kb: number; fast?: FastRequant; multiplier: number; shift: number; bound: number }
 
 export interface LayerProgram {
   plan: LayerPlan;
@@ -195,7 +196,7 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
     const f = fastRequant(m, sh, L.q.rounding === 'single' ? 'tflite' : 'tflm', L.q.outputOffset, L.q.actMin);
     const bound = 128 * wsum[o] + Math.abs(bias[o]);
     if (!f || bound > fastLimit(f)) fast = false;
-    channels.push({ kb: biasInDecode ? 510 + bias[o] * 512 : bias[o], ...(f ? { fast: f } : {}), multiplier: m, shift: sh });
+    channels.push({ kb: biasInDecode ? 510 + bias[o] * 512 : bias[o], ...(f ? { fast: f } : {}), multiplier: m, shift: sh, bound });
   }
   // A layer mixing channels with and without the negative-side correction keeps one code path: the exact one.
   if (fast && new Set(channels.map((c) => `${c.fast!.pre}:${c.fast!.corr}`)).size > 1) fast = false;

@@ -58,3 +58,45 @@ export function applyFast(a: number, f: FastRequant, actMin: number, actMax: num
 
 /** Largest |a| the fast path takes (a << pre must not overflow). */
 export const fastLimit = (f: FastRequant): number => 2 ** (31 - f.pre) - 1;
+
+/**
+ * The unclamped output of the C's requantisation of s (no clamp): `packed` s = z = 512 (D + b), the post-step's
+ * packed-pair form (y7 = MULH(z, M), out = (y7 + 128 K (- 256 when corr and y7 < 0)) >> (E + 7), emit-c.ts);
+ * else s = a, applyFast without its clamp.
+ */
+export function requantRaw(s: number, f: FastRequant, packed: boolean): number {
+  if (packed) {
+    let y = Number((BigInt(s) * BigInt(f.m)) >> 32n);
+    if (f.corr && y < 0) y -= 256;
+    return Math.floor((y + f.K * 128) / 2 ** (f.E + 7));
+  }
+  let y = Number((BigInt((s << f.pre) | 0) * BigInt(f.m)) >> 32n);
+  if (f.corr && y < 0) y -= 2;
+  return Math.floor((y + f.K) / 2 ** f.E);
+}
+
+/**
+ * The clamp as two thresholds on the value before the MULH. The requantisation is monotone in s (a
+ * non-negative multiplier; the negative-side correction only lowers negative y), so with lo = the largest s
+ * whose output is <= actMin and hi = the largest s whose output is <= actMax, every s in (lo, hi] needs no
+ * clamp, s <= lo gives actMin and s > hi gives actMax, neither with a MULH. Domain: the s the C computes
+ * exactly (packed: multiples of 512 in int32; else |a| <= fastLimit), within +-bound (|D + b| <= bound, so
+ * +-512 bound packed); lo >= the domain's start - 1, so both fit int32.
+ */
+export function clampRange(f: FastRequant, packed: boolean, actMin: number, actMax: number, bound = Infinity): { lo: number; hi: number } {
+  const step = packed ? 512 : 1;
+  const b = Math.floor(Math.min(bound, packed ? 2 ** 22 - 1 : fastLimit(f)));
+  const dMin = -b * step, dMax = b * step;
+  // Largest s in the domain with raw(s) <= v (dMin - 1 when none).
+  const last = (v: number): number => {
+    if (requantRaw(dMin, f, packed) > v) return dMin - 1;
+    if (requantRaw(dMax, f, packed) <= v) return dMax;
+    let a = 0, c = 2 * b; // raw(dMin + a step) <= v < raw(dMin + c step)
+    while (c - a > 1) {
+      const h = Math.floor((a + c) / 2);
+      if (requantRaw(dMin + h * step, f, packed) <= v) a = h; else c = h;
+    }
+    return dMin + a * step;
+  };
+  return { lo: last(actMin), hi: last(actMax) };
+}

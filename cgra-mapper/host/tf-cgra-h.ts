@@ -25,11 +25,24 @@ export const TF_CGRA_H = `/* tf_cgra.h: OpenEdgeCGRA launch layer of a tinyforge
 #define TF_CGRA_KMEM_WORDS 16
 #if defined(__GNUC__)
 #define TF_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define TF_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TF_MAYBE_UNUSED __attribute__((unused))
 #else
 #define TF_UNLIKELY(x) (x)
+#define TF_LIKELY(x) (x)
 #define TF_MAYBE_UNUSED
 #endif
+
+/* Copies n words into the context memory: 8 loads, then 8 stores per step (no load-use stall, the volatile
+ * stores addressed by offsets from one pointer). */
+static inline void tf_cgra_copy(volatile uint32_t *d, const uint32_t *s, int n)
+{
+  for (; n >= 8; n -= 8, s += 8, d += 8) {
+    const uint32_t a0 = s[0], a1 = s[1], a2 = s[2], a3 = s[3], a4 = s[4], a5 = s[5], a6 = s[6], a7 = s[7];
+    d[0] = a0; d[1] = a1; d[2] = a2; d[3] = a3; d[4] = a4; d[5] = a5; d[6] = a6; d[7] = a7;
+  }
+  for (; n > 0; n--) *d++ = *s++;
+}
 
 #if defined(TF_CGRA_HEEPSILON)
 /* Set these from HEEPsilon's core_v_mini_mcu.h / heepsilon.h (the CGRA's context memory and peripheral). */
@@ -44,11 +57,8 @@ export const TF_CGRA_H = `/* tf_cgra.h: OpenEdgeCGRA launch layer of a tinyforge
 static inline void tf_cgra_load(const uint32_t *imem, const uint32_t *kmem, int lines)
 {
   volatile uint32_t *c = (volatile uint32_t *)(uintptr_t)TF_CGRA_CMEM_BASE;
-  for (int r = 0; r < TF_CGRA_ROWS; r++) {
-    _Pragma("GCC unroll 8")
-    for (int i = 0; i < lines; i++) c[r * TF_CGRA_LINES + i] = imem[r * TF_CGRA_LINES + i];
-  }
-  for (int i = 0; i < TF_CGRA_KMEM_WORDS; i++) c[TF_CGRA_IMEM_WORDS + i] = kmem[i];
+  for (int r = 0; r < TF_CGRA_ROWS; r++) tf_cgra_copy(c + r * TF_CGRA_LINES, imem + r * TF_CGRA_LINES, lines);
+  tf_cgra_copy(c + TF_CGRA_IMEM_WORDS, kmem, TF_CGRA_KMEM_WORDS);
 }
 /* Starts a launch (the array must be idle: tf_cgra_wait() first). */
 static inline void tf_cgra_start(int layer, int l, uint32_t *mem, uint32_t words, const uint32_t *d)
@@ -69,11 +79,8 @@ extern tf_cgra_regs_t tf_cgra_regs;
 void tf_cgra_service(int layer, int launch, uint32_t *mem, uint32_t words);
 static inline void tf_cgra_load(const uint32_t *imem, const uint32_t *kmem, int lines)
 {
-  for (int r = 0; r < TF_CGRA_ROWS; r++) {
-    _Pragma("GCC unroll 8")
-    for (int i = 0; i < lines; i++) tf_cgra_regs.cmem[r * TF_CGRA_LINES + i] = imem[r * TF_CGRA_LINES + i];
-  }
-  for (int i = 0; i < TF_CGRA_KMEM_WORDS; i++) tf_cgra_regs.cmem[TF_CGRA_IMEM_WORDS + i] = kmem[i];
+  for (int r = 0; r < TF_CGRA_ROWS; r++) tf_cgra_copy(tf_cgra_regs.cmem + r * TF_CGRA_LINES, imem + r * TF_CGRA_LINES, lines);
+  tf_cgra_copy(tf_cgra_regs.cmem + TF_CGRA_IMEM_WORDS, kmem, TF_CGRA_KMEM_WORDS);
 }
 static inline void tf_cgra_start(int layer, int l, uint32_t *mem, uint32_t words, const uint32_t *d)
 {

@@ -197,7 +197,9 @@ export function planCheckerFxp(L: CgraLayer, arch: CgraArch, opts: { pipelined?:
   const n = Math.ceil(pairs / chunks); // pairs per chunk (the last chunk padded with zero taps)
   const P = L.outH * L.outW;
   const tiles = Math.ceil(L.outC / 8);
-  const pieces = opts.pipelined ? fxpPieces(Math.ceil(P / 4), tiles * chunks) : 1;
+  // Up to 64 launches: the emitted C's limit for one post and one stage function per launch (emit-c.ts). Small
+  // pieces keep the host work the array cannot hide (the first piece's stream, the last launch's post) small.
+  const pieces = opts.pipelined ? fxpPieces(Math.ceil(P / 4), tiles * chunks, 64) : 1;
   const perPiece = Math.ceil(Math.ceil(P / 4) / pieces); // pixel groups per launch
   const groups = pieces * perPiece; // pixel groups in the stream (padding groups: zero inputs, outputs dropped)
   if (perPiece > 4095) throw new Error(`checker-fxp: ${perPiece} pixel groups per launch (at most 4095)`);

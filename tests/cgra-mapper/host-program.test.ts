@@ -23,6 +23,7 @@ import { scratchDir } from '../helpers/paths.ts';
 import { measureCosim } from '../../cgra-mapper/host/measure.ts';
 import { timeline } from '../../cgra-mapper/host/timeline.ts';
 import { needTools } from '../mcu-backend/helpers/tools.ts';
+import { TF_CGRA_H } from '../../cgra-mapper/host/tf-cgra-h.ts';
 
 const arch = makeArch({ callCycles: 190 });
 
@@ -92,6 +93,32 @@ test('paper layer on QEMU riscv32, pipelined plan: the host program is bit-exact
   assert.equal(segs.reduce((a, [, v]) => a + v, 0), c.total);
 });
 
+test('tf_cgra_load writes the first `lines` words of every row bank and the kernel table, nothing else', () => {
+  const dir = join(scratchDir('host-load-'), 'c');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'tf_cgra.h'), TF_CGRA_H);
+  // 13 lines: one 8-word step and a 5-word tail per row.
+  writeFileSync(join(dir, 'main.c'), `#include <stdio.h>
+#define TF_MARK(n) ((void)0)
+#include "tf_cgra.h"
+tf_cgra_regs_t tf_cgra_regs;
+int main(void)
+{
+  static uint32_t imem[TF_CGRA_IMEM_WORDS], kmem[TF_CGRA_KMEM_WORDS];
+  for (int i = 0; i < TF_CGRA_IMEM_WORDS; i++) imem[i] = 1 + (uint32_t)i;
+  for (int i = 0; i < TF_CGRA_KMEM_WORDS; i++) kmem[i] = 7000 + (uint32_t)i;
+  tf_cgra_load(imem, kmem, 13);
+  for (int i = 0; i < TF_CGRA_IMEM_WORDS + TF_CGRA_KMEM_WORDS; i++) printf("%u\\n", (unsigned)tf_cgra_regs.cmem[i]);
+  return 0;
+}
+`);
+  execFileSync('gcc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-o', join(dir, 'a.out'), join(dir, 'main.c')], { timeout: 60_000 });
+  const got = execFileSync(join(dir, 'a.out'), { timeout: 30_000 }).toString().trim().split('\n').map(Number);
+  // 4 row banks of 128 lines, then 16 kernel-table words.
+  const want = [...Array.from({ length: 4 * 128 }, (_, i) => (i % 128 < 13 ? 1 + i : 0)), ...Array.from({ length: 16 }, (_, i) => 7000 + i)];
+  assert.deepEqual(got, want);
+});
+
 test('timeline: launches start at marker 9, waits end no earlier than their launch (hand-computed)', () => {
   // stage 100; start (10) -> launch 0 runs 500 cycles from t = 110; post of nothing; stage group 1 (200) while it
   // runs; wait (4) ends at 610 + 4; start (10) at 624 -> launch 1 from 624 to 924; post 0 (700) ends at 1324;
@@ -131,7 +158,7 @@ test('the HEEPsilon application folder compiles for RV32IMC against the CGRA reg
 // A 3-channel stride-2 layer whose window runs past the image (padding taps hold the zero point): checker's
 // band bytes come from scattered positions (gathered byte by byte, the padding bytes written at start-up) and
 // checker-fxp's pairs mix input bytes and the zero point.
-function smallLayer(shape = { H: 24, W: 24, C: 3, O: 8, K: 3, S: 2, OH: 12, OW: 12 }, biasScale = 30): { L: CgraLayer; input: Int8Array; want: Int8Array } {
+function smallLayer(shape = { H: 24, W: 24, C: 3, O: 8, K: 3, S: 2, OH: 12, OW: 12 }, biasScale = 30, act = { zp: -128, min: -128, max: 127 }): { L: CgraLayer; input: Int8Array; want: Int8Array } {
   const r = mulberry32(33);
   const b = (): number => Math.floor(r() * 256) - 128;
   const { H, W, C, O, K, S, OH, OW } = shape;
@@ -139,7 +166,7 @@ function smallLayer(shape = { H: 24, W: 24, C: 3, O: 8, K: 3, S: 2, OH: 12, OW: 
   const bias = Int32Array.from({ length: O }, () => b() * biasScale);
   const multiplier = Int32Array.from({ length: O }, (_, i) => 1_200_000_000 + 7_000_000 * i), shift = Int32Array.from({ length: O }, () => -7);
   const L: CgraLayer = { index: 0, name: 'c3', kind: 'conv2d', inH: H, inW: W, inC: C, outH: OH, outW: OW, outC: O, kH: K, kW: K, strideH: S, strideW: S, dilH: 1, dilW: 1,
-    padTop: 0, padLeft: 0, depthMultiplier: 1, weights, bias, q: { inputOffset: 128, outputOffset: -128, requant: { multiplier, shift }, rounding: 'double', actMin: -128, actMax: 127 },
+    padTop: 0, padLeft: 0, depthMultiplier: 1, weights, bias, q: { inputOffset: 128, outputOffset: act.zp, requant: { multiplier, shift }, rounding: 'double', actMin: act.min, actMax: act.max },
     inZero: -128, macs: OH * OW * O * K * K * C };
   const want = new Int8Array(OH * OW * O);
   for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) for (let o = 0; o < O; o++) {
@@ -148,7 +175,7 @@ function smallLayer(shape = { H: 24, W: 24, C: 3, O: 8, K: 3, S: 2, OH: 12, OW: 
       const y = oy * S + ky, x = ox * S + kx;
       acc += weights[((o * K + ky) * K + kx) * C + c] * ((y < H && x < W ? input[(y * W + x) * C + c] : -128) + 128);
     }
-    want[(oy * OW + ox) * O + o] = clamp(multiplyByQuantizedMultiplier(acc, { multiplier: multiplier[o], shift: -7 }, 'tflm') - 128, -128, 127);
+    want[(oy * OW + ox) * O + o] = clamp(multiplyByQuantizedMultiplier(acc, { multiplier: multiplier[o], shift: -7 }, 'tflm') + act.zp, act.min, act.max);
   }
   return { L, input, want };
 }
@@ -164,6 +191,23 @@ for (const s of ['checker', 'checker-fxp']) {
     assert.deepEqual(r.out, Array.from(want));
     assert.equal(r.x, `X 0 ${plan.launches.length}`);
   });
+}
+
+// The post-step's clamp forms: ReLU with a zero point inside the range (actMin > zp: outputs with a sum <= 0
+// skip the requantisation, the lower clamp stays), a ReLU6-style upper bound, and no ReLU (zp above actMin:
+// every output requantised and clamped both ways).
+for (const act of [{ zp: -110, min: -100, max: 90 }, { zp: -128, min: -128, max: 40 }, { zp: 5, min: -128, max: 127 }]) {
+  for (const s of ['checker', 'checker-fxp']) {
+    test(`activation zp ${act.zp} range [${act.min}, ${act.max}], ${s}: host C + replayed launches == direct loop`, () => {
+      const { L, input, want } = smallLayer(undefined, 30, act);
+      assert.ok(want.some((v) => v === act.min) && want.some((v) => v !== act.min), 'both clamped and unclamped outputs');
+      const plan = strategyByName(s)!.plan(L, arch);
+      const prog = layerProgram(plan, 'tflm');
+      const rec = recordLayer(plan, input, arch);
+      const r = runHostC(layerCosimFiles(prog, rec.launches, input, arch, 'act'), `act-${s}`);
+      assert.deepEqual(r.out, Array.from(want));
+    });
+  }
 }
 
 test('long reduction (3 chunks) with a large bias, checker-fxp: chunk sums and the bias outside the decode constant', () => {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clamp, multiplyByQuantizedMultiplier, quantizeMultiplier, type Arith } from '../../compiler/quant/multiplier.ts';
 import { mulberry32 } from '../../compiler/rng.ts';
-import { applyFast, fastLimit, fastRequant } from '../../cgra-mapper/host/requant.ts';
+import { applyFast, clampRange, fastLimit, fastRequant } from '../../cgra-mapper/host/requant.ts';
 import { hostAddElement, planHostAdd } from '../../cgra-mapper/host/cpu-add.ts';
 import type { KAdd } from '../../compiler/kernel-ir/types.ts';
 
@@ -51,6 +51,36 @@ test('fast requant: the int8 extremes of the multiplier range and zero multiplie
     check('tflm', m, shift, -128, -128, 127, [0, 1, -1, 2 ** 20, -(2 ** 20), 2 ** 28, -(2 ** 28)]);
   }
   assert.equal(applyFast(12345, fastRequant(0, 0, 'tflm', 5, -128)!, -128, 127), 5);
+});
+
+test('clamp thresholds (clampRange): s <= lo gives actMin, s > hi gives actMax, between them no clamp, equal to TFLite', () => {
+  const r = mulberry32(77);
+  let checked = 0;
+  for (let t = 0; t < 200; t++) {
+    const arith: Arith = t % 3 === 2 ? 'tflite' : 'tflm';
+    const m = 2 ** 30 + Math.floor(r() * 2 ** 30), shift = -1 - Math.floor(r() * 12);
+    const zp = Math.floor(r() * 256) - 128;
+    const [lo, hi] = t % 4 === 0 ? [-128, 127] : t % 4 === 1 ? [zp, 127] : t % 4 === 2 ? [Math.min(Math.max(zp, -100), 80), 90] : [-128, Math.min(127, zp + 60)];
+    const f = fastRequant(m, shift, arith, zp, lo);
+    assert.ok(f);
+    const packed = arith === 'tflm' && f.pre === 2 && t % 2 === 0;
+    const bound = 2 ** (10 + (t % 12));
+    const { lo: sLo, hi: sHi } = clampRange(f, packed, lo, hi, bound);
+    const step = packed ? 512 : 1;
+    const accs: number[] = [];
+    for (let i = 0; i < 200; i++) accs.push(Math.round((r() * 2 - 1) * bound));
+    for (const x of [sLo, sHi]) for (let d = -3; d <= 3; d++) accs.push(Math.floor(x / step) + d);
+    for (const a of accs) {
+      if (Math.abs(a) > bound) continue;
+      const want = clamp(multiplyByQuantizedMultiplier(a, { multiplier: m, shift }, arith) + zp, lo, hi);
+      const s = a * step;
+      if (s <= sLo) assert.equal(want, lo, `a=${a} <= lo`);
+      else if (s > sHi) assert.equal(want, hi, `a=${a} > hi`);
+      else assert.equal(applyFast(a, f, -1e9, 1e9), want, `a=${a} in (lo, hi]: unclamped`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 30_000, `checked ${checked}`);
 });
 
 test('host table ADD (cpu-add.ts): every int8 pair equals TFLite\'s ADD (three double-rounding rescalings) for random scales', () => {
