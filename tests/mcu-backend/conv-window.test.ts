@@ -38,6 +38,11 @@ const SHAPES: ConvParams[] = [
   { inH: 21, inW: 10, inC: 1, outC: 24, kH: 10, kW: 4, pad: 1, stride: 2 },
   // LDM blocks (int16 weights) looped over kernel rows of 24 steps, a 2-channel tail block, a clamp.
   { inH: 4, inW: 5, inC: 64, outC: 10, kH: 3, kW: 3, pad: 1, act: [-50, 100] },
+  // vww-like first layers (3 channels, stride 2): word-aligned packed rows widened 16 values per assembly
+  // step plus a C tail (36 and 39 values a row), columns gathered by LDM / STMIA (a kernel row of 9 words
+  // in two pieces, zero words after the runs).
+  { inH: 11, inW: 12, inC: 3, outC: 8, kH: 3, kW: 3, pad: 0, stride: 2 },
+  { inH: 9, inW: 13, inC: 3, outC: 8, kH: 3, kW: 6, pad: 2, stride: 2 },
 ];
 /** Fully connected cases [batches, inputs, outputs]: LDM blocks unrolled (5 and 25 steps), chunked 2 x 16 + 5 steps. */
 const FC: Array<[number, number, number]> = [[1, 37, 5], [3, 20, 9], [2, 296, 7], [1, 200, 5]];
