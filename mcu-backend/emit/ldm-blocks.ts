@@ -48,6 +48,11 @@ export interface LdmGeometry {
   loop: { kind: 'none' } | { kind: 'rows' } | { kind: 'chunks'; U: number; iters: number };
   /** Int8 weights in the pair encoding (2 words per channel and step), the input widened to (A, B) words. */
   pair?: boolean;
+  /**
+   * Words (1-3) of a last, partial step after the `steps` whole ones (one row, unrolled, int16 weights, at
+   * least one whole step): LDMIA of that many input words and, per channel, of that many weight words.
+   */
+  tail?: number;
 }
 
 /** Weight words per channel and 8-value step. */
@@ -82,7 +87,8 @@ export function ldmGeometry(g: DotGeometry, packed: boolean, dilationW: number):
 export function ldmBlockInstructions(lg: LdmGeometry, q: number, n: number, perOutput: number): number {
   const steps = lg.rows * lg.steps;
   const loopCost = lg.loop.kind === 'rows' ? 5 * lg.rows + 3 : lg.loop.kind === 'chunks' ? 4 * lg.loop.iters + 3 : lg.rows - 1;
-  return 8 + n * (steps * (1 + (lg.pair ? 7 : 5) * q) + q * (perOutput + (lg.pair ? 2 : 1)) + loopCost + 10);
+  const tail = lg.tail ? 1 + (1 + lg.tail) * q : 0;
+  return 8 + n * (steps * (1 + (lg.pair ? 7 : 5) * q) + tail + q * (perOutput + (lg.pair ? 2 : 1)) + loopCost + 10);
 }
 
 /**
@@ -111,8 +117,13 @@ export function ldmBlockWords(q: number, lg: LdmGeometry, weight: (oc: number, k
         // Unrolled reductions: the accumulator starts follow the first channel's first weights (one LDM).
         if (merged && out.length === ww) for (const c of chans) out.push(start(c) >>> 0);
       }
+  const tail = lg.tail ?? 0;
+  for (const oc of chans) for (let i = 0; i < tail; i++) {
+    const v = (j: number) => weight(oc, 0, lg.steps * STEP_VALUES + 2 * i + j);
+    out.push(((v(0) & 0xffff) | (v(1) & 0xffff) << 16) >>> 0);
+  }
   for (const oc of chans) out.push(...params(oc).map((v) => v >>> 0));
-  if (out.length !== q * (1 + lg.rows * lg.steps * ww + params(chans[0]!).length)) throw new Error('ldm table size');
+  if (out.length !== q * (1 + lg.rows * lg.steps * ww + tail + params(chans[0]!).length)) throw new Error('ldm table size');
   return out;
 }
 
@@ -136,8 +147,10 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
   preShift: number[] = []): string {
   const np = regShift ? 4 : 3;
   const ww = weightWords(lg);
+  const tail = lg.tail ?? 0;
+  if (tail && (lg.pair || lg.rows !== 1 || lg.loop.kind !== 'none' || lg.steps < 1 || tail > 3)) throw new Error('ldm tail step: one unrolled int16 row after a whole step');
   // Table words per block.
-  const entryWords = q * (1 + lg.rows * lg.steps * ww + np);
+  const entryWords = q * (1 + lg.rows * lg.steps * ww + tail + np);
   const stepWords = q * ww;
   const clamp = (r: string): string[] => [
     ...(rq.actMin > -128 ? [`cmp ${r}, #${rq.actMin}`, `it lt`, `movlt ${r}, #${rq.actMin}`] : []),
@@ -157,7 +170,7 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
   };
   // The accumulator scaled to 2^(left+1) x the true one before the requantisation (pair form: from 256 x).
   const pre = (a: string, i: number): string[] => { const s = preShift[i] ?? 0; return s > 0 ? [`asr ${a}, ${a}, #${s}`] : s < 0 ? [`lsl ${a}, ${a}, #${-s}`] : []; };
-  const runBytes = lg.steps * STEP_VALUES * 2;
+  const runBytes = lg.steps * STEP_VALUES * 2 + tail * 4;
   // sp + 0 output pointer, + 4 last pixel's input, + 8 block weights, + 12 loop end.
   const red: string[] = [];
   let consumed: number; // bytes r0 moved from the pixel start when the reduction ends
@@ -165,6 +178,11 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
     for (let ky = 0; ky < lg.rows; ky++) {
       if (ky > 0) red.push(...addImm('r0', 'r0', lg.rowBytes - runBytes, 'r6'));
       for (let s = 0; s < lg.steps; s++) red.push(...step(merged && ky === 0 && s === 0));
+    }
+    if (tail) {
+      const regs = (from: number) => Array.from({ length: tail }, (_, i) => `r${from + i}`);
+      red.push(`ldmia r0!, {${regs(2).join(', ')}}`);
+      for (const a of accs) red.push(`ldmia r1!, {${regs(6).join(', ')}}`, ...regs(2).map((x, i) => `smlad ${a}, ${x}, r${6 + i}, ${a}`));
     }
     consumed = (lg.rows - 1) * lg.rowBytes + runBytes;
   } else if (lg.loop.kind === 'rows') {
@@ -253,6 +271,13 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
       `        }`,
     ]),
     `    }`,
+    ...(tail ? [
+      `    for (int i = 0; i < ${tail}; i++) {`,
+      `      const uint32_t v = (uint32_t)tfk_ld32(x + ${lg.steps * 4} + i);`,
+      ...accs.map((_, i) => `      a${i} = tfk_smlad(v, w[k + ${q} + ${i * tail} + i], a${i});`),
+      `    }`,
+      `    k += ${q * tail};`,
+    ] : []),
     `    const uint32_t *wp = w + ${q} + k;`,
     `    int8_t *o = out + px * ${lg.outPixel};`,
   ];

@@ -40,9 +40,12 @@ const SHAPES: ConvParams[] = [
   { inH: 4, inW: 5, inC: 64, outC: 10, kH: 3, kW: 3, pad: 1, act: [-50, 100] },
   // vww-like first layers (3 channels, stride 2): word-aligned packed rows widened 16 values per assembly
   // step plus a C tail (36 and 39 values a row), columns gathered by LDM / STMIA (a kernel row of 9 words
-  // in two pieces, zero words after the runs).
+  // in two pieces, zero words after the runs), columns of 15 and 27 words: whole LDM steps and a last
+  // step of 3 words; then last steps of 1 and 2 words (columns of 9 and 10 words).
   { inH: 11, inW: 12, inC: 3, outC: 8, kH: 3, kW: 3, pad: 0, stride: 2 },
   { inH: 9, inW: 13, inC: 3, outC: 8, kH: 3, kW: 6, pad: 2, stride: 2 },
+  { inH: 10, inW: 11, inC: 2, outC: 8, kH: 3, kW: 3, pad: 1 },
+  { inH: 9, inW: 10, inC: 3, outC: 8, kH: 2, kW: 3, pad: 0, stride: 2 },
 ];
 /** Fully connected cases [batches, inputs, outputs]: LDM blocks unrolled (5 and 25 steps), chunked 2 x 16 + 5 steps. */
 const FC: Array<[number, number, number]> = [[1, 37, 5], [3, 20, 9], [2, 296, 7], [1, 200, 5]];
@@ -125,6 +128,11 @@ test('int16-weight layers with contiguous rows of whole 8-value steps take the L
   assert.equal(colOf('int8'), undefined);
   const shape = planWindow(convFixture(SHAPES[12]!, rng).op, 'int16');
   assert.ok(!('reason' in shape) && shape.col, 'test shape 12 takes the columns');
+  // vww's first layer (96x96x3 -> 48x48x8, 3x3 stride 2): columns of 3 runs of 10 values (9 and a zero
+  // weight), 15 words: 3 whole LDM steps and a last step of 3 words.
+  const vwwFirst = planWindow(convFixture({ inH: 96, inW: 96, inC: 3, outC: 8, kH: 3, kW: 3, pad: 0, stride: 2 }, rng).op, 'int16');
+  assert.ok(!('reason' in vwwFirst) && vwwFirst.col && vwwFirst.ldm);
+  assert.deepEqual([vwwFirst.col.Lp, vwwFirst.ldm.steps, vwwFirst.ldm.tail], [10, 3, 3]);
 });
 
 test('scratch is bounded by the window: the bench shapes need at most 2 KB', () => {
