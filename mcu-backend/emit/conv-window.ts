@@ -34,7 +34,7 @@ import { emitBlockFn, MAX_UNROLLED_STEPS, packWords, reductionLoop, reductionSte
 import { cIdent, constById, type FastResult } from './fast-kernel.ts';
 import { channelAt } from './prepass.ts';
 import { accRangeOf, constantOutput, maxAbsInput, planRequant, type ChannelRequant } from './requant.ts';
-import { emitLdmBlockFn, LDM_Q, ldmBlockInstructions, ldmBlockWords, ldmGeometry, pairWord, type LdmGeometry } from './ldm-blocks.ts';
+import { emitLdmBlockFn, emitPixelMajorFn, LDM_Q, ldmBlockInstructions, ldmBlockWords, ldmGeometry, pairWord, pixelMajorInstructions, pixelMajorWords, type LdmGeometry } from './ldm-blocks.ts';
 import { SIMD_PRELUDE } from './simd-prelude.ts';
 import type { WordOrder } from './word-steps.ts';
 import type { ModalForm } from './variant.ts';
@@ -188,6 +188,8 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm, b
   // (fewer cycles: 1.08 per MAC at 3 x 2 against 1.28 for the LDM blocks), the LDM blocks (fewer
   // instructions) where a block has one pixel (fully connected layers).
   if (weights === 'int8p' && ldm && blocking.pixels > 1) ldm = undefined;
+  // A 1x1 over 8 (widened) input channels in the plain form: the pixel-major LDM form (ldm-blocks.ts).
+  if (ldm && !ldm.pair && flat && !mode && groups === 1 && bufC === 8 && ldm.rows === 1 && ldm.steps === 1 && op.outC <= 64) ldm = { ...ldm, pixelMajor: true };
   const base = planOf(ldm);
   const scratchBytes = base.scratchBytes;
   if (packed && weights === 'int16' && op.rounding !== 'single' && blocks === 'ldm') {
@@ -241,7 +243,8 @@ export function estimateWindow(op: KConv2d, p: WindowPlan, weights: WeightForm):
     // Per call (an output row or a chunk), per channel block: the LDM block over the call's pixels.
     const pixels = op.outH * op.outW, calls = p.flat ? Math.ceil(pixels / p.chunk) : p.col ? op.outH * Math.ceil(op.outW / p.col.chunk) : op.outH;
     const full = Math.floor(op.outC / LDM_Q), tail = op.outC % LDM_Q, per = pixels / calls;
-    inner = calls * (25 * (tail ? 2 : 1) + full * ldmBlockInstructions(p.ldm, LDM_Q, per, 4) + (tail ? ldmBlockInstructions(p.ldm, tail, per, 4) : 0));
+    inner = p.ldm.pixelMajor ? calls * (25 + pixelMajorInstructions(op.outC, per, op))
+      : calls * (25 * (tail ? 2 : 1) + full * ldmBlockInstructions(p.ldm, LDM_Q, per, 4) + (tail ? ldmBlockInstructions(p.ldm, tail, per, 4) : 0));
     // Gathering the columns (colGatherAsm): per kernel row an ADDW, LDM and STMIA per 8 words of its run,
     // a store per zero word, 3 for the loop; the call's setup.
     if (p.col) {
@@ -323,7 +326,12 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const wTab: number[] = [];
   const fns = new Map<string, { fn: string; q: number; es: number[]; ks: number[]; ss: number[]; sh: number[] }>();
   const ranges: Array<Array<{ key: string; off: number; count: number; per: number }>> = [];
-  for (let u = 0; u < units; u++) {
+  const pixelMajor = ldm?.pixelMajor === true;
+  if (pixelMajor) {
+    wTab.push(...pixelMajorWords(op.outC, (oc, v) => spec.weight(oc, 0, 0, v), spec.start, (oc) => ch[oc]!.M, (oc) => ch[oc]!.C));
+    ranges.push([]);
+  }
+  for (let u = 0; u < (pixelMajor ? 0 : units); u++) {
     const order = (c: number) => (wild(c) ? Infinity : ch[c]!.e);
     const chans = Array.from({ length: width }, (_, i) => u * width + i).sort((a, b) => order(a) - order(b) || preKey(a) - preKey(b) || a - b);
     const byKey = new Map<string, number[][]>();
@@ -373,7 +381,7 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const P = ldm ? 1 : bl.pixels;
   // Tail block sizes: non-flat rows have a fixed remainder; chunks may end anywhere (P = 1 blocks walk it).
   const tails = plan.flat ? (P > 1 ? [1] : []) : (g.rowPixels % P ? [g.rowPixels % P] : []);
-  const parts: string[] = [];
+  const parts: string[] = pixelMajor ? [emitPixelMajorFn(`${name}_pm`, op.outC, ch.map((c) => c.e), op)] : [];
   for (const f of fns.values()) for (const p of [P, ...tails])
     parts.push(ldm ? emitLdmBlockFn(`${f.fn}_p${p}`, ldm, f.q, f.es, op, regShift, (plan.flat ? op.outH * op.outW : g.rowPixels) === 1, f.sh)
       : emitBlockFn(spec, `${f.fn}_p${p}`, p, f.q, f.es, f.ks, f.ss, steps, loop, 'int16_t', biasInStream, pair ? f.sh.map((x) => -x) : f.sh, regShift));
@@ -408,7 +416,8 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
       `    ${name}_col(s, col, px0, m);`);
   }
   const ind = col ? '    ' : '  ';
-  if (!opts.mode || units === 1) for (const list of ranges) dot.push(...drive(list, ind));
+  if (pixelMajor) dot.push(`${ind}if (n) ${name}_pm(s, W, y, n);`);
+  else if (!opts.mode || units === 1) for (const list of ranges) dot.push(...drive(list, ind));
   else {
     dot.push(`${ind}switch (sl) {`);
     ranges.forEach((list, u) => dot.push(`${ind}case ${u}: {`, ...drive(list, ind + '  '), `${ind}  break; }`));
@@ -511,6 +520,17 @@ function colGatherAsm(kH: number, words: number, colWords: number, rowBytes: num
 }
 
 /**
+ * Zeroing `n` int16 values at `d + at` (a row's padding columns, every widened row): up to 16 word-aligned
+ * words as plain word stores (a memset call of a few bytes costs about 250 instructions on the M4: vww's
+ * first layer spent 25 K in it), else memset.
+ */
+function zeroC(d: string, at: number, n: number): string {
+  if (at % 2 === 0 && n % 2 === 0 && n / 2 <= 16)
+    return `  { uint32_t *z = (uint32_t *)(void *)(${d} + ${at}); ${Array.from({ length: n / 2 }, (_, i) => `z[${i}] = 0;`).join(' ')} }`;
+  return `  memset(${d}${at ? ` + ${at}` : ''}, 0, ${n * 2});`;
+}
+
+/**
  * `static void <name>(const int8_t *x, int16_t *d, int n)`: widens, non-flat, one padded row (x = 0: a
  * padding row; n unused), flat, n pixels; values x + offset (int16 weights) or 2 * (x + offset) (int8).
  */
@@ -526,8 +546,8 @@ function widenC(name: string, op: KConv2d, p: WindowPlan, w8: boolean): string {
   if (!p.flat) {
     const left = op.padLeft * p.bufC, interior = op.inW * p.bufC, right = rowE - left - interior;
     L.push(`  if (!x) { memset(d, 0, ${rowE * 2}); return; }`);
-    if (left) L.push(`  memset(d, 0, ${left * 2});`);
-    if (right) L.push(`  memset(d + ${left + interior}, 0, ${right * 2});`);
+    if (left) L.push(zeroC('d', 0, left));
+    if (right) L.push(zeroC('d', left + interior, right));
     L.push(`  d += ${left};`);
   }
   const pixels = p.flat ? 'n' : String(op.inW);

@@ -46,6 +46,10 @@ const SHAPES: ConvParams[] = [
   { inH: 9, inW: 13, inC: 3, outC: 8, kH: 3, kW: 6, pad: 2, stride: 2 },
   { inH: 10, inW: 11, inC: 2, outC: 8, kH: 3, kW: 3, pad: 1 },
   { inH: 9, inW: 10, inC: 3, outC: 8, kH: 2, kW: 3, pad: 0, stride: 2 },
+  // 1x1 over 8 widened channels, plain form: the pixel-major LDM form (a clamp and a dead channel; 6
+  // channels padded to 8, 144 pixels in two chunks, the output growing: chunks from the last one back).
+  { inH: 5, inW: 7, inC: 8, outC: 13, kH: 1, kW: 1, act: [-60, 90], dead: true },
+  { inH: 12, inW: 12, inC: 6, outC: 40, kH: 1, kW: 1 },
 ];
 /** Fully connected cases [batches, inputs, outputs]: LDM blocks unrolled (5 and 25 steps), chunked 2 x 16 + 5 steps. */
 const FC: Array<[number, number, number]> = [[1, 37, 5], [3, 20, 9], [2, 296, 7], [1, 200, 5]];
@@ -133,6 +137,11 @@ test('int16-weight layers with contiguous rows of whole 8-value steps take the L
   const vwwFirst = planWindow(convFixture({ inH: 96, inW: 96, inC: 3, outC: 8, kH: 3, kW: 3, pad: 0, stride: 2 }, rng).op, 'int16');
   assert.ok(!('reason' in vwwFirst) && vwwFirst.col && vwwFirst.ldm);
   assert.deepEqual([vwwFirst.col.Lp, vwwFirst.ldm.steps, vwwFirst.ldm.tail], [10, 3, 3]);
+  // vww's second pointwise layer (48x48x8 -> 16): the pixel-major form, in the plain form only.
+  const vwwPw = convFixture({ inH: 48, inW: 48, inC: 8, outC: 16, kH: 1, kW: 1 }, rng).op;
+  const pm = planWindow(vwwPw, 'int16'), pmRows = planWindow(vwwPw, 'int16', { width: 16, inStride: 8, outStride: 16 });
+  assert.ok(!('reason' in pm) && pm.ldm?.pixelMajor === true);
+  assert.ok(!('reason' in pmRows) && pmRows.ldm && !pmRows.ldm.pixelMajor);
 });
 
 test('scratch is bounded by the window: the bench shapes need at most 2 KB', () => {
