@@ -54,6 +54,8 @@ export function fcAsConv(op: KFullyConnected): KConv2d {
 
 /** Bytes of widened input a pointwise chunk may take (the window of a 1x1 / FC kernel). */
 const CHUNK_BYTES = 2048;
+/** Bytes of gathered columns a packed-row plan may take at least, beyond its window. */
+const COL_BYTES = 1024;
 
 export interface WindowPlan {
   flat: boolean;
@@ -196,7 +198,9 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm, b
     // Columns for the LDM blocks, when the estimate says they pay (kws's and vww's first layers).
     const L = op.kW * op.inC, Lp = L + (L % 2), K8 = Math.ceil(op.kH * Lp / 8) * 8;
     if (K8 / 8 <= 32) {
-      const n = Math.min(op.outW, Math.max(4, Math.floor((2048 - scratchBytes) / (K8 * 2))));
+      // Pixels per column chunk: the window's 2 KB or at least 1 KB of columns (vww's first layer, window
+      // 1.8 KB: 16 pixels, not 4; a call per chunk and block costs about 25 instructions).
+      const n = Math.min(op.outW, Math.max(4, Math.floor(Math.max(COL_BYTES, 2048 - scratchBytes) / (K8 * 2))));
       const outStride = mode ? mode.outStride : op.outC;
       const colPlan: WindowPlan = { ...base, col: { Lp, K8, chunk: n, windowBytes: scratchBytes }, scratchBytes: scratchBytes + n * K8 * 2,
         ldm: { rows: 1, ...colSteps(op.kH * Lp / 2, K8), rowBytes: 0, pixelBytes: K8 * 2, outPixel: outStride, loop: { kind: 'none' } } };
