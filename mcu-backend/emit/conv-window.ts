@@ -34,7 +34,7 @@ import { emitBlockFn, MAX_UNROLLED_STEPS, packWords, reductionLoop, reductionSte
 import { cIdent, constById, type FastResult } from './fast-kernel.ts';
 import { channelAt } from './prepass.ts';
 import { accRangeOf, constantOutput, maxAbsInput, planRequant, type ChannelRequant } from './requant.ts';
-import { emitLdmBlockFn, LDM_Q, ldmBlockInstructions, ldmBlockWords, ldmGeometry, pairWord, type LdmGeometry } from './ldm-blocks.ts';
+import { emitLdmBlockFn, emitPixelMajorFn, LDM_Q, ldmBlockInstructions, ldmBlockWords, ldmGeometry, pairWord, pixelMajorInstructions, pixelMajorWords, type LdmGeometry } from './ldm-blocks.ts';
 import { SIMD_PRELUDE } from './simd-prelude.ts';
 import type { WordOrder } from './word-steps.ts';
 import type { ModalForm } from './variant.ts';
@@ -54,6 +54,8 @@ export function fcAsConv(op: KFullyConnected): KConv2d {
 
 /** Bytes of widened input a pointwise chunk may take (the window of a 1x1 / FC kernel). */
 const CHUNK_BYTES = 2048;
+/** Bytes of gathered columns a packed-row plan may take at least, beyond its window. */
+const COL_BYTES = 1024;
 
 export interface WindowPlan {
   flat: boolean;
@@ -188,20 +190,34 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm, b
   // (fewer cycles: 1.08 per MAC at 3 x 2 against 1.28 for the LDM blocks), the LDM blocks (fewer
   // instructions) where a block has one pixel (fully connected layers).
   if (weights === 'int8p' && ldm && blocking.pixels > 1) ldm = undefined;
+  // A 1x1 over 8 (widened) input channels in the plain form: the pixel-major LDM form (ldm-blocks.ts).
+  if (ldm && !ldm.pair && flat && !mode && groups === 1 && bufC === 8 && ldm.rows === 1 && ldm.steps === 1 && op.outC <= 64) ldm = { ...ldm, pixelMajor: true };
   const base = planOf(ldm);
   const scratchBytes = base.scratchBytes;
   if (packed && weights === 'int16' && op.rounding !== 'single' && blocks === 'ldm') {
     // Columns for the LDM blocks, when the estimate says they pay (kws's and vww's first layers).
     const L = op.kW * op.inC, Lp = L + (L % 2), K8 = Math.ceil(op.kH * Lp / 8) * 8;
     if (K8 / 8 <= 32) {
-      const n = Math.min(op.outW, Math.max(4, Math.floor((2048 - scratchBytes) / (K8 * 2))));
+      // Pixels per column chunk: the window's 2 KB or at least 1 KB of columns (vww's first layer, window
+      // 1.8 KB: 16 pixels, not 4; a call per chunk and block costs about 25 instructions).
+      const n = Math.min(op.outW, Math.max(4, Math.floor(Math.max(COL_BYTES, 2048 - scratchBytes) / (K8 * 2))));
       const outStride = mode ? mode.outStride : op.outC;
       const colPlan: WindowPlan = { ...base, col: { Lp, K8, chunk: n, windowBytes: scratchBytes }, scratchBytes: scratchBytes + n * K8 * 2,
-        ldm: { rows: 1, steps: K8 / 8, rowBytes: 0, pixelBytes: K8 * 2, outPixel: outStride, loop: { kind: 'none' } } };
+        ldm: { rows: 1, ...colSteps(op.kH * Lp / 2, K8), rowBytes: 0, pixelBytes: K8 * 2, outPixel: outStride, loop: { kind: 'none' } } };
       if (estimateWindow(op, colPlan, weights) < estimateWindow(op, base, weights)) return colPlan;
     }
   }
   return base;
+}
+
+/**
+ * The LDM steps over a column of `words` gathered words (K8 / 2 stored, zeros after them): whole 8-value
+ * steps and a partial last step of the remaining 1-3 words (vww's first layer: 15 words, 3 steps + 3 words,
+ * 4 instructions less per block and pixel than a fourth whole step over the zero padding).
+ */
+function colSteps(words: number, K8: number): { steps: number; tail?: number } {
+  const steps = Math.floor(words / 4), tail = words % 4;
+  return steps >= 1 && tail ? { steps, tail } : { steps: K8 / 8 };
 }
 
 /**
@@ -231,9 +247,14 @@ export function estimateWindow(op: KConv2d, p: WindowPlan, weights: WeightForm):
     // Per call (an output row or a chunk), per channel block: the LDM block over the call's pixels.
     const pixels = op.outH * op.outW, calls = p.flat ? Math.ceil(pixels / p.chunk) : p.col ? op.outH * Math.ceil(op.outW / p.col.chunk) : op.outH;
     const full = Math.floor(op.outC / LDM_Q), tail = op.outC % LDM_Q, per = pixels / calls;
-    inner = calls * (25 * (tail ? 2 : 1) + full * ldmBlockInstructions(p.ldm, LDM_Q, per, 4) + (tail ? ldmBlockInstructions(p.ldm, tail, per, 4) : 0));
-    // Gathering the columns: a load and a store per word of each kernel row's run, and a loop.
-    if (p.col) inner += pixels * (op.kH * p.col.Lp + 6) + calls * 10;
+    inner = p.ldm.pixelMajor ? calls * (25 + pixelMajorInstructions(op.outC, per, op))
+      : calls * (25 * (tail ? 2 : 1) + full * ldmBlockInstructions(p.ldm, LDM_Q, per, 4) + (tail ? ldmBlockInstructions(p.ldm, tail, per, 4) : 0));
+    // Gathering the columns (colGatherAsm): per kernel row an ADDW, LDM and STMIA per 8 words of its run,
+    // a store per zero word, 3 for the loop; the call's setup.
+    if (p.col) {
+      const words = p.col.Lp / 2;
+      inner += pixels * (op.kH * Math.ceil(words / 8) * 3 - 1 + (p.col.K8 / 2 - op.kH * words) + 3) + calls * 25;
+    }
   }
   const widened = p.flat ? op.outH * op.outW * p.bufC : op.outH * Math.min(p.windowRows, op.strideH) * p.bufW * p.bufC;
   const moved = p.flat ? 0 : op.outH * Math.max(0, p.windowRows - op.strideH) * p.bufW * p.bufC / 2 * 0.4;
@@ -309,7 +330,12 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const wTab: number[] = [];
   const fns = new Map<string, { fn: string; q: number; es: number[]; ks: number[]; ss: number[]; sh: number[] }>();
   const ranges: Array<Array<{ key: string; off: number; count: number; per: number }>> = [];
-  for (let u = 0; u < units; u++) {
+  const pixelMajor = ldm?.pixelMajor === true;
+  if (pixelMajor) {
+    wTab.push(...pixelMajorWords(op.outC, (oc, v) => spec.weight(oc, 0, 0, v), spec.start, (oc) => ch[oc]!.M, (oc) => ch[oc]!.C));
+    ranges.push([]);
+  }
+  for (let u = 0; u < (pixelMajor ? 0 : units); u++) {
     const order = (c: number) => (wild(c) ? Infinity : ch[c]!.e);
     const chans = Array.from({ length: width }, (_, i) => u * width + i).sort((a, b) => order(a) - order(b) || preKey(a) - preKey(b) || a - b);
     const byKey = new Map<string, number[][]>();
@@ -359,7 +385,7 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const P = ldm ? 1 : bl.pixels;
   // Tail block sizes: non-flat rows have a fixed remainder; chunks may end anywhere (P = 1 blocks walk it).
   const tails = plan.flat ? (P > 1 ? [1] : []) : (g.rowPixels % P ? [g.rowPixels % P] : []);
-  const parts: string[] = [];
+  const parts: string[] = pixelMajor ? [emitPixelMajorFn(`${name}_pm`, op.outC, ch.map((c) => c.e), op)] : [];
   for (const f of fns.values()) for (const p of [P, ...tails])
     parts.push(ldm ? emitLdmBlockFn(`${f.fn}_p${p}`, ldm, f.q, f.es, op, regShift, (plan.flat ? op.outH * op.outW : g.rowPixels) === 1, f.sh)
       : emitBlockFn(spec, `${f.fn}_p${p}`, p, f.q, f.es, f.ks, f.ss, steps, loop, 'int16_t', biasInStream, pair ? f.sh.map((x) => -x) : f.sh, regShift));
@@ -394,7 +420,8 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
       `    ${name}_col(s, col, px0, m);`);
   }
   const ind = col ? '    ' : '  ';
-  if (!opts.mode || units === 1) for (const list of ranges) dot.push(...drive(list, ind));
+  if (pixelMajor) dot.push(`${ind}if (n) ${name}_pm(s, W, y, n);`);
+  else if (!opts.mode || units === 1) for (const list of ranges) dot.push(...drive(list, ind));
   else {
     dot.push(`${ind}switch (sl) {`);
     ranges.forEach((list, u) => dot.push(`${ind}case ${u}: {`, ...drive(list, ind + '  '), `${ind}  break; }`));
@@ -406,13 +433,21 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
     // Per pixel, kernel row ky's run of Lp values (word aligned: strideW * inC and the row length are even)
     // into column values [ky * Lp, (ky + 1) * Lp); the padding up to K8 is zero.
     const words = col.Lp / 2, rowE = plan.bufW * plan.bufC, K8 = col.K8;
-    const C: string[] = [`static void __attribute__((noinline)) ${name}_col(const int16_t *s, int16_t *col, int px0, int m) {`,
-      `  for (int p = 0; p < m; p++) {`,
-      `    const int16_t *src = s + (px0 + p) * ${op.strideW * op.inC}; uint32_t *d = (uint32_t *)(void *)(col + p * ${K8});`];
+    const C: string[] = [`static void __attribute__((noinline)) ${name}_col(const int16_t *s, int16_t *col, int px0, int m) {`];
+    const asm = colGatherAsm(op.kH, words, K8 / 2, op.dilationH * rowE * 2, op.strideW * op.inC * 2);
+    if (asm) C.push(`#if defined(__ARM_FEATURE_DSP)`,
+      `  uint32_t fr[3]; uint32_t *frp = fr;`,
+      `  fr[0] = (uint32_t)(uintptr_t)(s + px0 * ${op.strideW * op.inC}); fr[1] = (uint32_t)(uintptr_t)col; fr[2] = (uint32_t)(uintptr_t)(col + m * ${K8});`,
+      `  if (m > 0) __asm__ volatile(${asm} : : [fr] "r"(frp) : "cc", "memory");`,
+      `#else`);
+    C.push(`  for (int p = 0; p < m; p++) {`,
+      `    const int16_t *src = s + (px0 + p) * ${op.strideW * op.inC}; uint32_t *d = (uint32_t *)(void *)(col + p * ${K8});`);
     for (let ky = 0; ky < op.kH; ky++) for (let w = 0; w < words; w++)
       C.push(`    d[${ky * words + w}] = (uint32_t)tfk_ld32(src + ${ky * op.dilationH * rowE + 2 * w});`);
     for (let w = op.kH * words; w < K8 / 2; w++) C.push(`    d[${w}] = 0;`);
-    C.push(`  }`, `}`);
+    C.push(`  }`);
+    if (asm) C.push(`#endif`);
+    C.push(`}`);
     parts.push(C.join('\n'));
   }
 
@@ -465,6 +500,41 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
 }
 
 /**
+ * The column gather of the packed-row LDM plan (`<name>_col`) on DSP cores, as one inline-assembly loop over
+ * the pixels: per kernel row, its run of `words` words copied by LDM / STMIA in pieces of up to 8 registers
+ * (every address word aligned: the window, the row length and the pixel step are), then the zero words up to
+ * the column length: 3 instructions per piece where the C copy takes 2 per word. Undefined when a row
+ * offset does not fit ADDW's immediate (the C loop then serves).
+ */
+function colGatherAsm(kH: number, words: number, colWords: number, rowBytes: number, pixelBytes: number): string | undefined {
+  const pieces: Array<[number, number]> = [];
+  for (let ky = 0; ky < kH; ky++) for (let w = 0; w < words; w += 8) pieces.push([ky * rowBytes + 4 * w, Math.min(8, words - w)]);
+  if (pieces.some(([off]) => off > 4095) || pixelBytes > 4095) return undefined;
+  const regs = (n: number) => Array.from({ length: n }, (_, i) => `r${4 + i}`).join(', ');
+  const lines = [`push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`, `mov r12, %[fr]`,
+    `ldrd r0, r1, [r12, #0]`, `ldr r2, [r12, #8]`, `mov r3, #0`, `1:`];
+  for (const [off, n] of pieces) {
+    if (off === 0) lines.push(`ldm r0, {${regs(n)}}`);
+    else lines.push(`addw lr, r0, #${off}`, `ldm lr, {${regs(n)}}`);
+    lines.push(`stmia r1!, {${regs(n)}}`);
+  }
+  for (let w = kH * words; w < colWords; w++) lines.push(`str r3, [r1], #4`);
+  lines.push(`add r0, r0, #${pixelBytes}`, `cmp r1, r2`, `bne 1b`, `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`);
+  return lines.map((l) => `"${l}\\n\\t"`).join(' ');
+}
+
+/**
+ * Zeroing `n` int16 values at `d + at` (a row's padding columns, every widened row): up to 16 word-aligned
+ * words as plain word stores (a memset call of a few bytes costs about 250 instructions on the M4: vww's
+ * first layer spent 25 K in it), else memset.
+ */
+function zeroC(d: string, at: number, n: number): string {
+  if (at % 2 === 0 && n % 2 === 0 && n / 2 <= 16)
+    return `  { uint32_t *z = (uint32_t *)(void *)(${d} + ${at}); ${Array.from({ length: n / 2 }, (_, i) => `z[${i}] = 0;`).join(' ')} }`;
+  return `  memset(${d}${at ? ` + ${at}` : ''}, 0, ${n * 2});`;
+}
+
+/**
  * `static void <name>(const int8_t *x, int16_t *d, int n)`: widens, non-flat, one padded row (x = 0: a
  * padding row; n unused), flat, n pixels; values x + offset (int16 weights) or 2 * (x + offset) (int8).
  */
@@ -480,15 +550,37 @@ function widenC(name: string, op: KConv2d, p: WindowPlan, w8: boolean): string {
   if (!p.flat) {
     const left = op.padLeft * p.bufC, interior = op.inW * p.bufC, right = rowE - left - interior;
     L.push(`  if (!x) { memset(d, 0, ${rowE * 2}); return; }`);
-    if (left) L.push(`  memset(d, 0, ${left * 2});`);
-    if (right) L.push(`  memset(d + ${left + interior}, 0, ${right * 2});`);
+    if (left) L.push(zeroC('d', 0, left));
+    if (right) L.push(zeroC('d', left + interior, right));
     L.push(`  d += ${left};`);
   }
   const pixels = p.flat ? 'n' : String(op.inW);
   if (p.packed) {
     // Natural order, 4 values per word: SXTAB16 gives (x0, x2) and (x1, x3), PKHBT / PKHTB the pairs (x0, x1), (x2, x3).
     const n = op.inW * op.inC, n4 = n - (n % 4);
-    L.push(`  for (int i = 0; i < ${n4}; i += 4) { const uint32_t v = (uint32_t)tfk_ld32(x + i), a = ${conv('v', false)}, b = ${conv('v', true)};`,
+    // DSP, int16 weights, word-aligned rows: 16 values per iteration in inline assembly (LDM 4 words in, 4
+    // instructions per word, STM 8 out: 20 against about 36 for the C loop); the C loop takes the rest.
+    const left = p.flat ? 0 : op.padLeft * p.bufC;
+    const asm = !w8 && n4 >= 16 && left % 2 === 0;
+    if (asm) {
+      const asmLoop = [`push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12}`, `mov r12, %[fr]`,
+        `ldrd r0, r1, [r12, #0]`, `ldrd r2, r3, [r12, #8]`,
+        `1:`, `ldmia r0!, {r5, r7, r9, r11}`,
+        ...[4, 6, 8, 10].flatMap((a) => [`sxtab16 r12, r3, r${a + 1}`, `sxtab16 r${a + 1}, r3, r${a + 1}, ror #8`,
+          `pkhbt r${a}, r12, r${a + 1}, lsl #16`, `pkhtb r${a + 1}, r${a + 1}, r12, asr #16`]),
+        `stmia r1!, {r4, r5, r6, r7, r8, r9, r10, r11}`, `cmp r0, r2`, `bne 1b`,
+        `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12}`].map((l) => `"${l}\\n\\t"`).join(' ');
+      L.push(`  int i = 0;`,
+        `#if defined(__ARM_FEATURE_DSP)`,
+        `  if (((uintptr_t)x & 3) == 0) {`,
+        `    uint32_t fr[4]; uint32_t *frp = fr;`,
+        `    fr[0] = (uint32_t)(uintptr_t)x; fr[1] = (uint32_t)(uintptr_t)d; fr[2] = (uint32_t)(uintptr_t)(x + ${n4 - n4 % 16}); fr[3] = off2;`,
+        `    __asm__ volatile(${asmLoop} : : [fr] "r"(frp) : "cc", "memory");`,
+        `    i = ${n4 - n4 % 16};`,
+        `  }`,
+        `#endif`);
+    }
+    L.push(`  for (${asm ? '' : 'int i = 0'}; i < ${n4}; i += 4) { const uint32_t v = (uint32_t)tfk_ld32(x + i), a = ${conv('v', false)}, b = ${conv('v', true)};`,
       `    tfk_st32(d + i, tfk_pkhbt(a, b)); tfk_st32(d + i + 2, tfk_pkhtb(b, a)); }`);
     for (let i = n4; i < n; i++) L.push(`  d[${i}] = (int16_t)((x[${i}] + ${op.inputOffset}) * ${w8 ? 2 : 1});`);
   } else if (op.inC === p.bufC) {

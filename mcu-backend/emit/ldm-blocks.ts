@@ -48,6 +48,19 @@ export interface LdmGeometry {
   loop: { kind: 'none' } | { kind: 'rows' } | { kind: 'chunks'; U: number; iters: number };
   /** Int8 weights in the pair encoding (2 words per channel and step), the input widened to (A, B) words. */
   pair?: boolean;
+  /**
+   * Words (1-3) of a last, partial step after the `steps` whole ones (one row, unrolled, int16 weights, at
+   * least one whole step): LDMIA of that many input words and, per channel, of that many weight words.
+   */
+  tail?: number;
+  /**
+   * Pixel-major form of a single 8-value step (a 1x1 convolution over 8 input channels, plain form, one
+   * group, at most 64 output channels): per pixel one LDMIA of the 4 input words, kept in registers, then per
+   * output channel one LDMIA of its entry (4 weight words, accumulator start, M, C), 4 SMLADs and the
+   * requantisation with the shift and output index as immediates: 9 instructions per channel, where the
+   * channel blocks reload the input and the loop state per block of 4 (45 per 4 channels).
+   */
+  pixelMajor?: boolean;
 }
 
 /** Weight words per channel and 8-value step. */
@@ -82,7 +95,8 @@ export function ldmGeometry(g: DotGeometry, packed: boolean, dilationW: number):
 export function ldmBlockInstructions(lg: LdmGeometry, q: number, n: number, perOutput: number): number {
   const steps = lg.rows * lg.steps;
   const loopCost = lg.loop.kind === 'rows' ? 5 * lg.rows + 3 : lg.loop.kind === 'chunks' ? 4 * lg.loop.iters + 3 : lg.rows - 1;
-  return 8 + n * (steps * (1 + (lg.pair ? 7 : 5) * q) + q * (perOutput + (lg.pair ? 2 : 1)) + loopCost + 10);
+  const tail = lg.tail ? 1 + (1 + lg.tail) * q : 0;
+  return 8 + n * (steps * (1 + (lg.pair ? 7 : 5) * q) + tail + q * (perOutput + (lg.pair ? 2 : 1)) + loopCost + 10);
 }
 
 /**
@@ -111,8 +125,13 @@ export function ldmBlockWords(q: number, lg: LdmGeometry, weight: (oc: number, k
         // Unrolled reductions: the accumulator starts follow the first channel's first weights (one LDM).
         if (merged && out.length === ww) for (const c of chans) out.push(start(c) >>> 0);
       }
+  const tail = lg.tail ?? 0;
+  for (const oc of chans) for (let i = 0; i < tail; i++) {
+    const v = (j: number) => weight(oc, 0, lg.steps * STEP_VALUES + 2 * i + j);
+    out.push(((v(0) & 0xffff) | (v(1) & 0xffff) << 16) >>> 0);
+  }
   for (const oc of chans) out.push(...params(oc).map((v) => v >>> 0));
-  if (out.length !== q * (1 + lg.rows * lg.steps * ww + params(chans[0]!).length)) throw new Error('ldm table size');
+  if (out.length !== q * (1 + lg.rows * lg.steps * ww + tail + params(chans[0]!).length)) throw new Error('ldm table size');
   return out;
 }
 
@@ -136,8 +155,10 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
   preShift: number[] = []): string {
   const np = regShift ? 4 : 3;
   const ww = weightWords(lg);
+  const tail = lg.tail ?? 0;
+  if (tail && (lg.pair || lg.rows !== 1 || lg.loop.kind !== 'none' || lg.steps < 1 || tail > 3)) throw new Error('ldm tail step: one unrolled int16 row after a whole step');
   // Table words per block.
-  const entryWords = q * (1 + lg.rows * lg.steps * ww + np);
+  const entryWords = q * (1 + lg.rows * lg.steps * ww + tail + np);
   const stepWords = q * ww;
   const clamp = (r: string): string[] => [
     ...(rq.actMin > -128 ? [`cmp ${r}, #${rq.actMin}`, `it lt`, `movlt ${r}, #${rq.actMin}`] : []),
@@ -157,7 +178,7 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
   };
   // The accumulator scaled to 2^(left+1) x the true one before the requantisation (pair form: from 256 x).
   const pre = (a: string, i: number): string[] => { const s = preShift[i] ?? 0; return s > 0 ? [`asr ${a}, ${a}, #${s}`] : s < 0 ? [`lsl ${a}, ${a}, #${-s}`] : []; };
-  const runBytes = lg.steps * STEP_VALUES * 2;
+  const runBytes = lg.steps * STEP_VALUES * 2 + tail * 4;
   // sp + 0 output pointer, + 4 last pixel's input, + 8 block weights, + 12 loop end.
   const red: string[] = [];
   let consumed: number; // bytes r0 moved from the pixel start when the reduction ends
@@ -165,6 +186,11 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
     for (let ky = 0; ky < lg.rows; ky++) {
       if (ky > 0) red.push(...addImm('r0', 'r0', lg.rowBytes - runBytes, 'r6'));
       for (let s = 0; s < lg.steps; s++) red.push(...step(merged && ky === 0 && s === 0));
+    }
+    if (tail) {
+      const regs = (from: number) => Array.from({ length: tail }, (_, i) => `r${from + i}`);
+      red.push(`ldmia r0!, {${regs(2).join(', ')}}`);
+      for (const a of accs) red.push(`ldmia r1!, {${regs(6).join(', ')}}`, ...regs(2).map((x, i) => `smlad ${a}, ${x}, r${6 + i}, ${a}`));
     }
     consumed = (lg.rows - 1) * lg.rowBytes + runBytes;
   } else if (lg.loop.kind === 'rows') {
@@ -253,6 +279,13 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
       `        }`,
     ]),
     `    }`,
+    ...(tail ? [
+      `    for (int i = 0; i < ${tail}; i++) {`,
+      `      const uint32_t v = (uint32_t)tfk_ld32(x + ${lg.steps * 4} + i);`,
+      ...accs.map((_, i) => `      a${i} = tfk_smlad(v, w[k + ${q} + ${i * tail} + i], a${i});`),
+      `    }`,
+      `    k += ${q * tail};`,
+    ] : []),
     `    const uint32_t *wp = w + ${q} + k;`,
     `    int8_t *o = out + px * ${lg.outPixel};`,
   ];
@@ -277,6 +310,75 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
     fromInput ? `  fr[2] = (uint32_t)(uintptr_t)out - (((uint32_t)(uintptr_t)in + ${consumed}u) >> ${k});` : `  fr[2] = (uint32_t)(uintptr_t)out;`,
     `  fr[3] = (uint32_t)(uintptr_t)((const char *)in + (n - 1) * ${lg.pixelBytes}); fr[4] = (uint32_t)(uintptr_t)(w + nb * ${entryWords});`,
     `  __asm__ volatile(${asm} : : [fr] "r"(frp) : "cc", "memory");`,
+    `#else`,
+    ...C,
+    `#endif`,
+    `}`,
+  ].join('\n');
+}
+
+/** Table words of the pixel-major form: per output channel its 4 weight words, accumulator start, M, C. */
+export function pixelMajorWords(outC: number, weight: (oc: number, v: number) => number, start: (oc: number) => number,
+  M: (oc: number) => number, C: (oc: number) => number): number[] {
+  const out: number[] = [];
+  for (let oc = 0; oc < outC; oc++) {
+    for (let i = 0; i < STEP_VALUES; i += 2) out.push(((weight(oc, i) & 0xffff) | (weight(oc, i + 1) & 0xffff) << 16) >>> 0);
+    out.push(start(oc) >>> 0, M(oc) >>> 0, C(oc) >>> 0);
+  }
+  return out;
+}
+
+/** Estimated instructions of the pixel-major form over n pixels (a call adds about 25). */
+export function pixelMajorInstructions(outC: number, n: number, rq: Requantise): number {
+  const clamp = (rq.actMin > -128 ? 3 : 0) + (rq.actMax < 127 ? 3 : 0);
+  return 20 + n * (outC * (9 + clamp) + 6);
+}
+
+/**
+ * `static void <fn>(const int16_t *in, const uint32_t *w, int8_t *out, int n)`: the pixel-major form (see
+ * LdmGeometry.pixelMajor) over n consecutive pixels of 8 widened values each (16 bytes), outputs at out
+ * (outC bytes per pixel); es: the channels' SSAT shifts. Registers: r0 input, r1 table, r2-r5 the pixel's
+ * words, r6-r9 weight words, r10 the accumulator, r11 M, r12 C (minus the accumulator's sign), lr output.
+ */
+export function emitPixelMajorFn(fn: string, outC: number, es: number[], rq: Requantise): string {
+  const entry = STEP_VALUES / 2 + 3;
+  const clamp = (r: string): string[] => [
+    ...(rq.actMin > -128 ? [`cmp ${r}, #${rq.actMin}`, `it lt`, `movlt ${r}, #${rq.actMin}`] : []),
+    ...(rq.actMax < 127 ? [`cmp ${r}, #${rq.actMax}`, `it gt`, `movgt ${r}, #${rq.actMax}`] : []),
+  ];
+  const lines = [`push {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`, `mov r12, %[fr]`,
+    `ldrd r0, r1, [r12, #0]`, `ldrd r2, lr, [r12, #8]`,
+    // sp + 0 the table, + 4 the end of the input.
+    `sub sp, sp, #8`, `strd r1, r2, [sp, #0]`, `1:`, `ldmia r0!, {r2, r3, r4, r5}`];
+  for (let oc = 0; oc < outC; oc++) {
+    const e = es[oc]!;
+    lines.push(`ldmia r1!, {r6, r7, r8, r9, r10, r11, r12}`,
+      `smlad r10, r2, r6, r10`, `smlad r10, r3, r7, r10`, `smlad r10, r4, r8, r10`, `smlad r10, r5, r9, r10`,
+      // t = SMMLAR(acc, M, C) - (acc < 0): the sign taken off C first, so the accumulator can take t.
+      ...(e ? [`sub r12, r12, r10, lsr #31`] : []), `smmlar r10, r10, r11, r12`,
+      e ? `ssat r10, #8, r10, asr #${e}` : `ssat r10, #8, r10`, ...clamp('r10'), `strb r10, [lr, #${oc}]`);
+  }
+  lines.push(...addImm('lr', 'lr', outC, 'r6'), `ldrd r1, r6, [sp, #0]`, `cmp r0, r6`, `bne 1b`,
+    `add sp, sp, #8`, `pop {r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, lr}`);
+  const asm = lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
+  const C = [
+    `  for (int px = 0; px < n; px++) {`,
+    `    const uint32_t *x = (const uint32_t *)(const void *)((const char *)in + px * ${STEP_VALUES * 2});`,
+    `    const uint32_t *e = w;`,
+    `    int8_t *o = out + px * ${outC};`,
+  ];
+  for (let oc = 0; oc < outC; oc++) {
+    C.push(`    { int32_t a = (int32_t)e[4]; for (int i = 0; i < 4; i++) a = tfk_smlad((uint32_t)tfk_ld32(x + i), e[i], a);`,
+      `      ${requantC('a', '(int32_t)e[5]', '(int32_t)e[6]', es[oc]!, 'r', rq)} o[${oc}] = (int8_t)r; e += ${entry}; }`);
+  }
+  C.push(`  }`);
+  return [
+    `static void __attribute__((noinline)) ${fn}(const int16_t *in, const uint32_t *w, int8_t *out, int n) {`,
+    `#if defined(__ARM_FEATURE_DSP)`,
+    `  uint32_t fr[4]; uint32_t *frp = fr;`,
+    `  fr[0] = (uint32_t)(uintptr_t)in; fr[1] = (uint32_t)(uintptr_t)w;`,
+    `  fr[2] = (uint32_t)(uintptr_t)((const char *)in + n * ${STEP_VALUES * 2}); fr[3] = (uint32_t)(uintptr_t)out;`,
+    `  if (n > 0) __asm__ volatile(${asm} : : [fr] "r"(frp) : "cc", "memory");`,
     `#else`,
     ...C,
     `#endif`,

@@ -38,6 +38,18 @@ const SHAPES: ConvParams[] = [
   { inH: 21, inW: 10, inC: 1, outC: 24, kH: 10, kW: 4, pad: 1, stride: 2 },
   // LDM blocks (int16 weights) looped over kernel rows of 24 steps, a 2-channel tail block, a clamp.
   { inH: 4, inW: 5, inC: 64, outC: 10, kH: 3, kW: 3, pad: 1, act: [-50, 100] },
+  // vww-like first layers (3 channels, stride 2): word-aligned packed rows widened 16 values per assembly
+  // step plus a C tail (36 and 39 values a row), columns gathered by LDM / STMIA (a kernel row of 9 words
+  // in two pieces, zero words after the runs), columns of 15 and 27 words: whole LDM steps and a last
+  // step of 3 words; then last steps of 1 and 2 words (columns of 9 and 10 words).
+  { inH: 11, inW: 12, inC: 3, outC: 8, kH: 3, kW: 3, pad: 0, stride: 2 },
+  { inH: 9, inW: 13, inC: 3, outC: 8, kH: 3, kW: 6, pad: 2, stride: 2 },
+  { inH: 10, inW: 11, inC: 2, outC: 8, kH: 3, kW: 3, pad: 1 },
+  { inH: 9, inW: 10, inC: 3, outC: 8, kH: 2, kW: 3, pad: 0, stride: 2 },
+  // 1x1 over 8 widened channels, plain form: the pixel-major LDM form (a clamp and a dead channel; 6
+  // channels padded to 8, 144 pixels in two chunks, the output growing: chunks from the last one back).
+  { inH: 5, inW: 7, inC: 8, outC: 13, kH: 1, kW: 1, act: [-60, 90], dead: true },
+  { inH: 12, inW: 12, inC: 6, outC: 40, kH: 1, kW: 1 },
 ];
 /** Fully connected cases [batches, inputs, outputs]: LDM blocks unrolled (5 and 25 steps), chunked 2 x 16 + 5 steps. */
 const FC: Array<[number, number, number]> = [[1, 37, 5], [3, 20, 9], [2, 296, 7], [1, 200, 5]];
@@ -120,6 +132,16 @@ test('int16-weight layers with contiguous rows of whole 8-value steps take the L
   assert.equal(colOf('int8'), undefined);
   const shape = planWindow(convFixture(SHAPES[12]!, rng).op, 'int16');
   assert.ok(!('reason' in shape) && shape.col, 'test shape 12 takes the columns');
+  // vww's first layer (96x96x3 -> 48x48x8, 3x3 stride 2): columns of 3 runs of 10 values (9 and a zero
+  // weight), 15 words: 3 whole LDM steps and a last step of 3 words.
+  const vwwFirst = planWindow(convFixture({ inH: 96, inW: 96, inC: 3, outC: 8, kH: 3, kW: 3, pad: 0, stride: 2 }, rng).op, 'int16');
+  assert.ok(!('reason' in vwwFirst) && vwwFirst.col && vwwFirst.ldm);
+  assert.deepEqual([vwwFirst.col.Lp, vwwFirst.ldm.steps, vwwFirst.ldm.tail], [10, 3, 3]);
+  // vww's second pointwise layer (48x48x8 -> 16): the pixel-major form, in the plain form only.
+  const vwwPw = convFixture({ inH: 48, inW: 48, inC: 8, outC: 16, kH: 1, kW: 1 }, rng).op;
+  const pm = planWindow(vwwPw, 'int16'), pmRows = planWindow(vwwPw, 'int16', { width: 16, inStride: 8, outStride: 16 });
+  assert.ok(!('reason' in pm) && pm.ldm?.pixelMajor === true);
+  assert.ok(!('reason' in pmRows) && pmRows.ldm && !pmRows.ldm.pixelMajor);
 });
 
 test('scratch is bounded by the window: the bench shapes need at most 2 KB', () => {
