@@ -361,7 +361,7 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const tails = plan.flat ? (P > 1 ? [1] : []) : (g.rowPixels % P ? [g.rowPixels % P] : []);
   const parts: string[] = [];
   for (const f of fns.values()) for (const p of [P, ...tails])
-    parts.push(ldm ? emitLdmBlockFn(`${f.fn}_p${p}`, ldm, f.q, f.es, op, regShift, (plan.flat ? op.outH * op.outW : g.rowPixels) === 1, f.sh)
+    parts.push(ldm ? emitLdmBlockFn(`${f.fn}_p${p}`, ldm, f.q, f.es, op, regShift, (plan.flat ? op.outH * op.outW : g.rowPixels) === 1, f.sh, pair ? opts.order : undefined)
       : emitBlockFn(spec, `${f.fn}_p${p}`, p, f.q, f.es, f.ks, f.ss, steps, loop, 'int16_t', biasInStream, pair ? f.sh.map((x) => -x) : f.sh, regShift));
 
   const drive = (list: typeof ranges[number], indent: string): string[] => list.flatMap((r) => {
