@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { KConv2d } from '../../compiler/kernel-ir/types.ts';
+import { chooseBlocking } from '../../mcu-backend/emit/blocking.ts';
 import { emitConvWindow, fcAsConv, overlaySafe, planWindow, type WeightForm, type WindowBlocks } from '../../mcu-backend/emit/conv-window.ts';
 import type { FastResult } from '../../mcu-backend/emit/fast-kernel.ts';
 import { runCasesHost, runCasesM4, runCasesOn, type RunCase } from '../../mcu-backend/emit/fast-run.ts';
@@ -349,6 +350,31 @@ test('int16 dot blocks (window-dot variants): no LDM blocks where the int16 form
     if (!needTools(t, cpu)) return;
     const cs = dotCases(32, ['plain'], [order]);
     const r = runCasesOn(cpu, join(work, `dot-${cpu}`), cs);
+    assert.equal(r.failedCases, 0, `${r.failedCases} failing cases on ${cpu}: ${r.log}`);
+    assert.equal(r.instructions!.length, cs.length);
+  }
+});
+
+// The dot blocks' blocking by modelled M4 cycles where the instruction count picks a held-weight blocking
+// (conv-window.ts dotCycleScore): a 1x1 stride-2 convolution over 16 channels (resnet's shortcut) takes
+// 3 pixels x 2 channels on 16-pixel rows, not the instruction count's 8 x 1; bit-exact on the host and QEMU M4 (grouped) and M7 (interleaved).
+test('int16 dot blocks: a 1x1 over 16 channels takes 3 x 2 held weights (cycles), not 8 x 1 (instructions); bit-exact on the host, QEMU M4 and M7', (t) => {
+  const rng = new Rng(12);
+  const shapes: ConvParams[] = [{ inH: 4, inW: 32, inC: 16, outC: 10, kH: 1, kW: 1, stride: 2 }, { inH: 6, inW: 9, inC: 8, outC: 7, kH: 1, kW: 1, pad: 0, act: [-90, 100] }];
+  const fx = shapes.map((sh, i) => convFixture(sh, rng, (['random', 'max'] as const)[i]!, `s${i}`));
+  const p = planWindow(fx[0]!.op, 'int16', undefined, 'dot');
+  if ('reason' in p) throw new Error(p.reason);
+  const byInstructions = chooseBlocking(p.shape, 14, [2]);
+  assert.deepEqual([byInstructions.pixels, byInstructions.channels, byInstructions.held], [8, 1, 'weights']);
+  assert.ok(p.blocking.pixels === 3 && p.blocking.channels === 2 && p.blocking.held === 'weights', JSON.stringify(p.blocking));
+  if (!needTools(t, 'host')) return;
+  const mk = (order: WordOrder) => fx.flatMap((f, i) => (['plain', 'rows'] as const).map((form) => windowCase(f, 'int16', form, `cs${i}${form[0]}`, 'dot', order)));
+  const h = runCasesHost(join(work, 'dot13-host'), mk('grouped'));
+  assert.equal(h.failedCases, 0, `failing cases:\n${h.log}`);
+  for (const [cpu, order] of [['m4', 'grouped'], ['m7', 'interleaved']] as const) {
+    if (!needTools(t, cpu)) return;
+    const cs = mk(order);
+    const r = runCasesOn(cpu, join(work, `dot13-${cpu}`), cs);
     assert.equal(r.failedCases, 0, `${r.failedCases} failing cases on ${cpu}: ${r.log}`);
     assert.equal(r.instructions!.length, cs.length);
   }
