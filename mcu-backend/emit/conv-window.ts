@@ -548,6 +548,14 @@ function widenC(name: string, op: KConv2d, p: WindowPlan, w8: boolean): string {
       `      { const uint32_t a = ${conv('v3', false)}, b = ${conv('v3', true)}; TFK_STRD_POST(a, b, o); } }`,
       `  for (; i < nw; i++) { const uint32_t v = (uint32_t)tfk_ld32(x); x += 4;`,
       `    o[0] = ${conv('v', false)}; o[1] = ${conv('v', true)}; o += 2; }`);
+  } else if (p.bufC <= 32) {
+    // Channels padded to a multiple of 4 (e.g. a first layer over 3): per pixel and group of four stored
+    // positions (c0, c2, c1, c3) two words of int16 pairs, the padding channels 0; no per-value table walk.
+    const v = (pos: number) => { const ch = channelAt(pos); return ch < op.inC ? `((int32_t)x[${ch}] + ${op.inputOffset})${w8 ? ' * 2' : ''}` : '0'; };
+    const pairWord = (pos: number) => `((uint32_t)(${v(pos)}) & 0xffffu) | (uint32_t)(${v(pos + 1)}) << 16`;
+    L.push(`  for (int px = 0; px < ${pixels}; px++, x += ${op.inC}, d += ${p.bufC}) {`);
+    for (let pos = 0; pos < p.bufC; pos += 2) L.push(`    tfk_st32(d + ${pos}, ${pairWord(pos)});`);
+    L.push(`  }`);
   } else {
     const perm = Array.from({ length: p.bufC }, (_, pos) => channelAt(pos));
     L.push(`  static const ${p.bufC > 256 ? 'uint16_t' : 'uint8_t'} perm[${p.bufC}] = {${perm.join(',')}};`,
