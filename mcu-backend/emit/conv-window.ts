@@ -107,7 +107,34 @@ function score(b: Blocking, weights: WeightForm): number { return b.instructions
  */
 function cycleScore(b: Blocking): number { return score(b, 'int8p') + 1 / (2 * b.channels) + 1 / (8 * b.pixels); }
 
-function pickBlocking(shape: ConvShape, registers: number, weights: WeightForm): Blocking {
+/**
+ * The int16 dot blocks (window-dot variants): where the instruction count picks a held-weight blocking, the
+ * held-weight blocking with the fewest modelled M4 cycles instead. Such a block issues each LDRD step as two
+ * word steps of single LDRs (word-steps.ts), one more instruction per LDRD, and each group of loads after
+ * MACs costs a cycle more (LDR 2, then 1 pipelined; groups as wordStepLines forms them). P = 3 x Q = 2 then
+ * beats 8 x 1 on a 1x1 over 16 channels (1.0 against 1.25 cycles per MAC in the reduction), where the
+ * instruction count preferred 8 x 1. (Held-input blockings keep their LDRD steps and the instruction
+ * count's choice: measured faster on resnet's 3x3 layers over 32 and 64 channels.)
+ */
+function dotCycleScore(b: Blocking): number {
+  const { pixels: P, channels: Q } = b, macs = 4 * P * Q; // MACs per LDRD step
+  const free = 12 - P * Q;
+  const groups = P + Q <= free || Math.min(P, Q) + 1 > free ? 1 : Math.ceil(Math.max(P, Q) / (free - Math.min(P, Q)));
+  return b.instructionsPerMac + (P + Q + 2 * groups) / macs;
+}
+
+function pickBlocking(shape: ConvShape, registers: number, weights: WeightForm, blocks: WindowBlocks = 'ldm'): Blocking {
+  if (weights === 'int16' && blocks === 'dot') {
+    let best = chooseBlocking(shape, registers, [2]);
+    if (best.held === 'inputs') return best;
+    for (let Q = 1; Q <= shape.channelsPerGroup; Q++) {
+      const P = Math.min(shape.rowPixels, shape.maxPixels ?? Infinity, Math.floor((registers - 4 - 2 * Q) / Q));
+      if (P < 1) break;
+      const b = evaluateBlocking(shape, P, Q, 2, 'weights');
+      if (dotCycleScore(b) < dotCycleScore(best) - 1e-12) best = b;
+    }
+    return best;
+  }
   // int8 weights: the in-register widening favours more pixels per block (measured: 3x3 16x16x16, 8 px x 1 ch
   // 0.946 instructions/MAC against 1.011 for 3 px x 2 ch).
   if (weights === 'int16') return chooseBlocking(shape, registers, [2]);
@@ -170,7 +197,7 @@ export function planWindow(op: KConv2d, weights: WeightForm, mode?: ModalForm, b
   const shapeOf = (g: DotGeometry): ConvShape => ({ rowPixels: g.rowPixels, rows: flat ? 1 : op.outH, channelsPerGroup: mode ? mode.width : g.outPerGroup,
     groups: mode ? op.outC / mode.width : groups, reduction: steps * 4, lanes: 2, maxPixels: Math.floor(1016 / (g.pixelStep * 2)) + 1 });
   let shape = shapeOf(geom);
-  const blocking = pickBlocking(shape, registers, weights);
+  const blocking = pickBlocking(shape, registers, weights, blocks);
   const lg = weights !== 'int8' && op.rounding !== 'single' && blocks === 'ldm' ? ldmGeometry(geom, packed, op.dilationW) : undefined;
   let ldm = lg && !('reason' in lg) ? { ...lg, ...(weights === 'int8p' ? { pair: true } : {}) } : undefined;
   const planOf = (ldm: LdmGeometry | undefined): WindowPlan => {
@@ -387,7 +414,7 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
   const tails = plan.flat ? (P > 1 ? [1] : []) : (g.rowPixels % P ? [g.rowPixels % P] : []);
   const parts: string[] = pixelMajor ? [emitPixelMajorFn(`${name}_pm`, op.outC, ch.map((c) => c.e), op)] : [];
   for (const f of fns.values()) for (const p of [P, ...tails])
-    parts.push(ldm ? emitLdmBlockFn(`${f.fn}_p${p}`, ldm, f.q, f.es, op, regShift, (plan.flat ? op.outH * op.outW : g.rowPixels) === 1, f.sh)
+    parts.push(ldm ? emitLdmBlockFn(`${f.fn}_p${p}`, ldm, f.q, f.es, op, regShift, (plan.flat ? op.outH * op.outW : g.rowPixels) === 1, f.sh, pair ? opts.order : undefined)
       : emitBlockFn(spec, `${f.fn}_p${p}`, p, f.q, f.es, f.ks, f.ss, steps, loop, 'int16_t', biasInStream, pair ? f.sh.map((x) => -x) : f.sh, regShift));
 
   const drive = (list: typeof ranges[number], indent: string): string[] => list.flatMap((r) => {
@@ -613,6 +640,14 @@ function widenC(name: string, op: KConv2d, p: WindowPlan, w8: boolean): string {
       `      { const uint32_t a = ${conv('v3', false)}, b = ${conv('v3', true)}; TFK_STRD_POST(a, b, o); } }`,
       `  for (; i < nw; i++) { const uint32_t v = (uint32_t)tfk_ld32(x); x += 4;`,
       `    o[0] = ${conv('v', false)}; o[1] = ${conv('v', true)}; o += 2; }`);
+  } else if (p.bufC <= 32) {
+    // Channels padded to a multiple of 4 (e.g. a first layer over 3): per pixel and group of four stored
+    // positions (c0, c2, c1, c3) two words of int16 pairs, the padding channels 0; no per-value table walk.
+    const v = (pos: number) => { const ch = channelAt(pos); return ch < op.inC ? `((int32_t)x[${ch}] + ${op.inputOffset})${w8 ? ' * 2' : ''}` : '0'; };
+    const pairWord = (pos: number) => `((uint32_t)(${v(pos)}) & 0xffffu) | (uint32_t)(${v(pos + 1)}) << 16`;
+    L.push(`  for (int px = 0; px < ${pixels}; px++, x += ${op.inC}, d += ${p.bufC}) {`);
+    for (let pos = 0; pos < p.bufC; pos += 2) L.push(`    tfk_st32(d + ${pos}, ${pairWord(pos)});`);
+    L.push(`  }`);
   } else {
     const perm = Array.from({ length: p.bufC }, (_, pos) => channelAt(pos));
     L.push(`  static const ${p.bufC > 256 ? 'uint16_t' : 'uint8_t'} perm[${p.bufC}] = {${perm.join(',')}};`,

@@ -17,7 +17,7 @@ import { depthwiseRingApplies, depthwiseRingScratch, emitDepthwiseRing, estimate
 import { probe, toEmitted } from './fast-kernel.ts';
 import { emitShiftConvFast, shiftConvFastApplies, shiftConvFastScratch } from './shiftconv-fast.ts';
 import { defineVariant, type AnyVariant, type EmitContext, type McuTargetInfo } from './variant.ts';
-import { WINDOW_DOT_VARIANTS } from './window-dot.ts';
+import { WINDOW_DOT_VARIANTS, wordOrderFor } from './window-dot.ts';
 
 const consts = (ctx: EmitContext) => ({ consts: ctx.module.consts });
 
@@ -87,7 +87,8 @@ function windowVariant<K extends KConv2d | KFullyConnected>(kind: K['kind'], nam
     // every output row lands on input rows already widened (conv-window.ts overlaySafe).
     ...(kind === 'conv2d' ? { modes: { rows: true, slice: true, prepass: (op: KernelOp) => overlaySafe(op as KConv2d) } } : {}),
     scratchBytes: scratch,
-    emit: (op, ctx) => toEmitted(emitConvWindow(asConv(op), consts(ctx), { fn: ctx.fn, weights, mode: ctx.mode }), op),
+    // int8p: the one-pixel (fully connected) blocks load words in the core's order (pair-words.ts).
+    emit: (op, ctx) => toEmitted(emitConvWindow(asConv(op), consts(ctx), { fn: ctx.fn, weights, mode: ctx.mode, ...(weights === 'int8p' ? { order: wordOrderFor(ctx.target) } : {}) }), op),
     estimate: (op) => {
       const c = asConv(op), p = planWindow(c, weights);
       if ('reason' in p) return { instructions: Infinity, loads: Infinity };

@@ -31,7 +31,9 @@
 
 import type { Requantise } from '../../compiler/kernel-ir/types.ts';
 import type { DotGeometry } from './dot-blocks.ts';
+import { pairWordRun } from './pair-words.ts';
 import { requantC } from './requant.ts';
+import type { WordOrder } from './word-steps.ts';
 
 export const LDM_Q = 4;
 /** Values per step (4 words of int16 pairs). */
@@ -152,7 +154,7 @@ const ACC = ['r10', 'r11', 'r12', 'lr'];
  * from the table).
  */
 export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: number[], rq: Requantise, regShift: boolean, onePixel = false,
-  preShift: number[] = []): string {
+  preShift: number[] = [], words?: WordOrder): string {
   const np = regShift ? 4 : 3;
   const ww = weightWords(lg);
   const tail = lg.tail ?? 0;
@@ -182,7 +184,23 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
   // sp + 0 output pointer, + 4 last pixel's input, + 8 block weights, + 12 loop end.
   const red: string[] = [];
   let consumed: number; // bytes r0 moved from the pixel start when the reduction ends
-  if (lg.loop.kind === 'none') {
+  // Pair form with word loads (pair-words.ts): the same table and input reads as single LDRs, ordered for the core.
+  const wordRun = lg.pair && words ? (steps: number, first: boolean, skip: (k: number) => number) => pairWordRun(words, accs, steps, first, skip, addImm) : undefined;
+  if (wordRun && lg.loop.kind === 'none') {
+    const steps = lg.steps;
+    red.push(...wordRun(lg.rows * steps, merged, (k) => (k % steps === steps - 1 && k + 1 < lg.rows * steps ? lg.rowBytes - runBytes : 0)));
+    consumed = (lg.rows - 1) * lg.rowBytes + runBytes;
+  } else if (wordRun && lg.loop.kind === 'rows') {
+    red.push(...addImm('r6', 'r0', lg.rows * lg.rowBytes, 'r7'), `str r6, [sp, #12]`, `2:`,
+      ...wordRun(lg.steps, false, (k) => (k === lg.steps - 1 ? lg.rowBytes - runBytes : 0)), `ldr r6, [sp, #12]`, `cmp r0, r6`, `bne 2b`);
+    consumed = lg.rows * lg.rowBytes;
+  } else if (wordRun && lg.loop.kind === 'chunks') {
+    const { U, iters } = lg.loop;
+    red.push(...addImm('r6', 'r0', iters * U * STEP_VALUES * 2, 'r7'), `str r6, [sp, #12]`, `2:`,
+      ...wordRun(U, false, () => 0), `ldr r6, [sp, #12]`, `cmp r0, r6`, `bne 2b`);
+    if (lg.steps > iters * U) red.push(...wordRun(lg.steps - iters * U, false, () => 0));
+    consumed = runBytes;
+  } else if (lg.loop.kind === 'none') {
     for (let ky = 0; ky < lg.rows; ky++) {
       if (ky > 0) red.push(...addImm('r0', 'r0', lg.rowBytes - runBytes, 'r6'));
       for (let s = 0; s < lg.steps; s++) red.push(...step(merged && ky === 0 && s === 0));

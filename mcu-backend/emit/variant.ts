@@ -75,6 +75,11 @@ export interface EmittedKernel {
   code: string;
   /** Bytes of const data in `data` (flash), for the report. */
   constBytes: number;
+  /**
+   * Bytes of constants the kernel reads per call where that is not about one per MAC (table lookups of an
+   * elementwise kernel): what the decoupled access-execute rule 'auto' weighs against the staged bytes.
+   */
+  constantReads?: number;
 }
 
 export interface KernelVariant<K extends KernelOp = KernelOp> {

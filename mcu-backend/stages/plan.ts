@@ -26,8 +26,9 @@ export interface PlanStageOptions {
   /** Tests: run exactly these split chains (those the chosen kernels can split), in place elsewhere. */
   splits?: SplitChain[];
   /** Decoupled access-execute: every layer with constants (true), those that reuse their constants
-   *  ('auto': more MACs than staged bytes; a layer using each constant about once, such as a fully
-   *  connected layer, only gains flash traffic from the copy), or none (false, the default). */
+   *  ('auto': more MACs, or constant reads a table kernel states, than staged bytes; a layer using each
+   *  constant about once, such as a fully connected layer, only gains flash traffic from the copy), or
+   *  none (false, the default). */
   dae?: boolean | 'auto';
 }
 
@@ -98,13 +99,16 @@ function chooseDae(module: KernelModule, target: McuTargetInfo, vs: readonly Any
   const forms: Array<DaeForm | undefined> = module.ops.map((op, i) => {
     if (!opts.dae) return undefined;
     // The constant block does not depend on the modal form: emit the plain kernel to lay it out.
-    const f = daeForm(vs[i]!.emit(op, kernelContext(module, target, `${name}_l${i}`, i)) as EmittedKernel);
+    const k = vs[i]!.emit(op, kernelContext(module, target, `${name}_l${i}`, i)) as EmittedKernel;
+    const f = daeForm(k);
     if ('reason' in f) {
       if (f.reason !== 'no constants') off.push({ op: i, opName: op.name, reason: f.reason });
       return undefined;
     }
-    if (opts.dae === 'auto' && op.macs <= f.stageBytes) {
-      off.push({ op: i, opName: op.name, reason: `constants used about once (${op.macs} MACs for ${f.stageBytes} B staged): a copy would only add flash traffic` });
+    // Reuse: a MAC reads about one constant byte; a table kernel states its reads (e.g. add.lut: 8 B per element).
+    if (opts.dae === 'auto' && (k.constantReads ?? op.macs) <= f.stageBytes) {
+      const reads = k.constantReads !== undefined ? `${k.constantReads} B of constant reads` : `${op.macs} MACs`;
+      off.push({ op: i, opName: op.name, reason: `constants used about once (${reads} for ${f.stageBytes} B staged): a copy would only add flash traffic` });
       return undefined;
     }
     return f;

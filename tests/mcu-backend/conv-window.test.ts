@@ -10,9 +10,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { KConv2d } from '../../compiler/kernel-ir/types.ts';
+import { chooseBlocking } from '../../mcu-backend/emit/blocking.ts';
 import { emitConvWindow, fcAsConv, overlaySafe, planWindow, type WeightForm, type WindowBlocks } from '../../mcu-backend/emit/conv-window.ts';
 import type { FastResult } from '../../mcu-backend/emit/fast-kernel.ts';
 import { runCasesHost, runCasesM4, runCasesOn, type RunCase } from '../../mcu-backend/emit/fast-run.ts';
+import { pairWordRun } from '../../mcu-backend/emit/pair-words.ts';
 import type { WordOrder } from '../../mcu-backend/emit/word-steps.ts';
 import { scratchDir } from '../helpers/paths.ts';
 import { needTools } from './helpers/tools.ts';
@@ -271,6 +273,60 @@ test('int8p weights: which blocks each shape takes, and the layers the form decl
   assert.ok(!rb.ok && /exceeds 2\^23/.test(rb.reason), rb.ok ? 'applied' : rb.reason);
 });
 
+// The pair form's one-pixel LDM blocks with word loads (pair-words.ts): the same table read by single LDRs,
+// grouped (M3/M4) or list-scheduled for the M7's dual issue (interleaved): unrolled with the merged
+// accumulator starts, looped over kernel rows, in chunks with a tail; blocks of 4, 3 and 2 channels.
+const PAIR_WORD_SHAPES = [6, 7].map((i) => PAIR_SHAPES[i]!);
+const PAIR_WORD_FC: Array<[number, number]> = [[256, 64], [384, 6], [200, 7], [128, 11]];
+
+function pairWordCases(seed: number, order: WordOrder): Array<RunCase & { label: string }> {
+  const rng = new Rng(seed);
+  const out: Array<RunCase & { label: string }> = [];
+  const pats = ['random', 'min', 'max', 'alternating', 'zero-point'] as const;
+  PAIR_WORD_SHAPES.forEach((sh, i) => {
+    const f = convFixture(sh, rng, pats[i % 5], `pw${i}`);
+    out.push({ kernel: ok(emitConvWindow(f.op, { consts: f.consts }, { fn: `cw${out.length}`, weights: 'int8p', order }), f.label), input: f.input, expected: f.expected, label: `int8p words ${f.label}` });
+  });
+  PAIR_WORD_FC.forEach(([n, o], i) => {
+    const f = fcFixture({ batches: 1, inDepth: n, outDepth: o, symmetric: true }, rng, pats[(i + 2) % 5], `pwf${n}`);
+    out.push({ kernel: ok(emitConvWindow(fcAsConv(f.op), { consts: f.consts }, { fn: `cw${out.length}`, weights: 'int8p', order }), f.label), input: f.input, expected: f.expected, label: `int8p words ${f.label}` });
+  });
+  return out;
+}
+
+test('int8p one-pixel blocks with word loads (pair-words.ts): no LDM in the reduction, offsets within LDR range; bit-exact on the host and on QEMU M4 (grouped) and M7 (interleaved)', (t) => {
+  const rng = new Rng(11);
+  const f = fcFixture({ batches: 1, inDepth: 256, outDepth: 8, symmetric: true }, rng);
+  const code = (order?: WordOrder) => ok(emitConvWindow(fcAsConv(f.op), { consts: f.consts }, { fn: 'x', weights: 'int8p', ...(order ? { order } : {}) }), 'x').code;
+  assert.match(code(), /ldmia r1!, \{r6, r7\}/);
+  for (const order of ['grouped', 'interleaved'] as const) {
+    const c = code(order);
+    assert.doesNotMatch(c, /ldmia r0!, \{r2, r3, r4, r5\}|ldmia r1!, \{r6, r7[,}]/, order);
+    assert.match(c, /ldr r6, \[r1, #0\]/, order);
+  }
+  // Grouped: per step the 4 input words and two channels' weight words back to back, then their 12 MAC instructions.
+  const step = code('grouped').split('ldr r2, [r0, #16]')[0]!.split('ldr r2, [r0, #0]')[1]!;
+  assert.deepEqual((step.match(/(ldr|smlad|sxtb16) /g) ?? []).map((x) => x.trim()).slice(0, 21),
+    [...Array(3 + 4 + 2 + 2).fill('ldr'), 'smlad', 'sxtb16', 'smlad', 'smlad', 'sxtb16', 'smlad', 'smlad', 'sxtb16', 'smlad', 'smlad']);
+  // A kernel-row skip beyond the LDR offset range moves the pointers in between (3 steps, 5000 bytes skipped after each).
+  const run = pairWordRun('grouped', ['r10', 'r11'], 3, false, () => 5000, (d, s, imm) => [`add ${d}, ${s}, #${imm}`]);
+  const offs = run.flatMap((l) => [...l.matchAll(/#(\d+)\]/g)].map((m) => Number(m[1])));
+  assert.ok(offs.every((o) => o < 4096), JSON.stringify(offs));
+  const moved = (r: string) => run.filter((l) => l.startsWith(`add ${r}, ${r}`)).reduce((a, l) => a + Number(/#(\d+)$/.exec(l)![1]), 0);
+  assert.equal(moved('r0'), 3 * 16 + 3 * 5000);
+  assert.equal(moved('r1'), 3 * 2 * 8);
+  if (!needTools(t, 'host')) return;
+  const h = runCasesHost(join(work, 'pairw-host'), pairWordCases(41, 'grouped'));
+  assert.equal(h.failedCases, 0, `failing cases:\n${h.log}`);
+  for (const [cpu, order] of [['m4', 'grouped'], ['m7', 'interleaved']] as const) {
+    if (!needTools(t, cpu)) return;
+    const cs = pairWordCases(42, order);
+    const r = runCasesOn(cpu, join(work, `pairw-${cpu}`), cs);
+    assert.equal(r.failedCases, 0, `${r.failedCases} failing cases on ${cpu}: ${r.log}`);
+    assert.equal(r.instructions!.length, cs.length);
+  }
+});
+
 // The int16 form with the register-blocked dot blocks instead of the LDM blocks (`blocks: 'dot'`, the
 // conv2d.window-dot-m4 / fully_connected.window-dot-m4 variants of window-dot.ts), with the LDRD steps
 // issued as word steps (word-steps.ts) grouped (M3/M4) or interleaved (M7), and as LDRD steps: the shapes
@@ -316,6 +372,31 @@ test('int16 dot blocks (window-dot variants): no LDM blocks where the int16 form
     if (!needTools(t, cpu)) return;
     const cs = dotCases(32, ['plain'], [order]);
     const r = runCasesOn(cpu, join(work, `dot-${cpu}`), cs);
+    assert.equal(r.failedCases, 0, `${r.failedCases} failing cases on ${cpu}: ${r.log}`);
+    assert.equal(r.instructions!.length, cs.length);
+  }
+});
+
+// The dot blocks' blocking by modelled M4 cycles where the instruction count picks a held-weight blocking
+// (conv-window.ts dotCycleScore): a 1x1 stride-2 convolution over 16 channels (resnet's shortcut) takes
+// 3 pixels x 2 channels on 16-pixel rows, not the instruction count's 8 x 1; bit-exact on the host and QEMU M4 (grouped) and M7 (interleaved).
+test('int16 dot blocks: a 1x1 over 16 channels takes 3 x 2 held weights (cycles), not 8 x 1 (instructions); bit-exact on the host, QEMU M4 and M7', (t) => {
+  const rng = new Rng(12);
+  const shapes: ConvParams[] = [{ inH: 4, inW: 32, inC: 16, outC: 10, kH: 1, kW: 1, stride: 2 }, { inH: 6, inW: 9, inC: 8, outC: 7, kH: 1, kW: 1, pad: 0, act: [-90, 100] }];
+  const fx = shapes.map((sh, i) => convFixture(sh, rng, (['random', 'max'] as const)[i]!, `s${i}`));
+  const p = planWindow(fx[0]!.op, 'int16', undefined, 'dot');
+  if ('reason' in p) throw new Error(p.reason);
+  const byInstructions = chooseBlocking(p.shape, 14, [2]);
+  assert.deepEqual([byInstructions.pixels, byInstructions.channels, byInstructions.held], [8, 1, 'weights']);
+  assert.ok(p.blocking.pixels === 3 && p.blocking.channels === 2 && p.blocking.held === 'weights', JSON.stringify(p.blocking));
+  if (!needTools(t, 'host')) return;
+  const mk = (order: WordOrder) => fx.flatMap((f, i) => (['plain', 'rows'] as const).map((form) => windowCase(f, 'int16', form, `cs${i}${form[0]}`, 'dot', order)));
+  const h = runCasesHost(join(work, 'dot13-host'), mk('grouped'));
+  assert.equal(h.failedCases, 0, `failing cases:\n${h.log}`);
+  for (const [cpu, order] of [['m4', 'grouped'], ['m7', 'interleaved']] as const) {
+    if (!needTools(t, cpu)) return;
+    const cs = mk(order);
+    const r = runCasesOn(cpu, join(work, `dot13-${cpu}`), cs);
     assert.equal(r.failedCases, 0, `${r.failedCases} failing cases on ${cpu}: ${r.log}`);
     assert.equal(r.instructions!.length, cs.length);
   }
