@@ -500,12 +500,22 @@ export function emitConvWindow(op: KConv2d, m: Pick<KernelModule, 'consts'>, opt
       `    const int iy0 = oy * ${S} - ${op.padTop};`,
       `    int r = 0;`);
     // Slide: the rows shared with the previous output row move up; only the new ones are widened.
-    // (a forward copy of 16 bytes per step, LDRD/STRD through asm so gcc does not call memmove).
+    // (a forward copy of 16 bytes per step, LDRD/STRD through asm so gcc does not call memmove; on DSP
+    // cores 32 bytes per step by LDM/STM of 8 registers where the rows are whole 32-byte steps: 1 + N
+    // cycles each on the M4, 21 cycles per 32 bytes against 30 for four LDRD/STRD.)
+    const slideVals = (R - S) * rowE;
+    const ldrdSlide = slideVals % 8 === 0
+      ? `      for (int i = 0; i < ${slideVals / 8}; i++) { uint32_t a0, a1, a2, a3; TFK_LDRD_POST(a0, a1, src); TFK_LDRD_POST(a2, a3, src); TFK_STRD_POST(a0, a1, dst); TFK_STRD_POST(a2, a3, dst); }`
+      : `      for (int i = 0; i < ${slideVals / 4}; i++) { uint32_t a0, a1; TFK_LDRD_POST(a0, a1, src); TFK_STRD_POST(a0, a1, dst); }`;
     if (S < R) run.push(`    if (oy > oy0) {`,
       `      const int16_t *src = s + ${S * rowE}; int16_t *dst = s;`,
-      ((R - S) * rowE) % 8 === 0
-        ? `      for (int i = 0; i < ${(R - S) * rowE / 8}; i++) { uint32_t a0, a1, a2, a3; TFK_LDRD_POST(a0, a1, src); TFK_LDRD_POST(a2, a3, src); TFK_STRD_POST(a0, a1, dst); TFK_STRD_POST(a2, a3, dst); }`
-        : `      for (int i = 0; i < ${(R - S) * rowE / 4}; i++) { uint32_t a0, a1; TFK_LDRD_POST(a0, a1, src); TFK_STRD_POST(a0, a1, dst); }`,
+      ...(slideVals % 16 === 0
+        ? [`#if defined(__ARM_FEATURE_DSP)`,
+          `      { const int16_t *end = src + ${slideVals};`,
+          `        __asm__ volatile("1:\\n\\tldmia %0!, {r4, r5, r6, r8, r9, r10, r11, r12}\\n\\tstmia %1!, {r4, r5, r6, r8, r9, r10, r11, r12}\\n\\tcmp %0, %2\\n\\tbne 1b"`,
+          `          : "+r"(src), "+r"(dst) : "r"(end) : "r4", "r5", "r6", "r8", "r9", "r10", "r11", "r12", "cc", "memory"); }`,
+          `#else`, ldrdSlide, `#endif`]
+        : [ldrdSlide]),
       `      r = ${R - S};`, `    }`);
     run.push(`    for (; r < ${R}; r++) { const int iy = iy0 + r; ${name}_wid(iy >= 0 && iy < ${op.inH} ? in + iy * ${inRow} : 0, s + r * ${rowE}, 0); }`,
       `    ${name}_dot(s, out + (oy - oy0) * ${op.outW * outPix}, ${op.outW}, sl);`,
