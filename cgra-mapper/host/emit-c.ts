@@ -7,7 +7,7 @@ import { buildImage } from '../isa/image.ts';
 import type { CgraArch } from '../arch.ts';
 import type { LayerProgram } from './layer-program.ts';
 import type { Nest } from './runs.ts';
-import { clampRange } from './requant.ts';
+import { clampRange, clampRangeExact } from './requant.ts';
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 const list = (a: ArrayLike<number>, f: (v: number) => string = String): string => {
@@ -114,17 +114,19 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   const packed = prog.fast && prog.decode === 'fxp' && prog.biasInDecode && ch[0].fast!.pre === 2 &&
     ch.every((c) => Math.abs(c.fast!.K) < 2 ** 22 && c.fast!.E + 7 <= 31 && c.bound < 2 ** 22);
   // ReLU-style clamps (actMin >= the zero point: about every other output clamps low) test thresholds before
-  // the MULH (finish below); other layers rarely clamp and keep one unsigned compare after it.
-  const thresholds = prog.fast && L.q.actMin >= L.q.outputOffset;
+  // the requantisation (finish below; fast or exact); other layers rarely clamp and keep one unsigned compare.
+  const thresholds = L.q.actMin >= L.q.outputOffset;
   if (prog.fast) {
     macros.push(table('m', 'int32_t', (c) => c.fast!.m), table('k', 'int32_t', (c) => c.fast!.K), table('e', 'uint8_t', (c) => c.fast!.E));
     if (packed) macros.push(table('k7', 'int32_t', (c) => c.fast!.K * 128), table('e7', 'uint8_t', (c) => c.fast!.E + 7));
-    if (thresholds) {
-      const ranges = ch.map((c) => clampRange(c.fast!, packed, L.q.actMin, L.q.actMax, c.bound));
-      macros.push(table('lo', 'int32_t', (_, o) => ranges[o].lo), table('hi', 'int32_t', (_, o) => ranges[o].hi));
-    }
   } else {
     macros.push(table('m', 'int32_t', (c) => c.multiplier), table('s', 'int8_t', (c) => c.shift));
+  }
+  if (thresholds) {
+    const exactArith = prog.arith === 'tflm' || L.q.rounding !== 'single' ? 'tflm' : 'tflite';
+    const ranges = ch.map((c) => (prog.fast ? clampRange(c.fast!, packed, L.q.actMin, L.q.actMax, c.bound)
+      : clampRangeExact(c.multiplier, c.shift, exactArith, L.q.outputOffset, L.q.actMin, L.q.actMax, c.bound)));
+    macros.push(table('lo', 'int32_t', (_, o) => ranges[o].lo), table('hi', 'int32_t', (_, o) => ranges[o].hi));
   }
   out.push(...macros);
   // Launch table: kernel id, then the column pointers as byte offsets into the layer's memory.
@@ -165,9 +167,10 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   const clampStore = (q.actMin === -128 && q.actMax === 127
     ? 'if (TF_UNLIKELY((uint32_t)(v + 128) > 255u)) v = (v >> 31) ^ 127;'
     : `if (TF_UNLIKELY((uint32_t)(v - ${q.actMin}) > ${q.actMax - q.actMin}u)) v = v < ${q.actMin} ? ${q.actMin} : ${q.actMax};`) + `\n((uint8_t *)out)[${'J'}] = (uint8_t)v;`;
-  // With thresholds the clamp tests s, the value before the MULH (requant.ts clampRange: z = 512 (D + b) in the
-  // packed form, else the biased sum): outputs on either clamped side skip the MULH (ReLU layers: every s <= 0
-  // and more). GCC lays the unclamped path out with branches not taken.
+  // With thresholds the clamp tests s, the value before the requantisation (requant.ts clampRange: z = 512 (D + b)
+  // in the packed form, else the biased sum; clampRangeExact for runtime.h's exact path): outputs on either
+  // clamped side skip it (ReLU layers: every s <= 0 and more). GCC lays the unclamped path out with branches
+  // not taken.
   const finish = (s: string, rqLines: string[], j: string): string => {
     if (!thresholds) return [...rqLines, clampStore.replace('J', j)].join('\n');
     return [`int32_t v = ${q.actMin};`, `if (${s} > ${p}_lo(o)) {`, `  if (TF_LIKELY(${s} <= ${p}_hi(o))) {`, ...rqLines.map((l) => '    ' + l.replace('int32_t v = ', 'v = ')),

@@ -15,7 +15,7 @@
 // out <= zp) and is dropped. Valid while |a| << (2 + left) fits int32; the emitter checks the bound from the
 // weights and falls back to runtime.h's exact functions otherwise. tests/cgra-mapper/host-requant.test.ts
 // checks it against compiler/quant/multiplier.ts on random and boundary values.
-import type { Arith } from '../../compiler/quant/multiplier.ts';
+import { multiplyByQuantizedMultiplier, type Arith } from '../../compiler/quant/multiplier.ts';
 
 export interface FastRequant {
   /** Left shift applied to the accumulator before the MULH (2 + TFLite's left shift). */
@@ -86,15 +86,26 @@ export function requantRaw(s: number, f: FastRequant, packed: boolean): number {
 export function clampRange(f: FastRequant, packed: boolean, actMin: number, actMax: number, bound = Infinity): { lo: number; hi: number } {
   const step = packed ? 512 : 1;
   const b = Math.floor(Math.min(bound, packed ? 2 ** 22 - 1 : fastLimit(f)));
+  return thresholds((s) => requantRaw(s, f, packed), b, step, actMin, actMax);
+}
+
+/** clampRange for the exact path (runtime.h's tf_requant_*, equal to compiler/quant/multiplier.ts): s = a. */
+export function clampRangeExact(multiplier: number, shift: number, arith: Arith, outZero: number, actMin: number, actMax: number, bound: number): { lo: number; hi: number } {
+  const b = Math.floor(Math.min(bound, 2 ** 31 - 2));
+  return thresholds((a) => multiplyByQuantizedMultiplier(a, { multiplier, shift }, arith) + outZero, b, 1, actMin, actMax);
+}
+
+/** lo / hi of clampRange for a monotone raw(s) on s = k step, |k| <= b. */
+function thresholds(raw: (s: number) => number, b: number, step: number, actMin: number, actMax: number): { lo: number; hi: number } {
   const dMin = -b * step, dMax = b * step;
   // Largest s in the domain with raw(s) <= v (dMin - 1 when none).
   const last = (v: number): number => {
-    if (requantRaw(dMin, f, packed) > v) return dMin - 1;
-    if (requantRaw(dMax, f, packed) <= v) return dMax;
+    if (raw(dMin) > v) return dMin - 1;
+    if (raw(dMax) <= v) return dMax;
     let a = 0, c = 2 * b; // raw(dMin + a step) <= v < raw(dMin + c step)
     while (c - a > 1) {
       const h = Math.floor((a + c) / 2);
-      if (requantRaw(dMin + h * step, f, packed) <= v) a = h; else c = h;
+      if (raw(dMin + h * step) <= v) a = h; else c = h;
     }
     return dMin + a * step;
   };

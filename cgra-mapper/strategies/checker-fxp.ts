@@ -188,7 +188,7 @@ export function fxpPieces(groups: number, launchesPerPiece: number, maxLaunches 
 }
 
 /** `pipelined`: split the pixels into pieces (fxpPieces) and declare each launch's stream (stageReads). */
-export function planCheckerFxp(L: CgraLayer, arch: CgraArch, opts: { pipelined?: boolean } = {}): LayerPlan {
+export function planCheckerFxp(L: CgraLayer, arch: CgraArch, opts: { pipelined?: boolean; maxLaunches?: number } = {}): LayerPlan {
   const why = fxpSupports(L);
   if (why) throw new Error(`checker-fxp: ${L.name}: ${why}`);
   const taps = tapsOf(L);
@@ -197,9 +197,10 @@ export function planCheckerFxp(L: CgraLayer, arch: CgraArch, opts: { pipelined?:
   const n = Math.ceil(pairs / chunks); // pairs per chunk (the last chunk padded with zero taps)
   const P = L.outH * L.outW;
   const tiles = Math.ceil(L.outC / 8);
-  // Up to 64 launches: the emitted C's limit for one post and one stage function per launch (emit-c.ts). Small
-  // pieces keep the host work the array cannot hide (the first piece's stream, the last launch's post) small.
-  const pieces = opts.pipelined ? fxpPieces(Math.ceil(P / 4), tiles * chunks, 64) : 1;
+  // Up to 64 launches by default: the emitted C's limit for one post and one stage function per launch
+  // (emit-c.ts). Small pieces keep the host work the array cannot hide (the first piece's stream, the last
+  // launch's post) small; `auto` by end-to-end cycles also costs 16 (planEndToEndVariants).
+  const pieces = opts.pipelined ? fxpPieces(Math.ceil(P / 4), tiles * chunks, opts.maxLaunches ?? 64) : 1;
   const perPiece = Math.ceil(Math.ceil(P / 4) / pieces); // pixel groups per launch
   const groups = pieces * perPiece; // pixel groups in the stream (padding groups: zero inputs, outputs dropped)
   if (perPiece > 4095) throw new Error(`checker-fxp: ${perPiece} pixel groups per launch (at most 4095)`);

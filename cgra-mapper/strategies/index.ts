@@ -38,11 +38,17 @@ export interface Strategy {
    * memory it reads (plan.stageReads), so the host program overlaps its pre- and post-steps with the array.
    */
   planEndToEnd?(L: CgraLayer, arch: CgraArch): LayerPlan;
+  /**
+   * End-to-end plans that split the work differently (e.g. launch counts): `auto` by end-to-end cycles keeps
+   * the one with the fewest array + host cycles. More launches hide more host work at the pipeline's ends but
+   * add per-launch host work and padding, which a host-bound layer pays.
+   */
+  planEndToEndVariants?(L: CgraLayer, arch: CgraArch): LayerPlan[];
 }
 
 export const STRATEGIES: readonly Strategy[] = [
   { name: 'checker', summary: 'checkerboard int8 dataflow: 8 multipliers, 2 pixels x 16 channels per pass (conv, pointwise, FC)', paper: false, needs: TORUS_4X4, supports: checkerSupports, plan: planChecker },
-  { name: 'checker-fxp', summary: 'two int8 products per FXPMUL (packed x1 + 2^23 x2 times w2 + 2^23 w1): 8 multipliers, 4 pixels x 8 channels per pass (conv, pointwise, FC)', paper: false, needs: TORUS_4X4, supports: fxpSupports, plan: (L, a) => planCheckerFxp(L, a), planEndToEnd: (L, a) => planCheckerFxp(L, a, { pipelined: true }) },
+  { name: 'checker-fxp', summary: 'two int8 products per FXPMUL (packed x1 + 2^23 x2 times w2 + 2^23 w1): 8 multipliers, 4 pixels x 8 channels per pass (conv, pointwise, FC)', paper: false, needs: TORUS_4X4, supports: fxpSupports, plan: (L, a) => planCheckerFxp(L, a), planEndToEnd: (L, a) => planCheckerFxp(L, a, { pipelined: true }), planEndToEndVariants: (L, a) => [16, 64].map((maxLaunches) => planCheckerFxp(L, a, { pipelined: true, maxLaunches })).filter((p, i, ps) => ps.findIndex((q) => q.launches.length === p.launches.length) === i) },
   { name: 'fc-fxp', summary: 'single-pixel layers (FC batch 1): packed pairs, 7 multipliers each fed one weight word per multiply step, input pair in a register', paper: false, needs: TORUS_4X4, supports: fcSupports, plan: planFcFxp },
   { name: 'checker-dw', summary: 'checkerboard depthwise: 8 multipliers, an input stream shared by two adjacent pixels at lagged taps, 4 pixels x 8 channels per pass', paper: false, needs: TORUS_4X4, supports: dwSupports, plan: planCheckerDw },
   { name: 'checker-dw4', summary: 'checkerboard depthwise, simple form: 4 multipliers with private feeders, 2 pixels x 8 channels per pass', paper: false, needs: WRAP_FREE_4X4, supports: dw4Supports, plan: planCheckerDw4 },
@@ -110,7 +116,13 @@ function summarise(candidates: Candidate[]): string {
  */
 export interface ChooseOptions { hostCost?: (p: LayerPlan) => number | undefined; allowed?: readonly string[] }
 export function chooseOrHost(L: CgraLayer, arch: CgraArch, requested: string, optimise: BusModel = 'shared', opts: ChooseOptions = {}): Choice | HostChoice {
-  const { hostCost, allowed } = opts;
+  const { allowed } = opts;
+  // Host cycles per plan, computed once (variants are costed before the candidates are).
+  const hostMemo = new Map<LayerPlan, number | undefined>();
+  const hostCost = opts.hostCost && ((p: LayerPlan): number | undefined => {
+    if (!hostMemo.has(p)) hostMemo.set(p, opts.hostCost!(p));
+    return hostMemo.get(p);
+  });
   const candidates: Candidate[] = [];
   const plans = new Map<string, LayerPlan>();
   const order = [...STRATEGIES.filter((s) => s.name !== GENERAL), strategyByName(GENERAL)!];
@@ -131,7 +143,12 @@ export function chooseOrHost(L: CgraLayer, arch: CgraArch, requested: string, op
       if (why) { candidates.push({ strategy: s.name, reason: why }); continue; }
       // A strategy written for a 4x4 block without wrap-around links runs in the corner of a larger array.
       const embed = !s.needs.native && !('exact' in s.needs.rows) && (arch.rows !== TILE || arch.cols !== TILE);
-      const planOf = hostCost && s.planEndToEnd ? s.planEndToEnd : s.plan;
+      const variants = (): LayerPlan => {
+        const ps = s.planEndToEndVariants!(L, arch);
+        const total = (v: LayerPlan): number => v.cost[optimise] + (hostCost!(v) ?? Infinity);
+        return ps.reduce((a, b) => (total(b) < total(a) ? b : a));
+      };
+      const planOf = hostCost && s.planEndToEndVariants ? variants : hostCost && s.planEndToEnd ? s.planEndToEnd : s.plan;
       try { p = embed ? embedPlan(s.plan(L, makeArch({ ...arch, rows: TILE, cols: TILE })), arch) : planOf(L, arch); } catch (e) { candidates.push({ strategy: s.name, reason: (e as Error).message }); continue; }
     }
     plans.set(s.name, p);

@@ -16,6 +16,7 @@ import { layerCosimFiles } from '../../cgra-mapper/host/cosim-files.ts';
 import { hostCost } from '../../cgra-mapper/host/cost.ts';
 import { planHostCycles } from '../../cgra-mapper/map-model.ts';
 import { paperLayer } from '../helpers/paper-layer.ts';
+import { planCheckerFxp } from '../../cgra-mapper/strategies/checker-fxp.ts';
 import type { CgraLayer } from '../../cgra-mapper/layer.ts';
 import { clamp, multiplyByQuantizedMultiplier } from '../../compiler/quant/multiplier.ts';
 import { mulberry32 } from '../../compiler/rng.ts';
@@ -68,6 +69,16 @@ test('auto by end-to-end cycles: the cheapest end-to-end plan wins; candidates c
   for (const x of c.candidates) if (x.estimate && x.host === undefined && x.strategy !== 'wp') assert.ok(x.estimate.shared >= e2e(best), x.strategy);
   // The paper strategy using absolute addresses is refused by the host program, with its reason.
   assert.equal(c.candidates.find((x) => x.strategy === 'wp')?.host, undefined);
+});
+
+test('auto by end-to-end cycles keeps the checker-fxp launch split (up to 16 or 64 launches) with the fewest array + host cycles', () => {
+  const { L } = paperLayer();
+  const c = chooseOrHost(L, arch, 'checker-fxp', 'shared', { hostCost: (p) => planHostCycles(p, 'tflm') });
+  const vs = [16, 64].map((maxLaunches) => planCheckerFxp(L, arch, { pipelined: true, maxLaunches }));
+  assert.notEqual(vs[0].launches.length, vs[1].launches.length);
+  const total = vs.map((v) => v.cost.shared + planHostCycles(v, 'tflm')!);
+  assert.equal(c.plan!.launches.length, vs[total[0] <= total[1] ? 0 : 1].launches.length);
+  assert.equal(c.candidates.find((x) => x.strategy === 'checker-fxp')!.host, Math.min(...total) - c.plan!.cost.shared);
 });
 
 test('paper layer on QEMU riscv32, pipelined plan: the host program is bit-exact, and its stages are counted per marker', (t) => {
@@ -158,13 +169,13 @@ test('the HEEPsilon application folder compiles for RV32IMC against the CGRA reg
 // A 3-channel stride-2 layer whose window runs past the image (padding taps hold the zero point): checker's
 // band bytes come from scattered positions (gathered byte by byte, the padding bytes written at start-up) and
 // checker-fxp's pairs mix input bytes and the zero point.
-function smallLayer(shape = { H: 24, W: 24, C: 3, O: 8, K: 3, S: 2, OH: 12, OW: 12 }, biasScale = 30, act = { zp: -128, min: -128, max: 127 }): { L: CgraLayer; input: Int8Array; want: Int8Array } {
+function smallLayer(shape = { H: 24, W: 24, C: 3, O: 8, K: 3, S: 2, OH: 12, OW: 12 }, biasScale = 30, act = { zp: -128, min: -128, max: 127 }, rq = { m0: 1_200_000_000, dm: 7_000_000, shift: -7 }): { L: CgraLayer; input: Int8Array; want: Int8Array } {
   const r = mulberry32(33);
   const b = (): number => Math.floor(r() * 256) - 128;
   const { H, W, C, O, K, S, OH, OW } = shape;
   const weights = Int8Array.from({ length: O * K * K * C }, b), input = Int8Array.from({ length: H * W * C }, b);
   const bias = Int32Array.from({ length: O }, () => b() * biasScale);
-  const multiplier = Int32Array.from({ length: O }, (_, i) => 1_200_000_000 + 7_000_000 * i), shift = Int32Array.from({ length: O }, () => -7);
+  const multiplier = Int32Array.from({ length: O }, (_, i) => rq.m0 + rq.dm * i), shift = Int32Array.from({ length: O }, () => rq.shift);
   const L: CgraLayer = { index: 0, name: 'c3', kind: 'conv2d', inH: H, inW: W, inC: C, outH: OH, outW: OW, outC: O, kH: K, kW: K, strideH: S, strideW: S, dilH: 1, dilW: 1,
     padTop: 0, padLeft: 0, depthMultiplier: 1, weights, bias, q: { inputOffset: 128, outputOffset: act.zp, requant: { multiplier, shift }, rounding: 'double', actMin: act.min, actMax: act.max },
     inZero: -128, macs: OH * OW * O * K * K * C };
@@ -175,7 +186,7 @@ function smallLayer(shape = { H: 24, W: 24, C: 3, O: 8, K: 3, S: 2, OH: 12, OW: 
       const y = oy * S + ky, x = ox * S + kx;
       acc += weights[((o * K + ky) * K + kx) * C + c] * ((y < H && x < W ? input[(y * W + x) * C + c] : -128) + 128);
     }
-    want[(oy * OW + ox) * O + o] = clamp(multiplyByQuantizedMultiplier(acc, { multiplier: multiplier[o], shift: -7 }, 'tflm') + act.zp, act.min, act.max);
+    want[(oy * OW + ox) * O + o] = clamp(multiplyByQuantizedMultiplier(acc, { multiplier: multiplier[o], shift: rq.shift }, 'tflm') + act.zp, act.min, act.max);
   }
   return { L, input, want };
 }
@@ -209,6 +220,18 @@ for (const act of [{ zp: -110, min: -100, max: 90 }, { zp: -128, min: -128, max:
     });
   }
 }
+
+test('ReLU layer off the fast path (left shift 12: the sum bound exceeds the one-MULH range), checker: thresholds from the exact requantisation == direct loop', () => {
+  const act = { zp: -128, min: -128, max: 127 };
+  const { L, input, want } = smallLayer(undefined, 30, act, { m0: 1_000, dm: 30, shift: 12 });
+  assert.ok(want.some((v) => v === act.min) && want.some((v) => v !== act.min && v !== act.max), 'clamped and unclamped outputs');
+  const plan = strategyByName('checker')!.plan(L, arch);
+  const prog = layerProgram(plan, 'tflm');
+  assert.equal(prog.fast, false);
+  const rec = recordLayer(plan, input, arch);
+  const r = runHostC(layerCosimFiles(prog, rec.launches, input, arch, 'exact'), 'exact-relu');
+  assert.deepEqual(r.out, Array.from(want));
+});
 
 test('long reduction (3 chunks) with a large bias, checker-fxp: chunk sums and the bias outside the decode constant', () => {
   const { L, input, want } = smallLayer({ H: 4, W: 4, C: 512, O: 16, K: 1, S: 1, OH: 4, OW: 4 }, 40_000);
