@@ -6,7 +6,8 @@
 // row (memmove of the kept rows, widening of the new ones). A 1x1 stride-1 unpadded convolution (and a
 // fully connected layer, a 1x1 convolution over its batch rows) widens chunks of pixels instead. The
 // register-blocked inner products come from dot-blocks.ts (emitBlockFn), called once per output row or
-// chunk. Weights either:
+// chunk. Packed rows (few input channels, a first layer) may instead be gathered into columns (LDM / STMIA
+// per kernel row on the M4) for the LDM blocks of ldm-blocks.ts. Weights either:
 //   - int16 (`weights: 'int16'`): pre-scaled by 2^(left+1) for the 4-instruction requantisation
 //     (requant.ts), one LDRD per 4 weights; twice the int8 flash, the fastest;
 //   - int8 (`weights: 'int8'`): the flash layout is the int8 weights in consumption order, natural channel

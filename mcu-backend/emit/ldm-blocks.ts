@@ -7,7 +7,9 @@
 // accumulators; the loop ends, the output pointer and the block's weight start live on the stack. The
 // whole per-block loop over the pixels of a row or chunk is one inline-assembly statement that saves and
 // restores every register (it constrains the compiler in nothing); the portable C path (host builds,
-// TF_HOST_SIMD) computes the same sums from the same table.
+// TF_HOST_SIMD) computes the same sums from the same table. Two special forms: a partial last step of 1-3
+// words (gathered columns whose length is not a multiple of 8 values), and the pixel-major form of a 1x1
+// over 8 input channels (the pixel's 4 words held, one LDMIA per output channel: 9 instructions per 8 MACs).
 //
 // Applies to a single-group convolution whose kernel rows are contiguous runs of the widened buffer
 // (dilationW = 1, not packed) of a multiple of 8 values (kW * bufC; bufC for a 1x1 / FC), int16 weights and
