@@ -4,13 +4,13 @@
 // Budgets per model and core, three distinct ones: 512 KiB (the fastest selection); the tightest budget the
 // build accepts (from half the fastest selection's RAM, raised to what each refusal says it needs: the schedule
 // search trades speed for memory with lean kernels, in-place and channel-split execution); and a middle one.
-// The middle budget is searched between the tightest budget and the fastest selection's RAM, in steps of STEP
-// bytes, for a build whose plan (kernel per layer, arena, in-place and split layers) differs from both: first
-// the budget of the fastest build's schedule front point nearest the middle, then bisection; at most MID_PROBES
-// unverified probe builds (select, plan, emit, fit). Where none differs (the M3's portable kernels have one
-// plan), a third budget is still built and verified (the last one probed, else halfway between the tightest
-// budget and 512 KiB) and its row says `samePlanAs` (the budget whose build has the same plan), as does a
-// tightest row with the fastest plan. Prints one line per build; a build that is not bit-exact fails the
+// The middle budget is searched between the tightest budget and the fastest selection's RAM for a build whose
+// plan (kernel per layer, arena, in-place and split layers) differs from both: first the budget of the schedule
+// front point (of the fastest and the tightest build) nearest the middle, then bisection in steps of STEP bytes;
+// at most MID_PROBES unverified probe builds (select, plan, emit, fit). Where none differs (the M3's portable
+// kernels have one plan), a third budget is still built and verified (the last one probed, else halfway between
+// the tightest budget and 512 KiB) and its row says `samePlanAs` (the budget whose build has the same plan), as
+// does a tightest row with the fastest plan. Prints one line per build; a build that is not bit-exact fails the
 // bench. BENCH_MODELS=kws,vww limits the models (for a quick check).
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -81,8 +81,9 @@ export default async function run() {
         // The tightest budget the build accepts: from half the top selection's RAM, each refusal's "needs N B"
         // (the best schedule it found) is the next budget tried (at least 5% more).
         let min: Row | undefined;
+        let minBuild: McuBuild | undefined;
         for (let sram = Math.ceil((top.ramBytes * 0.5) / KB) * KB; !min;) {
-          try { min = (await build(sram, 'tightest')).row; } catch (e) {
+          try { ({ row: min, build: minBuild } = await build(sram, 'tightest')); } catch (e) {
             const msg = String((e as Error).message);
             if (!/sram budget/i.test(msg) || sram >= top.ramBytes) throw e;
             const needs = Number(/needs ([\d,]+) B/.exec(msg)?.[1]?.replace(/,/g, '') ?? 0);
@@ -98,12 +99,12 @@ export default async function run() {
         let hi = fastestFits;
         const minPlan = plans.get(min.sramBudget)!;
         const topPlan = plans.get(top.sramBudget)!;
-        // First guess: the fastest build's schedule front point nearest the middle, at its arena plus what the
-        // fastest build needs beside its arena.
+        // First guess: the schedule front point (of the fastest and the tightest build) nearest the middle, at its
+        // arena plus what the fastest build needs beside its arena.
         const beside = top.ramBytes - top.arenaBytes;
         const middle = (min.ramBytes + top.ramBytes) / 2;
-        const guess = (topBuild.totals.schedule?.front ?? [])
-          .map((p) => step(p.arenaBytes + beside)).filter((s) => s > lo && s < hi)
+        const guess = [...(topBuild.totals.schedule?.front ?? []), ...(minBuild!.totals.schedule?.front ?? [])]
+          .map((p) => p.arenaBytes + beside).filter((s) => s > lo && s < top.ramBytes)
           .sort((x, y) => Math.abs(x - middle) - Math.abs(y - middle) || x - y)[0];
         let mid: number | undefined;
         let last: number | undefined;
