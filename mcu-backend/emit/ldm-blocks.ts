@@ -148,8 +148,6 @@ function addImm(dst: string, src: string, imm: number, tmp: string): string[] {
 }
 
 const ACC = ['r10', 'r11', 'r12', 'lr'];
-/** Instructions of a pixel's body up to which the pixel loop runs pixel pairs. */
-const PAIR_BODY = 128;
 
 /**
  * `static void <fn>(const int16_t *in, const uint32_t *w, int8_t *out, int n, int nb)`: n output pixels of
@@ -260,22 +258,18 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
     // sp + 0 output pointer, + 4 last pixel's input, + 8 block weights, + 12 loop end, + 16 input, + 20 output, + 24 table end.
     `sub sp, sp, #32`, `strd r2, r3, [sp, #0]`, `str r1, [sp, #8]`, `strd r0, r2, [sp, #16]`, `str r4, [sp, #24]`,
     `3:`,
+    `1:`,
+    ...(merged ? [] : [`ldmia r1!, {${accs.join(', ')}}`]),
+    ...red,
+    ...rqL,
   ];
-  const body = [...(merged ? [] : [`ldmia r1!, {${accs.join(', ')}}`]), ...red, ...rqL];
-  // One pixel, then the next pixel's input (and output) and the block's weights again.
-  const pixel = [...body, ...(fromInput ? [] : [...addImm('r6', 'r6', lg.outPixel, 'r7'), `str r6, [sp, #0]`]),
-    ...addImm('r0', 'r0', lg.pixelBytes - consumed, 'r7'), `ldr r1, [sp, #8]`];
-  // Short unrolled bodies run two pixels per loop test (the test and its taken branch once per pair; an odd
-  // last pixel after the loop): 1.5 instructions less per pixel and block for about 70-110 more code words.
-  const pairs = !onePixel && lg.loop.kind === 'none' && body.length <= PAIR_BODY;
   if (onePixel) lines.push(
     // One pixel per call (a fully connected layer's single row): the next entry follows the parameters.
-    `1:`, ...body, `ldr r0, [sp, #16]`, `ldr r2, [sp, #24]`, `cmp r1, r2`, `bne 3b`);
+    `ldr r0, [sp, #16]`, `ldr r2, [sp, #24]`, `cmp r1, r2`, `bne 3b`);
   else lines.push(
-    ...(pairs
-      ? [`ldr r2, [sp, #4]`, `cmp r0, r2`, `bhs 5f`, `1:`, ...pixel, ...pixel, `ldr r2, [sp, #4]`, `cmp r0, r2`, `blo 1b`,
-        `5:`, `ldr r2, [sp, #4]`, `cmp r0, r2`, `bhi 6f`, ...pixel, `6:`]
-      : [`1:`, ...pixel, `ldr r2, [sp, #4]`, `cmp r0, r2`, `bls 1b`]),
+    ...(fromInput ? [] : [...addImm('r6', 'r6', lg.outPixel, 'r7'), `str r6, [sp, #0]`]),
+    ...addImm('r0', 'r0', lg.pixelBytes - consumed, 'r7'),
+    `ldr r1, [sp, #8]`, `ldr r2, [sp, #4]`, `cmp r0, r2`, `bls 1b`,
     // Next block of the same function: its table entry follows; same pixels again.
     ...addImm('r1', 'r1', entryWords * 4, 'r7'), `str r1, [sp, #8]`,
     `ldrd r0, r6, [sp, #16]`, `str r6, [sp, #0]`, `ldr r2, [sp, #24]`, `cmp r1, r2`, `bne 3b`);

@@ -52,10 +52,6 @@ const SHAPES: ConvParams[] = [
   // channels padded to 8, 144 pixels in two chunks, the output growing: chunks from the last one back).
   { inH: 5, inW: 7, inC: 8, outC: 13, kH: 1, kW: 1, act: [-60, 90], dead: true },
   { inH: 12, inW: 12, inC: 6, outC: 40, kH: 1, kW: 1 },
-  // LDM blocks running pixel pairs: 35 pixels (an odd last one; output pointer kept on the stack, 12
-  // channels) and 16 pixels (output pointer from the input's).
-  { inH: 5, inW: 7, inC: 16, outC: 12, kH: 1, kW: 1, act: [-90, 100] },
-  { inH: 4, inW: 4, inC: 16, outC: 16, kH: 1, kW: 1 },
 ];
 /** Fully connected cases [batches, inputs, outputs]: LDM blocks unrolled (5 and 25 steps), chunked 2 x 16 + 5 steps. */
 const FC: Array<[number, number, number]> = [[1, 37, 5], [3, 20, 9], [2, 296, 7], [1, 200, 5]];
