@@ -176,6 +176,9 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
     return [`int32_t v = ${q.actMin};`, `if (${s} > ${p}_lo(o)) {`, `  if (TF_LIKELY(${s} <= ${p}_hi(o))) {`, ...rqLines.map((l) => '    ' + l.replace('int32_t v = ', 'v = ')),
       `  } else v = ${q.actMax};`, '}', `((uint8_t *)out)[${j}] = (uint8_t)v;`].join('\n');
   };
+  // The packed-pair form's requantisation of z (requant.ts requantRaw, packed): MULH, the negative-side correction, shift.
+  const packedRq = (): string[] => [`int32_t y = (int32_t)(((int64_t)z * ${p}_m(o)) >> 32);`,
+    ...(ch[0].fast!.corr ? ['y += (y >> 31) * 256;'] : []), `int32_t v = (y + ${p}_k7(o)) >> ${p}_e7(o);`];
   // A post nest's inner loop keeps one output channel: its constants (kb, m, k, e, ...) are read into locals
   // before the loop (GCC otherwise reloads the tables per output: the int8 stores may alias them).
   const chanLoops = (n: Nest, body: string, prologue = ''): string => {
@@ -203,15 +206,11 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
             body = [`const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];`,
               `const int32_t z = ((int32_t)((uint32_t)t << 1) + ${p}_kb(o)) & -512;`,
               `t = tn;`,
-              finish('z', [`int32_t y = (int32_t)(((int64_t)z * ${p}_m(o)) >> 32);`,
-                ...(ch[0].fast!.corr ? ['y += (y >> 31) * 256;'] : []),
-                `int32_t v = (y + ${p}_k7(o)) >> ${p}_e7(o);`], j)].join('\n');
+              finish('z', packedRq(), j)].join('\n');
             return chanLoops(n, body, `int32_t t = M[${idx(n, 1, '0')}];`);
           }
           body = [`const int32_t z = ((int32_t)((uint32_t)M[${w}] << 1) + ${p}_kb(o)) & -512;`,
-            finish('z', [`int32_t y = (int32_t)(((int64_t)z * ${p}_m(o)) >> 32);`,
-              ...(ch[0].fast!.corr ? ['y += (y >> 31) * 256;'] : []),
-              `int32_t v = (y + ${p}_k7(o)) >> ${p}_e7(o);`], j)].join('\n');
+            finish('z', packedRq(), j)].join('\n');
           break;
         }
         // Software-pipelined like the packed form when the run walks memory upwards.
