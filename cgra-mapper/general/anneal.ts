@@ -11,7 +11,7 @@ import type { CgraArch } from '../arch.ts';
 import type { Dfg } from './dfg.ts';
 import { bodyCycles, CTRL_OUTER, epilogueSteps, flushSlots, miiOf, storesPerPe, type Meter, type Schedule } from './schedule.ts';
 
-const mod = (a: number, m: number): number => ((a % m) + m) % m;
+const mod = (a: number, m: number): number => { const r = a % m; return r < 0 ? r + m : r; };
 
 interface AnnealOptions { iterations: number; rnd: () => number; maxPad: number; cap: number; colCap: number; debug?: (cost: number) => void; drain?: boolean; meter?: Meter }
 

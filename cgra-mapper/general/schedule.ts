@@ -103,7 +103,7 @@ export function flushSlots(s: Pick<Schedule, 'II' | 'drain' | 'sMax' | 'loads' |
 export const CTRL_INNER = 3;
 export const CTRL_OUTER = 2;
 
-const mod = (a: number, m: number): number => ((a % m) + m) % m;
+const mod = (a: number, m: number): number => { const r = a % m; return r < 0 ? r + m : r; };
 
 /** Closed neighbourhoods: the PEs whose ROUT PE q can read (itself and its four links). */
 /** Links that close the torus are left out where `noWrap` says so: a block searched to be copied across a
@@ -232,6 +232,18 @@ export interface SearchOptions {
   each?: (best: Schedule[]) => void;
 }
 
+/** meets[x * P + y]: PEs x and y share a neighbour (a multiplier both can feed); computed once per array. */
+const meetCache = new WeakMap<number[][], Uint8Array>();
+function meetMatrix(nb: number[][]): Uint8Array {
+  let m = meetCache.get(nb);
+  if (m) return m;
+  const P = nb.length;
+  m = new Uint8Array(P * P);
+  for (let x = 0; x < P; x++) for (let y = 0; y < P; y++) m[x * P + y] = nb[x].some((q) => nb[y].includes(q)) ? 1 : 0;
+  meetCache.set(nb, m);
+  return m;
+}
+
 function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSlots?: number }, d: Dfg, II: number, nb: number[][], rnd: () => number, bias: number, drain: boolean, meter: Meter): Schedule | undefined {
   const instrSlots = arch.instrSlots ?? 32;
   const P = nb.length;
@@ -254,16 +266,22 @@ function attempt(arch: Pick<CgraArch, 'rows' | 'cols' | 'registers'> & { instrSl
   // Loads that must meet at a multiplier (operands of one product).
   const partners: number[][] = d.loads.map(() => []);
   for (const p of d.products) { partners[p.a].push(p.b); partners[p.b].push(p.a); }
-  const meet = (x: number, y: number): boolean => nb[x].some((q) => nb[y].includes(q));
+  const meets = meetMatrix(nb);
   meter.used += ATTEMPT_UNITS + 2 * d.loads.length * II * P;
+  const apart = new Int32Array(P);
   for (const li of order) {
     let best: { pe: number; s: number; score: number } | undefined;
+    // Partners already placed that each PE shares no multiplier with (independent of the step).
+    apart.fill(0);
+    for (const o of partners[li]) {
+      if (!loads[o]) continue;
+      const row = loads[o].pe * P;
+      for (let pe = 0; pe < P; pe++) if (!meets[row + pe]) apart[pe]++;
+    }
     for (let s = 0; s < II; s++) for (let pe = 0; pe < P; pe++) {
-      if (!A.free(pe, s)) continue;
+      if (A.occ[pe * II + s] !== 0) continue; // A.free(pe, s) for s already in [0, II)
       const col = pe % arch.cols;
-      let apart = 0;
-      for (const o of partners[li]) if (loads[o] && !meet(pe, loads[o].pe)) apart++;
-      const score = apart * 100 + loadsAt[s] * 4 + colLoads[s * arch.cols + col] * bias + A.opsOn[pe].length * 3 + (A.isE[pe] ? cPenalty : 0) + rnd() * 2.5;
+      const score = apart[pe] * 100 + loadsAt[s] * 4 + colLoads[s * arch.cols + col] * bias + A.opsOn[pe].length * 3 + (A.isE[pe] ? cPenalty : 0) + rnd() * 2.5;
       if (!best || score < best.score) best = { pe, s, score };
     }
     if (!best) return undefined;

@@ -32,7 +32,7 @@ function layer(): { L: CgraLayer; input: Int8Array } {
 function mapOnce(rows: number, cols: number): string {
   setSearchBudget(1); // clears the per-process schedule cache
   const { L, input } = layer();
-  const plan = planGeneral(L, makeArch({ rows, cols }), { work: 80 * WORK_PER_MS });
+  const plan = planGeneral(L, makeArch({ rows, cols }), { work: 30 * WORK_PER_MS });
   return JSON.stringify({
     kernels: plan.kernels.map((k) => k.words),
     stage: plan.stage(input).map((b) => [b.addr, Array.from(b.words)]),

@@ -16,8 +16,8 @@ import { clamp, multiplyByQuantizedMultiplier } from '../../compiler/quant/multi
 import { setSearchBudget } from '../../cgra-mapper/general/index.ts';
 
 // These tests check exactness and estimate = simulation, not schedule quality: the general mapper (one of
-// STRATEGIES) searches a quarter of its default work budget here.
-setSearchBudget(0.25);
+// STRATEGIES) searches a twentieth of its default work budget here (every random layer still maps).
+setSearchBudget(0.05);
 
 const arch = makeArch();
 
@@ -184,7 +184,7 @@ test('random layers (fixed seed): every strategy exact, every estimate equal to 
     for (const s of STRATEGIES) {
       if (s.supports(L) || (s.name === 'im2col-ic' && oh * ow * o > 400)) continue;
       let plan;
-      try { plan = s.plan(L, arch); } catch { continue; } // a planner may decline (e.g. a pointer jump too large)
+      try { plan = s.plan(L, arch); } catch (e) { if (s.name === 'general') throw e; continue; } // a hand planner may decline (e.g. a pointer jump too large); general maps every layer
       const r = runPlan(plan, input, 'tflm', arch, 'shared');
       assert.deepEqual(r.output, want.out, `${s.name}: ${name}`);
       assert.equal(r.figures.arrayCycles, plan.cost.shared, `${s.name} estimate: ${name}`);

@@ -28,8 +28,8 @@ writeFileSync(cfg, [
 
 test('cgra map: strategies [general] in the config and --strategies general map every layer with the general mapper, bit-exact', () => {
   for (const extra of [[], ['--strategies', 'general']]) {
-    // --effort 0.25: a quarter of the general mapper's search work (this test checks exactness, not schedule quality)
-    const r = spawnSync(process.execPath, [bin, 'cgra', 'map', cfg, '--json', '--inputs', '1', '--effort', '0.25', ...extra], { encoding: 'utf8', cwd: dir });
+    // --effort 0.05: a twentieth of the general mapper's search work (this test checks exactness, not schedule quality)
+    const r = spawnSync(process.execPath, [bin, 'cgra', 'map', cfg, '--json', '--inputs', '1', '--effort', '0.05', ...extra], { encoding: 'utf8', cwd: dir });
     assert.equal(r.status, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
     assert.equal(doc.layers.length, 3);
@@ -49,7 +49,7 @@ test('cgra map: strategies [general] in the config and --strategies general map 
 
 test('cgra sweep: array sizes x strategies in worker threads, JSON with a Pareto front and an SVG plot', () => {
   const out = join(dir, 'sweep');
-  const r = spawnSync(process.execPath, [bin, 'cgra', 'sweep', cfg, '--rows', '2,4', '--cols', '4', '--strategies', 'auto,general', '--workers', '2', '--effort', '0.25', '--out', out], { encoding: 'utf8', cwd: dir });
+  const r = spawnSync(process.execPath, [bin, 'cgra', 'sweep', cfg, '--rows', '2,4', '--cols', '4', '--strategies', 'auto,general', '--workers', '2', '--effort', '0.05', '--out', out], { encoding: 'utf8', cwd: dir });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /\[#{30}\] 4\/4/);
   const doc = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
