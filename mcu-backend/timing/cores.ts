@@ -37,7 +37,9 @@ export interface CoreTiming {
   blExtra: number;
   /** POP {..., pc} / LDM with pc: extra cycles over 1 + N (M0+: 3 + N; M3/M4: 1 + N + P). */
   popPcExtra: number;
-  /** M7: extra cycles of an indirect branch (BX, POP {pc}, LDR pc, TBB), not predicted without a return stack. */
+  /** Extra cycles of an indirect branch (BX, POP {pc}, LDR pc, TBB). M3/M4: 1, i.e. P = 2 for a register target, which
+   *  cannot be speculated early (TRM: P = 1..3; its load/store notes give a 3-cycle reload after LDR pc and TBB).
+   *  M7: not predicted without a return stack. */
   indirectExtra: number;
   /** TBB/TBH: 2 + P. */
   tbBase: number;
@@ -66,7 +68,7 @@ const m4: CoreTiming = {
   cpu: 'm4', load: 2, loadPipelined: 1, store: 1, storeReg: 2, ldrd: 3, ldmBase: 1, ldmPerReg: 1,
   mul: 1, mac: 1, lmul: 1, lmac: 1, div: 7, takenExtra: 1, refillUnaligned: true, blExtra: 0, popPcExtra: 0, indirectExtra: 1, tbBase: 2, itFolds: true, loadUse: 0, addrInterlock: 1,
   dual: 'none', mispredict: 0, fp: 1, sys: 2,
-  notes: 'Cortex-M4 TRM table 3-1 and its load/store notes: LDR 2 (1 when pipelined after an LDR its address does not depend on; nothing pipelines after a store), STR imm 1, STR [reg] 2 (1 after an LDR), LDRD 3, LDM/STM 1+N, a load/store addressed by the previous data-processing result +1, MUL/MLA/SMULL/SMLAL/DSP MAC 1, SDIV/UDIV 2-12 (7 taken), taken branch 1+P with P = 1, 2 to an unaligned 32-bit target (TRM: 1-3), IT folded after a 16-bit instruction.',
+  notes: 'Cortex-M4 TRM table 3-1 and its load/store notes: LDR 2 (1 when pipelined after an LDR its address does not depend on; nothing pipelines after a store), STR imm 1, STR [reg] 2 (1 after an LDR), LDRD 3, LDM/STM 1+N, a load/store addressed by the previous data-processing result +1, MUL/MLA/SMULL/SMLAL/DSP MAC 1, SDIV/UDIV 2-12 (7 taken), taken branch 1+P with P = 1, 2 to an unaligned 32-bit target or from a register-indirect branch (BX, POP/LDM with pc, TBB/TBH; TRM: 1-3), IT folded after a 16-bit instruction.',
 };
 
 export const CORE_TIMING: Record<McuCpu, CoreTiming> = {

@@ -43,6 +43,14 @@ const SEQS: Seq[] = [
   { name: 'b taken', asm: 'b 1f\nnop\n1:\nnop\n', expect: { m4: 1 + 2 + 1, m3: 1 + 2 + 1, m0plus: 1 + 2 + 1 } },
   // Loop of 5: MOVS 1, then 5 x (SUBS 1 + BNE 1), 4 taken back-edges x refill 1: 1 + 10 + 4 = 15.
   { name: 'loop', asm: 'movs r0, #5\n1:\nsubs r0, #1\nbne 1b\n', expect: { m4: 1 + 15, m3: 1 + 15, m0plus: 1 + 15 } },
+  // A conditional branch not taken: 1 on every core (M0+ TRM "2 if taken, 1 if not"; M3/M4 "1 or 1+P"):
+  // MOVS 1 + CMP 1 + BEQ 1 + NOP 1.
+  { name: 'bcc not taken', asm: 'movs r0, #0\ncmp r0, #1\nbeq 1f\nnop\n1:\n', expect: { m4: 1 + 4, m3: 1 + 4, m0plus: 1 + 4 } },
+  // A call and its return, then a branch over the callee to a 16-bit NOP. M0+ TRM: BL 3, BX 2, B 2, NOP 1 = 8.
+  // M3/M4 TRM: BL 1+P, BX 1+P, B 1+P (P = 1..3 by target and "whether the processor manages to speculate the
+  // address early"): P = 1 for BL and B (immediate targets to 16-bit instructions), P = 2 for BX (the model's
+  // choice for a register target, which cannot be speculated early): 2 + 3 + 2 + 1 = 8.
+  { name: 'bl bx b', asm: 'bl 2f\nb 3f\n2:\nbx lr\n3:\nnop\n', expect: { m4: 1 + 8, m3: 1 + 8, m0plus: 1 + 8 } },
 ];
 
 // Thumb-2 only: MLA (M4 1, M3 2), UMULL (M4 1, M3 3..5, modelled 4), LDRD (1 + N = 3), PUSH/POP of 3 (1 + N).
@@ -51,12 +59,16 @@ const SEQS_V7: Seq[] = [
   { name: 'umull', asm: 'umull r0, r1, r3, r4\n', expect: { m4: 1 + 1, m3: 1 + 4 } },
   { name: 'ldrd', asm: 'ldrd r4, r5, [r2]\n', expect: { m4: 1 + 3, m3: 1 + 3 } },
   { name: 'push pop', asm: 'push {r4, r5, r6}\npop {r4, r5, r6}\n', expect: { m4: 1 + 4 + 4, m3: 1 + 4 + 4 } },
+  // IT "can be folded onto a preceding 16-bit Thumb instruction" (0 cycles): CMP 1 + IT 0 + MOVEQ 1.
+  { name: 'it folded', asm: 'cmp r0, r0\nit eq\nmoveq r1, r2\n', expect: { m4: 1 + 2, m3: 1 + 2 } },
+  // CBZ not taken: 1 (TRM "1 or 1+P"): MOVS 1 + CBZ 1 + NOP 1.
+  { name: 'cbz not taken', asm: 'movs r0, #1\ncbz r0, 1f\nnop\n1:\n', expect: { m4: 1 + 3, m3: 1 + 3 } },
 ];
 
 function program(dir: string, cpu: QemuCpu, seqs: Seq[]): string {
   const v6 = cpu === 'm0plus';
   const m1 = v6 ? '.hword 0xbf80' : 'dbg #1', m2 = v6 ? '.hword 0xbf90' : 'dbg #2';
-  const body = seqs.map((s) => `  __asm volatile(".syntax unified\\nmov r2, %0\\n${m1}\\n${s.asm.replace(/\n/g, '\\n')}${m2}\\n" :: "r"(buf) : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "cc", "memory");`).join('\n');
+  const body = seqs.map((s) => `  __asm volatile(".syntax unified\\nmov r2, %0\\n${m1}\\n${s.asm.replace(/\n/g, '\\n')}${m2}\\n" :: "r"(buf) : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "lr", "cc", "memory");`).join('\n');
   const src = join(dir, `seq-${cpu}.c`);
   writeFileSync(src, `#include <stdint.h>\nstatic uint32_t buf[8];\nint main(void)\n{\n  buf[0] = (uint32_t)(uintptr_t)buf;\n${body}\n  return 0;\n}\n`);
   return src;
