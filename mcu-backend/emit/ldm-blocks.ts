@@ -34,7 +34,7 @@
 import type { Requantise } from '../../compiler/kernel-ir/types.ts';
 import type { DotGeometry } from './dot-blocks.ts';
 import { pairWordRun } from './pair-words.ts';
-import { requantC } from './requant.ts';
+import { requantC, signFix } from './requant.ts';
 import type { WordOrder } from './word-steps.ts';
 
 export const LDM_Q = 4;
@@ -234,7 +234,7 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
   const rqL: string[] = fromInput ? [`ldr r6, [sp, #0]`, k ? `add r6, r6, r0, lsr #${k}` : `add r6, r6, r0`] : [`ldr r6, [sp, #0]`];
   const rqOne = (a: string, e: number, M: string, C: string, idx: string, t: string, sh?: string) => {
     rqL.push(...pre(a, accs.indexOf(a)), `smmlar ${t}, ${a}, ${M}, ${C}`);
-    if (e) rqL.push(`sub ${t}, ${t}, ${a}, lsr #31`);
+    if (signFix(rq, e)) rqL.push(`sub ${t}, ${t}, ${a}, lsr #31`);
     if (sh) rqL.push(`asr ${t}, ${t}, ${sh}`, `ssat ${t}, #8, ${t}`);
     else rqL.push(e ? `ssat ${t}, #8, ${t}, asr #${e}` : `ssat ${t}, #8, ${t}`);
     rqL.push(...clamp(t), `strb ${t}, [r6, ${idx}]`);
@@ -315,7 +315,7 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
     if (s > 0) C.push(`    a${i} >>= ${s};`);
     else if (s < 0) C.push(`    a${i} = (int32_t)((uint32_t)a${i} << ${-s});`);
     if (regShift) {
-      let r = `int32_t r${i} = tfk_smmlar(a${i}, ${m}, ${c});${es[i] ? ` r${i} -= (int32_t)((uint32_t)a${i} >> 31);` : ''} r${i} >>= (int32_t)wp[${i * np + 3}]; TFK_SSAT0(r${i}, r${i});`;
+      let r = `int32_t r${i} = tfk_smmlar(a${i}, ${m}, ${c});${signFix(rq, es[i]!) ? ` r${i} -= (int32_t)((uint32_t)a${i} >> 31);` : ''} r${i} >>= (int32_t)wp[${i * np + 3}]; TFK_SSAT0(r${i}, r${i});`;
       if (rq.actMin > -128) r += ` if (r${i} < ${rq.actMin}) r${i} = ${rq.actMin};`;
       if (rq.actMax < 127) r += ` if (r${i} > ${rq.actMax}) r${i} = ${rq.actMax};`;
       C.push(`    { ${r} o[${idx}] = (int8_t)r${i}; }`);
@@ -375,7 +375,7 @@ export function emitPixelMajorFn(fn: string, outC: number, es: number[], rq: Req
     lines.push(`ldmia r1!, {r6, r7, r8, r9, r10, r11, r12}`,
       `smlad r10, r2, r6, r10`, `smlad r10, r3, r7, r10`, `smlad r10, r4, r8, r10`, `smlad r10, r5, r9, r10`,
       // t = SMMLAR(acc, M, C) - (acc < 0): the sign taken off C first, so the accumulator can take t.
-      ...(e ? [`sub r12, r12, r10, lsr #31`] : []), `smmlar r10, r10, r11, r12`,
+      ...(signFix(rq, e) ? [`sub r12, r12, r10, lsr #31`] : []), `smmlar r10, r10, r11, r12`,
       e ? `ssat r10, #8, r10, asr #${e}` : `ssat r10, #8, r10`, ...clamp('r10'), `strb r10, [lr, #${oc}]`);
   }
   lines.push(...addImm('lr', 'lr', outC, 'r6'), `ldrd r1, r6, [sp, #0]`, `cmp r0, r6`, `bne 1b`,
