@@ -26,7 +26,7 @@
 
 import type { KDepthwiseConv2d, KernelModule } from '../../compiler/kernel-ir/types.ts';
 import { cIdent, type FastResult } from './fast-kernel.ts';
-import { requantC } from './requant.ts';
+import { requantC, signFix } from './requant.ts';
 import { depthwise3x3Requant } from './depthwise-fast.ts';
 import { SIMD_PRELUDE } from './simd-prelude.ts';
 
@@ -615,8 +615,8 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
         `smlad r8, r12, r6, r8`, `smlabb r8, lr, r7, r8`, `smlad r10, r12, r4, r10`, `smlabb r10, lr, r5, r10`,
         ...(bottom ? [] : [lo(3), `smlad r10, r12, r6, r10`, `smlabb r10, lr, r7, r10`]),
         `ldrd r12, lr, [sp, #16]`,
-        `smmlar r9, r8, r12, lr`, ...(e > 0 ? [`sub r9, r9, r8, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1]`,
-        `smmlar r9, r10, r12, lr`, ...(e > 0 ? [`sub r9, r9, r10, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1, #${oRow}]`,
+        `smmlar r9, r8, r12, lr`, ...(signFix(op, e) ? [`sub r9, r9, r8, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1]`,
+        `smmlar r9, r10, r12, lr`, ...(signFix(op, e) ? [`sub r9, r9, r10, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1, #${oRow}]`,
       ] : []),
       // Next row pair: from the end of this one's quads; the frame's slot 3 holds the plane pointer after the last pair.
       `add r0, r0, #${pairStep - 4 * FP - (top ? RW : 0)}`, `add r1, r1, #${2 * oRow - 2 * C * FP}`,
@@ -674,7 +674,7 @@ function rowBody(e: number, op: KDepthwiseConv2d, FP: number, RW: number, OS: nu
     ...(op.actMax < 127 ? [`cmp ${r}, #${op.actMax}`, `it gt`, `movgt ${r}, #${op.actMax}`] : []),
   ];
   const ssat = (r: string) => (e > 0 ? `ssat ${r}, #8, ${r}, asr #${e}` : `ssat ${r}, #8, ${r}`);
-  const rq = (t: string, acc: string, at: string) => [`smmlar ${t}, ${acc}, r12, lr`, ...(e > 0 ? [`sub ${t}, ${t}, ${acc}, lsr #31`] : []), ssat(t), ...clamp(t), `strb ${t}, ${at}`];
+  const rq = (t: string, acc: string, at: string) => [`smmlar ${t}, ${acc}, r12, lr`, ...(signFix(op, e) ? [`sub ${t}, ${t}, ${acc}, lsr #31`] : []), ssat(t), ...clamp(t), `strb ${t}, ${at}`];
   const P = (k: number) => `r${2 + 2 * k}`, R = (k: number) => `r${3 + 2 * k}`;
   const pair = [
     `ldr r10, [sp, #8]`,
@@ -712,12 +712,12 @@ function blockRequant(e: number, op: KDepthwiseConv2d, base: number, OS: number,
   const ssat = (r: string) => (e > 0 ? `ssat ${r}, #8, ${r}, asr #${e}` : `ssat ${r}, #8, ${r}`);
   const rq: string[] = [`ldrd r12, lr, [sp, #16]`];
   const at = (off: number) => (base + off === 0 ? `[r1]` : `[r1, #${base + off}]`);
-  if (e > 0) rq.push(`sub lr, lr, r8, lsr #31`, `smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, ${at(0)}`, `ldr lr, [sp, #20]`);
+  if (signFix(op, e)) rq.push(`sub lr, lr, r8, lsr #31`, `smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, ${at(0)}`, `ldr lr, [sp, #20]`);
   else rq.push(`smmlar r8, r8, r12, lr`, ssat('r8'), ...clamp('r8'), `strb r8, ${at(0)}`);
   const outs: Array<[string, string, number]> = [['r9', 'r8', OS], ['r10', 'r9', oRow], ['r11', 'r10', oRow + OS]];
   for (const [acc, t, off] of outs) {
     rq.push(`smmlar ${t}, ${acc}, r12, lr`);
-    if (e > 0) rq.push(`sub ${t}, ${t}, ${acc}, lsr #31`);
+    if (signFix(op, e)) rq.push(`sub ${t}, ${t}, ${acc}, lsr #31`);
     rq.push(ssat(t), ...clamp(t), `strb ${t}, ${at(off)}`);
   }
   return rq;
@@ -771,8 +771,8 @@ function blockLoopAsmS2(e: number, d: number, op: KDepthwiseConv2d, pairs: numbe
       return out;
     }),
     `ldrd r12, lr, [sp, #16]`,
-    `smmlar r10, r8, r12, lr`, ...(e > 0 ? [`sub r10, r10, r8, lsr #31`] : []), ssat('r10'), ...clamp('r10'), `strb r10, [r1]`,
-    `smmlar r10, r9, r12, lr`, ...(e > 0 ? [`sub r10, r10, r9, lsr #31`] : []), ssat('r10'), ...clamp('r10'), `strb r10, [r1, #${oRow}]`,
+    `smmlar r10, r8, r12, lr`, ...(signFix(op, e) ? [`sub r10, r10, r8, lsr #31`] : []), ssat('r10'), ...clamp('r10'), `strb r10, [r1]`,
+    `smmlar r10, r9, r12, lr`, ...(signFix(op, e) ? [`sub r10, r10, r9, lsr #31`] : []), ssat('r10'), ...clamp('r10'), `strb r10, [r1, #${oRow}]`,
   ];
   const lines = [
     ...weightPrologue(d, 16 * words),
@@ -803,7 +803,7 @@ function pairLoopAsmS2(e: number, op: KDepthwiseConv2d, pairs: number, RW: numbe
     ...(op.actMax < 127 ? [`cmp ${r}, #${op.actMax}`, `it gt`, `movgt ${r}, #${op.actMax}`] : []),
   ];
   const ssat = (r: string) => (e > 0 ? `ssat ${r}, #8, ${r}, asr #${e}` : `ssat ${r}, #8, ${r}`);
-  const rq = (t: string, acc: string, at: string) => [`smmlar ${t}, ${acc}, r10, r11`, ...(e > 0 ? [`sub ${t}, ${t}, ${acc}, lsr #31`] : []), ssat(t), ...clamp(t), `strb ${t}, ${at}`];
+  const rq = (t: string, acc: string, at: string) => [`smmlar ${t}, ${acc}, r10, r11`, ...(signFix(op, e) ? [`sub ${t}, ${t}, ${acc}, lsr #31`] : []), ssat(t), ...clamp(t), `strb ${t}, ${at}`];
   const rows: string[] = [];
   for (let r = 0; r < 3; r++) {
     const [P, R] = [`r${2 + 2 * r}`, `r${3 + 2 * r}`];

@@ -17,7 +17,7 @@
 // Output channels of a group are sorted by their requantisation shift so that blocks share one SSAT
 // immediate tuple; the block function is specialised per tuple and the channel index comes from the table.
 
-import { requantC, type ChannelRequant } from './requant.ts';
+import { requantC, signFix, type ChannelRequant } from './requant.ts';
 import type { Requantise } from '../../compiler/kernel-ir/types.ts';
 import type { Blocking } from './blocking.ts';
 import { WORD_STEP_PRELUDE, wordStepLines, type WordOrder } from './word-steps.ts';
@@ -348,7 +348,7 @@ export function emitBlockFn(spec: DotSpec, fn: string, P: number, Q: number, es:
       L.push(`    const int32_t e_ = prm[${4 * Q + q}];`);
       for (let p = 0; p < P; p++) {
         const a = acc(p, q);
-        let r = `int32_t r${p} = tfk_smmlar(${a}, m, c);${es[q] ? ` r${p} -= (int32_t)((uint32_t)${a} >> 31);` : ''} r${p} >>= e_; TFK_SSAT0(r${p}, r${p});`;
+        let r = `int32_t r${p} = tfk_smmlar(${a}, m, c);${signFix(spec.rq, es[q]!) ? ` r${p} -= (int32_t)((uint32_t)${a} >> 31);` : ''} r${p} >>= e_; TFK_SSAT0(r${p}, r${p});`;
         if (spec.rq.actMin > -128) r += ` if (r${p} < ${spec.rq.actMin}) r${p} = ${spec.rq.actMin};`;
         if (spec.rq.actMax < 127) r += ` if (r${p} > ${spec.rq.actMax}) r${p} = ${spec.rq.actMax};`;
         L.push(`    { ${r} oq[${p * g.outC}] = (int8_t)r${p}; }`);

@@ -34,7 +34,7 @@
 import type { Requantise } from '../../compiler/kernel-ir/types.ts';
 import type { DotGeometry } from './dot-blocks.ts';
 import { pairWordRun } from './pair-words.ts';
-import { requantC } from './requant.ts';
+import { requantC, signFix } from './requant.ts';
 import type { WordOrder } from './word-steps.ts';
 
 export const LDM_Q = 4;
@@ -231,25 +231,29 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
   // pixel's start + consumed): out = C0 + (r0 >> k), C0 in the frame, so the loop keeps no output pointer.
   const k = Math.log2(lg.pixelBytes / lg.outPixel);
   const fromInput = !onePixel && Number.isInteger(k) && k >= 0 && k < 32;
-  const rqL: string[] = fromInput ? [`ldr r6, [sp, #0]`, k ? `add r6, r6, r0, lsr #${k}` : `add r6, r6, r0`] : [`ldr r6, [sp, #0]`];
-  const rqOne = (a: string, e: number, M: string, C: string, idx: string, t: string, sh?: string) => {
-    rqL.push(...pre(a, accs.indexOf(a)), `smmlar ${t}, ${a}, ${M}, ${C}`);
-    if (e) rqL.push(`sub ${t}, ${t}, ${a}, lsr #31`);
-    if (sh) rqL.push(`asr ${t}, ${t}, ${sh}`, `ssat ${t}, #8, ${t}`);
-    else rqL.push(e ? `ssat ${t}, #8, ${t}, asr #${e}` : `ssat ${t}, #8, ${t}`);
-    rqL.push(...clamp(t), `strb ${t}, [r6, ${idx}]`);
+  // Several pixels: one LDRD takes the output pointer (r6) and the last pixel's input (r5, the loop bound).
+  const ld6 = onePixel ? `ldr r6, [sp, #0]` : `ldrd r6, r5, [sp, #0]`;
+  const rqL: string[] = fromInput ? [ld6, k ? `add r6, r6, r0, lsr #${k}` : `add r6, r6, r0`] : [ld6];
+  // t = SMMLAR(acc, M, C) - (acc < 0): the sign taken off the channel's C first, so the accumulator takes t.
+  const rqOne = (a: string, e: number, M: string, C: string, idx: string, sh?: string) => {
+    rqL.push(...pre(a, accs.indexOf(a)));
+    if (signFix(rq, e)) rqL.push(`sub ${C}, ${C}, ${a}, lsr #31`);
+    rqL.push(`smmlar ${a}, ${a}, ${M}, ${C}`);
+    if (sh) rqL.push(`asr ${a}, ${a}, ${sh}`, `ssat ${a}, #8, ${a}`);
+    else rqL.push(e ? `ssat ${a}, #8, ${a}, asr #${e}` : `ssat ${a}, #8, ${a}`);
+    rqL.push(...clamp(a), `strb ${a}, [r6, ${idx}]`);
   };
   for (let i = 0; i < q; i++) {
-    if (regShift) { rqL.push(`ldmia r1!, {r2, r3, r4, r5}`); rqOne(accs[i]!, es[i]!, 'r2', 'r3', 'r4', 'r7', 'r5'); continue; }
+    if (regShift) { rqL.push(`ldmia r1!, {r2, r3, r4, r7}`); rqOne(accs[i]!, es[i]!, 'r2', 'r3', 'r4', 'r7'); continue; }
     if (i + 1 < q) {
       rqL.push(`ldmia r1!, {r2, r3, r4, r7, r8, r9}`);
-      rqOne(accs[i]!, es[i]!, 'r2', 'r3', 'r4', 'r5');
-      rqOne(accs[i + 1]!, es[i + 1]!, 'r7', 'r8', 'r9', 'r5');
+      rqOne(accs[i]!, es[i]!, 'r2', 'r3', 'r4');
+      rqOne(accs[i + 1]!, es[i + 1]!, 'r7', 'r8', 'r9');
       i++;
       continue;
     }
     rqL.push(`ldmia r1!, {r2, r3, r4}`);
-    rqOne(accs[i]!, es[i]!, 'r2', 'r3', 'r4', 'r7');
+    rqOne(accs[i]!, es[i]!, 'r2', 'r3', 'r4');
   }
   // The frame: in, w, out, last pixel's input, end of the blocks' table entries.
   const lines = [
@@ -269,7 +273,7 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
   else lines.push(
     ...(fromInput ? [] : [...addImm('r6', 'r6', lg.outPixel, 'r7'), `str r6, [sp, #0]`]),
     ...addImm('r0', 'r0', lg.pixelBytes - consumed, 'r7'),
-    `ldr r1, [sp, #8]`, `ldr r2, [sp, #4]`, `cmp r0, r2`, `bls 1b`,
+    `ldr r1, [sp, #8]`, `cmp r0, r5`, `bls 1b`,
     // Next block of the same function: its table entry follows; same pixels again.
     ...addImm('r1', 'r1', entryWords * 4, 'r7'), `str r1, [sp, #8]`,
     `ldrd r0, r6, [sp, #16]`, `str r6, [sp, #0]`, `ldr r2, [sp, #24]`, `cmp r1, r2`, `bne 3b`);
@@ -315,7 +319,7 @@ export function emitLdmBlockFn(fn: string, lg: LdmGeometry, q: number, es: numbe
     if (s > 0) C.push(`    a${i} >>= ${s};`);
     else if (s < 0) C.push(`    a${i} = (int32_t)((uint32_t)a${i} << ${-s});`);
     if (regShift) {
-      let r = `int32_t r${i} = tfk_smmlar(a${i}, ${m}, ${c});${es[i] ? ` r${i} -= (int32_t)((uint32_t)a${i} >> 31);` : ''} r${i} >>= (int32_t)wp[${i * np + 3}]; TFK_SSAT0(r${i}, r${i});`;
+      let r = `int32_t r${i} = tfk_smmlar(a${i}, ${m}, ${c});${signFix(rq, es[i]!) ? ` r${i} -= (int32_t)((uint32_t)a${i} >> 31);` : ''} r${i} >>= (int32_t)wp[${i * np + 3}]; TFK_SSAT0(r${i}, r${i});`;
       if (rq.actMin > -128) r += ` if (r${i} < ${rq.actMin}) r${i} = ${rq.actMin};`;
       if (rq.actMax < 127) r += ` if (r${i} > ${rq.actMax}) r${i} = ${rq.actMax};`;
       C.push(`    { ${r} o[${idx}] = (int8_t)r${i}; }`);
@@ -375,7 +379,7 @@ export function emitPixelMajorFn(fn: string, outC: number, es: number[], rq: Req
     lines.push(`ldmia r1!, {r6, r7, r8, r9, r10, r11, r12}`,
       `smlad r10, r2, r6, r10`, `smlad r10, r3, r7, r10`, `smlad r10, r4, r8, r10`, `smlad r10, r5, r9, r10`,
       // t = SMMLAR(acc, M, C) - (acc < 0): the sign taken off C first, so the accumulator can take t.
-      ...(e ? [`sub r12, r12, r10, lsr #31`] : []), `smmlar r10, r10, r11, r12`,
+      ...(signFix(rq, e) ? [`sub r12, r12, r10, lsr #31`] : []), `smmlar r10, r10, r11, r12`,
       e ? `ssat r10, #8, r10, asr #${e}` : `ssat r10, #8, r10`, ...clamp('r10'), `strb r10, [lr, #${oc}]`);
   }
   lines.push(...addImm('lr', 'lr', outC, 'r6'), `ldrd r1, r6, [sp, #0]`, `cmp r0, r6`, `bne 1b`,

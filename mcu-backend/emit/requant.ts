@@ -16,6 +16,9 @@
 // min/max of w*x, x in the offset input range and 0 for padding) give the same int8, the channel gets
 // zero weights, M = 0 and C = that value (real models have such dead channels, e.g. a zero-weight
 // channel whose bias TFLite quantised near 2^31, or a vanishing multiplier). Double rounding only.
+// The `sub` is dropped when actMin >= the output zero point (ReLU / ReLU6 layers, zero point -128): for
+// acc < 0, SRDHM <= 0 (M >= 0), so with or without the tie correction the value before the clamp is
+// <= zero point <= actMin and both clamp to actMin; for acc >= 0 the sub is 0 anyway (`signFix`).
 
 import type { Requantise } from '../../compiler/kernel-ir/types.ts';
 import { clamp, multiplyByQuantizedMultiplier } from '../../compiler/quant/multiplier.ts';
@@ -93,6 +96,11 @@ export function maxAbsInput(inputOffset: number): number {
   return Math.max(Math.abs(-128 + inputOffset), Math.abs(127 + inputOffset));
 }
 
+/** Whether the requantisation needs its `sub t, t, acc2, lsr #31` for right shift e (see the header). */
+export function signFix(rq: Pick<Requantise, 'actMin' | 'outputOffset'>, e: number): boolean {
+  return e > 0 && rq.actMin < rq.outputOffset;
+}
+
 /**
  * C statements turning the int32 variable `acc` (already scaled by wScale) into int8 in `dst`,
  * with multiplier/constant expressions `m`, `c` and the channel's shift `e` (an immediate).
@@ -106,7 +114,7 @@ export function requantC(acc: string, m: string, c: string, e: number, dst: stri
       ` if (${dst} < ${rq.actMin}) ${dst} = ${rq.actMin}; if (${dst} > ${rq.actMax}) ${dst} = ${rq.actMax}; (void)${c};`;
     return s;
   }
-  if (e > 0) s += ` ${t} -= (int32_t)((uint32_t)(${acc}) >> 31); int32_t ${dst}; TFK_SSAT_ASR(${dst}, ${t}, ${e});`;
+  if (e > 0) s += `${signFix(rq, e) ? ` ${t} -= (int32_t)((uint32_t)(${acc}) >> 31);` : ''} int32_t ${dst}; TFK_SSAT_ASR(${dst}, ${t}, ${e});`;
   else s += ` int32_t ${dst}; TFK_SSAT0(${dst}, ${t});`;
   if (rq.actMin > -128) s += ` if (${dst} < ${rq.actMin}) ${dst} = ${rq.actMin};`;
   if (rq.actMax < 127) s += ` if (${dst} > ${rq.actMax}) ${dst} = ${rq.actMax};`;

@@ -52,6 +52,12 @@ const SHAPES: ConvParams[] = [
   // channels padded to 8, 144 pixels in two chunks, the output growing: chunks from the last one back).
   { inH: 5, inW: 7, inC: 8, outC: 13, kH: 1, kW: 1, act: [-60, 90], dead: true },
   { inH: 12, inW: 12, inC: 6, outC: 40, kH: 1, kW: 1 },
+  // ReLU outputs (clamp at or above the output zero point): the requantisation without its tie correction
+  // in the LDM blocks (3x3 and 1x1 over 16 channels), the pixel-major form, the dot blocks, a clamp above -128.
+  { inH: 6, inW: 7, inC: 16, outC: 8, kH: 3, kW: 3, pad: 1, zpOut: -128 },
+  { inH: 5, inW: 6, inC: 16, outC: 12, kH: 1, kW: 1, zpOut: -128 },
+  { inH: 4, inW: 5, inC: 8, outC: 9, kH: 1, kW: 1, zpOut: 3, act: [10, 100] },
+  { inH: 7, inW: 7, inC: 5, outC: 6, kH: 3, kW: 3, pad: 1, stride: 2, zpOut: -7, act: [-7, 127] },
 ];
 /** Fully connected cases [batches, inputs, outputs]: LDM blocks unrolled (5 and 25 steps), chunked 2 x 16 + 5 steps. */
 const FC: Array<[number, number, number]> = [[1, 37, 5], [3, 20, 9], [2, 296, 7], [1, 200, 5]];

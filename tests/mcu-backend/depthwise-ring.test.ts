@@ -70,6 +70,14 @@ function cases(): Array<RunCase & { label: string; op: KDepthwiseConv2d }> {
     const f = depthwiseFixture({ inH, inW, inC: C, outC: C, kH: 3, kW: 3, pad, stride, ...(act ? { act } : {}) }, rng, PATTERNS[i % PATTERNS.length]!, `ringr${i}`);
     add(f, `ringr${i}`);
   }
+  // ReLU outputs (clamp at or above the output zero point): the requantisation without its tie correction,
+  // stride 1 and 2, no clamp instruction (zero point -128) and a clamp above it.
+  const relu: Array<[number, number, number, number, number, [number, number]?]> = [
+    [16, 16, 16, 1, -128], [9, 11, 8, 1, -128], [7, 9, 5, 0, 4, [4, 127]], [6, 5, 12, 1, -30, [-20, 110]]];
+  for (const [s, [inH, inW, C, pad, zpOut, act]] of [1, 2].flatMap((st) => relu.map((r) => [st, r] as const))) {
+    const f = depthwiseFixture({ inH, inW, inC: C, outC: C, kH: 3, kW: 3, pad, stride: s, zpOut, ...(act ? { act } : {}) }, rng, PATTERNS[(inH + s) % PATTERNS.length]!, `ringrelu${s}_${inH}`);
+    add(f, `ringrelu${s}_${inH}`);
+  }
   return out;
 }
 

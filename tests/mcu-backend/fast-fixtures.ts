@@ -24,7 +24,7 @@ export function makeInput(n: number, pattern: InputPattern, zeroPoint: number, r
   return a;
 }
 
-function requantOf(rng: Rng, outC: number, perOut: number, opts: { zpIn?: number; act?: [number, number]; single?: boolean } = {}): Requantise {
+function requantOf(rng: Rng, outC: number, perOut: number, opts: { zpIn?: number; zpOut?: number; act?: [number, number]; single?: boolean } = {}): Requantise {
   const multiplier = new Int32Array(outC), shift = new Int32Array(outC);
   for (let c = 0; c < outC; c++) {
     multiplier[c] = rng.int(1 << 30, 2 ** 31 - 1);
@@ -32,7 +32,7 @@ function requantOf(rng: Rng, outC: number, perOut: number, opts: { zpIn?: number
     shift[c] = -Math.round(Math.log2(perOut * 64)) + rng.int(-1, 2);
   }
   const [actMin, actMax] = opts.act ?? [-128, 127];
-  return { inputOffset: -(opts.zpIn ?? rng.int(-128, 127)), outputOffset: rng.int(-20, 20), requant: { multiplier, shift }, rounding: opts.single ? 'single' : 'double', actMin, actMax };
+  return { inputOffset: -(opts.zpIn ?? rng.int(-128, 127)), outputOffset: opts.zpOut ?? rng.int(-20, 20), requant: { multiplier, shift }, rounding: opts.single ? 'single' : 'double', actMin, actMax };
 }
 
 function requantise(acc: number, rq: Requantise, c: number): number {
@@ -46,6 +46,8 @@ function randBias(n: number, rng: Rng, mag: number): Int32Array { const a = new 
 
 export interface ConvParams { inH: number; inW: number; inC: number; outC: number; kH: number; kW: number; stride?: number; dilation?: number;
   pad?: number; groups?: number; zpIn?: number; act?: [number, number]; single?: boolean;
+  /** Output zero point (default random in [-20, 20]); with act[0] >= it (ReLU) the requantisation drops its tie correction. */
+  zpOut?: number;
   /** Channel 0 dead: zero weights and a bias near 2^31 (its output is constant). */
   dead?: boolean;
   /** The dead channel's bias (default 2147483000). */

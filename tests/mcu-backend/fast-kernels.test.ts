@@ -72,6 +72,18 @@ function randomCases(seed: number, n: number): Array<RunCase & { label: string }
     const s = shiftConvFixture({ inH: rng.int(2, 8), inW: rng.int(2, 8), inC: rng.int(1, 24), outC: rng.int(1, 10), stride: rng.int(1, 2) }, rng, pt(4), `shift${i}`);
     add(s, (fn) => emitShiftConvFast(s.op, { consts: s.consts }, { fn }));
   }
+  // ReLU outputs (clamp minimum at or above the output zero point): the requantisation without its tie
+  // correction in the nhwc16 and general depthwise kernels and the int8-weight windowed conv.
+  const rr = new Rng(seed + 1000);
+  for (const [zpOut, act] of [[-128, undefined], [6, [6, 120]]] as const) {
+    const tag = zpOut < 0 ? 'm' : 'p';
+    const d = depthwiseFixture({ inH: 7, inW: 9, inC: 12, outC: 0, kH: 3, kW: 3, pad: 1, zpOut, ...(act ? { act: [...act] as [number, number] } : {}) }, rr, 'random', `dwrelu${tag}`);
+    add(d, (fn) => emitDepthwise3x3Fast(d.op, { consts: d.consts }, { fn }));
+    const g = depthwiseFixture({ inH: 8, inW: 6, inC: 10, outC: 0, kH: 5, kW: 5, pad: 2, stride: 2, zpOut, ...(act ? { act: [...act] as [number, number] } : {}) }, rr, 'alternating', `dwgrelu${tag}`);
+    add(g, (fn) => emitDepthwiseGeneralFast(g.op, { consts: g.consts }, { fn }));
+    const c = convFixture({ inH: 6, inW: 6, inC: 12, outC: 7, kH: 3, kW: 3, pad: 1, zpOut, ...(act ? { act: [...act] as [number, number] } : {}) }, rr, 'random', `convrelu${tag}`);
+    add(c, (fn) => emitConvWindow(c.op, { consts: c.consts }, { fn, weights: 'int8' }));
+  }
   return out;
 }
 
