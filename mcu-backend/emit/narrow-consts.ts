@@ -200,6 +200,14 @@ function probeOf(inner: AnyVariant, op: KernelOp, module: KernelModule, target: 
 
 /** Constants smaller than this (bytes of int8 weights) are not worth a widening pass. */
 const MIN_WEIGHT_BYTES = 1024;
+/**
+ * Widening instructions per MAC above which the variant declines: the pair-encoded int8 kernels (int8p,
+ * ranked below) cost about 0.26-0.33 instructions/MAC more than the int16 ones on the bench layers, and
+ * the schedule search ranks a lower-priority candidate at no fewer instructions than a higher one, so the
+ * narrowed form offers itself only where it is the cheaper of the two by a margin (layers that reuse each
+ * weight over many pixels; never a fully connected layer, which reads each weight once).
+ */
+const MAX_WIDEN_PER_MAC = 0.2;
 
 /**
  * `inner` with its constants narrowed in flash and widened into scratch per call: priority just below the
@@ -219,7 +227,7 @@ export function narrowedVariant(inner: AnyVariant): AnyVariant {
       const w = m.consts.find((c) => c.id === (op as { weights: number }).weights);
       if (!w || w.data.length < MIN_WEIGHT_BYTES || !inner.applies(op, t, m)) return false;
       const probed = probeOf(inner, op, m, t);
-      if ('reason' in probed.form) return false;
+      if ('reason' in probed.form || probed.form.instructions > MAX_WIDEN_PER_MAC * op.macs) return false;
       seen.set(op, { probed, module: m, target: t });
       return true;
     },
