@@ -3,9 +3,10 @@
 // arena, so the RAM is arena + stack + statics) and measured with arm-none-eabi-size; while over the
 // flash budget, each layer's measured bytes (arm-none-eabi-nm -S) price its variant, variants not built
 // yet are priced by their emitted C (../emit/flash-estimate.ts), and the selection is made again with
-// those costs (select -> plan -> emit, the caller's `emit`) and measured again, up to 3 rounds. Over the
-// sram budget with more RAM beside the arena than the arena budget foresaw, the arena is planned again for
-// what is left. Then both budgets are checked; a miss is a TinyforgeError naming the budget, the need and
+// those costs (select -> plan -> emit, the caller's `emit`) and measured again, up to 5 rounds (a selection
+// the costs say fits but the measured program does not: again with the layers' budget lowered by the
+// overshoot). Over the sram budget with more RAM beside the arena than the arena budget foresaw, the arena
+// is planned again for what is left. Then both budgets are checked; a miss is a TinyforgeError naming the budget, the need and
 // the largest contributors. Without the toolchain the figures are estimates.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -138,13 +139,20 @@ export function fitStage(f: FitInput): Fitted {
       m = measure(em)!;
     }
     const known = new Map<string, number>();
-    for (let round = 0; round < 3 && m.size.flash > budgets.flash; round++) {
+    // Bytes the layers' budget is lowered by when the search's per-layer costs say a selection fits and the
+    // measured program does not (alignment padding and code shared between layers are in neither).
+    let tighten = 0;
+    for (let round = 0; round < 5 && m.size.flash > budgets.flash; round++) {
       const per = timer.time('fit', () => layerFlashFromElf(m!.elf, em.cname, module.ops.length));
       em.layers.forEach((l, i) => known.set(`${i}:${l.variant}`, per[i]!));
       const rest = m.size.flash - per.reduce((s, b) => s + b, 0);
       const name = em.cname;
-      const next = f.emit({ budget: budgets.flash - rest, cost: (i, v) => known.get(`${i}:${v.name}`) ?? estimateLayerFlash(module, target, name, i, v) }, arena);
-      if (next.layers.every((l, i) => l.variant === em.layers[i]!.variant)) break; // nothing leaner left to try
+      const next = f.emit({ budget: budgets.flash - rest - tighten, cost: (i, v) => known.get(`${i}:${v.name}`) ?? estimateLayerFlash(module, target, name, i, v) }, arena);
+      if (next.layers.every((l, i) => l.variant === em.layers[i]!.variant)) {
+        if (next.schedule && !next.schedule.feasible) break; // nothing leaner left to try
+        tighten += m.size.flash - budgets.flash;
+        continue;
+      }
       em = next;
       files = write(em);
       m = measure(em)!;
