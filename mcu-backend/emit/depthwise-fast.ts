@@ -284,12 +284,18 @@ export function emitDepthwiseGeneralFast(op0: KDepthwiseConv2d, m: Pick<KernelMo
   // Group key: the four stored positions' shifts (absent channels take e = 0).
   const chOf = (g: number, j: number) => 4 * g + channelAt(j);
   const eOf = (c: number) => (c < C ? rp.channels[c]!.e : 0);
+  const keyOf = (g: number, flags: boolean) => [0, 1, 2, 3].map((j) => (flags ? Math.min(1, eOf(chOf(g, j))) : eOf(chOf(g, j)))).join('_');
+  // SSAT takes its shift as an immediate: a block function per tuple of the group's shifts. With more than
+  // two tuples, one function per tuple of (shift > 0) flags reads each channel's shift from the table
+  // instead (an LDR and ASR by register more per output): far less code (str_ww's 15 x 9 depthwise: 14
+  // functions of 646 bytes each before).
+  const regShift = new Set(Array.from({ length: groups }, (_, g) => keyOf(g, false))).size > 2;
   const byKey = new Map<string, number[]>();
   for (let g = 0; g < groups; g++) {
-    const key = [0, 1, 2, 3].map((j) => eOf(chOf(g, j))).join('_');
+    const key = keyOf(g, regShift);
     (byKey.get(key) ?? byKey.set(key, []).get(key)!).push(g);
   }
-  const per = taps * 2 + 4 * 4 + 1;
+  const per = taps * 2 + 4 * (regShift ? 5 : 4) + 1;
   const tab: number[] = [];
   const pack = (lo: number, hi: number) => (((lo & 0xffff) | (hi & 0xffff) << 16) >>> 0);
   const parts: string[] = [];
@@ -307,6 +313,7 @@ export function emitDepthwiseGeneralFast(op0: KDepthwiseConv2d, m: Pick<KernelMo
       for (const c of cs) tab.push(c < C ? rp.channels[c]!.M >>> 0 : 0);
       for (const c of cs) tab.push(c < C ? rp.channels[c]!.C >>> 0 : 0);
       for (const c of cs) tab.push(c < C ? c : -1 >>> 0);
+      if (regShift) for (const c of cs) tab.push(eOf(c));
       tab.push(g * 4);
     }
     const fnName = `${name}_g${inst++}`;
@@ -333,7 +340,13 @@ export function emitDepthwiseGeneralFast(op0: KDepthwiseConv2d, m: Pick<KernelMo
         if (chOf(gs[0]!, j) >= C && gs.every((g) => chOf(g, j) >= C)) continue;
         const someAbsent = gs.some((g) => chOf(g, j) >= C);
         L.push(`  ${someAbsent ? `if (prm[${8 + j}] >= 0) ` : ''}{ const int32_t mm = prm[${j}], cc = prm[${4 + j}]; int8_t *o = out_ + prm[${8 + j}];`);
-        for (let p = 0; p < P; p++) L.push(`    { ${requantC(`a${4 * p + j}`, 'mm', 'cc', es[j]!, `r${p}`, op)} o[${p * C}] = (int8_t)r${p}; }`);
+        for (let p = 0; p < P; p++) {
+          const a = `a${4 * p + j}`;
+          L.push(regShift
+            ? `    { int32_t r${p}_t = tfk_smmlar(${a}, mm, cc);${es[j] ? ` r${p}_t -= (int32_t)((uint32_t)(${a}) >> 31);` : ''} r${p}_t >>= prm[${12 + j}]; int32_t r${p}; TFK_SSAT0(r${p}, r${p}_t);` +
+              `${op.actMin > -128 ? ` if (r${p} < ${op.actMin}) r${p} = ${op.actMin};` : ''}${op.actMax < 127 ? ` if (r${p} > ${op.actMax}) r${p} = ${op.actMax};` : ''} o[${p * C}] = (int8_t)r${p}; }`
+            : `    { ${requantC(a, 'mm', 'cc', es[j]!, `r${p}`, op)} o[${p * C}] = (int8_t)r${p}; }`);
+        }
         L.push(`  }`);
       }
       for (let j = 0; j < 4; j++) if (chOf(gs[0]!, j) >= C && gs.every((g) => chOf(g, j) >= C)) for (let p = 0; p < P; p++) L.push(`  (void)a${4 * p + j};`);

@@ -15,6 +15,7 @@ import { emitConvWindow, estimateWindow, fcAsConv, overlaySafe, planWindow, type
 import { depthwise3x3Applies, depthwise3x3Scratch, depthwiseGeneralApplies, depthwiseGeneralScratch, emitDepthwise3x3Fast, emitDepthwiseGeneralFast } from './depthwise-fast.ts';
 import { depthwiseRingApplies, depthwiseRingScratch, emitDepthwiseRing, estimateDepthwiseRing } from './depthwise-ring.ts';
 import { probe, toEmitted } from './fast-kernel.ts';
+import { narrowedVariant } from './narrow-consts.ts';
 import { emitShiftConvFast, shiftConvFastApplies, shiftConvFastScratch } from './shiftconv-fast.ts';
 import { defineVariant, type AnyVariant, type EmitContext, type McuTargetInfo } from './variant.ts';
 import { WINDOW_DOT_VARIANTS, wordOrderFor } from './window-dot.ts';
@@ -129,5 +130,9 @@ export const shiftConvFast = defineVariant<KShiftConv2d>({
   estimate: (op) => ({ instructions: Math.round(op.macs * 1.3 + op.outH * op.outW * op.inC * 4), loads: Math.round(op.macs * 0.3) }),
 });
 
+// The int16-table variants again with their tables narrowed in flash and widened into scratch per call
+// (narrow-consts.ts): about half the table's flash for one pass over it per call; ranked just below each.
+export const NARROWED_VARIANTS: AnyVariant[] = [conv2dWindow, fullyConnectedWindow, depthwise3x3Fast, depthwiseGeneralFast, ...WINDOW_DOT_VARIANTS].map(narrowedVariant);
+
 export const FAST_VARIANTS: AnyVariant[] = [conv2dWindow, conv2dWindow8p, conv2dWindow8, depthwiseRingFast, depthwiseRingS2Fast, depthwise3x3Fast, depthwiseGeneralFast, fullyConnectedWindow, fullyConnectedWindow8p, fullyConnectedWindow8, addConvFast, shiftConvFast,
-  ...WINDOW_DOT_VARIANTS];
+  ...WINDOW_DOT_VARIANTS, ...NARROWED_VARIANTS];

@@ -65,11 +65,22 @@ function layerCyclesOf(module: KernelModule, target: McuTargetInfo, objective: C
   };
 }
 
+/**
+ * The default table without the narrowed-table variants (../emit/narrow-consts.ts): each needs more scratch
+ * and more instructions than its inner variant and has fewer modal forms, so only a flash budget or the
+ * cycle objective (the widened table is read from SRAM) can prefer it; without either they are left out
+ * (the selection is the same, the build saves their probes).
+ */
+const UNNARROWED = VARIANTS.filter((v) => !v.name.endsWith('.narrowed'));
+
 export function selectStage(module: KernelModule, target: McuTargetInfo, name: string, opts: SelectStageOptions = {}): Selected {
   const perModule = arenaMemos.get(module) ?? arenaMemos.set(module, new Map()).get(module)!;
-  const memoKey = JSON.stringify([opts.table === undefined || opts.table === VARIANTS ? 'default' : opts.table.map((v) => v.name), target.cpu, opts.memory, opts.arenaBudget, opts.splits]);
-  const arenaMemo = opts.table === undefined || opts.table === VARIANTS ? perModule.get(memoKey) ?? perModule.set(memoKey, new Map()).get(memoKey)! : new Map<string, Peak>();
-  const { selection, schedule } = searchSchedule(module, opts.table ?? VARIANTS, target, (vs) => {
+  const isDefault = opts.table === undefined || opts.table === VARIANTS;
+  const table = isDefault && opts.flashBudget === undefined && !opts.cycles ? UNNARROWED : opts.table ?? VARIANTS;
+  // The arena memo is keyed by the variants' memory signatures: the two default tables share it.
+  const memoKey = JSON.stringify([isDefault ? 'default' : table.map((v) => v.name), target.cpu, opts.memory, opts.arenaBudget, opts.splits]);
+  const arenaMemo = isDefault ? perModule.get(memoKey) ?? perModule.set(memoKey, new Map()).get(memoKey)! : new Map<string, Peak>();
+  const { selection, schedule } = searchSchedule(module, table, target, (vs) => {
     const p = planFor(module, vs, opts.memory, opts.arenaBudget, opts.splits);
     return { peak: p.peak, liveByOp: p.live };
   }, opts.arenaBudget, { budget: opts.flashBudget, cost: opts.flashCost ?? ((i, v) => estimateLayerFlash(module, target, name, i, v)) },
