@@ -536,13 +536,22 @@ function weightPrologue(d: number, step: number): string[] {
   ];
 }
 
+/** Stack frame of the stride-1 run functions (byte offsets from sp): P1, R1 and the row end first, so one LDM
+ *  restores P1, R1, the row end and the bias after a quad's requantisation. */
+const FRAME = { P1: 0, R1: 4, rowEnd: 8, bias: 12, M: 16, C: 20, planeEnd: 24 } as const;
+
+/** weightPrologue, then the frame FRAME pushed (32 bytes) and the bias in r10. */
+function framePrologue(d: number, step: number): string[] {
+  return [...weightPrologue(d, step), `mov r12, r9`, `push {r4, r5, r6, r8, r10, r11, r12, lr}`, `mov r10, r8`];
+}
+
 /**
- * The 2-row quad loop as one inline-assembly string (a C string literal, for `__asm__`), DSP only; it saves
- * and restores every register it uses, so it constrains the compiler in nothing. The frame fr[12] holds P0, R0, P1, R1, P2, R2, bias, the
- * plane pointer after the last row pair, M, C, plane pointer, output pointer; it is pushed to the stack with the loop's end pointer.
- * Registers: r0 plane, r1 output, r2-r7 weights, r8-r11 accumulators, r12/lr data (then M, C).
- * Requantisation as requant.ts; the first output (no free register yet) folds the tie correction into the
- * rounding constant: SMMLAR(acc, M, C - (acc < 0)) = SMMLAR(acc, M, C) - (acc < 0), then reloads C.
+ * The 2-row quad loop as the body of a naked function (p, prm, o, nrp), DSP only.
+ * Registers: r0 plane, r1 output, r2-r7 weights, r8-r11 accumulators, r12/lr data; the bias in r10 at a quad's start.
+ * Frame (FRAME): P1, R1, row end, bias, M, C, plane end. A quad's requantisation (requant.ts) takes M, C into
+ * r4, r5 (P1, R1, idle then) with r12 as the temporary, stores r8 last post-indexing r1 to the next quad, and
+ * one LDM puts back P1, R1, the row end (r8, for the loop test) and the bias (r10): 46 instructions per quad
+ * (4 LDRD, 24 MAC, 18 requantisation), 42 without the tie correction, and 2 per two quads for the loop.
  */
 function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number, oddW = false, rot = false,
   fixed?: { np: number; top: boolean; bottom: boolean }, tail: string[] = []): string | undefined {
@@ -551,8 +560,9 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
   const slot = (r: number) => (rot ? (r + 2) % 4 : r);
   const ldq = (r: number) => slot(r) === 0 ? `ldrd r12, lr, [r0], #4` : `ldrd r12, lr, [r0, #${slot(r) * RW - (r > (rot ? 2 : 0) ? 4 : 0)}]`;
   const ldo = (r: number) => `ldrd r12, lr, [r0, #${slot(r) * RW}]`;
-  const n2 = Math.floor(FP / 2), peel = FP % 2 === 1;
-  if (oRow + 4 * C > 4095 || pairStep > 4095 || 2 * oRow > 4095 || 8 * n2 > 4095) return undefined;
+  // U quads per loop iteration (U = 4 where the row has at least two such iterations), FP % U before the loop.
+  const U = FP >= 8 ? 4 : 2, nIter = Math.floor(FP / U), peel = FP % U;
+  if (oRow + 4 * C > 4095 || pairStep > 4095 || 2 * oRow > 4095 || 4 * U * nIter > 4095) return undefined;
   const clamp = (r: string): string[] => [
     ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
     ...(op.actMax < 127 ? [`cmp ${r}, #${op.actMax}`, `it gt`, `movgt ${r}, #${op.actMax}`] : []),
@@ -560,23 +570,32 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
   const ssat = (r: string) => (e > 0 ? `ssat ${r}, #8, ${r}, asr #${e}` : `ssat ${r}, #8, ${r}`);
   const mac4 = (acc0: string, acc1: string, P: string, R: string) => [
     `smlad ${acc0}, r12, ${P}, ${acc0}`, `smlatb ${acc1}, r12, ${P}, ${acc1}`, `smlabb ${acc0}, lr, ${R}, ${acc0}`, `smladx ${acc1}, lr, ${R}, ${acc1}`];
-  /** One 2x2 quad at r0 (which it advances by one word), its outputs at r1 + base; the bias in r10 already unless `bias`. */
-  const quad = (base: number, bias = true, top = false, bottom = false): string[] => {
-    const rq = blockRequant(e, op, base, C, oRow);
+  const post = 2 * C <= 255;
+  /** The quad's requantisation (see the header); r1 moves on to the next quad. */
+  const rq = (): string[] => {
+    const one = (acc: string, at: string) => [`smmlar r12, ${acc}, r4, r5`, ...(signFix(op, e) ? [`sub r12, r12, ${acc}, lsr #31`] : []),
+      ssat('r12'), ...clamp('r12'), `strb r12, ${at}`];
+    return [`ldrd r4, r5, [sp, #${FRAME.M}]`,
+      ...one('r9', `[r1, #${C}]`), ...one('r10', `[r1, #${oRow}]`), ...one('r11', `[r1, #${oRow + C}]`),
+      ...one('r8', post ? `[r1], #${2 * C}` : '[r1]'), ...(post ? [] : [`add r1, r1, #${2 * C}`]),
+      `ldm sp, {r4, r5, r8, r10}`];
+  };
+  /** One 2x2 quad at r0 (which it advances by one word), its outputs at r1 (advanced by two pixels); the bias in r10. */
+  const quad = (top = false, bottom = false): string[] => {
     // Plane row 0 all zero (top; r0 then addresses row 1): rows 1-3 only, the first of them starting both
     // accumulator pairs from the bias. Plane row 3 all zero (bottom): rows 0-2 only.
     if (top) {
-      return [`ldrd r12, lr, [r0], #4`, ...(bias ? [`ldr r10, [sp, #8]`] : []),
+      return [`ldrd r12, lr, [r0], #4`,
         `smlad r8, r12, r4, r10`, `smlatb r9, r12, r4, r10`, `smlabb r8, lr, r5, r8`, `smladx r9, lr, r5, r9`,
         `smlatb r11, r12, r2, r10`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`, `smladx r11, lr, r3, r11`,
         `ldrd r12, lr, [r0, #${RW - 4}]`,
         ...mac4('r8', 'r9', 'r6', 'r7'), ...mac4('r10', 'r11', 'r4', 'r5'),
         ...(bottom ? [] : [`ldrd r12, lr, [r0, #${2 * RW - 4}]`, ...mac4('r10', 'r11', 'r6', 'r7')]),
-        ...rq];
+        ...rq()];
     }
     // A bottom row pair has no fourth input row: its second output row stops after row 2's taps.
     return [
-      ldq(0), ...(bias ? [`ldr r10, [sp, #8]`] : []),
+      ldq(0),
       `smlad r8, r12, r2, r10`, `smlatb r9, r12, r2, r10`, `smlabb r8, lr, r3, r8`, `smladx r9, lr, r3, r9`,
       ldq(1),
       ...mac4('r8', 'r9', 'r4', 'r5'),
@@ -584,59 +603,53 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
       ldq(2),
       ...mac4('r8', 'r9', 'r6', 'r7'), ...mac4('r10', 'r11', 'r4', 'r5'),
       ...(bottom ? [] : [ldq(3), ...mac4('r10', 'r11', 'r6', 'r7')]),
-      ...rq,
+      ...rq(),
     ];
   };
   /** One row pair's quads, odd last column and pointer steps; top / bottom: its plane row 0 / 3 is all zero. */
   const body = (top: boolean, bottom: boolean): string[] => {
-    const q = (base: number, bias = true) => quad(base, bias, top, bottom);
+    const q = () => quad(top, bottom);
     // Odd column loads: plane row r (r0 at row 1 when top).
     const lo = (r: number) => (top ? `ldrd r12, lr, [r0, #${(r - 1) * RW}]` : ldo(r));
     return [
       ...(top ? [`add r0, r0, #${RW}`] : []),
-      // An odd quad count: one quad first, then two per iteration (one end test and one pointer step per pair).
-      ...(peel ? [...q(0), `add r1, r1, #${2 * C}`] : []),
-      // One pair of quads per row pair (widths 4-5): straight code, no loop end in the frame.
-      ...(n2 === 1 ? [`ldr r10, [sp, #8]`, ...q(0, false), ...q(2 * C), `add r1, r1, #${4 * C}`] : []),
-      ...(n2 > 1 ? [
-        `add r12, r0, #${8 * (n2 - 1)}`, `str r12, [sp, #24]`, `ldr r10, [sp, #8]`,
-        `2:`,
-        ...q(0, false), ...q(2 * C),
-        `add r1, r1, #${4 * C}`,
-        `ldrd r8, r10, [sp, #24]`, `cmp r0, r8`, `bls 2b`] : []),
+      // FP % U quads first, then U per iteration (the row end in the frame; the quads' LDM loads it into r8).
+      ...Array.from({ length: peel }, q).flat(),
+      ...(nIter === 1 ? Array.from({ length: U }, q).flat() : []),
+      ...(nIter > 1 ? [
+        `add r12, r0, #${4 * U * (nIter - 1)}`, `str r12, [sp, #${FRAME.rowEnd}]`,
+        `2:`, ...Array.from({ length: U }, q).flat(), `cmp r0, r8`, `bls 2b`] : []),
       // The odd last column (r0 at its word, r1 at its output): out(ox) of both rows from the words (ox, ox+1) and
       // (ox+2, ox+3) of four plane rows: SMLAD with P and SMLABB with R per kernel row, bias from the frame.
       ...(oddW ? [
-        ...(top ? [`ldr r10, [sp, #8]`, lo(1), `smlad r8, r12, r4, r10`, `smlabb r8, lr, r5, r8`]
-          : [lo(0), `ldr r10, [sp, #8]`, `smlad r8, r12, r2, r10`, `smlabb r8, lr, r3, r8`,
+        ...(top ? [lo(1), `smlad r8, r12, r4, r10`, `smlabb r8, lr, r5, r8`]
+          : [lo(0), `smlad r8, r12, r2, r10`, `smlabb r8, lr, r3, r8`,
             lo(1), `smlad r8, r12, r4, r8`, `smlabb r8, lr, r5, r8`]),
         `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`,
         lo(2),
         `smlad r8, r12, r6, r8`, `smlabb r8, lr, r7, r8`, `smlad r10, r12, r4, r10`, `smlabb r10, lr, r5, r10`,
         ...(bottom ? [] : [lo(3), `smlad r10, r12, r6, r10`, `smlabb r10, lr, r7, r10`]),
-        `ldrd r12, lr, [sp, #16]`,
+        `ldrd r12, lr, [sp, #${FRAME.M}]`,
         `smmlar r9, r8, r12, lr`, ...(signFix(op, e) ? [`sub r9, r9, r8, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1]`,
         `smmlar r9, r10, r12, lr`, ...(signFix(op, e) ? [`sub r9, r9, r10, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1, #${oRow}]`,
+        `ldr r10, [sp, #${FRAME.bias}]`,
       ] : []),
-      // Next row pair: from the end of this one's quads; the frame's slot 3 holds the plane pointer after the last pair.
+      // Next row pair: from the end of this one's quads.
       `add r0, r0, #${pairStep - 4 * FP - (top ? RW : 0)}`, `add r1, r1, #${2 * oRow - 2 * C * FP}`,
     ];
   };
   const lines = [
     // The body of a naked function (p, prm, o, nrp in r0-r3): weights and constants from prm, the plane end
-    // p + nrp * pairStep in r9; then sp + 0 plane, + 4 output, + 8 bias, + 12 plane end, + 16 M, + 20 C,
-    // + 24 row end, + 28 bias again (loaded with the row end, so the first quad of an iteration needs no load of its own).
-    ...weightPrologue(d, pairStep),
-    `mov lr, r8`,
-    `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
+    // p + nrp * pairStep; the frame FRAME, the bias in r10.
+    ...framePrologue(d, pairStep),
     ...(fixed ? [
       // A fixed number of row pairs (one ring step): the first with a zero plane row 0, the last with a zero row 3
       // where the padding puts them, the others in the loop (its end one pair before the plane end).
       ...body(fixed.top, fixed.np === 1 && fixed.bottom),
-      ...(fixed.np > 2 ? [`ldr r8, [sp, #12]`, `sub r8, r8, #${pairStep}`, `str r8, [sp, #12]`,
-        `1:`, ...body(false, false), `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`] : []),
+      ...(fixed.np > 2 ? [`ldr r8, [sp, #${FRAME.planeEnd}]`, `sub r8, r8, #${pairStep}`, `str r8, [sp, #${FRAME.planeEnd}]`,
+        `1:`, ...body(false, false), `ldr r8, [sp, #${FRAME.planeEnd}]`, `cmp r0, r8`, `bne 1b`] : []),
       ...(fixed.np >= 2 ? body(false, fixed.bottom) : []),
-    ] : [`1:`, ...body(false, false), `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`]),
+    ] : [`1:`, ...body(false, false), `ldr r8, [sp, #${FRAME.planeEnd}]`, `cmp r0, r8`, `bne 1b`]),
     // The odd last row after the last pair (one-step layers: r0, r1 are at its plane row and output row).
     ...tail,
     `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
@@ -653,13 +666,11 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
 function rowLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, OS: number, oRow: number, words: number, bottom = false): string | undefined {
   if (2 * RW + 4 > 1020 || oRow > 4095 || 2 * OS * FP > 4095 || 4 * FP > 4095 || 4 * words > 4095) return undefined;
   const lines = [
-    ...weightPrologue(d, 4 * words),
-    `mov lr, r8`,
-    `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
+    ...framePrologue(d, 4 * words),
     `1:`,
     ...rowBody(e, op, FP, RW, OS, bottom),
     `add r0, r0, #${4 * words - 4 * FP}`, `add r1, r1, #${oRow - 2 * OS * FP}`,
-    `ldr r12, [sp, #12]`, `cmp r0, r12`, `bne 1b`,
+    `ldr r12, [sp, #${FRAME.planeEnd}]`, `cmp r0, r12`, `bne 1b`,
     `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
   ];
   return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
@@ -677,24 +688,24 @@ function rowBody(e: number, op: KDepthwiseConv2d, FP: number, RW: number, OS: nu
   const rq = (t: string, acc: string, at: string) => [`smmlar ${t}, ${acc}, r12, lr`, ...(signFix(op, e) ? [`sub ${t}, ${t}, ${acc}, lsr #31`] : []), ssat(t), ...clamp(t), `strb ${t}, ${at}`];
   const P = (k: number) => `r${2 + 2 * k}`, R = (k: number) => `r${3 + 2 * k}`;
   const pair = [
-    `ldr r10, [sp, #8]`,
+    `ldr r10, [sp, #${FRAME.bias}]`,
     ...ks.flatMap((k) => [k === 0 ? `ldrd r12, lr, [r0], #4` : `ldrd r12, lr, [r0, #${k * RW - 4}]`,
       `smlad r8, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r8'}`, `smlatb r9, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r9'}`,
       `smlabb r8, lr, ${R(k)}, r8`, `smladx r9, lr, ${R(k)}, r9`]),
-    `ldrd r12, lr, [sp, #16]`,
+    `ldrd r12, lr, [sp, #${FRAME.M}]`,
     ...rq('r10', 'r8', '[r1]'), ...rq('r11', 'r9', `[r1, #${OS}]`),
     `add r1, r1, #${2 * OS}`,
   ];
   const odd = [
-    `ldr r10, [sp, #8]`,
+    `ldr r10, [sp, #${FRAME.bias}]`,
     ...ks.flatMap((k) => [k === 0 ? `ldrd r12, lr, [r0]` : `ldrd r12, lr, [r0, #${k * RW}]`,
       `smlad r8, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r8'}`, `smlabb r8, lr, ${R(k)}, r8`]),
-    `ldrd r12, lr, [sp, #16]`, ...rq('r10', 'r8', '[r1]'),
+    `ldrd r12, lr, [sp, #${FRAME.M}]`, ...rq('r10', 'r8', '[r1]'),
   ];
   return [
-    ...(FP > 1 ? [`add r12, r0, #${4 * (FP - 1)}`, `str r12, [sp, #24]`, `2:`] : []),
+    ...(FP > 1 ? [`add r12, r0, #${4 * (FP - 1)}`, `str r12, [sp, #${FRAME.rowEnd}]`, `2:`] : []),
     ...(FP > 0 ? pair : []),
-    ...(FP > 1 ? [`ldr r12, [sp, #24]`, `cmp r0, r12`, `bls 2b`] : []),
+    ...(FP > 1 ? [`ldr r12, [sp, #${FRAME.rowEnd}]`, `cmp r0, r12`, `bls 2b`] : []),
     ...(op.outW % 2 ? odd : []),
   ];
 }
