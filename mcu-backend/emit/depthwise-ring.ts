@@ -206,6 +206,28 @@ function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: 
   return L.join('\n');
 }
 
+/** Code bytes the two edge bodies of a layer's run functions may add (all requantisation keys together). */
+const EDGE_CODE_BUDGET = 4096;
+
+/**
+ * Whether the stride-1 run functions take the edge flags (quadLoopAsm `edges`), and the flag values of the first
+ * step (256: its first pair's plane row 0 is padding) and the last (512: its last pair's plane row 3 is).
+ */
+function ringEdges(op: KDepthwiseConv2d, g: RingGeom, FP: number, oddW: boolean, nKeys: number): { any: boolean; top: number; bottom: number } {
+  const none = { any: false, top: 0, bottom: 0 };
+  const np = op.outH >> 1;
+  if (op.strideH !== 1 || FP === 0 || np === 0 || (g.steps === 1 && np === 1) || (g.k === 1 && g.steps > 1)) return none;
+  const K = stepRows(op, g.k);
+  const npL = (op.outH - (g.steps - 1) * K) >> 1;
+  const top = op.padTop >= 1 ? 256 : 0;
+  const bottom = npL >= 1 && (g.steps - 1) * K + 2 * (npL - 1) + 3 - op.padTop >= op.inH ? 512 : 0;
+  const u = Math.min(FP >= 8 ? 4 : 2, 2);
+  const bodyBytes = 4 * ((FP % u + Math.min(FP, u)) * 46 + (oddW ? 30 : 0) + 10);
+  const bytes = nKeys * ((top ? 1 : 0) + (bottom ? 1 : 0)) * bodyBytes;
+  if (!top && !bottom || bytes > EDGE_CODE_BUDGET) return none;
+  return { any: true, top, bottom };
+}
+
 /**
  * `opts.slice`: the channel-slice form (variant.ts ModalForm, for channel-split chains): `static void
  * <fn>(const int8_t *in, int8_t *out, int oy0, int oy1, int c0, int8_t *scratch)` computes the `width`
@@ -269,6 +291,10 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
   // which saves a call per channel; the one-row function is then only the portable build's.
   const mergeOdd = op.strideH === 1 && g.steps === 1 && op.outH % 2 === 1 && op.outH >= 3 && FP > 0
     && quadLoopAsm(0, 0, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW) !== undefined && rowLoopAsm(0, 0, op, FP, RW, OS, oRow, g.words) !== undefined;
+  // Edge pairs (DSP, stride 1, several row pairs per call, not the rotated 4-row ring): the run function skips the
+  // zero plane row 0 of a step's first pair (padding above) and row 3 of its last (padding below), flagged per call
+  // in nrp's bits 8 and 9, where the two edge bodies' code (per requantisation key) stays within EDGE_CODE_BUDGET.
+  const edges = ringEdges(op, g, FP, oddW, keys.length);
   const notDsp = (lines: string[]) => (mergeOdd ? [`#if !defined(__ARM_FEATURE_DSP)`, ...lines, `#endif`] : lines);
   const emitRun = (key: string, rows: 1 | 2): string => {
     const [e, d] = key.split('_').map(Number) as [number, number];
@@ -318,7 +344,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
       B.push(`      }`);
       return B;
     };
-    const generic: string[] = [`  do {`, `    const uint32_t *in = p; int8_t *ov = o;`];
+    const generic: string[] = [...(edges.any && rows === 2 ? [`  nrp &= 255;`] : []), `  do {`, `    const uint32_t *in = p; int8_t *ov = o;`];
     if (FP > 0) {
       generic.push(`    const uint32_t *volatile endv = p + ${FP - 1};`,
         `    for (;;) {`, ...body(true, true), `      ov += ${2 * OS};`, `      if (in > endv) break;`, `    }`);
@@ -332,7 +358,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     const np = op.outH >> 1;
     const fixed = g.steps === 1 && np === 1 ? { np, top: op.padTop === 1, bottom: 2 * np + 1 - op.padTop >= op.inH } : undefined;
     const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, d, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW, false, fixed,
-        mergeOdd ? rowBody(e, op, FP, RW, OS, oddBottom) : [])
+        mergeOdd ? rowBody(e, op, FP, RW, OS, oddBottom) : [], edges.any)
       : rows === 1 ? rowLoopAsm(e, d, op, FP, RW, OS, oRow, g.words, oddBottom) : undefined;
     if (!asm) { L.push(...generic, `}`); return L.join('\n'); }
     // DSP: a naked function, all of it one inline-assembly block (fixed register plan, 50-51 instructions
@@ -475,7 +501,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
       `        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${2 * g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`] : []),
     ...(!s2 && op.outH >= 2 && rot ? [`        if (rot) ${rotCall(`${c0Expr}ch`)}(pl, pr, o, 1);`,
       `        else if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
-    ...(!s2 && op.outH >= 2 && !rot ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
+    ...(!s2 && op.outH >= 2 && !rot ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, (nOut >> 1)${edges.any ? ` | (s == 0 ? ${edges.top} : 0) | (s == ${g.steps - 1} ? ${edges.bottom} : 0)` : ''});`] : []),
     ...(lastOdd ? notDsp([`        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`]) : []),
     `      }`,
     `    }`,
@@ -522,7 +548,7 @@ export function estimateDepthwiseRing(op: KDepthwiseConv2d): { instructions: num
 /** Parameters of a naked run function: read by its assembly, so unused to the compiler. */
 const NAKED_PARAMS = ['const uint32_t *p', 'const uint32_t *prm', 'int8_t *o', 'int nrp'].map((x) => `__attribute__((unused)) ${x}`).join(', ');
 
-function weightPrologue(d: number, step: number): string[] {
+function weightPrologue(d: number, step: number, flags = false): string[] {
   const scale = (r: string): string[] => d === 0 ? [] : d === 1 ? [`sadd16 ${r}, ${r}, ${r}`]
     // Clear the bits shifted from the low lane into the high one (an 8-bit field per BIC immediate).
     : [`lsl ${r}, ${r}, #${d}`, ...(d <= 8 ? [`bic ${r}, ${r}, #${((1 << d) - 1) << 16}`]
@@ -530,6 +556,9 @@ function weightPrologue(d: number, step: number): string[] {
   return [
     `push {r4, r5, r6, r7, r8, r9, r10, r11, lr}`,
     `ldm r1, {r4, r5, r6, r8, r10, r11}`,
+    // flags: nrp's bits 8 (first pair's plane row 0 is padding) and 9 (last pair's row 3 is) into lr; the plane
+    // end then excludes the last pair, which runs after the loop.
+    ...(flags ? [`lsr lr, r3, #8`, `and r3, r3, #255`, `tst lr, #2`, `it ne`, `subne r3, r3, #1`] : []),
     `movw r12, #${step}`, `mla r9, r3, r12, r0`, `mov r1, r2`,
     `sxtb16 r2, r4`, `sxtb16 r3, r4, ror #8`, `sxtb16 r4, r5`, `sxtb16 r5, r5, ror #8`, `sxtb16 r7, r6, ror #8`, `sxtb16 r6, r6`,
     ...['r2', 'r3', 'r4', 'r5', 'r6', 'r7'].flatMap(scale),
@@ -538,11 +567,11 @@ function weightPrologue(d: number, step: number): string[] {
 
 /** Stack frame of the stride-1 run functions (byte offsets from sp): P1, R1 and the row end first, so one LDM
  *  restores P1, R1, the row end and the bias after a quad's requantisation. */
-const FRAME = { P1: 0, R1: 4, rowEnd: 8, bias: 12, M: 16, C: 20, planeEnd: 24 } as const;
+const FRAME = { P1: 0, R1: 4, rowEnd: 8, bias: 12, M: 16, C: 20, planeEnd: 24, flags: 28 } as const;
 
 /** weightPrologue, then the frame FRAME pushed (32 bytes) and the bias in r10. */
-function framePrologue(d: number, step: number): string[] {
-  return [...weightPrologue(d, step), `mov r12, r9`, `push {r4, r5, r6, r8, r10, r11, r12, lr}`, `mov r10, r8`];
+function framePrologue(d: number, step: number, flags = false): string[] {
+  return [...weightPrologue(d, step, flags), `mov r12, r9`, `push {r4, r5, r6, r8, r10, r11, r12, lr}`, `mov r10, r8`];
 }
 
 /**
@@ -554,15 +583,15 @@ function framePrologue(d: number, step: number): string[] {
  * (4 LDRD, 24 MAC, 18 requantisation), 42 without the tie correction, and 2 per two quads for the loop.
  */
 function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number, oddW = false, rot = false,
-  fixed?: { np: number; top: boolean; bottom: boolean }, tail: string[] = []): string | undefined {
+  fixed?: { np: number; top: boolean; bottom: boolean }, tail: string[] = [], edges = false): string | undefined {
   // Plane row r at slot r, or, rotated (a 4-row ring whose shared rows stayed in slots 2, 3), at slot (r + 2) % 4;
   // the row in slot 0 advances r0 by a word (post-index), rows loaded after it address 4 bytes less.
   const slot = (r: number) => (rot ? (r + 2) % 4 : r);
   const ldq = (r: number) => slot(r) === 0 ? `ldrd r12, lr, [r0], #4` : `ldrd r12, lr, [r0, #${slot(r) * RW - (r > (rot ? 2 : 0) ? 4 : 0)}]`;
   const ldo = (r: number) => `ldrd r12, lr, [r0, #${slot(r) * RW}]`;
   // U quads per loop iteration (U = 4 where the row has at least two such iterations), FP % U before the loop.
-  const U = FP >= 8 ? 4 : 2, nIter = Math.floor(FP / U), peel = FP % U;
-  if (oRow + 4 * C > 4095 || pairStep > 4095 || 2 * oRow > 4095 || 4 * U * nIter > 4095) return undefined;
+  const U = FP >= 8 ? 4 : 2;
+  if (oRow + 4 * C > 4095 || pairStep > 4095 || 2 * oRow > 4095 || 4 * FP > 4095) return undefined;
   const clamp = (r: string): string[] => [
     ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
     ...(op.actMax < 127 ? [`cmp ${r}, #${op.actMax}`, `it gt`, `movgt ${r}, #${op.actMax}`] : []),
@@ -607,18 +636,19 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
     ];
   };
   /** One row pair's quads, odd last column and pointer steps; top / bottom: its plane row 0 / 3 is all zero. */
-  const body = (top: boolean, bottom: boolean): string[] => {
+  const body = (top: boolean, bottom: boolean, u = U): string[] => {
     const q = () => quad(top, bottom);
+    const nIter = Math.floor(FP / u), peel = FP % u, U_ = u;
     // Odd column loads: plane row r (r0 at row 1 when top).
     const lo = (r: number) => (top ? `ldrd r12, lr, [r0, #${(r - 1) * RW}]` : ldo(r));
     return [
       ...(top ? [`add r0, r0, #${RW}`] : []),
       // FP % U quads first, then U per iteration (the row end in the frame; the quads' LDM loads it into r8).
       ...Array.from({ length: peel }, q).flat(),
-      ...(nIter === 1 ? Array.from({ length: U }, q).flat() : []),
+      ...(nIter === 1 ? Array.from({ length: U_ }, q).flat() : []),
       ...(nIter > 1 ? [
-        `add r12, r0, #${4 * U * (nIter - 1)}`, `str r12, [sp, #${FRAME.rowEnd}]`,
-        `2:`, ...Array.from({ length: U }, q).flat(), `cmp r0, r8`, `bls 2b`] : []),
+        `add r12, r0, #${4 * U_ * (nIter - 1)}`, `str r12, [sp, #${FRAME.rowEnd}]`,
+        `2:`, ...Array.from({ length: U_ }, q).flat(), `cmp r0, r8`, `bls 2b`] : []),
       // The odd last column (r0 at its word, r1 at its output): out(ox) of both rows from the words (ox, ox+1) and
       // (ox+2, ox+3) of four plane rows: SMLAD with P and SMLABB with R per kernel row, bias from the frame.
       ...(oddW ? [
@@ -641,8 +671,15 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
   const lines = [
     // The body of a naked function (p, prm, o, nrp in r0-r3): weights and constants from prm, the plane end
     // p + nrp * pairStep; the frame FRAME, the bias in r10.
-    ...framePrologue(d, pairStep),
-    ...(fixed ? [
+    ...framePrologue(d, pairStep, edges),
+    ...(edges ? [
+      // Runtime flags (FRAME.flags): the first pair without its plane row 0, the middle pairs, the last without its row 3
+      // (edge bodies at most two quads per iteration, for their code).
+      `tst lr, #1`, `beq 3f`, ...body(true, false, Math.min(U, 2)), `3:`,
+      `ldr r8, [sp, #${FRAME.planeEnd}]`, `cmp r0, r8`, `beq 4f`,
+      `1:`, ...body(false, false), `ldr r8, [sp, #${FRAME.planeEnd}]`, `cmp r0, r8`, `bne 1b`,
+      `4:`, `ldr lr, [sp, #${FRAME.flags}]`, `tst lr, #2`, `beq 5f`, ...body(false, true, Math.min(U, 2)), `5:`,
+    ] : fixed ? [
       // A fixed number of row pairs (one ring step): the first with a zero plane row 0, the last with a zero row 3
       // where the padding puts them, the others in the loop (its end one pair before the plane end).
       ...body(fixed.top, fixed.np === 1 && fixed.bottom),

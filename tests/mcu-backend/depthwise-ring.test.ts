@@ -89,6 +89,11 @@ test('depthwise ring: the shapes cover several channel groups with a smaller las
   assert.ok(gs.some((g) => g.C % 4 !== 0 && g.G === g.C), 'a single group of a channel count not a multiple of 4');
   // A 4-row ring over several steps with an odd height: rotated steps (no row copies) and a last one-row step.
   assert.ok(SHAPES.some(([inH], i) => gs[i]!.k === 1 && gs[i]!.steps > 2 && inH % 2 === 1), 'a rotated 4-row ring with an odd last step');
+  // Run functions that skip the padding rows of a step's first and last row pairs (edge flags in nrp), in
+  // multi-step rings and in one-step rings of several row pairs.
+  const edged = SHAPES.map((_, i) => { const f = fixture(i, 'random'); const r = emitDepthwiseRing(f.op, { consts: f.consts }, { fn: 'x' }); return r.ok && r.kernel.code.includes('tst lr, #1'); });
+  assert.ok(SHAPES.some((_, i) => edged[i] && gs[i]!.steps > 1), 'edge flags in a multi-step ring');
+  assert.ok(SHAPES.some((_, i) => edged[i] && gs[i]!.steps === 1), 'edge flags in a one-step ring');
 });
 
 test('depthwise ring: bit-exact with the reference on awkward shapes and the edge inputs, host gcc (portable intrinsics)', (t) => {
