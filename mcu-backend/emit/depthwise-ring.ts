@@ -135,7 +135,7 @@ function zeroWords(op: KDepthwiseConv2d, g: RingGeom, ring: string): string[] {
  * `static void <name>(const int8_t *x, uint32_t *ring, int t0, int t1, int y0)`: widen input rows y0 + t into
  * slots t in [t0, t1), G channels from x on; `xs` bytes between input pixels.
  */
-function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: number, padZeroed = false): string {
+function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: number, padZeroed = false, dspSkip: number[] = []): string {
   const C = xs, cw = g.chanWords, words = g.words;
   const off = ((op.inputOffset & 0xffff) * 65537) >>> 0;
   const L = [`static void __attribute__((noinline)) ${name}(const int8_t *x, uint32_t *ring, int t0, int t1, int y0) {`,
@@ -143,6 +143,8 @@ function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: 
     `  for (int t = t0; t < t1; t++) {`,
     `    const int y = y0 + t; uint32_t *prow = ring + t * ${words};`,
     `    if (y < 0 || y >= ${op.inH}) {`,
+    // Padding rows the DSP run functions never read (the edge pairs skip them) are not zeroed there.
+    ...(dspSkip.length ? [`#if defined(__ARM_FEATURE_DSP)`, `      if (${dspSkip.map((y) => `y == ${y}`).join(' || ')}) continue;`, `#endif`] : []),
     // Zero padding rows word by word (a memset call per channel costs more than the stores), unless the
     // caller zeroed them once for every group (padSlotsC).
     // Straight-line word stores: gcc turns a zeroing loop into a memset call per channel (about 3 times the
@@ -294,7 +296,8 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
   // Edge pairs (DSP, stride 1, several row pairs per call, not the rotated 4-row ring): the run function skips the
   // zero plane row 0 of a step's first pair (padding above) and row 3 of its last (padding below), flagged per call
   // in nrp's bits 8 and 9, where the two edge bodies' code (per requantisation key) stays within EDGE_CODE_BUDGET.
-  const edges = ringEdges(op, g, FP, oddW, keys.length);
+  const edges = quadLoopAsm(0, 0, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW) !== undefined ? ringEdges(op, g, FP, oddW, keys.length)
+    : { any: false, top: 0, bottom: 0 };
   const notDsp = (lines: string[]) => (mergeOdd ? [`#if !defined(__ARM_FEATURE_DSP)`, ...lines, `#endif`] : lines);
   const emitRun = (key: string, rows: 1 | 2): string => {
     const [e, d] = key.split('_').map(Number) as [number, number];
@@ -470,8 +473,13 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
   const lastG = W - (g.groups - 1) * g.G;
   // One step: the padding rows sit in the same slots for every group, so the call zeroes them once.
   const padSlots = g.steps === 1 ? Array.from({ length: ringRows(op, g.k) }, (_, t) => t).filter((t) => t - op.padTop < 0 || t - op.padTop >= op.inH) : [];
-  parts.push(widenC(`${name}_widen`, op, g, g.G, IS, padSlots.length > 0));
-  if (lastG !== g.G) parts.push(widenC(`${name}_widenl`, op, g, lastG, IS, padSlots.length > 0));
+  // Multi-step rings with edge pairs: the row above the image (one padding row) and the row below it (when it is
+  // only the last pair's plane row 3) are read by no DSP run function.
+  const K1 = stepRows(op, g.k), lastRead = (g.steps - 1) * K1 + (op.outH - (g.steps - 1) * K1) + 1 - op.padTop;
+  const dspSkip = edges.any && g.steps > 1 && !s2 ? [...(edges.top && op.padTop === 1 ? [-1] : []),
+    ...(edges.bottom && op.outH % 2 === 0 && lastRead === op.inH ? [op.inH] : [])] : [];
+  parts.push(widenC(`${name}_widen`, op, g, g.G, IS, padSlots.length > 0, dspSkip));
+  if (lastG !== g.G) parts.push(widenC(`${name}_widenl`, op, g, lastG, IS, padSlots.length > 0, dspSkip));
 
   // A step computes K output rows from (K - 1) * stride + 3 input rows; the next step shares 3 - stride of them.
   const K = stepRows(op, g.k), S = op.strideH, keep = 3 - S;
