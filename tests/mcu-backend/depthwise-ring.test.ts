@@ -36,6 +36,7 @@ const SHAPES: Array<[number, number, number, number, [number, number]?]> = [
   [12, 13, 40, 1], [9, 60, 8, 1], [32, 32, 64, 1], [20, 17, 37, 0],
   [25, 5, 12, 1, [-120, 100]], // kws-like: two quads and the odd column per row pair, an odd last row
   [6, 8, 132, 1], // more than 127 channels: the output pointer steps by ADD, not by the store's post-index
+  [4, 17, 8, 1], [6, 20, 12, 1, [-128, 60]], // rows of 8+ quads in one-step rings: both edge pairs in one call
 ];
 /** Stride 2: [inH, inW, C, pad]. */
 const SHAPES_S2: Array<[number, number, number, number]> = [
