@@ -15,7 +15,9 @@
 // On DSP cores each channel and step is one call of a naked function written in assembly (it loads and widens
 // the channel's weights itself); the widening is straight-line (STRD per two words, pixels outside the image
 // as zero-point bytes); a 4-row ring (k = 1) alternates a plain and a rotated quad loop instead of copying rows;
-// stride 2 runs 2x2 blocks over two output rows (10 loads, 24 MAC instructions per 36 MACs).
+// stride 2 runs 2x2 blocks over two output rows (10 loads, 24 MAC instructions per 36 MACs). A quad's
+// requantisation borrows P1, R1's registers for M, C and one LDM restores them with the bias (46 instructions per
+// quad); on rows of 8+ quads a step's first and last row pair skip their padding plane row (edge flags).
 // Weights stay int8 in flash, 3 words per channel ordered [w0, w2, w1, w1] per kernel row, so SXTB16 gives
 // P and SXTB16 ROR #8 gives R once per channel and step; they are scaled by the requantisation's 2^(left+1)
 // with a lane-safe shift.
@@ -358,8 +360,8 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     generic.push(`    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`);
     // One ring step of one row pair (e.g. 3x3 and 4x4 planes): the call covers exactly that pair, so the padding
     // rows above and below it are known zero and skipped (as is the one below an odd last row). With more row
-    // pairs the first and last would need bodies of their own: about 1 KB of code per function for some
-    // 30 instructions per channel, which vww's flash cannot spare (6x6x128: 40 KB for 0.5% of its instructions).
+    // pairs the first and last take bodies of their own only on rows of 8+ quads (`edges`, ringEdges): on
+    // narrower rows the code outweighs the saving (vww's 6x6x128: 40 KB for 0.5% of its instructions).
     const np = op.outH >> 1;
     const fixed = g.steps === 1 && np === 1 ? { np, top: op.padTop === 1, bottom: 2 * np + 1 - op.padTop >= op.inH } : undefined;
     const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, d, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW, false, fixed,
