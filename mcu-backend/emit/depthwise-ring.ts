@@ -351,7 +351,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
       B.push(`      }`);
       return B;
     };
-    const generic: string[] = [...(edges.any && rows === 2 ? [`  nrp &= 255;`] : []), `  do {`, `    const uint32_t *in = p; int8_t *ov = o;`];
+    const generic: string[] = [...(edges.any && rows === 2 ? [`  nrp = (nrp & 255) + ((nrp >> 9) & 1);`] : []), `  do {`, `    const uint32_t *in = p; int8_t *ov = o;`];
     if (FP > 0) {
       generic.push(`    const uint32_t *volatile endv = p + ${FP - 1};`,
         `    for (;;) {`, ...body(true, true), `      ov += ${2 * OS};`, `      if (in > endv) break;`, `    }`);
@@ -513,7 +513,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
       `        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${2 * g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`] : []),
     ...(!s2 && op.outH >= 2 && rot ? [`        if (rot) ${rotCall(`${c0Expr}ch`)}(pl, pr, o, 1);`,
       `        else if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
-    ...(!s2 && op.outH >= 2 && !rot ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, (nOut >> 1)${edges.any ? ` | (s == 0 ? ${edges.top} : 0) | (s == ${g.steps - 1} ? ${edges.bottom} : 0)` : ''});`] : []),
+    ...(!s2 && op.outH >= 2 && !rot ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, ${edges.any ? `((nOut >> 1) - (s == ${g.steps - 1} ? ${edges.bottom ? 1 : 0} : 0)) | (s == 0 ? ${edges.top} : 0) | (s == ${g.steps - 1} ? ${edges.bottom} : 0)` : 'nOut >> 1'});`] : []),
     ...(lastOdd ? notDsp([`        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`]) : []),
     `      }`,
     `    }`,
@@ -568,9 +568,9 @@ function weightPrologue(d: number, step: number, flags = false): string[] {
   return [
     `push {r4, r5, r6, r7, r8, r9, r10, r11, lr}`,
     `ldm r1, {r4, r5, r6, r8, r10, r11}`,
-    // flags: nrp's bits 8 (first pair's plane row 0 is padding) and 9 (last pair's row 3 is) into lr; the plane
-    // end then excludes the last pair, which runs after the loop.
-    ...(flags ? [`lsr lr, r3, #8`, `and r3, r3, #255`, `tst lr, #2`, `it ne`, `subne r3, r3, #1`] : []),
+    // flags: nrp's bits 8 (first pair's plane row 0 is padding) and 9 (last pair's row 3 is) into lr; with bit 9
+    // the caller counts the pairs without the last one (the plane end excludes it: it runs after the loop).
+    ...(flags ? [`lsr lr, r3, #8`, `and r3, r3, #255`] : []),
     `movw r12, #${step}`, `mla r9, r3, r12, r0`, `mov r1, r2`,
     `sxtb16 r2, r4`, `sxtb16 r3, r4, ror #8`, `sxtb16 r4, r5`, `sxtb16 r5, r5, ror #8`, `sxtb16 r7, r6, ror #8`, `sxtb16 r6, r6`,
     ...['r2', 'r3', 'r4', 'r5', 'r6', 'r7'].flatMap(scale),
