@@ -15,7 +15,9 @@
 // On DSP cores each channel and step is one call of a naked function written in assembly (it loads and widens
 // the channel's weights itself); the widening is straight-line (STRD per two words, pixels outside the image
 // as zero-point bytes); a 4-row ring (k = 1) alternates a plain and a rotated quad loop instead of copying rows;
-// stride 2 runs 2x2 blocks over two output rows (10 loads, 24 MAC instructions per 36 MACs).
+// stride 2 runs 2x2 blocks over two output rows (10 loads, 24 MAC instructions per 36 MACs). A quad's
+// requantisation borrows P1, R1's registers for M, C and one LDM restores them with the bias (46 instructions per
+// quad); on rows of 8+ quads a step's first and last row pair skip their padding plane row (edge flags).
 // Weights stay int8 in flash, 3 words per channel ordered [w0, w2, w1, w1] per kernel row, so SXTB16 gives
 // P and SXTB16 ROR #8 gives R once per channel and step; they are scaled by the requantisation's 2^(left+1)
 // with a lane-safe shift.
@@ -135,7 +137,7 @@ function zeroWords(op: KDepthwiseConv2d, g: RingGeom, ring: string): string[] {
  * `static void <name>(const int8_t *x, uint32_t *ring, int t0, int t1, int y0)`: widen input rows y0 + t into
  * slots t in [t0, t1), G channels from x on; `xs` bytes between input pixels.
  */
-function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: number, padZeroed = false): string {
+function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: number, padZeroed = false, dspSkip: number[] = []): string {
   const C = xs, cw = g.chanWords, words = g.words;
   const off = ((op.inputOffset & 0xffff) * 65537) >>> 0;
   const L = [`static void __attribute__((noinline)) ${name}(const int8_t *x, uint32_t *ring, int t0, int t1, int y0) {`,
@@ -143,6 +145,8 @@ function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: 
     `  for (int t = t0; t < t1; t++) {`,
     `    const int y = y0 + t; uint32_t *prow = ring + t * ${words};`,
     `    if (y < 0 || y >= ${op.inH}) {`,
+    // Padding rows the DSP run functions never read (the edge pairs skip them) are not zeroed there.
+    ...(dspSkip.length ? [`#if defined(__ARM_FEATURE_DSP)`, `      if (${dspSkip.map((y) => `y == ${y}`).join(' || ')}) continue;`, `#endif`] : []),
     // Zero padding rows word by word (a memset call per channel costs more than the stores), unless the
     // caller zeroed them once for every group (padSlotsC).
     // Straight-line word stores: gcc turns a zeroing loop into a memset call per channel (about 3 times the
@@ -204,6 +208,30 @@ function widenC(name: string, op: KDepthwiseConv2d, g: RingGeom, G: number, xs: 
   }
   L.push(`  }`, `}`);
   return L.join('\n');
+}
+
+/** Code bytes the two edge bodies of a layer's run functions may add (all requantisation keys together). */
+const EDGE_CODE_BUDGET = 4096;
+
+/**
+ * Whether the stride-1 run functions take the edge flags (quadLoopAsm `edges`), and the flag values of the first
+ * step (256: its first pair's plane row 0 is padding) and the last (512: its last pair's plane row 3 is).
+ */
+function ringEdges(op: KDepthwiseConv2d, g: RingGeom, FP: number, oddW: boolean, nKeys: number): { any: boolean; top: number; bottom: number } {
+  const none = { any: false, top: 0, bottom: 0 };
+  const np = op.outH >> 1;
+  // Rows of 8+ quads only: an edge body is a loop of two quads whatever the row width, while its saving grows
+  // with it (kws's 25x5x64 layers would take 10 KB of code for 0.1% of the model's instructions).
+  if (op.strideH !== 1 || FP < 8 || np === 0 || (g.steps === 1 && np === 1) || (g.k === 1 && g.steps > 1)) return none;
+  const K = stepRows(op, g.k);
+  const npL = (op.outH - (g.steps - 1) * K) >> 1;
+  const top = op.padTop >= 1 ? 256 : 0;
+  const bottom = npL >= 1 && (g.steps - 1) * K + 2 * (npL - 1) + 3 - op.padTop >= op.inH ? 512 : 0;
+  const u = Math.min(FP >= 8 ? 4 : 2, 2);
+  const bodyBytes = 4 * ((FP % u + Math.min(FP, u)) * 46 + (oddW ? 30 : 0) + 10);
+  const bytes = nKeys * ((top ? 1 : 0) + (bottom ? 1 : 0)) * bodyBytes;
+  if (!top && !bottom || bytes > EDGE_CODE_BUDGET) return none;
+  return { any: true, top, bottom };
 }
 
 /**
@@ -269,6 +297,11 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
   // which saves a call per channel; the one-row function is then only the portable build's.
   const mergeOdd = op.strideH === 1 && g.steps === 1 && op.outH % 2 === 1 && op.outH >= 3 && FP > 0
     && quadLoopAsm(0, 0, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW) !== undefined && rowLoopAsm(0, 0, op, FP, RW, OS, oRow, g.words) !== undefined;
+  // Edge pairs (DSP, stride 1, several row pairs per call, not the rotated 4-row ring): the run function skips the
+  // zero plane row 0 of a step's first pair (padding above) and row 3 of its last (padding below), flagged per call
+  // in nrp's bits 8 and 9, where the two edge bodies' code (per requantisation key) stays within EDGE_CODE_BUDGET.
+  const edges = quadLoopAsm(0, 0, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW) !== undefined ? ringEdges(op, g, FP, oddW, keys.length)
+    : { any: false, top: 0, bottom: 0 };
   const notDsp = (lines: string[]) => (mergeOdd ? [`#if !defined(__ARM_FEATURE_DSP)`, ...lines, `#endif`] : lines);
   const emitRun = (key: string, rows: 1 | 2): string => {
     const [e, d] = key.split('_').map(Number) as [number, number];
@@ -318,7 +351,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
       B.push(`      }`);
       return B;
     };
-    const generic: string[] = [`  do {`, `    const uint32_t *in = p; int8_t *ov = o;`];
+    const generic: string[] = [...(edges.any && rows === 2 ? [`  nrp = (nrp & 255) + ((nrp >> 9) & 1);`] : []), `  do {`, `    const uint32_t *in = p; int8_t *ov = o;`];
     if (FP > 0) {
       generic.push(`    const uint32_t *volatile endv = p + ${FP - 1};`,
         `    for (;;) {`, ...body(true, true), `      ov += ${2 * OS};`, `      if (in > endv) break;`, `    }`);
@@ -327,12 +360,12 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
     generic.push(`    p += ${rows * g.words}; o += ${rows * oRow};`, `  } while (--nrp > 0);`);
     // One ring step of one row pair (e.g. 3x3 and 4x4 planes): the call covers exactly that pair, so the padding
     // rows above and below it are known zero and skipped (as is the one below an odd last row). With more row
-    // pairs the first and last would need bodies of their own: about 1 KB of code per function for some
-    // 30 instructions per channel, which vww's flash cannot spare (6x6x128: 40 KB for 0.5% of its instructions).
+    // pairs the first and last take bodies of their own only on rows of 8+ quads (`edges`, ringEdges): on
+    // narrower rows the code outweighs the saving (vww's 6x6x128: 40 KB for 0.5% of its instructions).
     const np = op.outH >> 1;
     const fixed = g.steps === 1 && np === 1 ? { np, top: op.padTop === 1, bottom: 2 * np + 1 - op.padTop >= op.inH } : undefined;
     const asm = rows === 2 && FP > 0 ? quadLoopAsm(e, d, op, FP, RW, OS, oRow, 2 * g.words * 4, oddW, false, fixed,
-        mergeOdd ? rowBody(e, op, FP, RW, OS, oddBottom) : [])
+        mergeOdd ? rowBody(e, op, FP, RW, OS, oddBottom) : [], edges.any)
       : rows === 1 ? rowLoopAsm(e, d, op, FP, RW, OS, oRow, g.words, oddBottom) : undefined;
     if (!asm) { L.push(...generic, `}`); return L.join('\n'); }
     // DSP: a naked function, all of it one inline-assembly block (fixed register plan, 50-51 instructions
@@ -444,8 +477,13 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
   const lastG = W - (g.groups - 1) * g.G;
   // One step: the padding rows sit in the same slots for every group, so the call zeroes them once.
   const padSlots = g.steps === 1 ? Array.from({ length: ringRows(op, g.k) }, (_, t) => t).filter((t) => t - op.padTop < 0 || t - op.padTop >= op.inH) : [];
-  parts.push(widenC(`${name}_widen`, op, g, g.G, IS, padSlots.length > 0));
-  if (lastG !== g.G) parts.push(widenC(`${name}_widenl`, op, g, lastG, IS, padSlots.length > 0));
+  // Multi-step rings with edge pairs: the row above the image (one padding row) and the row below it (when it is
+  // only the last pair's plane row 3) are read by no DSP run function.
+  const K1 = stepRows(op, g.k), lastRead = (g.steps - 1) * K1 + (op.outH - (g.steps - 1) * K1) + 1 - op.padTop;
+  const dspSkip = edges.any && g.steps > 1 && !s2 ? [...(edges.top && op.padTop === 1 ? [-1] : []),
+    ...(edges.bottom && op.outH % 2 === 0 && lastRead === op.inH ? [op.inH] : [])] : [];
+  parts.push(widenC(`${name}_widen`, op, g, g.G, IS, padSlots.length > 0, dspSkip));
+  if (lastG !== g.G) parts.push(widenC(`${name}_widenl`, op, g, lastG, IS, padSlots.length > 0, dspSkip));
 
   // A step computes K output rows from (K - 1) * stride + 3 input rows; the next step shares 3 - stride of them.
   const K = stepRows(op, g.k), S = op.strideH, keep = 3 - S;
@@ -475,7 +513,7 @@ export function emitDepthwiseRing(op: KDepthwiseConv2d, m: Pick<KernelModule, 'c
       `        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${2 * g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`] : []),
     ...(!s2 && op.outH >= 2 && rot ? [`        if (rot) ${rotCall(`${c0Expr}ch`)}(pl, pr, o, 1);`,
       `        else if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
-    ...(!s2 && op.outH >= 2 && !rot ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, nOut >> 1);`] : []),
+    ...(!s2 && op.outH >= 2 && !rot ? [`        if (nOut >= 2) ${callOf(2, `${c0Expr}ch`)}(pl, pr, o, ${edges.any ? `((nOut >> 1) - (s == ${g.steps - 1} ? ${edges.bottom ? 1 : 0} : 0)) | (s == 0 ? ${edges.top} : 0) | (s == ${g.steps - 1} ? ${edges.bottom} : 0)` : 'nOut >> 1'});`] : []),
     ...(lastOdd ? notDsp([`        if (nOut & 1) ${callOf(1, `${c0Expr}ch`)}(pl + (nOut - 1) * ${g.words}, pr, o + (nOut - 1) * ${oRow}, 1);`]) : []),
     `      }`,
     `    }`,
@@ -522,7 +560,7 @@ export function estimateDepthwiseRing(op: KDepthwiseConv2d): { instructions: num
 /** Parameters of a naked run function: read by its assembly, so unused to the compiler. */
 const NAKED_PARAMS = ['const uint32_t *p', 'const uint32_t *prm', 'int8_t *o', 'int nrp'].map((x) => `__attribute__((unused)) ${x}`).join(', ');
 
-function weightPrologue(d: number, step: number): string[] {
+function weightPrologue(d: number, step: number, flags = false): string[] {
   const scale = (r: string): string[] => d === 0 ? [] : d === 1 ? [`sadd16 ${r}, ${r}, ${r}`]
     // Clear the bits shifted from the low lane into the high one (an 8-bit field per BIC immediate).
     : [`lsl ${r}, ${r}, #${d}`, ...(d <= 8 ? [`bic ${r}, ${r}, #${((1 << d) - 1) << 16}`]
@@ -530,29 +568,42 @@ function weightPrologue(d: number, step: number): string[] {
   return [
     `push {r4, r5, r6, r7, r8, r9, r10, r11, lr}`,
     `ldm r1, {r4, r5, r6, r8, r10, r11}`,
+    // flags: nrp's bits 8 (first pair's plane row 0 is padding) and 9 (last pair's row 3 is) into lr; with bit 9
+    // the caller counts the pairs without the last one (the plane end excludes it: it runs after the loop).
+    ...(flags ? [`lsr lr, r3, #8`, `and r3, r3, #255`] : []),
     `movw r12, #${step}`, `mla r9, r3, r12, r0`, `mov r1, r2`,
     `sxtb16 r2, r4`, `sxtb16 r3, r4, ror #8`, `sxtb16 r4, r5`, `sxtb16 r5, r5, ror #8`, `sxtb16 r7, r6, ror #8`, `sxtb16 r6, r6`,
     ...['r2', 'r3', 'r4', 'r5', 'r6', 'r7'].flatMap(scale),
   ];
 }
 
+/** Stack frame of the stride-1 run functions (byte offsets from sp): P1, R1 and the row end first, so one LDM
+ *  restores P1, R1, the row end and the bias after a quad's requantisation. */
+const FRAME = { P1: 0, R1: 4, rowEnd: 8, bias: 12, M: 16, C: 20, planeEnd: 24, flags: 28 } as const;
+
+/** weightPrologue, then the frame FRAME pushed (32 bytes) and the bias in r10. */
+function framePrologue(d: number, step: number, flags = false): string[] {
+  return [...weightPrologue(d, step, flags), `mov r12, r9`, `push {r4, r5, r6, r8, r10, r11, r12, lr}`, `mov r10, r8`];
+}
+
 /**
- * The 2-row quad loop as one inline-assembly string (a C string literal, for `__asm__`), DSP only; it saves
- * and restores every register it uses, so it constrains the compiler in nothing. The frame fr[12] holds P0, R0, P1, R1, P2, R2, bias, the
- * plane pointer after the last row pair, M, C, plane pointer, output pointer; it is pushed to the stack with the loop's end pointer.
- * Registers: r0 plane, r1 output, r2-r7 weights, r8-r11 accumulators, r12/lr data (then M, C).
- * Requantisation as requant.ts; the first output (no free register yet) folds the tie correction into the
- * rounding constant: SMMLAR(acc, M, C - (acc < 0)) = SMMLAR(acc, M, C) - (acc < 0), then reloads C.
+ * The 2-row quad loop as the body of a naked function (p, prm, o, nrp), DSP only.
+ * Registers: r0 plane, r1 output, r2-r7 weights, r8-r11 accumulators, r12/lr data; the bias in r10 at a quad's start.
+ * Frame (FRAME): P1, R1, row end, bias, M, C, plane end. A quad's requantisation (requant.ts) takes M, C into
+ * r4, r5 (P1, R1, idle then) with r12 as the temporary, stores r8 last post-indexing r1 to the next quad, and
+ * one LDM puts back P1, R1, the row end (r8, for the loop test) and the bias (r10): 46 instructions per quad
+ * (4 LDRD, 24 MAC, 18 requantisation), 42 without the tie correction, and 2 per two quads for the loop.
  */
 function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, C: number, oRow: number, pairStep: number, oddW = false, rot = false,
-  fixed?: { np: number; top: boolean; bottom: boolean }, tail: string[] = []): string | undefined {
+  fixed?: { np: number; top: boolean; bottom: boolean }, tail: string[] = [], edges = false): string | undefined {
   // Plane row r at slot r, or, rotated (a 4-row ring whose shared rows stayed in slots 2, 3), at slot (r + 2) % 4;
   // the row in slot 0 advances r0 by a word (post-index), rows loaded after it address 4 bytes less.
   const slot = (r: number) => (rot ? (r + 2) % 4 : r);
   const ldq = (r: number) => slot(r) === 0 ? `ldrd r12, lr, [r0], #4` : `ldrd r12, lr, [r0, #${slot(r) * RW - (r > (rot ? 2 : 0) ? 4 : 0)}]`;
   const ldo = (r: number) => `ldrd r12, lr, [r0, #${slot(r) * RW}]`;
-  const n2 = Math.floor(FP / 2), peel = FP % 2 === 1;
-  if (oRow + 4 * C > 4095 || pairStep > 4095 || 2 * oRow > 4095 || 8 * n2 > 4095) return undefined;
+  // U quads per loop iteration (U = 4 where the row has at least two such iterations), FP % U before the loop.
+  const U = FP >= 8 ? 4 : 2;
+  if (oRow + 4 * C > 4095 || pairStep > 4095 || 2 * oRow > 4095 || 4 * FP > 4095) return undefined;
   const clamp = (r: string): string[] => [
     ...(op.actMin > -128 ? [`cmp ${r}, #${op.actMin}`, `it lt`, `movlt ${r}, #${op.actMin}`] : []),
     ...(op.actMax < 127 ? [`cmp ${r}, #${op.actMax}`, `it gt`, `movgt ${r}, #${op.actMax}`] : []),
@@ -560,23 +611,32 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
   const ssat = (r: string) => (e > 0 ? `ssat ${r}, #8, ${r}, asr #${e}` : `ssat ${r}, #8, ${r}`);
   const mac4 = (acc0: string, acc1: string, P: string, R: string) => [
     `smlad ${acc0}, r12, ${P}, ${acc0}`, `smlatb ${acc1}, r12, ${P}, ${acc1}`, `smlabb ${acc0}, lr, ${R}, ${acc0}`, `smladx ${acc1}, lr, ${R}, ${acc1}`];
-  /** One 2x2 quad at r0 (which it advances by one word), its outputs at r1 + base; the bias in r10 already unless `bias`. */
-  const quad = (base: number, bias = true, top = false, bottom = false): string[] => {
-    const rq = blockRequant(e, op, base, C, oRow);
+  const post = 2 * C <= 255;
+  /** The quad's requantisation (see the header); r1 moves on to the next quad. */
+  const rq = (): string[] => {
+    const one = (acc: string, at: string) => [`smmlar r12, ${acc}, r4, r5`, ...(signFix(op, e) ? [`sub r12, r12, ${acc}, lsr #31`] : []),
+      ssat('r12'), ...clamp('r12'), `strb r12, ${at}`];
+    return [`ldrd r4, r5, [sp, #${FRAME.M}]`,
+      ...one('r9', `[r1, #${C}]`), ...one('r10', `[r1, #${oRow}]`), ...one('r11', `[r1, #${oRow + C}]`),
+      ...one('r8', post ? `[r1], #${2 * C}` : '[r1]'), ...(post ? [] : [`add r1, r1, #${2 * C}`]),
+      `ldm sp, {r4, r5, r8, r10}`];
+  };
+  /** One 2x2 quad at r0 (which it advances by one word), its outputs at r1 (advanced by two pixels); the bias in r10. */
+  const quad = (top = false, bottom = false): string[] => {
     // Plane row 0 all zero (top; r0 then addresses row 1): rows 1-3 only, the first of them starting both
     // accumulator pairs from the bias. Plane row 3 all zero (bottom): rows 0-2 only.
     if (top) {
-      return [`ldrd r12, lr, [r0], #4`, ...(bias ? [`ldr r10, [sp, #8]`] : []),
+      return [`ldrd r12, lr, [r0], #4`,
         `smlad r8, r12, r4, r10`, `smlatb r9, r12, r4, r10`, `smlabb r8, lr, r5, r8`, `smladx r9, lr, r5, r9`,
         `smlatb r11, r12, r2, r10`, `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`, `smladx r11, lr, r3, r11`,
         `ldrd r12, lr, [r0, #${RW - 4}]`,
         ...mac4('r8', 'r9', 'r6', 'r7'), ...mac4('r10', 'r11', 'r4', 'r5'),
         ...(bottom ? [] : [`ldrd r12, lr, [r0, #${2 * RW - 4}]`, ...mac4('r10', 'r11', 'r6', 'r7')]),
-        ...rq];
+        ...rq()];
     }
     // A bottom row pair has no fourth input row: its second output row stops after row 2's taps.
     return [
-      ldq(0), ...(bias ? [`ldr r10, [sp, #8]`] : []),
+      ldq(0),
       `smlad r8, r12, r2, r10`, `smlatb r9, r12, r2, r10`, `smlabb r8, lr, r3, r8`, `smladx r9, lr, r3, r9`,
       ldq(1),
       ...mac4('r8', 'r9', 'r4', 'r5'),
@@ -584,59 +644,61 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
       ldq(2),
       ...mac4('r8', 'r9', 'r6', 'r7'), ...mac4('r10', 'r11', 'r4', 'r5'),
       ...(bottom ? [] : [ldq(3), ...mac4('r10', 'r11', 'r6', 'r7')]),
-      ...rq,
+      ...rq(),
     ];
   };
   /** One row pair's quads, odd last column and pointer steps; top / bottom: its plane row 0 / 3 is all zero. */
-  const body = (top: boolean, bottom: boolean): string[] => {
-    const q = (base: number, bias = true) => quad(base, bias, top, bottom);
+  const body = (top: boolean, bottom: boolean, u = U): string[] => {
+    const q = () => quad(top, bottom);
+    const nIter = Math.floor(FP / u), peel = FP % u, U_ = u;
     // Odd column loads: plane row r (r0 at row 1 when top).
     const lo = (r: number) => (top ? `ldrd r12, lr, [r0, #${(r - 1) * RW}]` : ldo(r));
     return [
       ...(top ? [`add r0, r0, #${RW}`] : []),
-      // An odd quad count: one quad first, then two per iteration (one end test and one pointer step per pair).
-      ...(peel ? [...q(0), `add r1, r1, #${2 * C}`] : []),
-      // One pair of quads per row pair (widths 4-5): straight code, no loop end in the frame.
-      ...(n2 === 1 ? [`ldr r10, [sp, #8]`, ...q(0, false), ...q(2 * C), `add r1, r1, #${4 * C}`] : []),
-      ...(n2 > 1 ? [
-        `add r12, r0, #${8 * (n2 - 1)}`, `str r12, [sp, #24]`, `ldr r10, [sp, #8]`,
-        `2:`,
-        ...q(0, false), ...q(2 * C),
-        `add r1, r1, #${4 * C}`,
-        `ldrd r8, r10, [sp, #24]`, `cmp r0, r8`, `bls 2b`] : []),
+      // FP % U quads first, then U per iteration (the row end in the frame; the quads' LDM loads it into r8).
+      ...Array.from({ length: peel }, q).flat(),
+      ...(nIter === 1 ? Array.from({ length: U_ }, q).flat() : []),
+      ...(nIter > 1 ? [
+        `add r12, r0, #${4 * U_ * (nIter - 1)}`, `str r12, [sp, #${FRAME.rowEnd}]`,
+        `2:`, ...Array.from({ length: U_ }, q).flat(), `cmp r0, r8`, `bls 2b`] : []),
       // The odd last column (r0 at its word, r1 at its output): out(ox) of both rows from the words (ox, ox+1) and
       // (ox+2, ox+3) of four plane rows: SMLAD with P and SMLABB with R per kernel row, bias from the frame.
       ...(oddW ? [
-        ...(top ? [`ldr r10, [sp, #8]`, lo(1), `smlad r8, r12, r4, r10`, `smlabb r8, lr, r5, r8`]
-          : [lo(0), `ldr r10, [sp, #8]`, `smlad r8, r12, r2, r10`, `smlabb r8, lr, r3, r8`,
+        ...(top ? [lo(1), `smlad r8, r12, r4, r10`, `smlabb r8, lr, r5, r8`]
+          : [lo(0), `smlad r8, r12, r2, r10`, `smlabb r8, lr, r3, r8`,
             lo(1), `smlad r8, r12, r4, r8`, `smlabb r8, lr, r5, r8`]),
         `smlad r10, r12, r2, r10`, `smlabb r10, lr, r3, r10`,
         lo(2),
         `smlad r8, r12, r6, r8`, `smlabb r8, lr, r7, r8`, `smlad r10, r12, r4, r10`, `smlabb r10, lr, r5, r10`,
         ...(bottom ? [] : [lo(3), `smlad r10, r12, r6, r10`, `smlabb r10, lr, r7, r10`]),
-        `ldrd r12, lr, [sp, #16]`,
+        `ldrd r12, lr, [sp, #${FRAME.M}]`,
         `smmlar r9, r8, r12, lr`, ...(signFix(op, e) ? [`sub r9, r9, r8, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1]`,
         `smmlar r9, r10, r12, lr`, ...(signFix(op, e) ? [`sub r9, r9, r10, lsr #31`] : []), ssat('r9'), ...clamp('r9'), `strb r9, [r1, #${oRow}]`,
+        `ldr r10, [sp, #${FRAME.bias}]`,
       ] : []),
-      // Next row pair: from the end of this one's quads; the frame's slot 3 holds the plane pointer after the last pair.
+      // Next row pair: from the end of this one's quads.
       `add r0, r0, #${pairStep - 4 * FP - (top ? RW : 0)}`, `add r1, r1, #${2 * oRow - 2 * C * FP}`,
     ];
   };
   const lines = [
     // The body of a naked function (p, prm, o, nrp in r0-r3): weights and constants from prm, the plane end
-    // p + nrp * pairStep in r9; then sp + 0 plane, + 4 output, + 8 bias, + 12 plane end, + 16 M, + 20 C,
-    // + 24 row end, + 28 bias again (loaded with the row end, so the first quad of an iteration needs no load of its own).
-    ...weightPrologue(d, pairStep),
-    `mov lr, r8`,
-    `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
-    ...(fixed ? [
+    // p + nrp * pairStep; the frame FRAME, the bias in r10.
+    ...framePrologue(d, pairStep, edges),
+    ...(edges ? [
+      // Runtime flags (FRAME.flags): the first pair without its plane row 0, the middle pairs, the last without its row 3
+      // (edge bodies at most two quads per iteration, for their code).
+      `tst lr, #1`, `beq 3f`, ...body(true, false, Math.min(U, 2)), `3:`,
+      `ldr r8, [sp, #${FRAME.planeEnd}]`, `cmp r0, r8`, `beq 4f`,
+      `1:`, ...body(false, false), `ldr r8, [sp, #${FRAME.planeEnd}]`, `cmp r0, r8`, `bne 1b`,
+      `4:`, `ldr lr, [sp, #${FRAME.flags}]`, `tst lr, #2`, `beq 5f`, ...body(false, true, Math.min(U, 2)), `5:`,
+    ] : fixed ? [
       // A fixed number of row pairs (one ring step): the first with a zero plane row 0, the last with a zero row 3
       // where the padding puts them, the others in the loop (its end one pair before the plane end).
       ...body(fixed.top, fixed.np === 1 && fixed.bottom),
-      ...(fixed.np > 2 ? [`ldr r8, [sp, #12]`, `sub r8, r8, #${pairStep}`, `str r8, [sp, #12]`,
-        `1:`, ...body(false, false), `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`] : []),
+      ...(fixed.np > 2 ? [`ldr r8, [sp, #${FRAME.planeEnd}]`, `sub r8, r8, #${pairStep}`, `str r8, [sp, #${FRAME.planeEnd}]`,
+        `1:`, ...body(false, false), `ldr r8, [sp, #${FRAME.planeEnd}]`, `cmp r0, r8`, `bne 1b`] : []),
       ...(fixed.np >= 2 ? body(false, fixed.bottom) : []),
-    ] : [`1:`, ...body(false, false), `ldr r8, [sp, #12]`, `cmp r0, r8`, `bne 1b`]),
+    ] : [`1:`, ...body(false, false), `ldr r8, [sp, #${FRAME.planeEnd}]`, `cmp r0, r8`, `bne 1b`]),
     // The odd last row after the last pair (one-step layers: r0, r1 are at its plane row and output row).
     ...tail,
     `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
@@ -653,13 +715,11 @@ function quadLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW:
 function rowLoopAsm(e: number, d: number, op: KDepthwiseConv2d, FP: number, RW: number, OS: number, oRow: number, words: number, bottom = false): string | undefined {
   if (2 * RW + 4 > 1020 || oRow > 4095 || 2 * OS * FP > 4095 || 4 * FP > 4095 || 4 * words > 4095) return undefined;
   const lines = [
-    ...weightPrologue(d, 4 * words),
-    `mov lr, r8`,
-    `push {r0, r1, r8, r9, r10, r11, r12, lr}`,
+    ...framePrologue(d, 4 * words),
     `1:`,
     ...rowBody(e, op, FP, RW, OS, bottom),
     `add r0, r0, #${4 * words - 4 * FP}`, `add r1, r1, #${oRow - 2 * OS * FP}`,
-    `ldr r12, [sp, #12]`, `cmp r0, r12`, `bne 1b`,
+    `ldr r12, [sp, #${FRAME.planeEnd}]`, `cmp r0, r12`, `bne 1b`,
     `add sp, sp, #32`, `pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}`,
   ];
   return lines.map((l) => `"${l}\\n\\t"`).join('\n      ');
@@ -677,24 +737,24 @@ function rowBody(e: number, op: KDepthwiseConv2d, FP: number, RW: number, OS: nu
   const rq = (t: string, acc: string, at: string) => [`smmlar ${t}, ${acc}, r12, lr`, ...(signFix(op, e) ? [`sub ${t}, ${t}, ${acc}, lsr #31`] : []), ssat(t), ...clamp(t), `strb ${t}, ${at}`];
   const P = (k: number) => `r${2 + 2 * k}`, R = (k: number) => `r${3 + 2 * k}`;
   const pair = [
-    `ldr r10, [sp, #8]`,
+    `ldr r10, [sp, #${FRAME.bias}]`,
     ...ks.flatMap((k) => [k === 0 ? `ldrd r12, lr, [r0], #4` : `ldrd r12, lr, [r0, #${k * RW - 4}]`,
       `smlad r8, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r8'}`, `smlatb r9, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r9'}`,
       `smlabb r8, lr, ${R(k)}, r8`, `smladx r9, lr, ${R(k)}, r9`]),
-    `ldrd r12, lr, [sp, #16]`,
+    `ldrd r12, lr, [sp, #${FRAME.M}]`,
     ...rq('r10', 'r8', '[r1]'), ...rq('r11', 'r9', `[r1, #${OS}]`),
     `add r1, r1, #${2 * OS}`,
   ];
   const odd = [
-    `ldr r10, [sp, #8]`,
+    `ldr r10, [sp, #${FRAME.bias}]`,
     ...ks.flatMap((k) => [k === 0 ? `ldrd r12, lr, [r0]` : `ldrd r12, lr, [r0, #${k * RW}]`,
       `smlad r8, r12, ${P(k)}, ${k === 0 ? 'r10' : 'r8'}`, `smlabb r8, lr, ${R(k)}, r8`]),
-    `ldrd r12, lr, [sp, #16]`, ...rq('r10', 'r8', '[r1]'),
+    `ldrd r12, lr, [sp, #${FRAME.M}]`, ...rq('r10', 'r8', '[r1]'),
   ];
   return [
-    ...(FP > 1 ? [`add r12, r0, #${4 * (FP - 1)}`, `str r12, [sp, #24]`, `2:`] : []),
+    ...(FP > 1 ? [`add r12, r0, #${4 * (FP - 1)}`, `str r12, [sp, #${FRAME.rowEnd}]`, `2:`] : []),
     ...(FP > 0 ? pair : []),
-    ...(FP > 1 ? [`ldr r12, [sp, #24]`, `cmp r0, r12`, `bls 2b`] : []),
+    ...(FP > 1 ? [`ldr r12, [sp, #${FRAME.rowEnd}]`, `cmp r0, r12`, `bls 2b`] : []),
     ...(op.outW % 2 ? odd : []),
   ];
 }

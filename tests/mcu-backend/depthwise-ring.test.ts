@@ -35,6 +35,8 @@ const SHAPES: Array<[number, number, number, number, [number, number]?]> = [
   [3, 3, 4, 0], [4, 5, 13, 0], [7, 9, 18, 0], [6, 6, 9, 1, [-100, 90]], [11, 8, 22, 1, [-128, 60]],
   [12, 13, 40, 1], [9, 60, 8, 1], [32, 32, 64, 1], [20, 17, 37, 0],
   [25, 5, 12, 1, [-120, 100]], // kws-like: two quads and the odd column per row pair, an odd last row
+  [6, 8, 132, 1], // more than 127 channels: the output pointer steps by ADD, not by the store's post-index
+  [4, 17, 8, 1], [6, 20, 12, 1, [-128, 60]], // rows of 8+ quads in one-step rings: both edge pairs in one call
 ];
 /** Stride 2: [inH, inW, C, pad]. */
 const SHAPES_S2: Array<[number, number, number, number]> = [
@@ -88,6 +90,11 @@ test('depthwise ring: the shapes cover several channel groups with a smaller las
   assert.ok(gs.some((g) => g.C % 4 !== 0 && g.G === g.C), 'a single group of a channel count not a multiple of 4');
   // A 4-row ring over several steps with an odd height: rotated steps (no row copies) and a last one-row step.
   assert.ok(SHAPES.some(([inH], i) => gs[i]!.k === 1 && gs[i]!.steps > 2 && inH % 2 === 1), 'a rotated 4-row ring with an odd last step');
+  // Run functions that skip the padding rows of a step's first and last row pairs (edge flags in nrp), in
+  // multi-step rings and in one-step rings of several row pairs.
+  const edged = SHAPES.map((_, i) => { const f = fixture(i, 'random'); const r = emitDepthwiseRing(f.op, { consts: f.consts }, { fn: 'x' }); return r.ok && r.kernel.code.includes('tst lr, #1'); });
+  assert.ok(SHAPES.some((_, i) => edged[i] && gs[i]!.steps > 1), 'edge flags in a multi-step ring');
+  assert.ok(SHAPES.some((_, i) => edged[i] && gs[i]!.steps === 1), 'edge flags in a one-step ring');
 });
 
 test('depthwise ring: bit-exact with the reference on awkward shapes and the edge inputs, host gcc (portable intrinsics)', (t) => {
