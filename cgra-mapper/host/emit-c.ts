@@ -5,7 +5,7 @@
 // register file and service call.
 import { buildImage } from '../isa/image.ts';
 import type { CgraArch } from '../arch.ts';
-import type { LayerProgram } from './layer-program.ts';
+import { MAX_LAUNCH_FNS, type LayerProgram } from './layer-program.ts';
 import type { Nest } from './runs.ts';
 import { clampRange, clampRangeExact } from './requant.ts';
 
@@ -227,9 +227,9 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
     }
     return n.key === 'f' || n.key === 'fa' ? chanLoops(n, body) : indent(loops(n, body));
   };
-  // One post function per launch (run while the array works on the next launch); many launches: one at the end.
+  // One post function per launch (run while the array works on the next launch); beyond MAX_LAUNCH_FNS: one at the end.
   const nl = prog.plan.launches.length;
-  const perLaunch = nl <= 64;
+  const perLaunch = nl <= MAX_LAUNCH_FNS;
   const groups = perLaunch ? prog.post : [prog.post.flat()];
   groups.forEach((ns, l) => {
     out.push(`__attribute__((noinline)) static void ${p}_post${l}(int8_t *out)\n{\n  const int32_t *const M = (const int32_t *)${p}_mem;\n  (void)M; (void)out;\n${ns.map(nestC).join('\n')}\n}`);

@@ -60,6 +60,12 @@ export interface LayerProgram {
   gathered: GatherMap;
 }
 
+/**
+ * Launches up to which the emitted C has one stage and one post function per launch (emit-c.ts), so the host
+ * post-processes launch l and stages launch l + 2 while the array runs launch l + 1; beyond it one post at the end.
+ */
+export const MAX_LAUNCH_FNS = 256;
+
 const srcKey = (s: Src): string => ('pos' in s ? 'p' : String(s.k));
 const srcVec = (s: Src): number[] => ('pos' in s ? [s.pos] : []);
 
@@ -123,8 +129,8 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
   const imageOf = new Map(images.map((im) => [im.delta, im]));
   // The first launch reading each staged word (plan.stageReads), else 0.
   const reader = new Map<number, number>();
-  // Staged per launch only where the emitted C has one function per launch (emit-c.ts: at most 64).
-  const grouped = plan.stageReads !== undefined && plan.launches.length <= 64;
+  // Staged per launch only where the emitted C has one function per launch (emit-c.ts: MAX_LAUNCH_FNS).
+  const grouped = plan.stageReads !== undefined && plan.launches.length <= MAX_LAUNCH_FNS;
   if (grouped) plan.stageReads!.forEach((ranges, l) => {
     for (const [addr, bytes] of ranges) for (let w = addr >> 2; w < (addr + bytes + 3) >> 2; w++) if (!reader.has(w)) reader.set(w, l);
   });
