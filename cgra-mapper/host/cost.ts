@@ -6,7 +6,7 @@
 // 4 elements), plus a fixed cost per inner-loop entry. `auto` uses it to choose strategies by end-to-end
 // cycles (strategies/index.ts). The measured counts come from the co-simulation on QEMU (cosim-files.ts).
 import { MAX_LAUNCH_FNS, type LayerProgram } from './layer-program.ts';
-import { nestItems, type Nest } from './runs.ts';
+import { longestInner, nestItems, type Nest } from './runs.ts';
 import { timeline } from './timeline.ts';
 
 export interface HostCost {
@@ -52,7 +52,7 @@ function price(n: Nest, element: number): number {
 
 export function hostCost(prog: LayerProgram, cols = 4): HostCost {
   const images = (g: number): number => prog.imageParts[g].reduce((a, [from, to]) => a + (to > from ? (to - from) * (5 + 1 + 3) + LOOP_ENTRY : 0), 0);
-  const stagePerGroup = prog.stageGroups.map((ns, g) => Math.round(images(g) + ns.reduce((a, n) => a + price(n, stageElement(n)), 0)));
+  const stagePerGroup = prog.stageGroups.map((ns, g) => Math.round(images(g) + ns.reduce((a, n) => a + price(longestInner(n), stageElement(n)), 0)));
   const stage = stagePerGroup.reduce((a, b) => a + b, 0);
   const postPerLaunch = prog.post.map((ns) => Math.round(ns.reduce((a, n) => a + price(n, postElement(prog, n)), 0)));
   const post = postPerLaunch.reduce((a, b) => a + b, 0);
