@@ -116,6 +116,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   // ReLU-style clamps (actMin >= the zero point: about every other output clamps low) test thresholds before
   // the requantisation (finish below; fast or exact); other layers rarely clamp and keep one unsigned compare.
   const thresholds = L.q.actMin >= L.q.outputOffset;
+  const packedU = packed && thresholds;
   if (prog.fast) {
     macros.push(table('m', 'int32_t', (c) => c.fast!.m), table('k', 'int32_t', (c) => c.fast!.K), table('e', 'uint8_t', (c) => c.fast!.E));
     if (packed) macros.push(table('k7', 'int32_t', (c) => c.fast!.K * 128), table('e7', 'uint8_t', (c) => c.fast!.E + 7));
@@ -129,7 +130,10 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
     const constRange = (v: number): { lo: number; hi: number } => (v <= L.q.actMin ? { lo: I, hi: I } : v >= L.q.actMax ? { lo: -I, hi: -I } : { lo: -I, hi: I });
     const ranges = ch.map((c) => (prog.fast && c.fast!.m === 0 ? constRange(c.fast!.K) : prog.fast ? clampRange(c.fast!, packed, L.q.actMin, L.q.actMax, c.bound)
       : clampRangeExact(c.multiplier, c.shift, exactArith, L.q.outputOffset, L.q.actMin, L.q.actMax, c.bound)));
-    macros.push(table('lo', 'int32_t', (_, o) => ranges[o].lo), table('hi', 'int32_t', (_, o) => ranges[o].hi));
+    // Packed: the thresholds test u = 2 T + kb before the rounding to z = u & -512 (z <= lo <=> u <= 512 floor(lo /
+    // 512) + 511, the same for hi; both fit int32), so clamped outputs skip the AND too.
+    const uSpace = (v: number, c: (typeof ch)[number]): number => (packedU && c.fast!.m !== 0 ? 512 * Math.floor(v / 512) + 511 : v);
+    macros.push(table('lo', 'int32_t', (c, o) => uSpace(ranges[o].lo, c)), table('hi', 'int32_t', (c, o) => uSpace(ranges[o].hi, c)));
   }
   out.push(...macros);
   // Launch table: kernel id, then the column pointers as byte offsets into the layer's memory.
@@ -215,13 +219,13 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
           const dw = n.dims.length ? n.dims[0].delta[1] : 0;
           if (n.dims.length && dw > 0 && dw <= PAD) {
             body = [`const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];`,
-              `const int32_t z = ((int32_t)((uint32_t)t << 1) + ${p}_kb(o)) & -512;`,
+              packedU ? `const int32_t u = (int32_t)((uint32_t)t << 1) + ${p}_kb(o);` : `const int32_t z = ((int32_t)((uint32_t)t << 1) + ${p}_kb(o)) & -512;`,
               `t = tn;`,
-              finish('z', packedRq(), j)].join('\n');
+              packedU ? finish('u', ['const int32_t z = u & -512;', ...packedRq()], j) : finish('z', packedRq(), j)].join('\n');
             return chanLoops(n, body, `int32_t t = M[${idx(n, 1, '0')}];`);
           }
-          body = [`const int32_t z = ((int32_t)((uint32_t)M[${w}] << 1) + ${p}_kb(o)) & -512;`,
-            finish('z', packedRq(), j)].join('\n');
+          body = [packedU ? `const int32_t u = (int32_t)((uint32_t)M[${w}] << 1) + ${p}_kb(o);` : `const int32_t z = ((int32_t)((uint32_t)M[${w}] << 1) + ${p}_kb(o)) & -512;`,
+            packedU ? finish('u', ['const int32_t z = u & -512;', ...packedRq()], j) : finish('z', packedRq(), j)].join('\n');
           break;
         }
         // Software-pipelined like the packed form when the run walks memory upwards.

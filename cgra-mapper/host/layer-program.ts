@@ -200,8 +200,9 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
   const outOf = (a: number, m: number, sh: number): number =>
     clamp(multiplyByQuantizedMultiplier(a, { multiplier: m, shift: sh }, exactArith) + L.q.outputOffset, L.q.actMin, L.q.actMax);
   // A channel whose every biased sum gives one output (a near-dead channel: a tiny multiplier with a right shift
-  // of 26 or more, whose rounding constant does not fit the fast form) gets the fast form of that constant:
-  // m = 0, y = 0, out = K >> 0. The requantisation is monotone, so the two ends of the sum's range decide it.
+  // of 26 or more and a bias near 2^30, whose rounding constant or sum does not fit the fast form) gets the fast
+  // form of that constant: m = 0, y = 0, out = K >> 0. The requantisation is monotone, so the two ends of the
+  // biased sum's range, bias +- 128 sum |w|, decide it.
   const constant = new Map<number, number>();
   let fast = true;
   for (let o = 0; o < L.outC; o++) {
@@ -209,8 +210,8 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
     const f = fastRequant(m, sh, L.q.rounding === 'single' ? 'tflite' : 'tflm', L.q.outputOffset, L.q.actMin);
     const bound = 128 * wsum[o] + Math.abs(bias[o]);
     if (!f || bound > fastLimit(f)) {
-      const v = outOf(-Math.ceil(bound), m, sh);
-      if (v === outOf(Math.ceil(bound), m, sh)) constant.set(o, v);
+      const v = outOf(bias[o] - 128 * wsum[o], m, sh);
+      if (v === outOf(bias[o] + 128 * wsum[o], m, sh)) constant.set(o, v);
       else fast = false;
     }
     channels.push({ kb: biasInDecode ? 510 + bias[o] * 512 : bias[o], ...(f ? { fast: f } : {}), multiplier: m, shift: sh, bound });
