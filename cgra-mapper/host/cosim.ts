@@ -10,6 +10,7 @@ import type { CgraArch, BusModel } from '../arch.ts';
 import { buildImage } from '../isa/image.ts';
 import type { LayerPlan } from '../plan.ts';
 import { CgraSim } from '../sim/sim.ts';
+import { MAX_LAUNCH_FNS } from './layer-program.ts';
 
 export interface LaunchRecord { hash: number; writes: Array<[number, Int32Array]>; arrayCycles: number; energyJ: number }
 
@@ -27,7 +28,7 @@ export function fnv(words: Int32Array | Uint32Array): number {
  */
 export function recordLayer(plan: LayerPlan, input: Int8Array, arch: CgraArch, bus: BusModel = 'shared', sim?: CgraSim,
   sched?: { init: Array<[number, Int32Array]>; readerOf: (word: number) => number }): { launches: LaunchRecord[]; sim: CgraSim } {
-  if (plan.stageReads && plan.launches.length <= 64 && !sched) throw new Error(`${plan.strategy}: the plan stages per launch (stageReads); record it with the host program's schedule (layerProgram)`);
+  if (plan.stageReads && plan.launches.length <= MAX_LAUNCH_FNS && !sched) throw new Error(`${plan.strategy}: the plan stages per launch (stageReads); record it with the host program's schedule (layerProgram)`);
   const s = sim ?? new CgraSim(arch, buildImage(arch, plan.kernels), plan.memoryBytes, { bus });
   for (const b of plan.constBlocks) s.writeWords(b.addr, b.words);
   const staged = plan.stage(input);

@@ -5,8 +5,8 @@
 // instruction, MULH 5 cycles, a taken branch 3 cycles (the inner loops are unrolled 4x, so a back edge per
 // 4 elements), plus a fixed cost per inner-loop entry. `auto` uses it to choose strategies by end-to-end
 // cycles (strategies/index.ts). The measured counts come from the co-simulation on QEMU (cosim-files.ts).
-import type { LayerProgram } from './layer-program.ts';
-import { nestItems, type Nest } from './runs.ts';
+import { MAX_LAUNCH_FNS, type LayerProgram } from './layer-program.ts';
+import { longestInner, nestItems, type Nest } from './runs.ts';
 import { timeline } from './timeline.ts';
 
 export interface HostCost {
@@ -52,7 +52,7 @@ function price(n: Nest, element: number): number {
 
 export function hostCost(prog: LayerProgram, cols = 4): HostCost {
   const images = (g: number): number => prog.imageParts[g].reduce((a, [from, to]) => a + (to > from ? (to - from) * (5 + 1 + 3) + LOOP_ENTRY : 0), 0);
-  const stagePerGroup = prog.stageGroups.map((ns, g) => Math.round(images(g) + ns.reduce((a, n) => a + price(n, stageElement(n)), 0)));
+  const stagePerGroup = prog.stageGroups.map((ns, g) => Math.round(images(g) + ns.reduce((a, n) => a + price(longestInner(n), stageElement(n)), 0)));
   const stage = stagePerGroup.reduce((a, b) => a + b, 0);
   const postPerLaunch = prog.post.map((ns) => Math.round(ns.reduce((a, n) => a + price(n, postElement(prog, n)), 0)));
   const post = postPerLaunch.reduce((a, b) => a + b, 0);
@@ -66,17 +66,19 @@ export function hostCost(prog: LayerProgram, cols = 4): HostCost {
 /**
  * The host cycles the array does not hide, as `auto` by end-to-end cycles scores a plan: the modelled host
  * segments in the emitted C's order (stage group 0, context load, launch 0, stage group 1, then per launch:
- * wait, next start, post-step, stage group l + 2) on measure.ts's timeline, the plan's array estimate split
- * evenly over its launches; minus the array cycles.
+ * wait, next start, post-step, stage group l + 2; beyond MAX_LAUNCH_FNS launches one post-step at the end) on
+ * measure.ts's timeline, the plan's array estimate split evenly over its launches; minus the array cycles.
  */
 export function hostVisibleCycles(prog: LayerProgram, arrayCycles: number, cols = 4): number {
   const h = hostCost(prog, cols);
   const nl = prog.plan.launches.length;
   const segs: Array<[number, number]> = [[6, h.stagePerGroup[0] ?? 0], [8, h.loadCycles], [9, h.startCycles], [6, h.stagePerGroup[1] ?? 0]];
+  const perLaunch = nl <= MAX_LAUNCH_FNS;
   for (let l = 0; l < nl; l++) {
     segs.push([14, 4]);
     if (l + 1 < nl) segs.push([9, h.startCycles]);
-    segs.push([12, h.postPerLaunch[l] ?? 0], [6, h.stagePerGroup[l + 2] ?? 0]);
+    if (perLaunch) segs.push([12, h.postPerLaunch[l] ?? 0], [6, h.stagePerGroup[l + 2] ?? 0]);
   }
+  if (!perLaunch) segs.push([12, h.post]);
   return Math.round(timeline(segs, Array.from({ length: nl }, () => arrayCycles / nl)) - arrayCycles);
 }

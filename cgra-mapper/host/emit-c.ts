@@ -5,8 +5,8 @@
 // register file and service call.
 import { buildImage } from '../isa/image.ts';
 import type { CgraArch } from '../arch.ts';
-import type { LayerProgram } from './layer-program.ts';
-import type { Nest } from './runs.ts';
+import { MAX_LAUNCH_FNS, type LayerProgram } from './layer-program.ts';
+import { longestInner, type Nest } from './runs.ts';
 import { clampRange, clampRangeExact } from './requant.ts';
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
@@ -112,10 +112,11 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   // so out = (y7 + 2^7 (K + corr)) >> (E + 7), with corr = -2 exactly when y7 < 0. One instruction less than
   // shifting the decoded value back up.
   const packed = prog.fast && prog.decode === 'fxp' && prog.biasInDecode && ch[0].fast!.pre === 2 &&
-    ch.every((c) => Math.abs(c.fast!.K) < 2 ** 22 && c.fast!.E + 7 <= 31 && c.bound < 2 ** 22);
+    ch.every((c) => Math.abs(c.fast!.K) < 2 ** 22 && c.fast!.E + 7 <= 31 && (c.bound < 2 ** 22 || c.fast!.m === 0));
   // ReLU-style clamps (actMin >= the zero point: about every other output clamps low) test thresholds before
   // the requantisation (finish below; fast or exact); other layers rarely clamp and keep one unsigned compare.
   const thresholds = L.q.actMin >= L.q.outputOffset;
+  const packedU = packed && thresholds;
   if (prog.fast) {
     macros.push(table('m', 'int32_t', (c) => c.fast!.m), table('k', 'int32_t', (c) => c.fast!.K), table('e', 'uint8_t', (c) => c.fast!.E));
     if (packed) macros.push(table('k7', 'int32_t', (c) => c.fast!.K * 128), table('e7', 'uint8_t', (c) => c.fast!.E + 7));
@@ -124,9 +125,15 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   }
   if (thresholds) {
     const exactArith = prog.arith === 'tflm' || L.q.rounding !== 'single' ? 'tflm' : 'tflite';
-    const ranges = ch.map((c) => (prog.fast ? clampRange(c.fast!, packed, L.q.actMin, L.q.actMax, c.bound)
+    // A constant channel (layer-program.ts: m = 0, out = K) over the whole int32 range, not only the fast domain.
+    const I = 2147483647;
+    const constRange = (v: number): { lo: number; hi: number } => (v <= L.q.actMin ? { lo: I, hi: I } : v >= L.q.actMax ? { lo: -I, hi: -I } : { lo: -I, hi: I });
+    const ranges = ch.map((c) => (prog.fast && c.fast!.m === 0 ? constRange(c.fast!.K) : prog.fast ? clampRange(c.fast!, packed, L.q.actMin, L.q.actMax, c.bound)
       : clampRangeExact(c.multiplier, c.shift, exactArith, L.q.outputOffset, L.q.actMin, L.q.actMax, c.bound)));
-    macros.push(table('lo', 'int32_t', (_, o) => ranges[o].lo), table('hi', 'int32_t', (_, o) => ranges[o].hi));
+    // Packed: the thresholds test u = 2 T + kb before the rounding to z = u & -512 (z <= lo <=> u <= 512 floor(lo /
+    // 512) + 511, the same for hi; both fit int32), so clamped outputs skip the AND too.
+    const uSpace = (v: number, c: (typeof ch)[number]): number => (packedU && c.fast!.m !== 0 ? 512 * Math.floor(v / 512) + 511 : v);
+    macros.push(table('lo', 'int32_t', (c, o) => uSpace(ranges[o].lo, c)), table('hi', 'int32_t', (c, o) => uSpace(ranges[o].hi, c)));
   }
   out.push(...macros);
   // Launch table: kernel id, then the column pointers as byte offsets into the layer's memory.
@@ -143,8 +150,12 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
       const [from, to] = prog.imageParts[g][im.id];
       if (to > from) st.push(`  #pragma GCC unroll 4\n  for (int i = ${from}; i < ${to}; i++) ${p}_img${im.id}[i] = (int32_t)x[${im.lo0} + i * ${im.g}] + (int32_t)x[${im.lo0 + im.delta} + i * ${im.g}] * 8388608;`);
     }
-    // Copy runs up to 32 words unroll fully (one load and one store per word); longer ones by 8.
-    for (const n of nests) st.push(indent(loops(n, stageBody(p, n), undefined, n.dims.length && n.dims[0].count <= 32 ? n.dims[0].count : 8)));
+    // Copy runs up to 32 words unroll fully (one load and one store per word); longer ones by 8. The longest
+    // loop of a nest runs innermost (runs.ts longestInner: band copies nest 2-3 word runs inside long ones).
+    for (const n0 of nests) {
+      const n = longestInner(n0);
+      st.push(indent(loops(n, stageBody(p, n), undefined, n.dims.length && n.dims[0].count <= 32 ? n.dims[0].count : 8)));
+    }
     return `__attribute__((noinline)) static void ${p}_stage${g}(const int8_t *x)\n{\n  int32_t *const M = (int32_t *)${p}_mem;\n  (void)M; (void)x;\n${st.join('\n')}\n}`;
   };
   const groups0 = prog.stageGroups;
@@ -169,12 +180,16 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
     : `if (TF_UNLIKELY((uint32_t)(v - ${q.actMin}) > ${q.actMax - q.actMin}u)) v = v < ${q.actMin} ? ${q.actMin} : ${q.actMax};`) + `\n((uint8_t *)out)[${'J'}] = (uint8_t)v;`;
   // With thresholds the clamp tests s, the value before the requantisation (requant.ts clampRange: z = 512 (D + b)
   // in the packed form, else the biased sum; clampRangeExact for runtime.h's exact path): outputs on either
-  // clamped side skip it (ReLU layers: every s <= 0 and more). GCC lays the unclamped path out with branches
-  // not taken.
+  // clamped side skip it (ReLU layers: every s <= 0 and more). Each side stores its constant on its own path
+  // (TF_KEEP_STORE stops GCC merging the three stores into one after a select, which cost the unclamped path
+  // two constant loads and a zero extension): the unclamped path is two branches not taken, the requantisation
+  // and its store; a clamped output a taken branch, a store and a jump back.
   const finish = (s: string, rqLines: string[], j: string): string => {
     if (!thresholds) return [...rqLines, clampStore.replace('J', j)].join('\n');
-    return [`int32_t v = ${q.actMin};`, `if (${s} > ${p}_lo(o)) {`, `  if (TF_LIKELY(${s} <= ${p}_hi(o))) {`, ...rqLines.map((l) => '    ' + l.replace('int32_t v = ', 'v = ')),
-      `  } else v = ${q.actMax};`, '}', `((uint8_t *)out)[${j}] = (uint8_t)v;`].join('\n');
+    const st = `((uint8_t *)out)[${j}]`;
+    return [`if (TF_UNLIKELY(${s} <= ${p}_lo(o))) { ${st} = (uint8_t)${q.actMin}; TF_KEEP_STORE(); }`,
+      `else if (TF_UNLIKELY(${s} > ${p}_hi(o))) { ${st} = (uint8_t)${q.actMax}; TF_KEEP_STORE(); }`,
+      'else {', ...rqLines.map((l) => '  ' + l), `  ${st} = (uint8_t)v;`, '}'].join('\n');
   };
   // The packed-pair form's requantisation of z (requant.ts requantRaw, packed): MULH, the negative-side correction, shift.
   const packedRq = (): string[] => [`int32_t y = (int32_t)(((int64_t)z * ${p}_m(o)) >> 32);`,
@@ -186,7 +201,8 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
     const used = new Set<string>();
     const b = body.replace(new RegExp(`${p}_(\\w+)\\(o\\)`, 'g'), (_, k: string) => { used.add(k); return `c_${k}`; });
     const consts = [...used].map((k) => `const int32_t c_${k} = ${p}_${k}(o);`).join(' ');
-    return indent(loops(n, b, C, 4, [consts, prologue].filter((x) => x).join(' ')));
+    // Unrolled 8x: the loop's two pointer increments and its taken branch (5 cycles) every 8 outputs, not 4.
+    return indent(loops(n, b, C, 8, [consts, prologue].filter((x) => x).join(' ')));
   };
   const dec = (w: string): string => (prog.decode === 'fxp' ? `(((int32_t)((uint32_t)M[${w}] << 1) + 510) >> 9)` : `M[${w}]`);
   const nestC = (n: Nest): string => {
@@ -204,13 +220,13 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
           const dw = n.dims.length ? n.dims[0].delta[1] : 0;
           if (n.dims.length && dw > 0 && dw <= PAD) {
             body = [`const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];`,
-              `const int32_t z = ((int32_t)((uint32_t)t << 1) + ${p}_kb(o)) & -512;`,
+              packedU ? `const int32_t u = (int32_t)((uint32_t)t << 1) + ${p}_kb(o);` : `const int32_t z = ((int32_t)((uint32_t)t << 1) + ${p}_kb(o)) & -512;`,
               `t = tn;`,
-              finish('z', packedRq(), j)].join('\n');
+              packedU ? finish('u', ['const int32_t z = u & -512;', ...packedRq()], j) : finish('z', packedRq(), j)].join('\n');
             return chanLoops(n, body, `int32_t t = M[${idx(n, 1, '0')}];`);
           }
-          body = [`const int32_t z = ((int32_t)((uint32_t)M[${w}] << 1) + ${p}_kb(o)) & -512;`,
-            finish('z', packedRq(), j)].join('\n');
+          body = [packedU ? `const int32_t u = (int32_t)((uint32_t)M[${w}] << 1) + ${p}_kb(o);` : `const int32_t z = ((int32_t)((uint32_t)M[${w}] << 1) + ${p}_kb(o)) & -512;`,
+            packedU ? finish('u', ['const int32_t z = u & -512;', ...packedRq()], j) : finish('z', packedRq(), j)].join('\n');
           break;
         }
         // Software-pipelined like the packed form when the run walks memory upwards.
@@ -227,9 +243,9 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
     }
     return n.key === 'f' || n.key === 'fa' ? chanLoops(n, body) : indent(loops(n, body));
   };
-  // One post function per launch (run while the array works on the next launch); many launches: one at the end.
+  // One post function per launch (run while the array works on the next launch); beyond MAX_LAUNCH_FNS: one at the end.
   const nl = prog.plan.launches.length;
-  const perLaunch = nl <= 64;
+  const perLaunch = nl <= MAX_LAUNCH_FNS;
   const groups = perLaunch ? prog.post : [prog.post.flat()];
   groups.forEach((ns, l) => {
     out.push(`__attribute__((noinline)) static void ${p}_post${l}(int8_t *out)\n{\n  const int32_t *const M = (const int32_t *)${p}_mem;\n  (void)M; (void)out;\n${ns.map(nestC).join('\n')}\n}`);

@@ -3,7 +3,7 @@
 // and the post-step (loop nests decoding region words, adding the folded bias and requantising straight
 // into the int8 output, the fast one-MULH requantisation of requant.ts). The C text is emit-c.ts's; the
 // host cost model (cost.ts) prices the same nests.
-import type { Arith } from '../../compiler/quant/multiplier.ts';
+import { clamp, multiplyByQuantizedMultiplier, type Arith } from '../../compiler/quant/multiplier.ts';
 import { foldedBias, type CgraLayer } from '../layer.ts';
 import type { LayerPlan } from '../plan.ts';
 import { decode } from '../isa/encoding.ts';
@@ -59,6 +59,12 @@ export interface LayerProgram {
   staged: StageMap;
   gathered: GatherMap;
 }
+
+/**
+ * Launches up to which the emitted C has one stage and one post function per launch (emit-c.ts), so the host
+ * post-processes launch l and stages launch l + 2 while the array runs launch l + 1; beyond it one post at the end.
+ */
+export const MAX_LAUNCH_FNS = 256;
 
 const srcKey = (s: Src): string => ('pos' in s ? 'p' : String(s.k));
 const srcVec = (s: Src): number[] => ('pos' in s ? [s.pos] : []);
@@ -123,8 +129,8 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
   const imageOf = new Map(images.map((im) => [im.delta, im]));
   // The first launch reading each staged word (plan.stageReads), else 0.
   const reader = new Map<number, number>();
-  // Staged per launch only where the emitted C has one function per launch (emit-c.ts: at most 64).
-  const grouped = plan.stageReads !== undefined && plan.launches.length <= 64;
+  // Staged per launch only where the emitted C has one function per launch (emit-c.ts: MAX_LAUNCH_FNS).
+  const grouped = plan.stageReads !== undefined && plan.launches.length <= MAX_LAUNCH_FNS;
   if (grouped) plan.stageReads!.forEach((ranges, l) => {
     for (const [addr, bytes] of ranges) for (let w = addr >> 2; w < (addr + bytes + 3) >> 2; w++) if (!reader.has(w)) reader.set(w, l);
   });
@@ -190,13 +196,30 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
   // Only single-term outputs fold the bias into the decode constant (chunked sums add the plain bias once).
   const biasInDecode = gathered.decode === 'fxp' && maxBias < 2 ** 21 && gathered.terms.every((t) => t.length === 1);
   const channels: PostChannel[] = [];
+  const exactArith: Arith = arith === 'tflm' || L.q.rounding !== 'single' ? 'tflm' : 'tflite';
+  const outOf = (a: number, m: number, sh: number): number =>
+    clamp(multiplyByQuantizedMultiplier(a, { multiplier: m, shift: sh }, exactArith) + L.q.outputOffset, L.q.actMin, L.q.actMax);
+  // A channel whose every biased sum gives one output (a near-dead channel: a tiny multiplier with a right shift
+  // of 26 or more and a bias near 2^30, whose rounding constant or sum does not fit the fast form) gets the fast
+  // form of that constant: m = 0, y = 0, out = K >> 0. The requantisation is monotone, so the two ends of the
+  // biased sum's range, bias +- 128 sum |w|, decide it.
+  const constant = new Map<number, number>();
   let fast = true;
   for (let o = 0; o < L.outC; o++) {
     const m = multiplier[per ? o : 0], sh = shift[per ? o : 0];
     const f = fastRequant(m, sh, L.q.rounding === 'single' ? 'tflite' : 'tflm', L.q.outputOffset, L.q.actMin);
     const bound = 128 * wsum[o] + Math.abs(bias[o]);
-    if (!f || bound > fastLimit(f)) fast = false;
+    if (!f || bound > fastLimit(f)) {
+      const v = outOf(bias[o] - 128 * wsum[o], m, sh);
+      if (v === outOf(bias[o] + 128 * wsum[o], m, sh)) constant.set(o, v);
+      else fast = false;
+    }
     channels.push({ kb: biasInDecode ? 510 + bias[o] * 512 : bias[o], ...(f ? { fast: f } : {}), multiplier: m, shift: sh, bound });
+  }
+  if (fast) {
+    // The constant channels take the layer's shared pre-shift and correction (one code path; y = 0 either way).
+    const ref = channels.find((_, o) => !constant.has(o))?.fast ?? { pre: 2, corr: false };
+    for (const [o, v] of constant) channels[o].fast = { pre: ref.pre, m: 0, E: 0, K: v, corr: ref.corr };
   }
   // A layer mixing channels with and without the negative-side correction keeps one code path: the exact one.
   if (fast && new Set(channels.map((c) => `${c.fast!.pre}:${c.fast!.corr}`)).size > 1) fast = false;

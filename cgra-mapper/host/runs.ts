@@ -61,6 +61,18 @@ export function nest(items: Item[], levels = 3): Nest[] {
   return nodes;
 }
 
+/**
+ * The nest with its longest loop innermost (the others in order): for nests whose items are independent
+ * (stage copies: every destination written once), where a short innermost run (2-3 words of a band) would pay a
+ * loop's overhead every few words.
+ */
+export function longestInner(n: Nest): Nest {
+  if (n.dims.length < 2) return n;
+  let k = 0;
+  n.dims.forEach((d, i) => { if (d.count > n.dims[k].count) k = i; });
+  return k === 0 ? n : { ...n, dims: [n.dims[k], ...n.dims.filter((_, i) => i !== k)] };
+}
+
 /** Every item of a nest, expanded (for the checks). */
 export function expand(n: Nest): number[][] {
   let out: number[][] = [n.base];

@@ -27,10 +27,13 @@ export const TF_CGRA_H = `/* tf_cgra.h: OpenEdgeCGRA launch layer of a tinyforge
 #define TF_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define TF_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TF_MAYBE_UNUSED __attribute__((unused))
+/* Keeps a store on its own (cold) path: GCC otherwise merges the stores of an if/else into one after it. */
+#define TF_KEEP_STORE() __asm__ volatile("" ::: "memory")
 #else
 #define TF_UNLIKELY(x) (x)
 #define TF_LIKELY(x) (x)
 #define TF_MAYBE_UNUSED
+#define TF_KEEP_STORE()
 #endif
 
 /* Copies n words into the context memory: 8 loads, then 8 stores per step (no load-use stall, the volatile

@@ -157,13 +157,30 @@ export function dwSupports(L: CgraLayer): string | undefined {
   return undefined;
 }
 
-/** The cheaper (shared bus + calls) of the two pixel groupings: Q1 on the next row, or 2 pixels further along the row. */
-export function planCheckerDw(L: CgraLayer, arch: CgraArch): LayerPlan {
+/**
+ * The cheaper (shared bus + calls) of the two pixel groupings: Q1 on the next row, or 2 pixels further along the row.
+ * `launches` > 1 (end to end): one launch per 8-channel tile and group of band rows, up to that many in all (at
+ * least one per tile); groups have equal row counts (an immediate of the kernel; a tile's last group may run
+ * padding rows). Each launch declares the bands it reads (plan.stageReads), so the host stages launch l + 1's
+ * bands and post-processes launch l - 1 while the array runs launch l.
+ */
+export function planCheckerDw(L: CgraLayer, arch: CgraArch, launches = 1): LayerPlan {
   const why = dwSupports(L);
   if (why) throw new Error(`checker-dw: ${L.name}: ${why}`);
   const best = (plans: LayerPlan[]): LayerPlan => plans.reduce((a, b) => (b.cost.shared < a.cost.shared ? b : a));
-  const candidates = (LL: CgraLayer): LayerPlan => best([planDwLag(LL, arch, 'rows'), planDwLag(LL, arch, 'quads')]);
+  const candidates = (LL: CgraLayer): LayerPlan => best([planDwLag(LL, arch, 'rows', launches), planDwLag(LL, arch, 'quads', launches)]);
   return best(orientations(L).map((t) => (t ? transposedPlan(L, candidates) : candidates(L))));
+}
+
+/**
+ * End-to-end variants: one launch, and for one 8-channel tile the band rows split over up to 8 or 16 launches.
+ * Several tiles are not split here: on vww's narrow layers (12x12x64) the split plan's post nests are runs of 6
+ * outputs that the host cost model underprices (modelled 105 K visible host cycles, measured ~150 K), so `auto`
+ * took it over checker-dw4 and lost 37 K cycles; planCheckerDw(L, arch, n) still builds it.
+ */
+export function planCheckerDwEndToEnd(L: CgraLayer, arch: CgraArch): LayerPlan[] {
+  const ps = (Math.ceil(L.inC / 8) === 1 ? [1, 8, 16] : [1]).map((n) => planCheckerDw(L, arch, n));
+  return ps.filter((p, i) => ps.findIndex((q) => q.launches.length === p.launches.length) === i);
 }
 
 /**
@@ -171,7 +188,7 @@ export function planCheckerDw(L: CgraLayer, arch: CgraArch): LayerPlan {
  *        rows first, then odd rows, so Q1 = Q0 + a constant);
  * quads: Q1 = pixels (4j+2, 4j+3) of the same row (better for one-row images).
  */
-function planDwLag(L: CgraLayer, arch: CgraArch, mode: 'rows' | 'quads'): LayerPlan {
+function planDwLag(L: CgraLayer, arch: CgraArch, mode: 'rows' | 'quads', maxLaunches = 1): LayerPlan {
   const C = L.inC, s = L.strideW, T = L.kH * L.kW;
   // Bands hold one 8-channel tile each (column = kH x 8 bytes), tiles one after another in the order the
   // launch walks them, so the input pointers run straight on from one tile into the next.
@@ -182,12 +199,20 @@ function planDwLag(L: CgraLayer, arch: CgraArch, mode: 'rows' | 'quads'): LayerP
   // Band columns: every real pixel's window inside; the passes of a row advance perPass * s columns.
   const cols = Math.max(perPass * rp * s, (L.outW - 1) * s + L.kW);
   const B = cols * colBytes;                  // one band
-  const H2 = quads ? L.outH : Math.ceil(L.outH / 2);  // band rows walked per tile
+  const H2real = quads ? L.outH : Math.ceil(L.outH / 2);  // band rows walked per tile
   const tiles = Math.ceil(C / 8);
+  // Split (maxLaunches > 1): one launch per tile and group of R band rows (perTile groups per tile, at most
+  // maxLaunches launches in all unless there are more tiles); H2 counts the padding rows of a tile's last group.
+  const split = maxLaunches > 1;
+  const perTile = split ? Math.max(1, Math.min(H2real, Math.floor(maxLaunches / tiles))) : 1;
+  const R = Math.ceil(H2real / perTile);
+  const groups = Math.ceil(H2real / R);
+  const H2 = groups * R;
+  const launchesN = split ? tiles * groups : 1;
   // rows: [even-row bands of tiles 0..n-1][odd-row bands of tiles 0..n-1]; quads: [bands of tile 0][tile 1]...
   const DQ = quads ? 2 * s * colBytes : tiles * H2 * B;   // Q0 stream -> Q1 stream
-  const regionBytes = quads ? tiles * L.outH * B : 2 * tiles * H2 * B;
-  const passes = H2 * rp;
+  const regionBytes = quads ? tiles * H2 * B : 2 * tiles * H2 * B;
+  const passes = R * rp;                      // per launch
   const iters = (L.kW + s) * L.kH + 1;        // window of kW + s columns, plus the zero-weight iteration
   const P = L.outH * L.outW;
   const mem = new MemLayout();
@@ -195,13 +220,12 @@ function planDwLag(L: CgraLayer, arch: CgraArch, mode: 'rows' | 'quads'): LayerP
   const wStream = 8 * iters;
   const w0 = mem.alloc('weights lag 0', tiles * wStream);
   const w1 = mem.alloc('weights lag 1', tiles * wStream);
-  const tilesPerLaunch = tiles;
-  const launchesN = 1;
+  const tilesPerLaunch = split ? 1 : tiles;
   const perLaunchOut = 4 * tilesPerLaunch * passes * 32;
   const outAddr = mem.alloc('output', launchesN * perLaunchOut);
   const { kernel, counts } = dwLagKernel(arch, 1, {
-    iters, C: 8, rp, rows: H2, iAdvance: perPass * s * colBytes, rowJump: B - rp * perPass * s * colBytes,
-    ...(tiles > 1 ? { tiles, tileJump: 0, wStream } : {}),
+    iters, C: 8, rp, rows: R, iAdvance: perPass * s * colBytes, rowJump: B - rp * perPass * s * colBytes,
+    ...(tilesPerLaunch > 1 ? { tiles, tileJump: 0, wStream } : {}),
   });
 
   // Weight of channel o at stream tap t for a multiplier `lag` pixels to the right (0 outside the window).
@@ -229,8 +253,8 @@ function planDwLag(L: CgraLayer, arch: CgraArch, mode: 'rows' | 'quads'): LayerP
   const stage = (input: Int8Array): MemBlock[] => {
     const buf = new Int8Array(regionBytes);
     for (let t = 0; t < tiles; t++) {
-      for (let oy = 0; oy < (quads ? L.outH : 2 * H2); oy++) {
-        const base = quads ? (t * L.outH + oy) * B : (oy % 2) * DQ + (t * H2 + Math.floor(oy / 2)) * B;
+      for (let oy = 0; oy < (quads ? L.outH : 2 * H2real); oy++) {
+        const base = quads ? (t * H2 + oy) * B : (oy % 2) * DQ + (t * H2 + Math.floor(oy / 2)) * B;
         for (let x = 0; x < cols; x++) {
           for (let ky = 0; ky < L.kH; ky++) {
             const y = oy * L.strideH - L.padTop + ky * L.dilH;
@@ -241,28 +265,35 @@ function planDwLag(L: CgraLayer, arch: CgraArch, mode: 'rows' | 'quads'): LayerP
     }
     return [{ addr: inAddr, words: bytesToWords(buf), what: `input bands, host-built (8-channel tiles${quads ? '' : ', even rows then odd rows'})` }];
   };
-  const launches: Launch[] = [{
+  // Launch k (split): tile k / groups, band rows from (k % groups) R; its first band's offset in a stream.
+  const tileOf = (k: number): number => (split ? Math.floor(k / groups) : 0);
+  const band0 = (k: number): number => (split ? (tileOf(k) * H2 + (k % groups) * R) * B : 0);
+  const launches: Launch[] = Array.from({ length: launchesN }, (_, k) => ({
     kernel: 1,
-    ptrIn: [inAddr, w0, inAddr + DQ, w1],
-    ptrOut: [0, 1, 2, 3].map((c) => outAddr + c * tilesPerLaunch * passes * 32),
-  }];
+    ptrIn: [inAddr + band0(k), w0 + tileOf(k) * wStream, inAddr + DQ + band0(k), w1 + tileOf(k) * wStream],
+    ptrOut: [0, 1, 2, 3].map((c) => outAddr + k * perLaunchOut + c * tilesPerLaunch * passes * 32),
+  }));
+  // Launch k reads its R bands of each stream (and, past the last, at most a window: one band more, declared).
+  const stageReads = launches.map((_, k) => [0, DQ].filter((d, i) => i === 0 || !quads).map((d): [number, number] =>
+    [inAddr + d + band0(k), Math.min((R + 1) * B, regionBytes - d - band0(k))]));
   const outRegions = launches.map((_, t) => ({ addr: outAddr + t * perLaunchOut, words: perLaunchOut / 4 }));
   const byCol = [0, 1, 2, 3].map((c) => MULS.filter((m) => m.pe[1] === c).sort((a, b2) => a.pe[0] - b2.pe[0]));
   const gather = (regions: Int32Array[]): Int32Array => {
     const raw = new Int32Array(P * L.outC);
     regions.forEach((r, l) => {
       for (let c = 0; c < 4; c++) for (let tt = 0; tt < tilesPerLaunch; tt++) {
-        const t = l * tilesPerLaunch + tt;
+        const t = split ? tileOf(l) : tt, g = split ? l % groups : 0;
         byCol[c].forEach((m, idx) => {
           const x = XF.find((f) => f.Q === m.Q && f.half === m.half)!;
-          for (let p = 0; p < passes; p++) {
+          for (let pl = 0; pl < passes; pl++) {
+            const p = g * passes + pl;
             const oy = quads ? Math.floor(p / rp) : 2 * Math.floor(p / rp) + m.Q;
             const ox = perPass * (p % rp) + (quads ? 2 * m.Q : 0) + m.lag;
             if (oy >= L.outH || ox >= L.outW) continue;
             for (let byte = 0; byte < 4; byte++) {
               const o = t * 8 + 4 * m.half + byte;
               if (o >= L.outC) continue;
-              raw[(oy * L.outW + ox) * L.outC + o] = r[(c * tilesPerLaunch + tt) * passes * 8 + p * 8 + 2 * accOfByte(x.loadAt, byte) + idx];
+              raw[(oy * L.outW + ox) * L.outC + o] = r[(c * tilesPerLaunch + tt) * passes * 8 + pl * 8 + 2 * accOfByte(x.loadAt, byte) + idx];
             }
           }
         });
@@ -272,7 +303,7 @@ function planDwLag(L: CgraLayer, arch: CgraArch, mode: 'rows' | 'quads'): LayerP
   };
   const cost = (bus: BusModel): number => kernelCycles(kernel, counts, launches.length, bus);
   const view = [
-    `checker-dw: ${L.name}: ${tiles} tile(s) of 8 channels x ${passes} passes (${rp} x ${perPass} pixels per row x ${H2} ${quads ? 'rows' : 'row pairs'}; Q1 ${quads ? '2 pixels to the right' : 'one row below'}) of ${iters} taps, one launch`,
+    `checker-dw: ${L.name}: ${tiles} tile(s) of 8 channels x ${passes} passes (${rp} x ${perPass} pixels per row x ${R} ${quads ? 'rows' : 'row pairs'}; Q1 ${quads ? '2 pixels to the right' : 'one row below'}) of ${iters} taps, ${launchesN === 1 ? 'one launch' : `${launchesN} launches`}`,
     'PE grid (row: col0 | col1 | col2 | col3):',
     ...[0, 1, 2, 3].map((r) => `  row ${r}: ` + [0, 1, 2, 3].map((c) => {
       const m = MULS.find((q) => q.pe[0] === r && q.pe[1] === c);
@@ -286,6 +317,7 @@ function planDwLag(L: CgraLayer, arch: CgraArch, mode: 'rows' | 'quads'): LayerP
   ].join('\n');
   return {
     strategy: 'checker-dw', layer: L, kernels: [kernel], memoryBytes: mem.size, constBlocks, stage, launches, outRegions, gather,
+    ...(launchesN > 1 ? { stageReads } : {}),
     hostWork: { preBytes: regionBytes, requantOps: P * L.outC, adds: P * L.outC, notes: [`host builds the input bands (${quads ? 'row order' : 'even rows, then odd rows'})`] },
     cost: { shared: cost('shared'), ports: cost('ports'), launches: launches.length },
     view, peak: 32 / 18, slotMacs: launches.length * passes * 32 * iters,

@@ -11,7 +11,7 @@ import type { LayerPlan } from '../plan.ts';
 import { checkerSupports, planChecker } from './checker.ts';
 import { fxpSupports, planCheckerFxp } from './checker-fxp.ts';
 import { fcSupports, planFcFxp } from './fc-fxp.ts';
-import { dwSupports, planCheckerDw } from './checker-dw.ts';
+import { dwSupports, planCheckerDw, planCheckerDwEndToEnd } from './checker-dw.ts';
 import { dw4Supports, planCheckerDw4 } from './checker-dw4.ts';
 import { GRID_CHAINS, planDwResident, residentSupports } from './dw-resident.ts';
 import { planDwReuse, reuseSupports } from './dw-reuse.ts';
@@ -50,7 +50,7 @@ export const STRATEGIES: readonly Strategy[] = [
   { name: 'checker', summary: 'checkerboard int8 dataflow: 8 multipliers, 2 pixels x 16 channels per pass (conv, pointwise, FC)', paper: false, needs: TORUS_4X4, supports: checkerSupports, plan: planChecker },
   { name: 'checker-fxp', summary: 'two int8 products per FXPMUL (packed x1 + 2^23 x2 times w2 + 2^23 w1): 8 multipliers, 4 pixels x 8 channels per pass (conv, pointwise, FC)', paper: false, needs: TORUS_4X4, supports: fxpSupports, plan: (L, a) => planCheckerFxp(L, a), planEndToEnd: (L, a) => planCheckerFxp(L, a, { pipelined: true }), planEndToEndVariants: (L, a) => [16, 64].map((maxLaunches) => planCheckerFxp(L, a, { pipelined: true, maxLaunches })).filter((p, i, ps) => ps.findIndex((q) => q.launches.length === p.launches.length) === i) },
   { name: 'fc-fxp', summary: 'single-pixel layers (FC batch 1): packed pairs, 7 multipliers each fed one weight word per multiply step, input pair in a register', paper: false, needs: TORUS_4X4, supports: fcSupports, plan: planFcFxp },
-  { name: 'checker-dw', summary: 'checkerboard depthwise: 8 multipliers, an input stream shared by two adjacent pixels at lagged taps, 4 pixels x 8 channels per pass', paper: false, needs: TORUS_4X4, supports: dwSupports, plan: planCheckerDw },
+  { name: 'checker-dw', summary: 'checkerboard depthwise: 8 multipliers, an input stream shared by two adjacent pixels at lagged taps, 4 pixels x 8 channels per pass', paper: false, needs: TORUS_4X4, supports: dwSupports, plan: (L, a) => planCheckerDw(L, a), planEndToEnd: (L, a) => planCheckerDw(L, a, 8), planEndToEndVariants: planCheckerDwEndToEnd },
   { name: 'checker-dw4', summary: 'checkerboard depthwise, simple form: 4 multipliers with private feeders, 2 pixels x 8 channels per pass', paper: false, needs: WRAP_FREE_4X4, supports: dw4Supports, plan: planCheckerDw4 },
   { name: 'dw-resident', summary: 'depthwise with weights resident in registers: 4 chains (loader, FXPMUL multiplier, two accumulators), two int8 products per multiply, 4 channels per launch', paper: false, needs: TORUS_4X4, supports: residentSupports, plan: planDwResident, planTile: (L, a) => planDwResident(L, a, GRID_CHAINS) },
   { name: 'dw-reuse', summary: 'depthwise 3x3: dw-resident chains on horizontal packed pairs, every loaded word multiplied twice (its own pixel, and the tap-2 column of the previous pixel of the line)', paper: false, needs: TORUS_4X4, supports: reuseSupports, plan: planDwReuse, planTile: (L, a) => planDwReuse(L, a, GRID_CHAINS) },

@@ -17,6 +17,7 @@ import { hostCost } from '../../cgra-mapper/host/cost.ts';
 import { planHostCycles } from '../../cgra-mapper/map-model.ts';
 import { paperLayer } from '../helpers/paper-layer.ts';
 import { planCheckerFxp } from '../../cgra-mapper/strategies/checker-fxp.ts';
+import { planCheckerDw } from '../../cgra-mapper/strategies/checker-dw.ts';
 import type { CgraLayer } from '../../cgra-mapper/layer.ts';
 import { clamp, multiplyByQuantizedMultiplier } from '../../compiler/quant/multiplier.ts';
 import { mulberry32 } from '../../compiler/rng.ts';
@@ -169,13 +170,13 @@ test('the HEEPsilon application folder compiles for RV32IMC against the CGRA reg
 // A 3-channel stride-2 layer whose window runs past the image (padding taps hold the zero point): checker's
 // band bytes come from scattered positions (gathered byte by byte, the padding bytes written at start-up) and
 // checker-fxp's pairs mix input bytes and the zero point.
-function smallLayer(shape = { H: 24, W: 24, C: 3, O: 8, K: 3, S: 2, OH: 12, OW: 12 }, biasScale = 30, act = { zp: -128, min: -128, max: 127 }, rq = { m0: 1_200_000_000, dm: 7_000_000, shift: -7 }): { L: CgraLayer; input: Int8Array; want: Int8Array } {
+function smallLayer(shape = { H: 24, W: 24, C: 3, O: 8, K: 3, S: 2, OH: 12, OW: 12 }, biasScale = 30, act = { zp: -128, min: -128, max: 127 }, rq: { m0: number; dm: number; shift: number; shiftOf?: (o: number) => number; biasOf?: (o: number) => number | undefined } = { m0: 1_200_000_000, dm: 7_000_000, shift: -7 }): { L: CgraLayer; input: Int8Array; want: Int8Array } {
   const r = mulberry32(33);
   const b = (): number => Math.floor(r() * 256) - 128;
   const { H, W, C, O, K, S, OH, OW } = shape;
   const weights = Int8Array.from({ length: O * K * K * C }, b), input = Int8Array.from({ length: H * W * C }, b);
-  const bias = Int32Array.from({ length: O }, () => b() * biasScale);
-  const multiplier = Int32Array.from({ length: O }, (_, i) => rq.m0 + rq.dm * i), shift = Int32Array.from({ length: O }, () => rq.shift);
+  const bias = Int32Array.from({ length: O }, (_, o) => { const v = b() * biasScale; return rq.biasOf?.(o) ?? v; });
+  const multiplier = Int32Array.from({ length: O }, (_, i) => rq.m0 + rq.dm * i), shift = Int32Array.from({ length: O }, (_, o) => rq.shiftOf?.(o) ?? rq.shift);
   const L: CgraLayer = { index: 0, name: 'c3', kind: 'conv2d', inH: H, inW: W, inC: C, outH: OH, outW: OW, outC: O, kH: K, kW: K, strideH: S, strideW: S, dilH: 1, dilW: 1,
     padTop: 0, padLeft: 0, depthMultiplier: 1, weights, bias, q: { inputOffset: 128, outputOffset: act.zp, requant: { multiplier, shift }, rounding: 'double', actMin: act.min, actMax: act.max },
     inZero: -128, macs: OH * OW * O * K * K * C };
@@ -186,7 +187,7 @@ function smallLayer(shape = { H: 24, W: 24, C: 3, O: 8, K: 3, S: 2, OH: 12, OW: 
       const y = oy * S + ky, x = ox * S + kx;
       acc += weights[((o * K + ky) * K + kx) * C + c] * ((y < H && x < W ? input[(y * W + x) * C + c] : -128) + 128);
     }
-    want[(oy * OW + ox) * O + o] = clamp(multiplyByQuantizedMultiplier(acc, { multiplier: multiplier[o], shift: rq.shift }, 'tflm') + act.zp, act.min, act.max);
+    want[(oy * OW + ox) * O + o] = clamp(multiplyByQuantizedMultiplier(acc, { multiplier: multiplier[o], shift: shift[o] }, 'tflm') + act.zp, act.min, act.max);
   }
   return { L, input, want };
 }
@@ -252,3 +253,61 @@ test('long reduction (2 chunks) with a small bias, checker-fxp: chunked sums add
   const r = runHostC(layerCosimFiles(prog, rec.launches, input, arch, 'chunks'), 'chunks2');
   assert.deepEqual(r.out, Array.from(want));
 });
+
+// A depthwise layer (3x3, SAME padding) under checker-dw split into a launch per 8-channel tile and group of
+// band rows (planEndToEnd): each launch declares the bands it reads, the C stages them a launch ahead and
+// post-processes a launch behind; the padding rows of a tile's last group are dropped.
+function smallDwLayer(H: number, W: number, S: number, C = 8): { L: CgraLayer; input: Int8Array; want: Int8Array } {
+  const r = mulberry32(41);
+  const b = (): number => Math.floor(r() * 256) - 128;
+  const K = 3, OH = Math.ceil(H / S), OW = Math.ceil(W / S);
+  const pad = Math.floor(Math.max(0, (OH - 1) * S + K - H) / 2), padL = Math.floor(Math.max(0, (OW - 1) * S + K - W) / 2);
+  const weights = Int8Array.from({ length: K * K * C }, b), input = Int8Array.from({ length: H * W * C }, b);
+  const bias = Int32Array.from({ length: C }, () => b() * 20);
+  const multiplier = Int32Array.from({ length: C }, (_, i) => 1_300_000_000 + 9_000_000 * i), shift = Int32Array.from({ length: C }, () => -6);
+  const L: CgraLayer = { index: 0, name: 'dw', kind: 'depthwise_conv2d', inH: H, inW: W, inC: C, outH: OH, outW: OW, outC: C, kH: K, kW: K, strideH: S, strideW: S, dilH: 1, dilW: 1,
+    padTop: pad, padLeft: padL, depthMultiplier: 1, weights, bias, q: { inputOffset: 128, outputOffset: -128, requant: { multiplier, shift }, rounding: 'double', actMin: -128, actMax: 127 },
+    inZero: -128, macs: OH * OW * C * K * K };
+  const want = new Int8Array(OH * OW * C);
+  for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) for (let o = 0; o < C; o++) {
+    let acc = bias[o];
+    for (let ky = 0; ky < K; ky++) for (let kx = 0; kx < K; kx++) {
+      const y = oy * S + ky - pad, x = ox * S + kx - padL;
+      acc += weights[(ky * K + kx) * C + o] * ((y >= 0 && y < H && x >= 0 && x < W ? input[(y * W + x) * C + o] : -128) + 128);
+    }
+    want[(oy * OW + ox) * C + o] = clamp(multiplyByQuantizedMultiplier(acc, { multiplier: multiplier[o], shift: shift[o] }, 'tflm') - 128, -128, 127);
+  }
+  return { L, input, want };
+}
+
+for (const [H, W, S, C] of [[14, 14, 1, 8], [13, 10, 2, 8], [11, 12, 1, 24]]) {
+  test(`checker-dw split into launches of tiles and band rows (${H}x${W}x${C}, stride ${S}): host C + replayed launches == direct loop`, () => {
+    const { L, input, want } = smallDwLayer(H, W, S, C);
+    const plan = C === 8 ? strategyByName('checker-dw')!.planEndToEnd!(L, arch) : planCheckerDw(L, arch, 8);
+    assert.ok(plan.stageReads && plan.launches.length > 1, `${plan.launches.length} launch(es)`);
+    const prog = layerProgram(plan, 'tflm');
+    assert.ok(prog.stageGroups.filter((g) => g.length > 0).length > 1, 'staged in more than one group');
+    const rec = recordLayer(plan, input, arch, 'shared', undefined, prog);
+    const r = runHostC(layerCosimFiles(prog, rec.launches, input, arch, 'dwsplit'), `dwsplit-${H}-${C}`);
+    assert.deepEqual(r.out, Array.from(want));
+    assert.equal(r.x, `X 0 ${plan.launches.length}`);
+  });
+}
+
+// Near-dead channels (right shift 27: every sum gives the zero point) used to send the whole layer to the exact
+// 64-bit requantisation (their rounding constant does not fit the fast form); they now take the fast form of
+// their constant output (m = 0), the other channels the one-MULH form. Zero points inside and at the ReLU bound.
+for (const act of [{ zp: -128, min: -128, max: 127 }, { zp: -20, min: -128, max: 127 }, { zp: -110, min: -100, max: 90 }]) {
+  test(`near-dead channels (shift -27) with zp ${act.zp} range [${act.min}, ${act.max}], checker-fxp: the layer stays on the fast path == direct loop`, () => {
+    // Channel 4's bias near 2^30 (as vww's dead channels have) gives a constant output inside the clamp range.
+    const { L, input, want } = smallLayer(undefined, 30, act, { m0: 1_200_000_000, dm: 7_000_000, shift: -7, shiftOf: (o) => (o % 3 === 1 ? -27 : -7), biasOf: (o) => (o === 4 ? 1_000_000_000 : undefined) });
+    if (act.zp === -20) assert.ok(want.filter((_, i) => i % 8 === 4).every((v) => v === want[4]) && want[4] !== act.zp, `channel 4 constant ${want[4]} != zp`);
+    const plan = strategyByName('checker-fxp')!.plan(L, arch);
+    const prog = layerProgram(plan, 'tflm');
+    assert.ok(prog.fast, 'fast path');
+    assert.deepEqual(prog.channels.map((c) => c.fast!.m === 0), prog.channels.map((_, o) => o % 3 === 1));
+    const rec = recordLayer(plan, input, arch);
+    const r = runHostC(layerCosimFiles(prog, rec.launches, input, arch, 'dead'), `dead-${act.zp}`);
+    assert.deepEqual(r.out, Array.from(want));
+  });
+}
