@@ -140,15 +140,20 @@ export function fitStage(f: FitInput): Fitted {
       m = measure(em)!;
     }
     const known = new Map<string, number>();
+    // The selection made again under the flash budget less `lower` bytes: the measured program's layers
+    // (arm-none-eabi-nm) price their variants, the rest of its flash is fixed, unbuilt variants are estimated.
+    const reselect = (lower: number): EmittedModel => {
+      const per = timer.time('fit', () => layerFlashFromElf(m!.elf, em.cname, module.ops.length));
+      em.layers.forEach((l, i) => known.set(`${i}:${l.variant}`, per[i]!));
+      const rest = m!.size.flash - per.reduce((s, b) => s + b, 0);
+      const name = em.cname;
+      return f.emit({ budget: budgets.flash - rest - lower, cost: (i, v) => known.get(`${i}:${v.name}`) ?? estimateLayerFlash(module, target, name, i, v) }, arena);
+    };
     // Bytes the layers' budget is lowered by when the search's per-layer costs say a selection fits and the
     // measured program does not (alignment padding and code shared between layers are in neither).
     let tighten = 0;
     for (let round = 0; round < 5 && m.size.flash > budgets.flash; round++) {
-      const per = timer.time('fit', () => layerFlashFromElf(m!.elf, em.cname, module.ops.length));
-      em.layers.forEach((l, i) => known.set(`${i}:${l.variant}`, per[i]!));
-      const rest = m.size.flash - per.reduce((s, b) => s + b, 0);
-      const name = em.cname;
-      const next = f.emit({ budget: budgets.flash - rest - tighten, cost: (i, v) => known.get(`${i}:${v.name}`) ?? estimateLayerFlash(module, target, name, i, v) }, arena);
+      const next = reselect(tighten);
       if (next.layers.every((l, i) => l.variant === em.layers[i]!.variant)) {
         if (next.schedule && !next.schedule.feasible) break; // nothing leaner left to try
         tighten += m.size.flash - budgets.flash;
@@ -162,11 +167,7 @@ export function fitStage(f: FitInput): Fitted {
     // under the budget); with the measured bytes of every variant built so far, search once more and keep
     // the result when it is faster by the objective and measures within the budget.
     if (known.size > 0 && m.size.flash <= budgets.flash) {
-      const per = timer.time('fit', () => layerFlashFromElf(m!.elf, em.cname, module.ops.length));
-      em.layers.forEach((l, i) => known.set(`${i}:${l.variant}`, per[i]!));
-      const rest = m.size.flash - per.reduce((s, b) => s + b, 0);
-      const name = em.cname;
-      const next = f.emit({ budget: budgets.flash - rest, cost: (i, v) => known.get(`${i}:${v.name}`) ?? estimateLayerFlash(module, target, name, i, v) }, arena);
+      const next = reselect(0);
       const metric = (e: EmittedModel) => (e.schedule ? e.schedule.chosen.cycles ?? e.schedule.chosen.instructions : Infinity);
       if (next.layers.some((l, i) => l.variant !== em.layers[i]!.variant) && metric(next) < metric(em)) {
         const nextFiles = write(next);
