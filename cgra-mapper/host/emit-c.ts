@@ -218,15 +218,16 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
           // Software-pipelined: the next word is loaded before this one is used (no load-use stall); the
           // array memory has PAD spare words after its end for the read past a run's last word.
           const dw = n.dims.length ? n.dims[0].delta[1] : 0;
+          // The word's biased sum (u, tested before the rounding AND when packedU; else z after it), then the
+          // clamp tests and the requantisation.
+          const [sum, rest] = packedU
+            ? [(x: string) => `const int32_t u = (int32_t)((uint32_t)${x} << 1) + ${p}_kb(o);`, finish('u', ['const int32_t z = u & -512;', ...packedRq()], j)]
+            : [(x: string) => `const int32_t z = ((int32_t)((uint32_t)${x} << 1) + ${p}_kb(o)) & -512;`, finish('z', packedRq(), j)];
           if (n.dims.length && dw > 0 && dw <= PAD) {
-            body = [`const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];`,
-              packedU ? `const int32_t u = (int32_t)((uint32_t)t << 1) + ${p}_kb(o);` : `const int32_t z = ((int32_t)((uint32_t)t << 1) + ${p}_kb(o)) & -512;`,
-              `t = tn;`,
-              packedU ? finish('u', ['const int32_t z = u & -512;', ...packedRq()], j) : finish('z', packedRq(), j)].join('\n');
+            body = [`const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];`, sum('t'), `t = tn;`, rest].join('\n');
             return chanLoops(n, body, `int32_t t = M[${idx(n, 1, '0')}];`);
           }
-          body = [packedU ? `const int32_t u = (int32_t)((uint32_t)M[${w}] << 1) + ${p}_kb(o);` : `const int32_t z = ((int32_t)((uint32_t)M[${w}] << 1) + ${p}_kb(o)) & -512;`,
-            packedU ? finish('u', ['const int32_t z = u & -512;', ...packedRq()], j) : finish('z', packedRq(), j)].join('\n');
+          body = [sum(`M[${w}]`), rest].join('\n');
           break;
         }
         // Software-pipelined like the packed form when the run walks memory upwards.
