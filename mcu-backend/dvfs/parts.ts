@@ -41,6 +41,9 @@ export interface PartSpec {
   /** Stop-mode current, mA, and wake-up time, µs. */
   stopmA: number;
   wakeUs: number;
+  /** Clock the core wakes on out of Stop, MHz (HSI, or MSI where STOPWUCK picks it). Every PLL is off in
+   *  Stop, so each period's first PLL point costs a PLL lock, run on this clock (see wakeEntryCost). */
+  wakeClockMHz: number;
   /** Switching costs, µs (the clock is stalled or runs from HSI meanwhile). */
   pllRelockUs: number;
   rangeChangeUs: number;
@@ -86,6 +89,7 @@ const stm32l4r5: PartSpec = {
   boardRunMw: 7.5,
   stopmA: 0.0046, // Stop 1 ~4.6 uA [S]
   wakeUs: 6, // [A] G4-class wake-up; not found for L4R5
+  wakeClockMHz: 16, // HSI16 with STOPWUCK set (RM0351 Stop 2 exit, L4 family) [P]
   pllRelockUs: 40, // G474 proxy tLOCK max [P]
   rangeChangeUs: 40, // G474 tVOST max; HAL waits up to 50 us for VOSF [P]
   prescalerUs: 1, // [A] no datasheet figure
@@ -111,6 +115,7 @@ const stm32h743: PartSpec = {
   boardRunMw: 0, // no board-level figure for an H743 board in the sources [A]
   stopmA: 1.27, // all-domain Stop, SVOS5, flash off [V]
   wakeUs: 4.4, // [V]
+  wakeClockMHz: 64, // HSI (DS12110 Table 41: Stop wake-up on HSI) [V]
   pllRelockUs: 150, // max [V]
   rangeChangeUs: 100, // VOS settle time unspecified [A]
   prescalerUs: 1, // [A]
@@ -134,6 +139,7 @@ const stm32f401: PartSpec = {
   boardRunMw: 11.5, // NUCLEO-F401RE floor, primitive_of_convolution measurements [D]
   stopmA: 0.043, // LP regulator [V] (F411)
   wakeUs: 21, // LP regulator [V]
+  wakeClockMHz: 16, // HSI, the F4's only Stop exit clock [P]
   pllRelockUs: 200, // F4 75-300 us [V]
   rangeChangeUs: 0, // F4: a VOS change needs the PLL off; its cost is the relock counted above [V]
   prescalerUs: 1, // [A]
@@ -158,6 +164,7 @@ const stm32f446: PartSpec = {
   boardRunMw: 11.5, // NUCLEO-class floor (F401 board) used as proxy [P]
   stopmA: 0.4, // main regulator [V] (F429)
   wakeUs: 14, // [P] F411 main regulator
+  wakeClockMHz: 16, // HSI [P] F4
   pllRelockUs: 300, // VCO 432 MHz [V]
   rangeChangeUs: 45, // over-drive / VOS set-up on top of the relock [V] (45 us, HSI)
   prescalerUs: 1,
@@ -183,6 +190,7 @@ const stm32f746: PartSpec = {
   boardRunMw: 11.5, // [P]
   stopmA: 0.4, // [P] F429
   wakeUs: 14, // [P]
+  wakeClockMHz: 16, // HSI [P] F7 as F4
   pllRelockUs: 300, // [P]
   rangeChangeUs: 45, // over-drive set-up [V] (F722)
   prescalerUs: 1,
@@ -255,6 +263,7 @@ const stm32h7a3: PartSpec = {
   boardRunMw: h7a3Cal.boardRunMw,
   stopmA: 0.032, // low-power Stop, typ [S] (ST product summary as quoted by SoCXin/doc STM32H7B3.rst)
   wakeUs: 4.4, // [P] H743 Stop wake-up
+  wakeClockMHz: 64, // HSI [P] H743
   pllRelockUs: 150, // [P] H743 max
   rangeChangeUs: 100, // [A] as H743 (VOS settle time unspecified)
   prescalerUs: 1, // [A]
@@ -290,6 +299,7 @@ const stm32u575: PartSpec = {
   boardRunMw: u575Cal.boardRunMw,
   stopmA: 0.0046, // [P] L4R5 Stop 1
   wakeUs: 6, // [P] as stm32l4r5
+  wakeClockMHz: 16, // HSI16 with STOPWUCK set [P] L4
   pllRelockUs: 40, // [P] G474
   rangeChangeUs: 40, // [P] G474 tVOST
   prescalerUs: 1, // [A]
@@ -327,6 +337,25 @@ export function operatingPoints(part: PartSpec): OperatingPoint[] {
   }
   pts.sort((a, b) => b.fMHz - a.fMHz || a.powerMw - b.powerMw);
   return pts.map((p, id) => ({ ...p, id }));
+}
+
+/** Run power on the wake clock in a range, mW (the range's current model at that clock + board run power). */
+function wakeClockMw(part: PartSpec, range: string): number {
+  const r = part.ranges.find((x) => x.name === range)!;
+  return part.vddV * (r.i0mA + r.kmAPerMHz * part.wakeClockMHz) + part.boardRunMw;
+}
+
+/**
+ * Time (µs) and energy (µJ) from waking out of Stop to point b. Stop turns every PLL off and the core wakes
+ * on its wake clock (HSI/MSI), still in the voltage range it stopped in (`range`: for a periodic inference,
+ * the range of the previous period's last segment); reaching b costs a PLL lock, plus a range change when
+ * b's range differs. The core runs on the wake clock meanwhile: charged at the lower of that power and b's.
+ * Race-to-idle pays this too (a lock back to the fastest point after every wake-up); the end of the work
+ * goes straight to Stop from whatever point it is at.
+ */
+export function wakeEntryCost(part: PartSpec, range: string, b: OperatingPoint): { us: number; uj: number } {
+  const us = part.pllRelockUs + (range !== b.range ? part.rangeChangeUs : 0);
+  return { us, uj: (us * Math.min(wakeClockMw(part, range), b.powerMw)) / 1000 };
 }
 
 /** Time (µs) and energy (µJ) of switching from point a to point b. */

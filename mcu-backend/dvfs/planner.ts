@@ -2,10 +2,12 @@
 // to minimise modelled energy under a latency budget, counting the time and energy of every switch.
 // It is a multiple-choice knapsack with a pairwise transition term, solved exactly by dynamic programming
 // over Pareto fronts of (time, energy) per last-chosen point; `bruteForce` enumerates every choice and is
-// the cross-check on small instances. Baselines: race-to-idle (fastest point, then stop mode) and the
-// single lowest point that meets the deadline. Energy here is a model (see parts.ts), not a measurement.
+// the cross-check on small instances. A period starts with a wake-up from Stop (PLLs off: a PLL lock to the
+// first point, and a range change when the previous period ended in another range; parts.ts wakeEntryCost)
+// and ends by entering Stop from the last point. Baselines: race-to-idle (fastest point, then stop mode) and
+// the single lowest point that meets the deadline. Energy here is a model (see parts.ts), not a measurement.
 
-import { type OperatingPoint, type PartSpec, transitionCost } from './parts.ts';
+import { type OperatingPoint, type PartSpec, transitionCost, wakeEntryCost } from './parts.ts';
 
 /** A piece of a layer run at one operating point. */
 export interface Segment {
@@ -25,17 +27,16 @@ export interface PlanInput {
   points: OperatingPoint[];
   segments: Segment[];
   deadlineUs: number;
-  /** Point the MCU is at before and after the inference (periodic execution returns to it). Default: the fastest. */
-  homePoint?: number;
 }
 
 export interface Plan {
   /** Operating point id per segment. */
   choice: number[];
-  /** Busy time including switches and wake-up, µs. */
+  /** Busy time including the wake-up, the PLL lock after it, and switches, µs. */
   busyUs: number;
   /** Energy over the whole period (deadline), idle time in stop mode included, µJ. */
   energyUj: number;
+  /** Switches between segments (the lock after each wake-up is not counted: every plan pays one). */
   switches: number;
   feasible: boolean;
 }
@@ -53,24 +54,27 @@ function stopMw(part: PartSpec): number {
 /** Energy and time of a complete assignment, as every strategy is scored. */
 export function evaluate(input: PlanInput, choice: number[]): Plan {
   const { part, points, segments, deadlineUs } = input;
-  const home = points[input.homePoint ?? 0]!;
   let us = part.wakeUs;
   let uj = 0;
-  let prev = home;
   let switches = 0;
+  if (segments.length > 0) {
+    // Periodic: this period wakes in the range the previous one stopped in (its last segment's).
+    const entry = wakeEntryCost(part, points[choice[segments.length - 1]!]!.range, points[choice[0]!]!);
+    us += entry.us;
+    uj += entry.uj;
+  }
   segments.forEach((s, i) => {
     const pt = points[choice[i]!]!;
-    const t = transitionCost(part, prev, pt);
-    if (t.us > 0) switches++;
+    if (i > 0) {
+      const t = transitionCost(part, points[choice[i - 1]!]!, pt);
+      if (t.us > 0) switches++;
+      us += t.us;
+      uj += t.uj;
+    }
     const c = segmentCost(s, pt);
-    us += t.us + c.us;
-    uj += t.uj + c.uj;
-    prev = pt;
+    us += c.us;
+    uj += c.uj;
   });
-  const back = transitionCost(part, prev, home);
-  if (back.us > 0) switches++;
-  us += back.us;
-  uj += back.uj;
   const idle = Math.max(0, deadlineUs - us);
   uj += (stopMw(part) * (idle + part.wakeUs)) / 1000;
   return { choice, busyUs: us, energyUj: uj, switches, feasible: us <= deadlineUs * (1 + 1e-12) };
@@ -78,10 +82,11 @@ export function evaluate(input: PlanInput, choice: number[]): Plan {
 
 interface Label { t: number; e: number; pt: number; parent: Label | null }
 
-/** Exact DP over Pareto fronts. Returns the minimum-energy feasible plan, or the fastest plan marked infeasible. */
+/** Exact DP over Pareto fronts, once per wake-up range (the range of the last segment, so periods chain).
+ *  Returns the minimum-energy feasible plan, or race-to-idle marked infeasible. */
 export function planDvfs(input: PlanInput): Plan {
   const { part, points, segments, deadlineUs } = input;
-  const home = points[input.homePoint ?? 0]!;
+  if (segments.length === 0) return evaluate(input, []);
   const pStop = stopMw(part);
   // Idle energy = pStop * (deadline - busy): fold "- pStop * t" into every time-consuming step so the
   // objective is additive.
@@ -91,40 +96,44 @@ export function planDvfs(input: PlanInput): Plan {
   for (let i = segments.length - 1; i >= 0; i--) {
     minRest[i] = minRest[i + 1]! + Math.min(...points.map((p) => segmentCost(segments[i]!, p).us));
   }
-  let fronts: Label[][] = points.map(() => []);
-  fronts[home.id] = [{ t: part.wakeUs, e: 0, pt: home.id, parent: null }];
-  for (let i = 0; i < segments.length; i++) {
-    const next: Label[][] = points.map(() => []);
-    for (const q of points) {
-      const seg = adj(segmentCost(segments[i]!, q));
-      const cands: Label[] = [];
-      for (const p of points) {
-        const front = fronts[p.id]!;
-        if (front.length === 0) continue;
-        const tr = adj(transitionCost(part, p, q));
-        for (const l of front) {
-          const t = l.t + tr.us + seg.us;
-          if (t + minRest[i + 1]! > deadlineUs * (1 + 1e-12)) continue;
-          cands.push({ t, e: l.e + tr.uj + seg.uj, pt: q.id, parent: l });
-        }
-      }
-      next[q.id] = paretoPrune(cands);
-    }
-    fronts = next;
-  }
+  const fits = (t: number) => t <= deadlineUs * (1 + 1e-12);
   let best: Label | null = null;
   let bestE = Infinity;
-  for (const p of points) {
-    const back = adj(transitionCost(part, p, home));
-    for (const l of fronts[p.id]!) {
-      if (l.t + back.us > deadlineUs * (1 + 1e-12)) continue;
-      const e = l.e + back.uj;
-      if (e < bestE) { bestE = e; best = l; }
+  for (const wakeRange of new Set(points.map((p) => p.range))) {
+    let fronts: Label[][] = points.map(() => []);
+    for (const q of points) {
+      const entry = adj(wakeEntryCost(part, wakeRange, q));
+      const seg = adj(segmentCost(segments[0]!, q));
+      const t = part.wakeUs + entry.us + seg.us;
+      if (fits(t + minRest[1]!)) fronts[q.id] = [{ t, e: entry.uj + seg.uj, pt: q.id, parent: null }];
+    }
+    for (let i = 1; i < segments.length; i++) {
+      const next: Label[][] = points.map(() => []);
+      for (const q of points) {
+        const seg = adj(segmentCost(segments[i]!, q));
+        const cands: Label[] = [];
+        for (const p of points) {
+          const front = fronts[p.id]!;
+          if (front.length === 0) continue;
+          const tr = adj(transitionCost(part, p, q));
+          for (const l of front) {
+            const t = l.t + tr.us + seg.us;
+            if (!fits(t + minRest[i + 1]!)) continue;
+            cands.push({ t, e: l.e + tr.uj + seg.uj, pt: q.id, parent: l });
+          }
+        }
+        next[q.id] = paretoPrune(cands);
+      }
+      fronts = next;
+    }
+    for (const p of points) {
+      if (p.range !== wakeRange) continue;
+      for (const l of fronts[p.id]!) if (fits(l.t) && l.e < bestE) { bestE = l.e; best = l; }
     }
   }
-  if (!best) return { ...evaluate(input, segments.map(() => home.id)), feasible: false };
+  if (!best) return { ...evaluate(input, segments.map(() => points[0]!.id)), feasible: false };
   const choice: number[] = [];
-  for (let l: Label | null = best; l && l.parent; l = l.parent) choice.unshift(l.pt);
+  for (let l: Label | null = best; l; l = l.parent) choice.unshift(l.pt);
   return evaluate(input, choice);
 }
 

@@ -1,7 +1,7 @@
 // The DVFS report: per segment the chosen point, time and energy; totals against race-to-idle and the
 // single lowest point; and an SVG of clock and power over one inference period. Every figure is modelled.
 
-import { transitionCost, type OperatingPoint, type PartSpec } from './parts.ts';
+import { transitionCost, wakeEntryCost, type OperatingPoint, type PartSpec } from './parts.ts';
 import { type Plan, type PlanInput, type Segment, lowestSinglePoint, planDvfs, raceToIdle, segmentCost } from './planner.ts';
 
 export interface DvfsResult {
@@ -52,23 +52,24 @@ export function dvfsSvg(part: PartSpec, points: OperatingPoint[], input: PlanInp
   const W = 800, H = 350, left = 90, right = 30;
   const steps: Array<{ t0: number; t1: number; f: number; p: number; label: string; sw?: boolean }> = [];
   let t = part.wakeUs;
-  const home = points[input.homePoint ?? 0]!;
-  let prev = home;
-  // Clock switches take time at a stalled or HSI clock: drawn as grey power bars with no clock bar.
-  const switchTo = (pt: OperatingPoint) => {
-    const tr = transitionCost(part, prev, pt);
-    if (tr.us > 0) steps.push({ t0: t, t1: t + tr.us, f: 0, p: tr.uj / tr.us * 1000, label: `switch ${prev.fMHz} -> ${pt.fMHz} MHz (${tr.us} us)`, sw: true });
+  // Clock switches (and the PLL lock after the wake-up) take time at a stalled or HSI clock: drawn as grey
+  // power bars with no clock bar.
+  const switchBar = (tr: { us: number; uj: number }, label: string) => {
+    if (tr.us > 0) steps.push({ t0: t, t1: t + tr.us, f: 0, p: tr.uj / tr.us * 1000, label: `${label} (${tr.us} us)`, sw: true });
     t += tr.us;
-    prev = pt;
   };
+  const n = input.segments.length;
   input.segments.forEach((s: Segment, i) => {
     const pt = points[plan.choice[i]!]!;
-    switchTo(pt);
+    if (i === 0) switchBar(wakeEntryCost(part, points[plan.choice[n - 1]!]!.range, pt), `wake-up: PLL lock to ${pt.fMHz} MHz`);
+    else {
+      const prev = points[plan.choice[i - 1]!]!;
+      switchBar(transitionCost(part, prev, pt), `switch ${prev.fMHz} -> ${pt.fMHz} MHz`);
+    }
     const c = segmentCost(s, pt);
     steps.push({ t0: t, t1: t + c.us, f: pt.fMHz, p: pt.powerMw, label: s.name });
     t += c.us;
   });
-  switchTo(home);
   const busyEnd = t;
   const T = Math.max(input.deadlineUs, t);
   const fMax = Math.max(...points.map((p) => p.fMHz));

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PARTS, operatingPoints, transitionCost, waitStates } from '../../mcu-backend/dvfs/parts.ts';
-import { bruteForce, lowestSinglePoint, planDvfs, raceToIdle, type PlanInput, type Segment } from '../../mcu-backend/dvfs/planner.ts';
+import { bruteForce, evaluate, lowestSinglePoint, planDvfs, raceToIdle, type PlanInput, type Segment } from '../../mcu-backend/dvfs/planner.ts';
 import { mulberry32 } from '../../compiler/rng.ts';
 
 
@@ -69,7 +69,7 @@ test('baselines: race-to-idle meets any feasible deadline; the single lowest poi
   // 4 M cycles in 2x the time at 480 MHz (~16.7 ms) needs >= ~240 MHz: the chosen clock is the slowest such.
   const f = points[low.choice[0]!]!.fMHz;
   assert.ok(f >= 240 && points.every((p) => p.fMHz >= f || evaluateTooSlow(p.fMHz)), `chose ${f} MHz`);
-  function evaluateTooSlow(fm: number) { return 4_000_000 / fm + part.wakeUs > 2 * fast; }
+  function evaluateTooSlow(fm: number) { return 4_000_000 / fm + part.wakeUs + part.pllRelockUs > 2 * fast; }
   // The DP is never worse than either baseline.
   const dp = planDvfs(input);
   assert.ok(dp.energyUj <= raceToIdle(input).energyUj + 1e-9 && dp.energyUj <= low.energyUj + 1e-9);
@@ -90,4 +90,35 @@ test('F746 (F722 proxy): 200 MHz is an over-drive point, Scale 1 stops at 180 MH
   const pts = operatingPoints(PARTS.stm32f746!);
   assert.ok(pts.filter((p) => p.fMHz === 200).every((p) => p.range === 'scale1-od'));
   assert.ok(pts.filter((p) => p.range === 'scale1').every((p) => p.fMHz <= 180));
+});
+
+test('a period wakes from Stop with every PLL off: one PLL lock to the first point, no switch back at the end', () => {
+  // H7A3: wake-up 4.4 us, PLL lock 150 us, VOS change 100 us (parts.ts). Hand timeline, no flash stalls:
+  const part = PARTS.stm32h7a3!;
+  const points = operatingPoints(part);
+  const p160 = points.find((p) => p.range === 'vos2' && p.fMHz === 160)!;
+  const p88 = points.find((p) => p.range === 'vos3' && p.fMHz === 88)!;
+  const p280 = points[0]!;
+  assert.equal(p280.fMHz, 280);
+  const segments: Segment[] = [
+    { name: 'a', layer: 0, kind: 'execute', cycles: 1_600_000, flashLines: 0 },
+    { name: 'b', layer: 1, kind: 'execute', cycles: 880_000, flashLines: 0 },
+  ];
+  const input: PlanInput = { part, points, segments, deadlineUs: 1e6 };
+  // Race-to-idle: wake 4.4, lock to 280 MHz 150 (same range as it stopped in), 2.48 M cycles at 280 MHz.
+  const race = raceToIdle(input);
+  assert.ok(Math.abs(race.busyUs - (4.4 + 150 + 2_480_000 / 280)) < 1e-6, `race busy ${race.busyUs}`);
+  assert.equal(race.switches, 0);
+  // vos2 160 then vos3 88: woke in vos3 (the last segment's range): lock + VOS change 250, 10,000 us,
+  // switch vos2 -> vos3 250, 10,000 us; and nothing after the last segment.
+  const mixed = evaluate(input, [p160.id, p88.id]);
+  assert.ok(Math.abs(mixed.busyUs - (4.4 + 250 + 10_000 + 250 + 10_000)) < 1e-6, `mixed busy ${mixed.busyUs}`);
+  assert.equal(mixed.switches, 1);
+  // Both at 88 MHz: lock only (woke in vos3), 2.48 M cycles at 88 MHz.
+  const low = evaluate(input, [p88.id, p88.id]);
+  assert.ok(Math.abs(low.busyUs - (4.4 + 150 + 2_480_000 / 88)) < 1e-6, `low busy ${low.busyUs}`);
+  // The DP agrees with enumeration here too.
+  const dp = planDvfs({ ...input, deadlineUs: 2 * race.busyUs });
+  const bf = bruteForce({ ...input, deadlineUs: 2 * race.busyUs })!;
+  assert.ok(Math.abs(dp.energyUj - bf.energyUj) <= 1e-9 * bf.energyUj);
 });
