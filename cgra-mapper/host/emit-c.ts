@@ -5,12 +5,14 @@
 // register file and service call.
 import { buildImage } from '../isa/image.ts';
 import type { CgraArch } from '../arch.ts';
-import { MAX_LAUNCH_FNS, mul32Forms, type LayerProgram } from './layer-program.ts';
+import { exactOutput, MAX_LAUNCH_FNS, mul32Forms, type LayerProgram } from './layer-program.ts';
 import { longestInner, type Nest } from './runs.ts';
 import { clampRange, clampRangeExact } from './requant.ts';
 
 /** Share of a layer's channels that must take the one-MUL requantisation for the layer to use it (see layerC). */
 export const MUL32_SHARE = 0.3;
+/** Mean share of the channels' unclamped output levels the one-MUL prefixes must cover for a layer to take the prefix form. */
+export const MUL32_COVER = 1 / 3;
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 const list = (a: ArrayLike<number>, f: (v: number) => string = String): string => {
@@ -137,6 +139,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   } else {
     macros.push(table('m', 'int32_t', (c) => c.multiplier), table('s', 'int8_t', (c) => c.shift));
   }
+  let prefixMid: ((c: (typeof ch)[number], o: number) => number) | undefined;
   if (thresholds) {
     const exactArith = prog.arith === 'tflm' || L.q.rounding !== 'single' ? 'tflm' : 'tflite';
     // A constant channel (layer-program.ts: m = 0, out = K) over the whole int32 range, not only the fast domain.
@@ -148,6 +151,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
     // 512) + 511, the same for hi; both fit int32), so clamped outputs skip the AND too.
     const uSpace = (v: number, c: (typeof ch)[number]): number => (packedU && c.fast!.m !== 0 ? 512 * Math.floor(v / 512) + 511 : v);
     macros.push(table('lo', 'int32_t', (c, o) => uSpace(ranges[o].lo, c)), table('hi', 'int32_t', (c, o) => uSpace(ranges[o].hi, c)));
+    prefixMid = (c, o) => (pforms[o] ? (packedU ? 512 * pforms[o]!.hi + 511 : pforms[o]!.hi) : uSpace(ranges[o].lo, c));
   }
   // Only where it paid on CV32E40P (measured on vww): two copies of every inner loop cost the MULH channels
   // ~1 cycle per output (GCC no longer peels the channel loops into constants) and runs of 3-6 outputs several
@@ -155,10 +159,22 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   // the MUL form at least MUL32_SHARE of the time (vww: conv_2d_2 6/16, depthwise_conv_2d_3 12/16,
   // depthwise_conv_2d_5 10/32; not conv_2d_6 6/32, whose post got 5% slower).
   const runsLong = prog.post.flat().every((n) => n.key !== 'f' || (n.dims.length > 0 && n.dims[0].count >= 12 && n.dims[0].delta[0] % C === 0));
-  const mulOk = thresholds && prog.fast && prog.terms === 1 && (packed || prog.decode === 'int32') && runsLong;
-  const forms0 = mulOk ? mul32Forms(prog) : [];
+  const mulOk = thresholds && prog.fast && prog.terms === 1 && runsLong;
+  const forms0 = mulOk && prog.decode === 'int32' ? mul32Forms(prog) : [];
   const forms = forms0.filter((f) => f).length >= MUL32_SHARE * C ? forms0 : [];
   const mul32 = forms.some((f) => f !== undefined);
+  // Prefix form, for the other layers: one loop for every channel; sums up to `mid` (the levels the one-MUL form
+  // covers from the bottom, requant.ts mul32Prefix) take the MUL, the rest the MULH behind one more compare (2-3
+  // cycles more than before). Taken when the prefixes cover at least MUL32_COVER of the channels' unclamped
+  // output levels on average (vww: conv_2d_0 0.28, 33 K cycles slower with it; conv_2d_4 0.46, 39 K faster).
+  const pforms0 = mulOk && !mul32 && (packedU || prog.decode === 'int32') ? mul32Forms(prog, true) : [];
+  const cover = pforms0.reduce((a, f, o) => {
+    if (!f) return a;
+    const top = exactOutput(prog, ch[o], ch[o].accMax) - L.q.actMin;
+    return a + (top > 0 ? Math.min(1, (exactOutput(prog, ch[o], f.hi) - L.q.actMin) / top) : 1);
+  }, 0) / C;
+  const pforms = cover >= MUL32_COVER ? pforms0 : [];
+  const prefix = pforms.some((f) => f !== undefined);
   if (mul32) {
     const I = 2147483647;
     const tOf = (v: number, c: (typeof ch)[number]): number => Math.max(-I - 1, Math.min(I, packed ? 512 * v + 511 : v - c.kb));
@@ -166,6 +182,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
       table('mB', 'int32_t', (c, o) => (forms[o] ? Number(BigInt.asIntN(32, BigInt(forms[o]!.B) + (packed ? 0n : BigInt(c.kb) * BigInt(forms[o]!.A)))) : 0)),
       table('tlo', 'int32_t', (c, o) => (forms[o] ? tOf(forms[o]!.lo, c) : 0)), table('thi', 'int32_t', (c, o) => (forms[o] ? tOf(forms[o]!.hi, c) : 0)));
   }
+  if (prefix) macros.push(table('mA', 'int32_t', (_, o) => pforms[o]?.A ?? 0), table('mB', 'int32_t', (_, o) => pforms[o]?.B ?? 0), table('mid', 'int32_t', prefixMid!));
   out.push(...macros);
   // Launch table: kernel id, then the column pointers as byte offsets into the layer's memory.
   out.push(`static const uint32_t ${p}_launch[${prog.plan.launches.length}][${1 + 2 * arch.cols}] = {\n${prog.plan.launches.map((l) => `  {${[l.kernel, ...padCols(l.ptrIn, arch.cols), ...padCols(l.ptrOut, arch.cols)].join(', ')}}`).join(',\n')}\n};`);
@@ -215,9 +232,16 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   // (TF_KEEP_STORE stops GCC merging the three stores into one after a select, which cost the unclamped path
   // two constant loads and a zero extension): the unclamped path is two branches not taken, the requantisation
   // and its store; a clamped output a taken branch, a store and a jump back.
-  const finish = (s: string, rqLines: string[], j: string): string => {
+  const finish = (s: string, rqLines: string[], j: string, mulS?: string): string => {
     if (!thresholds) return [...rqLines, clampStore.replace('J', j)].join('\n');
     const st = `((uint8_t *)out)[${j}]`;
+    if (prefix && mulS) {
+      return [`if (TF_UNLIKELY(${s} <= ${p}_lo(o))) { ${st} = (uint8_t)${q.actMin}; TF_KEEP_STORE(); }`,
+        `else if (TF_UNLIKELY(${s} > ${p}_mid(o))) {`,
+        `  if (${s} > ${p}_hi(o)) { ${st} = (uint8_t)${q.actMax}; TF_KEEP_STORE(); }`,
+        '  else {', ...rqLines.map((l) => '    ' + l), `    ${st} = (uint8_t)v;`, '  }', '}',
+        `else ${st} = (uint8_t)((${mulS} * (uint32_t)${p}_mA(o) + (uint32_t)${p}_mB(o)) >> 24);`].join('\n');
+    }
     return [`if (TF_UNLIKELY(${s} <= ${p}_lo(o))) { ${st} = (uint8_t)${q.actMin}; TF_KEEP_STORE(); }`,
       `else if (TF_UNLIKELY(${s} > ${p}_hi(o))) { ${st} = (uint8_t)${q.actMax}; TF_KEEP_STORE(); }`,
       'else {', ...rqLines.map((l) => '  ' + l), `  ${st} = (uint8_t)v;`, '}'].join('\n');
@@ -277,7 +301,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
           // The word's biased sum (u, tested before the rounding AND when packedU; else z after it), then the
           // clamp tests and the requantisation.
           const [sum, rest] = packedU
-            ? [(x: string) => `const int32_t u = (int32_t)((uint32_t)${x} << 1) + ${p}_kb(o);`, finish('u', ['const int32_t z = u & -512;', ...packedRq()], j)]
+            ? [(x: string) => `const int32_t u = (int32_t)((uint32_t)${x} << 1) + ${p}_kb(o);`, finish('u', ['const int32_t z = u & -512;', ...packedRq()], j, '(uint32_t)(u >> 9)')]
             : [(x: string) => `const int32_t z = ((int32_t)((uint32_t)${x} << 1) + ${p}_kb(o)) & -512;`, finish('z', packedRq(), j)];
           if (n.dims.length && dw > 0 && dw <= PAD) {
             body = [`const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];`, sum('t'), `t = tn;`, rest].join('\n');
@@ -293,7 +317,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
         const word = pipe ? 't' : `M[${w}]`;
         if (prog.decode === 'fxp' && prog.biasInDecode && n.key === 'f') a = `((int32_t)((uint32_t)${word} << 1) + ${p}_kb(o)) >> 9`;
         else a = `${acc}${prog.decode === 'fxp' ? `(((int32_t)((uint32_t)${word} << 1) + 510) >> 9)` : word} + ${p}_kb(o)`;
-        body = `${pipe ? `const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];\n` : ''}const int32_t a = ${a};\n${pipe ? 't = tn;\n' : ''}${finish('a', rq('a').split('\n'), j)}`;
+        body = `${pipe ? `const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];\n` : ''}const int32_t a = ${a};\n${pipe ? 't = tn;\n' : ''}${finish('a', rq('a').split('\n'), j, prog.fast && prog.decode === 'int32' && n.key === 'f' ? '(uint32_t)a' : undefined)}`;
         const alt = n.key === 'f' && mul32 ? mulAlt(n, j, pipe ? 't' : `M[${w}]`, pipe) : undefined;
         if (pipe) return chanLoops(n, body, `int32_t t = M[${idx(n, 1, '0')}];`, alt);
         if (alt) return chanLoops(n, body, '', alt);

@@ -9,7 +9,7 @@ import type { LayerPlan } from '../plan.ts';
 import { decode } from '../isa/encoding.ts';
 import { OP } from '../isa/tables.ts';
 import { deriveGather, deriveStage, DeriveError, type GatherMap, type Src, type StageMap, type StageWord } from './derive.ts';
-import { fastLimit, fastRequant, mul32Requant, type FastRequant, type Mul32Requant } from './requant.ts';
+import { fastLimit, fastRequant, mul32Prefix, mul32Requant, type FastRequant, type Mul32Requant } from './requant.ts';
 import { nest, type Item, type Nest } from './runs.ts';
 
 /** A packed-pair image: img[i] = x[lo0 + i g] + 2^23 x[lo0 + i g + delta], i < n. */
@@ -84,9 +84,9 @@ export function exactOutput(prog: LayerProgram, c: PostChannel, a: number): numb
  * Per channel, the one-MUL requantisation (requant.ts mul32Requant) over the channel's reachable biased sums,
  * or undefined where its slope needs more than a 32-bit product. Computed for the emitted C only (a few ms per channel).
  */
-export function mul32Forms(prog: LayerProgram): Array<Mul32Requant | undefined> {
+export function mul32Forms(prog: LayerProgram, prefix = false): Array<Mul32Requant | undefined> {
   const q = prog.layer.q;
-  return prog.channels.map((c) => mul32Requant((a) => exactOutput(prog, c, a), c.accMin, c.accMax, q.actMin, q.actMax));
+  return prog.channels.map((c) => (prefix ? mul32Prefix : mul32Requant)((a) => exactOutput(prog, c, a), c.accMin, c.accMax, q.actMin, q.actMax));
 }
 
 /** Refuses plans the host program cannot drive (absolute addresses in the kernels cannot be relocated). */

@@ -204,3 +204,30 @@ export function applyMul32(acc: number, r: Mul32Requant, actMin: number, actMax:
   if (acc > r.hi) return actMax;
   return ((Math.imul(acc, r.A) + r.B) | 0) >> 24;
 }
+
+/**
+ * The longest prefix of a channel's unclamped levels the one-MUL form covers: the form (mul32Requant) on
+ * [accMin, mid] for the largest level end `mid` it exists for (its `hi` = mid; the whole range when it exists
+ * for it), or undefined when not even the first level fits. Sums past mid take the MULH form.
+ */
+export function mul32Prefix(ref: (acc: number) => number, accMin: number, accMax: number, actMin: number, actMax: number): Mul32Requant | undefined {
+  const whole = mul32Requant(ref, accMin, accMax, actMin, actMax);
+  if (whole) return whole;
+  // Level ends above lo (bisection on ref over the range), then bisection on how many levels the form takes.
+  const lastLe = (v: number, a0: number): number => {
+    let a = a0 - 1, c = accMax + 1; // ref(a) <= v (or a = a0 - 1), ref(c) > v (or c past the range)
+    while (c - a > 1) { const h = Math.floor((a + c) / 2); if (ref(h) <= v) a = h; else c = h; }
+    return a;
+  };
+  const lo = lastLe(actMin, accMin);
+  if (lo >= accMax) return undefined;
+  const ends: number[] = [];
+  for (let a = lo + 1; a <= accMax && ref(a) < actMax;) { const b = lastLe(ref(a), a); ends.push(b); a = b + 1; }
+  let good: Mul32Requant | undefined, n0 = 0, n1 = ends.length; // levels [0, n0) fit, [0, n1) do not
+  while (n1 - n0 > 1) {
+    const h = (n0 + n1) >> 1, f = mul32Requant(ref, accMin, ends[h - 1], actMin, actMax);
+    if (f) { n0 = h; good = f; } else n1 = h;
+  }
+  if (!good && n0 === 0 && ends.length) good = mul32Requant(ref, accMin, ends[0], actMin, actMax);
+  return good;
+}

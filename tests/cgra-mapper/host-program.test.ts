@@ -313,8 +313,9 @@ for (const act of [{ zp: -128, min: -128, max: 127 }, { zp: -20, min: -128, max:
 }
 
 // The one-MUL requantisation (requant.ts mul32Requant) next to the MULH form in one layer: even channels have
-// a wide output step (few levels over their reachable sums: the MUL form), odd ones a narrow one (the MULH form
-// where 24 bits of slope do not suffice); runs of 24 outputs, so the layer takes the two-loop form.
+// a wide output step (few levels over their reachable sums: the MUL form), odd ones a narrow one (24 bits of
+// slope do not suffice for all their levels); runs of 24 outputs. checker (int32 decode): the two-loop form;
+// checker-fxp (packed): the prefix form, where a channel's low levels take the MUL and the rest the MULH.
 for (const s of ['checker', 'checker-fxp']) {
   test(`one-MUL and MULH channels in one layer, ${s}: host C + replayed launches == direct loop`, () => {
     const act = { zp: -128, min: -128, max: 127 };
@@ -324,7 +325,11 @@ for (const s of ['checker', 'checker-fxp']) {
     const forms = mul32Forms(prog);
     assert.ok(forms.filter((f) => f).length >= 3 && forms.some((f) => !f), `MUL-form channels: ${forms.map((f) => (f ? 1 : 0)).join('')}`);
     const files = layerCosimFiles(prog, recordLayer(plan, input, arch).launches, input, arch, 'mul');
-    assert.match(files['mul_cgra.c'], /c_mA != 0/);
+    assert.match(files['mul_cgra.c'], s === 'checker' ? /c_mA != 0/ : /_mid\(o\)/);
+    if (s === 'checker-fxp') {
+      const pf = mul32Forms(prog, true);
+      assert.ok(pf.some((f, o) => f && !forms[o]), 'a channel split between the MUL prefix and the MULH');
+    }
     const r = runHostC(files, `mul-${s}`);
     assert.deepEqual(r.out, Array.from(want));
   });
