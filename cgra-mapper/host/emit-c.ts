@@ -1,6 +1,7 @@
 // C for one array layer's host program (layer-program.ts): start-up copy of the constant words, the
 // pre-step (pair images, then loop nests writing the staged words), context-memory load and launches,
-// and the post-step (loop nests: decode, bias, one-MULH requantisation, clamp, int8 store). C99, no malloc.
+// and the post-step (loop nests: decode, bias, one-MULH or, where exact, one-MUL requantisation, clamp, int8
+// store). C99, no malloc.
 // The launches go through tf_cgra.h (emit-app.ts): HEEPsilon's CGRA registers, or the co-simulation's
 // register file and service call.
 import { buildImage } from '../isa/image.ts';
@@ -167,7 +168,9 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   // covers from the bottom, requant.ts mul32Prefix) take the MUL, the rest the MULH behind one more compare (2-3
   // cycles more than before). Taken when the prefixes cover at least MUL32_COVER of the channels' unclamped
   // output levels on average (vww: conv_2d_0 0.28, 33 K cycles slower with it; conv_2d_4 0.46, 39 K faster).
-  const pforms0 = mulOk && !mul32 && (packedU || prog.decode === 'int32') ? mul32Forms(prog, true) : [];
+  // Runs > 16 only (GCC unrolls them by 8; kws's conv_2d_0, runs of 15-16, got 12% slower with the prefix form).
+  const runsOver16 = prog.post.flat().every((n) => n.key !== 'f' || (n.dims.length > 0 && n.dims[0].count > 16));
+  const pforms0 = mulOk && !mul32 && runsOver16 && (packedU || prog.decode === 'int32') ? mul32Forms(prog, true) : [];
   const cover = pforms0.reduce((a, f, o) => {
     if (!f) return a;
     const top = exactOutput(prog, ch[o], ch[o].accMax) - L.q.actMin;

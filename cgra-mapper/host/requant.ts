@@ -1,5 +1,6 @@
 // Fast exact requantisation for the host CPU (RV32IMC): one MULH instead of TFLite's 64-bit multiply,
-// nudge, truncating division and rounding divide.
+// nudge, truncating division and rounding divide; and, where a channel's reachable sums allow it, one MUL
+// (mul32Requant, mul32Prefix below).
 //
 // With y = MULH(a << 2, M) = floor(a M / 2^30), both of TFLite's arithmetics are a single rounding of y:
 //  tflm (double rounding): SRDHM(a, M) = floor((a M + 2^30) / 2^31) for every a M (the nudge and the
