@@ -180,9 +180,9 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   const prefix = pforms.some((f) => f !== undefined);
   if (mul32) {
     const I = 2147483647;
-    const tOf = (v: number, c: (typeof ch)[number]): number => Math.max(-I - 1, Math.min(I, packed ? 512 * v + 511 : v - c.kb));
+    const tOf = (v: number, c: (typeof ch)[number]): number => Math.max(-I - 1, Math.min(I, v - c.kb));
     macros.push(table('mA', 'int32_t', (_, o) => forms[o]?.A ?? 0),
-      table('mB', 'int32_t', (c, o) => (forms[o] ? Number(BigInt.asIntN(32, BigInt(forms[o]!.B) + (packed ? 0n : BigInt(c.kb) * BigInt(forms[o]!.A)))) : 0)),
+      table('mB', 'int32_t', (c, o) => (forms[o] ? Number(BigInt.asIntN(32, BigInt(forms[o]!.B) + BigInt(c.kb) * BigInt(forms[o]!.A))) : 0)),
       table('tlo', 'int32_t', (c, o) => (forms[o] ? tOf(forms[o]!.lo, c) : 0)), table('thi', 'int32_t', (c, o) => (forms[o] ? tOf(forms[o]!.hi, c) : 0)));
   }
   if (prefix) macros.push(table('mA', 'int32_t', (_, o) => pforms[o]?.A ?? 0), table('mB', 'int32_t', (_, o) => pforms[o]?.B ?? 0), table('mid', 'int32_t', prefixMid!));
@@ -271,16 +271,15 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
     const u = altLoop && n.dims[0].count <= 16 ? n.dims[0].count : 8;
     return indent(loops(n, b, C, u, [consts, prologue].filter((x) => x).join(' '), altLoop));
   };
-  // The one-MUL form (requant.ts mul32Requant) for the channels whose reachable sums allow it. int32: the
-  // thresholds test the array's word t itself (acc = t + kb), and an unclamped output is bits 24..31 of
-  // t A + (B + kb A) mod 2^32: one MUL and one add in place of the add, shift, MULH, add and shift (CV32E40P:
-  // 2 cycles instead of 9). Packed: u = 2 t + kb as before (the word's top bit is not part of the sum),
-  // acc = u >> 9, so acc <= lo <=> u <= 512 lo + 511; the output is bits 24..31 of (u >> 9) A + B (4 instead of 8).
+  // The two-loop one-MUL form (requant.ts mul32Requant; int32 decode) for the channels whose reachable sums
+  // allow it: the thresholds test the array's word t itself (acc = t + kb), and an unclamped output is bits
+  // 24..31 of t A + (B + kb A) mod 2^32: one MUL and one add in place of the add, shift, MULH, add and shift
+  // (CV32E40P: 2 cycles instead of 9). The packed prefix form (finish) takes acc = u >> 9 (u = 2 t + kb).
   const mulAlt = (n: Nest, j: string, word: string, pipe: boolean): { body: string; prologue: string } | undefined => {
     if (!mul32) return undefined;
     const st = `((uint8_t *)out)[${j}]`;
-    const s0 = packed ? '(uint32_t)(s >> 9)' : '(uint32_t)s';
-    const sum = (x: string): string => (packed ? `const int32_t s = (int32_t)((uint32_t)${x} << 1) + ${p}_kb(o);` : `const int32_t s = ${x};`);
+    const s0 = '(uint32_t)s';
+    const sum = (x: string): string => `const int32_t s = ${x};`;
     const body = [...(pipe ? [`const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];`, sum('t'), 't = tn;'] : [sum(word)]),
       `if (TF_UNLIKELY(s <= ${p}_tlo(o))) { ${st} = (uint8_t)${q.actMin}; TF_KEEP_STORE(); }`,
       `else if (TF_UNLIKELY(s > ${p}_thi(o))) { ${st} = (uint8_t)${q.actMax}; TF_KEEP_STORE(); }`,
@@ -308,10 +307,9 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
             : [(x: string) => `const int32_t z = ((int32_t)((uint32_t)${x} << 1) + ${p}_kb(o)) & -512;`, finish('z', packedRq(), j)];
           if (n.dims.length && dw > 0 && dw <= PAD) {
             body = [`const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];`, sum('t'), `t = tn;`, rest].join('\n');
-            return chanLoops(n, body, `int32_t t = M[${idx(n, 1, '0')}];`, mulAlt(n, j, 't', true));
+            return chanLoops(n, body, `int32_t t = M[${idx(n, 1, '0')}];`);
           }
           body = [sum(`M[${w}]`), rest].join('\n');
-          if (mul32) return chanLoops(n, body, '', mulAlt(n, j, `M[${w}]`, false));
           break;
         }
         // Software-pipelined like the packed form when the run walks memory upwards.
