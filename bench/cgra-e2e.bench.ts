@@ -73,14 +73,19 @@ function workload(key: string, graph: Graph, golden: GoldenRuntime): Workload {
   return { key, graph, module, inputs, want, macs };
 }
 
+// BENCH_MODELS=vww,kws (workload keys, `paper` included) and BENCH_COLUMNS=endToEnd restrict a run (e.g. while
+// working on one model); the results file is then partial, so only a whole run's file is committed.
+const ONLY = process.env.BENCH_MODELS?.split(',');
+const ONLY_COLUMNS = process.env.BENCH_COLUMNS?.split(',');
+
 function workloads(golden: GoldenRuntime): Workload[] {
   const out: Workload[] = [];
-  for (const key of MODEL_KEYS) {
+  for (const key of MODEL_KEYS.filter((k) => !ONLY || ONLY.includes(k))) {
     const path = modelPath(key);
     if (!path) throw new Error(`model ${key} missing`);
     out.push(workload(key, loadModel(path).graph, golden));
   }
-  out.push(workload('paper', paperLayerGraph(), golden));
+  if (!ONLY || ONLY.includes('paper')) out.push(workload('paper', paperLayerGraph(), golden));
   return out;
 }
 
@@ -231,9 +236,10 @@ export default async function run() {
     '                       instructions  CV32E40P cycles  MAC/cyc  CV32E20 cycles  MAC/cyc  sources (bit-exact)'];
   for (const w of workloads(golden)) {
     const row: Record<string, unknown> = { workload: w.key, macs: w.macs };
-    for (const col of COLUMNS) row[col.name] = col.run(w, ctx);
+    for (const col of COLUMNS.filter((c) => !ONLY_COLUMNS || ONLY_COLUMNS.includes(c.name))) row[col.name] = col.run(w, ctx);
     rows.push(row);
-    const h = row.hostOnly as HostOnly;
+    const h = row.hostOnly as HostOnly | undefined;
+    if (!h) continue;
     table.push(`${w.key.padEnd(8)}  ${w.macs.toLocaleString('en-US').padStart(11)}  ${h.instructions.toLocaleString('en-US').padStart(12)}  `
       + `${h.best.cv32e40p.cycles.toLocaleString('en-US').padStart(15)}  ${h.best.cv32e40p.macPerCycle.toFixed(3).padStart(7)}  `
       + `${h.best.cv32e20.cycles.toLocaleString('en-US').padStart(14)}  ${h.best.cv32e20.macPerCycle.toFixed(3).padStart(7)}  `
@@ -242,7 +248,14 @@ export default async function run() {
   console.log(table.join('\n'));
   console.log('\nend to end (array on the simulator + host program on QEMU riscv32, CV32E40P / CV32E20 cycles): serial / overlapped');
   for (const row of rows) {
-    const e = row.endToEnd as EndToEnd, h = row.hostOnly as HostOnly, macs = row.macs as number;
+    const e = row.endToEnd as EndToEnd | undefined, macs = row.macs as number;
+    if (!e) continue;
+    if (!row.hostOnly) {
+      const c = e.cores.cv32e40p;
+      console.log(`${String(row.workload).padEnd(8)} array ${c.arrayCycles.toLocaleString('en-US')} + host ${c.hostCycles.toLocaleString('en-US')}: CV32E40P ${c.endToEndSerial.toLocaleString('en-US')} / ${c.endToEndOverlapped.toLocaleString('en-US')} cycles = ${c.macPerCycleSerial.toFixed(3)} / ${c.macPerCycleOverlapped.toFixed(3)} MAC/cycle; bit-exact ${e.bitExact} (no host-only column)`);
+      continue;
+    }
+    const h = row.hostOnly as HostOnly;
     const c = (k: Rv32Core) => `${e.cores[k].endToEndSerial.toLocaleString('en-US')} / ${e.cores[k].endToEndOverlapped.toLocaleString('en-US')} cycles = ` +
       `${e.cores[k].macPerCycleSerial.toFixed(3)} / ${e.cores[k].macPerCycleOverlapped.toFixed(3)} MAC/cycle, ${(h.best[k].cycles / e.cores[k].endToEndSerial).toFixed(1)}x / ${(h.best[k].cycles / e.cores[k].endToEndOverlapped).toFixed(1)}x host-only`;
     console.log(`${String(row.workload).padEnd(8)} array ${e.cores.cv32e40p.arrayCycles.toLocaleString('en-US')} + host ${e.cores.cv32e40p.hostCycles.toLocaleString('en-US')}: CV32E40P ${c('cv32e40p')}; CV32E20 ${c('cv32e20')}; ` +
@@ -250,7 +263,7 @@ export default async function run() {
     for (const k of RV32_CORES) (e.cores[k] as EndToEndCore & { speedupSerial?: number; speedupOverlapped?: number }).speedupSerial = +(h.best[k].cycles / e.cores[k].endToEndSerial).toFixed(3);
     for (const k of RV32_CORES) (e.cores[k] as EndToEndCore & { speedupOverlapped?: number }).speedupOverlapped = +(h.best[k].cycles / e.cores[k].endToEndOverlapped).toFixed(3);
   }
-  const paperStrat = paperStrategies(ctx);
+  const paperStrat = !ONLY || ONLY.includes('paper') ? paperStrategies(ctx) : {};
   for (const [s, v] of Object.entries(paperStrat)) {
     const x = v as { arrayCycles: number; cores: Record<Rv32Core, { host: StageCycles; endToEndSerial: number; endToEndOverlapped: number; macPerCycleSerial: number; macPerCycleOverlapped: number }>; bitExact: boolean };
     const c = x.cores.cv32e40p;

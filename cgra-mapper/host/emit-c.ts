@@ -1,13 +1,19 @@
 // C for one array layer's host program (layer-program.ts): start-up copy of the constant words, the
 // pre-step (pair images, then loop nests writing the staged words), context-memory load and launches,
-// and the post-step (loop nests: decode, bias, one-MULH requantisation, clamp, int8 store). C99, no malloc.
+// and the post-step (loop nests: decode, bias, one-MULH or, where exact, one-MUL requantisation, clamp, int8
+// store). C99, no malloc.
 // The launches go through tf_cgra.h (emit-app.ts): HEEPsilon's CGRA registers, or the co-simulation's
 // register file and service call.
 import { buildImage } from '../isa/image.ts';
 import type { CgraArch } from '../arch.ts';
-import { MAX_LAUNCH_FNS, type LayerProgram } from './layer-program.ts';
+import { exactOutput, MAX_LAUNCH_FNS, mul32Forms, type LayerProgram } from './layer-program.ts';
 import { longestInner, type Nest } from './runs.ts';
 import { clampRange, clampRangeExact } from './requant.ts';
+
+/** Share of a layer's channels that must take the one-MUL requantisation for the layer to use it (see layerC). */
+export const MUL32_SHARE = 0.3;
+/** Mean share of the channels' unclamped output levels the one-MUL prefixes must cover for a layer to take the prefix form. */
+export const MUL32_COVER = 1 / 3;
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 const list = (a: ArrayLike<number>, f: (v: number) => string = String): string => {
@@ -24,7 +30,13 @@ function idx(n: Nest, k: number, i0 = 'i0'): string {
 }
 
 /** The nest's loops around `body`; with `chan`, the output channel `o` of vec[0] = j, tracked incrementally. */
-function loops(n: Nest, body: string, chan?: number, unroll = 4, prologue?: string): string {
+/**
+ * `alt`: the innermost loop twice, `if (cond) { alt.prologue; loop(alt.body) } else { prologue; loop(body) }`
+ * (cond and `pre` see the nest's channel `o`; needs a channel fixed along the innermost loop).
+ */
+interface AltLoop { pre: string; cond: string; prologue: string; body: string }
+
+function loops(n: Nest, body: string, chan?: number, unroll = 4, prologue?: string, alt?: AltLoop): string {
   const ind = (d: number): string => '  '.repeat(d + 1);
   const L = n.dims.length;
   const dO = n.dims.map((d) => (chan ? ((d.delta[0] % chan) + chan) % chan : 0));
@@ -38,6 +50,10 @@ function loops(n: Nest, body: string, chan?: number, unroll = 4, prologue?: stri
     const depth = L - 1 - l;
     if (track) lines.push(`${ind(depth)}int c${l} = ${l === L - 1 ? n.base[0] % chan! : `c${l + 1}`};`);
     if (l === 0 && fixed0) lines.push(`${ind(depth)}const int o = c0;`);
+    if (l === 0 && alt) {
+      lines.push(`${ind(depth)}${alt.pre}`, `${ind(depth)}if (${alt.cond}) {`, `${ind(depth)}${alt.prologue}`, `${ind(depth)}#pragma GCC unroll ${unroll}`,
+        `${ind(depth)}for (int i0 = 0; i0 < ${n.dims[0].count}; i0++) {`, ...alt.body.split('\n').map((x) => ind(L) + x), `${ind(depth)}}`, `${ind(depth)}} else {`);
+    }
     if (l === 0 && prologue) lines.push(`${ind(depth)}${prologue}`);
     if (l === 0) lines.push(`${ind(depth)}#pragma GCC unroll ${unroll}`);
     lines.push(`${ind(depth)}for (int i${l} = 0; i${l} < ${n.dims[l].count}; i${l}++) {`);
@@ -48,6 +64,7 @@ function loops(n: Nest, body: string, chan?: number, unroll = 4, prologue?: stri
     const depth = L - 1 - l;
     if (track && dO[l]) lines.push(`${ind(depth + 1)}c${l} += ${dO[l]}; if (c${l} >= ${chan}) c${l} -= ${chan};`);
     lines.push(`${ind(depth)}}`);
+    if (l === 0 && alt) lines.push(`${ind(depth)}}`);
   }
   lines.push('}');
   return lines.join('\n');
@@ -123,6 +140,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   } else {
     macros.push(table('m', 'int32_t', (c) => c.multiplier), table('s', 'int8_t', (c) => c.shift));
   }
+  let prefixMid: ((c: (typeof ch)[number], o: number) => number) | undefined;
   if (thresholds) {
     const exactArith = prog.arith === 'tflm' || L.q.rounding !== 'single' ? 'tflm' : 'tflite';
     // A constant channel (layer-program.ts: m = 0, out = K) over the whole int32 range, not only the fast domain.
@@ -134,7 +152,40 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
     // 512) + 511, the same for hi; both fit int32), so clamped outputs skip the AND too.
     const uSpace = (v: number, c: (typeof ch)[number]): number => (packedU && c.fast!.m !== 0 ? 512 * Math.floor(v / 512) + 511 : v);
     macros.push(table('lo', 'int32_t', (c, o) => uSpace(ranges[o].lo, c)), table('hi', 'int32_t', (c, o) => uSpace(ranges[o].hi, c)));
+    prefixMid = (c, o) => (pforms[o] ? (packedU ? 512 * pforms[o]!.hi + 511 : pforms[o]!.hi) : uSpace(ranges[o].lo, c));
   }
+  // Only where it paid on CV32E40P (measured on vww): two copies of every inner loop cost the MULH channels
+  // ~1 cycle per output (GCC no longer peels the channel loops into constants) and runs of 3-6 outputs several
+  // cycles (per-run constant loads), so layers whose post runs are all >= 12 outputs and whose channels take
+  // the MUL form at least MUL32_SHARE of the time (vww: conv_2d_2 6/16, depthwise_conv_2d_3 12/16,
+  // depthwise_conv_2d_5 10/32; not conv_2d_6 6/32, whose post got 5% slower).
+  const runsLong = prog.post.flat().every((n) => n.key !== 'f' || (n.dims.length > 0 && n.dims[0].count >= 12 && n.dims[0].delta[0] % C === 0));
+  const mulOk = thresholds && prog.fast && prog.terms === 1 && runsLong;
+  const forms0 = mulOk && prog.decode === 'int32' ? mul32Forms(prog) : [];
+  const forms = forms0.filter((f) => f).length >= MUL32_SHARE * C ? forms0 : [];
+  const mul32 = forms.some((f) => f !== undefined);
+  // Prefix form, for the other layers: one loop for every channel; sums up to `mid` (the levels the one-MUL form
+  // covers from the bottom, requant.ts mul32Prefix) take the MUL, the rest the MULH behind one more compare (2-3
+  // cycles more than before). Taken when the prefixes cover at least MUL32_COVER of the channels' unclamped
+  // output levels on average (vww: conv_2d_0 0.28, 33 K cycles slower with it; conv_2d_4 0.46, 39 K faster).
+  // Runs > 16 only (GCC unrolls them by 8; kws's conv_2d_0, runs of 15-16, got 12% slower with the prefix form).
+  const runsOver16 = prog.post.flat().every((n) => n.key !== 'f' || (n.dims.length > 0 && n.dims[0].count > 16));
+  const pforms0 = mulOk && !mul32 && runsOver16 && (packedU || prog.decode === 'int32') ? mul32Forms(prog, true) : [];
+  const cover = pforms0.reduce((a, f, o) => {
+    if (!f) return a;
+    const top = exactOutput(prog, ch[o], ch[o].accMax) - L.q.actMin;
+    return a + (top > 0 ? Math.min(1, (exactOutput(prog, ch[o], f.hi) - L.q.actMin) / top) : 1);
+  }, 0) / C;
+  const pforms = cover >= MUL32_COVER ? pforms0 : [];
+  const prefix = pforms.some((f) => f !== undefined);
+  if (mul32) {
+    const I = 2147483647;
+    const tOf = (v: number, c: (typeof ch)[number]): number => Math.max(-I - 1, Math.min(I, v - c.kb));
+    macros.push(table('mA', 'int32_t', (_, o) => forms[o]?.A ?? 0),
+      table('mB', 'int32_t', (c, o) => (forms[o] ? Number(BigInt.asIntN(32, BigInt(forms[o]!.B) + BigInt(c.kb) * BigInt(forms[o]!.A))) : 0)),
+      table('tlo', 'int32_t', (c, o) => (forms[o] ? tOf(forms[o]!.lo, c) : 0)), table('thi', 'int32_t', (c, o) => (forms[o] ? tOf(forms[o]!.hi, c) : 0)));
+  }
+  if (prefix) macros.push(table('mA', 'int32_t', (_, o) => pforms[o]?.A ?? 0), table('mB', 'int32_t', (_, o) => pforms[o]?.B ?? 0), table('mid', 'int32_t', prefixMid!));
   out.push(...macros);
   // Launch table: kernel id, then the column pointers as byte offsets into the layer's memory.
   out.push(`static const uint32_t ${p}_launch[${prog.plan.launches.length}][${1 + 2 * arch.cols}] = {\n${prog.plan.launches.map((l) => `  {${[l.kernel, ...padCols(l.ptrIn, arch.cols), ...padCols(l.ptrOut, arch.cols)].join(', ')}}`).join(',\n')}\n};`);
@@ -184,9 +235,16 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   // (TF_KEEP_STORE stops GCC merging the three stores into one after a select, which cost the unclamped path
   // two constant loads and a zero extension): the unclamped path is two branches not taken, the requantisation
   // and its store; a clamped output a taken branch, a store and a jump back.
-  const finish = (s: string, rqLines: string[], j: string): string => {
+  const finish = (s: string, rqLines: string[], j: string, mulS?: string): string => {
     if (!thresholds) return [...rqLines, clampStore.replace('J', j)].join('\n');
     const st = `((uint8_t *)out)[${j}]`;
+    if (prefix && mulS) {
+      return [`if (TF_UNLIKELY(${s} <= ${p}_lo(o))) { ${st} = (uint8_t)${q.actMin}; TF_KEEP_STORE(); }`,
+        `else if (TF_UNLIKELY(${s} > ${p}_mid(o))) {`,
+        `  if (${s} > ${p}_hi(o)) { ${st} = (uint8_t)${q.actMax}; TF_KEEP_STORE(); }`,
+        '  else {', ...rqLines.map((l) => '    ' + l), `    ${st} = (uint8_t)v;`, '  }', '}',
+        `else ${st} = (uint8_t)((${mulS} * (uint32_t)${p}_mA(o) + (uint32_t)${p}_mB(o)) >> 24);`].join('\n');
+    }
     return [`if (TF_UNLIKELY(${s} <= ${p}_lo(o))) { ${st} = (uint8_t)${q.actMin}; TF_KEEP_STORE(); }`,
       `else if (TF_UNLIKELY(${s} > ${p}_hi(o))) { ${st} = (uint8_t)${q.actMax}; TF_KEEP_STORE(); }`,
       'else {', ...rqLines.map((l) => '  ' + l), `  ${st} = (uint8_t)v;`, '}'].join('\n');
@@ -196,13 +254,37 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
     ...(ch[0].fast!.corr ? ['y += (y >> 31) * 256;'] : []), `int32_t v = (y + ${p}_k7(o)) >> ${p}_e7(o);`];
   // A post nest's inner loop keeps one output channel: its constants (kb, m, k, e, ...) are read into locals
   // before the loop (GCC otherwise reloads the tables per output: the int8 stores may alias them).
-  const chanLoops = (n: Nest, body: string, prologue = ''): string => {
+  const chanLoops = (n: Nest, body: string, prologue = '', alt?: { body: string; prologue: string }): string => {
     if (n.dims.length && n.dims[0].delta[0] % C !== 0) return indent(loops(n, body, C, 4, prologue || undefined));
-    const used = new Set<string>();
-    const b = body.replace(new RegExp(`${p}_(\\w+)\\(o\\)`, 'g'), (_, k: string) => { used.add(k); return `c_${k}`; });
-    const consts = [...used].map((k) => `const int32_t c_${k} = ${p}_${k}(o);`).join(' ');
+    const locals = (text: string, skip: string[] = []): [string, string] => {
+      const used = new Set<string>();
+      const b = text.replace(new RegExp(`${p}_(\\w+)\\(o\\)`, 'g'), (_, k: string) => { used.add(k); return `c_${k}`; });
+      return [b, [...used].filter((k) => !skip.includes(k)).map((k) => `const int32_t c_${k} = ${p}_${k}(o);`).join(' ')];
+    };
+    const [b, consts] = locals(body);
+    // The one-MUL form (mul32): its channels have mA != 0 and take their own copy of the inner loop.
+    const a = alt && n.dims.length ? locals(alt.body, ['mA']) : undefined;
+    const altLoop = a ? { pre: `const int32_t c_mA = ${p}_mA(o);`, cond: 'c_mA != 0', prologue: [a[1], alt!.prologue].filter((x) => x).join(' '), body: a[0] } : undefined;
     // Unrolled 8x: the loop's two pointer increments and its taken branch (5 cycles) every 8 outputs, not 4.
-    return indent(loops(n, b, C, 8, [consts, prologue].filter((x) => x).join(' ')));
+    // With two loops, runs of up to 16 unroll completely: GCC's RTL unroller refuses factor 8 below 16
+    // iterations ("doesn't roll"), and its size limits stop the complete unrolling it does for one loop.
+    const u = altLoop && n.dims[0].count <= 16 ? n.dims[0].count : 8;
+    return indent(loops(n, b, C, u, [consts, prologue].filter((x) => x).join(' '), altLoop));
+  };
+  // The two-loop one-MUL form (requant.ts mul32Requant; int32 decode) for the channels whose reachable sums
+  // allow it: the thresholds test the array's word t itself (acc = t + kb), and an unclamped output is bits
+  // 24..31 of t A + (B + kb A) mod 2^32: one MUL and one add in place of the add, shift, MULH, add and shift
+  // (CV32E40P: 2 cycles instead of 9). The packed prefix form (finish) takes acc = u >> 9 (u = 2 t + kb).
+  const mulAlt = (n: Nest, j: string, word: string, pipe: boolean): { body: string; prologue: string } | undefined => {
+    if (!mul32) return undefined;
+    const st = `((uint8_t *)out)[${j}]`;
+    const s0 = '(uint32_t)s';
+    const sum = (x: string): string => `const int32_t s = ${x};`;
+    const body = [...(pipe ? [`const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];`, sum('t'), 't = tn;'] : [sum(word)]),
+      `if (TF_UNLIKELY(s <= ${p}_tlo(o))) { ${st} = (uint8_t)${q.actMin}; TF_KEEP_STORE(); }`,
+      `else if (TF_UNLIKELY(s > ${p}_thi(o))) { ${st} = (uint8_t)${q.actMax}; TF_KEEP_STORE(); }`,
+      `else ${st} = (uint8_t)((${s0} * (uint32_t)c_mA + (uint32_t)${p}_mB(o)) >> 24);`].join('\n');
+    return { body, prologue: pipe ? `int32_t t = M[${idx(n, 1, '0')}];` : '' };
   };
   const dec = (w: string): string => (prog.decode === 'fxp' ? `(((int32_t)((uint32_t)M[${w}] << 1) + 510) >> 9)` : `M[${w}]`);
   const nestC = (n: Nest): string => {
@@ -221,7 +303,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
           // The word's biased sum (u, tested before the rounding AND when packedU; else z after it), then the
           // clamp tests and the requantisation.
           const [sum, rest] = packedU
-            ? [(x: string) => `const int32_t u = (int32_t)((uint32_t)${x} << 1) + ${p}_kb(o);`, finish('u', ['const int32_t z = u & -512;', ...packedRq()], j)]
+            ? [(x: string) => `const int32_t u = (int32_t)((uint32_t)${x} << 1) + ${p}_kb(o);`, finish('u', ['const int32_t z = u & -512;', ...packedRq()], j, '(uint32_t)(u >> 9)')]
             : [(x: string) => `const int32_t z = ((int32_t)((uint32_t)${x} << 1) + ${p}_kb(o)) & -512;`, finish('z', packedRq(), j)];
           if (n.dims.length && dw > 0 && dw <= PAD) {
             body = [`const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];`, sum('t'), `t = tn;`, rest].join('\n');
@@ -236,8 +318,10 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
         const word = pipe ? 't' : `M[${w}]`;
         if (prog.decode === 'fxp' && prog.biasInDecode && n.key === 'f') a = `((int32_t)((uint32_t)${word} << 1) + ${p}_kb(o)) >> 9`;
         else a = `${acc}${prog.decode === 'fxp' ? `(((int32_t)((uint32_t)${word} << 1) + 510) >> 9)` : word} + ${p}_kb(o)`;
-        body = `${pipe ? `const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];\n` : ''}const int32_t a = ${a};\n${pipe ? 't = tn;\n' : ''}${finish('a', rq('a').split('\n'), j)}`;
-        if (pipe) return chanLoops(n, body, `int32_t t = M[${idx(n, 1, '0')}];`);
+        body = `${pipe ? `const int32_t tn = M[${idx(n, 1, '(i0 + 1)')}];\n` : ''}const int32_t a = ${a};\n${pipe ? 't = tn;\n' : ''}${finish('a', rq('a').split('\n'), j, prog.fast && prog.decode === 'int32' && n.key === 'f' ? '(uint32_t)a' : undefined)}`;
+        const alt = n.key === 'f' && mul32 ? mulAlt(n, j, pipe ? 't' : `M[${w}]`, pipe) : undefined;
+        if (pipe) return chanLoops(n, body, `int32_t t = M[${idx(n, 1, '0')}];`, alt);
+        if (alt) return chanLoops(n, body, '', alt);
         break;
       }
       default: throw new Error(`post nest kind ${n.key}`);

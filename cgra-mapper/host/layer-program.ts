@@ -9,14 +9,18 @@ import type { LayerPlan } from '../plan.ts';
 import { decode } from '../isa/encoding.ts';
 import { OP } from '../isa/tables.ts';
 import { deriveGather, deriveStage, DeriveError, type GatherMap, type Src, type StageMap, type StageWord } from './derive.ts';
-import { fastLimit, fastRequant, type FastRequant } from './requant.ts';
+import { fastLimit, fastRequant, mul32Prefix, mul32Requant, type FastRequant, type Mul32Requant } from './requant.ts';
 import { nest, type Item, type Nest } from './runs.ts';
 
 /** A packed-pair image: img[i] = x[lo0 + i g] + 2^23 x[lo0 + i g + delta], i < n. */
 export interface PairImage { id: number; lo0: number; g: number; delta: number; n: number }
 
-/** `bound`: the largest |biased sum| the channel can produce (128 sum |w| + |bias|). */
-export interface PostChannel { kb: number; fast?: FastRequant; multiplier: number; shift: number; bound: number }
+/**
+ * `bound`: the largest |biased sum| the channel can produce (128 sum |w| + |bias|); `bias` the folded bias;
+ * `accMin`, `accMax`: the biased sums it can reach (int8 inputs: bias - 128 P - 127 N .. bias + 127 P + 128 N,
+ * P and N the sums of its positive and negative weights' magnitudes).
+ */
+export interface PostChannel { kb: number; fast?: FastRequant; multiplier: number; shift: number; bound: number; bias: number; accMin: number; accMax: number }
 
 export interface LayerProgram {
   plan: LayerPlan;
@@ -68,6 +72,22 @@ export const MAX_LAUNCH_FNS = 256;
 
 const srcKey = (s: Src): string => ('pos' in s ? 'p' : String(s.k));
 const srcVec = (s: Src): number[] => ('pos' in s ? [s.pos] : []);
+
+/** The exact int8 output of biased sum `a` on channel `c` (TFLite's arithmetic, compiler/quant/multiplier.ts, clamped). */
+export function exactOutput(prog: LayerProgram, c: PostChannel, a: number): number {
+  const q = prog.layer.q;
+  const arith: Arith = prog.arith === 'tflm' || q.rounding !== 'single' ? 'tflm' : 'tflite';
+  return clamp(multiplyByQuantizedMultiplier(a, { multiplier: c.multiplier, shift: c.shift }, arith) + q.outputOffset, q.actMin, q.actMax);
+}
+
+/**
+ * Per channel, the one-MUL requantisation (requant.ts mul32Requant) over the channel's reachable biased sums,
+ * or undefined where its slope needs more than a 32-bit product. Computed for the emitted C only (a few ms per channel).
+ */
+export function mul32Forms(prog: LayerProgram, prefix = false): Array<Mul32Requant | undefined> {
+  const q = prog.layer.q;
+  return prog.channels.map((c) => (prefix ? mul32Prefix : mul32Requant)((a) => exactOutput(prog, c, a), c.accMin, c.accMax, q.actMin, q.actMax));
+}
 
 /** Refuses plans the host program cannot drive (absolute addresses in the kernels cannot be relocated). */
 export function hostRefusal(plan: LayerPlan): string | undefined {
@@ -185,12 +205,17 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
   const bias = foldedBias(L);
   const { multiplier, shift } = L.q.requant;
   const per = multiplier.length > 1;
-  const wsum = new Float64Array(L.outC);
+  const wsum = new Float64Array(L.outC), wpos = new Float64Array(L.outC);
   const cin = L.kind === 'depthwise_conv2d' ? 1 : L.inC;
   for (let o = 0; o < L.outC; o++) {
-    let s = 0;
-    for (let i = 0; i < L.kH * L.kW * cin; i++) s += Math.abs(L.kind === 'depthwise_conv2d' ? L.weights[i * L.outC + o] : L.weights[o * L.kH * L.kW * cin + i]);
+    let s = 0, ps = 0;
+    for (let i = 0; i < L.kH * L.kW * cin; i++) {
+      const w = L.kind === 'depthwise_conv2d' ? L.weights[i * L.outC + o] : L.weights[o * L.kH * L.kW * cin + i];
+      s += Math.abs(w);
+      if (w > 0) ps += w;
+    }
     wsum[o] = s;
+    wpos[o] = ps;
   }
   const maxBias = Math.max(...Array.from(bias, Math.abs));
   // Only single-term outputs fold the bias into the decode constant (chunked sums add the plain bias once).
@@ -214,7 +239,9 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
       if (v === outOf(bias[o] + 128 * wsum[o], m, sh)) constant.set(o, v);
       else fast = false;
     }
-    channels.push({ kb: biasInDecode ? 510 + bias[o] * 512 : bias[o], ...(f ? { fast: f } : {}), multiplier: m, shift: sh, bound });
+    const neg = wsum[o] - wpos[o];
+    channels.push({ kb: biasInDecode ? 510 + bias[o] * 512 : bias[o], ...(f ? { fast: f } : {}), multiplier: m, shift: sh, bound, bias: bias[o],
+      accMin: bias[o] - 128 * wpos[o] - 127 * neg, accMax: bias[o] + 127 * wpos[o] + 128 * neg });
   }
   if (fast) {
     // The constant channels take the layer's shared pre-shift and correction (one code path; y = 0 either way).

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeArch } from '../../cgra-mapper/arch.ts';
 import { chooseOrHost, strategyByName } from '../../cgra-mapper/strategies/index.ts';
-import { layerProgram } from '../../cgra-mapper/host/layer-program.ts';
+import { layerProgram, mul32Forms } from '../../cgra-mapper/host/layer-program.ts';
 import { recordLayer } from '../../cgra-mapper/host/cosim.ts';
 import { layerCosimFiles } from '../../cgra-mapper/host/cosim-files.ts';
 import { hostCost } from '../../cgra-mapper/host/cost.ts';
@@ -308,6 +308,29 @@ for (const act of [{ zp: -128, min: -128, max: 127 }, { zp: -20, min: -128, max:
     assert.deepEqual(prog.channels.map((c) => c.fast!.m === 0), prog.channels.map((_, o) => o % 3 === 1));
     const rec = recordLayer(plan, input, arch);
     const r = runHostC(layerCosimFiles(prog, rec.launches, input, arch, 'dead'), `dead-${act.zp}`);
+    assert.deepEqual(r.out, Array.from(want));
+  });
+}
+
+// The one-MUL requantisation (requant.ts mul32Requant) next to the MULH form in one layer: even channels have
+// a wide output step (few levels over their reachable sums: the MUL form), odd ones a narrow one (24 bits of
+// slope do not suffice for all their levels); runs of 24 outputs. checker (int32 decode): the two-loop form;
+// checker-fxp (packed): the prefix form, where a channel's low levels take the MUL and the rest the MULH.
+for (const s of ['checker', 'checker-fxp']) {
+  test(`one-MUL and MULH channels in one layer, ${s}: host C + replayed launches == direct loop`, () => {
+    const act = { zp: -128, min: -128, max: 127 };
+    const { L, input, want } = smallLayer({ H: 24, W: 24, C: 4, O: 8, K: 1, S: 1, OH: 24, OW: 24 }, 30, act, { m0: 1_200_000_000, dm: 7_000_000, shift: -7, shiftOf: (o) => (o % 2 ? -3 : -9) });
+    const plan = strategyByName(s)!.plan(L, arch);
+    const prog = layerProgram(plan, 'tflm');
+    const forms = mul32Forms(prog);
+    assert.ok(forms.filter((f) => f).length >= 3 && forms.some((f) => !f), `MUL-form channels: ${forms.map((f) => (f ? 1 : 0)).join('')}`);
+    const files = layerCosimFiles(prog, recordLayer(plan, input, arch).launches, input, arch, 'mul');
+    assert.match(files['mul_cgra.c'], s === 'checker' ? /c_mA != 0/ : /_mid\(o\)/);
+    if (s === 'checker-fxp') {
+      const pf = mul32Forms(prog, true);
+      assert.ok(pf.some((f, o) => f && !forms[o]), 'a channel split between the MUL prefix and the MULH');
+    }
+    const r = runHostC(files, `mul-${s}`);
     assert.deepEqual(r.out, Array.from(want));
   });
 }

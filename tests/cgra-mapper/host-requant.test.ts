@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clamp, multiplyByQuantizedMultiplier, quantizeMultiplier, type Arith } from '../../compiler/quant/multiplier.ts';
 import { mulberry32 } from '../../compiler/rng.ts';
-import { applyFast, clampRange, fastLimit, fastRequant } from '../../cgra-mapper/host/requant.ts';
+import { applyFast, applyMul32, clampRange, fastLimit, fastRequant, mul32Prefix, mul32Requant } from '../../cgra-mapper/host/requant.ts';
 import { hostAddElement, planHostAdd } from '../../cgra-mapper/host/cpu-add.ts';
 import type { KAdd } from '../../compiler/kernel-ir/types.ts';
 
@@ -81,6 +81,48 @@ test('clamp thresholds (clampRange): s <= lo gives actMin, s > hi gives actMax, 
     }
   }
   assert.ok(checked > 30_000, `checked ${checked}`);
+});
+
+// The one-MUL form is accepted only where its breakpoints provably match; checked here independently by brute
+// force: every accumulator of the range, TFLite's 64-bit arithmetic (BigInt) against the C's 32-bit wrap-around.
+test('one-MUL requantisation (mul32Requant, mul32Prefix): equal to TFLite on every accumulator of the range (prefix) wherever it is offered', () => {
+  const r = mulberry32(31);
+  let offered = 0, refused = 0, prefixes = 0, checked = 0;
+  for (let t = 0; t < 160; t++) {
+    const arith: Arith = t % 3 === 2 ? 'tflite' : 'tflm';
+    const m = 2 ** 30 + Math.floor(r() * 2 ** 30), shift = -1 - Math.floor(r() * 10);
+    const zp = Math.floor(r() * 256) - 128;
+    const [lo, hi] = t % 4 === 0 ? [-128, 127] : t % 4 === 1 ? [zp, 127] : t % 4 === 2 ? [Math.min(Math.max(zp, -100), 80), 90] : [-128, Math.min(127, zp + 60)];
+    const ref = (a: number): number => clamp(multiplyByQuantizedMultiplier(a, { multiplier: m, shift }, arith) + zp, lo, hi);
+    // Ranges from a few output steps to all 256 (the step is ~2^(1 - shift) sums wide).
+    const span = Math.floor(2 ** (1 - shift) * (2 + r() * 400));
+    const aMin = Math.floor(-r() * span) + Math.floor((r() - 0.5) * 2 ** 12), aMax = aMin + span;
+    const f = mul32Requant(ref, aMin, aMax, lo, hi);
+    if (!f) {
+      refused++;
+      // The prefix form: the MUL on (lo, mid], every accumulator up to mid checked.
+      const pf = mul32Prefix(ref, aMin, aMax, lo, hi);
+      if (pf) {
+        prefixes++;
+        for (let a = aMin; a <= pf.hi; a++) {
+          const got = applyMul32(a, pf, lo, hi), want = ref(a);
+          if (got !== want) assert.fail(`prefix: ${arith} m=${m} shift=${shift} zp=${zp} [${lo}, ${hi}] range [${aMin}, ${pf.hi}]: a=${a} gives ${got}, TFLite ${want}`);
+          checked++;
+        }
+        assert.ok(pf.hi < aMax && ref(pf.hi + 1) > ref(pf.hi), 'the prefix ends at a level end below the range end');
+      }
+      continue;
+    }
+    offered++;
+    for (let a = aMin; a <= aMax; a++) {
+      const got = applyMul32(a, f, lo, hi), want = ref(a);
+      if (got !== want) assert.fail(`${arith} m=${m} shift=${shift} zp=${zp} [${lo}, ${hi}] range [${aMin}, ${aMax}]: a=${a} gives ${got}, TFLite ${want}`);
+      checked++;
+    }
+  }
+  // Both outcomes occur (wide ranges need more slope bits than 24), and the accepted ones were checked in full.
+  assert.ok(offered > 40 && refused > 5 && prefixes > 3, `offered ${offered}, refused ${refused}, prefixes ${prefixes}`);
+  assert.ok(checked > 100_000, `checked ${checked}`);
 });
 
 test('host table ADD (cpu-add.ts): every int8 pair equals TFLite\'s ADD (three double-rounding rescalings) for random scales', () => {
