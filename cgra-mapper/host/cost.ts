@@ -67,7 +67,7 @@ export function hostCost(prog: LayerProgram, cols = 4): HostCost {
  * The host cycles the array does not hide, as `auto` by end-to-end cycles scores a plan: the modelled host
  * segments in the emitted C's order (stage group 0, context load, launch 0, stage group 1, then per launch:
  * wait, next start, post-step, stage group l + 2; beyond MAX_LAUNCH_FNS launches one post-step at the end) on
- * measure.ts's timeline, the plan's array estimate split evenly over its launches; minus the array cycles.
+ * measure.ts's timeline, the plan's array estimate per launch (plan.launchCycles, else split evenly); minus the array cycles.
  */
 export function hostVisibleCycles(prog: LayerProgram, arrayCycles: number, cols = 4): number {
   const h = hostCost(prog, cols);
@@ -80,5 +80,6 @@ export function hostVisibleCycles(prog: LayerProgram, arrayCycles: number, cols 
     if (perLaunch) segs.push([12, h.postPerLaunch[l] ?? 0], [6, h.stagePerGroup[l + 2] ?? 0]);
   }
   if (!perLaunch) segs.push([12, h.post]);
-  return Math.round(timeline(segs, Array.from({ length: nl }, () => arrayCycles / nl)) - arrayCycles);
+  const per = prog.plan.launchCycles?.length === nl ? prog.plan.launchCycles.map((c) => (c * arrayCycles) / prog.plan.cost.shared) : Array.from({ length: nl }, () => arrayCycles / nl);
+  return Math.round(timeline(segs, per) - arrayCycles);
 }
