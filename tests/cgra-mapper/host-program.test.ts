@@ -162,9 +162,16 @@ test('pipelined checker-slide (pieces of 1, 2, ... groups ending on the end mark
     const prog = layerProgram(plan, 'tflm');
     const rec = recordLayer(plan, input, arch, 'shared', undefined, prog);
     assert.equal(rec.launches.reduce((a, l) => a + l.arrayCycles, 0), plan.cost.shared, 'estimate = simulation');
-    const r = runHostC(layerCosimFiles(prog, rec.launches, input, arch, 'slide'), 'slide');
+    const files = layerCosimFiles(prog, rec.launches, input, arch, 'slide');
+    const r = runHostC(files, 'slide');
     assert.deepEqual(r.out, Array.from(want));
     assert.equal(r.x, `X 0 ${plan.launches.length}`);
+    // The next launch's pointers are written ahead (tf_cgra_prime) and checked by the replay at each start:
+    // priming launch l + 1 instead of l + 2 starts launches with the wrong column pointers, and is counted.
+    const src = files['slide_cgra.c'];
+    assert.match(src, /tf_cgra_prime\(slide_c0_mem, slide_c0_launch\[l \+ 2\]\)/);
+    const bad = runHostC({ ...files, 'slide_cgra.c': src.replace('slide_c0_launch[l + 2])', 'slide_c0_launch[l + 1])') }, 'slide-bad');
+    assert.ok(bad.x && Number(bad.x.split(' ')[1]) > 0, bad.x);
   }
 });
 
