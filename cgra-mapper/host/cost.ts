@@ -76,7 +76,7 @@ export function hostVisibleCycles(prog: LayerProgram, arrayCycles: number, cols 
   const h = hostCost(prog, cols);
   const nl = prog.plan.launches.length;
   const perLaunch = nl <= MAX_LAUNCH_FNS;
-  const ahead = perLaunch && nl > 1;
+  const ahead = perLaunch && (nl > 2 || (nl > 1 && (h.stagePerGroup[1] ?? 0) > 0));
   const segs: Array<[number, number]> = [[6, h.stagePerGroup[0] ?? 0], [8, h.loadCycles], [9, h.startCycles], [6, h.stagePerGroup[1] ?? 0]];
   if (ahead) segs.push([8, h.primeCycles]);
   for (let l = 0; l < nl; l++) {

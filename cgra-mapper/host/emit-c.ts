@@ -260,8 +260,9 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   // launch 1's after stage group 1 when there is one (else launch 1 gets a whole start).
   const go = (l: string): string => `TF_MARK(7);\n  tf_cgra_go(${id}, ${l}, ${p}_mem, ${prog.memWords}, ${p}_launch[${l}]);\n  TF_MARK(8);`;
   const prime = (l: string): string => `TF_MARK(7);\n  tf_cgra_prime(${p}_mem, ${p}_launch[${l}]);\n  TF_MARK(8);`;
-  const ahead = perLaunch && nl > 1;
-  const primed1 = ahead && Boolean(stagedGroups[1]);
+  // Worth it from 3 launches on (or 2 with a stage group 1 to prime behind); otherwise whole starts as before.
+  const primed1 = perLaunch && nl > 1 && Boolean(stagedGroups[1]);
+  const ahead = primed1 || (perLaunch && nl > 2);
   const stageCall = (g: number): string => `TF_MARK(5);\n  ${p}_stage${g}(x);\n  TF_MARK(6);`;
   const later = stagedGroups.map((v, g) => (v && g >= 2 ? g : -1)).filter((g) => g >= 0);
   const laterStage = later.length ? `
