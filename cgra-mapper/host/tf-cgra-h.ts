@@ -81,6 +81,16 @@ static inline void tf_cgra_go(int layer, int l, uint32_t *mem, uint32_t words, c
   (void)layer; (void)l; (void)mem; (void)words;
   TF_CGRA_REG(0x04) = d[0];
 }
+/* Primes and starts a launch at once (the array must be idle). */
+static inline void tf_cgra_start(int layer, int l, uint32_t *mem, uint32_t words, const uint32_t *d)
+{
+  (void)layer; (void)l; (void)words;
+  for (int c = 0; c < TF_CGRA_COLS; c++) {
+    TF_CGRA_REG(0x08 + 8 * c) = (uint32_t)(uintptr_t)mem + d[1 + c];
+    TF_CGRA_REG(0x0C + 8 * c) = (uint32_t)(uintptr_t)mem + d[1 + TF_CGRA_COLS + c];
+  }
+  TF_CGRA_REG(0x04) = d[0];
+}
 /* Waits for the running launch to end (KERNEL_ID back to 0). */
 static inline void tf_cgra_wait(void) { while (TF_CGRA_REG(0x04) != 0) { } }
 #else
@@ -100,6 +110,17 @@ static inline void tf_cgra_prime(uint32_t *mem, const uint32_t *d)
     tf_cgra_regs.ptr[2 * c + 1] = (uint32_t)(uintptr_t)mem + d[1 + TF_CGRA_COLS + c];
   }
 }
+static inline void tf_cgra_start(int layer, int l, uint32_t *mem, uint32_t words, const uint32_t *d)
+{
+  for (int c = 0; c < TF_CGRA_COLS; c++) {
+    tf_cgra_regs.ptr[2 * c] = (uint32_t)(uintptr_t)mem + d[1 + c];
+    tf_cgra_regs.ptr[2 * c + 1] = (uint32_t)(uintptr_t)mem + d[1 + TF_CGRA_COLS + c];
+  }
+  tf_cgra_regs.kernel_id = d[0];
+  TF_MARK(9);
+  tf_cgra_service(layer, l, mem, words);
+  TF_MARK(10);
+}
 static inline void tf_cgra_go(int layer, int l, uint32_t *mem, uint32_t words, const uint32_t *d)
 {
   tf_cgra_regs.kernel_id = d[0];
@@ -109,11 +130,5 @@ static inline void tf_cgra_go(int layer, int l, uint32_t *mem, uint32_t words, c
 }
 static inline void tf_cgra_wait(void) { while (tf_cgra_regs.kernel_id != 0) { } }
 #endif
-/* Primes and starts a launch at once. */
-static inline void tf_cgra_start(int layer, int l, uint32_t *mem, uint32_t words, const uint32_t *d)
-{
-  tf_cgra_prime(mem, d);
-  tf_cgra_go(layer, l, mem, words, d);
-}
 #endif
 `;
