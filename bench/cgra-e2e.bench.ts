@@ -24,7 +24,9 @@
 // bus contention between core and array not modelled). Energy: the array's from the
 // per-operation table (an estimate); the host's per milliwatt of core power (no X-HEEP / HEEPocrates power
 // figure verified for this report). `paperStrategies`: the paper layer as the mapper's record
-// (tests/helpers/paper-layer.ts paperLayer) under checker-fxp and checker, checked against a direct loop.
+// (tests/helpers/paper-layer.ts paperLayer) under checker-slide, checker-fxp and checker, checked against a
+// direct loop. `TF_BENCH_ONLY=paper` (comma-separated keys) runs only those workloads; scripts/bench.mjs then
+// leaves bench/results alone (the figures go to .cache/bench/cgra-e2e.json).
 import { loadModel } from '../compiler/frontend/load.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { runPipeline } from '../compiler/passes/registry.ts';
@@ -73,19 +75,20 @@ function workload(key: string, graph: Graph, golden: GoldenRuntime): Workload {
   return { key, graph, module, inputs, want, macs };
 }
 
-// BENCH_MODELS=vww,kws (workload keys, `paper` included) and BENCH_COLUMNS=endToEnd restrict a run (e.g. while
-// working on one model); the results file is then partial, so only a whole run's file is committed.
-const ONLY = process.env.BENCH_MODELS?.split(',');
-const ONLY_COLUMNS = process.env.BENCH_COLUMNS?.split(',');
+/** `TF_BENCH_ONLY=paper,kws`: only these workloads (keys as in the table); the paper layer's strategy rows run with `paper`.
+ *  `TF_BENCH_COLUMNS=endToEnd`: only these columns. Either makes the run partial (scripts/bench.mjs keeps bench/results). */
+const ONLY = process.env.TF_BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+const ONLY_COLUMNS = process.env.TF_BENCH_COLUMNS?.split(',').map((s) => s.trim()).filter(Boolean);
+const wanted = (key: string): boolean => !ONLY || ONLY.includes(key);
 
 function workloads(golden: GoldenRuntime): Workload[] {
   const out: Workload[] = [];
-  for (const key of MODEL_KEYS.filter((k) => !ONLY || ONLY.includes(k))) {
+  for (const key of MODEL_KEYS.filter(wanted)) {
     const path = modelPath(key);
     if (!path) throw new Error(`model ${key} missing`);
     out.push(workload(key, loadModel(path).graph, golden));
   }
-  if (!ONLY || ONLY.includes('paper')) out.push(workload('paper', paperLayerGraph(), golden));
+  if (wanted('paper')) out.push(workload('paper', paperLayerGraph(), golden));
   return out;
 }
 
@@ -197,11 +200,11 @@ export function endToEndColumn(w: Workload, ctx: Context): EndToEnd {
   };
 }
 
-/** The paper layer as the mapper's record under checker-fxp and checker (host measured as in endToEnd). */
+/** The paper layer as the mapper's record under checker-slide, checker-fxp and checker (host measured as in endToEnd). */
 function paperStrategies(ctx: Context): Record<string, unknown> {
   const { L, input, want } = paperLayer();
   const out: Record<string, unknown> = {};
-  for (const s of ['checker-fxp', 'checker']) {
+  for (const s of ['checker-slide', 'checker-fxp', 'checker']) {
     const st = strategyByName(s)!;
     const plan = (st.planEndToEnd ?? st.plan)(L, arch);
     const prog = layerProgram(plan, 'tflm');
@@ -263,7 +266,7 @@ export default async function run() {
     for (const k of RV32_CORES) (e.cores[k] as EndToEndCore & { speedupSerial?: number; speedupOverlapped?: number }).speedupSerial = +(h.best[k].cycles / e.cores[k].endToEndSerial).toFixed(3);
     for (const k of RV32_CORES) (e.cores[k] as EndToEndCore & { speedupOverlapped?: number }).speedupOverlapped = +(h.best[k].cycles / e.cores[k].endToEndOverlapped).toFixed(3);
   }
-  const paperStrat = !ONLY || ONLY.includes('paper') ? paperStrategies(ctx) : {};
+  const paperStrat = wanted('paper') ? paperStrategies(ctx) : {};
   for (const [s, v] of Object.entries(paperStrat)) {
     const x = v as { arrayCycles: number; cores: Record<Rv32Core, { host: StageCycles; endToEndSerial: number; endToEndOverlapped: number; macPerCycleSerial: number; macPerCycleOverlapped: number }>; bitExact: boolean };
     const c = x.cores.cv32e40p;

@@ -49,6 +49,8 @@ export interface LayerPlan {
   gather(regions: Int32Array[]): Int32Array;
   hostWork: HostWork;
   cost: CostEstimate;
+  /** Shared-bus array cycles per launch, when launches differ (their sum is cost.shared); else cost.shared split evenly. */
+  launchCycles?: number[];
   /** Which PE does what, how data move. */
   view: string;
   /** MAC/cycle of the kernel's loop body (the dataflow's ceiling before epilogues, calls and waste). */

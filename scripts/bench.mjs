@@ -1,6 +1,8 @@
 // `npm run bench [-- <name substring>]`: bundles every bench/*.bench.ts with esbuild and runs each in its
 // own process. A bench file's default export is `async () => figures` (a JSON-able object); the runner
 // writes it to bench/results/<name>.json with the command and the date, and the bench prints its own table.
+// With TF_BENCH_ONLY or TF_BENCH_COLUMNS set (a bench's own workload / column filters, e.g. cgra-e2e's) the run is partial: results stay in
+// .cache/bench/<name>.json and bench/results is not written.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync, readFileSync, renameSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +32,7 @@ for (const f of files) {
   console.log(`\n=== bench ${name}`);
   const r = spawnSync(process.execPath, ['--enable-source-maps', entry], { stdio: 'inherit', cwd: root });
   if (r.status !== 0) { console.log(`bench ${name} failed (exit ${r.status})`); failures++; continue; }
+  if (process.env.TF_BENCH_ONLY || process.env.TF_BENCH_COLUMNS) { console.log(`TF_BENCH_ONLY / TF_BENCH_COLUMNS set: a partial run, figures in ${out} (bench/results untouched)`); continue; }
   const figures = JSON.parse(readFileSync(out, 'utf8'));
   const doc = { command: `npm run bench -- ${name}`, date: new Date().toISOString(), node: process.version, ...figures };
   const dest = join(results, `${name}.json`);

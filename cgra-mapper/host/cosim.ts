@@ -4,7 +4,8 @@
 // recorded as (hash of the whole layer memory before it, the words it wrote). The C program's launch call
 // (tf_cgra.h) lands in tf_cgra_service() of the replay file written here, which hashes the C program's own
 // layer memory - so the bytes the C pre-step staged must equal the simulator's - counts a mismatch
-// otherwise, and writes the launch's words back. The C's outputs are then compared with the golden runtime's:
+// otherwise (also when the kernel id or a column pointer written to the registers differs from the plan's
+// launch), and writes the launch's words back. The C's outputs are then compared with the golden runtime's:
 // pre- and post-steps in C, array results from the simulator, bit for bit.
 import type { CgraArch, BusModel } from '../arch.ts';
 import { buildImage } from '../isa/image.ts';
@@ -12,7 +13,8 @@ import type { LayerPlan } from '../plan.ts';
 import { CgraSim } from '../sim/sim.ts';
 import { MAX_LAUNCH_FNS } from './layer-program.ts';
 
-export interface LaunchRecord { hash: number; writes: Array<[number, Int32Array]>; arrayCycles: number; energyJ: number }
+/** `ptr`: the launch's column pointers (byte offsets in the layer memory: the kernel's columns' ptrIn, then ptrOut). */
+export interface LaunchRecord { hash: number; writes: Array<[number, Int32Array]>; arrayCycles: number; energyJ: number; kernel: number; ptr: number[] }
 
 export function fnv(words: Int32Array | Uint32Array): number {
   let h = 2166136261 >>> 0;
@@ -56,7 +58,7 @@ export function recordLayer(plan: LayerPlan, input: Int8Array, arch: CgraArch, b
       writes.push([i, Int32Array.from(m.subarray(i, j + 1))]);
       i = j + 1;
     }
-    launches.push({ hash, writes, arrayCycles: st.cycles, energyJ: st.energy.joules });
+    launches.push({ hash, writes, arrayCycles: st.cycles, energyJ: st.energy.joules, kernel: l.kernel, ptr: [...l.ptrIn, ...l.ptrOut] });
   }
   return { launches, sim: s };
 }
@@ -69,13 +71,14 @@ export function replayC(layers: LaunchRecord[][]): string {
     '#include <stdint.h>', '#include <string.h>', '#include "runtime.h"', '#include "tf_cgra.h"', '',
     'tf_cgra_regs_t tf_cgra_regs;', 'int tf_cgra_mismatches;', 'int tf_cgra_launches;',
     'struct tf_rp_write { uint32_t at, n; const uint32_t *w; };',
-    'struct tf_rp_launch { uint32_t hash; uint32_t nw; const struct tf_rp_write *w; };'];
+    'struct tf_rp_launch { uint32_t hash; uint32_t nw; const struct tf_rp_write *w; uint32_t kernel, np; const uint32_t *ptr; };'];
   layers.forEach((ls, li) => {
     ls.forEach((l, k) => {
       l.writes.forEach(([, w], i) => out.push(`static const uint32_t rp_${li}_${k}_${i}[${w.length}] = {${Array.from(w, hex).join(',')}};`));
+      out.push(`static const uint32_t rp_${li}_${k}_p[${Math.max(1, l.ptr.length)}] = {${l.ptr.join(',') || '0'}};`);
       out.push(`static const struct tf_rp_write rp_${li}_${k}[${Math.max(1, l.writes.length)}] = {${l.writes.length ? l.writes.map(([at, w], i) => `{${at}, ${w.length}, rp_${li}_${k}_${i}}`).join(',') : '{0, 0, 0}'}};`);
     });
-    out.push(`static const struct tf_rp_launch rp_${li}[${Math.max(1, ls.length)}] = {${ls.map((l, k) => `{${hex(l.hash)}u, ${l.writes.length}, rp_${li}_${k}}`).join(',')}};`);
+    out.push(`static const struct tf_rp_launch rp_${li}[${Math.max(1, ls.length)}] = {${ls.map((l, k) => `{${hex(l.hash)}u, ${l.writes.length}, rp_${li}_${k}, ${l.kernel}, ${l.ptr.length / 2}, rp_${li}_${k}_p}`).join(',')}};`);
   });
   out.push(`static const struct tf_rp_launch *const rp_layers[${Math.max(1, layers.length)}] = {${layers.map((_, i) => `rp_${i}`).join(', ') || '0'}};`);
   out.push(`static const int rp_counts[${Math.max(1, layers.length)}] = {${layers.map((l) => l.length).join(', ') || '0'}};`);
@@ -87,6 +90,11 @@ export function replayC(layers: LaunchRecord[][]): string {
   uint32_t h = 2166136261u;
   for (uint32_t i = 0; i < words; i++) { h ^= mem[i]; h *= 16777619u; }
   if (h != r->hash) tf_cgra_mismatches++;
+  /* The registers the C wrote for this launch: its kernel id and column pointers (tf_cgra_prime may run ahead). */
+  int bad = tf_cgra_regs.kernel_id != r->kernel;
+  for (uint32_t c = 0; c < r->np; c++)
+    bad |= tf_cgra_regs.ptr[2 * c] != (uint32_t)(uintptr_t)mem + r->ptr[c] || tf_cgra_regs.ptr[2 * c + 1] != (uint32_t)(uintptr_t)mem + r->ptr[r->np + c];
+  if (bad) tf_cgra_mismatches++;
   for (uint32_t k = 0; k < r->nw; k++) memcpy(mem + r->w[k].at, r->w[k].w, 4u * r->w[k].n);
   tf_cgra_regs.kernel_id = 0;
 }

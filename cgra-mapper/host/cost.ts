@@ -17,6 +17,8 @@ export interface HostCost {
   stagePerGroup: number[];
   /** Cycles of one launch's start (pointer and id writes) and of the context load. */
   startCycles: number; loadCycles: number;
+  /** A start's two parts: the pointer writes (tf_cgra_prime, written ahead while the array runs) and the KERNEL_ID write. */
+  primeCycles: number; goCycles: number;
 }
 
 const LOOP_ENTRY = 6;
@@ -58,27 +60,32 @@ export function hostCost(prog: LayerProgram, cols = 4): HostCost {
   const post = postPerLaunch.reduce((a, b) => a + b, 0);
   // Context memory: every image word stored once per layer; per launch: 2 x cols pointer writes, the id, two polls.
   const contextWords = 4 * prog.contextLines + 16;
-  const loadCycles = contextWords * 3, startCycles = 2 * cols * 2 + 12;
+  const loadCycles = contextWords * 3, primeCycles = 2 * cols * 2 + 4, goCycles = 8, startCycles = primeCycles + goCycles;
   const launch = loadCycles + prog.plan.launches.length * startCycles;
-  return { stage: Math.round(stage), launch, post, total: Math.round(stage + launch + post), postPerLaunch, stagePerGroup, startCycles, loadCycles };
+  return { stage: Math.round(stage), launch, post, total: Math.round(stage + launch + post), postPerLaunch, stagePerGroup, startCycles, loadCycles, primeCycles, goCycles };
 }
 
 /**
  * The host cycles the array does not hide, as `auto` by end-to-end cycles scores a plan: the modelled host
- * segments in the emitted C's order (stage group 0, context load, launch 0, stage group 1, then per launch:
- * wait, next start, post-step, stage group l + 2; beyond MAX_LAUNCH_FNS launches one post-step at the end) on
- * measure.ts's timeline, the plan's array estimate split evenly over its launches; minus the array cycles.
+ * segments in the emitted C's order (stage group 0, context load, launch 0, stage group 1, launch 1's pointers,
+ * then per launch: wait, next KERNEL_ID, post-step, stage group l + 2, launch l + 2's pointers; beyond
+ * MAX_LAUNCH_FNS launches whole starts and one post-step at the end; emit-c.ts) on
+ * measure.ts's timeline, the plan's array estimate per launch (plan.launchCycles, else split evenly); minus the array cycles.
  */
 export function hostVisibleCycles(prog: LayerProgram, arrayCycles: number, cols = 4): number {
   const h = hostCost(prog, cols);
   const nl = prog.plan.launches.length;
-  const segs: Array<[number, number]> = [[6, h.stagePerGroup[0] ?? 0], [8, h.loadCycles], [9, h.startCycles], [6, h.stagePerGroup[1] ?? 0]];
   const perLaunch = nl <= MAX_LAUNCH_FNS;
+  const ahead = perLaunch && (nl > 2 || (nl > 1 && (h.stagePerGroup[1] ?? 0) > 0));
+  const segs: Array<[number, number]> = [[6, h.stagePerGroup[0] ?? 0], [8, h.loadCycles], [9, h.startCycles], [6, h.stagePerGroup[1] ?? 0]];
+  if (ahead) segs.push([8, h.primeCycles]);
   for (let l = 0; l < nl; l++) {
     segs.push([14, 4]);
-    if (l + 1 < nl) segs.push([9, h.startCycles]);
+    if (l + 1 < nl) segs.push([9, ahead ? h.goCycles : h.startCycles]);
     if (perLaunch) segs.push([12, h.postPerLaunch[l] ?? 0], [6, h.stagePerGroup[l + 2] ?? 0]);
+    if (ahead && l + 2 < nl) segs.push([8, h.primeCycles]);
   }
   if (!perLaunch) segs.push([12, h.post]);
-  return Math.round(timeline(segs, Array.from({ length: nl }, () => arrayCycles / nl)) - arrayCycles);
+  const per = prog.plan.launchCycles?.length === nl ? prog.plan.launchCycles.map((c) => (c * arrayCycles) / prog.plan.cost.shared) : Array.from({ length: nl }, () => arrayCycles / nl);
+  return Math.round(timeline(segs, per) - arrayCycles);
 }

@@ -339,6 +339,14 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   const image = buildImage(arch, prog.plan.kernels);
   const posts = groups.map((_, l) => `${p}_post${l}`);
   const start = (l: string): string => `TF_MARK(7);\n  tf_cgra_start(${id}, ${l}, ${p}_mem, ${prog.memWords}, ${p}_launch[${l}]);\n  TF_MARK(8);`;
+  // With a post-step per launch, launch l + 2's pointers are written after the window's post-step and stage
+  // group (hundreds of cycles after launch l + 1 started and read its own), so only KERNEL_ID follows the wait;
+  // launch 1's after stage group 1 when there is one (else launch 1 gets a whole start).
+  const go = (l: string): string => `TF_MARK(7);\n  tf_cgra_go(${id}, ${l}, ${p}_mem, ${prog.memWords}, ${p}_launch[${l}]);\n  TF_MARK(8);`;
+  const prime = (l: string): string => `TF_MARK(7);\n  tf_cgra_prime(${p}_mem, ${p}_launch[${l}]);\n  TF_MARK(8);`;
+  // Worth it from 3 launches on (or 2 with a stage group 1 to prime behind); otherwise whole starts as before.
+  const primed1 = perLaunch && nl > 1 && Boolean(stagedGroups[1]);
+  const ahead = primed1 || (perLaunch && nl > 2);
   const stageCall = (g: number): string => `TF_MARK(5);\n  ${p}_stage${g}(x);\n  TF_MARK(6);`;
   const later = stagedGroups.map((v, g) => (v && g >= 2 ? g : -1)).filter((g) => g >= 0);
   const laterStage = later.length ? `
@@ -356,15 +364,18 @@ ${later.map((g) => `      case ${g}: ${p}_stage${g}(x); break;`).join('\n')}
   TF_MARK(7);
   tf_cgra_load(cgra_imem_${p}, cgra_kmem_${p}, ${prog.contextLines});
   TF_MARK(8);
-  ${start('0')}${stagedGroups[1] ? `\n  ${stageCall(1)}` : ''}
+  ${start('0')}${stagedGroups[1] ? `\n  ${stageCall(1)}` : ''}${primed1 ? `\n  ${prime('1')}` : ''}
   for (int l = 0; l < ${nl}; l++) {
     TF_MARK(13);
     tf_cgra_wait();
     TF_MARK(14);
     if (l + 1 < ${nl}) {
-      ${start('l + 1').replace(/\n  /g, '\n      ')}
+      ${(!ahead ? start('l + 1') : primed1 ? go('l + 1') : `if (l == 0) {\n  ${start('1').replace(/\n  /g, '\n    ')}\n  } else {\n  ${go('l + 1').replace(/\n  /g, '\n    ')}\n  }`).replace(/\n  /g, '\n      ')}
     }
-${perLaunch ? `    TF_MARK(11);\n    switch (l) {\n${posts.map((f, l) => `    case ${l}: ${f}(out); break;`).join('\n')}\n    default: break;\n    }\n    TF_MARK(12);` : ''}${laterStage}
+${perLaunch ? `    TF_MARK(11);\n    switch (l) {\n${posts.map((f, l) => `    case ${l}: ${f}(out); break;`).join('\n')}\n    default: break;\n    }\n    TF_MARK(12);` : ''}${laterStage}${ahead ? `
+    if (l + 2 < ${nl}) {
+      ${prime('l + 2').replace(/\n  /g, '\n      ')}
+    }` : ''}
   }
 ${perLaunch ? '' : `  TF_MARK(11);\n  ${posts[0]}(out);\n  TF_MARK(12);`}
 }`);

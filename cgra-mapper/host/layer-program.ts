@@ -69,6 +69,8 @@ export interface LayerProgram {
  * post-processes launch l and stages launch l + 2 while the array runs launch l + 1; beyond it one post at the end.
  */
 export const MAX_LAUNCH_FNS = 256;
+/** Host cycles per output word of a post-step, for spreading stage words over windows of unequal room (measured ~22-27 on CV32E40P). */
+const POST_WORD_CYCLES = 24;
 
 const srcKey = (s: Src): string => ('pos' in s ? 'p' : String(s.k));
 const srcVec = (s: Src): number[] => ('pos' in s ? [s.pos] : []);
@@ -155,19 +157,36 @@ export function layerProgram(plan: LayerPlan, arith: Arith): LayerProgram {
     for (const [addr, bytes] of ranges) for (let w = addr >> 2; w < (addr + bytes + 3) >> 2; w++) if (!reader.has(w)) reader.set(w, l);
   });
   const groupsN = grouped ? plan.launches.length : 1;
-  // Slots: a word launch r reads first is written before launch r starts, spread evenly (in word order) over
-  // the windows since the previous launch that needs new words (r1): slots r1 + 1 .. r, slot s being written
-  // while launch s - 1 runs. Launch 0's words: slot 0, before the first launch.
+  // Slots: a word launch r reads first is written before launch r starts, spread (in word order) over the
+  // windows since the previous launch that needs new words (r1): slots r1 + 1 .. r, slot s being written
+  // while launch s - 1 runs. Launch 0's words: slot 0, before the first launch. Evenly, unless the plan's
+  // launches differ in length (plan.launchCycles): then in proportion to each window's room, launch s - 1's
+  // array cycles less the post-step of launch s - 2 (POST_WORD_CYCLES per output word), at least a tenth.
   const firstReads = new Map<number, number[]>();
   for (const w of staged.words) if (w.form !== 'const') {
     const r = Math.min(reader.get(w.dst) ?? 0, groupsN - 1);
     (firstReads.get(r) ?? firstReads.set(r, []).get(r)!).push(w.dst);
   }
+  const A = grouped && plan.launchCycles?.length === groupsN ? plan.launchCycles : undefined;
+  const room = (s: number): number => {
+    const a = A![s - 1], post = s >= 2 ? POST_WORD_CYCLES * (plan.outRegions[s - 2]?.words ?? 0) : 0;
+    return Math.max(0.1 * a, a - post);
+  };
   const slot = new Map<number, number>();
   let r1 = 0;
   for (const r of [...firstReads.keys()].sort((a, b) => a - b)) {
-    const ws = firstReads.get(r)!, k = r === 0 ? 1 : r - r1;
-    ws.forEach((w, i) => slot.set(w, r === 0 ? 0 : r1 + 1 + Math.floor((i * k) / ws.length)));
+    const ws = firstReads.get(r)!;
+    if (r === 0) ws.forEach((w) => slot.set(w, 0));
+    else if (!A) ws.forEach((w, i) => slot.set(w, r1 + 1 + Math.floor((i * (r - r1)) / ws.length)));
+    else {
+      const rooms = Array.from({ length: r - r1 }, (_, i) => room(r1 + 1 + i));
+      const total = rooms.reduce((a, b) => a + b, 0);
+      let s = 0, acc = rooms[0];
+      ws.forEach((w, i) => {
+        while (s + 1 < rooms.length && (i + 0.5) / ws.length > acc / total) acc += rooms[++s];
+        slot.set(w, r1 + 1 + s);
+      });
+    }
     r1 = r;
   }
   const readerOf = (word: number): number => slot.get(word) ?? 0;

@@ -7,7 +7,11 @@
 //    tf_cgra_service(), which the co-simulation's replay file defines: it checks a hash of the layer's array
 //    memory against the simulator's and writes back what the simulator's launch wrote. Markers 9/10 bracket
 //    the service so the host's own count excludes it.
-// Launches are split into start and wait, so the host post-processes launch l while the array runs l + 1.
+// Launches are split into start and wait, so the host post-processes launch l while the array runs l + 1; a
+// start is itself split into tf_cgra_prime (the column pointers) and tf_cgra_go (KERNEL_ID), so the next
+// launch's pointers are written while the array runs and only the KERNEL_ID write follows the wait. The RTL
+// loads the pointers into the columns when a kernel starts (openedgecgra.md sections 5 and 6: write the
+// pointers, wait until KERNEL_ID reads 0, write KERNEL_ID).
 export const TF_CGRA_H = `/* tf_cgra.h: OpenEdgeCGRA launch layer of a tinyforge host program (generated). */
 #ifndef TF_CGRA_H
 #define TF_CGRA_H
@@ -63,7 +67,21 @@ static inline void tf_cgra_load(const uint32_t *imem, const uint32_t *kmem, int 
   for (int r = 0; r < TF_CGRA_ROWS; r++) tf_cgra_copy(c + r * TF_CGRA_LINES, imem + r * TF_CGRA_LINES, lines);
   tf_cgra_copy(c + TF_CGRA_IMEM_WORDS, kmem, TF_CGRA_KMEM_WORDS);
 }
-/* Starts a launch (the array must be idle: tf_cgra_wait() first). */
+/* Writes a launch's column pointers (the running kernel, if any, read its own when it started). */
+static inline void tf_cgra_prime(uint32_t *mem, const uint32_t *d)
+{
+  for (int c = 0; c < TF_CGRA_COLS; c++) {
+    TF_CGRA_REG(0x08 + 8 * c) = (uint32_t)(uintptr_t)mem + d[1 + c];
+    TF_CGRA_REG(0x0C + 8 * c) = (uint32_t)(uintptr_t)mem + d[1 + TF_CGRA_COLS + c];
+  }
+}
+/* Starts the primed launch (the array must be idle: tf_cgra_wait() first). */
+static inline void tf_cgra_go(int layer, int l, uint32_t *mem, uint32_t words, const uint32_t *d)
+{
+  (void)layer; (void)l; (void)mem; (void)words;
+  TF_CGRA_REG(0x04) = d[0];
+}
+/* Primes and starts a launch at once (the array must be idle). */
 static inline void tf_cgra_start(int layer, int l, uint32_t *mem, uint32_t words, const uint32_t *d)
 {
   (void)layer; (void)l; (void)words;
@@ -85,12 +103,26 @@ static inline void tf_cgra_load(const uint32_t *imem, const uint32_t *kmem, int 
   for (int r = 0; r < TF_CGRA_ROWS; r++) tf_cgra_copy(tf_cgra_regs.cmem + r * TF_CGRA_LINES, imem + r * TF_CGRA_LINES, lines);
   tf_cgra_copy(tf_cgra_regs.cmem + TF_CGRA_IMEM_WORDS, kmem, TF_CGRA_KMEM_WORDS);
 }
+static inline void tf_cgra_prime(uint32_t *mem, const uint32_t *d)
+{
+  for (int c = 0; c < TF_CGRA_COLS; c++) {
+    tf_cgra_regs.ptr[2 * c] = (uint32_t)(uintptr_t)mem + d[1 + c];
+    tf_cgra_regs.ptr[2 * c + 1] = (uint32_t)(uintptr_t)mem + d[1 + TF_CGRA_COLS + c];
+  }
+}
 static inline void tf_cgra_start(int layer, int l, uint32_t *mem, uint32_t words, const uint32_t *d)
 {
   for (int c = 0; c < TF_CGRA_COLS; c++) {
     tf_cgra_regs.ptr[2 * c] = (uint32_t)(uintptr_t)mem + d[1 + c];
     tf_cgra_regs.ptr[2 * c + 1] = (uint32_t)(uintptr_t)mem + d[1 + TF_CGRA_COLS + c];
   }
+  tf_cgra_regs.kernel_id = d[0];
+  TF_MARK(9);
+  tf_cgra_service(layer, l, mem, words);
+  TF_MARK(10);
+}
+static inline void tf_cgra_go(int layer, int l, uint32_t *mem, uint32_t words, const uint32_t *d)
+{
   tf_cgra_regs.kernel_id = d[0];
   TF_MARK(9);
   tf_cgra_service(layer, l, mem, words);

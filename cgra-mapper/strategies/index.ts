@@ -11,6 +11,7 @@ import type { LayerPlan } from '../plan.ts';
 import { checkerSupports, planChecker } from './checker.ts';
 import { fxpSupports, planCheckerFxp } from './checker-fxp.ts';
 import { fcSupports, planFcFxp } from './fc-fxp.ts';
+import { planCheckerSlide, slideSupports } from './checker-slide.ts';
 import { dwSupports, planCheckerDw, planCheckerDwEndToEnd } from './checker-dw.ts';
 import { dw4Supports, planCheckerDw4 } from './checker-dw4.ts';
 import { GRID_CHAINS, planDwResident, residentSupports } from './dw-resident.ts';
@@ -49,6 +50,7 @@ export interface Strategy {
 export const STRATEGIES: readonly Strategy[] = [
   { name: 'checker', summary: 'checkerboard int8 dataflow: 8 multipliers, 2 pixels x 16 channels per pass (conv, pointwise, FC)', paper: false, needs: TORUS_4X4, supports: checkerSupports, plan: planChecker },
   { name: 'checker-fxp', summary: 'two int8 products per FXPMUL (packed x1 + 2^23 x2 times w2 + 2^23 w1): 8 multipliers, 4 pixels x 8 channels per pass (conv, pointwise, FC)', paper: false, needs: TORUS_4X4, supports: fxpSupports, plan: (L, a) => planCheckerFxp(L, a), planEndToEnd: (L, a) => planCheckerFxp(L, a, { pipelined: true }), planEndToEndVariants: (L, a) => [16, 64].map((maxLaunches) => planCheckerFxp(L, a, { pipelined: true, maxLaunches })).filter((p, i, ps) => ps.findIndex((q) => q.launches.length === p.launches.length) === i) },
+  { name: 'checker-slide', summary: 'checker-fxp with input reuse along kx (3x3, strideW = dilW): 8 pixels (4 horizontal pairs) x 4 channels per pass, each packed word shown as one pixel\'s tap kx and the next pixel\'s tap kx - 1', paper: false, needs: TORUS_4X4, supports: slideSupports, plan: (L, a) => planCheckerSlide(L, a), planEndToEnd: (L, a) => planCheckerSlide(L, a, { pipelined: true, ramp: 4 }), planEndToEndVariants: (L, a) => [...[16, 64].map((maxLaunches) => planCheckerSlide(L, a, { pipelined: true, maxLaunches })), ...[4, 6].map((ramp) => planCheckerSlide(L, a, { pipelined: true, ramp }))].filter((p, i, ps) => ps.findIndex((q) => q.view === p.view) === i) },
   { name: 'fc-fxp', summary: 'single-pixel layers (FC batch 1): packed pairs, 7 multipliers each fed one weight word per multiply step, input pair in a register', paper: false, needs: TORUS_4X4, supports: fcSupports, plan: planFcFxp },
   { name: 'checker-dw', summary: 'checkerboard depthwise: 8 multipliers, an input stream shared by two adjacent pixels at lagged taps, 4 pixels x 8 channels per pass', paper: false, needs: TORUS_4X4, supports: dwSupports, plan: (L, a) => planCheckerDw(L, a), planEndToEnd: (L, a) => planCheckerDw(L, a, 8), planEndToEndVariants: planCheckerDwEndToEnd },
   { name: 'checker-dw4', summary: 'checkerboard depthwise, simple form: 4 multipliers with private feeders, 2 pixels x 8 channels per pass', paper: false, needs: WRAP_FREE_4X4, supports: dw4Supports, plan: planCheckerDw4 },

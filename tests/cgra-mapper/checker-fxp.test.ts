@@ -12,6 +12,7 @@ import { MAX_PAIRS, decodeFxp, planCheckerFxp } from '../../cgra-mapper/strategi
 import { planChecker } from '../../cgra-mapper/strategies/checker.ts';
 import { planFcFxp } from '../../cgra-mapper/strategies/fc-fxp.ts';
 import { choosePlan } from '../../cgra-mapper/strategies/index.ts';
+import { planCheckerSlide, slideSupports } from '../../cgra-mapper/strategies/checker-slide.ts';
 
 const arch = makeArch({ callCycles: 190 });
 
@@ -32,7 +33,7 @@ function rng(seed: number): () => number {
   return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return (s >>> 24) - 128; };
 }
 
-interface Shape { kind: 'conv2d' | 'fully_connected'; h: number; w: number; c: number; o: number; kh: number; kw: number; s: number; pt: number; pl: number; oh: number; ow: number; extreme?: boolean }
+interface Shape { kind: 'conv2d' | 'fully_connected'; h: number; w: number; c: number; o: number; kh: number; kw: number; s: number; pt: number; pl: number; oh: number; ow: number; extreme?: boolean; dil?: number }
 
 function layer(sh: Shape, seed: number): { L: CgraLayer; input: Int8Array } {
   const r = rng(seed);
@@ -41,7 +42,7 @@ function layer(sh: Shape, seed: number): { L: CgraLayer; input: Int8Array } {
   const nW = sh.o * sh.kh * sh.kw * sh.c;
   const L: CgraLayer = {
     index: 0, name: 'fxp', kind: sh.kind, inH: sh.h, inW: sh.w, inC: sh.c, outH: sh.oh, outW: sh.ow, outC: sh.o, kH: sh.kh, kW: sh.kw,
-    strideH: sh.s, strideW: sh.s, dilH: 1, dilW: 1, padTop: sh.pt, padLeft: sh.pl, depthMultiplier: 1,
+    strideH: sh.s, strideW: sh.s, dilH: sh.dil ?? 1, dilW: sh.dil ?? 1, padTop: sh.pt, padLeft: sh.pl, depthMultiplier: 1,
     weights: Int8Array.from({ length: nW }, v), bias: new Int32Array(sh.o),
     q: { inputOffset: 0, outputOffset: 0, requant: { multiplier: Int32Array.of(1 << 30), shift: Int32Array.of(-8) }, rounding: 'double', actMin: -128, actMax: 127 },
     inZero: -5, macs: sh.oh * sh.ow * sh.o * sh.kh * sh.kw * sh.c,
@@ -55,7 +56,7 @@ function rawSums(L: CgraLayer, x: Int8Array): Int32Array {
   for (let oy = 0; oy < L.outH; oy++) for (let ox = 0; ox < L.outW; ox++) for (let o = 0; o < L.outC; o++) {
     let s = 0;
     for (let ky = 0; ky < L.kH; ky++) for (let kx = 0; kx < L.kW; kx++) for (let c = 0; c < L.inC; c++) {
-      const y = oy * L.strideH - L.padTop + ky, xx = ox * L.strideW - L.padLeft + kx;
+      const y = oy * L.strideH - L.padTop + ky * L.dilH, xx = ox * L.strideW - L.padLeft + kx * L.dilW;
       const xv = y < 0 || y >= L.inH || xx < 0 || xx >= L.inW ? L.inZero : x[(y * L.inW + xx) * L.inC + c];
       s += L.weights[((o * L.kH + ky) * L.kW + kx) * L.inC + c] * xv;
     }
@@ -86,6 +87,40 @@ for (const [name, sh] of Object.entries(SHAPES)) {
     }
   });
 }
+
+// checker-slide (kW = 3, strideW = dilW): the shapes above it accepts, and edge cases of its pixel pairs
+// (odd output width: a dummy right pixel), odd channel counts (a zero second tap), partial channel tiles,
+// chunked reductions, stride = dilation 2, the pipelined launch split.
+const SLIDE: Record<string, Shape> = {
+  ...Object.fromEntries(Object.entries(SHAPES).filter(([, sh]) => sh.kind === 'conv2d' && sh.kw === 3 && sh.s === 1)),
+  '3x3 SAME, odd width 7 and 5 -> 10 channels': { kind: 'conv2d', h: 6, w: 7, c: 5, o: 10, kh: 3, kw: 3, s: 1, pt: 1, pl: 1, oh: 6, ow: 7 },
+  '3x3 stride 2 dilation 2, 8 -> 6 channels': { kind: 'conv2d', h: 11, w: 12, c: 8, o: 6, kh: 3, kw: 3, s: 2, pt: 0, pl: 0, oh: 4, ow: 4, dil: 2 },
+  '3x1 kernel rows (kh 1), 96 channels in 2 chunks, extremes': { kind: 'conv2d', h: 3, w: 6, c: 96, o: 4, kh: 1, kw: 3, s: 1, pt: 0, pl: 1, oh: 3, ow: 6, extreme: true },
+};
+for (const [name, sh] of Object.entries(SLIDE)) {
+  test(`checker-slide raw sums exact, estimate = simulation: ${name}`, () => {
+    const { L, input } = layer(sh, name.length);
+    assert.equal(slideSupports(L), undefined);
+    const want = rawSums(L, input);
+    for (const plan of [planCheckerSlide(L, arch), planCheckerSlide(L, arch, { pipelined: true })]) {
+      for (const bus of ['shared', 'ports'] as const) {
+        const r = runPlan(plan, input, 'tflm', arch, bus);
+        assert.deepEqual(r.raw, want, `${bus}, ${plan.launches.length} launches: raw int32 sums`);
+        assert.equal(r.figures.arrayCycles, plan.cost[bus], `estimate = simulated cycles on ${bus}`);
+      }
+    }
+  });
+}
+
+test('checker-slide takes fewer shared-bus array cycles than checker-fxp on the paper layer; refuses other widths and strides', () => {
+  const { L, input } = layer(SHAPES['paper layer 16x16x16 -> 14x14x16, 3x3 valid'], 5);
+  const slide = runPlan(planCheckerSlide(L, arch), input, 'tflm', arch, 'shared');
+  const fxpRun = runPlan(planCheckerFxp(L, arch), input, 'tflm', arch, 'shared');
+  assert.deepEqual(slide.raw, fxpRun.raw);
+  assert.ok(slide.figures.arrayCycles < 0.9 * fxpRun.figures.arrayCycles, `${slide.figures.arrayCycles} vs ${fxpRun.figures.arrayCycles}`);
+  assert.match(slideSupports(layer(SHAPES['pointwise 1x1, 64 -> 64 (vww / kws)'], 1).L) ?? '', /kernel width 1/);
+  assert.match(slideSupports(layer(SHAPES['3x3 stride 2 SAME, 3 -> 20 channels (odd taps, partial tile, partial group)'], 1).L) ?? '', /strideW 2 != dilationW 1/);
+});
 
 test('checker-fxp runs the paper layer above 2.0 MAC/cycle (shared bus, 190-cycle calls), faster than checker', () => {
   const { L, input } = layer(SHAPES['paper layer 16x16x16 -> 14x14x16, 3x3 valid'], 11);
@@ -129,7 +164,8 @@ test('fc-fxp beats checker on a single-pixel FC layer (ad01 shape)', () => {
   assert.ok(fc.figures.cycles < chk.figures.cycles, `${fc.figures.cycles} vs ${chk.figures.cycles}`);
 });
 
-test('auto picks checker-fxp for the paper layer and fc-fxp for a large single-pixel FC layer', () => {
-  assert.equal(choosePlan(layer(SHAPES['paper layer 16x16x16 -> 14x14x16, 3x3 valid'], 1).L, arch, 'auto').plan.strategy, 'checker-fxp');
+test('auto picks checker-slide for the paper layer, checker-fxp for a pointwise layer and fc-fxp for a large single-pixel FC layer', () => {
+  assert.equal(choosePlan(layer(SHAPES['paper layer 16x16x16 -> 14x14x16, 3x3 valid'], 1).L, arch, 'auto').plan.strategy, 'checker-slide');
+  assert.equal(choosePlan(layer(SHAPES['pointwise 1x1, 64 -> 64 (vww / kws)'], 1).L, arch, 'auto').plan.strategy, 'checker-fxp');
   assert.equal(choosePlan(layer(FC['fully connected 640 -> 128 (ad01 first layer, 3 chunks)'], 1).L, arch, 'auto').plan.strategy, 'fc-fxp');
 });

@@ -17,6 +17,7 @@ import { hostCost } from '../../cgra-mapper/host/cost.ts';
 import { planHostCycles } from '../../cgra-mapper/map-model.ts';
 import { paperLayer } from '../helpers/paper-layer.ts';
 import { planCheckerFxp } from '../../cgra-mapper/strategies/checker-fxp.ts';
+import { planCheckerSlide } from '../../cgra-mapper/strategies/checker-slide.ts';
 import { planCheckerDw } from '../../cgra-mapper/strategies/checker-dw.ts';
 import type { CgraLayer } from '../../cgra-mapper/layer.ts';
 import { clamp, multiplyByQuantizedMultiplier } from '../../compiler/quant/multiplier.ts';
@@ -59,9 +60,9 @@ test('auto by end-to-end cycles: the cheapest end-to-end plan wins; candidates c
   const c = chooseOrHost(L, arch, 'auto', 'shared', { hostCost: (p) => planHostCycles(p, 'tflm') });
   assert.ok(c.plan);
   const withHost = c.candidates.filter((x) => x.host !== undefined);
-  // The pipelined checker-fxp hides most of its host work, so few others are worth costing (pruned below).
+  // The pipelined checker-slide hides most of its host work, so few others are worth costing (pruned below).
   assert.ok(withHost.length >= 1, JSON.stringify(c.candidates.map((x) => x.strategy)));
-  assert.equal(c.plan!.strategy, 'checker-fxp');
+  assert.equal(c.plan!.strategy, 'checker-slide');
   assert.ok(c.plan!.stageReads && c.plan!.launches.length > 2, 'auto by end-to-end cycles takes the pipelined plan (planEndToEnd)');
   const e2e = (x: (typeof withHost)[number]) => x.estimate!.shared + x.host!;
   const best = withHost.reduce((a, b) => (e2e(b) < e2e(a) ? b : a));
@@ -82,10 +83,10 @@ test('auto by end-to-end cycles keeps the checker-fxp launch split (up to 16 or 
   assert.equal(c.candidates.find((x) => x.strategy === 'checker-fxp')!.host, Math.min(...total) - c.plan!.cost.shared);
 });
 
-test('paper layer on QEMU riscv32, pipelined plan: the host program is bit-exact, and its stages are counted per marker', (t) => {
+for (const s of ['checker-fxp', 'checker-slide']) test(`paper layer on QEMU riscv32, pipelined ${s}: the host program is bit-exact, and its stages are counted per marker`, (t) => {
   if (!needTools(t, 'rv32')) return;
   const { L, input, want } = paperLayer();
-  const plan = strategyByName('checker-fxp')!.planEndToEnd!(L, arch);
+  const plan = strategyByName(s)!.planEndToEnd!(L, arch);
   const prog = layerProgram(plan, 'tflm');
   const rec = recordLayer(plan, input, arch, 'shared', undefined, prog);
   const m = measureCosim(layerCosimFiles(prog, rec.launches, input, arch, 'paper'), join(scratchDir('host-rv32-'), 'paper'), 'invoke', ['cv32e40p']);
@@ -152,6 +153,26 @@ test('pipelined checker-fxp (pixel pieces, stage groups per launch): host C + re
   const r = runHostC(layerCosimFiles(prog, rec.launches, input, arch, 'pipe'), 'pipe');
   assert.deepEqual(r.out, Array.from(want));
   assert.equal(r.x, `X 0 ${plan.launches.length}`);
+});
+
+test('pipelined checker-slide (pieces of 1, 2, ... groups ending on the end mark; odd width and channels): host C + replayed launches == direct loop', () => {
+  const { L, input, want } = smallLayer({ H: 14, W: 13, C: 3, O: 6, K: 3, S: 1, OH: 12, OW: 11 });
+  for (const plan of [strategyByName('checker-slide')!.planEndToEnd!(L, arch), planCheckerSlide(L, arch, { pipelined: true, sizes: [2, 1, 5, 1, 8, 1] })]) {
+    assert.ok(plan.stageReads && plan.launches.length > 4, `${plan.launches.length} launch(es)`);
+    const prog = layerProgram(plan, 'tflm');
+    const rec = recordLayer(plan, input, arch, 'shared', undefined, prog);
+    assert.equal(rec.launches.reduce((a, l) => a + l.arrayCycles, 0), plan.cost.shared, 'estimate = simulation');
+    const files = layerCosimFiles(prog, rec.launches, input, arch, 'slide');
+    const r = runHostC(files, 'slide');
+    assert.deepEqual(r.out, Array.from(want));
+    assert.equal(r.x, `X 0 ${plan.launches.length}`);
+    // The next launch's pointers are written ahead (tf_cgra_prime) and checked by the replay at each start:
+    // priming launch l + 1 instead of l + 2 starts launches with the wrong column pointers, and is counted.
+    const src = files['slide_cgra.c'];
+    assert.match(src, /tf_cgra_prime\(slide_c0_mem, slide_c0_launch\[l \+ 2\]\)/);
+    const bad = runHostC({ ...files, 'slide_cgra.c': src.replace('slide_c0_launch[l + 2])', 'slide_c0_launch[l + 1])') }, 'slide-bad');
+    assert.ok(bad.x && Number(bad.x.split(' ')[1]) > 0, bad.x);
+  }
 });
 
 test('the HEEPsilon application folder compiles for RV32IMC against the CGRA registers', (t) => {
