@@ -25,7 +25,7 @@ import { kernelCycles } from '../cost.ts';
 import type { CgraLayer } from '../layer.ts';
 import { inputAt, weightAt } from '../layer.ts';
 import { MemLayout, type Launch, type LayerPlan, type MemBlock } from '../plan.ts';
-import { ins, KernelBuilder, type PE, type Src } from './program.ts';
+import { feederPairs, ins, KernelBuilder, torusDir, type PE } from './program.ts';
 
 /** Pairs per accumulation chunk: the exactness bound proven in the header. */
 export const MAX_PAIRS = 127;
@@ -37,42 +37,8 @@ const MULS: PE[] = [[0, 0], [0, 2], [1, 1], [1, 3], [2, 0], [2, 2], [3, 1], [3, 
 const ITER_CTR: PE = [1, 0];
 const PASS_CTR: PE = [2, 1];
 
-/** Operand name for reading `from`'s ROUT at `at` on the 4x4 torus. */
-function dirOf(at: PE, from: PE): Src {
-  const dr = (from[0] - at[0] + 4) % 4, dc = (from[1] - at[1] + 4) % 4;
-  if (dr === 0 && dc === 1) return 'RCR';
-  if (dr === 0 && dc === 3) return 'RCL';
-  if (dr === 1 && dc === 0) return 'RCB';
-  if (dr === 3 && dc === 0) return 'RCT';
-  throw new Error(`PE(${from}) is not a neighbour of PE(${at})`);
-}
-const adjacent = (a: PE, b: PE): boolean => { try { dirOf(a, b); return true; } catch { return false; } };
-
-/** For each multiplier, the (weight feeder, input feeder) pair it multiplies in multiply steps 1 and 2 (3 and 4 repeat them with set B). */
-function assignment(): [number, number][][] {
-  const opts = MULS.map((m) => {
-    const o: [number, number][] = [];
-    for (let f = 0; f < 4; f++) for (let j = 0; j < 4; j++) if (adjacent(m, W_FEED[f]) && adjacent(m, I_FEED[j])) o.push([f, j]);
-    return o;
-  });
-  const used = new Set<number>();
-  const pick: [number, number][][] = [];
-  const go = (i: number): boolean => {
-    if (i === MULS.length) return used.size === 16;
-    for (let a = 0; a < opts[i].length; a++) for (let b = 0; b < opts[i].length; b++) {
-      if (a === b) continue;
-      const ka = opts[i][a][0] * 4 + opts[i][a][1], kb = opts[i][b][0] * 4 + opts[i][b][1];
-      if (used.has(ka) || used.has(kb)) continue;
-      used.add(ka); used.add(kb); pick.push([opts[i][a], opts[i][b]]);
-      if (go(i + 1)) return true;
-      used.delete(ka); used.delete(kb); pick.pop();
-    }
-    return false;
-  };
-  if (!go(0)) throw new Error('checker-fxp: no multiplier assignment');
-  return pick;
-}
-const ASSIGN = assignment();
+const dirOf = torusDir;
+const ASSIGN = feederPairs(MULS, W_FEED, I_FEED, true, 'checker-fxp');
 
 /** Accumulator s (0..3) of multiplier m: weight feeder f with set A (s < 2) or B, input feeder j. */
 const accRole = (m: number, s: number): { f: number; set: 0 | 1; j: number } => {

@@ -24,7 +24,7 @@ import type { CgraLayer } from '../layer.ts';
 import { inputAt, weightAt } from '../layer.ts';
 import { MemLayout, type Launch, type LayerPlan, type MemBlock } from '../plan.ts';
 import { decodeFxp, fxpPieces, MAX_PAIRS } from './checker-fxp.ts';
-import { ins, KernelBuilder, type PE, type Src } from './program.ts';
+import { feederPairs, ins, KernelBuilder, torusDir, type PE } from './program.ts';
 
 const SHIFT = 23;
 const W_FEED: PE[] = [[0, 1], [2, 1], [0, 3], [2, 3]]; // f = 0..3 (channel f of the 4-channel tile)
@@ -36,40 +36,8 @@ const EXIT_PE: PE = [0, 3];
 /** The word after a launch's last block in input column 0 (a pass's last block loads it as the next block's first word). */
 export const END_MARK = -1;
 
-function dirOf(at: PE, from: PE): Src {
-  const dr = (from[0] - at[0] + 4) % 4, dc = (from[1] - at[1] + 4) % 4;
-  if (dr === 0 && dc === 1) return 'RCR';
-  if (dr === 0 && dc === 3) return 'RCL';
-  if (dr === 1 && dc === 0) return 'RCB';
-  if (dr === 3 && dc === 0) return 'RCT';
-  throw new Error(`PE(${from}) is not a neighbour of PE(${at})`);
-}
-const adjacent = (a: PE, b: PE): boolean => { try { dirOf(a, b); return true; } catch { return false; } };
-
-/** Per multiplier, two (weight feeder, input feeder) pairs covering all 16 pairs over the 8 multipliers. */
-function assignment(): [number, number][][] {
-  const opts = MULS.map((m) => {
-    const o: [number, number][] = [];
-    for (let f = 0; f < 4; f++) for (let j = 0; j < 4; j++) if (adjacent(m, W_FEED[f]) && adjacent(m, I_FEED[j])) o.push([f, j]);
-    return o;
-  });
-  const used = new Set<number>();
-  const pick: [number, number][][] = [];
-  const go = (i: number): boolean => {
-    if (i === MULS.length) return used.size === 16;
-    for (let a = 0; a < opts[i].length; a++) for (let b = a + 1; b < opts[i].length; b++) {
-      const ka = opts[i][a][0] * 4 + opts[i][a][1], kb = opts[i][b][0] * 4 + opts[i][b][1];
-      if (used.has(ka) || used.has(kb)) continue;
-      used.add(ka); used.add(kb); pick.push([opts[i][a], opts[i][b]]);
-      if (go(i + 1)) return true;
-      used.delete(ka); used.delete(kb); pick.pop();
-    }
-    return false;
-  };
-  if (!go(0)) throw new Error('checker-slide: no multiplier assignment');
-  return pick;
-}
-const ASSIGN = assignment();
+const dirOf = torusDir;
+const ASSIGN = feederPairs(MULS, W_FEED, I_FEED, false, 'checker-slide');
 
 /** Accumulator s (0..3) of multiplier m: weight feeder f, input feeder j, right pixel of the pair (s >= 2). */
 const accRole = (m: number, s: number): { f: number; j: number; odd: 0 | 1 } => {

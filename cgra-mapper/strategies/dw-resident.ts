@@ -20,21 +20,14 @@ import type { CgraLayer } from '../layer.ts';
 import { inputAt, weightAt } from '../layer.ts';
 import { MemLayout, type Launch, type LayerPlan, type MemBlock } from '../plan.ts';
 import { decodeFxp } from './checker-fxp.ts';
-import { ins, KernelBuilder, type PE, type PInstr, type Src } from './program.ts';
+import { ins, KernelBuilder, torusDir, type PE, type PInstr, type Src } from './program.ts';
 
 const SHIFT = 23;
 const pack = (lo: number, hi: number): number => (lo + hi * (1 << SHIFT)) | 0;
 
 export interface Chain { L: PE; M: PE; A1: PE; A2: PE }
 
-export function dirOf(at: PE, from: PE): Src {
-  const dr = (from[0] - at[0] + 4) % 4, dc = (from[1] - at[1] + 4) % 4;
-  if (dr === 0 && dc === 1) return 'RCR';
-  if (dr === 0 && dc === 3) return 'RCL';
-  if (dr === 1 && dc === 0) return 'RCB';
-  if (dr === 3 && dc === 0) return 'RCT';
-  throw new Error(`PE(${from}) is not a neighbour of PE(${at})`);
-}
+export const dirOf = torusDir;
 const torusNeighbours = ([r, c]: PE): PE[] => [[(r + 3) % 4, c], [(r + 1) % 4, c], [r, (c + 3) % 4], [r, (c + 1) % 4]];
 const gridNeighbours = ([r, c]: PE): PE[] => ([[r - 1, c], [r + 1, c], [r, c - 1], [r, c + 1]] as PE[]).filter(([a, b]) => a >= 0 && a < 4 && b >= 0 && b < 4);
 

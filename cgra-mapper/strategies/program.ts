@@ -61,6 +61,47 @@ export const ins = {
 
 export type PE = readonly [number, number];
 
+/** Operand that reads `from`'s ROUT at `at` on the 4x4 torus; throws when they are not neighbours. */
+export function torusDir(at: PE, from: PE): Src {
+  const dr = (from[0] - at[0] + 4) % 4, dc = (from[1] - at[1] + 4) % 4;
+  if (dr === 0 && dc === 1) return 'RCR';
+  if (dr === 0 && dc === 3) return 'RCL';
+  if (dr === 1 && dc === 0) return 'RCB';
+  if (dr === 3 && dc === 0) return 'RCT';
+  throw new Error(`PE(${from}) is not a neighbour of PE(${at})`);
+}
+export const torusAdjacent = (a: PE, b: PE): boolean => { try { torusDir(a, b); return true; } catch { return false; } };
+
+/**
+ * The checkerboard strategies' multiplier wiring: for each multiplier, two (weight feeder, input feeder)
+ * index pairs, both feeders its torus neighbours, covering all 16 pairs over the 8 multipliers; found by
+ * backtracking in a fixed order (so the same wiring every time). `ordered`: the two pairs of a multiplier
+ * are tried in both orders (the first is multiply step 1); otherwise only in increasing option order.
+ */
+export function feederPairs(muls: readonly PE[], wFeed: readonly PE[], iFeed: readonly PE[], ordered: boolean, who: string): [number, number][][] {
+  const opts = muls.map((m) => {
+    const o: [number, number][] = [];
+    for (let f = 0; f < wFeed.length; f++) for (let j = 0; j < iFeed.length; j++) if (torusAdjacent(m, wFeed[f]) && torusAdjacent(m, iFeed[j])) o.push([f, j]);
+    return o;
+  });
+  const used = new Set<number>();
+  const pick: [number, number][][] = [];
+  const go = (i: number): boolean => {
+    if (i === muls.length) return used.size === 16;
+    for (let a = 0; a < opts[i].length; a++) for (let b = ordered ? 0 : a + 1; b < opts[i].length; b++) {
+      if (a === b) continue;
+      const ka = opts[i][a][0] * 4 + opts[i][a][1], kb = opts[i][b][0] * 4 + opts[i][b][1];
+      if (used.has(ka) || used.has(kb)) continue;
+      used.add(ka); used.add(kb); pick.push([opts[i][a], opts[i][b]]);
+      if (go(i + 1)) return true;
+      used.delete(ka); used.delete(kb); pick.pop();
+    }
+    return false;
+  };
+  if (!go(0)) throw new Error(`${who}: no multiplier assignment`);
+  return pick;
+}
+
 /** A kernel under construction: steps[t] maps "r,c" to an instruction. */
 export class KernelBuilder {
   readonly steps: Map<string, PInstr>[] = [];
