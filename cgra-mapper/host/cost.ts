@@ -5,7 +5,7 @@
 // instruction, MULH 5 cycles, a taken branch 3 cycles (the inner loops are unrolled 4x, so a back edge per
 // 4 elements), plus a fixed cost per inner-loop entry. `auto` uses it to choose strategies by end-to-end
 // cycles (strategies/index.ts). The measured counts come from the co-simulation on QEMU (cosim-files.ts).
-import { MAX_LAUNCH_FNS, type LayerProgram } from './layer-program.ts';
+import { MAX_LAUNCH_FNS, primesAhead, type LayerProgram } from './layer-program.ts';
 import { longestInner, nestItems, type Nest } from './runs.ts';
 import { timeline } from './timeline.ts';
 
@@ -76,7 +76,7 @@ export function hostVisibleCycles(prog: LayerProgram, arrayCycles: number, cols 
   const h = hostCost(prog, cols);
   const nl = prog.plan.launches.length;
   const perLaunch = nl <= MAX_LAUNCH_FNS;
-  const ahead = perLaunch && (nl > 2 || (nl > 1 && (h.stagePerGroup[1] ?? 0) > 0));
+  const { ahead } = primesAhead(prog);
   const segs: Array<[number, number]> = [[6, h.stagePerGroup[0] ?? 0], [8, h.loadCycles], [9, h.startCycles], [6, h.stagePerGroup[1] ?? 0]];
   if (ahead) segs.push([8, h.primeCycles]);
   for (let l = 0; l < nl; l++) {

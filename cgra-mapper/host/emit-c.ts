@@ -6,7 +6,7 @@
 // register file and service call.
 import { buildImage } from '../isa/image.ts';
 import type { CgraArch } from '../arch.ts';
-import { exactOutput, MAX_LAUNCH_FNS, mul32Forms, type LayerProgram } from './layer-program.ts';
+import { exactOutput, MAX_LAUNCH_FNS, mul32Forms, primesAhead, stagesGroup, type LayerProgram } from './layer-program.ts';
 import { longestInner, type Nest } from './runs.ts';
 import { clampRange, clampRangeExact } from './requant.ts';
 
@@ -210,7 +210,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
     return `__attribute__((noinline)) static void ${p}_stage${g}(const int8_t *x)\n{\n  int32_t *const M = (int32_t *)${p}_mem;\n  (void)M; (void)x;\n${st.join('\n')}\n}`;
   };
   const groups0 = prog.stageGroups;
-  const stagedGroups = groups0.map((ns, g) => g === 0 || ns.length > 0 || prog.imageParts[g].some(([a, b]) => b > a));
+  const stagedGroups = groups0.map((_, g) => stagesGroup(prog, g));
   groups0.forEach((ns, g) => { if (stagedGroups[g]) out.push(stageFn(ns, g)); });
 
   // Post.
@@ -345,8 +345,7 @@ export function layerC(prog: LayerProgram, fn: string, id: number, arch: CgraArc
   const go = (l: string): string => `TF_MARK(7);\n  tf_cgra_go(${id}, ${l}, ${p}_mem, ${prog.memWords}, ${p}_launch[${l}]);\n  TF_MARK(8);`;
   const prime = (l: string): string => `TF_MARK(7);\n  tf_cgra_prime(${p}_mem, ${p}_launch[${l}]);\n  TF_MARK(8);`;
   // Worth it from 3 launches on (or 2 with a stage group 1 to prime behind); otherwise whole starts as before.
-  const primed1 = perLaunch && nl > 1 && Boolean(stagedGroups[1]);
-  const ahead = primed1 || (perLaunch && nl > 2);
+  const { ahead, primed1 } = primesAhead(prog);
   const stageCall = (g: number): string => `TF_MARK(5);\n  ${p}_stage${g}(x);\n  TF_MARK(6);`;
   const later = stagedGroups.map((v, g) => (v && g >= 2 ? g : -1)).filter((g) => g >= 0);
   const laterStage = later.length ? `

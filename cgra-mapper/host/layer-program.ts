@@ -69,6 +69,23 @@ export interface LayerProgram {
  * post-processes launch l and stages launch l + 2 while the array runs launch l + 1; beyond it one post at the end.
  */
 export const MAX_LAUNCH_FNS = 256;
+/** Whether the C has a stage function for group g: group 0 always (launch 0's words), others when they write a word or an image row. */
+export function stagesGroup(prog: LayerProgram, g: number): boolean {
+  return g === 0 || (prog.stageGroups[g]?.length ?? 0) > 0 || (prog.imageParts[g] ?? []).some(([a, b]) => b > a);
+}
+
+/**
+ * Whether the C writes launch l + 2's column pointers ahead (tf_cgra_prime after the window's post-step and
+ * stage group, only KERNEL_ID after the wait; emit-c.ts, priced by cost.ts): with a post-step per launch, from
+ * 3 launches on, or from 2 when a stage group 1 runs before launch 1's pointers (`primed1`: launch 1 primed too).
+ */
+export function primesAhead(prog: LayerProgram): { ahead: boolean; primed1: boolean } {
+  const nl = prog.plan.launches.length;
+  const perLaunch = nl <= MAX_LAUNCH_FNS;
+  const primed1 = perLaunch && nl > 1 && stagesGroup(prog, 1);
+  return { ahead: primed1 || (perLaunch && nl > 2), primed1 };
+}
+
 /** Host cycles per output word of a post-step, for spreading stage words over windows of unequal room (measured ~22-27 on CV32E40P). */
 const POST_WORD_CYCLES = 24;
 

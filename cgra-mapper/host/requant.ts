@@ -96,19 +96,25 @@ export function clampRangeExact(multiplier: number, shift: number, arith: Arith,
   return thresholds((a) => multiplyByQuantizedMultiplier(a, { multiplier, shift }, arith) + outZero, b, 1, actMin, actMax);
 }
 
+/** Largest integer k in [k0, k1] with f(k) <= v, for f monotone non-decreasing (k0 - 1 when none): bisection. */
+function lastAtMost(f: (k: number) => number, v: number, k0: number, k1: number): number {
+  if (f(k0) > v) return k0 - 1;
+  if (f(k1) <= v) return k1;
+  let a = k0, c = k1; // f(a) <= v < f(c)
+  while (c - a > 1) {
+    const h = Math.floor((a + c) / 2);
+    if (f(h) <= v) a = h; else c = h;
+  }
+  return a;
+}
+
 /** lo / hi of clampRange for a monotone raw(s) on s = k step, |k| <= b. */
 function thresholds(raw: (s: number) => number, b: number, step: number, actMin: number, actMax: number): { lo: number; hi: number } {
-  const dMin = -b * step, dMax = b * step;
+  const dMin = -b * step;
   // Largest s in the domain with raw(s) <= v (dMin - 1 when none).
   const last = (v: number): number => {
-    if (raw(dMin) > v) return dMin - 1;
-    if (raw(dMax) <= v) return dMax;
-    let a = 0, c = 2 * b; // raw(dMin + a step) <= v < raw(dMin + c step)
-    while (c - a > 1) {
-      const h = Math.floor((a + c) / 2);
-      if (raw(dMin + h * step) <= v) a = h; else c = h;
-    }
-    return dMin + a * step;
+    const k = lastAtMost((k) => raw(dMin + k * step), v, 0, 2 * b);
+    return k < 0 ? dMin - 1 : dMin + k * step;
   };
   return { lo: last(actMin), hi: last(actMax) };
 }
@@ -215,11 +221,7 @@ export function mul32Prefix(ref: (acc: number) => number, accMin: number, accMax
   const whole = mul32Requant(ref, accMin, accMax, actMin, actMax);
   if (whole) return whole;
   // Level ends above lo (bisection on ref over the range), then bisection on how many levels the form takes.
-  const lastLe = (v: number, a0: number): number => {
-    let a = a0 - 1, c = accMax + 1; // ref(a) <= v (or a = a0 - 1), ref(c) > v (or c past the range)
-    while (c - a > 1) { const h = Math.floor((a + c) / 2); if (ref(h) <= v) a = h; else c = h; }
-    return a;
-  };
+  const lastLe = (v: number, a0: number): number => lastAtMost(ref, v, a0, accMax);
   const lo = lastLe(actMin, accMin);
   if (lo >= accMax) return undefined;
   const ends: number[] = [];
