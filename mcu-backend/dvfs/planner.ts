@@ -51,30 +51,40 @@ function stopMw(part: PartSpec): number {
   return part.vddV * part.stopmA;
 }
 
+/** One step of a period's work: the PLL lock after the wake-up, a switch between points, or a segment. */
+export interface PeriodStep { kind: 'wake' | 'switch' | 'segment'; us: number; uj: number; from?: OperatingPoint; to: OperatingPoint; segment?: Segment }
+
+/**
+ * The busy part of a period under an assignment, in order (the wake-up time itself before it, Stop after
+ * it): the wake-up's PLL lock to the first point (the previous period stopped in the last segment's range),
+ * then each segment, preceded by the switch from the previous segment's point (zero-time when the same).
+ */
+export function periodSteps(input: PlanInput, choice: number[]): PeriodStep[] {
+  const { part, points, segments } = input;
+  const steps: PeriodStep[] = [];
+  segments.forEach((s, i) => {
+    const pt = points[choice[i]!]!;
+    if (i === 0) steps.push({ kind: 'wake', ...wakeEntryCost(part, points[choice[segments.length - 1]!]!.range, pt), to: pt });
+    else {
+      const prev = points[choice[i - 1]!]!;
+      steps.push({ kind: 'switch', ...transitionCost(part, prev, pt), from: prev, to: pt });
+    }
+    steps.push({ kind: 'segment', ...segmentCost(s, pt), to: pt, segment: s });
+  });
+  return steps;
+}
+
 /** Energy and time of a complete assignment, as every strategy is scored. */
 export function evaluate(input: PlanInput, choice: number[]): Plan {
-  const { part, points, segments, deadlineUs } = input;
+  const { part, deadlineUs } = input;
   let us = part.wakeUs;
   let uj = 0;
   let switches = 0;
-  if (segments.length > 0) {
-    // Periodic: this period wakes in the range the previous one stopped in (its last segment's).
-    const entry = wakeEntryCost(part, points[choice[segments.length - 1]!]!.range, points[choice[0]!]!);
-    us += entry.us;
-    uj += entry.uj;
+  for (const st of periodSteps(input, choice)) {
+    us += st.us;
+    uj += st.uj;
+    if (st.kind === 'switch' && st.us > 0) switches++;
   }
-  segments.forEach((s, i) => {
-    const pt = points[choice[i]!]!;
-    if (i > 0) {
-      const t = transitionCost(part, points[choice[i - 1]!]!, pt);
-      if (t.us > 0) switches++;
-      us += t.us;
-      uj += t.uj;
-    }
-    const c = segmentCost(s, pt);
-    us += c.us;
-    uj += c.uj;
-  });
   const idle = Math.max(0, deadlineUs - us);
   uj += (stopMw(part) * (idle + part.wakeUs)) / 1000;
   return { choice, busyUs: us, energyUj: uj, switches, feasible: us <= deadlineUs * (1 + 1e-12) };

@@ -1,8 +1,8 @@
 // The DVFS report: per segment the chosen point, time and energy; totals against race-to-idle and the
 // single lowest point; and an SVG of clock and power over one inference period. Every figure is modelled.
 
-import { transitionCost, wakeEntryCost, type OperatingPoint, type PartSpec } from './parts.ts';
-import { type Plan, type PlanInput, type Segment, lowestSinglePoint, planDvfs, raceToIdle, segmentCost } from './planner.ts';
+import { type OperatingPoint, type PartSpec } from './parts.ts';
+import { type Plan, type PlanInput, lowestSinglePoint, periodSteps, planDvfs, raceToIdle, segmentCost } from './planner.ts';
 
 export interface DvfsResult {
   part: string;
@@ -54,22 +54,14 @@ export function dvfsSvg(part: PartSpec, points: OperatingPoint[], input: PlanInp
   let t = part.wakeUs;
   // Clock switches (and the PLL lock after the wake-up) take time at a stalled or HSI clock: drawn as grey
   // power bars with no clock bar.
-  const switchBar = (tr: { us: number; uj: number }, label: string) => {
-    if (tr.us > 0) steps.push({ t0: t, t1: t + tr.us, f: 0, p: tr.uj / tr.us * 1000, label: `${label} (${tr.us} us)`, sw: true });
-    t += tr.us;
-  };
-  const n = input.segments.length;
-  input.segments.forEach((s: Segment, i) => {
-    const pt = points[plan.choice[i]!]!;
-    if (i === 0) switchBar(wakeEntryCost(part, points[plan.choice[n - 1]!]!.range, pt), `wake-up: PLL lock to ${pt.fMHz} MHz`);
-    else {
-      const prev = points[plan.choice[i - 1]!]!;
-      switchBar(transitionCost(part, prev, pt), `switch ${prev.fMHz} -> ${pt.fMHz} MHz`);
+  for (const st of periodSteps(input, plan.choice)) {
+    if (st.kind === 'segment') steps.push({ t0: t, t1: t + st.us, f: st.to.fMHz, p: st.to.powerMw, label: st.segment!.name });
+    else if (st.us > 0) {
+      const what = st.kind === 'wake' ? `wake-up: PLL lock to ${st.to.fMHz} MHz` : `switch ${st.from!.fMHz} -> ${st.to.fMHz} MHz`;
+      steps.push({ t0: t, t1: t + st.us, f: 0, p: st.uj / st.us * 1000, label: `${what} (${st.us} us)`, sw: true });
     }
-    const c = segmentCost(s, pt);
-    steps.push({ t0: t, t1: t + c.us, f: pt.fMHz, p: pt.powerMw, label: s.name });
-    t += c.us;
-  });
+    t += st.us;
+  }
   const busyEnd = t;
   const T = Math.max(input.deadlineUs, t);
   const fMax = Math.max(...points.map((p) => p.fMHz));
